@@ -1,0 +1,65 @@
+"""The labour-operation and add-on-finding catalogues shipped with Pitboard."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from core.domain.model import Operation
+
+
+@dataclass(frozen=True)
+class CatalogueOperation:
+    code: str
+    name_zh: str
+    name_en: str
+    category: str
+    standard_hours: float
+    bay_kind: str
+
+    def to_operation(self) -> Operation:
+        return Operation(
+            code=self.code, name=self.name_zh, name_en=self.name_en,
+            standard_hours=self.standard_hours,
+        )
+
+
+@dataclass(frozen=True)
+class CatalogueFinding:
+    code: str
+    title_zh: str
+    title_en: str
+    default_severity: str
+    labor_hours: float
+    parts_estimate_cny: float
+    operation_code: str
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@cache
+def operations() -> dict[str, CatalogueOperation]:
+    out = {}
+    for r in _rows("operations.csv"):
+        out[r["code"]] = CatalogueOperation(
+            r["code"], r["name_zh"], r["name_en"], r["category"],
+            float(r["standard_hours"]), r["bay_kind"],
+        )
+    return out
+
+
+@cache
+def findings() -> dict[str, CatalogueFinding]:
+    out = {}
+    for r in _rows("findings.csv"):
+        out[r["code"]] = CatalogueFinding(
+            r["code"], r["title_zh"], r["title_en"], r["default_severity"],
+            float(r["labor_hours"]), float(r["parts_estimate_cny"]), r["operation_code"],
+        )
+    return out

@@ -1,0 +1,110 @@
+"""Actions taken on the web pages and the API: the same domain path as device events."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from core.domain.model import FollowUpOutcome, PauseReason
+from core.domain.workshop import CheckIn, Workshop
+
+
+@dataclass(frozen=True)
+class CheckInCar:
+    order: CheckIn
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    ro: str
+    bay: str
+    team: str | None = None
+
+
+@dataclass(frozen=True)
+class Cancel:
+    ro: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AnswerFinding:
+    ro: str
+    finding_id: str
+    approved: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Deliver:
+    ro: str
+
+
+@dataclass(frozen=True)
+class RecordFollowUp:
+    ro: str
+    outcome: FollowUpOutcome
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PauseEveryone:
+    reason: PauseReason = PauseReason.SHIFT_END
+
+
+Command = CheckInCar | Dispatch | Cancel | AnswerFinding | Deliver | RecordFollowUp | PauseEveryone
+
+COMMAND_NAMES: dict[type, str] = {
+    CheckInCar: "job.checked_in",
+    Dispatch: "job.dispatched",
+    Cancel: "job.cancelled",
+    AnswerFinding: "finding.answered",
+    Deliver: "job.delivered",
+    RecordFollowUp: "job.followed_up",
+    PauseEveryone: "clocks.paused_all",
+}
+
+
+def execute(ws: Workshop, cmd: Command, actor: str, at: datetime) -> Any:
+    """Run one command against the workshop; raises DomainError when refused."""
+    match cmd:
+        case CheckInCar(order):
+            return ws.check_in(order, at)
+        case Dispatch(ro, bay, team):
+            return ws.dispatch(ro, bay, at, team=team)
+        case Cancel(ro, reason):
+            return ws.cancel(ro, reason, at)
+        case AnswerFinding(ro, finding_id, approved, note):
+            return ws.answer_finding(ro, finding_id, approved, actor, at, note)
+        case Deliver(ro):
+            return ws.deliver(ro, at)
+        case RecordFollowUp(ro, outcome, note):
+            return ws.record_follow_up(ro, outcome, note, actor, at)
+        case PauseEveryone(reason):
+            return ws.pause_everyone(reason, at)
+    raise TypeError(f"not a command: {cmd!r}")  # pragma: no cover
+
+
+def audit_payload(cmd: Command) -> dict[str, Any]:
+    """What the audit log keeps of a command (the customer's contact details excepted)."""
+    raw = asdict(cmd)
+    if isinstance(cmd, CheckInCar):
+        raw["order"].pop("customer", None)
+    return _jsonable(raw)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "value"):
+        return value.value
+    return value
+
+
+def command_job(cmd: Command) -> str | None:
+    return getattr(cmd, "ro", None)

@@ -1,0 +1,217 @@
+"""Site configuration: one typed model, read from TOML, with errors that say where."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SiteInfo(_Section):
+    id: Id = Field(description="Site id; every topic starts with pitboard/{id}/")
+    name: str = Field(description="Shown on the screens")
+    timezone: str = Field(default="Asia/Shanghai", description="IANA time zone of the workshop")
+    language: Literal["zh", "en"] = Field(default="zh", description="Default screen language")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class BrokerConfig(_Section):
+    url: str | None = Field(
+        default=None,
+        description="mqtt://host:port of an existing broker; empty: start one of our own",
+    )
+    username: str = Field(default="core", description="The core's MQTT user name")
+    password_env: str = Field(
+        default="PITBOARD_MQTT_PASSWORD", description="Environment variable holding the password"
+    )
+    protocol: Literal["auto", "5", "3.1.1"] = Field(
+        default="auto", description="MQTT version; auto: 5, or 3.1.1 for the embedded amqtt"
+    )
+
+    @property
+    def password(self) -> str | None:
+        return os.environ.get(self.password_env)
+
+
+class DatabaseConfig(_Section):
+    url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL (postgresql+psycopg://…); empty: SQLite in the data folder",
+    )
+
+
+class WebConfig(_Section):
+    host: str = Field(default="127.0.0.1", description="Address the web pages listen on")
+    port: int = Field(default=8080, ge=1, le=65535, description="Port of the web pages")
+    secret_env: str = Field(
+        default="PITBOARD_SESSION_SECRET", description="Environment variable with the session secret"
+    )
+
+
+class BayConfig(_Section):
+    id: Id
+    name: str
+    kind: Literal["general", "alignment", "body", "paint", "wash", "qc"] = "general"
+    team: Id | None = None
+
+
+class TeamConfig(_Section):
+    id: Id
+    name: str
+    leader: Id | None = None
+
+
+class TechnicianConfig(_Section):
+    id: Id
+    name: str
+    team: Id | None = None
+    roles: list[Literal["technician", "leader", "qc", "washer"]] = ["technician"]
+    badge: str | None = Field(default=None, description="Badge number the kiosk accepts")
+    pin: str | None = Field(default=None, pattern=r"^[0-9]{4,8}$", description="Kiosk PIN")
+
+
+class KioskConfig(_Section):
+    device: Id = Field(description="MQTT user name of the kiosk")
+    bay: Id = Field(description="The bay it stands at; never taken from what the kiosk says")
+
+
+class PrinterConfig(_Section):
+    device: Id
+    url: str = Field(description="tcp://host:9100, serial:///dev/ttyUSB0, usb://…, file://…, virtual://name")
+    width: Literal[58, 80] = 80
+    role: Literal["desk", "workshop"] = "desk"
+
+
+class KeyReaderConfig(_Section):
+    url: str = Field(description="Serial port or pyserial URL of the reader")
+    protocol: Literal["em4100", "line"] = "em4100"
+    mode: Literal["slot", "door"] = "slot"
+    slot: int | None = Field(default=None, ge=0)
+    gap_seconds: float = Field(default=2.0, gt=0)
+
+
+class KeyCabinetConfig(_Section):
+    id: Id
+    name: str = ""
+    slots: int = Field(default=50, ge=1, le=10_000)
+    readers: list[KeyReaderConfig] = []
+
+
+class BridgeConfig(_Section):
+    device: Id = Field(default="bridge-1", description="MQTT user name of the devices bridge")
+
+
+class SiteConfig(_Section):
+    """A whole site: who works where, which devices exist, how to reach broker and store."""
+
+    site: SiteInfo
+    broker: BrokerConfig = BrokerConfig()
+    database: DatabaseConfig = DatabaseConfig()
+    web: WebConfig = WebConfig()
+    bridge: BridgeConfig = BridgeConfig()
+    bays: list[BayConfig] = Field(min_length=1)
+    teams: list[TeamConfig] = []
+    technicians: list[TechnicianConfig] = []
+    kiosks: list[KioskConfig] = []
+    printers: list[PrinterConfig] = []
+    key_cabinets: list[KeyCabinetConfig] = []
+    data_dir: str = Field(default="var", description="Where SQLite, outboxes and previews live")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SiteConfig:
+        def unique(kind: str, ids: list[str]) -> None:
+            seen: set[str] = set()
+            for i in ids:
+                if i in seen:
+                    raise ValueError(f"{kind} {i!r} appears twice")
+                seen.add(i)
+
+        unique("bay", [b.id for b in self.bays])
+        unique("team", [t.id for t in self.teams])
+        unique("technician", [t.id for t in self.technicians])
+        devices = [k.device for k in self.kiosks] + [p.device for p in self.printers]
+        unique("device", devices + [self.bridge.device])
+        bays = {b.id for b in self.bays}
+        teams = {t.id for t in self.teams}
+        for b in self.bays:
+            if b.team is not None and b.team not in teams:
+                raise ValueError(f"bay {b.id} names unknown team {b.team!r}")
+        for t in self.technicians:
+            if t.team is not None and t.team not in teams:
+                raise ValueError(f"technician {t.id} names unknown team {t.team!r}")
+        for k in self.kiosks:
+            if k.bay not in bays:
+                raise ValueError(f"kiosk {k.device} stands at unknown bay {k.bay!r}")
+        reserved = {self.broker.username, "lounge", "board"}
+        for d in devices:
+            if d in reserved:
+                raise ValueError(f"device name {d!r} is reserved")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.site.timezone)
+
+    def kiosk_bay(self, device: str) -> str | None:
+        for k in self.kiosks:
+            if k.device == device:
+                return k.bay
+        return None
+
+    def device_kind(self, device: str) -> str | None:
+        if self.kiosk_bay(device) is not None:
+            return "kiosk"
+        if device == self.bridge.device:
+            return "bridge"
+        if any(p.device == device for p in self.printers):
+            return "printer"
+        return None
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used, with where and why."""
+
+
+def parse_config(text: str, origin: str = "<config>") -> SiteConfig:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{origin}: not valid TOML: {exc}") from None
+    try:
+        return SiteConfig.model_validate(raw)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = "unknown setting (typo?)"
+            lines.append(f"  {where}: {msg}")
+        raise ConfigError(f"{origin}: invalid configuration\n" + "\n".join(lines)) from None
+
+
+def load_config(path: str | Path) -> SiteConfig:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read: {exc.strerror}") from None
+    return parse_config(text, str(p))

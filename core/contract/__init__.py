@@ -1,0 +1,1 @@
+"""Wire contract v1: shared by the core, the kiosks and the device bridges."""

@@ -1,0 +1,88 @@
+"""The one topic registry. Subscriptions, retained publishing, the protocol document and
+the Mosquitto ACL are all generated from this table, so they cannot drift apart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel
+
+from .messages import Ack, Command, DeviceStatus, Envelope
+from .views import BayState, DispatchView, LoungeView
+
+#: Who may read or write a topic. ``self`` is the device the topic is named after;
+#: ``bay-kiosk`` is the kiosk standing at the bay the topic is named after.
+Party = Literal["core", "self", "bay-kiosk", "bridge-of", "lounge", "board"]
+
+ROOT = "pitboard/{site}/"
+
+
+@dataclass(frozen=True)
+class Topic:
+    key: str
+    pattern: str
+    qos: int
+    retain: bool
+    payload: type[BaseModel]
+    writers: tuple[Party, ...]
+    readers: tuple[Party, ...]
+    summary: str
+
+    def full(self, site: str, **parts: str) -> str:
+        return (ROOT + self.pattern).format(site=site, **parts)
+
+    def wildcard(self, site: str) -> str:
+        """The subscription filter: every ``{placeholder}`` becomes ``+``."""
+        out, depth = [], 0
+        for ch in self.pattern:
+            if ch == "{":
+                depth += 1
+                out.append("+")
+            elif ch == "}":
+                depth -= 1
+            elif depth == 0:
+                out.append(ch)
+        return ROOT.format(site=site) + "".join(out)
+
+
+EVENT = Topic(
+    "event", "dev/{device}/event", 1, False, Envelope,
+    writers=("self",), readers=("core",),
+    summary="An event from a device (kiosk tap, key read, print result).",
+)
+ACK = Topic(
+    "ack", "dev/{device}/ack", 1, False, Ack,
+    writers=("core",), readers=("self",),
+    summary="The core's answer to one event, sent after the effect is committed.",
+)
+CMD = Topic(
+    "cmd", "dev/{device}/cmd", 1, False, Command,
+    writers=("core",), readers=("self", "bridge-of"),
+    summary="A command for a device, e.g. a print job for a printer.",
+)
+STATUS = Topic(
+    "status", "dev/{device}/status", 1, True, DeviceStatus,
+    writers=("self", "bridge-of"), readers=("core", "board"),
+    summary="Whether a device is online; its Last Will sets online=false.",
+)
+BAY_STATE = Topic(
+    "bay_state", "bay/{bay}/state", 1, True, BayState,
+    writers=("core",), readers=("bay-kiosk", "board"),
+    summary="The bay's signed-in technicians, current job, timer and queue.",
+)
+LOUNGE = Topic(
+    "lounge", "view/lounge", 1, True, LoungeView,
+    writers=("core",), readers=("lounge", "board"),
+    summary="The public lounge view: no names, phone numbers, full plates or VINs.",
+)
+DISPATCH = Topic(
+    "dispatch", "view/dispatch", 1, True, DispatchView,
+    writers=("core",), readers=("board",),
+    summary="The foreman's whole board: bays, jobs, queue, keys and devices.",
+)
+
+TOPICS: tuple[Topic, ...] = (EVENT, ACK, CMD, STATUS, BAY_STATE, LOUNGE, DISPATCH)
+
+#: What the core subscribes to (everything devices write).
+CORE_SUBSCRIPTIONS: tuple[Topic, ...] = tuple(t for t in TOPICS if "core" in t.readers)

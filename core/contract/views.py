@@ -1,0 +1,138 @@
+"""Retained views the core publishes: per bay, for the lounge and for the dispatch board."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Stage = Literal["checked_in", "waiting", "in_progress", "quality_check", "wash", "ready"]
+Readiness = Literal["ready", "waiting_parts", "waiting_approval", "in_progress", "paused"]
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OperationLine(_View):
+    code: str
+    name: str
+    name_en: str = ""
+    standard_hours: float
+
+
+class FindingLine(_View):
+    id: str
+    title: str
+    severity: str
+    state: str
+    labor_hours: float
+    parts_estimate: float
+    reported_at: datetime
+    answered_at: datetime | None = None
+
+
+class JobCard(_View):
+    """A job as the bay and the foreman see it: no customer name or phone."""
+
+    ro: str
+    plate: str
+    model: str
+    colour: str
+    status: str
+    bay: str | None
+    team: str | None
+    promised_at: datetime
+    predicted_at: datetime | None
+    standard_hours: float
+    worked_seconds: float
+    running_since: datetime | None = Field(
+        description="Earliest running work clock; worked_seconds is as of updated_at, and grows by one second per second per working technician"
+    )
+    working_techs: list[str]
+    readiness: Readiness
+    pause_reason: str | None
+    operations: list[OperationLine]
+    requests: str
+    findings: list[FindingLine]
+    rework_count: int
+    customer_waiting: bool
+    wash_requested: bool
+    key_state: str
+    key_cabinet: str | None = None
+    key_slot: int | None = None
+    key_holder: str | None = None
+    key_since: datetime | None = None
+
+
+class TechOnBay(_View):
+    id: str
+    name: str
+    active_job: str | None
+    signed_in_at: datetime | None
+
+
+class BayState(_View):
+    """``bay/{bay}/state``: what the kiosk at that bay shows."""
+
+    v: Literal[1] = 1
+    site: str
+    bay: str
+    name: str
+    kind: str
+    team: str | None
+    techs: list[TechOnBay]
+    current: JobCard | None
+    queue: list[JobCard]
+    updated_at: datetime
+
+
+class LoungeCar(_View):
+    plate: str = Field(description="Masked: province, letter and last two characters")
+    model: str
+    colour: str
+    stage: Stage
+    progress: int = Field(ge=0, le=100)
+    promised_at: datetime
+    predicted_at: datetime | None
+    notice: Literal["ready", "at_risk"] | None
+
+
+class LoungeView(_View):
+    """``view/lounge``: public; carries no names, phone numbers, full plates or VINs."""
+
+    v: Literal[1] = 1
+    site: str
+    updated_at: datetime
+    cars: list[LoungeCar]
+
+
+class BayRow(_View):
+    id: str
+    name: str
+    kind: str
+    team: str | None
+    techs: list[TechOnBay]
+    current: str | None
+    queue: list[str]
+
+
+class DeviceRow(_View):
+    device: str
+    kind: str
+    online: bool
+    outbox: int | None = None
+    since: datetime | None = None
+
+
+class DispatchView(_View):
+    """``view/dispatch``: the foreman's whole board in one retained message."""
+
+    v: Literal[1] = 1
+    site: str
+    updated_at: datetime
+    bays: list[BayRow]
+    jobs: list[JobCard]
+    waiting_dispatch: list[str]
+    devices: list[DeviceRow]

@@ -1,0 +1,66 @@
+"""Refusals the domain gives, each with a stable code that goes on the wire."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A command or event the workshop refuses; ``code`` is the wire error code."""
+
+    code = "illegal_transition"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+class UnknownJob(DomainError):
+    code = "unknown_job"
+
+
+class UnknownBay(DomainError):
+    code = "unknown_bay"
+
+
+class UnknownTechnician(DomainError):
+    code = "unknown_technician"
+
+
+class IllegalTransition(DomainError):
+    code = "illegal_transition"
+
+
+class WrongBay(DomainError):
+    code = "wrong_bay"
+
+
+class NotSignedIn(DomainError):
+    code = "not_signed_in"
+
+
+class TechnicianBusy(DomainError):
+    code = "technician_busy"
+
+
+class FindingsPending(DomainError):
+    code = "findings_pending"
+
+
+class UnknownFinding(DomainError):
+    code = "unknown_finding"
+
+
+class DuplicateJob(DomainError):
+    code = "duplicate_job"
+
+
+class InvalidData(DomainError):
+    code = "invalid_data"
+
+
+class UnknownKey(DomainError):
+    code = "unknown_key"

@@ -1,0 +1,50 @@
+"""Predicted completion: remaining standard hours, the bay's queue ahead, QC and wash."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from .model import Job, JobStatus
+from .workshop import Workshop
+
+LEADER_CHECK = timedelta(minutes=10)
+FINAL_QC = timedelta(minutes=15)
+WASH = timedelta(minutes=20)
+
+
+def _remaining_work(job: Job, now: datetime) -> timedelta:
+    left = job.standard_hours * 3600 - job.worked_seconds(now)
+    return timedelta(seconds=max(0.0, left))
+
+
+def _after_bay(job: Job) -> timedelta:
+    return LEADER_CHECK + FINAL_QC + (WASH if job.wash_requested else timedelta())
+
+
+def predict(ws: Workshop, now: datetime) -> dict[str, datetime]:
+    """The predicted ready time of every open job."""
+    out: dict[str, datetime] = {}
+    for bay_id in ws.bays:
+        cursor = now
+        for job in ws.bay_queue(bay_id):
+            cursor = cursor + _remaining_work(job, now)
+            out[job.ro] = cursor + _after_bay(job)
+    for job in ws.open_jobs():
+        if job.ro in out:
+            continue
+        match job.status:
+            case JobStatus.CHECKED_IN:
+                out[job.ro] = now + _remaining_work(job, now) + _after_bay(job)
+            case JobStatus.SELF_CHECKED:
+                out[job.ro] = now + _after_bay(job)
+            case JobStatus.LEADER_CHECKED:
+                out[job.ro] = now + _after_bay(job) - LEADER_CHECK
+            case JobStatus.WASH_WAITING:
+                out[job.ro] = now + WASH
+            case JobStatus.WASHING:
+                out[job.ro] = max(now, (job.wash_started_at or now) + WASH)
+            case JobStatus.READY:
+                out[job.ro] = job.ready_at or now
+            case _:
+                pass
+    return out

@@ -1,0 +1,286 @@
+"""The workshop's things: jobs (repair orders), their work, findings, checks and keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class JobStatus(StrEnum):
+    CHECKED_IN = "checked_in"
+    DISPATCHED = "dispatched"
+    IN_PROGRESS = "in_progress"
+    PAUSED = "paused"
+    SELF_CHECKED = "self_checked"
+    LEADER_CHECKED = "leader_checked"
+    WASH_WAITING = "wash_waiting"
+    WASHING = "washing"
+    READY = "ready"
+    DELIVERED = "delivered"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+#: Statuses in which the car is still in the workshop (shown on the boards).
+OPEN_STATUSES = frozenset(
+    {
+        JobStatus.CHECKED_IN,
+        JobStatus.DISPATCHED,
+        JobStatus.IN_PROGRESS,
+        JobStatus.PAUSED,
+        JobStatus.SELF_CHECKED,
+        JobStatus.LEADER_CHECKED,
+        JobStatus.WASH_WAITING,
+        JobStatus.WASHING,
+        JobStatus.READY,
+    }
+)
+
+#: Statuses in which a job sits in a bay's queue.
+BAY_STATUSES = frozenset({JobStatus.DISPATCHED, JobStatus.IN_PROGRESS, JobStatus.PAUSED})
+
+
+class PauseReason(StrEnum):
+    WAITING_PARTS = "waiting_parts"
+    WAITING_APPROVAL = "waiting_approval"
+    TOOL = "tool"
+    BREAK = "break"
+    SHIFT_END = "shift_end"
+    SIGNED_OUT = "signed_out"
+    OTHER = "other"
+
+
+class Severity(StrEnum):
+    SAFETY = "safety"
+    RECOMMENDED = "recommended"
+    ADVISORY = "advisory"
+
+
+class FindingState(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class BayKind(StrEnum):
+    GENERAL = "general"
+    ALIGNMENT = "alignment"
+    BODY = "body"
+    PAINT = "paint"
+    WASH = "wash"
+    QC = "qc"
+
+
+class Role(StrEnum):
+    TECHNICIAN = "technician"
+    LEADER = "leader"
+    QC = "qc"
+    WASHER = "washer"
+
+
+class FollowUpOutcome(StrEnum):
+    VERY_GOOD = "very_good"
+    GOOD = "good"
+    FAIR = "fair"
+    DISSATISFIED = "dissatisfied"
+    COMPLAINT = "complaint"
+    UNREACHABLE = "unreachable"
+
+
+class KeyState(StrEnum):
+    NONE = "none"
+    IN_CABINET = "in_cabinet"
+    OUT = "out"
+    RETURNED = "returned"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A labour operation on a repair order, with the standard hours it is paid at."""
+
+    code: str
+    name: str
+    standard_hours: float
+    name_en: str = ""
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    plate: str
+    model: str = ""
+    colour: str = ""
+    vin: str = ""
+    mileage_km: int | None = None
+    fuel_level: str = ""
+
+
+@dataclass(frozen=True)
+class Customer:
+    name: str = ""
+    phone: str = ""
+
+
+@dataclass
+class Segment:
+    """One stretch of a technician's clock on a job: work, or a pause with its reason."""
+
+    tech: str
+    kind: str  # "work" | "pause"
+    start: datetime
+    end: datetime | None = None
+    reason: str | None = None
+
+
+@dataclass
+class Finding:
+    """An add-on finding (增项) reported from the bay; nothing is done without the customer's yes."""
+
+    id: str
+    title: str
+    severity: Severity
+    labor_hours: float
+    parts_estimate: float
+    note: str
+    reported_by: str
+    reported_at: datetime
+    state: FindingState = FindingState.PENDING
+    answered_at: datetime | None = None
+    answered_by: str | None = None
+    answer_note: str = ""
+
+    @property
+    def declined_safety(self) -> bool:
+        """A safety item the customer declined: kept on record, shown at the next visit."""
+        return self.state is FindingState.DECLINED and self.severity is Severity.SAFETY
+
+
+@dataclass
+class Check:
+    """One of the three checks: self (自检), leader (复检) or final QC (总检)."""
+
+    level: str  # "self" | "leader" | "qc"
+    by: str
+    at: datetime
+    passed: bool = True
+    items: list[str] = field(default_factory=list)
+
+
+@dataclass
+class KeyCustody:
+    state: KeyState = KeyState.NONE
+    cabinet: str | None = None
+    slot: int | None = None
+    holder: str | None = None
+    since: datetime | None = None
+
+
+@dataclass
+class FollowUp:
+    outcome: FollowUpOutcome
+    note: str
+    by: str
+    at: datetime
+
+
+@dataclass
+class Job:
+    """A repair order (任务委托书) and everything that happened to it."""
+
+    ro: str
+    vehicle: Vehicle
+    customer: Customer
+    operations: list[Operation]
+    promised_at: datetime
+    checked_in_at: datetime
+    advisor: str = ""
+    requests: str = ""
+    customer_waiting: bool = False
+    wash_requested: bool = True
+    keep_old_parts: bool = False
+    key_tag: str | None = None
+    key_slot: int | None = None
+    status: JobStatus = JobStatus.CHECKED_IN
+    bay: str | None = None
+    team: str | None = None
+    dispatch_order: int = 0
+    dispatched_at: datetime | None = None
+    rework_count: int = 0
+    segments: list[Segment] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    key: KeyCustody = field(default_factory=KeyCustody)
+    wash_started_at: datetime | None = None
+    ready_at: datetime | None = None
+    delivered_at: datetime | None = None
+    follow_up: FollowUp | None = None
+    cancelled_reason: str | None = None
+    public_token: str = ""
+
+    @property
+    def standard_hours(self) -> float:
+        """Standard hours of the order, approved add-on work included."""
+        approved = sum(f.labor_hours for f in self.findings if f.state is FindingState.APPROVED)
+        return sum(op.standard_hours for op in self.operations) + approved
+
+    def open_segment(self, tech: str) -> Segment | None:
+        for seg in reversed(self.segments):
+            if seg.tech == tech and seg.end is None:
+                return seg
+        return None
+
+    def working_techs(self) -> list[str]:
+        return [s.tech for s in self.segments if s.kind == "work" and s.end is None]
+
+    def has_started(self) -> bool:
+        return any(s.kind == "work" for s in self.segments)
+
+    def worked_seconds(self, now: datetime) -> float:
+        """Clocked work time over all technicians (each clock counts: two techs, double time)."""
+        total = 0.0
+        for s in self.segments:
+            if s.kind == "work":
+                total += ((s.end or now) - s.start).total_seconds()
+        return total
+
+    def pending_findings(self) -> list[Finding]:
+        return [f for f in self.findings if f.state is FindingState.PENDING]
+
+    def finding(self, finding_id: str) -> Finding | None:
+        for f in self.findings:
+            if f.id == finding_id:
+                return f
+        return None
+
+    @property
+    def last_pause_reason(self) -> str | None:
+        for s in reversed(self.segments):
+            if s.kind == "pause":
+                return s.reason
+        return None
+
+
+@dataclass
+class TechnicianState:
+    """Where a technician is signed in and what their clock is on."""
+
+    id: str
+    bay: str | None = None
+    signed_in_at: datetime | None = None
+    active_job: str | None = None
+
+
+@dataclass(frozen=True)
+class Bay:
+    id: str
+    name: str
+    kind: BayKind = BayKind.GENERAL
+    team: str | None = None
+
+
+@dataclass(frozen=True)
+class Technician:
+    id: str
+    name: str
+    team: str | None = None
+    roles: frozenset[Role] = frozenset({Role.TECHNICIAN})

@@ -1,0 +1,550 @@
+"""The workshop aggregate: every rule of the service workflow, with time injected.
+
+Each method checks everything first and changes state only when the whole step is
+legal, so a refused command leaves the workshop exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from .errors import (
+    DuplicateJob,
+    FindingsPending,
+    IllegalTransition,
+    InvalidData,
+    NotSignedIn,
+    TechnicianBusy,
+    UnknownBay,
+    UnknownFinding,
+    UnknownJob,
+    UnknownKey,
+    UnknownTechnician,
+    WrongBay,
+)
+from .model import (
+    BAY_STATUSES,
+    OPEN_STATUSES,
+    Bay,
+    BayKind,
+    Check,
+    Customer,
+    Finding,
+    FindingState,
+    FollowUp,
+    FollowUpOutcome,
+    Job,
+    JobStatus,
+    KeyCustody,
+    KeyState,
+    Operation,
+    PauseReason,
+    Role,
+    Segment,
+    Severity,
+    Technician,
+    TechnicianState,
+    Vehicle,
+)
+
+_MOVABLE = frozenset({JobStatus.CHECKED_IN, JobStatus.DISPATCHED, JobStatus.PAUSED})
+_CANCELLABLE = OPEN_STATUSES - {JobStatus.READY}
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """What the advisor fills in at reception (接车)."""
+
+    vehicle: Vehicle
+    customer: Customer
+    operations: tuple[Operation, ...]
+    promised_at: datetime
+    advisor: str = ""
+    requests: str = ""
+    customer_waiting: bool = False
+    wash_requested: bool = True
+    keep_old_parts: bool = False
+    key_tag: str | None = None
+    key_slot: int | None = None
+    public_token: str = ""
+    ro: str | None = None
+
+
+@dataclass(frozen=True)
+class NewFinding:
+    id: str
+    title: str
+    severity: Severity
+    labor_hours: float = 0.0
+    parts_estimate: float = 0.0
+    note: str = ""
+
+
+@dataclass
+class Workshop:
+    """All live state of one site; the only place where workflow rules live."""
+
+    site: str
+    bays: dict[str, Bay]
+    technicians: dict[str, Technician]
+    jobs: dict[str, Job] = field(default_factory=dict)
+    tech_states: dict[str, TechnicianState] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+    dirty_jobs: set[str] = field(default_factory=set)
+    dirty_techs: set[str] = field(default_factory=set)
+    dirty_counters: set[str] = field(default_factory=set)
+
+    # ----------------------------------------------------------------- lookups
+    def job(self, ro: str) -> Job:
+        try:
+            return self.jobs[ro]
+        except KeyError:
+            raise UnknownJob(f"no repair order {ro}") from None
+
+    def bay(self, bay_id: str) -> Bay:
+        try:
+            return self.bays[bay_id]
+        except KeyError:
+            raise UnknownBay(f"no bay {bay_id}") from None
+
+    def technician(self, tech_id: str) -> Technician:
+        try:
+            return self.technicians[tech_id]
+        except KeyError:
+            raise UnknownTechnician(f"no technician {tech_id}") from None
+
+    def tech_state(self, tech_id: str) -> TechnicianState:
+        self.technician(tech_id)
+        return self.tech_states.get(tech_id) or TechnicianState(id=tech_id)
+
+    def bay_queue(self, bay_id: str) -> list[Job]:
+        """Jobs dispatched to a bay, in the order they are to be worked."""
+        jobs = [j for j in self.jobs.values() if j.bay == bay_id and j.status in BAY_STATUSES]
+        return sorted(jobs, key=lambda j: j.dispatch_order)
+
+    def signed_in_at(self, bay_id: str) -> list[TechnicianState]:
+        return sorted(
+            (t for t in self.tech_states.values() if t.bay == bay_id), key=lambda t: t.id
+        )
+
+    def open_jobs(self) -> list[Job]:
+        return [j for j in self.jobs.values() if j.status in OPEN_STATUSES]
+
+    def take_dirty(self) -> tuple[set[str], set[str], set[str]]:
+        """Hand over what changed since the last call, for the store to write."""
+        out = (self.dirty_jobs, self.dirty_techs, self.dirty_counters)
+        self.dirty_jobs, self.dirty_techs, self.dirty_counters = set(), set(), set()
+        return out
+
+    # ------------------------------------------------------------- internals
+    def _next(self, counter: str) -> int:
+        value = self.counters.get(counter, 0) + 1
+        self.counters[counter] = value
+        self.dirty_counters.add(counter)
+        return value
+
+    def _touch(self, job: Job) -> None:
+        self.dirty_jobs.add(job.ro)
+
+    def _set_tech(self, state: TechnicianState) -> None:
+        self.tech_states[state.id] = state
+        self.dirty_techs.add(state.id)
+
+    def _require_status(self, job: Job, allowed: Iterable[JobStatus], action: str) -> None:
+        allowed = frozenset(allowed)
+        if job.status not in allowed:
+            raise IllegalTransition(
+                f"cannot {action} {job.ro}: it is {job.status.value}"
+                f" (needs {' or '.join(sorted(s.value for s in allowed))})"
+            )
+
+    def _require_signed_in(self, tech_id: str, bay_id: str) -> TechnicianState:
+        self.bay(bay_id)
+        state = self.tech_state(tech_id)
+        if state.bay != bay_id:
+            raise NotSignedIn(f"technician {tech_id} is not signed in at bay {bay_id}")
+        return state
+
+    def _require_job_at_bay(self, job: Job, bay_id: str) -> None:
+        if job.bay != bay_id:
+            raise WrongBay(f"{job.ro} is not dispatched to bay {bay_id}")
+
+    def _require_bay_kind(self, bay_id: str, kind: BayKind, action: str) -> None:
+        if self.bay(bay_id).kind is not kind:
+            raise WrongBay(f"{action} is done at a {kind.value} bay, not at {bay_id}")
+
+    def _require_role(self, tech_id: str, role: Role, action: str) -> None:
+        if role not in self.technician(tech_id).roles:
+            raise IllegalTransition(f"technician {tech_id} may not {action} (needs role {role})")
+
+    @staticmethod
+    def _close_segment(job: Job, tech: str, at: datetime) -> Segment | None:
+        seg = job.open_segment(tech)
+        if seg is not None:
+            seg.end = max(at, seg.start)
+        return seg
+
+    @staticmethod
+    def _refresh_clock_status(job: Job) -> None:
+        if job.working_techs():
+            job.status = JobStatus.IN_PROGRESS
+        elif job.status is JobStatus.IN_PROGRESS:
+            job.status = JobStatus.PAUSED
+
+    # ------------------------------------------------------------- reception
+    def check_in(self, order: CheckIn, at: datetime) -> Job:
+        """Open a repair order; the car waits for dispatch (待派工)."""
+        if not order.vehicle.plate.strip():
+            raise InvalidData("a car needs a plate to be checked in")
+        for op in order.operations:
+            if op.standard_hours < 0:
+                raise InvalidData(f"operation {op.code} has negative standard hours")
+        ro = order.ro
+        if ro is None:
+            day = at.strftime("%Y%m%d")
+            ro = f"RO-{day}-{self.counters.get('ro:' + day, 0) + 1:04d}"
+        if ro in self.jobs:
+            raise DuplicateJob(f"repair order {ro} already exists")
+        if order.key_tag is not None:
+            holder = self._job_for_tag(order.key_tag)
+            if holder is not None:
+                raise InvalidData(f"key tag {order.key_tag} is still on {holder.ro}")
+        if order.ro is None:
+            self._next("ro:" + at.strftime("%Y%m%d"))
+        job = Job(
+            ro=ro,
+            vehicle=order.vehicle,
+            customer=order.customer,
+            operations=list(order.operations),
+            promised_at=order.promised_at,
+            checked_in_at=at,
+            advisor=order.advisor,
+            requests=order.requests,
+            customer_waiting=order.customer_waiting,
+            wash_requested=order.wash_requested,
+            keep_old_parts=order.keep_old_parts,
+            key_tag=order.key_tag,
+            key_slot=order.key_slot,
+            public_token=order.public_token,
+        )
+        self.jobs[ro] = job
+        self._touch(job)
+        return job
+
+    def dispatch(self, ro: str, bay_id: str, at: datetime, team: str | None = None) -> Job:
+        """Put a job in a bay's queue (派工), or move it to another bay while no clock runs."""
+        job = self.job(ro)
+        bay = self.bay(bay_id)
+        if bay.kind in (BayKind.WASH, BayKind.QC):
+            raise WrongBay(f"jobs are not dispatched to the {bay.kind.value} bay {bay_id}")
+        self._require_status(job, _MOVABLE, "dispatch")
+        if job.bay == bay_id and job.status is not JobStatus.CHECKED_IN:
+            raise IllegalTransition(f"{ro} is already dispatched to bay {bay_id}")
+        job.bay = bay_id
+        job.team = team or bay.team
+        job.dispatch_order = self._next("dispatch")
+        job.dispatched_at = at
+        if job.status is JobStatus.CHECKED_IN:
+            job.status = JobStatus.DISPATCHED
+        self._touch(job)
+        return job
+
+    def cancel(self, ro: str, reason: str, at: datetime) -> Job:
+        job = self.job(ro)
+        self._require_status(job, _CANCELLABLE, "cancel")
+        for tech in job.working_techs():
+            self._close_segment(job, tech, at)
+            self._release_tech(tech, ro)
+        job.status = JobStatus.CANCELLED
+        job.cancelled_reason = reason
+        self._touch(job)
+        return job
+
+    def _release_tech(self, tech: str, ro: str) -> None:
+        state = self.tech_states.get(tech)
+        if state is not None and state.active_job == ro:
+            self._set_tech(replace(state, active_job=None))
+
+    # ------------------------------------------------------------ technicians
+    def sign_in(self, tech_id: str, bay_id: str, at: datetime) -> TechnicianState:
+        self.bay(bay_id)
+        state = self.tech_state(tech_id)
+        if state.active_job is not None:
+            raise TechnicianBusy(
+                f"technician {tech_id} is clocked on {state.active_job}; pause it first"
+            )
+        new = TechnicianState(id=tech_id, bay=bay_id, signed_in_at=at)
+        self._set_tech(new)
+        return new
+
+    def sign_out(self, tech_id: str, bay_id: str, at: datetime) -> TechnicianState:
+        """Sign out; a running clock is paused so no clock runs with nobody there."""
+        state = self._require_signed_in(tech_id, bay_id)
+        if state.active_job is not None:
+            job = self.jobs[state.active_job]
+            self._pause_clock(job, tech_id, PauseReason.SIGNED_OUT, at)
+        new = TechnicianState(id=tech_id)
+        self._set_tech(new)
+        return new
+
+    def pause_everyone(self, reason: PauseReason, at: datetime) -> list[str]:
+        """Pause every running clock (e.g. at shift end); returns the jobs paused."""
+        paused: list[str] = []
+        for job in list(self.jobs.values()):
+            for tech in job.working_techs():
+                self._pause_clock(job, tech, reason, at)
+                state = self.tech_states.get(tech)
+                if state is not None:
+                    self._set_tech(replace(state, active_job=None))
+                paused.append(job.ro)
+        return paused
+
+    # ------------------------------------------------------------ bay work
+    def start(self, ro: str, tech_id: str, bay_id: str, at: datetime) -> Job:
+        """A technician clocks on a job at its bay (also how a second technician joins)."""
+        job = self.job(ro)
+        state = self._require_signed_in(tech_id, bay_id)
+        self._require_job_at_bay(job, bay_id)
+        self._require_status(job, BAY_STATUSES, "start")
+        if state.active_job == ro:
+            raise IllegalTransition(f"technician {tech_id} is already working on {ro}")
+        if state.active_job is not None:
+            raise TechnicianBusy(
+                f"technician {tech_id} is clocked on {state.active_job}; pause it first"
+            )
+        self._close_segment(job, tech_id, at)
+        job.segments.append(Segment(tech=tech_id, kind="work", start=at))
+        job.status = JobStatus.IN_PROGRESS
+        self._set_tech(replace(state, active_job=ro))
+        self._touch(job)
+        return job
+
+    def resume(self, ro: str, tech_id: str, bay_id: str, at: datetime) -> Job:
+        job = self.job(ro)
+        self._require_signed_in(tech_id, bay_id)
+        seg = job.open_segment(tech_id)
+        if seg is None or seg.kind != "pause":
+            raise IllegalTransition(f"technician {tech_id} has no paused clock on {ro}")
+        return self.start(ro, tech_id, bay_id, at)
+
+    def _pause_clock(self, job: Job, tech_id: str, reason: PauseReason, at: datetime) -> None:
+        self._close_segment(job, tech_id, at)
+        job.segments.append(Segment(tech=tech_id, kind="pause", start=at, reason=reason.value))
+        self._refresh_clock_status(job)
+        self._touch(job)
+
+    def pause(
+        self, ro: str, tech_id: str, bay_id: str, reason: PauseReason, at: datetime
+    ) -> Job:
+        job = self.job(ro)
+        state = self._require_signed_in(tech_id, bay_id)
+        self._require_job_at_bay(job, bay_id)
+        seg = job.open_segment(tech_id)
+        if seg is None or seg.kind != "work":
+            raise IllegalTransition(f"technician {tech_id} is not working on {ro}")
+        self._pause_clock(job, tech_id, reason, at)
+        self._set_tech(replace(state, active_job=None))
+        return job
+
+    def report_finding(
+        self, ro: str, tech_id: str, bay_id: str, finding: NewFinding, at: datetime
+    ) -> Finding:
+        """An add-on finding (增项) goes to the advisor; the work waits for the customer."""
+        job = self.job(ro)
+        self._require_signed_in(tech_id, bay_id)
+        self._require_job_at_bay(job, bay_id)
+        self._require_status(job, BAY_STATUSES, "report a finding on")
+        if not finding.title.strip():
+            raise InvalidData("a finding needs a title")
+        if finding.labor_hours < 0 or finding.parts_estimate < 0:
+            raise InvalidData("labour hours and parts estimate cannot be negative")
+        if job.finding(finding.id) is not None:
+            raise InvalidData(f"finding {finding.id} is already on {ro}")
+        item = Finding(
+            id=finding.id,
+            title=finding.title,
+            severity=finding.severity,
+            labor_hours=finding.labor_hours,
+            parts_estimate=finding.parts_estimate,
+            note=finding.note,
+            reported_by=tech_id,
+            reported_at=at,
+        )
+        job.findings.append(item)
+        self._touch(job)
+        return item
+
+    def answer_finding(
+        self, ro: str, finding_id: str, approved: bool, by: str, at: datetime, note: str = ""
+    ) -> Finding:
+        """Record the customer's yes or no, as relayed by the advisor."""
+        job = self.job(ro)
+        self._require_status(job, OPEN_STATUSES - {JobStatus.READY}, "answer a finding on")
+        item = job.finding(finding_id)
+        if item is None:
+            raise UnknownFinding(f"no finding {finding_id} on {ro}")
+        if item.state is not FindingState.PENDING:
+            raise IllegalTransition(f"finding {finding_id} was already {item.state.value}")
+        item.state = FindingState.APPROVED if approved else FindingState.DECLINED
+        item.answered_at = at
+        item.answered_by = by
+        item.answer_note = note
+        self._touch(job)
+        return item
+
+    def self_check(self, ro: str, tech_id: str, bay_id: str, at: datetime) -> Job:
+        """The technician's own check (自检): the bay work is finished, every clock stops."""
+        job = self.job(ro)
+        self._require_signed_in(tech_id, bay_id)
+        self._require_job_at_bay(job, bay_id)
+        self._require_status(job, {JobStatus.IN_PROGRESS, JobStatus.PAUSED}, "self-check")
+        if job.pending_findings():
+            raise FindingsPending(
+                f"{ro} has findings waiting for the customer's answer"
+            )
+        for seg in [s for s in job.segments if s.end is None]:
+            seg.end = max(at, seg.start)
+            if seg.kind == "work":
+                self._release_tech(seg.tech, ro)
+        job.checks.append(Check(level="self", by=tech_id, at=at))
+        job.status = JobStatus.SELF_CHECKED
+        self._touch(job)
+        return job
+
+    def leader_check(self, ro: str, tech_id: str, bay_id: str, at: datetime) -> Job:
+        """The team leader's second check (复检), at the job's bay or the QC station."""
+        job = self.job(ro)
+        self._require_signed_in(tech_id, bay_id)
+        if self.bay(bay_id).kind is not BayKind.QC:
+            self._require_job_at_bay(job, bay_id)
+        self._require_role(tech_id, Role.LEADER, "do the leader check")
+        self._require_status(job, {JobStatus.SELF_CHECKED}, "leader-check")
+        job.checks.append(Check(level="leader", by=tech_id, at=at))
+        job.status = JobStatus.LEADER_CHECKED
+        self._touch(job)
+        return job
+
+    def qc_pass(self, ro: str, tech_id: str, bay_id: str, at: datetime) -> Job:
+        """Final inspection (总检) passed: to the wash, or ready for pickup."""
+        job = self.job(ro)
+        self._require_signed_in(tech_id, bay_id)
+        self._require_bay_kind(bay_id, BayKind.QC, "final inspection")
+        self._require_role(tech_id, Role.QC, "pass final inspection")
+        self._require_status(job, {JobStatus.LEADER_CHECKED}, "pass final inspection of")
+        job.checks.append(Check(level="qc", by=tech_id, at=at))
+        if job.wash_requested:
+            job.status = JobStatus.WASH_WAITING
+        else:
+            job.status = JobStatus.READY
+            job.ready_at = at
+        self._touch(job)
+        return job
+
+    def qc_fail(
+        self, ro: str, tech_id: str, bay_id: str, items: list[str], at: datetime
+    ) -> Job:
+        """Final inspection failed: back to its bay, first in the queue, as rework (返修)."""
+        job = self.job(ro)
+        self._require_signed_in(tech_id, bay_id)
+        self._require_bay_kind(bay_id, BayKind.QC, "final inspection")
+        self._require_role(tech_id, Role.QC, "fail final inspection")
+        self._require_status(job, {JobStatus.LEADER_CHECKED}, "fail final inspection of")
+        if not items:
+            raise InvalidData("a failed inspection names the items that failed")
+        job.checks.append(Check(level="qc", by=tech_id, at=at, passed=False, items=list(items)))
+        job.rework_count += 1
+        job.status = JobStatus.DISPATCHED
+        # Rework jumps the bay's queue: a negative order sorts before every normal job.
+        job.dispatch_order = -self._next("rework")
+        job.dispatched_at = at
+        self._touch(job)
+        return job
+
+    def wash_start(self, ro: str, tech_id: str, bay_id: str, at: datetime) -> Job:
+        job = self.job(ro)
+        self._require_signed_in(tech_id, bay_id)
+        self._require_bay_kind(bay_id, BayKind.WASH, "washing")
+        self._require_status(job, {JobStatus.WASH_WAITING}, "start washing")
+        job.status = JobStatus.WASHING
+        job.wash_started_at = at
+        self._touch(job)
+        return job
+
+    def wash_done(self, ro: str, tech_id: str, bay_id: str, at: datetime) -> Job:
+        job = self.job(ro)
+        self._require_signed_in(tech_id, bay_id)
+        self._require_bay_kind(bay_id, BayKind.WASH, "washing")
+        self._require_status(job, {JobStatus.WASHING}, "finish washing")
+        job.status = JobStatus.READY
+        job.ready_at = at
+        self._touch(job)
+        return job
+
+    # ------------------------------------------------------------ handover
+    def deliver(self, ro: str, at: datetime) -> Job:
+        """Hand the car over (交车): paid, gate pass printed, key back to the customer."""
+        job = self.job(ro)
+        self._require_status(job, {JobStatus.READY}, "deliver")
+        job.status = JobStatus.DELIVERED
+        job.delivered_at = at
+        job.key = KeyCustody(state=KeyState.RETURNED, since=at, holder="customer")
+        self._touch(job)
+        return job
+
+    def record_follow_up(
+        self, ro: str, outcome: FollowUpOutcome, note: str, by: str, at: datetime
+    ) -> Job:
+        """The follow-up call (回访) within three days closes the order."""
+        job = self.job(ro)
+        self._require_status(job, {JobStatus.DELIVERED}, "record the follow-up of")
+        job.follow_up = FollowUp(outcome=outcome, note=note, by=by, at=at)
+        job.status = JobStatus.CLOSED
+        self._touch(job)
+        return job
+
+    # ------------------------------------------------------------ keys
+    def _job_for_tag(self, tag: str) -> Job | None:
+        for job in self.jobs.values():
+            if job.key_tag == tag and job.status in OPEN_STATUSES:
+                return job
+        return None
+
+    def _key_job(self, tag: str, ro: str | None) -> Job:
+        if ro:
+            job = self.job(ro)
+            if job.key_tag not in (None, tag):
+                raise UnknownKey(f"tag {tag} is not the key tag of {ro}")
+            return job
+        job_for_tag = self._job_for_tag(tag)
+        if job_for_tag is None:
+            raise UnknownKey(f"key tag {tag} belongs to no car in the workshop")
+        return job_for_tag
+
+    def key_in(
+        self, tag: str, cabinet: str, slot: int | None, at: datetime, ro: str | None = None
+    ) -> Job:
+        job = self._key_job(tag, ro)
+        self._require_status(job, OPEN_STATUSES, "hang the key of")
+        job.key_tag = tag
+        job.key = KeyCustody(state=KeyState.IN_CABINET, cabinet=cabinet, slot=slot, since=at)
+        self._touch(job)
+        return job
+
+    def key_out(
+        self,
+        tag: str,
+        cabinet: str,
+        slot: int | None,
+        at: datetime,
+        holder: str | None = None,
+        ro: str | None = None,
+    ) -> Job:
+        job = self._key_job(tag, ro)
+        self._require_status(job, OPEN_STATUSES, "take the key of")
+        job.key = KeyCustody(
+            state=KeyState.OUT, cabinet=cabinet, slot=slot, holder=holder, since=at
+        )
+        self._touch(job)
+        return job

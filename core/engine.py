@@ -1,0 +1,371 @@
+"""The core's single writer: takes events and commands in arrival order, applies them
+to the workshop, commits them in groups and only then acknowledges and publishes.
+
+Everything that changes state passes through ``_run`` on the core's own thread; MQTT and
+web callbacks only hand work over through the queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from core.commands import COMMAND_NAMES, CheckInCar, Command, audit_payload, command_job, execute
+from core.config import SiteConfig
+from core.contract import topics
+from core.contract.messages import Ack, ContractError, DeviceStatus, ErrorInfo, dump, parse_event
+from core.contract.views import DeviceRow, DispatchView, LoungeView
+from core.domain.eta import predict
+from core.domain.errors import DomainError
+from core.domain.model import Bay, BayKind, Role, Technician
+from core.domain.workshop import Workshop
+from core.handlers import apply_event, authorize
+from core.store.repository import AuditEntry, Batch, InboxEntry, Store
+from core.views import Projector
+
+logger = logging.getLogger(__name__)
+
+MAX_BATCH = 500
+
+
+class Publisher(Protocol):
+    """The broker side the core needs: publish, and acknowledge a received message."""
+
+    def publish(self, topic: str, payload: bytes, qos: int, retain: bool) -> None: ...
+
+    def puback(self, token: object) -> None: ...
+
+
+@dataclass(frozen=True)
+class Incoming:
+    topic: str
+    payload: bytes
+    token: object  # handed back to Publisher.puback after the commit
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class WebCommand:
+    command: Command
+    actor: str
+    future: Future[Any]
+
+
+@dataclass(frozen=True)
+class Republish:
+    """Publish every retained view again (after a (re)connect)."""
+
+
+@dataclass
+class Counters:
+    applied: int = 0
+    duplicate: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    batches: int = 0
+    commit_failures: int = 0
+
+
+def bays_from_config(config: SiteConfig) -> list[Bay]:
+    return [Bay(b.id, b.name, BayKind(b.kind), b.team) for b in config.bays]
+
+
+def technicians_from_config(config: SiteConfig) -> list[Technician]:
+    return [
+        Technician(t.id, t.name, t.team, frozenset(Role(r) for r in t.roles))
+        for t in config.technicians
+    ]
+
+
+class Core:
+    """Owns the workshop; the only writer of the store."""
+
+    def __init__(
+        self,
+        config: SiteConfig,
+        store: Store,
+        publisher: Publisher,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.config = config
+        self.site = config.site.id
+        self.store = store
+        self.publisher = publisher
+        self.clock = clock
+        self.projector = Projector(config)
+        self.counters = Counters()
+        self.devices: dict[str, DeviceRow] = {}
+        self.lounge: LoungeView | None = None
+        self.dispatch_view: DispatchView | None = None
+        self.view_listeners: list[Callable[[Core], None]] = []
+        self._queue: queue.Queue[Incoming | WebCommand | Republish | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._job_bays: dict[str, str | None] = {}
+        self._tech_bays: dict[str, str | None] = {}
+        self.ws = self._load()
+
+    # ------------------------------------------------------------ lifecycle
+    def _load(self) -> Workshop:
+        ws = self.store.load_workshop(
+            bays_from_config(self.config), technicians_from_config(self.config)
+        )
+        self._job_bays = {ro: j.bay for ro, j in ws.jobs.items()}
+        self._tech_bays = {t: s.bay for t, s in ws.tech_states.items()}
+        return ws
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="pitboard-core", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout)
+            self._thread = None
+
+    # ------------------------------------------------------------ hand-over
+    def on_message(self, topic: str, payload: bytes, token: object) -> None:
+        """Called from the MQTT thread: queue it, nothing more."""
+        self._queue.put(Incoming(topic, payload, token, self.clock()))
+
+    def submit(self, command: Command, actor: str) -> Future[Any]:
+        """Queue a web or API action; the future holds the result or the DomainError."""
+        fut: Future[Any] = Future()
+        self._queue.put(WebCommand(command, actor, fut))
+        return fut
+
+    def run_command(self, command: Command, actor: str, timeout: float = 30.0) -> Any:
+        return self.submit(command, actor).result(timeout)
+
+    def republish(self) -> None:
+        self._queue.put(Republish())
+
+    def queue_depth(self) -> int:
+        return self._queue.qsize()
+
+    # ------------------------------------------------------------ the loop
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            items: list[Incoming | WebCommand | Republish] = [first]
+            stop = False
+            while len(items) < MAX_BATCH:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stop = True
+                    break
+                items.append(nxt)
+            try:
+                self._process_until_committed(items)
+            except Exception:  # a bug must not kill the only writer
+                logger.exception("core loop failed on a batch of %d", len(items))
+            if stop:
+                return
+
+    def _process_until_committed(self, items: list[Incoming | WebCommand | Republish]) -> None:
+        delay = 0.2
+        while True:
+            try:
+                self._process(items)
+                return
+            except SQLAlchemyError as exc:
+                self.counters.commit_failures += 1
+                logger.error("commit failed (%s); reloading and retrying in %.1fs", exc, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 10.0)
+                try:
+                    self.ws = self._load()
+                except SQLAlchemyError:
+                    logger.error("database still unavailable")
+
+    def _process(self, items: list[Incoming | WebCommand | Republish]) -> None:
+        now = self.clock()
+        batch = Batch()
+        acks: list[tuple[str, Ack]] = []
+        results: list[tuple[Future[Any], Any, BaseException | None]] = []
+        status_changed = False
+        republish = False
+        # Parse first so the duplicate check is one query for the whole batch.
+        parsed: list[tuple[Incoming, str, Any]] = []
+        keys: list[tuple[str, int]] = []
+        for item in items:
+            if isinstance(item, Incoming):
+                device, kind = self._topic_device(item.topic)
+                if kind == "event":
+                    try:
+                        ev = parse_event(item.payload)
+                        keys.append((ev.envelope.source, ev.envelope.seq))
+                        parsed.append((item, device, ev))
+                    except ContractError as err:
+                        parsed.append((item, device, err))
+                else:
+                    parsed.append((item, device, kind))
+        seen = self.store.seen(keys)
+        by_item = {id(p[0]): p for p in parsed}
+        for item in items:
+            if isinstance(item, Republish):
+                republish = True
+                continue
+            if isinstance(item, WebCommand):
+                results.append(self._apply_command(item, now, batch))
+                continue
+            _, device, what = by_item[id(item)]
+            if what == "status":
+                status_changed |= self._device_status(device, item.payload, now)
+            elif isinstance(what, ContractError):
+                acks.append((device, self._reject(device, what.seq, what.code, what.message)))
+            elif not isinstance(what, str):
+                acks.append((device, self._apply_event(device, what, item, now, batch, seen)))
+        changed_jobs = set(self.ws.dirty_jobs)
+        changed_techs = set(self.ws.dirty_techs)
+        if batch.inbox or batch.audit or changed_jobs or changed_techs or self.ws.dirty_counters:
+            self.store.commit(self.ws, batch, now)
+        self.counters.batches += 1
+        # Committed: now, and only now, the world may hear about it.
+        for device, ack in acks:
+            self.publisher.publish(topics.ACK.full(self.site, device=device), dump(ack), 1, False)
+        for item in items:
+            if isinstance(item, Incoming):
+                self.publisher.puback(item.token)
+        for fut, value, exc in results:
+            if exc is None:
+                fut.set_result(value)
+            else:
+                fut.set_exception(exc)
+        if republish:
+            self._publish_views(now, set(self.ws.bays))
+        elif changed_jobs or changed_techs or status_changed:
+            self._publish_views(now, self._affected_bays(changed_jobs, changed_techs))
+        self.store.drop_open_jobs_from_memory(self.ws)
+
+    def _topic_device(self, topic: str) -> tuple[str, str]:
+        # pitboard/{site}/dev/{device}/{kind}
+        parts = topic.split("/")
+        if len(parts) == 5 and parts[2] == "dev":
+            return parts[3], parts[4]
+        return "", "unknown"
+
+    def _reject(self, device: str, seq: int | None, code: str, message: str) -> Ack:
+        self.counters.rejected[code] = self.counters.rejected.get(code, 0) + 1
+        logger.warning("rejected %s#%s: %s (%s)", device, seq, code, message)
+        return Ack(seq=seq, result="rejected", error=ErrorInfo(code=code, message=message))
+
+    def _apply_event(
+        self,
+        device: str,
+        ev: Any,
+        item: Incoming,
+        now: datetime,
+        batch: Batch,
+        seen: set[tuple[str, int]],
+    ) -> Ack:
+        env = ev.envelope
+        key = (env.source, env.seq)
+        if env.source == device and key in seen:
+            self.counters.duplicate += 1
+            return Ack(seq=env.seq, result="duplicate")
+        try:
+            authorize(self.config, device, ev)
+        except DomainError as err:
+            return self._reject(device, env.seq, err.code, err.message)
+        seen.add(key)
+        try:
+            apply_event(self.ws, ev)
+        except DomainError as err:
+            batch.inbox.append(InboxEntry(env.source, env.seq, "rejected", err.code, item.received_at))
+            return self._reject(device, env.seq, err.code, err.message)
+        batch.inbox.append(InboxEntry(env.source, env.seq, "applied", None, item.received_at))
+        batch.audit.append(
+            AuditEntry(
+                at=env.ts, kind="event", source=env.source, seq=env.seq, type=env.type,
+                job=env.job, bay=env.bay,
+                payload={"tech": env.tech, "data": env.data},
+            )
+        )
+        self.counters.applied += 1
+        return Ack(seq=env.seq, result="applied")
+
+    def _apply_command(
+        self, item: WebCommand, now: datetime, batch: Batch
+    ) -> tuple[Future[Any], Any, BaseException | None]:
+        try:
+            value = execute(self.ws, item.command, item.actor, now)
+        except DomainError as err:
+            logger.info("refused %s by %s: %s", type(item.command).__name__, item.actor, err.code)
+            return item.future, None, err
+        job = value.ro if isinstance(item.command, CheckInCar) else command_job(item.command)
+        batch.audit.append(
+            AuditEntry(
+                at=now, kind="command", source=item.actor, seq=None,
+                type=COMMAND_NAMES[type(item.command)], job=job, bay=getattr(item.command, "bay", None),
+                payload=audit_payload(item.command),
+            )
+        )
+        return item.future, value, None
+
+    def _device_status(self, device: str, payload: bytes, now: datetime) -> bool:
+        if not payload:
+            return self.devices.pop(device, None) is not None
+        try:
+            status = DeviceStatus.model_validate_json(payload)
+        except ValueError:
+            logger.warning("ignored malformed status from %s", device)
+            return False
+        kind = self.config.device_kind(device) or status.kind or "unknown"
+        self.devices[device] = DeviceRow(
+            device=device, kind=kind, online=status.online, outbox=status.outbox, since=now
+        )
+        return True
+
+    # ------------------------------------------------------------ views
+    def _affected_bays(self, jobs: set[str], techs: set[str]) -> set[str]:
+        bays: set[str] = set()
+        for ro in jobs:
+            job = self.ws.jobs.get(ro)
+            if job is not None and job.bay:
+                bays.add(job.bay)
+            old = self._job_bays.get(ro)
+            if old:
+                bays.add(old)
+            self._job_bays[ro] = job.bay if job is not None else None
+        for t in techs:
+            state = self.ws.tech_states.get(t)
+            new = state.bay if state is not None else None
+            bays.update(b for b in (new, self._tech_bays.get(t)) if b)
+            self._tech_bays[t] = new
+        if jobs:
+            # The QC station and the wash bay list jobs from every bay.
+            bays.update(b for b, bay in self.ws.bays.items() if bay.kind in (BayKind.QC, BayKind.WASH))
+        return bays
+
+    def _publish_views(self, now: datetime, bays: set[str]) -> None:
+        eta = predict(self.ws, now)
+        for bay_id in sorted(bays):
+            state = self.projector.bay_state(self.ws, bay_id, now, eta)
+            self.publisher.publish(
+                topics.BAY_STATE.full(self.site, bay=bay_id), dump(state), 1, True
+            )
+        self.lounge = self.projector.lounge(self.ws, now, eta)
+        self.publisher.publish(topics.LOUNGE.full(self.site), dump(self.lounge), 1, True)
+        self.dispatch_view = self.projector.dispatch(
+            self.ws, now, sorted(self.devices.values(), key=lambda d: d.device), eta
+        )
+        self.publisher.publish(topics.DISPATCH.full(self.site), dump(self.dispatch_view), 1, True)
+        for listener in list(self.view_listeners):
+            try:
+                listener(self)
+            except Exception:
+                logger.exception("view listener failed")

@@ -1,0 +1,224 @@
+"""Reading and writing the workshop: one transaction per batch of applied work."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from core.domain.model import OPEN_STATUSES, Bay, Technician
+from core.domain.workshop import Workshop
+
+from .codec import job_from_doc, job_to_doc, tech_from_doc, tech_to_doc
+from .tables import AuditRow, CounterRow, InboxRow, JobRow, TechnicianStateRow
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    source: str
+    seq: int
+    result: str
+    error_code: str | None
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    kind: str
+    source: str
+    seq: int | None
+    type: str
+    job: str | None
+    bay: str | None
+    payload: dict[str, Any]
+
+
+@dataclass
+class Batch:
+    """What one transaction writes: inbox marks, audit lines and the changed state."""
+
+    inbox: list[InboxEntry] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
+
+
+class Store:
+    """The only code that knows the tables."""
+
+    def __init__(self, engine: Engine, site: str) -> None:
+        self.engine = engine
+        self.site = site
+        self._dialect = engine.dialect.name
+
+    # ----------------------------------------------------------------- load
+    def load_workshop(self, bays: Iterable[Bay], technicians: Iterable[Technician]) -> Workshop:
+        """Rebuild the live workshop from the database (open jobs and today's history)."""
+        ws = Workshop(
+            site=self.site,
+            bays={b.id: b for b in bays},
+            technicians={t.id: t for t in technicians},
+        )
+        open_values = [s.value for s in OPEN_STATUSES]
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(JobRow.doc).where(JobRow.site == self.site, JobRow.status.in_(open_values))
+            )
+            for (doc,) in rows:
+                job = job_from_doc(doc)
+                ws.jobs[job.ro] = job
+            for (doc,) in conn.execute(
+                select(TechnicianStateRow.doc).where(TechnicianStateRow.site == self.site)
+            ):
+                state = tech_from_doc(doc)
+                ws.tech_states[state.id] = state
+            for name, value in conn.execute(
+                select(CounterRow.name, CounterRow.value).where(CounterRow.site == self.site)
+            ):
+                ws.counters[name] = value
+        return ws
+
+    def load_job(self, ro: str) -> Any:
+        """A job from storage, closed ones included (None if unknown)."""
+        with self.engine.connect() as conn:
+            doc = conn.execute(
+                select(JobRow.doc).where(JobRow.site == self.site, JobRow.ro == ro)
+            ).scalar_one_or_none()
+        return None if doc is None else job_from_doc(doc)
+
+    # ----------------------------------------------------------------- inbox
+    def seen(self, keys: Sequence[tuple[str, int]]) -> set[tuple[str, int]]:
+        """Which of these ``(source, seq)`` were received before."""
+        if not keys:
+            return set()
+        found: set[tuple[str, int]] = set()
+        with self.engine.connect() as conn:
+            for i in range(0, len(keys), 500):
+                chunk = list(keys[i : i + 500])
+                rows = conn.execute(
+                    select(InboxRow.source, InboxRow.seq).where(
+                        InboxRow.site == self.site,
+                        tuple_(InboxRow.source, InboxRow.seq).in_(chunk),
+                    )
+                )
+                found.update((s, q) for s, q in rows)
+        return found
+
+    # ----------------------------------------------------------------- write
+    def commit(self, ws: Workshop, batch: Batch, now: datetime) -> None:
+        """Write the batch and everything the workshop marked changed, in one transaction.
+
+        The dirty marks are taken only after a successful commit; on failure they stay, so
+        the caller can reload and nothing half-written is believed.
+        """
+        jobs, techs, counters = ws.dirty_jobs, ws.dirty_techs, ws.dirty_counters
+        with self.engine.begin() as conn:
+            if batch.inbox:
+                conn.execute(
+                    InboxRow.__table__.insert(),
+                    [
+                        {
+                            "site": self.site, "source": e.source, "seq": e.seq,
+                            "result": e.result, "error_code": e.error_code,
+                            "received_at": e.received_at,
+                        }
+                        for e in batch.inbox
+                    ],
+                )
+            if batch.audit:
+                conn.execute(
+                    AuditRow.__table__.insert(),
+                    [
+                        {
+                            "site": self.site, "at": a.at, "recorded_at": now, "kind": a.kind,
+                            "source": a.source, "seq": a.seq, "type": a.type, "job": a.job,
+                            "bay": a.bay, "payload": a.payload,
+                        }
+                        for a in batch.audit
+                    ],
+                )
+            if jobs:
+                rows = []
+                for ro in sorted(jobs):
+                    job = ws.jobs[ro]
+                    rows.append(
+                        {
+                            "site": self.site, "ro": ro, "status": job.status.value,
+                            "bay": job.bay, "plate": job.vehicle.plate,
+                            "public_token": job.public_token or None,
+                            "promised_at": job.promised_at, "checked_in_at": job.checked_in_at,
+                            "updated_at": now, "doc": job_to_doc(job),
+                        }
+                    )
+                self._upsert(conn, JobRow.__table__, rows, ("site", "ro"))
+            if techs:
+                rows = [
+                    {"site": self.site, "tech": t, "doc": tech_to_doc(ws.tech_states[t])}
+                    for t in sorted(techs)
+                ]
+                self._upsert(conn, TechnicianStateRow.__table__, rows, ("site", "tech"))
+            if counters:
+                rows = [
+                    {"site": self.site, "name": c, "value": ws.counters[c]} for c in sorted(counters)
+                ]
+                self._upsert(conn, CounterRow.__table__, rows, ("site", "name"))
+        ws.take_dirty()
+
+    def _upsert(
+        self, conn: Connection, table: Any, rows: list[dict[str, Any]], keys: tuple[str, ...]
+    ) -> None:
+        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        stmt = insert(table)
+        update = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+        conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=update), rows)
+
+    def drop_open_jobs_from_memory(self, ws: Workshop) -> None:
+        """Forget closed jobs so the live workshop holds only what is in the building."""
+        for ro in [ro for ro, j in ws.jobs.items() if j.status not in OPEN_STATUSES]:
+            if ro not in ws.dirty_jobs:
+                del ws.jobs[ro]
+
+    # ----------------------------------------------------------------- queries
+    def audit_trail(self, ro: str) -> list[dict[str, Any]]:
+        """Everything that happened to one repair order, in order."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    AuditRow.id, AuditRow.at, AuditRow.recorded_at, AuditRow.kind,
+                    AuditRow.source, AuditRow.seq, AuditRow.type, AuditRow.bay, AuditRow.payload,
+                )
+                .where(AuditRow.site == self.site, AuditRow.job == ro)
+                .order_by(AuditRow.id)
+            )
+            return [dict(r._mapping) for r in rows]
+
+    def audit_count(self) -> int:
+        with self.engine.connect() as conn:
+            return len(conn.execute(select(AuditRow.id).where(AuditRow.site == self.site)).all())
+
+    def inbox_results(self, source: str) -> list[tuple[int, str, str | None]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(InboxRow.seq, InboxRow.result, InboxRow.error_code)
+                .where(InboxRow.site == self.site, InboxRow.source == source)
+                .order_by(InboxRow.seq)
+            )
+            return [(s, r, e) for s, r, e in rows]
+
+    def audit_events(self, source: str) -> list[tuple[int, str]]:
+        """(seq, type) of the applied events of one device, in the order applied."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(AuditRow.seq, AuditRow.type)
+                .where(AuditRow.site == self.site, AuditRow.source == source,
+                       AuditRow.kind == "event")
+                .order_by(AuditRow.id)
+            )
+            return [(int(s), t) for s, t in rows]

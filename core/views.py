@@ -1,0 +1,214 @@
+"""Projections of the workshop onto the retained views of the wire contract."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from core.config import SiteConfig
+from core.contract.views import (
+    BayRow,
+    BayState,
+    DeviceRow,
+    DispatchView,
+    FindingLine,
+    JobCard,
+    LoungeCar,
+    LoungeView,
+    OperationLine,
+    Readiness,
+    Stage,
+    TechOnBay,
+)
+from core.domain.eta import predict
+from core.domain.model import BayKind, FindingState, Job, JobStatus
+from core.domain.privacy import mask_plate
+from core.domain.workshop import Workshop
+
+_STAGE: dict[JobStatus, tuple[Stage, int]] = {
+    JobStatus.CHECKED_IN: ("checked_in", 5),
+    JobStatus.DISPATCHED: ("waiting", 15),
+    JobStatus.IN_PROGRESS: ("in_progress", 30),
+    JobStatus.PAUSED: ("in_progress", 30),
+    JobStatus.SELF_CHECKED: ("quality_check", 75),
+    JobStatus.LEADER_CHECKED: ("quality_check", 82),
+    JobStatus.WASH_WAITING: ("wash", 88),
+    JobStatus.WASHING: ("wash", 93),
+    JobStatus.READY: ("ready", 100),
+}
+
+
+def _readiness(job: Job) -> Readiness:
+    if job.status is JobStatus.IN_PROGRESS:
+        return "in_progress"
+    if job.pending_findings():
+        return "waiting_approval"
+    if job.status is JobStatus.PAUSED:
+        reason = job.last_pause_reason
+        if reason == "waiting_parts":
+            return "waiting_parts"
+        if reason == "waiting_approval":
+            return "waiting_approval"
+        return "paused"
+    return "ready"
+
+
+def job_card(job: Job, now: datetime, predicted: datetime | None) -> JobCard:
+    running = [s.start for s in job.segments if s.kind == "work" and s.end is None]
+    return JobCard(
+        ro=job.ro,
+        plate=job.vehicle.plate,
+        model=job.vehicle.model,
+        colour=job.vehicle.colour,
+        status=job.status.value,
+        bay=job.bay,
+        team=job.team,
+        promised_at=job.promised_at,
+        predicted_at=predicted,
+        standard_hours=round(job.standard_hours, 2),
+        worked_seconds=round(job.worked_seconds(now), 1),
+        running_since=min(running) if running else None,
+        working_techs=job.working_techs(),
+        readiness=_readiness(job),
+        pause_reason=job.last_pause_reason if job.status is JobStatus.PAUSED else None,
+        operations=[
+            OperationLine(code=o.code, name=o.name, name_en=o.name_en, standard_hours=o.standard_hours)
+            for o in job.operations
+        ],
+        requests=job.requests,
+        findings=[
+            FindingLine(
+                id=f.id, title=f.title, severity=f.severity.value, state=f.state.value,
+                labor_hours=f.labor_hours, parts_estimate=f.parts_estimate,
+                reported_at=f.reported_at, answered_at=f.answered_at,
+            )
+            for f in job.findings
+        ],
+        rework_count=job.rework_count,
+        customer_waiting=job.customer_waiting,
+        wash_requested=job.wash_requested,
+        key_state=job.key.state.value,
+        key_cabinet=job.key.cabinet,
+        key_slot=job.key.slot,
+        key_holder=job.key.holder,
+        key_since=job.key.since,
+    )
+
+
+class Projector:
+    """Builds views; knows the site's names, holds nothing that the workshop does not."""
+
+    def __init__(self, config: SiteConfig) -> None:
+        self.config = config
+        self._tech_names = {t.id: t.name for t in config.technicians}
+
+    def _techs(self, ws: Workshop, bay_id: str) -> list[TechOnBay]:
+        return [
+            TechOnBay(
+                id=t.id, name=self._tech_names.get(t.id, t.id), active_job=t.active_job,
+                signed_in_at=t.signed_in_at,
+            )
+            for t in ws.signed_in_at(bay_id)
+        ]
+
+    def bay_jobs(self, ws: Workshop, bay_id: str) -> list[Job]:
+        kind = ws.bay(bay_id).kind
+        if kind is BayKind.QC:
+            wanted = {JobStatus.SELF_CHECKED, JobStatus.LEADER_CHECKED}
+            jobs = [j for j in ws.jobs.values() if j.status in wanted]
+            return sorted(jobs, key=lambda j: (j.status is not JobStatus.LEADER_CHECKED, j.ro))
+        if kind is BayKind.WASH:
+            wanted = {JobStatus.WASHING, JobStatus.WASH_WAITING}
+            jobs = [j for j in ws.jobs.values() if j.status in wanted]
+            return sorted(jobs, key=lambda j: (j.status is not JobStatus.WASHING, j.promised_at))
+        return ws.bay_queue(bay_id)
+
+    def bay_state(
+        self, ws: Workshop, bay_id: str, now: datetime, eta: dict[str, datetime] | None = None
+    ) -> BayState:
+        bay = ws.bay(bay_id)
+        eta = predict(ws, now) if eta is None else eta
+        jobs = self.bay_jobs(ws, bay_id)
+        current = next(
+            (j for j in jobs if j.status in (JobStatus.IN_PROGRESS, JobStatus.WASHING)), None
+        )
+        return BayState(
+            site=ws.site,
+            bay=bay.id,
+            name=bay.name,
+            kind=bay.kind.value,
+            team=bay.team,
+            techs=self._techs(ws, bay_id),
+            current=None if current is None else job_card(current, now, eta.get(current.ro)),
+            queue=[job_card(j, now, eta.get(j.ro)) for j in jobs if j is not current],
+            updated_at=now,
+        )
+
+    def lounge(self, ws: Workshop, now: datetime, eta: dict[str, datetime] | None = None) -> LoungeView:
+        eta = predict(ws, now) if eta is None else eta
+        cars = []
+        for job in sorted(ws.open_jobs(), key=lambda j: (j.promised_at, j.ro)):
+            stage, progress = _STAGE[job.status]
+            if job.status in (JobStatus.IN_PROGRESS, JobStatus.PAUSED) and job.standard_hours:
+                done = min(1.0, job.worked_seconds(now) / (job.standard_hours * 3600))
+                progress = 20 + int(50 * done)
+            predicted = eta.get(job.ro)
+            notice = None
+            if job.status is JobStatus.READY:
+                notice = "ready"
+            elif predicted is not None and predicted > job.promised_at:
+                notice = "at_risk"
+            cars.append(
+                LoungeCar(
+                    plate=mask_plate(job.vehicle.plate),
+                    model=job.vehicle.model,
+                    colour=job.vehicle.colour,
+                    stage=stage,
+                    progress=progress,
+                    promised_at=job.promised_at,
+                    predicted_at=predicted,
+                    notice=notice,  # type: ignore[arg-type]
+                )
+            )
+        return LoungeView(site=ws.site, updated_at=now, cars=cars)
+
+    def dispatch(
+        self,
+        ws: Workshop,
+        now: datetime,
+        devices: list[DeviceRow],
+        eta: dict[str, datetime] | None = None,
+    ) -> DispatchView:
+        eta = predict(ws, now) if eta is None else eta
+        bays = []
+        for bay_id, bay in ws.bays.items():
+            queue = self.bay_jobs(ws, bay_id)
+            current = next(
+                (j.ro for j in queue if j.status in (JobStatus.IN_PROGRESS, JobStatus.WASHING)),
+                None,
+            )
+            bays.append(
+                BayRow(
+                    id=bay.id, name=bay.name, kind=bay.kind.value, team=bay.team,
+                    techs=self._techs(ws, bay_id), current=current,
+                    queue=[j.ro for j in queue if j.ro != current],
+                )
+            )
+        open_jobs = sorted(ws.open_jobs(), key=lambda j: (j.promised_at, j.ro))
+        waiting = [
+            j for j in open_jobs if j.status is JobStatus.CHECKED_IN
+        ]
+        waiting.sort(key=lambda j: (not j.customer_waiting, j.promised_at, j.ro))
+        return DispatchView(
+            site=ws.site,
+            updated_at=now,
+            bays=bays,
+            jobs=[job_card(j, now, eta.get(j.ro)) for j in open_jobs],
+            waiting_dispatch=[j.ro for j in waiting],
+            devices=devices,
+        )
+
+
+def pending_findings(ws: Workshop) -> list[tuple[str, str]]:
+    return [
+        (j.ro, f.id) for j in ws.open_jobs() for f in j.findings if f.state is FindingState.PENDING
+    ]

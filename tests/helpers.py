@@ -1,0 +1,82 @@
+"""Shared builders for the tests: a site, a check-in, events as a kiosk sends them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from core.config import SiteConfig, load_config
+from core.contract.messages import make_event
+from core.domain.model import Customer, Operation, Vehicle
+from core.domain.workshop import CheckIn
+
+DEMO_SITE = Path(__file__).resolve().parents[1] / "core" / "demo" / "site.toml"
+T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+
+
+def demo_config(**overrides: Any) -> SiteConfig:
+    cfg = load_config(DEMO_SITE)
+    return cfg.model_copy(update=overrides) if overrides else cfg
+
+
+def order(plate: str = "京A12345", hours: float = 1.0, **kw: Any) -> CheckIn:
+    return CheckIn(
+        vehicle=Vehicle(plate=plate, model="别克 GL8", colour="白", vin="LSGUA84L0FE000001"),
+        customer=Customer(name="王先生", phone="13800138000"),
+        operations=(Operation("M010", "小保养", hours, "Minor service"),),
+        promised_at=kw.pop("promised_at", T0 + timedelta(hours=4)),
+        advisor="SA01",
+        **kw,
+    )
+
+
+class Clock:
+    def __init__(self, start: datetime = T0) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> datetime:
+        self.now += timedelta(**kw)
+        return self.now
+
+
+@dataclass
+class FakeBus:
+    """Loopback stand-in for the broker: remembers publishes and acks."""
+
+    published: list[tuple[str, bytes, int, bool]] = field(default_factory=list)
+    acked: list[object] = field(default_factory=list)
+
+    def publish(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
+        self.published.append((topic, payload, qos, retain))
+
+    def puback(self, token: object) -> None:
+        self.acked.append(token)
+
+    def acks(self, device: str) -> list[dict[str, Any]]:
+        return [json.loads(p) for t, p, _, _ in self.published if t.endswith(f"/dev/{device}/ack")]
+
+    def last(self, suffix: str) -> dict[str, Any]:
+        for t, p, _, _ in reversed(self.published):
+            if t.endswith(suffix):
+                return json.loads(p)  # type: ignore[no-any-return]
+        raise AssertionError(f"nothing published on *{suffix}")
+
+
+class Kiosk:
+    """Builds events the way a bay kiosk numbers them."""
+
+    def __init__(self, device: str, bay: str, start_seq: int = 1) -> None:
+        self.device, self.bay, self.seq = device, bay, start_seq - 1
+
+    def event(self, type_: str, job: str | None = None, tech: str | None = "T001",
+              ts: datetime = T0, **data: Any) -> tuple[str, bytes]:
+        self.seq += 1
+        payload = make_event(self.device, self.seq, type_, ts, bay=self.bay, job=job, tech=tech,
+                             data=data)
+        return f"pitboard/demo/dev/{self.device}/event", payload

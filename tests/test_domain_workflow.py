@@ -1,0 +1,181 @@
+"""The whole service workflow through the pure domain, and its refusals."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from core.domain import errors
+from core.domain.model import (
+    BayKind, FindingState, FollowUpOutcome, JobStatus, KeyState, PauseReason, Severity,
+)
+from core.domain.workshop import NewFinding, Workshop
+from core.engine import bays_from_config, technicians_from_config
+from tests.helpers import T0, demo_config, order
+
+
+@pytest.fixture
+def ws() -> Workshop:
+    cfg = demo_config()
+    return Workshop(
+        site="demo",
+        bays={b.id: b for b in bays_from_config(cfg)},
+        technicians={t.id: t for t in technicians_from_config(cfg)},
+    )
+
+
+def at(minutes: float):  # noqa: ANN201
+    return T0 + timedelta(minutes=minutes)
+
+
+def test_a_car_goes_from_reception_to_follow_up(ws: Workshop) -> None:
+    job = ws.check_in(order(key_tag="TAG7", wash_requested=True), at(0))
+    assert job.ro == "RO-20261124-0001" and job.status is JobStatus.CHECKED_IN
+    ws.key_in("TAG7", "KC1", 7, at(1))
+    assert job.key.state is KeyState.IN_CABINET and job.key.slot == 7
+    ws.dispatch(job.ro, "B03", at(2))
+    assert job.status is JobStatus.DISPATCHED and job.team == "A"
+    ws.sign_in("T002", "B03", at(3))
+    ws.key_out("TAG7", "KC1", 7, at(3), holder="T002")
+    assert job.key.state is KeyState.OUT and job.key.holder == "T002"
+    ws.start(job.ro, "T002", "B03", at(5))
+    assert job.status is JobStatus.IN_PROGRESS
+    ws.report_finding(job.ro, "T002", "B03",
+                      NewFinding("F1", "前刹车片磨损超限", Severity.SAFETY, 1.0, 380), at(20))
+    ws.pause(job.ro, "T002", "B03", PauseReason.WAITING_APPROVAL, at(21))
+    assert job.status is JobStatus.PAUSED
+    with pytest.raises(errors.FindingsPending):
+        ws.self_check(job.ro, "T002", "B03", at(22))
+    ws.answer_finding(job.ro, "F1", approved=True, by="SA01", at=at(30))
+    assert job.findings[0].state is FindingState.APPROVED
+    assert job.standard_hours == pytest.approx(2.0)
+    ws.resume(job.ro, "T002", "B03", at(31))
+    ws.self_check(job.ro, "T002", "B03", at(90))
+    assert job.status is JobStatus.SELF_CHECKED
+    assert job.worked_seconds(at(200)) == pytest.approx((16 + 59) * 60)
+    assert ws.tech_states["T002"].active_job is None
+    ws.sign_in("T001", "B03", at(91))
+    ws.leader_check(job.ro, "T001", "B03", at(92))
+    ws.sign_in("Q001", "Q01", at(93))
+    ws.qc_fail(job.ro, "Q001", "Q01", ["左前轮螺栓扭矩"], at(95))
+    assert job.status is JobStatus.DISPATCHED and job.rework_count == 1
+    assert ws.bay_queue("B03")[0] is job
+    ws.start(job.ro, "T002", "B03", at(96))
+    ws.self_check(job.ro, "T002", "B03", at(100))
+    ws.leader_check(job.ro, "T001", "B03", at(101))
+    ws.qc_pass(job.ro, "Q001", "Q01", at(105))
+    assert job.status is JobStatus.WASH_WAITING
+    ws.sign_in("W001", "W01", at(106))
+    ws.wash_start(job.ro, "W001", "W01", at(107))
+    ws.wash_done(job.ro, "W001", "W01", at(120))
+    assert job.status is JobStatus.READY and job.ready_at == at(120)
+    ws.deliver(job.ro, at(150))
+    assert job.status is JobStatus.DELIVERED and job.key.state is KeyState.RETURNED
+    ws.record_follow_up(job.ro, FollowUpOutcome.VERY_GOOD, "满意", "SA01", at(3 * 24 * 60))
+    assert job.status is JobStatus.CLOSED
+
+
+def test_two_technicians_each_have_their_own_clock(ws: Workshop) -> None:
+    job = ws.check_in(order(), at(0))
+    ws.dispatch(job.ro, "B01", at(0))
+    ws.sign_in("T002", "B01", at(0))
+    ws.sign_in("T003", "B01", at(0))
+    ws.start(job.ro, "T002", "B01", at(0))
+    ws.start(job.ro, "T003", "B01", at(10))
+    ws.pause(job.ro, "T002", "B01", PauseReason.BREAK, at(20))
+    assert job.status is JobStatus.IN_PROGRESS  # T003 still works
+    assert job.worked_seconds(at(30)) == pytest.approx((20 + 20) * 60)
+    ws.pause(job.ro, "T003", "B01", PauseReason.TOOL, at(30))
+    assert job.status is JobStatus.PAUSED and job.last_pause_reason == "tool"
+
+
+def test_a_technician_holds_several_paused_jobs_but_runs_one_clock(ws: Workshop) -> None:
+    a = ws.check_in(order("京A11111"), at(0))
+    b = ws.check_in(order("京A22222"), at(0))
+    for j in (a, b):
+        ws.dispatch(j.ro, "B02", at(0))
+    ws.sign_in("T002", "B02", at(0))
+    ws.start(a.ro, "T002", "B02", at(1))
+    with pytest.raises(errors.TechnicianBusy):
+        ws.start(b.ro, "T002", "B02", at(2))
+    ws.pause(a.ro, "T002", "B02", PauseReason.WAITING_PARTS, at(2))
+    ws.start(b.ro, "T002", "B02", at(3))
+    ws.pause(b.ro, "T002", "B02", PauseReason.WAITING_PARTS, at(4))
+    assert a.status is b.status is JobStatus.PAUSED
+
+
+def test_signing_out_and_shift_end_stop_running_clocks(ws: Workshop) -> None:
+    job = ws.check_in(order(), at(0))
+    ws.dispatch(job.ro, "B01", at(0))
+    ws.sign_in("T002", "B01", at(0))
+    ws.start(job.ro, "T002", "B01", at(0))
+    assert ws.pause_everyone(PauseReason.SHIFT_END, at(60)) == [job.ro]
+    assert job.status is JobStatus.PAUSED and job.last_pause_reason == "shift_end"
+    assert job.worked_seconds(at(600)) == pytest.approx(3600)
+    ws.resume(job.ro, "T002", "B01", at(61))
+    ws.sign_out("T002", "B01", at(70))
+    assert job.status is JobStatus.PAUSED and job.last_pause_reason == "signed_out"
+    assert ws.tech_states["T002"].bay is None
+
+
+@pytest.mark.parametrize(
+    ("action", "error"),
+    [
+        (lambda ws, ro: ws.start(ro, "T002", "B01", at(1)), errors.NotSignedIn),
+        (lambda ws, ro: ws.start("RO-NOPE", "T002", "B01", at(1)), errors.UnknownJob),
+        (lambda ws, ro: ws.dispatch(ro, "W01", at(1)), errors.WrongBay),
+        (lambda ws, ro: ws.dispatch(ro, "B99", at(1)), errors.UnknownBay),
+        (lambda ws, ro: ws.deliver(ro, at(1)), errors.IllegalTransition),
+        (lambda ws, ro: ws.qc_pass(ro, "Q001", "Q01", at(1)), errors.NotSignedIn),
+        (lambda ws, ro: ws.answer_finding(ro, "F9", True, "SA", at(1)), errors.UnknownFinding),
+        (lambda ws, ro: ws.key_in("NOTAG", "KC1", 1, at(1)), errors.UnknownKey),
+        (lambda ws, ro: ws.sign_in("T999", "B01", at(1)), errors.UnknownTechnician),
+    ],
+)
+def test_refusals_carry_a_code_and_change_nothing(ws: Workshop, action, error) -> None:  # noqa: ANN001
+    from core.store.codec import job_to_doc
+
+    job = ws.check_in(order(), at(0))
+    ws.take_dirty()
+    before = job_to_doc(job), dict(ws.tech_states), dict(ws.counters)
+    with pytest.raises(error) as info:
+        action(ws, job.ro)
+    assert info.value.code == error.code and str(info.value)
+    assert (job_to_doc(job), dict(ws.tech_states), dict(ws.counters)) == before
+    assert ws.take_dirty() == (set(), set(), set())
+
+
+def test_work_at_the_wrong_bay_is_refused(ws: Workshop) -> None:
+    job = ws.check_in(order(), at(0))
+    ws.dispatch(job.ro, "B01", at(0))
+    ws.sign_in("T002", "B02", at(0))
+    with pytest.raises(errors.WrongBay):
+        ws.start(job.ro, "T002", "B02", at(1))
+
+
+def test_only_qc_inspectors_pass_final_inspection(ws: Workshop) -> None:
+    job = ws.check_in(order(wash_requested=False), at(0))
+    ws.dispatch(job.ro, "B01", at(0))
+    ws.sign_in("T001", "B01", at(0))
+    ws.start(job.ro, "T001", "B01", at(0))
+    ws.self_check(job.ro, "T001", "B01", at(10))
+    ws.leader_check(job.ro, "T001", "B01", at(11))
+    ws.sign_out("T001", "B01", at(12))
+    ws.sign_in("T002", "Q01", at(12))
+    with pytest.raises(errors.IllegalTransition):
+        ws.qc_pass(job.ro, "T002", "Q01", at(13))
+    ws.sign_in("Q001", "Q01", at(13))
+    ws.qc_pass(job.ro, "Q001", "Q01", at(14))
+    assert job.status is JobStatus.READY  # no wash asked for
+
+
+def test_declined_safety_item_is_marked(ws: Workshop) -> None:
+    job = ws.check_in(order(), at(0))
+    ws.dispatch(job.ro, "B01", at(0))
+    ws.sign_in("T002", "B01", at(0))
+    ws.start(job.ro, "T002", "B01", at(0))
+    ws.report_finding(job.ro, "T002", "B01", NewFinding("F1", "轮胎", Severity.SAFETY), at(1))
+    ws.answer_finding(job.ro, "F1", approved=False, by="SA01", at=at(2), note="客户下次再换")
+    assert job.findings[0].declined_safety
+    assert ws.bays["W01"].kind is BayKind.WASH
