@@ -254,13 +254,18 @@ class Workshop:
     def cancel(self, ro: str, reason: str, at: datetime) -> Job:
         job = self.job(ro)
         self._require_status(job, _CANCELLABLE, "cancel")
-        for tech in job.working_techs():
-            self._close_segment(job, tech, at)
-            self._release_tech(tech, ro)
+        self._stop_all_clocks(job, at)
         job.status = JobStatus.CANCELLED
         job.cancelled_reason = reason
         self._touch(job)
         return job
+
+    def _stop_all_clocks(self, job: Job, at: datetime) -> None:
+        """Close every open work and pause segment; the job leaves the bay."""
+        for seg in [s for s in job.segments if s.end is None]:
+            seg.end = max(at, seg.start)
+            if seg.kind == "work":
+                self._release_tech(seg.tech, job.ro)
 
     def _release_tech(self, tech: str, ro: str) -> None:
         state = self.tech_states.get(tech)
@@ -404,10 +409,7 @@ class Workshop:
             raise FindingsPending(
                 f"{ro} has findings waiting for the customer's answer"
             )
-        for seg in [s for s in job.segments if s.end is None]:
-            seg.end = max(at, seg.start)
-            if seg.kind == "work":
-                self._release_tech(seg.tech, ro)
+        self._stop_all_clocks(job, at)
         job.checks.append(Check(level="self", by=tech_id, at=at))
         job.status = JobStatus.SELF_CHECKED
         self._touch(job)

@@ -1,0 +1,112 @@
+"""Fixtures: stores on SQLite and PostgreSQL, a core on a fake bus, loud failures."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from core.engine import Core
+from core.store.database import make_engine, migrate, sqlite_url
+from core.store.repository import Store
+from tests.helpers import Clock, FakeBus, demo_config
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def need(what: str, reason: str) -> None:
+    """Skip loudly on a developer's machine; in CI a missing service is a failure."""
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI: {reason}")
+    pytest.skip(f"*** {what} unavailable, test skipped: {reason} ***")
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_logged_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """A test that made the code log an ERROR fails, unless it says it expects one."""
+    yield
+    errors = [r for r in caplog.get_records("call") if r.levelno >= logging.ERROR]
+    if errors and not getattr(caplog, "errors_expected", False):
+        pytest.fail("logged errors: " + "; ".join(r.getMessage() for r in errors))
+
+
+def _postgres_admin_url() -> str:
+    return os.environ.get("PITBOARD_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    url = _postgres_admin_url()
+    try:
+        eng = create_engine(url)
+        with eng.connect() as c:
+            c.execute(text("select 1"))
+        eng.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means no server
+        need("PostgreSQL", f"cannot connect to {url}: {exc.__class__.__name__}")
+    return url
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    name = "pitboard_test_" + uuid.uuid4().hex[:10]
+    admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = postgres_server.rsplit("/", 1)[0] + "/" + name
+    yield url
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path)
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    engine = make_engine(db_url)
+    migrate(engine)
+    yield Store(engine, "demo")
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def bus() -> FakeBus:
+    return FakeBus()
+
+
+@pytest.fixture
+def core(store: Store, bus: FakeBus, clock: Clock) -> Iterator[Core]:
+    c = Core(demo_config(), store, bus, clock)
+    c.start()
+    yield c
+    c.stop()
+
+
+@pytest.fixture(scope="session")
+def mosquitto_bin() -> str:
+    path = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
+    if path is None:
+        need("Mosquitto", "the mosquitto binary is not installed")
+    assert path is not None
+    out = subprocess.run([path, "-h"], capture_output=True, text=True)
+    if "mosquitto version 2" not in (out.stdout + out.stderr):
+        need("Mosquitto", "mosquitto 2.x is required")
+    return path
