@@ -1,0 +1,99 @@
+"""The pages the core serves: index, lounge and dispatch (read through the core's views)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from nicegui import ui
+
+from core.contract.views import DispatchView, LoungeView
+
+STAGE_ZH = {"checked_in": "已接车", "waiting": "等待维修", "in_progress": "维修中",
+            "quality_check": "质检中", "wash": "洗车中", "ready": "可提车"}
+STAGE_EN = {"checked_in": "Checked in", "waiting": "Waiting", "in_progress": "In progress",
+            "quality_check": "Quality check", "wash": "Washing", "ready": "Ready"}
+
+
+def _hm(ts: datetime | None, zone: ZoneInfo) -> str:
+    return ts.astimezone(zone).strftime("%H:%M") if ts else "—"
+
+
+def register(lounge: Callable[[], LoungeView | None], dispatch: Callable[[], DispatchView | None],
+             zone: ZoneInfo, site_name: str) -> None:
+    """Add the pages; each keeps one table and updates its rows in place."""
+
+    @ui.page("/")
+    def index() -> None:
+        ui.label(site_name).classes("text-2xl")
+        ui.link("客户休息区 Lounge", "/lounge")
+        ui.link("派工看板 Dispatch", "/dispatch")
+
+    @ui.page("/lounge")
+    def lounge_page() -> None:
+        ui.query("body").classes("bg-gray-900 text-white")
+        ui.label(f"{site_name} · 车辆维修进度 Service progress").classes("text-4xl")
+        columns = [
+            {"name": "plate", "label": "车牌 Plate", "field": "plate"},
+            {"name": "model", "label": "车型 Model", "field": "model"},
+            {"name": "stage", "label": "进度 Stage", "field": "stage"},
+            {"name": "progress", "label": "%", "field": "progress"},
+            {"name": "promised", "label": "预计交车 Promised", "field": "promised"},
+            {"name": "notice", "label": "", "field": "notice"},
+        ]
+        table = ui.table(columns=columns, rows=[], row_key="plate").classes("w-full text-2xl")
+        seen: dict[str, object] = {"at": None}
+
+        def refresh() -> None:
+            view = lounge()
+            if view is None or view.updated_at == seen["at"]:
+                return
+            seen["at"] = view.updated_at
+            table.rows = [
+                {
+                    "plate": c.plate, "model": f"{c.model} {c.colour}",
+                    "stage": f"{STAGE_ZH[c.stage]} {STAGE_EN[c.stage]}", "progress": c.progress,
+                    "promised": _hm(c.promised_at, zone),
+                    "notice": {"ready": "请到前台提车 Please come to the front desk",
+                               "at_risk": "服务顾问将与您联系 Your advisor will contact you",
+                               None: ""}[c.notice],
+                }
+                for c in view.cars
+            ]
+            table.update()
+
+        refresh()
+        ui.timer(2.0, refresh)
+
+    @ui.page("/dispatch")
+    def dispatch_page() -> None:
+        ui.label(f"{site_name} · 派工看板 Dispatch board").classes("text-2xl")
+        columns = [
+            {"name": k, "label": label, "field": k}
+            for k, label in [("bay", "工位 Bay"), ("techs", "技师 Technicians"),
+                             ("current", "在修 Current"), ("queue", "排队 Queue")]
+        ]
+        bays = ui.table(columns=columns, rows=[], row_key="bay").classes("w-full")
+        waiting = ui.label()
+        devices = ui.label()
+        seen: dict[str, object] = {"at": None}
+
+        def refresh() -> None:
+            view = dispatch()
+            if view is None or view.updated_at == seen["at"]:
+                return
+            seen["at"] = view.updated_at
+            bays.rows = [
+                {"bay": f"{b.id} {b.name}", "techs": ", ".join(t.name for t in b.techs),
+                 "current": b.current or "", "queue": " ".join(b.queue)}
+                for b in view.bays
+            ]
+            bays.update()
+            waiting.text = "待派工 Waiting dispatch: " + (" ".join(view.waiting_dispatch) or "—")
+            devices.text = "设备 Devices: " + " ".join(
+                f"{d.device}{'✓' if d.online else '✗'}" for d in view.devices
+            )
+
+        refresh()
+        ui.timer(2.0, refresh)

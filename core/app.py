@@ -1,0 +1,59 @@
+"""Composition root: builds the store, the core and its MQTT link from the site config."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from core.config import SiteConfig
+from core.contract import topics
+from core.engine import Core
+from core.mqtt import BrokerAddress, MqttLink
+from core.store.database import make_engine, migrate, sqlite_url
+from core.store.repository import Store
+
+logger = logging.getLogger(__name__)
+
+
+def database_url(config: SiteConfig) -> str:
+    return config.database.url or os.environ.get("PITBOARD_DATABASE_URL") or sqlite_url(
+        config.data_dir
+    )
+
+
+class CoreService:
+    """The core as it runs: storage migrated, workshop loaded, connected to the broker."""
+
+    def __init__(self, config: SiteConfig, broker: BrokerAddress, db_url: str | None = None) -> None:
+        self.config = config
+        self.engine = make_engine(db_url or database_url(config))
+        migrate(self.engine)
+        self.store = Store(self.engine, config.site.id)
+        site = config.site.id
+        self.link = MqttLink(
+            broker,
+            site=site,
+            client_id=f"pitboard-core-{site}",
+            status_device="core",
+            on_message=lambda t, p, tok: self.core.on_message(t, p, tok),
+            subscriptions=[t.wildcard(site) for t in topics.CORE_SUBSCRIPTIONS],
+            on_connected=lambda: self.core.republish(),
+        )
+        self.core = Core(config, self.store, self.link)
+
+    def start(self) -> CoreService:
+        self.core.start()
+        self.link.start()
+        return self
+
+    def stop(self) -> None:
+        self.link.stop()
+        self.core.stop()
+        self.engine.dispose()
+
+
+def data_dir(config: SiteConfig) -> Path:
+    path = Path(config.data_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    return path

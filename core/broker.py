@@ -1,0 +1,190 @@
+"""A broker of our own for `pitboard run` and the tests: Mosquitto with the shipped
+configuration when the binary is installed, otherwise the embedded amqtt (MQTT 3.1.1)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import logging
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+from core.config import SiteConfig
+from core.contract.acl import principals, render_acl
+
+logger = logging.getLogger(__name__)
+
+BROKER_CONFIG = Path(__file__).resolve().parents[1] / "broker_config"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
+
+
+def password_hash(password: str, iterations: int = 101) -> str:
+    """Mosquitto 2's ``$7$`` PBKDF2-SHA512 format, as ``mosquitto_passwd`` writes it."""
+    salt = secrets.token_bytes(12)
+    digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, iterations, 64)
+    return f"$7${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def write_credentials(config: SiteConfig, directory: Path,
+                      known: dict[str, str] | None = None) -> dict[str, str]:
+    """A password for every principal of the site: ``passwd`` for Mosquitto and a
+    ``credentials.env`` (mode 600) for the people who set up the devices."""
+    directory.mkdir(parents=True, exist_ok=True)
+    passwords = dict(known or {})
+    for user in principals(config):
+        passwords.setdefault(user, secrets.token_urlsafe(12))
+    (directory / "passwd").write_text(
+        "".join(f"{u}:{password_hash(p)}\n" for u, p in passwords.items()), encoding="utf-8"
+    )
+    env = directory / "credentials.env"
+    env.write_text("".join(f"{u}={p}\n" for u, p in passwords.items()), encoding="utf-8")
+    os.chmod(env, 0o600)
+    os.chmod(directory / "passwd", 0o600)
+    return passwords
+
+
+def mosquitto_binary() -> str | None:
+    found = shutil.which("mosquitto")
+    if found:
+        return found
+    return "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
+
+
+class MosquittoBroker:
+    """A child ``mosquitto`` from ``broker_config/`` on a loopback port."""
+
+    kind = "mosquitto"
+    protocol = "5"
+
+    def __init__(self, config: SiteConfig, workdir: Path, port: int | None = None,
+                 passwords: dict[str, str] | None = None) -> None:
+        self.config = config
+        self.workdir = workdir
+        self.port = port or free_port()
+        self.passwords = passwords or {}
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> MosquittoBroker:
+        binary = mosquitto_binary()
+        if binary is None:
+            raise FileNotFoundError("mosquitto is not installed")
+        self.workdir = self.workdir.resolve()
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.passwords = write_credentials(self.config, self.workdir, self.passwords)
+        (self.workdir / "acl").write_text(render_acl(self.config), encoding="utf-8")
+        base = (BROKER_CONFIG / "mosquitto.conf").read_text(encoding="utf-8")
+        conf = base.replace("password_file passwd", f"password_file {self.workdir / 'passwd'}")
+        conf = conf.replace("acl_file acl", f"acl_file {self.workdir / 'acl'}")
+        conf += f"\nlistener {self.port} 127.0.0.1\n"
+        if os.geteuid() == 0:
+            # Started by root (containers, CI): keep the user that owns our files.
+            conf += "user root\n"
+        (self.workdir / "mosquitto.conf").write_text(conf, encoding="utf-8")
+        log = open(self.workdir / "mosquitto.log", "ab")  # noqa: SIM115 - owned by the child
+        self.proc = subprocess.Popen(
+            [binary, "-c", str(self.workdir / "mosquitto.conf")], stdout=log, stderr=log
+        )
+        try:
+            wait_for_port(self.port)
+        except TimeoutError:
+            self.stop()
+            raise RuntimeError(
+                "mosquitto did not start; see " + str(self.workdir / "mosquitto.log")
+            ) from None
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}"
+
+
+class AmqttBroker:
+    """The embedded broker for demos where Mosquitto is not installed (no ACL enforced)."""
+
+    kind = "amqtt"
+    protocol = "3.1.1"
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.passwords: dict[str, str] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._started = threading.Event()
+        self._error: BaseException | None = None
+
+    def start(self) -> AmqttBroker:
+        self._thread = threading.Thread(target=self._main, name="amqtt", daemon=True)
+        self._thread.start()
+        self._started.wait(15)
+        if self._error is not None:
+            raise RuntimeError(f"embedded broker failed: {self._error}")
+        wait_for_port(self.port)
+        logger.warning("embedded amqtt broker on port %s: demo only, the ACL is NOT enforced",
+                       self.port)
+        return self
+
+    def _main(self) -> None:
+        from amqtt.broker import Broker
+
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        asyncio.set_event_loop(loop)
+        cfg = {
+            "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{self.port}"}},
+            "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}},
+        }
+        broker = Broker(cfg, loop=loop)
+        try:
+            loop.run_until_complete(broker.start())
+        except BaseException as exc:  # noqa: BLE001 - reported to start()
+            self._error = exc
+            self._started.set()
+            return
+        self._started.set()
+        self._broker = broker
+        loop.run_forever()
+        loop.run_until_complete(broker.shutdown())
+        loop.close()
+
+    def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(10)
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}"

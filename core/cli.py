@@ -1,0 +1,171 @@
+"""The ``pitboard`` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from importlib import resources
+from pathlib import Path
+
+from core.config import ConfigError, SiteConfig, load_config
+
+logger = logging.getLogger("pitboard")
+
+DEMO_CONFIG = "demo"
+
+
+def _config(path: str) -> SiteConfig:
+    if path == DEMO_CONFIG:
+        text = resources.files("core.demo").joinpath("site.toml").read_text(encoding="utf-8")
+        from core.config import parse_config
+
+        return parse_config(text, "demo site")
+    return load_config(path)
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("amqtt").setLevel(logging.CRITICAL)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    cfg = _config(args.config)
+    print(f"{args.config}: OK — site {cfg.site.id}, {len(cfg.bays)} bays, "
+          f"{len(cfg.technicians)} technicians, {len(cfg.kiosks)} kiosks")
+    return 0
+
+
+def cmd_core(args: argparse.Namespace) -> int:
+    """Run the core service alone against a configured broker and database."""
+    from core.app import CoreService
+    from core.mqtt import BrokerAddress
+
+    cfg = _config(args.config)
+    url = args.broker_url or cfg.broker.url
+    if not url:
+        print("pitboard core needs a broker: set [broker] url or pass --broker-url", file=sys.stderr)
+        return 2
+    password = cfg.broker.password
+    protocol = "5" if cfg.broker.protocol in ("auto", "5") else "3.1.1"
+    service = CoreService(
+        cfg, BrokerAddress.from_url(url, cfg.broker.username, password, protocol),
+        db_url=args.database_url,
+    ).start()
+    logger.info("core of site %s running", cfg.site.id)
+    _wait_for_signal()
+    service.stop()
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from core.runner import run_all
+
+    return run_all(_config(args.config), demo=args.demo, port=args.port, speed=args.speed)
+
+
+def cmd_broker_acl(args: argparse.Namespace) -> int:
+    from core.contract.acl import render_acl
+
+    text = render_acl(_config(args.config))
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_broker_credentials(args: argparse.Namespace) -> int:
+    from core.broker import write_credentials
+
+    out = Path(args.output)
+    known: dict[str, str] = {}
+    env = out / "credentials.env"
+    if env.exists():
+        for line in env.read_text(encoding="utf-8").splitlines():
+            user, _, pw = line.partition("=")
+            if user and pw:
+                known[user] = pw
+    passwords = write_credentials(_config(args.config), out, known)
+    print(f"wrote {out / 'passwd'} and {env} for {len(passwords)} users")
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from core.contract.document import write_docs
+
+    for path in write_docs(Path(args.output), _config(args.config)):
+        print(f"wrote {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pitboard", description="Pitboard workshop floor system")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_config(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--config", default=os.environ.get("PITBOARD_CONFIG", DEMO_CONFIG),
+                       help="site configuration TOML (default: the demo site)")
+
+    p = sub.add_parser("run", help="run everything on this machine (broker, core, pages, devices)")
+    with_config(p)
+    p.add_argument("--demo", action="store_true", help="also play a compressed workshop day")
+    p.add_argument("--port", type=int, default=None, help="web port (default from config)")
+    p.add_argument("--speed", type=float, default=60.0, help="demo time compression")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("core", help="run the core service alone")
+    with_config(p)
+    p.add_argument("--broker-url", default=None)
+    p.add_argument("--database-url", default=None)
+    p.set_defaults(func=cmd_core)
+
+    p = sub.add_parser("check-config", help="validate a site configuration")
+    with_config(p)
+    p.add_argument("file", nargs="?")
+    p.set_defaults(func=cmd_check_config)
+
+    p = sub.add_parser("broker", help="broker set-up: ACL and credentials")
+    bsub = p.add_subparsers(dest="what", required=True)
+    a = bsub.add_parser("acl", help="print the Mosquitto ACL for the site")
+    with_config(a)
+    a.add_argument("-o", "--output")
+    a.set_defaults(func=cmd_broker_acl)
+    c = bsub.add_parser("credentials", help="create passwords for every device of the site")
+    with_config(c)
+    c.add_argument("-o", "--output", default="broker_config/site")
+    c.set_defaults(func=cmd_broker_credentials)
+
+    p = sub.add_parser("docs", help="write the protocol document and JSON Schemas")
+    with_config(p)
+    p.add_argument("-o", "--output", default="docs")
+    p.set_defaults(func=cmd_docs)
+
+    args = parser.parse_args(argv)
+    if getattr(args, "file", None):
+        args.config = args.file
+    _logging(args.verbose)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
