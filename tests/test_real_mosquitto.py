@@ -1,0 +1,199 @@
+"""The core through a real Mosquitto started from broker_config/, with the shipped ACL,
+and a core killed with SIGKILL in the middle of a stream."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from core.app import CoreService
+from core.broker import MosquittoBroker
+from core.commands import CheckInCar, Dispatch
+from core.contract.messages import make_event
+from core.mqtt import BrokerAddress
+from core.store.database import make_engine
+from core.store.repository import Store
+from tests.helpers import T0, demo_config, order
+
+pytestmark = pytest.mark.mosquitto
+
+
+@pytest.fixture
+def broker(mosquitto_bin: str, tmp_path: Path) -> Iterator[MosquittoBroker]:
+    b = MosquittoBroker(demo_config(), tmp_path / "broker").start()
+    yield b
+    b.stop()
+
+
+class Client:
+    """A plain MQTT v5 client, as a device or a screen would be."""
+
+    def __init__(self, broker: MosquittoBroker, user: str | None, password: str | None = None,
+                 subscribe: str | None = None) -> None:
+        self.messages: list[tuple[str, Any]] = []
+        self.results: dict[int, Any] = {}
+        self.connect_rc: Any = None
+        self._cv = threading.Condition()
+        self.c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"t-{user}-{time.monotonic_ns()}",
+                             protocol=mqtt.MQTTv5)
+        if user is not None:
+            self.c.username_pw_set(user, password if password is not None else broker.passwords[user])
+        self.c.on_connect = self._on_connect
+        self.c.on_message = self._on_message
+        self.c.on_publish = self._on_publish
+        self.subscribe = subscribe
+        self.c.connect("127.0.0.1", broker.port)
+        self.c.loop_start()
+        with self._cv:
+            self._cv.wait_for(lambda: self.connect_rc is not None, 10)
+
+    def _on_connect(self, c: mqtt.Client, _u: Any, _f: Any, rc: Any, _p: Any = None) -> None:
+        if self.subscribe and not rc.is_failure:
+            c.subscribe(self.subscribe, qos=1)
+        with self._cv:
+            self.connect_rc = rc
+            self._cv.notify_all()
+
+    def _on_message(self, _c: mqtt.Client, _u: Any, m: mqtt.MQTTMessage) -> None:
+        with self._cv:
+            self.messages.append((m.topic, json.loads(m.payload) if m.payload else None))
+            self._cv.notify_all()
+
+    def _on_publish(self, _c: mqtt.Client, _u: Any, mid: int, rc: Any, _p: Any = None) -> None:
+        with self._cv:
+            self.results[mid] = rc
+            self._cv.notify_all()
+
+    def publish(self, topic: str, payload: bytes) -> Any:
+        info = self.c.publish(topic, payload, qos=1)
+        with self._cv:
+            self._cv.wait_for(lambda: info.mid in self.results, 10)
+            return self.results[info.mid]
+
+    def wait(self, pred: Any, timeout: float = 10) -> bool:
+        with self._cv:
+            return bool(self._cv.wait_for(lambda: pred(self.messages), timeout))
+
+    def close(self) -> None:
+        self.c.disconnect()
+        self.c.loop_stop()
+
+
+def ev(seq: int, type_: str, device: str = "kiosk-b03", bay: str = "B03", **kw: Any) -> bytes:
+    return make_event(device, seq, type_, T0 + timedelta(seconds=seq), bay=bay, **kw)
+
+
+EVENT = "pitboard/demo/dev/{}/event"
+
+
+def test_core_works_through_mosquitto_with_the_shipped_acl(broker: MosquittoBroker, tmp_path: Path) -> None:
+    cfg = demo_config()
+    addr = BrokerAddress("127.0.0.1", broker.port, "core", broker.passwords["core"])
+    service = CoreService(cfg, addr, f"sqlite:///{tmp_path / 'core.db'}").start()
+    kiosk = lounge = None
+    try:
+        assert service.link.connected.wait(10)
+        job = service.core.run_command(CheckInCar(order()), "advisor:SA01")
+        service.core.run_command(Dispatch(job.ro, "B03"), "foreman:F1")
+        kiosk = Client(broker, "kiosk-b03", subscribe="pitboard/demo/#")
+        lounge = Client(broker, "lounge", subscribe="pitboard/demo/#")
+        assert kiosk.publish(EVENT.format("kiosk-b03"), ev(1, "tech.signed_in", tech="T002")).value == 0
+        kiosk.publish(EVENT.format("kiosk-b03"), ev(2, "job.started", tech="T002", job=job.ro))
+        kiosk.publish(EVENT.format("kiosk-b03"), ev(2, "job.started", tech="T002", job=job.ro))
+        acks = lambda ms: [m for t, m in ms if t.endswith("kiosk-b03/ack")]  # noqa: E731
+        assert kiosk.wait(lambda ms: len(acks(ms)) == 3)
+        assert [a["result"] for a in acks(kiosk.messages)] == ["applied", "applied", "duplicate"]
+        assert kiosk.wait(lambda ms: any(t.endswith("bay/B03/state") and m["current"] for t, m in ms))
+        # The kiosk sees its own bay only; the lounge sees the lounge view only.
+        assert {t.split("/", 2)[2] for t, _ in kiosk.messages} <= {
+            "dev/kiosk-b03/ack", "bay/B03/state", "dev/kiosk-b03/cmd"}
+        assert lounge.wait(lambda ms: any(t.endswith("view/lounge") for t, _ in ms))
+        assert {t for t, _ in lounge.messages} == {"pitboard/demo/view/lounge"}
+        plates = [c["plate"] for t, m in lounge.messages for c in m["cars"]]
+        assert plates and all("12345" not in p for p in plates)
+        # A kiosk cannot speak for another kiosk: MQTT v5 shows the refusal.
+        denied = kiosk.publish(EVENT.format("kiosk-b04"), ev(1, "tech.signed_in", "kiosk-b04", "B04",
+                                                              tech="T005"))
+        assert denied.is_failure and "authori" in str(denied).lower()
+        assert kiosk.publish("pitboard/demo/view/lounge", b"{}").is_failure
+    finally:
+        for c in (kiosk, lounge):
+            if c is not None:
+                c.close()
+        service.stop()
+
+
+def test_the_broker_refuses_strangers(broker: MosquittoBroker) -> None:
+    anonymous = Client(broker, None)
+    wrong = Client(broker, "kiosk-b03", password="not-the-password")
+    right = Client(broker, "kiosk-b03")
+    try:
+        assert anonymous.connect_rc.is_failure
+        assert wrong.connect_rc.is_failure
+        assert not right.connect_rc.is_failure
+    finally:
+        for c in (anonymous, wrong, right):
+            c.close()
+
+
+def _start_core(broker: MosquittoBroker, db: str, cfg_path: Path) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, PITBOARD_MQTT_PASSWORD=broker.passwords["core"])
+    return subprocess.Popen(
+        [sys.executable, "-m", "core.cli", "core", "--config", str(cfg_path),
+         "--broker-url", f"mqtt://127.0.0.1:{broker.port}", "--database-url", db],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+
+
+@pytest.mark.slow
+def test_kill_9_of_the_core_loses_nothing(broker: MosquittoBroker, tmp_path: Path) -> None:
+    from tests.helpers import DEMO_SITE
+
+    db = f"sqlite:///{tmp_path / 'core.db'}"
+    core = _start_core(broker, db, DEMO_SITE)
+    kiosk = Client(broker, "kiosk-b03", subscribe="pitboard/demo/dev/kiosk-b03/ack")
+    total = 300
+    payloads = {}
+    for seq in range(1, total + 1):
+        kind = "tech.signed_in" if seq % 2 else "tech.signed_out"
+        payloads[seq] = ev(seq, kind, tech="T002")
+    acked: set[int] = set()
+    try:
+        killed = False
+        deadline = time.monotonic() + 120
+        while len(acked) < total:
+            assert time.monotonic() < deadline, f"{len(acked)} of {total} acknowledged"
+            # Like a kiosk's outbox: send what is unacknowledged, in order, again and again.
+            for seq in sorted(set(payloads) - acked)[:50]:
+                kiosk.c.publish(EVENT.format("kiosk-b03"), payloads[seq], qos=1)
+            time.sleep(0.3)
+            with kiosk._cv:
+                acked |= {m["seq"] for t, m in kiosk.messages if m and m["result"] in ("applied", "duplicate")}
+            if not killed and len(acked) > 100:
+                core.send_signal(signal.SIGKILL)
+                core.wait()
+                killed = True
+                core = _start_core(broker, db, DEMO_SITE)
+        assert killed
+    finally:
+        kiosk.close()
+        core.send_signal(signal.SIGTERM)
+        core.wait(15)
+    store = Store(make_engine(db), "demo")
+    applied = store.audit_events("kiosk-b03")
+    assert [s for s, _ in applied] == list(range(1, total + 1)), "each event applied once, in order"
+    assert all(r == "applied" for _, r, _ in store.inbox_results("kiosk-b03"))
