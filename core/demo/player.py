@@ -1,0 +1,153 @@
+"""A compressed workshop day, played through the real MQTT path (kiosks and the key
+cabinet publish events) and the core's command path (the advisor's and foreman's actions).
+The same player drives load tests."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from core.catalogue import findings, operations
+from core.commands import AnswerFinding, CheckInCar, Deliver, Dispatch
+from core.config import SiteConfig
+from core.domain.errors import DomainError
+from core.domain.model import Customer, Vehicle
+from core.domain.workshop import CheckIn
+from core.engine import Core
+from core.mqtt import BrokerAddress
+from devices.link import DeviceLink
+
+logger = logging.getLogger(__name__)
+
+MODELS = ["别克 GL8", "别克 君越", "丰田 凯美瑞", "大众 朗逸", "本田 雅阁", "日产 轩逸", "比亚迪 汉 EV",
+          "奥迪 A6L"]
+COLOURS = ["白", "黑", "银", "灰", "蓝", "红"]
+PROVINCES = ["京A", "京B", "沪A", "粤B", "浙A", "苏E"]
+
+
+class DemoPlayer:
+    def __init__(self, config: SiteConfig, core: Core, address: BrokerAddress,
+                 passwords: dict[str, str], data_dir: Path, speed: float = 60.0,
+                 seed: int | None = None) -> None:
+        self.config, self.core, self.speed = config, core, speed
+        self.rnd = random.Random(seed)
+        self._stop = threading.Event()
+        state = data_dir / "demo"
+        self.kiosks = {
+            k.bay: DeviceLink(address.host, address.port, config.site.id, k.device,
+                              passwords.get(k.device), state, "kiosk", address.protocol)
+            for k in config.kiosks
+        }
+        self.bridge = DeviceLink(address.host, address.port, config.site.id, config.bridge.device,
+                                 passwords.get(config.bridge.device), state, "bridge",
+                                 address.protocol)
+        self._thread = threading.Thread(target=self._run, name="demo", daemon=True)
+
+    def start(self) -> DemoPlayer:
+        for link in [*self.kiosks.values(), self.bridge]:
+            link.start()
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        for link in [*self.kiosks.values(), self.bridge]:
+            link.stop()
+
+    def _sleep(self, workshop_minutes: float) -> bool:
+        return not self._stop.wait(workshop_minutes * 60 / self.speed)
+
+    def _cmd(self, command: object, actor: str) -> object | None:
+        try:
+            return self.core.run_command(command, actor)  # type: ignore[arg-type]
+        except DomainError as err:
+            logger.info("demo: %s refused: %s", type(command).__name__, err)
+            return None
+
+    def _tap(self, bay: str, type_: str, **kw: object) -> None:
+        link = self.kiosks.get(bay)
+        if link is not None:
+            link.send(type_, bay=bay, **kw)  # type: ignore[arg-type]
+
+    def _run(self) -> None:
+        general = [b.id for b in self.config.bays if b.kind == "general"]
+        qc = next((b.id for b in self.config.bays if b.kind == "qc"), None)
+        wash = next((b.id for b in self.config.bays if b.kind == "wash"), None)
+        techs = {b.id: [t.id for t in self.config.technicians
+                        if t.team == b.team and "technician" in t.roles] for b in self.config.bays}
+        inspector = next((t.id for t in self.config.technicians if "qc" in t.roles), None)
+        washer = next((t.id for t in self.config.technicians if "washer" in t.roles), None)
+        for bay in general:
+            if techs.get(bay):
+                self._tap(bay, "tech.signed_in", tech=techs[bay][general.index(bay) % len(techs[bay])])
+        if qc and inspector:
+            self._tap(qc, "tech.signed_in", tech=inspector)
+        if wash and washer:
+            self._tap(wash, "tech.signed_in", tech=washer)
+        ops = list(operations().values())
+        finds = list(findings().values())
+        n = 0
+        while self._sleep(10):
+            n += 1
+            now = datetime.now(UTC)
+            op = self.rnd.choice([o for o in ops if o.bay_kind == "general"])
+            tag = f"DEMO{n:04d}"
+            job = self._cmd(CheckInCar(CheckIn(
+                vehicle=Vehicle(plate=f"{self.rnd.choice(PROVINCES)}{self.rnd.randint(10000, 99999)}",
+                                model=self.rnd.choice(MODELS), colour=self.rnd.choice(COLOURS)),
+                customer=Customer(name="演示客户", phone="13800000000"),
+                operations=(op.to_operation(),),
+                promised_at=now + timedelta(hours=op.standard_hours + 1.5),
+                customer_waiting=self.rnd.random() < 0.4, key_tag=tag,
+                public_token=f"demo-{n}-{self.rnd.getrandbits(48):x}")), "advisor:demo")
+            if job is None:
+                continue
+            ro = job.ro  # type: ignore[attr-defined]
+            self.bridge.send("key.in", data={"cabinet": "KC1", "slot": n % 40 + 1, "tag": tag})
+            bay = general[n % len(general)]
+            tech = self.core.ws.signed_in_at(bay)[0].id if self.core.ws.signed_in_at(bay) else None
+            if tech is None or not self._sleep(5) or self._cmd(Dispatch(ro, bay), "foreman:demo") is None:
+                continue
+            self.bridge.send("key.out", data={"cabinet": "KC1", "slot": n % 40 + 1, "tag": tag,
+                                              "holder": tech})
+            self._play_job(ro, bay, tech, qc, inspector, wash, washer, finds)
+
+    def _play_job(self, ro: str, bay: str, tech: str, qc: str | None, inspector: str | None,
+                  wash: str | None, washer: str | None, finds: list) -> None:  # type: ignore[type-arg]
+        self._tap(bay, "job.started", job=ro, tech=tech)
+        if not self._sleep(15):
+            return
+        if self.rnd.random() < 0.4:
+            f = self.rnd.choice(finds)
+            fid = f"{ro}-F1"
+            self._tap(bay, "job.finding", job=ro, tech=tech, data={
+                "finding_id": fid, "title": f.title_zh, "severity": f.default_severity,
+                "labor_hours": f.labor_hours, "parts_estimate": f.parts_estimate_cny})
+            self._tap(bay, "job.paused", job=ro, tech=tech, data={"reason": "waiting_approval"})
+            if not self._sleep(10):
+                return
+            self._cmd(AnswerFinding(ro, fid, self.rnd.random() < 0.7, "客户电话确认"), "advisor:demo")
+            self._tap(bay, "job.resumed", job=ro, tech=tech)
+            if not self._sleep(10):
+                return
+        self._tap(bay, "job.self_checked", job=ro, tech=tech)
+        leader = next((t.id for t in self.config.technicians if "leader" in t.roles
+                       and self.core.ws.tech_state(t.id).bay == bay), None)
+        if qc and inspector:
+            if leader is None:
+                self._tap(qc, "job.leader_checked", job=ro, tech=inspector)
+            else:
+                self._tap(bay, "job.leader_checked", job=ro, tech=leader)
+            if not self._sleep(5):
+                return
+            self._tap(qc, "qc.passed", job=ro, tech=inspector)
+        if wash and washer and self._sleep(5):
+            self._tap(wash, "wash.started", job=ro, tech=washer)
+            if self._sleep(10):
+                self._tap(wash, "wash.done", job=ro, tech=washer)
+        if self._sleep(20):
+            self._cmd(Deliver(ro), "advisor:demo")
