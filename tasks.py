@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Set-up-free entry point: makes .venv on first use, then runs Pitboard or its tests.
 
-    python3 tasks.py run [--demo]    # the whole system on embedded defaults
-    python3 tasks.py test [pytest args]
-    python3 tasks.py lint            # ruff and mypy
+python3 tasks.py run [--demo]    # the whole system on embedded defaults
+python3 tasks.py test [pytest args]
+python3 tasks.py lint            # ruff and mypy
 """
 
 from __future__ import annotations

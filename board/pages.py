@@ -10,18 +10,34 @@ from nicegui import ui
 
 from core.contract.views import DispatchView, LoungeView
 
-STAGE_ZH = {"checked_in": "已接车", "waiting": "等待维修", "in_progress": "维修中",
-            "quality_check": "质检中", "wash": "洗车中", "ready": "可提车"}
-STAGE_EN = {"checked_in": "Checked in", "waiting": "Waiting", "in_progress": "In progress",
-            "quality_check": "Quality check", "wash": "Washing", "ready": "Ready"}
+STAGE_ZH = {
+    "checked_in": "已接车",
+    "waiting": "等待维修",
+    "in_progress": "维修中",
+    "quality_check": "质检中",
+    "wash": "洗车中",
+    "ready": "可提车",
+}
+STAGE_EN = {
+    "checked_in": "Checked in",
+    "waiting": "Waiting",
+    "in_progress": "In progress",
+    "quality_check": "Quality check",
+    "wash": "Washing",
+    "ready": "Ready",
+}
 
 
 def _hm(ts: datetime | None, zone: ZoneInfo) -> str:
     return ts.astimezone(zone).strftime("%H:%M") if ts else "—"
 
 
-def register(lounge: Callable[[], LoungeView | None], dispatch: Callable[[], DispatchView | None],
-             zone: ZoneInfo, site_name: str) -> None:
+def register(
+    lounge: Callable[[], LoungeView | None],
+    dispatch: Callable[[], DispatchView | None],
+    zone: ZoneInfo,
+    site_name: str,
+) -> None:
     """Add the pages; each keeps one table and updates its rows in place."""
 
     @ui.page("/")
@@ -52,12 +68,16 @@ def register(lounge: Callable[[], LoungeView | None], dispatch: Callable[[], Dis
             seen["at"] = view.updated_at
             table.rows = [
                 {
-                    "plate": c.plate, "model": f"{c.model} {c.colour}",
-                    "stage": f"{STAGE_ZH[c.stage]} {STAGE_EN[c.stage]}", "progress": c.progress,
+                    "plate": c.plate,
+                    "model": f"{c.model} {c.colour}",
+                    "stage": f"{STAGE_ZH[c.stage]} {STAGE_EN[c.stage]}",
+                    "progress": c.progress,
                     "promised": _hm(c.promised_at, zone),
-                    "notice": {"ready": "请到前台提车 Please come to the front desk",
-                               "at_risk": "服务顾问将与您联系 Your advisor will contact you",
-                               None: ""}[c.notice],
+                    "notice": {
+                        "ready": "请到前台提车 Please come to the front desk",
+                        "at_risk": "服务顾问将与您联系 Your advisor will contact you",
+                        None: "",
+                    }[c.notice],
                 }
                 for c in view.cars
             ]
@@ -71,8 +91,12 @@ def register(lounge: Callable[[], LoungeView | None], dispatch: Callable[[], Dis
         ui.label(f"{site_name} · 派工看板 Dispatch board").classes("text-2xl")
         columns = [
             {"name": k, "label": label, "field": k}
-            for k, label in [("bay", "工位 Bay"), ("techs", "技师 Technicians"),
-                             ("current", "在修 Current"), ("queue", "排队 Queue")]
+            for k, label in [
+                ("bay", "工位 Bay"),
+                ("techs", "技师 Technicians"),
+                ("current", "在修 Current"),
+                ("queue", "排队 Queue"),
+            ]
         ]
         bays = ui.table(columns=columns, rows=[], row_key="bay").classes("w-full")
         waiting = ui.label()
@@ -85,8 +109,12 @@ def register(lounge: Callable[[], LoungeView | None], dispatch: Callable[[], Dis
                 return
             seen["at"] = view.updated_at
             bays.rows = [
-                {"bay": f"{b.id} {b.name}", "techs": ", ".join(t.name for t in b.techs),
-                 "current": b.current or "", "queue": " ".join(b.queue)}
+                {
+                    "bay": f"{b.id} {b.name}",
+                    "techs": ", ".join(t.name for t in b.techs),
+                    "current": b.current or "",
+                    "queue": " ".join(b.queue),
+                }
                 for b in view.bays
             ]
             bays.update()

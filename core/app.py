@@ -17,15 +17,19 @@ logger = logging.getLogger(__name__)
 
 
 def database_url(config: SiteConfig) -> str:
-    return config.database.url or os.environ.get("PITBOARD_DATABASE_URL") or sqlite_url(
-        config.data_dir
+    return (
+        config.database.url
+        or os.environ.get("PITBOARD_DATABASE_URL")
+        or sqlite_url(config.data_dir)
     )
 
 
 class CoreService:
     """The core as it runs: storage migrated, workshop loaded, connected to the broker."""
 
-    def __init__(self, config: SiteConfig, broker: BrokerAddress, db_url: str | None = None) -> None:
+    def __init__(
+        self, config: SiteConfig, broker: BrokerAddress, db_url: str | None = None
+    ) -> None:
         self.config = config
         self.engine = make_engine(db_url or database_url(config))
         migrate(self.engine)

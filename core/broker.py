@@ -48,8 +48,9 @@ def password_hash(password: str, iterations: int = 101) -> str:
     return f"$7${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
 
 
-def write_credentials(config: SiteConfig, directory: Path,
-                      known: dict[str, str] | None = None) -> dict[str, str]:
+def write_credentials(
+    config: SiteConfig, directory: Path, known: dict[str, str] | None = None
+) -> dict[str, str]:
     """A password for every principal of the site: ``passwd`` for Mosquitto and a
     ``credentials.env`` (mode 600) for the people who set up the devices."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -79,8 +80,13 @@ class MosquittoBroker:
     kind = "mosquitto"
     protocol = "5"
 
-    def __init__(self, config: SiteConfig, workdir: Path, port: int | None = None,
-                 passwords: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        config: SiteConfig,
+        workdir: Path,
+        port: int | None = None,
+        passwords: dict[str, str] | None = None,
+    ) -> None:
         self.config = config
         self.workdir = workdir
         self.port = port or free_port()
@@ -152,8 +158,9 @@ class AmqttBroker:
         if self._error is not None:
             raise RuntimeError(f"embedded broker failed: {self._error}")
         wait_for_port(self.port)
-        logger.warning("embedded amqtt broker on port %s: demo only, the ACL is NOT enforced",
-                       self.port)
+        logger.warning(
+            "embedded amqtt broker on port %s: demo only, the ACL is NOT enforced", self.port
+        )
         return self
 
     def _main(self) -> None:
@@ -164,12 +171,14 @@ class AmqttBroker:
         asyncio.set_event_loop(loop)
         cfg = {
             "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{self.port}"}},
-            "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}},
+            "plugins": {
+                "amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}
+            },
         }
         broker = Broker(cfg, loop=loop)
         try:
             loop.run_until_complete(broker.start())
-        except BaseException as exc:  # noqa: BLE001 - reported to start()
+        except BaseException as exc:
             self._error = exc
             self._started.set()
             return

@@ -45,8 +45,10 @@ def _wait_for_signal() -> None:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     cfg = _config(args.config)
-    print(f"{args.config}: OK — site {cfg.site.id}, {len(cfg.bays)} bays, "
-          f"{len(cfg.technicians)} technicians, {len(cfg.kiosks)} kiosks")
+    print(
+        f"{args.config}: OK — site {cfg.site.id}, {len(cfg.bays)} bays, "
+        f"{len(cfg.technicians)} technicians, {len(cfg.kiosks)} kiosks"
+    )
     return 0
 
 
@@ -58,12 +60,15 @@ def cmd_core(args: argparse.Namespace) -> int:
     cfg = _config(args.config)
     url = args.broker_url or cfg.broker.url
     if not url:
-        print("pitboard core needs a broker: set [broker] url or pass --broker-url", file=sys.stderr)
+        print(
+            "pitboard core needs a broker: set [broker] url or pass --broker-url", file=sys.stderr
+        )
         return 2
     password = cfg.broker.password
     protocol = "5" if cfg.broker.protocol in ("auto", "5") else "3.1.1"
     service = CoreService(
-        cfg, BrokerAddress.from_url(url, cfg.broker.username, password, protocol),
+        cfg,
+        BrokerAddress.from_url(url, cfg.broker.username, password, protocol),
         db_url=args.database_url,
     ).start()
     logger.info("core of site %s running", cfg.site.id)
@@ -119,8 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def with_config(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--config", default=os.environ.get("PITBOARD_CONFIG", DEMO_CONFIG),
-                       help="site configuration TOML (default: the demo site)")
+        p.add_argument(
+            "--config",
+            default=os.environ.get("PITBOARD_CONFIG", DEMO_CONFIG),
+            help="site configuration TOML (default: the demo site)",
+        )
 
     p = sub.add_parser("run", help="run everything on this machine (broker, core, pages, devices)")
     with_config(p)

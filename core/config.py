@@ -62,7 +62,8 @@ class WebConfig(_Section):
     host: str = Field(default="127.0.0.1", description="Address the web pages listen on")
     port: int = Field(default=8080, ge=1, le=65535, description="Port of the web pages")
     secret_env: str = Field(
-        default="PITBOARD_SESSION_SECRET", description="Environment variable with the session secret"
+        default="PITBOARD_SESSION_SECRET",
+        description="Environment variable with the session secret",
     )
 
 
@@ -95,7 +96,9 @@ class KioskConfig(_Section):
 
 class PrinterConfig(_Section):
     device: Id
-    url: str = Field(description="tcp://host:9100, serial:///dev/ttyUSB0, usb://…, file://…, virtual://name")
+    url: str = Field(
+        description="tcp://host:9100, serial:///dev/ttyUSB0, usb://…, file://…, virtual://name"
+    )
     width: Literal[58, 80] = 80
     role: Literal["desk", "workshop"] = "desk"
 
@@ -148,7 +151,7 @@ class SiteConfig(_Section):
         unique("team", [t.id for t in self.teams])
         unique("technician", [t.id for t in self.technicians])
         devices = [k.device for k in self.kiosks] + [p.device for p in self.printers]
-        unique("device", devices + [self.bridge.device])
+        unique("device", [*devices, self.bridge.device])
         bays = {b.id for b in self.bays}
         teams = {t.id for t in self.teams}
         for b in self.bays:

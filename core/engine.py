@@ -24,8 +24,8 @@ from core.config import SiteConfig
 from core.contract import topics
 from core.contract.messages import Ack, ContractError, DeviceStatus, ErrorInfo, dump, parse_event
 from core.contract.views import DeviceRow, DispatchView, LoungeView
-from core.domain.eta import predict
 from core.domain.errors import DomainError
+from core.domain.eta import predict
 from core.domain.model import Bay, BayKind, Role, Technician
 from core.domain.workshop import Workshop
 from core.handlers import apply_event, authorize
@@ -285,13 +285,20 @@ class Core:
         try:
             apply_event(self.ws, ev)
         except DomainError as err:
-            batch.inbox.append(InboxEntry(env.source, env.seq, "rejected", err.code, item.received_at))
+            batch.inbox.append(
+                InboxEntry(env.source, env.seq, "rejected", err.code, item.received_at)
+            )
             return self._reject(device, env.seq, err.code, err.message)
         batch.inbox.append(InboxEntry(env.source, env.seq, "applied", None, item.received_at))
         batch.audit.append(
             AuditEntry(
-                at=env.ts, kind="event", source=env.source, seq=env.seq, type=env.type,
-                job=env.job, bay=env.bay,
+                at=env.ts,
+                kind="event",
+                source=env.source,
+                seq=env.seq,
+                type=env.type,
+                job=env.job,
+                bay=env.bay,
                 payload={"tech": env.tech, "data": env.data},
             )
         )
@@ -309,8 +316,13 @@ class Core:
         job = value.ro if isinstance(item.command, CheckInCar) else command_job(item.command)
         batch.audit.append(
             AuditEntry(
-                at=now, kind="command", source=item.actor, seq=None,
-                type=COMMAND_NAMES[type(item.command)], job=job, bay=getattr(item.command, "bay", None),
+                at=now,
+                kind="command",
+                source=item.actor,
+                seq=None,
+                type=COMMAND_NAMES[type(item.command)],
+                job=job,
+                bay=getattr(item.command, "bay", None),
                 payload=audit_payload(item.command),
             )
         )
@@ -348,7 +360,9 @@ class Core:
             self._tech_bays[t] = new
         if jobs:
             # The QC station and the wash bay list jobs from every bay.
-            bays.update(b for b, bay in self.ws.bays.items() if bay.kind in (BayKind.QC, BayKind.WASH))
+            bays.update(
+                b for b, bay in self.ws.bays.items() if bay.kind in (BayKind.QC, BayKind.WASH)
+            )
         return bays
 
     def _publish_views(self, now: datetime, bays: set[str]) -> None:

@@ -12,9 +12,18 @@ from core.domain.workshop import NewFinding, Workshop
 
 _KIOSK_TYPES = frozenset(
     {
-        "tech.signed_in", "tech.signed_out", "job.started", "job.paused", "job.resumed",
-        "job.finding", "job.self_checked", "job.leader_checked", "qc.passed", "qc.failed",
-        "wash.started", "wash.done",
+        "tech.signed_in",
+        "tech.signed_out",
+        "job.started",
+        "job.paused",
+        "job.resumed",
+        "job.finding",
+        "job.self_checked",
+        "job.leader_checked",
+        "qc.passed",
+        "qc.failed",
+        "wash.started",
+        "wash.done",
     }
 )
 _BRIDGE_TYPES = frozenset({"key.in", "key.out", "print.done", "print.failed"})
@@ -42,7 +51,9 @@ def authorize(config: SiteConfig, device: str, event: Event) -> None:
         if env.bay != bay:
             raise WrongBay(f"kiosk {device} stands at bay {bay}, not {env.bay}")
     elif env.type in _BRIDGE_TYPES and kind != "bridge":
-        raise Refused(f"{env.type} comes from the devices bridge, not a {kind}", code="not_permitted")
+        raise Refused(
+            f"{env.type} comes from the devices bridge, not a {kind}", code="not_permitted"
+        )
 
 
 def apply_event(ws: Workshop, event: Event) -> None:
@@ -66,10 +77,15 @@ def apply_event(ws: Workshop, event: Event) -> None:
         case "job.finding":
             assert isinstance(data, FindingData)
             ws.report_finding(
-                ro, tech, bay,
+                ro,
+                tech,
+                bay,
                 NewFinding(
-                    id=data.finding_id, title=data.title, severity=Severity(data.severity),
-                    labor_hours=data.labor_hours, parts_estimate=data.parts_estimate,
+                    id=data.finding_id,
+                    title=data.title,
+                    severity=Severity(data.severity),
+                    labor_hours=data.labor_hours,
+                    parts_estimate=data.parts_estimate,
                     note=data.note,
                 ),
                 at,
@@ -92,8 +108,9 @@ def apply_event(ws: Workshop, event: Event) -> None:
             ws.key_in(data.tag, data.cabinet, data.slot, at, ro=env.job)
         case "key.out":
             assert isinstance(data, KeyData)
-            ws.key_out(data.tag, data.cabinet, data.slot, at, holder=data.holder or env.tech,
-                       ro=env.job)
+            ws.key_out(
+                data.tag, data.cabinet, data.slot, at, holder=data.holder or env.tech, ro=env.job
+            )
         case "print.done" | "print.failed":
             # Print results change no job; they are audit-logged and shown as device health.
             if env.job:

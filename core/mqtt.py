@@ -4,6 +4,7 @@ sent only when the core says its commit is done."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -13,8 +14,8 @@ from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.properties import Properties
 from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from core.contract import topics
 from core.contract.messages import DeviceStatus, dump
@@ -22,8 +23,13 @@ from core.contract.messages import DeviceStatus, dump
 logger = logging.getLogger(__name__)
 
 # Connect refusals that retrying cannot fix.
-_FATAL = {"Bad user name or password", "Not authorized", "Client identifier not valid",
-          "Banned", "Bad authentication method"}
+_FATAL = {
+    "Bad user name or password",
+    "Not authorized",
+    "Client identifier not valid",
+    "Banned",
+    "Bad authentication method",
+}
 
 
 @dataclass(frozen=True)
@@ -35,13 +41,19 @@ class BrokerAddress:
     protocol: str = "5"  # "5" | "3.1.1"
 
     @classmethod
-    def from_url(cls, url: str, username: str | None, password: str | None,
-                 protocol: str = "5") -> BrokerAddress:
+    def from_url(
+        cls, url: str, username: str | None, password: str | None, protocol: str = "5"
+    ) -> BrokerAddress:
         u = urlparse(url)
         if u.scheme not in ("mqtt", "tcp", ""):
             raise ValueError(f"unsupported broker URL scheme {u.scheme!r} (use mqtt://host:port)")
-        return cls(u.hostname or "127.0.0.1", u.port or 1883,
-                   u.username or username, u.password or password, protocol)
+        return cls(
+            u.hostname or "127.0.0.1",
+            u.port or 1883,
+            u.username or username,
+            u.password or password,
+            protocol,
+        )
 
 
 class MqttLink:
@@ -99,7 +111,9 @@ class MqttLink:
             props = Properties(PacketTypes.CONNECT)
             props.SessionExpiryInterval = 24 * 3600
         self.client.connect_async(
-            self.address.host, self.address.port, keepalive=30,
+            self.address.host,
+            self.address.port,
+            keepalive=30,
             clean_start=False if self._v5 else mqtt.MQTT_CLEAN_START_FIRST_ONLY,
             properties=props,
         )
@@ -108,16 +122,15 @@ class MqttLink:
     def stop(self) -> None:
         if self.connected.is_set():
             info = self.client.publish(self._status_topic, self._status(False), qos=1, retain=True)
-            try:
+            with contextlib.suppress(RuntimeError, ValueError):
                 info.wait_for_publish(2)
-            except (RuntimeError, ValueError):
-                pass
         self.client.disconnect()
         self.client.loop_stop()
 
     # ------------------------------------------------------------ callbacks (paho thread)
-    def _on_connect(self, client: mqtt.Client, _u: object, _f: object, rc: object,
-                    _p: object = None) -> None:
+    def _on_connect(
+        self, client: mqtt.Client, _u: object, _f: object, rc: object, _p: object = None
+    ) -> None:
         if getattr(rc, "is_failure", False):
             reason = str(rc)
             if reason in _FATAL:
@@ -137,8 +150,9 @@ class MqttLink:
         self.connected.set()
         self._on_connected_cb()
 
-    def _on_disconnect(self, _c: mqtt.Client, _u: object, _f: object, rc: object,
-                       _p: object = None) -> None:
+    def _on_disconnect(
+        self, _c: mqtt.Client, _u: object, _f: object, rc: object, _p: object = None
+    ) -> None:
         self.connected.clear()
         logger.warning("disconnected from broker (%s); reconnecting", rc)
 
@@ -147,8 +161,9 @@ class MqttLink:
             token = (self._generation, msg.mid, msg.qos)
         self._on_message_cb(msg.topic, bytes(msg.payload), token)
 
-    def _on_publish(self, _c: mqtt.Client, _u: object, mid: int, rc: object,
-                    _p: object = None) -> None:
+    def _on_publish(
+        self, _c: mqtt.Client, _u: object, mid: int, rc: object, _p: object = None
+    ) -> None:
         if getattr(rc, "is_failure", False):
             # MQTT v5 makes a denied publish visible: the broker answers "Not authorized".
             self.denied.append(str(rc))

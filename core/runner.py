@@ -37,24 +37,33 @@ def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> i
     base = data_dir(config)
     broker = None
     if config.broker.url:
-        address = BrokerAddress.from_url(config.broker.url, config.broker.username,
-                                         config.broker.password)
+        address = BrokerAddress.from_url(
+            config.broker.url, config.broker.username, config.broker.password
+        )
     else:
         broker = start_broker(config, base / "broker")
-        address = BrokerAddress.from_url(broker.url, config.broker.username,
-                                         broker.passwords.get(config.broker.username),
-                                         broker.protocol)
+        address = BrokerAddress.from_url(
+            broker.url,
+            config.broker.username,
+            broker.passwords.get(config.broker.username),
+            broker.protocol,
+        )
     service = CoreService(config, address, database_url(config)).start()
     devices = SimulatedDevices(config, address, broker.passwords if broker else {}).start()
     player = None
     if demo:
         from core.demo.player import DemoPlayer
 
-        player = DemoPlayer(config, service.core, address,
-                            broker.passwords if broker else {}, base, speed).start()
+        player = DemoPlayer(
+            config, service.core, address, broker.passwords if broker else {}, base, speed
+        ).start()
 
-    register(lambda: service.core.lounge, lambda: service.core.dispatch_view, config.zone,
-             config.site.name)
+    register(
+        lambda: service.core.lounge,
+        lambda: service.core.dispatch_view,
+        config.zone,
+        config.site.name,
+    )
 
     web_port = port or config.web.port
     host = config.web.host
@@ -71,8 +80,8 @@ def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> i
         "Send a tap like a kiosk does:\n"
         f"  mosquitto_pub -h 127.0.0.1 -p {mqtt_port} {auth}-q 1 -t "
         f"pitboard/{config.site.id}/dev/kiosk-b03/event -m "
-        "'{\"v\":1,\"source\":\"kiosk-b03\",\"seq\":1,\"ts\":\"2026-11-24T09:15:02+08:00\","
-        "\"type\":\"tech.signed_in\",\"bay\":\"B03\",\"tech\":\"T002\"}'\n"
+        '\'{"v":1,"source":"kiosk-b03","seq":1,"ts":"2026-11-24T09:15:02+08:00",'
+        '"type":"tech.signed_in","bay":"B03","tech":"T002"}\'\n'
         f"and watch the answer: mosquitto_sub -h 127.0.0.1 -p {mqtt_port} {auth}"
         f"-t pitboard/{config.site.id}/dev/kiosk-b03/ack\n",
         flush=True,
@@ -88,8 +97,15 @@ def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> i
 
     app.on_shutdown(shutdown)
     secret = os.environ.get(config.web.secret_env) or "pitboard-demo-secret"
-    ui.run(host=host, port=web_port, reload=False, show=False, title="Pitboard",
-           storage_secret=secret, language="zh-CN")
+    ui.run(
+        host=host,
+        port=web_port,
+        reload=False,
+        show=False,
+        title="Pitboard",
+        storage_secret=secret,
+        language="zh-CN",
+    )
     return 0
 
 

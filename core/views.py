@@ -71,15 +71,22 @@ def job_card(job: Job, now: datetime, predicted: datetime | None) -> JobCard:
         readiness=_readiness(job),
         pause_reason=job.last_pause_reason if job.status is JobStatus.PAUSED else None,
         operations=[
-            OperationLine(code=o.code, name=o.name, name_en=o.name_en, standard_hours=o.standard_hours)
+            OperationLine(
+                code=o.code, name=o.name, name_en=o.name_en, standard_hours=o.standard_hours
+            )
             for o in job.operations
         ],
         requests=job.requests,
         findings=[
             FindingLine(
-                id=f.id, title=f.title, severity=f.severity.value, state=f.state.value,
-                labor_hours=f.labor_hours, parts_estimate=f.parts_estimate,
-                reported_at=f.reported_at, answered_at=f.answered_at,
+                id=f.id,
+                title=f.title,
+                severity=f.severity.value,
+                state=f.state.value,
+                labor_hours=f.labor_hours,
+                parts_estimate=f.parts_estimate,
+                reported_at=f.reported_at,
+                answered_at=f.answered_at,
             )
             for f in job.findings
         ],
@@ -104,7 +111,9 @@ class Projector:
     def _techs(self, ws: Workshop, bay_id: str) -> list[TechOnBay]:
         return [
             TechOnBay(
-                id=t.id, name=self._tech_names.get(t.id, t.id), active_job=t.active_job,
+                id=t.id,
+                name=self._tech_names.get(t.id, t.id),
+                active_job=t.active_job,
                 signed_in_at=t.signed_in_at,
             )
             for t in ws.signed_in_at(bay_id)
@@ -143,7 +152,9 @@ class Projector:
             updated_at=now,
         )
 
-    def lounge(self, ws: Workshop, now: datetime, eta: dict[str, datetime] | None = None) -> LoungeView:
+    def lounge(
+        self, ws: Workshop, now: datetime, eta: dict[str, datetime] | None = None
+    ) -> LoungeView:
         eta = predict(ws, now) if eta is None else eta
         cars = []
         for job in sorted(ws.open_jobs(), key=lambda j: (j.promised_at, j.ro)):
@@ -188,15 +199,17 @@ class Projector:
             )
             bays.append(
                 BayRow(
-                    id=bay.id, name=bay.name, kind=bay.kind.value, team=bay.team,
-                    techs=self._techs(ws, bay_id), current=current,
+                    id=bay.id,
+                    name=bay.name,
+                    kind=bay.kind.value,
+                    team=bay.team,
+                    techs=self._techs(ws, bay_id),
+                    current=current,
                     queue=[j.ro for j in queue if j.ro != current],
                 )
             )
         open_jobs = sorted(ws.open_jobs(), key=lambda j: (j.promised_at, j.ro))
-        waiting = [
-            j for j in open_jobs if j.status is JobStatus.CHECKED_IN
-        ]
+        waiting = [j for j in open_jobs if j.status is JobStatus.CHECKED_IN]
         waiting.sort(key=lambda j: (not j.customer_waiting, j.promised_at, j.ro))
         return DispatchView(
             site=ws.site,

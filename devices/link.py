@@ -25,9 +25,18 @@ logger = logging.getLogger(__name__)
 
 
 class DeviceLink:
-    def __init__(self, host: str, port: int, site: str, device: str, password: str | None,
-                 state_dir: Path, kind: str, protocol: str = "5",
-                 on_ack: Callable[[dict[str, Any]], None] | None = None) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        site: str,
+        device: str,
+        password: str | None,
+        state_dir: Path,
+        kind: str,
+        protocol: str = "5",
+        on_ack: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
         self.site, self.device, self.kind = site, device, kind
         self._seq_file = state_dir / f"{device}.seq"
         state_dir.mkdir(parents=True, exist_ok=True)
@@ -37,7 +46,8 @@ class DeviceLink:
         self._ack_cv = threading.Condition()
         self._on_ack = on_ack
         self.client = mqtt.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2, client_id=device,
+            callback_api_version=CallbackAPIVersion.VERSION2,
+            client_id=device,
             protocol=mqtt.MQTTv5 if protocol == "5" else mqtt.MQTTv311,
         )
         if password is not None:
@@ -90,12 +100,20 @@ class DeviceLink:
             os.replace(tmp, self._seq_file)
             return self._seq
 
-    def send(self, type_: str, *, bay: str | None = None, job: str | None = None,
-             tech: str | None = None, data: dict[str, Any] | None = None,
-             ts: datetime | None = None) -> int:
+    def send(
+        self,
+        type_: str,
+        *,
+        bay: str | None = None,
+        job: str | None = None,
+        tech: str | None = None,
+        data: dict[str, Any] | None = None,
+        ts: datetime | None = None,
+    ) -> int:
         seq = self.next_seq()
-        payload = make_event(self.device, seq, type_, ts or datetime.now(UTC), bay=bay, job=job,
-                             tech=tech, data=data)
+        payload = make_event(
+            self.device, seq, type_, ts or datetime.now(UTC), bay=bay, job=job, tech=tech, data=data
+        )
         self.client.publish(topics.EVENT.full(self.site, device=self.device), payload, qos=1)
         return seq
 

@@ -11,13 +11,20 @@ from devices.link import DeviceLink
 
 
 class SimulatedDevices:
-    def __init__(self, config: SiteConfig, address: BrokerAddress,
-                 passwords: dict[str, str]) -> None:
+    def __init__(
+        self, config: SiteConfig, address: BrokerAddress, passwords: dict[str, str]
+    ) -> None:
         device = config.bridge.device
         self.cabinet = config.key_cabinets[0].id if config.key_cabinets else "KC1"
         self.bridge = DeviceLink(
-            address.host, address.port, config.site.id, device, passwords.get(device),
-            Path(config.data_dir) / "devices", kind="bridge", protocol=address.protocol,
+            address.host,
+            address.port,
+            config.site.id,
+            device,
+            passwords.get(device),
+            Path(config.data_dir) / "devices",
+            kind="bridge",
+            protocol=address.protocol,
         )
 
     def start(self) -> SimulatedDevices:

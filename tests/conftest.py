@@ -38,7 +38,9 @@ def _fail_on_logged_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
 
 
 def _postgres_admin_url() -> str:
-    return os.environ.get("PITBOARD_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    return os.environ.get(
+        "PITBOARD_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +51,7 @@ def postgres_server() -> str:
         with eng.connect() as c:
             c.execute(text("select 1"))
         eng.dispose()
-    except Exception as exc:  # noqa: BLE001 - any failure means no server
+    except Exception as exc:
         need("PostgreSQL", f"cannot connect to {url}: {exc.__class__.__name__}")
     return url
 
@@ -102,7 +104,9 @@ def core(store: Store, bus: FakeBus, clock: Clock) -> Iterator[Core]:
 
 @pytest.fixture(scope="session")
 def mosquitto_bin() -> str:
-    path = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
+    path = shutil.which("mosquitto") or (
+        "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
+    )
     if path is None:
         need("Mosquitto", "the mosquitto binary is not installed")
     assert path is not None

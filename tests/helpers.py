@@ -74,9 +74,16 @@ class Kiosk:
     def __init__(self, device: str, bay: str, start_seq: int = 1) -> None:
         self.device, self.bay, self.seq = device, bay, start_seq - 1
 
-    def event(self, type_: str, job: str | None = None, tech: str | None = "T001",
-              ts: datetime = T0, **data: Any) -> tuple[str, bytes]:
+    def event(
+        self,
+        type_: str,
+        job: str | None = None,
+        tech: str | None = "T001",
+        ts: datetime = T0,
+        **data: Any,
+    ) -> tuple[str, bytes]:
         self.seq += 1
-        payload = make_event(self.device, self.seq, type_, ts, bay=self.bay, job=job, tech=tech,
-                             data=data)
+        payload = make_event(
+            self.device, self.seq, type_, ts, bay=self.bay, job=job, tech=tech, data=data
+        )
         return f"pitboard/demo/dev/{self.device}/event", payload

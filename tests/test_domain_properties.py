@@ -19,8 +19,15 @@ from tests.helpers import T0, demo_config, order
 CFG = demo_config()
 BAYS = ["B01", "B02", "W01", "Q01"]
 TECHS = ["T001", "T002", "T005", "Q001", "W001"]
-POST_BAY = {JobStatus.SELF_CHECKED, JobStatus.LEADER_CHECKED, JobStatus.WASH_WAITING,
-            JobStatus.WASHING, JobStatus.READY, JobStatus.DELIVERED, JobStatus.CLOSED}
+POST_BAY = {
+    JobStatus.SELF_CHECKED,
+    JobStatus.LEADER_CHECKED,
+    JobStatus.WASH_WAITING,
+    JobStatus.WASHING,
+    JobStatus.READY,
+    JobStatus.DELIVERED,
+    JobStatus.CLOSED,
+}
 
 
 def fresh() -> Workshop:
@@ -31,7 +38,7 @@ def fresh() -> Workshop:
     )
 
 
-def run(ws: Workshop, action: tuple, at) -> None:  # noqa: ANN001
+def run(ws: Workshop, action: tuple, at) -> None:
     name, *a = action
     match name:
         case "check_in":
@@ -49,7 +56,9 @@ def run(ws: Workshop, action: tuple, at) -> None:  # noqa: ANN001
         case "pause":
             ws.pause(a[0], a[1], a[2], a[3], at)
         case "finding":
-            ws.report_finding(a[0], a[1], a[2], NewFinding(a[3], "刹车片", Severity.SAFETY, 1.0), at)
+            ws.report_finding(
+                a[0], a[1], a[2], NewFinding(a[3], "刹车片", Severity.SAFETY, 1.0), at
+            )
         case "answer":
             ws.answer_finding(a[0], a[1], a[2], "SA01", at)
         case "self_check":
@@ -77,11 +86,14 @@ def run(ws: Workshop, action: tuple, at) -> None:  # noqa: ANN001
 
 
 def snapshot(ws: Workshop) -> tuple:
-    return ({ro: job_to_doc(j) for ro, j in ws.jobs.items()}, copy.deepcopy(ws.tech_states),
-            dict(ws.counters))
+    return (
+        {ro: job_to_doc(j) for ro, j in ws.jobs.items()},
+        copy.deepcopy(ws.tech_states),
+        dict(ws.counters),
+    )
 
 
-def check_invariants(ws: Workshop, now) -> None:  # noqa: ANN001
+def check_invariants(ws: Workshop, now) -> None:
     open_work: dict[str, list[str]] = {}
     for job in ws.jobs.values():
         running = job.working_techs()
@@ -113,19 +125,55 @@ def check_invariants(ws: Workshop, now) -> None:  # noqa: ANN001
 
 
 NAMES = [
-    "check_in", "dispatch", "dispatch", "sign_in", "sign_in", "sign_out", "start", "start",
-    "resume", "pause", "finding", "answer", "answer", "self_check", "self_check", "leader_check",
-    "leader_check", "qc_pass", "qc_pass", "qc_fail", "wash_start", "wash_done", "deliver",
-    "cancel", "key_in", "key_out", "shift_end",
+    "check_in",
+    "dispatch",
+    "dispatch",
+    "sign_in",
+    "sign_in",
+    "sign_out",
+    "start",
+    "start",
+    "resume",
+    "pause",
+    "finding",
+    "answer",
+    "answer",
+    "self_check",
+    "self_check",
+    "leader_check",
+    "leader_check",
+    "qc_pass",
+    "qc_pass",
+    "qc_fail",
+    "wash_start",
+    "wash_done",
+    "deliver",
+    "cancel",
+    "key_in",
+    "key_out",
+    "shift_end",
 ]
-PEOPLE = {"leader_check": ["T001", "T005", "Q001"], "qc_pass": ["Q001"], "qc_fail": ["Q001"],
-          "wash_start": ["W001"], "wash_done": ["W001"]}
+PEOPLE = {
+    "leader_check": ["T001", "T005", "Q001"],
+    "qc_pass": ["Q001"],
+    "qc_fail": ["Q001"],
+    "wash_start": ["W001"],
+    "wash_done": ["W001"],
+}
 S = JobStatus
 WANTS = {
-    "dispatch": {S.CHECKED_IN}, "start": {S.DISPATCHED, S.PAUSED}, "resume": {S.PAUSED},
-    "pause": {S.IN_PROGRESS}, "finding": {S.IN_PROGRESS}, "self_check": {S.IN_PROGRESS},
-    "leader_check": {S.SELF_CHECKED}, "qc_pass": {S.LEADER_CHECKED}, "qc_fail": {S.LEADER_CHECKED},
-    "wash_start": {S.WASH_WAITING}, "wash_done": {S.WASHING}, "deliver": {S.READY},
+    "dispatch": {S.CHECKED_IN},
+    "start": {S.DISPATCHED, S.PAUSED},
+    "resume": {S.PAUSED},
+    "pause": {S.IN_PROGRESS},
+    "finding": {S.IN_PROGRESS},
+    "self_check": {S.IN_PROGRESS},
+    "leader_check": {S.SELF_CHECKED},
+    "qc_pass": {S.LEADER_CHECKED},
+    "qc_fail": {S.LEADER_CHECKED},
+    "wash_start": {S.WASH_WAITING},
+    "wash_done": {S.WASHING},
+    "deliver": {S.READY},
 }
 PLACES = {"qc_pass": "Q01", "qc_fail": "Q01", "wash_start": "W01", "wash_done": "W01"}
 
@@ -165,8 +213,12 @@ def draw_action(rnd: random.Random, ws: Workshop) -> tuple:
         case "check_in":
             if len(open_ros) >= 4 and sensible:
                 return ("shift_end",)
-            return (name, rnd.choice(["京A12345", "沪AD12345"]),
-                    rnd.choice([None, "TAG1", "TAG2"]), rnd.random() < 0.5)
+            return (
+                name,
+                rnd.choice(["京A12345", "沪AD12345"]),
+                rnd.choice([None, "TAG1", "TAG2"]),
+                rnd.random() < 0.5,
+            )
         case "dispatch":
             return (name, ro, rnd.choice(["B01", "B02", "W01"] if not sensible else ["B01", "B02"]))
         case "sign_in":
@@ -230,5 +282,9 @@ def test_the_random_walk_reaches_the_whole_workflow() -> None:
     """Guards the generator: if it stopped reaching later stages the invariants would be idle."""
     REACHED.clear()
     test_random_sequences_keep_the_invariants()
-    assert {JobStatus.IN_PROGRESS, JobStatus.PAUSED, JobStatus.SELF_CHECKED,
-            JobStatus.LEADER_CHECKED} <= REACHED
+    assert {
+        JobStatus.IN_PROGRESS,
+        JobStatus.PAUSED,
+        JobStatus.SELF_CHECKED,
+        JobStatus.LEADER_CHECKED,
+    } <= REACHED

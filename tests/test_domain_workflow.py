@@ -8,7 +8,13 @@ import pytest
 
 from core.domain import errors
 from core.domain.model import (
-    BayKind, FindingState, FollowUpOutcome, JobStatus, KeyState, PauseReason, Severity,
+    BayKind,
+    FindingState,
+    FollowUpOutcome,
+    JobStatus,
+    KeyState,
+    PauseReason,
+    Severity,
 )
 from core.domain.workshop import NewFinding, Workshop
 from core.engine import bays_from_config, technicians_from_config
@@ -25,7 +31,7 @@ def ws() -> Workshop:
     )
 
 
-def at(minutes: float):  # noqa: ANN201
+def at(minutes: float):
     return T0 + timedelta(minutes=minutes)
 
 
@@ -41,8 +47,13 @@ def test_a_car_goes_from_reception_to_follow_up(ws: Workshop) -> None:
     assert job.key.state is KeyState.OUT and job.key.holder == "T002"
     ws.start(job.ro, "T002", "B03", at(5))
     assert job.status is JobStatus.IN_PROGRESS
-    ws.report_finding(job.ro, "T002", "B03",
-                      NewFinding("F1", "前刹车片磨损超限", Severity.SAFETY, 1.0, 380), at(20))
+    ws.report_finding(
+        job.ro,
+        "T002",
+        "B03",
+        NewFinding("F1", "前刹车片磨损超限", Severity.SAFETY, 1.0, 380),
+        at(20),
+    )
     ws.pause(job.ro, "T002", "B03", PauseReason.WAITING_APPROVAL, at(21))
     assert job.status is JobStatus.PAUSED
     with pytest.raises(errors.FindingsPending):
@@ -133,7 +144,7 @@ def test_signing_out_and_shift_end_stop_running_clocks(ws: Workshop) -> None:
         (lambda ws, ro: ws.sign_in("T999", "B01", at(1)), errors.UnknownTechnician),
     ],
 )
-def test_refusals_carry_a_code_and_change_nothing(ws: Workshop, action, error) -> None:  # noqa: ANN001
+def test_refusals_carry_a_code_and_change_nothing(ws: Workshop, action, error) -> None:
     from core.store.codec import job_to_doc
 
     job = ws.check_in(order(), at(0))

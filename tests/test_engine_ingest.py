@@ -15,7 +15,9 @@ from core.store.repository import Store
 from tests.helpers import T0, FakeBus, Kiosk, demo_config, order
 
 
-def settle(core: Core, bus: FakeBus, acks: int, device: str = "kiosk-b03", timeout: float = 10) -> None:
+def settle(
+    core: Core, bus: FakeBus, acks: int, device: str = "kiosk-b03", timeout: float = 10
+) -> None:
     deadline = time.monotonic() + timeout
     while len(bus.acks(device)) < acks:
         assert time.monotonic() < deadline, f"only {len(bus.acks(device))} of {acks} acks"
@@ -31,8 +33,11 @@ def checked_in_and_dispatched(core: Core, bay: str = "B03") -> str:
 def test_events_are_applied_committed_then_acked(core: Core, bus: FakeBus, store: Store) -> None:
     ro = checked_in_and_dispatched(core)
     k = Kiosk("kiosk-b03", "B03")
-    for type_, kw in [("tech.signed_in", {}), ("job.started", {"job": ro}),
-                      ("job.paused", {"job": ro, "reason": "waiting_parts"})]:
+    for type_, kw in [
+        ("tech.signed_in", {}),
+        ("job.started", {"job": ro}),
+        ("job.paused", {"job": ro, "reason": "waiting_parts"}),
+    ]:
         topic, payload = k.event(type_, **kw)
         core.on_message(topic, payload, token=("t", k.seq))
     settle(core, bus, 3)
@@ -40,17 +45,26 @@ def test_events_are_applied_committed_then_acked(core: Core, bus: FakeBus, store
     assert bus.acked == [("t", 1), ("t", 2), ("t", 3)]
     assert store.load_job(ro).status is JobStatus.PAUSED
     assert [r[1] for r in store.audit_events("kiosk-b03")] == [
-        "tech.signed_in", "job.started", "job.paused"]
+        "tech.signed_in",
+        "job.started",
+        "job.paused",
+    ]
     trail = store.audit_trail(ro)
-    assert [t["type"] for t in trail] == ["job.checked_in", "job.dispatched", "job.started", "job.paused"]
+    assert [t["type"] for t in trail] == [
+        "job.checked_in",
+        "job.dispatched",
+        "job.started",
+        "job.paused",
+    ]
     assert "13800138000" not in str(trail) and "王先生" not in str(trail)
     bay = bus.last("/bay/B03/state")
     assert bay["queue"][0]["ro"] == ro and bay["queue"][0]["readiness"] == "waiting_parts"
     assert bus.last("/view/lounge")["cars"][0]["plate"] == "京A·•••45"
 
 
-def test_a_repeated_event_is_acked_duplicate_and_changes_nothing(core: Core, bus: FakeBus,
-                                                                  store: Store) -> None:
+def test_a_repeated_event_is_acked_duplicate_and_changes_nothing(
+    core: Core, bus: FakeBus, store: Store
+) -> None:
     ro = checked_in_and_dispatched(core)
     k = Kiosk("kiosk-b03", "B03")
     signin = k.event("tech.signed_in")
@@ -58,7 +72,12 @@ def test_a_repeated_event_is_acked_duplicate_and_changes_nothing(core: Core, bus
     for topic, payload in (signin, start, start, signin):
         core.on_message(topic, payload, token=None)
     settle(core, bus, 4)
-    assert [a["result"] for a in bus.acks("kiosk-b03")] == ["applied", "applied", "duplicate", "duplicate"]
+    assert [a["result"] for a in bus.acks("kiosk-b03")] == [
+        "applied",
+        "applied",
+        "duplicate",
+        "duplicate",
+    ]
     assert len(store.audit_events("kiosk-b03")) == 2
     job = store.load_job(ro)
     assert len([s for s in job.segments if s.kind == "work"]) == 1
@@ -70,28 +89,55 @@ def test_a_repeated_event_is_acked_duplicate_and_changes_nothing(core: Core, bus
         (b"\xff\xfe not json", "malformed_json"),
         (b"[1,2]", "invalid_envelope"),
         (b'{"v":2,"seq":1}', "unsupported_version"),
-        (b'{"v":1,"source":"kiosk-b03","seq":1,"ts":"2026-11-24T09:00:00+08:00","type":"job.exploded"}',
-         "unknown_event_type"),
-        (b'{"v":1,"source":"kiosk-b03","seq":1,"ts":"2026-11-24T09:00:00","type":"tech.signed_in",'
-         b'"bay":"B03","tech":"T001"}', "invalid_envelope"),
-        (b'{"v":1,"source":"kiosk-b03","seq":1,"ts":"2026-11-24T09:00:00+08:00","type":"job.started",'
-         b'"bay":"B03","tech":"T001"}', "invalid_envelope"),
-        (b'{"v":1,"source":"kiosk-b03","seq":1,"ts":"2026-11-24T09:00:00+08:00","type":"job.paused",'
-         b'"bay":"B03","tech":"T001","job":"RO-1","data":{"reason":"bored"}}', "invalid_data"),
-        (b'{"v":1,"source":"kiosk-b04","seq":1,"ts":"2026-11-24T09:00:00+08:00","type":"tech.signed_in",'
-         b'"bay":"B03","tech":"T001"}', "source_mismatch"),
-        (b'{"v":1,"source":"kiosk-b03","seq":1,"ts":"2026-11-24T09:00:00+08:00","type":"tech.signed_in",'
-         b'"bay":"B04","tech":"T001"}', "wrong_bay"),
-        (b'{"v":1,"source":"kiosk-b03","seq":1,"ts":"2026-11-24T09:00:00+08:00","type":"key.in",'
-         b'"data":{"cabinet":"KC1","tag":"X"}}', "not_permitted"),
-        (b'{"v":1,"source":"kiosk-b03","seq":1,"ts":"2026-11-24T09:00:00+08:00","type":"job.started",'
-         b'"bay":"B03","tech":"T001","job":"RO-NONE"}', "unknown_job"),
-        (b'{"v":1,"source":"kiosk-b03","seq":1,"ts":"2026-11-24T09:00:00+08:00","type":"tech.signed_in",'
-         b'"bay":"B03","tech":"T404"}', "unknown_technician"),
+        (
+            b'{"v":1,"source":"kiosk-b03","seq":1,"ts":"2026-11-24T09:00:00+08:00","type":"job.exploded"}',
+            "unknown_event_type",
+        ),
+        (
+            b'{"v":1,"source":"kiosk-b03","seq":1,"ts":"2026-11-24T09:00:00","type":"tech.signed_in",'
+            b'"bay":"B03","tech":"T001"}',
+            "invalid_envelope",
+        ),
+        (
+            b'{"v":1,"source":"kiosk-b03","seq":1,"ts":"2026-11-24T09:00:00+08:00","type":"job.started",'
+            b'"bay":"B03","tech":"T001"}',
+            "invalid_envelope",
+        ),
+        (
+            b'{"v":1,"source":"kiosk-b03","seq":1,"ts":"2026-11-24T09:00:00+08:00","type":"job.paused",'
+            b'"bay":"B03","tech":"T001","job":"RO-1","data":{"reason":"bored"}}',
+            "invalid_data",
+        ),
+        (
+            b'{"v":1,"source":"kiosk-b04","seq":1,"ts":"2026-11-24T09:00:00+08:00","type":"tech.signed_in",'
+            b'"bay":"B03","tech":"T001"}',
+            "source_mismatch",
+        ),
+        (
+            b'{"v":1,"source":"kiosk-b03","seq":1,"ts":"2026-11-24T09:00:00+08:00","type":"tech.signed_in",'
+            b'"bay":"B04","tech":"T001"}',
+            "wrong_bay",
+        ),
+        (
+            b'{"v":1,"source":"kiosk-b03","seq":1,"ts":"2026-11-24T09:00:00+08:00","type":"key.in",'
+            b'"data":{"cabinet":"KC1","tag":"X"}}',
+            "not_permitted",
+        ),
+        (
+            b'{"v":1,"source":"kiosk-b03","seq":1,"ts":"2026-11-24T09:00:00+08:00","type":"job.started",'
+            b'"bay":"B03","tech":"T001","job":"RO-NONE"}',
+            "unknown_job",
+        ),
+        (
+            b'{"v":1,"source":"kiosk-b03","seq":1,"ts":"2026-11-24T09:00:00+08:00","type":"tech.signed_in",'
+            b'"bay":"B03","tech":"T404"}',
+            "unknown_technician",
+        ),
     ],
 )
-def test_bad_input_is_rejected_with_a_code(core: Core, bus: FakeBus, store: Store, payload: bytes,
-                                           code: str) -> None:
+def test_bad_input_is_rejected_with_a_code(
+    core: Core, bus: FakeBus, store: Store, payload: bytes, code: str
+) -> None:
     core.on_message("pitboard/demo/dev/kiosk-b03/event", payload, token="tok")
     settle(core, bus, 1)
     ack = bus.acks("kiosk-b03")[0]
@@ -117,7 +163,10 @@ def test_a_rejected_event_does_not_block_later_ones(core: Core, bus: FakeBus, st
     settle(core, bus, 3)
     assert [a["result"] for a in bus.acks("kiosk-b03")] == ["rejected", "applied", "applied"]
     assert store.inbox_results("kiosk-b03") == [
-        (1, "rejected", "not_signed_in"), (2, "applied", None), (3, "applied", None)]
+        (1, "rejected", "not_signed_in"),
+        (2, "applied", None),
+        (3, "applied", None),
+    ]
 
 
 def test_web_commands_are_refused_with_the_domain_error(core: Core) -> None:
@@ -128,7 +177,7 @@ def test_web_commands_are_refused_with_the_domain_error(core: Core) -> None:
         core.run_command(Dispatch(ro, "B03"), actor="foreman:F1")
 
 
-def test_restart_restores_state_and_duplicates_stay_duplicates(store: Store, clock) -> None:  # noqa: ANN001
+def test_restart_restores_state_and_duplicates_stay_duplicates(store: Store, clock) -> None:
     bus = FakeBus()
     core = Core(demo_config(), store, bus, clock)
     core.start()

@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_protocol_document_is_current() -> None:
     assert (ROOT / "docs" / "protocol.md").read_text(encoding="utf-8") == render_protocol(
-        demo_config()), "run: pitboard docs -o docs"
+        demo_config()
+    ), "run: pitboard docs -o docs"
 
 
 def test_json_schemas_are_current() -> None:
@@ -26,7 +27,8 @@ def test_json_schemas_are_current() -> None:
 
 def test_shipped_demo_acl_is_current() -> None:
     assert (ROOT / "broker_config" / "acl.demo").read_text(encoding="utf-8") == render_acl(
-        demo_config()), "run: pitboard broker acl -o broker_config/acl.demo"
+        demo_config()
+    ), "run: pitboard broker acl -o broker_config/acl.demo"
 
 
 def test_every_topic_appears_in_doc_and_acl() -> None:
@@ -34,6 +36,7 @@ def test_every_topic_appears_in_doc_and_acl() -> None:
     acl = render_acl(demo_config())
     for t in TOPICS:
         assert f"`{t.pattern}`" in doc
-        assert t.full("demo", device="kiosk-b01", bay="B01") in acl or t.key == "dispatch" and \
-            t.wildcard("demo") in acl
+        assert t.full("demo", device="kiosk-b01", bay="B01") in acl or (
+            t.key == "dispatch" and t.wildcard("demo") in acl
+        )
     assert {t.key for t in CORE_SUBSCRIPTIONS} == {"event", "status"}

@@ -41,16 +41,26 @@ def broker(mosquitto_bin: str, tmp_path: Path) -> Iterator[MosquittoBroker]:
 class Client:
     """A plain MQTT v5 client, as a device or a screen would be."""
 
-    def __init__(self, broker: MosquittoBroker, user: str | None, password: str | None = None,
-                 subscribe: str | None = None) -> None:
+    def __init__(
+        self,
+        broker: MosquittoBroker,
+        user: str | None,
+        password: str | None = None,
+        subscribe: str | None = None,
+    ) -> None:
         self.messages: list[tuple[str, Any]] = []
         self.results: dict[int, Any] = {}
         self.connect_rc: Any = None
         self._cv = threading.Condition()
-        self.c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"t-{user}-{time.monotonic_ns()}",
-                             protocol=mqtt.MQTTv5)
+        self.c = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=f"t-{user}-{time.monotonic_ns()}",
+            protocol=mqtt.MQTTv5,
+        )
         if user is not None:
-            self.c.username_pw_set(user, password if password is not None else broker.passwords[user])
+            self.c.username_pw_set(
+                user, password if password is not None else broker.passwords[user]
+            )
         self.c.on_connect = self._on_connect
         self.c.on_message = self._on_message
         self.c.on_publish = self._on_publish
@@ -99,7 +109,9 @@ def ev(seq: int, type_: str, device: str = "kiosk-b03", bay: str = "B03", **kw: 
 EVENT = "pitboard/demo/dev/{}/event"
 
 
-def test_core_works_through_mosquitto_with_the_shipped_acl(broker: MosquittoBroker, tmp_path: Path) -> None:
+def test_core_works_through_mosquitto_with_the_shipped_acl(
+    broker: MosquittoBroker, tmp_path: Path
+) -> None:
     cfg = demo_config()
     addr = BrokerAddress("127.0.0.1", broker.port, "core", broker.passwords["core"])
     service = CoreService(cfg, addr, f"sqlite:///{tmp_path / 'core.db'}").start()
@@ -110,23 +122,32 @@ def test_core_works_through_mosquitto_with_the_shipped_acl(broker: MosquittoBrok
         service.core.run_command(Dispatch(job.ro, "B03"), "foreman:F1")
         kiosk = Client(broker, "kiosk-b03", subscribe="pitboard/demo/#")
         lounge = Client(broker, "lounge", subscribe="pitboard/demo/#")
-        assert kiosk.publish(EVENT.format("kiosk-b03"), ev(1, "tech.signed_in", tech="T002")).value == 0
+        assert (
+            kiosk.publish(EVENT.format("kiosk-b03"), ev(1, "tech.signed_in", tech="T002")).value
+            == 0
+        )
         kiosk.publish(EVENT.format("kiosk-b03"), ev(2, "job.started", tech="T002", job=job.ro))
         kiosk.publish(EVENT.format("kiosk-b03"), ev(2, "job.started", tech="T002", job=job.ro))
         acks = lambda ms: [m for t, m in ms if t.endswith("kiosk-b03/ack")]  # noqa: E731
         assert kiosk.wait(lambda ms: len(acks(ms)) == 3)
         assert [a["result"] for a in acks(kiosk.messages)] == ["applied", "applied", "duplicate"]
-        assert kiosk.wait(lambda ms: any(t.endswith("bay/B03/state") and m["current"] for t, m in ms))
+        assert kiosk.wait(
+            lambda ms: any(t.endswith("bay/B03/state") and m["current"] for t, m in ms)
+        )
         # The kiosk sees its own bay only; the lounge sees the lounge view only.
         assert {t.split("/", 2)[2] for t, _ in kiosk.messages} <= {
-            "dev/kiosk-b03/ack", "bay/B03/state", "dev/kiosk-b03/cmd"}
+            "dev/kiosk-b03/ack",
+            "bay/B03/state",
+            "dev/kiosk-b03/cmd",
+        }
         assert lounge.wait(lambda ms: any(t.endswith("view/lounge") for t, _ in ms))
         assert {t for t, _ in lounge.messages} == {"pitboard/demo/view/lounge"}
         plates = [c["plate"] for t, m in lounge.messages for c in m["cars"]]
         assert plates and all("12345" not in p for p in plates)
         # A kiosk cannot speak for another kiosk: MQTT v5 shows the refusal.
-        denied = kiosk.publish(EVENT.format("kiosk-b04"), ev(1, "tech.signed_in", "kiosk-b04", "B04",
-                                                              tech="T005"))
+        denied = kiosk.publish(
+            EVENT.format("kiosk-b04"), ev(1, "tech.signed_in", "kiosk-b04", "B04", tech="T005")
+        )
         assert denied.is_failure and "authori" in str(denied).lower()
         assert kiosk.publish("pitboard/demo/view/lounge", b"{}").is_failure
     finally:
@@ -152,9 +173,21 @@ def test_the_broker_refuses_strangers(broker: MosquittoBroker) -> None:
 def _start_core(broker: MosquittoBroker, db: str, cfg_path: Path) -> subprocess.Popen[bytes]:
     env = dict(os.environ, PITBOARD_MQTT_PASSWORD=broker.passwords["core"])
     return subprocess.Popen(
-        [sys.executable, "-m", "core.cli", "core", "--config", str(cfg_path),
-         "--broker-url", f"mqtt://127.0.0.1:{broker.port}", "--database-url", db],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "core.cli",
+            "core",
+            "--config",
+            str(cfg_path),
+            "--broker-url",
+            f"mqtt://127.0.0.1:{broker.port}",
+            "--database-url",
+            db,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         cwd=Path(__file__).resolve().parents[1],
     )
 
@@ -182,7 +215,11 @@ def test_kill_9_of_the_core_loses_nothing(broker: MosquittoBroker, tmp_path: Pat
                 kiosk.c.publish(EVENT.format("kiosk-b03"), payloads[seq], qos=1)
             time.sleep(0.3)
             with kiosk._cv:
-                acked |= {m["seq"] for t, m in kiosk.messages if m and m["result"] in ("applied", "duplicate")}
+                acked |= {
+                    m["seq"]
+                    for t, m in kiosk.messages
+                    if m and m["result"] in ("applied", "duplicate")
+                }
             if not killed and len(acked) > 100:
                 core.send_signal(signal.SIGKILL)
                 core.wait()

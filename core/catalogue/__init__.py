@@ -22,7 +22,9 @@ class CatalogueOperation:
 
     def to_operation(self) -> Operation:
         return Operation(
-            code=self.code, name=self.name_zh, name_en=self.name_en,
+            code=self.code,
+            name=self.name_zh,
+            name_en=self.name_en,
             standard_hours=self.standard_hours,
         )
 
@@ -48,8 +50,12 @@ def operations() -> dict[str, CatalogueOperation]:
     out = {}
     for r in _rows("operations.csv"):
         out[r["code"]] = CatalogueOperation(
-            r["code"], r["name_zh"], r["name_en"], r["category"],
-            float(r["standard_hours"]), r["bay_kind"],
+            r["code"],
+            r["name_zh"],
+            r["name_en"],
+            r["category"],
+            float(r["standard_hours"]),
+            r["bay_kind"],
         )
     return out
 
@@ -59,7 +65,12 @@ def findings() -> dict[str, CatalogueFinding]:
     out = {}
     for r in _rows("findings.csv"):
         out[r["code"]] = CatalogueFinding(
-            r["code"], r["title_zh"], r["title_en"], r["default_severity"],
-            float(r["labor_hours"]), float(r["parts_estimate_cny"]), r["operation_code"],
+            r["code"],
+            r["title_zh"],
+            r["title_en"],
+            r["default_severity"],
+            float(r["labor_hours"]),
+            float(r["parts_estimate_cny"]),
+            r["operation_code"],
         )
     return out

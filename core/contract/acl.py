@@ -24,7 +24,9 @@ def render_acl(config: SiteConfig) -> str:
                 if party == "self":
                     for k in config.kiosks:
                         grant(k.device, access, topic.full(site, device=k.device))
-                    grant(config.bridge.device, access, topic.full(site, device=config.bridge.device))
+                    grant(
+                        config.bridge.device, access, topic.full(site, device=config.bridge.device)
+                    )
                 elif party == "bridge-of":
                     for p in config.printers:
                         grant(config.bridge.device, access, topic.full(site, device=p.device))
@@ -47,6 +49,11 @@ def render_acl(config: SiteConfig) -> str:
 
 def principals(config: SiteConfig) -> list[str]:
     """Every MQTT user the site needs a password for."""
-    names = [config.broker.username, *(k.device for k in config.kiosks), config.bridge.device,
-             "lounge", "board"]
+    names = [
+        config.broker.username,
+        *(k.device for k in config.kiosks),
+        config.bridge.device,
+        "lounge",
+        "board",
+    ]
     return list(dict.fromkeys(names))

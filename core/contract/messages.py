@@ -83,9 +83,7 @@ class NoData(_Strict):
 
 
 class PauseData(_Strict):
-    reason: Literal[
-        "waiting_parts", "waiting_approval", "tool", "break", "shift_end", "other"
-    ]
+    reason: Literal["waiting_parts", "waiting_approval", "tool", "break", "shift_end", "other"]
     note: str = Field(default="", max_length=500)
 
 
@@ -183,7 +181,7 @@ class Command(BaseModel):
 class Event:
     """A validated event: the envelope and its typed data."""
 
-    __slots__ = ("envelope", "data")
+    __slots__ = ("data", "envelope")
 
     def __init__(self, envelope: Envelope, data: _Strict) -> None:
         self.envelope = envelope

@@ -47,38 +47,73 @@ class Topic:
 
 
 EVENT = Topic(
-    "event", "dev/{device}/event", 1, False, Envelope,
-    writers=("self",), readers=("core",),
+    "event",
+    "dev/{device}/event",
+    1,
+    False,
+    Envelope,
+    writers=("self",),
+    readers=("core",),
     summary="An event from a device (kiosk tap, key read, print result).",
 )
 ACK = Topic(
-    "ack", "dev/{device}/ack", 1, False, Ack,
-    writers=("core",), readers=("self",),
+    "ack",
+    "dev/{device}/ack",
+    1,
+    False,
+    Ack,
+    writers=("core",),
+    readers=("self",),
     summary="The core's answer to one event, sent after the effect is committed.",
 )
 CMD = Topic(
-    "cmd", "dev/{device}/cmd", 1, False, Command,
-    writers=("core",), readers=("self", "bridge-of"),
+    "cmd",
+    "dev/{device}/cmd",
+    1,
+    False,
+    Command,
+    writers=("core",),
+    readers=("self", "bridge-of"),
     summary="A command for a device, e.g. a print job for a printer.",
 )
 STATUS = Topic(
-    "status", "dev/{device}/status", 1, True, DeviceStatus,
-    writers=("self", "bridge-of"), readers=("core", "board"),
+    "status",
+    "dev/{device}/status",
+    1,
+    True,
+    DeviceStatus,
+    writers=("self", "bridge-of"),
+    readers=("core", "board"),
     summary="Whether a device is online; its Last Will sets online=false.",
 )
 BAY_STATE = Topic(
-    "bay_state", "bay/{bay}/state", 1, True, BayState,
-    writers=("core",), readers=("bay-kiosk", "board"),
+    "bay_state",
+    "bay/{bay}/state",
+    1,
+    True,
+    BayState,
+    writers=("core",),
+    readers=("bay-kiosk", "board"),
     summary="The bay's signed-in technicians, current job, timer and queue.",
 )
 LOUNGE = Topic(
-    "lounge", "view/lounge", 1, True, LoungeView,
-    writers=("core",), readers=("lounge", "board"),
+    "lounge",
+    "view/lounge",
+    1,
+    True,
+    LoungeView,
+    writers=("core",),
+    readers=("lounge", "board"),
     summary="The public lounge view: no names, phone numbers, full plates or VINs.",
 )
 DISPATCH = Topic(
-    "dispatch", "view/dispatch", 1, True, DispatchView,
-    writers=("core",), readers=("board",),
+    "dispatch",
+    "view/dispatch",
+    1,
+    True,
+    DispatchView,
+    writers=("core",),
+    readers=("board",),
     summary="The foreman's whole board: bays, jobs, queue, keys and devices.",
 )
 

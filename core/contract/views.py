@@ -48,7 +48,10 @@ class JobCard(_View):
     standard_hours: float
     worked_seconds: float
     running_since: datetime | None = Field(
-        description="Earliest running work clock; worked_seconds is as of updated_at, and grows by one second per second per working technician"
+        description=(
+            "Earliest running work clock; worked_seconds is as of updated_at and grows"
+            " by one second per second per working technician"
+        )
     )
     working_techs: list[str]
     readiness: Readiness

@@ -22,28 +22,58 @@ from devices.link import DeviceLink
 
 logger = logging.getLogger(__name__)
 
-MODELS = ["别克 GL8", "别克 君越", "丰田 凯美瑞", "大众 朗逸", "本田 雅阁", "日产 轩逸", "比亚迪 汉 EV",
-          "奥迪 A6L"]
+MODELS = [
+    "别克 GL8",
+    "别克 君越",
+    "丰田 凯美瑞",
+    "大众 朗逸",
+    "本田 雅阁",
+    "日产 轩逸",
+    "比亚迪 汉 EV",
+    "奥迪 A6L",
+]
 COLOURS = ["白", "黑", "银", "灰", "蓝", "红"]
 PROVINCES = ["京A", "京B", "沪A", "粤B", "浙A", "苏E"]
 
 
 class DemoPlayer:
-    def __init__(self, config: SiteConfig, core: Core, address: BrokerAddress,
-                 passwords: dict[str, str], data_dir: Path, speed: float = 60.0,
-                 seed: int | None = None) -> None:
+    def __init__(
+        self,
+        config: SiteConfig,
+        core: Core,
+        address: BrokerAddress,
+        passwords: dict[str, str],
+        data_dir: Path,
+        speed: float = 60.0,
+        seed: int | None = None,
+    ) -> None:
         self.config, self.core, self.speed = config, core, speed
         self.rnd = random.Random(seed)
         self._stop = threading.Event()
         state = data_dir / "demo"
         self.kiosks = {
-            k.bay: DeviceLink(address.host, address.port, config.site.id, k.device,
-                              passwords.get(k.device), state, "kiosk", address.protocol)
+            k.bay: DeviceLink(
+                address.host,
+                address.port,
+                config.site.id,
+                k.device,
+                passwords.get(k.device),
+                state,
+                "kiosk",
+                address.protocol,
+            )
             for k in config.kiosks
         }
-        self.bridge = DeviceLink(address.host, address.port, config.site.id, config.bridge.device,
-                                 passwords.get(config.bridge.device), state, "bridge",
-                                 address.protocol)
+        self.bridge = DeviceLink(
+            address.host,
+            address.port,
+            config.site.id,
+            config.bridge.device,
+            passwords.get(config.bridge.device),
+            state,
+            "bridge",
+            address.protocol,
+        )
         self._thread = threading.Thread(target=self._run, name="demo", daemon=True)
 
     def start(self) -> DemoPlayer:
@@ -77,13 +107,21 @@ class DemoPlayer:
         general = [b.id for b in self.config.bays if b.kind == "general"]
         qc = next((b.id for b in self.config.bays if b.kind == "qc"), None)
         wash = next((b.id for b in self.config.bays if b.kind == "wash"), None)
-        techs = {b.id: [t.id for t in self.config.technicians
-                        if t.team == b.team and "technician" in t.roles] for b in self.config.bays}
+        techs = {
+            b.id: [
+                t.id
+                for t in self.config.technicians
+                if t.team == b.team and "technician" in t.roles
+            ]
+            for b in self.config.bays
+        }
         inspector = next((t.id for t in self.config.technicians if "qc" in t.roles), None)
         washer = next((t.id for t in self.config.technicians if "washer" in t.roles), None)
         for bay in general:
             if techs.get(bay):
-                self._tap(bay, "tech.signed_in", tech=techs[bay][general.index(bay) % len(techs[bay])])
+                self._tap(
+                    bay, "tech.signed_in", tech=techs[bay][general.index(bay) % len(techs[bay])]
+                )
         if qc and inspector:
             self._tap(qc, "tech.signed_in", tech=inspector)
         if wash and washer:
@@ -96,47 +134,89 @@ class DemoPlayer:
             now = datetime.now(UTC)
             op = self.rnd.choice([o for o in ops if o.bay_kind == "general"])
             tag = f"DEMO{n:04d}"
-            job = self._cmd(CheckInCar(CheckIn(
-                vehicle=Vehicle(plate=f"{self.rnd.choice(PROVINCES)}{self.rnd.randint(10000, 99999)}",
-                                model=self.rnd.choice(MODELS), colour=self.rnd.choice(COLOURS)),
-                customer=Customer(name="演示客户", phone="13800000000"),
-                operations=(op.to_operation(),),
-                promised_at=now + timedelta(hours=op.standard_hours + 1.5),
-                customer_waiting=self.rnd.random() < 0.4, key_tag=tag,
-                public_token=f"demo-{n}-{self.rnd.getrandbits(48):x}")), "advisor:demo")
+            job = self._cmd(
+                CheckInCar(
+                    CheckIn(
+                        vehicle=Vehicle(
+                            plate=f"{self.rnd.choice(PROVINCES)}{self.rnd.randint(10000, 99999)}",
+                            model=self.rnd.choice(MODELS),
+                            colour=self.rnd.choice(COLOURS),
+                        ),
+                        customer=Customer(name="演示客户", phone="13800000000"),
+                        operations=(op.to_operation(),),
+                        promised_at=now + timedelta(hours=op.standard_hours + 1.5),
+                        customer_waiting=self.rnd.random() < 0.4,
+                        key_tag=tag,
+                        public_token=f"demo-{n}-{self.rnd.getrandbits(48):x}",
+                    )
+                ),
+                "advisor:demo",
+            )
             if job is None:
                 continue
             ro = job.ro  # type: ignore[attr-defined]
             self.bridge.send("key.in", data={"cabinet": "KC1", "slot": n % 40 + 1, "tag": tag})
             bay = general[n % len(general)]
             tech = self.core.ws.signed_in_at(bay)[0].id if self.core.ws.signed_in_at(bay) else None
-            if tech is None or not self._sleep(5) or self._cmd(Dispatch(ro, bay), "foreman:demo") is None:
+            if (
+                tech is None
+                or not self._sleep(5)
+                or self._cmd(Dispatch(ro, bay), "foreman:demo") is None
+            ):
                 continue
-            self.bridge.send("key.out", data={"cabinet": "KC1", "slot": n % 40 + 1, "tag": tag,
-                                              "holder": tech})
+            self.bridge.send(
+                "key.out", data={"cabinet": "KC1", "slot": n % 40 + 1, "tag": tag, "holder": tech}
+            )
             self._play_job(ro, bay, tech, qc, inspector, wash, washer, finds)
 
-    def _play_job(self, ro: str, bay: str, tech: str, qc: str | None, inspector: str | None,
-                  wash: str | None, washer: str | None, finds: list) -> None:  # type: ignore[type-arg]
+    def _play_job(
+        self,
+        ro: str,
+        bay: str,
+        tech: str,
+        qc: str | None,
+        inspector: str | None,
+        wash: str | None,
+        washer: str | None,
+        finds: list,
+    ) -> None:  # type: ignore[type-arg]
         self._tap(bay, "job.started", job=ro, tech=tech)
         if not self._sleep(15):
             return
         if self.rnd.random() < 0.4:
             f = self.rnd.choice(finds)
             fid = f"{ro}-F1"
-            self._tap(bay, "job.finding", job=ro, tech=tech, data={
-                "finding_id": fid, "title": f.title_zh, "severity": f.default_severity,
-                "labor_hours": f.labor_hours, "parts_estimate": f.parts_estimate_cny})
+            self._tap(
+                bay,
+                "job.finding",
+                job=ro,
+                tech=tech,
+                data={
+                    "finding_id": fid,
+                    "title": f.title_zh,
+                    "severity": f.default_severity,
+                    "labor_hours": f.labor_hours,
+                    "parts_estimate": f.parts_estimate_cny,
+                },
+            )
             self._tap(bay, "job.paused", job=ro, tech=tech, data={"reason": "waiting_approval"})
             if not self._sleep(10):
                 return
-            self._cmd(AnswerFinding(ro, fid, self.rnd.random() < 0.7, "客户电话确认"), "advisor:demo")
+            self._cmd(
+                AnswerFinding(ro, fid, self.rnd.random() < 0.7, "客户电话确认"), "advisor:demo"
+            )
             self._tap(bay, "job.resumed", job=ro, tech=tech)
             if not self._sleep(10):
                 return
         self._tap(bay, "job.self_checked", job=ro, tech=tech)
-        leader = next((t.id for t in self.config.technicians if "leader" in t.roles
-                       and self.core.ws.tech_state(t.id).bay == bay), None)
+        leader = next(
+            (
+                t.id
+                for t in self.config.technicians
+                if "leader" in t.roles and self.core.ws.tech_state(t.id).bay == bay
+            ),
+            None,
+        )
         if qc and inspector:
             if leader is None:
                 self._tap(qc, "job.leader_checked", job=ro, tech=inspector)

@@ -134,7 +134,7 @@ class Segment:
 
 @dataclass
 class Finding:
-    """An add-on finding (增项) reported from the bay; nothing is done without the customer's yes."""
+    """An add-on finding (增项) from the bay; nothing is done without the customer's yes."""
 
     id: str
     title: str

@@ -125,9 +125,7 @@ class Workshop:
         return sorted(jobs, key=lambda j: j.dispatch_order)
 
     def signed_in_at(self, bay_id: str) -> list[TechnicianState]:
-        return sorted(
-            (t for t in self.tech_states.values() if t.bay == bay_id), key=lambda t: t.id
-        )
+        return sorted((t for t in self.tech_states.values() if t.bay == bay_id), key=lambda t: t.id)
 
     def open_jobs(self) -> list[Job]:
         return [j for j in self.jobs.values() if j.status in OPEN_STATUSES]
@@ -340,9 +338,7 @@ class Workshop:
         self._refresh_clock_status(job)
         self._touch(job)
 
-    def pause(
-        self, ro: str, tech_id: str, bay_id: str, reason: PauseReason, at: datetime
-    ) -> Job:
+    def pause(self, ro: str, tech_id: str, bay_id: str, reason: PauseReason, at: datetime) -> Job:
         job = self.job(ro)
         state = self._require_signed_in(tech_id, bay_id)
         self._require_job_at_bay(job, bay_id)
@@ -406,9 +402,7 @@ class Workshop:
         self._require_job_at_bay(job, bay_id)
         self._require_status(job, {JobStatus.IN_PROGRESS, JobStatus.PAUSED}, "self-check")
         if job.pending_findings():
-            raise FindingsPending(
-                f"{ro} has findings waiting for the customer's answer"
-            )
+            raise FindingsPending(f"{ro} has findings waiting for the customer's answer")
         self._stop_all_clocks(job, at)
         job.checks.append(Check(level="self", by=tech_id, at=at))
         job.status = JobStatus.SELF_CHECKED
@@ -444,9 +438,7 @@ class Workshop:
         self._touch(job)
         return job
 
-    def qc_fail(
-        self, ro: str, tech_id: str, bay_id: str, items: list[str], at: datetime
-    ) -> Job:
+    def qc_fail(self, ro: str, tech_id: str, bay_id: str, items: list[str], at: datetime) -> Job:
         """Final inspection failed: back to its bay, first in the queue, as rework (返修)."""
         job = self.job(ro)
         self._require_signed_in(tech_id, bay_id)

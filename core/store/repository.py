@@ -125,8 +125,11 @@ class Store:
                     InboxRow.__table__.insert(),
                     [
                         {
-                            "site": self.site, "source": e.source, "seq": e.seq,
-                            "result": e.result, "error_code": e.error_code,
+                            "site": self.site,
+                            "source": e.source,
+                            "seq": e.seq,
+                            "result": e.result,
+                            "error_code": e.error_code,
                             "received_at": e.received_at,
                         }
                         for e in batch.inbox
@@ -137,9 +140,16 @@ class Store:
                     AuditRow.__table__.insert(),
                     [
                         {
-                            "site": self.site, "at": a.at, "recorded_at": now, "kind": a.kind,
-                            "source": a.source, "seq": a.seq, "type": a.type, "job": a.job,
-                            "bay": a.bay, "payload": a.payload,
+                            "site": self.site,
+                            "at": a.at,
+                            "recorded_at": now,
+                            "kind": a.kind,
+                            "source": a.source,
+                            "seq": a.seq,
+                            "type": a.type,
+                            "job": a.job,
+                            "bay": a.bay,
+                            "payload": a.payload,
                         }
                         for a in batch.audit
                     ],
@@ -150,11 +160,16 @@ class Store:
                     job = ws.jobs[ro]
                     rows.append(
                         {
-                            "site": self.site, "ro": ro, "status": job.status.value,
-                            "bay": job.bay, "plate": job.vehicle.plate,
+                            "site": self.site,
+                            "ro": ro,
+                            "status": job.status.value,
+                            "bay": job.bay,
+                            "plate": job.vehicle.plate,
                             "public_token": job.public_token or None,
-                            "promised_at": job.promised_at, "checked_in_at": job.checked_in_at,
-                            "updated_at": now, "doc": job_to_doc(job),
+                            "promised_at": job.promised_at,
+                            "checked_in_at": job.checked_in_at,
+                            "updated_at": now,
+                            "doc": job_to_doc(job),
                         }
                     )
                 self._upsert(conn, JobRow.__table__, rows, ("site", "ro"))
@@ -166,7 +181,8 @@ class Store:
                 self._upsert(conn, TechnicianStateRow.__table__, rows, ("site", "tech"))
             if counters:
                 rows = [
-                    {"site": self.site, "name": c, "value": ws.counters[c]} for c in sorted(counters)
+                    {"site": self.site, "name": c, "value": ws.counters[c]}
+                    for c in sorted(counters)
                 ]
                 self._upsert(conn, CounterRow.__table__, rows, ("site", "name"))
         ws.take_dirty()
@@ -191,8 +207,15 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(
-                    AuditRow.id, AuditRow.at, AuditRow.recorded_at, AuditRow.kind,
-                    AuditRow.source, AuditRow.seq, AuditRow.type, AuditRow.bay, AuditRow.payload,
+                    AuditRow.id,
+                    AuditRow.at,
+                    AuditRow.recorded_at,
+                    AuditRow.kind,
+                    AuditRow.source,
+                    AuditRow.seq,
+                    AuditRow.type,
+                    AuditRow.bay,
+                    AuditRow.payload,
                 )
                 .where(AuditRow.site == self.site, AuditRow.job == ro)
                 .order_by(AuditRow.id)
@@ -217,8 +240,9 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(AuditRow.seq, AuditRow.type)
-                .where(AuditRow.site == self.site, AuditRow.source == source,
-                       AuditRow.kind == "event")
+                .where(
+                    AuditRow.site == self.site, AuditRow.source == source, AuditRow.kind == "event"
+                )
                 .order_by(AuditRow.id)
             )
             return [(int(s), t) for s, t in rows]

@@ -1,0 +1,1 @@
+"""Pitboard core service."""
