@@ -91,7 +91,8 @@ def audit_payload(cmd: Command) -> dict[str, Any]:
     raw = asdict(cmd)
     if isinstance(cmd, CheckInCar):
         raw["order"].pop("customer", None)
-    return _jsonable(raw)
+    payload: dict[str, Any] = _jsonable(raw)
+    return payload
 
 
 def _jsonable(value: Any) -> Any:

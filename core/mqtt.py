@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
@@ -108,7 +109,7 @@ class MqttLink:
     def start(self) -> None:
         props = None
         if self._v5:
-            props = Properties(PacketTypes.CONNECT)
+            props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
             props.SessionExpiryInterval = 24 * 3600
         self.client.connect_async(
             self.address.host,
@@ -174,7 +175,7 @@ class MqttLink:
         self.client.publish(topic, payload, qos=qos, retain=retain)
 
     def puback(self, token: object) -> None:
-        generation, mid, qos = token  # type: ignore[misc]
+        generation, mid, qos = cast(tuple[int, int, int], token)
         with self._lock:
             current = generation == self._generation
         # A PUBACK for a message of an earlier connection would ack the wrong packet.

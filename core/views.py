@@ -177,7 +177,7 @@ class Projector:
                     progress=progress,
                     promised_at=job.promised_at,
                     predicted_at=predicted,
-                    notice=notice,  # type: ignore[arg-type]
+                    notice=notice,
                 )
             )
         return LoungeView(site=ws.site, updated_at=now, cars=cars)

@@ -262,7 +262,7 @@ def make_event(
         source=source,
         seq=seq,
         ts=ts,
-        type=type_,  # type: ignore[arg-type]
+        type=type_,
         bay=bay,
         job=job,
         tech=tech,

@@ -9,6 +9,7 @@ import random
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from core.catalogue import findings, operations
 from core.commands import AnswerFinding, CheckInCar, Deliver, Dispatch
@@ -93,7 +94,8 @@ class DemoPlayer:
 
     def _cmd(self, command: object, actor: str) -> object | None:
         try:
-            return self.core.run_command(command, actor)  # type: ignore[arg-type]
+            result: object = self.core.run_command(command, actor)  # type: ignore[arg-type]
+            return result
         except DomainError as err:
             logger.info("demo: %s refused: %s", type(command).__name__, err)
             return None
@@ -178,8 +180,8 @@ class DemoPlayer:
         inspector: str | None,
         wash: str | None,
         washer: str | None,
-        finds: list,
-    ) -> None:  # type: ignore[type-arg]
+        finds: list[Any],
+    ) -> None:
         self._tap(bay, "job.started", job=ro, tech=tech)
         if not self._sleep(15):
             return

@@ -21,6 +21,10 @@ from .tables import AuditRow, CounterRow, InboxRow, JobRow, TechnicianStateRow
 logger = logging.getLogger(__name__)
 
 
+def insert_into(row: type[Any]) -> Any:
+    return row.__table__.insert()
+
+
 @dataclass(frozen=True)
 class InboxEntry:
     source: str
@@ -122,7 +126,7 @@ class Store:
         with self.engine.begin() as conn:
             if batch.inbox:
                 conn.execute(
-                    InboxRow.__table__.insert(),
+                    insert_into(InboxRow),
                     [
                         {
                             "site": self.site,
@@ -137,7 +141,7 @@ class Store:
                 )
             if batch.audit:
                 conn.execute(
-                    AuditRow.__table__.insert(),
+                    insert_into(AuditRow),
                     [
                         {
                             "site": self.site,
@@ -181,7 +185,7 @@ class Store:
                 self._upsert(conn, TechnicianStateRow.__table__, rows, ("site", "tech"))
             if counters:
                 rows = [
-                    {"site": self.site, "name": c, "value": ws.counters[c]}
+                    {"site": self.site, "name": c, "value": ws.counters[c]}  # type: ignore[dict-item]
                     for c in sorted(counters)
                 ]
                 self._upsert(conn, CounterRow.__table__, rows, ("site", "name"))
@@ -245,4 +249,4 @@ class Store:
                 )
                 .order_by(AuditRow.id)
             )
-            return [(int(s), t) for s, t in rows]
+            return [(int(s or 0), t) for s, t in rows]

@@ -1,0 +1,51 @@
+"""The domain stays pure; kiosks and devices reach the core only through the contract."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FORBIDDEN_IN_DOMAIN = {
+    "sqlalchemy",
+    "paho",
+    "nicegui",
+    "pydantic",
+    "alembic",
+    "psycopg",
+    "socket",
+    "requests",
+    "amqtt",
+    "core.store",
+    "core.mqtt",
+}
+
+
+def imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_domain_imports_no_io() -> None:
+    files = list((ROOT / "core" / "domain").glob("*.py"))
+    assert files
+    for f in files:
+        bad = {
+            n
+            for n in imports(f)
+            if any(n == x or n.startswith(x + ".") for x in FORBIDDEN_IN_DOMAIN)
+        }
+        assert not bad, f"{f.name} imports {bad}"
+
+
+def test_devices_use_only_the_wire_contract_of_the_core() -> None:
+    for f in (ROOT / "devices").glob("*.py"):
+        for n in imports(f):
+            if n.startswith("core."):
+                assert n.startswith(("core.contract", "core.config", "core.mqtt")), (f.name, n)
