@@ -234,3 +234,26 @@ def test_kill_9_of_the_core_loses_nothing(broker: MosquittoBroker, tmp_path: Pat
     applied = store.audit_events("kiosk-b03")
     assert [s for s, _ in applied] == list(range(1, total + 1)), "each event applied once, in order"
     assert all(r == "applied" for _, r, _ in store.inbox_results("kiosk-b03"))
+
+
+def test_core_survives_a_broker_that_is_down_at_start(mosquitto_bin: str, tmp_path: Path) -> None:
+    from core.broker import free_port
+
+    port = free_port()
+    cfg = demo_config()
+    broker = MosquittoBroker(cfg, tmp_path / "broker", port=port)
+    broker.passwords = {"core": "core-secret"}
+    addr = BrokerAddress("127.0.0.1", port, "core", "core-secret")
+    service = CoreService(cfg, addr, f"sqlite:///{tmp_path / 'core.db'}").start()
+    try:
+        assert not service.link.connected.wait(1.5)
+        broker.start()
+        assert service.link.connected.wait(30), "the core did not connect once the broker came up"
+        screen = Client(broker, "board", subscribe="pitboard/demo/view/dispatch")
+        try:
+            assert screen.wait(lambda ms: any(t.endswith("view/dispatch") for t, _ in ms))
+        finally:
+            screen.close()
+    finally:
+        service.stop()
+        broker.stop()
