@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from nicegui import ui
@@ -30,6 +31,24 @@ STAGE_EN = {
 
 def _hm(ts: datetime | None, zone: ZoneInfo) -> str:
     return ts.astimezone(zone).strftime("%H:%M") if ts else "—"
+
+
+V = TypeVar("V", LoungeView, DispatchView)
+
+
+def follow(source: Callable[[], V | None], render: Callable[[V], None]) -> None:
+    """Render the view now and again whenever the core has built a newer one."""
+    seen: list[datetime] = []
+
+    def refresh() -> None:
+        view = source()
+        if view is None or (seen and view.updated_at == seen[0]):
+            return
+        seen[:] = [view.updated_at]
+        render(view)
+
+    refresh()
+    ui.timer(2.0, refresh)
 
 
 def register(
@@ -59,13 +78,8 @@ def register(
             {"name": "notice", "label": "", "field": "notice"},
         ]
         table = ui.table(columns=columns, rows=[], row_key="plate").classes("w-full text-2xl")
-        seen: dict[str, object] = {"at": None}
 
-        def refresh() -> None:
-            view = lounge()
-            if view is None or view.updated_at == seen["at"]:
-                return
-            seen["at"] = view.updated_at
+        def render(view: LoungeView) -> None:
             table.rows = [
                 {
                     "plate": c.plate,
@@ -83,8 +97,7 @@ def register(
             ]
             table.update()
 
-        refresh()
-        ui.timer(2.0, refresh)
+        follow(lounge, render)
 
     @ui.page("/dispatch")
     def dispatch_page() -> None:
@@ -101,13 +114,8 @@ def register(
         bays = ui.table(columns=columns, rows=[], row_key="bay").classes("w-full")
         waiting = ui.label()
         devices = ui.label()
-        seen: dict[str, object] = {"at": None}
 
-        def refresh() -> None:
-            view = dispatch()
-            if view is None or view.updated_at == seen["at"]:
-                return
-            seen["at"] = view.updated_at
+        def render(view: DispatchView) -> None:
             bays.rows = [
                 {
                     "bay": f"{b.id} {b.name}",
@@ -123,5 +131,4 @@ def register(
                 f"{d.device}{'✓' if d.online else '✗'}" for d in view.devices
             )
 
-        refresh()
-        ui.timer(2.0, refresh)
+        follow(dispatch, render)

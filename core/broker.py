@@ -48,13 +48,26 @@ def password_hash(password: str, iterations: int = 101) -> str:
     return f"$7${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
 
 
+def read_credentials(directory: Path) -> dict[str, str]:
+    """The passwords written before, so regenerating keeps every device's password."""
+    env = directory / "credentials.env"
+    known: dict[str, str] = {}
+    if env.exists():
+        for line in env.read_text(encoding="utf-8").splitlines():
+            user, _, pw = line.partition("=")
+            if user and pw:
+                known[user] = pw
+    return known
+
+
 def write_credentials(
     config: SiteConfig, directory: Path, known: dict[str, str] | None = None
 ) -> dict[str, str]:
     """A password for every principal of the site: ``passwd`` for Mosquitto and a
-    ``credentials.env`` (mode 600) for the people who set up the devices."""
+    ``credentials.env`` (mode 600) for the people who set up the devices. Passwords already
+    in ``credentials.env`` are kept; ``known`` ones take precedence."""
     directory.mkdir(parents=True, exist_ok=True)
-    passwords = dict(known or {})
+    passwords = {**read_credentials(directory), **(known or {})}
     for user in principals(config):
         passwords.setdefault(user, secrets.token_urlsafe(12))
     (directory / "passwd").write_text(

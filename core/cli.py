@@ -98,15 +98,8 @@ def cmd_broker_credentials(args: argparse.Namespace) -> int:
     from core.broker import write_credentials
 
     out = Path(args.output)
-    known: dict[str, str] = {}
-    env = out / "credentials.env"
-    if env.exists():
-        for line in env.read_text(encoding="utf-8").splitlines():
-            user, _, pw = line.partition("=")
-            if user and pw:
-                known[user] = pw
-    passwords = write_credentials(_config(args.config), out, known)
-    print(f"wrote {out / 'passwd'} and {env} for {len(passwords)} users")
+    passwords = write_credentials(_config(args.config), out)
+    print(f"wrote {out / 'passwd'} and {out / 'credentials.env'} for {len(passwords)} users")
     return 0
 
 

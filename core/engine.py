@@ -249,7 +249,7 @@ class Core:
             self._publish_views(now, set(self.ws.bays))
         elif changed_jobs or changed_techs or status_changed:
             self._publish_views(now, self._affected_bays(changed_jobs, changed_techs))
-        self.store.drop_open_jobs_from_memory(self.ws)
+        self.ws.forget_closed(changed_jobs)
 
     def _topic_device(self, topic: str) -> tuple[str, str]:
         # pitboard/{site}/dev/{device}/{kind}

@@ -5,28 +5,18 @@ from __future__ import annotations
 from datetime import UTC
 
 from core.config import SiteConfig
-from core.contract.messages import Event, FindingData, KeyData, PauseData, QcFailedData
+from core.contract.messages import (
+    BRIDGE_TYPES,
+    KIOSK_TYPES,
+    Event,
+    FindingData,
+    KeyData,
+    PauseData,
+    QcFailedData,
+)
 from core.domain.errors import DomainError, WrongBay
 from core.domain.model import PauseReason, Severity
 from core.domain.workshop import NewFinding, Workshop
-
-_KIOSK_TYPES = frozenset(
-    {
-        "tech.signed_in",
-        "tech.signed_out",
-        "job.started",
-        "job.paused",
-        "job.resumed",
-        "job.finding",
-        "job.self_checked",
-        "job.leader_checked",
-        "qc.passed",
-        "qc.failed",
-        "wash.started",
-        "wash.done",
-    }
-)
-_BRIDGE_TYPES = frozenset({"key.in", "key.out", "print.done", "print.failed"})
 
 
 class Refused(DomainError):
@@ -44,13 +34,13 @@ def authorize(config: SiteConfig, device: str, event: Event) -> None:
     kind = config.device_kind(device)
     if kind is None:
         raise Refused(f"device {device!r} is not in the site configuration", code="unknown_device")
-    if env.type in _KIOSK_TYPES:
+    if env.type in KIOSK_TYPES:
         if kind != "kiosk":
             raise Refused(f"{env.type} comes from a bay kiosk, not a {kind}", code="not_permitted")
         bay = config.kiosk_bay(device)
         if env.bay != bay:
             raise WrongBay(f"kiosk {device} stands at bay {bay}, not {env.bay}")
-    elif env.type in _BRIDGE_TYPES and kind != "bridge":
+    elif env.type in BRIDGE_TYPES and kind != "bridge":
         raise Refused(
             f"{env.type} comes from the devices bridge, not a {kind}", code="not_permitted"
         )

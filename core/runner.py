@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 from pathlib import Path
 
 from core.app import CoreService, data_dir, database_url
@@ -17,13 +16,7 @@ logger = logging.getLogger("pitboard")
 
 def start_broker(config: SiteConfig, workdir: Path) -> MosquittoBroker | AmqttBroker:
     if mosquitto_binary() is not None:
-        known: dict[str, str] = {}
-        env = workdir / "credentials.env"
-        if env.exists():
-            for line in env.read_text(encoding="utf-8").splitlines():
-                user, _, pw = line.partition("=")
-                known[user] = pw
-        return MosquittoBroker(config, workdir, passwords=known).start()
+        return MosquittoBroker(config, workdir).start()
     logger.warning("mosquitto is not installed: using the embedded amqtt broker (MQTT 3.1.1)")
     return AmqttBroker().start()
 
@@ -107,7 +100,3 @@ def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> i
         language="zh-CN",
     )
     return 0
-
-
-def have_mosquitto_pub() -> bool:
-    return shutil.which("mosquitto_pub") is not None

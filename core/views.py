@@ -20,7 +20,7 @@ from core.contract.views import (
     TechOnBay,
 )
 from core.domain.eta import predict
-from core.domain.model import BayKind, FindingState, Job, JobStatus
+from core.domain.model import BayKind, Job, JobStatus
 from core.domain.privacy import mask_plate
 from core.domain.workshop import Workshop
 
@@ -219,9 +219,3 @@ class Projector:
             waiting_dispatch=[j.ro for j in waiting],
             devices=devices,
         )
-
-
-def pending_findings(ws: Workshop) -> list[tuple[str, str]]:
-    return [
-        (j.ro, f.id) for j in ws.open_jobs() for f in j.findings if f.state is FindingState.PENDING
-    ]

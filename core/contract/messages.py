@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
@@ -16,24 +16,6 @@ VERSION = 1
 DeviceName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 Ident = Annotated[str, Field(min_length=1, max_length=64)]
 
-EVENT_TYPES: tuple[str, ...] = (
-    "tech.signed_in",
-    "tech.signed_out",
-    "job.started",
-    "job.paused",
-    "job.resumed",
-    "job.finding",
-    "job.self_checked",
-    "job.leader_checked",
-    "qc.passed",
-    "qc.failed",
-    "wash.started",
-    "wash.done",
-    "key.in",
-    "key.out",
-    "print.done",
-    "print.failed",
-)
 EventType = Literal[
     "tech.signed_in",
     "tech.signed_out",
@@ -52,6 +34,11 @@ EventType = Literal[
     "print.done",
     "print.failed",
 ]
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
+
+#: Event types a devices bridge sends (key cabinet, printers); every other type is a kiosk's.
+BRIDGE_TYPES: frozenset[str] = frozenset({"key.in", "key.out", "print.done", "print.failed"})
+KIOSK_TYPES: frozenset[str] = frozenset(EVENT_TYPES) - BRIDGE_TYPES
 
 #: Envelope fields each event type cannot do without.
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {

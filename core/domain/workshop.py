@@ -130,6 +130,13 @@ class Workshop:
     def open_jobs(self) -> list[Job]:
         return [j for j in self.jobs.values() if j.status in OPEN_STATUSES]
 
+    def forget_closed(self, ros: set[str]) -> None:
+        """Drop jobs that left the workshop for good; storage keeps them."""
+        for ro in ros:
+            job = self.jobs.get(ro)
+            if job is not None and job.status not in OPEN_STATUSES and ro not in self.dirty_jobs:
+                del self.jobs[ro]
+
     def take_dirty(self) -> tuple[set[str], set[str], set[str]]:
         """Hand over what changed since the last call, for the store to write."""
         out = (self.dirty_jobs, self.dirty_techs, self.dirty_counters)

@@ -199,12 +199,6 @@ class Store:
         update = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
         conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=update), rows)
 
-    def drop_open_jobs_from_memory(self, ws: Workshop) -> None:
-        """Forget closed jobs so the live workshop holds only what is in the building."""
-        for ro in [ro for ro, j in ws.jobs.items() if j.status not in OPEN_STATUSES]:
-            if ro not in ws.dirty_jobs:
-                del ws.jobs[ro]
-
     # ----------------------------------------------------------------- queries
     def audit_trail(self, ro: str) -> list[dict[str, Any]]:
         """Everything that happened to one repair order, in order."""
@@ -225,10 +219,6 @@ class Store:
                 .order_by(AuditRow.id)
             )
             return [dict(r._mapping) for r in rows]
-
-    def audit_count(self) -> int:
-        with self.engine.connect() as conn:
-            return len(conn.execute(select(AuditRow.id).where(AuditRow.site == self.site)).all())
 
     def inbox_results(self, source: str) -> list[tuple[int, str, str | None]]:
         with self.engine.connect() as conn:
