@@ -220,3 +220,27 @@ def test_group_commit_applies_a_burst_in_order(core: Core, bus: FakeBus, store: 
     assert all(a["result"] == "applied" for a in bus.acks("kiosk-b03"))
     assert [s for s, _ in store.audit_events("kiosk-b03")] == list(range(1, 102))
     assert core.counters.batches < 101  # grouped, not one transaction each
+
+
+def test_a_delivered_car_can_get_its_follow_up_call_after_a_restart(store: Store, clock) -> None:
+    from core.commands import Deliver, RecordFollowUp
+    from core.domain.model import FollowUpOutcome
+
+    core = Core(demo_config(), store, FakeBus(), clock)
+    core.start()
+    try:
+        ro = checked_in_and_dispatched(core)
+        job = core.ws.jobs[ro]
+        job.status = JobStatus.READY  # the bay work is covered by the workflow tests
+        core.ws.dirty_jobs.add(ro)
+        core.run_command(Deliver(ro), actor="advisor:SA01")
+    finally:
+        core.stop()
+    again = Core(demo_config(), store, FakeBus(), clock)
+    again.start()
+    try:
+        again.run_command(RecordFollowUp(ro, FollowUpOutcome.GOOD, "满意"), actor="advisor:SA01")
+        assert store.load_job(ro).status is JobStatus.CLOSED
+        assert ro not in again.ws.jobs  # closed: storage keeps it, the live workshop lets go
+    finally:
+        again.stop()

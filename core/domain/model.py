@@ -37,6 +37,10 @@ OPEN_STATUSES = frozenset(
     }
 )
 
+#: Statuses the live workshop keeps: in the building, or delivered and awaiting the
+#: follow-up call. Closed and cancelled jobs live on in storage only.
+LIVE_STATUSES = OPEN_STATUSES | {JobStatus.DELIVERED}
+
 #: Statuses in which a job sits in a bay's queue.
 BAY_STATUSES = frozenset({JobStatus.DISPATCHED, JobStatus.IN_PROGRESS, JobStatus.PAUSED})
 

@@ -26,6 +26,7 @@ from .errors import (
 )
 from .model import (
     BAY_STATUSES,
+    LIVE_STATUSES,
     OPEN_STATUSES,
     Bay,
     BayKind,
@@ -134,7 +135,7 @@ class Workshop:
         """Drop jobs that left the workshop for good; storage keeps them."""
         for ro in ros:
             job = self.jobs.get(ro)
-            if job is not None and job.status not in OPEN_STATUSES and ro not in self.dirty_jobs:
+            if job is not None and job.status not in LIVE_STATUSES and ro not in self.dirty_jobs:
                 del self.jobs[ro]
 
     def take_dirty(self) -> tuple[set[str], set[str], set[str]]:

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from core.domain.model import OPEN_STATUSES, Bay, Technician
+from core.domain.model import LIVE_STATUSES, Bay, Technician
 from core.domain.workshop import Workshop
 
 from .codec import job_from_doc, job_to_doc, tech_from_doc, tech_to_doc
@@ -64,16 +64,16 @@ class Store:
 
     # ----------------------------------------------------------------- load
     def load_workshop(self, bays: Iterable[Bay], technicians: Iterable[Technician]) -> Workshop:
-        """Rebuild the live workshop from the database (open jobs and today's history)."""
+        """Rebuild the live workshop from the database (jobs in the building or delivered)."""
         ws = Workshop(
             site=self.site,
             bays={b.id: b for b in bays},
             technicians={t.id: t for t in technicians},
         )
-        open_values = [s.value for s in OPEN_STATUSES]
+        live = [s.value for s in LIVE_STATUSES]
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(JobRow.doc).where(JobRow.site == self.site, JobRow.status.in_(open_values))
+                select(JobRow.doc).where(JobRow.site == self.site, JobRow.status.in_(live))
             )
             for (doc,) in rows:
                 job = job_from_doc(doc)
