@@ -68,6 +68,7 @@ def job_card(job: Job, now: datetime, predicted: datetime | None) -> JobCard:
         worked_seconds=round(job.worked_seconds(now), 1),
         running_since=min(running) if running else None,
         working_techs=job.working_techs(),
+        paused_techs=[s.tech for s in job.segments if s.kind == "pause" and s.end is None],
         readiness=_readiness(job),
         pause_reason=job.last_pause_reason if job.status is JobStatus.PAUSED else None,
         operations=[

@@ -1,15 +1,18 @@
-"""A device's MQTT link to the core: numbered events, acks, retained status, Last Will.
+"""A device's MQTT link to the core: events through the durable outbox, acks, retained
+status with a Last Will.
 
-Numbers survive restarts (kept in a small file next to the device's data). The durable
-outbox that replays unacknowledged events belongs on top of this link.
+Ordering: after every (re)connect the whole outbox is published again, oldest first,
+before any new event goes out, so the core always sees a device's events in ``seq``
+order. Copies the core has already committed come back ``duplicate`` and change nothing.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,87 +22,151 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from core.contract import topics
-from core.contract.messages import DeviceStatus, dump, make_event
+from core.contract.messages import DeviceStatus, dump
+from core.mqtt import BrokerAddress
+from devices.outbox import Answer, Outbox, Pending
 
 logger = logging.getLogger(__name__)
+
+# How often, at most, the outbox depth is re-announced in the retained status.
+_STATUS_EVERY = 2.0
+_KEEP_ACKS = 1000
 
 
 class DeviceLink:
     def __init__(
         self,
-        host: str,
-        port: int,
+        address: BrokerAddress,
         site: str,
         device: str,
         password: str | None,
         state_dir: Path,
         kind: str,
-        protocol: str = "5",
-        on_ack: Callable[[dict[str, Any]], None] | None = None,
+        on_answer: Callable[[Answer], None] | None = None,
+        on_change: Callable[[], None] | None = None,
+        subscriptions: dict[str, Callable[[bytes], None]] | None = None,
     ) -> None:
         self.site, self.device, self.kind = site, device, kind
-        self._seq_file = state_dir / f"{device}.seq"
-        state_dir.mkdir(parents=True, exist_ok=True)
-        self._seq = int(self._seq_file.read_text()) if self._seq_file.exists() else 0
-        self._lock = threading.Lock()
-        self.acks: dict[int, dict[str, Any]] = {}
+        self.outbox = Outbox(state_dir / f"{device}.outbox.sqlite", device)
+        self._on_answer = on_answer
+        self._on_change = on_change
+        self._handlers = dict(subscriptions or {})
+        # Held while publishing so a new event never overtakes the replay of older ones.
+        self._send_lock = threading.Lock()
+        self._live = False
+        self.acks: OrderedDict[int, dict[str, Any]] = OrderedDict()
         self._ack_cv = threading.Condition()
-        self._on_ack = on_ack
+        self._last_status = 0.0
         self.client = mqtt.Client(
             callback_api_version=CallbackAPIVersion.VERSION2,
             client_id=device,
-            protocol=mqtt.MQTTv5 if protocol == "5" else mqtt.MQTTv311,
+            protocol=mqtt.MQTTv5 if address.protocol == "5" else mqtt.MQTTv311,
         )
         if password is not None:
             self.client.username_pw_set(device, password)
         self._status_topic = topics.STATUS.full(site, device=device)
+        self._ack_topic = topics.ACK.full(site, device=device)
+        self._event_topic = topics.EVENT.full(site, device=device)
         self.client.will_set(self._status_topic, self._status(False), qos=1, retain=True)
         self.client.on_connect = self._connected
+        self.client.on_disconnect = self._disconnected
         self.client.on_message = self._message
-        self.client.reconnect_delay_set(1, 30)
-        self._host, self._port = host, port
+        self.client.reconnect_delay_set(1, 10)
+        self._address = address
+
+    @property
+    def online(self) -> bool:
+        return self._live
 
     def _status(self, online: bool) -> bytes:
-        return dump(DeviceStatus(online=online, kind=self.kind, ts=datetime.now(UTC)))
+        outbox = self.outbox.count() if online else None
+        return dump(
+            DeviceStatus(online=online, kind=self.kind, outbox=outbox, ts=datetime.now(UTC))
+        )
 
     def start(self) -> DeviceLink:
-        self.client.connect_async(self._host, self._port, keepalive=30)
+        self.client.connect_async(self._address.host, self._address.port, keepalive=15)
         self.client.loop_start()
         return self
 
     def stop(self) -> None:
-        self.client.publish(self._status_topic, self._status(False), qos=1, retain=True)
+        if self._live:
+            info = self.client.publish(self._status_topic, self._status(False), qos=1, retain=True)
+            info.wait_for_publish(2)
         self.client.disconnect()
         self.client.loop_stop()
+        self._live = False
+        self.outbox.close()
 
-    def _connected(self, client: mqtt.Client, *_: Any) -> None:
-        client.subscribe(topics.ACK.full(self.site, device=self.device), qos=1)
+    # ------------------------------------------------------------------ paho thread
+    def _connected(self, client: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+        if getattr(reason, "is_failure", False):
+            logger.warning("%s: broker refused the connection: %s", self.device, reason)
+            return
+        client.subscribe(self._ack_topic, qos=1)
+        for topic in self._handlers:
+            client.subscribe(topic, qos=1)
+        with self._send_lock:
+            replay = self.outbox.pending()
+            for item in replay:
+                client.publish(self._event_topic, item.payload, qos=1)
+            self._live = True
+        if replay:
+            logger.info("%s: replayed %d unacknowledged events", self.device, len(replay))
         client.publish(self._status_topic, self._status(True), qos=1, retain=True)
+        self._last_status = time.monotonic()
+        self._changed()
+
+    def _disconnected(self, *_: Any) -> None:
+        with self._send_lock:
+            self._live = False
+            # paho would resend its own unacknowledged copies after the next connect,
+            # behind the first part of our replay: a newer event could then reach the
+            # core before an older one. The outbox is the only redelivery we want.
+            with self.client._out_message_mutex:
+                self.client._out_messages.clear()
+        self._changed()
 
     def _message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
+        handler = self._handlers.get(msg.topic)
+        if handler is not None:
+            handler(bytes(msg.payload))
+            return
         try:
             ack = json.loads(msg.payload)
-        except ValueError:
-            logger.warning("%s: unreadable ack", self.device)
+            seq, result = ack["seq"], ack["result"]
+        except (ValueError, KeyError, TypeError):
+            logger.warning("%s: unreadable ack %r", self.device, msg.payload[:200])
             return
+        if not isinstance(seq, int):
+            logger.warning("%s: ack without a number: %s", self.device, ack)
+            return
+        error = ack.get("error") or {}
+        answer = self.outbox.answered(seq, str(result), error.get("code"), error.get("message"))
         with self._ack_cv:
-            if isinstance(ack.get("seq"), int):
-                self.acks[ack["seq"]] = ack
+            self.acks[seq] = ack
+            while len(self.acks) > _KEEP_ACKS:
+                self.acks.popitem(last=False)
             self._ack_cv.notify_all()
-        if self._on_ack is not None:
-            self._on_ack(ack)
+        if answer is not None and self._on_answer is not None:
+            self._on_answer(answer)
+        self._announce_depth()
+        self._changed()
 
-    def next_seq(self) -> int:
-        with self._lock:
-            self._seq += 1
-            tmp = self._seq_file.with_suffix(".tmp")
-            with open(tmp, "w") as f:
-                f.write(str(self._seq))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self._seq_file)
-            return self._seq
+    def _announce_depth(self) -> None:
+        now = time.monotonic()
+        if self._live and (now - self._last_status > _STATUS_EVERY or self.outbox.count() == 0):
+            self._last_status = now
+            self.client.publish(self._status_topic, self._status(True), qos=1, retain=True)
 
+    def _changed(self) -> None:
+        if self._on_change is not None:
+            try:
+                self._on_change()
+            except Exception:
+                logger.exception("%s: change listener failed", self.device)
+
+    # ------------------------------------------------------------------ callers
     def send(
         self,
         type_: str,
@@ -109,15 +176,30 @@ class DeviceLink:
         tech: str | None = None,
         data: dict[str, Any] | None = None,
         ts: datetime | None = None,
-    ) -> int:
-        seq = self.next_seq()
-        payload = make_event(
-            self.device, seq, type_, ts or datetime.now(UTC), bay=bay, job=job, tech=tech, data=data
-        )
-        self.client.publish(topics.EVENT.full(self.site, device=self.device), payload, qos=1)
-        return seq
+    ) -> Pending:
+        """Write the event to the outbox, then publish it if the broker is reachable.
+
+        Once this returns the event is safe: it will reach the core after any outage.
+        """
+        item = self.outbox.add(type_, bay=bay, job=job, tech=tech, data=data, ts=ts)
+        with self._send_lock:
+            if self._live:
+                self.client.publish(self._event_topic, item.payload, qos=1)
+        self._changed()
+        return item
 
     def wait_ack(self, seq: int, timeout: float = 10.0) -> dict[str, Any] | None:
         with self._ack_cv:
             self._ack_cv.wait_for(lambda: seq in self.acks, timeout)
             return self.acks.get(seq)
+
+    def wait_drained(self, timeout: float = 10.0) -> bool:
+        """Wait until the core has answered every event in the outbox."""
+        deadline = time.monotonic() + timeout
+        with self._ack_cv:
+            while self.outbox.count():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._ack_cv.wait(min(left, 0.5))
+        return True

@@ -17,14 +17,12 @@ class SimulatedDevices:
         device = config.bridge.device
         self.cabinet = config.key_cabinets[0].id if config.key_cabinets else "KC1"
         self.bridge = DeviceLink(
-            address.host,
-            address.port,
+            address,
             config.site.id,
             device,
             passwords.get(device),
             Path(config.data_dir) / "devices",
             kind="bridge",
-            protocol=address.protocol,
         )
 
     def start(self) -> SimulatedDevices:
@@ -35,9 +33,11 @@ class SimulatedDevices:
         self.bridge.stop()
 
     def key_in(self, tag: str, slot: int) -> int:
-        return self.bridge.send("key.in", data={"cabinet": self.cabinet, "slot": slot, "tag": tag})
+        return self.bridge.send(
+            "key.in", data={"cabinet": self.cabinet, "slot": slot, "tag": tag}
+        ).seq
 
     def key_out(self, tag: str, slot: int, holder: str | None = None) -> int:
         return self.bridge.send(
             "key.out", data={"cabinet": self.cabinet, "slot": slot, "tag": tag, "holder": holder}
-        )
+        ).seq

@@ -54,6 +54,9 @@ class JobCard(_View):
         )
     )
     working_techs: list[str]
+    paused_techs: list[str] = Field(
+        default=[], description="Technicians whose own clock on this job is paused"
+    )
     readiness: Readiness
     pause_reason: str | None
     operations: list[OperationLine]

@@ -54,26 +54,13 @@ class DemoPlayer:
         state = data_dir / "demo"
         self.kiosks = {
             k.bay: DeviceLink(
-                address.host,
-                address.port,
-                config.site.id,
-                k.device,
-                passwords.get(k.device),
-                state,
-                "kiosk",
-                address.protocol,
+                address, config.site.id, k.device, passwords.get(k.device), state, "kiosk"
             )
             for k in config.kiosks
         }
+        bridge = config.bridge.device
         self.bridge = DeviceLink(
-            address.host,
-            address.port,
-            config.site.id,
-            config.bridge.device,
-            passwords.get(config.bridge.device),
-            state,
-            "bridge",
-            address.protocol,
+            address, config.site.id, bridge, passwords.get(bridge), state, "bridge"
         )
         self._thread = threading.Thread(target=self._run, name="demo", daemon=True)
 

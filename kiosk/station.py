@@ -1,0 +1,257 @@
+"""What one bay's kiosk knows and does, without any screen: the bay state from the core,
+the taps still in the outbox laid over it, and the actions a technician can take.
+
+The screen (kiosk/page.py) only reads from here and calls the actions, so everything a
+technician can do is testable without a browser. Callbacks from the MQTT thread only
+store data and bump ``version``; the screen notices on its own loop.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from core.config import SiteConfig, TechnicianConfig
+from core.contract.views import BayState, JobCard
+from devices.outbox import Answer, Outbox, Pending
+
+logger = logging.getLogger(__name__)
+
+PAUSE_REASONS = ("waiting_parts", "waiting_approval", "tool", "break", "shift_end", "other")
+SEVERITIES = ("safety", "recommended", "advisory")
+
+# Overrun colours: amber from this share of the standard hours, red once over them.
+AMBER_AT = 0.85
+
+
+class Uplink(Protocol):
+    """What the station needs from its connection (DeviceLink, or a loopback in tests)."""
+
+    outbox: Outbox
+
+    @property
+    def online(self) -> bool: ...
+
+    def send(
+        self,
+        type_: str,
+        *,
+        bay: str | None = None,
+        job: str | None = None,
+        tech: str | None = None,
+        data: dict[str, Any] | None = None,
+        ts: datetime | None = None,
+    ) -> Pending: ...
+
+
+@dataclass(frozen=True)
+class Unsent:
+    seq: int
+    type: str
+    job: str | None
+    tech: str | None
+
+
+class Station:
+    def __init__(self, config: SiteConfig, bay: str, device: str) -> None:
+        bay_cfg = next((b for b in config.bays if b.id == bay), None)
+        if bay_cfg is None:
+            raise ValueError(f"bay {bay!r} is not in the site configuration")
+        self.config = config
+        self.bay = bay
+        self.bay_name = bay_cfg.name
+        self.kind = bay_cfg.kind
+        self.device = device
+        self.technicians = {t.id: t for t in config.technicians}
+        self.state: BayState | None = None
+        self.problems: deque[Answer] = deque(maxlen=20)
+        self.version = 0
+        self._lock = threading.Lock()
+        self._link: Uplink | None = None
+
+    def attach(self, link: Uplink) -> Station:
+        self._link = link
+        return self
+
+    @property
+    def link(self) -> Uplink:
+        if self._link is None:
+            raise RuntimeError("the station has no link yet")
+        return self._link
+
+    # -------------------------------------------------------------- inbound
+    def on_bay_state(self, payload: bytes) -> None:
+        try:
+            state = BayState.model_validate_json(payload)
+        except ValidationError:
+            logger.warning("%s: ignored unreadable bay state", self.device)
+            return
+        if state.bay != self.bay:
+            return
+        with self._lock:
+            if self.state is None or state.updated_at >= self.state.updated_at:
+                self.state = state
+            self.version += 1
+
+    def on_answer(self, answer: Answer) -> None:
+        with self._lock:
+            if answer.result == "rejected":
+                self.problems.appendleft(answer)
+            self.version += 1
+
+    def on_change(self) -> None:
+        with self._lock:
+            self.version += 1
+
+    # -------------------------------------------------------------- reads
+    @property
+    def online(self) -> bool:
+        return self._link is not None and self._link.online
+
+    def unsent(self) -> list[Unsent]:
+        if self._link is None:
+            return []
+        out = []
+        for item in self._link.outbox.pending():
+            body = json.loads(item.payload)
+            out.append(Unsent(item.seq, item.type, body.get("job"), body.get("tech")))
+        return out
+
+    def present(self) -> list[TechnicianConfig]:
+        """Who is signed in here: the core's word, with taps not yet answered laid over it."""
+        ids = [t.id for t in self.state.techs] if self.state else []
+        for u in self.unsent():
+            if u.type == "tech.signed_in" and u.tech and u.tech not in ids:
+                ids.append(u.tech)
+            elif u.type == "tech.signed_out" and u.tech in ids:
+                ids.remove(u.tech)
+        return [self.technicians[i] for i in ids if i in self.technicians]
+
+    def active_job(self, tech: str) -> str | None:
+        """The job whose clock runs for ``tech``, unsent taps included."""
+        active = None
+        if self.state:
+            active = next((t.active_job for t in self.state.techs if t.id == tech), None)
+        for u in self.unsent():
+            if u.tech != tech:
+                continue
+            if u.type in ("job.started", "job.resumed"):
+                active = u.job
+            elif u.type in ("job.paused", "job.self_checked", "tech.signed_out"):
+                active = None
+        return active
+
+    def jobs(self) -> list[JobCard]:
+        if self.state is None:
+            return []
+        return ([self.state.current] if self.state.current else []) + list(self.state.queue)
+
+    def job(self, ro: str) -> JobCard | None:
+        return next((j for j in self.jobs() if j.ro == ro), None)
+
+    def pending_for(self, ro: str) -> str | None:
+        """The newest unsent tap on this job, if any."""
+        last = None
+        for u in self.unsent():
+            if u.job == ro:
+                last = u.type
+        return last
+
+    def identify(self, code: str) -> TechnicianConfig | None:
+        code = code.strip()
+        if not code:
+            return None
+        for t in self.config.technicians:
+            if code in (t.badge, t.pin, t.id):
+                return t
+        return None
+
+    def worked_seconds(self, card: JobCard, now: datetime) -> float:
+        """Work time now: the card's figure plus what the running clocks added since."""
+        if self.state is None or not card.working_techs:
+            return card.worked_seconds
+        since = max(0.0, (now - self.state.updated_at).total_seconds())
+        return card.worked_seconds + since * len(card.working_techs)
+
+    def overrun_level(self, card: JobCard, worked: float) -> str:
+        if card.standard_hours <= 0:
+            return "normal"
+        share = worked / (card.standard_hours * 3600)
+        if share > 1.0:
+            return "over"
+        if share >= AMBER_AT:
+            return "near"
+        return "normal"
+
+    # -------------------------------------------------------------- actions
+    def _send(self, type_: str, **kw: Any) -> Pending:
+        item = self.link.send(type_, bay=self.bay, **kw)
+        self.on_change()
+        return item
+
+    def sign_in(self, tech: str) -> Pending:
+        return self._send("tech.signed_in", tech=tech)
+
+    def sign_out(self, tech: str) -> Pending:
+        return self._send("tech.signed_out", tech=tech)
+
+    def start(self, ro: str, tech: str) -> Pending:
+        return self._send("job.started", job=ro, tech=tech)
+
+    def resume(self, ro: str, tech: str) -> Pending:
+        return self._send("job.resumed", job=ro, tech=tech)
+
+    def pause(self, ro: str, tech: str, reason: str) -> Pending:
+        if reason not in PAUSE_REASONS:
+            raise ValueError(f"unknown pause reason {reason!r}")
+        return self._send("job.paused", job=ro, tech=tech, data={"reason": reason})
+
+    def finding(
+        self,
+        ro: str,
+        tech: str,
+        title: str,
+        severity: str,
+        labor_hours: float,
+        parts_estimate: float,
+        note: str = "",
+    ) -> Pending:
+        if severity not in SEVERITIES:
+            raise ValueError(f"unknown severity {severity!r}")
+        data = {
+            # Made here so a repeated tap after an outage names the same finding.
+            "finding_id": f"{ro}-{uuid.uuid4().hex[:8]}",
+            "title": title.strip(),
+            "severity": severity,
+            "labor_hours": labor_hours,
+            "parts_estimate": parts_estimate,
+            "note": note,
+        }
+        return self._send("job.finding", job=ro, tech=tech, data=data)
+
+    def self_check(self, ro: str, tech: str) -> Pending:
+        return self._send("job.self_checked", job=ro, tech=tech)
+
+    def leader_check(self, ro: str, tech: str) -> Pending:
+        return self._send("job.leader_checked", job=ro, tech=tech)
+
+    def qc_pass(self, ro: str, tech: str) -> Pending:
+        return self._send("qc.passed", job=ro, tech=tech)
+
+    def qc_fail(self, ro: str, tech: str, items: list[str]) -> Pending:
+        clean = [i.strip() for i in items if i.strip()]
+        return self._send("qc.failed", job=ro, tech=tech, data={"items": clean})
+
+    def wash_start(self, ro: str, tech: str) -> Pending:
+        return self._send("wash.started", job=ro, tech=tech)
+
+    def wash_done(self, ro: str, tech: str) -> Pending:
+        return self._send("wash.done", job=ro, tech=tech)

@@ -1,0 +1,120 @@
+"""The kiosk's durable outbox and its station against a real core (loopback transport)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from core.commands import Dispatch
+from core.contract.document import ERROR_CODES
+from core.domain.model import JobStatus
+from core.store.repository import Store
+from devices.outbox import Outbox
+from kiosk.texts import TEXTS, error_text
+from tests.kiosk_env import Workshop, demo_workshop, wait_for
+
+
+@pytest.fixture
+def shop(store: Store, tmp_path: Path) -> Iterator[Workshop]:
+    w = demo_workshop(store, tmp_path)
+    yield w
+    w.core.stop()
+
+
+def test_outbox_numbers_survive_reopening_and_leave_only_when_answered(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "k.sqlite", "kiosk-b03")
+    a = box.add("tech.signed_in", bay="B03", tech="T002")
+    b = box.add("job.started", bay="B03", job="RO-1", tech="T002")
+    assert (a.seq, b.seq) == (1, 2)
+    assert json.loads(b.payload)["seq"] == 2 and json.loads(b.payload)["source"] == "kiosk-b03"
+    box.close()
+
+    again = Outbox(tmp_path / "k.sqlite", "kiosk-b03")
+    assert [p.seq for p in again.pending()] == [1, 2]
+    assert again.add("job.paused", bay="B03", job="RO-1", tech="T002", data={}).seq == 3
+    answer = again.answered(2, "rejected", "wrong_bay", "not here")
+    assert answer is not None and (answer.job, answer.code) == ("RO-1", "wrong_bay")
+    assert again.answered(2, "duplicate") is None  # a second answer changes nothing
+    assert [p.seq for p in again.pending()] == [1, 3]
+    assert again.answers()[0].code == "wrong_bay"
+
+
+def test_outbox_never_reuses_numbers_of_the_older_seq_file(tmp_path: Path) -> None:
+    (tmp_path / "kiosk-b03.seq").write_text("41")
+    box = Outbox(tmp_path / "kiosk-b03.outbox.sqlite", "kiosk-b03")
+    assert box.add("tech.signed_in", bay="B03", tech="T002").seq == 42
+
+
+def test_taps_made_offline_show_at_once_and_reach_the_core_in_order(shop: Workshop) -> None:
+    ro = shop.job()
+    station = shop.station("B03", online=False)
+    station.sign_in("T002")
+    station.start(ro, "T002")
+    assert [p.id for p in station.present()] == ["T002"]
+    assert station.active_job("T002") == ro
+    assert station.pending_for(ro) == "job.started"
+    assert len(station.unsent()) == 2 and not station.online
+
+    shop.links["B03"].go_online()
+    shop.settle()
+    wait_for(lambda: station.state is not None and station.state.current is not None)
+    assert station.unsent() == []
+    assert station.state is not None and station.state.current is not None
+    assert station.state.current.ro == ro and station.state.current.working_techs == ["T002"]
+    assert shop.core.ws.job(ro).status is JobStatus.IN_PROGRESS
+
+
+def test_a_rejected_tap_is_kept_with_its_reason_and_later_taps_still_go(shop: Workshop) -> None:
+    ro = shop.job()
+    station = shop.station("B03")
+    station.sign_in("T002")
+    shop.settle()
+    shop.links["B03"].go_offline()
+    station.start(ro, "T002")
+    shop.core.run_command(Dispatch(ro, "B04"), actor="foreman:F1")  # moved meanwhile
+    station.sign_out("T002")
+    shop.links["B03"].go_online()
+    shop.settle()
+    assert [(p.type, p.job, p.code) for p in station.problems] == [("job.started", ro, "wrong_bay")]
+    assert error_text("wrong_bay", "en") == "This job is not dispatched to this bay"
+    assert shop.core.ws.tech_state("T002").bay is None  # the sign-out after it applied
+
+
+def test_every_rejection_code_has_plain_words_in_both_languages() -> None:
+    for code in ERROR_CODES:
+        zh, en = TEXTS[f"error.{code}"]
+        assert zh and en and zh != en
+
+
+def test_pause_reasons_and_severities_are_checked_before_anything_is_stored(
+    shop: Workshop,
+) -> None:
+    ro = shop.job()
+    station = shop.station("B03")
+    with pytest.raises(ValueError):
+        station.pause(ro, "T002", "lunch")
+    with pytest.raises(ValueError):
+        station.finding(ro, "T002", "x", "urgent", 1, 0)
+    assert station.link.outbox.last_seq == 0
+
+
+def test_elapsed_time_runs_on_between_updates_and_colours_the_overrun(shop: Workshop) -> None:
+    ro = shop.job(hours=0.5)
+    station = shop.station("B03")
+    station.sign_in("T002")
+    station.start(ro, "T002")
+    shop.settle()
+    wait_for(lambda: station.state is not None and station.state.current is not None)
+    assert station.state is not None and station.state.current is not None
+    card = station.state.current
+    from datetime import timedelta
+
+    later = station.state.updated_at + timedelta(minutes=27)
+    worked = station.worked_seconds(card, later)
+    assert 27 * 60 <= worked < 27 * 60 + 5
+    assert station.overrun_level(card, worked) == "near"
+    assert station.overrun_level(card, 31 * 60) == "over"
+    assert station.overrun_level(card, 10 * 60) == "normal"
