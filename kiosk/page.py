@@ -145,11 +145,22 @@ def build(station: Station, lang: Lang | None = None) -> None:
             ui.label(f"{t('finding')} · {card.ro}").classes("text-3xl")
             title = ui.input(t("finding_title")).props("dark outlined").classes("text-2xl w-full")
             title.mark("finding-title")
-            severity = (
-                ui.toggle({s: t(f"severity.{s}") for s in SEVERITIES}, value="recommended")
-                .classes("text-2xl")
-                .mark("severity")
-            )
+            severity_buttons: dict[str, ui.button] = {}
+
+            def set_severity(value: str) -> None:
+                chosen["severity"] = value
+                for key, b in severity_buttons.items():
+                    b.props(f"color={'primary' if key == value else 'grey-8'}")
+
+            with ui.row().classes("gap-3"):
+                ui.label(t("severity")).classes("text-2xl self-center")
+                for sev in SEVERITIES:
+                    severity_buttons[sev] = (
+                        ui.button(t(f"severity.{sev}"), on_click=lambda v=sev: set_severity(v))
+                        .classes(BIG)
+                        .mark(f"severity-{sev}")
+                    )
+            set_severity("recommended")
             with ui.row().classes("gap-4"):
                 hours = ui.number(t("labor_hours"), value=0.5, min=0, step=0.1, format="%.1f")
                 hours.props("dark outlined").classes("text-2xl w-48").mark("labor-hours")
@@ -161,7 +172,7 @@ def build(station: Station, lang: Lang | None = None) -> None:
 
                     def pick(f: Any = item) -> None:
                         title.set_value(f.title_zh if screen.lang == "zh" else f.title_en)
-                        severity.set_value(f.default_severity)
+                        set_severity(f.default_severity)
                         hours.set_value(f.labor_hours)
                         parts.set_value(f.parts_estimate_cny)
 
@@ -178,7 +189,7 @@ def build(station: Station, lang: Lang | None = None) -> None:
                     card.ro,
                     tech,
                     title.value,
-                    str(severity.value or chosen["severity"]),
+                    str(chosen["severity"]),
                     float(hours.value or 0),
                     float(parts.value or 0),
                     note.value or "",
@@ -340,7 +351,9 @@ def build(station: Station, lang: Lang | None = None) -> None:
         ):
             with ui.row().classes("items-center gap-3"):
                 ui.label(job.plate).classes("text-3xl font-bold")
-                ui.badge(t(job.readiness), color=READINESS_COLOUR[job.readiness]).classes("text-xl")
+                ui.badge(t(job.readiness), color=READINESS_COLOUR[job.readiness]).classes(
+                    "text-xl"
+                ).mark("readiness")
                 if job.rework_count:
                     ui.badge(f"{t('rework')} ×{job.rework_count}", color="negative").classes(
                         "text-xl"

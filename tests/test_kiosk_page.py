@@ -1,0 +1,309 @@
+"""The kiosk screen, driven the way a technician uses it (NiceGUI's ``user`` fixture),
+against a real core; the broker is replaced by the in-process loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from nicegui import ui
+from nicegui.testing import User
+
+from core.commands import AnswerFinding, PauseEveryone
+from core.domain.model import JobStatus, PauseReason
+from core.store.database import make_engine, migrate, sqlite_url
+from core.store.repository import Store
+from kiosk.page import build
+from kiosk.station import Station
+from tests.kiosk_env import Workshop, demo_workshop
+
+RETRIES = 60  # × 0.1 s: the screen redraws on its own timer
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Iterator[Workshop]:
+    engine = make_engine(sqlite_url(tmp_path))
+    migrate(engine)
+    w = demo_workshop(Store(engine, "demo"), tmp_path)
+    yield w
+    w.core.stop()
+    engine.dispose()
+
+
+async def open_kiosk(user: User, station: Station, lang: str = "en") -> None:
+    @ui.page("/kiosk")
+    def page() -> None:
+        build(station, lang)  # type: ignore[arg-type]
+
+    await user.open("/kiosk")
+
+
+async def see(
+    user: User, *texts: str, marker: str | None = None, content: str | None = None
+) -> None:
+    if marker is not None:
+        await user.should_see(marker=marker, content=content, retries=RETRIES)
+    for c in texts:
+        await user.should_see(c, retries=RETRIES)
+
+
+async def tap(user: User, marker: str) -> None:
+    """Wait until the button is on screen (it redraws on its own timer), then press it."""
+    await user.should_see(marker=marker, retries=RETRIES)
+    user.find(marker=marker).click()
+
+
+async def sign_in(user: User, pin: str) -> None:
+    await tap(user, "sign-in")
+    user.find(marker="pin").type(pin)
+    await tap(user, "pin-ok")
+
+
+async def test_sign_in_with_a_pin_then_out(user: User, shop: Workshop) -> None:
+    station = shop.station("B03")
+    await open_kiosk(user, station)
+    await see(user, "Nobody signed in: scan a badge or enter a PIN")
+    await sign_in(user, "1002")
+    await see(user, marker="tech-T002", content="李强")
+    shop.settle()
+    assert shop.core.ws.tech_state("T002").bay == "B03"
+    await tap(user, "sign-out")
+    shop.settle()
+    assert shop.core.ws.tech_state("T002").bay is None
+    await user.should_not_see(marker="tech-T002", retries=RETRIES)
+
+
+async def test_a_wrong_pin_is_refused_and_nothing_is_sent(user: User, shop: Workshop) -> None:
+    station = shop.station("B03")
+    await open_kiosk(user, station)
+    await sign_in(user, "9999")
+    await see(user, "Unknown badge or PIN")
+    assert station.link.outbox.last_seq == 0
+
+
+async def test_badge_scan_signs_in_and_job_qr_scan_selects_the_job(
+    user: User, shop: Workshop
+) -> None:
+    first = shop.job(plate="京A11111")
+    second = shop.job(plate="京B22222")
+    station = shop.station("B03")
+    await open_kiosk(user, station)
+    await see(user, "京A11111", "京B22222")
+    user.find(marker="scan").type("10003").trigger("keydown.enter")
+    await see(user, marker="tech-T003", content="张伟 ✓")
+    user.find(marker="scan").type(second.lower()).trigger("keydown.enter")
+    await see(user, marker="card-ro", content=second)
+    user.find(marker=f"job-{first}").click()
+    await see(user, marker="card-ro", content=first)
+
+
+async def test_start_pause_with_reason_resume_finding_and_finish(
+    user: User, shop: Workshop
+) -> None:
+    ro = shop.job()
+    station = shop.station("B03")
+    await open_kiosk(user, station)
+    await sign_in(user, "1002")
+    await tap(user, "start")
+    shop.settle()
+    assert shop.core.ws.job(ro).status is JobStatus.IN_PROGRESS
+    await see(user, "Working: 李强")
+    await see(user, marker="elapsed", content="Worked 0:00 / Standard 1:00")
+
+    await tap(user, "pause")
+    await tap(user, "reason-waiting_parts")
+    shop.settle()
+    job = shop.core.ws.job(ro)
+    assert job.status is JobStatus.PAUSED and job.last_pause_reason == "waiting_parts"
+    await see(user, marker="readiness", content="Waiting parts")
+
+    await tap(user, "resume")
+    shop.settle()
+    assert shop.core.ws.job(ro).status is JobStatus.IN_PROGRESS
+
+    await tap(user, "finding")
+    await tap(user, "catalogue-F01")
+    await tap(user, "finding-submit")
+    shop.settle()
+    (finding,) = shop.core.ws.job(ro).findings
+    assert finding.title == "Front brake pads worn past limit"
+    assert finding.severity.value == "safety" and finding.labor_hours == 1.0
+    await see(user, marker="finding-line", content="Awaiting answer")
+
+    shop.core.run_command(AnswerFinding(ro, finding.id, approved=False), actor="advisor:SA01")
+    await see(user, marker="finding-line", content="Safety item declined by the customer")
+
+    await tap(user, "finish")
+    assert shop.core.ws.job(ro).status is JobStatus.IN_PROGRESS  # nothing before confirming
+    await tap(user, "confirm")
+    shop.settle()
+    assert shop.core.ws.job(ro).status is JobStatus.SELF_CHECKED
+    await see(user, "No jobs dispatched here")
+
+
+async def test_a_typed_finding_with_severity_hours_and_parts(user: User, shop: Workshop) -> None:
+    ro = shop.job()
+    station = shop.station("B03")
+    await open_kiosk(user, station)
+    await sign_in(user, "1002")
+    await tap(user, "finding")
+    user.find(marker="finding-title").type("左前减震器漏油")
+    await tap(user, "severity-advisory")
+    user.find(marker="labor-hours").clear().type("2.5")
+    user.find(marker="parts").clear().type("800")
+    user.find(marker="note").type("有油迹")
+    await tap(user, "finding-submit")
+    shop.settle()
+    (f,) = shop.core.ws.job(ro).findings
+    assert (f.title, f.severity.value, f.labor_hours, f.parts_estimate, f.note) == (
+        "左前减震器漏油",
+        "advisory",
+        2.5,
+        800.0,
+        "有油迹",
+    )
+
+
+async def test_two_technicians_share_a_job_each_with_their_own_clock(
+    user: User, shop: Workshop
+) -> None:
+    ro = shop.job()
+    station = shop.station("B03")
+    await open_kiosk(user, station)
+    await sign_in(user, "1002")
+    await tap(user, "start")
+    await sign_in(user, "1003")
+    await see(user, marker="tech-T003", content="张伟 ✓")
+    await tap(user, "start")
+    shop.settle()
+    assert sorted(shop.core.ws.job(ro).working_techs()) == ["T002", "T003"]
+    await tap(user, "pause")
+    await tap(user, "reason-break")
+    shop.settle()
+    assert shop.core.ws.job(ro).working_techs() == ["T002"]
+
+
+async def test_offline_taps_are_counted_then_delivered(user: User, shop: Workshop) -> None:
+    ro = shop.job()
+    station = shop.station("B03")
+    await open_kiosk(user, station)
+    shop.links["B03"].go_offline()
+    await see(user, marker="link-state", content="Offline")
+    await sign_in(user, "1002")
+    await tap(user, "start")
+    await see(user, marker="unsent", content="2 unsent")
+    await see(user, "Unsent: start")
+    assert shop.core.ws.job(ro).status is JobStatus.DISPATCHED
+
+    shop.links["B03"].go_online()
+    shop.settle()
+    await see(user, marker="unsent", content="All delivered")
+    await see(user, marker="link-state", content="Online")
+    assert shop.core.ws.job(ro).status is JobStatus.IN_PROGRESS
+
+
+async def test_a_rejected_tap_is_told_in_plain_words(user: User, shop: Workshop) -> None:
+    ro = shop.job()
+    other = shop.job(plate="京C33333", bay="B04")
+    station = shop.station("B03")
+    await open_kiosk(user, station)
+    await sign_in(user, "1002")
+    station.start(other, "T002")  # e.g. a stale QR scanned from another bay's ticket
+    await see(user, "✗ start " + other + " not accepted: This job is not dispatched to this bay")
+    await tap(user, "start")
+    shop.settle()
+    assert shop.core.ws.job(ro).status is JobStatus.IN_PROGRESS
+
+
+async def test_shift_end_pauses_the_running_clock_and_the_kiosk_shows_it(
+    user: User, shop: Workshop
+) -> None:
+    ro = shop.job()
+    station = shop.station("B03")
+    await open_kiosk(user, station)
+    await sign_in(user, "1002")
+    await tap(user, "start")
+    shop.settle()
+    shop.core.run_command(PauseEveryone(PauseReason.SHIFT_END), actor="system:shift-end")
+    await see(user, marker="resume")
+    assert shop.core.ws.job(ro).last_pause_reason == "shift_end"
+
+
+async def test_qc_station_leader_check_fail_to_rework_and_pass(user: User, shop: Workshop) -> None:
+    ro = shop.job()
+    bay = shop.station("B03")
+    bay.sign_in("T001")
+    bay.start(ro, "T001")
+    bay.self_check(ro, "T001")
+    shop.settle()
+    qc = shop.station("Q01")
+    await open_kiosk(user, qc)
+    await sign_in(user, "2001")
+    await tap(user, "leader_check")
+    shop.settle("Q01")
+    assert shop.core.ws.job(ro).status is JobStatus.LEADER_CHECKED
+    await tap(user, "qc_fail")
+    user.find(marker="qc-items").type("左前轮螺栓扭矩不足\n")
+    await tap(user, "qc-fail-submit")
+    shop.settle("Q01")
+    job = shop.core.ws.job(ro)
+    assert job.status is JobStatus.DISPATCHED and job.rework_count == 1
+    assert job.checks[-1].items == ["左前轮螺栓扭矩不足"]
+
+    bay.start(ro, "T001")
+    bay.self_check(ro, "T001")
+    shop.settle()
+    await tap(user, "leader_check")
+    await tap(user, "qc_pass")
+    shop.settle("Q01")
+    assert shop.core.ws.job(ro).status is JobStatus.WASH_WAITING
+
+
+async def test_wash_bay_start_and_done(user: User, shop: Workshop) -> None:
+    ro = shop.job()
+    bay, qc = shop.station("B03"), shop.station("Q01")
+    bay.sign_in("T001")
+    bay.start(ro, "T001")
+    bay.self_check(ro, "T001")
+    shop.settle()
+    qc.sign_in("Q001")
+    qc.leader_check(ro, "Q001")
+    qc.qc_pass(ro, "Q001")
+    shop.settle("Q01")
+    wash = shop.station("W01")
+    await open_kiosk(user, wash)
+    await sign_in(user, "3001")
+    await tap(user, "wash_start")
+    shop.settle("W01")
+    assert shop.core.ws.job(ro).status is JobStatus.WASHING
+    await tap(user, "wash_done")
+    shop.settle("W01")
+    assert shop.core.ws.job(ro).status is JobStatus.READY
+
+
+async def test_chinese_first_and_english_on_a_tap(user: User, shop: Workshop) -> None:
+    shop.job()
+    station = shop.station("B03")
+    await open_kiosk(user, station, lang="zh")
+    await sign_in(user, "1002")
+    await see(user, marker="start", content="开始")
+    await tap(user, "language")
+    await see(user, marker="start", content="Start")
+    await see(user, "Bay queue")
+
+
+async def test_every_button_is_a_glove_sized_touch_target(user: User, shop: Workshop) -> None:
+    shop.job()
+    station = shop.station("B03")
+    await open_kiosk(user, station)
+    await sign_in(user, "1002")
+    await tap(user, "finding")  # the finding dialog has the most buttons
+    await see(user, marker="start")
+    buttons = user.find(kind=ui.button).elements
+    assert len(buttons) > 20
+    for b in buttons:
+        heights = [int(c[len("min-h-[") : -3]) for c in b.classes if c.startswith("min-h-[")]
+        heights += [4 * int(c[2:]) for c in b.classes if c.startswith("h-") and c[2:].isdigit()]
+        # 15 mm on a 96 dpi touch panel is 57 px.
+        assert heights and max(heights) >= 57, (b.props.get("label"), b.classes)
