@@ -56,6 +56,7 @@ def register(
     dispatch: Callable[[], DispatchView | None],
     zone: ZoneInfo,
     site_name: str,
+    kiosk_bays: list[str] | None = None,
 ) -> None:
     """Add the pages; each keeps one table and updates its rows in place."""
 
@@ -64,6 +65,8 @@ def register(
         ui.label(site_name).classes("text-2xl")
         ui.link("客户休息区 Lounge", "/lounge")
         ui.link("派工看板 Dispatch", "/dispatch")
+        for bay in kiosk_bays or []:
+            ui.link(f"工位终端 Kiosk {bay}", f"/kiosk/{bay}")
 
     @ui.page("/lounge")
     def lounge_page() -> None:

@@ -10,8 +10,12 @@ import sys
 import threading
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.config import ConfigError, SiteConfig, load_config
+
+if TYPE_CHECKING:
+    from core.mqtt import BrokerAddress
 
 logger = logging.getLogger("pitboard")
 
@@ -77,6 +81,41 @@ def cmd_core(args: argparse.Namespace) -> int:
     return 0
 
 
+def _device_address(cfg: SiteConfig, url: str | None, protocol: str) -> BrokerAddress | None:
+    from core.mqtt import BrokerAddress
+
+    url = url or cfg.broker.url
+    if not url:
+        return None
+    return BrokerAddress.from_url(url, None, None, "3.1.1" if protocol == "3.1.1" else "5")
+
+
+def cmd_kiosk(args: argparse.Namespace) -> int:
+    """Run one bay's kiosk on this PC against the site's broker."""
+    from kiosk.app import kiosk_device, run_kiosk
+
+    cfg = _config(args.config)
+    address = _device_address(cfg, args.broker_url, cfg.broker.protocol)
+    if address is None:
+        print(
+            "pitboard kiosk needs a broker: set [broker] url or pass --broker-url", file=sys.stderr
+        )
+        return 2
+    try:
+        device = kiosk_device(cfg, args.bay)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    password = os.environ.get(args.password_env)
+    if password is None:
+        logger.warning(
+            "%s is not set: connecting to the broker without a password", args.password_env
+        )
+    state = Path(args.state_dir or Path(cfg.data_dir) / "kiosks")
+    logger.info("kiosk %s for bay %s", device, args.bay)
+    return run_kiosk(cfg, args.bay, address, password, args.host, args.port, state)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from core.runner import run_all
 
@@ -135,6 +174,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--broker-url", default=None)
     p.add_argument("--database-url", default=None)
     p.set_defaults(func=cmd_core)
+
+    p = sub.add_parser("kiosk", help="run one bay's touch kiosk")
+    with_config(p)
+    p.add_argument("--bay", required=True, help="the bay this kiosk stands at, e.g. B03")
+    p.add_argument("--broker-url", default=None, help="mqtt://host:port (default from config)")
+    p.add_argument(
+        "--password-env",
+        default="PITBOARD_DEVICE_PASSWORD",
+        help="environment variable holding this kiosk's MQTT password",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address the kiosk page listens on")
+    p.add_argument("--port", type=int, default=8090, help="port of the kiosk page")
+    p.add_argument("--state-dir", default=None, help="where the outbox lives (default data_dir)")
+    p.set_defaults(func=cmd_kiosk)
 
     p = sub.add_parser("check-config", help="validate a site configuration")
     with_config(p)

@@ -70,6 +70,7 @@ class Counters:
     applied: int = 0
     duplicate: int = 0
     rejected: dict[str, int] = field(default_factory=dict)
+    held: int = 0
     batches: int = 0
     commit_failures: int = 0
 
@@ -110,6 +111,7 @@ class Core:
         self._thread: threading.Thread | None = None
         self._job_bays: dict[str, str | None] = {}
         self._tech_bays: dict[str, str | None] = {}
+        self._last_seq: dict[str, int] = {}
         self.ws = self._load()
 
     # ------------------------------------------------------------ lifecycle
@@ -117,6 +119,7 @@ class Core:
         ws = self.store.load_workshop(
             bays_from_config(self.config), technicians_from_config(self.config)
         )
+        self._last_seq = self.store.last_seqs()
         self._job_bays = {ro: j.bay for ro, j in ws.jobs.items()}
         self._tech_bays = {t: s.bay for t, s in ws.tech_states.items()}
         return ws
@@ -214,6 +217,8 @@ class Core:
                 else:
                     parsed.append((item, device, kind))
         seen = self.store.seen(keys)
+        # Sequence positions move only when the batch commits.
+        last = dict(self._last_seq)
         by_item = {id(p[0]): p for p in parsed}
         for item in items:
             if isinstance(item, Republish):
@@ -226,14 +231,19 @@ class Core:
             if what == "status":
                 status_changed |= self._device_status(device, item.payload, now)
             elif isinstance(what, ContractError):
-                acks.append((device, self._reject(device, what.seq, what.code, what.message)))
+                ack = self._contract_error(device, what, item, batch, last)
+                if ack is not None:
+                    acks.append((device, ack))
             elif not isinstance(what, str):
-                acks.append((device, self._apply_event(device, what, item, now, batch, seen)))
+                ack = self._apply_event(device, what, item, now, batch, seen, last)
+                if ack is not None:
+                    acks.append((device, ack))
         changed_jobs = set(self.ws.dirty_jobs)
         changed_techs = set(self.ws.dirty_techs)
         if batch.inbox or batch.audit or changed_jobs or changed_techs or self.ws.dirty_counters:
             self.store.commit(self.ws, batch, now)
         self.counters.batches += 1
+        self._last_seq = last
         # Committed: now, and only now, the world may hear about it.
         for device, ack in acks:
             self.publisher.publish(topics.ACK.full(self.site, device=device), dump(ack), 1, False)
@@ -263,6 +273,40 @@ class Core:
         logger.warning("rejected %s#%s: %s (%s)", device, seq, code, message)
         return Ack(seq=seq, result="rejected", error=ErrorInfo(code=code, message=message))
 
+    def _in_order(self, device: str, seq: int, last: dict[str, int]) -> bool | None:
+        """True: the next of the device's events; False: already had; None: ahead of a gap.
+
+        An event ahead of a gap is neither applied nor answered (only PUBACKed): the device
+        sends everything unanswered again, oldest first, so the gap fills and order holds.
+        """
+        expected = last.get(device, 0) + 1
+        if seq < expected:
+            return False
+        if seq > expected:
+            self.counters.held += 1
+            logger.info("%s#%d held: #%d must come first", device, seq, expected)
+            return None
+        return True
+
+    def _contract_error(
+        self,
+        device: str,
+        err: ContractError,
+        item: Incoming,
+        batch: Batch,
+        last: dict[str, int],
+    ) -> Ack | None:
+        if err.seq is not None and self.config.device_kind(device) is not None:
+            order = self._in_order(device, err.seq, last)
+            if order is None:
+                return None
+            if order is False:
+                self.counters.duplicate += 1
+                return Ack(seq=err.seq, result="duplicate")
+            last[device] = err.seq
+            batch.inbox.append(InboxEntry(device, err.seq, "rejected", err.code, item.received_at))
+        return self._reject(device, err.seq, err.code, err.message)
+
     def _apply_event(
         self,
         device: str,
@@ -271,16 +315,28 @@ class Core:
         now: datetime,
         batch: Batch,
         seen: set[tuple[str, int]],
-    ) -> Ack:
+        last: dict[str, int],
+    ) -> Ack | None:
         env = ev.envelope
         key = (env.source, env.seq)
-        if env.source == device and key in seen:
-            self.counters.duplicate += 1
-            return Ack(seq=env.seq, result="duplicate")
+        tracked = env.source == device and self.config.device_kind(device) is not None
+        if tracked:
+            order = self._in_order(device, env.seq, last)
+            if order is None:
+                return None
+            if order is False or key in seen:
+                self.counters.duplicate += 1
+                return Ack(seq=env.seq, result="duplicate")
         try:
             authorize(self.config, device, ev)
         except DomainError as err:
+            if tracked:
+                last[device] = env.seq
+                batch.inbox.append(
+                    InboxEntry(env.source, env.seq, "rejected", err.code, item.received_at)
+                )
             return self._reject(device, env.seq, err.code, err.message)
+        last[device] = env.seq
         seen.add(key)
         try:
             apply_event(self.ws, ev)

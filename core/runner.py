@@ -26,6 +26,8 @@ def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> i
 
     from board.pages import register
     from devices.simulated import SimulatedDevices
+    from kiosk.app import connect, kiosk_device
+    from kiosk.page import register as register_kiosks
 
     base = data_dir(config)
     broker = None
@@ -42,13 +44,27 @@ def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> i
             broker.protocol,
         )
     service = CoreService(config, address, database_url(config)).start()
-    devices = SimulatedDevices(config, address, broker.passwords if broker else {}).start()
+    passwords = broker.passwords if broker else {}
+    devices = SimulatedDevices(config, address, passwords).start()
+    # Every configured kiosk runs here too, each with its own MQTT user and outbox, as it
+    # would on its own bay PC.
+    kiosks = {
+        bay: connect(
+            config, bay, address, passwords.get(kiosk_device(config, bay)), base / "kiosks"
+        )
+        for bay in dict.fromkeys(k.bay for k in config.kiosks)
+    }
+    register_kiosks({bay: station for bay, (station, _) in kiosks.items()})
     player = None
     if demo:
         from core.demo.player import DemoPlayer
 
         player = DemoPlayer(
-            config, service.core, address, broker.passwords if broker else {}, base, speed
+            config,
+            service.core,
+            {bay: link for bay, (_, link) in kiosks.items()},
+            devices.bridge,
+            speed,
         ).start()
 
     register(
@@ -56,33 +72,42 @@ def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> i
         lambda: service.core.dispatch_view,
         config.zone,
         config.site.name,
+        kiosk_bays=sorted(kiosks),
     )
 
     web_port = port or config.web.port
     host = config.web.host
-    kiosk_pw = broker.passwords.get("kiosk-b03", "") if broker else "<password>"
-    auth = f"-u kiosk-b03 -P {kiosk_pw} " if broker and broker.kind == "mosquitto" else ""
+    # The example taps as a device no process here uses, so its numbers clash with nobody.
+    spare = next(
+        (k for k in config.kiosks if k.device != kiosk_device(config, k.bay)), config.kiosks[0]
+    )
+    kiosk_pw = passwords.get(spare.device, "<password>")
+    auth = f"-u {spare.device} -P {kiosk_pw} " if broker and broker.kind == "mosquitto" else ""
     mqtt_port = address.port
     print(
         f"\nPitboard is running (site {config.site.id}).\n"
         f"  lounge screen   http://{host}:{web_port}/lounge\n"
         f"  dispatch board  http://{host}:{web_port}/dispatch\n"
+        f"  bay kiosks      http://{host}:{web_port}/kiosk/{{bay}}"
+        f"  ({', '.join(sorted(kiosks))})\n"
         f"  broker          {address.host}:{mqtt_port} ({broker.kind if broker else 'external'})\n"
         f"  database        {database_url(config)}\n"
         f"  device passwords in {base / 'broker' / 'credentials.env'}\n\n"
         "Send a tap like a kiosk does:\n"
         f"  mosquitto_pub -h 127.0.0.1 -p {mqtt_port} {auth}-q 1 -t "
-        f"pitboard/{config.site.id}/dev/kiosk-b03/event -m "
-        '\'{"v":1,"source":"kiosk-b03","seq":1,"ts":"2026-11-24T09:15:02+08:00",'
-        '"type":"tech.signed_in","bay":"B03","tech":"T002"}\'\n'
+        f"pitboard/{config.site.id}/dev/{spare.device}/event -m "
+        f'\'{{"v":1,"source":"{spare.device}","seq":1,"ts":"2026-11-24T09:15:02+08:00",'
+        f'"type":"tech.signed_in","bay":"{spare.bay}","tech":"T002"}}\'\n'
         f"and watch the answer: mosquitto_sub -h 127.0.0.1 -p {mqtt_port} {auth}"
-        f"-t pitboard/{config.site.id}/dev/kiosk-b03/ack\n",
+        f"-t pitboard/{config.site.id}/dev/{spare.device}/ack\n",
         flush=True,
     )
 
     def shutdown() -> None:
         if player is not None:
             player.stop()
+        for _, link in kiosks.values():
+            link.stop()
         devices.stop()
         service.stop()
         if broker is not None:

@@ -30,6 +30,10 @@ logger = logging.getLogger(__name__)
 
 # How often, at most, the outbox depth is re-announced in the retained status.
 _STATUS_EVERY = 2.0
+# With events waiting and no answer for this long, everything unanswered goes again: the
+# broker may have dropped them (the core was not subscribed yet), and the core holds any
+# event that arrives ahead of a missing one.
+RESEND_AFTER = 5.0
 _KEEP_ACKS = 1000
 
 
@@ -57,6 +61,9 @@ class DeviceLink:
         self.acks: OrderedDict[int, dict[str, Any]] = OrderedDict()
         self._ack_cv = threading.Condition()
         self._last_status = 0.0
+        self._last_progress = time.monotonic()
+        self._stopping = threading.Event()
+        self._watchdog = threading.Thread(target=self._watch, name=f"{device}-resend", daemon=True)
         self.client = mqtt.Client(
             callback_api_version=CallbackAPIVersion.VERSION2,
             client_id=device,
@@ -87,9 +94,13 @@ class DeviceLink:
     def start(self) -> DeviceLink:
         self.client.connect_async(self._address.host, self._address.port, keepalive=15)
         self.client.loop_start()
+        self._watchdog.start()
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
+        if self._watchdog.is_alive():
+            self._watchdog.join(2)
         if self._live:
             info = self.client.publish(self._status_topic, self._status(False), qos=1, retain=True)
             info.wait_for_publish(2)
@@ -107,15 +118,33 @@ class DeviceLink:
         for topic in self._handlers:
             client.subscribe(topic, qos=1)
         with self._send_lock:
-            replay = self.outbox.pending()
-            for item in replay:
-                client.publish(self._event_topic, item.payload, qos=1)
+            replay = self._replay()
             self._live = True
         if replay:
             logger.info("%s: replayed %d unacknowledged events", self.device, len(replay))
         client.publish(self._status_topic, self._status(True), qos=1, retain=True)
         self._last_status = time.monotonic()
         self._changed()
+
+    def _replay(self) -> list[Pending]:
+        """Publish every unanswered event again, oldest first (caller holds the send lock)."""
+        replay = self.outbox.pending()
+        for item in replay:
+            self.client.publish(self._event_topic, item.payload, qos=1)
+        self._last_progress = time.monotonic()
+        return replay
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(1.0):
+            if not self._live or time.monotonic() - self._last_progress < RESEND_AFTER:
+                continue
+            if self.outbox.count() == 0:
+                self._last_progress = time.monotonic()
+                continue
+            with self._send_lock:
+                if self._live:
+                    replay = self._replay()
+                    logger.info("%s: no answer; sent %d events again", self.device, len(replay))
 
     def _disconnected(self, *_: Any) -> None:
         with self._send_lock:
@@ -142,6 +171,7 @@ class DeviceLink:
             logger.warning("%s: ack without a number: %s", self.device, ack)
             return
         error = ack.get("error") or {}
+        self._last_progress = time.monotonic()
         answer = self.outbox.answered(seq, str(result), error.get("code"), error.get("message"))
         with self._ack_cv:
             self.acks[seq] = ack

@@ -68,10 +68,6 @@ class Outbox:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
-        legacy = path.with_name(f"{source}.seq")
-        if legacy.exists() and self._meta("seq") is None:
-            # Numbers from before the outbox existed must never be used again.
-            self._db.execute("INSERT INTO meta VALUES ('seq', ?)", (int(legacy.read_text() or 0),))
 
     def _meta(self, key: str) -> int | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

@@ -244,3 +244,43 @@ def test_a_delivered_car_can_get_its_follow_up_call_after_a_restart(store: Store
         assert ro not in again.ws.jobs  # closed: storage keeps it, the live workshop lets go
     finally:
         again.stop()
+
+
+def test_an_event_ahead_of_a_missing_one_waits_for_it(core: Core, bus: FakeBus) -> None:
+    ro = checked_in_and_dispatched(core)
+    k = Kiosk("kiosk-b03", "B03")
+    signin = k.event("tech.signed_in")
+    start = k.event("job.started", job=ro)
+    core.on_message(*start, token="early")  # #2 overtook #1 (e.g. #1 was dropped)
+    deadline = time.monotonic() + 10
+    while "early" not in bus.acked:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert bus.acks("kiosk-b03") == []  # PUBACKed, neither applied nor answered
+    assert core.ws.job(ro).status is JobStatus.DISPATCHED
+    assert core.counters.held == 1
+    core.on_message(*signin, token=None)  # the device sends all unanswered again, in order
+    core.on_message(*start, token=None)
+    settle(core, bus, 2)
+    assert [(a["seq"], a["result"]) for a in bus.acks("kiosk-b03")] == [
+        (1, "applied"),
+        (2, "applied"),
+    ]
+    assert core.ws.job(ro).status is JobStatus.IN_PROGRESS
+
+
+def test_sequence_positions_survive_a_restart_of_the_core(store: Store, bus: FakeBus) -> None:
+    first = Core(demo_config(), store, bus)
+    first.start()
+    k = Kiosk("kiosk-b03", "B03")
+    first.on_message(*k.event("tech.signed_in"), token=None)
+    settle(first, bus, 1)
+    first.stop()
+    again = Core(demo_config(), store, bus)
+    again.start()
+    try:
+        again.on_message(*k.event("tech.signed_out"), token=None)  # #2 follows #1
+        settle(again, bus, 2)
+        assert bus.acks("kiosk-b03")[-1]["result"] == "applied"
+    finally:
+        again.stop()

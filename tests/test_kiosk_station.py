@@ -42,12 +42,6 @@ def test_outbox_numbers_survive_reopening_and_leave_only_when_answered(tmp_path:
     assert again.answers()[0].code == "wrong_bay"
 
 
-def test_outbox_never_reuses_numbers_of_the_older_seq_file(tmp_path: Path) -> None:
-    (tmp_path / "kiosk-b03.seq").write_text("41")
-    box = Outbox(tmp_path / "kiosk-b03.outbox.sqlite", "kiosk-b03")
-    assert box.add("tech.signed_in", bay="B03", tech="T002").seq == 42
-
-
 def test_taps_made_offline_show_at_once_and_reach_the_core_in_order(shop: Workshop) -> None:
     ro = shop.job()
     station = shop.station("B03", online=False)

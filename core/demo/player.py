@@ -7,9 +7,9 @@ from __future__ import annotations
 import logging
 import random
 import threading
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from core.catalogue import findings, operations
 from core.commands import AnswerFinding, CheckInCar, Deliver, Dispatch
@@ -18,8 +18,6 @@ from core.domain.errors import DomainError
 from core.domain.model import Customer, Vehicle
 from core.domain.workshop import CheckIn
 from core.engine import Core
-from core.mqtt import BrokerAddress
-from devices.link import DeviceLink
 
 logger = logging.getLogger(__name__)
 
@@ -37,44 +35,47 @@ COLOURS = ["白", "黑", "银", "灰", "蓝", "红"]
 PROVINCES = ["京A", "京B", "沪A", "粤B", "浙A", "苏E"]
 
 
+class Sender(Protocol):
+    """A device's way to the core: a kiosk's or the bridge's link."""
+
+    def send(
+        self,
+        type_: str,
+        *,
+        bay: str | None = None,
+        job: str | None = None,
+        tech: str | None = None,
+        data: dict[str, Any] | None = None,
+        ts: datetime | None = None,
+    ) -> object: ...
+
+
 class DemoPlayer:
+    """Plays the day through the devices it is given (the kiosks' own links, so every
+    screen shows the same taps) and through the core's command path."""
+
     def __init__(
         self,
         config: SiteConfig,
         core: Core,
-        address: BrokerAddress,
-        passwords: dict[str, str],
-        data_dir: Path,
+        kiosks: Mapping[str, Sender],
+        bridge: Sender,
         speed: float = 60.0,
         seed: int | None = None,
     ) -> None:
         self.config, self.core, self.speed = config, core, speed
+        self.kiosks, self.bridge = kiosks, bridge
         self.rnd = random.Random(seed)
         self._stop = threading.Event()
-        state = data_dir / "demo"
-        self.kiosks = {
-            k.bay: DeviceLink(
-                address, config.site.id, k.device, passwords.get(k.device), state, "kiosk"
-            )
-            for k in config.kiosks
-        }
-        bridge = config.bridge.device
-        self.bridge = DeviceLink(
-            address, config.site.id, bridge, passwords.get(bridge), state, "bridge"
-        )
         self._thread = threading.Thread(target=self._run, name="demo", daemon=True)
 
     def start(self) -> DemoPlayer:
-        for link in [*self.kiosks.values(), self.bridge]:
-            link.start()
         self._thread.start()
         return self
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(5)
-        for link in [*self.kiosks.values(), self.bridge]:
-            link.stop()
 
     def _sleep(self, workshop_minutes: float) -> bool:
         return not self._stop.wait(workshop_minutes * 60 / self.speed)

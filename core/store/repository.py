@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select, tuple_
+from sqlalchemy import Engine, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -219,6 +219,16 @@ class Store:
                 .order_by(AuditRow.id)
             )
             return [dict(r._mapping) for r in rows]
+
+    def last_seqs(self) -> dict[str, int]:
+        """The highest ``seq`` received from each source: where its next event must follow."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(InboxRow.source, func.max(InboxRow.seq))
+                .where(InboxRow.site == self.site)
+                .group_by(InboxRow.source)
+            )
+            return {s: int(q) for s, q in rows}
 
     def inbox_results(self, source: str) -> list[tuple[int, str, str | None]]:
         with self.engine.connect() as conn:

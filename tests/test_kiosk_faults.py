@@ -1,0 +1,100 @@
+"""A kiosk's taps survive broker restarts and its own SIGKILL: real Mosquitto, real
+kiosk code in its own process, every event applied once, in order."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from core.app import CoreService
+from core.broker import MosquittoBroker
+from core.commands import CheckInCar, Dispatch
+from core.mqtt import BrokerAddress
+from tests.helpers import demo_config, order
+
+pytestmark = [pytest.mark.mosquitto, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[1]
+TOTAL = 500
+
+
+def _driver(broker: MosquittoBroker, state: Path, job: str) -> subprocess.Popen[str]:
+    env = dict(os.environ, PITBOARD_DEVICE_PASSWORD=broker.passwords["kiosk-b03"])
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.kiosk_driver", str(broker.port), str(state), job, str(TOTAL)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=open(state.parent / "kiosk.log", "a"),
+        text=True,
+    )
+
+
+def _wait_taps(proc: subprocess.Popen[str], n: int) -> None:
+    """Read the driver's tap counter until it has tapped ``n`` times."""
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 60
+    for line in proc.stdout:
+        if int(line) >= n:
+            return
+        assert time.monotonic() < deadline, f"the kiosk did not reach tap {n}"
+    raise AssertionError(f"the kiosk exited before tap {n}")
+
+
+def test_500_taps_through_two_broker_restarts_and_a_killed_kiosk(
+    mosquitto_bin: str, tmp_path: Path
+) -> None:
+    cfg = demo_config()
+    broker = MosquittoBroker(cfg, tmp_path / "broker").start()
+    service = CoreService(
+        cfg,
+        BrokerAddress("127.0.0.1", broker.port, "core", broker.passwords["core"]),
+        f"sqlite:///{tmp_path / 'core.db'}",
+    ).start()
+    kiosk = None
+    try:
+        assert service.link.connected.wait(10)
+        job = service.core.run_command(CheckInCar(order()), "advisor:SA01")
+        service.core.run_command(Dispatch(job.ro, "B03"), "foreman:F1")
+        state = tmp_path / "kiosk"
+
+        kiosk = _driver(broker, state, job.ro)
+        _wait_taps(kiosk, 80)
+        broker.stop()  # first outage: the kiosk keeps tapping into its outbox
+        _wait_taps(kiosk, 160)
+        broker.start()
+        _wait_taps(kiosk, 240)
+        kiosk.send_signal(signal.SIGKILL)  # power cut at the bay
+        kiosk.wait()
+        kiosk = _driver(broker, state, job.ro)
+        _wait_taps(kiosk, 330)
+        broker.stop()  # second outage
+        _wait_taps(kiosk, 420)
+        broker.start()
+        assert kiosk.stdout is not None
+        kiosk.stdout.read()
+        rc = kiosk.wait(150)
+        log = (tmp_path / "kiosk.log").read_text()
+        assert rc == 0, "the kiosk did not get every tap answered:\n" + log[-3000:]
+
+        inbox = service.store.inbox_results("kiosk-b03")
+        assert [seq for seq, _, _ in inbox] == list(range(1, TOTAL + 1))
+        assert all(result == "applied" for _, result, _ in inbox), {
+            (r, c) for _, r, c in inbox if r != "applied"
+        }
+        applied = service.store.audit_events("kiosk-b03")
+        assert [seq for seq, _ in applied] == list(range(1, TOTAL + 1)), "once each, in order"
+        titles = [f.title for f in service.core.ws.job(job.ro).findings]
+        assert titles == [f"finding {n:04d}" for n in range(2, TOTAL + 1)]
+    finally:
+        if kiosk is not None and kiosk.poll() is None:
+            kiosk.kill()
+            kiosk.wait()
+        service.stop()
+        broker.stop()
