@@ -53,7 +53,9 @@ def build(station: Station, lang: Lang | None = None) -> None:
     """Draw the kiosk for ``station`` into the current page."""
     screen = Screen(lang=lang or station.config.site.language)
     ui.query("body").classes("bg-gray-950 text-white")
-    ui.add_css(".q-btn { border-radius: 10px } .pb-card { border: 2px solid #555 }")
+    ui.add_css(
+        ".q-btn { border-radius: 10px; text-transform: none } .pb-card { border: 2px solid #555 }"
+    )
 
     def t(key: str, **params: object) -> str:
         return text(key, screen.lang, **params)
