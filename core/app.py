@@ -10,6 +10,7 @@ from core.config import SiteConfig
 from core.contract import topics
 from core.engine import Core
 from core.mqtt import BrokerAddress, MqttLink
+from core.shifts import ShiftClock
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
 
@@ -45,13 +46,16 @@ class CoreService:
             on_connected=lambda: self.core.republish(),
         )
         self.core = Core(config, self.store, self.link)
+        self.shifts = ShiftClock(self.core, config.site.shift_ends, config.zone, self.core.clock)
 
     def start(self) -> CoreService:
         self.core.start()
         self.link.start()
+        self.shifts.start()
         return self
 
     def stop(self) -> None:
+        self.shifts.stop()
         self.link.stop()
         self.core.stop()
         self.engine.dispose()

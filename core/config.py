@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,6 +23,10 @@ class SiteInfo(_Section):
     name: str = Field(description="Shown on the screens")
     timezone: str = Field(default="Asia/Shanghai", description="IANA time zone of the workshop")
     language: Literal["zh", "en"] = Field(default="zh", description="Default screen language")
+    shift_ends: list[time] = Field(
+        default=[time(18, 0)],
+        description="Local times at which every running clock is paused (reason shift_end)",
+    )
 
     @field_validator("timezone")
     @classmethod

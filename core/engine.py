@@ -19,7 +19,15 @@ from typing import Any, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.commands import COMMAND_NAMES, CheckInCar, Command, audit_payload, command_job, execute
+from core.commands import (
+    COMMAND_NAMES,
+    CheckInCar,
+    Command,
+    PauseEveryone,
+    audit_payload,
+    command_job,
+    execute,
+)
 from core.config import SiteConfig
 from core.contract import topics
 from core.contract.messages import Ack, ContractError, DeviceStatus, ErrorInfo, dump, parse_event
@@ -369,19 +377,26 @@ class Core:
         except DomainError as err:
             logger.info("refused %s by %s: %s", type(item.command).__name__, item.actor, err.code)
             return item.future, None, err
-        job = value.ro if isinstance(item.command, CheckInCar) else command_job(item.command)
-        batch.audit.append(
-            AuditEntry(
-                at=now,
-                kind="command",
-                source=item.actor,
-                seq=None,
-                type=COMMAND_NAMES[type(item.command)],
-                job=job,
-                bay=getattr(item.command, "bay", None),
-                payload=audit_payload(item.command),
+        if isinstance(item.command, CheckInCar):
+            jobs: list[str | None] = [value.ro]
+        elif isinstance(item.command, PauseEveryone):
+            # One line per paused job, so each repair order's own timeline shows it.
+            jobs = list(dict.fromkeys(value)) or [None]
+        else:
+            jobs = [command_job(item.command)]
+        for job in jobs:
+            batch.audit.append(
+                AuditEntry(
+                    at=now,
+                    kind="command",
+                    source=item.actor,
+                    seq=None,
+                    type=COMMAND_NAMES[type(item.command)],
+                    job=job,
+                    bay=getattr(item.command, "bay", None),
+                    payload=audit_payload(item.command),
+                )
             )
-        )
         return item.future, value, None
 
     def _device_status(self, device: str, payload: bytes, now: datetime) -> bool:
