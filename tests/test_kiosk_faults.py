@@ -36,6 +36,12 @@ def _driver(broker: MosquittoBroker, state: Path, job: str) -> subprocess.Popen[
     )
 
 
+def _kiosk_online(service: CoreService) -> bool | None:
+    view = service.core.dispatch_view
+    rows = [d.online for d in view.devices if d.device == "kiosk-b03"] if view else []
+    return rows[0] if rows else None
+
+
 def _wait_taps(proc: subprocess.Popen[str], n: int) -> None:
     """Read the driver's tap counter until it has tapped ``n`` times."""
     assert proc.stdout is not None
@@ -72,6 +78,11 @@ def test_500_taps_through_two_broker_restarts_and_a_killed_kiosk(
         _wait_taps(kiosk, 240)
         kiosk.send_signal(signal.SIGKILL)  # power cut at the bay
         kiosk.wait()
+        # Its Last Will tells the dispatch board the kiosk is gone.
+        deadline = time.monotonic() + 20
+        while _kiosk_online(service) is not False:
+            assert time.monotonic() < deadline, "the dispatch view never saw the kiosk go"
+            time.sleep(0.05)
         kiosk = _driver(broker, state, job.ro)
         _wait_taps(kiosk, 330)
         broker.stop()  # second outage
