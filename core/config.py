@@ -47,6 +47,12 @@ class BrokerConfig(_Section):
     password_env: str = Field(
         default="PITBOARD_MQTT_PASSWORD", description="Environment variable holding the password"
     )
+    listen_port: int = Field(
+        default=1883,
+        ge=1,
+        le=65535,
+        description="Port of the broker `pitboard run` starts (a free one if it is taken)",
+    )
     protocol: Literal["auto", "5", "3.1.1"] = Field(
         default="auto", description="MQTT version; auto: 5, or 3.1.1 for the embedded amqtt"
     )

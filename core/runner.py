@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from core.app import CoreService, data_dir, database_url
-from core.broker import AmqttBroker, MosquittoBroker, mosquitto_binary
+from core.broker import AmqttBroker, MosquittoBroker, free_port, mosquitto_binary, port_free
 from core.config import SiteConfig
 from core.mqtt import BrokerAddress
 
@@ -15,10 +15,14 @@ logger = logging.getLogger("pitboard")
 
 
 def start_broker(config: SiteConfig, workdir: Path) -> MosquittoBroker | AmqttBroker:
+    port = config.broker.listen_port
+    if not port_free(port):
+        taken, port = port, free_port()
+        logger.warning("port %d is taken (another broker?): our broker uses %d", taken, port)
     if mosquitto_binary() is not None:
-        return MosquittoBroker(config, workdir).start()
+        return MosquittoBroker(config, workdir, port=port).start()
     logger.warning("mosquitto is not installed: using the embedded amqtt broker (MQTT 3.1.1)")
-    return AmqttBroker().start()
+    return AmqttBroker(port=port).start()
 
 
 def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> int:
