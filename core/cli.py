@@ -116,6 +116,35 @@ def cmd_kiosk(args: argparse.Namespace) -> int:
     return run_kiosk(cfg, args.bay, address, password, args.host, args.port, state)
 
 
+def cmd_devices(args: argparse.Namespace) -> int:
+    """Run the devices bridge: the key-cabinet readers attached to this PC."""
+    from devices.bridge import Bridge, reader_specs
+
+    cfg = _config(args.config)
+    address = _device_address(cfg, args.broker_url, cfg.broker.protocol)
+    if address is None:
+        print(
+            "pitboard devices needs a broker: set [broker] url or pass --broker-url",
+            file=sys.stderr,
+        )
+        return 2
+    password = os.environ.get(args.password_env)
+    if password is None:
+        logger.warning("%s is not set: connecting without a password", args.password_env)
+    state = Path(args.state_dir or Path(cfg.data_dir) / "bridge")
+    bridge = Bridge(cfg, address, password, state).start()
+    specs = reader_specs(cfg)
+    logger.info(
+        "bridge %s: %d key reader(s)%s",
+        cfg.bridge.device,
+        len(specs),
+        "".join(f"\n  {s.cabinet} slot {s.slot} ({s.mode}) on {s.url}" for s in specs),
+    )
+    _wait_for_signal()
+    bridge.stop()
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from core.runner import run_all
 
@@ -188,6 +217,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=8090, help="port of the kiosk page")
     p.add_argument("--state-dir", default=None, help="where the outbox lives (default data_dir)")
     p.set_defaults(func=cmd_kiosk)
+
+    p = sub.add_parser("devices", help="run the devices bridge (key-cabinet readers)")
+    with_config(p)
+    p.add_argument("--broker-url", default=None, help="mqtt://host:port (default from config)")
+    p.add_argument(
+        "--password-env",
+        default="PITBOARD_DEVICE_PASSWORD",
+        help="environment variable holding the bridge's MQTT password",
+    )
+    p.add_argument("--state-dir", default=None, help="where the outbox lives (default data_dir)")
+    p.set_defaults(func=cmd_devices)
 
     p = sub.add_parser("check-config", help="validate a site configuration")
     with_config(p)

@@ -67,7 +67,7 @@ def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> i
             config,
             service.core,
             {bay: link for bay, (_, link) in kiosks.items()},
-            devices.bridge,
+            devices.cabinet,
             speed,
         ).start()
 

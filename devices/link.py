@@ -49,12 +49,14 @@ class DeviceLink:
         on_answer: Callable[[Answer], None] | None = None,
         on_change: Callable[[], None] | None = None,
         subscriptions: dict[str, Callable[[bytes], None]] | None = None,
+        status_extra: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         self.site, self.device, self.kind = site, device, kind
         self.outbox = Outbox(state_dir / f"{device}.outbox.sqlite", device)
         self._on_answer = on_answer
         self._on_change = on_change
         self._handlers = dict(subscriptions or {})
+        self._status_extra = status_extra
         # Held while publishing so a new event never overtakes the replay of older ones.
         self._send_lock = threading.Lock()
         self._live = False
@@ -87,9 +89,16 @@ class DeviceLink:
 
     def _status(self, online: bool) -> bytes:
         outbox = self.outbox.count() if online else None
-        return dump(
-            DeviceStatus(online=online, kind=self.kind, outbox=outbox, ts=datetime.now(UTC))
+        extra = self._status_extra() if online and self._status_extra is not None else {}
+        status = DeviceStatus(
+            online=online, kind=self.kind, outbox=outbox, ts=datetime.now(UTC), **extra
         )
+        return dump(status)
+
+    def announce(self) -> None:
+        """Publish the retained status now (e.g. a reader came or went)."""
+        if self._live:
+            self.client.publish(self._status_topic, self._status(True), qos=1, retain=True)
 
     def start(self) -> DeviceLink:
         self.client.connect_async(self._address.host, self._address.port, keepalive=15)

@@ -50,6 +50,17 @@ class Sender(Protocol):
     ) -> object: ...
 
 
+class KeyCabinet(Protocol):
+    """Hooks the demo hangs keys on and takes them from (a simulated cabinet)."""
+
+    @property
+    def slots(self) -> int: ...
+
+    def hang(self, tag: str, slot: int) -> None: ...
+
+    def take(self, slot: int) -> None: ...
+
+
 class DemoPlayer:
     """Plays the day through the devices it is given (the kiosks' own links, so every
     screen shows the same taps) and through the core's command path."""
@@ -59,12 +70,12 @@ class DemoPlayer:
         config: SiteConfig,
         core: Core,
         kiosks: Mapping[str, Sender],
-        bridge: Sender,
+        cabinet: KeyCabinet,
         speed: float = 60.0,
         seed: int | None = None,
     ) -> None:
         self.config, self.core, self.speed = config, core, speed
-        self.kiosks, self.bridge = kiosks, bridge
+        self.kiosks, self.cabinet = kiosks, cabinet
         self.rnd = random.Random(seed)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="demo", daemon=True)
@@ -123,7 +134,8 @@ class DemoPlayer:
             n += 1
             now = datetime.now(UTC)
             op = self.rnd.choice([o for o in ops if o.bay_kind == "general"])
-            tag = f"DEMO{n:04d}"
+            tag = f"{0xDE0000 + n:010X}"  # EM4100 tags are 10 hex digits
+            slot = n % self.cabinet.slots + 1
             job = self._cmd(
                 CheckInCar(
                     CheckIn(
@@ -145,7 +157,7 @@ class DemoPlayer:
             if job is None:
                 continue
             ro = job.ro  # type: ignore[attr-defined]
-            self.bridge.send("key.in", data={"cabinet": "KC1", "slot": n % 40 + 1, "tag": tag})
+            self.cabinet.hang(tag, slot)
             bay = general[n % len(general)]
             tech = self.core.ws.signed_in_at(bay)[0].id if self.core.ws.signed_in_at(bay) else None
             if (
@@ -154,10 +166,12 @@ class DemoPlayer:
                 or self._cmd(Dispatch(ro, bay), "foreman:demo") is None
             ):
                 continue
-            self.bridge.send(
-                "key.out", data={"cabinet": "KC1", "slot": n % 40 + 1, "tag": tag, "holder": tech}
-            )
+            self.cabinet.take(slot)  # the technician takes the key to the bay
             self._play_job(ro, bay, tech, qc, inspector, wash, washer, finds)
+            self.cabinet.hang(tag, slot)  # ready: the key is back on its hook
+            if self._sleep(20):
+                self._cmd(Deliver(ro), "advisor:demo")
+                self.cabinet.take(slot)  # handed to the customer
 
     def _play_job(
         self,
@@ -219,5 +233,3 @@ class DemoPlayer:
             self._tap(wash, "wash.started", job=ro, tech=washer)
             if self._sleep(10):
                 self._tap(wash, "wash.done", job=ro, tech=washer)
-        if self._sleep(20):
-            self._cmd(Deliver(ro), "advisor:demo")

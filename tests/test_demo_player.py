@@ -1,0 +1,65 @@
+"""The demo day plays through the kiosks' own links and a key cabinet, and gets cars all
+the way from check-in to delivery without a tap being refused."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from core.demo.player import DemoPlayer
+from core.store.repository import Store
+from tests.kiosk_env import Workshop, demo_workshop
+
+
+class Hooks:
+    def __init__(self) -> None:
+        self.log: list[tuple[str, int, str | None]] = []
+
+    @property
+    def slots(self) -> int:
+        return 12
+
+    def hang(self, tag: str, slot: int) -> None:
+        self.log.append(("hang", slot, tag))
+
+    def take(self, slot: int) -> None:
+        self.log.append(("take", slot, None))
+
+
+@pytest.fixture
+def shop(store: Store, tmp_path: Path) -> Iterator[Workshop]:
+    w = demo_workshop(store, tmp_path)
+    yield w
+    w.core.stop()
+
+
+@pytest.mark.slow
+def test_a_demo_day_delivers_cars_through_the_real_paths(shop: Workshop) -> None:
+    links = {k.bay: shop.station(k.bay) for k in shop.core.config.kiosks}
+    hooks = Hooks()
+    player = DemoPlayer(
+        shop.core.config,
+        shop.core,
+        {bay: s.link for bay, s in links.items()},
+        hooks,
+        speed=6000,
+        seed=7,
+    ).start()
+    deadline = time.monotonic() + 60
+    try:
+        while not any(t == "job.delivered" for t in _command_types(shop)):
+            assert time.monotonic() < deadline, "no car was delivered"
+            time.sleep(0.1)
+    finally:
+        player.stop()
+    problems = [(s.bay, p.type, p.code) for s in links.values() for p in s.problems]
+    assert problems == []
+    assert [h[0] for h in hooks.log[:2]] == ["hang", "take"]
+
+
+def _command_types(shop: Workshop) -> list[str]:
+    ros = list(shop.core.ws.jobs)
+    return [t["type"] for ro in ros for t in shop.core.store.audit_trail(ro)]

@@ -1,0 +1,82 @@
+"""`pitboard devices` as its own process: a key-cabinet reader on a pseudo-terminal, the
+bridge's MQTT link through a real Mosquitto, key custody in the core and on the board."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from core.app import CoreService
+from core.broker import MosquittoBroker
+from core.commands import CheckInCar
+from core.config import parse_config
+from core.mqtt import BrokerAddress
+from devices.keyframes import em4100_frame
+from tests.helpers import DEMO_SITE, order
+from tests.test_key_readers import TAG, FakeUsbReader, wait_until
+
+pytestmark = [pytest.mark.mosquitto, pytest.mark.slow]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_key_hung_in_slot_7_shows_on_the_dispatch_view(mosquitto_bin: str, tmp_path: Path) -> None:
+    usb = FakeUsbReader(tmp_path / "ttyKC1-07")
+    base = parse_config(DEMO_SITE.read_text(encoding="utf-8"))
+    broker = MosquittoBroker(base, tmp_path / "broker").start()
+    text = (
+        DEMO_SITE.read_text(encoding="utf-8")
+        .replace('data_dir = "var"', f'data_dir = "{tmp_path / "var"}"')
+        .replace('username = "core"', f'url = "mqtt://127.0.0.1:{broker.port}"\nusername = "core"')
+        .replace(
+            "slots = 40",
+            f'slots = 40\nreaders = [{{url = "{usb.path}", slot = 7, gap_seconds = 1.0}}]',
+        )
+    )
+    site = tmp_path / "site.toml"
+    site.write_text(text, encoding="utf-8")
+    cfg = parse_config(text)
+    service = CoreService(
+        cfg,
+        BrokerAddress("127.0.0.1", broker.port, "core", broker.passwords["core"]),
+        f"sqlite:///{tmp_path / 'core.db'}",
+    ).start()
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    env["PITBOARD_DEVICE_PASSWORD"] = broker.passwords["bridge-1"]
+    bridge = subprocess.Popen(
+        [sys.executable, "-m", "core.cli", "devices", "--config", str(site)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(tmp_path / "bridge.log", "w"),  # noqa: SIM115 - the child's
+    )
+    try:
+        assert service.link.connected.wait(10)
+        job = service.core.run_command(CheckInCar(order(key_tag=TAG)), "advisor:SA01")
+
+        def card() -> object:
+            view = service.core.dispatch_view
+            return next((j for j in view.jobs if j.ro == job.ro), None) if view else None
+
+        deadline = time.monotonic() + 15
+        while card() is None or card().key_state != "in_cabinet":  # type: ignore[attr-defined]
+            assert time.monotonic() < deadline, (tmp_path / "bridge.log").read_text()[-2000:]
+            usb.send(em4100_frame(TAG))  # the tag hangs on the slot's reader
+            time.sleep(0.2)
+        shown = card()
+        assert (shown.key_cabinet, shown.key_slot) == ("KC1", 7)  # type: ignore[attr-defined]
+        # Taken off the hook: the frames stop, and after the gap custody says "out".
+        wait_until(lambda: card().key_state == "out", 15)  # type: ignore[attr-defined]
+        devices = service.core.dispatch_view.devices  # type: ignore[union-attr]
+        assert [d.online for d in devices if d.device == "bridge-1"] == [True]
+    finally:
+        bridge.send_signal(signal.SIGTERM)
+        assert bridge.wait(15) == 0
+        service.stop()
+        broker.stop()
+        usb.close()
