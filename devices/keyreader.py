@@ -92,7 +92,7 @@ class KeyReader:
                 continue
             self.reopens += 1
             self._set_open(True)
-            logger.info("key reader %s open", self.spec.url)
+            logger.debug("key reader %s open", self.spec.url)
             try:
                 while not self._stop.is_set():
                     chunk = port.read(64)

@@ -288,7 +288,9 @@ def build(station: Station, lang: Lang | None = None) -> None:
                 "text-xl min-h-[64px]"
             ).mark("language")
 
-        scan = ui.input(t("scan_hint")).props("dark outlined autofocus").classes("w-full text-2xl")
+        scan = ui.input(placeholder=t("scan_hint")).props(
+            'dark outlined autofocus input-style="font-size: 28px"'
+        ).classes("w-full")
         scan.mark("scan")
 
         def on_scan() -> None:
