@@ -29,6 +29,17 @@ STAGE_EN = {
 }
 
 
+PAUSE_ZH = {
+    "waiting_parts": "待料",
+    "waiting_approval": "待确认",
+    "tool": "设备",
+    "break": "休息",
+    "shift_end": "下班",
+    "signed_out": "签退",
+    "other": "其他",
+}
+
+
 def _hm(ts: datetime | None, zone: ZoneInfo) -> str:
     return ts.astimezone(zone).strftime("%H:%M") if ts else "—"
 
@@ -119,12 +130,19 @@ def register(
         devices = ui.label()
 
         def render(view: DispatchView) -> None:
+            cards = {j.ro: j for j in view.jobs}
+
+            def with_pause(ro: str) -> str:
+                card = cards.get(ro)
+                reason = card.pause_reason if card else None
+                return f"{ro} ⏸{PAUSE_ZH.get(reason, reason)}" if reason else ro
+
             bays.rows = [
                 {
                     "bay": f"{b.id} {b.name}",
                     "techs": ", ".join(t.name for t in b.techs),
                     "current": b.current or "",
-                    "queue": " ".join(b.queue),
+                    "queue": " ".join(with_pause(ro) for ro in b.queue),
                 }
                 for b in view.bays
             ]

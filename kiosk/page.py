@@ -288,9 +288,11 @@ def build(station: Station, lang: Lang | None = None) -> None:
                 "text-xl min-h-[64px]"
             ).mark("language")
 
-        scan = ui.input(placeholder=t("scan_hint")).props(
-            'dark outlined autofocus input-style="font-size: 28px"'
-        ).classes("w-full")
+        scan = (
+            ui.input(placeholder=t("scan_hint"))
+            .props('dark outlined autofocus input-style="font-size: 28px"')
+            .classes("w-full")
+        )
         scan.mark("scan")
 
         def on_scan() -> None:
@@ -416,9 +418,13 @@ def build(station: Station, lang: Lang | None = None) -> None:
         with ui.row().classes("gap-4"):
             if station.kind == "qc":
                 if card.status == "self_checked":
-                    button("leader_check", lambda: station.leader_check(card.ro, tech))
+                    final(
+                        "leader_check",
+                        "leader_check_confirm",
+                        lambda: station.leader_check(card.ro, tech),
+                    )
                 if card.status == "leader_checked":
-                    button("qc_pass", lambda: station.qc_pass(card.ro, tech), colour="positive")
+                    final("qc_pass", "qc_pass_confirm", lambda: station.qc_pass(card.ro, tech))
                     button(
                         "qc_fail", lambda: open_qc_fail(card, tech), colour="negative", save=False
                     )
@@ -427,7 +433,9 @@ def build(station: Station, lang: Lang | None = None) -> None:
                 if card.status == "wash_waiting":
                     button("wash_start", lambda: station.wash_start(card.ro, tech))
                 if card.status == "washing":
-                    button("wash_done", lambda: station.wash_done(card.ro, tech), colour="positive")
+                    final(
+                        "wash_done", "wash_done_confirm", lambda: station.wash_done(card.ro, tech)
+                    )
                 return
             active = station.active_job(tech)
             if active == card.ro:
@@ -438,14 +446,11 @@ def build(station: Station, lang: Lang | None = None) -> None:
                 button("start", lambda: station.start(card.ro, tech), colour="primary")
             button("finding", lambda: open_finding(card, tech), colour="orange-9", save=False)
             if card.status in ("in_progress", "paused") or active == card.ro:
-                button(
-                    "finish",
-                    lambda: open_confirm(
-                        t("finish_confirm"), lambda: station.self_check(card.ro, tech)
-                    ),
-                    colour="positive",
-                    save=False,
-                )
+                final("finish", "finish_confirm", lambda: station.self_check(card.ro, tech))
+
+    def final(key: str, question: str, action: Any) -> None:
+        """A step that cannot be taken back from the kiosk: asked once more."""
+        button(key, lambda: open_confirm(t(question), action), colour="positive", save=False)
 
     def button(key: str, action: Any, colour: str = "primary", save: bool = True) -> None:
         def run() -> None:

@@ -62,6 +62,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cancel": ("取消", "Cancel"),
     "leader_check": ("复检通过", "Leader check OK"),
     "qc_pass": ("总检合格", "QC pass"),
+    "leader_check_confirm": ("确认复检通过？", "Confirm the leader check?"),
+    "qc_pass_confirm": (
+        "确认总检合格？车辆将转入洗车或待交车。",
+        "Pass QC? The car goes to wash or pickup.",
+    ),
+    "wash_done_confirm": ("确认洗车完成？车辆将转入待交车。", "Wash done? The car goes to pickup."),
     "qc_fail": ("总检不合格", "QC fail"),
     "qc_fail_items": ("不合格项目（每行一项）", "Failed items (one per line)"),
     "qc_fail_confirm": ("退回返修", "Send back to rework"),

@@ -109,3 +109,50 @@ def test_500_taps_through_two_broker_restarts_and_a_killed_kiosk(
             kiosk.wait()
         service.stop()
         broker.stop()
+
+
+def test_pitboard_kiosk_serves_its_bay_and_comes_online(mosquitto_bin: str, tmp_path: Path) -> None:
+    import urllib.request
+
+    from core.broker import free_port
+    from tests.helpers import DEMO_SITE
+
+    cfg = demo_config()
+    broker = MosquittoBroker(cfg, tmp_path / "broker").start()
+    service = CoreService(
+        cfg,
+        BrokerAddress("127.0.0.1", broker.port, "core", broker.passwords["core"]),
+        f"sqlite:///{tmp_path / 'core.db'}",
+    ).start()
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    env["PITBOARD_DEVICE_PASSWORD"] = broker.passwords["kiosk-b03"]
+    base = [sys.executable, "-m", "core.cli", "kiosk", "--config", str(DEMO_SITE)]
+    url = ["--broker-url", f"mqtt://127.0.0.1:{broker.port}", "--state-dir", str(tmp_path / "k")]
+    wrong = subprocess.run([*base, "--bay", "Z99", *url], cwd=ROOT, env=env, capture_output=True)
+    assert wrong.returncode == 2 and b"no kiosk is configured at bay 'Z99'" in wrong.stderr
+    port = free_port()
+    kiosk = subprocess.Popen(
+        [*base, "--bay", "B03", "--port", str(port), *url],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while _kiosk_online(service) is not True:
+            assert time.monotonic() < deadline, "the kiosk never came online"
+            time.sleep(0.1)
+        while True:
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the kiosk page never came up"
+                time.sleep(0.2)
+        assert b"Pitboard B03" in page
+    finally:
+        kiosk.send_signal(signal.SIGTERM)
+        kiosk.wait(20)
+        service.stop()
+        broker.stop()

@@ -241,6 +241,7 @@ async def test_qc_station_leader_check_fail_to_rework_and_pass(user: User, shop:
     await open_kiosk(user, qc)
     await sign_in(user, "2001")
     await tap(user, "leader_check")
+    await tap(user, "confirm")
     shop.settle("Q01")
     assert shop.core.ws.job(ro).status is JobStatus.LEADER_CHECKED
     await tap(user, "qc_fail")
@@ -255,7 +256,10 @@ async def test_qc_station_leader_check_fail_to_rework_and_pass(user: User, shop:
     bay.self_check(ro, "T001")
     shop.settle()
     await tap(user, "leader_check")
+    await tap(user, "confirm")
     await tap(user, "qc_pass")
+    assert shop.core.ws.job(ro).status is JobStatus.LEADER_CHECKED  # not before confirming
+    await tap(user, "confirm")
     shop.settle("Q01")
     assert shop.core.ws.job(ro).status is JobStatus.WASH_WAITING
 
@@ -278,6 +282,7 @@ async def test_wash_bay_start_and_done(user: User, shop: Workshop) -> None:
     shop.settle("W01")
     assert shop.core.ws.job(ro).status is JobStatus.WASHING
     await tap(user, "wash_done")
+    await tap(user, "confirm")
     shop.settle("W01")
     assert shop.core.ws.job(ro).status is JobStatus.READY
 

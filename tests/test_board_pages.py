@@ -1,0 +1,62 @@
+"""The core's first pages: the foreman sees a shift-end pause, the lounge sees no one's
+personal data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from nicegui import ui
+from nicegui.testing import User
+
+from board.pages import register
+from core.commands import PauseEveryone
+from core.domain.model import PauseReason
+from core.store.database import make_engine, migrate, sqlite_url
+from core.store.repository import Store
+from tests.kiosk_env import Workshop, demo_workshop
+
+RETRIES = 60
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Iterator[Workshop]:
+    engine = make_engine(sqlite_url(tmp_path))
+    migrate(engine)
+    w = demo_workshop(Store(engine, "demo"), tmp_path)
+    register(
+        lambda: w.core.lounge,
+        lambda: w.core.dispatch_view,
+        w.core.config.zone,
+        w.core.config.site.name,
+        kiosk_bays=["B03"],
+    )
+    yield w
+    w.core.stop()
+    engine.dispose()
+
+
+async def test_dispatch_board_shows_jobs_paused_at_shift_end(user: User, shop: Workshop) -> None:
+    ro = shop.job()
+    station = shop.station("B03")
+    station.sign_in("T002")
+    station.start(ro, "T002")
+    shop.settle()
+    shop.core.run_command(PauseEveryone(PauseReason.SHIFT_END), "system:shift-end")
+    await user.open("/dispatch")
+    await user.should_see(ui.table)
+    (table,) = user.find(ui.table).elements
+    b03 = next(r for r in table.rows if r["bay"].startswith("B03"))
+    assert b03["queue"] == f"{ro} ⏸下班"
+
+
+async def test_lounge_shows_masked_plates_and_no_names(user: User, shop: Workshop) -> None:
+    shop.job(plate="京A12345")
+    await user.open("/lounge")
+    await user.should_see(ui.table)
+    (table,) = user.find(ui.table).elements
+    assert [r["plate"] for r in table.rows] == ["京A·•••45"]
+    assert "12345" not in str(table.rows) and "王先生" not in str(table.rows)
+    await user.open("/")
+    await user.should_see("工位终端 Kiosk B03")
