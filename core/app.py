@@ -43,7 +43,7 @@ class CoreService:
             status_device="core",
             on_message=lambda t, p, tok: self.core.on_message(t, p, tok),
             subscriptions=[t.wildcard(site) for t in topics.CORE_SUBSCRIPTIONS],
-            on_connected=lambda: self.core.republish(),
+            on_connected=lambda: self.core.republish(connected=True),
         )
         self.core = Core(config, self.store, self.link)
         self.shifts = ShiftClock(self.core, config.site.shift_ends, config.zone, self.core.clock)

@@ -72,6 +72,11 @@ class WebCommand:
 class Republish:
     """Publish every retained view again (after a (re)connect)."""
 
+    # After a new broker connection, what we knew of devices may be stale (a device that
+    # died while the broker was down left no Last Will): they count as offline until
+    # their retained status arrives again.
+    connected: bool = False
+
 
 @dataclass
 class Counters:
@@ -156,8 +161,8 @@ class Core:
     def run_command(self, command: Command, actor: str, timeout: float = 30.0) -> Any:
         return self.submit(command, actor).result(timeout)
 
-    def republish(self) -> None:
-        self._queue.put(Republish())
+    def republish(self, connected: bool = False) -> None:
+        self._queue.put(Republish(connected))
 
     def queue_depth(self) -> int:
         return self._queue.qsize()
@@ -231,6 +236,8 @@ class Core:
         for item in items:
             if isinstance(item, Republish):
                 republish = True
+                if item.connected:
+                    self._forget_device_status(now)
                 continue
             if isinstance(item, WebCommand):
                 results.append(self._apply_command(item, now, batch))
@@ -398,6 +405,11 @@ class Core:
                 )
             )
         return item.future, value, None
+
+    def _forget_device_status(self, now: datetime) -> None:
+        for device, row in list(self.devices.items()):
+            if row.online:
+                self.devices[device] = row.model_copy(update={"online": False, "since": now})
 
     def _device_status(self, device: str, payload: bytes, now: datetime) -> bool:
         if not payload:

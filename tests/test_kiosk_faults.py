@@ -75,6 +75,10 @@ def test_500_taps_through_two_broker_restarts_and_a_killed_kiosk(
         broker.stop()  # first outage: the kiosk keeps tapping into its outbox
         _wait_taps(kiosk, 160)
         broker.start()
+        deadline = time.monotonic() + 30
+        while _kiosk_online(service) is not True:  # back, and heard from since
+            assert time.monotonic() < deadline, "the kiosk did not come back"
+            time.sleep(0.05)
         _wait_taps(kiosk, 240)
         kiosk.send_signal(signal.SIGKILL)  # power cut at the bay
         kiosk.wait()
