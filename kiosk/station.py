@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from core.config import SiteConfig, TechnicianConfig
+from core.contract.sender import EventSender
 from core.contract.views import BayState, JobCard
 from devices.outbox import Answer, Outbox, Pending
 
@@ -32,24 +33,13 @@ SEVERITIES = ("safety", "recommended", "advisory")
 AMBER_AT = 0.85
 
 
-class Uplink(Protocol):
+class Uplink(EventSender[Pending], Protocol):
     """What the station needs from its connection (DeviceLink, or a loopback in tests)."""
 
     outbox: Outbox
 
     @property
     def online(self) -> bool: ...
-
-    def send(
-        self,
-        type_: str,
-        *,
-        bay: str | None = None,
-        job: str | None = None,
-        tech: str | None = None,
-        data: dict[str, Any] | None = None,
-        ts: datetime | None = None,
-    ) -> Pending: ...
 
 
 @dataclass(frozen=True)

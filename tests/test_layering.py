@@ -49,3 +49,14 @@ def test_devices_use_only_the_wire_contract_of_the_core() -> None:
         for n in imports(f):
             if n.startswith("core."):
                 assert n.startswith(("core.contract", "core.config", "core.mqtt")), (f.name, n)
+
+
+def test_kiosks_use_only_the_wire_contract_of_the_core() -> None:
+    files = list((ROOT / "kiosk").glob("*.py"))
+    assert len(files) > 2
+    allowed = ("core.contract", "core.config", "core.mqtt", "core.catalogue")
+    for f in files:
+        for n in imports(f):
+            if n.startswith("core."):
+                assert n.startswith(allowed), (f.name, n)
+            assert not n.startswith(("sqlalchemy", "core.store", "core.engine")), (f.name, n)

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from core.catalogue import findings, operations
 from core.commands import AnswerFinding, CheckInCar, Deliver, Dispatch
 from core.config import SiteConfig
+from core.contract.sender import EventSender
 from core.domain.errors import DomainError
 from core.domain.model import Customer, Vehicle
 from core.domain.workshop import CheckIn
@@ -35,21 +36,6 @@ COLOURS = ["白", "黑", "银", "灰", "蓝", "红"]
 PROVINCES = ["京A", "京B", "沪A", "粤B", "浙A", "苏E"]
 
 
-class Sender(Protocol):
-    """A device's way to the core: a kiosk's or the bridge's link."""
-
-    def send(
-        self,
-        type_: str,
-        *,
-        bay: str | None = None,
-        job: str | None = None,
-        tech: str | None = None,
-        data: dict[str, Any] | None = None,
-        ts: datetime | None = None,
-    ) -> object: ...
-
-
 class KeyCabinet(Protocol):
     """Hooks the demo hangs keys on and takes them from (a simulated cabinet)."""
 
@@ -69,7 +55,7 @@ class DemoPlayer:
         self,
         config: SiteConfig,
         core: Core,
-        kiosks: Mapping[str, Sender],
+        kiosks: Mapping[str, EventSender[object]],
         cabinet: KeyCabinet,
         speed: float = 60.0,
         seed: int | None = None,
