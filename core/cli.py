@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.config import ConfigError, SiteConfig, load_config
+from core.logs import setup as setup_logging
 
 if TYPE_CHECKING:
     from core.mqtt import BrokerAddress
@@ -29,15 +30,6 @@ def _config(path: str) -> SiteConfig:
 
         return parse_config(text, "demo site")
     return load_config(path)
-
-
-def _logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("amqtt").setLevel(logging.CRITICAL)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _wait_for_signal() -> None:
@@ -76,8 +68,29 @@ def cmd_core(args: argparse.Namespace) -> int:
         db_url=args.database_url,
     ).start()
     logger.info("core of site %s running", cfg.site.id)
-    _wait_for_signal()
-    service.stop()
+    if args.web_port == 0:
+        _wait_for_signal()
+        service.stop()
+        return 0
+    from nicegui import app, ui
+
+    from board.pages import register
+    from core.web import mount
+
+    register(
+        lambda: service.core.lounge, lambda: service.core.dispatch_view, cfg.zone, cfg.site.name
+    )
+    mount(app, cfg, service.core, service.link.connected.is_set)
+    app.on_shutdown(service.stop)
+    ui.run(
+        host=cfg.web.host,
+        port=args.web_port or cfg.web.port,
+        reload=False,
+        show=False,
+        title="Pitboard",
+        storage_secret=os.environ.get(cfg.web.secret_env) or None,
+        language="zh-CN",
+    )
     return 0
 
 
@@ -182,6 +195,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pitboard", description="Pitboard workshop floor system")
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--log-json", action="store_true", help="log JSON lines")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def with_config(p: argparse.ArgumentParser) -> None:
@@ -202,6 +216,12 @@ def main(argv: list[str] | None = None) -> int:
     with_config(p)
     p.add_argument("--broker-url", default=None)
     p.add_argument("--database-url", default=None)
+    p.add_argument(
+        "--web-port",
+        type=int,
+        default=None,
+        help="port of the pages, /api/v1, /healthz and /metrics (default from config; 0: none)",
+    )
     p.set_defaults(func=cmd_core)
 
     p = sub.add_parser("kiosk", help="run one bay's touch kiosk")
@@ -253,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "file", None):
         args.config = args.file
-    _logging(args.verbose)
+    setup_logging(args.verbose, args.log_json)
     try:
         return int(args.func(args))
     except ConfigError as exc:

@@ -7,12 +7,18 @@ from datetime import datetime
 from typing import Any
 
 from core.domain.model import FollowUpOutcome, PauseReason
-from core.domain.workshop import CheckIn, Workshop
+from core.domain.workshop import CheckIn, OrderChanges, Workshop
 
 
 @dataclass(frozen=True)
 class CheckInCar:
     order: CheckIn
+
+
+@dataclass(frozen=True)
+class UpdateOrder:
+    ro: str
+    changes: OrderChanges
 
 
 @dataclass(frozen=True)
@@ -53,10 +59,20 @@ class PauseEveryone:
     reason: PauseReason = PauseReason.SHIFT_END
 
 
-Command = CheckInCar | Dispatch | Cancel | AnswerFinding | Deliver | RecordFollowUp | PauseEveryone
+Command = (
+    CheckInCar
+    | UpdateOrder
+    | Dispatch
+    | Cancel
+    | AnswerFinding
+    | Deliver
+    | RecordFollowUp
+    | PauseEveryone
+)
 
 COMMAND_NAMES: dict[type, str] = {
     CheckInCar: "job.checked_in",
+    UpdateOrder: "job.updated",
     Dispatch: "job.dispatched",
     Cancel: "job.cancelled",
     AnswerFinding: "finding.answered",
@@ -71,6 +87,8 @@ def execute(ws: Workshop, cmd: Command, actor: str, at: datetime) -> Any:
     match cmd:
         case CheckInCar(order):
             return ws.check_in(order, at)
+        case UpdateOrder(ro, changes):
+            return ws.update_order(ro, changes, at)
         case Dispatch(ro, bay, team):
             return ws.dispatch(ro, bay, at, team=team)
         case Cancel(ro, reason):

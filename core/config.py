@@ -78,6 +78,13 @@ class WebConfig(_Section):
     )
 
 
+class ApiConfig(_Section):
+    tokens_env: str = Field(
+        default="PITBOARD_API_TOKENS",
+        description="Environment variable with `client=token,…` for /api/v1 (16+ characters)",
+    )
+
+
 class BayConfig(_Section):
     id: Id
     name: str
@@ -140,6 +147,7 @@ class SiteConfig(_Section):
     broker: BrokerConfig = BrokerConfig()
     database: DatabaseConfig = DatabaseConfig()
     web: WebConfig = WebConfig()
+    api: ApiConfig = ApiConfig()
     bridge: BridgeConfig = BridgeConfig()
     bays: list[BayConfig] = Field(min_length=1)
     teams: list[TeamConfig] = []

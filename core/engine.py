@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -32,7 +32,7 @@ from core.config import SiteConfig
 from core.contract import topics
 from core.contract.messages import Ack, ContractError, DeviceStatus, ErrorInfo, dump, parse_event
 from core.contract.views import DeviceRow, DispatchView, LoungeView
-from core.domain.errors import DomainError
+from core.domain.errors import DomainError, DuplicateJob
 from core.domain.eta import predict
 from core.domain.model import Bay, BayKind, Role, Technician
 from core.domain.workshop import Workshop
@@ -41,6 +41,8 @@ from core.store.repository import AuditEntry, Batch, InboxEntry, Store
 from core.views import Projector
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 MAX_BATCH = 500
 
@@ -59,12 +61,21 @@ class Incoming:
     payload: bytes
     token: object  # handed back to Publisher.puback after the commit
     received_at: datetime
+    arrived: float = field(default_factory=time.monotonic)
 
 
 @dataclass(frozen=True)
 class WebCommand:
     command: Command
     actor: str
+    future: Future[Any]
+
+
+@dataclass(frozen=True)
+class Query:
+    """A read of the live workshop, answered in turn with everything else (after commit)."""
+
+    fn: Callable[[Workshop, datetime], Any]
     future: Future[Any]
 
 
@@ -86,6 +97,11 @@ class Counters:
     held: int = 0
     batches: int = 0
     commit_failures: int = 0
+    # Arrival to commit of device events, and building + publishing the views (seconds).
+    ingest_lag_sum: float = 0.0
+    ingest_lag_count: int = 0
+    view_publish_sum: float = 0.0
+    view_publish_count: int = 0
 
 
 def bays_from_config(config: SiteConfig) -> list[Bay]:
@@ -120,7 +136,7 @@ class Core:
         self.lounge: LoungeView | None = None
         self.dispatch_view: DispatchView | None = None
         self.view_listeners: list[Callable[[Core], None]] = []
-        self._queue: queue.Queue[Incoming | WebCommand | Republish | None] = queue.Queue()
+        self._queue: queue.Queue[Incoming | WebCommand | Query | Republish | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._job_bays: dict[str, str | None] = {}
         self._tech_bays: dict[str, str | None] = {}
@@ -161,6 +177,12 @@ class Core:
     def run_command(self, command: Command, actor: str, timeout: float = 30.0) -> Any:
         return self.submit(command, actor).result(timeout)
 
+    def query(self, fn: Callable[[Workshop, datetime], T], timeout: float = 30.0) -> T:
+        """Run ``fn`` on the core's own thread, where the workshop is consistent."""
+        fut: Future[T] = Future()
+        self._queue.put(Query(fn, fut))
+        return fut.result(timeout)
+
     def republish(self, connected: bool = False) -> None:
         self._queue.put(Republish(connected))
 
@@ -173,7 +195,7 @@ class Core:
             first = self._queue.get()
             if first is None:
                 return
-            items: list[Incoming | WebCommand | Republish] = [first]
+            items: list[Incoming | WebCommand | Query | Republish] = [first]
             stop = False
             while len(items) < MAX_BATCH:
                 try:
@@ -191,7 +213,9 @@ class Core:
             if stop:
                 return
 
-    def _process_until_committed(self, items: list[Incoming | WebCommand | Republish]) -> None:
+    def _process_until_committed(
+        self, items: list[Incoming | WebCommand | Query | Republish]
+    ) -> None:
         delay = 0.2
         while True:
             try:
@@ -207,7 +231,7 @@ class Core:
                 except SQLAlchemyError:
                     logger.error("database still unavailable")
 
-    def _process(self, items: list[Incoming | WebCommand | Republish]) -> None:
+    def _process(self, items: list[Incoming | WebCommand | Query | Republish]) -> None:
         now = self.clock()
         batch = Batch()
         acks: list[tuple[str, Ack]] = []
@@ -242,6 +266,9 @@ class Core:
             if isinstance(item, WebCommand):
                 results.append(self._apply_command(item, now, batch))
                 continue
+            if isinstance(item, Query):
+                results.append(self._answer_query(item, now))
+                continue
             _, device, what = by_item[id(item)]
             if what == "status":
                 status_changed |= self._device_status(device, item.payload, now)
@@ -258,6 +285,11 @@ class Core:
         if batch.inbox or batch.audit or changed_jobs or changed_techs or self.ws.dirty_counters:
             self.store.commit(self.ws, batch, now)
         self.counters.batches += 1
+        committed = time.monotonic()
+        for item in items:
+            if isinstance(item, Incoming):
+                self.counters.ingest_lag_sum += committed - item.arrived
+                self.counters.ingest_lag_count += 1
         self._last_seq = last
         # Committed: now, and only now, the world may hear about it.
         for device, ack in acks:
@@ -275,6 +307,14 @@ class Core:
         elif changed_jobs or changed_techs or status_changed:
             self._publish_views(now, self._affected_bays(changed_jobs, changed_techs))
         self.ws.forget_closed(changed_jobs)
+
+    def _answer_query(
+        self, item: Query, now: datetime
+    ) -> tuple[Future[Any], Any, BaseException | None]:
+        try:
+            return item.future, item.fn(self.ws, now), None
+        except Exception as err:  # handed to the caller, who asked
+            return item.future, None, err
 
     def _topic_device(self, topic: str) -> tuple[str, str]:
         # pitboard/{site}/dev/{device}/{kind}
@@ -380,6 +420,11 @@ class Core:
         self, item: WebCommand, now: datetime, batch: Batch
     ) -> tuple[Future[Any], Any, BaseException | None]:
         try:
+            cmd = item.command
+            # The live workshop forgets closed orders; the store does not.
+            ro = cmd.order.ro if isinstance(cmd, CheckInCar) else None
+            if ro is not None and ro not in self.ws.jobs and self.store.load_job(ro) is not None:
+                raise DuplicateJob(f"repair order {ro} already exists")
             value = execute(self.ws, item.command, item.actor, now)
         except DomainError as err:
             logger.info("refused %s by %s: %s", type(item.command).__name__, item.actor, err.code)
@@ -449,6 +494,14 @@ class Core:
         return bays
 
     def _publish_views(self, now: datetime, bays: set[str]) -> None:
+        started = time.monotonic()
+        try:
+            self._build_and_publish(now, bays)
+        finally:
+            self.counters.view_publish_sum += time.monotonic() - started
+            self.counters.view_publish_count += 1
+
+    def _build_and_publish(self, now: datetime, bays: set[str]) -> None:
         eta = predict(self.ws, now)
         for bay_id in sorted(bays):
             state = self.projector.bay_state(self.ws, bay_id, now, eta)

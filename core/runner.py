@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from pathlib import Path
 
 from core.app import CoreService, data_dir, database_url
@@ -29,6 +30,7 @@ def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> i
     from nicegui import app, ui
 
     from board.pages import register
+    from core.web import mount
     from devices.simulated import SimulatedDevices
     from kiosk.app import connect, kiosk_device
     from kiosk.page import register as register_kiosks
@@ -78,6 +80,11 @@ def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> i
         config.site.name,
         kiosk_bays=sorted(kiosks),
     )
+    mount(app, config, service.core, service.link.connected.is_set)
+    if not os.environ.get(config.api.tokens_env):
+        # A token for trying the API on the demo; a real site sets its own.
+        os.environ[config.api.tokens_env] = f"demo={secrets.token_urlsafe(24)}"
+    api_token = os.environ[config.api.tokens_env].split(",")[0].split("=", 1)[1]
 
     web_port = port or config.web.port
     host = config.web.host
@@ -94,6 +101,11 @@ def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> i
         f"  dispatch board  http://{host}:{web_port}/dispatch\n"
         f"  bay kiosks      http://{host}:{web_port}/kiosk/{{bay}}"
         f"  ({', '.join(sorted(kiosks))})\n"
+        f"  API             http://{host}:{web_port}/api/v1/docs"
+        f"  (tokens in {config.api.tokens_env}: client=token,…)\n"
+        f"  health, metrics http://{host}:{web_port}/healthz  /metrics\n"
+        f"  try the API     curl -H 'Authorization: Bearer {api_token}' "
+        f"http://{host}:{web_port}/api/v1/repair-orders\n"
         f"  broker          {address.host}:{mqtt_port} ({broker.kind if broker else 'external'})\n"
         f"  database        {database_url(config)}\n"
         f"  device passwords in {base / 'broker' / 'credentials.env'}\n\n"

@@ -184,6 +184,8 @@ def _start_core(broker: MosquittoBroker, db: str, cfg_path: Path) -> subprocess.
             f"mqtt://127.0.0.1:{broker.port}",
             "--database-url",
             db,
+            "--web-port",
+            "0",
         ],
         env=env,
         stdout=subprocess.DEVNULL,

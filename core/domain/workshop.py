@@ -74,6 +74,18 @@ class CheckIn:
 
 
 @dataclass(frozen=True)
+class OrderChanges:
+    """What the advisor or the dealer system may change on an open repair order."""
+
+    promised_at: datetime | None = None
+    requests: str | None = None
+    customer_waiting: bool | None = None
+    wash_requested: bool | None = None
+    keep_old_parts: bool | None = None
+    add_operations: tuple[Operation, ...] = ()
+
+
+@dataclass(frozen=True)
 class NewFinding:
     id: str
     title: str
@@ -236,6 +248,35 @@ class Workshop:
             public_token=order.public_token,
         )
         self.jobs[ro] = job
+        self._touch(job)
+        return job
+
+    def update_order(self, ro: str, changes: OrderChanges, at: datetime) -> Job:
+        """Change an open order: promise, requests, waiting, wash, old parts, more work."""
+        job = self.job(ro)
+        self._require_status(job, OPEN_STATUSES, "change")
+        if changes.add_operations:
+            self._require_status(job, BAY_STATUSES | {JobStatus.CHECKED_IN}, "add work to")
+            for op in changes.add_operations:
+                if op.standard_hours < 0:
+                    raise InvalidData(f"operation {op.code} has negative standard hours")
+        if changes.wash_requested is not None and job.status in (
+            JobStatus.WASH_WAITING,
+            JobStatus.WASHING,
+            JobStatus.READY,
+        ):
+            raise IllegalTransition(f"{ro} is past final inspection; the wash is settled")
+        if changes.promised_at is not None:
+            job.promised_at = changes.promised_at
+        if changes.requests is not None:
+            job.requests = changes.requests
+        if changes.customer_waiting is not None:
+            job.customer_waiting = changes.customer_waiting
+        if changes.wash_requested is not None:
+            job.wash_requested = changes.wash_requested
+        if changes.keep_old_parts is not None:
+            job.keep_old_parts = changes.keep_old_parts
+        job.operations.extend(changes.add_operations)
         self._touch(job)
         return job
 

@@ -1,0 +1,274 @@
+"""The integration API for a dealer management system, under ``/api/v1``.
+
+Token-authenticated; every change goes through the core's command path and audit log with
+``api:{client}`` as the source, exactly like a web action or a device event.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from core.catalogue import operations as operation_catalogue
+from core.commands import Cancel as CancelOrder
+from core.commands import CheckInCar, Command, Dispatch, UpdateOrder
+from core.contract.views import JobCard
+from core.domain.errors import DomainError, UnknownJob
+from core.domain.eta import predict
+from core.domain.model import Customer, Operation, Vehicle
+from core.domain.workshop import CheckIn, OrderChanges, Workshop
+from core.engine import Core
+from core.views import job_card
+
+logger = logging.getLogger(__name__)
+
+Ident = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+Text = Annotated[str, Field(max_length=500)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class VehicleIn(_In):
+    plate: str = Field(min_length=2, max_length=16, description="Full plate, e.g. 京A12345")
+    vin: str = Field(default="", pattern=r"^([A-HJ-NPR-Z0-9]{17})?$", description="17 characters")
+    model: str = Field(default="", max_length=64)
+    colour: str = Field(default="", max_length=32)
+    mileage_km: int | None = Field(default=None, ge=0, le=3_000_000)
+    fuel_level: str = Field(default="", max_length=8, description="As read at reception: 1/4, 1/2…")
+
+
+class CustomerIn(_In):
+    name: str = Field(default="", max_length=64)
+    phone: str = Field(default="", pattern=r"^[0-9+ -]{0,20}$")
+
+
+# The catalogue's codes as an enum in the OpenAPI document.
+CatalogueCode = Literal.__getitem__(tuple(operation_catalogue()))
+
+
+class CatalogueOperationIn(_In):
+    """A labour operation from the catalogue: its name and standard hours come from there."""
+
+    code: CatalogueCode  # type: ignore[valid-type]
+
+
+class CustomOperationIn(_In):
+    """An operation of your own."""
+
+    code: Ident
+    name: str = Field(min_length=1, max_length=80)
+    name_en: str = Field(default="", max_length=80)
+    standard_hours: float = Field(ge=0, le=200)
+
+
+OperationIn = CatalogueOperationIn | CustomOperationIn
+
+
+def resolve(op: OperationIn) -> Operation:
+    if isinstance(op, CatalogueOperationIn):
+        return operation_catalogue()[op.code].to_operation()
+    return Operation(op.code, op.name, op.standard_hours, op.name_en)
+
+
+class RepairOrderIn(_In):
+    ro: Ident | None = Field(default=None, description="Your RO number; empty: Pitboard numbers it")
+    vehicle: VehicleIn
+    customer: CustomerIn = CustomerIn()
+    operations: list[OperationIn] = Field(min_length=1, max_length=50)
+    promised_at: AwareDatetime
+    advisor: str = Field(default="", max_length=32)
+    requests: Text = ""
+    customer_waiting: bool = False
+    wash: bool = True
+    keep_old_parts: bool = False
+    key_tag: Ident | None = None
+
+
+class RepairOrderChange(_In):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+
+    promised_at: AwareDatetime | None = None
+    requests: Text | None = None
+    customer_waiting: bool | None = None
+    wash: bool | None = None
+    keep_old_parts: bool | None = None
+    add_operations: list[OperationIn] = Field(default=[], max_length=50)
+
+    @model_validator(mode="after")
+    def _something(self) -> RepairOrderChange:
+        if not self.model_fields_set:
+            raise ValueError("nothing to change")
+        return self
+
+
+class DispatchIn(_In):
+    bay: Ident
+    team: Ident | None = None
+
+
+class CancelIn(_In):
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class Problem(BaseModel):
+    code: str
+    message: str
+
+
+# Refusals of the workflow are conflicts with the state of the workshop; requests that do
+# not fit the schema get FastAPI's 422 before they reach it.
+_STATUS_OF_CODE = {"unknown_job": 404}
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "No or wrong token"},
+    404: {"model": Problem, "description": "No such repair order"},
+    409: {"model": Problem, "description": "The workflow refuses this now (code says why)"},
+    422: {"description": "The request does not fit the schema or names unusable data"},
+}
+
+
+def parse_tokens(raw: str | None) -> dict[str, str]:
+    """``client=token,client2=token2`` → {token: client}."""
+    tokens: dict[str, str] = {}
+    for part in (raw or "").split(","):
+        if "=" in part:
+            client, token = part.split("=", 1)
+            if client.strip() and len(token.strip()) >= 16:
+                tokens[token.strip()] = client.strip()
+    return tokens
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def api_client(
+    request: Request,
+    cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """The calling system, from its bearer token: ``api:{client}``."""
+    if cred is not None:
+        for token, name in request.app.state.tokens().items():
+            if hmac.compare_digest(cred.credentials.encode(), token.encode()):
+                return f"api:{name}"
+    raise HTTPException(401, "a valid bearer token is required")
+
+
+ApiClient = Annotated[str, Depends(api_client)]
+
+
+def build_api(core: Core, tokens: Callable[[], dict[str, str]]) -> FastAPI:
+    api = FastAPI(
+        title="Pitboard integration API",
+        version="1",
+        description="Create, change and dispatch repair orders; read their status.",
+    )
+    api.state.tokens = tokens
+
+    @api.exception_handler(DomainError)
+    async def _domain(_r: Request, err: DomainError) -> JSONResponse:
+        status = _STATUS_OF_CODE.get(err.code, 409)
+        return JSONResponse({"code": err.code, "message": err.message}, status_code=status)
+
+    @api.exception_handler(HTTPException)
+    async def _http(_r: Request, err: HTTPException) -> JSONResponse:
+        code = "unauthorized" if err.status_code == 401 else "http_error"
+        headers = {"WWW-Authenticate": "Bearer"} if err.status_code == 401 else None
+        return JSONResponse(
+            {"code": code, "message": str(err.detail)}, status_code=err.status_code, headers=headers
+        )
+
+    def card(ro: str) -> JobCard:
+        def read(ws: Workshop, now: datetime) -> JobCard | None:
+            job = ws.jobs.get(ro)
+            return None if job is None else job_card(job, now, predict(ws, now).get(ro))
+
+        live = core.query(read)
+        if live is not None:
+            return live
+        closed = core.store.load_job(ro)
+        if closed is None:
+            raise UnknownJob(f"no repair order {ro}")
+        return job_card(closed, core.clock(), None)
+
+    def run(command: Command, actor: str) -> Any:
+        return core.run_command(command, actor)
+
+    @api.post("/repair-orders", status_code=201, responses=PROBLEMS, response_model=JobCard)
+    def create_repair_order(order: RepairOrderIn, actor: ApiClient) -> JobCard:
+        checkin = CheckIn(
+            vehicle=Vehicle(
+                plate=order.vehicle.plate,
+                model=order.vehicle.model,
+                colour=order.vehicle.colour,
+                vin=order.vehicle.vin,
+                mileage_km=order.vehicle.mileage_km,
+                fuel_level=order.vehicle.fuel_level,
+            ),
+            customer=Customer(name=order.customer.name, phone=order.customer.phone),
+            operations=tuple(resolve(op) for op in order.operations),
+            promised_at=order.promised_at,
+            advisor=order.advisor,
+            requests=order.requests,
+            customer_waiting=order.customer_waiting,
+            wash_requested=order.wash,
+            keep_old_parts=order.keep_old_parts,
+            key_tag=order.key_tag,
+            ro=order.ro,
+        )
+        job = run(CheckInCar(checkin), actor)
+        return card(job.ro)
+
+    @api.get("/repair-orders", responses=PROBLEMS, response_model=list[JobCard])
+    def list_repair_orders(
+        actor: ApiClient,
+        status: Annotated[str | None, Query(max_length=32)] = None,
+        bay: Annotated[str | None, Query(max_length=64)] = None,
+    ) -> list[JobCard]:
+        def read(ws: Workshop, now: datetime) -> list[JobCard]:
+            eta = predict(ws, now)
+            jobs = sorted(ws.jobs.values(), key=lambda j: (j.promised_at, j.ro))
+            return [
+                job_card(j, now, eta.get(j.ro))
+                for j in jobs
+                if (status is None or j.status.value == status) and (bay is None or j.bay == bay)
+            ]
+
+        return core.query(read)
+
+    @api.get("/repair-orders/{ro}", responses=PROBLEMS, response_model=JobCard)
+    def get_repair_order(ro: Ident, actor: ApiClient) -> JobCard:
+        return card(ro)
+
+    @api.patch("/repair-orders/{ro}", responses=PROBLEMS, response_model=JobCard)
+    def change_repair_order(ro: Ident, change: RepairOrderChange, actor: ApiClient) -> JobCard:
+        changes = OrderChanges(
+            promised_at=change.promised_at,
+            requests=change.requests,
+            customer_waiting=change.customer_waiting,
+            wash_requested=change.wash,
+            keep_old_parts=change.keep_old_parts,
+            add_operations=tuple(resolve(op) for op in change.add_operations),
+        )
+        run(UpdateOrder(ro, changes), actor)
+        return card(ro)
+
+    @api.post("/repair-orders/{ro}/dispatch", responses=PROBLEMS, response_model=JobCard)
+    def dispatch_repair_order(ro: Ident, target: DispatchIn, actor: ApiClient) -> JobCard:
+        run(Dispatch(ro, target.bay, target.team), actor)
+        return card(ro)
+
+    @api.post("/repair-orders/{ro}/cancel", responses=PROBLEMS, response_model=JobCard)
+    def cancel_repair_order(ro: Ident, body: CancelIn, actor: ApiClient) -> JobCard:
+        run(CancelOrder(ro, body.reason), actor)
+        return card(ro)
+
+    return api

@@ -1,0 +1,105 @@
+"""What the core serves over HTTP besides its pages: the integration API, a health check
+for the supervisor and Prometheus metrics."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import text
+
+from core.api import build_api, parse_tokens
+from core.config import SiteConfig
+from core.engine import Core
+
+
+class CoreCollector(Collector):
+    """Read at scrape time from the core's own counters: nothing to keep in step."""
+
+    def __init__(self, core: Core, broker_connected: Any) -> None:
+        self.core = core
+        self.broker_connected = broker_connected
+
+    def collect(self) -> Iterator[Metric]:
+        c = self.core.counters
+        events = CounterMetricFamily(
+            "pitboard_events", "Device events by result", labels=["result", "code"]
+        )
+        events.add_metric(["applied", ""], c.applied)
+        events.add_metric(["duplicate", ""], c.duplicate)
+        events.add_metric(["held", ""], c.held)
+        for code, n in sorted(c.rejected.items()):
+            events.add_metric(["rejected", code], n)
+        yield events
+        yield CounterMetricFamily("pitboard_batches", "Committed batches", value=c.batches)
+        yield CounterMetricFamily(
+            "pitboard_commit_failures", "Failed commits (retried)", value=c.commit_failures
+        )
+        lag = CounterMetricFamily(
+            "pitboard_ingest_lag_seconds", "Arrival to commit of device events", labels=["part"]
+        )
+        lag.add_metric(["sum"], c.ingest_lag_sum)
+        lag.add_metric(["count"], c.ingest_lag_count)
+        yield lag
+        views = CounterMetricFamily(
+            "pitboard_view_publish_seconds", "Building and publishing the views", labels=["part"]
+        )
+        views.add_metric(["sum"], c.view_publish_sum)
+        views.add_metric(["count"], c.view_publish_count)
+        yield views
+        yield GaugeMetricFamily(
+            "pitboard_ingest_queue", "Events and commands waiting", value=self.core.queue_depth()
+        )
+        devices = list(self.core.devices.values())
+        online = GaugeMetricFamily("pitboard_devices_online", "Connected devices", labels=["kind"])
+        for kind in sorted({d.kind for d in devices}):
+            online.add_metric([kind], sum(1 for d in devices if d.kind == kind and d.online))
+        yield online
+        outbox = GaugeMetricFamily(
+            "pitboard_device_outbox", "Unacknowledged events a device reports", labels=["device"]
+        )
+        for d in sorted(devices, key=lambda d: d.device):
+            if d.outbox is not None:
+                outbox.add_metric([d.device], d.outbox)
+        yield outbox
+        yield GaugeMetricFamily(
+            "pitboard_broker_connected",
+            "1 while the core is connected",
+            value=self.broker_connected(),
+        )
+
+
+def mount(app: FastAPI, config: SiteConfig, core: Core, broker_connected: Any) -> None:
+    """Add /api/v1, /healthz and /metrics to the core's web app."""
+    tokens_env = config.api.tokens_env
+    app.mount("/api/v1", build_api(core, lambda: parse_tokens(os.environ.get(tokens_env))))
+    registry = CollectorRegistry()
+    registry.register(CoreCollector(core, lambda: 1 if broker_connected() else 0))
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> JSONResponse:
+        try:
+            with core.store.engine.connect() as conn:
+                conn.execute(text("select 1"))
+            database = True
+        except Exception:
+            database = False
+        broker = bool(broker_connected())
+        ok = database and broker
+        body = {
+            "status": "ok" if ok else "degraded",
+            "broker": broker,
+            "database": database,
+            "queue": core.queue_depth(),
+        }
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
