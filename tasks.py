@@ -4,6 +4,7 @@
 python3 tasks.py run [--demo]    # the whole system on embedded defaults
 python3 tasks.py test [pytest args]
 python3 tasks.py lint            # ruff and mypy
+python3 tasks.py bench NAME [args]   # a benchmark from bench/ (tap_to_view, ingest)
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def ensure_venv() -> None:
 
 
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in ("run", "test", "lint", "pitboard"):
+    if len(sys.argv) < 2 or sys.argv[1] not in ("run", "test", "lint", "pitboard", "bench"):
         print(__doc__)
         return 2
     ensure_venv()
@@ -49,6 +50,11 @@ def main() -> int:
         return subprocess.call([BIN / "pitboard", "run", *rest])
     if what == "pitboard":
         return subprocess.call([BIN / "pitboard", *rest])
+    if what == "bench":
+        if not rest:
+            print("which benchmark? e.g. python3 tasks.py bench tap_to_view")
+            return 2
+        return subprocess.call([BIN / "python", "-m", f"bench.{rest[0]}", *rest[1:]])
     if what == "lint":
         a = subprocess.call([BIN / "ruff", "check", "."])
         b = subprocess.call([BIN / "mypy", "core", "devices", "board", "kiosk"])

@@ -1,0 +1,119 @@
+"""Shared by the benchmarks: a broker, a core on a chosen store, MQTT clients, figures."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from core.app import CoreService
+from core.broker import AmqttBroker, MosquittoBroker, mosquitto_binary
+from core.config import SiteConfig, load_config
+from core.mqtt import BrokerAddress
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_SITE = ROOT / "core" / "demo" / "site.toml"
+
+
+def demo_config() -> SiteConfig:
+    return load_config(DEMO_SITE)
+
+
+def start_broker(config: SiteConfig, workdir: Path) -> MosquittoBroker | AmqttBroker:
+    if mosquitto_binary() is not None:
+        return MosquittoBroker(config, workdir).start()
+    return AmqttBroker().start()
+
+
+def start_core(
+    config: SiteConfig, broker: MosquittoBroker | AmqttBroker, db_url: str
+) -> CoreService:
+    addr = BrokerAddress(
+        "127.0.0.1", broker.port, "core", broker.passwords.get("core"), broker.protocol
+    )
+    service = CoreService(config, addr, db_url).start()
+    if not service.link.connected.wait(15):
+        raise SystemExit("the core did not connect to the broker")
+    return service
+
+
+class Client:
+    """A plain MQTT client with a message callback run on paho's thread."""
+
+    def __init__(
+        self,
+        broker: MosquittoBroker | AmqttBroker,
+        user: str,
+        on_message: Callable[[str, bytes, float], None] | None = None,
+        subscribe: list[str] | None = None,
+    ) -> None:
+        v5 = broker.protocol == "5"
+        self.c = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=f"bench-{user}-{time.monotonic_ns()}",
+            protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
+        )
+        if broker.passwords.get(user):
+            self.c.username_pw_set(user, broker.passwords[user])
+        self._ready = threading.Event()
+        self._subscribe = subscribe or []
+        self._cb = on_message
+
+        def connected(c: mqtt.Client, *_: Any) -> None:
+            for t in self._subscribe:
+                c.subscribe(t, qos=1)
+            self._ready.set()
+
+        def message(_c: mqtt.Client, _u: Any, m: mqtt.MQTTMessage) -> None:
+            if self._cb is not None:
+                self._cb(m.topic, bytes(m.payload), time.perf_counter())
+
+        self.c.on_connect = connected
+        self.c.on_message = message
+        self.c.connect("127.0.0.1", broker.port)
+        self.c.loop_start()
+        if not self._ready.wait(10):
+            raise SystemExit(f"{user} could not connect")
+        time.sleep(0.2)  # let the subscriptions settle
+
+    def publish(self, topic: str, payload: bytes) -> None:
+        self.c.publish(topic, payload, qos=1)
+
+    def close(self) -> None:
+        self.c.disconnect()
+        self.c.loop_stop()
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def summary(values_s: list[float]) -> str:
+    ms = [v * 1000 for v in values_s]
+    return (
+        f"n={len(ms)} p50={percentile(ms, 50):.2f} ms p99={percentile(ms, 99):.2f} ms "
+        f"mean={statistics.fmean(ms):.2f} ms"
+    )
+
+
+def machine() -> str:
+    cpus = os.cpu_count()
+    return f"{platform.python_implementation()} {platform.python_version()}, {cpus} cores, {platform.platform()}"
+
+
+def workdir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="pitboard-bench-"))

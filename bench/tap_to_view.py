@@ -1,0 +1,202 @@
+"""Tap → view: from a kiosk's publish to the changed ``bay/{bay}/state`` and ``view/lounge``
+arriving at a subscriber, at a steady rate, beside the raw publish → subscribe round trip
+on the same broker in the same run.
+
+    python3 tasks.py bench tap_to_view [--rate 100] [--events 1000]
+
+Five bays, a technician at each working through a queue of cars: start, pause, resume,
+pause, resume, finish. Every tap changes its bay's state; start and finish also change the
+car's stage on the lounge screen. SQLite with synchronous=FULL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+from bench.common import (
+    Client,
+    demo_config,
+    machine,
+    percentile,
+    start_broker,
+    start_core,
+    summary,
+    workdir,
+)
+from core.commands import CheckInCar, Dispatch
+from core.contract.messages import make_event
+from core.domain.model import Customer, Operation, Vehicle
+from core.domain.privacy import mask_plate
+from core.domain.workshop import CheckIn
+from core.store.database import sqlite_url
+
+BAYS = ["B01", "B02", "B03", "B04", "B05"]
+TECHS = ["T001", "T002", "T003", "T004", "T005"]
+STEPS = [
+    ("job.started", "in_progress", "in_progress"),
+    ("job.paused", "paused", None),
+    ("job.resumed", "in_progress", None),
+    ("job.paused", "paused", None),
+    ("job.resumed", "in_progress", None),
+    ("job.self_checked", None, "quality_check"),  # leaves the bay; lounge: quality check
+]
+
+
+def raw_round_trip(broker: object, rate: float, n: int) -> list[float]:
+    sent: dict[int, float] = {}
+    got: dict[int, float] = {}
+    done = threading.Event()
+
+    def on_message(_t: str, payload: bytes, at: float) -> None:
+        got[int(payload)] = at
+        if len(got) >= n:
+            done.set()
+
+    sub = Client(broker, "core", on_message, ["pitboard/demo/bench/raw"])  # type: ignore[arg-type]
+    pub = Client(broker, "core")  # type: ignore[arg-type]
+    start = time.perf_counter()
+    for i in range(n):
+        target = start + i / rate
+        while time.perf_counter() < target:
+            time.sleep(min(0.001, max(0.0, target - time.perf_counter())))
+        sent[i] = time.perf_counter()
+        pub.publish("pitboard/demo/bench/raw", str(i).encode())
+    done.wait(30)
+    pub.close()
+    sub.close()
+    return [got[i] - sent[i] for i in sent if i in got]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=float, default=100.0, help="events per second")
+    parser.add_argument("--events", type=int, default=1000)
+    args = parser.parse_args()
+
+    cfg = demo_config()
+    base = workdir()
+    broker = start_broker(cfg, base / "broker")
+    service = start_core(cfg, broker, sqlite_url(base))
+    core = service.core
+    try:
+        raw = raw_round_trip(broker, args.rate, args.events)
+
+        per_bay = args.events // (len(BAYS) * len(STEPS)) + 1
+        now = datetime.now(UTC)
+        queues: dict[str, list[tuple[str, str]]] = {b: [] for b in BAYS}
+        for i in range(per_bay * len(BAYS)):
+            bay = BAYS[i % len(BAYS)]
+            plate = f"京{chr(65 + i // 100)}{10000 + i:05d}"[:8]
+            order = CheckIn(
+                vehicle=Vehicle(plate=plate, model="别克 GL8", colour="白"),
+                customer=Customer(),
+                operations=(Operation("M010", "小保养", 1.0),),
+                promised_at=now + timedelta(hours=4),
+                wash_requested=False,
+            )
+            job = core.run_command(CheckInCar(order), "advisor:bench")
+            core.run_command(Dispatch(job.ro, bay), "foreman:bench")
+            queues[bay].append((job.ro, mask_plate(plate)))
+
+        messages: list[tuple[float, str, bytes]] = []
+
+        def on_message(topic: str, payload: bytes, at: float) -> None:
+            messages.append((at, topic, payload))
+
+        watcher = Client(
+            broker,
+            "core",
+            on_message,
+            ["pitboard/demo/bay/+/state", "pitboard/demo/view/lounge"],
+        )
+        kiosks = {b: Client(broker, f"kiosk-{b.lower()}") for b in BAYS}
+        seq = dict.fromkeys(BAYS, 0)
+
+        def send(bay: str, type_: str, job: str | None, tech: str, data: dict[str, str]) -> None:
+            seq[bay] += 1
+            payload = make_event(
+                f"kiosk-{bay.lower()}",
+                seq[bay],
+                type_,
+                datetime.now(UTC),
+                bay=bay,
+                job=job,
+                tech=tech,
+                data=data,
+            )
+            kiosks[bay].publish(f"pitboard/demo/dev/kiosk-{bay.lower()}/event", payload)
+
+        for bay, tech in zip(BAYS, TECHS, strict=True):
+            send(bay, "tech.signed_in", None, tech, {})
+        time.sleep(1.0)
+        messages.clear()
+
+        plan = []
+        for j in range(per_bay):
+            for step in STEPS:
+                for bay, tech in zip(BAYS, TECHS, strict=True):
+                    ro, masked = queues[bay][j]
+                    plan.append((bay, tech, ro, masked, step))
+        plan = plan[: args.events]
+        sent: list[tuple[float, str, str, str, tuple[str, str | None, str | None]]] = []
+        start = time.perf_counter()
+        for i, (bay, tech, ro, masked, step) in enumerate(plan):
+            target = start + i / args.rate
+            while time.perf_counter() < target:
+                time.sleep(min(0.001, max(0.0, target - time.perf_counter())))
+            data = {"reason": "break"} if step[0] == "job.paused" else {}
+            t = time.perf_counter()
+            send(bay, step[0], ro, tech, data)
+            sent.append((t, bay, ro, masked, step))
+        time.sleep(2.0)
+        watcher.close()
+        for k in kiosks.values():
+            k.close()
+
+        decoded = [(t, topic, json.loads(p)) for t, topic, p in sorted(messages)]
+        bay_lat: list[float] = []
+        lounge_lat: list[float] = []
+        for t, bay, ro, masked, (_type, bay_status, stage) in sent:
+            topic = f"pitboard/demo/bay/{bay}/state"
+            for at, top, view in decoded:
+                if at < t or top != topic:
+                    continue
+                jobs = ([view["current"]] if view["current"] else []) + view["queue"]
+                status = next((j["status"] for j in jobs if j["ro"] == ro), None)
+                if status == bay_status:
+                    bay_lat.append(at - t)
+                    break
+            if stage is None:
+                continue
+            for at, top, view in decoded:
+                if at < t or top != "pitboard/demo/view/lounge":
+                    continue
+                if any(c["plate"] == masked and c["stage"] == stage for c in view["cars"]):
+                    lounge_lat.append(at - t)
+                    break
+
+        both = bay_lat + lounge_lat
+        raw_p50, raw_p99 = percentile(raw, 50), percentile(raw, 99)
+        print(f"machine: {machine()}; broker: {broker.kind}; store: SQLite synchronous=FULL")
+        print(f"rate: {args.rate:.0f} events/s, {len(sent)} events")
+        print(f"raw publish->subscribe   {summary(raw)}")
+        print(f"tap->bay/{{bay}}/state     {summary(bay_lat)}")
+        print(f"tap->view/lounge         {summary(lounge_lat)}")
+        print(
+            f"ratio to raw: p50 {percentile(both, 50) / raw_p50:.1f}x (target <= 8x), "
+            f"p99 {percentile(both, 99) / raw_p99:.1f}x (target <= 20x)"
+        )
+        missing = len(sent) - len(bay_lat)
+        if missing:
+            print(f"WARNING: {missing} taps never showed on their bay's state")
+    finally:
+        service.stop()
+        broker.stop()
+
+
+if __name__ == "__main__":
+    main()
