@@ -112,7 +112,8 @@ def summary(values_s: list[float]) -> str:
 
 def machine() -> str:
     cpus = os.cpu_count()
-    return f"{platform.python_implementation()} {platform.python_version()}, {cpus} cores, {platform.platform()}"
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    return f"{python}, {cpus} cores, {platform.platform()}"
 
 
 def workdir() -> Path:

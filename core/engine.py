@@ -44,6 +44,9 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# The dispatch view carries every open job; under load it goes out at most this often
+# (seconds), the bay states and the lounge view after every commit.
+DISPATCH_EVERY = 0.1
 MAX_BATCH = 500
 
 
@@ -141,6 +144,8 @@ class Core:
         self._job_bays: dict[str, str | None] = {}
         self._tech_bays: dict[str, str | None] = {}
         self._last_seq: dict[str, int] = {}
+        self._dispatch_pending = False
+        self._dispatch_published = 0.0
         self.ws = self._load()
 
     # ------------------------------------------------------------ lifecycle
@@ -149,6 +154,7 @@ class Core:
             bays_from_config(self.config), technicians_from_config(self.config)
         )
         self._last_seq = self.store.last_seqs()
+        self.projector.forget_all()
         self._job_bays = {ro: j.bay for ro, j in ws.jobs.items()}
         self._tech_bays = {t: s.bay for t, s in ws.tech_states.items()}
         return ws
@@ -192,7 +198,11 @@ class Core:
     # ------------------------------------------------------------ the loop
     def _run(self) -> None:
         while True:
-            first = self._queue.get()
+            try:
+                first = self._queue.get(timeout=self._dispatch_wait())
+            except queue.Empty:
+                self._flush_dispatch()
+                continue
             if first is None:
                 return
             items: list[Incoming | WebCommand | Query | Republish] = [first]
@@ -238,22 +248,18 @@ class Core:
         results: list[tuple[Future[Any], Any, BaseException | None]] = []
         status_changed = False
         republish = False
-        # Parse first so the duplicate check is one query for the whole batch.
         parsed: list[tuple[Incoming, str, Any]] = []
-        keys: list[tuple[str, int]] = []
         for item in items:
             if isinstance(item, Incoming):
                 device, kind = self._topic_device(item.topic)
                 if kind == "event":
                     try:
                         ev = parse_event(item.payload)
-                        keys.append((ev.envelope.source, ev.envelope.seq))
                         parsed.append((item, device, ev))
                     except ContractError as err:
                         parsed.append((item, device, err))
                 else:
                     parsed.append((item, device, kind))
-        seen = self.store.seen(keys)
         # Sequence positions move only when the batch commits.
         last = dict(self._last_seq)
         by_item = {id(p[0]): p for p in parsed}
@@ -277,7 +283,7 @@ class Core:
                 if ack is not None:
                     acks.append((device, ack))
             elif not isinstance(what, str):
-                ack = self._apply_event(device, what, item, now, batch, seen, last)
+                ack = self._apply_event(device, what, item, now, batch, last)
                 if ack is not None:
                     acks.append((device, ack))
         changed_jobs = set(self.ws.dirty_jobs)
@@ -302,6 +308,7 @@ class Core:
                 fut.set_result(value)
             else:
                 fut.set_exception(exc)
+        self.projector.forget(changed_jobs)
         if republish:
             self._publish_views(now, set(self.ws.bays))
         elif changed_jobs or changed_techs or status_changed:
@@ -369,17 +376,15 @@ class Core:
         item: Incoming,
         now: datetime,
         batch: Batch,
-        seen: set[tuple[str, int]],
         last: dict[str, int],
     ) -> Ack | None:
         env = ev.envelope
-        key = (env.source, env.seq)
         tracked = env.source == device and self.config.device_kind(device) is not None
         if tracked:
             order = self._in_order(device, env.seq, last)
             if order is None:
                 return None
-            if order is False or key in seen:
+            if order is False:
                 self.counters.duplicate += 1
                 return Ack(seq=env.seq, result="duplicate")
         try:
@@ -392,7 +397,6 @@ class Core:
                 )
             return self._reject(device, env.seq, err.code, err.message)
         last[device] = env.seq
-        seen.add(key)
         try:
             apply_event(self.ws, ev)
         except DomainError as err:
@@ -510,10 +514,34 @@ class Core:
             )
         self.lounge = self.projector.lounge(self.ws, now, eta)
         self.publisher.publish(topics.LOUNGE.full(self.site), dump(self.lounge), 1, True)
+        self._dispatch_pending = True
+        if time.monotonic() - self._dispatch_published >= DISPATCH_EVERY:
+            self._flush_dispatch(now, eta)
+        else:
+            self._tell_listeners()
+
+    def _dispatch_wait(self) -> float | None:
+        if not self._dispatch_pending:
+            return None
+        return max(0.0, self._dispatch_published + DISPATCH_EVERY - time.monotonic())
+
+    def _flush_dispatch(
+        self, now: datetime | None = None, eta: dict[str, datetime] | None = None
+    ) -> None:
+        """The foreman's whole board in one message: sent at most every DISPATCH_EVERY."""
+        if not self._dispatch_pending:
+            return
+        now = now or self.clock()
+        eta = predict(self.ws, now) if eta is None else eta
         self.dispatch_view = self.projector.dispatch(
             self.ws, now, sorted(self.devices.values(), key=lambda d: d.device), eta
         )
         self.publisher.publish(topics.DISPATCH.full(self.site), dump(self.dispatch_view), 1, True)
+        self._dispatch_pending = False
+        self._dispatch_published = time.monotonic()
+        self._tell_listeners()
+
+    def _tell_listeners(self) -> None:
         for listener in list(self.view_listeners):
             try:
                 listener(self)

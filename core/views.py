@@ -108,6 +108,28 @@ class Projector:
     def __init__(self, config: SiteConfig) -> None:
         self.config = config
         self._tech_names = {t.id: t.name for t in config.technicians}
+        # Cards of jobs that did not change and have no running clock are reused: building
+        # hundreds of cards per event is most of the cost of publishing the views.
+        self._cards: dict[str, tuple[datetime | None, JobCard]] = {}
+
+    def forget(self, ros: set[str]) -> None:
+        """These jobs changed: their cards are built afresh next time."""
+        for ro in ros:
+            self._cards.pop(ro, None)
+
+    def forget_all(self) -> None:
+        self._cards.clear()
+
+    def card(self, job: Job, now: datetime, predicted: datetime | None) -> JobCard:
+        cached = self._cards.get(job.ro)
+        if cached is not None and cached[0] == predicted:
+            return cached[1]
+        built = job_card(job, now, predicted)
+        if not built.working_techs:
+            self._cards[job.ro] = (predicted, built)
+        else:
+            self._cards.pop(job.ro, None)
+        return built
 
     def _techs(self, ws: Workshop, bay_id: str) -> list[TechOnBay]:
         return [
@@ -148,8 +170,8 @@ class Projector:
             kind=bay.kind.value,
             team=bay.team,
             techs=self._techs(ws, bay_id),
-            current=None if current is None else job_card(current, now, eta.get(current.ro)),
-            queue=[job_card(j, now, eta.get(j.ro)) for j in jobs if j is not current],
+            current=None if current is None else self.card(current, now, eta.get(current.ro)),
+            queue=[self.card(j, now, eta.get(j.ro)) for j in jobs if j is not current],
             updated_at=now,
         )
 
@@ -216,7 +238,7 @@ class Projector:
             site=ws.site,
             updated_at=now,
             bays=bays,
-            jobs=[job_card(j, now, eta.get(j.ro)) for j in open_jobs],
+            jobs=[self.card(j, now, eta.get(j.ro)) for j in open_jobs],
             waiting_dispatch=[j.ro for j in waiting],
             devices=devices,
         )

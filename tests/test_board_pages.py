@@ -3,6 +3,7 @@ personal data."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,7 +48,11 @@ async def test_dispatch_board_shows_jobs_paused_at_shift_end(user: User, shop: W
     await user.open("/dispatch")
     await user.should_see(ui.table)
     (table,) = user.find(ui.table).elements
-    b03 = next(r for r in table.rows if r["bay"].startswith("B03"))
+    for _ in range(100):  # the board redraws every 2 s from the newest dispatch view
+        b03 = next(r for r in table.rows if r["bay"].startswith("B03"))
+        if b03["queue"]:
+            break
+        await asyncio.sleep(0.1)
     assert b03["queue"] == f"{ro} ⏸下班"
 
 

@@ -281,7 +281,9 @@ REACHED: set[JobStatus] = set()
 def test_the_random_walk_reaches_the_whole_workflow() -> None:
     """Guards the generator: if it stopped reaching later stages the invariants would be idle."""
     REACHED.clear()
-    test_random_sequences_keep_the_invariants()
+    walk = test_random_sequences_keep_the_invariants.hypothesis.inner_test  # type: ignore[attr-defined]
+    for seed in range(300):  # fixed seeds: the check must not depend on luck
+        walk(random.Random(seed))
     assert {
         JobStatus.IN_PROGRESS,
         JobStatus.PAUSED,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time as clock
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -39,6 +40,9 @@ def test_shift_end_pauses_running_clocks_once(core: Core, bus: FakeBus) -> None:
     assert job.status is JobStatus.PAUSED and job.last_pause_reason == "shift_end"
     assert core.ws.tech_state("T002").active_job is None
     assert shift.next is not None and shift.next > now
-    assert bus.last("/view/dispatch")["jobs"][0]["pause_reason"] == "shift_end"
+    deadline = clock.monotonic() + 5  # the dispatch view goes out at most every 100 ms
+    while bus.last("/view/dispatch")["jobs"][0]["pause_reason"] != "shift_end":
+        assert clock.monotonic() < deadline
+        clock.sleep(0.02)
     trail = core.store.audit_trail(ro)
     assert (trail[-1]["type"], trail[-1]["source"]) == ("clocks.paused_all", "system:shift-end")
