@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import platform
+import signal
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -32,6 +35,57 @@ def start_broker(config: SiteConfig, workdir: Path) -> MosquittoBroker | AmqttBr
     if mosquitto_binary() is not None:
         return MosquittoBroker(config, workdir).start()
     return AmqttBroker().start()
+
+
+def start_core_process(
+    broker: MosquittoBroker | AmqttBroker, db_url: str, workdir: Path
+) -> subprocess.Popen[bytes]:
+    """The core as it runs in production: its own process (``pitboard core``)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    env["PITBOARD_MQTT_PASSWORD"] = broker.passwords.get("core", "")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "core.cli",
+            "core",
+            "--config",
+            str(DEMO_SITE),
+            "--broker-url",
+            broker.url,
+            "--database-url",
+            db_url,
+            "--web-port",
+            "0",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(workdir / "core.log", "wb"),  # noqa: SIM115 - the child's
+    )
+    online = threading.Event()
+
+    def status(_t: str, payload: bytes, _at: float) -> None:
+        if b'"online":true' in payload:
+            online.set()
+
+    watch = Client(broker, "core", status, ["pitboard/demo/dev/core/status"])
+    try:
+        if not online.wait(30):
+            proc.kill()
+            raise SystemExit("the core did not come online; see " + str(workdir / "core.log"))
+    finally:
+        watch.close()
+    return proc
+
+
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def start_core(

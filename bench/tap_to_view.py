@@ -23,7 +23,8 @@ from bench.common import (
     machine,
     percentile,
     start_broker,
-    start_core,
+    start_core_process,
+    stop_process,
     summary,
     workdir,
 )
@@ -32,7 +33,9 @@ from core.contract.messages import make_event
 from core.domain.model import Customer, Operation, Vehicle
 from core.domain.privacy import mask_plate
 from core.domain.workshop import CheckIn
-from core.store.database import sqlite_url
+from core.engine import Core
+from core.store.database import make_engine, migrate, sqlite_url
+from core.store.repository import Store
 
 BAYS = ["B01", "B02", "B03", "B04", "B05"]
 TECHS = ["T001", "T002", "T003", "T004", "T005"]
@@ -71,6 +74,16 @@ def raw_round_trip(broker: object, rate: float, n: int) -> list[float]:
     return [got[i] - sent[i] for i in sent if i in got]
 
 
+class _Nowhere:
+    """Where the set-up core publishes: nobody listens yet."""
+
+    def publish(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
+        pass
+
+    def puback(self, token: object) -> None:
+        pass
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=100.0, help="events per second")
@@ -79,28 +92,34 @@ def main() -> None:
 
     cfg = demo_config()
     base = workdir()
+    db_url = sqlite_url(base)
+    engine = make_engine(db_url)
+    migrate(engine)
+    core = Core(cfg, Store(engine, cfg.site.id), _Nowhere())
+    core.start()
+    per_bay = args.events // (len(BAYS) * len(STEPS)) + 1
+    now = datetime.now(UTC)
+    queues: dict[str, list[tuple[str, str]]] = {b: [] for b in BAYS}
+    for i in range(per_bay * len(BAYS)):
+        bay = BAYS[i % len(BAYS)]
+        plate = f"京{chr(65 + i // 100)}{10000 + i:05d}"[:8]
+        order = CheckIn(
+            vehicle=Vehicle(plate=plate, model="别克 GL8", colour="白"),
+            customer=Customer(),
+            operations=(Operation("M010", "小保养", 1.0),),
+            promised_at=now + timedelta(hours=4),
+            wash_requested=False,
+        )
+        job = core.run_command(CheckInCar(order), "advisor:bench")
+        core.run_command(Dispatch(job.ro, bay), "foreman:bench")
+        queues[bay].append((job.ro, mask_plate(plate)))
+    core.stop()
+    engine.dispose()
+
     broker = start_broker(cfg, base / "broker")
-    service = start_core(cfg, broker, sqlite_url(base))
-    core = service.core
+    proc = start_core_process(broker, db_url, base)
     try:
         raw = raw_round_trip(broker, args.rate, args.events)
-
-        per_bay = args.events // (len(BAYS) * len(STEPS)) + 1
-        now = datetime.now(UTC)
-        queues: dict[str, list[tuple[str, str]]] = {b: [] for b in BAYS}
-        for i in range(per_bay * len(BAYS)):
-            bay = BAYS[i % len(BAYS)]
-            plate = f"京{chr(65 + i // 100)}{10000 + i:05d}"[:8]
-            order = CheckIn(
-                vehicle=Vehicle(plate=plate, model="别克 GL8", colour="白"),
-                customer=Customer(),
-                operations=(Operation("M010", "小保养", 1.0),),
-                promised_at=now + timedelta(hours=4),
-                wash_requested=False,
-            )
-            job = core.run_command(CheckInCar(order), "advisor:bench")
-            core.run_command(Dispatch(job.ro, bay), "foreman:bench")
-            queues[bay].append((job.ro, mask_plate(plate)))
 
         messages: list[tuple[float, str, bytes]] = []
 
@@ -194,7 +213,7 @@ def main() -> None:
         if missing:
             print(f"WARNING: {missing} taps never showed on their bay's state")
     finally:
-        service.stop()
+        stop_process(proc)
         broker.stop()
 
 
