@@ -34,6 +34,9 @@ _STATUS_EVERY = 2.0
 # broker may have dropped them (the core was not subscribed yet), and the core holds any
 # event that arrives ahead of a missing one.
 RESEND_AFTER = 5.0
+# At most this many events are on their way at once; the rest wait in the outbox. Keeps
+# the broker's queue for the core short after an outage, whatever piled up meanwhile.
+WINDOW = 100
 _KEEP_ACKS = 1000
 
 
@@ -60,6 +63,8 @@ class DeviceLink:
         # Held while publishing so a new event never overtakes the replay of older ones.
         self._send_lock = threading.Lock()
         self._live = False
+        self._inflight: set[int] = set()
+        self._sent_upto = 0
         self.acks: OrderedDict[int, dict[str, Any]] = OrderedDict()
         self._ack_cv = threading.Condition()
         self._last_status = 0.0
@@ -130,18 +135,29 @@ class DeviceLink:
             replay = self._replay()
             self._live = True
         if replay:
-            logger.info("%s: replayed %d unacknowledged events", self.device, len(replay))
+            logger.info("%s: sending unanswered events again from #%d", self.device, replay[0].seq)
         client.publish(self._status_topic, self._status(True), qos=1, retain=True)
         self._last_status = time.monotonic()
         self._changed()
 
     def _replay(self) -> list[Pending]:
-        """Publish every unanswered event again, oldest first (caller holds the send lock)."""
-        replay = self.outbox.pending()
-        for item in replay:
-            self.client.publish(self._event_topic, item.payload, qos=1)
+        """Send the unanswered events again from the oldest (caller holds the send lock)."""
+        self._inflight.clear()
+        self._sent_upto = 0
         self._last_progress = time.monotonic()
-        return replay
+        return self._pump()
+
+    def _pump(self) -> list[Pending]:
+        """Publish the next events in order while fewer than WINDOW are on their way."""
+        room = WINDOW - len(self._inflight)
+        if room <= 0:
+            return []
+        items = self.outbox.pending(after=self._sent_upto, limit=room)
+        for item in items:
+            self.client.publish(self._event_topic, item.payload, qos=1)
+            self._inflight.add(item.seq)
+            self._sent_upto = item.seq
+        return items
 
     def _watch(self) -> None:
         while not self._stopping.wait(1.0):
@@ -153,11 +169,16 @@ class DeviceLink:
             with self._send_lock:
                 if self._live:
                     replay = self._replay()
-                    logger.info("%s: no answer; sent %d events again", self.device, len(replay))
+                    logger.info(
+                        "%s: no answer; sending again from #%d",
+                        self.device,
+                        replay[0].seq if replay else 0,
+                    )
 
     def _disconnected(self, *_: Any) -> None:
         with self._send_lock:
             self._live = False
+            self._inflight.clear()
             # paho would resend its own unacknowledged copies after the next connect,
             # behind the first part of our replay: a newer event could then reach the
             # core before an older one. The outbox is the only redelivery we want.
@@ -182,6 +203,10 @@ class DeviceLink:
         error = ack.get("error") or {}
         self._last_progress = time.monotonic()
         answer = self.outbox.answered(seq, str(result), error.get("code"), error.get("message"))
+        with self._send_lock:
+            self._inflight.discard(seq)
+            if self._live:
+                self._pump()
         with self._ack_cv:
             self.acks[seq] = ack
             while len(self.acks) > _KEEP_ACKS:
@@ -223,7 +248,7 @@ class DeviceLink:
         item = self.outbox.add(type_, bay=bay, job=job, tech=tech, data=data, ts=ts)
         with self._send_lock:
             if self._live:
-                self.client.publish(self._event_topic, item.payload, qos=1)
+                self._pump()
         self._changed()
         return item
 

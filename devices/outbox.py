@@ -107,9 +107,13 @@ class Outbox:
                 raise
         return Pending(seq, type_, payload)
 
-    def pending(self) -> list[Pending]:
+    def pending(self, after: int = 0, limit: int = -1) -> list[Pending]:
+        """Unanswered events with ``seq`` above ``after``, oldest first."""
         with self._lock:
-            rows = self._db.execute("SELECT seq, type, payload FROM outbox ORDER BY seq").fetchall()
+            rows = self._db.execute(
+                "SELECT seq, type, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?",
+                (after, limit),
+            ).fetchall()
         return [Pending(int(s), str(t), bytes(p)) for s, t, p in rows]
 
     def count(self) -> int:

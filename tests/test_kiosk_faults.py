@@ -160,3 +160,34 @@ def test_pitboard_kiosk_serves_its_bay_and_comes_online(mosquitto_bin: str, tmp_
         kiosk.wait(20)
         service.stop()
         broker.stop()
+
+
+def test_a_kiosk_sends_at_most_a_window_of_unanswered_events(
+    mosquitto_bin: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import devices.link
+    from kiosk.app import connect
+    from tests.test_real_mosquitto import Client as Sniffer
+
+    monkeypatch.setattr(devices.link, "WINDOW", 5)
+    cfg = demo_config()
+    broker = MosquittoBroker(cfg, tmp_path / "broker").start()
+    sniffer = Sniffer(broker, "core", subscribe="pitboard/demo/dev/kiosk-b03/event")
+    station, link = connect(
+        cfg, "B03", BrokerAddress("127.0.0.1", broker.port), broker.passwords["kiosk-b03"], tmp_path
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not link.online:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        for _ in range(20):
+            station.sign_in("T002")  # nobody answers: no core is running
+        time.sleep(1.0)
+        seen = [m["seq"] for _, m in sniffer.messages]
+        assert seen == [1, 2, 3, 4, 5]
+        assert link.outbox.count() == 20
+    finally:
+        link.stop()
+        sniffer.close()
+        broker.stop()

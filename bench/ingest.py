@@ -1,0 +1,199 @@
+"""Ingest: sustained events per second applied and acknowledged, through a real broker into
+SQLite (synchronous=FULL) and, when reachable, PostgreSQL; then the same at twice that
+offered load, to show events queue and are applied late, never dropped.
+
+    python3 tasks.py bench ingest [--seconds 10] [--postgres URL]
+
+Twenty kiosks publish findings on jobs at their bays as fast as they can (QoS 1); the
+figure is acks received per second once the pipeline is full.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import create_engine, text
+
+from bench.common import (
+    Client,
+    demo_config,
+    machine,
+    start_broker,
+    start_core_process,
+    stop_process,
+    workdir,
+)
+from core.commands import CheckInCar, Dispatch
+from core.config import SiteConfig
+from core.contract.messages import make_event
+from core.domain.model import Customer, Operation, Vehicle
+from core.domain.workshop import CheckIn
+from core.engine import Core
+from core.store.database import make_engine, migrate, sqlite_url
+from core.store.repository import Store
+
+BAYS = ["B01", "B02", "B03", "B04", "B05"]
+TECH = {"B01": "T001", "B02": "T002", "B03": "T003", "B04": "T004", "B05": "T005"}
+
+
+class _Nowhere:
+    def publish(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
+        pass
+
+    def puback(self, token: object) -> None:
+        pass
+
+
+def prepare(cfg: SiteConfig, db_url: str) -> dict[str, str]:
+    """One job per bay, dispatched, its technician signed in (through the command path)."""
+    engine = make_engine(db_url)
+    migrate(engine)
+    core = Core(cfg, Store(engine, cfg.site.id), _Nowhere())
+    core.start()
+    jobs = {}
+    for i, bay in enumerate(BAYS):
+        job = core.run_command(
+            CheckInCar(
+                CheckIn(
+                    vehicle=Vehicle(plate=f"京A{20000 + i}"),
+                    customer=Customer(),
+                    operations=(Operation("M010", "小保养", 1.0),),
+                    promised_at=datetime.now(UTC) + timedelta(hours=4),
+                )
+            ),
+            "advisor:bench",
+        )
+        core.run_command(Dispatch(job.ro, bay), "foreman:bench")
+        jobs[bay] = job.ro
+    core.stop()
+    engine.dispose()
+    return jobs
+
+
+def run(cfg: SiteConfig, db_url: str, seconds: float, rate: float | None) -> tuple[float, int, int]:
+    """Offer events (as fast as possible, or at ``rate``/s); returns (acked/s, sent, acked)."""
+    jobs = prepare(cfg, db_url)
+    base = workdir()
+    broker = start_broker(cfg, base / "broker")
+    proc = start_core_process(broker, db_url, base)
+    acked: list[float] = []
+    lock = threading.Lock()
+
+    def on_ack(_t: str, payload: bytes, at: float) -> None:
+        if b'"applied"' in payload:
+            with lock:
+                acked.append(at)
+
+    kiosks = {
+        b: Client(
+            broker, f"kiosk-{b.lower()}", on_ack, [f"pitboard/demo/dev/kiosk-{b.lower()}/ack"]
+        )
+        for b in BAYS
+    }
+    seq = dict.fromkeys(BAYS, 0)
+
+    def send(bay: str, type_: str, **kw: object) -> None:
+        seq[bay] += 1
+        device = f"kiosk-{bay.lower()}"
+        payload = make_event(device, seq[bay], type_, datetime.now(UTC), bay=bay, **kw)  # type: ignore[arg-type]
+        kiosks[bay].publish(f"pitboard/demo/dev/{device}/event", payload)
+
+    try:
+        for bay in BAYS:
+            send(bay, "tech.signed_in", tech=TECH[bay])
+        time.sleep(1)
+        with lock:
+            acked.clear()
+        sent = 0
+        start = time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            bay = BAYS[sent % len(BAYS)]
+            send(
+                bay,
+                "job.finding",
+                job=jobs[bay],
+                tech=TECH[bay],
+                data={
+                    "finding_id": f"F{sent}",
+                    "title": "刹车片磨损",
+                    "severity": "advisory",
+                    "labor_hours": 0.1,
+                    "parts_estimate": 0,
+                },
+            )
+            sent += 1
+            if rate is not None:
+                target = start + sent / rate
+                while time.perf_counter() < target:
+                    time.sleep(0.0005)
+            elif sent % 200 == 0:
+                time.sleep(0.001)  # let paho's thread breathe
+        offered_for = time.perf_counter() - start
+        deadline = time.monotonic() + 120
+        while True:
+            with lock:
+                n = len(acked)
+            if n >= sent or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        with lock:
+            times = sorted(acked)
+        # Rate once the pipeline is full: from the 10th to the 90th percentile ack.
+        lo, hi = times[len(times) // 10], times[len(times) * 9 // 10]
+        per_s = (len(times) * 0.8) / (hi - lo) if hi > lo else float("nan")
+        del offered_for
+        return per_s, sent, len(times)
+    finally:
+        for k in kiosks.values():
+            k.close()
+        stop_process(proc)
+        broker.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get(
+            "PITBOARD_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    args = parser.parse_args()
+    cfg = demo_config()
+    print(f"machine: {machine()}")
+    stores: list[tuple[str, str]] = [("SQLite synchronous=FULL", sqlite_url(workdir()))]
+    try:
+        admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+        name = f"pitboard_bench_{int(time.time())}"
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+        stores.append(("PostgreSQL", args.postgres.rsplit("/", 1)[0] + "/" + name))
+    except Exception as exc:  # a person's machine without PostgreSQL still gets SQLite
+        print(f"PostgreSQL skipped: {exc.__class__.__name__}")
+        admin = None
+    for label, url in stores:
+        per_s, sent, acked = run(cfg, url, args.seconds, None)
+        print(f"{label:24s} sustained {per_s:7.0f} events/s applied+acked ({acked}/{sent})")
+    for label, url in stores:
+        target = 2 * (2000 if label.startswith("SQLite") else 1000)
+        fresh = url if label.startswith("PostgreSQL") else sqlite_url(workdir())
+        if label.startswith("PostgreSQL") and admin is not None:
+            name = f"pitboard_bench2_{int(time.time())}"
+            with admin.connect() as c:
+                c.execute(text(f'CREATE DATABASE "{name}"'))
+            fresh = args.postgres.rsplit("/", 1)[0] + "/" + name
+        per_s, sent, acked = run(cfg, fresh, min(args.seconds, 5.0), float(target))
+        lost = sent - acked
+        print(
+            f"{label:24s} offered {target}/s: {acked}/{sent} applied, {lost} lost "
+            f"(applied at {per_s:.0f}/s)"
+        )
+
+
+if __name__ == "__main__":
+    main()
