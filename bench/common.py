@@ -38,7 +38,7 @@ def start_broker(config: SiteConfig, workdir: Path) -> MosquittoBroker | AmqttBr
 
 
 def start_core_process(
-    broker: MosquittoBroker | AmqttBroker, db_url: str, workdir: Path
+    broker: MosquittoBroker | AmqttBroker, db_url: str, workdir: Path, web_port: int = 0
 ) -> subprocess.Popen[bytes]:
     """The core as it runs in production: its own process (``pitboard core``)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
@@ -56,7 +56,7 @@ def start_core_process(
             "--database-url",
             db_url,
             "--web-port",
-            "0",
+            str(web_port),
         ],
         cwd=ROOT,
         env=env,
@@ -77,6 +77,29 @@ def start_core_process(
     finally:
         watch.close()
     return proc
+
+
+def core_figures(web_port: int) -> str:
+    """The core's own view of the run, from its /metrics."""
+    import urllib.request
+
+    text = urllib.request.urlopen(f"http://127.0.0.1:{web_port}/metrics", timeout=5).read()
+    values: dict[str, float] = {}
+    for line in text.decode().splitlines():
+        if line.startswith("pitboard_") and " " in line:
+            name, value = line.rsplit(" ", 1)
+            values[name] = float(value)
+    lag = values['pitboard_ingest_lag_seconds_total{part="sum"}'] / max(
+        1.0, values['pitboard_ingest_lag_seconds_total{part="count"}']
+    )
+    views = values['pitboard_view_publish_seconds_total{part="sum"}'] / max(
+        1.0, values['pitboard_view_publish_seconds_total{part="count"}']
+    )
+    batches = values.get("pitboard_batches_total", 0)
+    return (
+        f"core: mean arrival->commit {lag * 1000:.2f} ms, mean view build+publish "
+        f"{views * 1000:.2f} ms, {batches:.0f} batches"
+    )
 
 
 def stop_process(proc: subprocess.Popen[bytes]) -> None:

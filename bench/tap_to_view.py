@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from bench.common import (
     Client,
+    core_figures,
     demo_config,
     machine,
     percentile,
@@ -28,6 +29,7 @@ from bench.common import (
     summary,
     workdir,
 )
+from core.broker import free_port
 from core.commands import CheckInCar, Dispatch
 from core.contract.messages import make_event
 from core.domain.model import Customer, Operation, Vehicle
@@ -117,7 +119,8 @@ def main() -> None:
     engine.dispose()
 
     broker = start_broker(cfg, base / "broker")
-    proc = start_core_process(broker, db_url, base)
+    web_port = free_port()
+    proc = start_core_process(broker, db_url, base, web_port)
     try:
         raw = raw_round_trip(broker, args.rate, args.events)
 
@@ -209,6 +212,7 @@ def main() -> None:
             f"ratio to raw: p50 {percentile(both, 50) / raw_p50:.1f}x (target <= 8x), "
             f"p99 {percentile(both, 99) / raw_p99:.1f}x (target <= 20x)"
         )
+        print(core_figures(web_port))
         missing = len(sent) - len(bay_lat)
         if missing:
             print(f"WARNING: {missing} taps never showed on their bay's state")
