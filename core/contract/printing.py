@@ -1,0 +1,83 @@
+"""What a print command carries (``dev/{printer}/cmd``, type ``print``): the document and
+everything printed on it, so a devices bridge needs no access to the core's data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TicketOperation(_Doc):
+    name: str
+    standard_hours: float
+
+
+class JobTicket(_Doc):
+    """The workshop copy of the repair order; its QR is the RO number the kiosk scans."""
+
+    document: Literal["job_ticket"] = "job_ticket"
+    site_name: str
+    ro: str
+    plate: str
+    model: str = ""
+    colour: str = ""
+    vin_tail: str = ""
+    mileage_km: int | None = None
+    fuel_level: str = ""
+    advisor: str = ""
+    promised_at: AwareDatetime
+    operations: list[TicketOperation]
+    requests: str = ""
+    wash: bool = True
+    keep_old_parts: bool = False
+    customer_waiting: bool = False
+
+
+class KeyTag(_Doc):
+    document: Literal["key_tag"] = "key_tag"
+    ro: str
+    plate: str
+    promised_at: AwareDatetime
+    tag: str = Field(description="The key tag's ID, printed as a barcode")
+    cabinet: str = ""
+    slot: int | None = None
+
+
+class PickupCard(_Doc):
+    document: Literal["pickup_card"] = "pickup_card"
+    site_name: str
+    ro: str
+    advisor: str = ""
+    advisor_phone: str = ""
+    promised_at: AwareDatetime
+    status_url: str = Field(description="The customer's own status page (QR)")
+
+
+class GatePass(_Doc):
+    document: Literal["gate_pass"] = "gate_pass"
+    site_name: str
+    ro: str
+    plate: str
+    model: str = ""
+    colour: str = ""
+    advisor: str = ""
+    delivered_at: AwareDatetime
+
+
+Document = Annotated[JobTicket | KeyTag | PickupCard | GatePass, Field(discriminator="document")]
+
+
+class PrintJob(_Doc):
+    """``data`` of a ``print`` command."""
+
+    print_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    printer: str
+    doc: Document
+    zone: str = Field(default="Asia/Shanghai", description="Times print in this zone")
+    created_at: datetime | None = None
