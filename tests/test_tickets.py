@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core.contract.printing import GatePass, JobTicket, KeyTag, PickupCard, TicketOperation
+from devices.escpos_read import decode
 from devices.tickets import COLUMNS, display_width, render
-from tests.escpos_decode import decode
 
 ZONE = ZoneInfo("Asia/Shanghai")
 PROMISED = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # 17:00 in the workshop

@@ -1,6 +1,7 @@
-"""A small ESC/POS decoder for the tests: turns printer bytes back into what a person would
-read on the paper (text lines with their style, QR contents, barcodes, cuts). It refuses
-any command it does not know, so a stray byte fails the test."""
+"""A small ESC/POS reader: turns printer bytes back into what a person would read on the
+paper (text lines with their style, QR contents, barcodes, cuts). The virtual printer draws
+its previews from it and the tests check documents with it. It refuses any command it does
+not know, so a stray byte is an error, not a smudge."""
 
 from __future__ import annotations
 
