@@ -76,6 +76,10 @@ class WebConfig(_Section):
         default="PITBOARD_SESSION_SECRET",
         description="Environment variable with the session secret",
     )
+    public_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="How customers' phones reach the status pages (printed as a QR code)",
+    )
 
 
 class ApiConfig(_Section):

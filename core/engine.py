@@ -31,12 +31,14 @@ from core.commands import (
 from core.config import SiteConfig
 from core.contract import topics
 from core.contract.messages import Ack, ContractError, DeviceStatus, ErrorInfo, dump, parse_event
+from core.contract.messages import Command as DeviceCommand
 from core.contract.views import DeviceRow, DispatchView, LoungeView
 from core.domain.errors import DomainError, DuplicateJob
 from core.domain.eta import predict
 from core.domain.model import Bay, BayKind, Role, Technician
 from core.domain.workshop import Workshop
 from core.handlers import apply_event, authorize
+from core.prints import prints_for
 from core.store.repository import AuditEntry, Batch, InboxEntry, Store
 from core.views import Projector
 
@@ -248,6 +250,7 @@ class Core:
         results: list[tuple[Future[Any], Any, BaseException | None]] = []
         status_changed = False
         republish = False
+        resend_prints = False
         parsed: list[tuple[Incoming, str, Any]] = []
         for item in items:
             if isinstance(item, Incoming):
@@ -268,6 +271,7 @@ class Core:
                 republish = True
                 if item.connected:
                     self._forget_device_status(now)
+                    resend_prints = True
                 continue
             if isinstance(item, WebCommand):
                 results.append(self._apply_command(item, now, batch))
@@ -277,7 +281,13 @@ class Core:
                 continue
             _, device, what = by_item[id(item)]
             if what == "status":
+                was_online = device in self.devices and self.devices[device].online
                 status_changed |= self._device_status(device, item.payload, now)
+                if self.config.device_kind(device) == "bridge" and not was_online:
+                    # A bridge (back) online gets every print it has not reported printed.
+                    resend_prints |= (
+                        self.devices[device].online if device in self.devices else False
+                    )
             elif isinstance(what, ContractError):
                 ack = self._contract_error(device, what, item, batch, last)
                 if ack is not None:
@@ -300,6 +310,9 @@ class Core:
         # Committed: now, and only now, the world may hear about it.
         for device, ack in acks:
             self.publisher.publish(topics.ACK.full(self.site, device=device), dump(ack), 1, False)
+        self._send_prints([p[4] for p in batch.prints])
+        if resend_prints:
+            self._send_prints(self.store.unprinted())
         for item in items:
             if isinstance(item, Incoming):
                 self.publisher.puback(item.token)
@@ -405,6 +418,8 @@ class Core:
             )
             return self._reject(device, env.seq, err.code, err.message)
         batch.inbox.append(InboxEntry(env.source, env.seq, "applied", None, item.received_at))
+        if env.type in ("print.done", "print.failed"):
+            self._print_result(env.type, env.data, batch, item.received_at)
         batch.audit.append(
             AuditEntry(
                 at=env.ts,
@@ -420,6 +435,27 @@ class Core:
         self.counters.applied += 1
         return Ack(seq=env.seq, result="applied")
 
+    def _print_result(self, type_: str, data: dict[str, Any], batch: Batch, at: datetime) -> None:
+        failed = type_ == "print.failed"
+        reason = str(data.get("reason") or "failed") if failed else None
+        batch.print_results.append((str(data["print_id"]), "failed" if failed else "done", reason))
+        printer = str(data["printer"])
+        row = self.devices.get(printer)
+        self.devices[printer] = DeviceRow(
+            device=printer,
+            kind="printer",
+            online=reason not in ("offline", "timeout"),
+            outbox=row.outbox if row else None,
+            since=at,
+            problem=reason,
+        )
+
+    def _send_prints(self, jobs: list[dict[str, Any]]) -> None:
+        for job in jobs:
+            cmd = DeviceCommand(id=job["print_id"], type="print", ts=self.clock(), data=job)
+            topic = topics.CMD.full(self.site, device=job["printer"])
+            self.publisher.publish(topic, dump(cmd), 1, False)
+
     def _apply_command(
         self, item: WebCommand, now: datetime, batch: Batch
     ) -> tuple[Future[Any], Any, BaseException | None]:
@@ -430,6 +466,16 @@ class Core:
             if ro is not None and ro not in self.ws.jobs and self.store.load_job(ro) is not None:
                 raise DuplicateJob(f"repair order {ro} already exists")
             value = execute(self.ws, item.command, item.actor, now)
+            for printing in prints_for(self.config, cmd, value, now):
+                batch.prints.append(
+                    (
+                        printing.print_id,
+                        printing.printer,
+                        getattr(printing.doc, "ro", None),
+                        printing.doc.document,
+                        printing.model_dump(mode="json"),
+                    )
+                )
         except DomainError as err:
             logger.info("refused %s by %s: %s", type(item.command).__name__, item.actor, err.code)
             return item.future, None, err

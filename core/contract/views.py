@@ -130,6 +130,7 @@ class DeviceRow(_View):
     online: bool
     outbox: int | None = None
     since: datetime | None = None
+    problem: str | None = Field(default=None, description="e.g. paper_out, offline")
 
 
 class DispatchView(_View):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select, tuple_
+from sqlalchemy import Engine, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -16,7 +16,7 @@ from core.domain.model import LIVE_STATUSES, Bay, Technician
 from core.domain.workshop import Workshop
 
 from .codec import job_from_doc, job_to_doc, tech_from_doc, tech_to_doc
-from .tables import AuditRow, CounterRow, InboxRow, JobRow, TechnicianStateRow
+from .tables import AuditRow, CounterRow, InboxRow, JobRow, PrintRow, TechnicianStateRow
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,10 @@ class Batch:
 
     inbox: list[InboxEntry] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
+    # New prints (print_id, printer, ro, document, job json) and print results
+    # (print_id, state, reason).
+    prints: list[tuple[str, str, str | None, str, dict[str, Any]]] = field(default_factory=list)
+    print_results: list[tuple[str, str, str | None]] = field(default_factory=list)
 
 
 class Store:
@@ -158,6 +162,31 @@ class Store:
                         for a in batch.audit
                     ],
                 )
+            if batch.prints:
+                conn.execute(
+                    insert_into(PrintRow),
+                    [
+                        {
+                            "site": self.site,
+                            "print_id": pid,
+                            "printer": printer,
+                            "ro": ro,
+                            "document": document,
+                            "state": "pending",
+                            "reason": None,
+                            "job": job,
+                            "created_at": now,
+                            "updated_at": now,
+                        }
+                        for pid, printer, ro, document, job in batch.prints
+                    ],
+                )
+            for pid, state, reason in batch.print_results:
+                conn.execute(
+                    update(PrintRow)
+                    .where(PrintRow.site == self.site, PrintRow.print_id == pid)
+                    .values(state=state, reason=reason, updated_at=now)
+                )
             if jobs:
                 rows = []
                 for ro in sorted(jobs):
@@ -229,6 +258,26 @@ class Store:
                 .group_by(InboxRow.source)
             )
             return {s: int(q) for s, q in rows}
+
+    def unprinted(self) -> list[dict[str, Any]]:
+        """Print jobs not yet reported printed (to send again), oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(PrintRow.job)
+                .where(PrintRow.site == self.site, PrintRow.state != "done")
+                .order_by(PrintRow.created_at, PrintRow.print_id)
+            )
+            return [r for (r,) in rows]
+
+    def prints_of(self, ro: str) -> list[tuple[str, str, str, str | None]]:
+        """(document, printer, state, reason) of a repair order's prints."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(PrintRow.document, PrintRow.printer, PrintRow.state, PrintRow.reason)
+                .where(PrintRow.site == self.site, PrintRow.ro == ro)
+                .order_by(PrintRow.created_at, PrintRow.print_id)
+            )
+            return [(d, p, s, r) for d, p, s, r in rows]
 
     def inbox_results(self, source: str) -> list[tuple[int, str, str | None]]:
         with self.engine.connect() as conn:

@@ -80,3 +80,20 @@ class AuditRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_audit_site_job", "site", "job", "id"),)
+
+
+class PrintRow(Base):
+    """A print the core asked for, until the printer's bridge reports it printed."""
+
+    __tablename__ = "prints"
+
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    print_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    printer: Mapped[str] = mapped_column(String(64))
+    ro: Mapped[str | None] = mapped_column(String(64), index=True)
+    document: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), index=True)  # pending | done | failed
+    reason: Mapped[str | None] = mapped_column(String(500))
+    job: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,116 @@
+"""Which documents print when: check-in prints the job ticket (on the workshop printer when
+there is one), the key tag and the customer's pickup card; delivery prints the gate pass."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from core.config import SiteConfig
+from core.contract.printing import (
+    Document,
+    GatePass,
+    JobTicket,
+    KeyTag,
+    PickupCard,
+    PrintJob,
+    TicketOperation,
+)
+from core.domain.model import Job
+
+
+def _printer(config: SiteConfig, role: str) -> str | None:
+    chosen = next((p.device for p in config.printers if p.role == role), None)
+    return chosen or (config.printers[0].device if config.printers else None)
+
+
+def _job(config: SiteConfig, printer: str | None, doc: Document, now: datetime) -> PrintJob | None:
+    if printer is None:
+        return None
+    return PrintJob(
+        print_id=f"{getattr(doc, 'ro', 'doc')}.{doc.document}.{uuid.uuid4().hex[:6]}",
+        printer=printer,
+        doc=doc,
+        zone=config.site.timezone,
+        created_at=now,
+    )
+
+
+def at_check_in(config: SiteConfig, job: Job, now: datetime) -> list[PrintJob]:
+    desk = _printer(config, "desk")
+    shop = _printer(config, "workshop")
+    ticket = JobTicket(
+        site_name=config.site.name,
+        ro=job.ro,
+        plate=job.vehicle.plate,
+        model=job.vehicle.model,
+        colour=job.vehicle.colour,
+        vin_tail=job.vehicle.vin[-6:],
+        mileage_km=job.vehicle.mileage_km,
+        fuel_level=job.vehicle.fuel_level,
+        advisor=job.advisor,
+        promised_at=job.promised_at,
+        operations=[
+            TicketOperation(name=o.name, standard_hours=o.standard_hours) for o in job.operations
+        ],
+        requests=job.requests,
+        wash=job.wash_requested,
+        keep_old_parts=job.keep_old_parts,
+        customer_waiting=job.customer_waiting,
+    )
+    docs: list[tuple[str | None, Document]] = [(shop, ticket)]
+    if job.key_tag:
+        docs.append(
+            (
+                desk,
+                KeyTag(
+                    ro=job.ro,
+                    plate=job.vehicle.plate,
+                    promised_at=job.promised_at,
+                    tag=job.key_tag,
+                    cabinet=config.key_cabinets[0].id if config.key_cabinets else "",
+                    slot=job.key_slot,
+                ),
+            )
+        )
+    if job.public_token:
+        docs.append(
+            (
+                desk,
+                PickupCard(
+                    site_name=config.site.name,
+                    ro=job.ro,
+                    advisor=job.advisor,
+                    promised_at=job.promised_at,
+                    status_url=f"{config.web.public_url.rstrip('/')}/status/{job.public_token}",
+                ),
+            )
+        )
+    return [p for printer, doc in docs if (p := _job(config, printer, doc, now)) is not None]
+
+
+def at_delivery(config: SiteConfig, job: Job, now: datetime) -> list[PrintJob]:
+    gate = GatePass(
+        site_name=config.site.name,
+        ro=job.ro,
+        plate=job.vehicle.plate,
+        model=job.vehicle.model,
+        colour=job.vehicle.colour,
+        advisor=job.advisor,
+        delivered_at=job.delivered_at or now,
+    )
+    printed = _job(config, _printer(config, "desk"), gate, now)
+    return [printed] if printed else []
+
+
+def prints_for(
+    config: SiteConfig, command: object, result: object, now: datetime
+) -> list[PrintJob]:
+    """The prints a successful command asks for."""
+    from core.commands import CheckInCar, Deliver
+
+    if isinstance(command, CheckInCar) and isinstance(result, Job):
+        return at_check_in(config, result, now)
+    if isinstance(command, Deliver) and isinstance(result, Job):
+        return at_delivery(config, result, now)
+    return []
