@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -92,6 +93,7 @@ class RepairOrderIn(_In):
     wash: bool = True
     keep_old_parts: bool = False
     key_tag: Ident | None = None
+    key_slot: int | None = Field(default=None, ge=0, le=10_000, description="Key-cabinet hook")
 
 
 class RepairOrderChange(_In):
@@ -222,7 +224,10 @@ def build_api(core: Core, tokens: Callable[[], dict[str, str]]) -> FastAPI:
             wash_requested=order.wash,
             keep_old_parts=order.keep_old_parts,
             key_tag=order.key_tag,
+            key_slot=order.key_slot,
             ro=order.ro,
+            # The customer's own status page (pickup card QR): unguessable.
+            public_token=secrets.token_urlsafe(16),
         )
         job = run(CheckInCar(checkin), actor)
         return card(job.ro)

@@ -99,8 +99,10 @@ class PrintWorker:
         print_one: Callable[[PrintJob], None],
         on_result: Callable[[PrintJob, str | None], None],
         poll: float = 0.5,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.spool, self.print_one, self.on_result, self.poll = spool, print_one, on_result, poll
+        self.clock = clock
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="print-worker", daemon=True)
@@ -121,7 +123,7 @@ class PrintWorker:
         from devices.printers import PrintError
 
         while not self._stop.is_set():
-            for item in self.spool.due(time.time()):
+            for item in self.spool.due(self.clock()):
                 if self._stop.is_set():
                     return
                 try:
@@ -129,13 +131,13 @@ class PrintWorker:
                 except PrintError as err:
                     logger.warning("print %s failed: %s (%s)", item.job.print_id, err.reason, err)
                     self.spool.failed(
-                        item.job.print_id, err.reason, time.time() + backoff(item.attempts + 1)
+                        item.job.print_id, err.reason, self.clock() + backoff(item.attempts + 1)
                     )
                     self.on_result(item.job, err.reason)
                     continue
                 except Exception as exc:  # a document that cannot be rendered
                     logger.exception("print %s cannot be printed", item.job.print_id)
-                    self.spool.failed(item.job.print_id, "render_error", time.time() + 3600)
+                    self.spool.failed(item.job.print_id, "render_error", self.clock() + 3600)
                     self.on_result(item.job, f"render_error: {exc.__class__.__name__}")
                     continue
                 self.spool.printed(item.job.print_id)

@@ -1,0 +1,208 @@
+"""Printing end to end: check-in through the integration API → job ticket, key tag and
+pickup card printed by `pitboard devices` on a network printer on a loopback port → the key
+tag read in slot 7 → key custody on the dispatch view. Plus paper out and a bridge restart."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from core.api import build_api, parse_tokens
+from core.app import CoreService
+from core.broker import MosquittoBroker
+from core.config import SiteConfig, parse_config
+from core.contract.printing import KeyTag, PrintJob
+from core.mqtt import BrokerAddress
+from devices.escpos_read import decode
+from devices.keyframes import em4100_frame
+from devices.printers import NetworkPrinter, PrintError
+from devices.spool import PrintWorker, Spool
+from tests.fake_printer import FakeNetworkPrinter
+from tests.helpers import DEMO_SITE
+from tests.test_key_readers import TAG, FakeUsbReader
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "t0ken-for-the-dealer-system"
+
+
+def until(cond: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out: {what}"
+        time.sleep(0.05)
+
+
+def site_text(tmp_path: Path, broker_port: int, printer_port: int, reader: Path) -> str:
+    return (
+        DEMO_SITE.read_text(encoding="utf-8")
+        .replace('data_dir = "var"', f'data_dir = "{tmp_path / "var"}"')
+        .replace('username = "core"', f'url = "mqtt://127.0.0.1:{broker_port}"\nusername = "core"')
+        .replace('url = "virtual://desk"', f'url = "tcp://127.0.0.1:{printer_port}"')
+        .replace('url = "virtual://shop"', f'url = "tcp://127.0.0.1:{printer_port}"')
+        .replace("slots = 40", f'slots = 40\nreaders = [{{url = "{reader}", slot = 7}}]')
+    )
+
+
+def start_bridge(site: Path, broker: MosquittoBroker, log: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    env["PITBOARD_DEVICE_PASSWORD"] = broker.passwords["bridge-1"]
+    return subprocess.Popen(
+        [sys.executable, "-m", "core.cli", "devices", "--config", str(site)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(log, "a"),
+    )
+
+
+@pytest.mark.mosquitto
+@pytest.mark.slow
+def test_check_in_prints_and_the_key_goes_on_its_hook(mosquitto_bin: str, tmp_path: Path) -> None:
+    printer = FakeNetworkPrinter()
+    usb = FakeUsbReader(tmp_path / "ttyKC1-07")
+    cfg0 = parse_config(DEMO_SITE.read_text(encoding="utf-8"))
+    broker = MosquittoBroker(cfg0, tmp_path / "broker").start()
+    text = site_text(tmp_path, broker.port, printer.port, usb.path)
+    site = tmp_path / "site.toml"
+    site.write_text(text, encoding="utf-8")
+    cfg: SiteConfig = parse_config(text)
+    service = CoreService(
+        cfg,
+        BrokerAddress("127.0.0.1", broker.port, "core", broker.passwords["core"]),
+        f"sqlite:///{tmp_path / 'core.db'}",
+    ).start()
+    bridge = start_bridge(site, broker, tmp_path / "bridge.log")
+    try:
+        assert service.link.connected.wait(10)
+        api = TestClient(build_api(service.core, lambda: parse_tokens(f"dms={TOKEN}")))
+        made = api.post(
+            "/repair-orders",
+            json={
+                "vehicle": {
+                    "plate": "京A12345",
+                    "model": "别克 GL8",
+                    "colour": "白",
+                    "vin": "LSGUA84L0FE000001",
+                    "mileage_km": 42000,
+                    "fuel_level": "1/2",
+                },
+                "customer": {"name": "王先生", "phone": "13800138000"},
+                "operations": [{"code": "M010"}],
+                "promised_at": "2026-11-24T17:00:00+08:00",
+                "advisor": "王芳",
+                "key_tag": TAG,
+                "key_slot": 7,
+            },
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+        assert made.status_code == 201, made.text
+        ro = made.json()["ro"]
+        log = tmp_path / "bridge.log"
+        papers = until(
+            lambda: len(printer.received()) >= 3 and [decode(b) for b in printer.received()],
+            30,
+            "three documents printed: " + (log.read_text()[-1500:] if log.exists() else ""),
+        )
+        ticket = next(p for p in papers if "任务委托书 (车间联)" in p.text)
+        assert ticket.qr == [ro] and "京A12345" in ticket.text and ticket.cuts == 1
+        tag = next(p for p in papers if p.barcodes)
+        assert tag.barcodes == [TAG] and "KC1 #7" in tag.text
+        card = next(p for p in papers if any("取车凭证" in t for t in p.text))
+        assert card.qr[0].startswith("http://127.0.0.1:8080/status/")
+        assert not any("13800138000" in t or "王先生" in t for p in papers for t in p.text)
+        until(
+            lambda: [s for _, _, s, _ in service.store.prints_of(ro)] == ["done"] * 3,
+            20,
+            "the core heard print.done for each",
+        )
+
+        def key() -> Any:
+            view = service.core.dispatch_view
+            card = next((j for j in view.jobs if j.ro == ro), None) if view else None
+            return card if card and card.key_state == "in_cabinet" else None
+
+        deadline = time.monotonic() + 20
+        while not key():
+            assert time.monotonic() < deadline, "the key never showed in its slot"
+            usb.send(em4100_frame(TAG))
+            time.sleep(0.2)
+        assert (key().key_cabinet, key().key_slot) == ("KC1", 7)
+    finally:
+        bridge.send_signal(signal.SIGTERM)
+        bridge.wait(15)
+        service.stop()
+        broker.stop()
+        printer.close()
+        usb.close()
+
+
+def _job(n: int) -> PrintJob:
+    from datetime import UTC, datetime
+
+    return PrintJob(
+        print_id=f"p{n}",
+        printer="printer-desk",
+        doc=KeyTag(ro=f"RO-{n}", plate="京A12345", promised_at=datetime.now(UTC), tag=TAG),
+    )
+
+
+def test_paper_out_is_reported_retried_and_printed_after_a_restart(tmp_path: Path) -> None:
+    printer = FakeNetworkPrinter()
+    printer.paper_out = True
+    results: list[tuple[str, str | None]] = []
+    transport = NetworkPrinter("127.0.0.1", printer.port, timeout=2)
+
+    def print_one(job: PrintJob) -> None:
+        transport.send(b"\x1b@" + job.print_id.encode() + b"\n\x1dV\x00", job.print_id)
+
+    spool = Spool(tmp_path / "spool.sqlite")
+    worker = PrintWorker(spool, print_one, lambda j, f: results.append((j.print_id, f)), 0.05)
+    worker.start()
+    assert spool.add(_job(1)) and not spool.add(_job(1))  # a repeated command is one print
+    worker.wake()
+    until(lambda: results, 10, "a result")
+    assert results[0] == ("p1", "paper_out") and printer.received() == []
+    worker.stop()
+    spool.close()
+
+    # The bridge restarts with paper back in: the spooled print comes out, once.
+    printer.paper_out = False
+    spool = Spool(tmp_path / "spool.sqlite")
+    assert spool.waiting() == 1
+    later = lambda: time.time() + 120  # noqa: E731 - past the back-off
+    worker = PrintWorker(
+        spool, print_one, lambda j, f: results.append((j.print_id, f)), 0.05, clock=later
+    )
+    try:
+        worker.start()
+        until(lambda: ("p1", None) in results, 10, "printed after the restart")
+    finally:
+        worker.stop()
+    assert [decode(b).text for b in printer.received()] == [["p1"]]
+    assert spool.waiting() == 0
+    spool.close()
+    printer.close()
+
+
+def test_an_unreachable_printer_is_offline() -> None:
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nothing listens there now
+    with pytest.raises(PrintError) as err:
+        NetworkPrinter("127.0.0.1", port, timeout=1).send(b"x", "p")
+    assert err.value.reason == "offline"
