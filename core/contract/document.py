@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from core.config import SiteConfig
+from core.contract.printing import PrintJob
 
 from .acl import render_acl
 from .messages import DATA_MODELS, EVENT_TYPES, REQUIRED_FIELDS, NoData
@@ -102,6 +103,18 @@ def render_protocol(config: SiteConfig | None = None) -> str:
             lines.append(f"| `{code}` | {meaning} |")
     lines += [
         "",
+        "## Print commands",
+        "",
+        "The core asks for a print on `dev/{printer}/cmd` with",
+        '`{"v": 1, "id": PRINT_ID, "type": "print", "ts": …, "data": PRINT_JOB}`; `data` is',
+        "described by `schema/cmd.print.json`: the printer, a `print_id` and the document with",
+        "everything printed on it (`job_ticket`, `key_tag`, `pickup_card`, `gate_pass`). The",
+        "devices bridge keeps it on disk until printed and answers with a `print.done` or",
+        "`print.failed` event (`data.reason`: `paper_out`, `offline`, `timeout`, …), retrying",
+        "with back-off. The core keeps every print until `print.done` and sends the unprinted",
+        "ones again whenever it (re)connects or the bridge comes back online; the bridge",
+        "prints each `print_id` once.",
+        "",
         "## Example",
         "",
         "```json",
@@ -126,6 +139,7 @@ def schemas() -> dict[str, dict[str, object]]:
     out = {t.key: t.payload.model_json_schema() for t in TOPICS}
     for et, model in DATA_MODELS.items():
         out[f"data.{et}"] = model.model_json_schema()
+    out["cmd.print"] = PrintJob.model_json_schema()
     return out
 
 
