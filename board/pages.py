@@ -68,6 +68,7 @@ def register(
     zone: ZoneInfo,
     site_name: str,
     kiosk_bays: list[str] | None = None,
+    recent_prints: Callable[[], list[tuple[str, str, str, str | None]]] | None = None,
 ) -> None:
     """Add the pages; each keeps one table and updates its rows in place."""
 
@@ -127,7 +128,24 @@ def register(
         ]
         bays = ui.table(columns=columns, rows=[], row_key="bay").classes("w-full")
         waiting = ui.label()
-        devices = ui.label()
+        devices = ui.label().mark("devices")
+        ui.label("最近打印 Recent prints").classes("text-lg")
+        prints = ui.row().classes("gap-4")
+        shown: list[str] = []
+
+        def show_prints() -> None:
+            latest = recent_prints() if recent_prints else []
+            ids = [p[0] for p in latest]
+            if ids == shown:
+                return
+            shown[:] = ids
+            prints.clear()
+            with prints:
+                for _id, document, state, preview in latest:
+                    with ui.column().classes("items-center"):
+                        ui.label(f"{document} {state}").mark("print")
+                        if preview:
+                            ui.image(preview).classes("w-40")
 
         def render(view: DispatchView) -> None:
             cards = {j.ro: j for j in view.jobs}
@@ -149,7 +167,9 @@ def register(
             bays.update()
             waiting.text = "待派工 Waiting dispatch: " + (" ".join(view.waiting_dispatch) or "—")
             devices.text = "设备 Devices: " + " ".join(
-                f"{d.device}{'✓' if d.online else '✗'}" for d in view.devices
+                f"{d.device}{'✓' if d.online else '✗'}{f' ({d.problem})' if d.problem else ''}"
+                for d in view.devices
             )
+            show_prints()
 
         follow(dispatch, render)

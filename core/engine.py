@@ -148,6 +148,7 @@ class Core:
         self._last_seq: dict[str, int] = {}
         self._dispatch_pending = False
         self._dispatch_published = 0.0
+        self._devices_changed = False
         self.ws = self._load()
 
     # ------------------------------------------------------------ lifecycle
@@ -296,6 +297,8 @@ class Core:
                 ack = self._apply_event(device, what, item, now, batch, last)
                 if ack is not None:
                     acks.append((device, ack))
+        status_changed |= self._devices_changed
+        self._devices_changed = False
         changed_jobs = set(self.ws.dirty_jobs)
         changed_techs = set(self.ws.dirty_techs)
         if batch.inbox or batch.audit or changed_jobs or changed_techs or self.ws.dirty_counters:
@@ -440,6 +443,7 @@ class Core:
         reason = str(data.get("reason") or "failed") if failed else None
         batch.print_results.append((str(data["print_id"]), "failed" if failed else "done", reason))
         printer = str(data["printer"])
+        self._devices_changed = True
         row = self.devices.get(printer)
         self.devices[printer] = DeviceRow(
             device=printer,

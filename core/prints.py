@@ -114,3 +114,20 @@ def prints_for(
     if isinstance(command, Deliver) and isinstance(result, Job):
         return at_delivery(config, result, now)
     return []
+
+
+def previews(
+    config: SiteConfig, store_rows: list[tuple[str, str, str, str]]
+) -> list[tuple[str, str, str, str | None]]:
+    """Recent prints with the URL of their preview where the printer is a virtual one."""
+    virtual = {
+        p.device: p.url.split("://", 1)[1].strip("/")
+        for p in config.printers
+        if p.url.startswith("virtual://")
+    }
+    out: list[tuple[str, str, str, str | None]] = []
+    for print_id, printer, document, state in store_rows:
+        name = virtual.get(printer)
+        preview = f"/prints/{name}/{print_id}.png" if name and state == "done" else None
+        out.append((print_id, document, state, preview))
+    return out

@@ -30,6 +30,7 @@ def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> i
     from nicegui import app, ui
 
     from board.pages import register
+    from core.prints import previews
     from core.web import mount
     from devices.simulated import SimulatedDevices
     from kiosk.app import connect, kiosk_device
@@ -79,6 +80,7 @@ def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> i
         config.zone,
         config.site.name,
         kiosk_bays=sorted(kiosks),
+        recent_prints=lambda: previews(config, service.store.recent_prints()),
     )
     mount(app, config, service.core, service.link.connected.is_set)
     if not os.environ.get(config.api.tokens_env):

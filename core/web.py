@@ -4,11 +4,13 @@ for the supervisor and Prometheus metrics."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -17,6 +19,8 @@ from sqlalchemy import text
 from core.api import build_api, parse_tokens
 from core.config import SiteConfig
 from core.engine import Core
+
+_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
 
 
 class CoreCollector(Collector):
@@ -99,6 +103,18 @@ def mount(app: FastAPI, config: SiteConfig, core: Core, broker_connected: Any) -
             "queue": core.queue_depth(),
         }
         return JSONResponse(body, status_code=200 if ok else 503)
+
+    prints = Path(config.data_dir) / "prints"
+
+    @app.get("/prints/{printer}/{name}", include_in_schema=False)
+    def print_preview(printer: str, name: str) -> Response:
+        """Previews a virtual printer keeps (same machine as the bridge, as in the demo)."""
+        if not (_SAFE.match(printer) and _SAFE.match(name) and name.endswith(".png")):
+            return Response(status_code=404)
+        path = prints / printer / name
+        if not path.is_file():
+            return Response(status_code=404)
+        return FileResponse(path, media_type="image/png")
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:

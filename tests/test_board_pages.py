@@ -32,6 +32,7 @@ def shop(tmp_path: Path) -> Iterator[Workshop]:
         w.core.config.zone,
         w.core.config.site.name,
         kiosk_bays=["B03"],
+        recent_prints=lambda: [("p1", "key_tag", "done", "/prints/desk/p1.png")],
     )
     yield w
     w.core.stop()
@@ -65,3 +66,28 @@ async def test_lounge_shows_masked_plates_and_no_names(user: User, shop: Worksho
     assert "12345" not in str(table.rows) and "王先生" not in str(table.rows)
     await user.open("/")
     await user.should_see("工位终端 Kiosk B03")
+
+
+async def test_dispatch_board_shows_a_printer_out_of_paper_and_print_previews(
+    user: User, shop: Workshop
+) -> None:
+    from datetime import UTC, datetime
+
+    from core.contract.messages import make_event
+
+    data = {"printer": "printer-desk", "print_id": "p9", "reason": "paper_out"}
+    shop.core.on_message(
+        "pitboard/demo/dev/bridge-1/event",
+        make_event("bridge-1", 1, "print.failed", datetime.now(UTC), data=data),
+        None,
+    )
+    await user.open("/dispatch")
+    for _ in range(100):
+        label = user.find(marker="devices").elements.pop()
+        if "printer-desk✓ (paper_out)" in label.text:
+            break
+        await asyncio.sleep(0.1)
+    assert "printer-desk✓ (paper_out)" in label.text
+    await user.should_see("key_tag done", retries=RETRIES)
+    (image,) = user.find(ui.image).elements
+    assert image.source == "/prints/desk/p1.png"

@@ -206,3 +206,39 @@ def test_an_unreachable_printer_is_offline() -> None:
     with pytest.raises(PrintError) as err:
         NetworkPrinter("127.0.0.1", port, timeout=1).send(b"x", "p")
     assert err.value.reason == "offline"
+
+
+def test_virtual_printer_keeps_bytes_and_a_preview_the_core_serves(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from fastapi import FastAPI
+    from PIL import Image
+
+    from core.engine import Core
+    from core.store.database import make_engine, migrate, sqlite_url
+    from core.store.repository import Store
+    from core.web import mount
+    from devices.printers import open_printer
+    from devices.tickets import render
+    from tests.helpers import FakeBus, demo_config
+
+    cfg = demo_config(data_dir=str(tmp_path))
+    doc = KeyTag(ro="RO-1", plate="京A12345", promised_at=datetime.now(UTC), tag=TAG, slot=7)
+    raw = render(doc, 58, ZoneInfo("Asia/Shanghai"))
+    open_printer("virtual://desk", tmp_path).send(raw, "RO-1.key_tag.abc")
+    kept = tmp_path / "prints" / "desk"
+    assert (kept / "RO-1.key_tag.abc.bin").read_bytes() == raw
+    with Image.open(kept / "RO-1.key_tag.abc.png") as img:
+        assert img.width == 576 and img.height > 300
+    engine = make_engine(sqlite_url(tmp_path))
+    migrate(engine)
+    core = Core(cfg, Store(engine, "demo"), FakeBus())
+    app = FastAPI()
+    mount(app, cfg, core, lambda: True)
+    client = TestClient(app)
+    got = client.get("/prints/desk/RO-1.key_tag.abc.png")
+    assert got.status_code == 200 and got.headers["content-type"] == "image/png"
+    assert client.get("/prints/desk/..%2Fsecret.png").status_code == 404
+    assert client.get("/prints/desk/RO-1.key_tag.abc.bin").status_code == 404
+    engine.dispose()

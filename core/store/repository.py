@@ -269,6 +269,17 @@ class Store:
             )
             return [r for (r,) in rows]
 
+    def recent_prints(self, limit: int = 6) -> list[tuple[str, str, str, str]]:
+        """(print_id, printer, document, state) of the newest prints."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(PrintRow.print_id, PrintRow.printer, PrintRow.document, PrintRow.state)
+                .where(PrintRow.site == self.site)
+                .order_by(PrintRow.created_at.desc(), PrintRow.print_id.desc())
+                .limit(limit)
+            )
+            return [(i, p, d, s) for i, p, d, s in rows]
+
     def prints_of(self, ro: str) -> list[tuple[str, str, str, str | None]]:
         """(document, printer, state, reason) of a repair order's prints."""
         with self.engine.connect() as conn:
