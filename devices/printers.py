@@ -135,6 +135,6 @@ def open_printer(url: str, data_dir: Path) -> Transport:
         return UsbPrinter(int(vendor, 16), int(product, 16))
     if u.scheme == "virtual":
         return VirtualPrinter(data_dir / "prints" / (u.netloc or u.path.strip("/") or "virtual"))
-    if "://" in url:
-        return SerialPrinter(url)  # loop://, rfc2217://, socket:// … as pyserial knows them
+    if u.scheme in ("loop", "rfc2217", "socket", "spy", "hwgrep", "alt"):
+        return SerialPrinter(url)  # as pyserial knows them
     raise ValueError(f"unsupported printer URL {url!r}")

@@ -242,3 +242,76 @@ def test_virtual_printer_keeps_bytes_and_a_preview_the_core_serves(tmp_path: Pat
     assert client.get("/prints/desk/..%2Fsecret.png").status_code == 404
     assert client.get("/prints/desk/RO-1.key_tag.abc.bin").status_code == 404
     engine.dispose()
+
+
+def test_serial_file_and_usb_transports(tmp_path: Path) -> None:
+    import threading
+
+    from devices.printers import FilePrinter, SerialPrinter, UsbPrinter, open_printer
+
+    master, slave = os.openpty()
+    received = bytearray()
+    paper = {"status": b"\x12"}
+
+    def printer_side() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                return
+            if chunk.startswith(b"\x10\x04\x04"):
+                os.write(master, paper["status"])
+                chunk = chunk[3:]
+            received.extend(chunk)
+
+    threading.Thread(target=printer_side, daemon=True).start()
+    serial_printer = open_printer(f"serial://{os.ttyname(slave)}", tmp_path)
+    assert isinstance(serial_printer, SerialPrinter)
+    serial_printer.send(b"\x1b@hello\n\x1dV\x00", "s1")
+    until(lambda: bytes(received).endswith(b"\x1dV\x00"), 5, "bytes over the serial line")
+    assert decode(bytes(received)).text == ["hello"]
+    paper["status"] = b"\x72"
+    with pytest.raises(PrintError) as err:
+        serial_printer.send(b"\x1b@x\n", "s2")
+    assert err.value.reason == "paper_out"
+    os.close(slave)
+    os.close(master)
+
+    target = tmp_path / "lp0"
+    file_printer = open_printer(f"file://{target}", tmp_path)
+    assert isinstance(file_printer, FilePrinter)
+    file_printer.send(b"\x1b@a\n", "f1")
+    file_printer.send(b"\x1b@b\n", "f2")
+    assert decode(target.read_bytes()).text == ["a", "b"]
+    with pytest.raises(PrintError):
+        open_printer(f"file://{tmp_path}/missing/lp0", tmp_path).send(b"x", "f3")
+
+    usb = open_printer("usb://04b8:0202", tmp_path)
+    assert isinstance(usb, UsbPrinter) and (usb.vendor, usb.product) == (0x04B8, 0x0202)
+    with pytest.raises(PrintError) as err:
+        usb.send(b"x", "u1")  # no such device here
+    assert err.value.reason == "offline"
+    with pytest.raises(ValueError):
+        open_printer("ftp://nope", tmp_path)
+
+
+def test_the_bridge_status_shows_a_reader_that_is_unplugged(tmp_path: Path) -> None:
+    from core.mqtt import BrokerAddress
+    from devices.bridge import Bridge
+    from devices.keyreader import ReaderSpec
+    from tests.helpers import demo_config
+
+    usb = FakeUsbReader(tmp_path / "ttyKC1-03")
+    spec = ReaderSpec(url=str(usb.path), cabinet="KC1", slot=3)
+    cfg = demo_config(data_dir=str(tmp_path))
+    bridge = Bridge(cfg, BrokerAddress("127.0.0.1", 1), None, tmp_path / "bridge", [spec])
+    bridge.start()  # no broker on port 1: the readers run regardless
+    try:
+        until(lambda: bridge._status()["readers"][str(usb.path)]["open"], 10, "reader open")
+        usb.unplug()
+        until(lambda: not bridge._status()["readers"][str(usb.path)]["open"], 10, "gap shown")
+        usb.plug()
+        until(lambda: bridge._status()["readers"][str(usb.path)]["open"], 10, "reopened")
+    finally:
+        bridge.stop()
+        usb.close()
