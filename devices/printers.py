@@ -9,6 +9,7 @@ instead of as a silent success.
 
 from __future__ import annotations
 
+import importlib.util
 import socket
 from pathlib import Path
 from typing import Protocol
@@ -96,6 +97,8 @@ class UsbPrinter:
         self.vendor, self.product = vendor, product
 
     def send(self, data: bytes, print_id: str) -> None:
+        if importlib.util.find_spec("usb") is None:
+            raise PrintError("offline", "USB printing needs pyusb (pip install pyusb)")
         try:
             from escpos.printer import Usb
 
