@@ -35,7 +35,7 @@ from core.contract.messages import Command as DeviceCommand
 from core.contract.views import DeviceRow, DispatchView, LoungeView
 from core.domain.errors import DomainError, DuplicateJob
 from core.domain.eta import predict
-from core.domain.model import Bay, BayKind, Role, Technician
+from core.domain.model import Bay, BayKind, JobStatus, Role, Technician
 from core.domain.workshop import Workshop
 from core.handlers import apply_event, authorize
 from core.prints import prints_for
@@ -45,6 +45,11 @@ from core.views import Projector
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+_STATION_STATUSES = {
+    BayKind.QC: {JobStatus.SELF_CHECKED, JobStatus.LEADER_CHECKED},
+    BayKind.WASH: {JobStatus.WASH_WAITING, JobStatus.WASHING},
+}
 
 # The dispatch view carries every open job; under load it goes out at most this often
 # (seconds), the bay states and the lounge view after every commit.
@@ -144,6 +149,7 @@ class Core:
         self._queue: queue.Queue[Incoming | WebCommand | Query | Republish | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._job_bays: dict[str, str | None] = {}
+        self._job_status: dict[str, JobStatus] = {}
         self._tech_bays: dict[str, str | None] = {}
         self._last_seq: dict[str, int] = {}
         self._dispatch_pending = False
@@ -159,6 +165,7 @@ class Core:
         self._last_seq = self.store.last_seqs()
         self.projector.forget_all()
         self._job_bays = {ro: j.bay for ro, j in ws.jobs.items()}
+        self._job_status = {ro: j.status for ro, j in ws.jobs.items()}
         self._tech_bays = {t: s.bay for t, s in ws.tech_states.items()}
         return ws
 
@@ -527,6 +534,7 @@ class Core:
     # ------------------------------------------------------------ views
     def _affected_bays(self, jobs: set[str], techs: set[str]) -> set[str]:
         bays: set[str] = set()
+        station_statuses: set[JobStatus] = set()
         for ro in jobs:
             job = self.ws.jobs.get(ro)
             if job is not None and job.bay:
@@ -535,16 +543,23 @@ class Core:
             if old:
                 bays.add(old)
             self._job_bays[ro] = job.bay if job is not None else None
+            new_status = job.status if job is not None else None
+            old_status = self._job_status.get(ro)
+            station_statuses.update(s for s in (old_status, new_status) if s is not None)
+            if new_status is None:
+                self._job_status.pop(ro, None)
+            else:
+                self._job_status[ro] = new_status
         for t in techs:
             state = self.ws.tech_states.get(t)
             new = state.bay if state is not None else None
             bays.update(b for b in (new, self._tech_bays.get(t)) if b)
             self._tech_bays[t] = new
-        if jobs:
-            # The QC station and the wash bay list jobs from every bay.
-            bays.update(
-                b for b, bay in self.ws.bays.items() if bay.kind in (BayKind.QC, BayKind.WASH)
-            )
+        # The QC station and the wash bay list jobs from every bay: they change when a job
+        # enters or leaves their part of the workflow (or changes while there).
+        for b, bay in self.ws.bays.items():
+            if bay.kind in _STATION_STATUSES and station_statuses & _STATION_STATUSES[bay.kind]:
+                bays.add(b)
         return bays
 
     def _publish_views(self, now: datetime, bays: set[str]) -> None:

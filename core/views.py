@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from core.config import SiteConfig
 from core.contract.views import (
@@ -111,14 +112,17 @@ class Projector:
         # Cards of jobs that did not change and have no running clock are reused: building
         # hundreds of cards per event is most of the cost of publishing the views.
         self._cards: dict[str, tuple[datetime | None, JobCard]] = {}
+        self._cars: dict[str, tuple[datetime | None, LoungeCar]] = {}
 
     def forget(self, ros: set[str]) -> None:
         """These jobs changed: their cards are built afresh next time."""
         for ro in ros:
             self._cards.pop(ro, None)
+            self._cars.pop(ro, None)
 
     def forget_all(self) -> None:
         self._cards.clear()
+        self._cars.clear()
 
     def card(self, job: Job, now: datetime, predicted: datetime | None) -> JobCard:
         cached = self._cards.get(job.ro)
@@ -179,31 +183,40 @@ class Projector:
         self, ws: Workshop, now: datetime, eta: dict[str, datetime] | None = None
     ) -> LoungeView:
         eta = predict(ws, now) if eta is None else eta
-        cars = []
-        for job in sorted(ws.open_jobs(), key=lambda j: (j.promised_at, j.ro)):
-            stage, progress = _STAGE[job.status]
-            if job.status in (JobStatus.IN_PROGRESS, JobStatus.PAUSED) and job.standard_hours:
-                done = min(1.0, job.worked_seconds(now) / (job.standard_hours * 3600))
-                progress = 20 + int(50 * done)
-            predicted = eta.get(job.ro)
-            notice = None
-            if job.status is JobStatus.READY:
-                notice = "ready"
-            elif predicted is not None and predicted > job.promised_at:
-                notice = "at_risk"
-            cars.append(
-                LoungeCar(
-                    plate=mask_plate(job.vehicle.plate),
-                    model=job.vehicle.model,
-                    colour=job.vehicle.colour,
-                    stage=stage,
-                    progress=progress,
-                    promised_at=job.promised_at,
-                    predicted_at=predicted,
-                    notice=notice,
-                )
-            )
+        cars = [
+            self._lounge_car(job, now, eta.get(job.ro))
+            for job in sorted(ws.open_jobs(), key=lambda j: (j.promised_at, j.ro))
+        ]
         return LoungeView(site=ws.site, updated_at=now, cars=cars)
+
+    def _lounge_car(self, job: Job, now: datetime, predicted: datetime | None) -> LoungeCar:
+        cached = self._cars.get(job.ro)
+        if cached is not None and cached[0] == predicted:
+            return cached[1]
+        stage, progress = _STAGE[job.status]
+        if job.status in (JobStatus.IN_PROGRESS, JobStatus.PAUSED) and job.standard_hours:
+            done = min(1.0, job.worked_seconds(now) / (job.standard_hours * 3600))
+            progress = 20 + int(50 * done)
+        notice: Literal["ready", "at_risk"] | None = None
+        if job.status is JobStatus.READY:
+            notice = "ready"
+        elif predicted is not None and predicted > job.promised_at:
+            notice = "at_risk"
+        car = LoungeCar(
+            plate=mask_plate(job.vehicle.plate),
+            model=job.vehicle.model,
+            colour=job.vehicle.colour,
+            stage=stage,
+            progress=progress,
+            promised_at=job.promised_at,
+            predicted_at=predicted,
+            notice=notice,
+        )
+        if job.working_techs():
+            self._cars.pop(job.ro, None)  # its progress moves with the clock
+        else:
+            self._cars[job.ro] = (predicted, car)
+        return car
 
     def dispatch(
         self,

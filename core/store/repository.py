@@ -64,6 +64,7 @@ class Store:
     def __init__(self, engine: Engine, site: str) -> None:
         self.engine = engine
         self.site = site
+        self._upserts: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Any] = {}
         self._dialect = engine.dialect.name
 
     # ----------------------------------------------------------------- load
@@ -223,10 +224,17 @@ class Store:
     def _upsert(
         self, conn: Connection, table: Any, rows: list[dict[str, Any]], keys: tuple[str, ...]
     ) -> None:
-        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
-        stmt = insert(table)
-        update = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
-        conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=update), rows)
+        columns = tuple(rows[0])
+        cache_key = (table.name, keys, columns)
+        stmt = self._upserts.get(cache_key)
+        if stmt is None:
+            # Built once per shape: constructing the statement costs more than running it.
+            insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+            base = insert(table)
+            update_cols = {c: base.excluded[c] for c in columns if c not in keys}
+            stmt = base.on_conflict_do_update(index_elements=list(keys), set_=update_cols)
+            self._upserts[cache_key] = stmt
+        conn.execute(stmt, rows)
 
     # ----------------------------------------------------------------- queries
     def audit_trail(self, ro: str) -> list[dict[str, Any]]:
