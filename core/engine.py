@@ -317,7 +317,16 @@ class Core:
                 self.counters.ingest_lag_sum += committed - item.arrived
                 self.counters.ingest_lag_count += 1
         self._last_seq = last
-        # Committed: now, and only now, the world may hear about it.
+        # Committed: now, and only now, the world may hear about it. The views go first, so
+        # a device that hears its ack already has the state that follows from it.
+        self.projector.forget(changed_jobs)
+        try:
+            if republish:
+                self._publish_views(now, set(self.ws.bays))
+            elif changed_jobs or changed_techs or status_changed:
+                self._publish_views(now, self._affected_bays(changed_jobs, changed_techs))
+        except Exception:  # a view bug must not withhold the acks of committed events
+            logger.exception("publishing the views failed")
         for device, ack in acks:
             self.publisher.publish(topics.ACK.full(self.site, device=device), dump(ack), 1, False)
         self._send_prints([p[4] for p in batch.prints])
@@ -331,11 +340,6 @@ class Core:
                 fut.set_result(value)
             else:
                 fut.set_exception(exc)
-        self.projector.forget(changed_jobs)
-        if republish:
-            self._publish_views(now, set(self.ws.bays))
-        elif changed_jobs or changed_techs or status_changed:
-            self._publish_views(now, self._affected_bays(changed_jobs, changed_techs))
         self.ws.forget_closed(changed_jobs)
 
     def _answer_query(

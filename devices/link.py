@@ -16,13 +16,14 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from core.contract import topics
 from core.contract.messages import DeviceStatus, dump
+from core.contract.sender import EventFields
 from core.mqtt import BrokerAddress
 from devices.outbox import Answer, Outbox, Pending
 
@@ -231,21 +232,12 @@ class DeviceLink:
                 logger.exception("%s: change listener failed", self.device)
 
     # ------------------------------------------------------------------ callers
-    def send(
-        self,
-        type_: str,
-        *,
-        bay: str | None = None,
-        job: str | None = None,
-        tech: str | None = None,
-        data: dict[str, Any] | None = None,
-        ts: datetime | None = None,
-    ) -> Pending:
+    def send(self, type_: str, **fields: Unpack[EventFields]) -> Pending:
         """Write the event to the outbox, then publish it if the broker is reachable.
 
         Once this returns the event is safe: it will reach the core after any outage.
         """
-        item = self.outbox.add(type_, bay=bay, job=job, tech=tech, data=data, ts=ts)
+        item = self.outbox.add(type_, **fields)
         with self._send_lock:
             if self._live:
                 self._pump()

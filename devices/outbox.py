@@ -14,9 +14,10 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Unpack
 
 from core.contract.messages import make_event
+from core.contract.sender import EventFields
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -73,24 +74,22 @@ class Outbox:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else int(row[0])
 
-    def add(
-        self,
-        type_: str,
-        *,
-        bay: str | None = None,
-        job: str | None = None,
-        tech: str | None = None,
-        data: dict[str, Any] | None = None,
-        ts: datetime | None = None,
-    ) -> Pending:
+    def add(self, type_: str, **fields: Unpack[EventFields]) -> Pending:
         """Number the event and make it durable; returns what to publish."""
-        at = ts or datetime.now(UTC)
+        at = fields.get("ts") or datetime.now(UTC)
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 seq = (self._meta("seq") or 0) + 1
                 payload = make_event(
-                    self.source, seq, type_, at, bay=bay, job=job, tech=tech, data=data
+                    self.source,
+                    seq,
+                    type_,
+                    at,
+                    bay=fields.get("bay"),
+                    job=fields.get("job"),
+                    tech=fields.get("tech"),
+                    data=fields.get("data"),
                 )
                 self._db.execute(
                     "INSERT INTO meta VALUES ('seq', ?) "

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Unpack
 
+from core.contract.sender import EventFields
 from devices.outbox import Answer, Outbox, Pending
 
 
@@ -104,17 +104,8 @@ class LoopbackLink:
             self.on_answer(answer)
         self._changed()
 
-    def send(
-        self,
-        type_: str,
-        *,
-        bay: str | None = None,
-        job: str | None = None,
-        tech: str | None = None,
-        data: dict[str, Any] | None = None,
-        ts: datetime | None = None,
-    ) -> Pending:
-        item = self.outbox.add(type_, bay=bay, job=job, tech=tech, data=data, ts=ts)
+    def send(self, type_: str, **fields: Unpack[EventFields]) -> Pending:
+        item = self.outbox.add(type_, **fields)
         with self._lock:
             if self._online:
                 self.to_core(self.event_topic, item.payload, None)

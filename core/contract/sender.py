@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypedDict, TypeVar, Unpack
 
 T_co = TypeVar("T_co", covariant=True)
+
+
+class EventFields(TypedDict, total=False):
+    """The envelope fields a device fills in besides its own name and number."""
+
+    bay: str | None
+    job: str | None
+    tech: str | None
+    data: dict[str, Any] | None
+    ts: datetime | None
 
 
 class EventSender(Protocol[T_co]):
     """``send`` returns what the sender keeps of the event (the outbox entry)."""
 
-    def send(
-        self,
-        type_: str,
-        *,
-        bay: str | None = None,
-        job: str | None = None,
-        tech: str | None = None,
-        data: dict[str, Any] | None = None,
-        ts: datetime | None = None,
-    ) -> T_co: ...
+    def send(self, type_: str, **fields: Unpack[EventFields]) -> T_co: ...
