@@ -63,6 +63,8 @@ class DemoPlayer:
         self.config, self.core, self.speed = config, core, speed
         self.kiosks, self.cabinet = kiosks, cabinet
         self.rnd = random.Random(seed)
+        self._count = 0
+        self._count_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="demo", daemon=True)
 
@@ -113,51 +115,94 @@ class DemoPlayer:
             self._tap(qc, "tech.signed_in", tech=inspector)
         if wash and washer:
             self._tap(wash, "tech.signed_in", tech=washer)
-        ops = list(operations().values())
         finds = list(findings().values())
-        n = 0
-        while self._sleep(10):
-            n += 1
+        # Every general bay works its own stream of cars, started a few minutes apart, so
+        # every screen has something going on.
+        workers = [
+            threading.Thread(
+                target=self._bay_loop,
+                args=(bay, i, techs, qc, inspector, wash, washer, finds),
+                name=f"demo-{bay}",
+                daemon=True,
+            )
+            for i, bay in enumerate(general)
+        ]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+
+    def _next_car(self) -> int:
+        with self._count_lock:
+            self._count += 1
+            return self._count
+
+    def _bay_loop(
+        self,
+        bay: str,
+        index: int,
+        techs: dict[str, list[str]],
+        qc: str | None,
+        inspector: str | None,
+        wash: str | None,
+        washer: str | None,
+        finds: list[Any],
+    ) -> None:
+        rnd = random.Random(self.rnd.random())
+        ops = [o for o in operations().values() if o.bay_kind == "general"]
+        if not self._sleep(3 + 7 * index):
+            return
+        while True:
+            n = self._next_car()
             now = datetime.now(UTC)
-            op = self.rnd.choice([o for o in ops if o.bay_kind == "general"])
+            op = rnd.choice(ops)
             tag = f"{0xDE0000 + n:010X}"  # EM4100 tags are 10 hex digits
             slot = n % self.cabinet.slots + 1
             job = self._cmd(
                 CheckInCar(
                     CheckIn(
                         vehicle=Vehicle(
-                            plate=f"{self.rnd.choice(PROVINCES)}{self.rnd.randint(10000, 99999)}",
-                            model=self.rnd.choice(MODELS),
-                            colour=self.rnd.choice(COLOURS),
+                            plate=f"{rnd.choice(PROVINCES)}{rnd.randint(10000, 99999)}",
+                            model=rnd.choice(MODELS),
+                            colour=rnd.choice(COLOURS),
                         ),
                         customer=Customer(name="演示客户", phone="13800000000"),
                         operations=(op.to_operation(),),
                         promised_at=now + timedelta(hours=op.standard_hours + 1.5),
-                        customer_waiting=self.rnd.random() < 0.4,
+                        customer_waiting=rnd.random() < 0.4,
                         key_tag=tag,
-                        public_token=f"demo-{n}-{self.rnd.getrandbits(48):x}",
+                        key_slot=slot,
+                        public_token=f"demo-{n}-{rnd.getrandbits(48):x}",
                     )
                 ),
                 "advisor:demo",
             )
             if job is None:
+                if not self._sleep(10):
+                    return
                 continue
             ro = job.ro  # type: ignore[attr-defined]
             self.cabinet.hang(tag, slot)
-            bay = general[n % len(general)]
-            tech = self.core.ws.signed_in_at(bay)[0].id if self.core.ws.signed_in_at(bay) else None
+            tech = self.core.query(
+                lambda ws, _now: next((t.id for t in ws.signed_in_at(bay)), None)
+            )
             if (
                 tech is None
                 or not self._sleep(5)
                 or self._cmd(Dispatch(ro, bay), "foreman:demo") is None
             ):
+                if not self._sleep(10):
+                    return
                 continue
             self.cabinet.take(slot)  # the technician takes the key to the bay
-            self._play_job(ro, bay, tech, qc, inspector, wash, washer, finds)
+            self._play_job(ro, bay, tech, qc, inspector, wash, washer, finds, rnd)
             self.cabinet.hang(tag, slot)  # ready: the key is back on its hook
-            if self._sleep(20):
-                self._cmd(Deliver(ro), "advisor:demo")
-                self.cabinet.take(slot)  # handed to the customer
+            if not self._sleep(20):
+                return
+            self._cmd(Deliver(ro), "advisor:demo")
+            self.cabinet.take(slot)  # handed to the customer
+            if not self._sleep(5):
+                return
 
     def _play_job(
         self,
@@ -169,12 +214,13 @@ class DemoPlayer:
         wash: str | None,
         washer: str | None,
         finds: list[Any],
+        rnd: random.Random,
     ) -> None:
         self._tap(bay, "job.started", job=ro, tech=tech)
         if not self._sleep(15):
             return
-        if self.rnd.random() < 0.4:
-            f = self.rnd.choice(finds)
+        if rnd.random() < 0.4:
+            f = rnd.choice(finds)
             fid = f"{ro}-F1"
             self._tap(
                 bay,
@@ -192,9 +238,7 @@ class DemoPlayer:
             self._tap(bay, "job.paused", job=ro, tech=tech, data={"reason": "waiting_approval"})
             if not self._sleep(10):
                 return
-            self._cmd(
-                AnswerFinding(ro, fid, self.rnd.random() < 0.7, "客户电话确认"), "advisor:demo"
-            )
+            self._cmd(AnswerFinding(ro, fid, rnd.random() < 0.7, "客户电话确认"), "advisor:demo")
             self._tap(bay, "job.resumed", job=ro, tech=tech)
             if not self._sleep(10):
                 return
