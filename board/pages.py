@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from nicegui import ui
 
-from core.contract.views import DispatchView, LoungeView
+from core.contract.views import DispatchView, LoungeCar, LoungeView
 
 STAGE_ZH = {
     "checked_in": "已接车",
@@ -69,8 +69,45 @@ def register(
     site_name: str,
     kiosk_bays: list[str] | None = None,
     recent_prints: Callable[[], list[tuple[str, str, str, str | None]]] | None = None,
+    car_status: Callable[[str], LoungeCar | None] | None = None,
 ) -> None:
     """Add the pages; each keeps one table and updates its rows in place."""
+
+    @ui.page("/status/{token}")
+    def status_page(token: str) -> None:
+        """The customer's own page, from the QR on the pickup card: the lounge's privacy
+        rules (masked plate, no names), for a phone."""
+        ui.query("body").classes("bg-gray-900 text-white")
+        ui.label(site_name).classes("text-xl")
+        box = ui.column().classes("gap-2 w-full")
+
+        def show() -> None:
+            try:
+                car = car_status(token) if car_status is not None and len(token) >= 8 else None
+            except (RuntimeError, TimeoutError):
+                return  # the core is restarting: keep what the page shows
+            box.clear()
+            with box:
+                if car is None:
+                    ui.label("未找到该车辆 No such car").classes("text-2xl").mark("no-car")
+                    return
+                ui.label(f"{car.plate} · {car.model} {car.colour}").classes("text-3xl")
+                ui.label(f"{STAGE_ZH[car.stage]} {STAGE_EN[car.stage]}").classes("text-3xl").mark(
+                    "stage"
+                )
+                ui.linear_progress(value=car.progress / 100, show_value=False).classes("h-4")
+                ui.label(f"预计交车 Promised {_hm(car.promised_at, zone)}").classes("text-xl")
+                if car.notice == "ready":
+                    ui.label("请到前台提车 Please come to the front desk").classes(
+                        "text-2xl text-green-400"
+                    )
+                elif car.notice == "at_risk":
+                    ui.label("服务顾问将与您联系 Your advisor will contact you").classes(
+                        "text-2xl text-amber-400"
+                    )
+
+        show()
+        ui.timer(10.0, show)
 
     @ui.page("/")
     def index() -> None:

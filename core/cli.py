@@ -78,7 +78,13 @@ def cmd_core(args: argparse.Namespace) -> int:
     from core.web import mount
 
     register(
-        lambda: service.core.lounge, lambda: service.core.dispatch_view, cfg.zone, cfg.site.name
+        lambda: service.core.lounge,
+        lambda: service.core.dispatch_view,
+        cfg.zone,
+        cfg.site.name,
+        car_status=lambda token: service.core.query(
+            lambda ws, now: service.core.projector.car_status(ws, token, now)
+        ),
     )
     mount(app, cfg, service.core, service.link.connected.is_set)
     app.on_shutdown(service.stop)

@@ -195,6 +195,8 @@ class Core:
 
     def query(self, fn: Callable[[Workshop, datetime], T], timeout: float = 30.0) -> T:
         """Run ``fn`` on the core's own thread, where the workshop is consistent."""
+        if self._thread is None:
+            raise RuntimeError("the core is not running")
         fut: Future[T] = Future()
         self._queue.put(Query(fn, fut))
         return fut.result(timeout)

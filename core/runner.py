@@ -81,6 +81,9 @@ def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> i
         config.site.name,
         kiosk_bays=sorted(kiosks),
         recent_prints=lambda: previews(config, service.store.recent_prints()),
+        car_status=lambda token: service.core.query(
+            lambda ws, now: service.core.projector.car_status(ws, token, now)
+        ),
     )
     mount(app, config, service.core, service.link.connected.is_set)
     if not os.environ.get(config.api.tokens_env):

@@ -189,6 +189,13 @@ class Projector:
         ]
         return LoungeView(site=ws.site, updated_at=now, cars=cars)
 
+    def car_status(self, ws: Workshop, token: str, now: datetime) -> LoungeCar | None:
+        """A car as its owner sees it from the pickup card's QR (no names, masked plate)."""
+        for job in ws.open_jobs():
+            if job.public_token and job.public_token == token:
+                return self._lounge_car(job, now, predict(ws, now).get(job.ro))
+        return None
+
     def _lounge_car(self, job: Job, now: datetime, predicted: datetime | None) -> LoungeCar:
         cached = self._cars.get(job.ro)
         if cached is not None and cached[0] == predicted:

@@ -33,6 +33,9 @@ def shop(tmp_path: Path) -> Iterator[Workshop]:
         w.core.config.site.name,
         kiosk_bays=["B03"],
         recent_prints=lambda: [("p1", "key_tag", "done", "/prints/desk/p1.png")],
+        car_status=lambda token: w.core.query(
+            lambda ws, now: w.core.projector.car_status(ws, token, now)
+        ),
     )
     yield w
     w.core.stop()
@@ -91,3 +94,16 @@ async def test_dispatch_board_shows_a_printer_out_of_paper_and_print_previews(
     await user.should_see("key_tag done", retries=RETRIES)
     (image,) = user.find(ui.image).elements
     assert image.source == "/prints/desk/p1.png"
+
+
+async def test_the_pickup_card_qr_opens_the_customers_own_status_page(
+    user: User, shop: Workshop
+) -> None:
+    shop.job(plate="京A12345", public_token="k3J9xQ-unguessable")
+    await user.open("/status/k3J9xQ-unguessable")
+    await user.should_see("京A·•••45 · 别克 GL8 白", retries=RETRIES)
+    await user.should_see(marker="stage", content="等待维修 Waiting")
+    await user.should_not_see("京A12345")
+    await user.should_not_see("王先生")
+    await user.open("/status/not-a-real-token")
+    await user.should_see(marker="no-car")
