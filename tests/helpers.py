@@ -87,3 +87,16 @@ class Kiosk:
             self.device, self.seq, type_, ts, bay=self.bay, job=job, tech=tech, data=data
         )
         return f"pitboard/demo/dev/{self.device}/event", payload
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment for a Pitboard child process started by a test.
+
+    NiceGUI takes PYTEST_CURRENT_TEST in its environment for its own test mode, which a
+    real server started by a test must not be in.
+    """
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    env.update(extra)
+    return env

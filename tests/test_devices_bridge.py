@@ -3,7 +3,6 @@ bridge's MQTT link through a real Mosquitto, key custody in the core and on the 
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from core.commands import CheckInCar
 from core.config import parse_config
 from core.mqtt import BrokerAddress
 from devices.keyframes import em4100_frame
-from tests.helpers import DEMO_SITE, order
+from tests.helpers import DEMO_SITE, child_env, order
 from tests.test_key_readers import TAG, FakeUsbReader, wait_until
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.slow]
@@ -46,8 +45,7 @@ def test_key_hung_in_slot_7_shows_on_the_dispatch_view(mosquitto_bin: str, tmp_p
         BrokerAddress("127.0.0.1", broker.port, "core", broker.passwords["core"]),
         f"sqlite:///{tmp_path / 'core.db'}",
     ).start()
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
-    env["PITBOARD_DEVICE_PASSWORD"] = broker.passwords["bridge-1"]
+    env = child_env(PITBOARD_DEVICE_PASSWORD=broker.passwords["bridge-1"])
     bridge = subprocess.Popen(
         [sys.executable, "-m", "core.cli", "devices", "--config", str(site)],
         cwd=ROOT,

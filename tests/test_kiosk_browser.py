@@ -3,7 +3,6 @@ real Mosquitto. Start → finding → finish, with a screenshot in tests/artifac
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -20,6 +19,7 @@ from core.domain.model import FindingState, JobStatus
 from core.store.database import make_engine, sqlite_url
 from core.store.repository import Store
 from tests.conftest import need
+from tests.helpers import child_env
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.browser, pytest.mark.slow]
 
@@ -65,8 +65,7 @@ def kiosk_server(mosquitto_bin: str, tmp_path: Path) -> Iterator[tuple[str, str,
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.kiosk_server", str(tmp_path), str(port)],
         cwd=ROOT,
-        # NiceGUI takes a PYTEST_CURRENT_TEST in its environment for its own test mode.
-        env={k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"},
+        env=child_env(),
         stdout=subprocess.PIPE,
         stderr=open(tmp_path / "server.log", "w"),  # noqa: SIM115 - the child's
         text=True,

@@ -16,7 +16,7 @@ from core.app import CoreService
 from core.broker import MosquittoBroker
 from core.commands import CheckInCar, Dispatch
 from core.mqtt import BrokerAddress
-from tests.helpers import demo_config, order
+from tests.helpers import child_env, demo_config, order
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.slow]
 
@@ -128,8 +128,7 @@ def test_pitboard_kiosk_serves_its_bay_and_comes_online(mosquitto_bin: str, tmp_
         BrokerAddress("127.0.0.1", broker.port, "core", broker.passwords["core"]),
         f"sqlite:///{tmp_path / 'core.db'}",
     ).start()
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
-    env["PITBOARD_DEVICE_PASSWORD"] = broker.passwords["kiosk-b03"]
+    env = child_env(PITBOARD_DEVICE_PASSWORD=broker.passwords["kiosk-b03"])
     base = [sys.executable, "-m", "core.cli", "kiosk", "--config", str(DEMO_SITE)]
     url = ["--broker-url", f"mqtt://127.0.0.1:{broker.port}", "--state-dir", str(tmp_path / "k")]
     wrong = subprocess.run([*base, "--bay", "Z99", *url], cwd=ROOT, env=env, capture_output=True)

@@ -27,7 +27,7 @@ from devices.keyframes import em4100_frame
 from devices.printers import NetworkPrinter, PrintError
 from devices.spool import PrintWorker, Spool
 from tests.fake_printer import FakeNetworkPrinter
-from tests.helpers import DEMO_SITE
+from tests.helpers import DEMO_SITE, child_env
 from tests.test_key_readers import TAG, FakeUsbReader
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,8 +56,7 @@ def site_text(tmp_path: Path, broker_port: int, printer_port: int, reader: Path)
 
 
 def start_bridge(site: Path, broker: MosquittoBroker, log: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
-    env["PITBOARD_DEVICE_PASSWORD"] = broker.passwords["bridge-1"]
+    env = child_env(PITBOARD_DEVICE_PASSWORD=broker.passwords["bridge-1"])
     return subprocess.Popen(
         [sys.executable, "-m", "core.cli", "devices", "--config", str(site)],
         cwd=ROOT,
