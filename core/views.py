@@ -53,6 +53,12 @@ def _readiness(job: Job) -> Readiness:
     return "ready"
 
 
+def to_minute(ts: datetime | None) -> datetime | None:
+    """Predictions to the minute: all a person reads, and they stay put between taps, so
+    the cards and cars built from them can be reused."""
+    return None if ts is None else ts.replace(second=0, microsecond=0)
+
+
 def job_card(job: Job, now: datetime, predicted: datetime | None) -> JobCard:
     running = [s.start for s in job.segments if s.kind == "work" and s.end is None]
     return JobCard(
@@ -125,6 +131,7 @@ class Projector:
         self._cars.clear()
 
     def card(self, job: Job, now: datetime, predicted: datetime | None) -> JobCard:
+        predicted = to_minute(predicted)
         cached = self._cards.get(job.ro)
         if cached is not None and cached[0] == predicted:
             return cached[1]
@@ -197,6 +204,7 @@ class Projector:
         return None
 
     def _lounge_car(self, job: Job, now: datetime, predicted: datetime | None) -> LoungeCar:
+        predicted = to_minute(predicted)
         cached = self._cars.get(job.ro)
         if cached is not None and cached[0] == predicted:
             return cached[1]
