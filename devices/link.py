@@ -24,7 +24,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from core.contract import topics
 from core.contract.messages import DeviceStatus, dump
 from core.contract.sender import EventFields
-from core.mqtt import BrokerAddress
+from core.mqtt import BrokerAddress, no_delay
 from devices.outbox import Answer, Outbox, Pending
 
 logger = logging.getLogger(__name__)
@@ -86,6 +86,7 @@ class DeviceLink:
         self.client.on_connect = self._connected
         self.client.on_disconnect = self._disconnected
         self.client.on_message = self._message
+        self.client.on_socket_open = no_delay
         self.client.reconnect_delay_set(1, 10)
         self._address = address
 
