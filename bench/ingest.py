@@ -4,7 +4,7 @@ offered load, to show events queue and are applied late, never dropped.
 
     python3 tasks.py bench ingest [--seconds 10] [--postgres URL]
 
-Five kiosks publish findings on jobs at their bays as fast as they can (QoS 1), each with
+Five kiosks publish sign-outs and sign-ins as fast as they can (QoS 1), each with
 at most 100 unanswered events on the wire, as Pitboard's devices do; the figure is acks
 received per second once the pipeline is full.
 """
@@ -78,7 +78,7 @@ def prepare(cfg: SiteConfig, db_url: str) -> dict[str, str]:
 
 def run(cfg: SiteConfig, db_url: str, seconds: float, rate: float | None) -> tuple[float, int, int]:
     """Offer events (as fast as possible, or at ``rate``/s); returns (acked/s, sent, acked)."""
-    jobs = prepare(cfg, db_url)
+    prepare(cfg, db_url)
     base = workdir()
     broker = start_broker(cfg, base / "broker")
     proc = start_core_process(broker, db_url, base)
@@ -123,19 +123,8 @@ def run(cfg: SiteConfig, db_url: str, seconds: float, rate: float | None) -> tup
                 time.sleep(0.0002)
                 if time.perf_counter() - start > seconds + 60:
                     raise SystemExit("no answers: the core stalled")
-            send(
-                bay,
-                "job.finding",
-                job=jobs[bay],
-                tech=TECH[bay],
-                data={
-                    "finding_id": f"F{sent}",
-                    "title": "刹车片磨损",
-                    "severity": "advisory",
-                    "labor_hours": 0.1,
-                    "parts_estimate": 0,
-                },
-            )
+            # Technicians signing out and in again: every tap changes state, none grows it.
+            send(bay, "tech.signed_out" if seq[bay] % 2 else "tech.signed_in", tech=TECH[bay])
             sent += 1
             if rate is not None:
                 target = start + sent / rate
