@@ -18,10 +18,8 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from core.app import CoreService
 from core.broker import AmqttBroker, MosquittoBroker, mosquitto_binary
 from core.config import SiteConfig, load_config
-from core.mqtt import BrokerAddress
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_SITE = ROOT / "core" / "demo" / "site.toml"
@@ -111,18 +109,6 @@ def stop_process(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
-def start_core(
-    config: SiteConfig, broker: MosquittoBroker | AmqttBroker, db_url: str
-) -> CoreService:
-    addr = BrokerAddress(
-        "127.0.0.1", broker.port, "core", broker.passwords.get("core"), broker.protocol
-    )
-    service = CoreService(config, addr, db_url).start()
-    if not service.link.connected.wait(15):
-        raise SystemExit("the core did not connect to the broker")
-    return service
-
-
 class Client:
     """A plain MQTT client with a message callback run on paho's thread."""
 
@@ -168,6 +154,16 @@ class Client:
     def close(self) -> None:
         self.c.disconnect()
         self.c.loop_stop()
+
+
+class Nowhere:
+    """Where a set-up core publishes before anyone listens."""
+
+    def publish(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
+        pass
+
+    def puback(self, token: object) -> None:
+        pass
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 
 from bench.common import (
     Client,
+    Nowhere,
     demo_config,
     machine,
     start_broker,
@@ -42,21 +43,12 @@ WINDOW = 100
 TECH = {"B01": "T001", "B02": "T002", "B03": "T003", "B04": "T004", "B05": "T005"}
 
 
-class _Nowhere:
-    def publish(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
-        pass
-
-    def puback(self, token: object) -> None:
-        pass
-
-
-def prepare(cfg: SiteConfig, db_url: str) -> dict[str, str]:
-    """One job per bay, dispatched, its technician signed in (through the command path)."""
+def prepare(cfg: SiteConfig, db_url: str) -> None:
+    """One job per bay, dispatched (through the command path), as in a working day."""
     engine = make_engine(db_url)
     migrate(engine)
-    core = Core(cfg, Store(engine, cfg.site.id), _Nowhere())
+    core = Core(cfg, Store(engine, cfg.site.id), Nowhere())
     core.start()
-    jobs = {}
     for i, bay in enumerate(BAYS):
         job = core.run_command(
             CheckInCar(
@@ -70,10 +62,8 @@ def prepare(cfg: SiteConfig, db_url: str) -> dict[str, str]:
             "advisor:bench",
         )
         core.run_command(Dispatch(job.ro, bay), "foreman:bench")
-        jobs[bay] = job.ro
     core.stop()
     engine.dispose()
-    return jobs
 
 
 def run(cfg: SiteConfig, db_url: str, seconds: float, rate: float | None) -> tuple[float, int, int]:
@@ -130,7 +120,6 @@ def run(cfg: SiteConfig, db_url: str, seconds: float, rate: float | None) -> tup
                 target = start + sent / rate
                 while time.perf_counter() < target:
                     time.sleep(0.0005)
-        offered_for = time.perf_counter() - start
         deadline = time.monotonic() + 120
         while True:
             with lock:
@@ -143,7 +132,6 @@ def run(cfg: SiteConfig, db_url: str, seconds: float, rate: float | None) -> tup
         # Rate once the pipeline is full: from the 10th to the 90th percentile ack.
         lo, hi = times[len(times) // 10], times[len(times) * 9 // 10]
         per_s = (len(times) * 0.8) / (hi - lo) if hi > lo else float("nan")
-        del offered_for
         return per_s, sent, len(times)
     finally:
         for k in kiosks.values():

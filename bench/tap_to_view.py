@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from bench.common import (
     Client,
+    Nowhere,
     core_figures,
     demo_config,
     machine,
@@ -76,16 +77,6 @@ def raw_round_trip(broker: object, rate: float, n: int) -> list[float]:
     return [got[i] - sent[i] for i in sent if i in got]
 
 
-class _Nowhere:
-    """Where the set-up core publishes: nobody listens yet."""
-
-    def publish(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
-        pass
-
-    def puback(self, token: object) -> None:
-        pass
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=100.0, help="events per second")
@@ -97,7 +88,7 @@ def main() -> None:
     db_url = sqlite_url(base)
     engine = make_engine(db_url)
     migrate(engine)
-    core = Core(cfg, Store(engine, cfg.site.id), _Nowhere())
+    core = Core(cfg, Store(engine, cfg.site.id), Nowhere())
     core.start()
     per_bay = args.events // (len(BAYS) * len(STEPS)) + 1
     now = datetime.now(UTC)

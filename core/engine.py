@@ -291,13 +291,11 @@ class Core:
                 continue
             _, device, what = by_item[id(item)]
             if what == "status":
-                was_online = device in self.devices and self.devices[device].online
+                was_online = self._online(device)
                 status_changed |= self._device_status(device, item.payload, now)
                 if self.config.device_kind(device) == "bridge" and not was_online:
                     # A bridge (back) online gets every print it has not reported printed.
-                    resend_prints |= (
-                        self.devices[device].online if device in self.devices else False
-                    )
+                    resend_prints |= self._online(device)
             elif isinstance(what, ContractError):
                 ack = self._contract_error(device, what, item, batch, last)
                 if ack is not None:
@@ -517,6 +515,10 @@ class Core:
                 )
             )
         return item.future, value, None
+
+    def _online(self, device: str) -> bool:
+        row = self.devices.get(device)
+        return row is not None and row.online
 
     def _forget_device_status(self, now: datetime) -> None:
         for device, row in list(self.devices.items()):

@@ -53,7 +53,7 @@ def decode(data: bytes) -> Paper:
                 i += 2
             elif cmd == 0x21:  # ESC ! n print mode
                 n = data[i + 2]
-                bold = bool(n & 0x08) or bold if n else False
+                bold = bool(n & 0x08)
                 big = bool(n & 0x30)
                 i += 3
             elif cmd == 0x45:  # ESC E n emphasis

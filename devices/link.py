@@ -12,7 +12,6 @@ import json
 import logging
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +37,6 @@ RESEND_AFTER = 5.0
 # At most this many events are on their way at once; the rest wait in the outbox. Keeps
 # the broker's queue for the core short after an outage, whatever piled up meanwhile.
 WINDOW = 100
-_KEEP_ACKS = 1000
 
 
 class DeviceLink:
@@ -66,7 +64,6 @@ class DeviceLink:
         self._live = False
         self._inflight: set[int] = set()
         self._sent_upto = 0
-        self.acks: OrderedDict[int, dict[str, Any]] = OrderedDict()
         self._ack_cv = threading.Condition()
         self._last_status = 0.0
         self._last_progress = time.monotonic()
@@ -210,9 +207,6 @@ class DeviceLink:
             if self._live:
                 self._pump()
         with self._ack_cv:
-            self.acks[seq] = ack
-            while len(self.acks) > _KEEP_ACKS:
-                self.acks.popitem(last=False)
             self._ack_cv.notify_all()
         if answer is not None and self._on_answer is not None:
             self._on_answer(answer)
@@ -244,11 +238,6 @@ class DeviceLink:
                 self._pump()
         self._changed()
         return item
-
-    def wait_ack(self, seq: int, timeout: float = 10.0) -> dict[str, Any] | None:
-        with self._ack_cv:
-            self._ack_cv.wait_for(lambda: seq in self.acks, timeout)
-            return self.acks.get(seq)
 
     def wait_drained(self, timeout: float = 10.0) -> bool:
         """Wait until the core has answered every event in the outbox."""

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select, tuple_, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -101,24 +101,6 @@ class Store:
                 select(JobRow.doc).where(JobRow.site == self.site, JobRow.ro == ro)
             ).scalar_one_or_none()
         return None if doc is None else job_from_doc(doc)
-
-    # ----------------------------------------------------------------- inbox
-    def seen(self, keys: Sequence[tuple[str, int]]) -> set[tuple[str, int]]:
-        """Which of these ``(source, seq)`` were received before."""
-        if not keys:
-            return set()
-        found: set[tuple[str, int]] = set()
-        with self.engine.connect() as conn:
-            for i in range(0, len(keys), 500):
-                chunk = list(keys[i : i + 500])
-                rows = conn.execute(
-                    select(InboxRow.source, InboxRow.seq).where(
-                        InboxRow.site == self.site,
-                        tuple_(InboxRow.source, InboxRow.seq).in_(chunk),
-                    )
-                )
-                found.update((s, q) for s, q in rows)
-        return found
 
     # ----------------------------------------------------------------- write
     def commit(self, ws: Workshop, batch: Batch, now: datetime) -> None:
