@@ -1,9 +1,10 @@
 """A device's MQTT link to the core: events through the durable outbox, acks, retained
 status with a Last Will.
 
-Ordering: after every (re)connect the whole outbox is published again, oldest first,
-before any new event goes out, so the core always sees a device's events in ``seq``
-order. Copies the core has already committed come back ``duplicate`` and change nothing.
+Ordering: after every (re)connect the unanswered events go again, oldest first, before
+any new one. A copy that overtakes an older event (paho resending its own in-flight
+messages, say) is held by the core until the older one has been applied, and goes again
+in turn; copies the core already has come back ``duplicate`` and change nothing.
 """
 
 from __future__ import annotations
@@ -178,11 +179,6 @@ class DeviceLink:
         with self._send_lock:
             self._live = False
             self._inflight.clear()
-            # paho would resend its own unacknowledged copies after the next connect,
-            # behind the first part of our replay: a newer event could then reach the
-            # core before an older one. The outbox is the only redelivery we want.
-            with self.client._out_message_mutex:
-                self.client._out_messages.clear()
         self._changed()
 
     def _message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
