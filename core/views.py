@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
 from core.config import SiteConfig
 from core.contract.views import (
@@ -57,6 +58,28 @@ def to_minute(ts: datetime | None) -> datetime | None:
     """Predictions to the minute: all a person reads, and they stay put between taps, so
     the cards and cars built from them can be reused."""
     return None if ts is None else ts.replace(second=0, microsecond=0)
+
+
+Built = TypeVar("Built")
+
+
+def _reuse(
+    cache: dict[str, tuple[datetime | None, Built]],
+    job: Job,
+    predicted: datetime | None,
+    build: Callable[[datetime | None], Built],
+) -> Built:
+    """A job's piece of a view, rebuilt only when the job changed (the caller forgets it
+    then) or its prediction moved; never kept while a clock runs on it."""
+    cached = cache.get(job.ro)
+    if cached is not None and cached[0] == predicted:
+        return cached[1]
+    built = build(predicted)
+    if job.working_techs():
+        cache.pop(job.ro, None)
+    else:
+        cache[job.ro] = (predicted, built)
+    return built
 
 
 def job_card(job: Job, now: datetime, predicted: datetime | None) -> JobCard:
@@ -131,16 +154,7 @@ class Projector:
         self._cars.clear()
 
     def card(self, job: Job, now: datetime, predicted: datetime | None) -> JobCard:
-        predicted = to_minute(predicted)
-        cached = self._cards.get(job.ro)
-        if cached is not None and cached[0] == predicted:
-            return cached[1]
-        built = job_card(job, now, predicted)
-        if not built.working_techs:
-            self._cards[job.ro] = (predicted, built)
-        else:
-            self._cards.pop(job.ro, None)
-        return built
+        return _reuse(self._cards, job, to_minute(predicted), lambda p: job_card(job, now, p))
 
     def _techs(self, ws: Workshop, bay_id: str) -> list[TechOnBay]:
         return [
@@ -204,10 +218,10 @@ class Projector:
         return None
 
     def _lounge_car(self, job: Job, now: datetime, predicted: datetime | None) -> LoungeCar:
-        predicted = to_minute(predicted)
-        cached = self._cars.get(job.ro)
-        if cached is not None and cached[0] == predicted:
-            return cached[1]
+        return _reuse(self._cars, job, to_minute(predicted), lambda p: self._build_car(job, now, p))
+
+    @staticmethod
+    def _build_car(job: Job, now: datetime, predicted: datetime | None) -> LoungeCar:
         stage, progress = _STAGE[job.status]
         if job.status in (JobStatus.IN_PROGRESS, JobStatus.PAUSED) and job.standard_hours:
             done = min(1.0, job.worked_seconds(now) / (job.standard_hours * 3600))
@@ -217,7 +231,7 @@ class Projector:
             notice = "ready"
         elif predicted is not None and predicted > job.promised_at:
             notice = "at_risk"
-        car = LoungeCar(
+        return LoungeCar(
             plate=mask_plate(job.vehicle.plate),
             model=job.vehicle.model,
             colour=job.vehicle.colour,
@@ -227,11 +241,6 @@ class Projector:
             predicted_at=predicted,
             notice=notice,
         )
-        if job.working_techs():
-            self._cars.pop(job.ro, None)  # its progress moves with the clock
-        else:
-            self._cars[job.ro] = (predicted, car)
-        return car
 
     def dispatch(
         self,
