@@ -97,6 +97,12 @@ def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> i
     spare = next(
         (k for k in config.kiosks if k.device != kiosk_device(config, k.bay)), config.kiosks[0]
     )
+    # …and for a technician the demo does not put to work (it takes each team's first ones).
+    team = next((b.team for b in config.bays if b.id == spare.bay), None)
+    example_tech = next(
+        (t.id for t in reversed(config.technicians) if t.team == team and "technician" in t.roles),
+        config.technicians[-1].id if config.technicians else "T001",
+    )
     kiosk_pw = passwords.get(spare.device, "<password>")
     auth = f"-u {spare.device} -P {kiosk_pw} " if broker and broker.kind == "mosquitto" else ""
     mqtt_port = address.port
@@ -118,7 +124,7 @@ def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> i
         f"  mosquitto_pub -h 127.0.0.1 -p {mqtt_port} {auth}-q 1 -t "
         f"pitboard/{config.site.id}/dev/{spare.device}/event -m "
         f'\'{{"v":1,"source":"{spare.device}","seq":1,"ts":"2026-11-24T09:15:02+08:00",'
-        f'"type":"tech.signed_in","bay":"{spare.bay}","tech":"T002"}}\'\n'
+        f'"type":"tech.signed_in","bay":"{spare.bay}","tech":"{example_tech}"}}\'\n'
         f"and watch the answer: mosquitto_sub -h 127.0.0.1 -p {mqtt_port} {auth}"
         f"-t pitboard/{config.site.id}/dev/{spare.device}/ack\n",
         flush=True,
