@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from pathlib import Path
@@ -23,6 +24,18 @@ def database_url(config: SiteConfig) -> str:
         or os.environ.get("PITBOARD_DATABASE_URL")
         or sqlite_url(config.data_dir)
     )
+
+
+def settle_memory() -> None:
+    """Move everything alive at start-up out of the collector's sight.
+
+    The modules, the web framework and the loaded workshop live as long as the process.
+    Left in the oldest generation, every full collection walks them all (≈ 100 ms, in the
+    middle of some tap's way to the screens); frozen, a full collection sees only what
+    was made since.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 class CoreService:

@@ -50,7 +50,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 def cmd_core(args: argparse.Namespace) -> int:
     """Run the core service alone against a configured broker and database."""
-    from core.app import CoreService
+    from core.app import CoreService, settle_memory
     from core.mqtt import BrokerAddress
 
     cfg = _config(args.config)
@@ -69,6 +69,7 @@ def cmd_core(args: argparse.Namespace) -> int:
     ).start()
     logger.info("core of site %s running", cfg.site.id)
     if args.web_port == 0:
+        settle_memory()
         _wait_for_signal()
         service.stop()
         return 0
@@ -87,6 +88,7 @@ def cmd_core(args: argparse.Namespace) -> int:
         ),
     )
     mount(app, cfg, service.core, service.link.connected.is_set)
+    app.on_startup(settle_memory)
     app.on_shutdown(service.stop)
     ui.run(
         host=cfg.web.host,

@@ -178,6 +178,7 @@ class Core:
             self._queue.put(None)
             self._thread.join(timeout)
             self._thread = None
+        self.store.close()
 
     # ------------------------------------------------------------ hand-over
     def on_message(self, topic: str, payload: bytes, token: object) -> None:
@@ -322,7 +323,7 @@ class Core:
         self.projector.forget(changed_jobs)
         try:
             if republish:
-                self._publish_views(now, set(self.ws.bays))
+                self._publish_views(now, set(self.ws.bays), force=True)
             elif changed_jobs or changed_techs or status_changed:
                 self._publish_views(now, self._affected_bays(changed_jobs, changed_techs))
         except Exception:  # a view bug must not withhold the acks of committed events
@@ -570,23 +571,26 @@ class Core:
                 bays.add(b)
         return bays
 
-    def _publish_views(self, now: datetime, bays: set[str]) -> None:
+    def _publish_views(self, now: datetime, bays: set[str], force: bool = False) -> None:
         started = time.monotonic()
         try:
-            self._build_and_publish(now, bays)
+            self._build_and_publish(now, bays, force)
         finally:
             self.counters.view_publish_sum += time.monotonic() - started
             self.counters.view_publish_count += 1
 
-    def _build_and_publish(self, now: datetime, bays: set[str]) -> None:
+    def _build_and_publish(self, now: datetime, bays: set[str], force: bool) -> None:
         eta = predict(self.ws, now)
         for bay_id in sorted(bays):
             state = self.projector.bay_state(self.ws, bay_id, now, eta)
             self.publisher.publish(
                 topics.BAY_STATE.full(self.site, bay=bay_id), dump(state), 1, True
             )
-        self.lounge = self.projector.lounge(self.ws, now, eta)
-        self.publisher.publish(topics.LOUNGE.full(self.site), dump(self.lounge), 1, True)
+        lounge = self.projector.lounge(self.ws, now, eta)
+        # Every lounge TV gets the whole list: send it only when a car on it changed.
+        if force or self.lounge is None or lounge.cars != self.lounge.cars:
+            self.lounge = lounge
+            self.publisher.publish(topics.LOUNGE.full(self.site), dump(lounge), 1, True)
         self._dispatch_pending = True
         if time.monotonic() - self._dispatch_published >= DISPATCH_EVERY:
             self._flush_dispatch(now, eta)

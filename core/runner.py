@@ -7,7 +7,7 @@ import os
 import secrets
 from pathlib import Path
 
-from core.app import CoreService, data_dir, database_url
+from core.app import CoreService, data_dir, database_url, settle_memory
 from core.broker import AmqttBroker, MosquittoBroker, free_port, mosquitto_binary, port_free
 from core.config import SiteConfig
 from core.mqtt import BrokerAddress
@@ -140,6 +140,7 @@ def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> i
         if broker is not None:
             broker.stop()
 
+    app.on_startup(settle_memory)
     app.on_shutdown(shutdown)
     secret = os.environ.get(config.web.secret_env) or "pitboard-demo-secret"
     ui.run(

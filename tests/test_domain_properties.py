@@ -122,6 +122,10 @@ def check_invariants(ws: Workshop, now) -> None:
             assert state.bay is not None
     tags = [j.key_tag for j in ws.open_jobs() if j.key_tag]
     assert len(tags) == len(set(tags)), "one key tag on two cars"
+    queues = ws.bay_queues()
+    assert {b: [j.ro for j in q] for b, q in queues.items() if q} == {
+        b: [j.ro for j in ws.bay_queue(b)] for b in ws.bays if ws.bay_queue(b)
+    }, "the one-pass queues differ from the per-bay ones"
 
 
 NAMES = [

@@ -284,3 +284,65 @@ def test_sequence_positions_survive_a_restart_of_the_core(store: Store, bus: Fak
         assert bus.acks("kiosk-b03")[-1]["result"] == "applied"
     finally:
         again.stop()
+
+
+def test_the_lounge_goes_out_only_when_a_car_on_it_changed(core: Core, bus: FakeBus) -> None:
+    ro = checked_in_and_dispatched(core)
+    k = Kiosk("kiosk-b03", "B03")
+
+    def lounges() -> int:
+        return sum(1 for t, *_ in bus.published if t.endswith("/view/lounge"))
+
+    before = lounges()
+    core.on_message(*k.event("tech.signed_in"), token=None)  # the bay changes, no car does
+    settle(core, bus, 1)
+    assert bus.last("/bay/B03/state")["techs"]
+    assert lounges() == before
+    core.on_message(*k.event("job.started", job=ro), token=None)
+    settle(core, bus, 2)
+    assert lounges() == before + 1
+    assert bus.last("/view/lounge")["cars"][0]["stage"] == "in_progress"
+    core.republish(connected=True)  # a new broker connection gets every view again
+    deadline = time.monotonic() + 10
+    while lounges() < before + 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
+@pytest.mark.postgres
+def test_a_lost_database_connection_is_replaced_and_nothing_is_lost(
+    postgres_url: str, bus: FakeBus, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.errors_expected = True  # type: ignore[attr-defined]  # the failed commit is logged
+    from sqlalchemy import create_engine, text
+
+    from core.store.database import make_engine, migrate
+
+    engine = make_engine(postgres_url)
+    migrate(engine)
+    store = Store(engine, "demo")
+    core = Core(demo_config(), store, bus)
+    core.start()
+    try:
+        ro = checked_in_and_dispatched(core)
+        k = Kiosk("kiosk-b03", "B03")
+        core.on_message(*k.event("tech.signed_in"), token=None)
+        settle(core, bus, 1)
+        # The server drops every connection of this database (a restart, a failover).
+        admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        admin.dispose()
+        core.on_message(*k.event("job.started", job=ro), token=None)
+        settle(core, bus, 2)
+        assert bus.acks("kiosk-b03")[-1]["result"] == "applied"
+        assert core.counters.commit_failures >= 1
+        assert store.load_job(ro).status is JobStatus.IN_PROGRESS
+    finally:
+        core.stop()
+        engine.dispose()

@@ -24,9 +24,9 @@ def _after_bay(job: Job) -> timedelta:
 def predict(ws: Workshop, now: datetime) -> dict[str, datetime]:
     """The predicted ready time of every open job."""
     out: dict[str, datetime] = {}
-    for bay_id in ws.bays:
+    for queue in ws.bay_queues().values():
         cursor = now
-        for job in ws.bay_queue(bay_id):
+        for job in queue:
             cursor = cursor + _remaining_work(job, now)
             out[job.ro] = cursor + _after_bay(job)
     for job in ws.open_jobs():

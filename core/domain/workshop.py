@@ -137,6 +137,16 @@ class Workshop:
         jobs = [j for j in self.jobs.values() if j.bay == bay_id and j.status in BAY_STATUSES]
         return sorted(jobs, key=lambda j: j.dispatch_order)
 
+    def bay_queues(self) -> dict[str, list[Job]]:
+        """Every bay's queue from one pass over the jobs (a board has hundreds of bays)."""
+        out: dict[str, list[Job]] = {b: [] for b in self.bays}
+        for j in self.jobs.values():
+            if j.bay is not None and j.status in BAY_STATUSES:
+                out.setdefault(j.bay, []).append(j)
+        for jobs in out.values():
+            jobs.sort(key=lambda j: j.dispatch_order)
+        return out
+
     def signed_in_at(self, bay_id: str) -> list[TechnicianState]:
         return sorted((t for t in self.tech_states.values() if t.bay == bay_id), key=lambda t: t.id)
 

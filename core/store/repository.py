@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from core.domain.model import LIVE_STATUSES, Bay, Technician
 from core.domain.workshop import Workshop
@@ -66,6 +67,7 @@ class Store:
         self.site = site
         self._upserts: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Any] = {}
         self._dialect = engine.dialect.name
+        self._conn: Connection | None = None
 
     # ----------------------------------------------------------------- load
     def load_workshop(self, bays: Iterable[Bay], technicians: Iterable[Technician]) -> Workshop:
@@ -110,7 +112,37 @@ class Store:
         the caller can reload and nothing half-written is believed.
         """
         jobs, techs, counters = ws.dirty_jobs, ws.dirty_techs, ws.dirty_counters
-        with self.engine.begin() as conn:
+        conn = self._writer()
+        try:
+            self._write(conn, ws, batch, now, jobs, techs, counters)
+        except SQLAlchemyError:
+            self.close()  # a broken connection is not reused; the next commit takes a new one
+            raise
+        ws.take_dirty()
+
+    def _writer(self) -> Connection:
+        """The single writer's connection, held between commits: taking one from the pool
+        for every commit costs a reset (and on PostgreSQL a ping) per event."""
+        if self._conn is None or self._conn.closed or self._conn.invalidated:
+            self._conn = self.engine.connect()
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _write(
+        self,
+        conn: Connection,
+        ws: Workshop,
+        batch: Batch,
+        now: datetime,
+        jobs: set[str],
+        techs: set[str],
+        counters: set[str],
+    ) -> None:
+        with conn.begin():
             if batch.inbox:
                 conn.execute(
                     insert_into(InboxRow),
@@ -201,7 +233,6 @@ class Store:
                     for c in sorted(counters)
                 ]
                 self._upsert(conn, CounterRow.__table__, rows, ("site", "name"))
-        ws.take_dirty()
 
     def _upsert(
         self, conn: Connection, table: Any, rows: list[dict[str, Any]], keys: tuple[str, ...]
