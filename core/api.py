@@ -191,7 +191,11 @@ def build_api(core: Core, tokens: Callable[[], dict[str, str]]) -> FastAPI:
     def card(ro: str) -> JobCard:
         def read(ws: Workshop, now: datetime) -> JobCard | None:
             job = ws.jobs.get(ro)
-            return None if job is None else job_card(job, now, predict(ws, now).get(ro))
+            return (
+                None
+                if job is None
+                else job_card(job, now, predict(ws, now).get(ro), core.config.alerts)
+            )
 
         live = core.query(read)
         if live is not None:
@@ -199,7 +203,7 @@ def build_api(core: Core, tokens: Callable[[], dict[str, str]]) -> FastAPI:
         closed = core.store.load_job(ro)
         if closed is None:
             raise UnknownJob(f"no repair order {ro}")
-        return job_card(closed, core.clock(), None)
+        return job_card(closed, core.clock(), None, core.config.alerts)
 
     def run(command: Command, actor: str) -> Any:
         return core.run_command(command, actor)
@@ -242,7 +246,7 @@ def build_api(core: Core, tokens: Callable[[], dict[str, str]]) -> FastAPI:
             eta = predict(ws, now)
             jobs = sorted(ws.jobs.values(), key=lambda j: (j.promised_at, j.ro))
             return [
-                job_card(j, now, eta.get(j.ro))
+                job_card(j, now, eta.get(j.ro), core.config.alerts)
                 for j in jobs
                 if (status is None or j.status.value == status) and (bay is None or j.bay == bay)
             ]

@@ -59,6 +59,42 @@ class PauseEveryone:
     reason: PauseReason = PauseReason.SHIFT_END
 
 
+@dataclass(frozen=True)
+class AdjustClock:
+    """The foreman sets when a technician's stretch on a job really began and ended."""
+
+    ro: str
+    tech: str
+    start: datetime
+    new_start: datetime
+    new_end: datetime | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class InsertPause:
+    """The foreman puts in a pause the technician forgot to tap."""
+
+    ro: str
+    tech: str
+    start: datetime
+    pause_from: datetime
+    pause_to: datetime
+    pause_reason: PauseReason
+    reason: str
+
+
+@dataclass(frozen=True)
+class MoveClock:
+    """The foreman moves a stretch of work booked on the wrong job to the right one."""
+
+    ro: str
+    tech: str
+    start: datetime
+    to_ro: str
+    reason: str
+
+
 Command = (
     CheckInCar
     | UpdateOrder
@@ -68,7 +104,11 @@ Command = (
     | Deliver
     | RecordFollowUp
     | PauseEveryone
+    | AdjustClock
+    | InsertPause
+    | MoveClock
 )
+CLOCK_CORRECTIONS = (AdjustClock, InsertPause, MoveClock)
 
 COMMAND_NAMES: dict[type, str] = {
     CheckInCar: "job.checked_in",
@@ -79,6 +119,9 @@ COMMAND_NAMES: dict[type, str] = {
     Deliver: "job.delivered",
     RecordFollowUp: "job.followed_up",
     PauseEveryone: "clocks.paused_all",
+    AdjustClock: "clock.adjusted",
+    InsertPause: "clock.pause_inserted",
+    MoveClock: "clock.moved",
 }
 
 
@@ -101,6 +144,12 @@ def execute(ws: Workshop, cmd: Command, actor: str, at: datetime) -> Any:
             return ws.record_follow_up(ro, outcome, note, actor, at)
         case PauseEveryone(reason):
             return ws.pause_everyone(reason, at)
+        case AdjustClock(ro, tech, start, new_start, new_end, reason):
+            return ws.adjust_clock(ro, tech, start, new_start, new_end, reason, at)
+        case InsertPause(ro, tech, start, pause_from, pause_to, pause_reason, reason):
+            return ws.insert_pause(ro, tech, start, pause_from, pause_to, pause_reason, reason, at)
+        case MoveClock(ro, tech, start, to_ro, reason):
+            return ws.move_clock(ro, tech, start, to_ro, reason, at)
     raise TypeError(f"not a command: {cmd!r}")  # pragma: no cover
 
 

@@ -144,6 +144,29 @@ class BridgeConfig(_Section):
     device: Id = Field(default="bridge-1", description="MQTT user name of the devices bridge")
 
 
+class AlertsConfig(_Section):
+    approval_call_minutes: int = Field(
+        default=20, ge=1, description="A finding unanswered this long: call the customer"
+    )
+    approval_escalate_minutes: int = Field(
+        default=120, ge=1, description="A finding unanswered this long: escalate to the manager"
+    )
+    key_out_minutes: int = Field(
+        default=60, ge=1, description="A key out of the cabinet this long raises an alert"
+    )
+
+
+class UserConfig(_Section):
+    """Someone who signs in to the boards (technicians sign in at the kiosks instead)."""
+
+    id: Id
+    name: str
+    role: Literal["foreman", "advisor", "qc", "manager"]
+    password_hash: str = Field(
+        description="From `pitboard hash-password`; the password itself is never stored"
+    )
+
+
 class SiteConfig(_Section):
     """A whole site: who works where, which devices exist, how to reach broker and store."""
 
@@ -153,6 +176,8 @@ class SiteConfig(_Section):
     web: WebConfig = WebConfig()
     api: ApiConfig = ApiConfig()
     bridge: BridgeConfig = BridgeConfig()
+    alerts: AlertsConfig = AlertsConfig()
+    users: list[UserConfig] = []
     bays: list[BayConfig] = Field(min_length=1)
     teams: list[TeamConfig] = []
     technicians: list[TechnicianConfig] = []
@@ -173,6 +198,9 @@ class SiteConfig(_Section):
         unique("bay", [b.id for b in self.bays])
         unique("team", [t.id for t in self.teams])
         unique("technician", [t.id for t in self.technicians])
+        unique("user", [u.id for u in self.users])
+        if self.alerts.approval_escalate_minutes <= self.alerts.approval_call_minutes:
+            raise ValueError("alerts: approval_escalate_minutes must come after the call")
         devices = [k.device for k in self.kiosks] + [p.device for p in self.printers]
         unique("device", [*devices, self.bridge.device])
         bays = {b.id for b in self.bays}

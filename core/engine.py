@@ -20,9 +20,11 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.commands import (
+    CLOCK_CORRECTIONS,
     COMMAND_NAMES,
     CheckInCar,
     Command,
+    MoveClock,
     PauseEveryone,
     audit_payload,
     command_job,
@@ -52,8 +54,10 @@ _STATION_STATUSES = {
 }
 
 # The dispatch view carries every open job; under load it goes out at most this often
-# (seconds), the bay states and the lounge view after every commit.
+# (seconds), the bay states and the lounge view after every commit; and at least every
+# DISPATCH_REFRESH seconds, for the alerts that come due with time alone.
 DISPATCH_EVERY = 0.1
+DISPATCH_REFRESH = 30.0
 MAX_BATCH = 500
 
 
@@ -500,8 +504,17 @@ class Core:
         elif isinstance(item.command, PauseEveryone):
             # One line per paused job, so each repair order's own timeline shows it.
             jobs = list(dict.fromkeys(value)) or [None]
+        elif isinstance(item.command, MoveClock):
+            jobs = [item.command.ro, item.command.to_ro]  # both orders' timelines show it
         else:
             jobs = [command_job(item.command)]
+        payload = audit_payload(item.command)
+        if isinstance(item.command, CLOCK_CORRECTIONS):
+            # Kept beside the original, so a dispute can see what the clock said before.
+            payload["original"] = {
+                "start": value.start.isoformat(),
+                "end": value.end.isoformat() if value.end else None,
+            }
         for job in jobs:
             batch.audit.append(
                 AuditEntry(
@@ -512,7 +525,7 @@ class Core:
                     type=COMMAND_NAMES[type(item.command)],
                     job=job,
                     bay=getattr(item.command, "bay", None),
-                    payload=audit_payload(item.command),
+                    payload=payload,
                 )
             )
         return item.future, value, None
@@ -597,9 +610,13 @@ class Core:
         else:
             self._tell_listeners()
 
-    def _dispatch_wait(self) -> float | None:
+    def _dispatch_wait(self) -> float:
         if not self._dispatch_pending:
-            return None
+            # Alerts and escalations come due with time alone: the board is rebuilt anyway.
+            due = self._dispatch_published + DISPATCH_REFRESH - time.monotonic()
+            if due <= 0:
+                self._dispatch_pending = True
+            return max(0.0, due)
         return max(0.0, self._dispatch_published + DISPATCH_EVERY - time.monotonic())
 
     def _flush_dispatch(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal, TypeVar
 
-from core.config import SiteConfig
+from core.config import AlertsConfig, SiteConfig
 from core.contract.views import (
+    Alert,
     BayRow,
     BayState,
     DeviceRow,
@@ -20,9 +21,10 @@ from core.contract.views import (
     Readiness,
     Stage,
     TechOnBay,
+    TimelineBar,
 )
 from core.domain.eta import predict
-from core.domain.model import BayKind, Job, JobStatus
+from core.domain.model import BayKind, FindingState, Job, JobStatus, KeyState
 from core.domain.privacy import mask_plate
 from core.domain.workshop import Workshop
 
@@ -82,7 +84,14 @@ def _reuse(
     return built
 
 
-def job_card(job: Job, now: datetime, predicted: datetime | None) -> JobCard:
+_ALERTS = AlertsConfig()
+
+
+def job_card(
+    job: Job, now: datetime, predicted: datetime | None, alerts: AlertsConfig = _ALERTS
+) -> JobCard:
+    call = timedelta(minutes=alerts.approval_call_minutes)
+    escalate = timedelta(minutes=alerts.approval_escalate_minutes)
     running = [s.start for s in job.segments if s.kind == "work" and s.end is None]
     return JobCard(
         ro=job.ro,
@@ -118,6 +127,9 @@ def job_card(job: Job, now: datetime, predicted: datetime | None) -> JobCard:
                 parts_estimate=f.parts_estimate,
                 reported_at=f.reported_at,
                 answered_at=f.answered_at,
+                # Absolute times, so every screen works out the level from its own clock.
+                call_at=f.reported_at + call if f.state is FindingState.PENDING else None,
+                escalate_at=f.reported_at + escalate if f.state is FindingState.PENDING else None,
             )
             for f in job.findings
         ],
@@ -154,7 +166,12 @@ class Projector:
         self._cars.clear()
 
     def card(self, job: Job, now: datetime, predicted: datetime | None) -> JobCard:
-        return _reuse(self._cards, job, to_minute(predicted), lambda p: job_card(job, now, p))
+        return _reuse(
+            self._cards,
+            job,
+            to_minute(predicted),
+            lambda p: job_card(job, now, p, self.config.alerts),
+        )
 
     def _techs(self, ws: Workshop, bay_id: str) -> list[TechOnBay]:
         return [
@@ -278,4 +295,108 @@ class Projector:
             jobs=[self.card(j, now, eta.get(j.ro)) for j in open_jobs],
             waiting_dispatch=[j.ro for j in waiting],
             devices=devices,
+            timeline=self._timeline(open_jobs, now),
+            pending_findings=[
+                f"{j.ro}/{f.id}"
+                for f, j in sorted(
+                    ((f, j) for j in open_jobs for f in j.pending_findings()),
+                    key=lambda fj: fj[0].reported_at,
+                )
+            ],
+            qc_queue=[ro for b in bays if b.kind == "qc" for ro in [*_opt(b.current), *b.queue]],
+            wash_queue=[
+                ro for b in bays if b.kind == "wash" for ro in [*_opt(b.current), *b.queue]
+            ],
+            ready=[j.ro for j in open_jobs if j.status is JobStatus.READY],
+            keys=[
+                j.ro
+                for j in sorted(
+                    (j for j in open_jobs if j.key.state is KeyState.OUT),
+                    key=lambda j: j.key.since or now,
+                )
+            ],
+            alerts=self._alerts(open_jobs, devices, now, eta),
         )
+
+    def _timeline(self, jobs: list[Job], now: datetime) -> list[TimelineBar]:
+        """Today's stretches of work and pause, bay by bay (the Gantt's bars)."""
+        midnight = now.astimezone(self.config.zone).replace(hour=0, minute=0, second=0)
+        midnight = midnight.replace(microsecond=0)
+        bars = []
+        for job in jobs:
+            if not job.bay:
+                continue
+            for seg in job.segments:
+                if seg.end is not None and seg.end < midnight:
+                    continue
+                bars.append(
+                    TimelineBar(
+                        bay=job.bay,
+                        ro=job.ro,
+                        tech=seg.tech,
+                        kind="work" if seg.kind == "work" else "pause",
+                        reason=seg.reason,
+                        start=max(seg.start, midnight),
+                        end=seg.end,
+                    )
+                )
+        bars.sort(key=lambda b: (b.bay, b.start, b.tech))
+        return bars
+
+    def _alerts(
+        self,
+        jobs: list[Job],
+        devices: list[DeviceRow],
+        now: datetime,
+        eta: dict[str, datetime],
+    ) -> list[Alert]:
+        cfg = self.config.alerts
+        out: list[Alert] = []
+        for job in jobs:
+            predicted = eta.get(job.ro)
+            if job.status is not JobStatus.READY and predicted and predicted > job.promised_at:
+                late = int((predicted - job.promised_at).total_seconds() // 60)
+                out.append(
+                    Alert(
+                        kind="promise_at_risk",
+                        ro=job.ro,
+                        since=job.promised_at,
+                        detail=f"+{late} min",
+                    )
+                )
+            for f in job.pending_findings():
+                waited = now - f.reported_at
+                if waited >= timedelta(minutes=cfg.approval_escalate_minutes):
+                    out.append(
+                        Alert(
+                            kind="approval_escalate", ro=job.ro, since=f.reported_at, detail=f.title
+                        )
+                    )
+                elif waited >= timedelta(minutes=cfg.approval_call_minutes):
+                    out.append(
+                        Alert(kind="approval_call", ro=job.ro, since=f.reported_at, detail=f.title)
+                    )
+            since = job.key.since
+            out_long = since is not None and now - since >= timedelta(minutes=cfg.key_out_minutes)
+            if job.key.state is KeyState.OUT and out_long:
+                out.append(
+                    Alert(
+                        kind="key_out_too_long",
+                        ro=job.ro,
+                        since=since,
+                        detail=job.key.holder or "",
+                    )
+                )
+        for d in devices:
+            if not d.online:
+                out.append(Alert(kind="device_offline", device=d.device, since=d.since))
+            elif d.problem:
+                kind: Literal["print_failed", "device_offline"] = (
+                    "print_failed" if d.kind == "printer" else "device_offline"
+                )
+                out.append(Alert(kind=kind, device=d.device, since=d.since, detail=d.problem))
+        return out
+
+
+def _opt(ro: str | None) -> list[str]:
+    return [ro] if ro else []

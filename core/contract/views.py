@@ -31,6 +31,12 @@ class FindingLine(_View):
     parts_estimate: float
     reported_at: datetime
     answered_at: datetime | None = None
+    call_at: datetime | None = Field(
+        default=None, description="Unanswered by then: the advisor calls the customer"
+    )
+    escalate_at: datetime | None = Field(
+        default=None, description="Unanswered by then: escalated to the service manager"
+    )
 
 
 class JobCard(_View):
@@ -133,6 +139,33 @@ class DeviceRow(_View):
     problem: str | None = Field(default=None, description="e.g. paper_out, offline")
 
 
+class TimelineBar(_View):
+    """One technician's stretch of work or pause on a job today (a bar of the Gantt)."""
+
+    bay: str
+    ro: str
+    tech: str
+    kind: Literal["work", "pause"]
+    reason: str | None = None
+    start: datetime
+    end: datetime | None = Field(description="None while it runs")
+
+
+class Alert(_View):
+    kind: Literal[
+        "promise_at_risk",
+        "approval_call",
+        "approval_escalate",
+        "key_out_too_long",
+        "device_offline",
+        "print_failed",
+    ]
+    ro: str | None = None
+    device: str | None = None
+    since: datetime | None = None
+    detail: str = ""
+
+
 class DispatchView(_View):
     """``view/dispatch``: the foreman's whole board in one retained message."""
 
@@ -141,5 +174,17 @@ class DispatchView(_View):
     updated_at: datetime
     bays: list[BayRow]
     jobs: list[JobCard]
-    waiting_dispatch: list[str]
+    waiting_dispatch: list[str] = Field(
+        description="Checked in, not dispatched: waiting customers and rework first, then"
+        " by promised time"
+    )
     devices: list[DeviceRow]
+    timeline: list[TimelineBar] = []
+    pending_findings: list[str] = Field(
+        default=[], description="'{ro}/{finding id}' awaiting the customer, oldest first"
+    )
+    qc_queue: list[str] = []
+    wash_queue: list[str] = []
+    ready: list[str] = []
+    keys: list[str] = Field(default=[], description="Jobs whose key is out, longest first")
+    alerts: list[Alert] = []

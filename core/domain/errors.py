@@ -64,3 +64,16 @@ class InvalidData(DomainError):
 
 class UnknownKey(DomainError):
     code = "unknown_key"
+
+
+class UnknownSegment(DomainError):
+    """A clock correction names a stretch of work that is not on the job."""
+
+    code = "unknown_segment"
+
+
+class BadCorrection(DomainError):
+    """A clock correction that would leave the clocks impossible (end before start, in the
+    future, over another stretch, without a reason)."""
+
+    code = "bad_correction"

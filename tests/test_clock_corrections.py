@@ -1,0 +1,172 @@
+"""The foreman's clock corrections: what they change, what they refuse, what the log keeps."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from core.commands import AdjustClock, CheckInCar, Dispatch, InsertPause, MoveClock
+from core.domain import errors
+from core.domain.model import PauseReason
+from core.domain.workshop import Workshop
+from core.engine import Core, bays_from_config, technicians_from_config
+from core.store.repository import Store
+from tests.helpers import T0, Clock, demo_config, order
+
+
+def at(minutes: float):
+    return T0 + timedelta(minutes=minutes)
+
+
+@pytest.fixture
+def ws() -> Workshop:
+    cfg = demo_config()
+    return Workshop(
+        site="demo",
+        bays={b.id: b for b in bays_from_config(cfg)},
+        technicians={t.id: t for t in technicians_from_config(cfg)},
+    )
+
+
+def worked(ws: Workshop, minutes_in: float = 60) -> str:
+    """T002 worked on a job at B03 from minute 0 to 60 and paused for parts."""
+    job = ws.check_in(order(), at(-10))
+    ws.dispatch(job.ro, "B03", at(-5))
+    ws.sign_in("T002", "B03", at(-1))
+    ws.start(job.ro, "T002", "B03", at(0))
+    ws.pause(job.ro, "T002", "B03", PauseReason.WAITING_PARTS, at(minutes_in))
+    return job.ro
+
+
+def test_a_late_start_is_moved_to_when_work_began(ws: Workshop) -> None:
+    ro = worked(ws)
+    original = ws.adjust_clock(ro, "T002", at(0), at(-3), at(60), "tapped late", at(90))
+    assert (original.start, original.end) == (at(0), at(60))
+    assert ws.job(ro).worked_seconds(at(90)) == 63 * 60
+    assert ro in ws.dirty_jobs
+
+
+def test_a_forgotten_pause_cuts_the_work_in_two(ws: Workshop) -> None:
+    ro = worked(ws)
+    ws.insert_pause(ro, "T002", at(0), at(20), at(35), PauseReason.BREAK, "lunch", at(90))
+    job = ws.job(ro)
+    kinds = [(s.kind, s.start, s.end) for s in job.segments if s.tech == "T002"]
+    assert kinds[:3] == [
+        ("work", at(0), at(20)),
+        ("pause", at(20), at(35)),
+        ("work", at(35), at(60)),
+    ]
+    assert job.worked_seconds(at(90)) == 45 * 60
+
+
+def test_a_pause_forgotten_on_a_running_clock_leaves_it_running(ws: Workshop) -> None:
+    job = ws.check_in(order(), at(-10))
+    ws.dispatch(job.ro, "B03", at(-5))
+    ws.sign_in("T002", "B03", at(-1))
+    ws.start(job.ro, "T002", "B03", at(0))
+    ws.insert_pause(job.ro, "T002", at(0), at(10), at(20), PauseReason.BREAK, "tea", at(30))
+    assert job.working_techs() == ["T002"]
+    assert job.open_segment("T002") is not None and job.open_segment("T002").start == at(20)
+    assert job.worked_seconds(at(30)) == 20 * 60
+
+
+def test_work_booked_on_the_wrong_job_moves_to_the_right_one(ws: Workshop) -> None:
+    wrong = worked(ws)
+    right = ws.check_in(order(plate="沪AD12345"), at(-9))
+    ws.dispatch(right.ro, "B03", at(-4))
+    ws.move_clock(wrong, "T002", at(0), right.ro, "wrong card picked", at(90))
+    assert ws.job(wrong).worked_seconds(at(90)) == 0
+    assert right.worked_seconds(at(90)) == 60 * 60
+
+
+@pytest.mark.parametrize(
+    ("start", "new_start", "new_end", "reason", "error"),
+    [
+        (at(0), at(10), at(5), "typo", errors.BadCorrection),  # ends before it starts
+        (at(0), at(0), at(200), "typo", errors.BadCorrection),  # ends in the future
+        (at(0), at(0), None, "typo", errors.BadCorrection),  # would restart the clock
+        (at(0), at(0), at(50), "  ", errors.BadCorrection),  # no reason
+        (at(1), at(0), at(50), "typo", errors.UnknownSegment),  # no such stretch
+    ],
+)
+def test_impossible_corrections_are_refused_and_change_nothing(
+    ws: Workshop, start, new_start, new_end, reason, error
+) -> None:
+    ro = worked(ws)
+    before = [(s.kind, s.start, s.end) for s in ws.job(ro).segments]
+    with pytest.raises(error):
+        ws.adjust_clock(ro, "T002", start, new_start, new_end, reason, at(90))
+    assert [(s.kind, s.start, s.end) for s in ws.job(ro).segments] == before
+
+
+def test_a_correction_may_not_lay_one_stretch_over_another(ws: Workshop) -> None:
+    ro = worked(ws, minutes_in=30)
+    ws.resume(ro, "T002", "B03", at(40))
+    ws.pause(ro, "T002", "B03", PauseReason.BREAK, at(50))
+    before = [(s.kind, s.start, s.end) for s in ws.job(ro).segments]
+    with pytest.raises(errors.BadCorrection):
+        ws.adjust_clock(ro, "T002", at(40), at(20), at(50), "overlap", at(90))
+    assert [(s.kind, s.start, s.end) for s in ws.job(ro).segments] == before
+
+
+def test_the_audit_log_keeps_the_correction_beside_the_original(store: Store) -> None:
+    clock = Clock()
+    core = Core(demo_config(), store, _Quiet(), clock)
+    core.start()
+    try:
+        job = core.run_command(CheckInCar(order()), "advisor:SA01")
+        core.run_command(Dispatch(job.ro, "B03"), "foreman:F1")
+        core.query(lambda ws, now: ws.sign_in("T002", "B03", now))
+        start = clock.now
+        core.query(lambda ws, now: ws.start(job.ro, "T002", "B03", now))
+        clock.advance(minutes=50)
+        core.query(lambda ws, now: ws.pause(job.ro, "T002", "B03", PauseReason.BREAK, now))
+        clock.advance(minutes=5)
+        core.run_command(
+            AdjustClock(
+                job.ro,
+                "T002",
+                start,
+                start - timedelta(minutes=5),
+                start + timedelta(minutes=50),
+                "tapped late",
+            ),
+            "foreman:F1",
+        )
+        with pytest.raises(errors.BadCorrection):
+            core.run_command(
+                InsertPause(
+                    job.ro,
+                    "T002",
+                    start - timedelta(minutes=5),
+                    clock.now,
+                    clock.now,
+                    PauseReason.BREAK,
+                    "an empty pause",
+                ),
+                "foreman:F1",
+            )
+        other = core.run_command(CheckInCar(order(plate="沪AD12345")), "advisor:SA01")
+        core.run_command(
+            MoveClock(job.ro, "T002", start - timedelta(minutes=5), other.ro, "wrong job"),
+            "foreman:F1",
+        )
+        trail = store.audit_trail(job.ro)
+        adjusted = next(t for t in trail if t["type"] == "clock.adjusted")
+        assert adjusted["source"] == "foreman:F1"
+        assert adjusted["payload"]["reason"] == "tapped late"
+        assert adjusted["payload"]["original"]["start"] == start.isoformat()
+        assert [t["type"] for t in trail][-2:] == ["clock.adjusted", "clock.moved"]
+        assert "clock.moved" in [t["type"] for t in store.audit_trail(other.ro)]
+        assert core.ws.job(other.ro).worked_seconds(clock.now) == 55 * 60
+    finally:
+        core.stop()
+
+
+class _Quiet:
+    def publish(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
+        pass
+
+    def puback(self, token: object) -> None:
+        pass
