@@ -21,6 +21,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from core.catalogue import operations as operation_catalogue
 from core.commands import Cancel as CancelOrder
 from core.commands import CheckInCar, Command, Dispatch, UpdateOrder
+from core.config import key_slots
 from core.contract.views import JobCard
 from core.domain.errors import DomainError, UnknownJob
 from core.domain.eta import predict
@@ -233,7 +234,7 @@ def build_api(core: Core, tokens: Callable[[], dict[str, str]]) -> FastAPI:
             # The customer's own status page (pickup card QR): unguessable.
             public_token=secrets.token_urlsafe(16),
         )
-        job = run(CheckInCar(checkin), actor)
+        job = run(CheckInCar(checkin, key_slots(core.config)), actor)
         return card(job.ro)
 
     @api.get("/repair-orders", responses=PROBLEMS, response_model=list[JobCard])

@@ -76,17 +76,10 @@ def cmd_core(args: argparse.Namespace) -> int:
     from nicegui import app, ui
 
     from board.pages import register
-    from core.web import mount
+    from core.board_source import CoreBoardSource
+    from core.web import mount, session_secret
 
-    register(
-        lambda: service.core.lounge,
-        lambda: service.core.dispatch_view,
-        cfg.zone,
-        cfg.site.name,
-        car_status=lambda token: service.core.query(
-            lambda ws, now: service.core.projector.car_status(ws, token, now)
-        ),
-    )
+    register(CoreBoardSource(service.core))
     mount(app, cfg, service.core, service.link.connected.is_set)
     app.on_startup(settle_memory)
     app.on_shutdown(service.stop)
@@ -96,7 +89,7 @@ def cmd_core(args: argparse.Namespace) -> int:
         reload=False,
         show=False,
         title="Pitboard",
-        storage_secret=os.environ.get(cfg.web.secret_env) or None,
+        storage_secret=session_secret(cfg),
         language="zh-CN",
     )
     return 0
@@ -200,6 +193,20 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hash_password(args: argparse.Namespace) -> int:
+    """Print the hash of a board user's password for the site config's [[users]]."""
+    import getpass
+
+    from board.auth import hash_password
+
+    password = args.password if args.password is not None else getpass.getpass("password: ")
+    if len(password) < 8:
+        print("a password needs at least 8 characters", file=sys.stderr)
+        return 2
+    print(hash_password(password))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pitboard", description="Pitboard workshop floor system")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -272,6 +279,10 @@ def main(argv: list[str] | None = None) -> int:
     with_config(c)
     c.add_argument("-o", "--output", default="broker_config/site")
     c.set_defaults(func=cmd_broker_credentials)
+
+    p = sub.add_parser("hash-password", help="hash a board user's password for [[users]]")
+    p.add_argument("--password", default=None, help="(default: asked for, not echoed)")
+    p.set_defaults(func=cmd_hash_password)
 
     p = sub.add_parser("docs", help="write the protocol document and JSON Schemas")
     with_config(p)

@@ -13,6 +13,7 @@ from core.domain.workshop import CheckIn, OrderChanges, Workshop
 @dataclass(frozen=True)
 class CheckInCar:
     order: CheckIn
+    key_slots: int = 0  # hooks in the key cabinet: a tagged key without a slot gets a free one
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,8 @@ COMMAND_NAMES: dict[type, str] = {
 def execute(ws: Workshop, cmd: Command, actor: str, at: datetime) -> Any:
     """Run one command against the workshop; raises DomainError when refused."""
     match cmd:
-        case CheckInCar(order):
-            return ws.check_in(order, at)
+        case CheckInCar(order, key_slots):
+            return ws.check_in(order, at, key_slots)
         case UpdateOrder(ro, changes):
             return ws.update_order(ro, changes, at)
         case Dispatch(ro, bay, team):

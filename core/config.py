@@ -27,6 +27,11 @@ class SiteInfo(_Section):
         default=[time(18, 0)],
         description="Local times at which every running clock is paused (reason shift_end)",
     )
+    opens_at: time = Field(
+        default=time(8, 0),
+        description="When the workshop opens: the dispatch board's day and the reports' "
+        "bay utilisation start here (they end at the last shift end)",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -165,6 +170,11 @@ class UserConfig(_Section):
     password_hash: str = Field(
         description="From `pitboard hash-password`; the password itself is never stored"
     )
+
+
+def key_slots(config: SiteConfig) -> int:
+    """Hooks of the key cabinet cars are given at reception (the first cabinet's)."""
+    return config.key_cabinets[0].slots if config.key_cabinets else 0
 
 
 class SiteConfig(_Section):

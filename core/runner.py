@@ -30,8 +30,8 @@ def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> i
     from nicegui import app, ui
 
     from board.pages import register
-    from core.prints import previews
-    from core.web import mount
+    from core.board_source import CoreBoardSource
+    from core.web import mount, session_secret
     from devices.simulated import SimulatedDevices
     from kiosk.app import connect, kiosk_device
     from kiosk.page import register as register_kiosks
@@ -74,17 +74,7 @@ def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> i
             speed,
         ).start()
 
-    register(
-        lambda: service.core.lounge,
-        lambda: service.core.dispatch_view,
-        config.zone,
-        config.site.name,
-        kiosk_bays=sorted(kiosks),
-        recent_prints=lambda: previews(config, service.store.recent_prints()),
-        car_status=lambda token: service.core.query(
-            lambda ws, now: service.core.projector.car_status(ws, token, now)
-        ),
-    )
+    register(CoreBoardSource(service.core), kiosk_bays=sorted(kiosks))
     mount(app, config, service.core, service.link.connected.is_set)
     if not os.environ.get(config.api.tokens_env):
         # A token for trying the API on the demo; a real site sets its own.
@@ -106,10 +96,15 @@ def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> i
     kiosk_pw = passwords.get(spare.device, "<password>")
     auth = f"-u {spare.device} -P {kiosk_pw} " if broker and broker.kind == "mosquitto" else ""
     mqtt_port = address.port
+    users = ", ".join(f"{u.id} ({u.role})" for u in config.users) or "no [[users]] configured"
+    if config.site.id == "demo":
+        users += " — demo password: pitboard"
     print(
         f"\nPitboard is running (site {config.site.id}).\n"
         f"  lounge screen   http://{host}:{web_port}/lounge\n"
         f"  dispatch board  http://{host}:{web_port}/dispatch\n"
+        f"  reception desk  http://{host}:{web_port}/desk    reports  /reports\n"
+        f"  signing in      {users}\n"
         f"  bay kiosks      http://{host}:{web_port}/kiosk/{{bay}}"
         f"  ({', '.join(sorted(kiosks))})\n"
         f"  API             http://{host}:{web_port}/api/v1/docs"
@@ -142,7 +137,7 @@ def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> i
 
     app.on_startup(settle_memory)
     app.on_shutdown(shutdown)
-    secret = os.environ.get(config.web.secret_env) or "pitboard-demo-secret"
+    secret = session_secret(config)
     ui.run(
         host=host,
         port=web_port,

@@ -3,8 +3,10 @@ for the supervisor and Prometheus metrics."""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,8 @@ from sqlalchemy import text
 from core.api import build_api, parse_tokens
 from core.config import SiteConfig
 from core.engine import Core
+
+logger = logging.getLogger(__name__)
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
 
@@ -77,6 +81,19 @@ class CoreCollector(Collector):
             "1 while the core is connected",
             value=self.broker_connected(),
         )
+
+
+def session_secret(config: SiteConfig) -> str:
+    """The key the boards' sign-in sessions are signed with, from the environment."""
+    secret = os.environ.get(config.web.secret_env)
+    if secret:
+        return secret
+    logger.warning(
+        "%s is not set: sign-ins last only until this process stops (set it to a long random "
+        "string to keep them across restarts)",
+        config.web.secret_env,
+    )
+    return secrets.token_urlsafe(32)
 
 
 def mount(app: FastAPI, config: SiteConfig, core: Core, broker_connected: Any) -> None:

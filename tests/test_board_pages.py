@@ -1,19 +1,23 @@
-"""The core's first pages: the foreman sees a shift-end pause, the lounge sees no one's
-personal data."""
+"""The boards through NiceGUI's user fixture: lounge, status page, sign-in, dispatch board,
+desk, repair-order timeline and clock corrections, reports."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from nicegui import ui
 from nicegui.testing import User
 
+from board import lounge as lounge_module
 from board.pages import register
-from core.commands import PauseEveryone
-from core.domain.model import PauseReason
+from core.board_source import CoreBoardSource
+from core.commands import AnswerFinding, PauseEveryone
+from core.contract.messages import make_event
+from core.domain.model import FindingState, JobStatus, PauseReason
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
 from tests.kiosk_env import Workshop, demo_workshop
@@ -26,74 +30,122 @@ def shop(tmp_path: Path) -> Iterator[Workshop]:
     engine = make_engine(sqlite_url(tmp_path))
     migrate(engine)
     w = demo_workshop(Store(engine, "demo"), tmp_path)
-    register(
-        lambda: w.core.lounge,
-        lambda: w.core.dispatch_view,
-        w.core.config.zone,
-        w.core.config.site.name,
-        kiosk_bays=["B03"],
-        recent_prints=lambda: [("p1", "key_tag", "done", "/prints/desk/p1.png")],
-        car_status=lambda token: w.core.query(
-            lambda ws, now: w.core.projector.car_status(ws, token, now)
-        ),
-    )
+    register(CoreBoardSource(w.core), kiosk_bays=["B03"])
     yield w
     w.core.stop()
     engine.dispose()
 
 
-async def test_dispatch_board_shows_jobs_paused_at_shift_end(user: User, shop: Workshop) -> None:
-    ro = shop.job()
+async def sign_in(user: User, who: str, password: str = "pitboard", page: str = "/") -> None:
+    await user.open(f"/login?next={page}")
+    user.find(marker="login-user").type(who)
+    user.find(marker="login-password").type(password)
+    user.find(marker="login-submit").click()
+
+
+async def eventually(check: Callable[[], bool], what: str) -> None:
+    for _ in range(100):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"never happened: {what}")
+
+
+def present(user: User, marker: str) -> bool:
+    try:
+        return bool(user.find(marker=marker).elements)
+    except AssertionError:
+        return False
+
+
+def texts(user: User) -> str:
+    """Every word on the page, whatever element holds it."""
+    parts: list[str] = []
+    for el in user.current_layout.descendants():
+        for attr in ("text", "content", "value"):
+            v = getattr(el, attr, None)
+            if isinstance(v, str):
+                parts.append(v)
+        parts.append(str(el.props))
+    return "\n".join(parts)
+
+
+# ----------------------------------------------------------------- lounge and status page
+async def test_lounge_shows_masked_plates_and_nobodys_personal_data(
+    user: User, shop: Workshop
+) -> None:
+    shop.job(plate="京A12345")
+    shop.job(plate="沪AD67890", bay=None)
+    await user.open("/lounge")
+    await user.should_see(marker="plate-0", retries=RETRIES)
+    await eventually(
+        lambda: {user.find(marker=f"plate-{i}").elements.pop().text for i in (0, 1)}
+        == {"京A·•••45", "沪A·•••90"},
+        "both cars on the lounge",
+    )
+    page = texts(user)
+    for secret in ("12345", "67890", "王先生", "13800138000", "LSGUA84L0FE000001"):
+        assert secret not in page
+    view = shop.core.lounge
+    assert view is not None
+    raw = view.model_dump_json()
+    for secret in ("12345", "67890", "王先生", "13800138000", "LSGUA84L0FE000001"):
+        assert secret not in raw
+
+
+async def test_the_lounge_follows_the_workshop_without_reloading(
+    user: User, shop: Workshop
+) -> None:
+    await user.open("/lounge")
+    await user.should_see(marker="empty", retries=RETRIES)
+    ro = shop.job(plate="京B77777")
+    await eventually(
+        lambda: user.find(marker="plate-0").elements.pop().text == "京B·•••77", "car pushed"
+    )
     station = shop.station("B03")
     station.sign_in("T002")
     station.start(ro, "T002")
-    shop.settle()
-    shop.core.run_command(PauseEveryone(PauseReason.SHIFT_END), "system:shift-end")
-    await user.open("/dispatch")
-    await user.should_see(ui.table)
-    (table,) = user.find(ui.table).elements
-    for _ in range(100):  # the board redraws every 2 s from the newest dispatch view
-        b03 = next(r for r in table.rows if r["bay"].startswith("B03"))
-        if b03["queue"]:
-            break
-        await asyncio.sleep(0.1)
-    assert b03["queue"] == f"{ro} ⏸下班"
+    await eventually(
+        lambda: user.find(marker="stage-0").elements.pop().text == "维修中 In progress",
+        "stage pushed",
+    )
 
 
-async def test_lounge_shows_masked_plates_and_no_names(user: User, shop: Workshop) -> None:
-    shop.job(plate="京A12345")
+async def test_the_lounge_pages_through_a_long_list_by_itself(
+    user: User, shop: Workshop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lounge_module, "PAGE_SECONDS", 0.3)
+    for i in range(lounge_module.ROWS + 3):
+        shop.job(plate=f"京C{10000 + i}", bay=None)
     await user.open("/lounge")
-    await user.should_see(ui.table)
-    (table,) = user.find(ui.table).elements
-    assert [r["plate"] for r in table.rows] == ["京A·•••45"]
-    assert "12345" not in str(table.rows) and "王先生" not in str(table.rows)
-    await user.open("/")
-    await user.should_see("工位终端 Kiosk B03")
+    await eventually(
+        lambda: user.find(marker="page").elements.pop().text == "第 1 / 2 页 Page 1 of 2",
+        "first page",
+    )
+    await eventually(
+        lambda: user.find(marker="page").elements.pop().text == "第 2 / 2 页 Page 2 of 2",
+        "second page by itself",
+    )
+    rows = [
+        el.parent_slot.parent
+        for el in user.current_layout.descendants()
+        if any(m.startswith("plate-") for m in el._markers) and el.parent_slot
+    ]
+    assert len(rows) == lounge_module.ROWS  # built once, filled in place
+    assert sum(1 for r in rows if r.visible) == 3
 
 
-async def test_dispatch_board_shows_a_printer_out_of_paper_and_print_previews(
+async def test_the_lounge_tells_a_ready_car_and_a_promise_at_risk(
     user: User, shop: Workshop
 ) -> None:
-    from datetime import UTC, datetime
-
-    from core.contract.messages import make_event
-
-    data = {"printer": "printer-desk", "print_id": "p9", "reason": "paper_out"}
-    shop.core.on_message(
-        "pitboard/demo/dev/bridge-1/event",
-        make_event("bridge-1", 1, "print.failed", datetime.now(UTC), data=data),
-        None,
+    now = datetime.now(UTC)
+    shop.job(plate="京D11111", promised_at=now - timedelta(minutes=5), hours=2.0)
+    await user.open("/lounge")
+    await eventually(
+        lambda: user.find(marker="notice-0").elements.pop().text
+        == "服务顾问将与您联系 Your advisor will contact you",
+        "at-risk notice",
     )
-    await user.open("/dispatch")
-    for _ in range(100):
-        label = user.find(marker="devices").elements.pop()
-        if "printer-desk✓ (paper_out)" in label.text:
-            break
-        await asyncio.sleep(0.1)
-    assert "printer-desk✓ (paper_out)" in label.text
-    await user.should_see("key_tag done", retries=RETRIES)
-    (image,) = user.find(ui.image).elements
-    assert image.source == "/prints/desk/p1.png"
 
 
 async def test_the_pickup_card_qr_opens_the_customers_own_status_page(
@@ -101,9 +153,127 @@ async def test_the_pickup_card_qr_opens_the_customers_own_status_page(
 ) -> None:
     shop.job(plate="京A12345", public_token="k3J9xQ-unguessable")
     await user.open("/status/k3J9xQ-unguessable")
-    await user.should_see("京A·•••45 · 别克 GL8 白", retries=RETRIES)
-    await user.should_see(marker="stage", content="等待维修 Waiting")
+    await user.should_see(marker="plate", content="京A·•••45", retries=RETRIES)
+    await user.should_see(marker="stage", content="等待维修")
     await user.should_not_see("京A12345")
     await user.should_not_see("王先生")
+    await user.open("/status/k3J9xQ-unguessable?lang=en")
+    await user.should_see(marker="stage", content="Waiting")
     await user.open("/status/not-a-real-token")
     await user.should_see(marker="no-car")
+
+
+# ----------------------------------------------------------------- sign-in
+async def test_staff_pages_need_a_signed_in_person_of_the_right_role(
+    user: User, shop: Workshop
+) -> None:
+    await user.open("/dispatch")
+    await user.should_see(marker="login-user")
+    await sign_in(user, "F001", "wrong password", "/dispatch")
+    await user.should_see("工号或密码不对")
+    await sign_in(user, "SA01", page="/dispatch")  # an advisor is not the foreman
+    await user.open("/dispatch")
+    await user.should_see(marker="login-user")
+    await user.open("/desk")
+    await user.should_see(marker="check-in")
+    await sign_in(user, "F001", page="/dispatch")
+    await user.open("/dispatch")
+    await user.should_see(marker="queue")
+
+
+def test_passwords_are_kept_only_as_salted_hashes() -> None:
+    from board.auth import hash_password, verify_password
+
+    a, b = hash_password("pitboard"), hash_password("pitboard")
+    assert a != b and "pitboard" not in a
+    assert verify_password("pitboard", a) and verify_password("pitboard", b)
+    assert not verify_password("pitboard!", a)
+    assert not verify_password("pitboard", "not a hash")
+
+
+# ----------------------------------------------------------------- dispatch board
+async def test_the_foreman_dispatches_from_the_queue_by_keyboard_control(
+    user: User, shop: Workshop
+) -> None:
+    ro = shop.job(bay=None)
+    await sign_in(user, "F001", page="/dispatch")
+    await user.open("/dispatch")
+    await user.should_see(marker=f"queued-{ro}", retries=RETRIES)
+    user.find(marker=f"to-{ro}").elements.pop().value = "B04"
+    user.find(marker=f"go-{ro}").click()
+    await eventually(lambda: shop.core.ws.job(ro).bay == "B04", "dispatched to B04")
+    trail = shop.core.store.audit_trail(ro)
+    assert trail[-1]["type"] == "job.dispatched" and trail[-1]["source"] == "foreman:F001"
+    await eventually(lambda: not present(user, f"queued-{ro}"), "left the queue")
+
+
+async def test_the_foreman_dispatches_by_drag_and_drop(user: User, shop: Workshop) -> None:
+    ro = shop.job(bay=None)
+    await sign_in(user, "F001", page="/dispatch")
+    await user.open("/dispatch")
+    await user.should_see(marker=f"queued-{ro}", retries=RETRIES)
+    user.find(marker=f"queued-{ro}").trigger("dragstart")
+    user.find(marker="row-B02").trigger("drop.prevent")
+    await eventually(lambda: shop.core.ws.job(ro).bay == "B02", "dropped on B02")
+
+
+async def test_the_gantt_shows_work_and_pauses_with_their_reason(
+    user: User, shop: Workshop
+) -> None:
+    ro = shop.job()
+    station = shop.station("B03")
+    station.sign_in("T002")
+    station.start(ro, "T002")
+    shop.settle()
+    shop.core.run_command(PauseEveryone(PauseReason.SHIFT_END), "system:shift-end")
+    await sign_in(user, "F001", page="/dispatch")
+    await user.open("/dispatch")
+    await user.should_see(marker="lane-B03", retries=RETRIES)
+    lane = user.find(marker="lane-B03").elements.pop()
+    await eventually(lambda: "bar-pause" in lane.content and "下班" in lane.content, "pause bar")
+    assert f'data-ro="{ro}"' in lane.content and "bar-work" in lane.content
+    head = user.find(marker="bay-B03").elements.pop()
+    assert "⏸ 下班" in head.text
+
+
+async def test_the_panels_show_findings_with_escalation_devices_and_alerts(
+    user: User, shop: Workshop
+) -> None:
+    ro = shop.job()
+    station = shop.station("B03")
+    station.sign_in("T002")
+    station.start(ro, "T002")
+    shop.settle()
+    earlier = datetime.now(UTC) - timedelta(minutes=30)
+    shop.links["B03"].send(  # reported half an hour ago, still unanswered
+        "job.finding",
+        ts=earlier,
+        bay="B03",
+        job=ro,
+        tech="T002",
+        data={
+            "finding_id": "F1",
+            "title": "前刹车片磨损",
+            "severity": "safety",
+            "labor_hours": 1.0,
+            "parts_estimate": 380,
+        },
+    )
+    shop.settle()
+    data = {"printer": "printer-desk", "print_id": "p9", "reason": "paper_out"}
+    shop.core.on_message(
+        "pitboard/demo/dev/bridge-1/event",
+        make_event("bridge-1", 1, "print.failed", datetime.now(UTC), data=data),
+        None,
+    )
+    await sign_in(user, "F001", page="/dispatch")
+    await user.open("/dispatch")
+    await user.should_see(marker="panel.findings", retries=RETRIES)
+    findings = user.find(marker="panel.findings").elements.pop()
+    await eventually(lambda: "前刹车片磨损" in findings.content, "finding listed")
+    assert "需致电" in findings.content  # 30 min unanswered: past the 20-min call mark
+    alerts = user.find(marker="panel.alerts").elements.pop()
+    await eventually(lambda: "打印失败" in alerts.content, "print alert")
+    assert "请致电客户确认增项" in alerts.content
+    devices = user.find(marker="panel.devices").elements.pop()
+    assert "printer-desk" in devices.content and "paper_out" in devices.content

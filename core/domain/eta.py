@@ -48,3 +48,18 @@ def predict(ws: Workshop, now: datetime) -> dict[str, datetime]:
             case _:
                 pass
     return out
+
+
+PROMISE_MARGIN = timedelta(minutes=30)
+SLOT = timedelta(minutes=15)
+
+
+def suggest_promise(now: datetime, standard_hours: float, wash: bool) -> datetime:
+    """A promise with a margin, on the reception's 15-minute grid: the work, the checks,
+    the wash if wanted, half an hour to spare."""
+    ready = now + timedelta(hours=standard_hours) + LEADER_CHECK + FINAL_QC + PROMISE_MARGIN
+    if wash:
+        ready += WASH
+    epoch = ready.replace(minute=0, second=0, microsecond=0)
+    slots = -(-(ready - epoch) // SLOT)  # rounded up
+    return epoch + slots * SLOT

@@ -335,7 +335,12 @@ class Workshop:
         return replace(seg)
 
     # ------------------------------------------------------------- reception
-    def check_in(self, order: CheckIn, at: datetime) -> Job:
+    def free_key_slot(self, slots: int) -> int | None:
+        """The lowest hook of the key cabinet no car in the building has."""
+        taken = {j.key_slot for j in self.open_jobs() if j.key_slot is not None}
+        return next((n for n in range(1, slots + 1) if n not in taken), None)
+
+    def check_in(self, order: CheckIn, at: datetime, key_slots: int = 0) -> Job:
         """Open a repair order; the car waits for dispatch (待派工)."""
         if not order.vehicle.plate.strip():
             raise InvalidData("a car needs a plate to be checked in")
@@ -370,6 +375,8 @@ class Workshop:
             key_slot=order.key_slot,
             public_token=order.public_token,
         )
+        if job.key_tag and job.key_slot is None and key_slots:
+            job.key_slot = self.free_key_slot(key_slots)
         self.jobs[ro] = job
         self._touch(job)
         return job

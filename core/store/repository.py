@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.domain.model import LIVE_STATUSES, Bay, Technician
+from core.domain.model import LIVE_STATUSES, Bay, Job, Technician
 from core.domain.workshop import Workshop
 
 from .codec import job_from_doc, job_to_doc, tech_from_doc, tech_to_doc
@@ -310,6 +310,48 @@ class Store:
                 .order_by(PrintRow.created_at, PrintRow.print_id)
             )
             return [(d, p, s, r) for d, p, s, r in rows]
+
+    def print_history(self, ro: str) -> list[dict[str, Any]]:
+        """A repair order's prints with when they were asked for and last heard of."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    PrintRow.created_at,
+                    PrintRow.updated_at,
+                    PrintRow.document,
+                    PrintRow.printer,
+                    PrintRow.state,
+                    PrintRow.reason,
+                )
+                .where(PrintRow.site == self.site, PrintRow.ro == ro)
+                .order_by(PrintRow.created_at, PrintRow.print_id)
+            )
+            return [dict(r._mapping) for r in rows]
+
+    def jobs_of_vehicle(self, plate: str) -> list[Job]:
+        """Every repair order a vehicle ever had, newest first (its service history)."""
+        with self.engine.connect() as conn:
+            docs = conn.execute(
+                select(JobRow.doc)
+                .where(JobRow.site == self.site, JobRow.plate == plate)
+                .order_by(JobRow.checked_in_at.desc())
+            ).scalars()
+            return [job_from_doc(d) for d in docs]
+
+    def jobs_between(self, start: datetime, end: datetime) -> list[Job]:
+        """Repair orders checked in before ``end`` and still touched after ``start``: every
+        order that has something to count in the period."""
+        with self.engine.connect() as conn:
+            docs = conn.execute(
+                select(JobRow.doc)
+                .where(
+                    JobRow.site == self.site,
+                    JobRow.checked_in_at < end,
+                    JobRow.updated_at >= start,
+                )
+                .order_by(JobRow.checked_in_at)
+            ).scalars()
+            return [job_from_doc(d) for d in docs]
 
     def inbox_results(self, source: str) -> list[tuple[int, str, str | None]]:
         with self.engine.connect() as conn:

@@ -1,0 +1,48 @@
+"""The frame every staff page shares: title, clock, who is signed in, language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from nicegui import app, ui
+
+from board.texts import Lang, texts_for
+from core.config import SiteConfig
+
+
+def language(config: SiteConfig) -> Lang:
+    chosen = app.storage.user.get("lang", config.site.language)
+    return "en" if chosen == "en" else "zh"
+
+
+def frame(config: SiteConfig, user: dict[str, Any], title_key: str) -> Callable[..., str]:
+    """Draw the header and hand back the page's words in the user's language."""
+    t = texts_for(language(config))
+
+    def toggle() -> None:
+        app.storage.user["lang"] = "zh" if language(config) == "en" else "en"
+        ui.navigate.reload()
+
+    with ui.header().classes("items-center justify-between bg-slate-800 px-4 py-2"):
+        with ui.row().classes("items-center gap-4"):
+            ui.label(f"{config.site.name} · {t(title_key)}").classes("text-xl")
+            for path, key in [
+                ("/dispatch", "dispatch.title"),
+                ("/desk", "desk.title"),
+                ("/reports", "reports.title"),
+            ]:
+                ui.link(t(key), path).classes("text-slate-200")
+        with ui.row().classes("items-center gap-4"):
+            clock = ui.label().classes("font-mono text-lg")
+            ui.label(f"{user['name']} ({user['role']})")
+            ui.button(t("language"), on_click=toggle).props("flat color=white dense")
+            ui.link(t("logout"), "/logout").classes("text-slate-200")
+
+    def tick() -> None:
+        clock.text = datetime.now(config.zone).strftime("%H:%M")
+
+    tick()
+    ui.timer(15.0, tick)
+    return t

@@ -1,0 +1,168 @@
+"""The customer lounge TV and the customer's own status page: no names, masked plates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from nicegui import ui
+
+from board.live import follow
+from board.source import BoardSource
+from board.texts import both, texts_for
+from core.contract.views import LoungeCar, LoungeView
+
+ROWS = 8  # cars on one screen, read from 3 m away
+PAGE_SECONDS = 10.0
+
+# Sizes in viewport units: the same page fills a 1080p and a 4K TV alike.
+_CSS = """
+body { background: #0b1020; color: #e8ecf5; overflow: hidden; }
+.lounge-head { font-size: 4.2vh; font-weight: 600; }
+.lounge-clock { font-size: 4.2vh; font-variant-numeric: tabular-nums; }
+.lounge-cols { font-size: 2.2vh; color: #8b95b0; }
+.lounge-row { font-size: 3.6vh; height: 9.4vh; border-bottom: 1px solid #1e2a48; }
+.lounge-plate { font-family: monospace; font-size: 4vh; letter-spacing: .08em; }
+.lounge-notice-ready { color: #4ade80; }
+.lounge-notice-risk { color: #fbbf24; }
+.lounge-foot { font-size: 2.2vh; color: #8b95b0; }
+"""
+
+_STAGE_COLOUR = {
+    "checked_in": "#64748b",
+    "waiting": "#94a3b8",
+    "in_progress": "#38bdf8",
+    "quality_check": "#a78bfa",
+    "wash": "#22d3ee",
+    "ready": "#4ade80",
+}
+
+
+def _hm(ts: datetime | None, zone: ZoneInfo) -> str:
+    return ts.astimezone(zone).strftime("%H:%M") if ts else "—"
+
+
+class _Row:
+    """One line of the board, built once and filled in place."""
+
+    def __init__(self, index: int) -> None:
+        with ui.row().classes("lounge-row w-full items-center gap-6 px-6 no-wrap") as self.box:
+            self.plate = ui.label().classes("lounge-plate w-[16%]").mark(f"plate-{index}")
+            self.car = ui.label().classes("w-[22%] truncate")
+            with ui.column().classes("w-[26%] gap-1"):
+                self.stage = ui.label().mark(f"stage-{index}")
+                self.bar = ui.linear_progress(value=0, show_value=False, size="1.2vh")
+            self.promised = ui.label().classes("w-[10%] text-center")
+            self.notice = ui.label().classes("w-[26%]").mark(f"notice-{index}")
+
+    def show(self, car: LoungeCar | None, zone: ZoneInfo) -> None:
+        self.box.visible = car is not None
+        if car is None:
+            return
+        self.plate.text = car.plate
+        self.car.text = f"{car.model} {car.colour}".strip()
+        self.stage.text = both(f"stage.{car.stage}")
+        self.bar.value = car.progress / 100
+        self.bar.props(f"color={_STAGE_COLOUR[car.stage]}")
+        when = car.promised_at
+        self.promised.text = _hm(when, zone)
+        if car.notice == "ready":
+            self.notice.text = both("notice.ready")
+            self.notice.classes(replace="w-[26%] lounge-notice-ready")
+        elif car.notice == "at_risk":
+            self.notice.text = both("notice.at_risk")
+            self.notice.classes(replace="w-[26%] lounge-notice-risk")
+        else:
+            self.notice.text = ""
+
+
+def register_lounge(source: BoardSource) -> None:
+    zone = source.config.zone
+    site_name = source.config.site.name
+
+    @ui.page("/lounge", title="Pitboard · Lounge")
+    def lounge_page() -> None:
+        ui.add_css(_CSS)
+        with ui.row().classes("w-full items-center justify-between px-6 pt-4"):
+            ui.label(f"{site_name} · {both('lounge.title')}").classes("lounge-head")
+            clock = ui.label().classes("lounge-clock").mark("clock")
+        with ui.row().classes("lounge-cols w-full gap-6 px-6 pt-2 no-wrap"):
+            for key, width in [
+                ("lounge.plate", "16%"),
+                ("lounge.car", "22%"),
+                ("lounge.stage", "26%"),
+                ("lounge.promised", "10%"),
+            ]:
+                ui.label(both(key)).classes(f"w-[{width}]")
+        rows = [_Row(i) for i in range(ROWS)]
+        empty = ui.label(both("lounge.empty")).classes("lounge-row px-6").mark("empty")
+        footer = ui.label().classes("lounge-foot px-6").mark("page")
+        state: dict[str, object] = {"cars": [], "page": 0}
+
+        def paint() -> None:
+            cars: list[LoungeCar] = state["cars"]  # type: ignore[assignment]
+            pages = max(1, -(-len(cars) // ROWS))
+            page = int(state["page"]) % pages  # type: ignore[call-overload]
+            state["page"] = page
+            shown = cars[page * ROWS : (page + 1) * ROWS]
+            for i, row in enumerate(rows):
+                row.show(shown[i] if i < len(shown) else None, zone)
+            empty.visible = not cars
+            footer.text = both("lounge.page", n=page + 1, of=pages) if pages > 1 else ""
+
+        def render(view: LoungeView) -> None:
+            state["cars"] = view.cars
+            paint()
+
+        def turn() -> None:
+            state["page"] = int(state["page"]) + 1  # type: ignore[call-overload]
+            paint()
+
+        def tick() -> None:
+            clock.text = datetime.now(zone).strftime("%H:%M")
+
+        tick()
+        ui.timer(1.0, tick)
+        ui.timer(PAGE_SECONDS, turn)
+        follow(source, source.lounge, render)
+
+    @ui.page("/status/{token}", title="Pitboard")
+    def status_page(token: str, lang: str = "") -> None:
+        """The customer's own page, from the QR on the pickup card: the lounge's privacy
+        rules (masked plate, no names), laid out for a phone."""
+        t = texts_for("en" if (lang or source.config.site.language) == "en" else "zh")
+        ui.add_css("body { background: #0b1020; color: #e8ecf5; }")
+        ui.add_head_html('<meta name="viewport" content="width=device-width, initial-scale=1">')
+        with ui.column().classes("w-full max-w-md mx-auto p-4 gap-3"):
+            with ui.row().classes("w-full justify-between items-center"):
+                ui.label(site_name).classes("text-lg")
+                other = "en" if t("language") == "English" else "zh"
+                ui.link(t("language"), f"/status/{token}?lang={other}").classes("text-sky-300")
+            box = ui.column().classes("w-full gap-3")
+
+        def show() -> None:
+            try:
+                car = source.car_status(token) if len(token) >= 8 else None
+            except (RuntimeError, TimeoutError):
+                return  # the core is restarting: keep what the page shows
+            box.clear()
+            with box:
+                if car is None:
+                    ui.label(t("status.none")).classes("text-2xl").mark("no-car")
+                    return
+                ui.label(car.plate).classes("text-4xl font-mono").mark("plate")
+                ui.label(f"{car.model} {car.colour}").classes("text-xl")
+                ui.label(t(f"stage.{car.stage}")).classes("text-3xl").mark("stage")
+                ui.linear_progress(value=car.progress / 100, show_value=False, size="16px")
+                ui.label(f"{t('lounge.promised')} {_hm(car.promised_at, zone)}").classes("text-xl")
+                if car.predicted_at and car.stage != "ready":
+                    ui.label(f"{t('status.predicted')} {_hm(car.predicted_at, zone)}").classes(
+                        "text-lg text-slate-400"
+                    )
+                if car.notice == "ready":
+                    ui.label(t("notice.ready")).classes("text-2xl text-green-400").mark("notice")
+                elif car.notice == "at_risk":
+                    ui.label(t("notice.at_risk")).classes("text-2xl text-amber-400").mark("notice")
+
+        show()
+        ui.timer(10.0, show)

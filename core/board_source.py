@@ -1,0 +1,94 @@
+"""The boards' window on the core: its views, its command path and a few queries."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from core.commands import Command
+from core.config import SiteConfig
+from core.contract.views import DispatchView, LoungeCar, LoungeView
+from core.domain.model import Job
+from core.engine import Core
+from core.prints import previews
+
+
+class CoreBoardSource:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.config: SiteConfig = core.config
+
+    def lounge(self) -> LoungeView | None:
+        return self.core.lounge
+
+    def dispatch(self) -> DispatchView | None:
+        return self.core.dispatch_view
+
+    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
+        def on_views(_core: Core) -> None:
+            listener()
+
+        self.core.view_listeners.append(on_views)
+
+        def stop() -> None:
+            if on_views in self.core.view_listeners:
+                self.core.view_listeners.remove(on_views)
+
+        return stop
+
+    def run(self, command: Command, actor: str) -> Any:
+        return self.core.run_command(command, actor)
+
+    def now(self) -> datetime:
+        return self.core.clock()
+
+    def live_jobs(self) -> list[Job]:
+        # Copied on the writer's thread: the pages never hold the live objects.
+        return self.core.query(lambda ws, _now: copy.deepcopy(list(ws.jobs.values())))
+
+    def job(self, ro: str) -> Job | None:
+        live = self.core.query(lambda ws, _now: copy.deepcopy(ws.jobs.get(ro)))
+        return live if live is not None else self.core.store.load_job(ro)
+
+    def car_status(self, token: str) -> LoungeCar | None:
+        return self.core.query(lambda ws, now: self.core.projector.car_status(ws, token, now))
+
+    def timeline(self, ro: str) -> list[dict[str, Any]]:
+        entries = [
+            {
+                "at": e["at"],
+                "kind": e["kind"],
+                "source": e["source"],
+                "type": e["type"],
+                "bay": e["bay"],
+                "payload": e["payload"] or {},
+            }
+            for e in self.core.store.audit_trail(ro)
+        ]
+        for p in self.core.store.print_history(ro):
+            entries.append(
+                {
+                    "at": p["created_at"],
+                    "kind": "print",
+                    "source": p["printer"],
+                    "type": f"print.{p['document']}",
+                    "bay": None,
+                    "payload": {"state": p["state"], "reason": p["reason"]},
+                }
+            )
+        for e in entries:  # SQLite hands back times without their zone; they are UTC
+            if e["at"].tzinfo is None:
+                e["at"] = e["at"].replace(tzinfo=UTC)
+        entries.sort(key=lambda e: e["at"])
+        return entries
+
+    def vehicle_history(self, plate: str) -> list[Job]:
+        return self.core.store.jobs_of_vehicle(plate)
+
+    def jobs_between(self, start: datetime, end: datetime) -> list[Job]:
+        return self.core.store.jobs_between(start, end)
+
+    def recent_prints(self) -> list[tuple[str, str, str, str | None]]:
+        return previews(self.config, self.core.store.recent_prints())

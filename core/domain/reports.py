@@ -1,0 +1,216 @@
+"""Daily, weekly and monthly figures of the service department, from its repair orders."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from .model import FindingState, Job, JobStatus
+
+
+@dataclass(frozen=True)
+class TechFigures:
+    tech: str
+    standard_hours: float
+    worked_hours: float
+
+    @property
+    def efficiency(self) -> float | None:
+        return self.standard_hours / self.worked_hours if self.worked_hours else None
+
+
+@dataclass(frozen=True)
+class BayFigures:
+    bay: str
+    busy_hours: float
+    open_hours: float
+
+    @property
+    def utilisation(self) -> float | None:
+        return self.busy_hours / self.open_hours if self.open_hours else None
+
+
+@dataclass
+class Report:
+    start: datetime
+    end: datetime
+    jobs_in: int = 0
+    delivered: int = 0
+    delivered_on_time: int = 0
+    cycle_hours: list[float] = field(default_factory=list)
+    wait_hours: list[float] = field(default_factory=list)
+    passed_qc: int = 0
+    passed_first_time: int = 0
+    findings_answered: int = 0
+    findings_approved: int = 0
+    approved_parts: float = 0.0
+    approved_hours: float = 0.0
+    technicians: list[TechFigures] = field(default_factory=list)
+    bays: list[BayFigures] = field(default_factory=list)
+    per_day: list[tuple[date, int, int]] = field(default_factory=list)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.delivered_on_time / self.delivered if self.delivered else None
+
+    @property
+    def average_cycle_hours(self) -> float | None:
+        return sum(self.cycle_hours) / len(self.cycle_hours) if self.cycle_hours else None
+
+    @property
+    def average_wait_hours(self) -> float | None:
+        return sum(self.wait_hours) / len(self.wait_hours) if self.wait_hours else None
+
+    @property
+    def first_time_fix_rate(self) -> float | None:
+        return self.passed_first_time / self.passed_qc if self.passed_qc else None
+
+    @property
+    def approval_rate(self) -> float | None:
+        return self.findings_approved / self.findings_answered if self.findings_answered else None
+
+
+def period(kind: str, day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The day, the ISO week (Monday on) or the calendar month around ``day``."""
+    if kind == "week":
+        first = day - timedelta(days=day.weekday())
+        last = first + timedelta(days=7)
+    elif kind == "month":
+        first = day.replace(day=1)
+        last = (first + timedelta(days=32)).replace(day=1)
+    else:
+        first, last = day, day + timedelta(days=1)
+    return (
+        datetime.combine(first, time(0), zone),
+        datetime.combine(last, time(0), zone),
+    )
+
+
+def _within(ts: datetime | None, start: datetime, end: datetime) -> bool:
+    return ts is not None and start <= ts < end
+
+
+def _overlap(a: datetime, b: datetime, start: datetime, end: datetime) -> float:
+    return max(0.0, (min(b, end) - max(a, start)).total_seconds())
+
+
+def _union_seconds(spans: list[tuple[datetime, datetime]]) -> float:
+    total, cursor = 0.0, None
+    for a, b in sorted(spans):
+        if cursor is None or a > cursor:
+            total += (b - a).total_seconds()
+            cursor = b
+        elif b > cursor:
+            total += (b - cursor).total_seconds()
+            cursor = b
+    return total
+
+
+def build_report(
+    jobs: list[Job],
+    start: datetime,
+    end: datetime,
+    zone: ZoneInfo,
+    now: datetime,
+    bays: list[str],
+    day_hours: float,
+) -> Report:
+    """Figures for [start, end); ``day_hours`` is how long a bay is open on a working day."""
+    r = Report(start, end)
+    in_by_day: dict[date, int] = defaultdict(int)
+    out_by_day: dict[date, int] = defaultdict(int)
+    std: dict[str, float] = defaultdict(float)
+    worked: dict[str, float] = defaultdict(float)
+    busy: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for job in jobs:
+        if job.status is JobStatus.CANCELLED:
+            continue
+        if _within(job.checked_in_at, start, end):
+            r.jobs_in += 1
+            in_by_day[job.checked_in_at.astimezone(zone).date()] += 1
+            if job.dispatched_at:
+                r.wait_hours.append((job.dispatched_at - job.checked_in_at).total_seconds() / 3600)
+        if _within(job.delivered_at, start, end) and job.delivered_at is not None:
+            r.delivered += 1
+            out_by_day[job.delivered_at.astimezone(zone).date()] += 1
+            ready = job.ready_at or job.delivered_at
+            r.delivered_on_time += ready <= job.promised_at
+            r.cycle_hours.append((ready - job.checked_in_at).total_seconds() / 3600)
+        qc = [c for c in job.checks if c.level == "qc"]
+        passed = next((c for c in qc if c.passed), None)
+        if passed is not None and _within(passed.at, start, end):
+            r.passed_qc += 1
+            r.passed_first_time += job.rework_count == 0
+        for f in job.findings:
+            if f.state is FindingState.PENDING or not _within(f.answered_at, start, end):
+                continue
+            r.findings_answered += 1
+            if f.state is FindingState.APPROVED:
+                r.findings_approved += 1
+                r.approved_parts += f.parts_estimate
+                r.approved_hours += f.labor_hours
+        # Technicians earn a finished job's standard hours in the share of the work they did.
+        work = [s for s in job.segments if s.kind == "work"]
+        total = sum(((s.end or now) - s.start).total_seconds() for s in work)
+        finished = _within(passed.at if passed else None, start, end)
+        for s in work:
+            seconds = _overlap(s.start, s.end or now, start, end)
+            worked[s.tech] += seconds / 3600
+            if finished and total:
+                std[s.tech] += (
+                    job.standard_hours * ((s.end or now) - s.start).total_seconds() / total
+                )
+            if job.bay and seconds:
+                busy[job.bay].append((max(s.start, start), min(s.end or now, end)))
+    r.technicians = [TechFigures(t, round(std[t], 2), round(worked[t], 2)) for t in sorted(worked)]
+    days = max(1, round((end - start).total_seconds() / 86400))
+    r.bays = [
+        BayFigures(b, round(_union_seconds(busy[b]) / 3600, 2), days * day_hours) for b in bays
+    ]
+    day = start.astimezone(zone).date()
+    while datetime.combine(day, time(0), zone) < end:
+        r.per_day.append((day, in_by_day[day], out_by_day[day]))
+        day += timedelta(days=1)
+    return r
+
+
+def report_csv_rows(r: Report) -> list[list[str]]:
+    """The report as rows for a spreadsheet: figures first, then technicians and bays."""
+
+    def pct(x: float | None) -> str:
+        return "" if x is None else f"{x * 100:.1f}"
+
+    def num(x: float | None) -> str:
+        return "" if x is None else f"{x:.2f}"
+
+    rows = [
+        ["figure", "value"],
+        ["period_start", r.start.isoformat()],
+        ["period_end", r.end.isoformat()],
+        ["jobs_in", str(r.jobs_in)],
+        ["delivered", str(r.delivered)],
+        ["on_time_delivery_pct", pct(r.on_time_rate)],
+        ["average_cycle_hours", num(r.average_cycle_hours)],
+        ["average_wait_for_dispatch_hours", num(r.average_wait_hours)],
+        ["first_time_fix_pct", pct(r.first_time_fix_rate)],
+        ["findings_answered", str(r.findings_answered)],
+        ["findings_approved", str(r.findings_approved)],
+        ["findings_approval_pct", pct(r.approval_rate)],
+        ["approved_findings_parts", f"{r.approved_parts:.2f}"],
+        ["approved_findings_hours", f"{r.approved_hours:.2f}"],
+        [],
+        ["technician", "standard_hours", "worked_hours", "efficiency_pct"],
+    ]
+    rows += [
+        [t.tech, f"{t.standard_hours:.2f}", f"{t.worked_hours:.2f}", pct(t.efficiency)]
+        for t in r.technicians
+    ]
+    rows += [[], ["bay", "busy_hours", "open_hours", "utilisation_pct"]]
+    rows += [
+        [b.bay, f"{b.busy_hours:.2f}", f"{b.open_hours:.2f}", pct(b.utilisation)] for b in r.bays
+    ]
+    rows += [[], ["day", "jobs_in", "delivered"]]
+    rows += [[d.isoformat(), str(i), str(o)] for d, i, o in r.per_day]
+    return rows
