@@ -19,14 +19,14 @@ from core.domain.errors import DomainError
 AMBER_AT = 0.85  # share of standard hours from which a job shows amber, as on the kiosk
 
 _CSS = """
-.gantt-row { height: 56px; border-bottom: 1px solid #e2e8f0; }
+.gantt-row { height: 44px; border-bottom: 1px solid #e2e8f0; }
 .gantt-lane { position: relative; height: 100%; background: #f8fafc; }
-.gantt-bar { position: absolute; top: 8px; height: 40px; border-radius: 4px; color: white;
+.gantt-bar { position: absolute; top: 6px; height: 32px; border-radius: 4px; color: white;
   font-size: 12px; line-height: 1.2; padding: 2px 4px; overflow: hidden; white-space: nowrap; }
 .bar-work { background: #2563eb; }
 .bar-amber { background: #d97706; }
 .bar-over { background: #dc2626; }
-.bar-pause { color: #0f172a; top: 14px; height: 28px;
+.bar-pause { color: #0f172a; top: 10px; height: 24px;
   background: repeating-linear-gradient(45deg, #94a3b8 0 6px, #cbd5e1 6px 12px); }
 .gantt-now { position: absolute; top: 0; bottom: 0; width: 2px; background: #ef4444; }
 .gantt-hour { position: absolute; top: 0; bottom: 0; border-left: 1px dashed #cbd5e1;
@@ -212,7 +212,7 @@ def register_dispatch(source: BoardSource) -> None:
                     text += f" · +{len(row.queue)}"
                 if paused:
                     reason = cards[paused[0]].pause_reason or "other"
-                    text += f" · ⏸ {t('pause.' + reason)}"
+                    text += f" · ‖ {t('pause.' + reason)}"
                 heads[row.id].text = text
                 lanes[row.id].content = lane_html(per_bay.get(row.id, []), cards, window, now, t)
             # queue: add and drop items as the queue changes; text updated in place
@@ -272,7 +272,7 @@ def register_dispatch(source: BoardSource) -> None:
                     )
                     keys.append(f"{name(ro)} · {e(out)}")
             in_cabinet = sum(1 for c in view.jobs if c.key_state == "in_cabinet")
-            keys.append(e(f"{t('key.in_cabinet', slot='')} × {in_cabinet}"))
+            keys.append(e(t("key.in_count", n=in_cabinet)))
             panels["panel.keys"].content = li(keys)
             panels["panel.devices"].content = li(
                 [

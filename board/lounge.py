@@ -18,23 +18,25 @@ PAGE_SECONDS = 10.0
 # Sizes in viewport units: the same page fills a 1080p and a 4K TV alike.
 _CSS = """
 body { background: #0b1020; color: #e8ecf5; overflow: hidden; }
-.lounge-head { font-size: 4.2vh; font-weight: 600; }
-.lounge-clock { font-size: 4.2vh; font-variant-numeric: tabular-nums; }
-.lounge-cols { font-size: 2.2vh; color: #8b95b0; }
-.lounge-row { font-size: 3.6vh; height: 9.4vh; border-bottom: 1px solid #1e2a48; }
-.lounge-plate { font-family: monospace; font-size: 4vh; letter-spacing: .08em; }
+.nicegui-content { padding: 0; }
+.lounge-head { font-size: 4vh; font-weight: 600; }
+.lounge-clock { font-size: 4vh; font-variant-numeric: tabular-nums; }
+.lounge-cols { font-size: 2vh; color: #8b95b0; }
+.lounge-row { font-size: 3.3vh; height: 8.6vh; border-bottom: 1px solid #1e2a48; }
+.lounge-plate { font-family: monospace; font-size: 3.8vh; letter-spacing: .06em; }
+.lounge-notice { font-size: 2.8vh; line-height: 1.2; }
 .lounge-notice-ready { color: #4ade80; }
 .lounge-notice-risk { color: #fbbf24; }
-.lounge-foot { font-size: 2.2vh; color: #8b95b0; }
+.lounge-foot { font-size: 2vh; color: #8b95b0; }
 """
 
-_STAGE_COLOUR = {
-    "checked_in": "#64748b",
-    "waiting": "#94a3b8",
-    "in_progress": "#38bdf8",
-    "quality_check": "#a78bfa",
-    "wash": "#22d3ee",
-    "ready": "#4ade80",
+_STAGE_COLOUR = {  # Quasar's palette names
+    "checked_in": "blue-grey-5",
+    "waiting": "grey-5",
+    "in_progress": "light-blue-5",
+    "quality_check": "deep-purple-3",
+    "wash": "cyan-5",
+    "ready": "green-5",
 }
 
 
@@ -42,18 +44,21 @@ def _hm(ts: datetime | None, zone: ZoneInfo) -> str:
     return ts.astimezone(zone).strftime("%H:%M") if ts else "—"
 
 
+_NOTICE = "lounge-notice grow"
+
+
 class _Row:
     """One line of the board, built once and filled in place."""
 
     def __init__(self, index: int) -> None:
-        with ui.row().classes("lounge-row w-full items-center gap-6 px-6 no-wrap") as self.box:
-            self.plate = ui.label().classes("lounge-plate w-[16%]").mark(f"plate-{index}")
-            self.car = ui.label().classes("w-[22%] truncate")
-            with ui.column().classes("w-[26%] gap-1"):
+        with ui.row().classes("lounge-row w-full items-center gap-4 px-8 no-wrap") as self.box:
+            self.plate = ui.label().classes("lounge-plate w-[14%]").mark(f"plate-{index}")
+            self.car = ui.label().classes("w-[18%] truncate")
+            with ui.column().classes("w-[24%] gap-1"):
                 self.stage = ui.label().mark(f"stage-{index}")
                 self.bar = ui.linear_progress(value=0, show_value=False, size="1.2vh")
-            self.promised = ui.label().classes("w-[10%] text-center")
-            self.notice = ui.label().classes("w-[26%]").mark(f"notice-{index}")
+            self.promised = ui.label().classes("w-[9%] text-center")
+            self.notice = ui.label().classes(_NOTICE).mark(f"notice-{index}")
 
     def show(self, car: LoungeCar | None, zone: ZoneInfo) -> None:
         self.box.visible = car is not None
@@ -68,10 +73,10 @@ class _Row:
         self.promised.text = _hm(when, zone)
         if car.notice == "ready":
             self.notice.text = both("notice.ready")
-            self.notice.classes(replace="w-[26%] lounge-notice-ready")
+            self.notice.classes(replace=f"{_NOTICE} lounge-notice-ready")
         elif car.notice == "at_risk":
             self.notice.text = both("notice.at_risk")
-            self.notice.classes(replace="w-[26%] lounge-notice-risk")
+            self.notice.classes(replace=f"{_NOTICE} lounge-notice-risk")
         else:
             self.notice.text = ""
 
@@ -83,20 +88,20 @@ def register_lounge(source: BoardSource) -> None:
     @ui.page("/lounge", title="Pitboard · Lounge")
     def lounge_page() -> None:
         ui.add_css(_CSS)
-        with ui.row().classes("w-full items-center justify-between px-6 pt-4"):
+        with ui.row().classes("w-full items-center justify-between px-8 pt-4"):
             ui.label(f"{site_name} · {both('lounge.title')}").classes("lounge-head")
             clock = ui.label().classes("lounge-clock").mark("clock")
-        with ui.row().classes("lounge-cols w-full gap-6 px-6 pt-2 no-wrap"):
+        with ui.row().classes("lounge-cols w-full gap-4 px-8 pt-2 no-wrap"):
             for key, width in [
-                ("lounge.plate", "16%"),
-                ("lounge.car", "22%"),
-                ("lounge.stage", "26%"),
-                ("lounge.promised", "10%"),
+                ("lounge.plate", "14%"),
+                ("lounge.car", "18%"),
+                ("lounge.stage", "24%"),
+                ("lounge.promised", "9%"),
             ]:
-                ui.label(both(key)).classes(f"w-[{width}]")
+                ui.label(both(key)).classes(f"w-[{width}] whitespace-nowrap")
         rows = [_Row(i) for i in range(ROWS)]
-        empty = ui.label(both("lounge.empty")).classes("lounge-row px-6").mark("empty")
-        footer = ui.label().classes("lounge-foot px-6").mark("page")
+        empty = ui.label(both("lounge.empty")).classes("lounge-row px-8").mark("empty")
+        footer = ui.label().classes("lounge-foot px-8").mark("page")
         state: dict[str, object] = {"cars": [], "page": 0}
 
         def paint() -> None:
@@ -123,7 +128,7 @@ def register_lounge(source: BoardSource) -> None:
 
         tick()
         ui.timer(1.0, tick)
-        ui.timer(PAGE_SECONDS, turn)
+        ui.timer(PAGE_SECONDS, turn, immediate=False)
         follow(source, source.lounge, render)
 
     @ui.page("/status/{token}", title="Pitboard")

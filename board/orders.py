@@ -70,7 +70,7 @@ def register_orders(source: BoardSource) -> None:
                 if may_correct and seg.kind == "work":
                     ui.button(t("correct.title"), on_click=lambda s=seg: correct(s)).props(
                         "dense flat"
-                    ).mark(f"correct-{seg.tech}-{seg.start:%H%M}")
+                    ).mark(f"correct-{seg.tech}-{seg.start.astimezone(zone):%H%M}")
 
         def correct(seg: Segment) -> None:
             day = seg.start.astimezone(zone)

@@ -60,7 +60,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "panel.devices": ("设备状态", "Devices"),
     "panel.alerts": ("提醒", "Alerts"),
     "panel.prints": ("最近打印", "Recent prints"),
-    "key.in_cabinet": ("柜内 {slot} 号", "Cabinet slot {slot}"),
+    "key.in_count": ("柜内钥匙 {n} 把", "{n} keys in the cabinet"),
     "key.out": ("{holder} 取走 {minutes} 分钟", "Out with {holder} for {minutes} min"),
     "device.online": ("在线", "online"),
     "device.offline": ("离线", "offline"),

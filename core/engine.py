@@ -612,6 +612,8 @@ class Core:
 
     def _dispatch_wait(self) -> float:
         if not self._dispatch_pending:
+            if self.dispatch_view is None:
+                return DISPATCH_REFRESH  # nothing shown yet: the first change sends it
             # Alerts and escalations come due with time alone: the board is rebuilt anyway.
             due = self._dispatch_published + DISPATCH_REFRESH - time.monotonic()
             if due <= 0:

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from nicegui import ui
 from nicegui.testing import User
 
 from board import lounge as lounge_module
@@ -79,8 +78,10 @@ async def test_lounge_shows_masked_plates_and_nobodys_personal_data(
     await user.open("/lounge")
     await user.should_see(marker="plate-0", retries=RETRIES)
     await eventually(
-        lambda: {user.find(marker=f"plate-{i}").elements.pop().text for i in (0, 1)}
-        == {"京A·•••45", "沪A·•••90"},
+        lambda: (
+            {user.find(marker=f"plate-{i}").elements.pop().text for i in (0, 1)}
+            == {"京A·•••45", "沪A·•••90"}
+        ),
         "both cars on the lounge",
     )
     page = texts(user)
@@ -142,8 +143,10 @@ async def test_the_lounge_tells_a_ready_car_and_a_promise_at_risk(
     shop.job(plate="京D11111", promised_at=now - timedelta(minutes=5), hours=2.0)
     await user.open("/lounge")
     await eventually(
-        lambda: user.find(marker="notice-0").elements.pop().text
-        == "服务顾问将与您联系 Your advisor will contact you",
+        lambda: (
+            user.find(marker="notice-0").elements.pop().text
+            == "服务顾问将与您联系 Your advisor will contact you"
+        ),
         "at-risk notice",
     )
 
@@ -233,7 +236,7 @@ async def test_the_gantt_shows_work_and_pauses_with_their_reason(
     await eventually(lambda: "bar-pause" in lane.content and "下班" in lane.content, "pause bar")
     assert f'data-ro="{ro}"' in lane.content and "bar-work" in lane.content
     head = user.find(marker="bay-B03").elements.pop()
-    assert "⏸ 下班" in head.text
+    assert "‖ 下班" in head.text
 
 
 async def test_the_panels_show_findings_with_escalation_devices_and_alerts(
@@ -277,3 +280,181 @@ async def test_the_panels_show_findings_with_escalation_devices_and_alerts(
     assert "请致电客户确认增项" in alerts.content
     devices = user.find(marker="panel.devices").elements.pop()
     assert "printer-desk" in devices.content and "paper_out" in devices.content
+
+
+# ----------------------------------------------------------------- reception desk
+def ready_for_pickup(shop: Workshop, plate: str = "京E55555") -> str:
+    """A job walked through the workshop to ready (straight on the domain, for set-up)."""
+    ro = shop.job(plate=plate, wash_requested=False, key_tag="TAG9")
+
+    def walk(ws, now):  # type: ignore[no-untyped-def]
+        ws.sign_in("T002", "B03", now)
+        ws.start(ro, "T002", "B03", now)
+        ws.self_check(ro, "T002", "B03", now)
+        ws.sign_in("T001", "B03", now)
+        ws.leader_check(ro, "T001", "B03", now)
+        ws.sign_in("Q001", "Q01", now)
+        ws.qc_pass(ro, "Q001", "Q01", now)
+
+    shop.core.query(walk)
+    assert shop.core.ws.job(ro).status is JobStatus.READY
+    return ro
+
+
+async def test_the_advisor_checks_a_car_in_and_it_prints_and_gets_a_key_hook(
+    user: User, shop: Workshop
+) -> None:
+    await sign_in(user, "SA01", page="/desk")
+    await user.open("/desk")
+    await user.should_see(marker="check-in", retries=RETRIES)
+    user.find(marker="customer").type("刘女士")
+    user.find(marker="phone").type("13900001111")
+    user.find(marker="plate").type("粤B12345")
+    user.find(marker="model").type("丰田 凯美瑞")
+    user.find(marker="colour").type("黑")
+    user.find(marker="key-tag").type("TAG42")
+    user.find(marker="operations").elements.pop().value = ["M010", "M030"]
+    user.find(marker="waiting").elements.pop().value = True
+    assert user.find(marker="promised").elements.pop().value  # a promise was suggested
+    user.find(marker="check-in").click()
+    await eventually(
+        lambda: any(j.vehicle.plate == "粤B12345" for j in shop.core.ws.jobs.values()),
+        "car checked in",
+    )
+    job = next(j for j in shop.core.ws.jobs.values() if j.vehicle.plate == "粤B12345")
+    assert [o.code for o in job.operations] == ["M010", "M030"]
+    assert job.customer.name == "刘女士" and job.customer_waiting and job.advisor == "SA01"
+    assert job.key_tag == "TAG42" and job.key_slot == 1  # the first free hook
+    assert len(job.public_token) >= 16
+    trail = shop.core.store.audit_trail(job.ro)
+    assert trail[0]["type"] == "job.checked_in" and trail[0]["source"] == "advisor:SA01"
+    documents = sorted(d for d, _, _, _ in shop.core.store.prints_of(job.ro))
+    assert documents == ["job_ticket", "key_tag", "pickup_card"]
+
+
+async def test_the_desk_recalls_what_the_customer_declined_last_time(
+    user: User, shop: Workshop
+) -> None:
+    ro = shop.job(plate="粤B99999")
+    shop.core.query(
+        lambda ws, now: (
+            ws.sign_in("T002", "B03", now),
+            ws.start(ro, "T002", "B03", now),
+        )
+    )
+    station = shop.station("B03")
+    station.finding(ro, "T002", "后减震器漏油", "recommended", 1.5, 900)
+    shop.settle()
+    fid = shop.core.ws.job(ro).findings[0].id
+    shop.core.run_command(AnswerFinding(ro, fid, False, "下次再说"), "advisor:SA01")
+    await sign_in(user, "SA01", page="/desk")
+    await user.open("/desk")
+    await user.should_see(marker="plate", retries=RETRIES)
+    user.find(marker="plate").type("粤B99999").trigger("blur")
+    await user.should_see("后减震器漏油")
+
+
+async def test_the_advisor_relays_a_finding_hands_over_and_records_the_call(
+    user: User, shop: Workshop
+) -> None:
+    ro = shop.job(plate="京F12121")
+    shop.core.query(
+        lambda ws, now: (ws.sign_in("T003", "B03", now), ws.start(ro, "T003", "B03", now))
+    )
+    station = shop.station("B03")
+    station.finding(ro, "T003", "前刹车片磨损超限", "safety", 1.0, 380)
+    shop.settle()
+    fid = shop.core.ws.job(ro).findings[0].id
+    ready = ready_for_pickup(shop)
+    await sign_in(user, "SA01", page="/desk")
+    await user.open("/desk")
+    await user.should_see(marker=f"approve-{ro}-{fid}", retries=RETRIES)
+    page = texts(user)
+    assert "前刹车片磨损超限" in page and "王先生" in page  # staff see whom to call
+    user.find(marker=f"approve-{ro}-{fid}").click()
+    await eventually(
+        lambda: shop.core.ws.job(ro).findings[0].state is FindingState.APPROVED, "approved"
+    )
+    assert shop.core.ws.job(ro).findings[0].answered_by == "advisor:SA01"
+    user.find(marker=f"deliver-{ready}").click()
+    await eventually(lambda: shop.core.ws.job(ready).status is JobStatus.DELIVERED, "delivered")
+    assert "gate_pass" in [d for d, _, _, _ in shop.core.store.prints_of(ready)]
+    await user.should_see(marker=f"follow-up-{ready}", retries=RETRIES)
+    user.find(marker=f"follow-up-{ready}").click()
+    await eventually(
+        lambda: shop.core.store.load_job(ready).follow_up is not None,
+        "follow-up recorded",
+    )
+
+
+# ----------------------------------------------------------------- order timeline
+async def test_the_order_timeline_and_a_forgotten_pause_put_in_by_the_foreman(
+    user: User, shop: Workshop
+) -> None:
+    ro = shop.job()
+    station = shop.station("B03")
+    station.sign_in("T002")
+    station.start(ro, "T002")
+    shop.settle()
+    start = shop.core.ws.job(ro).segments[0].start
+    await sign_in(user, "F001", page=f"/orders/{ro}")
+    await user.open(f"/orders/{ro}")
+    await user.should_see(marker="timeline", retries=RETRIES)
+    (table,) = user.find(marker="timeline").elements
+    assert [r["type"] for r in table.rows if not r["type"].startswith("print.")][:3] == [
+        "job.checked_in",
+        "job.dispatched",
+        "job.started",
+    ]
+    assert any(r["type"].startswith("print.") for r in table.rows)
+    marker = f"correct-T002-{start.astimezone(shop.core.config.zone):%H%M}"
+    user.find(marker=marker).click()
+    user.find(marker="correct-mode").elements.pop().value = "pause"
+    local = start.astimezone(shop.core.config.zone)
+    user.find(marker="correct-start").elements.pop().value = f"{local:%H:%M}"
+    user.find(marker="correct-end").elements.pop().value = f"{local:%H:%M}"
+    user.find(marker="correct-reason").type("忘记暂停")
+    user.find(marker="correct-apply").click()
+    await user.should_see("pause must lie")  # an empty pause is refused, nothing changes
+    assert len(shop.core.ws.job(ro).segments) == 1
+    earlier = (local - timedelta(minutes=2)).replace(second=0, microsecond=0)
+    if earlier.date() != local.date():
+        return  # started just after midnight: no earlier time on the same day to move to
+    user.find(marker="correct-mode").elements.pop().value = "adjust"
+    user.find(marker="correct-start").elements.pop().value = f"{earlier:%H:%M}"
+    user.find(marker="correct-apply").click()
+    await eventually(
+        lambda: shop.core.ws.job(ro).segments[0].start == earlier, "start moved earlier"
+    )
+    assert shop.core.ws.job(ro).working_techs() == ["T002"]  # the clock still runs
+    adjusted = shop.core.store.audit_trail(ro)[-1]
+    assert adjusted["type"] == "clock.adjusted" and adjusted["source"] == "foreman:F001"
+    assert adjusted["payload"]["original"]["start"] == start.isoformat()
+    assert adjusted["payload"]["reason"] == "忘记暂停"
+
+
+async def test_only_the_foreman_corrects_clocks(user: User, shop: Workshop) -> None:
+    ro = shop.job()
+    station = shop.station("B03")
+    station.sign_in("T002")
+    station.start(ro, "T002")
+    shop.settle()
+    await sign_in(user, "SA01", page=f"/orders/{ro}")
+    await user.open(f"/orders/{ro}")
+    await user.should_see(marker="timeline", retries=RETRIES)
+    assert not present(user, "correct-T002-" + "x") and "更正工时" not in texts(user)
+
+
+# ----------------------------------------------------------------- reports
+async def test_reports_show_the_days_figures_and_export_csv(user: User, shop: Workshop) -> None:
+    ready_for_pickup(shop)
+    shop.job(plate="京G00001", bay=None)
+    await sign_in(user, "M001", page="/reports")
+    await user.open("/reports")
+    await user.should_see(marker="reports.jobs_in", retries=RETRIES)
+    assert user.find(marker="reports.jobs_in").elements.pop().text == "2"
+    assert user.find(marker="reports.first_time_fix").elements.pop().text == "100 %"
+    user.find(marker="csv").click()
+    response = await user.download.next()
+    body = response.content.decode("utf-8-sig")
+    assert "jobs_in,2" in body and "first_time_fix_pct,100.0" in body

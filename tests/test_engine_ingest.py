@@ -346,3 +346,29 @@ def test_a_lost_database_connection_is_replaced_and_nothing_is_lost(
     finally:
         core.stop()
         engine.dispose()
+
+
+def test_the_board_is_rebuilt_with_time_alone_for_alerts_that_come_due(
+    store: Store, bus: FakeBus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import core.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "DISPATCH_REFRESH", 0.2)
+    core = Core(demo_config(), store, bus)
+    core.start()
+    try:
+        checked_in_and_dispatched(core)
+
+        def boards() -> int:
+            return sum(1 for t, *_ in bus.published if t.endswith("/view/dispatch"))
+
+        deadline = time.monotonic() + 5
+        while boards() < 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        first = boards()
+        while boards() < first + 2:  # no event, yet the board goes out again
+            assert time.monotonic() < deadline, "the board was not rebuilt"
+            time.sleep(0.02)
+    finally:
+        core.stop()

@@ -60,3 +60,14 @@ def test_kiosks_use_only_the_wire_contract_of_the_core() -> None:
             if n.startswith("core."):
                 assert n.startswith(allowed), (f.name, n)
             assert not n.startswith(("sqlalchemy", "core.store", "core.engine")), (f.name, n)
+
+
+def test_boards_read_and_act_only_through_the_query_and_command_interface() -> None:
+    files = list((ROOT / "board").glob("*.py"))
+    assert len(files) > 5
+    allowed = ("core.contract", "core.config", "core.commands", "core.domain", "core.catalogue")
+    for f in files:
+        for n in imports(f):
+            if n.startswith("core."):
+                assert n.startswith(allowed), (f.name, n)
+            assert not n.startswith(("sqlalchemy", "paho")), (f.name, n)

@@ -208,7 +208,7 @@ class Job:
     bay: str | None = None
     team: str | None = None
     dispatch_order: int = 0
-    dispatched_at: datetime | None = None
+    dispatched_at: datetime | None = None  # the first dispatch (moves and rework keep it)
     rework_count: int = 0
     segments: list[Segment] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)

@@ -422,7 +422,8 @@ class Workshop:
         job.bay = bay_id
         job.team = team or bay.team
         job.dispatch_order = self._next("dispatch")
-        job.dispatched_at = at
+        if job.dispatched_at is None:  # the first dispatch: how long the car waited for it
+            job.dispatched_at = at
         if job.status is JobStatus.CHECKED_IN:
             job.status = JobStatus.DISPATCHED
         self._touch(job)
@@ -631,7 +632,6 @@ class Workshop:
         job.status = JobStatus.DISPATCHED
         # Rework jumps the bay's queue: a negative order sorts before every normal job.
         job.dispatch_order = -self._next("rework")
-        job.dispatched_at = at
         self._touch(job)
         return job
 

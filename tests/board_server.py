@@ -1,0 +1,54 @@
+"""The boards served for a real browser: a busy workshop (12 bays, 30 cars in every stage)
+on SQLite, the core without a broker (the pages need none).
+
+    python -m tests.board_server DATA_DIR WEB_PORT
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from nicegui import app, ui
+
+from board.pages import register
+from core.board_source import CoreBoardSource
+from core.demo.busy import busy_config, fill
+from core.engine import Core
+from core.store.database import make_engine, migrate, sqlite_url
+from core.store.repository import Store
+from tests.helpers import demo_config
+
+
+class Nowhere:
+    def publish(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
+        pass
+
+    def puback(self, token: object) -> None:
+        pass
+
+
+def main() -> None:
+    data, web_port = Path(sys.argv[1]), int(sys.argv[2])
+    cfg = busy_config(demo_config(data_dir=str(data)), bays=12)
+    engine = make_engine(sqlite_url(data))
+    migrate(engine)
+    core = Core(cfg, Store(engine, cfg.site.id), Nowhere())
+    core.start()
+    fill(core, 30, datetime.now(UTC))
+    register(CoreBoardSource(core))
+    app.on_shutdown(core.stop)
+    print("READY", flush=True)
+    ui.run(
+        host="127.0.0.1",
+        port=web_port,
+        reload=False,
+        show=False,
+        title="board test",
+        storage_secret="board-test-secret",
+    )
+
+
+if __name__ == "__main__":
+    main()

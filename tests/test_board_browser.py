@@ -1,0 +1,104 @@
+"""The boards in real headless Chromium at 1920×1080: the lounge with 30 cars and the
+dispatch board with 12 bays, screenshots in tests/artifacts/."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.broker import free_port
+from tests.helpers import child_env
+from tests.test_kiosk_browser import ARTIFACTS, ROOT, browser  # noqa: F401 - the fixture
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture
+def board_server(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.board_server", str(tmp_path), str(port)],
+        cwd=ROOT,
+        env=child_env(),
+        stdout=subprocess.PIPE,
+        stderr=open(tmp_path / "server.log", "w"),  # noqa: SIM115 - the child's
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert line.startswith("READY"), (tmp_path / "server.log").read_text()[-3000:]
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/lounge", timeout=2).read()
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "board pages did not come up"
+            time.sleep(0.2)
+    yield url
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def wait_until(driver: Any, check: Any, what: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not check(driver):
+        assert time.monotonic() < deadline, f"timed out: {what}"
+        time.sleep(0.1)
+
+
+def test_lounge_and_dispatch_board_in_chromium(browser: Any, board_server: str) -> None:  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    # The TV's whole picture is the page: 1920×1080 without the browser's own bars.
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False},
+    )
+    browser.get(board_server + "/lounge")
+    wait_until(
+        browser,
+        lambda d: (
+            len([e for e in d.find_elements(By.CSS_SELECTOR, ".lounge-plate") if e.text]) == 8
+        ),
+        "eight cars on the first lounge page",
+    )
+    browser.save_screenshot(str(ARTIFACTS / "lounge-1920x1080.png"))
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "第 1 / 4 页" in body and "·•••" in body
+    assert "客户0" not in browser.page_source and "13900000" not in browser.page_source
+
+    browser.get(board_server + "/login?next=/dispatch")
+    wait_until(browser, lambda d: len(d.find_elements(By.TAG_NAME, "input")) >= 2, "login form")
+    user, password = browser.find_elements(By.TAG_NAME, "input")[:2]
+    user.send_keys("F001")
+    password.send_keys("pitboard")
+    browser.find_element(By.TAG_NAME, "button").click()
+    wait_until(
+        browser,
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".gantt-lane")) == 14,
+        "12 bays plus QC and wash on the dispatch board",
+    )
+    wait_until(
+        browser,
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".gantt-bar")) >= 10,
+        "bars of today's work",
+    )
+    browser.save_screenshot(str(ARTIFACTS / "dispatch-1920x1080.png"))
+    assert browser.find_elements(By.CSS_SELECTOR, ".bar-pause")
+    text = browser.find_element(By.TAG_NAME, "body").text
+    assert "待派工" in text and "待客户确认的增项" in text and "前刹车片磨损超限" in text

@@ -1,0 +1,114 @@
+"""The department's figures from repair orders (pure: no database, no pages)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from core.domain.model import FollowUpOutcome, PauseReason, Severity
+from core.domain.reports import build_report, period, report_csv_rows
+from core.domain.workshop import NewFinding, Workshop
+from core.engine import bays_from_config, technicians_from_config
+from tests.helpers import T0, demo_config, order
+
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def at(minutes: float):
+    return T0 + timedelta(minutes=minutes)
+
+
+@pytest.fixture
+def ws() -> Workshop:
+    cfg = demo_config()
+    return Workshop(
+        site="demo",
+        bays={b.id: b for b in bays_from_config(cfg)},
+        technicians={t.id: t for t in technicians_from_config(cfg)},
+    )
+
+
+def through(ws: Workshop, plate: str, begin: float, work: float, rework: bool) -> str:
+    """Checked in at ``begin``, waits 30 min for dispatch, ``work`` minutes of work, checks;
+    with ``rework`` the final inspection fails once and 10 more minutes are worked."""
+    job = ws.check_in(
+        order(plate=plate, wash_requested=False, promised_at=at(begin + 180)), at(begin)
+    )
+    t = begin + 30
+    ws.dispatch(job.ro, "B03", at(t))
+    ws.sign_in("T002", "B03", at(t))
+    ws.sign_in("T001", "B03", at(t))
+    ws.sign_in("Q001", "Q01", at(t))
+    ws.start(job.ro, "T002", "B03", at(t))
+    t += work
+    ws.self_check(job.ro, "T002", "B03", at(t))
+    ws.leader_check(job.ro, "T001", "B03", at(t + 1))
+    if rework:
+        ws.qc_fail(job.ro, "Q001", "Q01", ["螺栓扭矩"], at(t + 2))
+        ws.start(job.ro, "T002", "B03", at(t + 3))
+        t += 13
+        ws.self_check(job.ro, "T002", "B03", at(t))
+        ws.leader_check(job.ro, "T001", "B03", at(t + 1))
+    ws.qc_pass(job.ro, "Q001", "Q01", at(t + 5))
+    return job.ro
+
+
+def test_a_days_figures(ws: Workshop) -> None:
+    a = through(ws, "京A11111", begin=0, work=60, rework=False)  # ready at 95, promised 180
+    b = through(ws, "京A22222", begin=100, work=150, rework=True)  # ready at 298, promised 280
+    ws.deliver(a, at(200))
+    ws.deliver(b, at(300))
+    ws.record_follow_up(a, FollowUpOutcome.GOOD, "", "SA01", at(400))
+    cancelled = ws.check_in(order(plate="京A33333"), at(5))
+    ws.cancel(cancelled.ro, "customer left", at(6))
+    start, end = period("day", T0.astimezone(ZONE).date(), ZONE)
+    r = build_report(list(ws.jobs.values()), start, end, ZONE, at(600), ["B03"], 10.0)
+    assert r.jobs_in == 2 and r.delivered == 2
+    assert r.on_time_rate == pytest.approx(0.5)
+    assert r.first_time_fix_rate == pytest.approx(0.5)
+    assert r.average_wait_hours == pytest.approx(0.5)
+    assert r.average_cycle_hours == pytest.approx((95 + 198) / 2 / 60)
+    tech = {t.tech: t for t in r.technicians}["T002"]
+    assert tech.standard_hours == pytest.approx(2.0)
+    assert tech.worked_hours == pytest.approx((60 + 150 + 10) / 60, abs=0.01)
+    assert tech.efficiency == pytest.approx(2.0 / (220 / 60), abs=0.01)
+    (bay,) = r.bays
+    assert bay.busy_hours == pytest.approx(220 / 60, abs=0.01) and bay.open_hours == 10.0
+    rows = report_csv_rows(r)
+    assert ["jobs_in", "2"] in rows and ["on_time_delivery_pct", "50.0"] in rows
+
+
+def test_findings_approval_rate_and_value(ws: Workshop) -> None:
+    job = ws.check_in(order(), at(0))
+    ws.dispatch(job.ro, "B03", at(1))
+    ws.sign_in("T002", "B03", at(1))
+    ws.start(job.ro, "T002", "B03", at(2))
+    ws.report_finding(
+        job.ro, "T002", "B03", NewFinding("F1", "刹车片", Severity.SAFETY, 1.0, 380), at(3)
+    )
+    ws.report_finding(
+        job.ro, "T002", "B03", NewFinding("F2", "雨刮", Severity.ADVISORY, 0.2, 90), at(4)
+    )
+    ws.report_finding(
+        job.ro, "T002", "B03", NewFinding("F3", "轮胎", Severity.ADVISORY, 0.5, 800), at(4)
+    )
+    ws.pause(job.ro, "T002", "B03", PauseReason.WAITING_APPROVAL, at(5))
+    ws.answer_finding(job.ro, "F1", approved=True, by="SA01", at=at(10))
+    ws.answer_finding(job.ro, "F2", approved=False, by="SA01", at=at(11))
+    start, end = period("week", T0.astimezone(ZONE).date(), ZONE)
+    r = build_report(list(ws.jobs.values()), start, end, ZONE, at(60), ["B03"], 10.0)
+    assert r.findings_answered == 2 and r.findings_approved == 1  # F3 still unanswered
+    assert r.approval_rate == pytest.approx(0.5)
+    assert r.approved_parts == pytest.approx(380) and r.approved_hours == pytest.approx(1.0)
+
+
+def test_periods_are_whole_local_days_weeks_and_months() -> None:
+    day = T0.astimezone(ZONE).date()  # a Tuesday
+    start, end = period("week", day, ZONE)
+    assert start.weekday() == 0 and (end - start) == timedelta(days=7)
+    start, end = period("month", day, ZONE)
+    assert start.day == 1 and end.day == 1 and end.month == start.month % 12 + 1
+    start, end = period("day", day, ZONE)
+    assert start.hour == 0 and start.tzinfo == ZONE and end - start == timedelta(days=1)
