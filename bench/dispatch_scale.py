@@ -23,6 +23,7 @@ from bench.common import (
     start_broker,
     workdir,
 )
+from core.app import settle_memory
 from core.contract import topics
 from core.contract.messages import dump
 from core.demo.busy import busy_config, fill
@@ -48,6 +49,7 @@ def main() -> None:
     t0 = time.perf_counter()
     fill(core, args.jobs, datetime.now(UTC))
     core.stop()
+    settle_memory()  # as the core does once started with its workshop loaded
     print(f"machine: {machine()}")
     print(f"set-up: {args.bays} bays, {args.jobs} jobs in {time.perf_counter() - t0:.1f} s")
 

@@ -24,7 +24,7 @@ from core.contract.views import (
     TimelineBar,
 )
 from core.domain.eta import predict
-from core.domain.model import BayKind, FindingState, Job, JobStatus, KeyState
+from core.domain.model import BayKind, FindingState, Job, JobStatus, KeyState, TechnicianState
 from core.domain.privacy import mask_plate
 from core.domain.workshop import Workshop
 
@@ -154,16 +154,20 @@ class Projector:
         # hundreds of cards per event is most of the cost of publishing the views.
         self._cards: dict[str, tuple[datetime | None, JobCard]] = {}
         self._cars: dict[str, tuple[datetime | None, LoungeCar]] = {}
+        # A job's bars change only when the job does (a running bar has no end yet).
+        self._bars: dict[str, tuple[datetime, list[TimelineBar]]] = {}
 
     def forget(self, ros: set[str]) -> None:
         """These jobs changed: their cards are built afresh next time."""
         for ro in ros:
             self._cards.pop(ro, None)
             self._cars.pop(ro, None)
+            self._bars.pop(ro, None)
 
     def forget_all(self) -> None:
         self._cards.clear()
         self._cars.clear()
+        self._bars.clear()
 
     def card(self, job: Job, now: datetime, predicted: datetime | None) -> JobCard:
         return _reuse(
@@ -174,6 +178,9 @@ class Projector:
         )
 
     def _techs(self, ws: Workshop, bay_id: str) -> list[TechOnBay]:
+        return self._tech_rows(ws.signed_in_at(bay_id))
+
+    def _tech_rows(self, states: list[TechnicianState]) -> list[TechOnBay]:
         return [
             TechOnBay(
                 id=t.id,
@@ -181,7 +188,7 @@ class Projector:
                 active_job=t.active_job,
                 signed_in_at=t.signed_in_at,
             )
-            for t in ws.signed_in_at(bay_id)
+            for t in states
         ]
 
     def bay_jobs(self, ws: Workshop, bay_id: str) -> list[Job]:
@@ -267,9 +274,18 @@ class Projector:
         eta: dict[str, datetime] | None = None,
     ) -> DispatchView:
         eta = predict(ws, now) if eta is None else eta
+        # One pass over jobs and technicians for every bay: a board may have hundreds.
+        queues = ws.bay_queues()
+        present: dict[str, list[TechnicianState]] = {}
+        for state in sorted(ws.tech_states.values(), key=lambda t: t.id):
+            if state.bay is not None:
+                present.setdefault(state.bay, []).append(state)
         bays = []
         for bay_id, bay in ws.bays.items():
-            queue = self.bay_jobs(ws, bay_id)
+            if bay.kind in (BayKind.QC, BayKind.WASH):
+                queue = self.bay_jobs(ws, bay_id)
+            else:
+                queue = queues.get(bay_id, [])
             current = next(
                 (j.ro for j in queue if j.status in (JobStatus.IN_PROGRESS, JobStatus.WASHING)),
                 None,
@@ -280,7 +296,7 @@ class Projector:
                     name=bay.name,
                     kind=bay.kind.value,
                     team=bay.team,
-                    techs=self._techs(ws, bay_id),
+                    techs=self._tech_rows(present.get(bay_id, [])),
                     current=current,
                     queue=[j.ro for j in queue if j.ro != current],
                 )
@@ -322,26 +338,33 @@ class Projector:
         """Today's stretches of work and pause, bay by bay (the Gantt's bars)."""
         midnight = now.astimezone(self.config.zone).replace(hour=0, minute=0, second=0)
         midnight = midnight.replace(microsecond=0)
-        bars = []
+        bars: list[TimelineBar] = []
         for job in jobs:
             if not job.bay:
                 continue
-            for seg in job.segments:
-                if seg.end is not None and seg.end < midnight:
-                    continue
-                bars.append(
-                    TimelineBar(
-                        bay=job.bay,
-                        ro=job.ro,
-                        tech=seg.tech,
-                        kind="work" if seg.kind == "work" else "pause",
-                        reason=seg.reason,
-                        start=max(seg.start, midnight),
-                        end=seg.end,
-                    )
-                )
+            cached = self._bars.get(job.ro)
+            if cached is None or cached[0] != midnight:
+                cached = (midnight, self._job_bars(job, job.bay, midnight))
+                self._bars[job.ro] = cached
+            bars.extend(cached[1])
         bars.sort(key=lambda b: (b.bay, b.start, b.tech))
         return bars
+
+    @staticmethod
+    def _job_bars(job: Job, bay: str, midnight: datetime) -> list[TimelineBar]:
+        return [
+            TimelineBar(
+                bay=bay,
+                ro=job.ro,
+                tech=seg.tech,
+                kind="work" if seg.kind == "work" else "pause",
+                reason=seg.reason,
+                start=max(seg.start, midnight),
+                end=seg.end,
+            )
+            for seg in job.segments
+            if seg.end is None or seg.end >= midnight
+        ]
 
     def _alerts(
         self,
