@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import html
 from datetime import datetime, timedelta
 from typing import Any
 
 from nicegui import ui
 
 from board.auth import actor, require
-from board.frame import frame
+from board.dispatch_model import board_model
+from board.frame import frame, language
 from board.live import follow
 from board.source import BoardSource
 from core.commands import Dispatch
-from core.contract.views import DispatchView, JobCard, TimelineBar
+from core.contract.views import DispatchView, JobCard
 from core.domain.errors import DomainError
-
-AMBER_AT = 0.85  # share of standard hours from which a job shows amber, as on the kiosk
 
 _CSS = """
 .gantt-row { height: 44px; border-bottom: 1px solid #e2e8f0; }
@@ -49,56 +47,8 @@ def day_window(source: BoardSource, now: datetime) -> tuple[datetime, datetime]:
     last = max(cfg.site.shift_ends)
     closes = local.replace(hour=last.hour, minute=last.minute, second=0, microsecond=0)
     start, end = opens - timedelta(minutes=30), closes + timedelta(minutes=30)
-    return min(start, local - timedelta(hours=1)), max(end, local + timedelta(hours=1))
-
-
-def _minutes(delta: timedelta) -> int:
-    return max(0, int(delta.total_seconds() // 60))
-
-
-def lane_html(
-    bars: list[TimelineBar],
-    cards: dict[str, JobCard],
-    window: tuple[datetime, datetime],
-    now: datetime,
-    t: Any,
-) -> str:
-    """One bay's lane: hour marks, the bars of work and pause, and the line of now."""
-    start, end = window
-    span = (end - start).total_seconds()
-
-    def pct(ts: datetime) -> float:
-        return max(0.0, min(100.0, (ts - start).total_seconds() / span * 100))
-
-    parts: list[str] = []
-    hour = start.replace(minute=0) + timedelta(hours=1)
-    while hour < end:
-        parts.append(f'<div class="gantt-hour" style="left:{pct(hour):.2f}%">{hour:%H}</div>')
-        hour += timedelta(hours=1)
-    for bar in bars:
-        until = bar.end or now
-        left, right = pct(bar.start), pct(until)
-        card = cards.get(bar.ro)
-        if bar.kind == "pause":
-            css = "bar-pause"
-            label = f"{t('pause.' + (bar.reason or 'other'))} {_minutes(until - bar.start)}′"
-        else:
-            share = (
-                card.worked_seconds / (card.standard_hours * 3600)
-                if card and card.standard_hours
-                else 0.0
-            )
-            css = "bar-over" if share > 1 else "bar-amber" if share >= AMBER_AT else "bar-work"
-            label = f"{bar.ro[-4:]} {card.plate if card else ''} {bar.tech}"
-        title = f"{bar.ro} {bar.tech} {bar.start:%H:%M}–{until:%H:%M}"
-        parts.append(
-            f'<div class="gantt-bar {css}" data-ro="{html.escape(bar.ro)}" '
-            f'title="{html.escape(title)}" '
-            f'style="left:{left:.2f}%;width:{max(0.4, right - left):.2f}%">'
-            f"{html.escape(label)}</div>"
-        )
-    parts.append(f'<div class="gantt-now" style="left:{pct(now):.2f}%"></div>')
-    return "".join(parts)
+    hour = local.replace(minute=0, second=0, microsecond=0)  # stays put within the hour
+    return min(start, hour - timedelta(hours=1)), max(end, hour + timedelta(hours=2))
 
 
 def register_dispatch(source: BoardSource) -> None:
@@ -111,6 +61,7 @@ def register_dispatch(source: BoardSource) -> None:
         if user is None:
             return
         t = frame(config, user, "dispatch.title")
+        lang = language(config)
         ui.add_css(_CSS)
         who = actor(user)
         dragging: dict[str, str | None] = {"ro": None}
@@ -134,7 +85,9 @@ def register_dispatch(source: BoardSource) -> None:
             for bay in config.bays:
                 with ui.row().classes("gantt-row w-full no-wrap gap-0 items-stretch") as row:
                     heads[bay.id] = (
-                        ui.label().classes("w-56 shrink-0 px-2 text-sm").mark(f"bay-{bay.id}")
+                        ui.label()
+                        .classes("gantt-head w-56 shrink-0 px-2 text-sm")
+                        .mark(f"bay-{bay.id}")
                     )
                     lanes[bay.id] = (
                         ui.html("", sanitize=False)
@@ -195,98 +148,26 @@ def register_dispatch(source: BoardSource) -> None:
             return box, text
 
         def render(view: DispatchView) -> None:
-            now = view.updated_at
-            window = day_window(source, now)
-            cards = {j.ro: j for j in view.jobs}
-            per_bay: dict[str, list[TimelineBar]] = {}
-            for bar in view.timeline:
-                per_bay.setdefault(bar.bay, []).append(bar)
-            for row in view.bays:
-                techs = ", ".join(x.name for x in row.techs) or "—"
-                current = cards.get(row.current) if row.current else None
-                paused = [r for r in row.queue if cards.get(r) and cards[r].pause_reason]
-                text = f"{row.id} {row.name} · {techs}"
-                if current:
-                    text += f" · ▶ {current.plate}"
-                if row.queue:
-                    text += f" · +{len(row.queue)}"
-                if paused:
-                    reason = cards[paused[0]].pause_reason or "other"
-                    text += f" · ‖ {t('pause.' + reason)}"
-                heads[row.id].text = text
-                lanes[row.id].content = lane_html(per_bay.get(row.id, []), cards, window, now, t)
+            # Worked out once per view and language, whatever the number of open boards.
+            model = board_model(view, lang, t, day_window(source, view.updated_at), zone)
+            for bay_id, text in model.heads.items():
+                heads[bay_id].text = text
+                lanes[bay_id].content = model.lanes[bay_id]
             # queue: add and drop items as the queue changes; text updated in place
+            cards = {j.ro: j for j in view.jobs}
             waiting = [cards[ro] for ro in view.waiting_dispatch if ro in cards]
             for ro in list(queue_items):
-                if ro not in view.waiting_dispatch:
+                if ro not in model.queue:
                     queue_items.pop(ro)[0].delete()
-            for card in waiting:
+            for i, card in enumerate(waiting):
                 if card.ro not in queue_items:
                     queue_items[card.ro] = queue_item(card)
-                flag = f" · {t('dispatch.waiting_customer')}" if card.customer_waiting else ""
-                queue_items[card.ro][1].text = (
-                    f"{card.ro} · {card.plate} {card.model} · {card.standard_hours:g} h · "
-                    f"{card.promised_at.astimezone(zone):%H:%M}{flag}"
-                )
-            for i, card in enumerate(waiting):
-                queue_items[card.ro][0].move(queue_box, target_index=i)
-            _panels(view, cards, now)
-            _prints()
-
-        def li(items: list[str]) -> str:
-            if not items:
-                return f'<span class="text-slate-400">{html.escape(t("dispatch.none"))}</span>'
-            return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
-
-        def _panels(view: DispatchView, cards: dict[str, JobCard], now: datetime) -> None:
-            e = html.escape
-
-            def name(ro: str) -> str:
-                c = cards.get(ro)
-                return f'<a href="/orders/{e(ro)}">{e(ro)}</a> {e(c.plate) if c else ""}'
-
-            findings = []
-            for ref in view.pending_findings:
-                ro, fid = ref.split("/", 1)
-                card = cards.get(ro)
-                f = next((x for x in card.findings if x.id == fid), None) if card else None
-                if f is None:
-                    continue
-                level = ""
-                if f.escalate_at and now >= f.escalate_at:
-                    level = f' <span class="esc-escalate">{e(t("escalation.escalate"))}</span>'
-                elif f.call_at and now >= f.call_at:
-                    level = f' <span class="esc-call">{e(t("escalation.call"))}</span>'
-                age = t("minutes", n=_minutes(now - f.reported_at))
-                findings.append(f"{name(ro)} · {e(f.title)} · {e(age)}{level}")
-            panels["panel.findings"].content = li(findings)
-            panels["panel.qc"].content = li([name(r) for r in view.qc_queue])
-            panels["panel.wash"].content = li([name(r) for r in view.wash_queue])
-            panels["panel.ready"].content = li([name(r) for r in view.ready])
-            keys = []
-            for ro in view.keys:
-                c = cards.get(ro)
-                if c and c.key_since:
-                    out = t(
-                        "key.out", holder=c.key_holder or "?", minutes=_minutes(now - c.key_since)
-                    )
-                    keys.append(f"{name(ro)} · {e(out)}")
-            in_cabinet = sum(1 for c in view.jobs if c.key_state == "in_cabinet")
-            keys.append(e(t("key.in_count", n=in_cabinet)))
-            panels["panel.keys"].content = li(keys)
-            panels["panel.devices"].content = li(
-                [
-                    f"{'🟢' if d.online and not d.problem else '🔴'} {e(d.device)} "
-                    f"{e(t('device.online') if d.online else t('device.offline'))}"
-                    f"{' · ' + e(d.problem) if d.problem else ''}"
-                    for d in view.devices
-                ]
-            )
-            alerts = []
-            for a in view.alerts:
-                what = name(a.ro) if a.ro else e(a.device or "")
-                alerts.append(f"⚠ {e(t('alert.' + a.kind))} · {what} {e(a.detail)}")
-            panels["panel.alerts"].content = li(alerts)
+                box, text = queue_items[card.ro]
+                text.text = model.queue[card.ro]
+                if queue_box.default_slot.children.index(box) != i:
+                    box.move(queue_box, target_index=i)
+            for key, content in model.panels.items():
+                panels[key].content = content
 
         def _prints() -> None:
             latest = source.recent_prints()
@@ -303,3 +184,4 @@ def register_dispatch(source: BoardSource) -> None:
                             ui.image(preview).classes("w-32")
 
         follow(source, source.dispatch, render)
+        ui.timer(5.0, _prints)

@@ -12,7 +12,8 @@ from board.source import BoardSource
 from board.texts import both, texts_for
 from core.contract.views import LoungeCar, LoungeView
 
-ROWS = 8  # cars on one screen, read from 3 m away
+ROWS = 8  # cars on one screen, read from 3 m away (``/lounge?rows=N`` for a bigger wall)
+ROWS_SPACE_VH = 69  # of the screen's height, for the rows
 PAGE_SECONDS = 10.0
 
 # Sizes in viewport units: the same page fills a 1080p and a 4K TV alike.
@@ -22,7 +23,7 @@ body { background: #0b1020; color: #e8ecf5; overflow: hidden; }
 .lounge-head { font-size: 4vh; font-weight: 600; }
 .lounge-clock { font-size: 4vh; font-variant-numeric: tabular-nums; }
 .lounge-cols { font-size: 2vh; color: #8b95b0; }
-.lounge-row { font-size: 3.3vh; height: 8.6vh; border-bottom: 1px solid #1e2a48; }
+.lounge-row { border-bottom: 1px solid #1e2a48; }
 .lounge-plate { font-family: monospace; font-size: 3.8vh; letter-spacing: .06em; }
 .lounge-notice { font-size: 2.8vh; line-height: 1.2; }
 .lounge-notice-ready { color: #4ade80; }
@@ -50,17 +51,27 @@ _NOTICE = "lounge-notice grow"
 class _Row:
     """One line of the board, built once and filled in place."""
 
-    def __init__(self, index: int) -> None:
-        with ui.row().classes("lounge-row w-full items-center gap-4 px-8 no-wrap") as self.box:
+    def __init__(self, index: int, rows: int) -> None:
+        self.shown: LoungeCar | None = None
+        with (
+            ui.row()
+            .classes("lounge-row w-full items-center gap-4 px-8 no-wrap")
+            .style(
+                f"height: {ROWS_SPACE_VH / rows:.2f}vh; font-size: {min(3.3, 26 / rows):.2f}vh"
+            ) as self.box
+        ):
             self.plate = ui.label().classes("lounge-plate w-[14%]").mark(f"plate-{index}")
             self.car = ui.label().classes("w-[18%] truncate")
             with ui.column().classes("w-[24%] gap-1"):
-                self.stage = ui.label().mark(f"stage-{index}")
+                self.stage = ui.label().classes("lounge-stage").mark(f"stage-{index}")
                 self.bar = ui.linear_progress(value=0, show_value=False, size="1.2vh")
             self.promised = ui.label().classes("w-[9%] text-center")
             self.notice = ui.label().classes(_NOTICE).mark(f"notice-{index}")
 
     def show(self, car: LoungeCar | None, zone: ZoneInfo) -> None:
+        if car is self.shown and car is not None:
+            return  # the core hands out the same object while the car is unchanged
+        self.shown = car
         self.box.visible = car is not None
         if car is None:
             return
@@ -86,7 +97,8 @@ def register_lounge(source: BoardSource) -> None:
     site_name = source.config.site.name
 
     @ui.page("/lounge", title="Pitboard · Lounge")
-    def lounge_page() -> None:
+    def lounge_page(rows: int = ROWS) -> None:
+        rows = max(4, min(60, rows))
         ui.add_css(_CSS)
         with ui.row().classes("w-full items-center justify-between px-8 pt-4"):
             ui.label(f"{site_name} · {both('lounge.title')}").classes("lounge-head")
@@ -99,18 +111,18 @@ def register_lounge(source: BoardSource) -> None:
                 ("lounge.promised", "9%"),
             ]:
                 ui.label(both(key)).classes(f"w-[{width}] whitespace-nowrap")
-        rows = [_Row(i) for i in range(ROWS)]
+        lines = [_Row(i, rows) for i in range(rows)]
         empty = ui.label(both("lounge.empty")).classes("lounge-row px-8").mark("empty")
         footer = ui.label().classes("lounge-foot px-8").mark("page")
         state: dict[str, object] = {"cars": [], "page": 0}
 
         def paint() -> None:
             cars: list[LoungeCar] = state["cars"]  # type: ignore[assignment]
-            pages = max(1, -(-len(cars) // ROWS))
+            pages = max(1, -(-len(cars) // rows))
             page = int(state["page"]) % pages  # type: ignore[call-overload]
             state["page"] = page
-            shown = cars[page * ROWS : (page + 1) * ROWS]
-            for i, row in enumerate(rows):
+            shown = cars[page * rows : (page + 1) * rows]
+            for i, row in enumerate(lines):
                 row.show(shown[i] if i < len(shown) else None, zone)
             empty.visible = not cars
             footer.text = both("lounge.page", n=page + 1, of=pages) if pages > 1 else ""

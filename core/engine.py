@@ -53,10 +53,13 @@ _STATION_STATUSES = {
     BayKind.WASH: {JobStatus.WASH_WAITING, JobStatus.WASHING},
 }
 
-# The dispatch view carries every open job; under load it goes out at most this often
-# (seconds), the bay states and the lounge view after every commit; and at least every
-# DISPATCH_REFRESH seconds, for the alerts that come due with time alone.
-DISPATCH_EVERY = 0.1
+# The dispatch view carries every open job. The bay states and the lounge go out after
+# every commit; the dispatch view too, unless building it takes more than DISPATCH_SHARE of
+# the core's time: then changes are gathered for a while (10× its cost: a few ms for a
+# small workshop, 100 ms at 200 bays), never longer than DISPATCH_MAX_GAP. And at least
+# every DISPATCH_REFRESH seconds, for the alerts that come due with time alone.
+DISPATCH_SHARE = 0.1
+DISPATCH_MAX_GAP = 0.2
 DISPATCH_REFRESH = 30.0
 MAX_BATCH = 500
 
@@ -158,6 +161,8 @@ class Core:
         self._last_seq: dict[str, int] = {}
         self._dispatch_pending = False
         self._dispatch_published = 0.0
+        self._dispatch_cost = 0.0
+        self._eta: tuple[datetime | None, dict[str, datetime] | None] = (None, None)
         self._devices_changed = False
         self.ws = self._load()
 
@@ -346,6 +351,10 @@ class Core:
             else:
                 fut.set_exception(exc)
         self.ws.forget_closed(changed_jobs)
+        # The foreman's board after the acks: no device waits for it.
+        if self._dispatch_pending and self._dispatch_wait() == 0.0:
+            at, eta = self._eta
+            self._flush_dispatch(now, eta if at == now else None)
 
     def _answer_query(
         self, item: Query, now: datetime
@@ -605,10 +614,8 @@ class Core:
             self.lounge = lounge
             self.publisher.publish(topics.LOUNGE.full(self.site), dump(lounge), 1, True)
         self._dispatch_pending = True
-        if time.monotonic() - self._dispatch_published >= DISPATCH_EVERY:
-            self._flush_dispatch(now, eta)
-        else:
-            self._tell_listeners()
+        self._eta = (now, eta)
+        self._tell_listeners()
 
     def _dispatch_wait(self) -> float:
         if not self._dispatch_pending:
@@ -619,12 +626,16 @@ class Core:
             if due <= 0:
                 self._dispatch_pending = True
             return max(0.0, due)
-        return max(0.0, self._dispatch_published + DISPATCH_EVERY - time.monotonic())
+        return max(0.0, self._dispatch_published + self._dispatch_gap() - time.monotonic())
+
+    def _dispatch_gap(self) -> float:
+        return min(DISPATCH_MAX_GAP, self._dispatch_cost / DISPATCH_SHARE)
 
     def _flush_dispatch(
         self, now: datetime | None = None, eta: dict[str, datetime] | None = None
     ) -> None:
-        """The foreman's whole board in one message: sent at most every DISPATCH_EVERY."""
+        """The foreman's whole board in one message (gathered while it is costly to build)."""
+        started = time.monotonic()
         if not self._dispatch_pending:
             return
         now = now or self.clock()
@@ -635,6 +646,7 @@ class Core:
         self.publisher.publish(topics.DISPATCH.full(self.site), dump(self.dispatch_view), 1, True)
         self._dispatch_pending = False
         self._dispatch_published = time.monotonic()
+        self._dispatch_cost = self._dispatch_published - started
         self._tell_listeners()
 
     def _tell_listeners(self) -> None:

@@ -1,0 +1,302 @@
+"""Tap → painted: from a kiosk's publish to the change in the DOM of ``/lounge`` and
+``/dispatch`` in headless Chromium, with 20 board tabs open (10 of each), at a steady rate.
+
+    python3 tasks.py bench tap_to_painted [--rate 100] [--events 300] [--tabs 20]
+
+Five bays, a technician at each working through a queue of cars (start, pause, resume,
+pause, resume, self-check). Every tap changes its bay's row on the dispatch board; start
+and self-check also change the car's stage on the lounge. Each tab records, with a
+MutationObserver, when a bay's row or a car's stage changed; the time is the browser's
+(``performance.timeOrigin + performance.now()``), the send time the benchmark's wall
+clock, on the same machine. Target: p50 ≤ 30 ms, p99 ≤ 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bench.common import (
+    Client,
+    Nowhere,
+    core_figures,
+    demo_config,
+    machine,
+    percentile,
+    start_broker,
+    start_core_process,
+    stop_process,
+    workdir,
+)
+from core.broker import free_port
+from core.commands import CheckInCar, Dispatch
+from core.contract.messages import make_event
+from core.domain.model import Customer, Operation, Vehicle
+from core.domain.privacy import mask_plate
+from core.domain.workshop import CheckIn
+from core.engine import Core
+from core.store.database import make_engine, migrate, sqlite_url
+from core.store.repository import Store
+
+BAYS = ["B01", "B02", "B03", "B04", "B05"]
+TECHS = ["T001", "T002", "T003", "T004", "T005"]
+STEPS = [
+    "job.started",
+    "job.paused",
+    "job.resumed",
+    "job.paused",
+    "job.resumed",
+    "job.self_checked",
+]
+LOUNGE_STAGE = {"job.started": "维修中", "job.self_checked": "质检中"}
+
+OBSERVER = """
+window.__log = []; window.__seen = {};
+const snap = () => {
+  const t = performance.timeOrigin + performance.now();
+  document.querySelectorAll('.lounge-row').forEach(r => {
+    const p = r.querySelector('.lounge-plate'), s = r.querySelector('.lounge-stage');
+    if (!p || !s || !p.textContent) return;
+    const key = 'L' + p.textContent;
+    if (window.__seen[key] !== s.textContent) {
+      window.__seen[key] = s.textContent; window.__log.push([t, 'L', p.textContent, s.textContent]);
+    }
+  });
+  document.querySelectorAll('.gantt-head').forEach(h => {
+    const text = h.textContent, bay = text.split(' ')[0];
+    if (window.__seen['D' + bay] !== text) {
+      window.__seen['D' + bay] = text; window.__log.push([t, 'D', bay, text]);
+    }
+  });
+};
+new MutationObserver(snap).observe(
+  document.body, {subtree: true, childList: true, characterData: true});
+snap();
+"""
+
+
+def painted(step: str, plate: str, text: str) -> bool:
+    """Does a bay's row on the dispatch board show what this tap made of it?"""
+    if step in ("job.started", "job.resumed"):
+        return f"▶ {plate}" in text
+    if step == "job.paused":
+        return "▶" not in text and "‖" in text
+    return "▶" not in text and "‖" not in text  # self-checked: the bay is free
+
+
+def browser() -> Any:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if binary is None or driver is None:
+        raise SystemExit("needs Debian's chromium and chromium-driver")
+    opts = Options()
+    opts.binary_location = binary
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1920,1080",
+        # Every tab stands for a screen of its own, in the foreground.
+        "--disable-background-timer-throttling",
+        "--disable-renderer-backgrounding",
+        "--disable-backgrounding-occluded-windows",
+    ):
+        opts.add_argument(arg)
+    return webdriver.Chrome(service=Service(driver), options=opts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=float, default=100.0, help="taps per second")
+    parser.add_argument("--events", type=int, default=300)
+    parser.add_argument("--tabs", type=int, default=20, help="half lounge, half dispatch")
+    args = parser.parse_args()
+
+    cfg = demo_config()
+    base = workdir()
+    db_url = sqlite_url(base)
+    engine = make_engine(db_url)
+    migrate(engine)
+    core = Core(cfg, Store(engine, cfg.site.id), Nowhere())
+    core.start()
+    per_bay = args.events // (len(BAYS) * len(STEPS)) + 1
+    now = datetime.now(UTC)
+    queues: dict[str, list[tuple[str, str]]] = {b: [] for b in BAYS}
+    for i in range(per_bay * len(BAYS)):
+        bay = BAYS[i % len(BAYS)]
+        plate = f"京{chr(65 + i // 100)}{10000 + i:05d}"
+        order = CheckIn(
+            vehicle=Vehicle(plate=plate, model="别克 GL8", colour="白"),
+            customer=Customer(),
+            operations=(Operation("M010", "小保养", 1.0),),
+            promised_at=now + timedelta(hours=4, minutes=i),
+            wash_requested=False,
+        )
+        job = core.run_command(CheckInCar(order), "advisor:bench")
+        core.run_command(Dispatch(job.ro, bay), "foreman:bench")
+        queues[bay].append((job.ro, plate))
+    core.stop()
+    engine.dispose()
+    cars = per_bay * len(BAYS)
+
+    broker = start_broker(cfg, base / "broker")
+    web_port = free_port()
+    proc = start_core_process(broker, db_url, base, web_port)
+    driver = browser()
+    url = f"http://127.0.0.1:{web_port}"
+    try:
+        import urllib.request
+
+        from selenium.webdriver.common.by import By
+
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=2).read()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the pages did not come up"
+                time.sleep(0.2)
+        driver.get(url + "/login?next=/dispatch")
+        deadline = time.monotonic() + 30
+        while len(driver.find_elements(By.TAG_NAME, "input")) < 2:
+            assert time.monotonic() < deadline, "no sign-in form"
+            time.sleep(0.1)
+        user, password = driver.find_elements(By.TAG_NAME, "input")[:2]
+        user.send_keys("F001")
+        password.send_keys("pitboard")
+        driver.find_element(By.TAG_NAME, "button").click()
+        time.sleep(1.0)
+        pages = [
+            ("dispatch", "/dispatch") if i % 2 == 0 else ("lounge", f"/lounge?rows={cars}")
+            for i in range(args.tabs)
+        ]
+        handles: list[tuple[str, str]] = []
+        for i, (kind, path) in enumerate(pages):
+            if i:
+                driver.switch_to.new_window("tab")
+            driver.get(url + path)
+            handles.append((kind, driver.current_window_handle))
+        for kind, handle in handles:
+            driver.switch_to.window(handle)
+            wanted = ".gantt-head" if kind == "dispatch" else ".lounge-plate"
+            deadline = time.monotonic() + 30
+            while not driver.find_elements(By.CSS_SELECTOR, wanted):
+                assert time.monotonic() < deadline, f"{kind} tab did not load"
+                time.sleep(0.1)
+            driver.execute_script(OBSERVER)
+
+        kiosks = {b: Client(broker, f"kiosk-{b.lower()}") for b in BAYS}
+        seq = dict.fromkeys(BAYS, 0)
+
+        def send(bay: str, type_: str, job: str | None, tech: str, data: dict[str, str]) -> None:
+            seq[bay] += 1
+            payload = make_event(
+                f"kiosk-{bay.lower()}",
+                seq[bay],
+                type_,
+                datetime.now(UTC),
+                bay=bay,
+                job=job,
+                tech=tech,
+                data=data,
+            )
+            kiosks[bay].publish(f"pitboard/demo/dev/kiosk-{bay.lower()}/event", payload)
+
+        for bay, tech in zip(BAYS, TECHS, strict=True):
+            send(bay, "tech.signed_in", None, tech, {})
+        time.sleep(1.5)
+
+        plan = [
+            (bay, tech, queues[bay][j], step)
+            for j in range(per_bay)
+            for step in STEPS
+            for bay, tech in zip(BAYS, TECHS, strict=True)
+        ][: args.events]
+        sent: list[tuple[float, str, str, str, str]] = []
+        start = time.perf_counter()
+        for i, (bay, tech, (ro, plate), step) in enumerate(plan):
+            target = start + i / args.rate
+            while time.perf_counter() < target:
+                time.sleep(min(0.001, max(0.0, target - time.perf_counter())))
+            data = {"reason": "break"} if step == "job.paused" else {}
+            sent.append((time.time() * 1000, bay, plate, mask_plate(plate), step))
+            send(bay, step, ro, tech, data)
+        time.sleep(3.0)
+        for k in kiosks.values():
+            k.close()
+
+        dispatch_ms: list[float] = []
+        lounge_ms: list[float] = []
+        missed = 0
+        for kind, handle in handles:
+            driver.switch_to.window(handle)
+            log = driver.execute_script("return window.__log")
+            for t_sent, bay, plate, masked, step in sent:
+                if kind == "dispatch":
+                    hit = next(
+                        (
+                            e[0]
+                            for e in log
+                            if e[1] == "D"
+                            and e[2] == bay
+                            and e[0] >= t_sent
+                            and painted(step, plate, e[3])
+                        ),
+                        None,
+                    )
+                    target_list = dispatch_ms
+                elif step in LOUNGE_STAGE:
+                    hit = next(
+                        (
+                            e[0]
+                            for e in log
+                            if e[1] == "L"
+                            and e[2] == masked
+                            and e[0] >= t_sent
+                            and e[3].startswith(LOUNGE_STAGE[step])
+                        ),
+                        None,
+                    )
+                    target_list = lounge_ms
+                else:
+                    continue
+                if hit is None:
+                    missed += 1
+                else:
+                    target_list.append(hit - t_sent)
+        figures = core_figures(web_port)
+    finally:
+        driver.quit()
+        stop_process(proc)
+        broker.stop()
+
+    def line(name: str, values: list[float]) -> str:
+        if not values:
+            return f"{name:28} no samples"
+        return (
+            f"{name:28} n={len(values)} p50={percentile(values, 50):.1f} ms "
+            f"p99={percentile(values, 99):.1f} ms"
+        )
+
+    both = dispatch_ms + lounge_ms
+    print(f"machine: {machine()}; broker: {broker.kind}; store: SQLite synchronous=FULL")
+    print(f"rate: {args.rate:.0f} taps/s, {len(sent)} taps, {args.tabs} tabs, {cars} cars")
+    print(line("tap->painted /dispatch", dispatch_ms))
+    print(line("tap->painted /lounge", lounge_ms))
+    print(line("tap->painted both", both))
+    print(f"changes never seen: {missed}")
+    print("targets: p50 <= 30 ms, p99 <= 100 ms")
+    print(figures)
+
+
+if __name__ == "__main__":
+    main()

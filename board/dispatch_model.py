@@ -1,0 +1,212 @@
+"""What the dispatch board shows, worked out once per dispatch view and language and
+shared by every open board: each page only puts the strings in place."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from core.contract.views import DispatchView, JobCard, TimelineBar
+
+AMBER_AT = 0.85  # share of standard hours from which a job shows amber, as on the kiosk
+NOW_STEP = 30  # seconds: the line of now and running bars move in steps (≈ 1 px on a TV)
+
+Texts = Callable[..., str]
+
+
+@dataclass(frozen=True)
+class BoardModel:
+    heads: dict[str, str]
+    lanes: dict[str, str]
+    queue: dict[str, str]
+    panels: dict[str, str]
+
+
+_last: dict[str, tuple[DispatchView, BoardModel]] = {}
+_lanes: dict[tuple[object, ...], str] = {}
+
+
+def board_model(
+    view: DispatchView,
+    lang: str,
+    t: Texts,
+    window: tuple[datetime, datetime],
+    zone: ZoneInfo,
+) -> BoardModel:
+    cached = _last.get(lang)
+    if cached is not None and cached[0] is view:
+        return cached[1]
+    model = _build(view, t, window, zone)
+    _last[lang] = (view, model)
+    return model
+
+
+def _minutes(delta: timedelta) -> int:
+    return max(0, int(delta.total_seconds() // 60))
+
+
+def _bar_class(card: JobCard | None) -> str:
+    share = (
+        card.worked_seconds / (card.standard_hours * 3600) if card and card.standard_hours else 0
+    )
+    return "bar-over" if share > 1 else "bar-amber" if share >= AMBER_AT else "bar-work"
+
+
+def lane_html(
+    bars: list[TimelineBar],
+    cards: dict[str, JobCard],
+    window: tuple[datetime, datetime],
+    now: datetime,
+    t: Texts,
+    zone: ZoneInfo,
+) -> str:
+    """One bay's lane: hour marks, the bars of work and pause, and the line of now."""
+    start, end = window
+    span = (end - start).total_seconds()
+
+    def pct(ts: datetime) -> float:
+        return max(0.0, min(100.0, (ts - start).total_seconds() / span * 100))
+
+    parts: list[str] = []
+    hour = start.replace(minute=0) + timedelta(hours=1)
+    while hour < end:
+        parts.append(f'<div class="gantt-hour" style="left:{pct(hour):.2f}%">{hour:%H}</div>')
+        hour += timedelta(hours=1)
+    for bar in bars:
+        until = bar.end or now
+        left, right = pct(bar.start), pct(until)
+        card = cards.get(bar.ro)
+        if bar.kind == "pause":
+            css = "bar-pause"
+            label = f"{t('pause.' + (bar.reason or 'other'))} {_minutes(until - bar.start)}′"
+        else:
+            css = _bar_class(card)
+            label = f"{bar.ro[-4:]} {card.plate if card else ''} {bar.tech}"
+        title = (
+            f"{bar.ro} {bar.tech} {bar.start.astimezone(zone):%H:%M}–{until.astimezone(zone):%H:%M}"
+        )
+        parts.append(
+            f'<div class="gantt-bar {css}" data-ro="{html.escape(bar.ro)}" '
+            f'title="{html.escape(title)}" '
+            f'style="left:{left:.2f}%;width:{max(0.4, right - left):.2f}%">'
+            f"{html.escape(label)}</div>"
+        )
+    parts.append(f'<div class="gantt-now" style="left:{pct(now):.2f}%"></div>')
+    return "".join(parts)
+
+
+def _build(
+    view: DispatchView, t: Texts, window: tuple[datetime, datetime], zone: ZoneInfo
+) -> BoardModel:
+    # Positions move in steps of NOW_STEP: between steps a lane whose bars did not change
+    # is the same string, so no open board is sent anything for it.
+    stamp = view.updated_at.timestamp()
+    now = datetime.fromtimestamp(stamp - stamp % NOW_STEP, view.updated_at.tzinfo)
+    cards = {j.ro: j for j in view.jobs}
+    per_bay: dict[str, list[TimelineBar]] = {}
+    for bar in view.timeline:
+        per_bay.setdefault(bar.bay, []).append(bar)
+    heads: dict[str, str] = {}
+    lanes: dict[str, str] = {}
+    for row in view.bays:
+        techs = ", ".join(x.name for x in row.techs) or "—"
+        current = cards.get(row.current) if row.current else None
+        paused = [r for r in row.queue if cards.get(r) and cards[r].pause_reason]
+        text = f"{row.id} {row.name} · {techs}"
+        if current:
+            text += f" · ▶ {current.plate}"
+        if row.queue:
+            text += f" · +{len(row.queue)}"
+        if paused:
+            text += f" · ‖ {t('pause.' + (cards[paused[0]].pause_reason or 'other'))}"
+        heads[row.id] = text
+        bars = per_bay.get(row.id, [])
+        key = (
+            row.id,
+            window,
+            now,
+            tuple(bars),
+            tuple(
+                (b.ro, _bar_class(cards.get(b.ro)), cards[b.ro].plate if b.ro in cards else "")
+                for b in bars
+            ),
+            t("language"),
+        )
+        lane = _lanes.get(key)
+        if lane is None:
+            lane = lane_html(bars, cards, window, now, t, zone)
+            if len(_lanes) > 10_000:
+                _lanes.clear()
+            _lanes[key] = lane
+        lanes[row.id] = lane
+    queue = {}
+    for ro in view.waiting_dispatch:
+        card = cards.get(ro)
+        if card is None:
+            continue
+        flag = f" · {t('dispatch.waiting_customer')}" if card.customer_waiting else ""
+        queue[ro] = (
+            f"{card.ro} · {card.plate} {card.model} · {card.standard_hours:g} h · "
+            f"{card.promised_at.astimezone(zone):%H:%M}{flag}"
+        )
+    return BoardModel(heads, lanes, queue, _panels(view, cards, view.updated_at, t))
+
+
+def _panels(
+    view: DispatchView, cards: dict[str, JobCard], now: datetime, t: Texts
+) -> dict[str, str]:
+    e = html.escape
+
+    def li(items: list[str]) -> str:
+        if not items:
+            return f'<span class="text-slate-400">{e(t("dispatch.none"))}</span>'
+        return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+
+    def name(ro: str) -> str:
+        c = cards.get(ro)
+        return f'<a href="/orders/{e(ro)}">{e(ro)}</a> {e(c.plate) if c else ""}'
+
+    findings = []
+    for ref in view.pending_findings:
+        ro, fid = ref.split("/", 1)
+        card = cards.get(ro)
+        f = next((x for x in card.findings if x.id == fid), None) if card else None
+        if f is None:
+            continue
+        level = ""
+        if f.escalate_at and now >= f.escalate_at:
+            level = f' <span class="esc-escalate">{e(t("escalation.escalate"))}</span>'
+        elif f.call_at and now >= f.call_at:
+            level = f' <span class="esc-call">{e(t("escalation.call"))}</span>'
+        age = t("minutes", n=_minutes(now - f.reported_at))
+        findings.append(f"{name(ro)} · {e(f.title)} · {e(age)}{level}")
+    keys = []
+    for ro in view.keys:
+        c = cards.get(ro)
+        if c and c.key_since:
+            out = t("key.out", holder=c.key_holder or "?", minutes=_minutes(now - c.key_since))
+            keys.append(f"{name(ro)} · {e(out)}")
+    in_cabinet = sum(1 for c in view.jobs if c.key_state == "in_cabinet")
+    keys.append(e(t("key.in_count", n=in_cabinet)))
+    devices = [
+        f"{'🟢' if d.online and not d.problem else '🔴'} {e(d.device)} "
+        f"{e(t('device.online') if d.online else t('device.offline'))}"
+        f"{' · ' + e(d.problem) if d.problem else ''}"
+        for d in view.devices
+    ]
+    alerts = []
+    for a in view.alerts:
+        what = name(a.ro) if a.ro else e(a.device or "")
+        alerts.append(f"⚠ {e(t('alert.' + a.kind))} · {what} {e(a.detail)}")
+    return {
+        "panel.alerts": li(alerts),
+        "panel.findings": li(findings),
+        "panel.keys": li(keys),
+        "panel.qc": li([name(r) for r in view.qc_queue]),
+        "panel.wash": li([name(r) for r in view.wash_queue]),
+        "panel.ready": li([name(r) for r in view.ready]),
+        "panel.devices": li(devices),
+    }
