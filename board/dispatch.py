@@ -13,7 +13,7 @@ from board.frame import frame, language
 from board.live import follow
 from board.source import BoardSource
 from core.commands import Dispatch
-from core.contract.views import DispatchView, JobCard
+from core.contract.views import DispatchView
 from core.domain.errors import DomainError
 
 _CSS = """
@@ -29,7 +29,10 @@ _CSS = """
 .gantt-now { position: absolute; top: 0; bottom: 0; width: 2px; background: #ef4444; }
 .gantt-hour { position: absolute; top: 0; bottom: 0; border-left: 1px dashed #cbd5e1;
   font-size: 11px; color: #64748b; padding-left: 2px; }
-.drop-hover { outline: 3px solid #2563eb; }
+.gantt-head { width: 14rem; flex-shrink: 0; padding: 0 .5rem; font-size: .875rem; }
+.gantt-lane { flex-grow: 1; }
+.queue-item { padding: 4px 8px; border: 1px solid #cbd5e1; border-radius: 4px; cursor: grab;
+  font-size: .875rem; background: white; }
 .panel-list { font-size: 14px; }
 .panel-list li { padding: 2px 0; }
 .esc-call { color: #b45309; font-weight: 600; }
@@ -78,22 +81,16 @@ def register_dispatch(source: BoardSource) -> None:
                 return
             ui.notify(t("dispatch.done", ro=ro, bay=bay_names.get(bay, bay)), type="positive")
 
-        # -------- the Gantt: one row per bay, built once
-        lanes: dict[str, Any] = {}
-        heads: dict[str, Any] = {}
+        # -------- the Gantt: one element per bay, built once. Every element on a page costs
+        # each open board time on every update, so the board keeps few.
+        rows: dict[str, Any] = {}
         with ui.column().classes("w-full gap-0 border rounded"):
             for bay in config.bays:
-                with ui.row().classes("gantt-row w-full no-wrap gap-0 items-stretch") as row:
-                    heads[bay.id] = (
-                        ui.label()
-                        .classes("gantt-head w-56 shrink-0 px-2 text-sm")
-                        .mark(f"bay-{bay.id}")
-                    )
-                    lanes[bay.id] = (
-                        ui.html("", sanitize=False)
-                        .classes("gantt-lane grow")
-                        .mark(f"lane-{bay.id}")
-                    )
+                row = (
+                    ui.html("", sanitize=False)
+                    .classes("gantt-row w-full flex no-wrap")
+                    .mark(f"row-{bay.id}")
+                )
 
                 def drop(_e: Any = None, bay_id: str = bay.id) -> None:
                     dispatch(dragging["ro"], bay_id)
@@ -101,14 +98,30 @@ def register_dispatch(source: BoardSource) -> None:
 
                 row.on("dragover.prevent", lambda: None)
                 row.on("drop.prevent", drop)
-                row.mark(f"row-{bay.id}")
+                rows[bay.id] = row
 
         # -------- the dispatch queue and the panels
         with ui.row().classes("w-full no-wrap items-start gap-4 mt-4"):
             with ui.card().classes("w-1/3"):
                 ui.label(t("dispatch.queue")).classes("text-lg font-semibold")
+                # The keyboard's way: pick the job and the bay, press dispatch.
+                with ui.row().classes("items-center gap-2 no-wrap w-full"):
+                    job_choice = (
+                        ui.select({}, label=t("dispatch.job")).classes("grow").mark("dispatch-job")
+                    )
+                    bay_choice = (
+                        ui.select(
+                            {b: f"{b} {bay_names[b]}" for b in general}, label=t("dispatch.to")
+                        )
+                        .classes("w-40")
+                        .mark("dispatch-bay")
+                    )
+                    ui.button(
+                        t("dispatch.go"),
+                        on_click=lambda: dispatch(job_choice.value, bay_choice.value),
+                    ).mark("dispatch-go")
                 ui.label(t("dispatch.drag")).classes("text-xs text-slate-500")
-                queue_box = ui.column().classes("w-full gap-2").mark("queue")
+                queue_box = ui.column().classes("w-full gap-1").mark("queue")
             with ui.grid(columns=3).classes("grow gap-4"):
                 panels: dict[str, Any] = {}
                 for key in [
@@ -126,46 +139,33 @@ def register_dispatch(source: BoardSource) -> None:
                 with ui.card().classes("w-full"):
                     ui.label(t("panel.prints")).classes("font-semibold")
                     prints_box = ui.row().classes("gap-2").mark("prints")
-        queue_items: dict[str, tuple[Any, Any]] = {}
+        queue_items: dict[str, Any] = {}
         shown_prints: list[str] = []
 
-        def queue_item(card: JobCard) -> tuple[Any, Any]:
-            with queue_box, ui.card().classes("w-full p-2").props("draggable") as box:
-                text = ui.label().classes("text-sm")
-                with ui.row().classes("items-center gap-2"):
-                    target = (
-                        ui.select(
-                            {b: f"{b} {bay_names[b]}" for b in general}, label=t("dispatch.to")
-                        )
-                        .classes("w-40")
-                        .mark(f"to-{card.ro}")
-                    )
-                    ui.button(
-                        t("dispatch.go"), on_click=lambda ro=card.ro: dispatch(ro, target.value)
-                    ).props("dense").mark(f"go-{card.ro}")
-            box.on("dragstart", lambda ro=card.ro: dragging.update(ro=ro))
-            box.mark(f"queued-{card.ro}")
-            return box, text
+        def queue_item(ro: str) -> Any:
+            with queue_box:
+                item = ui.label().classes("queue-item").props("draggable").mark(f"queued-{ro}")
+            item.on("dragstart", lambda ro=ro: dragging.update(ro=ro))
+            return item
 
         def render(view: DispatchView) -> None:
             # Worked out once per view and language, whatever the number of open boards.
             model = board_model(view, lang, t, day_window(source, view.updated_at), zone)
-            for bay_id, text in model.heads.items():
-                heads[bay_id].text = text
-                lanes[bay_id].content = model.lanes[bay_id]
-            # queue: add and drop items as the queue changes; text updated in place
-            cards = {j.ro: j for j in view.jobs}
-            waiting = [cards[ro] for ro in view.waiting_dispatch if ro in cards]
+            for bay_id, content in model.rows.items():
+                rows[bay_id].content = content
+            # the queue: items come and go with it; their text is updated in place
             for ro in list(queue_items):
                 if ro not in model.queue:
-                    queue_items.pop(ro)[0].delete()
-            for i, card in enumerate(waiting):
-                if card.ro not in queue_items:
-                    queue_items[card.ro] = queue_item(card)
-                box, text = queue_items[card.ro]
-                text.text = model.queue[card.ro]
-                if queue_box.default_slot.children.index(box) != i:
-                    box.move(queue_box, target_index=i)
+                    queue_items.pop(ro).delete()
+            for i, (ro, text) in enumerate(model.queue.items()):
+                if ro not in queue_items:
+                    queue_items[ro] = queue_item(ro)
+                item = queue_items[ro]
+                item.text = text
+                if queue_box.default_slot.children.index(item) != i:
+                    item.move(queue_box, target_index=i)
+            if job_choice.options != model.queue:
+                job_choice.set_options(dict(model.queue))
             for key, content in model.panels.items():
                 panels[key].content = content
 

@@ -19,8 +19,7 @@ Texts = Callable[..., str]
 
 @dataclass(frozen=True)
 class BoardModel:
-    heads: dict[str, str]
-    lanes: dict[str, str]
+    rows: dict[str, str]  # a bay's whole line: its head and its lane
     queue: dict[str, str]
     panels: dict[str, str]
 
@@ -109,8 +108,7 @@ def _build(
     per_bay: dict[str, list[TimelineBar]] = {}
     for bar in view.timeline:
         per_bay.setdefault(bar.bay, []).append(bar)
-    heads: dict[str, str] = {}
-    lanes: dict[str, str] = {}
+    rows: dict[str, str] = {}
     for row in view.bays:
         techs = ", ".join(x.name for x in row.techs) or "—"
         current = cards.get(row.current) if row.current else None
@@ -122,7 +120,6 @@ def _build(
             text += f" · +{len(row.queue)}"
         if paused:
             text += f" · ‖ {t('pause.' + (cards[paused[0]].pause_reason or 'other'))}"
-        heads[row.id] = text
         bars = per_bay.get(row.id, [])
         key = (
             row.id,
@@ -141,7 +138,9 @@ def _build(
             if len(_lanes) > 10_000:
                 _lanes.clear()
             _lanes[key] = lane
-        lanes[row.id] = lane
+        rows[row.id] = (
+            f'<div class="gantt-head">{html.escape(text)}</div><div class="gantt-lane">{lane}</div>'
+        )
     queue = {}
     for ro in view.waiting_dispatch:
         card = cards.get(ro)
@@ -152,7 +151,7 @@ def _build(
             f"{card.ro} · {card.plate} {card.model} · {card.standard_hours:g} h · "
             f"{card.promised_at.astimezone(zone):%H:%M}{flag}"
         )
-    return BoardModel(heads, lanes, queue, _panels(view, cards, view.updated_at, t))
+    return BoardModel(rows, queue, _panels(view, cards, view.updated_at, t))
 
 
 def _panels(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -25,19 +26,22 @@ body { background: #0b1020; color: #e8ecf5; overflow: hidden; }
 .lounge-cols { font-size: 2vh; color: #8b95b0; }
 .lounge-row { border-bottom: 1px solid #1e2a48; }
 .lounge-plate { font-family: monospace; font-size: 3.8vh; letter-spacing: .06em; }
-.lounge-notice { font-size: 2.8vh; line-height: 1.2; }
+.lounge-notice { font-size: 2.8vh; line-height: 1.2; flex-grow: 1; }
+.lounge-bar { height: 1.2vh; background: #1e2a48; border-radius: .6vh; overflow: hidden;
+  margin-top: .5vh; }
+.lounge-bar > div { height: 100%; transition: width .6s; }
 .lounge-notice-ready { color: #4ade80; }
 .lounge-notice-risk { color: #fbbf24; }
 .lounge-foot { font-size: 2vh; color: #8b95b0; }
 """
 
-_STAGE_COLOUR = {  # Quasar's palette names
-    "checked_in": "blue-grey-5",
-    "waiting": "grey-5",
-    "in_progress": "light-blue-5",
-    "quality_check": "deep-purple-3",
-    "wash": "cyan-5",
-    "ready": "green-5",
+_STAGE_COLOUR = {
+    "checked_in": "#64748b",
+    "waiting": "#94a3b8",
+    "in_progress": "#38bdf8",
+    "quality_check": "#a78bfa",
+    "wash": "#22d3ee",
+    "ready": "#4ade80",
 }
 
 
@@ -45,7 +49,25 @@ def _hm(ts: datetime | None, zone: ZoneInfo) -> str:
     return ts.astimezone(zone).strftime("%H:%M") if ts else "—"
 
 
-_NOTICE = "lounge-notice grow"
+def row_html(car: LoungeCar, zone: ZoneInfo) -> str:
+    """One car's line. A single element per line: every element on a page costs each open
+    screen time on every update, so the lounge keeps few."""
+    e = html.escape
+    notice = ""
+    if car.notice == "ready":
+        notice = f'<div class="lounge-notice lounge-notice-ready">{e(both("notice.ready"))}</div>'
+    elif car.notice == "at_risk":
+        notice = f'<div class="lounge-notice lounge-notice-risk">{e(both("notice.at_risk"))}</div>'
+    colour = _STAGE_COLOUR[car.stage]
+    return (
+        f'<div class="lounge-plate" style="width:14%">{e(car.plate)}</div>'
+        f'<div class="truncate" style="width:18%">{e(f"{car.model} {car.colour}".strip())}</div>'
+        f'<div style="width:24%"><div class="lounge-stage">{e(both(f"stage.{car.stage}"))}</div>'
+        f'<div class="lounge-bar"><div style="width:{car.progress}%;background:{colour}">'
+        f"</div></div></div>"
+        f'<div class="text-center" style="width:9%">{_hm(car.promised_at, zone)}</div>'
+        f"{notice}"
+    )
 
 
 class _Row:
@@ -53,43 +75,20 @@ class _Row:
 
     def __init__(self, index: int, rows: int) -> None:
         self.shown: LoungeCar | None = None
-        with (
-            ui.row()
-            .classes("lounge-row w-full items-center gap-4 px-8 no-wrap")
-            .style(
-                f"height: {ROWS_SPACE_VH / rows:.2f}vh; font-size: {min(3.3, 26 / rows):.2f}vh"
-            ) as self.box
-        ):
-            self.plate = ui.label().classes("lounge-plate w-[14%]").mark(f"plate-{index}")
-            self.car = ui.label().classes("w-[18%] truncate")
-            with ui.column().classes("w-[24%] gap-1"):
-                self.stage = ui.label().classes("lounge-stage").mark(f"stage-{index}")
-                self.bar = ui.linear_progress(value=0, show_value=False, size="1.2vh")
-            self.promised = ui.label().classes("w-[9%] text-center")
-            self.notice = ui.label().classes(_NOTICE).mark(f"notice-{index}")
+        self.box = (
+            ui.html("", sanitize=False)
+            .classes("lounge-row w-full flex items-center gap-4 px-8 no-wrap")
+            .style(f"height: {ROWS_SPACE_VH / rows:.2f}vh; font-size: {min(3.3, 26 / rows):.2f}vh")
+            .mark(f"row-{index}")
+        )
 
     def show(self, car: LoungeCar | None, zone: ZoneInfo) -> None:
         if car is self.shown and car is not None:
             return  # the core hands out the same object while the car is unchanged
         self.shown = car
         self.box.visible = car is not None
-        if car is None:
-            return
-        self.plate.text = car.plate
-        self.car.text = f"{car.model} {car.colour}".strip()
-        self.stage.text = both(f"stage.{car.stage}")
-        self.bar.value = car.progress / 100
-        self.bar.props(f"color={_STAGE_COLOUR[car.stage]}")
-        when = car.promised_at
-        self.promised.text = _hm(when, zone)
-        if car.notice == "ready":
-            self.notice.text = both("notice.ready")
-            self.notice.classes(replace=f"{_NOTICE} lounge-notice-ready")
-        elif car.notice == "at_risk":
-            self.notice.text = both("notice.at_risk")
-            self.notice.classes(replace=f"{_NOTICE} lounge-notice-risk")
-        else:
-            self.notice.text = ""
+        if car is not None:
+            self.box.content = row_html(car, zone)
 
 
 def register_lounge(source: BoardSource) -> None:

@@ -48,6 +48,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "dispatch.queue": ("待派工", "Waiting for dispatch"),
     "dispatch.none": ("无", "None"),
     "dispatch.to": ("派往工位", "To bay"),
+    "dispatch.job": ("工单", "Job"),
     "dispatch.go": ("派工", "Dispatch"),
     "dispatch.drag": ("拖到工位行即可派工", "Drag onto a bay's row to dispatch"),
     "dispatch.done": ("{ro} 已派往 {bay}", "{ro} dispatched to {bay}"),
