@@ -54,6 +54,7 @@ def cmd_core(args: argparse.Namespace) -> int:
     from core.mqtt import BrokerAddress
 
     cfg = _config(args.config)
+    _sessions_in(cfg)
     url = args.broker_url or cfg.broker.url
     if not url:
         print(
@@ -159,10 +160,17 @@ def cmd_devices(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sessions_in(cfg: SiteConfig) -> None:
+    """Sign-in sessions are kept with the site's other data, not where the command ran."""
+    os.environ.setdefault("NICEGUI_STORAGE_PATH", str(Path(cfg.data_dir).resolve() / "sessions"))
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from core.runner import run_all
 
-    return run_all(_config(args.config), demo=args.demo, port=args.port, speed=args.speed)
+    cfg = _config(args.config)
+    _sessions_in(cfg)
+    return run_all(cfg, demo=args.demo, port=args.port, speed=args.speed)
 
 
 def cmd_broker_acl(args: argparse.Namespace) -> int:
