@@ -4,7 +4,7 @@
 python3 tasks.py run [--demo]    # the whole system on embedded defaults
 python3 tasks.py test [pytest args]
 python3 tasks.py lint            # ruff and mypy
-python3 tasks.py bench NAME [args]   # a benchmark from bench/ (tap_to_view, ingest, dispatch_scale, tap_to_painted)
+python3 tasks.py bench NAME [args]   # a benchmark from bench/ (docs/performance.md)
 """
 
 from __future__ import annotations
