@@ -29,7 +29,9 @@ _CSS = """
 .gantt-now { position: absolute; top: 0; bottom: 0; width: 2px; background: #ef4444; }
 .gantt-hour { position: absolute; top: 0; bottom: 0; border-left: 1px dashed #cbd5e1;
   font-size: 11px; color: #64748b; padding-left: 2px; }
-.gantt-head { width: 14rem; flex-shrink: 0; padding: 0 .5rem; font-size: .875rem; }
+.gantt-head { width: 17rem; flex-shrink: 0; padding: 2px .5rem; font-size: .8rem;
+  line-height: 1.2; overflow: hidden; display: -webkit-box; -webkit-line-clamp: 2;
+  -webkit-box-orient: vertical; }
 .gantt-lane { flex-grow: 1; }
 .queue-item { padding: 4px 8px; border: 1px solid #cbd5e1; border-radius: 4px; cursor: grab;
   font-size: .875rem; background: white; }
@@ -71,11 +73,11 @@ def register_dispatch(source: BoardSource) -> None:
         bay_names = {b.id: b.name for b in config.bays}
         general = [b.id for b in config.bays if b.kind not in ("qc", "wash")]
 
-        def dispatch(ro: str | None, bay: str | None) -> None:
+        def dispatch(ro: str | None, bay: str | None, team: str | None = None) -> None:
             if not ro or not bay:
                 return
             try:
-                source.run(Dispatch(ro, bay), who)
+                source.run(Dispatch(ro, bay, team or None), who)
             except DomainError as err:
                 ui.notify(f"{ro}: {err.message}", type="negative")
                 return
@@ -96,8 +98,13 @@ def register_dispatch(source: BoardSource) -> None:
                     dispatch(dragging["ro"], bay_id)
                     dragging["ro"] = None
 
+                def pick(e: Any) -> None:
+                    dragging["ro"] = e.args if isinstance(e.args, str) else None
+
                 row.on("dragover.prevent", lambda: None)
                 row.on("drop.prevent", drop)
+                # A bar of a job no clock runs on is dragged to move the job to another bay.
+                row.on("dragstart", pick, js_handler="(e) => emit(e.target.dataset.ro || '')")
                 rows[bay.id] = row
 
         # -------- the dispatch queue and the panels
@@ -105,20 +112,30 @@ def register_dispatch(source: BoardSource) -> None:
             with ui.card().classes("w-1/3"):
                 ui.label(t("dispatch.queue")).classes("text-lg font-semibold")
                 # The keyboard's way: pick the job and the bay, press dispatch.
+                job_choice = ui.select({}, label=t("dispatch.job")).classes("w-full")
+                job_choice.mark("dispatch-job")
                 with ui.row().classes("items-center gap-2 no-wrap w-full"):
-                    job_choice = (
-                        ui.select({}, label=t("dispatch.job")).classes("grow").mark("dispatch-job")
-                    )
                     bay_choice = (
                         ui.select(
                             {b: f"{b} {bay_names[b]}" for b in general}, label=t("dispatch.to")
                         )
-                        .classes("w-40")
+                        .classes("grow")
                         .mark("dispatch-bay")
+                    )
+                    team_choice = (
+                        ui.select(
+                            {tm.id: tm.name for tm in config.teams},
+                            label=t("dispatch.team"),
+                            clearable=True,
+                        )
+                        .classes("w-32")
+                        .mark("dispatch-team")
                     )
                     ui.button(
                         t("dispatch.go"),
-                        on_click=lambda: dispatch(job_choice.value, bay_choice.value),
+                        on_click=lambda: dispatch(
+                            job_choice.value, bay_choice.value, team_choice.value
+                        ),
                     ).mark("dispatch-go")
                 ui.label(t("dispatch.drag")).classes("text-xs text-slate-500")
                 queue_box = ui.column().classes("w-full gap-1").mark("queue")
@@ -164,8 +181,8 @@ def register_dispatch(source: BoardSource) -> None:
                 item.text = text
                 if queue_box.default_slot.children.index(item) != i:
                     item.move(queue_box, target_index=i)
-            if job_choice.options != model.queue:
-                job_choice.set_options(dict(model.queue))
+            if job_choice.options != model.movable:
+                job_choice.set_options(dict(model.movable))
             for key, content in model.panels.items():
                 panels[key].content = content
 

@@ -20,7 +20,8 @@ Texts = Callable[..., str]
 @dataclass(frozen=True)
 class BoardModel:
     rows: dict[str, str]  # a bay's whole line: its head and its lane
-    queue: dict[str, str]
+    queue: dict[str, str]  # waiting for dispatch, in order
+    movable: dict[str, str]  # every job that may be dispatched or moved now, queue first
     panels: dict[str, str]
 
 
@@ -84,11 +85,13 @@ def lane_html(
         else:
             css = _bar_class(card)
             label = f"{bar.ro[-4:]} {card.plate if card else ''} {bar.tech}"
+        # A job no clock runs on may be dragged to another bay.
+        drag = ' draggable="true"' if card is not None and not card.working_techs else ""
         title = (
             f"{bar.ro} {bar.tech} {bar.start.astimezone(zone):%H:%M}–{until.astimezone(zone):%H:%M}"
         )
         parts.append(
-            f'<div class="gantt-bar {css}" data-ro="{html.escape(bar.ro)}" '
+            f'<div class="gantt-bar {css}" data-ro="{html.escape(bar.ro)}"{drag} '
             f'title="{html.escape(title)}" '
             f'style="left:{left:.2f}%;width:{max(0.4, right - left):.2f}%">'
             f"{html.escape(label)}</div>"
@@ -116,6 +119,17 @@ def _build(
         text = f"{row.id} {row.name} · {techs}"
         if current:
             text += f" · ▶ {current.plate}"
+            if current.predicted_at:
+                late = " ⚠" if current.predicted_at > current.promised_at else ""
+                text += (
+                    " · "
+                    + t(
+                        "dispatch.eta",
+                        predicted=f"{current.predicted_at.astimezone(zone):%H:%M}",
+                        promised=f"{current.promised_at.astimezone(zone):%H:%M}",
+                    )
+                    + late
+                )
         if row.queue:
             text += f" · +{len(row.queue)}"
         if paused:
@@ -151,7 +165,13 @@ def _build(
             f"{card.ro} · {card.plate} {card.model} · {card.standard_hours:g} h · "
             f"{card.promised_at.astimezone(zone):%H:%M}{flag}"
         )
-    return BoardModel(rows, queue, _panels(view, cards, view.updated_at, t))
+    movable = dict(queue)
+    for row in view.bays:
+        for ro in row.queue:
+            card = cards.get(ro)
+            if card is not None and not card.working_techs and row.kind not in ("qc", "wash"):
+                movable[ro] = f"{ro} · {card.plate} · {row.id}"
+    return BoardModel(rows, queue, movable, _panels(view, cards, view.updated_at, t))
 
 
 def _panels(
@@ -188,8 +208,11 @@ def _panels(
         if c and c.key_since:
             out = t("key.out", holder=c.key_holder or "?", minutes=_minutes(now - c.key_since))
             keys.append(f"{name(ro)} · {e(out)}")
-    in_cabinet = sum(1 for c in view.jobs if c.key_state == "in_cabinet")
-    keys.append(e(t("key.in_count", n=in_cabinet)))
+    hung = sorted(
+        (c for c in view.jobs if c.key_state == "in_cabinet"), key=lambda c: c.key_slot or 0
+    )
+    keys.append(e(t("key.in_count", n=len(hung))))
+    keys += [f"{name(c.ro)} · {e(t('key.slot', slot=c.key_slot or '?'))}" for c in hung]
     devices = [
         f"{'🟢' if d.online and not d.problem else '🔴'} {e(d.device)} "
         f"{e(t('device.online') if d.online else t('device.offline'))}"

@@ -404,6 +404,11 @@ def build(station: Station, lang: Lang | None = None) -> None:
                     note = t(f"state.{f.state}")
                     if f.state == "declined" and f.severity == "safety":
                         note = t("declined_safety")
+                    waited = datetime.now(UTC)
+                    if f.escalate_at and waited >= f.escalate_at:
+                        note += f" · {t('escalation.escalate')}"
+                    elif f.call_at and waited >= f.call_at:
+                        note += f" · {t('escalation.call')}"
                     ui.label(f"• {f.title} ({t(f'severity.{f.severity}')}) — {note}").classes(
                         "text-2xl " + ("text-amber-300" if f.state == "pending" else "")
                     ).mark("finding-line")

@@ -38,6 +38,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "requests": ("客户要求", "Customer requests"),
     "findings": ("增项", "Findings"),
     "rework": ("返修", "Rework"),
+    "escalation.call": ("顾问正在联系客户", "The advisor is calling the customer"),
+    "escalation.escalate": ("已升级至服务经理", "Escalated to the service manager"),
     "working": ("作业中", "Working"),
     "hours": ("小时", "h"),
     "pending_tap": ("待发送: {what}", "Unsent: {what}"),

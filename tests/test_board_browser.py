@@ -82,6 +82,29 @@ def test_lounge_and_dispatch_board_in_chromium(browser: Any, board_server: str) 
     assert "第 1 / 4 页" in body and "·•••" in body
     assert "客户0" not in browser.page_source and "13900000" not in browser.page_source
 
+    # The same page on a 4K TV: the same eight lines, drawn larger.
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 3840, "height": 2160, "deviceScaleFactor": 1, "mobile": False},
+    )
+    browser.get(board_server + "/lounge")
+    wait_until(
+        browser,
+        lambda d: (
+            len([e for e in d.find_elements(By.CSS_SELECTOR, ".lounge-plate") if e.text]) == 8
+        ),
+        "eight cars on a 4K screen too",
+    )
+    height = browser.execute_script(
+        "return document.querySelector('.lounge-plate').getBoundingClientRect().height"
+    )
+    assert height > 60  # 3.8 % of 2160 px: readable from across the lounge
+    browser.save_screenshot(str(ARTIFACTS / "lounge-3840x2160.png"))
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False},
+    )
+
     browser.get(board_server + "/login?next=/dispatch")
     wait_until(browser, lambda d: len(d.find_elements(By.TAG_NAME, "input")) >= 2, "login form")
     user, password = browser.find_elements(By.TAG_NAME, "input")[:2]

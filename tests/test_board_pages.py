@@ -222,6 +222,53 @@ async def test_the_foreman_dispatches_by_drag_and_drop(user: User, shop: Worksho
     await eventually(lambda: shop.core.ws.job(ro).bay == "B02", "dropped on B02")
 
 
+async def test_the_foreman_moves_a_dispatched_job_to_another_bay_and_team(
+    user: User, shop: Workshop
+) -> None:
+    ro = shop.job(bay="B03")  # dispatched, nobody has started it
+    await sign_in(user, "F001", page="/dispatch")
+    await user.open("/dispatch")
+    await user.should_see(marker="dispatch-job", retries=RETRIES)
+    job_choice = user.find(marker="dispatch-job").elements.pop()
+    await eventually(lambda: ro in job_choice.options, "a queued job can be moved")
+    job_choice.value = ro
+    user.find(marker="dispatch-bay").elements.pop().value = "B05"
+    user.find(marker="dispatch-team").elements.pop().value = "A"
+    user.find(marker="dispatch-go").click()
+    await eventually(lambda: shop.core.ws.job(ro).bay == "B05", "moved to B05")
+    assert shop.core.ws.job(ro).team == "A"
+    # …and by dragging its bar on the Gantt from one bay's row onto another's
+    station = shop.station("B05")
+    station.sign_in("T005")
+    station.start(ro, "T005")
+    station.pause(ro, "T005", "waiting_parts")
+    shop.settle("B05")
+    user.find(marker="row-B05").trigger("dragstart", args=ro)
+    user.find(marker="row-B01").trigger("drop.prevent")
+    await eventually(lambda: shop.core.ws.job(ro).bay == "B01", "dragged to B01")
+
+
+async def test_the_bay_shows_predicted_beside_promised_and_keys_their_hooks(
+    user: User, shop: Workshop
+) -> None:
+    ro = shop.job(key_tag="TAG5")
+    shop.core.query(lambda ws, now: ws.key_in("TAG5", "KC1", 5, now))
+    station = shop.station("B03")
+    station.sign_in("T002")
+    station.start(ro, "T002")
+    shop.settle()
+    shop.core.run_command(PauseEveryone(PauseReason.BREAK), "system:test")
+    station.resume(ro, "T002")
+    shop.settle()
+    await sign_in(user, "F001", page="/dispatch")
+    await user.open("/dispatch")
+    await user.should_see(marker="row-B03", retries=RETRIES)
+    row = user.find(marker="row-B03").elements.pop()
+    await eventually(lambda: "预计" in row.content and "承诺" in row.content, "ETA on the bay")
+    keys = user.find(marker="panel.keys").elements.pop()
+    assert "5 号挂钩" in keys.content
+
+
 async def test_the_gantt_shows_work_and_pauses_with_their_reason(
     user: User, shop: Workshop
 ) -> None:

@@ -312,3 +312,28 @@ async def test_every_button_is_a_glove_sized_touch_target(user: User, shop: Work
         heights += [4 * int(c[2:]) for c in b.classes if c.startswith("h-") and c[2:].isdigit()]
         # 15 mm on a 96 dpi touch panel is 57 px.
         assert heights and max(heights) >= 57, (b.props.get("label"), b.classes)
+
+
+async def test_a_finding_long_unanswered_shows_its_escalation(user: User, shop: Workshop) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    ro = shop.job()
+    station = shop.station("B03")
+    station.sign_in("T002")
+    station.start(ro, "T002")
+    shop.settle()
+    for minutes, finding in ((30, "F1"), (150, "F2")):  # past the call, past the escalation
+        shop.links["B03"].send(
+            "job.finding",
+            ts=datetime.now(UTC) - timedelta(minutes=minutes),
+            bay="B03",
+            job=ro,
+            tech="T002",
+            data={"finding_id": finding, "title": f"item {finding}", "severity": "recommended"},
+        )
+    shop.settle()
+    await open_kiosk(user, station)
+    await see(user, marker="finding-line", content="item F1")
+    lines = [e.text for e in user.find(marker="finding-line").elements]
+    assert any("item F1" in x and "The advisor is calling the customer" in x for x in lines)
+    assert any("item F2" in x and "Escalated to the service manager" in x for x in lines)
