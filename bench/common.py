@@ -29,6 +29,44 @@ def demo_config() -> SiteConfig:
     return load_config(DEMO_SITE)
 
 
+def queued_cars(
+    config: SiteConfig, db_url: str, bays: list[str], per_bay: int
+) -> dict[str, list[tuple[str, str]]]:
+    """Cars checked in and dispatched in turn to each bay, stored before the core process
+    starts: every bay's queue of (repair order, plate)."""
+    from datetime import UTC, datetime, timedelta
+
+    from core.commands import CheckInCar, Dispatch
+    from core.domain.model import Customer, Operation, Vehicle
+    from core.domain.workshop import CheckIn
+    from core.engine import Core
+    from core.store.database import make_engine, migrate
+    from core.store.repository import Store
+
+    engine = make_engine(db_url)
+    migrate(engine)
+    core = Core(config, Store(engine, config.site.id), Nowhere())
+    core.start()
+    now = datetime.now(UTC)
+    queues: dict[str, list[tuple[str, str]]] = {b: [] for b in bays}
+    for i in range(per_bay * len(bays)):
+        bay = bays[i % len(bays)]
+        plate = f"京{chr(65 + i // 100)}{10000 + i:05d}"
+        order = CheckIn(
+            vehicle=Vehicle(plate=plate, model="别克 GL8", colour="白"),
+            customer=Customer(),
+            operations=(Operation("M010", "小保养", 1.0),),
+            promised_at=now + timedelta(hours=4, minutes=i),
+            wash_requested=False,
+        )
+        job = core.run_command(CheckInCar(order), "advisor:bench")
+        core.run_command(Dispatch(job.ro, bay), "foreman:bench")
+        queues[bay].append((job.ro, plate))
+    core.stop()
+    engine.dispose()
+    return queues
+
+
 def start_broker(config: SiteConfig, workdir: Path) -> MosquittoBroker | AmqttBroker:
     if mosquitto_binary() is not None:
         return MosquittoBroker(config, workdir).start()

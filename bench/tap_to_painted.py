@@ -16,30 +16,25 @@ from __future__ import annotations
 import argparse
 import shutil
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from bench.common import (
     Client,
-    Nowhere,
     core_figures,
     demo_config,
     machine,
     percentile,
+    queued_cars,
     start_broker,
     start_core_process,
     stop_process,
     workdir,
 )
 from core.broker import free_port
-from core.commands import CheckInCar, Dispatch
 from core.contract.messages import make_event
-from core.domain.model import Customer, Operation, Vehicle
 from core.domain.privacy import mask_plate
-from core.domain.workshop import CheckIn
-from core.engine import Core
-from core.store.database import make_engine, migrate, sqlite_url
-from core.store.repository import Store
+from core.store.database import sqlite_url
 
 BAYS = ["B01", "B02", "B03", "B04", "B05"]
 TECHS = ["T001", "T002", "T003", "T004", "T005"]
@@ -123,28 +118,8 @@ def main() -> None:
     cfg = demo_config()
     base = workdir()
     db_url = sqlite_url(base)
-    engine = make_engine(db_url)
-    migrate(engine)
-    core = Core(cfg, Store(engine, cfg.site.id), Nowhere())
-    core.start()
     per_bay = args.events // (len(BAYS) * len(STEPS)) + 1
-    now = datetime.now(UTC)
-    queues: dict[str, list[tuple[str, str]]] = {b: [] for b in BAYS}
-    for i in range(per_bay * len(BAYS)):
-        bay = BAYS[i % len(BAYS)]
-        plate = f"京{chr(65 + i // 100)}{10000 + i:05d}"
-        order = CheckIn(
-            vehicle=Vehicle(plate=plate, model="别克 GL8", colour="白"),
-            customer=Customer(),
-            operations=(Operation("M010", "小保养", 1.0),),
-            promised_at=now + timedelta(hours=4, minutes=i),
-            wash_requested=False,
-        )
-        job = core.run_command(CheckInCar(order), "advisor:bench")
-        core.run_command(Dispatch(job.ro, bay), "foreman:bench")
-        queues[bay].append((job.ro, plate))
-    core.stop()
-    engine.dispose()
+    queues = queued_cars(cfg, db_url, BAYS, per_bay)
     cars = per_bay * len(BAYS)
 
     broker = start_broker(cfg, base / "broker")

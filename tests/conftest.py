@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from core.domain.workshop import Workshop
 from core.engine import Core
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
-from tests.helpers import Clock, FakeBus, demo_config
+from tests.helpers import Clock, FakeBus, demo_config, domain_workshop
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -82,6 +83,11 @@ def store(db_url: str) -> Iterator[Store]:
     migrate(engine)
     yield Store(engine, "demo")
     engine.dispose()
+
+
+@pytest.fixture
+def ws() -> Workshop:
+    return domain_workshop()
 
 
 @pytest.fixture

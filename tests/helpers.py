@@ -100,3 +100,21 @@ def child_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
     env.update(extra)
     return env
+
+
+def at(minutes: float) -> datetime:
+    """``minutes`` after T0 (the domain tests' clock)."""
+    return T0 + timedelta(minutes=minutes)
+
+
+def domain_workshop() -> Any:
+    """The demo site's bays and technicians in a bare domain workshop (no storage)."""
+    from core.domain.workshop import Workshop
+    from core.engine import bays_from_config, technicians_from_config
+
+    cfg = demo_config()
+    return Workshop(
+        site="demo",
+        bays={b.id: b for b in bays_from_config(cfg)},
+        technicians={t.id: t for t in technicians_from_config(cfg)},
+    )

@@ -10,23 +10,9 @@ from core.commands import AdjustClock, CheckInCar, Dispatch, InsertPause, MoveCl
 from core.domain import errors
 from core.domain.model import PauseReason
 from core.domain.workshop import Workshop
-from core.engine import Core, bays_from_config, technicians_from_config
+from core.engine import Core
 from core.store.repository import Store
-from tests.helpers import T0, Clock, demo_config, order
-
-
-def at(minutes: float):
-    return T0 + timedelta(minutes=minutes)
-
-
-@pytest.fixture
-def ws() -> Workshop:
-    cfg = demo_config()
-    return Workshop(
-        site="demo",
-        bays={b.id: b for b in bays_from_config(cfg)},
-        technicians={t.id: t for t in technicians_from_config(cfg)},
-    )
+from tests.helpers import Clock, at, demo_config, order
 
 
 def worked(ws: Workshop, minutes_in: float = 60) -> str:

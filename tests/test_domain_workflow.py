@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from core.domain import errors
@@ -17,22 +15,7 @@ from core.domain.model import (
     Severity,
 )
 from core.domain.workshop import NewFinding, Workshop
-from core.engine import bays_from_config, technicians_from_config
-from tests.helpers import T0, demo_config, order
-
-
-@pytest.fixture
-def ws() -> Workshop:
-    cfg = demo_config()
-    return Workshop(
-        site="demo",
-        bays={b.id: b for b in bays_from_config(cfg)},
-        technicians={t.id: t for t in technicians_from_config(cfg)},
-    )
-
-
-def at(minutes: float):
-    return T0 + timedelta(minutes=minutes)
+from tests.helpers import at, order
 
 
 def test_a_car_goes_from_reception_to_follow_up(ws: Workshop) -> None:

@@ -10,24 +10,9 @@ import pytest
 from core.domain.model import FollowUpOutcome, PauseReason, Severity
 from core.domain.reports import build_report, period, report_csv_rows
 from core.domain.workshop import NewFinding, Workshop
-from core.engine import bays_from_config, technicians_from_config
-from tests.helpers import T0, demo_config, order
+from tests.helpers import T0, at, order
 
 ZONE = ZoneInfo("Asia/Shanghai")
-
-
-def at(minutes: float):
-    return T0 + timedelta(minutes=minutes)
-
-
-@pytest.fixture
-def ws() -> Workshop:
-    cfg = demo_config()
-    return Workshop(
-        site="demo",
-        bays={b.id: b for b in bays_from_config(cfg)},
-        technicians={t.id: t for t in technicians_from_config(cfg)},
-    )
 
 
 def through(ws: Workshop, plate: str, begin: float, work: float, rework: bool) -> str:
