@@ -266,7 +266,7 @@ def register_desk(source: BoardSource) -> None:
             with ready_box:
                 for job in ready:
                     with ui.row().classes("items-center gap-2 w-full"):
-                        slot = f" · 🔑 {job.key_slot}" if job.key_slot else ""
+                        slot = f" · {t('key.slot', slot=job.key_slot)}" if job.key_slot else ""
                         ui.label(
                             f"{job.ro} {job.vehicle.plate} · {job.customer.name}{slot}"
                         ).classes("grow")

@@ -206,7 +206,7 @@ def _panels(
     for ro in view.keys:
         c = cards.get(ro)
         if c and c.key_since:
-            out = t("key.out", holder=c.key_holder or "?", minutes=_minutes(now - c.key_since))
+            out = t("key.out", holder=c.key_holder or "—", minutes=_minutes(now - c.key_since))
             keys.append(f"{name(ro)} · {e(out)}")
     hung = sorted(
         (c for c in view.jobs if c.key_state == "in_cabinet"), key=lambda c: c.key_slot or 0
@@ -214,7 +214,8 @@ def _panels(
     keys.append(e(t("key.in_count", n=len(hung))))
     keys += [f"{name(c.ro)} · {e(t('key.slot', slot=c.key_slot or '?'))}" for c in hung]
     devices = [
-        f"{'🟢' if d.online and not d.problem else '🔴'} {e(d.device)} "
+        f'<span style="color:{"#16a34a" if d.online and not d.problem else "#dc2626"}">●</span> '
+        f"{e(d.device)} "
         f"{e(t('device.online') if d.online else t('device.offline'))}"
         f"{' · ' + e(d.problem) if d.problem else ''}"
         for d in view.devices

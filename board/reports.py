@@ -58,6 +58,7 @@ def register_reports(source: BoardSource) -> None:
         except ValueError:
             on = datetime.now(zone).date()
         report = make_report(source, kind, on)
+        names = {x.id: x.name for x in config.technicians}
 
         with ui.row().classes("items-center gap-4"):
             for k in ("day", "week", "month"):
@@ -145,7 +146,7 @@ def register_reports(source: BoardSource) -> None:
             ],
             rows=[
                 {
-                    "tech": tf.tech,
+                    "tech": f"{tf.tech} {names.get(tf.tech, '')}",
                     "std": f"{tf.standard_hours:.1f}",
                     "worked": f"{tf.worked_hours:.1f}",
                     "eff": pct(tf.efficiency),
