@@ -85,6 +85,9 @@ def cmd_core(args: argparse.Namespace) -> int:
     app.on_startup(settle_memory)
     app.on_shutdown(service.stop)
     ui.run(
+        # Screens sit on the site's own network: compressing every update costs the core
+        # more than it saves.
+        ws_per_message_deflate=False,
         host=cfg.web.host,
         port=args.web_port or cfg.web.port,
         reload=False,

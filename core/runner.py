@@ -139,6 +139,9 @@ def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> i
     app.on_shutdown(shutdown)
     secret = session_secret(config)
     ui.run(
+        # Screens sit on the site's own network: compressing every update costs the core
+        # more than it saves.
+        ws_per_message_deflate=False,
         host=host,
         port=web_port,
         reload=False,
