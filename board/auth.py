@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import secrets
 from collections.abc import Iterable
 from typing import Any
@@ -14,6 +15,8 @@ from urllib.parse import quote
 from nicegui import app, ui
 
 from core.config import SiteConfig, UserConfig
+
+logger = logging.getLogger(__name__)
 
 # scrypt's interactive-login cost (RFC 7914 §2): about 50 ms here, too slow to guess at.
 _N, _R, _P = 2**14, 8, 1
@@ -85,10 +88,12 @@ def register_login(config: SiteConfig, texts: Any) -> None:
         def attempt() -> None:
             user = authenticate(config.users, name.value or "", password.value or "")
             if user is None:
+                logger.warning("board sign-in refused for %r", (name.value or "")[:32])
                 error.text = texts("login.failed")
                 error.visible = True
                 return
             app.storage.user["user"] = {"id": user.id, "name": user.name, "role": user.role}
+            logger.info("board sign-in: %s (%s)", user.id, user.role)
             ui.navigate.to(target)
 
         with ui.card().classes("mx-auto mt-24 w-96 gap-4"):

@@ -210,7 +210,22 @@ def register_desk(source: BoardSource) -> None:
                 refused(err)
             refresh_lists()
 
-        def refresh_lists(_view: DispatchView | None = None) -> None:
+        seen_view: list[tuple[object, ...] | None] = [None]
+
+        def on_board(view: DispatchView) -> None:
+            # The board changes with every tap; the desk's lists only when its findings,
+            # its cars ready for pickup or the minute do. Only then are the jobs read.
+            key = (
+                tuple(view.pending_findings),
+                tuple(view.ready),
+                len(view.jobs),
+                view.updated_at.replace(second=0, microsecond=0),
+            )
+            if key != seen_view[0]:
+                seen_view[0] = key
+                refresh_lists()
+
+        def refresh_lists() -> None:
             jobs = source.live_jobs()
             now = source.now()
             pending = [(j, f) for j in jobs for f in j.pending_findings()]
@@ -294,4 +309,5 @@ def register_desk(source: BoardSource) -> None:
                             ),
                         ).props("dense").mark(f"follow-up-{job.ro}")
 
-        follow(source, source.dispatch, refresh_lists)
+        follow(source, source.dispatch, on_board)
+        ui.timer(60.0, refresh_lists, immediate=False)  # follow-ups come due with time
