@@ -439,7 +439,7 @@ class Core:
             return self._reject(device, env.seq, err.code, err.message)
         last[device] = env.seq
         try:
-            apply_event(self.ws, ev)
+            concerned = apply_event(self.ws, ev)
         except DomainError as err:
             batch.inbox.append(
                 InboxEntry(env.source, env.seq, "rejected", err.code, item.received_at)
@@ -455,7 +455,7 @@ class Core:
                 source=env.source,
                 seq=env.seq,
                 type=env.type,
-                job=env.job,
+                job=concerned,
                 bay=env.bay,
                 payload={"tech": env.tech, "data": env.data},
             )

@@ -46,8 +46,12 @@ def authorize(config: SiteConfig, device: str, event: Event) -> None:
         )
 
 
-def apply_event(ws: Workshop, event: Event) -> None:
-    """Apply one authorised event; raises DomainError if the workshop refuses it."""
+def apply_event(ws: Workshop, event: Event) -> str | None:
+    """Apply one authorised event; raises DomainError if the workshop refuses it.
+
+    Returns the repair order the event concerned: the envelope's, or for a key read the
+    order whose tag it was (the reader knows tags, not orders).
+    """
     env = event.envelope
     at = env.ts.astimezone(UTC)
     bay, ro, tech = env.bay or "", env.job or "", env.tech or ""
@@ -95,15 +99,16 @@ def apply_event(ws: Workshop, event: Event) -> None:
             ws.wash_done(ro, tech, bay, at)
         case "key.in":
             assert isinstance(data, KeyData)
-            ws.key_in(data.tag, data.cabinet, data.slot, at, ro=env.job)
+            return ws.key_in(data.tag, data.cabinet, data.slot, at, ro=env.job).ro
         case "key.out":
             assert isinstance(data, KeyData)
-            ws.key_out(
+            return ws.key_out(
                 data.tag, data.cabinet, data.slot, at, holder=data.holder or env.tech, ro=env.job
-            )
+            ).ro
         case "print.done" | "print.failed":
             # Print results change no job; they are audit-logged and shown as device health.
             if env.job:
                 ws.job(env.job)
         case _:  # pragma: no cover - the contract lists every type
             raise DomainError(f"unhandled event type {env.type}")
+    return env.job

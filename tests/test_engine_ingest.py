@@ -372,3 +372,26 @@ def test_the_board_is_rebuilt_with_time_alone_for_alerts_that_come_due(
             time.sleep(0.02)
     finally:
         core.stop()
+
+
+def test_a_key_read_lands_in_its_orders_timeline(core: Core, bus: FakeBus, store: Store) -> None:
+    from datetime import UTC, datetime
+
+    from core.contract.messages import make_event
+
+    ro = checked_in_and_dispatched(core)  # key tag TAG7
+    core.on_message(
+        "pitboard/demo/dev/bridge-1/event",
+        make_event(
+            "bridge-1",
+            1,
+            "key.in",
+            datetime.now(UTC),
+            data={"tag": "TAG7", "cabinet": "KC1", "slot": 7},
+        ),
+        None,
+    )
+    settle(core, bus, 1, device="bridge-1")
+    assert bus.acks("bridge-1")[0]["result"] == "applied"
+    trail = store.audit_trail(ro)
+    assert trail[-1]["type"] == "key.in" and trail[-1]["source"] == "bridge-1"
