@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from datetime import time
 from pathlib import Path
@@ -168,8 +169,18 @@ class UserConfig(_Section):
     name: str
     role: Literal["foreman", "advisor", "qc", "manager"]
     password_hash: str = Field(
-        description="From `pitboard hash-password`; the password itself is never stored"
+        description="From `pitboard hash-password`; the password itself is never stored",
     )
+
+    @field_validator("password_hash")
+    @classmethod
+    def _a_hash(cls, value: str) -> str:
+        if not re.fullmatch(r"scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+", value):
+            raise ValueError(
+                "not a hash from `pitboard hash-password` (a password itself does not belong "
+                "in the file)"
+            )
+        return value
 
 
 def key_slots(config: SiteConfig) -> int:
