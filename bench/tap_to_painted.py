@@ -2,6 +2,7 @@
 ``/dispatch`` in headless Chromium, with 20 board tabs open (10 of each), at a steady rate.
 
     python3 tasks.py bench tap_to_painted [--rate 100] [--events 300] [--tabs 20]
+                                          [--pages mixed|lounge|dispatch]
 
 Five bays, a technician at each working through a queue of cars (start, pause, resume,
 pause, resume, self-check). Every tap changes its bay's row on the dispatch board; start
@@ -112,7 +113,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=100.0, help="taps per second")
     parser.add_argument("--events", type=int, default=300)
-    parser.add_argument("--tabs", type=int, default=20, help="half lounge, half dispatch")
+    parser.add_argument("--tabs", type=int, default=20)
+    parser.add_argument(
+        "--pages",
+        choices=["mixed", "lounge", "dispatch"],
+        default="mixed",
+        help="which boards the tabs show (mixed: half and half)",
+    )
     args = parser.parse_args()
 
     cfg = demo_config()
@@ -150,8 +157,11 @@ def main() -> None:
         password.send_keys("pitboard")
         driver.find_element(By.TAG_NAME, "button").click()
         time.sleep(1.0)
+        lounge = ("lounge", f"/lounge?rows={cars}")
         pages = [
-            ("dispatch", "/dispatch") if i % 2 == 0 else ("lounge", f"/lounge?rows={cars}")
+            ("dispatch", "/dispatch")
+            if args.pages == "dispatch" or (args.pages == "mixed" and i % 2 == 0)
+            else lounge
             for i in range(args.tabs)
         ]
         handles: list[tuple[str, str]] = []
