@@ -29,7 +29,7 @@ body { background: #0b1020; color: #e8ecf5; overflow: hidden; }
 .lounge-notice { font-size: 2.8vh; line-height: 1.2; flex-grow: 1; }
 .lounge-bar { height: 1.2vh; background: #1e2a48; border-radius: .6vh; overflow: hidden;
   margin-top: .5vh; }
-.lounge-bar > div { height: 100%; transition: width .6s; }
+.lounge-bar > div { height: 100%; }
 .lounge-notice-ready { color: #4ade80; }
 .lounge-notice-risk { color: #fbbf24; }
 .lounge-foot { font-size: 2vh; color: #8b95b0; }
