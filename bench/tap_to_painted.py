@@ -120,6 +120,11 @@ def main() -> None:
         default="mixed",
         help="which boards the tabs show (mixed: half and half)",
     )
+    parser.add_argument(
+        "--apart",
+        action="store_true",
+        help="serve the boards from a process of their own that follows the views over MQTT",
+    )
     args = parser.parse_args()
 
     cfg = demo_config()
@@ -132,8 +137,26 @@ def main() -> None:
     broker = start_broker(cfg, base / "broker")
     web_port = free_port()
     proc = start_core_process(broker, db_url, base, web_port)
-    driver = browser()
+    boards = None
     url = f"http://127.0.0.1:{web_port}"
+    if args.apart:
+        import subprocess
+        import sys
+
+        boards_port = free_port()
+        boards = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bench.boards_apart",
+                str(broker.port),
+                broker.passwords.get("core", ""),
+                str(boards_port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=open(base / "boards.log", "wb"),  # noqa: SIM115 - the child's
+        )
+    driver = browser()
     try:
         import urllib.request
 
@@ -147,6 +170,16 @@ def main() -> None:
             except OSError:
                 assert time.monotonic() < deadline, "the pages did not come up"
                 time.sleep(0.2)
+        if boards is not None:
+            url = f"http://127.0.0.1:{boards_port}"
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    urllib.request.urlopen(url + "/lounge", timeout=2).read()
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline, "the boards apart did not come up"
+                    time.sleep(0.2)
         driver.get(url + "/login?next=/dispatch")
         deadline = time.monotonic() + 30
         while len(driver.find_elements(By.TAG_NAME, "input")) < 2:
@@ -261,6 +294,8 @@ def main() -> None:
         figures = core_figures(web_port)
     finally:
         driver.quit()
+        if boards is not None:
+            stop_process(boards)  # type: ignore[arg-type]
         stop_process(proc)
         broker.stop()
 
@@ -274,7 +309,9 @@ def main() -> None:
 
     both = dispatch_ms + lounge_ms
     print(f"machine: {machine()}; broker: {broker.kind}; store: SQLite synchronous=FULL")
+    where = "a process of their own" if args.apart else "the core"
     print(f"rate: {args.rate:.0f} taps/s, {len(sent)} taps, {args.tabs} tabs, {cars} cars")
+    print(f"boards served by {where}")
     print(line("tap->painted /dispatch", dispatch_ms))
     print(line("tap->painted /lounge", lounge_ms))
     print(line("tap->painted both", both))

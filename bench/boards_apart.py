@@ -1,0 +1,97 @@
+"""The lounge and dispatch boards served by a process of their own that follows the core's
+retained views over MQTT (an experiment for tap_to_painted ``--apart``; read-only: the
+boards' actions would go to the core through its API).
+
+    python -m bench.boards_apart BROKER_PORT PASSWORD WEB_PORT
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from nicegui import ui
+from paho.mqtt.enums import CallbackAPIVersion
+
+from bench.common import demo_config
+from board.auth import register_login
+from board.dispatch import register_dispatch
+from board.lounge import register_lounge
+from board.texts import texts_for
+from core.contract.views import DispatchView, LoungeView
+from core.mqtt import no_delay
+
+
+class ViewFollower:
+    """The part of the boards' source the lounge and dispatch boards read."""
+
+    def __init__(self, port: int, password: str) -> None:
+        self.config = demo_config()
+        self._lounge: LoungeView | None = None
+        self._dispatch: DispatchView | None = None
+        self._listeners: list[Callable[[], None]] = []
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="boards-apart")
+        self.client.username_pw_set("core", password)
+        self.client.on_socket_open = no_delay
+        site = self.config.site.id
+
+        def connected(c: mqtt.Client, *_: Any) -> None:
+            c.subscribe(f"pitboard/{site}/view/lounge", qos=0)
+            c.subscribe(f"pitboard/{site}/view/dispatch", qos=0)
+
+        def message(_c: mqtt.Client, _u: Any, m: mqtt.MQTTMessage) -> None:
+            if m.topic.endswith("/lounge"):
+                self._lounge = LoungeView.model_validate_json(m.payload)
+            else:
+                self._dispatch = DispatchView.model_validate_json(m.payload)
+            for listener in list(self._listeners):
+                listener()
+
+        self.client.on_connect = connected
+        self.client.on_message = message
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+
+    def lounge(self) -> LoungeView | None:
+        return self._lounge
+
+    def dispatch(self) -> DispatchView | None:
+        return self._dispatch
+
+    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def recent_prints(self) -> list[tuple[str, str, str, str | None]]:
+        return []
+
+    def run(self, command: object, actor: str) -> Any:
+        raise NotImplementedError("the boards apart are read-only")
+
+
+def main() -> None:
+    broker_port, password, web_port = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    source = ViewFollower(broker_port, password)
+    register_login(source.config, texts_for(source.config.site.language))
+    register_lounge(source)  # type: ignore[arg-type]
+    register_dispatch(source)  # type: ignore[arg-type]
+    threading.Timer(0.5, lambda: print("READY", flush=True)).start()
+    ui.run(
+        host="127.0.0.1",
+        port=web_port,
+        reload=False,
+        show=False,
+        storage_secret="boards-apart",
+        ws_per_message_deflate=False,
+    )
+
+
+if __name__ == "__main__":
+    main()
