@@ -194,6 +194,45 @@ class Client:
         self.c.loop_stop()
 
 
+class BayKiosks:
+    """One MQTT client per bay, tapping as that bay's kiosk with its own numbering."""
+
+    def __init__(self, broker: MosquittoBroker | AmqttBroker, bays: list[str]) -> None:
+        self.clients = {b: Client(broker, f"kiosk-{b.lower()}") for b in bays}
+        self.seq = dict.fromkeys(bays, 0)
+
+    def send(self, bay: str, type_: str, job: str | None, tech: str, data: dict[str, str]) -> None:
+        from datetime import UTC, datetime
+
+        from core.contract.messages import make_event
+
+        device = f"kiosk-{bay.lower()}"
+        self.seq[bay] += 1
+        payload = make_event(
+            device, self.seq[bay], type_, datetime.now(UTC), bay=bay, job=job, tech=tech, data=data
+        )
+        self.clients[bay].publish(f"pitboard/demo/dev/{device}/event", payload)
+
+    def close(self) -> None:
+        for c in self.clients.values():
+            c.close()
+
+
+def wait_for_http(url: str, timeout: float = 30.0) -> None:
+    """Until the URL answers (a web server just started)."""
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{url} did not answer") from None
+            time.sleep(0.2)
+
+
 class Nowhere:
     """Where a set-up core publishes before anyone listens."""
 

@@ -17,11 +17,10 @@ from __future__ import annotations
 import argparse
 import shutil
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from bench.common import (
-    Client,
+    BayKiosks,
     core_figures,
     demo_config,
     machine,
@@ -30,10 +29,10 @@ from bench.common import (
     start_broker,
     start_core_process,
     stop_process,
+    wait_for_http,
     workdir,
 )
 from core.broker import free_port
-from core.contract.messages import make_event
 from core.domain.privacy import mask_plate
 from core.store.database import sqlite_url
 
@@ -158,28 +157,12 @@ def main() -> None:
         )
     driver = browser()
     try:
-        import urllib.request
-
         from selenium.webdriver.common.by import By
 
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(url + "/healthz", timeout=2).read()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the pages did not come up"
-                time.sleep(0.2)
+        wait_for_http(url + "/healthz")
         if boards is not None:
             url = f"http://127.0.0.1:{boards_port}"
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    urllib.request.urlopen(url + "/lounge", timeout=2).read()
-                    break
-                except OSError:
-                    assert time.monotonic() < deadline, "the boards apart did not come up"
-                    time.sleep(0.2)
+            wait_for_http(url + "/lounge")
         driver.get(url + "/login?next=/dispatch")
         deadline = time.monotonic() + 30
         while len(driver.find_elements(By.TAG_NAME, "input")) < 2:
@@ -212,22 +195,8 @@ def main() -> None:
                 time.sleep(0.1)
             driver.execute_script(OBSERVER)
 
-        kiosks = {b: Client(broker, f"kiosk-{b.lower()}") for b in BAYS}
-        seq = dict.fromkeys(BAYS, 0)
-
-        def send(bay: str, type_: str, job: str | None, tech: str, data: dict[str, str]) -> None:
-            seq[bay] += 1
-            payload = make_event(
-                f"kiosk-{bay.lower()}",
-                seq[bay],
-                type_,
-                datetime.now(UTC),
-                bay=bay,
-                job=job,
-                tech=tech,
-                data=data,
-            )
-            kiosks[bay].publish(f"pitboard/demo/dev/kiosk-{bay.lower()}/event", payload)
+        kiosks = BayKiosks(broker, BAYS)
+        send = kiosks.send
 
         for bay, tech in zip(BAYS, TECHS, strict=True):
             send(bay, "tech.signed_in", None, tech, {})
@@ -249,8 +218,7 @@ def main() -> None:
             sent.append((time.time() * 1000, bay, plate, mask_plate(plate), step))
             send(bay, step, ro, tech, data)
         time.sleep(3.0)
-        for k in kiosks.values():
-            k.close()
+        kiosks.close()
 
         dispatch_ms: list[float] = []
         lounge_ms: list[float] = []

@@ -15,9 +15,9 @@ import argparse
 import json
 import threading
 import time
-from datetime import UTC, datetime
 
 from bench.common import (
+    BayKiosks,
     Client,
     core_figures,
     demo_config,
@@ -31,7 +31,6 @@ from bench.common import (
     workdir,
 )
 from core.broker import free_port
-from core.contract.messages import make_event
 from core.domain.privacy import mask_plate
 from core.store.database import sqlite_url
 
@@ -104,22 +103,8 @@ def main() -> None:
             on_message,
             ["pitboard/demo/bay/+/state", "pitboard/demo/view/lounge"],
         )
-        kiosks = {b: Client(broker, f"kiosk-{b.lower()}") for b in BAYS}
-        seq = dict.fromkeys(BAYS, 0)
-
-        def send(bay: str, type_: str, job: str | None, tech: str, data: dict[str, str]) -> None:
-            seq[bay] += 1
-            payload = make_event(
-                f"kiosk-{bay.lower()}",
-                seq[bay],
-                type_,
-                datetime.now(UTC),
-                bay=bay,
-                job=job,
-                tech=tech,
-                data=data,
-            )
-            kiosks[bay].publish(f"pitboard/demo/dev/kiosk-{bay.lower()}/event", payload)
+        kiosks = BayKiosks(broker, BAYS)
+        send = kiosks.send
 
         for bay, tech in zip(BAYS, TECHS, strict=True):
             send(bay, "tech.signed_in", None, tech, {})
@@ -145,8 +130,7 @@ def main() -> None:
             sent.append((t, bay, ro, masked, step))
         time.sleep(2.0)
         watcher.close()
-        for k in kiosks.values():
-            k.close()
+        kiosks.close()
 
         decoded = [(t, topic, json.loads(p)) for t, topic, p in sorted(messages)]
         bay_lat: list[float] = []
