@@ -39,7 +39,9 @@ def follow(source: BoardSource, read: Callable[[], V | None], render: Callable[[
             draw()
 
     def wake_up() -> None:  # on the core's thread
-        loop.call_soon_threadsafe(wake.set)
+        # The core calls after every commit; a page whose view did not change sleeps on.
+        if read() is not shown[0] and not wake.is_set():
+            loop.call_soon_threadsafe(wake.set)
 
     stop = source.subscribe(wake_up)
 
