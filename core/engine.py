@@ -162,7 +162,6 @@ class Core:
         self._dispatch_pending = False
         self._dispatch_published = 0.0
         self._dispatch_cost = 0.0
-        self._eta: tuple[datetime | None, dict[str, datetime] | None] = (None, None)
         self._devices_changed = False
         self.ws = self._load()
 
@@ -330,11 +329,13 @@ class Core:
         # Committed: now, and only now, the world may hear about it. The views go first, so
         # a device that hears its ack already has the state that follows from it.
         self.projector.forget(changed_jobs)
+        eta: dict[str, datetime] | None = None
         try:
             if republish:
-                self._publish_views(now, set(self.ws.bays), force=True)
+                eta = self._publish_views(now, set(self.ws.bays), force=True)
             elif changed_jobs or changed_techs or status_changed:
-                self._publish_views(now, self._affected_bays(changed_jobs, changed_techs))
+                bays = self._affected_bays(changed_jobs, changed_techs)
+                eta = self._publish_views(now, bays)
         except Exception:  # a view bug must not withhold the acks of committed events
             logger.exception("publishing the views failed")
         for device, ack in acks:
@@ -352,9 +353,8 @@ class Core:
                 fut.set_exception(exc)
         self.ws.forget_closed(changed_jobs)
         # The foreman's board after the acks: no device waits for it.
-        if self._dispatch_pending and self._dispatch_wait() == 0.0:
-            at, eta = self._eta
-            self._flush_dispatch(now, eta if at == now else None)
+        if self._dispatch_pending:
+            self._flush_dispatch(now, eta)
 
     def _answer_query(
         self, item: Query, now: datetime
@@ -593,15 +593,20 @@ class Core:
                 bays.add(b)
         return bays
 
-    def _publish_views(self, now: datetime, bays: set[str], force: bool = False) -> None:
+    def _publish_views(
+        self, now: datetime, bays: set[str], force: bool = False
+    ) -> dict[str, datetime]:
+        """Bay states and the lounge; returns the predictions they were built with."""
         started = time.monotonic()
         try:
-            self._build_and_publish(now, bays, force)
+            return self._build_and_publish(now, bays, force)
         finally:
             self.counters.view_publish_sum += time.monotonic() - started
             self.counters.view_publish_count += 1
 
-    def _build_and_publish(self, now: datetime, bays: set[str], force: bool) -> None:
+    def _build_and_publish(
+        self, now: datetime, bays: set[str], force: bool
+    ) -> dict[str, datetime]:
         eta = predict(self.ws, now)
         for bay_id in sorted(bays):
             state = self.projector.bay_state(self.ws, bay_id, now, eta)
@@ -614,19 +619,17 @@ class Core:
             self.lounge = lounge
             self.publisher.publish(topics.LOUNGE.full(self.site), dump(lounge), 1, True)
         self._dispatch_pending = True
-        self._eta = (now, eta)
         self._tell_listeners()
+        return eta
 
     def _dispatch_wait(self) -> float:
-        if not self._dispatch_pending:
-            if self.dispatch_view is None:
-                return DISPATCH_REFRESH  # nothing shown yet: the first change sends it
-            # Alerts and escalations come due with time alone: the board is rebuilt anyway.
-            due = self._dispatch_published + DISPATCH_REFRESH - time.monotonic()
-            if due <= 0:
-                self._dispatch_pending = True
-            return max(0.0, due)
-        return max(0.0, self._dispatch_published + self._dispatch_gap() - time.monotonic())
+        """Seconds until the board is due: changes gathered, or the periodic rebuild."""
+        if self._dispatch_pending:
+            return max(0.0, self._dispatch_published + self._dispatch_gap() - time.monotonic())
+        if self.dispatch_view is None:
+            return DISPATCH_REFRESH  # nothing shown yet: the first change sends it
+        # Alerts and escalations come due with time alone: the board is rebuilt anyway.
+        return max(0.0, self._dispatch_published + DISPATCH_REFRESH - time.monotonic())
 
     def _dispatch_gap(self) -> float:
         return min(DISPATCH_MAX_GAP, self._dispatch_cost / DISPATCH_SHARE)
@@ -636,7 +639,7 @@ class Core:
     ) -> None:
         """The foreman's whole board in one message (gathered while it is costly to build)."""
         started = time.monotonic()
-        if not self._dispatch_pending:
+        if self._dispatch_wait() > 0:
             return
         now = now or self.clock()
         eta = predict(self.ws, now) if eta is None else eta
