@@ -74,28 +74,15 @@ def cmd_core(args: argparse.Namespace) -> int:
         _wait_for_signal()
         service.stop()
         return 0
-    from nicegui import app, ui
+    from nicegui import app
 
     from board.pages import register
     from core.board_source import CoreBoardSource
-    from core.web import mount, session_secret
+    from core.web import mount, serve
 
     register(CoreBoardSource(service.core))
     mount(app, cfg, service.core, service.link.connected.is_set)
-    app.on_startup(settle_memory)
-    app.on_shutdown(service.stop)
-    ui.run(
-        # Screens sit on the site's own network: compressing every update costs the core
-        # more than it saves.
-        ws_per_message_deflate=False,
-        host=cfg.web.host,
-        port=args.web_port or cfg.web.port,
-        reload=False,
-        show=False,
-        title="Pitboard",
-        storage_secret=session_secret(cfg),
-        language="zh-CN",
-    )
+    serve(cfg, cfg.web.host, args.web_port or cfg.web.port, service.stop)
     return 0
 
 

@@ -604,9 +604,7 @@ class Core:
             self.counters.view_publish_sum += time.monotonic() - started
             self.counters.view_publish_count += 1
 
-    def _build_and_publish(
-        self, now: datetime, bays: set[str], force: bool
-    ) -> dict[str, datetime]:
+    def _build_and_publish(self, now: datetime, bays: set[str], force: bool) -> dict[str, datetime]:
         eta = predict(self.ws, now)
         for bay_id in sorted(bays):
             state = self.projector.bay_state(self.ws, bay_id, now, eta)

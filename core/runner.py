@@ -7,7 +7,7 @@ import os
 import secrets
 from pathlib import Path
 
-from core.app import CoreService, data_dir, database_url, settle_memory
+from core.app import CoreService, data_dir, database_url
 from core.broker import AmqttBroker, MosquittoBroker, free_port, mosquitto_binary, port_free
 from core.config import SiteConfig
 from core.mqtt import BrokerAddress
@@ -27,11 +27,11 @@ def start_broker(config: SiteConfig, workdir: Path) -> MosquittoBroker | AmqttBr
 
 
 def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> int:
-    from nicegui import app, ui
+    from nicegui import app
 
     from board.pages import register
     from core.board_source import CoreBoardSource
-    from core.web import mount, session_secret
+    from core.web import mount, serve
     from devices.simulated import SimulatedDevices
     from kiosk.app import connect, kiosk_device
     from kiosk.page import register as register_kiosks
@@ -135,19 +135,5 @@ def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> i
         if broker is not None:
             broker.stop()
 
-    app.on_startup(settle_memory)
-    app.on_shutdown(shutdown)
-    secret = session_secret(config)
-    ui.run(
-        # Screens sit on the site's own network: compressing every update costs the core
-        # more than it saves.
-        ws_per_message_deflate=False,
-        host=host,
-        port=web_port,
-        reload=False,
-        show=False,
-        title="Pitboard",
-        storage_secret=secret,
-        language="zh-CN",
-    )
+    serve(config, host, web_port, shutdown)
     return 0

@@ -7,7 +7,7 @@ import logging
 import os
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +83,29 @@ class CoreCollector(Collector):
         )
 
 
-def session_secret(config: SiteConfig) -> str:
+def serve(config: SiteConfig, host: str, port: int, on_shutdown: Callable[[], None]) -> None:
+    """Run the pages, the API and the health endpoints until the process is stopped."""
+    from nicegui import app, ui
+
+    from core.app import settle_memory
+
+    app.on_startup(settle_memory)
+    app.on_shutdown(on_shutdown)
+    ui.run(
+        host=host,
+        port=port,
+        reload=False,
+        show=False,
+        title="Pitboard",
+        storage_secret=_session_secret(config),
+        language="zh-CN",
+        # Screens sit on the site's own network: compressing every update costs the core
+        # more than it saves.
+        ws_per_message_deflate=False,
+    )
+
+
+def _session_secret(config: SiteConfig) -> str:
     """The key the boards' sign-in sessions are signed with, from the environment."""
     secret = os.environ.get(config.web.secret_env)
     if secret:
