@@ -9,7 +9,7 @@ from typing import Any
 from nicegui import ui
 
 from board.auth import actor, require
-from board.frame import frame
+from board.frame import frame, language
 from board.live import follow
 from board.source import BoardSource
 from core.catalogue import operations as operation_catalogue
@@ -54,7 +54,7 @@ def register_desk(source: BoardSource) -> None:
             return
         t = frame(config, user, "desk.title")
         who = actor(user)
-        lang_en = t("language") == "中文"
+        lang_en = language(config) == "en"
 
         def refused(err: DomainError) -> None:
             ui.notify(t("desk.refused", why=err.message), type="negative")

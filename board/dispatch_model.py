@@ -39,7 +39,7 @@ def board_model(
     cached = _last.get(lang)
     if cached is not None and cached[0] is view:
         return cached[1]
-    model = _build(view, t, window, zone)
+    model = _build(view, lang, t, window, zone)
     _last[lang] = (view, model)
     return model
 
@@ -101,7 +101,7 @@ def lane_html(
 
 
 def _build(
-    view: DispatchView, t: Texts, window: tuple[datetime, datetime], zone: ZoneInfo
+    view: DispatchView, lang: str, t: Texts, window: tuple[datetime, datetime], zone: ZoneInfo
 ) -> BoardModel:
     # Positions move in steps of NOW_STEP: between steps a lane whose bars did not change
     # is the same string, so no open board is sent anything for it.
@@ -144,7 +144,7 @@ def _build(
                 (b.ro, _bar_class(cards.get(b.ro)), cards[b.ro].plate if b.ro in cards else "")
                 for b in bars
             ),
-            t("language"),
+            lang,
         )
         lane = _lanes.get(key)
         if lane is None:

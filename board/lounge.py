@@ -10,7 +10,7 @@ from nicegui import ui
 
 from board.live import follow
 from board.source import BoardSource
-from board.texts import both, texts_for
+from board.texts import Lang, both, texts_for
 from core.contract.views import LoungeCar, LoungeView
 
 ROWS = 8  # cars on one screen, read from 3 m away (``/lounge?rows=N`` for a bigger wall)
@@ -146,13 +146,14 @@ def register_lounge(source: BoardSource) -> None:
     def status_page(token: str, lang: str = "") -> None:
         """The customer's own page, from the QR on the pickup card: the lounge's privacy
         rules (masked plate, no names), laid out for a phone."""
-        t = texts_for("en" if (lang or source.config.site.language) == "en" else "zh")
+        shown: Lang = "en" if (lang or source.config.site.language) == "en" else "zh"
+        t = texts_for(shown)
         ui.add_css("body { background: #0b1020; color: #e8ecf5; }")
         ui.add_head_html('<meta name="viewport" content="width=device-width, initial-scale=1">')
         with ui.column().classes("w-full max-w-md mx-auto p-4 gap-3"):
             with ui.row().classes("w-full justify-between items-center"):
                 ui.label(site_name).classes("text-lg")
-                other = "en" if t("language") == "English" else "zh"
+                other = "zh" if shown == "en" else "en"
                 ui.link(t("language"), f"/status/{token}?lang={other}").classes("text-sky-300")
             box = ui.column().classes("w-full gap-3")
 
