@@ -11,7 +11,9 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +21,20 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from core.broker import AmqttBroker, MosquittoBroker, mosquitto_binary
+from core.commands import CheckInCar, Dispatch
 from core.config import SiteConfig, load_config
+from core.contract.messages import make_event
+from core.domain.model import Customer, Operation, Vehicle
+from core.domain.workshop import CheckIn
+from core.engine import Core
+from core.store.database import make_engine, migrate
+from core.store.repository import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_SITE = ROOT / "core" / "demo" / "site.toml"
+# The benchmarks' workshop: five bays of the demo site, a technician at each.
+BAYS = ["B01", "B02", "B03", "B04", "B05"]
+TECHS = ["T001", "T002", "T003", "T004", "T005"]
 
 
 def demo_config() -> SiteConfig:
@@ -34,15 +46,6 @@ def queued_cars(
 ) -> dict[str, list[tuple[str, str]]]:
     """Cars checked in and dispatched in turn to each bay, stored before the core process
     starts: every bay's queue of (repair order, plate)."""
-    from datetime import UTC, datetime, timedelta
-
-    from core.commands import CheckInCar, Dispatch
-    from core.domain.model import Customer, Operation, Vehicle
-    from core.domain.workshop import CheckIn
-    from core.engine import Core
-    from core.store.database import make_engine, migrate
-    from core.store.repository import Store
-
     engine = make_engine(db_url)
     migrate(engine)
     core = Core(config, Store(engine, config.site.id), Nowhere())
@@ -117,8 +120,6 @@ def start_core_process(
 
 def core_figures(web_port: int) -> str:
     """The core's own view of the run, from its /metrics."""
-    import urllib.request
-
     text = urllib.request.urlopen(f"http://127.0.0.1:{web_port}/metrics", timeout=5).read()
     values: dict[str, float] = {}
     for line in text.decode().splitlines():
@@ -202,10 +203,6 @@ class BayKiosks:
         self.seq = dict.fromkeys(bays, 0)
 
     def send(self, bay: str, type_: str, job: str | None, tech: str, data: dict[str, str]) -> None:
-        from datetime import UTC, datetime
-
-        from core.contract.messages import make_event
-
         device = f"kiosk-{bay.lower()}"
         self.seq[bay] += 1
         payload = make_event(
@@ -220,8 +217,6 @@ class BayKiosks:
 
 def wait_for_http(url: str, timeout: float = 30.0) -> None:
     """Until the URL answers (a web server just started)."""
-    import urllib.request
-
     deadline = time.monotonic() + timeout
     while True:
         try:

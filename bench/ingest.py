@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import create_engine, text
 
 from bench.common import (
+    BAYS,
     Client,
     Nowhere,
     demo_config,
@@ -38,7 +39,6 @@ from core.engine import Core
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
 
-BAYS = ["B01", "B02", "B03", "B04", "B05"]
 WINDOW = 100
 TECH = {"B01": "T001", "B02": "T002", "B03": "T003", "B04": "T004", "B05": "T005"}
 

@@ -20,6 +20,8 @@ import time
 from typing import Any
 
 from bench.common import (
+    BAYS,
+    TECHS,
     BayKiosks,
     core_figures,
     demo_config,
@@ -36,8 +38,6 @@ from core.broker import free_port
 from core.domain.privacy import mask_plate
 from core.store.database import sqlite_url
 
-BAYS = ["B01", "B02", "B03", "B04", "B05"]
-TECHS = ["T001", "T002", "T003", "T004", "T005"]
 STEPS = [
     "job.started",
     "job.paused",

@@ -17,6 +17,8 @@ import threading
 import time
 
 from bench.common import (
+    BAYS,
+    TECHS,
     BayKiosks,
     Client,
     core_figures,
@@ -34,8 +36,6 @@ from core.broker import free_port
 from core.domain.privacy import mask_plate
 from core.store.database import sqlite_url
 
-BAYS = ["B01", "B02", "B03", "B04", "B05"]
-TECHS = ["T001", "T002", "T003", "T004", "T005"]
 STEPS = [
     ("job.started", "in_progress", "in_progress"),
     ("job.paused", "paused", None),
