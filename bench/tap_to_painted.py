@@ -17,6 +17,8 @@ from __future__ import annotations
 import argparse
 import shutil
 import time
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from bench.common import (
@@ -80,6 +82,21 @@ def painted(step: str, plate: str, text: str) -> bool:
     if step == "job.paused":
         return "▶" not in text and "‖" in text
     return "▶" not in text and "‖" not in text  # self-checked: the bay is free
+
+
+def staged(step: str, text: str) -> bool:
+    """Does a car's line on the lounge show the stage this tap moved it to?"""
+    return text.startswith(LOUNGE_STAGE[step])
+
+
+def first_change(
+    log: list[list[Any]], tag: str, key: str, since: float, shows: Callable[[str], bool]
+) -> float | None:
+    """When a tab first showed what a tap made of a bay's row ("D") or a car's line ("L")."""
+    return next(
+        (e[0] for e in log if e[1] == tag and e[2] == key and e[0] >= since and shows(e[3])),
+        None,
+    )
 
 
 def browser() -> Any:
@@ -228,37 +245,17 @@ def main() -> None:
             log = driver.execute_script("return window.__log")
             for t_sent, bay, plate, masked, step in sent:
                 if kind == "dispatch":
-                    hit = next(
-                        (
-                            e[0]
-                            for e in log
-                            if e[1] == "D"
-                            and e[2] == bay
-                            and e[0] >= t_sent
-                            and painted(step, plate, e[3])
-                        ),
-                        None,
-                    )
-                    target_list = dispatch_ms
+                    hit = first_change(log, "D", bay, t_sent, partial(painted, step, plate))
+                    into = dispatch_ms
                 elif step in LOUNGE_STAGE:
-                    hit = next(
-                        (
-                            e[0]
-                            for e in log
-                            if e[1] == "L"
-                            and e[2] == masked
-                            and e[0] >= t_sent
-                            and e[3].startswith(LOUNGE_STAGE[step])
-                        ),
-                        None,
-                    )
-                    target_list = lounge_ms
+                    hit = first_change(log, "L", masked, t_sent, partial(staged, step))
+                    into = lounge_ms
                 else:
                     continue
                 if hit is None:
                     missed += 1
                 else:
-                    target_list.append(hit - t_sent)
+                    into.append(hit - t_sent)
         figures = core_figures(web_port)
     finally:
         driver.quit()
