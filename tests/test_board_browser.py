@@ -60,50 +60,47 @@ def wait_until(driver: Any, check: Any, what: str, timeout: float = 20) -> None:
         time.sleep(0.1)
 
 
-def test_lounge_and_dispatch_board_in_chromium(browser: Any, board_server: str) -> None:  # noqa: F811
-    from selenium.webdriver.common.by import By
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    # The TV's whole picture is the page: 1920×1080 without the browser's own bars.
+def screen(browser: Any, width: int, height: int) -> None:
     browser.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
-        {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False},
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
     )
-    browser.get(board_server + "/lounge")
+
+
+def lounge_on_screen(browser: Any, server: str, width: int, height: int) -> None:
+    """The lounge on a screen of that size, once its first page of eight cars is drawn."""
+    from selenium.webdriver.common.by import By
+
+    screen(browser, width, height)
+    browser.get(server + "/lounge")
     wait_until(
         browser,
         lambda d: (
             len([e for e in d.find_elements(By.CSS_SELECTOR, ".lounge-plate") if e.text]) == 8
         ),
-        "eight cars on the first lounge page",
+        f"eight cars on the first lounge page at {width}×{height}",
     )
+
+
+def test_lounge_and_dispatch_board_in_chromium(browser: Any, board_server: str) -> None:  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    # The TV's whole picture is the page: 1920×1080 without the browser's own bars.
+    lounge_on_screen(browser, board_server, 1920, 1080)
     browser.save_screenshot(str(ARTIFACTS / "lounge-1920x1080.png"))
     body = browser.find_element(By.TAG_NAME, "body").text
     assert "第 1 / 4 页" in body and "·•••" in body
     assert "客户0" not in browser.page_source and "13900000" not in browser.page_source
 
     # The same page on a 4K TV: the same eight lines, drawn larger.
-    browser.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": 3840, "height": 2160, "deviceScaleFactor": 1, "mobile": False},
-    )
-    browser.get(board_server + "/lounge")
-    wait_until(
-        browser,
-        lambda d: (
-            len([e for e in d.find_elements(By.CSS_SELECTOR, ".lounge-plate") if e.text]) == 8
-        ),
-        "eight cars on a 4K screen too",
-    )
+    lounge_on_screen(browser, board_server, 3840, 2160)
     height = browser.execute_script(
         "return document.querySelector('.lounge-plate').getBoundingClientRect().height"
     )
     assert height > 60  # 3.8 % of 2160 px: readable from across the lounge
     browser.save_screenshot(str(ARTIFACTS / "lounge-3840x2160.png"))
-    browser.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False},
-    )
+    screen(browser, 1920, 1080)
 
     browser.get(board_server + "/login?next=/dispatch")
     wait_until(browser, lambda d: len(d.find_elements(By.TAG_NAME, "input")) >= 2, "login form")
