@@ -9,6 +9,7 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -17,6 +18,7 @@ from core.domain.workshop import Workshop
 from core.engine import Core
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
+from tests.browser import chromium_paths, headless_chromium
 from tests.helpers import Clock, FakeBus, demo_config, domain_workshop
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -120,3 +122,15 @@ def mosquitto_bin() -> str:
     if "mosquitto version 2" not in (out.stdout + out.stderr):
         need("Mosquitto", "mosquitto 2.x is required")
     return path
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Headless Chromium at 1920×1080 (Debian's chromium and chromium-driver)."""
+    paths = chromium_paths()
+    if paths is None:
+        need("Chromium", "install Debian's chromium and chromium-driver")
+    assert paths is not None
+    driver = headless_chromium(*paths)
+    yield driver
+    driver.quit()

@@ -3,54 +3,22 @@ dispatch board with 12 bays, screenshots in tests/artifacts/."""
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from core.broker import free_port
-from tests.helpers import child_env
-from tests.test_kiosk_browser import ARTIFACTS, ROOT, browser  # noqa: F401 - the fixture
+from tests.browser import ARTIFACTS, served
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture
 def board_server(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.board_server", str(tmp_path), str(port)],
-        cwd=ROOT,
-        env=child_env(),
-        stdout=subprocess.PIPE,
-        stderr=open(tmp_path / "server.log", "w"),  # noqa: SIM115 - the child's
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    assert line.startswith("READY"), (tmp_path / "server.log").read_text()[-3000:]
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "/lounge", timeout=2).read()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "board pages did not come up"
-            time.sleep(0.2)
-    yield url
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    with served("tests.board_server", tmp_path, "/lounge") as (url, _ready):
+        yield url
 
 
 def wait_until(driver: Any, check: Any, what: str, timeout: float = 20) -> None:
@@ -60,21 +28,21 @@ def wait_until(driver: Any, check: Any, what: str, timeout: float = 20) -> None:
         time.sleep(0.1)
 
 
-def screen(browser: Any, width: int, height: int) -> None:
-    browser.execute_cdp_cmd(
+def screen(driver: Any, width: int, height: int) -> None:
+    driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
     )
 
 
-def lounge_on_screen(browser: Any, server: str, width: int, height: int) -> None:
+def lounge_on_screen(driver: Any, server: str, width: int, height: int) -> None:
     """The lounge on a screen of that size, once its first page of eight cars is drawn."""
     from selenium.webdriver.common.by import By
 
-    screen(browser, width, height)
-    browser.get(server + "/lounge")
+    screen(driver, width, height)
+    driver.get(server + "/lounge")
     wait_until(
-        browser,
+        driver,
         lambda d: (
             len([e for e in d.find_elements(By.CSS_SELECTOR, ".lounge-plate") if e.text]) == 8
         ),
@@ -82,7 +50,7 @@ def lounge_on_screen(browser: Any, server: str, width: int, height: int) -> None
     )
 
 
-def test_lounge_and_dispatch_board_in_chromium(browser: Any, board_server: str) -> None:  # noqa: F811
+def test_lounge_and_dispatch_board_in_chromium(browser: Any, board_server: str) -> None:
     from selenium.webdriver.common.by import By
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

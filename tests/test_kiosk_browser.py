@@ -3,10 +3,6 @@ real Mosquitto. Start → finding → finish, with a screenshot in tests/artifac
 
 from __future__ import annotations
 
-import shutil
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,84 +10,18 @@ from typing import Any
 
 import pytest
 
-from core.broker import free_port
 from core.domain.model import FindingState, JobStatus
 from core.store.database import make_engine, sqlite_url
 from core.store.repository import Store
-from tests.conftest import need
-from tests.helpers import child_env
+from tests.browser import ARTIFACTS, served
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.browser, pytest.mark.slow]
-
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "tests" / "artifacts"
-
-
-def _chromium() -> tuple[str, str]:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver = shutil.which("chromedriver")
-    if browser is None or driver is None:
-        need("Chromium", "install Debian's chromium and chromium-driver")
-    assert browser is not None and driver is not None
-    return browser, driver
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    binary, driver_path = _chromium()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    opts = Options()
-    opts.binary_location = binary
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--window-size=1920,1080",
-        "--lang=en-US",
-    ):
-        opts.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(driver_path), options=opts)
-    yield driver
-    driver.quit()
 
 
 @pytest.fixture
 def kiosk_server(mosquitto_bin: str, tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.kiosk_server", str(tmp_path), str(port)],
-        cwd=ROOT,
-        env=child_env(),
-        stdout=subprocess.PIPE,
-        stderr=open(tmp_path / "server.log", "w"),  # noqa: SIM115 - the child's
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    assert line.startswith("READY"), (tmp_path / "server.log").read_text()[-3000:]
-    ro = line.split()[1]
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 30
-    import urllib.request
-
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "kiosk page did not come up"
-            time.sleep(0.2)
-    yield url, ro, tmp_path
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    with served("tests.kiosk_server", tmp_path) as (url, ready):
+        yield url + "/", ready.split()[1], tmp_path
 
 
 def test_tap_through_start_finding_finish_in_chromium(

@@ -1,0 +1,82 @@
+"""For the tests in real Chromium: the browser, and a page server run as a child process."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from core.broker import free_port
+from tests.helpers import child_env
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def chromium_paths() -> tuple[str, str] | None:
+    """Debian's chromium and chromedriver, if installed."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    return (browser, driver) if browser and driver else None
+
+
+def headless_chromium(binary: str, driver_path: str) -> Any:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    opts = Options()
+    opts.binary_location = binary
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1920,1080",
+        "--lang=en-US",
+    ):
+        opts.add_argument(arg)
+    return webdriver.Chrome(service=Service(driver_path), options=opts)
+
+
+@contextmanager
+def served(module: str, workdir: Path, page: str = "/") -> Iterator[tuple[str, str]]:
+    """Run ``python -m module WORKDIR PORT`` until it prints READY and ``page`` answers;
+    yields the base URL and the READY line. The child's log is workdir/server.log."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", module, str(workdir), str(port)],
+        cwd=ROOT,
+        env=child_env(),
+        stdout=subprocess.PIPE,
+        stderr=open(workdir / "server.log", "w"),  # noqa: SIM115 - the child's
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("READY"), (workdir / "server.log").read_text()[-3000:]
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(url + page, timeout=2).read()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, f"{module} did not serve {page}"
+                time.sleep(0.2)
+        yield url, line
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
