@@ -53,6 +53,15 @@ class Workshop:
             self.core.run_command(Dispatch(job.ro, bay), actor="foreman:F1")
         return str(job.ro)
 
+    def at_work(self, bay: str = "B03", tech: str = "T002") -> tuple[str, Station]:
+        """A job at the bay with the technician's clock running on it, every tap applied."""
+        ro = self.job(bay)
+        station = self.station(bay)
+        station.sign_in(tech)
+        station.start(ro, tech)
+        self.settle(bay)
+        return ro, station
+
     def settle(self, bay: str = "B03", timeout: float = 10.0) -> None:
         """Wait until the bay's kiosk has every tap answered."""
         link = self.links[bay]

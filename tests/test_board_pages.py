@@ -69,16 +69,6 @@ def plates(user: User) -> list[str]:
     ]
 
 
-def at_work(shop: Workshop) -> str:
-    """A job at B03 with T002's clock running on it."""
-    ro = shop.job()
-    station = shop.station("B03")
-    station.sign_in("T002")
-    station.start(ro, "T002")
-    shop.settle()
-    return ro
-
-
 def present(user: User, marker: str) -> bool:
     try:
         return bool(user.find(marker=marker).elements)
@@ -282,7 +272,7 @@ async def test_the_bay_shows_predicted_beside_promised_and_keys_their_hooks(
 async def test_the_gantt_shows_work_and_pauses_with_their_reason(
     user: User, shop: Workshop
 ) -> None:
-    ro = at_work(shop)
+    ro, _ = shop.at_work()
     shop.core.run_command(PauseEveryone(PauseReason.SHIFT_END), "system:shift-end")
     await sign_in(user, "F001", page="/dispatch")
     await user.open("/dispatch")
@@ -296,7 +286,7 @@ async def test_the_gantt_shows_work_and_pauses_with_their_reason(
 async def test_the_panels_show_findings_with_escalation_devices_and_alerts(
     user: User, shop: Workshop
 ) -> None:
-    ro = at_work(shop)
+    ro, _ = shop.at_work()
     earlier = datetime.now(UTC) - timedelta(minutes=30)
     shop.links["B03"].send(  # reported half an hour ago, still unanswered
         "job.finding",
@@ -441,7 +431,7 @@ async def test_the_advisor_relays_a_finding_hands_over_and_records_the_call(
 async def test_the_order_timeline_and_a_forgotten_pause_put_in_by_the_foreman(
     user: User, shop: Workshop
 ) -> None:
-    ro = at_work(shop)
+    ro, _ = shop.at_work()
     start = shop.core.ws.job(ro).segments[0].start
     await sign_in(user, "F001", page=f"/orders/{ro}")
     await user.open(f"/orders/{ro}")
@@ -480,7 +470,7 @@ async def test_the_order_timeline_and_a_forgotten_pause_put_in_by_the_foreman(
 
 
 async def test_only_the_foreman_corrects_clocks(user: User, shop: Workshop) -> None:
-    ro = at_work(shop)
+    ro, _ = shop.at_work()
     await sign_in(user, "SA01", page=f"/orders/{ro}")
     await user.open(f"/orders/{ro}")
     await user.should_see(marker="timeline", retries=RETRIES)

@@ -317,11 +317,7 @@ async def test_every_button_is_a_glove_sized_touch_target(user: User, shop: Work
 async def test_a_finding_long_unanswered_shows_its_escalation(user: User, shop: Workshop) -> None:
     from datetime import UTC, datetime, timedelta
 
-    ro = shop.job()
-    station = shop.station("B03")
-    station.sign_in("T002")
-    station.start(ro, "T002")
-    shop.settle()
+    ro, station = shop.at_work()
     for minutes, finding in ((30, "F1"), (150, "F2")):  # past the call, past the escalation
         shop.links["B03"].send(
             "job.finding",
