@@ -276,10 +276,7 @@ class Projector:
         eta = predict(ws, now) if eta is None else eta
         # One pass over jobs and technicians for every bay: a board may have hundreds.
         queues = ws.bay_queues()
-        present: dict[str, list[TechnicianState]] = {}
-        for state in sorted(ws.tech_states.values(), key=lambda t: t.id):
-            if state.bay is not None:
-                present.setdefault(state.bay, []).append(state)
+        present = ws.signed_in_by_bay()
         bays = []
         for bay_id, bay in ws.bays.items():
             if bay.kind in (BayKind.QC, BayKind.WASH):

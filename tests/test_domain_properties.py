@@ -126,6 +126,11 @@ def check_invariants(ws: Workshop, now) -> None:
     assert {b: [j.ro for j in q] for b, q in queues.items() if q} == {
         b: [j.ro for j in ws.bay_queue(b)] for b in ws.bays if ws.bay_queue(b)
     }, "the one-pass queues differ from the per-bay ones"
+    assert {
+        b: ids for b, ids in ((b, [t.id for t in ws.signed_in_at(b)]) for b in ws.bays) if ids
+    } == {b: [t.id for t in states] for b, states in ws.signed_in_by_bay().items()}, (
+        "the one-pass sign-ins differ from the per-bay ones"
+    )
 
 
 NAMES = [

@@ -80,7 +80,7 @@ def fill(core: Core, cars: int, now: datetime) -> list[str]:
             if stage == 9:
                 continue  # waiting for dispatch
             bay = general[i % len(general)]
-            tech = f"T{100 + general.index(bay) + 1}"
+            tech = f"T{101 + i % len(general)}"  # busy_config's technician of that bay
             begin = now - timedelta(minutes=20 + 7 * (i % 9))
             ws.dispatch(ro, bay, begin - timedelta(minutes=10))
             state = ws.tech_states.get(tech)

@@ -149,6 +149,14 @@ class Workshop:
             jobs.sort(key=lambda j: j.dispatch_order)
         return out
 
+    def signed_in_by_bay(self) -> dict[str, list[TechnicianState]]:
+        """Who is signed in where, for every bay from one pass (in the order of signed_in_at)."""
+        out: dict[str, list[TechnicianState]] = {}
+        for state in sorted(self.tech_states.values(), key=lambda t: t.id):
+            if state.bay is not None:
+                out.setdefault(state.bay, []).append(state)
+        return out
+
     def signed_in_at(self, bay_id: str) -> list[TechnicianState]:
         return sorted((t for t in self.tech_states.values() if t.bay == bay_id), key=lambda t: t.id)
 
