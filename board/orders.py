@@ -21,6 +21,30 @@ def _at(day: datetime, hhmm: str) -> datetime:
     return day.replace(hour=hour, minute=minute, second=0, microsecond=0)
 
 
+def correction(
+    ro: str,
+    mode: str,
+    seg: Segment,
+    day: datetime,
+    start: str,
+    end: str,
+    pause_reason: str,
+    to_ro: str,
+    reason: str,
+) -> Command:
+    """The command for what the foreman filled in; ValueError for a time that is not HH:MM."""
+    if mode == "move":
+        return MoveClock(ro, seg.tech, seg.start, (to_ro or "").strip(), reason or "")
+    first, last = _at(day, start), _at(day, end)
+    if last < first:
+        last += timedelta(days=1)  # a stretch over midnight
+    if mode == "pause":
+        return InsertPause(
+            ro, seg.tech, seg.start, first, last, PauseReason(pause_reason), reason or ""
+        )
+    return AdjustClock(ro, seg.tech, seg.start, first, last if seg.end else None, reason or "")
+
+
 def register_orders(source: BoardSource) -> None:
     config = source.config
     zone = config.zone
@@ -98,7 +122,7 @@ def register_orders(source: BoardSource) -> None:
 
                 def apply() -> None:
                     try:
-                        command = build(
+                        command = correction(
                             ro,
                             mode.value,
                             seg,
@@ -120,25 +144,3 @@ def register_orders(source: BoardSource) -> None:
 
                 ui.button(t("correct.title"), on_click=apply).mark("correct-apply")
             dialog.open()
-
-    def build(
-        ro: str,
-        mode: str,
-        seg: Segment,
-        day: datetime,
-        start: str,
-        end: str,
-        pause_reason: str,
-        to_ro: str,
-        reason: str,
-    ) -> Command:
-        if mode == "move":
-            return MoveClock(ro, seg.tech, seg.start, (to_ro or "").strip(), reason or "")
-        first, last = _at(day, start), _at(day, end)
-        if last < first:
-            last += timedelta(days=1)  # a stretch over midnight
-        if mode == "pause":
-            return InsertPause(
-                ro, seg.tech, seg.start, first, last, PauseReason(pause_reason), reason or ""
-            )
-        return AdjustClock(ro, seg.tech, seg.start, first, last if seg.end else None, reason or "")
