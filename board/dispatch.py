@@ -10,7 +10,7 @@ from nicegui import ui
 from board.auth import actor, require
 from board.dispatch_model import board_model
 from board.frame import frame, language
-from board.live import follow
+from board.live import InPlace, follow
 from board.source import BoardSource
 from core.commands import Dispatch
 from core.contract.views import DispatchView
@@ -86,6 +86,7 @@ def register_dispatch(source: BoardSource) -> None:
         # -------- the Gantt: one element per bay, built once. Every element on a page costs
         # each open board time on every update, so the board keeps few.
         rows: dict[str, Any] = {}
+        fill = InPlace()
         with ui.column().classes("w-full gap-0 border rounded"):
             for bay in config.bays:
                 row = (
@@ -114,6 +115,15 @@ def register_dispatch(source: BoardSource) -> None:
                 # The keyboard's way: pick the job and the bay, press dispatch.
                 job_choice = ui.select({}, label=t("dispatch.job")).classes("w-full")
                 job_choice.mark("dispatch-job")
+                # Its list is brought up to date as it opens, not on every change of the
+                # board: an update of a control redraws the whole page in every open tab.
+                movable: dict[str, str] = {}
+
+                def offer() -> None:
+                    if job_choice.options != movable:
+                        job_choice.set_options(dict(movable))
+
+                job_choice.on("popup-show", offer)
                 with ui.row().classes("items-center gap-2 no-wrap w-full"):
                     bay_choice = (
                         ui.select(
@@ -169,7 +179,7 @@ def register_dispatch(source: BoardSource) -> None:
             # Worked out once per view and language, whatever the number of open boards.
             model = board_model(view, lang, t, day_window(source, view.updated_at), zone)
             for bay_id, content in model.rows.items():
-                rows[bay_id].content = content
+                fill.set(rows[bay_id], content)
             # the queue: items come and go with it; their text is updated in place
             for ro in list(queue_items):
                 if ro not in model.queue:
@@ -181,10 +191,10 @@ def register_dispatch(source: BoardSource) -> None:
                 item.text = text
                 if queue_box.default_slot.children.index(item) != i:
                     item.move(queue_box, target_index=i)
-            if job_choice.options != model.movable:
-                job_choice.set_options(dict(model.movable))
+            movable.clear()
+            movable.update(model.movable)
             for key, content in model.panels.items():
-                panels[key].content = content
+                fill.set(panels[key], content)
 
         def _prints() -> None:
             latest = source.recent_prints()
@@ -201,4 +211,5 @@ def register_dispatch(source: BoardSource) -> None:
                             ui.image(preview).classes("w-32")
 
         follow(source, source.dispatch, render)
+        offer()
         ui.timer(5.0, _prints)

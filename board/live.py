@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
-from nicegui import background_tasks, ui
+from nicegui import background_tasks, core, ui
 
 from board.source import BoardSource
 
@@ -52,3 +53,62 @@ def follow(source: BoardSource, read: Callable[[], V | None], render: Callable[[
     client.on_delete(closed)
     draw()
     background_tasks.create(pump(), name="board-follow")
+
+
+_FILL_EVENT = "pitboard_fill"  # the listener is board/static/live.js
+STATIC_URL = "/board-static"
+STATIC_DIR = Path(__file__).parent / "static"
+_SCRIPTS = (
+    f'<script src="{STATIC_URL}/morphdom-2.7.8.min.js"></script>'
+    f'<script src="{STATIC_URL}/live.js"></script>'
+)
+
+
+class InPlace:
+    """Fills a page's ``ui.html`` elements in place, straight into the browser's DOM.
+
+    A board has a few large elements that change many times a minute in every open tab.
+    NiceGUI would send each change as an element update that the browser renders through
+    Vue's whole page; here the server side of the element is updated without that (so the
+    page's state, reloads and tests stay as they were) and the new HTML goes to the tab as
+    one small message per draw, set by a listener of a few lines.
+    """
+
+    def __init__(self) -> None:
+        self.client = ui.context.client
+        self._pending: dict[str, str] = {}
+        self._sent: dict[str, str] = {}
+        self._sending = False
+        ui.add_head_html(_SCRIPTS)
+        self.client.on_connect(self._connected)
+
+    def set(self, element: ui.html, content: str) -> None:
+        if element.content == content:
+            return
+        if not self.client.has_socket_connection:
+            element.content = content  # goes out with NiceGUI's own updates on connecting
+            return
+        with element.props.suspend_updates():
+            element.content = content
+        key = f"c{element.id}"
+        self._pending[key] = self._sent[key] = content
+        if not self._sending:
+            self._sending = True
+            background_tasks.create(self._send(), name="board-in-place")
+
+    async def _send(self) -> None:
+        # One message in flight per page keeps a tab's changes in order.
+        try:
+            while self._pending:
+                parts, self._pending = self._pending, {}
+                await core.sio.emit(_FILL_EVENT, parts, room=self.client.id)
+        finally:
+            self._sending = False
+
+    def _connected(self) -> None:
+        # After a dropped connection: what was sent past NiceGUI may not have arrived.
+        if self._sent:
+            self._pending.update(self._sent)
+            if not self._sending:
+                self._sending = True
+                background_tasks.create(self._send(), name="board-in-place")

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from nicegui import ui
 
-from board.live import follow
+from board.live import InPlace, follow
 from board.source import BoardSource
 from board.texts import Lang, both, texts_for
 from core.contract.views import LoungeCar, LoungeView
@@ -73,7 +73,8 @@ def row_html(car: LoungeCar, zone: ZoneInfo) -> str:
 class _Row:
     """One line of the board, built once and filled in place."""
 
-    def __init__(self, index: int, rows: int) -> None:
+    def __init__(self, index: int, rows: int, fill: InPlace) -> None:
+        self.fill = fill
         self.shown: LoungeCar | None = None
         self.box = (
             ui.html("", sanitize=False)
@@ -88,7 +89,7 @@ class _Row:
         self.shown = car
         self.box.visible = car is not None
         if car is not None:
-            self.box.content = row_html(car, zone)
+            self.fill.set(self.box, row_html(car, zone))
 
 
 def register_lounge(source: BoardSource) -> None:
@@ -110,7 +111,8 @@ def register_lounge(source: BoardSource) -> None:
                 ("lounge.promised", "9%"),
             ]:
                 ui.label(both(key)).classes(f"w-[{width}] whitespace-nowrap")
-        lines = [_Row(i, rows) for i in range(rows)]
+        fill = InPlace()
+        lines = [_Row(i, rows, fill) for i in range(rows)]
         empty = ui.label(both("lounge.empty")).classes("lounge-row px-8").mark("empty")
         footer = ui.label().classes("lounge-foot px-8").mark("page")
         state: dict[str, object] = {"cars": [], "page": 0}

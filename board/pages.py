@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from nicegui import ui
+from nicegui import app, ui
 
 from board.auth import current_user, register_login
 from board.desk import register_desk
 from board.dispatch import register_dispatch
+from board.live import STATIC_DIR, STATIC_URL
 from board.lounge import register_lounge
 from board.orders import register_orders
 from board.reports import register_reports
@@ -17,6 +18,7 @@ from board.texts import texts_for
 def register(source: BoardSource, kiosk_bays: list[str] | None = None) -> None:
     config = source.config
     t = texts_for(config.site.language)
+    app.add_static_files(STATIC_URL, STATIC_DIR)
     register_login(config, t)
     register_lounge(source)
     register_dispatch(source)

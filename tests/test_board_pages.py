@@ -203,6 +203,7 @@ async def test_the_foreman_dispatches_from_the_queue_by_keyboard_control(
     await sign_in(user, "F001", page="/dispatch")
     await user.open("/dispatch")
     await user.should_see(marker=f"queued-{ro}", retries=RETRIES)
+    user.find(marker="dispatch-job").trigger("popup-show")  # as the list opens
     user.find(marker="dispatch-job").elements.pop().value = ro
     user.find(marker="dispatch-bay").elements.pop().value = "B04"
     user.find(marker="dispatch-go").click()
@@ -230,7 +231,12 @@ async def test_the_foreman_moves_a_dispatched_job_to_another_bay_and_team(
     await user.open("/dispatch")
     await user.should_see(marker="dispatch-job", retries=RETRIES)
     job_choice = user.find(marker="dispatch-job").elements.pop()
-    await eventually(lambda: ro in job_choice.options, "a queued job can be moved")
+
+    def offered() -> bool:
+        user.find(marker="dispatch-job").trigger("popup-show")
+        return ro in job_choice.options
+
+    await eventually(offered, "a queued job can be moved")
     job_choice.value = ro
     user.find(marker="dispatch-bay").elements.pop().value = "B05"
     user.find(marker="dispatch-team").elements.pop().value = "A"
