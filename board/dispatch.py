@@ -17,7 +17,7 @@ from core.contract.views import DispatchView
 from core.domain.errors import DomainError
 
 _CSS = """
-.gantt-row { height: 44px; border-bottom: 1px solid #e2e8f0; }
+.gantt-row { height: 44px; border-bottom: 1px solid #e2e8f0; contain: strict; }
 .gantt-lane { position: relative; height: 100%; background: #f8fafc; }
 .gantt-bar { position: absolute; top: 6px; height: 32px; border-radius: 4px; color: white;
   font-size: 12px; line-height: 1.2; padding: 2px 4px; overflow: hidden; white-space: nowrap; }
@@ -26,7 +26,8 @@ _CSS = """
 .bar-over { background: #dc2626; }
 .bar-pause { color: #0f172a; top: 10px; height: 24px;
   background: repeating-linear-gradient(45deg, #94a3b8 0 6px, #cbd5e1 6px 12px); }
-.gantt-now { position: absolute; top: 0; bottom: 0; width: 2px; background: #ef4444; }
+.gantt-now { position: absolute; top: 0; bottom: 0; width: 2px; background: #ef4444;
+  z-index: 1; }
 .gantt-hour { position: absolute; top: 0; bottom: 0; border-left: 1px dashed #cbd5e1;
   font-size: 11px; color: #64748b; padding-left: 2px; }
 .gantt-head { width: 17rem; flex-shrink: 0; padding: 2px .5rem; font-size: .8rem;
@@ -85,15 +86,20 @@ def register_dispatch(source: BoardSource) -> None:
 
         # -------- the Gantt: one element per bay, built once. Every element on a page costs
         # each open board time on every update, so the board keeps few.
-        rows: dict[str, Any] = {}
+        heads: dict[str, Any] = {}
+        lanes: dict[str, Any] = {}
         fill = InPlace()
         with ui.column().classes("w-full gap-0 border rounded"):
             for bay in config.bays:
-                row = (
-                    ui.html("", sanitize=False)
+                with (
+                    ui.element("div")
                     .classes("gantt-row w-full flex no-wrap")
-                    .mark(f"row-{bay.id}")
-                )
+                    .mark(f"row-{bay.id}") as row
+                ):
+                    heads[bay.id] = ui.html("", sanitize=False).classes("gantt-head")
+                    heads[bay.id].mark(f"head-{bay.id}")
+                    lanes[bay.id] = ui.html("", sanitize=False).classes("gantt-lane")
+                    lanes[bay.id].mark(f"lane-{bay.id}")
 
                 def drop(_e: Any = None, bay_id: str = bay.id) -> None:
                     dispatch(dragging["ro"], bay_id)
@@ -106,7 +112,6 @@ def register_dispatch(source: BoardSource) -> None:
                 row.on("drop.prevent", drop)
                 # A bar of a job no clock runs on is dragged to move the job to another bay.
                 row.on("dragstart", pick, js_handler="(e) => emit(e.target.dataset.ro || '')")
-                rows[bay.id] = row
 
         # -------- the dispatch queue and the panels
         with ui.row().classes("w-full no-wrap items-start gap-4 mt-4"):
@@ -178,8 +183,10 @@ def register_dispatch(source: BoardSource) -> None:
         def render(view: DispatchView) -> None:
             # Worked out once per view and language, whatever the number of open boards.
             model = board_model(view, lang, t, day_window(source, view.updated_at), zone)
-            for bay_id, content in model.rows.items():
-                fill.set(rows[bay_id], content)
+            for bay_id, head in model.heads.items():
+                fill.set(heads[bay_id], head)
+            for bay_id, pieces in model.lanes.items():
+                fill.set_pieces(lanes[bay_id], pieces)
             # the queue: items come and go with it; their text is updated in place
             for ro in list(queue_items):
                 if ro not in model.queue:

@@ -19,14 +19,15 @@ Texts = Callable[..., str]
 
 @dataclass(frozen=True)
 class BoardModel:
-    rows: dict[str, str]  # a bay's whole line: its head and its lane
+    heads: dict[str, str]  # a bay's name, people, current job, ETA, queue, pause
+    lanes: dict[str, dict[str, str]]  # a bay's hour marks, bars and line of now, by key
     queue: dict[str, str]  # waiting for dispatch, in order
     movable: dict[str, str]  # every job that may be dispatched or moved now, queue first
     panels: dict[str, str]
 
 
 _last: dict[str, tuple[DispatchView, BoardModel]] = {}
-_lanes: dict[tuple[object, ...], str] = {}
+_lanes: dict[tuple[object, ...], dict[str, str]] = {}
 
 
 def board_model(
@@ -55,25 +56,29 @@ def _bar_class(card: JobCard | None) -> str:
     return "bar-over" if share > 1 else "bar-amber" if share >= AMBER_AT else "bar-work"
 
 
-def lane_html(
+def lane_pieces(
     bars: list[TimelineBar],
     cards: dict[str, JobCard],
     window: tuple[datetime, datetime],
     now: datetime,
     t: Texts,
     zone: ZoneInfo,
-) -> str:
-    """One bay's lane: hour marks, the bars of work and pause, and the line of now."""
+) -> dict[str, str]:
+    """One bay's lane: hour marks, the bars of work and pause, and the line of now, each
+    under a key of its own so a board sends only the bars that changed."""
     start, end = window
     span = (end - start).total_seconds()
 
     def pct(ts: datetime) -> float:
         return max(0.0, min(100.0, (ts - start).total_seconds() / span * 100))
 
-    parts: list[str] = []
+    parts: dict[str, str] = {}
     hour = start.replace(minute=0) + timedelta(hours=1)
     while hour < end:
-        parts.append(f'<div class="gantt-hour" style="left:{pct(hour):.2f}%">{hour:%H}</div>')
+        key = f"h{hour:%H}"
+        parts[key] = (
+            f'<div class="gantt-hour" data-k="{key}" style="left:{pct(hour):.2f}%">{hour:%H}</div>'
+        )
         hour += timedelta(hours=1)
     for bar in bars:
         until = bar.end or now
@@ -90,14 +95,15 @@ def lane_html(
         title = (
             f"{bar.ro} {bar.tech} {bar.start.astimezone(zone):%H:%M}–{until.astimezone(zone):%H:%M}"
         )
-        parts.append(
-            f'<div class="gantt-bar {css}" data-ro="{html.escape(bar.ro)}"{drag} '
+        key = html.escape(f"{bar.kind}|{bar.ro}|{bar.tech}|{bar.start.timestamp():.0f}")
+        parts[key] = (
+            f'<div class="gantt-bar {css}" data-k="{key}" data-ro="{html.escape(bar.ro)}"{drag} '
             f'title="{html.escape(title)}" '
             f'style="left:{left:.2f}%;width:{max(0.4, right - left):.2f}%">'
             f"{html.escape(label)}</div>"
         )
-    parts.append(f'<div class="gantt-now" style="left:{pct(now):.2f}%"></div>')
-    return "".join(parts)
+    parts["now"] = f'<div class="gantt-now" data-k="now" style="left:{pct(now):.2f}%"></div>'
+    return parts
 
 
 def _build(
@@ -111,7 +117,8 @@ def _build(
     per_bay: dict[str, list[TimelineBar]] = {}
     for bar in view.timeline:
         per_bay.setdefault(bar.bay, []).append(bar)
-    rows: dict[str, str] = {}
+    heads: dict[str, str] = {}
+    lanes: dict[str, dict[str, str]] = {}
     for row in view.bays:
         techs = ", ".join(x.name for x in row.techs) or "—"
         current = cards.get(row.current) if row.current else None
@@ -148,13 +155,12 @@ def _build(
         )
         lane = _lanes.get(key)
         if lane is None:
-            lane = lane_html(bars, cards, window, now, t, zone)
+            lane = lane_pieces(bars, cards, window, now, t, zone)
             if len(_lanes) > 10_000:
                 _lanes.clear()
             _lanes[key] = lane
-        rows[row.id] = (
-            f'<div class="gantt-head">{html.escape(text)}</div><div class="gantt-lane">{lane}</div>'
-        )
+        heads[row.id] = html.escape(text)
+        lanes[row.id] = lane
     queue = {}
     for ro in view.waiting_dispatch:
         card = cards.get(ro)
@@ -171,7 +177,7 @@ def _build(
             card = cards.get(ro)
             if card is not None and not card.working_techs and row.kind not in ("qc", "wash"):
                 movable[ro] = f"{ro} · {card.plate} · {row.id}"
-    return BoardModel(rows, queue, movable, _panels(view, cards, view.updated_at, t))
+    return BoardModel(heads, lanes, queue, movable, _panels(view, cards, view.updated_at, t))
 
 
 def _panels(

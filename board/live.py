@@ -64,6 +64,9 @@ _SCRIPTS = (
 )
 
 
+Pieces = dict[str, str]  # key → one element's HTML carrying ``data-k="key"``
+
+
 class InPlace:
     """Fills a page's ``ui.html`` elements in place, straight into the browser's DOM.
 
@@ -71,27 +74,59 @@ class InPlace:
     NiceGUI would send each change as an element update that the browser renders through
     Vue's whole page; here the server side of the element is updated without that (so the
     page's state, reloads and tests stay as they were) and the new HTML goes to the tab as
-    one small message per draw, set by a listener of a few lines.
+    one small message per draw, set by a listener of a few lines (board/static/live.js).
     """
 
     def __init__(self) -> None:
         self.client = ui.context.client
-        self._pending: dict[str, str] = {}
-        self._sent: dict[str, str] = {}
+        self._pending: dict[str, str | dict[str, str | None]] = {}
+        self._sent: dict[str, str] = {}  # what each element shows, for a reconnect
+        self._pieces: dict[str, Pieces] = {}
         self._sending = False
         ui.add_head_html(_SCRIPTS)
         self.client.on_connect(self._connected)
 
     def set(self, element: ui.html, content: str) -> None:
-        if element.content == content:
+        """Show ``content`` in ``element``; the tab changes only the nodes that differ."""
+        if self._silently(element, content):
+            key = f"c{element.id}"
+            self._pending[key] = self._sent[key] = content
+            self._flush()
+
+    def set_pieces(self, element: ui.html, pieces: Pieces) -> None:
+        """Show ``pieces`` side by side in ``element``, in no particular order (they place
+        themselves, as a Gantt's bars do): only the pieces that came, went or changed
+        travel, so a long lane costs what its one moving bar costs."""
+        key = f"c{element.id}"
+        before = self._pieces.get(key)
+        if pieces is before:
+            return  # the board's model hands out the same lane while it is unchanged
+        self._pieces[key] = pieces
+        if not self._silently(element, "".join(pieces.values())):
             return
+        self._sent[key] = element.content
+        waiting = self._pending.get(key)
+        if before is None or isinstance(waiting, str):
+            self._pending[key] = element.content
+        else:
+            delta: dict[str, str | None] = waiting if isinstance(waiting, dict) else {}
+            delta.update({k: v for k, v in pieces.items() if before.get(k) != v})
+            delta.update({k: None for k in before if k not in pieces})
+            self._pending[key] = delta
+        self._flush()
+
+    def _silently(self, element: ui.html, content: str) -> bool:
+        """Put ``content`` into the element on the server; True if it is for us to send."""
+        if element.content is content or element.content == content:
+            return False
         if not self.client.has_socket_connection:
             element.content = content  # goes out with NiceGUI's own updates on connecting
-            return
+            return False
         with element.props.suspend_updates():
             element.content = content
-        key = f"c{element.id}"
-        self._pending[key] = self._sent[key] = content
+        return True
+
+    def _flush(self) -> None:
         if not self._sending:
             self._sending = True
             background_tasks.create(self._send(), name="board-in-place")
@@ -109,6 +144,4 @@ class InPlace:
         # After a dropped connection: what was sent past NiceGUI may not have arrived.
         if self._sent:
             self._pending.update(self._sent)
-            if not self._sending:
-                self._sending = True
-                background_tasks.create(self._send(), name="board-in-place")
+            self._flush()

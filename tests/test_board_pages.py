@@ -268,9 +268,9 @@ async def test_the_bay_shows_predicted_beside_promised_and_keys_their_hooks(
     shop.settle()
     await sign_in(user, "F001", page="/dispatch")
     await user.open("/dispatch")
-    await user.should_see(marker="row-B03", retries=RETRIES)
-    row = user.find(marker="row-B03").elements.pop()
-    await eventually(lambda: "预计" in row.content and "承诺" in row.content, "ETA on the bay")
+    await user.should_see(marker="head-B03", retries=RETRIES)
+    head = user.find(marker="head-B03").elements.pop()
+    await eventually(lambda: "预计" in head.content and "承诺" in head.content, "ETA on the bay")
     keys = user.find(marker="panel.keys").elements.pop()
     assert "5 号挂钩" in keys.content
 
@@ -282,11 +282,12 @@ async def test_the_gantt_shows_work_and_pauses_with_their_reason(
     shop.core.run_command(PauseEveryone(PauseReason.SHIFT_END), "system:shift-end")
     await sign_in(user, "F001", page="/dispatch")
     await user.open("/dispatch")
-    await user.should_see(marker="row-B03", retries=RETRIES)
-    row = user.find(marker="row-B03").elements.pop()
-    await eventually(lambda: "bar-pause" in row.content and "下班" in row.content, "pause bar")
-    assert f'data-ro="{ro}"' in row.content and "bar-work" in row.content
-    assert "‖ 下班" in row.content  # the bay's head tells why it stands still
+    await user.should_see(marker="lane-B03", retries=RETRIES)
+    lane = user.find(marker="lane-B03").elements.pop()
+    await eventually(lambda: "bar-pause" in lane.content and "下班" in lane.content, "pause bar")
+    assert f'data-ro="{ro}"' in lane.content and "bar-work" in lane.content
+    head = user.find(marker="head-B03").elements.pop()
+    assert "‖ 下班" in head.content  # the bay's head tells why it stands still
 
 
 async def test_the_panels_show_findings_with_escalation_devices_and_alerts(
