@@ -14,12 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from nicegui import ui
+from nicegui import app, ui
 from paho.mqtt.enums import CallbackAPIVersion
 
 from bench.common import demo_config
 from board.auth import register_login
 from board.dispatch import register_dispatch
+from board.live import STATIC_DIR, STATIC_URL
 from board.lounge import register_lounge
 from board.texts import texts_for
 from core.contract.views import DispatchView, LoungeView
@@ -79,6 +80,7 @@ class ViewFollower:
 def main() -> None:
     broker_port, password, web_port = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     source = ViewFollower(broker_port, password)
+    app.add_static_files(STATIC_URL, STATIC_DIR)
     register_login(source.config, texts_for(source.config.site.language))
     register_lounge(source)  # type: ignore[arg-type]
     register_dispatch(source)  # type: ignore[arg-type]

@@ -36,8 +36,8 @@ _CSS = """
 .gantt-lane { flex-grow: 1; }
 .queue-item { padding: 4px 8px; border: 1px solid #cbd5e1; border-radius: 4px; cursor: grab;
   font-size: .875rem; background: white; }
-.panel-list { font-size: 14px; }
-.panel-list li { padding: 2px 0; }
+.panel-list { font-size: 14px; display: flex; flex-direction: column; }
+.panel-list > div { padding: 2px 0; }
 .esc-call { color: #b45309; font-weight: 600; }
 .esc-escalate { color: #dc2626; font-weight: 700; }
 """
@@ -201,7 +201,7 @@ def register_dispatch(source: BoardSource) -> None:
             movable.clear()
             movable.update(model.movable)
             for key, content in model.panels.items():
-                fill.set(panels[key], content)
+                fill.set_pieces(panels[key], content)
 
         def _prints() -> None:
             latest = source.recent_prints()

@@ -23,7 +23,7 @@ class BoardModel:
     lanes: dict[str, dict[str, str]]  # a bay's hour marks, bars and line of now, by key
     queue: dict[str, str]  # waiting for dispatch, in order
     movable: dict[str, str]  # every job that may be dispatched or moved now, queue first
-    panels: dict[str, str]
+    panels: dict[str, dict[str, str]]  # each panel's lines, by key
 
 
 _last: dict[str, tuple[DispatchView, BoardModel]] = {}
@@ -182,13 +182,20 @@ def _build(
 
 def _panels(
     view: DispatchView, cards: dict[str, JobCard], now: datetime, t: Texts
-) -> dict[str, str]:
+) -> dict[str, dict[str, str]]:
+    """Each panel as keyed lines (one per job, finding, key or device): a board sends only
+    the lines that changed, and their place travels with them (CSS order)."""
     e = html.escape
 
-    def li(items: list[str]) -> str:
+    def lines(items: list[tuple[str, str]]) -> dict[str, str]:
         if not items:
-            return f'<span class="text-slate-400">{e(t("dispatch.none"))}</span>'
-        return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+            return {
+                "none": f'<div data-k="none" class="text-slate-400">{e(t("dispatch.none"))}</div>'
+            }
+        return {
+            key: f'<div data-k="{e(key)}" style="order:{i}">{item}</div>'
+            for i, (key, item) in enumerate(items)
+        }
 
     def name(ro: str) -> str:
         c = cards.get(ro)
@@ -207,35 +214,42 @@ def _panels(
         elif f.call_at and now >= f.call_at:
             level = f' <span class="esc-call">{e(t("escalation.call"))}</span>'
         age = t("minutes", n=_minutes(now - f.reported_at))
-        findings.append(f"{name(ro)} · {e(f.title)} · {e(age)}{level}")
+        findings.append((ref, f"{name(ro)} · {e(f.title)} · {e(age)}{level}"))
     keys = []
     for ro in view.keys:
         c = cards.get(ro)
         if c and c.key_since:
             out = t("key.out", holder=c.key_holder or "—", minutes=_minutes(now - c.key_since))
-            keys.append(f"{name(ro)} · {e(out)}")
+            keys.append((f"out:{ro}", f"{name(ro)} · {e(out)}"))
     hung = sorted(
         (c for c in view.jobs if c.key_state == "in_cabinet"), key=lambda c: c.key_slot or 0
     )
-    keys.append(e(t("key.in_count", n=len(hung))))
-    keys += [f"{name(c.ro)} · {e(t('key.slot', slot=c.key_slot or '?'))}" for c in hung]
+    keys.append(("in", e(t("key.in_count", n=len(hung)))))
+    keys += [
+        (f"in:{c.ro}", f"{name(c.ro)} · {e(t('key.slot', slot=c.key_slot or '?'))}") for c in hung
+    ]
     devices = [
-        f'<span style="color:{"#16a34a" if d.online and not d.problem else "#dc2626"}">●</span> '
-        f"{e(d.device)} "
-        f"{e(t('device.online') if d.online else t('device.offline'))}"
-        f"{' · ' + e(d.problem) if d.problem else ''}"
+        (
+            d.device,
+            f'<span style="color:{"#16a34a" if d.online and not d.problem else "#dc2626"}">'
+            f"●</span> {e(d.device)} "
+            f"{e(t('device.online') if d.online else t('device.offline'))}"
+            f"{' · ' + e(d.problem) if d.problem else ''}",
+        )
         for d in view.devices
     ]
     alerts = []
     for a in view.alerts:
         what = name(a.ro) if a.ro else e(a.device or "")
-        alerts.append(f"⚠ {e(t('alert.' + a.kind))} · {what} {e(a.detail)}")
+        alerts.append(
+            (f"{a.kind}:{a.ro or a.device}", f"⚠ {e(t('alert.' + a.kind))} · {what} {e(a.detail)}")
+        )
     return {
-        "panel.alerts": li(alerts),
-        "panel.findings": li(findings),
-        "panel.keys": li(keys),
-        "panel.qc": li([name(r) for r in view.qc_queue]),
-        "panel.wash": li([name(r) for r in view.wash_queue]),
-        "panel.ready": li([name(r) for r in view.ready]),
-        "panel.devices": li(devices),
+        "panel.alerts": lines(alerts),
+        "panel.findings": lines(findings),
+        "panel.keys": lines(keys),
+        "panel.qc": lines([(r, name(r)) for r in view.qc_queue]),
+        "panel.wash": lines([(r, name(r)) for r in view.wash_queue]),
+        "panel.ready": lines([(r, name(r)) for r in view.ready]),
+        "panel.devices": lines(devices),
     }
