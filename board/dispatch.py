@@ -10,8 +10,9 @@ from nicegui import ui
 from board.auth import actor, require
 from board.dispatch_model import board_model
 from board.frame import frame, language
-from board.live import InPlace, follow
+from board.live import LiveBoard, Parts, follow
 from board.source import BoardSource
+from board.texts import Lang, texts_for
 from core.commands import Dispatch
 from core.contract.views import DispatchView
 from core.domain.errors import DomainError
@@ -60,6 +61,24 @@ def day_window(source: BoardSource, now: datetime) -> tuple[datetime, datetime]:
 def register_dispatch(source: BoardSource) -> None:
     config = source.config
     zone = config.zone
+    boards: dict[Lang, LiveBoard[DispatchView]] = {}  # one per language, for all its screens
+
+    def board(lang: Lang) -> LiveBoard[DispatchView]:
+        if lang not in boards:
+            t = texts_for(lang)
+
+            def parts(view: DispatchView) -> Parts:
+                model = board_model(view, lang, t, day_window(source, view.updated_at), zone)
+                out: Parts = {}
+                for bay_id, head in model.heads.items():
+                    out[f"head-{bay_id}"] = head
+                for bay_id, lane in model.lanes.items():
+                    out[f"lane-{bay_id}"] = lane
+                out.update(model.panels)
+                return out
+
+            boards[lang] = LiveBoard(f"dispatch-{lang}", source, source.dispatch, parts)
+        return boards[lang]
 
     @ui.page("/dispatch", title="Pitboard · Dispatch")
     def dispatch_page() -> None:
@@ -86,9 +105,7 @@ def register_dispatch(source: BoardSource) -> None:
 
         # -------- the Gantt: one element per bay, built once. Every element on a page costs
         # each open board time on every update, so the board keeps few.
-        heads: dict[str, Any] = {}
-        lanes: dict[str, Any] = {}
-        fill = InPlace()
+        live = board(lang)
         with ui.column().classes("w-full gap-0 border rounded"):
             for bay in config.bays:
                 with (
@@ -96,10 +113,10 @@ def register_dispatch(source: BoardSource) -> None:
                     .classes("gantt-row w-full flex no-wrap")
                     .mark(f"row-{bay.id}") as row
                 ):
-                    heads[bay.id] = ui.html("", sanitize=False).classes("gantt-head")
-                    heads[bay.id].mark(f"head-{bay.id}")
-                    lanes[bay.id] = ui.html("", sanitize=False).classes("gantt-lane")
-                    lanes[bay.id].mark(f"lane-{bay.id}")
+                    head = ui.html("", sanitize=False).classes("gantt-head")
+                    live.show(f"head-{bay.id}", head.mark(f"head-{bay.id}"))
+                    lane = ui.html("", sanitize=False).classes("gantt-lane")
+                    live.show(f"lane-{bay.id}", lane.mark(f"lane-{bay.id}"))
 
                 def drop(_e: Any = None, bay_id: str = bay.id) -> None:
                     dispatch(dragging["ro"], bay_id)
@@ -155,7 +172,6 @@ def register_dispatch(source: BoardSource) -> None:
                 ui.label(t("dispatch.drag")).classes("text-xs text-slate-500")
                 queue_box = ui.column().classes("w-full gap-1").mark("queue")
             with ui.grid(columns=3).classes("grow gap-4"):
-                panels: dict[str, Any] = {}
                 for key in [
                     "panel.alerts",
                     "panel.findings",
@@ -167,11 +183,14 @@ def register_dispatch(source: BoardSource) -> None:
                 ]:
                     with ui.card().classes("w-full"):
                         ui.label(t(key)).classes("font-semibold")
-                        panels[key] = ui.html("", sanitize=False).classes("panel-list").mark(key)
+                        panel = ui.html("", sanitize=False).classes("panel-list")
+                        live.show(key, panel.mark(key))
                 with ui.card().classes("w-full"):
                     ui.label(t("panel.prints")).classes("font-semibold")
                     prints_box = ui.row().classes("gap-2").mark("prints")
         queue_items: dict[str, Any] = {}
+        shown_queue: list[object] = [None]
+        movable_of: list[object] = [None]
         shown_prints: list[str] = []
 
         def queue_item(ro: str) -> Any:
@@ -181,12 +200,12 @@ def register_dispatch(source: BoardSource) -> None:
             return item
 
         def render(view: DispatchView) -> None:
-            # Worked out once per view and language, whatever the number of open boards.
+            # The model is worked out once per view and language, whatever the number of
+            # open boards; each page keeps only its queue and job list.
             model = board_model(view, lang, t, day_window(source, view.updated_at), zone)
-            for bay_id, head in model.heads.items():
-                fill.set(heads[bay_id], head)
-            for bay_id, pieces in model.lanes.items():
-                fill.set_pieces(lanes[bay_id], pieces)
+            if model.queue is shown_queue[0] and model.movable is movable_of[0]:
+                return  # the Gantt and the panels are the board's (LiveBoard): nothing here
+            shown_queue[0], movable_of[0] = model.queue, model.movable
             # the queue: items come and go with it; their text is updated in place
             for ro in list(queue_items):
                 if ro not in model.queue:
@@ -200,8 +219,6 @@ def register_dispatch(source: BoardSource) -> None:
                     item.move(queue_box, target_index=i)
             movable.clear()
             movable.update(model.movable)
-            for key, content in model.panels.items():
-                fill.set_pieces(panels[key], content)
 
         def _prints() -> None:
             latest = source.recent_prints()

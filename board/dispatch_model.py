@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -41,6 +41,14 @@ def board_model(
     if cached is not None and cached[0] is view:
         return cached[1]
     model = _build(view, lang, t, window, zone)
+    if cached is not None:
+        # Unchanged, the queue and the job list stay the same objects: a page sees at a
+        # glance that it has nothing to do.
+        before = cached[1]
+        if model.queue == before.queue:
+            model = replace(model, queue=before.queue)
+        if model.movable == before.movable:
+            model = replace(model, movable=before.movable)
     _last[lang] = (view, model)
     return model
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Generic, TypeVar
 
-from nicegui import background_tasks, core, ui
+from nicegui import Client, background_tasks, core, ui
 
 from board.source import BoardSource
 
@@ -63,85 +64,121 @@ _SCRIPTS = (
     f'<script src="{STATIC_URL}/live.js"></script>'
 )
 
-
 Pieces = dict[str, str]  # key → one element's HTML carrying ``data-k="key"``
+Parts = dict[str, str | Pieces]  # what a board shows, by the name of the element showing it
 
 
-class InPlace:
-    """Fills a page's ``ui.html`` elements in place, straight into the browser's DOM.
+def html_of(value: str | Pieces) -> str:
+    return value if isinstance(value, str) else "".join(value.values())
 
-    A board has a few large elements that change many times a minute in every open tab.
-    NiceGUI would send each change as an element update that the browser renders through
-    Vue's whole page; here the server side of the element is updated without that (so the
-    page's state, reloads and tests stay as they were) and the new HTML goes to the tab as
-    one small message per draw, set by a listener of a few lines (board/static/live.js).
+
+class LiveBoard(Generic[V]):
+    """One board as all its open screens show it: worked out once per view, sent once.
+
+    Twenty screens of the dispatch board show the same thing; so the board's parts (a
+    bay's head, its lane, a panel) are built once per view, the change from what was
+    shown is worked out once and sent as one message to every screen (a Socket.IO room),
+    where a listener of a few lines (board/static/live.js) puts it into the DOM without a
+    pass of Vue over the page. A part is either HTML, changed in the screen node by node
+    (morphdom), or keyed pieces (a Gantt's bars, a panel's lines) of which only the ones
+    that came, went or changed travel. Each page's own elements are kept up to date too,
+    without an update of their own, so what the server holds is what the screens show.
     """
 
-    def __init__(self) -> None:
-        self.client = ui.context.client
-        self._pending: dict[str, str | dict[str, str | None]] = {}
-        self._sent: dict[str, str] = {}  # what each element shows, for a reconnect
-        self._pieces: dict[str, Pieces] = {}
-        self._sending = False
-        ui.add_head_html(_SCRIPTS)
-        self.client.on_connect(self._connected)
+    def __init__(
+        self,
+        name: str,
+        source: BoardSource,
+        read: Callable[[], V | None],
+        parts: Callable[[V], Parts],
+        every: float | None = None,
+    ) -> None:
+        self.room = f"pitboard-{name}"
+        self.source = source
+        self.read = read
+        self.parts = parts
+        self.every = every  # also redrawn this often with no new view (the lounge pages)
+        self.shown: Parts = {}
+        self.view: V | None = None
+        self._pages: dict[str, dict[str, ui.html]] = {}
+        self._wake: asyncio.Event | None = None
 
-    def set(self, element: ui.html, content: str) -> None:
-        """Show ``content`` in ``element``; the tab changes only the nodes that differ."""
-        if self._silently(element, content):
-            key = f"c{element.id}"
-            self._pending[key] = self._sent[key] = content
-            self._flush()
+    def show(self, name: str, element: ui.html) -> ui.html:
+        """Let ``element`` of the page being built show the part ``name``."""
+        client = ui.context.client
+        if self._wake is None:
+            self._start()
+        if client.id not in self._pages:
+            self._pages[client.id] = {}
+            client.on_connect(lambda: self._join(client))
+            client.on_delete(lambda: self._pages.pop(client.id, None))
+            ui.add_head_html(_SCRIPTS)
+        self._pages[client.id][name] = element
+        element.props["data-live"] = name
+        element.content = html_of(self.shown.get(name, ""))
+        return element
 
-    def set_pieces(self, element: ui.html, pieces: Pieces) -> None:
-        """Show ``pieces`` side by side in ``element``, in no particular order (they place
-        themselves, as a Gantt's bars do): only the pieces that came, went or changed
-        travel, so a long lane costs what its one moving bar costs."""
-        key = f"c{element.id}"
-        before = self._pieces.get(key)
-        if pieces is before:
-            return  # the board's model hands out the same lane while it is unchanged
-        self._pieces[key] = pieces
-        if not self._silently(element, "".join(pieces.values())):
+    def part(self, name: str) -> str:
+        """The HTML the screens show for one part."""
+        return html_of(self.shown.get(name, ""))
+
+    def _start(self) -> None:
+        loop = asyncio.get_running_loop()
+        wake = self._wake = asyncio.Event()
+
+        def changed() -> None:  # on the core's thread, after every commit
+            if self.read() is not self.view and not wake.is_set():
+                loop.call_soon_threadsafe(wake.set)
+
+        self.source.subscribe(changed)
+        self.redraw()
+        background_tasks.create(self._pump(wake), name=self.room)
+
+    async def _pump(self, wake: asyncio.Event) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):  # the board's own pace (lounge pages)
+                await asyncio.wait_for(wake.wait(), self.every)
+            wake.clear()
+            self.redraw(force=self.every is not None)
+
+    def redraw(self, force: bool = False) -> None:
+        view = self.read()
+        if view is None or (view is self.view and not force):
             return
-        self._sent[key] = element.content
-        waiting = self._pending.get(key)
-        if before is None or isinstance(waiting, str):
-            self._pending[key] = element.content
-        else:
-            delta: dict[str, str | None] = waiting if isinstance(waiting, dict) else {}
-            delta.update({k: v for k, v in pieces.items() if before.get(k) != v})
-            delta.update({k: None for k in before if k not in pieces})
-            self._pending[key] = delta
-        self._flush()
+        self.view = view
+        new = self.parts(view)
+        delta: dict[str, str | dict[str, str | None]] = {}
+        changed: dict[str, str] = {}
+        for name, value in new.items():
+            old = self.shown.get(name)
+            if old is value or old == value:
+                continue
+            changed[name] = html_of(value)
+            if isinstance(value, dict) and isinstance(old, dict):
+                pieces: dict[str, str | None] = {k: v for k, v in value.items() if old.get(k) != v}
+                pieces.update({k: None for k in old if k not in value})
+                delta[name] = pieces
+            else:
+                delta[name] = changed[name]
+        self.shown = new
+        if not delta:
+            return
+        for elements in self._pages.values():
+            for name, html in changed.items():
+                element = elements.get(name)
+                if element is not None:
+                    with element.props.suspend_updates():
+                        element.props["innerHTML"] = html
+        background_tasks.create(core.sio.emit(_FILL_EVENT, delta, room=self.room))
 
-    def _silently(self, element: ui.html, content: str) -> bool:
-        """Put ``content`` into the element on the server; True if it is for us to send."""
-        if element.content is content or element.content == content:
-            return False
-        if not self.client.has_socket_connection:
-            element.content = content  # goes out with NiceGUI's own updates on connecting
-            return False
-        with element.props.suspend_updates():
-            element.content = content
-        return True
+    def _join(self, client: Client) -> None:
+        background_tasks.create(self._enter(client), name=f"{self.room}-join")
 
-    def _flush(self) -> None:
-        if not self._sending:
-            self._sending = True
-            background_tasks.create(self._send(), name="board-in-place")
-
-    async def _send(self) -> None:
-        # One message in flight per page keeps a tab's changes in order.
-        try:
-            while self._pending:
-                parts, self._pending = self._pending, {}
-                await core.sio.emit(_FILL_EVENT, parts, room=self.client.id)
-        finally:
-            self._sending = False
-
-    def _connected(self) -> None:
-        # After a dropped connection: what was sent past NiceGUI may not have arrived.
-        if self._sent:
-            self._pending.update(self._sent)
-            self._flush()
+    async def _enter(self, client: Client) -> None:
+        """A page's socket (new, or back after a drop) joins the board's screens and is
+        brought up to what they show; nothing is sent in between, so the board's next
+        change reaches it after this."""
+        for sid, _ in list(core.sio.manager.get_participants("/", client.id)):
+            await core.sio.enter_room(sid, self.room)
+        full = {name: html_of(value) for name, value in self.shown.items()}
+        await core.sio.emit(_FILL_EVENT, full, room=client.id)

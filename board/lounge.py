@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import html
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from nicegui import ui
 
-from board.live import InPlace, follow
+from board.live import LiveBoard, Parts
 from board.source import BoardSource
 from board.texts import Lang, both, texts_for
 from core.contract.views import LoungeCar, LoungeView
@@ -25,6 +26,7 @@ body { background: #0b1020; color: #e8ecf5; overflow: hidden; }
 .lounge-clock { font-size: 4vh; font-variant-numeric: tabular-nums; }
 .lounge-cols { font-size: 2vh; color: #8b95b0; }
 .lounge-row { border-bottom: 1px solid #1e2a48; }
+.lounge-row:empty { border-bottom: none; }
 .lounge-plate { font-family: monospace; font-size: 3.8vh; letter-spacing: .06em; }
 .lounge-notice { font-size: 2.8vh; line-height: 1.2; flex-grow: 1; }
 .lounge-bar { height: 1.2vh; background: #1e2a48; border-radius: .6vh; overflow: hidden;
@@ -70,35 +72,54 @@ def row_html(car: LoungeCar, zone: ZoneInfo) -> str:
     )
 
 
-class _Row:
-    """One line of the board, built once and filled in place."""
+class LoungeScreen:
+    """What a lounge screen of ``rows`` lines shows: the page of cars due now (all screens
+    of one size turn their pages together), the empty-workshop line and the page count."""
 
-    def __init__(self, index: int, rows: int, fill: InPlace) -> None:
-        self.fill = fill
-        self.shown: LoungeCar | None = None
-        self.box = (
-            ui.html("", sanitize=False)
-            .classes("lounge-row w-full flex items-center gap-4 px-8 no-wrap")
-            .style(f"height: {ROWS_SPACE_VH / rows:.2f}vh; font-size: {min(3.3, 26 / rows):.2f}vh")
-            .mark(f"row-{index}")
-        )
+    def __init__(self, rows: int, zone: ZoneInfo) -> None:
+        self.rows = rows
+        self.zone = zone
+        self._lines: dict[int, tuple[LoungeCar, str]] = {}
 
-    def show(self, car: LoungeCar | None, zone: ZoneInfo) -> None:
-        if car is self.shown and car is not None:
-            return  # the core hands out the same object while the car is unchanged
-        self.shown = car
-        self.box.visible = car is not None
-        if car is not None:
-            self.fill.set(self.box, row_html(car, zone))
+    def parts(self, view: LoungeView) -> Parts:
+        cars = view.cars
+        pages = max(1, -(-len(cars) // self.rows))
+        page = int(time.time() // PAGE_SECONDS) % pages
+        shown = cars[page * self.rows : (page + 1) * self.rows]
+        parts: Parts = {}
+        for i in range(self.rows):
+            car = shown[i] if i < len(shown) else None
+            parts[f"row-{i}"] = self._line(i, car) if car is not None else ""
+        parts["empty"] = "" if cars else html.escape(both("lounge.empty"))
+        parts["page"] = html.escape(both("lounge.page", n=page + 1, of=pages)) if pages > 1 else ""
+        return parts
+
+    def _line(self, i: int, car: LoungeCar) -> str:
+        last = self._lines.get(i)
+        if last is not None and last[0] is car:
+            return last[1]  # the core hands out the same car while it is unchanged
+        line = row_html(car, self.zone)
+        self._lines[i] = (car, line)
+        return line
 
 
 def register_lounge(source: BoardSource) -> None:
     zone = source.config.zone
     site_name = source.config.site.name
+    boards: dict[int, LiveBoard[LoungeView]] = {}  # by lines per screen
+
+    def board(rows: int) -> LiveBoard[LoungeView]:
+        if rows not in boards:
+            screen = LoungeScreen(rows, zone)
+            boards[rows] = LiveBoard(
+                f"lounge-{rows}", source, source.lounge, screen.parts, every=PAGE_SECONDS
+            )
+        return boards[rows]
 
     @ui.page("/lounge", title="Pitboard · Lounge")
     def lounge_page(rows: int = ROWS) -> None:
         rows = max(4, min(60, rows))
+        live = board(rows)
         ui.add_css(_CSS)
         with ui.row().classes("w-full items-center justify-between px-8 pt-4"):
             ui.label(f"{site_name} · {both('lounge.title')}").classes("lounge-head")
@@ -111,38 +132,24 @@ def register_lounge(source: BoardSource) -> None:
                 ("lounge.promised", "9%"),
             ]:
                 ui.label(both(key)).classes(f"w-[{width}] whitespace-nowrap")
-        fill = InPlace()
-        lines = [_Row(i, rows, fill) for i in range(rows)]
-        empty = ui.label(both("lounge.empty")).classes("lounge-row px-8").mark("empty")
-        footer = ui.label().classes("lounge-foot px-8").mark("page")
-        state: dict[str, object] = {"cars": [], "page": 0}
-
-        def paint() -> None:
-            cars: list[LoungeCar] = state["cars"]  # type: ignore[assignment]
-            pages = max(1, -(-len(cars) // rows))
-            page = int(state["page"]) % pages  # type: ignore[call-overload]
-            state["page"] = page
-            shown = cars[page * rows : (page + 1) * rows]
-            for i, row in enumerate(lines):
-                row.show(shown[i] if i < len(shown) else None, zone)
-            empty.visible = not cars
-            footer.text = both("lounge.page", n=page + 1, of=pages) if pages > 1 else ""
-
-        def render(view: LoungeView) -> None:
-            state["cars"] = view.cars
-            paint()
-
-        def turn() -> None:
-            state["page"] = int(state["page"]) + 1  # type: ignore[call-overload]
-            paint()
+        # Built once, filled in place: one element per line, as every element on a page
+        # costs each open screen time on every update.
+        for i in range(rows):
+            line = ui.html("", sanitize=False).classes(
+                "lounge-row w-full flex items-center gap-4 px-8 no-wrap"
+            )
+            line.style(
+                f"height: {ROWS_SPACE_VH / rows:.2f}vh; font-size: {min(3.3, 26 / rows):.2f}vh"
+            )
+            live.show(f"row-{i}", line.mark(f"row-{i}"))
+        live.show("empty", ui.html("", sanitize=False).classes("lounge-row px-8").mark("empty"))
+        live.show("page", ui.html("", sanitize=False).classes("lounge-foot px-8").mark("page"))
 
         def tick() -> None:
             clock.text = datetime.now(zone).strftime("%H:%M")
 
         tick()
         ui.timer(1.0, tick)
-        ui.timer(PAGE_SECONDS, turn, immediate=False)
-        follow(source, source.lounge, render)
 
     @ui.page("/status/{token}", title="Pitboard")
     def status_page(token: str, lang: str = "") -> None:

@@ -14,6 +14,8 @@ from nicegui import app, ui
 
 from board.pages import register
 from core.board_source import CoreBoardSource
+from core.commands import Dispatch
+from core.domain.privacy import mask_plate
 from core.demo.busy import busy_config, fill
 from core.engine import Core
 from core.store.database import make_engine, migrate, sqlite_url
@@ -39,6 +41,17 @@ def main() -> None:
     fill(core, 30, datetime.now(UTC))
     register(CoreBoardSource(core))
     app.on_shutdown(core.stop)
+
+    @app.post("/test/dispatch-first")
+    def dispatch_first() -> dict[str, str]:
+        """The foreman's dispatch of the first waiting car to the first bay, as a test's
+        way to change the workshop while browsers watch."""
+        ro = core.dispatch_view.waiting_dispatch[0] if core.dispatch_view else ""
+        job = core.ws.job(ro)
+        bay = cfg.bays[0].id
+        core.run_command(Dispatch(ro, bay, None), "foreman:F001")
+        return {"ro": ro, "bay": bay, "plate": mask_plate(job.vehicle.plate)}
+
     print("READY", flush=True)
     ui.run(
         host="127.0.0.1",

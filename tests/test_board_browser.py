@@ -90,3 +90,56 @@ def test_lounge_and_dispatch_board_in_chromium(browser: Any, board_server: str) 
     assert browser.find_elements(By.CSS_SELECTOR, ".bar-pause")
     text = browser.find_element(By.TAG_NAME, "body").text
     assert "待派工" in text and "待客户确认的增项" in text and "前刹车片磨损超限" in text
+
+
+def test_a_change_reaches_every_open_board_without_a_reload(
+    browser: Any, board_server: str
+) -> None:
+    """Boards are filled in place by board/static/live.js: a dispatch shows on the lounge
+    and on the dispatch board of the same browser, neither reloaded."""
+    import json
+    import urllib.request
+
+    from selenium.webdriver.common.by import By
+
+    browser.get(board_server + "/login?next=/dispatch")
+    wait_until(browser, lambda d: len(d.find_elements(By.TAG_NAME, "input")) >= 2, "login form")
+    user, password = browser.find_elements(By.TAG_NAME, "input")[:2]
+    user.send_keys("F001")
+    password.send_keys("pitboard")
+    browser.find_element(By.TAG_NAME, "button").click()
+    wait_until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".gantt-head"), "dispatch")
+    dispatch_tab = browser.current_window_handle
+    browser.execute_script("window.__loaded = true")  # gone if the page reloads
+    head = browser.find_elements(By.CSS_SELECTOR, ".gantt-head")[0].text
+    browser.switch_to.new_window("tab")
+    browser.get(board_server + "/lounge?rows=30")
+    wait_until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".lounge-plate"), "lounge")
+    browser.execute_script("window.__loaded = true")
+
+    request = urllib.request.Request(board_server + "/test/dispatch-first", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        done = json.loads(answer.read())
+
+    def stage_of(d: Any, plate: str) -> str:
+        for row in d.find_elements(By.CSS_SELECTOR, ".lounge-row"):
+            if row.find_elements(By.CSS_SELECTOR, ".lounge-plate") and plate in row.text:
+                return str(row.find_element(By.CSS_SELECTOR, ".lounge-stage").text)
+        return ""
+
+    wait_until(browser, lambda d: "等待维修" in stage_of(d, done["plate"]), "stage on the lounge")
+    assert browser.execute_script("return window.__loaded === true")
+    browser.switch_to.window(dispatch_tab)
+    wait_until(
+        browser,
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".gantt-head")[0].text != head,
+        "the bay's head on the dispatch board",
+    )
+    assert browser.execute_script("return window.__loaded === true")
+    wait_until(
+        browser,
+        lambda d: all(
+            done["ro"] not in e.text for e in d.find_elements(By.CSS_SELECTOR, ".queue-item")
+        ),
+        "the car gone from the dispatch queue",
+    )
