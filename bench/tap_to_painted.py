@@ -2,12 +2,12 @@
 ``/dispatch`` in headless Chromium, with 20 board tabs open (10 of each), at a steady rate.
 
     python3 tasks.py bench tap_to_painted [--rate 100] [--events 300] [--tabs 20]
-                                          [--pages mixed|lounge|dispatch]
+                                          [--pages mixed|lounge|dispatch] [--apart]
 
 Five bays, a technician at each working through a queue of cars (start, pause, resume,
 pause, resume, self-check). Every tap changes its bay's row on the dispatch board; start
 and self-check also change the car's stage on the lounge. Each tab records, with a
-MutationObserver, when a bay's row or a car's stage changed; the time is the browser's
+MutationObserver, when a bay's head or a car's stage changed; the time is the browser's
 (``performance.timeOrigin + performance.now()``), the send time the benchmark's wall
 clock, on the same machine. Target: p50 ≤ 30 ms, p99 ≤ 100 ms.
 """
@@ -239,6 +239,7 @@ def main() -> None:
 
         dispatch_ms: list[float] = []
         lounge_ms: list[float] = []
+        per_step: dict[tuple[str, str], list[float]] = {}
         missed = 0
         for kind, handle in handles:
             driver.switch_to.window(handle)
@@ -256,6 +257,7 @@ def main() -> None:
                     missed += 1
                 else:
                     into.append(hit - t_sent)
+                    per_step.setdefault((kind, step), []).append(hit - t_sent)
         figures = core_figures(web_port)
     finally:
         driver.quit()
@@ -280,6 +282,8 @@ def main() -> None:
     print(line("tap->painted /dispatch", dispatch_ms))
     print(line("tap->painted /lounge", lounge_ms))
     print(line("tap->painted both", both))
+    for (kind, step), values in sorted(per_step.items()):
+        print(line(f"  /{kind} after {step}", values))
     print(f"changes never seen: {missed}")
     print("targets: p50 <= 30 ms, p99 <= 100 ms")
     print(figures)

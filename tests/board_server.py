@@ -15,8 +15,8 @@ from nicegui import app, ui
 from board.pages import register
 from core.board_source import CoreBoardSource
 from core.commands import Dispatch
-from core.domain.privacy import mask_plate
 from core.demo.busy import busy_config, fill
+from core.domain.privacy import mask_plate
 from core.engine import Core
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store

@@ -284,6 +284,42 @@ async def test_the_bay_shows_predicted_beside_promised_and_keys_their_hooks(
     assert "5 号挂钩" in keys.props["innerHTML"]
 
 
+async def test_a_tap_sends_every_dispatch_screen_one_message_with_only_what_changed(
+    user: User, shop: Workshop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nicegui import core
+
+    sent: list[tuple[object, str | None]] = []
+    emit = core.sio.emit
+
+    async def recording(event: str, data: object = None, room: str | None = None, **kw: object):  # type: ignore[no-untyped-def]
+        if event == "pitboard_fill":
+            sent.append((data, room))
+        return await emit(event, data, room=room, **kw)
+
+    monkeypatch.setattr(core.sio, "emit", recording)
+    ro = shop.job(bay="B03")
+    await sign_in(user, "F001", page="/dispatch")
+    await user.open("/dispatch")
+    await user.should_see(marker="lane-B03", retries=RETRIES)
+    await eventually(lambda: 'class="gantt-hour"' in shown(user, "lane-B03"), "hour marks")
+    sent.clear()
+    station = shop.station("B03")
+    station.sign_in("T002")
+    station.start(ro, "T002")
+    await eventually(lambda: "▶" in shown(user, "head-B03"), "the start on the bay's head")
+    await eventually(lambda: "bar-work" in shown(user, "lane-B03"), "the bar in the lane")
+    to_board = [data for data, room in sent if room == "pitboard-dispatch-zh"]
+    assert to_board and all(isinstance(d, dict) for d in to_board)
+    lanes = [d["lane-B03"] for d in to_board if "lane-B03" in d]  # type: ignore[index, operator]
+    assert lanes, "the lane's change went to the board's screens"
+    for delta in lanes:
+        assert isinstance(delta, dict)  # keyed: the bars that changed, not the whole lane
+        assert not any(key.startswith("h") for key in delta)  # the hour marks stayed put
+    assert any(ro in html for d in lanes for html in d.values() if html)
+    assert all("lane-B01" not in d for d in to_board)  # an untouched bay is not sent  # type: ignore[operator]
+
+
 async def test_the_gantt_shows_work_and_pauses_with_their_reason(
     user: User, shop: Workshop
 ) -> None:
