@@ -118,10 +118,6 @@ class LiveBoard(Generic[V]):
         element.content = html_of(self.shown.get(name, ""))
         return element
 
-    def part(self, name: str) -> str:
-        """The HTML the screens show for one part."""
-        return html_of(self.shown.get(name, ""))
-
     def _start(self) -> None:
         loop = asyncio.get_running_loop()
         wake = self._wake = asyncio.Event()
