@@ -36,6 +36,18 @@ def screen(driver: Any, width: int, height: int) -> None:
     )
 
 
+def foreman_signs_in(driver: Any, server: str) -> None:
+    """Through the sign-in form, on to the dispatch board."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(server + "/login?next=/dispatch")
+    wait_until(driver, lambda d: len(d.find_elements(By.TAG_NAME, "input")) >= 2, "login form")
+    user, password = driver.find_elements(By.TAG_NAME, "input")[:2]
+    user.send_keys("F001")
+    password.send_keys("pitboard")
+    driver.find_element(By.TAG_NAME, "button").click()
+
+
 def lounge_on_screen(driver: Any, server: str, width: int, height: int) -> None:
     """The lounge on a screen of that size, once a page of eight cars is drawn."""
     from selenium.webdriver.common.by import By
@@ -72,12 +84,7 @@ def test_lounge_and_dispatch_board_in_chromium(browser: Any, board_server: str) 
     browser.save_screenshot(str(ARTIFACTS / "lounge-3840x2160.png"))
     screen(browser, 1920, 1080)
 
-    browser.get(board_server + "/login?next=/dispatch")
-    wait_until(browser, lambda d: len(d.find_elements(By.TAG_NAME, "input")) >= 2, "login form")
-    user, password = browser.find_elements(By.TAG_NAME, "input")[:2]
-    user.send_keys("F001")
-    password.send_keys("pitboard")
-    browser.find_element(By.TAG_NAME, "button").click()
+    foreman_signs_in(browser, board_server)
     wait_until(
         browser,
         lambda d: len(d.find_elements(By.CSS_SELECTOR, ".gantt-lane")) == 14,
@@ -104,12 +111,7 @@ def test_a_change_reaches_every_open_board_without_a_reload(
 
     from selenium.webdriver.common.by import By
 
-    browser.get(board_server + "/login?next=/dispatch")
-    wait_until(browser, lambda d: len(d.find_elements(By.TAG_NAME, "input")) >= 2, "login form")
-    user, password = browser.find_elements(By.TAG_NAME, "input")[:2]
-    user.send_keys("F001")
-    password.send_keys("pitboard")
-    browser.find_element(By.TAG_NAME, "button").click()
+    foreman_signs_in(browser, board_server)
     wait_until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".gantt-head"), "dispatch")
     dispatch_tab = browser.current_window_handle
     browser.execute_script("window.__loaded = true")  # gone if the page reloads

@@ -205,11 +205,16 @@ def test_passwords_are_kept_only_as_salted_hashes() -> None:
 async def test_the_foreman_dispatches_from_the_queue_by_keyboard_control(
     user: User, shop: Workshop
 ) -> None:
-    ro = shop.job(bay=None)
     await sign_in(user, "F001", page="/dispatch")
     await user.open("/dispatch")
+    await user.should_see(marker="dispatch-job", retries=RETRIES)
+    ro = shop.job(bay=None)  # checked in while the board is open
     await user.should_see(marker=f"queued-{ro}", retries=RETRIES)
-    user.find(marker="dispatch-job").trigger("popup-show")  # as the list opens
+    job_choice = user.find(marker="dispatch-job").elements.pop()
+    assert ro not in job_choice.options  # the list is not redrawn on every change…
+    # the select's popup-show, under the camel-case name NiceGUI keeps its listeners by
+    user.find(marker="dispatch-job").trigger("popupShow")
+    await eventually(lambda: ro in job_choice.options, "…but filled as it opens")
     user.find(marker="dispatch-job").elements.pop().value = ro
     user.find(marker="dispatch-bay").elements.pop().value = "B04"
     user.find(marker="dispatch-go").click()
@@ -239,7 +244,7 @@ async def test_the_foreman_moves_a_dispatched_job_to_another_bay_and_team(
     job_choice = user.find(marker="dispatch-job").elements.pop()
 
     def offered() -> bool:
-        user.find(marker="dispatch-job").trigger("popup-show")
+        user.find(marker="dispatch-job").trigger("popupShow")
         return ro in job_choice.options
 
     await eventually(offered, "a queued job can be moved")
