@@ -8,7 +8,7 @@ from typing import Any
 from nicegui import ui
 
 from board.auth import actor, require
-from board.dispatch_model import board_model
+from board.dispatch_model import BoardModel, board_model
 from board.frame import frame, language
 from board.live import LiveBoard, Parts, follow
 from board.source import BoardSource
@@ -90,6 +90,7 @@ def register_dispatch(source: BoardSource) -> None:
         ui.add_css(_CSS)
         who = actor(user)
         dragging: dict[str, str | None] = {"ro": None}
+        shown: list[BoardModel | None] = [None]  # the board as this page last drew it
         bay_names = {b.id: b.name for b in config.bays}
         general = [b.id for b in config.bays if b.kind not in ("qc", "wash")]
 
@@ -139,11 +140,11 @@ def register_dispatch(source: BoardSource) -> None:
                 job_choice.mark("dispatch-job")
                 # Its list is brought up to date as it opens, not on every change of the
                 # board: an update of a control redraws the whole page in every open tab.
-                movable: dict[str, str] = {}
 
                 def offer() -> None:
-                    if job_choice.options != movable:
-                        job_choice.set_options(dict(movable))
+                    model = shown[0]
+                    if model is not None and job_choice.options != model.movable:
+                        job_choice.set_options(dict(model.movable))
 
                 job_choice.on("popup-show", offer)
                 with ui.row().classes("items-center gap-2 no-wrap w-full"):
@@ -189,8 +190,6 @@ def register_dispatch(source: BoardSource) -> None:
                     ui.label(t("panel.prints")).classes("font-semibold")
                     prints_box = ui.row().classes("gap-2").mark("prints")
         queue_items: dict[str, Any] = {}
-        shown_queue: list[object] = [None]
-        movable_of: list[object] = [None]
         shown_prints: list[str] = []
 
         def queue_item(ro: str) -> Any:
@@ -203,9 +202,9 @@ def register_dispatch(source: BoardSource) -> None:
             # The model is worked out once per view and language, whatever the number of
             # open boards; each page keeps only its queue and job list.
             model = board_model(view, lang, t, day_window(source, view.updated_at), zone)
-            if model.queue is shown_queue[0] and model.movable is movable_of[0]:
+            last, shown[0] = shown[0], model
+            if last is not None and model.queue is last.queue:
                 return  # the Gantt and the panels are the board's (LiveBoard): nothing here
-            shown_queue[0], movable_of[0] = model.queue, model.movable
             # the queue: items come and go with it; their text is updated in place
             for ro in list(queue_items):
                 if ro not in model.queue:
@@ -217,8 +216,6 @@ def register_dispatch(source: BoardSource) -> None:
                 item.text = text
                 if queue_box.default_slot.children.index(item) != i:
                     item.move(queue_box, target_index=i)
-            movable.clear()
-            movable.update(model.movable)
 
         def _prints() -> None:
             latest = source.recent_prints()

@@ -41,14 +41,10 @@ def board_model(
     if cached is not None and cached[0] is view:
         return cached[1]
     model = _build(view, lang, t, window, zone)
-    if cached is not None:
-        # Unchanged, the queue and the job list stay the same objects: a page sees at a
-        # glance that it has nothing to do.
-        before = cached[1]
-        if model.queue == before.queue:
-            model = replace(model, queue=before.queue)
-        if model.movable == before.movable:
-            model = replace(model, movable=before.movable)
+    if cached is not None and model.queue == cached[1].queue:
+        # Unchanged, the queue stays the same object: a page sees at a glance that it has
+        # nothing to do.
+        model = replace(model, queue=cached[1].queue)
     _last[lang] = (view, model)
     return model
 
