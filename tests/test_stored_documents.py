@@ -21,12 +21,13 @@ from core.domain.model import (
     Severity,
 )
 from core.domain.workshop import Workshop
+from core.engine import Core
 from core.store import codec
 from core.store.codec import JOB_DOCUMENT, job_from_doc, job_to_doc
 from core.store.document_versions import SCHEMA, DocumentVersions, NewerDocumentError
 from core.store.repository import Batch, Store
 from core.store.tables import JobRow, TechnicianStateRow
-from tests.helpers import at, domain_workshop
+from tests.helpers import Clock, FakeBus, at, demo_config, domain_workshop
 
 STORED_V1 = Path(__file__).resolve().parent / "fixtures" / "stored_v1"
 CLOSED, LIVE = "RO-20261124-0001", "RO-20261124-0002"
@@ -193,6 +194,8 @@ def test_a_job_from_a_newer_version_is_refused_and_left_as_it_is(store: Store) -
         store.load_job(LIVE)
     with pytest.raises(NewerDocumentError, match=message):
         load(store)
+    with pytest.raises(NewerDocumentError, match=message):
+        Core(demo_config(), store, FakeBus(), Clock())  # the core does not start on it
     assert raw_doc(store, LIVE) == newer
 
 
