@@ -156,7 +156,7 @@ def _sessions_in(cfg: SiteConfig) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from core.runner import run_all
+    from pitboard.app import run_all
 
     cfg = _config(args.config)
     _sessions_in(cfg)
