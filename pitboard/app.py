@@ -1,18 +1,43 @@
-"""``pitboard run``: everything on one machine, on embedded defaults."""
+"""The site's processes, built in one order: broker → core (store, link, shift clock) →
+kiosks → devices → demo → web. ``pitboard core`` builds the core and its web; ``pitboard
+run`` builds every step on one machine."""
 
 from __future__ import annotations
 
 import logging
 import os
 import secrets
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from core.app import CoreService, data_dir, database_url
+from core.app import CoreService, data_dir, database_url, settle_memory
 from core.broker import AmqttBroker, MosquittoBroker, free_port, mosquitto_binary, port_free
 from core.config import SiteConfig
 from core.mqtt import BrokerAddress
 
+if TYPE_CHECKING:
+    from core.demo.player import DemoPlayer
+    from devices.link import DeviceLink
+    from devices.simulated import SimulatedDevices
+    from kiosk.station import Station
+
 logger = logging.getLogger("pitboard")
+
+
+def mqtt_version(config: SiteConfig) -> str:
+    """The MQTT version spoken to a broker of the site's own (``auto`` is 5)."""
+    return "3.1.1" if config.broker.protocol == "3.1.1" else "5"
+
+
+def wait_for_signal() -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
 
 
 def start_broker(config: SiteConfig, workdir: Path) -> MosquittoBroker | AmqttBroker:
@@ -26,114 +51,148 @@ def start_broker(config: SiteConfig, workdir: Path) -> MosquittoBroker | AmqttBr
     return AmqttBroker(port=port).start()
 
 
-def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> int:
-    from nicegui import app
+@dataclass(frozen=True)
+class Plan:
+    """Which steps a command builds."""
 
-    from board.pages import register
-    from core.board_source import CoreBoardSource
-    from core.web import mount, serve
-    from devices.simulated import SimulatedDevices
-    from kiosk.app import connect, kiosk_device
-    from kiosk.page import register as register_kiosks
+    broker_url: str | None = None
+    database_url: str | None = None
+    # Everything on one machine: a broker of our own when none is configured, every
+    # configured kiosk and simulated devices.
+    everything: bool = False
+    demo: bool = False
+    speed: float = 60.0
 
-    base = data_dir(config)
-    broker = None
-    if config.broker.url:
-        address = BrokerAddress.from_url(
-            config.broker.url, config.broker.username, config.broker.password
+
+class Pitboard:
+    """One site's processes, built by ``start`` in order and stopped in reverse."""
+
+    broker: MosquittoBroker | AmqttBroker | None
+    address: BrokerAddress
+    service: CoreService
+    kiosks: dict[str, tuple[Station, DeviceLink]]
+    devices: SimulatedDevices | None
+    player: DemoPlayer | None
+
+    def __init__(self, config: SiteConfig, plan: Plan) -> None:
+        self.config = config
+        self.plan = plan
+        # Made for ``run`` (its broker, kiosks and devices keep their state there); a
+        # core alone may keep nothing on its disk.
+        self.base = data_dir(config) if plan.everything else Path(config.data_dir)
+        self.broker = None
+        self.kiosks = {}
+        self.devices = None
+        self.player = None
+        self._stops: list[Callable[[], None]] = []
+        # Sign-in sessions are kept with the site's other data, not where the command ran.
+        os.environ.setdefault("NICEGUI_STORAGE_PATH", str(self.base.resolve() / "sessions"))
+
+    def start(self) -> Pitboard:
+        self.init_broker()
+        self.init_core()
+        if self.plan.everything:
+            self.init_kiosks()
+            self.init_devices()
+        if self.plan.demo:
+            self.init_demo()
+        return self
+
+    def init_broker(self) -> None:
+        """The site's broker, or one of our own for ``run`` when none is configured."""
+        cfg = self.config.broker
+        url = self.plan.broker_url or cfg.url
+        if url:
+            self.address = BrokerAddress.from_url(
+                url, cfg.username, cfg.password, mqtt_version(self.config)
+            )
+            return
+        if not self.plan.everything:
+            raise ValueError("no broker: set [broker] url or pass --broker-url")
+        broker = self.broker = start_broker(self.config, self.base / "broker")
+        self._stops.append(broker.stop)
+        self.address = BrokerAddress.from_url(
+            broker.url, cfg.username, broker.passwords.get(cfg.username), broker.protocol
         )
-    else:
-        broker = start_broker(config, base / "broker")
-        address = BrokerAddress.from_url(
-            broker.url,
-            config.broker.username,
-            broker.passwords.get(config.broker.username),
-            broker.protocol,
-        )
-    service = CoreService(config, address, database_url(config)).start()
-    passwords = broker.passwords if broker else {}
-    devices = SimulatedDevices(config, address, passwords).start()
-    # Every configured kiosk runs here too, each with its own MQTT user and outbox, as it
-    # would on its own bay PC.
-    kiosks = {
-        bay: connect(
-            config, bay, address, passwords.get(kiosk_device(config, bay)), base / "kiosks"
-        )
-        for bay in dict.fromkeys(k.bay for k in config.kiosks)
-    }
-    register_kiosks({bay: station for bay, (station, _) in kiosks.items()})
-    player = None
-    if demo:
+
+    def init_core(self) -> None:
+        """Storage migrated, the workshop loaded, the core connected to the broker."""
+        self.service = CoreService(
+            self.config, self.address, self.plan.database_url or database_url(self.config)
+        ).start()
+        self._stops.append(self.service.stop)
+        logger.info("core of site %s running", self.config.site.id)
+
+    @property
+    def passwords(self) -> dict[str, str]:
+        """Device passwords of a broker of our own (an external one's are not ours to know)."""
+        return self.broker.passwords if self.broker is not None else {}
+
+    def init_kiosks(self) -> None:
+        """Every configured kiosk, each with its own MQTT user and outbox as on its bay PC."""
+        from kiosk.app import connect, kiosk_device
+
+        for bay in dict.fromkeys(k.bay for k in self.config.kiosks):
+            password = self.passwords.get(kiosk_device(self.config, bay))
+            station, link = connect(self.config, bay, self.address, password, self.base / "kiosks")
+            self.kiosks[bay] = (station, link)
+            self._stops.append(link.stop)
+
+    def init_devices(self) -> None:
+        """A simulated key cabinet and virtual printers behind a real devices bridge."""
+        from devices.simulated import SimulatedDevices
+
+        self.devices = SimulatedDevices(self.config, self.address, self.passwords).start()
+        self._stops.append(self.devices.stop)
+
+    def init_demo(self) -> None:
+        """A compressed workshop day, tapped through the kiosks' own links."""
         from core.demo.player import DemoPlayer
 
-        player = DemoPlayer(
-            config,
-            service.core,
-            {bay: link for bay, (_, link) in kiosks.items()},
-            devices.cabinet,
-            speed,
+        assert self.devices is not None, "the demo hangs keys in the simulated cabinet"
+        self.player = DemoPlayer(
+            self.config,
+            self.service.core,
+            {bay: link for bay, (_, link) in self.kiosks.items()},
+            self.devices.cabinet,
+            self.plan.speed,
         ).start()
+        self._stops.append(self.player.stop)
 
-    register(CoreBoardSource(service.core), kiosk_bays=sorted(kiosks))
-    mount(app, config, service.core, service.link.connected.is_set)
+    def init_web(self) -> None:
+        """The boards, the kiosk pages of the kiosks built here, /api/v1, /healthz, /metrics."""
+        from nicegui import app
+
+        from board.pages import register
+        from core.board_source import CoreBoardSource
+        from core.web import mount
+        from kiosk.page import register as register_kiosks
+
+        register(CoreBoardSource(self.service.core), kiosk_bays=sorted(self.kiosks))
+        if self.kiosks:
+            register_kiosks({bay: station for bay, (station, _) in self.kiosks.items()})
+        mount(app, self.config, self.service.core, self.service.link.connected.is_set)
+
+    def serve(self, host: str, port: int) -> None:
+        """Serve the web until the process is stopped, then stop everything built."""
+        from pitboard.web import serve
+
+        self.init_web()
+        serve(self.config, host, port, self.stop)
+
+    def wait(self) -> None:
+        """Run headless until SIGINT or SIGTERM, then stop everything built."""
+        settle_memory()
+        wait_for_signal()
+        self.stop()
+
+    def stop(self) -> None:
+        while self._stops:
+            self._stops.pop()()
+
+
+def demo_api_token(config: SiteConfig) -> str:
+    """The first API token, made up for trying the API when the site sets none."""
     if not os.environ.get(config.api.tokens_env):
-        # A token for trying the API on the demo; a real site sets its own.
         os.environ[config.api.tokens_env] = f"demo={secrets.token_urlsafe(24)}"
-    api_token = os.environ[config.api.tokens_env].split(",")[0].split("=", 1)[1]
-
-    web_port = port or config.web.port
-    host = config.web.host
-    # The example taps as a device no process here uses, so its numbers clash with nobody.
-    spare = next(
-        (k for k in config.kiosks if k.device != kiosk_device(config, k.bay)), config.kiosks[0]
-    )
-    # …and for a technician the demo does not put to work (it takes each team's first ones).
-    team = next((b.team for b in config.bays if b.id == spare.bay), None)
-    example_tech = next(
-        (t.id for t in reversed(config.technicians) if t.team == team and "technician" in t.roles),
-        config.technicians[-1].id if config.technicians else "T001",
-    )
-    kiosk_pw = passwords.get(spare.device, "<password>")
-    auth = f"-u {spare.device} -P {kiosk_pw} " if broker and broker.kind == "mosquitto" else ""
-    mqtt_port = address.port
-    users = ", ".join(f"{u.id} ({u.role})" for u in config.users) or "no [[users]] configured"
-    if config.site.id == "demo":
-        users += " — demo password: pitboard"
-    print(
-        f"\nPitboard is running (site {config.site.id}).\n"
-        f"  lounge screen   http://{host}:{web_port}/lounge\n"
-        f"  dispatch board  http://{host}:{web_port}/dispatch\n"
-        f"  reception desk  http://{host}:{web_port}/desk    reports  /reports\n"
-        f"  signing in      {users}\n"
-        f"  bay kiosks      http://{host}:{web_port}/kiosk/{{bay}}"
-        f"  ({', '.join(sorted(kiosks))})\n"
-        f"  API             http://{host}:{web_port}/api/v1/docs"
-        f"  (tokens in {config.api.tokens_env}: client=token,…)\n"
-        f"  health, metrics http://{host}:{web_port}/healthz  /metrics\n"
-        f"  try the API     curl -H 'Authorization: Bearer {api_token}' "
-        f"http://{host}:{web_port}/api/v1/repair-orders\n"
-        f"  broker          {address.host}:{mqtt_port} ({broker.kind if broker else 'external'})\n"
-        f"  database        {database_url(config)}\n"
-        f"  device passwords in {base / 'broker' / 'credentials.env'}\n\n"
-        "Send a tap like a kiosk does:\n"
-        f"  mosquitto_pub -h 127.0.0.1 -p {mqtt_port} {auth}-q 1 -t "
-        f"pitboard/{config.site.id}/dev/{spare.device}/event -m "
-        f'\'{{"v":1,"source":"{spare.device}","seq":1,"ts":"2026-11-24T09:15:02+08:00",'
-        f'"type":"tech.signed_in","bay":"{spare.bay}","tech":"{example_tech}"}}\'\n'
-        f"and watch the answer: mosquitto_sub -h 127.0.0.1 -p {mqtt_port} {auth}"
-        f"-t pitboard/{config.site.id}/dev/{spare.device}/ack\n",
-        flush=True,
-    )
-
-    def shutdown() -> None:
-        if player is not None:
-            player.stop()
-        for _, link in kiosks.values():
-            link.stop()
-        devices.stop()
-        service.stop()
-        if broker is not None:
-            broker.stop()
-
-    serve(config, host, web_port, shutdown)
-    return 0
+    return os.environ[config.api.tokens_env].split(",")[0].split("=", 1)[1]
