@@ -89,13 +89,18 @@ class Pitboard:
         os.environ.setdefault("NICEGUI_STORAGE_PATH", str(self.base.resolve() / "sessions"))
 
     def start(self) -> Pitboard:
-        self.init_broker()
-        self.init_core()
-        if self.plan.everything:
-            self.init_kiosks()
-            self.init_devices()
-        if self.plan.demo:
-            self.init_demo()
+        try:
+            self.init_broker()
+            self.init_core()
+            if self.plan.everything:
+                self.init_kiosks()
+                self.init_devices()
+            if self.plan.demo:
+                self.init_demo()
+        except BaseException:
+            # A step that fails leaves no broker or link of the earlier ones running.
+            self.stop()
+            raise
         return self
 
     def init_broker(self) -> None:

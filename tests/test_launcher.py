@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
-from core.broker import AmqttBroker
+from core.broker import AmqttBroker, free_port, port_free
 from core.config import SiteConfig
 from pitboard.app import Pitboard, Plan
 from tests.helpers import demo_config
@@ -60,3 +61,19 @@ def test_the_core_alone_needs_a_broker_url(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no broker"):
         site.start()
     assert not (tmp_path / "broker").exists()
+
+
+def test_a_step_that_fails_stops_the_broker_started_before_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NICEGUI_STORAGE_PATH", str(tmp_path / "sessions"))
+    cfg = demo_config(data_dir=str(tmp_path))
+    cfg = cfg.model_copy(
+        update={"broker": cfg.broker.model_copy(update={"listen_port": free_port()})}
+    )
+    unreachable = f"sqlite:///{tmp_path / 'no such folder' / 'core.db'}"
+    site = Pitboard(cfg, Plan(everything=True, database_url=unreachable))
+    with pytest.raises(OperationalError):
+        site.start()
+    assert site.broker is not None
+    assert port_free(site.broker.port), "the broker still listens"
