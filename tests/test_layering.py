@@ -71,3 +71,29 @@ def test_boards_read_and_act_only_through_the_query_and_command_interface() -> N
             if n.startswith("core."):
                 assert n.startswith(allowed), (f.name, n)
             assert not n.startswith(("sqlalchemy", "paho")), (f.name, n)
+
+
+def _is_within(name: str, packages: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in packages)
+
+
+def _upward_imports(folder: str, above: tuple[str, ...], root: Path = ROOT) -> list[str]:
+    """Every import (module level or inside a function) of ``folder`` from ``above``."""
+    files = list((root / folder).rglob("*.py"))
+    assert files, folder
+    return [
+        f"{f.relative_to(root)} imports {n}"
+        for f in files
+        for n in sorted(imports(f))
+        if _is_within(n, above)
+    ]
+
+
+def test_core_imports_none_of_the_packages_it_is_wired_with() -> None:
+    assert _upward_imports("core", ("board", "kiosk", "devices", "pitboard")) == []
+
+
+def test_only_the_pitboard_command_wires_processes_together() -> None:
+    for folder in ("core", "board", "kiosk", "devices"):
+        assert _upward_imports(folder, ("pitboard",)) == []
+    assert _upward_imports("pitboard", ("board", "kiosk", "devices")), "the wiring moved away"
