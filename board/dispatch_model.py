@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.contract.views import DispatchView, JobCard, TimelineBar
+from core.display.rules import escalation, overrun_level
 
-AMBER_AT = 0.85  # share of standard hours from which a job shows amber, as on the kiosk
 NOW_STEP = 30  # seconds: the line of now and running bars move in steps (≈ 1 px on a TV)
 
 Texts = Callable[..., str]
@@ -53,11 +53,13 @@ def _minutes(delta: timedelta) -> int:
     return max(0, int(delta.total_seconds() // 60))
 
 
+_BAR_CLASS = {"normal": "bar-work", "near": "bar-amber", "over": "bar-over"}
+
+
 def _bar_class(card: JobCard | None) -> str:
-    share = (
-        card.worked_seconds / (card.standard_hours * 3600) if card and card.standard_hours else 0
-    )
-    return "bar-over" if share > 1 else "bar-amber" if share >= AMBER_AT else "bar-work"
+    if card is None:
+        return "bar-work"
+    return _BAR_CLASS[overrun_level(card.worked_seconds, card.standard_hours)]
 
 
 def lane_pieces(
@@ -212,11 +214,10 @@ def _panels(
         f = next((x for x in card.findings if x.id == fid), None) if card else None
         if f is None:
             continue
+        urgency = escalation(now, f.call_at, f.escalate_at)
         level = ""
-        if f.escalate_at and now >= f.escalate_at:
-            level = f' <span class="esc-escalate">{e(t("escalation.escalate"))}</span>'
-        elif f.call_at and now >= f.call_at:
-            level = f' <span class="esc-call">{e(t("escalation.call"))}</span>'
+        if urgency != "none":
+            level = f' <span class="esc-{urgency}">{e(t("escalation." + urgency))}</span>'
         age = t("minutes", n=_minutes(now - f.reported_at))
         findings.append((ref, f"{name(ro)} · {e(f.title)} · {e(age)}{level}"))
     keys = []

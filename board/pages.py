@@ -12,7 +12,7 @@ from board.lounge import register_lounge
 from board.orders import register_orders
 from board.reports import register_reports
 from board.source import BoardSource
-from board.texts import texts_for
+from core.display.texts import texts_for
 
 
 def register(source: BoardSource, kiosk_bays: list[str] | None = None) -> None:
