@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from core.contract.views import DispatchView, JobCard, TimelineBar
 from core.display.rules import escalation, overrun_level
+from core.display.texts import Lang, problem_text
 
 NOW_STEP = 30  # seconds: the line of now and running bars move in steps (≈ 1 px on a TV)
 
@@ -32,7 +33,7 @@ _lanes: dict[tuple[object, ...], dict[str, str]] = {}
 
 def board_model(
     view: DispatchView,
-    lang: str,
+    lang: Lang,
     t: Texts,
     window: tuple[datetime, datetime],
     zone: ZoneInfo,
@@ -113,7 +114,7 @@ def lane_pieces(
 
 
 def _build(
-    view: DispatchView, lang: str, t: Texts, window: tuple[datetime, datetime], zone: ZoneInfo
+    view: DispatchView, lang: Lang, t: Texts, window: tuple[datetime, datetime], zone: ZoneInfo
 ) -> BoardModel:
     # Positions move in steps of NOW_STEP: between steps a lane whose bars did not change
     # is the same string, so no open board is sent anything for it.
@@ -183,11 +184,11 @@ def _build(
             card = cards.get(ro)
             if card is not None and not card.working_techs and row.kind not in ("qc", "wash"):
                 movable[ro] = f"{ro} · {card.plate} · {row.id}"
-    return BoardModel(heads, lanes, queue, movable, _panels(view, cards, view.updated_at, t))
+    return BoardModel(heads, lanes, queue, movable, _panels(view, cards, view.updated_at, t, lang))
 
 
 def _panels(
-    view: DispatchView, cards: dict[str, JobCard], now: datetime, t: Texts
+    view: DispatchView, cards: dict[str, JobCard], now: datetime, t: Texts, lang: Lang
 ) -> dict[str, dict[str, str]]:
     """Each panel as keyed lines (one per job, finding, key or device): a board sends only
     the lines that changed, and their place travels with them (CSS order)."""
@@ -239,15 +240,17 @@ def _panels(
             f'<span style="color:{"#16a34a" if d.online and not d.problem else "#dc2626"}">'
             f"●</span> {e(d.device)} "
             f"{e(t('device.online') if d.online else t('device.offline'))}"
-            f"{' · ' + e(d.problem) if d.problem else ''}",
+            f"{' · ' + e(problem_text(d.problem, lang)) if d.problem else ''}",
         )
         for d in view.devices
     ]
     alerts = []
     for a in view.alerts:
         what = name(a.ro) if a.ro else e(a.device or "")
+        # A device's detail is its problem code; a job's is a finding's title or a holder.
+        detail = problem_text(a.detail, lang) if a.device and a.detail else a.detail
         alerts.append(
-            (f"{a.kind}:{a.ro or a.device}", f"⚠ {e(t('alert.' + a.kind))} · {what} {e(a.detail)}")
+            (f"{a.kind}:{a.ro or a.device}", f"⚠ {e(t('alert.' + a.kind))} · {what} {e(detail)}")
         )
     return {
         "panel.alerts": lines(alerts),

@@ -380,9 +380,8 @@ async def test_the_panels_show_findings_with_escalation_devices_and_alerts(
     await eventually(lambda: "打印失败" in alerts.props["innerHTML"], "print alert")
     assert "请致电客户确认增项" in alerts.props["innerHTML"]
     devices = user.find(marker="panel.devices").elements.pop()
-    assert (
-        "printer-desk" in devices.props["innerHTML"] and "paper_out" in devices.props["innerHTML"]
-    )
+    assert "printer-desk" in devices.props["innerHTML"] and "缺纸" in devices.props["innerHTML"]
+    assert "paper_out" not in devices.props["innerHTML"] + alerts.props["innerHTML"]
 
 
 # ----------------------------------------------------------------- reception desk

@@ -19,7 +19,7 @@ from core.contract.document import ERROR_CODES
 from core.contract.messages import KIOSK_TYPES
 from core.contract.views import Alert, Readiness, Stage
 from core.display.rules import STAGES, escalation, finding_due, overrun_level, stage_of
-from core.display.texts import TEXTS, both, error_text, refusal, text
+from core.display.texts import TEXTS, both, error_text, problem_text, refusal, text
 from core.domain.errors import DomainError
 from core.domain.model import FindingState, FollowUpOutcome, JobStatus, PauseReason, Severity
 from core.views import _STAGE
@@ -189,3 +189,17 @@ def test_every_value_a_page_names_by_its_kind_has_a_text() -> None:
     }
     missing = [f"{k}.{v}" for k, values in kinds.items() for v in values if f"{k}.{v}" not in TEXTS]
     assert not missing, missing
+
+
+def test_every_reason_a_printer_gives_for_not_printing_has_a_text() -> None:
+    reasons = {"failed"}  # the core's word when a failure names no reason
+    tree = ast.parse((ROOT / "devices" / "printers.py").read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "PrintError":
+            first = node.args[0]
+            assert isinstance(first, ast.Constant), ast.dump(node)
+            reasons.add(str(first.value))
+    assert {"paper_out", "offline", "timeout"} <= reasons
+    for reason in reasons:
+        assert f"printer.{reason}" in TEXTS, reason
+    assert problem_text("no_such_reason", "zh") == TEXTS["printer.failed"][0]

@@ -1,5 +1,6 @@
 """One tap-through in real headless Chromium: the B03 kiosk against a running core and a
-real Mosquitto. Start → finding → finish, with screenshots (English and 中文) in tests/artifacts/."""
+real Mosquitto. Start → finding → finish, with screenshots (English and 中文) in
+tests/artifacts/."""
 
 from __future__ import annotations
 

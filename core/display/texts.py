@@ -180,6 +180,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "alert.key_out_too_long": ("钥匙外借过久", "Key out too long"),
     "alert.device_offline": ("设备离线", "Device offline"),
     "alert.print_failed": ("打印失败", "Print failed"),
+    # why a printer did not print (devices/printers.py PrintError reasons)
+    "printer.paper_out": ("缺纸", "Out of paper"),
+    "printer.offline": ("连不上打印机", "Printer unreachable"),
+    "printer.timeout": ("打印机无响应", "Printer did not answer"),
+    "printer.failed": ("打印机故障", "Printer fault"),
     "escalation.call": ("需致电", "Call"),
     "escalation.escalate": ("已升级", "Escalated"),
     "minutes": ("{n} 分钟", "{n} min"),
@@ -329,6 +334,12 @@ def error_text(code: str | None, lang: Lang) -> str:
     """A refusal's code in plain words; a code without a text of its own says "not accepted"."""
     key = f"error.{code}"
     return text(key if key in TEXTS else "error.unknown", lang)
+
+
+def problem_text(code: str, lang: Lang) -> str:
+    """A device's problem code (a printer's ``paper_out``) in plain words."""
+    key = f"printer.{code}"
+    return text(key if key in TEXTS else "printer.failed", lang)
 
 
 def refusal(code: str | None, message: str, lang: Lang) -> str:
