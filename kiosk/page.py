@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from core.display.texts import Lang
+from core.display.texts import Lang, both
 from kiosk.actions import actions
 from kiosk.banner import banner, refusals
 from kiosk.job_card import job_card
@@ -101,6 +101,6 @@ def register(stations: dict[str, Station], prefix: str = "/kiosk") -> None:
     def kiosk_page(bay: str) -> None:
         station = stations.get(bay)
         if station is None:
-            ui.label(f"no kiosk for bay {bay}").classes("text-3xl")
+            ui.label(both("kiosk.no_such_bay", bay=bay)).classes("text-3xl")
             return
         build(station)

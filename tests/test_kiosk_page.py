@@ -16,6 +16,7 @@ from core.domain.model import JobStatus, PauseReason
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
 from kiosk.job_card import CLOCK_EVERY
+from kiosk.live import _events
 from kiosk.page import build
 from kiosk.station import Station
 from tests.kiosk_env import Workshop, demo_workshop, wait_for
@@ -352,6 +353,20 @@ async def test_news_on_the_link_shows_at_once_and_nothing_polls(user: User, shop
     await user.should_see("京E55555", retries=2)
     await user.should_see(marker="readiness", content="Ready", retries=2)
     assert not timers(user)
+
+
+async def test_a_page_stops_following_its_station_when_its_client_goes(
+    user: User, shop: Workshop
+) -> None:
+    station = shop.station("B03")
+    await open_kiosk(user, station)
+    event = _events[station]
+    assert len(event.callbacks) == 1
+    assert user.client is not None
+    user.client.delete()
+    assert not event.callbacks
+    shop.job(plate="京E55555")  # news after the page left reaches nobody, and breaks nothing
+    wait_for(lambda: any(j.plate == "京E55555" for j in station.jobs()), what="bay state")
 
 
 async def test_only_a_running_clock_ticks_and_no_faster_than_a_second(

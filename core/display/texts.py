@@ -18,6 +18,9 @@ Texts = Callable[..., str]
 
 TEXTS: dict[str, tuple[str, str]] = {
     "language": ("English", "中文"),  # the switch names the language it switches to
+    # the start page, read by everyone: both languages at once
+    "index.lounge": ("客户休息区", "Lounge"),
+    "index.kiosk": ("工位终端 {bay}", "Kiosk {bay}"),
     # sign-in
     "login.title": ("登录 Pitboard", "Sign in to Pitboard"),
     "login.user": ("工号", "User"),
@@ -26,6 +29,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "login.failed": ("工号或密码不对", "Wrong user or password"),
     "logout": ("退出", "Sign out"),
     # the kiosk
+    "kiosk.no_such_bay": ("没有设在 {bay} 的工位终端", "No kiosk stands at bay {bay}"),
     "kiosk.online": ("在线", "Online"),
     "kiosk.offline": (
         "离线 — 操作已保存，恢复后自动发送",
