@@ -54,7 +54,7 @@ def test_devices_use_only_the_wire_contract_of_the_core() -> None:
 def test_kiosks_use_only_the_wire_contract_of_the_core() -> None:
     files = list((ROOT / "kiosk").glob("*.py"))
     assert len(files) > 2
-    allowed = ("core.contract", "core.config", "core.mqtt", "core.catalogue")
+    allowed = ("core.contract", "core.config", "core.mqtt", "core.catalogue", "core.display")
     for f in files:
         for n in imports(f):
             if n.startswith("core."):
@@ -65,7 +65,14 @@ def test_kiosks_use_only_the_wire_contract_of_the_core() -> None:
 def test_boards_read_and_act_only_through_the_query_and_command_interface() -> None:
     files = list((ROOT / "board").glob("*.py"))
     assert len(files) > 5
-    allowed = ("core.contract", "core.config", "core.commands", "core.domain", "core.catalogue")
+    allowed = (
+        "core.contract",
+        "core.config",
+        "core.commands",
+        "core.domain",
+        "core.catalogue",
+        "core.display",
+    )
     for f in files:
         for n in imports(f):
             if n.startswith("core."):
@@ -97,3 +104,16 @@ def test_only_the_pitboard_command_wires_processes_together() -> None:
     for folder in ("core", "board", "kiosk", "devices"):
         assert _upward_imports(folder, ("pitboard",)) == []
     assert _upward_imports("pitboard", ("board", "kiosk", "devices")), "the wiring moved away"
+
+
+def test_display_rules_and_texts_stand_on_the_contract_alone() -> None:
+    """Kiosks and boards both import core.display, so it may bring in nothing either of
+    them may not import: only the contract and the configuration, no I/O, no UI."""
+    files = list((ROOT / "core" / "display").glob("*.py"))
+    assert len(files) >= 2
+    for f in files:
+        for n in imports(f):
+            if n.startswith("core."):
+                assert n.startswith(("core.contract", "core.config", "core.display")), (f.name, n)
+            top = n.split(".")[0]
+            assert top not in {"nicegui", "paho", "sqlalchemy"}, (f.name, n)
