@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core.domain.vocabulary import BayKind, Role
+
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 
 
@@ -98,7 +100,7 @@ class ApiConfig(_Section):
 class BayConfig(_Section):
     id: Id
     name: str
-    kind: Literal["general", "alignment", "body", "paint", "wash", "qc"] = "general"
+    kind: BayKind = BayKind.GENERAL
     team: Id | None = None
 
 
@@ -112,7 +114,7 @@ class TechnicianConfig(_Section):
     id: Id
     name: str
     team: Id | None = None
-    roles: list[Literal["technician", "leader", "qc", "washer"]] = ["technician"]
+    roles: list[Role] = [Role.TECHNICIAN]
     badge: str | None = Field(default=None, description="Badge number the kiosk accepts")
     pin: str | None = Field(default=None, pattern=r"^[0-9]{4,8}$", description="Kiosk PIN")
 

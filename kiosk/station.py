@@ -25,12 +25,13 @@ from pydantic import ValidationError
 from core.config import SiteConfig, TechnicianConfig
 from core.contract.sender import EventSender
 from core.contract.views import BayState, JobCard
+from core.domain.vocabulary import TAPPED_PAUSE_REASONS, Severity
 from devices.outbox import Answer, Outbox, Pending
 
 logger = logging.getLogger(__name__)
 
-PAUSE_REASONS = ("waiting_parts", "waiting_approval", "tool", "break", "shift_end", "other")
-SEVERITIES = ("safety", "recommended", "advisory")
+PAUSE_REASONS = tuple(r.value for r in TAPPED_PAUSE_REASONS)
+SEVERITIES = tuple(s.value for s in Severity)
 
 
 class Uplink(EventSender[Pending], Protocol):

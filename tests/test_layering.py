@@ -54,7 +54,14 @@ def test_devices_use_only_the_wire_contract_of_the_core() -> None:
 def test_kiosks_use_only_the_wire_contract_of_the_core() -> None:
     files = list((ROOT / "kiosk").glob("*.py"))
     assert len(files) > 2
-    allowed = ("core.contract", "core.config", "core.mqtt", "core.catalogue", "core.display")
+    allowed = (
+        "core.contract",
+        "core.config",
+        "core.mqtt",
+        "core.catalogue",
+        "core.display",
+        "core.domain.vocabulary",  # the words, not the rules
+    )
     for f in files:
         for n in imports(f):
             if n.startswith("core."):

@@ -314,7 +314,8 @@ class WorkshopWalk(RuleBasedStateMachine):
         """The foreman's corrections: an earlier start, a forgotten pause, a moved stretch."""
         ws = self.ws
         stretches = sorted(
-            (j.ro, s.tech, s.start, s.end) for j in ws.jobs.values() for s in j.segments
+            ((j.ro, s.tech, s.start, s.end) for j in ws.jobs.values() for s in j.segments),
+            key=lambda x: x[:3],
         )
         ro, tech, start, end = data.draw(st.sampled_from(stretches), label="stretch")
         how = data.draw(st.sampled_from(["adjust", "pause", "move"]), label="how")

@@ -9,7 +9,7 @@ from core.config import SiteConfig
 from core.contract.printing import PrintJob
 
 from .acl import render_acl
-from .messages import DATA_MODELS, EVENT_TYPES, REQUIRED_FIELDS, NoData
+from .events import EVENTS
 from .topics import ROOT, TOPICS
 
 ERROR_CODES = {
@@ -83,14 +83,14 @@ def render_protocol(config: SiteConfig | None = None) -> str:
         "",
         "## Event types",
         "",
-        "| type | envelope fields required | data |",
-        "| --- | --- | --- |",
+        "| type | sent by | envelope fields required | data | what it is |",
+        "| --- | --- | --- | --- | --- |",
     ]
-    for et in EVENT_TYPES:
-        model = DATA_MODELS.get(et, NoData)
-        fields = ", ".join(f"`{n}`" for n in model.model_fields) or "—"
-        required = ", ".join(f"`{f}`" for f in REQUIRED_FIELDS[et]) or "—"
-        lines.append(f"| `{et}` | {required} | {fields} |")
+    for kind in EVENTS:
+        fields = ", ".join(f"`{n}`" for n in kind.data.model_fields) or "—"
+        required = ", ".join(f"`{f}`" for f in kind.needs) or "—"
+        senders = ", ".join(sorted(kind.senders))
+        lines.append(f"| `{kind.name}` | {senders} | {required} | {fields} | {kind.summary} |")
     lines += [
         "",
         "## Error codes (`error.code` of a rejected ack)",
@@ -137,8 +137,9 @@ def render_protocol(config: SiteConfig | None = None) -> str:
 
 def schemas() -> dict[str, dict[str, object]]:
     out = {t.key: t.payload.model_json_schema() for t in TOPICS}
-    for et, model in DATA_MODELS.items():
-        out[f"data.{et}"] = model.model_json_schema()
+    for kind in EVENTS:
+        if kind.data.model_fields:
+            out[f"data.{kind.name}"] = kind.data.model_json_schema()
     out["cmd.print"] = PrintJob.model_json_schema()
     return out
 

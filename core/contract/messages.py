@@ -7,113 +7,43 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+)
+
+from .events import BY_TYPE, EVENT_TYPES, KIOSK_TYPES
+from .strict import Strict
+
+__all__ = ["EVENT_TYPES", "KIOSK_TYPES"]
 
 VERSION = 1
 
 DeviceName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 Ident = Annotated[str, Field(min_length=1, max_length=64)]
 
-EventType = Literal[
-    "tech.signed_in",
-    "tech.signed_out",
-    "job.started",
-    "job.paused",
-    "job.resumed",
-    "job.finding",
-    "job.self_checked",
-    "job.leader_checked",
-    "qc.passed",
-    "qc.failed",
-    "wash.started",
-    "wash.done",
-    "key.in",
-    "key.out",
-    "print.done",
-    "print.failed",
+def _known_type(type_: str) -> str:
+    if type_ not in BY_TYPE:
+        raise ValueError(f"unknown event type {type_!r}")
+    return type_
+
+
+#: An event type of the table (core/contract/events.py).
+EventType = Annotated[
+    str,
+    AfterValidator(_known_type),
+    WithJsonSchema({"type": "string", "enum": list(EVENT_TYPES)}),
 ]
-EVENT_TYPES: tuple[str, ...] = get_args(EventType)
-
-#: Event types a devices bridge sends (key cabinet, printers); every other type is a kiosk's.
-BRIDGE_TYPES: frozenset[str] = frozenset({"key.in", "key.out", "print.done", "print.failed"})
-KIOSK_TYPES: frozenset[str] = frozenset(EVENT_TYPES) - BRIDGE_TYPES
-
-#: Envelope fields each event type cannot do without.
-REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
-    "tech.signed_in": ("bay", "tech"),
-    "tech.signed_out": ("bay", "tech"),
-    "job.started": ("bay", "job", "tech"),
-    "job.paused": ("bay", "job", "tech"),
-    "job.resumed": ("bay", "job", "tech"),
-    "job.finding": ("bay", "job", "tech"),
-    "job.self_checked": ("bay", "job", "tech"),
-    "job.leader_checked": ("bay", "job", "tech"),
-    "qc.passed": ("bay", "job", "tech"),
-    "qc.failed": ("bay", "job", "tech"),
-    "wash.started": ("bay", "job", "tech"),
-    "wash.done": ("bay", "job", "tech"),
-    "key.in": (),
-    "key.out": (),
-    "print.done": (),
-    "print.failed": (),
-}
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class NoData(_Strict):
-    """Events that carry nothing in ``data``."""
-
-
-class PauseData(_Strict):
-    reason: Literal["waiting_parts", "waiting_approval", "tool", "break", "shift_end", "other"]
-    note: str = Field(default="", max_length=500)
-
-
-class FindingData(_Strict):
-    finding_id: Ident
-    title: str = Field(min_length=1, max_length=200)
-    severity: Literal["safety", "recommended", "advisory"]
-    labor_hours: float = Field(default=0.0, ge=0, le=200)
-    parts_estimate: float = Field(default=0.0, ge=0, le=10_000_000)
-    note: str = Field(default="", max_length=1000)
-
-
-class QcFailedData(_Strict):
-    items: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(min_length=1)
-
-
-class KeyData(_Strict):
-    cabinet: Ident
-    slot: int | None = Field(default=None, ge=0, le=10_000)
-    tag: Ident
-    holder: str | None = Field(default=None, max_length=64)
-
-
-class PrintData(_Strict):
-    printer: Ident
-    print_id: Ident
-    document: str = Field(default="", max_length=64)
-    reason: str = Field(default="", max_length=500)
-    attempts: int = Field(default=1, ge=1)
-
-
-DATA_MODELS: dict[str, type[_Strict]] = {
-    "job.paused": PauseData,
-    "job.finding": FindingData,
-    "qc.failed": QcFailedData,
-    "key.in": KeyData,
-    "key.out": KeyData,
-    "print.done": PrintData,
-    "print.failed": PrintData,
-}
-
-
-class Envelope(_Strict):
+class Envelope(Strict):
     """Every device event: ``(source, seq)`` makes it unique."""
 
     v: Literal[1]
@@ -127,12 +57,12 @@ class Envelope(_Strict):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
-class ErrorInfo(_Strict):
+class ErrorInfo(Strict):
     code: str
     message: str
 
 
-class Ack(_Strict):
+class Ack(Strict):
     """The core's answer to one event, sent only after the effect is committed."""
 
     v: Literal[1] = 1
@@ -170,7 +100,7 @@ class Event:
 
     __slots__ = ("data", "envelope")
 
-    def __init__(self, envelope: Envelope, data: _Strict) -> None:
+    def __init__(self, envelope: Envelope, data: Strict) -> None:
         self.envelope = envelope
         self.data = data
 
@@ -214,14 +144,14 @@ def parse_event(payload: bytes) -> Event:
         envelope = Envelope.model_validate(raw)
     except ValidationError as exc:
         raise ContractError("invalid_envelope", _first_error(exc), seq) from None
-    missing = [f for f in REQUIRED_FIELDS[envelope.type] if getattr(envelope, f) is None]
+    kind = BY_TYPE[envelope.type]
+    missing = [f for f in kind.needs if getattr(envelope, f) is None]
     if missing:
         raise ContractError(
             "invalid_envelope", f"{envelope.type} needs {', '.join(missing)}", envelope.seq
         )
-    model = DATA_MODELS.get(envelope.type, NoData)
     try:
-        data = model.model_validate(envelope.data)
+        data = kind.data.model_validate(envelope.data)
     except ValidationError as exc:
         raise ContractError("invalid_data", _first_error(exc), envelope.seq) from None
     return Event(envelope, data)

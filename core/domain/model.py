@@ -4,99 +4,48 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
-
-class JobStatus(StrEnum):
-    CHECKED_IN = "checked_in"
-    DISPATCHED = "dispatched"
-    IN_PROGRESS = "in_progress"
-    PAUSED = "paused"
-    SELF_CHECKED = "self_checked"
-    LEADER_CHECKED = "leader_checked"
-    WASH_WAITING = "wash_waiting"
-    WASHING = "washing"
-    READY = "ready"
-    DELIVERED = "delivered"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
-
-
-#: Statuses in which the car is still in the workshop (shown on the boards).
-OPEN_STATUSES = frozenset(
-    {
-        JobStatus.CHECKED_IN,
-        JobStatus.DISPATCHED,
-        JobStatus.IN_PROGRESS,
-        JobStatus.PAUSED,
-        JobStatus.SELF_CHECKED,
-        JobStatus.LEADER_CHECKED,
-        JobStatus.WASH_WAITING,
-        JobStatus.WASHING,
-        JobStatus.READY,
-    }
+from .vocabulary import (
+    BAY_STATUSES,
+    LIVE_STATUSES,
+    OPEN_STATUSES,
+    TAPPED_PAUSE_REASONS,
+    BayKind,
+    FindingState,
+    FollowUpOutcome,
+    JobStatus,
+    KeyState,
+    PauseReason,
+    Role,
+    Severity,
 )
 
-#: Statuses the live workshop keeps: in the building, or delivered and awaiting the
-#: follow-up call. Closed and cancelled jobs live on in storage only.
-LIVE_STATUSES = OPEN_STATUSES | {JobStatus.DELIVERED}
-
-#: Statuses in which a job sits in a bay's queue.
-BAY_STATUSES = frozenset({JobStatus.DISPATCHED, JobStatus.IN_PROGRESS, JobStatus.PAUSED})
-
-
-class PauseReason(StrEnum):
-    WAITING_PARTS = "waiting_parts"
-    WAITING_APPROVAL = "waiting_approval"
-    TOOL = "tool"
-    BREAK = "break"
-    SHIFT_END = "shift_end"
-    SIGNED_OUT = "signed_out"
-    OTHER = "other"
-
-
-class Severity(StrEnum):
-    SAFETY = "safety"
-    RECOMMENDED = "recommended"
-    ADVISORY = "advisory"
-
-
-class FindingState(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    DECLINED = "declined"
-
-
-class BayKind(StrEnum):
-    GENERAL = "general"
-    ALIGNMENT = "alignment"
-    BODY = "body"
-    PAINT = "paint"
-    WASH = "wash"
-    QC = "qc"
-
-
-class Role(StrEnum):
-    TECHNICIAN = "technician"
-    LEADER = "leader"
-    QC = "qc"
-    WASHER = "washer"
-
-
-class FollowUpOutcome(StrEnum):
-    VERY_GOOD = "very_good"
-    GOOD = "good"
-    FAIR = "fair"
-    DISSATISFIED = "dissatisfied"
-    COMPLAINT = "complaint"
-    UNREACHABLE = "unreachable"
-
-
-class KeyState(StrEnum):
-    NONE = "none"
-    IN_CABINET = "in_cabinet"
-    OUT = "out"
-    RETURNED = "returned"
+__all__ = [
+    "BAY_STATUSES",
+    "LIVE_STATUSES",
+    "OPEN_STATUSES",
+    "TAPPED_PAUSE_REASONS",
+    "Bay",
+    "BayKind",
+    "Check",
+    "Customer",
+    "Finding",
+    "FindingState",
+    "FollowUp",
+    "FollowUpOutcome",
+    "Job",
+    "JobStatus",
+    "KeyCustody",
+    "KeyState",
+    "Operation",
+    "PauseReason",
+    "Role",
+    "Segment",
+    "Severity",
+    "Technician",
+    "TechnicianState",
+    "Vehicle",
+]
 
 
 @dataclass(frozen=True)

@@ -153,96 +153,113 @@ class Store:
         counters: Collection[str],
     ) -> None:
         with conn.begin():
-            if batch.inbox:
-                conn.execute(
-                    insert_into(InboxRow),
-                    [
-                        {
-                            "site": self.site,
-                            "source": e.source,
-                            "seq": e.seq,
-                            "result": e.result,
-                            "error_code": e.error_code,
-                            "received_at": e.received_at,
-                        }
-                        for e in batch.inbox
-                    ],
-                )
-            if batch.audit:
-                conn.execute(
-                    insert_into(AuditRow),
-                    [
-                        {
-                            "site": self.site,
-                            "at": a.at,
-                            "recorded_at": now,
-                            "kind": a.kind,
-                            "source": a.source,
-                            "seq": a.seq,
-                            "type": a.type,
-                            "job": a.job,
-                            "bay": a.bay,
-                            "payload": a.payload,
-                        }
-                        for a in batch.audit
-                    ],
-                )
-            if batch.prints:
-                conn.execute(
-                    insert_into(PrintRow),
-                    [
-                        {
-                            "site": self.site,
-                            "print_id": pid,
-                            "printer": printer,
-                            "ro": ro,
-                            "document": document,
-                            "state": "pending",
-                            "reason": None,
-                            "job": job,
-                            "created_at": now,
-                            "updated_at": now,
-                        }
-                        for pid, printer, ro, document, job in batch.prints
-                    ],
-                )
-            for pid, state, reason in batch.print_results:
-                conn.execute(
-                    update(PrintRow)
-                    .where(PrintRow.site == self.site, PrintRow.print_id == pid)
-                    .values(state=state, reason=reason, updated_at=now)
-                )
-            if jobs:
-                rows = []
-                for ro in sorted(jobs):
-                    job = ws.jobs[ro]
-                    rows.append(
-                        {
-                            "site": self.site,
-                            "ro": ro,
-                            "status": job.status.value,
-                            "bay": job.bay,
-                            "plate": job.vehicle.plate,
-                            "public_token": job.public_token or None,
-                            "promised_at": job.promised_at,
-                            "checked_in_at": job.checked_in_at,
-                            "updated_at": now,
-                            "doc": job_to_doc(job),
-                        }
-                    )
-                self._upsert(conn, JobRow.__table__, rows, ("site", "ro"))
-            if techs:
-                rows = [
-                    {"site": self.site, "tech": t, "doc": tech_to_doc(ws.tech_states[t])}
-                    for t in sorted(techs)
-                ]
-                self._upsert(conn, TechnicianStateRow.__table__, rows, ("site", "tech"))
-            if counters:
-                rows = [
-                    {"site": self.site, "name": c, "value": ws.counters[c]}  # type: ignore[dict-item]
-                    for c in sorted(counters)
-                ]
-                self._upsert(conn, CounterRow.__table__, rows, ("site", "name"))
+            self._write_log(conn, batch, now)
+            self._write_prints(conn, batch, now)
+            self._write_state(conn, ws, now, jobs, techs, counters)
+
+    def _write_log(self, conn: Connection, batch: Batch, now: datetime) -> None:
+        """The inbox marks and the audit lines: what came in and what it did."""
+        if batch.inbox:
+            conn.execute(
+                insert_into(InboxRow),
+                [
+                    {
+                        "site": self.site,
+                        "source": e.source,
+                        "seq": e.seq,
+                        "result": e.result,
+                        "error_code": e.error_code,
+                        "received_at": e.received_at,
+                    }
+                    for e in batch.inbox
+                ],
+            )
+        if batch.audit:
+            conn.execute(
+                insert_into(AuditRow),
+                [
+                    {
+                        "site": self.site,
+                        "at": a.at,
+                        "recorded_at": now,
+                        "kind": a.kind,
+                        "source": a.source,
+                        "seq": a.seq,
+                        "type": a.type,
+                        "job": a.job,
+                        "bay": a.bay,
+                        "payload": a.payload,
+                    }
+                    for a in batch.audit
+                ],
+            )
+
+    def _write_prints(self, conn: Connection, batch: Batch, now: datetime) -> None:
+        if batch.prints:
+            conn.execute(
+                insert_into(PrintRow),
+                [
+                    {
+                        "site": self.site,
+                        "print_id": pid,
+                        "printer": printer,
+                        "ro": ro,
+                        "document": document,
+                        "state": "pending",
+                        "reason": None,
+                        "job": job,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for pid, printer, ro, document, job in batch.prints
+                ],
+            )
+        for pid, state, reason in batch.print_results:
+            conn.execute(
+                update(PrintRow)
+                .where(PrintRow.site == self.site, PrintRow.print_id == pid)
+                .values(state=state, reason=reason, updated_at=now)
+            )
+
+    def _write_state(
+        self,
+        conn: Connection,
+        ws: Workshop,
+        now: datetime,
+        jobs: Collection[str],
+        techs: Collection[str],
+        counters: Collection[str],
+    ) -> None:
+        """The rows of the jobs, technicians and counters the batch's facts changed."""
+        if jobs:
+            rows = [self._job_row(ws.jobs[ro], now) for ro in sorted(jobs)]
+            self._upsert(conn, JobRow.__table__, rows, ("site", "ro"))
+        if techs:
+            rows = [
+                {"site": self.site, "tech": t, "doc": tech_to_doc(ws.tech_states[t])}
+                for t in sorted(techs)
+            ]
+            self._upsert(conn, TechnicianStateRow.__table__, rows, ("site", "tech"))
+        if counters:
+            rows = [
+                {"site": self.site, "name": c, "value": ws.counters[c]}
+                for c in sorted(counters)
+            ]
+            self._upsert(conn, CounterRow.__table__, rows, ("site", "name"))
+
+    def _job_row(self, job: Job, now: datetime) -> dict[str, Any]:
+        return {
+            "site": self.site,
+            "ro": job.ro,
+            "status": job.status.value,
+            "bay": job.bay,
+            "plate": job.vehicle.plate,
+            "public_token": job.public_token or None,
+            "promised_at": job.promised_at,
+            "checked_in_at": job.checked_in_at,
+            "updated_at": now,
+            "doc": job_to_doc(job),
+        }
 
     def _upsert(
         self, conn: Connection, table: Any, rows: list[dict[str, Any]], keys: tuple[str, ...]

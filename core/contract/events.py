@@ -1,0 +1,230 @@
+"""The one table of device event types: each type once, with its data model, the kinds of
+device that may send it, the envelope fields it needs and the step of the workshop it is.
+
+Parsing, the check of who may send what, the handler, the protocol document and the JSON
+Schemas are all taken from this table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, WithJsonSchema
+
+from core.domain.vocabulary import TAPPED_PAUSE_REASONS, PauseReason, Severity
+from core.domain.workshop import NewFinding, Workshop
+
+from .strict import Strict
+
+if TYPE_CHECKING:
+    from .messages import Envelope
+
+Ident = Annotated[str, Field(min_length=1, max_length=64)]
+DeviceKind = Literal["kiosk", "bridge"]
+
+
+def _tapped(reason: PauseReason) -> PauseReason:
+    if reason not in TAPPED_PAUSE_REASONS:
+        raise ValueError(f"{reason.value!r} is set by the workshop, not tapped")
+    return reason
+
+
+TappedReason = Annotated[
+    PauseReason,
+    AfterValidator(_tapped),
+    WithJsonSchema({"type": "string", "enum": [r.value for r in TAPPED_PAUSE_REASONS]}),
+]
+
+
+# ------------------------------------------------------------------ data models
+class NoData(Strict):
+    """Events that carry nothing in ``data``."""
+
+
+class PauseData(Strict):
+    reason: TappedReason
+    note: str = Field(default="", max_length=500)
+
+
+class FindingData(Strict):
+    finding_id: Ident
+    title: str = Field(min_length=1, max_length=200)
+    severity: Severity
+    labor_hours: float = Field(default=0.0, ge=0, le=200)
+    parts_estimate: float = Field(default=0.0, ge=0, le=10_000_000)
+    note: str = Field(default="", max_length=1000)
+
+
+class QcFailedData(Strict):
+    items: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(min_length=1)
+
+
+class KeyData(Strict):
+    cabinet: Ident
+    slot: int | None = Field(default=None, ge=0, le=10_000)
+    tag: Ident
+    holder: str | None = Field(default=None, max_length=64)
+
+
+class PrintData(Strict):
+    printer: Ident
+    print_id: Ident
+    document: str = Field(default="", max_length=64)
+    reason: str = Field(default="", max_length=500)
+    attempts: int = Field(default=1, ge=1)
+
+
+# ------------------------------------------------------------------ the steps
+Handler = Callable[[Workshop, "Envelope", Any], None]
+
+
+def _at(env: Envelope) -> datetime:
+    return env.ts.astimezone(UTC)
+
+
+def _where(env: Envelope) -> tuple[str, str, str]:
+    """The job, technician and bay of a bay event (the table says they are there)."""
+    return env.job or "", env.tech or "", env.bay or ""
+
+
+def _signed_in(ws: Workshop, env: Envelope, _: NoData) -> None:
+    ws.sign_in(env.tech or "", env.bay or "", _at(env))
+
+
+def _signed_out(ws: Workshop, env: Envelope, _: NoData) -> None:
+    ws.sign_out(env.tech or "", env.bay or "", _at(env))
+
+
+def _bay_step(step: Callable[[Workshop], Callable[[str, str, str, datetime], object]]) -> Handler:
+    """A step taken at a bay by a technician on a job, with nothing more to it."""
+
+    def handle(ws: Workshop, env: Envelope, _: NoData) -> None:
+        step(ws)(*_where(env), _at(env))
+
+    return handle
+
+
+def _paused(ws: Workshop, env: Envelope, data: PauseData) -> None:
+    ws.pause(*_where(env), PauseReason(data.reason), _at(env))
+
+
+def _finding(ws: Workshop, env: Envelope, data: FindingData) -> None:
+    new = NewFinding(
+        id=data.finding_id,
+        title=data.title,
+        severity=data.severity,
+        labor_hours=data.labor_hours,
+        parts_estimate=data.parts_estimate,
+        note=data.note,
+    )
+    ws.report_finding(*_where(env), new, _at(env))
+
+
+def _qc_failed(ws: Workshop, env: Envelope, data: QcFailedData) -> None:
+    ws.qc_fail(*_where(env), list(data.items), _at(env))
+
+
+def _key_in(ws: Workshop, env: Envelope, data: KeyData) -> None:
+    ws.key_in(data.tag, data.cabinet, data.slot, _at(env), ro=env.job)
+
+
+def _key_out(ws: Workshop, env: Envelope, data: KeyData) -> None:
+    holder = data.holder or env.tech
+    ws.key_out(data.tag, data.cabinet, data.slot, _at(env), holder=holder, ro=env.job)
+
+
+def _print_result(ws: Workshop, env: Envelope, _: PrintData) -> None:
+    # Print results change no job; the core keeps them as the print's state and the
+    # printer's health. A named order must exist.
+    if env.job:
+        ws.job(env.job)
+
+
+# ------------------------------------------------------------------ the table
+@dataclass(frozen=True)
+class EventKind:
+    name: str  # the wire name, e.g. "job.started"
+    senders: frozenset[DeviceKind]
+    needs: tuple[str, ...]
+    data: type[Strict]
+    handler: Handler
+    summary: str
+
+
+_KIOSK: frozenset[DeviceKind] = frozenset({"kiosk"})
+_BRIDGE: frozenset[DeviceKind] = frozenset({"bridge"})
+_AT_BAY = ("bay", "tech")
+_ON_JOB = ("bay", "job", "tech")
+
+EVENTS: tuple[EventKind, ...] = (
+    EventKind(
+        "tech.signed_in", _KIOSK, _AT_BAY, NoData, _signed_in,
+        "A technician signs in at the bay.",
+    ),
+    EventKind(
+        "tech.signed_out", _KIOSK, _AT_BAY, NoData, _signed_out,
+        "Signs out; a running clock pauses.",
+    ),
+    EventKind(
+        "job.started", _KIOSK, _ON_JOB, NoData, _bay_step(lambda ws: ws.start),
+        "A clock starts on the job (or a second technician joins).",
+    ),
+    EventKind(
+        "job.paused", _KIOSK, _ON_JOB, PauseData, _paused,
+        "The technician's clock pauses, with a reason.",
+    ),
+    EventKind(
+        "job.resumed", _KIOSK, _ON_JOB, NoData, _bay_step(lambda ws: ws.resume),
+        "A paused clock runs again.",
+    ),
+    EventKind(
+        "job.finding", _KIOSK, _ON_JOB, FindingData, _finding,
+        "An add-on finding for the customer's yes or no.",
+    ),
+    EventKind(
+        "job.self_checked", _KIOSK, _ON_JOB, NoData, _bay_step(lambda ws: ws.self_check),
+        "Self-check: the bay work is done.",
+    ),
+    EventKind(
+        "job.leader_checked", _KIOSK, _ON_JOB, NoData, _bay_step(lambda ws: ws.leader_check),
+        "The team leader's second check.",
+    ),
+    EventKind(
+        "qc.passed", _KIOSK, _ON_JOB, NoData, _bay_step(lambda ws: ws.qc_pass),
+        "Final inspection passed.",
+    ),
+    EventKind(
+        "qc.failed", _KIOSK, _ON_JOB, QcFailedData, _qc_failed,
+        "Final inspection failed: back to its bay as rework.",
+    ),
+    EventKind(
+        "wash.started", _KIOSK, _ON_JOB, NoData, _bay_step(lambda ws: ws.wash_start),
+        "The wash starts.",
+    ),
+    EventKind(
+        "wash.done", _KIOSK, _ON_JOB, NoData, _bay_step(lambda ws: ws.wash_done),
+        "Washed: ready for pickup.",
+    ),
+    EventKind(
+        "key.in", _BRIDGE, (), KeyData, _key_in,
+        "A key tag read on its hook in the cabinet.",
+    ),
+    EventKind(
+        "key.out", _BRIDGE, (), KeyData, _key_out,
+        "A key taken from its hook.",
+    ),
+    EventKind(
+        "print.done", _BRIDGE, (), PrintData, _print_result,
+        "The printer confirmed a print.",
+    ),
+    EventKind(
+        "print.failed", _BRIDGE, (), PrintData, _print_result,
+        "A print failed (offline, paper out, …).",
+    ),
+)
+
+BY_TYPE: dict[str, EventKind] = {k.name: k for k in EVENTS}
+EVENT_TYPES: tuple[str, ...] = tuple(BY_TYPE)
+KIOSK_TYPES: frozenset[str] = frozenset(k.name for k in EVENTS if "kiosk" in k.senders)

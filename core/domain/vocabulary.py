@@ -1,0 +1,105 @@
+"""The workshop's vocabularies, each declared once: job statuses, pause reasons, finding
+severities, bay kinds, roles. The wire contract, the configuration, the kiosk and the
+boards all take them from here (the values are the stored and wire names)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class JobStatus(StrEnum):
+    CHECKED_IN = "checked_in"
+    DISPATCHED = "dispatched"
+    IN_PROGRESS = "in_progress"
+    PAUSED = "paused"
+    SELF_CHECKED = "self_checked"
+    LEADER_CHECKED = "leader_checked"
+    WASH_WAITING = "wash_waiting"
+    WASHING = "washing"
+    READY = "ready"
+    DELIVERED = "delivered"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+#: Statuses in which the car is still in the workshop (shown on the boards).
+OPEN_STATUSES = frozenset(
+    {
+        JobStatus.CHECKED_IN,
+        JobStatus.DISPATCHED,
+        JobStatus.IN_PROGRESS,
+        JobStatus.PAUSED,
+        JobStatus.SELF_CHECKED,
+        JobStatus.LEADER_CHECKED,
+        JobStatus.WASH_WAITING,
+        JobStatus.WASHING,
+        JobStatus.READY,
+    }
+)
+
+#: Statuses the live workshop keeps: in the building, or delivered and awaiting the
+#: follow-up call. Closed and cancelled jobs live on in storage only.
+LIVE_STATUSES = OPEN_STATUSES | {JobStatus.DELIVERED}
+
+#: Statuses in which a job sits in a bay's queue.
+BAY_STATUSES = frozenset({JobStatus.DISPATCHED, JobStatus.IN_PROGRESS, JobStatus.PAUSED})
+
+
+class PauseReason(StrEnum):
+    WAITING_PARTS = "waiting_parts"
+    WAITING_APPROVAL = "waiting_approval"
+    TOOL = "tool"
+    BREAK = "break"
+    SHIFT_END = "shift_end"
+    SIGNED_OUT = "signed_out"
+    OTHER = "other"
+
+
+#: The reasons a technician taps; ``signed_out`` is the workshop's own, at sign-out.
+TAPPED_PAUSE_REASONS: tuple[PauseReason, ...] = tuple(
+    r for r in PauseReason if r is not PauseReason.SIGNED_OUT
+)
+
+
+class Severity(StrEnum):
+    SAFETY = "safety"
+    RECOMMENDED = "recommended"
+    ADVISORY = "advisory"
+
+
+class FindingState(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class BayKind(StrEnum):
+    GENERAL = "general"
+    ALIGNMENT = "alignment"
+    BODY = "body"
+    PAINT = "paint"
+    WASH = "wash"
+    QC = "qc"
+
+
+class Role(StrEnum):
+    TECHNICIAN = "technician"
+    LEADER = "leader"
+    QC = "qc"
+    WASHER = "washer"
+
+
+class FollowUpOutcome(StrEnum):
+    VERY_GOOD = "very_good"
+    GOOD = "good"
+    FAIR = "fair"
+    DISSATISFIED = "dissatisfied"
+    COMPLAINT = "complaint"
+    UNREACHABLE = "unreachable"
+
+
+class KeyState(StrEnum):
+    NONE = "none"
+    IN_CABINET = "in_cabinet"
+    OUT = "out"
+    RETURNED = "returned"
