@@ -19,26 +19,14 @@ from core.contract.views import (
     LoungeView,
     OperationLine,
     Readiness,
-    Stage,
     TechOnBay,
     TimelineBar,
 )
+from core.display.rules import STAGES, escalation, finding_due
 from core.domain.eta import predict
-from core.domain.model import BayKind, FindingState, Job, JobStatus, KeyState, TechnicianState
+from core.domain.model import BayKind, Job, JobStatus, KeyState, TechnicianState
 from core.domain.privacy import mask_plate
 from core.domain.workshop import Workshop
-
-_STAGE: dict[JobStatus, tuple[Stage, int]] = {
-    JobStatus.CHECKED_IN: ("checked_in", 5),
-    JobStatus.DISPATCHED: ("waiting", 15),
-    JobStatus.IN_PROGRESS: ("in_progress", 30),
-    JobStatus.PAUSED: ("in_progress", 30),
-    JobStatus.SELF_CHECKED: ("quality_check", 75),
-    JobStatus.LEADER_CHECKED: ("quality_check", 82),
-    JobStatus.WASH_WAITING: ("wash", 88),
-    JobStatus.WASHING: ("wash", 93),
-    JobStatus.READY: ("ready", 100),
-}
 
 
 def _readiness(job: Job) -> Readiness:
@@ -90,9 +78,8 @@ _ALERTS = AlertsConfig()
 def job_card(
     job: Job, now: datetime, predicted: datetime | None, alerts: AlertsConfig = _ALERTS
 ) -> JobCard:
-    call = timedelta(minutes=alerts.approval_call_minutes)
-    escalate = timedelta(minutes=alerts.approval_escalate_minutes)
     running = [s.start for s in job.segments if s.kind == "work" and s.end is None]
+    due = {f.id: finding_due(f.reported_at, alerts) for f in job.pending_findings()}
     return JobCard(
         ro=job.ro,
         plate=job.vehicle.plate,
@@ -128,8 +115,8 @@ def job_card(
                 reported_at=f.reported_at,
                 answered_at=f.answered_at,
                 # Absolute times, so every screen works out the level from its own clock.
-                call_at=f.reported_at + call if f.state is FindingState.PENDING else None,
-                escalate_at=f.reported_at + escalate if f.state is FindingState.PENDING else None,
+                call_at=due[f.id][0] if f.id in due else None,
+                escalate_at=due[f.id][1] if f.id in due else None,
             )
             for f in job.findings
         ],
@@ -246,7 +233,7 @@ class Projector:
 
     @staticmethod
     def _build_car(job: Job, now: datetime, predicted: datetime | None) -> LoungeCar:
-        stage, progress = _STAGE[job.status]
+        stage, progress = STAGES[job.status]
         if job.status in (JobStatus.IN_PROGRESS, JobStatus.PAUSED) and job.standard_hours:
             done = min(1.0, job.worked_seconds(now) / (job.standard_hours * 3600))
             progress = 20 + int(50 * done)
@@ -274,30 +261,7 @@ class Projector:
         eta: dict[str, datetime] | None = None,
     ) -> DispatchView:
         eta = predict(ws, now) if eta is None else eta
-        # One pass over jobs and technicians for every bay: a board may have hundreds.
-        queues = ws.bay_queues()
-        present = ws.signed_in_by_bay()
-        bays = []
-        for bay_id, bay in ws.bays.items():
-            if bay.kind in (BayKind.QC, BayKind.WASH):
-                queue = self.bay_jobs(ws, bay_id)
-            else:
-                queue = queues.get(bay_id, [])
-            current = next(
-                (j.ro for j in queue if j.status in (JobStatus.IN_PROGRESS, JobStatus.WASHING)),
-                None,
-            )
-            bays.append(
-                BayRow(
-                    id=bay.id,
-                    name=bay.name,
-                    kind=bay.kind.value,
-                    team=bay.team,
-                    techs=self._tech_rows(present.get(bay_id, [])),
-                    current=current,
-                    queue=[j.ro for j in queue if j.ro != current],
-                )
-            )
+        bays = self._bay_rows(ws)
         open_jobs = sorted(ws.open_jobs(), key=lambda j: (j.promised_at, j.ro))
         waiting = [j for j in open_jobs if j.status is JobStatus.CHECKED_IN]
         waiting.sort(key=lambda j: (not j.customer_waiting, j.promised_at, j.ro))
@@ -330,6 +294,33 @@ class Projector:
             ],
             alerts=self._alerts(open_jobs, devices, now, eta),
         )
+
+    def _bay_rows(self, ws: Workshop) -> list[BayRow]:
+        # One pass over jobs and technicians for every bay: a board may have hundreds.
+        queues = ws.bay_queues()
+        present = ws.signed_in_by_bay()
+        bays = []
+        for bay_id, bay in ws.bays.items():
+            if bay.kind in (BayKind.QC, BayKind.WASH):
+                queue = self.bay_jobs(ws, bay_id)
+            else:
+                queue = queues.get(bay_id, [])
+            current = next(
+                (j.ro for j in queue if j.status in (JobStatus.IN_PROGRESS, JobStatus.WASHING)),
+                None,
+            )
+            bays.append(
+                BayRow(
+                    id=bay.id,
+                    name=bay.name,
+                    kind=bay.kind.value,
+                    team=bay.team,
+                    techs=self._tech_rows(present.get(bay_id, [])),
+                    current=current,
+                    queue=[j.ro for j in queue if j.ro != current],
+                )
+            )
+        return bays
 
     def _timeline(self, jobs: list[Job], now: datetime) -> list[TimelineBar]:
         """Today's stretches of work and pause, bay by bay (the Gantt's bars)."""
@@ -385,17 +376,10 @@ class Projector:
                     )
                 )
             for f in job.pending_findings():
-                waited = now - f.reported_at
-                if waited >= timedelta(minutes=cfg.approval_escalate_minutes):
-                    out.append(
-                        Alert(
-                            kind="approval_escalate", ro=job.ro, since=f.reported_at, detail=f.title
-                        )
-                    )
-                elif waited >= timedelta(minutes=cfg.approval_call_minutes):
-                    out.append(
-                        Alert(kind="approval_call", ro=job.ro, since=f.reported_at, detail=f.title)
-                    )
+                level = escalation(now, *finding_due(f.reported_at, cfg))
+                if level != "none":
+                    asks = "approval_escalate" if level == "escalate" else "approval_call"
+                    out.append(Alert(kind=asks, ro=job.ro, since=f.reported_at, detail=f.title))
             since = job.key.since
             out_long = since is not None and now - since >= timedelta(minutes=cfg.key_out_minutes)
             if job.key.state is KeyState.OUT and out_long:

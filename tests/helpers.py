@@ -118,3 +118,19 @@ def domain_workshop() -> Any:
         bays={b.id: b for b in bays_from_config(cfg)},
         technicians={t.id: t for t in technicians_from_config(cfg)},
     )
+
+
+def settle(core: Any, bus: FakeBus, acks: int, device: str = "kiosk-b03") -> None:
+    """Wait until ``device`` has ``acks`` answers from the core."""
+    from tests.waiting import wait_until
+
+    wait_until(lambda: len(bus.acks(device)) >= acks, f"{acks} acks to {device}", timeout=10)
+
+
+def checked_in_and_dispatched(core: Any, bay: str = "B03") -> str:
+    """A car checked in (key tag TAG7) and dispatched to ``bay`` through the core."""
+    from core.commands import CheckInCar, Dispatch
+
+    job = core.run_command(CheckInCar(order(key_tag="TAG7")), actor="advisor:SA01")
+    core.run_command(Dispatch(job.ro, bay), actor="foreman:F1")
+    return str(job.ro)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +14,7 @@ from kiosk.app import kiosk_device
 from kiosk.station import Station
 from tests.helpers import demo_config, order
 from tests.loopback import LoopbackLink, RoutingBus
+from tests.waiting import wait_until
 
 
 @dataclass
@@ -65,16 +64,8 @@ class Workshop:
     def settle(self, bay: str = "B03", timeout: float = 10.0) -> None:
         """Wait until the bay's kiosk has every tap answered."""
         link = self.links[bay]
-        wait_for(lambda: link.outbox.count() == 0, timeout, f"{bay} outbox not drained")
-        wait_for(lambda: self.core.queue_depth() == 0, timeout, "core queue not empty")
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out: {what}")
-        time.sleep(0.01)
+        wait_until(lambda: link.outbox.count() == 0, f"{bay} outbox not drained", timeout=timeout)
+        wait_until(lambda: self.core.queue_depth() == 0, "core queue not empty", timeout=timeout)
 
 
 def demo_workshop(store: Any, tmp_path: Path) -> Workshop:

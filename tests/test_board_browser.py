@@ -4,7 +4,6 @@ dispatch board with 12 bays, screenshots in tests/artifacts/."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.browser import ARTIFACTS, served
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -20,13 +20,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def board_server(tmp_path: Path) -> Iterator[str]:
     with served("tests.board_server", tmp_path, "/lounge") as (url, _ready):
         yield url
-
-
-def wait_until(driver: Any, check: Any, what: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not check(driver):
-        assert time.monotonic() < deadline, f"timed out: {what}"
-        time.sleep(0.1)
 
 
 def screen(driver: Any, width: int, height: int) -> None:
@@ -41,7 +34,7 @@ def foreman_signs_in(driver: Any, server: str) -> None:
     from selenium.webdriver.common.by import By
 
     driver.get(server + "/login?next=/dispatch")
-    wait_until(driver, lambda d: len(d.find_elements(By.TAG_NAME, "input")) >= 2, "login form")
+    wait_until(lambda d=driver: len(d.find_elements(By.TAG_NAME, "input")) >= 2, "login form")
     user, password = driver.find_elements(By.TAG_NAME, "input")[:2]
     user.send_keys("F001")
     password.send_keys("pitboard")
@@ -55,8 +48,7 @@ def lounge_on_screen(driver: Any, server: str, width: int, height: int) -> None:
     screen(driver, width, height)
     driver.get(server + "/lounge")
     wait_until(
-        driver,
-        lambda d: (
+        lambda d=driver: (
             len([e for e in d.find_elements(By.CSS_SELECTOR, ".lounge-plate") if e.text]) == 8
         ),
         f"eight cars on a lounge page at {width}×{height}",
@@ -86,13 +78,11 @@ def test_lounge_and_dispatch_board_in_chromium(browser: Any, board_server: str) 
 
     foreman_signs_in(browser, board_server)
     wait_until(
-        browser,
-        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".gantt-lane")) == 14,
+        lambda d=browser: len(d.find_elements(By.CSS_SELECTOR, ".gantt-lane")) == 14,
         "12 bays plus QC and wash on the dispatch board",
     )
     wait_until(
-        browser,
-        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".gantt-bar")) >= 10,
+        lambda d=browser: len(d.find_elements(By.CSS_SELECTOR, ".gantt-bar")) >= 10,
         "bars of today's work",
     )
     browser.save_screenshot(str(ARTIFACTS / "dispatch-1920x1080.png"))
@@ -112,13 +102,13 @@ def test_a_change_reaches_every_open_board_without_a_reload(
     from selenium.webdriver.common.by import By
 
     foreman_signs_in(browser, board_server)
-    wait_until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".gantt-head"), "dispatch")
+    wait_until(lambda d=browser: d.find_elements(By.CSS_SELECTOR, ".gantt-head"), "dispatch")
     dispatch_tab = browser.current_window_handle
     browser.execute_script("window.__loaded = true")  # gone if the page reloads
     head = browser.find_elements(By.CSS_SELECTOR, ".gantt-head")[0].text
     browser.switch_to.new_window("tab")
     browser.get(board_server + "/lounge?rows=30")
-    wait_until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".lounge-plate"), "lounge")
+    wait_until(lambda d=browser: d.find_elements(By.CSS_SELECTOR, ".lounge-plate"), "lounge")
     browser.execute_script("window.__loaded = true")
 
     request = urllib.request.Request(board_server + "/test/dispatch-first", method="POST")
@@ -131,18 +121,16 @@ def test_a_change_reaches_every_open_board_without_a_reload(
                 return str(row.find_element(By.CSS_SELECTOR, ".lounge-stage").text)
         return ""
 
-    wait_until(browser, lambda d: "等待维修" in stage_of(d, done["plate"]), "stage on the lounge")
+    wait_until(lambda d=browser: "等待维修" in stage_of(d, done["plate"]), "stage on the lounge")
     assert browser.execute_script("return window.__loaded === true")
     browser.switch_to.window(dispatch_tab)
     wait_until(
-        browser,
-        lambda d: d.find_elements(By.CSS_SELECTOR, ".gantt-head")[0].text != head,
+        lambda d=browser: d.find_elements(By.CSS_SELECTOR, ".gantt-head")[0].text != head,
         "the bay's head on the dispatch board",
     )
     assert browser.execute_script("return window.__loaded === true")
     wait_until(
-        browser,
-        lambda d: all(
+        lambda d=browser: all(
             done["ro"] not in e.text for e in d.find_elements(By.CSS_SELECTOR, ".queue-item")
         ),
         "the car gone from the dispatch queue",

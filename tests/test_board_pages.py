@@ -3,9 +3,8 @@ desk, repair-order timeline and clock corrections, reports."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from core.domain.model import FindingState, JobStatus, PauseReason
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
 from tests.kiosk_env import Workshop, demo_workshop
+from tests.waiting import eventually
 
 RETRIES = 60
 
@@ -42,14 +42,6 @@ async def sign_in(user: User, who: str, password: str = "pitboard", page: str = 
     user.find(marker="login-user").type(who)
     user.find(marker="login-password").type(password)
     user.find(marker="login-submit").click()
-
-
-async def eventually(check: Callable[[], bool], what: str) -> None:
-    for _ in range(100):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"never happened: {what}")
 
 
 def shown(user: User, marker: str) -> str:

@@ -17,8 +17,9 @@ from core.commands import CheckInCar
 from core.config import parse_config
 from core.mqtt import BrokerAddress
 from devices.keyframes import em4100_frame
+from tests.fake_reader import TAG, FakeUsbReader
 from tests.helpers import DEMO_SITE, child_env, order
-from tests.test_key_readers import TAG, FakeUsbReader, wait_until
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,7 +70,7 @@ def test_key_hung_in_slot_7_shows_on_the_dispatch_view(mosquitto_bin: str, tmp_p
         shown = card()
         assert (shown.key_cabinet, shown.key_slot) == ("KC1", 7)  # type: ignore[attr-defined]
         # Taken off the hook: the frames stop, and after the gap custody says "out".
-        wait_until(lambda: card().key_state == "out", 15)  # type: ignore[attr-defined]
+        wait_until(lambda: card().key_state == "out", timeout=15)  # type: ignore[attr-defined]
         devices = service.core.dispatch_view.devices  # type: ignore[union-attr]
         assert [d.online for d in devices if d.device == "bridge-1"] == [True]
     finally:

@@ -16,7 +16,7 @@ from core.mqtt import BrokerAddress
 from kiosk.app import connect
 from pitboard.app import start_broker
 from tests.helpers import demo_config, order
-from tests.kiosk_env import wait_for
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -38,12 +38,14 @@ def test_core_and_kiosk_through_the_embedded_broker(amqtt: AmqttBroker, tmp_path
         service.core.run_command(Dispatch(job.ro, "B03"), "foreman:F1")
         device_addr = BrokerAddress("127.0.0.1", amqtt.port, None, None, amqtt.protocol)
         station, link = connect(cfg, "B03", device_addr, None, tmp_path / "kiosk")
-        wait_for(lambda: station.state is not None, 15, "bay state over 3.1.1")
+        wait_until(lambda: station.state is not None, "bay state over 3.1.1", timeout=15)
         station.sign_in("T002")
         station.start(job.ro, "T002")
         assert link.wait_drained(15)
         assert [a.result for a in link.outbox.answers()] == ["applied", "applied"]
-        wait_for(lambda: station.state is not None and station.state.current is not None, 15)
+        wait_until(
+            lambda: station.state is not None and station.state.current is not None, timeout=15
+        )
     finally:
         if link is not None:
             link.stop()

@@ -12,22 +12,15 @@ from core.domain.errors import IllegalTransition, UnknownFinding
 from core.domain.model import JobStatus
 from core.engine import Core
 from core.store.repository import Store
-from tests.helpers import T0, FakeBus, Kiosk, demo_config, order
-
-
-def settle(
-    core: Core, bus: FakeBus, acks: int, device: str = "kiosk-b03", timeout: float = 10
-) -> None:
-    deadline = time.monotonic() + timeout
-    while len(bus.acks(device)) < acks:
-        assert time.monotonic() < deadline, f"only {len(bus.acks(device))} of {acks} acks"
-        time.sleep(0.01)
-
-
-def checked_in_and_dispatched(core: Core, bay: str = "B03") -> str:
-    job = core.run_command(CheckInCar(order(key_tag="TAG7")), actor="advisor:SA01")
-    core.run_command(Dispatch(job.ro, bay), actor="foreman:F1")
-    return str(job.ro)
+from tests.helpers import (
+    T0,
+    FakeBus,
+    Kiosk,
+    checked_in_and_dispatched,
+    demo_config,
+    order,
+    settle,
+)
 
 
 def test_events_are_applied_committed_then_acked(core: Core, bus: FakeBus, store: Store) -> None:

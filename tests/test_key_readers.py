@@ -3,7 +3,6 @@ pseudo-terminals (unplug and replug included)."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from pathlib import Path
@@ -21,8 +20,8 @@ from devices.keyframes import (
     em4100_frame,
 )
 from devices.keyreader import KeyReader, ReaderSpec
-
-TAG = "0A1B2C3D4E"
+from tests.fake_reader import TAG, FakeUsbReader
+from tests.waiting import wait_until
 
 
 def test_a_valid_frame_is_a_tag_and_its_checksum_is_the_xor_of_the_data() -> None:
@@ -101,45 +100,6 @@ def test_door_reader_toggles_per_pass_and_debounces_a_held_tag() -> None:
     assert d.read(TAG, 0.3) == [] and d.read(TAG, 0.9) == []  # held in front of the reader
     assert d.read(TAG, 5.0) == [Custody("key.out", TAG)]
     assert d.read(TAG, 9.0) == [Custody("key.in", TAG)]
-
-
-class FakeUsbReader:
-    """A reader on a pseudo-terminal behind a stable path, unpluggable like a USB one."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.master: int | None = None
-        self.plug()
-
-    def plug(self) -> None:
-        master, slave = os.openpty()
-        self.master, self._slave = master, slave
-        tmp = self.path.with_suffix(".new")
-        tmp.unlink(missing_ok=True)
-        tmp.symlink_to(os.ttyname(slave))
-        tmp.replace(self.path)
-
-    def unplug(self) -> None:
-        self.path.unlink(missing_ok=True)
-        assert self.master is not None
-        os.close(self.master)
-        os.close(self._slave)
-        self.master = None
-
-    def send(self, data: bytes) -> None:
-        assert self.master is not None
-        os.write(self.master, data)
-
-    def close(self) -> None:
-        if self.master is not None:
-            self.unplug()
-
-
-def wait_until(cond: object, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 @pytest.fixture

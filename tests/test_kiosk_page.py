@@ -19,7 +19,8 @@ from kiosk.job_card import CLOCK_EVERY
 from kiosk.live import _events
 from kiosk.page import build
 from kiosk.station import Station
-from tests.kiosk_env import Workshop, demo_workshop, wait_for
+from tests.kiosk_env import Workshop, demo_workshop
+from tests.waiting import wait_until
 
 RETRIES = 60  # × 0.1 s: the core answers on its own thread
 
@@ -348,7 +349,7 @@ async def test_news_on_the_link_shows_at_once_and_nothing_polls(user: User, shop
     await see(user, "No jobs dispatched here")
     assert not timers(user)  # no job's clock runs: nothing on the page runs on time
     shop.job(plate="京E55555")  # the core publishes the bay's new retained state
-    wait_for(lambda: any(j.plate == "京E55555" for j in station.jobs()), what="bay state")
+    wait_until(lambda: any(j.plate == "京E55555" for j in station.jobs()), "bay state")
     # The station has told the page; it draws on the loop's next turn, no poll between.
     await user.should_see("京E55555", retries=2)
     await user.should_see(marker="readiness", content="Ready", retries=2)
@@ -366,7 +367,7 @@ async def test_a_page_stops_following_its_station_when_its_client_goes(
     user.client.delete()
     assert not event.callbacks
     shop.job(plate="京E55555")  # news after the page left reaches nobody, and breaks nothing
-    wait_for(lambda: any(j.plate == "京E55555" for j in station.jobs()), what="bay state")
+    wait_until(lambda: any(j.plate == "京E55555" for j in station.jobs()), "bay state")
 
 
 async def test_only_a_running_clock_ticks_and_no_faster_than_a_second(

@@ -15,7 +15,8 @@ from core.display.texts import TEXTS, error_text
 from core.domain.model import JobStatus
 from core.store.repository import Store
 from devices.outbox import Outbox
-from tests.kiosk_env import Workshop, demo_workshop, wait_for
+from tests.kiosk_env import Workshop, demo_workshop
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ def test_taps_made_offline_show_at_once_and_reach_the_core_in_order(shop: Worksh
 
     shop.links["B03"].go_online()
     shop.settle()
-    wait_for(lambda: station.state is not None and station.state.current is not None)
+    wait_until(lambda: station.state is not None and station.state.current is not None)
     assert station.unsent() == []
     assert station.state is not None and station.state.current is not None
     assert station.state.current.ro == ro and station.state.current.working_techs == ["T002"]
@@ -102,7 +103,7 @@ def test_elapsed_time_runs_on_between_updates_and_colours_the_overrun(shop: Work
     station.sign_in("T002")
     station.start(ro, "T002")
     shop.settle()
-    wait_for(lambda: station.state is not None and station.state.current is not None)
+    wait_until(lambda: station.state is not None and station.state.current is not None)
     assert station.state is not None and station.state.current is not None
     card = station.state.current
     from datetime import timedelta
@@ -123,7 +124,7 @@ def test_the_station_tells_its_listeners_of_each_change_the_link_brings(shop: Wo
     assert heard  # the connection came up
     before = len(heard)
     shop.job(plate="京D44444")  # a dispatch: the core publishes a newer bay state
-    wait_for(lambda: any(j.plate == "京D44444" for j in station.jobs()))
+    wait_until(lambda: any(j.plate == "京D44444" for j in station.jobs()))
     assert len(heard) > before
     stop()
     after = len(heard)

@@ -13,7 +13,7 @@ from core.broker import AmqttBroker, free_port, port_free
 from core.config import SiteConfig
 from pitboard.app import Pitboard, Plan
 from tests.helpers import demo_config
-from tests.kiosk_env import wait_for
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def test_run_speaks_the_configured_mqtt_version_to_the_site_broker(
         assert site.service.link.connected.wait(15), "the core did not connect"
         site.init_kiosks()
         station, _ = site.kiosks["B03"]
-        wait_for(lambda: station.state is not None, 15, "bay state at the B03 kiosk")
+        wait_until(lambda: station.state is not None, "bay state at the B03 kiosk", timeout=15)
     finally:
         site.stop()
 

@@ -12,8 +12,7 @@ from fastapi.testclient import TestClient
 from core.engine import Core
 from core.logs import JsonFormatter
 from core.web import mount
-from tests.helpers import FakeBus, Kiosk, demo_config
-from tests.test_engine_ingest import checked_in_and_dispatched, settle
+from tests.helpers import FakeBus, Kiosk, checked_in_and_dispatched, demo_config, settle
 
 
 def test_healthz_and_metrics(core: Core, bus: FakeBus) -> None:

@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,21 +26,12 @@ from devices.keyframes import em4100_frame
 from devices.printers import NetworkPrinter, PrintError
 from devices.spool import PrintWorker, Spool
 from tests.fake_printer import FakeNetworkPrinter
+from tests.fake_reader import TAG, FakeUsbReader
 from tests.helpers import DEMO_SITE, child_env
-from tests.test_key_readers import TAG, FakeUsbReader
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "t0ken-for-the-dealer-system"
-
-
-def until(cond: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out: {what}"
-        time.sleep(0.05)
 
 
 def site_text(tmp_path: Path, broker_port: int, printer_port: int, reader: Path) -> str:
@@ -109,7 +99,7 @@ def test_check_in_prints_and_the_key_goes_on_its_hook(mosquitto_bin: str, tmp_pa
         assert made.status_code == 201, made.text
         ro = made.json()["ro"]
         log = tmp_path / "bridge.log"
-        papers = until(
+        papers = wait_until(
             lambda: len(printer.received()) >= 3 and [decode(b) for b in printer.received()],
             30,
             "three documents printed: " + (log.read_text()[-1500:] if log.exists() else ""),
@@ -121,7 +111,7 @@ def test_check_in_prints_and_the_key_goes_on_its_hook(mosquitto_bin: str, tmp_pa
         card = next(p for p in papers if any("取车凭证" in t for t in p.text))
         assert card.qr[0].startswith("http://127.0.0.1:8080/status/")
         assert not any("13800138000" in t or "王先生" in t for p in papers for t in p.text)
-        until(
+        wait_until(
             lambda: [s for _, _, s, _ in service.store.prints_of(ro)] == ["done"] * 3,
             20,
             "the core heard print.done for each",
@@ -171,7 +161,7 @@ def test_paper_out_is_reported_retried_and_printed_after_a_restart(tmp_path: Pat
     worker.start()
     assert spool.add(_job(1)) and not spool.add(_job(1))  # a repeated command is one print
     worker.wake()
-    until(lambda: results, 10, "a result")
+    wait_until(lambda: results, "a result", timeout=10)
     assert results[0] == ("p1", "paper_out") and printer.received() == []
     worker.stop()
     spool.close()
@@ -186,7 +176,7 @@ def test_paper_out_is_reported_retried_and_printed_after_a_restart(tmp_path: Pat
     )
     try:
         worker.start()
-        until(lambda: ("p1", None) in results, 10, "printed after the restart")
+        wait_until(lambda: ("p1", None) in results, "printed after the restart", timeout=10)
     finally:
         worker.stop()
     assert [decode(b).text for b in printer.received()] == [["p1"]]
@@ -267,7 +257,9 @@ def test_serial_file_and_usb_transports(tmp_path: Path) -> None:
     serial_printer = open_printer(f"serial://{os.ttyname(slave)}", tmp_path)
     assert isinstance(serial_printer, SerialPrinter)
     serial_printer.send(b"\x1b@hello\n\x1dV\x00", "s1")
-    until(lambda: bytes(received).endswith(b"\x1dV\x00"), 5, "bytes over the serial line")
+    wait_until(
+        lambda: bytes(received).endswith(b"\x1dV\x00"), "bytes over the serial line", timeout=5
+    )
     assert decode(bytes(received)).text == ["hello"]
     paper["status"] = b"\x72"
     with pytest.raises(PrintError) as err:
@@ -306,11 +298,17 @@ def test_the_bridge_status_shows_a_reader_that_is_unplugged(tmp_path: Path) -> N
     bridge = Bridge(cfg, BrokerAddress("127.0.0.1", 1), None, tmp_path / "bridge", [spec])
     bridge.start()  # no broker on port 1: the readers run regardless
     try:
-        until(lambda: bridge._status()["readers"][str(usb.path)]["open"], 10, "reader open")
+        wait_until(
+            lambda: bridge._status()["readers"][str(usb.path)]["open"], "reader open", timeout=10
+        )
         usb.unplug()
-        until(lambda: not bridge._status()["readers"][str(usb.path)]["open"], 10, "gap shown")
+        wait_until(
+            lambda: not bridge._status()["readers"][str(usb.path)]["open"], "gap shown", timeout=10
+        )
         usb.plug()
-        until(lambda: bridge._status()["readers"][str(usb.path)]["open"], 10, "reopened")
+        wait_until(
+            lambda: bridge._status()["readers"][str(usb.path)]["open"], "reopened", timeout=10
+        )
     finally:
         bridge.stop()
         usb.close()

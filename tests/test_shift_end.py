@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 from core.domain.model import JobStatus
 from core.engine import Core
 from core.shifts import ShiftClock, next_shift_end
-from tests.helpers import FakeBus, Kiosk
-from tests.test_engine_ingest import checked_in_and_dispatched, settle
+from tests.helpers import FakeBus, Kiosk, checked_in_and_dispatched, settle
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

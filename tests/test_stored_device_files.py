@@ -23,7 +23,7 @@ from devices.printers import open_printer
 from devices.spool import PrintWorker, Spool
 from devices.state_file import NewerFileError, open_state_file, schema_version
 from devices.tickets import render
-from tests.test_printing import until
+from tests.waiting import wait_until
 
 STORED_V1 = Path(__file__).resolve().parent / "fixtures" / "stored_v1"
 RO1, RO2 = "RO-20261124-0001", "RO-20261124-0002"
@@ -112,7 +112,7 @@ def test_an_old_spool_prints_what_was_waiting_once(tmp_path: Path) -> None:
     )
     worker.start()
     try:
-        until(lambda: len(results) == 2, 10, "both waiting prints")
+        wait_until(lambda: len(results) == 2, "both waiting prints", timeout=10)
     finally:
         worker.stop()
     assert results == [(f"{RO1}.job_ticket.b2", None), (f"{RO2}.key_tag.c3", None)]

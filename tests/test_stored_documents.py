@@ -22,6 +22,7 @@ from core.domain.model import (
 )
 from core.domain.workshop import Workshop
 from core.engine import Core
+from core.engine.effects import rows_to_write
 from core.store import codec
 from core.store.codec import JOB_DOCUMENT, job_from_doc, job_to_doc
 from core.store.document_versions import SCHEMA, DocumentVersions, NewerDocumentError
@@ -177,7 +178,7 @@ def test_a_live_job_of_version_1_goes_on_and_is_written_back_with_its_version(
     assert job_to_doc(job) == {SCHEMA: 1, **stored("jobs")[LIVE]}
 
     ws.pause(LIVE, "T003", "B01", PauseReason.TOOL, at(300))
-    store.commit(ws, Batch(), at(300))
+    store.commit(ws, Batch(), rows_to_write(ws.take_events()), at(300))
     assert raw_doc(store, LIVE)[SCHEMA] == JOB_DOCUMENT.current
     assert SCHEMA not in raw_doc(store, CLOSED), "a document is rewritten only when it changes"
     again = load(store)
