@@ -90,6 +90,7 @@ class MqttClient:
         self._persistent = persistent_session
         self._backoff = backoff or Backoff()
         self._lock = threading.Lock()
+        self._status_lock = threading.Lock()
         self._generation = 0
         self._state = "not started"
         self._stopping = False
@@ -153,9 +154,16 @@ class MqttClient:
         return self
 
     def stop(self) -> None:
-        self._stopping = True
-        if self.connected.is_set():
-            info = self.client.publish(self.status_topic, self._status(False), qos=1, retain=True)
+        with self._status_lock:
+            # Under the status lock: an "online" announced from paho's thread cannot land
+            # after the "offline" said on the way out.
+            self._stopping = True
+            info = None
+            if self.connected.is_set():
+                info = self.client.publish(
+                    self.status_topic, self._status(False), qos=1, retain=True
+                )
+        if info is not None:
             with contextlib.suppress(RuntimeError, ValueError):
                 info.wait_for_publish(2)
         self.client.disconnect()
@@ -180,7 +188,9 @@ class MqttClient:
         self._backoff.reset()
         for pattern in self._subscriptions:
             client.subscribe(pattern, qos=1)
-        client.publish(self.status_topic, self._status(True), qos=1, retain=True)
+        with self._status_lock:
+            if not self._stopping:
+                client.publish(self.status_topic, self._status(True), qos=1, retain=True)
         logger.info("%s: connected to %s:%s", self.client_id, self.address.host, self.address.port)
         self.connected.set()
         self._call(self._on_connected_cb)
@@ -287,8 +297,9 @@ class MqttClient:
 
     def announce(self) -> None:
         """Publish the retained online status again (what it reports changed)."""
-        if self.connected.is_set():
-            self.publish(self.status_topic, self._status(True), qos=1, retain=True)
+        with self._status_lock:
+            if self.connected.is_set() and not self._stopping:
+                self.publish(self.status_topic, self._status(True), qos=1, retain=True)
 
     def puback(self, token: object) -> None:
         """Acknowledge a message given to ``on_message`` (only with ``manual_ack``)."""
