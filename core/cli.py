@@ -81,7 +81,7 @@ def cmd_core(args: argparse.Namespace) -> int:
     from core.web import mount, serve
 
     register(CoreBoardSource(service.core))
-    mount(app, cfg, service.core, service.link.connected.is_set)
+    mount(app, cfg, service.core, service.link.connected.is_set, lambda: service.link.state)
     serve(cfg, cfg.web.host, args.web_port or cfg.web.port, service.stop)
     return 0
 

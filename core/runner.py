@@ -75,7 +75,7 @@ def run_all(config: SiteConfig, demo: bool, port: int | None, speed: float) -> i
         ).start()
 
     register(CoreBoardSource(service.core), kiosk_bays=sorted(kiosks))
-    mount(app, config, service.core, service.link.connected.is_set)
+    mount(app, config, service.core, service.link.connected.is_set, lambda: service.link.state)
     if not os.environ.get(config.api.tokens_env):
         # A token for trying the API on the demo; a real site sets its own.
         os.environ[config.api.tokens_env] = f"demo={secrets.token_urlsafe(24)}"
