@@ -34,7 +34,7 @@ AMBER_AT = 0.85
 
 
 class Uplink(EventSender[Pending], Protocol):
-    """What the station needs from its connection (DeviceLink, or a loopback in tests)."""
+    """What the station needs from its connection (DeviceLink)."""
 
     outbox: Outbox
 

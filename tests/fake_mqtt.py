@@ -9,11 +9,12 @@ PUBACKs are imitated here; the real paho path is proven by the Mosquitto tests.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +72,12 @@ class FakeBroker:
     def patch(self, monkeypatch: pytest.MonkeyPatch) -> FakeBroker:
         monkeypatch.setattr(mqtt, "Client", functools.partial(FakePahoClient, self))
         return self
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[FakeBroker]:
+        """Clients made inside this block talk to this broker."""
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            yield self.patch(monkeypatch)
 
     # ------------------------------------------------------------ what the test does
     def cut(self, client_id: str) -> None:

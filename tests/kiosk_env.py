@@ -1,4 +1,5 @@
-"""A workshop for kiosk tests: a real core on SQLite, stations linked through a loopback."""
+"""A workshop for kiosk tests: a real core on SQLite and stations, each on its real MQTT link
+(``MqttLink``, ``DeviceLink``) over the broker in the test process (tests/fake_mqtt.py)."""
 
 from __future__ import annotations
 
@@ -12,38 +13,70 @@ from typing import Any
 from core.commands import CheckInCar, Dispatch
 from core.contract import topics
 from core.engine import Core
+from core.mqtt import BrokerAddress, MqttLink
+from devices.link import DeviceLink
 from kiosk.app import kiosk_device
 from kiosk.station import Station
+from tests.fake_mqtt import FakeBroker
 from tests.helpers import demo_config, order
-from tests.loopback import LoopbackLink, RoutingBus
+
+ADDRESS = BrokerAddress("broker.test", 1883)
+
+
+class KioskLink(DeviceLink):
+    """A kiosk's real link; the test pulls and plugs its network cable."""
+
+    broker: FakeBroker
+
+    def go_offline(self) -> None:
+        self.broker.cut(self.device)
+        wait_for(lambda: not self.online, 10, f"{self.device} offline")
+
+    def go_online(self) -> None:
+        self.broker.restore(self.device)
+        wait_for(lambda: self.online, 10, f"{self.device} online")
 
 
 @dataclass
 class Workshop:
     core: Core
-    bus: RoutingBus
+    link: MqttLink
+    broker: FakeBroker
     state_dir: Path
-    links: dict[str, LoopbackLink] = field(default_factory=dict)
+    links: dict[str, KioskLink] = field(default_factory=dict)
 
     def station(self, bay: str, online: bool = True) -> Station:
+        """A bay's station on its started link, as ``pitboard kiosk`` wires it."""
         cfg = self.core.config
         device = kiosk_device(cfg, bay)
         station = Station(cfg, bay, device)
-        link = LoopbackLink(
-            self.bus,
-            self.core.on_message,
-            cfg.site.id,
-            device,
-            self.state_dir,
-            on_answer=station.on_answer,
-            on_change=station.on_change,
-            subscriptions={topics.BAY_STATE.full(cfg.site.id, bay=bay): station.on_bay_state},
-        )
+        with self.broker.installed():
+            link = KioskLink(
+                ADDRESS,
+                cfg.site.id,
+                device,
+                None,
+                self.state_dir,
+                kind="kiosk",
+                on_answer=station.on_answer,
+                on_change=station.on_change,
+                subscriptions={topics.BAY_STATE.full(cfg.site.id, bay=bay): station.on_bay_state},
+            )
+        link.broker = self.broker
         station.attach(link)
         self.links[bay] = link
+        if not online:
+            self.broker.unreachable.add(device)
+        link.start()
         if online:
-            link.go_online()
+            wait_for(lambda: link.online, 10, f"{bay} online")
         return station
+
+    def close(self) -> None:
+        for link in self.links.values():
+            link.stop()
+        self.core.stop()
+        self.link.stop()
 
     def job(self, bay: str | None = "B03", plate: str = "京A12345", **kw: Any) -> str:
         now = datetime.now(UTC)
@@ -78,7 +111,22 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10.0, what: str = "
 
 
 def demo_workshop(store: Any, tmp_path: Path) -> Workshop:
-    bus = RoutingBus()
-    core = Core(demo_config(), store, bus)
+    """A started core on its link; stations join with ``station(bay)``."""
+    broker = FakeBroker()
+    cfg = demo_config()
+    site = cfg.site.id
+    with broker.installed():
+        link = MqttLink(
+            ADDRESS,
+            site=site,
+            client_id=f"pitboard-core-{site}",
+            status_device="core",
+            on_message=lambda t, p, tok: core.on_message(t, p, tok),
+            subscriptions=[t.wildcard(site) for t in topics.CORE_SUBSCRIPTIONS],
+            on_connected=lambda: core.republish(connected=True),
+        )
+    core = Core(cfg, store, link)
     core.start()
-    return Workshop(core, bus, tmp_path / "kiosk")
+    link.start()
+    wait_for(link.connected.is_set, 10, "the core connected")
+    return Workshop(core, link, broker, tmp_path / "kiosk")

@@ -1,4 +1,5 @@
-"""The kiosk's durable outbox and its station against a real core (loopback transport)."""
+"""The kiosk's durable outbox and its station against a real core, over the real links
+and the broker in the test process."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from tests.kiosk_env import Workshop, demo_workshop, wait_for
 def shop(store: Store, tmp_path: Path) -> Iterator[Workshop]:
     w = demo_workshop(store, tmp_path)
     yield w
-    w.core.stop()
+    w.close()
 
 
 def test_outbox_numbers_survive_reopening_and_leave_only_when_answered(tmp_path: Path) -> None:
