@@ -65,7 +65,7 @@ class FakeBroker:
         self.pubacks: list[tuple[str, int]] = []
         self.attempts: list[str] = []
         self.waits: dict[str, list[int]] = {}
-        self.on_puback: Callable[[str, int], None] = lambda _c, _m: None
+        self.on_puback: Callable[[str, str], None] = lambda _client, _topic: None
         self._clients: dict[str, FakePahoClient] = {}
         self._cv = threading.Condition()
 
@@ -163,8 +163,8 @@ class FakeBroker:
         for c in targets:
             c.deliver(topic, payload, qos, False)
 
-    def puback(self, client_id: str, mid: int) -> None:
-        self.on_puback(client_id, mid)
+    def puback(self, client_id: str, mid: int, topic: str) -> None:
+        self.on_puback(client_id, topic)
         with self._cv:
             self.pubacks.append((client_id, mid))
 
@@ -199,6 +199,7 @@ class FakePahoClient:
         self.on_publish: Any = None
         self.on_socket_open: Any = None
         self._mid = 0
+        self._topics: dict[int, str] = {}
         self._lock = threading.Lock()
         self._inbox: queue.Queue[mqtt.MQTTMessage] = queue.Queue()
         self._lost = threading.Event()
@@ -263,12 +264,13 @@ class FakePahoClient:
 
     def ack(self, mid: int, qos: int) -> int:
         if self.manual_ack and qos > 0 and self._live:
-            self.broker.puback(self.client_id, mid)
+            self.broker.puback(self.client_id, mid, self._topics.pop(mid, ""))
         return mqtt.MQTT_ERR_SUCCESS
 
     def deliver(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
         msg = mqtt.MQTTMessage(self._next_mid(), topic.encode())
         msg.payload, msg.qos, msg.retain = payload, qos, retain
+        self._topics[msg.mid] = topic
         self._inbox.put(msg)
 
     def lost(self) -> None:
@@ -313,7 +315,7 @@ class FakePahoClient:
                 break
             self.on_message(self, None, msg)
             if not self.manual_ack and msg.qos > 0:
-                self.broker.puback(self.client_id, msg.mid)
+                self.broker.puback(self.client_id, msg.mid, self._topics.pop(msg.mid, ""))
         self._live = False
         self.broker.leave(self)
         normal = self._ending.is_set()

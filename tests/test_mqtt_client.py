@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,10 +18,13 @@ import devices.link
 from core.contract.messages import make_event
 from core.mqtt import BrokerAddress, MqttClient, MqttLink
 from core.mqtt.backoff import Backoff
-from core.mqtt.client import Delivery
+from core.mqtt.client import Delivery, no_delay
+from core.store.database import make_engine, migrate, sqlite_url
+from core.store.repository import Store
 from devices.link import DeviceLink
 from tests.fake_mqtt import FakeBroker
 from tests.helpers import T0
+from tests.kiosk_env import demo_workshop
 
 SITE = "demo"
 DEVICE = "kiosk-b03"
@@ -258,3 +262,38 @@ def test_the_core_link_sends_a_puback_only_when_the_core_says_so(broker: FakeBro
         assert json.loads(broker.retained[f"pitboard/{SITE}/dev/core/status"])["online"] is True
     finally:
         link.stop()
+
+
+def test_small_packets_leave_at_once(broker: FakeBroker) -> None:
+    client = _plain_client()
+    assert client.client.on_socket_open is no_delay  # paho calls it on every new socket
+    with (
+        socket.create_server(("127.0.0.1", 0)) as server,
+        socket.create_connection(server.getsockname()) as sock,
+    ):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 0)
+        no_delay(client.client, None, sock)
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+
+
+def test_the_core_pubacks_a_tap_only_once_it_is_committed(tmp_path: Path) -> None:
+    engine = make_engine(sqlite_url(tmp_path))
+    migrate(engine)
+    shop = demo_workshop(Store(engine, SITE), tmp_path)
+    stored_at_puback: list[list[int]] = []
+
+    def on_puback(client_id: str, topic: str) -> None:
+        if client_id == shop.link.client.client_id and topic == EVENT:
+            stored_at_puback.append([s for s, _, _ in shop.core.store.inbox_results(DEVICE)])
+
+    shop.broker.on_puback = on_puback
+    try:
+        station = shop.station("B03")
+        station.sign_in("T002")
+        station.sign_out("T002")
+        shop.settle()
+        shop.broker.wait(lambda: len(stored_at_puback) == 2, what="two PUBACKs")
+        assert 1 in stored_at_puback[0] and 2 in stored_at_puback[1]
+    finally:
+        shop.close()
+        engine.dispose()
