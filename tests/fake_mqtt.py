@@ -20,7 +20,6 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
-from paho.mqtt._packet import convert_connack_rc_to_reason_code
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
@@ -302,7 +301,7 @@ class FakePahoClient:
         reason = (
             ReasonCode(PacketTypes.CONNACK, identifier=code)
             if self.v5
-            else convert_connack_rc_to_reason_code(code)  # type: ignore[arg-type]
+            else mqtt.convert_connack_rc_to_reason_code(code)  # type: ignore[arg-type]
         )
         flags = mqtt.ConnectFlags(session_present=False)
         self.on_connect(self, None, flags, reason, Properties(PacketTypes.CONNACK))
