@@ -57,7 +57,7 @@ def main() -> int:
         return subprocess.call([BIN / "python", "-m", f"bench.{rest[0]}", *rest[1:]])
     if what == "lint":
         a = subprocess.call([BIN / "ruff", "check", "."])
-        b = subprocess.call([BIN / "mypy", "core", "devices", "board", "kiosk"])
+        b = subprocess.call([BIN / "mypy", "core", "devices", "board", "kiosk", "pitboard"])
         return a or b
     return subprocess.call([BIN / "python", "-m", "pytest", *rest])
 

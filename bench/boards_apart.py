@@ -22,8 +22,8 @@ from board.auth import register_login
 from board.dispatch import register_dispatch
 from board.live import STATIC_DIR, STATIC_URL
 from board.lounge import register_lounge
-from board.texts import texts_for
 from core.contract.views import DispatchView, LoungeView
+from core.display.texts import texts_for
 from core.mqtt import no_delay
 
 

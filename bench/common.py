@@ -86,7 +86,7 @@ def start_core_process(
         [
             sys.executable,
             "-m",
-            "core.cli",
+            "pitboard",
             "core",
             "--config",
             str(DEMO_SITE),

@@ -16,6 +16,8 @@ from core.catalogue import operations as operation_catalogue
 from core.commands import AnswerFinding, CheckInCar, Deliver, RecordFollowUp
 from core.config import key_slots
 from core.contract.views import DispatchView
+from core.display.rules import escalation, finding_due
+from core.display.texts import refusal
 from core.domain.errors import DomainError
 from core.domain.eta import suggest_promise
 from core.domain.model import (
@@ -54,10 +56,12 @@ def register_desk(source: BoardSource) -> None:
             return
         t = frame(config, user, "desk.title")
         who = actor(user)
-        lang_en = language(config) == "en"
+        lang = language(config)
+        lang_en = lang == "en"
 
         def refused(err: DomainError) -> None:
-            ui.notify(t("desk.refused", why=err.message), type="negative")
+            why = refusal(err.code, err.message, lang)
+            ui.notify(t("desk.refused", why=why), type="negative")
 
         with ui.row().classes("w-full no-wrap items-start gap-6"):
             # ------------------------------------------------ check-in
@@ -248,11 +252,8 @@ def register_desk(source: BoardSource) -> None:
             with findings_box:
                 for job, f in sorted(pending, key=lambda jf: jf[1].reported_at):
                     waited = int((now - f.reported_at).total_seconds() // 60)
-                    level = ""
-                    if waited >= config.alerts.approval_escalate_minutes:
-                        level = f" · {t('escalation.escalate')}"
-                    elif waited >= config.alerts.approval_call_minutes:
-                        level = f" · {t('escalation.call')}"
+                    urgency = escalation(now, *finding_due(f.reported_at, config.alerts))
+                    level = "" if urgency == "none" else f" · {t('escalation.' + urgency)}"
                     with (
                         ui.row()
                         .classes("items-center gap-2 w-full")

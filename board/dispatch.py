@@ -12,9 +12,9 @@ from board.dispatch_model import BoardModel, board_model
 from board.frame import frame, language
 from board.live import LiveBoard, Parts, follow
 from board.source import BoardSource
-from board.texts import Lang, texts_for
 from core.commands import Dispatch
 from core.contract.views import DispatchView
+from core.display.texts import Lang, refusal, texts_for
 from core.domain.errors import DomainError
 
 _CSS = """
@@ -100,7 +100,8 @@ def register_dispatch(source: BoardSource) -> None:
             try:
                 source.run(Dispatch(ro, bay, team or None), who)
             except DomainError as err:
-                ui.notify(f"{ro}: {err.message}", type="negative")
+                why = refusal(err.code, err.message, lang)
+                ui.notify(t("dispatch.refused", ro=ro, why=why), type="negative")
                 return
             ui.notify(t("dispatch.done", ro=ro, bay=bay_names.get(bay, bay)), type="positive")
 

@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.contract.views import DispatchView, JobCard, TimelineBar
+from core.display.rules import escalation, overrun_level
+from core.display.texts import Lang, problem_text
 
-AMBER_AT = 0.85  # share of standard hours from which a job shows amber, as on the kiosk
 NOW_STEP = 30  # seconds: the line of now and running bars move in steps (≈ 1 px on a TV)
 
 Texts = Callable[..., str]
@@ -32,7 +33,7 @@ _lanes: dict[tuple[object, ...], dict[str, str]] = {}
 
 def board_model(
     view: DispatchView,
-    lang: str,
+    lang: Lang,
     t: Texts,
     window: tuple[datetime, datetime],
     zone: ZoneInfo,
@@ -53,11 +54,13 @@ def _minutes(delta: timedelta) -> int:
     return max(0, int(delta.total_seconds() // 60))
 
 
+_BAR_CLASS = {"normal": "bar-work", "near": "bar-amber", "over": "bar-over"}
+
+
 def _bar_class(card: JobCard | None) -> str:
-    share = (
-        card.worked_seconds / (card.standard_hours * 3600) if card and card.standard_hours else 0
-    )
-    return "bar-over" if share > 1 else "bar-amber" if share >= AMBER_AT else "bar-work"
+    if card is None:
+        return "bar-work"
+    return _BAR_CLASS[overrun_level(card.worked_seconds, card.standard_hours)]
 
 
 def lane_pieces(
@@ -111,7 +114,7 @@ def lane_pieces(
 
 
 def _build(
-    view: DispatchView, lang: str, t: Texts, window: tuple[datetime, datetime], zone: ZoneInfo
+    view: DispatchView, lang: Lang, t: Texts, window: tuple[datetime, datetime], zone: ZoneInfo
 ) -> BoardModel:
     # Positions move in steps of NOW_STEP: between steps a lane whose bars did not change
     # is the same string, so no open board is sent anything for it.
@@ -181,11 +184,11 @@ def _build(
             card = cards.get(ro)
             if card is not None and not card.working_techs and row.kind not in ("qc", "wash"):
                 movable[ro] = f"{ro} · {card.plate} · {row.id}"
-    return BoardModel(heads, lanes, queue, movable, _panels(view, cards, view.updated_at, t))
+    return BoardModel(heads, lanes, queue, movable, _panels(view, cards, view.updated_at, t, lang))
 
 
 def _panels(
-    view: DispatchView, cards: dict[str, JobCard], now: datetime, t: Texts
+    view: DispatchView, cards: dict[str, JobCard], now: datetime, t: Texts, lang: Lang
 ) -> dict[str, dict[str, str]]:
     """Each panel as keyed lines (one per job, finding, key or device): a board sends only
     the lines that changed, and their place travels with them (CSS order)."""
@@ -212,11 +215,10 @@ def _panels(
         f = next((x for x in card.findings if x.id == fid), None) if card else None
         if f is None:
             continue
+        urgency = escalation(now, f.call_at, f.escalate_at)
         level = ""
-        if f.escalate_at and now >= f.escalate_at:
-            level = f' <span class="esc-escalate">{e(t("escalation.escalate"))}</span>'
-        elif f.call_at and now >= f.call_at:
-            level = f' <span class="esc-call">{e(t("escalation.call"))}</span>'
+        if urgency != "none":
+            level = f' <span class="esc-{urgency}">{e(t("escalation." + urgency))}</span>'
         age = t("minutes", n=_minutes(now - f.reported_at))
         findings.append((ref, f"{name(ro)} · {e(f.title)} · {e(age)}{level}"))
     keys = []
@@ -238,15 +240,17 @@ def _panels(
             f'<span style="color:{"#16a34a" if d.online and not d.problem else "#dc2626"}">'
             f"●</span> {e(d.device)} "
             f"{e(t('device.online') if d.online else t('device.offline'))}"
-            f"{' · ' + e(d.problem) if d.problem else ''}",
+            f"{' · ' + e(problem_text(d.problem, lang)) if d.problem else ''}",
         )
         for d in view.devices
     ]
     alerts = []
     for a in view.alerts:
         what = name(a.ro) if a.ro else e(a.device or "")
+        # A device's detail is its problem code; a job's is a finding's title or a holder.
+        detail = problem_text(a.detail, lang) if a.device and a.detail else a.detail
         alerts.append(
-            (f"{a.kind}:{a.ro or a.device}", f"⚠ {e(t('alert.' + a.kind))} · {what} {e(a.detail)}")
+            (f"{a.kind}:{a.ro or a.device}", f"⚠ {e(t('alert.' + a.kind))} · {what} {e(detail)}")
         )
     return {
         "panel.alerts": lines(alerts),

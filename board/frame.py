@@ -8,8 +8,8 @@ from typing import Any
 
 from nicegui import app, ui
 
-from board.texts import Lang, texts_for
 from core.config import SiteConfig
+from core.display.texts import Lang, texts_for
 
 
 def language(config: SiteConfig) -> Lang:

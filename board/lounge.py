@@ -11,8 +11,8 @@ from nicegui import ui
 
 from board.live import LiveBoard, Parts
 from board.source import BoardSource
-from board.texts import Lang, both, texts_for
 from core.contract.views import LoungeCar, LoungeView
+from core.display.texts import Lang, both, texts_for
 
 ROWS = 8  # cars on one screen, read from 3 m away (``/lounge?rows=N`` for a bigger wall)
 ROWS_SPACE_VH = 69  # of the screen's height, for the rows

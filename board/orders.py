@@ -8,9 +8,11 @@ from datetime import datetime, timedelta
 from nicegui import ui
 
 from board.auth import actor, require
-from board.frame import frame
+from board.frame import frame, language
 from board.source import BoardSource
 from core.commands import AdjustClock, Command, InsertPause, MoveClock
+from core.display.rules import stage_of
+from core.display.texts import refusal
 from core.domain.errors import DomainError
 from core.domain.model import PauseReason, Segment
 
@@ -55,12 +57,16 @@ def register_orders(source: BoardSource) -> None:
         if user is None:
             return
         t = frame(config, user, "order.timeline")
+        lang = language(config)
         job = source.job(ro)
         if job is None:
             ui.label(t("order.unknown")).mark("unknown-order")
             return
         ui.label(t("order.title", ro=ro)).classes("text-2xl")
         ui.label(f"{job.vehicle.plate} · {job.vehicle.model} {job.vehicle.colour}")
+        stage = stage_of(job.status.value)
+        if stage is not None:
+            ui.label(f"{t('order.stage')}: {t('stage.' + stage)}").mark("order-stage")
 
         ui.label(t("order.timeline")).classes("text-lg mt-4")
         rows = [
@@ -134,9 +140,11 @@ def register_orders(source: BoardSource) -> None:
                             reason.value,
                         )
                         source.run(command, actor(user))
-                    except (ValueError, DomainError) as err:
-                        message = err.message if isinstance(err, DomainError) else str(err)
-                        ui.notify(message, type="negative")
+                    except DomainError as err:
+                        ui.notify(refusal(err.code, err.message, lang), type="negative")
+                        return
+                    except ValueError:  # a time that is not HH:MM
+                        ui.notify(t("correct.bad_time"), type="negative")
                         return
                     ui.notify(t("correct.done"), type="positive")
                     dialog.close()

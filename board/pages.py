@@ -12,7 +12,7 @@ from board.lounge import register_lounge
 from board.orders import register_orders
 from board.reports import register_reports
 from board.source import BoardSource
-from board.texts import texts_for
+from core.display.texts import both, texts_for
 
 
 def register(source: BoardSource, kiosk_bays: list[str] | None = None) -> None:
@@ -31,12 +31,12 @@ def register(source: BoardSource, kiosk_bays: list[str] | None = None) -> None:
         user = current_user()
         with ui.column().classes("p-6 gap-2"):
             ui.label(config.site.name).classes("text-2xl")
-            ui.link("客户休息区 Lounge", "/lounge")
-            ui.link("派工看板 Dispatch", "/dispatch")
-            ui.link("前台接待 Desk", "/desk")
-            ui.link("报表 Reports", "/reports")
+            ui.link(both("index.lounge"), "/lounge")
+            ui.link(both("dispatch.title"), "/dispatch")
+            ui.link(both("desk.title"), "/desk")
+            ui.link(both("reports.title"), "/reports")
             for bay in kiosk_bays or []:
-                ui.link(f"工位终端 Kiosk {bay}", f"/kiosk/{bay}")
+                ui.link(both("index.kiosk", bay=bay), f"/kiosk/{bay}")
             if user is None:
                 ui.link(t("login.title"), "/login")
             else:

@@ -1,4 +1,4 @@
-"""Composition root: builds the store, the core and its MQTT link from the site config."""
+"""The core service as it runs: its store, the core and its MQTT link, from the site config."""
 
 from __future__ import annotations
 

@@ -3,10 +3,8 @@ for the supervisor and Prometheus metrics."""
 
 from __future__ import annotations
 
-import logging
 import os
 import re
-import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,8 +19,6 @@ from sqlalchemy import text
 from core.api import build_api, parse_tokens
 from core.config import SiteConfig
 from core.engine import Core
-
-logger = logging.getLogger(__name__)
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
 
@@ -81,41 +77,6 @@ class CoreCollector(Collector):
             "1 while the core is connected",
             value=self.broker_connected(),
         )
-
-
-def serve(config: SiteConfig, host: str, port: int, on_shutdown: Callable[[], None]) -> None:
-    """Run the pages, the API and the health endpoints until the process is stopped."""
-    from nicegui import app, ui
-
-    from core.app import settle_memory
-
-    app.on_startup(settle_memory)
-    app.on_shutdown(on_shutdown)
-    ui.run(
-        host=host,
-        port=port,
-        reload=False,
-        show=False,
-        title="Pitboard",
-        storage_secret=_session_secret(config),
-        language="zh-CN",
-        # Screens sit on the site's own network: compressing every update costs the core
-        # more than it saves.
-        ws_per_message_deflate=False,
-    )
-
-
-def _session_secret(config: SiteConfig) -> str:
-    """The key the boards' sign-in sessions are signed with, from the environment."""
-    secret = os.environ.get(config.web.secret_env)
-    if secret:
-        return secret
-    logger.warning(
-        "%s is not set: sign-ins last only until this process stops (set it to a long random "
-        "string to keep them across restarts)",
-        config.web.secret_env,
-    )
-    return secrets.token_urlsafe(32)
 
 
 def mount(

@@ -9,7 +9,6 @@ devices bridge use this same code.
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,25 +17,30 @@ from typing import Unpack
 
 from core.contract.messages import make_event
 from core.contract.sender import EventFields
+from devices.state_file import open_state_file
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS outbox (
-    seq INTEGER PRIMARY KEY,
-    type TEXT NOT NULL,
-    payload BLOB NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS answers (
-    seq INTEGER PRIMARY KEY,
-    type TEXT NOT NULL,
-    job TEXT,
-    result TEXT NOT NULL,
-    code TEXT,
-    message TEXT,
-    answered_at TEXT NOT NULL
-);
-"""
+# One step per schema version (see devices/state_file.py). Version 1 is the outbox as it
+# was before versions were recorded; add a step for a change, never edit one.
+SCHEMA_STEPS = (
+    (
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+        """CREATE TABLE IF NOT EXISTS outbox (
+            seq INTEGER PRIMARY KEY,
+            type TEXT NOT NULL,
+            payload BLOB NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE IF NOT EXISTS answers (
+            seq INTEGER PRIMARY KEY,
+            type TEXT NOT NULL,
+            job TEXT,
+            result TEXT NOT NULL,
+            code TEXT,
+            message TEXT,
+            answered_at TEXT NOT NULL
+        )""",
+    ),
+)
 
 # Answers are kept only so a screen can show what happened to recent taps.
 _KEEP_ANSWERS = 200
@@ -62,13 +66,9 @@ class Answer:
 
 class Outbox:
     def __init__(self, path: Path, source: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.source = source
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        self._db = open_state_file(path, "device outbox", SCHEMA_STEPS)
 
     def _meta(self, key: str) -> int | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

@@ -5,7 +5,6 @@ loses nothing. Failures are retried with back-off and reported."""
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -13,19 +12,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.contract.printing import PrintJob
+from devices.state_file import open_state_file
 
 logger = logging.getLogger(__name__)
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS spool (
-    print_id TEXT PRIMARY KEY,
-    job TEXT NOT NULL,
-    state TEXT NOT NULL,          -- waiting | printed
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_try REAL NOT NULL DEFAULT 0,
-    reason TEXT
-);
-"""
+# One step per schema version (see devices/state_file.py). Version 1 is the spool as it
+# was before versions were recorded; add a step for a change, never edit one.
+SCHEMA_STEPS = (
+    (
+        """CREATE TABLE IF NOT EXISTS spool (
+            print_id TEXT PRIMARY KEY,
+            job TEXT NOT NULL,
+            state TEXT NOT NULL,          -- waiting | printed
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_try REAL NOT NULL DEFAULT 0,
+            reason TEXT
+        )""",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -36,12 +40,8 @@ class Spooled:
 
 class Spool:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        self._db = open_state_file(path, "print spool", SCHEMA_STEPS)
 
     def add(self, job: PrintJob) -> bool:
         """Keep the job; False if this print_id was seen before (a repeated command)."""

@@ -2,8 +2,10 @@
 the taps still in the outbox laid over it, and the actions a technician can take.
 
 The screen (kiosk/page.py) only reads from here and calls the actions, so everything a
-technician can do is testable without a browser. Callbacks from the MQTT thread only
-store data and bump ``version``; the screen notices on its own loop.
+technician can do is testable without a browser. Whatever the link brings (the retained
+bay state, an answer, the connection coming or going) and every tap made here tells the
+listeners that what the kiosk shows changed; they are called on the link's thread and
+must hand the news over to their own loop (kiosk/live.py does that for the pages).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import logging
 import threading
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -28,9 +31,6 @@ logger = logging.getLogger(__name__)
 
 PAUSE_REASONS = ("waiting_parts", "waiting_approval", "tool", "break", "shift_end", "other")
 SEVERITIES = ("safety", "recommended", "advisory")
-
-# Overrun colours: amber from this share of the standard hours, red once over them.
-AMBER_AT = 0.85
 
 
 class Uplink(EventSender[Pending], Protocol):
@@ -63,8 +63,8 @@ class Station:
         self.technicians = {t.id: t for t in config.technicians}
         self.state: BayState | None = None
         self.problems: deque[Answer] = deque(maxlen=20)
-        self.version = 0
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[], None]] = []
         self._link: Uplink | None = None
 
     def attach(self, link: Uplink) -> Station:
@@ -77,6 +77,29 @@ class Station:
             raise RuntimeError("the station has no link yet")
         return self._link
 
+    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` (on the link's thread) whenever what the kiosk shows changed;
+        returns the function that stops it."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def stop() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return stop
+
+    def _notify(self) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener()
+            except Exception:
+                # One broken listener must not keep the news from the others or the link.
+                logger.exception("%s: change listener failed", self.device)
+
     # -------------------------------------------------------------- inbound
     def on_bay_state(self, payload: bytes) -> None:
         try:
@@ -87,19 +110,21 @@ class Station:
         if state.bay != self.bay:
             return
         with self._lock:
-            if self.state is None or state.updated_at >= self.state.updated_at:
+            newer = self.state is None or state.updated_at >= self.state.updated_at
+            if newer:
                 self.state = state
-            self.version += 1
+        if newer:
+            self._notify()
 
     def on_answer(self, answer: Answer) -> None:
-        with self._lock:
-            if answer.result == "rejected":
+        if answer.result == "rejected":
+            with self._lock:
                 self.problems.appendleft(answer)
-            self.version += 1
+            self._notify()
 
     def on_change(self) -> None:
-        with self._lock:
-            self.version += 1
+        """The link's news: connected, disconnected, an event sent or answered."""
+        self._notify()
 
     # -------------------------------------------------------------- reads
     @property
@@ -170,16 +195,6 @@ class Station:
             return card.worked_seconds
         since = max(0.0, (now - self.state.updated_at).total_seconds())
         return card.worked_seconds + since * len(card.working_techs)
-
-    def overrun_level(self, card: JobCard, worked: float) -> str:
-        if card.standard_hours <= 0:
-            return "normal"
-        share = worked / (card.standard_hours * 3600)
-        if share > 1.0:
-            return "over"
-        if share >= AMBER_AT:
-            return "near"
-        return "normal"
 
     # -------------------------------------------------------------- actions
     def _send(self, type_: str, **kw: Any) -> Pending:

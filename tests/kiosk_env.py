@@ -27,14 +27,23 @@ class KioskLink(DeviceLink):
     """A kiosk's real link; the test pulls and plugs its network cable."""
 
     broker: FakeBroker
+    changes = 0
+
+    def _changed(self) -> None:
+        super()._changed()
+        self.changes += 1
 
     def go_offline(self) -> None:
+        """Returns once the station has been told."""
+        told = self.changes
         self.broker.cut(self.device)
-        wait_for(lambda: not self.online, 10, f"{self.device} offline")
+        wait_for(lambda: not self.online and self.changes > told, 10, f"{self.device} offline")
 
     def go_online(self) -> None:
+        """Returns once the unanswered taps went out again and the station has been told."""
+        told = self.changes
         self.broker.restore(self.device)
-        wait_for(lambda: self.online, 10, f"{self.device} online")
+        wait_for(lambda: self.online and self.changes > told, 10, f"{self.device} online")
 
 
 @dataclass

@@ -17,6 +17,7 @@ from board.pages import register
 from core.board_source import CoreBoardSource
 from core.commands import AnswerFinding, PauseEveryone
 from core.contract.messages import make_event
+from core.display.texts import text
 from core.domain.model import FindingState, JobStatus, PauseReason
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
@@ -378,9 +379,8 @@ async def test_the_panels_show_findings_with_escalation_devices_and_alerts(
     await eventually(lambda: "打印失败" in alerts.props["innerHTML"], "print alert")
     assert "请致电客户确认增项" in alerts.props["innerHTML"]
     devices = user.find(marker="panel.devices").elements.pop()
-    assert (
-        "printer-desk" in devices.props["innerHTML"] and "paper_out" in devices.props["innerHTML"]
-    )
+    assert "printer-desk" in devices.props["innerHTML"] and "缺纸" in devices.props["innerHTML"]
+    assert "paper_out" not in devices.props["innerHTML"] + alerts.props["innerHTML"]
 
 
 # ----------------------------------------------------------------- reception desk
@@ -455,6 +455,23 @@ async def test_the_desk_recalls_what_the_customer_declined_last_time(
     await user.should_see("后减震器漏油")
 
 
+async def test_a_refused_check_in_is_told_in_chinese_not_the_developers_english(
+    user: User, shop: Workshop
+) -> None:
+    shop.job(plate="京K10001", key_tag="TAG7")
+    await sign_in(user, "SA01", page="/desk")
+    await user.open("/desk")
+    await user.should_see(marker="check-in", retries=RETRIES)
+    user.find(marker="plate").type("京K20002")
+    user.find(marker="operations").elements.pop().value = ["M010"]
+    user.find(marker="key-tag").type("TAG7")  # still on the car before
+    user.find(marker="check-in").click()
+    why = text("error.invalid_data", "zh")
+    await user.should_see(text("desk.refused", "zh", why=why))
+    assert not any("still on" in m for m in user.notify.messages)
+    assert not any(j.vehicle.plate == "京K20002" for j in shop.core.ws.jobs.values())
+
+
 async def test_the_advisor_relays_a_finding_hands_over_and_records_the_call(
     user: User, shop: Workshop
 ) -> None:
@@ -497,6 +514,7 @@ async def test_the_order_timeline_and_a_forgotten_pause_put_in_by_the_foreman(
     await sign_in(user, "F001", page=f"/orders/{ro}")
     await user.open(f"/orders/{ro}")
     await user.should_see(marker="timeline", retries=RETRIES)
+    await user.should_see(marker="order-stage", content=text("stage.in_progress", "zh"))
     (table,) = user.find(marker="timeline").elements
     assert [r["type"] for r in table.rows if not r["type"].startswith("print.")][:3] == [
         "job.checked_in",
@@ -512,7 +530,9 @@ async def test_the_order_timeline_and_a_forgotten_pause_put_in_by_the_foreman(
     user.find(marker="correct-end").elements.pop().value = f"{local:%H:%M}"
     user.find(marker="correct-reason").type("忘记暂停")
     user.find(marker="correct-apply").click()
-    await user.should_see("pause must lie")  # an empty pause is refused, nothing changes
+    # An empty pause is refused in the foreman's language; the developer's words stay out.
+    await user.should_see(text("error.bad_correction", "zh"))
+    assert not any("pause must lie" in m for m in user.notify.messages)
     assert len(shop.core.ws.job(ro).segments) == 1
     earlier = (local - timedelta(minutes=2)).replace(second=0, microsecond=0)
     if earlier.date() != local.date():

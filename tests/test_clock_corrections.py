@@ -30,7 +30,7 @@ def test_a_late_start_is_moved_to_when_work_began(ws: Workshop) -> None:
     original = ws.adjust_clock(ro, "T002", at(0), at(-3), at(60), "tapped late", at(90))
     assert (original.start, original.end) == (at(0), at(60))
     assert ws.job(ro).worked_seconds(at(90)) == 63 * 60
-    assert ro in ws.dirty_jobs
+    assert [e.name for e in ws.recorded][-1:] == ["clock.adjusted"]
 
 
 def test_a_forgotten_pause_cuts_the_work_in_two(ws: Workshop) -> None:

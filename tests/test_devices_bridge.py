@@ -47,7 +47,7 @@ def test_key_hung_in_slot_7_shows_on_the_dispatch_view(mosquitto_bin: str, tmp_p
     ).start()
     env = child_env(PITBOARD_DEVICE_PASSWORD=broker.passwords["bridge-1"])
     bridge = subprocess.Popen(
-        [sys.executable, "-m", "core.cli", "devices", "--config", str(site)],
+        [sys.executable, "-m", "pitboard", "devices", "--config", str(site)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

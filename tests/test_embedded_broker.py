@@ -13,8 +13,8 @@ from core.app import CoreService
 from core.broker import AmqttBroker, port_free
 from core.commands import CheckInCar, Dispatch
 from core.mqtt import BrokerAddress
-from core.runner import start_broker
 from kiosk.app import connect
+from pitboard.app import start_broker
 from tests.helpers import demo_config, order
 from tests.kiosk_env import wait_for
 

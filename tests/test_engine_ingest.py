@@ -232,7 +232,6 @@ def test_a_delivered_car_can_get_its_follow_up_call_after_a_restart(store: Store
         ro = checked_in_and_dispatched(core)
         job = core.ws.jobs[ro]
         job.status = JobStatus.READY  # the bay work is covered by the workflow tests
-        core.ws.dirty_jobs.add(ro)
         core.run_command(Deliver(ro), actor="advisor:SA01")
     finally:
         core.stop()
@@ -351,7 +350,7 @@ def test_a_lost_database_connection_is_replaced_and_nothing_is_lost(
 def test_the_board_is_rebuilt_with_time_alone_for_alerts_that_come_due(
     store: Store, bus: FakeBus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import core.engine as engine_module
+    import core.engine.view_publisher as engine_module
 
     monkeypatch.setattr(engine_module, "DISPATCH_REFRESH", 0.2)
     core = Core(demo_config(), store, bus)

@@ -1,5 +1,6 @@
 """One tap-through in real headless Chromium: the B03 kiosk against a running core and a
-real Mosquitto. Start → finding → finish, with a screenshot in tests/artifacts/."""
+real Mosquitto. Start → finding → finish, with screenshots (English and 中文) in
+tests/artifacts/."""
 
 from __future__ import annotations
 
@@ -65,6 +66,10 @@ def test_tap_through_start_finding_finish_in_chromium(
     shows("Approved")  # the advisor relayed the customer's yes
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "kiosk-b03-working.png"))
+    tap("中文")  # the same screen as the workshop mostly reads it
+    shows("作业中: 李强")
+    browser.save_screenshot(str(ARTIFACTS / "kiosk-b03-working-zh.png"))
+    tap("English")
     tap("Finish (self-check)")
     tap("Confirm")
     shows("No jobs dispatched here")

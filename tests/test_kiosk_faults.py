@@ -129,7 +129,7 @@ def test_pitboard_kiosk_serves_its_bay_and_comes_online(mosquitto_bin: str, tmp_
         f"sqlite:///{tmp_path / 'core.db'}",
     ).start()
     env = child_env(PITBOARD_DEVICE_PASSWORD=broker.passwords["kiosk-b03"])
-    base = [sys.executable, "-m", "core.cli", "kiosk", "--config", str(DEMO_SITE)]
+    base = [sys.executable, "-m", "pitboard", "kiosk", "--config", str(DEMO_SITE)]
     url = ["--broker-url", f"mqtt://127.0.0.1:{broker.port}", "--state-dir", str(tmp_path / "k")]
     wrong = subprocess.run([*base, "--bay", "Z99", *url], cwd=ROOT, env=env, capture_output=True)
     assert wrong.returncode == 2 and b"no kiosk is configured at bay 'Z99'" in wrong.stderr

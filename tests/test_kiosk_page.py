@@ -11,14 +11,17 @@ from nicegui import ui
 from nicegui.testing import User
 
 from core.commands import AnswerFinding, PauseEveryone
+from core.display.texts import text
 from core.domain.model import JobStatus, PauseReason
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
+from kiosk.job_card import CLOCK_EVERY
+from kiosk.live import _events
 from kiosk.page import build
 from kiosk.station import Station
-from tests.kiosk_env import Workshop, demo_workshop
+from tests.kiosk_env import Workshop, demo_workshop, wait_for
 
-RETRIES = 60  # × 0.1 s: the screen redraws on its own timer
+RETRIES = 60  # × 0.1 s: the core answers on its own thread
 
 
 @pytest.fixture
@@ -49,7 +52,7 @@ async def see(
 
 
 async def tap(user: User, marker: str) -> None:
-    """Wait until the button is on screen (it redraws on its own timer), then press it."""
+    """Wait until the button is on screen (the core's answer redraws it), then press it."""
     await user.should_see(marker=marker, retries=RETRIES)
     user.find(marker=marker).click()
 
@@ -333,3 +336,65 @@ async def test_a_finding_long_unanswered_shows_its_escalation(user: User, shop: 
     lines = [e.text for e in user.find(marker="finding-line").elements]
     assert any("item F1" in x and "The advisor is calling the customer" in x for x in lines)
     assert any("item F2" in x and "Escalated to the service manager" in x for x in lines)
+
+
+def timers(user: User) -> list[ui.timer]:
+    return [e for e in user.current_layout.descendants() if isinstance(e, ui.timer)]
+
+
+async def test_news_on_the_link_shows_at_once_and_nothing_polls(user: User, shop: Workshop) -> None:
+    station = shop.station("B03")
+    await open_kiosk(user, station)
+    await see(user, "No jobs dispatched here")
+    assert not timers(user)  # no job's clock runs: nothing on the page runs on time
+    shop.job(plate="京E55555")  # the core publishes the bay's new retained state
+    wait_for(lambda: any(j.plate == "京E55555" for j in station.jobs()), what="bay state")
+    # The station has told the page; it draws on the loop's next turn, no poll between.
+    await user.should_see("京E55555", retries=2)
+    await user.should_see(marker="readiness", content="Ready", retries=2)
+    assert not timers(user)
+
+
+async def test_a_page_stops_following_its_station_when_its_client_goes(
+    user: User, shop: Workshop
+) -> None:
+    station = shop.station("B03")
+    await open_kiosk(user, station)
+    event = _events[station]
+    assert len(event.callbacks) == 1
+    assert user.client is not None
+    user.client.delete()
+    assert not event.callbacks
+    shop.job(plate="京E55555")  # news after the page left reaches nobody, and breaks nothing
+    wait_for(lambda: any(j.plate == "京E55555" for j in station.jobs()), what="bay state")
+
+
+async def test_only_a_running_clock_ticks_and_no_faster_than_a_second(
+    user: User, shop: Workshop
+) -> None:
+    _, station = shop.at_work()
+    await open_kiosk(user, station)
+    await see(user, "Working: 李强")
+    (clock,) = timers(user)
+    assert clock.interval == CLOCK_EVERY >= 1.0
+    await tap(user, "pause")
+    await tap(user, "reason-break")
+    shop.settle()
+    await see(user, marker="resume")
+    assert not timers(user)  # the clock stopped: so did its tick
+
+
+async def test_a_refused_tap_is_told_in_chinese_on_a_chinese_kiosk(
+    user: User, shop: Workshop
+) -> None:
+    shop.job()
+    other = shop.job(plate="京C33333", bay="B04")
+    station = shop.station("B03")
+    await open_kiosk(user, station, lang="zh")
+    await sign_in(user, "1002")
+    station.start(other, "T002")
+    why = text("error.wrong_bay", "zh")
+    await see(user, f"✗ 开始 {other} 未被接受: {why}")
+    await user.should_see(f"开始: {why}", retries=RETRIES)  # told once in the middle, too
+    shown = [e.text for e in user.find(marker="problem").elements] + user.notify.messages
+    assert shown and not any("dispatched" in s for s in shown)

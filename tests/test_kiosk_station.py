@@ -11,10 +11,11 @@ import pytest
 
 from core.commands import Dispatch
 from core.contract.document import ERROR_CODES
+from core.display.rules import overrun_level
+from core.display.texts import TEXTS, error_text
 from core.domain.model import JobStatus
 from core.store.repository import Store
 from devices.outbox import Outbox
-from kiosk.texts import TEXTS, error_text
 from tests.kiosk_env import Workshop, demo_workshop, wait_for
 
 
@@ -110,6 +111,23 @@ def test_elapsed_time_runs_on_between_updates_and_colours_the_overrun(shop: Work
     later = station.state.updated_at + timedelta(minutes=27)
     worked = station.worked_seconds(card, later)
     assert 27 * 60 <= worked < 27 * 60 + 5
-    assert station.overrun_level(card, worked) == "near"
-    assert station.overrun_level(card, 31 * 60) == "over"
-    assert station.overrun_level(card, 10 * 60) == "normal"
+    assert overrun_level(worked, card.standard_hours) == "near"
+    assert overrun_level(31 * 60, card.standard_hours) == "over"
+    assert overrun_level(10 * 60, card.standard_hours) == "normal"
+
+
+def test_the_station_tells_its_listeners_of_each_change_the_link_brings(shop: Workshop) -> None:
+    station = shop.station("B03", online=False)
+    heard: list[int] = []
+    stop = station.subscribe(lambda: heard.append(1))
+    shop.links["B03"].go_online()
+    assert heard  # the connection came up
+    before = len(heard)
+    shop.job(plate="京D44444")  # a dispatch: the core publishes a newer bay state
+    wait_for(lambda: any(j.plate == "京D44444" for j in station.jobs()))
+    assert len(heard) > before
+    stop()
+    after = len(heard)
+    station.sign_in("T002")
+    shop.settle()
+    assert len(heard) == after  # stopped: nothing more

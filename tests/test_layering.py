@@ -54,7 +54,7 @@ def test_devices_use_only_the_wire_contract_of_the_core() -> None:
 def test_kiosks_use_only_the_wire_contract_of_the_core() -> None:
     files = list((ROOT / "kiosk").glob("*.py"))
     assert len(files) > 2
-    allowed = ("core.contract", "core.config", "core.mqtt", "core.catalogue")
+    allowed = ("core.contract", "core.config", "core.mqtt", "core.catalogue", "core.display")
     for f in files:
         for n in imports(f):
             if n.startswith("core."):
@@ -65,9 +65,55 @@ def test_kiosks_use_only_the_wire_contract_of_the_core() -> None:
 def test_boards_read_and_act_only_through_the_query_and_command_interface() -> None:
     files = list((ROOT / "board").glob("*.py"))
     assert len(files) > 5
-    allowed = ("core.contract", "core.config", "core.commands", "core.domain", "core.catalogue")
+    allowed = (
+        "core.contract",
+        "core.config",
+        "core.commands",
+        "core.domain",
+        "core.catalogue",
+        "core.display",
+    )
     for f in files:
         for n in imports(f):
             if n.startswith("core."):
                 assert n.startswith(allowed), (f.name, n)
             assert not n.startswith(("sqlalchemy", "paho")), (f.name, n)
+
+
+def _is_within(name: str, packages: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in packages)
+
+
+def _upward_imports(folder: str, above: tuple[str, ...], root: Path = ROOT) -> list[str]:
+    """Every import (module level or inside a function) of ``folder`` from ``above``."""
+    files = list((root / folder).rglob("*.py"))
+    assert files, folder
+    return [
+        f"{f.relative_to(root)} imports {n}"
+        for f in files
+        for n in sorted(imports(f))
+        if _is_within(n, above)
+    ]
+
+
+def test_core_imports_none_of_the_packages_it_is_wired_with() -> None:
+    assert _upward_imports("core", ("board", "kiosk", "devices", "pitboard")) == []
+
+
+def test_only_the_pitboard_command_wires_processes_together() -> None:
+    for folder in ("core", "board", "kiosk", "devices"):
+        assert _upward_imports(folder, ("pitboard",)) == []
+    assert _upward_imports("pitboard", ("board", "kiosk", "devices")), "the wiring moved away"
+
+
+def test_display_rules_and_texts_stand_on_the_contract_alone() -> None:
+    """Kiosks and boards both import core.display, so it may bring in nothing either of
+    them may not import: only the contract and the configuration, no I/O, no UI."""
+    files = list((ROOT / "core" / "display").glob("*.py"))
+    assert len(files) >= 2
+    for f in files:
+        for n in imports(f):
+            if n.startswith("core."):
+                assert n.startswith(("core.contract", "core.config", "core.display")), (f.name, n)
+            top = n.split(".")[0]
+            assert top not in {"nicegui", "paho", "sqlalchemy"}, (f.name, n)

@@ -58,7 +58,7 @@ def site_text(tmp_path: Path, broker_port: int, printer_port: int, reader: Path)
 def start_bridge(site: Path, broker: MosquittoBroker, log: Path) -> subprocess.Popen[bytes]:
     env = child_env(PITBOARD_DEVICE_PASSWORD=broker.passwords["bridge-1"])
     return subprocess.Popen(
-        [sys.executable, "-m", "core.cli", "devices", "--config", str(site)],
+        [sys.executable, "-m", "pitboard", "devices", "--config", str(site)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

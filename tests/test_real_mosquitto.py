@@ -177,7 +177,7 @@ def _start_core(broker: MosquittoBroker, db: str, cfg_path: Path) -> subprocess.
         [
             sys.executable,
             "-m",
-            "core.cli",
+            "pitboard",
             "core",
             "--config",
             str(cfg_path),

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from . import events as ev
 from .errors import (
     BadCorrection,
     DuplicateJob,
@@ -107,9 +108,8 @@ class Workshop:
     jobs: dict[str, Job] = field(default_factory=dict)
     tech_states: dict[str, TechnicianState] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
-    dirty_jobs: set[str] = field(default_factory=set)
-    dirty_techs: set[str] = field(default_factory=set)
-    dirty_counters: set[str] = field(default_factory=set)
+    #: What happened since the last take_events(), in order (the only record of change).
+    recorded: list[ev.DomainEvent] = field(default_factory=list)
 
     # ----------------------------------------------------------------- lookups
     def job(self, ro: str) -> Job:
@@ -167,28 +167,29 @@ class Workshop:
         """Drop jobs that left the workshop for good; storage keeps them."""
         for ro in ros:
             job = self.jobs.get(ro)
-            if job is not None and job.status not in LIVE_STATUSES and ro not in self.dirty_jobs:
+            if job is not None and job.status not in LIVE_STATUSES:
                 del self.jobs[ro]
 
-    def take_dirty(self) -> tuple[set[str], set[str], set[str]]:
-        """Hand over what changed since the last call, for the store to write."""
-        out = (self.dirty_jobs, self.dirty_techs, self.dirty_counters)
-        self.dirty_jobs, self.dirty_techs, self.dirty_counters = set(), set(), set()
+    def take_events(self) -> list[ev.DomainEvent]:
+        """Hand over what happened since the last call."""
+        out, self.recorded = self.recorded, []
         return out
 
+    def forget_events_since(self, mark: int) -> None:
+        """Drop what a refused step recorded before it was refused (it changed nothing)."""
+        del self.recorded[mark:]
+
     # ------------------------------------------------------------- internals
+    def _record(self, event: ev.DomainEvent) -> None:
+        self.recorded.append(event)
+
     def _next(self, counter: str) -> int:
         value = self.counters.get(counter, 0) + 1
         self.counters[counter] = value
-        self.dirty_counters.add(counter)
         return value
-
-    def _touch(self, job: Job) -> None:
-        self.dirty_jobs.add(job.ro)
 
     def _set_tech(self, state: TechnicianState) -> None:
         self.tech_states[state.id] = state
-        self.dirty_techs.add(state.id)
 
     def _require_status(self, job: Job, allowed: Iterable[JobStatus], action: str) -> None:
         allowed = frozenset(allowed)
@@ -284,7 +285,7 @@ class Workshop:
             seg.start, seg.end = original.start, original.end
             raise
         job.segments.sort(key=lambda s: s.start)
-        self._touch(job)
+        self._record(ev.ClockAdjusted(ro=ro, clock_of=tech, original=original, at=at))
         return original
 
     def insert_pause(
@@ -314,7 +315,7 @@ class Workshop:
         if after.end is None or after.end > after.start:
             job.segments.append(after)
         job.segments.sort(key=lambda s: s.start)
-        self._touch(job)
+        self._record(ev.PauseInserted(ro=ro, clock_of=tech, original=original, at=at))
         return original
 
     def move_clock(
@@ -338,8 +339,7 @@ class Workshop:
             job.segments.sort(key=lambda s: s.start)
             raise
         target.segments.sort(key=lambda s: s.start)
-        self._touch(job)
-        self._touch(target)
+        self._record(ev.ClockMoved(ro=ro, to_ro=to_ro, clock_of=tech, original=replace(seg), at=at))
         return replace(seg)
 
     # ------------------------------------------------------------- reception
@@ -386,7 +386,7 @@ class Workshop:
         if job.key_tag and job.key_slot is None and key_slots:
             job.key_slot = self.free_key_slot(key_slots)
         self.jobs[ro] = job
-        self._touch(job)
+        self._record(ev.JobCheckedIn(ro=ro, numbered=order.ro is None, at=at))
         return job
 
     def update_order(self, ro: str, changes: OrderChanges, at: datetime) -> Job:
@@ -415,7 +415,7 @@ class Workshop:
         if changes.keep_old_parts is not None:
             job.keep_old_parts = changes.keep_old_parts
         job.operations.extend(changes.add_operations)
-        self._touch(job)
+        self._record(ev.OrderUpdated(ro=ro, at=at))
         return job
 
     def dispatch(self, ro: str, bay_id: str, at: datetime, team: str | None = None) -> Job:
@@ -427,6 +427,7 @@ class Workshop:
         self._require_status(job, _MOVABLE, "dispatch")
         if job.bay == bay_id and job.status is not JobStatus.CHECKED_IN:
             raise IllegalTransition(f"{ro} is already dispatched to bay {bay_id}")
+        from_bay = job.bay
         job.bay = bay_id
         job.team = team or bay.team
         job.dispatch_order = self._next("dispatch")
@@ -434,29 +435,40 @@ class Workshop:
             job.dispatched_at = at
         if job.status is JobStatus.CHECKED_IN:
             job.status = JobStatus.DISPATCHED
-        self._touch(job)
+        self._record(
+            ev.JobDispatched(ro=ro, bay=bay_id, from_bay=from_bay, team=job.team, at=at)
+        )
         return job
 
     def cancel(self, ro: str, reason: str, at: datetime) -> Job:
         job = self.job(ro)
         self._require_status(job, _CANCELLABLE, "cancel")
-        self._stop_all_clocks(job, at)
+        was = job.status
+        released = self._stop_all_clocks(job, at)
         job.status = JobStatus.CANCELLED
         job.cancelled_reason = reason
-        self._touch(job)
+        self._record(
+            ev.JobCancelled(
+                ro=ro, was=was, from_bay=job.bay, reason=reason, released=released, at=at
+            )
+        )
         return job
 
-    def _stop_all_clocks(self, job: Job, at: datetime) -> None:
-        """Close every open work and pause segment; the job leaves the bay."""
+    def _stop_all_clocks(self, job: Job, at: datetime) -> tuple[str, ...]:
+        """Close every open work and pause segment; returns the technicians set free."""
+        released: list[str] = []
         for seg in [s for s in job.segments if s.end is None]:
             seg.end = max(at, seg.start)
-            if seg.kind == "work":
-                self._release_tech(seg.tech, job.ro)
+            if seg.kind == "work" and self._release_tech(seg.tech, job.ro):
+                released.append(seg.tech)
+        return tuple(released)
 
-    def _release_tech(self, tech: str, ro: str) -> None:
+    def _release_tech(self, tech: str, ro: str) -> bool:
         state = self.tech_states.get(tech)
         if state is not None and state.active_job == ro:
             self._set_tech(replace(state, active_job=None))
+            return True
+        return False
 
     # ------------------------------------------------------------ technicians
     def sign_in(self, tech_id: str, bay_id: str, at: datetime) -> TechnicianState:
@@ -468,6 +480,8 @@ class Workshop:
             )
         new = TechnicianState(id=tech_id, bay=bay_id, signed_in_at=at)
         self._set_tech(new)
+        from_bay = state.bay if state.bay != bay_id else None
+        self._record(ev.TechSignedIn(tech=tech_id, bay=bay_id, from_bay=from_bay, at=at))
         return new
 
     def sign_out(self, tech_id: str, bay_id: str, at: datetime) -> TechnicianState:
@@ -478,6 +492,7 @@ class Workshop:
             self._pause_clock(job, tech_id, PauseReason.SIGNED_OUT, at)
         new = TechnicianState(id=tech_id)
         self._set_tech(new)
+        self._record(ev.TechSignedOut(tech=tech_id, bay=bay_id, at=at))
         return new
 
     def pause_everyone(self, reason: PauseReason, at: datetime) -> list[str]:
@@ -495,6 +510,11 @@ class Workshop:
     # ------------------------------------------------------------ bay work
     def start(self, ro: str, tech_id: str, bay_id: str, at: datetime) -> Job:
         """A technician clocks on a job at its bay (also how a second technician joins)."""
+        job = self._start_clock(ro, tech_id, bay_id, at)
+        self._record(ev.JobStarted(ro=ro, tech=tech_id, bay=bay_id, at=at))
+        return job
+
+    def _start_clock(self, ro: str, tech_id: str, bay_id: str, at: datetime) -> Job:
         job = self.job(ro)
         state = self._require_signed_in(tech_id, bay_id)
         self._require_job_at_bay(job, bay_id)
@@ -509,7 +529,6 @@ class Workshop:
         job.segments.append(Segment(tech=tech_id, kind="work", start=at))
         job.status = JobStatus.IN_PROGRESS
         self._set_tech(replace(state, active_job=ro))
-        self._touch(job)
         return job
 
     def resume(self, ro: str, tech_id: str, bay_id: str, at: datetime) -> Job:
@@ -518,13 +537,15 @@ class Workshop:
         seg = job.open_segment(tech_id)
         if seg is None or seg.kind != "pause":
             raise IllegalTransition(f"technician {tech_id} has no paused clock on {ro}")
-        return self.start(ro, tech_id, bay_id, at)
+        job = self._start_clock(ro, tech_id, bay_id, at)
+        self._record(ev.JobResumed(ro=ro, tech=tech_id, bay=bay_id, at=at))
+        return job
 
     def _pause_clock(self, job: Job, tech_id: str, reason: PauseReason, at: datetime) -> None:
         self._close_segment(job, tech_id, at)
         job.segments.append(Segment(tech=tech_id, kind="pause", start=at, reason=reason.value))
         self._refresh_clock_status(job)
-        self._touch(job)
+        self._record(ev.JobPaused(ro=job.ro, tech=tech_id, bay=job.bay, reason=reason, at=at))
 
     def pause(self, ro: str, tech_id: str, bay_id: str, reason: PauseReason, at: datetime) -> Job:
         job = self.job(ro)
@@ -562,7 +583,11 @@ class Workshop:
             reported_at=at,
         )
         job.findings.append(item)
-        self._touch(job)
+        self._record(
+            ev.FindingReported(
+                ro=ro, finding_id=item.id, severity=item.severity, by=tech_id, bay=bay_id, at=at
+            )
+        )
         return item
 
     def answer_finding(
@@ -580,7 +605,9 @@ class Workshop:
         item.answered_at = at
         item.answered_by = by
         item.answer_note = note
-        self._touch(job)
+        self._record(
+            ev.FindingAnswered(ro=ro, finding_id=finding_id, approved=approved, by=by, at=at)
+        )
         return item
 
     def self_check(self, ro: str, tech_id: str, bay_id: str, at: datetime) -> Job:
@@ -591,10 +618,10 @@ class Workshop:
         self._require_status(job, {JobStatus.IN_PROGRESS, JobStatus.PAUSED}, "self-check")
         if job.pending_findings():
             raise FindingsPending(f"{ro} has findings waiting for the customer's answer")
-        self._stop_all_clocks(job, at)
+        released = self._stop_all_clocks(job, at)
         job.checks.append(Check(level="self", by=tech_id, at=at))
         job.status = JobStatus.SELF_CHECKED
-        self._touch(job)
+        self._record(ev.JobSelfChecked(ro=ro, by=tech_id, bay=bay_id, released=released, at=at))
         return job
 
     def leader_check(self, ro: str, tech_id: str, bay_id: str, at: datetime) -> Job:
@@ -607,7 +634,7 @@ class Workshop:
         self._require_status(job, {JobStatus.SELF_CHECKED}, "leader-check")
         job.checks.append(Check(level="leader", by=tech_id, at=at))
         job.status = JobStatus.LEADER_CHECKED
-        self._touch(job)
+        self._record(ev.JobLeaderChecked(ro=ro, by=tech_id, bay=bay_id, at=at))
         return job
 
     def qc_pass(self, ro: str, tech_id: str, bay_id: str, at: datetime) -> Job:
@@ -623,7 +650,7 @@ class Workshop:
         else:
             job.status = JobStatus.READY
             job.ready_at = at
-        self._touch(job)
+        self._record(ev.QcPassed(ro=ro, by=tech_id, bay=bay_id, at=at))
         return job
 
     def qc_fail(self, ro: str, tech_id: str, bay_id: str, items: list[str], at: datetime) -> Job:
@@ -640,7 +667,7 @@ class Workshop:
         job.status = JobStatus.DISPATCHED
         # Rework jumps the bay's queue: a negative order sorts before every normal job.
         job.dispatch_order = -self._next("rework")
-        self._touch(job)
+        self._record(ev.QcFailed(ro=ro, by=tech_id, bay=bay_id, items=tuple(items), at=at))
         return job
 
     def wash_start(self, ro: str, tech_id: str, bay_id: str, at: datetime) -> Job:
@@ -650,7 +677,7 @@ class Workshop:
         self._require_status(job, {JobStatus.WASH_WAITING}, "start washing")
         job.status = JobStatus.WASHING
         job.wash_started_at = at
-        self._touch(job)
+        self._record(ev.WashStarted(ro=ro, by=tech_id, bay=bay_id, at=at))
         return job
 
     def wash_done(self, ro: str, tech_id: str, bay_id: str, at: datetime) -> Job:
@@ -660,7 +687,7 @@ class Workshop:
         self._require_status(job, {JobStatus.WASHING}, "finish washing")
         job.status = JobStatus.READY
         job.ready_at = at
-        self._touch(job)
+        self._record(ev.WashDone(ro=ro, by=tech_id, bay=bay_id, at=at))
         return job
 
     # ------------------------------------------------------------ handover
@@ -671,7 +698,7 @@ class Workshop:
         job.status = JobStatus.DELIVERED
         job.delivered_at = at
         job.key = KeyCustody(state=KeyState.RETURNED, since=at, holder="customer")
-        self._touch(job)
+        self._record(ev.JobDelivered(ro=ro, at=at))
         return job
 
     def record_follow_up(
@@ -682,7 +709,7 @@ class Workshop:
         self._require_status(job, {JobStatus.DELIVERED}, "record the follow-up of")
         job.follow_up = FollowUp(outcome=outcome, note=note, by=by, at=at)
         job.status = JobStatus.CLOSED
-        self._touch(job)
+        self._record(ev.FollowUpRecorded(ro=ro, outcome=outcome.value, at=at))
         return job
 
     # ------------------------------------------------------------ keys
@@ -710,7 +737,7 @@ class Workshop:
         self._require_status(job, OPEN_STATUSES, "hang the key of")
         job.key_tag = tag
         job.key = KeyCustody(state=KeyState.IN_CABINET, cabinet=cabinet, slot=slot, since=at)
-        self._touch(job)
+        self._record(ev.KeyHungUp(ro=job.ro, tag=tag, cabinet=cabinet, slot=slot, at=at))
         return job
 
     def key_out(
@@ -727,5 +754,7 @@ class Workshop:
         job.key = KeyCustody(
             state=KeyState.OUT, cabinet=cabinet, slot=slot, holder=holder, since=at
         )
-        self._touch(job)
+        self._record(
+            ev.KeyTakenOut(ro=job.ro, tag=tag, cabinet=cabinet, slot=slot, holder=holder, at=at)
+        )
         return job

@@ -1,4 +1,8 @@
-"""Domain objects to and from JSON documents, for the ``doc`` columns."""
+"""Domain objects to and from JSON documents, for the ``doc`` columns.
+
+Every document is written with its schema version (``"schema"``) and upcast to the current
+version when loaded; docs/operations.md says how to add a version.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +12,28 @@ from pydantic import TypeAdapter
 
 from core.domain.model import Job, TechnicianState
 
+from .document_versions import DocumentVersions
+
 _JOB = TypeAdapter(Job)
 _TECH = TypeAdapter(TechnicianState)
 
+#: The versions of the stored documents, one entry per kind: add an upcaster from the old
+#: version here whenever the current version goes up.
+JOB_DOCUMENT = DocumentVersions("job", current=1, upcasters={}, key="ro")
+TECHNICIAN_STATE_DOCUMENT = DocumentVersions("technician state", current=1, upcasters={})
+
 
 def job_to_doc(job: Job) -> dict[str, Any]:
-    return _JOB.dump_python(job, mode="json")  # type: ignore[no-any-return]
+    return JOB_DOCUMENT.stamp(_JOB.dump_python(job, mode="json"))
 
 
 def job_from_doc(doc: dict[str, Any]) -> Job:
-    return _JOB.validate_python(doc)
+    return _JOB.validate_python(JOB_DOCUMENT.upcast(doc))
 
 
 def tech_to_doc(state: TechnicianState) -> dict[str, Any]:
-    return _TECH.dump_python(state, mode="json")  # type: ignore[no-any-return]
+    return TECHNICIAN_STATE_DOCUMENT.stamp(_TECH.dump_python(state, mode="json"))
 
 
 def tech_from_doc(doc: dict[str, Any]) -> TechnicianState:
-    return _TECH.validate_python(doc)
+    return _TECH.validate_python(TECHNICIAN_STATE_DOCUMENT.upcast(doc))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -24,6 +24,19 @@ logger = logging.getLogger(__name__)
 
 def insert_into(row: type[Any]) -> Any:
     return row.__table__.insert()
+
+
+class ChangedRows(Protocol):
+    """Which jobs, technicians and counters to write (derived from the domain's facts)."""
+
+    @property
+    def jobs(self) -> Collection[str]: ...
+
+    @property
+    def techs(self) -> Collection[str]: ...
+
+    @property
+    def counters(self) -> Collection[str]: ...
 
 
 @dataclass(frozen=True)
@@ -105,20 +118,17 @@ class Store:
         return None if doc is None else job_from_doc(doc)
 
     # ----------------------------------------------------------------- write
-    def commit(self, ws: Workshop, batch: Batch, now: datetime) -> None:
-        """Write the batch and everything the workshop marked changed, in one transaction.
+    def commit(self, ws: Workshop, batch: Batch, rows: ChangedRows, now: datetime) -> None:
+        """Write the batch and the rows its facts changed, in one transaction.
 
-        The dirty marks are taken only after a successful commit; on failure they stay, so
-        the caller can reload and nothing half-written is believed.
+        On failure nothing is believed: the caller reloads the workshop from here.
         """
-        jobs, techs, counters = ws.dirty_jobs, ws.dirty_techs, ws.dirty_counters
         conn = self._writer()
         try:
-            self._write(conn, ws, batch, now, jobs, techs, counters)
+            self._write(conn, ws, batch, now, rows.jobs, rows.techs, rows.counters)
         except SQLAlchemyError:
             self.close()  # a broken connection is not reused; the next commit takes a new one
             raise
-        ws.take_dirty()
 
     def _writer(self) -> Connection:
         """The single writer's connection, held between commits: taking one from the pool
@@ -138,9 +148,9 @@ class Store:
         ws: Workshop,
         batch: Batch,
         now: datetime,
-        jobs: set[str],
-        techs: set[str],
-        counters: set[str],
+        jobs: Collection[str],
+        techs: Collection[str],
+        counters: Collection[str],
     ) -> None:
         with conn.begin():
             if batch.inbox:

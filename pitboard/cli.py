@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
-import threading
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,13 +30,6 @@ def _config(path: str) -> SiteConfig:
     return load_config(path)
 
 
-def _wait_for_signal() -> None:
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
-
-
 def cmd_check_config(args: argparse.Namespace) -> int:
     cfg = _config(args.config)
     print(
@@ -50,49 +41,32 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 def cmd_core(args: argparse.Namespace) -> int:
     """Run the core service alone against a configured broker and database."""
-    from core.app import CoreService, settle_memory
-    from core.mqtt import BrokerAddress
+    from pitboard.app import Pitboard, Plan
 
     cfg = _config(args.config)
-    _sessions_in(cfg)
-    url = args.broker_url or cfg.broker.url
-    if not url:
+    if not (args.broker_url or cfg.broker.url):
         print(
             "pitboard core needs a broker: set [broker] url or pass --broker-url", file=sys.stderr
         )
         return 2
-    password = cfg.broker.password
-    protocol = "5" if cfg.broker.protocol in ("auto", "5") else "3.1.1"
-    service = CoreService(
-        cfg,
-        BrokerAddress.from_url(url, cfg.broker.username, password, protocol),
-        db_url=args.database_url,
-    ).start()
-    logger.info("core of site %s running", cfg.site.id)
+    site = Pitboard(cfg, Plan(broker_url=args.broker_url, database_url=args.database_url))
+    site.start()
     if args.web_port == 0:
-        settle_memory()
-        _wait_for_signal()
-        service.stop()
-        return 0
-    from nicegui import app
-
-    from board.pages import register
-    from core.board_source import CoreBoardSource
-    from core.web import mount, serve
-
-    register(CoreBoardSource(service.core))
-    mount(app, cfg, service.core, service.link.connected.is_set, lambda: service.link.state)
-    serve(cfg, cfg.web.host, args.web_port or cfg.web.port, service.stop)
+        site.wait()
+    else:
+        site.serve(cfg.web.host, args.web_port or cfg.web.port)
     return 0
 
 
-def _device_address(cfg: SiteConfig, url: str | None, protocol: str) -> BrokerAddress | None:
+def _device_address(cfg: SiteConfig, url: str | None) -> BrokerAddress | None:
+    """Where a device process finds the broker; its user and password are its own."""
     from core.mqtt import BrokerAddress
+    from pitboard.app import mqtt_version
 
     url = url or cfg.broker.url
     if not url:
         return None
-    return BrokerAddress.from_url(url, None, None, "3.1.1" if protocol == "3.1.1" else "5")
+    return BrokerAddress.from_url(url, None, None, mqtt_version(cfg))
 
 
 def cmd_kiosk(args: argparse.Namespace) -> int:
@@ -100,7 +74,7 @@ def cmd_kiosk(args: argparse.Namespace) -> int:
     from kiosk.app import kiosk_device, run_kiosk
 
     cfg = _config(args.config)
-    address = _device_address(cfg, args.broker_url, cfg.broker.protocol)
+    address = _device_address(cfg, args.broker_url)
     if address is None:
         print(
             "pitboard kiosk needs a broker: set [broker] url or pass --broker-url", file=sys.stderr
@@ -124,9 +98,10 @@ def cmd_kiosk(args: argparse.Namespace) -> int:
 def cmd_devices(args: argparse.Namespace) -> int:
     """Run the devices bridge: the key-cabinet readers attached to this PC."""
     from devices.bridge import Bridge, reader_specs
+    from pitboard.app import wait_for_signal
 
     cfg = _config(args.config)
-    address = _device_address(cfg, args.broker_url, cfg.broker.protocol)
+    address = _device_address(cfg, args.broker_url)
     if address is None:
         print(
             "pitboard devices needs a broker: set [broker] url or pass --broker-url",
@@ -145,22 +120,22 @@ def cmd_devices(args: argparse.Namespace) -> int:
         len(specs),
         "".join(f"\n  {s.cabinet} slot {s.slot} ({s.mode}) on {s.url}" for s in specs),
     )
-    _wait_for_signal()
+    wait_for_signal()
     bridge.stop()
     return 0
 
 
-def _sessions_in(cfg: SiteConfig) -> None:
-    """Sign-in sessions are kept with the site's other data, not where the command ran."""
-    os.environ.setdefault("NICEGUI_STORAGE_PATH", str(Path(cfg.data_dir).resolve() / "sessions"))
-
-
 def cmd_run(args: argparse.Namespace) -> int:
-    from core.runner import run_all
+    """Run everything on this machine: broker, core, pages, kiosks, simulated devices."""
+    from pitboard.app import Pitboard, Plan
+    from pitboard.welcome import welcome
 
     cfg = _config(args.config)
-    _sessions_in(cfg)
-    return run_all(cfg, demo=args.demo, port=args.port, speed=args.speed)
+    site = Pitboard(cfg, Plan(everything=True, demo=args.demo, speed=args.speed)).start()
+    port = args.port or cfg.web.port
+    print(welcome(site, cfg.web.host, port), flush=True)
+    site.serve(cfg.web.host, port)
+    return 0
 
 
 def cmd_broker_acl(args: argparse.Namespace) -> int:

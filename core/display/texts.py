@@ -1,0 +1,352 @@
+"""Every word any screen shows, in Simplified Chinese and English: kiosk, lounge, the
+customer's status page, dispatch, desk, orders, reports and sign-in, one keyed table.
+
+Refusals are told in plain words by their error code (``error.{code}``); the developer's
+message behind a code goes to the log, never onto a screen.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Literal
+
+logger = logging.getLogger(__name__)
+
+Lang = Literal["zh", "en"]
+Texts = Callable[..., str]
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "language": ("English", "中文"),  # the switch names the language it switches to
+    # the start page, read by everyone: both languages at once
+    "index.lounge": ("客户休息区", "Lounge"),
+    "index.kiosk": ("工位终端 {bay}", "Kiosk {bay}"),
+    # sign-in
+    "login.title": ("登录 Pitboard", "Sign in to Pitboard"),
+    "login.user": ("工号", "User"),
+    "login.password": ("密码", "Password"),
+    "login.submit": ("登录", "Sign in"),
+    "login.failed": ("工号或密码不对", "Wrong user or password"),
+    "logout": ("退出", "Sign out"),
+    # the kiosk
+    "kiosk.no_such_bay": ("没有设在 {bay} 的工位终端", "No kiosk stands at bay {bay}"),
+    "kiosk.online": ("在线", "Online"),
+    "kiosk.offline": (
+        "离线 — 操作已保存，恢复后自动发送",
+        "Offline — taps are saved and sent later",
+    ),
+    "kiosk.unsent": ("待发送 {n} 条", "{n} unsent"),
+    "kiosk.all_sent": ("全部已送达", "All delivered"),
+    "kiosk.scan_hint": ("扫描工单二维码或刷工牌", "Scan job QR or badge"),
+    "kiosk.signed_in": ("在岗技师", "Signed in"),
+    "kiosk.nobody": (
+        "无人签到，请刷工牌或输入PIN",
+        "Nobody signed in: scan a badge or enter a PIN",
+    ),
+    "kiosk.sign_in": ("签到", "Sign in"),
+    "kiosk.sign_out": ("签退", "Sign out"),
+    "kiosk.pin": ("工牌号或PIN", "Badge or PIN"),
+    "kiosk.unknown_badge": ("未识别的工牌或PIN", "Unknown badge or PIN"),
+    "kiosk.acting": ("当前操作人", "Acting"),
+    "kiosk.saved": ("已保存，正在发送", "Saved, sending"),
+    "kiosk.queue": ("本工位排队", "Bay queue"),
+    "kiosk.no_jobs": ("暂无派工", "No jobs dispatched here"),
+    "kiosk.pick_job": ("请点选或扫码选择工单", "Tap or scan a job"),
+    "kiosk.promised": ("承诺交车", "Promised"),
+    "kiosk.standard": ("标准工时", "Standard"),
+    "kiosk.elapsed": ("已用", "Worked"),
+    "kiosk.operations": ("维修项目", "Operations"),
+    "kiosk.requests": ("客户要求", "Customer requests"),
+    "kiosk.findings": ("增项", "Findings"),
+    "kiosk.rework": ("返修", "Rework"),
+    "kiosk.escalation.call": ("顾问正在联系客户", "The advisor is calling the customer"),
+    "kiosk.escalation.escalate": ("已升级至服务经理", "Escalated to the service manager"),
+    "kiosk.working": ("作业中", "Working"),
+    "kiosk.hours": ("小时", "h"),
+    "kiosk.pending_tap": ("待发送: {what}", "Unsent: {what}"),
+    "kiosk.unknown_job_scan": ("本工位没有这个工单: {ro}", "No such job at this bay: {ro}"),
+    "kiosk.start": ("开始", "Start"),
+    "kiosk.resume": ("继续", "Resume"),
+    "kiosk.pause": ("暂停", "Pause"),
+    "kiosk.finding": ("报增项", "Finding"),
+    "kiosk.finish": ("完工自检", "Finish (self-check)"),
+    "kiosk.finish_confirm": (
+        "确认完工？自检后本工位停止计时，车辆转入复检。",
+        "Finish? The clocks stop and the car goes to the leader check.",
+    ),
+    "kiosk.confirm": ("确认", "Confirm"),
+    "kiosk.cancel": ("取消", "Cancel"),
+    "kiosk.leader_check": ("复检通过", "Leader check OK"),
+    "kiosk.qc_pass": ("总检合格", "QC pass"),
+    "kiosk.leader_check_confirm": ("确认复检通过？", "Confirm the leader check?"),
+    "kiosk.qc_pass_confirm": (
+        "确认总检合格？车辆将转入洗车或待交车。",
+        "Pass QC? The car goes to wash or pickup.",
+    ),
+    "kiosk.wash_done_confirm": (
+        "确认洗车完成？车辆将转入待交车。",
+        "Wash done? The car goes to pickup.",
+    ),
+    "kiosk.qc_fail": ("总检不合格", "QC fail"),
+    "kiosk.qc_fail_items": ("不合格项目（每行一项）", "Failed items (one per line)"),
+    "kiosk.qc_fail_confirm": ("退回返修", "Send back to rework"),
+    "kiosk.wash_start": ("开始洗车", "Start wash"),
+    "kiosk.wash_done": ("洗车完成", "Wash done"),
+    "kiosk.pause_reason": ("暂停原因", "Pause reason"),
+    "kiosk.finding_title": ("增项内容", "Finding"),
+    "kiosk.severity": ("紧急程度", "Severity"),
+    "kiosk.labor_hours": ("预估工时", "Labour hours"),
+    "kiosk.parts_estimate": ("配件预估(元)", "Parts estimate"),
+    "kiosk.note": ("备注", "Note"),
+    "kiosk.report": ("提交增项", "Report finding"),
+    "kiosk.declined_safety": ("客户拒绝安全项，已记录", "Safety item declined by the customer"),
+    "kiosk.rejected": ("未被接受", "not accepted"),
+    # what the kiosk and the boards both name
+    "readiness.ready": ("可开工", "Ready"),
+    "readiness.waiting_parts": ("待料", "Waiting parts"),
+    "readiness.waiting_approval": ("待客户确认", "Waiting approval"),
+    "readiness.in_progress": ("维修中", "In progress"),
+    "readiness.paused": ("暂停", "Paused"),
+    "severity.safety": ("安全隐患", "Safety"),
+    "severity.recommended": ("建议维修", "Recommended"),
+    "severity.advisory": ("提醒关注", "Advisory"),
+    "finding_state.pending": ("待客户确认", "Awaiting answer"),
+    "finding_state.approved": ("客户同意", "Approved"),
+    "finding_state.declined": ("客户拒绝", "Declined"),
+    "event.tech.signed_in": ("签到", "sign in"),
+    "event.tech.signed_out": ("签退", "sign out"),
+    "event.job.started": ("开始", "start"),
+    "event.job.paused": ("暂停", "pause"),
+    "event.job.resumed": ("继续", "resume"),
+    "event.job.finding": ("增项", "finding"),
+    "event.job.self_checked": ("完工自检", "finish"),
+    "event.job.leader_checked": ("复检", "leader check"),
+    "event.qc.passed": ("总检合格", "QC pass"),
+    "event.qc.failed": ("总检不合格", "QC fail"),
+    "event.wash.started": ("开始洗车", "wash start"),
+    "event.wash.done": ("洗车完成", "wash done"),
+    # lounge and status page
+    "lounge.title": ("车辆维修进度", "Service progress"),
+    "lounge.empty": ("今天暂无在店车辆", "No cars in the workshop today"),
+    "lounge.page": ("第 {n} / {of} 页", "Page {n} of {of}"),
+    "lounge.plate": ("车牌", "Plate"),
+    "lounge.car": ("车型", "Car"),
+    "lounge.stage": ("进度", "Stage"),
+    "lounge.promised": ("预计交车", "Promised"),
+    "notice.ready": ("请到前台提车", "Please come to the front desk"),
+    "notice.at_risk": ("服务顾问将与您联系", "Your advisor will contact you"),
+    "status.none": ("未找到该车辆", "No such car"),
+    "status.predicted": ("预计完工", "Expected"),
+    # stages of a car, as the customer is told
+    "stage.checked_in": ("已接车", "Checked in"),
+    "stage.waiting": ("等待维修", "Waiting"),
+    "stage.in_progress": ("维修中", "In progress"),
+    "stage.quality_check": ("质检中", "Quality check"),
+    "stage.wash": ("洗车中", "Washing"),
+    "stage.ready": ("可提车", "Ready"),
+    # pause reasons
+    "pause.waiting_parts": ("待料", "Waiting parts"),
+    "pause.waiting_approval": ("待客户确认", "Waiting approval"),
+    "pause.tool": ("设备/工具", "Tool / equipment"),
+    "pause.break": ("休息", "Break"),
+    "pause.shift_end": ("下班", "Shift end"),
+    "pause.signed_out": ("已签退", "Signed out"),
+    "pause.other": ("其他", "Other"),
+    # dispatch board
+    "dispatch.title": ("派工看板", "Dispatch board"),
+    "dispatch.queue": ("待派工", "Waiting for dispatch"),
+    "dispatch.none": ("无", "None"),
+    "dispatch.to": ("派往工位", "To bay"),
+    "dispatch.job": ("工单", "Job"),
+    "dispatch.go": ("派工", "Dispatch"),
+    "dispatch.drag": ("拖到工位行即可派工", "Drag onto a bay's row to dispatch"),
+    "dispatch.done": ("{ro} 已派往 {bay}", "{ro} dispatched to {bay}"),
+    "dispatch.refused": ("{ro} 未能派工：{why}", "{ro} not dispatched: {why}"),
+    "dispatch.waiting_customer": ("客户在店等", "Customer waiting"),
+    "panel.findings": ("待客户确认的增项", "Findings awaiting the customer"),
+    "panel.qc": ("质检队列", "QC queue"),
+    "panel.wash": ("洗车队列", "Wash queue"),
+    "panel.ready": ("待提车", "Ready for pickup"),
+    "panel.keys": ("钥匙", "Keys"),
+    "panel.devices": ("设备状态", "Devices"),
+    "panel.alerts": ("提醒", "Alerts"),
+    "panel.prints": ("最近打印", "Recent prints"),
+    "key.in_count": ("柜内钥匙 {n} 把", "{n} keys in the cabinet"),
+    "key.slot": ("{slot} 号挂钩", "hook {slot}"),
+    "dispatch.eta": ("预计 {predicted} / 承诺 {promised}", "ETA {predicted} / promised {promised}"),
+    "dispatch.team": ("班组", "Team"),
+    "key.out": ("{holder} 取走 {minutes} 分钟", "Out with {holder} for {minutes} min"),
+    "device.online": ("在线", "online"),
+    "device.offline": ("离线", "offline"),
+    "alert.promise_at_risk": ("可能误时", "Promise at risk"),
+    "alert.approval_call": ("请致电客户确认增项", "Call the customer about a finding"),
+    "alert.approval_escalate": ("增项久未确认，已升级", "Finding unanswered: escalated"),
+    "alert.key_out_too_long": ("钥匙外借过久", "Key out too long"),
+    "alert.device_offline": ("设备离线", "Device offline"),
+    "alert.print_failed": ("打印失败", "Print failed"),
+    # why a printer did not print (devices/printers.py PrintError reasons)
+    "printer.paper_out": ("缺纸", "Out of paper"),
+    "printer.offline": ("连不上打印机", "Printer unreachable"),
+    "printer.timeout": ("打印机无响应", "Printer did not answer"),
+    "printer.failed": ("打印机故障", "Printer fault"),
+    "escalation.call": ("需致电", "Call"),
+    "escalation.escalate": ("已升级", "Escalated"),
+    "minutes": ("{n} 分钟", "{n} min"),
+    "overrun": ("超时", "Overrun"),
+    # repair order timeline and clock corrections
+    "order.title": ("工单 {ro}", "Repair order {ro}"),
+    "order.timeline": ("全过程记录", "Timeline"),
+    "order.clocks": ("工时记录", "Clock record"),
+    "order.unknown": ("没有这个工单", "No such repair order"),
+    "correct.title": ("更正工时", "Correct the clock"),
+    "correct.start": ("开始", "Start"),
+    "correct.end": ("结束", "End"),
+    "correct.reason": ("更正原因（必填）", "Reason (required)"),
+    "correct.adjust": ("改时间", "Set times"),
+    "correct.pause": ("补记暂停", "Add a forgotten pause"),
+    "correct.move": ("改到其他工单", "Move to another order"),
+    "correct.to_ro": ("正确的工单号", "The right repair order"),
+    "correct.bad_time": ("时间请按 时:分 填写，如 09:30", "Times as hours:minutes, e.g. 09:30"),
+    "order.stage": ("进度", "Stage"),
+    "correct.done": ("已更正，原记录保留在审计日志", "Corrected; the original stays in the log"),
+    # reception desk
+    "desk.title": ("前台接待", "Reception desk"),
+    "desk.check_in": ("接车", "Check a car in"),
+    "desk.customer": ("客户姓名", "Customer"),
+    "desk.phone": ("电话", "Phone"),
+    "desk.plate": ("车牌", "Plate"),
+    "desk.vin": ("VIN", "VIN"),
+    "desk.model": ("车型", "Model"),
+    "desk.colour": ("颜色", "Colour"),
+    "desk.mileage": ("里程 (km)", "Mileage (km)"),
+    "desk.fuel": ("油量", "Fuel"),
+    "desk.operations": ("维修项目", "Operations"),
+    "desk.requests": ("客户描述", "Customer's words"),
+    "desk.promised": ("承诺交车时间", "Promised at"),
+    "desk.waiting": ("客户在店等候", "Customer waits"),
+    "desk.wash": ("洗车", "Wash"),
+    "desk.old_parts": ("旧件带走", "Keep old parts"),
+    "desk.key_tag": ("钥匙牌号", "Key tag"),
+    "desk.submit": ("接车并打印", "Check in and print"),
+    "desk.checked_in": ("{ro} 已接车，钥匙挂 {slot} 号", "{ro} checked in, key on hook {slot}"),
+    "desk.history": ("上次未做的建议项目", "Declined last time"),
+    "desk.findings": ("待客户确认的增项", "Findings to relay"),
+    "desk.approve": ("客户同意", "Customer says yes"),
+    "desk.decline": ("客户拒绝", "Customer says no"),
+    "desk.answer_note": ("客户原话", "Customer's answer"),
+    "desk.ready": ("可交车", "Ready to hand over"),
+    "desk.deliver": ("交车并打印出门证", "Hand over, print gate pass"),
+    "desk.follow_up": ("三日回访", "3-day follow-up"),
+    "desk.record": ("记录", "Record"),
+    "desk.missing": ("请填写：{what}", "Please fill in: {what}"),
+    "desk.refused": ("未能执行：{why}", "Not done: {why}"),
+    "outcome.very_good": ("非常满意", "Very good"),
+    "outcome.good": ("满意", "Good"),
+    "outcome.fair": ("一般", "Fair"),
+    "outcome.dissatisfied": ("不满意", "Dissatisfied"),
+    "outcome.complaint": ("投诉", "Complaint"),
+    "outcome.unreachable": ("未联系上", "Unreachable"),
+    # reports
+    "reports.title": ("报表", "Reports"),
+    "reports.day": ("日报", "Day"),
+    "reports.week": ("周报", "Week"),
+    "reports.month": ("月报", "Month"),
+    "reports.csv": ("导出 CSV", "Export CSV"),
+    "reports.jobs_in": ("进厂台次", "Jobs in"),
+    "reports.delivered": ("交车台次", "Delivered"),
+    "reports.on_time": ("准时交车率", "On-time delivery"),
+    "reports.cycle": ("平均在厂时长 (h)", "Average cycle (h)"),
+    "reports.waiting": ("平均等待派工 (h)", "Average wait for dispatch (h)"),
+    "reports.first_time_fix": ("一次修复率", "First-time fix"),
+    "reports.approval": ("增项同意率", "Findings approved"),
+    "reports.approved_value": ("增项金额（配件）", "Approved findings (parts)"),
+    "reports.approved_hours": ("增项工时", "Approved findings (hours)"),
+    "reports.efficiency": ("技师效率（标准/实际）", "Technician efficiency (standard / actual)"),
+    "reports.utilisation": ("工位利用率", "Bay utilisation"),
+    # refusals, by the error code the core answers with, in plain words
+    "error.malformed_json": (
+        "终端发送的数据损坏，请联系管理员",
+        "The kiosk sent broken data; call IT",
+    ),
+    "error.invalid_envelope": (
+        "终端数据格式错误，请联系管理员",
+        "The kiosk sent a bad message; call IT",
+    ),
+    "error.unsupported_version": (
+        "终端版本过旧，请联系管理员",
+        "This kiosk is out of date; call IT",
+    ),
+    "error.unknown_event_type": ("系统不认识这个操作", "The system does not know this action"),
+    "error.invalid_data": ("填写的内容不完整或有误", "Something filled in is missing or wrong"),
+    "error.source_mismatch": ("终端身份不符，请联系管理员", "Kiosk identity mismatch; call IT"),
+    "error.unknown_device": (
+        "这台终端未登记，请联系管理员",
+        "This kiosk is not registered; call IT",
+    ),
+    "error.not_permitted": ("这台终端不能做这个操作", "This kiosk may not do that"),
+    "error.wrong_bay": ("这个工单没有派到本工位", "This job is not dispatched to this bay"),
+    "error.unknown_job": ("找不到这个工单", "No such job"),
+    "error.unknown_technician": ("找不到这位技师", "No such technician"),
+    "error.unknown_bay": ("找不到这个工位", "No such bay"),
+    "error.unknown_finding": ("找不到这个增项", "No such finding"),
+    "error.unknown_key": ("这把钥匙不属于在修车辆", "This key belongs to no car in the workshop"),
+    "error.not_signed_in": ("请先在本工位签到", "Sign in at this bay first"),
+    "error.technician_busy": (
+        "您正在做另一个工单，请先暂停它",
+        "You are on another job; pause it first",
+    ),
+    "error.findings_pending": (
+        "还有增项在等客户确认，暂不能完工",
+        "A finding still waits for the customer's answer",
+    ),
+    "error.illegal_transition": ("当前状态下不能这样操作", "That step is not possible now"),
+    "error.unknown": ("操作未被接受", "The action was not accepted"),
+    "error.duplicate_job": ("这个工单号已经存在", "This repair order already exists"),
+    "error.unknown_segment": ("找不到这段工时记录", "No such stretch of work on this order"),
+    "error.bad_correction": (
+        "更正后的时间不合理：结束早于开始、晚于现在、与其他记录重叠，或没填原因",
+        "The corrected times cannot be: end before start, in the future, over another"
+        " stretch, or no reason given",
+    ),
+    "error.unauthorized": ("请先登录", "Sign in first"),
+    "error.http_error": ("请求未被接受", "The request was not accepted"),
+}
+
+
+def text(key: str, lang: Lang, **params: object) -> str:
+    """The text for ``key`` in ``lang``; an unknown key shows as itself."""
+    zh, en = TEXTS.get(key, (key, key))
+    chosen = zh if lang == "zh" else en
+    return chosen.format(**params) if params else chosen
+
+
+def texts_for(lang: Lang) -> Texts:
+    """``t(key, **params)`` in one language, for a page to draw with."""
+
+    def t(key: str, **params: object) -> str:
+        return text(key, lang, **params)
+
+    return t
+
+
+def both(key: str, **params: object) -> str:
+    """Chinese and English together, for screens read by everyone (the lounge)."""
+    return f"{text(key, 'zh', **params)} {text(key, 'en', **params)}"
+
+
+def error_text(code: str | None, lang: Lang) -> str:
+    """A refusal's code in plain words; a code without a text of its own says "not accepted"."""
+    key = f"error.{code}"
+    return text(key if key in TEXTS else "error.unknown", lang)
+
+
+def problem_text(code: str, lang: Lang) -> str:
+    """A device's problem code (a printer's ``paper_out``) in plain words."""
+    key = f"printer.{code}"
+    return text(key if key in TEXTS else "printer.failed", lang)
+
+
+def refusal(code: str | None, message: str, lang: Lang) -> str:
+    """What a screen shows for a refusal: the code's text; the message only goes to the log."""
+    logger.info("refused (%s): %s", code, message)
+    return error_text(code, lang)

@@ -1,0 +1,299 @@
+"""What happened in the workshop: past-tense facts the domain records with every change.
+
+Everything downstream is derived from these and nothing else: which rows the store writes,
+the audit lines and the order each belongs to, which bays' screens and which boards
+change (core/effects.py). Names are stable strings: they are stored and shown, never
+taken from the Python class.
+
+Fields follow one convention, which the derivations rely on: ``ro`` / ``to_ro`` name the
+repair orders changed, ``tech`` / ``released`` the technicians whose own state changed
+(where they are signed in, which clock they run), ``bay`` / ``from_bay`` the bays whose
+screens show it. Someone who only acted (an inspector, a reporter) is ``by``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from .model import JobStatus, PauseReason, Segment, Severity
+
+
+@dataclass(frozen=True, kw_only=True)
+class DomainEvent:
+    """One fact; ``at`` is when it happened on the workshop floor."""
+
+    name: ClassVar[str]
+    #: Job statuses the fact moves a job out of or into, for the stations (QC, wash) whose
+    #: lists follow a job's stage rather than its bay.
+    stages: ClassVar[frozenset[JobStatus]] = frozenset()
+    at: datetime
+
+    def statuses(self) -> frozenset[JobStatus]:
+        """The stages this fact moved a job between."""
+        return self.stages
+
+    def jobs(self) -> tuple[str, ...]:
+        """The repair orders this fact changed."""
+        return tuple(x for x in (getattr(self, "ro", None), getattr(self, "to_ro", None)) if x)
+
+    def techs(self) -> tuple[str, ...]:
+        """The technicians whose own state (bay, running clock) this fact changed."""
+        released: tuple[str, ...] = getattr(self, "released", ())
+        one = getattr(self, "tech", None)
+        return (one, *released) if one else released
+
+    def bays(self) -> tuple[str, ...]:
+        """Bays named by the fact (the job's own bay is looked up where it is needed)."""
+        return tuple(
+            x for x in (getattr(self, "bay", None), getattr(self, "from_bay", None)) if x
+        )
+
+    def counters(self) -> tuple[str, ...]:
+        """Numbering counters the fact advanced (RO numbers, queue order)."""
+        return ()
+
+
+_S = JobStatus
+
+
+# ------------------------------------------------------------------ reception and orders
+@dataclass(frozen=True, kw_only=True)
+class JobCheckedIn(DomainEvent):
+    name = "job.checked_in"
+    ro: str
+    numbered: bool  # the RO number was drawn from the day's counter
+
+    def counters(self) -> tuple[str, ...]:
+        return ("ro:" + self.at.strftime("%Y%m%d"),) if self.numbered else ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderUpdated(DomainEvent):
+    name = "job.updated"
+    ro: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobDispatched(DomainEvent):
+    """Put in a bay's queue (派工), or moved from ``from_bay`` while no clock ran."""
+
+    name = "job.dispatched"
+    stages = frozenset({_S.CHECKED_IN, _S.DISPATCHED})
+    ro: str
+    bay: str
+    from_bay: str | None
+    team: str | None
+
+    def counters(self) -> tuple[str, ...]:
+        return ("dispatch",)
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobCancelled(DomainEvent):
+    name = "job.cancelled"
+    ro: str
+    was: JobStatus
+    from_bay: str | None
+    reason: str
+    released: tuple[str, ...] = ()  # technicians whose clock on it stopped
+
+    def statuses(self) -> frozenset[JobStatus]:
+        # The station list the job left depends on where it was, not on the kind of fact.
+        return frozenset({self.was, JobStatus.CANCELLED})
+
+
+# ------------------------------------------------------------------ technicians
+@dataclass(frozen=True, kw_only=True)
+class TechSignedIn(DomainEvent):
+    name = "tech.signed_in"
+    tech: str
+    bay: str
+    from_bay: str | None  # signed in elsewhere before: taken off there
+
+
+@dataclass(frozen=True, kw_only=True)
+class TechSignedOut(DomainEvent):
+    name = "tech.signed_out"
+    tech: str
+    bay: str
+
+
+# ------------------------------------------------------------------ bay work
+@dataclass(frozen=True, kw_only=True)
+class JobStarted(DomainEvent):
+    """A technician's clock runs on the job (the first start, a second technician joining)."""
+
+    name = "job.started"
+    stages = frozenset({_S.DISPATCHED, _S.PAUSED, _S.IN_PROGRESS})
+    ro: str
+    tech: str
+    bay: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobResumed(JobStarted):
+    name = "job.resumed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobPaused(DomainEvent):
+    """A technician's clock stopped with a reason (also at sign-out and shift end)."""
+
+    name = "job.paused"
+    stages = frozenset({_S.IN_PROGRESS, _S.PAUSED})
+    ro: str
+    tech: str
+    bay: str | None
+    reason: PauseReason
+
+
+@dataclass(frozen=True, kw_only=True)
+class FindingReported(DomainEvent):
+    name = "finding.reported"
+    ro: str
+    finding_id: str
+    severity: Severity
+    by: str
+    bay: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FindingAnswered(DomainEvent):
+    name = "finding.answered"
+    ro: str
+    finding_id: str
+    approved: bool
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobSelfChecked(DomainEvent):
+    """The bay work is done (自检): every clock on the job stopped."""
+
+    name = "job.self_checked"
+    stages = frozenset({_S.IN_PROGRESS, _S.PAUSED, _S.SELF_CHECKED})
+    ro: str
+    by: str
+    bay: str
+    released: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobLeaderChecked(DomainEvent):
+    name = "job.leader_checked"
+    stages = frozenset({_S.SELF_CHECKED, _S.LEADER_CHECKED})
+    ro: str
+    by: str
+    bay: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class QcPassed(DomainEvent):
+    name = "qc.passed"
+    stages = frozenset({_S.LEADER_CHECKED, _S.WASH_WAITING, _S.READY})
+    ro: str
+    by: str
+    bay: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class QcFailed(DomainEvent):
+    """Back to its bay as rework (返修), first in the queue."""
+
+    name = "qc.failed"
+    stages = frozenset({_S.LEADER_CHECKED, _S.DISPATCHED})
+    ro: str
+    by: str
+    bay: str
+    items: tuple[str, ...]
+
+    def counters(self) -> tuple[str, ...]:
+        return ("rework",)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WashStarted(DomainEvent):
+    name = "wash.started"
+    stages = frozenset({_S.WASH_WAITING, _S.WASHING})
+    ro: str
+    by: str
+    bay: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class WashDone(DomainEvent):
+    name = "wash.done"
+    stages = frozenset({_S.WASHING, _S.READY})
+    ro: str
+    by: str
+    bay: str
+
+
+# ------------------------------------------------------------------ handover
+@dataclass(frozen=True, kw_only=True)
+class JobDelivered(DomainEvent):
+    name = "job.delivered"
+    stages = frozenset({_S.READY, _S.DELIVERED})
+    ro: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FollowUpRecorded(DomainEvent):
+    """The follow-up call (回访) closes the order."""
+
+    name = "job.followed_up"
+    stages = frozenset({_S.DELIVERED, _S.CLOSED})
+    ro: str
+    outcome: str
+
+
+# ------------------------------------------------------------------ keys
+@dataclass(frozen=True, kw_only=True)
+class KeyHungUp(DomainEvent):
+    name = "key.hung_up"
+    ro: str
+    tag: str
+    cabinet: str
+    slot: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeyTakenOut(DomainEvent):
+    name = "key.taken_out"
+    ro: str
+    tag: str
+    cabinet: str
+    slot: int | None
+    holder: str | None
+
+
+# ------------------------------------------------------------------ clock corrections
+@dataclass(frozen=True, kw_only=True)
+class ClockAdjusted(DomainEvent):
+    """The foreman set when a stretch really began and ended; ``original`` as it was."""
+
+    name = "clock.adjusted"
+    ro: str
+    clock_of: str
+    original: Segment
+
+
+@dataclass(frozen=True, kw_only=True)
+class PauseInserted(DomainEvent):
+    name = "clock.pause_inserted"
+    ro: str
+    clock_of: str
+    original: Segment
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClockMoved(DomainEvent):
+    """A finished stretch of work went from ``ro`` to ``to_ro`` (booked on the wrong job)."""
+
+    name = "clock.moved"
+    ro: str
+    to_ro: str
+    clock_of: str
+    original: Segment

@@ -1,0 +1,285 @@
+"""One batch of the core's work, as plain code: apply every item to the workshop, then
+commit → views → acks → PUBACKs, in that order and written once (``process``).
+
+Nothing here starts a thread; a test calls ``process`` directly."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from core.commands import COMMAND_NAMES, CheckInCar, audit_payload, command_job, execute
+from core.config import SiteConfig
+from core.contract import topics
+from core.contract.messages import Ack, ContractError, ErrorInfo, Event, dump, parse_event
+from core.domain.errors import DomainError, DuplicateJob
+from core.domain.events import DomainEvent
+from core.domain.workshop import Workshop
+from core.handlers import apply_event, authorize
+from core.store.repository import AuditEntry, Batch, Store
+
+from .device_health import DeviceHealth
+from .effects import Rows, audit_orders, bays_to_redraw, originals, rows_to_write
+from .items import Counters, Incoming, Item, Publisher, Query, Republish, WebCommand
+from .print_desk import PrintDesk
+from .sequence import Place, SequenceKeeper
+from .view_publisher import ViewPublisher
+
+logger = logging.getLogger(__name__)
+
+Settled = tuple[Future[Any], Any, BaseException | None]
+
+
+@dataclass
+class Outcome:
+    """What one batch did, in the order the world heard of it."""
+
+    rows: Rows = field(default_factory=Rows)
+    events: list[DomainEvent] = field(default_factory=list)
+    bays: set[str] = field(default_factory=set)
+    acks: list[tuple[str, Ack]] = field(default_factory=list)
+    results: list[Settled] = field(default_factory=list)
+    batch: Batch = field(default_factory=Batch)
+    devices_changed: bool = False
+    republish: bool = False
+    resend_prints: bool = False
+    committed: bool = False
+
+
+class BatchStep:
+    """The single writer's work on one batch; ``Core`` only feeds it from its queue."""
+
+    def __init__(
+        self,
+        config: SiteConfig,
+        store: Store,
+        publisher: Publisher,
+        clock: Callable[[], datetime],
+        counters: Counters,
+        health: DeviceHealth,
+        views: ViewPublisher,
+        prints: PrintDesk,
+        sequence: SequenceKeeper,
+        ws: Workshop,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.publisher = publisher
+        self.clock = clock
+        self.counters = counters
+        self.health = health
+        self.views = views
+        self.prints = prints
+        self.sequence = sequence
+        self.ws = ws
+
+    # ------------------------------------------------------------ the order, once
+    def process(self, items: list[Item]) -> Outcome:
+        now = self.clock()
+        out = self.apply(items, now)
+        self.commit(out, now)  # 1. nothing is told before it is durable
+        self._count_lag(items)
+        eta = self.publish_views(out, now)  # 2. a device hearing its ack has the state
+        self.answer(out)  # 3. acks, new prints
+        for item in items:  # 4. the broker may forget the events
+            if isinstance(item, Incoming):
+                self.publisher.puback(item.token)
+        self.settle(out)
+        self.ws.forget_closed(set(out.rows.jobs))
+        if self.views.dispatch_pending:  # the foreman's board after the acks
+            self.views.flush_dispatch(self.ws, now, eta)
+        return out
+
+    # ------------------------------------------------------------ applying
+    def apply(self, items: list[Item], now: datetime) -> Outcome:
+        """Every item against the workshop; no I/O but the store's look-up of old orders."""
+        out = Outcome()
+        self.sequence.begin()
+        for item in items:
+            if isinstance(item, Republish):
+                out.republish = True
+                if item.connected:
+                    self.health.forget_status(now)
+                    out.resend_prints = True
+            elif isinstance(item, WebCommand):
+                out.results.append(self._command(item, now, out))
+            elif isinstance(item, Query):
+                out.results.append(self._query(item, now))
+            else:
+                self._incoming(item, now, out)
+        out.events = self.ws.take_events()
+        out.rows = rows_to_write(out.events)
+        out.batch.inbox = self.sequence.inbox
+        return out
+
+    def _query(self, item: Query, now: datetime) -> Settled:
+        try:
+            return item.future, item.fn(self.ws, now), None
+        except Exception as err:  # handed to the caller, who asked
+            return item.future, None, err
+
+    def _incoming(self, item: Incoming, now: datetime, out: Outcome) -> None:
+        device, kind = _topic_device(item.topic)
+        if kind == "status":
+            was_online = self.health.online(device)
+            out.devices_changed |= self.health.status(device, item.payload, now)
+            if self.config.device_kind(device) == "bridge" and not was_online:
+                # A bridge (back) online gets every print it has not reported printed.
+                out.resend_prints |= self.health.online(device)
+        elif kind == "event":
+            ack = self._event(device, item, out)
+            if ack is not None:
+                out.acks.append((device, ack))
+
+    def _event(self, device: str, item: Incoming, out: Outcome) -> Ack | None:
+        try:
+            event = parse_event(item.payload)
+        except ContractError as err:
+            return self._contract_error(device, err, item)
+        env = event.envelope
+        tracked = env.source == device and self.config.device_kind(device) is not None
+        if tracked:
+            place = self.sequence.place(device, env.seq)
+            if place is not Place.NEXT:
+                return Ack(seq=env.seq, result="duplicate") if place is Place.HAD else None
+        try:
+            authorize(self.config, device, event)
+        except DomainError as err:
+            if tracked:
+                self.sequence.take(device, env.seq, "rejected", err.code, item.received_at)
+            return self._reject(device, env.seq, err.code, err.message)
+        return self._apply_event(event, item, out)
+
+    def _apply_event(self, event: Event, item: Incoming, out: Outcome) -> Ack:
+        env = event.envelope
+        mark = len(self.ws.recorded)
+        try:
+            apply_event(self.ws, event)
+        except DomainError as err:
+            self.ws.forget_events_since(mark)
+            self.sequence.take(env.source, env.seq, "rejected", err.code, item.received_at)
+            return self._reject(env.source, env.seq, err.code, err.message)
+        self.sequence.take(env.source, env.seq, "applied", None, item.received_at)
+        if env.type in ("print.done", "print.failed"):
+            self.prints.result(env.type, env.data, out.batch, item.received_at)
+            out.devices_changed = True
+        for ro in audit_orders(self.ws.recorded[mark:], env.job):
+            out.batch.audit.append(
+                AuditEntry(
+                    at=env.ts,
+                    kind="event",
+                    source=env.source,
+                    seq=env.seq,
+                    type=env.type,
+                    job=ro,
+                    bay=env.bay,
+                    payload={"tech": env.tech, "data": env.data},
+                )
+            )
+        self.counters.applied += 1
+        return Ack(seq=env.seq, result="applied")
+
+    def _contract_error(self, device: str, err: ContractError, item: Incoming) -> Ack | None:
+        if err.seq is not None and self.config.device_kind(device) is not None:
+            place = self.sequence.place(device, err.seq)
+            if place is not Place.NEXT:
+                return Ack(seq=err.seq, result="duplicate") if place is Place.HAD else None
+            self.sequence.take(device, err.seq, "rejected", err.code, item.received_at)
+        return self._reject(device, err.seq, err.code, err.message)
+
+    def _reject(self, device: str, seq: int | None, code: str, message: str) -> Ack:
+        self.counters.rejected[code] = self.counters.rejected.get(code, 0) + 1
+        logger.warning("rejected %s#%s: %s (%s)", device, seq, code, message)
+        return Ack(seq=seq, result="rejected", error=ErrorInfo(code=code, message=message))
+
+    def _command(self, item: WebCommand, now: datetime, out: Outcome) -> Settled:
+        cmd = item.command
+        mark = len(self.ws.recorded)
+        try:
+            # The live workshop forgets closed orders; the store does not.
+            ro = cmd.order.ro if isinstance(cmd, CheckInCar) else None
+            if ro is not None and ro not in self.ws.jobs and self.store.load_job(ro) is not None:
+                raise DuplicateJob(f"repair order {ro} already exists")
+            value = execute(self.ws, cmd, item.actor, now)
+            self.prints.order(cmd, value, now, out.batch)
+        except DomainError as err:
+            self.ws.forget_events_since(mark)
+            logger.info("refused %s by %s: %s", type(cmd).__name__, item.actor, err.code)
+            return item.future, None, err
+        events = self.ws.recorded[mark:]
+        payload = audit_payload(cmd)
+        original = originals(events)
+        if original is not None:
+            payload["original"] = original
+        for ro_ in audit_orders(events, command_job(cmd)):
+            out.batch.audit.append(
+                AuditEntry(
+                    at=now,
+                    kind="command",
+                    source=item.actor,
+                    seq=None,
+                    type=COMMAND_NAMES[type(cmd)],
+                    job=ro_,
+                    bay=getattr(cmd, "bay", None),
+                    payload=payload,
+                )
+            )
+        return item.future, value, None
+
+    # ------------------------------------------------------------ telling the world
+    def commit(self, out: Outcome, now: datetime) -> None:
+        batch = out.batch
+        if batch.inbox or batch.audit or batch.prints or batch.print_results or out.rows:
+            self.store.commit(self.ws, batch, out.rows, now)
+            out.committed = True
+        self.sequence.commit()
+        self.counters.batches += 1
+
+    def _count_lag(self, items: list[Item]) -> None:
+        committed = time.monotonic()
+        for item in items:
+            if isinstance(item, Incoming):
+                self.counters.ingest_lag_sum += committed - item.arrived
+                self.counters.ingest_lag_count += 1
+
+    def publish_views(self, out: Outcome, now: datetime) -> dict[str, datetime] | None:
+        self.views.forget(out.rows.jobs)
+        try:
+            if out.republish:
+                out.bays = set(self.ws.bays)
+                return self.views.publish(self.ws, now, out.bays, force=True)
+            if out.events or out.devices_changed:
+                out.bays = bays_to_redraw(self.ws, out.events)
+                return self.views.publish(self.ws, now, out.bays)
+        except Exception:  # a view bug must not withhold the acks of committed events
+            logger.exception("publishing the views failed")
+        return None
+
+    def answer(self, out: Outcome) -> None:
+        site = self.config.site.id
+        for device, ack in out.acks:
+            self.publisher.publish(topics.ACK.full(site, device=device), dump(ack), 1, False)
+        self.prints.send([p[4] for p in out.batch.prints])
+        if out.resend_prints:
+            self.prints.send(self.store.unprinted())
+
+    @staticmethod
+    def settle(out: Outcome) -> None:
+        for fut, value, exc in out.results:
+            if exc is None:
+                fut.set_result(value)
+            else:
+                fut.set_exception(exc)
+
+
+def _topic_device(topic: str) -> tuple[str, str]:
+    # pitboard/{site}/dev/{device}/{kind}
+    parts = topic.split("/")
+    if len(parts) == 5 and parts[2] == "dev":
+        return parts[3], parts[4]
+    return "", "unknown"

@@ -1,0 +1,58 @@
+"""Which devices are online, from their retained status and the printers' results."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from core.config import SiteConfig
+from core.contract.messages import DeviceStatus
+from core.contract.views import DeviceRow
+
+logger = logging.getLogger(__name__)
+
+
+class DeviceHealth:
+    def __init__(self, config: SiteConfig) -> None:
+        self.config = config
+        self.rows: dict[str, DeviceRow] = {}
+
+    def online(self, device: str) -> bool:
+        row = self.rows.get(device)
+        return row is not None and row.online
+
+    def sorted_rows(self) -> list[DeviceRow]:
+        return sorted(self.rows.values(), key=lambda d: d.device)
+
+    def forget_status(self, now: datetime) -> None:
+        """After a new broker connection every device counts offline until it speaks again."""
+        for device, row in list(self.rows.items()):
+            if row.online:
+                self.rows[device] = row.model_copy(update={"online": False, "since": now})
+
+    def status(self, device: str, payload: bytes, now: datetime) -> bool:
+        """A retained status (an empty one clears it); True when what is shown changed."""
+        if not payload:
+            return self.rows.pop(device, None) is not None
+        try:
+            status = DeviceStatus.model_validate_json(payload)
+        except ValueError:
+            logger.warning("ignored malformed status from %s", device)
+            return False
+        kind = self.config.device_kind(device) or status.kind or "unknown"
+        self.rows[device] = DeviceRow(
+            device=device, kind=kind, online=status.online, outbox=status.outbox, since=now
+        )
+        return True
+
+    def printer_result(self, printer: str, reason: str | None, at: datetime) -> None:
+        """A print result is the printer's health: offline or timed out, or answering."""
+        row = self.rows.get(printer)
+        self.rows[printer] = DeviceRow(
+            device=printer,
+            kind="printer",
+            online=reason not in ("offline", "timeout"),
+            outbox=row.outbox if row else None,
+            since=at,
+            problem=reason,
+        )

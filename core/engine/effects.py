@@ -1,0 +1,82 @@
+"""Everything the core derives from what the domain recorded, each in one place: which
+rows to write, which orders an audit line belongs to, which screens must be redrawn."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from core.domain.events import DomainEvent
+from core.domain.model import BayKind, JobStatus
+from core.domain.workshop import Workshop
+
+#: The stations list jobs from every bay by their stage, not by their bay.
+STATION_STAGES: dict[BayKind, frozenset[JobStatus]] = {
+    BayKind.QC: frozenset({JobStatus.SELF_CHECKED, JobStatus.LEADER_CHECKED}),
+    BayKind.WASH: frozenset({JobStatus.WASH_WAITING, JobStatus.WASHING}),
+}
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The stored rows a batch of facts changed."""
+
+    jobs: frozenset[str] = frozenset()
+    techs: frozenset[str] = frozenset()
+    counters: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.jobs or self.techs or self.counters)
+
+
+def rows_to_write(events: Iterable[DomainEvent]) -> Rows:
+    jobs: set[str] = set()
+    techs: set[str] = set()
+    counters: set[str] = set()
+    for e in events:
+        jobs.update(e.jobs())
+        techs.update(e.techs())
+        counters.update(e.counters())
+    return Rows(frozenset(jobs), frozenset(techs), frozenset(counters))
+
+
+def audit_orders(events: Sequence[DomainEvent], fallback: str | None) -> list[str | None]:
+    """The repair orders whose timelines show one step: every order it changed, in order;
+    for a step that changed no order (a print result), the order it named."""
+    orders = list(dict.fromkeys(ro for e in events for ro in e.jobs()))
+    return list(orders) if orders else [fallback]
+
+
+def originals(events: Sequence[DomainEvent]) -> dict[str, str | None] | None:
+    """A corrected clock as it was before, kept beside the correction for disputes."""
+    for e in events:
+        seg = getattr(e, "original", None)
+        if seg is not None:
+            return {
+                "start": seg.start.isoformat(),
+                "end": seg.end.isoformat() if seg.end else None,
+            }
+    return None
+
+
+def bays_to_redraw(ws: Workshop, events: Iterable[DomainEvent]) -> set[str]:
+    """Every bay whose screen shows something these facts changed."""
+    bays: set[str] = set()
+    stages: set[JobStatus] = set()
+    for e in events:
+        bays.update(e.bays())
+        stages.update(e.statuses())
+        for ro in e.jobs():
+            job = ws.jobs.get(ro)
+            if job is not None:
+                stages.add(job.status)
+                if job.bay:
+                    bays.add(job.bay)
+        for tech in e.techs():
+            state = ws.tech_states.get(tech)
+            if state is not None and state.bay:
+                bays.add(state.bay)
+    for bay_id, bay in ws.bays.items():
+        if stages & STATION_STAGES.get(bay.kind, frozenset()):
+            bays.add(bay_id)
+    return bays

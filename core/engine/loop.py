@@ -1,0 +1,205 @@
+"""The core's single writer: takes events and commands in arrival order on its own thread
+and hands each batch to ``BatchStep``; MQTT and web callbacks only queue work."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from core.commands import Command
+from core.config import SiteConfig
+from core.contract.views import DeviceRow, DispatchView, LoungeView
+from core.domain.model import Bay, BayKind, Role, Technician
+from core.domain.workshop import Workshop
+from core.store.repository import Store
+from core.views import Projector
+
+from .batch import BatchStep
+from .device_health import DeviceHealth
+from .items import Counters, Incoming, Item, Publisher, Query, Republish, WebCommand
+from .print_desk import PrintDesk
+from .sequence import SequenceKeeper
+from .view_publisher import ViewPublisher
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+MAX_BATCH = 500
+
+
+def bays_from_config(config: SiteConfig) -> list[Bay]:
+    return [Bay(b.id, b.name, BayKind(b.kind), b.team) for b in config.bays]
+
+
+def technicians_from_config(config: SiteConfig) -> list[Technician]:
+    return [
+        Technician(t.id, t.name, t.team, frozenset(Role(r) for r in t.roles))
+        for t in config.technicians
+    ]
+
+
+class Core:
+    """Owns the workshop; the only writer of the store."""
+
+    def __init__(
+        self,
+        config: SiteConfig,
+        store: Store,
+        publisher: Publisher,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.config = config
+        self.site = config.site.id
+        self.store = store
+        self.publisher = publisher
+        self.clock = clock
+        self.counters = Counters()
+        self.health = DeviceHealth(config)
+        self.views = ViewPublisher(config, publisher, self.health, self.counters, clock)
+        self.views.owner = self
+        self.step = BatchStep(
+            config,
+            store,
+            publisher,
+            clock,
+            self.counters,
+            self.health,
+            self.views,
+            PrintDesk(config, publisher, self.health, clock),
+            SequenceKeeper(store.last_seqs(), self.counters),
+            self._load(),
+        )
+        self._queue: queue.Queue[Item | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------ what others read
+    @property
+    def ws(self) -> Workshop:
+        return self.step.ws
+
+    @property
+    def devices(self) -> dict[str, DeviceRow]:
+        return self.health.rows
+
+    @property
+    def lounge(self) -> LoungeView | None:
+        return self.views.lounge
+
+    @property
+    def dispatch_view(self) -> DispatchView | None:
+        return self.views.dispatch_view
+
+    @property
+    def projector(self) -> Projector:
+        return self.views.projector
+
+    @property
+    def view_listeners(self) -> list[Callable[[Any], None]]:
+        return self.views.listeners
+
+    # ------------------------------------------------------------ lifecycle
+    def _load(self) -> Workshop:
+        ws = self.store.load_workshop(
+            bays_from_config(self.config), technicians_from_config(self.config)
+        )
+        self.views.forget_all()
+        return ws
+
+    def _reload(self) -> None:
+        """After a failed commit: what the store holds is the truth again."""
+        self.step.ws = self._load()
+        self.step.sequence.reset(self.store.last_seqs())
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="pitboard-core", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout)
+            self._thread = None
+        self.store.close()
+
+    # ------------------------------------------------------------ hand-over
+    def on_message(self, topic: str, payload: bytes, token: object) -> None:
+        """Called from the MQTT thread: queue it, nothing more."""
+        self._queue.put(Incoming(topic, payload, token, self.clock()))
+
+    def submit(self, command: Command, actor: str) -> Future[Any]:
+        """Queue a web or API action; the future holds the result or the DomainError."""
+        fut: Future[Any] = Future()
+        self._queue.put(WebCommand(command, actor, fut))
+        return fut
+
+    def run_command(self, command: Command, actor: str, timeout: float = 30.0) -> Any:
+        return self.submit(command, actor).result(timeout)
+
+    def query(self, fn: Callable[[Workshop, datetime], T], timeout: float = 30.0) -> T:
+        """Run ``fn`` on the core's own thread, where the workshop is consistent."""
+        if self._thread is None:
+            raise RuntimeError("the core is not running")
+        fut: Future[T] = Future()
+        self._queue.put(Query(fn, fut))
+        return fut.result(timeout)
+
+    def republish(self, connected: bool = False) -> None:
+        self._queue.put(Republish(connected))
+
+    def queue_depth(self) -> int:
+        return self._queue.qsize()
+
+    # ------------------------------------------------------------ the loop
+    def _run(self) -> None:
+        while True:
+            try:
+                first = self._queue.get(timeout=self.views.dispatch_wait())
+            except queue.Empty:
+                self.views.flush_dispatch(self.ws)
+                continue
+            if first is None:
+                return
+            items, stop = self._take_batch(first)
+            try:
+                self._process_until_committed(items)
+            except Exception:  # a bug must not kill the only writer
+                logger.exception("core loop failed on a batch of %d", len(items))
+            if stop:
+                return
+
+    def _take_batch(self, first: Item) -> tuple[list[Item], bool]:
+        """What is waiting, up to MAX_BATCH; True when a stop came with it."""
+        items: list[Item] = [first]
+        while len(items) < MAX_BATCH:
+            try:
+                nxt = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if nxt is None:
+                return items, True
+            items.append(nxt)
+        return items, False
+
+    def _process_until_committed(self, items: list[Item]) -> None:
+        delay = 0.2
+        while True:
+            try:
+                self.step.process(items)
+                return
+            except SQLAlchemyError as exc:
+                self.counters.commit_failures += 1
+                logger.error("commit failed (%s); reloading and retrying in %.1fs", exc, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 10.0)
+                try:
+                    self._reload()
+                except SQLAlchemyError:
+                    logger.error("database still unavailable")

@@ -1,0 +1,60 @@
+"""Where each device's sequence stands: the next event applied, a repeat answered, an event
+ahead of a gap held until the gap fills."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from enum import Enum
+
+from core.store.repository import InboxEntry
+
+from .items import Counters
+
+logger = logging.getLogger(__name__)
+
+
+class Place(Enum):
+    NEXT = "next"
+    HAD = "had"  # a repeat: answered duplicate, changes nothing
+    AHEAD = "ahead"  # a gap before it: neither applied nor answered (only PUBACKed)
+
+
+class SequenceKeeper:
+    """Positions move only when the batch that moved them commits."""
+
+    def __init__(self, committed: dict[str, int], counters: Counters) -> None:
+        self._committed = dict(committed)
+        self._working = dict(committed)
+        self._counters = counters
+        self.inbox: list[InboxEntry] = []
+
+    def begin(self) -> None:
+        self._working = dict(self._committed)
+        self.inbox = []
+
+    def commit(self) -> None:
+        self._committed = self._working
+
+    def reset(self, committed: dict[str, int]) -> None:
+        self._committed = dict(committed)
+        self.begin()
+
+    def place(self, device: str, seq: int) -> Place:
+        """The device sends everything unanswered again, oldest first: a gap fills."""
+        expected = self._working.get(device, 0) + 1
+        if seq < expected:
+            self._counters.duplicate += 1
+            return Place.HAD
+        if seq > expected:
+            self._counters.held += 1
+            logger.info("%s#%d held: #%d must come first", device, seq, expected)
+            return Place.AHEAD
+        return Place.NEXT
+
+    def take(
+        self, device: str, seq: int, result: str, code: str | None, received_at: datetime
+    ) -> None:
+        """The device's event is used up, whatever became of it; the inbox says what."""
+        self._working[device] = seq
+        self.inbox.append(InboxEntry(device, seq, result, code, received_at))

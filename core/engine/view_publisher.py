@@ -1,0 +1,131 @@
+"""The retained views after a commit: bay states and the lounge at once, the foreman's
+board gathered while it is costly to build, and the pages told."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from core.config import SiteConfig
+from core.contract import topics
+from core.contract.messages import dump
+from core.contract.views import DispatchView, LoungeView
+from core.domain.eta import predict
+from core.domain.workshop import Workshop
+from core.views import Projector
+
+from .device_health import DeviceHealth
+from .items import Counters, Publisher
+
+logger = logging.getLogger(__name__)
+
+# The dispatch view carries every open job. The bay states and the lounge go out after
+# every commit; the dispatch view too, unless building it takes more than DISPATCH_SHARE of
+# the core's time: then changes are gathered for a while (10× its cost: a few ms for a
+# small workshop, 100 ms at 200 bays), never longer than DISPATCH_MAX_GAP. And at least
+# every DISPATCH_REFRESH seconds, for the alerts that come due with time alone.
+DISPATCH_SHARE = 0.1
+DISPATCH_MAX_GAP = 0.2
+DISPATCH_REFRESH = 30.0
+
+
+class ViewPublisher:
+    def __init__(
+        self,
+        config: SiteConfig,
+        publisher: Publisher,
+        health: DeviceHealth,
+        counters: Counters,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.site = config.site.id
+        self.publisher = publisher
+        self.health = health
+        self.counters = counters
+        self.clock = clock
+        self.projector = Projector(config)
+        self.lounge: LoungeView | None = None
+        self.dispatch_view: DispatchView | None = None
+        #: Called with the owner after every change of the views (pages wake up on it).
+        self.listeners: list[Callable[[Any], None]] = []
+        self.owner: Any = None
+        self._pending = False
+        self._published = 0.0
+        self._cost = 0.0
+
+    def forget(self, ros: set[str] | frozenset[str]) -> None:
+        self.projector.forget(set(ros))
+
+    def forget_all(self) -> None:
+        self.projector.forget_all()
+
+    def publish(
+        self, ws: Workshop, now: datetime, bays: set[str], force: bool = False
+    ) -> dict[str, datetime]:
+        """Bay states and the lounge; returns the predictions they were built with."""
+        started = time.monotonic()
+        try:
+            return self._build_and_publish(ws, now, bays, force)
+        finally:
+            self.counters.view_publish_sum += time.monotonic() - started
+            self.counters.view_publish_count += 1
+
+    def _build_and_publish(
+        self, ws: Workshop, now: datetime, bays: set[str], force: bool
+    ) -> dict[str, datetime]:
+        eta = predict(ws, now)
+        for bay_id in sorted(bays):
+            state = self.projector.bay_state(ws, bay_id, now, eta)
+            self.publisher.publish(
+                topics.BAY_STATE.full(self.site, bay=bay_id), dump(state), 1, True
+            )
+        lounge = self.projector.lounge(ws, now, eta)
+        # Every lounge TV gets the whole list: send it only when a car on it changed.
+        if force or self.lounge is None or lounge.cars != self.lounge.cars:
+            self.lounge = lounge
+            self.publisher.publish(topics.LOUNGE.full(self.site), dump(lounge), 1, True)
+        self._pending = True
+        self.tell_listeners()
+        return eta
+
+    def dispatch_wait(self) -> float:
+        """Seconds until the board is due: changes gathered, or the periodic rebuild."""
+        if self._pending:
+            gap = min(DISPATCH_MAX_GAP, self._cost / DISPATCH_SHARE)
+            return max(0.0, self._published + gap - time.monotonic())
+        if self.dispatch_view is None:
+            return DISPATCH_REFRESH  # nothing shown yet: the first change sends it
+        # Alerts and escalations come due with time alone: the board is rebuilt anyway.
+        return max(0.0, self._published + DISPATCH_REFRESH - time.monotonic())
+
+    def flush_dispatch(
+        self, ws: Workshop, now: datetime | None = None, eta: dict[str, datetime] | None = None
+    ) -> None:
+        """The foreman's whole board in one message, when it is due."""
+        if self.dispatch_wait() > 0:
+            return
+        # The cost is this thread's CPU time: waiting for the interpreter or a core while
+        # pages are served is no reason to show the board later still.
+        started = time.thread_time()
+        now = now or self.clock()
+        eta = predict(ws, now) if eta is None else eta
+        self.dispatch_view = self.projector.dispatch(ws, now, self.health.sorted_rows(), eta)
+        self.publisher.publish(topics.DISPATCH.full(self.site), dump(self.dispatch_view), 1, True)
+        self._pending = False
+        self._published = time.monotonic()
+        self._cost = time.thread_time() - started
+        self.tell_listeners()
+
+    @property
+    def dispatch_pending(self) -> bool:
+        return self._pending
+
+    def tell_listeners(self) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener(self.owner)
+            except Exception:
+                logger.exception("view listener failed")

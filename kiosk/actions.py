@@ -1,0 +1,88 @@
+"""The steps a technician can take on the shown job, by the kind of bay: QC, wash, or a
+workshop bay's start / pause / resume, finding and finish."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from nicegui import ui
+
+from core.contract.views import JobCard
+from kiosk.dialogs import confirm, pause_reason, qc_fail
+from kiosk.finding import report_finding
+from kiosk.screen import STEP, Screen
+
+
+def actions(screen: Screen, card: JobCard) -> None:
+    tech = screen.acting()
+    if tech is None:
+        ui.label(screen.t("kiosk.nobody")).classes("text-2xl text-amber-400")
+        return
+    name = screen.station.technicians[tech].name
+    ui.label(f"{screen.t('kiosk.acting')}: {name}").classes("text-xl text-gray-400")
+    with ui.row().classes("gap-4"):
+        kind = screen.station.kind
+        if kind == "qc":
+            _qc(screen, card, tech)
+        elif kind == "wash":
+            _wash(screen, card, tech)
+        else:
+            _work(screen, card, tech)
+
+
+def _qc(screen: Screen, card: JobCard, tech: str) -> None:
+    station, ro = screen.station, card.ro
+    if card.status == "self_checked":
+        _final(screen, "leader_check", lambda: station.leader_check(ro, tech))
+    if card.status == "leader_checked":
+        _final(screen, "qc_pass", lambda: station.qc_pass(ro, tech))
+        _ask(screen, "qc_fail", lambda: qc_fail(screen, card, tech), "negative")
+
+
+def _wash(screen: Screen, card: JobCard, tech: str) -> None:
+    station, ro = screen.station, card.ro
+    if card.status == "wash_waiting":
+        _tap(screen, "wash_start", lambda: station.wash_start(ro, tech))
+    if card.status == "washing":
+        _final(screen, "wash_done", lambda: station.wash_done(ro, tech))
+
+
+def _work(screen: Screen, card: JobCard, tech: str) -> None:
+    station, ro = screen.station, card.ro
+    active = station.active_job(tech)
+    if active == ro:
+        _ask(screen, "pause", lambda: pause_reason(screen, card, tech), "warning")
+    elif tech in card.paused_techs:
+        _tap(screen, "resume", lambda: station.resume(ro, tech))
+    else:
+        _tap(screen, "start", lambda: station.start(ro, tech))
+    _ask(screen, "finding", lambda: report_finding(screen, card, tech), "orange-9")
+    if card.status in ("in_progress", "paused") or active == ro:
+        _final(screen, "finish", lambda: station.self_check(ro, tech))
+
+
+def _button(screen: Screen, step: str, on_click: Callable[[], None], colour: str) -> None:
+    ui.button(screen.t(f"kiosk.{step}"), on_click=on_click).props(f"color={colour}").classes(
+        STEP
+    ).mark(step)
+
+
+def _tap(screen: Screen, step: str, send: Callable[[], object]) -> None:
+    """A step taken at once."""
+
+    def run() -> None:
+        send()
+        screen.saved()
+
+    _button(screen, step, run, "primary")
+
+
+def _ask(screen: Screen, step: str, open_dialog: Callable[[], None], colour: str) -> None:
+    """A step that needs more: a dialog asks for it."""
+    _button(screen, step, open_dialog, colour)
+
+
+def _final(screen: Screen, step: str, send: Callable[[], object]) -> None:
+    """A step that cannot be taken back from the kiosk: confirmed first."""
+    question = screen.t(f"kiosk.{step}_confirm")
+    _button(screen, step, lambda: confirm(screen, question, send), "positive")

@@ -1,0 +1,57 @@
+"""The bay's queue: one card per job dispatched here, the shown one outlined."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from core.contract.views import JobCard
+from kiosk.screen import Screen
+
+READINESS_COLOUR = {
+    "ready": "positive",
+    "in_progress": "primary",
+    "paused": "grey-7",
+    "waiting_parts": "warning",
+    "waiting_approval": "orange-9",
+}
+
+
+def queue(screen: Screen, shown: JobCard | None) -> None:
+    ui.label(screen.t("kiosk.queue")).classes("text-2xl text-gray-300")
+    jobs = screen.station.jobs()
+    if not jobs:
+        ui.label(screen.t("kiosk.no_jobs")).classes("text-2xl text-gray-400")
+    for job in jobs:
+        _item(screen, job, shown is not None and job.ro == shown.ro)
+
+
+def _choose(screen: Screen, ro: str) -> None:
+    screen.job = ro
+    screen.redraw()
+
+
+def _item(screen: Screen, job: JobCard, is_shown: bool) -> None:
+    t = screen.t
+    border = "border-sky-400" if is_shown else "border-gray-700"
+    with (
+        ui.card()
+        .classes(f"w-full bg-gray-900 text-white pb-card {border} cursor-pointer")
+        .on("click", lambda ro=job.ro: _choose(screen, ro))
+        .mark(f"job-{job.ro}")
+    ):
+        with ui.row().classes("items-center gap-3"):
+            ui.label(job.plate).classes("text-3xl font-bold")
+            ui.badge(
+                t(f"readiness.{job.readiness}"), color=READINESS_COLOUR[job.readiness]
+            ).classes("text-xl").mark("readiness")
+            if job.rework_count:
+                ui.badge(f"{t('kiosk.rework')} ×{job.rework_count}", color="negative").classes(
+                    "text-xl"
+                )
+        ui.label(f"{job.ro} · {job.model} {job.colour}").classes("text-xl text-gray-300")
+        ui.label(f"{t('kiosk.promised')} {screen.hm(job.promised_at)}").classes("text-xl")
+        pending = screen.station.pending_for(job.ro)
+        if pending:
+            ui.label(t("kiosk.pending_tap", what=t(f"event.{pending}"))).classes(
+                "text-xl text-amber-400"
+            )

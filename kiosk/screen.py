@@ -1,0 +1,90 @@
+"""One open kiosk page: what it has chosen (language, acting technician, job), its words,
+and the sizes every part of it is drawn with."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from nicegui import ui
+
+from core.contract.views import JobCard
+from core.display.texts import Lang, error_text, text
+from kiosk.station import Station
+
+# Gloved hands: every target at least 72 px high, the steps of work larger still.
+BIG = "text-2xl min-h-[72px] min-w-[120px] px-6"
+STEP = "text-3xl min-h-[96px] min-w-[200px] px-8"
+CARD = "p-6 bg-gray-900 text-white"
+
+
+def duration(seconds: float) -> str:
+    m = int(seconds // 60)
+    return f"{m // 60}:{m % 60:02d}"
+
+
+@dataclass
+class Screen:
+    station: Station
+    lang: Lang
+    redraw: Callable[[], None] = lambda: None  # set once the page's body exists
+    tech: str | None = None
+    job: str | None = None
+    seen_problem: int = 0
+    # Built once, outside the redrawn body, so news arriving never closes an open dialog.
+    # A stray tap closes a question; a form being typed into stays until cancelled.
+    question: ui.dialog = field(default_factory=ui.dialog)
+    form: ui.dialog = field(default_factory=lambda: ui.dialog().props("persistent"))
+
+    def t(self, key: str, **params: object) -> str:
+        return text(key, self.lang, **params)
+
+    def hm(self, ts: datetime | None) -> str:
+        return ts.astimezone(self.station.config.zone).strftime("%H:%M") if ts else "—"
+
+    def acting(self) -> str | None:
+        """The technician taps act for: the one chosen, else the last to sign in."""
+        present = [p.id for p in self.station.present()]
+        if self.tech not in present:
+            self.tech = present[-1] if present else None
+        return self.tech
+
+    def selected(self) -> JobCard | None:
+        """The job shown: the one chosen, else the acting technician's, else the first."""
+        station = self.station
+        jobs = station.jobs()
+        if self.job is not None and station.job(self.job) is None:
+            self.job = None
+        if self.job is None and jobs:
+            tech = self.acting()
+            mine = station.active_job(tech) if tech else None
+            self.job = mine if mine and station.job(mine) else jobs[0].ro
+        return station.job(self.job) if self.job else None
+
+    def saved(self) -> None:
+        """A tap went into the outbox: say so and show it at once."""
+        ui.notify(self.t("kiosk.saved"), type="info", position="top", timeout=1200)
+        self.redraw()
+
+    def arrive(self, tech: str) -> None:
+        """``tech`` badged or typed a PIN: signed in here if not yet, and acting."""
+        if tech not in [p.id for p in self.station.present()]:
+            self.station.sign_in(tech)
+            self.saved()
+        self.tech = tech
+        self.redraw()
+
+    def announce_problem(self) -> None:
+        """A tap the core refused since last look: told once, in the middle of the screen."""
+        problems = self.station.problems
+        if not problems or problems[0].seq == self.seen_problem:
+            return
+        newest = problems[0]
+        self.seen_problem = newest.seq
+        ui.notify(
+            f"{self.t(f'event.{newest.type}')}: {error_text(newest.code, self.lang)}",
+            type="negative",
+            position="center",
+            timeout=6000,
+        )

@@ -1,0 +1,1 @@
+"""The ``pitboard`` command: builds the site's processes from core, board, kiosk and devices."""

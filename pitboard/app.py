@@ -1,0 +1,209 @@
+"""The site's processes, built in one order: broker → core (store, link, shift clock) →
+kiosks → devices → demo → web. ``pitboard core`` builds the core and its web; ``pitboard
+run`` builds every step on one machine."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from core.app import CoreService, data_dir, database_url, settle_memory
+from core.broker import AmqttBroker, MosquittoBroker, free_port, mosquitto_binary, port_free
+from core.config import SiteConfig
+from core.mqtt import BrokerAddress
+
+if TYPE_CHECKING:
+    from core.demo.player import DemoPlayer
+    from devices.link import DeviceLink
+    from devices.simulated import SimulatedDevices
+    from kiosk.station import Station
+
+logger = logging.getLogger("pitboard")
+
+
+def mqtt_version(config: SiteConfig) -> str:
+    """The MQTT version spoken to a broker of the site's own (``auto`` is 5)."""
+    return "3.1.1" if config.broker.protocol == "3.1.1" else "5"
+
+
+def wait_for_signal() -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+
+
+def start_broker(config: SiteConfig, workdir: Path) -> MosquittoBroker | AmqttBroker:
+    port = config.broker.listen_port
+    if not port_free(port):
+        taken, port = port, free_port()
+        logger.warning("port %d is taken (another broker?): our broker uses %d", taken, port)
+    if mosquitto_binary() is not None:
+        return MosquittoBroker(config, workdir, port=port).start()
+    logger.warning("mosquitto is not installed: using the embedded amqtt broker (MQTT 3.1.1)")
+    return AmqttBroker(port=port).start()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which steps a command builds."""
+
+    broker_url: str | None = None
+    database_url: str | None = None
+    # Everything on one machine: a broker of our own when none is configured, every
+    # configured kiosk and simulated devices.
+    everything: bool = False
+    demo: bool = False
+    speed: float = 60.0
+
+
+class Pitboard:
+    """One site's processes, built by ``start`` in order and stopped in reverse."""
+
+    broker: MosquittoBroker | AmqttBroker | None
+    address: BrokerAddress
+    service: CoreService
+    kiosks: dict[str, tuple[Station, DeviceLink]]
+    devices: SimulatedDevices | None
+    player: DemoPlayer | None
+
+    def __init__(self, config: SiteConfig, plan: Plan) -> None:
+        self.config = config
+        self.plan = plan
+        # Made for ``run`` (its broker, kiosks and devices keep their state there); a
+        # core alone may keep nothing on its disk.
+        self.base = data_dir(config) if plan.everything else Path(config.data_dir)
+        self.broker = None
+        self.kiosks = {}
+        self.devices = None
+        self.player = None
+        self._stops: list[Callable[[], None]] = []
+        # Sign-in sessions are kept with the site's other data, not where the command ran.
+        os.environ.setdefault("NICEGUI_STORAGE_PATH", str(self.base.resolve() / "sessions"))
+
+    def start(self) -> Pitboard:
+        try:
+            self.init_broker()
+            self.init_core()
+            if self.plan.everything:
+                self.init_kiosks()
+                self.init_devices()
+            if self.plan.demo:
+                self.init_demo()
+        except BaseException:
+            # A step that fails leaves no broker or link of the earlier ones running.
+            self.stop()
+            raise
+        return self
+
+    def init_broker(self) -> None:
+        """The site's broker, or one of our own for ``run`` when none is configured."""
+        cfg = self.config.broker
+        url = self.plan.broker_url or cfg.url
+        if url:
+            self.address = BrokerAddress.from_url(
+                url, cfg.username, cfg.password, mqtt_version(self.config)
+            )
+            return
+        if not self.plan.everything:
+            raise ValueError("no broker: set [broker] url or pass --broker-url")
+        broker = self.broker = start_broker(self.config, self.base / "broker")
+        self._stops.append(broker.stop)
+        self.address = BrokerAddress.from_url(
+            broker.url, cfg.username, broker.passwords.get(cfg.username), broker.protocol
+        )
+
+    def init_core(self) -> None:
+        """Storage migrated, the workshop loaded, the core connected to the broker."""
+        self.service = CoreService(
+            self.config, self.address, self.plan.database_url or database_url(self.config)
+        ).start()
+        self._stops.append(self.service.stop)
+        logger.info("core of site %s running", self.config.site.id)
+
+    @property
+    def passwords(self) -> dict[str, str]:
+        """Device passwords of a broker of our own (an external one's are not ours to know)."""
+        return self.broker.passwords if self.broker is not None else {}
+
+    def init_kiosks(self) -> None:
+        """Every configured kiosk, each with its own MQTT user and outbox as on its bay PC."""
+        from kiosk.app import connect, kiosk_device
+
+        for bay in dict.fromkeys(k.bay for k in self.config.kiosks):
+            password = self.passwords.get(kiosk_device(self.config, bay))
+            station, link = connect(self.config, bay, self.address, password, self.base / "kiosks")
+            self.kiosks[bay] = (station, link)
+            self._stops.append(link.stop)
+
+    def init_devices(self) -> None:
+        """A simulated key cabinet and virtual printers behind a real devices bridge."""
+        from devices.simulated import SimulatedDevices
+
+        self.devices = SimulatedDevices(self.config, self.address, self.passwords).start()
+        self._stops.append(self.devices.stop)
+
+    def init_demo(self) -> None:
+        """A compressed workshop day, tapped through the kiosks' own links."""
+        from core.demo.player import DemoPlayer
+
+        assert self.devices is not None, "the demo hangs keys in the simulated cabinet"
+        self.player = DemoPlayer(
+            self.config,
+            self.service.core,
+            {bay: link for bay, (_, link) in self.kiosks.items()},
+            self.devices.cabinet,
+            self.plan.speed,
+        ).start()
+        self._stops.append(self.player.stop)
+
+    def init_web(self) -> None:
+        """The boards, the kiosk pages of the kiosks built here, /api/v1, /healthz, /metrics."""
+        from nicegui import app
+
+        from board.pages import register
+        from core.board_source import CoreBoardSource
+        from core.web import mount
+        from kiosk.page import register as register_kiosks
+
+        register(CoreBoardSource(self.service.core), kiosk_bays=sorted(self.kiosks))
+        if self.kiosks:
+            register_kiosks({bay: station for bay, (station, _) in self.kiosks.items()})
+        mount(
+            app,
+            self.config,
+            self.service.core,
+            self.service.link.connected.is_set,
+            lambda: self.service.link.state,
+        )
+
+    def serve(self, host: str, port: int) -> None:
+        """Serve the web until the process is stopped, then stop everything built."""
+        from pitboard.web import serve
+
+        self.init_web()
+        serve(self.config, host, port, self.stop)
+
+    def wait(self) -> None:
+        """Run headless until SIGINT or SIGTERM, then stop everything built."""
+        settle_memory()
+        wait_for_signal()
+        self.stop()
+
+    def stop(self) -> None:
+        while self._stops:
+            self._stops.pop()()
+
+
+def demo_api_token(config: SiteConfig) -> str:
+    """The first API token, made up for trying the API when the site sets none."""
+    if not os.environ.get(config.api.tokens_env):
+        os.environ[config.api.tokens_env] = f"demo={secrets.token_urlsafe(24)}"
+    return os.environ[config.api.tokens_env].split(",")[0].split("=", 1)[1]

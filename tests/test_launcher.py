@@ -1,0 +1,79 @@
+"""The `pitboard` command's one build order, against a site's own broker."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from core.broker import AmqttBroker, free_port, port_free
+from core.config import SiteConfig
+from pitboard.app import Pitboard, Plan
+from tests.helpers import demo_config
+from tests.kiosk_env import wait_for
+
+
+@pytest.fixture
+def amqtt() -> Iterator[AmqttBroker]:
+    logging.getLogger("amqtt").setLevel(logging.CRITICAL)
+    broker = AmqttBroker().start()
+    yield broker
+    broker.stop()
+
+
+def site_on(broker_url: str, protocol: str, tmp_path: Path) -> SiteConfig:
+    """The demo site on ``broker_url``, with the one kiosk at bay B03."""
+    cfg = demo_config(data_dir=str(tmp_path))
+    broker = cfg.broker.model_copy(update={"url": broker_url, "protocol": protocol})
+    kiosks = [k for k in cfg.kiosks if k.bay == "B03"][:1]
+    return cfg.model_copy(update={"broker": broker, "kiosks": kiosks})
+
+
+def test_run_speaks_the_configured_mqtt_version_to_the_site_broker(
+    amqtt: AmqttBroker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A site broker that speaks only MQTT 3.1.1 (amqtt), named with ``protocol = "3.1.1"``:
+    the core and the kiosk `pitboard run` builds reach it, and no broker of its own starts."""
+    monkeypatch.setenv("NICEGUI_STORAGE_PATH", str(tmp_path / "sessions"))
+    site = Pitboard(
+        site_on(f"mqtt://127.0.0.1:{amqtt.port}", "3.1.1", tmp_path), Plan(everything=True)
+    )
+    try:
+        # One client connecting at a time: amqtt 0.12 can fail a session whose connect
+        # overlaps another client's subscribing.
+        site.init_broker()
+        assert site.broker is None
+        assert site.address.protocol == "3.1.1"
+        site.init_core()
+        assert site.service.link.connected.wait(15), "the core did not connect"
+        site.init_kiosks()
+        station, _ = site.kiosks["B03"]
+        wait_for(lambda: station.state is not None, 15, "bay state at the B03 kiosk")
+    finally:
+        site.stop()
+
+
+def test_the_core_alone_needs_a_broker_url(tmp_path: Path) -> None:
+    site = Pitboard(demo_config(data_dir=str(tmp_path)), Plan())
+    with pytest.raises(ValueError, match="no broker"):
+        site.start()
+    assert not (tmp_path / "broker").exists()
+
+
+def test_a_step_that_fails_stops_the_broker_started_before_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NICEGUI_STORAGE_PATH", str(tmp_path / "sessions"))
+    cfg = demo_config(data_dir=str(tmp_path))
+    cfg = cfg.model_copy(
+        update={"broker": cfg.broker.model_copy(update={"listen_port": free_port()})}
+    )
+    unreachable = f"sqlite:///{tmp_path / 'no such folder' / 'core.db'}"
+    site = Pitboard(cfg, Plan(everything=True, database_url=unreachable))
+    with pytest.raises(OperationalError):
+        site.start()
+    assert site.broker is not None
+    assert port_free(site.broker.port), "the broker still listens"

@@ -1,0 +1,51 @@
+"""The screens the core redraws after a step are found from the step's facts alone: every
+bay whose state changed is among them (the engine keeps no copies to compare)."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, settings
+
+from core.domain.eta import predict
+from core.domain.events import DomainEvent
+from core.engine.effects import bays_to_redraw
+from core.views import Projector
+from tests.helpers import demo_config
+from tests.walk import Snapshot, WorkshopWalk
+
+CONFIG = demo_config()
+
+
+class RedrawWalk(WorkshopWalk):
+    def __init__(self) -> None:
+        super().__init__()
+        self.screens = self.bay_states()
+
+    def bay_states(self) -> dict[str, str]:
+        projector = Projector(CONFIG)  # no cache: each state as if drawn for the first time
+        eta = predict(self.ws, self.now)
+        return {
+            b: projector.bay_state(self.ws, b, self.now, eta).model_dump_json()
+            for b in self.ws.bays
+        }
+
+    def step(self, action: object) -> None:
+        self.screens = self.bay_states()  # time may have passed since: compare like with like
+        super().step(action)  # type: ignore[arg-type]
+
+    def after_step(self, before: Snapshot, events: list[DomainEvent]) -> None:
+        now = self.bay_states()
+        changed = {b for b in now if now[b] != self.screens[b]}
+        redrawn = bays_to_redraw(self.ws, events)
+        assert changed <= redrawn, (
+            f"{[e.name for e in events]} changed bays {sorted(changed - redrawn)} "
+            f"that would not be redrawn"
+        )
+
+
+TestRedrawWalk = RedrawWalk.TestCase
+TestRedrawWalk.settings = settings(
+    max_examples=40,
+    stateful_step_count=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
