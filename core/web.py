@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,13 @@ class CoreCollector(Collector):
         )
 
 
-def mount(app: FastAPI, config: SiteConfig, core: Core, broker_connected: Any) -> None:
+def mount(
+    app: FastAPI,
+    config: SiteConfig,
+    core: Core,
+    broker_connected: Any,
+    broker_state: Callable[[], str] | None = None,
+) -> None:
     """Add /api/v1, /healthz and /metrics to the core's web app."""
     tokens_env = config.api.tokens_env
     app.mount("/api/v1", build_api(core, lambda: parse_tokens(os.environ.get(tokens_env))))
@@ -102,6 +108,9 @@ def mount(app: FastAPI, config: SiteConfig, core: Core, broker_connected: Any) -
             "database": database,
             "queue": core.queue_depth(),
         }
+        if broker_state is not None:
+            # e.g. "reconnecting in 4 s (no connection)", "refused: not authorized"
+            body["broker_state"] = broker_state()
         return JSONResponse(body, status_code=200 if ok else 503)
 
     prints = Path(config.data_dir) / "prints"

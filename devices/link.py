@@ -9,7 +9,7 @@ in turn; copies the core already has come back ``duplicate`` and change nothing.
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import logging
 import threading
 import time
@@ -18,13 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Unpack
 
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
-
 from core.contract import topics
-from core.contract.messages import DeviceStatus, dump
+from core.contract.messages import Ack, DeviceStatus, dump
 from core.contract.sender import EventFields
-from core.mqtt import BrokerAddress, no_delay
+from core.mqtt import BrokerAddress, MqttClient
+from core.mqtt.backoff import Backoff
+from core.mqtt.client import Delivery
 from devices.outbox import Answer, Outbox, Pending
 
 logger = logging.getLogger(__name__)
@@ -41,6 +40,8 @@ WINDOW = 100
 
 
 class DeviceLink:
+    """A device's side of the wire contract on the shared MQTT client."""
+
     def __init__(
         self,
         address: BrokerAddress,
@@ -70,27 +71,35 @@ class DeviceLink:
         self._last_progress = time.monotonic()
         self._stopping = threading.Event()
         self._watchdog = threading.Thread(target=self._watch, name=f"{device}-resend", daemon=True)
-        self.client = mqtt.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2,
-            client_id=device,
-            protocol=mqtt.MQTTv5 if address.protocol == "5" else mqtt.MQTTv311,
-        )
-        if password is not None:
-            self.client.username_pw_set(device, password)
-        self._status_topic = topics.STATUS.full(site, device=device)
-        self._ack_topic = topics.ACK.full(site, device=device)
         self._event_topic = topics.EVENT.full(site, device=device)
-        self.client.will_set(self._status_topic, self._status(False), qos=1, retain=True)
-        self.client.on_connect = self._connected
-        self.client.on_disconnect = self._disconnected
-        self.client.on_message = self._message
-        self.client.on_socket_open = no_delay
-        self.client.reconnect_delay_set(1, 10)
-        self._address = address
+        # A device signs in with its own name; without a password it is anonymous (the
+        # embedded broker of a one-machine shop).
+        login = dataclasses.replace(
+            address, username=device if password is not None else None, password=password
+        )
+        self.client = MqttClient(
+            login,
+            device,
+            topics.STATUS.full(site, device=device),
+            self._status,
+            self._message,
+            list(self._handlers),
+            on_connected=self._connected,
+            on_disconnected=self._disconnected,
+            ack_topic=topics.ACK.full(site, device=device),
+            on_ack=self._ack,
+            keepalive=15,
+            backoff=Backoff(1, 10),
+        )
 
     @property
     def online(self) -> bool:
         return self._live
+
+    @property
+    def state(self) -> str:
+        """The connection as a person reads it, e.g. "refused: bad user name or password"."""
+        return self.client.state
 
     def _status(self, online: bool) -> bytes:
         outbox = self.outbox.count() if online else None
@@ -103,11 +112,10 @@ class DeviceLink:
     def announce(self) -> None:
         """Publish the retained status now (e.g. a reader came or went)."""
         if self._live:
-            self.client.publish(self._status_topic, self._status(True), qos=1, retain=True)
+            self.client.announce()
 
     def start(self) -> DeviceLink:
-        self.client.connect_async(self._address.host, self._address.port, keepalive=15)
-        self.client.loop_start()
+        self.client.start()
         self._watchdog.start()
         return self
 
@@ -115,28 +123,17 @@ class DeviceLink:
         self._stopping.set()
         if self._watchdog.is_alive():
             self._watchdog.join(2)
-        if self._live:
-            info = self.client.publish(self._status_topic, self._status(False), qos=1, retain=True)
-            info.wait_for_publish(2)
-        self.client.disconnect()
-        self.client.loop_stop()
+        self.client.stop()
         self._live = False
         self.outbox.close()
 
     # ------------------------------------------------------------------ paho thread
-    def _connected(self, client: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
-        if getattr(reason, "is_failure", False):
-            logger.warning("%s: broker refused the connection: %s", self.device, reason)
-            return
-        client.subscribe(self._ack_topic, qos=1)
-        for topic in self._handlers:
-            client.subscribe(topic, qos=1)
+    def _connected(self) -> None:
         with self._send_lock:
             replay = self._replay()
             self._live = True
         if replay:
             logger.info("%s: sending unanswered events again from #%d", self.device, replay[0].seq)
-        client.publish(self._status_topic, self._status(True), qos=1, retain=True)
         self._last_status = time.monotonic()
         self._changed()
 
@@ -160,7 +157,7 @@ class DeviceLink:
         return items
 
     def _watch(self) -> None:
-        while not self._stopping.wait(1.0):
+        while not self._stopping.wait(min(1.0, RESEND_AFTER / 5)):
             if not self._live or time.monotonic() - self._last_progress < RESEND_AFTER:
                 continue
             if self.outbox.count() == 0:
@@ -175,31 +172,31 @@ class DeviceLink:
                         replay[0].seq if replay else 0,
                     )
 
-    def _disconnected(self, *_: Any) -> None:
+    def _disconnected(self) -> None:
         with self._send_lock:
             self._live = False
             self._inflight.clear()
         self._changed()
 
-    def _message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
-        handler = self._handlers.get(msg.topic)
+    def _message(self, topic: str, payload: bytes, _token: Delivery) -> None:
+        handler = self._handlers.get(topic)
         if handler is not None:
-            handler(bytes(msg.payload))
-            return
-        try:
-            ack = json.loads(msg.payload)
-            seq, result = ack["seq"], ack["result"]
-        except (ValueError, KeyError, TypeError):
-            logger.warning("%s: unreadable ack %r", self.device, msg.payload[:200])
-            return
-        if not isinstance(seq, int):
+            handler(payload)
+
+    def _ack(self, ack: Ack) -> None:
+        if ack.seq is None:
             logger.warning("%s: ack without a number: %s", self.device, ack)
             return
-        error = ack.get("error") or {}
+        error = ack.error
         self._last_progress = time.monotonic()
-        answer = self.outbox.answered(seq, str(result), error.get("code"), error.get("message"))
+        answer = self.outbox.answered(
+            ack.seq,
+            ack.result,
+            error.code if error is not None else None,
+            error.message if error is not None else None,
+        )
         with self._send_lock:
-            self._inflight.discard(seq)
+            self._inflight.discard(ack.seq)
             if self._live:
                 self._pump()
         with self._ack_cv:
@@ -213,7 +210,7 @@ class DeviceLink:
         now = time.monotonic()
         if self._live and (now - self._last_status > _STATUS_EVERY or self.outbox.count() == 0):
             self._last_status = now
-            self.client.publish(self._status_topic, self._status(True), qos=1, retain=True)
+            self.client.announce()
 
     def _changed(self) -> None:
         if self._on_change is not None:

@@ -35,7 +35,7 @@ SEVERITIES = tuple(s.value for s in Severity)
 
 
 class Uplink(EventSender[Pending], Protocol):
-    """What the station needs from its connection (DeviceLink, or a loopback in tests)."""
+    """What the station needs from its connection (DeviceLink)."""
 
     outbox: Outbox
 

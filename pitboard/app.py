@@ -176,7 +176,13 @@ class Pitboard:
         register(CoreBoardSource(self.service.core), kiosk_bays=sorted(self.kiosks))
         if self.kiosks:
             register_kiosks({bay: station for bay, (station, _) in self.kiosks.items()})
-        mount(app, self.config, self.service.core, self.service.link.connected.is_set)
+        mount(
+            app,
+            self.config,
+            self.service.core,
+            self.service.link.connected.is_set,
+            lambda: self.service.link.state,
+        )
 
     def serve(self, host: str, port: int) -> None:
         """Serve the web until the process is stopped, then stop everything built."""

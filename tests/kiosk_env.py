@@ -1,4 +1,5 @@
-"""A workshop for kiosk tests: a real core on SQLite, stations linked through a loopback."""
+"""A workshop for kiosk tests: a real core on SQLite and stations, each on its real MQTT link
+(``MqttLink``, ``DeviceLink``) over the broker in the test process (tests/fake_mqtt.py)."""
 
 from __future__ import annotations
 
@@ -10,39 +11,84 @@ from typing import Any
 from core.commands import CheckInCar, Dispatch
 from core.contract import topics
 from core.engine import Core
+from core.mqtt import BrokerAddress, MqttLink
+from devices.link import DeviceLink
 from kiosk.app import kiosk_device
 from kiosk.station import Station
+from tests.fake_mqtt import FakeBroker
 from tests.helpers import demo_config, order
-from tests.loopback import LoopbackLink, RoutingBus
 from tests.waiting import wait_until
+
+ADDRESS = BrokerAddress("broker.test", 1883)
+
+
+class KioskLink(DeviceLink):
+    """A kiosk's real link; the test pulls and plugs its network cable."""
+
+    broker: FakeBroker
+    changes = 0
+
+    def _changed(self) -> None:
+        super()._changed()
+        self.changes += 1
+
+    def go_offline(self) -> None:
+        """Returns once the station has been told."""
+        told = self.changes
+        self.broker.cut(self.device)
+        wait_until(
+            lambda: not self.online and self.changes > told, f"{self.device} offline", timeout=10
+        )
+
+    def go_online(self) -> None:
+        """Returns once the unanswered taps went out again and the station has been told."""
+        told = self.changes
+        self.broker.restore(self.device)
+        wait_until(
+            lambda: self.online and self.changes > told, f"{self.device} online", timeout=10
+        )
 
 
 @dataclass
 class Workshop:
     core: Core
-    bus: RoutingBus
+    link: MqttLink
+    broker: FakeBroker
     state_dir: Path
-    links: dict[str, LoopbackLink] = field(default_factory=dict)
+    links: dict[str, KioskLink] = field(default_factory=dict)
 
     def station(self, bay: str, online: bool = True) -> Station:
+        """A bay's station on its started link, as ``pitboard kiosk`` wires it."""
         cfg = self.core.config
         device = kiosk_device(cfg, bay)
         station = Station(cfg, bay, device)
-        link = LoopbackLink(
-            self.bus,
-            self.core.on_message,
-            cfg.site.id,
-            device,
-            self.state_dir,
-            on_answer=station.on_answer,
-            on_change=station.on_change,
-            subscriptions={topics.BAY_STATE.full(cfg.site.id, bay=bay): station.on_bay_state},
-        )
+        with self.broker.installed():
+            link = KioskLink(
+                ADDRESS,
+                cfg.site.id,
+                device,
+                None,
+                self.state_dir,
+                kind="kiosk",
+                on_answer=station.on_answer,
+                on_change=station.on_change,
+                subscriptions={topics.BAY_STATE.full(cfg.site.id, bay=bay): station.on_bay_state},
+            )
+        link.broker = self.broker
         station.attach(link)
         self.links[bay] = link
+        if not online:
+            self.broker.unreachable.add(device)
+        link.start()
         if online:
-            link.go_online()
+            wait_until(lambda: link.online, f"{bay} online", timeout=10)
         return station
+
+    def close(self) -> None:
+        for link in self.links.values():
+            link.stop()
+        self.core.stop()
+        self.link.stop()
 
     def job(self, bay: str | None = "B03", plate: str = "京A12345", **kw: Any) -> str:
         now = datetime.now(UTC)
@@ -69,7 +115,22 @@ class Workshop:
 
 
 def demo_workshop(store: Any, tmp_path: Path) -> Workshop:
-    bus = RoutingBus()
-    core = Core(demo_config(), store, bus)
+    """A started core on its link; stations join with ``station(bay)``."""
+    broker = FakeBroker()
+    cfg = demo_config()
+    site = cfg.site.id
+    with broker.installed():
+        link = MqttLink(
+            ADDRESS,
+            site=site,
+            client_id=f"pitboard-core-{site}",
+            status_device="core",
+            on_message=lambda t, p, tok: core.on_message(t, p, tok),
+            subscriptions=[t.wildcard(site) for t in topics.CORE_SUBSCRIPTIONS],
+            on_connected=lambda: core.republish(connected=True),
+        )
+    core = Core(cfg, store, link)
     core.start()
-    return Workshop(core, bus, tmp_path / "kiosk")
+    link.start()
+    wait_until(link.connected.is_set, "the core connected", timeout=10)
+    return Workshop(core, link, broker, tmp_path / "kiosk")

@@ -33,7 +33,7 @@ def shop(tmp_path: Path) -> Iterator[Workshop]:
     w = demo_workshop(Store(engine, "demo"), tmp_path)
     register(CoreBoardSource(w.core), kiosk_bays=["B03"])
     yield w
-    w.core.stop()
+    w.close()
     engine.dispose()
 
 
@@ -357,10 +357,9 @@ async def test_the_panels_show_findings_with_escalation_devices_and_alerts(
     )
     shop.settle()
     data = {"printer": "printer-desk", "print_id": "p9", "reason": "paper_out"}
-    shop.core.on_message(
+    shop.broker.inject(  # the devices bridge reports a failed print
         "pitboard/demo/dev/bridge-1/event",
         make_event("bridge-1", 1, "print.failed", datetime.now(UTC), data=data),
-        None,
     )
     await sign_in(user, "F001", page="/dispatch")
     await user.open("/dispatch")

@@ -33,7 +33,7 @@ class Hooks:
 def shop(store: Store, tmp_path: Path) -> Iterator[Workshop]:
     w = demo_workshop(store, tmp_path)
     yield w
-    w.core.stop()
+    w.close()
 
 
 @pytest.mark.slow

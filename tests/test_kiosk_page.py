@@ -1,5 +1,5 @@
 """The kiosk screen, driven the way a technician uses it (NiceGUI's ``user`` fixture),
-against a real core; the broker is replaced by the in-process loopback."""
+against a real core, each on its real MQTT link over the broker in the test process."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def shop(tmp_path: Path) -> Iterator[Workshop]:
     migrate(engine)
     w = demo_workshop(Store(engine, "demo"), tmp_path)
     yield w
-    w.core.stop()
+    w.close()
     engine.dispose()
 
 

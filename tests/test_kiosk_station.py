@@ -1,4 +1,5 @@
-"""The kiosk's durable outbox and its station against a real core (loopback transport)."""
+"""The kiosk's durable outbox and its station against a real core, over the real links
+and the broker in the test process."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from tests.waiting import wait_until
 def shop(store: Store, tmp_path: Path) -> Iterator[Workshop]:
     w = demo_workshop(store, tmp_path)
     yield w
-    w.core.stop()
+    w.close()
 
 
 def test_outbox_numbers_survive_reopening_and_leave_only_when_answered(tmp_path: Path) -> None:

@@ -17,12 +17,14 @@ from tests.helpers import FakeBus, Kiosk, checked_in_and_dispatched, demo_config
 
 def test_healthz_and_metrics(core: Core, bus: FakeBus) -> None:
     connected = [True]
+    state = ["connected"]
     app = FastAPI()
-    mount(app, demo_config(), core, lambda: connected[0])
+    mount(app, demo_config(), core, lambda: connected[0], lambda: state[0])
     client = TestClient(app)
     assert client.get("/healthz").json() == {
         "status": "ok",
         "broker": True,
+        "broker_state": "connected",
         "database": True,
         "queue": 0,
     }
@@ -42,9 +44,10 @@ def test_healthz_and_metrics(core: Core, bus: FakeBus) -> None:
     assert 'pitboard_device_outbox{device="kiosk-b03"} 3.0' in text
     assert 'pitboard_ingest_lag_seconds_total{part="count"} 4.0' in text
     assert "pitboard_broker_connected 1.0" in text
-    connected[0] = False
+    connected[0], state[0] = False, "refused: not authorized"
     down = client.get("/healthz")
     assert down.status_code == 503 and down.json()["status"] == "degraded"
+    assert down.json()["broker_state"] == "refused: not authorized"
 
 
 def test_json_log_lines(tmp_path: Path) -> None:

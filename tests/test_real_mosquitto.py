@@ -4,6 +4,7 @@ and a core killed with SIGKILL in the middle of a stream."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -259,3 +260,42 @@ def test_core_survives_a_broker_that_is_down_at_start(mosquitto_bin: str, tmp_pa
     finally:
         service.stop()
         broker.stop()
+
+
+@pytest.mark.parametrize("protocol", ["5", "3.1.1"])
+def test_wrong_credentials_leave_the_links_refused_not_retrying(
+    broker: MosquittoBroker, tmp_path: Path, caplog: pytest.LogCaptureFixture, protocol: str
+) -> None:
+    from devices.link import DeviceLink
+
+    caplog.errors_expected = True  # type: ignore[attr-defined]
+    cfg = demo_config()
+    wrong = BrokerAddress("127.0.0.1", broker.port, "core", "not-the-password", protocol)
+    service = CoreService(cfg, wrong, f"sqlite:///{tmp_path / 'core.db'}")
+    device = DeviceLink(
+        BrokerAddress("127.0.0.1", broker.port, protocol=protocol),
+        "demo",
+        "kiosk-b03",
+        "not-the-password",
+        tmp_path,
+        kind="kiosk",
+    )
+    service.start()
+    device.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not (service.link.state.startswith("refused") and device.state.startswith("refused")):
+            assert time.monotonic() < deadline, (service.link.state, device.state)
+            time.sleep(0.05)
+        time.sleep(1.5)  # past the first reconnect wait
+        # Mosquitto answers a wrong password "not authorized" (v5 135, 3.1.1 rc 5).
+        assert service.link.state == "refused: not authorized"
+        assert device.state == "refused: not authorized"
+        assert not service.link.connected.is_set() and not device.online
+        for client in (service.link.client, device.client):
+            assert client.counters["connect_attempts"] == 1, "no retry after the refusal"
+        errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert len(errors) == 2 and all("not retrying" in e for e in errors)
+    finally:
+        device.stop()
+        service.stop()
