@@ -92,7 +92,7 @@ def register_login(config: SiteConfig, texts: Any) -> None:
                 error.text = texts("login.failed")
                 error.visible = True
                 return
-            app.storage.user["user"] = {"id": user.id, "name": user.name, "role": user.role}
+            app.storage.user["user"] = {"id": user.id, "name": user.name, "role": user.role.value}
             logger.info("board sign-in: %s (%s)", user.id, user.role)
             ui.navigate.to(target)
 

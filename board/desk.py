@@ -28,6 +28,7 @@ from core.domain.model import (
     JobStatus,
     Vehicle,
 )
+from core.domain.vocabulary import StaffRole
 from core.domain.workshop import CheckIn
 
 FUEL_LEVELS = ["E", "1/4", "1/2", "3/4", "F"]
@@ -51,7 +52,7 @@ def register_desk(source: BoardSource) -> None:
 
     @ui.page("/desk", title="Pitboard · Desk")
     def desk_page() -> None:
-        user = require("/desk", "advisor", "manager", "foreman")
+        user = require("/desk", StaffRole.ADVISOR, StaffRole.MANAGER, StaffRole.FOREMAN)
         if user is None:
             return
         t = frame(config, user, "desk.title")

@@ -16,6 +16,7 @@ from core.commands import Dispatch
 from core.contract.views import DispatchView
 from core.display.texts import Lang, refusal, texts_for
 from core.domain.errors import DomainError
+from core.domain.vocabulary import StaffRole
 
 _CSS = """
 .gantt-row { height: 44px; border-bottom: 1px solid #e2e8f0; contain: strict; }
@@ -82,7 +83,7 @@ def register_dispatch(source: BoardSource) -> None:
 
     @ui.page("/dispatch", title="Pitboard · Dispatch")
     def dispatch_page() -> None:
-        user = require("/dispatch", "foreman", "manager")
+        user = require("/dispatch", StaffRole.FOREMAN, StaffRole.MANAGER)
         if user is None:
             return
         t = frame(config, user, "dispatch.title")

@@ -15,6 +15,7 @@ from core.display.rules import stage_of
 from core.display.texts import refusal
 from core.domain.errors import DomainError
 from core.domain.model import PauseReason, Segment
+from core.domain.vocabulary import StaffRole
 
 
 def _at(day: datetime, hhmm: str) -> datetime:
@@ -53,7 +54,7 @@ def register_orders(source: BoardSource) -> None:
 
     @ui.page("/orders/{ro}", title="Pitboard · Repair order")
     def order_page(ro: str) -> None:
-        user = require(f"/orders/{ro}", "foreman", "advisor", "qc", "manager")
+        user = require(f"/orders/{ro}", *StaffRole)  # every signed-in role
         if user is None:
             return
         t = frame(config, user, "order.timeline")
@@ -89,7 +90,7 @@ def register_orders(source: BoardSource) -> None:
         ).classes("w-full").mark("timeline")
 
         ui.label(t("order.clocks")).classes("text-lg mt-4")
-        may_correct = user["role"] in ("foreman", "manager")
+        may_correct = user["role"] in (StaffRole.FOREMAN, StaffRole.MANAGER)
         for seg in job.segments:
             end = seg.end.astimezone(zone).strftime("%H:%M") if seg.end else "…"
             with ui.row().classes("items-center gap-4"):

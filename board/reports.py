@@ -12,6 +12,7 @@ from board.auth import require
 from board.frame import frame
 from board.source import BoardSource
 from core.domain.reports import Report, build_report, period, report_csv_rows
+from core.domain.vocabulary import StaffRole
 
 
 def working_day_hours(source: BoardSource) -> float:
@@ -48,7 +49,7 @@ def register_reports(source: BoardSource) -> None:
 
     @ui.page("/reports", title="Pitboard · Reports")
     def reports_page(kind: str = "day", day: str = "") -> None:
-        user = require("/reports", "manager", "foreman", "advisor")
+        user = require("/reports", StaffRole.MANAGER, StaffRole.FOREMAN, StaffRole.ADVISOR)
         if user is None:
             return
         t = frame(config, user, "reports.title")

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from core.domain.vocabulary import BayKind, Role
+from core.domain.model import Bay, Technician
+from core.domain.vocabulary import BayKind, Role, StaffRole
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 
@@ -169,7 +170,7 @@ class UserConfig(_Section):
 
     id: Id
     name: str
-    role: Literal["foreman", "advisor", "qc", "manager"]
+    role: StaffRole
     password_hash: str = Field(
         description="From `pitboard hash-password`; the password itself is never stored",
     )
@@ -292,3 +293,16 @@ def load_config(path: str | Path) -> SiteConfig:
     except OSError as exc:
         raise ConfigError(f"{p}: cannot read: {exc.strerror}") from None
     return parse_config(text, str(p))
+
+
+def bays_from_config(config: SiteConfig) -> list[Bay]:
+    """The site's bays as the domain knows them."""
+    return [Bay(b.id, b.name, BayKind(b.kind), b.team) for b in config.bays]
+
+
+def technicians_from_config(config: SiteConfig) -> list[Technician]:
+    """The site's technicians as the domain knows them."""
+    return [
+        Technician(t.id, t.name, t.team, frozenset(Role(r) for r in t.roles))
+        for t in config.technicians
+    ]

@@ -109,8 +109,8 @@ def at(minutes: float) -> datetime:
 
 def domain_workshop() -> Any:
     """The demo site's bays and technicians in a bare domain workshop (no storage)."""
+    from core.config import bays_from_config, technicians_from_config
     from core.domain.workshop import Workshop
-    from core.engine import bays_from_config, technicians_from_config
 
     cfg = demo_config()
     return Workshop(

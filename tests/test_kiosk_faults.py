@@ -166,7 +166,7 @@ def test_a_kiosk_sends_at_most_a_window_of_unanswered_events(
 ) -> None:
     import devices.link
     from kiosk.app import connect
-    from tests.test_real_mosquitto import Client as Sniffer
+    from tests.mqtt_client import Client as Sniffer
 
     monkeypatch.setattr(devices.link, "WINDOW", 5)
     cfg = demo_config()

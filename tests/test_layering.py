@@ -124,3 +124,22 @@ def test_display_rules_and_texts_stand_on_the_contract_alone() -> None:
                 assert n.startswith(("core.contract", "core.config", "core.display")), (f.name, n)
             top = n.split(".")[0]
             assert top not in {"nicegui", "paho", "sqlalchemy"}, (f.name, n)
+
+
+PURE_DOMAIN_TESTS = ("test_domain_workflow.py", "test_domain_properties.py", "walk.py")
+
+
+def test_pure_domain_tests_import_nothing_from_the_engine_or_the_store() -> None:
+    for name in PURE_DOMAIN_TESTS:
+        bad = {
+            n
+            for n in imports(ROOT / "tests" / name)
+            if _is_within(n, ("core.engine", "core.store", "sqlalchemy", "core.views"))
+        }
+        assert not bad, f"{name} imports {bad}"
+
+
+def test_no_test_module_is_used_by_another_as_a_library() -> None:
+    for f in (ROOT / "tests").glob("*.py"):
+        used = {n for n in imports(f) if n.startswith("tests.test_")}
+        assert not used, f"{f.name} imports the test modules {used}"

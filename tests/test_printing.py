@@ -101,8 +101,8 @@ def test_check_in_prints_and_the_key_goes_on_its_hook(mosquitto_bin: str, tmp_pa
         log = tmp_path / "bridge.log"
         papers = wait_until(
             lambda: len(printer.received()) >= 3 and [decode(b) for b in printer.received()],
-            30,
             "three documents printed: " + (log.read_text()[-1500:] if log.exists() else ""),
+            timeout=30,
         )
         ticket = next(p for p in papers if "任务委托书 (车间联)" in p.text)
         assert ticket.qr == [ro] and "京A12345" in ticket.text and ticket.cuts == 1
@@ -113,8 +113,8 @@ def test_check_in_prints_and_the_key_goes_on_its_hook(mosquitto_bin: str, tmp_pa
         assert not any("13800138000" in t or "王先生" in t for p in papers for t in p.text)
         wait_until(
             lambda: [s for _, _, s, _ in service.store.prints_of(ro)] == ["done"] * 3,
-            20,
             "the core heard print.done for each",
+            timeout=20,
         )
 
         def key() -> Any:

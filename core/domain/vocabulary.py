@@ -89,6 +89,15 @@ class Role(StrEnum):
     WASHER = "washer"
 
 
+class StaffRole(StrEnum):
+    """Who signs in to the web pages, and so what they may see and do."""
+
+    FOREMAN = "foreman"
+    ADVISOR = "advisor"
+    QC = "qc"
+    MANAGER = "manager"
+
+
 class FollowUpOutcome(StrEnum):
     VERY_GOOD = "very_good"
     GOOD = "good"

@@ -15,9 +15,8 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.commands import Command
-from core.config import SiteConfig
+from core.config import SiteConfig, bays_from_config, technicians_from_config
 from core.contract.views import DeviceRow, DispatchView, LoungeView
-from core.domain.model import Bay, BayKind, Role, Technician
 from core.domain.workshop import Workshop
 from core.store.repository import Store
 from core.views import Projector
@@ -33,17 +32,6 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 MAX_BATCH = 500
-
-
-def bays_from_config(config: SiteConfig) -> list[Bay]:
-    return [Bay(b.id, b.name, BayKind(b.kind), b.team) for b in config.bays]
-
-
-def technicians_from_config(config: SiteConfig) -> list[Technician]:
-    return [
-        Technician(t.id, t.name, t.team, frozenset(Role(r) for r in t.roles))
-        for t in config.technicians
-    ]
 
 
 class Core:

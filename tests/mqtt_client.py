@@ -1,0 +1,80 @@
+"""A plain MQTT v5 client on a real broker, as a device or a screen would be (paho alone,
+none of Pitboard's own connection code), for the tests against Mosquitto."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from core.broker import MosquittoBroker
+
+
+class Client:
+    """A plain MQTT v5 client, as a device or a screen would be."""
+
+    def __init__(
+        self,
+        broker: MosquittoBroker,
+        user: str | None,
+        password: str | None = None,
+        subscribe: str | None = None,
+    ) -> None:
+        self.messages: list[tuple[str, Any]] = []
+        self.results: dict[int, Any] = {}
+        self.connect_rc: Any = None
+        self._cv = threading.Condition()
+        self.c = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=f"t-{user}-{time.monotonic_ns()}",
+            protocol=mqtt.MQTTv5,
+        )
+        if user is not None:
+            self.c.username_pw_set(
+                user, password if password is not None else broker.passwords[user]
+            )
+        self.c.on_connect = self._on_connect
+        self.c.on_message = self._on_message
+        self.c.on_publish = self._on_publish
+        self.subscribe = subscribe
+        self.c.connect("127.0.0.1", broker.port)
+        self.c.loop_start()
+        with self._cv:
+            self._cv.wait_for(lambda: self.connect_rc is not None, 10)
+
+    def _on_connect(self, c: mqtt.Client, _u: Any, _f: Any, rc: Any, _p: Any = None) -> None:
+        if self.subscribe and not rc.is_failure:
+            c.subscribe(self.subscribe, qos=1)
+        with self._cv:
+            self.connect_rc = rc
+            self._cv.notify_all()
+
+    def _on_message(self, _c: mqtt.Client, _u: Any, m: mqtt.MQTTMessage) -> None:
+        with self._cv:
+            self.messages.append((m.topic, json.loads(m.payload) if m.payload else None))
+            self._cv.notify_all()
+
+    def _on_publish(self, _c: mqtt.Client, _u: Any, mid: int, rc: Any, _p: Any = None) -> None:
+        with self._cv:
+            self.results[mid] = rc
+            self._cv.notify_all()
+
+    def publish(self, topic: str, payload: bytes) -> Any:
+        info = self.c.publish(topic, payload, qos=1)
+        with self._cv:
+            self._cv.wait_for(lambda: info.mid in self.results, 10)
+            return self.results[info.mid]
+
+    def wait(self, pred: Any, timeout: float = 10) -> bool:
+        with self._cv:
+            return bool(self._cv.wait_for(lambda: pred(self.messages), timeout))
+
+    def close(self) -> None:
+        self.c.disconnect()
+        self.c.loop_stop()
+
+
