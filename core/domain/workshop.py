@@ -6,32 +6,24 @@ legal, so a refused command leaves the workshop exactly as it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from . import events as ev
+from .clock_corrections import ClockCorrections
 from .errors import (
-    BadCorrection,
     DuplicateJob,
     FindingsPending,
     IllegalTransition,
     InvalidData,
-    NotSignedIn,
     TechnicianBusy,
-    UnknownBay,
     UnknownFinding,
-    UnknownJob,
-    UnknownKey,
-    UnknownSegment,
-    UnknownTechnician,
     WrongBay,
 )
+from .key_cabinet import KeyCabinet
 from .model import (
     BAY_STATUSES,
-    LIVE_STATUSES,
     OPEN_STATUSES,
-    Bay,
     BayKind,
     Check,
     Customer,
@@ -48,7 +40,6 @@ from .model import (
     Role,
     Segment,
     Severity,
-    Technician,
     TechnicianState,
     Vehicle,
 )
@@ -98,256 +89,10 @@ class NewFinding:
     note: str = ""
 
 
-@dataclass
-class Workshop:
+class Workshop(ClockCorrections, KeyCabinet):
     """All live state of one site; the only place where workflow rules live."""
 
-    site: str
-    bays: dict[str, Bay]
-    technicians: dict[str, Technician]
-    jobs: dict[str, Job] = field(default_factory=dict)
-    tech_states: dict[str, TechnicianState] = field(default_factory=dict)
-    counters: dict[str, int] = field(default_factory=dict)
-    #: What happened since the last take_events(), in order (the only record of change).
-    recorded: list[ev.DomainEvent] = field(default_factory=list)
-
-    # ----------------------------------------------------------------- lookups
-    def job(self, ro: str) -> Job:
-        try:
-            return self.jobs[ro]
-        except KeyError:
-            raise UnknownJob(f"no repair order {ro}") from None
-
-    def bay(self, bay_id: str) -> Bay:
-        try:
-            return self.bays[bay_id]
-        except KeyError:
-            raise UnknownBay(f"no bay {bay_id}") from None
-
-    def technician(self, tech_id: str) -> Technician:
-        try:
-            return self.technicians[tech_id]
-        except KeyError:
-            raise UnknownTechnician(f"no technician {tech_id}") from None
-
-    def tech_state(self, tech_id: str) -> TechnicianState:
-        self.technician(tech_id)
-        return self.tech_states.get(tech_id) or TechnicianState(id=tech_id)
-
-    def bay_queue(self, bay_id: str) -> list[Job]:
-        """Jobs dispatched to a bay, in the order they are to be worked."""
-        jobs = [j for j in self.jobs.values() if j.bay == bay_id and j.status in BAY_STATUSES]
-        return sorted(jobs, key=lambda j: j.dispatch_order)
-
-    def bay_queues(self) -> dict[str, list[Job]]:
-        """Every bay's queue from one pass over the jobs (a board has hundreds of bays)."""
-        out: dict[str, list[Job]] = {b: [] for b in self.bays}
-        for j in self.jobs.values():
-            if j.bay is not None and j.status in BAY_STATUSES:
-                out.setdefault(j.bay, []).append(j)
-        for jobs in out.values():
-            jobs.sort(key=lambda j: j.dispatch_order)
-        return out
-
-    def signed_in_by_bay(self) -> dict[str, list[TechnicianState]]:
-        """Who is signed in where, for every bay from one pass (in the order of signed_in_at)."""
-        out: dict[str, list[TechnicianState]] = {}
-        for state in sorted(self.tech_states.values(), key=lambda t: t.id):
-            if state.bay is not None:
-                out.setdefault(state.bay, []).append(state)
-        return out
-
-    def signed_in_at(self, bay_id: str) -> list[TechnicianState]:
-        return sorted((t for t in self.tech_states.values() if t.bay == bay_id), key=lambda t: t.id)
-
-    def open_jobs(self) -> list[Job]:
-        return [j for j in self.jobs.values() if j.status in OPEN_STATUSES]
-
-    def forget_closed(self, ros: set[str]) -> None:
-        """Drop jobs that left the workshop for good; storage keeps them."""
-        for ro in ros:
-            job = self.jobs.get(ro)
-            if job is not None and job.status not in LIVE_STATUSES:
-                del self.jobs[ro]
-
-    def take_events(self) -> list[ev.DomainEvent]:
-        """Hand over what happened since the last call."""
-        out, self.recorded = self.recorded, []
-        return out
-
-    def forget_events_since(self, mark: int) -> None:
-        """Drop what a refused step recorded before it was refused (it changed nothing)."""
-        del self.recorded[mark:]
-
-    # ------------------------------------------------------------- internals
-    def _record(self, event: ev.DomainEvent) -> None:
-        self.recorded.append(event)
-
-    def _next(self, counter: str) -> int:
-        value = self.counters.get(counter, 0) + 1
-        self.counters[counter] = value
-        return value
-
-    def _set_tech(self, state: TechnicianState) -> None:
-        self.tech_states[state.id] = state
-
-    def _require_status(self, job: Job, allowed: Iterable[JobStatus], action: str) -> None:
-        allowed = frozenset(allowed)
-        if job.status not in allowed:
-            raise IllegalTransition(
-                f"cannot {action} {job.ro}: it is {job.status.value}"
-                f" (needs {' or '.join(sorted(s.value for s in allowed))})"
-            )
-
-    def _require_signed_in(self, tech_id: str, bay_id: str) -> TechnicianState:
-        self.bay(bay_id)
-        state = self.tech_state(tech_id)
-        if state.bay != bay_id:
-            raise NotSignedIn(f"technician {tech_id} is not signed in at bay {bay_id}")
-        return state
-
-    def _require_job_at_bay(self, job: Job, bay_id: str) -> None:
-        if job.bay != bay_id:
-            raise WrongBay(f"{job.ro} is not dispatched to bay {bay_id}")
-
-    def _require_bay_kind(self, bay_id: str, kind: BayKind, action: str) -> None:
-        if self.bay(bay_id).kind is not kind:
-            raise WrongBay(f"{action} is done at a {kind.value} bay, not at {bay_id}")
-
-    def _require_role(self, tech_id: str, role: Role, action: str) -> None:
-        if role not in self.technician(tech_id).roles:
-            raise IllegalTransition(f"technician {tech_id} may not {action} (needs role {role})")
-
-    @staticmethod
-    def _close_segment(job: Job, tech: str, at: datetime) -> Segment | None:
-        seg = job.open_segment(tech)
-        if seg is not None:
-            seg.end = max(at, seg.start)
-        return seg
-
-    @staticmethod
-    def _refresh_clock_status(job: Job) -> None:
-        if job.working_techs():
-            job.status = JobStatus.IN_PROGRESS
-        elif job.status is JobStatus.IN_PROGRESS:
-            job.status = JobStatus.PAUSED
-
-    # ------------------------------------------------------------- corrections
-    def _segment(self, job: Job, tech: str, start: datetime) -> Segment:
-        for seg in job.segments:
-            if seg.tech == tech and seg.start == start:
-                return seg
-        raise UnknownSegment(f"{job.ro} has no clock of {tech} started at {start.isoformat()}")
-
-    @staticmethod
-    def _require_reason(reason: str) -> None:
-        if not reason.strip():
-            raise BadCorrection("a clock correction needs a reason")
-
-    @staticmethod
-    def _require_no_overlap(job: Job, tech: str, keep: Segment) -> None:
-        """The corrected stretch must not lie over another one of the same technician."""
-        end = keep.end or datetime.max.replace(tzinfo=keep.start.tzinfo)
-        for other in job.segments:
-            if other is keep or other.tech != tech:
-                continue
-            other_end = other.end or datetime.max.replace(tzinfo=other.start.tzinfo)
-            if other.start < end and keep.start < other_end:
-                raise BadCorrection(f"{tech}'s clocks on {job.ro} would overlap")
-
-    def adjust_clock(
-        self,
-        ro: str,
-        tech: str,
-        start: datetime,
-        new_start: datetime,
-        new_end: datetime | None,
-        reason: str,
-        at: datetime,
-    ) -> Segment:
-        """Set when a stretch really began and ended (a tap made late or early).
-
-        Returns the stretch as it was, for the audit log. A running clock keeps running: its
-        end is set by a pause, not by a correction.
-        """
-        self._require_reason(reason)
-        job = self.job(ro)
-        seg = self._segment(job, tech, start)
-        if (seg.end is None) != (new_end is None):
-            raise BadCorrection("a correction neither stops a running clock nor restarts one")
-        if new_start > at or (new_end is not None and not new_start <= new_end <= at):
-            raise BadCorrection("a stretch ends after it starts and not in the future")
-        original = replace(seg)
-        seg.start, seg.end = new_start, new_end
-        try:
-            self._require_no_overlap(job, tech, seg)
-        except BadCorrection:
-            seg.start, seg.end = original.start, original.end
-            raise
-        job.segments.sort(key=lambda s: s.start)
-        self._record(ev.ClockAdjusted(ro=ro, clock_of=tech, original=original, at=at))
-        return original
-
-    def insert_pause(
-        self,
-        ro: str,
-        tech: str,
-        start: datetime,
-        pause_from: datetime,
-        pause_to: datetime,
-        pause_reason: PauseReason,
-        reason: str,
-        at: datetime,
-    ) -> Segment:
-        """A pause the technician forgot to tap: the stretch of work is cut in two around it."""
-        self._require_reason(reason)
-        job = self.job(ro)
-        seg = self._segment(job, tech, start)
-        end = seg.end or at
-        if seg.kind != "work" or not seg.start <= pause_from < pause_to <= min(end, at):
-            raise BadCorrection("the pause must lie inside a stretch of work, not in the future")
-        original = replace(seg)
-        after = Segment(tech=tech, kind="work", start=pause_to, end=seg.end)
-        seg.end = pause_from
-        job.segments.append(
-            Segment(tech=tech, kind="pause", start=pause_from, end=pause_to, reason=pause_reason)
-        )
-        if after.end is None or after.end > after.start:
-            job.segments.append(after)
-        job.segments.sort(key=lambda s: s.start)
-        self._record(ev.PauseInserted(ro=ro, clock_of=tech, original=original, at=at))
-        return original
-
-    def move_clock(
-        self, ro: str, tech: str, start: datetime, to_ro: str, reason: str, at: datetime
-    ) -> Segment:
-        """Work booked on the wrong job: the finished stretch goes to the right one."""
-        self._require_reason(reason)
-        job, target = self.job(ro), self.job(to_ro)
-        seg = self._segment(job, tech, start)
-        if seg.end is None:
-            raise BadCorrection("a running clock is paused before it is moved")
-        if target is job or target.status not in LIVE_STATUSES:
-            raise BadCorrection(f"{to_ro} is not a job that can take the work")
-        job.segments.remove(seg)
-        target.segments.append(seg)
-        try:
-            self._require_no_overlap(target, tech, seg)
-        except BadCorrection:
-            target.segments.remove(seg)
-            job.segments.append(seg)
-            job.segments.sort(key=lambda s: s.start)
-            raise
-        target.segments.sort(key=lambda s: s.start)
-        self._record(ev.ClockMoved(ro=ro, to_ro=to_ro, clock_of=tech, original=replace(seg), at=at))
-        return replace(seg)
-
     # ------------------------------------------------------------- reception
-    def free_key_slot(self, slots: int) -> int | None:
-        """The lowest hook of the key cabinet no car in the building has."""
-        taken = {j.key_slot for j in self.open_jobs() if j.key_slot is not None}
-        return next((n for n in range(1, slots + 1) if n not in taken), None)
-
     def check_in(self, order: CheckIn, at: datetime, key_slots: int = 0) -> Job:
         """Open a repair order; the car waits for dispatch (待派工)."""
         if not order.vehicle.plate.strip():
@@ -710,51 +455,4 @@ class Workshop:
         job.follow_up = FollowUp(outcome=outcome, note=note, by=by, at=at)
         job.status = JobStatus.CLOSED
         self._record(ev.FollowUpRecorded(ro=ro, outcome=outcome.value, at=at))
-        return job
-
-    # ------------------------------------------------------------ keys
-    def _job_for_tag(self, tag: str) -> Job | None:
-        for job in self.jobs.values():
-            if job.key_tag == tag and job.status in OPEN_STATUSES:
-                return job
-        return None
-
-    def _key_job(self, tag: str, ro: str | None) -> Job:
-        if ro:
-            job = self.job(ro)
-            if job.key_tag not in (None, tag):
-                raise UnknownKey(f"tag {tag} is not the key tag of {ro}")
-            return job
-        job_for_tag = self._job_for_tag(tag)
-        if job_for_tag is None:
-            raise UnknownKey(f"key tag {tag} belongs to no car in the workshop")
-        return job_for_tag
-
-    def key_in(
-        self, tag: str, cabinet: str, slot: int | None, at: datetime, ro: str | None = None
-    ) -> Job:
-        job = self._key_job(tag, ro)
-        self._require_status(job, OPEN_STATUSES, "hang the key of")
-        job.key_tag = tag
-        job.key = KeyCustody(state=KeyState.IN_CABINET, cabinet=cabinet, slot=slot, since=at)
-        self._record(ev.KeyHungUp(ro=job.ro, tag=tag, cabinet=cabinet, slot=slot, at=at))
-        return job
-
-    def key_out(
-        self,
-        tag: str,
-        cabinet: str,
-        slot: int | None,
-        at: datetime,
-        holder: str | None = None,
-        ro: str | None = None,
-    ) -> Job:
-        job = self._key_job(tag, ro)
-        self._require_status(job, OPEN_STATUSES, "take the key of")
-        job.key = KeyCustody(
-            state=KeyState.OUT, cabinet=cabinet, slot=slot, holder=holder, since=at
-        )
-        self._record(
-            ev.KeyTakenOut(ro=job.ro, tag=tag, cabinet=cabinet, slot=slot, holder=holder, at=at)
-        )
         return job

@@ -1,0 +1,167 @@
+"""The workshop's state and the checks every step shares: lookups, the record of what
+happened, counters and the guards that refuse a step before it changes anything."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from . import events as ev
+from .errors import (
+    IllegalTransition,
+    NotSignedIn,
+    UnknownBay,
+    UnknownJob,
+    UnknownTechnician,
+    WrongBay,
+)
+from .model import (
+    BAY_STATUSES,
+    LIVE_STATUSES,
+    OPEN_STATUSES,
+    Bay,
+    BayKind,
+    Job,
+    JobStatus,
+    Role,
+    Segment,
+    Technician,
+    TechnicianState,
+)
+
+
+@dataclass
+class WorkshopState:
+    """All live state of one site, and the checks the workflow's steps share."""
+
+    site: str
+    bays: dict[str, Bay]
+    technicians: dict[str, Technician]
+    jobs: dict[str, Job] = field(default_factory=dict)
+    tech_states: dict[str, TechnicianState] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+    #: What happened since the last take_events(), in order (the only record of change).
+    recorded: list[ev.DomainEvent] = field(default_factory=list)
+
+    # ----------------------------------------------------------------- lookups
+    def job(self, ro: str) -> Job:
+        try:
+            return self.jobs[ro]
+        except KeyError:
+            raise UnknownJob(f"no repair order {ro}") from None
+
+    def bay(self, bay_id: str) -> Bay:
+        try:
+            return self.bays[bay_id]
+        except KeyError:
+            raise UnknownBay(f"no bay {bay_id}") from None
+
+    def technician(self, tech_id: str) -> Technician:
+        try:
+            return self.technicians[tech_id]
+        except KeyError:
+            raise UnknownTechnician(f"no technician {tech_id}") from None
+
+    def tech_state(self, tech_id: str) -> TechnicianState:
+        self.technician(tech_id)
+        return self.tech_states.get(tech_id) or TechnicianState(id=tech_id)
+
+    def bay_queue(self, bay_id: str) -> list[Job]:
+        """Jobs dispatched to a bay, in the order they are to be worked."""
+        jobs = [j for j in self.jobs.values() if j.bay == bay_id and j.status in BAY_STATUSES]
+        return sorted(jobs, key=lambda j: j.dispatch_order)
+
+    def bay_queues(self) -> dict[str, list[Job]]:
+        """Every bay's queue from one pass over the jobs (a board has hundreds of bays)."""
+        out: dict[str, list[Job]] = {b: [] for b in self.bays}
+        for j in self.jobs.values():
+            if j.bay is not None and j.status in BAY_STATUSES:
+                out.setdefault(j.bay, []).append(j)
+        for jobs in out.values():
+            jobs.sort(key=lambda j: j.dispatch_order)
+        return out
+
+    def signed_in_by_bay(self) -> dict[str, list[TechnicianState]]:
+        """Who is signed in where, for every bay from one pass (in the order of signed_in_at)."""
+        out: dict[str, list[TechnicianState]] = {}
+        for state in sorted(self.tech_states.values(), key=lambda t: t.id):
+            if state.bay is not None:
+                out.setdefault(state.bay, []).append(state)
+        return out
+
+    def signed_in_at(self, bay_id: str) -> list[TechnicianState]:
+        return sorted((t for t in self.tech_states.values() if t.bay == bay_id), key=lambda t: t.id)
+
+    def open_jobs(self) -> list[Job]:
+        return [j for j in self.jobs.values() if j.status in OPEN_STATUSES]
+
+    def forget_closed(self, ros: set[str]) -> None:
+        """Drop jobs that left the workshop for good; storage keeps them."""
+        for ro in ros:
+            job = self.jobs.get(ro)
+            if job is not None and job.status not in LIVE_STATUSES:
+                del self.jobs[ro]
+
+    def take_events(self) -> list[ev.DomainEvent]:
+        """Hand over what happened since the last call."""
+        out, self.recorded = self.recorded, []
+        return out
+
+    def forget_events_since(self, mark: int) -> None:
+        """Drop what a refused step recorded before it was refused (it changed nothing)."""
+        del self.recorded[mark:]
+
+    # ------------------------------------------------------------- internals
+    def _record(self, event: ev.DomainEvent) -> None:
+        self.recorded.append(event)
+
+    def _next(self, counter: str) -> int:
+        value = self.counters.get(counter, 0) + 1
+        self.counters[counter] = value
+        return value
+
+    def _set_tech(self, state: TechnicianState) -> None:
+        self.tech_states[state.id] = state
+
+    def _require_status(self, job: Job, allowed: Iterable[JobStatus], action: str) -> None:
+        allowed = frozenset(allowed)
+        if job.status not in allowed:
+            raise IllegalTransition(
+                f"cannot {action} {job.ro}: it is {job.status.value}"
+                f" (needs {' or '.join(sorted(s.value for s in allowed))})"
+            )
+
+    def _require_signed_in(self, tech_id: str, bay_id: str) -> TechnicianState:
+        self.bay(bay_id)
+        state = self.tech_state(tech_id)
+        if state.bay != bay_id:
+            raise NotSignedIn(f"technician {tech_id} is not signed in at bay {bay_id}")
+        return state
+
+    def _require_job_at_bay(self, job: Job, bay_id: str) -> None:
+        if job.bay != bay_id:
+            raise WrongBay(f"{job.ro} is not dispatched to bay {bay_id}")
+
+    def _require_bay_kind(self, bay_id: str, kind: BayKind, action: str) -> None:
+        if self.bay(bay_id).kind is not kind:
+            raise WrongBay(f"{action} is done at a {kind.value} bay, not at {bay_id}")
+
+    def _require_role(self, tech_id: str, role: Role, action: str) -> None:
+        if role not in self.technician(tech_id).roles:
+            raise IllegalTransition(f"technician {tech_id} may not {action} (needs role {role})")
+
+    @staticmethod
+    def _close_segment(job: Job, tech: str, at: datetime) -> Segment | None:
+        seg = job.open_segment(tech)
+        if seg is not None:
+            seg.end = max(at, seg.start)
+        return seg
+
+    @staticmethod
+    def _refresh_clock_status(job: Job) -> None:
+        if job.working_techs():
+            job.status = JobStatus.IN_PROGRESS
+        elif job.status is JobStatus.IN_PROGRESS:
+            job.status = JobStatus.PAUSED
+
