@@ -8,6 +8,7 @@ from collections.abc import Callable
 from nicegui import ui
 
 from core.contract.views import JobCard
+from core.domain.vocabulary import JobStatus
 from kiosk.dialogs import confirm, pause_reason, qc_fail
 from kiosk.finding import report_finding
 from kiosk.screen import STEP, Screen
@@ -32,18 +33,18 @@ def actions(screen: Screen, card: JobCard) -> None:
 
 def _qc(screen: Screen, card: JobCard, tech: str) -> None:
     station, ro = screen.station, card.ro
-    if card.status == "self_checked":
+    if card.status == JobStatus.SELF_CHECKED:
         _final(screen, "leader_check", lambda: station.leader_check(ro, tech))
-    if card.status == "leader_checked":
+    if card.status == JobStatus.LEADER_CHECKED:
         _final(screen, "qc_pass", lambda: station.qc_pass(ro, tech))
         _ask(screen, "qc_fail", lambda: qc_fail(screen, card, tech), "negative")
 
 
 def _wash(screen: Screen, card: JobCard, tech: str) -> None:
     station, ro = screen.station, card.ro
-    if card.status == "wash_waiting":
+    if card.status == JobStatus.WASH_WAITING:
         _tap(screen, "wash_start", lambda: station.wash_start(ro, tech))
-    if card.status == "washing":
+    if card.status == JobStatus.WASHING:
         _final(screen, "wash_done", lambda: station.wash_done(ro, tech))
 
 
@@ -57,7 +58,7 @@ def _work(screen: Screen, card: JobCard, tech: str) -> None:
     else:
         _tap(screen, "start", lambda: station.start(ro, tech))
     _ask(screen, "finding", lambda: report_finding(screen, card, tech), "orange-9")
-    if card.status in ("in_progress", "paused") or active == ro:
+    if card.status in (JobStatus.IN_PROGRESS, JobStatus.PAUSED) or active == ro:
         _final(screen, "finish", lambda: station.self_check(ro, tech))
 
 

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.domain.vocabulary import JobStatus
+
 Stage = Literal["checked_in", "waiting", "in_progress", "quality_check", "wash", "ready"]
 Readiness = Literal["ready", "waiting_parts", "waiting_approval", "in_progress", "paused"]
 
@@ -46,7 +48,7 @@ class JobCard(_View):
     plate: str
     model: str
     colour: str
-    status: str
+    status: JobStatus
     bay: str | None
     team: str | None
     promised_at: datetime

@@ -12,6 +12,7 @@ from typing import Literal
 
 from core.config import AlertsConfig
 from core.contract.views import Stage
+from core.domain.vocabulary import JobStatus
 
 Overrun = Literal["normal", "near", "over"]
 Escalation = Literal["none", "call", "escalate"]
@@ -21,16 +22,17 @@ AMBER_AT = 0.85
 
 # Where a car is, as the customer is told, and how far along the bar shows it. Statuses
 # after the hand-over have no stage: the car has left the lounge's list.
-STAGES: dict[str, tuple[Stage, int]] = {
-    "checked_in": ("checked_in", 5),
-    "dispatched": ("waiting", 15),
-    "in_progress": ("in_progress", 30),
-    "paused": ("in_progress", 30),
-    "self_checked": ("quality_check", 75),
-    "leader_checked": ("quality_check", 82),
-    "wash_waiting": ("wash", 88),
-    "washing": ("wash", 93),
-    "ready": ("ready", 100),
+_S = JobStatus
+STAGES: dict[JobStatus, tuple[Stage, int]] = {
+    _S.CHECKED_IN: ("checked_in", 5),
+    _S.DISPATCHED: ("waiting", 15),
+    _S.IN_PROGRESS: ("in_progress", 30),
+    _S.PAUSED: ("in_progress", 30),
+    _S.SELF_CHECKED: ("quality_check", 75),
+    _S.LEADER_CHECKED: ("quality_check", 82),
+    _S.WASH_WAITING: ("wash", 88),
+    _S.WASHING: ("wash", 93),
+    _S.READY: ("ready", 100),
 }
 
 
@@ -65,5 +67,8 @@ def finding_due(reported_at: datetime, alerts: AlertsConfig) -> tuple[datetime, 
 
 def stage_of(status: str) -> Stage | None:
     """The stage a job status shows as; None once the car has been handed over."""
-    found = STAGES.get(status)
+    try:
+        found = STAGES.get(JobStatus(status))
+    except ValueError:  # not a status of this version: shown as nothing rather than wrong
+        return None
     return found[0] if found else None
