@@ -86,6 +86,7 @@ class DeviceLink:
             list(self._handlers),
             on_connected=self._connected,
             on_disconnected=self._disconnected,
+            on_refused=self._changed,
             ack_topic=topics.ACK.full(site, device=device),
             on_ack=self._ack,
             keepalive=15,
@@ -100,6 +101,11 @@ class DeviceLink:
     def state(self) -> str:
         """The connection as a person reads it, e.g. "refused: bad user name or password"."""
         return self.client.state
+
+    @property
+    def refused(self) -> str | None:
+        """Why the broker refused the login (the link then stops trying), or None."""
+        return self.client.refused
 
     def _status(self, online: bool) -> bytes:
         outbox = self.outbox.count() if online else None

@@ -18,7 +18,10 @@ def banner(screen: Screen, toggle_lang: Callable[[], None]) -> None:
     with ui.row().classes("w-full items-center gap-6"):
         ui.label(f"{station.bay_name} · {station.bay}").classes("text-4xl font-bold")
         online = station.online
-        ui.label(t("kiosk.online") if online else t("kiosk.offline")).classes(
+        link_text = t("kiosk.online") if online else t("kiosk.offline")
+        if station.refused:  # retrying will not help: say what a person must do
+            link_text = t("kiosk.refused")
+        ui.label(link_text).classes(
             "text-2xl px-3 rounded " + ("bg-green-800" if online else "bg-red-700")
         ).mark("link-state")
         unsent = station.unsent()

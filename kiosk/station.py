@@ -42,6 +42,10 @@ class Uplink(EventSender[Pending], Protocol):
     @property
     def online(self) -> bool: ...
 
+    @property
+    def refused(self) -> str | None:
+        """Why the broker refused the kiosk's login (it does not retry), or None."""
+
 
 @dataclass(frozen=True)
 class Unsent:
@@ -131,6 +135,11 @@ class Station:
     @property
     def online(self) -> bool:
         return self._link is not None and self._link.online
+
+    @property
+    def refused(self) -> bool:
+        """The broker refused this kiosk's login: no retry helps, a person must act."""
+        return self._link is not None and self._link.refused is not None
 
     def unsent(self) -> list[Unsent]:
         if self._link is None:

@@ -3,6 +3,7 @@ against a real core, each on its real MQTT link over the broker in the test proc
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -205,6 +206,22 @@ async def test_offline_taps_are_counted_then_delivered(user: User, shop: Worksho
     await see(user, marker="unsent", content="All delivered")
     await see(user, marker="link-state", content="Online")
     assert shop.core.ws.job(ro).status is JobStatus.IN_PROGRESS
+
+
+async def test_a_refused_login_is_told_and_not_retried(
+    user: User, shop: Workshop, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.errors_expected = True  # type: ignore[attr-defined]
+    shop.broker.refuse["kiosk-b03"] = 135  # not authorised: a wrong device password
+    station = shop.station("B03", online=False)
+    shop.broker.unreachable.discard("kiosk-b03")  # the network comes: the login is refused
+    await open_kiosk(user, station, lang="zh")
+    await see(user, marker="link-state", content="服务器拒绝了本终端的登录")
+    tries = shop.broker.attempts.count("kiosk-b03")
+    time.sleep(1.5)  # a link that kept trying would have tried again by now
+    assert shop.broker.attempts.count("kiosk-b03") == tries
+    assert any("not retrying" in r.getMessage() for r in caplog.records)
+    caplog.clear()  # the one ERROR expected: the user fixture fails on any it still sees
 
 
 async def test_a_rejected_tap_is_told_in_plain_words(user: User, shop: Workshop) -> None:

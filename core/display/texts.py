@@ -35,6 +35,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "离线 — 操作已保存，恢复后自动发送",
         "Offline — taps are saved and sent later",
     ),
+    "kiosk.refused": (
+        "服务器拒绝了本终端的登录 — 请管理员检查设备密码",
+        "The server refused this kiosk's login — ask the admin to check its device password",
+    ),
     "kiosk.unsent": ("待发送 {n} 条", "{n} unsent"),
     "kiosk.all_sent": ("全部已送达", "All delivered"),
     "kiosk.scan_hint": ("扫描工单二维码或刷工牌", "Scan job QR or badge"),

@@ -65,6 +65,7 @@ class MqttClient:
         *,
         on_connected: Callable[[], None] = _nothing,
         on_disconnected: Callable[[], None] = _nothing,
+        on_refused: Callable[[], None] = _nothing,
         ack_topic: str | None = None,
         on_ack: Callable[[Ack], None] | None = None,
         manual_ack: bool = False,
@@ -84,6 +85,7 @@ class MqttClient:
         self._subscriptions = [*subscriptions, *([ack_topic] if ack_topic else [])]
         self._on_connected_cb = on_connected
         self._on_disconnected_cb = on_disconnected
+        self._on_refused_cb = on_refused
         self._ack_topic = ack_topic
         self._on_ack = on_ack
         self._keepalive = keepalive
@@ -215,6 +217,7 @@ class MqttClient:
         )
         # Retrying with credentials the broker refuses only fills its log: stop for good.
         client.disconnect()
+        self._call(self._on_refused_cb)
 
     def _on_connect_fail(self, _c: mqtt.Client, _u: object) -> None:
         self._retry_later("no connection")
