@@ -229,7 +229,9 @@ def register_dispatch(source: BoardSource) -> None:
             with prints_box:
                 for _id, document, state, preview in latest:
                     with ui.column().classes("items-center"):
-                        ui.label(f"{document} {state}").classes("text-xs").mark("print")
+                        ui.label(
+                            f"{t(f'document.{document}')} {t(f'print_state.{state}')}"
+                        ).classes("text-xs").mark("print")
                         if preview:
                             ui.image(preview).classes("w-32")
 

@@ -36,7 +36,8 @@ def frame(config: SiteConfig, user: dict[str, Any], title_key: str) -> Callable[
                 ui.link(t(key), path).classes("text-slate-200")
         with ui.row().classes("items-center gap-4"):
             clock = ui.label().classes("font-mono text-lg")
-            ui.label(f"{user['name']} ({user['role']})")
+            role = t("role." + str(user["role"]))
+            ui.label(f"{user['name']} ({role})").mark("signed-in")
             ui.button(t("language"), on_click=toggle).props("flat color=white dense")
             ui.link(t("logout"), "/logout").classes("text-slate-200")
 

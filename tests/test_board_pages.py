@@ -373,6 +373,7 @@ async def test_the_panels_show_findings_with_escalation_devices_and_alerts(
     devices = user.find(marker="panel.devices").elements.pop()
     assert "printer-desk" in devices.props["innerHTML"] and "缺纸" in devices.props["innerHTML"]
     assert "paper_out" not in devices.props["innerHTML"] + alerts.props["innerHTML"]
+    await user.should_see(marker="signed-in", content="(车间主管)")  # the role, not "(foreman)"
 
 
 # ----------------------------------------------------------------- reception desk

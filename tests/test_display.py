@@ -29,6 +29,7 @@ from core.domain.model import (
     PauseReason,
     Severity,
 )
+from core.domain.vocabulary import StaffRole
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted((ROOT / "board").glob("*.py")) + sorted((ROOT / "kiosk").glob("*.py"))
@@ -191,6 +192,9 @@ def test_every_value_a_page_names_by_its_kind_has_a_text() -> None:
         "escalation": ("call", "escalate"),
         "kiosk.escalation": ("call", "escalate"),
         "reports": ("day", "week", "month"),
+        "role": [r.value for r in StaffRole],
+        "document": ("job_ticket", "key_tag", "pickup_card", "gate_pass"),
+        "print_state": ("pending", "done", "failed"),
         "kiosk": [f"{s}_confirm" for s in ("finish", "leader_check", "qc_pass", "wash_done")],
     }
     missing = [f"{k}.{v}" for k, values in kinds.items() for v in values if f"{k}.{v}" not in TEXTS]

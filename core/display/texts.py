@@ -313,6 +313,19 @@ TEXTS: dict[str, tuple[str, str]] = {
         " stretch, or no reason given",
     ),
     "error.unauthorized": ("请先登录", "Sign in first"),
+    # who signs in to the pages
+    "role.foreman": ("车间主管", "Foreman"),
+    "role.advisor": ("服务顾问", "Service advisor"),
+    "role.qc": ("质检员", "QC inspector"),
+    "role.manager": ("服务经理", "Service manager"),
+    # prints, as the dispatch board lists them
+    "document.job_ticket": ("任务委托书", "Job ticket"),
+    "document.key_tag": ("钥匙牌", "Key tag"),
+    "document.pickup_card": ("取车凭证", "Pickup card"),
+    "document.gate_pass": ("出门证", "Gate pass"),
+    "print_state.pending": ("待打印", "Waiting"),
+    "print_state.done": ("已打印", "Printed"),
+    "print_state.failed": ("未打印", "Not printed"),
     "error.http_error": ("请求未被接受", "The request was not accepted"),
 }
 
