@@ -97,7 +97,7 @@ class BatchStep:
 
     # ------------------------------------------------------------ applying
     def apply(self, items: list[Item], now: datetime) -> Outcome:
-        """Every item against the workshop; no I/O but the store's look-up of old orders."""
+        """Every item against the workshop; no I/O but look-ups of old orders and answers."""
         out = Outcome()
         self.sequence.begin()
         for item in items:
@@ -142,18 +142,30 @@ class BatchStep:
         except ContractError as err:
             return self._contract_error(device, err, item)
         env = event.envelope
-        tracked = env.source == device and self.config.device_kind(device) is not None
-        if tracked:
+        # The sequence is the publishing device's (its MQTT user), whatever the envelope
+        # claims: a refused event uses its number up too, or every later one would wait.
+        known = self.config.device_kind(device) is not None
+        if known:
             place = self.sequence.place(device, env.seq)
             if place is not Place.NEXT:
-                return Ack(seq=env.seq, result="duplicate") if place is Place.HAD else None
+                return self._repeat(device, env.seq) if place is Place.HAD else None
         try:
             authorize(self.config, device, event)
         except DomainError as err:
-            if tracked:
+            if known:
                 self.sequence.take(device, env.seq, "rejected", err.code, item.received_at)
             return self._reject(device, env.seq, err.code, err.message)
         return self._apply_event(event, item, out)
+
+    def _repeat(self, device: str, seq: int) -> Ack:
+        """A repeat is answered with what became of the first: a device whose first answer
+        was lost must not take a refused tap for applied."""
+        first = self.sequence.answered(device, seq) or self.store.inbox_entry(device, seq)
+        if first is not None and first[0] == "rejected":
+            code = first[1] or "rejected"
+            why = f"#{seq} was refused when it first came ({code})"
+            return Ack(seq=seq, result="rejected", error=ErrorInfo(code=code, message=why))
+        return Ack(seq=seq, result="duplicate")
 
     def _apply_event(self, event: Event, item: Incoming, out: Outcome) -> Ack:
         env = event.envelope
@@ -188,7 +200,7 @@ class BatchStep:
         if err.seq is not None and self.config.device_kind(device) is not None:
             place = self.sequence.place(device, err.seq)
             if place is not Place.NEXT:
-                return Ack(seq=err.seq, result="duplicate") if place is Place.HAD else None
+                return self._repeat(device, err.seq) if place is Place.HAD else None
             self.sequence.take(device, err.seq, "rejected", err.code, item.received_at)
         return self._reject(device, err.seq, err.code, err.message)
 

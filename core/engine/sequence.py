@@ -52,6 +52,13 @@ class SequenceKeeper:
             return Place.AHEAD
         return Place.NEXT
 
+    def answered(self, device: str, seq: int) -> tuple[str, str | None] | None:
+        """What became of an event earlier in this batch (not yet in the store)."""
+        for entry in reversed(self.inbox):
+            if entry.source == device and entry.seq == seq:
+                return entry.result, entry.error_code
+        return None
+
     def take(
         self, device: str, seq: int, result: str, code: str | None, received_at: datetime
     ) -> None:

@@ -380,6 +380,16 @@ class Store:
             ).scalars()
             return [job_from_doc(d) for d in docs]
 
+    def inbox_entry(self, source: str, seq: int) -> tuple[str, str | None] | None:
+        """(result, error code) of one event received before, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(InboxRow.result, InboxRow.error_code).where(
+                    InboxRow.site == self.site, InboxRow.source == source, InboxRow.seq == seq
+                )
+            ).one_or_none()
+        return None if row is None else (row[0], row[1])
+
     def inbox_results(self, source: str) -> list[tuple[int, str, str | None]]:
         with self.engine.connect() as conn:
             rows = conn.execute(
