@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from core.config import SiteConfig
 from core.contract.events import BY_TYPE
 from core.contract.messages import Event
@@ -34,6 +36,22 @@ def authorize(config: SiteConfig, device: str, event: Event) -> None:
         bay = config.kiosk_bay(device)
         if env.bay != bay:
             raise WrongBay(f"kiosk {device} stands at bay {bay}, not {env.bay}")
+
+
+#: How far ahead of the core's clock a device's clock may run: more is a clock to fix, not
+#: a tap to apply at a time that has not come yet.
+FUTURE_SLACK = timedelta(minutes=5)
+
+
+def check_time(event: Event, received_at: datetime) -> None:
+    """An event dated after it arrived (beyond a few minutes of clock drift) is refused."""
+    ahead = event.envelope.ts - received_at
+    if ahead > FUTURE_SLACK:
+        raise Refused(
+            f"event dated {ahead.total_seconds():.0f} s after it arrived: the device's clock"
+            " is ahead",
+            code="future_timestamp",
+        )
 
 
 def apply_event(ws: Workshop, event: Event) -> None:

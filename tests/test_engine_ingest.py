@@ -367,8 +367,6 @@ def test_the_board_is_rebuilt_with_time_alone_for_alerts_that_come_due(
 
 
 def test_a_key_read_lands_in_its_orders_timeline(core: Core, bus: FakeBus, store: Store) -> None:
-    from datetime import UTC, datetime
-
     from core.contract.messages import make_event
 
     ro = checked_in_and_dispatched(core)  # key tag TAG7
@@ -378,7 +376,7 @@ def test_a_key_read_lands_in_its_orders_timeline(core: Core, bus: FakeBus, store
             "bridge-1",
             1,
             "key.in",
-            datetime.now(UTC),
+            core.clock(),
             data={"tag": "TAG7", "cabinet": "KC1", "slot": 7},
         ),
         None,

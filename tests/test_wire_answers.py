@@ -3,7 +3,12 @@ became of the first, also after a restart of the core."""
 
 from __future__ import annotations
 
-from core.contract.messages import make_event
+import json
+from datetime import timedelta
+
+import pytest
+
+from core.contract.messages import ContractError, make_event, parse_event
 from core.engine import Core
 from core.store.repository import Store
 from tests.helpers import T0, Clock, FakeBus, Kiosk, checked_in_and_dispatched, demo_config, settle
@@ -71,3 +76,80 @@ def test_a_repeat_of_a_refused_event_is_refused_again_with_its_code(
         (1, "rejected"),
         (2, "applied"),
     ]
+
+
+def raw_event(**fields: object) -> bytes:
+    base: dict[str, object] = {
+        "v": 1,
+        "source": "kiosk-b03",
+        "seq": 1,
+        "ts": T0.isoformat(),
+        "type": "tech.signed_in",
+        "bay": "B03",
+        "tech": "T002",
+        "data": {},
+    }
+    base.update(fields)
+    return json.dumps(base).encode()
+
+
+@pytest.mark.parametrize(
+    ("fields", "seq"),
+    [
+        ({"seq": "1"}, None),  # a number in a string is not a number
+        ({"seq": True}, None),
+        ({"seq": 0}, None),
+        ({"seq": -5}, None),
+        ({"seq": 1.0}, None),
+        ({"tech": 17}, 1),
+        ({"type": "job.paused", "job": "RO-1", "data": {"reason": 3}}, 1),
+    ],
+)
+def test_no_field_is_coerced_and_a_seq_is_a_whole_number_from_1(
+    fields: dict[str, object], seq: int | None
+) -> None:
+    with pytest.raises(ContractError) as refused:
+        parse_event(raw_event(**fields))
+    assert refused.value.code in ("invalid_envelope", "invalid_data")
+    assert refused.value.seq == seq
+
+
+def test_a_bad_seq_is_refused_not_taken_for_a_repeat(core: Core, bus: FakeBus) -> None:
+    for bad in ("12", 0, -5):
+        core.on_message(TOPIC, raw_event(seq=bad), token=None)
+    settle(core, bus, 3)
+    assert [(a["seq"], a["result"]) for a in bus.acks("kiosk-b03")] == [(None, "rejected")] * 3
+    core.on_message(TOPIC, raw_event(seq=1), token=None)  # the real #1 is still to come
+    settle(core, bus, 4)
+    assert bus.acks("kiosk-b03")[-1]["result"] == "applied"
+
+
+def test_a_tap_dated_in_the_future_is_refused_and_uses_up_its_number(
+    core: Core, bus: FakeBus, clock: Clock
+) -> None:
+    core.on_message(TOPIC, raw_event(seq=1, ts=(clock.now + timedelta(days=1)).isoformat()), None)
+    core.on_message(
+        TOPIC, raw_event(seq=2, ts=(clock.now + timedelta(minutes=3)).isoformat()), None
+    )
+    settle(core, bus, 2)
+    answers = [(a["result"], (a["error"] or {}).get("code")) for a in bus.acks("kiosk-b03")]
+    assert answers == [("rejected", "future_timestamp"), ("applied", None)]  # 3 min: drift
+
+
+def test_taps_from_an_hour_offline_keep_their_times_and_a_clock_set_back_is_noted(
+    core: Core, bus: FakeBus, clock: Clock, store: Store
+) -> None:
+    ro = checked_in_and_dispatched(core)
+    tapped = clock.now
+    clock.advance(hours=1)  # the kiosk was offline: its taps arrive an hour late
+    k = Kiosk("kiosk-b03", "B03")
+    core.on_message(*k.event("tech.signed_in", tech="T002", ts=tapped), token=None)
+    core.on_message(*k.event("job.started", job=ro, tech="T002", ts=tapped), token=None)
+    back = tapped - timedelta(minutes=2)  # then its clock is set back two minutes
+    core.on_message(*k.event("job.paused", job=ro, tech="T002", ts=back, reason="tool"), None)
+    settle(core, bus, 3)
+    assert [a["result"] for a in bus.acks("kiosk-b03")] == ["applied"] * 3
+    work = core.query(lambda ws, _now: ws.jobs[ro].segments[0])
+    assert work.start == tapped and work.end == tapped  # paused at its own (earlier) time
+    lines = [t for t in store.audit_trail(ro) if t["kind"] == "event"]
+    assert [t["payload"].get("clock_behind_s") for t in lines] == [None, 120.0]

@@ -14,13 +14,22 @@ from .topics import ROOT, TOPICS
 
 ERROR_CODES = {
     "malformed_json": "the payload is not UTF-8 JSON",
-    "invalid_envelope": "a field of the envelope is missing or wrong (seq, ts with offset, ...)",
+    "invalid_envelope": (
+        "a field of the envelope is missing or wrong (seq, ts with offset, ...); types are"
+        " strict: `\"12\"` is not a number, `true` not a seq; a `seq` below 1 is answered"
+        " with `seq: null`"
+    ),
     "unsupported_version": "`v` is not 1",
     "unknown_event_type": "`type` is not one of the event types below",
     "invalid_data": "`data` does not fit the event type",
     "source_mismatch": "`source` is not the device the topic is named after",
     "unknown_device": "the device is not in the site configuration",
     "not_permitted": "this kind of device may not send this event type",
+    "future_timestamp": (
+        "`ts` lies more than 5 minutes after the event reached the core (the device's clock"
+        " is ahead). An event dated before the device's previous one is applied at its own"
+        " time, and its audit line says by how much the clock went back (`clock_behind_s`)"
+    ),
     "wrong_bay": "the bay is not the kiosk's own, or the job is not dispatched there",
     "unknown_job": "no such repair order in the workshop",
     "unknown_technician": "no such technician",

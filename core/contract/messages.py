@@ -125,6 +125,14 @@ def _first_error(exc: ValidationError) -> str:
     return f"{where}: {err['msg']}"
 
 
+def _usable_seq(value: object) -> int | None:
+    """The number a refusal is answered and counted under: only a real one (an integer of
+    at least 1, not a boolean); a bad number is refused without using up a place."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    return None
+
+
 def parse_event(payload: bytes) -> Event:
     """Bytes from ``dev/{device}/event`` → a typed event, or a ContractError with a code."""
     try:
@@ -133,7 +141,7 @@ def parse_event(payload: bytes) -> Event:
         raise ContractError("malformed_json", f"payload is not UTF-8 JSON: {exc}") from None
     if not isinstance(raw, dict):
         raise ContractError("invalid_envelope", "payload must be a JSON object")
-    seq = raw.get("seq") if isinstance(raw.get("seq"), int) else None
+    seq = _usable_seq(raw.get("seq"))
     if raw.get("v") != VERSION:
         raise ContractError(
             "unsupported_version", f"contract version {raw.get('v')!r} is not 1", seq
@@ -141,7 +149,8 @@ def parse_event(payload: bytes) -> Event:
     if raw.get("type") not in EVENT_TYPES and isinstance(raw.get("type"), str):
         raise ContractError("unknown_event_type", f"unknown event type {raw['type']!r}", seq)
     try:
-        envelope = Envelope.model_validate(raw)
+        # Strict: a number in a string, a boolean for a number, are not what was meant.
+        envelope = Envelope.model_validate_json(payload, strict=True)
     except ValidationError as exc:
         raise ContractError("invalid_envelope", _first_error(exc), seq) from None
     kind = BY_TYPE[envelope.type]
@@ -151,7 +160,7 @@ def parse_event(payload: bytes) -> Event:
             "invalid_envelope", f"{envelope.type} needs {', '.join(missing)}", envelope.seq
         )
     try:
-        data = kind.data.model_validate(envelope.data)
+        data = kind.data.model_validate_json(json.dumps(envelope.data), strict=True)
     except ValidationError as exc:
         raise ContractError("invalid_data", _first_error(exc), envelope.seq) from None
     return Event(envelope, data)

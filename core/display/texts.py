@@ -312,6 +312,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The corrected times cannot be: end before start, in the future, over another"
         " stretch, or no reason given",
     ),
+    "error.future_timestamp": (
+        "本终端的时钟比服务器快 — 请校准时间后再操作",
+        "This device's clock is ahead of the server's — set its time, then tap again",
+    ),
     "error.unauthorized": ("请先登录", "Sign in first"),
     # who signs in to the pages
     "role.foreman": ("车间主管", "Foreman"),

@@ -20,7 +20,7 @@ from core.contract.messages import Ack, ContractError, ErrorInfo, Event, dump, p
 from core.domain.errors import DomainError, DuplicateJob
 from core.domain.events import DomainEvent
 from core.domain.workshop import Workshop
-from core.handlers import apply_event, authorize
+from core.handlers import apply_event, authorize, check_time
 from core.store.repository import AuditEntry, Batch, Store
 
 from .device_health import DeviceHealth
@@ -151,6 +151,7 @@ class BatchStep:
                 return self._repeat(device, env.seq) if place is Place.HAD else None
         try:
             authorize(self.config, device, event)
+            check_time(event, item.received_at)
         except DomainError as err:
             if known:
                 self.sequence.take(device, env.seq, "rejected", err.code, item.received_at)
@@ -177,6 +178,13 @@ class BatchStep:
             self.sequence.take(env.source, env.seq, "rejected", err.code, item.received_at)
             return self._reject(env.source, env.seq, err.code, err.message)
         self.sequence.take(env.source, env.seq, "applied", None, item.received_at)
+        payload: dict[str, Any] = {"tech": env.tech, "data": env.data}
+        behind = self.sequence.clock_behind(env.source, env.ts)
+        if behind is not None:  # kept, and said: the device's clock went back
+            payload["clock_behind_s"] = behind
+            logger.warning(
+                "%s#%d dated %.0f s before its previous event", env.source, env.seq, behind
+            )
         if env.type in ("print.done", "print.failed"):
             self.prints.result(env.type, env.data, out.batch, item.received_at)
             out.devices_changed = True
@@ -190,7 +198,7 @@ class BatchStep:
                     type=env.type,
                     job=ro,
                     bay=env.bay,
-                    payload={"tech": env.tech, "data": env.data},
+                    payload=payload,
                 )
             )
         self.counters.applied += 1

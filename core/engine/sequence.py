@@ -28,13 +28,27 @@ class SequenceKeeper:
         self._working = dict(committed)
         self._counters = counters
         self.inbox: list[InboxEntry] = []
+        # The time of each device's latest applied event since the core started.
+        self._times: dict[str, datetime] = {}
+        self._times_working: dict[str, datetime] = {}
 
     def begin(self) -> None:
         self._working = dict(self._committed)
+        self._times_working = dict(self._times)
         self.inbox = []
 
     def commit(self) -> None:
         self._committed = self._working
+        self._times = self._times_working
+
+    def clock_behind(self, device: str, ts: datetime) -> float | None:
+        """Seconds an applied event's time lies before the device's previous one (its clock
+        was set back), or None. Such an event is applied at its own time all the same."""
+        before = self._times_working.get(device)
+        self._times_working[device] = ts if before is None else max(before, ts)
+        if before is not None and ts < before:
+            return (before - ts).total_seconds()
+        return None
 
     def reset(self, committed: dict[str, int]) -> None:
         self._committed = dict(committed)
