@@ -21,7 +21,7 @@ from kiosk.live import _events
 from kiosk.page import build
 from kiosk.station import Station
 from tests.kiosk_env import Workshop, demo_workshop
-from tests.waiting import wait_until
+from tests.waiting import eventually, wait_until
 
 RETRIES = 60  # × 0.1 s: the core answers on its own thread
 
@@ -214,8 +214,9 @@ async def test_a_refused_login_is_told_and_not_retried(
     caplog.errors_expected = True  # type: ignore[attr-defined]
     shop.broker.refuse["kiosk-b03"] = 135  # not authorised: a wrong device password
     station = shop.station("B03", online=False)
-    shop.broker.unreachable.discard("kiosk-b03")  # the network comes: the login is refused
     await open_kiosk(user, station, lang="zh")
+    shop.broker.unreachable.discard("kiosk-b03")  # the network comes: the login is refused
+    await eventually(lambda: station.refused, "the refusal", timeout=15)
     await see(user, marker="link-state", content="服务器拒绝了本终端的登录")
     tries = shop.broker.attempts.count("kiosk-b03")
     time.sleep(1.5)  # a link that kept trying would have tried again by now
