@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import AfterValidator, Field, WithJsonSchema
 
@@ -17,9 +17,6 @@ from core.domain.vocabulary import TAPPED_PAUSE_REASONS, PauseReason, Severity
 from core.domain.workshop import NewFinding, Workshop
 
 from .strict import Strict
-
-if TYPE_CHECKING:
-    from .messages import Envelope
 
 Ident = Annotated[str, Field(min_length=1, max_length=64)]
 DeviceKind = Literal["kiosk", "bridge"]
@@ -77,7 +74,23 @@ class PrintData(Strict):
 
 
 # ------------------------------------------------------------------ the steps
-Handler = Callable[[Workshop, "Envelope", Any], None]
+class Envelope(Protocol):
+    """What a handler reads of an event's envelope (messages.Envelope)."""
+
+    @property
+    def ts(self) -> datetime: ...
+
+    @property
+    def bay(self) -> str | None: ...
+
+    @property
+    def job(self) -> str | None: ...
+
+    @property
+    def tech(self) -> str | None: ...
+
+
+Handler = Callable[[Workshop, Envelope, Any], None]
 
 
 def _at(env: Envelope) -> datetime:

@@ -314,7 +314,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "error.future_timestamp": (
         "本终端的时钟比服务器快 — 请校准时间后再操作",
-        "This device's clock is ahead of the server's — set its time, then tap again",
+        "This device's clock is ahead of the server's: set its time, then tap again",
     ),
     "error.unauthorized": ("请先登录", "Sign in first"),
     # who signs in to the pages
