@@ -89,6 +89,20 @@ def register_dispatch(source: BoardSource) -> None:
         t = frame(config, user, "dispatch.title")
         lang = language(config)
         ui.add_css(_CSS)
+        # While the core cannot store anything, nothing on this board moves: say why.
+        trouble = ui.label("").classes("w-full bg-red-700 text-white text-xl p-2").mark(
+            "store-problem"
+        )
+        trouble.set_visibility(False)
+
+        def check_store() -> None:
+            problem = source.store_problem()
+            shown_text = t("dispatch.store_problem", why=problem) if problem else ""
+            if trouble.text != shown_text:  # an update redraws the page: only on a change
+                trouble.text = shown_text
+                trouble.set_visibility(bool(problem))
+
+        check_store()
         who = actor(user)
         dragging: dict[str, str | None] = {"ro": None}
         shown: list[BoardModel | None] = [None]  # the board as this page last drew it
@@ -235,6 +249,10 @@ def register_dispatch(source: BoardSource) -> None:
                         if preview:
                             ui.image(preview).classes("w-32")
 
+        def every_few_seconds() -> None:
+            _prints()
+            check_store()
+
         follow(source, source.dispatch, render)
         offer()
-        ui.timer(5.0, _prints)
+        ui.timer(5.0, every_few_seconds)

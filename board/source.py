@@ -52,6 +52,10 @@ class BoardSource(Protocol):
 
     def jobs_between(self, start: datetime, end: datetime) -> list[Job]: ...
 
+    def store_problem(self) -> str | None:
+        """Why the core cannot store what it is sent right now, or None."""
+        ...
+
     def recent_prints(self) -> list[tuple[str, str, str, str | None]]:
         """(print id, document, state, preview URL) of the newest prints."""
         ...

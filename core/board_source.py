@@ -90,5 +90,8 @@ class CoreBoardSource:
     def jobs_between(self, start: datetime, end: datetime) -> list[Job]:
         return self.core.store.jobs_between(start, end)
 
+    def store_problem(self) -> str | None:
+        return self.core.store_problem
+
     def recent_prints(self) -> list[tuple[str, str, str, str | None]]:
         return previews(self.config, self.core.store.recent_prints())

@@ -101,13 +101,17 @@ def mount(
         except Exception:
             database = False
         broker = bool(broker_connected())
-        ok = database and broker
-        body = {
+        # Reaching the database is not enough: the core must be able to store what comes.
+        problem = core.store_problem
+        ok = database and broker and problem is None
+        body: dict[str, object] = {
             "status": "ok" if ok else "degraded",
             "broker": broker,
             "database": database,
             "queue": core.queue_depth(),
         }
+        if problem is not None:
+            body["storing"] = problem
         if broker_state is not None:
             # e.g. "reconnecting in 4 s (no connection)", "refused: not authorized"
             body["broker_state"] = broker_state()

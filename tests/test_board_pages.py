@@ -336,6 +336,19 @@ async def test_the_gantt_shows_work_and_pauses_with_their_reason(
     assert "‖ 下班" in head.props["innerHTML"]  # the bay's head tells why it stands still
 
 
+async def test_the_board_says_when_the_core_cannot_store_anything(
+    user: User, shop: Workshop
+) -> None:
+    await sign_in(user, "F001", page="/dispatch")
+    await user.open("/dispatch")
+    await user.should_see(marker="dispatch-job", retries=RETRIES)
+    await user.should_not_see(marker="store-problem")
+    shop.core.store_problem = "database or disk is full"  # as the core's loop sets it
+    await user.open("/dispatch")
+    await user.should_see(marker="store-problem", content="系统无法保存数据", retries=RETRIES)
+    await user.should_see(marker="store-problem", content="database or disk is full")
+
+
 async def test_the_panels_show_findings_with_escalation_devices_and_alerts(
     user: User, shop: Workshop
 ) -> None:

@@ -6,13 +6,16 @@ import json
 import logging
 from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
 
 from core.engine import Core
 from core.logs import JsonFormatter
 from core.web import mount
 from tests.helpers import FakeBus, Kiosk, checked_in_and_dispatched, demo_config, settle
+from tests.waiting import wait_until
 
 
 def test_healthz_and_metrics(core: Core, bus: FakeBus) -> None:
@@ -60,3 +63,34 @@ def test_json_log_lines(tmp_path: Path) -> None:
         and line["msg"] == "rejected x"
         and line["logger"] == "core.engine"
     )
+
+
+def test_healthz_says_degraded_while_nothing_can_be_stored(
+    core: Core, bus: FakeBus, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.errors_expected = True  # type: ignore[attr-defined]
+    app = FastAPI()
+    mount(app, demo_config(), core, lambda: True, lambda: "connected")
+    client = TestClient(app)
+    real_commit = core.store.commit
+    full = [True]
+
+    def commit(*args: object) -> None:
+        if full[0]:
+            raise OperationalError("INSERT …", {}, Exception("database or disk is full"))
+        real_commit(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(core.store, "commit", commit)
+    k = Kiosk("kiosk-b03", "B03")
+    core.on_message(*k.event("tech.signed_in", tech="T002"), token=None)
+    wait_until(lambda: core.store_problem, "the failed commit noticed", timeout=10)
+    down = client.get("/healthz")
+    assert down.status_code == 503 and down.json()["status"] == "degraded"
+    assert down.json()["database"] is True  # reachable, and still nothing can be stored
+    assert "disk is full" in down.json()["storing"]
+    assert bus.acks("kiosk-b03") == [], "acknowledged what was not stored"
+
+    full[0] = False  # space again: the waiting batch goes in, and the core is healthy
+    settle(core, bus, 1)
+    assert bus.acks("kiosk-b03")[0]["result"] == "applied"
+    wait_until(lambda: client.get("/healthz").status_code == 200, "healthy again", timeout=10)

@@ -316,6 +316,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "本终端的时钟比服务器快 — 请校准时间后再操作",
         "This device's clock is ahead of the server's: set its time, then tap again",
     ),
+    "dispatch.store_problem": (
+        "系统无法保存数据，看板已停止更新（{why}）— 请联系管理员",
+        "The system cannot store anything; the board has stopped moving ({why}). Call the admin",
+    ),
     "error.unauthorized": ("请先登录", "Sign in first"),
     # who signs in to the pages
     "role.foreman": ("车间主管", "Foreman"),

@@ -67,6 +67,9 @@ class Core:
         )
         self._queue: queue.Queue[Item | None] = queue.Queue()
         self._thread: threading.Thread | None = None
+        #: Why the last commit failed, while the core cannot store what it is sent; None
+        #: once a commit succeeds again (/healthz and the boards say so).
+        self.store_problem: str | None = None
 
     # ------------------------------------------------------------ what others read
     @property
@@ -181,9 +184,11 @@ class Core:
         while True:
             try:
                 self.step.process(items)
+                self.store_problem = None
                 return
             except SQLAlchemyError as exc:
                 self.counters.commit_failures += 1
+                self.store_problem = _first_line(exc)
                 logger.error("commit failed (%s); reloading and retrying in %.1fs", exc, delay)
                 time.sleep(delay)
                 delay = min(delay * 2, 10.0)
@@ -191,3 +196,9 @@ class Core:
                     self._reload()
                 except SQLAlchemyError:
                     logger.error("database still unavailable")
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    """The database's own words, without SQLAlchemy's statement and parameters."""
+    cause = getattr(exc, "orig", None) or exc
+    return (str(cause).strip().splitlines() or [type(exc).__name__])[0][:200]
