@@ -163,6 +163,10 @@ def register_dispatch(source: BoardSource) -> None:
                         job_choice.set_options(dict(model.movable))
 
                 job_choice.on("popup-show", offer)
+                # A select with no options does not open, and so would never ask for them:
+                # with something to show when empty it opens, and fills as it does.
+                empty = t("dispatch.nothing_to_dispatch")
+                job_choice.add_slot("no-option", f'<div class="q-pa-sm">{empty}</div>')
                 with ui.row().classes("items-center gap-2 no-wrap w-full"):
                     bay_choice = (
                         ui.select(

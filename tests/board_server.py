@@ -7,16 +7,18 @@ on SQLite, the core without a broker (the pages need none).
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from nicegui import app, ui
 
 from board.pages import register
 from core.board_source import CoreBoardSource
-from core.commands import Dispatch
+from core.commands import CheckInCar, Dispatch
 from core.demo.busy import busy_config, fill
+from core.domain.model import Customer, Operation, Vehicle
 from core.domain.privacy import mask_plate
+from core.domain.workshop import CheckIn
 from core.engine import Core
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
@@ -33,12 +35,14 @@ class Nowhere:
 
 def main() -> None:
     data, web_port = Path(sys.argv[1]), int(sys.argv[2])
+    quiet = len(sys.argv) > 3 and sys.argv[3] == "quiet"  # no cars until a test brings one
     cfg = busy_config(demo_config(data_dir=str(data)), bays=12)
     engine = make_engine(sqlite_url(data))
     migrate(engine)
     core = Core(cfg, Store(engine, cfg.site.id), Nowhere())
     core.start()
-    fill(core, 30, datetime.now(UTC))
+    if not quiet:
+        fill(core, 30, datetime.now(UTC))
     register(CoreBoardSource(core))
     app.on_shutdown(core.stop)
 
@@ -51,6 +55,19 @@ def main() -> None:
         bay = cfg.bays[0].id
         core.run_command(Dispatch(ro, bay, None), "foreman:F001")
         return {"ro": ro, "bay": bay, "plate": mask_plate(job.vehicle.plate)}
+
+    @app.post("/test/check-in")
+    def check_in() -> dict[str, str]:
+        """A car checked in at the desk, waiting for dispatch."""
+        now = datetime.now(UTC)
+        order = CheckIn(
+            vehicle=Vehicle(plate="京A54321", model="别克 GL8", colour="白"),
+            customer=Customer(),
+            operations=(Operation("M010", "小保养", 1.0, "Minor service"),),
+            promised_at=now + timedelta(hours=3),
+        )
+        job = core.run_command(CheckInCar(order), "advisor:SA01")
+        return {"ro": job.ro}
 
     print("READY", flush=True)
     ui.run(

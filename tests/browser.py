@@ -47,12 +47,14 @@ def headless_chromium(binary: str, driver_path: str) -> Any:
 
 
 @contextmanager
-def served(module: str, workdir: Path, page: str = "/") -> Iterator[tuple[str, str]]:
+def served(
+    module: str, workdir: Path, page: str = "/", *args: str
+) -> Iterator[tuple[str, str]]:
     """Run ``python -m module WORKDIR PORT`` until it prints READY and ``page`` answers;
     yields the base URL and the READY line. The child's log is workdir/server.log."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", module, str(workdir), str(port)],
+        [sys.executable, "-m", module, str(workdir), str(port), *args],
         cwd=ROOT,
         env=child_env(),
         stdout=subprocess.PIPE,

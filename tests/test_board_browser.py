@@ -135,3 +135,44 @@ def test_a_change_reaches_every_open_board_without_a_reload(
         ),
         "the car gone from the dispatch queue",
     )
+
+
+@pytest.fixture
+def quiet_board_server(tmp_path: Path) -> Iterator[str]:
+    with served("tests.board_server", tmp_path, "/lounge", "quiet") as (url, _ready):
+        yield url
+
+
+def test_the_job_picker_opens_on_an_empty_board_and_offers_what_came_since(
+    browser: Any, quiet_board_server: str
+) -> None:
+    """The keyboard's job list is filled as it opens: it must open when it has nothing."""
+    import json
+    import urllib.request
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    foreman_signs_in(browser, quiet_board_server)
+    wait_until(lambda d=browser: d.find_elements(By.CSS_SELECTOR, ".q-select"), "job picker")
+
+    def picker() -> Any:
+        for select in browser.find_elements(By.CSS_SELECTOR, ".q-select"):
+            if "工单" in select.text:
+                return select
+        raise AssertionError("no job picker on the board")
+
+    def menu_text() -> str:
+        return " ".join(m.text for m in browser.find_elements(By.CSS_SELECTOR, ".q-menu"))
+
+    picker().click()
+    wait_until(lambda: "暂无可派工单" in menu_text(), "the empty picker opened")
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+    wait_until(lambda: not browser.find_elements(By.CSS_SELECTOR, ".q-menu"), "menu closed")
+
+    request = urllib.request.Request(quiet_board_server + "/test/check-in", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        ro = json.loads(answer.read())["ro"]
+    picker().click()
+    wait_until(lambda: ro in menu_text(), f"{ro} offered in the picker")
+    browser.save_screenshot(str(ARTIFACTS / "dispatch-picker.png"))

@@ -316,6 +316,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "本终端的时钟比服务器快 — 请校准时间后再操作",
         "This device's clock is ahead of the server's: set its time, then tap again",
     ),
+    "dispatch.nothing_to_dispatch": ("暂无可派工单", "Nothing to dispatch"),
     "dispatch.store_problem": (
         "系统无法保存数据，看板已停止更新（{why}）— 请联系管理员",
         "The system cannot store anything; the board has stopped moving ({why}). Call the admin",
