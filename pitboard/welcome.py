@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from core.app import database_url
 from pitboard.app import Pitboard, demo_api_token
 
@@ -33,6 +35,9 @@ def welcome(site: Pitboard, host: str, port: int) -> str:
         users += " — demo password: pitboard"
     web = f"http://{host}:{port}"
     devices = f"pitboard/{config.site.id}/dev/{device}"
+    # The tablet's next number and the time now, so the example works on every start.
+    seq = site.service.store.last_seqs().get(device, 0) + 1
+    now = datetime.now(config.zone).isoformat(timespec="seconds")
     return (
         f"\nPitboard is running (site {config.site.id}).\n"
         f"  lounge screen   {web}/lounge\n"
@@ -51,7 +56,7 @@ def welcome(site: Pitboard, host: str, port: int) -> str:
         f"  device passwords in {site.base / 'broker' / 'credentials.env'}\n\n"
         "Send a tap like a kiosk does:\n"
         f"  mosquitto_pub -h 127.0.0.1 -p {address.port} {auth}-q 1 -t {devices}/event -m "
-        f'\'{{"v":1,"source":"{device}","seq":1,"ts":"2026-11-24T09:15:02+08:00",'
+        f'\'{{"v":1,"source":"{device}","seq":{seq},"ts":"{now}",'
         f'"type":"tech.signed_in","bay":"{bay}","tech":"{tech}"}}\'\n'
         f"and watch the answer: mosquitto_sub -h 127.0.0.1 -p {address.port} {auth}"
         f"-t {devices}/ack\n"
