@@ -12,6 +12,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from core.broker import MosquittoBroker
+from tests.waiting import wait_until
 
 
 class Client:
@@ -70,8 +71,13 @@ class Client:
             return self.results[info.mid]
 
     def wait(self, pred: Any, timeout: float = 10) -> bool:
-        with self._cv:
-            return bool(self._cv.wait_for(lambda: pred(self.messages), timeout))
+        """Until ``pred`` holds for the messages received so far."""
+
+        def seen() -> bool:
+            with self._cv:
+                return bool(pred(list(self.messages)))
+
+        return bool(wait_until(seen, "the messages awaited", timeout=timeout))
 
     def close(self) -> None:
         self.c.disconnect()
