@@ -27,7 +27,7 @@ class CoreBoardSource:
         return self.core.dispatch_view
 
     def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
-        def on_views(_core: Core) -> None:
+        def on_views() -> None:
             listener()
 
         self.core.view_listeners.append(on_views)

@@ -26,6 +26,7 @@ from core.display.rules import STAGES, escalation, finding_due
 from core.domain.eta import predict
 from core.domain.model import BayKind, Job, JobStatus, KeyState, TechnicianState
 from core.domain.privacy import mask_plate
+from core.domain.vocabulary import STATION_STATUSES
 from core.domain.workshop import Workshop
 
 
@@ -180,12 +181,11 @@ class Projector:
 
     def bay_jobs(self, ws: Workshop, bay_id: str) -> list[Job]:
         kind = ws.bay(bay_id).kind
+        wanted = STATION_STATUSES.get(kind, frozenset())
         if kind is BayKind.QC:
-            wanted = {JobStatus.SELF_CHECKED, JobStatus.LEADER_CHECKED}
             jobs = [j for j in ws.jobs.values() if j.status in wanted]
             return sorted(jobs, key=lambda j: (j.status is not JobStatus.LEADER_CHECKED, j.ro))
         if kind is BayKind.WASH:
-            wanted = {JobStatus.WASHING, JobStatus.WASH_WAITING}
             jobs = [j for j in ws.jobs.values() if j.status in wanted]
             return sorted(jobs, key=lambda j: (j.status is not JobStatus.WASHING, j.promised_at))
         return ws.bay_queue(bay_id)

@@ -16,9 +16,8 @@ from pydantic import AfterValidator, Field, WithJsonSchema
 from core.domain.vocabulary import TAPPED_PAUSE_REASONS, PauseReason, Severity
 from core.domain.workshop import NewFinding, Workshop
 
-from .strict import Strict
+from .strict import Ident, Strict
 
-Ident = Annotated[str, Field(min_length=1, max_length=64)]
 DeviceKind = Literal["kiosk", "bridge"]
 
 
@@ -120,7 +119,7 @@ def _bay_step(step: Callable[[Workshop], Callable[[str, str, str, datetime], obj
 
 
 def _paused(ws: Workshop, env: Envelope, data: PauseData) -> None:
-    ws.pause(*_where(env), PauseReason(data.reason), _at(env))
+    ws.pause(*_where(env), data.reason, _at(env))
 
 
 def _finding(ws: Workshop, env: Envelope, data: FindingData) -> None:

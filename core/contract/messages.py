@@ -20,14 +20,13 @@ from pydantic import (
 )
 
 from .events import BY_TYPE, EVENT_TYPES, KIOSK_TYPES
-from .strict import Strict
+from .strict import Ident, Strict
 
 __all__ = ["EVENT_TYPES", "KIOSK_TYPES"]
 
 VERSION = 1
 
 DeviceName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
-Ident = Annotated[str, Field(min_length=1, max_length=64)]
 
 def _known_type(type_: str) -> str:
     if type_ not in BY_TYPE:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: An identifier on the wire: a job, a bay, a technician, a tag, a print.
+Ident = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class Strict(BaseModel):

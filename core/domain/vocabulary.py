@@ -89,6 +89,14 @@ class Role(StrEnum):
     WASHER = "washer"
 
 
+#: The stations list jobs from every bay by their stage, not by their bay: what the QC
+#: station and the wash bay show, and so which changes redraw them.
+STATION_STATUSES: dict[BayKind, frozenset[JobStatus]] = {
+    BayKind.QC: frozenset({JobStatus.SELF_CHECKED, JobStatus.LEADER_CHECKED}),
+    BayKind.WASH: frozenset({JobStatus.WASH_WAITING, JobStatus.WASHING}),
+}
+
+
 class StaffRole(StrEnum):
     """Who signs in to the web pages, and so what they may see and do."""
 

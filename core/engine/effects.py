@@ -7,14 +7,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from core.domain.events import DomainEvent
-from core.domain.model import BayKind, JobStatus
+from core.domain.model import JobStatus
+from core.domain.vocabulary import STATION_STATUSES
 from core.domain.workshop import Workshop
-
-#: The stations list jobs from every bay by their stage, not by their bay.
-STATION_STAGES: dict[BayKind, frozenset[JobStatus]] = {
-    BayKind.QC: frozenset({JobStatus.SELF_CHECKED, JobStatus.LEADER_CHECKED}),
-    BayKind.WASH: frozenset({JobStatus.WASH_WAITING, JobStatus.WASHING}),
-}
 
 
 @dataclass(frozen=True)
@@ -77,6 +72,6 @@ def bays_to_redraw(ws: Workshop, events: Iterable[DomainEvent]) -> set[str]:
             if state is not None and state.bay:
                 bays.add(state.bay)
     for bay_id, bay in ws.bays.items():
-        if stages & STATION_STAGES.get(bay.kind, frozenset()):
+        if stages & STATION_STATUSES.get(bay.kind, frozenset()):
             bays.add(bay_id)
     return bays

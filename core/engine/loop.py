@@ -52,7 +52,6 @@ class Core:
         self.counters = Counters()
         self.health = DeviceHealth(config)
         self.views = ViewPublisher(config, publisher, self.health, self.counters, clock)
-        self.views.owner = self
         self.step = BatchStep(
             config,
             store,
@@ -93,7 +92,7 @@ class Core:
         return self.views.projector
 
     @property
-    def view_listeners(self) -> list[Callable[[Any], None]]:
+    def view_listeners(self) -> list[Callable[[], None]]:
         return self.views.listeners
 
     # ------------------------------------------------------------ lifecycle

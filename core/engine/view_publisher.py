@@ -7,7 +7,6 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from core.config import SiteConfig
 from core.contract import topics
@@ -49,9 +48,8 @@ class ViewPublisher:
         self.projector = Projector(config)
         self.lounge: LoungeView | None = None
         self.dispatch_view: DispatchView | None = None
-        #: Called with the owner after every change of the views (pages wake up on it).
-        self.listeners: list[Callable[[Any], None]] = []
-        self.owner: Any = None
+        #: Called after every change of the views (pages wake up on it).
+        self.listeners: list[Callable[[], None]] = []
         self._pending = False
         self._published = 0.0
         self._cost = 0.0
@@ -126,6 +124,6 @@ class ViewPublisher:
     def tell_listeners(self) -> None:
         for listener in list(self.listeners):
             try:
-                listener(self.owner)
+                listener()
             except Exception:
                 logger.exception("view listener failed")
