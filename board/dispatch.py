@@ -45,18 +45,11 @@ _CSS = """
 """
 
 
-def day_window(source: BoardSource, now: datetime) -> tuple[datetime, datetime]:
-    """The stretch of today the Gantt spans: opening time to the last shift end, padded."""
-    cfg = source.config
-    local = now.astimezone(cfg.zone)
-    opens = local.replace(
-        hour=cfg.site.opens_at.hour, minute=cfg.site.opens_at.minute, second=0, microsecond=0
-    )
-    last = max(cfg.site.shift_ends)
-    closes = local.replace(hour=last.hour, minute=last.minute, second=0, microsecond=0)
-    start, end = opens - timedelta(minutes=30), closes + timedelta(minutes=30)
-    hour = local.replace(minute=0, second=0, microsecond=0)  # stays put within the hour
-    return min(start, hour - timedelta(hours=1)), max(end, hour + timedelta(hours=2))
+def day_window(view: DispatchView) -> tuple[datetime, datetime]:
+    """The stretch the Gantt spans: the core's, which cut the bars to it (a view from a
+    core that did not say: the hours around it)."""
+    start = view.timeline_from or view.updated_at - timedelta(hours=3)
+    return start, view.timeline_to or view.updated_at + timedelta(hours=3)
 
 
 def register_dispatch(source: BoardSource) -> None:
@@ -69,7 +62,7 @@ def register_dispatch(source: BoardSource) -> None:
             t = texts_for(lang)
 
             def parts(view: DispatchView) -> Parts:
-                model = board_model(view, lang, t, day_window(source, view.updated_at), zone)
+                model = board_model(view, lang, t, day_window(view), zone)
                 out: Parts = {}
                 for bay_id, head in model.heads.items():
                     out[f"head-{bay_id}"] = head
@@ -90,8 +83,8 @@ def register_dispatch(source: BoardSource) -> None:
         lang = language(config)
         ui.add_css(_CSS)
         # While the core cannot store anything, nothing on this board moves: say why.
-        trouble = ui.label("").classes("w-full bg-red-700 text-white text-xl p-2").mark(
-            "store-problem"
+        trouble = (
+            ui.label("").classes("w-full bg-red-700 text-white text-xl p-2").mark("store-problem")
         )
         trouble.set_visibility(False)
 
@@ -221,7 +214,7 @@ def register_dispatch(source: BoardSource) -> None:
         def render(view: DispatchView) -> None:
             # The model is worked out once per view and language, whatever the number of
             # open boards; each page keeps only its queue and job list.
-            model = board_model(view, lang, t, day_window(source, view.updated_at), zone)
+            model = board_model(view, lang, t, day_window(view), zone)
             last, shown[0] = shown[0], model
             if last is not None and model.queue is last.queue:
                 return  # the Gantt and the panels are the board's (LiveBoard): nothing here

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from core.commands import Command
@@ -78,9 +78,6 @@ class CoreBoardSource:
                     "payload": {"state": p["state"], "reason": p["reason"]},
                 }
             )
-        for e in entries:  # SQLite hands back times without their zone; they are UTC
-            if e["at"].tzinfo is None:
-                e["at"] = e["at"].replace(tzinfo=UTC)
         entries.sort(key=lambda e: e["at"])
         return entries
 

@@ -28,6 +28,7 @@ from core.domain.model import BayKind, Job, JobStatus, KeyState, TechnicianState
 from core.domain.privacy import mask_plate
 from core.domain.vocabulary import STATION_STATUSES
 from core.domain.workshop import Workshop
+from core.working_day import gantt_window
 
 
 def _readiness(job: Job) -> Readiness:
@@ -265,6 +266,8 @@ class Projector:
         open_jobs = sorted(ws.open_jobs(), key=lambda j: (j.promised_at, j.ro))
         waiting = [j for j in open_jobs if j.status is JobStatus.CHECKED_IN]
         waiting.sort(key=lambda j: (not j.customer_waiting, j.promised_at, j.ro))
+        site = self.config.site
+        since, until = gantt_window(now, site.opens_at, site.shift_ends, self.config.zone)
         return DispatchView(
             site=ws.site,
             updated_at=now,
@@ -272,7 +275,9 @@ class Projector:
             jobs=[self.card(j, now, eta.get(j.ro)) for j in open_jobs],
             waiting_dispatch=[j.ro for j in waiting],
             devices=devices,
-            timeline=self._timeline(open_jobs, now),
+            timeline=self._timeline(open_jobs, since),
+            timeline_from=since,
+            timeline_to=until,
             pending_findings=[
                 f"{j.ro}/{f.id}"
                 for f, j in sorted(
@@ -322,24 +327,22 @@ class Projector:
             )
         return bays
 
-    def _timeline(self, jobs: list[Job], now: datetime) -> list[TimelineBar]:
-        """Today's stretches of work and pause, bay by bay (the Gantt's bars)."""
-        midnight = now.astimezone(self.config.zone).replace(hour=0, minute=0, second=0)
-        midnight = midnight.replace(microsecond=0)
+    def _timeline(self, jobs: list[Job], since: datetime) -> list[TimelineBar]:
+        """The stretches of work and pause since the Gantt's start, bay by bay (its bars)."""
         bars: list[TimelineBar] = []
         for job in jobs:
             if not job.bay:
                 continue
             cached = self._bars.get(job.ro)
-            if cached is None or cached[0] != midnight:
-                cached = (midnight, self._job_bars(job, job.bay, midnight))
+            if cached is None or cached[0] != since:
+                cached = (since, self._job_bars(job, job.bay, since))
                 self._bars[job.ro] = cached
             bars.extend(cached[1])
         bars.sort(key=lambda b: (b.bay, b.start, b.tech))
         return bars
 
     @staticmethod
-    def _job_bars(job: Job, bay: str, midnight: datetime) -> list[TimelineBar]:
+    def _job_bars(job: Job, bay: str, since: datetime) -> list[TimelineBar]:
         return [
             TimelineBar(
                 bay=bay,
@@ -347,11 +350,11 @@ class Projector:
                 tech=seg.tech,
                 kind="work" if seg.kind == "work" else "pause",
                 reason=seg.reason,
-                start=max(seg.start, midnight),
+                start=max(seg.start, since),
                 end=seg.end,
             )
             for seg in job.segments
-            if seg.end is None or seg.end >= midnight
+            if seg.end is None or seg.end >= since
         ]
 
     def _alerts(

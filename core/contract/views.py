@@ -182,6 +182,12 @@ class DispatchView(_View):
     )
     devices: list[DeviceRow]
     timeline: list[TimelineBar] = []
+    timeline_from: datetime | None = Field(
+        default=None, description="Where the Gantt starts: the working day's opening, padded"
+    )
+    timeline_to: datetime | None = Field(
+        default=None, description="Where the Gantt ends: the day's last shift end, padded"
+    )
     pending_findings: list[str] = Field(
         default=[], description="'{ro}/{finding id}' awaiting the customer, oldest first"
     )

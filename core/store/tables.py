@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
 AutoId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment, stored in UTC and read back aware. SQLite keeps no offset: a time stored or
+    compared in another zone's wall clock would be hours off (a report at 00:30 in Shanghai
+    counted nothing of the day), so every time crosses into the database as UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"a time without its zone cannot be stored: {value!r}")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -27,9 +49,9 @@ class JobRow(Base):
     bay: Mapped[str | None] = mapped_column(String(64))
     plate: Mapped[str] = mapped_column(String(32), index=True)
     public_token: Mapped[str | None] = mapped_column(String(64), unique=True)
-    promised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    checked_in_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    promised_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    checked_in_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     doc: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
@@ -59,7 +81,9 @@ class InboxRow(Base):
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     result: Mapped[str] = mapped_column(String(16))
     error_code: Mapped[str | None] = mapped_column(String(64))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # The message's digest: a repeat is the same bytes, a reused number is not.
+    digest: Mapped[str | None] = mapped_column(String(16))
 
 
 class AuditRow(Base):
@@ -69,8 +93,8 @@ class AuditRow(Base):
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
     site: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
     kind: Mapped[str] = mapped_column(String(16))  # "event" | "command"
     source: Mapped[str] = mapped_column(String(64))
     seq: Mapped[int | None] = mapped_column(BigInteger)
@@ -95,5 +119,5 @@ class PrintRow(Base):
     state: Mapped[str] = mapped_column(String(16), index=True)  # pending | done | failed
     reason: Mapped[str | None] = mapped_column(String(500))
     job: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
