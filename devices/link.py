@@ -152,7 +152,9 @@ class DeviceLink:
 
     def _pump(self) -> list[Pending]:
         """Publish the next events in order while fewer than WINDOW are on their way."""
-        room = WINDOW - len(self._inflight)
+        # A new outbox sends one event until the core has answered: should its numbers be
+        # ones the core had (the tablet lost its outbox), nothing after it went on ahead.
+        room = (WINDOW if self.outbox.synced else 1) - len(self._inflight)
         if room <= 0:
             return []
         items = self.outbox.pending(after=self._sent_upto, limit=room)
@@ -195,12 +197,18 @@ class DeviceLink:
             return
         error = ack.error
         self._last_progress = time.monotonic()
+        if error is not None and error.code == "seq_taken" and ack.next_seq is not None:
+            self._renumber(ack)
+            return
         answer = self.outbox.answered(
             ack.seq,
             ack.result,
             error.code if error is not None else None,
             error.message if error is not None else None,
+            ack.event,
         )
+        if answer is None and ack.event is not None:
+            logger.info("%s: an answer for #%d names another message", self.device, ack.seq)
         with self._send_lock:
             self._inflight.discard(ack.seq)
             if self._live:
@@ -210,6 +218,25 @@ class DeviceLink:
         if answer is not None and self._on_answer is not None:
             self._on_answer(answer)
         self._announce_depth()
+        self._changed()
+
+    def _renumber(self, ack: Ack) -> None:
+        """Our numbers were used: the events go again under the numbers the core gave."""
+        assert ack.seq is not None and ack.next_seq is not None
+        moved = self.outbox.move(ack.seq, ack.next_seq, ack.event)
+        if not moved:
+            return
+        logger.warning(
+            "%s: #%d was taken at the core; %d event(s) sent again from #%d",
+            self.device,
+            ack.seq,
+            len(moved),
+            moved[0].seq,
+        )
+        with self._send_lock:
+            self._inflight = {s for s in self._inflight if not ack.seq <= s < ack.next_seq}
+            if self._live:
+                self._pump()
         self._changed()
 
     def _announce_depth(self) -> None:

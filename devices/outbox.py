@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Unpack
 
-from core.contract.messages import make_event
+from core.contract.messages import Envelope, dump, event_digest, make_event
 from core.contract.sender import EventFields
 from devices.state_file import open_state_file
 
@@ -40,10 +40,18 @@ SCHEMA_STEPS = (
             answered_at TEXT NOT NULL
         )""",
     ),
+    # 2: 'synced' once the core has answered one of ours. An outbox that has numbered
+    # events before knows where it stands; a new one (a reinstalled tablet) does not yet.
+    ("INSERT OR IGNORE INTO meta SELECT 'synced', 1 FROM meta WHERE key = 'seq'",),
 )
 
 # Answers are kept only so a screen can show what happened to recent taps.
 _KEEP_ANSWERS = 200
+
+
+def _names(event: str | None, payload: bytes) -> bool:
+    """Whether an answer is for this payload (an answer naming nothing is taken as is)."""
+    return event is None or event == event_digest(payload)
 
 
 @dataclass(frozen=True)
@@ -125,9 +133,15 @@ class Outbox:
             return self._meta("seq") or 0
 
     def answered(
-        self, seq: int, result: str, code: str | None = None, message: str | None = None
+        self,
+        seq: int,
+        result: str,
+        code: str | None = None,
+        message: str | None = None,
+        event: str | None = None,
     ) -> Answer | None:
-        """The core answered ``seq``: the event leaves the outbox. None if it was not there."""
+        """The core answered ``seq``: the event leaves the outbox. None if it was not there,
+        or if the answer names another message (``event``, its digest)."""
         now = datetime.now(UTC)
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
@@ -135,10 +149,11 @@ class Outbox:
                 row = self._db.execute(
                     "SELECT type, payload FROM outbox WHERE seq = ?", (seq,)
                 ).fetchone()
-                if row is None:
+                if row is None or not _names(event, bytes(row[1])):
                     self._db.execute("COMMIT")
                     return None
                 job = json.loads(row[1]).get("job")
+                self._set_synced()
                 self._db.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
                 self._db.execute(
                     "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -150,6 +165,62 @@ class Outbox:
                 self._db.execute("ROLLBACK")
                 raise
         return Answer(seq, str(row[0]), job, result, code, message, now)
+
+    def move(self, seq: int, next_seq: int, event: str | None = None) -> list[Pending]:
+        """The core had ``seq`` from another message (a lost outbox began again at 1, or
+        someone published under our name): the event, with every later one still here
+        under a number the core had already used (below ``next_seq``), goes again, in
+        order, under new numbers past the core's and past every one given out here.
+        Nothing if the event is not here or the answer names another message."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                first = self._db.execute(
+                    "SELECT payload FROM outbox WHERE seq = ?", (seq,)
+                ).fetchone()
+                if first is None or not _names(event, bytes(first[0])):
+                    self._db.execute("COMMIT")
+                    return []
+                # Until the core has answered one of ours, nothing but this one was sent:
+                # every event here follows it, whatever its number.
+                upto = next_seq if self._meta("synced") else None
+                moved = self._renumber(seq, next_seq, upto)
+                self._set_synced()
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return moved
+
+    def _set_synced(self) -> None:
+        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('synced', 1)")
+
+    @property
+    def synced(self) -> bool:
+        """Whether the core has answered one of this outbox's events: until then a device
+        sends one event at a time (its numbers may be ones the core had)."""
+        with self._lock:
+            return bool(self._meta("synced"))
+
+    def _renumber(self, seq: int, next_seq: int, upto: int | None) -> list[Pending]:
+        rows = self._db.execute(
+            "SELECT seq, type, payload, created_at FROM outbox WHERE seq >= ? AND seq < ?"
+            " ORDER BY seq",
+            (seq, 2**63 - 1 if upto is None else max(upto, seq + 1)),
+        ).fetchall()
+        new = max(next_seq, (self._meta("seq") or 0) + 1)
+        moved = []
+        for old, type_, payload, created_at in rows:
+            envelope = Envelope.model_validate_json(bytes(payload))
+            body = dump(envelope.model_copy(update={"seq": new}))
+            self._db.execute("DELETE FROM outbox WHERE seq = ?", (old,))
+            self._db.execute(
+                "INSERT INTO outbox VALUES (?, ?, ?, ?)", (new, type_, body, created_at)
+            )
+            moved.append(Pending(new, str(type_), body))
+            new += 1
+        self._db.execute("UPDATE meta SET value = ? WHERE key = 'seq'", (new - 1,))
+        return moved
 
     def answers(self, limit: int = 20) -> list[Answer]:
         with self._lock:

@@ -24,10 +24,12 @@ ROOT = Path(__file__).resolve().parents[1]
 TOTAL = 500
 
 
-def _driver(broker: MosquittoBroker, state: Path, job: str) -> subprocess.Popen[str]:
+def _driver(
+    broker: MosquittoBroker, state: Path, job: str, total: int = TOTAL
+) -> subprocess.Popen[str]:
     env = dict(os.environ, PITBOARD_DEVICE_PASSWORD=broker.passwords["kiosk-b03"])
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.kiosk_driver", str(broker.port), str(state), job, str(TOTAL)],
+        [sys.executable, "-m", "tests.kiosk_driver", str(broker.port), str(state), job, str(total)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -165,8 +167,10 @@ def test_a_kiosk_sends_at_most_a_window_of_unanswered_events(
     mosquitto_bin: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import devices.link
+    from core.contract.messages import Ack, dump, event_digest
     from kiosk.app import connect
     from tests.mqtt_client import Client as Sniffer
+    from tests.waiting import wait_until
 
     monkeypatch.setattr(devices.link, "WINDOW", 5)
     cfg = demo_config()
@@ -183,10 +187,52 @@ def test_a_kiosk_sends_at_most_a_window_of_unanswered_events(
         for _ in range(20):
             station.sign_in("T002")  # nobody answers: no core is running
         time.sleep(1.0)
-        seen = [m["seq"] for _, m in sniffer.messages]
-        assert seen == [1, 2, 3, 4, 5]
-        assert link.outbox.count() == 20
+        # A new outbox sends one event until the core has answered one of its own.
+        assert [m["seq"] for _, m in sniffer.messages] == [1]
+        first = link.outbox.pending()[0].payload
+        ack = Ack(seq=1, result="applied", event=event_digest(first))
+        sniffer.c.publish("pitboard/demo/dev/kiosk-b03/ack", dump(ack), qos=1)
+        wait_until(lambda: len(sniffer.messages) >= 6, "the window after the first answer")
+        time.sleep(1.0)
+        assert [m["seq"] for _, m in sniffer.messages] == [1, 2, 3, 4, 5, 6]
+        assert link.outbox.count() == 19
     finally:
         link.stop()
         sniffer.close()
+        broker.stop()
+
+
+def test_a_kiosk_whose_outbox_is_lost_carries_on_without_losing_a_tap(
+    mosquitto_bin: str, tmp_path: Path
+) -> None:
+    """A reinstalled tablet numbers from 1 again: the core tells it where its sequence
+    stands and every new tap is applied, once, in order."""
+    cfg = demo_config()
+    broker = MosquittoBroker(cfg, tmp_path / "broker").start()
+    service = CoreService(
+        cfg,
+        BrokerAddress("127.0.0.1", broker.port, "core", broker.passwords["core"]),
+        f"sqlite:///{tmp_path / 'core.db'}",
+    ).start()
+    state = tmp_path / "kiosk"
+    try:
+        assert service.link.connected.wait(10)
+        job = service.core.run_command(CheckInCar(order()), "advisor:SA01")
+        service.core.run_command(Dispatch(job.ro, "B03"), "foreman:F1")
+        for run in (1, 2):
+            kiosk = _driver(broker, state, job.ro, total=30)
+            assert kiosk.stdout is not None
+            kiosk.stdout.read()
+            log = (tmp_path / "kiosk.log").read_text()
+            assert kiosk.wait(120) == 0, f"run {run}: taps unanswered\n" + log[-3000:]
+            for lost in state.glob("kiosk-b03.outbox.sqlite*"):  # a new SD card
+                lost.unlink()
+        inbox = service.store.inbox_results("kiosk-b03")
+        assert [seq for seq, _, _ in inbox] == list(range(1, 61))
+        applied = [seq for seq, _ in service.store.audit_events("kiosk-b03")]
+        assert applied == sorted(set(applied)), "once each, in order"
+        titles = [f.title for f in service.core.ws.job(job.ro).findings]
+        assert titles == [f"finding {n:04d}" for n in range(2, 31)] * 2, "no tap lost"
+    finally:
+        service.stop()
         broker.stop()

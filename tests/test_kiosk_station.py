@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from core.commands import Dispatch
 from core.contract.document import ERROR_CODES
+from core.contract.messages import event_digest, make_event
 from core.display.rules import overrun_level
 from core.display.texts import TEXTS, error_text
 from core.domain.model import JobStatus
@@ -43,6 +45,52 @@ def test_outbox_numbers_survive_reopening_and_leave_only_when_answered(tmp_path:
     assert again.answered(2, "duplicate") is None  # a second answer changes nothing
     assert [p.seq for p in again.pending()] == [1, 3]
     assert again.answers()[0].code == "wrong_bay"
+
+
+def test_an_answer_naming_another_message_leaves_the_event_waiting(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "k.sqlite", "kiosk-b03")
+    mine = box.add("tech.signed_in", bay="B03", tech="T002")
+    stranger = make_event("kiosk-b04", 1, "tech.signed_in", datetime.now(UTC), bay="B03")
+    assert box.answered(1, "rejected", "source_mismatch", "", event_digest(stranger)) is None
+    assert [p.seq for p in box.pending()] == [1]
+    answer = box.answered(1, "applied", event=event_digest(mine.payload))
+    assert answer is not None and box.pending() == []
+
+
+def test_a_new_outbox_whose_numbers_the_core_had_gives_them_all_up_in_order(
+    tmp_path: Path,
+) -> None:
+    """A reinstalled tablet: the core is at #3; nothing after #1 was sent (a new outbox
+    sends one event until answered), so every tap follows in its order from #3."""
+    box = Outbox(tmp_path / "k.sqlite", "kiosk-b03")
+    taps = [box.add("tech.signed_in", bay="B03", tech=f"T00{n}") for n in range(1, 5)]
+    assert not box.synced
+    assert box.move(1, 3, event_digest(b"other bytes")) == []
+    moved = box.move(1, 3, event_digest(taps[0].payload))
+    assert [(p.seq, json.loads(p.payload)["tech"]) for p in moved] == [
+        (5, "T001"),
+        (6, "T002"),
+        (7, "T003"),
+        (8, "T004"),
+    ]
+    assert box.synced and [p.seq for p in box.pending()] == [5, 6, 7, 8]
+    assert all(json.loads(p.payload)["seq"] == p.seq for p in box.pending())
+    assert box.add("tech.signed_out", bay="B03", tech="T001").seq == 9
+
+
+def test_an_outbox_the_core_knows_gives_up_only_the_numbers_the_core_had(
+    tmp_path: Path,
+) -> None:
+    """Someone published under our name and used #1 and #2: those two of ours go again
+    after every number given out; #3 and #4, which the core may have applied already,
+    keep theirs (never applied twice)."""
+    box = Outbox(tmp_path / "k.sqlite", "kiosk-b03")
+    box.add("tech.signed_in", bay="B03", tech="T001")
+    box.answered(1, "applied")
+    taps = [box.add("tech.signed_in", bay="B03", tech=f"T00{n}") for n in range(2, 6)]
+    moved = box.move(2, 4, event_digest(taps[0].payload))
+    assert [(p.seq, json.loads(p.payload)["tech"]) for p in moved] == [(6, "T002"), (7, "T003")]
+    assert [p.seq for p in box.pending()] == [4, 5, 6, 7]
 
 
 def test_taps_made_offline_show_at_once_and_reach_the_core_in_order(shop: Workshop) -> None:

@@ -52,7 +52,8 @@ def test_the_stored_files_are_from_before_versions_were_recorded() -> None:
 def test_an_old_outbox_keeps_its_unanswered_taps_and_numbers_on(tmp_path: Path) -> None:
     path = copy_of("kiosk-b03.outbox.sqlite", tmp_path)
     box = Outbox(path, "kiosk-b03")
-    assert version_of(path) == len(outbox.SCHEMA_STEPS) == 1
+    assert version_of(path) == len(outbox.SCHEMA_STEPS) == 2
+    assert box.synced, "an outbox that numbered events before knows where it stands"
     pending = box.pending()
     assert [(p.seq, p.type) for p in pending] == [(3, "job.paused"), (4, "job.resumed")]
     paused = json.loads(pending[0].payload)
@@ -126,9 +127,13 @@ def test_an_old_spool_prints_what_was_waiting_once(tmp_path: Path) -> None:
     s.close()
 
 
-OPENERS: dict[str, tuple[str, Callable[[Path], Any]]] = {
-    "outbox": ("kiosk-b03.outbox.sqlite", lambda p: Outbox(p, "kiosk-b03")),
-    "spool": ("spool.sqlite", Spool),
+OPENERS: dict[str, tuple[str, Callable[[Path], Any], int]] = {
+    "outbox": (
+        "kiosk-b03.outbox.sqlite",
+        lambda p: Outbox(p, "kiosk-b03"),
+        len(outbox.SCHEMA_STEPS),
+    ),
+    "spool": ("spool.sqlite", Spool, len(spool.SCHEMA_STEPS)),
 }
 
 
@@ -136,17 +141,18 @@ OPENERS: dict[str, tuple[str, Callable[[Path], Any]]] = {
 def test_a_file_from_a_newer_version_is_refused_and_left_as_it_was(
     kind: str, tmp_path: Path
 ) -> None:
-    name, open_ = OPENERS[kind]
+    name, open_, known = OPENERS[kind]
     path = copy_of(name, tmp_path)
     db = sqlite3.connect(path)
-    db.execute("PRAGMA user_version = 2")
+    db.execute(f"PRAGMA user_version = {known + 1}")
     db.execute("PRAGMA journal_mode = DELETE")  # a newer file need not be in WAL mode
     db.close()
     before = hashlib.sha256(path.read_bytes()).hexdigest()
-    with pytest.raises(NewerFileError, match=r"schema version 2, newer than the 1 this Pitboard"):
+    newer = rf"schema version {known + 1}, newer than the {known} this Pitboard"
+    with pytest.raises(NewerFileError, match=newer):
         open_(path)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
-    assert version_of(path) == 2
+    assert version_of(path) == known + 1
 
 
 def test_a_new_step_runs_once_on_an_older_file(tmp_path: Path) -> None:

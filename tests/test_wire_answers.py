@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from core.contract.messages import ContractError, make_event, parse_event
+from core.contract.messages import ContractError, event_digest, make_event, parse_event
 from core.engine import Core
 from core.store.repository import Store
 from tests.helpers import T0, Clock, FakeBus, Kiosk, checked_in_and_dispatched, demo_config, settle
@@ -153,3 +153,76 @@ def test_taps_from_an_hour_offline_keep_their_times_and_a_clock_set_back_is_note
     assert work.start == tapped and work.end == tapped  # paused at its own (earlier) time
     lines = [t for t in store.audit_trail(ro) if t["kind"] == "event"]
     assert [t["payload"].get("clock_behind_s") for t in lines] == [None, 120.0]
+
+
+def test_every_answer_names_the_message_it_answers(core: Core, bus: FakeBus) -> None:
+    k = Kiosk("kiosk-b03", "B03")
+    sent = [
+        k.event("tech.signed_in", tech="T002"),  # applied
+        k.event("job.started", job="RO-NOT-HERE", tech="T002"),  # rejected
+    ]
+    sent.append(sent[0])  # a repeat: duplicate
+    sent.append((TOPIC, b'{"v":1,"seq":'))  # malformed
+    for topic, payload in sent:
+        core.on_message(topic, payload, token=None)
+    settle(core, bus, 4)
+    answers = bus.acks("kiosk-b03")
+    assert [a["result"] for a in answers] == ["applied", "rejected", "duplicate", "rejected"]
+    assert [a["event"] for a in answers] == [event_digest(p) for _, p in sent]
+
+
+def test_a_number_used_by_other_bytes_is_no_repeat_the_device_is_told_where_it_stands(
+    store: Store, bus: FakeBus, clock: Clock
+) -> None:
+    """A tablet that lost its outbox starts again at 1: its new taps are not duplicates."""
+    core = Core(demo_config(), store, bus, clock)
+    core.start()
+    old = Kiosk("kiosk-b03", "B03")
+    try:
+        for type_ in ("tech.signed_in", "tech.signed_out", "tech.signed_in"):
+            core.on_message(*old.event(type_, tech="T002"), token=None)
+        settle(core, bus, 3)
+    finally:
+        core.stop()
+    again = Core(demo_config(), store, bus, clock)  # the answers come from the store now
+    again.start()
+    new = Kiosk("kiosk-b03", "B03")  # a new outbox: numbers from 1 again
+    try:
+        reused = new.event("tech.signed_out", tech="T002", ts=T0 + timedelta(minutes=5))
+        again.on_message(*reused, token=None)
+        settle(again, bus, 4)
+        taken = bus.acks("kiosk-b03")[-1]
+        assert (taken["seq"], taken["result"], taken["error"]["code"]) == (
+            1,
+            "rejected",
+            "seq_taken",
+        )
+        assert taken["next_seq"] == 4 and taken["event"] == event_digest(reused[1])
+        assert again.ws.tech_states["T002"].bay == "B03", "the reused number changed nothing"
+        # The device sends it again under the number it was given: applied.
+        moved = json.loads(reused[1])
+        moved["seq"] = 4
+        again.on_message(TOPIC, json.dumps(moved).encode(), token=None)
+        settle(again, bus, 5)
+        assert bus.acks("kiosk-b03")[-1]["result"] == "applied"
+        assert again.ws.tech_states["T002"].bay is None
+    finally:
+        again.stop()
+
+
+def test_a_repeat_of_a_message_stored_before_digests_is_still_a_duplicate(
+    core: Core, bus: FakeBus, store: Store
+) -> None:
+    from sqlalchemy import update
+
+    from core.store.tables import InboxRow
+
+    k = Kiosk("kiosk-b03", "B03")
+    first = k.event("tech.signed_in", tech="T002")
+    core.on_message(*first, token=None)
+    settle(core, bus, 1)
+    with store.engine.begin() as conn:  # as written before the inbox kept digests
+        conn.execute(update(InboxRow).values(digest=None))
+    core.on_message(TOPIC, first[1].replace(b'"T002"', b'"T002" '), token=None)
+    settle(core, bus, 2)
+    assert bus.acks("kiosk-b03")[-1]["result"] == "duplicate"

@@ -23,6 +23,12 @@ ERROR_CODES = {
     "unknown_event_type": "`type` is not one of the event types below",
     "invalid_data": "`data` does not fit the event type",
     "source_mismatch": "`source` is not the device the topic is named after",
+    "seq_taken": (
+        "the device's `seq` was used by another message (the device lost its outbox and"
+        " began again at 1, or someone else published under its name); the ack's `next_seq`"
+        " says where the device's sequence stands: it numbers its unanswered events from"
+        " there and sends them again"
+    ),
     "unknown_device": "the device is not in the site configuration",
     "not_permitted": "this kind of device may not send this event type",
     "future_timestamp": (
@@ -80,6 +86,11 @@ def render_protocol(config: SiteConfig | None = None) -> str:
         "  the core, and is answered with what became of the first: `duplicate` if it was",
         "  applied, `rejected` with the first answer's `error.code` if it was refused (so a",
         "  device whose first answer was lost never takes a refused event for applied).",
+        "  A repeat is the same bytes: a message whose `seq` was used by different bytes is",
+        "  answered `rejected`/`seq_taken` with the `next_seq` to carry on from, so a tablet",
+        "  that lost its outbox (reinstalled, new SD card) and starts again at 1 loses nothing.",
+        "- Every ack names the message it answers (`event`: the first 16 hex digits of the",
+        "  SHA-256 of its bytes); a device ignores an ack that does not name its own event.",
         "- The core commits the effect, the inbox mark and the audit line in one transaction;",
         "  only then does it send the MQTT PUBACK and the application ack on `dev/{device}/ack`.",
         "  A device keeps an event until its ack arrives and may send it again at any time.",

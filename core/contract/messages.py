@@ -5,6 +5,7 @@ Bytes become frozen, typed messages here; the domain never sees JSON.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -68,6 +69,21 @@ class Ack(Strict):
     seq: int | None
     result: Literal["applied", "duplicate", "rejected"]
     error: ErrorInfo | None = None
+    event: str | None = Field(
+        default=None,
+        description="The answered message: the first 16 hex digits of the SHA-256 of its"
+        " bytes as received. A device takes an answer as its own only if it matches",
+    )
+    next_seq: int | None = Field(
+        default=None,
+        ge=1,
+        description="With `seq_taken`: the number the device's next event must carry",
+    )
+
+
+def event_digest(payload: bytes) -> str:
+    """What names a message in its answer: a device resends its events byte for byte."""
+    return hashlib.sha256(payload).hexdigest()[:16]
 
 
 class DeviceStatus(BaseModel):

@@ -283,6 +283,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "error.unknown_event_type": ("系统不认识这个操作", "The system does not know this action"),
     "error.invalid_data": ("填写的内容不完整或有误", "Something filled in is missing or wrong"),
     "error.source_mismatch": ("终端身份不符，请联系管理员", "Kiosk identity mismatch; call IT"),
+    "error.seq_taken": ("编号已被占用，正在重新发送", "Number already used; sending again"),
     "error.unknown_device": (
         "这台终端未登记，请联系管理员",
         "This kiosk is not registered; call IT",

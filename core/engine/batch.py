@@ -16,7 +16,15 @@ from typing import Any
 from core.commands import COMMAND_NAMES, CheckInCar, audit_payload, command_job, execute
 from core.config import SiteConfig
 from core.contract import topics
-from core.contract.messages import Ack, ContractError, ErrorInfo, Event, dump, parse_event
+from core.contract.messages import (
+    Ack,
+    ContractError,
+    ErrorInfo,
+    Event,
+    dump,
+    event_digest,
+    parse_event,
+)
 from core.domain.errors import DomainError, DuplicateJob
 from core.domain.events import DomainEvent
 from core.domain.workshop import Workshop
@@ -132,15 +140,16 @@ class BatchStep:
                 # A bridge (back) online gets every print it has not reported printed.
                 out.resend_prints |= self.health.online(device)
         elif kind == "event":
-            ack = self._event(device, item, out)
-            if ack is not None:
-                out.acks.append((device, ack))
+            digest = event_digest(item.payload)
+            ack = self._event(device, item, digest, out)
+            if ack is not None:  # named after the message it answers
+                out.acks.append((device, ack.model_copy(update={"event": digest})))
 
-    def _event(self, device: str, item: Incoming, out: Outcome) -> Ack | None:
+    def _event(self, device: str, item: Incoming, digest: str, out: Outcome) -> Ack | None:
         try:
             event = parse_event(item.payload)
         except ContractError as err:
-            return self._contract_error(device, err, item)
+            return self._contract_error(device, err, item, digest)
         env = event.envelope
         # The sequence is the publishing device's (its MQTT user), whatever the envelope
         # claims: a refused event uses its number up too, or every later one would wait.
@@ -148,36 +157,46 @@ class BatchStep:
         if known:
             place = self.sequence.place(device, env.seq)
             if place is not Place.NEXT:
-                return self._repeat(device, env.seq) if place is Place.HAD else None
+                return self._repeat(device, env.seq, digest) if place is Place.HAD else None
         try:
             authorize(self.config, device, event)
             check_time(event, item.received_at)
         except DomainError as err:
             if known:
-                self.sequence.take(device, env.seq, "rejected", err.code, item.received_at)
+                self.sequence.take(device, env.seq, "rejected", err.code, item.received_at, digest)
             return self._reject(device, env.seq, err.code, err.message)
-        return self._apply_event(event, item, out)
+        return self._apply_event(event, item, digest, out)
 
-    def _repeat(self, device: str, seq: int) -> Ack:
+    def _repeat(self, device: str, seq: int, digest: str) -> Ack:
         """A repeat is answered with what became of the first: a device whose first answer
-        was lost must not take a refused tap for applied."""
+        was lost must not take a refused tap for applied. Different bytes under a used
+        number are no repeat: the device is told where its sequence stands."""
         first = self.sequence.answered(device, seq) or self.store.inbox_entry(device, seq)
+        if first is not None and first[2] is not None and first[2] != digest:
+            return self._seq_taken(device, seq)
         if first is not None and first[0] == "rejected":
             code = first[1] or "rejected"
             why = f"#{seq} was refused when it first came ({code})"
             return Ack(seq=seq, result="rejected", error=ErrorInfo(code=code, message=why))
         return Ack(seq=seq, result="duplicate")
 
-    def _apply_event(self, event: Event, item: Incoming, out: Outcome) -> Ack:
+    def _seq_taken(self, device: str, seq: int) -> Ack:
+        carry_on = self.sequence.next_seq(device)
+        ack = self._reject(
+            device, seq, "seq_taken", f"#{seq} was used by another message; go on from #{carry_on}"
+        )
+        return ack.model_copy(update={"next_seq": carry_on})
+
+    def _apply_event(self, event: Event, item: Incoming, digest: str, out: Outcome) -> Ack:
         env = event.envelope
         mark = len(self.ws.recorded)
         try:
             apply_event(self.ws, event)
         except DomainError as err:
             self.ws.forget_events_since(mark)
-            self.sequence.take(env.source, env.seq, "rejected", err.code, item.received_at)
+            self.sequence.take(env.source, env.seq, "rejected", err.code, item.received_at, digest)
             return self._reject(env.source, env.seq, err.code, err.message)
-        self.sequence.take(env.source, env.seq, "applied", None, item.received_at)
+        self.sequence.take(env.source, env.seq, "applied", None, item.received_at, digest)
         payload: dict[str, Any] = {"tech": env.tech, "data": env.data}
         behind = self.sequence.clock_behind(env.source, env.ts)
         if behind is not None:  # kept, and said: the device's clock went back
@@ -204,12 +223,14 @@ class BatchStep:
         self.counters.applied += 1
         return Ack(seq=env.seq, result="applied")
 
-    def _contract_error(self, device: str, err: ContractError, item: Incoming) -> Ack | None:
+    def _contract_error(
+        self, device: str, err: ContractError, item: Incoming, digest: str
+    ) -> Ack | None:
         if err.seq is not None and self.config.device_kind(device) is not None:
             place = self.sequence.place(device, err.seq)
             if place is not Place.NEXT:
-                return self._repeat(device, err.seq) if place is Place.HAD else None
-            self.sequence.take(device, err.seq, "rejected", err.code, item.received_at)
+                return self._repeat(device, err.seq, digest) if place is Place.HAD else None
+            self.sequence.take(device, err.seq, "rejected", err.code, item.received_at, digest)
         return self._reject(device, err.seq, err.code, err.message)
 
     def _reject(self, device: str, seq: int | None, code: str, message: str) -> Ack:

@@ -66,16 +66,26 @@ class SequenceKeeper:
             return Place.AHEAD
         return Place.NEXT
 
-    def answered(self, device: str, seq: int) -> tuple[str, str | None] | None:
-        """What became of an event earlier in this batch (not yet in the store)."""
+    def answered(self, device: str, seq: int) -> tuple[str, str | None, str | None] | None:
+        """What became of an event earlier in this batch (not yet in the store), and the
+        digest of the message that used the number."""
         for entry in reversed(self.inbox):
             if entry.source == device and entry.seq == seq:
-                return entry.result, entry.error_code
+                return entry.result, entry.error_code, entry.digest
         return None
 
+    def next_seq(self, device: str) -> int:
+        return self._working.get(device, 0) + 1
+
     def take(
-        self, device: str, seq: int, result: str, code: str | None, received_at: datetime
+        self,
+        device: str,
+        seq: int,
+        result: str,
+        code: str | None,
+        received_at: datetime,
+        digest: str | None,
     ) -> None:
         """The device's event is used up, whatever became of it; the inbox says what."""
         self._working[device] = seq
-        self.inbox.append(InboxEntry(device, seq, result, code, received_at))
+        self.inbox.append(InboxEntry(device, seq, result, code, received_at, digest))

@@ -46,6 +46,7 @@ class InboxEntry:
     result: str
     error_code: str | None
     received_at: datetime
+    digest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,7 @@ class Store:
                         "result": e.result,
                         "error_code": e.error_code,
                         "received_at": e.received_at,
+                        "digest": e.digest,
                     }
                     for e in batch.inbox
                 ],
@@ -242,8 +244,7 @@ class Store:
             self._upsert(conn, TechnicianStateRow.__table__, rows, ("site", "tech"))
         if counters:
             rows = [
-                {"site": self.site, "name": c, "value": ws.counters[c]}
-                for c in sorted(counters)
+                {"site": self.site, "name": c, "value": ws.counters[c]} for c in sorted(counters)
             ]
             self._upsert(conn, CounterRow.__table__, rows, ("site", "name"))
 
@@ -380,15 +381,15 @@ class Store:
             ).scalars()
             return [job_from_doc(d) for d in docs]
 
-    def inbox_entry(self, source: str, seq: int) -> tuple[str, str | None] | None:
-        """(result, error code) of one event received before, or None."""
+    def inbox_entry(self, source: str, seq: int) -> tuple[str, str | None, str | None] | None:
+        """(result, error code, digest) of one event received before, or None."""
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(InboxRow.result, InboxRow.error_code).where(
+                select(InboxRow.result, InboxRow.error_code, InboxRow.digest).where(
                     InboxRow.site == self.site, InboxRow.source == source, InboxRow.seq == seq
                 )
             ).one_or_none()
-        return None if row is None else (row[0], row[1])
+        return None if row is None else (row[0], row[1], row[2])
 
     def inbox_results(self, source: str) -> list[tuple[int, str, str | None]]:
         with self.engine.connect() as conn:
