@@ -1,68 +1,41 @@
 """The printed documents, rendered to ESC/POS bytes: job ticket, key tag, pickup card and
-gate pass, for 80 mm (48 columns) and 58 mm (32 columns) paper.
+gate pass, for 80 mm (48 columns, 576 dots) and 58 mm (32 columns, 384 dots) paper.
 
 Rendering is separate from the transport, so a document can be checked byte for byte.
-Chinese prints in GB18030 inside the printer's Chinese mode (FS & … FS .); a CJK
-character takes two columns.
-"""
+Chinese prints in GB18030 inside the printer's Chinese mode (FS & … FS .); a Chinese
+character takes two columns (devices.linebreak measures and wraps). Nothing is cut short:
+what does not fit a line wraps."""
 
 from __future__ import annotations
 
 import contextlib
 import io
-import unicodedata
+import math
 from datetime import datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
+import qrcode
+from escpos.constants import QR_ECLEVEL_M, QR_ECLEVEL_Q
 from escpos.printer import Dummy
 
 from core.contract.printing import Document, GatePass, JobTicket, KeyTag, PickupCard
+from devices import code128
+from devices.linebreak import columns, width, wrap
 
 COLUMNS = {80: 48, 58: 32}
+DOTS = {80: 576, 58: 384}  # printable width at 203 dpi
+LINE_DOTS = 30  # the printer's default line feed
 CHINESE_ON, CHINESE_OFF = b"\x1c\x26", b"\x1c\x2e"
+Size = Literal["normal", "big", "tall"]
+# GS ! width and height: unlike ESC !, GS ! enlarges Chinese characters as well.
+SIZES: dict[Size, tuple[int, int]] = {"normal": (1, 1), "big": (2, 2), "tall": (1, 2)}
+QR_EC = {
+    "M": (QR_ECLEVEL_M, qrcode.constants.ERROR_CORRECT_M),
+    "Q": (QR_ECLEVEL_Q, qrcode.constants.ERROR_CORRECT_Q),
+}
 
-
-def display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def fit(text: str, width: int) -> str:
-    """Cut to ``width`` columns (a CJK character counts two)."""
-    out, used = [], 0
-    for c in text:
-        w = 2 if unicodedata.east_asian_width(c) in "WF" else 1
-        if used + w > width:
-            break
-        out.append(c)
-        used += w
-    return "".join(out)
-
-
-def wrap(text: str, width: int) -> list[str]:
-    lines: list[str] = []
-    for paragraph in text.splitlines() or [""]:
-        rest = paragraph
-        while display_width(rest) > width:
-            head = fit(rest, width)
-            lines.append(head)
-            rest = rest[len(head) :]
-        lines.append(rest)
-    return lines
-
-
-def big_fit(text: str, width: int) -> str:
-    """Double-width text: half the columns; the end of an RO number is what people read."""
-    if display_width(text) <= width // 2:
-        return text
-    return text[-(width // 2) :]
-
-
-def columns(left: str, right: str, width: int) -> str:
-    """``left`` and ``right`` on one line, the gap filled with spaces."""
-    gap = width - display_width(left) - display_width(right)
-    if gap < 1:
-        return fit(left, max(0, width - display_width(right) - 1)) + " " + right
-    return left + " " * gap + right
+__all__ = ["COLUMNS", "DOTS", "render", "width", "wrap"]
 
 
 class Sheet:
@@ -73,14 +46,15 @@ class Sheet:
             raise ValueError("paper is 80 or 58 mm wide")
         self.paper = paper
         self.width = COLUMNS[paper]
+        self.dots = DOTS[paper]
         self.p = Dummy()
         self.p.hw("INIT")
+        # GS W: the print area, which also tells a preview how wide the paper is.
+        self.p._raw(b"\x1dW" + self.dots.to_bytes(2, "little"))
 
-    def style(self, align: str = "left", bold: bool = False, big: bool = False) -> Sheet:
-        if big:
-            self.p.set(align=align, bold=bold, double_height=True, double_width=True)
-        else:
-            self.p.set(align=align, bold=bold, normal_textsize=True)
+    def style(self, align: str = "left", bold: bool = False, size: Size = "normal") -> Sheet:
+        w, h = SIZES[size]
+        self.p.set(align=align, bold=bold, custom_size=True, width=w, height=h)
         return self
 
     def line(self, text: str = "") -> Sheet:
@@ -90,20 +64,63 @@ class Sheet:
             self.p._raw(CHINESE_ON + text.encode("gb18030") + CHINESE_OFF + b"\n")
         return self
 
-    def rule(self) -> Sheet:
-        return self.line("-" * self.width)
+    def text(self, text: str, align: str = "left", bold: bool = False) -> Sheet:
+        self.style(align, bold)
+        for part in wrap(text, self.width):
+            self.line(part)
+        return self
 
-    def qr(self, data: str, size: int) -> Sheet:
-        self.p.set(align="center")
-        self.p.qr(data, native=True, size=size)
+    def large(self, text: str, align: str = "center", bold: bool = False) -> Sheet:
+        """Double size; text too wide for that keeps the double height at normal width
+        (an RO number reads better whole than broken)."""
+        size: Size = "big" if width(text) <= self.width // 2 else "tall"
+        self.style(align, bold, size)
+        for part in wrap(text, self.width // (2 if size == "big" else 1)):
+            self.line(part)
+        return self
+
+    def pair(self, left: str, right: str, bold: bool = False) -> Sheet:
+        self.style("left", bold)
+        for part in columns(left, right, self.width):
+            self.line(part)
+        return self
+
+    def rule(self) -> Sheet:
+        return self.style("left").line("-" * self.width)
+
+    def qr(self, data: str, module: int, ec: str = "Q") -> Sheet:
+        """A QR code of ``data``: ``module`` dots a module where it fits the paper with the
+        four-module quiet zone the standard asks for, smaller where it does not."""
+        printer_ec, library_ec = QR_EC[ec]
+        # The printer picks the symbol's version itself; the library tells which it will be.
+        code = qrcode.QRCode(error_correction=library_ec)
+        code.add_data(data)
+        code.make(fit=True)
+        module = max(1, min(module, self.dots // (code.modules_count + 8)))
+        quiet = math.ceil(4 * module / LINE_DOTS)
+        self.style("center")
+        self.p.print_and_feed(quiet)
+        self.p.qr(data, ec=printer_ec, size=module, native=True)
+        self.p.print_and_feed(quiet)
         return self
 
     def barcode(self, data: str) -> Sheet:
-        self.p.set(align="center")
+        """CODE128 of ``data``, as wide as the paper allows; one that would not fit (the
+        printer would leave it out) prints as a QR code instead."""
+        encoded = code128.escpos_data(data)
+        modules = code128.read(encoded).modules
+        quiet = 2 * code128.QUIET_MODULES
+        module = next((m for m in (3, 2) if (modules + quiet) * m <= self.dots), None)
+        if module is None and modules * 2 <= self.dots:
+            module = 2  # the paper's own margin outside the print area is the quiet zone
+        if module is None:
+            return self.qr(data, 5)
+        self.style("center")
+        self.p.print_and_feed(1)
         # python-escpos announces its renderer on stdout; a service has no use for that.
         with contextlib.redirect_stdout(io.StringIO()):
             self.p.barcode(
-                "{B" + data, "CODE128", function_type="B", height=64, width=2, pos="BELOW"
+                encoded.decode("ascii"), "CODE128", 64, module, "BELOW", function_type="B"
             )
         return self
 
@@ -122,81 +139,65 @@ def _yes(flag: bool, yes: str, no: str) -> str:
 
 def job_ticket(doc: JobTicket, paper: int, zone: ZoneInfo) -> bytes:
     s = Sheet(paper)
-    w = s.width
-    s.style("center", bold=True).line(fit(doc.site_name, w)).line("任务委托书 (车间联)")
-    s.style("center", bold=True, big=True).line(big_fit(doc.ro, w))
-    s.style("center", big=True).line(big_fit(doc.plate, w))
-    s.style("left")
-    s.line(fit(f"{doc.model} {doc.colour}".strip(), w))
-    s.line(
-        columns(
-            f"VIN …{doc.vin_tail}" if doc.vin_tail else "VIN —",
-            f"里程 {doc.mileage_km or '—'}km",
-            w,
-        )
-    )
-    s.line(columns(f"油量 {doc.fuel_level or '—'}", f"顾问 {doc.advisor or '—'}", w))
-    s.style("left", bold=True).line(f"承诺交车 {_hm(doc.promised_at, zone)}")
-    s.style("left").rule()
+    s.text(doc.site_name, "center", bold=True).text("任务委托书 (车间联)", "center", bold=True)
+    s.large(doc.ro, bold=True).large(doc.plate)
+    s.text(f"{doc.model} {doc.colour}".strip())
+    vin = f"VIN …{doc.vin_tail}" if doc.vin_tail else "VIN —"
+    s.pair(vin, "里程 —" if doc.mileage_km is None else f"里程 {doc.mileage_km}km")
+    s.pair(f"油量 {doc.fuel_level or '—'}", f"顾问 {doc.advisor or '—'}")
+    s.text(f"承诺交车 {_hm(doc.promised_at, zone)}", bold=True)
+    s.rule()
     for op in doc.operations:
         hours = f"{op.standard_hours:.1f}h"
-        for i, part in enumerate(wrap(op.name, w - len(hours) - 1)):
-            s.line(columns(part, hours if i == 0 else "", w))
+        for i, part in enumerate(wrap(op.name, s.width - len(hours) - 1)):
+            s.pair(part, hours if i == 0 else "")
     s.rule()
     if doc.requests:
-        for part in wrap(f"客户要求: {doc.requests}", w):
-            s.line(part)
-    s.line(
-        columns(
-            f"洗车: {_yes(doc.wash, '是', '否')}",
-            f"旧件: {_yes(doc.keep_old_parts, '带走', '不带走')}",
-            w,
-        )
+        s.text(f"客户要求: {doc.requests}")
+    s.pair(
+        f"洗车: {_yes(doc.wash, '是', '否')}",
+        f"旧件: {_yes(doc.keep_old_parts, '带走', '不带走')}",
     )
-    s.style("left", bold=True).line(f"客户: {_yes(doc.customer_waiting, '店内等候', '离店')}")
-    s.qr(doc.ro, 8 if paper == 80 else 6)
-    s.style("center").line(doc.ro)
+    s.text(f"客户: {_yes(doc.customer_waiting, '店内等候', '离店')}", bold=True)
+    s.qr(doc.ro, 6)  # the kiosk scans it
+    s.text(doc.ro, "center")
     return s.finish()
 
 
 def key_tag(doc: KeyTag, paper: int, zone: ZoneInfo) -> bytes:
     s = Sheet(paper)
-    w = s.width
-    s.style("center", bold=True, big=True).line(big_fit(doc.plate, w))
-    s.style("center", bold=True).line(doc.ro)
-    s.style("center").line(f"交车 {_hm(doc.promised_at, zone)}")
+    s.large(doc.plate, bold=True)
+    s.text(doc.ro, "center", bold=True)
+    s.text(f"交车 {_hm(doc.promised_at, zone)}", "center")
     if doc.slot is not None:
-        s.style("center", bold=True, big=True).line(fit(f"{doc.cabinet} #{doc.slot}", w // 2))
+        s.large(f"{doc.cabinet} #{doc.slot}", bold=True)
     s.barcode(doc.tag)
-    s.qr(doc.ro, 5 if paper == 80 else 4)
+    s.qr(doc.ro, 5)
     return s.finish()
 
 
 def pickup_card(doc: PickupCard, paper: int, zone: ZoneInfo) -> bytes:
     s = Sheet(paper)
-    w = s.width
-    s.style("center", bold=True).line(fit(doc.site_name, w)).line("取车凭证 Pickup card")
-    s.style("center", bold=True, big=True).line(big_fit(doc.ro, w))
-    s.style("left").line(columns("服务顾问", doc.advisor or "—", w))
+    s.text(doc.site_name, "center", bold=True).text("取车凭证 Pickup card", "center", bold=True)
+    s.large(doc.ro, bold=True)
+    s.pair("服务顾问", doc.advisor or "—")
     if doc.advisor_phone:
-        s.line(columns("电话", doc.advisor_phone, w))
-    s.line(columns("预计交车", _hm(doc.promised_at, zone), w))
-    s.line("扫码查看维修进度:")
-    s.qr(doc.status_url, 6 if paper == 80 else 5)
+        s.pair("服务台电话", doc.advisor_phone)
+    s.pair("预计交车", _hm(doc.promised_at, zone))
+    s.text("扫码查看维修进度:")
+    s.qr(doc.status_url, 6, ec="M")  # a phone camera reads it; M keeps a long URL small
     return s.finish()
 
 
 def gate_pass(doc: GatePass, paper: int, zone: ZoneInfo) -> bytes:
     s = Sheet(paper)
-    w = s.width
-    s.style("center", bold=True).line(fit(doc.site_name, w))
-    s.style("center", bold=True, big=True).line("出门证")
-    s.style("center", big=True).line(big_fit(doc.plate, w))
-    s.style("left").line(doc.ro)
-    s.line(fit(f"{doc.model} {doc.colour}".strip(), w))
-    s.line(columns("交车时间", _hm(doc.delivered_at, zone), w))
-    s.line(columns("服务顾问", doc.advisor or "—", w))
-    s.barcode(doc.ro.replace("-", "")[-12:])
+    s.text(doc.site_name, "center", bold=True)
+    s.large("出门证", bold=True).large(doc.plate)
+    s.text(doc.ro)
+    s.text(f"{doc.model} {doc.colour}".strip())
+    s.pair("交车时间", _hm(doc.delivered_at, zone))
+    s.pair("服务顾问", doc.advisor or "—")
+    s.barcode(doc.ro)
     return s.finish()
 
 
