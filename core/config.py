@@ -27,6 +27,11 @@ class SiteInfo(_Section):
     name: str = Field(description="Shown on the screens")
     timezone: str = Field(default="Asia/Shanghai", description="IANA time zone of the workshop")
     language: Literal["zh", "en"] = Field(default="zh", description="Default screen language")
+    desk_phone: str = Field(
+        default="",
+        max_length=32,
+        description="The service desk's phone number, printed on the customer's pickup card",
+    )
     shift_ends: list[time] = Field(
         default=[time(18, 0)],
         description="Local times at which every running clock is paused (reason shift_end)",

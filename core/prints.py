@@ -24,6 +24,12 @@ def _printer(config: SiteConfig, role: str) -> str | None:
     return chosen or (config.printers[0].device if config.printers else None)
 
 
+def _advisor(config: SiteConfig, advisor: str) -> str:
+    """The name to print: the desk records the signed-in user's id, a dealer system may
+    send a name, which stays as it is."""
+    return next((u.name for u in config.users if u.id == advisor), advisor)
+
+
 def _job(config: SiteConfig, printer: str | None, doc: Document, now: datetime) -> PrintJob | None:
     if printer is None:
         return None
@@ -48,7 +54,7 @@ def at_check_in(config: SiteConfig, job: Job, now: datetime) -> list[PrintJob]:
         vin_tail=job.vehicle.vin[-6:],
         mileage_km=job.vehicle.mileage_km,
         fuel_level=job.vehicle.fuel_level,
-        advisor=job.advisor,
+        advisor=_advisor(config, job.advisor),
         promised_at=job.promised_at,
         operations=[
             TicketOperation(name=o.name, standard_hours=o.standard_hours) for o in job.operations
@@ -80,7 +86,8 @@ def at_check_in(config: SiteConfig, job: Job, now: datetime) -> list[PrintJob]:
                 PickupCard(
                     site_name=config.site.name,
                     ro=job.ro,
-                    advisor=job.advisor,
+                    advisor=_advisor(config, job.advisor),
+                    advisor_phone=config.site.desk_phone,
                     promised_at=job.promised_at,
                     status_url=f"{config.web.public_url.rstrip('/')}/status/{job.public_token}",
                 ),
@@ -96,7 +103,7 @@ def at_delivery(config: SiteConfig, job: Job, now: datetime) -> list[PrintJob]:
         plate=job.vehicle.plate,
         model=job.vehicle.model,
         colour=job.vehicle.colour,
-        advisor=job.advisor,
+        advisor=_advisor(config, job.advisor),
         delivered_at=job.delivered_at or now,
     )
     printed = _job(config, _printer(config, "desk"), gate, now)

@@ -19,8 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.contract.printing import GatePass, JobTicket, KeyTag, PickupCard, TicketOperation
+from core.domain.model import Customer, Job, Operation, Vehicle
+from core.prints import at_check_in, at_delivery
 from devices.escpos_read import Line, Paper, decode
 from devices.tickets import COLUMNS, render, wrap
+from tests.helpers import demo_config
 
 ZONE = ZoneInfo("Asia/Shanghai")
 PROMISED = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # 17:00 in the workshop
@@ -232,6 +235,43 @@ def test_large_text_is_large_for_chinese_characters_too(paper: int) -> None:
         # GS ! sizes every character; ESC ! only single-byte ones.
         assert b"\x1d!\x11" in raw
         assert [line.text for line in decode(raw).lines if line.big] == big
+
+
+def _job(advisor: str) -> Job:
+    return Job(
+        ro="RO-20261124-0007",
+        vehicle=Vehicle(
+            plate="京A12345", model="别克 GL8", colour="铂金珍珠白", vin="LSGUA84L0FE000001"
+        ),
+        customer=Customer(name="王先生", phone="13800138000"),
+        operations=[Operation("M010", "小保养", 1.0, "Minor service")],
+        promised_at=PROMISED,
+        checked_in_at=PROMISED,
+        advisor=advisor,
+        key_tag="0A1B2C3D4E",
+        public_token="k3J9xQ",
+        delivered_at=PROMISED,
+    )
+
+
+def test_prints_name_the_advisor_and_the_desk_phone() -> None:
+    config = demo_config()
+    assert config.site.desk_phone, "the demo site has a desk phone"
+    prints = at_check_in(config, _job("SA01"), PROMISED) + at_delivery(
+        config, _job("SA01"), PROMISED
+    )
+    assert {p.doc.document for p in prints} == {"job_ticket", "key_tag", "pickup_card", "gate_pass"}
+    advisor = next(u.name for u in config.users if u.id == "SA01")
+    for printed in prints:
+        text = "\n".join(decode(render(printed.doc, 58, ZONE)).text)
+        assert "SA01" not in text
+        if printed.doc.document != "key_tag":
+            assert advisor in text, printed.doc.document
+        if printed.doc.document == "pickup_card":
+            assert config.site.desk_phone in text
+    # A name the dealer system sent stays as it is.
+    ticket = at_check_in(config, _job("王芳"), PROMISED)[0].doc
+    assert isinstance(ticket, JobTicket) and ticket.advisor == "王芳"
 
 
 @pytest.mark.parametrize("paper", PAPERS)
