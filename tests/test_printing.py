@@ -21,7 +21,7 @@ from core.broker import MosquittoBroker
 from core.config import SiteConfig, parse_config
 from core.contract.printing import KeyTag, PrintJob
 from core.mqtt import BrokerAddress
-from devices.escpos_read import decode
+from devices.escpos_read import Barcode, QrCode, decode
 from devices.keyframes import em4100_frame
 from devices.printers import NetworkPrinter, PrintError
 from devices.spool import PrintWorker, Spool
@@ -219,7 +219,7 @@ def test_virtual_printer_keeps_bytes_and_a_preview_the_core_serves(tmp_path: Pat
     kept = tmp_path / "prints" / "desk"
     assert (kept / "RO-1.key_tag.abc.bin").read_bytes() == raw
     with Image.open(kept / "RO-1.key_tag.abc.png") as img:
-        assert img.width == 576 and img.height > 300
+        assert img.width == 384 and img.height > 300  # 58 mm paper: 384 dots
     engine = make_engine(sqlite_url(tmp_path))
     migrate(engine)
     core = Core(cfg, Store(engine, "demo"), FakeBus())
@@ -231,6 +231,46 @@ def test_virtual_printer_keeps_bytes_and_a_preview_the_core_serves(tmp_path: Pat
     assert client.get("/prints/desk/..%2Fsecret.png").status_code == 404
     assert client.get("/prints/desk/RO-1.key_tag.abc.bin").status_code == 404
     engine.dispose()
+
+
+@pytest.mark.parametrize("paper", [80, 58])
+def test_previews_draw_codes_a_scanner_reads_where_the_printer_puts_them(
+    paper: int, tmp_path: Path
+) -> None:
+    """Each preview is decoded by zxing-cpp, a barcode reader that is not ours."""
+    import zxingcpp
+    from PIL import Image
+
+    from devices.printers import open_printer
+    from devices.tickets import render
+    from tests.test_tickets import CARD, GATE, TAG, TICKET, ZONE
+
+    printer = open_printer("virtual://desk", tmp_path)
+    for doc in (TICKET, TAG, CARD, GATE):
+        raw = render(doc, paper, ZONE)
+        printer.send(raw, doc.document)
+        paper_out = decode(raw)
+        with Image.open(tmp_path / "prints" / "desk" / f"{doc.document}.png") as img:
+            assert img.width == {80: 576, 58: 384}[paper], "one pixel a dot, the print area wide"
+            ink = img.convert("L").point(lambda v: 255 if v < 128 else 0)  # white where black
+            found = sorted(zxingcpp.read_barcodes(img), key=lambda b: b.position.top_left.y)
+        # Read in the order the printer prints them: the key tag's barcode above its QR code.
+        codes = [b.data for b in paper_out.blocks if isinstance(b, QrCode | Barcode)]
+        assert [b.text for b in found] == codes, doc.document
+        for code in found:
+            if code.format == zxingcpp.BarcodeFormat.QRCode:
+                assert code.ec_level in ("M", "Q", "H"), (doc.document, code.ec_level)
+            else:
+                assert code.format == zxingcpp.BarcodeFormat.Code128
+            left, right = code.position.top_left.x, code.position.top_right.x
+            assert abs((left + right) / 2 - img.width / 2) <= 6, "centred, as printed"
+        top = found[0].position.top_left.y
+        assert ink.crop((0, 0, img.width, top - 8)).getbbox(), "the text is above the codes"
+    # The job ticket's RO number is printed under its QR code.
+    with Image.open(tmp_path / "prints" / "desk" / "job_ticket.png") as img:
+        [qr] = zxingcpp.read_barcodes(img)
+        below = img.convert("L").crop((0, qr.position.bottom_left.y + 4, img.width, img.height))
+        assert below.point(lambda v: 255 if v < 128 else 0).getbbox()
 
 
 def test_serial_file_and_usb_transports(tmp_path: Path) -> None:
