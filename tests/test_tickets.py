@@ -219,9 +219,10 @@ def test_wrapping_keeps_words_whole_and_follows_kinsoku(text: str, width: int) -
 
 def test_a_word_longer_than_the_line_is_broken_rather_than_lost() -> None:
     url = "https://4s.example.cn/status/k3J9xQ"
-    lines = wrap(f"网址 {url}", 16)
-    assert all(cols(line) <= 16 for line in lines)
+    lines = wrap(f"网址 {url}", 10)
+    assert all(cols(line) <= 10 for line in lines)
     assert "".join(lines).replace(" ", "") == f"网址{url}"
+    follows_kinsoku(lines)  # even inside a broken word: no line starts with "."
 
 
 @pytest.mark.parametrize("paper", PAPERS)
