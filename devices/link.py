@@ -24,6 +24,7 @@ from core.contract.sender import EventFields
 from core.mqtt import BrokerAddress, MqttClient
 from core.mqtt.backoff import Backoff
 from core.mqtt.client import Delivery
+from devices import resend
 from devices.outbox import Answer, Outbox, Pending
 
 logger = logging.getLogger(__name__)
@@ -32,8 +33,9 @@ logger = logging.getLogger(__name__)
 _STATUS_EVERY = 2.0
 # With events waiting and no answer for this long, everything unanswered goes again: the
 # broker may have dropped them (the core was not subscribed yet), and the core holds any
-# event that arrives ahead of a missing one.
-RESEND_AFTER = 5.0
+# event that arrives ahead of a missing one. The silence doubles while nothing answers
+# (devices/resend.py).
+RESEND_AFTER = resend.FIRST
 # At most this many events are on their way at once; the rest wait in the outbox. Keeps
 # the broker's queue for the core short after an outage, whatever piled up meanwhile.
 WINDOW = 100
@@ -60,6 +62,8 @@ class DeviceLink:
         self._on_answer = on_answer
         self._on_change = on_change
         self._handlers = dict(subscriptions or {})
+        # The core's retained status: resend at once when it is back, not while it is away.
+        self._handlers[topics.CORE_STATUS.full(site)] = self._core_status
         self._status_extra = status_extra
         # Held while publishing so a new event never overtakes the replay of older ones.
         self._send_lock = threading.Lock()
@@ -68,7 +72,7 @@ class DeviceLink:
         self._sent_upto = 0
         self._ack_cv = threading.Condition()
         self._last_status = 0.0
-        self._last_progress = time.monotonic()
+        self._resend = resend.ResendClock(time.monotonic(), RESEND_AFTER, resend.LONGEST)
         self._stopping = threading.Event()
         self._watchdog = threading.Thread(target=self._watch, name=f"{device}-resend", daemon=True)
         self._event_topic = topics.EVENT.full(site, device=device)
@@ -96,6 +100,11 @@ class DeviceLink:
     @property
     def online(self) -> bool:
         return self._live
+
+    @property
+    def core_online(self) -> bool | None:
+        """What the core's retained status last said (None: never heard)."""
+        return self._resend.core_online
 
     @property
     def state(self) -> str:
@@ -147,7 +156,6 @@ class DeviceLink:
         """Send the unanswered events again from the oldest (caller holds the send lock)."""
         self._inflight.clear()
         self._sent_upto = 0
-        self._last_progress = time.monotonic()
         return self._pump()
 
     def _pump(self) -> list[Pending]:
@@ -166,19 +174,38 @@ class DeviceLink:
 
     def _watch(self) -> None:
         while not self._stopping.wait(min(1.0, RESEND_AFTER / 5)):
-            if not self._live or time.monotonic() - self._last_progress < RESEND_AFTER:
+            now = time.monotonic()
+            if not self._live or not self._resend.due(now):
                 continue
             if self.outbox.count() == 0:
-                self._last_progress = time.monotonic()
+                self._resend.progress(now)
                 continue
-            with self._send_lock:
-                if self._live:
-                    replay = self._replay()
-                    logger.info(
-                        "%s: no answer; sending again from #%d",
-                        self.device,
-                        replay[0].seq if replay else 0,
-                    )
+            self._send_again("no answer", now)
+
+    def _send_again(self, why: str, now: float) -> None:
+        with self._send_lock:
+            if not self._live:
+                return
+            replay = self._replay()
+            self._resend.resent(now)
+        if replay:
+            logger.info(
+                "%s: %s; sending again from #%d (next in %.0f s)",
+                self.device,
+                why,
+                replay[0].seq,
+                self._resend.wait,
+            )
+
+    def _core_status(self, payload: bytes) -> None:
+        try:
+            status = DeviceStatus.model_validate_json(payload) if payload else None
+        except ValueError:
+            logger.warning("%s: unreadable status of the core ignored", self.device)
+            return
+        now = time.monotonic()
+        if self._resend.core_status(status is not None and status.online, now):
+            self._send_again("the core is back", now)
 
     def _disconnected(self) -> None:
         with self._send_lock:
@@ -196,7 +223,7 @@ class DeviceLink:
             logger.warning("%s: ack without a number: %s", self.device, ack)
             return
         error = ack.error
-        self._last_progress = time.monotonic()
+        self._resend.progress(time.monotonic())
         if error is not None and error.code == "seq_taken" and ack.next_seq is not None:
             self._renumber(ack)
             return

@@ -236,3 +236,29 @@ def test_a_kiosk_whose_outbox_is_lost_carries_on_without_losing_a_tap(
     finally:
         service.stop()
         broker.stop()
+
+
+def test_a_kiosk_hears_through_the_shipped_acl_when_the_core_goes_and_comes_back(
+    mosquitto_bin: str, tmp_path: Path
+) -> None:
+    from kiosk.app import connect
+    from tests.waiting import wait_until
+
+    cfg = demo_config()
+    broker = MosquittoBroker(cfg, tmp_path / "broker").start()
+    address = BrokerAddress("127.0.0.1", broker.port, "core", broker.passwords["core"])
+    db = f"sqlite:///{tmp_path / 'core.db'}"
+    service = CoreService(cfg, address, db).start()
+    _, link = connect(
+        cfg, "B03", BrokerAddress("127.0.0.1", broker.port), broker.passwords["kiosk-b03"], tmp_path
+    )
+    try:
+        wait_until(lambda: link.core_online is True, "the kiosk reads the core's status")
+        service.stop()
+        wait_until(lambda: link.core_online is False, "the kiosk hears the core go")
+        service = CoreService(cfg, address, db).start()
+        wait_until(lambda: link.core_online is True, "the kiosk hears the core come back")
+    finally:
+        link.stop()
+        service.stop()
+        broker.stop()

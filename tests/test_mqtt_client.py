@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,13 +16,14 @@ from typing import Any
 import pytest
 
 import devices.link
-from core.contract.messages import make_event
+from core.contract.messages import DeviceStatus, dump, make_event
 from core.mqtt import BrokerAddress, MqttClient, MqttLink
 from core.mqtt.backoff import Backoff
 from core.mqtt.client import Delivery, no_delay
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
 from devices.link import DeviceLink
+from devices.outbox import Outbox
 from tests.fake_mqtt import FakeBroker
 from tests.helpers import T0
 from tests.kiosk_env import demo_workshop
@@ -41,6 +43,10 @@ def broker(monkeypatch: pytest.MonkeyPatch) -> FakeBroker:
 
 @pytest.fixture
 def device(broker: FakeBroker, tmp_path: Path) -> Iterator[DeviceLink]:
+    # An outbox the core has answered before: it sends a whole window at once.
+    Outbox(tmp_path / f"{DEVICE}.outbox.sqlite", DEVICE).close()
+    with sqlite3.connect(tmp_path / f"{DEVICE}.outbox.sqlite") as db:
+        db.execute("INSERT INTO meta VALUES ('synced', 1)")
     link = DeviceLink(BrokerAddress("broker", 1883), SITE, DEVICE, "pw", tmp_path, kind="kiosk")
     yield link
     link.stop()
@@ -195,18 +201,37 @@ def test_unanswered_events_go_again_after_silence_and_after_a_reconnect(
     time.sleep(0.2)
     assert sent_seqs(broker) == [1, 2, 3], "not before the silence is long enough"
     wait_until(lambda: sent_seqs(broker) == [1, 2, 3, 1, 2, 3], what="the resend")
+    time.sleep(0.5)
+    assert len(sent_seqs(broker)) == 6, "the next silence is twice as long"
+    wait_until(lambda: len(sent_seqs(broker)) == 9, what="the second resend")
     for seq in (1, 2, 3):
         broker.inject(ACK, ack(seq))
     wait_until(lambda: device.outbox.count() == 0)
     time.sleep(0.6)
-    assert len(sent_seqs(broker)) == 6, "nothing goes again once answered"
+    assert len(sent_seqs(broker)) == 9, "nothing goes again once answered"
     # Taps made while cut off go out, in order, once the broker is back.
     broker.cut(DEVICE)
     wait_until(lambda: not device.online)
     tap(device, 2)
-    assert len(sent_seqs(broker)) == 6
+    assert len(sent_seqs(broker)) == 9
     broker.restore(DEVICE)
-    wait_until(lambda: sent_seqs(broker)[6:] == [4, 5], what="the replay")
+    wait_until(lambda: sent_seqs(broker)[9:] == [4, 5], what="the replay")
+
+
+def test_nothing_goes_again_while_the_core_is_away_and_everything_when_it_is_back(
+    broker: FakeBroker, device: DeviceLink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(devices.link, "RESEND_AFTER", 0.3)
+    core_status = f"pitboard/{SITE}/dev/core/status"
+    device.start()
+    wait_online(broker, device)
+    broker.inject(core_status, dump(DeviceStatus(online=False, kind="core")), retain=True)
+    tap(device, 2)
+    wait_until(lambda: sent_seqs(broker) == [1, 2])
+    time.sleep(1.5)  # five silences long: the core's queue at the broker holds them
+    assert sent_seqs(broker) == [1, 2], "no copies while the core is away"
+    broker.inject(core_status, dump(DeviceStatus(online=True, kind="core")), retain=True)
+    wait_until(lambda: sent_seqs(broker) == [1, 2, 1, 2], what="everything again at once")
 
 
 def test_a_malformed_ack_is_ignored_and_counted(

@@ -27,6 +27,10 @@ def render_acl(config: SiteConfig) -> str:
                     grant(
                         config.bridge.device, access, topic.full(site, device=config.bridge.device)
                     )
+                elif party == "device":
+                    for k in config.kiosks:
+                        grant(k.device, access, topic.full(site))
+                    grant(config.bridge.device, access, topic.full(site))
                 elif party == "bridge-of":
                     for p in config.printers:
                         grant(config.bridge.device, access, topic.full(site, device=p.device))

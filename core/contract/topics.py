@@ -12,8 +12,9 @@ from .messages import Ack, Command, DeviceStatus, Envelope
 from .views import BayState, DispatchView, LoungeView
 
 #: Who may read or write a topic. ``self`` is the device the topic is named after;
-#: ``bay-kiosk`` is the kiosk standing at the bay the topic is named after.
-Party = Literal["core", "self", "bay-kiosk", "bridge-of", "lounge", "board"]
+#: ``bay-kiosk`` is the kiosk standing at the bay the topic is named after; ``device`` is
+#: every kiosk and the devices bridge.
+Party = Literal["core", "self", "device", "bay-kiosk", "bridge-of", "lounge", "board"]
 
 ROOT = "pitboard/{site}/"
 
@@ -117,7 +118,27 @@ DISPATCH = Topic(
     summary="The foreman's whole board: bays, jobs, queue, keys and devices.",
 )
 
-TOPICS: tuple[Topic, ...] = (EVENT, ACK, CMD, STATUS, BAY_STATE, LOUNGE, DISPATCH)
+CORE_STATUS = Topic(
+    "core-status",
+    "dev/core/status",
+    1,
+    True,
+    DeviceStatus,
+    writers=("core",),
+    readers=("device", "board"),
+    summary="Whether the core is online: devices send their unanswered events again at once"
+    " when it comes back, and not while it is away.",
+)
+TOPICS: tuple[Topic, ...] = (
+    EVENT,
+    ACK,
+    CMD,
+    STATUS,
+    CORE_STATUS,
+    BAY_STATE,
+    LOUNGE,
+    DISPATCH,
+)
 
 #: What the core subscribes to (everything devices write).
 CORE_SUBSCRIPTIONS: tuple[Topic, ...] = tuple(t for t in TOPICS if "core" in t.readers)
