@@ -249,9 +249,8 @@ def _panels(
         what = name(a.ro) if a.ro else e(a.device or "")
         # A device's detail is its problem code; a job's is a finding's title or a holder.
         detail = problem_text(a.detail, lang) if a.device and a.detail else a.detail
-        alerts.append(
-            (f"{a.kind}:{a.ro or a.device}", f"⚠ {e(t('alert.' + a.kind))} · {what} {e(detail)}")
-        )
+        key = f"{a.kind}:{a.ro or a.device or a.detail}"
+        alerts.append((key, f"⚠ {e(t('alert.' + a.kind))} · {what} {e(detail)}"))
     return {
         "panel.alerts": lines(alerts),
         "panel.findings": lines(findings),

@@ -19,10 +19,11 @@ from core.contract.views import (
     LoungeView,
     OperationLine,
     Readiness,
+    TechLeft,
     TechOnBay,
     TimelineBar,
 )
-from core.display.rules import STAGES, escalation, finding_due
+from core.display.rules import MOVE_NOTICE, STAGES, escalation, finding_due
 from core.domain.eta import predict
 from core.domain.model import BayKind, Job, JobStatus, KeyState, TechnicianState
 from core.domain.privacy import mask_plate
@@ -176,8 +177,33 @@ class Projector:
                 name=self._tech_names.get(t.id, t.id),
                 active_job=t.active_job,
                 signed_in_at=t.signed_in_at,
+                came_from=t.came_from,
             )
             for t in states
+        ]
+
+    @staticmethod
+    def moves(ws: Workshop, now: datetime) -> list[TechnicianState]:
+        """Technicians who signed in straight from another bay in the last half hour."""
+        return sorted(
+            (
+                t
+                for t in ws.tech_states.values()
+                if t.came_from and t.bay and t.signed_in_at and now - t.signed_in_at < MOVE_NOTICE
+            ),
+            key=lambda t: (t.signed_in_at, t.id),
+        )
+
+    def _left(self, ws: Workshop, bay_id: str, now: datetime) -> list[TechLeft]:
+        return [
+            TechLeft(
+                id=t.id,
+                name=self._tech_names.get(t.id, t.id),
+                to_bay=t.bay,
+                at=t.signed_in_at,
+            )
+            for t in self.moves(ws, now)
+            if t.came_from == bay_id and t.bay and t.signed_in_at
         ]
 
     def bay_jobs(self, ws: Workshop, bay_id: str) -> list[Job]:
@@ -210,6 +236,7 @@ class Projector:
             current=None if current is None else self.card(current, now, eta.get(current.ro)),
             queue=[self.card(j, now, eta.get(j.ro)) for j in jobs if j is not current],
             updated_at=now,
+            left=self._left(ws, bay_id, now),
         )
 
     def lounge(
@@ -297,7 +324,7 @@ class Projector:
                     key=lambda j: j.key.since or now,
                 )
             ],
-            alerts=self._alerts(open_jobs, devices, now, eta),
+            alerts=[*self._alerts(open_jobs, devices, now, eta), *self._moved(ws, now)],
         )
 
     def _bay_rows(self, ws: Workshop) -> list[BayRow]:
@@ -403,6 +430,16 @@ class Projector:
                 )
                 out.append(Alert(kind=kind, device=d.device, since=d.since, detail=d.problem))
         return out
+
+    def _moved(self, ws: Workshop, now: datetime) -> list[Alert]:
+        return [
+            Alert(
+                kind="tech_moved",
+                since=t.signed_in_at,
+                detail=f"{self._tech_names.get(t.id, t.id)} {t.came_from} → {t.bay}",
+            )
+            for t in self.moves(ws, now)
+        ]
 
 
 def _opt(ro: str | None) -> list[str]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from nicegui import ui
 
+from core.display.rules import MOVE_NOTICE
 from kiosk.dialogs import framed
 from kiosk.screen import BIG, Screen
 
@@ -19,13 +22,15 @@ def people(screen: Screen) -> None:
         present = station.present()
         if not present:
             ui.label(t("kiosk.nobody")).classes("text-2xl text-amber-400")
+        came = {t.id: t.came_from for t in station.state.techs} if station.state else {}
         for p in present:
             acting = p.id == tech
-            ui.button(
-                p.name + (" ✓" if acting else ""), on_click=lambda pid=p.id: choose(screen, pid)
-            ).props("color=" + ("primary" if acting else "grey-8")).classes(BIG).mark(
-                f"tech-{p.id}"
-            )
+            label = p.name + (" ✓" if acting else "")
+            if came.get(p.id):
+                label += f" · {t('kiosk.came_from', bay=came[p.id])}"
+            ui.button(label, on_click=lambda pid=p.id: choose(screen, pid)).props(
+                "color=" + ("primary" if acting else "grey-8")
+            ).classes(BIG).mark(f"tech-{p.id}")
         ui.button(t("kiosk.sign_in"), on_click=lambda: pin_pad(screen)).props(
             "color=positive"
         ).classes(BIG).mark("sign-in")
@@ -34,6 +39,14 @@ def people(screen: Screen) -> None:
                 f"{t('kiosk.sign_out')} {station.technicians[tech].name}",
                 on_click=lambda: leave(screen, tech),
             ).props("outline color=grey-4").classes(BIG).mark("sign-out")
+    now = datetime.now(UTC)
+    for gone in station.state.left if station.state else []:
+        if now - gone.at > MOVE_NOTICE:  # no change at this bay since: the note is old
+            continue
+        # Signed in elsewhere since: the bay is told, not left to wonder.
+        ui.label(t("kiosk.moved_away", name=gone.name, bay=gone.to_bay)).classes(
+            "text-xl text-amber-400"
+        ).mark(f"left-{gone.id}")
 
 
 def choose(screen: Screen, tech: str) -> None:

@@ -417,3 +417,19 @@ async def test_a_refused_tap_is_told_in_chinese_on_a_chinese_kiosk(
     await user.should_see(f"开始: {why}", retries=RETRIES)  # told once in the middle, too
     shown = [e.text for e in user.find(marker="problem").elements] + user.notify.messages
     assert shown and not any("dispatched" in s for s in shown)
+
+
+async def test_the_bay_a_technician_left_for_another_says_where_they_went(
+    user: User, shop: Workshop
+) -> None:
+    here = shop.station("B03")
+    there = shop.station("B04")
+    here.sign_in("T002")
+    shop.settle("B03")
+    await open_kiosk(user, here)
+    await see(user, marker="tech-T002", content="李强")
+    there.sign_in("T002")  # at the other bay's kiosk, without signing out here
+    shop.settle("B04")
+    await see(user, "李强 signed in at B04 and left this bay", marker="left-T002")
+    await user.should_not_see(marker="tech-T002", retries=RETRIES)
+    assert [t.came_from for t in there.state.techs if t.id == "T002"] == ["B03"]  # type: ignore[union-attr]

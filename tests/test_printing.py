@@ -243,7 +243,7 @@ def test_previews_draw_codes_a_scanner_reads_where_the_printer_puts_them(
 
     from devices.printers import open_printer
     from devices.tickets import render
-    from tests.test_tickets import CARD, GATE, TAG, TICKET, ZONE
+    from tests.ticket_samples import CARD, GATE, TAG, TICKET, ZONE
 
     printer = open_printer("virtual://desk", tmp_path)
     for doc in (TICKET, TAG, CARD, GATE):

@@ -256,4 +256,8 @@ def test_technician_states_of_version_1_load() -> None:
         "T004": "B01",
         "W001": "W01",
     }
-    assert codec.tech_to_doc(states["T003"]) == {SCHEMA: 1, **stored("technician_states")["T003"]}
+    assert codec.tech_to_doc(states["T003"]) == {
+        SCHEMA: 2,
+        **stored("technician_states")["T003"],
+        "came_from": None,
+    }, "version 2 adds only where a technician came straight from, none for the old ones"

@@ -85,6 +85,18 @@ class TechOnBay(_View):
     name: str
     active_job: str | None
     signed_in_at: datetime | None
+    came_from: str | None = Field(
+        default=None, description="Signed in here straight from this other bay"
+    )
+
+
+class TechLeft(_View):
+    """A technician who was signed in at this bay and signed in at another one since."""
+
+    id: str
+    name: str
+    to_bay: str
+    at: datetime
 
 
 class BayState(_View):
@@ -100,6 +112,9 @@ class BayState(_View):
     current: JobCard | None
     queue: list[JobCard]
     updated_at: datetime
+    left: list[TechLeft] = Field(
+        default=[], description="Who moved from here to another bay in the last 30 minutes"
+    )
 
 
 class LoungeCar(_View):
@@ -161,6 +176,7 @@ class Alert(_View):
         "key_out_too_long",
         "device_offline",
         "print_failed",
+        "tech_moved",
     ]
     ro: str | None = None
     device: str | None = None

@@ -72,3 +72,6 @@ def stage_of(status: str) -> Stage | None:
     except ValueError:  # not a status of this version: shown as nothing rather than wrong
         return None
     return found[0] if found else None
+
+#: How long both bays and the dispatch board show that a technician moved between bays.
+MOVE_NOTICE = timedelta(minutes=30)

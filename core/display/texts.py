@@ -40,6 +40,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The server refused this kiosk's login — ask the admin to check its device password",
     ),
     "kiosk.unsent": ("待发送 {n} 条", "{n} unsent"),
+    "kiosk.moved_away": (
+        "{name} 已在 {bay} 签到，已离开本工位",
+        "{name} signed in at {bay} and left this bay",
+    ),
+    "kiosk.came_from": ("来自 {bay}", "from {bay}"),
     "kiosk.all_sent": ("全部已送达", "All delivered"),
     "kiosk.scan_hint": ("扫描工单二维码或刷工牌", "Scan job QR or badge"),
     "kiosk.signed_in": ("在岗技师", "Signed in"),
@@ -188,6 +193,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "alert.key_out_too_long": ("钥匙外借过久", "Key out too long"),
     "alert.device_offline": ("设备离线", "Device offline"),
     "alert.print_failed": ("打印失败", "Print failed"),
+    "alert.tech_moved": ("技师换工位", "Technician moved bay"),
     # why a printer did not print (devices/printers.py PrintError reasons)
     "printer.paper_out": ("缺纸", "Out of paper"),
     "printer.offline": ("连不上打印机", "Printer unreachable"),

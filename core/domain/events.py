@@ -47,7 +47,13 @@ class DomainEvent:
     def bays(self) -> tuple[str, ...]:
         """Bays named by the fact (the job's own bay is looked up where it is needed)."""
         return tuple(
-            x for x in (getattr(self, "bay", None), getattr(self, "from_bay", None)) if x
+            x
+            for x in (
+                getattr(self, "bay", None),
+                getattr(self, "from_bay", None),
+                getattr(self, "notice_at", None),
+            )
+            if x
         )
 
     def counters(self) -> tuple[str, ...]:
@@ -111,6 +117,8 @@ class TechSignedIn(DomainEvent):
     tech: str
     bay: str
     from_bay: str | None  # signed in elsewhere before: taken off there
+    # The bay that still showed where this technician went last time: no longer so.
+    notice_at: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,6 +126,7 @@ class TechSignedOut(DomainEvent):
     name = "tech.signed_out"
     tech: str
     bay: str
+    notice_at: str | None = None
 
 
 # ------------------------------------------------------------------ bay work

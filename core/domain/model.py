@@ -221,6 +221,8 @@ class TechnicianState:
     bay: str | None = None
     signed_in_at: datetime | None = None
     active_job: str | None = None
+    # Signed in here straight from another bay (taken off there): both bays are told.
+    came_from: str | None = None
 
 
 @dataclass(frozen=True)

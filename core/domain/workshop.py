@@ -180,9 +180,7 @@ class Workshop(ClockCorrections, KeyCabinet):
             job.dispatched_at = at
         if job.status is JobStatus.CHECKED_IN:
             job.status = JobStatus.DISPATCHED
-        self._record(
-            ev.JobDispatched(ro=ro, bay=bay_id, from_bay=from_bay, team=job.team, at=at)
-        )
+        self._record(ev.JobDispatched(ro=ro, bay=bay_id, from_bay=from_bay, team=job.team, at=at))
         return job
 
     def cancel(self, ro: str, reason: str, at: datetime) -> Job:
@@ -223,10 +221,14 @@ class Workshop(ClockCorrections, KeyCabinet):
             raise TechnicianBusy(
                 f"technician {tech_id} is clocked on {state.active_job}; pause it first"
             )
-        new = TechnicianState(id=tech_id, bay=bay_id, signed_in_at=at)
-        self._set_tech(new)
         from_bay = state.bay if state.bay != bay_id else None
-        self._record(ev.TechSignedIn(tech=tech_id, bay=bay_id, from_bay=from_bay, at=at))
+        new = TechnicianState(id=tech_id, bay=bay_id, signed_in_at=at, came_from=from_bay)
+        self._set_tech(new)
+        self._record(
+            ev.TechSignedIn(
+                tech=tech_id, bay=bay_id, from_bay=from_bay, notice_at=state.came_from, at=at
+            )
+        )
         return new
 
     def sign_out(self, tech_id: str, bay_id: str, at: datetime) -> TechnicianState:
@@ -237,7 +239,9 @@ class Workshop(ClockCorrections, KeyCabinet):
             self._pause_clock(job, tech_id, PauseReason.SIGNED_OUT, at)
         new = TechnicianState(id=tech_id)
         self._set_tech(new)
-        self._record(ev.TechSignedOut(tech=tech_id, bay=bay_id, at=at))
+        self._record(
+            ev.TechSignedOut(tech=tech_id, bay=bay_id, notice_at=state.came_from, at=at)
+        )
         return new
 
     def pause_everyone(self, reason: PauseReason, at: datetime) -> list[str]:

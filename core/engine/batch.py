@@ -32,7 +32,7 @@ from core.handlers import apply_event, authorize, check_time
 from core.store.repository import AuditEntry, Batch, Store
 
 from .device_health import DeviceHealth
-from .effects import Rows, audit_orders, bays_to_redraw, originals, rows_to_write
+from .effects import Rows, audit_orders, bays_to_redraw, moved_from, originals, rows_to_write
 from .items import Counters, Incoming, Item, Publisher, Query, Republish, WebCommand
 from .print_desk import PrintDesk
 from .sequence import Place, SequenceKeeper
@@ -198,6 +198,9 @@ class BatchStep:
             return self._reject(env.source, env.seq, err.code, err.message)
         self.sequence.take(env.source, env.seq, "applied", None, item.received_at, digest)
         payload: dict[str, Any] = {"tech": env.tech, "data": env.data}
+        moved = moved_from(self.ws.recorded[mark:])
+        if moved is not None:
+            payload["moved_from"] = moved
         behind = self.sequence.clock_behind(env.source, env.ts)
         if behind is not None:  # kept, and said: the device's clock went back
             payload["clock_behind_s"] = behind

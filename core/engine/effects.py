@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from core.domain.events import DomainEvent
+from core.domain.events import DomainEvent, TechSignedIn
 from core.domain.model import JobStatus
 from core.domain.vocabulary import STATION_STATUSES
 from core.domain.workshop import Workshop
@@ -40,6 +40,11 @@ def audit_orders(events: Sequence[DomainEvent], fallback: str | None) -> list[st
     for a step that changed no order (a print result), the order it named."""
     orders = list(dict.fromkeys(ro for e in events for ro in e.jobs()))
     return list(orders) if orders else [fallback]
+
+
+def moved_from(events: Sequence[DomainEvent]) -> str | None:
+    """The bay a technician was taken off by signing in at another: the audit says so."""
+    return next((e.from_bay for e in events if isinstance(e, TechSignedIn) and e.from_bay), None)
 
 
 def originals(events: Sequence[DomainEvent]) -> dict[str, str | None] | None:

@@ -20,7 +20,14 @@ _TECH = TypeAdapter(TechnicianState)
 #: The versions of the stored documents, one entry per kind: add an upcaster from the old
 #: version here whenever the current version goes up.
 JOB_DOCUMENT = DocumentVersions("job", current=1, upcasters={}, key="ro")
-TECHNICIAN_STATE_DOCUMENT = DocumentVersions("technician state", current=1, upcasters={})
+def _came_from_nowhere(body: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 knows the bay a technician came straight from; before, none was kept."""
+    return {**body, "came_from": None}
+
+
+TECHNICIAN_STATE_DOCUMENT = DocumentVersions(
+    "technician state", current=2, upcasters={1: _came_from_nowhere}
+)
 
 
 def job_to_doc(job: Job) -> dict[str, Any]:
