@@ -76,12 +76,22 @@ class Bridge:
         ]
 
     def _status(self) -> dict[str, Any]:
-        return {
+        status: dict[str, Any] = {
             "readers": {
-                r.spec.url: {"open": r.port_open, "garbage": r.garbage} for r in self.readers
+                r.spec.url: {
+                    "cabinet": r.spec.cabinet,
+                    "slot": r.spec.slot,
+                    "open": r.port_open,
+                    "garbage": r.garbage,
+                }
+                for r in self.readers
             },
             "print_queue": self.spool.waiting(),
         }
+        if not all(r.port_open for r in self.readers):
+            # Custody of the keys on a reader that is down stands still: the board says so.
+            status["problem"] = "reader_down"
+        return status
 
     # ---------------------------------------------------------------- printing
     def _command(self, payload: bytes) -> None:
@@ -120,8 +130,15 @@ class Bridge:
         )
 
     def _port(self, spec: ReaderSpec, is_open: bool) -> None:
-        if not is_open:
-            logger.warning("key reader %s (%s) is gone", spec.url, spec.cabinet)
+        if is_open:
+            logger.info("key reader %s (%s slot %s) is back", spec.url, spec.cabinet, spec.slot)
+        else:
+            logger.warning(
+                "key reader %s (%s slot %s) is down; its keys stay as they were until it is back",
+                spec.url,
+                spec.cabinet,
+                spec.slot,
+            )
         self.link.announce()
 
     def start(self) -> Bridge:
