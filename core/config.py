@@ -130,6 +130,10 @@ class KioskConfig(_Section):
     bay: Id = Field(description="The bay it stands at; never taken from what the kiosk says")
 
 
+# Ways to a printer that cannot carry its answers back to the bridge.
+ONE_WAY_PRINTERS = ("file", "usb")
+
+
 class PrinterConfig(_Section):
     device: Id
     url: str = Field(
@@ -137,6 +141,29 @@ class PrinterConfig(_Section):
     )
     width: Literal[58, 80] = 80
     role: Literal["desk", "workshop"] = "desk"
+    confirms: bool = Field(
+        default=True,
+        description="The printer answers ESC/POS status requests, so a print is done only "
+        "once the printer has confirmed it. false for one that cannot (file://, usb://, or a "
+        "network or serial printer that does not answer): its prints are at-least-once",
+    )
+    timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=600,
+        description="How long the printer may take to answer: its paper status, and the "
+        "confirmation once it has processed a ticket",
+    )
+
+    @model_validator(mode="after")
+    def _one_way_said_so(self) -> PrinterConfig:
+        scheme = self.url.partition("://")[0]
+        if scheme in ONE_WAY_PRINTERS and self.confirms:
+            raise ValueError(
+                f"a {scheme}:// printer cannot answer, so it cannot confirm a print: set "
+                "confirms = false (its prints are then at-least-once)"
+            )
+        return self
 
 
 class KeyReaderConfig(_Section):

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,8 +23,9 @@ from core.mqtt import BrokerAddress
 from devices.keyframes import Custody
 from devices.keyreader import KeyReader, ReaderSpec
 from devices.link import DeviceLink
-from devices.printers import open_printer
-from devices.spool import PrintWorker, Spool
+from devices.printers import Transport, open_printer
+from devices.reprint import marked_reprint
+from devices.spool import PrintWorker, Spool, Spooled
 from devices.tickets import render
 
 logger = logging.getLogger(__name__)
@@ -42,6 +46,12 @@ def reader_specs(config: SiteConfig) -> list[ReaderSpec]:
     ]
 
 
+@dataclass(frozen=True)
+class Printer:
+    transport: Transport
+    width: int
+
+
 class Bridge:
     def __init__(
         self,
@@ -50,14 +60,17 @@ class Bridge:
         password: str | None,
         state_dir: Path,
         specs: list[ReaderSpec] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._lock = threading.Lock()
         site = config.site.id
+        data_dir = Path(config.data_dir)
         self.printers = {
-            p.device: (open_printer(p.url, Path(config.data_dir)), p.width) for p in config.printers
+            p.device: Printer(open_printer(p.url, data_dir, p.confirms, p.timeout_seconds), p.width)
+            for p in config.printers
         }
         self.spool = Spool(state_dir / "spool.sqlite")
-        self.worker = PrintWorker(self.spool, self._print, self._printed)
+        self.worker = PrintWorker(self.spool, self._render, self._send, self._printed, clock=clock)
         self.link = DeviceLink(
             address,
             site,
@@ -76,12 +89,22 @@ class Bridge:
         ]
 
     def _status(self) -> dict[str, Any]:
-        return {
+        status: dict[str, Any] = {
             "readers": {
-                r.spec.url: {"open": r.port_open, "garbage": r.garbage} for r in self.readers
+                r.spec.url: {
+                    "cabinet": r.spec.cabinet,
+                    "slot": r.spec.slot,
+                    "open": r.port_open,
+                    "garbage": r.garbage,
+                }
+                for r in self.readers
             },
             "print_queue": self.spool.waiting(),
         }
+        if not all(r.port_open for r in self.readers):
+            # Custody of the keys on a reader that is down stands still: the board says so.
+            status["problem"] = "reader_down"
+        return status
 
     # ---------------------------------------------------------------- printing
     def _command(self, payload: bytes) -> None:
@@ -100,17 +123,29 @@ class Bridge:
         if self.spool.add(job):
             self.worker.wake()
 
-    def _print(self, job: PrintJob) -> None:
-        transport, width = self.printers[job.printer]
-        transport.send(render(job.doc, width, ZoneInfo(job.zone)), job.print_id)
+    def _render(self, item: Spooled) -> bytes:
+        job = item.job
+        ticket = render(job.doc, self.printers[job.printer].width, ZoneInfo(job.zone))
+        return marked_reprint(ticket) if item.maybe_printed else ticket
 
-    def _printed(self, job: PrintJob, failure: str | None) -> None:
-        data = {"printer": job.printer, "print_id": job.print_id, "document": job.doc.document}
+    def _send(self, job: PrintJob, data: bytes) -> None:
+        self.printers[job.printer].transport.send(data, job.print_id)
+
+    def _printed(self, job: PrintJob, failure: str | None, attempts: int) -> None:
+        data: dict[str, Any] = {
+            "printer": job.printer,
+            "print_id": job.print_id,
+            "document": job.doc.document,
+            "attempts": attempts,
+        }
         ro = getattr(job.doc, "ro", None)
-        if failure is None:
-            self.link.send("print.done", job=ro, data=data)
-        else:
+        if failure is not None:
             self.link.send("print.failed", job=ro, data={**data, "reason": failure[:500]})
+        elif self.printers[job.printer].transport.confirms:
+            self.link.send("print.done", job=ro, data={**data, "reason": ""})
+        else:
+            # Handed to a printer that cannot say whether it printed: done, and no more.
+            self.link.send("print.done", job=ro, data={**data, "reason": "unconfirmed"})
         self.link.announce()
 
     def _custody(self, spec: ReaderSpec, change: Custody) -> None:
@@ -120,8 +155,15 @@ class Bridge:
         )
 
     def _port(self, spec: ReaderSpec, is_open: bool) -> None:
-        if not is_open:
-            logger.warning("key reader %s (%s) is gone", spec.url, spec.cabinet)
+        if is_open:
+            logger.info("key reader %s (%s slot %s) is back", spec.url, spec.cabinet, spec.slot)
+        else:
+            logger.warning(
+                "key reader %s (%s slot %s) is down; its keys stay as they were until it is back",
+                spec.url,
+                spec.cabinet,
+                spec.slot,
+            )
         self.link.announce()
 
     def start(self) -> Bridge:

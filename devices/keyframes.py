@@ -73,6 +73,11 @@ class Em4100Decoder:
             del self._buf[:14]
         return tags
 
+    def drop_partial(self) -> None:
+        """The line broke: half a frame from before can never be finished by what follows."""
+        self.garbage += len(self._buf)
+        self._buf.clear()
+
 
 @dataclass
 class LineDecoder:
@@ -107,6 +112,11 @@ class LineDecoder:
                 self.garbage += len(line)
         return tags
 
+    def drop_partial(self) -> None:
+        """The line broke: the start of a line from before is not the start of the next."""
+        self.garbage += len(self._buf)
+        self._buf.clear()
+
 
 @dataclass(frozen=True)
 class Custody:
@@ -122,11 +132,23 @@ class SlotPresence:
 
     The first valid frame is ``key.in``; silence longer than ``gap`` seconds is ``key.out``;
     a different tag without a gap means the first left and the second arrived.
+
+    Silence means "no tag" only while the reader can be heard. A reader that is down (port
+    closed or gone, read errors) says nothing about the hook, so custody stays as it was;
+    back up, it gets a whole ``gap`` to read the tag again before the key counts as taken.
     """
 
     gap: float
     tag: str | None = None
     last_seen: float = 0.0
+    is_down: bool = False
+
+    def down(self, now: float) -> None:
+        self.is_down = True
+
+    def up(self, now: float) -> None:
+        self.is_down = False
+        self.last_seen = now
 
     def read(self, tag: str, now: float) -> list[Custody]:
         out: list[Custody] = []
@@ -140,6 +162,8 @@ class SlotPresence:
         return out
 
     def tick(self, now: float) -> list[Custody]:
+        if self.is_down:
+            return []
         if self.tag is not None and now - self.last_seen > self.gap:
             tag, self.tag = self.tag, None
             return [Custody("key.out", tag)]
@@ -168,6 +192,12 @@ class DoorToggle:
             return [Custody("key.out", tag)]
         self.inside.add(tag)
         return [Custody("key.in", tag)]
+
+    def down(self, now: float) -> None:
+        """Passes while the reader is down are not seen; nothing else to hold."""
+
+    def up(self, now: float) -> None:
+        """Back up, the next pass of a tag toggles it, as any pass does."""
 
     def tick(self, now: float) -> list[Custody]:
         stale = [t for t, at in self._last.items() if now - at > self.gap]

@@ -1,5 +1,7 @@
 """A key-cabinet reader on a serial port: reads frames, reopens the port when a USB reader
-is unplugged and plugged back, and reports custody changes."""
+is unplugged and plugged back, and reports custody changes. While the port is closed, gone
+or failing the reader is down and tells its custody rules so: a dead reader invents nothing
+(see keyframes.SlotPresence)."""
 
 from __future__ import annotations
 
@@ -78,6 +80,17 @@ class KeyReader:
             self.port_open = is_open
             self.on_port(self.spec, is_open)
 
+    def _down(self) -> None:
+        """The reader cannot be heard: custody holds until it can be again."""
+        self.custody.down(self.clock())
+        self._set_open(False)
+
+    def _up(self) -> None:
+        self.reopens += 1
+        self.decoder.drop_partial()
+        self.custody.up(self.clock())
+        self._set_open(True)
+
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
@@ -85,24 +98,26 @@ class KeyReader:
                     self.spec.url, baudrate=self.spec.baudrate, timeout=0.1
                 )
             except (serial.SerialException, OSError) as exc:
-                self._set_open(False)
+                self._down()
                 logger.debug("key reader %s: cannot open: %s", self.spec.url, exc)
                 self._emit(self.custody.tick(self.clock()))
                 self._stop.wait(self.reopen_every)
                 continue
-            self.reopens += 1
-            self._set_open(True)
+            self._up()
             logger.debug("key reader %s open", self.spec.url)
             try:
-                while not self._stop.is_set():
-                    chunk = port.read(64)
-                    now = self.clock()
-                    for tag in self.decoder.feed(chunk):
-                        self._emit(self.custody.read(tag, now))
-                    self._emit(self.custody.tick(now))
+                self._read(port)
             except (serial.SerialException, OSError) as exc:
                 logger.warning("key reader %s lost: %s; reopening", self.spec.url, exc)
             finally:
                 with contextlib.suppress(serial.SerialException, OSError):
                     port.close()
-            self._set_open(False)
+            self._down()
+
+    def _read(self, port: serial.SerialBase) -> None:
+        while not self._stop.is_set():
+            chunk = port.read(64)
+            now = self.clock()
+            for tag in self.decoder.feed(chunk):
+                self._emit(self.custody.read(tag, now))
+            self._emit(self.custody.tick(now))

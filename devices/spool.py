@@ -1,6 +1,12 @@
 """The bridge's print spool: a print command is on disk before anything is printed and
 leaves only when printed, so a bridge restart, a printer that is off or out of paper,
-loses nothing. Failures are retried with back-off and reported."""
+loses nothing. Failures are retried with back-off and reported.
+
+Before the bytes of an attempt go out, the spool notes on disk that the print may be on
+paper; an attempt that fails before anything left (the printer unreachable, or out of paper
+when asked first) takes the note back. A print retried with the note standing — an
+earlier attempt sent the ticket and was never confirmed, or the bridge stopped while it
+waited — is rendered marked as a reprint."""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.contract.printing import PrintJob
+from devices.printers import PrintError
 from devices.state_file import open_state_file
 
 logger = logging.getLogger(__name__)
@@ -29,13 +36,20 @@ SCHEMA_STEPS = (
             reason TEXT
         )""",
     ),
+    # 2: whether an attempt may have put the print on paper unconfirmed (see above)
+    ("ALTER TABLE spool ADD COLUMN maybe_printed INTEGER NOT NULL DEFAULT 0",),
 )
+
+# A document that cannot be rendered is tried again this much later (a newer bridge may
+# render it); it is reported every time.
+RENDER_RETRY = 3600.0
 
 
 @dataclass(frozen=True)
 class Spooled:
     job: PrintJob
-    attempts: int
+    attempts: int  # attempts begun so far
+    maybe_printed: bool = False  # an earlier attempt may have put it on paper
 
 
 class Spool:
@@ -55,11 +69,19 @@ class Spool:
     def due(self, now: float) -> list[Spooled]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT job, attempts FROM spool WHERE state = 'waiting' AND next_try <= ? "
-                "ORDER BY rowid",
+                "SELECT job, attempts, maybe_printed FROM spool "
+                "WHERE state = 'waiting' AND next_try <= ? ORDER BY rowid",
                 (now,),
             ).fetchall()
-        return [Spooled(PrintJob.model_validate_json(j), int(a)) for j, a in rows]
+        return [Spooled(PrintJob.model_validate_json(j), int(a), bool(m)) for j, a, m in rows]
+
+    def sending(self, print_id: str, attempt: int) -> None:
+        """Attempt ``attempt`` begins: from here its bytes may reach the paper."""
+        with self._lock:
+            self._db.execute(
+                "UPDATE spool SET attempts = ?, maybe_printed = 1 WHERE print_id = ?",
+                (attempt, print_id),
+            )
 
     def printed(self, print_id: str) -> None:
         with self._lock:
@@ -67,12 +89,14 @@ class Spool:
                 "UPDATE spool SET state = 'printed', reason = NULL WHERE print_id = ?", (print_id,)
             )
 
-    def failed(self, print_id: str, reason: str, retry_at: float) -> None:
+    def failed(
+        self, print_id: str, attempt: int, reason: str, retry_at: float, maybe_printed: bool
+    ) -> None:
         with self._lock:
             self._db.execute(
-                "UPDATE spool SET attempts = attempts + 1, next_try = ?, reason = ? "
+                "UPDATE spool SET attempts = ?, next_try = ?, reason = ?, maybe_printed = ? "
                 "WHERE print_id = ?",
-                (retry_at, reason, print_id),
+                (attempt, retry_at, reason, int(maybe_printed), print_id),
             )
 
     def waiting(self) -> int:
@@ -91,18 +115,21 @@ def backoff(attempts: int) -> float:
 
 
 class PrintWorker:
-    """Prints what is due, one job at a time, and tells ``on_result`` how it went."""
+    """Prints what is due, one job at a time: ``render`` makes an item's bytes, ``send``
+    puts them on its printer (raising PrintError unless the printer confirmed them), and
+    ``on_result(job, failure or None, attempt)`` hears how each attempt went."""
 
     def __init__(
         self,
         spool: Spool,
-        print_one: Callable[[PrintJob], None],
-        on_result: Callable[[PrintJob, str | None], None],
+        render: Callable[[Spooled], bytes],
+        send: Callable[[PrintJob, bytes], None],
+        on_result: Callable[[PrintJob, str | None, int], None],
         poll: float = 0.5,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.spool, self.print_one, self.on_result, self.poll = spool, print_one, on_result, poll
-        self.clock = clock
+        self.spool, self.render, self.send, self.on_result = spool, render, send, on_result
+        self.poll, self.clock = poll, clock
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="print-worker", daemon=True)
@@ -120,27 +147,39 @@ class PrintWorker:
         self._thread.join(10)
 
     def _run(self) -> None:
-        from devices.printers import PrintError
-
         while not self._stop.is_set():
             for item in self.spool.due(self.clock()):
                 if self._stop.is_set():
                     return
-                try:
-                    self.print_one(item.job)
-                except PrintError as err:
-                    logger.warning("print %s failed: %s (%s)", item.job.print_id, err.reason, err)
-                    self.spool.failed(
-                        item.job.print_id, err.reason, self.clock() + backoff(item.attempts + 1)
-                    )
-                    self.on_result(item.job, err.reason)
-                    continue
-                except Exception as exc:  # a document that cannot be rendered
-                    logger.exception("print %s cannot be printed", item.job.print_id)
-                    self.spool.failed(item.job.print_id, "render_error", self.clock() + 3600)
-                    self.on_result(item.job, f"render_error: {exc.__class__.__name__}")
-                    continue
-                self.spool.printed(item.job.print_id)
-                self.on_result(item.job, None)
+                self._attempt(item)
             self._wake.wait(self.poll)
             self._wake.clear()
+
+    def _attempt(self, item: Spooled) -> None:
+        job, attempt = item.job, item.attempts + 1
+        try:
+            data = self.render(item)
+        except Exception as exc:
+            logger.exception("print %s cannot be printed", job.print_id)
+            retry_at = self.clock() + RENDER_RETRY
+            self.spool.failed(job.print_id, attempt, "render_error", retry_at, item.maybe_printed)
+            self.on_result(job, f"render_error: {exc.__class__.__name__}", attempt)
+            return
+        self.spool.sending(job.print_id, attempt)
+        try:
+            self.send(job, data)
+        except Exception as exc:
+            err = exc if isinstance(exc, PrintError) else _unexpected(job, exc)
+            logger.warning("print %s failed: %s (%s)", job.print_id, err.reason, err)
+            retry_at = self.clock() + backoff(attempt)
+            maybe = item.maybe_printed or err.sent
+            self.spool.failed(job.print_id, attempt, err.reason, retry_at, maybe)
+            self.on_result(job, err.reason, attempt)
+            return
+        self.spool.printed(job.print_id)
+        self.on_result(job, None, attempt)
+
+
+def _unexpected(job: PrintJob, exc: Exception) -> PrintError:
+    logger.error("print %s: unexpected %r", job.print_id, exc)
+    return PrintError("failed", f"{exc.__class__.__name__}: {exc}", sent=True)

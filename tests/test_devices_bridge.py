@@ -1,5 +1,6 @@
 """`pitboard devices` as its own process: a key-cabinet reader on a pseudo-terminal, the
-bridge's MQTT link through a real Mosquitto, key custody in the core and on the board."""
+bridge's MQTT link through a real Mosquitto, key custody in the core and on the board, and
+the reader shown down on the board while it is unplugged."""
 
 from __future__ import annotations
 
@@ -72,7 +73,17 @@ def test_key_hung_in_slot_7_shows_on_the_dispatch_view(mosquitto_bin: str, tmp_p
         # Taken off the hook: the frames stop, and after the gap custody says "out".
         wait_until(lambda: card().key_state == "out", timeout=15)  # type: ignore[attr-defined]
         devices = service.core.dispatch_view.devices  # type: ignore[union-attr]
-        assert [d.online for d in devices if d.device == "bridge-1"] == [True]
+        assert [(d.online, d.problem) for d in devices if d.device == "bridge-1"] == [(True, None)]
+
+        def bridge_problem() -> str | None:
+            view = service.core.dispatch_view
+            assert view is not None
+            return next(d.problem for d in view.devices if d.device == "bridge-1")
+
+        usb.unplug()  # the board shows the reader down, and clear again once it is back
+        wait_until(lambda: bridge_problem() == "reader_down", "reader down on the board")
+        usb.plug()
+        wait_until(lambda: bridge_problem() is None, "reader back on the board")
     finally:
         bridge.send_signal(signal.SIGTERM)
         assert bridge.wait(15) == 0

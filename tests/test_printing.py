@@ -24,7 +24,7 @@ from core.mqtt import BrokerAddress
 from devices.escpos_read import Barcode, QrCode, decode
 from devices.keyframes import em4100_frame
 from devices.printers import NetworkPrinter, PrintError
-from devices.spool import PrintWorker, Spool
+from devices.spool import PrintWorker, Spool, Spooled
 from tests.fake_printer import FakeNetworkPrinter
 from tests.fake_reader import TAG, FakeUsbReader
 from tests.helpers import DEMO_SITE, child_env
@@ -148,37 +148,41 @@ def _job(n: int) -> PrintJob:
 
 
 def test_paper_out_is_reported_retried_and_printed_after_a_restart(tmp_path: Path) -> None:
-    printer = FakeNetworkPrinter()
-    printer.paper_out = True
-    results: list[tuple[str, str | None]] = []
+    printer = FakeNetworkPrinter("paper_out")
+    results: list[tuple[str, str | None, int]] = []
     transport = NetworkPrinter("127.0.0.1", printer.port, timeout=2)
 
-    def print_one(job: PrintJob) -> None:
-        transport.send(b"\x1b@" + job.print_id.encode() + b"\n\x1dV\x00", job.print_id)
+    def ticket(item: Spooled) -> bytes:
+        return b"\x1b@" + item.job.print_id.encode() + b"\n\x1dV\x00"
+
+    def send(job: PrintJob, data: bytes) -> None:
+        transport.send(data, job.print_id)
+
+    def heard(job: PrintJob, failure: str | None, attempts: int) -> None:
+        results.append((job.print_id, failure, attempts))
 
     spool = Spool(tmp_path / "spool.sqlite")
-    worker = PrintWorker(spool, print_one, lambda j, f: results.append((j.print_id, f)), 0.05)
+    worker = PrintWorker(spool, ticket, send, heard, 0.05)
     worker.start()
     assert spool.add(_job(1)) and not spool.add(_job(1))  # a repeated command is one print
     worker.wake()
     wait_until(lambda: results, "a result", timeout=10)
-    assert results[0] == ("p1", "paper_out") and printer.received() == []
+    assert results[0] == ("p1", "paper_out", 1) and printer.received() == []
     worker.stop()
     spool.close()
 
     # The bridge restarts with paper back in: the spooled print comes out, once.
-    printer.paper_out = False
+    printer.mode = "good"
     spool = Spool(tmp_path / "spool.sqlite")
     assert spool.waiting() == 1
     later = lambda: time.time() + 120  # noqa: E731 - past the back-off
-    worker = PrintWorker(
-        spool, print_one, lambda j, f: results.append((j.print_id, f)), 0.05, clock=later
-    )
+    worker = PrintWorker(spool, ticket, send, heard, 0.05, clock=later)
     try:
         worker.start()
-        wait_until(lambda: ("p1", None) in results, "printed after the restart", timeout=10)
+        wait_until(lambda: ("p1", None, 2) in results, "printed after the restart", timeout=10)
     finally:
         worker.stop()
+    # Asked for paper first, nothing was sent: not a reprint.
     assert [decode(b).text for b in printer.received()] == [["p1"]]
     assert spool.waiting() == 0
     spool.close()
@@ -279,45 +283,58 @@ def test_serial_file_and_usb_transports(tmp_path: Path) -> None:
     from devices.printers import FilePrinter, SerialPrinter, UsbPrinter, open_printer
 
     master, slave = os.openpty()
-    received = bytearray()
-    paper = {"status": b"\x12"}
+    received: list[bytes] = []
+    answers = {"paper": b"\x12", "processed": b"\x00"}  # "": it never answers
 
     def printer_side() -> None:
+        data = bytearray()
         while True:
             try:
-                chunk = os.read(master, 4096)
+                data.extend(os.read(master, 4096))
             except OSError:
                 return
-            if chunk.startswith(b"\x10\x04\x04"):
-                os.write(master, paper["status"])
-                chunk = chunk[3:]
-            received.extend(chunk)
+            if data.endswith(b"\x10\x04\x04"):  # DLE EOT 4: answered on arrival
+                del data[-3:]
+                os.write(master, answers["paper"])
+            elif data.endswith(b"\x1dr\x01"):  # GS r 1: answered once all before it is done
+                received.append(bytes(data[:-3]))
+                data.clear()
+                if answers["processed"]:
+                    os.write(master, b"\x13" + answers["processed"])  # after an XOFF byte
 
     threading.Thread(target=printer_side, daemon=True).start()
-    serial_printer = open_printer(f"serial://{os.ttyname(slave)}", tmp_path)
-    assert isinstance(serial_printer, SerialPrinter)
+    serial_printer = open_printer(f"serial://{os.ttyname(slave)}", tmp_path, timeout=0.5)
+    assert isinstance(serial_printer, SerialPrinter) and serial_printer.confirms
     serial_printer.send(b"\x1b@hello\n\x1dV\x00", "s1")
-    wait_until(
-        lambda: bytes(received).endswith(b"\x1dV\x00"), "bytes over the serial line", timeout=5
-    )
-    assert decode(bytes(received)).text == ["hello"]
-    paper["status"] = b"\x72"
+    assert [decode(r).text for r in received] == [["hello"]]
+    answers["processed"] = b"\x0f"  # the roll ran out during the print
     with pytest.raises(PrintError) as err:
         serial_printer.send(b"\x1b@x\n", "s2")
-    assert err.value.reason == "paper_out"
+    assert (err.value.reason, err.value.sent) == ("paper_out", True)
+    answers["processed"] = b""  # takes the ticket, never confirms it
+    with pytest.raises(PrintError) as err:
+        serial_printer.send(b"\x1b@y\n", "s3")
+    assert (err.value.reason, err.value.sent) == ("timeout", True)
+    answers["paper"] = b"\x72"
+    with pytest.raises(PrintError) as err:
+        serial_printer.send(b"\x1b@z\n", "s4")
+    assert (err.value.reason, err.value.sent) == ("paper_out", False)
+    assert [decode(r).text for r in received] == [["hello"], ["x"], ["y"]]
     os.close(slave)
     os.close(master)
 
     target = tmp_path / "lp0"
-    file_printer = open_printer(f"file://{target}", tmp_path)
-    assert isinstance(file_printer, FilePrinter)
+    with pytest.raises(ValueError, match="confirms = false"):
+        open_printer(f"file://{target}", tmp_path)
+    file_printer = open_printer(f"file://{target}", tmp_path, confirms=False)
+    assert isinstance(file_printer, FilePrinter) and not file_printer.confirms
     file_printer.send(b"\x1b@a\n", "f1")
     file_printer.send(b"\x1b@b\n", "f2")
     assert decode(target.read_bytes()).text == ["a", "b"]
     with pytest.raises(PrintError):
-        open_printer(f"file://{tmp_path}/missing/lp0", tmp_path).send(b"x", "f3")
+        open_printer(f"file://{tmp_path}/missing/lp0", tmp_path, confirms=False).send(b"x", "f3")
 
-    usb = open_printer("usb://04b8:0202", tmp_path)
+    usb = open_printer("usb://04b8:0202", tmp_path, confirms=False)
     assert isinstance(usb, UsbPrinter) and (usb.vendor, usb.product) == (0x04B8, 0x0202)
     with pytest.raises(PrintError) as err:
         usb.send(b"x", "u1")  # no such device here

@@ -20,7 +20,7 @@ from core.contract.printing import JobTicket, KeyTag, PrintJob
 from devices import outbox, spool
 from devices.outbox import Outbox
 from devices.printers import open_printer
-from devices.spool import PrintWorker, Spool
+from devices.spool import PrintWorker, Spool, Spooled
 from devices.state_file import NewerFileError, open_state_file, schema_version
 from devices.tickets import render
 from tests.waiting import wait_until
@@ -86,14 +86,14 @@ def test_an_old_outbox_keeps_its_unanswered_taps_and_numbers_on(tmp_path: Path) 
 def test_an_old_spool_prints_what_was_waiting_once(tmp_path: Path) -> None:
     path = copy_of("spool.sqlite", tmp_path)
     s = Spool(path)
-    assert version_of(path) == len(spool.SCHEMA_STEPS) == 1
+    assert version_of(path) == len(spool.SCHEMA_STEPS) == 2
     assert s.waiting() == 2
     early = s.due(AFTER_BACKOFF - 3600)
     assert [d.job.print_id for d in early] == [f"{RO2}.key_tag.c3"], "b2 waits for its back-off"
     due = s.due(AFTER_BACKOFF)
-    assert [(d.job.print_id, d.attempts) for d in due] == [
-        (f"{RO1}.job_ticket.b2", 1),
-        (f"{RO2}.key_tag.c3", 0),
+    assert [(d.job.print_id, d.attempts, d.maybe_printed) for d in due] == [
+        (f"{RO1}.job_ticket.b2", 1, False),
+        (f"{RO2}.key_tag.c3", 0, False),
     ]
     ticket, tag = due[0].job.doc, due[1].job.doc
     assert isinstance(ticket, JobTicket) and isinstance(tag, KeyTag)
@@ -103,20 +103,24 @@ def test_an_old_spool_prints_what_was_waiting_once(tmp_path: Path) -> None:
     assert (tag.ro, tag.plate, tag.tag, tag.slot) == (RO2, "京B20002", "TAG9", None)
 
     printer = open_printer("virtual://desk", tmp_path)
-    results: list[tuple[str, str | None]] = []
+    results: list[tuple[str, str | None, int]] = []
 
-    def print_one(job: PrintJob) -> None:
-        printer.send(render(job.doc, 58, ZoneInfo(job.zone)), job.print_id)
+    def ticket(item: Spooled) -> bytes:
+        return render(item.job.doc, 58, ZoneInfo(item.job.zone))
 
-    worker = PrintWorker(
-        s, print_one, lambda j, f: results.append((j.print_id, f)), 0.05, lambda: AFTER_BACKOFF
-    )
+    def send(job: PrintJob, data: bytes) -> None:
+        printer.send(data, job.print_id)
+
+    def heard(job: PrintJob, failure: str | None, attempts: int) -> None:
+        results.append((job.print_id, failure, attempts))
+
+    worker = PrintWorker(s, ticket, send, heard, 0.05, lambda: AFTER_BACKOFF)
     worker.start()
     try:
         wait_until(lambda: len(results) == 2, "both waiting prints", timeout=10)
     finally:
         worker.stop()
-    assert results == [(f"{RO1}.job_ticket.b2", None), (f"{RO2}.key_tag.c3", None)]
+    assert results == [(f"{RO1}.job_ticket.b2", None, 2), (f"{RO2}.key_tag.c3", None, 1)]
     kept = sorted(p.name for p in (tmp_path / "prints" / "desk").glob("*.bin"))
     assert kept == [f"{RO1}.job_ticket.b2.bin", f"{RO2}.key_tag.c3.bin"]
     assert s.waiting() == 0
@@ -163,10 +167,10 @@ def test_a_new_step_runs_once_on_an_older_file(tmp_path: Path) -> None:
         "UPDATE spool SET printer = json_extract(job, '$.printer')",
     )
     db = open_state_file(path, "print spool", (*spool.SCHEMA_STEPS, by_printer))
-    assert schema_version(db) == 2
+    assert schema_version(db) == len(spool.SCHEMA_STEPS) + 1
     assert db.execute("SELECT DISTINCT printer FROM spool").fetchall() == [("printer-desk",)]
     db.close()
-    # Opened again at version 2, nothing runs twice (a second ADD COLUMN would fail).
+    # Opened again at that version, nothing runs twice (a second ADD COLUMN would fail).
     open_state_file(path, "print spool", (*spool.SCHEMA_STEPS, by_printer)).close()
     with pytest.raises(NewerFileError):
         Spool(path)
@@ -178,7 +182,7 @@ def test_a_step_that_fails_changes_nothing(tmp_path: Path) -> None:
     broken = ("ALTER TABLE spool ADD COLUMN printer TEXT", "UPDATE nowhere SET x = 1")
     with pytest.raises(sqlite3.OperationalError, match="no such table"):
         open_state_file(path, "print spool", (*spool.SCHEMA_STEPS, broken))
-    assert version_of(path) == 1
+    assert version_of(path) == len(spool.SCHEMA_STEPS)
     columns = [r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(spool)")]
     assert "printer" not in columns
     assert Spool(path).waiting() == 2

@@ -68,8 +68,13 @@ class PrintData(Strict):
     printer: Ident
     print_id: Ident
     document: str = Field(default="", max_length=64)
-    reason: str = Field(default="", max_length=500)
-    attempts: int = Field(default=1, ge=1)
+    reason: str = Field(
+        default="",
+        max_length=500,
+        description="print.failed: why (paper_out, offline, timeout, …); print.done: empty "
+        "when the printer confirmed it, unconfirmed from a printer configured confirms = false",
+    )
+    attempts: int = Field(default=1, ge=1, description="Attempts so far, this one included")
 
 
 # ------------------------------------------------------------------ the steps

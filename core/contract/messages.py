@@ -96,6 +96,12 @@ class DeviceStatus(BaseModel):
     kind: str | None = None
     outbox: int | None = Field(default=None, ge=0)
     ts: AwareDatetime | None = None
+    problem: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Online but not whole, e.g. reader_down: a key-cabinet reader of the "
+        "bridge is unplugged or failing, and the keys on it keep their last custody",
+    )
 
 
 class Command(BaseModel):

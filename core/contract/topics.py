@@ -85,7 +85,8 @@ STATUS = Topic(
     DeviceStatus,
     writers=("self", "bridge-of"),
     readers=("core", "board"),
-    summary="Whether a device is online; its Last Will sets online=false.",
+    summary="Whether a device is online, and what is wrong while it is (`problem`, e.g. "
+    "`reader_down`); its Last Will sets online=false.",
 )
 BAY_STATE = Topic(
     "bay_state",

@@ -187,6 +187,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "key.out": ("{holder} 取走 {minutes} 分钟", "Out with {holder} for {minutes} min"),
     "device.online": ("在线", "online"),
     "device.offline": ("离线", "offline"),
+    # a device online but not whole (DeviceStatus.problem)
+    "device.reader_down": ("读卡器断开，钥匙状态暂停更新", "Key reader down: key custody on hold"),
     "alert.promise_at_risk": ("可能误时", "Promise at risk"),
     "alert.approval_call": ("请致电客户确认增项", "Call the customer about a finding"),
     "alert.approval_escalate": ("增项久未确认，已升级", "Finding unanswered: escalated"),
@@ -374,9 +376,12 @@ def error_text(code: str | None, lang: Lang) -> str:
 
 
 def problem_text(code: str, lang: Lang) -> str:
-    """A device's problem code (a printer's ``paper_out``) in plain words."""
-    key = f"printer.{code}"
-    return text(key if key in TEXTS else "printer.failed", lang)
+    """A device's problem code (a printer's ``paper_out``, the bridge's ``reader_down``) in
+    plain words."""
+    for key in (f"device.{code}", f"printer.{code}"):
+        if key in TEXTS:
+            return text(key, lang)
+    return text("printer.failed", lang)
 
 
 def refusal(code: str | None, message: str, lang: Lang) -> str:

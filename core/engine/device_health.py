@@ -41,7 +41,12 @@ class DeviceHealth:
             return False
         kind = self.config.device_kind(device) or status.kind or "unknown"
         self.rows[device] = DeviceRow(
-            device=device, kind=kind, online=status.online, outbox=status.outbox, since=now
+            device=device,
+            kind=kind,
+            online=status.online,
+            outbox=status.outbox,
+            since=now,
+            problem=status.problem if status.online else None,
         )
         return True
 
