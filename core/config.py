@@ -15,7 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from core.domain.model import Bay, Technician
 from core.domain.vocabulary import BayKind, Role, StaffRole
 
-Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+Id = Annotated[str, Field(pattern=ID_PATTERN.pattern)]
+DEMO_SITE = "demo"  # the site id of core/demo/site.toml
 
 
 class _Section(BaseModel):
@@ -88,18 +90,39 @@ class WebConfig(_Section):
     port: int = Field(default=8080, ge=1, le=65535, description="Port of the web pages")
     secret_env: str = Field(
         default="PITBOARD_SESSION_SECRET",
-        description="Environment variable with the session secret",
+        description="Environment variable with the session secret (32 characters or more): "
+        "it signs the boards' sign-in cookies; every site but the demo must set it",
     )
     public_url: str = Field(
         default="http://127.0.0.1:8080",
         description="How customers' phones reach the status pages (printed as a QR code)",
     )
+    session_idle_minutes: int = Field(
+        default=240,
+        ge=5,
+        le=24 * 60,
+        description="A board sign-in ends after this long without a page opened or a tap, "
+        "click or key on one",
+    )
+    session_max_hours: int = Field(
+        default=12,
+        ge=1,
+        le=7 * 24,
+        description="A board sign-in ends this long after it began, however much it is used",
+    )
+
+    @model_validator(mode="after")
+    def _idle_within_longest(self) -> WebConfig:
+        if self.session_idle_minutes > self.session_max_hours * 60:
+            raise ValueError("session_idle_minutes is longer than session_max_hours")
+        return self
 
 
 class ApiConfig(_Section):
     tokens_env: str = Field(
         default="PITBOARD_API_TOKENS",
-        description="Environment variable with `client=token,…` for /api/v1 (16+ characters)",
+        description="Where tokens were set before they were stored: the core warns that a "
+        "value there is no longer read (create tokens with `pitboard token create`)",
     )
 
 
@@ -279,6 +302,12 @@ class SiteConfig(_Section):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.site.timezone)
+
+    @property
+    def is_demo(self) -> bool:
+        """The demo site (its people's password is published), which may run without a
+        session secret of its own."""
+        return self.site.id == DEMO_SITE
 
     def kiosk_bay(self, device: str) -> str | None:
         for k in self.kiosks:

@@ -257,6 +257,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--password", default=None, help="(default: asked for, not echoed)")
     p.set_defaults(func=cmd_hash_password)
 
+    from pitboard.tokens import add_parser as add_token_parser
+
+    add_token_parser(sub, with_config, _config)
+
     p = sub.add_parser("docs", help="write the protocol document and JSON Schemas")
     with_config(p)
     p.add_argument("-o", "--output", default="docs")
