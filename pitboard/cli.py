@@ -42,6 +42,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 def cmd_core(args: argparse.Namespace) -> int:
     """Run the core service alone against a configured broker and database."""
     from pitboard.app import Pitboard, Plan
+    from pitboard.web import session_secret
 
     cfg = _config(args.config)
     if not (args.broker_url or cfg.broker.url):
@@ -49,12 +50,14 @@ def cmd_core(args: argparse.Namespace) -> int:
             "pitboard core needs a broker: set [broker] url or pass --broker-url", file=sys.stderr
         )
         return 2
+    # Asked first: a site that cannot sign anyone in safely starts nothing.
+    secret = session_secret(cfg) if args.web_port != 0 else None
     site = Pitboard(cfg, Plan(broker_url=args.broker_url, database_url=args.database_url))
     site.start()
-    if args.web_port == 0:
+    if secret is None:
         site.wait()
     else:
-        site.serve(cfg.web.host, args.web_port or cfg.web.port)
+        site.serve(cfg.web.host, args.web_port or cfg.web.port, secret)
     return 0
 
 
@@ -128,13 +131,15 @@ def cmd_devices(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """Run everything on this machine: broker, core, pages, kiosks, simulated devices."""
     from pitboard.app import Pitboard, Plan
+    from pitboard.web import session_secret
     from pitboard.welcome import welcome
 
     cfg = _config(args.config)
+    secret = session_secret(cfg)
     site = Pitboard(cfg, Plan(everything=True, demo=args.demo, speed=args.speed)).start()
     port = args.port or cfg.web.port
     print(welcome(site, cfg.web.host, port), flush=True)
-    site.serve(cfg.web.host, port)
+    site.serve(cfg.web.host, port, secret)
     return 0
 
 

@@ -331,6 +331,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The system cannot store anything; the board has stopped moving ({why}). Call the admin",
     ),
     "error.unauthorized": ("请先登录", "Sign in first"),
+    "error.forbidden": ("此令牌只能读取，不能更改", "This token may only read"),
     # who signs in to the pages
     "role.foreman": ("车间主管", "Foreman"),
     "role.advisor": ("服务顾问", "Service advisor"),
