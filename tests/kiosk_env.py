@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from core.commands import CheckInCar, Dispatch
+from core.config import SiteConfig
 from core.contract import topics
 from core.engine import Core
 from core.mqtt import BrokerAddress, MqttLink
@@ -114,10 +115,11 @@ class Workshop:
         wait_until(lambda: self.core.queue_depth() == 0, "core queue not empty", timeout=timeout)
 
 
-def demo_workshop(store: Any, tmp_path: Path) -> Workshop:
-    """A started core on its link; stations join with ``station(bay)``."""
+def demo_workshop(store: Any, tmp_path: Path, config: SiteConfig | None = None) -> Workshop:
+    """A started core on its link (the demo site unless ``config``); stations join with
+    ``station(bay)``."""
     broker = FakeBroker()
-    cfg = demo_config()
+    cfg = config or demo_config()
     site = cfg.site.id
     with broker.installed():
         link = MqttLink(

@@ -12,42 +12,19 @@ import pytest
 from nicegui.testing import User
 
 from board import lounge as lounge_module
-from board.pages import register
-from core.board_source import CoreBoardSource
 from core.commands import AnswerFinding, PauseEveryone
 from core.contract.messages import make_event
 from core.display.texts import text
 from core.domain.model import FindingState, JobStatus, PauseReason
-from core.store.database import make_engine, migrate, sqlite_url
-from core.store.repository import Store
-from tests.kiosk_env import Workshop, demo_workshop
+from tests.board_env import RETRIES, boards, present, shown, sign_in, texts
+from tests.kiosk_env import Workshop
 from tests.waiting import eventually
-
-RETRIES = 60
 
 
 @pytest.fixture
 def shop(tmp_path: Path) -> Iterator[Workshop]:
-    engine = make_engine(sqlite_url(tmp_path))
-    migrate(engine)
-    w = demo_workshop(Store(engine, "demo"), tmp_path)
-    register(CoreBoardSource(w.core), kiosk_bays=["B03"])
-    yield w
-    w.close()
-    engine.dispose()
-
-
-async def sign_in(user: User, who: str, password: str = "pitboard", page: str = "/") -> None:
-    await user.open(f"/login?next={page}")
-    user.find(marker="login-user").type(who)
-    user.find(marker="login-password").type(password)
-    user.find(marker="login-submit").click()
-
-
-def shown(user: User, marker: str) -> str:
-    """The HTML an element of a board shows (boards fill their parts past NiceGUI's own
-    updates, see board/live.py)."""
-    return str(user.find(marker=marker).elements.pop().props["innerHTML"])
+    with boards(tmp_path) as w:
+        yield w
 
 
 def lounge_rows(user: User) -> list[tuple[bool, str]]:
@@ -66,25 +43,6 @@ def plates(user: User) -> list[str]:
         for shown, content in lounge_rows(user)
         if shown and content
     ]
-
-
-def present(user: User, marker: str) -> bool:
-    try:
-        return bool(user.find(marker=marker).elements)
-    except AssertionError:
-        return False
-
-
-def texts(user: User) -> str:
-    """Every word on the page, whatever element holds it."""
-    parts: list[str] = []
-    for el in user.current_layout.descendants():
-        for attr in ("text", "content", "value"):
-            v = getattr(el, attr, None)
-            if isinstance(v, str):
-                parts.append(v)
-        parts.append(str(el.props))
-    return "\n".join(parts)
 
 
 # ----------------------------------------------------------------- lounge and status page
