@@ -62,15 +62,17 @@ class Guard:
             await self.inner(scope, receive, send)
             return
         request = Request(scope)
-        if await self._allowed(request):
+        page = _is_page(request)
+        if await self._allowed(request, page):
             await self.inner(scope, receive, send)
             return
-        await _refusal(request)(scope, receive, send)
+        await _refusal(request, page)(scope, receive, send)
 
-    async def _allowed(self, request: Request) -> bool:
+    async def _allowed(self, request: Request, page: bool) -> bool:
+        """A live session; or, for anything but a page (which is for people), a token."""
         access = self.source.access
         kind, _, credentials = request.headers.get("authorization", "").partition(" ")
-        if kind.lower() == "bearer":
+        if kind.lower() == "bearer" and not page:
             return await run_in_threadpool(access.token, credentials.strip()) is not None
         session_id = app.storage.user.get("session")
         if not isinstance(session_id, str):
@@ -78,8 +80,8 @@ class Guard:
         return await run_in_threadpool(access.session, session_id) is not None
 
 
-def _refusal(request: Request) -> Response:
-    if request.method in ("GET", "HEAD") and _is_page(request):
+def _refusal(request: Request, page: bool) -> Response:
+    if page and request.method in ("GET", "HEAD"):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
     return JSONResponse(

@@ -53,7 +53,7 @@ def welcome(site: Pitboard, host: str, port: int) -> str:
         f"  dispatch board  {web}/dispatch\n"
         f"  reception desk  {web}/desk    reports  /reports\n"
         f"  signing in      {users}\n"
-        f"  sign-ins, API tokens  {web}/access  (the service manager)\n"
+        f"  sign-ins, tokens {web}/access  (the service manager)\n"
         f"  bay kiosks      {web}/kiosk/{{bay}}  ({', '.join(sorted(site.kiosks))})\n"
         f"  API             {web}/api/v1/docs  (signed in)\n"
         f"  health          {web}/healthz    metrics /metrics (signed in or a token)\n"

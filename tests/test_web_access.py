@@ -167,6 +167,8 @@ async def test_a_print_preview_needs_a_signed_in_person_or_an_api_token(
         assert with_token.status_code == 200 and with_token.content.startswith(b"\x89PNG")
         wrong = await stranger.get(preview, headers={"Authorization": "Bearer pb_not-a-token"})
         assert wrong.status_code == 401
+        # A token is for systems: the pages, for people, want a person signed in.
+        assert refused(await stranger.get("/desk", headers=bearer))
     await sign_in(user, "SA01", page="/desk")
     await user.should_see(marker="check-in", retries=RETRIES)
     signed_in = await user.http_client.get(preview)
