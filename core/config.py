@@ -70,6 +70,11 @@ class BrokerConfig(_Section):
     protocol: Literal["auto", "5", "3.1.1"] = Field(
         default="auto", description="MQTT version; auto: 5, or 3.1.1 for the embedded amqtt"
     )
+    ca_file: str | None = Field(
+        default=None,
+        description="With an mqtts:// url: the site's CA certificate (`pitboard broker certs`)"
+        " that the broker's certificate must chain to; unset: the system's CAs",
+    )
 
     @property
     def password(self) -> str | None:
@@ -94,6 +99,16 @@ class WebConfig(_Section):
         default="http://127.0.0.1:8080",
         description="How customers' phones reach the status pages (printed as a QR code)",
     )
+    tls_cert: str | None = Field(
+        default=None, description="HTTPS: the pages' certificate (PEM), with tls_key"
+    )
+    tls_key: str | None = Field(default=None, description="HTTPS: the certificate's key (PEM)")
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> WebConfig:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("HTTPS needs both tls_cert and tls_key (or neither)")
+        return self
 
 
 class ApiConfig(_Section):

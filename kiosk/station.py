@@ -68,6 +68,10 @@ class Station:
         self.technicians = {t.id: t for t in config.technicians}
         self.state: BayState | None = None
         self.problems: deque[Answer] = deque(maxlen=20)
+        # Taps made here, kept until a bay state arrives after their answer: the ack may
+        # reach this screen before the state that shows the tap (and the outbox forgets it
+        # with the ack), or a technician just signed in would blink out meanwhile.
+        self._mine: list[Unsent] = []
         self._lock = threading.Lock()
         self._listeners: list[Callable[[], None]] = []
         self._link: Uplink | None = None
@@ -118,12 +122,18 @@ class Station:
             newer = self.state is None or state.updated_at >= self.state.updated_at
             if newer:
                 self.state = state
+        if newer and self._link is not None:
+            waiting = {p.seq for p in self._link.outbox.pending()}
+            with self._lock:
+                self._mine = [u for u in self._mine if u.seq in waiting]
         if newer:
             self._notify()
 
     def on_answer(self, answer: Answer) -> None:
         if answer.result == "rejected":
             with self._lock:
+                # It changed nothing: no state will come to show it.
+                self._mine = [u for u in self._mine if u.seq != answer.seq]
                 self.problems.appendleft(answer)
             self._notify()
 
@@ -150,10 +160,16 @@ class Station:
             out.append(Unsent(item.seq, item.type, body.get("job"), body.get("tech")))
         return out
 
+    def _laid_over(self) -> list[Unsent]:
+        """Taps the core's word may not show yet: those made here, then any unsent."""
+        with self._lock:
+            mine = list(self._mine)
+        return mine + self.unsent()
+
     def present(self) -> list[TechnicianConfig]:
         """Who is signed in here: the core's word, with taps not yet answered laid over it."""
         ids = [t.id for t in self.state.techs] if self.state else []
-        for u in self.unsent():
+        for u in self._laid_over():
             if u.type == "tech.signed_in" and u.tech and u.tech not in ids:
                 ids.append(u.tech)
             elif u.type == "tech.signed_out" and u.tech in ids:
@@ -165,7 +181,7 @@ class Station:
         active = None
         if self.state:
             active = next((t.active_job for t in self.state.techs if t.id == tech), None)
-        for u in self.unsent():
+        for u in self._laid_over():
             if u.tech != tech:
                 continue
             if u.type in ("job.started", "job.resumed"):
@@ -209,6 +225,8 @@ class Station:
     # -------------------------------------------------------------- actions
     def _send(self, type_: str, **kw: Any) -> Pending:
         item = self.link.send(type_, bay=self.bay, **kw)
+        with self._lock:
+            self._mine.append(Unsent(item.seq, type_, kw.get("job"), kw.get("tech")))
         self.on_change()
         return item
 

@@ -109,7 +109,7 @@ class Pitboard:
         url = self.plan.broker_url or cfg.url
         if url:
             self.address = BrokerAddress.from_url(
-                url, cfg.username, cfg.password, mqtt_version(self.config)
+                url, cfg.username, cfg.password, mqtt_version(self.config), cfg.ca_file
             )
             return
         if not self.plan.everything:

@@ -66,7 +66,7 @@ def _device_address(cfg: SiteConfig, url: str | None) -> BrokerAddress | None:
     url = url or cfg.broker.url
     if not url:
         return None
-    return BrokerAddress.from_url(url, None, None, mqtt_version(cfg))
+    return BrokerAddress.from_url(url, None, None, mqtt_version(cfg), cfg.broker.ca_file)
 
 
 def cmd_kiosk(args: argparse.Namespace) -> int:
@@ -146,6 +146,18 @@ def cmd_broker_acl(args: argparse.Namespace) -> int:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def cmd_broker_certs(args: argparse.Namespace) -> int:
+    from core.certificates import issue
+
+    cfg = _config(args.config)
+    issued = issue(Path(args.output), cfg.site.id, args.name, args.host)
+    print(
+        f"wrote {issued.cert} and {issued.key}, signed by {issued.ca_cert}: give {issued.ca_cert}"
+        f" (never {issued.ca_key}) to every kiosk PC and the devices bridge"
+    )
     return 0
 
 
@@ -252,6 +264,14 @@ def main(argv: list[str] | None = None) -> int:
     with_config(c)
     c.add_argument("-o", "--output", default="broker_config/site")
     c.set_defaults(func=cmd_broker_credentials)
+    t = bsub.add_parser(
+        "certs", help="the site's own CA and a certificate for the broker or the web pages"
+    )
+    with_config(t)
+    t.add_argument("--host", action="append", required=True, help="name or address (repeat)")
+    t.add_argument("--name", default="broker", help="file name: broker, web, …")
+    t.add_argument("-o", "--output", default="broker_config/site/tls")
+    t.set_defaults(func=cmd_broker_certs)
 
     p = sub.add_parser("hash-password", help="hash a board user's password for [[users]]")
     p.add_argument("--password", default=None, help="(default: asked for, not echoed)")

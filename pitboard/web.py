@@ -26,6 +26,8 @@ def serve(config: SiteConfig, host: str, port: int, on_shutdown: Callable[[], No
         show=False,
         title="Pitboard",
         storage_secret=session_secret(config),
+        ssl_certfile=config.web.tls_cert,
+        ssl_keyfile=config.web.tls_key,
         language="zh-CN",
         # Screens sit on the site's own network: compressing every update costs the core
         # more than it saves.
