@@ -71,15 +71,13 @@ def build(
     station: Station,
     lang: Lang | None = None,
     gate: Callable[[], bool] | None = None,
-    unpaired: Callable[[], None] | None = None,
+    shut: Callable[[], None] | None = None,
 ) -> Screen:
     """Draw the kiosk for ``station`` into the current page; ``gate`` says whether it may
-    act (asked at every tap and every redraw), ``unpaired`` what to do once it may not."""
+    act (asked at every tap and every redraw), ``shut`` draws what shows once it may not."""
     screen = Screen(station, lang or station.config.site.language)
     if gate is not None:
         screen.gate = gate
-    if unpaired is not None:
-        screen.unpaired = unpaired
     ui.query("body").classes("bg-gray-950 text-white")
     ui.add_css(_CSS)
 
@@ -90,7 +88,8 @@ def build(
     @ui.refreshable
     def body() -> None:
         if not screen.gate():  # revoked meanwhile: nothing of the bay is shown any more
-            screen.unpaired()
+            if shut is not None:
+                shut()
             return
         banner(screen, toggle_lang)
         scan_field(screen)
@@ -114,7 +113,13 @@ def build(
         screen.announce_problem()
         redraw()
 
+    def unpaired() -> None:
+        screen.form.close()
+        screen.question.close()
+        redraw()
+
     screen.redraw = redraw
+    screen.unpaired = unpaired
     with ui.column().classes("w-full p-4 gap-4"):
         body()
     if station.problems:
@@ -139,12 +144,9 @@ def register(stations: dict[str, Station], book: PairingBook, prefix: str = "/ki
             pairing_screen(bay, station.config.site.language)
             return
         book.seen(pairing)
-        shut = {"told": False}
-
-        def unpaired() -> None:
-            if not shut["told"]:  # once: every redraw after it would ask again
-                shut["told"] = True
-                ui.navigate.reload()
-
-        screen = build(station, gate=lambda: book.active(pairing, bay), unpaired=unpaired)
+        screen = build(
+            station,
+            gate=lambda: book.active(pairing, bay),
+            shut=lambda: pairing_screen(bay, station.config.site.language),
+        )
         follow(book, screen.redraw)  # a revocation shows at once, not at the next tap

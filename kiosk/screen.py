@@ -35,7 +35,7 @@ class Screen:
     #: Whether this screen may act: a browser whose pairing was revoked may not (a bay
     #: PC's own kiosk page always may). Asked before every tap, not only at page load.
     gate: Callable[[], bool] = lambda: True
-    #: What the page does once the gate is shut: show the pairing screen again.
+    #: What the page does once the gate is shut: close its dialogs, show the pairing screen.
     unpaired: Callable[[], None] = lambda: None
     tech: str | None = None
     job: str | None = None

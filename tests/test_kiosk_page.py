@@ -15,12 +15,14 @@ from sqlalchemy import select
 from core.commands import AnswerFinding, PauseEveryone
 from core.display.texts import text
 from core.domain.model import JobStatus, PauseReason
+from core.pairings import Pairings
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
 from core.store.tables import AuditRow
 from kiosk.job_card import CLOCK_EVERY
 from kiosk.live import _events
-from kiosk.page import build
+from kiosk.page import build, register
+from kiosk.pairing import COOKIE
 from kiosk.station import Station
 from tests.kiosk_env import Workshop, demo_workshop
 from tests.waiting import eventually, wait_until
@@ -523,3 +525,127 @@ async def test_the_bay_a_technician_left_for_another_says_where_they_went(
     await see(user, "李强 signed in at B04 and left this bay", marker="left-T002")
     await user.should_not_see(marker="tech-T002", retries=RETRIES)
     assert [t.came_from for t in there.state.techs if t.id == "T002"] == ["B03"]  # type: ignore[union-attr]
+
+
+# ----------------------------------------------------------------- pairing (pitboard run)
+class UnheardBook(Pairings):
+    """Pairings whose changes no page hears of: a revocation the page learns only by asking."""
+
+    def _tell(self) -> None:
+        pass
+
+
+async def pair(user: User, book: Pairings, bay: str = "B03") -> None:
+    """The foreman's code typed on the bay's pairing screen."""
+    code = book.new_code(bay, "foreman:F001")
+    await user.open(f"/kiosk/{bay}")
+    await see(user, marker="pairing-screen")
+    user.find(marker="pair-code").type(code.code)
+    user.find(marker="pair-ok").click()
+    await see(user, marker="sign-in")
+
+
+async def test_an_unpaired_browser_sees_the_pairing_screen_and_cannot_tap(
+    user: User, shop: Workshop, tmp_path: Path
+) -> None:
+    book = Pairings(tmp_path / "pairings.json")
+    station = shop.station("B03")
+    register({"B03": station}, book)
+    await user.open("/kiosk/B03")
+    await see(user, marker="pairing-screen")
+    await user.should_not_see(marker="sign-in", retries=3)
+    await user.should_not_see(marker="scan", retries=3)
+    user.http_client.cookies.set(COOKIE, "eyJpZCI6IngiLCJiYXkiOiJCMDMifQ.forged")
+    await user.open("/kiosk/B03")
+    await see(user, marker="pairing-screen")
+    user.http_client.cookies.clear()
+
+    await pair(user, book)
+    await sign_in(user, "T002", "1002")
+    await see(user, marker="tech-T002")
+    shop.settle()
+    assert shop.core.ws.tech_state("T002").bay == "B03"
+    (paired,) = book.pairings()
+    assert paired.bay == "B03" and paired.paired_by == "foreman:F001"
+
+
+async def test_a_paired_browser_is_a_kiosk_of_its_own_bay_only(
+    user: User, shop: Workshop, tmp_path: Path
+) -> None:
+    book = Pairings(tmp_path / "pairings.json")
+    register({"B03": shop.station("B03"), "B04": shop.station("B04")}, book)
+    await pair(user, book, "B03")
+    await user.open("/kiosk/B04")
+    await see(user, marker="pairing-screen")
+
+
+async def test_every_tap_asks_whether_the_screen_is_still_paired(
+    user: User, shop: Workshop, tmp_path: Path
+) -> None:
+    """Revoked while the page still shows the bay (it was not told): a tap, a PIN or a badge
+    changes nothing and brings the pairing screen."""
+    book = UnheardBook(tmp_path / "pairings.json")
+    ro = shop.job()
+    station = shop.station("B03")
+    register({"B03": station}, book)
+    await pair(user, book)
+    await sign_in(user, "T002", "1002")
+    await see(user, marker="start")
+    shop.settle()
+    seq = station.link.outbox.last_seq
+    (paired,) = book.pairings()
+    book.revoke(paired.id, "foreman:F001")
+
+    user.find(marker="start").click()
+    await see(user, marker="pairing-screen")
+    assert station.link.outbox.last_seq == seq
+    assert shop.core.ws.job(ro).status is JobStatus.DISPATCHED
+
+
+async def test_a_pin_typed_on_a_screen_revoked_meanwhile_is_not_even_checked(
+    user: User, shop: Workshop, tmp_path: Path
+) -> None:
+    book = UnheardBook(tmp_path / "pairings.json")
+    station = shop.station("B03")
+    register({"B03": station}, book)
+    await pair(user, book)
+    await tap(user, "sign-in")
+    await tap(user, "who-T004")
+    user.find(marker="pin").type("1004")
+    (paired,) = book.pairings()
+    book.revoke(paired.id, "foreman:F001")
+    await tap(user, "pin-ok")
+    await see(user, marker="pairing-screen")
+    assert station.link.outbox.last_seq == 0  # neither a sign-in nor a refusal
+    assert station.sign_in_wait("T004") == (0, None)
+
+
+async def test_a_revoked_screen_shows_the_pairing_screen_at_once(
+    user: User, shop: Workshop, tmp_path: Path
+) -> None:
+    book = Pairings(tmp_path / "pairings.json")
+    register({"B03": shop.station("B03")}, book)
+    await pair(user, book)
+    (paired,) = book.pairings()
+    book.revoke(paired.id, "foreman:F001")
+    await see(user, marker="pairing-screen")
+
+
+async def test_wrong_pairing_codes_make_the_next_try_wait(
+    user: User, shop: Workshop, tmp_path: Path
+) -> None:
+    book = Pairings(tmp_path / "pairings.json")
+    register({"B03": shop.station("B03")}, book)
+    code = book.new_code("B03", "foreman:F001")
+    wrong = f"{(int(code.code) + 1) % 10**6:06d}"
+    for n in range(3):
+        await user.open("/kiosk/B03")
+        user.find(marker="pair-code").type(wrong)
+        user.find(marker="pair-ok").click()
+        said = "Wrong or expired code" if n < 2 else "Too many wrong codes: wait 30 s"
+        await see(user, marker="pair-error", content=said)
+    await user.open("/kiosk/B03")
+    user.find(marker="pair-code").type(code.code)  # the right one, while the wait runs
+    user.find(marker="pair-ok").click()
+    await see(user, marker="pair-error", content="Too many wrong codes")
+    assert book.pairings() == []
