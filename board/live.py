@@ -45,6 +45,8 @@ def follow(source: Notifier, read: Callable[[], V | None], render: Callable[[V],
         while not client.is_deleted:
             await wake.wait()
             wake.clear()
+            if client.is_deleted:  # woken by its closing: nothing left to draw on
+                return
             draw()
 
     def wake_up() -> None:  # on the core's thread

@@ -92,9 +92,16 @@ def pairing_panel(
                 ).classes("grow")
                 ui.button(
                     t("pairing.revoke"), on_click=lambda pid=p.id: book.revoke(pid, who)
-                ).props("dense outline color=negative").mark(f"revoke-{p.id}")
+                ).props("dense outline no-caps color=negative").classes("shrink-0 px-3").mark(
+                    f"revoke-{p.id}"
+                )
 
-        def read() -> Snapshot:
-            return tuple(book.pairings()), tuple(book.open_codes())
+        last: list[Snapshot] = []
+
+        def read() -> Snapshot:  # the same object while nothing changed: nothing redrawn
+            now = tuple(book.pairings()), tuple(book.open_codes())
+            if not last or last[0] != now:
+                last[:] = [now]
+            return last[0]
 
         follow(book, read, render)

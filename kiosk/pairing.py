@@ -101,6 +101,6 @@ def pairing_screen(bay: str | None, lang: Lang, why: str = "", wait: int = 0) ->
                 ui.navigate.to(f"/pair/{digits}")
 
         code.on("keydown.enter", submit)
-        ui.button(t("pairing.submit"), on_click=submit).props("color=positive").classes(
+        ui.button(t("pairing.submit"), on_click=submit).props("color=positive no-caps").classes(
             "text-2xl min-h-[72px] px-8"
         ).mark("pair-ok")
