@@ -170,12 +170,17 @@ class Pitboard:
 
         from board.pages import register
         from core.board_source import CoreBoardSource
+        from core.pairings import Pairings
         from core.web import mount
         from kiosk.page import register as register_kiosks
 
-        register(CoreBoardSource(self.service.core), kiosk_bays=sorted(self.kiosks))
-        if self.kiosks:
-            register_kiosks({bay: station for bay, (station, _) in self.kiosks.items()})
+        # Kiosk pages served here show only on screens the foreman paired with their bay.
+        pairings = Pairings(self.base / "pairings.json") if self.kiosks else None
+        register(
+            CoreBoardSource(self.service.core), kiosk_bays=sorted(self.kiosks), pairings=pairings
+        )
+        if pairings is not None:
+            register_kiosks({bay: station for bay, (station, _) in self.kiosks.items()}, pairings)
         mount(
             app,
             self.config,

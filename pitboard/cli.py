@@ -192,6 +192,39 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pin(args: argparse.Namespace) -> int:
+    """Set a technician's kiosk PIN in the site file, or hash every plain PIN of an old one."""
+    import getpass
+
+    from pitboard.pins import PinError, hash_plain_pins, min_length, set_pin
+
+    if args.config == DEMO_CONFIG:
+        print("name the site file: pitboard pin T001 --config site.toml", file=sys.stderr)
+        return 2
+    path = Path(args.config)
+    try:
+        if args.hash_plain:
+            done = hash_plain_pins(path)
+            print(
+                f"{path}: {len(done)} plain PIN(s) now kept as hashes{': ' if done else ''}"
+                f"{', '.join(done)}"
+            )
+            return 0
+        if not args.tech:
+            print("whose PIN? pitboard pin T001 --config site.toml", file=sys.stderr)
+            return 2
+        pin = getpass.getpass(f"new PIN for {args.tech} ({min_length(path)}+ digits): ")
+        if getpass.getpass("again: ") != pin:
+            print("the two PINs differ: nothing changed", file=sys.stderr)
+            return 2
+        set_pin(path, args.tech, pin)
+    except PinError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"{path}: PIN of {args.tech} set (kept as a hash); copy the file to the kiosk PCs")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pitboard", description="Pitboard workshop floor system")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -276,6 +309,16 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("hash-password", help="hash a board user's password for [[users]]")
     p.add_argument("--password", default=None, help="(default: asked for, not echoed)")
     p.set_defaults(func=cmd_hash_password)
+
+    p = sub.add_parser("pin", help="set a technician's kiosk PIN (kept as a hash) in the site file")
+    with_config(p)
+    p.add_argument("tech", nargs="?", help="the technician's id, e.g. T004 (asked for twice)")
+    p.add_argument(
+        "--hash-plain",
+        action="store_true",
+        help="turn every plain `pin` of an older site file into a `pin_hash`",
+    )
+    p.set_defaults(func=cmd_pin)
 
     p = sub.add_parser("docs", help="write the protocol document and JSON Schemas")
     with_config(p)
