@@ -39,9 +39,11 @@ PUBLIC = (
     Public("/board-static/.+", "the boards' scripts"),
     Public(f"/_nicegui/{re.escape(nicegui_version)}/.+", "NiceGUI's own scripts and styles"),
     Public("/_nicegui_ws/.*", "the pages' websocket, which serves only pages already opened"),
-    # The bay kiosks `pitboard run` serves beside the boards: the kiosk screens' own
-    # pairing guards them.
-    Public("/kiosk/[^/]+", "a bay's kiosk screen"),
+    # The bay kiosks `pitboard run` serves beside the boards are guarded by their own
+    # pairing (kiosk/pairing.py): a screen not paired with the bay sees only the pairing
+    # screen, where it types the foreman's code.
+    Public("/kiosk/[^/]+", "a bay's kiosk screen, for a screen paired with that bay"),
+    Public("/pair(/[^/]+)?", "pairing a screen with a bay by the foreman's code"),
 )
 _PUBLIC = re.compile("|".join(f"(?:{p.path})" for p in PUBLIC))
 

@@ -15,17 +15,24 @@ from board.lounge import register_lounge
 from board.orders import register_orders
 from board.reports import register_reports
 from board.source import BoardSource
+from core.contract.pairing import PairingBook
 from core.display.texts import both, texts_for
 
 
-def register(source: BoardSource, kiosk_bays: list[str] | None = None) -> None:
+def register(
+    source: BoardSource,
+    kiosk_bays: list[str] | None = None,
+    pairings: PairingBook | None = None,
+) -> None:
+    """Every board; ``pairings`` when this process serves kiosk pages (the screens that
+    show them are paired on the dispatch board)."""
     config = source.config
     t = texts_for(config.site.language)
     install_guard(source)
     app.add_static_files(STATIC_URL, STATIC_DIR)
     register_login(source, t)
     register_lounge(source)
-    register_dispatch(source)
+    register_dispatch(source, pairings, kiosk_bays)
     register_desk(source)
     register_orders(source)
     register_reports(source)

@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+from core.certificates import Issued
 from core.config import SiteConfig
 from core.contract.acl import principals, render_acl
 
@@ -108,12 +109,16 @@ class MosquittoBroker:
         workdir: Path,
         port: int | None = None,
         passwords: dict[str, str] | None = None,
+        tls: Issued | None = None,
     ) -> None:
         self.config = config
         self.workdir = workdir
         self.port = port or free_port()
         self.passwords = passwords or {}
         self.proc: subprocess.Popen[bytes] | None = None
+        # A second listener, encrypted, with the certificate the site's CA signed.
+        self.tls = tls
+        self.tls_port = free_port() if tls is not None else None
 
     def start(self) -> MosquittoBroker:
         binary = mosquitto_binary()
@@ -127,6 +132,11 @@ class MosquittoBroker:
         conf = base.replace("password_file passwd", f"password_file {self.workdir / 'passwd'}")
         conf = conf.replace("acl_file acl", f"acl_file {self.workdir / 'acl'}")
         conf += f"\nlistener {self.port} 127.0.0.1\n"
+        if self.tls is not None:
+            conf += (
+                f"listener {self.tls_port} 127.0.0.1\n"
+                f"cafile {self.tls.ca_cert}\ncertfile {self.tls.cert}\nkeyfile {self.tls.key}\n"
+            )
         if os.geteuid() == 0:
             # Started by root (containers, CI): keep the user that owns our files.
             conf += "user root\n"
@@ -137,6 +147,8 @@ class MosquittoBroker:
         )
         try:
             wait_for_port(self.port)
+            if self.tls_port is not None:
+                wait_for_port(self.tls_port)
         except TimeoutError:
             self.stop()
             raise RuntimeError(

@@ -19,6 +19,7 @@ from core.config import SiteConfig
 from core.mqtt import BrokerAddress
 
 if TYPE_CHECKING:
+    from core.contract.pairing import PairingBook
     from core.demo.player import DemoPlayer
     from core.engine import Core
     from devices.link import DeviceLink
@@ -109,7 +110,7 @@ class Pitboard:
         url = self.plan.broker_url or cfg.url
         if url:
             self.address = BrokerAddress.from_url(
-                url, cfg.username, cfg.password, mqtt_version(self.config)
+                url, cfg.username, cfg.password, mqtt_version(self.config), cfg.ca_file
             )
             return
         if not self.plan.everything:
@@ -172,9 +173,14 @@ class Pitboard:
                 "`pitboard token create --scope write --name dms`, then unset it",
                 self.config.api.tokens_env,
             )
+        from core.pairings import Pairings
+
+        # Kiosk pages served here show only on screens the foreman paired with their bay.
+        pairings = Pairings(self.base / "pairings.json") if self.kiosks else None
         wire_web(
             self.service.core,
             {bay: station for bay, (station, _) in self.kiosks.items()},
+            pairings,
             self.service.link.connected.is_set,
             lambda: self.service.link.state,
         )
@@ -201,11 +207,13 @@ class Pitboard:
 def wire_web(
     core: Core,
     stations: dict[str, Station],
+    pairings: PairingBook | None,
     broker_connected: Callable[[], bool],
     broker_state: Callable[[], str],
 ) -> None:
     """Everything the web serves, behind the boards' sign-in: the boards, the kiosk pages
-    of ``stations``, /api/v1, /healthz, /metrics and the print previews."""
+    of ``stations`` (for screens paired in ``pairings``), /api/v1, /healthz, /metrics and
+    the print previews."""
     from nicegui import app
 
     from board.pages import register
@@ -213,9 +221,9 @@ def wire_web(
     from core.web import mount
     from kiosk.page import register as register_kiosks
 
-    register(CoreBoardSource(core), kiosk_bays=sorted(stations))
-    if stations:
-        register_kiosks(stations)
+    register(CoreBoardSource(core), kiosk_bays=sorted(stations), pairings=pairings)
+    if stations and pairings is not None:
+        register_kiosks(stations, pairings)
     mount(app, core.config, core, broker_connected, broker_state)
 
 

@@ -69,7 +69,7 @@ def _device_address(cfg: SiteConfig, url: str | None) -> BrokerAddress | None:
     url = url or cfg.broker.url
     if not url:
         return None
-    return BrokerAddress.from_url(url, None, None, mqtt_version(cfg))
+    return BrokerAddress.from_url(url, None, None, mqtt_version(cfg), cfg.broker.ca_file)
 
 
 def cmd_kiosk(args: argparse.Namespace) -> int:
@@ -154,6 +154,18 @@ def cmd_broker_acl(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_broker_certs(args: argparse.Namespace) -> int:
+    from core.certificates import issue
+
+    cfg = _config(args.config)
+    issued = issue(Path(args.output), cfg.site.id, args.name, args.host)
+    print(
+        f"wrote {issued.cert} and {issued.key}, signed by {issued.ca_cert}: give {issued.ca_cert}"
+        f" (never {issued.ca_key}) to every kiosk PC and the devices bridge"
+    )
+    return 0
+
+
 def cmd_broker_credentials(args: argparse.Namespace) -> int:
     from core.broker import write_credentials
 
@@ -182,6 +194,39 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
         print("a password needs at least 8 characters", file=sys.stderr)
         return 2
     print(hash_password(password))
+    return 0
+
+
+def cmd_pin(args: argparse.Namespace) -> int:
+    """Set a technician's kiosk PIN in the site file, or hash every plain PIN of an old one."""
+    import getpass
+
+    from pitboard.pins import PinError, hash_plain_pins, min_length, set_pin
+
+    if args.config == DEMO_CONFIG:
+        print("name the site file: pitboard pin T001 --config site.toml", file=sys.stderr)
+        return 2
+    path = Path(args.config)
+    try:
+        if args.hash_plain:
+            done = hash_plain_pins(path)
+            print(
+                f"{path}: {len(done)} plain PIN(s) now kept as hashes{': ' if done else ''}"
+                f"{', '.join(done)}"
+            )
+            return 0
+        if not args.tech:
+            print("whose PIN? pitboard pin T001 --config site.toml", file=sys.stderr)
+            return 2
+        pin = getpass.getpass(f"new PIN for {args.tech} ({min_length(path)}+ digits): ")
+        if getpass.getpass("again: ") != pin:
+            print("the two PINs differ: nothing changed", file=sys.stderr)
+            return 2
+        set_pin(path, args.tech, pin)
+    except PinError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"{path}: PIN of {args.tech} set (kept as a hash); copy the file to the kiosk PCs")
     return 0
 
 
@@ -257,10 +302,28 @@ def main(argv: list[str] | None = None) -> int:
     with_config(c)
     c.add_argument("-o", "--output", default="broker_config/site")
     c.set_defaults(func=cmd_broker_credentials)
+    t = bsub.add_parser(
+        "certs", help="the site's own CA and a certificate for the broker or the web pages"
+    )
+    with_config(t)
+    t.add_argument("--host", action="append", required=True, help="name or address (repeat)")
+    t.add_argument("--name", default="broker", help="file name: broker, web, …")
+    t.add_argument("-o", "--output", default="broker_config/site/tls")
+    t.set_defaults(func=cmd_broker_certs)
 
     p = sub.add_parser("hash-password", help="hash a board user's password for [[users]]")
     p.add_argument("--password", default=None, help="(default: asked for, not echoed)")
     p.set_defaults(func=cmd_hash_password)
+
+    p = sub.add_parser("pin", help="set a technician's kiosk PIN (kept as a hash) in the site file")
+    with_config(p)
+    p.add_argument("tech", nargs="?", help="the technician's id, e.g. T004 (asked for twice)")
+    p.add_argument(
+        "--hash-plain",
+        action="store_true",
+        help="turn every plain `pin` of an older site file into a `pin_hash`",
+    )
+    p.set_defaults(func=cmd_pin)
 
     from pitboard.tokens import add_parser as add_token_parser
 

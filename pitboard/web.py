@@ -28,6 +28,8 @@ def serve(
         show=False,
         title="Pitboard",
         storage_secret=secret,
+        ssl_certfile=config.web.tls_cert,
+        ssl_keyfile=config.web.tls_key,
         language="zh-CN",
         # Screens sit on the site's own network: compressing every update costs the core
         # more than it saves.

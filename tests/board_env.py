@@ -11,6 +11,7 @@ from nicegui.testing import User
 
 from board.pages import register
 from core.board_source import CoreBoardSource
+from core.contract.pairing import PairingBook
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
 from tests.kiosk_env import Workshop, demo_workshop
@@ -19,12 +20,13 @@ RETRIES = 60
 
 
 @contextmanager
-def boards(tmp_path: Path) -> Iterator[Workshop]:
-    """The demo workshop on SQLite with the boards registered."""
+def boards(tmp_path: Path, pairings: PairingBook | None = None) -> Iterator[Workshop]:
+    """The demo workshop on SQLite with the boards registered (and the pairing of kiosk
+    screens on the dispatch board with ``pairings``)."""
     engine = make_engine(sqlite_url(tmp_path))
     migrate(engine)
     w = demo_workshop(Store(engine, "demo"), tmp_path)
-    register(CoreBoardSource(w.core), kiosk_bays=["B03"])
+    register(CoreBoardSource(w.core), kiosk_bays=["B03"], pairings=pairings)
     try:
         yield w
     finally:

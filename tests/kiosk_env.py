@@ -15,9 +15,10 @@ from core.engine import Core
 from core.mqtt import BrokerAddress, MqttLink
 from devices.link import DeviceLink
 from kiosk.app import kiosk_device
+from kiosk.sign_in_guard import SignInGuard
 from kiosk.station import Station
 from tests.fake_mqtt import FakeBroker
-from tests.helpers import demo_config, order
+from tests.helpers import Clock, demo_config, order
 from tests.waiting import wait_until
 
 ADDRESS = BrokerAddress("broker.test", 1883)
@@ -57,12 +58,15 @@ class Workshop:
     broker: FakeBroker
     state_dir: Path
     links: dict[str, KioskLink] = field(default_factory=dict)
+    #: The kiosks' clock for their sign-in waits: a test lets time pass without waiting.
+    clock: Clock = field(default_factory=lambda: Clock(datetime.now(UTC)))
 
     def station(self, bay: str, online: bool = True) -> Station:
         """A bay's station on its started link, as ``pitboard kiosk`` wires it."""
         cfg = self.core.config
         device = kiosk_device(cfg, bay)
-        station = Station(cfg, bay, device)
+        guard = SignInGuard(cfg, self.state_dir / f"{device}.signin.json", self.clock)
+        station = Station(cfg, bay, device, guard)
         with self.broker.installed():
             link = KioskLink(
                 ADDRESS,

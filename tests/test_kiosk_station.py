@@ -13,6 +13,7 @@ import pytest
 from core.commands import Dispatch
 from core.contract.document import ERROR_CODES
 from core.contract.messages import event_digest, make_event
+from core.contract.views import BayState
 from core.display.rules import overrun_level
 from core.display.texts import TEXTS, error_text
 from core.domain.model import JobStatus
@@ -174,9 +175,31 @@ def test_the_station_tells_its_listeners_of_each_change_the_link_brings(shop: Wo
     before = len(heard)
     shop.job(plate="京D44444")  # a dispatch: the core publishes a newer bay state
     wait_until(lambda: any(j.plate == "京D44444" for j in station.jobs()))
-    assert len(heard) > before
+    wait_until(lambda: len(heard) > before, "the listener told of the new state")
     stop()
     after = len(heard)
     station.sign_in("T002")
     shop.settle()
     assert len(heard) == after  # stopped: nothing more
+
+
+def test_a_tap_answered_before_its_state_arrives_still_shows(shop: Workshop) -> None:
+    """The ack may overtake the bay state that shows the tap: meanwhile the screen keeps
+    showing it (a technician just signed in must not blink out), until a state comes."""
+    station = shop.station("B03", online=False)
+    tap = station.sign_in("T002")
+    shop.links["B03"].outbox.answered(tap.seq, "applied")  # the ack, no state yet
+    assert station.unsent() == [] and [t.id for t in station.present()] == ["T002"]
+    later = BayState(
+        site="demo",
+        bay="B03",
+        name="3号工位",
+        kind="general",
+        team=None,
+        techs=[],
+        current=None,
+        queue=[],
+        updated_at=datetime.now(UTC),
+    )
+    station.on_bay_state(later.model_dump_json().encode())
+    assert station.present() == [], "a state after the answer is the core's word again"

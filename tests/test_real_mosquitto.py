@@ -73,6 +73,7 @@ def test_core_works_through_mosquitto_with_the_shipped_acl(
             "dev/kiosk-b03/ack",
             "bay/B03/state",
             "dev/kiosk-b03/cmd",
+            "dev/core/status",
         }
         assert lounge.wait(lambda ms: any(t.endswith("view/lounge") for t, _ in ms))
         assert {t for t, _ in lounge.messages} == {"pitboard/demo/view/lounge"}

@@ -16,6 +16,7 @@ from nicegui import app
 from nicegui.testing import User
 from starlette.routing import BaseRoute, Mount, Route
 
+from core.pairings import Pairings
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
 from pitboard.app import wire_web
@@ -34,8 +35,11 @@ PUBLIC = {
     "/favicon.ico": "the icon",
     "/board-static/{path:path}": "the boards' scripts",
     "/_nicegui_ws": "the pages' websocket, which serves only pages already opened",
-    # The bay kiosks served by `pitboard run`: the kiosk screens' own pairing guards them.
+    # The bay kiosks served by `pitboard run`, guarded by their own pairing (an unpaired
+    # screen sees the pairing screen), and the pairing by the foreman's code.
     "/kiosk/{bay}": "a bay's kiosk screen",
+    "/pair": "the pairing screen",
+    "/pair/{code}": "pairing by the foreman's code",
 }
 # NiceGUI's own scripts and styles, by version (not /_nicegui/auto/…, which pages add).
 NICEGUI_ASSETS = re.compile(
@@ -62,7 +66,8 @@ def site(tmp_path: Path) -> Iterator[Workshop]:
     config = demo_config(data_dir=str(tmp_path))
     w = demo_workshop(Store(engine, "demo"), tmp_path, config)
     station = w.station("B03")
-    wire_web(w.core, {"B03": station}, lambda: True, lambda: "connected")
+    pairings = Pairings(tmp_path / "pairings.json")
+    wire_web(w.core, {"B03": station}, pairings, lambda: True, lambda: "connected")
     yield w
     w.close()
     engine.dispose()

@@ -97,8 +97,25 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "kiosk.sign_in": ("签到", "Sign in"),
     "kiosk.sign_out": ("签退", "Sign out"),
-    "kiosk.pin": ("工牌号或PIN", "Badge or PIN"),
-    "kiosk.unknown_badge": ("未识别的工牌或PIN", "Unknown badge or PIN"),
+    "kiosk.pin": ("PIN密码", "PIN"),
+    "kiosk.who": ("请点您的名字", "Tap your name"),
+    "kiosk.badge_instead": (
+        "有工牌请直接在扫描框刷卡；工号不能用来签到",
+        "With a badge, just scan it; a technician number alone does not sign in",
+    ),
+    "kiosk.wrong_pin": ("PIN不对", "Wrong PIN"),
+    "kiosk.unknown_code": (
+        "既不是本工位的工单，也不是工牌",
+        "Neither a job at this bay nor a badge",
+    ),
+    "kiosk.wait_technician": (
+        "{name} 的PIN错误次数过多，请等 {s} 秒（{at} 后）再试",
+        "Too many wrong PINs for {name}: try again in {s} s (at {at})",
+    ),
+    "kiosk.wait_kiosk": (
+        "本终端错误次数过多，请等 {s} 秒（{at} 后）再试",
+        "Too many wrong tries at this kiosk: try again in {s} s (at {at})",
+    ),
     "kiosk.acting": ("当前操作人", "Acting"),
     "kiosk.saved": ("已保存，正在发送", "Saved, sending"),
     "kiosk.queue": ("本工位排队", "Bay queue"),
@@ -116,7 +133,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "kiosk.working": ("作业中", "Working"),
     "kiosk.hours": ("小时", "h"),
     "kiosk.pending_tap": ("待发送: {what}", "Unsent: {what}"),
-    "kiosk.unknown_job_scan": ("本工位没有这个工单: {ro}", "No such job at this bay: {ro}"),
     "kiosk.start": ("开始", "Start"),
     "kiosk.resume": ("继续", "Resume"),
     "kiosk.pause": ("暂停", "Pause"),
@@ -153,6 +169,38 @@ TEXTS: dict[str, tuple[str, str]] = {
     "kiosk.report": ("提交增项", "Report finding"),
     "kiosk.declined_safety": ("客户拒绝安全项，已记录", "Safety item declined by the customer"),
     "kiosk.rejected": ("未被接受", "not accepted"),
+    # pairing a browser with a bay: the screen an unpaired one sees
+    "pairing.title": ("本屏幕尚未配对", "This screen is not paired"),
+    "pairing.bay": ("工位 {bay}", "Bay {bay}"),
+    "pairing.how": (
+        "请车间主管在调度看板点“配对屏幕”，再在此输入6位配对码（或扫描二维码）",
+        "Ask the foreman for a code: Dispatch board → Pair a screen; type its 6 digits here"
+        " (or scan its QR)",
+    ),
+    "pairing.code": ("配对码", "Pairing code"),
+    "pairing.submit": ("配对", "Pair"),
+    "pairing.wrong": ("配对码不对或已过期", "Wrong or expired code"),
+    "pairing.wait": ("错误次数过多，请等 {s} 秒", "Too many wrong codes: wait {s} s"),
+    # pairing screens on the dispatch board
+    "pairing.panel": ("已配对的工位屏幕", "Paired kiosk screens"),
+    "pairing.for_bay": ("工位", "Bay"),
+    "pairing.new": ("配对屏幕", "Pair a screen"),
+    "pairing.pick_bay": ("请先选工位", "Pick the bay first"),
+    "pairing.code_for": (
+        "{bay} 的配对码，{until} 前有效，只能用一次：在平板上打开工位页面输入，或扫码",
+        "Code for {bay}, valid until {until}, once: type it on the tablet's kiosk page, or"
+        " scan the QR",
+    ),
+    "pairing.open_code": (
+        "{bay} 有一个配对码待用（{until} 前）",
+        "A code for {bay} waits (until {until})",
+    ),
+    "pairing.none": ("还没有配对的屏幕", "No paired screens yet"),
+    "pairing.line": (
+        "{bay} · {client} · {at} 由 {by} 配对 · 最近 {seen}",
+        "{bay} · {client} · paired {at} by {by} · seen {seen}",
+    ),
+    "pairing.revoke": ("解除", "Revoke"),
     # what the kiosk and the boards both name
     "readiness.ready": ("可开工", "Ready"),
     "readiness.waiting_parts": ("待料", "Waiting parts"),
@@ -167,6 +215,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "finding_state.declined": ("客户拒绝", "Declined"),
     "event.tech.signed_in": ("签到", "sign in"),
     "event.tech.signed_out": ("签退", "sign out"),
+    "event.tech.sign_in_refused": ("签到被拒", "refused sign-in"),
     "event.job.started": ("开始", "start"),
     "event.job.paused": ("暂停", "pause"),
     "event.job.resumed": ("继续", "resume"),
@@ -239,6 +288,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "alert.device_offline": ("设备离线", "Device offline"),
     "alert.print_failed": ("打印失败", "Print failed"),
     "alert.tech_moved": ("技师换工位", "Technician moved bay"),
+    "alert.sign_in_refused": ("签到被拒：PIN错误或工牌未知", "Sign-in refused: wrong PIN or badge"),
+    "alert.sign_in_locked": ("签到错误过多，须等待", "Sign-in locked after wrong tries"),
     # why a printer did not print (devices/printers.py PrintError reasons)
     "printer.paper_out": ("缺纸", "Out of paper"),
     "printer.offline": ("连不上打印机", "Printer unreachable"),

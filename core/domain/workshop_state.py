@@ -43,6 +43,9 @@ class WorkshopState:
     counters: dict[str, int] = field(default_factory=dict)
     #: What happened since the last take_events(), in order (the only record of change).
     recorded: list[ev.DomainEvent] = field(default_factory=list)
+    #: The newest refused sign-ins, for the foreman's alerts; not stored (the audit log
+    #: keeps every one), so a restarted core starts without them.
+    refusals: list[ev.SignInRefused] = field(default_factory=list)
 
     # ----------------------------------------------------------------- lookups
     def job(self, ro: str) -> Job:
@@ -164,4 +167,3 @@ class WorkshopState:
             job.status = JobStatus.IN_PROGRESS
         elif job.status is JobStatus.IN_PROGRESS:
             job.status = JobStatus.PAUSED
-

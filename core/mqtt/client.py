@@ -112,6 +112,9 @@ class MqttClient:
         )
         if self.address.username:
             client.username_pw_set(self.address.username, self.address.password)
+        if self.address.tls:
+            # The broker's certificate must chain to the site's CA and name the host we dial.
+            client.tls_set(ca_certs=self.address.ca_file or None)
         client.will_set(self.status_topic, self._status(False), qos=1, retain=True)
         client.reconnect_delay_set(self._backoff.first, self._backoff.first)
         # Nothing waits in paho's queue while offline (the outbox and the core's republish
