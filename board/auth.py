@@ -152,6 +152,9 @@ def register_login(source: BoardSource, texts: Any) -> None:
     signin = _signin = SignIn(source)
     access = source.access
 
+    def locked(left: timedelta) -> str:
+        return str(texts("login.locked", minutes=math.ceil(left.total_seconds() / 60)))
+
     @ui.page("/login")
     def login(next: str = "/") -> None:
         target = next if next.startswith("/") and not next.startswith("//") else "/"
@@ -161,17 +164,12 @@ def register_login(source: BoardSource, texts: Any) -> None:
             left = signin.limits.locked_for(user_id, address, source.now())
             if left is not None:
                 logger.info("board sign-in as %r from %s refused: locked out", user_id, address)
-                error.text = texts("login.locked", minutes=math.ceil(left.total_seconds() / 60))
-                error.visible = True
+                error.text, error.visible = locked(left), True
                 return
             user = authenticate(source.config.users, user_id, password.value or "")
             if user is None:
                 lock = _missed(signin, user_id, address)
-                error.text = (
-                    texts("login.failed")
-                    if lock is None
-                    else texts("login.locked", minutes=math.ceil(lock.total_seconds() / 60))
-                )
+                error.text = texts("login.failed") if lock is None else locked(lock)
                 error.visible = True
                 return
             signin.limits.success(user_id, address)

@@ -11,11 +11,13 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from core.config import backoff
+
 USER_MISSES = 5
 # Everyone at one PC (or behind one proxy) shares its address: it may miss more.
 ADDRESS_MISSES = 10
-FIRST_LOCK = timedelta(minutes=1)
-LONGEST_LOCK = timedelta(minutes=30)
+FIRST_LOCK_SECONDS = 60
+LONGEST_LOCK_SECONDS = 30 * 60
 FORGET_AFTER = timedelta(hours=24)
 KEPT = 10_000  # counts kept at most; older ones go first when there are more
 
@@ -66,7 +68,9 @@ class SignInLimits:
                 count.last_miss = now
                 count.misses += 1
                 if count.misses >= most:
-                    lasts = min(FIRST_LOCK * 2**count.lockouts, LONGEST_LOCK)
+                    lasts = timedelta(
+                        seconds=backoff(count.lockouts, 0, FIRST_LOCK_SECONDS, LONGEST_LOCK_SECONDS)
+                    )
                     count.misses, count.lockouts = 0, count.lockouts + 1
                     count.locked_until = now + lasts
                     began.append(LockOut(key[0], key[1], lasts))
