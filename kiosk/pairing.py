@@ -63,7 +63,12 @@ def register_pairing(book: PairingBook) -> None:
         cookie = _signer(book).dumps({"id": result.id, "bay": result.bay})
         response = RedirectResponse(f"/kiosk/{result.bay}", 303)
         response.set_cookie(
-            COOKIE, cookie, max_age=COOKIE_DAYS * 86400, httponly=True, samesite="lax"
+            COOKIE,
+            cookie,
+            max_age=COOKIE_DAYS * 86400,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",  # over HTTPS, never sent in clear
         )
         return response
 

@@ -28,6 +28,8 @@ def serve(
         show=False,
         title="Pitboard",
         storage_secret=secret,
+        # Over HTTPS the sign-in cookie never travels in clear.
+        session_middleware_kwargs={"https_only": True} if config.web.tls_cert else None,
         ssl_certfile=config.web.tls_cert,
         ssl_keyfile=config.web.tls_key,
         language="zh-CN",
