@@ -7,7 +7,8 @@ The shift: sign in, then on each of the bay's cars in turn: start (later: resume
 with a reason, sign out, sign in — every step valid after the ones before it, so the core
 refuses none of them when each is applied once, in order. Started again after a kill it
 goes on from its tap log; a tap cut off by the kill is settled from the core's screen.
-SIGTERM ends the shift: no more taps, then wait until the core has answered every one.
+SIGTERM, or a file ``end-shift`` in the state folder (seen also by a kiosk just started
+again), ends the shift: no more taps, then wait until the core has answered every one.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ logger = logging.getLogger("soak-kiosk")
 
 TAP_EVERY = (0.35, 1.0)  # seconds between taps: a busy bay, still light on the machine
 REASONS = [r.value for r in TAPPED_PAUSE_REASONS]
+END_SHIFT = "end-shift"
 
 
 @dataclass(frozen=True)
@@ -145,11 +147,19 @@ def work(
         stop.wait(rng.uniform(*TAP_EVERY))
 
 
+def _watch_end(stop: threading.Event, flag: Path) -> None:
+    while not stop.wait(0.1):
+        if flag.exists():
+            stop.set()
+
+
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     config_path, bay, port, state_dir, tap_log, jobs_arg, seed = sys.argv[1:8]
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    flag = Path(state_dir) / END_SHIFT
+    threading.Thread(target=_watch_end, args=(stop, flag), daemon=True).start()
     config = load_config(config_path)
     tech, jobs = tech_of(bay), jobs_arg.split(",")
     shift = functools.partial(shift_step, tech=tech, jobs=jobs)

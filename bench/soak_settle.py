@@ -5,14 +5,17 @@ event answered and every print is reported printed, before the processes are sto
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
 from bench.soak_client import wait_answered
 from bench.soak_inject import supervise
+from bench.soak_kiosk import END_SHIFT
 from bench.soak_plant import Plant, outbox_count
 from bench.soak_site import GAP_SECONDS
+from bench.soak_taplog import read
 from bench.soak_timeline import Timeline
 from core.store.tables import PrintRow
 
@@ -42,12 +45,12 @@ def _prints_waiting(plant: Plant) -> int:
         return -1
 
 
-def _until(check: object, deadline: float) -> bool:
+def _until(check: Callable[[], bool], deadline: float) -> bool:
     while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
+        if check():
             return True
         time.sleep(0.25)
-    return bool(check())  # type: ignore[operator]
+    return check()
 
 
 def _end_faults(plant: Plant, tl: Timeline) -> None:
@@ -60,12 +63,13 @@ def _end_faults(plant: Plant, tl: Timeline) -> None:
 
 
 def _end_shift(plant: Plant, deadline: float, out: Settled) -> None:
-    """The kiosks stop tapping and wait for their last answers, then exit."""
-    for kiosk in plant.kiosks.values():
-        kiosk.terminate()
+    """The kiosks stop tapping and wait for their last answers, then exit (a kiosk started
+    again a moment ago may not listen for signals yet: it is told by a file)."""
+    for bay in plant.kiosks:
+        (plant.tap_logs[bay].parent / END_SHIFT).touch()
     for bay, kiosk in plant.kiosks.items():
         rc = kiosk.wait(max(1.0, deadline - time.monotonic()))
-        if rc != 0:
+        if rc != 0 or read(plant.tap_logs[bay]).drained is not True:
             out.kiosks_not_drained.append(bay)
 
 
