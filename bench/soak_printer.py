@@ -3,8 +3,9 @@
 It answers the two ESC/POS status requests a print may be framed by — DLE EOT 4 (paper
 sensor, real time) before a ticket and GS r 1 (paper sensor, in order) after it — and keeps
 every ticket that came out on paper, byte for byte. A ticket ends with GS r 1 or with the
-connection. Its faults (refusing connections, stalling, out of paper, hanging up, paper
-ending half-way through a ticket) are switched from bench/soak_device_faults.py.
+connection. Its faults (refusing connections, stalling, out of paper, hanging up after the
+status request, paper ending half-way through a ticket) are switched from
+bench/soak_device_faults.py.
 
 A printer that runs out of paper between tickets says so to the next status request; a
 ticket whose status request was answered "paper present" comes out whole.
@@ -145,10 +146,16 @@ class PrinterServer:
             except OSError:
                 return
             self.connections += 1
-            if self.hang_up:
-                conn.close()
-                continue
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+            serve = self._hang_up if self.hang_up else self._serve
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    def _hang_up(self, conn: socket.socket) -> None:
+        """Takes the status request, then closes the connection without a word (a print
+        server that is busy or confused does that)."""
+        with conn:
+            conn.settimeout(1.0)
+            with contextlib.suppress(OSError):
+                conn.recv(64)
 
     def _serve(self, conn: socket.socket) -> None:
         line = _Connection(self)

@@ -85,7 +85,8 @@ def reconcile_taps(
             unmatched.append(a)
         else:
             hits[tap.n] += 1
-            order.append(tap.n)
+            if hits[tap.n] == 1:  # a second application counts as twice, not as a move
+                order.append(tap.n)
     for tap in sorted(log.taps.values(), key=lambda t: t.n):
         if tap.saved or tap.resolved is False:
             continue
@@ -139,7 +140,7 @@ def reconcile_sent(
         out.twice += n > 1
         if n != 1:
             out.problems.append(f"{device}: #{seq} applied {n}×")
-    out.out_of_order = out_of_order([a.seq for a in applied])
+    out.out_of_order = out_of_order(list(dict.fromkeys(a.seq for a in applied)))
     refused = _refused(inbox)
     out.refused = len(refused)
     out.problems += [f"{device}: refused {r}" for r in refused]
