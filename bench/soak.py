@@ -139,9 +139,6 @@ def parse(argv: list[str]) -> tuple[Options, Path | None]:
         help="PostgreSQL server to make the run's database on",
     )
     p.add_argument("--seed", default="soak")
-    p.add_argument(
-        "--all-faults", action="store_true", help="also the faults awaiting devices work"
-    )
     p.add_argument("--drain-seconds", type=float, default=300.0)
     p.add_argument("--keep", action="store_true", help="keep the working folder")
     p.add_argument("--json", type=Path, default=None, help="write the figures here too")
@@ -153,7 +150,6 @@ def parse(argv: list[str]) -> tuple[Options, Path | None]:
         database_url=a.database_url,
         postgres=a.postgres,
         seed=a.seed,
-        all_faults=a.all_faults,
         drain_seconds=a.drain_seconds,
         keep=a.keep,
     )

@@ -31,8 +31,6 @@ class FaultKind:
     name: str
     weight: float
     inject: Callable[[Plant, random.Random, Later], bool]
-    # Set for a kind that the devices bridge on main does not survive yet: what it awaits.
-    awaits: str | None = None
 
 
 def _kill(

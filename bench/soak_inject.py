@@ -17,9 +17,8 @@ from bench.soak_timeline import Timeline
 HARD_STOP = 3.0
 
 
-def fault_kinds(all_faults: bool) -> list[FaultKind]:
-    kinds = [*PROCESS_FAULTS, *DEVICE_FAULTS]
-    return [k for k in kinds if all_faults or k.awaits is None]
+def fault_kinds() -> list[FaultKind]:
+    return [*PROCESS_FAULTS, *DEVICE_FAULTS]
 
 
 def _inject_one(
@@ -46,7 +45,7 @@ def supervise(plant: Plant, tl: Timeline) -> None:
 def inject(plant: Plant, rng: random.Random) -> tuple[Counter[str], Timeline, float]:
     """Returns the faults done, the timeline of what is still to end, and the seconds."""
     opts = plant.opts
-    kinds = fault_kinds(opts.all_faults)
+    kinds = fault_kinds()
     tl = Timeline()
     done: Counter[str] = Counter()
     every = opts.fault_seconds / max(1, opts.faults)

@@ -53,7 +53,6 @@ class Options:
     database_url: str | None = None  # an existing, empty database instead of a new one
     postgres: str = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     seed: str = "soak"
-    all_faults: bool = False  # also the kinds that await work on the devices bridge
     drain_seconds: float = 300.0
     keep: bool = False  # keep the working folder (it is kept anyway when a count is off)
 
