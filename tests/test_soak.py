@@ -11,12 +11,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bench.soak_kiosk import shift_step
 from bench.soak_printer import PAPER_END, PAPER_OK, PAPER_STATUS, PrinterServer, Ticket
 from bench.soak_readers import KeyChange, PtyReader
 from bench.soak_reconcile import (
@@ -31,9 +33,11 @@ from bench.soak_reconcile import (
 )
 from bench.soak_taplog import TapWriter, read
 from core.contract.printing import KeyTag, PrintJob
+from core.store.repository import Store
 from devices.keyframes import Custody
 from devices.keyreader import KeyReader, ReaderSpec
 from devices.tickets import render
+from tests.kiosk_env import Workshop, demo_workshop
 from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -176,6 +180,32 @@ def test_key_events_are_judged_by_where_the_key_really_was() -> None:
     assert (out.false, out.restated, out.missed, out.unseeable) == (1, 1, 1, 1)
 
 
+# ------------------------------------------------------------------ the kiosks' shift
+@pytest.fixture
+def shop(store: Store, tmp_path: Path) -> Iterator[Workshop]:
+    w = demo_workshop(store, tmp_path)
+    yield w
+    w.close()
+
+
+def test_every_step_of_the_soak_shift_is_taken_and_shows_on_the_bays_screen(
+    shop: Workshop,
+) -> None:
+    """The kiosks' shift is never refused when applied in order, and the bay's screen tells
+    whether a step took effect — what a kiosk killed mid-tap goes by when it comes back."""
+    jobs = [shop.job("B03", plate=f"京A1234{n}") for n in range(3)]
+    station = shop.station("B03")
+    wait_until(lambda: station.state is not None, "the bay's screen")
+    for k in range(1 + 4 * 4):  # every car started, then resumed once
+        step = shift_step(k, "T003", jobs)
+        assert station.state is not None
+        assert not step.shown(station.state), f"step {k} ({step.type}) shows before it is taken"
+        step.act(station)
+        shop.settle("B03")
+        wait_until(lambda: step.shown(station.state), f"step {k} ({step.type}) on the screen")  # noqa: B023
+    assert not station.problems, [p.code for p in station.problems]
+
+
 # ------------------------------------------------------------------ the printer
 def _talk(port: int, *chunks: bytes, answers: int = 0) -> bytes:
     got = b""
@@ -291,8 +321,8 @@ def test_a_reader_unplugged_under_a_hanging_key_reports_nothing(tmp_path: Path) 
 def _soak(tmp_path: Path, *args: str) -> dict[str, object]:
     out = tmp_path / "soak.json"
     done = subprocess.run(
-        [sys.executable, "-m", "bench.soak", "--faults", "60", "--seconds", "35", "--json",
-         str(out), *args],
+        [sys.executable, "-m", "bench.soak", "--faults", "60", "--seconds", "35",
+         "--drain-seconds", "150", "--json", str(out), *args],
         cwd=ROOT,
         env={k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"},
         capture_output=True,
