@@ -9,7 +9,7 @@ import os
 import subprocess
 from pathlib import Path
 
-SIZE = "256m"
+SIZE = "128m"
 
 
 class CoreDisk:
