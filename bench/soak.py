@@ -22,10 +22,11 @@ from pathlib import Path
 from bench.common import machine
 from bench.soak_inject import inject
 from bench.soak_plant import Options, Plant, build
-from bench.soak_read import key_reports, read_core
+from bench.soak_read import CoreRecord, key_reports, read_core
 from bench.soak_reconcile import (
     EventFigures,
     KeyFigures,
+    PrintFigures,
     reconcile_device_events,
     reconcile_keys,
     reconcile_prints,
@@ -38,9 +39,8 @@ from bench.soak_site import BRIDGE, GAP_SECONDS, TABLET, kiosk_of
 from bench.soak_taplog import read
 
 
-def reconcile(plant: Plant, faults: Counter[str], seconds: float, settled: Settled) -> Result:
-    site = plant.config.site.id
-    core = read_core(plant.engine, site)
+def _events(plant: Plant, core: CoreRecord) -> tuple[EventFigures, EventFigures, EventFigures]:
+    """The kiosks' taps, the tablet's events and the bridge's, against the core."""
     kiosks = EventFigures()
     for bay, path in plant.tap_logs.items():
         device = kiosk_of(bay)
@@ -49,21 +49,32 @@ def reconcile(plant: Plant, faults: Counter[str], seconds: float, settled: Settl
     tablet = reconcile_sent(
         TABLET, plant.tablet.sent, core.applied.get(TABLET, []), core.inbox.get(TABLET, [])
     )
-    bridge_events = core.applied.get(BRIDGE, [])
-    bridge = reconcile_device_events(BRIDGE, bridge_events, core.inbox.get(BRIDGE, []))
+    bridge = reconcile_device_events(
+        BRIDGE, core.applied.get(BRIDGE, []), core.inbox.get(BRIDGE, [])
+    )
+    return kiosks, tablet, bridge
+
+
+def _prints(plant: Plant, core: CoreRecord) -> PrintFigures:
     widths = {p.device: p.width for p in plant.config.printers}
     tickets = [t for p in plant.printers.values() for t in p.received()]
     discarded = sum(p.discarded for p in plant.printers.values())
-    prints = reconcile_prints(core.prints, tickets, widths, discarded)
+    return reconcile_prints(core.prints, tickets, widths, discarded)
+
+
+def _keys(plant: Plant, core: CoreRecord) -> KeyFigures:
     lives = [(life.start, life.end) for life in plant.bridge.lives]
     keys = KeyFigures()
     for reader in plant.readers:
         reading = [(a, b) for a, b in reader.reading]
-        reports = key_reports(bridge_events, reader.slot)
-        one = reconcile_keys(reader.changes, reports, lives, reading, GAP_SECONDS)
-        for name in ("changes", "reported", "false", "restated", "missed", "unseeable"):
-            setattr(keys, name, getattr(keys, name) + getattr(one, name))
-        keys.problems += one.problems
+        reports = key_reports(core.applied.get(BRIDGE, []), reader.slot)
+        keys.add(reconcile_keys(reader.changes, reports, lives, reading, GAP_SECONDS))
+    return keys
+
+
+def reconcile(plant: Plant, faults: Counter[str], seconds: float, settled: Settled) -> Result:
+    core = read_core(plant.engine, plant.config.site.id)
+    kiosks, tablet, bridge = _events(plant, core)
     return Result(
         database=_database_name(plant),
         machine=machine(),
@@ -72,8 +83,8 @@ def reconcile(plant: Plant, faults: Counter[str], seconds: float, settled: Settl
         kiosks=kiosks,
         tablet=tablet,
         bridge=bridge,
-        prints=prints,
-        keys=keys,
+        prints=_prints(plant, core),
+        keys=_keys(plant, core),
         settled=settled,
         memory_kb={
             "start": plant.memory.start_kb,
@@ -83,15 +94,19 @@ def reconcile(plant: Plant, faults: Counter[str], seconds: float, settled: Settl
         restarts={p.name: max(0, len(p.lives) - 1) for p in plant.processes()},
         unplanned_exits={p.name: p.unplanned_exits for p in plant.processes()},
         not_possible=_not_possible(plant),
-        extra={
-            "outboxes_deleted": plant.outboxes_deleted,
-            "tablet_duplicates_sent": plant.tablet.duplicates_sent,
-            "tablet_reordered_bursts": plant.tablet.reordered_bursts,
-            "desk_check_ins": len(plant.desk.checked_in),
-            "desk_failed_calls": plant.desk.failed_calls,
-            "workdir": str(plant.work),
-        },
+        extra=_extra(plant),
     )
+
+
+def _extra(plant: Plant) -> dict[str, object]:
+    return {
+        "outboxes_deleted": plant.outboxes_deleted,
+        "tablet_duplicates_sent": plant.tablet.duplicates_sent,
+        "tablet_reordered_bursts": plant.tablet.reordered_bursts,
+        "desk_check_ins": len(plant.desk.checked_in),
+        "desk_failed_calls": plant.desk.failed_calls,
+        "workdir": str(plant.work),
+    }
 
 
 def _database_name(plant: Plant) -> str:

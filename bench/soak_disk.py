@@ -40,7 +40,12 @@ class CoreDisk:
         """Every free byte taken: the next page SQLite writes fails with 'disk is full'."""
         free = os.statvfs(self.path)
         size = free.f_bavail * free.f_frsize
-        with open(self.filler, "wb") as f:
+        self.full = True
+        try:
+            f = open(self.filler, "wb", buffering=0)  # noqa: SIM115 - closed below
+        except OSError:
+            return  # full already: nothing to take
+        with f:
             with contextlib.suppress(OSError):
                 os.posix_fallocate(f.fileno(), 0, size)
             # Whatever fallocate left (rounding, reserved blocks), written until refused.
@@ -49,7 +54,12 @@ class CoreDisk:
                 while True:
                     f.write(block)
                     f.flush()
-        self.full = True
+
+    def usage(self) -> str:
+        """What is on the disk, for the run's log."""
+        stat = os.statvfs(self.path)
+        files = " ".join(f"{f.name}={f.stat().st_size}" for f in sorted(self.path.iterdir()))
+        return f"free={stat.f_bavail * stat.f_frsize} {files}"
 
     def free(self) -> None:
         self.filler.unlink(missing_ok=True)

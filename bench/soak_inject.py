@@ -34,6 +34,12 @@ def _inject_one(
     return None
 
 
+def _note_disk(plant: Plant) -> None:
+    if plant.disk is not None and plant.disk.mounted:
+        with open(plant.work / "coredisk.log", "a", encoding="utf-8") as log:
+            log.write(f"{time.time():.1f} {plant.disk.usage()}\n")
+
+
 def supervise(plant: Plant, tl: Timeline) -> None:
     """A process that ended without being killed is started again a second later."""
     for proc in plant.processes():
@@ -61,6 +67,7 @@ def inject(plant: Plant, rng: random.Random) -> tuple[Counter[str], Timeline, fl
         supervise(plant, tl)
         if now - last_sample >= 1.0:
             plant.memory.sample(plant.core)
+            _note_disk(plant)
             last_sample = now
         if now >= next_at:
             name = _inject_one(plant, kinds, rng, tl)

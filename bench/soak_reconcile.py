@@ -70,11 +70,11 @@ def _refused(inbox: Iterable[tuple[int, str, str | None]]) -> list[str]:
     return [f"#{seq} {code}" for seq, result, code in inbox if result == "rejected"]
 
 
-def reconcile_taps(
-    device: str, log: TapLog, applied: list[Applied], inbox: list[tuple[int, str, str | None]]
-) -> EventFigures:
-    """A kiosk's tap log against the core: every saved tap applied once, in tap order."""
-    out = EventFigures()
+def _match_taps(
+    log: TapLog, applied: list[Applied]
+) -> tuple[Counter[int], list[int], list[Applied]]:
+    """How often each tap was applied, the taps in the order first applied, and the applied
+    events no tap accounts for."""
     index = log.by_ts()
     hits: Counter[int] = Counter()
     order: list[int] = []
@@ -83,10 +83,10 @@ def reconcile_taps(
         tap = index.get((a.type, a.at))
         if tap is None:
             unmatched.append(a)
-        else:
-            hits[tap.n] += 1
-            if hits[tap.n] == 1:  # a second application counts as twice, not as a move
-                order.append(tap.n)
+            continue
+        hits[tap.n] += 1
+        if hits[tap.n] == 1:  # a second application counts as twice, not as a move
+            order.append(tap.n)
     for tap in sorted(log.taps.values(), key=lambda t: t.n):
         if tap.saved or tap.resolved is False:
             continue
@@ -95,6 +95,15 @@ def reconcile_taps(
         if same is not None:
             unmatched.remove(same)
             hits[tap.n] += 1
+    return hits, order, unmatched
+
+
+def reconcile_taps(
+    device: str, log: TapLog, applied: list[Applied], inbox: list[tuple[int, str, str | None]]
+) -> EventFigures:
+    """A kiosk's tap log against the core: every saved tap applied once, in tap order."""
+    out = EventFigures()
+    hits, order, unmatched = _match_taps(log, applied)
     for tap in log.taps.values():
         n = hits[tap.n]
         out.sent += tap.must_apply
@@ -185,7 +194,8 @@ class PrintFigures:
     on_paper_once: int = 0
     lost: int = 0
     doubled: int = 0
-    marked_reprints: int = 0  # a second copy headed as a reprint
+    marked_reprints: int = 0  # copies headed as a reprint
+    second_copies: int = 0  # prints with a whole copy and a reprint after it
     not_done: int = 0  # the core still waits for it
     done_not_on_paper: int = 0  # reported printed, but no whole copy came out
     cut_short: int = 0  # partial tickets (paper ended, connection cut): reprinted after
@@ -236,6 +246,7 @@ def reconcile_prints(
         copies = plain[r.print_id] + marked[r.print_id]
         out.on_paper_once += plain[r.print_id] == 1 and marked[r.print_id] == 0
         out.marked_reprints += marked[r.print_id]
+        out.second_copies += plain[r.print_id] > 0 and marked[r.print_id] > 0
         out.not_done += r.state != "done"
         if copies == 0:
             out.lost += 1
@@ -265,6 +276,12 @@ class KeyFigures:
     missed: int = 0  # a change the bridge was there to see, never reported
     unseeable: int = 0  # made while no bridge was running to see it
     problems: list[str] = field(default_factory=list)
+
+    def add(self, other: KeyFigures) -> None:
+        for f in fields(self):
+            if f.type == "int":
+                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        self.problems += other.problems
 
 
 Life = tuple[float, float | None]

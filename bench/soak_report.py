@@ -90,6 +90,7 @@ def _prints(p: PrintFigures) -> list[str]:
         _row("lost", p.lost, f"({p.done_not_on_paper} reported printed, {p.not_done} waiting)"),
         _row("doubled", p.doubled),
         _row("reprints headed as such", p.marked_reprints),
+        _row("  of them after a whole copy", p.second_copies),
         _row("partial tickets (printed again after)", p.cut_short),
         _row("tickets that are no print", p.unknown),
         _row("sent to a printer without paper", p.discarded),

@@ -53,8 +53,8 @@ def _shift_end() -> str:
     return later.strftime("%H:%M")
 
 
-def site_toml(data_dir: Path, ports: SitePorts, readers: dict[int, Path]) -> str:
-    lines = [
+def _header(data_dir: Path) -> list[str]:
+    return [
         f'data_dir = "{data_dir}"',
         "",
         "[site]",
@@ -75,44 +75,38 @@ def site_toml(data_dir: Path, ports: SitePorts, readers: dict[int, Path]) -> str
         'id = "A"',
         'name = "机修一组"',
     ]
+
+
+def _people_and_kiosks() -> list[str]:
+    lines: list[str] = []
     for bay in BAYS:
         lines += ["", "[[bays]]", f'id = "{bay}"', f'name = "{bay}"', 'team = "A"']
     techs = [(tech_of(b), f"{int(b[1:]):04d}") for b in BAYS] + [(TABLET_TECH, "0009")]
     for tech, pin in techs:
-        lines += [
-            "",
-            "[[technicians]]",
-            f'id = "{tech}"',
-            f'name = "技师{tech}"',
-            'team = "A"',
-            f'pin = "1{pin}"',
-        ]
-    kiosks = [(kiosk_of(b), b) for b in BAYS] + [(TABLET, BAYS[-1])]
-    for device, bay in kiosks:
+        lines += ["", "[[technicians]]", f'id = "{tech}"', f'name = "技师{tech}"']
+        lines += ['team = "A"', f'pin = "1{pin}"']
+    for device, bay in [(kiosk_of(b), b) for b in BAYS] + [(TABLET, BAYS[-1])]:
         lines += ["", "[[kiosks]]", f'device = "{device}"', f'bay = "{bay}"']
+    return lines
+
+
+def _devices(ports: SitePorts, readers: dict[int, Path]) -> list[str]:
+    lines: list[str] = []
     for device, port, width, role in (
         (DESK_PRINTER, ports.desk_printer, 80, "desk"),
         (SHOP_PRINTER, ports.shop_printer, 58, "workshop"),
     ):
-        lines += [
-            "",
-            "[[printers]]",
-            f'device = "{device}"',
-            f'url = "tcp://127.0.0.1:{port}"',
-            f"width = {width}",
-            f'role = "{role}"',
-        ]
+        lines += ["", "[[printers]]", f'device = "{device}"', f'url = "tcp://127.0.0.1:{port}"']
+        lines += [f"width = {width}", f'role = "{role}"']
     lines += ["", "[[key_cabinets]]", 'id = "KC1"', 'name = "前台钥匙柜"', "slots = 40"]
     for slot, path in sorted(readers.items()):
-        lines += [
-            "",
-            "[[key_cabinets.readers]]",
-            f'url = "{path}"',
-            'protocol = "em4100"',
-            'mode = "slot"',
-            f"slot = {slot}",
-            f"gap_seconds = {GAP_SECONDS}",
-        ]
+        lines += ["", "[[key_cabinets.readers]]", f'url = "{path}"', 'protocol = "em4100"']
+        lines += ['mode = "slot"', f"slot = {slot}", f"gap_seconds = {GAP_SECONDS}"]
+    return lines
+
+
+def site_toml(data_dir: Path, ports: SitePorts, readers: dict[int, Path]) -> str:
+    lines = _header(data_dir) + _people_and_kiosks() + _devices(ports, readers)
     return "\n".join(lines) + "\n"
 
 

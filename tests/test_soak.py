@@ -152,7 +152,7 @@ def test_prints_are_reconciled_against_the_paper() -> None:
     out = reconcile_prints(records, tickets, {"printer-desk": 80}, discarded=0)
     assert out.asked == 6
     assert out.on_paper_once == 2  # A and E
-    assert out.doubled == 1 and out.marked_reprints == 1
+    assert out.doubled == 1 and out.marked_reprints == 1 and out.second_copies == 1
     assert out.lost == 2 and out.done_not_on_paper == 1 and out.not_done == 1  # D, F
     assert out.cut_short == 1 and out.unknown == 1
 
