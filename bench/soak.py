@@ -26,6 +26,7 @@ from bench.soak_read import CoreRecord, key_reports, read_core
 from bench.soak_reconcile import (
     EventFigures,
     KeyFigures,
+    KeyWatch,
     PrintFigures,
     reconcile_device_events,
     reconcile_keys,
@@ -66,9 +67,14 @@ def _keys(plant: Plant, core: CoreRecord) -> KeyFigures:
     lives = [(life.start, life.end) for life in plant.bridge.lives]
     keys = KeyFigures()
     for reader in plant.readers:
-        reading = [(a, b) for a, b in reader.reading]
+        where = KeyWatch(
+            lives,
+            [(a, b) for a, b in reader.reading],
+            [(a, b) for a, b in reader.unplugged],
+            GAP_SECONDS,
+        )
         reports = key_reports(core.applied.get(BRIDGE, []), reader.slot)
-        keys.add(reconcile_keys(reader.changes, reports, lives, reading, GAP_SECONDS))
+        keys.add(reconcile_keys(reader.changes, reports, where))
     return keys
 
 

@@ -61,8 +61,10 @@ class PtyReader:
     noisy: bool = False
     changes: list[KeyChange] = field(default_factory=list)
     plugged_since: float = 0.0
-    # Spans of time [start, end] in which every frame sent was read off the line.
+    # Spans of time [start, end] in which every frame sent was read off the line, and in
+    # which the reader was unplugged.
     reading: list[list[float]] = field(default_factory=list)
+    unplugged: list[list[float]] = field(default_factory=list)
     _sent: bool = False
     _master: int | None = None
     _slave: int | None = None
@@ -90,9 +92,13 @@ class PtyReader:
             tmp.replace(self.path)
             self._master, self._slave = master, slave
             self.plugged_since = time.time()
+            if self.unplugged and self.unplugged[-1][1] == float("inf"):
+                self.unplugged[-1][1] = self.plugged_since
 
     def unplug(self) -> None:
         with self._lock:
+            if self._master is not None:
+                self.unplugged.append([time.time(), float("inf")])
             self.path.unlink(missing_ok=True)
             for fd in (self._master, self._slave):
                 if fd is not None:

@@ -295,23 +295,27 @@ def _overlap(spans: list[Span], start: float, end: float) -> float:
     return max((min(b, end) - max(a, start) for a, b in spans), default=0.0)
 
 
-def _seeable(
-    change: KeyChange,
-    before: float,
-    after: float,
-    lives: list[Life],
-    reading: list[Span],
-    gap: float,
-) -> bool:
+def _out_due(at: float, unplugged: list[Span], gap: float) -> float:
+    """When a key taken at ``at`` is due to be reported: a gap of silence after it, or
+    after the reader is back if it was unplugged before then."""
+    due = at + gap
+    for start, end in sorted(unplugged):
+        if start <= due and end > due - gap:
+            due = end + gap
+    return due
+
+
+def _seeable(change: KeyChange, before: float, after: float, where: KeyWatch) -> bool:
     """Whether a running bridge read the line while it could see the change: a key hung
     up between ``change.at`` and the next change (``after``); a key taken by a bridge that
-    read it hanging (since ``before``) and ran on a gap after."""
+    read it hanging (since ``before``) and ran on until the change was due."""
     if change.kind == "key.in":
-        return _overlap(reading, change.at, after) >= 1.0
-    for start, end in lives:
-        if end is not None and end < change.at + gap + 1.0:
+        return _overlap(where.reading, change.at, after) >= 1.0
+    due = _out_due(change.at, where.unplugged, where.gap)
+    for start, end in where.lives:
+        if end is not None and end < due + 1.0:
             continue
-        if _overlap(reading, max(start, before), change.at - FRAME_AGE) >= FRAME_AGE:
+        if _overlap(where.reading, max(start, before), change.at - FRAME_AGE) >= FRAME_AGE:
             return True
     return False
 
@@ -329,12 +333,19 @@ def _change_shown(changes: list[KeyChange], times: list[float], r: KeyReport) ->
     return None
 
 
+@dataclass(frozen=True)
+class KeyWatch:
+    """What was there to see one hook: the bridge's runs, when its reader's line was read,
+    when the reader was unplugged, and the silence that means a key is gone."""
+
+    lives: list[Life]
+    reading: list[Span]
+    unplugged: list[Span]
+    gap: float
+
+
 def reconcile_keys(
-    changes: list[KeyChange],
-    reports: list[KeyReport],
-    lives: list[Life],
-    reading: list[Span],
-    gap: float,
+    changes: list[KeyChange], reports: list[KeyReport], where: KeyWatch
 ) -> KeyFigures:
     """One hook: what the readers told the core against when the key was hung and taken."""
     out = KeyFigures(changes=len(changes), reported=len(reports))
@@ -354,7 +365,7 @@ def reconcile_keys(
             continue
         before = changes[i - 1].at if i > 0 else 0.0
         after = changes[i + 1].at if i + 1 < len(changes) else float("inf")
-        if _seeable(c, before, after, lives, reading, gap):
+        if _seeable(c, before, after, where):
             out.missed += 1
             out.problems.append(f"slot {c.slot}: {c.kind} {c.tag} at {c.at:.3f} never reported")
         else:

@@ -24,6 +24,7 @@ from bench.soak_readers import KeyChange, PtyReader
 from bench.soak_reconcile import (
     Applied,
     KeyReport,
+    KeyWatch,
     PrintRecord,
     out_of_order,
     reconcile_keys,
@@ -160,11 +161,8 @@ def test_prints_are_reconciled_against_the_paper() -> None:
 def test_key_events_are_judged_by_where_the_key_really_was() -> None:
     tag = "5A0000C001"
     changes = [
-        KeyChange(100.0, "key.in", tag, 1),
-        KeyChange(110.0, "key.out", tag, 1),
-        KeyChange(120.0, "key.in", tag, 1),
-        KeyChange(130.0, "key.out", tag, 1),
-        KeyChange(140.0, "key.in", tag, 1),  # nobody read the line after 138
+        KeyChange(100.0 + 10 * i, "key.in" if i % 2 == 0 else "key.out", tag, 1)
+        for i in range(7)  # in at 100, out at 110, … in at 160
     ]
     reports = [
         KeyReport(100.2, "key.in", tag, 1),
@@ -172,12 +170,17 @@ def test_key_events_are_judged_by_where_the_key_really_was() -> None:
         KeyReport(106.0, "key.in", tag, 1),  # the same again
         KeyReport(112.1, "key.out", tag, 1),
         KeyReport(120.3, "key.in", tag, 1),
-        # 130's key.out never came, though the bridge ran and read the key hanging
+        # 130's key.out never came, though the bridge ran and had read the key hanging
+        KeyReport(140.3, "key.in", tag, 1),
+        # 150's key.out: the reader was unplugged at once, back at 153, so it was due at 155
+        # 160's key.in: nobody read the line any more
     ]
-    lives = [(0.0, None)]
-    reading = [(90.0, 138.0)]
-    out = reconcile_keys(changes, reports, lives, reading, gap=2.0)
-    assert (out.false, out.restated, out.missed, out.unseeable) == (1, 1, 1, 1)
+    reading = [(90.0, 138.0), (141.0, 149.0)]
+    unplugged = [(150.5, 153.0)]
+    out = reconcile_keys(changes, reports, KeyWatch([(0.0, 154.0)], reading, unplugged, 2.0))
+    assert (out.false, out.restated, out.missed, out.unseeable) == (1, 1, 1, 2)
+    on = reconcile_keys(changes, reports, KeyWatch([(0.0, None)], reading, unplugged, 2.0))
+    assert (on.missed, on.unseeable) == (2, 1), "a bridge that ran on would have seen 150's"
 
 
 # ------------------------------------------------------------------ the kiosks' shift
@@ -336,7 +339,7 @@ def _soak(tmp_path: Path, *args: str) -> dict[str, object]:
 def _check(figures: dict[str, object]) -> None:
     faults = figures["faults"]
     assert isinstance(faults, dict) and sum(faults.values()) >= 50
-    assert {k for k in faults if k.startswith("kill -9")} >= {"kill -9 core", "kill -9 kiosk"}
+    assert len(faults) >= 8, f"few kinds of fault: {faults}"
     assert figures["zero_counts"] and not any(figures["zero_counts"].values())  # type: ignore[union-attr]
     kiosks = figures["kiosks"]
     assert (
