@@ -81,10 +81,10 @@ def _people_and_kiosks() -> list[str]:
     lines: list[str] = []
     for bay in BAYS:
         lines += ["", "[[bays]]", f'id = "{bay}"', f'name = "{bay}"', 'team = "A"']
-    techs = [(tech_of(b), f"{int(b[1:]):04d}") for b in BAYS] + [(TABLET_TECH, "0009")]
-    for tech, pin in techs:
+    # The soak's kiosks tap as their technician directly: nobody types a PIN.
+    for tech in [tech_of(b) for b in BAYS] + [TABLET_TECH]:
         lines += ["", "[[technicians]]", f'id = "{tech}"', f'name = "技师{tech}"']
-        lines += ['team = "A"', f'pin = "1{pin}"']
+        lines += ['team = "A"']
     for device, bay in [(kiosk_of(b), b) for b in BAYS] + [(TABLET, BAYS[-1])]:
         lines += ["", "[[kiosks]]", f'device = "{device}"', f'bay = "{bay}"']
     return lines
