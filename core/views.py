@@ -7,10 +7,19 @@ from datetime import datetime, timedelta
 from typing import Literal, TypeVar
 
 from core.config import AlertsConfig, SiteConfig
+from core.contract.dispatch_lists import (
+    device_alerts,
+    keys_out,
+    pending_findings,
+    ready,
+    station_queue,
+    waiting_dispatch,
+)
 from core.contract.views import (
     Alert,
     BayRow,
     BayState,
+    BoardCard,
     DeviceRow,
     DispatchView,
     FindingLine,
@@ -145,6 +154,9 @@ class Projector:
         # hundreds of cards per event is most of the cost of publishing the views.
         self._cards: dict[str, tuple[datetime | None, JobCard]] = {}
         self._cars: dict[str, tuple[datetime | None, LoungeCar]] = {}
+        # The board's cards are kept while their job stays the same, running clock or not
+        # (their work time is given as of when they were made): only changed ones travel.
+        self._board_cards: dict[str, BoardCard] = {}
         # A job's bars change only when the job does (a running bar has no end yet).
         self._bars: dict[str, tuple[datetime, list[TimelineBar]]] = {}
 
@@ -153,11 +165,13 @@ class Projector:
         for ro in ros:
             self._cards.pop(ro, None)
             self._cars.pop(ro, None)
+            self._board_cards.pop(ro, None)
             self._bars.pop(ro, None)
 
     def forget_all(self) -> None:
         self._cards.clear()
         self._cars.clear()
+        self._board_cards.clear()
         self._bars.clear()
 
     def card(self, job: Job, now: datetime, predicted: datetime | None) -> JobCard:
@@ -167,6 +181,16 @@ class Projector:
             to_minute(predicted),
             lambda p: job_card(job, now, p, self.config.alerts),
         )
+
+    def board_card(self, job: Job, now: datetime, predicted: datetime | None) -> BoardCard:
+        predicted = to_minute(predicted)
+        kept = self._board_cards.get(job.ro)
+        if kept is not None and kept.predicted_at == predicted:
+            return kept
+        card = self.card(job, now, predicted)  # made now, or made when it could not change
+        board = BoardCard.model_construct(**dict(card), worked_as_of=now)
+        self._board_cards[job.ro] = board
+        return board
 
     def _techs(self, ws: Workshop, bay_id: str) -> list[TechOnBay]:
         return self._tech_rows(ws.signed_in_at(bay_id))
@@ -292,41 +316,28 @@ class Projector:
         eta = predict(ws, now) if eta is None else eta
         bays = self._bay_rows(ws)
         open_jobs = sorted(ws.open_jobs(), key=lambda j: (j.promised_at, j.ro))
-        waiting = [j for j in open_jobs if j.status is JobStatus.CHECKED_IN]
-        waiting.sort(key=lambda j: (not j.customer_waiting, j.promised_at, j.ro))
+        cards = [self.board_card(j, now, eta.get(j.ro)) for j in open_jobs]
         site = self.config.site
         since, until = gantt_window(now, site.opens_at, site.shift_ends, self.config.zone)
+        # The lists come from the cards, as a subscriber of the board's parts makes them.
         return DispatchView(
             site=ws.site,
             updated_at=now,
             bays=bays,
-            jobs=[self.card(j, now, eta.get(j.ro)) for j in open_jobs],
-            waiting_dispatch=[j.ro for j in waiting],
+            jobs=cards,
+            waiting_dispatch=waiting_dispatch(cards),
             devices=devices,
             timeline=self._timeline(open_jobs, since),
             timeline_from=since,
             timeline_to=until,
-            pending_findings=[
-                f"{j.ro}/{f.id}"
-                for f, j in sorted(
-                    ((f, j) for j in open_jobs for f in j.pending_findings()),
-                    key=lambda fj: fj[0].reported_at,
-                )
-            ],
-            qc_queue=[ro for b in bays if b.kind == "qc" for ro in [*_opt(b.current), *b.queue]],
-            wash_queue=[
-                ro for b in bays if b.kind == "wash" for ro in [*_opt(b.current), *b.queue]
-            ],
-            ready=[j.ro for j in open_jobs if j.status is JobStatus.READY],
-            keys=[
-                j.ro
-                for j in sorted(
-                    (j for j in open_jobs if j.key.state is KeyState.OUT),
-                    key=lambda j: j.key.since or now,
-                )
-            ],
+            pending_findings=pending_findings(cards),
+            qc_queue=station_queue(bays, "qc"),
+            wash_queue=station_queue(bays, "wash"),
+            ready=ready(cards),
+            keys=keys_out(cards, now),
             alerts=[
-                *self._alerts(open_jobs, devices, now, eta),
+                *self._alerts(open_jobs, now, eta),
+                *device_alerts(devices),
                 *self._moved(ws, now),
                 *self._refused(ws, now),
             ],
@@ -389,13 +400,7 @@ class Projector:
             if seg.end is None or seg.end >= since
         ]
 
-    def _alerts(
-        self,
-        jobs: list[Job],
-        devices: list[DeviceRow],
-        now: datetime,
-        eta: dict[str, datetime],
-    ) -> list[Alert]:
+    def _alerts(self, jobs: list[Job], now: datetime, eta: dict[str, datetime]) -> list[Alert]:
         cfg = self.config.alerts
         out: list[Alert] = []
         for job in jobs:
@@ -426,14 +431,6 @@ class Projector:
                         detail=job.key.holder or "",
                     )
                 )
-        for d in devices:
-            if not d.online:
-                out.append(Alert(kind="device_offline", device=d.device, since=d.since))
-            elif d.problem:
-                kind: Literal["print_failed", "device_offline"] = (
-                    "print_failed" if d.kind == "printer" else "device_offline"
-                )
-                out.append(Alert(kind=kind, device=d.device, since=d.since, detail=d.problem))
         return out
 
     def _moved(self, ws: Workshop, now: datetime) -> list[Alert]:
@@ -464,7 +461,3 @@ class Projector:
             )
             out.append(Alert(kind=kind, since=facts[0].at, detail=detail))
         return out
-
-
-def _opt(ro: str | None) -> list[str]:
-    return [ro] if ro else []

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from core.config import SiteConfig, load_config
+from core.contract.dispatch_mirror import BoardMirror
 from core.contract.messages import make_event
 from core.domain.model import Customer, Operation, Vehicle
 from core.domain.workshop import CheckIn
@@ -66,6 +67,16 @@ class FakeBus:
             if t.endswith(suffix):
                 return json.loads(p)  # type: ignore[no-any-return]
         raise AssertionError(f"nothing published on *{suffix}")
+
+    def board(self) -> dict[str, Any]:
+        """The newest whole dispatch board a subscriber of its parts has been sent."""
+        mirror = BoardMirror("demo")
+        for t, p, _, _ in list(self.published):
+            mirror.receive(t, p)
+        view = mirror.view()
+        if view is None:
+            raise AssertionError("no whole dispatch board published")
+        return view.model_dump(mode="json")
 
 
 class Kiosk:

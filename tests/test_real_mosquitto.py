@@ -186,9 +186,9 @@ def test_core_survives_a_broker_that_is_down_at_start(mosquitto_bin: str, tmp_pa
         assert not service.link.connected.wait(1.5)
         broker.start()
         assert service.link.connected.wait(30), "the core did not connect once the broker came up"
-        screen = Client(broker, "board", subscribe="pitboard/demo/view/dispatch")
+        screen = Client(broker, "board", subscribe="pitboard/demo/view/dispatch/index")
         try:
-            assert screen.wait(lambda ms: any(t.endswith("view/dispatch") for t, _ in ms))
+            assert screen.wait(lambda ms: any(t.endswith("view/dispatch/index") for t, _ in ms))
         finally:
             screen.close()
     finally:
