@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from core.config import SiteConfig, load_config
-from core.contract.dispatch_mirror import BoardMirror
 from core.contract.messages import make_event
 from core.domain.model import Customer, Operation, Vehicle
 from core.domain.workshop import CheckIn
@@ -70,6 +69,8 @@ class FakeBus:
 
     def board(self) -> dict[str, Any]:
         """The newest whole dispatch board a subscriber of its parts has been sent."""
+        from core.contract.dispatch_mirror import BoardMirror
+
         mirror = BoardMirror("demo")
         for t, p, _, _ in list(self.published):
             mirror.receive(t, p)
