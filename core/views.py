@@ -14,6 +14,7 @@ from core.contract.dispatch_lists import (
     ready,
     station_queue,
     waiting_dispatch,
+    with_station_jobs,
 )
 from core.contract.views import (
     Alert,
@@ -314,9 +315,9 @@ class Projector:
         eta: dict[str, datetime] | None = None,
     ) -> DispatchView:
         eta = predict(ws, now) if eta is None else eta
-        bays = self._bay_rows(ws)
         open_jobs = sorted(ws.open_jobs(), key=lambda j: (j.promised_at, j.ro))
         cards = [self.board_card(j, now, eta.get(j.ro)) for j in open_jobs]
+        bays = with_station_jobs(self._bay_rows(ws), cards)
         site = self.config.site
         since, until = gantt_window(now, site.opens_at, site.shift_ends, self.config.zone)
         # The lists come from the cards, as a subscriber of the board's parts makes them.
@@ -349,10 +350,7 @@ class Projector:
         present = ws.signed_in_by_bay()
         bays = []
         for bay_id, bay in ws.bays.items():
-            if bay.kind in (BayKind.QC, BayKind.WASH):
-                queue = self.bay_jobs(ws, bay_id)
-            else:
-                queue = queues.get(bay_id, [])
+            queue = queues.get(bay_id, [])  # the stations' jobs come from the cards
             current = next(
                 (j.ro for j in queue if j.status in (JobStatus.IN_PROGRESS, JobStatus.WASHING)),
                 None,

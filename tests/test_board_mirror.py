@@ -91,8 +91,13 @@ class BoardWalk(WorkshopWalk):
         for topic, payload in sorted(retained(self.bus).items(), reverse=True):
             joiner.receive(topic, payload)
         assert joiner.view() == board, "a subscriber that joined now"
+        fresh_states = Projector(CONFIG)
         fresh = Projector(CONFIG).dispatch(self.ws, board.updated_at, self.health.sorted_rows())
         assert as_now(board) == as_now(fresh), "kept cards are what the jobs are now"
+        for row in board.bays:  # the board's stations list their jobs as their kiosks do
+            state = fresh_states.bay_state(self.ws, row.id, board.updated_at)
+            kiosk = ([state.current.ro] if state.current else []) + [c.ro for c in state.queue]
+            assert ([row.current] if row.current else []) + row.queue == kiosk, row.id
 
 
 TestBoardWalk = BoardWalk.TestCase

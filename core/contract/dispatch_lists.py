@@ -7,11 +7,11 @@ sends that job's bay, not every list the job is on. ``cards`` are always in boar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from core.domain.vocabulary import FindingState, JobStatus, KeyState
+from core.domain.vocabulary import STATION_STATUSES, BayKind, FindingState, JobStatus, KeyState
 
 from .views import Alert, BayRow, BoardCard, DeviceRow, DispatchView
 
@@ -39,6 +39,34 @@ def keys_out(cards: Sequence[BoardCard], now: datetime) -> list[str]:
 
 def ready(cards: Sequence[BoardCard]) -> list[str]:
     return [c.ro for c in cards if c.status is JobStatus.READY]
+
+
+#: The order of the jobs at a station, as its kiosk shows them too: QC the leader-checked
+#: first, then by RO; the wash the car being washed first, then by promised time and RO.
+STATION_ORDER: dict[str, Callable[[BoardCard], Any]] = {
+    BayKind.QC: lambda c: (c.status is not JobStatus.LEADER_CHECKED, c.ro),
+    BayKind.WASH: lambda c: (c.status is not JobStatus.WASHING, c.promised_at, c.ro),
+}
+
+
+def is_station(row: BayRow) -> bool:
+    return row.kind in STATION_ORDER
+
+
+def with_station_jobs(rows: Sequence[BayRow], cards: Sequence[BoardCard]) -> list[BayRow]:
+    """The rows with the jobs at each QC and wash station: the cards whose status is at
+    the station, in its order, the car being washed as its current job."""
+    out = []
+    for row in rows:
+        if not is_station(row):
+            out.append(row)
+            continue
+        wanted = STATION_STATUSES[BayKind(row.kind)]
+        jobs = sorted((c for c in cards if c.status in wanted), key=STATION_ORDER[row.kind])
+        current = next((c.ro for c in jobs if c.status is JobStatus.WASHING), None)
+        queue = [c.ro for c in jobs if c.ro != current]
+        out.append(row.model_copy(update={"current": current, "queue": queue}))
+    return out
 
 
 def station_queue(rows: Sequence[BayRow], kind: Literal["qc", "wash"]) -> list[str]:

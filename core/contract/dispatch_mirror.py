@@ -3,24 +3,30 @@ receives (core/contract/dispatch_parts.py), in whatever order they arrive."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
-from .dispatch_lists import keys_out, pending_findings, ready, station_queue, waiting_dispatch
+from .dispatch_lists import (
+    keys_out,
+    pending_findings,
+    ready,
+    station_queue,
+    waiting_dispatch,
+    with_station_jobs,
+)
 from .dispatch_parts import (
     BOARD_PREFIX,
     DEVICE_PREFIX,
     INDEX,
     PEOPLE,
-    WAITING,
     BoardPart,
     DeviceView,
     DispatchBay,
     DispatchIndex,
+    DispatchJob,
     DispatchPeople,
-    DispatchWaiting,
     digest,
 )
-from .views import Alert, BoardCard, DispatchView, TimelineBar
+from .views import DispatchView
 
 
 def assemble(
@@ -28,10 +34,12 @@ def assemble(
 ) -> DispatchView:
     """The board these parts make up, exactly as the core made it."""
     bays = sorted((p for p in parts.values() if isinstance(p, DispatchBay)), key=_position)
-    homes: list[DispatchBay | DispatchWaiting] = [*bays]
-    homes += [p for p in parts.values() if isinstance(p, DispatchWaiting)]
-    rows = [p.row for p in bays]
-    cards = sorted((c for p in homes for c in p.jobs), key=lambda c: (c.promised_at, c.ro))
+    jobs = sorted(
+        (p for p in parts.values() if isinstance(p, DispatchJob)),
+        key=lambda p: (p.card.promised_at, p.card.ro),
+    )
+    cards = [p.card for p in jobs]
+    rows = with_station_jobs([p.row for p in bays], cards)
     shown = sorted(devices.values(), key=lambda d: d.row.device)
     people = [a for p in parts.values() if isinstance(p, DispatchPeople) for a in p.alerts]
     now = index.updated_at
@@ -42,7 +50,8 @@ def assemble(
         jobs=cards,
         waiting_dispatch=waiting_dispatch(cards),
         devices=[d.row for d in shown],
-        timeline=_timeline(homes),
+        # Stable: bars that tie keep the order of their jobs on the board, as on the core's.
+        timeline=sorted((b for p in jobs for b in p.bars), key=lambda b: (b.bay, b.start, b.tech)),
         timeline_from=index.timeline_from,
         timeline_to=index.timeline_to,
         pending_findings=pending_findings(cards),
@@ -50,7 +59,11 @@ def assemble(
         wash_queue=station_queue(rows, "wash"),
         ready=ready(cards),
         keys=keys_out(cards, now),
-        alerts=[*_job_alerts(homes, cards), *(a for d in shown for a in d.alerts), *people],
+        alerts=[
+            *(a for p in jobs for a in p.alerts),
+            *(a for d in shown for a in d.alerts),
+            *people,
+        ],
     )
 
 
@@ -58,29 +71,11 @@ def _position(part: DispatchBay) -> int:
     return part.position
 
 
-def _timeline(homes: Iterable[DispatchBay | DispatchWaiting]) -> list[TimelineBar]:
-    # Each part's bars are in board order already; the sort is stable, so bars that tie
-    # keep the order they had on the core's board.
-    bars = [b for p in homes for b in p.bars]
-    return sorted(bars, key=lambda b: (b.bay, b.start, b.tech))
-
-
-def _job_alerts(
-    homes: Iterable[DispatchBay | DispatchWaiting], cards: list[BoardCard]
-) -> list[Alert]:
-    """The jobs' alerts, job by job in board order, each job's in the order it raised them."""
-    of: dict[str | None, list[Alert]] = {}
-    for part in homes:
-        for alert in part.alerts:
-            of.setdefault(alert.ro, []).append(alert)
-    return [a for c in cards for a in of.get(c.ro, [])]
-
-
 class BoardMirror:
     """What a subscriber of the board's topics holds, and the whole board once it holds one.
 
     Feed it every message of ``view/dispatch/index``, ``view/dispatch/bay/+``,
-    ``view/dispatch/waiting``, ``view/dispatch/alerts`` and ``view/devices/+``, retained or
+    ``view/dispatch/job/+``, ``view/dispatch/alerts`` and ``view/devices/+``, retained or
     not; ``view()`` is the newest whole board received so far, kept while the parts of a
     newer one are still on their way."""
 
@@ -139,8 +134,8 @@ class BoardMirror:
         return assemble(index, parts, devices)
 
 
-_PART_MODELS: dict[str, type[DispatchBay] | type[DispatchWaiting] | type[DispatchPeople]] = {
+_PART_MODELS: dict[str, type[DispatchBay] | type[DispatchJob] | type[DispatchPeople]] = {
     "bay": DispatchBay,
-    WAITING: DispatchWaiting,
+    "job": DispatchJob,
     PEOPLE: DispatchPeople,
 }

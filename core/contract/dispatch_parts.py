@@ -1,14 +1,13 @@
 """The foreman's board as it travels: retained parts that change apart, and an index.
 
-A job belongs to the part of the bay it is dispatched to (whatever its stage: also while at
-QC, the wash or ready for pickup), or to ``waiting`` while it is dispatched to no bay of the
-board; its card, its Gantt bars and its alerts travel there. Device rows are parts of their
-own (``view/devices/{device}``), so a device coming or going sends one row. Every part
-carries the ``seq`` of the publication that last changed it; the index says which
-publication is the newest and, in ``digest``, which part versions make it up, so a
-subscriber can tell when it holds one whole board and never shows a job twice or not at all
-while it moves from one bay to another. The board's lists (waiting for dispatch, findings,
-keys, ready, the QC and wash queues) are worked out from the cards (dispatch_lists.py)."""
+Each bay's row is a part, and each open job (its card, its Gantt bars and its alerts), so a
+tap sends the job it changed and, when the job moved, the rows that list it. Device rows
+are parts of their own (``view/devices/{device}``). Every part carries the ``seq`` of the
+publication that last changed it; the index says which publication is the newest and, in
+``digest``, which part versions make it up, so a subscriber can tell when it holds one
+whole board, and never shows a job in two rows or in none while it moves from one bay to
+another. The board's lists (waiting for dispatch, findings, keys, ready, the QC and wash
+queues) are worked out from the cards and rows (dispatch_lists.py)."""
 
 from __future__ import annotations
 
@@ -19,13 +18,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .dispatch_lists import is_station
 from .views import Alert, BayRow, BoardCard, DeviceRow, DispatchView, TimelineBar
 
 #: Topic suffixes after ``pitboard/{site}/``.
 BOARD_PREFIX = "view/dispatch/"
 DEVICE_PREFIX = "view/devices/"
 INDEX = "index"
-WAITING = "waiting"
 PEOPLE = "alerts"
 
 
@@ -43,24 +42,20 @@ class _Part(BaseModel):
 
 
 class DispatchBay(_Part):
-    """``view/dispatch/bay/{bay}``: one bay of the board and every job dispatched to it."""
+    """``view/dispatch/bay/{bay}``: one bay's row on the board. A QC or wash station's row
+    has no ``current`` or ``queue``: its jobs are the cards whose status is at the station
+    (dispatch_lists.with_station_jobs)."""
 
     position: int = Field(description="The bay's place on the board, 0 first")
     row: BayRow
-    jobs: list[BoardCard] = Field(
-        description="The open jobs dispatched to this bay, whatever their stage, by promised"
-        " time then RO"
-    )
-    bars: list[TimelineBar] = Field(description="The bay's Gantt bars, by start then technician")
-    alerts: list[Alert] = Field(description="The alerts of these jobs")
 
 
-class DispatchWaiting(_Part):
-    """``view/dispatch/waiting``: the open jobs dispatched to no bay of the board."""
+class DispatchJob(_Part):
+    """``view/dispatch/job/{ro}``: one open job on the board."""
 
-    jobs: list[BoardCard]
-    bars: list[TimelineBar] = []
-    alerts: list[Alert] = []
+    card: BoardCard
+    bars: list[TimelineBar] = Field(description="The job's Gantt bars, by start, technician")
+    alerts: list[Alert] = Field(description="The job's alerts")
 
 
 class DispatchPeople(_Part):
@@ -83,7 +78,7 @@ class DispatchIndex(_Part):
     updated_at: datetime = Field(description="The board's time (its line of now)")
     timeline_from: datetime | None = Field(description="Where the Gantt starts")
     timeline_to: datetime | None = Field(description="Where the Gantt ends")
-    parts: int = Field(description="How many board parts there are (bays, waiting, alerts)")
+    parts: int = Field(description="How many board parts there are (bays, jobs, alerts)")
     digest: str = Field(
         description="The first 16 hex digits of the SHA-256 of one line '{part} {seq}\\n' per"
         " board part, sorted by part (the part is the topic after 'view/dispatch/', e.g."
@@ -92,11 +87,15 @@ class DispatchIndex(_Part):
     devices: int = Field(description="How many device rows there are")
 
 
-BoardPart = DispatchBay | DispatchWaiting | DispatchPeople
+BoardPart = DispatchBay | DispatchJob | DispatchPeople
 
 
 def bay_part(bay: str) -> str:
     return f"bay/{bay}"
+
+
+def job_part(ro: str) -> str:
+    return f"job/{ro}"
 
 
 def digest(seqs: Mapping[str, int]) -> str:
@@ -106,39 +105,31 @@ def digest(seqs: Mapping[str, int]) -> str:
 
 def split(view: DispatchView) -> dict[str, BoardPart]:
     """The board's parts, unnumbered (``run`` and ``seq`` are set as they are sent)."""
-    bays = {row.id for row in view.bays}
-    home = {c.ro: bay_part(c.bay) if c.bay in bays else WAITING for c in view.jobs}
-    jobs: dict[str, list[BoardCard]] = {}
     bars: dict[str, list[TimelineBar]] = {}
     alerts: dict[str, list[Alert]] = {}
-    for card in view.jobs:
-        jobs.setdefault(home[card.ro], []).append(card)
     for bar in view.timeline:
-        bars.setdefault(bay_part(bar.bay) if bar.bay in bays else WAITING, []).append(bar)
+        bars.setdefault(bar.ro, []).append(bar)
     for alert in view.alerts:
-        if alert.ro is not None and alert.ro in home:
-            alerts.setdefault(home[alert.ro], []).append(alert)
+        if alert.ro is not None:
+            alerts.setdefault(alert.ro, []).append(alert)
     site = view.site
-    parts: dict[str, BoardPart] = {}
-    for position, row in enumerate(view.bays):
-        name = bay_part(row.id)
-        parts[name] = DispatchBay(
-            site=site,
-            position=position,
-            row=row,
-            jobs=jobs.get(name, []),
-            bars=bars.get(name, []),
-            alerts=alerts.get(name, []),
+    parts: dict[str, BoardPart] = {
+        bay_part(row.id): DispatchBay(site=site, position=position, row=_travelling(row))
+        for position, row in enumerate(view.bays)
+    }
+    for card in view.jobs:
+        parts[job_part(card.ro)] = DispatchJob(
+            site=site, card=card, bars=bars.get(card.ro, []), alerts=alerts.get(card.ro, [])
         )
-    parts[WAITING] = DispatchWaiting(
-        site=site,
-        jobs=jobs.get(WAITING, []),
-        bars=bars.get(WAITING, []),
-        alerts=alerts.get(WAITING, []),
-    )
     people = [a for a in view.alerts if a.ro is None and a.device is None]
     parts[PEOPLE] = DispatchPeople(site=site, alerts=people)
     return parts
+
+
+def _travelling(row: BayRow) -> BayRow:
+    """A station's row travels without its jobs: they are the cards at the station (a car
+    passing the QC station sends its own card, not the station's list)."""
+    return row.model_copy(update={"current": None, "queue": []}) if is_station(row) else row
 
 
 def device_parts(site: str, rows: list[DeviceRow], alerts: list[Alert]) -> dict[str, DeviceView]:

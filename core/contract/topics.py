@@ -12,8 +12,8 @@ from .dispatch_parts import (
     DeviceView,
     DispatchBay,
     DispatchIndex,
+    DispatchJob,
     DispatchPeople,
-    DispatchWaiting,
 )
 from .messages import Ack, Command, DeviceStatus, Envelope
 from .views import BayState, LoungeView
@@ -135,18 +135,18 @@ DISPATCH_BAY = Topic(
     DispatchBay,
     writers=("core",),
     readers=("board",),
-    summary="One bay of the board: its row, and the cards, Gantt bars and alerts of every open"
-    " job dispatched to it.",
+    summary="One bay's row on the board: its technicians, current job and queue.",
 )
-DISPATCH_WAITING = Topic(
-    "dispatch_waiting",
-    "view/dispatch/waiting",
+DISPATCH_JOB = Topic(
+    "dispatch_job",
+    "view/dispatch/job/{ro}",
     1,
     True,
-    DispatchWaiting,
+    DispatchJob,
     writers=("core",),
     readers=("board",),
-    summary="The cards and alerts of the open jobs dispatched to no bay (waiting for dispatch).",
+    summary="One open job on the board: its card, Gantt bars and alerts; cleared (an empty"
+    " retained message) when the job leaves the board.",
 )
 DISPATCH_PEOPLE = Topic(
     "dispatch_alerts",
@@ -191,7 +191,7 @@ TOPICS: tuple[Topic, ...] = (
     LOUNGE,
     DISPATCH_INDEX,
     DISPATCH_BAY,
-    DISPATCH_WAITING,
+    DISPATCH_JOB,
     DISPATCH_PEOPLE,
     DEVICE_VIEW,
 )
@@ -200,7 +200,7 @@ TOPICS: tuple[Topic, ...] = (
 BOARD: tuple[Topic, ...] = (
     DISPATCH_INDEX,
     DISPATCH_BAY,
-    DISPATCH_WAITING,
+    DISPATCH_JOB,
     DISPATCH_PEOPLE,
     DEVICE_VIEW,
 )
