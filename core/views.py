@@ -36,7 +36,7 @@ from core.contract.views import (
 from core.display.rules import MOVE_NOTICE, REFUSAL_NOTICE, STAGES, escalation, finding_due
 from core.domain.eta import predict
 from core.domain.events import SignInRefused
-from core.domain.model import BayKind, Job, JobStatus, KeyState, TechnicianState
+from core.domain.model import Bay, BayKind, Job, JobStatus, KeyState, TechnicianState
 from core.domain.privacy import mask_plate
 from core.domain.vocabulary import STATION_STATUSES
 from core.domain.workshop import Workshop
@@ -158,6 +158,8 @@ class Projector:
         # The board's cards are kept while their job stays the same, running clock or not
         # (their work time is given as of when they were made): only changed ones travel.
         self._board_cards: dict[str, BoardCard] = {}
+        # The board's bay rows, by what they were made from.
+        self._rows: dict[str, tuple[object, BayRow]] = {}
         # A job's bars change only when the job does (a running bar has no end yet).
         self._bars: dict[str, tuple[datetime, list[TimelineBar]]] = {}
 
@@ -173,6 +175,7 @@ class Projector:
         self._cards.clear()
         self._cars.clear()
         self._board_cards.clear()
+        self._rows.clear()
         self._bars.clear()
 
     def card(self, job: Job, now: datetime, predicted: datetime | None) -> JobCard:
@@ -345,28 +348,39 @@ class Projector:
         )
 
     def _bay_rows(self, ws: Workshop) -> list[BayRow]:
-        # One pass over jobs and technicians for every bay: a board may have hundreds.
+        # One pass over jobs and technicians for every bay: a board may have hundreds, so a
+        # row is made again only when its queue or its people changed.
         queues = ws.bay_queues()
         present = ws.signed_in_by_bay()
         bays = []
         for bay_id, bay in ws.bays.items():
             queue = queues.get(bay_id, [])  # the stations' jobs come from the cards
-            current = next(
-                (j.ro for j in queue if j.status in (JobStatus.IN_PROGRESS, JobStatus.WASHING)),
-                None,
+            here = present.get(bay_id, [])
+            key = (
+                tuple((j.ro, j.status) for j in queue),
+                tuple((t.id, t.active_job, t.signed_in_at, t.came_from) for t in here),
             )
-            bays.append(
-                BayRow(
-                    id=bay.id,
-                    name=bay.name,
-                    kind=bay.kind.value,
-                    team=bay.team,
-                    techs=self._tech_rows(present.get(bay_id, [])),
-                    current=current,
-                    queue=[j.ro for j in queue if j.ro != current],
-                )
-            )
+            kept = self._rows.get(bay_id)
+            if kept is None or kept[0] != key:
+                kept = (key, self._bay_row(bay, queue, here))
+                self._rows[bay_id] = kept
+            bays.append(kept[1])
         return bays
+
+    def _bay_row(self, bay: Bay, queue: list[Job], here: list[TechnicianState]) -> BayRow:
+        current = next(
+            (j.ro for j in queue if j.status in (JobStatus.IN_PROGRESS, JobStatus.WASHING)),
+            None,
+        )
+        return BayRow(
+            id=bay.id,
+            name=bay.name,
+            kind=bay.kind.value,
+            team=bay.team,
+            techs=self._tech_rows(here),
+            current=current,
+            queue=[j.ro for j in queue if j.ro != current],
+        )
 
     def _timeline(self, jobs: list[Job], since: datetime) -> list[TimelineBar]:
         """The stretches of work and pause since the Gantt's start, bay by bay (its bars)."""

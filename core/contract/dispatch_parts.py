@@ -103,8 +103,12 @@ def digest(seqs: Mapping[str, int]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def split(view: DispatchView) -> dict[str, BoardPart]:
-    """The board's parts, unnumbered (``run`` and ``seq`` are set as they are sent)."""
+def split(
+    view: DispatchView, before: Mapping[str, BoardPart] | None = None
+) -> dict[str, BoardPart]:
+    """The board's parts, unnumbered (``run`` and ``seq`` are set as they are sent). A part
+    of ``before`` made of the same pieces is taken as it is: a board has a thousand."""
+    before = before or {}
     bars: dict[str, list[TimelineBar]] = {}
     alerts: dict[str, list[Alert]] = {}
     for bar in view.timeline:
@@ -113,17 +117,35 @@ def split(view: DispatchView) -> dict[str, BoardPart]:
         if alert.ro is not None:
             alerts.setdefault(alert.ro, []).append(alert)
     site = view.site
-    parts: dict[str, BoardPart] = {
-        bay_part(row.id): DispatchBay(site=site, position=position, row=_travelling(row))
-        for position, row in enumerate(view.bays)
-    }
+    parts: dict[str, BoardPart] = {}
+    for position, row in enumerate(view.bays):
+        name = bay_part(row.id)
+        parts[name] = _bay(before.get(name), site, position, _travelling(row))
     for card in view.jobs:
-        parts[job_part(card.ro)] = DispatchJob(
-            site=site, card=card, bars=bars.get(card.ro, []), alerts=alerts.get(card.ro, [])
-        )
+        name = job_part(card.ro)
+        mine, raised = bars.get(card.ro, []), alerts.get(card.ro, [])
+        parts[name] = _job(before.get(name), site, card, mine, raised)
     people = [a for a in view.alerts if a.ro is None and a.device is None]
     parts[PEOPLE] = DispatchPeople(site=site, alerts=people)
     return parts
+
+
+def _bay(old: BoardPart | None, site: str, position: int, row: BayRow) -> DispatchBay:
+    if isinstance(old, DispatchBay) and old.row is row and old.position == position:
+        return old
+    return DispatchBay(site=site, position=position, row=row)
+
+
+def _job(
+    old: BoardPart | None, site: str, card: BoardCard, bars: list[TimelineBar], alerts: list[Alert]
+) -> DispatchJob:
+    if (
+        isinstance(old, DispatchJob)
+        and old.card is card
+        and (old.bars, old.alerts) == (bars, alerts)
+    ):
+        return old
+    return DispatchJob(site=site, card=card, bars=bars, alerts=alerts)
 
 
 def _travelling(row: BayRow) -> BayRow:

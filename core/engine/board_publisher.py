@@ -47,12 +47,13 @@ class BoardPublisher:
 
     def publish_board(self, view: DispatchView) -> None:
         self.seq += 1
-        parts = split(view)
+        parts = split(view, self._parts)
         for name in [n for n in self._parts if n not in parts]:
             self._clear(BOARD_PREFIX + name)
             del self._parts[name], self._seqs[name]
         for name, part in parts.items():
-            if self._board_again or self._parts.get(name) != part:
+            old = self._parts.get(name)
+            if self._board_again or (old is not part and old != part):
                 self._send(BOARD_PREFIX + name, part.model_copy(update=self._numbered()))
                 self._parts[name] = part
                 self._seqs[name] = self.seq
