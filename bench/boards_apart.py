@@ -24,6 +24,8 @@ from board.dispatch import register_dispatch
 from board.live import STATIC_DIR, STATIC_URL
 from board.lounge import register_lounge
 from core.access import Access
+from core.contract import topics
+from core.contract.dispatch_mirror import BoardMirror
 from core.contract.views import DispatchView, LoungeView
 from core.display.texts import texts_for
 from core.mqtt import no_delay
@@ -37,6 +39,7 @@ class ViewFollower:
     def __init__(self, port: int, password: str) -> None:
         self.config = demo_config()
         self._lounge: LoungeView | None = None
+        self._board = BoardMirror(self.config.site.id)
         self._dispatch: DispatchView | None = None
         self._listeners: list[Callable[[], None]] = []
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="boards-apart")
@@ -45,14 +48,18 @@ class ViewFollower:
         site = self.config.site.id
 
         def connected(c: mqtt.Client, *_: Any) -> None:
-            c.subscribe(f"pitboard/{site}/view/lounge", qos=0)
-            c.subscribe(f"pitboard/{site}/view/dispatch", qos=0)
+            c.subscribe(topics.LOUNGE.full(site), qos=0)
+            for topic in topics.BOARD:  # the board comes in parts
+                c.subscribe(topic.wildcard(site), qos=0)
 
         def message(_c: mqtt.Client, _u: Any, m: mqtt.MQTTMessage) -> None:
             if m.topic.endswith("/lounge"):
                 self._lounge = LoungeView.model_validate_json(m.payload)
-            else:
-                self._dispatch = DispatchView.model_validate_json(m.payload)
+            elif self._board.receive(m.topic, m.payload):
+                board = self._board.view()
+                if board is self._dispatch:
+                    return  # a whole board is still on its way
+                self._dispatch = board
             for listener in list(self._listeners):
                 listener()
 

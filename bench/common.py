@@ -11,6 +11,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -77,7 +78,11 @@ def start_broker(config: SiteConfig, workdir: Path) -> MosquittoBroker | AmqttBr
 
 
 def start_core_process(
-    broker: MosquittoBroker | AmqttBroker, db_url: str, workdir: Path, web_port: int = 0
+    broker: MosquittoBroker | AmqttBroker,
+    db_url: str,
+    workdir: Path,
+    web_port: int = 0,
+    config: Path = DEMO_SITE,
 ) -> subprocess.Popen[bytes]:
     """The core as it runs in production: its own process (``pitboard core``)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
@@ -89,7 +94,7 @@ def start_core_process(
             "pitboard",
             "core",
             "--config",
-            str(DEMO_SITE),
+            str(config),
             "--broker-url",
             broker.url,
             "--database-url",
@@ -118,9 +123,24 @@ def start_core_process(
     return proc
 
 
-def core_figures(web_port: int) -> str:
-    """The core's own view of the run, from its /metrics."""
-    text = urllib.request.urlopen(f"http://127.0.0.1:{web_port}/metrics", timeout=5).read()
+def read_token(config: SiteConfig, db_url: str) -> str:
+    """An API token that may read the core's /metrics, made in its database beforehand."""
+    from core.domain.access import Scope
+    from pitboard.tokens import site_access
+
+    with site_access(config, db_url) as (access, _):
+        return access.create_token("bench", Scope.READ, by="bench")[1]
+
+
+def core_figures(web_port: int, token: str | None = None) -> str:
+    """The core's own view of the run, from its /metrics (which needs a token)."""
+    request = urllib.request.Request(f"http://127.0.0.1:{web_port}/metrics")
+    if token is not None:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        text = urllib.request.urlopen(request, timeout=5).read()
+    except urllib.error.HTTPError as err:
+        return f"core: /metrics answered {err.code} (no token)"
     values: dict[str, float] = {}
     for line in text.decode().splitlines():
         if line.startswith("pitboard_") and " " in line:

@@ -26,6 +26,7 @@ from bench.common import (
     machine,
     percentile,
     queued_cars,
+    read_token,
     start_broker,
     start_core_process,
     stop_process,
@@ -86,6 +87,7 @@ def main() -> None:
         for b, q in queued_cars(cfg, db_url, BAYS, per_bay).items()
     }
 
+    token = read_token(cfg, db_url)
     broker = start_broker(cfg, base / "broker")
     web_port = free_port()
     proc = start_core_process(broker, db_url, base, web_port)
@@ -165,7 +167,7 @@ def main() -> None:
             f"ratio to raw: p50 {percentile(both, 50) / raw_p50:.1f}x (target <= 8x), "
             f"p99 {percentile(both, 99) / raw_p99:.1f}x (target <= 20x)"
         )
-        print(core_figures(web_port))
+        print(core_figures(web_port, token))
         missing = len(sent) - len(bay_lat)
         if missing:
             print(f"WARNING: {missing} taps never showed on their bay's state")

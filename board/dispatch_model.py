@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from core.contract.views import DispatchView, JobCard, TimelineBar
+from core.contract.views import BoardCard, DispatchView, TimelineBar
 from core.display.rules import escalation, overrun_level
 from core.display.texts import Lang, problem_text
 
@@ -57,15 +57,15 @@ def _minutes(delta: timedelta) -> int:
 _BAR_CLASS = {"normal": "bar-work", "near": "bar-amber", "over": "bar-over"}
 
 
-def _bar_class(card: JobCard | None) -> str:
+def _bar_class(card: BoardCard | None, now: datetime) -> str:
     if card is None:
         return "bar-work"
-    return _BAR_CLASS[overrun_level(card.worked_seconds, card.standard_hours)]
+    return _BAR_CLASS[overrun_level(card.worked_at(now), card.standard_hours)]
 
 
 def lane_pieces(
     bars: list[TimelineBar],
-    cards: dict[str, JobCard],
+    cards: dict[str, BoardCard],
     window: tuple[datetime, datetime],
     now: datetime,
     t: Texts,
@@ -95,7 +95,7 @@ def lane_pieces(
             css = "bar-pause"
             label = f"{t('pause.' + (bar.reason or 'other'))} {_minutes(until - bar.start)}′"
         else:
-            css = _bar_class(card)
+            css = _bar_class(card, now)
             label = f"{bar.ro[-4:]} {card.plate if card else ''} {bar.tech}"
         # A job no clock runs on may be dragged to another bay.
         drag = ' draggable="true"' if card is not None and not card.working_techs else ""
@@ -155,7 +155,7 @@ def _build(
             now,
             tuple(bars),
             tuple(
-                (b.ro, _bar_class(cards.get(b.ro)), cards[b.ro].plate if b.ro in cards else "")
+                (b.ro, _bar_class(cards.get(b.ro), now), cards[b.ro].plate if b.ro in cards else "")
                 for b in bars
             ),
             lang,
@@ -188,7 +188,7 @@ def _build(
 
 
 def _panels(
-    view: DispatchView, cards: dict[str, JobCard], now: datetime, t: Texts, lang: Lang
+    view: DispatchView, cards: dict[str, BoardCard], now: datetime, t: Texts, lang: Lang
 ) -> dict[str, dict[str, str]]:
     """Each panel as keyed lines (one per job, finding, key or device): a board sends only
     the lines that changed, and their place travels with them (CSS order)."""

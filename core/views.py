@@ -7,10 +7,20 @@ from datetime import datetime, timedelta
 from typing import Literal, TypeVar
 
 from core.config import AlertsConfig, SiteConfig
+from core.contract.dispatch_lists import (
+    device_alerts,
+    keys_out,
+    pending_findings,
+    ready,
+    station_queue,
+    waiting_dispatch,
+    with_station_jobs,
+)
 from core.contract.views import (
     Alert,
     BayRow,
     BayState,
+    BoardCard,
     DeviceRow,
     DispatchView,
     FindingLine,
@@ -26,7 +36,7 @@ from core.contract.views import (
 from core.display.rules import MOVE_NOTICE, REFUSAL_NOTICE, STAGES, escalation, finding_due
 from core.domain.eta import predict
 from core.domain.events import SignInRefused
-from core.domain.model import BayKind, Job, JobStatus, KeyState, TechnicianState
+from core.domain.model import Bay, BayKind, Job, JobStatus, KeyState, TechnicianState
 from core.domain.privacy import mask_plate
 from core.domain.vocabulary import STATION_STATUSES
 from core.domain.workshop import Workshop
@@ -145,6 +155,11 @@ class Projector:
         # hundreds of cards per event is most of the cost of publishing the views.
         self._cards: dict[str, tuple[datetime | None, JobCard]] = {}
         self._cars: dict[str, tuple[datetime | None, LoungeCar]] = {}
+        # The board's cards are kept while their job stays the same, running clock or not
+        # (their work time is given as of when they were made): only changed ones travel.
+        self._board_cards: dict[str, BoardCard] = {}
+        # The board's bay rows, by what they were made from.
+        self._rows: dict[str, tuple[object, BayRow]] = {}
         # A job's bars change only when the job does (a running bar has no end yet).
         self._bars: dict[str, tuple[datetime, list[TimelineBar]]] = {}
 
@@ -153,11 +168,14 @@ class Projector:
         for ro in ros:
             self._cards.pop(ro, None)
             self._cars.pop(ro, None)
+            self._board_cards.pop(ro, None)
             self._bars.pop(ro, None)
 
     def forget_all(self) -> None:
         self._cards.clear()
         self._cars.clear()
+        self._board_cards.clear()
+        self._rows.clear()
         self._bars.clear()
 
     def card(self, job: Job, now: datetime, predicted: datetime | None) -> JobCard:
@@ -167,6 +185,16 @@ class Projector:
             to_minute(predicted),
             lambda p: job_card(job, now, p, self.config.alerts),
         )
+
+    def board_card(self, job: Job, now: datetime, predicted: datetime | None) -> BoardCard:
+        predicted = to_minute(predicted)
+        kept = self._board_cards.get(job.ro)
+        if kept is not None and kept.predicted_at == predicted:
+            return kept
+        card = self.card(job, now, predicted)  # made now, or made when it could not change
+        board = BoardCard.model_construct(**dict(card), worked_as_of=now)
+        self._board_cards[job.ro] = board
+        return board
 
     def _techs(self, ws: Workshop, bay_id: str) -> list[TechOnBay]:
         return self._tech_rows(ws.signed_in_at(bay_id))
@@ -290,74 +318,69 @@ class Projector:
         eta: dict[str, datetime] | None = None,
     ) -> DispatchView:
         eta = predict(ws, now) if eta is None else eta
-        bays = self._bay_rows(ws)
         open_jobs = sorted(ws.open_jobs(), key=lambda j: (j.promised_at, j.ro))
-        waiting = [j for j in open_jobs if j.status is JobStatus.CHECKED_IN]
-        waiting.sort(key=lambda j: (not j.customer_waiting, j.promised_at, j.ro))
+        cards = [self.board_card(j, now, eta.get(j.ro)) for j in open_jobs]
+        bays = with_station_jobs(self._bay_rows(ws), cards)
         site = self.config.site
         since, until = gantt_window(now, site.opens_at, site.shift_ends, self.config.zone)
+        # The lists come from the cards, as a subscriber of the board's parts makes them.
         return DispatchView(
             site=ws.site,
             updated_at=now,
             bays=bays,
-            jobs=[self.card(j, now, eta.get(j.ro)) for j in open_jobs],
-            waiting_dispatch=[j.ro for j in waiting],
+            jobs=cards,
+            waiting_dispatch=waiting_dispatch(cards),
             devices=devices,
             timeline=self._timeline(open_jobs, since),
             timeline_from=since,
             timeline_to=until,
-            pending_findings=[
-                f"{j.ro}/{f.id}"
-                for f, j in sorted(
-                    ((f, j) for j in open_jobs for f in j.pending_findings()),
-                    key=lambda fj: fj[0].reported_at,
-                )
-            ],
-            qc_queue=[ro for b in bays if b.kind == "qc" for ro in [*_opt(b.current), *b.queue]],
-            wash_queue=[
-                ro for b in bays if b.kind == "wash" for ro in [*_opt(b.current), *b.queue]
-            ],
-            ready=[j.ro for j in open_jobs if j.status is JobStatus.READY],
-            keys=[
-                j.ro
-                for j in sorted(
-                    (j for j in open_jobs if j.key.state is KeyState.OUT),
-                    key=lambda j: j.key.since or now,
-                )
-            ],
+            pending_findings=pending_findings(cards),
+            qc_queue=station_queue(bays, "qc"),
+            wash_queue=station_queue(bays, "wash"),
+            ready=ready(cards),
+            keys=keys_out(cards, now),
             alerts=[
-                *self._alerts(open_jobs, devices, now, eta),
+                *self._alerts(open_jobs, now, eta),
+                *device_alerts(devices),
                 *self._moved(ws, now),
                 *self._refused(ws, now),
             ],
         )
 
     def _bay_rows(self, ws: Workshop) -> list[BayRow]:
-        # One pass over jobs and technicians for every bay: a board may have hundreds.
+        # One pass over jobs and technicians for every bay: a board may have hundreds, so a
+        # row is made again only when its queue or its people changed.
         queues = ws.bay_queues()
         present = ws.signed_in_by_bay()
         bays = []
         for bay_id, bay in ws.bays.items():
-            if bay.kind in (BayKind.QC, BayKind.WASH):
-                queue = self.bay_jobs(ws, bay_id)
-            else:
-                queue = queues.get(bay_id, [])
-            current = next(
-                (j.ro for j in queue if j.status in (JobStatus.IN_PROGRESS, JobStatus.WASHING)),
-                None,
+            queue = queues.get(bay_id, [])  # the stations' jobs come from the cards
+            here = present.get(bay_id, [])
+            key = (
+                tuple((j.ro, j.status) for j in queue),
+                tuple((t.id, t.active_job, t.signed_in_at, t.came_from) for t in here),
             )
-            bays.append(
-                BayRow(
-                    id=bay.id,
-                    name=bay.name,
-                    kind=bay.kind.value,
-                    team=bay.team,
-                    techs=self._tech_rows(present.get(bay_id, [])),
-                    current=current,
-                    queue=[j.ro for j in queue if j.ro != current],
-                )
-            )
+            kept = self._rows.get(bay_id)
+            if kept is None or kept[0] != key:
+                kept = (key, self._bay_row(bay, queue, here))
+                self._rows[bay_id] = kept
+            bays.append(kept[1])
         return bays
+
+    def _bay_row(self, bay: Bay, queue: list[Job], here: list[TechnicianState]) -> BayRow:
+        current = next(
+            (j.ro for j in queue if j.status in (JobStatus.IN_PROGRESS, JobStatus.WASHING)),
+            None,
+        )
+        return BayRow(
+            id=bay.id,
+            name=bay.name,
+            kind=bay.kind.value,
+            team=bay.team,
+            techs=self._tech_rows(here),
+            current=current,
+            queue=[j.ro for j in queue if j.ro != current],
+        )
 
     def _timeline(self, jobs: list[Job], since: datetime) -> list[TimelineBar]:
         """The stretches of work and pause since the Gantt's start, bay by bay (its bars)."""
@@ -389,13 +412,7 @@ class Projector:
             if seg.end is None or seg.end >= since
         ]
 
-    def _alerts(
-        self,
-        jobs: list[Job],
-        devices: list[DeviceRow],
-        now: datetime,
-        eta: dict[str, datetime],
-    ) -> list[Alert]:
+    def _alerts(self, jobs: list[Job], now: datetime, eta: dict[str, datetime]) -> list[Alert]:
         cfg = self.config.alerts
         out: list[Alert] = []
         for job in jobs:
@@ -426,14 +443,6 @@ class Projector:
                         detail=job.key.holder or "",
                     )
                 )
-        for d in devices:
-            if not d.online:
-                out.append(Alert(kind="device_offline", device=d.device, since=d.since))
-            elif d.problem:
-                kind: Literal["print_failed", "device_offline"] = (
-                    "print_failed" if d.kind == "printer" else "device_offline"
-                )
-                out.append(Alert(kind=kind, device=d.device, since=d.since, detail=d.problem))
         return out
 
     def _moved(self, ws: Workshop, now: datetime) -> list[Alert]:
@@ -464,7 +473,3 @@ class Projector:
             )
             out.append(Alert(kind=kind, since=facts[0].at, detail=detail))
         return out
-
-
-def _opt(ro: str | None) -> list[str]:
-    return [ro] if ro else []

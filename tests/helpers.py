@@ -67,6 +67,18 @@ class FakeBus:
                 return json.loads(p)  # type: ignore[no-any-return]
         raise AssertionError(f"nothing published on *{suffix}")
 
+    def board(self) -> dict[str, Any]:
+        """The newest whole dispatch board a subscriber of its parts has been sent."""
+        from core.contract.dispatch_mirror import BoardMirror
+
+        mirror = BoardMirror("demo")
+        for t, p, _, _ in list(self.published):
+            mirror.receive(t, p)
+        view = mirror.view()
+        if view is None:
+            raise AssertionError("no whole dispatch board published")
+        return view.model_dump(mode="json")
+
 
 class Kiosk:
     """Builds events the way a bay kiosk numbers them."""

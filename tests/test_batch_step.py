@@ -43,7 +43,8 @@ def kinds(log: list[str]) -> list[str]:
     test's matter); the foreman's board is 'board'."""
     out: list[str] = []
     for line in log:
-        kind = "board" if line == "publish view/dispatch" else line
+        board = line.startswith(("publish view/dispatch/", "publish view/devices/"))
+        kind = "board" if board else line
         kind = "views" if kind.startswith(("publish bay/", "publish view/")) else kind
         if not out or out[-1] != kind:
             out.append(kind)

@@ -352,7 +352,7 @@ def test_the_board_is_rebuilt_with_time_alone_for_alerts_that_come_due(
         checked_in_and_dispatched(core)
 
         def boards() -> int:
-            return sum(1 for t, *_ in bus.published if t.endswith("/view/dispatch"))
+            return sum(1 for t, *_ in bus.published if t.endswith("/view/dispatch/index"))
 
         deadline = time.monotonic() + 5
         while boards() < 1:

@@ -3,6 +3,7 @@ and a core killed with SIGKILL in the middle of a stream."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -19,7 +20,9 @@ import pytest
 from core.app import CoreService
 from core.broker import MosquittoBroker
 from core.commands import CheckInCar, Dispatch
+from core.contract.dispatch_mirror import BoardMirror
 from core.contract.messages import make_event
+from core.contract.views import DispatchView
 from core.mqtt import BrokerAddress
 from core.store.database import make_engine
 from core.store.repository import Store
@@ -49,13 +52,14 @@ def test_core_works_through_mosquitto_with_the_shipped_acl(
     cfg = demo_config()
     addr = BrokerAddress("127.0.0.1", broker.port, "core", broker.passwords["core"])
     service = CoreService(cfg, addr, f"sqlite:///{tmp_path / 'core.db'}").start()
-    kiosk = lounge = None
+    kiosk = lounge = board = None
     try:
         assert service.link.connected.wait(10)
         job = service.core.run_command(CheckInCar(order()), "advisor:SA01")
         service.core.run_command(Dispatch(job.ro, "B03"), "foreman:F1")
         kiosk = Client(broker, "kiosk-b03", subscribe="pitboard/demo/#")
         lounge = Client(broker, "lounge", subscribe="pitboard/demo/#")
+        board = Client(broker, "board", subscribe="pitboard/demo/view/#")
         assert (
             kiosk.publish(EVENT.format("kiosk-b03"), ev(1, "tech.signed_in", tech="T002")).value
             == 0
@@ -85,11 +89,22 @@ def test_core_works_through_mosquitto_with_the_shipped_acl(
         )
         assert denied.is_failure and "authori" in str(denied).lower()
         assert kiosk.publish("pitboard/demo/view/lounge", b"{}").is_failure
+        # The board user reads the foreman's board, in parts, and has it whole.
+        assert board.wait(lambda ms: whole_board(ms) == service.core.dispatch_view)
+        assert any(t.endswith("/view/dispatch/bay/B03") for t, _ in board.messages)
+        assert not any("/view/dispatch/" in t for t, _ in kiosk.messages + lounge.messages)
     finally:
-        for c in (kiosk, lounge):
+        for c in (kiosk, lounge, board):
             if c is not None:
                 c.close()
         service.stop()
+
+
+def whole_board(messages: list[tuple[str, Any]]) -> DispatchView | None:
+    mirror = BoardMirror("demo")
+    for topic, body in messages:
+        mirror.receive(topic, json.dumps(body).encode() if body is not None else b"")
+    return mirror.view()
 
 
 def test_the_broker_refuses_strangers(broker: MosquittoBroker) -> None:
@@ -186,9 +201,9 @@ def test_core_survives_a_broker_that_is_down_at_start(mosquitto_bin: str, tmp_pa
         assert not service.link.connected.wait(1.5)
         broker.start()
         assert service.link.connected.wait(30), "the core did not connect once the broker came up"
-        screen = Client(broker, "board", subscribe="pitboard/demo/view/dispatch")
+        screen = Client(broker, "board", subscribe="pitboard/demo/view/dispatch/index")
         try:
-            assert screen.wait(lambda ms: any(t.endswith("view/dispatch") for t, _ in ms))
+            assert screen.wait(lambda ms: any(t.endswith("view/dispatch/index") for t, _ in ms))
         finally:
             screen.close()
     finally:

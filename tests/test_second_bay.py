@@ -50,6 +50,6 @@ def test_a_move_between_bays_is_audited_and_shown_at_both_bays_and_on_the_board(
         ("T002", "B04")
     ]
     assert [(t["id"], t["came_from"]) for t in new_bay["techs"]] == [("T002", "B03")]
-    moved = [a for a in bus.last("/view/dispatch")["alerts"] if a["kind"] == "tech_moved"]
+    moved = [a for a in bus.board()["alerts"] if a["kind"] == "tech_moved"]
     assert len(moved) == 1 and moved[0]["detail"].endswith(" B03 → B04")
     assert moved[0]["detail"] != "T002 B03 → B04", "the technician's name, not the badge"

@@ -40,7 +40,7 @@ def test_shift_end_pauses_running_clocks_once(core: Core, bus: FakeBus) -> None:
     assert core.ws.tech_state("T002").active_job is None
     assert shift.next is not None and shift.next > now
     deadline = clock.monotonic() + 5  # the dispatch view goes out at most every 100 ms
-    while [j["pause_reason"] for j in bus.last("/view/dispatch")["jobs"]] != ["shift_end"]:
+    while [j["pause_reason"] for j in bus.board()["jobs"]] != ["shift_end"]:
         assert clock.monotonic() < deadline
         clock.sleep(0.02)
     trail = core.store.audit_trail(ro)

@@ -8,8 +8,15 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from .dispatch_parts import (
+    DeviceView,
+    DispatchBay,
+    DispatchIndex,
+    DispatchJob,
+    DispatchPeople,
+)
 from .messages import Ack, Command, DeviceStatus, Envelope
-from .views import BayState, DispatchView, LoungeView
+from .views import BayState, LoungeView
 
 #: Who may read or write a topic. ``self`` is the device the topic is named after;
 #: ``bay-kiosk`` is the kiosk standing at the bay the topic is named after; ``device`` is
@@ -108,15 +115,59 @@ LOUNGE = Topic(
     readers=("lounge", "board"),
     summary="The public lounge view: no names, phone numbers, full plates or VINs.",
 )
-DISPATCH = Topic(
-    "dispatch",
-    "view/dispatch",
+# The foreman's board, in parts that change apart (core/contract/dispatch_parts.py).
+DISPATCH_INDEX = Topic(
+    "dispatch_index",
+    "view/dispatch/index",
     1,
     True,
-    DispatchView,
+    DispatchIndex,
     writers=("core",),
     readers=("board",),
-    summary="The foreman's whole board: bays, jobs, queue, keys and devices.",
+    summary="The board's newest publication: its time, its Gantt window and which versions of"
+    " its parts make it up.",
+)
+DISPATCH_BAY = Topic(
+    "dispatch_bay",
+    "view/dispatch/bay/{bay}",
+    1,
+    True,
+    DispatchBay,
+    writers=("core",),
+    readers=("board",),
+    summary="One bay's row on the board: its technicians, current job and queue.",
+)
+DISPATCH_JOB = Topic(
+    "dispatch_job",
+    "view/dispatch/job/{ro}",
+    1,
+    True,
+    DispatchJob,
+    writers=("core",),
+    readers=("board",),
+    summary="One open job on the board: its card, Gantt bars and alerts; cleared (an empty"
+    " retained message) when the job leaves the board.",
+)
+DISPATCH_PEOPLE = Topic(
+    "dispatch_alerts",
+    "view/dispatch/alerts",
+    1,
+    True,
+    DispatchPeople,
+    writers=("core",),
+    readers=("board",),
+    summary="The board's alerts about people: technicians who moved bay, refused sign-ins.",
+)
+DEVICE_VIEW = Topic(
+    "device_view",
+    "view/devices/{device}",
+    1,
+    True,
+    DeviceView,
+    writers=("core",),
+    readers=("board",),
+    summary="One device as the board shows it (online, problem, since) and its alert; sent"
+    " only when that row changes.",
 )
 
 CORE_STATUS = Topic(
@@ -138,7 +189,20 @@ TOPICS: tuple[Topic, ...] = (
     CORE_STATUS,
     BAY_STATE,
     LOUNGE,
-    DISPATCH,
+    DISPATCH_INDEX,
+    DISPATCH_BAY,
+    DISPATCH_JOB,
+    DISPATCH_PEOPLE,
+    DEVICE_VIEW,
+)
+
+#: What a subscriber of the foreman's board subscribes to (core/contract/dispatch_mirror.py).
+BOARD: tuple[Topic, ...] = (
+    DISPATCH_INDEX,
+    DISPATCH_BAY,
+    DISPATCH_JOB,
+    DISPATCH_PEOPLE,
+    DEVICE_VIEW,
 )
 
 #: What the core subscribes to (everything devices write).

@@ -1,4 +1,5 @@
-"""Retained views the core publishes: per bay, for the lounge and for the dispatch board."""
+"""Retained views the core publishes: per bay, for the lounge and for the dispatch board
+(whose parts, as they travel, are in dispatch_parts.py)."""
 
 from __future__ import annotations
 
@@ -78,6 +79,22 @@ class JobCard(_View):
     key_slot: int | None = None
     key_holder: str | None = None
     key_since: datetime | None = None
+
+
+class BoardCard(JobCard):
+    """A job card on the foreman's board. It stays the same while its job does (so only the
+    cards that changed travel): its work time is taken at ``worked_as_of``, not at the
+    time of the message that carries it."""
+
+    worked_as_of: datetime = Field(
+        description="When worked_seconds was taken; since then it grows by one second per"
+        " second per working technician"
+    )
+
+    def worked_at(self, now: datetime) -> float:
+        """Work time at ``now``: the card's figure plus what the running clocks added."""
+        since = max(0.0, (now - self.worked_as_of).total_seconds())
+        return self.worked_seconds + since * len(self.working_techs)
 
 
 class TechOnBay(_View):
@@ -187,13 +204,15 @@ class Alert(_View):
 
 
 class DispatchView(_View):
-    """``view/dispatch``: the foreman's whole board in one retained message."""
+    """The foreman's whole board, as the core holds it for its own pages and as a subscriber
+    puts it together from the board's retained parts (core/contract/dispatch_parts.py); it
+    is never sent as one message."""
 
     v: Literal[1] = 1
     site: str
     updated_at: datetime
     bays: list[BayRow]
-    jobs: list[JobCard]
+    jobs: list[BoardCard] = Field(description="Every open job, by promised time, then RO")
     waiting_dispatch: list[str] = Field(
         description="Checked in, not dispatched: waiting customers and rework first, then"
         " by promised time"

@@ -50,70 +50,79 @@ def _known(code: str) -> str:
     return code if code in operations() else next(iter(operations()))
 
 
-def fill(core: Core, cars: int, now: datetime) -> list[str]:
-    """Check ``cars`` cars in and spread them over the stages; returns their orders."""
+def orders(cars: int, now: datetime) -> list[CheckIn]:
+    """``cars`` repair orders, promised a quarter of an hour apart."""
     catalogue = operations()
-    general = [b.id for b in core.config.bays if b.kind == "general"]
-    ros: list[str] = []
+    out = []
     for i in range(cars):
         model, colour = MODELS[i % len(MODELS)]
         op = catalogue[_known(OPS[i % len(OPS)])]
-        order = CheckIn(
-            vehicle=Vehicle(
-                plate=f"{PLATES[i % len(PLATES)]}{(37 * i + 10007) % 100000:05d}",
-                model=model,
-                colour=colour,
-            ),
-            customer=Customer(name=f"客户{i:02d}", phone=f"139{i:08d}"),
-            operations=(op.to_operation(),),
-            promised_at=now + timedelta(minutes=40 + 15 * i),
-            customer_waiting=i % 5 == 0,
-            wash_requested=i % 3 != 0,
-            public_token=f"busy-token-{i:04d}",
+        out.append(
+            CheckIn(
+                vehicle=Vehicle(
+                    plate=f"{PLATES[i % len(PLATES)]}{(37 * i + 10007) % 100000:05d}",
+                    model=model,
+                    colour=colour,
+                ),
+                customer=Customer(name=f"客户{i:02d}", phone=f"139{i:08d}"),
+                operations=(op.to_operation(),),
+                promised_at=now + timedelta(minutes=40 + 15 * i),
+                customer_waiting=i % 5 == 0,
+                wash_requested=i % 3 != 0,
+                public_token=f"busy-token-{i:04d}",
+            )
         )
-        job = core.run_command(CheckInCar(order), "advisor:SA01")
-        ros.append(job.ro)
+    return out
 
-    def work(ws: Workshop, _now: datetime) -> None:
-        for i, ro in enumerate(ros):
-            stage = i % 10
-            if stage == 9:
-                continue  # waiting for dispatch
-            bay = general[i % len(general)]
-            tech = f"T{101 + i % len(general)}"  # busy_config's technician of that bay
-            begin = now - timedelta(minutes=20 + 7 * (i % 9))
-            ws.dispatch(ro, bay, begin - timedelta(minutes=10))
-            state = ws.tech_states.get(tech)
-            if stage in (7, 8) or (state is not None and state.active_job):
-                continue  # queued behind the bay's current job
-            if state is None or state.bay != bay:
-                ws.sign_in(tech, bay, begin - timedelta(minutes=5))
-            ws.start(ro, tech, bay, begin)
-            if stage == 1:
-                ws.pause(ro, tech, bay, PauseReason.WAITING_PARTS, begin + timedelta(minutes=12))
-            elif stage == 2:
-                ws.report_finding(
-                    ro,
-                    tech,
-                    bay,
-                    NewFinding(f"{ro}-F1", "前刹车片磨损超限", Severity.SAFETY, 1.0, 380),
-                    begin + timedelta(minutes=8),
-                )
-                ws.pause(ro, tech, bay, PauseReason.WAITING_APPROVAL, begin + timedelta(minutes=9))
-            elif stage in (3, 4, 5, 6):
-                ws.self_check(ro, tech, bay, begin + timedelta(minutes=15))
-                if stage >= 4:
-                    ws.sign_in("T001", bay, begin + timedelta(minutes=16))
-                    ws.leader_check(ro, "T001", bay, begin + timedelta(minutes=17))
-                    ws.sign_out("T001", bay, begin + timedelta(minutes=17))
-                if stage >= 5:
-                    ws.sign_in("Q001", "Q01", begin + timedelta(minutes=18))
-                    ws.qc_pass(ro, "Q001", "Q01", begin + timedelta(minutes=19))
-                if stage == 6 and ws.jobs[ro].wash_requested:
-                    ws.sign_in("W001", "W01", begin + timedelta(minutes=19))
-                    ws.wash_start(ro, "W001", "W01", begin + timedelta(minutes=19))
-                    ws.wash_done(ro, "W001", "W01", begin + timedelta(minutes=20))
 
-    core.query(work)
+def fill(core: Core, cars: int, now: datetime) -> list[str]:
+    """Check ``cars`` cars in and spread them over the stages; returns their orders."""
+    ros = [core.run_command(CheckInCar(o), "advisor:SA01").ro for o in orders(cars, now)]
+    general = [b.id for b in core.config.bays if b.kind == "general"]
+    core.query(lambda ws, _now: spread(ws, ros, general, now))
     core.republish()
     return ros
+
+
+def spread(ws: Workshop, ros: list[str], general: list[str], now: datetime) -> None:
+    """The checked-in cars over the stages: a tenth waiting for dispatch, the rest
+    dispatched in turn to the general bays, at work, paused, with findings, through the
+    checks, the wash and ready for pickup, with the day's history behind them."""
+    for i, ro in enumerate(ros):
+        stage = i % 10
+        if stage == 9:
+            continue  # waiting for dispatch
+        bay = general[i % len(general)]
+        tech = f"T{101 + i % len(general)}"  # busy_config's technician of that bay
+        begin = now - timedelta(minutes=20 + 7 * (i % 9))
+        ws.dispatch(ro, bay, begin - timedelta(minutes=10))
+        state = ws.tech_states.get(tech)
+        if stage in (7, 8) or (state is not None and state.active_job):
+            continue  # queued behind the bay's current job
+        if state is None or state.bay != bay:
+            ws.sign_in(tech, bay, begin - timedelta(minutes=5))
+        ws.start(ro, tech, bay, begin)
+        if stage == 1:
+            ws.pause(ro, tech, bay, PauseReason.WAITING_PARTS, begin + timedelta(minutes=12))
+        elif stage == 2:
+            ws.report_finding(
+                ro,
+                tech,
+                bay,
+                NewFinding(f"{ro}-F1", "前刹车片磨损超限", Severity.SAFETY, 1.0, 380),
+                begin + timedelta(minutes=8),
+            )
+            ws.pause(ro, tech, bay, PauseReason.WAITING_APPROVAL, begin + timedelta(minutes=9))
+        elif stage in (3, 4, 5, 6):
+            ws.self_check(ro, tech, bay, begin + timedelta(minutes=15))
+            if stage >= 4:
+                ws.sign_in("T001", bay, begin + timedelta(minutes=16))
+                ws.leader_check(ro, "T001", bay, begin + timedelta(minutes=17))
+                ws.sign_out("T001", bay, begin + timedelta(minutes=17))
+            if stage >= 5:
+                ws.sign_in("Q001", "Q01", begin + timedelta(minutes=18))
+                ws.qc_pass(ro, "Q001", "Q01", begin + timedelta(minutes=19))
+            if stage == 6 and ws.jobs[ro].wash_requested:
+                ws.sign_in("W001", "W01", begin + timedelta(minutes=19))
+                ws.wash_start(ro, "W001", "W01", begin + timedelta(minutes=19))
+                ws.wash_done(ro, "W001", "W01", begin + timedelta(minutes=20))

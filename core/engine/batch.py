@@ -293,16 +293,19 @@ class BatchStep:
 
     def publish_views(self, out: Outcome, now: datetime) -> dict[str, datetime] | None:
         self.views.forget(out.rows.jobs)
+        eta = None
         try:
             if out.republish:
                 out.bays = set(self.ws.bays)
-                return self.views.publish(self.ws, now, out.bays, force=True)
-            if out.events or out.devices_changed:
+                eta = self.views.publish(self.ws, now, out.bays, force=True)
+            elif out.events:
                 out.bays = bays_to_redraw(self.ws, out.events)
-                return self.views.publish(self.ws, now, out.bays)
+                eta = self.views.publish(self.ws, now, out.bays)
+            if out.devices_changed or out.republish:  # no job changed with them
+                self.views.publish_devices()
         except Exception:  # a view bug must not withhold the acks of committed events
             logger.exception("publishing the views failed")
-        return None
+        return eta
 
     def answer(self, out: Outcome) -> None:
         site = self.config.site.id

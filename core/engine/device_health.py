@@ -40,7 +40,7 @@ class DeviceHealth:
             logger.warning("ignored malformed status from %s", device)
             return False
         kind = self.config.device_kind(device) or status.kind or "unknown"
-        self.rows[device] = DeviceRow(
+        row = DeviceRow(
             device=device,
             kind=kind,
             online=status.online,
@@ -48,16 +48,30 @@ class DeviceHealth:
             since=now,
             problem=status.problem if status.online else None,
         )
-        return True
+        return self._keep(row)
 
     def printer_result(self, printer: str, reason: str | None, at: datetime) -> None:
         """A print result is the printer's health: offline or timed out, or answering."""
         row = self.rows.get(printer)
-        self.rows[printer] = DeviceRow(
-            device=printer,
-            kind="printer",
-            online=reason not in ("offline", "timeout"),
-            outbox=row.outbox if row else None,
-            since=at,
-            problem=reason,
+        self._keep(
+            DeviceRow(
+                device=printer,
+                kind="printer",
+                online=reason not in ("offline", "timeout"),
+                outbox=row.outbox if row else None,
+                since=at,
+                problem=reason,
+            )
         )
+
+    def _keep(self, row: DeviceRow) -> bool:
+        """True when the row changed. ``since`` is since when the device is as it is: a
+        device saying again what it said (a kiosk after every answered tap) changes nothing,
+        and nothing is sent to the boards for it."""
+        old = self.rows.get(row.device)
+        if old is not None and (old.online, old.problem) == (row.online, row.problem):
+            row = row.model_copy(update={"since": old.since})
+        if row == old:
+            return False
+        self.rows[row.device] = row
+        return True

@@ -1,5 +1,6 @@
 """The retained views after a commit: bay states and the lounge at once, the foreman's
-board gathered while it is costly to build, and the pages told."""
+board gathered while it is costly to build (and sent as the parts of it that changed),
+device rows when they change, and the pages told."""
 
 from __future__ import annotations
 
@@ -10,22 +11,25 @@ from datetime import datetime
 
 from core.config import SiteConfig
 from core.contract import topics
+from core.contract.dispatch_lists import with_devices
 from core.contract.messages import dump
 from core.contract.views import DispatchView, LoungeView
 from core.domain.eta import predict
 from core.domain.workshop import Workshop
 from core.views import Projector
 
+from .board_publisher import BoardPublisher
 from .device_health import DeviceHealth
 from .items import Counters, Publisher
 
 logger = logging.getLogger(__name__)
 
-# The dispatch view carries every open job. The bay states and the lounge go out after
-# every commit; the dispatch view too, unless building it takes more than DISPATCH_SHARE of
-# the core's time: then changes are gathered for a while (10× its cost: a few ms for a
-# small workshop, 100 ms at 200 bays), never longer than DISPATCH_MAX_GAP. And at least
-# every DISPATCH_REFRESH seconds, for the alerts that come due with time alone.
+# The dispatch board carries every open job: building it costs. The bay states and the
+# lounge go out after every commit; the board too (the parts of it that changed), unless
+# building it takes more than DISPATCH_SHARE of the core's time: then changes are gathered
+# for a while (10× its cost: a few ms for a small workshop, 100 ms at 200 bays), never
+# longer than DISPATCH_MAX_GAP. And at least every DISPATCH_REFRESH seconds, for the
+# alerts that come due with time alone.
 DISPATCH_SHARE = 0.1
 DISPATCH_MAX_GAP = 0.2
 DISPATCH_REFRESH = 30.0
@@ -48,6 +52,7 @@ class ViewPublisher:
         self.projector = Projector(config)
         self.lounge: LoungeView | None = None
         self.dispatch_view: DispatchView | None = None
+        self.board = BoardPublisher(self.site, publisher)
         #: Called after every change of the views (pages wake up on it).
         self.listeners: list[Callable[[], None]] = []
         self._pending = False
@@ -75,6 +80,8 @@ class ViewPublisher:
         self, ws: Workshop, now: datetime, bays: set[str], force: bool
     ) -> dict[str, datetime]:
         eta = predict(ws, now)
+        if force:
+            self.board.send_all_again()
         for bay_id in sorted(bays):
             state = self.projector.bay_state(ws, bay_id, now, eta)
             self.publisher.publish(
@@ -89,6 +96,15 @@ class ViewPublisher:
         self.tell_listeners()
         return eta
 
+    def publish_devices(self) -> None:
+        """Device rows that changed, apart from the board: its jobs did not change."""
+        rows = self.health.sorted_rows()
+        if self.board.publish_devices(rows):
+            self._pending = True  # the board's index counts the rows
+        if self.dispatch_view is not None and self.dispatch_view.devices != rows:
+            self.dispatch_view = with_devices(self.dispatch_view, rows)
+            self.tell_listeners()
+
     def dispatch_wait(self) -> float:
         """Seconds until the board is due: changes gathered, or the periodic rebuild."""
         if self._pending:
@@ -102,19 +118,24 @@ class ViewPublisher:
     def flush_dispatch(
         self, ws: Workshop, now: datetime | None = None, eta: dict[str, datetime] | None = None
     ) -> None:
-        """The foreman's whole board in one message, when it is due."""
+        """The foreman's board, when it is due: the parts of it that changed."""
         if self.dispatch_wait() > 0:
             return
         # The cost is this thread's CPU time: waiting for the interpreter or a core while
         # pages are served is no reason to show the board later still.
         started = time.thread_time()
-        now = now or self.clock()
+        self.publish_dispatch(ws, now or self.clock(), eta)
+        self._cost = time.thread_time() - started
+
+    def publish_dispatch(
+        self, ws: Workshop, now: datetime, eta: dict[str, datetime] | None = None
+    ) -> None:
+        """The board built now; the parts of it that changed are sent."""
         eta = predict(ws, now) if eta is None else eta
         self.dispatch_view = self.projector.dispatch(ws, now, self.health.sorted_rows(), eta)
-        self.publisher.publish(topics.DISPATCH.full(self.site), dump(self.dispatch_view), 1, True)
+        self.board.publish_board(self.dispatch_view)
         self._pending = False
         self._published = time.monotonic()
-        self._cost = time.thread_time() - started
         self.tell_listeners()
 
     @property

@@ -1,0 +1,322 @@
+"""A thousand kiosks on one core: every one connected to a real Mosquitto as its own MQTT
+user (its Last Will, its retained status, its ack, its bay's state and the core's status),
+some of them tapping; the tap → ack latency beside the raw publish → subscribe round trip
+on the same broker in the same run.
+
+    python3 tasks.py bench many_kiosks [--bays 1000] [--tapping 50] [--rate 100] [--taps 1000]
+
+The kiosks are lightweight MQTT clients (paho, all driven by one thread through a selector),
+not kiosk pages: this measures the core and the broker with a thousand devices on them. As
+a real kiosk does, each announces its status again once its outbox is empty, i.e. after every
+answered tap. The core runs as its own process (``pitboard core``) on SQLite
+(synchronous=FULL), serving no pages. Target: acks at p50 ≤ 8× the raw round trip.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import selectors
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import tomlkit
+from paho.mqtt.enums import CallbackAPIVersion
+
+from bench.common import (
+    core_figures,
+    demo_config,
+    machine,
+    percentile,
+    queued_cars,
+    read_token,
+    start_core_process,
+    stop_process,
+    summary,
+    workdir,
+)
+from core.broker import MosquittoBroker, free_port, mosquitto_binary
+from core.config import SiteConfig
+from core.contract.messages import make_event
+from core.demo.busy import busy_config
+from core.mqtt import no_delay
+from core.store.database import sqlite_url
+
+STEPS = [
+    "job.started",
+    "job.paused",
+    "job.resumed",
+    "job.paused",
+    "job.resumed",
+    "job.self_checked",
+]
+Handler = Callable[[str, bytes, float], None]
+
+
+class Swarm:
+    """Many MQTT clients on one thread: a selector over their sockets."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.selector = selectors.DefaultSelector()
+        self.clients: list[mqtt.Client] = []
+        self.connected = 0
+
+    def add(
+        self,
+        user: str,
+        password: str,
+        subscribe: list[str],
+        on_message: Handler,
+        will: tuple[str, bytes] | None = None,
+        hello: tuple[str, bytes] | None = None,
+    ) -> mqtt.Client:
+        c = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=f"swarm-{user}-{time.monotonic_ns()}"
+        )
+        c.username_pw_set(user, password)
+        c.on_socket_open = no_delay
+        if will is not None:
+            c.will_set(will[0], will[1], qos=1, retain=True)
+
+        def connected(client: mqtt.Client, *_: Any) -> None:
+            for topic in subscribe:
+                client.subscribe(topic, qos=1)
+            if hello is not None:
+                client.publish(hello[0], hello[1], qos=1, retain=True)
+            self.connected += 1
+
+        def message(_c: mqtt.Client, _u: Any, m: mqtt.MQTTMessage) -> None:
+            on_message(m.topic, bytes(m.payload), time.perf_counter())
+
+        c.on_connect = connected
+        c.on_message = message
+        c.connect("127.0.0.1", self.port, keepalive=120)
+        sock = c.socket()
+        assert sock is not None
+        self.selector.register(sock, selectors.EVENT_READ, c)
+        self.clients.append(c)
+        return c
+
+    def pump(self, timeout: float) -> None:
+        """Read what arrived within ``timeout`` and write what is waiting to go."""
+        for key, _ in self.selector.select(timeout):
+            client: mqtt.Client = key.data
+            client.loop_read()
+            if client.want_write():
+                client.loop_write()
+
+    def pump_until(self, done: Callable[[], bool], timeout: float, what: str) -> float:
+        started = time.perf_counter()
+        last_misc = started
+        while not done():
+            now = time.perf_counter()
+            if now - started > timeout:
+                raise SystemExit(f"timed out waiting for {what}")
+            self.pump(0.01)
+            if now - last_misc > 1.0:  # keep-alives
+                last_misc = now
+                for c in self.clients:
+                    c.loop_misc()
+        return time.perf_counter() - started
+
+    def close(self) -> None:
+        for c in self.clients:
+            c.disconnect()
+            if c.want_write():
+                c.loop_write()
+
+
+def raise_file_limit(needed: int) -> str:
+    """Every kiosk holds a socket here and one in Mosquitto (which inherits the limit)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < needed:
+        soft = min(hard, max(needed, soft))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    if soft < needed:
+        raise SystemExit(f"open files: {soft} allowed, {needed} needed (ulimit -n)")
+    return f"open files allowed: {soft} (hard {hard})"
+
+
+def write_site(cfg: SiteConfig, path: Path) -> Path:
+    path.write_text(tomlkit.dumps(cfg.model_dump(mode="json", exclude_none=True)), "utf-8")
+    return path
+
+
+class Kiosks:
+    """The kiosks' side: their numbering, the taps sent and the acks received."""
+
+    def __init__(self, site: str) -> None:
+        self.site = site
+        self.seq: dict[str, int] = {}
+        self.sent: dict[tuple[str, int], float] = {}
+        self.acks: dict[tuple[str, int], tuple[float, str]] = {}
+        self.states: set[str] = set()
+        self.swarm: Swarm | None = None
+        self.clients: dict[str, mqtt.Client] = {}
+
+    def heard(self, topic: str, payload: bytes, at: float) -> None:
+        parts = topic.split("/")
+        if parts[-1] == "ack":
+            device, ack = parts[3], json.loads(payload)
+            self.acks[(device, ack["seq"])] = (at, ack["result"])
+            # The outbox is empty again: a real kiosk re-announces its status.
+            self.clients[device].publish(status_topic(self.site, device), ONLINE, 1, True)
+        elif parts[-1] == "state":
+            self.states.add(parts[3])
+
+    def send(self, device: str, bay: str, type_: str, job: str | None, tech: str) -> None:
+        seq = self.seq[device] = self.seq.get(device, 0) + 1
+        data = {"reason": "break"} if type_ == "job.paused" else {}
+        payload = make_event(
+            device, seq, type_, datetime.now(UTC), bay=bay, job=job, tech=tech, data=data
+        )
+        self.sent[(device, seq)] = time.perf_counter()
+        self.clients[device].publish(f"pitboard/{self.site}/dev/{device}/event", payload, qos=1)
+
+
+ONLINE = b'{"v":1,"online":true,"kind":"kiosk","outbox":0}'
+OFFLINE = b'{"v":1,"online":false,"kind":"kiosk"}'
+
+
+def status_topic(site: str, device: str) -> str:
+    return f"pitboard/{site}/dev/{device}/status"
+
+
+def connect_kiosks(swarm: Swarm, cfg: SiteConfig, broker: MosquittoBroker, kiosks: Kiosks) -> float:
+    site = cfg.site.id
+    started = time.perf_counter()
+    for k in cfg.kiosks:
+        kiosks.clients[k.device] = swarm.add(
+            k.device,
+            broker.passwords[k.device],
+            [
+                f"pitboard/{site}/dev/{k.device}/ack",
+                f"pitboard/{site}/bay/{k.bay}/state",
+                f"pitboard/{site}/dev/core/status",
+            ],
+            kiosks.heard,
+            will=(status_topic(site, k.device), OFFLINE),
+            hello=(status_topic(site, k.device), ONLINE),
+        )
+        swarm.pump(0)
+    bays = {k.bay for k in cfg.kiosks}
+    swarm.pump_until(
+        lambda: swarm.connected == len(cfg.kiosks) and kiosks.states >= bays,
+        120,
+        "every kiosk connected and shown its bay's state",
+    )
+    return time.perf_counter() - started
+
+
+def raw_round_trip(swarm: Swarm, broker: MosquittoBroker, rate: float, n: int) -> list[float]:
+    sent: dict[int, float] = {}
+    got: dict[int, float] = {}
+    topic = "pitboard/demo/bench/raw"
+
+    def heard(_t: str, payload: bytes, at: float) -> None:
+        got[int(payload)] = at
+
+    swarm.add("core", broker.passwords["core"], [topic], heard)
+    pub = swarm.add("core", broker.passwords["core"], [], heard)
+    swarm.pump_until(lambda: swarm.connected == len(swarm.clients), 10, "the raw clients")
+    settled = time.perf_counter() + 0.5  # the subscription in place at the broker
+    swarm.pump_until(lambda: time.perf_counter() >= settled, 5, "")
+    start = time.perf_counter()
+    for i in range(n):
+        swarm.pump_until(lambda i=i: time.perf_counter() >= start + i / rate, 10, "the next send")
+        sent[i] = time.perf_counter()
+        pub.publish(topic, str(i).encode(), qos=1)
+    swarm.pump_until(lambda: len(got) >= n, 30, "the raw messages")
+    return [got[i] - sent[i] for i in sent if i in got]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bays", type=int, default=1000, help="general bays, a kiosk each")
+    parser.add_argument("--tapping", type=int, default=50, help="bays whose kiosk taps")
+    parser.add_argument("--rate", type=float, default=100.0, help="taps per second")
+    parser.add_argument("--taps", type=int, default=1000)
+    args = parser.parse_args()
+    if mosquitto_binary() is None:
+        raise SystemExit("this benchmark needs Mosquitto (apt-get install mosquitto)")
+
+    cfg = busy_config(demo_config(), args.bays)
+    limits = raise_file_limit(2 * len(cfg.kiosks) + 200)
+    base = workdir()
+    site_file = write_site(cfg, base / "site.toml")
+    db_url = sqlite_url(base)
+    tapping = [b.id for b in cfg.bays if b.kind == "general"][: args.tapping]
+    per_bay = args.taps // (len(tapping) * len(STEPS)) + 1
+    queues = queued_cars(cfg, db_url, tapping, per_bay)
+    token = read_token(cfg, db_url)
+    broker = MosquittoBroker(cfg, base / "broker").start()
+    web_port = free_port()
+    proc = start_core_process(broker, db_url, base, web_port, site_file)
+    swarm = Swarm(broker.port)
+    kiosks = Kiosks(cfg.site.id)
+    try:
+        took = connect_kiosks(swarm, cfg, broker, kiosks)
+        raw = raw_round_trip(swarm, broker, args.rate, args.taps)
+        techs = {b: f"T{100 + int(b[1:])}" for b in tapping}  # busy_config's technician
+        for bay in tapping:
+            kiosks.send(f"kiosk-{bay.lower()}", bay, "tech.signed_in", None, techs[bay])
+        swarm.pump_until(lambda: len(kiosks.acks) >= len(tapping), 30, "the sign-ins' acks")
+        plan = [
+            (bay, step, queues[bay][j][0])
+            for j in range(per_bay)
+            for step in STEPS
+            for bay in tapping
+        ][: args.taps]
+        signed = len(kiosks.acks)
+        start = time.perf_counter()
+        for i, (bay, step, ro) in enumerate(plan):
+            swarm.pump_until(lambda i=i: time.perf_counter() >= start + i / args.rate, 10, "")
+            kiosks.send(f"kiosk-{bay.lower()}", bay, step, ro, techs[bay])
+        swarm.pump_until(lambda: len(kiosks.acks) >= signed + len(plan), 60, "the taps' acks")
+        figures = core_figures(web_port, token)
+    finally:
+        swarm.close()
+        stop_process(proc)
+        broker.stop()
+    report(args, cfg, limits, took, raw, kiosks, figures)
+
+
+def report(
+    args: argparse.Namespace,
+    cfg: SiteConfig,
+    limits: str,
+    took: float,
+    raw: list[float],
+    kiosks: Kiosks,
+    figures: str,
+) -> None:
+    taps = [
+        (at - kiosks.sent[key], result)
+        for key, (at, result) in kiosks.acks.items()
+        if key in kiosks.sent
+    ]
+    applied = [lat for lat, result in taps if result == "applied"]
+    print(f"machine: {machine()}; broker: Mosquitto; store: SQLite synchronous=FULL; {limits}")
+    print(
+        f"{len(cfg.kiosks)} kiosks connected (status, Last Will, ack, bay state, core status)"
+        f" in {took:.1f} s; {args.tapping} of them tapping at {args.rate:.0f} taps/s"
+    )
+    print(f"raw publish->subscribe   {summary(raw)}")
+    print(f"tap->ack (applied)       {summary(applied)}")
+    refused = len(taps) - len(applied)
+    if refused:
+        print(f"WARNING: {refused} taps were not applied")
+    ratio = percentile(applied, 50) / percentile(raw, 50)
+    p99 = percentile(applied, 99) / percentile(raw, 99)
+    print(f"ratio to raw: p50 {ratio:.1f}x (target <= 8x), p99 {p99:.1f}x")
+    print(figures)
+
+
+if __name__ == "__main__":
+    main()

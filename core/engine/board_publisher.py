@@ -1,0 +1,103 @@
+"""The foreman's board on the wire: each part sent only when its content changed since it
+was last sent, then the index that numbers them; device rows one by one."""
+
+from __future__ import annotations
+
+import secrets
+
+from core.contract.dispatch_lists import device_alerts
+from core.contract.dispatch_parts import (
+    BOARD_PREFIX,
+    DEVICE_PREFIX,
+    INDEX,
+    BoardPart,
+    DeviceView,
+    DispatchIndex,
+    device_parts,
+    digest,
+    split,
+)
+from core.contract.messages import dump
+from core.contract.topics import ROOT
+from core.contract.views import DeviceRow, DispatchView
+
+from .items import Publisher
+
+
+class BoardPublisher:
+    def __init__(self, site: str, publisher: Publisher) -> None:
+        self.site = site
+        self.publisher = publisher
+        self.root = ROOT.format(site=site)
+        #: A new one each start: a subscriber tells parts left over from before by it.
+        self.run = secrets.token_hex(4)
+        self.seq = 0
+        # What the broker holds, as sent (before numbering), to compare the next board with.
+        self._parts: dict[str, BoardPart] = {}
+        self._seqs: dict[str, int] = {}
+        self._devices: dict[str, DeviceView] = {}
+        self._board_again = False
+        self._devices_again = False
+        #: Bytes sent on the board's topics (parts, index, device rows) since the start.
+        self.bytes_sent = 0
+
+    def send_all_again(self) -> None:
+        """The next board and device rows go out whole (a broker that may have lost them)."""
+        self._board_again = self._devices_again = True
+
+    def publish_board(self, view: DispatchView) -> None:
+        self.seq += 1
+        parts = split(view, self._parts)
+        for name in [n for n in self._parts if n not in parts]:
+            self._clear(BOARD_PREFIX + name)
+            del self._parts[name], self._seqs[name]
+        for name, part in parts.items():
+            old = self._parts.get(name)
+            if self._board_again or (old is not part and old != part):
+                self._send(BOARD_PREFIX + name, part.model_copy(update=self._numbered()))
+                self._parts[name] = part
+                self._seqs[name] = self.seq
+        self._board_again = False
+        index = DispatchIndex(
+            site=self.site,
+            run=self.run,
+            seq=self.seq,
+            updated_at=view.updated_at,
+            timeline_from=view.timeline_from,
+            timeline_to=view.timeline_to,
+            parts=len(self._seqs),
+            digest=digest(self._seqs),
+            devices=len(self._devices),
+        )
+        self._send(BOARD_PREFIX + INDEX, index)
+
+    def publish_devices(self, rows: list[DeviceRow]) -> bool:
+        """The rows that changed; True when devices came or went, which the next index
+        counts."""
+        self.seq += 1
+        parts = device_parts(self.site, rows, device_alerts(rows))
+        gone = [d for d in self._devices if d not in parts]
+        for device in gone:
+            self._clear(DEVICE_PREFIX + device)
+            del self._devices[device]
+        came = False
+        for device, part in parts.items():
+            old = self._devices.get(device)
+            came |= old is None
+            if self._devices_again or old != part:
+                self._send(DEVICE_PREFIX + device, part.model_copy(update=self._numbered()))
+                self._devices[device] = part
+        self._devices_again = False
+        return came or bool(gone)
+
+    def _numbered(self) -> dict[str, object]:
+        return {"run": self.run, "seq": self.seq}
+
+    def _send(self, suffix: str, part: BoardPart | DeviceView | DispatchIndex) -> None:
+        payload = dump(part)
+        self.bytes_sent += len(payload)
+        self.publisher.publish(self.root + suffix, payload, 1, True)
+
+    def _clear(self, suffix: str) -> None:
+        """An empty retained message: the broker forgets the part, subscribers drop it."""
+        self.publisher.publish(self.root + suffix, b"", 1, True)

@@ -1,0 +1,138 @@
+"""The foreman's board travels in parts: one tap sends every MQTT subscriber of the board
+kilobytes, not the board, even at 200 bays and 1,000 open jobs; a device's status sends only
+that device's row. Sizes are the payloads the core hands its broker."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from concurrent.futures import Future
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.commands import CheckInCar
+from core.contract.messages import make_event
+from core.demo.busy import busy_config, orders, spread
+from core.engine import Core, Incoming, Republish, WebCommand, view_publisher
+from core.store.database import make_engine, migrate, sqlite_url
+from core.store.repository import Store
+from tests.helpers import Clock, FakeBus, demo_config
+
+NOW = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)
+#: Every topic of the foreman's board starts so (after ``pitboard/{site}``).
+BOARD = ("/view/dispatch", "/view/devices")
+
+
+def board_traffic(bus: FakeBus, since: int) -> dict[str, int]:
+    """Bytes published on the board's topics since the ``since``-th publish, by topic."""
+    out: dict[str, int] = {}
+    for topic, payload, _, _ in bus.published[since:]:
+        rest = topic.removeprefix("pitboard/demo")
+        if rest.startswith(BOARD):
+            out[rest] = out.get(rest, 0) + len(payload)
+    return out
+
+
+@pytest.fixture
+def board_every_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The board is gathered for a share of its own build time; here it goes out with every
+    # batch, so each tap's traffic is its own.
+    monkeypatch.setattr(view_publisher, "DISPATCH_MAX_GAP", 0.0)
+
+
+@pytest.fixture
+def busy(tmp_path: Path, board_every_batch: None) -> Iterator[tuple[Core, FakeBus]]:
+    """200 bays with a technician and a kiosk each, 1,000 open jobs in every stage."""
+    cfg = busy_config(demo_config(), 200)
+    engine = make_engine(sqlite_url(tmp_path))
+    migrate(engine)
+    bus = FakeBus()
+    core = Core(cfg, Store(engine, cfg.site.id), bus, Clock(NOW))
+    checked: list[Future[Any]] = [Future() for _ in range(1000)]
+    core.step.process(
+        [
+            WebCommand(CheckInCar(o), "advisor:SA01", f)
+            for o, f in zip(orders(1000, NOW), checked, strict=True)
+        ]
+    )
+    general = [b.id for b in cfg.bays if b.kind == "general"]
+    spread(core.ws, [f.result(0).ro for f in checked], general, NOW)
+    core.step.process([Republish(connected=True)])
+    yield core, bus
+    engine.dispose()
+
+
+def tap(core: Core, type_: str, **data: str) -> tuple[str, str, int]:
+    """A tap on the running job of the first bay that has one; (the job, its bay, the
+    publish count before it)."""
+    job = next(j for j in core.ws.jobs.values() if j.working_techs())
+    bay, tech = job.bay or "", job.working_techs()[0]
+    device = f"kiosk-{bay.lower()}"
+    payload = make_event(device, 1, type_, NOW, bay=bay, job=job.ro, tech=tech, data=data)
+    mark = len(core.publisher.published)  # type: ignore[attr-defined]
+    core.step.process([Incoming(f"pitboard/demo/dev/{device}/event", payload, None, NOW)])
+    return job.ro, bay, mark
+
+
+def content(payload: bytes) -> dict[str, Any]:
+    """A part without its numbering."""
+    body: dict[str, Any] = json.loads(payload)
+    return {k: v for k, v in body.items() if k not in ("run", "seq")}
+
+
+@pytest.mark.parametrize(
+    ("type_", "data"),
+    [
+        ("job.paused", {"reason": "waiting_parts"}),
+        # the job leaves its bay for the QC station: the cars behind it move up
+        ("job.self_checked", {}),
+    ],
+)
+def test_a_tap_sends_subscribers_of_a_200_bay_board_under_10_kb(
+    busy: tuple[Core, FakeBus], type_: str, data: dict[str, str]
+) -> None:
+    core, bus = busy
+    held = {t: p for t, p, _, _ in bus.published}  # what the broker keeps for subscribers
+    ro, bay, mark = tap(core, type_, **data)
+    assert bus.acks(f"kiosk-{bay.lower()}")[-1]["result"] == "applied"
+    traffic = board_traffic(bus, mark)
+    assert sum(traffic.values()) < 10_000, traffic
+    sent = {t.removeprefix("/view/dispatch/") for t in traffic}
+    assert {f"job/{ro}", f"bay/{bay}", "index"} <= sent
+    assert "bay/Q01" not in sent, "the QC station's jobs are the cards at it"
+    for topic, payload, _, _ in bus.published[mark:]:
+        if topic in held and not topic.endswith("/index"):
+            assert content(payload) != content(held[topic]), f"{topic} sent unchanged"
+
+
+def status(core: Core, device: str, online: bool) -> int:
+    """The device's retained status arrives at the core; the publish count before it."""
+    mark = len(core.publisher.published)  # type: ignore[attr-defined]
+    body = b'{"v":1,"online":%s,"outbox":0}' % (b"true" if online else b"false")
+    core.step.process([Incoming(f"pitboard/demo/dev/{device}/status", body, None, NOW)])
+    return mark
+
+
+def test_a_device_status_change_sends_only_that_devices_row(
+    store: Store, bus: FakeBus, clock: Clock, board_every_batch: None
+) -> None:
+    core = Core(demo_config(), store, bus, clock)
+    core.step.process([Republish(connected=True)])
+    status(core, "kiosk-b03", True)
+    status(core, "kiosk-b04", True)
+
+    mark = status(core, "kiosk-b03", False)  # its Last Will
+    assert [t for t, *_ in bus.published[mark:]] == ["pitboard/demo/view/devices/kiosk-b03"]
+    assert core.dispatch_view is not None
+    assert [(d.device, d.online) for d in core.dispatch_view.devices] == [
+        ("kiosk-b03", False),
+        ("kiosk-b04", True),
+    ], "the core's own board shows it too"
+
+    # A kiosk says again what it said after every answered tap: nothing to show, nothing sent.
+    clock.advance(seconds=5)
+    mark = status(core, "kiosk-b04", True)
+    assert bus.published[mark:] == []
