@@ -324,14 +324,21 @@ def test_an_archive_that_cannot_be_written_removes_nothing(
 
 
 # ---------------------------------------------------------------- the site's limits
-def test_retention_limits_from_the_site_file() -> None:
+def site_file(**retention: object) -> str:
+    """The demo site's file with these [retention] settings in place of its own."""
     text = DEMO_SITE.read_text(encoding="utf-8")
-    assert demo_config().retention == RetentionConfig(
-        inbox_days=30, audit_years=3, prints_days=30, archive_dir=None
-    )
+    head, rest = text.split("[retention]", 1)
+    header, *lines = rest.splitlines(keepends=True)
+    lines = [line for line in lines if line.split(" =")[0] not in retention]
+    said = [f"{key} = {json.dumps(value)}\n" for key, value in retention.items()]
+    return head + "[retention]" + header + "".join(said + lines)
+
+
+def test_retention_limits_from_the_site_file() -> None:
+    defaults = RetentionConfig(inbox_days=30, audit_years=3, prints_days=30, archive_dir=None)
+    assert RetentionConfig() == defaults == demo_config().retention
     assert demo_config().archive_dir == Path("var") / "archive"
-    more = '\n[retention]\ninbox_days = 14\naudit_years = 0\narchive_dir = "/srv/a"\n'
-    cfg = parse_config(text + more)
+    cfg = parse_config(site_file(inbox_days=14, audit_years=0, archive_dir="/srv/a"))
     now = datetime(2028, 2, 29, 12, 0, tzinfo=UTC)
     assert cutoffs(cfg.retention, now) == {
         "inbox": datetime(2028, 2, 15, 12, 0, tzinfo=UTC),
@@ -342,9 +349,9 @@ def test_retention_limits_from_the_site_file() -> None:
     three_years = cutoffs(demo_config().retention, now)["audit_log"]
     assert three_years == datetime(2025, 2, 28, 12, 0, tzinfo=UTC)
     with pytest.raises(ConfigError, match=r"retention.inbox_days: .*greater than or equal to 0"):
-        parse_config(text + "\n[retention]\ninbox_days = -1\n")
+        parse_config(site_file(inbox_days=-1))
     with pytest.raises(ConfigError, match=r"retention.audit_days: unknown setting"):
-        parse_config(text + "\n[retention]\naudit_days = 400\n")
+        parse_config(site_file(audit_days=400))
 
 
 # ---------------------------------------------------------------- the command
@@ -368,9 +375,8 @@ def test_pitboard_prune_says_what_it_would_remove_then_removes_it(
     site.tap("job.paused", job=ro, reason="tool")
     core.stop()
     path = tmp_path / "site.toml"
-    text = DEMO_SITE.read_text(encoding="utf-8")
-    text = text.replace('data_dir = "var"', f'data_dir = "{tmp_path}"')
-    path.write_text(text + "\n[retention]\ninbox_days = 7\nprints_days = 7\n", encoding="utf-8")
+    text = site_file(inbox_days=7, prints_days=7)
+    path.write_text(text.replace('data_dir = "var"', f'data_dir = "{tmp_path}"'), encoding="utf-8")
     before = everything(store)
 
     def prune(*more: str) -> list[str]:

@@ -154,9 +154,11 @@ class Pruner:
             self._count(rule, done)
         else:
             self._remove(rule, done)
+            if done.rows:
+                self._vacuum(rule)
         done.kept = self._older_left(rule, before) - (done.rows if dry_run else 0)
-        logger.info("%s: %d rows before %s %s", rule.name, done.rows, before.isoformat(),
-                    "to remove" if dry_run else "removed")
+        verb = "to remove" if dry_run else "removed"
+        logger.info("%s: %d rows before %s %s", rule.name, done.rows, before.isoformat(), verb)
         return done
 
     # ------------------------------------------------------------ one batch at a time
@@ -194,6 +196,16 @@ class Pruner:
             self._note(done, rule, rows)
             if self.progress is not None:
                 self.progress(rule.name, done.rows)
+
+    def _vacuum(self, rule: Rule) -> None:
+        """PostgreSQL reuses the room of deleted rows only once they are vacuumed, and its
+        own vacuum waits for a fifth of a table to change: a nightly prune takes a thirtieth.
+        (SQLite reuses a freed page at once.) A plain VACUUM blocks neither reads nor writes."""
+        if self.engine.dialect.name != "postgresql":
+            return
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            conn.exec_driver_sql(f"VACUUM (ANALYZE) {rule.table.name}")
 
     def _delete_and_archive(self, rule: Rule, stmt: Any) -> list[dict[str, Any]]:
         """One short transaction: the rows deleted, on disk in the archive before the delete
