@@ -33,6 +33,9 @@ def cmd_prune(cfg: SiteConfig, args: argparse.Namespace) -> int:
     from core.store.database import make_engine
     from core.store.retention import Pruner, cutoffs
 
+    if args.batch < 1:
+        print("--batch: at least one row a transaction", file=sys.stderr)
+        return 2
     folder = Path(args.archive) if args.archive else cfg.archive_dir
     archive = Archive(folder / cfg.site.id, cfg.zone)
     engine = make_engine(args.database_url or database_url(cfg))
