@@ -38,10 +38,15 @@ def cmd_prune(cfg: SiteConfig, args: argparse.Namespace) -> int:
         return 2
     folder = Path(args.archive) if args.archive else cfg.archive_dir
     archive = Archive(folder / cfg.site.id, cfg.zone)
-    engine = make_engine(args.database_url or database_url(cfg))
+    url = args.database_url or database_url(cfg)
+    nothing = "no Pitboard database there yet: start the core once"
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        print(nothing, file=sys.stderr)  # and none made by looking
+        return 2
+    engine = make_engine(url)
     try:
         if not inspect(engine).has_table("inbox"):
-            print("no Pitboard database there yet: start the core once", file=sys.stderr)
+            print(nothing, file=sys.stderr)
             return 2
         verb = "would remove" if args.dry_run else "removing"
         print(f"site {cfg.site.id}: {verb} what is past [retention]; archive {archive.folder}")

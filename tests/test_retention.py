@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -172,6 +173,9 @@ def test_the_archive_holds_exactly_what_was_removed_readable_back(
     with gzip.open(archive.folder / "inbox-2026-11.jsonl.gz", "rt", encoding="utf-8") as f:
         first = json.loads(f.readline())
     assert first["site"] == "demo" and first["received_at"].endswith("+00:00")
+    # Who did what, and the prints' contents: for the user that runs the prune only.
+    assert stat.S_IMODE(archive.folder.stat().st_mode) == 0o700
+    assert {stat.S_IMODE((archive.folder / f).stat().st_mode) for f in files} == {0o600}
 
 
 def test_a_dry_run_changes_nothing_and_counts_what_a_prune_removes(

@@ -60,7 +60,8 @@ class Archive:
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Only one prune at a time appends here (two would interleave their batches)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.parent.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(mode=0o700, exist_ok=True)  # the log of who did what: not for all
         with open(self.folder / ".prune.lock", "a+b") as lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -94,7 +95,8 @@ class Archive:
     def _append_member(self, path: Path, lines: list[str]) -> Appended:
         member = gzip.compress(("\n".join(lines) + "\n").encode("utf-8"))
         new = not path.exists()
-        with open(path, "ab") as f:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with open(fd, "ab") as f:
             before = f.seek(0, os.SEEK_END)
             try:
                 f.write(member)
