@@ -178,6 +178,21 @@ def test_the_archive_holds_exactly_what_was_removed_readable_back(
     assert {stat.S_IMODE((archive.folder / f).stat().st_mode) for f in files} == {0o600}
 
 
+def test_a_batch_in_the_archive_twice_is_read_once(
+    site: Site, store: Store, tmp_path: Path
+) -> None:
+    """A prune whose commit's answer was lost leaves its batch archived and may write it
+    again the next night."""
+    a_year_on_the_floor(site)
+    before = everything(store)
+    archive = the_archive(tmp_path)
+    Pruner(store.engine, "demo", archive).run(limits(site.clock.now))
+    removed = [r for k, r in sorted(before["inbox"].items()) if k not in rows_of(store, INBOX)]
+    archive.append("inbox", removed[:2], "received_at")
+    back = archived(archive, INBOX)
+    assert sorted(back, key=lambda r: (r["source"], r["seq"])) == removed
+
+
 def test_a_dry_run_changes_nothing_and_counts_what_a_prune_removes(
     site: Site, store: Store, tmp_path: Path
 ) -> None:

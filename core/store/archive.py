@@ -2,10 +2,11 @@
 Lines compressed with gzip, one file per table and month (``inbox-2026-01.jsonl.gz``).
 
 Each batch is appended to its files as a gzip member of its own and forced to disk before
-the rows' delete commits; a batch whose delete does not commit is cut off again, so the
-files hold what left the database. A prune stopped between the two (the machine lost its
-power) leaves that batch in the archive and in the database: the next prune writes it
-again, and reading drops the doubles by key."""
+the rows' delete commits, so nothing leaves the database without being in the archive. A
+batch that fails before its commit is rolled back (a half-written one is cut off again); one
+whose commit fails, or a prune stopped between the two (the machine lost its power), may
+leave the batch in the archive and in the database: the next prune writes it again, and
+reading drops the doubles by key."""
 
 from __future__ import annotations
 
@@ -111,7 +112,7 @@ class Archive:
 
     @staticmethod
     def take_back(appended: Sequence[Appended]) -> None:
-        """Cut the files back to where they were before a batch that did not commit."""
+        """Cut the files back to where they were before a batch that failed half-written."""
         for a in appended:
             with open(a.path, "r+b") as f:
                 f.truncate(a.length_before)

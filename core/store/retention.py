@@ -208,21 +208,14 @@ class Pruner:
             conn.exec_driver_sql(f"VACUUM (ANALYZE) {rule.table.name}")
 
     def _delete_and_archive(self, rule: Rule, stmt: Any) -> list[dict[str, Any]]:
-        """One short transaction: the rows deleted, on disk in the archive before the delete
-        commits; cut from the archive again when it does not."""
-        with self.engine.connect() as conn:
-            tx = conn.begin()
-            try:
-                rows = [dict(r._mapping) for r in conn.execute(stmt)]
-                appended = self.archive.append(rule.name, rows, rule.clock) if rows else []
-            except BaseException:
-                tx.rollback()
-                raise
-            try:
-                tx.commit()
-            except BaseException:
-                self.archive.take_back(appended)
-                raise
+        """One short transaction: the rows deleted, and on disk in the archive before the
+        delete commits. A commit that fails stays archived: it may have committed all the
+        same (the connection lost on the way back), and a row in the archive twice is read
+        once, while one deleted and not archived would be lost."""
+        with self.engine.connect() as conn, conn.begin():
+            rows = [dict(r._mapping) for r in conn.execute(stmt)]
+            if rows:
+                self.archive.append(rule.name, rows, rule.clock)
         return rows
 
     def _retrying(self, rule: Rule, stmt: Any) -> list[dict[str, Any]]:
