@@ -250,7 +250,7 @@ def test_after_a_prune_a_restarted_core_applies_no_repeat_and_goes_on_numbering(
 
 
 def test_a_prune_beside_a_committing_core_loses_nothing(
-    site: Site, store: Store, clock: Clock, tmp_path: Path
+    site: Site, store: Store, clock: Clock, tmp_path: Path, db_url: str
 ) -> None:
     ro, _ = site.car()
     site.tap("tech.signed_in")
@@ -269,8 +269,11 @@ def test_a_prune_beside_a_committing_core_loses_nothing(
         wait_until(lambda: taps.answered > seen, "a tap committed between two batches")
 
     with taps.running():
-        pruner = Pruner(store.engine, "demo", archive, batch_rows=10, progress=between_batches)
+        # Its own engine and connections, as `pitboard prune` in a process of its own.
+        engine = make_engine(db_url)
+        pruner = Pruner(engine, "demo", archive, batch_rows=10, progress=between_batches)
         done = pruner.run(limits(clock.now))
+        engine.dispose()
     assert sum(d.rows for d in done) > 200  # the old taps and their audit lines
     assert taps.results == ["applied"] * len(taps.results)  # none lost, none applied twice
 
