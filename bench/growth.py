@@ -35,7 +35,6 @@ from core.store.tables import Base
 
 MIB = 1024 * 1024
 PRUNED = [r.name for r in RULES]
-KEPT = ["jobs"]  # grows with the orders and is never pruned; the other tables do not grow
 START = datetime(2026, 3, 2, tzinfo=UTC)
 
 
@@ -98,6 +97,13 @@ class Stretch:
     def added(self, table: str) -> int:
         return self.after.rows.get(table, 0) - self.before.rows.get(table, 0)
 
+    def kept(self) -> list[str]:
+        """The tables that grow with the orders and are never pruned (the repair orders and
+        whatever is kept per order beside them; not a counter a day)."""
+        orders = self.added("jobs")
+        growing = [t for t in self.after.rows if self.added(t) * 10 >= orders]
+        return sorted(t for t in growing if t not in PRUNED)
+
 
 def nightly_vacuum(engine: Engine) -> None:
     if engine.dialect.name == "postgresql":
@@ -139,7 +145,7 @@ def per_order_table(b: Stretch, orders: int, year: int) -> dict[str, float]:
     print("| table | rows an order | bytes a row | bytes an order | MiB a year |")
     print("| --- | --- | --- | --- | --- |")
     per_order: dict[str, float] = {}
-    for table in KEPT + PRUNED:
+    for table in b.kept() + PRUNED:
         grown, rows = b.grown(table), b.added(table)
         per_order[table] = grown / orders
         print(
@@ -148,7 +154,7 @@ def per_order_table(b: Stretch, orders: int, year: int) -> dict[str, float]:
         )
     file = (b.after.file - b.before.file) / orders
     print(f"| on disk, all | | | {file:,.0f} | {file * year / MIB:,.0f} |")
-    fixed = sum(v for t, v in b.after.used.items() if t not in KEPT + PRUNED)
+    fixed = sum(v for t, v in b.after.used.items() if t not in b.kept() + PRUNED)
     print(f"the other tables (technicians, counters, sign-ins, …): {fixed / 1024:,.0f} KiB")
     return per_order
 
@@ -156,7 +162,7 @@ def per_order_table(b: Stretch, orders: int, year: int) -> dict[str, float]:
 def years_ahead(per_order: dict[str, float], year: int) -> None:
     """Without pruning, and with the default limits (30 days, 3 years of audit log)."""
     total = sum(per_order.values())
-    forever = sum(per_order[t] for t in KEPT)
+    forever = sum(v for t, v in per_order.items() if t not in PRUNED)
     weeks = sum(per_order[t] for t in ("inbox", "prints")) * 30 / 365
     audit = per_order["audit_log"]
     for years in (1, 3, 5, 10):
@@ -169,7 +175,7 @@ def years_ahead(per_order: dict[str, float], year: int) -> None:
 def after_pruning(b: Stretch, c: Stretch, per_day: int, archive: Path) -> None:
     days = b.added("jobs") / per_day
     print("the stretch pruned every night, one day kept:")
-    for t in [*PRUNED, *KEPT]:
+    for t in [*PRUNED, *b.kept()]:
         print(
             f"  {t}: {c.after.rows[t]:,} rows (a day ~{b.added(t) / days:,.0f}),"
             f" grew {c.grown(t) / MIB:+.1f} MiB ({b.grown(t) / MIB:+.1f} unpruned)"
