@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -212,7 +213,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     print(f"machine: {machine()}")
-    stores = [("SQLite", sqlite_url(workdir()), None)]
+    scratch = workdir()  # the SQLite database and the archives, removed at the end
+    stores = [("SQLite", sqlite_url(scratch / "sqlite"), None)]
     admin = None
     try:
         admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
@@ -222,16 +224,19 @@ def main() -> None:
         stores.append(("PostgreSQL", args.postgres.rsplit("/", 1)[0] + "/" + name, name))
     except Exception as exc:  # a machine without PostgreSQL still measures SQLite
         print(f"PostgreSQL skipped: {exc.__class__.__name__}")
-    for label, url, db in stores:
-        print(f"{label}:", flush=True)
-        archive = workdir() / "archive"
-        try:
-            measured, pruned = play(url, args.days, args.orders, args.bays, archive)
-            report(label, measured, pruned, args.orders, archive)
-        finally:
-            if db is not None and admin is not None:
-                with admin.connect() as c:
-                    c.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+    try:
+        for label, url, db in stores:
+            print(f"{label}:", flush=True)
+            archive = scratch / f"archive-{label}"
+            try:
+                measured, pruned = play(url, args.days, args.orders, args.bays, archive)
+                report(label, measured, pruned, args.orders, archive)
+            finally:
+                if db is not None and admin is not None:
+                    with admin.connect() as c:
+                        c.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
