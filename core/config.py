@@ -290,6 +290,38 @@ class SignInConfig(_Section):
     )
 
 
+class RetentionConfig(_Section):
+    """How long `pitboard prune` keeps what piles up: the rest goes to the archive folder."""
+
+    inbox_days: int = Field(
+        default=30,
+        ge=0,
+        le=36500,
+        description="Every event received is kept this long to answer a repeat of it; each "
+        "device's latest event stays however old (it says where the device's numbering "
+        "stands). 0: kept for ever",
+    )
+    audit_years: int = Field(
+        default=3,
+        ge=0,
+        le=100,
+        description="Lines of the audit log (every tap, action and sign-in) are kept this "
+        "many years. 0: kept for ever",
+    )
+    prints_days: int = Field(
+        default=30,
+        ge=0,
+        le=36500,
+        description="A print the printer confirmed is kept this long after it printed; one "
+        "not yet printed is kept until it is. 0: kept for ever",
+    )
+    archive_dir: str | None = Field(
+        default=None,
+        description="Where `pitboard prune` writes what it removes, as compressed JSON Lines "
+        "per table and month (default: archive in the data folder)",
+    )
+
+
 def backoff(misses: int, allowed: int, first: int, longest: int) -> int:
     """Seconds to wait after ``misses`` wrong tries in a row, the first ``allowed`` free,
     then ``first`` doubling with every further one up to ``longest``."""
@@ -335,6 +367,7 @@ class SiteConfig(_Section):
     bridge: BridgeConfig = BridgeConfig()
     alerts: AlertsConfig = AlertsConfig()
     sign_in: SignInConfig = SignInConfig()
+    retention: RetentionConfig = RetentionConfig()
     users: list[UserConfig] = []
     bays: list[BayConfig] = Field(min_length=1)
     teams: list[TeamConfig] = []
@@ -378,6 +411,11 @@ class SiteConfig(_Section):
             if d in reserved:
                 raise ValueError(f"device name {d!r} is reserved")
         return self
+
+    @property
+    def archive_dir(self) -> Path:
+        """Where `pitboard prune` writes what it removes."""
+        return Path(self.retention.archive_dir or Path(self.data_dir) / "archive")
 
     @property
     def zone(self) -> ZoneInfo:

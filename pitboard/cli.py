@@ -329,6 +329,10 @@ def main(argv: list[str] | None = None) -> int:
 
     add_token_parser(sub, with_config, _config)
 
+    from pitboard.prune import add_parser as add_prune_parser
+
+    add_prune_parser(sub, with_config, _config)
+
     p = sub.add_parser("docs", help="write the protocol document and JSON Schemas")
     with_config(p)
     p.add_argument("-o", "--output", default="docs")
