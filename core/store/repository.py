@@ -3,27 +3,51 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.domain.model import LIVE_STATUSES, Bay, Job, Technician
+from core.domain.model import OPEN_STATUSES, Bay, Job, JobStatus, Technician
+from core.domain.reports import Report
 from core.domain.workshop import Workshop
 
 from .codec import job_from_doc, job_to_doc, tech_from_doc, tech_to_doc
-from .tables import AuditRow, CounterRow, InboxRow, JobRow, PrintRow, TechnicianStateRow
+from .report_queries import ReportQueries
+from .report_rows import finding_rows, report_columns, work_rows
+from .tables import (
+    AnsweredFindingRow,
+    AuditRow,
+    CounterRow,
+    InboxRow,
+    JobRow,
+    PrintRow,
+    TechnicianStateRow,
+    WorkRow,
+)
 
 logger = logging.getLogger(__name__)
 
 
 def insert_into(row: type[Any]) -> Any:
     return row.__table__.insert()
+
+
+def _delete_of_jobs(row: type[WorkRow] | type[AnsweredFindingRow]) -> Any:
+    """The rows of some jobs, to be written anew (built once: see _upsert)."""
+    return delete(row).where(
+        row.site == bindparam("site"), row.ro.in_(bindparam("ros", expanding=True))
+    )
+
+
+_DELETE_WORK = _delete_of_jobs(WorkRow)
+_DELETE_FINDINGS = _delete_of_jobs(AnsweredFindingRow)
 
 
 class ChangedRows(Protocol):
@@ -85,20 +109,19 @@ class Store:
 
     # ----------------------------------------------------------------- load
     def load_workshop(self, bays: Iterable[Bay], technicians: Iterable[Technician]) -> Workshop:
-        """Rebuild the live workshop from the database (jobs in the building or delivered)."""
+        """Rebuild the live workshop from the database: the jobs in the building."""
         ws = Workshop(
             site=self.site,
             bays={b.id: b for b in bays},
             technicians={t.id: t for t in technicians},
         )
-        live = [s.value for s in LIVE_STATUSES]
+        live = [s.value for s in OPEN_STATUSES]
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(JobRow.doc).where(JobRow.site == self.site, JobRow.status.in_(live))
             )
             for (doc,) in rows:
-                job = job_from_doc(doc)
-                ws.jobs[job.ro] = job
+                ws.remember(job_from_doc(doc))
             for (doc,) in conn.execute(
                 select(TechnicianStateRow.doc).where(TechnicianStateRow.site == self.site)
             ):
@@ -234,8 +257,10 @@ class Store:
     ) -> None:
         """The rows of the jobs, technicians and counters the batch's facts changed."""
         if jobs:
-            rows = [self._job_row(ws.jobs[ro], now) for ro in sorted(jobs)]
+            changed = [ws.jobs[ro] for ro in sorted(jobs)]
+            rows = [self._job_row(job, now) for job in changed]
             self._upsert(conn, JobRow.__table__, rows, ("site", "ro"))
+            self._write_report_rows(conn, changed)
         if techs:
             rows = [
                 {"site": self.site, "tech": t, "doc": tech_to_doc(ws.tech_states[t])}
@@ -259,8 +284,21 @@ class Store:
             "promised_at": job.promised_at,
             "checked_in_at": job.checked_in_at,
             "updated_at": now,
+            **report_columns(job),
             "doc": job_to_doc(job),
         }
+
+    def _write_report_rows(self, conn: Connection, jobs: list[Job]) -> None:
+        """The jobs' stretches of work and answered findings, written anew."""
+        ros = [job.ro for job in jobs]
+        conn.execute(_DELETE_WORK, {"site": self.site, "ros": ros})
+        conn.execute(_DELETE_FINDINGS, {"site": self.site, "ros": ros})
+        work = [row for job in jobs for row in work_rows(self.site, job)]
+        if work:
+            conn.execute(insert_into(WorkRow), work)
+        findings = [row for job in jobs for row in finding_rows(self.site, job)]
+        if findings:
+            conn.execute(insert_into(AnsweredFindingRow), findings)
 
     def _upsert(
         self, conn: Connection, table: Any, rows: list[dict[str, Any]], keys: tuple[str, ...]
@@ -378,6 +416,35 @@ class Store:
                     JobRow.updated_at >= start,
                 )
                 .order_by(JobRow.checked_in_at)
+            ).scalars()
+            return [job_from_doc(d) for d in docs]
+
+    def report(
+        self,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        zone: ZoneInfo,
+        bays: Sequence[str],
+        day_hours: float,
+    ) -> Report:
+        """The figures build_report gives for these jobs, added up in the database."""
+        with self.engine.connect() as conn:
+            return ReportQueries(self.site, start, end, now).run(conn, zone, bays, day_hours)
+
+    def awaiting_follow_up(self, since: datetime, limit: int = 200) -> list[Job]:
+        """Cars delivered since ``since`` whose follow-up call is not recorded yet, in the
+        order they were delivered (the first ``limit``)."""
+        with self.engine.connect() as conn:
+            docs = conn.execute(
+                select(JobRow.doc)
+                .where(
+                    JobRow.site == self.site,
+                    JobRow.status == JobStatus.DELIVERED.value,
+                    JobRow.delivered_at >= since,
+                )
+                .order_by(JobRow.delivered_at, JobRow.ro)
+                .limit(limit)
             ).scalars()
             return [job_from_doc(d) for d in docs]
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Index, Integer, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    Float,
+    Index,
+    Integer,
+    String,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -39,7 +49,8 @@ class Base(DeclarativeBase):
 
 
 class JobRow(Base):
-    """One repair order: a few columns to query by, the whole domain object in ``doc``."""
+    """One repair order: the columns the desk and the reports query by, the whole domain
+    object in ``doc``."""
 
     __tablename__ = "jobs"
 
@@ -52,7 +63,48 @@ class JobRow(Base):
     promised_at: Mapped[datetime] = mapped_column(UtcDateTime())
     checked_in_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # For the reports (revision 0005): when the job reached each milestone, how often it
+    # failed final inspection, its standard hours with the approved findings.
+    dispatched_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ready_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    qc_passed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    rework_count: Mapped[int | None] = mapped_column(Integer)
+    standard_hours: Mapped[float | None] = mapped_column(Float)
     doc: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = (
+        Index("ix_jobs_site_updated", "site", "updated_at"),
+        Index("ix_jobs_site_status_delivered", "site", "status", "delivered_at"),
+    )
+
+
+class WorkRow(Base):
+    """A stretch of a technician's work on a job (the job's ``doc`` has them all, pauses
+    too): what the reports add up per technician and bay."""
+
+    __tablename__ = "job_work"
+
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ro: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tech: Mapped[str] = mapped_column(String(64))
+    start: Mapped[datetime] = mapped_column(UtcDateTime())
+    end: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class AnsweredFindingRow(Base):
+    """A finding the customer answered: what the reports count of add-on work."""
+
+    __tablename__ = "job_findings"
+
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ro: Mapped[str] = mapped_column(String(64), primary_key=True)
+    finding_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    approved: Mapped[bool] = mapped_column(Boolean)
+    answered_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    labor_hours: Mapped[float] = mapped_column(Float)
+    parts_estimate: Mapped[float] = mapped_column(Float)
 
 
 class TechnicianStateRow(Base):
