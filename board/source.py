@@ -14,6 +14,7 @@ from core.commands import Command
 from core.config import SiteConfig
 from core.contract.views import DispatchView, LoungeCar, LoungeView
 from core.domain.model import Job
+from core.domain.reports import Report
 
 
 class BoardSource(Protocol):
@@ -35,7 +36,12 @@ class BoardSource(Protocol):
     def now(self) -> datetime: ...
 
     def live_jobs(self) -> list[Job]:
-        """Copies of the jobs in the building (delivered ones until their follow-up call)."""
+        """Copies of the jobs in the building."""
+        ...
+
+    def awaiting_follow_up(self, since: datetime) -> list[Job]:
+        """Cars delivered since ``since`` whose follow-up call is still to be made (from
+        storage: delivered cars have left the live workshop), oldest first."""
         ...
 
     def job(self, ro: str) -> Job | None:
@@ -50,7 +56,9 @@ class BoardSource(Protocol):
 
     def vehicle_history(self, plate: str) -> list[Job]: ...
 
-    def jobs_between(self, start: datetime, end: datetime) -> list[Job]: ...
+    def report(self, start: datetime, end: datetime) -> Report:
+        """The department's figures for [start, end), added up by the database."""
+        ...
 
     def store_problem(self) -> str | None:
         """Why the core cannot store what it is sent right now, or None."""

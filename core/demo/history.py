@@ -12,6 +12,8 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
+from typing import TypeVar
 
 from core.config import SiteConfig, bays_from_config, technicians_from_config
 from core.domain.events import DomainEvent
@@ -29,17 +31,6 @@ from core.domain.workshop import CheckIn, NewFinding, Workshop
 from core.engine.effects import rows_to_write
 from core.store.repository import AuditEntry, Batch, InboxEntry, Store
 
-#: Steps taken on the web pages (the others are taps at a bay's kiosk).
-_COMMANDS = frozenset(
-    {
-        "job.checked_in",
-        "job.dispatched",
-        "finding.answered",
-        "job.delivered",
-        "job.followed_up",
-        "job.cancelled",
-    }
-)
 _OPERATIONS = [
     Operation("M010", "小保养", 1.0, "Minor service"),
     Operation("M020", "大保养", 2.5, "Major service"),
@@ -49,6 +40,7 @@ _OPERATIONS = [
 _REASONS = [PauseReason.WAITING_PARTS, PauseReason.TOOL, PauseReason.BREAK]
 _OUTCOMES = [FollowUpOutcome.VERY_GOOD, FollowUpOutcome.GOOD, FollowUpOutcome.UNREACHABLE]
 _INSPECTOR, _WASHER, _HELPER = "Q001", "W001", "T007"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -105,7 +97,7 @@ class History:
 
     def _sign_everyone_in(self, at: datetime) -> None:
         for bay, tech in self.tech_of.items():
-            self._tap(bay, lambda bay=bay, tech=tech: self.ws.sign_in(tech, bay, at))
+            self._tap(bay, partial(self.ws.sign_in, tech, bay, at))
         self._tap("Q01", lambda: self.ws.sign_in(_INSPECTOR, "Q01", at))
         self._tap("W01", lambda: self.ws.sign_in(_WASHER, "W01", at))
 
@@ -116,11 +108,7 @@ class History:
                 continue
             self.ws.remember(job)
             outcome = self.rng.choice(_OUTCOMES)
-            self._command(
-                lambda job=job, outcome=outcome: self.ws.record_follow_up(
-                    job.ro, outcome, "", "SA01", at
-                )
-            )
+            self._command(partial(self.ws.record_follow_up, job.ro, outcome, "", "SA01", at))
 
     # ------------------------------------------------------------ one car
     def _one_car(self, at: datetime, bay: str, still_open: bool) -> None:
@@ -153,8 +141,7 @@ class History:
             advisor="SA01",
             wash_requested=rng.random() < 0.6,
         )
-        job: Job = self._command(lambda: self.ws.check_in(order, at))
-        return job
+        return self._command(lambda: self.ws.check_in(order, at))
 
     def _work(self, job: Job, bay: str, t: datetime, still_open: bool) -> datetime:
         """The bay's technician works it, with a pause, a helper or a finding now and then;
@@ -214,7 +201,7 @@ class History:
         return t
 
     # ------------------------------------------------------------ the log and the store
-    def _tap(self, bay: str, step: Callable[[], object]) -> object:
+    def _tap(self, bay: str, step: Callable[[], T]) -> T:
         """A step tapped at a bay's kiosk: an inbox mark and an audit line per change."""
         device = f"kiosk-{bay.lower()}"
         mark = len(self.ws.recorded)
@@ -226,7 +213,7 @@ class History:
         self._audit(facts, "event", device, seq, bay)
         return value
 
-    def _command(self, step: Callable[[], object]) -> object:
+    def _command(self, step: Callable[[], T]) -> T:
         """A step taken on the desk or the dispatch board."""
         mark = len(self.ws.recorded)
         value = step()
