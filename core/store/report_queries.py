@@ -22,9 +22,23 @@ from sqlalchemy.sql.selectable import Subquery
 
 from core.domain.reports import Report, Tallies, complete
 
-from .tables import AnsweredFindingRow, JobRow, WorkRow
+from .tables import AnsweredFindingRow, JobFiguresRow, WorkRow
 
 HOUR = 3600.0
+
+
+def _local_days(
+    start: datetime, end: datetime, zone: ZoneInfo
+) -> tuple[list[date], list[datetime]]:
+    """The local days of the period, and the moment each of them ends."""
+    days: list[date] = []
+    ends: list[datetime] = []
+    day = start.astimezone(zone).date()
+    while datetime.combine(day, time(0), zone) < end:
+        days.append(day)
+        day += timedelta(days=1)
+        ends.append(datetime.combine(day, time(0), zone))
+    return days, ends
 
 
 class epoch(FunctionElement[float]):
@@ -69,27 +83,34 @@ def _earlier(a: Any, b: Any) -> Any:
 class ReportQueries:
     """One report's queries: the period, the moment it is seen from, the jobs it counts."""
 
-    def __init__(self, site: str, start: datetime, end: datetime, now: datetime) -> None:
-        self.site, self.start, self.end = site, start, end
+    def __init__(
+        self, site: str, start: datetime, end: datetime, now: datetime, zone: ZoneInfo
+    ) -> None:
+        self.site, self.start, self.end, self.zone = site, start, end, zone
+        self.days, ends = _local_days(start, end, zone)
+        counting = (
+            JobFiguresRow.site == site,
+            JobFiguresRow.checked_in_at < end,
+            JobFiguresRow.updated_at >= start,
+            JobFiguresRow.status != "cancelled",
+        )
+        # The rows of the counted jobs alone are read (by their keys), never a table whole.
+        self.counted = select(JobFiguresRow.ro).where(*counting)
         self.jobs = (
             select(
-                JobRow.ro,
-                JobRow.bay,
-                JobRow.promised_at,
-                JobRow.checked_in_at,
-                JobRow.dispatched_at,
-                JobRow.ready_at,
-                JobRow.delivered_at,
-                JobRow.qc_passed_at,
-                JobRow.rework_count,
-                JobRow.standard_hours,
+                JobFiguresRow.ro,
+                JobFiguresRow.bay,
+                JobFiguresRow.promised_at,
+                JobFiguresRow.checked_in_at,
+                JobFiguresRow.dispatched_at,
+                JobFiguresRow.ready_at,
+                JobFiguresRow.delivered_at,
+                JobFiguresRow.qc_passed_at,
+                JobFiguresRow.rework_count,
+                JobFiguresRow.standard_hours,
+                JobFiguresRow.work_seconds,
             )
-            .where(
-                JobRow.site == site,
-                JobRow.checked_in_at < end,
-                JobRow.updated_at >= start,
-                JobRow.status != "cancelled",
-            )
+            .where(*counting)
             .subquery("counted")
         )
         # A stretch still running counts up to ``now``, as in build_report.
@@ -97,36 +118,57 @@ class ReportQueries:
             select(
                 WorkRow.ro,
                 WorkRow.tech,
-                epoch(WorkRow.start).label("a"),
-                epoch(func.coalesce(WorkRow.end, now)).label("b"),
+                WorkRow.started.label("a"),
+                func.coalesce(WorkRow.ended, literal(now.timestamp())).label("b"),
             )
             .where(WorkRow.site == site)
             .subquery("work")
         )
+        self.day_ends = ends
 
-    def run(
-        self, conn: Connection, zone: ZoneInfo, bays: Sequence[str], day_hours: float
-    ) -> Report:
+    def run(self, conn: Connection, bays: Sequence[str], day_hours: float) -> Report:
         r = Report(self.start, self.end)
         t = Tallies()
-        self._milestones(conn, r)
+        self._milestones(conn, r, t)
         self._findings(conn, r)
-        t.in_by_day.update(self._per_day(conn, self.jobs.c.checked_in_at, zone))
-        t.out_by_day.update(self._per_day(conn, self.jobs.c.delivered_at, zone))
-        self._technicians(conn, t)
-        t.busy_seconds.update(self._busy_bays(conn))
-        return complete(r, t, zone, list(bays), day_hours)
+        self._work(conn, t)
+        return complete(r, t, self.zone, list(bays), day_hours)
 
     # ------------------------------------------------------------ the jobs' milestones
-    def _milestones(self, conn: Connection, r: Report) -> None:
+    def _day_of(self, col: Any) -> Any:
+        """The index of the local day a moment of the period fell on, -1 outside it."""
+        if not self.days:
+            return literal(-1)
+        return case(
+            (_within(col, self.start, self.end), self._halving(col, 0, len(self.days) - 1)),
+            else_=-1,
+        )
+
+    def _halving(self, col: Any, first: int, last: int) -> Any:
+        """Which of the days ``first`` to ``last`` a moment fell on, halving the range at
+        each step: a month's day in five comparisons."""
+        if first == last:
+            return literal(first)
+        mid = (first + last) // 2
+        return case(
+            (col < self.day_ends[mid], self._halving(col, first, mid)),
+            else_=self._halving(col, mid + 1, last),
+        )
+
+    def _milestones(self, conn: Connection, r: Report, t: Tallies) -> None:
+        """Arrivals, deliveries, waits, cycles and inspections in one pass over the counted
+        jobs, grouped by the days of arrival and delivery."""
         j, start, end = self.jobs.c, self.start, self.end
         came = _within(j.checked_in_at, start, end)
         waited = and_(came, j.dispatched_at.is_not(None))
         left = _within(j.delivered_at, start, end)
         ready = func.coalesce(j.ready_at, j.delivered_at)
         passed = _within(j.qc_passed_at, start, end)
-        row = conn.execute(
+        arrived_on, left_on = self._day_of(j.checked_in_at), self._day_of(j.delivered_at)
+        rows = conn.execute(
             select(
+                arrived_on,
+                left_on,
                 _count(came),
                 _count(waited),
                 _total(waited, epoch(j.dispatched_at) - epoch(j.checked_in_at)),
@@ -135,46 +177,39 @@ class ReportQueries:
                 _total(left, epoch(ready) - epoch(j.checked_in_at)),
                 _count(passed),
                 _count(and_(passed, j.rework_count == 0)),
-            )
-        ).one()
-        r.jobs_in, r.waited, r.delivered = int(row[0]), int(row[1]), int(row[3])
-        r.wait_hours_total = float(row[2]) / HOUR
-        r.delivered_on_time = int(row[4])
-        r.cycle_hours_total = float(row[5]) / HOUR
-        r.passed_qc, r.passed_first_time = int(row[6]), int(row[7])
+            ).group_by(arrived_on, left_on)
+        )
+        for row in rows:
+            if row[0] >= 0:
+                t.in_by_day[self.days[row[0]]] += int(row[2])
+            if row[1] >= 0:
+                t.out_by_day[self.days[row[1]]] += int(row[5])
+            r.jobs_in += int(row[2])
+            r.waited += int(row[3])
+            r.wait_hours_total += float(row[4]) / HOUR
+            r.delivered += int(row[5])
+            r.delivered_on_time += int(row[6])
+            r.cycle_hours_total += float(row[7]) / HOUR
+            r.passed_qc += int(row[8])
+            r.passed_first_time += int(row[9])
 
     def _findings(self, conn: Connection, r: Report) -> None:
-        f, j = AnsweredFindingRow, self.jobs.c
+        f = AnsweredFindingRow
+        approved = f.approved.is_(True)
         row = conn.execute(
             select(
                 func.count(),
-                _count(f.approved.is_(True)),
-                _total(f.approved.is_(True), f.parts_estimate),
-                _total(f.approved.is_(True), f.labor_hours),
+                _count(approved),
+                _total(approved, f.parts_estimate),
+                _total(approved, f.labor_hours),
+            ).where(
+                f.site == self.site,
+                _within(f.answered_at, self.start, self.end),
+                f.ro.in_(self.counted),
             )
-            .select_from(f)
-            .join(self.jobs, j.ro == f.ro)
-            .where(f.site == self.site, _within(f.answered_at, self.start, self.end))
         ).one()
         r.findings_answered, r.findings_approved = int(row[0]), int(row[1])
         r.approved_parts, r.approved_hours = float(row[2]), float(row[3])
-
-    def _per_day(self, conn: Connection, col: Any, zone: ZoneInfo) -> dict[date, int]:
-        """How many of the jobs' moments fell on each local day of the period."""
-        days: list[date] = []
-        ends: list[datetime] = []
-        day = self.start.astimezone(zone).date()
-        while datetime.combine(day, time(0), zone) < self.end:
-            days.append(day)
-            day += timedelta(days=1)
-            ends.append(datetime.combine(day, time(0), zone))
-        if not days:
-            return {}
-        bucket = case(*[(col < e, i) for i, e in enumerate(ends)], else_=len(days) - 1)
-        rows = conn.execute(
-            select(bucket, func.count()).where(_within(col, self.start, self.end)).group_by(bucket)
-        )
-        return {days[int(i)]: int(n) for i, n in rows}
 
     # ------------------------------------------------------------ the work
     def _overlap(self) -> tuple[Any, Any]:
@@ -184,55 +219,52 @@ class ReportQueries:
         hi = _earlier(w.b, literal(self.end.timestamp()))
         return lo, hi
 
-    def _technicians(self, conn: Connection, t: Tallies) -> None:
+    def _work(self, conn: Connection, t: Tallies) -> None:
+        """Every technician's hours and every bay's busy time in one pass over the work on
+        the counted jobs: grouped by technician and bay, added up here."""
+        x = self._stretches().c
+        # A bay is busy while anyone works on its job: the union of the stretches, each
+        # adding what reaches past every stretch that began before it.
+        added = case(
+            (~x.busy, 0.0),
+            (or_(x.reach.is_(None), x.a > x.reach), x.b - x.a),
+            (x.b > x.reach, x.b - x.reach),
+            else_=0.0,
+        )
+        rows = conn.execute(
+            select(x.tech, x.bay, func.sum(x.inside), func.sum(x.earned), func.sum(added)).group_by(
+                x.tech, x.bay
+            )
+        )
+        for tech, bay, seconds, std, busy in rows:
+            t.worked[tech] += float(seconds) / HOUR
+            t.std[tech] += float(std)
+            if bay:
+                t.busy_seconds[bay] += float(busy)
+
+    def _stretches(self) -> Subquery:
+        """Each stretch of work: how much of it lies in the period (``a`` to ``b``), the
+        standard hours it earned, and how far the stretches before it at its bay reached."""
         w, j = self.work.c, self.jobs.c
         lo, hi = self._overlap()
-        stretches = (
+        busy = and_(hi > lo, j.bay.is_not(None), j.bay != "")
+        # Technicians earn a passed job's standard hours in the share of its work they did.
+        passed = and_(_within(j.qc_passed_at, self.start, self.end), j.work_seconds > 0)
+        earned = case((passed, j.standard_hours * (w.b - w.a) / j.work_seconds), else_=0.0)
+        return (
             select(
                 w.tech,
+                j.bay,
                 case((hi > lo, hi - lo), else_=0.0).label("inside"),
-                (w.b - w.a).label("length"),
-                # All the work on the job: what a technician's share is taken of.
-                func.sum(w.b - w.a).over(partition_by=w.ro).label("total"),
-                j.standard_hours,
-                _within(j.qc_passed_at, self.start, self.end).label("finished"),
+                earned.label("earned"),
+                busy.label("busy"),
+                lo.label("a"),
+                hi.label("b"),
+                func.max(hi)
+                .over(partition_by=(j.bay, busy), order_by=(lo, hi), rows=(None, -1))
+                .label("reach"),
             )
             .select_from(self.work)
             .join(self.jobs, j.ro == w.ro)
             .subquery("stretches")
-        )
-        x = stretches.c
-        earned = case(
-            (and_(x.finished, x.total > 0), x.standard_hours * x.length / x.total), else_=0.0
-        )
-        rows = conn.execute(select(x.tech, func.sum(x.inside), func.sum(earned)).group_by(x.tech))
-        for tech, seconds, std in rows:
-            t.worked[tech] = float(seconds) / HOUR
-            t.std[tech] = float(std)
-
-    def _busy_bays(self, conn: Connection) -> dict[str, float]:
-        """Seconds each bay had someone working on its job: the union of the stretches."""
-        spans = self._spans()
-        reach = func.max(spans.c.b).over(
-            partition_by=spans.c.bay, order_by=(spans.c.a, spans.c.b), rows=(None, -1)
-        )
-        ordered = select(spans.c.bay, spans.c.a, spans.c.b, reach.label("reach")).subquery()
-        o = ordered.c
-        added = case(
-            (or_(o.reach.is_(None), o.a > o.reach), o.b - o.a),
-            (o.b > o.reach, o.b - o.reach),
-            else_=0.0,
-        )
-        rows = conn.execute(select(o.bay, func.sum(added)).group_by(o.bay))
-        return {bay: float(seconds) for bay, seconds in rows}
-
-    def _spans(self) -> Subquery:
-        w, j = self.work.c, self.jobs.c
-        lo, hi = self._overlap()
-        return (
-            select(j.bay, lo.label("a"), hi.label("b"))
-            .select_from(self.work)
-            .join(self.jobs, j.ro == w.ro)
-            .where(j.bay.is_not(None), j.bay != "", hi > lo)
-            .subquery("spans")
         )

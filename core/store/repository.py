@@ -20,12 +20,13 @@ from core.domain.workshop import Workshop
 
 from .codec import job_from_doc, job_to_doc, tech_from_doc, tech_to_doc
 from .report_queries import ReportQueries
-from .report_rows import finding_rows, report_columns, work_rows
+from .report_rows import figures_row, finding_rows, work_rows
 from .tables import (
     AnsweredFindingRow,
     AuditRow,
     CounterRow,
     InboxRow,
+    JobFiguresRow,
     JobRow,
     PrintRow,
     TechnicianStateRow,
@@ -260,7 +261,7 @@ class Store:
             changed = [ws.jobs[ro] for ro in sorted(jobs)]
             rows = [self._job_row(job, now) for job in changed]
             self._upsert(conn, JobRow.__table__, rows, ("site", "ro"))
-            self._write_report_rows(conn, changed)
+            self._write_report_rows(conn, changed, now)
         if techs:
             rows = [
                 {"site": self.site, "tech": t, "doc": tech_to_doc(ws.tech_states[t])}
@@ -284,12 +285,13 @@ class Store:
             "promised_at": job.promised_at,
             "checked_in_at": job.checked_in_at,
             "updated_at": now,
-            **report_columns(job),
             "doc": job_to_doc(job),
         }
 
-    def _write_report_rows(self, conn: Connection, jobs: list[Job]) -> None:
-        """The jobs' stretches of work and answered findings, written anew."""
+    def _write_report_rows(self, conn: Connection, jobs: list[Job], now: datetime) -> None:
+        """The jobs' figures, stretches of work and answered findings, written anew."""
+        figures = [figures_row(self.site, job, now) for job in jobs]
+        self._upsert(conn, JobFiguresRow.__table__, figures, ("site", "ro"))
         ros = [job.ro for job in jobs]
         conn.execute(_DELETE_WORK, {"site": self.site, "ros": ros})
         conn.execute(_DELETE_FINDINGS, {"site": self.site, "ros": ros})
@@ -430,20 +432,22 @@ class Store:
     ) -> Report:
         """The figures build_report gives for these jobs, added up in the database."""
         with self.engine.connect() as conn:
-            return ReportQueries(self.site, start, end, now).run(conn, zone, bays, day_hours)
+            return ReportQueries(self.site, start, end, now, zone).run(conn, bays, day_hours)
 
     def awaiting_follow_up(self, since: datetime, limit: int = 200) -> list[Job]:
         """Cars delivered since ``since`` whose follow-up call is not recorded yet, in the
         order they were delivered (the first ``limit``)."""
         with self.engine.connect() as conn:
+            f = JobFiguresRow
             docs = conn.execute(
                 select(JobRow.doc)
+                .join(f, (f.site == JobRow.site) & (f.ro == JobRow.ro))
                 .where(
-                    JobRow.site == self.site,
-                    JobRow.status == JobStatus.DELIVERED.value,
-                    JobRow.delivered_at >= since,
+                    f.site == self.site,
+                    f.status == JobStatus.DELIVERED.value,
+                    f.delivered_at >= since,
                 )
-                .order_by(JobRow.delivered_at, JobRow.ro)
+                .order_by(f.delivered_at, f.ro)
                 .limit(limit)
             ).scalars()
             return [job_from_doc(d) for d in docs]

@@ -49,8 +49,7 @@ class Base(DeclarativeBase):
 
 
 class JobRow(Base):
-    """One repair order: the columns the desk and the reports query by, the whole domain
-    object in ``doc``."""
+    """One repair order: a few columns to query by, the whole domain object in ``doc``."""
 
     __tablename__ = "jobs"
 
@@ -63,25 +62,42 @@ class JobRow(Base):
     promised_at: Mapped[datetime] = mapped_column(UtcDateTime())
     checked_in_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    # For the reports (revision 0005): when the job reached each milestone, how often it
-    # failed final inspection, its standard hours with the approved findings.
+    doc: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class JobFiguresRow(Base):
+    """What the reports and the desk's follow-up list ask of a repair order, in a narrow row
+    of its own (a month's report reads thousands of them; the documents stay unread)."""
+
+    __tablename__ = "job_figures"
+
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ro: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32))
+    bay: Mapped[str | None] = mapped_column(String(64))
+    promised_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    checked_in_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     dispatched_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     ready_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    qc_passed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    rework_count: Mapped[int | None] = mapped_column(Integer)
-    standard_hours: Mapped[float | None] = mapped_column(Float)
-    doc: Mapped[dict[str, Any]] = mapped_column(JSON)
+    qc_passed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # the first pass
+    rework_count: Mapped[int] = mapped_column(Integer)
+    standard_hours: Mapped[float] = mapped_column(Float)  # approved findings included
+    # Seconds of finished work on it, over all technicians: what each one's share of a
+    # passed job's standard hours is taken of (a passed job's clocks have all stopped).
+    work_seconds: Mapped[float] = mapped_column(Float)
 
     __table_args__ = (
-        Index("ix_jobs_site_updated", "site", "updated_at"),
-        Index("ix_jobs_site_status_delivered", "site", "status", "delivered_at"),
+        Index("ix_job_figures_site_updated", "site", "updated_at"),
+        Index("ix_job_figures_site_status_delivered", "site", "status", "delivered_at"),
     )
 
 
 class WorkRow(Base):
     """A stretch of a technician's work on a job (the job's ``doc`` has them all, pauses
-    too): what the reports add up per technician and bay."""
+    too): what the reports add up per technician and bay. Its times are seconds since 1970,
+    the form the reports do their sums in (thousands of stretches a month)."""
 
     __tablename__ = "job_work"
 
@@ -89,8 +105,8 @@ class WorkRow(Base):
     ro: Mapped[str] = mapped_column(String(64), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, primary_key=True)
     tech: Mapped[str] = mapped_column(String(64))
-    start: Mapped[datetime] = mapped_column(UtcDateTime())
-    end: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    started: Mapped[float] = mapped_column(Float)
+    ended: Mapped[float | None] = mapped_column(Float)  # still running: none yet
 
 
 class AnsweredFindingRow(Base):
@@ -105,6 +121,8 @@ class AnsweredFindingRow(Base):
     answered_at: Mapped[datetime] = mapped_column(UtcDateTime())
     labor_hours: Mapped[float] = mapped_column(Float)
     parts_estimate: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_job_findings_site_answered", "site", "answered_at"),)
 
 
 class TechnicianStateRow(Base):

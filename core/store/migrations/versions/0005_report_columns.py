@@ -1,5 +1,5 @@
-"""what the reports and the desk query: job milestones as columns, work and answered findings
-as rows
+"""what the reports and the desk query: each job's figures, its work and its answered
+findings, in narrow rows beside its document
 
 Revision ID: 0005
 Revises: 0003
@@ -20,32 +20,42 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-_NEW_JOB_COLUMNS = [
-    ("dispatched_at", sa.DateTime(timezone=True)),
-    ("ready_at", sa.DateTime(timezone=True)),
-    ("delivered_at", sa.DateTime(timezone=True)),
-    ("qc_passed_at", sa.DateTime(timezone=True)),
-    ("rework_count", sa.Integer()),
-    ("standard_hours", sa.Float()),
-]
+_TIME = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("jobs", schema=None) as batch_op:
-        for name, kind in _NEW_JOB_COLUMNS:
-            batch_op.add_column(sa.Column(name, kind, nullable=True))
-        batch_op.create_index("ix_jobs_site_updated", ["site", "updated_at"], unique=False)
-        batch_op.create_index(
-            "ix_jobs_site_status_delivered", ["site", "status", "delivered_at"], unique=False
-        )
+    op.create_table(
+        "job_figures",
+        sa.Column("site", sa.String(length=64), nullable=False),
+        sa.Column("ro", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=32), nullable=False),
+        sa.Column("bay", sa.String(length=64), nullable=True),
+        sa.Column("promised_at", _TIME, nullable=False),
+        sa.Column("checked_in_at", _TIME, nullable=False),
+        sa.Column("updated_at", _TIME, nullable=False),
+        sa.Column("dispatched_at", _TIME, nullable=True),
+        sa.Column("ready_at", _TIME, nullable=True),
+        sa.Column("delivered_at", _TIME, nullable=True),
+        sa.Column("qc_passed_at", _TIME, nullable=True),
+        sa.Column("rework_count", sa.Integer(), nullable=False),
+        sa.Column("standard_hours", sa.Float(), nullable=False),
+        sa.Column("work_seconds", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("site", "ro"),
+    )
+    op.create_index("ix_job_figures_site_updated", "job_figures", ["site", "updated_at"])
+    op.create_index(
+        "ix_job_figures_site_status_delivered",
+        "job_figures",
+        ["site", "status", "delivered_at"],
+    )
     op.create_table(
         "job_work",
         sa.Column("site", sa.String(length=64), nullable=False),
         sa.Column("ro", sa.String(length=64), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
         sa.Column("tech", sa.String(length=64), nullable=False),
-        sa.Column("start", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("end", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("started", sa.Float(), nullable=False),
+        sa.Column("ended", sa.Float(), nullable=True),
         sa.PrimaryKeyConstraint("site", "ro", "n"),
     )
     op.create_table(
@@ -54,45 +64,46 @@ def upgrade() -> None:
         sa.Column("ro", sa.String(length=64), nullable=False),
         sa.Column("finding_id", sa.String(length=64), nullable=False),
         sa.Column("approved", sa.Boolean(), nullable=False),
-        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", _TIME, nullable=False),
         sa.Column("labor_hours", sa.Float(), nullable=False),
         sa.Column("parts_estimate", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("site", "ro", "finding_id"),
     )
+    op.create_index("ix_job_findings_site_answered", "job_findings", ["site", "answered_at"])
     _fill_from_documents()
 
 
 def downgrade() -> None:
     op.drop_table("job_findings")
     op.drop_table("job_work")
-    with op.batch_alter_table("jobs", schema=None) as batch_op:
-        batch_op.drop_index("ix_jobs_site_status_delivered")
-        batch_op.drop_index("ix_jobs_site_updated")
-        for name, _kind in reversed(_NEW_JOB_COLUMNS):
-            batch_op.drop_column(name)
+    op.drop_table("job_figures")
 
 
 # ----------------------------------------------------------------- the stored jobs
 # The documents as this revision knows them (version 1 of the job document); the code that
-# writes the rows from now on is core/store/repository.py.
+# writes these rows from now on is core/store/report_rows.py.
 _jobs = sa.table(
     "jobs",
-    sa.column("site", sa.String()),
-    sa.column("ro", sa.String()),
+    *(sa.column(c, sa.String()) for c in ("site", "ro", "status", "bay")),
+    *(sa.column(c, _TIME) for c in ("promised_at", "checked_in_at", "updated_at")),
     sa.column("doc", sa.JSON()),
-    *(sa.column(name, kind) for name, kind in _NEW_JOB_COLUMNS),
+)
+_TIMES = ("promised_at", "checked_in_at", "updated_at", "dispatched_at", "ready_at")
+_TIMES += ("delivered_at", "qc_passed_at")
+_figures = sa.table(
+    "job_figures",
+    *(sa.column(c) for c in ("site", "ro", "status", "bay", "rework_count")),
+    *(sa.column(c) for c in ("standard_hours", "work_seconds")),
+    *(sa.column(c, _TIME) for c in _TIMES),
 )
 _work = sa.table(
-    "job_work",
-    *(sa.column(c) for c in ("site", "ro", "n", "tech")),
-    sa.column("start", sa.DateTime(timezone=True)),
-    sa.column("end", sa.DateTime(timezone=True)),
+    "job_work", *(sa.column(c) for c in ("site", "ro", "n", "tech", "started", "ended"))
 )
 _findings = sa.table(
     "job_findings",
-    *(sa.column(c) for c in ("site", "ro", "finding_id", "approved", "labor_hours")),
-    sa.column("parts_estimate"),
-    sa.column("answered_at", sa.DateTime(timezone=True)),
+    *(sa.column(c) for c in ("site", "ro", "finding_id", "approved")),
+    *(sa.column(c) for c in ("labor_hours", "parts_estimate")),
+    sa.column("answered_at", _TIME),
 )
 
 
@@ -101,17 +112,30 @@ def _when(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value).astimezone(UTC)
 
 
-def _columns(doc: dict[str, Any]) -> dict[str, Any]:
+def _figures_of(row: Any) -> dict[str, Any]:
+    doc = row.doc
     passed = [c["at"] for c in doc.get("checks", []) if c["level"] == "qc" and c["passed"]]
     approved = [f for f in doc.get("findings", []) if f["state"] == "approved"]
     hours = sum(op["standard_hours"] for op in doc.get("operations", []))
     return {
+        "site": row.site,
+        "ro": row.ro,
+        "status": row.status,
+        "bay": row.bay,
+        "promised_at": row.promised_at,
+        "checked_in_at": row.checked_in_at,
+        "updated_at": row.updated_at,
         "dispatched_at": _when(doc.get("dispatched_at")),
         "ready_at": _when(doc.get("ready_at")),
         "delivered_at": _when(doc.get("delivered_at")),
         "qc_passed_at": _when(passed[0]) if passed else None,
         "rework_count": doc.get("rework_count", 0),
         "standard_hours": hours + sum(f["labor_hours"] for f in approved),
+        "work_seconds": sum(
+            (datetime.fromisoformat(s["end"]) - datetime.fromisoformat(s["start"])).total_seconds()
+            for s in doc.get("segments", [])
+            if s["kind"] == "work" and s["end"] is not None
+        ),
     }
 
 
@@ -121,7 +145,14 @@ def _rows(site: str, ro: str, doc: dict[str, Any]) -> Iterator[tuple[str, dict[s
         start, end = _when(seg["start"]), _when(seg["end"])
         yield (
             "work",
-            {"site": site, "ro": ro, "n": n, "tech": seg["tech"], "start": start, "end": end},
+            {
+                "site": site,
+                "ro": ro,
+                "n": n,
+                "tech": seg["tech"],
+                "started": start.timestamp() if start else None,
+                "ended": end.timestamp() if end else None,
+            },
         )
     for f in doc.get("findings", []):
         if f["state"] != "pending" and f.get("answered_at"):
@@ -140,17 +171,12 @@ def _rows(site: str, ro: str, doc: dict[str, Any]) -> Iterator[tuple[str, dict[s
 
 
 def _fill_from_documents() -> None:
-    """Every stored job's columns and rows, from its document, a thousand at a time."""
+    """Every stored job's figures, work and answered findings, a thousand jobs at a time."""
     conn = op.get_bind()
-    set_columns = (
-        _jobs.update()
-        .where(_jobs.c.site == sa.bindparam("k_site"), _jobs.c.ro == sa.bindparam("k_ro"))
-        .values({name: sa.bindparam(name) for name, _kind in _NEW_JOB_COLUMNS})
-    )
     after = ("", "")
     while True:
         chunk = conn.execute(
-            sa.select(_jobs.c.site, _jobs.c.ro, _jobs.c.doc)
+            sa.select(_jobs)
             .where(sa.tuple_(_jobs.c.site, _jobs.c.ro) > after)
             .order_by(_jobs.c.site, _jobs.c.ro)
             .limit(1000)
@@ -159,12 +185,12 @@ def _fill_from_documents() -> None:
             return
         work: list[dict[str, Any]] = []
         findings: list[dict[str, Any]] = []
-        for site, ro, doc in chunk:
-            for kind, row in _rows(site, ro, doc):
-                (work if kind == "work" else findings).append(row)
-        conn.execute(set_columns, [{"k_site": s, "k_ro": r, **_columns(d)} for s, r, d in chunk])
+        for row in chunk:
+            for kind, line in _rows(row.site, row.ro, row.doc):
+                (work if kind == "work" else findings).append(line)
+        conn.execute(_figures.insert(), [_figures_of(row) for row in chunk])
         if work:
             conn.execute(_work.insert(), work)
         if findings:
             conn.execute(_findings.insert(), findings)
-        after = (chunk[-1][0], chunk[-1][1])
+        after = (chunk[-1].site, chunk[-1].ro)
