@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import copy
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -84,7 +85,10 @@ def database(kind: str, base: Any, name: str) -> Iterator[str]:
     if kind == "sqlite":
         url = sqlite_url(base / name)
         migrate_url(url)
-        yield url
+        try:
+            yield url
+        finally:
+            shutil.rmtree(base / name)  # half a gigabyte a year
         return
     db = f"pitboard_bench_{name}_{os.getpid()}"
     admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
@@ -140,6 +144,7 @@ def start_up(url: str, fig: Figures) -> None:
         stop_process(proc)
     finally:
         broker.stop()
+    shutil.rmtree(base, ignore_errors=True)
 
 
 # ----------------------------------------------------------------- in the process

@@ -338,15 +338,29 @@ class Store:
             )
             return [dict(r._mapping) for r in rows]
 
-    def last_seqs(self) -> dict[str, int]:
-        """The highest ``seq`` received from each source: where its next event must follow."""
+    def last_seqs(self, sources: Iterable[str] | None = None) -> dict[str, int]:
+        """The highest ``seq`` received from each source: where its next event must follow.
+
+        Given the sources, each one's is looked up by the key alone, however long the inbox
+        (a busy site's is near a million rows a year); otherwise every source's."""
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(InboxRow.source, func.max(InboxRow.seq))
-                .where(InboxRow.site == self.site)
-                .group_by(InboxRow.source)
-            )
-            return {s: int(q) for s, q in rows}
+            if sources is None:
+                rows = conn.execute(
+                    select(InboxRow.source, func.max(InboxRow.seq))
+                    .where(InboxRow.site == self.site)
+                    .group_by(InboxRow.source)
+                )
+                return {s: int(q) for s, q in rows}
+            out: dict[str, int] = {}
+            for source in sources:
+                last = conn.execute(
+                    select(func.max(InboxRow.seq)).where(
+                        InboxRow.site == self.site, InboxRow.source == source
+                    )
+                ).scalar()
+                if last is not None:
+                    out[source] = int(last)
+            return out
 
     def unprinted(self) -> list[dict[str, Any]]:
         """Print jobs not yet reported printed (to send again), oldest first."""
