@@ -5,11 +5,13 @@ python3 tasks.py run [--demo]    # the whole system on embedded defaults
 python3 tasks.py test [pytest args]
 python3 tasks.py lint            # ruff and mypy
 python3 tasks.py bench NAME [args]   # a benchmark from bench/ (docs/performance.md)
+python3 tasks.py audit [--strict]    # known vulnerabilities in the installed dependencies
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -39,8 +41,53 @@ def ensure_venv() -> None:
     STAMP.write_text(wanted)
 
 
+def audit_summary(report: dict) -> tuple[list[str], list[str]]:  # type: ignore[type-arg]
+    """(vulnerable "name version: ids", names that could not be audited) of a pip-audit
+    JSON report. pip-audit says "No known vulnerabilities found" also when it could look
+    nothing up (no route to the database): those are counted apart, never as safe."""
+    vulnerable, unaudited = [], []
+    for dep in report.get("dependencies", []):
+        if dep.get("skip_reason"):
+            if dep["name"] != "pitboard":  # ours, not on PyPI
+                unaudited.append(dep["name"])
+        elif dep.get("vulns"):
+            ids = ", ".join(v["id"] for v in dep["vulns"])
+            vulnerable.append(f"{dep['name']} {dep.get('version', '?')}: {ids}")
+    return vulnerable, unaudited
+
+
+def audit(strict: bool) -> int:
+    proc = subprocess.run(
+        [BIN / "pip-audit", "--format", "json", "--progress-spinner", "off"],
+        capture_output=True,
+        text=True,
+    )
+    try:
+        vulnerable, unaudited = audit_summary(json.loads(proc.stdout))
+    except ValueError:
+        print(proc.stderr or proc.stdout, file=sys.stderr)
+        print("AUDIT NOT DONE: pip-audit gave no report", file=sys.stderr)
+        return 1 if strict else 0
+    for line in vulnerable:
+        print(f"VULNERABLE {line}")
+    if unaudited:
+        print(
+            f"NOT AUDITED: {len(unaudited)} packages could not be looked up (is the vulnerability"
+            f" database reachable from here?): {', '.join(sorted(unaudited)[:10])}"
+            + (" …" if len(unaudited) > 10 else ""),
+            file=sys.stderr,
+        )
+    if vulnerable:
+        return 1
+    if unaudited and strict:
+        return 1
+    print("audit: no known vulnerabilities" + (" among those looked up" if unaudited else ""))
+    return 0
+
+
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in ("run", "test", "lint", "pitboard", "bench"):
+    known = ("run", "test", "lint", "pitboard", "bench", "audit")
+    if len(sys.argv) < 2 or sys.argv[1] not in known:
         print(__doc__)
         return 2
     ensure_venv()
@@ -55,6 +102,8 @@ def main() -> int:
             print("which benchmark? e.g. python3 tasks.py bench tap_to_view")
             return 2
         return subprocess.call([BIN / "python", "-m", f"bench.{rest[0]}", *rest[1:]])
+    if what == "audit":
+        return audit("--strict" in rest)
     if what == "lint":
         a = subprocess.call([BIN / "ruff", "check", "."])
         b = subprocess.call([BIN / "mypy", "core", "devices", "board", "kiosk", "pitboard"])

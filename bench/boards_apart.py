@@ -8,6 +8,7 @@ boards' actions would go to the core through its API).
 from __future__ import annotations
 
 import sys
+import tempfile
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -22,9 +23,12 @@ from board.auth import register_login
 from board.dispatch import register_dispatch
 from board.live import STATIC_DIR, STATIC_URL
 from board.lounge import register_lounge
+from core.access import Access
 from core.contract.views import DispatchView, LoungeView
 from core.display.texts import texts_for
 from core.mqtt import no_delay
+from core.store.access import AccessStore
+from core.store.database import make_engine, migrate, sqlite_url
 
 
 class ViewFollower:
@@ -56,6 +60,10 @@ class ViewFollower:
         self.client.on_message = message
         self.client.connect("127.0.0.1", port)
         self.client.loop_start()
+        # Sign-in sessions of their own, in a database of their own.
+        engine = make_engine(sqlite_url(tempfile.mkdtemp(prefix="boards-apart-")))
+        migrate(engine)
+        self.access = Access(AccessStore(engine, site), self.config.web)
 
     def lounge(self) -> LoungeView | None:
         return self._lounge
@@ -81,7 +89,7 @@ def main() -> None:
     broker_port, password, web_port = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     source = ViewFollower(broker_port, password)
     app.add_static_files(STATIC_URL, STATIC_DIR)
-    register_login(source.config, texts_for(source.config.site.language))
+    register_login(source, texts_for(source.config.site.language))  # type: ignore[arg-type]
     register_lounge(source)  # type: ignore[arg-type]
     register_dispatch(source)  # type: ignore[arg-type]
     threading.Timer(0.5, lambda: print("READY", flush=True)).start()

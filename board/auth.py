@@ -1,5 +1,8 @@
 """Sign-in for the boards: people from the site config, passwords kept only as scrypt hashes,
-sessions in NiceGUI's signed user storage (secret from the config's environment variable)."""
+wrong ones limited (board/signin_limits.py); a signed-in browser holds only the id of its
+session (in NiceGUI's user storage, behind the cookie signed with the session secret) and
+the session itself is kept by the core, which ends it when idle, too old or ended by the
+service manager."""
 
 from __future__ import annotations
 
@@ -7,16 +10,32 @@ import base64
 import hashlib
 import hmac
 import logging
+import math
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
 from nicegui import app, ui
 
-from core.config import SiteConfig, UserConfig
+from board.signin_limits import SignInLimits
+from board.source import BoardSource
+from core.config import UserConfig
 
 logger = logging.getLogger(__name__)
+
+# How often an open page asks whether its session still holds: a page left open is sent
+# to the sign-in this long at most after the session ended.
+WATCH_SECONDS = 30.0
+# A tap, click or key on an open page is a use of the session, told at most once a minute.
+ACTIVITY = "pitboard_activity"
+_ACTIVITY_JS = (
+    "<script>for (const kind of ['pointerdown', 'keydown'])"
+    f" document.addEventListener(kind, () => emitEvent('{ACTIVITY}'), {{passive: true}});"
+    "</script>"
+)
 
 # scrypt's interactive-login cost (RFC 7914 §2): about 50 ms here, too slow to guess at.
 _N, _R, _P = 2**14, 8, 1
@@ -61,18 +80,62 @@ def authenticate(users: Iterable[UserConfig], user_id: str, password: str) -> Us
     return found if found and ok else None
 
 
+@dataclass
+class SignIn:
+    """The sign-in of the web app this process serves (one per process, as NiceGUI's app)."""
+
+    source: BoardSource
+    limits: SignInLimits = field(default_factory=SignInLimits)
+
+    def user(self, user_id: str) -> UserConfig | None:
+        return next((u for u in self.source.config.users if u.id == user_id), None)
+
+
+_signin: SignIn | None = None
+
+
 def current_user() -> dict[str, Any] | None:
-    user = app.storage.user.get("user")
-    return user if isinstance(user, dict) else None
+    """The person signed in in this browser, while their session is live."""
+    if _signin is None:
+        return None
+    session_id = app.storage.user.get("session")
+    if not isinstance(session_id, str):
+        return None
+    session = _signin.source.access.session(session_id)
+    # Someone taken off the site's [[users]] is signed out with the next request.
+    user = None if session is None else _signin.user(session.user)
+    if user is None:
+        return None
+    return {"id": user.id, "name": user.name, "role": user.role.value, "session": session_id}
 
 
 def require(path: str, *roles: str) -> dict[str, Any] | None:
-    """The signed-in user if their role may see this page; otherwise off to sign in."""
+    """The signed-in user if their role may see this page; otherwise off to sign in.
+
+    The page then follows the session: when it ends, the page goes to the sign-in."""
     user = current_user()
     if user is None or (roles and user.get("role") not in roles):
-        ui.navigate.to(f"/login?next={quote(path)}")
+        ui.navigate.to(login_url(path))
         return None
+    _follow_session(user["session"], path)
     return user
+
+
+def login_url(path: str) -> str:
+    return f"/login?next={quote(path)}"
+
+
+def _follow_session(session_id: str, path: str) -> None:
+    assert _signin is not None
+    access = _signin.source.access
+
+    def check() -> None:
+        if access.session(session_id, touch=False) is None:
+            ui.navigate.to(login_url(path))
+
+    ui.timer(WATCH_SECONDS, check)
+    ui.on(ACTIVITY, lambda: access.session(session_id), throttle=60.0, trailing_events=False)
+    ui.add_body_html(_ACTIVITY_JS)
 
 
 def actor(user: dict[str, Any]) -> str:
@@ -80,20 +143,39 @@ def actor(user: dict[str, Any]) -> str:
     return f"{user['role']}:{user['id']}"
 
 
-def register_login(config: SiteConfig, texts: Any) -> None:
+def client_address() -> str:
+    return ui.context.client.ip or "unknown"
+
+
+def register_login(source: BoardSource, texts: Any) -> None:
+    global _signin
+    signin = _signin = SignIn(source)
+    access = source.access
+
+    def locked(left: timedelta) -> str:
+        return str(texts("login.locked", minutes=math.ceil(left.total_seconds() / 60)))
+
     @ui.page("/login")
     def login(next: str = "/") -> None:
         target = next if next.startswith("/") and not next.startswith("//") else "/"
 
         def attempt() -> None:
-            user = authenticate(config.users, name.value or "", password.value or "")
+            user_id, address = (name.value or "").strip()[:64], client_address()
+            left = signin.limits.locked_for(user_id, address, source.now())
+            if left is not None:
+                logger.info("board sign-in as %r from %s refused: locked out", user_id, address)
+                error.text, error.visible = locked(left), True
+                return
+            user = authenticate(source.config.users, user_id, password.value or "")
             if user is None:
-                logger.warning("board sign-in refused for %r", (name.value or "")[:32])
-                error.text = texts("login.failed")
+                lock = _missed(signin, user_id, address)
+                error.text = texts("login.failed") if lock is None else locked(lock)
                 error.visible = True
                 return
-            app.storage.user["user"] = {"id": user.id, "name": user.name, "role": user.role.value}
-            logger.info("board sign-in: %s (%s)", user.id, user.role)
+            signin.limits.success(user_id, address)
+            _end_this_browsers_session(signin)
+            app.storage.user["session"] = access.open_session(user.id, user.role, address)
+            logger.info("board sign-in: %s (%s) from %s", user.id, user.role, address)
             ui.navigate.to(target)
 
         with ui.card().classes("mx-auto mt-24 w-96 gap-4"):
@@ -110,5 +192,29 @@ def register_login(config: SiteConfig, texts: Any) -> None:
 
     @ui.page("/logout")
     def logout() -> None:
-        app.storage.user.pop("user", None)
+        _end_this_browsers_session(signin)
         ui.navigate.to("/login")
+
+
+def _missed(signin: SignIn, user_id: str, address: str) -> timedelta | None:
+    """Count a wrong password, log it and put it in the audit log; how long the lock-out
+    it began lasts, if it began one."""
+    access = signin.source.access
+    logger.warning("board sign-in refused for %r from %s", user_id, address)
+    access.note("signin.refused", f"board@{address}", user=user_id)
+    began = signin.limits.miss(user_id, address, signin.source.now())
+    for lock in began:
+        minutes = int(lock.lasts.total_seconds() // 60)
+        logger.warning("board sign-in locked for %s %r: %d min", lock.on, lock.who, minutes)
+        access.note("signin.locked", f"board@{address}", **{lock.on: lock.who, "minutes": minutes})
+    return max((lock.lasts for lock in began), default=None)
+
+
+def _end_this_browsers_session(signin: SignIn) -> None:
+    """Signing out, or in as someone else: the session this browser held ends."""
+    session_id = app.storage.user.pop("session", None)
+    session = signin.source.access.session(session_id, touch=False) if session_id else None
+    user = None if session is None else signin.user(session.user)
+    if session is not None:
+        by = f"{user.role}:{user.id}" if user else session.user
+        signin.source.access.end_session(session.id, by=by)

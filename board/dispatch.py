@@ -11,8 +11,10 @@ from board.auth import actor, require
 from board.dispatch_model import BoardModel, board_model
 from board.frame import frame, language
 from board.live import LiveBoard, Parts, follow
+from board.pairing_panel import pairing_panel
 from board.source import BoardSource
 from core.commands import Dispatch
+from core.contract.pairing import PairingBook
 from core.contract.views import DispatchView
 from core.display.texts import Lang, refusal, texts_for
 from core.domain.errors import DomainError
@@ -52,7 +54,10 @@ def day_window(view: DispatchView) -> tuple[datetime, datetime]:
     return start, view.timeline_to or view.updated_at + timedelta(hours=3)
 
 
-def register_dispatch(source: BoardSource) -> None:
+def register_dispatch(
+    source: BoardSource, pairings: PairingBook | None = None, kiosk_bays: list[str] | None = None
+) -> None:
+    """The board; with ``pairings``, its panel that pairs screens with ``kiosk_bays``."""
     config = source.config
     zone = config.zone
     boards: dict[Lang, LiveBoard[DispatchView]] = {}  # one per language, for all its screens
@@ -202,6 +207,16 @@ def register_dispatch(source: BoardSource) -> None:
                 with ui.card().classes("w-full"):
                     ui.label(t("panel.prints")).classes("font-semibold")
                     prints_box = ui.row().classes("gap-2").mark("prints")
+                if pairings is not None and kiosk_bays:
+                    request = ui.context.client.request
+                    pairing_panel(
+                        pairings,
+                        t,
+                        who,
+                        {b: bay_names.get(b, b) for b in kiosk_bays},
+                        str(request.base_url).rstrip("/"),
+                        zone,
+                    )
         queue_items: dict[str, Any] = {}
         shown_prints: list[str] = []
 

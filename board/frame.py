@@ -28,11 +28,14 @@ def frame(config: SiteConfig, user: dict[str, Any], title_key: str) -> Callable[
     with ui.header().classes("items-center justify-between bg-slate-800 px-4 py-2"):
         with ui.row().classes("items-center gap-4"):
             ui.label(f"{config.site.name} · {t(title_key)}").classes("text-xl")
-            for path, key in [
+            pages = [
                 ("/dispatch", "dispatch.title"),
                 ("/desk", "desk.title"),
                 ("/reports", "reports.title"),
-            ]:
+            ]
+            if user["role"] == "manager":
+                pages.append(("/access", "access.title"))
+            for path, key in pages:
                 ui.link(t(key), path).classes("text-slate-200")
         with ui.row().classes("items-center gap-4"):
             clock = ui.label().classes("font-mono text-lg")

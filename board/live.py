@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from nicegui import Client, background_tasks, core, ui
 
@@ -15,7 +15,14 @@ from board.source import BoardSource
 V = TypeVar("V")
 
 
-def follow(source: BoardSource, read: Callable[[], V | None], render: Callable[[V], None]) -> None:
+class Notifier(Protocol):
+    """Tells listeners (on any thread) that something newer exists: the core's views
+    (BoardSource), the screen pairings."""
+
+    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]: ...
+
+
+def follow(source: Notifier, read: Callable[[], V | None], render: Callable[[V], None]) -> None:
     """Render the newest view now and every time the core publishes a newer one.
 
     The core calls back on its own thread; the page is updated on the page's event loop,
@@ -38,6 +45,8 @@ def follow(source: BoardSource, read: Callable[[], V | None], render: Callable[[
         while not client.is_deleted:
             await wake.wait()
             wake.clear()
+            if client.is_deleted:  # woken by its closing: nothing left to draw on
+                return
             draw()
 
     def wake_up() -> None:  # on the core's thread

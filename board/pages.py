@@ -1,30 +1,42 @@
-"""Every page the core serves: lounge, status, dispatch, desk, orders, reports, sign-in."""
+"""Every page the core serves: lounge, status, dispatch, desk, orders, reports, sign-in and
+the service manager's sign-ins and API tokens; and the guard in front of all of it."""
 
 from __future__ import annotations
 
 from nicegui import app, ui
 
+from board.access_page import register_access
 from board.auth import current_user, register_login
 from board.desk import register_desk
 from board.dispatch import register_dispatch
+from board.guard import install as install_guard
 from board.live import STATIC_DIR, STATIC_URL
 from board.lounge import register_lounge
 from board.orders import register_orders
 from board.reports import register_reports
 from board.source import BoardSource
+from core.contract.pairing import PairingBook
 from core.display.texts import both, texts_for
 
 
-def register(source: BoardSource, kiosk_bays: list[str] | None = None) -> None:
+def register(
+    source: BoardSource,
+    kiosk_bays: list[str] | None = None,
+    pairings: PairingBook | None = None,
+) -> None:
+    """Every board; ``pairings`` when this process serves kiosk pages (the screens that
+    show them are paired on the dispatch board)."""
     config = source.config
     t = texts_for(config.site.language)
+    install_guard(source)
     app.add_static_files(STATIC_URL, STATIC_DIR)
-    register_login(config, t)
+    register_login(source, t)
     register_lounge(source)
-    register_dispatch(source)
+    register_dispatch(source, pairings, kiosk_bays)
     register_desk(source)
     register_orders(source)
     register_reports(source)
+    register_access(source)
 
     @ui.page("/", title="Pitboard")
     def index() -> None:
@@ -40,5 +52,7 @@ def register(source: BoardSource, kiosk_bays: list[str] | None = None) -> None:
             if user is None:
                 ui.link(t("login.title"), "/login")
             else:
+                if user["role"] == "manager":
+                    ui.link(both("access.title"), "/access")
                 ui.label(f"{user['name']} ({user['role']})")
                 ui.link(t("logout"), "/logout")

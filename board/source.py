@@ -13,12 +13,44 @@ from typing import Any, Protocol
 from core.commands import Command
 from core.config import SiteConfig
 from core.contract.views import DispatchView, LoungeCar, LoungeView
+from core.domain.access import ApiToken, BoardSession, Scope
 from core.domain.model import Job
 from core.domain.reports import Report
 
 
+class Access(Protocol):
+    """Board sessions, API tokens and their lines in the audit log (core/access.py)."""
+
+    def open_session(self, user: str, role: str, address: str) -> str: ...
+
+    def session(self, session_id: str, touch: bool = True) -> BoardSession | None:
+        """The session while it is live; ``touch`` counts this as a use of it."""
+        ...
+
+    def sessions(self) -> list[BoardSession]: ...
+
+    def end_session(self, session_id: str, by: str) -> bool: ...
+
+    def create_token(self, name: str, scope: Scope, by: str) -> tuple[ApiToken, str]:
+        """A new token and the token itself, which is shown this once."""
+        ...
+
+    def token(self, secret: str) -> ApiToken | None: ...
+
+    def tokens(self) -> list[ApiToken]: ...
+
+    def revoke_token(self, token_id: str, by: str) -> bool: ...
+
+    def note(self, type_: str, source: str, **payload: Any) -> None: ...
+
+    def log(self, limit: int = 50) -> list[dict[str, Any]]: ...
+
+
 class BoardSource(Protocol):
     config: SiteConfig
+
+    @property
+    def access(self) -> Access: ...
 
     def lounge(self) -> LoungeView | None: ...
 

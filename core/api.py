@@ -1,12 +1,13 @@
 """The integration API for a dealer management system, under ``/api/v1``.
 
-Token-authenticated; every change goes through the core's command path and audit log with
-``api:{client}`` as the source, exactly like a web action or a device event.
+Every route wants a bearer token (``pitboard token create``) whose scope allows it: reading
+wants ``read`` or ``write``, changing wants ``write``. Every change goes through the core's
+command path and audit log with ``api:{token name}`` as the source, exactly like a web
+action or a device event.
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
 import secrets
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from core.commands import Cancel as CancelOrder
 from core.commands import CheckInCar, Command, Dispatch, UpdateOrder
 from core.config import key_slots
 from core.contract.views import JobCard
+from core.domain.access import Scope
 from core.domain.errors import DomainError, UnknownJob
 from core.domain.eta import predict
 from core.domain.model import Customer, Operation, Vehicle
@@ -132,49 +134,46 @@ class Problem(BaseModel):
 # not fit the schema get FastAPI's 422 before they reach it.
 _STATUS_OF_CODE = {"unknown_job": 404}
 PROBLEMS: dict[int | str, dict[str, Any]] = {
-    401: {"model": Problem, "description": "No or wrong token"},
+    401: {"model": Problem, "description": "No token, or not a live token of this site"},
+    403: {"model": Problem, "description": "The token's scope does not allow this"},
     404: {"model": Problem, "description": "No such repair order"},
     409: {"model": Problem, "description": "The workflow refuses this now (code says why)"},
     422: {"description": "The request does not fit the schema or names unusable data"},
 }
 
-
-def parse_tokens(raw: str | None) -> dict[str, str]:
-    """``client=token,client2=token2`` → {token: client}."""
-    tokens: dict[str, str] = {}
-    for part in (raw or "").split(","):
-        if "=" in part:
-            client, token = part.split("=", 1)
-            if client.strip() and len(token.strip()) >= 16:
-                tokens[token.strip()] = client.strip()
-    return tokens
-
-
 _bearer = HTTPBearer(auto_error=False)
 
 
-def api_client(
-    request: Request,
-    cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> str:
-    """The calling system, from its bearer token: ``api:{client}``."""
-    if cred is not None:
-        for token, name in request.app.state.tokens().items():
-            if hmac.compare_digest(cred.credentials.encode(), token.encode()):
-                return f"api:{name}"
-    raise HTTPException(401, "a valid bearer token is required")
+def with_scope(needed: Scope) -> Callable[..., str]:
+    """A dependency: the calling system as ``api:{token name}``, if its token may do this."""
+
+    def caller(
+        request: Request,
+        cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> str:
+        token = None if cred is None else request.app.state.core.access.token(cred.credentials)
+        if token is None:
+            raise HTTPException(401, "a valid bearer token is required")
+        if not token.scope.allows(needed):
+            raise HTTPException(403, f"this token may only {token.scope.value}")
+        return f"api:{token.name}"
+
+    return caller
 
 
-ApiClient = Annotated[str, Depends(api_client)]
+Reader = Annotated[str, Depends(with_scope(Scope.READ))]
+Writer = Annotated[str, Depends(with_scope(Scope.WRITE))]
 
 
-def build_api(core: Core, tokens: Callable[[], dict[str, str]]) -> FastAPI:
+def build_api(core: Core) -> FastAPI:
     api = FastAPI(
         title="Pitboard integration API",
         version="1",
-        description="Create, change and dispatch repair orders; read their status.",
+        description="Create, change and dispatch repair orders; read their status. "
+        "Send `Authorization: Bearer <token>`: a `read` token reads, a `write` token also "
+        "changes.",
     )
-    api.state.tokens = tokens
+    api.state.core = core
 
     @api.exception_handler(DomainError)
     async def _domain(_r: Request, err: DomainError) -> JSONResponse:
@@ -183,7 +182,9 @@ def build_api(core: Core, tokens: Callable[[], dict[str, str]]) -> FastAPI:
 
     @api.exception_handler(HTTPException)
     async def _http(_r: Request, err: HTTPException) -> JSONResponse:
-        code = "unauthorized" if err.status_code == 401 else "http_error"
+        code = "http_error"
+        if err.status_code in (401, 403):
+            code = "unauthorized" if err.status_code == 401 else "forbidden"
         headers = {"WWW-Authenticate": "Bearer"} if err.status_code == 401 else None
         return JSONResponse(
             {"code": code, "message": str(err.detail)}, status_code=err.status_code, headers=headers
@@ -210,7 +211,7 @@ def build_api(core: Core, tokens: Callable[[], dict[str, str]]) -> FastAPI:
         return core.run_command(command, actor)
 
     @api.post("/repair-orders", status_code=201, responses=PROBLEMS, response_model=JobCard)
-    def create_repair_order(order: RepairOrderIn, actor: ApiClient) -> JobCard:
+    def create_repair_order(order: RepairOrderIn, actor: Writer) -> JobCard:
         checkin = CheckIn(
             vehicle=Vehicle(
                 plate=order.vehicle.plate,
@@ -239,7 +240,7 @@ def build_api(core: Core, tokens: Callable[[], dict[str, str]]) -> FastAPI:
 
     @api.get("/repair-orders", responses=PROBLEMS, response_model=list[JobCard])
     def list_repair_orders(
-        actor: ApiClient,
+        actor: Reader,
         status: Annotated[str | None, Query(max_length=32)] = None,
         bay: Annotated[str | None, Query(max_length=64)] = None,
     ) -> list[JobCard]:
@@ -255,11 +256,11 @@ def build_api(core: Core, tokens: Callable[[], dict[str, str]]) -> FastAPI:
         return core.query(read)
 
     @api.get("/repair-orders/{ro}", responses=PROBLEMS, response_model=JobCard)
-    def get_repair_order(ro: Ident, actor: ApiClient) -> JobCard:
+    def get_repair_order(ro: Ident, actor: Reader) -> JobCard:
         return card(ro)
 
     @api.patch("/repair-orders/{ro}", responses=PROBLEMS, response_model=JobCard)
-    def change_repair_order(ro: Ident, change: RepairOrderChange, actor: ApiClient) -> JobCard:
+    def change_repair_order(ro: Ident, change: RepairOrderChange, actor: Writer) -> JobCard:
         changes = OrderChanges(
             promised_at=change.promised_at,
             requests=change.requests,
@@ -272,12 +273,12 @@ def build_api(core: Core, tokens: Callable[[], dict[str, str]]) -> FastAPI:
         return card(ro)
 
     @api.post("/repair-orders/{ro}/dispatch", responses=PROBLEMS, response_model=JobCard)
-    def dispatch_repair_order(ro: Ident, target: DispatchIn, actor: ApiClient) -> JobCard:
+    def dispatch_repair_order(ro: Ident, target: DispatchIn, actor: Writer) -> JobCard:
         run(Dispatch(ro, target.bay, target.team), actor)
         return card(ro)
 
     @api.post("/repair-orders/{ro}/cancel", responses=PROBLEMS, response_model=JobCard)
-    def cancel_repair_order(ro: Ident, body: CancelIn, actor: ApiClient) -> JobCard:
+    def cancel_repair_order(ro: Ident, body: CancelIn, actor: Writer) -> JobCard:
         run(CancelOrder(ro, body.reason), actor)
         return card(ro)
 

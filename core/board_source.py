@@ -21,6 +21,7 @@ class CoreBoardSource:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.config: SiteConfig = core.config
+        self.access = core.access
 
     def lounge(self) -> LoungeView | None:
         return self.core.lounge

@@ -14,8 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from core.domain.model import Bay, Technician
 from core.domain.vocabulary import BayKind, Role, StaffRole
+from core.secret_hash import is_secret_hash, verify_secret
 
-Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+Id = Annotated[str, Field(pattern=ID_PATTERN.pattern)]
+DEMO_SITE = "demo"  # the site id of core/demo/site.toml
 
 
 class _Section(BaseModel):
@@ -93,7 +96,8 @@ class WebConfig(_Section):
     port: int = Field(default=8080, ge=1, le=65535, description="Port of the web pages")
     secret_env: str = Field(
         default="PITBOARD_SESSION_SECRET",
-        description="Environment variable with the session secret",
+        description="Environment variable with the session secret (32 characters or more): "
+        "it signs the boards' sign-in cookies; every site but the demo must set it",
     )
     public_url: str = Field(
         default="http://127.0.0.1:8080",
@@ -103,6 +107,19 @@ class WebConfig(_Section):
         default=None, description="HTTPS: the pages' certificate (PEM), with tls_key"
     )
     tls_key: str | None = Field(default=None, description="HTTPS: the certificate's key (PEM)")
+    session_idle_minutes: int = Field(
+        default=240,
+        ge=5,
+        le=24 * 60,
+        description="A board sign-in ends after this long without a page opened or a tap, "
+        "click or key on one",
+    )
+    session_max_hours: int = Field(
+        default=12,
+        ge=1,
+        le=7 * 24,
+        description="A board sign-in ends this long after it began, however much it is used",
+    )
 
     @model_validator(mode="after")
     def _both_or_neither(self) -> WebConfig:
@@ -110,11 +127,18 @@ class WebConfig(_Section):
             raise ValueError("HTTPS needs both tls_cert and tls_key (or neither)")
         return self
 
+    @model_validator(mode="after")
+    def _idle_within_longest(self) -> WebConfig:
+        if self.session_idle_minutes > self.session_max_hours * 60:
+            raise ValueError("session_idle_minutes is longer than session_max_hours")
+        return self
+
 
 class ApiConfig(_Section):
     tokens_env: str = Field(
         default="PITBOARD_API_TOKENS",
-        description="Environment variable with `client=token,…` for /api/v1 (16+ characters)",
+        description="Where tokens were set before they were stored: the core warns that a "
+        "value there is no longer read (create tokens with `pitboard token create`)",
     )
 
 
@@ -136,8 +160,36 @@ class TechnicianConfig(_Section):
     name: str
     team: Id | None = None
     roles: list[Role] = [Role.TECHNICIAN]
-    badge: str | None = Field(default=None, description="Badge number the kiosk accepts")
-    pin: str | None = Field(default=None, pattern=r"^[0-9]{4,8}$", description="Kiosk PIN")
+    badge: str | None = Field(
+        default=None, min_length=1, max_length=64, description="Badge number the kiosk accepts"
+    )
+    pin_hash: str | None = Field(
+        default=None,
+        description="From `pitboard pin ID`: the kiosk PIN as a salted scrypt hash (every "
+        "kiosk PC holds this file; the PIN itself is never stored)",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_plain_pin(cls, data: object) -> object:
+        if isinstance(data, dict) and "pin" in data:
+            raise ValueError(
+                f"technician {data.get('id', '?')}: a PIN in plain text is refused (every kiosk "
+                "PC holds this file). Run `pitboard pin --config FILE --hash-plain` to turn "
+                "every `pin` into a `pin_hash`, or `pitboard pin ID --config FILE` to set one"
+            )
+        return data
+
+    @field_validator("pin_hash")
+    @classmethod
+    def _a_pin_hash(cls, value: str | None) -> str | None:
+        if value is not None and not is_secret_hash(value):
+            raise ValueError("not a hash from `pitboard pin` (a PIN itself does not belong here)")
+        return value
+
+    def pin_matches(self, pin: str) -> bool:
+        """The PIN checked against the hash this file holds: no server needed."""
+        return self.pin_hash is not None and verify_secret(pin, self.pin_hash)
 
 
 class KioskConfig(_Section):
@@ -212,6 +264,40 @@ class AlertsConfig(_Section):
     )
 
 
+class SignInConfig(_Section):
+    """How kiosks take PINs: their length, and the growing wait after wrong ones."""
+
+    pin_min_length: int = Field(
+        default=4, ge=4, le=12, description="`pitboard pin` refuses shorter PINs"
+    )
+    technician_misses: int = Field(
+        default=3,
+        ge=1,
+        le=20,
+        description="Wrong PINs in a row for one technician at a kiosk before they wait",
+    )
+    kiosk_misses: int = Field(
+        default=9,
+        ge=1,
+        le=100,
+        description="Wrong PINs or unknown codes in a row at one kiosk before it waits",
+    )
+    first_wait_seconds: int = Field(
+        default=30, ge=1, le=3600, description="The first wait; every further miss doubles it"
+    )
+    longest_wait_seconds: int = Field(
+        default=3600, ge=1, le=86400, description="The wait grows no longer than this"
+    )
+
+
+def backoff(misses: int, allowed: int, first: int, longest: int) -> int:
+    """Seconds to wait after ``misses`` wrong tries in a row, the first ``allowed`` free,
+    then ``first`` doubling with every further one up to ``longest``."""
+    if misses < allowed:
+        return 0
+    return int(min(longest, first * 2 ** min(misses - allowed, 30)))
+
+
 class UserConfig(_Section):
     """Someone who signs in to the boards (technicians sign in at the kiosks instead)."""
 
@@ -225,7 +311,7 @@ class UserConfig(_Section):
     @field_validator("password_hash")
     @classmethod
     def _a_hash(cls, value: str) -> str:
-        if not re.fullmatch(r"scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+", value):
+        if not is_secret_hash(value):
             raise ValueError(
                 "not a hash from `pitboard hash-password` (a password itself does not belong "
                 "in the file)"
@@ -248,6 +334,7 @@ class SiteConfig(_Section):
     api: ApiConfig = ApiConfig()
     bridge: BridgeConfig = BridgeConfig()
     alerts: AlertsConfig = AlertsConfig()
+    sign_in: SignInConfig = SignInConfig()
     users: list[UserConfig] = []
     bays: list[BayConfig] = Field(min_length=1)
     teams: list[TeamConfig] = []
@@ -270,6 +357,7 @@ class SiteConfig(_Section):
         unique("team", [t.id for t in self.teams])
         unique("technician", [t.id for t in self.technicians])
         unique("user", [u.id for u in self.users])
+        unique("badge", [t.badge for t in self.technicians if t.badge])
         if self.alerts.approval_escalate_minutes <= self.alerts.approval_call_minutes:
             raise ValueError("alerts: approval_escalate_minutes must come after the call")
         devices = [k.device for k in self.kiosks] + [p.device for p in self.printers]
@@ -294,6 +382,12 @@ class SiteConfig(_Section):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.site.timezone)
+
+    @property
+    def is_demo(self) -> bool:
+        """The demo site (its people's password is published), which may run without a
+        session secret of its own."""
+        return self.site.id == DEMO_SITE
 
     def kiosk_bay(self, device: str) -> str | None:
         for k in self.kiosks:

@@ -23,8 +23,9 @@ from core.contract.views import (
     TechOnBay,
     TimelineBar,
 )
-from core.display.rules import MOVE_NOTICE, STAGES, escalation, finding_due
+from core.display.rules import MOVE_NOTICE, REFUSAL_NOTICE, STAGES, escalation, finding_due
 from core.domain.eta import predict
+from core.domain.events import SignInRefused
 from core.domain.model import BayKind, Job, JobStatus, KeyState, TechnicianState
 from core.domain.privacy import mask_plate
 from core.domain.vocabulary import STATION_STATUSES
@@ -326,7 +327,11 @@ class Projector:
                     key=lambda j: j.key.since or now,
                 )
             ],
-            alerts=[*self._alerts(open_jobs, devices, now, eta), *self._moved(ws, now)],
+            alerts=[
+                *self._alerts(open_jobs, devices, now, eta),
+                *self._moved(ws, now),
+                *self._refused(ws, now),
+            ],
         )
 
     def _bay_rows(self, ws: Workshop) -> list[BayRow]:
@@ -442,6 +447,25 @@ class Projector:
             )
             for t in self.moves(ws, now)
         ]
+
+    def _refused(self, ws: Workshop, now: datetime) -> list[Alert]:
+        """One line per kiosk and technician with refused sign-ins in the last half hour:
+        how many, and the wait the newest started."""
+        groups: dict[tuple[str, str | None], list[SignInRefused]] = {}
+        for r in ws.refusals_since(now - REFUSAL_NOTICE):
+            groups.setdefault((r.kiosk_bay, r.by), []).append(r)
+        out = []
+        for (bay, tech), facts in groups.items():
+            newest = facts[-1]
+            who = self._tech_names.get(tech, tech) if tech else "?"
+            detail = f"{bay} {who} ×{len(facts)}"
+            if newest.lockout_s:
+                detail += f" · {newest.lockout_s} s"
+            kind: Literal["sign_in_locked", "sign_in_refused"] = (
+                "sign_in_locked" if newest.lockout_s else "sign_in_refused"
+            )
+            out.append(Alert(kind=kind, since=facts[0].at, detail=detail))
+        return out
 
 
 def _opt(ro: str | None) -> list[str]:

@@ -3,7 +3,6 @@ for the supervisor and Prometheus metrics."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from sqlalchemy import text
 
-from core.api import build_api, parse_tokens
+from core.api import build_api
 from core.config import SiteConfig
 from core.engine import Core
 
@@ -87,8 +86,7 @@ def mount(
     broker_state: Callable[[], str] | None = None,
 ) -> None:
     """Add /api/v1, /healthz and /metrics to the core's web app."""
-    tokens_env = config.api.tokens_env
-    app.mount("/api/v1", build_api(core, lambda: parse_tokens(os.environ.get(tokens_env))))
+    app.mount("/api/v1", build_api(core))
     registry = CollectorRegistry()
     registry.register(CoreCollector(core, lambda: 1 if broker_connected() else 0))
 

@@ -208,12 +208,15 @@ class Outbox:
             " ORDER BY seq",
             (seq, 2**63 - 1 if upto is None else max(upto, seq + 1)),
         ).fetchall()
-        new = max(next_seq, (self._meta("seq") or 0) + 1)
+        # Not yet synced, every event here moves and none was answered: they follow on from
+        # the core's number exactly (past our own would leave a gap the core waits on).
+        new = next_seq if upto is None else max(next_seq, (self._meta("seq") or 0) + 1)
         moved = []
-        for old, type_, payload, created_at in rows:
+        # All out first: the new numbers may be ones the moved events had.
+        self._db.executemany("DELETE FROM outbox WHERE seq = ?", [(r[0],) for r in rows])
+        for _old, type_, payload, created_at in rows:
             envelope = Envelope.model_validate_json(bytes(payload))
             body = dump(envelope.model_copy(update={"seq": new}))
-            self._db.execute("DELETE FROM outbox WHERE seq = ?", (old,))
             self._db.execute(
                 "INSERT INTO outbox VALUES (?, ?, ?, ?)", (new, type_, body, created_at)
             )

@@ -12,6 +12,9 @@ from core.domain.vocabulary import JobStatus
 from kiosk.dialogs import confirm, pause_reason, qc_fail
 from kiosk.finding import report_finding
 from kiosk.screen import STEP, Screen
+from kiosk.station import Station
+
+Tap = Callable[[Station], object]
 
 
 def actions(screen: Screen, card: JobCard) -> None:
@@ -32,20 +35,20 @@ def actions(screen: Screen, card: JobCard) -> None:
 
 
 def _qc(screen: Screen, card: JobCard, tech: str) -> None:
-    station, ro = screen.station, card.ro
+    ro = card.ro
     if card.status == JobStatus.SELF_CHECKED:
-        _final(screen, "leader_check", lambda: station.leader_check(ro, tech))
+        _final(screen, "leader_check", lambda s: s.leader_check(ro, tech))
     if card.status == JobStatus.LEADER_CHECKED:
-        _final(screen, "qc_pass", lambda: station.qc_pass(ro, tech))
+        _final(screen, "qc_pass", lambda s: s.qc_pass(ro, tech))
         _ask(screen, "qc_fail", lambda: qc_fail(screen, card, tech), "negative")
 
 
 def _wash(screen: Screen, card: JobCard, tech: str) -> None:
-    station, ro = screen.station, card.ro
+    ro = card.ro
     if card.status == JobStatus.WASH_WAITING:
-        _tap(screen, "wash_start", lambda: station.wash_start(ro, tech))
+        _tap(screen, "wash_start", lambda s: s.wash_start(ro, tech))
     if card.status == JobStatus.WASHING:
-        _final(screen, "wash_done", lambda: station.wash_done(ro, tech))
+        _final(screen, "wash_done", lambda s: s.wash_done(ro, tech))
 
 
 def _work(screen: Screen, card: JobCard, tech: str) -> None:
@@ -54,12 +57,12 @@ def _work(screen: Screen, card: JobCard, tech: str) -> None:
     if active == ro:
         _ask(screen, "pause", lambda: pause_reason(screen, card, tech), "warning")
     elif tech in card.paused_techs:
-        _tap(screen, "resume", lambda: station.resume(ro, tech))
+        _tap(screen, "resume", lambda s: s.resume(ro, tech))
     else:
-        _tap(screen, "start", lambda: station.start(ro, tech))
+        _tap(screen, "start", lambda s: s.start(ro, tech))
     _ask(screen, "finding", lambda: report_finding(screen, card, tech), "orange-9")
     if card.status in (JobStatus.IN_PROGRESS, JobStatus.PAUSED) or active == ro:
-        _final(screen, "finish", lambda: station.self_check(ro, tech))
+        _final(screen, "finish", lambda s: s.self_check(ro, tech))
 
 
 def _button(screen: Screen, step: str, on_click: Callable[[], None], colour: str) -> None:
@@ -68,12 +71,12 @@ def _button(screen: Screen, step: str, on_click: Callable[[], None], colour: str
     ).mark(step)
 
 
-def _tap(screen: Screen, step: str, send: Callable[[], object]) -> None:
+def _tap(screen: Screen, step: str, send: Tap) -> None:
     """A step taken at once."""
 
     def run() -> None:
-        send()
-        screen.saved()
+        if screen.act(send) is not None:
+            screen.saved()
 
     _button(screen, step, run, "primary")
 
@@ -83,7 +86,7 @@ def _ask(screen: Screen, step: str, open_dialog: Callable[[], None], colour: str
     _button(screen, step, open_dialog, colour)
 
 
-def _final(screen: Screen, step: str, send: Callable[[], object]) -> None:
+def _final(screen: Screen, step: str, send: Tap) -> None:
     """A step that cannot be taken back from the kiosk: confirmed first."""
     question = screen.t(f"kiosk.{step}_confirm")
     _button(screen, step, lambda: confirm(screen, question, send), "positive")

@@ -9,6 +9,7 @@ from core.config import SiteConfig
 from core.contract import topics
 from core.mqtt import BrokerAddress
 from devices.link import DeviceLink
+from kiosk.sign_in_guard import SignInGuard
 from kiosk.station import Station
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,9 @@ def connect(
     """A station for ``bay`` with its link started (it keeps retrying until the broker
     answers; taps made meanwhile wait in the outbox)."""
     device = kiosk_device(config, bay)
-    station = Station(config, bay, device)
+    # Its sign-in waits beside its outbox: a restart of the PC resets none of them.
+    guard = SignInGuard(config, state_dir / f"{device}.signin.json")
+    station = Station(config, bay, device, guard)
     link = DeviceLink(
         address,
         config.site.id,
@@ -64,6 +67,14 @@ def run_kiosk(
     from kiosk.page import build
 
     station, link = connect(config, bay, address, password, state_dir)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        # This page knows no pairing: it is the bay PC's own screen.
+        logger.warning(
+            "the kiosk page listens on %s: every browser that reaches it acts as bay %s's "
+            "kiosk (keep --host 127.0.0.1 and show it on this PC's own screen)",
+            host,
+            bay,
+        )
 
     @ui.page("/")
     def index() -> None:

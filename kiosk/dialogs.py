@@ -13,7 +13,7 @@ from nicegui import ui
 
 from core.contract.views import JobCard
 from kiosk.screen import BIG, CARD, Screen
-from kiosk.station import PAUSE_REASONS
+from kiosk.station import PAUSE_REASONS, Station
 
 
 @contextmanager
@@ -52,12 +52,11 @@ def refuse_empty(screen: Screen) -> bool:
     return False
 
 
-def confirm(screen: Screen, question: str, action: Callable[[], object]) -> None:
+def confirm(screen: Screen, question: str, action: Callable[[Station], object]) -> None:
     """A step that cannot be taken back from the kiosk: asked once more."""
 
     def go() -> bool:
-        action()
-        return True
+        return screen.act(action) is not None
 
     with framed(screen.question, question):
         ok_or_cancel(screen, screen.question, screen.t("kiosk.confirm"), go, "confirm")
@@ -71,7 +70,8 @@ def pause_reason(screen: Screen, card: JobCard, tech: str) -> None:
             for reason in PAUSE_REASONS:
 
                 def choose(r: str = reason) -> None:
-                    screen.station.pause(card.ro, tech, r)
+                    if screen.act(lambda s: s.pause(card.ro, tech, r)) is None:
+                        return
                     dialog.close()
                     screen.saved()
 
@@ -91,8 +91,7 @@ def qc_fail(screen: Screen, card: JobCard, tech: str) -> None:
             lines = [x for x in (items.value or "").splitlines() if x.strip()]
             if not lines:
                 return refuse_empty(screen)
-            screen.station.qc_fail(card.ro, tech, lines)
-            return True
+            return screen.act(lambda s: s.qc_fail(card.ro, tech, lines)) is not None
 
         label = screen.t("kiosk.qc_fail_confirm")
         ok_or_cancel(screen, screen.form, label, submit, "qc-fail-submit", colour="negative")

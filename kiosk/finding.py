@@ -47,16 +47,18 @@ def report_finding(screen: Screen, card: JobCard, tech: str) -> None:
         def submit() -> bool:
             if not (form.title.value or "").strip():
                 return refuse_empty(screen)
-            screen.station.finding(
-                card.ro,
-                tech,
-                form.title.value,
-                form.chosen,
-                float(form.hours.value or 0),
-                float(form.parts.value or 0),
-                form.note.value or "",
+            sent = screen.act(
+                lambda s: s.finding(
+                    card.ro,
+                    tech,
+                    form.title.value,
+                    form.chosen,
+                    float(form.hours.value or 0),
+                    float(form.parts.value or 0),
+                    form.note.value or "",
+                )
             )
-            return True
+            return sent is not None
 
         ok_or_cancel(screen, dialog, screen.t("kiosk.report"), submit, "finding-submit")
 

@@ -8,13 +8,19 @@ actions. The screen is drawn again when the station tells it something changed
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from fastapi import Request
 from nicegui import ui
 
+from core.contract.pairing import PairingBook
 from core.display.texts import Lang, both
 from kiosk.actions import actions
 from kiosk.banner import banner, refusals
 from kiosk.job_card import job_card
 from kiosk.live import follow
+from kiosk.pairing import pairing_of, pairing_screen, register_pairing
 from kiosk.queue import queue
 from kiosk.screen import Screen
 from kiosk.signin import people
@@ -24,7 +30,9 @@ _CSS = ".q-btn { border-radius: 10px; text-transform: none } .pb-card { border: 
 
 
 def scanned(screen: Screen, value: str) -> None:
-    """A scanner types and presses enter: a job's QR selects it, a badge signs in."""
+    """A scanner types and presses enter: a job's QR selects it, a badge signs in.
+
+    Anything else counts as a wrong try at this kiosk: a technician's id is no badge."""
     value = value.strip()
     if not value:
         return
@@ -32,11 +40,18 @@ def scanned(screen: Screen, value: str) -> None:
         screen.job = value.upper()
         screen.redraw()
         return
-    tech = screen.station.identify(value)
-    if tech is not None:
-        screen.arrive(tech.id)
+    verdict = screen.act(lambda s: s.try_code(value))
+    if verdict is None:
         return
-    ui.notify(screen.t("kiosk.unknown_job_scan", ro=value), type="warning", position="center")
+    if verdict.ok and verdict.tech:
+        screen.arrive(verdict.tech)
+        return
+    if verdict.wait:
+        until = datetime.now(UTC) + timedelta(seconds=verdict.wait)
+        told = screen.t("kiosk.wait_kiosk", s=verdict.wait, at=screen.hm(until))
+    else:
+        told = screen.t("kiosk.unknown_code")
+    ui.notify(told, type="warning", position="center")
 
 
 def scan_field(screen: Screen) -> None:
@@ -52,9 +67,17 @@ def scan_field(screen: Screen) -> None:
     scan.on("keydown.enter", enter)
 
 
-def build(station: Station, lang: Lang | None = None) -> None:
-    """Draw the kiosk for ``station`` into the current page."""
+def build(
+    station: Station,
+    lang: Lang | None = None,
+    gate: Callable[[], bool] | None = None,
+    shut: Callable[[], None] | None = None,
+) -> Screen:
+    """Draw the kiosk for ``station`` into the current page; ``gate`` says whether it may
+    act (asked at every tap and every redraw), ``shut`` draws what shows once it may not."""
     screen = Screen(station, lang or station.config.site.language)
+    if gate is not None:
+        screen.gate = gate
     ui.query("body").classes("bg-gray-950 text-white")
     ui.add_css(_CSS)
 
@@ -64,6 +87,10 @@ def build(station: Station, lang: Lang | None = None) -> None:
 
     @ui.refreshable
     def body() -> None:
+        if not screen.gate():  # revoked meanwhile: nothing of the bay is shown any more
+            if shut is not None:
+                shut()
+            return
         banner(screen, toggle_lang)
         scan_field(screen)
         people(screen)
@@ -86,21 +113,40 @@ def build(station: Station, lang: Lang | None = None) -> None:
         screen.announce_problem()
         redraw()
 
+    def unpaired() -> None:
+        screen.form.close()
+        screen.question.close()
+        redraw()
+
     screen.redraw = redraw
+    screen.unpaired = unpaired
     with ui.column().classes("w-full p-4 gap-4"):
         body()
     if station.problems:
         screen.seen_problem = station.problems[0].seq  # told on the screen already
     follow(station, changed)
+    return screen
 
 
-def register(stations: dict[str, Station], prefix: str = "/kiosk") -> None:
-    """Serve one kiosk page per bay: ``{prefix}/{bay}``."""
+def register(stations: dict[str, Station], book: PairingBook, prefix: str = "/kiosk") -> None:
+    """Serve one kiosk page per bay, ``{prefix}/{bay}``, to paired browsers only; the
+    others see the pairing screen (``/pair/{code}`` pairs them)."""
+    register_pairing(book)
 
     @ui.page(prefix + "/{bay}")
-    def kiosk_page(bay: str) -> None:
+    def kiosk_page(bay: str, request: Request) -> None:
         station = stations.get(bay)
         if station is None:
             ui.label(both("kiosk.no_such_bay", bay=bay)).classes("text-3xl")
             return
-        build(station)
+        pairing = pairing_of(request, book, bay)
+        if pairing is None:
+            pairing_screen(bay, station.config.site.language)
+            return
+        book.seen(pairing)
+        screen = build(
+            station,
+            gate=lambda: book.active(pairing, bay),
+            shut=lambda: pairing_screen(bay, station.config.site.language),
+        )
+        follow(book, screen.redraw)  # a revocation shows at once, not at the next tap

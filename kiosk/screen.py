@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from nicegui import ui
 
@@ -18,6 +19,8 @@ BIG = "text-2xl min-h-[72px] min-w-[120px] px-6"
 STEP = "text-3xl min-h-[96px] min-w-[200px] px-8"
 CARD = "p-6 bg-gray-900 text-white"
 
+T = TypeVar("T")
+
 
 def duration(seconds: float) -> str:
     m = int(seconds // 60)
@@ -29,6 +32,11 @@ class Screen:
     station: Station
     lang: Lang
     redraw: Callable[[], None] = lambda: None  # set once the page's body exists
+    #: Whether this screen may act: a browser whose pairing was revoked may not (a bay
+    #: PC's own kiosk page always may). Asked before every tap, not only at page load.
+    gate: Callable[[], bool] = lambda: True
+    #: What the page does once the gate is shut: close its dialogs, show the pairing screen.
+    unpaired: Callable[[], None] = lambda: None
     tech: str | None = None
     job: str | None = None
     seen_problem: int = 0
@@ -36,6 +44,14 @@ class Screen:
     # A stray tap closes a question; a form being typed into stays until cancelled.
     question: ui.dialog = field(default_factory=ui.dialog)
     form: ui.dialog = field(default_factory=lambda: ui.dialog().props("persistent"))
+
+    def act(self, tap: Callable[[Station], T]) -> T | None:
+        """Every tap that sends or checks something goes through here: None when this
+        screen may no longer act (it then shows the pairing screen)."""
+        if not self.gate():
+            self.unpaired()
+            return None
+        return tap(self.station)
 
     def t(self, key: str, **params: object) -> str:
         return text(key, self.lang, **params)
@@ -68,9 +84,10 @@ class Screen:
         self.redraw()
 
     def arrive(self, tech: str) -> None:
-        """``tech`` badged or typed a PIN: signed in here if not yet, and acting."""
+        """``tech`` badged or typed their PIN: signed in here if not yet, and acting."""
         if tech not in [p.id for p in self.station.present()]:
-            self.station.sign_in(tech)
+            if self.act(lambda s: s.sign_in(tech)) is None:
+                return
             self.saved()
         self.tech = tech
         self.redraw()

@@ -1,8 +1,9 @@
-"""Who works at the bay: the row of technicians signed in, and the PIN pad to sign in."""
+"""Who works at the bay: the row of technicians signed in, and signing in: a tap on one's
+name, then one's PIN (a badge is scanned in the scan field instead)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from nicegui import ui
 
@@ -55,16 +56,53 @@ def choose(screen: Screen, tech: str) -> None:
     screen.redraw()
 
 
+def cancel(screen: Screen) -> None:
+    ui.button(screen.t("kiosk.cancel"), on_click=screen.form.close).props("flat").classes(
+        BIG
+    ).mark("kiosk-cancel")
+
+
 def leave(screen: Screen, tech: str) -> None:
-    screen.station.sign_out(tech)
-    screen.saved()
+    if screen.act(lambda s: s.sign_out(tech)) is not None:
+        screen.saved()
 
 
 def pin_pad(screen: Screen) -> None:
-    """Badge number or PIN, typed on big keys; an unknown one is refused here."""
+    """Who signs in: a tap on their name (a badge is scanned instead), then their PIN."""
     dialog, t = screen.form, screen.t
-    with framed(dialog, t("kiosk.sign_in")):
-        code = ui.input(t("kiosk.pin")).props("dark outlined type=password autofocus")
+    with framed(dialog, t("kiosk.who"), "w-[1100px] max-w-full"):
+        ui.label(t("kiosk.badge_instead")).classes("text-xl text-gray-400")
+        with ui.grid(columns=4).classes("gap-3"):
+            for tech in screen.station.candidates():
+                ui.button(tech.name, on_click=lambda tid=tech.id: pin_step(screen, tid)).props(
+                    "no-caps"
+                ).classes(BIG).mark(f"who-{tech.id}")
+        cancel(screen)
+
+
+def waiting(screen: Screen, tech: str, seconds: int, scope: str | None) -> None:
+    """The wait after wrong PINs, said with when it ends; nothing to type meanwhile."""
+    until = datetime.now(UTC) + timedelta(seconds=seconds)
+    key = "kiosk.wait_kiosk" if scope == "kiosk" else "kiosk.wait_technician"
+    name = screen.station.technicians[tech].name
+    ui.label(screen.t(key, name=name, s=seconds, at=screen.hm(until))).classes(
+        "text-2xl text-amber-400 max-w-[720px]"
+    ).mark("pin-wait")
+
+
+def pin_step(screen: Screen, tech: str) -> None:
+    """The PIN of ``tech`` on big keys, checked here against the site file's hash."""
+    dialog, t = screen.form, screen.t
+    name = screen.station.technicians[tech].name
+    with framed(dialog, f"{t('kiosk.pin')} · {name}"):
+        seconds, scope = screen.station.sign_in_wait(tech)
+        if seconds:
+            waiting(screen, tech, seconds, scope)
+            cancel(screen)
+            return
+        code = ui.input(t("kiosk.pin")).props(
+            "dark outlined type=password autofocus inputmode=numeric"
+        )
         code.classes("text-3xl w-80").mark("pin")
 
         def key(k: str) -> None:
@@ -78,14 +116,19 @@ def pin_pad(screen: Screen) -> None:
             ok = ui.button("OK").props("color=positive").classes(PAD).mark("pin-ok")
 
         def submit() -> None:
-            tech = screen.station.identify(code.value or "")
-            if tech is None:
-                ui.notify(t("kiosk.unknown_badge"), type="negative", position="center")
-                code.set_value("")
+            verdict = screen.act(lambda s: s.try_pin(tech, code.value or ""))
+            if verdict is None:
                 return
-            dialog.close()
-            screen.arrive(tech.id)
+            if verdict.ok:
+                dialog.close()
+                screen.arrive(tech)
+                return
+            ui.notify(t("kiosk.wrong_pin"), type="negative", position="center")
+            if verdict.wait or not verdict.checked:
+                pin_step(screen, tech)  # the same dialog, now saying how long to wait
+                return
+            code.set_value("")
 
         ok.on_click(submit)
         code.on("keydown.enter", submit)
-        ui.button(t("kiosk.cancel"), on_click=dialog.close).props("flat").classes(BIG)
+        cancel(screen)

@@ -27,6 +27,7 @@ from core.contract.sender import EventSender
 from core.contract.views import BayState, JobCard
 from core.domain.vocabulary import TAPPED_PAUSE_REASONS, Severity
 from devices.outbox import Answer, Outbox, Pending
+from kiosk.sign_in_guard import Scope, SignInGuard, Verdict
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +57,9 @@ class Unsent:
 
 
 class Station:
-    def __init__(self, config: SiteConfig, bay: str, device: str) -> None:
+    def __init__(
+        self, config: SiteConfig, bay: str, device: str, guard: SignInGuard | None = None
+    ) -> None:
         bay_cfg = next((b for b in config.bays if b.id == bay), None)
         if bay_cfg is None:
             raise ValueError(f"bay {bay!r} is not in the site configuration")
@@ -66,6 +69,8 @@ class Station:
         self.kind = bay_cfg.kind
         self.device = device
         self.technicians = {t.id: t for t in config.technicians}
+        # Without a file of its own (a tool, a test) the waits last as long as the object.
+        self.guard = guard or SignInGuard(config, None)
         self.state: BayState | None = None
         self.problems: deque[Answer] = deque(maxlen=20)
         # Taps made here, kept until a bay state arrives after their answer: the ack may
@@ -206,14 +211,42 @@ class Station:
                 last = u.type
         return last
 
-    def identify(self, code: str) -> TechnicianConfig | None:
-        code = code.strip()
-        if not code:
-            return None
-        for t in self.config.technicians:
-            if code in (t.badge, t.pin, t.id):
-                return t
-        return None
+    def candidates(self) -> list[TechnicianConfig]:
+        """Who may sign in here, to pick before a PIN: the bay's team first."""
+        here = {p.id for p in self.present()}
+        team = next((b.team for b in self.config.bays if b.id == self.bay), None)
+        return sorted(
+            (t for t in self.config.technicians if t.id not in here),
+            key=lambda t: (t.team != team or team is None, t.id),
+        )
+
+    def sign_in_wait(self, tech: str | None = None) -> tuple[int, Scope | None]:
+        """Seconds before a PIN (of ``tech``) or a code is checked again here, and why."""
+        return self.guard.waiting(tech)
+
+    # -------------------------------------------------------------- proving who
+    # A technician proves who they are with a badge or their PIN, never with their id
+    # (it is on every board). Each miss goes to the core, for the audit log and the foreman.
+    def try_pin(self, tech: str, pin: str) -> Verdict:
+        known = self.technicians.get(tech)
+        if known is None:
+            raise ValueError(f"unknown technician {tech!r}")
+        return self._told(self.guard.pin(known, pin))
+
+    def try_code(self, code: str) -> Verdict:
+        """A badge scanned or typed."""
+        return self._told(self.guard.code(code))
+
+    def _told(self, verdict: Verdict) -> Verdict:
+        if verdict.checked and not verdict.ok:
+            data = {
+                "misses": verdict.misses,
+                "kiosk_misses": verdict.kiosk_misses,
+                "lockout_s": verdict.lockout,
+                "locked": verdict.locked,
+            }
+            self._send("tech.sign_in_refused", tech=verdict.tech, data=data)
+        return verdict
 
     def worked_seconds(self, card: JobCard, now: datetime) -> float:
         """Work time now: the card's figure plus what the running clocks added since."""

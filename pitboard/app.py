@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 import signal
 import threading
 from collections.abc import Callable
@@ -20,7 +19,9 @@ from core.config import SiteConfig
 from core.mqtt import BrokerAddress
 
 if TYPE_CHECKING:
+    from core.contract.pairing import PairingBook
     from core.demo.player import DemoPlayer
+    from core.engine import Core
     from devices.link import DeviceLink
     from devices.simulated import SimulatedDevices
     from kiosk.station import Station
@@ -166,30 +167,31 @@ class Pitboard:
 
     def init_web(self) -> None:
         """The boards, the kiosk pages of the kiosks built here, /api/v1, /healthz, /metrics."""
-        from nicegui import app
+        if os.environ.get(self.config.api.tokens_env):
+            logger.warning(
+                "%s is set but no longer read: API tokens are stored now — make them with "
+                "`pitboard token create --scope write --name dms`, then unset it",
+                self.config.api.tokens_env,
+            )
+        from core.pairings import Pairings
 
-        from board.pages import register
-        from core.board_source import CoreBoardSource
-        from core.web import mount
-        from kiosk.page import register as register_kiosks
-
-        register(CoreBoardSource(self.service.core), kiosk_bays=sorted(self.kiosks))
-        if self.kiosks:
-            register_kiosks({bay: station for bay, (station, _) in self.kiosks.items()})
-        mount(
-            app,
-            self.config,
+        # Kiosk pages served here show only on screens the foreman paired with their bay.
+        pairings = Pairings(self.base / "pairings.json") if self.kiosks else None
+        wire_web(
             self.service.core,
+            {bay: station for bay, (station, _) in self.kiosks.items()},
+            pairings,
             self.service.link.connected.is_set,
             lambda: self.service.link.state,
         )
 
-    def serve(self, host: str, port: int) -> None:
-        """Serve the web until the process is stopped, then stop everything built."""
+    def serve(self, host: str, port: int, secret: str) -> None:
+        """Serve the web until the process is stopped, then stop everything built; the
+        sign-ins signed with ``secret`` (pitboard.web.session_secret, asked before start)."""
         from pitboard.web import serve
 
         self.init_web()
-        serve(self.config, host, port, self.stop)
+        serve(self.config, host, port, secret, self.stop)
 
     def wait(self) -> None:
         """Run headless until SIGINT or SIGTERM, then stop everything built."""
@@ -202,8 +204,38 @@ class Pitboard:
             self._stops.pop()()
 
 
-def demo_api_token(config: SiteConfig) -> str:
-    """The first API token, made up for trying the API when the site sets none."""
-    if not os.environ.get(config.api.tokens_env):
-        os.environ[config.api.tokens_env] = f"demo={secrets.token_urlsafe(24)}"
-    return os.environ[config.api.tokens_env].split(",")[0].split("=", 1)[1]
+def wire_web(
+    core: Core,
+    stations: dict[str, Station],
+    pairings: PairingBook | None,
+    broker_connected: Callable[[], bool],
+    broker_state: Callable[[], str],
+) -> None:
+    """Everything the web serves, behind the boards' sign-in: the boards, the kiosk pages
+    of ``stations`` (for screens paired in ``pairings``), /api/v1, /healthz, /metrics and
+    the print previews."""
+    from nicegui import app
+
+    from board.pages import register
+    from core.board_source import CoreBoardSource
+    from core.web import mount
+    from kiosk.page import register as register_kiosks
+
+    register(CoreBoardSource(core), kiosk_bays=sorted(stations), pairings=pairings)
+    if stations and pairings is not None:
+        register_kiosks(stations, pairings)
+    mount(app, core.config, core, broker_connected, broker_state)
+
+
+def demo_api_token(site: Pitboard) -> str | None:
+    """A write token for trying the API on the demo site, made afresh at every start (the
+    one before revoked): a token is shown once, so the one printed must be new."""
+    if not site.config.is_demo:
+        return None
+    access = site.service.core.access
+    for token in access.tokens():
+        if token.name == "demo" and token.revoked_at is None:
+            access.revoke_token(token.id, by="pitboard run")
+    from core.domain.access import Scope
+
+    return access.create_token("demo", Scope.WRITE, by="pitboard run")[1]

@@ -42,6 +42,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 def cmd_core(args: argparse.Namespace) -> int:
     """Run the core service alone against a configured broker and database."""
     from pitboard.app import Pitboard, Plan
+    from pitboard.web import session_secret
 
     cfg = _config(args.config)
     if not (args.broker_url or cfg.broker.url):
@@ -49,12 +50,14 @@ def cmd_core(args: argparse.Namespace) -> int:
             "pitboard core needs a broker: set [broker] url or pass --broker-url", file=sys.stderr
         )
         return 2
+    # Asked first: a site that cannot sign anyone in safely starts nothing.
+    secret = session_secret(cfg) if args.web_port != 0 else None
     site = Pitboard(cfg, Plan(broker_url=args.broker_url, database_url=args.database_url))
     site.start()
-    if args.web_port == 0:
+    if secret is None:
         site.wait()
     else:
-        site.serve(cfg.web.host, args.web_port or cfg.web.port)
+        site.serve(cfg.web.host, args.web_port or cfg.web.port, secret)
     return 0
 
 
@@ -128,13 +131,15 @@ def cmd_devices(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """Run everything on this machine: broker, core, pages, kiosks, simulated devices."""
     from pitboard.app import Pitboard, Plan
+    from pitboard.web import session_secret
     from pitboard.welcome import welcome
 
     cfg = _config(args.config)
+    secret = session_secret(cfg)
     site = Pitboard(cfg, Plan(everything=True, demo=args.demo, speed=args.speed)).start()
     port = args.port or cfg.web.port
     print(welcome(site, cfg.web.host, port), flush=True)
-    site.serve(cfg.web.host, port)
+    site.serve(cfg.web.host, port, secret)
     return 0
 
 
@@ -189,6 +194,39 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
         print("a password needs at least 8 characters", file=sys.stderr)
         return 2
     print(hash_password(password))
+    return 0
+
+
+def cmd_pin(args: argparse.Namespace) -> int:
+    """Set a technician's kiosk PIN in the site file, or hash every plain PIN of an old one."""
+    import getpass
+
+    from pitboard.pins import PinError, hash_plain_pins, min_length, set_pin
+
+    if args.config == DEMO_CONFIG:
+        print("name the site file: pitboard pin T001 --config site.toml", file=sys.stderr)
+        return 2
+    path = Path(args.config)
+    try:
+        if args.hash_plain:
+            done = hash_plain_pins(path)
+            print(
+                f"{path}: {len(done)} plain PIN(s) now kept as hashes{': ' if done else ''}"
+                f"{', '.join(done)}"
+            )
+            return 0
+        if not args.tech:
+            print("whose PIN? pitboard pin T001 --config site.toml", file=sys.stderr)
+            return 2
+        pin = getpass.getpass(f"new PIN for {args.tech} ({min_length(path)}+ digits): ")
+        if getpass.getpass("again: ") != pin:
+            print("the two PINs differ: nothing changed", file=sys.stderr)
+            return 2
+        set_pin(path, args.tech, pin)
+    except PinError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"{path}: PIN of {args.tech} set (kept as a hash); copy the file to the kiosk PCs")
     return 0
 
 
@@ -276,6 +314,20 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("hash-password", help="hash a board user's password for [[users]]")
     p.add_argument("--password", default=None, help="(default: asked for, not echoed)")
     p.set_defaults(func=cmd_hash_password)
+
+    p = sub.add_parser("pin", help="set a technician's kiosk PIN (kept as a hash) in the site file")
+    with_config(p)
+    p.add_argument("tech", nargs="?", help="the technician's id, e.g. T004 (asked for twice)")
+    p.add_argument(
+        "--hash-plain",
+        action="store_true",
+        help="turn every plain `pin` of an older site file into a `pin_hash`",
+    )
+    p.set_defaults(func=cmd_pin)
+
+    from pitboard.tokens import add_parser as add_token_parser
+
+    add_token_parser(sub, with_config, _config)
 
     p = sub.add_parser("docs", help="write the protocol document and JSON Schemas")
     with_config(p)

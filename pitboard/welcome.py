@@ -25,13 +25,22 @@ def example_tap(site: Pitboard) -> tuple[str, str, str]:
     return spare.device, spare.bay, tech
 
 
+def try_the_api(site: Pitboard, web: str) -> str:
+    token = demo_api_token(site)
+    if token is None:
+        return "  API tokens      pitboard token create --scope read|write --name NAME\n"
+    return (
+        f"  try the API     curl -H 'Authorization: Bearer {token}' {web}/api/v1/repair-orders\n"
+    )
+
+
 def welcome(site: Pitboard, host: str, port: int) -> str:
     config, address, broker = site.config, site.address, site.broker
     device, bay, tech = example_tap(site)
     password = site.passwords.get(device, "<password>")
     auth = f"-u {device} -P {password} " if broker and broker.kind == "mosquitto" else ""
     users = ", ".join(f"{u.id} ({u.role})" for u in config.users) or "no [[users]] configured"
-    if config.site.id == "demo":
+    if config.is_demo:
         users += " — demo password: pitboard"
     web = f"http://{host}:{port}"
     devices = f"pitboard/{config.site.id}/dev/{device}"
@@ -44,12 +53,12 @@ def welcome(site: Pitboard, host: str, port: int) -> str:
         f"  dispatch board  {web}/dispatch\n"
         f"  reception desk  {web}/desk    reports  /reports\n"
         f"  signing in      {users}\n"
-        f"  bay kiosks      {web}/kiosk/{{bay}}  ({', '.join(sorted(site.kiosks))})\n"
-        f"  API             {web}/api/v1/docs"
-        f"  (tokens in {config.api.tokens_env}: client=token,…)\n"
-        f"  health, metrics {web}/healthz  /metrics\n"
-        f"  try the API     curl -H 'Authorization: Bearer {demo_api_token(config)}' "
-        f"{web}/api/v1/repair-orders\n"
+        f"  sign-ins, tokens {web}/access  (the service manager)\n"
+        f"  bay kiosks      {web}/kiosk/{{bay}}  ({', '.join(sorted(site.kiosks))}); "
+        "a screen shows one once paired on the dispatch board\n"
+        f"  API             {web}/api/v1/docs  (signed in)\n"
+        f"  health          {web}/healthz    metrics /metrics (signed in or a token)\n"
+        f"{try_the_api(site, web)}"
         f"  broker          {address.host}:{address.port} "
         f"({broker.kind if broker else 'external'})\n"
         f"  database        {site.plan.database_url or database_url(config)}\n"

@@ -9,14 +9,16 @@ from pathlib import Path
 from typing import Any
 
 from core.commands import CheckInCar, Dispatch
+from core.config import SiteConfig
 from core.contract import topics
 from core.engine import Core
 from core.mqtt import BrokerAddress, MqttLink
 from devices.link import DeviceLink
 from kiosk.app import kiosk_device
+from kiosk.sign_in_guard import SignInGuard
 from kiosk.station import Station
 from tests.fake_mqtt import FakeBroker
-from tests.helpers import demo_config, order
+from tests.helpers import Clock, demo_config, order
 from tests.waiting import wait_until
 
 ADDRESS = BrokerAddress("broker.test", 1883)
@@ -56,12 +58,15 @@ class Workshop:
     broker: FakeBroker
     state_dir: Path
     links: dict[str, KioskLink] = field(default_factory=dict)
+    #: The kiosks' clock for their sign-in waits: a test lets time pass without waiting.
+    clock: Clock = field(default_factory=lambda: Clock(datetime.now(UTC)))
 
     def station(self, bay: str, online: bool = True) -> Station:
         """A bay's station on its started link, as ``pitboard kiosk`` wires it."""
         cfg = self.core.config
         device = kiosk_device(cfg, bay)
-        station = Station(cfg, bay, device)
+        guard = SignInGuard(cfg, self.state_dir / f"{device}.signin.json", self.clock)
+        station = Station(cfg, bay, device, guard)
         with self.broker.installed():
             link = KioskLink(
                 ADDRESS,
@@ -114,10 +119,11 @@ class Workshop:
         wait_until(lambda: self.core.queue_depth() == 0, "core queue not empty", timeout=timeout)
 
 
-def demo_workshop(store: Any, tmp_path: Path) -> Workshop:
-    """A started core on its link; stations join with ``station(bay)``."""
+def demo_workshop(store: Any, tmp_path: Path, config: SiteConfig | None = None) -> Workshop:
+    """A started core on its link (the demo site unless ``config``); stations join with
+    ``station(bay)``."""
     broker = FakeBroker()
-    cfg = demo_config()
+    cfg = config or demo_config()
     site = cfg.site.id
     with broker.installed():
         link = MqttLink(

@@ -1,5 +1,6 @@
-"""The integration API: its own OpenAPI spec fuzzed by schemathesis, tokens enforced, and
-every change in the audit log with the API client as the source."""
+"""The integration API: its own OpenAPI spec fuzzed by schemathesis, tokens and their scopes
+enforced on every route, and every change in the audit log with the API client as the
+source."""
 
 from __future__ import annotations
 
@@ -11,17 +12,17 @@ from typing import Any
 import pytest
 import schemathesis
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 
-from core.api import build_api, parse_tokens
+from core.api import build_api
+from core.domain.access import Scope
 from core.engine import Core
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
 from tests.helpers import FakeBus, demo_config
 
-TOKEN = "t0ken-for-the-dealer-system"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 ORDER: dict[str, Any] = {
     "vehicle": {
         "plate": "京A12345",
@@ -49,7 +50,7 @@ def core(tmp_path: Path) -> Iterator[Core]:
 
 @pytest.fixture
 def api(core: Core) -> FastAPI:
-    return build_api(core, lambda: parse_tokens(f"dms={TOKEN},short=tooshort"))
+    return build_api(core)
 
 
 @pytest.fixture
@@ -57,23 +58,80 @@ def client(api: FastAPI) -> TestClient:
     return TestClient(api)
 
 
-def test_token_missing_or_wrong_is_refused(client: TestClient) -> None:
-    assert client.get("/repair-orders").status_code == 401
-    wrong = client.get("/repair-orders", headers={"Authorization": "Bearer nope-nope-nope-nope"})
-    assert wrong.status_code == 401 and wrong.json()["code"] == "unauthorized"
-    # A token shorter than 16 characters is never accepted, even if configured.
-    assert (
-        client.get("/repair-orders", headers={"Authorization": "Bearer tooshort"}).status_code
-        == 401
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def auth(core: Core) -> dict[str, str]:
+    """The dealer system's token: it writes."""
+    return bearer(core.access.create_token("dms", Scope.WRITE, by="test")[1])
+
+
+@pytest.fixture
+def reader(core: Core) -> dict[str, str]:
+    """A dashboard's token: it only reads."""
+    return bearer(core.access.create_token("grafana", Scope.READ, by="test")[1])
+
+
+def api_routes(api: FastAPI) -> list[tuple[str, str]]:
+    """(method, path) of every operation of the API, from its own route table."""
+    return sorted(
+        (method, route.path)
+        for route in api.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
     )
-    assert client.get("/repair-orders", headers=AUTH).status_code == 200
+
+
+def test_token_missing_or_wrong_is_refused(client: TestClient, auth: dict[str, str]) -> None:
+    assert client.get("/repair-orders").status_code == 401
+    wrong = client.get("/repair-orders", headers=bearer("nope-nope-nope-nope"))
+    assert wrong.status_code == 401 and wrong.json()["code"] == "unauthorized"
+    assert wrong.headers["www-authenticate"] == "Bearer"
+    # Of the right shape, and still no token this site made.
+    assert client.get("/repair-orders", headers=bearer("pb_" + "A" * 43)).status_code == 401
+    assert client.get("/repair-orders", headers=auth).status_code == 200
+
+
+def test_every_route_wants_a_token_with_its_scope(
+    api: FastAPI,
+    client: TestClient,
+    auth: dict[str, str],
+    reader: dict[str, str],
+) -> None:
+    operations = api_routes(api)
+    assert len(operations) == 6
+    for method, path in operations:
+        url = path.replace("{ro}", "RO-NOPE")
+        assert client.request(method, url).status_code == 401, (method, path)
+        as_reader = client.request(method, url, headers=reader, json={})
+        as_writer = client.request(method, url, headers=auth, json={})
+        assert as_writer.status_code not in (401, 403), (method, path, as_writer.text)
+        if method == "GET":
+            assert as_reader.status_code not in (401, 403), (method, path, as_reader.text)
+        else:
+            assert as_reader.status_code == 403, (method, path, as_reader.text)
+            assert as_reader.json()["code"] == "forbidden"
+
+
+def test_a_revoked_token_is_refused_at_once(client: TestClient, core: Core) -> None:
+    token, secret = core.access.create_token("old-dms", Scope.WRITE, by="test")
+    assert client.get("/repair-orders", headers=bearer(secret)).status_code == 200
+    core.access.revoke_token(token.id, by="manager:M001")
+    refused = client.get("/repair-orders", headers=bearer(secret))
+    assert refused.status_code == 401 and refused.json()["code"] == "unauthorized"
+    assert client.post("/repair-orders", json=ORDER, headers=bearer(secret)).status_code == 401
 
 
 def test_create_change_dispatch_read_and_cancel(
-    client: TestClient, core: Core, caplog: pytest.LogCaptureFixture
+    client: TestClient,
+    core: Core,
+    caplog: pytest.LogCaptureFixture,
+    auth: dict[str, str],
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    made = client.post("/repair-orders", json=ORDER, headers=AUTH)
+    made = client.post("/repair-orders", json=ORDER, headers=auth)
     assert made.status_code == 201, made.text
     ro = made.json()["ro"]
     assert made.json()["status"] == "checked_in" and made.json()["standard_hours"] > 0
@@ -85,30 +143,30 @@ def test_create_change_dispatch_read_and_cancel(
             "requests": "检查异响",
             "add_operations": [{"code": "X1", "name": "检查异响", "standard_hours": 0.5}],
         },
-        headers=AUTH,
+        headers=auth,
     )
     assert changed.status_code == 200, changed.text
     assert changed.json()["requests"] == "检查异响"
     assert [o["code"] for o in changed.json()["operations"]] == ["M010", "X1"]
 
-    moved = client.post(f"/repair-orders/{ro}/dispatch", json={"bay": "B03"}, headers=AUTH)
+    moved = client.post(f"/repair-orders/{ro}/dispatch", json={"bay": "B03"}, headers=auth)
     assert moved.status_code == 200 and moved.json()["bay"] == "B03"
-    assert client.get(f"/repair-orders/{ro}", headers=AUTH).json()["status"] == "dispatched"
-    listed = client.get("/repair-orders", params={"bay": "B03"}, headers=AUTH).json()
+    assert client.get(f"/repair-orders/{ro}", headers=auth).json()["status"] == "dispatched"
+    listed = client.get("/repair-orders", params={"bay": "B03"}, headers=auth).json()
     assert [j["ro"] for j in listed] == [ro]
 
-    bad_bay = client.post(f"/repair-orders/{ro}/dispatch", json={"bay": "Z99"}, headers=AUTH)
+    bad_bay = client.post(f"/repair-orders/{ro}/dispatch", json={"bay": "Z99"}, headers=auth)
     assert bad_bay.status_code == 409 and bad_bay.json()["code"] == "unknown_bay"
     unknown_op = client.patch(
-        f"/repair-orders/{ro}", json={"add_operations": [{"code": "NOPE"}]}, headers=AUTH
+        f"/repair-orders/{ro}", json={"add_operations": [{"code": "NOPE"}]}, headers=auth
     )
     assert unknown_op.status_code == 422  # neither a catalogue code nor a whole operation
 
-    gone = client.post(f"/repair-orders/{ro}/cancel", json={"reason": "客户取消"}, headers=AUTH)
+    gone = client.post(f"/repair-orders/{ro}/cancel", json={"reason": "客户取消"}, headers=auth)
     assert gone.status_code == 200 and gone.json()["status"] == "cancelled"
-    assert client.get(f"/repair-orders/{ro}", headers=AUTH).json()["status"] == "cancelled"
-    assert client.get("/repair-orders/RO-NOPE", headers=AUTH).status_code == 404
-    again = client.post("/repair-orders", json={**ORDER, "ro": ro}, headers=AUTH)
+    assert client.get(f"/repair-orders/{ro}", headers=auth).json()["status"] == "cancelled"
+    assert client.get("/repair-orders/RO-NOPE", headers=auth).status_code == 404
+    again = client.post("/repair-orders", json={**ORDER, "ro": ro}, headers=auth)
     assert again.status_code == 409 and again.json()["code"] == "duplicate_job"
 
     trail = core.store.audit_trail(ro)
@@ -122,7 +180,7 @@ def test_create_change_dispatch_read_and_cancel(
     assert "13800138000" not in logged and "王先生" not in logged
 
 
-def test_the_api_keeps_its_own_openapi_contract(api: FastAPI) -> None:
+def test_the_api_keeps_its_own_openapi_contract(api: FastAPI, auth: dict[str, str]) -> None:
     """schemathesis draws requests from the API's own OpenAPI document, operation by
     operation, and checks every answer against it (no server errors, documented status
     codes and bodies)."""
@@ -140,6 +198,6 @@ def test_the_api_keeps_its_own_openapi_contract(api: FastAPI) -> None:
         )
         @given(case=operation.as_strategy())
         def check(case: Any) -> None:
-            case.call_and_validate(headers=AUTH)
+            case.call_and_validate(headers=auth)
 
         check()

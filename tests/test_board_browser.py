@@ -18,8 +18,25 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture
 def board_server(tmp_path: Path) -> Iterator[str]:
-    with served("tests.board_server", tmp_path, "/lounge") as (url, _ready):
+    with served("tests.board_server", tmp_path, "/lounge") as (url, ready):
+        TOKENS[url] = ready.split()[1]
         yield url
+
+
+# The board server's token for its test hooks, by its URL.
+TOKENS: dict[str, str] = {}
+
+
+def poke(server: str, hook: str) -> Any:
+    """POST to one of the board server's test hooks; its JSON answer."""
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(
+        server + hook, method="POST", headers={"Authorization": f"Bearer {TOKENS[server]}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())
 
 
 def screen(driver: Any, width: int, height: int) -> None:
@@ -96,9 +113,6 @@ def test_a_change_reaches_every_open_board_without_a_reload(
 ) -> None:
     """Boards are filled in place by board/static/live.js: a dispatch shows on the lounge
     and on the dispatch board of the same browser, neither reloaded."""
-    import json
-    import urllib.request
-
     from selenium.webdriver.common.by import By
 
     foreman_signs_in(browser, board_server)
@@ -111,9 +125,7 @@ def test_a_change_reaches_every_open_board_without_a_reload(
     wait_until(lambda d=browser: d.find_elements(By.CSS_SELECTOR, ".lounge-plate"), "lounge")
     browser.execute_script("window.__loaded = true")
 
-    request = urllib.request.Request(board_server + "/test/dispatch-first", method="POST")
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        done = json.loads(answer.read())
+    done = poke(board_server, "/test/dispatch-first")
 
     def stage_of(d: Any, plate: str) -> str:
         for row in d.find_elements(By.CSS_SELECTOR, ".lounge-row"):
@@ -139,7 +151,8 @@ def test_a_change_reaches_every_open_board_without_a_reload(
 
 @pytest.fixture
 def quiet_board_server(tmp_path: Path) -> Iterator[str]:
-    with served("tests.board_server", tmp_path, "/lounge", "quiet") as (url, _ready):
+    with served("tests.board_server", tmp_path, "/lounge", "quiet") as (url, ready):
+        TOKENS[url] = ready.split()[1]
         yield url
 
 
@@ -147,9 +160,6 @@ def test_the_job_picker_opens_on_an_empty_board_and_offers_what_came_since(
     browser: Any, quiet_board_server: str
 ) -> None:
     """The keyboard's job list is filled as it opens: it must open when it has nothing."""
-    import json
-    import urllib.request
-
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
@@ -170,9 +180,57 @@ def test_the_job_picker_opens_on_an_empty_board_and_offers_what_came_since(
     browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
     wait_until(lambda: not browser.find_elements(By.CSS_SELECTOR, ".q-menu"), "menu closed")
 
-    request = urllib.request.Request(quiet_board_server + "/test/check-in", method="POST")
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        ro = json.loads(answer.read())["ro"]
+    ro = poke(quiet_board_server, "/test/check-in")["ro"]
     picker().click()
     wait_until(lambda: ro in menu_text(), f"{ro} offered in the picker")
     browser.save_screenshot(str(ARTIFACTS / "dispatch-picker.png"))
+
+
+def test_the_manager_ends_the_foremans_session_in_chromium(browser: Any, board_server: str) -> None:
+    """The service manager's page lists who is signed in; ending the foreman's session sends
+    the foreman's browser to the sign-in at its next page."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    foreman_signs_in(browser, board_server)
+    wait_until(lambda d=browser: d.find_elements(By.CSS_SELECTOR, ".gantt-head"), "dispatch")
+    foremans_cookies = browser.get_cookies()
+
+    browser.delete_all_cookies()  # another person at another browser
+    browser.get(board_server + "/login?next=/access")
+    wait_until(lambda d=browser: len(d.find_elements(By.TAG_NAME, "input")) >= 2, "login form")
+    user, password = browser.find_elements(By.TAG_NAME, "input")[:2]
+    user.send_keys("M001")
+    password.send_keys("pitboard")
+    browser.find_element(By.TAG_NAME, "button").click()
+
+    def session_row(name: str) -> Any:
+        try:
+            for row in browser.find_elements(By.CSS_SELECTOR, ".nicegui-row"):
+                if row.text.startswith(name) and row.find_elements(By.TAG_NAME, "button"):
+                    return row
+        except StaleElementReferenceException:  # the list was being drawn again
+            pass
+        return None
+
+    def end(name: str) -> bool:
+        try:
+            session_row(name).find_element(By.TAG_NAME, "button").click()
+            return True
+        except (AttributeError, StaleElementReferenceException):
+            return False
+
+    wait_until(lambda: session_row("F001") and session_row("M001"), "both sessions listed")
+    browser.save_screenshot(str(ARTIFACTS / "access-sessions.png"))
+    wait_until(lambda: end("F001"), "end the foreman's session")
+    wait_until(lambda: session_row("F001") is None, "the foreman's session gone from the list")
+    assert session_row("M001") is not None
+    browser.save_screenshot(str(ARTIFACTS / "access-session-ended.png"))
+
+    browser.delete_all_cookies()  # back at the foreman's browser
+    for cookie in foremans_cookies:
+        browser.add_cookie(cookie)
+    browser.get(board_server + "/dispatch")
+    wait_until(lambda d=browser: "/login" in d.current_url, "the foreman sent to the sign-in")
+    wait_until(lambda d=browser: len(d.find_elements(By.TAG_NAME, "input")) >= 2, "login form")

@@ -4,7 +4,7 @@ desk, repair-order timeline and clock corrections, reports."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,42 +12,22 @@ import pytest
 from nicegui.testing import User
 
 from board import lounge as lounge_module
-from board.pages import register
-from core.board_source import CoreBoardSource
 from core.commands import AnswerFinding, PauseEveryone
 from core.contract.messages import make_event
 from core.display.texts import text
 from core.domain.model import FindingState, JobStatus, PauseReason
-from core.store.database import make_engine, migrate, sqlite_url
-from core.store.repository import Store
-from tests.kiosk_env import Workshop, demo_workshop
+from core.pairings import Pairings
+from kiosk.page import register as register_kiosks
+from kiosk.station import Station
+from tests.board_env import RETRIES, boards, present, shown, sign_in, texts
+from tests.kiosk_env import Workshop
 from tests.waiting import eventually
-
-RETRIES = 60
 
 
 @pytest.fixture
 def shop(tmp_path: Path) -> Iterator[Workshop]:
-    engine = make_engine(sqlite_url(tmp_path))
-    migrate(engine)
-    w = demo_workshop(Store(engine, "demo"), tmp_path)
-    register(CoreBoardSource(w.core), kiosk_bays=["B03"])
-    yield w
-    w.close()
-    engine.dispose()
-
-
-async def sign_in(user: User, who: str, password: str = "pitboard", page: str = "/") -> None:
-    await user.open(f"/login?next={page}")
-    user.find(marker="login-user").type(who)
-    user.find(marker="login-password").type(password)
-    user.find(marker="login-submit").click()
-
-
-def shown(user: User, marker: str) -> str:
-    """The HTML an element of a board shows (boards fill their parts past NiceGUI's own
-    updates, see board/live.py)."""
-    return str(user.find(marker=marker).elements.pop().props["innerHTML"])
+    with boards(tmp_path) as w:
+        yield w
 
 
 def lounge_rows(user: User) -> list[tuple[bool, str]]:
@@ -66,25 +46,6 @@ def plates(user: User) -> list[str]:
         for shown, content in lounge_rows(user)
         if shown and content
     ]
-
-
-def present(user: User, marker: str) -> bool:
-    try:
-        return bool(user.find(marker=marker).elements)
-    except AssertionError:
-        return False
-
-
-def texts(user: User) -> str:
-    """Every word on the page, whatever element holds it."""
-    parts: list[str] = []
-    for el in user.current_layout.descendants():
-        for attr in ("text", "content", "value"):
-            v = getattr(el, attr, None)
-            if isinstance(v, str):
-                parts.append(v)
-        parts.append(str(el.props))
-    return "\n".join(parts)
 
 
 # ----------------------------------------------------------------- lounge and status page
@@ -585,3 +546,60 @@ async def test_reports_show_the_days_figures_and_export_csv(user: User, shop: Wo
     response = await user.download.next()
     body = response.content.decode("utf-8-sig")
     assert "jobs_in,2" in body and "first_time_fix_pct,100.0" in body
+
+
+# ----------------------------------------------------------------- kiosk screens and sign-ins
+@pytest.fixture
+def screens(tmp_path: Path) -> Iterator[tuple[Workshop, Pairings, Station]]:
+    """The boards and the B03 kiosk page as `pitboard run` serves them, with pairings."""
+    book = Pairings(tmp_path / "pairings.json")
+    with boards(tmp_path, book) as w:
+        station = w.station("B03")
+        register_kiosks({"B03": station}, book)
+        yield w, book, station
+
+
+async def test_the_foreman_pairs_a_tablet_from_the_board_and_revokes_it(
+    create_user: Callable[[], User], screens: tuple[Workshop, Pairings, Station]
+) -> None:
+    _, book, _ = screens
+    foreman, tablet = create_user(), create_user()
+    await sign_in(foreman, "F001", page="/dispatch")
+    await foreman.should_see(marker="pair-new", retries=RETRIES)
+    await foreman.should_see("还没有配对的屏幕", retries=RETRIES)
+    foreman.find(marker="pair-bay").elements.pop().set_value("B03")
+    foreman.find(marker="pair-new").click()
+    await foreman.should_see(marker="pair-code-shown", retries=RETRIES)
+    code = foreman.find(marker="pair-code-shown").elements.pop().text
+    assert re.fullmatch(r"\d{6}", code)
+    assert f"http://test/pair/{code}" in texts(foreman)  # what the QR says
+
+    await tablet.open("/kiosk/B03")
+    await tablet.should_see(marker="pairing-screen", retries=RETRIES)
+    tablet.find(marker="pair-code").type(code)
+    tablet.find(marker="pair-ok").click()
+    await tablet.should_see(marker="sign-in", retries=RETRIES)
+
+    (paired,) = book.pairings()
+    assert paired.paired_by == "foreman:F001"
+    await foreman.should_see(marker=f"revoke-{paired.id}", retries=RETRIES)
+    foreman.find(marker=f"revoke-{paired.id}").click()
+    await tablet.should_see(marker="pairing-screen", retries=RETRIES)
+    await tablet.should_not_see(marker="sign-in", retries=RETRIES)
+    assert book.pairings() == []
+
+
+async def test_wrong_pins_at_a_kiosk_are_alerts_on_the_board(
+    user: User, screens: tuple[Workshop, Pairings, Station]
+) -> None:
+    shop, _, station = screens
+    for _ in range(3):
+        station.try_pin("T004", "0000")
+    station.try_code("T004")
+    shop.settle()
+    await sign_in(user, "F001", page="/dispatch")
+    await user.should_see(marker="panel.alerts", retries=RETRIES)
+    await eventually(lambda: "签到错误过多" in shown(user, "panel.alerts"), "the lock-out")
+    alerts = shown(user, "panel.alerts")
+    assert "B03 刘洋 ×3 · 30 s" in alerts and "B03 ? ×1" in alerts
+    assert "签到被拒" in alerts

@@ -50,3 +50,58 @@ def test_two_users_with_one_id_are_refused() -> None:
 
 def test_not_toml_at_all_is_said_so() -> None:
     assert "not valid TOML" in refused("[site\nid=")
+
+
+# ----------------------------------------------------------------- the session secret
+NORTH = DEMO.replace('id = "demo"', 'id = "north"', 1)
+
+
+def test_a_site_but_the_demo_cannot_start_its_boards_without_a_session_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pitboard.web import session_secret
+
+    monkeypatch.delenv("PITBOARD_SESSION_SECRET", raising=False)
+    north = parse_config(NORTH)
+    assert not north.is_demo
+    with pytest.raises(ConfigError) as err:
+        session_secret(north)
+    assert "PITBOARD_SESSION_SECRET is not set" in str(err.value)
+    assert "site north" in str(err.value) and "openssl rand" in str(err.value)
+
+    monkeypatch.setenv("PITBOARD_SESSION_SECRET", "too-short")
+    with pytest.raises(ConfigError, match="a session secret needs at least 32"):
+        session_secret(north)
+
+    monkeypatch.setenv("PITBOARD_SESSION_SECRET", "s" * 32)
+    assert session_secret(north) == "s" * 32
+
+
+def test_the_demo_makes_up_a_session_secret_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from pitboard.web import session_secret
+
+    monkeypatch.delenv("PITBOARD_SESSION_SECRET", raising=False)
+    demo = parse_config(DEMO)
+    assert demo.is_demo
+    made = session_secret(demo)
+    assert len(made) >= 32 and made != session_secret(demo)
+    assert "PITBOARD_SESSION_SECRET is not set" in caplog.text
+
+
+def test_the_secret_is_read_from_the_variable_the_site_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pitboard.web import session_secret
+
+    north = parse_config(NORTH.replace("[web]\n", '[web]\nsecret_env = "NORTH_SECRET"\n', 1))
+    monkeypatch.setenv("NORTH_SECRET", "n" * 40)
+    assert session_secret(north) == "n" * 40
+
+
+def test_a_sign_in_cannot_stay_idle_longer_than_it_may_last() -> None:
+    text = DEMO.replace("[web]\n", "[web]\nsession_idle_minutes = 600\nsession_max_hours = 8\n", 1)
+    assert "session_idle_minutes is longer than session_max_hours" in refused(text)
+    cfg = parse_config(DEMO)
+    assert (cfg.web.session_idle_minutes, cfg.web.session_max_hours) == (240, 12)

@@ -54,6 +54,7 @@ def test_tap_through_start_finding_finish_in_chromium(
     browser.get(url)
     shows(ro)
     tap("Sign in")
+    tap("李强")  # the name first, then the PIN
     pin = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "input[type=password]")))
     pin.send_keys("1002")
     tap("OK")

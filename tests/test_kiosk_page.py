@@ -10,15 +10,19 @@ from pathlib import Path
 import pytest
 from nicegui import ui
 from nicegui.testing import User
+from sqlalchemy import select
 
 from core.commands import AnswerFinding, PauseEveryone
 from core.display.texts import text
 from core.domain.model import JobStatus, PauseReason
+from core.pairings import Pairings
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
+from core.store.tables import AuditRow
 from kiosk.job_card import CLOCK_EVERY
 from kiosk.live import _events
-from kiosk.page import build
+from kiosk.page import build, register
+from kiosk.pairing import COOKIE
 from kiosk.station import Station
 from tests.kiosk_env import Workshop, demo_workshop
 from tests.waiting import eventually, wait_until
@@ -59,8 +63,10 @@ async def tap(user: User, marker: str) -> None:
     user.find(marker=marker).click()
 
 
-async def sign_in(user: User, pin: str) -> None:
+async def sign_in(user: User, tech: str, pin: str) -> None:
+    """A tap on one's name, then one's PIN."""
     await tap(user, "sign-in")
+    await tap(user, f"who-{tech}")
     user.find(marker="pin").type(pin)
     await tap(user, "pin-ok")
 
@@ -69,7 +75,7 @@ async def test_sign_in_with_a_pin_then_out(user: User, shop: Workshop) -> None:
     station = shop.station("B03")
     await open_kiosk(user, station)
     await see(user, "Nobody signed in: scan a badge or enter a PIN")
-    await sign_in(user, "1002")
+    await sign_in(user, "T002", "1002")
     await see(user, marker="tech-T002", content="李强")
     shop.settle()
     assert shop.core.ws.tech_state("T002").bay == "B03"
@@ -79,12 +85,98 @@ async def test_sign_in_with_a_pin_then_out(user: User, shop: Workshop) -> None:
     await user.should_not_see(marker="tech-T002", retries=RETRIES)
 
 
-async def test_a_wrong_pin_is_refused_and_nothing_is_sent(user: User, shop: Workshop) -> None:
+def refusals(shop: Workshop) -> list[tuple[str | None, dict[str, object]]]:
+    """(technician, data) of every refused sign-in the core recorded, in order."""
+    with shop.core.store.engine.connect() as conn:
+        rows = conn.execute(
+            select(AuditRow.payload)
+            .where(AuditRow.type == "tech.sign_in_refused")
+            .order_by(AuditRow.id)
+        )
+        return [(p["tech"], p["data"]) for (p,) in rows]
+
+
+async def wrong_pin(user: User, tech: str, pin: str = "9999") -> None:
+    await sign_in(user, tech, pin)
+    await see(user, "Wrong PIN")
+    await tap(user, "kiosk-cancel")
+
+
+async def test_a_wrong_pin_is_refused_and_reported_to_the_core(
+    user: User, shop: Workshop
+) -> None:
     station = shop.station("B03")
     await open_kiosk(user, station)
-    await sign_in(user, "9999")
-    await see(user, "Unknown badge or PIN")
-    assert station.link.outbox.last_seq == 0
+    await sign_in(user, "T004", "9999")
+    await see(user, "Wrong PIN")
+    shop.settle()
+    assert station.present() == []
+    assert [t for _, t in shop.core.store.audit_events("kiosk-b03")] == ["tech.sign_in_refused"]
+    assert refusals(shop) == [
+        ("T004", {"misses": 1, "kiosk_misses": 1, "lockout_s": 0, "locked": None})
+    ]
+
+
+async def test_a_technicians_id_alone_does_not_sign_them_in(user: User, shop: Workshop) -> None:
+    """The id is on every board: typed or scanned, it is a wrong try, not a sign-in."""
+    station = shop.station("B03")
+    await open_kiosk(user, station)
+    user.find(marker="scan").type("T004").trigger("keydown.enter")
+    await see(user, "Neither a job at this bay nor a badge")
+    shop.settle()
+    assert station.present() == []
+    assert shop.core.ws.tech_state("T004").bay is None
+    assert refusals(shop) == [
+        (None, {"misses": 1, "kiosk_misses": 1, "lockout_s": 0, "locked": None})
+    ]
+
+
+async def test_after_three_wrong_pins_a_technician_waits_even_with_the_right_one(
+    user: User, shop: Workshop
+) -> None:
+    station = shop.station("B03")
+    await open_kiosk(user, station)
+    for _ in range(3):
+        await wrong_pin(user, "T004")
+    await tap(user, "sign-in")
+    await tap(user, "who-T004")
+    await see(user, marker="pin-wait", content="Too many wrong PINs for 刘洋: try again in 30 s")
+    await user.should_not_see(marker="pin", retries=3)  # nothing to type while it runs
+    await tap(user, "kiosk-cancel")
+    await sign_in(user, "T002", "1002")  # another technician is not held up
+    await see(user, marker="tech-T002")
+
+    shop.clock.advance(seconds=31)
+    await sign_in(user, "T004", "1004")
+    await see(user, marker="tech-T004", content="刘洋 ✓")
+    shop.settle()
+    assert [(tech, d["misses"], d["lockout_s"]) for tech, d in refusals(shop)] == [
+        ("T004", 1, 0),
+        ("T004", 2, 0),
+        ("T004", 3, 30),
+    ]
+
+
+async def test_the_tenth_wrong_try_at_a_kiosk_waits(user: User, shop: Workshop) -> None:
+    """Nine wrong PINs spread over technicians (none reaches their own three): the kiosk
+    itself waits, for every technician and every badge."""
+    station = shop.station("B03")
+    await open_kiosk(user, station)
+    for tech in ("T001", "T001", "T002", "T002", "T003", "T003", "T005", "T005", "T006"):
+        await wrong_pin(user, tech)
+    await tap(user, "sign-in")  # the tenth try: no PIN is even asked for, right or wrong
+    await tap(user, "who-T004")
+    await see(user, marker="pin-wait", content="Too many wrong tries at this kiosk")
+    await user.should_not_see(marker="pin", retries=3)
+    await tap(user, "kiosk-cancel")
+    user.find(marker="scan").type("10007").trigger("keydown.enter")  # T007's badge
+    await see(user, "Too many wrong tries at this kiosk: try again in 30 s")
+    shop.settle()
+    assert station.present() == []
+    assert shop.core.ws.tech_state("T004").bay is None
+    told = refusals(shop)
+    assert len(told) == 9  # the tries while it waits were never checked
+    assert told[-1][1] == {"misses": 1, "kiosk_misses": 9, "lockout_s": 30, "locked": "kiosk"}
 
 
 async def test_badge_scan_signs_in_and_job_qr_scan_selects_the_job(
@@ -109,7 +201,7 @@ async def test_start_pause_with_reason_resume_finding_and_finish(
     ro = shop.job()
     station = shop.station("B03")
     await open_kiosk(user, station)
-    await sign_in(user, "1002")
+    await sign_in(user, "T002", "1002")
     await tap(user, "start")
     shop.settle()
     assert shop.core.ws.job(ro).status is JobStatus.IN_PROGRESS
@@ -151,7 +243,7 @@ async def test_a_typed_finding_with_severity_hours_and_parts(user: User, shop: W
     ro = shop.job()
     station = shop.station("B03")
     await open_kiosk(user, station)
-    await sign_in(user, "1002")
+    await sign_in(user, "T002", "1002")
     await tap(user, "finding")
     user.find(marker="finding-title").type("左前减震器漏油")
     await tap(user, "severity-advisory")
@@ -176,9 +268,9 @@ async def test_two_technicians_share_a_job_each_with_their_own_clock(
     ro = shop.job()
     station = shop.station("B03")
     await open_kiosk(user, station)
-    await sign_in(user, "1002")
+    await sign_in(user, "T002", "1002")
     await tap(user, "start")
-    await sign_in(user, "1003")
+    await sign_in(user, "T003", "1003")
     await see(user, marker="tech-T003", content="张伟 ✓")
     await tap(user, "start")
     shop.settle()
@@ -195,7 +287,7 @@ async def test_offline_taps_are_counted_then_delivered(user: User, shop: Worksho
     await open_kiosk(user, station)
     shop.links["B03"].go_offline()
     await see(user, marker="link-state", content="Offline")
-    await sign_in(user, "1002")
+    await sign_in(user, "T002", "1002")
     await tap(user, "start")
     await see(user, marker="unsent", content="2 unsent")
     await see(user, "Unsent: start")
@@ -230,7 +322,7 @@ async def test_a_rejected_tap_is_told_in_plain_words(user: User, shop: Workshop)
     other = shop.job(plate="京C33333", bay="B04")
     station = shop.station("B03")
     await open_kiosk(user, station)
-    await sign_in(user, "1002")
+    await sign_in(user, "T002", "1002")
     station.start(other, "T002")  # e.g. a stale QR scanned from another bay's ticket
     await see(user, "✗ start " + other + " not accepted: This job is not dispatched to this bay")
     await tap(user, "start")
@@ -244,7 +336,7 @@ async def test_shift_end_pauses_the_running_clock_and_the_kiosk_shows_it(
     ro = shop.job()
     station = shop.station("B03")
     await open_kiosk(user, station)
-    await sign_in(user, "1002")
+    await sign_in(user, "T002", "1002")
     await tap(user, "start")
     shop.settle()
     shop.core.run_command(PauseEveryone(PauseReason.SHIFT_END), actor="system:shift-end")
@@ -261,7 +353,7 @@ async def test_qc_station_leader_check_fail_to_rework_and_pass(user: User, shop:
     shop.settle()
     qc = shop.station("Q01")
     await open_kiosk(user, qc)
-    await sign_in(user, "2001")
+    await sign_in(user, "Q001", "2001")
     await tap(user, "leader_check")
     await tap(user, "confirm")
     shop.settle("Q01")
@@ -299,7 +391,7 @@ async def test_wash_bay_start_and_done(user: User, shop: Workshop) -> None:
     shop.settle("Q01")
     wash = shop.station("W01")
     await open_kiosk(user, wash)
-    await sign_in(user, "3001")
+    await sign_in(user, "W001", "3001")
     await tap(user, "wash_start")
     shop.settle("W01")
     assert shop.core.ws.job(ro).status is JobStatus.WASHING
@@ -313,7 +405,7 @@ async def test_chinese_first_and_english_on_a_tap(user: User, shop: Workshop) ->
     shop.job()
     station = shop.station("B03")
     await open_kiosk(user, station, lang="zh")
-    await sign_in(user, "1002")
+    await sign_in(user, "T002", "1002")
     await see(user, marker="start", content="开始")
     await tap(user, "language")
     await see(user, marker="start", content="Start")
@@ -324,7 +416,7 @@ async def test_every_button_is_a_glove_sized_touch_target(user: User, shop: Work
     shop.job()
     station = shop.station("B03")
     await open_kiosk(user, station)
-    await sign_in(user, "1002")
+    await sign_in(user, "T002", "1002")
     await tap(user, "finding")  # the finding dialog has the most buttons
     await see(user, marker="start")
     buttons = user.find(kind=ui.button).elements
@@ -410,7 +502,7 @@ async def test_a_refused_tap_is_told_in_chinese_on_a_chinese_kiosk(
     other = shop.job(plate="京C33333", bay="B04")
     station = shop.station("B03")
     await open_kiosk(user, station, lang="zh")
-    await sign_in(user, "1002")
+    await sign_in(user, "T002", "1002")
     station.start(other, "T002")
     why = text("error.wrong_bay", "zh")
     await see(user, f"✗ 开始 {other} 未被接受: {why}")
@@ -433,3 +525,127 @@ async def test_the_bay_a_technician_left_for_another_says_where_they_went(
     await see(user, "李强 signed in at B04 and left this bay", marker="left-T002")
     await user.should_not_see(marker="tech-T002", retries=RETRIES)
     assert [t.came_from for t in there.state.techs if t.id == "T002"] == ["B03"]  # type: ignore[union-attr]
+
+
+# ----------------------------------------------------------------- pairing (pitboard run)
+class UnheardBook(Pairings):
+    """Pairings whose changes no page hears of: a revocation the page learns only by asking."""
+
+    def _tell(self) -> None:
+        pass
+
+
+async def pair(user: User, book: Pairings, bay: str = "B03") -> None:
+    """The foreman's code typed on the bay's pairing screen."""
+    code = book.new_code(bay, "foreman:F001")
+    await user.open(f"/kiosk/{bay}")
+    await see(user, marker="pairing-screen")
+    user.find(marker="pair-code").type(code.code)
+    user.find(marker="pair-ok").click()
+    await see(user, marker="sign-in")
+
+
+async def test_an_unpaired_browser_sees_the_pairing_screen_and_cannot_tap(
+    user: User, shop: Workshop, tmp_path: Path
+) -> None:
+    book = Pairings(tmp_path / "pairings.json")
+    station = shop.station("B03")
+    register({"B03": station}, book)
+    await user.open("/kiosk/B03")
+    await see(user, marker="pairing-screen")
+    await user.should_not_see(marker="sign-in", retries=3)
+    await user.should_not_see(marker="scan", retries=3)
+    user.http_client.cookies.set(COOKIE, "eyJpZCI6IngiLCJiYXkiOiJCMDMifQ.forged")
+    await user.open("/kiosk/B03")
+    await see(user, marker="pairing-screen")
+    user.http_client.cookies.clear()
+
+    await pair(user, book)
+    await sign_in(user, "T002", "1002")
+    await see(user, marker="tech-T002")
+    shop.settle()
+    assert shop.core.ws.tech_state("T002").bay == "B03"
+    (paired,) = book.pairings()
+    assert paired.bay == "B03" and paired.paired_by == "foreman:F001"
+
+
+async def test_a_paired_browser_is_a_kiosk_of_its_own_bay_only(
+    user: User, shop: Workshop, tmp_path: Path
+) -> None:
+    book = Pairings(tmp_path / "pairings.json")
+    register({"B03": shop.station("B03"), "B04": shop.station("B04")}, book)
+    await pair(user, book, "B03")
+    await user.open("/kiosk/B04")
+    await see(user, marker="pairing-screen")
+
+
+async def test_every_tap_asks_whether_the_screen_is_still_paired(
+    user: User, shop: Workshop, tmp_path: Path
+) -> None:
+    """Revoked while the page still shows the bay (it was not told): a tap, a PIN or a badge
+    changes nothing and brings the pairing screen."""
+    book = UnheardBook(tmp_path / "pairings.json")
+    ro = shop.job()
+    station = shop.station("B03")
+    register({"B03": station}, book)
+    await pair(user, book)
+    await sign_in(user, "T002", "1002")
+    await see(user, marker="start")
+    shop.settle()
+    seq = station.link.outbox.last_seq
+    (paired,) = book.pairings()
+    book.revoke(paired.id, "foreman:F001")
+
+    user.find(marker="start").click()
+    await see(user, marker="pairing-screen")
+    assert station.link.outbox.last_seq == seq
+    assert shop.core.ws.job(ro).status is JobStatus.DISPATCHED
+
+
+async def test_a_pin_typed_on_a_screen_revoked_meanwhile_is_not_even_checked(
+    user: User, shop: Workshop, tmp_path: Path
+) -> None:
+    book = UnheardBook(tmp_path / "pairings.json")
+    station = shop.station("B03")
+    register({"B03": station}, book)
+    await pair(user, book)
+    await tap(user, "sign-in")
+    await tap(user, "who-T004")
+    user.find(marker="pin").type("1004")
+    (paired,) = book.pairings()
+    book.revoke(paired.id, "foreman:F001")
+    await tap(user, "pin-ok")
+    await see(user, marker="pairing-screen")
+    assert station.link.outbox.last_seq == 0  # neither a sign-in nor a refusal
+    assert station.sign_in_wait("T004") == (0, None)
+
+
+async def test_a_revoked_screen_shows_the_pairing_screen_at_once(
+    user: User, shop: Workshop, tmp_path: Path
+) -> None:
+    book = Pairings(tmp_path / "pairings.json")
+    register({"B03": shop.station("B03")}, book)
+    await pair(user, book)
+    (paired,) = book.pairings()
+    book.revoke(paired.id, "foreman:F001")
+    await see(user, marker="pairing-screen")
+
+
+async def test_wrong_pairing_codes_make_the_next_try_wait(
+    user: User, shop: Workshop, tmp_path: Path
+) -> None:
+    book = Pairings(tmp_path / "pairings.json")
+    register({"B03": shop.station("B03")}, book)
+    code = book.new_code("B03", "foreman:F001")
+    wrong = f"{(int(code.code) + 1) % 10**6:06d}"
+    for n in range(3):
+        await user.open("/kiosk/B03")
+        user.find(marker="pair-code").type(wrong)
+        user.find(marker="pair-ok").click()
+        said = "Wrong or expired code" if n < 2 else "Too many wrong codes: wait 30 s"
+        await see(user, marker="pair-error", content=said)
+    await user.open("/kiosk/B03")
+    user.find(marker="pair-code").type(code.code)  # the right one, while the wait runs
+    user.find(marker="pair-ok").click()
+    await see(user, marker="pair-error", content="Too many wrong codes")
+    assert book.pairings() == []

@@ -116,3 +116,45 @@ def test_the_printed_example_tap_is_applied_on_every_start(
         assert [r for _, r, _ in site.service.store.inbox_results(device)] == ["applied"] * 2
     finally:
         site.stop()
+
+
+@pytest.mark.parametrize("command", [["run"], ["core", "--broker-url", "mqtt://127.0.0.1:1"]])
+def test_a_site_without_its_session_secret_does_not_start(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """Not the demo, no PITBOARD_SESSION_SECRET: a clear error, and nothing started."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.helpers import DEMO_SITE, child_env
+
+    site = tmp_path / "north.toml"
+    site.write_text(
+        DEMO_SITE.read_text(encoding="utf-8")
+        .replace('id = "demo"', 'id = "north"', 1)
+        .replace('data_dir = "var"', f'data_dir = "{tmp_path.as_posix()}"'),
+        encoding="utf-8",
+    )
+    env = child_env(NICEGUI_STORAGE_PATH=str(tmp_path / "sessions"))
+    env.pop("PITBOARD_SESSION_SECRET", None)
+    port = str(free_port())
+    args = [*command, "--config", str(site), "--port" if command == ["run"] else "--web-port", port]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pitboard", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("it started without a session secret")
+    assert proc.returncode == 2, (out, err)
+    assert "PITBOARD_SESSION_SECRET is not set" in err and "site north" in err
+    assert not (tmp_path / "broker").exists() and not (tmp_path / "pitboard.sqlite3").exists()

@@ -15,11 +15,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from core.api import build_api, parse_tokens
+from core.api import build_api
 from core.app import CoreService
 from core.broker import MosquittoBroker
 from core.config import SiteConfig, parse_config
 from core.contract.printing import KeyTag, PrintJob
+from core.domain.access import Scope
 from core.mqtt import BrokerAddress
 from devices.escpos_read import Barcode, QrCode, decode
 from devices.keyframes import em4100_frame
@@ -31,7 +32,6 @@ from tests.helpers import DEMO_SITE, child_env
 from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
-TOKEN = "t0ken-for-the-dealer-system"
 
 
 def site_text(tmp_path: Path, broker_port: int, printer_port: int, reader: Path) -> str:
@@ -75,7 +75,8 @@ def test_check_in_prints_and_the_key_goes_on_its_hook(mosquitto_bin: str, tmp_pa
     bridge = start_bridge(site, broker, tmp_path / "bridge.log")
     try:
         assert service.link.connected.wait(10)
-        api = TestClient(build_api(service.core, lambda: parse_tokens(f"dms={TOKEN}")))
+        api = TestClient(build_api(service.core))
+        _, token = service.core.access.create_token("dms", Scope.WRITE, by="test")
         made = api.post(
             "/repair-orders",
             json={
@@ -94,7 +95,7 @@ def test_check_in_prints_and_the_key_goes_on_its_hook(mosquitto_bin: str, tmp_pa
                 "key_tag": TAG,
                 "key_slot": 7,
             },
-            headers={"Authorization": f"Bearer {TOKEN}"},
+            headers={"Authorization": f"Bearer {token}"},
         )
         assert made.status_code == 201, made.text
         ro = made.json()["ro"]

@@ -115,7 +115,7 @@ def test_a_database_from_before_the_report_columns_gives_the_same_report(
     write_history(store, demo_config(), FIRST, PLAN)
     engine = make_engine(older_url)
     try:
-        migrate_to(engine, "0003")
+        migrate_to(engine, "0004")
         older = Store(engine, "demo")
         rows_as_written_before(store, older)
         migrate(engine)  # the documents' figures go into the new columns and rows

@@ -159,6 +159,10 @@ def test_the_pages_are_served_over_https(tls_broker: MosquittoBroker, tmp_path: 
 
     try:
         wait_until(health, "the pages over HTTPS", timeout=60)
+        login = f"https://127.0.0.1:{port}/login"
+        with urllib.request.urlopen(login, context=trusted, timeout=10) as page:
+            cookies = page.headers.get_all("set-cookie") or []
+        assert cookies and all("secure" in c.lower() for c in cookies), cookies
         stranger = ssl.create_default_context()  # the system's CAs: not the site's
         with pytest.raises(OSError, match="CERTIFICATE_VERIFY_FAILED"):
             urllib.request.urlopen(url, context=stranger, timeout=5)

@@ -77,6 +77,22 @@ class PrintData(Strict):
     attempts: int = Field(default=1, ge=1, description="Attempts so far, this one included")
 
 
+class SignInRefusedData(Strict):
+    misses: int = Field(
+        ge=1,
+        le=1_000_000,
+        description="Wrong tries in a row: the technician's PINs (the envelope's `tech`), or "
+        "the kiosk's when the code matched nobody (no `tech`)",
+    )
+    kiosk_misses: int = Field(ge=1, le=1_000_000, description="The kiosk's wrong tries in a row")
+    lockout_s: int = Field(
+        default=0, ge=0, le=86_400, description="The wait this miss started; 0: none"
+    )
+    locked: Literal["technician", "kiosk"] | None = Field(
+        default=None, description="Whose count started the wait"
+    )
+
+
 # ------------------------------------------------------------------ the steps
 class Envelope(Protocol):
     """What a handler reads of an event's envelope (messages.Envelope)."""
@@ -112,6 +128,10 @@ def _signed_in(ws: Workshop, env: Envelope, _: NoData) -> None:
 
 def _signed_out(ws: Workshop, env: Envelope, _: NoData) -> None:
     ws.sign_out(env.tech or "", env.bay or "", _at(env))
+
+
+def _sign_in_refused(ws: Workshop, env: Envelope, data: SignInRefusedData) -> None:
+    ws.sign_in_refused(env.bay or "", env.tech, data.misses, data.lockout_s, _at(env))
 
 
 def _bay_step(step: Callable[[Workshop], Callable[[str, str, str, datetime], object]]) -> Handler:
@@ -183,6 +203,10 @@ EVENTS: tuple[EventKind, ...] = (
     EventKind(
         "tech.signed_out", _KIOSK, _AT_BAY, NoData, _signed_out,
         "Signs out; a running clock pauses.",
+    ),
+    EventKind(
+        "tech.sign_in_refused", _KIOSK, ("bay",), SignInRefusedData, _sign_in_refused,
+        "A wrong PIN, or a code that is nobody's badge; the kiosk may make the next try wait.",
     ),
     EventKind(
         "job.started", _KIOSK, _ON_JOB, NoData, _bay_step(lambda ws: ws.start),

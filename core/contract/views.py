@@ -177,6 +177,8 @@ class Alert(_View):
         "device_offline",
         "print_failed",
         "tech_moved",
+        "sign_in_refused",
+        "sign_in_locked",
     ]
     ro: str | None = None
     device: str | None = None

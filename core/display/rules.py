@@ -75,3 +75,6 @@ def stage_of(status: str) -> Stage | None:
 
 #: How long both bays and the dispatch board show that a technician moved between bays.
 MOVE_NOTICE = timedelta(minutes=30)
+
+#: How long the dispatch board shows the refused sign-ins at a kiosk.
+REFUSAL_NOTICE = timedelta(minutes=30)

@@ -129,6 +129,19 @@ class TechSignedOut(DomainEvent):
     notice_at: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class SignInRefused(DomainEvent):
+    """A wrong PIN for ``by`` (None: a code that is nobody's badge) at a bay's kiosk.
+
+    It changes no one's state and no bay's screen: it is kept for the foreman's board."""
+
+    name = "tech.sign_in_refused"
+    by: str | None
+    kiosk_bay: str
+    misses: int
+    lockout_s: int
+
+
 # ------------------------------------------------------------------ bay work
 @dataclass(frozen=True, kw_only=True)
 class JobStarted(DomainEvent):

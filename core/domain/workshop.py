@@ -43,6 +43,7 @@ from .model import (
     TechnicianState,
     Vehicle,
 )
+from .sign_ins import SignIns
 
 _MOVABLE = frozenset({JobStatus.CHECKED_IN, JobStatus.DISPATCHED, JobStatus.PAUSED})
 _CANCELLABLE = OPEN_STATUSES - {JobStatus.READY}
@@ -89,7 +90,7 @@ class NewFinding:
     note: str = ""
 
 
-class Workshop(ClockCorrections, KeyCabinet):
+class Workshop(ClockCorrections, KeyCabinet, SignIns):
     """All live state of one site; the only place where workflow rules live."""
 
     # ------------------------------------------------------------- reception
@@ -239,9 +240,7 @@ class Workshop(ClockCorrections, KeyCabinet):
             self._pause_clock(job, tech_id, PauseReason.SIGNED_OUT, at)
         new = TechnicianState(id=tech_id)
         self._set_tech(new)
-        self._record(
-            ev.TechSignedOut(tech=tech_id, bay=bay_id, notice_at=state.came_from, at=at)
-        )
+        self._record(ev.TechSignedOut(tech=tech_id, bay=bay_id, notice_at=state.came_from, at=at))
         return new
 
     def pause_everyone(self, reason: PauseReason, at: datetime) -> list[str]:

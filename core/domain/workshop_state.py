@@ -42,6 +42,9 @@ class WorkshopState:
     counters: dict[str, int] = field(default_factory=dict)
     #: What happened since the last take_events(), in order (the only record of change).
     recorded: list[ev.DomainEvent] = field(default_factory=list)
+    #: The newest refused sign-ins, for the foreman's alerts; not stored (the audit log
+    #: keeps every one), so a restarted core starts without them.
+    refusals: list[ev.SignInRefused] = field(default_factory=list)
     # The jobs filed by status, and those in a bay's queue by bay: a queue or a stage list
     # costs what is in it, not every job known. Filed again whenever a fact names a job
     # (every change of a job is recorded as a fact), so they never drift from the jobs.
@@ -213,4 +216,3 @@ class WorkshopState:
             job.status = JobStatus.IN_PROGRESS
         elif job.status is JobStatus.IN_PROGRESS:
             job.status = JobStatus.PAUSED
-

@@ -14,10 +14,12 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.access import Access
 from core.commands import Command
 from core.config import SiteConfig, bays_from_config, technicians_from_config
 from core.contract.views import DeviceRow, DispatchView, LoungeView
 from core.domain.workshop import Workshop
+from core.store.access import AccessStore
 from core.store.repository import Store
 from core.views import Projector
 
@@ -69,6 +71,8 @@ class Core:
         #: Why the last commit failed, while the core cannot store what it is sent; None
         #: once a commit succeeds again (/healthz and the boards say so).
         self.store_problem: str | None = None
+        #: Board sessions and API tokens: not the workshop's, so not the single writer's.
+        self.access = Access(AccessStore(store.engine, self.site), config.web, clock)
 
     # ------------------------------------------------------------ what others read
     @property

@@ -86,6 +86,21 @@ class AuditEntry:
     payload: dict[str, Any]
 
 
+def audit_row(site: str, entry: AuditEntry, recorded_at: datetime) -> dict[str, Any]:
+    return {
+        "site": site,
+        "at": entry.at,
+        "recorded_at": recorded_at,
+        "kind": entry.kind,
+        "source": entry.source,
+        "seq": entry.seq,
+        "type": entry.type,
+        "job": entry.job,
+        "bay": entry.bay,
+        "payload": entry.payload,
+    }
+
+
 @dataclass
 class Batch:
     """What one transaction writes: inbox marks, audit lines and the changed state."""
@@ -202,22 +217,7 @@ class Store:
             )
         if batch.audit:
             conn.execute(
-                insert_into(AuditRow),
-                [
-                    {
-                        "site": self.site,
-                        "at": a.at,
-                        "recorded_at": now,
-                        "kind": a.kind,
-                        "source": a.source,
-                        "seq": a.seq,
-                        "type": a.type,
-                        "job": a.job,
-                        "bay": a.bay,
-                        "payload": a.payload,
-                    }
-                    for a in batch.audit
-                ],
+                insert_into(AuditRow), [audit_row(self.site, a, now) for a in batch.audit]
             )
 
     def _write_prints(self, conn: Connection, batch: Batch, now: datetime) -> None:

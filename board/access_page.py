@@ -1,0 +1,151 @@
+"""The service manager's page of who may get in: who is signed in now (and ending a
+session), the API tokens (made, shown once, revoked) and the latest sign-in lines of the
+audit log."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from nicegui import ui
+
+from board.auth import actor, require
+from board.frame import frame
+from board.source import BoardSource
+from core.config import ID_PATTERN
+from core.domain.access import Scope
+from core.domain.vocabulary import StaffRole
+
+EVENTS_SHOWN = 30
+
+
+def register_access(source: BoardSource) -> None:
+    config = source.config
+    access = source.access
+    names = {u.id: (u.name, u.role.value) for u in config.users}
+
+    def local(at: datetime) -> str:
+        return at.astimezone(config.zone).strftime("%m-%d %H:%M")
+
+    @ui.page("/access", title="Pitboard · Sign-ins")
+    def access_page() -> None:
+        user = require("/access", StaffRole.MANAGER)
+        if user is None:
+            return
+        t = frame(config, user, "access.title")
+        who = actor(user)
+
+        @ui.refreshable
+        def sessions() -> None:
+            for s in access.sessions():
+                name, role = names.get(s.user, (s.user, ""))
+                mine = s.id == user["session"]
+                with ui.row().classes("items-center gap-4").mark(f"session-{s.user}"):
+                    ui.label(f"{s.user} {name} ({t('role.' + role) if role else ''})").classes(
+                        "w-64"
+                    )
+                    ui.label(s.address).classes("w-40 font-mono")
+                    ui.label(f"{t('access.since')} {local(s.started_at)}").classes("w-40")
+                    ui.label(f"{t('access.seen')} {local(s.seen_at)}").classes("w-40")
+                    if mine:
+                        ui.label(t("access.this")).classes("text-slate-500")
+                    ui.button(
+                        t("access.end"), on_click=lambda sid=s.id: end(sid), color="negative"
+                    ).props("dense flat").mark(f"end-{s.user}")
+
+        def end(session_id: str) -> None:
+            access.end_session(session_id, by=who)
+            ui.notify(t("access.ended"), type="positive")
+            sessions.refresh()
+            events.refresh()
+
+        @ui.refreshable
+        def tokens() -> None:
+            for token in access.tokens():
+                live = token.revoked_at is None
+                with ui.row().classes("items-center gap-4").mark(f"token-{token.name}"):
+                    ui.label(token.name).classes("w-40 font-semibold")
+                    ui.label(t(f"scope.{token.scope.value}")).classes("w-40")
+                    ui.label(token.id).classes("w-32 font-mono text-slate-500")
+                    ui.label(f"{t('access.created')} {local(token.created_at)}").classes("w-40")
+                    if token.revoked_at is not None:
+                        ui.label(t("access.revoked", at=local(token.revoked_at))).classes(
+                            "text-slate-500"
+                        )
+                    if live:
+                        ui.button(
+                            t("access.revoke"),
+                            on_click=lambda i=token.id: revoke(i),
+                            color="negative",
+                        ).props("dense flat").mark(f"revoke-{token.name}")
+
+        def revoke(token_id: str) -> None:
+            access.revoke_token(token_id, by=who)
+            ui.notify(t("access.revoked_now"), type="positive")
+            tokens.refresh()
+            events.refresh()
+
+        def create() -> None:
+            name = (token_name.value or "").strip()
+            if not ID_PATTERN.match(name):
+                ui.notify(t("access.bad_name"), type="negative")
+                return
+            _, secret = access.create_token(name, Scope(scope.value), by=who)
+            token_name.value = ""
+            tokens.refresh()
+            events.refresh()
+            shown_once(t, secret)
+
+        @ui.refreshable
+        def events() -> None:
+            rows = [_event_row(e, t, local) for e in access.log(EVENTS_SHOWN)]
+            ui.table(
+                columns=[
+                    {"name": k, "label": t(f"access.{k}"), "field": k, "align": "left"}
+                    for k in ("at", "what", "by", "detail")
+                ],
+                rows=rows,
+                pagination=10,
+            ).classes("w-full").mark("access-events")
+
+        with ui.column().classes("w-full p-4 gap-6"):
+            with ui.card().classes("w-full"):
+                ui.label(t("access.sessions")).classes("text-lg font-semibold")
+                sessions()
+            with ui.card().classes("w-full"):
+                ui.label(t("access.tokens")).classes("text-lg font-semibold")
+                tokens()
+                with ui.row().classes("items-end gap-4 mt-2"):
+                    token_name = ui.input(t("access.token_name")).mark("token-name")
+                    scope = ui.select(
+                        {s.value: t(f"scope.{s.value}") for s in Scope},
+                        value=Scope.READ.value,
+                        label=t("access.scope"),
+                    ).mark("token-scope")
+                    ui.button(t("access.create"), on_click=create).mark("token-create")
+            with ui.card().classes("w-full"):
+                ui.label(t("access.events")).classes("text-lg font-semibold")
+                events()
+
+
+def shown_once(t: Any, secret: str) -> None:
+    """The new token in a dialog, the one time anyone sees it."""
+    with ui.dialog() as dialog, ui.card().classes("w-[40rem]"):
+        ui.label(t("access.shown_once")).classes("text-lg")
+        ui.input(value=secret).props("readonly outlined").classes("w-full font-mono").mark(
+            "new-token"
+        )
+        with ui.row():
+            ui.button(t("access.copy"), on_click=lambda: ui.clipboard.write(secret))
+            ui.button(t("access.close"), on_click=dialog.close).mark("new-token-close")
+    dialog.open()
+
+
+def _event_row(entry: dict[str, Any], t: Any, local: Any) -> dict[str, str]:
+    return {
+        "at": local(entry["at"]),
+        "what": t(f"access_event.{entry['type']}"),
+        "by": entry["source"],
+        "detail": json.dumps(entry["payload"], ensure_ascii=False)[:120],
+    }
