@@ -340,6 +340,8 @@ def main() -> None:
             )
     print()
     print(table(figs))
+    # Others' work on a shared machine shows in every figure: say how busy it was.
+    print(f"load average at the end: {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

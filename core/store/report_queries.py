@@ -87,14 +87,14 @@ class ReportQueries:
         self, site: str, start: datetime, end: datetime, now: datetime, zone: ZoneInfo
     ) -> None:
         self.site, self.start, self.end, self.zone = site, start, end, zone
-        self.days, ends = _local_days(start, end, zone)
+        self.days, self.day_ends = _local_days(start, end, zone)
         counting = (
             JobFiguresRow.site == site,
             JobFiguresRow.checked_in_at < end,
             JobFiguresRow.updated_at >= start,
             JobFiguresRow.status != "cancelled",
         )
-        # The rows of the counted jobs alone are read (by their keys), never a table whole.
+        # The findings of the counted jobs are read by their keys, never a table whole.
         self.counted = select(JobFiguresRow.ro).where(*counting)
         self.jobs = (
             select(
@@ -124,7 +124,6 @@ class ReportQueries:
             .where(WorkRow.site == site)
             .subquery("work")
         )
-        self.day_ends = ends
 
     def run(self, conn: Connection, bays: Sequence[str], day_hours: float) -> Report:
         r = Report(self.start, self.end)
