@@ -90,7 +90,7 @@ def database(kind: str, base: Any, name: str) -> Iterator[str]:
         try:
             yield url
         finally:
-            shutil.rmtree(base / name)  # half a gigabyte a year
+            shutil.rmtree(base)  # half a gigabyte a year
         return
     db = f"pitboard_bench_{name}_{os.getpid()}"
     admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
@@ -101,6 +101,7 @@ def database(kind: str, base: Any, name: str) -> Iterator[str]:
         migrate_url(url)
         yield url
     finally:
+        shutil.rmtree(base, ignore_errors=True)
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
         admin.dispose()
