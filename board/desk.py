@@ -33,6 +33,9 @@ from core.domain.workshop import CheckIn
 
 FUEL_LEVELS = ["E", "1/4", "1/2", "3/4", "F"]
 FOLLOW_UP_AFTER = timedelta(days=3)
+#: How far back the desk lists calls still to be made: a car delivered longer ago is taken
+#: as called elsewhere (a site may keep its calls in another system).
+FOLLOW_UP_WINDOW = timedelta(days=14)
 
 
 def declined_before(history: list[Job]) -> list[str]:
@@ -235,11 +238,8 @@ def register_desk(source: BoardSource) -> None:
             now = source.now()
             pending = [(j, f) for j in jobs for f in j.pending_findings()]
             ready = [j for j in jobs if j.status is JobStatus.READY]
-            calls = [
-                j
-                for j in jobs
-                if j.status is JobStatus.DELIVERED and j.follow_up is None and j.delivered_at
-            ]
+            # Delivered cars have left the live workshop: their calls come from storage.
+            calls = source.awaiting_follow_up(now - FOLLOW_UP_WINDOW)
             signature = (
                 [(j.ro, f.id) for j, f in pending],
                 [j.ro for j in ready],

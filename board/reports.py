@@ -11,29 +11,12 @@ from nicegui import ui
 from board.auth import require
 from board.frame import frame
 from board.source import BoardSource
-from core.domain.reports import Report, build_report, period, report_csv_rows
+from core.domain.reports import Report, period, report_csv_rows
 from core.domain.vocabulary import StaffRole
 
 
-def working_day_hours(source: BoardSource) -> float:
-    site = source.config.site
-    opens = site.opens_at.hour + site.opens_at.minute / 60
-    last = max(site.shift_ends)
-    return max(0.0, last.hour + last.minute / 60 - opens)
-
-
 def make_report(source: BoardSource, kind: str, day: date) -> Report:
-    zone = source.config.zone
-    start, end = period(kind, day, zone)
-    return build_report(
-        source.jobs_between(start, end),
-        start,
-        end,
-        zone,
-        source.now(),
-        [b.id for b in source.config.bays if b.kind not in ("qc", "wash")],
-        working_day_hours(source),
-    )
+    return source.report(*period(kind, day, source.config.zone))
 
 
 def report_csv(report: Report) -> bytes:

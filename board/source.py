@@ -15,6 +15,7 @@ from core.config import SiteConfig
 from core.contract.views import DispatchView, LoungeCar, LoungeView
 from core.domain.access import ApiToken, BoardSession, Scope
 from core.domain.model import Job
+from core.domain.reports import Report
 
 
 class Access(Protocol):
@@ -67,7 +68,12 @@ class BoardSource(Protocol):
     def now(self) -> datetime: ...
 
     def live_jobs(self) -> list[Job]:
-        """Copies of the jobs in the building (delivered ones until their follow-up call)."""
+        """Copies of the jobs in the building."""
+        ...
+
+    def awaiting_follow_up(self, since: datetime) -> list[Job]:
+        """Cars delivered since ``since`` whose follow-up call is still to be made (from
+        storage: delivered cars have left the live workshop), oldest first."""
         ...
 
     def job(self, ro: str) -> Job | None:
@@ -82,7 +88,9 @@ class BoardSource(Protocol):
 
     def vehicle_history(self, plate: str) -> list[Job]: ...
 
-    def jobs_between(self, start: datetime, end: datetime) -> list[Job]: ...
+    def report(self, start: datetime, end: datetime) -> Report:
+        """The department's figures for [start, end), added up by the database."""
+        ...
 
     def store_problem(self) -> str | None:
         """Why the core cannot store what it is sent right now, or None."""

@@ -11,8 +11,10 @@ from core.commands import Command
 from core.config import SiteConfig
 from core.contract.views import DispatchView, LoungeCar, LoungeView
 from core.domain.model import Job
+from core.domain.reports import Report
 from core.engine import Core
 from core.prints import previews
+from core.working_day import open_hours
 
 
 class CoreBoardSource:
@@ -85,8 +87,20 @@ class CoreBoardSource:
     def vehicle_history(self, plate: str) -> list[Job]:
         return self.core.store.jobs_of_vehicle(plate)
 
-    def jobs_between(self, start: datetime, end: datetime) -> list[Job]:
-        return self.core.store.jobs_between(start, end)
+    def awaiting_follow_up(self, since: datetime) -> list[Job]:
+        return self.core.store.awaiting_follow_up(since)
+
+    def report(self, start: datetime, end: datetime) -> Report:
+        # Added up by the database on the page's thread: no job documents are loaded.
+        site = self.config.site
+        return self.core.store.report(
+            start,
+            end,
+            self.core.clock(),
+            self.config.zone,
+            [b.id for b in self.config.bays if b.kind not in ("qc", "wash")],
+            open_hours(site.opens_at, site.shift_ends),
+        )
 
     def store_problem(self) -> str | None:
         return self.core.store_problem

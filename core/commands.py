@@ -177,3 +177,9 @@ def _jsonable(value: Any) -> Any:
 
 def command_job(cmd: Command) -> str | None:
     return getattr(cmd, "ro", None)
+
+
+def command_jobs(cmd: Command) -> tuple[str, ...]:
+    """Every repair order a command names (a moved clock names two)."""
+    named = (getattr(cmd, "ro", None), getattr(cmd, "to_ro", None))
+    return tuple(ro for ro in named if ro)

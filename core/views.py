@@ -239,11 +239,13 @@ class Projector:
         kind = ws.bay(bay_id).kind
         wanted = STATION_STATUSES.get(kind, frozenset())
         if kind is BayKind.QC:
-            jobs = [j for j in ws.jobs.values() if j.status in wanted]
+            jobs = ws.jobs_in(wanted)
             return sorted(jobs, key=lambda j: (j.status is not JobStatus.LEADER_CHECKED, j.ro))
         if kind is BayKind.WASH:
-            jobs = [j for j in ws.jobs.values() if j.status in wanted]
-            return sorted(jobs, key=lambda j: (j.status is not JobStatus.WASHING, j.promised_at))
+            jobs = ws.jobs_in(wanted)
+            return sorted(
+                jobs, key=lambda j: (j.status is not JobStatus.WASHING, j.promised_at, j.ro)
+            )
         return ws.bay_queue(bay_id)
 
     def bay_state(

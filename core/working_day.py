@@ -42,3 +42,9 @@ def gantt_window(
     end = _closing(day, opens, ends, zone) + MARGIN
     hour = now.astimezone(zone).replace(minute=0, second=0, microsecond=0)
     return min(start, hour - LOOK_BACK), max(end, hour + LOOK_AHEAD)
+
+
+def open_hours(opens: time, ends: Sequence[time]) -> float:
+    """How long a bay is open on a working day: from opening to the last shift's end."""
+    last = max(ends, default=time(18, 0))
+    return max(0.0, last.hour + last.minute / 60 - (opens.hour + opens.minute / 60))

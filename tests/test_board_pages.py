@@ -464,14 +464,20 @@ async def test_the_advisor_relays_a_finding_hands_over_and_records_the_call(
     )
     assert shop.core.ws.job(ro).findings[0].answered_by == "advisor:SA01"
     user.find(marker=f"deliver-{ready}").click()
-    await eventually(lambda: shop.core.ws.job(ready).status is JobStatus.DELIVERED, "delivered")
+    await eventually(
+        lambda: shop.core.store.load_job(ready).status is JobStatus.DELIVERED, "delivered"
+    )
     assert "gate_pass" in [d for d, _, _, _ in shop.core.store.prints_of(ready)]
+    # The car left the building and the live workshop with it: the desk lists its call
+    # from storage, and recording the call brings it back for that step.
+    assert ready not in shop.core.query(lambda ws, _now: set(ws.jobs))
     await user.should_see(marker=f"follow-up-{ready}", retries=RETRIES)
     user.find(marker=f"follow-up-{ready}").click()
     await eventually(
         lambda: shop.core.store.load_job(ready).follow_up is not None,
         "follow-up recorded",
     )
+    assert shop.core.store.load_job(ready).status is JobStatus.CLOSED
 
 
 # ----------------------------------------------------------------- order timeline

@@ -5,12 +5,16 @@ Pure domain: nothing from the engine, the store or SQLAlchemy."""
 
 from __future__ import annotations
 
+import copy
+
 from hypothesis import HealthCheck, settings
-from hypothesis.stateful import invariant, run_state_machine_as_test
+from hypothesis import strategies as st
+from hypothesis.stateful import invariant, rule, run_state_machine_as_test
 
 from core.domain.errors import DomainError
 from core.domain.events import DomainEvent
-from core.domain.model import JobStatus
+from core.domain.model import BAY_STATUSES, OPEN_STATUSES, Job, JobStatus
+from core.domain.workshop import Workshop
 from tests.walk import Snapshot, WorkshopWalk
 
 POST_BAY = {
@@ -66,7 +70,52 @@ def explain(before: Snapshot, events: list[DomainEvent], after: Snapshot) -> Non
             assert name in counted, f"counter {name} advanced and no fact says so"
 
 
+def filed_as_scanned(ws: Workshop) -> None:
+    """The queues and stage lists the workshop keeps filed are what a scan of every job
+    finds: each bay's queue in its order, each stage's jobs, the open ones."""
+
+    def ros(jobs: list[Job]) -> list[str]:
+        return [j.ro for j in jobs]
+
+    queues = ws.bay_queues()
+    for bay in ws.bays.keys() | {j.bay for j in ws.jobs.values() if j.bay}:
+        scanned = sorted(
+            (j for j in ws.jobs.values() if j.bay == bay and j.status in BAY_STATUSES),
+            key=lambda j: j.dispatch_order,
+        )
+        assert ros(ws.bay_queue(bay)) == ros(scanned), f"bay {bay}'s queue"
+        assert ros(queues.get(bay, [])) == ros(scanned), f"bay {bay} in all queues"
+    for status in JobStatus:
+        scanned_ros = {j.ro for j in ws.jobs.values() if j.status is status}
+        assert set(ros(ws.jobs_in({status}))) == scanned_ros, f"the {status} jobs"
+        assert all(ws.jobs[j.ro] is j for j in ws.jobs_in({status})), "a stale copy filed"
+    open_ros = {j.ro for j in ws.jobs.values() if j.status in OPEN_STATUSES}
+    assert sorted(ros(ws.open_jobs())) == sorted(open_ros), "the open jobs"
+
+
 class ExplainedWalk(WorkshopWalk):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stored: dict[str, Job] = {}
+
+    @rule(data=st.data())
+    def let_go_and_recall(self, data: st.DataObject) -> None:
+        """What the core does after a batch: the jobs that left the building are let go
+        (storage keeps them); a command naming a delivered one brings it back."""
+        ws = self.ws
+        for ro, job in ws.jobs.items():
+            self.stored[ro] = copy.deepcopy(job)
+        ws.forget_gone(sorted(ws.jobs))
+        assert all(j.status in OPEN_STATUSES for j in ws.jobs.values()), "a gone job kept"
+        delivered = sorted(
+            ro
+            for ro, j in self.stored.items()
+            if j.status is JobStatus.DELIVERED and ro not in ws.jobs
+        )
+        if delivered and data.draw(st.booleans(), label="recall"):
+            ro = data.draw(st.sampled_from(delivered), label="recalled")
+            ws.remember(copy.deepcopy(self.stored[ro]))
+
     def after_step(self, before: Snapshot, events: list[DomainEvent]) -> None:
         explain(before, events, Snapshot.of(self.ws))
         for e in events:
@@ -104,6 +153,10 @@ class ExplainedWalk(WorkshopWalk):
             if state.active_job is not None:
                 assert tech in self.ws.jobs[state.active_job].working_techs()
                 assert state.bay is not None
+
+    @invariant()
+    def filed_as_a_scan_finds(self) -> None:
+        filed_as_scanned(self.ws)
 
     @invariant()
     def keys_and_queues_agree(self) -> None:
@@ -158,4 +211,21 @@ def test_a_step_that_forgets_to_report_fails_the_walk() -> None:
         assert "no fact says so" in str(err)
     else:
         raise AssertionError("an unreported change went unnoticed")
+    walk.teardown()
+
+
+def test_a_job_changed_behind_the_facts_back_is_caught_by_the_filing_check() -> None:
+    """The filing check itself can fail: a job moved with no fact recorded is found out."""
+    walk = ExplainedWalk()
+    walk.cars_arrive(1, wash=False)
+    ro = next(iter(walk.ws.jobs))
+    walk.ws.dispatch(ro, "B01", walk.now)
+    filed_as_scanned(walk.ws)
+    walk.ws.jobs[ro].bay = "B02"  # no fact: the filing is not told
+    try:
+        filed_as_scanned(walk.ws)
+    except AssertionError as err:
+        assert "queue" in str(err)
+    else:
+        raise AssertionError("a job moved behind the facts' back went unnoticed")
     walk.teardown()

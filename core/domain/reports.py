@@ -39,8 +39,11 @@ class Report:
     jobs_in: int = 0
     delivered: int = 0
     delivered_on_time: int = 0
-    cycle_hours: list[float] = field(default_factory=list)
-    wait_hours: list[float] = field(default_factory=list)
+    #: Check-in to ready, added up over the cars delivered.
+    cycle_hours_total: float = 0.0
+    #: Check-in to the first dispatch, added up over the cars checked in and dispatched.
+    wait_hours_total: float = 0.0
+    waited: int = 0
     passed_qc: int = 0
     passed_first_time: int = 0
     findings_answered: int = 0
@@ -57,11 +60,11 @@ class Report:
 
     @property
     def average_cycle_hours(self) -> float | None:
-        return sum(self.cycle_hours) / len(self.cycle_hours) if self.cycle_hours else None
+        return self.cycle_hours_total / self.delivered if self.delivered else None
 
     @property
     def average_wait_hours(self) -> float | None:
-        return sum(self.wait_hours) / len(self.wait_hours) if self.wait_hours else None
+        return self.wait_hours_total / self.waited if self.waited else None
 
     @property
     def first_time_fix_rate(self) -> float | None:
@@ -108,6 +111,36 @@ def _union_seconds(spans: list[tuple[datetime, datetime]]) -> float:
     return total
 
 
+@dataclass
+class Tallies:
+    """What a report adds up per day, technician and bay before it is rounded and laid out;
+    reports built in the database fill the same (core/store/report_queries.py)."""
+
+    in_by_day: dict[date, int] = field(default_factory=lambda: defaultdict(int))
+    out_by_day: dict[date, int] = field(default_factory=lambda: defaultdict(int))
+    std: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    worked: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    busy_seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+
+
+def complete(
+    r: Report, t: Tallies, zone: ZoneInfo, bays: list[str], day_hours: float
+) -> Report:
+    """Technicians, bays and days laid out, hours rounded as the pages show them."""
+    r.technicians = [
+        TechFigures(x, round(t.std.get(x, 0.0), 2), round(t.worked[x], 2)) for x in sorted(t.worked)
+    ]
+    days = max(1, round((r.end - r.start).total_seconds() / 86400))
+    r.bays = [
+        BayFigures(b, round(t.busy_seconds.get(b, 0.0) / 3600, 2), days * day_hours) for b in bays
+    ]
+    day = r.start.astimezone(zone).date()
+    while datetime.combine(day, time(0), zone) < r.end:
+        r.per_day.append((day, t.in_by_day.get(day, 0), t.out_by_day.get(day, 0)))
+        day += timedelta(days=1)
+    return r
+
+
 def build_report(
     jobs: list[Job],
     start: datetime,
@@ -119,61 +152,74 @@ def build_report(
 ) -> Report:
     """Figures for [start, end); ``day_hours`` is how long a bay is open on a working day."""
     r = Report(start, end)
-    in_by_day: dict[date, int] = defaultdict(int)
-    out_by_day: dict[date, int] = defaultdict(int)
-    std: dict[str, float] = defaultdict(float)
-    worked: dict[str, float] = defaultdict(float)
+    t = Tallies()
     busy: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
     for job in jobs:
         if job.status is JobStatus.CANCELLED:
             continue
-        if _within(job.checked_in_at, start, end):
-            r.jobs_in += 1
-            in_by_day[job.checked_in_at.astimezone(zone).date()] += 1
-            if job.dispatched_at:
-                r.wait_hours.append((job.dispatched_at - job.checked_in_at).total_seconds() / 3600)
-        if _within(job.delivered_at, start, end) and job.delivered_at is not None:
-            r.delivered += 1
-            out_by_day[job.delivered_at.astimezone(zone).date()] += 1
-            ready = job.ready_at or job.delivered_at
-            r.delivered_on_time += ready <= job.promised_at
-            r.cycle_hours.append((ready - job.checked_in_at).total_seconds() / 3600)
-        qc = [c for c in job.checks if c.level == "qc"]
-        passed = next((c for c in qc if c.passed), None)
-        if passed is not None and _within(passed.at, start, end):
-            r.passed_qc += 1
-            r.passed_first_time += job.rework_count == 0
-        for f in job.findings:
-            if f.state is FindingState.PENDING or not _within(f.answered_at, start, end):
-                continue
-            r.findings_answered += 1
-            if f.state is FindingState.APPROVED:
-                r.findings_approved += 1
-                r.approved_parts += f.parts_estimate
-                r.approved_hours += f.labor_hours
-        # Technicians earn a finished job's standard hours in the share of the work they did.
-        work = [s for s in job.segments if s.kind == "work"]
-        total = sum(((s.end or now) - s.start).total_seconds() for s in work)
-        finished = _within(passed.at if passed else None, start, end)
-        for s in work:
-            seconds = _overlap(s.start, s.end or now, start, end)
-            worked[s.tech] += seconds / 3600
-            if finished and total:
-                std[s.tech] += (
-                    job.standard_hours * ((s.end or now) - s.start).total_seconds() / total
-                )
-            if job.bay and seconds:
-                busy[job.bay].append((max(s.start, start), min(s.end or now, end)))
-    r.technicians = [TechFigures(t, round(std[t], 2), round(worked[t], 2)) for t in sorted(worked)]
-    days = max(1, round((end - start).total_seconds() / 86400))
-    r.bays = [
-        BayFigures(b, round(_union_seconds(busy[b]) / 3600, 2), days * day_hours) for b in bays
-    ]
-    day = start.astimezone(zone).date()
-    while datetime.combine(day, time(0), zone) < end:
-        r.per_day.append((day, in_by_day[day], out_by_day[day]))
-        day += timedelta(days=1)
-    return r
+        _count_milestones(r, t, job, zone)
+        _count_findings(r, job)
+        _count_work(t, busy, job, r, now)
+    for bay, spans in busy.items():
+        t.busy_seconds[bay] = _union_seconds(spans)
+    return complete(r, t, zone, bays, day_hours)
+
+
+def _count_milestones(r: Report, t: Tallies, job: Job, zone: ZoneInfo) -> None:
+    start, end = r.start, r.end
+    if _within(job.checked_in_at, start, end):
+        r.jobs_in += 1
+        t.in_by_day[job.checked_in_at.astimezone(zone).date()] += 1
+        if job.dispatched_at:
+            r.waited += 1
+            r.wait_hours_total += (job.dispatched_at - job.checked_in_at).total_seconds() / 3600
+    if _within(job.delivered_at, start, end) and job.delivered_at is not None:
+        r.delivered += 1
+        t.out_by_day[job.delivered_at.astimezone(zone).date()] += 1
+        ready = job.ready_at or job.delivered_at
+        r.delivered_on_time += ready <= job.promised_at
+        r.cycle_hours_total += (ready - job.checked_in_at).total_seconds() / 3600
+    passed = _qc_passed_at(job)
+    if _within(passed, start, end):
+        r.passed_qc += 1
+        r.passed_first_time += job.rework_count == 0
+
+
+def _qc_passed_at(job: Job) -> datetime | None:
+    return next((c.at for c in job.checks if c.level == "qc" and c.passed), None)
+
+
+def _count_findings(r: Report, job: Job) -> None:
+    for f in job.findings:
+        if f.state is FindingState.PENDING or not _within(f.answered_at, r.start, r.end):
+            continue
+        r.findings_answered += 1
+        if f.state is FindingState.APPROVED:
+            r.findings_approved += 1
+            r.approved_parts += f.parts_estimate
+            r.approved_hours += f.labor_hours
+
+
+def _count_work(
+    t: Tallies,
+    busy: dict[str, list[tuple[datetime, datetime]]],
+    job: Job,
+    r: Report,
+    now: datetime,
+) -> None:
+    """Technicians earn a finished job's standard hours in the share of the work they did;
+    a bay is busy while anyone works on the job it has."""
+    start, end = r.start, r.end
+    work = [s for s in job.segments if s.kind == "work"]
+    total = sum(((s.end or now) - s.start).total_seconds() for s in work)
+    finished = _within(_qc_passed_at(job), start, end)
+    for s in work:
+        seconds = _overlap(s.start, s.end or now, start, end)
+        t.worked[s.tech] += seconds / 3600
+        if finished and total:
+            t.std[s.tech] += job.standard_hours * ((s.end or now) - s.start).total_seconds() / total
+        if job.bay and seconds:
+            busy[job.bay].append((max(s.start, start), min(s.end or now, end)))
 
 
 def report_csv_rows(r: Report) -> list[list[str]]:

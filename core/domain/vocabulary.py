@@ -37,9 +37,14 @@ OPEN_STATUSES = frozenset(
     }
 )
 
-#: Statuses the live workshop keeps: in the building, or delivered and awaiting the
-#: follow-up call. Closed and cancelled jobs live on in storage only.
-LIVE_STATUSES = OPEN_STATUSES | {JobStatus.DELIVERED}
+#: Statuses of a job that has left the building but may still change: the follow-up call,
+#: a clock correction. The live workshop does not keep such jobs (a site that makes its
+#: calls elsewhere would keep every car it ever delivered); a command that names one
+#: brings it back from storage for that command.
+RECALLED_STATUSES = frozenset({JobStatus.DELIVERED})
+
+#: Statuses in which a job can still be changed: in the building, or recalled.
+LIVE_STATUSES = OPEN_STATUSES | RECALLED_STATUSES
 
 #: Statuses in which a job sits in a bay's queue.
 BAY_STATUSES = frozenset({JobStatus.DISPATCHED, JobStatus.IN_PROGRESS, JobStatus.PAUSED})

@@ -246,7 +246,8 @@ class Workshop(ClockCorrections, KeyCabinet, SignIns):
     def pause_everyone(self, reason: PauseReason, at: datetime) -> list[str]:
         """Pause every running clock (e.g. at shift end); returns the jobs paused."""
         paused: list[str] = []
-        for job in list(self.jobs.values()):
+        # A clock runs only on a job in progress (the property tests hold it to that).
+        for job in self.jobs_in({JobStatus.IN_PROGRESS}):
             for tech in job.working_techs():
                 self._pause_clock(job, tech, reason, at)
                 state = self.tech_states.get(tech)

@@ -18,7 +18,6 @@ from .errors import (
 )
 from .model import (
     BAY_STATUSES,
-    LIVE_STATUSES,
     OPEN_STATUSES,
     Bay,
     BayKind,
@@ -46,6 +45,22 @@ class WorkshopState:
     #: The newest refused sign-ins, for the foreman's alerts; not stored (the audit log
     #: keeps every one), so a restarted core starts without them.
     refusals: list[ev.SignInRefused] = field(default_factory=list)
+    # The jobs filed by status, and those in a bay's queue by bay: a queue or a stage list
+    # costs what is in it, not every job known. Filed again whenever a fact names a job
+    # (every change of a job is recorded as a fact), so they never drift from the jobs.
+    _stages: dict[JobStatus, dict[str, Job]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _queues: dict[str, dict[str, Job]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _filed: dict[str, tuple[JobStatus, str | None]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        for job in self.jobs.values():
+            self._file(job)
 
     # ----------------------------------------------------------------- lookups
     def job(self, ro: str) -> Job:
@@ -72,18 +87,20 @@ class WorkshopState:
 
     def bay_queue(self, bay_id: str) -> list[Job]:
         """Jobs dispatched to a bay, in the order they are to be worked."""
-        jobs = [j for j in self.jobs.values() if j.bay == bay_id and j.status in BAY_STATUSES]
-        return sorted(jobs, key=lambda j: j.dispatch_order)
+        return sorted(self._queues.get(bay_id, {}).values(), key=lambda j: j.dispatch_order)
 
     def bay_queues(self) -> dict[str, list[Job]]:
-        """Every bay's queue from one pass over the jobs (a board has hundreds of bays)."""
+        """Every bay's queue (a board has hundreds of bays)."""
         out: dict[str, list[Job]] = {b: [] for b in self.bays}
-        for j in self.jobs.values():
-            if j.bay is not None and j.status in BAY_STATUSES:
-                out.setdefault(j.bay, []).append(j)
-        for jobs in out.values():
-            jobs.sort(key=lambda j: j.dispatch_order)
+        for bay_id, queue in self._queues.items():
+            if queue:
+                out[bay_id] = sorted(queue.values(), key=lambda j: j.dispatch_order)
         return out
+
+    def jobs_in(self, statuses: Iterable[JobStatus]) -> list[Job]:
+        """The jobs in these stages, stage by stage in the workflow's order."""
+        wanted = frozenset(statuses)
+        return [j for s in JobStatus if s in wanted for j in self._stages.get(s, {}).values()]
 
     def signed_in_by_bay(self) -> dict[str, list[TechnicianState]]:
         """Who is signed in where, for every bay from one pass (in the order of signed_in_at)."""
@@ -97,14 +114,22 @@ class WorkshopState:
         return sorted((t for t in self.tech_states.values() if t.bay == bay_id), key=lambda t: t.id)
 
     def open_jobs(self) -> list[Job]:
-        return [j for j in self.jobs.values() if j.status in OPEN_STATUSES]
+        return self.jobs_in(OPEN_STATUSES)
 
-    def forget_closed(self, ros: set[str]) -> None:
-        """Drop jobs that left the workshop for good; storage keeps them."""
+    def remember(self, job: Job) -> None:
+        """Take a job into the live workshop (loaded, or recalled from storage)."""
+        self._unfile(job.ro)
+        self.jobs[job.ro] = job
+        self._file(job)
+
+    def forget_gone(self, ros: Iterable[str]) -> None:
+        """Drop jobs that left the building (delivered, closed, cancelled); storage keeps
+        them, and a command that names a delivered one brings it back (``remember``)."""
         for ro in ros:
             job = self.jobs.get(ro)
-            if job is not None and job.status not in LIVE_STATUSES:
+            if job is not None and job.status not in OPEN_STATUSES:
                 del self.jobs[ro]
+                self._unfile(ro)
 
     def take_events(self) -> list[ev.DomainEvent]:
         """Hand over what happened since the last call."""
@@ -118,6 +143,30 @@ class WorkshopState:
     # ------------------------------------------------------------- internals
     def _record(self, event: ev.DomainEvent) -> None:
         self.recorded.append(event)
+        for ro in event.jobs():
+            self._refile(ro)
+
+    def _file(self, job: Job) -> None:
+        self._stages.setdefault(job.status, {})[job.ro] = job
+        bay = job.bay if job.status in BAY_STATUSES else None
+        if bay is not None:
+            self._queues.setdefault(bay, {})[job.ro] = job
+        self._filed[job.ro] = (job.status, bay)
+
+    def _unfile(self, ro: str) -> None:
+        filed = self._filed.pop(ro, None)
+        if filed is None:
+            return
+        status, bay = filed
+        self._stages[status].pop(ro, None)
+        if bay is not None:
+            self._queues[bay].pop(ro, None)
+
+    def _refile(self, ro: str) -> None:
+        self._unfile(ro)
+        job = self.jobs.get(ro)
+        if job is not None:
+            self._file(job)
 
     def _next(self, counter: str) -> int:
         value = self.counters.get(counter, 0) + 1

@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from core.commands import COMMAND_NAMES, CheckInCar, audit_payload, command_job, execute
+from core.commands import (
+    COMMAND_NAMES,
+    CheckInCar,
+    Command,
+    audit_payload,
+    command_job,
+    command_jobs,
+    execute,
+)
 from core.config import SiteConfig
 from core.contract import topics
 from core.contract.messages import (
@@ -27,6 +35,7 @@ from core.contract.messages import (
 )
 from core.domain.errors import DomainError, DuplicateJob
 from core.domain.events import DomainEvent
+from core.domain.vocabulary import RECALLED_STATUSES
 from core.domain.workshop import Workshop
 from core.handlers import apply_event, authorize, check_time
 from core.store.repository import AuditEntry, Batch, Store
@@ -53,6 +62,8 @@ class Outcome:
     acks: list[tuple[str, Ack]] = field(default_factory=list)
     results: list[Settled] = field(default_factory=list)
     batch: Batch = field(default_factory=Batch)
+    #: Jobs brought back from storage for a command (delivered ones): let go after the batch.
+    recalled: set[str] = field(default_factory=set)
     devices_changed: bool = False
     republish: bool = False
     resend_prints: bool = False
@@ -98,7 +109,7 @@ class BatchStep:
             if isinstance(item, Incoming):
                 self.publisher.puback(item.token)
         self.settle(out)
-        self.ws.forget_closed(set(out.rows.jobs))
+        self.ws.forget_gone(out.rows.jobs | out.recalled)
         if self.views.dispatch_pending:  # the foreman's board after the acks
             self.views.flush_dispatch(self.ws, now, eta)
         return out
@@ -245,7 +256,8 @@ class BatchStep:
         cmd = item.command
         mark = len(self.ws.recorded)
         try:
-            # The live workshop forgets closed orders; the store does not.
+            self._recall(cmd, out)
+            # The live workshop forgets orders that left; the store does not.
             ro = cmd.order.ro if isinstance(cmd, CheckInCar) else None
             if ro is not None and ro not in self.ws.jobs and self.store.load_job(ro) is not None:
                 raise DuplicateJob(f"repair order {ro} already exists")
@@ -274,6 +286,17 @@ class BatchStep:
                 )
             )
         return item.future, value, None
+
+    def _recall(self, cmd: Command, out: Outcome) -> None:
+        """Delivered cars are not kept in memory: a command that names one (the follow-up
+        call, a clock correction) has it brought back from storage for this batch."""
+        for ro in command_jobs(cmd):
+            if ro in self.ws.jobs:
+                continue
+            job = self.store.load_job(ro)
+            if job is not None and job.status in RECALLED_STATUSES:
+                self.ws.remember(job)
+                out.recalled.add(ro)
 
     # ------------------------------------------------------------ telling the world
     def commit(self, out: Outcome, now: datetime) -> None:

@@ -63,7 +63,7 @@ class Core:
             self.health,
             self.views,
             PrintDesk(config, publisher, self.health, clock),
-            SequenceKeeper(store.last_seqs(), self.counters),
+            SequenceKeeper(store.last_seqs(_devices(config)), self.counters),
             self._load(),
         )
         self._queue: queue.Queue[Item | None] = queue.Queue()
@@ -110,7 +110,7 @@ class Core:
     def _reload(self) -> None:
         """After a failed commit: what the store holds is the truth again."""
         self.step.ws = self._load()
-        self.step.sequence.reset(self.store.last_seqs())
+        self.step.sequence.reset(self.store.last_seqs(_devices(self.config)))
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="pitboard-core", daemon=True)
@@ -199,6 +199,15 @@ class Core:
                     self._reload()
                 except SQLAlchemyError:
                     logger.error("database still unavailable")
+
+
+def _devices(config: SiteConfig) -> list[str]:
+    """The devices whose events are numbered in sequence: those the site knows."""
+    return (
+        [k.device for k in config.kiosks]
+        + [p.device for p in config.printers]
+        + [config.bridge.device]
+    )
 
 
 def _first_line(exc: SQLAlchemyError) -> str:

@@ -3,27 +3,52 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.domain.model import LIVE_STATUSES, Bay, Job, Technician
+from core.domain.model import OPEN_STATUSES, Bay, Job, JobStatus, Technician
+from core.domain.reports import Report
 from core.domain.workshop import Workshop
 
 from .codec import job_from_doc, job_to_doc, tech_from_doc, tech_to_doc
-from .tables import AuditRow, CounterRow, InboxRow, JobRow, PrintRow, TechnicianStateRow
+from .report_queries import ReportQueries
+from .report_rows import figures_row, finding_rows, work_rows
+from .tables import (
+    AnsweredFindingRow,
+    AuditRow,
+    CounterRow,
+    InboxRow,
+    JobFiguresRow,
+    JobRow,
+    PrintRow,
+    TechnicianStateRow,
+    WorkRow,
+)
 
 logger = logging.getLogger(__name__)
 
 
 def insert_into(row: type[Any]) -> Any:
     return row.__table__.insert()
+
+
+def _delete_of_jobs(row: type[WorkRow] | type[AnsweredFindingRow]) -> Any:
+    """The rows of some jobs, to be written anew (built once: see _upsert)."""
+    return delete(row).where(
+        row.site == bindparam("site"), row.ro.in_(bindparam("ros", expanding=True))
+    )
+
+
+_DELETE_WORK = _delete_of_jobs(WorkRow)
+_DELETE_FINDINGS = _delete_of_jobs(AnsweredFindingRow)
 
 
 class ChangedRows(Protocol):
@@ -100,20 +125,19 @@ class Store:
 
     # ----------------------------------------------------------------- load
     def load_workshop(self, bays: Iterable[Bay], technicians: Iterable[Technician]) -> Workshop:
-        """Rebuild the live workshop from the database (jobs in the building or delivered)."""
+        """Rebuild the live workshop from the database: the jobs in the building."""
         ws = Workshop(
             site=self.site,
             bays={b.id: b for b in bays},
             technicians={t.id: t for t in technicians},
         )
-        live = [s.value for s in LIVE_STATUSES]
+        live = [s.value for s in OPEN_STATUSES]
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(JobRow.doc).where(JobRow.site == self.site, JobRow.status.in_(live))
             )
             for (doc,) in rows:
-                job = job_from_doc(doc)
-                ws.jobs[job.ro] = job
+                ws.remember(job_from_doc(doc))
             for (doc,) in conn.execute(
                 select(TechnicianStateRow.doc).where(TechnicianStateRow.site == self.site)
             ):
@@ -234,8 +258,10 @@ class Store:
     ) -> None:
         """The rows of the jobs, technicians and counters the batch's facts changed."""
         if jobs:
-            rows = [self._job_row(ws.jobs[ro], now) for ro in sorted(jobs)]
+            changed = [ws.jobs[ro] for ro in sorted(jobs)]
+            rows = [self._job_row(job, now) for job in changed]
             self._upsert(conn, JobRow.__table__, rows, ("site", "ro"))
+            self._write_report_rows(conn, changed, now)
         if techs:
             rows = [
                 {"site": self.site, "tech": t, "doc": tech_to_doc(ws.tech_states[t])}
@@ -261,6 +287,20 @@ class Store:
             "updated_at": now,
             "doc": job_to_doc(job),
         }
+
+    def _write_report_rows(self, conn: Connection, jobs: list[Job], now: datetime) -> None:
+        """The jobs' figures, stretches of work and answered findings, written anew."""
+        figures = [figures_row(self.site, job, now) for job in jobs]
+        self._upsert(conn, JobFiguresRow.__table__, figures, ("site", "ro"))
+        ros = [job.ro for job in jobs]
+        conn.execute(_DELETE_WORK, {"site": self.site, "ros": ros})
+        conn.execute(_DELETE_FINDINGS, {"site": self.site, "ros": ros})
+        work = [row for job in jobs for row in work_rows(self.site, job)]
+        if work:
+            conn.execute(insert_into(WorkRow), work)
+        findings = [row for job in jobs for row in finding_rows(self.site, job)]
+        if findings:
+            conn.execute(insert_into(AnsweredFindingRow), findings)
 
     def _upsert(
         self, conn: Connection, table: Any, rows: list[dict[str, Any]], keys: tuple[str, ...]
@@ -298,15 +338,29 @@ class Store:
             )
             return [dict(r._mapping) for r in rows]
 
-    def last_seqs(self) -> dict[str, int]:
-        """The highest ``seq`` received from each source: where its next event must follow."""
+    def last_seqs(self, sources: Iterable[str] | None = None) -> dict[str, int]:
+        """The highest ``seq`` received from each source: where its next event must follow.
+
+        Given the sources, each one's is looked up by the key alone, however long the inbox
+        (a busy site's is near a million rows a year); otherwise every source's."""
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(InboxRow.source, func.max(InboxRow.seq))
-                .where(InboxRow.site == self.site)
-                .group_by(InboxRow.source)
-            )
-            return {s: int(q) for s, q in rows}
+            if sources is None:
+                rows = conn.execute(
+                    select(InboxRow.source, func.max(InboxRow.seq))
+                    .where(InboxRow.site == self.site)
+                    .group_by(InboxRow.source)
+                )
+                return {s: int(q) for s, q in rows}
+            out: dict[str, int] = {}
+            for source in sources:
+                last = conn.execute(
+                    select(func.max(InboxRow.seq)).where(
+                        InboxRow.site == self.site, InboxRow.source == source
+                    )
+                ).scalar()
+                if last is not None:
+                    out[source] = int(last)
+            return out
 
     def unprinted(self) -> list[dict[str, Any]]:
         """Print jobs not yet reported printed (to send again), oldest first."""
@@ -378,6 +432,37 @@ class Store:
                     JobRow.updated_at >= start,
                 )
                 .order_by(JobRow.checked_in_at)
+            ).scalars()
+            return [job_from_doc(d) for d in docs]
+
+    def report(
+        self,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        zone: ZoneInfo,
+        bays: Sequence[str],
+        day_hours: float,
+    ) -> Report:
+        """The figures build_report gives for these jobs, added up in the database."""
+        with self.engine.connect() as conn:
+            return ReportQueries(self.site, start, end, now, zone).run(conn, bays, day_hours)
+
+    def awaiting_follow_up(self, since: datetime, limit: int = 200) -> list[Job]:
+        """Cars delivered since ``since`` whose follow-up call is not recorded yet, in the
+        order they were delivered (the first ``limit``)."""
+        with self.engine.connect() as conn:
+            f = JobFiguresRow
+            docs = conn.execute(
+                select(JobRow.doc)
+                .join(f, (f.site == JobRow.site) & (f.ro == JobRow.ro))
+                .where(
+                    f.site == self.site,
+                    f.status == JobStatus.DELIVERED.value,
+                    f.delivered_at >= since,
+                )
+                .order_by(f.delivered_at, f.ro)
+                .limit(limit)
             ).scalars()
             return [job_from_doc(d) for d in docs]
 

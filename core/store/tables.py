@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Index, Integer, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    Float,
+    Index,
+    Integer,
+    String,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -53,6 +63,66 @@ class JobRow(Base):
     checked_in_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     doc: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class JobFiguresRow(Base):
+    """What the reports and the desk's follow-up list ask of a repair order, in a narrow row
+    of its own (a month's report reads thousands of them; the documents stay unread)."""
+
+    __tablename__ = "job_figures"
+
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ro: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32))
+    bay: Mapped[str | None] = mapped_column(String(64))
+    promised_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    checked_in_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    dispatched_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ready_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    qc_passed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # the first pass
+    rework_count: Mapped[int] = mapped_column(Integer)
+    standard_hours: Mapped[float] = mapped_column(Float)  # approved findings included
+    # Seconds of finished work on it, over all technicians: what each one's share of a
+    # passed job's standard hours is taken of (a passed job's clocks have all stopped).
+    work_seconds: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (
+        Index("ix_job_figures_site_updated", "site", "updated_at"),
+        Index("ix_job_figures_site_status_delivered", "site", "status", "delivered_at"),
+    )
+
+
+class WorkRow(Base):
+    """A stretch of a technician's work on a job (the job's ``doc`` has them all, pauses
+    too): what the reports add up per technician and bay. Its times are seconds since 1970,
+    the form the reports do their sums in (thousands of stretches a month)."""
+
+    __tablename__ = "job_work"
+
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ro: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tech: Mapped[str] = mapped_column(String(64))
+    started: Mapped[float] = mapped_column(Float)
+    ended: Mapped[float | None] = mapped_column(Float)  # still running: none yet
+
+
+class AnsweredFindingRow(Base):
+    """A finding the customer answered: what the reports count of add-on work."""
+
+    __tablename__ = "job_findings"
+
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ro: Mapped[str] = mapped_column(String(64), primary_key=True)
+    finding_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    approved: Mapped[bool] = mapped_column(Boolean)
+    answered_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    labor_hours: Mapped[float] = mapped_column(Float)
+    parts_estimate: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_job_findings_site_answered", "site", "answered_at"),)
 
 
 class TechnicianStateRow(Base):

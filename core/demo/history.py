@@ -1,0 +1,245 @@
+"""A site's past for benchmarks and tests: days of repair orders taken through the whole
+workflow by the domain itself, written through the store a day at a time with their audit
+lines and inbox marks (not through MQTT: a year of a busy site takes minutes, not days).
+
+Times fall on whole minutes; every choice comes from a seeded random generator, so the
+same plan writes the same history.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import partial
+from typing import TypeVar
+
+from core.config import SiteConfig, bays_from_config, technicians_from_config
+from core.domain.events import DomainEvent
+from core.domain.model import (
+    BayKind,
+    Customer,
+    FollowUpOutcome,
+    Job,
+    Operation,
+    PauseReason,
+    Severity,
+    Vehicle,
+)
+from core.domain.workshop import CheckIn, NewFinding, Workshop
+from core.engine.effects import rows_to_write
+from core.store.repository import AuditEntry, Batch, InboxEntry, Store
+
+_OPERATIONS = [
+    Operation("M010", "小保养", 1.0, "Minor service"),
+    Operation("M020", "大保养", 2.5, "Major service"),
+    Operation("B010", "更换刹车片", 1.5, "Brake pads"),
+    Operation("T010", "四轮定位", 0.5, "Wheel alignment"),
+]
+_REASONS = [PauseReason.WAITING_PARTS, PauseReason.TOOL, PauseReason.BREAK]
+_OUTCOMES = [FollowUpOutcome.VERY_GOOD, FollowUpOutcome.GOOD, FollowUpOutcome.UNREACHABLE]
+_INSPECTOR, _WASHER, _HELPER = "Q001", "W001", "T007"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class HistoryPlan:
+    days: int
+    per_day: int = 250
+    #: Whether the advisors record their follow-up calls here (a site may make them
+    #: elsewhere: then every delivered car stays delivered).
+    follow_ups: bool = True
+    #: Cars still in the building on the last day (checked in, at work, not delivered).
+    open_at_end: int = 0
+    seed: int = 1
+
+
+class History:
+    """Writes a plan's days, oldest first, through ``store``."""
+
+    def __init__(self, store: Store, config: SiteConfig, plan: HistoryPlan) -> None:
+        self.store, self.config, self.plan = store, config, plan
+        self.zone = config.zone
+        self.rng = random.Random(plan.seed)
+        self.ws = Workshop(
+            site=config.site.id,
+            bays={b.id: b for b in bays_from_config(config)},
+            technicians={t.id: t for t in technicians_from_config(config)},
+        )
+        general = [b for b in self.ws.bays.values() if b.kind is not BayKind.WASH]
+        self.bays = [b.id for b in general if b.kind is not BayKind.QC]
+        workers = sorted(t for t in self.ws.technicians if t.startswith("T") and t != _HELPER)
+        self.tech_of = dict(zip(self.bays, workers, strict=False))
+        self.seq: dict[str, int] = {}
+        self.delivered: dict[date, list[Job]] = {}
+        self.batch = Batch()
+        self.jobs = 0
+
+    # ------------------------------------------------------------ the days
+    def write(self, first: date) -> int:
+        """Every day of the plan from ``first``; returns how many repair orders it wrote."""
+        for n in range(self.plan.days):
+            self._one_day(first + timedelta(days=n), last=n == self.plan.days - 1)
+        return self.jobs
+
+    def _one_day(self, day: date, last: bool) -> None:
+        opens = datetime.combine(day, time(8, 0), self.zone)
+        if not self.ws.tech_states:
+            self._sign_everyone_in(opens - timedelta(minutes=30))
+        self._follow_ups(day, opens)
+        spacing = 600 / self.plan.per_day  # reception from 08:00 to 18:00
+        for i in range(self.plan.per_day):
+            at = opens + timedelta(minutes=int(i * spacing))
+            still_open = last and i >= self.plan.per_day - self.plan.open_at_end
+            self._one_car(at, self.bays[i % len(self.bays)], still_open)
+        self._commit(datetime.combine(day + timedelta(days=1), time(0), self.zone))
+
+    def _sign_everyone_in(self, at: datetime) -> None:
+        for bay, tech in self.tech_of.items():
+            self._tap(bay, partial(self.ws.sign_in, tech, bay, at))
+        self._tap("Q01", lambda: self.ws.sign_in(_INSPECTOR, "Q01", at))
+        self._tap("W01", lambda: self.ws.sign_in(_WASHER, "W01", at))
+
+    def _follow_ups(self, day: date, at: datetime) -> None:
+        """The calls of the cars delivered two days before (recalled for the call)."""
+        for job in self.delivered.pop(day - timedelta(days=2), []):
+            if not self.plan.follow_ups:
+                continue
+            self.ws.remember(job)
+            outcome = self.rng.choice(_OUTCOMES)
+            self._command(partial(self.ws.record_follow_up, job.ro, outcome, "", "SA01", at))
+
+    # ------------------------------------------------------------ one car
+    def _one_car(self, at: datetime, bay: str, still_open: bool) -> None:
+        rng, ws = self.rng, self.ws
+        job = self._check_in(at)
+        self.jobs += 1
+        if rng.random() < 0.02:
+            self._command(lambda: ws.cancel(job.ro, "客户取消", at + timedelta(minutes=5)))
+            return
+        t = at + timedelta(minutes=rng.randint(5, 40))
+        self._command(lambda: ws.dispatch(job.ro, bay, t))
+        t = self._work(job, bay, t + timedelta(minutes=rng.randint(0, 30)), still_open)
+        if still_open:
+            return
+        t = self._checks(job, bay, t)
+        later = rng.random() < 0.2  # picked up the next morning
+        t += timedelta(hours=15) if later else timedelta(minutes=rng.randint(10, 120))
+        self._command(lambda: ws.deliver(job.ro, t))
+        self.delivered.setdefault(t.astimezone(self.zone).date(), []).append(job)
+
+    def _check_in(self, at: datetime) -> Job:
+        rng = self.rng
+        ops = tuple(rng.sample(_OPERATIONS, rng.randint(1, 2)))
+        hours = sum(op.standard_hours for op in ops)
+        order = CheckIn(
+            vehicle=Vehicle(plate=f"京{chr(65 + rng.randrange(26))}{rng.randrange(100000):05d}"),
+            customer=Customer(name="客户", phone="13800138000"),
+            operations=ops,
+            promised_at=at + timedelta(hours=hours + rng.choice([1, 2, 3])),
+            advisor="SA01",
+            wash_requested=rng.random() < 0.6,
+        )
+        return self._command(lambda: self.ws.check_in(order, at))
+
+    def _work(self, job: Job, bay: str, t: datetime, still_open: bool) -> datetime:
+        """The bay's technician works it, with a pause, a helper or a finding now and then;
+        returns when the work was done (or, for a car still at work, when it last moved)."""
+        rng, ws, ro, tech = self.rng, self.ws, job.ro, self.tech_of[bay]
+        if still_open and ws.tech_state(tech).active_job is not None:
+            return t  # waits in the bay's queue behind the car at work
+        self._tap(bay, lambda: ws.start(ro, tech, bay, t))
+        if rng.random() < 0.1 and ws.tech_state(_HELPER).active_job is None:
+            self._tap(bay, lambda: ws.sign_in(_HELPER, bay, t + timedelta(minutes=1)))
+            self._tap(bay, lambda: ws.start(ro, _HELPER, bay, t + timedelta(minutes=1)))
+        if rng.random() < 0.4:
+            t += timedelta(minutes=rng.randint(10, 40))
+            reason = rng.choice(_REASONS)
+            self._tap(bay, lambda: ws.pause(ro, tech, bay, reason, t))
+            t += timedelta(minutes=rng.randint(5, 30))
+            self._tap(bay, lambda: ws.resume(ro, tech, bay, t))
+        if rng.random() < 0.3:
+            t = self._finding(job, bay, tech, t + timedelta(minutes=rng.randint(5, 20)))
+        if still_open:
+            return t
+        return t + timedelta(minutes=rng.randint(15, 90))
+
+    def _finding(self, job: Job, bay: str, tech: str, t: datetime) -> datetime:
+        rng, ws = self.rng, self.ws
+        found = NewFinding(
+            f"F{len(job.findings) + 1}",
+            "前刹车片磨损超限",
+            rng.choice(list(Severity)),
+            rng.choice([0.5, 1.0, 1.5]),
+            rng.choice([80.0, 380.0, 1200.0]),
+        )
+        self._tap(bay, lambda: ws.report_finding(job.ro, tech, bay, found, t))
+        answered = t + timedelta(minutes=rng.randint(5, 60))
+        yes = rng.random() < 0.6
+        self._command(lambda: ws.answer_finding(job.ro, found.id, yes, "SA01", answered))
+        return answered
+
+    def _checks(self, job: Job, bay: str, t: datetime) -> datetime:
+        """Self-check, second check, final inspection (failed now and then), the wash."""
+        rng, ws, ro, tech = self.rng, self.ws, job.ro, self.tech_of[bay]
+        self._tap(bay, lambda: ws.self_check(ro, tech, bay, t))
+        self._tap("Q01", lambda: ws.leader_check(ro, _INSPECTOR, "Q01", t + timedelta(minutes=5)))
+        t += timedelta(minutes=10)
+        if rng.random() < 0.08:
+            self._tap("Q01", lambda: ws.qc_fail(ro, _INSPECTOR, "Q01", ["螺栓扭矩"], t))
+            self._tap(bay, lambda: ws.start(ro, tech, bay, t + timedelta(minutes=5)))
+            t += timedelta(minutes=rng.randint(15, 40))
+            self._tap(bay, lambda: ws.self_check(ro, tech, bay, t))
+            self._tap("Q01", lambda: ws.leader_check(ro, _INSPECTOR, "Q01", t))
+            t += timedelta(minutes=5)
+        self._tap("Q01", lambda: ws.qc_pass(ro, _INSPECTOR, "Q01", t))
+        if job.wash_requested:
+            self._tap("W01", lambda: ws.wash_start(ro, _WASHER, "W01", t + timedelta(minutes=5)))
+            t += timedelta(minutes=25)
+            self._tap("W01", lambda: ws.wash_done(ro, _WASHER, "W01", t))
+        return t
+
+    # ------------------------------------------------------------ the log and the store
+    def _tap(self, bay: str, step: Callable[[], T]) -> T:
+        """A step tapped at a bay's kiosk: an inbox mark and an audit line per change."""
+        device = f"kiosk-{bay.lower()}"
+        mark = len(self.ws.recorded)
+        value = step()
+        facts = self.ws.recorded[mark:]
+        seq = self.seq[device] = self.seq.get(device, 0) + 1
+        when = facts[0].at if facts else datetime.now(self.zone)
+        self.batch.inbox.append(InboxEntry(device, seq, "applied", None, when, None))
+        self._audit(facts, "event", device, seq, bay)
+        return value
+
+    def _command(self, step: Callable[[], T]) -> T:
+        """A step taken on the desk or the dispatch board."""
+        mark = len(self.ws.recorded)
+        value = step()
+        facts = self.ws.recorded[mark:]
+        who = "advisor:SA01" if facts and facts[0].name != "job.dispatched" else "foreman:F001"
+        self._audit(facts, "command", who, None, None)
+        return value
+
+    def _audit(
+        self, facts: list[DomainEvent], kind: str, source: str, seq: int | None, bay: str | None
+    ) -> None:
+        for fact in facts:
+            for ro in fact.jobs():
+                entry = AuditEntry(fact.at, kind, source, seq, fact.name, ro, bay, {"data": {}})
+                self.batch.audit.append(entry)
+
+    def _commit(self, now: datetime) -> None:
+        """The day in one transaction; the cars that left are let go, as the core does."""
+        events = self.ws.take_events()
+        rows = rows_to_write(events)
+        now = max([now, *(e.at for e in events)])  # written after all it holds happened
+        self.store.commit(self.ws, self.batch, rows, now)
+        self.ws.forget_gone(rows.jobs)
+        self.batch = Batch()
+
+
+def write_history(store: Store, config: SiteConfig, first: date, plan: HistoryPlan) -> int:
+    """Write ``plan`` from the day ``first`` on; returns how many repair orders it wrote."""
+    return History(store, config, plan).write(first)
