@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -20,7 +21,7 @@ import pytest
 
 from bench.soak_kiosk import shift_step
 from bench.soak_printer import PAPER_END, PAPER_OK, PAPER_STATUS, PrinterServer, Ticket
-from bench.soak_readers import KeyChange, PtyReader
+from bench.soak_readers import KeyChange, PtyReader, noise
 from bench.soak_reconcile import (
     Applied,
     KeyReport,
@@ -35,7 +36,7 @@ from bench.soak_reconcile import (
 from bench.soak_taplog import TapWriter, read
 from core.contract.printing import KeyTag, PrintJob
 from core.store.repository import Store
-from devices.keyframes import Custody
+from devices.keyframes import Custody, Em4100Decoder, em4100_frame
 from devices.keyreader import KeyReader, ReaderSpec
 from devices.tickets import render
 from tests.kiosk_env import Workshop, demo_workshop
@@ -364,3 +365,17 @@ def test_a_short_soak_on_postgresql_loses_nothing(
     mosquitto_bin: str, postgres_url: str, tmp_path: Path
 ) -> None:
     _check(_soak(tmp_path, "--database", "postgresql", "--database-url", postgres_url))
+
+
+def test_half_a_frame_of_the_soaks_noise_is_never_completed_by_what_follows() -> None:
+    """The noise fault must never put a valid frame of the tag on the line, also not across
+    writes: half a frame, then stray hex digits and an ETX (what the next burst may be)
+    would be a key read from noise, counted against the bridge as a false key event."""
+    tag = "5A0000C001"
+    good = em4100_frame(tag)
+    bursts = (noise(random.Random(seed), tag) for seed in range(2000))
+    halves = {b for b in bursts if b.startswith(b"\x02") and len(b) < len(good)}
+    assert halves, "the noise sends half frames"
+    for half in halves:
+        rest = good[len(half.rstrip(b"\xff")) :]  # hex digits and ETX, as strays are made of
+        assert Em4100Decoder().feed(half + rest) == [], half
