@@ -286,9 +286,9 @@ class KeyFigures:
 
 Life = tuple[float, float | None]
 Span = tuple[float, float]  # a time the reader's line was read off (bench/soak_readers.py)
-# A frame is read a moment after the reader sent it: a key.in is judged by where the key
-# was this long before the report.
-FRAME_AGE = 0.5
+# A frame is read a moment after the reader sent it (bench/soak_readers.py keeps what is
+# unread up to 0.75 s): a key.in is judged by where the key was this long before the report.
+FRAME_AGE = 1.0
 
 
 def _overlap(spans: list[Span], start: float, end: float) -> float:
