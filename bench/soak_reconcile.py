@@ -295,13 +295,19 @@ def _overlap(spans: list[Span], start: float, end: float) -> float:
     return max((min(b, end) - max(a, start) for a, b in spans), default=0.0)
 
 
+# A reader plugged back is reopened by the bridge within this long (it tries every second).
+REOPEN = 1.0
+# A bridge must have run this long past a key.out's due time to be said to have missed it.
+MARGIN = 2.0
+
+
 def _out_due(at: float, unplugged: list[Span], gap: float) -> float:
     """When a key taken at ``at`` is due to be reported: a gap of silence after it, or
     after the reader is back if it was unplugged before then."""
     due = at + gap
     for start, end in sorted(unplugged):
-        if start <= due and end > due - gap:
-            due = end + gap
+        if start <= due and end > due - gap - REOPEN:
+            due = end + REOPEN + gap
     return due
 
 
@@ -313,7 +319,7 @@ def _seeable(change: KeyChange, before: float, after: float, where: KeyWatch) ->
         return _overlap(where.reading, change.at, after) >= 1.0
     due = _out_due(change.at, where.unplugged, where.gap)
     for start, end in where.lives:
-        if end is not None and end < due + 1.0:
+        if end is not None and end < due + MARGIN:
             continue
         if _overlap(where.reading, max(start, before), change.at - FRAME_AGE) >= FRAME_AGE:
             return True
