@@ -13,8 +13,11 @@ Exits 1 when any count that must be zero is not.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
 import random
+import signal
 import sys
 from collections import Counter
 from pathlib import Path
@@ -64,8 +67,11 @@ def _prints(plant: Plant, core: CoreRecord) -> PrintFigures:
 
 
 def _keys(plant: Plant, core: CoreRecord) -> KeyFigures:
+    """Every hook's key events against its key's moves; what was compared is kept in the
+    working folder (keys.json) for a look when a count is off."""
     lives = [(life.start, life.end) for life in plant.bridge.lives]
     keys = KeyFigures()
+    kept: list[dict[str, object]] = []
     for reader in plant.readers:
         where = KeyWatch(
             lives,
@@ -75,6 +81,17 @@ def _keys(plant: Plant, core: CoreRecord) -> KeyFigures:
         )
         reports = key_reports(core.applied.get(BRIDGE, []), reader.slot)
         keys.add(reconcile_keys(reader.changes, reports, where))
+        kept.append(
+            {
+                "slot": reader.slot,
+                "changes": [dataclasses.asdict(c) for c in reader.changes],
+                "reports": [dataclasses.asdict(r) for r in reports],
+                "reading": where.reading,
+                "unplugged": where.unplugged,
+                "bridge_lives": lives,
+            }
+        )
+    (plant.work / "keys.json").write_text(json.dumps(kept, default=str), encoding="utf-8")
     return keys
 
 
@@ -177,7 +194,15 @@ def parse(argv: list[str]) -> tuple[Options, Path | None]:
     return opts, a.json
 
 
+def _stop_cleanly(signum: int, _frame: object) -> None:
+    """SIGTERM or SIGINT (ignored in a background job otherwise): every process of the run
+    is stopped, its database dropped and its disk let go on the way out."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _stop_cleanly)
     opts, json_path = parse(sys.argv[1:] if argv is None else argv)
     result = run(opts, json_path)
     print(render(result), flush=True)

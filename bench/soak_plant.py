@@ -208,11 +208,20 @@ def _stopping(undo: contextlib.ExitStack, proc: Proc) -> Proc:
     return proc
 
 
+def _api_token(config: Path, db_url: str) -> str:
+    """A token the service desk's calls carry (the dealer system's, scope write), made in
+    the site's database before the core starts, as `pitboard token create` does."""
+    from core.domain.access import Scope
+    from pitboard.tokens import site_access
+
+    with site_access(load_site(config), db_url) as (access, _):
+        return access.create_token("soak-desk", Scope.WRITE, by="soak")[1]
+
+
 def _core(config: Path, broker: MosquittoBroker, db_url: str, work: Path) -> tuple[Proc, int, str]:
-    token, web_port = secrets.token_urlsafe(24), free_port()
+    token, web_port = _api_token(config, db_url), free_port()
     env = child_env(
         PITBOARD_MQTT_PASSWORD=broker.passwords["core"],
-        PITBOARD_API_TOKENS=f"soak={token}",
         PITBOARD_SESSION_SECRET=secrets.token_urlsafe(32),
     )
     argv = python(

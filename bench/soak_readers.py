@@ -6,11 +6,12 @@ can be unplugged and plugged back in (the device path goes away and comes back, 
 pseudo-terminal behind it) and made to send noise. The physical truth — when a key was
 hung up and taken — is logged for the reconciliation.
 
-A real serial line keeps nothing while nobody has the port open: bytes older than one
-frame period are flushed before each frame, so a devices bridge that was down does not
-read a backlog of frames from keys that have gone since. Whether the last frame was taken
-off the line tells when a bridge was reading it (``reading``): a key changed while nobody
-read can be seen by no one.
+A real serial line keeps nothing while nobody has the port open, and a pseudo-terminal
+keeps everything: what has waited unread for longer than ``STALE`` is flushed, so a devices
+bridge that was down does not read a backlog of frames from keys that have gone since, and
+one that is merely slow still gets every frame. Whether the frames were taken off the line
+tells when a bridge was reading it (``reading``): a key changed while nobody read can be
+seen by no one.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pathlib import Path
 from devices.keyframes import em4100_frame
 
 FRAME_EVERY = 0.25  # seconds between repeated frames while a key hangs
+STALE = 0.75  # seconds: older bytes on the line are gone, as on a port nobody has open
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class PtyReader:
     reading: list[list[float]] = field(default_factory=list)
     unplugged: list[list[float]] = field(default_factory=list)
     _sent: bool = False
+    _sent_at: list[float] = field(default_factory=list)  # when the bytes on the line came
     _master: int | None = None
     _slave: int | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -137,14 +140,26 @@ class PtyReader:
                 if self.noisy:
                     out = noise(self._rng, self.tag) + out
                 try:
-                    if self._sent:
-                        self._note_reading(_unread(self._slave) == 0)
-                    termios.tcflush(self._slave, termios.TCIFLUSH)
-                    if out:
-                        os.write(self._master, out)
-                    self._sent = bool(out)
+                    self._line(out)
                 except OSError:
                     continue
+
+    def _line(self, out: bytes) -> None:
+        """One frame period on the line (the caller holds the lock)."""
+        assert self._master is not None and self._slave is not None
+        now = time.time()
+        unread = _unread(self._slave)
+        if self._sent:
+            self._note_reading(unread == 0)
+        if unread == 0:
+            self._sent_at.clear()
+        elif self._sent_at and now - self._sent_at[0] > STALE:
+            termios.tcflush(self._slave, termios.TCIFLUSH)
+            self._sent_at.clear()
+        if out:
+            os.write(self._master, out)
+            self._sent_at.append(now)
+        self._sent = bool(out)
 
     def _note_reading(self, now_reading: bool) -> None:
         now = time.time()

@@ -286,13 +286,19 @@ class KeyFigures:
 
 Life = tuple[float, float | None]
 Span = tuple[float, float]  # a time the reader's line was read off (bench/soak_readers.py)
-# A frame is read a moment after the reader sent it: a key.in is judged by where the key
-# was this long before the report.
-FRAME_AGE = 0.5
+# A frame is read a moment after the reader sent it (bench/soak_readers.py keeps what is
+# unread up to 0.75 s): a key.in is judged by where the key was this long before the report.
+FRAME_AGE = 1.0
 
 
 def _overlap(spans: list[Span], start: float, end: float) -> float:
     return max((min(b, end) - max(a, start) for a, b in spans), default=0.0)
+
+
+# A reader plugged back is reopened by the bridge within this long (it tries every second).
+REOPEN = 1.0
+# A bridge must have run this long past a key.out's due time to be said to have missed it.
+MARGIN = 2.0
 
 
 def _out_due(at: float, unplugged: list[Span], gap: float) -> float:
@@ -300,8 +306,8 @@ def _out_due(at: float, unplugged: list[Span], gap: float) -> float:
     after the reader is back if it was unplugged before then."""
     due = at + gap
     for start, end in sorted(unplugged):
-        if start <= due and end > due - gap:
-            due = end + gap
+        if start <= due and end > due - gap - REOPEN:
+            due = end + REOPEN + gap
     return due
 
 
@@ -313,7 +319,7 @@ def _seeable(change: KeyChange, before: float, after: float, where: KeyWatch) ->
         return _overlap(where.reading, change.at, after) >= 1.0
     due = _out_due(change.at, where.unplugged, where.gap)
     for start, end in where.lives:
-        if end is not None and end < due + 1.0:
+        if end is not None and end < due + MARGIN:
             continue
         if _overlap(where.reading, max(start, before), change.at - FRAME_AGE) >= FRAME_AGE:
             return True

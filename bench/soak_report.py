@@ -129,6 +129,8 @@ def render(r: Result) -> str:
         + ", ".join(f"{k} {v}" for k, v in r.restarts.items()),
         "ended by themselves: "
         + (", ".join(f"{k} {v}" for k, v in r.unplanned_exits.items() if v) or "none"),
+        f"service desk: {r.extra.get('desk_check_ins', 0)} cars checked in through the API "
+        f"({r.extra.get('desk_failed_calls', 0)} calls failed and made again)",
         *_events("kiosk taps (8 kiosks' tap logs against the audit log)", r.kiosks),
         *_kiosk_extras(r.kiosks),
         *_events("misbehaving tablet (duplicates, reordered)", r.tablet),
