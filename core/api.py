@@ -165,15 +165,46 @@ Reader = Annotated[str, Depends(with_scope(Scope.READ))]
 Writer = Annotated[str, Depends(with_scope(Scope.WRITE))]
 
 
-def build_api(core: Core) -> FastAPI:
-    api = FastAPI(
-        title="Pitboard integration API",
-        version="1",
-        description="Create, change and dispatch repair orders; read their status. "
-        "Send `Authorization: Bearer <token>`: a `read` token reads, a `write` token also "
-        "changes.",
+def check_in_of(order: RepairOrderIn) -> CheckIn:
+    """What the workshop is told at check-in, from the order the calling system sent."""
+    return CheckIn(
+        vehicle=Vehicle(
+            plate=order.vehicle.plate,
+            model=order.vehicle.model,
+            colour=order.vehicle.colour,
+            vin=order.vehicle.vin,
+            mileage_km=order.vehicle.mileage_km,
+            fuel_level=order.vehicle.fuel_level,
+        ),
+        customer=Customer(name=order.customer.name, phone=order.customer.phone),
+        operations=tuple(resolve(op) for op in order.operations),
+        promised_at=order.promised_at,
+        advisor=order.advisor,
+        requests=order.requests,
+        customer_waiting=order.customer_waiting,
+        wash_requested=order.wash,
+        keep_old_parts=order.keep_old_parts,
+        key_tag=order.key_tag,
+        key_slot=order.key_slot,
+        ro=order.ro,
+        # The customer's own status page (pickup card QR): unguessable.
+        public_token=secrets.token_urlsafe(16),
     )
-    api.state.core = core
+
+
+def order_changes_of(change: RepairOrderChange) -> OrderChanges:
+    return OrderChanges(
+        promised_at=change.promised_at,
+        requests=change.requests,
+        customer_waiting=change.customer_waiting,
+        wash_requested=change.wash,
+        keep_old_parts=change.keep_old_parts,
+        add_operations=tuple(resolve(op) for op in change.add_operations),
+    )
+
+
+def add_problem_answers(api: FastAPI) -> None:
+    """Refusals and failed tokens answer as a ``Problem``: a code and a message."""
 
     @api.exception_handler(DomainError)
     async def _domain(_r: Request, err: DomainError) -> JSONResponse:
@@ -189,6 +220,10 @@ def build_api(core: Core) -> FastAPI:
         return JSONResponse(
             {"code": code, "message": str(err.detail)}, status_code=err.status_code, headers=headers
         )
+
+
+def card_reader(core: Core) -> Callable[[str], JobCard]:
+    """A repair order's card: from the live workshop, or from the store once closed."""
 
     def card(ro: str) -> JobCard:
         def read(ws: Workshop, now: datetime) -> JobCard | None:
@@ -207,35 +242,33 @@ def build_api(core: Core) -> FastAPI:
             raise UnknownJob(f"no repair order {ro}")
         return job_card(closed, core.clock(), None, core.config.alerts)
 
+    return card
+
+
+def cards_listed(core: Core, status: str | None, bay: str | None) -> list[JobCard]:
+    """The open repair orders' cards by promised time, of the status and bay asked for."""
+
+    def read(ws: Workshop, now: datetime) -> list[JobCard]:
+        eta = predict(ws, now)
+        jobs = sorted(ws.jobs.values(), key=lambda j: (j.promised_at, j.ro))
+        return [
+            job_card(j, now, eta.get(j.ro), core.config.alerts)
+            for j in jobs
+            if (status is None or j.status.value == status) and (bay is None or j.bay == bay)
+        ]
+
+    return core.query(read)
+
+
+def add_repair_order_routes(api: FastAPI, core: Core) -> None:
+    card = card_reader(core)
+
     def run(command: Command, actor: str) -> Any:
         return core.run_command(command, actor)
 
     @api.post("/repair-orders", status_code=201, responses=PROBLEMS, response_model=JobCard)
     def create_repair_order(order: RepairOrderIn, actor: Writer) -> JobCard:
-        checkin = CheckIn(
-            vehicle=Vehicle(
-                plate=order.vehicle.plate,
-                model=order.vehicle.model,
-                colour=order.vehicle.colour,
-                vin=order.vehicle.vin,
-                mileage_km=order.vehicle.mileage_km,
-                fuel_level=order.vehicle.fuel_level,
-            ),
-            customer=Customer(name=order.customer.name, phone=order.customer.phone),
-            operations=tuple(resolve(op) for op in order.operations),
-            promised_at=order.promised_at,
-            advisor=order.advisor,
-            requests=order.requests,
-            customer_waiting=order.customer_waiting,
-            wash_requested=order.wash,
-            keep_old_parts=order.keep_old_parts,
-            key_tag=order.key_tag,
-            key_slot=order.key_slot,
-            ro=order.ro,
-            # The customer's own status page (pickup card QR): unguessable.
-            public_token=secrets.token_urlsafe(16),
-        )
-        job = run(CheckInCar(checkin, key_slots(core.config)), actor)
+        job = run(CheckInCar(check_in_of(order), key_slots(core.config)), actor)
         return card(job.ro)
 
     @api.get("/repair-orders", responses=PROBLEMS, response_model=list[JobCard])
@@ -244,16 +277,7 @@ def build_api(core: Core) -> FastAPI:
         status: Annotated[str | None, Query(max_length=32)] = None,
         bay: Annotated[str | None, Query(max_length=64)] = None,
     ) -> list[JobCard]:
-        def read(ws: Workshop, now: datetime) -> list[JobCard]:
-            eta = predict(ws, now)
-            jobs = sorted(ws.jobs.values(), key=lambda j: (j.promised_at, j.ro))
-            return [
-                job_card(j, now, eta.get(j.ro), core.config.alerts)
-                for j in jobs
-                if (status is None or j.status.value == status) and (bay is None or j.bay == bay)
-            ]
-
-        return core.query(read)
+        return cards_listed(core, status, bay)
 
     @api.get("/repair-orders/{ro}", responses=PROBLEMS, response_model=JobCard)
     def get_repair_order(ro: Ident, actor: Reader) -> JobCard:
@@ -261,15 +285,7 @@ def build_api(core: Core) -> FastAPI:
 
     @api.patch("/repair-orders/{ro}", responses=PROBLEMS, response_model=JobCard)
     def change_repair_order(ro: Ident, change: RepairOrderChange, actor: Writer) -> JobCard:
-        changes = OrderChanges(
-            promised_at=change.promised_at,
-            requests=change.requests,
-            customer_waiting=change.customer_waiting,
-            wash_requested=change.wash,
-            keep_old_parts=change.keep_old_parts,
-            add_operations=tuple(resolve(op) for op in change.add_operations),
-        )
-        run(UpdateOrder(ro, changes), actor)
+        run(UpdateOrder(ro, order_changes_of(change)), actor)
         return card(ro)
 
     @api.post("/repair-orders/{ro}/dispatch", responses=PROBLEMS, response_model=JobCard)
@@ -282,4 +298,16 @@ def build_api(core: Core) -> FastAPI:
         run(CancelOrder(ro, body.reason), actor)
         return card(ro)
 
+
+def build_api(core: Core) -> FastAPI:
+    api = FastAPI(
+        title="Pitboard integration API",
+        version="1",
+        description="Create, change and dispatch repair orders; read their status. "
+        "Send `Authorization: Bearer <token>`: a `read` token reads, a `write` token also "
+        "changes.",
+    )
+    api.state.core = core
+    add_problem_answers(api)
+    add_repair_order_routes(api, core)
     return api

@@ -42,10 +42,8 @@ def _job(config: SiteConfig, printer: str | None, doc: Document, now: datetime) 
     )
 
 
-def at_check_in(config: SiteConfig, job: Job, now: datetime) -> list[PrintJob]:
-    desk = _printer(config, "desk")
-    shop = _printer(config, "workshop")
-    ticket = JobTicket(
+def _job_ticket(config: SiteConfig, job: Job) -> JobTicket:
+    return JobTicket(
         site_name=config.site.name,
         ro=job.ro,
         plate=job.vehicle.plate,
@@ -64,35 +62,38 @@ def at_check_in(config: SiteConfig, job: Job, now: datetime) -> list[PrintJob]:
         keep_old_parts=job.keep_old_parts,
         customer_waiting=job.customer_waiting,
     )
-    docs: list[tuple[str | None, Document]] = [(shop, ticket)]
+
+
+def _key_tag(config: SiteConfig, job: Job, tag: str) -> KeyTag:
+    return KeyTag(
+        ro=job.ro,
+        plate=job.vehicle.plate,
+        promised_at=job.promised_at,
+        tag=tag,
+        cabinet=config.key_cabinets[0].id if config.key_cabinets else "",
+        slot=job.key_slot,
+    )
+
+
+def _pickup_card(config: SiteConfig, job: Job, public_token: str) -> PickupCard:
+    return PickupCard(
+        site_name=config.site.name,
+        ro=job.ro,
+        advisor=_advisor(config, job.advisor),
+        advisor_phone=config.site.desk_phone,
+        promised_at=job.promised_at,
+        status_url=f"{config.web.public_url.rstrip('/')}/status/{public_token}",
+    )
+
+
+def at_check_in(config: SiteConfig, job: Job, now: datetime) -> list[PrintJob]:
+    desk = _printer(config, "desk")
+    shop = _printer(config, "workshop")
+    docs: list[tuple[str | None, Document]] = [(shop, _job_ticket(config, job))]
     if job.key_tag:
-        docs.append(
-            (
-                desk,
-                KeyTag(
-                    ro=job.ro,
-                    plate=job.vehicle.plate,
-                    promised_at=job.promised_at,
-                    tag=job.key_tag,
-                    cabinet=config.key_cabinets[0].id if config.key_cabinets else "",
-                    slot=job.key_slot,
-                ),
-            )
-        )
+        docs.append((desk, _key_tag(config, job, job.key_tag)))
     if job.public_token:
-        docs.append(
-            (
-                desk,
-                PickupCard(
-                    site_name=config.site.name,
-                    ro=job.ro,
-                    advisor=_advisor(config, job.advisor),
-                    advisor_phone=config.site.desk_phone,
-                    promised_at=job.promised_at,
-                    status_url=f"{config.web.public_url.rstrip('/')}/status/{job.public_token}",
-                ),
-            )
-        )
+        docs.append((desk, _pickup_card(config, job, job.public_token)))
     return [p for printer, doc in docs if (p := _job(config, printer, doc, now)) is not None]
 
 

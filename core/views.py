@@ -89,11 +89,37 @@ def _reuse(
 _ALERTS = AlertsConfig()
 
 
+def _operation_lines(job: Job) -> list[OperationLine]:
+    return [
+        OperationLine(code=o.code, name=o.name, name_en=o.name_en, standard_hours=o.standard_hours)
+        for o in job.operations
+    ]
+
+
+def _finding_lines(job: Job, alerts: AlertsConfig) -> list[FindingLine]:
+    due = {f.id: finding_due(f.reported_at, alerts) for f in job.pending_findings()}
+    return [
+        FindingLine(
+            id=f.id,
+            title=f.title,
+            severity=f.severity.value,
+            state=f.state.value,
+            labor_hours=f.labor_hours,
+            parts_estimate=f.parts_estimate,
+            reported_at=f.reported_at,
+            answered_at=f.answered_at,
+            # Absolute times, so every screen works out the level from its own clock.
+            call_at=due[f.id][0] if f.id in due else None,
+            escalate_at=due[f.id][1] if f.id in due else None,
+        )
+        for f in job.findings
+    ]
+
+
 def job_card(
     job: Job, now: datetime, predicted: datetime | None, alerts: AlertsConfig = _ALERTS
 ) -> JobCard:
     running = [s.start for s in job.segments if s.kind == "work" and s.end is None]
-    due = {f.id: finding_due(f.reported_at, alerts) for f in job.pending_findings()}
     return JobCard(
         ro=job.ro,
         plate=job.vehicle.plate,
@@ -111,29 +137,9 @@ def job_card(
         paused_techs=[s.tech for s in job.segments if s.kind == "pause" and s.end is None],
         readiness=_readiness(job),
         pause_reason=job.last_pause_reason if job.status is JobStatus.PAUSED else None,
-        operations=[
-            OperationLine(
-                code=o.code, name=o.name, name_en=o.name_en, standard_hours=o.standard_hours
-            )
-            for o in job.operations
-        ],
+        operations=_operation_lines(job),
         requests=job.requests,
-        findings=[
-            FindingLine(
-                id=f.id,
-                title=f.title,
-                severity=f.severity.value,
-                state=f.state.value,
-                labor_hours=f.labor_hours,
-                parts_estimate=f.parts_estimate,
-                reported_at=f.reported_at,
-                answered_at=f.answered_at,
-                # Absolute times, so every screen works out the level from its own clock.
-                call_at=due[f.id][0] if f.id in due else None,
-                escalate_at=due[f.id][1] if f.id in due else None,
-            )
-            for f in job.findings
-        ],
+        findings=_finding_lines(job, alerts),
         rework_count=job.rework_count,
         customer_waiting=job.customer_waiting,
         wash_requested=job.wash_requested,

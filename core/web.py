@@ -78,6 +78,34 @@ class CoreCollector(Collector):
         )
 
 
+def health(
+    core: Core, broker_connected: Any, broker_state: Callable[[], str] | None
+) -> JSONResponse:
+    """/healthz: 200 while the core reaches the broker and can store what comes, else 503."""
+    try:
+        with core.store.engine.connect() as conn:
+            conn.execute(text("select 1"))
+        database = True
+    except Exception:
+        database = False
+    broker = bool(broker_connected())
+    # Reaching the database is not enough: the core must be able to store what comes.
+    problem = core.store_problem
+    ok = database and broker and problem is None
+    body: dict[str, object] = {
+        "status": "ok" if ok else "degraded",
+        "broker": broker,
+        "database": database,
+        "queue": core.queue_depth(),
+    }
+    if problem is not None:
+        body["storing"] = problem
+    if broker_state is not None:
+        # e.g. "reconnecting in 4 s (no connection)", "refused: not authorized"
+        body["broker_state"] = broker_state()
+    return JSONResponse(body, status_code=200 if ok else 503)
+
+
 def mount(
     app: FastAPI,
     config: SiteConfig,
@@ -92,28 +120,7 @@ def mount(
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:
-        try:
-            with core.store.engine.connect() as conn:
-                conn.execute(text("select 1"))
-            database = True
-        except Exception:
-            database = False
-        broker = bool(broker_connected())
-        # Reaching the database is not enough: the core must be able to store what comes.
-        problem = core.store_problem
-        ok = database and broker and problem is None
-        body: dict[str, object] = {
-            "status": "ok" if ok else "degraded",
-            "broker": broker,
-            "database": database,
-            "queue": core.queue_depth(),
-        }
-        if problem is not None:
-            body["storing"] = problem
-        if broker_state is not None:
-            # e.g. "reconnecting in 4 s (no connection)", "refused: not authorized"
-            body["broker_state"] = broker_state()
-        return JSONResponse(body, status_code=200 if ok else 503)
+        return health(core, broker_connected, broker_state)
 
     prints = Path(config.data_dir) / "prints"
 

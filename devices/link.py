@@ -76,12 +76,17 @@ class DeviceLink:
         self._stopping = threading.Event()
         self._watchdog = threading.Thread(target=self._watch, name=f"{device}-resend", daemon=True)
         self._event_topic = topics.EVENT.full(site, device=device)
+        self.client = self._mqtt_client(address, password)
+
+    def _mqtt_client(self, address: BrokerAddress, password: str | None) -> MqttClient:
+        """The device's MQTT client: its status with a Last Will, its acks, its handlers."""
+        site, device = self.site, self.device
         # A device signs in with its own name; without a password it is anonymous (the
         # embedded broker of a one-machine shop).
         login = dataclasses.replace(
             address, username=device if password is not None else None, password=password
         )
-        self.client = MqttClient(
+        return MqttClient(
             login,
             device,
             topics.STATUS.full(site, device=device),

@@ -67,6 +67,33 @@ def scan_field(screen: Screen) -> None:
     scan.on("keydown.enter", enter)
 
 
+def queue_and_job(screen: Screen) -> None:
+    """The bay's queue on the left, the selected job's card and its actions on the right."""
+    card = screen.selected()
+    with ui.row().classes("w-full gap-6 no-wrap items-start"):
+        with ui.column().classes("w-1/3 gap-3"):
+            queue(screen, card)
+        with ui.column().classes("w-2/3 gap-3"):
+            if card is None:
+                ui.label(screen.t("kiosk.pick_job")).classes("text-3xl text-gray-400")
+            else:
+                job_card(screen, card)
+                actions(screen, card)
+
+
+def draw(screen: Screen, toggle_lang: Callable[[], None], shut: Callable[[], None] | None) -> None:
+    """The whole screen, top to bottom; only ``shut``'s screen once it may not act."""
+    if not screen.gate():  # revoked meanwhile: nothing of the bay is shown any more
+        if shut is not None:
+            shut()
+        return
+    banner(screen, toggle_lang)
+    scan_field(screen)
+    people(screen)
+    refusals(screen)
+    queue_and_job(screen)
+
+
 def build(
     station: Station,
     lang: Lang | None = None,
@@ -87,24 +114,7 @@ def build(
 
     @ui.refreshable
     def body() -> None:
-        if not screen.gate():  # revoked meanwhile: nothing of the bay is shown any more
-            if shut is not None:
-                shut()
-            return
-        banner(screen, toggle_lang)
-        scan_field(screen)
-        people(screen)
-        refusals(screen)
-        card = screen.selected()
-        with ui.row().classes("w-full gap-6 no-wrap items-start"):
-            with ui.column().classes("w-1/3 gap-3"):
-                queue(screen, card)
-            with ui.column().classes("w-2/3 gap-3"):
-                if card is None:
-                    ui.label(screen.t("kiosk.pick_job")).classes("text-3xl text-gray-400")
-                else:
-                    job_card(screen, card)
-                    actions(screen, card)
+        draw(screen, toggle_lang, shut)
 
     def redraw() -> None:
         body.refresh()

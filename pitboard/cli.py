@@ -230,19 +230,16 @@ def cmd_pin(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="pitboard", description="Pitboard workshop floor system")
-    parser.add_argument("-v", "--verbose", action="store_true")
-    parser.add_argument("--log-json", action="store_true", help="log JSON lines")
-    sub = parser.add_subparsers(dest="command", required=True)
+def with_config(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--config",
+        default=os.environ.get("PITBOARD_CONFIG", DEMO_CONFIG),
+        help="site configuration TOML (default: the demo site)",
+    )
 
-    def with_config(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--config",
-            default=os.environ.get("PITBOARD_CONFIG", DEMO_CONFIG),
-            help="site configuration TOML (default: the demo site)",
-        )
 
+def add_site_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``run`` (everything on one machine) and ``core`` (the core service alone)."""
     p = sub.add_parser("run", help="run everything on this machine (broker, core, pages, devices)")
     with_config(p)
     p.add_argument("--demo", action="store_true", help="also play a compressed workshop day")
@@ -262,6 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.set_defaults(func=cmd_core)
 
+
+def add_device_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The processes on the floor's PCs: a bay's ``kiosk``, the ``devices`` bridge."""
     p = sub.add_parser("kiosk", help="run one bay's touch kiosk")
     with_config(p)
     p.add_argument("--bay", required=True, help="the bay this kiosk stands at, e.g. B03")
@@ -287,11 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--state-dir", default=None, help="where the outbox lives (default data_dir)")
     p.set_defaults(func=cmd_devices)
 
-    p = sub.add_parser("check-config", help="validate a site configuration")
-    with_config(p)
-    p.add_argument("file", nargs="?")
-    p.set_defaults(func=cmd_check_config)
 
+def add_broker_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``broker acl|credentials|certs``: what the broker is set up with."""
     p = sub.add_parser("broker", help="broker set-up: ACL and credentials")
     bsub = p.add_subparsers(dest="what", required=True)
     a = bsub.add_parser("acl", help="print the Mosquitto ACL for the site")
@@ -311,6 +309,9 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("-o", "--output", default="broker_config/site/tls")
     t.set_defaults(func=cmd_broker_certs)
 
+
+def add_setup_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Keeping the site file and its secrets: passwords, PINs, API tokens, pruning, docs."""
     p = sub.add_parser("hash-password", help="hash a board user's password for [[users]]")
     p.add_argument("--password", default=None, help="(default: asked for, not echoed)")
     p.set_defaults(func=cmd_hash_password)
@@ -338,7 +339,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-o", "--output", default="docs")
     p.set_defaults(func=cmd_docs)
 
-    args = parser.parse_args(argv)
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pitboard", description="Pitboard workshop floor system")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--log-json", action="store_true", help="log JSON lines")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_site_parsers(sub)
+    add_device_parsers(sub)
+    p = sub.add_parser("check-config", help="validate a site configuration")
+    with_config(p)
+    p.add_argument("file", nargs="?")
+    p.set_defaults(func=cmd_check_config)
+    add_broker_parsers(sub)
+    add_setup_parsers(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     if getattr(args, "file", None):
         args.config = args.file
     setup_logging(args.verbose, args.log_json)

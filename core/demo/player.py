@@ -8,10 +8,11 @@ import logging
 import random
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from core.catalogue import findings, operations
+from core.catalogue import CatalogueOperation, findings, operations
 from core.commands import AnswerFinding, CheckInCar, Deliver, Dispatch
 from core.config import SiteConfig
 from core.contract.sender import EventSender
@@ -45,6 +46,19 @@ class KeyCabinet(Protocol):
     def hang(self, tag: str, slot: int) -> None: ...
 
     def take(self, slot: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class DayCrew:
+    """Who works the demo day: the general bays' technicians, the QC station and its
+    inspector, the wash bay and its washer, and the findings they may report."""
+
+    techs: dict[str, list[str]]
+    qc: str | None
+    inspector: str | None
+    wash: str | None
+    washer: str | None
+    finds: list[Any]
 
 
 class DemoPlayer:
@@ -92,10 +106,7 @@ class DemoPlayer:
         if link is not None:
             link.send(type_, bay=bay, **kw)  # type: ignore[arg-type]
 
-    def _run(self) -> None:
-        general = [b.id for b in self.config.bays if b.kind == "general"]
-        qc = next((b.id for b in self.config.bays if b.kind == "qc"), None)
-        wash = next((b.id for b in self.config.bays if b.kind == "wash"), None)
+    def _crew(self) -> DayCrew:
         techs = {
             b.id: [
                 t.id
@@ -104,24 +115,35 @@ class DemoPlayer:
             ]
             for b in self.config.bays
         }
-        inspector = next((t.id for t in self.config.technicians if "qc" in t.roles), None)
-        washer = next((t.id for t in self.config.technicians if "washer" in t.roles), None)
+        return DayCrew(
+            techs=techs,
+            qc=next((b.id for b in self.config.bays if b.kind == "qc"), None),
+            inspector=next((t.id for t in self.config.technicians if "qc" in t.roles), None),
+            wash=next((b.id for b in self.config.bays if b.kind == "wash"), None),
+            washer=next((t.id for t in self.config.technicians if "washer" in t.roles), None),
+            finds=list(findings().values()),
+        )
+
+    def _sign_everyone_in(self, general: list[str], crew: DayCrew) -> None:
         for bay in general:
-            if techs.get(bay):
-                self._tap(
-                    bay, "tech.signed_in", tech=techs[bay][general.index(bay) % len(techs[bay])]
-                )
-        if qc and inspector:
-            self._tap(qc, "tech.signed_in", tech=inspector)
-        if wash and washer:
-            self._tap(wash, "tech.signed_in", tech=washer)
-        finds = list(findings().values())
+            techs = crew.techs.get(bay)
+            if techs:
+                self._tap(bay, "tech.signed_in", tech=techs[general.index(bay) % len(techs)])
+        if crew.qc and crew.inspector:
+            self._tap(crew.qc, "tech.signed_in", tech=crew.inspector)
+        if crew.wash and crew.washer:
+            self._tap(crew.wash, "tech.signed_in", tech=crew.washer)
+
+    def _run(self) -> None:
+        general = [b.id for b in self.config.bays if b.kind == "general"]
+        crew = self._crew()
+        self._sign_everyone_in(general, crew)
         # Every general bay works its own stream of cars, started a few minutes apart, so
         # every screen has something going on.
         workers = [
             threading.Thread(
                 target=self._bay_loop,
-                args=(bay, i, techs, qc, inspector, wash, washer, finds),
+                args=(bay, i, crew),
                 name=f"demo-{bay}",
                 daemon=True,
             )
@@ -137,112 +159,101 @@ class DemoPlayer:
             self._count += 1
             return self._count
 
-    def _bay_loop(
-        self,
-        bay: str,
-        index: int,
-        techs: dict[str, list[str]],
-        qc: str | None,
-        inspector: str | None,
-        wash: str | None,
-        washer: str | None,
-        finds: list[Any],
-    ) -> None:
+    def _bay_loop(self, bay: str, index: int, crew: DayCrew) -> None:
         rnd = random.Random(self.rnd.random())
         ops = [o for o in operations().values() if o.bay_kind == "general"]
         if not self._sleep(3 + 7 * index):
             return
-        while True:
-            n = self._next_car()
-            now = datetime.now(UTC)
-            op = rnd.choice(ops)
-            tag = f"{0xDE0000 + n:010X}"  # EM4100 tags are 10 hex digits
-            slot = n % self.cabinet.slots + 1
-            job = self._cmd(
-                CheckInCar(
-                    CheckIn(
-                        vehicle=Vehicle(
-                            plate=f"{rnd.choice(PROVINCES)}{rnd.randint(10000, 99999)}",
-                            model=rnd.choice(MODELS),
-                            colour=rnd.choice(COLOURS),
-                        ),
-                        customer=Customer(name="演示客户", phone="13800000000"),
-                        operations=(op.to_operation(),),
-                        promised_at=now + timedelta(hours=op.standard_hours + 1.5),
-                        customer_waiting=rnd.random() < 0.4,
-                        key_tag=tag,
-                        key_slot=slot,
-                        public_token=f"demo-{n}-{rnd.getrandbits(48):x}",
-                    )
-                ),
-                "advisor:demo",
-            )
-            if job is None:
-                if not self._sleep(10):
-                    return
-                continue
-            ro = job.ro  # type: ignore[attr-defined]
-            self.cabinet.hang(tag, slot)
-            tech = self.core.query(
-                lambda ws, _now: next((t.id for t in ws.signed_in_at(bay)), None)
-            )
-            if (
-                tech is None
-                or not self._sleep(5)
-                or self._cmd(Dispatch(ro, bay), "foreman:demo") is None
-            ):
-                if not self._sleep(10):
-                    return
-                continue
-            self.cabinet.take(slot)  # the technician takes the key to the bay
-            self._play_job(ro, bay, tech, qc, inspector, wash, washer, finds, rnd)
-            self.cabinet.hang(tag, slot)  # ready: the key is back on its hook
-            if not self._sleep(20):
-                return
-            self._cmd(Deliver(ro), "advisor:demo")
-            self.cabinet.take(slot)  # handed to the customer
-            if not self._sleep(5):
-                return
+        while self._one_car(bay, crew, rnd, ops):
+            pass
 
-    def _play_job(
-        self,
-        ro: str,
-        bay: str,
-        tech: str,
-        qc: str | None,
-        inspector: str | None,
-        wash: str | None,
-        washer: str | None,
-        finds: list[Any],
-        rnd: random.Random,
-    ) -> None:
+    def _demo_check_in(
+        self, n: int, rnd: random.Random, ops: list[CatalogueOperation], tag: str, slot: int
+    ) -> CheckIn:
+        now = datetime.now(UTC)
+        op = rnd.choice(ops)
+        return CheckIn(
+            vehicle=Vehicle(
+                plate=f"{rnd.choice(PROVINCES)}{rnd.randint(10000, 99999)}",
+                model=rnd.choice(MODELS),
+                colour=rnd.choice(COLOURS),
+            ),
+            customer=Customer(name="演示客户", phone="13800000000"),
+            operations=(op.to_operation(),),
+            promised_at=now + timedelta(hours=op.standard_hours + 1.5),
+            customer_waiting=rnd.random() < 0.4,
+            key_tag=tag,
+            key_slot=slot,
+            public_token=f"demo-{n}-{rnd.getrandbits(48):x}",
+        )
+
+    def _one_car(
+        self, bay: str, crew: DayCrew, rnd: random.Random, ops: list[CatalogueOperation]
+    ) -> bool:
+        """One car through the bay, from check-in to the customer; False once the day ends."""
+        n = self._next_car()
+        tag = f"{0xDE0000 + n:010X}"  # EM4100 tags are 10 hex digits
+        slot = n % self.cabinet.slots + 1
+        job = self._cmd(CheckInCar(self._demo_check_in(n, rnd, ops, tag, slot)), "advisor:demo")
+        if job is None:
+            return self._sleep(10)
+        ro = job.ro  # type: ignore[attr-defined]
+        self.cabinet.hang(tag, slot)
+        tech = self.core.query(lambda ws, _now: next((t.id for t in ws.signed_in_at(bay)), None))
+        if (
+            tech is None
+            or not self._sleep(5)
+            or self._cmd(Dispatch(ro, bay), "foreman:demo") is None
+        ):
+            return self._sleep(10)
+        self.cabinet.take(slot)  # the technician takes the key to the bay
+        self._play_job(ro, bay, tech, crew, rnd)
+        self.cabinet.hang(tag, slot)  # ready: the key is back on its hook
+        if not self._sleep(20):
+            return False
+        self._cmd(Deliver(ro), "advisor:demo")
+        self.cabinet.take(slot)  # handed to the customer
+        return self._sleep(5)
+
+    def _play_job(self, ro: str, bay: str, tech: str, crew: DayCrew, rnd: random.Random) -> None:
         self._tap(bay, "job.started", job=ro, tech=tech)
         if not self._sleep(15):
             return
-        if rnd.random() < 0.4:
-            f = rnd.choice(finds)
-            fid = f"{ro}-F1"
-            self._tap(
-                bay,
-                "job.finding",
-                job=ro,
-                tech=tech,
-                data={
-                    "finding_id": fid,
-                    "title": f.title_zh,
-                    "severity": f.default_severity,
-                    "labor_hours": f.labor_hours,
-                    "parts_estimate": f.parts_estimate_cny,
-                },
-            )
-            self._tap(bay, "job.paused", job=ro, tech=tech, data={"reason": "waiting_approval"})
-            if not self._sleep(10):
-                return
-            self._cmd(AnswerFinding(ro, fid, rnd.random() < 0.7, "客户电话确认"), "advisor:demo")
-            self._tap(bay, "job.resumed", job=ro, tech=tech)
-            if not self._sleep(10):
-                return
+        if rnd.random() < 0.4 and not self._finding_answered(ro, bay, tech, crew, rnd):
+            return
         self._tap(bay, "job.self_checked", job=ro, tech=tech)
+        self._checks_and_wash(ro, bay, crew)
+
+    def _finding_answered(
+        self, ro: str, bay: str, tech: str, crew: DayCrew, rnd: random.Random
+    ) -> bool:
+        """The technician reports a finding and waits; the advisor answers it. False once
+        the day ends."""
+        f = rnd.choice(crew.finds)
+        fid = f"{ro}-F1"
+        self._tap(
+            bay,
+            "job.finding",
+            job=ro,
+            tech=tech,
+            data={
+                "finding_id": fid,
+                "title": f.title_zh,
+                "severity": f.default_severity,
+                "labor_hours": f.labor_hours,
+                "parts_estimate": f.parts_estimate_cny,
+            },
+        )
+        self._tap(bay, "job.paused", job=ro, tech=tech, data={"reason": "waiting_approval"})
+        if not self._sleep(10):
+            return False
+        self._cmd(AnswerFinding(ro, fid, rnd.random() < 0.7, "客户电话确认"), "advisor:demo")
+        self._tap(bay, "job.resumed", job=ro, tech=tech)
+        return self._sleep(10)
+
+    def _checks_and_wash(self, ro: str, bay: str, crew: DayCrew) -> None:
+        """The leader's check (the inspector's when the bay has no leader), QC, the wash."""
+        qc, inspector, wash, washer = crew.qc, crew.inspector, crew.wash, crew.washer
         leader = next(
             (
                 t.id
