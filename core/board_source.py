@@ -12,6 +12,7 @@ from core.config import SiteConfig
 from core.contract.views import DispatchView, LoungeCar, LoungeView
 from core.domain.model import Job
 from core.domain.reports import Report
+from core.domain.vocabulary import BayKind
 from core.engine import Core
 from core.prints import previews
 from core.working_day import open_hours
@@ -98,7 +99,7 @@ class CoreBoardSource:
             end,
             self.core.clock(),
             self.config.zone,
-            [b.id for b in self.config.bays if b.kind not in ("qc", "wash")],
+            [b.id for b in self.config.bays if b.kind not in (BayKind.QC, BayKind.WASH)],
             open_hours(site.opens_at, site.shift_ends),
         )
 

@@ -38,24 +38,24 @@ from core.domain.eta import predict
 from core.domain.events import SignInRefused
 from core.domain.model import Bay, BayKind, Job, JobStatus, KeyState, TechnicianState
 from core.domain.privacy import mask_plate
-from core.domain.vocabulary import STATION_STATUSES
+from core.domain.vocabulary import STATION_STATUSES, PauseReason
 from core.domain.workshop import Workshop
 from core.working_day import gantt_window
 
 
 def _readiness(job: Job) -> Readiness:
     if job.status is JobStatus.IN_PROGRESS:
-        return "in_progress"
+        return JobStatus.IN_PROGRESS
     if job.pending_findings():
-        return "waiting_approval"
+        return PauseReason.WAITING_APPROVAL
     if job.status is JobStatus.PAUSED:
         reason = job.last_pause_reason
-        if reason == "waiting_parts":
-            return "waiting_parts"
-        if reason == "waiting_approval":
-            return "waiting_approval"
-        return "paused"
-    return "ready"
+        if reason == PauseReason.WAITING_PARTS:
+            return PauseReason.WAITING_PARTS
+        if reason == PauseReason.WAITING_APPROVAL:
+            return PauseReason.WAITING_APPROVAL
+        return JobStatus.PAUSED
+    return JobStatus.READY
 
 
 def to_minute(ts: datetime | None) -> datetime | None:
@@ -102,8 +102,8 @@ def _finding_lines(job: Job, alerts: AlertsConfig) -> list[FindingLine]:
         FindingLine(
             id=f.id,
             title=f.title,
-            severity=f.severity.value,
-            state=f.state.value,
+            severity=f.severity,
+            state=f.state,
             labor_hours=f.labor_hours,
             parts_estimate=f.parts_estimate,
             reported_at=f.reported_at,
@@ -125,7 +125,7 @@ def job_card(
         plate=job.vehicle.plate,
         model=job.vehicle.model,
         colour=job.vehicle.colour,
-        status=job.status.value,
+        status=job.status,
         bay=job.bay,
         team=job.team,
         promised_at=job.promised_at,
@@ -143,7 +143,7 @@ def job_card(
         rework_count=job.rework_count,
         customer_waiting=job.customer_waiting,
         wash_requested=job.wash_requested,
-        key_state=job.key.state.value,
+        key_state=job.key.state,
         key_cabinet=job.key.cabinet,
         key_slot=job.key.slot,
         key_holder=job.key.holder,
@@ -267,7 +267,7 @@ class Projector:
             site=ws.site,
             bay=bay.id,
             name=bay.name,
-            kind=bay.kind.value,
+            kind=bay.kind,
             team=bay.team,
             techs=self._techs(ws, bay_id),
             current=None if current is None else self.card(current, now, eta.get(current.ro)),
@@ -343,8 +343,8 @@ class Projector:
             timeline_from=since,
             timeline_to=until,
             pending_findings=pending_findings(cards),
-            qc_queue=station_queue(bays, "qc"),
-            wash_queue=station_queue(bays, "wash"),
+            qc_queue=station_queue(bays, BayKind.QC),
+            wash_queue=station_queue(bays, BayKind.WASH),
             ready=ready(cards),
             keys=keys_out(cards, now),
             alerts=[
@@ -383,7 +383,7 @@ class Projector:
         return BayRow(
             id=bay.id,
             name=bay.name,
-            kind=bay.kind.value,
+            kind=bay.kind,
             team=bay.team,
             techs=self._tech_rows(here),
             current=current,

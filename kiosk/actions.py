@@ -8,7 +8,7 @@ from collections.abc import Callable
 from nicegui import ui
 
 from core.contract.views import JobCard
-from core.domain.vocabulary import JobStatus
+from core.domain.vocabulary import BayKind, JobStatus
 from kiosk.dialogs import confirm, pause_reason, qc_fail
 from kiosk.finding import report_finding
 from kiosk.screen import STEP, Screen
@@ -26,9 +26,9 @@ def actions(screen: Screen, card: JobCard) -> None:
     ui.label(f"{screen.t('kiosk.acting')}: {name}").classes("text-xl text-gray-400")
     with ui.row().classes("gap-4"):
         kind = screen.station.kind
-        if kind == "qc":
+        if kind == BayKind.QC:
             _qc(screen, card, tech)
-        elif kind == "wash":
+        elif kind == BayKind.WASH:
             _wash(screen, card, tech)
         else:
             _work(screen, card, tech)

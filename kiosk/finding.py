@@ -10,6 +10,7 @@ from nicegui import ui
 from core.catalogue import CatalogueFinding
 from core.catalogue import findings as finding_catalogue
 from core.contract.views import JobCard
+from core.domain.vocabulary import Severity
 from kiosk.dialogs import framed, ok_or_cancel, refuse_empty
 from kiosk.screen import BIG, Screen
 from kiosk.station import SEVERITIES
@@ -24,7 +25,7 @@ class FindingForm:
     hours: ui.number
     parts: ui.number
     note: ui.input
-    chosen: str = "recommended"
+    chosen: str = Severity.RECOMMENDED
 
     def set_severity(self, value: str) -> None:
         self.chosen = value

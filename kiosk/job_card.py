@@ -9,6 +9,7 @@ from nicegui import ui
 
 from core.contract.views import FindingLine, JobCard
 from core.display.rules import escalation, overrun_level
+from core.domain.vocabulary import FindingState, Severity
 from kiosk.screen import Screen, duration
 
 LEVEL_CLASS = {"normal": "text-white", "near": "text-amber-400", "over": "text-red-500"}
@@ -47,14 +48,14 @@ def job_card(screen: Screen, card: JobCard) -> None:
             now = datetime.now(UTC)
             for f in card.findings:
                 ui.label(finding_line(screen, f, now)).classes(
-                    "text-2xl " + ("text-amber-300" if f.state == "pending" else "")
+                    "text-2xl " + ("text-amber-300" if f.state == FindingState.PENDING else "")
                 ).mark("finding-line")
 
 
 def finding_line(screen: Screen, f: FindingLine, now: datetime) -> str:
     t = screen.t
     note = t(f"finding_state.{f.state}")
-    if f.state == "declined" and f.severity == "safety":
+    if f.state == FindingState.DECLINED and f.severity == Severity.SAFETY:
         note = t("kiosk.declined_safety")
     urgency = escalation(now, f.call_at, f.escalate_at)
     if urgency != "none":

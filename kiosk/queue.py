@@ -5,14 +5,15 @@ from __future__ import annotations
 from nicegui import ui
 
 from core.contract.views import JobCard
+from core.domain.vocabulary import JobStatus, PauseReason
 from kiosk.screen import Screen
 
 READINESS_COLOUR = {
-    "ready": "positive",
-    "in_progress": "primary",
-    "paused": "grey-7",
-    "waiting_parts": "warning",
-    "waiting_approval": "orange-9",
+    JobStatus.READY: "positive",
+    JobStatus.IN_PROGRESS: "primary",
+    JobStatus.PAUSED: "grey-7",
+    PauseReason.WAITING_PARTS: "warning",
+    PauseReason.WAITING_APPROVAL: "orange-9",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.app import database_url
+from core.domain.vocabulary import Role
 from pitboard.app import Pitboard, demo_api_token
 
 
@@ -19,7 +20,11 @@ def example_tap(site: Pitboard) -> tuple[str, str, str]:
     )
     team = next((b.team for b in config.bays if b.id == spare.bay), None)
     tech = next(
-        (t.id for t in reversed(config.technicians) if t.team == team and "technician" in t.roles),
+        (
+            t.id
+            for t in reversed(config.technicians)
+            if t.team == team and Role.TECHNICIAN in t.roles
+        ),
         config.technicians[-1].id if config.technicians else "T001",
     )
     return spare.device, spare.bay, tech
@@ -29,9 +34,7 @@ def try_the_api(site: Pitboard, web: str) -> str:
     token = demo_api_token(site)
     if token is None:
         return "  API tokens      pitboard token create --scope read|write --name NAME\n"
-    return (
-        f"  try the API     curl -H 'Authorization: Bearer {token}' {web}/api/v1/repair-orders\n"
-    )
+    return f"  try the API     curl -H 'Authorization: Bearer {token}' {web}/api/v1/repair-orders\n"
 
 
 def welcome(site: Pitboard, host: str, port: int) -> str:

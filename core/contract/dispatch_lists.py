@@ -69,7 +69,7 @@ def with_station_jobs(rows: Sequence[BayRow], cards: Sequence[BoardCard]) -> lis
     return out
 
 
-def station_queue(rows: Sequence[BayRow], kind: Literal["qc", "wash"]) -> list[str]:
+def station_queue(rows: Sequence[BayRow], kind: Literal[BayKind.QC, BayKind.WASH]) -> list[str]:
     """The jobs at the QC or wash stations: what their bay rows list, current first."""
     return [
         ro

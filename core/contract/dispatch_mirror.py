@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from core.domain.vocabulary import BayKind
+
 from .dispatch_lists import (
     keys_out,
     pending_findings,
@@ -55,8 +57,8 @@ def assemble(
         timeline_from=index.timeline_from,
         timeline_to=index.timeline_to,
         pending_findings=pending_findings(cards),
-        qc_queue=station_queue(rows, "qc"),
-        wash_queue=station_queue(rows, "wash"),
+        qc_queue=station_queue(rows, BayKind.QC),
+        wash_queue=station_queue(rows, BayKind.WASH),
         ready=ready(cards),
         keys=keys_out(cards, now),
         alerts=[

@@ -8,10 +8,17 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.domain.vocabulary import JobStatus
+from core.domain.vocabulary import BayKind, FindingState, JobStatus, KeyState, PauseReason, Severity
 
 Stage = Literal["checked_in", "waiting", "in_progress", "quality_check", "wash", "ready"]
-Readiness = Literal["ready", "waiting_parts", "waiting_approval", "in_progress", "paused"]
+# What a bay's queue shows of a job: its status, or the pause reasons it waits for.
+Readiness = Literal[
+    JobStatus.READY,
+    PauseReason.WAITING_PARTS,
+    PauseReason.WAITING_APPROVAL,
+    JobStatus.IN_PROGRESS,
+    JobStatus.PAUSED,
+]
 
 
 class _View(BaseModel):
@@ -28,8 +35,8 @@ class OperationLine(_View):
 class FindingLine(_View):
     id: str
     title: str
-    severity: str
-    state: str
+    severity: Severity
+    state: FindingState
     labor_hours: float
     parts_estimate: float
     reported_at: datetime
@@ -67,14 +74,14 @@ class JobCard(_View):
         default=[], description="Technicians whose own clock on this job is paused"
     )
     readiness: Readiness
-    pause_reason: str | None
+    pause_reason: PauseReason | None
     operations: list[OperationLine]
     requests: str
     findings: list[FindingLine]
     rework_count: int
     customer_waiting: bool
     wash_requested: bool
-    key_state: str
+    key_state: KeyState
     key_cabinet: str | None = None
     key_slot: int | None = None
     key_holder: str | None = None
@@ -123,7 +130,7 @@ class BayState(_View):
     site: str
     bay: str
     name: str
-    kind: str
+    kind: BayKind
     team: str | None
     techs: list[TechOnBay]
     current: JobCard | None
@@ -157,7 +164,7 @@ class LoungeView(_View):
 class BayRow(_View):
     id: str
     name: str
-    kind: str
+    kind: BayKind
     team: str | None
     techs: list[TechOnBay]
     current: str | None
@@ -180,7 +187,7 @@ class TimelineBar(_View):
     ro: str
     tech: str
     kind: Literal["work", "pause"]
-    reason: str | None = None
+    reason: PauseReason | None = None
     start: datetime
     end: datetime | None = Field(description="None while it runs")
 

@@ -12,6 +12,7 @@ from core.catalogue import operations
 from core.commands import CheckInCar
 from core.config import BayConfig, KioskConfig, SiteConfig, TechnicianConfig
 from core.domain.model import Customer, PauseReason, Severity, Vehicle
+from core.domain.vocabulary import BayKind
 from core.domain.workshop import CheckIn, NewFinding, Workshop
 from core.engine import Core
 
@@ -32,10 +33,12 @@ OPS = ["M010", "M020", "B010", "M030", "E030", "T010"]
 def busy_config(base: SiteConfig, bays: int) -> SiteConfig:
     """``bays`` general bays, a technician and a kiosk at each, plus the QC and wash bays."""
     general = [
-        BayConfig(id=f"B{n:02d}", name=f"{n}号工位", kind="general", team="A" if n % 2 else "B")
+        BayConfig(
+            id=f"B{n:02d}", name=f"{n}号工位", kind=BayKind.GENERAL, team="A" if n % 2 else "B"
+        )
         for n in range(1, bays + 1)
     ]
-    stations = [b for b in base.bays if b.kind in ("qc", "wash")]
+    stations = [b for b in base.bays if b.kind in (BayKind.QC, BayKind.WASH)]
     techs = list(base.technicians) + [
         TechnicianConfig(id=f"T{100 + n}", name=f"技师{n:02d}", team="A" if n % 2 else "B")
         for n in range(1, bays + 1)
@@ -78,7 +81,7 @@ def orders(cars: int, now: datetime) -> list[CheckIn]:
 def fill(core: Core, cars: int, now: datetime) -> list[str]:
     """Check ``cars`` cars in and spread them over the stages; returns their orders."""
     ros = [core.run_command(CheckInCar(o), "advisor:SA01").ro for o in orders(cars, now)]
-    general = [b.id for b in core.config.bays if b.kind == "general"]
+    general = [b.id for b in core.config.bays if b.kind == BayKind.GENERAL]
     core.query(lambda ws, _now: spread(ws, ros, general, now))
     core.republish()
     return ros

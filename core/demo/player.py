@@ -18,6 +18,7 @@ from core.config import SiteConfig
 from core.contract.sender import EventSender
 from core.domain.errors import DomainError
 from core.domain.model import Customer, Vehicle
+from core.domain.vocabulary import BayKind, PauseReason, Role
 from core.domain.workshop import CheckIn
 from core.engine import Core
 
@@ -111,16 +112,16 @@ class DemoPlayer:
             b.id: [
                 t.id
                 for t in self.config.technicians
-                if t.team == b.team and "technician" in t.roles
+                if t.team == b.team and Role.TECHNICIAN in t.roles
             ]
             for b in self.config.bays
         }
         return DayCrew(
             techs=techs,
-            qc=next((b.id for b in self.config.bays if b.kind == "qc"), None),
-            inspector=next((t.id for t in self.config.technicians if "qc" in t.roles), None),
-            wash=next((b.id for b in self.config.bays if b.kind == "wash"), None),
-            washer=next((t.id for t in self.config.technicians if "washer" in t.roles), None),
+            qc=next((b.id for b in self.config.bays if b.kind == BayKind.QC), None),
+            inspector=next((t.id for t in self.config.technicians if Role.QC in t.roles), None),
+            wash=next((b.id for b in self.config.bays if b.kind == BayKind.WASH), None),
+            washer=next((t.id for t in self.config.technicians if Role.WASHER in t.roles), None),
             finds=list(findings().values()),
         )
 
@@ -135,7 +136,7 @@ class DemoPlayer:
             self._tap(crew.wash, "tech.signed_in", tech=crew.washer)
 
     def _run(self) -> None:
-        general = [b.id for b in self.config.bays if b.kind == "general"]
+        general = [b.id for b in self.config.bays if b.kind == BayKind.GENERAL]
         crew = self._crew()
         self._sign_everyone_in(general, crew)
         # Every general bay works its own stream of cars, started a few minutes apart, so
@@ -161,7 +162,7 @@ class DemoPlayer:
 
     def _bay_loop(self, bay: str, index: int, crew: DayCrew) -> None:
         rnd = random.Random(self.rnd.random())
-        ops = [o for o in operations().values() if o.bay_kind == "general"]
+        ops = [o for o in operations().values() if o.bay_kind == BayKind.GENERAL]
         if not self._sleep(3 + 7 * index):
             return
         while self._one_car(bay, crew, rnd, ops):
@@ -244,7 +245,9 @@ class DemoPlayer:
                 "parts_estimate": f.parts_estimate_cny,
             },
         )
-        self._tap(bay, "job.paused", job=ro, tech=tech, data={"reason": "waiting_approval"})
+        self._tap(
+            bay, "job.paused", job=ro, tech=tech, data={"reason": PauseReason.WAITING_APPROVAL}
+        )
         if not self._sleep(10):
             return False
         self._cmd(AnswerFinding(ro, fid, rnd.random() < 0.7, "客户电话确认"), "advisor:demo")
@@ -258,7 +261,7 @@ class DemoPlayer:
             (
                 t.id
                 for t in self.config.technicians
-                if "leader" in t.roles and self.core.ws.tech_state(t.id).bay == bay
+                if Role.LEADER in t.roles and self.core.ws.tech_state(t.id).bay == bay
             ),
             None,
         )

@@ -21,6 +21,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.sql.selectable import Subquery
 
 from core.domain.reports import Report, Tallies, complete
+from core.domain.vocabulary import JobStatus
 
 from .tables import AnsweredFindingRow, JobFiguresRow, WorkRow
 
@@ -92,7 +93,7 @@ class ReportQueries:
             JobFiguresRow.site == site,
             JobFiguresRow.checked_in_at < end,
             JobFiguresRow.updated_at >= start,
-            JobFiguresRow.status != "cancelled",
+            JobFiguresRow.status != JobStatus.CANCELLED.value,
         )
         # The findings of the counted jobs are read by their keys, never a table whole.
         self.counted = select(JobFiguresRow.ro).where(*counting)
