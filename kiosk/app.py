@@ -1,8 +1,8 @@
-"""Wiring a bay's kiosk: its station, its MQTT link, and ``pitboard kiosk --bay``."""
+"""A bay's kiosk station on its own MQTT link. The process around it (its web page on
+the bay PC, or the one machine of ``pitboard run``) is made by pitboard/."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from core.config import SiteConfig
@@ -11,8 +11,6 @@ from core.mqtt import BrokerAddress
 from devices.link import DeviceLink
 from kiosk.sign_in_guard import SignInGuard
 from kiosk.station import Station
-
-logger = logging.getLogger(__name__)
 
 
 def kiosk_device(config: SiteConfig, bay: str) -> str:
@@ -50,48 +48,3 @@ def connect(
     station.attach(link)
     link.start()
     return station, link
-
-
-def run_kiosk(
-    config: SiteConfig,
-    bay: str,
-    address: BrokerAddress,
-    password: str | None,
-    host: str,
-    port: int,
-    state_dir: Path,
-) -> int:
-    """Serve one bay's kiosk full-screen on this PC."""
-    from nicegui import app, ui
-
-    from kiosk.page import build
-
-    station, link = connect(config, bay, address, password, state_dir)
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        # This page knows no pairing: it is the bay PC's own screen.
-        logger.warning(
-            "the kiosk page listens on %s: every browser that reaches it acts as bay %s's "
-            "kiosk (keep --host 127.0.0.1 and show it on this PC's own screen)",
-            host,
-            bay,
-        )
-
-    @ui.page("/")
-    def index() -> None:
-        build(station)
-
-    app.on_shutdown(link.stop)
-    print(
-        f"kiosk {station.device} at bay {bay}: http://{host}:{port}/ "
-        f"(broker {address.host}:{address.port}, outbox in {state_dir})",
-        flush=True,
-    )
-    ui.run(
-        host=host,
-        port=port,
-        reload=False,
-        show=False,
-        title=f"Pitboard {bay}",
-        language="zh-CN",
-    )
-    return 0

@@ -74,7 +74,8 @@ def _device_address(cfg: SiteConfig, url: str | None) -> BrokerAddress | None:
 
 def cmd_kiosk(args: argparse.Namespace) -> int:
     """Run one bay's kiosk on this PC against the site's broker."""
-    from kiosk.app import kiosk_device, run_kiosk
+    from kiosk.app import kiosk_device
+    from pitboard.web import serve_kiosk
 
     cfg = _config(args.config)
     address = _device_address(cfg, args.broker_url)
@@ -95,7 +96,7 @@ def cmd_kiosk(args: argparse.Namespace) -> int:
         )
     state = Path(args.state_dir or Path(cfg.data_dir) / "kiosks")
     logger.info("kiosk %s for bay %s", device, args.bay)
-    return run_kiosk(cfg, args.bay, address, password, args.host, args.port, state)
+    return serve_kiosk(cfg, args.bay, address, password, args.host, args.port, state)
 
 
 def cmd_devices(args: argparse.Namespace) -> int:

@@ -1,4 +1,5 @@
-"""The web server the core's pages, API and health endpoints run in."""
+"""The web servers: the one the core's pages, API and health endpoints run in, and a bay
+PC's own kiosk page (``pitboard kiosk --bay``)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import logging
 import os
 import secrets
 from collections.abc import Callable
+from pathlib import Path
 
 from core.app import settle_memory
 from core.config import ConfigError, SiteConfig
+from core.mqtt import BrokerAddress
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +42,55 @@ def serve(
     )
 
 
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def serve_kiosk(
+    config: SiteConfig,
+    bay: str,
+    address: BrokerAddress,
+    password: str | None,
+    host: str,
+    port: int,
+    state_dir: Path,
+) -> int:
+    """Serve one bay's kiosk full-screen on this PC, its station on its own link."""
+    from nicegui import app, ui
+
+    from kiosk.app import connect
+    from kiosk.page import build
+
+    station, link = connect(config, bay, address, password, state_dir)
+    if host not in LOCAL_HOSTS:
+        # This page knows no pairing: it is the bay PC's own screen.
+        logger.warning(
+            "the kiosk page listens on %s: every browser that reaches it acts as bay %s's "
+            "kiosk (keep --host 127.0.0.1 and show it on this PC's own screen)",
+            host,
+            bay,
+        )
+
+    @ui.page("/")
+    def index() -> None:
+        build(station)
+
+    app.on_shutdown(link.stop)
+    print(
+        f"kiosk {station.device} at bay {bay}: http://{host}:{port}/ "
+        f"(broker {address.host}:{address.port}, outbox in {state_dir})",
+        flush=True,
+    )
+    ui.run(
+        host=host,
+        port=port,
+        reload=False,
+        show=False,
+        title=f"Pitboard {bay}",
+        language="zh-CN",
+    )
+    return 0
+
+
 MIN_SECRET = 32
 
 
@@ -63,8 +115,7 @@ def session_secret(config: SiteConfig) -> str:
             "the core's environment; only the demo site runs without one"
         )
     logger.warning(
-        "%s is not set: the demo makes one up, so sign-ins last only until this process "
-        "stops",
+        "%s is not set: the demo makes one up, so sign-ins last only until this process stops",
         name,
     )
     return secrets.token_urlsafe(32)

@@ -113,6 +113,51 @@ def test_only_the_pitboard_command_wires_processes_together() -> None:
     assert _upward_imports("pitboard", ("board", "kiosk", "devices")), "the wiring moved away"
 
 
+def _web_servers_started(folder: str, root: Path = ROOT) -> list[str]:
+    """Every place in ``folder`` that starts a web server: ``ui.run``/``ui.run_with``, or
+    NiceGUI's ``run`` or uvicorn imported to do it."""
+    found = []
+    for f in (root / folder).rglob("*.py"):
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("run", "run_with")
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "ui"
+            ):
+                found.append(f"{f.relative_to(root)}:{node.lineno} ui.{node.attr}")
+            elif isinstance(node, ast.ImportFrom) and node.module in ("nicegui", "nicegui.ui"):
+                started = [a.name for a in node.names if a.name in ("run", "run_with")]
+                found += [f"{f.relative_to(root)}:{node.lineno} imports {n}" for n in started]
+        found += [
+            f"{f.relative_to(root)} imports {n}" for n in imports(f) if _is_within(n, ("uvicorn",))
+        ]
+    return found
+
+
+def test_only_the_pitboard_command_starts_web_servers() -> None:
+    """kiosk/ builds its pages and its station; the process that serves them (the bay PC's
+    ``pitboard kiosk``, the one machine of ``pitboard run``) is made in pitboard/."""
+    for folder in ("core", "board", "kiosk", "devices"):
+        assert _web_servers_started(folder) == [], folder
+    assert _web_servers_started("pitboard"), "the web servers moved away"
+
+
+# What kiosk/ may use of devices/: the MQTT link its station talks through and the outbox
+# its taps wait in (kiosk/app.py, kiosk/station.py). Printers, key readers and the bridge
+# are no business of a kiosk.
+KIOSK_MAY_USE_OF_DEVICES = ("devices.link", "devices.outbox")
+
+
+def test_kiosks_use_of_devices_is_the_link_and_its_outbox() -> None:
+    used = {
+        n for f in (ROOT / "kiosk").rglob("*.py") for n in imports(f) if _is_within(n, ("devices",))
+    }
+    beyond = sorted(n for n in used if not _is_within(n, KIOSK_MAY_USE_OF_DEVICES))
+    assert beyond == [], f"kiosk/ imports {beyond} from devices/"
+
+
 def test_display_rules_and_texts_stand_on_the_contract_alone() -> None:
     """Kiosks and boards both import core.display, so it may bring in nothing either of
     them may not import: only the contract and the configuration, no I/O, no UI."""
