@@ -57,9 +57,9 @@ def choose(screen: Screen, tech: str) -> None:
 
 
 def cancel(screen: Screen) -> None:
-    ui.button(screen.t("kiosk.cancel"), on_click=screen.form.close).props("flat").classes(
-        BIG
-    ).mark("kiosk-cancel")
+    ui.button(screen.t("kiosk.cancel"), on_click=screen.form.close).props("flat").classes(BIG).mark(
+        "kiosk-cancel"
+    )
 
 
 def leave(screen: Screen, tech: str) -> None:
@@ -113,7 +113,7 @@ def pin_step(screen: Screen, tech: str) -> None:
                 ui.button(k, on_click=lambda k=k: key(k)).classes(PAD)
             ui.button("⌫", on_click=lambda: code.set_value((code.value or "")[:-1])).classes(PAD)
             ui.button("0", on_click=lambda: key("0")).classes(PAD)
-            ok = ui.button("OK").props("color=positive").classes(PAD).mark("pin-ok")
+            ok = ui.button(t("kiosk.pin_ok")).props("color=positive").classes(PAD).mark("pin-ok")
 
         def submit() -> None:
             verdict = screen.act(lambda s: s.try_pin(tech, code.value or ""))

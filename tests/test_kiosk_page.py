@@ -85,6 +85,13 @@ async def test_sign_in_with_a_pin_then_out(user: User, shop: Workshop) -> None:
     await user.should_not_see(marker="tech-T002", retries=RETRIES)
 
 
+async def test_the_pin_pad_speaks_the_kiosks_language(user: User, shop: Workshop) -> None:
+    await open_kiosk(user, shop.station("B03"), "zh")
+    await tap(user, "sign-in")
+    await tap(user, "who-T002")
+    await see(user, marker="pin-ok", content="确定")
+
+
 def refusals(shop: Workshop) -> list[tuple[str | None, dict[str, object]]]:
     """(technician, data) of every refused sign-in the core recorded, in order."""
     with shop.core.store.engine.connect() as conn:
@@ -102,9 +109,7 @@ async def wrong_pin(user: User, tech: str, pin: str = "9999") -> None:
     await tap(user, "kiosk-cancel")
 
 
-async def test_a_wrong_pin_is_refused_and_reported_to_the_core(
-    user: User, shop: Workshop
-) -> None:
+async def test_a_wrong_pin_is_refused_and_reported_to_the_core(user: User, shop: Workshop) -> None:
     station = shop.station("B03")
     await open_kiosk(user, station)
     await sign_in(user, "T004", "9999")

@@ -98,6 +98,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "kiosk.sign_in": ("签到", "Sign in"),
     "kiosk.sign_out": ("签退", "Sign out"),
     "kiosk.pin": ("PIN密码", "PIN"),
+    "kiosk.pin_ok": ("确定", "OK"),
     "kiosk.who": ("请点您的名字", "Tap your name"),
     "kiosk.badge_instead": (
         "有工牌请直接在扫描框刷卡；工号不能用来签到",
