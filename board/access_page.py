@@ -11,7 +11,7 @@ from typing import Any
 from nicegui import ui
 
 from board.auth import actor, require
-from board.frame import frame
+from board.frame import TAB_TITLE, frame
 from board.source import BoardSource
 from core.config import ID_PATTERN
 from core.display.texts import Texts
@@ -24,7 +24,7 @@ EVENTS_SHOWN = 30
 def register_access(source: BoardSource) -> None:
     config = source.config
 
-    @ui.page("/access", title="Pitboard · Sign-ins")
+    @ui.page("/access", title=TAB_TITLE)
     def access_page() -> None:
         user = require("/access", StaffRole.MANAGER)
         if user is None:

@@ -10,7 +10,7 @@ from typing import Any
 from nicegui import ui
 
 from board.auth import actor, require
-from board.frame import frame, language
+from board.frame import TAB_TITLE, frame, language
 from board.live import follow
 from board.source import BoardSource
 from core.catalogue import operations as operation_catalogue
@@ -356,7 +356,7 @@ class DeskLists:
 
 
 def register_desk(source: BoardSource) -> None:
-    @ui.page("/desk", title="Pitboard · Desk")
+    @ui.page("/desk", title=TAB_TITLE)
     def desk_page() -> None:
         user = require("/desk", StaffRole.ADVISOR, StaffRole.MANAGER, StaffRole.FOREMAN)
         if user is None:

@@ -10,14 +10,14 @@ from nicegui import ui
 
 from board.auth import actor, require
 from board.dispatch_model import BoardModel, board_model
-from board.frame import frame, language
+from board.frame import TAB_TITLE, frame, language
 from board.live import LiveBoard, Parts, follow
 from board.pairing_panel import pairing_panel
 from board.source import BoardSource
 from core.commands import Dispatch
 from core.contract.pairing import PairingBook
 from core.contract.views import DispatchView
-from core.display.texts import Lang, Texts, refusal, texts_for
+from core.display.texts import Lang, Texts, error_text, refusal, texts_for
 from core.domain.errors import DomainError
 from core.domain.vocabulary import StaffRole
 
@@ -81,9 +81,12 @@ def board_parts(view: DispatchView, lang: Lang, t: Texts, zone: ZoneInfo) -> Par
 class StoreProblemBanner:
     """While the core cannot store anything, nothing on this board moves: say why."""
 
-    def __init__(self, source: BoardSource, t: Texts) -> None:
+    def __init__(self, source: BoardSource, t: Texts, lang: Lang) -> None:
         self.source = source
         self.t = t
+        # The database's own line stays in the log and on /healthz: the board says it in
+        # the foreman's words.
+        self.why = error_text("store_unavailable", lang)
         self.label = (
             ui.label("").classes("w-full bg-red-700 text-white text-xl p-2").mark("store-problem")
         )
@@ -92,7 +95,7 @@ class StoreProblemBanner:
 
     def check(self) -> None:
         problem = self.source.store_problem()
-        shown_text = self.t("dispatch.store_problem", why=problem) if problem else ""
+        shown_text = self.t("dispatch.store_problem", why=self.why) if problem else ""
         if self.label.text != shown_text:  # an update redraws the page: only on a change
             self.label.text = shown_text
             self.label.set_visibility(bool(problem))
@@ -299,7 +302,7 @@ def register_dispatch(
             )
         return boards[lang]
 
-    @ui.page("/dispatch", title="Pitboard · Dispatch")
+    @ui.page("/dispatch", title=TAB_TITLE)
     def dispatch_page() -> None:
         user = require("/dispatch", StaffRole.FOREMAN, StaffRole.MANAGER)
         if user is None:
@@ -307,7 +310,7 @@ def register_dispatch(
         t = frame(config, user, "dispatch.title")
         lang = language(config)
         ui.add_css(_CSS)
-        banner = StoreProblemBanner(source, t)
+        banner = StoreProblemBanner(source, t, lang)
         page = DispatchPage(source, board(lang), user, t, lang)
         page.gantt()
         with ui.row().classes("w-full no-wrap items-start gap-4 mt-4"):

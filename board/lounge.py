@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from nicegui import ui
 
+from board.frame import TAB_TITLE, tab_title
 from board.live import LiveBoard, Parts
 from board.source import BoardSource
 from core.contract.views import LoungeCar, LoungeView
@@ -116,12 +117,12 @@ def register_lounge(source: BoardSource) -> None:
             )
         return boards[rows]
 
-    @ui.page("/lounge", title="Pitboard · Lounge")
+    @ui.page("/lounge", title=TAB_TITLE)
     def lounge_page(rows: int = ROWS) -> None:
         rows = max(4, min(60, rows))
         lounge_screen(board(rows), rows, site_name, zone)
 
-    @ui.page("/status/{token}", title="Pitboard")
+    @ui.page("/status/{token}", title=TAB_TITLE)
     def status_page(token: str, lang: str = "") -> None:
         """The customer's own page, from the QR on the pickup card: the lounge's privacy
         rules (masked plate, no names), laid out for a phone."""
@@ -132,6 +133,7 @@ def register_lounge(source: BoardSource) -> None:
 def lounge_screen(live: LiveBoard[LoungeView], rows: int, site_name: str, zone: ZoneInfo) -> None:
     """The lounge TV: title and clock, the column heads, and ``rows`` lines the shared
     board fills."""
+    ui.page_title(tab_title(both("lounge.title")))
     ui.add_css(_CSS)
     with ui.row().classes("w-full items-center justify-between px-8 pt-4"):
         ui.label(f"{site_name} · {both('lounge.title')}").classes("lounge-head")
@@ -170,6 +172,7 @@ class StatusPage:
         self.token = token
         self.zone = source.config.zone
         self.t = texts_for(lang)
+        ui.page_title(tab_title(self.t("lounge.title")))
         ui.add_css("body { background: #0b1020; color: #e8ecf5; }")
         ui.add_head_html('<meta name="viewport" content="width=device-width, initial-scale=1">')
         with ui.column().classes("w-full max-w-md mx-auto p-4 gap-3"):

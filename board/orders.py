@@ -9,7 +9,7 @@ from typing import Any
 from nicegui import ui
 
 from board.auth import actor, require
-from board.frame import frame, language
+from board.frame import TAB_TITLE, frame, language, tab_title
 from board.source import BoardSource
 from core.commands import AdjustClock, Command, InsertPause, MoveClock
 from core.display.rules import stage_of
@@ -52,7 +52,7 @@ def correction(
 def register_orders(source: BoardSource) -> None:
     config = source.config
 
-    @ui.page("/orders/{ro}", title="Pitboard · Repair order")
+    @ui.page("/orders/{ro}", title=TAB_TITLE)
     def order_page(ro: str) -> None:
         user = require(f"/orders/{ro}", *StaffRole)  # every signed-in role
         if user is None:
@@ -62,6 +62,7 @@ def register_orders(source: BoardSource) -> None:
         if job is None:
             ui.label(t("order.unknown")).mark("unknown-order")
             return
+        ui.page_title(tab_title(t("order.title", ro=ro)))
         page = OrderPage(source, user, t, language(config), job)
         page.header()
         page.timeline()
@@ -97,6 +98,7 @@ class OrderPage:
             {
                 "at": e["at"].astimezone(self.zone).strftime("%m-%d %H:%M:%S"),
                 "type": e["type"],
+                "what": self.event_name(e["type"]),
                 "source": e["source"],
                 "bay": e["bay"] or "",
                 "detail": json.dumps(e["payload"], ensure_ascii=False)[:160],
@@ -105,12 +107,27 @@ class OrderPage:
         ]
         ui.table(
             columns=[
-                {"name": k, "label": k, "field": k, "align": "left"}
+                {
+                    "name": k,
+                    "label": self.t(f"order.{k}"),
+                    "field": "what" if k == "type" else k,
+                    "align": "left",
+                }
                 for k in ("at", "type", "source", "bay", "detail")
             ],
             rows=rows,
             pagination=50,
         ).classes("w-full").mark("timeline")
+
+    def event_name(self, type_: str) -> str:
+        """A line of the timeline in words: the event's name, a print's document; a type
+        with no words of its own shows as itself."""
+        kind, _, what = type_.partition(".")
+        if kind == "print" and what not in ("done", "failed"):
+            return self.t("order.print", document=self.t(f"document.{what}"))
+        key = f"event.{type_}"
+        name = self.t(key)
+        return type_ if name == key else name
 
     def clocks(self) -> None:
         t, zone = self.t, self.zone
@@ -119,7 +136,8 @@ class OrderPage:
         for seg in self.job.segments:
             end = seg.end.astimezone(zone).strftime("%H:%M") if seg.end else "…"
             with ui.row().classes("items-center gap-4"):
-                label = f"{seg.tech} · {seg.kind} · {seg.start.astimezone(zone):%H:%M}–{end}"
+                kind = t(f"order.segment.{seg.kind}")
+                label = f"{seg.tech} · {kind} · {seg.start.astimezone(zone):%H:%M}–{end}"
                 if seg.reason:
                     label += f" · {t('pause.' + seg.reason)}"
                 ui.label(label).classes("font-mono")

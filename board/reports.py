@@ -9,7 +9,7 @@ from datetime import date, datetime
 from nicegui import ui
 
 from board.auth import require
-from board.frame import frame
+from board.frame import TAB_TITLE, frame
 from board.source import BoardSource
 from core.display.texts import Texts
 from core.domain.reports import Report, period, report_csv_rows
@@ -39,7 +39,7 @@ def register_reports(source: BoardSource) -> None:
     config = source.config
     zone = config.zone
 
-    @ui.page("/reports", title="Pitboard · Reports")
+    @ui.page("/reports", title=TAB_TITLE)
     def reports_page(kind: str = "day", day: str = "") -> None:
         user = require("/reports", StaffRole.MANAGER, StaffRole.FOREMAN, StaffRole.ADVISOR)
         if user is None:
@@ -146,10 +146,10 @@ def efficiency_table(t: Texts, report: Report, names: dict[str, str]) -> None:
     ui.label(t("reports.efficiency")).classes("text-lg mt-4")
     ui.table(
         columns=[
-            {"name": "tech", "label": "", "field": "tech", "align": "left"},
-            {"name": "std", "label": "std h", "field": "std"},
-            {"name": "worked", "label": "h", "field": "worked"},
-            {"name": "eff", "label": "%", "field": "eff"},
+            {"name": "tech", "label": t("reports.technician"), "field": "tech", "align": "left"},
+            {"name": "std", "label": t("reports.standard_hours"), "field": "std"},
+            {"name": "worked", "label": t("reports.worked_hours"), "field": "worked"},
+            {"name": "eff", "label": t("reports.efficiency_pct"), "field": "eff"},
         ],
         rows=[
             {
