@@ -155,7 +155,7 @@ def register_login(source: BoardSource, texts: Any) -> None:
     def locked(left: timedelta) -> str:
         return str(texts("login.locked", minutes=math.ceil(left.total_seconds() / 60)))
 
-    @ui.page("/login")
+    @ui.page("/login", title=texts("login.title"))
     def login(next: str = "/") -> None:
         target = next if next.startswith("/") and not next.startswith("//") else "/"
 

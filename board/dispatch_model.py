@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from core.contract.views import BoardCard, DispatchView, TimelineBar
+from core.contract.views import BayRow, BoardCard, DispatchView, TimelineBar
 from core.display.rules import escalation, overrun_level
 from core.display.texts import Lang, problem_text
 
@@ -127,47 +127,79 @@ def _build(
     heads: dict[str, str] = {}
     lanes: dict[str, dict[str, str]] = {}
     for row in view.bays:
-        techs = ", ".join(x.name for x in row.techs) or "—"
-        current = cards.get(row.current) if row.current else None
-        paused = [r for r in row.queue if cards.get(r) and cards[r].pause_reason]
-        text = f"{row.id} {row.name} · {techs}"
-        if current:
-            text += f" · ▶ {current.plate}"
-            if current.predicted_at:
-                late = " ⚠" if current.predicted_at > current.promised_at else ""
-                text += (
-                    " · "
-                    + t(
-                        "dispatch.eta",
-                        predicted=f"{current.predicted_at.astimezone(zone):%H:%M}",
-                        promised=f"{current.promised_at.astimezone(zone):%H:%M}",
-                    )
-                    + late
+        heads[row.id] = html.escape(_head_text(row, cards, t, zone))
+        lanes[row.id] = _lane(row.id, per_bay.get(row.id, []), cards, window, now, t, zone, lang)
+    queue = _queue(view, cards, t, zone)
+    return BoardModel(
+        heads,
+        lanes,
+        queue,
+        _movable(view, cards, queue),
+        _panels(view, cards, view.updated_at, t, lang),
+    )
+
+
+def _head_text(row: BayRow, cards: dict[str, BoardCard], t: Texts, zone: ZoneInfo) -> str:
+    """A bay's head: its name, people, the car on it with its ETA, its queue and a pause."""
+    techs = ", ".join(x.name for x in row.techs) or "—"
+    current = cards.get(row.current) if row.current else None
+    paused = [r for r in row.queue if cards.get(r) and cards[r].pause_reason]
+    text = f"{row.id} {row.name} · {techs}"
+    if current:
+        text += f" · ▶ {current.plate}"
+        if current.predicted_at:
+            late = " ⚠" if current.predicted_at > current.promised_at else ""
+            text += (
+                " · "
+                + t(
+                    "dispatch.eta",
+                    predicted=f"{current.predicted_at.astimezone(zone):%H:%M}",
+                    promised=f"{current.promised_at.astimezone(zone):%H:%M}",
                 )
-        if row.queue:
-            text += f" · +{len(row.queue)}"
-        if paused:
-            text += f" · ‖ {t('pause.' + (cards[paused[0]].pause_reason or 'other'))}"
-        bars = per_bay.get(row.id, [])
-        key = (
-            row.id,
-            window,
-            now,
-            tuple(bars),
-            tuple(
-                (b.ro, _bar_class(cards.get(b.ro), now), cards[b.ro].plate if b.ro in cards else "")
-                for b in bars
-            ),
-            lang,
-        )
-        lane = _lanes.get(key)
-        if lane is None:
-            lane = lane_pieces(bars, cards, window, now, t, zone)
-            if len(_lanes) > 10_000:
-                _lanes.clear()
-            _lanes[key] = lane
-        heads[row.id] = html.escape(text)
-        lanes[row.id] = lane
+                + late
+            )
+    if row.queue:
+        text += f" · +{len(row.queue)}"
+    if paused:
+        text += f" · ‖ {t('pause.' + (cards[paused[0]].pause_reason or 'other'))}"
+    return text
+
+
+def _lane(
+    bay: str,
+    bars: list[TimelineBar],
+    cards: dict[str, BoardCard],
+    window: tuple[datetime, datetime],
+    now: datetime,
+    t: Texts,
+    zone: ZoneInfo,
+    lang: Lang,
+) -> dict[str, str]:
+    """A bay's lane, worked out once for the same bars, positions and language."""
+    key = (
+        bay,
+        window,
+        now,
+        tuple(bars),
+        tuple(
+            (b.ro, _bar_class(cards.get(b.ro), now), cards[b.ro].plate if b.ro in cards else "")
+            for b in bars
+        ),
+        lang,
+    )
+    lane = _lanes.get(key)
+    if lane is None:
+        lane = lane_pieces(bars, cards, window, now, t, zone)
+        if len(_lanes) > 10_000:
+            _lanes.clear()
+        _lanes[key] = lane
+    return lane
+
+
+def _queue(
+    view: DispatchView, cards: dict[str, BoardCard], t: Texts, zone: ZoneInfo
+) -> dict[str, str]:
+    """The jobs waiting for dispatch, in order, each as its line in the queue."""
     queue = {}
     for ro in view.waiting_dispatch:
         card = cards.get(ro)
@@ -178,36 +210,45 @@ def _build(
             f"{card.ro} · {card.plate} {card.model} · {card.standard_hours:g} h · "
             f"{card.promised_at.astimezone(zone):%H:%M}{flag}"
         )
+    return queue
+
+
+def _movable(
+    view: DispatchView, cards: dict[str, BoardCard], queue: dict[str, str]
+) -> dict[str, str]:
+    """Every job that may be dispatched or moved now: the queue first, then the jobs
+    standing in a general bay's queue with no clock running on them."""
     movable = dict(queue)
     for row in view.bays:
         for ro in row.queue:
             card = cards.get(ro)
             if card is not None and not card.working_techs and row.kind not in ("qc", "wash"):
                 movable[ro] = f"{ro} · {card.plate} · {row.id}"
-    return BoardModel(heads, lanes, queue, movable, _panels(view, cards, view.updated_at, t, lang))
+    return movable
 
 
-def _panels(
-    view: DispatchView, cards: dict[str, BoardCard], now: datetime, t: Texts, lang: Lang
-) -> dict[str, dict[str, str]]:
-    """Each panel as keyed lines (one per job, finding, key or device): a board sends only
-    the lines that changed, and their place travels with them (CSS order)."""
+def _lines(items: list[tuple[str, str]], t: Texts) -> dict[str, str]:
+    """A panel's keyed lines (already HTML), each with its place as its CSS order."""
     e = html.escape
+    if not items:
+        return {"none": f'<div data-k="none" class="text-slate-400">{e(t("dispatch.none"))}</div>'}
+    return {
+        key: f'<div data-k="{e(key)}" style="order:{i}">{item}</div>'
+        for i, (key, item) in enumerate(items)
+    }
 
-    def lines(items: list[tuple[str, str]]) -> dict[str, str]:
-        if not items:
-            return {
-                "none": f'<div data-k="none" class="text-slate-400">{e(t("dispatch.none"))}</div>'
-            }
-        return {
-            key: f'<div data-k="{e(key)}" style="order:{i}">{item}</div>'
-            for i, (key, item) in enumerate(items)
-        }
 
-    def name(ro: str) -> str:
-        c = cards.get(ro)
-        return f'<a href="/orders/{e(ro)}">{e(ro)}</a> {e(c.plate) if c else ""}'
+def _name(ro: str, cards: dict[str, BoardCard]) -> str:
+    """A job in a panel: its repair order, linked to its timeline, and its plate."""
+    e = html.escape
+    c = cards.get(ro)
+    return f'<a href="/orders/{e(ro)}">{e(ro)}</a> {e(c.plate) if c else ""}'
 
+
+def _finding_lines(
+    view: DispatchView, cards: dict[str, BoardCard], now: datetime, t: Texts
+) -> list[tuple[str, str]]:
+    e = html.escape
     findings = []
     for ref in view.pending_findings:
         ro, fid = ref.split("/", 1)
@@ -220,21 +261,35 @@ def _panels(
         if urgency != "none":
             level = f' <span class="esc-{urgency}">{e(t("escalation." + urgency))}</span>'
         age = t("minutes", n=_minutes(now - f.reported_at))
-        findings.append((ref, f"{name(ro)} · {e(f.title)} · {e(age)}{level}"))
+        findings.append((ref, f"{_name(ro, cards)} · {e(f.title)} · {e(age)}{level}"))
+    return findings
+
+
+def _key_lines(
+    view: DispatchView, cards: dict[str, BoardCard], now: datetime, t: Texts
+) -> list[tuple[str, str]]:
+    """Keys out and with whom, then how many hang in the cabinet and on which hooks."""
+    e = html.escape
     keys = []
     for ro in view.keys:
         c = cards.get(ro)
         if c and c.key_since:
             out = t("key.out", holder=c.key_holder or "—", minutes=_minutes(now - c.key_since))
-            keys.append((f"out:{ro}", f"{name(ro)} · {e(out)}"))
+            keys.append((f"out:{ro}", f"{_name(ro, cards)} · {e(out)}"))
     hung = sorted(
         (c for c in view.jobs if c.key_state == "in_cabinet"), key=lambda c: c.key_slot or 0
     )
     keys.append(("in", e(t("key.in_count", n=len(hung)))))
     keys += [
-        (f"in:{c.ro}", f"{name(c.ro)} · {e(t('key.slot', slot=c.key_slot or '?'))}") for c in hung
+        (f"in:{c.ro}", f"{_name(c.ro, cards)} · {e(t('key.slot', slot=c.key_slot or '?'))}")
+        for c in hung
     ]
-    devices = [
+    return keys
+
+
+def _device_lines(view: DispatchView, t: Texts, lang: Lang) -> list[tuple[str, str]]:
+    e = html.escape
+    return [
         (
             d.device,
             f'<span style="color:{"#16a34a" if d.online and not d.problem else "#dc2626"}">'
@@ -244,19 +299,37 @@ def _panels(
         )
         for d in view.devices
     ]
+
+
+def _alert_lines(
+    view: DispatchView, cards: dict[str, BoardCard], t: Texts, lang: Lang
+) -> list[tuple[str, str]]:
+    e = html.escape
     alerts = []
     for a in view.alerts:
-        what = name(a.ro) if a.ro else e(a.device or "")
+        what = _name(a.ro, cards) if a.ro else e(a.device or "")
         # A device's detail is its problem code; a job's is a finding's title or a holder.
         detail = problem_text(a.detail, lang) if a.device and a.detail else a.detail
         key = f"{a.kind}:{a.ro or a.device or a.detail}"
         alerts.append((key, f"⚠ {e(t('alert.' + a.kind))} · {what} {e(detail)}"))
+    return alerts
+
+
+def _panels(
+    view: DispatchView, cards: dict[str, BoardCard], now: datetime, t: Texts, lang: Lang
+) -> dict[str, dict[str, str]]:
+    """Each panel as keyed lines (one per job, finding, key or device): a board sends only
+    the lines that changed, and their place travels with them (CSS order)."""
+
+    def jobs(ros: list[str]) -> dict[str, str]:
+        return _lines([(r, _name(r, cards)) for r in ros], t)
+
     return {
-        "panel.alerts": lines(alerts),
-        "panel.findings": lines(findings),
-        "panel.keys": lines(keys),
-        "panel.qc": lines([(r, name(r)) for r in view.qc_queue]),
-        "panel.wash": lines([(r, name(r)) for r in view.wash_queue]),
-        "panel.ready": lines([(r, name(r)) for r in view.ready]),
-        "panel.devices": lines(devices),
+        "panel.alerts": _lines(_alert_lines(view, cards, t, lang), t),
+        "panel.findings": _lines(_finding_lines(view, cards, now, t), t),
+        "panel.keys": _lines(_key_lines(view, cards, now, t), t),
+        "panel.qc": jobs(view.qc_queue),
+        "panel.wash": jobs(view.wash_queue),
+        "panel.ready": jobs(view.ready),
+        "panel.devices": _lines(_device_lines(view, t, lang), t),
     }

@@ -11,15 +11,25 @@ from nicegui import app, ui
 from core.config import SiteConfig
 from core.display.texts import Lang, texts_for
 
+#: A page's title before it knows whose it is (a sign-in may come first); then
+#: ``tab_title``, in the language of the page.
+TAB_TITLE = "Pitboard"
+
 
 def language(config: SiteConfig) -> Lang:
     chosen = app.storage.user.get("lang", config.site.language)
     return "en" if chosen == "en" else "zh"
 
 
+def tab_title(title: str) -> str:
+    """The browser tab's title for a page called ``title`` (in the page's language)."""
+    return f"{TAB_TITLE} · {title}"
+
+
 def frame(config: SiteConfig, user: dict[str, Any], title_key: str) -> Callable[..., str]:
     """Draw the header and hand back the page's words in the user's language."""
     t = texts_for(language(config))
+    ui.page_title(tab_title(t(title_key)))
 
     def toggle() -> None:
         app.storage.user["lang"] = "zh" if language(config) == "en" else "en"

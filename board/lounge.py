@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from nicegui import ui
 
+from board.frame import TAB_TITLE, tab_title
 from board.live import LiveBoard, Parts
 from board.source import BoardSource
 from core.contract.views import LoungeCar, LoungeView
@@ -116,79 +117,97 @@ def register_lounge(source: BoardSource) -> None:
             )
         return boards[rows]
 
-    @ui.page("/lounge", title="Pitboard · Lounge")
+    @ui.page("/lounge", title=TAB_TITLE)
     def lounge_page(rows: int = ROWS) -> None:
         rows = max(4, min(60, rows))
-        live = board(rows)
-        ui.add_css(_CSS)
-        with ui.row().classes("w-full items-center justify-between px-8 pt-4"):
-            ui.label(f"{site_name} · {both('lounge.title')}").classes("lounge-head")
-            clock = ui.label().classes("lounge-clock").mark("clock")
-        with ui.row().classes("lounge-cols w-full gap-4 px-8 pt-2 no-wrap"):
-            for key, width in [
-                ("lounge.plate", "14%"),
-                ("lounge.car", "18%"),
-                ("lounge.stage", "24%"),
-                ("lounge.promised", "9%"),
-            ]:
-                ui.label(both(key)).classes(f"w-[{width}] whitespace-nowrap")
-        # Built once, filled in place: one element per line, as every element on a page
-        # costs each open screen time on every update.
-        for i in range(rows):
-            line = ui.html("", sanitize=False).classes(
-                "lounge-row w-full flex items-center gap-4 px-8 no-wrap"
-            )
-            line.style(
-                f"height: {ROWS_SPACE_VH / rows:.2f}vh; font-size: {min(3.3, 26 / rows):.2f}vh"
-            )
-            live.show(f"row-{i}", line.mark(f"row-{i}"))
-        live.show("empty", ui.html("", sanitize=False).classes("lounge-row px-8").mark("empty"))
-        live.show("page", ui.html("", sanitize=False).classes("lounge-foot px-8").mark("page"))
+        lounge_screen(board(rows), rows, site_name, zone)
 
-        def tick() -> None:
-            clock.text = datetime.now(zone).strftime("%H:%M")
-
-        tick()
-        ui.timer(1.0, tick)
-
-    @ui.page("/status/{token}", title="Pitboard")
+    @ui.page("/status/{token}", title=TAB_TITLE)
     def status_page(token: str, lang: str = "") -> None:
         """The customer's own page, from the QR on the pickup card: the lounge's privacy
         rules (masked plate, no names), laid out for a phone."""
         shown: Lang = "en" if (lang or source.config.site.language) == "en" else "zh"
-        t = texts_for(shown)
+        StatusPage(source, token, shown)
+
+
+def lounge_screen(live: LiveBoard[LoungeView], rows: int, site_name: str, zone: ZoneInfo) -> None:
+    """The lounge TV: title and clock, the column heads, and ``rows`` lines the shared
+    board fills."""
+    ui.page_title(tab_title(both("lounge.title")))
+    ui.add_css(_CSS)
+    with ui.row().classes("w-full items-center justify-between px-8 pt-4"):
+        ui.label(f"{site_name} · {both('lounge.title')}").classes("lounge-head")
+        clock = ui.label().classes("lounge-clock").mark("clock")
+    with ui.row().classes("lounge-cols w-full gap-4 px-8 pt-2 no-wrap"):
+        for key, width in [
+            ("lounge.plate", "14%"),
+            ("lounge.car", "18%"),
+            ("lounge.stage", "24%"),
+            ("lounge.promised", "9%"),
+        ]:
+            ui.label(both(key)).classes(f"w-[{width}] whitespace-nowrap")
+    # Built once, filled in place: one element per line, as every element on a page
+    # costs each open screen time on every update.
+    for i in range(rows):
+        line = ui.html("", sanitize=False).classes(
+            "lounge-row w-full flex items-center gap-4 px-8 no-wrap"
+        )
+        line.style(f"height: {ROWS_SPACE_VH / rows:.2f}vh; font-size: {min(3.3, 26 / rows):.2f}vh")
+        live.show(f"row-{i}", line.mark(f"row-{i}"))
+    live.show("empty", ui.html("", sanitize=False).classes("lounge-row px-8").mark("empty"))
+    live.show("page", ui.html("", sanitize=False).classes("lounge-foot px-8").mark("page"))
+
+    def tick() -> None:
+        clock.text = datetime.now(zone).strftime("%H:%M")
+
+    tick()
+    ui.timer(1.0, tick)
+
+
+class StatusPage:
+    """The customer's phone page of one car, in the language asked for, every 10 s."""
+
+    def __init__(self, source: BoardSource, token: str, lang: Lang) -> None:
+        self.source = source
+        self.token = token
+        self.zone = source.config.zone
+        self.t = texts_for(lang)
+        ui.page_title(tab_title(self.t("lounge.title")))
         ui.add_css("body { background: #0b1020; color: #e8ecf5; }")
         ui.add_head_html('<meta name="viewport" content="width=device-width, initial-scale=1">')
         with ui.column().classes("w-full max-w-md mx-auto p-4 gap-3"):
             with ui.row().classes("w-full justify-between items-center"):
-                ui.label(site_name).classes("text-lg")
-                other = "zh" if shown == "en" else "en"
-                ui.link(t("language"), f"/status/{token}?lang={other}").classes("text-sky-300")
-            box = ui.column().classes("w-full gap-3")
+                ui.label(source.config.site.name).classes("text-lg")
+                other = "zh" if lang == "en" else "en"
+                ui.link(self.t("language"), f"/status/{token}?lang={other}").classes("text-sky-300")
+            self.box = ui.column().classes("w-full gap-3")
+        self.show()
+        ui.timer(10.0, self.show)
 
-        def show() -> None:
-            try:
-                car = source.car_status(token) if len(token) >= 8 else None
-            except (RuntimeError, TimeoutError):
-                return  # the core is restarting: keep what the page shows
-            box.clear()
-            with box:
-                if car is None:
-                    ui.label(t("status.none")).classes("text-2xl").mark("no-car")
-                    return
-                ui.label(car.plate).classes("text-4xl font-mono").mark("plate")
-                ui.label(f"{car.model} {car.colour}").classes("text-xl")
-                ui.label(t(f"stage.{car.stage}")).classes("text-3xl").mark("stage")
-                ui.linear_progress(value=car.progress / 100, show_value=False, size="16px")
-                ui.label(f"{t('lounge.promised')} {_hm(car.promised_at, zone)}").classes("text-xl")
-                if car.predicted_at and car.stage != "ready":
-                    ui.label(f"{t('status.predicted')} {_hm(car.predicted_at, zone)}").classes(
-                        "text-lg text-slate-400"
-                    )
-                if car.notice == "ready":
-                    ui.label(t("notice.ready")).classes("text-2xl text-green-400").mark("notice")
-                elif car.notice == "at_risk":
-                    ui.label(t("notice.at_risk")).classes("text-2xl text-amber-400").mark("notice")
+    def show(self) -> None:
+        try:
+            car = self.source.car_status(self.token) if len(self.token) >= 8 else None
+        except (RuntimeError, TimeoutError):
+            return  # the core is restarting: keep what the page shows
+        self.box.clear()
+        with self.box:
+            if car is None:
+                ui.label(self.t("status.none")).classes("text-2xl").mark("no-car")
+            else:
+                self._car(car)
 
-        show()
-        ui.timer(10.0, show)
+    def _car(self, car: LoungeCar) -> None:
+        t, zone = self.t, self.zone
+        ui.label(car.plate).classes("text-4xl font-mono").mark("plate")
+        ui.label(f"{car.model} {car.colour}").classes("text-xl")
+        ui.label(t(f"stage.{car.stage}")).classes("text-3xl").mark("stage")
+        ui.linear_progress(value=car.progress / 100, show_value=False, size="16px")
+        ui.label(f"{t('lounge.promised')} {_hm(car.promised_at, zone)}").classes("text-xl")
+        if car.predicted_at and car.stage != "ready":
+            ui.label(f"{t('status.predicted')} {_hm(car.predicted_at, zone)}").classes(
+                "text-lg text-slate-400"
+            )
+        if car.notice == "ready":
+            ui.label(t("notice.ready")).classes("text-2xl text-green-400").mark("notice")
+        elif car.notice == "at_risk":
+            ui.label(t("notice.at_risk")).classes("text-2xl text-amber-400").mark("notice")

@@ -9,6 +9,7 @@ from board.access_page import register_access
 from board.auth import current_user, register_login
 from board.desk import register_desk
 from board.dispatch import register_dispatch
+from board.frame import TAB_TITLE
 from board.guard import install as install_guard
 from board.live import STATIC_DIR, STATIC_URL
 from board.lounge import register_lounge
@@ -38,7 +39,7 @@ def register(
     register_reports(source)
     register_access(source)
 
-    @ui.page("/", title="Pitboard")
+    @ui.page("/", title=TAB_TITLE)
     def index() -> None:
         user = current_user()
         with ui.column().classes("p-6 gap-2"):
@@ -54,5 +55,6 @@ def register(
             else:
                 if user["role"] == "manager":
                     ui.link(both("access.title"), "/access")
-                ui.label(f"{user['name']} ({user['role']})")
+                role = t("role." + str(user["role"]))
+                ui.label(f"{user['name']} ({role})").mark("signed-in")
                 ui.link(t("logout"), "/logout")

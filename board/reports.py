@@ -9,8 +9,9 @@ from datetime import date, datetime
 from nicegui import ui
 
 from board.auth import require
-from board.frame import frame
+from board.frame import TAB_TITLE, frame
 from board.source import BoardSource
+from core.display.texts import Texts
 from core.domain.reports import Report, period, report_csv_rows
 from core.domain.vocabulary import StaffRole
 
@@ -26,11 +27,19 @@ def report_csv(report: Report) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+def pct(x: float | None) -> str:
+    return "—" if x is None else f"{x * 100:.0f} %"
+
+
+def hours(x: float | None) -> str:
+    return "—" if x is None else f"{x:.1f}"
+
+
 def register_reports(source: BoardSource) -> None:
     config = source.config
     zone = config.zone
 
-    @ui.page("/reports", title="Pitboard · Reports")
+    @ui.page("/reports", title=TAB_TITLE)
     def reports_page(kind: str = "day", day: str = "") -> None:
         user = require("/reports", StaffRole.MANAGER, StaffRole.FOREMAN, StaffRole.ADVISOR)
         if user is None:
@@ -42,99 +51,113 @@ def register_reports(source: BoardSource) -> None:
         except ValueError:
             on = datetime.now(zone).date()
         report = make_report(source, kind, on)
-        names = {x.id: x.name for x in config.technicians}
-
-        with ui.row().classes("items-center gap-4"):
-            for k in ("day", "week", "month"):
-                ui.link(t(f"reports.{k}"), f"/reports?kind={k}&day={on.isoformat()}").classes(
-                    "font-bold" if k == kind else ""
-                )
-            ui.label(f"{report.start:%Y-%m-%d} – {report.end:%Y-%m-%d}")
-            ui.button(
-                t("reports.csv"),
-                on_click=lambda: ui.download.content(
-                    report_csv(report), f"pitboard-{kind}-{on.isoformat()}.csv", "text/csv"
-                ),
-            ).mark("csv")
-
-        def pct(x: float | None) -> str:
-            return "—" if x is None else f"{x * 100:.0f} %"
-
-        def hours(x: float | None) -> str:
-            return "—" if x is None else f"{x:.1f}"
-
-        figures = [
-            ("reports.jobs_in", str(report.jobs_in)),
-            ("reports.delivered", str(report.delivered)),
-            ("reports.on_time", pct(report.on_time_rate)),
-            ("reports.cycle", hours(report.average_cycle_hours)),
-            ("reports.waiting", hours(report.average_wait_hours)),
-            ("reports.first_time_fix", pct(report.first_time_fix_rate)),
-            ("reports.approval", pct(report.approval_rate)),
-            ("reports.approved_value", f"{report.approved_parts:,.0f}"),
-            ("reports.approved_hours", f"{report.approved_hours:.1f}"),
-        ]
-        with ui.grid(columns=3).classes("w-full gap-4 mt-4"):
-            for key, value in figures:
-                with ui.card():
-                    ui.label(t(key)).classes("text-sm text-slate-500")
-                    ui.label(value).classes("text-3xl").mark(key)
-
+        period_bar(t, report, kind, on)
+        figures(t, report)
         with ui.row().classes("w-full no-wrap gap-4 mt-4"):
-            ui.echart(
-                {
-                    "title": {"text": f"{t('reports.jobs_in')} / {t('reports.delivered')}"},
-                    "tooltip": {},
-                    "legend": {"bottom": 0},
-                    "xAxis": {
-                        "type": "category",
-                        "data": [d.strftime("%m-%d") for d, _, _ in report.per_day],
-                    },
-                    "yAxis": {"type": "value", "minInterval": 1},
-                    "series": [
-                        {
-                            "name": t("reports.jobs_in"),
-                            "type": "bar",
-                            "data": [i for _, i, _ in report.per_day],
-                        },
-                        {
-                            "name": t("reports.delivered"),
-                            "type": "bar",
-                            "data": [o for _, _, o in report.per_day],
-                        },
-                    ],
-                }
-            ).classes("w-1/2 h-72").mark("chart-jobs")
-            ui.echart(
-                {
-                    "title": {"text": t("reports.utilisation")},
-                    "tooltip": {},
-                    "xAxis": {"type": "category", "data": [b.bay for b in report.bays]},
-                    "yAxis": {"type": "value", "max": 100},
-                    "series": [
-                        {
-                            "type": "bar",
-                            "data": [round((b.utilisation or 0) * 100, 1) for b in report.bays],
-                        }
-                    ],
-                }
-            ).classes("w-1/2 h-72").mark("chart-bays")
+            jobs_chart(t, report)
+            bays_chart(t, report)
+        efficiency_table(t, report, {x.id: x.name for x in config.technicians})
 
-        ui.label(t("reports.efficiency")).classes("text-lg mt-4")
-        ui.table(
-            columns=[
-                {"name": "tech", "label": "", "field": "tech", "align": "left"},
-                {"name": "std", "label": "std h", "field": "std"},
-                {"name": "worked", "label": "h", "field": "worked"},
-                {"name": "eff", "label": "%", "field": "eff"},
-            ],
-            rows=[
+
+def period_bar(t: Texts, report: Report, kind: str, on: date) -> None:
+    """Day, week or month of ``on``, the stretch the report covers and its CSV download."""
+    with ui.row().classes("items-center gap-4"):
+        for k in ("day", "week", "month"):
+            ui.link(t(f"reports.{k}"), f"/reports?kind={k}&day={on.isoformat()}").classes(
+                "font-bold" if k == kind else ""
+            )
+        ui.label(f"{report.start:%Y-%m-%d} – {report.end:%Y-%m-%d}")
+        ui.button(
+            t("reports.csv"),
+            on_click=lambda: ui.download.content(
+                report_csv(report), f"pitboard-{kind}-{on.isoformat()}.csv", "text/csv"
+            ),
+        ).mark("csv")
+
+
+def figures(t: Texts, report: Report) -> None:
+    """The department's figures, one card each."""
+    shown = [
+        ("reports.jobs_in", str(report.jobs_in)),
+        ("reports.delivered", str(report.delivered)),
+        ("reports.on_time", pct(report.on_time_rate)),
+        ("reports.cycle", hours(report.average_cycle_hours)),
+        ("reports.waiting", hours(report.average_wait_hours)),
+        ("reports.first_time_fix", pct(report.first_time_fix_rate)),
+        ("reports.approval", pct(report.approval_rate)),
+        ("reports.approved_value", f"{report.approved_parts:,.0f}"),
+        ("reports.approved_hours", f"{report.approved_hours:.1f}"),
+    ]
+    with ui.grid(columns=3).classes("w-full gap-4 mt-4"):
+        for key, value in shown:
+            with ui.card():
+                ui.label(t(key)).classes("text-sm text-slate-500")
+                ui.label(value).classes("text-3xl").mark(key)
+
+
+def jobs_chart(t: Texts, report: Report) -> None:
+    """Cars in and cars delivered, day by day."""
+    ui.echart(
+        {
+            "title": {"text": f"{t('reports.jobs_in')} / {t('reports.delivered')}"},
+            "tooltip": {},
+            "legend": {"bottom": 0},
+            "xAxis": {
+                "type": "category",
+                "data": [d.strftime("%m-%d") for d, _, _ in report.per_day],
+            },
+            "yAxis": {"type": "value", "minInterval": 1},
+            "series": [
                 {
-                    "tech": f"{tf.tech} {names.get(tf.tech, '')}",
-                    "std": f"{tf.standard_hours:.1f}",
-                    "worked": f"{tf.worked_hours:.1f}",
-                    "eff": pct(tf.efficiency),
-                }
-                for tf in report.technicians
+                    "name": t("reports.jobs_in"),
+                    "type": "bar",
+                    "data": [i for _, i, _ in report.per_day],
+                },
+                {
+                    "name": t("reports.delivered"),
+                    "type": "bar",
+                    "data": [o for _, _, o in report.per_day],
+                },
             ],
-        ).classes("w-1/2").mark("efficiency")
+        }
+    ).classes("w-1/2 h-72").mark("chart-jobs")
+
+
+def bays_chart(t: Texts, report: Report) -> None:
+    """Each bay's utilisation, in per cent."""
+    ui.echart(
+        {
+            "title": {"text": t("reports.utilisation")},
+            "tooltip": {},
+            "xAxis": {"type": "category", "data": [b.bay for b in report.bays]},
+            "yAxis": {"type": "value", "max": 100},
+            "series": [
+                {
+                    "type": "bar",
+                    "data": [round((b.utilisation or 0) * 100, 1) for b in report.bays],
+                }
+            ],
+        }
+    ).classes("w-1/2 h-72").mark("chart-bays")
+
+
+def efficiency_table(t: Texts, report: Report, names: dict[str, str]) -> None:
+    """Each technician's standard hours against the hours worked."""
+    ui.label(t("reports.efficiency")).classes("text-lg mt-4")
+    ui.table(
+        columns=[
+            {"name": "tech", "label": t("reports.technician"), "field": "tech", "align": "left"},
+            {"name": "std", "label": t("reports.standard_hours"), "field": "std"},
+            {"name": "worked", "label": t("reports.worked_hours"), "field": "worked"},
+            {"name": "eff", "label": t("reports.efficiency_pct"), "field": "eff"},
+        ],
+        rows=[
+            {
+                "tech": f"{tf.tech} {names.get(tf.tech, '')}",
+                "std": f"{tf.standard_hours:.1f}",
+                "worked": f"{tf.worked_hours:.1f}",
+                "eff": pct(tf.efficiency),
+            }
+            for tf in report.technicians
+        ],
+    ).classes("w-1/2").mark("efficiency")

@@ -14,7 +14,7 @@ from nicegui.testing import User
 from board import lounge as lounge_module
 from core.commands import AnswerFinding, PauseEveryone
 from core.contract.messages import make_event
-from core.display.texts import text
+from core.display.texts import both, text
 from core.domain.model import FindingState, JobStatus, PauseReason
 from core.pairings import Pairings
 from kiosk.page import register as register_kiosks
@@ -309,7 +309,10 @@ async def test_the_board_says_when_the_core_cannot_store_anything(
     shop.core.store_problem = "database or disk is full"  # as the core's loop sets it
     await user.open("/dispatch")
     await user.should_see(marker="store-problem", content="系统无法保存数据", retries=RETRIES)
-    await user.should_see(marker="store-problem", content="database or disk is full")
+    # Said in the foreman's words; the database's own line is for the log and /healthz.
+    banner = user.find(marker="store-problem").elements.pop().text
+    assert text("error.store_unavailable", "zh") in banner
+    assert "database or disk is full" not in texts(user)
 
 
 async def test_the_panels_show_findings_with_escalation_devices_and_alerts(
@@ -350,6 +353,47 @@ async def test_the_panels_show_findings_with_escalation_devices_and_alerts(
     assert "printer-desk" in devices.props["innerHTML"] and "缺纸" in devices.props["innerHTML"]
     assert "paper_out" not in devices.props["innerHTML"] + alerts.props["innerHTML"]
     await user.should_see(marker="signed-in", content="(车间主管)")  # the role, not "(foreman)"
+
+
+async def test_the_start_page_names_the_signed_in_role_in_words(user: User, shop: Workshop) -> None:
+    await sign_in(user, "F001", page="/")
+    await user.open("/")
+    await user.should_see("(车间主管)", retries=RETRIES)
+    assert "(foreman)" not in texts(user)
+
+
+@pytest.mark.parametrize(
+    ("page", "who", "role", "title"),
+    [
+        ("/dispatch", "F001", "foreman", "dispatch.title"),
+        ("/desk", "SA01", "advisor", "desk.title"),
+        ("/reports", "M001", "manager", "reports.title"),
+        ("/access", "M001", "manager", "access.title"),
+    ],
+)
+async def test_a_page_title_is_in_the_language_of_the_page(
+    user: User, shop: Workshop, page: str, who: str, role: str, title: str
+) -> None:
+    await sign_in(user, who, page=page)
+    await user.open(page)
+    await user.should_see(marker="signed-in", retries=RETRIES)
+    assert user.client is not None
+    assert user.client.resolve_title() == f"Pitboard · {text(title, 'zh')}"
+    user.find(text("language", "zh")).click()  # to English, and the tab's title with it
+    await user.should_see(marker="signed-in", content=text(f"role.{role}", "en"), retries=RETRIES)
+    assert user.client.resolve_title() == f"Pitboard · {text(title, 'en')}"
+
+
+async def test_the_lounge_and_an_orders_titles_are_in_words_too(user: User, shop: Workshop) -> None:
+    ro = shop.job(plate="京A12345")
+    await user.open("/lounge")
+    await user.should_see(marker="clock", retries=RETRIES)
+    assert user.client is not None
+    assert user.client.resolve_title() == f"Pitboard · {both('lounge.title')}"
+    await sign_in(user, "F001", page=f"/orders/{ro}")
+    await user.open(f"/orders/{ro}")
+    await user.should_see(marker="timeline", retries=RETRIES)
+    assert user.client.resolve_title() == f"Pitboard · {text('order.title', 'zh', ro=ro)}"
 
 
 # ----------------------------------------------------------------- reception desk
@@ -497,6 +541,16 @@ async def test_the_order_timeline_and_a_forgotten_pause_put_in_by_the_foreman(
         "job.started",
     ]
     assert any(r["type"].startswith("print.") for r in table.rows)
+    # …told in words: the columns, the events and the documents printed
+    assert [c["label"] for c in table.columns][:2] == ["时间", "事件"]
+    assert {"field": "what"}.items() <= table.columns[1].items()
+    assert [r["what"] for r in table.rows if not r["type"].startswith("print.")][:3] == [
+        "接车",
+        "派工",
+        "开始",
+    ]
+    assert "打印任务委托书" in [r["what"] for r in table.rows]
+    assert "T002 · 作业 · " in texts(user)  # a stretch of work, not "work"
     marker = f"correct-T002-{start.astimezone(shop.core.config.zone):%H%M}"
     user.find(marker=marker).click()
     user.find(marker="correct-mode").elements.pop().value = "pause"
@@ -542,6 +596,11 @@ async def test_reports_show_the_days_figures_and_export_csv(user: User, shop: Wo
     await user.should_see(marker="reports.jobs_in", retries=RETRIES)
     assert user.find(marker="reports.jobs_in").elements.pop().text == "2"
     assert user.find(marker="reports.first_time_fix").elements.pop().text == "100 %"
+    (table,) = user.find(marker="efficiency").elements
+    assert [c["label"] for c in table.columns] == [
+        text(f"reports.{k}", "zh")
+        for k in ("technician", "standard_hours", "worked_hours", "efficiency_pct")
+    ]
     user.find(marker="csv").click()
     response = await user.download.next()
     body = response.content.decode("utf-8-sig")
