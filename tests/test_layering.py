@@ -189,3 +189,35 @@ def test_no_test_module_is_used_by_another_as_a_library() -> None:
     for f in (ROOT / "tests").glob("*.py"):
         used = {n for n in imports(f) if n.startswith("tests.test_")}
         assert not used, f"{f.name} imports the test modules {used}"
+
+
+# A function a reader can hold in their head: longer ones are split into named parts.
+LONGEST_FUNCTION = 50
+PRODUCT_PACKAGES = ("core", "kiosk", "board", "devices", "pitboard")
+
+
+def long_functions(source: str) -> list[tuple[str, int]]:
+    return [
+        (node.name, node.end_lineno - node.lineno + 1)
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.end_lineno is not None
+        and node.end_lineno - node.lineno + 1 > LONGEST_FUNCTION
+    ]
+
+
+def test_long_functions_are_found() -> None:
+    body = "\n".join(f"    x{i} = {i}" for i in range(LONGEST_FUNCTION))
+    assert long_functions(f"def short():\n    pass\n\ndef long():\n{body}\n") == [
+        ("long", LONGEST_FUNCTION + 1)
+    ]
+
+
+def test_no_function_in_the_product_is_longer_than_a_screen() -> None:
+    too_long = [
+        f"{path.relative_to(ROOT)}: {name} ({lines} lines)"
+        for package in PRODUCT_PACKAGES
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for name, lines in long_functions(path.read_text(encoding="utf-8"))
+    ]
+    assert not too_long, "split into named parts:\n" + "\n".join(too_long)
