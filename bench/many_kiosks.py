@@ -157,6 +157,9 @@ class Kiosks:
         self.sent: dict[tuple[str, int], float] = {}
         self.acks: dict[tuple[str, int], tuple[float, str]] = {}
         self.states: set[str] = set()
+        #: The bay's state arriving after a tap (a bay's taps are half a second apart).
+        self.last_tap: dict[str, tuple[str, int]] = {}
+        self.state_at: dict[tuple[str, int], float] = {}
         self.swarm: Swarm | None = None
         self.clients: dict[str, mqtt.Client] = {}
 
@@ -169,6 +172,9 @@ class Kiosks:
             self.clients[device].publish(status_topic(self.site, device), ONLINE, 1, True)
         elif parts[-1] == "state":
             self.states.add(parts[3])
+            tap = self.last_tap.get(parts[3])
+            if tap is not None and tap not in self.state_at:
+                self.state_at[tap] = at
 
     def send(self, device: str, bay: str, type_: str, job: str | None, tech: str) -> None:
         seq = self.seq[device] = self.seq.get(device, 0) + 1
@@ -177,6 +183,7 @@ class Kiosks:
             device, seq, type_, datetime.now(UTC), bay=bay, job=job, tech=tech, data=data
         )
         self.sent[(device, seq)] = time.perf_counter()
+        self.last_tap[bay] = (device, seq)
         self.clients[device].publish(f"pitboard/{self.site}/dev/{device}/event", payload, qos=1)
 
 
@@ -302,12 +309,14 @@ def report(
         if key in kiosks.sent
     ]
     applied = [lat for lat, result in taps if result == "applied"]
+    states = [at - kiosks.sent[key] for key, at in kiosks.state_at.items()]
     print(f"machine: {machine()}; broker: Mosquitto; store: SQLite synchronous=FULL; {limits}")
     print(
         f"{len(cfg.kiosks)} kiosks connected (status, Last Will, ack, bay state, core status)"
         f" in {took:.1f} s; {args.tapping} of them tapping at {args.rate:.0f} taps/s"
     )
     print(f"raw publish->subscribe   {summary(raw)}")
+    print(f"tap->bay state           {summary(states)}")
     print(f"tap->ack (applied)       {summary(applied)}")
     refused = len(taps) - len(applied)
     if refused:

@@ -34,6 +34,7 @@ from core.contract.messages import (
     parse_event,
 )
 from core.domain.errors import DomainError, DuplicateJob
+from core.domain.eta import predict
 from core.domain.events import DomainEvent
 from core.domain.vocabulary import RECALLED_STATUSES
 from core.domain.workshop import Workshop
@@ -103,12 +104,13 @@ class BatchStep:
         out = self.apply(items, now)
         self.commit(out, now)  # 1. nothing is told before it is durable
         self._count_lag(items)
-        eta = self.publish_views(out, now)  # 2. a device hearing its ack has the state
+        eta = self.publish_states(out, now)  # 2. a device hearing its ack has its bay's state
         self.answer(out)  # 3. acks, new prints
         for item in items:  # 4. the broker may forget the events
             if isinstance(item, Incoming):
                 self.publisher.puback(item.token)
-        self.settle(out)
+        eta = self.publish_lounge(out, now, eta)  # 5. no device waits for the lounge
+        self.settle(out)  # 6. a page's command is answered when the pages have been told
         self.ws.forget_gone(out.rows.jobs | out.recalled)
         if self.views.dispatch_pending:  # the foreman's board after the acks
             self.views.flush_dispatch(self.ws, now, eta)
@@ -314,20 +316,31 @@ class BatchStep:
                 self.counters.ingest_lag_sum += committed - item.arrived
                 self.counters.ingest_lag_count += 1
 
-    def publish_views(self, out: Outcome, now: datetime) -> dict[str, datetime] | None:
+    def publish_states(self, out: Outcome, now: datetime) -> dict[str, datetime] | None:
         self.views.forget(out.rows.jobs)
-        eta = None
         try:
             if out.republish:
                 out.bays = set(self.ws.bays)
-                eta = self.views.publish(self.ws, now, out.bays, force=True)
             elif out.events:
                 out.bays = bays_to_redraw(self.ws, out.events)
-                eta = self.views.publish(self.ws, now, out.bays)
+            else:
+                return None
+            return self.views.publish_states(self.ws, now, out.bays, force=out.republish)
+        except Exception:  # a view bug must not withhold the acks of committed events
+            logger.exception("publishing the bay states failed")
+            return None
+
+    def publish_lounge(
+        self, out: Outcome, now: datetime, eta: dict[str, datetime] | None
+    ) -> dict[str, datetime] | None:
+        try:
+            if out.republish or out.events:
+                eta = predict(self.ws, now) if eta is None else eta
+                self.views.publish_lounge(self.ws, now, eta, force=out.republish)
             if out.devices_changed or out.republish:  # no job changed with them
                 self.views.publish_devices()
-        except Exception:  # a view bug must not withhold the acks of committed events
-            logger.exception("publishing the views failed")
+        except Exception:  # the answers to pages still go out
+            logger.exception("publishing the lounge failed")
         return eta
 
     def answer(self, out: Outcome) -> None:

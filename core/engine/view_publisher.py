@@ -1,5 +1,5 @@
-"""The retained views after a commit: bay states and the lounge at once, the foreman's
-board gathered while it is costly to build (and sent as the parts of it that changed),
+"""The retained views after a commit: bay states before the acks, the lounge after them, the
+foreman's board gathered while it is costly to build (and sent as the parts of it that changed),
 device rows when they change, and the pages told."""
 
 from __future__ import annotations
@@ -65,36 +65,44 @@ class ViewPublisher:
     def forget_all(self) -> None:
         self.projector.forget_all()
 
-    def publish(
+    def publish_states(
         self, ws: Workshop, now: datetime, bays: set[str], force: bool = False
     ) -> dict[str, datetime]:
-        """Bay states and the lounge; returns the predictions they were built with."""
+        """The bay states the kiosks show (before their acks); returns the predictions they
+        were built with, for the lounge and the board after."""
         started = time.monotonic()
         try:
-            return self._build_and_publish(ws, now, bays, force)
+            eta = predict(ws, now)
+            if force:
+                self.board.send_all_again()
+            for bay_id in sorted(bays):
+                state = self.projector.bay_state(ws, bay_id, now, eta)
+                self.publisher.publish(
+                    topics.BAY_STATE.full(self.site, bay=bay_id), dump(state), 1, True
+                )
+            return eta
         finally:
-            self.counters.view_publish_sum += time.monotonic() - started
-            self.counters.view_publish_count += 1
+            self._count(started)
 
-    def _build_and_publish(
-        self, ws: Workshop, now: datetime, bays: set[str], force: bool
-    ) -> dict[str, datetime]:
-        eta = predict(ws, now)
-        if force:
-            self.board.send_all_again()
-        for bay_id in sorted(bays):
-            state = self.projector.bay_state(ws, bay_id, now, eta)
-            self.publisher.publish(
-                topics.BAY_STATE.full(self.site, bay=bay_id), dump(state), 1, True
-            )
-        lounge = self.projector.lounge(ws, now, eta)
-        # Every lounge TV gets the whole list: send it only when a car on it changed.
-        if force or self.lounge is None or lounge.cars != self.lounge.cars:
-            self.lounge = lounge
-            self.publisher.publish(topics.LOUNGE.full(self.site), dump(lounge), 1, True)
-        self._pending = True
-        self.tell_listeners()
-        return eta
+    def publish_lounge(
+        self, ws: Workshop, now: datetime, eta: dict[str, datetime], force: bool = False
+    ) -> None:
+        """The lounge (no device waits for it), then the pages are told."""
+        started = time.monotonic()
+        try:
+            lounge = self.projector.lounge(ws, now, eta)
+            # Every lounge TV gets the whole list: send it only when a car on it changed.
+            if force or self.lounge is None or lounge.cars != self.lounge.cars:
+                self.lounge = lounge
+                self.publisher.publish(topics.LOUNGE.full(self.site), dump(lounge), 1, True)
+            self._pending = True
+            self.tell_listeners()
+        finally:
+            self._count(started)
+
+    def _count(self, started: float) -> None:
+        self.counters.view_publish_sum += time.monotonic() - started
+        self.counters.view_publish_count += 1
 
     def publish_devices(self) -> None:
         """Device rows that changed, apart from the board: its jobs did not change."""
