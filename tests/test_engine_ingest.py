@@ -1,4 +1,5 @@
-"""The ingest guarantees on both stores: commit before ack, idempotency, rejection codes."""
+"""The ingest guarantees on both stores: commit before ack, idempotency, rejection codes;
+what the audit log keeps of a command."""
 
 from __future__ import annotations
 
@@ -7,9 +8,16 @@ from typing import Any
 
 import pytest
 
-from core.commands import AnswerFinding, CheckInCar, Dispatch
-from core.domain.errors import IllegalTransition, UnknownFinding
-from core.domain.model import JobStatus
+from core.commands import (
+    AdjustClock,
+    AnswerFinding,
+    CheckInCar,
+    Dispatch,
+    InsertPause,
+    MoveClock,
+)
+from core.domain.errors import BadCorrection, IllegalTransition, UnknownFinding
+from core.domain.model import JobStatus, PauseReason
 from core.engine import Core
 from core.store.repository import Store
 from tests.helpers import (
@@ -380,3 +388,53 @@ def test_a_key_read_lands_in_its_orders_timeline(core: Core, bus: FakeBus, store
     assert bus.acks("bridge-1")[0]["result"] == "applied"
     trail = store.audit_trail(ro)
     assert trail[-1]["type"] == "key.in" and trail[-1]["source"] == "bridge-1"
+
+
+def test_the_audit_log_keeps_a_clock_correction_beside_the_original(
+    core: Core, clock: Clock, store: Store
+) -> None:
+    job = core.run_command(CheckInCar(order()), "advisor:SA01")
+    core.run_command(Dispatch(job.ro, "B03"), "foreman:F1")
+    core.query(lambda ws, now: ws.sign_in("T002", "B03", now))
+    start = clock.now
+    core.query(lambda ws, now: ws.start(job.ro, "T002", "B03", now))
+    clock.advance(minutes=50)
+    core.query(lambda ws, now: ws.pause(job.ro, "T002", "B03", PauseReason.BREAK, now))
+    clock.advance(minutes=5)
+    core.run_command(
+        AdjustClock(
+            job.ro,
+            "T002",
+            start,
+            start - timedelta(minutes=5),
+            start + timedelta(minutes=50),
+            "tapped late",
+        ),
+        "foreman:F1",
+    )
+    with pytest.raises(BadCorrection):
+        core.run_command(
+            InsertPause(
+                job.ro,
+                "T002",
+                start - timedelta(minutes=5),
+                clock.now,
+                clock.now,
+                PauseReason.BREAK,
+                "an empty pause",
+            ),
+            "foreman:F1",
+        )
+    other = core.run_command(CheckInCar(order(plate="沪AD12345")), "advisor:SA01")
+    core.run_command(
+        MoveClock(job.ro, "T002", start - timedelta(minutes=5), other.ro, "wrong job"),
+        "foreman:F1",
+    )
+    trail = store.audit_trail(job.ro)
+    adjusted = next(t for t in trail if t["type"] == "clock.adjusted")
+    assert adjusted["source"] == "foreman:F1"
+    assert adjusted["payload"]["reason"] == "tapped late"
+    assert adjusted["payload"]["original"]["start"] == start.isoformat()
+    assert [t["type"] for t in trail][-2:] == ["clock.adjusted", "clock.moved"]
+    assert "clock.moved" in [t["type"] for t in store.audit_trail(other.ro)]
+    assert core.ws.job(other.ro).worked_seconds(clock.now) == 55 * 60
