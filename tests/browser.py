@@ -6,7 +6,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +14,7 @@ from typing import Any
 
 from core.broker import free_port
 from tests.helpers import child_env
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -47,9 +47,7 @@ def headless_chromium(binary: str, driver_path: str) -> Any:
 
 
 @contextmanager
-def served(
-    module: str, workdir: Path, page: str = "/", *args: str
-) -> Iterator[tuple[str, str]]:
+def served(module: str, workdir: Path, page: str = "/", *args: str) -> Iterator[tuple[str, str]]:
     """Run ``python -m module WORKDIR PORT`` until it prints READY and ``page`` answers;
     yields the base URL and the READY line. The child's log is workdir/server.log."""
     port = free_port()
@@ -66,14 +64,15 @@ def served(
         line = proc.stdout.readline()
         assert line.startswith("READY"), (workdir / "server.log").read_text()[-3000:]
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
+
+        def serves() -> bool:
             try:
                 urllib.request.urlopen(url + page, timeout=2).read()
-                break
             except OSError:
-                assert time.monotonic() < deadline, f"{module} did not serve {page}"
-                time.sleep(0.2)
+                return False
+            return True
+
+        wait_until(serves, f"{module} serving {page}", timeout=30, every=0.2)
         yield url, line
     finally:
         proc.send_signal(signal.SIGINT)

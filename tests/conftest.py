@@ -6,9 +6,7 @@ import logging
 import os
 import shutil
 import subprocess
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +18,14 @@ from core.engine import Core
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
 from tests.browser import chromium_paths, headless_chromium
-from tests.helpers import Clock, FakeBus, demo_config, domain_workshop
-
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def need(what: str, reason: str) -> None:
-    """Skip loudly on a developer's machine; in CI a missing service is a failure."""
-    if IN_CI:
-        pytest.fail(f"{what} is required in CI: {reason}")
-    pytest.skip(f"*** {what} unavailable, test skipped: {reason} ***")
+from tests.helpers import (
+    Clock,
+    FakeBus,
+    demo_config,
+    domain_workshop,
+    fresh_postgres_database,
+    need,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -58,21 +54,6 @@ def postgres_server() -> str:
     except Exception as exc:
         need("PostgreSQL", f"cannot connect to {url}: {exc.__class__.__name__}")
     return url
-
-
-@contextmanager
-def fresh_postgres_database(server: str) -> Iterator[str]:
-    """A database of its own on the server, dropped afterwards; its URL."""
-    name = "pitboard_test_" + uuid.uuid4().hex[:10]
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture

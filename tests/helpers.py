@@ -3,18 +3,49 @@
 from __future__ import annotations
 
 import json
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from core.config import SiteConfig, load_config
 from core.contract.messages import make_event
 from core.domain.model import Customer, Operation, Vehicle
-from core.domain.workshop import CheckIn
+from core.domain.workshop import CheckIn, Workshop
 
 DEMO_SITE = Path(__file__).resolve().parents[1] / "core" / "demo" / "site.toml"
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def need(what: str, reason: str) -> None:
+    """Skip loudly on a developer's machine; in CI a missing service is a failure."""
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI: {reason}")
+    pytest.skip(f"*** {what} unavailable, test skipped: {reason} ***")
+
+
+@contextmanager
+def fresh_postgres_database(server: str) -> Iterator[str]:
+    """A database of its own on the server, dropped afterwards; its URL."""
+    from sqlalchemy import create_engine, text
+
+    name = "pitboard_test_" + uuid.uuid4().hex[:10]
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def demo_config(**overrides: Any) -> SiteConfig:
@@ -107,8 +138,6 @@ def child_env(**extra: str) -> dict[str, str]:
     NiceGUI takes PYTEST_CURRENT_TEST in its environment for its own test mode, which a
     real server started by a test must not be in.
     """
-    import os
-
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
     env.update(extra)
     return env
@@ -119,10 +148,9 @@ def at(minutes: float) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-def domain_workshop() -> Any:
+def domain_workshop() -> Workshop:
     """The demo site's bays and technicians in a bare domain workshop (no storage)."""
     from core.config import bays_from_config, technicians_from_config
-    from core.domain.workshop import Workshop
 
     cfg = demo_config()
     return Workshop(

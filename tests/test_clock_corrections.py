@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime
 
 import pytest
 
-from core.commands import AdjustClock, CheckInCar, Dispatch, InsertPause, MoveClock
 from core.domain import errors
 from core.domain.model import PauseReason
 from core.domain.workshop import Workshop
-from core.engine import Core
-from core.store.repository import Store
-from tests.helpers import Clock, at, demo_config, order
+from tests.helpers import at, order
 
 
 def worked(ws: Workshop, minutes_in: float = 60) -> str:
@@ -53,7 +50,8 @@ def test_a_pause_forgotten_on_a_running_clock_leaves_it_running(ws: Workshop) ->
     ws.start(job.ro, "T002", "B03", at(0))
     ws.insert_pause(job.ro, "T002", at(0), at(10), at(20), PauseReason.BREAK, "tea", at(30))
     assert job.working_techs() == ["T002"]
-    assert job.open_segment("T002") is not None and job.open_segment("T002").start == at(20)
+    running = job.open_segment("T002")
+    assert running is not None and running.start == at(20)
     assert job.worked_seconds(at(30)) == 20 * 60
 
 
@@ -77,7 +75,12 @@ def test_work_booked_on_the_wrong_job_moves_to_the_right_one(ws: Workshop) -> No
     ],
 )
 def test_impossible_corrections_are_refused_and_change_nothing(
-    ws: Workshop, start, new_start, new_end, reason, error
+    ws: Workshop,
+    start: datetime,
+    new_start: datetime,
+    new_end: datetime | None,
+    reason: str,
+    error: type[Exception],
 ) -> None:
     ro = worked(ws)
     before = [(s.kind, s.start, s.end) for s in ws.job(ro).segments]
@@ -96,63 +99,24 @@ def test_a_correction_may_not_lay_one_stretch_over_another(ws: Workshop) -> None
     assert [(s.kind, s.start, s.end) for s in ws.job(ro).segments] == before
 
 
-def test_the_audit_log_keeps_the_correction_beside_the_original(store: Store) -> None:
-    clock = Clock()
-    core = Core(demo_config(), store, _Quiet(), clock)
-    core.start()
-    try:
-        job = core.run_command(CheckInCar(order()), "advisor:SA01")
-        core.run_command(Dispatch(job.ro, "B03"), "foreman:F1")
-        core.query(lambda ws, now: ws.sign_in("T002", "B03", now))
-        start = clock.now
-        core.query(lambda ws, now: ws.start(job.ro, "T002", "B03", now))
-        clock.advance(minutes=50)
-        core.query(lambda ws, now: ws.pause(job.ro, "T002", "B03", PauseReason.BREAK, now))
-        clock.advance(minutes=5)
-        core.run_command(
-            AdjustClock(
-                job.ro,
-                "T002",
-                start,
-                start - timedelta(minutes=5),
-                start + timedelta(minutes=50),
-                "tapped late",
-            ),
-            "foreman:F1",
-        )
-        with pytest.raises(errors.BadCorrection):
-            core.run_command(
-                InsertPause(
-                    job.ro,
-                    "T002",
-                    start - timedelta(minutes=5),
-                    clock.now,
-                    clock.now,
-                    PauseReason.BREAK,
-                    "an empty pause",
-                ),
-                "foreman:F1",
-            )
-        other = core.run_command(CheckInCar(order(plate="沪AD12345")), "advisor:SA01")
-        core.run_command(
-            MoveClock(job.ro, "T002", start - timedelta(minutes=5), other.ro, "wrong job"),
-            "foreman:F1",
-        )
-        trail = store.audit_trail(job.ro)
-        adjusted = next(t for t in trail if t["type"] == "clock.adjusted")
-        assert adjusted["source"] == "foreman:F1"
-        assert adjusted["payload"]["reason"] == "tapped late"
-        assert adjusted["payload"]["original"]["start"] == start.isoformat()
-        assert [t["type"] for t in trail][-2:] == ["clock.adjusted", "clock.moved"]
-        assert "clock.moved" in [t["type"] for t in store.audit_trail(other.ro)]
-        assert core.ws.job(other.ro).worked_seconds(clock.now) == 55 * 60
-    finally:
-        core.stop()
-
-
-class _Quiet:
-    def publish(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
-        pass
-
-    def puback(self, token: object) -> None:
-        pass
+@pytest.mark.xfail(
+    strict=True,
+    reason="a refused move puts the stretch back after one that began at the same moment "
+    "(the walk in tests/walk.py leaves such moves out until this passes)",
+)
+def test_a_refused_move_leaves_the_stretches_in_their_order(ws: Workshop) -> None:
+    wrong = ws.check_in(order(), at(-30)).ro
+    right = ws.check_in(order(plate="沪AD12345"), at(-30)).ro
+    ws.dispatch(wrong, "B03", at(-20))
+    ws.dispatch(right, "B03", at(-20))
+    ws.sign_in("T001", "B03", at(-10))
+    ws.sign_in("T002", "B03", at(-10))
+    ws.start(right, "T001", "B03", at(-5))
+    ws.pause(right, "T001", "B03", PauseReason.BREAK, at(-2))  # paused there, still open
+    ws.start(wrong, "T001", "B03", at(0))
+    ws.start(wrong, "T002", "B03", at(0))  # both began at the same moment
+    ws.pause(wrong, "T001", "B03", PauseReason.BREAK, at(10))
+    before = [(s.tech, s.kind, s.start, s.end) for s in ws.job(wrong).segments]
+    with pytest.raises(errors.BadCorrection):  # T001's open pause on the right job overlaps
+        ws.move_clock(wrong, "T001", at(0), right, "wrong card picked", at(20))
+    assert [(s.tech, s.kind, s.start, s.end) for s in ws.job(wrong).segments] == before

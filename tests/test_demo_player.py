@@ -3,7 +3,6 @@ the way from check-in to delivery without a tap being refused."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from core.demo.player import DemoPlayer
 from core.store.repository import Store
 from tests.kiosk_env import Workshop, demo_workshop
+from tests.waiting import wait_until
 
 
 class Hooks:
@@ -50,11 +50,13 @@ def test_a_demo_day_delivers_cars_through_the_real_paths(shop: Workshop) -> None
         speed=6000,
         seed=7,
     ).start()
-    deadline = time.monotonic() + 60
     try:
-        while not any(t == "job.delivered" for t in _command_types(shop)):
-            assert time.monotonic() < deadline, "no car was delivered"
-            time.sleep(0.1)
+        wait_until(
+            lambda: any(t == "job.delivered" for t in _command_types(shop)),
+            "a car delivered",
+            timeout=60,
+            every=0.1,
+        )
     finally:
         player.stop()
     problems = [(s.bay, p.type, p.code) for s in links.values() for p in s.problems]

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import need
+from tests.helpers import need
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTALLED = "/opt/pitboard/.venv/bin/pitboard"

@@ -7,7 +7,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -63,11 +62,16 @@ def test_key_hung_in_slot_7_shows_on_the_dispatch_view(mosquitto_bin: str, tmp_p
             view = service.core.dispatch_view
             return next((j for j in view.jobs if j.ro == job.ro), None) if view else None
 
-        deadline = time.monotonic() + 15
-        while card() is None or card().key_state != "in_cabinet":  # type: ignore[attr-defined]
-            assert time.monotonic() < deadline, (tmp_path / "bridge.log").read_text()[-2000:]
-            usb.send(em4100_frame(TAG))  # the tag hangs on the slot's reader
-            time.sleep(0.2)
+        wait_until(
+            lambda: card() is not None and card().key_state == "in_cabinet",  # type: ignore[attr-defined]
+            lambda: (
+                "the key in its slot; the bridge said:\n"
+                + (tmp_path / "bridge.log").read_text()[-2000:]
+            ),
+            timeout=15,
+            every=0.2,
+            between=lambda: usb.send(em4100_frame(TAG)),  # the tag hangs on the slot's reader
+        )
         shown = card()
         assert (shown.key_cabinet, shown.key_slot) == ("KC1", 7)  # type: ignore[attr-defined]
         # Taken off the hook: the frames stop, and after the gap custody says "out".

@@ -1,19 +1,28 @@
-"""The ingest guarantees on both stores: commit before ack, idempotency, rejection codes."""
+"""The ingest guarantees on both stores: commit before ack, idempotency, rejection codes;
+what the audit log keeps of a command."""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
-from core.commands import AnswerFinding, CheckInCar, Dispatch
-from core.domain.errors import IllegalTransition, UnknownFinding
-from core.domain.model import JobStatus
+from core.commands import (
+    AdjustClock,
+    AnswerFinding,
+    CheckInCar,
+    Dispatch,
+    InsertPause,
+    MoveClock,
+)
+from core.domain.errors import BadCorrection, IllegalTransition, UnknownFinding
+from core.domain.model import JobStatus, PauseReason
 from core.engine import Core
 from core.store.repository import Store
 from tests.helpers import (
     T0,
+    Clock,
     FakeBus,
     Kiosk,
     checked_in_and_dispatched,
@@ -21,16 +30,18 @@ from tests.helpers import (
     order,
     settle,
 )
+from tests.waiting import wait_until
 
 
 def test_events_are_applied_committed_then_acked(core: Core, bus: FakeBus, store: Store) -> None:
     ro = checked_in_and_dispatched(core)
     k = Kiosk("kiosk-b03", "B03")
-    for type_, kw in [
+    steps: list[tuple[str, dict[str, Any]]] = [
         ("tech.signed_in", {}),
         ("job.started", {"job": ro}),
         ("job.paused", {"job": ro, "reason": "waiting_parts"}),
-    ]:
+    ]
+    for type_, kw in steps:
         topic, payload = k.event(type_, **kw)
         core.on_message(topic, payload, token=("t", k.seq))
     settle(core, bus, 3)
@@ -170,7 +181,7 @@ def test_web_commands_are_refused_with_the_domain_error(core: Core) -> None:
         core.run_command(Dispatch(ro, "B03"), actor="foreman:F1")
 
 
-def test_restart_restores_state_and_duplicates_stay_duplicates(store: Store, clock) -> None:
+def test_restart_restores_state_and_duplicates_stay_duplicates(store: Store, clock: Clock) -> None:
     bus = FakeBus()
     core = Core(demo_config(), store, bus, clock)
     core.start()
@@ -215,7 +226,9 @@ def test_group_commit_applies_a_burst_in_order(core: Core, bus: FakeBus, store: 
     assert core.counters.batches < 101  # grouped, not one transaction each
 
 
-def test_a_delivered_car_can_get_its_follow_up_call_after_a_restart(store: Store, clock) -> None:
+def test_a_delivered_car_can_get_its_follow_up_call_after_a_restart(
+    store: Store, clock: Clock
+) -> None:
     from core.commands import Deliver, RecordFollowUp
     from core.domain.model import FollowUpOutcome
 
@@ -244,10 +257,7 @@ def test_an_event_ahead_of_a_missing_one_waits_for_it(core: Core, bus: FakeBus) 
     signin = k.event("tech.signed_in")
     start = k.event("job.started", job=ro)
     core.on_message(*start, token="early")  # #2 overtook #1 (e.g. #1 was dropped)
-    deadline = time.monotonic() + 10
-    while "early" not in bus.acked:
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    wait_until(lambda: "early" in bus.acked, "the early event PUBACKed", timeout=10)
     assert bus.acks("kiosk-b03") == []  # PUBACKed, neither applied nor answered
     assert core.ws.job(ro).status is JobStatus.DISPATCHED
     assert core.counters.held == 1
@@ -295,10 +305,7 @@ def test_the_lounge_goes_out_only_when_a_car_on_it_changed(core: Core, bus: Fake
     assert lounges() == before + 1
     assert bus.last("/view/lounge")["cars"][0]["stage"] == "in_progress"
     core.republish(connected=True)  # a new broker connection gets every view again
-    deadline = time.monotonic() + 10
-    while lounges() < before + 2:
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    wait_until(lambda: lounges() >= before + 2, "the lounge sent again", timeout=10)
 
 
 @pytest.mark.postgres
@@ -354,14 +361,10 @@ def test_the_board_is_rebuilt_with_time_alone_for_alerts_that_come_due(
         def boards() -> int:
             return sum(1 for t, *_ in bus.published if t.endswith("/view/dispatch/index"))
 
-        deadline = time.monotonic() + 5
-        while boards() < 1:
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+        wait_until(lambda: boards() >= 1, "the first board", timeout=5)
         first = boards()
-        while boards() < first + 2:  # no event, yet the board goes out again
-            assert time.monotonic() < deadline, "the board was not rebuilt"
-            time.sleep(0.02)
+        # No event, yet the board goes out again.
+        wait_until(lambda: boards() >= first + 2, "the board rebuilt", timeout=5, every=0.02)
     finally:
         core.stop()
 
@@ -385,3 +388,53 @@ def test_a_key_read_lands_in_its_orders_timeline(core: Core, bus: FakeBus, store
     assert bus.acks("bridge-1")[0]["result"] == "applied"
     trail = store.audit_trail(ro)
     assert trail[-1]["type"] == "key.in" and trail[-1]["source"] == "bridge-1"
+
+
+def test_the_audit_log_keeps_a_clock_correction_beside_the_original(
+    core: Core, clock: Clock, store: Store
+) -> None:
+    job = core.run_command(CheckInCar(order()), "advisor:SA01")
+    core.run_command(Dispatch(job.ro, "B03"), "foreman:F1")
+    core.query(lambda ws, now: ws.sign_in("T002", "B03", now))
+    start = clock.now
+    core.query(lambda ws, now: ws.start(job.ro, "T002", "B03", now))
+    clock.advance(minutes=50)
+    core.query(lambda ws, now: ws.pause(job.ro, "T002", "B03", PauseReason.BREAK, now))
+    clock.advance(minutes=5)
+    core.run_command(
+        AdjustClock(
+            job.ro,
+            "T002",
+            start,
+            start - timedelta(minutes=5),
+            start + timedelta(minutes=50),
+            "tapped late",
+        ),
+        "foreman:F1",
+    )
+    with pytest.raises(BadCorrection):
+        core.run_command(
+            InsertPause(
+                job.ro,
+                "T002",
+                start - timedelta(minutes=5),
+                clock.now,
+                clock.now,
+                PauseReason.BREAK,
+                "an empty pause",
+            ),
+            "foreman:F1",
+        )
+    other = core.run_command(CheckInCar(order(plate="沪AD12345")), "advisor:SA01")
+    core.run_command(
+        MoveClock(job.ro, "T002", start - timedelta(minutes=5), other.ro, "wrong job"),
+        "foreman:F1",
+    )
+    trail = store.audit_trail(job.ro)
+    adjusted = next(t for t in trail if t["type"] == "clock.adjusted")
+    assert adjusted["source"] == "foreman:F1"
+    assert adjusted["payload"]["reason"] == "tapped late"
+    assert adjusted["payload"]["original"]["start"] == start.isoformat()
+    assert [t["type"] for t in trail][-2:] == ["clock.adjusted", "clock.moved"]
+    assert "clock.moved" in [t["type"] for t in store.audit_trail(other.ro)]
+    assert core.ws.job(other.ro).worked_seconds(clock.now) == 55 * 60

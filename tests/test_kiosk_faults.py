@@ -17,6 +17,7 @@ from core.broker import MosquittoBroker
 from core.commands import CheckInCar, Dispatch
 from core.mqtt import BrokerAddress
 from tests.helpers import child_env, demo_config, order
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.slow]
 
@@ -77,18 +78,18 @@ def test_500_taps_through_two_broker_restarts_and_a_killed_kiosk(
         broker.stop()  # first outage: the kiosk keeps tapping into its outbox
         _wait_taps(kiosk, 160)
         broker.start()
-        deadline = time.monotonic() + 30
-        while _kiosk_online(service) is not True:  # back, and heard from since
-            assert time.monotonic() < deadline, "the kiosk did not come back"
-            time.sleep(0.05)
+        # Back, and heard from since.
+        wait_until(lambda: _kiosk_online(service) is True, "the kiosk back", timeout=30, every=0.05)
         _wait_taps(kiosk, 240)
         kiosk.send_signal(signal.SIGKILL)  # power cut at the bay
         kiosk.wait()
         # Its Last Will tells the dispatch board the kiosk is gone.
-        deadline = time.monotonic() + 20
-        while _kiosk_online(service) is not False:
-            assert time.monotonic() < deadline, "the dispatch view never saw the kiosk go"
-            time.sleep(0.05)
+        wait_until(
+            lambda: _kiosk_online(service) is False,
+            "the dispatch view seeing the kiosk go",
+            timeout=20,
+            every=0.05,
+        )
         kiosk = _driver(broker, state, job.ro)
         _wait_taps(kiosk, 330)
         broker.stop()  # second outage
@@ -144,17 +145,17 @@ def test_pitboard_kiosk_serves_its_bay_and_comes_online(mosquitto_bin: str, tmp_
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 30
-        while _kiosk_online(service) is not True:
-            assert time.monotonic() < deadline, "the kiosk never came online"
-            time.sleep(0.1)
-        while True:
+        wait_until(
+            lambda: _kiosk_online(service) is True, "the kiosk online", timeout=30, every=0.1
+        )
+
+        def served() -> bytes | None:
             try:
-                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()
-                break
+                return bytes(urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read())
             except OSError:
-                assert time.monotonic() < deadline, "the kiosk page never came up"
-                time.sleep(0.2)
+                return None
+
+        page = wait_until(served, "the kiosk page", timeout=30, every=0.2)
         assert b"Pitboard B03" in page
     finally:
         kiosk.send_signal(signal.SIGTERM)
@@ -170,7 +171,6 @@ def test_a_kiosk_sends_at_most_a_window_of_unanswered_events(
     from core.contract.messages import Ack, dump, event_digest
     from kiosk.app import connect
     from tests.mqtt_client import Client as Sniffer
-    from tests.waiting import wait_until
 
     monkeypatch.setattr(devices.link, "WINDOW", 5)
     cfg = demo_config()
@@ -180,10 +180,7 @@ def test_a_kiosk_sends_at_most_a_window_of_unanswered_events(
         cfg, "B03", BrokerAddress("127.0.0.1", broker.port), broker.passwords["kiosk-b03"], tmp_path
     )
     try:
-        deadline = time.monotonic() + 10
-        while not link.online:
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        wait_until(lambda: link.online, "the kiosk online", timeout=10, every=0.05)
         for _ in range(20):
             station.sign_in("T002")  # nobody answers: no core is running
         time.sleep(1.0)
@@ -242,7 +239,6 @@ def test_a_kiosk_hears_through_the_shipped_acl_when_the_core_goes_and_comes_back
     mosquitto_bin: str, tmp_path: Path
 ) -> None:
     from kiosk.app import connect
-    from tests.waiting import wait_until
 
     cfg = demo_config()
     broker = MosquittoBroker(cfg, tmp_path / "broker").start()

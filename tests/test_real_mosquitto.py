@@ -28,6 +28,7 @@ from core.store.database import make_engine
 from core.store.repository import Store
 from tests.helpers import T0, demo_config, order
 from tests.mqtt_client import Client
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.mosquitto
 
@@ -66,7 +67,10 @@ def test_core_works_through_mosquitto_with_the_shipped_acl(
         )
         kiosk.publish(EVENT.format("kiosk-b03"), ev(2, "job.started", tech="T002", job=job.ro))
         kiosk.publish(EVENT.format("kiosk-b03"), ev(2, "job.started", tech="T002", job=job.ro))
-        acks = lambda ms: [m for t, m in ms if t.endswith("kiosk-b03/ack")]  # noqa: E731
+
+        def acks(ms: list[tuple[str, Any]]) -> list[Any]:
+            return [m for t, m in ms if t.endswith("kiosk-b03/ack")]
+
         assert kiosk.wait(lambda ms: len(acks(ms)) == 3)
         assert [a["result"] for a in acks(kiosk.messages)] == ["applied", "applied", "duplicate"]
         assert kiosk.wait(
@@ -156,28 +160,28 @@ def test_kill_9_of_the_core_loses_nothing(broker: MosquittoBroker, tmp_path: Pat
     for seq in range(1, total + 1):
         kind = "tech.signed_in" if seq % 2 else "tech.signed_out"
         payloads[seq] = ev(seq, kind, tech="T002")
-    acked: set[int] = set()
+
+    def acked() -> set[int]:
+        with kiosk._cv:
+            return {
+                m["seq"] for t, m in kiosk.messages if m and m["result"] in ("applied", "duplicate")
+            }
+
+    def resend() -> None:
+        """Like a kiosk's outbox: send what is unacknowledged, in order, again and again."""
+        for seq in sorted(set(payloads) - acked())[:50]:
+            kiosk.c.publish(EVENT.format("kiosk-b03"), payloads[seq], qos=1)
+
+    def progress() -> str:
+        return f"{len(acked())} of {total} acknowledged"
+
     try:
-        killed = False
-        deadline = time.monotonic() + 120
-        while len(acked) < total:
-            assert time.monotonic() < deadline, f"{len(acked)} of {total} acknowledged"
-            # Like a kiosk's outbox: send what is unacknowledged, in order, again and again.
-            for seq in sorted(set(payloads) - acked)[:50]:
-                kiosk.c.publish(EVENT.format("kiosk-b03"), payloads[seq], qos=1)
-            time.sleep(0.3)
-            with kiosk._cv:
-                acked |= {
-                    m["seq"]
-                    for t, m in kiosk.messages
-                    if m and m["result"] in ("applied", "duplicate")
-                }
-            if not killed and len(acked) > 100:
-                core.send_signal(signal.SIGKILL)
-                core.wait()
-                killed = True
-                core = _start_core(broker, db, DEMO_SITE)
-        assert killed
+        resend()
+        wait_until(lambda: len(acked()) > 100, progress, timeout=120, every=0.3, between=resend)
+        core.send_signal(signal.SIGKILL)
+        core.wait()
+        core = _start_core(broker, db, DEMO_SITE)
+        wait_until(lambda: len(acked()) == total, progress, timeout=120, every=0.3, between=resend)
     finally:
         kiosk.close()
         core.send_signal(signal.SIGTERM)
@@ -232,10 +236,12 @@ def test_wrong_credentials_leave_the_links_refused_not_retrying(
     service.start()
     device.start()
     try:
-        deadline = time.monotonic() + 10
-        while not (service.link.state.startswith("refused") and device.state.startswith("refused")):
-            assert time.monotonic() < deadline, (service.link.state, device.state)
-            time.sleep(0.05)
+        wait_until(
+            lambda: service.link.state.startswith("refused") and device.state.startswith("refused"),
+            lambda: f"both links refused, not {(service.link.state, device.state)}",
+            timeout=10,
+            every=0.05,
+        )
         time.sleep(1.5)  # past the first reconnect wait
         # Mosquitto answers a wrong password "not authorized" (v5 135, 3.1.1 rc 5).
         assert service.link.state == "refused: not authorized"

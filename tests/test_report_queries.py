@@ -15,15 +15,14 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from core.demo.history import HistoryPlan, write_history
 from core.domain.reports import Report, build_report, period
 from core.store.database import _MIGRATIONS, make_engine, migrate
 from core.store.repository import Store
 from core.store.tables import JobRow
-from tests.conftest import fresh_postgres_database
-from tests.helpers import demo_config
+from tests.helpers import demo_config, fresh_postgres_database
 
 BAYS = ["B01", "B02", "B03", "B04", "B05", "B06"]
 FIRST = date(2026, 11, 25)
@@ -81,14 +80,14 @@ def test_the_report_from_the_database_equals_build_report(store: Store, follow_u
 def rows_as_written_before(source: Store, target: Store) -> None:
     """The job rows as the store wrote them before revision 0005: documents and the first
     query columns only."""
-    old = ("site", "ro", "status", "bay", "plate", "public_token")
+    old: tuple[str, ...] = ("site", "ro", "status", "bay", "plate", "public_token")
     old += ("promised_at", "checked_in_at", "updated_at", "doc")
     with source.engine.connect() as conn:
         rows = [
             dict(r._mapping) for r in conn.execute(select(*(JobRow.__table__.c[c] for c in old)))
         ]
     with target.engine.begin() as conn:
-        conn.execute(JobRow.__table__.insert(), rows)
+        conn.execute(insert(JobRow), rows)
 
 
 def migrate_to(engine: Any, revision: str) -> None:

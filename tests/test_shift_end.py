@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time as clock
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -10,6 +9,7 @@ from core.domain.model import JobStatus
 from core.engine import Core
 from core.shifts import ShiftClock, next_shift_end
 from tests.helpers import FakeBus, Kiosk, checked_in_and_dispatched, settle
+from tests.waiting import wait_until
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -39,9 +39,11 @@ def test_shift_end_pauses_running_clocks_once(core: Core, bus: FakeBus) -> None:
     assert job.status is JobStatus.PAUSED and job.last_pause_reason == "shift_end"
     assert core.ws.tech_state("T002").active_job is None
     assert shift.next is not None and shift.next > now
-    deadline = clock.monotonic() + 5  # the dispatch view goes out at most every 100 ms
-    while [j["pause_reason"] for j in bus.board()["jobs"]] != ["shift_end"]:
-        assert clock.monotonic() < deadline
-        clock.sleep(0.02)
+    wait_until(  # the dispatch view goes out at most every 100 ms
+        lambda: [j["pause_reason"] for j in bus.board()["jobs"]] == ["shift_end"],
+        "the board showing the shift-end pause",
+        timeout=5,
+        every=0.02,
+    )
     trail = core.store.audit_trail(ro)
     assert (trail[-1]["type"], trail[-1]["source"]) == ("clocks.paused_all", "system:shift-end")
