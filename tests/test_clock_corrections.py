@@ -99,11 +99,6 @@ def test_a_correction_may_not_lay_one_stretch_over_another(ws: Workshop) -> None
     assert [(s.kind, s.start, s.end) for s in ws.job(ro).segments] == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a refused move puts the stretch back after one that began at the same moment "
-    "(the walk in tests/walk.py leaves such moves out until this passes)",
-)
 def test_a_refused_move_leaves_the_stretches_in_their_order(ws: Workshop) -> None:
     wrong = ws.check_in(order(), at(-30)).ro
     right = ws.check_in(order(plate="沪AD12345"), at(-30)).ro

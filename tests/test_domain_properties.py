@@ -287,11 +287,6 @@ def test_a_job_changed_behind_the_facts_back_is_caught_by_the_filing_check() -> 
     walk.teardown()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a key read naming an order without a tag takes a tag another car has "
-    "(the walk in tests/walk.py leaves such reads out until this passes)",
-)
 def test_a_key_read_naming_an_order_puts_no_tag_on_two_cars() -> None:
     walk = ExplainedWalk()
     walk.cars_arrive(1, wash=False)  # the first car has TAG1

@@ -193,14 +193,6 @@ class WorkshopWalk(RuleBasedStateMachine):
             here = [tech]
         return ro, data.draw(st.sampled_from(here), label="tech"), bay
 
-    def _tag_clash(self, tag: str, ro: str | None) -> bool:
-        """A read naming an order without a key tag, with a tag another car in the building
-        has: the workshop does not refuse it yet (the tag would be on two cars), so the walk
-        leaves it out."""
-        job = self.ws.jobs.get(ro) if ro else None
-        holder = self.ws._job_for_tag(tag)
-        return job is not None and job.key_tag is None and holder not in (None, job)
-
     def _signed_in(self, tech: str, bay: str) -> None:
         state = self.ws.tech_states.get(tech)
         if state is None or state.bay != bay:
@@ -386,8 +378,6 @@ class WorkshopWalk(RuleBasedStateMachine):
         not yet, or another order's: refused)."""
         tag = data.draw(st.sampled_from(["TAG1", "TAG2", "TAG9"]), label="tag")
         ro = data.draw(st.sampled_from([None, None, *sorted(self.ws.jobs)]), label="ro")
-        if self._tag_clash(tag, ro):
-            return
         if data.draw(st.booleans(), label="in"):
             slot = data.draw(st.sampled_from([None, 7]), label="slot")
             self.step(lambda at: self.ws.key_in(tag, "KC1", slot, at, ro=ro))
@@ -436,10 +426,6 @@ class WorkshopWalk(RuleBasedStateMachine):
         if not targets or data.draw(st.booleans(), label="any job"):
             targets = [*others, ro, "RO-X"]
         to = data.draw(st.sampled_from(targets), label="to")
-        if any(s.start == start and s.tech != tech for s in ws.jobs[ro].segments):
-            # A refused move puts the stretch back after another that began at the same
-            # moment (test_clock_corrections' expected failure): left out until fixed.
-            return
         self.step(lambda at: ws.move_clock(ro, tech, start, to, "记错单", at))
 
     def do_nonsense(self, data: st.DataObject) -> None:
@@ -481,8 +467,7 @@ class WorkshopWalk(RuleBasedStateMachine):
         }
         if ro in ws.jobs:
             steps["check_in"] = lambda at: ws.check_in(again, at)
-        if not self._tag_clash("TAG1", ro):
-            steps["key_in"] = lambda at: ws.key_in("TAG1", "KC1", 7, at, ro=ro)
-            steps["key_out"] = lambda at: ws.key_out("TAG1", "KC1", 7, at, ro=ro)
+        steps["key_in"] = lambda at: ws.key_in("TAG1", "KC1", 7, at, ro=ro)
+        steps["key_out"] = lambda at: ws.key_out("TAG1", "KC1", 7, at, ro=ro)
         name = data.draw(st.sampled_from(sorted(steps)), label="nonsense")
         self.step(steps[name])

@@ -117,15 +117,10 @@ class ClockCorrections(WorkshopState):
             raise BadCorrection("a running clock is paused before it is moved")
         if target is job or target.status not in LIVE_STATUSES:
             raise BadCorrection(f"{to_ro} is not a job that can take the work")
+        # Checked before anything moves: a refused move leaves both jobs as they were.
+        self._require_no_overlap(target, tech, seg)
         job.segments.remove(seg)
         target.segments.append(seg)
-        try:
-            self._require_no_overlap(target, tech, seg)
-        except BadCorrection:
-            target.segments.remove(seg)
-            job.segments.append(seg)
-            job.segments.sort(key=lambda s: s.start)
-            raise
         target.segments.sort(key=lambda s: s.start)
         self._record(ev.ClockMoved(ro=ro, to_ro=to_ro, clock_of=tech, original=replace(seg), at=at))
         return replace(seg)

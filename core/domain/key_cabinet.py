@@ -34,6 +34,9 @@ class KeyCabinet(WorkshopState):
             job = self.job(ro)
             if job.key_tag not in (None, tag):
                 raise UnknownKey(f"tag {tag} is not the key tag of {ro}")
+            holder = self._job_for_tag(tag)
+            if holder is not None and holder is not job:  # one tag, one car (as at check-in)
+                raise UnknownKey(f"tag {tag} is the key tag of {holder.ro}, not of {ro}")
             return job
         job_for_tag = self._job_for_tag(tag)
         if job_for_tag is None:
