@@ -161,10 +161,12 @@ def domain_workshop() -> Workshop:
 
 
 def settle(core: Any, bus: FakeBus, acks: int, device: str = "kiosk-b03") -> None:
-    """Wait until ``device`` has ``acks`` answers from the core."""
+    """Wait until ``device`` has ``acks`` answers from the core, and the batch that sent them
+    has finished (the lounge and the pages come after the acks)."""
     from tests.waiting import wait_until
 
     wait_until(lambda: len(bus.acks(device)) >= acks, f"{acks} acks to {device}", timeout=10)
+    core.query(lambda _ws, _now: None)  # behind that batch in the core's queue
 
 
 def checked_in_and_dispatched(core: Any, bay: str = "B03") -> str:

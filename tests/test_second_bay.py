@@ -3,12 +3,15 @@ otherwise moved, with an audit line, and both kiosks and the dispatch board say 
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from core.engine import Core
 from core.store.repository import Store
 from core.store.tables import AuditRow
 from tests.helpers import Clock, FakeBus, Kiosk, checked_in_and_dispatched, settle
+from tests.waiting import wait_until
 
 
 def test_a_technician_whose_clock_runs_is_refused_at_a_second_bay(core: Core, bus: FakeBus) -> None:
@@ -50,6 +53,12 @@ def test_a_move_between_bays_is_audited_and_shown_at_both_bays_and_on_the_board(
         ("T002", "B04")
     ]
     assert [(t["id"], t["came_from"]) for t in new_bay["techs"]] == [("T002", "B03")]
-    moved = [a for a in bus.board()["alerts"] if a["kind"] == "tech_moved"]
+    # The board is gathered while it is costly to build: it follows the acks.
+    wait_until(lambda: _moved(bus), "the move on the foreman's board", timeout=10)
+    moved = _moved(bus)
     assert len(moved) == 1 and moved[0]["detail"].endswith(" B03 → B04")
     assert moved[0]["detail"] != "T002 B03 → B04", "the technician's name, not the badge"
+
+
+def _moved(bus: FakeBus) -> list[dict[str, Any]]:
+    return [a for a in bus.board()["alerts"] if a["kind"] == "tech_moved"]
