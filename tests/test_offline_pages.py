@@ -23,7 +23,7 @@ from pitboard.app import wire_web
 from tests.board_env import RETRIES, sign_in
 from tests.helpers import demo_config
 from tests.kiosk_env import Workshop, demo_workshop
-from tests.test_web_access import filled, routes
+from tests.web_routes import filled, routes
 
 SITE = "http://test"  # the base the test's client opens pages on
 
