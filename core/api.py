@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi_offline import FastAPIOffline
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from core.catalogue import operations as operation_catalogue
@@ -300,12 +301,16 @@ def add_repair_order_routes(api: FastAPI, core: Core) -> None:
 
 
 def build_api(core: Core) -> FastAPI:
-    api = FastAPI(
+    # The documents (/docs, /redoc) with their scripts and styles served from here, not
+    # from a CDN: a dealer's site is often offline.
+    api = FastAPIOffline(
         title="Pitboard integration API",
         version="1",
         description="Create, change and dispatch repair orders; read their status. "
         "Send `Authorization: Bearer <token>`: a `read` token reads, a `write` token also "
         "changes.",
+        # Swagger UI would send the document to a validator on the internet.
+        swagger_ui_parameters={"validatorUrl": None},
     )
     api.state.core = core
     add_problem_answers(api)

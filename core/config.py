@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import os
 import re
 import tomllib
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -99,9 +102,12 @@ class WebConfig(_Section):
         description="Environment variable with the session secret (32 characters or more): "
         "it signs the boards' sign-in cookies; every site but the demo must set it",
     )
-    public_url: str = Field(
-        default="http://127.0.0.1:8080",
-        description="How customers' phones reach the status pages (printed as a QR code)",
+    public_url: str | None = Field(
+        default=None,
+        description="The site's address as customers' phones reach it, e.g. "
+        "http://192.168.1.20:8080: the pickup card's QR code and link lead there. Empty: "
+        "the address the pages are served on (with host 0.0.0.0, this machine's address on "
+        "the site's network)",
     )
     tls_cert: str | None = Field(
         default=None, description="HTTPS: the pages' certificate (PEM), with tls_key"
@@ -121,6 +127,20 @@ class WebConfig(_Section):
         description="A board sign-in ends this long after it began, however much it is used",
     )
 
+    @field_validator("public_url")
+    @classmethod
+    def _a_public_url(cls, value: str | None) -> str | None:
+        return None if value is None or not value.strip() else checked_public_url(value)
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls_cert else "http"
+
+    def link_base(self) -> str:
+        """Where links and QR codes that leave the building lead: ``public_url``, or the
+        address the pages are served on."""
+        return self.public_url or served_url(self.scheme, self.host, self.port)
+
     @model_validator(mode="after")
     def _both_or_neither(self) -> WebConfig:
         if (self.tls_cert is None) != (self.tls_key is None):
@@ -132,6 +152,53 @@ class WebConfig(_Section):
         if self.session_idle_minutes > self.session_max_hours * 60:
             raise ValueError("session_idle_minutes is longer than session_max_hours")
         return self
+
+
+def checked_public_url(value: str) -> str:
+    """A site's address for customers' phones, without the trailing slash, or why not."""
+    example = "e.g. http://192.168.1.20:8080 or https://service.example.cn"
+    url = value.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not url.lower().startswith(parts.scheme + "://"):
+        raise ValueError(f"{value!r} must start with http:// or https:// ({example})")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"{value!r} has no usable port ({example})") from None
+    if not parts.hostname or any(c.isspace() for c in url) or port == 0:
+        raise ValueError(f"{value!r} names no host a phone can open ({example})")
+    if parts.username is not None or parts.query or parts.fragment:
+        raise ValueError(f"{value!r}: only scheme, host, port and a path ({example})")
+    return url.rstrip("/")
+
+
+ANY_ADDRESS = ("0.0.0.0", "::", "")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def served_url(scheme: str, host: str, port: int) -> str:
+    """The address pages served on ``host``:``port`` are opened at from another machine:
+    listening on every address, this machine's address on the site's network."""
+    if host in ANY_ADDRESS:
+        host = lan_address() or "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"  # IPv6
+    return f"{scheme}://{host}" + ("" if DEFAULT_PORTS[scheme] == port else f":{port}")
+
+
+@functools.cache
+def lan_address() -> str | None:
+    """This machine's first IPv4 address that is neither loopback nor link-local."""
+    import ifaddr
+
+    for adapter in ifaddr.get_adapters():
+        for ip in adapter.ips:
+            if not isinstance(ip.ip, str):
+                continue  # IPv6
+            address = ipaddress.IPv4Address(ip.ip)
+            if not (address.is_loopback or address.is_link_local or address.is_unspecified):
+                return str(address)
+    return None
 
 
 class ApiConfig(_Section):
@@ -416,6 +483,13 @@ class SiteConfig(_Section):
     def archive_dir(self) -> Path:
         """Where `pitboard prune` writes what it removes."""
         return Path(self.retention.archive_dir or Path(self.data_dir) / "archive")
+
+    def on_port(self, port: int | None) -> SiteConfig:
+        """This configuration with the pages served on ``port`` (a command's --port), so
+        that the links that leave the building name the port really served."""
+        if port is None or port == self.web.port:
+            return self
+        return self.model_copy(update={"web": self.web.model_copy(update={"port": port})})
 
     @property
     def zone(self) -> ZoneInfo:

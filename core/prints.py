@@ -82,7 +82,7 @@ def _pickup_card(config: SiteConfig, job: Job, public_token: str) -> PickupCard:
         advisor=_advisor(config, job.advisor),
         advisor_phone=config.site.desk_phone,
         promised_at=job.promised_at,
-        status_url=f"{config.web.public_url.rstrip('/')}/status/{public_token}",
+        status_url=f"{config.web.link_base()}/status/{public_token}",
     )
 
 

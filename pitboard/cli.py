@@ -44,7 +44,7 @@ def cmd_core(args: argparse.Namespace) -> int:
     from pitboard.app import Pitboard, Plan
     from pitboard.web import session_secret
 
-    cfg = _config(args.config)
+    cfg = _config(args.config).on_port(args.web_port or None)
     if not (args.broker_url or cfg.broker.url):
         print(
             "pitboard core needs a broker: set [broker] url or pass --broker-url", file=sys.stderr
@@ -135,7 +135,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pitboard.web import session_secret
     from pitboard.welcome import welcome
 
-    cfg = _config(args.config)
+    cfg = _config(args.config).on_port(args.port)
     secret = session_secret(cfg)
     site = Pitboard(cfg, Plan(everything=True, demo=args.demo, speed=args.speed)).start()
     port = args.port or cfg.web.port

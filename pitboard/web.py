@@ -3,11 +3,13 @@ PC's own kiosk page (``pitboard kiosk --bay``)."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from core.app import settle_memory
 from core.config import ConfigError, SiteConfig
@@ -24,6 +26,7 @@ def serve(
 
     app.on_startup(settle_memory)
     app.on_shutdown(on_shutdown)
+    tell_public_url(config)
     ui.run(
         host=host,
         port=port,
@@ -43,6 +46,24 @@ def serve(
 
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def tell_public_url(config: SiteConfig) -> None:
+    """Say where the pickup cards' QR codes lead, and warn when no phone can open it."""
+    link = config.web.link_base()
+    host = urlsplit(link).hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if loopback and not config.is_demo:
+        logger.warning(
+            "the pickup cards' QR codes lead to %s, which no customer's phone can open: set "
+            '[web] public_url (or host = "0.0.0.0")',
+            link,
+        )
+    else:
+        logger.info("the pickup cards' QR codes lead to %s", link)
 
 
 def serve_kiosk(

@@ -75,11 +75,12 @@ def reader(core: Core) -> dict[str, str]:
 
 
 def api_routes(api: FastAPI) -> list[tuple[str, str]]:
-    """(method, path) of every operation of the API, from its own route table."""
+    """(method, path) of every operation of the API, from its own route table (not its
+    documents, which the site's sign-in guards)."""
     return sorted(
         (method, route.path)
         for route in api.routes
-        if isinstance(route, APIRoute)
+        if isinstance(route, APIRoute) and route.include_in_schema
         for method in route.methods
     )
 

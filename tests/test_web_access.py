@@ -11,10 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi.routing import APIRoute
 from nicegui import app
 from nicegui.testing import User
-from starlette.routing import BaseRoute, Mount, Route
 
 from core.pairings import Pairings
 from core.store.database import make_engine, migrate, sqlite_url
@@ -23,6 +21,7 @@ from pitboard.app import wire_web
 from tests.board_env import RETRIES, sign_in, texts
 from tests.helpers import demo_config
 from tests.kiosk_env import Workshop, demo_workshop
+from tests.web_routes import filled, routes
 
 # What a stranger may open, as reviewed: the pages for customers (nobody's personal data),
 # the sign-in, the supervisor's health check and the scripts and styles pages are made of.
@@ -82,27 +81,8 @@ def a_car(site: Workshop) -> tuple[str, str, str]:
     return ro, "k3J9xQ-unguessable", f"/prints/desk/{preview.name}"
 
 
-def routes(table: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, str]]:
-    """(method, path template) of every route, those of mounted apps with their prefix."""
-    for route in table:
-        if isinstance(route, Mount) and route.routes:
-            yield from routes(list(route.routes), prefix + route.path)
-        elif isinstance(route, Mount):
-            yield "GET", prefix + route.path
-        elif isinstance(route, APIRoute | Route):
-            methods = sorted(route.methods or {"GET"})
-            yield ("GET" if "GET" in methods else methods[0]), prefix + route.path
-
-
 def public(template: str) -> bool:
     return template in PUBLIC or bool(NICEGUI_ASSETS.match(template))
-
-
-def filled(template: str, values: dict[str, str]) -> str:
-    def value(match: re.Match[str]) -> str:
-        return values.get(match.group(1).split(":")[0], "x")
-
-    return re.sub(r"\{([^}]+)\}", value, template)
 
 
 def refused(response: httpx.Response) -> bool:
