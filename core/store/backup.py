@@ -302,11 +302,11 @@ def _insert(engine: Engine, source: Path, header: dict[str, Any]) -> dict[str, i
                 conn.execute(tables[name].insert(), batch)
         if ended is None or {k: v for k, v in ended.items() if v} != counts:
             raise BackupError(f"{source}: cut short (its last line is missing): nothing restored")
-        _advance_identities(conn, tables.values())
+        advance_identities(conn, tables.values())
     return counts
 
 
-def _advance_identities(conn: Connection, tables: Any) -> None:
+def advance_identities(conn: Connection, tables: Any) -> None:
     """PostgreSQL's identity columns continue after the restored ids."""
     if conn.dialect.name != "postgresql":
         return
