@@ -335,6 +335,14 @@ def add_setup_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     add_prune_parser(sub, with_config, _config)
 
+    from pitboard.backups import add_parser as add_backup_parsers
+
+    add_backup_parsers(sub, with_config, _config)
+
+    from pitboard.site_setup import add_parser as add_site_setup_parser
+
+    add_site_setup_parser(sub, with_config, _config)
+
     p = sub.add_parser("docs", help="write the protocol document and JSON Schemas")
     with_config(p)
     p.add_argument("-o", "--output", default="docs")

@@ -1,0 +1,74 @@
+"""A site with data in every table, and what a database holds, for comparing two of them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from core.access import Access
+from core.commands import AnswerFinding, CheckInCar
+from core.config import bays_from_config, technicians_from_config
+from core.domain.access import Scope
+from core.engine import Core
+from core.store.access import AccessStore
+from core.store.codec import job_to_doc, tech_to_doc
+from core.store.repository import Store
+from core.store.tables import Base
+from tests.helpers import FakeBus, Kiosk, checked_in_and_dispatched, demo_config, order, settle
+
+BRAKES: dict[str, Any] = {
+    "finding_id": "F-brakes",
+    "title": "前刹车片磨损超限",
+    "severity": "safety",
+    "labor_hours": 1.0,
+    "parts_estimate": 380,
+    "note": "剩余 2mm",
+}
+
+
+def busy_site(core: Core, bus: FakeBus, engine: Engine) -> str:
+    """Check-ins (with their prints), a job at work and paused, a refused tap, a session and
+    two API tokens, one revoked: a row in every table the core writes."""
+    ro = checked_in_and_dispatched(core)
+    core.run_command(CheckInCar(order("沪B67890", hours=2.5)), actor="advisor:SA01")
+    k = Kiosk("kiosk-b03", "B03")
+    taps = [
+        ("tech.signed_in", {}),
+        ("job.started", {"job": ro}),
+        ("job.paused", {"job": ro, "reason": "waiting_parts"}),
+        ("job.started", {"job": "RO-nope"}),
+        ("job.resumed", {"job": ro}),
+        ("job.finding", {"job": ro, **BRAKES}),
+    ]
+    for type_, kw in taps:
+        core.on_message(*k.event(type_, **kw), token=None)
+    settle(core, bus, len(taps))
+    core.run_command(AnswerFinding(ro, BRAKES["finding_id"], True, "客户电话同意"), "advisor:SA01")
+    access = Access(AccessStore(engine, "demo"), demo_config().web)
+    access.open_session("F001", "foreman", "192.168.10.21")
+    access.create_token("dms", Scope("read"), by="cli:test")
+    gone, _ = access.create_token("grafana", Scope("read"), by="cli:test")
+    access.revoke_token(gone.id, by="cli:test")
+    return ro
+
+
+def table_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, read through the model (times as aware UTC), by key."""
+    out = {}
+    with engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            order_by = list(table.primary_key.columns)
+            out[table.name] = [tuple(r) for r in conn.execute(select(table).order_by(*order_by))]
+    return out
+
+
+def workshop_of(engine: Engine) -> dict[str, Any]:
+    """The live workshop the core would load from the database, as documents."""
+    cfg = demo_config()
+    ws = Store(engine, "demo").load_workshop(bays_from_config(cfg), technicians_from_config(cfg))
+    return {
+        "jobs": {ro: job_to_doc(j) for ro, j in ws.jobs.items()},
+        "techs": {t: tech_to_doc(s) for t, s in ws.tech_states.items()},
+        "counters": dict(ws.counters),
+    }
