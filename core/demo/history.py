@@ -129,7 +129,8 @@ class History:
     # ------------------------------------------------------------ one car
     def _one_car(self, at: datetime, bay: str, still_open: bool) -> None:
         rng, ws = self.rng, self.ws
-        job = self._check_in(at)
+        queue = max(timedelta(), self.free_at.get(bay, at) - at) if self.plan.lifelike else None
+        job = self._check_in(at, queue)
         self.jobs += 1
         if rng.random() < 0.02:
             self._command(lambda: ws.cancel(job.ro, "客户取消", at + timedelta(minutes=5)))
@@ -149,7 +150,8 @@ class History:
         self._command(lambda: ws.deliver(job.ro, t))
         self.delivered.setdefault(t.astimezone(self.zone).date(), []).append(job)
 
-    def _check_in(self, at: datetime) -> Job:
+    def _check_in(self, at: datetime, queue: timedelta | None = None) -> Job:
+        """``queue``: how long the bay is still busy (promised after it, as an advisor does)."""
         rng = self.rng
         ops = tuple(rng.sample(_OPERATIONS, rng.randint(1, 2)))
         hours = sum(op.standard_hours for op in ops)
@@ -157,7 +159,9 @@ class History:
             vehicle=Vehicle(plate=f"京{chr(65 + rng.randrange(26))}{rng.randrange(100000):05d}"),
             customer=Customer(name="客户", phone="13800138000"),
             operations=ops,
-            promised_at=at + timedelta(hours=hours + rng.choice([1, 2, 3])),
+            promised_at=at
+            + (queue or timedelta())
+            + timedelta(hours=hours * (1.3 if queue is not None else 1) + rng.choice([1, 2, 3])),
             advisor="SA01",
             wash_requested=rng.random() < 0.6,
         )
