@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from nicegui import app, ui
 
 from core.config import SiteConfig
+from core.contract import site_clock
 from core.display.texts import Lang, texts_for
 
 #: A page's title before it knows whose it is (a sign-in may come first); then
@@ -55,7 +55,7 @@ def frame(config: SiteConfig, user: dict[str, Any], title_key: str) -> Callable[
             ui.link(t("logout"), "/logout").classes("text-slate-200")
 
     def tick() -> None:
-        clock.text = datetime.now(config.zone).strftime("%H:%M")
+        clock.text = site_clock.now(config.zone).strftime("%H:%M")
 
     tick()
     ui.timer(15.0, tick)

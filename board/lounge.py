@@ -12,6 +12,7 @@ from nicegui import ui
 from board.frame import TAB_TITLE, tab_title
 from board.live import LiveBoard, Parts
 from board.source import BoardSource
+from core.contract import site_clock
 from core.contract.views import LoungeCar, LoungeView
 from core.display.texts import Lang, both, texts_for
 
@@ -158,7 +159,7 @@ def lounge_screen(live: LiveBoard[LoungeView], rows: int, site_name: str, zone: 
     live.show("page", ui.html("", sanitize=False).classes("lounge-foot px-8").mark("page"))
 
     def tick() -> None:
-        clock.text = datetime.now(zone).strftime("%H:%M")
+        clock.text = site_clock.now(zone).strftime("%H:%M")
 
     tick()
     ui.timer(1.0, tick)

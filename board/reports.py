@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import date
 
 from nicegui import ui
 
 from board.auth import require
 from board.frame import TAB_TITLE, frame
 from board.source import BoardSource
+from core.contract import site_clock
 from core.display.texts import Texts
 from core.domain.reports import Report, period, report_csv_rows
 from core.domain.vocabulary import StaffRole
@@ -47,9 +48,9 @@ def register_reports(source: BoardSource) -> None:
         t = frame(config, user, "reports.title")
         kind = kind if kind in ("day", "week", "month") else "day"
         try:
-            on = date.fromisoformat(day) if day else datetime.now(zone).date()
+            on = date.fromisoformat(day) if day else site_clock.now(zone).date()
         except ValueError:
-            on = datetime.now(zone).date()
+            on = site_clock.now(zone).date()
         report = make_report(source, kind, on)
         period_bar(t, report, kind, on)
         figures(t, report)

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from core.config import SiteConfig
-from core.contract import topics
+from core.contract import site_clock, topics
 from core.engine import Core
 from core.mqtt import BrokerAddress, MqttLink
 from core.shifts import ShiftClock
@@ -58,8 +58,15 @@ class CoreService:
             subscriptions=[t.wildcard(site) for t in topics.CORE_SUBSCRIPTIONS],
             on_connected=lambda: self.core.republish(connected=True),
         )
-        self.core = Core(config, self.store, self.link)
-        self.shifts = ShiftClock(self.core, config.site.shift_ends, config.zone, self.core.clock)
+        # Everything the core records and shows is site time (the demo's runs faster).
+        self.core = Core(config, self.store, self.link, clock=site_clock.now)
+        self.shifts = ShiftClock(
+            self.core,
+            config.site.shift_ends,
+            config.zone,
+            self.core.clock,
+            speed=site_clock.current().speed,
+        )
 
     def start(self) -> CoreService:
         self.core.start()

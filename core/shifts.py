@@ -40,8 +40,10 @@ class ShiftClock:
         ends: Sequence[time],
         zone: ZoneInfo,
         clock: Callable[[], datetime],
+        speed: float = 1.0,
     ) -> None:
         self.core, self.ends, self.zone, self.clock = core, list(ends), zone, clock
+        self.speed = speed  # site seconds per real second (the demo's clock runs faster)
         self.next = next_shift_end(clock(), self.ends, zone)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="shift-clock", daemon=True)
@@ -66,7 +68,7 @@ class ShiftClock:
             self._thread.join(5)
 
     def _run(self) -> None:
-        while not self._stop.wait(min(30.0, self._seconds_left())):
+        while not self._stop.wait(min(30.0, self._seconds_left() / self.speed)):
             try:
                 self.run_pending(self.clock())
             except Exception:
@@ -75,4 +77,4 @@ class ShiftClock:
     def _seconds_left(self) -> float:
         if self.next is None:
             return 30.0
-        return max(0.5, (self.next - self.clock()).total_seconds())
+        return max(0.5 * self.speed, (self.next - self.clock()).total_seconds())

@@ -14,11 +14,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Unpack
 
-from core.contract import topics
+from core.contract import site_clock, topics
 from core.contract.messages import Ack, DeviceStatus, dump
 from core.contract.sender import EventFields
 from core.mqtt import BrokerAddress, MqttClient
@@ -125,7 +124,7 @@ class DeviceLink:
         outbox = self.outbox.count() if online else None
         extra = self._status_extra() if online and self._status_extra is not None else {}
         status = DeviceStatus(
-            online=online, kind=self.kind, outbox=outbox, ts=datetime.now(UTC), **extra
+            online=online, kind=self.kind, outbox=outbox, ts=site_clock.now(), **extra
         )
         return dump(status)
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Unpack
 
+from core.contract import site_clock
 from core.contract.messages import Envelope, dump, event_digest, make_event
 from core.contract.sender import EventFields
 from devices.state_file import open_state_file
@@ -84,7 +85,7 @@ class Outbox:
 
     def add(self, type_: str, **fields: Unpack[EventFields]) -> Pending:
         """Number the event and make it durable; returns what to publish."""
-        at = fields.get("ts") or datetime.now(UTC)
+        at = fields.get("ts") or site_clock.now()
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -142,7 +143,7 @@ class Outbox:
     ) -> Answer | None:
         """The core answered ``seq``: the event leaves the outbox. None if it was not there,
         or if the answer names another message (``event``, its digest)."""
-        now = datetime.now(UTC)
+        now = site_clock.now()
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:

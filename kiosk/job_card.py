@@ -3,10 +3,11 @@ requests and findings with how far the customer's answer has got."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from nicegui import ui
 
+from core.contract import site_clock
 from core.contract.views import FindingLine, JobCard
 from core.display.rules import escalation, overrun_level
 from core.domain.vocabulary import FindingState, Severity
@@ -45,7 +46,7 @@ def job_card(screen: Screen, card: JobCard) -> None:
             ui.label(f"{t('kiosk.requests')}: {card.requests}").classes("text-2xl text-amber-200")
         if card.findings:
             ui.label(t("kiosk.findings")).classes("text-xl text-gray-400")
-            now = datetime.now(UTC)
+            now = site_clock.now()
             for f in card.findings:
                 ui.label(finding_line(screen, f, now)).classes(
                     "text-2xl " + ("text-amber-300" if f.state == FindingState.PENDING else "")
@@ -67,7 +68,7 @@ def _clock(screen: Screen, card: JobCard) -> None:
     label = ui.label().mark("elapsed")
 
     def paint() -> None:
-        worked = screen.station.worked_seconds(card, datetime.now(UTC))
+        worked = screen.station.worked_seconds(card, site_clock.now())
         level = overrun_level(worked, card.standard_hours)
         shown = (
             f"{screen.t('kiosk.elapsed')} {duration(worked)} / {screen.t('kiosk.standard')} "

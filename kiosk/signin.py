@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from nicegui import ui
 
+from core.contract import site_clock
 from core.display.rules import MOVE_NOTICE
 from kiosk.dialogs import framed
 from kiosk.screen import BIG, Screen
@@ -40,7 +41,7 @@ def people(screen: Screen) -> None:
                 f"{t('kiosk.sign_out')} {station.technicians[tech].name}",
                 on_click=lambda: leave(screen, tech),
             ).props("outline color=grey-4").classes(BIG).mark("sign-out")
-    now = datetime.now(UTC)
+    now = site_clock.now()
     for gone in station.state.left if station.state else []:
         if now - gone.at > MOVE_NOTICE:  # no change at this bay since: the note is old
             continue

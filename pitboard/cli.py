@@ -137,7 +137,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     cfg = _config(args.config).on_port(args.port)
     secret = session_secret(cfg)
-    site = Pitboard(cfg, Plan(everything=True, demo=args.demo, speed=args.speed)).start()
+    database = None
+    if args.demo:  # its own data, afresh, on its own clock: see core/demo/setup.py
+        from core.contract import site_clock
+        from core.demo.setup import prepare
+
+        demo = prepare(cfg, args.speed)
+        site_clock.install(demo.clock)
+        cfg, database = demo.config, demo.database_url
+    plan = Plan(everything=True, demo=args.demo, speed=args.speed, database_url=database)
+    site = Pitboard(cfg, plan).start()
     port = args.port or cfg.web.port
     print(welcome(site, cfg.web.host, port), flush=True)
     site.serve(cfg.web.host, port, secret)

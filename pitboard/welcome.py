@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from core.app import database_url
+from core.contract import site_clock
 from core.domain.vocabulary import Role
 from pitboard.app import Pitboard, demo_api_token
 
@@ -49,7 +48,7 @@ def welcome(site: Pitboard, host: str, port: int) -> str:
     devices = f"pitboard/{config.site.id}/dev/{device}"
     # The tablet's next number and the time now, so the example works on every start.
     seq = site.service.store.last_seqs().get(device, 0) + 1
-    now = datetime.now(config.zone).isoformat(timespec="seconds")
+    now = site_clock.now(config.zone).isoformat(timespec="seconds")
     return (
         f"\nPitboard is running (site {config.site.id}).\n"
         f"  lounge screen   {web}/lounge\n"

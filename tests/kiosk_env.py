@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,9 +47,7 @@ class KioskLink(DeviceLink):
         """Returns once the unanswered taps went out again and the station has been told."""
         told = self.changes
         self.broker.restore(self.device)
-        wait_until(
-            lambda: self.online and self.changes > told, f"{self.device} online", timeout=10
-        )
+        wait_until(lambda: self.online and self.changes > told, f"{self.device} online", timeout=10)
 
 
 @dataclass
@@ -119,7 +118,12 @@ class Workshop:
         wait_until(lambda: self.core.queue_depth() == 0, "core queue not empty", timeout=timeout)
 
 
-def demo_workshop(store: Any, tmp_path: Path, config: SiteConfig | None = None) -> Workshop:
+def demo_workshop(
+    store: Any,
+    tmp_path: Path,
+    config: SiteConfig | None = None,
+    core_clock: Callable[[], datetime] | None = None,
+) -> Workshop:
     """A started core on its link (the demo site unless ``config``); stations join with
     ``station(bay)``."""
     broker = FakeBroker()
@@ -135,7 +139,7 @@ def demo_workshop(store: Any, tmp_path: Path, config: SiteConfig | None = None) 
             subscriptions=[t.wildcard(site) for t in topics.CORE_SUBSCRIPTIONS],
             on_connected=lambda: core.republish(connected=True),
         )
-    core = Core(cfg, store, link)
+    core = Core(cfg, store, link) if core_clock is None else Core(cfg, store, link, core_clock)
     core.start()
     link.start()
     wait_until(link.connected.is_set, "the core connected", timeout=10)

@@ -53,6 +53,10 @@ class HistoryPlan:
     #: Cars still in the building on the last day (checked in, at work, not delivered).
     open_at_end: int = 0
     seed: int = 1
+    #: Like a real workshop's days (the demo's past): work takes about its standard hours
+    #: (faster now and then, overruns too), a bay takes its next car only when free,
+    #: everyone signs out in the evening and in again in the morning.
+    lifelike: bool = False
 
 
 class History:
@@ -75,6 +79,7 @@ class History:
         self.delivered: dict[date, list[Job]] = {}
         self.batch = Batch()
         self.jobs = 0
+        self.free_at: dict[str, datetime] = {}
 
     # ------------------------------------------------------------ the days
     def write(self, first: date) -> int:
@@ -85,7 +90,7 @@ class History:
 
     def _one_day(self, day: date, last: bool) -> None:
         opens = datetime.combine(day, time(8, 0), self.zone)
-        if not self.ws.tech_states:
+        if not self.ws.tech_states or self.plan.lifelike:
             self._sign_everyone_in(opens - timedelta(minutes=30))
         self._follow_ups(day, opens)
         spacing = 600 / self.plan.per_day  # reception from 08:00 to 18:00
@@ -93,6 +98,8 @@ class History:
             at = opens + timedelta(minutes=int(i * spacing))
             still_open = last and i >= self.plan.per_day - self.plan.open_at_end
             self._one_car(at, self.bays[i % len(self.bays)], still_open)
+        if self.plan.lifelike:
+            self._sign_everyone_out(max([opens + timedelta(hours=11), *self.free_at.values()]))
         self._commit(datetime.combine(day + timedelta(days=1), time(0), self.zone))
 
     def _sign_everyone_in(self, at: datetime) -> None:
@@ -100,6 +107,15 @@ class History:
             self._tap(bay, partial(self.ws.sign_in, tech, bay, at))
         self._tap("Q01", lambda: self.ws.sign_in(_INSPECTOR, "Q01", at))
         self._tap("W01", lambda: self.ws.sign_in(_WASHER, "W01", at))
+
+    def _sign_everyone_out(self, at: datetime) -> None:
+        for bay, tech in [*self.tech_of.items(), ("Q01", _INSPECTOR), ("W01", _WASHER)]:
+            state = self.ws.tech_states.get(tech)
+            if state is not None and state.bay == bay:
+                self._tap(bay, partial(self.ws.sign_out, tech, bay, at))
+        helper = self.ws.tech_states.get(_HELPER)
+        if helper is not None and helper.bay is not None:
+            self._tap(helper.bay, partial(self.ws.sign_out, _HELPER, helper.bay, at))
 
     def _follow_ups(self, day: date, at: datetime) -> None:
         """The calls of the cars delivered two days before (recalled for the call)."""
@@ -113,23 +129,29 @@ class History:
     # ------------------------------------------------------------ one car
     def _one_car(self, at: datetime, bay: str, still_open: bool) -> None:
         rng, ws = self.rng, self.ws
-        job = self._check_in(at)
+        queue = max(timedelta(), self.free_at.get(bay, at) - at) if self.plan.lifelike else None
+        job = self._check_in(at, queue)
         self.jobs += 1
         if rng.random() < 0.02:
             self._command(lambda: ws.cancel(job.ro, "客户取消", at + timedelta(minutes=5)))
             return
         t = at + timedelta(minutes=rng.randint(5, 40))
         self._command(lambda: ws.dispatch(job.ro, bay, t))
-        t = self._work(job, bay, t + timedelta(minutes=rng.randint(0, 30)), still_open)
+        t += timedelta(minutes=rng.randint(0, 30))
+        if self.plan.lifelike:
+            t = max(t, self.free_at.get(bay, t))
+        t = self._work(job, bay, t, still_open)
         if still_open:
             return
         t = self._checks(job, bay, t)
+        self.free_at[bay] = t
         later = rng.random() < 0.2  # picked up the next morning
         t += timedelta(hours=15) if later else timedelta(minutes=rng.randint(10, 120))
         self._command(lambda: ws.deliver(job.ro, t))
         self.delivered.setdefault(t.astimezone(self.zone).date(), []).append(job)
 
-    def _check_in(self, at: datetime) -> Job:
+    def _check_in(self, at: datetime, queue: timedelta | None = None) -> Job:
+        """``queue``: how long the bay is still busy (promised after it, as an advisor does)."""
         rng = self.rng
         ops = tuple(rng.sample(_OPERATIONS, rng.randint(1, 2)))
         hours = sum(op.standard_hours for op in ops)
@@ -137,7 +159,9 @@ class History:
             vehicle=Vehicle(plate=f"京{chr(65 + rng.randrange(26))}{rng.randrange(100000):05d}"),
             customer=Customer(name="客户", phone="13800138000"),
             operations=ops,
-            promised_at=at + timedelta(hours=hours + rng.choice([1, 2, 3])),
+            promised_at=at
+            + (queue or timedelta())
+            + timedelta(hours=hours * (1.3 if queue is not None else 1) + rng.choice([1, 2, 3])),
             advisor="SA01",
             wash_requested=rng.random() < 0.6,
         )
@@ -149,6 +173,7 @@ class History:
         rng, ws, ro, tech = self.rng, self.ws, job.ro, self.tech_of[bay]
         if still_open and ws.tech_state(tech).active_job is not None:
             return t  # waits in the bay's queue behind the car at work
+        started, paused = t, timedelta()
         self._tap(bay, lambda: ws.start(ro, tech, bay, t))
         if rng.random() < 0.1 and ws.tech_state(_HELPER).active_job is None:
             self._tap(bay, lambda: ws.sign_in(_HELPER, bay, t + timedelta(minutes=1)))
@@ -157,13 +182,24 @@ class History:
             t += timedelta(minutes=rng.randint(10, 40))
             reason = rng.choice(_REASONS)
             self._tap(bay, lambda: ws.pause(ro, tech, bay, reason, t))
-            t += timedelta(minutes=rng.randint(5, 30))
+            paused = timedelta(minutes=rng.randint(5, 30))
+            t += paused
             self._tap(bay, lambda: ws.resume(ro, tech, bay, t))
         if rng.random() < 0.3:
             t = self._finding(job, bay, tech, t + timedelta(minutes=rng.randint(5, 20)))
         if still_open:
             return t
+        if self.plan.lifelike:
+            return t + max(timedelta(minutes=10), self._span(job) - (t - started - paused))
         return t + timedelta(minutes=rng.randint(15, 90))
+
+    def _span(self, job: Job) -> timedelta:
+        """How long the work takes: about the standard hours, quicker now and then, and
+        one car in eight overruns by a half or more."""
+        rng = self.rng
+        factor = rng.uniform(1.5, 2.2) if rng.random() < 0.12 else rng.uniform(0.75, 1.25)
+        hours = sum(op.standard_hours for op in job.operations)
+        return timedelta(minutes=round(hours * 60 * factor))
 
     def _finding(self, job: Job, bay: str, tech: str, t: datetime) -> datetime:
         rng, ws = self.rng, self.ws

@@ -1,20 +1,30 @@
-"""A compressed workshop day, played through the real MQTT path (kiosks and the key
+"""Workshop days played on the site clock, through the real MQTT path (kiosks and the key
 cabinet publish events) and the core's command path (the advisor's and foreman's actions).
-The same player drives load tests."""
+
+Every bay works its cars one after another as a real one does: a job takes about its
+standard hours of site time (overruns now and then), pauses for parts, lunch or a
+customer's answer, goes through the checks, QC and the wash (one car at a time there) and
+is picked up. The player never taps what the workshop would refuse: a bay takes cars only
+while its technician is signed in, a key hangs on a free hook, a key is taken before its
+car is delivered. At the end of the day every technician signs out; the next morning it
+goes on. One thread plays every bay in order of site time, so a test can drive it with a
+clock of its own (``Pace``) and no real waiting."""
 
 from __future__ import annotations
 
+import heapq
 import logging
 import random
 import threading
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, Protocol
 
 from core.catalogue import CatalogueOperation, findings, operations
 from core.commands import AnswerFinding, CheckInCar, Deliver, Dispatch
 from core.config import SiteConfig
+from core.contract import site_clock
 from core.contract.sender import EventSender
 from core.domain.errors import DomainError
 from core.domain.model import Customer, Vehicle
@@ -62,9 +72,42 @@ class DayCrew:
     finds: list[Any]
 
 
+#: A bay's play: yields the site time at which it goes on.
+Play = Generator[datetime, None, None]
+
+LAST_INTAKE = time(16, 30)  # no new car after this
+DAY_ENDS = time(18, 15)  # everyone signs out (before the last shift end)
+LUNCH = (time(11, 55), time(13, 0))  # clocks paused for the break (before the 12:00 shift end)
+EVENING = time(18, 20)  # work left over is paused for the night (before the 18:30 shift end)
+
+
+class Pace(Protocol):
+    """Where site time stands and how the player waits for it."""
+
+    def now(self) -> datetime: ...
+
+    def wait_until(self, at: datetime) -> bool:
+        """False once the play should stop."""
+        ...
+
+
+class SitePace:
+    """The site clock, waited for in real seconds."""
+
+    def __init__(self, clock: site_clock.SiteClock, stop: threading.Event) -> None:
+        self.clock, self.stop = clock, stop
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def wait_until(self, at: datetime) -> bool:
+        left = (at - self.clock.now()).total_seconds()
+        return not self.stop.wait(max(0.0, self.clock.real_seconds(left)))
+
+
 class DemoPlayer:
-    """Plays the day through the devices it is given (the kiosks' own links, so every
-    screen shows the same taps) and through the core's command path."""
+    """Plays days through the devices it is given (the kiosks' own links, so every screen
+    shows the same taps) and through the core's command path."""
 
     def __init__(
         self,
@@ -74,14 +117,22 @@ class DemoPlayer:
         cabinet: KeyCabinet,
         speed: float = 60.0,
         seed: int | None = None,
+        pace: Pace | None = None,
     ) -> None:
         self.config, self.core, self.speed = config, core, speed
         self.kiosks, self.cabinet = kiosks, cabinet
         self.rnd = random.Random(seed)
+        self.zone = config.zone
         self._count = 0
-        self._count_lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="demo", daemon=True)
+        clock = site_clock.current()
+        if clock.is_real:  # a player started on its own runs a clock of its own
+            clock = site_clock.SiteClock(datetime.now(UTC), datetime.now(UTC), speed)
+        self.pace: Pace = pace or SitePace(clock, self._stop)
+        self.crew = self._crew()
+        self._free_hooks = list(range(1, cabinet.slots + 1))
+        self._wash_free = self.pace.now()
+        self._thread = threading.Thread(target=self.run, name="demo", daemon=True)
 
     def start(self) -> DemoPlayer:
         self._thread.start()
@@ -91,22 +142,51 @@ class DemoPlayer:
         self._stop.set()
         self._thread.join(5)
 
-    def _sleep(self, workshop_minutes: float) -> bool:
-        return not self._stop.wait(workshop_minutes * 60 / self.speed)
+    # ------------------------------------------------------------ the scheduler
+    def run(self, until: datetime | None = None) -> None:
+        """Play every bay in order of site time (until ``until``, or until stopped)."""
+        general = [b.id for b in self.config.bays if b.kind == BayKind.GENERAL]
+        plays: list[tuple[datetime, int, Play]] = []
+        for i, bay in enumerate(general):
+            tech = self._tech_of(bay, i)
+            if tech is None:
+                continue  # nobody works this bay: no car goes there
+            rnd = random.Random(self.rnd.random())
+            plays.append((self.pace.now(), i, self._bay_days(bay, tech, i, rnd)))
+        plays.append((self.pace.now(), len(general), self._stations_days()))
+        heapq.heapify(plays)
+        while plays and not self._stop.is_set():
+            at, i, play = heapq.heappop(plays)
+            if until is not None and at > until:
+                return
+            if not self.pace.wait_until(at):
+                return
+            try:
+                nxt = next(play)
+            except StopIteration:
+                continue
+            except Exception:
+                logger.exception("demo: a bay's play failed; the others go on")
+                continue
+            heapq.heappush(plays, (max(nxt, at), i, play))
 
-    def _cmd(self, command: object, actor: str) -> object | None:
-        try:
-            result: object = self.core.run_command(command, actor)  # type: ignore[arg-type]
-            return result
-        except DomainError as err:
-            logger.info("demo: %s refused: %s", type(command).__name__, err)
-            return None
+    def _local(self, at: datetime, t: time, days: int = 0) -> datetime:
+        day = at.astimezone(self.zone).date() + timedelta(days=days)
+        return datetime.combine(day, t, self.zone)
 
-    def _tap(self, bay: str, type_: str, **kw: object) -> None:
-        link = self.kiosks.get(bay)
-        if link is not None:
-            link.send(type_, bay=bay, **kw)  # type: ignore[arg-type]
+    def _next_morning(self, now: datetime, bay_index: int) -> datetime:
+        """Opening time (plus a few minutes for each bay) today if it is still ahead, or
+        tomorrow's."""
+        opens = self.config.site.opens_at
+        start = (datetime.combine(datetime.min, opens) + timedelta(minutes=4 * bay_index)).time()
+        today = self._local(now, start)
+        return (
+            today
+            if now < self._local(now, LAST_INTAKE) and now <= today
+            else self._local(now, start, 1)
+        )
 
+    # ------------------------------------------------------------ the crew
     def _crew(self) -> DayCrew:
         techs = {
             b.id: [
@@ -125,54 +205,68 @@ class DemoPlayer:
             finds=list(findings().values()),
         )
 
-    def _sign_everyone_in(self, general: list[str], crew: DayCrew) -> None:
-        for bay in general:
-            techs = crew.techs.get(bay)
-            if techs:
-                self._tap(bay, "tech.signed_in", tech=techs[general.index(bay) % len(techs)])
-        if crew.qc and crew.inspector:
-            self._tap(crew.qc, "tech.signed_in", tech=crew.inspector)
-        if crew.wash and crew.washer:
-            self._tap(crew.wash, "tech.signed_in", tech=crew.washer)
+    def _tech_of(self, bay: str, index: int) -> str | None:
+        """The bay's technician for the day: one of its team, each bay its own, and only
+        where a kiosk stands to tap at."""
+        techs = self.crew.techs.get(bay) or []
+        if not techs or bay not in self.kiosks:
+            return None
+        return techs[index % len(techs)]
 
-    def _run(self) -> None:
-        general = [b.id for b in self.config.bays if b.kind == BayKind.GENERAL]
-        crew = self._crew()
-        self._sign_everyone_in(general, crew)
-        # Every general bay works its own stream of cars, started a few minutes apart, so
-        # every screen has something going on.
-        workers = [
-            threading.Thread(
-                target=self._bay_loop,
-                args=(bay, i, crew),
-                name=f"demo-{bay}",
-                daemon=True,
-            )
-            for i, bay in enumerate(general)
+    def _stations_days(self) -> Play:
+        """The inspector and the washer sign in each morning and out each evening."""
+        crew = self.crew
+        people = [
+            (s, p) for s, p in ((crew.qc, crew.inspector), (crew.wash, crew.washer)) if s and p
         ]
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join()
+        while True:
+            at = self._next_morning(self.pace.now(), 0) - timedelta(minutes=10)
+            yield at
+            for station, person in people:
+                self._tap(station, "tech.signed_in", tech=person)
+            yield self._local(at, DAY_ENDS) + timedelta(minutes=30)
+            for station, person in people:
+                self._tap(station, "tech.signed_out", tech=person)
+
+    # ------------------------------------------------------------ the wire and commands
+    def _cmd(self, command: object, actor: str) -> object | None:
+        try:
+            result: object = self.core.run_command(command, actor)  # type: ignore[arg-type]
+            return result
+        except DomainError as err:
+            logger.warning("demo: %s refused: %s", type(command).__name__, err)
+            return None
+
+    def _tap(self, bay: str, type_: str, **kw: object) -> None:
+        link = self.kiosks.get(bay)
+        if link is not None:
+            link.send(type_, bay=bay, ts=self.pace.now(), **kw)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------ a bay's days
+    def _bay_days(self, bay: str, tech: str, index: int, rnd: random.Random) -> Play:
+        ops = [o for o in operations().values() if o.bay_kind == BayKind.GENERAL]
+        while True:
+            yield self._next_morning(self.pace.now(), index + 1)
+            self._tap(bay, "tech.signed_in", tech=tech)
+            yield self.pace.now() + timedelta(minutes=rnd.randint(5, 25))
+            while self.pace.now() < self._local(self.pace.now(), LAST_INTAKE):
+                yield from self._one_car(bay, tech, rnd, ops)
+                yield self.pace.now() + timedelta(minutes=rnd.randint(5, 30))
+            # The day is closed: the bay's last car has gone; the technician signs out.
+            yield max(self.pace.now(), self._local(self.pace.now(), DAY_ENDS))
+            self._tap(bay, "tech.signed_out", tech=tech)
 
     def _next_car(self) -> int:
-        with self._count_lock:
-            self._count += 1
-            return self._count
-
-    def _bay_loop(self, bay: str, index: int, crew: DayCrew) -> None:
-        rnd = random.Random(self.rnd.random())
-        ops = [o for o in operations().values() if o.bay_kind == BayKind.GENERAL]
-        if not self._sleep(3 + 7 * index):
-            return
-        while self._one_car(bay, crew, rnd, ops):
-            pass
+        self._count += 1
+        return self._count
 
     def _demo_check_in(
         self, n: int, rnd: random.Random, ops: list[CatalogueOperation], tag: str, slot: int
     ) -> CheckIn:
-        now = datetime.now(UTC)
+        now = self.pace.now()
         op = rnd.choice(ops)
+        promised = now + timedelta(hours=op.standard_hours + rnd.choice([1.0, 1.5, 2.0]))
+        promised = promised.replace(minute=promised.minute // 15 * 15, second=0, microsecond=0)
         return CheckIn(
             vehicle=Vehicle(
                 plate=f"{rnd.choice(PROVINCES)}{rnd.randint(10000, 99999)}",
@@ -181,56 +275,85 @@ class DemoPlayer:
             ),
             customer=Customer(name="演示客户", phone="13800000000"),
             operations=(op.to_operation(),),
-            promised_at=now + timedelta(hours=op.standard_hours + 1.5),
+            promised_at=promised,
             customer_waiting=rnd.random() < 0.4,
+            wash_requested=rnd.random() < 0.7,
             key_tag=tag,
             key_slot=slot,
             public_token=f"demo-{n}-{rnd.getrandbits(48):x}",
         )
 
     def _one_car(
-        self, bay: str, crew: DayCrew, rnd: random.Random, ops: list[CatalogueOperation]
-    ) -> bool:
-        """One car through the bay, from check-in to the customer; False once the day ends."""
+        self, bay: str, tech: str, rnd: random.Random, ops: list[CatalogueOperation]
+    ) -> Play:
+        """One car through the bay, from check-in to the customer."""
+        if not self._free_hooks:
+            yield self.pace.now() + timedelta(minutes=15)
+            return
         n = self._next_car()
         tag = f"{0xDE0000 + n:010X}"  # EM4100 tags are 10 hex digits
-        slot = n % self.cabinet.slots + 1
-        job = self._cmd(CheckInCar(self._demo_check_in(n, rnd, ops, tag, slot)), "advisor:demo")
+        slot = self._free_hooks.pop(0)
+        check_in = self._demo_check_in(n, rnd, ops, tag, slot)
+        job = self._cmd(CheckInCar(check_in), "advisor:demo")
         if job is None:
-            return self._sleep(10)
+            self._free_hooks.append(slot)
+            return
         ro = job.ro  # type: ignore[attr-defined]
         self.cabinet.hang(tag, slot)
-        tech = self.core.query(lambda ws, _now: next((t.id for t in ws.signed_in_at(bay)), None))
-        if (
-            tech is None
-            or not self._sleep(5)
-            or self._cmd(Dispatch(ro, bay), "foreman:demo") is None
-        ):
-            return self._sleep(10)
+        yield self.pace.now() + timedelta(minutes=rnd.randint(5, 15))
+        if self._cmd(Dispatch(ro, bay), "foreman:demo") is None:
+            return
         self.cabinet.take(slot)  # the technician takes the key to the bay
-        self._play_job(ro, bay, tech, crew, rnd)
+        yield self.pace.now() + timedelta(minutes=rnd.randint(3, 10))
+        standard = sum(op.standard_hours for op in check_in.operations)
+        yield from self._play_job(ro, bay, tech, standard, rnd)
         self.cabinet.hang(tag, slot)  # ready: the key is back on its hook
-        if not self._sleep(20):
-            return False
-        self._cmd(Deliver(ro), "advisor:demo")
-        self.cabinet.take(slot)  # handed to the customer
-        return self._sleep(5)
+        yield self.pace.now() + timedelta(minutes=rnd.randint(10, 60))
+        self.cabinet.take(slot)  # handed to the customer at the desk…
+        self._free_hooks.append(slot)
+        yield self.pace.now() + timedelta(minutes=rnd.randint(3, 8))
+        self._cmd(Deliver(ro), "advisor:demo")  # …who pays and drives off
 
-    def _play_job(self, ro: str, bay: str, tech: str, crew: DayCrew, rnd: random.Random) -> None:
+    def _work(self, ro: str, bay: str, tech: str, minutes: float) -> Play:
+        """``minutes`` of work on a running clock; the clock pauses over lunch and the night."""
+        left = timedelta(minutes=minutes)
+        while left > timedelta():
+            now = self.pace.now()
+            breaks = [
+                (self._local(now, LUNCH[0]), self._local(now, LUNCH[1])),
+                (self._local(now, EVENING), self._next_morning(now + timedelta(hours=1), 0)),
+            ]
+            stop, back = next(((a, b) for a, b in breaks if now < a < now + left), (None, None))
+            if stop is None or back is None:
+                yield now + left
+                return
+            yield stop
+            left -= stop - now
+            self._tap(bay, "job.paused", job=ro, tech=tech, data={"reason": PauseReason.BREAK})
+            yield back
+            self._tap(bay, "job.resumed", job=ro, tech=tech)
+
+    def _play_job(self, ro: str, bay: str, tech: str, standard: float, rnd: random.Random) -> Play:
         self._tap(bay, "job.started", job=ro, tech=tech)
-        if not self._sleep(15):
-            return
-        if rnd.random() < 0.4 and not self._finding_answered(ro, bay, tech, crew, rnd):
-            return
+        # About the standard time; one job in eight overruns by half or more.
+        factor = rnd.uniform(1.5, 2.0) if rnd.random() < 0.12 else rnd.uniform(0.8, 1.2)
+        total = standard * 60 * factor
+        first = total * rnd.uniform(0.3, 0.6)
+        yield from self._work(ro, bay, tech, first)
+        if rnd.random() < 0.25:
+            reason = PauseReason.WAITING_PARTS if rnd.random() < 0.7 else PauseReason.TOOL
+            self._tap(bay, "job.paused", job=ro, tech=tech, data={"reason": reason})
+            yield self.pace.now() + timedelta(minutes=rnd.randint(10, 40))
+            self._tap(bay, "job.resumed", job=ro, tech=tech)
+        if rnd.random() < 0.35:
+            yield from self._finding_answered(ro, bay, tech, rnd)
+        yield from self._work(ro, bay, tech, total - first)
         self._tap(bay, "job.self_checked", job=ro, tech=tech)
-        self._checks_and_wash(ro, bay, crew)
+        yield from self._checks_and_wash(ro, bay, tech, rnd)
 
-    def _finding_answered(
-        self, ro: str, bay: str, tech: str, crew: DayCrew, rnd: random.Random
-    ) -> bool:
-        """The technician reports a finding and waits; the advisor answers it. False once
-        the day ends."""
-        f = rnd.choice(crew.finds)
+    def _finding_answered(self, ro: str, bay: str, tech: str, rnd: random.Random) -> Play:
+        """The technician reports a finding and waits; the advisor calls the customer."""
+        f = rnd.choice(self.crew.finds)
         fid = f"{ro}-F1"
         self._tap(
             bay,
@@ -248,14 +371,17 @@ class DemoPlayer:
         self._tap(
             bay, "job.paused", job=ro, tech=tech, data={"reason": PauseReason.WAITING_APPROVAL}
         )
-        if not self._sleep(10):
-            return False
-        self._cmd(AnswerFinding(ro, fid, rnd.random() < 0.7, "客户电话确认"), "advisor:demo")
+        yield self.pace.now() + timedelta(minutes=rnd.randint(8, 35))
+        yes = rnd.random() < 0.65
+        self._cmd(AnswerFinding(ro, fid, yes, "客户电话确认"), "advisor:demo")
         self._tap(bay, "job.resumed", job=ro, tech=tech)
-        return self._sleep(10)
+        if yes:
+            yield from self._work(ro, bay, tech, f.labor_hours * 60 * rnd.uniform(0.8, 1.2))
 
-    def _checks_and_wash(self, ro: str, bay: str, crew: DayCrew) -> None:
-        """The leader's check (the inspector's when the bay has no leader), QC, the wash."""
+    def _checks_and_wash(self, ro: str, bay: str, tech: str, rnd: random.Random) -> Play:
+        """The leader's check (the inspector's when the bay has no leader), QC (failed now
+        and then: back to the bay for rework), the wash."""
+        crew = self.crew
         qc, inspector, wash, washer = crew.qc, crew.inspector, crew.wash, crew.washer
         leader = next(
             (
@@ -265,15 +391,31 @@ class DemoPlayer:
             ),
             None,
         )
+        yield self.pace.now() + timedelta(minutes=rnd.randint(2, 8))  # to the checks
         if qc and inspector:
             if leader is None:
                 self._tap(qc, "job.leader_checked", job=ro, tech=inspector)
             else:
                 self._tap(bay, "job.leader_checked", job=ro, tech=leader)
-            if not self._sleep(5):
-                return
+            yield self.pace.now() + timedelta(minutes=rnd.randint(5, 20))
+            if rnd.random() < 0.07:
+                self._tap(qc, "qc.failed", job=ro, tech=inspector, data={"items": ["螺栓扭矩"]})
+                yield self.pace.now() + timedelta(minutes=5)
+                self._tap(bay, "job.started", job=ro, tech=tech)
+                yield from self._work(ro, bay, tech, rnd.randint(15, 40))
+                self._tap(bay, "job.self_checked", job=ro, tech=tech)
+                yield self.pace.now() + timedelta(minutes=5)
+                self._tap(qc, "job.leader_checked", job=ro, tech=inspector)
+                yield self.pace.now() + timedelta(minutes=10)
             self._tap(qc, "qc.passed", job=ro, tech=inspector)
-        if wash and washer and self._sleep(5):
+        if wash and washer and self._washes(ro):
+            start = max(self.pace.now() + timedelta(minutes=5), self._wash_free)
+            self._wash_free = start + timedelta(minutes=25)
+            yield start
             self._tap(wash, "wash.started", job=ro, tech=washer)
-            if self._sleep(10):
-                self._tap(wash, "wash.done", job=ro, tech=washer)
+            yield start + timedelta(minutes=20)
+            self._tap(wash, "wash.done", job=ro, tech=washer)
+
+    def _washes(self, ro: str) -> bool:
+        job = self.core.ws.jobs.get(ro)
+        return job is not None and job.wash_requested

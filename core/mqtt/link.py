@@ -4,9 +4,8 @@ republish on every connect, and PUBACKs sent only when the core says its commit 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
-from core.contract import topics
+from core.contract import site_clock, topics
 from core.contract.messages import DeviceStatus, dump
 from core.mqtt.address import BrokerAddress
 from core.mqtt.backoff import Backoff
@@ -46,7 +45,7 @@ class MqttLink:
 
     @staticmethod
     def _status(online: bool) -> bytes:
-        return dump(DeviceStatus(online=online, kind="core", ts=datetime.now(UTC)))
+        return dump(DeviceStatus(online=online, kind="core", ts=site_clock.now()))
 
     @property
     def state(self) -> str:

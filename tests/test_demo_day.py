@@ -1,0 +1,101 @@
+"""The demo plays on the site clock: work is recorded in site time (a job of an hour takes
+about an hour), its own taps are never refused, no car is left stuck, and it closes the day
+and goes on. Played with a clock of the test's own: a day and a half in a few seconds."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from core.contract.site_clock import SiteClock
+from core.demo.player import DemoPlayer, SitePace
+from core.domain.model import JobStatus
+from core.domain.reports import period
+from core.store.repository import Store
+from tests.kiosk_env import Workshop, demo_workshop
+from tests.test_demo_player import Hooks
+
+# 07:45 in Beijing on a Monday: the demo day's morning.
+MORNING = datetime(2026, 11, 23, 23, 45, tzinfo=UTC)
+
+
+class HandPace:
+    """Site time that moves only when the player waits, once every tap sent is applied."""
+
+    def __init__(self, start: datetime) -> None:
+        self.t = start
+        self.shop: Workshop | None = None
+
+    def now(self) -> datetime:
+        return self.t
+
+    def wait_until(self, at: datetime) -> bool:
+        if self.shop is not None:
+            for link in self.shop.links.values():
+                assert link.wait_drained(10), "a tap was never answered"
+        self.t = max(self.t, at)
+        return True
+
+
+@pytest.fixture
+def played(store: Store, tmp_path: Path) -> Iterator[tuple[Workshop, HandPace]]:
+    pace = HandPace(MORNING)
+    shop = demo_workshop(store, tmp_path, core_clock=pace.now)
+    pace.shop = shop
+    bays = dict.fromkeys(k.bay for k in shop.core.config.kiosks)
+    links = {bay: shop.station(bay).link for bay in bays}
+    player = DemoPlayer(shop.core.config, shop.core, links, Hooks(), seed=11, pace=pace)
+    player.run(until=MORNING + timedelta(hours=28))  # the first day, the next morning
+    pace.wait_until(pace.t)
+    yield shop, pace
+    shop.close()
+
+
+@pytest.mark.slow
+def test_a_played_day_reads_like_a_workshop_day(played: tuple[Workshop, HandPace]) -> None:
+    shop, _pace = played
+    core = shop.core
+    assert core.counters.rejected == {}  # the demo's own taps: none refused
+    zone = core.config.zone
+    day = MORNING.astimezone(zone).date()
+    start, end = period("day", day, zone)
+    bays = [b.id for b in core.config.bays]
+    report = core.store.report(start, end, end, zone, bays, 10.0)
+    assert report.delivered >= 10
+    for tech in report.technicians:
+        if tech.worked_hours > 1:
+            assert tech.efficiency is not None and 0.5 < tech.efficiency < 2.0, tech
+    worked = sum(t.worked_hours for t in report.technicians)
+    assert worked > 15  # hours of work, not seconds
+    # Promised times are kept or missed by minutes or hours, never by a whole day.
+    for job in core.store.jobs_between(start, end):
+        if job.delivered_at is not None:
+            assert job.delivered_at - job.promised_at < timedelta(hours=8), job.ro
+            assert job.delivered_at.astimezone(zone).date() == day or job.ro
+
+
+@pytest.mark.slow
+def test_the_day_closes_and_the_next_one_begins(played: tuple[Workshop, HandPace]) -> None:
+    shop, pace = played
+    ws = shop.core.ws
+    # Nobody stuck in a queue overnight: what is in the building is from this morning.
+    for job in ws.jobs.values():
+        assert job.status is not JobStatus.DELIVERED
+        assert pace.t - job.checked_in_at < timedelta(hours=4), job.ro
+    signed_in = [t for t in ws.tech_states.values() if t.bay]
+    assert signed_in and all(
+        t.signed_in_at and t.signed_in_at > pace.t - timedelta(hours=4) for t in signed_in
+    )
+
+
+def test_a_second_of_demo_time_is_speed_seconds_of_site_time() -> None:
+    clock = SiteClock(MORNING, datetime(2026, 1, 1, tzinfo=UTC), 60.0)
+    assert clock.at(datetime(2026, 1, 1, 0, 1, tzinfo=UTC)) == MORNING + timedelta(hours=1)
+    assert SiteClock.decode(clock.encode()) == clock
+    stop = threading.Event()
+    stop.set()
+    assert SitePace(clock, stop).wait_until(MORNING) is False
