@@ -4,19 +4,18 @@ audit log."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from nicegui import ui
 
 from board.auth import actor, require
-from board.frame import TAB_TITLE, frame
+from board.frame import TAB_TITLE, frame, language, roles_of
 from board.source import BoardSource
+from board.words import Words
 from core.config import ID_PATTERN
-from core.display.texts import Texts
+from core.display.texts import Lang, Texts
 from core.domain.access import Scope
-from core.domain.vocabulary import StaffRole
 
 EVENTS_SHOWN = 30
 
@@ -26,19 +25,20 @@ def register_access(source: BoardSource) -> None:
 
     @ui.page("/access", title=TAB_TITLE)
     def access_page() -> None:
-        user = require("/access", StaffRole.MANAGER)
+        user = require("/access", *roles_of("/access"))
         if user is None:
             return
         t = frame(config, user, "access.title")
-        AccessPage(source, user, t).draw()
+        AccessPage(source, user, t, language(config)).draw()
 
 
 class AccessPage:
     """Who is signed in (each session may be ended), the API tokens (made, revoked) and the
     latest sign-in lines: three lists, each redrawn after a change."""
 
-    def __init__(self, source: BoardSource, user: dict[str, Any], t: Texts) -> None:
+    def __init__(self, source: BoardSource, user: dict[str, Any], t: Texts, lang: Lang) -> None:
         self.config = source.config
+        self.words = Words(source.config, lang)
         self.access = source.access
         self.names = {u.id: (u.name, u.role.value) for u in self.config.users}
         self.user = user
@@ -136,7 +136,7 @@ class AccessPage:
 
     def _events(self) -> None:
         t = self.t
-        rows = [_event_row(e, t, self.local) for e in self.access.log(EVENTS_SHOWN)]
+        rows = [_event_row(e, t, self.local, self.words) for e in self.access.log(EVENTS_SHOWN)]
         ui.table(
             columns=[
                 {"name": k, "label": t(f"access.{k}"), "field": k, "align": "left"}
@@ -160,10 +160,10 @@ def shown_once(t: Any, secret: str) -> None:
     dialog.open()
 
 
-def _event_row(entry: dict[str, Any], t: Any, local: Any) -> dict[str, str]:
+def _event_row(entry: dict[str, Any], t: Any, local: Any, words: Words) -> dict[str, str]:
     return {
         "at": local(entry["at"]),
         "what": t(f"access_event.{entry['type']}"),
-        "by": entry["source"],
-        "detail": json.dumps(entry["payload"], ensure_ascii=False)[:120],
+        "by": words.source(entry["source"]),
+        "detail": words.detail(entry["type"], entry["payload"]),
     }

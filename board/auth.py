@@ -20,9 +20,11 @@ from urllib.parse import quote
 
 from nicegui import app, ui
 
+from board.frame import TAB_TITLE, frame, language, tab_title
 from board.signin_limits import SignInLimits
 from board.source import BoardSource
 from core.config import UserConfig
+from core.display.texts import Texts, texts_for
 
 logger = logging.getLogger(__name__)
 
@@ -110,15 +112,32 @@ def current_user() -> dict[str, Any] | None:
 
 
 def require(path: str, *roles: str) -> dict[str, Any] | None:
-    """The signed-in user if their role may see this page; otherwise off to sign in.
+    """The signed-in user if their role may see this page; a stranger is sent to sign in,
+    a person whose role may not open it is told so (with the way back, or to sign in as
+    someone else).
 
     The page then follows the session: when it ends, the page goes to the sign-in."""
     user = current_user()
-    if user is None or (roles and user.get("role") not in roles):
+    if user is None:
         ui.navigate.to(login_url(path))
         return None
     _follow_session(user["session"], path)
+    if roles and user.get("role") not in roles:
+        _not_allowed(user, path)
+        return None
     return user
+
+
+def _not_allowed(user: dict[str, Any], path: str) -> None:
+    assert _signin is not None
+    t = frame(_signin.source.config, user, "denied.title")
+    role = t("role." + str(user["role"]))
+    logger.info("board page %s refused to %s (%s)", path, user["id"], user["role"])
+    with ui.card().classes("mx-auto mt-24 w-[32rem] gap-4").mark("not-allowed"):
+        ui.label(t("denied.text", name=user["name"], role=role)).classes("text-xl")
+        with ui.row().classes("gap-6"):
+            ui.link(t("denied.back"), "/").mark("denied-back")
+            ui.link(t("denied.switch"), f"/logout?next={quote(path)}").mark("denied-switch")
 
 
 def login_url(path: str) -> str:
@@ -147,16 +166,15 @@ def client_address() -> str:
     return ui.context.client.ip or "unknown"
 
 
-def register_login(source: BoardSource, texts: Any) -> None:
+def register_login(source: BoardSource) -> None:
     global _signin
     signin = _signin = SignIn(source)
     access = source.access
 
-    def locked(left: timedelta) -> str:
-        return str(texts("login.locked", minutes=math.ceil(left.total_seconds() / 60)))
-
-    @ui.page("/login", title=texts("login.title"))
+    @ui.page("/login", title=TAB_TITLE)
     def login(next: str = "/") -> None:
+        texts = texts_for(language(source.config))
+        ui.page_title(tab_title(texts("login.title")))
         target = next if next.startswith("/") and not next.startswith("//") else "/"
 
         def attempt() -> None:
@@ -164,12 +182,12 @@ def register_login(source: BoardSource, texts: Any) -> None:
             left = signin.limits.locked_for(user_id, address, source.now())
             if left is not None:
                 logger.info("board sign-in as %r from %s refused: locked out", user_id, address)
-                error.text, error.visible = locked(left), True
+                error.text, error.visible = _locked(texts, left), True
                 return
             user = authenticate(source.config.users, user_id, password.value or "")
             if user is None:
                 lock = _missed(signin, user_id, address)
-                error.text = texts("login.failed") if lock is None else locked(lock)
+                error.text = texts("login.failed") if lock is None else _locked(texts, lock)
                 error.visible = True
                 return
             signin.limits.success(user_id, address)
@@ -191,9 +209,14 @@ def register_login(source: BoardSource, texts: Any) -> None:
             ui.button(texts("login.submit"), on_click=attempt).mark("login-submit")
 
     @ui.page("/logout")
-    def logout() -> None:
+    def logout(next: str = "") -> None:
         _end_this_browsers_session(signin)
-        ui.navigate.to("/login")
+        back = next.startswith("/") and not next.startswith("//")
+        ui.navigate.to(login_url(next) if back else "/login")
+
+
+def _locked(texts: Texts, left: timedelta) -> str:
+    return texts("login.locked", minutes=math.ceil(left.total_seconds() / 60))
 
 
 def _missed(signin: SignIn, user_id: str, address: str) -> timedelta | None:

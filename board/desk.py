@@ -10,7 +10,7 @@ from typing import Any
 from nicegui import ui
 
 from board.auth import actor, require
-from board.frame import TAB_TITLE, frame, language
+from board.frame import TAB_TITLE, frame, language, roles_of
 from board.live import follow
 from board.source import BoardSource
 from core.catalogue import operations as operation_catalogue
@@ -30,7 +30,6 @@ from core.domain.model import (
     JobStatus,
     Vehicle,
 )
-from core.domain.vocabulary import StaffRole
 from core.domain.workshop import CheckIn
 
 FUEL_LEVELS = ["E", "1/4", "1/2", "3/4", "F"]
@@ -105,7 +104,11 @@ class CheckInForm:
             self.model = ui.input(t("desk.model")).mark("model")
             self.colour = ui.input(t("desk.colour")).mark("colour")
             self.mileage = ui.number(t("desk.mileage"), min=0, format="%d").mark("mileage")
-            self.fuel = ui.select(FUEL_LEVELS, label=t("desk.fuel"), value="1/2").mark("fuel")
+            self.fuel = ui.select(
+                {f: t(f"fuel.{f}") if f in ("E", "F") else f for f in FUEL_LEVELS},
+                label=t("desk.fuel"),
+                value="1/2",
+            ).mark("fuel")
 
     def _operations(self) -> None:
         lang_en = self.desk.lang == "en"
@@ -358,7 +361,7 @@ class DeskLists:
 def register_desk(source: BoardSource) -> None:
     @ui.page("/desk", title=TAB_TITLE)
     def desk_page() -> None:
-        user = require("/desk", StaffRole.ADVISOR, StaffRole.MANAGER, StaffRole.FOREMAN)
+        user = require("/desk", *roles_of("/desk"))
         if user is None:
             return
         t = frame(source.config, user, "desk.title")

@@ -10,7 +10,7 @@ from nicegui import ui
 
 from board.auth import actor, require
 from board.dispatch_model import BoardModel, board_model
-from board.frame import TAB_TITLE, frame, language
+from board.frame import TAB_TITLE, frame, language, roles_of
 from board.live import LiveBoard, Parts, follow
 from board.pairing_panel import pairing_panel
 from board.source import BoardSource
@@ -19,7 +19,6 @@ from core.contract.pairing import PairingBook
 from core.contract.views import DispatchView
 from core.display.texts import Lang, Texts, error_text, refusal, texts_for
 from core.domain.errors import DomainError
-from core.domain.vocabulary import StaffRole
 
 _CSS = """
 .gantt-row { height: 44px; border-bottom: 1px solid #e2e8f0; contain: strict; }
@@ -304,7 +303,7 @@ def register_dispatch(
 
     @ui.page("/dispatch", title=TAB_TITLE)
     def dispatch_page() -> None:
-        user = require("/dispatch", StaffRole.FOREMAN, StaffRole.MANAGER)
+        user = require("/dispatch", *roles_of("/dispatch"))
         if user is None:
             return
         t = frame(config, user, "dispatch.title")

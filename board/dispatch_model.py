@@ -287,13 +287,25 @@ def _key_lines(
     return keys
 
 
+def device_name(device: str, t: Texts) -> str:
+    """A device as the board names it: the core, a bay's kiosk, a printer; others by id."""
+    if device == "core":
+        return t("device.core")
+    kind, _, rest = device.partition("-")
+    if kind == "kiosk" and rest:
+        return t("device.kiosk", bay=rest.upper())
+    if kind == "printer" and rest:
+        return t("source.printer", printer=rest)
+    return device
+
+
 def _device_lines(view: DispatchView, t: Texts, lang: Lang) -> list[tuple[str, str]]:
     e = html.escape
     return [
         (
             d.device,
             f'<span style="color:{"#16a34a" if d.online and not d.problem else "#dc2626"}">'
-            f"●</span> {e(d.device)} "
+            f"●</span> {e(device_name(d.device, t))} "
             f"{e(t('device.online') if d.online else t('device.offline'))}"
             f"{' · ' + e(problem_text(d.problem, lang)) if d.problem else ''}",
         )

@@ -10,6 +10,27 @@ from nicegui import app, ui
 from core.config import SiteConfig
 from core.contract import site_clock
 from core.display.texts import Lang, texts_for
+from core.domain.vocabulary import StaffRole
+
+_F, _A, _Q, _M = StaffRole.FOREMAN, StaffRole.ADVISOR, StaffRole.QC, StaffRole.MANAGER
+#: The staff pages, their names and who may open them: the menus show a person only these.
+PAGES: dict[str, tuple[str, tuple[StaffRole, ...]]] = {
+    "/dispatch": ("dispatch.title", (_F, _M)),
+    "/desk": ("desk.title", (_A, _M, _F)),
+    "/reports": ("reports.title", (_M, _F, _A)),
+    "/access": ("access.title", (_M,)),
+}
+
+
+def roles_of(path: str) -> tuple[StaffRole, ...]:
+    """Who may open the staff page ``path``."""
+    return PAGES[path][1]
+
+
+def menu(role: str) -> list[tuple[str, str]]:
+    """(path, title key) of every staff page ``role`` may open."""
+    return [(path, key) for path, (key, roles) in PAGES.items() if role in roles]
+
 
 #: A page's title before it knows whose it is (a sign-in may come first); then
 #: ``tab_title``, in the language of the page.
@@ -38,14 +59,7 @@ def frame(config: SiteConfig, user: dict[str, Any], title_key: str) -> Callable[
     with ui.header().classes("items-center justify-between bg-slate-800 px-4 py-2"):
         with ui.row().classes("items-center gap-4"):
             ui.label(f"{config.site.name} · {t(title_key)}").classes("text-xl")
-            pages = [
-                ("/dispatch", "dispatch.title"),
-                ("/desk", "desk.title"),
-                ("/reports", "reports.title"),
-            ]
-            if user["role"] == "manager":
-                pages.append(("/access", "access.title"))
-            for path, key in pages:
+            for path, key in menu(str(user["role"])):
                 ui.link(t(key), path).classes("text-slate-200")
         with ui.row().classes("items-center gap-4"):
             clock = ui.label().classes("font-mono text-lg")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,6 +10,7 @@ from nicegui import ui
 from board.auth import actor, require
 from board.frame import TAB_TITLE, frame, language, tab_title
 from board.source import BoardSource
+from board.words import Words
 from core.commands import AdjustClock, Command, InsertPause, MoveClock
 from core.display.rules import stage_of
 from core.display.texts import Lang, Texts, refusal
@@ -83,6 +83,7 @@ class OrderPage:
         self.lang = lang
         self.job = job
         self.ro = job.ro
+        self.words = Words(source.config, lang)
 
     def header(self) -> None:
         t, job = self.t, self.job
@@ -99,9 +100,9 @@ class OrderPage:
                 "at": e["at"].astimezone(self.zone).strftime("%m-%d %H:%M:%S"),
                 "type": e["type"],
                 "what": self.event_name(e["type"]),
-                "source": e["source"],
-                "bay": e["bay"] or "",
-                "detail": json.dumps(e["payload"], ensure_ascii=False)[:160],
+                "source": self.words.source(e["source"]),
+                "bay": self.words.bay(e["bay"]),
+                "detail": self.words.detail(e["type"], e["payload"]),
             }
             for e in self.source.timeline(self.ro)
         ]

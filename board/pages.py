@@ -9,7 +9,7 @@ from board.access_page import register_access
 from board.auth import current_user, register_login
 from board.desk import register_desk
 from board.dispatch import register_dispatch
-from board.frame import TAB_TITLE
+from board.frame import TAB_TITLE, language, menu, tab_title
 from board.guard import install as install_guard
 from board.live import STATIC_DIR, STATIC_URL
 from board.lounge import register_lounge
@@ -17,7 +17,7 @@ from board.orders import register_orders
 from board.reports import register_reports
 from board.source import BoardSource
 from core.contract.pairing import PairingBook
-from core.display.texts import both, texts_for
+from core.display.texts import texts_for
 
 
 def register(
@@ -28,10 +28,9 @@ def register(
     """Every board; ``pairings`` when this process serves kiosk pages (the screens that
     show them are paired on the dispatch board)."""
     config = source.config
-    t = texts_for(config.site.language)
     install_guard(source)
     app.add_static_files(STATIC_URL, STATIC_DIR)
-    register_login(source, t)
+    register_login(source)
     register_lounge(source)
     register_dispatch(source, pairings, kiosk_bays)
     register_desk(source)
@@ -42,19 +41,18 @@ def register(
     @ui.page("/", title=TAB_TITLE)
     def index() -> None:
         user = current_user()
+        t = texts_for(language(config))
+        ui.page_title(tab_title(t("index.title")))
         with ui.column().classes("p-6 gap-2"):
             ui.label(config.site.name).classes("text-2xl")
-            ui.link(both("index.lounge"), "/lounge")
-            ui.link(both("dispatch.title"), "/dispatch")
-            ui.link(both("desk.title"), "/desk")
-            ui.link(both("reports.title"), "/reports")
-            for bay in kiosk_bays or []:
-                ui.link(both("index.kiosk", bay=bay), f"/kiosk/{bay}")
+            ui.link(t("index.lounge"), "/lounge")
             if user is None:
                 ui.link(t("login.title"), "/login")
-            else:
-                if user["role"] == "manager":
-                    ui.link(both("access.title"), "/access")
-                role = t("role." + str(user["role"]))
-                ui.label(f"{user['name']} ({role})").mark("signed-in")
-                ui.link(t("logout"), "/logout")
+                return
+            for path, key in menu(str(user["role"])):
+                ui.link(t(key), path)
+            for bay in kiosk_bays or []:
+                ui.link(t("index.kiosk", bay=bay), f"/kiosk/{bay}")
+            role = t("role." + str(user["role"]))
+            ui.label(f"{user['name']} ({role})").mark("signed-in")
+            ui.link(t("logout"), "/logout")

@@ -106,16 +106,18 @@ class PairingPanel:
     def _row(self, p: Pairing) -> None:
         t, hm = self.t, self.hm
         with ui.row().classes("items-center gap-2 no-wrap w-full").mark(f"pairing-{p.bay}"):
+            # The browser's own description (its user agent) is no words: a tooltip.
+            address, _, agent = p.client.partition(" ")
             ui.label(
                 t(
                     "pairing.line",
                     bay=p.bay,
-                    client=p.client[:48],
+                    client=address,
                     at=hm(p.paired_at),
                     by=p.paired_by,
                     seen=hm(p.last_seen),
                 )
-            ).classes("grow")
+            ).classes("grow").tooltip(agent[:120])
             ui.button(
                 t("pairing.revoke"), on_click=lambda pid=p.id: self.book.revoke(pid, self.who)
             ).props("dense outline no-caps color=negative").classes("shrink-0 px-3").mark(

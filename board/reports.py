@@ -9,12 +9,11 @@ from datetime import date
 from nicegui import ui
 
 from board.auth import require
-from board.frame import TAB_TITLE, frame
+from board.frame import TAB_TITLE, frame, roles_of
 from board.source import BoardSource
 from core.contract import site_clock
 from core.display.texts import Texts
 from core.domain.reports import Report, period, report_csv_rows
-from core.domain.vocabulary import StaffRole
 
 
 def make_report(source: BoardSource, kind: str, day: date) -> Report:
@@ -42,7 +41,7 @@ def register_reports(source: BoardSource) -> None:
 
     @ui.page("/reports", title=TAB_TITLE)
     def reports_page(kind: str = "day", day: str = "") -> None:
-        user = require("/reports", StaffRole.MANAGER, StaffRole.FOREMAN, StaffRole.ADVISOR)
+        user = require("/reports", *roles_of("/reports"))
         if user is None:
             return
         t = frame(config, user, "reports.title")

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from nicegui import ui
 from nicegui.testing import User
 
 from board import lounge as lounge_module
@@ -137,12 +138,37 @@ async def test_staff_pages_need_a_signed_in_person_of_the_right_role(
     await user.should_see("工号或密码不对")
     await sign_in(user, "SA01", page="/dispatch")  # an advisor is not the foreman
     await user.open("/dispatch")
-    await user.should_see(marker="login-user")
+    await user.should_see(marker="not-allowed", retries=RETRIES)
+    await user.should_see("您无权打开此页面 — 当前登录：李娜（服务顾问）")
+    await user.should_not_see(marker="queue")
+    await user.should_not_see(marker="login-user")
+    menu = {el.props.get("href") for el in user.find(ui.link).elements}
+    assert "/desk" in menu and "/dispatch" not in menu and "/access" not in menu
     await user.open("/desk")
     await user.should_see(marker="check-in")
     await sign_in(user, "F001", page="/dispatch")
     await user.open("/dispatch")
     await user.should_see(marker="queue")
+
+
+async def test_the_order_timeline_reads_as_sentences(user: User, shop: Workshop) -> None:
+    ro, station = shop.at_work("B03", "T002")
+    station.pause(ro, "T002", "waiting_parts")
+    shop.settle()
+    await sign_in(user, "F001", page=f"/orders/{ro}")
+    await user.open(f"/orders/{ro}")
+    await user.should_see(marker="timeline", retries=RETRIES)
+    rows = user.find(marker="timeline").elements.pop().props["rows"]
+    details = [r["detail"] for r in rows]
+    assert "T002 李强 暂停：待料" in details
+    assert "派往 B03 3号工位" in details
+    sources = [r["source"] for r in rows]
+    assert "F1 (车间主管)" in sources and "B03 工位终端" in sources  # not foreman:F1, kiosk-b03
+    assert not any('{"' in d or "waiting_parts" in d for d in details)
+    user.find(text("language", "zh")).click()
+    await user.should_see(marker="signed-in", content=text("role.foreman", "en"), retries=RETRIES)
+    rows = user.find(marker="timeline").elements.pop().props["rows"]
+    assert "T002 李强 paused: Waiting parts" in [r["detail"] for r in rows]
 
 
 def test_passwords_are_kept_only_as_salted_hashes() -> None:

@@ -172,7 +172,14 @@ async def test_signing_out_ends_the_session(user: User, shop: Workshop) -> None:
 async def test_only_the_manager_opens_the_sign_ins_page(user: User, shop: Workshop) -> None:
     await sign_in(user, "F001", page="/access")
     await user.open("/access")
+    # The foreman is told the page is not theirs, and by whom they are signed in.
+    await user.should_see(marker="not-allowed", retries=RETRIES)
+    await user.should_see("您无权打开此页面 — 当前登录：张强（车间主管）")
+    await user.should_not_see(marker="token-create")
+    user.find(marker="denied-switch").click()  # to sign in as someone else
     await user.should_see(marker="login-user", retries=RETRIES)
+    await sign_in(user, "M001", page="/access")
+    await user.should_see(marker="token-create", retries=RETRIES)
 
 
 # ----------------------------------------------------------------- API tokens

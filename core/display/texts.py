@@ -473,6 +473,72 @@ TEXTS: dict[str, tuple[str, str]] = {
     "print_state.done": ("已打印", "Printed"),
     "print_state.failed": ("未打印", "Not printed"),
     "error.http_error": ("请求未被接受", "The request was not accepted"),
+    # a page the signed-in person's role may not open
+    "denied.title": ("无权打开此页面", "Not your page"),
+    "denied.text": (
+        "您无权打开此页面 — 当前登录：{name}（{role}）",
+        "You may not open this page — signed in as {name} ({role})",
+    ),
+    "denied.back": ("返回首页", "Back to the start page"),
+    "denied.switch": ("换人登录", "Sign in as someone else"),
+    "index.title": ("首页", "Start"),
+    # who a line of the audit log came from
+    "source.board": ("看板 {address}", "board at {address}"),
+    "source.kiosk": ("{bay} 工位终端", "kiosk at {bay}"),
+    "source.printer": ("打印机 {printer}", "printer {printer}"),
+    "source.bridge": ("设备网关 {device}", "device bridge {device}"),
+    "source.core": ("系统", "the system"),
+    "printer_role.desk": ("前台打印机", "desk printer"),
+    "printer_role.workshop": ("车间打印机", "workshop printer"),
+    # what a line of the audit log says, as a sentence
+    "detail.because": ("{what}：{why}", "{what}: {why}"),
+    "detail.tech.signed_in": ("{tech} 签到", "{tech} signed in"),
+    "detail.tech.signed_out": ("{tech} 签退", "{tech} signed out"),
+    "detail.tech.sign_in_refused": ("{tech} 签到被拒", "{tech} was refused sign-in"),
+    "detail.job.started": ("{tech} 开始作业", "{tech} started work"),
+    "detail.job.resumed": ("{tech} 继续作业", "{tech} resumed work"),
+    "detail.job.paused": ("{tech} 暂停：{reason}", "{tech} paused: {reason}"),
+    "detail.job.finding": (
+        "{tech} 报增项：{title}（{severity}，{hours} 小时，配件 ¥{parts}）",
+        "{tech} reported a finding: {title} ({severity}, {hours} h, parts ¥{parts})",
+    ),
+    "detail.job.self_checked": ("{tech} 完工自检", "{tech} finished (self-check)"),
+    "detail.job.leader_checked": ("{tech} 复检通过", "{tech} passed the leader check"),
+    "detail.qc.passed": ("{tech} 总检合格", "{tech} passed QC"),
+    "detail.qc.failed": ("{tech} 总检不合格：{items}", "{tech} failed QC: {items}"),
+    "detail.wash.started": ("{tech} 开始洗车", "{tech} started the wash"),
+    "detail.wash.done": ("{tech} 洗车完成", "{tech} finished the wash"),
+    "detail.key.in": ("钥匙牌 {tag} 挂回 {hook}", "key tag {tag} hung up {hook}"),
+    "detail.key.out": ("{holder} 取走钥匙牌 {tag}", "{holder} took key tag {tag}"),
+    "detail.job.checked_in": (
+        "接车：{car}，{n} 个维修项目，承诺 {promised} 交车",
+        "checked in: {car}, {n} operations, promised {promised}",
+    ),
+    "detail.job.dispatched": ("派往 {bay}", "dispatched to {bay}"),
+    "detail.job.cancelled": ("取消原因：{reason}", "cancelled: {reason}"),
+    "detail.clocks.paused_all": ("全部计时暂停：{reason}", "every clock paused: {reason}"),
+    "detail.clock.adjusted": (
+        "{tech} 的工时 {was} 改为 {now}，原因：{reason}",
+        "{tech}'s clock {was} set to {now}, because: {reason}",
+    ),
+    "detail.clock.pause_inserted": (
+        "{tech} 补记暂停 {span}（{pause}），原因：{reason}",
+        "{tech}: pause added {span} ({pause}), because: {reason}",
+    ),
+    "detail.clock.moved": (
+        "{tech} {start} 起的工时改到 {to_ro}，原因：{reason}",
+        "{tech}'s clock from {start} moved to {to_ro}, because: {reason}",
+    ),
+    "detail.signin.refused": ("{user} 密码错误", "wrong password for {user}"),
+    "detail.signin.locked": ("{who} 锁定 {minutes} 分钟", "{who} locked for {minutes} min"),
+    "detail.session": ("{user} · {address}", "{user} · {address}"),
+    "detail.token": ("{name} · {scope}", "{name} · {scope}"),
+    # the fuel gauge at check-in (the values stay E … F)
+    "fuel.E": ("空", "E"),
+    "fuel.F": ("满", "F"),
+    # devices, as the dispatch board's panel names them
+    "device.kiosk": ("{bay} 工位终端", "Kiosk {bay}"),
+    "device.core": ("系统核心", "Core"),
 }
 
 
