@@ -7,12 +7,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from core.app import database_url
+from core.contract import site_clock
 from core.demo.setup import HISTORY_DAYS, demo_dir, prepare
 from core.domain.model import JobStatus
 from core.domain.reports import period
 from core.store.database import make_engine, migrate
 from core.store.repository import Store
 from tests.helpers import demo_config
+from tests.kiosk_env import demo_workshop
 
 DAY = date(2026, 11, 24)
 
@@ -60,4 +62,29 @@ def test_a_quiet_run_after_a_demo_starts_as_an_empty_workshop(tmp_path: Path) ->
         assert store.jobs_between(datetime(2000, 1, 1).astimezone(), demo.clock.now()) == []
     finally:
         store.close()
+        engine.dispose()
+
+
+def test_a_kiosk_starting_afresh_after_the_history_has_its_taps_applied(tmp_path: Path) -> None:
+    """The history numbers the kiosks' taps; the demo wipes their outboxes, so a kiosk
+    starts again at #1 and must be told those numbers are taken, not have its taps taken
+    for repeats."""
+    cfg = demo_config().model_copy(update={"data_dir": str(tmp_path)})
+    demo = prepare(cfg, 60.0, today=DAY)
+    engine = make_engine(demo.database_url)
+    store = Store(engine, cfg.site.id)
+    site_clock.install(demo.clock)  # the kiosks' time is the demo's, as in `run --demo`
+    shop = demo_workshop(store, tmp_path, cfg, core_clock=demo.clock.now)
+    try:
+        had = store.last_seqs(["kiosk-b03"]).get("kiosk-b03", 0)
+        assert had > 10, "the history tapped at B03"
+        station = shop.station("B03")
+        station.sign_in("T004")
+        shop.settle("B03")
+        assert list(station.problems) == []
+        assert shop.core.ws.tech_states["T004"].bay == "B03", "the sign-in was dropped"
+        assert store.last_seqs(["kiosk-b03"])["kiosk-b03"] > had
+    finally:
+        shop.close()
+        site_clock.install(site_clock.REAL)
         engine.dispose()
