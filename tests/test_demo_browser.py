@@ -4,8 +4,8 @@ and photographed in tests/artifacts/demo-<page>.png, each read for what makes it
 
 Ten real minutes of the default 60× demo are ten site hours. Here the demo runs at 600× (a
 real second is ten site minutes; the player still plays a sensible day at that speed) and
-the pages are taken from about 14:30 site time: the clock starts at 07:45, so that is about
-40 s of waiting, and the pages take another 20–30 s in which the site moves on three or four
+the pages are taken from about 13:30 site time: the clock starts at 07:45, so that is about
+35 s of waiting, and the pages take another 20–30 s in which the site moves on three or four
 hours, so the last of them still shows a working afternoon rather than the evening's
 sign-out (everyone signs out at 18:15). What is asserted is read from the pages' DOM, never
 from the wall clock: bars of real width on the dispatch board, worked hours and believable
@@ -39,7 +39,7 @@ from tests.waiting import wait_until
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SPEED = 600  # site seconds a real second
-PAGES_FROM = (14, 30)  # site time (local) at which the photographs begin
+PAGES_FROM = (13, 30)  # site time (local) at which the photographs begin
 TABLET = (1280, 800)  # a bay's kiosk: a 10-inch tablet, landscape
 HM = r"(\d\d):(\d\d)"
 
@@ -182,7 +182,7 @@ def texts_of(driver: Any, css: str) -> list[str]:
         return []
 
 
-def minutes(hm: tuple[str, str]) -> int:
+def minutes(hm: tuple[str, ...]) -> int:
     return int(hm[0]) * 60 + int(hm[1])
 
 
@@ -215,7 +215,7 @@ def test_every_page_after_a_demo_day_looks_like_a_real_day(browser: Any, demo: D
     wait_until(lambda: [r for r in texts_of(browser, ".lounge-row") if r], "cars on the lounge")
     snap(browser, "lounge")
     rows = [r for r in texts_of(browser, ".lounge-row") if r and "\n" in r]
-    assert len(rows) >= 3, rows
+    assert len(rows) >= 2, rows
     assert all(re.search(HM, r) for r in rows), rows
     no_refusal(browser, "/lounge")
 
@@ -231,7 +231,10 @@ def test_every_page_after_a_demo_day_looks_like_a_real_day(browser: Any, demo: D
     )[0]
     screen(browser, *TABLET)
     browser.get(f"{demo.url}/pair/{code}")
-    wait_until(lambda: f"/kiosk/{bay}" in browser.current_url, f"the {bay} kiosk")
+    wait_until(
+        lambda: f"/kiosk/{bay}" in browser.current_url,
+        lambda: f"the {bay} kiosk after code {code}: {browser.current_url} {body_text(browser)}",
+    )
     wait_until(lambda: bay in browser.find_element(By.TAG_NAME, "body").text, "the kiosk drawn")
     snap(browser, f"kiosk-{bay.lower()}")
     no_refusal(browser, f"/kiosk/{bay}")
@@ -239,11 +242,15 @@ def test_every_page_after_a_demo_day_looks_like_a_real_day(browser: Any, demo: D
 
     # An order worked today, as the QC inspector reads it: stretches of minutes of work.
     cars = demo.api("/api/v1/repair-orders")
-    worked = max(cars, key=lambda c: c["worked_seconds"])
+    # Work finished on it (in the checks, the wash or waiting for pickup) if any car has some.
+    worked = max(cars, key=lambda c: (c["status"] != "in_progress", c["worked_seconds"]))
     ro = worked["ro"]
     sign_in(browser, demo, "QC01", f"/orders/{ro}")
     wait_until(
         lambda: any("–" in t for t in texts_of(browser, ".font-mono")), f"{ro}'s clock record"
+    )
+    browser.execute_script(  # the clock record, below the order's timeline
+        "[...document.querySelectorAll('.font-mono')].pop().scrollIntoView({block: 'end'})"
     )
     snap(browser, "order")
     stretches = [re.search(f"{HM}–{HM}", t) for t in texts_of(browser, ".font-mono") if "–" in t]
@@ -271,8 +278,12 @@ def test_every_page_after_a_demo_day_looks_like_a_real_day(browser: Any, demo: D
     sign_in(browser, demo, "M001", "/reports")
     rows = wait_until(lambda: efficiency_rows(browser), "the efficiency table")
     snap(browser, "reports")
-    worked_hours = sum(w for _, w, _ in rows)
-    assert worked_hours > 0, rows
+    assert sum(w for _, w, _ in rows) > 0, rows  # hours worked today
+    no_refusal(browser, "/reports")
+    # Efficiency over the week: a day's, taken while long jobs still run, counts their
+    # hours worked but not yet their standard hours.
+    browser.get(demo.url + "/reports?kind=week")
+    rows = wait_until(lambda: efficiency_rows(browser), "the week's efficiency table")
     for tech, worked_h, eff in rows:
         if worked_h >= 1.0:
             assert eff is not None and 30 <= eff <= 300, (tech, worked_h, eff)
