@@ -1,0 +1,356 @@
+"""The demo as a person meets it, in real headless Chromium: ``pitboard run --demo`` started
+as the README says, a working day played, then every page signed in as the demo's people
+and photographed in tests/artifacts/demo-<page>.png, each read for what makes it a real day.
+
+Ten real minutes of the default 60× demo are ten site hours. Here the demo runs at 600× (a
+real second is ten site minutes; the player still plays a sensible day at that speed) and
+the pages are taken from about 13:30 site time: the clock starts at 07:45, so that is about
+35 s of waiting, and the pages take another 20–30 s in which the site moves on three or four
+hours, so the last of them still shows a working afternoon rather than the evening's
+sign-out (everyone signs out at 18:15). What is asserted is read from the pages' DOM, never
+from the wall clock: bars of real width on the dispatch board, worked hours and believable
+efficiencies in the reports, stretches of work of minutes on an order, cars with promised
+times on the lounge, and no refusal or error on any page."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.broker import free_port
+from core.display.texts import TEXTS
+from tests.browser import ARTIFACTS, ROOT
+from tests.helpers import child_env
+from tests.waiting import wait_until
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SPEED = 600  # site seconds a real second
+PAGES_FROM = (13, 30)  # site time (local) at which the photographs begin
+TABLET = (1280, 800)  # a bay's kiosk: a 10-inch tablet, landscape
+HM = r"(\d\d):(\d\d)"
+
+
+@dataclass
+class Demo:
+    url: str
+    token: str  # the demo's API token, printed by pitboard run
+    data: Path  # the demo's data directory
+    site_at_start: datetime  # the site time pitboard run printed …
+    real_at_start: float  # … read at this monotonic time
+
+    def site_now(self) -> datetime:
+        return self.site_at_start + timedelta(
+            seconds=(time.monotonic() - self.real_at_start) * SPEED
+        )
+
+    def api(self, path: str) -> Any:
+        request = urllib.request.Request(
+            self.url + path, headers={"Authorization": f"Bearer {self.token}"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return json.loads(answer.read())
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[Demo]:
+    """``python -m pitboard run --demo --speed 600`` in a directory of its own (the demo's
+    data goes under its ``var/``), on a free web port; its broker takes a free port of its
+    own when 1883 is taken."""
+    port = free_port()
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    env = child_env(PYTHONPATH=path)
+    env.pop("PITBOARD_CONFIG", None)  # the demo site
+    log = tmp_path / "pitboard.log"
+    port_args = ("--port", str(port))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pitboard", "run", "--demo", "--speed", str(SPEED), *port_args],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=open(log, "w"),  # noqa: SIM115 - the child's
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        welcome = ""
+        while "watch the answer" not in welcome:
+            line = proc.stdout.readline()
+            assert line, f"pitboard run ended: {log.read_text()[-3000:]}"
+            welcome += line
+        real = time.monotonic()
+        token = re.search(r"Bearer (\S+)'", welcome)
+        ts = re.search(r'"ts":"([^"]+)"', welcome)  # the example tap, stamped site time now
+        assert token and ts, welcome
+        url = f"http://127.0.0.1:{port}"
+
+        def serves() -> bool:
+            try:
+                urllib.request.urlopen(url + "/lounge", timeout=2).read()
+            except OSError:
+                return False
+            return True
+
+        wait_until(serves, "pitboard run serving /lounge", timeout=30, every=0.2)
+        yield Demo(
+            url, token.group(1), tmp_path / "var" / "demo", datetime.fromisoformat(ts[1]), real
+        )
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+# Words no page of a good day shows: the core's refusals, a page refused to its reader, a
+# kiosk cut off, a dispatch or a desk action not done (both languages).
+_REFUSAL_KEYS = [k for k in TEXTS if k.startswith(("error.", "denied."))] + [
+    "kiosk.offline",
+    "kiosk.refused",
+    "dispatch.refused",
+    "desk.refused",
+    "login.failed",
+]
+REFUSALS = sorted(
+    {words.split("{")[0].strip() for k in _REFUSAL_KEYS for words in TEXTS[k]} - {""}, key=len
+)
+
+
+def no_refusal(driver: Any, page: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    body = driver.find_element(By.TAG_NAME, "body").text
+    said = [words for words in REFUSALS if words in body]
+    assert not said, f"{page} says {said}"
+    assert not driver.find_elements(By.CSS_SELECTOR, ".q-notification.bg-negative"), page
+
+
+def snap(driver: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"demo-{name}.png"
+    time.sleep(0.5)  # the last redraw painted
+    driver.save_screenshot(str(path))
+    assert path.stat().st_size > 10_000, path
+    return path
+
+
+def screen(driver: Any, width: int, height: int) -> None:
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
+
+
+def sign_in(driver: Any, demo: Demo, user: str, page: str) -> None:
+    """Through the sign-in form as ``user`` (password ``pitboard``), on to ``page``."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{demo.url}/logout?next={page}")
+    wait_until(lambda: "/login" in driver.current_url, f"sign-in form for {page}")
+    wait_until(lambda: len(driver.find_elements(By.TAG_NAME, "input")) >= 2, "login form")
+    name, password = driver.find_elements(By.TAG_NAME, "input")[:2]
+    name.send_keys(user)
+    password.send_keys("pitboard")
+    driver.find_element(By.TAG_NAME, "button").click()
+    wait_until(lambda: "/login" not in driver.current_url, f"{user} signed in to {page}")
+
+
+def texts_of(driver: Any, css: str) -> list[str]:
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    try:
+        return [e.text for e in driver.find_elements(By.CSS_SELECTOR, css)]
+    except StaleElementReferenceException:  # redrawn while read: read again
+        return []
+
+
+def minutes(hm: tuple[str, ...]) -> int:
+    return int(hm[0]) * 60 + int(hm[1])
+
+
+def test_every_page_after_a_demo_day_looks_like_a_real_day(browser: Any, demo: Demo) -> None:
+    from selenium.webdriver.common.by import By
+
+    start = demo.site_now()
+    at = start.replace(hour=PAGES_FROM[0], minute=PAGES_FROM[1], second=0, microsecond=0)
+    time.sleep(max(0.0, (at - start).total_seconds() / SPEED))
+    screen(browser, 1920, 1080)
+
+    # The foreman's dispatch board: today's Gantt, bars of real work.
+    sign_in(browser, demo, "F001", "/dispatch")
+
+    def widths() -> list[float]:
+        return [
+            float(w)
+            for w in browser.execute_script(
+                "return [...document.querySelectorAll('.gantt-bar')]"
+                ".map(b => b.getBoundingClientRect().width)"
+            )
+        ]
+
+    wait_until(lambda: len([w for w in widths() if w > 40]) >= 6, "six bars of real width")
+    snap(browser, "dispatch")
+    no_refusal(browser, "/dispatch")
+
+    # The customers' lounge: cars in the workshop, each with its promised time.
+    browser.get(demo.url + "/lounge")
+    wait_until(lambda: [r for r in texts_of(browser, ".lounge-row") if r], "cars on the lounge")
+    snap(browser, "lounge")
+    rows = [r for r in texts_of(browser, ".lounge-row") if r and "\n" in r]
+    assert len(rows) >= 2, rows
+    assert all(re.search(HM, r) for r in rows), rows
+    no_refusal(browser, "/lounge")
+
+    # A bay where someone works now: its kiosk, paired from the dispatch board.
+    cars = demo.api("/api/v1/repair-orders")
+    working = [c for c in cars if c["working_techs"] and c["bay"]]
+    bay = working[0]["bay"] if working else "B01"
+    sign_in(browser, demo, "F001", "/dispatch")
+    pair_a_screen(browser, bay)
+    code = wait_until(
+        lambda: [t for t in texts_of(browser, ".font-mono") if re.fullmatch(r"\d{6}", t)],
+        "a pairing code",
+    )[0]
+    screen(browser, *TABLET)
+    browser.get(f"{demo.url}/pair/{code}")
+    wait_until(
+        lambda: f"/kiosk/{bay}" in browser.current_url,
+        lambda: f"the {bay} kiosk after code {code}: {browser.current_url} {body_text(browser)}",
+    )
+    wait_until(lambda: bay in browser.find_element(By.TAG_NAME, "body").text, "the kiosk drawn")
+    snap(browser, f"kiosk-{bay.lower()}")
+    no_refusal(browser, f"/kiosk/{bay}")
+    screen(browser, 1920, 1080)
+
+    # An order worked today, as the QC inspector reads it: stretches of minutes of work.
+    cars = demo.api("/api/v1/repair-orders")
+    # Work finished on it (in the checks, the wash or waiting for pickup) if any car has some.
+    worked = max(cars, key=lambda c: (c["status"] != "in_progress", c["worked_seconds"]))
+    ro = worked["ro"]
+    sign_in(browser, demo, "QC01", f"/orders/{ro}")
+    wait_until(
+        lambda: any("–" in t for t in texts_of(browser, ".font-mono")), f"{ro}'s clock record"
+    )
+    browser.execute_script(  # the clock record, below the order's timeline
+        "[...document.querySelectorAll('.font-mono')].pop().scrollIntoView({block: 'end'})"
+    )
+    snap(browser, "order")
+    stretches = [re.search(f"{HM}–{HM}", t) for t in texts_of(browser, ".font-mono") if "–" in t]
+    closed = [(m.group(1, 2), m.group(3, 4)) for m in stretches if m]
+    assert closed, f"no finished stretch of work on {ro}"
+    assert all(minutes(b) > minutes(a) for a, b in closed), closed
+    no_refusal(browser, f"/orders/{ro}")
+
+    # The customer's page, from the pickup card printed at check-in.
+    token = status_token(demo, {c["ro"] for c in cars})
+    browser.get(f"{demo.url}/status/{token}")
+    wait_until(lambda: texts_of(browser, ".text-4xl.font-mono"), "the customer's car")
+    snap(browser, "status")
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert re.search(HM, body), body
+    no_refusal(browser, "/status")
+
+    # The reception desk, as the service advisor.
+    sign_in(browser, demo, "SA01", "/desk")
+    wait_until(lambda: re.search(r"RO-\d{8}-\d{4}", body_text(browser)), "orders on the desk")
+    snap(browser, "desk")
+    no_refusal(browser, "/desk")
+
+    # The manager: today's reports, the sign-ins page and the start page.
+    sign_in(browser, demo, "M001", "/reports")
+    rows = wait_until(lambda: efficiency_rows(browser), "the efficiency table")
+    snap(browser, "reports")
+    assert sum(w for _, w, _ in rows) > 0, rows  # hours worked today
+    no_refusal(browser, "/reports")
+    # Efficiency over the week: a day's, taken while long jobs still run, counts their
+    # hours worked but not yet their standard hours.
+    browser.get(demo.url + "/reports?kind=week")
+    rows = wait_until(lambda: efficiency_rows(browser), "the week's efficiency table")
+    for tech, worked_h, eff in rows:
+        if worked_h >= 1.0:
+            assert eff is not None and 30 <= eff <= 300, (tech, worked_h, eff)
+    no_refusal(browser, "/reports")
+
+    browser.get(demo.url + "/access")
+    wait_until(lambda: "M001" in body_text(browser), "the manager's own sign-in listed")
+    snap(browser, "access")
+    no_refusal(browser, "/access")
+
+    browser.get(demo.url + "/")
+    wait_until(
+        lambda: "/access" in browser.page_source and "/kiosk/" in browser.page_source, "menu"
+    )
+    snap(browser, "start")
+    no_refusal(browser, "/")
+
+
+def body_text(driver: Any) -> str:
+    from selenium.webdriver.common.by import By
+
+    return str(driver.find_element(By.TAG_NAME, "body").text)
+
+
+def pair_a_screen(driver: Any, bay: str) -> None:
+    """On the dispatch board's screens panel: pick the bay, ask for a code."""
+    from selenium.webdriver.common.by import By
+
+    def picker() -> Any:
+        for select in driver.find_elements(By.CSS_SELECTOR, ".q-select"):
+            label = select.find_elements(By.CSS_SELECTOR, ".q-field__label")
+            if label and label[0].text.strip() in TEXTS["pairing.for_bay"]:
+                return select
+        return None
+
+    wait_until(picker, "the screens panel's bay picker").click()
+    option = f"//div[contains(@class,'q-item')][starts-with(normalize-space(.), '{bay} ')]"
+    wait_until(lambda: driver.find_elements(By.XPATH, option), f"{bay} offered")
+    driver.find_element(By.XPATH, option).click()
+    labels = " or ".join(f"normalize-space(.)='{w}'" for w in TEXTS["pairing.new"])
+    driver.find_element(By.XPATH, f"//button[.//span[{labels}]]").click()
+
+
+def status_token(demo: Demo, open_ros: set[str]) -> str:
+    """The token on the pickup card of a car still in the workshop (its print)."""
+    for card in sorted((demo.data / "prints").rglob("*.pickup_card.*.bin")):
+        ro = card.name.split(".")[0]
+        found = re.search(rb"/status/([A-Za-z0-9_-]+)", card.read_bytes())
+        if ro in open_ros and found:
+            return found.group(1).decode()
+    raise AssertionError(f"no pickup card of an open order in {demo.data / 'prints'}")
+
+
+def efficiency_rows(driver: Any) -> list[tuple[str, float, float | None]]:
+    """(technician, worked hours, efficiency %) of each row of the reports' table."""
+    table = driver.execute_script(
+        "return [...document.querySelectorAll('.q-table tbody tr')]"
+        ".map(r => [...r.querySelectorAll('td')].map(c => c.innerText.trim()))"
+    )
+    rows = []
+    for cells in table:
+        if len(cells) < 4:
+            continue
+        try:
+            worked = float(cells[2])
+        except ValueError:
+            continue
+        eff = re.search(r"(\d+(?:\.\d+)?)\s*%", cells[3])
+        rows.append((cells[0], worked, float(eff[1]) if eff else None))
+    return rows
