@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import shutil
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from core.config import SiteConfig
@@ -53,14 +53,16 @@ def fresh_dir(path: Path) -> None:
 def prepare(config: SiteConfig, speed: float, today: date | None = None) -> DemoSite:
     """The demo's own data directory, started afresh with four weeks of history behind the
     demo day, and its site clock (not yet installed)."""
-    clock = SiteClock.demo(today or date.today(), config.site.opens_at, config.zone, speed)
-    day = clock.now().astimezone(config.zone).date()
+    day = today or datetime.now(config.zone).date()
     path = demo_dir(config)
     fresh_dir(path)
     demo = config.model_copy(update={"data_dir": str(path)})
     url = sqlite_url(str(path))
     jobs = lay_down_history(url, demo, day)
     logger.info("demo: %d repair orders of the last %d days laid down", jobs, HISTORY_DAYS)
+    # The day starts once its history is there: laying it down takes real seconds, which
+    # at the demo's speed would be hours of the morning gone.
+    clock = SiteClock.demo(day, config.site.opens_at, config.zone, speed)
     return DemoSite(demo, url, clock, jobs)
 
 
