@@ -8,7 +8,14 @@ is picked up. The player never taps what the workshop would refuse: a bay takes 
 while its technician is signed in, a key hangs on a free hook, a key is taken before its
 car is delivered. At the end of the day every technician signs out; the next morning it
 goes on. One thread plays every bay in order of site time, so a test can drive it with a
-clock of its own (``Pace``) and no real waiting."""
+clock of its own (``Pace``) and no real waiting.
+
+One person acts on what their screen shows: the QC inspector passes a car once the bay's
+self-check is on the board, the advisor answers a finding once it has reached the desk.
+So before a step on another device than the last one (or on the core's command path),
+the player waits, for a few real seconds at most, until the last device's events are all
+answered; at any speed the core gets the steps of different devices in the order they
+were played."""
 
 from __future__ import annotations
 
@@ -19,7 +26,8 @@ import threading
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any, Protocol
+from time import monotonic
+from typing import Any, Protocol, runtime_checkable
 
 from core.catalogue import CatalogueOperation, findings, operations
 from core.commands import AnswerFinding, CheckInCar, Deliver, Dispatch
@@ -79,6 +87,9 @@ LAST_INTAKE = time(16, 30)  # no new car after this
 DAY_ENDS = time(18, 15)  # everyone signs out (before the last shift end)
 LUNCH = (time(11, 55), time(13, 0))  # clocks paused for the break (before the 12:00 shift end)
 EVENING = time(18, 20)  # work left over is paused for the night (before the 18:30 shift end)
+# How long, in real seconds, a step on another device waits for the last device's events
+# to be answered (a kiosk off the network, say) before it goes on regardless.
+SETTLE_S = 10.0
 
 
 class Pace(Protocol):
@@ -89,6 +100,13 @@ class Pace(Protocol):
     def wait_until(self, at: datetime) -> bool:
         """False once the play should stop."""
         ...
+
+
+@runtime_checkable
+class Drains(Protocol):
+    """A sender that knows whether the core has answered all its events (DeviceLink)."""
+
+    def wait_drained(self, timeout: float = 10.0) -> bool: ...
 
 
 class SitePace:
@@ -132,6 +150,7 @@ class DemoPlayer:
         self.crew = self._crew()
         self._free_hooks = list(range(1, cabinet.slots + 1))
         self._wash_free = self.pace.now()
+        self._last: object | None = None  # the device of the last step (None: a command)
         self._thread = threading.Thread(target=self.run, name="demo", daemon=True)
 
     def start(self) -> DemoPlayer:
@@ -229,7 +248,23 @@ class DemoPlayer:
                 self._tap(station, "tech.signed_out", tech=person)
 
     # ------------------------------------------------------------ the wire and commands
+    def _settle(self, device: object | None) -> None:
+        """Before a step on ``device`` (None: the core's command path): when the last step
+        was on another device, wait until that one's events are all answered."""
+        last, self._last = self._last, device
+        if last is device or not isinstance(last, Drains):
+            return
+        deadline = monotonic() + SETTLE_S
+        while not self._stop.is_set():
+            left = deadline - monotonic()
+            if left <= 0:
+                logger.warning("demo: a device's events are still unanswered; going on")
+                return
+            if last.wait_drained(min(left, 0.5)):
+                return
+
     def _cmd(self, command: object, actor: str) -> object | None:
+        self._settle(None)
         try:
             result: object = self.core.run_command(command, actor)  # type: ignore[arg-type]
             return result
@@ -240,6 +275,7 @@ class DemoPlayer:
     def _tap(self, bay: str, type_: str, **kw: object) -> None:
         link = self.kiosks.get(bay)
         if link is not None:
+            self._settle(link)
             link.send(type_, bay=bay, ts=self.pace.now(), **kw)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------ a bay's days
