@@ -251,7 +251,7 @@ def cards_listed(core: Core, status: str | None, bay: str | None) -> list[JobCar
 
     def read(ws: Workshop, now: datetime) -> list[JobCard]:
         eta = predict(ws, now)
-        jobs = sorted(ws.jobs.values(), key=lambda j: (j.promised_at, j.ro))
+        jobs = sorted(ws.open_jobs(), key=lambda j: (j.promised_at, j.ro))
         return [
             job_card(j, now, eta.get(j.ro), core.config.alerts)
             for j in jobs

@@ -10,7 +10,7 @@ from typing import Any
 from core.commands import Command
 from core.config import SiteConfig
 from core.contract.views import DispatchView, LoungeCar, LoungeView
-from core.domain.model import Job
+from core.domain.model import OPEN_STATUSES, Job
 from core.domain.reports import Report
 from core.domain.vocabulary import BayKind
 from core.engine import Core
@@ -50,7 +50,12 @@ class CoreBoardSource:
 
     def live_jobs(self) -> list[Job]:
         # Copied on the writer's thread: the pages never hold the live objects.
-        return self.core.query(lambda ws, _now: copy.deepcopy(list(ws.jobs.values())))
+        # Those that left today are kept for the Gantt: not in the building any more.
+        return self.core.query(
+            lambda ws, _now: copy.deepcopy(
+                [j for j in ws.jobs.values() if j.status in OPEN_STATUSES]
+            )
+        )
 
     def job(self, ro: str) -> Job | None:
         live = self.core.query(lambda ws, _now: copy.deepcopy(ws.jobs.get(ro)))

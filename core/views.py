@@ -339,7 +339,10 @@ class Projector:
             jobs=cards,
             waiting_dispatch=waiting_dispatch(cards),
             devices=devices,
-            timeline=self._timeline(open_jobs, since),
+            # The day's work: the cars that left since its start keep their bars.
+            timeline=self._timeline(
+                [*open_jobs, *sorted(ws.gone_since(since), key=lambda j: j.ro)], since
+            ),
             timeline_from=since,
             timeline_to=until,
             pending_findings=pending_findings(cards),

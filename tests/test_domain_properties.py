@@ -9,6 +9,7 @@ import contextlib
 import copy
 from collections import Counter
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from core.domain.errors import DomainError
 from core.domain.events import DomainEvent, SignInRefused
 from core.domain.model import BAY_STATUSES, OPEN_STATUSES, Job, JobStatus
 from core.domain.workshop import Workshop
+from core.domain.workshop_state import left_since
 from tests.walk import Snapshot, WorkshopWalk, order
 
 POST_BAY = {
@@ -109,13 +111,23 @@ class ExplainedWalk(WorkshopWalk):
 
     @rule(data=st.data())
     def let_go_and_recall(self, data: st.DataObject) -> None:
-        """What the core does after a batch: the jobs that left the building are let go
-        (storage keeps them); a command naming a delivered one brings it back."""
+        """What the core does around a batch: a new day lets go of the jobs that left
+        before it; the jobs that left the building are let go unless they left during the
+        day (storage keeps them); a command naming a delivered one brings it back."""
         ws = self.ws
         for ro, job in ws.jobs.items():
             self.stored[ro] = copy.deepcopy(job)
+        if ws.gone_kept_since is None or data.draw(st.booleans(), label="a new day"):
+            ago = data.draw(st.integers(0, 240), label="the day began minutes ago")
+            ws.keep_gone_since(self.now - timedelta(minutes=ago))
         ws.forget_gone(sorted(ws.jobs))
-        assert all(j.status in OPEN_STATUSES for j in ws.jobs.values()), "a gone job kept"
+        since = ws.gone_kept_since
+        for ro, job in self.stored.items():
+            gone = job.status not in OPEN_STATUSES
+            if gone and left_since(job, since):
+                assert ro in ws.jobs, f"{ro} left during the day but was let go"
+            elif gone:
+                assert ro not in ws.jobs, f"{ro} left before the day but was kept"
         delivered = sorted(
             ro
             for ro, j in self.stored.items()
@@ -194,6 +206,8 @@ NOT_STEPS = {
     "bay_queues",
     "forget_events_since",
     "forget_gone",
+    "gone_since",
+    "keep_gone_since",
     "free_key_slot",
     "job",
     "jobs_in",

@@ -241,7 +241,9 @@ def test_a_delivered_car_can_get_its_follow_up_call_after_a_restart(
         core.run_command(Deliver(ro), actor="advisor:SA01")
     finally:
         core.stop()
+    clock.advance(hours=20)  # the next morning: the day's Gantt no longer shows the car
     again = Core(demo_config(), store, FakeBus(), clock)
+    assert ro not in again.ws.jobs
     again.start()
     try:
         again.run_command(RecordFollowUp(ro, FollowUpOutcome.GOOD, "满意"), actor="advisor:SA01")

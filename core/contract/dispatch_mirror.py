@@ -25,6 +25,7 @@ from .dispatch_parts import (
     DispatchBay,
     DispatchIndex,
     DispatchJob,
+    DispatchLeft,
     DispatchPeople,
     digest,
 )
@@ -41,6 +42,9 @@ def assemble(
         key=lambda p: (p.card.promised_at, p.card.ro),
     )
     cards = [p.card for p in jobs]
+    left = sorted(
+        (p for p in parts.values() if isinstance(p, DispatchLeft)), key=lambda p: p.bars[0].ro
+    )
     rows = with_station_jobs([p.row for p in bays], cards)
     shown = sorted(devices.values(), key=lambda d: d.row.device)
     people = [a for p in parts.values() if isinstance(p, DispatchPeople) for a in p.alerts]
@@ -53,7 +57,10 @@ def assemble(
         waiting_dispatch=waiting_dispatch(cards),
         devices=[d.row for d in shown],
         # Stable: bars that tie keep the order of their jobs on the board, as on the core's.
-        timeline=sorted((b for p in jobs for b in p.bars), key=lambda b: (b.bay, b.start, b.tech)),
+        timeline=sorted(
+            [*(b for p in jobs for b in p.bars), *(b for p in left for b in p.bars)],
+            key=lambda b: (b.bay, b.start, b.tech),
+        ),
         timeline_from=index.timeline_from,
         timeline_to=index.timeline_to,
         pending_findings=pending_findings(cards),
@@ -77,9 +84,9 @@ class BoardMirror:
     """What a subscriber of the board's topics holds, and the whole board once it holds one.
 
     Feed it every message of ``view/dispatch/index``, ``view/dispatch/bay/+``,
-    ``view/dispatch/job/+``, ``view/dispatch/alerts`` and ``view/devices/+``, retained or
-    not; ``view()`` is the newest whole board received so far, kept while the parts of a
-    newer one are still on their way."""
+    ``view/dispatch/job/+``, ``view/dispatch/left/+``, ``view/dispatch/alerts`` and
+    ``view/devices/+``, retained or not; ``view()`` is the newest whole board received so
+    far, kept while the parts of a newer one are still on their way."""
 
     def __init__(self, site: str) -> None:
         self.root = f"pitboard/{site}/"
@@ -136,8 +143,9 @@ class BoardMirror:
         return assemble(index, parts, devices)
 
 
-_PART_MODELS: dict[str, type[DispatchBay] | type[DispatchJob] | type[DispatchPeople]] = {
+_PART_MODELS: dict[str, type[BoardPart]] = {
     "bay": DispatchBay,
     "job": DispatchJob,
+    "left": DispatchLeft,
     PEOPLE: DispatchPeople,
 }

@@ -1,13 +1,14 @@
 """The foreman's board as it travels: retained parts that change apart, and an index.
 
 Each bay's row is a part, and each open job (its card, its Gantt bars and its alerts), so a
-tap sends the job it changed and, when the job moved, the rows that list it. Device rows
-are parts of their own (``view/devices/{device}``). Every part carries the ``seq`` of the
-publication that last changed it; the index says which publication is the newest and, in
-``digest``, which part versions make it up, so a subscriber can tell when it holds one
-whole board, and never shows a job in two rows or in none while it moves from one bay to
-another. The board's lists (waiting for dispatch, findings, keys, ready, the QC and wash
-queues) are worked out from the cards and rows (dispatch_lists.py)."""
+tap sends the job it changed and, when the job moved, the rows that list it; a job that left
+the building during the Gantt's day keeps its bars in a part of its own until the day is
+over. Device rows are parts of their own (``view/devices/{device}``). Every part carries
+the ``seq`` of the publication that last changed it; the index says which publication is
+the newest and, in ``digest``, which part versions make it up, so a subscriber can tell
+when it holds one whole board, and never shows a job in two rows or in none while it moves
+from one bay to another. The board's lists (waiting for dispatch, findings, keys, ready, the
+QC and wash queues) are worked out from the cards and rows (dispatch_lists.py)."""
 
 from __future__ import annotations
 
@@ -58,6 +59,13 @@ class DispatchJob(_Part):
     alerts: list[Alert] = Field(description="The job's alerts")
 
 
+class DispatchLeft(_Part):
+    """``view/dispatch/left/{ro}``: a job that left the building during the Gantt's day
+    (delivered, closed or cancelled): its Gantt bars, until the day is over."""
+
+    bars: list[TimelineBar] = Field(description="The job's Gantt bars, by start, technician")
+
+
 class DispatchPeople(_Part):
     """``view/dispatch/alerts``: the alerts about people (a technician who moved to another
     bay, refused sign-ins); the jobs' alerts travel with the jobs, the devices' with them."""
@@ -87,7 +95,7 @@ class DispatchIndex(_Part):
     devices: int = Field(description="How many device rows there are")
 
 
-BoardPart = DispatchBay | DispatchJob | DispatchPeople
+BoardPart = DispatchBay | DispatchJob | DispatchLeft | DispatchPeople
 
 
 def bay_part(bay: str) -> str:
@@ -96,6 +104,10 @@ def bay_part(bay: str) -> str:
 
 def job_part(ro: str) -> str:
     return f"job/{ro}"
+
+
+def left_part(ro: str) -> str:
+    return f"left/{ro}"
 
 
 def digest(seqs: Mapping[str, int]) -> str:
@@ -125,6 +137,13 @@ def split(
         name = job_part(card.ro)
         mine, raised = bars.get(card.ro, []), alerts.get(card.ro, [])
         parts[name] = _job(before.get(name), site, card, mine, raised)
+    for ro, mine in bars.items():  # the bars of the jobs that left: no card
+        name = job_part(ro)
+        if name not in parts:
+            name = left_part(ro)
+            old = before.get(name)
+            kept = isinstance(old, DispatchLeft) and old.bars == mine
+            parts[name] = old if kept and old is not None else DispatchLeft(site=site, bars=mine)
     people = [a for a in view.alerts if a.ro is None and a.device is None]
     parts[PEOPLE] = DispatchPeople(site=site, alerts=people)
     return parts

@@ -13,6 +13,7 @@ from .dispatch_parts import (
     DispatchBay,
     DispatchIndex,
     DispatchJob,
+    DispatchLeft,
     DispatchPeople,
 )
 from .messages import Ack, Command, DeviceStatus, Envelope
@@ -148,6 +149,17 @@ DISPATCH_JOB = Topic(
     summary="One open job on the board: its card, Gantt bars and alerts; cleared (an empty"
     " retained message) when the job leaves the board.",
 )
+DISPATCH_LEFT = Topic(
+    "dispatch_left",
+    "view/dispatch/left/{ro}",
+    1,
+    True,
+    DispatchLeft,
+    writers=("core",),
+    readers=("board",),
+    summary="A job that left the building during the Gantt's day (delivered, closed,"
+    " cancelled): its Gantt bars; cleared when the day is over.",
+)
 DISPATCH_PEOPLE = Topic(
     "dispatch_alerts",
     "view/dispatch/alerts",
@@ -192,6 +204,7 @@ TOPICS: tuple[Topic, ...] = (
     DISPATCH_INDEX,
     DISPATCH_BAY,
     DISPATCH_JOB,
+    DISPATCH_LEFT,
     DISPATCH_PEOPLE,
     DEVICE_VIEW,
 )
@@ -201,6 +214,7 @@ BOARD: tuple[Topic, ...] = (
     DISPATCH_INDEX,
     DISPATCH_BAY,
     DISPATCH_JOB,
+    DISPATCH_LEFT,
     DISPATCH_PEOPLE,
     DEVICE_VIEW,
 )

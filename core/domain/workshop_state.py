@@ -29,6 +29,26 @@ from .model import (
     TechnicianState,
 )
 
+#: Statuses of a job that left the building: not on the boards' lists, only on the Gantt.
+GONE_STATUSES = frozenset(JobStatus) - OPEN_STATUSES
+
+
+def left_at(job: Job) -> datetime | None:
+    """When a job that is no longer open left: its handover, or for one cancelled the end
+    of its last clock (cancelling stops them); None when it was never worked."""
+    if job.delivered_at is not None:
+        return job.delivered_at
+    ends = [s.end for s in job.segments if s.end is not None]
+    return max(ends) if ends else None
+
+
+def left_since(job: Job, since: datetime | None) -> bool:
+    """Whether a job that is no longer open left from ``since`` on (never, given None)."""
+    if since is None:
+        return False
+    left = left_at(job)
+    return left is not None and left >= since
+
 
 @dataclass
 class WorkshopState:
@@ -42,6 +62,9 @@ class WorkshopState:
     counters: dict[str, int] = field(default_factory=dict)
     #: What happened since the last take_events(), in order (the only record of change).
     recorded: list[ev.DomainEvent] = field(default_factory=list)
+    #: Jobs that left (delivered, closed, cancelled) at or after this moment are kept, for
+    #: the dispatch board's Gantt of the day; None: they are let go at once.
+    gone_kept_since: datetime | None = None
     #: The newest refused sign-ins, for the foreman's alerts; not stored (the audit log
     #: keeps every one), so a restarted core starts without them.
     refusals: list[ev.SignInRefused] = field(default_factory=list)
@@ -123,13 +146,30 @@ class WorkshopState:
         self._file(job)
 
     def forget_gone(self, ros: Iterable[str]) -> None:
-        """Drop jobs that left the building (delivered, closed, cancelled); storage keeps
+        """Drop jobs that left the building (delivered, closed, cancelled), unless they left
+        since ``gone_kept_since`` (the day's Gantt still shows their work); storage keeps
         them, and a command that names a delivered one brings it back (``remember``)."""
         for ro in ros:
             job = self.jobs.get(ro)
-            if job is not None and job.status not in OPEN_STATUSES:
-                del self.jobs[ro]
-                self._unfile(ro)
+            if job is None or job.status in OPEN_STATUSES:
+                continue
+            if not left_since(job, self.gone_kept_since):
+                self._drop(ro)
+
+    def keep_gone_since(self, since: datetime) -> list[str]:
+        """Keep the jobs that left from ``since`` on; when it moved on (a new day), let go
+        of those that left before it. Returns the repair orders let go."""
+        if self.gone_kept_since is not None and since <= self.gone_kept_since:
+            return []
+        self.gone_kept_since = since
+        earlier = [j.ro for j in self.jobs_in(GONE_STATUSES) if not left_since(j, since)]
+        for ro in earlier:
+            self._drop(ro)
+        return earlier
+
+    def gone_since(self, since: datetime) -> list[Job]:
+        """The jobs kept that left the building from ``since`` on (their work of the day)."""
+        return [j for j in self.jobs_in(GONE_STATUSES) if left_since(j, since)]
 
     def take_events(self) -> list[ev.DomainEvent]:
         """Hand over what happened since the last call."""
@@ -161,6 +201,10 @@ class WorkshopState:
         self._stages[status].pop(ro, None)
         if bay is not None:
             self._queues[bay].pop(ro, None)
+
+    def _drop(self, ro: str) -> None:
+        del self.jobs[ro]
+        self._unfile(ro)
 
     def _refile(self, ro: str) -> None:
         self._unfile(ro)

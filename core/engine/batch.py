@@ -40,6 +40,7 @@ from core.domain.vocabulary import RECALLED_STATUSES
 from core.domain.workshop import Workshop
 from core.handlers import apply_event, authorize, check_time
 from core.store.repository import AuditEntry, Batch, Store
+from core.working_day import gantt_window
 
 from .device_health import DeviceHealth
 from .effects import Rows, audit_orders, bays_to_redraw, moved_from, originals, rows_to_write
@@ -101,6 +102,7 @@ class BatchStep:
     # ------------------------------------------------------------ the order, once
     def process(self, items: list[Item]) -> Outcome:
         now = self.clock()
+        self.let_go(now)  # a new day: yesterday's cars go before the batch sees the workshop
         out = self.apply(items, now)
         self.commit(out, now)  # 1. nothing is told before it is durable
         self._count_lag(items)
@@ -115,6 +117,20 @@ class BatchStep:
         if self.views.dispatch_pending:  # the foreman's board after the acks
             self.views.flush_dispatch(self.ws, now, eta)
         return out
+
+    def refresh(self) -> None:
+        """With no batch: the foreman's board when it is due (alerts come due with time
+        alone), the cars that left before the day's Gantt let go first."""
+        now = self.clock()
+        self.let_go(now)
+        self.views.flush_dispatch(self.ws, now)
+
+    def let_go(self, now: datetime) -> None:
+        """The cars that left are kept while the Gantt of the day shows their work; once
+        the day has moved on, they are let go (memory holds a day's cars, not history)."""
+        dropped = self.ws.keep_gone_since(gone_kept_since(self.config, now))
+        if dropped:
+            self.views.forget(set(dropped))
 
     # ------------------------------------------------------------ applying
     def apply(self, items: list[Item], now: datetime) -> Outcome:
@@ -358,6 +374,13 @@ class BatchStep:
                 fut.set_result(value)
             else:
                 fut.set_exception(exc)
+
+
+def gone_kept_since(config: SiteConfig, now: datetime) -> datetime:
+    """From when on the cars that left stay in the live workshop: the start of the
+    dispatch board's Gantt (its day), so every bar it draws has its job."""
+    site = config.site
+    return gantt_window(now, site.opens_at, site.shift_ends, config.zone)[0]
 
 
 def _topic_device(topic: str) -> tuple[str, str]:

@@ -23,7 +23,7 @@ from core.store.access import AccessStore
 from core.store.repository import Store
 from core.views import Projector
 
-from .batch import BatchStep
+from .batch import BatchStep, gone_kept_since
 from .device_health import DeviceHealth
 from .items import Counters, Incoming, Item, Publisher, Query, Republish, WebCommand
 from .print_desk import PrintDesk
@@ -102,7 +102,9 @@ class Core:
     # ------------------------------------------------------------ lifecycle
     def _load(self) -> Workshop:
         ws = self.store.load_workshop(
-            bays_from_config(self.config), technicians_from_config(self.config)
+            bays_from_config(self.config),
+            technicians_from_config(self.config),
+            gone_since=gone_kept_since(self.config, self.clock()),
         )
         self.views.forget_all()
         return ws
@@ -157,7 +159,7 @@ class Core:
             try:
                 first = self._queue.get(timeout=self.views.dispatch_wait())
             except queue.Empty:
-                self.views.flush_dispatch(self.ws)
+                self.step.refresh()
                 continue
             if first is None:
                 return

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from core.domain.model import OPEN_STATUSES, Bay, Job, JobStatus, Technician
 from core.domain.reports import Report
 from core.domain.workshop import Workshop
+from core.domain.workshop_state import left_since
 
 from .codec import job_from_doc, job_to_doc, tech_from_doc, tech_to_doc
 from .report_queries import ReportQueries
@@ -124,12 +125,19 @@ class Store:
         self._conn: Connection | None = None
 
     # ----------------------------------------------------------------- load
-    def load_workshop(self, bays: Iterable[Bay], technicians: Iterable[Technician]) -> Workshop:
-        """Rebuild the live workshop from the database: the jobs in the building."""
+    def load_workshop(
+        self,
+        bays: Iterable[Bay],
+        technicians: Iterable[Technician],
+        gone_since: datetime | None = None,
+    ) -> Workshop:
+        """Rebuild the live workshop from the database: the jobs in the building, and given
+        ``gone_since`` those that left from then on (the day's Gantt shows their work)."""
         ws = Workshop(
             site=self.site,
             bays={b.id: b for b in bays},
             technicians={t.id: t for t in technicians},
+            gone_kept_since=gone_since,
         )
         live = [s.value for s in OPEN_STATUSES]
         with self.engine.connect() as conn:
@@ -138,6 +146,9 @@ class Store:
             )
             for (doc,) in rows:
                 ws.remember(job_from_doc(doc))
+            if gone_since is not None:
+                for job in self._left_since(conn, gone_since):
+                    ws.remember(job)
             for (doc,) in conn.execute(
                 select(TechnicianStateRow.doc).where(TechnicianStateRow.site == self.site)
             ):
@@ -148,6 +159,22 @@ class Store:
             ):
                 ws.counters[name] = value
         return ws
+
+    def _left_since(self, conn: Connection, since: datetime) -> list[Job]:
+        """The jobs that left the building from ``since`` on, found by the figures' indexes
+        (delivered or closed: by handover; cancelled: by their last write), however long
+        the history."""
+        f = JobFiguresRow
+        joined = select(JobRow.doc).join(f, (f.site == JobRow.site) & (f.ro == JobRow.ro))
+        handed_over = [JobStatus.DELIVERED.value, JobStatus.CLOSED.value]
+        delivered = joined.where(
+            f.site == self.site, f.status.in_(handed_over), f.delivered_at >= since
+        )
+        cancelled = joined.where(
+            f.site == self.site, f.status == JobStatus.CANCELLED.value, f.updated_at >= since
+        )
+        jobs = [job_from_doc(d) for q in (delivered, cancelled) for d in conn.execute(q).scalars()]
+        return [j for j in jobs if left_since(j, since)]
 
     def load_job(self, ro: str) -> Any:
         """A job from storage, closed ones included (None if unknown)."""
@@ -216,9 +243,7 @@ class Store:
                 ],
             )
         if batch.audit:
-            conn.execute(
-                insert_into(AuditRow), [audit_row(self.site, a, now) for a in batch.audit]
-            )
+            conn.execute(insert_into(AuditRow), [audit_row(self.site, a, now) for a in batch.audit])
 
     def _write_prints(self, conn: Connection, batch: Batch, now: datetime) -> None:
         if batch.prints:
