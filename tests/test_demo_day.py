@@ -16,8 +16,8 @@ from core.demo.player import DemoPlayer, SitePace
 from core.domain.model import JobStatus
 from core.domain.reports import period
 from core.store.repository import Store
+from tests.demo_hooks import Hooks
 from tests.kiosk_env import Workshop, demo_workshop
-from tests.test_demo_player import Hooks
 
 # 07:45 in Beijing on a Monday: the demo day's morning.
 MORNING = datetime(2026, 11, 23, 23, 45, tzinfo=UTC)

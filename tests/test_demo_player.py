@@ -16,24 +16,11 @@ import pytest
 from core.contract.site_clock import SiteClock
 from core.demo.player import DemoPlayer, SitePace
 from core.domain.vocabulary import BayKind
+from core.store.database import sqlite_url
 from core.store.repository import Store
+from tests.demo_hooks import Hooks
 from tests.kiosk_env import Workshop, demo_workshop
 from tests.waiting import wait_until
-
-
-class Hooks:
-    def __init__(self) -> None:
-        self.log: list[tuple[str, int, str | None]] = []
-
-    @property
-    def slots(self) -> int:
-        return 12
-
-    def hang(self, tag: str, slot: int) -> None:
-        self.log.append(("hang", slot, tag))
-
-    def take(self, slot: int) -> None:
-        self.log.append(("take", slot, None))
 
 
 @pytest.fixture
@@ -79,6 +66,13 @@ class SlowWifi:
             line.put(None)
         for t in self.threads:
             t.join(2)
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """SQLite only: a minute of real time, and the player is the same on either database
+    (tests/test_demo_day.py plays on both)."""
+    return sqlite_url(tmp_path)
 
 
 @pytest.fixture
