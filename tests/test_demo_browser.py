@@ -36,7 +36,7 @@ from tests.browser import ARTIFACTS, ROOT
 from tests.helpers import child_env
 from tests.waiting import wait_until
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.screenshots]
 
 SPEED = 600  # site seconds a real second
 PAGES_FROM = (13, 30)  # site time (local) at which the photographs begin
