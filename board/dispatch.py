@@ -12,7 +12,7 @@ from board.auth import actor, require
 from board.dispatch_model import BoardModel, board_model
 from board.frame import TAB_TITLE, frame, language, roles_of
 from board.live import LiveBoard, Parts, follow
-from board.pairing_panel import pairing_panel
+from board.pairing_panel import PairingPanel
 from board.source import BoardSource
 from core.commands import Dispatch
 from core.contract.pairing import PairingBook
@@ -227,7 +227,7 @@ class DispatchPage:
                 self.prints_box = ui.row().classes("gap-2").mark("prints")
             if pairings is not None and kiosk_bays:
                 request = ui.context.client.request
-                pairing_panel(
+                PairingPanel(
                     pairings,
                     t,
                     self.who,

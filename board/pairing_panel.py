@@ -25,19 +25,6 @@ def qr_svg(url: str) -> str:
     return out.getvalue().decode()
 
 
-def pairing_panel(
-    book: PairingBook,
-    t: Texts,
-    who: str,
-    bays: dict[str, str],
-    base_url: str,
-    zone: ZoneInfo,
-) -> None:
-    """``bays``: the bays with a kiosk page, by id → name; ``base_url``: how this board was
-    reached, which the tablet's QR points at."""
-    PairingPanel(book, t, who, bays, base_url, zone)
-
-
 class PairingPanel:
     """A bay picked, a new one-time code and its QR; below, the codes waiting and every
     paired screen with its revoke button, redrawn as the book changes."""

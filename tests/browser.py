@@ -75,9 +75,14 @@ def served(module: str, workdir: Path, page: str = "/", *args: str) -> Iterator[
         wait_until(serves, f"{module} serving {page}", timeout=30, every=0.2)
         yield url, line
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        interrupt(proc)
+
+
+def interrupt(proc: subprocess.Popen[str]) -> None:
+    """Stop a server as Ctrl-C does; killed when it does not end within 20 s."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -32,7 +31,7 @@ import pytest
 
 from core.broker import free_port
 from core.display.texts import TEXTS
-from tests.browser import ARTIFACTS, ROOT
+from tests.browser import ARTIFACTS, ROOT, interrupt
 from tests.helpers import child_env
 from tests.waiting import wait_until
 
@@ -109,12 +108,7 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
             url, token.group(1), tmp_path / "var" / "demo", datetime.fromisoformat(ts[1]), real
         )
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        interrupt(proc)
         if proc.stdout is not None:
             proc.stdout.close()
 
