@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, bindparam, delete, func, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,9 +21,9 @@ from core.domain.workshop_state import left_since
 
 from .codec import job_from_doc, job_to_doc, tech_from_doc, tech_to_doc
 from .report_queries import ReportQueries
-from .report_rows import figures_row, finding_rows, work_rows
+from .report_rows import figures_row
+from .report_writes import ReportRowWrites
 from .tables import (
-    AnsweredFindingRow,
     AuditRow,
     CounterRow,
     InboxRow,
@@ -31,7 +31,6 @@ from .tables import (
     JobRow,
     PrintRow,
     TechnicianStateRow,
-    WorkRow,
 )
 
 logger = logging.getLogger(__name__)
@@ -39,17 +38,6 @@ logger = logging.getLogger(__name__)
 
 def insert_into(row: type[Any]) -> Any:
     return row.__table__.insert()
-
-
-def _delete_of_jobs(row: type[WorkRow] | type[AnsweredFindingRow]) -> Any:
-    """The rows of some jobs, to be written anew (built once: see _upsert)."""
-    return delete(row).where(
-        row.site == bindparam("site"), row.ro.in_(bindparam("ros", expanding=True))
-    )
-
-
-_DELETE_WORK = _delete_of_jobs(WorkRow)
-_DELETE_FINDINGS = _delete_of_jobs(AnsweredFindingRow)
 
 
 class ChangedRows(Protocol):
@@ -123,6 +111,7 @@ class Store:
         self._upserts: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Any] = {}
         self._dialect = engine.dialect.name
         self._conn: Connection | None = None
+        self._reports = ReportRowWrites(site, self._upsert)
 
     # ----------------------------------------------------------------- load
     def load_workshop(
@@ -194,8 +183,13 @@ class Store:
         try:
             self._write(conn, ws, batch, now, rows.jobs, rows.techs, rows.counters)
         except SQLAlchemyError:
+            self._reports.forget()
             self.close()  # a broken connection is not reused; the next commit takes a new one
             raise
+        except BaseException:
+            self._reports.forget()
+            raise
+        self._reports.committed(ws.jobs.keys())
 
     def _writer(self) -> Connection:
         """The single writer's connection, held between commits: taking one from the pool
@@ -314,18 +308,10 @@ class Store:
         }
 
     def _write_report_rows(self, conn: Connection, jobs: list[Job], now: datetime) -> None:
-        """The jobs' figures, stretches of work and answered findings, written anew."""
+        """The jobs' figures; their stretches of work and answered findings as changed."""
         figures = [figures_row(self.site, job, now) for job in jobs]
         self._upsert(conn, JobFiguresRow.__table__, figures, ("site", "ro"))
-        ros = [job.ro for job in jobs]
-        conn.execute(_DELETE_WORK, {"site": self.site, "ros": ros})
-        conn.execute(_DELETE_FINDINGS, {"site": self.site, "ros": ros})
-        work = [row for job in jobs for row in work_rows(self.site, job)]
-        if work:
-            conn.execute(insert_into(WorkRow), work)
-        findings = [row for job in jobs for row in finding_rows(self.site, job)]
-        if findings:
-            conn.execute(insert_into(AnsweredFindingRow), findings)
+        self._reports.write(conn, jobs)
 
     def _upsert(
         self, conn: Connection, table: Any, rows: list[dict[str, Any]], keys: tuple[str, ...]

@@ -1,0 +1,108 @@
+"""The report rows of the jobs a batch changed, written as a change: a tap adds or closes one
+stretch of work, so only that stretch is written, not all of the job's rows again.
+
+What each job's rows were when last committed is remembered; a job not remembered (the
+first write after a start, or after a failed commit) has its rows written anew."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from typing import Any
+
+from sqlalchemy import bindparam, delete
+from sqlalchemy.engine import Connection
+
+from core.domain.model import Job
+
+from .report_rows import finding_rows, work_rows
+from .tables import AnsweredFindingRow, WorkRow
+
+Rows = list[dict[str, Any]]
+Upsert = Callable[[Connection, Any, Rows, tuple[str, ...]], None]
+
+_WORK_KEYS = ("site", "ro", "n")
+_FINDING_KEYS = ("site", "ro", "finding_id")
+#: Beyond this many more jobs remembered than the workshop holds, the cars that left go.
+_SLACK = 64
+
+
+def _of_jobs(row: type[WorkRow] | type[AnsweredFindingRow]) -> Any:
+    # Built once: constructing a statement costs more than running it.
+    return delete(row).where(
+        row.site == bindparam("site"), row.ro.in_(bindparam("ros", expanding=True))
+    )
+
+
+_DELETE_WORK = _of_jobs(WorkRow)
+_DELETE_FINDINGS = _of_jobs(AnsweredFindingRow)
+_DELETE_WORK_FROM = delete(WorkRow).where(
+    WorkRow.site == bindparam("site"), WorkRow.ro == bindparam("job"), WorkRow.n >= bindparam("n")
+)
+_DELETE_FINDING = delete(AnsweredFindingRow).where(
+    AnsweredFindingRow.site == bindparam("site"),
+    AnsweredFindingRow.ro == bindparam("job"),
+    AnsweredFindingRow.finding_id == bindparam("finding"),
+)
+
+
+class ReportRowWrites:
+    """Stretches of work and answered findings, each job's as the last commit left them."""
+
+    def __init__(self, site: str, upsert: Upsert) -> None:
+        self.site = site
+        self._upsert = upsert
+        self._written: dict[str, tuple[Rows, dict[str, dict[str, Any]]]] = {}
+        self._pending: dict[str, tuple[Rows, dict[str, dict[str, Any]]]] = {}
+
+    def write(self, conn: Connection, jobs: Iterable[Job]) -> None:
+        """Inside the batch's transaction; ``committed`` or ``forget`` once it has ended."""
+        anew: list[str] = []
+        work: Rows = []
+        findings: Rows = []
+        for job in jobs:
+            now_work = work_rows(self.site, job)
+            now_findings = {r["finding_id"]: r for r in finding_rows(self.site, job)}
+            self._pending[job.ro] = (now_work, now_findings)
+            before = self._written.get(job.ro)
+            if before is None:
+                anew.append(job.ro)
+                work += now_work
+                findings += now_findings.values()
+                continue
+            work += self._work_changes(conn, job.ro, before[0], now_work)
+            findings += self._finding_changes(conn, job.ro, before[1], now_findings)
+        if anew:
+            conn.execute(_DELETE_WORK, {"site": self.site, "ros": anew})
+            conn.execute(_DELETE_FINDINGS, {"site": self.site, "ros": anew})
+        if work:
+            self._upsert(conn, WorkRow.__table__, work, _WORK_KEYS)
+        if findings:
+            self._upsert(conn, AnsweredFindingRow.__table__, findings, _FINDING_KEYS)
+
+    def _work_changes(self, conn: Connection, ro: str, before: Rows, now: Rows) -> Rows:
+        if len(before) > len(now):  # a correction took stretches away
+            conn.execute(_DELETE_WORK_FROM, {"site": self.site, "job": ro, "n": len(now)})
+        return [row for n, row in enumerate(now) if n >= len(before) or before[n] != row]
+
+    def _finding_changes(
+        self,
+        conn: Connection,
+        ro: str,
+        before: dict[str, dict[str, Any]],
+        now: dict[str, dict[str, Any]],
+    ) -> Rows:
+        for finding in before.keys() - now.keys():
+            conn.execute(_DELETE_FINDING, {"site": self.site, "job": ro, "finding": finding})
+        return [row for fid, row in now.items() if before.get(fid) != row]
+
+    def committed(self, live: Collection[str]) -> None:
+        """The transaction is durable: what it wrote is what the tables hold."""
+        self._written.update(self._pending)
+        self._pending.clear()
+        if len(self._written) > len(live) + _SLACK:
+            self._written = {ro: rows for ro, rows in self._written.items() if ro in live}
+
+    def forget(self) -> None:
+        """The transaction failed: nothing is known of the tables; write every job anew."""
+        self._pending.clear()
+        self._written.clear()
