@@ -176,3 +176,10 @@ def checked_in_and_dispatched(core: Any, bay: str = "B03") -> str:
     job = core.run_command(CheckInCar(order(key_tag="TAG7")), actor="advisor:SA01")
     core.run_command(Dispatch(job.ro, bay), actor="foreman:F1")
     return str(job.ro)
+
+
+def send_board(core: Any) -> None:
+    """What the core's loop does between batches when nothing waits: the foreman's board,
+    in its steps (built, compared, its parts sent), as far as it is due."""
+    while core.views.dispatch_due and core.views.dispatch_wait() <= 0:
+        core.step.refresh()

@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from core.commands import CheckInCar, Dispatch
 from core.engine import Core, Incoming, WebCommand, view_publisher
 from core.store.repository import Store
-from tests.helpers import T0, Clock, Kiosk, demo_config, order
+from tests.helpers import T0, Clock, Kiosk, demo_config, order, send_board
 
 
 class Recorder:
@@ -81,6 +81,7 @@ def test_a_batch_is_committed_then_shown_then_acked_then_released(
     ]
     answered.add_done_callback(lambda _f: rec.log.append("answer"))
     out = core.step.process(items)
+    send_board(core)  # the loop's next steps, with no batch waiting
 
     assert kinds(rec.log) == [
         "commit",
@@ -111,6 +112,7 @@ def test_nothing_is_told_when_the_commit_fails(step_core: tuple[Core, Recorder])
     rec.fail_commits = False
     core._reload()  # what the loop does before it tries again
     out = core.step.process([item])
+    send_board(core)
     assert [a.result for _, a in out.acks] == ["applied"], "the retry was taken as a repeat"
     assert kinds(rec.log) == [
         "commit",

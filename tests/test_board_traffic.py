@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 
 from core.commands import CheckInCar
+from core.contract.dispatch_mirror import BoardMirror
 from core.contract.messages import make_event
 from core.demo.busy import busy_config, orders, spread
 from core.engine import Core, Incoming, Republish, WebCommand, view_publisher
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
-from tests.helpers import Clock, FakeBus, demo_config
+from tests.helpers import Clock, FakeBus, demo_config, send_board
 
 NOW = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)
 #: Every topic of the foreman's board starts so (after ``pitboard/{site}``).
@@ -61,11 +62,12 @@ def busy(tmp_path: Path, board_every_batch: None) -> Iterator[tuple[Core, FakeBu
     general = [b.id for b in cfg.bays if b.kind == "general"]
     spread(core.ws, [f.result(0).ro for f in checked], general, NOW)
     core.step.process([Republish(connected=True)])
+    send_board(core)  # a whole board goes a slice at a time, as the loop sends it
     yield core, bus
     engine.dispose()
 
 
-def tap(core: Core, type_: str, **data: str) -> tuple[str, str, int]:
+def tap(core: Core, type_: str, drain: bool = True, **data: str) -> tuple[str, str, int]:
     """A tap on the running job of the first bay that has one; (the job, its bay, the
     publish count before it)."""
     job = next(j for j in core.ws.jobs.values() if j.working_techs())
@@ -74,6 +76,8 @@ def tap(core: Core, type_: str, **data: str) -> tuple[str, str, int]:
     payload = make_event(device, 1, type_, NOW, bay=bay, job=job.ro, tech=tech, data=data)
     mark = len(core.publisher.published)  # type: ignore[attr-defined]
     core.step.process([Incoming(f"pitboard/demo/dev/{device}/event", payload, None, NOW)])
+    if drain:
+        send_board(core)
     return job.ro, bay, mark
 
 
@@ -101,7 +105,7 @@ def test_a_tap_sends_subscribers_of_a_200_bay_board_under_10_kb(
     traffic = board_traffic(bus, mark)
     assert sum(traffic.values()) < 10_000, traffic
     sent = {t.removeprefix("/view/dispatch/") for t in traffic}
-    assert {f"job/{ro}", f"bay/{bay}", "index"} <= sent
+    assert {f"job/{ro}", f"bay/{bay}", "index"} <= sent, sorted(sent)
     assert "bay/Q01" not in sent, "the QC station's jobs are the cards at it"
     for topic, payload, _, _ in bus.published[mark:]:
         if topic in held and not topic.endswith("/index"):
@@ -113,6 +117,7 @@ def status(core: Core, device: str, online: bool) -> int:
     mark = len(core.publisher.published)  # type: ignore[attr-defined]
     body = b'{"v":1,"online":%s,"outbox":0}' % (b"true" if online else b"false")
     core.step.process([Incoming(f"pitboard/demo/dev/{device}/status", body, None, NOW)])
+    send_board(core)
     return mark
 
 
@@ -121,6 +126,7 @@ def test_a_device_status_change_sends_only_that_devices_row(
 ) -> None:
     core = Core(demo_config(), store, bus, clock)
     core.step.process([Republish(connected=True)])
+    send_board(core)
     status(core, "kiosk-b03", True)
     status(core, "kiosk-b04", True)
 
@@ -136,3 +142,29 @@ def test_a_device_status_change_sends_only_that_devices_row(
     clock.advance(seconds=5)
     mark = status(core, "kiosk-b04", True)
     assert bus.published[mark:] == []
+
+
+def test_a_whole_board_goes_out_a_slice_at_a_time_and_a_tap_does_not_wait_for_it(
+    busy: tuple[Core, FakeBus],
+) -> None:
+    core, bus = busy
+    start = len(bus.published)
+    core.step.process([Republish(connected=True)])  # every part again: more than a thousand
+    core.step.refresh()  # the loop's next step: compared, the first slice sent
+    assert core.views.board.staged
+    ro, bay, mark = tap(core, "job.paused", drain=False, reason="waiting_parts")
+    assert bus.acks(f"kiosk-{bay.lower()}")[-1]["result"] == "applied"
+    parts = [t for t in board_traffic(bus, mark) if t.startswith("/view/dispatch/")]
+    assert 0 < len(parts) < 100, "a slice after the tap, not the thousand parts"
+
+    send_board(core)  # the core's loop, with nothing waiting
+    topics = [t for t, *_ in bus.published[start:] if t.startswith("pitboard/demo/view/dispatch/")]
+    indexes = [n for n, t in enumerate(topics) if t.endswith("/index")]
+    assert len(topics) > 1000 and len(indexes) == 2, "each board's index once"
+    assert indexes[-1] == len(topics) - 1, "the last board's index after all its parts"
+    mirror = BoardMirror("demo")
+    for topic, payload, _, _ in bus.published:
+        mirror.receive(topic, payload)
+    view = mirror.view()
+    assert view is not None and view == core.dispatch_view
+    assert ro in {c.ro for c in view.jobs}

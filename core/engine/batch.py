@@ -114,7 +114,7 @@ class BatchStep:
         eta = self.publish_lounge(out, now, eta)  # 5. no device waits for the lounge
         self.settle(out)  # 6. a page's command is answered when the pages have been told
         self.ws.forget_gone(out.rows.jobs | out.recalled)
-        if self.views.dispatch_pending:  # the foreman's board after the acks
+        if self.views.dispatch_due:  # the foreman's board after the acks
             self.views.flush_dispatch(self.ws, now, eta)
         return out
 

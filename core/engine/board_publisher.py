@@ -1,9 +1,15 @@
 """The foreman's board on the wire: each part sent only when its content changed since it
-was last sent, then the index that numbers them; device rows one by one."""
+was last sent, then the index that numbers them; device rows one by one.
+
+A board whose every card moved (a car finished early: every car queued behind it is due
+earlier) is many parts: they may go out a slice at a time, between the core's batches, so
+no tap waits behind them. The index follows the last of them."""
 
 from __future__ import annotations
 
 import secrets
+from collections import deque
+from datetime import datetime
 
 from core.contract.dispatch_lists import device_alerts
 from core.contract.dispatch_parts import (
@@ -38,6 +44,9 @@ class BoardPublisher:
         self._devices: dict[str, DeviceView] = {}
         self._board_again = False
         self._devices_again = False
+        #: Parts of the newest board not sent yet (a name and the part, None to clear it).
+        self._outgoing: deque[tuple[str, BoardPart | None]] = deque()
+        self._index: tuple[int, datetime, datetime | None, datetime | None] | None = None
         #: Bytes sent on the board's topics (parts, index, device rows) since the start.
         self.bytes_sent = 0
 
@@ -45,31 +54,58 @@ class BoardPublisher:
         """The next board and device rows go out whole (a broker that may have lost them)."""
         self._board_again = self._devices_again = True
 
-    def publish_board(self, view: DispatchView) -> None:
+    @property
+    def staged(self) -> bool:
+        """Parts of the newest board (or its index) still to be sent."""
+        return self._index is not None
+
+    def publish_board(self, view: DispatchView, limit: int | None = None) -> bool:
+        """The parts that changed, ``limit`` of them now (all without one), the rest with
+        ``send_staged``; True while some are still to go."""
+        self.send_staged()  # the board before goes out whole first
         self.seq += 1
         parts = split(view, self._parts)
         for name in [n for n in self._parts if n not in parts]:
-            self._clear(BOARD_PREFIX + name)
+            self._outgoing.append((name, None))
             del self._parts[name], self._seqs[name]
         for name, part in parts.items():
             old = self._parts.get(name)
             if self._board_again or (old is not part and old != part):
-                self._send(BOARD_PREFIX + name, part.model_copy(update=self._numbered()))
+                self._outgoing.append((name, part.model_copy(update=self._numbered())))
                 self._parts[name] = part
                 self._seqs[name] = self.seq
         self._board_again = False
+        self._index = (self.seq, view.updated_at, view.timeline_from, view.timeline_to)
+        return self.send_staged(limit)
+
+    def send_staged(self, limit: int | None = None) -> bool:
+        """Up to ``limit`` of the staged parts, the index after the last; True while some
+        are still to go."""
+        sent = 0
+        while self._outgoing and (limit is None or sent < limit):
+            name, part = self._outgoing.popleft()
+            if part is None:
+                self._clear(BOARD_PREFIX + name)
+            else:
+                self._send(BOARD_PREFIX + name, part)
+            sent += 1
+        if self._outgoing or self._index is None:
+            return bool(self._outgoing)
+        seq, updated_at, timeline_from, timeline_to = self._index
+        self._index = None
         index = DispatchIndex(
             site=self.site,
             run=self.run,
-            seq=self.seq,
-            updated_at=view.updated_at,
-            timeline_from=view.timeline_from,
-            timeline_to=view.timeline_to,
+            seq=seq,
+            updated_at=updated_at,
+            timeline_from=timeline_from,
+            timeline_to=timeline_to,
             parts=len(self._seqs),
             digest=digest(self._seqs),
-            devices=len(self._devices),
+            devices=len(self._devices),  # counted as sent: rows may have come meanwhile
         )
         self._send(BOARD_PREFIX + INDEX, index)
+        return False
 
     def publish_devices(self, rows: list[DeviceRow]) -> bool:
         """The rows that changed; True when devices came or went, which the next index

@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 DISPATCH_SHARE = 0.1
 DISPATCH_MAX_GAP = 0.2
 DISPATCH_REFRESH = 30.0
+#: Board parts sent after one batch; the rest after the next, or at once if none waits.
+BOARD_SLICE = 16
 
 
 class ViewPublisher:
@@ -56,6 +58,8 @@ class ViewPublisher:
         #: Called after every change of the views (pages wake up on it).
         self.listeners: list[Callable[[], None]] = []
         self._pending = False
+        #: A board built but not yet compared with what was sent (the next step's work).
+        self._unsent: DispatchView | None = None
         self._published = 0.0
         self._cost = 0.0
 
@@ -115,6 +119,8 @@ class ViewPublisher:
 
     def dispatch_wait(self) -> float:
         """Seconds until the board is due: changes gathered, or the periodic rebuild."""
+        if self._unsent is not None or self.board.staged:
+            return 0.0  # the last one still to send
         if self._pending:
             gap = min(DISPATCH_MAX_GAP, self._cost / DISPATCH_SHARE)
             return max(0.0, self._published + gap - time.monotonic())
@@ -126,25 +132,46 @@ class ViewPublisher:
     def flush_dispatch(
         self, ws: Workshop, now: datetime | None = None, eta: dict[str, datetime] | None = None
     ) -> None:
-        """The foreman's board, when it is due: the parts of it that changed."""
-        if self.dispatch_wait() > 0:
-            return
+        """The foreman's board, when it is due, in steps short enough for a tap not to wait
+        behind them: built; compared with what was sent; its changed parts a slice at a
+        time."""
         # The cost is this thread's CPU time: waiting for the interpreter or a core while
         # pages are served is no reason to show the board later still.
         started = time.thread_time()
-        self.publish_dispatch(ws, now or self.clock(), eta)
-        self._cost = time.thread_time() - started
+        if self.board.staged:
+            self.board.send_staged(BOARD_SLICE)
+        elif self._unsent is not None:
+            self.board.publish_board(self._unsent, BOARD_SLICE)
+            self._unsent = None
+        elif self.dispatch_wait() <= 0:
+            self._unsent = self._build_dispatch(ws, now or self.clock(), eta)
+            self._cost = 0.0
+        else:
+            return
+        self._cost += time.thread_time() - started
 
     def publish_dispatch(
         self, ws: Workshop, now: datetime, eta: dict[str, datetime] | None = None
     ) -> None:
-        """The board built now; the parts of it that changed are sent."""
+        """The board built now; the parts of it that changed are sent, all of them."""
+        self._unsent = None
+        self.board.publish_board(self._build_dispatch(ws, now, eta))
+
+    def _build_dispatch(
+        self, ws: Workshop, now: datetime, eta: dict[str, datetime] | None
+    ) -> DispatchView:
         eta = predict(ws, now) if eta is None else eta
-        self.dispatch_view = self.projector.dispatch(ws, now, self.health.sorted_rows(), eta)
-        self.board.publish_board(self.dispatch_view)
+        view = self.projector.dispatch(ws, now, self.health.sorted_rows(), eta)
+        self.dispatch_view = view
         self._pending = False
         self._published = time.monotonic()
         self.tell_listeners()
+        return view
+
+    @property
+    def dispatch_due(self) -> bool:
+        """Changes gathered for the board, or the last one still to send."""
+        return self._pending or self._unsent is not None or self.board.staged
 
     @property
     def dispatch_pending(self) -> bool:
