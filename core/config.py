@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core.contract.numbering import Numbering
 from core.domain.model import Bay, Technician
 from core.domain.vocabulary import BayKind, Role, StaffRole
 from core.secret_hash import is_secret_hash, verify_secret
@@ -262,6 +263,17 @@ class TechnicianConfig(_Section):
 class KioskConfig(_Section):
     device: Id = Field(description="MQTT user name of the kiosk")
     bay: Id = Field(description="The bay it stands at; never taken from what the kiosk says")
+    numbering: Numbering = Field(
+        default=Numbering.CONSECUTIVE,
+        description="How its events are numbered: consecutive (a kiosk PC or tablet: seq "
+        "rises by one, a gap is waited for), or rising for a console that sends by hand "
+        "(mosquitto_pub numbered by the clock: any seq above its last is next). No kiosk "
+        "process taps as a rising one",
+    )
+
+    @property
+    def by_hand(self) -> bool:
+        return self.numbering is Numbering.RISING
 
 
 # Ways to a printer that cannot carry its answers back to the bridge.
@@ -506,6 +518,16 @@ class SiteConfig(_Section):
             if k.device == device:
                 return k.bay
         return None
+
+    def kiosk_at(self, bay: str) -> str | None:
+        """The device a bay's kiosk process taps as: the first configured at the bay that
+        is not sent to by hand."""
+        return next((k.device for k in self.kiosks if k.bay == bay and not k.by_hand), None)
+
+    @property
+    def rising_numbered(self) -> frozenset[str]:
+        """The devices whose numbers may skip forward (consoles sent to by hand)."""
+        return frozenset(k.device for k in self.kiosks if k.by_hand)
 
     def device_kind(self, device: str) -> str | None:
         if self.kiosk_bay(device) is not None:

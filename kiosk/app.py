@@ -14,10 +14,12 @@ from kiosk.station import Station
 
 
 def kiosk_device(config: SiteConfig, bay: str) -> str:
-    for k in config.kiosks:
-        if k.bay == bay:
-            return k.device
-    known = ", ".join(k.bay for k in config.kiosks) or "none"
+    """The device the bay's kiosk taps as; a console sent to by hand is none (its numbers
+    skip, and a kiosk's must not)."""
+    device = config.kiosk_at(bay)
+    if device is not None:
+        return device
+    known = ", ".join(dict.fromkeys(k.bay for k in config.kiosks if not k.by_hand)) or "none"
     raise ValueError(f"no kiosk is configured at bay {bay!r} (kiosk bays: {known})")
 
 

@@ -138,7 +138,7 @@ class Pitboard:
         """Every configured kiosk, each with its own MQTT user and outbox as on its bay PC."""
         from kiosk.app import connect, kiosk_device
 
-        for bay in dict.fromkeys(k.bay for k in self.config.kiosks):
+        for bay in dict.fromkeys(k.bay for k in self.config.kiosks if not k.by_hand):
             password = self.passwords.get(kiosk_device(self.config, bay))
             station, link = connect(self.config, bay, self.address, password, self.base / "kiosks")
             self.kiosks[bay] = (station, link)

@@ -297,8 +297,10 @@ def set_up(layout: Layout, options: Options) -> str:
     env_files = [write_env(layout, "core.env", core_values, "The core's secrets (0600).")]
     device = {"PITBOARD_DEVICE_PASSWORD": passwords[cfg.bridge.device]}
     env_files.append(write_env(layout, "devices.env", device, "The devices bridge's password."))
-    # The bay PC's kiosk is the first device configured at its bay (as `pitboard kiosk`).
-    for bay, kiosk in {k.bay: k.device for k in reversed(cfg.kiosks)}.items():
+    # The bay PC's kiosk is the first device configured at its bay (as `pitboard kiosk`);
+    # a console sent to by hand has no PC of its own.
+    kiosks = [k for k in cfg.kiosks if not k.by_hand]
+    for bay, kiosk in {k.bay: k.device for k in reversed(kiosks)}.items():
         mine = {"PITBOARD_DEVICE_PASSWORD": passwords[kiosk]}
         about = f"The password of {kiosk}, the kiosk of bay {bay}."
         env_files.append(write_env(layout, f"kiosk-{bay}.env", mine, about))
@@ -332,7 +334,9 @@ def what_to_start(layout: Layout, url: str) -> list[str]:
     from sqlalchemy.engine.url import make_url
 
     shown = make_url(url).render_as_string(hide_password=True)
-    bays = " ".join(f"pitboard-kiosk@{k.bay}" for k in layout.config.kiosks[:2])
+    bays = " ".join(
+        f"pitboard-kiosk@{k.bay}" for k in [k for k in layout.config.kiosks if not k.by_hand][:2]
+    )
     return [
         f"site {layout.config.site.id} set up under {layout.root}:",
         f"  broker    {layout.at('/etc/mosquitto/conf.d/pitboard.conf')} (port "

@@ -1,24 +1,32 @@
-"""What ``pitboard run`` prints once everything is up: where the pages are and a tap to try."""
+"""What ``pitboard run`` prints once everything is up: where the pages are and a tap to send
+by hand."""
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 from core.app import database_url
+from core.config import KioskConfig, SiteConfig, served_url
 from core.contract import site_clock
+from core.contract.site_clock import SiteClock
 from core.domain.vocabulary import Role
 from pitboard.app import Pitboard, demo_api_token
 
+#: The envelope's ``ts`` as the shell's ``date`` writes it: UTC, to the second.
+SHELL_TS = "+%Y-%m-%dT%H:%M:%SZ"
 
-def example_tap(site: Pitboard) -> tuple[str, str, str]:
-    """A kiosk no process here taps as (so its numbers clash with nobody), its bay and a
-    technician the demo does not put to work (it takes each team's first ones)."""
-    from kiosk.app import kiosk_device
 
-    config = site.config
-    spare = next(
-        (k for k in config.kiosks if k.device != kiosk_device(config, k.bay)), config.kiosks[0]
-    )
-    team = next((b.team for b in config.bays if b.id == spare.bay), None)
-    tech = next(
+def console_of(config: SiteConfig) -> KioskConfig | None:
+    """The first console configured for sending by hand (numbering = "rising")."""
+    return next((k for k in config.kiosks if k.by_hand), None)
+
+
+def free_technician(config: SiteConfig, bay: str) -> str:
+    """A technician of the bay's team the demo does not put to work (it takes each team's
+    first ones)."""
+    team = next((b.team for b in config.bays if b.id == bay), None)
+    return next(
         (
             t.id
             for t in reversed(config.technicians)
@@ -26,7 +34,61 @@ def example_tap(site: Pitboard) -> tuple[str, str, str]:
         ),
         config.technicians[-1].id if config.technicians else "T001",
     )
-    return spare.device, spare.bay, tech
+
+
+def shell_site_time(clock: SiteClock) -> str:
+    """The site's time when the command runs, as the shell works it out: its own clock, or
+    the demo's clock reckoned from it (GNU date). Rounded down, never ahead of the core's
+    clock, which refuses a tap dated more than 5 minutes after it arrived."""
+    if clock.site_start is None or clock.real_start is None:
+        return f"$(date -u {SHELL_TS})"
+    site = math.floor(clock.site_start.timestamp())
+    real = math.ceil(clock.real_start.timestamp())
+    rate = Fraction(clock.speed).limit_denominator(1000)
+    times = f"*{rate.numerator}" + (f"/{rate.denominator}" if rate.denominator > 1 else "")
+    return f"$(date -u -d @$(({site}+($(date +%s)-{real}){times})) {SHELL_TS})"
+
+
+def mqtt_options(site: Pitboard, device: str) -> str:
+    """Where the broker is and who the device is to it."""
+    options = f"-h {site.address.host} -p {site.address.port}"
+    if site.broker is None:  # the site's broker: `pitboard broker credentials` has it
+        return f'{options} -u {device} -P "$PITBOARD_DEVICE_PASSWORD"'
+    if site.broker.kind == "mosquitto":
+        return f"{options} -u {device} -P {site.passwords[device]}"
+    return options  # the embedded broker asks nobody's name
+
+
+def example_tap(site: Pitboard) -> str:
+    """A tap a person sends by hand as the site's console, numbered and dated by the clock
+    when it runs (so the same line works every time it is pasted), and how to watch its
+    answer; or how to configure a console."""
+    config = site.config
+    console = console_of(config)
+    if console is None:
+        return (
+            "Send taps by hand: add a console to the site file (a [[kiosks]] entry with\n"
+            '  numbering = "rising", docs/configuration.md) and start again.\n'
+        )
+    device, bay = console.device, console.bay
+    tech = free_technician(config, bay)
+    options, topic = mqtt_options(site, device), f"pitboard/{config.site.id}/dev/{device}"
+    payload = (
+        f'\'{{"v":1,"source":"{device}","seq":\'$(date +%s)\',"ts":"\''
+        f"{shell_site_time(site_clock.current())}"
+        f'\'","type":"tech.signed_in","bay":"{bay}","tech":"{tech}"}}\''
+    )
+    password = (
+        "" if site.broker is not None else f" (PITBOARD_DEVICE_PASSWORD: {device}'s password)"
+    )
+    return (
+        f"Send a tap by hand as {device}, the console at {bay}{password}: it signs {tech} in.\n"
+        "Watch the answers first, in a second terminal:\n"
+        f"  mosquitto_sub {options} -t {topic}/ack\n"
+        "then send it (numbered and dated by the clock: pasted again a second later it is\n"
+        "applied again; twice within one second, the second is answered duplicate):\n"
+        f"  mosquitto_pub {options} -q 1 -t {topic}/event -m {payload}\n"
+    )
 
 
 def try_the_api(site: Pitboard, web: str) -> str:
@@ -36,19 +98,22 @@ def try_the_api(site: Pitboard, web: str) -> str:
     return f"  try the API     curl -H 'Authorization: Bearer {token}' {web}/api/v1/repair-orders\n"
 
 
+def the_clock(config: SiteConfig) -> str:
+    """The demo's site clock, which every time on the pages and the wire is in."""
+    clock = site_clock.current()
+    if clock.is_real:
+        return ""
+    now = site_clock.now(config.zone).isoformat(timespec="seconds")
+    return f"  site clock      {now} (the demo's: {clock.speed:g}× real time)\n"
+
+
 def welcome(site: Pitboard, host: str, port: int) -> str:
     config, address, broker = site.config, site.address, site.broker
-    device, bay, tech = example_tap(site)
-    password = site.passwords.get(device, "<password>")
-    auth = f"-u {device} -P {password} " if broker and broker.kind == "mosquitto" else ""
     users = ", ".join(f"{u.id} ({u.role})" for u in config.users) or "no [[users]] configured"
     if config.is_demo:
         users += " — demo password: pitboard"
-    web = f"http://{host}:{port}"
-    devices = f"pitboard/{config.site.id}/dev/{device}"
-    # The tablet's next number and the time now, so the example works on every start.
-    seq = site.service.store.last_seqs().get(device, 0) + 1
-    now = site_clock.now(config.zone).isoformat(timespec="seconds")
+    # Listening on every address, the machine's address on the site's network.
+    web = served_url(config.web.scheme, host, port)
     return (
         f"\nPitboard is running (site {config.site.id}).\n"
         f"  lounge screen   {web}/lounge\n"
@@ -61,14 +126,10 @@ def welcome(site: Pitboard, host: str, port: int) -> str:
         f"  API             {web}/api/v1/docs  (signed in)\n"
         f"  health          {web}/healthz    metrics /metrics (signed in or a token)\n"
         f"{try_the_api(site, web)}"
+        f"{the_clock(config)}"
         f"  broker          {address.host}:{address.port} "
         f"({broker.kind if broker else 'external'})\n"
         f"  database        {site.plan.database_url or database_url(config)}\n"
         f"  device passwords in {site.base / 'broker' / 'credentials.env'}\n\n"
-        "Send a tap like a kiosk does:\n"
-        f"  mosquitto_pub -h 127.0.0.1 -p {address.port} {auth}-q 1 -t {devices}/event -m "
-        f'\'{{"v":1,"source":"{device}","seq":{seq},"ts":"{now}",'
-        f'"type":"tech.signed_in","bay":"{bay}","tech":"{tech}"}}\'\n'
-        f"and watch the answer: mosquitto_sub -h 127.0.0.1 -p {address.port} {auth}"
-        f"-t {devices}/ack\n"
+        f"{example_tap(site)}"
     )

@@ -114,6 +114,14 @@ def mosquitto_bin() -> str:
     return path
 
 
+@pytest.fixture(scope="session")
+def mosquitto_clients() -> None:
+    """``mosquitto_pub`` and ``mosquitto_sub`` on the PATH, as a person pastes them."""
+    missing = [c for c in ("mosquitto_pub", "mosquitto_sub") if shutil.which(c) is None]
+    if missing:
+        need("Mosquitto clients", f"{' and '.join(missing)} not installed (mosquitto-clients)")
+
+
 @pytest.fixture
 def browser() -> Iterator[Any]:
     """Headless Chromium at 1920×1080 (Debian's chromium and chromium-driver)."""

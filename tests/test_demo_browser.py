@@ -86,13 +86,13 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
     try:
         assert proc.stdout is not None
         welcome = ""
-        while "watch the answer" not in welcome:
+        while "mosquitto_pub" not in welcome:  # its last line
             line = proc.stdout.readline()
             assert line, f"pitboard run ended: {log.read_text()[-3000:]}"
             welcome += line
         real = time.monotonic()
         token = re.search(r"Bearer (\S+)'", welcome)
-        ts = re.search(r'"ts":"([^"]+)"', welcome)  # the example tap, stamped site time now
+        ts = re.search(r"site clock +(\S+)", welcome)  # the demo's time now
         assert token and ts, welcome
         url = f"http://127.0.0.1:{port}"
 

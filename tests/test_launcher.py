@@ -79,45 +79,6 @@ def test_a_step_that_fails_stops_the_broker_started_before_it(
     assert port_free(site.broker.port), "the broker still listens"
 
 
-def test_the_printed_example_tap_is_applied_on_every_start(
-    amqtt: AmqttBroker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The `mosquitto_pub` line `pitboard run` prints carries the device's next number and
-    the time now: pasted after an earlier one (or a restart), it is applied, not a repeat."""
-    import re
-
-    import paho.mqtt.client as mqtt
-    from paho.mqtt.enums import CallbackAPIVersion
-
-    from pitboard.welcome import welcome
-
-    monkeypatch.setenv("NICEGUI_STORAGE_PATH", str(tmp_path / "sessions"))
-    site = Pitboard(site_on(f"mqtt://127.0.0.1:{amqtt.port}", "3.1.1", tmp_path), Plan())
-    try:
-        site.init_broker()
-        site.init_core()
-        assert site.service.link.connected.wait(15), "the core did not connect"
-        paste = mqtt.Client(CallbackAPIVersion.VERSION2, "t-paste", protocol=mqtt.MQTTv311)
-        paste.connect("127.0.0.1", amqtt.port)
-        paste.loop_start()
-        device = ""
-        for n in (1, 2):
-            text = welcome(site, "127.0.0.1", 8080)
-            found = re.search(r"-t (\S+/event) -m '(\{.*?\})'", text)
-            assert found, text
-            paste.publish(found.group(1), found.group(2), qos=1).wait_for_publish(10)
-            device = found.group(1).split("/")[-2]
-            wait_until(
-                lambda n=n, d=device: len(site.service.store.inbox_results(d)) == n,
-                f"example tap {n} answered",
-            )
-        paste.loop_stop()
-        paste.disconnect()
-        assert [r for _, r, _ in site.service.store.inbox_results(device)] == ["applied"] * 2
-    finally:
-        site.stop()
-
-
 @pytest.mark.parametrize("command", [["run"], ["core", "--broker-url", "mqtt://127.0.0.1:1"]])
 def test_a_site_without_its_session_secret_does_not_start(
     tmp_path: Path, command: list[str]

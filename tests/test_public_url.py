@@ -173,3 +173,39 @@ def test_the_start_says_where_the_cards_lead_and_warns_when_no_phone_can_open_it
     tell_public_url(site('host = "0.0.0.0"\nport = 8080'))
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert any(f"http://{LAN}:8080" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("web", "printed"),
+    [
+        ('host = "0.0.0.0"\nport = 8080', f"http://{LAN}:8080"),
+        ('host = "127.0.0.1"\nport = 8080', "http://127.0.0.1:8080"),
+        (
+            'host = "0.0.0.0"\nport = 8443\ntls_cert = "c.pem"\ntls_key = "k.pem"',
+            f"https://{LAN}:8443",
+        ),
+    ],
+)
+def test_pitboard_run_prints_the_pages_at_an_address_a_browser_opens(
+    web: str, printed: str
+) -> None:
+    """Listening on every address, `pitboard run` names this machine's address on the site's
+    network, never 0.0.0.0 (which no browser elsewhere opens)."""
+    from core.mqtt import BrokerAddress
+    from pitboard.app import Plan
+    from pitboard.welcome import welcome
+
+    cfg = site(web)
+    shop = cfg.model_copy(update={"site": cfg.site.model_copy(update={"id": "shop"})})
+    run = SimpleNamespace(
+        config=shop,
+        address=BrokerAddress("127.0.0.1", 1883),
+        broker=None,
+        passwords={},
+        plan=Plan(everything=True),
+        base=Path("var"),
+        kiosks={},
+    )
+    text = welcome(run, shop.web.host, shop.web.port)  # type: ignore[arg-type]
+    assert f"  lounge screen   {printed}/lounge\n" in text
+    assert "0.0.0.0" not in text

@@ -25,16 +25,19 @@ ERROR_CODES = {
     "source_mismatch": "`source` is not the device the topic is named after",
     "seq_taken": (
         "the device's `seq` was used by another message (the device lost its outbox and"
-        " began again at 1, or someone else published under its name); the ack's `next_seq`"
-        " says where the device's sequence stands: it numbers its unanswered events from"
-        " there and sends them again"
+        " began again at 1, or someone else published under its name), or, from a device"
+        " numbered `rising`, lies below its last number and was never used; the ack's"
+        " `next_seq` says where the device's sequence stands: it numbers its unanswered"
+        " events from there and sends them again"
     ),
     "unknown_device": "the device is not in the site configuration",
     "not_permitted": "this kind of device may not send this event type",
     "future_timestamp": (
-        "`ts` lies more than 5 minutes after the event reached the core (the device's clock"
-        " is ahead). An event dated before the device's previous one is applied at its own"
-        " time, and its audit line says by how much the clock went back (`clock_behind_s`)"
+        "`ts` lies more than 5 minutes after the event reached the core, by the site's"
+        " clock (the device's clock is ahead; the demo's site clock is a day of its own, see"
+        " `pitboard run --demo`). An event dated before the device's previous one is applied"
+        " at its own time, and its audit line says by how much the clock went back"
+        " (`clock_behind_s`)"
     ),
     "wrong_bay": "the bay is not the kiosk's own, or the job is not dispatched there",
     "unknown_job": "no such repair order in the workshop",
@@ -153,6 +156,14 @@ GUARANTEES = [
     "  5 s, doubling up to 60 s while nothing answers; never while the core's retained",
     "  status on `dev/core/status` says it is offline, and at once when it says online",
     "  again); the gap fills and the held events follow in order.",
+    '- A device the site configuration numbers `rising` (`numbering = "rising"`: a console',
+    '  a person sends taps from by hand, e.g. `mosquitto_pub` with `"seq":$(date +%s)`)',
+    "  may skip numbers: any `seq` above its last is its next and is applied at once, and",
+    "  the numbers it skipped are used up. A repeat is answered as above (the same bytes:",
+    "  `duplicate`); a number below its last that it never used is answered",
+    "  `rejected`/`seq_taken`. Nothing is held for it, so an event of it lost on the way",
+    "  stays lost: send it again under a new number. Every other device is numbered",
+    "  `consecutive`, as above.",
     "- On every (re)connect the core publishes all retained views from its database.",
 ]
 

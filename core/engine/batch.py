@@ -201,6 +201,10 @@ class BatchStep:
         was lost must not take a refused tap for applied. Different bytes under a used
         number are no repeat: the device is told where its sequence stands."""
         first = self.sequence.answered(device, seq) or self.store.inbox_entry(device, seq)
+        if first is None and self.sequence.skips(device):
+            # A number it skipped (or one so old its row was pruned): no repeat of anything
+            # known, and too old to be its next.
+            return self._seq_taken(device, seq, "lies below the last number it used")
         if first is not None and first[2] is not None and first[2] != digest:
             return self._seq_taken(device, seq)
         if first is not None and first[0] == "rejected":
@@ -209,11 +213,9 @@ class BatchStep:
             return Ack(seq=seq, result="rejected", error=ErrorInfo(code=code, message=why))
         return Ack(seq=seq, result="duplicate")
 
-    def _seq_taken(self, device: str, seq: int) -> Ack:
+    def _seq_taken(self, device: str, seq: int, why: str = "was used by another message") -> Ack:
         carry_on = self.sequence.next_seq(device)
-        ack = self._reject(
-            device, seq, "seq_taken", f"#{seq} was used by another message; go on from #{carry_on}"
-        )
+        ack = self._reject(device, seq, "seq_taken", f"#{seq} {why}; go on from #{carry_on}")
         return ack.model_copy(update={"next_seq": carry_on})
 
     def _apply_event(self, event: Event, item: Incoming, digest: str, out: Outcome) -> Ack:

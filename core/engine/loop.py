@@ -63,7 +63,9 @@ class Core:
             self.health,
             self.views,
             PrintDesk(config, publisher, self.health, clock),
-            SequenceKeeper(store.last_seqs(_devices(config)), self.counters),
+            SequenceKeeper(
+                store.last_seqs(_devices(config)), self.counters, config.rising_numbered
+            ),
             self._load(),
         )
         self._queue: queue.Queue[Item | None] = queue.Queue()

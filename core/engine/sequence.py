@@ -1,5 +1,6 @@
 """Where each device's sequence stands: the next event applied, a repeat answered, an event
-ahead of a gap held until the gap fills."""
+ahead of a gap held until the gap fills. A device numbered ``rising`` (sent by hand) has no
+gaps: any number above its last is its next."""
 
 from __future__ import annotations
 
@@ -23,8 +24,14 @@ class Place(Enum):
 class SequenceKeeper:
     """Positions move only when the batch that moved them commits."""
 
-    def __init__(self, committed: dict[str, int], counters: Counters) -> None:
+    def __init__(
+        self,
+        committed: dict[str, int],
+        counters: Counters,
+        rising: frozenset[str] = frozenset(),
+    ) -> None:
         self._committed = dict(committed)
+        self._rising = rising
         self._working = dict(committed)
         self._counters = counters
         self.inbox: list[InboxEntry] = []
@@ -55,16 +62,21 @@ class SequenceKeeper:
         self.begin()
 
     def place(self, device: str, seq: int) -> Place:
-        """The device sends everything unanswered again, oldest first: a gap fills."""
+        """The device sends everything unanswered again, oldest first: a gap fills. A
+        person sending by hand resends nothing, so their skipped numbers are used up."""
         expected = self._working.get(device, 0) + 1
         if seq < expected:
             self._counters.duplicate += 1
             return Place.HAD
-        if seq > expected:
+        if seq > expected and device not in self._rising:
             self._counters.held += 1
             logger.info("%s#%d held: #%d must come first", device, seq, expected)
             return Place.AHEAD
         return Place.NEXT
+
+    def skips(self, device: str) -> bool:
+        """Its numbers may skip forward: a number below its last may never have been used."""
+        return device in self._rising
 
     def answered(self, device: str, seq: int) -> tuple[str, str | None, str | None] | None:
         """What became of an event earlier in this batch (not yet in the store), and the
