@@ -353,6 +353,20 @@ TEXTS: dict[str, tuple[str, str]] = {
     "outcome.dissatisfied": ("不满意", "Dissatisfied"),
     "outcome.complaint": ("投诉", "Complaint"),
     "outcome.unreachable": ("未联系上", "Unreachable"),
+    # what brings a car in, as it is booked (the job type)
+    "job_type.maintenance": ("保养", "Maintenance"),
+    "job_type.repair": ("维修", "Repair"),
+    "job_type.warranty": ("保修", "Warranty"),
+    "job_type.accident": ("事故车", "Accident"),
+    "job_type.recall": ("召回", "Recall"),
+    "job_type.quick_service": ("快修", "Quick service"),
+    "job_type.comeback": ("返修", "Comeback"),
+    # where an appointment stands
+    "appointment.booked": ("已预约", "Booked"),
+    "appointment.arrived": ("已到店", "Arrived"),
+    "appointment.checked_in": ("已接车", "Checked in"),
+    "appointment.no_show": ("未到店", "No-show"),
+    "appointment.cancelled": ("已取消", "Cancelled"),
     # reports
     "reports.title": ("报表", "Reports"),
     "reports.day": ("日报", "Day"),
