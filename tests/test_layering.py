@@ -176,6 +176,7 @@ PURE_DOMAIN_TESTS = (
     "test_domain_workflow.py",
     "test_domain_properties.py",
     "test_clock_corrections.py",
+    "test_domain_working_hours.py",
     "walk.py",
 )
 
