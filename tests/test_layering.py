@@ -177,6 +177,7 @@ PURE_DOMAIN_TESTS = (
     "test_domain_properties.py",
     "test_clock_corrections.py",
     "test_domain_working_hours.py",
+    "test_domain_bay_kinds.py",
     "walk.py",
 )
 

@@ -454,6 +454,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "A finding still waits for the customer's answer",
     ),
     "error.illegal_transition": ("当前状态下不能这样操作", "That step is not possible now"),
+    "error.bay_kind_needed": (
+        "这项作业需要专用工位（如四轮定位），不能派到这个工位；确需派工请填写原因",
+        "This work needs a special bay (e.g. alignment), not this one; to send it anyway, give a"
+        " reason",
+    ),
     "error.unknown": ("操作未被接受", "The action was not accepted"),
     "error.duplicate_job": ("这个工单号已经存在", "This repair order already exists"),
     "error.unknown_segment": ("找不到这段工时记录", "No such stretch of work on this order"),

@@ -38,6 +38,13 @@ class WrongBay(DomainError):
     code = "wrong_bay"
 
 
+class BayKindNeeded(DomainError):
+    """The work needs a kind of bay (alignment, body, paint) this bay is not; a foreman may
+    still send it there, saying why."""
+
+    code = "bay_kind_needed"
+
+
 class NotSignedIn(DomainError):
     code = "not_signed_in"
 

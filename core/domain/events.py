@@ -83,7 +83,8 @@ class OrderUpdated(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class JobDispatched(DomainEvent):
-    """Put in a bay's queue (派工), or moved from ``from_bay`` while no clock ran."""
+    """Put in a bay's queue (派工), or moved from ``from_bay`` while no clock ran; ``forced``
+    says why it went to a bay of another kind than its work needs."""
 
     name = "job.dispatched"
     stages = frozenset({_S.CHECKED_IN, _S.DISPATCHED})
@@ -91,6 +92,7 @@ class JobDispatched(DomainEvent):
     bay: str
     from_bay: str | None
     team: str | None
+    forced: str | None = None
 
     def counters(self) -> tuple[str, ...]:
         return ("dispatch",)

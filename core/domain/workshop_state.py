@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from . import events as ev
+from .bay_needs import OperationKinds
 from .errors import (
     IllegalTransition,
     NotSignedIn,
@@ -68,6 +69,9 @@ class WorkshopState:
     #: The newest refused sign-ins, for the foreman's alerts; not stored (the audit log
     #: keeps every one), so a restarted core starts without them.
     refusals: list[ev.SignInRefused] = field(default_factory=list)
+    #: Which kind of bay each operation of the catalogue is done at (the site's catalogue
+    #: gives it); without it all work is general and no dispatch is refused for its kind.
+    operation_kinds: OperationKinds = field(default_factory=dict)
     # The jobs filed by status, and those in a bay's queue by bay: a queue or a stage list
     # costs what is in it, not every job known. Filed again whenever a fact names a job
     # (every change of a job is recorded as a fact), so they never drift from the jobs.
