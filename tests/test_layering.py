@@ -178,6 +178,8 @@ PURE_DOMAIN_TESTS = (
     "test_clock_corrections.py",
     "test_domain_working_hours.py",
     "test_domain_bay_kinds.py",
+    "test_domain_appointments.py",
+    "schedule_site.py",
     "walk.py",
 )
 

@@ -454,6 +454,17 @@ TEXTS: dict[str, tuple[str, str]] = {
         "A finding still waits for the customer's answer",
     ),
     "error.illegal_transition": ("当前状态下不能这样操作", "That step is not possible now"),
+    "error.unknown_appointment": ("找不到这个预约", "No such appointment"),
+    "error.not_a_slot": (
+        "这个时间不是可预约的接待时段（或是预留的机动时段）",
+        "That time is not a reception slot that can be booked (or is a buffer kept free)",
+    ),
+    "error.slot_taken": ("这位服务顾问在这个时段已有预约", "The advisor already has a car then"),
+    "error.overbooked": (
+        "当天该班组或工位的工时已约满；请换个时间，或填写原因强制预约",
+        "That day is full for the team or the bays; pick another time, or book it anyway"
+        " with a reason",
+    ),
     "error.bay_kind_needed": (
         "这项作业需要专用工位（如四轮定位），不能派到这个工位；确需派工请填写原因",
         "This work needs a special bay (e.g. alignment), not this one; to send it anyway, give a"

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from . import events as ev
+from .appointments import AppointmentBook
 from .bay_needs import serves, special_needs
 from .clock_corrections import ClockCorrections
 from .errors import (
@@ -47,7 +48,7 @@ from .model import (
     Vehicle,
 )
 from .sign_ins import SignIns
-from .vocabulary import STATION_KINDS
+from .vocabulary import STATION_KINDS, AppointmentState
 
 _MOVABLE = frozenset({JobStatus.CHECKED_IN, JobStatus.DISPATCHED, JobStatus.PAUSED})
 _CANCELLABLE = OPEN_STATUSES - {JobStatus.READY}
@@ -94,27 +95,19 @@ class NewFinding:
     note: str = ""
 
 
-class Workshop(ClockCorrections, KeyCabinet, SignIns):
+class Workshop(ClockCorrections, KeyCabinet, SignIns, AppointmentBook):
     """All live state of one site; the only place where workflow rules live."""
 
     # ------------------------------------------------------------- reception
-    def check_in(self, order: CheckIn, at: datetime, key_slots: int = 0) -> Job:
-        """Open a repair order; the car waits for dispatch (待派工)."""
-        if not order.vehicle.plate.strip():
-            raise InvalidData("a car needs a plate to be checked in")
-        for op in order.operations:
-            if op.standard_hours < 0:
-                raise InvalidData(f"operation {op.code} has negative standard hours")
-        ro = order.ro
-        if ro is None:
-            day = at.strftime("%Y%m%d")
-            ro = f"RO-{day}-{self.counters.get('ro:' + day, 0) + 1:04d}"
-        if ro in self.jobs:
-            raise DuplicateJob(f"repair order {ro} already exists")
-        if order.key_tag is not None:
-            holder = self._job_for_tag(order.key_tag)
-            if holder is not None:
-                raise InvalidData(f"key tag {order.key_tag} is still on {holder.ro}")
+    def check_in(
+        self, order: CheckIn, at: datetime, key_slots: int = 0, appointment: str | None = None
+    ) -> Job:
+        """Open a repair order; the car waits for dispatch (待派工). A booked car's
+        ``appointment`` is checked in with it (and marked arrived, if it was not)."""
+        ro = self._new_ro(order, at)
+        booked = None
+        if appointment is not None:
+            booked = self._moving(appointment, AppointmentState.CHECKED_IN, "check in")
         if order.ro is None:
             self._next("ro:" + at.strftime("%Y%m%d"))
         job = Job(
@@ -137,7 +130,28 @@ class Workshop(ClockCorrections, KeyCabinet, SignIns):
             job.key_slot = self.free_key_slot(key_slots)
         self.jobs[ro] = job
         self._record(ev.JobCheckedIn(ro=ro, numbered=order.ro is None, at=at))
+        if booked is not None:
+            self._booked_car_checked_in(booked, ro, at)
         return job
+
+    def _new_ro(self, order: CheckIn, at: datetime) -> str:
+        """The number the order will have; refuses an order that cannot be opened."""
+        if not order.vehicle.plate.strip():
+            raise InvalidData("a car needs a plate to be checked in")
+        for op in order.operations:
+            if op.standard_hours < 0:
+                raise InvalidData(f"operation {op.code} has negative standard hours")
+        ro = order.ro
+        if ro is None:
+            day = at.strftime("%Y%m%d")
+            ro = f"RO-{day}-{self.counters.get('ro:' + day, 0) + 1:04d}"
+        if ro in self.jobs:
+            raise DuplicateJob(f"repair order {ro} already exists")
+        if order.key_tag is not None:
+            holder = self._job_for_tag(order.key_tag)
+            if holder is not None:
+                raise InvalidData(f"key tag {order.key_tag} is still on {holder.ro}")
+        return ro
 
     def update_order(self, ro: str, changes: OrderChanges, at: datetime) -> Job:
         """Change an open order: promise, requests, waiting, wash, old parts, more work."""
