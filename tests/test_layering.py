@@ -179,6 +179,7 @@ PURE_DOMAIN_TESTS = (
     "test_domain_working_hours.py",
     "test_domain_bay_kinds.py",
     "test_domain_appointments.py",
+    "test_domain_plan.py",
     "schedule_site.py",
     "walk.py",
 )
