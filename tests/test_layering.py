@@ -180,6 +180,7 @@ PURE_DOMAIN_TESTS = (
     "test_domain_bay_kinds.py",
     "test_domain_appointments.py",
     "test_domain_plan.py",
+    "test_domain_promise.py",
     "schedule_site.py",
     "walk.py",
 )
