@@ -71,3 +71,34 @@ def test_the_working_time_between_start_and_end_is_the_work_added(
     assert end >= start
     assert HOURS.between(start, end) == work
     assert HOURS.next_working(start) <= end
+
+
+ZONES = [
+    SHANGHAI,
+    ZoneInfo("Asia/Kathmandu"),
+    ZoneInfo("Australia/Lord_Howe"),
+    ZoneInfo("America/New_York"),
+]
+
+HOURS_IN = {zone: WorkingHours(zone=zone) for zone in ZONES}
+
+
+@given(
+    at=st.datetimes(
+        min_value=datetime(2025, 1, 1), max_value=datetime(2028, 1, 1), timezones=st.just(UTC)
+    ),
+    zone=st.sampled_from(ZONES),
+)
+def test_the_local_day_is_the_zones_own_at_any_offset_and_change_of_it(
+    at: datetime, zone: ZoneInfo
+) -> None:
+    hours = HOURS_IN[zone]  # one for all the examples: the days it remembers pile up
+    assert hours.day_of(at) == at.astimezone(zone).date()
+    nearby = at + timedelta(minutes=(at.microsecond % 7) * 5)
+    assert hours.day_of(nearby) == nearby.astimezone(zone).date()
+
+
+def test_the_local_day_turns_at_a_quarter_past_in_kathmandu() -> None:
+    hours = WorkingHours(zone=ZoneInfo("Asia/Kathmandu"))  # UTC+5:45: midnight is 18:15 UTC
+    before, after = (datetime(2026, 11, 24, 18, m, tzinfo=UTC) for m in (10, 20))
+    assert (hours.day_of(before), hours.day_of(after)) == (date(2026, 11, 24), date(2026, 11, 25))

@@ -42,6 +42,7 @@ def reserve_bays(
     booked first on a tie), each on the first bay of its kind free for the whole block."""
     out: list[Reservation] = []
     on_bay: dict[str, list[Reservation]] = {}
+    ordered = sorted(bays.values(), key=lambda b: b.id)
     for appt in sorted(appointments, key=lambda a: (a.start, a.booked_at, a.id)):
         work = timedelta(hours=sum(bay_hours(appt.operations, kinds).values()))
         if work <= timedelta():
@@ -52,7 +53,7 @@ def reserve_bays(
         bay = next(
             (
                 b.id
-                for b in _candidates(bays, kind, appt.team)
+                for b in _candidates(ordered, kind, appt.team)
                 if not any(r.overlaps(start, end) for r in on_bay.get(b.id, []))
             ),
             None,
@@ -87,7 +88,7 @@ def _arrival(appt: Appointment) -> datetime:
     return appt.start
 
 
-def _candidates(bays: Mapping[str, Bay], kind: BayKind, team: str | None) -> list[Bay]:
+def _candidates(ordered: list[Bay], kind: BayKind, team: str | None) -> list[Bay]:
     """Bays of the kind, the team's own first, each group in the order of their ids."""
-    fitting = sorted((b for b in bays.values() if b.kind is kind), key=lambda b: b.id)
+    fitting = [b for b in ordered if b.kind is kind]
     return [b for b in fitting if b.team == team] + [b for b in fitting if b.team != team]

@@ -4,7 +4,6 @@ closing ends fifty minutes after the next opening."""
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
@@ -12,6 +11,8 @@ Span = tuple[datetime, datetime]
 
 #: How far ahead a sum of working time may reach: a guard against a calendar with no work.
 LONGEST_REACH_DAYS = 3660
+QUARTER_HOUR = 15 * 60  # seconds
+DAYS_KEPT = 10_000  # quarter hours whose local day is kept
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,14 @@ class WorkingHours:
     periods: tuple[tuple[time, time], ...] = ((time(8, 0), time(18, 0)),)
     zone: tzinfo = UTC
     closed_weekdays: frozenset[int] = field(default_factory=frozenset)
+    # The days' stretches as worked out, by day, and the local day of each quarter hour:
+    # planning asks for the same few of both thousands of times.
+    _spans: dict[date, tuple[Span, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+    _days: dict[int, date] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         if not self.periods:
@@ -39,11 +48,22 @@ class WorkingHours:
 
     def day_of(self, at: datetime) -> date:
         """The local calendar day of ``at``."""
-        return at.astimezone(self.zone).date()
+        # Every zone's offset, and every change of it, is on a quarter hour: the local day
+        # is the same all through a quarter hour of UTC.
+        quarter = int(at.timestamp() // QUARTER_HOUR)
+        day = self._days.get(quarter)
+        if day is None:
+            if len(self._days) > DAYS_KEPT:
+                self._days.clear()
+            day = self._days[quarter] = at.astimezone(self.zone).date()
+        return day
 
     def spans(self, day: date) -> tuple[Span, ...]:
         """The day's working stretches as instants (UTC), none on a closed day."""
-        return _spans(self, day)
+        found = self._spans.get(day)
+        if found is None:
+            found = self._spans[day] = _day_spans(self, day)
+        return found
 
     def day_length(self, day: date) -> timedelta:
         return sum((end - start for start, end in self.spans(day)), timedelta())
@@ -79,8 +99,7 @@ class WorkingHours:
         return total
 
 
-@functools.lru_cache(maxsize=4096)
-def _spans(hours: WorkingHours, day: date) -> tuple[Span, ...]:
+def _day_spans(hours: WorkingHours, day: date) -> tuple[Span, ...]:
     # Instants in UTC: arithmetic on them is real elapsed time, whatever the zone's rules.
     if day.weekday() in hours.closed_weekdays:
         return ()
