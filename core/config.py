@@ -7,7 +7,7 @@ import ipaddress
 import os
 import re
 import tomllib
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -16,8 +16,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.contract.numbering import Numbering
+from core.domain.booking_rules import BookingRules
 from core.domain.model import Bay, Technician
 from core.domain.vocabulary import BayKind, Role, StaffRole
+from core.domain.working_hours import WorkingHours
 from core.secret_hash import is_secret_hash, verify_secret
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -401,6 +403,53 @@ class RetentionConfig(_Section):
     )
 
 
+class AppointmentsConfig(_Section):
+    """How bookings are taken: the reception's slots, the grace before a no-show, the
+    share of a technician's hours the day's capacity counts."""
+
+    reception_opens: time = Field(default=time(8, 0), description="First reception slot")
+    reception_closes: time = Field(
+        default=time(17, 0), description="The last slot ends here (local time)"
+    )
+    slot_minutes: int = Field(
+        default=15, ge=5, le=120, description="One car per advisor per slot of this length"
+    )
+    buffer_every: int = Field(
+        default=4,
+        ge=0,
+        le=100,
+        description="Every n-th slot of the day is kept free for walk-ins and overruns "
+        "(0: none; 1 is refused: every slot)",
+    )
+    no_show_grace_minutes: int = Field(
+        default=15,
+        ge=0,
+        le=240,
+        description="A booked car this long after its slot is a no-show; later, it is late",
+    )
+    efficiency: float = Field(
+        default=0.85,
+        gt=0,
+        le=2,
+        description="Standard hours a technician's working hour is counted as, for a "
+        "team's capacity of a day",
+    )
+    to_bay_minutes: int = Field(
+        default=15,
+        ge=0,
+        le=240,
+        description="From the reception slot to the lift: where a booked car's bay time begins",
+    )
+
+    @model_validator(mode="after")
+    def _slots_to_take(self) -> AppointmentsConfig:
+        if self.reception_closes <= self.reception_opens:
+            raise ValueError("reception_closes must come after reception_opens")
+        if self.buffer_every == 1:
+            raise ValueError("buffer_every = 1 keeps every slot free: 0 (none) or 2 and more")
+        return self
+
+
 def backoff(misses: int, allowed: int, first: int, longest: int) -> int:
     """Seconds to wait after ``misses`` wrong tries in a row, the first ``allowed`` free,
     then ``first`` doubling with every further one up to ``longest``."""
@@ -447,6 +496,7 @@ class SiteConfig(_Section):
     alerts: AlertsConfig = AlertsConfig()
     sign_in: SignInConfig = SignInConfig()
     retention: RetentionConfig = RetentionConfig()
+    appointments: AppointmentsConfig = AppointmentsConfig()
     users: list[UserConfig] = []
     bays: list[BayConfig] = Field(min_length=1)
     teams: list[TeamConfig] = []
@@ -581,3 +631,26 @@ def technicians_from_config(config: SiteConfig) -> list[Technician]:
         Technician(t.id, t.name, t.team, frozenset(Role(r) for r in t.roles))
         for t in config.technicians
     ]
+
+
+def working_hours_from_config(config: SiteConfig) -> WorkingHours:
+    """The site's working time as the plan knows it: from opening to the last shift end,
+    every day (a last shift ending after midnight: to midnight)."""
+    opens = config.site.opens_at
+    last = max(config.site.shift_ends, default=time(18, 0))
+    closes = last if last > opens else time.max
+    return WorkingHours(periods=((opens, closes),), zone=config.zone)
+
+
+def booking_rules_from_config(config: SiteConfig) -> BookingRules:
+    """The site's rules for taking bookings, as the domain knows them."""
+    a = config.appointments
+    return BookingRules(
+        reception_opens=a.reception_opens,
+        reception_closes=a.reception_closes,
+        slot=timedelta(minutes=a.slot_minutes),
+        buffer_every=a.buffer_every,
+        no_show_grace=timedelta(minutes=a.no_show_grace_minutes),
+        efficiency=a.efficiency,
+        to_bay=timedelta(minutes=a.to_bay_minutes),
+    )

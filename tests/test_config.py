@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import time, timedelta
+
 import pytest
 
-from core.config import ConfigError, parse_config
+from core.config import (
+    ConfigError,
+    booking_rules_from_config,
+    parse_config,
+    working_hours_from_config,
+)
+from core.domain.booking_rules import BookingRules
 from tests.helpers import DEMO_SITE
 
 DEMO = DEMO_SITE.read_text(encoding="utf-8")
@@ -105,3 +113,29 @@ def test_a_sign_in_cannot_stay_idle_longer_than_it_may_last() -> None:
     assert "session_idle_minutes is longer than session_max_hours" in refused(text)
     cfg = parse_config(DEMO)
     assert (cfg.web.session_idle_minutes, cfg.web.session_max_hours) == (240, 12)
+
+
+# ----------------------------------------------------------------- appointments
+def test_the_booking_rules_and_working_hours_come_from_the_site_file() -> None:
+    text = DEMO.replace(
+        "[web]",
+        '[appointments]\nreception_opens = "08:30"\nslot_minutes = 20\nbuffer_every = 0\n'
+        "no_show_grace_minutes = 10\nefficiency = 0.9\n\n[web]",
+    )
+    rules = booking_rules_from_config(parse_config(text))
+    assert (rules.reception_opens, rules.slot, rules.buffer_every) == (
+        time(8, 30),
+        timedelta(minutes=20),
+        0,
+    )
+    assert rules.no_show_grace == timedelta(minutes=10) and rules.efficiency == 0.9
+    assert booking_rules_from_config(parse_config(DEMO)) == BookingRules()
+    hours = working_hours_from_config(parse_config(DEMO))
+    assert hours.periods == ((time(8, 0), time(18, 30)),) and str(hours.zone) == "Asia/Shanghai"
+
+
+def test_booking_rules_that_cannot_be_are_refused() -> None:
+    message = refused(DEMO.replace("[web]", "[appointments]\nbuffer_every = 1\n\n[web]"))
+    assert "buffer_every = 1" in message
+    message = refused(DEMO.replace("[web]", '[appointments]\nreception_closes = "07:00"\n\n[web]'))
+    assert "reception_closes must come after reception_opens" in message

@@ -20,6 +20,7 @@ from hypothesis.stateful import invariant, rule, run_state_machine_as_test
 from core.domain.errors import DomainError
 from core.domain.events import DomainEvent, SignInRefused
 from core.domain.model import BAY_STATUSES, OPEN_STATUSES, Job, JobStatus
+from core.domain.vocabulary import HOLDING_STATES, AppointmentState
 from core.domain.workshop import Workshop
 from core.domain.workshop_state import left_since
 from tests.walk import Snapshot, WorkshopWalk, order
@@ -42,7 +43,8 @@ WALK = settings(
 
 
 def explain(before: Snapshot, events: list[DomainEvent], after: Snapshot) -> None:
-    """Every job, technician and counter that changed is named by a fact of the step; a
+    """Every job, technician, appointment and counter that changed is named by a fact of
+    the step; a
     status, a job's bay and a technician's bay move only between stages and bays the facts
     name (the screens that show them are found from those)."""
     jobs = {ro: [e for e in events if ro in e.jobs()] for ro in before.jobs.keys() | after.jobs}
@@ -71,6 +73,9 @@ def explain(before: Snapshot, events: list[DomainEvent], after: Snapshot) -> Non
         if was != now:
             named_bays = {b for e in told for b in e.bays()}
             assert {was, now} - {None} <= named_bays, f"{tech} moved {was} → {now} unreported"
+    for ident in before.appointments.keys() | after.appointments:
+        if before.appointments.get(ident) != after.appointments.get(ident):
+            assert any(ident in e.appointments() for e in events), f"{ident} changed unreported"
     counted = {c for e in events for c in e.counters()}
     for name in before.counters.keys() | after.counters:
         if before.counters.get(name) != after.counters.get(name):
@@ -176,6 +181,20 @@ class ExplainedWalk(WorkshopWalk):
                 assert state.bay is not None
 
     @invariant()
+    def appointments_hold_their_slots(self) -> None:
+        """One car per advisor and slot; an order only for a car checked in; late only
+        after the slot and its grace."""
+        grace = self.ws.booking_rules.no_show_grace
+        holding = [a for a in self.ws.appointments.values() if a.state in HOLDING_STATES]
+        slots = [(a.advisor, a.start) for a in holding]
+        assert len(slots) == len(set(slots)), "two cars in one advisor's slot"
+        for a in self.ws.appointments.values():
+            assert (a.ro is not None) == (a.state is AppointmentState.CHECKED_IN), a.id
+            if a.state in (AppointmentState.ARRIVED, AppointmentState.CHECKED_IN):
+                assert a.arrived_at is not None, a.id
+            assert not a.late or (a.arrived_at is not None and a.arrived_at > a.start + grace)
+
+    @invariant()
     def filed_as_a_scan_finds(self) -> None:
         filed_as_scanned(self.ws)
 
@@ -201,6 +220,11 @@ TestExplainedWalk.settings = WALK
 #: What a workshop answers without changing anything, and the core's own bookkeeping
 #: around a batch (letting go of the cars that left, recalling one): not steps of the walk.
 NOT_STEPS = {
+    "appointment",
+    "capacity",
+    "free_slots",
+    "load_on",
+    "quieter_times",
     "bay",
     "bay_queue",
     "bay_queues",

@@ -176,6 +176,12 @@ PURE_DOMAIN_TESTS = (
     "test_domain_workflow.py",
     "test_domain_properties.py",
     "test_clock_corrections.py",
+    "test_domain_working_hours.py",
+    "test_domain_bay_kinds.py",
+    "test_domain_appointments.py",
+    "test_domain_plan.py",
+    "test_domain_promise.py",
+    "schedule_site.py",
     "walk.py",
 )
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import partial
 from typing import TypeVar
 
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
+from core.domain.appointment import Booking, BookingChanges
+from core.domain.booking_rules import BookingRules
 from core.domain.errors import DomainError
 from core.domain.events import DomainEvent, SignInRefused
 from core.domain.model import (
@@ -32,6 +34,7 @@ from core.domain.model import (
     TechnicianState,
     Vehicle,
 )
+from core.domain.vocabulary import AppointmentState, JobType
 from core.domain.workshop import CheckIn, NewFinding, OrderChanges, Workshop
 
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
@@ -56,14 +59,29 @@ def fresh() -> Workshop:
         Technician("Q001", "赵敏", None, frozenset({_R.QC, _R.LEADER})),
         Technician("W001", "周洁", None, frozenset({_R.WASHER})),
     ]
-    return Workshop(site="demo", bays={b.id: b for b in bays}, technicians={t.id: t for t in techs})
+    return Workshop(
+        site="demo",
+        bays={b.id: b for b in bays},
+        technicians={t.id: t for t in techs},
+        operation_kinds={"T010": BayKind.ALIGNMENT},  # no alignment lift: forced, or refused
+        # Reception from the walk's first moment, so booked cars come, are late or not seen.
+        booking_rules=BookingRules(reception_opens=time(1, 0), reception_closes=time(12, 0)),
+    )
 
 
-def order(plate: str, key_tag: str | None, wash: bool, ro: str | None = None) -> CheckIn:
+SERVICE = Operation("M010", "小保养", 1.0, "Minor service")
+ALIGNMENT = Operation("T010", "四轮定位", 1.0, "Four-wheel alignment")
+#: Work booked: an hour, or a long job that fills a team's day (8.5 h for team B).
+BOOKED_WORK = [(SERVICE,), (Operation("R010", "更换正时皮带", 6.0, "Timing belt"),)]
+
+
+def order(
+    plate: str, key_tag: str | None, wash: bool, ro: str | None = None, alignment: bool = False
+) -> CheckIn:
     return CheckIn(
         vehicle=Vehicle(plate=plate, model="别克 GL8", colour="白", vin="LSGUA84L0FE000001"),
         customer=Customer(name="王先生", phone="13800138000"),
-        operations=(Operation("M010", "小保养", 1.0, "Minor service"),),
+        operations=(ALIGNMENT,) if alignment else (SERVICE,),
         promised_at=T0 + timedelta(hours=4),
         advisor="SA01",
         key_tag=key_tag,
@@ -97,16 +115,19 @@ class Snapshot:
     techs: dict[str, TechnicianState]
     counters: dict[str, int]
     refusals: tuple[SignInRefused, ...]
+    appointments: dict[str, str]
 
     @classmethod
     def of(cls, ws: Workshop) -> Snapshot:
         # A dataclass's repr shows every field, nested ones too: equal repr, equal state.
         jobs = {ro: JobMark(repr(j), j.status, j.bay) for ro, j in ws.jobs.items()}
         techs = {t: replace(s) for t, s in ws.tech_states.items()}
-        return cls(jobs, techs, dict(ws.counters), tuple(ws.refusals))
+        booked = {a: repr(appt) for a, appt in ws.appointments.items()}
+        return cls(jobs, techs, dict(ws.counters), tuple(ws.refusals), booked)
 
 
 S = JobStatus
+A = AppointmentState
 #: The statuses each step of the workflow starts from.
 WANTS = {
     "update_order": set(OPEN_STATUSES),
@@ -244,8 +265,27 @@ class WorkshopWalk(RuleBasedStateMachine):
             ("adjust_clock", clocked),
             ("insert_pause", clocked),
             ("move_clock", clocked),
+            # The appointment book's six steps behind one name, a few times over: often
+            # enough to take each of them, seldom enough to leave the cars their way.
+            *[("appointments", True)] * 3,
             ("nonsense", True),
         ]
+
+    def _booking_steps(self) -> list[tuple[str, bool]]:
+        return [
+            ("book", True),
+            ("change_booking", bool(self.booked({A.BOOKED}))),
+            ("cancel_booking", bool(self.booked({A.BOOKED, A.ARRIVED, A.NO_SHOW}))),
+            ("arrive", bool(self.booked({A.BOOKED, A.NO_SHOW}))),
+            ("no_shows", bool(self.booked({A.BOOKED}))),
+            (
+                "check_in_booked",
+                len(self.ws.open_jobs()) < 5 and bool(self.booked({A.BOOKED, A.ARRIVED})),
+            ),
+        ]
+
+    def booked(self, states: set[AppointmentState]) -> list[str]:
+        return sorted(a.id for a in self.ws.appointments.values() if a.state in states)
 
     # ------------------------------------------------------------ the steps
     def do_check_in(self, data: st.DataObject) -> None:
@@ -256,7 +296,9 @@ class WorkshopWalk(RuleBasedStateMachine):
         ro = data.draw(st.sampled_from([None, None, "RO-DMS-1"]), label="dealer's number")
         slots = data.draw(st.sampled_from([0, 2]), label="key hooks")
         tag = next((t for t in ("TAG1", "TAG2", "TAG3") if self.ws._job_for_tag(t) is None), None)
-        self.step(lambda at: self.ws.check_in(order(plate, tag, wash, ro), at, key_slots=slots))
+        aligned = data.draw(st.sampled_from([False] * 4 + [True]), label="an alignment")
+        new = order(plate, tag, wash, ro, aligned)
+        self.step(lambda at: self.ws.check_in(new, at, key_slots=slots))
 
     def do_update_order(self, data: st.DataObject) -> None:
         """The advisor changes an open order; more work or the wash, too late, is refused."""
@@ -279,7 +321,8 @@ class WorkshopWalk(RuleBasedStateMachine):
         ro = self._job(data, "dispatch")
         bay = data.draw(st.sampled_from(["B01", "B02"]), label="bay")
         team = data.draw(st.sampled_from([None, "A", "B"]), label="team")
-        self.step(lambda at: self.ws.dispatch(ro, bay, at, team=team))
+        force, why = data.draw(st.sampled_from([(False, ""), (True, "定位仪借用"), (True, "")]))
+        self.step(lambda at: self.ws.dispatch(ro, bay, at, team=team, force=force, reason=why))
 
     def do_sign_in_or_out(self, data: st.DataObject) -> None:
         tech = data.draw(st.sampled_from(TECHS), label="tech")
@@ -427,6 +470,77 @@ class WorkshopWalk(RuleBasedStateMachine):
             targets = [*others, ro, "RO-X"]
         to = data.draw(st.sampled_from(targets), label="to")
         self.step(lambda at: ws.move_clock(ro, tech, start, to, "记错单", at))
+
+    # The appointment book: slots of the day, full days forced or refused, the day itself.
+    def _booking(self, data: st.DataObject) -> Booking:
+        """Mostly one of an advisor's next free slots, sometimes a slot taken, a buffer,
+        or a time off the quarter hours; an hour's work or a long job."""
+        advisor = data.draw(st.sampled_from(["SA01", "SA02"]), label="advisor")
+        day = self.now.date() + timedelta(days=data.draw(st.integers(0, 1), label="days on"))
+        slots = self.ws.free_slots(advisor, day, after=self.now)
+        odd = [datetime(day.year, day.month, day.day, 1, 45, tzinfo=UTC), self.now]
+        taken = [a.start for a in self.ws.appointments.values() if a.advisor == advisor]
+        start = data.draw(st.sampled_from(slots[:4] or odd), label="slot")  # the next few
+        if data.draw(st.integers(0, 4), label="an odd time") == 0:
+            start = data.draw(st.sampled_from(odd + taken), label="odd time")
+        return Booking(
+            customer=Customer(name="李女士", phone="13900139000"),
+            vehicle=Vehicle(plate="沪A88888"),
+            operations=data.draw(st.sampled_from(BOOKED_WORK), label="work"),
+            start=start,
+            advisor=advisor,
+            job_type=data.draw(st.sampled_from(list(JobType)), label="job type"),
+            team=data.draw(st.sampled_from([None, None, "A", "B"]), label="team"),
+        )
+
+    def do_appointments(self, data: st.DataObject) -> None:
+        """One step of the appointment book, of those that fit it as it is."""
+        steps = [name for name, fits in self._booking_steps() if fits]
+        getattr(self, "do_" + data.draw(st.sampled_from(steps), label="booking step"))(data)
+
+    def _forcing(self, data: st.DataObject) -> tuple[bool, str]:
+        return data.draw(st.sampled_from([(False, ""), (True, "老客户"), (True, " ")]))
+
+    def do_book(self, data: st.DataObject) -> None:
+        booking = self._booking(data)
+        force, why = self._forcing(data)
+        self.step(lambda at: self.ws.book(booking, at, force=force, reason=why))
+
+    def do_change_booking(self, data: st.DataObject) -> None:
+        ident = data.draw(st.sampled_from(self.booked({A.BOOKED})), label="appointment")
+        other = self._booking(data)
+        changes = BookingChanges(
+            start=data.draw(st.sampled_from([None, other.start]), label="new time"),
+            operations=data.draw(st.sampled_from([None, other.operations]), label="new work"),
+            requests=data.draw(st.sampled_from([None, "顺便检查空调"]), label="requests"),
+        )
+        force, why = self._forcing(data)
+        self.step(
+            lambda at: self.ws.change_appointment(ident, changes, at, force=force, reason=why)
+        )
+
+    def do_cancel_booking(self, data: st.DataObject) -> None:
+        ident = data.draw(st.sampled_from(self.booked(set(A))), label="appointment")
+        self.step(lambda at: self.ws.cancel_appointment(ident, "客户改期", at))
+
+    def do_arrive(self, data: st.DataObject) -> None:
+        ident = data.draw(st.sampled_from(self.booked(set(A))), label="appointment")
+        self.step(lambda at: self.ws.mark_arrived(ident, at))
+
+    def do_no_shows(self, data: st.DataObject) -> None:
+        """The sweep for cars not seen, mostly once the first booked car's grace is over."""
+        if data.draw(st.booleans(), label="the first booked car's grace over"):
+            first = min(self.ws.appointment(a).start for a in self.booked({A.BOOKED}))
+            grace = self.ws.booking_rules.no_show_grace
+            self.now = max(self.now, first + grace + timedelta(minutes=1))
+        self.step(lambda at: self.ws.record_no_shows(at))
+
+    def do_check_in_booked(self, data: st.DataObject) -> None:
+        """A booked car checked in (also one cancelled, or already in: refused)."""
+        ident = data.draw(st.sampled_from(self.booked(set(A))), label="appointment")
+        tag = next((t for t in ("TAG1", "TAG2", "TAG3") if self.ws._job_for_tag(t) is None), None)
+        new = order("沪A88888", tag, True)
+        self.step(lambda at: self.ws.check_in(new, at, appointment=ident))
 
     def do_nonsense(self, data: st.DataObject) -> None:
         """Any step with any arguments: mostly refused, and a refusal changes nothing."""

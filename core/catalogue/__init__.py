@@ -9,6 +9,7 @@ from functools import cache
 from importlib import resources
 
 from core.domain.model import Operation
+from core.domain.vocabulary import BayKind
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,12 @@ def operations() -> dict[str, CatalogueOperation]:
             r["bay_kind"],
         )
     return out
+
+
+@cache
+def bay_kinds() -> dict[str, BayKind]:
+    """Operation code → the kind of bay it is done at, as the workshop is given it."""
+    return {code: BayKind(op.bay_kind) for code, op in operations().items()}
 
 
 @cache

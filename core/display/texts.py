@@ -353,6 +353,20 @@ TEXTS: dict[str, tuple[str, str]] = {
     "outcome.dissatisfied": ("不满意", "Dissatisfied"),
     "outcome.complaint": ("投诉", "Complaint"),
     "outcome.unreachable": ("未联系上", "Unreachable"),
+    # what brings a car in, as it is booked (the job type)
+    "job_type.maintenance": ("保养", "Maintenance"),
+    "job_type.repair": ("维修", "Repair"),
+    "job_type.warranty": ("保修", "Warranty"),
+    "job_type.accident": ("事故车", "Accident"),
+    "job_type.recall": ("召回", "Recall"),
+    "job_type.quick_service": ("快修", "Quick service"),
+    "job_type.comeback": ("返修", "Comeback"),
+    # where an appointment stands
+    "appointment.booked": ("已预约", "Booked"),
+    "appointment.arrived": ("已到店", "Arrived"),
+    "appointment.checked_in": ("已接车", "Checked in"),
+    "appointment.no_show": ("未到店", "No-show"),
+    "appointment.cancelled": ("已取消", "Cancelled"),
     # reports
     "reports.title": ("报表", "Reports"),
     "reports.day": ("日报", "Day"),
@@ -440,6 +454,22 @@ TEXTS: dict[str, tuple[str, str]] = {
         "A finding still waits for the customer's answer",
     ),
     "error.illegal_transition": ("当前状态下不能这样操作", "That step is not possible now"),
+    "error.unknown_appointment": ("找不到这个预约", "No such appointment"),
+    "error.not_a_slot": (
+        "这个时间不是可预约的接待时段（或是预留的机动时段）",
+        "That time is not a reception slot that can be booked (or is a buffer kept free)",
+    ),
+    "error.slot_taken": ("这位服务顾问在这个时段已有预约", "The advisor already has a car then"),
+    "error.overbooked": (
+        "当天该班组或工位的工时已约满；请换个时间，或填写原因强制预约",
+        "That day is full for the team or the bays; pick another time, or book it anyway"
+        " with a reason",
+    ),
+    "error.bay_kind_needed": (
+        "这项作业需要专用工位（如四轮定位），不能派到这个工位；确需派工请填写原因",
+        "This work needs a special bay (e.g. alignment), not this one; to send it anyway, give a"
+        " reason",
+    ),
     "error.unknown": ("操作未被接受", "The action was not accepted"),
     "error.duplicate_job": ("这个工单号已经存在", "This repair order already exists"),
     "error.unknown_segment": ("找不到这段工时记录", "No such stretch of work on this order"),

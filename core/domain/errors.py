@@ -38,6 +38,13 @@ class WrongBay(DomainError):
     code = "wrong_bay"
 
 
+class BayKindNeeded(DomainError):
+    """The work needs a kind of bay (alignment, body, paint) this bay is not; a foreman may
+    still send it there, saying why."""
+
+    code = "bay_kind_needed"
+
+
 class NotSignedIn(DomainError):
     code = "not_signed_in"
 
@@ -77,3 +84,26 @@ class BadCorrection(DomainError):
     future, over another stretch, without a reason)."""
 
     code = "bad_correction"
+
+
+class UnknownAppointment(DomainError):
+    code = "unknown_appointment"
+
+
+class NotASlot(DomainError):
+    """A booking's time is not one of the reception's slots, or is a buffer kept free."""
+
+    code = "not_a_slot"
+
+
+class SlotTaken(DomainError):
+    """The advisor already has a car booked in that slot."""
+
+    code = "slot_taken"
+
+
+class Overbooked(DomainError):
+    """The booking would take a team or a kind of bay past what it can do that day; it may
+    still be booked, forced with a reason."""
+
+    code = "overbooked"

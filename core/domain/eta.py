@@ -56,10 +56,16 @@ SLOT = timedelta(minutes=15)
 
 def suggest_promise(now: datetime, standard_hours: float, wash: bool) -> datetime:
     """A promise with a margin, on the reception's 15-minute grid: the work, the checks,
-    the wash if wanted, half an hour to spare."""
+    the wash if wanted, half an hour to spare (the car's own work only: the load-aware
+    promise, from the plan, is core/domain/promise.py)."""
     ready = now + timedelta(hours=standard_hours) + LEADER_CHECK + FINAL_QC + PROMISE_MARGIN
     if wash:
         ready += WASH
+    return on_grid(ready)
+
+
+def on_grid(ready: datetime) -> datetime:
+    """The first time on the reception's 15-minute grid at or after ``ready``."""
     epoch = ready.replace(minute=0, second=0, microsecond=0)
     slots = -(-(ready - epoch) // SLOT)  # rounded up
     return epoch + slots * SLOT

@@ -60,6 +60,11 @@ class DomainEvent:
         """Numbering counters the fact advanced (RO numbers, queue order)."""
         return ()
 
+    def appointments(self) -> tuple[str, ...]:
+        """The appointments this fact changed."""
+        one = getattr(self, "appointment", None)
+        return (one,) if one else ()
+
 
 _S = JobStatus
 
@@ -83,7 +88,8 @@ class OrderUpdated(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class JobDispatched(DomainEvent):
-    """Put in a bay's queue (派工), or moved from ``from_bay`` while no clock ran."""
+    """Put in a bay's queue (派工), or moved from ``from_bay`` while no clock ran; ``forced``
+    says why it went to a bay of another kind than its work needs."""
 
     name = "job.dispatched"
     stages = frozenset({_S.CHECKED_IN, _S.DISPATCHED})
@@ -91,6 +97,7 @@ class JobDispatched(DomainEvent):
     bay: str
     from_bay: str | None
     team: str | None
+    forced: str | None = None
 
     def counters(self) -> tuple[str, ...]:
         return ("dispatch",)
@@ -319,3 +326,57 @@ class ClockMoved(DomainEvent):
     to_ro: str
     clock_of: str
     original: Segment
+
+
+# ------------------------------------------------------------------ appointments
+@dataclass(frozen=True, kw_only=True)
+class AppointmentBooked(DomainEvent):
+    """A car booked for a reception slot; ``forced`` says why on a day already full."""
+
+    name = "appointment.booked"
+    appointment: str
+    numbered: bool  # the number was drawn from the day's counter
+    forced: str | None = None
+
+    def counters(self) -> tuple[str, ...]:
+        return ("appointment:" + self.at.strftime("%Y%m%d"),) if self.numbered else ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppointmentChanged(DomainEvent):
+    name = "appointment.changed"
+    appointment: str
+    forced: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppointmentCancelled(DomainEvent):
+    name = "appointment.cancelled"
+    appointment: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppointmentArrived(DomainEvent):
+    """The booked car is here; ``late``: after its slot and the grace."""
+
+    name = "appointment.arrived"
+    appointment: str
+    late: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppointmentNoShow(DomainEvent):
+    """The grace after the slot passed without the car."""
+
+    name = "appointment.no_show"
+    appointment: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppointmentCheckedIn(DomainEvent):
+    """The booked car became repair order ``ro``."""
+
+    name = "appointment.checked_in"
+    appointment: str
+    ro: str

@@ -1,6 +1,7 @@
 """The workshop's vocabularies, each declared once: job statuses, pause reasons, finding
-severities, bay kinds, roles. The wire contract, the configuration, the kiosk and the
-boards all take them from here (the values are the stored and wire names)."""
+severities, bay kinds, roles, job types, appointment states. The wire contract, the
+configuration, the kiosk and the boards all take them from here (the values are the stored
+and wire names)."""
 
 from __future__ import annotations
 
@@ -87,6 +88,11 @@ class BayKind(StrEnum):
     QC = "qc"
 
 
+#: Bays that are stations of the workflow (final inspection, the wash), not places a job is
+#: dispatched to: an operation done there takes no bay's or technician's planned time.
+STATION_KINDS = frozenset({BayKind.WASH, BayKind.QC})
+
+
 class Role(StrEnum):
     TECHNICIAN = "technician"
     LEADER = "leader"
@@ -125,3 +131,29 @@ class KeyState(StrEnum):
     IN_CABINET = "in_cabinet"
     OUT = "out"
     RETURNED = "returned"
+
+
+class JobType(StrEnum):
+    """What brings the car in, as the advisor books it (工单类型)."""
+
+    MAINTENANCE = "maintenance"
+    REPAIR = "repair"
+    WARRANTY = "warranty"
+    ACCIDENT = "accident"
+    RECALL = "recall"
+    QUICK_SERVICE = "quick_service"
+    COMEBACK = "comeback"  # 返修: the car is back for work done here before
+
+
+class AppointmentState(StrEnum):
+    BOOKED = "booked"
+    ARRIVED = "arrived"
+    CHECKED_IN = "checked_in"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+
+
+#: Appointments that hold their reception slot and count against the day's capacity.
+HOLDING_STATES = frozenset(
+    {AppointmentState.BOOKED, AppointmentState.ARRIVED, AppointmentState.CHECKED_IN}
+)

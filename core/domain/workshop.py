@@ -10,8 +10,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from . import events as ev
+from .appointments import AppointmentBook
+from .bay_needs import serves, special_needs
 from .clock_corrections import ClockCorrections
 from .errors import (
+    BayKindNeeded,
     DuplicateJob,
     FindingsPending,
     IllegalTransition,
@@ -24,6 +27,7 @@ from .key_cabinet import KeyCabinet
 from .model import (
     BAY_STATUSES,
     OPEN_STATUSES,
+    Bay,
     BayKind,
     Check,
     Customer,
@@ -44,6 +48,7 @@ from .model import (
     Vehicle,
 )
 from .sign_ins import SignIns
+from .vocabulary import STATION_KINDS, AppointmentState
 
 _MOVABLE = frozenset({JobStatus.CHECKED_IN, JobStatus.DISPATCHED, JobStatus.PAUSED})
 _CANCELLABLE = OPEN_STATUSES - {JobStatus.READY}
@@ -90,27 +95,19 @@ class NewFinding:
     note: str = ""
 
 
-class Workshop(ClockCorrections, KeyCabinet, SignIns):
+class Workshop(ClockCorrections, KeyCabinet, SignIns, AppointmentBook):
     """All live state of one site; the only place where workflow rules live."""
 
     # ------------------------------------------------------------- reception
-    def check_in(self, order: CheckIn, at: datetime, key_slots: int = 0) -> Job:
-        """Open a repair order; the car waits for dispatch (待派工)."""
-        if not order.vehicle.plate.strip():
-            raise InvalidData("a car needs a plate to be checked in")
-        for op in order.operations:
-            if op.standard_hours < 0:
-                raise InvalidData(f"operation {op.code} has negative standard hours")
-        ro = order.ro
-        if ro is None:
-            day = at.strftime("%Y%m%d")
-            ro = f"RO-{day}-{self.counters.get('ro:' + day, 0) + 1:04d}"
-        if ro in self.jobs:
-            raise DuplicateJob(f"repair order {ro} already exists")
-        if order.key_tag is not None:
-            holder = self._job_for_tag(order.key_tag)
-            if holder is not None:
-                raise InvalidData(f"key tag {order.key_tag} is still on {holder.ro}")
+    def check_in(
+        self, order: CheckIn, at: datetime, key_slots: int = 0, appointment: str | None = None
+    ) -> Job:
+        """Open a repair order; the car waits for dispatch (待派工). A booked car's
+        ``appointment`` is checked in with it (and marked arrived, if it was not)."""
+        ro = self._new_ro(order, at)
+        booked = None
+        if appointment is not None:
+            booked = self._moving(appointment, AppointmentState.CHECKED_IN, "check in")
         if order.ro is None:
             self._next("ro:" + at.strftime("%Y%m%d"))
         job = Job(
@@ -133,7 +130,28 @@ class Workshop(ClockCorrections, KeyCabinet, SignIns):
             job.key_slot = self.free_key_slot(key_slots)
         self.jobs[ro] = job
         self._record(ev.JobCheckedIn(ro=ro, numbered=order.ro is None, at=at))
+        if booked is not None:
+            self._booked_car_checked_in(booked, ro, at)
         return job
+
+    def _new_ro(self, order: CheckIn, at: datetime) -> str:
+        """The number the order will have; refuses an order that cannot be opened."""
+        if not order.vehicle.plate.strip():
+            raise InvalidData("a car needs a plate to be checked in")
+        for op in order.operations:
+            if op.standard_hours < 0:
+                raise InvalidData(f"operation {op.code} has negative standard hours")
+        ro = order.ro
+        if ro is None:
+            day = at.strftime("%Y%m%d")
+            ro = f"RO-{day}-{self.counters.get('ro:' + day, 0) + 1:04d}"
+        if ro in self.jobs:
+            raise DuplicateJob(f"repair order {ro} already exists")
+        if order.key_tag is not None:
+            holder = self._job_for_tag(order.key_tag)
+            if holder is not None:
+                raise InvalidData(f"key tag {order.key_tag} is still on {holder.ro}")
+        return ro
 
     def update_order(self, ro: str, changes: OrderChanges, at: datetime) -> Job:
         """Change an open order: promise, requests, waiting, wash, old parts, more work."""
@@ -164,15 +182,27 @@ class Workshop(ClockCorrections, KeyCabinet, SignIns):
         self._record(ev.OrderUpdated(ro=ro, at=at))
         return job
 
-    def dispatch(self, ro: str, bay_id: str, at: datetime, team: str | None = None) -> Job:
-        """Put a job in a bay's queue (派工), or move it to another bay while no clock runs."""
+    def dispatch(
+        self,
+        ro: str,
+        bay_id: str,
+        at: datetime,
+        team: str | None = None,
+        *,
+        force: bool = False,
+        reason: str = "",
+    ) -> Job:
+        """Put a job in a bay's queue (派工), or move it to another bay while no clock runs.
+        Work needing a special bay goes to another kind of bay only ``force``d, with a
+        ``reason``."""
         job = self.job(ro)
         bay = self.bay(bay_id)
-        if bay.kind in (BayKind.WASH, BayKind.QC):
+        if bay.kind in STATION_KINDS:
             raise WrongBay(f"jobs are not dispatched to the {bay.kind.value} bay {bay_id}")
         self._require_status(job, _MOVABLE, "dispatch")
         if job.bay == bay_id and job.status is not JobStatus.CHECKED_IN:
             raise IllegalTransition(f"{ro} is already dispatched to bay {bay_id}")
+        forced = self._require_bay_suits(job, bay, force, reason)
         from_bay = job.bay
         job.bay = bay_id
         job.team = team or bay.team
@@ -181,8 +211,24 @@ class Workshop(ClockCorrections, KeyCabinet, SignIns):
             job.dispatched_at = at
         if job.status is JobStatus.CHECKED_IN:
             job.status = JobStatus.DISPATCHED
-        self._record(ev.JobDispatched(ro=ro, bay=bay_id, from_bay=from_bay, team=job.team, at=at))
+        self._record(
+            ev.JobDispatched(
+                ro=ro, bay=bay_id, from_bay=from_bay, team=job.team, forced=forced, at=at
+            )
+        )
         return job
+
+    def _require_bay_suits(self, job: Job, bay: Bay, force: bool, reason: str) -> str | None:
+        """None when the bay suits the job's work; the reason it goes there all the same."""
+        needs = special_needs(job.operations, self.operation_kinds)
+        if serves(bay.kind, needs):
+            return None
+        kinds = " or ".join(sorted(k.value for k in needs))
+        if not force:
+            raise BayKindNeeded(f"{job.ro} needs a {kinds} bay; {bay.id} is {bay.kind.value}")
+        if not reason.strip():
+            raise InvalidData(f"sending {job.ro} to {bay.id}, not a {kinds} bay, needs a reason")
+        return reason.strip()
 
     def cancel(self, ro: str, reason: str, at: datetime) -> Job:
         job = self.job(ro)

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from . import events as ev
+from .appointment import Appointment
+from .bay_needs import OperationKinds
+from .booking_rules import BookingRules
 from .errors import (
     IllegalTransition,
     NotSignedIn,
@@ -28,6 +31,7 @@ from .model import (
     Technician,
     TechnicianState,
 )
+from .working_hours import WorkingHours
 
 #: Statuses of a job that left the building: not on the boards' lists, only on the Gantt.
 GONE_STATUSES = frozenset(JobStatus) - OPEN_STATUSES
@@ -68,6 +72,14 @@ class WorkshopState:
     #: The newest refused sign-ins, for the foreman's alerts; not stored (the audit log
     #: keeps every one), so a restarted core starts without them.
     refusals: list[ev.SignInRefused] = field(default_factory=list)
+    #: Which kind of bay each operation of the catalogue is done at (the site's catalogue
+    #: gives it); without it all work is general and no dispatch is refused for its kind.
+    operation_kinds: OperationKinds = field(default_factory=dict)
+    #: When the workshop works and how bookings are taken (the site's configuration).
+    hours: WorkingHours = field(default_factory=WorkingHours)
+    booking_rules: BookingRules = field(default_factory=BookingRules)
+    #: The bookings still to come, and those of the day (where each one stands).
+    appointments: dict[str, Appointment] = field(default_factory=dict)
     # The jobs filed by status, and those in a bay's queue by bay: a queue or a stage list
     # costs what is in it, not every job known. Filed again whenever a fact names a job
     # (every change of a job is recorded as a fact), so they never drift from the jobs.

@@ -1,0 +1,161 @@
+"""The plan (排班): when each dispatched job is to be worked on its bay. A bay works its
+queue in order, the job on the lift first, each for its remaining standard hours, inside
+working hours and around the time reserved for booked cars. Planned again from scratch
+after any change (a move, an overrun, a rework), so it always says what is true now."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .model import Job, JobStatus
+from .reservations import Reservation, workshop_reservations
+from .working_hours import WorkingHours
+from .workshop_state import WorkshopState
+
+#: Work a job back from final inspection is planned for, less what was done on it since.
+REWORK = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class QueuedWork:
+    """A job in a bay's queue as the plan sees it."""
+
+    ro: str
+    remaining: timedelta
+    running: bool = False  # a clock runs on it: it is on the lift, whatever the order
+
+
+@dataclass(frozen=True)
+class Block:
+    """A stretch of a bay's time: a job's planned work, or a booked car's reserved time."""
+
+    bay: str | None
+    start: datetime
+    end: datetime
+    ro: str | None = None
+    appointment: str | None = None
+
+
+@dataclass
+class Plan:
+    now: datetime
+    jobs: dict[str, Block] = field(default_factory=dict)
+    #: Booked cars' time as planned: where a running job overran into it, later than booked.
+    reserved: dict[str, Block] = field(default_factory=dict)
+    #: When each bay's queue is done: a car added to it starts from here.
+    free_from: dict[str, datetime] = field(default_factory=dict)
+
+    def reserved_on(self, bay: str) -> list[Block]:
+        return sorted((b for b in self.reserved.values() if b.bay == bay), key=lambda b: b.start)
+
+    def on_bay(self, bay: str) -> list[Block]:
+        """The bay's blocks in time order: its jobs and the booked cars' time."""
+        jobs = [b for b in self.jobs.values() if b.bay == bay]
+        return sorted(jobs + self.reserved_on(bay), key=lambda b: (b.start, b.end))
+
+
+def fit(
+    cursor: datetime, work: timedelta, blocks: Sequence[Block], hours: WorkingHours
+) -> tuple[datetime, datetime]:
+    """The first stretch of ``work`` in working time from ``cursor`` on that runs into none
+    of the ``blocks`` (in time order): work is not split around a reserved car."""
+    start = hours.next_working(cursor)
+    for block in blocks:
+        if block.end <= start:
+            continue
+        end = hours.add(start, work)
+        if end <= block.start:
+            return start, end
+        start = hours.next_working(max(start, block.end))
+    return start, hours.add(start, work)
+
+
+def plan_bays(
+    queues: Mapping[str, Sequence[QueuedWork]],
+    reservations: Iterable[Reservation],
+    now: datetime,
+    hours: WorkingHours,
+) -> Plan:
+    """Every queued job's planned start and end, bay by bay; the reservations as planned
+    (a reservation held on a team, with no bay, is shown as it was booked)."""
+    by_bay: dict[str | None, list[Reservation]] = {}
+    for r in reservations:
+        by_bay.setdefault(r.bay, []).append(r)
+    plan = Plan(now=now)
+    for r in by_bay.pop(None, []):
+        plan.reserved[r.appointment] = Block(None, r.start, r.end, appointment=r.appointment)
+    for bay in queues.keys() | by_bay.keys():
+        if bay is not None:
+            _plan_bay(plan, bay, queues.get(bay, ()), by_bay.get(bay, []), hours)
+    return plan
+
+
+def _plan_bay(
+    plan: Plan,
+    bay: str,
+    queue: Sequence[QueuedWork],
+    reserved: list[Reservation],
+    hours: WorkingHours,
+) -> None:
+    cursor = hours.next_working(plan.now)
+    for work in [w for w in queue if w.running]:  # on the lift now: nothing moves it
+        end = hours.add(cursor, work.remaining)
+        plan.jobs[work.ro] = Block(bay, cursor, end, ro=work.ro)
+        cursor = end
+    blocks = _reserved_from(bay, reserved, cursor, hours)
+    plan.reserved.update((b.appointment or "", b) for b in blocks)
+    for work in [w for w in queue if not w.running]:
+        start, cursor = fit(cursor, work.remaining, blocks, hours)
+        plan.jobs[work.ro] = Block(bay, start, cursor, ro=work.ro)
+    plan.free_from[bay] = cursor
+
+
+def _reserved_from(
+    bay: str, reserved: list[Reservation], cursor: datetime, hours: WorkingHours
+) -> list[Block]:
+    """The bay's reserved blocks in time order, none before ``cursor`` (the work on the lift
+    runs on) and none over another (one pushed back pushes the next)."""
+    out: list[Block] = []
+    for r in sorted(reserved, key=lambda r: r.start):
+        start = hours.next_working(max(r.start, cursor))
+        cursor = hours.add(start, r.work)
+        out.append(Block(bay, start, cursor, appointment=r.appointment))
+    return out
+
+
+# ------------------------------------------------------------------ from the workshop
+def remaining_work(job: Job, now: datetime, rework: timedelta = REWORK) -> timedelta:
+    """The job's standard hours less the work clocked; back from final inspection, the
+    rework's allowance less the work clocked since it failed."""
+    failed = [c.at for c in job.checks if c.level == "qc" and not c.passed]
+    if failed:
+        since = failed[-1]
+        done = sum(
+            ((s.end or now) - max(s.start, since)).total_seconds()
+            for s in job.segments
+            if s.kind == "work" and (s.end or now) > since
+        )
+        return max(timedelta(), rework - timedelta(seconds=done))
+    left = job.standard_hours * 3600 - job.worked_seconds(now)
+    return timedelta(seconds=max(0.0, left))
+
+
+def queued_work(
+    ws: WorkshopState, now: datetime, rework: timedelta = REWORK
+) -> dict[str, list[QueuedWork]]:
+    """Every bay's queue in its order, with each job's remaining work."""
+    return {
+        bay: [
+            QueuedWork(j.ro, remaining_work(j, now, rework), j.status is JobStatus.IN_PROGRESS)
+            for j in queue
+        ]
+        for bay, queue in ws.bay_queues().items()
+        if queue
+    }
+
+
+def plan_workshop(ws: WorkshopState, now: datetime, rework: timedelta = REWORK) -> Plan:
+    """The workshop's plan as it stands at ``now``: its queues and its booked cars."""
+    return plan_bays(queued_work(ws, now, rework), workshop_reservations(ws), now, ws.hours)

@@ -1,0 +1,211 @@
+"""The plan (排班): planned start and end of every dispatched job from its bay's queue and
+its remaining standard hours, in working hours, around the time reserved for booked cars;
+planned again after a move, an overrun, a rework. Pure domain."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from itertools import pairwise
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.domain.model import BayKind, Job
+from core.domain.plan import Block, QueuedWork, plan_bays, plan_workshop, remaining_work
+from core.domain.reservations import Reservation, workshop_reservations
+from core.domain.workshop import Workshop
+from tests.helpers import order
+from tests.schedule_site import ALIGNMENT, HOURS, NOW, booking, hours_of, local, scheduled_workshop
+
+
+@pytest.fixture
+def ws() -> Workshop:
+    return scheduled_workshop()
+
+
+def dispatched(ws: Workshop, bay: str, hours: float, at: datetime = NOW) -> Job:
+    n = len(ws.jobs) + 1
+    job = ws.check_in(replace(order(f"京A{n:05d}"), operations=(hours_of(hours),)), at)
+    ws.dispatch(job.ro, bay, at)
+    return job
+
+
+def span(block: Block) -> tuple[datetime, datetime]:
+    return block.start, block.end
+
+
+def at_today(hour: int, minute: int = 0) -> datetime:
+    return local(hour, minute, days=0)
+
+
+# ------------------------------------------------------------------ queue and hours
+def test_a_bay_works_its_queue_in_order_for_each_jobs_standard_hours(ws: Workshop) -> None:
+    a, b, c = (dispatched(ws, "B01", h) for h in (1.0, 2.0, 0.5))
+    plan = plan_workshop(ws, NOW)
+    assert span(plan.jobs[a.ro]) == (at_today(9), at_today(10))
+    assert span(plan.jobs[b.ro]) == (at_today(10), at_today(12))
+    assert span(plan.jobs[c.ro]) == (at_today(13), at_today(13, 30))  # after lunch
+    assert plan.free_from["B01"] == at_today(13, 30)
+
+
+def test_work_runs_only_in_working_hours(ws: Workshop) -> None:
+    late = dispatched(ws, "B02", 3.0, at_today(15))
+    plan = plan_workshop(ws, at_today(15))
+    assert span(plan.jobs[late.ro]) == (at_today(15), local(9))  # two today, one tomorrow
+    assert span(plan_workshop(ws, at_today(18)).jobs[late.ro]) == (local(8), local(11))
+
+
+def test_the_job_on_the_lift_comes_first_whatever_the_order(ws: Workshop) -> None:
+    first, second = dispatched(ws, "B01", 1.0), dispatched(ws, "B01", 1.0)
+    ws.sign_in("T002", "B01", NOW)
+    ws.start(second.ro, "T002", "B01", NOW)
+    plan = plan_workshop(ws, NOW)
+    assert span(plan.jobs[second.ro]) == (at_today(9), at_today(10))
+    assert span(plan.jobs[first.ro]) == (at_today(10), at_today(11))
+
+
+# ------------------------------------------------------------------ re-planned
+def test_after_a_move_both_bays_are_planned_again(ws: Workshop) -> None:
+    first, second = dispatched(ws, "B01", 2.0), dispatched(ws, "B01", 1.0)
+    assert plan_workshop(ws, NOW).jobs[second.ro].start == at_today(11)
+    ws.dispatch(first.ro, "B02", NOW)
+    plan = plan_workshop(ws, NOW)
+    assert span(plan.jobs[second.ro]) == (at_today(9), at_today(10))
+    assert plan.jobs[first.ro].bay == "B02" and plan.jobs[first.ro].start == at_today(9)
+
+
+def test_after_an_overrun_the_jobs_behind_it_move_later(ws: Workshop) -> None:
+    running, behind = dispatched(ws, "B01", 1.0), dispatched(ws, "B01", 1.0)
+    ws.sign_in("T002", "B01", NOW)
+    ws.start(running.ro, "T002", "B01", NOW)
+    assert plan_workshop(ws, NOW).jobs[behind.ro].start == at_today(10)
+    plan = plan_workshop(ws, at_today(10, 30))  # the hour is gone, the job is not done
+    assert span(plan.jobs[running.ro]) == (at_today(10, 30), at_today(10, 30))
+    assert span(plan.jobs[behind.ro]) == (at_today(10, 30), at_today(11, 30))
+
+
+def test_a_rework_goes_first_for_its_allowance(ws: Workshop) -> None:
+    job, other = dispatched(ws, "B01", 1.0), dispatched(ws, "B01", 1.0)
+    ws.sign_in("T002", "B01", NOW)
+    ws.start(job.ro, "T002", "B01", NOW)
+    ws.self_check(job.ro, "T002", "B01", at_today(10))
+    ws.sign_in("T001", "B01", at_today(10))
+    ws.leader_check(job.ro, "T001", "B01", at_today(10))
+    ws.sign_in("Q001", "Q01", at_today(10))
+    ws.qc_fail(job.ro, "Q001", "Q01", ["异响"], at_today(10, 10))
+    plan = plan_workshop(ws, at_today(10, 10))
+    assert span(plan.jobs[job.ro]) == (at_today(10, 10), at_today(10, 40))
+    assert plan.jobs[other.ro].start == at_today(10, 40)
+    ws.start(job.ro, "T002", "B01", at_today(10, 20))
+    assert remaining_work(job, at_today(10, 30)) == timedelta(minutes=20)
+
+
+# ------------------------------------------------------------------ reserved time
+def test_a_booked_car_gets_a_block_on_a_bay_of_its_teams_and_kind(ws: Workshop) -> None:
+    general = ws.book(booking(local(9), "SA01", hours_of(1.0), team="B"), NOW)
+    aligned = ws.book(booking(local(9), "SA02", ALIGNMENT), NOW)
+    later = ws.book(booking(local(9, 15), "SA02", ALIGNMENT), NOW)
+    held = {r.appointment: r for r in workshop_reservations(ws)}
+    assert (held[general.id].bay, held[general.id].start) == ("B04", local(9, 15))
+    assert held[general.id].end == local(10, 15)
+    assert held[aligned.id].bay == "B06" and held[aligned.id].kind is BayKind.ALIGNMENT
+    assert held[later.id].bay is None  # the one lift is taken then: held on its team
+
+
+def test_a_reservation_is_held_until_the_car_is_in_a_queue(ws: Workshop) -> None:
+    kept = ws.book(booking(local(11)), NOW)
+    cancelled = ws.book(booking(local(11), "SA02"), NOW)
+    missed = ws.book(booking(local(10)), NOW)
+    ws.cancel_appointment(cancelled.id, "改期", NOW)
+    ws.record_no_shows(local(10, 16))
+    assert [r.appointment for r in workshop_reservations(ws)] == [kept.id]
+    job = ws.check_in(order(), local(10, 50), appointment=kept.id)
+    assert [r.appointment for r in workshop_reservations(ws)] == [kept.id]
+    ws.dispatch(job.ro, "B02", local(11))
+    assert workshop_reservations(ws) == [] and missed.id not in plan_workshop(ws, NOW).reserved
+
+
+def test_a_late_car_is_reserved_from_its_arrival(ws: Workshop) -> None:
+    appt = ws.book(booking(local(9)), NOW)
+    ws.mark_arrived(appt.id, local(9, 40))
+    (held,) = workshop_reservations(ws)
+    assert held.start == local(9, 55)
+
+
+def test_queued_work_that_would_run_into_a_booked_car_waits_for_it(ws: Workshop) -> None:
+    ws.book(booking(local(9), "SA01", hours_of(1.0), team="A"), NOW)  # B01 09:15–10:15
+    short, long = dispatched(ws, "B01", 1.0), dispatched(ws, "B01", 2.0)
+    plan = plan_workshop(ws, local(8))
+    assert span(plan.jobs[short.ro]) == (local(8), local(9))
+    assert span(plan.jobs[long.ro]) == (local(10, 15), local(13, 15))  # over lunch
+
+
+def test_a_job_on_the_lift_pushes_the_booked_car_back(ws: Workshop) -> None:
+    appt = ws.book(booking(local(9), "SA01", hours_of(1.0), team="A"), NOW)
+    running = dispatched(ws, "B01", 3.0, local(8))
+    ws.sign_in("T002", "B01", local(8))
+    ws.start(running.ro, "T002", "B01", local(8))
+    plan = plan_workshop(ws, local(8))
+    assert span(plan.reserved[appt.id]) == (local(11), local(12))
+
+
+# ------------------------------------------------------------------ properties
+BAYS = ["B01", "B02", "B03"]
+
+
+@st.composite
+def workshops(
+    draw: st.DrawFn,
+) -> tuple[dict[str, list[QueuedWork]], list[Reservation], datetime]:
+    """Queues of jobs (the first perhaps on the lift) and, per bay, booked blocks that do
+    not overlap, as the reservations are made; a moment to plan at."""
+    now = NOW + timedelta(minutes=draw(st.integers(-600, 3000), label="now"))
+    minutes = st.integers(0, 900).map(lambda m: timedelta(minutes=m))
+    queues: dict[str, list[QueuedWork]] = {}
+    reserved: list[Reservation] = []
+    for bay in BAYS:
+        works = draw(st.lists(minutes, max_size=6), label=f"{bay} queue")
+        running = bool(works) and draw(st.booleans(), label="on the lift")
+        queues[bay] = [QueuedWork(f"{bay}-{i}", w, i == 0 and running) for i, w in enumerate(works)]
+        cursor = NOW + timedelta(minutes=draw(st.integers(-600, 3000), label="first booking"))
+        for n in range(draw(st.integers(0, 3), label="bookings")):
+            start = HOURS.next_working(cursor + timedelta(minutes=draw(st.integers(0, 600))))
+            work = draw(minutes.filter(bool), label="booked work")
+            end = HOURS.add(start, work)
+            ident = f"{bay}-AP{n}"
+            reserved.append(Reservation(ident, BayKind.GENERAL, None, bay, start, end, work))
+            cursor = end
+    return queues, reserved, now
+
+
+@settings(max_examples=300, deadline=None)
+@given(workshops())
+def test_planned_blocks_keep_apart_keep_the_order_and_take_the_remaining_hours(
+    case: tuple[dict[str, list[QueuedWork]], list[Reservation], datetime],
+) -> None:
+    queues, reserved, now = case
+    plan = plan_bays(queues, reserved, now, HOURS)
+    for bay, queue in queues.items():
+        blocks = plan.on_bay(bay)
+        for before, after in pairwise(blocks):
+            assert before.end <= after.start, f"{before} runs into {after}"
+        for work in queue:
+            block = plan.jobs[work.ro]
+            assert block.start >= HOURS.next_working(now)
+            assert HOURS.between(block.start, block.end) == work.remaining
+        waiting = [plan.jobs[w.ro] for w in queue if not w.running]
+        assert all(a.end <= b.start for a, b in pairwise(waiting))
+        booked = [r for r in reserved if r.bay == bay]
+        # Only the work on the lift, or a booked car whose time began before now, moves
+        # a booked car's time.
+        pushed = any(w.running for w in queue) or any(
+            r.start < HOURS.next_working(now) for r in booked
+        )
+        for r in booked:
+            block = plan.reserved[r.appointment]
+            assert block.start >= r.start
+            assert HOURS.between(block.start, block.end) == r.work
+            if not pushed:
+                assert span(block) == (r.start, r.end), "a booked car's time moved"

@@ -1,0 +1,104 @@
+"""Working time: work runs inside the site's working stretches, over breaks, nights and
+closed days. Pure domain."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core.domain.working_hours import WorkingHours
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+HOURS = WorkingHours(
+    periods=((time(8, 0), time(12, 0)), (time(13, 0), time(18, 30))),
+    zone=SHANGHAI,
+    closed_weekdays=frozenset({6}),  # Sunday
+)
+
+
+def local(day: int, hour: int, minute: int = 0) -> datetime:
+    """A moment of the week of Monday 23 November 2026, Shanghai time."""
+    return datetime(2026, 11, 22 + day, hour, minute, tzinfo=SHANGHAI)
+
+
+def test_work_stops_for_lunch_and_the_night() -> None:
+    assert HOURS.add(local(1, 9), timedelta(hours=2)) == local(1, 11)
+    assert HOURS.add(local(1, 11), timedelta(hours=2)) == local(1, 14)
+    assert HOURS.add(local(1, 18), timedelta(hours=1)) == local(2, 8, 30)
+
+
+def test_work_skips_a_closed_day() -> None:
+    saturday = local(6, 18)
+    assert HOURS.add(saturday, timedelta(hours=1)) == local(8, 8, 30)  # Monday after
+
+
+def test_outside_working_time_work_begins_at_the_next_opening() -> None:
+    assert HOURS.next_working(local(1, 6)) == local(1, 8)
+    assert HOURS.next_working(local(1, 12, 30)) == local(1, 13)
+    assert HOURS.next_working(local(1, 10)) == local(1, 10)
+    assert HOURS.next_working(local(1, 18, 30)) == local(2, 8)
+
+
+def test_a_day_has_its_working_length_and_a_closed_day_none() -> None:
+    assert HOURS.day_length(date(2026, 11, 24)) == timedelta(hours=9.5)
+    assert HOURS.day_length(date(2026, 11, 29)) == timedelta()
+
+
+def test_working_hours_that_cannot_be_are_refused() -> None:
+    with pytest.raises(ValueError):
+        WorkingHours(periods=((time(13, 0), time(18, 0)), (time(8, 0), time(12, 0))))
+    with pytest.raises(ValueError):
+        WorkingHours(periods=((time(18, 0), time(8, 0)),))
+    with pytest.raises(ValueError):
+        WorkingHours(closed_weekdays=frozenset(range(7)))
+
+
+@given(
+    start=st.datetimes(
+        min_value=datetime(2026, 1, 1), max_value=datetime(2027, 1, 1), timezones=st.just(UTC)
+    ),
+    minutes=st.integers(min_value=0, max_value=60 * 40),
+)
+def test_the_working_time_between_start_and_end_is_the_work_added(
+    start: datetime, minutes: int
+) -> None:
+    work = timedelta(minutes=minutes)
+    end = HOURS.add(start, work)
+    assert end >= start
+    assert HOURS.between(start, end) == work
+    assert HOURS.next_working(start) <= end
+
+
+ZONES = [
+    SHANGHAI,
+    ZoneInfo("Asia/Kathmandu"),
+    ZoneInfo("Australia/Lord_Howe"),
+    ZoneInfo("America/New_York"),
+]
+
+HOURS_IN = {zone: WorkingHours(zone=zone) for zone in ZONES}
+
+
+@given(
+    at=st.datetimes(
+        min_value=datetime(2025, 1, 1), max_value=datetime(2028, 1, 1), timezones=st.just(UTC)
+    ),
+    zone=st.sampled_from(ZONES),
+)
+def test_the_local_day_is_the_zones_own_at_any_offset_and_change_of_it(
+    at: datetime, zone: ZoneInfo
+) -> None:
+    hours = HOURS_IN[zone]  # one for all the examples: the days it remembers pile up
+    assert hours.day_of(at) == at.astimezone(zone).date()
+    nearby = at + timedelta(minutes=(at.microsecond % 7) * 5)
+    assert hours.day_of(nearby) == nearby.astimezone(zone).date()
+
+
+def test_the_local_day_turns_at_a_quarter_past_in_kathmandu() -> None:
+    hours = WorkingHours(zone=ZoneInfo("Asia/Kathmandu"))  # UTC+5:45: midnight is 18:15 UTC
+    before, after = (datetime(2026, 11, 24, 18, m, tzinfo=UTC) for m in (10, 20))
+    assert (hours.day_of(before), hours.day_of(after)) == (date(2026, 11, 24), date(2026, 11, 25))
