@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from core.commands import (
     COMMAND_NAMES,
     CheckInCar,
@@ -46,10 +48,14 @@ from .device_health import DeviceHealth
 from .effects import Rows, audit_orders, bays_to_redraw, moved_from, originals, rows_to_write
 from .items import Counters, Incoming, Item, Publisher, Query, Republish, WebCommand
 from .print_desk import PrintDesk
+from .report_backlog import Due, ReportBacklog
 from .sequence import Place, SequenceKeeper
 from .view_publisher import ViewPublisher
 
 logger = logging.getLogger(__name__)
+
+#: Seconds before report rows whose write failed are tried again.
+REPORTS_RETRY = 2.0
 
 Settled = tuple[Future[Any], Any, BaseException | None]
 
@@ -98,13 +104,15 @@ class BatchStep:
         self.prints = prints
         self.sequence = sequence
         self.ws = ws
+        self.reports = ReportBacklog()
+        self._reports_retry = 0.0
 
     # ------------------------------------------------------------ the order, once
     def process(self, items: list[Item]) -> Outcome:
         now = self.clock()
         self.let_go(now)  # a new day: yesterday's cars go before the batch sees the workshop
         out = self.apply(items, now)
-        self.commit(out, now)  # 1. nothing is told before it is durable
+        self.commit(out, now, self._reports_now(items, out, now))  # 1. durable before told
         self._count_lag(items)
         eta = self.publish_states(out, now)  # 2. a device hearing its ack has its bay's state
         self.answer(out)  # 3. acks, new prints
@@ -119,11 +127,42 @@ class BatchStep:
         return out
 
     def refresh(self) -> None:
-        """With no batch: the foreman's board when it is due (alerts come due with time
-        alone), the cars that left before the day's Gantt let go first."""
+        """With no batch: the report rows of the last taps; else the foreman's board when
+        it is due (alerts come due with time alone), the cars that left before the day's
+        Gantt let go first."""
+        if self.reports:
+            self.write_reports()
+            return
         now = self.clock()
         self.let_go(now)
         self.views.flush_dispatch(self.ws, now)
+
+    def wait(self) -> float:
+        """Seconds the core may wait for work before ``refresh`` has some."""
+        if self.reports:
+            return max(0.0, self._reports_retry - time.monotonic())
+        return self.views.dispatch_wait()
+
+    def write_reports(self) -> None:
+        """The report rows still due, in a transaction of their own."""
+        due = self.reports.take()
+        try:
+            self.store.commit(self.ws, Batch(), Rows(), self.clock(), due)
+        except SQLAlchemyError as exc:
+            self.reports.give_back(due)
+            self._reports_retry = time.monotonic() + REPORTS_RETRY
+            logger.warning("writing report rows failed (%s); again in %.0f s", exc, REPORTS_RETRY)
+
+    def _reports_now(self, items: list[Item], out: Outcome, now: datetime) -> Due:
+        """The report rows this commit writes: a batch of device events leaves its own for
+        after the acks; anything else (a person's command or question) takes every one due."""
+        changed = [self.ws.jobs[ro] for ro in sorted(out.rows.jobs)]
+        devices_only = all(isinstance(item, Incoming) for item in items)
+        if devices_only and not self.reports.due():
+            self.reports.add(changed, now)
+            return []
+        self.reports.add(changed, now)
+        return self.reports.take()
 
     def let_go(self, now: datetime) -> None:
         """The cars that left are kept while the Gantt of the day shows their work; once
@@ -319,10 +358,16 @@ class BatchStep:
                 out.recalled.add(ro)
 
     # ------------------------------------------------------------ telling the world
-    def commit(self, out: Outcome, now: datetime) -> None:
+    def commit(self, out: Outcome, now: datetime, reports: Due) -> None:
         batch = out.batch
-        if batch.inbox or batch.audit or batch.prints or batch.print_results or out.rows:
-            self.store.commit(self.ws, batch, out.rows, now)
+        if batch.inbox or batch.audit or batch.prints or batch.print_results or out.rows or reports:
+            try:
+                self.store.commit(self.ws, batch, out.rows, now, reports)
+            except BaseException:
+                # The jobs in memory hold what was not stored: the reload that follows
+                # writes again every report row older than its job's row.
+                self.reports.clear()
+                raise
             out.committed = True
         self.sequence.commit()
         self.counters.batches += 1

@@ -20,11 +20,12 @@ from core.config import SiteConfig, bays_from_config, technicians_from_config
 from core.contract.views import DeviceRow, DispatchView, LoungeView
 from core.domain.workshop import Workshop
 from core.store.access import AccessStore
-from core.store.repository import Store
+from core.store.repository import Batch, Store
 from core.views import Projector
 
 from .batch import BatchStep, gone_kept_since
 from .device_health import DeviceHealth
+from .effects import Rows
 from .items import Counters, Incoming, Item, Publisher, Query, Republish, WebCommand
 from .print_desk import PrintDesk
 from .sequence import SequenceKeeper
@@ -109,6 +110,12 @@ class Core:
             gone_since=gone_kept_since(self.config, self.clock()),
         )
         self.views.forget_all()
+        # Report rows follow a tap's commit: those the core stopped before are written now.
+        stale = self.store.stale_reports(ws.jobs.keys())
+        if stale:
+            due = [(ws.jobs[ro], at) for ro, at in sorted(stale.items())]
+            self.store.commit(ws, Batch(), Rows(), self.clock(), due)
+            logger.info("wrote the report rows of %d jobs left unwritten", len(due))
         return ws
 
     def _reload(self) -> None:
@@ -125,6 +132,8 @@ class Core:
             self._queue.put(None)
             self._thread.join(timeout)
             self._thread = None
+            if self.step.reports:  # the last taps' report rows
+                self.step.write_reports()
         self.store.close()
 
     # ------------------------------------------------------------ hand-over
@@ -159,9 +168,12 @@ class Core:
     def _run(self) -> None:
         while True:
             try:
-                first = self._queue.get(timeout=self.views.dispatch_wait())
+                first = self._queue.get(timeout=self.step.wait())
             except queue.Empty:
-                self.step.refresh()
+                try:
+                    self.step.refresh()
+                except Exception:  # a bug must not kill the only writer
+                    logger.exception("core loop failed between batches")
                 continue
             if first is None:
                 return

@@ -174,14 +174,27 @@ class Store:
         return None if doc is None else job_from_doc(doc)
 
     # ----------------------------------------------------------------- write
-    def commit(self, ws: Workshop, batch: Batch, rows: ChangedRows, now: datetime) -> None:
-        """Write the batch and the rows its facts changed, in one transaction.
+    def commit(
+        self,
+        ws: Workshop,
+        batch: Batch,
+        rows: ChangedRows,
+        now: datetime,
+        reports: Sequence[tuple[Job, datetime]] | None = None,
+    ) -> None:
+        """Write the batch and the rows its facts changed, in one transaction; with them the
+        report rows of ``reports`` (each job as it was at its time), or without that list
+        those of the changed jobs.
 
         On failure nothing is believed: the caller reloads the workshop from here.
         """
+        if reports is None:
+            reports = [(ws.jobs[ro], now) for ro in sorted(rows.jobs)]
         conn = self._writer()
         try:
-            self._write(conn, ws, batch, now, rows.jobs, rows.techs, rows.counters)
+            with conn.begin():
+                self._write(conn, ws, batch, now, rows.jobs, rows.techs, rows.counters)
+                self._write_report_rows(conn, reports)
         except SQLAlchemyError:
             self._reports.forget()
             self.close()  # a broken connection is not reused; the next commit takes a new one
@@ -213,10 +226,9 @@ class Store:
         techs: Collection[str],
         counters: Collection[str],
     ) -> None:
-        with conn.begin():
-            self._write_log(conn, batch, now)
-            self._write_prints(conn, batch, now)
-            self._write_state(conn, ws, now, jobs, techs, counters)
+        self._write_log(conn, batch, now)
+        self._write_prints(conn, batch, now)
+        self._write_state(conn, ws, now, jobs, techs, counters)
 
     def _write_log(self, conn: Connection, batch: Batch, now: datetime) -> None:
         """The inbox marks and the audit lines: what came in and what it did."""
@@ -280,7 +292,6 @@ class Store:
             changed = [ws.jobs[ro] for ro in sorted(jobs)]
             rows = [self._job_row(job, now) for job in changed]
             self._upsert(conn, JobRow.__table__, rows, ("site", "ro"))
-            self._write_report_rows(conn, changed, now)
         if techs:
             rows = [
                 {"site": self.site, "tech": t, "doc": tech_to_doc(ws.tech_states[t])}
@@ -307,11 +318,29 @@ class Store:
             "doc": job_to_doc(job),
         }
 
-    def _write_report_rows(self, conn: Connection, jobs: list[Job], now: datetime) -> None:
-        """The jobs' figures; their stretches of work and answered findings as changed."""
-        figures = [figures_row(self.site, job, now) for job in jobs]
+    def _write_report_rows(self, conn: Connection, due: Sequence[tuple[Job, datetime]]) -> None:
+        """The jobs' figures (dated as their row: ``stale_reports`` compares the two);
+        their stretches of work and answered findings as changed."""
+        if not due:
+            return
+        figures = [figures_row(self.site, job, at) for job, at in due]
         self._upsert(conn, JobFiguresRow.__table__, figures, ("site", "ro"))
-        self._reports.write(conn, jobs)
+        self._reports.write(conn, [job for job, _ in due])
+
+    def stale_reports(self, ros: Collection[str]) -> dict[str, datetime]:
+        """Of these jobs, those whose report rows are older than their row (written after
+        the acks, and the core stopped before they were): the time of their row."""
+        if not ros:
+            return {}
+        f = JobFiguresRow
+        query = (
+            select(JobRow.ro, JobRow.updated_at, f.updated_at)
+            .outerjoin(f, (f.site == JobRow.site) & (f.ro == JobRow.ro))
+            .where(JobRow.site == self.site, JobRow.ro.in_(sorted(ros)))
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return {ro: at for ro, at, figured in rows if figured is None or figured < at}
 
     def _upsert(
         self, conn: Connection, table: Any, rows: list[dict[str, Any]], keys: tuple[str, ...]
