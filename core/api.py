@@ -120,6 +120,12 @@ class RepairOrderChange(_In):
 class DispatchIn(_In):
     bay: Ident
     team: Ident | None = None
+    force: bool = Field(
+        default=False,
+        description="Send work that needs an alignment, body or paint bay to a bay of another "
+        "kind all the same (refused as bay_kind_needed without it); needs a reason",
+    )
+    reason: str = Field(default="", max_length=200, description="Why, when forced")
 
 
 class CancelIn(_In):
@@ -291,7 +297,7 @@ def add_repair_order_routes(api: FastAPI, core: Core) -> None:
 
     @api.post("/repair-orders/{ro}/dispatch", responses=PROBLEMS, response_model=JobCard)
     def dispatch_repair_order(ro: Ident, target: DispatchIn, actor: Writer) -> JobCard:
-        run(Dispatch(ro, target.bay, target.team), actor)
+        run(Dispatch(ro, target.bay, target.team, target.force, target.reason), actor)
         return card(ro)
 
     @api.post("/repair-orders/{ro}/cancel", responses=PROBLEMS, response_model=JobCard)

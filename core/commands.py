@@ -24,9 +24,14 @@ class UpdateOrder:
 
 @dataclass(frozen=True)
 class Dispatch:
+    """Put a job in a bay's queue; work needing another kind of bay goes there only
+    ``force``d, with the ``reason`` kept on the fact and in the audit log."""
+
     ro: str
     bay: str
     team: str | None = None
+    force: bool = False
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,8 +138,8 @@ def execute(ws: Workshop, cmd: Command, actor: str, at: datetime) -> Any:
             return ws.check_in(order, at, key_slots)
         case UpdateOrder(ro, changes):
             return ws.update_order(ro, changes, at)
-        case Dispatch(ro, bay, team):
-            return ws.dispatch(ro, bay, at, team=team)
+        case Dispatch(ro, bay, team, force, reason):
+            return ws.dispatch(ro, bay, at, team=team, force=force, reason=reason)
         case Cancel(ro, reason):
             return ws.cancel(ro, reason, at)
         case AnswerFinding(ro, finding_id, approved, note):

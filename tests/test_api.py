@@ -181,6 +181,28 @@ def test_create_change_dispatch_read_and_cancel(
     assert "13800138000" not in logged and "王先生" not in logged
 
 
+def test_alignment_work_is_dispatched_elsewhere_only_forced_with_a_reason(
+    client: TestClient, core: Core, auth: dict[str, str]
+) -> None:
+    made = client.post(
+        "/repair-orders", json={**ORDER, "operations": [{"code": "T010"}]}, headers=auth
+    )
+    ro = made.json()["ro"]
+    refused = client.post(f"/repair-orders/{ro}/dispatch", json={"bay": "B03"}, headers=auth)
+    assert refused.status_code == 409 and refused.json()["code"] == "bay_kind_needed"
+    no_reason = client.post(
+        f"/repair-orders/{ro}/dispatch", json={"bay": "B03", "force": True}, headers=auth
+    )
+    assert no_reason.status_code == 409 and no_reason.json()["code"] == "invalid_data"
+    forced = client.post(
+        f"/repair-orders/{ro}/dispatch",
+        json={"bay": "B03", "force": True, "reason": "定位仪校准中"},
+        headers=auth,
+    )
+    assert forced.status_code == 200 and forced.json()["bay"] == "B03"
+    assert core.store.audit_trail(ro)[-1]["payload"]["reason"] == "定位仪校准中"
+
+
 def test_the_api_keeps_its_own_openapi_contract(api: FastAPI, auth: dict[str, str]) -> None:
     """schemathesis draws requests from the API's own OpenAPI document, operation by
     operation, and checks every answer against it (no server errors, documented status

@@ -15,8 +15,15 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.access import Access
+from core.catalogue import bay_kinds
 from core.commands import Command
-from core.config import SiteConfig, bays_from_config, technicians_from_config
+from core.config import (
+    SiteConfig,
+    bays_from_config,
+    booking_rules_from_config,
+    technicians_from_config,
+    working_hours_from_config,
+)
 from core.contract.views import DeviceRow, DispatchView, LoungeView
 from core.domain.workshop import Workshop
 from core.store.access import AccessStore
@@ -103,10 +110,14 @@ class Core:
 
     # ------------------------------------------------------------ lifecycle
     def _load(self) -> Workshop:
+        cfg = self.config
         ws = self.store.load_workshop(
-            bays_from_config(self.config),
-            technicians_from_config(self.config),
-            gone_since=gone_kept_since(self.config, self.clock()),
+            bays_from_config(cfg),
+            technicians_from_config(cfg),
+            gone_since=gone_kept_since(cfg, self.clock()),
+            operation_kinds=bay_kinds(),
+            hours=working_hours_from_config(cfg),
+            booking_rules=booking_rules_from_config(cfg),
         )
         self.views.forget_all()
         return ws

@@ -14,8 +14,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.domain.bay_needs import OperationKinds
+from core.domain.booking_rules import BookingRules
 from core.domain.model import OPEN_STATUSES, Bay, Job, JobStatus, Technician
 from core.domain.reports import Report
+from core.domain.working_hours import WorkingHours
 from core.domain.workshop import Workshop
 from core.domain.workshop_state import left_since
 
@@ -119,14 +122,23 @@ class Store:
         bays: Iterable[Bay],
         technicians: Iterable[Technician],
         gone_since: datetime | None = None,
+        *,
+        operation_kinds: OperationKinds | None = None,
+        hours: WorkingHours | None = None,
+        booking_rules: BookingRules | None = None,
     ) -> Workshop:
         """Rebuild the live workshop from the database: the jobs in the building, and given
-        ``gone_since`` those that left from then on (the day's Gantt shows their work)."""
+        ``gone_since`` those that left from then on (the day's Gantt shows their work). The
+        site's rules (which bay each operation needs, working hours, how bookings are taken)
+        are the configuration's, not stored."""
         ws = Workshop(
             site=self.site,
             bays={b.id: b for b in bays},
             technicians={t.id: t for t in technicians},
             gone_kept_since=gone_since,
+            operation_kinds=dict(operation_kinds or {}),
+            hours=hours or WorkingHours(),
+            booking_rules=booking_rules or BookingRules(),
         )
         live = [s.value for s in OPEN_STATUSES]
         with self.engine.connect() as conn:
