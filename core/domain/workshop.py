@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from . import events as ev
+from .appointment import Appointment
 from .appointments import AppointmentBook
 from .bay_needs import serves, special_needs
 from .clock_corrections import ClockCorrections
@@ -71,6 +73,22 @@ class CheckIn:
     key_slot: int | None = None
     public_token: str = ""
     ro: str | None = None
+
+
+def booked_check_in(appt: Appointment, promised_at: datetime, **reception: Any) -> CheckIn:
+    """The order a booked car is checked in with: its customer, car, work, advisor and
+    requests as booked; the promise and what reception adds (``reception``: the key, the
+    wash, waiting, the car's mileage…, as CheckIn names them) as given."""
+    b = appt.booking
+    order = CheckIn(
+        vehicle=b.vehicle,
+        customer=b.customer,
+        operations=b.operations,
+        promised_at=promised_at,
+        advisor=b.advisor,
+        requests=b.requests,
+    )
+    return replace(order, **reception)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from core.commands import (
@@ -18,6 +18,7 @@ from core.commands import (
     CheckInCar,
     Command,
     audit_payload,
+    command_appointment,
     command_job,
     command_jobs,
     execute,
@@ -43,8 +44,17 @@ from core.store.repository import AuditEntry, Batch, Store
 from core.working_day import gantt_window
 
 from .device_health import DeviceHealth
-from .effects import Rows, audit_orders, bays_to_redraw, moved_from, originals, rows_to_write
+from .effects import (
+    Rows,
+    appointments_named,
+    audit_orders,
+    bays_to_redraw,
+    moved_from,
+    originals,
+    rows_to_write,
+)
 from .items import Counters, Incoming, Item, Publisher, Query, Republish, WebCommand
+from .no_shows import NoShowSweep
 from .print_desk import PrintDesk
 from .sequence import Place, SequenceKeeper
 from .view_publisher import ViewPublisher
@@ -98,6 +108,8 @@ class BatchStep:
         self.prints = prints
         self.sequence = sequence
         self.ws = ws
+        self._book_day: date | None = None  # the day the appointment book was last let go on
+        self.no_shows = NoShowSweep()
 
     # ------------------------------------------------------------ the order, once
     def process(self, items: list[Item]) -> Outcome:
@@ -119,11 +131,19 @@ class BatchStep:
         return out
 
     def refresh(self) -> None:
-        """With no batch: the foreman's board when it is due (alerts come due with time
-        alone), the cars that left before the day's Gantt let go first."""
+        """With no batch: the no-shows when they are due (a batch of the core's own), else
+        the foreman's board when it is due (alerts come due with time alone), the cars that
+        left before the day's Gantt let go first."""
         now = self.clock()
+        if self.no_shows.is_due(self.ws, now):
+            self.process([])
+            return
         self.let_go(now)
         self.views.flush_dispatch(self.ws, now)
+
+    def seconds_to_sweep(self) -> float | None:
+        """Site seconds until the next no-show is due (None: no booked car awaited)."""
+        return self.no_shows.seconds_left(self.ws, self.clock())
 
     def let_go(self, now: datetime) -> None:
         """The cars that left are kept while the Gantt of the day shows their work; once
@@ -131,12 +151,19 @@ class BatchStep:
         dropped = self.ws.keep_gone_since(gone_kept_since(self.config, now))
         if dropped:
             self.views.forget(set(dropped))
+        today = self.ws.hours.day_of(now)
+        if today != self._book_day:  # the earlier days' settled bookings: the store has them
+            self._book_day = today
+            self.ws.let_go_settled(today)
 
     # ------------------------------------------------------------ applying
     def apply(self, items: list[Item], now: datetime) -> Outcome:
         """Every item against the workshop; no I/O but look-ups of old orders and answers."""
         out = Outcome()
         self.sequence.begin()
+        swept = self.no_shows.run(self.ws, now)  # the core's own step comes first
+        if swept is not None:
+            out.batch.audit.append(swept)
         for item in items:
             if isinstance(item, Republish):
                 out.republish = True
@@ -152,6 +179,8 @@ class BatchStep:
         out.events = self.ws.take_events()
         out.rows = rows_to_write(out.events)
         out.batch.inbox = self.sequence.inbox
+        if out.rows.appointments:
+            self.no_shows.book_changed()
         return out
 
     def _query(self, item: Query, now: datetime) -> Settled:
@@ -292,6 +321,9 @@ class BatchStep:
         original = originals(events)
         if original is not None:
             payload["original"] = original
+        booked = appointments_named(events)
+        if booked:  # a new booking's number is the domain's: the audit line names it
+            payload["appointments"] = booked
         for ro_ in audit_orders(events, command_job(cmd)):
             out.batch.audit.append(
                 AuditEntry(
@@ -309,7 +341,14 @@ class BatchStep:
 
     def _recall(self, cmd: Command, out: Outcome) -> None:
         """Delivered cars are not kept in memory: a command that names one (the follow-up
-        call, a clock correction) has it brought back from storage for this batch."""
+        call, a clock correction) has it brought back from storage for this batch. So is
+        an appointment of an earlier day that was settled (a no-show who came after all)."""
+        ident = command_appointment(cmd)
+        if ident is not None and ident not in self.ws.appointments:
+            appt = self.store.load_appointment(ident)
+            if appt is not None:
+                self.ws.appointments[ident] = appt
+                self.no_shows.book_changed()
         for ro in command_jobs(cmd):
             if ro in self.ws.jobs:
                 continue
