@@ -172,3 +172,29 @@ def test_a_booked_car_is_checked_in_from_its_booking(core: Core, store: Store) -
     with pytest.raises(IllegalTransition):  # one booking, one order
         again = replace(order, key_tag=None)
         core.run_command(CheckInCar(again, appointment=appt.id), "advisor:SA01")
+
+
+def test_the_next_day_keeps_only_the_bookings_still_open(store: Store, clock: Clock) -> None:
+    core = Core(demo_config(), store, FakeBus(), clock)
+    core.start()
+    try:
+        awaited = core.run_command(BookAppointment(booking()), "advisor:SA01")
+        off = core.run_command(BookAppointment(booking(advisor="SA02")), "advisor:SA02")
+        core.run_command(CancelAppointment(off.id, "客户改期"), "advisor:SA02")
+        tomorrow = core.run_command(BookAppointment(booking(TEN + timedelta(days=1))), "x")
+        clock.advance(days=1)
+        core.query(lambda ws, now: None)  # the day moved on: the settled one is let go
+        assert set(core.ws.appointments) == {awaited.id, tomorrow.id}
+        assert core.ws.appointments[awaited.id].state is AppointmentState.NO_SHOW
+    finally:
+        core.stop()
+    again = Core(demo_config(), store, FakeBus(), clock)
+    assert set(again.ws.appointments) == {tomorrow.id}  # yesterday's no-show stays stored
+    assert store.load_appointment(off.id) is not None
+    # A no-show of yesterday who comes after all is brought back for the command.
+    again.start()
+    try:
+        late = again.run_command(MarkArrived(awaited.id), "advisor:SA01")
+        assert late.late and again.ws.appointments[awaited.id].state is AppointmentState.ARRIVED
+    finally:
+        again.stop()
