@@ -28,7 +28,7 @@ from core.contract.views import JobCard
 from core.domain.access import Scope
 from core.domain.errors import DomainError, UnknownJob
 from core.domain.eta import predict
-from core.domain.model import Customer, Operation, Vehicle
+from core.domain.model import Customer, JobType, Operation, Vehicle
 from core.domain.workshop import CheckIn, OrderChanges, Workshop
 from core.engine import Core
 from core.views import job_card
@@ -92,6 +92,9 @@ class RepairOrderIn(_In):
     operations: list[OperationIn] = Field(min_length=1, max_length=50)
     promised_at: AwareDatetime
     advisor: str = Field(default="", max_length=32)
+    job_type: JobType = Field(
+        default=JobType.REPAIR, description="What brings the car in (a walk-in: a repair)"
+    )
     requests: Text = ""
     customer_waiting: bool = False
     wash: bool = True
@@ -109,6 +112,7 @@ class RepairOrderChange(_In):
     wash: bool | None = None
     keep_old_parts: bool | None = None
     add_operations: list[OperationIn] = Field(default=[], max_length=50)
+    job_type: JobType | None = None
 
     @model_validator(mode="after")
     def _something(self) -> RepairOrderChange:
@@ -187,6 +191,7 @@ def check_in_of(order: RepairOrderIn) -> CheckIn:
         operations=tuple(resolve(op) for op in order.operations),
         promised_at=order.promised_at,
         advisor=order.advisor,
+        job_type=order.job_type,
         requests=order.requests,
         customer_waiting=order.customer_waiting,
         wash_requested=order.wash,
@@ -207,6 +212,7 @@ def order_changes_of(change: RepairOrderChange) -> OrderChanges:
         wash_requested=change.wash,
         keep_old_parts=change.keep_old_parts,
         add_operations=tuple(resolve(op) for op in change.add_operations),
+        job_type=change.job_type,
     )
 
 

@@ -22,13 +22,14 @@ from core.commands import (
 from core.domain.appointment import Appointment, Booking, BookingChanges
 from core.domain.errors import IllegalTransition, Overbooked
 from core.domain.model import Customer, Operation, Vehicle
-from core.domain.vocabulary import AppointmentState
+from core.domain.reports import period
+from core.domain.vocabulary import AppointmentState, JobType
 from core.domain.workshop import booked_check_in
 from core.engine import Core
 from core.engine.no_shows import ACTOR
 from core.store.repository import Store
 from core.store.tables import AuditRow
-from tests.helpers import Clock, FakeBus, demo_config
+from tests.helpers import T0, Clock, FakeBus, demo_config, order
 from tests.waiting import wait_until
 
 # T0 is 09:00 in Shanghai on Tuesday 24 November 2026; the reception's slots run from
@@ -163,6 +164,7 @@ def test_a_booked_car_is_checked_in_from_its_booking(core: Core, store: Store) -
     assert (job.vehicle, job.customer) == (appt.booking.vehicle, appt.booking.customer)
     assert tuple(job.operations) == appt.operations and job.advisor == "SA01"
     assert job.requests == "顺便看一下空调" and job.key_tag == "TAG9"
+    assert job.job_type is JobType.MAINTENANCE  # as booked
     linked = store.load_appointment(appt.id)
     assert linked is not None and (linked.state, linked.ro) == (AppointmentState.CHECKED_IN, job.ro)
     assert linked.arrived_at is not None  # marked arrived with it
@@ -198,3 +200,17 @@ def test_the_next_day_keeps_only_the_bookings_still_open(store: Store, clock: Cl
         assert late.late and again.ws.appointments[awaited.id].state is AppointmentState.ARRIVED
     finally:
         again.stop()
+
+
+def test_the_report_splits_the_day_by_job_type(core: Core, store: Store) -> None:
+    appt = core.run_command(BookAppointment(booking(job_type=JobType.WARRANTY)), "SA01")
+    core.run_command(
+        CheckInCar(booked_check_in(appt, TEN + timedelta(hours=4)), appointment=appt.id), "SA01"
+    )
+    core.run_command(CheckInCar(order("沪B67890")), "advisor:SA01")  # a walk-in: a repair
+    zone = demo_config().zone
+    start, end = period("day", T0.astimezone(zone).date(), zone)
+    report = store.report(start, end, T0, zone, ["B01"], 10.0)
+    split = {k.job_type: k.jobs_in for k in report.job_types if k.jobs_in}
+    assert split == {JobType.WARRANTY: 1, JobType.REPAIR: 1}
+    assert report.jobs_in == 2

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import TypeVar
 
-from core.catalogue import bay_kinds
+from core.catalogue import bay_kinds, likely_job_type
 from core.config import SiteConfig, bays_from_config, technicians_from_config
 from core.domain.bay_needs import serves, special_needs
 from core.domain.events import DomainEvent
@@ -173,6 +173,7 @@ class History:
             + timedelta(hours=hours * (1.3 if queue is not None else 1) + rng.choice([1, 2, 3])),
             advisor="SA01",
             wash_requested=rng.random() < 0.6,
+            job_type=likely_job_type(op.code for op in ops),
         )
         return self._command(lambda: self.ws.check_in(order, at))
 

@@ -39,6 +39,7 @@ from .model import (
     FollowUpOutcome,
     Job,
     JobStatus,
+    JobType,
     KeyCustody,
     KeyState,
     Operation,
@@ -73,11 +74,13 @@ class CheckIn:
     key_slot: int | None = None
     public_token: str = ""
     ro: str | None = None
+    #: What brings the car in; a car that turns up unbooked most often has something wrong.
+    job_type: JobType = JobType.REPAIR
 
 
 def booked_check_in(appt: Appointment, promised_at: datetime, **reception: Any) -> CheckIn:
-    """The order a booked car is checked in with: its customer, car, work, advisor and
-    requests as booked; the promise and what reception adds (``reception``: the key, the
+    """The order a booked car is checked in with: its customer, car, work, job type, advisor
+    and requests as booked; the promise and what reception adds (``reception``: the key, the
     wash, waiting, the car's mileage…, as CheckIn names them) as given."""
     b = appt.booking
     order = CheckIn(
@@ -87,6 +90,7 @@ def booked_check_in(appt: Appointment, promised_at: datetime, **reception: Any) 
         promised_at=promised_at,
         advisor=b.advisor,
         requests=b.requests,
+        job_type=b.job_type,
     )
     return replace(order, **reception)
 
@@ -101,6 +105,7 @@ class OrderChanges:
     wash_requested: bool | None = None
     keep_old_parts: bool | None = None
     add_operations: tuple[Operation, ...] = ()
+    job_type: JobType | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,7 @@ class Workshop(ClockCorrections, KeyCabinet, SignIns, AppointmentBook):
             promised_at=order.promised_at,
             checked_in_at=at,
             advisor=order.advisor,
+            job_type=order.job_type,
             requests=order.requests,
             customer_waiting=order.customer_waiting,
             wash_requested=order.wash_requested,
@@ -172,7 +178,8 @@ class Workshop(ClockCorrections, KeyCabinet, SignIns, AppointmentBook):
         return ro
 
     def update_order(self, ro: str, changes: OrderChanges, at: datetime) -> Job:
-        """Change an open order: promise, requests, waiting, wash, old parts, more work."""
+        """Change an open order: promise, requests, waiting, wash, old parts, more work, the
+        job type."""
         job = self.job(ro)
         self._require_status(job, OPEN_STATUSES, "change")
         if changes.add_operations:
@@ -196,6 +203,8 @@ class Workshop(ClockCorrections, KeyCabinet, SignIns, AppointmentBook):
             job.wash_requested = changes.wash_requested
         if changes.keep_old_parts is not None:
             job.keep_old_parts = changes.keep_old_parts
+        if changes.job_type is not None:
+            job.job_type = changes.job_type
         job.operations.extend(changes.add_operations)
         self._record(ev.OrderUpdated(ro=ro, at=at))
         return job

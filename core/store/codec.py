@@ -19,9 +19,16 @@ _JOB = TypeAdapter(Job)
 _TECH = TypeAdapter(TechnicianState)
 _APPOINTMENT = TypeAdapter(Appointment)
 
+
+def job_1_to_2(body: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 keeps the job type reception took; an order taken before was asked for
+    none, and counts as a walk-in's default does: a repair."""
+    return {**body, "job_type": "repair"}
+
+
 #: The versions of the stored documents, one entry per kind: add an upcaster from the old
 #: version here whenever the current version goes up.
-JOB_DOCUMENT = DocumentVersions("job", current=1, upcasters={}, key="ro")
+JOB_DOCUMENT = DocumentVersions("job", current=2, upcasters={1: job_1_to_2}, key="ro")
 
 
 def _came_from_nowhere(body: dict[str, Any]) -> dict[str, Any]:

@@ -109,6 +109,7 @@ class JobFiguresRow(Base):
     qc_passed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # the first pass
     rework_count: Mapped[int] = mapped_column(Integer)
     standard_hours: Mapped[float] = mapped_column(Float)  # approved findings included
+    job_type: Mapped[str] = mapped_column(String(32), server_default="repair")
     # Seconds of finished work on it, over all technicians: what each one's share of a
     # passed job's standard hours is taken of (a passed job's clocks have all stopped).
     work_seconds: Mapped[float] = mapped_column(Float)
