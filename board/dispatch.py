@@ -124,17 +124,39 @@ class DispatchPage:
         self.queue_items: dict[str, Any] = {}
         self.shown_prints: list[str] = []
 
-    def dispatch(self, ro: str | None, bay: str | None, team: str | None = None) -> None:
+    def dispatch(
+        self, ro: str | None, bay: str | None, team: str | None = None, reason: str = ""
+    ) -> None:
+        """Dispatch; with a ``reason``, forced to a bay of another kind than the work needs."""
         t = self.t
         if not ro or not bay:
             return
         try:
-            self.source.run(Dispatch(ro, bay, team or None), self.who)
+            self.source.run(Dispatch(ro, bay, team or None, bool(reason), reason), self.who)
         except DomainError as err:
             why = refusal(err.code, err.message, self.lang)
             ui.notify(t("dispatch.refused", ro=ro, why=why), type="negative")
+            if err.code == "bay_kind_needed" and not reason:
+                self.ask_to_force(ro, bay, team, why)
             return
         ui.notify(t("dispatch.done", ro=ro, bay=self.bay_names.get(bay, bay)), type="positive")
+
+    def ask_to_force(self, ro: str, bay: str, team: str | None, why: str) -> None:
+        """The work needs another kind of bay: the foreman may send it all the same, saying
+        why (the reason goes on the fact and in the order's record)."""
+        t = self.t
+        with ui.dialog() as dialog, ui.card().classes("w-[28rem]"):
+            ui.label(t("dispatch.force_title", ro=ro, bay=self.bay_names.get(bay, bay)))
+            ui.label(why).classes("text-sm text-slate-600")
+            reason = ui.input(t("dispatch.force_reason")).classes("w-full").mark("force-reason")
+
+            def go() -> None:
+                if reason.value and reason.value.strip():
+                    dialog.close()
+                    self.dispatch(ro, bay, team, reason.value.strip())
+
+            ui.button(t("dispatch.force_go"), on_click=go).mark("force-go")
+        dialog.open()
 
     # -------- the Gantt: one element per bay, built once. Every element on a page costs
     # each open board time on every update, so the board keeps few.

@@ -195,7 +195,9 @@ class Words:
     def _job_dispatched(self, data: dict[str, Any], p: dict[str, Any]) -> str:
         bay = self.bay(p["bay"])
         team = next((t.name for t in self.config.teams if t.id == p.get("team")), None)
-        return self.t("detail.job.dispatched", bay=bay + (f" · {team}" if team else ""))
+        text = self.t("detail.job.dispatched", bay=bay + (f" · {team}" if team else ""))
+        # Sent to a bay of another kind than the work needs: why, as the foreman said.
+        return self.because(text, (p.get("reason") or "") if p.get("force") else "")
 
     def _job_cancelled(self, data: dict[str, Any], p: dict[str, Any]) -> str:
         return self.t("detail.job.cancelled", reason=p.get("reason") or "—")

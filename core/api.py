@@ -10,88 +10,55 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi_offline import FastAPIOffline
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, ConfigDict, Field, model_validator
 
-from core.catalogue import operations as operation_catalogue
+from core.api_appointments import add_appointment_routes
+from core.api_parts import (
+    PROBLEMS,
+    STATUS_OF_CODE,
+    CustomerIn,
+    Ident,
+    OperationIn,
+    Reader,
+    StrictIn,
+    Text,
+    VehicleIn,
+    Writer,
+    card_reader,
+    customer_of,
+    resolve,
+    vehicle_of,
+)
 from core.commands import Cancel as CancelOrder
 from core.commands import CheckInCar, Command, Dispatch, UpdateOrder
 from core.config import key_slots
 from core.contract.views import JobCard
-from core.domain.access import Scope
-from core.domain.errors import DomainError, UnknownJob
+from core.domain.errors import DomainError
 from core.domain.eta import predict
-from core.domain.model import Customer, Operation, Vehicle
+from core.domain.model import JobType
 from core.domain.workshop import CheckIn, OrderChanges, Workshop
 from core.engine import Core
 from core.views import job_card
 
 logger = logging.getLogger(__name__)
 
-Ident = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
-Text = Annotated[str, Field(max_length=500)]
 
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class VehicleIn(_In):
-    plate: str = Field(min_length=2, max_length=16, description="Full plate, e.g. 京A12345")
-    vin: str = Field(default="", pattern=r"^([A-HJ-NPR-Z0-9]{17})?$", description="17 characters")
-    model: str = Field(default="", max_length=64)
-    colour: str = Field(default="", max_length=32)
-    mileage_km: int | None = Field(default=None, ge=0, le=3_000_000)
-    fuel_level: str = Field(default="", max_length=8, description="As read at reception: 1/4, 1/2…")
-
-
-class CustomerIn(_In):
-    name: str = Field(default="", max_length=64)
-    phone: str = Field(default="", pattern=r"^[0-9+ -]{0,20}$")
-
-
-# The catalogue's codes as an enum in the OpenAPI document.
-CatalogueCode = Literal.__getitem__(tuple(operation_catalogue()))
-
-
-class CatalogueOperationIn(_In):
-    """A labour operation from the catalogue: its name and standard hours come from there."""
-
-    code: CatalogueCode  # type: ignore[valid-type]
-
-
-class CustomOperationIn(_In):
-    """An operation of your own."""
-
-    code: Ident
-    name: str = Field(min_length=1, max_length=80)
-    name_en: str = Field(default="", max_length=80)
-    standard_hours: float = Field(ge=0, le=200)
-
-
-OperationIn = CatalogueOperationIn | CustomOperationIn
-
-
-def resolve(op: OperationIn) -> Operation:
-    if isinstance(op, CatalogueOperationIn):
-        return operation_catalogue()[op.code].to_operation()
-    return Operation(op.code, op.name, op.standard_hours, op.name_en)
-
-
-class RepairOrderIn(_In):
+class RepairOrderIn(StrictIn):
     ro: Ident | None = Field(default=None, description="Your RO number; empty: Pitboard numbers it")
     vehicle: VehicleIn
     customer: CustomerIn = CustomerIn()
     operations: list[OperationIn] = Field(min_length=1, max_length=50)
     promised_at: AwareDatetime
     advisor: str = Field(default="", max_length=32)
+    job_type: JobType = Field(
+        default=JobType.REPAIR, description="What brings the car in (a walk-in: a repair)"
+    )
     requests: Text = ""
     customer_waiting: bool = False
     wash: bool = True
@@ -100,7 +67,7 @@ class RepairOrderIn(_In):
     key_slot: int | None = Field(default=None, ge=0, le=10_000, description="Key-cabinet hook")
 
 
-class RepairOrderChange(_In):
+class RepairOrderChange(StrictIn):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
 
     promised_at: AwareDatetime | None = None
@@ -109,6 +76,7 @@ class RepairOrderChange(_In):
     wash: bool | None = None
     keep_old_parts: bool | None = None
     add_operations: list[OperationIn] = Field(default=[], max_length=50)
+    job_type: JobType | None = None
 
     @model_validator(mode="after")
     def _something(self) -> RepairOrderChange:
@@ -117,70 +85,30 @@ class RepairOrderChange(_In):
         return self
 
 
-class DispatchIn(_In):
+class DispatchIn(StrictIn):
     bay: Ident
     team: Ident | None = None
+    force: bool = Field(
+        default=False,
+        description="Send work that needs an alignment, body or paint bay to a bay of another "
+        "kind all the same (refused as bay_kind_needed without it); needs a reason",
+    )
+    reason: str = Field(default="", max_length=200, description="Why, when forced")
 
 
-class CancelIn(_In):
+class CancelIn(StrictIn):
     reason: str = Field(min_length=1, max_length=200)
-
-
-class Problem(BaseModel):
-    code: str
-    message: str
-
-
-# Refusals of the workflow are conflicts with the state of the workshop; requests that do
-# not fit the schema get FastAPI's 422 before they reach it.
-_STATUS_OF_CODE = {"unknown_job": 404}
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    401: {"model": Problem, "description": "No token, or not a live token of this site"},
-    403: {"model": Problem, "description": "The token's scope does not allow this"},
-    404: {"model": Problem, "description": "No such repair order"},
-    409: {"model": Problem, "description": "The workflow refuses this now (code says why)"},
-    422: {"description": "The request does not fit the schema or names unusable data"},
-}
-
-_bearer = HTTPBearer(auto_error=False)
-
-
-def with_scope(needed: Scope) -> Callable[..., str]:
-    """A dependency: the calling system as ``api:{token name}``, if its token may do this."""
-
-    def caller(
-        request: Request,
-        cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    ) -> str:
-        token = None if cred is None else request.app.state.core.access.token(cred.credentials)
-        if token is None:
-            raise HTTPException(401, "a valid bearer token is required")
-        if not token.scope.allows(needed):
-            raise HTTPException(403, f"this token may only {token.scope.value}")
-        return f"api:{token.name}"
-
-    return caller
-
-
-Reader = Annotated[str, Depends(with_scope(Scope.READ))]
-Writer = Annotated[str, Depends(with_scope(Scope.WRITE))]
 
 
 def check_in_of(order: RepairOrderIn) -> CheckIn:
     """What the workshop is told at check-in, from the order the calling system sent."""
     return CheckIn(
-        vehicle=Vehicle(
-            plate=order.vehicle.plate,
-            model=order.vehicle.model,
-            colour=order.vehicle.colour,
-            vin=order.vehicle.vin,
-            mileage_km=order.vehicle.mileage_km,
-            fuel_level=order.vehicle.fuel_level,
-        ),
-        customer=Customer(name=order.customer.name, phone=order.customer.phone),
+        vehicle=vehicle_of(order.vehicle),
+        customer=customer_of(order.customer),
         operations=tuple(resolve(op) for op in order.operations),
         promised_at=order.promised_at,
         advisor=order.advisor,
+        job_type=order.job_type,
         requests=order.requests,
         customer_waiting=order.customer_waiting,
         wash_requested=order.wash,
@@ -201,6 +129,7 @@ def order_changes_of(change: RepairOrderChange) -> OrderChanges:
         wash_requested=change.wash,
         keep_old_parts=change.keep_old_parts,
         add_operations=tuple(resolve(op) for op in change.add_operations),
+        job_type=change.job_type,
     )
 
 
@@ -209,7 +138,7 @@ def add_problem_answers(api: FastAPI) -> None:
 
     @api.exception_handler(DomainError)
     async def _domain(_r: Request, err: DomainError) -> JSONResponse:
-        status = _STATUS_OF_CODE.get(err.code, 409)
+        status = STATUS_OF_CODE.get(err.code, 409)
         return JSONResponse({"code": err.code, "message": err.message}, status_code=status)
 
     @api.exception_handler(HTTPException)
@@ -221,29 +150,6 @@ def add_problem_answers(api: FastAPI) -> None:
         return JSONResponse(
             {"code": code, "message": str(err.detail)}, status_code=err.status_code, headers=headers
         )
-
-
-def card_reader(core: Core) -> Callable[[str], JobCard]:
-    """A repair order's card: from the live workshop, or from the store once closed."""
-
-    def card(ro: str) -> JobCard:
-        def read(ws: Workshop, now: datetime) -> JobCard | None:
-            job = ws.jobs.get(ro)
-            return (
-                None
-                if job is None
-                else job_card(job, now, predict(ws, now).get(ro), core.config.alerts)
-            )
-
-        live = core.query(read)
-        if live is not None:
-            return live
-        closed = core.store.load_job(ro)
-        if closed is None:
-            raise UnknownJob(f"no repair order {ro}")
-        return job_card(closed, core.clock(), None, core.config.alerts)
-
-    return card
 
 
 def cards_listed(core: Core, status: str | None, bay: str | None) -> list[JobCard]:
@@ -291,7 +197,7 @@ def add_repair_order_routes(api: FastAPI, core: Core) -> None:
 
     @api.post("/repair-orders/{ro}/dispatch", responses=PROBLEMS, response_model=JobCard)
     def dispatch_repair_order(ro: Ident, target: DispatchIn, actor: Writer) -> JobCard:
-        run(Dispatch(ro, target.bay, target.team), actor)
+        run(Dispatch(ro, target.bay, target.team, target.force, target.reason), actor)
         return card(ro)
 
     @api.post("/repair-orders/{ro}/cancel", responses=PROBLEMS, response_model=JobCard)
@@ -306,7 +212,9 @@ def build_api(core: Core) -> FastAPI:
     api = FastAPIOffline(
         title="Pitboard integration API",
         version="1",
-        description="Create, change and dispatch repair orders; read their status. "
+        description="Create, change and dispatch repair orders; read their status. Book "
+        "cars, change and cancel bookings, mark them arrived and check them in; read a day's "
+        "bookings, an advisor's free slots and the day's load. "
         "Send `Authorization: Bearer <token>`: a `read` token reads, a `write` token also "
         "changes.",
         # Swagger UI would send the document to a validator on the internet.
@@ -315,4 +223,5 @@ def build_api(core: Core) -> FastAPI:
     api.state.core = core
     add_problem_answers(api)
     add_repair_order_routes(api, core)
+    add_appointment_routes(api, core)
     return api

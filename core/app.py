@@ -59,7 +59,9 @@ class CoreService:
             on_connected=lambda: self.core.republish(connected=True),
         )
         # Everything the core records and shows is site time (the demo's runs faster).
-        self.core = Core(config, self.store, self.link, clock=site_clock.now)
+        self.core = Core(
+            config, self.store, self.link, clock=site_clock.now, speed=site_clock.current().speed
+        )
         self.shifts = ShiftClock(
             self.core,
             config.site.shift_ends,

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from core.domain.appointment import Booking, BookingChanges
 from core.domain.model import FollowUpOutcome, PauseReason
 from core.domain.workshop import CheckIn, OrderChanges, Workshop
 
@@ -14,6 +15,9 @@ from core.domain.workshop import CheckIn, OrderChanges, Workshop
 class CheckInCar:
     order: CheckIn
     key_slots: int = 0  # hooks in the key cabinet: a tagged key without a slot gets a free one
+    #: The booked car's appointment: checked in with the order (booked_check_in fills the
+    #: order from it).
+    appointment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -24,9 +28,14 @@ class UpdateOrder:
 
 @dataclass(frozen=True)
 class Dispatch:
+    """Put a job in a bay's queue; work needing another kind of bay goes there only
+    ``force``d, with the ``reason`` kept on the fact and in the audit log."""
+
     ro: str
     bay: str
     team: str | None = None
+    force: bool = False
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,36 @@ class MoveClock:
     reason: str
 
 
+@dataclass(frozen=True)
+class BookAppointment:
+    """Book a car (预约); a day already full only ``force``d, with a ``reason``."""
+
+    booking: Booking
+    force: bool = False
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ChangeAppointment:
+    appointment: str
+    changes: BookingChanges
+    force: bool = False
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class CancelAppointment:
+    appointment: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class MarkArrived:
+    """The booked car is at reception (late, when after its slot and the grace)."""
+
+    appointment: str
+
+
 Command = (
     CheckInCar
     | UpdateOrder
@@ -108,6 +147,10 @@ Command = (
     | AdjustClock
     | InsertPause
     | MoveClock
+    | BookAppointment
+    | ChangeAppointment
+    | CancelAppointment
+    | MarkArrived
 )
 CLOCK_CORRECTIONS = (AdjustClock, InsertPause, MoveClock)
 
@@ -123,18 +166,22 @@ COMMAND_NAMES: dict[type, str] = {
     AdjustClock: "clock.adjusted",
     InsertPause: "clock.pause_inserted",
     MoveClock: "clock.moved",
+    BookAppointment: "appointment.booked",
+    ChangeAppointment: "appointment.changed",
+    CancelAppointment: "appointment.cancelled",
+    MarkArrived: "appointment.arrived",
 }
 
 
 def execute(ws: Workshop, cmd: Command, actor: str, at: datetime) -> Any:
     """Run one command against the workshop; raises DomainError when refused."""
     match cmd:
-        case CheckInCar(order, key_slots):
-            return ws.check_in(order, at, key_slots)
+        case CheckInCar(order, key_slots, appointment):
+            return ws.check_in(order, at, key_slots, appointment)
         case UpdateOrder(ro, changes):
             return ws.update_order(ro, changes, at)
-        case Dispatch(ro, bay, team):
-            return ws.dispatch(ro, bay, at, team=team)
+        case Dispatch(ro, bay, team, force, reason):
+            return ws.dispatch(ro, bay, at, team=team, force=force, reason=reason)
         case Cancel(ro, reason):
             return ws.cancel(ro, reason, at)
         case AnswerFinding(ro, finding_id, approved, note):
@@ -151,6 +198,21 @@ def execute(ws: Workshop, cmd: Command, actor: str, at: datetime) -> Any:
             return ws.insert_pause(ro, tech, start, pause_from, pause_to, pause_reason, reason, at)
         case MoveClock(ro, tech, start, to_ro, reason):
             return ws.move_clock(ro, tech, start, to_ro, reason, at)
+        case _:
+            return _book(ws, cmd, at)
+
+
+def _book(ws: Workshop, cmd: Command, at: datetime) -> Any:
+    """The appointment book's commands."""
+    match cmd:
+        case BookAppointment(booking, force, reason):
+            return ws.book(booking, at, force=force, reason=reason)
+        case ChangeAppointment(appointment, changes, force, reason):
+            return ws.change_appointment(appointment, changes, at, force=force, reason=reason)
+        case CancelAppointment(appointment, reason):
+            return ws.cancel_appointment(appointment, reason, at)
+        case MarkArrived(appointment):
+            return ws.mark_arrived(appointment, at)
     raise TypeError(f"not a command: {cmd!r}")  # pragma: no cover
 
 
@@ -159,6 +221,10 @@ def audit_payload(cmd: Command) -> dict[str, Any]:
     raw = asdict(cmd)
     if isinstance(cmd, CheckInCar):
         raw["order"].pop("customer", None)
+    elif isinstance(cmd, BookAppointment):
+        raw["booking"].pop("customer", None)
+    elif isinstance(cmd, ChangeAppointment):
+        raw["changes"].pop("customer", None)
     payload: dict[str, Any] = _jsonable(raw)
     return payload
 
@@ -177,6 +243,11 @@ def _jsonable(value: Any) -> Any:
 
 def command_job(cmd: Command) -> str | None:
     return getattr(cmd, "ro", None)
+
+
+def command_appointment(cmd: Command) -> str | None:
+    """The appointment a command names (a booking names none before it is made)."""
+    return getattr(cmd, "appointment", None)
 
 
 def command_jobs(cmd: Command) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from core.contract.printing import (
     PrintJob,
     TicketOperation,
 )
+from core.display.texts import text
 from core.domain.model import Job
 
 
@@ -53,6 +54,7 @@ def _job_ticket(config: SiteConfig, job: Job) -> JobTicket:
         mileage_km=job.vehicle.mileage_km,
         fuel_level=job.vehicle.fuel_level,
         advisor=_advisor(config, job.advisor),
+        job_type=text(f"job_type.{job.job_type.value}", "zh"),  # the tickets are in Chinese
         promised_at=job.promised_at,
         operations=[
             TicketOperation(name=o.name, standard_hours=o.standard_hours) for o in job.operations

@@ -126,6 +126,7 @@ def job_card(
         model=job.vehicle.model,
         colour=job.vehicle.colour,
         status=job.status,
+        job_type=job.job_type,
         bay=job.bay,
         team=job.team,
         promised_at=job.promised_at,

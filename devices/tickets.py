@@ -145,6 +145,8 @@ def job_ticket(doc: JobTicket, paper: int, zone: ZoneInfo) -> bytes:
     vin = f"VIN …{doc.vin_tail}" if doc.vin_tail else "VIN —"
     s.pair(vin, "里程 —" if doc.mileage_km is None else f"里程 {doc.mileage_km}km")
     s.pair(f"油量 {doc.fuel_level or '—'}", f"顾问 {doc.advisor or '—'}")
+    if doc.job_type:
+        s.text(f"类型 {doc.job_type}")
     s.text(f"承诺交车 {_hm(doc.promised_at, zone)}", bold=True)
     s.rule()
     for op in doc.operations:

@@ -57,7 +57,7 @@ def order(plate: str = "京A12345", hours: float = 1.0, **kw: Any) -> CheckIn:
     return CheckIn(
         vehicle=Vehicle(plate=plate, model="别克 GL8", colour="白", vin="LSGUA84L0FE000001"),
         customer=Customer(name="王先生", phone="13800138000"),
-        operations=(Operation("M010", "小保养", hours, "Minor service"),),
+        operations=kw.pop("operations", (Operation("M010", "小保养", hours, "Minor service"),)),
         promised_at=kw.pop("promised_at", T0 + timedelta(hours=4)),
         advisor="SA01",
         **kw,

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, select
 
 from core.access import Access
-from core.commands import AnswerFinding, CheckInCar
+from core.commands import AnswerFinding, BookAppointment, CheckInCar
 from core.config import bays_from_config, technicians_from_config
 from core.domain.access import Scope
+from core.domain.appointment import Booking
+from core.domain.model import Customer, Operation, Vehicle
 from core.engine import Core
 from core.store.access import AccessStore
-from core.store.codec import job_to_doc, tech_to_doc
+from core.store.codec import appointment_to_doc, job_to_doc, tech_to_doc
 from core.store.repository import Store
 from core.store.tables import Base
 from tests.helpers import FakeBus, Kiosk, checked_in_and_dispatched, demo_config, order, settle
@@ -28,9 +31,10 @@ BRAKES: dict[str, Any] = {
 
 
 def busy_site(core: Core, bus: FakeBus, engine: Engine) -> str:
-    """Check-ins (with their prints), a job at work and paused, a refused tap, a session and
-    two API tokens, one revoked: a row in every table the core writes."""
+    """Check-ins (with their prints), a job at work and paused, a refused tap, a booking, a
+    session and two API tokens, one revoked: a row in every table the core writes."""
     ro = checked_in_and_dispatched(core)
+    core.run_command(BookAppointment(tomorrows_booking(core)), actor="advisor:SA02")
     core.run_command(CheckInCar(order("沪B67890", hours=2.5)), actor="advisor:SA01")
     k = Kiosk("kiosk-b03", "B03")
     taps = [
@@ -53,6 +57,19 @@ def busy_site(core: Core, bus: FakeBus, engine: Engine) -> str:
     return ro
 
 
+def tomorrows_booking(core: Core) -> Booking:
+    """A car booked for ten the next morning (a free slot of SA02's)."""
+    zone = core.config.zone
+    day = core.clock().astimezone(zone).date() + timedelta(days=1)
+    return Booking(
+        customer=Customer("李女士", "13900139000"),
+        vehicle=Vehicle("沪C55555", model="丰田 凯美瑞"),
+        operations=(Operation("M010", "小保养", 1.0),),
+        start=datetime.combine(day, time(10, 0), zone),
+        advisor="SA02",
+    )
+
+
 def table_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, read through the model (times as aware UTC), by key."""
     out = {}
@@ -71,4 +88,5 @@ def workshop_of(engine: Engine) -> dict[str, Any]:
         "jobs": {ro: job_to_doc(j) for ro, j in ws.jobs.items()},
         "techs": {t: tech_to_doc(s) for t, s in ws.tech_states.items()},
         "counters": dict(ws.counters),
+        "appointments": {a: appointment_to_doc(x) for a, x in ws.appointments.items()},
     }

@@ -102,9 +102,10 @@ def test_every_route_wants_a_token_with_its_scope(
     reader: dict[str, str],
 ) -> None:
     operations = api_routes(api)
-    assert len(operations) == 6
+    assert len(operations) == 15
     for method, path in operations:
-        url = path.replace("{ro}", "RO-NOPE")
+        url = path.replace("{ro}", "RO-NOPE").replace("{appointment}", "AP-NOPE")
+        url = url.replace("{advisor}", "SA01")
         assert client.request(method, url).status_code == 401, (method, path)
         as_reader = client.request(method, url, headers=reader, json={})
         as_writer = client.request(method, url, headers=auth, json={})
@@ -181,13 +182,35 @@ def test_create_change_dispatch_read_and_cancel(
     assert "13800138000" not in logged and "王先生" not in logged
 
 
+def test_alignment_work_is_dispatched_elsewhere_only_forced_with_a_reason(
+    client: TestClient, core: Core, auth: dict[str, str]
+) -> None:
+    made = client.post(
+        "/repair-orders", json={**ORDER, "operations": [{"code": "T010"}]}, headers=auth
+    )
+    ro = made.json()["ro"]
+    refused = client.post(f"/repair-orders/{ro}/dispatch", json={"bay": "B03"}, headers=auth)
+    assert refused.status_code == 409 and refused.json()["code"] == "bay_kind_needed"
+    no_reason = client.post(
+        f"/repair-orders/{ro}/dispatch", json={"bay": "B03", "force": True}, headers=auth
+    )
+    assert no_reason.status_code == 409 and no_reason.json()["code"] == "invalid_data"
+    forced = client.post(
+        f"/repair-orders/{ro}/dispatch",
+        json={"bay": "B03", "force": True, "reason": "定位仪校准中"},
+        headers=auth,
+    )
+    assert forced.status_code == 200 and forced.json()["bay"] == "B03"
+    assert core.store.audit_trail(ro)[-1]["payload"]["reason"] == "定位仪校准中"
+
+
 def test_the_api_keeps_its_own_openapi_contract(api: FastAPI, auth: dict[str, str]) -> None:
     """schemathesis draws requests from the API's own OpenAPI document, operation by
     operation, and checks every answer against it (no server errors, documented status
     codes and bodies)."""
     schema = schemathesis.openapi.from_asgi("/openapi.json", api)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 6
+    assert len(operations) == 15
 
     for operation in operations:
 

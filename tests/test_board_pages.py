@@ -16,7 +16,7 @@ from board import lounge as lounge_module
 from core.commands import AnswerFinding, PauseEveryone
 from core.contract.messages import make_event
 from core.display.texts import both, text
-from core.domain.model import FindingState, JobStatus, PauseReason
+from core.domain.model import FindingState, JobStatus, Operation, PauseReason
 from core.pairings import Pairings
 from kiosk.page import register as register_kiosks
 from kiosk.station import Station
@@ -203,6 +203,30 @@ async def test_the_foreman_dispatches_from_the_queue_by_keyboard_control(
     trail = shop.core.store.audit_trail(ro)
     assert trail[-1]["type"] == "job.dispatched" and trail[-1]["source"] == "foreman:F001"
     await eventually(lambda: not present(user, f"queued-{ro}"), "left the queue")
+
+
+async def test_alignment_work_goes_to_a_general_bay_only_with_the_foremans_reason(
+    user: User, shop: Workshop
+) -> None:
+    ro = shop.job(bay=None, operations=(Operation("T010", "四轮定位", 1.0),))
+    await sign_in(user, "F001", page="/dispatch")
+    await user.open("/dispatch")
+    await user.should_see(marker=f"queued-{ro}", retries=RETRIES)
+    user.find(marker=f"queued-{ro}").trigger("dragstart")
+    user.find(marker="row-B02").trigger("drop.prevent")
+    # Refused in words, and asked why it should go there all the same.
+    await user.should_see(marker="force-reason", retries=RETRIES)
+    assert shop.core.ws.job(ro).bay is None
+    user.find(marker="force-reason").type("定位仪校准中")
+    user.find(marker="force-go").click()
+    await eventually(lambda: shop.core.ws.job(ro).bay == "B02", "sent to B02 all the same")
+    trail = shop.core.store.audit_trail(ro)
+    assert trail[-1]["payload"]["reason"] == "定位仪校准中"
+    await sign_in(user, "F001", page=f"/orders/{ro}")
+    await user.open(f"/orders/{ro}")
+    await user.should_see(marker="timeline", retries=RETRIES)
+    details = [r["detail"] for r in user.find(marker="timeline").elements.pop().props["rows"]]
+    assert any("B02" in d and "定位仪校准中" in d for d in details), details  # and why
 
 
 async def test_the_foreman_dispatches_by_drag_and_drop(user: User, shop: Workshop) -> None:

@@ -211,6 +211,34 @@ def test_a_car_not_here_after_its_slot_and_the_grace_is_a_no_show(ws: Workshop) 
     assert ws.record_no_shows(local(10)) == []  # counted once
 
 
+def test_the_next_no_show_is_due_after_the_first_awaited_slot_and_its_grace(
+    ws: Workshop,
+) -> None:
+    assert ws.next_no_show() is None
+    later = ws.book(booking(local(10)), NOW)
+    first = ws.book(booking(local(9)), NOW)
+    assert ws.next_no_show() == local(9, 15)
+    ws.mark_arrived(first.id, local(9, 5))  # here: no longer awaited
+    assert ws.next_no_show() == local(10, 15)
+    ws.cancel_appointment(later.id, "改期", local(9, 30))
+    assert ws.next_no_show() is None
+
+
+def test_the_settled_bookings_of_earlier_days_are_let_go(ws: Workshop) -> None:
+    came = ws.book(booking(local(9)), NOW)
+    awaited = ws.book(booking(local(9), "SA02"), NOW)
+    off = ws.book(booking(local(10)), NOW)
+    waiting = ws.book(booking(local(10), "SA02"), NOW)
+    ws.cancel_appointment(off.id, "改期", local(8))
+    ws.check_in(order(plate="京B1"), local(9), appointment=came.id)
+    ws.dispatch(came.ro or "", "B01", local(9, 5))
+    ws.check_in(order(plate="京B2"), local(10), appointment=waiting.id)  # not yet dispatched
+    assert ws.let_go_settled(TOMORROW) == []  # nothing of an earlier day
+    gone = ws.let_go_settled(TOMORROW + timedelta(days=1))
+    assert sorted(gone) == sorted([came.id, off.id])
+    assert set(ws.appointments) == {awaited.id, waiting.id}  # still awaited; still holds time
+
+
 def test_the_grace_is_the_sites_to_choose(ws: Workshop) -> None:
     ws.booking_rules = BookingRules(no_show_grace=timedelta(minutes=30))
     appt = ws.book(booking(local(9)), NOW)

@@ -232,6 +232,8 @@ NOT_STEPS = {
     "forget_gone",
     "gone_since",
     "keep_gone_since",
+    "let_go_settled",
+    "next_no_show",
     "free_key_slot",
     "job",
     "jobs_in",

@@ -16,8 +16,14 @@ from core.commands import (
     InsertPause,
     MoveClock,
 )
-from core.domain.errors import BadCorrection, IllegalTransition, UnknownFinding
-from core.domain.model import JobStatus, PauseReason
+from core.domain.errors import (
+    BadCorrection,
+    BayKindNeeded,
+    IllegalTransition,
+    InvalidData,
+    UnknownFinding,
+)
+from core.domain.model import JobStatus, Operation, PauseReason
 from core.engine import Core
 from core.store.repository import Store
 from tests.helpers import (
@@ -179,6 +185,27 @@ def test_web_commands_are_refused_with_the_domain_error(core: Core) -> None:
         core.run_command(AnswerFinding(ro, "F1", True), actor="advisor:SA01")
     with pytest.raises(IllegalTransition):
         core.run_command(Dispatch(ro, "B03"), actor="foreman:F1")
+
+
+def test_alignment_work_goes_to_another_bay_only_forced_and_the_audit_keeps_why(
+    core: Core, store: Store
+) -> None:
+    alignment = Operation("T010", "四轮定位", 1.0, "Four-wheel alignment")
+    job = core.run_command(CheckInCar(order(operations=(alignment,))), "advisor:SA01")
+    with pytest.raises(BayKindNeeded):
+        core.run_command(Dispatch(job.ro, "B03"), "foreman:F1")
+    with pytest.raises(InvalidData):  # forced, but not saying why
+        core.run_command(Dispatch(job.ro, "B03", force=True, reason=" "), "foreman:F1")
+    assert store.load_job(job.ro).bay is None
+    why = "定位仪校准中，先在3号位做"
+    core.run_command(Dispatch(job.ro, "B03", force=True, reason=why), "foreman:F1")
+    assert store.load_job(job.ro).bay == "B03"
+    trail = store.audit_trail(job.ro)
+    assert [t["type"] for t in trail] == ["job.checked_in", "job.dispatched"]
+    assert trail[-1]["payload"]["force"] is True and trail[-1]["payload"]["reason"] == why
+    # The alignment bay takes it unforced.
+    core.run_command(Dispatch(job.ro, "B06"), "foreman:F1")
+    assert store.load_job(job.ro).bay == "B06"
 
 
 def test_restart_restores_state_and_duplicates_stay_duplicates(store: Store, clock: Clock) -> None:

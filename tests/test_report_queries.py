@@ -75,6 +75,9 @@ def test_the_report_from_the_database_equals_build_report(store: Store, follow_u
     assert month.findings_approved < month.findings_answered
     assert any(t.standard_hours for t in month.technicians)
     assert any(b.busy_hours for b in month.bays) and checked
+    split = {k.job_type.value: k for k in month.job_types}
+    assert split["maintenance"].delivered and split["repair"].delivered
+    assert sum(k.jobs_in for k in month.job_types) == month.jobs_in
 
 
 def rows_as_written_before(source: Store, target: Store) -> None:

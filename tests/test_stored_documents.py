@@ -16,6 +16,7 @@ from core.domain.model import (
     FindingState,
     FollowUpOutcome,
     JobStatus,
+    JobType,
     KeyState,
     PauseReason,
     Severity,
@@ -144,8 +145,10 @@ def test_a_closed_job_of_version_1_loads_with_every_field(store: Store) -> None:
         at(3 * 24 * 60),
     )
     assert job.standard_hours == 2.0 and job.worked_seconds(at(9999)) == (16 + 59 + 4) * 60
-    # Version 1 is still the current version: written back, only the version is added.
-    assert job_to_doc(job) == {SCHEMA: 1, **stored("jobs")[CLOSED]}
+    # Version 2 keeps the job type: an order of version 1 was asked for none, and is a
+    # repair (a walk-in's default); written back, only that and the version are added.
+    assert job.job_type is JobType.REPAIR
+    assert job_to_doc(job) == {SCHEMA: 2, **stored("jobs")[CLOSED], "job_type": "repair"}
     assert [j.ro for j in store.jobs_of_vehicle("京A10001")] == [CLOSED]
 
 
@@ -175,7 +178,7 @@ def test_a_live_job_of_version_1_goes_on_and_is_written_back_with_its_version(
         at(202),
     )
     assert ws.tech_states["T003"].active_job == LIVE and ws.tech_states["T003"].bay == "B01"
-    assert job_to_doc(job) == {SCHEMA: 1, **stored("jobs")[LIVE]}
+    assert job_to_doc(job) == {SCHEMA: 2, **stored("jobs")[LIVE], "job_type": "repair"}
 
     ws.pause(LIVE, "T003", "B01", PauseReason.TOOL, at(300))
     store.commit(ws, Batch(), rows_to_write(ws.take_events()), at(300))
@@ -185,6 +188,14 @@ def test_a_live_job_of_version_1_goes_on_and_is_written_back_with_its_version(
     assert again.jobs[LIVE].status is JobStatus.PAUSED
     assert again.jobs[LIVE].segments[-1].reason == "tool"
     assert again.tech_states["T003"].active_job is None
+
+
+def test_a_job_of_version_2_keeps_its_job_type() -> None:
+    job = job_from_doc(stored("jobs")[CLOSED])
+    job.job_type = JobType.WARRANTY
+    doc = job_to_doc(job)
+    assert (doc[SCHEMA], doc["job_type"]) == (2, "warranty")
+    assert job_from_doc(doc).job_type is JobType.WARRANTY  # not taken back to a repair
 
 
 def test_a_job_from_a_newer_version_is_refused_and_left_as_it_is(store: Store) -> None:

@@ -19,6 +19,7 @@ TICKET = JobTicket(
     mileage_km=42000,
     fuel_level="1/2",
     advisor="王芳",
+    job_type="保养",
     promised_at=PROMISED,
     operations=[
         TicketOperation(name="小保养（机油、机滤、空调滤芯及全车检查）", standard_hours=1.0),

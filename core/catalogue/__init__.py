@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 from core.domain.model import Operation
-from core.domain.vocabulary import BayKind
+from core.domain.vocabulary import BayKind, JobType
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,18 @@ def operations() -> dict[str, CatalogueOperation]:
 def bay_kinds() -> dict[str, BayKind]:
     """Operation code → the kind of bay it is done at, as the workshop is given it."""
     return {code: BayKind(op.bay_kind) for code, op in operations().items()}
+
+
+def likely_job_type(codes: Iterable[str]) -> JobType:
+    """The job type the work suggests, for reception to confirm: bodywork or paint, an
+    accident; nothing but servicing (a wash beside it), maintenance; otherwise a repair."""
+    known = operations()
+    kinds = {known[c].category for c in codes if c in known} - {"wash"}
+    if kinds & {"bodywork", "paint"}:
+        return JobType.ACCIDENT
+    if kinds == {"maintenance"}:
+        return JobType.MAINTENANCE
+    return JobType.REPAIR
 
 
 @cache

@@ -31,6 +31,7 @@ class JobTicket(_Doc):
     mileage_km: int | None = None
     fuel_level: str = ""
     advisor: str = ""
+    job_type: str = Field(default="", description="What brought the car in, in words")
     promised_at: AwareDatetime
     operations: list[TicketOperation]
     requests: str = ""

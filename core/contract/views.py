@@ -8,7 +8,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.domain.vocabulary import BayKind, FindingState, JobStatus, KeyState, PauseReason, Severity
+from core.domain.vocabulary import (
+    BayKind,
+    FindingState,
+    JobStatus,
+    JobType,
+    KeyState,
+    PauseReason,
+    Severity,
+)
 
 Stage = Literal["checked_in", "waiting", "in_progress", "quality_check", "wash", "ready"]
 # What a bay's queue shows of a job: its status, or the pause reasons it waits for.
@@ -57,6 +65,7 @@ class JobCard(_View):
     model: str
     colour: str
     status: JobStatus
+    job_type: JobType = Field(default=JobType.REPAIR, description="What brought the car in")
     bay: str | None
     team: str | None
     promised_at: datetime

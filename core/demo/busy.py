@@ -28,6 +28,9 @@ MODELS = [
     ("日产 轩逸", "红"),
 ]
 OPS = ["M010", "M020", "B010", "M030", "E030", "T010"]
+#: The busy site has general bays only: its alignment work is sent to them, forced, with
+#: this reason (kept only where the work needs another kind of bay).
+NO_ALIGNMENT_BAY = "本店无四轮定位工位，在普通工位完成"
 
 
 def busy_config(base: SiteConfig, bays: int) -> SiteConfig:
@@ -98,7 +101,7 @@ def spread(ws: Workshop, ros: list[str], general: list[str], now: datetime) -> N
         bay = general[i % len(general)]
         tech = f"T{101 + i % len(general)}"  # busy_config's technician of that bay
         begin = now - timedelta(minutes=20 + 7 * (i % 9))
-        ws.dispatch(ro, bay, begin - timedelta(minutes=10))
+        ws.dispatch(ro, bay, begin - timedelta(minutes=10), force=True, reason=NO_ALIGNMENT_BAY)
         state = ws.tech_states.get(tech)
         if stage in (7, 8) or (state is not None and state.active_job):
             continue  # queued behind the bay's current job

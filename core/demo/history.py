@@ -16,7 +16,9 @@ from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import TypeVar
 
+from core.catalogue import bay_kinds, likely_job_type
 from core.config import SiteConfig, bays_from_config, technicians_from_config
+from core.domain.bay_needs import serves, special_needs
 from core.domain.events import DomainEvent
 from core.domain.model import (
     BayKind,
@@ -71,6 +73,7 @@ class History:
             site=config.site.id,
             bays={b.id: b for b in bays_from_config(config)},
             technicians={t.id: t for t in technicians_from_config(config)},
+            operation_kinds=bay_kinds(),
         )
         general = [b for b in self.ws.bays.values() if b.kind is not BayKind.WASH]
         self.bays = [b.id for b in general if b.kind is not BayKind.QC]
@@ -131,7 +134,7 @@ class History:
     def _one_car(self, at: datetime, bay: str, still_open: bool) -> None:
         rng, ws = self.rng, self.ws
         queue = max(timedelta(), self.free_at.get(bay, at) - at) if self.plan.lifelike else None
-        job = self._check_in(at, queue)
+        job = self._check_in(at, queue, bay)
         self.jobs += 1
         if rng.random() < 0.02:
             self._command(lambda: ws.cancel(job.ro, "客户取消", at + timedelta(minutes=5)))
@@ -151,10 +154,15 @@ class History:
         self._command(lambda: ws.deliver(job.ro, t))
         self.delivered.setdefault(t.astimezone(self.zone).date(), []).append(job)
 
-    def _check_in(self, at: datetime, queue: timedelta | None = None) -> Job:
-        """``queue``: how long the bay is still busy (promised after it, as an advisor does)."""
-        rng = self.rng
-        ops = tuple(rng.sample(_OPERATIONS, rng.randint(1, 2)))
+    def _check_in(self, at: datetime, queue: timedelta | None, bay: str) -> Job:
+        """A car with work the ``bay`` it goes to can do (an alignment only where there is
+        the lift for it); ``queue``: how long the bay is still busy (promised after it, as
+        an advisor does)."""
+        rng, kind = self.rng, self.ws.bays[bay].kind
+        fitting = [
+            op for op in _OPERATIONS if serves(kind, special_needs([op], self.ws.operation_kinds))
+        ]
+        ops = tuple(rng.sample(fitting, rng.randint(1, 2)))
         hours = sum(op.standard_hours for op in ops)
         order = CheckIn(
             vehicle=Vehicle(plate=f"京{chr(65 + rng.randrange(26))}{rng.randrange(100000):05d}"),
@@ -165,6 +173,7 @@ class History:
             + timedelta(hours=hours * (1.3 if queue is not None else 1) + rng.choice([1, 2, 3])),
             advisor="SA01",
             wash_requested=rng.random() < 0.6,
+            job_type=likely_job_type(op.code for op in ops),
         )
         return self._command(lambda: self.ws.check_in(order, at))
 

@@ -29,7 +29,7 @@ from datetime import UTC, datetime, time, timedelta
 from time import monotonic
 from typing import Any, Protocol, runtime_checkable
 
-from core.catalogue import CatalogueOperation, findings, operations
+from core.catalogue import CatalogueOperation, findings, likely_job_type, operations
 from core.commands import AnswerFinding, CheckInCar, Deliver, Dispatch
 from core.config import SiteConfig
 from core.contract import site_clock
@@ -317,6 +317,7 @@ class DemoPlayer:
             key_tag=tag,
             key_slot=slot,
             public_token=f"demo-{n}-{rnd.getrandbits(48):x}",
+            job_type=likely_job_type([op.code]),
         )
 
     def _one_car(

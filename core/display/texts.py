@@ -483,6 +483,9 @@ TEXTS: dict[str, tuple[str, str]] = {
         "This device's clock is ahead of the server's: set its time, then tap again",
     ),
     "dispatch.nothing_to_dispatch": ("暂无可派工单", "Nothing to dispatch"),
+    "dispatch.force_title": ("仍将 {ro} 派往 {bay}？", "Send {ro} to {bay} all the same?"),
+    "dispatch.force_reason": ("原因（记入工单记录）", "Why (kept in the order's record)"),
+    "dispatch.force_go": ("填写原因后派工", "Dispatch with this reason"),
     "dispatch.store_problem": (
         "系统无法保存数据，看板已停止更新（{why}）— 请联系管理员",
         "The system cannot store anything; the board has stopped moving ({why}). Call the admin",

@@ -11,6 +11,7 @@ from .appointment import Appointment, Booking, BookingChanges, changed, require_
 from .bay_needs import bay_hours, needed_kind
 from .errors import IllegalTransition, InvalidData, Overbooked, UnknownAppointment
 from .reception_slots import free_slots, require_free_slot
+from .reservations import holds_bay_time
 from .vocabulary import AppointmentState
 from .workshop_load import Capacity, DayLoad, day_load, overfilled, roomiest_team
 from .workshop_state import WorkshopState
@@ -126,6 +127,26 @@ class AppointmentBook(WorkshopState):
             appt.state = _A.NO_SHOW
             self._record(ev.AppointmentNoShow(appointment=appt.id, at=at))
         return [a.id for a in missed]
+
+    def next_no_show(self) -> datetime | None:
+        """When the first booked car still awaited becomes a no-show (any moment after it)."""
+        grace = self.booking_rules.no_show_grace
+        due = [a.start + grace for a in self.appointments.values() if a.state is _A.BOOKED]
+        return min(due, default=None)
+
+    def let_go_settled(self, before: date) -> list[str]:
+        """Let go of the appointments of the days before ``before`` that are settled (the
+        store keeps them): those still waiting for their car, or checked in with the car
+        not yet dispatched (its bay time is still held), stay. Returns those let go."""
+        day = self.hours.day_of
+        gone = [
+            a.id
+            for a in self.appointments.values()
+            if day(a.start) < before and not holds_bay_time(self, a)
+        ]
+        for ident in gone:
+            del self.appointments[ident]
+        return gone
 
     def quieter_times(
         self, booking: Booking, count: int = 5, days: int = 14, excluding: str | None = None

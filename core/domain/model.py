@@ -15,6 +15,7 @@ from .vocabulary import (
     FindingState,
     FollowUpOutcome,
     JobStatus,
+    JobType,
     KeyState,
     PauseReason,
     Role,
@@ -37,6 +38,7 @@ __all__ = [
     "FollowUpOutcome",
     "Job",
     "JobStatus",
+    "JobType",
     "KeyCustody",
     "KeyState",
     "Operation",
@@ -149,6 +151,8 @@ class Job:
     promised_at: datetime
     checked_in_at: datetime
     advisor: str = ""
+    #: What brought the car in, as reception took it (a walk-in, unless said: a repair).
+    job_type: JobType = JobType.REPAIR
     requests: str = ""
     customer_waiting: bool = False
     wash_requested: bool = True

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .model import FindingState, Job, JobStatus
+from .vocabulary import JobType
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,20 @@ class BayFigures:
         return self.busy_hours / self.open_hours if self.open_hours else None
 
 
+@dataclass(frozen=True)
+class JobTypeFigures:
+    """The cars of one job type: checked in, and delivered (on time) in the period."""
+
+    job_type: JobType
+    jobs_in: int
+    delivered: int
+    delivered_on_time: int
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.delivered_on_time / self.delivered if self.delivered else None
+
+
 @dataclass
 class Report:
     start: datetime
@@ -53,6 +68,8 @@ class Report:
     technicians: list[TechFigures] = field(default_factory=list)
     bays: list[BayFigures] = field(default_factory=list)
     per_day: list[tuple[date, int, int]] = field(default_factory=list)
+    #: Every job type, in the vocabulary's order.
+    job_types: list[JobTypeFigures] = field(default_factory=list)
 
     @property
     def on_time_rate(self) -> float | None:
@@ -121,11 +138,13 @@ class Tallies:
     std: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     worked: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     busy_seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    #: By job type: checked in, delivered, delivered on time.
+    type_in: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    type_out: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    type_on_time: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
-def complete(
-    r: Report, t: Tallies, zone: ZoneInfo, bays: list[str], day_hours: float
-) -> Report:
+def complete(r: Report, t: Tallies, zone: ZoneInfo, bays: list[str], day_hours: float) -> Report:
     """Technicians, bays and days laid out, hours rounded as the pages show them."""
     r.technicians = [
         TechFigures(x, round(t.std.get(x, 0.0), 2), round(t.worked[x], 2)) for x in sorted(t.worked)
@@ -138,6 +157,10 @@ def complete(
     while datetime.combine(day, time(0), zone) < r.end:
         r.per_day.append((day, t.in_by_day.get(day, 0), t.out_by_day.get(day, 0)))
         day += timedelta(days=1)
+    r.job_types = [
+        JobTypeFigures(k, t.type_in.get(k, 0), t.type_out.get(k, 0), t.type_on_time.get(k, 0))
+        for k in JobType
+    ]
     return r
 
 
@@ -166,9 +189,10 @@ def build_report(
 
 
 def _count_milestones(r: Report, t: Tallies, job: Job, zone: ZoneInfo) -> None:
-    start, end = r.start, r.end
+    start, end, kind = r.start, r.end, job.job_type.value
     if _within(job.checked_in_at, start, end):
         r.jobs_in += 1
+        t.type_in[kind] += 1
         t.in_by_day[job.checked_in_at.astimezone(zone).date()] += 1
         if job.dispatched_at:
             r.waited += 1
@@ -178,6 +202,8 @@ def _count_milestones(r: Report, t: Tallies, job: Job, zone: ZoneInfo) -> None:
         t.out_by_day[job.delivered_at.astimezone(zone).date()] += 1
         ready = job.ready_at or job.delivered_at
         r.delivered_on_time += ready <= job.promised_at
+        t.type_out[kind] += 1
+        t.type_on_time[kind] += ready <= job.promised_at
         r.cycle_hours_total += (ready - job.checked_in_at).total_seconds() / 3600
     passed = _qc_passed_at(job)
     if _within(passed, start, end):
@@ -259,4 +285,9 @@ def report_csv_rows(r: Report) -> list[list[str]]:
     ]
     rows += [[], ["day", "jobs_in", "delivered"]]
     rows += [[d.isoformat(), str(i), str(o)] for d, i, o in r.per_day]
+    rows += [[], ["job_type", "jobs_in", "delivered", "on_time_delivery_pct"]]
+    rows += [
+        [k.job_type.value, str(k.jobs_in), str(k.delivered), pct(k.on_time_rate)]
+        for k in r.job_types
+    ]
     return rows

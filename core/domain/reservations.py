@@ -68,11 +68,11 @@ def reserve_bays(
 def workshop_reservations(ws: WorkshopState) -> list[Reservation]:
     """The workshop's reservations: for booked cars not yet here or not yet checked in,
     and for those checked in but not yet dispatched (in a queue, a car is planned as work)."""
-    waiting = [a for a in ws.appointments.values() if _holds_bay_time(ws, a)]
+    waiting = [a for a in ws.appointments.values() if holds_bay_time(ws, a)]
     return reserve_bays(waiting, ws.bays, ws.operation_kinds, ws.booking_rules, ws.hours)
 
 
-def _holds_bay_time(ws: WorkshopState, appt: Appointment) -> bool:
+def holds_bay_time(ws: WorkshopState, appt: Appointment) -> bool:
     if appt.state in (AppointmentState.BOOKED, AppointmentState.ARRIVED):
         return True
     if appt.state is AppointmentState.CHECKED_IN and appt.ro is not None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from . import events as ev
+from .appointment import Appointment
 from .appointments import AppointmentBook
 from .bay_needs import serves, special_needs
 from .clock_corrections import ClockCorrections
@@ -37,6 +39,7 @@ from .model import (
     FollowUpOutcome,
     Job,
     JobStatus,
+    JobType,
     KeyCustody,
     KeyState,
     Operation,
@@ -71,6 +74,25 @@ class CheckIn:
     key_slot: int | None = None
     public_token: str = ""
     ro: str | None = None
+    #: What brings the car in; a car that turns up unbooked most often has something wrong.
+    job_type: JobType = JobType.REPAIR
+
+
+def booked_check_in(appt: Appointment, promised_at: datetime, **reception: Any) -> CheckIn:
+    """The order a booked car is checked in with: its customer, car, work, job type, advisor
+    and requests as booked; the promise and what reception adds (``reception``: the key, the
+    wash, waiting, the car's mileage…, as CheckIn names them) as given."""
+    b = appt.booking
+    order = CheckIn(
+        vehicle=b.vehicle,
+        customer=b.customer,
+        operations=b.operations,
+        promised_at=promised_at,
+        advisor=b.advisor,
+        requests=b.requests,
+        job_type=b.job_type,
+    )
+    return replace(order, **reception)
 
 
 @dataclass(frozen=True)
@@ -83,6 +105,7 @@ class OrderChanges:
     wash_requested: bool | None = None
     keep_old_parts: bool | None = None
     add_operations: tuple[Operation, ...] = ()
+    job_type: JobType | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +141,7 @@ class Workshop(ClockCorrections, KeyCabinet, SignIns, AppointmentBook):
             promised_at=order.promised_at,
             checked_in_at=at,
             advisor=order.advisor,
+            job_type=order.job_type,
             requests=order.requests,
             customer_waiting=order.customer_waiting,
             wash_requested=order.wash_requested,
@@ -154,7 +178,8 @@ class Workshop(ClockCorrections, KeyCabinet, SignIns, AppointmentBook):
         return ro
 
     def update_order(self, ro: str, changes: OrderChanges, at: datetime) -> Job:
-        """Change an open order: promise, requests, waiting, wash, old parts, more work."""
+        """Change an open order: promise, requests, waiting, wash, old parts, more work, the
+        job type."""
         job = self.job(ro)
         self._require_status(job, OPEN_STATUSES, "change")
         if changes.add_operations:
@@ -178,6 +203,8 @@ class Workshop(ClockCorrections, KeyCabinet, SignIns, AppointmentBook):
             job.wash_requested = changes.wash_requested
         if changes.keep_old_parts is not None:
             job.keep_old_parts = changes.keep_old_parts
+        if changes.job_type is not None:
+            job.job_type = changes.job_type
         job.operations.extend(changes.add_operations)
         self._record(ev.OrderUpdated(ro=ro, at=at))
         return job

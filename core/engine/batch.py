@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,6 +20,7 @@ from core.commands import (
     CheckInCar,
     Command,
     audit_payload,
+    command_appointment,
     command_job,
     command_jobs,
     execute,
@@ -45,8 +46,17 @@ from core.store.repository import AuditEntry, Batch, Store
 from core.working_day import gantt_window
 
 from .device_health import DeviceHealth
-from .effects import Rows, audit_orders, bays_to_redraw, moved_from, originals, rows_to_write
+from .effects import (
+    Rows,
+    appointments_named,
+    audit_orders,
+    bays_to_redraw,
+    moved_from,
+    originals,
+    rows_to_write,
+)
 from .items import Counters, Incoming, Item, Publisher, Query, Republish, WebCommand
+from .no_shows import NoShowSweep
 from .print_desk import PrintDesk
 from .report_backlog import Due, ReportBacklog
 from .sequence import Place, SequenceKeeper
@@ -106,6 +116,8 @@ class BatchStep:
         self.ws = ws
         self.reports = ReportBacklog()
         self._reports_retry = 0.0
+        self._book_day: date | None = None  # the day the appointment book was last let go on
+        self.no_shows = NoShowSweep()
 
     # ------------------------------------------------------------ the order, once
     def process(self, items: list[Item]) -> Outcome:
@@ -127,13 +139,16 @@ class BatchStep:
         return out
 
     def refresh(self) -> None:
-        """With no batch: the report rows of the last taps; else the foreman's board when
-        it is due (alerts come due with time alone), the cars that left before the day's
-        Gantt let go first."""
+        """With no batch: the report rows of the last taps; else the no-shows when they are
+        due (a batch of the core's own); else the foreman's board when it is due (alerts come
+        due with time alone), the cars that left before the day's Gantt let go first."""
         if self.reports:
             self.write_reports()
             return
         now = self.clock()
+        if self.no_shows.is_due(self.ws, now):
+            self.process([])
+            return
         self.let_go(now)
         self.views.flush_dispatch(self.ws, now)
 
@@ -164,18 +179,29 @@ class BatchStep:
         self.reports.add(changed, now)
         return self.reports.take()
 
+    def seconds_to_sweep(self) -> float | None:
+        """Site seconds until the next no-show is due (None: no booked car awaited)."""
+        return self.no_shows.seconds_left(self.ws, self.clock())
+
     def let_go(self, now: datetime) -> None:
         """The cars that left are kept while the Gantt of the day shows their work; once
         the day has moved on, they are let go (memory holds a day's cars, not history)."""
         dropped = self.ws.keep_gone_since(gone_kept_since(self.config, now))
         if dropped:
             self.views.forget(set(dropped))
+        today = self.ws.hours.day_of(now)
+        if today != self._book_day:  # the earlier days' settled bookings: the store has them
+            self._book_day = today
+            self.ws.let_go_settled(today)
 
     # ------------------------------------------------------------ applying
     def apply(self, items: list[Item], now: datetime) -> Outcome:
         """Every item against the workshop; no I/O but look-ups of old orders and answers."""
         out = Outcome()
         self.sequence.begin()
+        swept = self.no_shows.run(self.ws, now)  # the core's own step comes first
+        if swept is not None:
+            out.batch.audit.append(swept)
         for item in items:
             if isinstance(item, Republish):
                 out.republish = True
@@ -191,6 +217,8 @@ class BatchStep:
         out.events = self.ws.take_events()
         out.rows = rows_to_write(out.events)
         out.batch.inbox = self.sequence.inbox
+        if out.rows.appointments:
+            self.no_shows.book_changed()
         return out
 
     def _query(self, item: Query, now: datetime) -> Settled:
@@ -331,6 +359,9 @@ class BatchStep:
         original = originals(events)
         if original is not None:
             payload["original"] = original
+        booked = appointments_named(events)
+        if booked:  # a new booking's number is the domain's: the audit line names it
+            payload["appointments"] = booked
         for ro_ in audit_orders(events, command_job(cmd)):
             out.batch.audit.append(
                 AuditEntry(
@@ -348,7 +379,14 @@ class BatchStep:
 
     def _recall(self, cmd: Command, out: Outcome) -> None:
         """Delivered cars are not kept in memory: a command that names one (the follow-up
-        call, a clock correction) has it brought back from storage for this batch."""
+        call, a clock correction) has it brought back from storage for this batch. So is
+        an appointment of an earlier day that was settled (a no-show who came after all)."""
+        ident = command_appointment(cmd)
+        if ident is not None and ident not in self.ws.appointments:
+            appt = self.store.load_appointment(ident)
+            if appt is not None:
+                self.ws.appointments[ident] = appt
+                self.no_shows.book_changed()
         for ro in command_jobs(cmd):
             if ro in self.ws.jobs:
                 continue

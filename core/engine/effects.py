@@ -19,20 +19,23 @@ class Rows:
     jobs: frozenset[str] = frozenset()
     techs: frozenset[str] = frozenset()
     counters: frozenset[str] = frozenset()
+    appointments: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
-        return bool(self.jobs or self.techs or self.counters)
+        return bool(self.jobs or self.techs or self.counters or self.appointments)
 
 
 def rows_to_write(events: Iterable[DomainEvent]) -> Rows:
     jobs: set[str] = set()
     techs: set[str] = set()
     counters: set[str] = set()
+    appointments: set[str] = set()
     for e in events:
         jobs.update(e.jobs())
         techs.update(e.techs())
         counters.update(e.counters())
-    return Rows(frozenset(jobs), frozenset(techs), frozenset(counters))
+        appointments.update(e.appointments())
+    return Rows(frozenset(jobs), frozenset(techs), frozenset(counters), frozenset(appointments))
 
 
 def audit_orders(events: Sequence[DomainEvent], fallback: str | None) -> list[str | None]:
@@ -40,6 +43,11 @@ def audit_orders(events: Sequence[DomainEvent], fallback: str | None) -> list[st
     for a step that changed no order (a print result), the order it named."""
     orders = list(dict.fromkeys(ro for e in events for ro in e.jobs()))
     return list(orders) if orders else [fallback]
+
+
+def appointments_named(events: Sequence[DomainEvent]) -> list[str]:
+    """The appointments a step changed, in order."""
+    return list(dict.fromkeys(a for e in events for a in e.appointments()))
 
 
 def moved_from(events: Sequence[DomainEvent]) -> str | None:

@@ -15,8 +15,15 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.access import Access
+from core.catalogue import bay_kinds
 from core.commands import Command
-from core.config import SiteConfig, bays_from_config, technicians_from_config
+from core.config import (
+    SiteConfig,
+    bays_from_config,
+    booking_rules_from_config,
+    technicians_from_config,
+    working_hours_from_config,
+)
 from core.contract.views import DeviceRow, DispatchView, LoungeView
 from core.domain.workshop import Workshop
 from core.store.access import AccessStore
@@ -46,8 +53,10 @@ class Core:
         store: Store,
         publisher: Publisher,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        speed: float = 1.0,
     ) -> None:
         self.config = config
+        self.speed = speed  # site seconds per real second (the demo's clock runs faster)
         self.site = config.site.id
         self.store = store
         self.publisher = publisher
@@ -104,10 +113,16 @@ class Core:
 
     # ------------------------------------------------------------ lifecycle
     def _load(self) -> Workshop:
+        cfg, now = self.config, self.clock()
+        hours = working_hours_from_config(cfg)
         ws = self.store.load_workshop(
-            bays_from_config(self.config),
-            technicians_from_config(self.config),
-            gone_since=gone_kept_since(self.config, self.clock()),
+            bays_from_config(cfg),
+            technicians_from_config(cfg),
+            gone_since=gone_kept_since(cfg, now),
+            operation_kinds=bay_kinds(),
+            hours=hours,
+            booking_rules=booking_rules_from_config(cfg),
+            appointments_from=hours.day_of(now),
         )
         self.views.forget_all()
         # Report rows follow a tap's commit: those the core stopped before are written now.
@@ -121,6 +136,7 @@ class Core:
     def _reload(self) -> None:
         """After a failed commit: what the store holds is the truth again."""
         self.step.ws = self._load()
+        self.step.no_shows.book_changed()
         self.step.sequence.reset(self.store.last_seqs(_devices(self.config)))
 
     def start(self) -> None:
@@ -168,7 +184,7 @@ class Core:
     def _run(self) -> None:
         while True:
             try:
-                first = self._queue.get(timeout=self.step.wait())
+                first = self._queue.get(timeout=self._idle_wait())
             except queue.Empty:
                 try:
                     self.step.refresh()
@@ -184,6 +200,16 @@ class Core:
                 logger.exception("core loop failed on a batch of %d", len(items))
             if stop:
                 return
+
+    def _idle_wait(self) -> float:
+        """Real seconds to wait for work before the core does its own: the board's next
+        build, or the next no-show coming due on the site's clock."""
+        wait = self.step.wait()
+        sweep = self.step.seconds_to_sweep()
+        if sweep is not None:
+            # Just past the moment: a car is a no-show only after its slot and the grace.
+            wait = min(wait, sweep / self.speed + 0.01)
+        return wait
 
     def _take_batch(self, first: Item) -> tuple[list[Item], bool]:
         """What is waiting, up to MAX_BATCH; True when a stop came with it."""

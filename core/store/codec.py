@@ -10,16 +10,27 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from core.domain.appointment import Appointment
 from core.domain.model import Job, TechnicianState
 
 from .document_versions import DocumentVersions
 
 _JOB = TypeAdapter(Job)
 _TECH = TypeAdapter(TechnicianState)
+_APPOINTMENT = TypeAdapter(Appointment)
+
+
+def job_1_to_2(body: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 keeps the job type reception took; an order taken before was asked for
+    none, and counts as a walk-in's default does: a repair."""
+    return {**body, "job_type": "repair"}
+
 
 #: The versions of the stored documents, one entry per kind: add an upcaster from the old
 #: version here whenever the current version goes up.
-JOB_DOCUMENT = DocumentVersions("job", current=1, upcasters={}, key="ro")
+JOB_DOCUMENT = DocumentVersions("job", current=2, upcasters={1: job_1_to_2}, key="ro")
+
+
 def _came_from_nowhere(body: dict[str, Any]) -> dict[str, Any]:
     """Version 2 knows the bay a technician came straight from; before, none was kept."""
     return {**body, "came_from": None}
@@ -28,6 +39,7 @@ def _came_from_nowhere(body: dict[str, Any]) -> dict[str, Any]:
 TECHNICIAN_STATE_DOCUMENT = DocumentVersions(
     "technician state", current=2, upcasters={1: _came_from_nowhere}
 )
+APPOINTMENT_DOCUMENT = DocumentVersions("appointment", current=1, upcasters={}, key="id")
 
 
 def job_to_doc(job: Job) -> dict[str, Any]:
@@ -44,3 +56,11 @@ def tech_to_doc(state: TechnicianState) -> dict[str, Any]:
 
 def tech_from_doc(doc: dict[str, Any]) -> TechnicianState:
     return _TECH.validate_python(TECHNICIAN_STATE_DOCUMENT.upcast(doc))
+
+
+def appointment_to_doc(appt: Appointment) -> dict[str, Any]:
+    return APPOINTMENT_DOCUMENT.stamp(_APPOINTMENT.dump_python(appt, mode="json"))
+
+
+def appointment_from_doc(doc: dict[str, Any]) -> Appointment:
+    return _APPOINTMENT.validate_python(APPOINTMENT_DOCUMENT.upcast(doc))

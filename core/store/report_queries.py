@@ -110,6 +110,7 @@ class ReportQueries:
                 JobFiguresRow.rework_count,
                 JobFiguresRow.standard_hours,
                 JobFiguresRow.work_seconds,
+                JobFiguresRow.job_type,
             )
             .where(*counting)
             .subquery("counted")
@@ -157,7 +158,7 @@ class ReportQueries:
 
     def _milestones(self, conn: Connection, r: Report, t: Tallies) -> None:
         """Arrivals, deliveries, waits, cycles and inspections in one pass over the counted
-        jobs, grouped by the days of arrival and delivery."""
+        jobs, grouped by the days of arrival and delivery and by job type."""
         j, start, end = self.jobs.c, self.start, self.end
         came = _within(j.checked_in_at, start, end)
         waited = and_(came, j.dispatched_at.is_not(None))
@@ -177,13 +178,17 @@ class ReportQueries:
                 _total(left, epoch(ready) - epoch(j.checked_in_at)),
                 _count(passed),
                 _count(and_(passed, j.rework_count == 0)),
-            ).group_by(arrived_on, left_on)
+                j.job_type,
+            ).group_by(arrived_on, left_on, j.job_type)
         )
         for row in rows:
             if row[0] >= 0:
                 t.in_by_day[self.days[row[0]]] += int(row[2])
             if row[1] >= 0:
                 t.out_by_day[self.days[row[1]]] += int(row[5])
+            t.type_in[row[10]] += int(row[2])
+            t.type_out[row[10]] += int(row[5])
+            t.type_on_time[row[10]] += int(row[6])
             r.jobs_in += int(row[2])
             r.waited += int(row[3])
             r.wait_hours_total += float(row[4]) / HOUR

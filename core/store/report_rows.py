@@ -25,6 +25,7 @@ def figures_row(site: str, job: Job, now: datetime) -> dict[str, Any]:
         "qc_passed_at": passed,
         "rework_count": job.rework_count,
         "standard_hours": job.standard_hours,
+        "job_type": job.job_type.value,
         "work_seconds": sum(
             (s.end - s.start).total_seconds()
             for s in job.segments

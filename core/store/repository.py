@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -14,16 +14,27 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.domain.appointment import Appointment
+from core.domain.bay_needs import OperationKinds
+from core.domain.booking_rules import BookingRules
 from core.domain.model import OPEN_STATUSES, Bay, Job, JobStatus, Technician
 from core.domain.reports import Report
+from core.domain.working_hours import WorkingHours
 from core.domain.workshop import Workshop
 from core.domain.workshop_state import left_since
 
+from .appointment_rows import (
+    appointment_row,
+    appointments_on,
+    live_appointments,
+    stored_appointment,
+)
 from .codec import job_from_doc, job_to_doc, tech_from_doc, tech_to_doc
 from .report_queries import ReportQueries
 from .report_rows import figures_row
 from .report_writes import ReportRowWrites
 from .tables import (
+    AppointmentRow,
     AuditRow,
     CounterRow,
     InboxRow,
@@ -41,7 +52,8 @@ def insert_into(row: type[Any]) -> Any:
 
 
 class ChangedRows(Protocol):
-    """Which jobs, technicians and counters to write (derived from the domain's facts)."""
+    """Which jobs, technicians, counters and appointments to write (derived from the
+    domain's facts)."""
 
     @property
     def jobs(self) -> Collection[str]: ...
@@ -51,6 +63,9 @@ class ChangedRows(Protocol):
 
     @property
     def counters(self) -> Collection[str]: ...
+
+    @property
+    def appointments(self) -> Collection[str]: ...
 
 
 @dataclass(frozen=True)
@@ -119,14 +134,26 @@ class Store:
         bays: Iterable[Bay],
         technicians: Iterable[Technician],
         gone_since: datetime | None = None,
+        *,
+        operation_kinds: OperationKinds | None = None,
+        hours: WorkingHours | None = None,
+        booking_rules: BookingRules | None = None,
+        appointments_from: date | None = None,
     ) -> Workshop:
         """Rebuild the live workshop from the database: the jobs in the building, and given
-        ``gone_since`` those that left from then on (the day's Gantt shows their work)."""
+        ``gone_since`` those that left from then on (the day's Gantt shows their work); the
+        appointment book from the day ``appointments_from`` on, with the bookings still open
+        from before (core/store/appointment_rows.py; None: every appointment). The site's
+        rules (which bay each operation needs, working hours, how bookings are taken) are
+        the configuration's, not stored."""
         ws = Workshop(
             site=self.site,
             bays={b.id: b for b in bays},
             technicians={t.id: t for t in technicians},
             gone_kept_since=gone_since,
+            operation_kinds=dict(operation_kinds or {}),
+            hours=hours or WorkingHours(),
+            booking_rules=booking_rules or BookingRules(),
         )
         live = [s.value for s in OPEN_STATUSES]
         with self.engine.connect() as conn:
@@ -147,6 +174,8 @@ class Store:
                 select(CounterRow.name, CounterRow.value).where(CounterRow.site == self.site)
             ):
                 ws.counters[name] = value
+            for appt in live_appointments(conn, self.site, appointments_from):
+                ws.appointments[appt.id] = appt
         return ws
 
     def _left_since(self, conn: Connection, since: datetime) -> list[Job]:
@@ -164,6 +193,16 @@ class Store:
         )
         jobs = [job_from_doc(d) for q in (delivered, cancelled) for d in conn.execute(q).scalars()]
         return [j for j in jobs if left_since(j, since)]
+
+    def load_appointment(self, ident: str) -> Appointment | None:
+        """An appointment from storage, whatever its day or state (None if unknown)."""
+        with self.engine.connect() as conn:
+            return stored_appointment(conn, self.site, ident)
+
+    def appointments_on(self, day: date) -> list[Appointment]:
+        """The appointments of a day (the site's local day), in the order of their slots."""
+        with self.engine.connect() as conn:
+            return appointments_on(conn, self.site, day)
 
     def load_job(self, ro: str) -> Any:
         """A job from storage, closed ones included (None if unknown)."""
@@ -193,7 +232,7 @@ class Store:
         conn = self._writer()
         try:
             with conn.begin():
-                self._write(conn, ws, batch, now, rows.jobs, rows.techs, rows.counters)
+                self._write(conn, ws, batch, now, rows)
                 self._write_report_rows(conn, reports)
         except SQLAlchemyError:
             self._reports.forget()
@@ -217,18 +256,13 @@ class Store:
             self._conn = None
 
     def _write(
-        self,
-        conn: Connection,
-        ws: Workshop,
-        batch: Batch,
-        now: datetime,
-        jobs: Collection[str],
-        techs: Collection[str],
-        counters: Collection[str],
+        self, conn: Connection, ws: Workshop, batch: Batch, now: datetime, rows: ChangedRows
     ) -> None:
         self._write_log(conn, batch, now)
         self._write_prints(conn, batch, now)
-        self._write_state(conn, ws, now, jobs, techs, counters)
+        self._write_state(conn, ws, now, rows.jobs, rows.techs, rows.counters)
+        if rows.appointments:
+            self._write_appointments(conn, ws, now, rows.appointments)
 
     def _write_log(self, conn: Connection, batch: Batch, now: datetime) -> None:
         """The inbox marks and the audit lines: what came in and what it did."""
@@ -303,6 +337,13 @@ class Store:
                 {"site": self.site, "name": c, "value": ws.counters[c]} for c in sorted(counters)
             ]
             self._upsert(conn, CounterRow.__table__, rows, ("site", "name"))
+
+    def _write_appointments(
+        self, conn: Connection, ws: Workshop, now: datetime, changed: Collection[str]
+    ) -> None:
+        appts = [ws.appointments[a] for a in sorted(changed)]
+        rows = [appointment_row(self.site, a, ws.hours.day_of(a.start), now) for a in appts]
+        self._upsert(conn, AppointmentRow.__table__, rows, ("site", "id"))
 
     def _job_row(self, job: Job, now: datetime) -> dict[str, Any]:
         return {

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Dialect,
     Float,
@@ -65,6 +66,30 @@ class JobRow(Base):
     doc: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+class AppointmentRow(Base):
+    """A booking (预约): columns a day's list, an advisor's day and the bookings still open
+    are found by; the whole domain object in ``doc``."""
+
+    __tablename__ = "appointments"
+
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date)  # the site's local day of its slot
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    advisor: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    plate: Mapped[str] = mapped_column(String(32))
+    ro: Mapped[str | None] = mapped_column(String(64))  # the repair order it became
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    doc: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = (
+        Index("ix_appointments_site_day", "site", "day"),
+        Index("ix_appointments_site_advisor_day", "site", "advisor", "day"),
+        Index("ix_appointments_site_state", "site", "state"),
+    )
+
+
 class JobFiguresRow(Base):
     """What the reports and the desk's follow-up list ask of a repair order, in a narrow row
     of its own (a month's report reads thousands of them; the documents stay unread)."""
@@ -84,6 +109,7 @@ class JobFiguresRow(Base):
     qc_passed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # the first pass
     rework_count: Mapped[int] = mapped_column(Integer)
     standard_hours: Mapped[float] = mapped_column(Float)  # approved findings included
+    job_type: Mapped[str] = mapped_column(String(32), server_default="repair")
     # Seconds of finished work on it, over all technicians: what each one's share of a
     # passed job's standard hours is taken of (a passed job's clocks have all stopped).
     work_seconds: Mapped[float] = mapped_column(Float)
