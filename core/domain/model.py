@@ -17,6 +17,7 @@ from .vocabulary import (
     JobStatus,
     KeyState,
     PauseReason,
+    Priority,
     Role,
     Severity,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "KeyState",
     "Operation",
     "PauseReason",
+    "Priority",
     "Role",
     "Segment",
     "Severity",
@@ -158,7 +160,8 @@ class Job:
     status: JobStatus = JobStatus.CHECKED_IN
     bay: str | None = None
     team: str | None = None
-    dispatch_order: int = 0
+    dispatch_order: int = 0  # its place in its bay's queue, among jobs of its priority
+    priority: Priority = Priority.NORMAL
     dispatched_at: datetime | None = None  # the first dispatch (moves and rework keep it)
     rework_count: int = 0
     segments: list[Segment] = field(default_factory=list)
