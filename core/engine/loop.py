@@ -16,7 +16,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.access import Access
 from core.commands import Command
-from core.config import SiteConfig, bays_from_config, technicians_from_config
+from core.config import (
+    SiteConfig,
+    bays_from_config,
+    booking_rules_from_config,
+    technicians_from_config,
+    working_hours_from_config,
+)
 from core.contract.views import DeviceRow, DispatchView, LoungeView
 from core.domain.workshop import Workshop
 from core.store.access import AccessStore
@@ -108,6 +114,9 @@ class Core:
             technicians_from_config(self.config),
             gone_since=gone_kept_since(self.config, self.clock()),
         )
+        # The plan, the day's load and the booked cars' bay time in the site's hours.
+        ws.hours = working_hours_from_config(self.config)
+        ws.booking_rules = booking_rules_from_config(self.config)
         self.views.forget_all()
         return ws
 
