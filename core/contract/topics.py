@@ -15,6 +15,7 @@ from .dispatch_parts import (
     DispatchJob,
     DispatchLeft,
     DispatchPeople,
+    DispatchReserved,
 )
 from .messages import Ack, Command, DeviceStatus, Envelope
 from .views import BayState, LoungeView
@@ -146,8 +147,8 @@ DISPATCH_JOB = Topic(
     DispatchJob,
     writers=("core",),
     readers=("board",),
-    summary="One open job on the board: its card, Gantt bars and alerts; cleared (an empty"
-    " retained message) when the job leaves the board.",
+    summary="One open job on the board: its card, Gantt bars, planned bar and alerts; cleared"
+    " (an empty retained message) when the job leaves the board.",
 )
 DISPATCH_LEFT = Topic(
     "dispatch_left",
@@ -159,6 +160,17 @@ DISPATCH_LEFT = Topic(
     readers=("board",),
     summary="A job that left the building during the Gantt's day (delivered, closed,"
     " cancelled): its Gantt bars; cleared when the day is over.",
+)
+DISPATCH_RESERVED = Topic(
+    "dispatch_reserved",
+    "view/dispatch/reserved/{bay}",
+    1,
+    True,
+    DispatchReserved,
+    writers=("core",),
+    readers=("board",),
+    summary="The booked cars' time reserved on one bay within the Gantt's window (masked"
+    " plates, no names); cleared when the bay has none.",
 )
 DISPATCH_PEOPLE = Topic(
     "dispatch_alerts",
@@ -205,6 +217,7 @@ TOPICS: tuple[Topic, ...] = (
     DISPATCH_BAY,
     DISPATCH_JOB,
     DISPATCH_LEFT,
+    DISPATCH_RESERVED,
     DISPATCH_PEOPLE,
     DEVICE_VIEW,
 )
@@ -215,6 +228,7 @@ BOARD: tuple[Topic, ...] = (
     DISPATCH_BAY,
     DISPATCH_JOB,
     DISPATCH_LEFT,
+    DISPATCH_RESERVED,
     DISPATCH_PEOPLE,
     DEVICE_VIEW,
 )

@@ -8,7 +8,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.domain.vocabulary import BayKind, FindingState, JobStatus, KeyState, PauseReason, Severity
+from core.domain.vocabulary import (
+    AppointmentState,
+    BayKind,
+    FindingState,
+    JobStatus,
+    KeyState,
+    PauseReason,
+    Priority,
+    Severity,
+)
 
 Stage = Literal["checked_in", "waiting", "in_progress", "quality_check", "wash", "ready"]
 # What a bay's queue shows of a job: its status, or the pause reasons it waits for.
@@ -75,6 +84,9 @@ class JobCard(_View):
     )
     readiness: Readiness
     pause_reason: PauseReason | None
+    priority: Priority = Field(
+        default=Priority.NORMAL, description="An urgent job (加急) stands ahead of normal ones"
+    )
     operations: list[OperationLine]
     requests: str
     findings: list[FindingLine]
@@ -192,6 +204,31 @@ class TimelineBar(_View):
     end: datetime | None = Field(description="None while it runs")
 
 
+class PlannedBar(_View):
+    """A dispatched job's place in the plan (排班): when its bay is to work it, from the
+    queue's order (the job on the lift first) and its remaining standard hours, in working
+    hours and around booked cars' time; planned again after every change, to the minute."""
+
+    bay: str
+    ro: str
+    start: datetime
+    end: datetime
+
+
+class ReservedBlock(_View):
+    """Bay time reserved for a booked car (预约): from a little after its reception slot, as
+    long as its booked work. No names or phone numbers; the plate is masked."""
+
+    appointment: str
+    bay: str
+    start: datetime
+    end: datetime
+    booked_at: datetime = Field(description="The reception slot the car is booked for")
+    plate: str = Field(description="Masked: province, letter and last two characters")
+    model: str
+    state: AppointmentState
+
+
 class Alert(_View):
     kind: Literal[
         "promise_at_risk",
@@ -221,8 +258,8 @@ class DispatchView(_View):
     bays: list[BayRow]
     jobs: list[BoardCard] = Field(description="Every open job, by promised time, then RO")
     waiting_dispatch: list[str] = Field(
-        description="Checked in, not dispatched: waiting customers and rework first, then"
-        " by promised time"
+        description="Checked in, not dispatched: urgent ones first, then waiting customers,"
+        " then by promised time"
     )
     devices: list[DeviceRow]
     timeline: list[TimelineBar] = []
@@ -231,6 +268,14 @@ class DispatchView(_View):
     )
     timeline_to: datetime | None = Field(
         default=None, description="Where the Gantt ends: the day's last shift end, padded"
+    )
+    planned: list[PlannedBar] = Field(
+        default=[], description="Every dispatched job's planned bar, by bay, start and RO"
+    )
+    reserved: list[ReservedBlock] = Field(
+        default=[],
+        description="Booked cars' time on their bays within the Gantt's window, by bay, start"
+        " and appointment",
     )
     pending_findings: list[str] = Field(
         default=[], description="'{ro}/{finding id}' awaiting the customer, oldest first"
