@@ -197,6 +197,15 @@ class Words:
         team = next((t.name for t in self.config.teams if t.id == p.get("team")), None)
         return self.t("detail.job.dispatched", bay=bay + (f" · {team}" if team else ""))
 
+    def _queue_reordered(self, data: dict[str, Any], p: dict[str, Any]) -> str:
+        ahead = p.get("ahead_of")
+        return (
+            self.t("detail.queue.reordered", ahead=ahead) if ahead else self.t("detail.queue.last")
+        )
+
+    def _job_priority_set(self, data: dict[str, Any], p: dict[str, Any]) -> str:
+        return self.t("detail.job.priority_set", priority=self.t(f"priority.{p['priority']}"))
+
     def _job_cancelled(self, data: dict[str, Any], p: dict[str, Any]) -> str:
         return self.t("detail.job.cancelled", reason=p.get("reason") or "—")
 
