@@ -130,8 +130,9 @@ INTRODUCTION = [
 
 TOPIC_NOTES = [
     "`self` is the device the topic names; `bay-kiosk` the kiosk standing at that bay;",
-    "`bridge-of` the devices bridge hosting that printer; `lounge` and `board` are the",
-    "screen users. The Mosquitto ACL is generated from this table (`pitboard broker acl`).",
+    "`bridge-of` the devices bridge hosting that printer; `lounge`, `welcome` (reception's",
+    "welcome board) and `board` are the screen users. The Mosquitto ACL is generated from",
+    "this table (`pitboard broker acl`).",
 ]
 
 GUARANTEES = [

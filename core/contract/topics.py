@@ -18,12 +18,13 @@ from .dispatch_parts import (
     DispatchReserved,
 )
 from .messages import Ack, Command, DeviceStatus, Envelope
-from .views import BayState, LoungeView
+from .views import BayState, LoungeView, WelcomeView
 
 #: Who may read or write a topic. ``self`` is the device the topic is named after;
 #: ``bay-kiosk`` is the kiosk standing at the bay the topic is named after; ``device`` is
-#: every kiosk and the devices bridge.
-Party = Literal["core", "self", "device", "bay-kiosk", "bridge-of", "lounge", "board"]
+#: every kiosk and the devices bridge; ``lounge`` and ``welcome`` the public screens of the
+#: lounge and of reception.
+Party = Literal["core", "self", "device", "bay-kiosk", "bridge-of", "lounge", "welcome", "board"]
 
 ROOT = "pitboard/{site}/"
 
@@ -116,6 +117,17 @@ LOUNGE = Topic(
     writers=("core",),
     readers=("lounge", "board"),
     summary="The public lounge view: no names, phone numbers, full plates or VINs.",
+)
+WELCOME = Topic(
+    "welcome",
+    "view/welcome",
+    1,
+    True,
+    WelcomeView,
+    writers=("core",),
+    readers=("welcome", "board"),
+    summary="The welcome board at reception: today's booked cars by time (masked plate, model,"
+    " the advisor's name, arrived or not); no customer's name or phone number.",
 )
 # The foreman's board, in parts that change apart (core/contract/dispatch_parts.py).
 DISPATCH_INDEX = Topic(
@@ -213,6 +225,7 @@ TOPICS: tuple[Topic, ...] = (
     CORE_STATUS,
     BAY_STATE,
     LOUNGE,
+    WELCOME,
     DISPATCH_INDEX,
     DISPATCH_BAY,
     DISPATCH_JOB,

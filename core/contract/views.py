@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -171,6 +171,44 @@ class LoungeView(_View):
     site: str
     updated_at: datetime
     cars: list[LoungeCar]
+
+
+class WelcomeArrival(_View):
+    """A booked car expected today, as the reception's welcome board shows it."""
+
+    at: datetime = Field(description="The reception slot it is booked for")
+    plate: str = Field(description="Masked: province, letter and last two characters")
+    model: str
+    advisor: str = Field(description="The service advisor's name, who welcomes the car")
+    arrived: bool = Field(description="At reception (or already checked in)")
+
+
+class WelcomeView(_View):
+    """``view/welcome``: public, for the welcome board at reception (预约欢迎看板): today's
+    booked cars by time; carries no customer's name or phone number, no full plate."""
+
+    v: Literal[1] = 1
+    site: str
+    updated_at: datetime
+    day: date = Field(description="The site's day the arrivals are of")
+    arrivals: list[WelcomeArrival] = Field(description="By slot, then plate")
+
+
+class LoadFill(_View):
+    """Standard hours booked on a team or a kind of bay on a day, against what it can do."""
+
+    key: str = Field(description="The team's id, or the kind of bay")
+    booked: float
+    capacity: float
+
+
+class DayLoadRow(_View):
+    """One day of the schedule: the cars booked and the load on each team and kind of bay."""
+
+    day: date
+    cars: int = Field(description="Booked cars holding their time that day")
+    teams: list[LoadFill]
+    kinds: list[LoadFill]
 
 
 class BayRow(_View):

@@ -20,6 +20,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "language": ("English", "中文"),  # the switch names the language it switches to
     # the start page, read by everyone: both languages at once
     "index.lounge": ("客户休息区", "Lounge"),
+    "index.welcome": ("预约欢迎看板", "Welcome board"),
     "index.kiosk": ("工位终端 {bay}", "Kiosk {bay}"),
     # sign-in
     "login.title": ("登录 Pitboard", "Sign in to Pitboard"),
@@ -237,6 +238,20 @@ TEXTS: dict[str, tuple[str, str]] = {
     "lounge.car": ("车型", "Car"),
     "lounge.stage": ("进度", "Stage"),
     "lounge.promised": ("预计交车", "Promised"),
+    # the welcome board at reception: today's booked cars
+    "welcome.title": ("预约欢迎", "Welcome"),
+    "welcome.greeting": (
+        "欢迎光临！预约的客户请到前台，服务顾问在等您",
+        "Welcome! Booked guests, please come to the desk: your advisor is expecting you",
+    ),
+    "welcome.time": ("预约时间", "Time"),
+    "welcome.plate": ("车牌", "Plate"),
+    "welcome.car": ("车型", "Car"),
+    "welcome.advisor": ("服务顾问", "Advisor"),
+    "welcome.state": ("状态", "Status"),
+    "welcome.arrived": ("已到店", "Arrived"),
+    "welcome.expected": ("待到店", "Expected"),
+    "welcome.empty": ("今天暂无预约车辆", "No booked cars today"),
     "notice.ready": ("请到前台提车", "Please come to the front desk"),
     "notice.at_risk": ("服务顾问将与您联系", "Your advisor will contact you"),
     "status.none": ("未找到该车辆", "No such car"),
