@@ -16,6 +16,7 @@ from board.live import STATIC_DIR, STATIC_URL
 from board.lounge import register_lounge
 from board.orders import register_orders
 from board.reports import register_reports
+from board.schedule import register_schedule
 from board.source import BoardSource
 from board.welcome_board import register_welcome
 from core.contract.pairing import PairingBook
@@ -36,6 +37,7 @@ def register(
     register_lounge(source)
     register_welcome(source)
     register_dispatch(source, pairings, kiosk_bays)
+    register_schedule(source)
     register_desk(source)
     register_orders(source)
     register_reports(source)

@@ -7,49 +7,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from nicegui.testing import User
 
 from board import welcome_board
-from core.domain.appointment import Booking
-from core.domain.model import Customer, Operation, Vehicle
-from core.domain.workshop import Workshop as DomainWorkshop
 from tests.board_env import RETRIES, boards, shown, texts
+from tests.booking_env import NOW, VIN, book
 from tests.helpers import Clock
 from tests.kiosk_env import Workshop
 from tests.waiting import eventually
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-NOW = datetime(2026, 11, 24, 8, 40, tzinfo=SHANGHAI)  # a Tuesday, reception open
-SECRETS = ("12345", "67890", "李女士", "13900139000", "LSVNV000000000001")
+SECRETS = ("12345", "67890", "李女士", "13900139000", VIN)
 
 
 @pytest.fixture
 def shop(tmp_path: Path) -> Iterator[Workshop]:
     with boards(tmp_path, clock=Clock(NOW)) as w:
         yield w
-
-
-def book(shop: Workshop, plate: str, advisor: str = "SA01", days: int = 0) -> str:
-    """A car booked in the advisor's next free slot, ``days`` after today; its id."""
-
-    def booked(ws: DomainWorkshop, now: datetime) -> str:
-        day = ws.hours.day_of(now) + timedelta(days=days)
-        slot = ws.free_slots(advisor, day, after=now)[0]
-        booking = Booking(
-            customer=Customer(name="李女士", phone="13900139000"),
-            vehicle=Vehicle(plate=plate, model="大众 帕萨特", vin="LSVNV000000000001"),
-            operations=(Operation("M010", "小保养", 1.0, "Minor service"),),
-            start=slot,
-            advisor=advisor,
-        )
-        return ws.book(booking, now).id
-
-    return shop.core.query(booked)
 
 
 def lines(user: User) -> list[str]:
