@@ -38,8 +38,8 @@ def _hm(ts: datetime, zone: ZoneInfo) -> str:
 
 
 def _text(card: BoardCard, plan: PlannedBar | None, t: Texts, zone: ZoneInfo) -> str:
-    text = f"{card.ro} · {card.plate} {card.model} · {card.standard_hours:g} h"
-    if plan is not None:
+    text = f"{card.ro[-4:]} · {card.plate} {card.model} · {card.standard_hours:g} h"
+    if plan is not None and plan.end > plan.start:
         text += " · " + t("queue.planned", span=f"{_hm(plan.start, zone)}–{_hm(plan.end, zone)}")
     if card.priority is Priority.URGENT:
         text += f" · {t('priority.urgent')}"
@@ -138,18 +138,20 @@ class BayQueuePanel:
 
     def _line(self, line: QueueLine) -> None:
         t = self.t
-        css = "queue-item w-full items-center no-wrap gap-1"
-        with ui.row().classes(css + (" queue-urgent" if line.urgent else "")) as row:
-            ui.label(line.text).classes("grow truncate").mark(f"bayq-{line.ro}")
+        css = "bayq-item w-full items-center no-wrap gap-1"
+        with ui.row().classes(css + (" bayq-urgent" if line.urgent else "")) as row:
+            ui.label(line.text).classes("grow leading-tight").mark(f"bayq-{line.ro}")
             if line.on_lift:
                 return
             self._move("↑", "queue.up", line.ro, line.up, f"bayq-up-{line.ro}")
             self._move("↓", "queue.down", line.ro, line.down, f"bayq-down-{line.ro}")
             want = Priority.NORMAL if line.urgent else Priority.URGENT
-            ui.button(
+            urgent = ui.button(
                 t("queue.not_urgent" if line.urgent else "priority.urgent"),
                 on_click=lambda: self.run(SetPriority(line.ro, want), line.ro),
-            ).props("dense flat no-caps").mark(f"bayq-urgent-{line.ro}")
+            )
+            urgent.props("dense flat no-caps").classes("whitespace-nowrap")
+            urgent.mark(f"bayq-urgent-{line.ro}")
         row.props("draggable").mark(f"bayq-row-{line.ro}")
         row.on("dragstart", lambda: self._pick_up(line.ro))
         row.on("dragover.prevent", lambda: None)

@@ -28,7 +28,9 @@ _CSS = """
   -webkit-box-orient: vertical; }
 .queue-item { padding: 4px 8px; border: 1px solid #cbd5e1; border-radius: 4px; cursor: grab;
   font-size: .875rem; background: white; }
-.queue-urgent { border-color: #dc2626; background: #fef2f2; }
+.bayq-item { padding: 2px 4px 2px 8px; border: 1px solid #cbd5e1; border-radius: 4px;
+  cursor: grab; font-size: .875rem; background: white; }
+.bayq-urgent { border-color: #dc2626; background: #fef2f2; }
 .panel-list { font-size: 14px; display: flex; flex-direction: column; }
 .panel-list > div { padding: 2px 0; }
 .esc-call { color: #b45309; font-weight: 600; }

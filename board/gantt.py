@@ -32,11 +32,11 @@ CSS = """
 .bar-pause { color: #0f172a; top: 29px; height: 20px;
   background: repeating-linear-gradient(45deg, #94a3b8 0 6px, #cbd5e1 6px 12px); }
 .bar-plan { top: 3px; height: 20px; color: #1e3a8a; background: rgba(37, 99, 235, .10);
-  border: 1.5px dashed #2563eb; font-size: 11px; padding: 1px 4px; }
+  border: 1.5px dashed #2563eb; font-size: 11px; padding: 1px 0; text-indent: 3px; }
 .bar-plan.plan-late { border-color: #d97706; color: #92400e; background: rgba(217, 119, 6, .10); }
 .bar-plan.plan-urgent { border-style: solid; border-color: #dc2626; }
 .bar-reserved { top: 3px; height: 20px; color: #4c1d95; border: 1px solid #7c3aed;
-  font-size: 11px; padding: 1px 4px;
+  font-size: 11px; padding: 1px 0; text-indent: 3px;
   background: repeating-linear-gradient(135deg, #ede9fe 0 6px, #ddd6fe 6px 12px); }
 .gantt-now { position: absolute; top: 0; bottom: 0; width: 2px; background: #ef4444;
   z-index: 1; }
@@ -62,9 +62,11 @@ class Scale:
     def shows(self, start: datetime, end: datetime) -> bool:
         return start < self.end and end > self.start
 
-    def style(self, start: datetime, end: datetime) -> str:
+    def style(self, start: datetime, end: datetime, least: float = 0.4) -> str:
+        """Where a bar goes; at least ``least`` percent wide, so a short one is seen (the
+        plan's bars are their true width: one follows another without a gap)."""
         left, right = self.pct(start), self.pct(end)
-        return f"left:{left:.2f}%;width:{max(0.4, right - left):.2f}%"
+        return f"left:{left:.2f}%;width:{max(least, right - left):.2f}%"
 
 
 def minutes(delta: timedelta) -> int:
@@ -118,7 +120,7 @@ def planned_piece(
     drag = ' draggable="true"' if card is not None and not card.working_techs else ""
     key = f"plan|{bar.ro}"
     extra = f' data-ro="{html.escape(bar.ro)}"{drag}'
-    return key, _piece(key, css, scale.style(bar.start, bar.end), title, label, extra)
+    return key, _piece(key, css, scale.style(bar.start, bar.end, 0), title, label, extra)
 
 
 def reserved_piece(block: ReservedBlock, scale: Scale, t: Texts, zone: ZoneInfo) -> tuple[str, str]:
@@ -128,7 +130,8 @@ def reserved_piece(block: ReservedBlock, scale: Scale, t: Texts, zone: ZoneInfo)
     state = t(f"appointment.{block.state}")
     title = f"{label} {block.model} · {span} · {state}"
     key = f"resv|{block.appointment}"
-    return key, _piece(key, "bar-reserved", scale.style(block.start, block.end), title, label)
+    style = scale.style(block.start, block.end, 0)
+    return key, _piece(key, "bar-reserved", style, title, label)
 
 
 def actual_piece(
@@ -172,8 +175,9 @@ def lane_pieces(
     t: Texts,
     zone: ZoneInfo,
 ) -> dict[str, str]:
-    """One bay's lane, each piece under its key; the plan's pieces outside the window are
-    left out (tomorrow's plan is on no bar of today)."""
+    """One bay's lane, each piece under its key. The plan's pieces outside the window are
+    left out (tomorrow's plan is on no bar of today), and so is the planned bar of a job with
+    no work left by its standard hours (an overrun on the lift: its own bar shows it)."""
     scale = Scale(*window)
     parts = hour_marks(scale)
     for block in data.reserved:
@@ -181,7 +185,7 @@ def lane_pieces(
             key, piece = reserved_piece(block, scale, t, zone)
             parts[key] = piece
     for plan in data.planned:
-        if scale.shows(plan.start, max(plan.end, plan.start + timedelta(minutes=1))):
+        if plan.end > plan.start and scale.shows(plan.start, plan.end):
             key, piece = planned_piece(plan, cards.get(plan.ro), scale, t, zone)
             parts[key] = piece
     for bar in data.bars:
