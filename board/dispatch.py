@@ -8,38 +8,29 @@ from zoneinfo import ZoneInfo
 
 from nicegui import ui
 
+from board import gantt
 from board.auth import actor, require
+from board.bay_queue import BayQueuePanel
 from board.dispatch_model import BoardModel, board_model
 from board.frame import TAB_TITLE, frame, language, roles_of
 from board.live import LiveBoard, Parts, follow
 from board.pairing_panel import PairingPanel
 from board.source import BoardSource
-from core.commands import Dispatch
+from core.commands import Command, Dispatch
 from core.contract.pairing import PairingBook
 from core.contract.views import DispatchView
 from core.display.texts import Lang, Texts, error_text, refusal, texts_for
 from core.domain.errors import DomainError
 
 _CSS = """
-.gantt-row { height: 44px; border-bottom: 1px solid #e2e8f0; contain: strict; }
-.gantt-lane { position: relative; height: 100%; background: #f8fafc; }
-.gantt-bar { position: absolute; top: 6px; height: 32px; border-radius: 4px; color: white;
-  font-size: 12px; line-height: 1.2; padding: 2px 4px; overflow: hidden; white-space: nowrap; }
-.bar-work { background: #2563eb; }
-.bar-amber { background: #d97706; }
-.bar-over { background: #dc2626; }
-.bar-pause { color: #0f172a; top: 10px; height: 24px;
-  background: repeating-linear-gradient(45deg, #94a3b8 0 6px, #cbd5e1 6px 12px); }
-.gantt-now { position: absolute; top: 0; bottom: 0; width: 2px; background: #ef4444;
-  z-index: 1; }
-.gantt-hour { position: absolute; top: 0; bottom: 0; border-left: 1px dashed #cbd5e1;
-  font-size: 11px; color: #64748b; padding-left: 2px; }
 .gantt-head { width: 17rem; flex-shrink: 0; padding: 2px .5rem; font-size: .8rem;
-  line-height: 1.2; overflow: hidden; display: -webkit-box; -webkit-line-clamp: 2;
+  line-height: 1.2; overflow: hidden; display: -webkit-box; -webkit-line-clamp: 3;
   -webkit-box-orient: vertical; }
-.gantt-lane { flex-grow: 1; }
 .queue-item { padding: 4px 8px; border: 1px solid #cbd5e1; border-radius: 4px; cursor: grab;
   font-size: .875rem; background: white; }
+.bayq-item { padding: 2px 4px 2px 8px; border: 1px solid #cbd5e1; border-radius: 4px;
+  cursor: grab; font-size: .875rem; background: white; }
+.bayq-urgent { border-color: #dc2626; background: #fef2f2; }
 .panel-list { font-size: 14px; display: flex; flex-direction: column; }
 .panel-list > div { padding: 2px 0; }
 .esc-call { color: #b45309; font-weight: 600; }
@@ -161,6 +152,7 @@ class DispatchPage:
     # -------- the Gantt: one element per bay, built once. Every element on a page costs
     # each open board time on every update, so the board keeps few.
     def gantt(self) -> None:
+        ui.html(gantt.legend(self.t), sanitize=False).classes("gantt-legend").mark("legend")
         with ui.column().classes("w-full gap-0 border rounded"):
             for bay in self.config.bays:
                 self._gantt_row(bay.id)
@@ -189,7 +181,7 @@ class DispatchPage:
     # -------- the dispatch queue
     def queue_card(self) -> None:
         t = self.t
-        with ui.card().classes("w-1/3"):
+        with ui.card().classes("w-full"):
             ui.label(t("dispatch.queue")).classes("text-lg font-semibold")
             # The keyboard's way: pick the job and the bay, press dispatch.
             self.job_choice = ui.select({}, label=t("dispatch.job")).classes("w-full")
@@ -204,6 +196,22 @@ class DispatchPage:
             self._bay_and_team()
             ui.label(t("dispatch.drag")).classes("text-xs text-slate-500")
             self.queue_box = ui.column().classes("w-full gap-1").mark("queue")
+
+    def bay_queue_card(self) -> None:
+        general = {
+            b.id: f"{b.id} {b.name}" for b in self.config.bays if b.kind not in ("qc", "wash")
+        }
+        self.bay_queue = BayQueuePanel(general, self.t, self.act)
+
+    def act(self, command: Command, ro: str) -> bool:
+        """A change of a bay's queue; a refusal is told in the foreman's words."""
+        try:
+            self.source.run(command, self.who)
+        except DomainError as err:
+            why = refusal(err.code, err.message, self.lang)
+            ui.notify(self.t("queue.refused", ro=ro, why=why), type="negative")
+            return False
+        return True
 
     def _bay_and_team(self) -> None:
         t = self.t
@@ -273,6 +281,7 @@ class DispatchPage:
         # open boards; each page keeps only its queue and job list.
         model = board_model(view, self.lang, self.t, day_window(view), self.config.zone)
         last, self.shown = self.shown, model
+        self.bay_queue.show(model.queues)
         if last is not None and model.queue is last.queue:
             return  # the Gantt and the panels are the board's (LiveBoard): nothing here
         # the queue: items come and go with it; their text is updated in place
@@ -330,12 +339,14 @@ def register_dispatch(
             return
         t = frame(config, user, "dispatch.title")
         lang = language(config)
-        ui.add_css(_CSS)
+        ui.add_css(gantt.CSS + _CSS)
         banner = StoreProblemBanner(source, t, lang)
         page = DispatchPage(source, board(lang), user, t, lang)
         page.gantt()
         with ui.row().classes("w-full no-wrap items-start gap-4 mt-4"):
-            page.queue_card()
+            with ui.column().classes("w-1/3 gap-4"):
+                page.queue_card()
+                page.bay_queue_card()
             page.panels(pairings, kiosk_bays)
 
         def every_few_seconds() -> None:

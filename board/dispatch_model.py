@@ -6,11 +6,20 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from core.contract.views import BayRow, BoardCard, DispatchView, TimelineBar
-from core.display.rules import escalation, overrun_level
+from board.bay_queue import QueueLine, bay_queues
+from board.gantt import LaneData, bar_class, lane_pieces, minutes
+from core.contract.views import (
+    BayRow,
+    BoardCard,
+    DispatchView,
+    PlannedBar,
+    ReservedBlock,
+    TimelineBar,
+)
+from core.display.rules import escalation
 from core.display.texts import Lang, problem_text
 
 NOW_STEP = 30  # seconds: the line of now and running bars move in steps (≈ 1 px on a TV)
@@ -25,6 +34,7 @@ class BoardModel:
     queue: dict[str, str]  # waiting for dispatch, in order
     movable: dict[str, str]  # every job that may be dispatched or moved now, queue first
     panels: dict[str, dict[str, str]]  # each panel's lines, by key
+    queues: dict[str, tuple[QueueLine, ...]]  # each general bay's queue, as it is ordered
 
 
 _last: dict[str, tuple[DispatchView, BoardModel]] = {}
@@ -50,69 +60,6 @@ def board_model(
     return model
 
 
-def _minutes(delta: timedelta) -> int:
-    return max(0, int(delta.total_seconds() // 60))
-
-
-_BAR_CLASS = {"normal": "bar-work", "near": "bar-amber", "over": "bar-over"}
-
-
-def _bar_class(card: BoardCard | None, now: datetime) -> str:
-    if card is None:
-        return "bar-work"
-    return _BAR_CLASS[overrun_level(card.worked_at(now), card.standard_hours)]
-
-
-def lane_pieces(
-    bars: list[TimelineBar],
-    cards: dict[str, BoardCard],
-    window: tuple[datetime, datetime],
-    now: datetime,
-    t: Texts,
-    zone: ZoneInfo,
-) -> dict[str, str]:
-    """One bay's lane: hour marks, the bars of work and pause, and the line of now, each
-    under a key of its own so a board sends only the bars that changed."""
-    start, end = window
-    span = (end - start).total_seconds()
-
-    def pct(ts: datetime) -> float:
-        return max(0.0, min(100.0, (ts - start).total_seconds() / span * 100))
-
-    parts: dict[str, str] = {}
-    hour = start.replace(minute=0) + timedelta(hours=1)
-    while hour < end:
-        key = f"h{hour:%H}"
-        parts[key] = (
-            f'<div class="gantt-hour" data-k="{key}" style="left:{pct(hour):.2f}%">{hour:%H}</div>'
-        )
-        hour += timedelta(hours=1)
-    for bar in bars:
-        until = bar.end or now
-        left, right = pct(bar.start), pct(until)
-        card = cards.get(bar.ro)
-        if bar.kind == "pause":
-            css = "bar-pause"
-            label = f"{t('pause.' + (bar.reason or 'other'))} {_minutes(until - bar.start)}′"
-        else:
-            css = _bar_class(card, now)
-            label = f"{bar.ro[-4:]} {card.plate if card else ''} {bar.tech}"
-        # A job no clock runs on may be dragged to another bay.
-        drag = ' draggable="true"' if card is not None and not card.working_techs else ""
-        title = (
-            f"{bar.ro} {bar.tech} {bar.start.astimezone(zone):%H:%M}–{until.astimezone(zone):%H:%M}"
-        )
-        key = html.escape(f"{bar.kind}|{bar.ro}|{bar.tech}|{bar.start.timestamp():.0f}")
-        parts[key] = (
-            f'<div class="gantt-bar {css}" data-k="{key}" data-ro="{html.escape(bar.ro)}"{drag} '
-            f'title="{html.escape(title)}" '
-            f'style="left:{left:.2f}%;width:{max(0.4, right - left):.2f}%">'
-            f"{html.escape(label)}</div>"
-        )
-    parts["now"] = f'<div class="gantt-now" data-k="now" style="left:{pct(now):.2f}%"></div>'
-    return parts
-
-
 def _build(
     view: DispatchView, lang: Lang, t: Texts, window: tuple[datetime, datetime], zone: ZoneInfo
 ) -> BoardModel:
@@ -121,14 +68,13 @@ def _build(
     stamp = view.updated_at.timestamp()
     now = datetime.fromtimestamp(stamp - stamp % NOW_STEP, view.updated_at.tzinfo)
     cards = {j.ro: j for j in view.jobs}
-    per_bay: dict[str, list[TimelineBar]] = {}
-    for bar in view.timeline:
-        per_bay.setdefault(bar.bay, []).append(bar)
+    per_bay = _lane_data(view)
     heads: dict[str, str] = {}
     lanes: dict[str, dict[str, str]] = {}
     for row in view.bays:
         heads[row.id] = html.escape(_head_text(row, cards, t, zone))
-        lanes[row.id] = _lane(row.id, per_bay.get(row.id, []), cards, window, now, t, zone, lang)
+        data = per_bay.get(row.id, LaneData())
+        lanes[row.id] = _lane(row.id, data, cards, window, now, t, zone, lang)
     queue = _queue(view, cards, t, zone)
     return BoardModel(
         heads,
@@ -136,7 +82,27 @@ def _build(
         queue,
         _movable(view, cards, queue),
         _panels(view, cards, view.updated_at, t, lang),
+        bay_queues(view, t, zone),
     )
+
+
+def _lane_data(view: DispatchView) -> dict[str, LaneData]:
+    """Each bay's bars, planned bars and booked cars' time, in the view's order."""
+    bars: dict[str, list[TimelineBar]] = {}
+    planned: dict[str, list[PlannedBar]] = {}
+    reserved: dict[str, list[ReservedBlock]] = {}
+    for bar in view.timeline:
+        bars.setdefault(bar.bay, []).append(bar)
+    for plan in view.planned:
+        planned.setdefault(plan.bay, []).append(plan)
+    for block in view.reserved:
+        reserved.setdefault(block.bay, []).append(block)
+    return {
+        bay: LaneData(
+            tuple(bars.get(bay, ())), tuple(planned.get(bay, ())), tuple(reserved.get(bay, ()))
+        )
+        for bay in bars.keys() | planned.keys() | reserved.keys()
+    }
 
 
 def _head_text(row: BayRow, cards: dict[str, BoardCard], t: Texts, zone: ZoneInfo) -> str:
@@ -167,7 +133,7 @@ def _head_text(row: BayRow, cards: dict[str, BoardCard], t: Texts, zone: ZoneInf
 
 def _lane(
     bay: str,
-    bars: list[TimelineBar],
+    data: LaneData,
     cards: dict[str, BoardCard],
     window: tuple[datetime, datetime],
     now: datetime,
@@ -175,25 +141,29 @@ def _lane(
     zone: ZoneInfo,
     lang: Lang,
 ) -> dict[str, str]:
-    """A bay's lane, worked out once for the same bars, positions and language."""
+    """A bay's lane, worked out once for the same bars, plan, positions and language."""
+    ros = {b.ro for b in data.bars} | {b.ro for b in data.planned}
     key = (
         bay,
         window,
         now,
-        tuple(bars),
-        tuple(
-            (b.ro, _bar_class(cards.get(b.ro), now), cards[b.ro].plate if b.ro in cards else "")
-            for b in bars
-        ),
+        data,
+        tuple(_drawn_as(cards[ro], now) for ro in sorted(ros) if ro in cards),
         lang,
     )
     lane = _lanes.get(key)
     if lane is None:
-        lane = lane_pieces(bars, cards, window, now, t, zone)
+        lane = lane_pieces(data, cards, window, now, t, zone)
         if len(_lanes) > 10_000:
             _lanes.clear()
         _lanes[key] = lane
     return lane
+
+
+def _drawn_as(card: BoardCard, now: datetime) -> tuple[object, ...]:
+    """What of a job's card its bars are drawn from (the plate, colours, drag)."""
+    colour = bar_class(card, now)
+    return card.ro, colour, card.plate, card.priority, card.promised_at, bool(card.working_techs)
 
 
 def _queue(
@@ -260,7 +230,7 @@ def _finding_lines(
         level = ""
         if urgency != "none":
             level = f' <span class="esc-{urgency}">{e(t("escalation." + urgency))}</span>'
-        age = t("minutes", n=_minutes(now - f.reported_at))
+        age = t("minutes", n=minutes(now - f.reported_at))
         findings.append((ref, f"{_name(ro, cards)} · {e(f.title)} · {e(age)}{level}"))
     return findings
 
@@ -274,7 +244,7 @@ def _key_lines(
     for ro in view.keys:
         c = cards.get(ro)
         if c and c.key_since:
-            out = t("key.out", holder=c.key_holder or "—", minutes=_minutes(now - c.key_since))
+            out = t("key.out", holder=c.key_holder or "—", minutes=minutes(now - c.key_since))
             keys.append((f"out:{ro}", f"{_name(ro, cards)} · {e(out)}"))
     hung = sorted(
         (c for c in view.jobs if c.key_state == "in_cabinet"), key=lambda c: c.key_slot or 0

@@ -16,6 +16,7 @@ _F, _A, _Q, _M = StaffRole.FOREMAN, StaffRole.ADVISOR, StaffRole.QC, StaffRole.M
 #: The staff pages, their names and who may open them: the menus show a person only these.
 PAGES: dict[str, tuple[str, tuple[StaffRole, ...]]] = {
     "/dispatch": ("dispatch.title", (_F, _M)),
+    "/schedule": ("schedule.title", (_F, _M, _A)),
     "/desk": ("desk.title", (_A, _M, _F)),
     "/reports": ("reports.title", (_M, _F, _A)),
     "/access": ("access.title", (_M,)),

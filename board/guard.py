@@ -33,6 +33,7 @@ PUBLIC = (
     Public("/login", "the sign-in form"),
     Public("/logout", "signing out"),
     Public("/lounge", "the lounge TV: masked plates, no names"),
+    Public("/welcome", "the welcome board at reception: masked plates, no customers' names"),
     Public("/status/[^/]+", "the customer's own page, by the unguessable token on the card"),
     Public("/healthz", "the supervisor's health check: states and counts"),
     Public(r"/favicon\.ico", "the icon"),

@@ -1,5 +1,6 @@
-"""Every page the core serves: lounge, status, dispatch, desk, orders, reports, sign-in and
-the service manager's sign-ins and API tokens; and the guard in front of all of it."""
+"""Every page the core serves: lounge, welcome board, status, dispatch, schedule, desk,
+orders, reports, sign-in and the service manager's sign-ins and API tokens; and the guard in
+front of all of it."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from board.live import STATIC_DIR, STATIC_URL
 from board.lounge import register_lounge
 from board.orders import register_orders
 from board.reports import register_reports
+from board.schedule import register_schedule
 from board.source import BoardSource
+from board.welcome_board import register_welcome
 from core.contract.pairing import PairingBook
 from core.display.texts import texts_for
 
@@ -32,7 +35,9 @@ def register(
     app.add_static_files(STATIC_URL, STATIC_DIR)
     register_login(source)
     register_lounge(source)
+    register_welcome(source)
     register_dispatch(source, pairings, kiosk_bays)
+    register_schedule(source)
     register_desk(source)
     register_orders(source)
     register_reports(source)
@@ -46,6 +51,7 @@ def register(
         with ui.column().classes("p-6 gap-2"):
             ui.label(config.site.name).classes("text-2xl")
             ui.link(t("index.lounge"), "/lounge")
+            ui.link(t("index.welcome"), "/welcome")
             if user is None:
                 ui.link(t("login.title"), "/login")
                 return

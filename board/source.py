@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from core.commands import Command
 from core.config import SiteConfig
-from core.contract.views import DispatchView, LoungeCar, LoungeView
+from core.contract.views import DayLoadRow, DispatchView, LoungeCar, LoungeView, WelcomeView
 from core.domain.access import ApiToken, BoardSession, Scope
 from core.domain.model import Job
 from core.domain.reports import Report
@@ -55,6 +55,14 @@ class BoardSource(Protocol):
     def lounge(self) -> LoungeView | None: ...
 
     def dispatch(self) -> DispatchView | None: ...
+
+    def welcome(self) -> WelcomeView | None:
+        """Today's booked cars for the welcome board at reception."""
+        ...
+
+    def schedule(self, days: int) -> list[DayLoadRow]:
+        """The booked load of ``days`` days from today, on every team and kind of bay."""
+        ...
 
     def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call ``listener`` (from any thread) whenever newer views exist; returns the

@@ -199,6 +199,15 @@ class Words:
         # Sent to a bay of another kind than the work needs: why, as the foreman said.
         return self.because(text, (p.get("reason") or "") if p.get("force") else "")
 
+    def _queue_reordered(self, data: dict[str, Any], p: dict[str, Any]) -> str:
+        ahead = p.get("ahead_of")
+        return (
+            self.t("detail.queue.reordered", ahead=ahead) if ahead else self.t("detail.queue.last")
+        )
+
+    def _job_priority_set(self, data: dict[str, Any], p: dict[str, Any]) -> str:
+        return self.t("detail.job.priority_set", priority=self.t(f"priority.{p['priority']}"))
+
     def _job_cancelled(self, data: dict[str, Any], p: dict[str, Any]) -> str:
         return self.t("detail.job.cancelled", reason=p.get("reason") or "—")
 

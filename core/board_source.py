@@ -7,9 +7,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from core.appointment_views import day_loads
 from core.commands import Command
 from core.config import SiteConfig
-from core.contract.views import DispatchView, LoungeCar, LoungeView
+from core.contract.views import DayLoadRow, DispatchView, LoungeCar, LoungeView, WelcomeView
 from core.domain.model import OPEN_STATUSES, Job
 from core.domain.reports import Report
 from core.domain.vocabulary import BayKind
@@ -29,6 +30,12 @@ class CoreBoardSource:
 
     def dispatch(self) -> DispatchView | None:
         return self.core.dispatch_view
+
+    def welcome(self) -> WelcomeView | None:
+        return self.core.welcome
+
+    def schedule(self, days: int) -> list[DayLoadRow]:
+        return self.core.query(lambda ws, now: day_loads(ws, ws.hours.day_of(now), days))
 
     def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
         def on_views() -> None:

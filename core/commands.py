@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from core.domain.appointment import Booking, BookingChanges
-from core.domain.model import FollowUpOutcome, PauseReason
+from core.domain.model import FollowUpOutcome, PauseReason, Priority
 from core.domain.workshop import CheckIn, OrderChanges, Workshop
 
 
@@ -36,6 +36,20 @@ class Dispatch:
     team: str | None = None
     force: bool = False
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class ReorderQueue:
+    """The foreman puts a queued job just before another of its bay's queue (None: last)."""
+
+    ro: str
+    ahead_of: str | None
+
+
+@dataclass(frozen=True)
+class SetPriority:
+    ro: str
+    priority: Priority
 
 
 @dataclass(frozen=True)
@@ -139,6 +153,8 @@ Command = (
     CheckInCar
     | UpdateOrder
     | Dispatch
+    | ReorderQueue
+    | SetPriority
     | Cancel
     | AnswerFinding
     | Deliver
@@ -158,6 +174,8 @@ COMMAND_NAMES: dict[type, str] = {
     CheckInCar: "job.checked_in",
     UpdateOrder: "job.updated",
     Dispatch: "job.dispatched",
+    ReorderQueue: "queue.reordered",
+    SetPriority: "job.priority_set",
     Cancel: "job.cancelled",
     AnswerFinding: "finding.answered",
     Deliver: "job.delivered",
@@ -182,6 +200,10 @@ def execute(ws: Workshop, cmd: Command, actor: str, at: datetime) -> Any:
             return ws.update_order(ro, changes, at)
         case Dispatch(ro, bay, team, force, reason):
             return ws.dispatch(ro, bay, at, team=team, force=force, reason=reason)
+        case ReorderQueue(ro, ahead_of):
+            return ws.put_before(ro, ahead_of, at)
+        case SetPriority(ro, priority):
+            return ws.set_priority(ro, priority, at)
         case Cancel(ro, reason):
             return ws.cancel(ro, reason, at)
         case AnswerFinding(ro, finding_id, approved, note):

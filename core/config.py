@@ -535,7 +535,7 @@ class SiteConfig(_Section):
         for k in self.kiosks:
             if k.bay not in bays:
                 raise ValueError(f"kiosk {k.device} stands at unknown bay {k.bay!r}")
-        reserved = {self.broker.username, "lounge", "board"}
+        reserved = {self.broker.username, "lounge", "welcome", "board"}
         for d in devices:
             if d in reserved:
                 raise ValueError(f"device name {d!r} is reserved")

@@ -37,9 +37,11 @@ from core.display.rules import MOVE_NOTICE, REFUSAL_NOTICE, STAGES, escalation, 
 from core.domain.eta import predict
 from core.domain.events import SignInRefused
 from core.domain.model import Bay, BayKind, Job, JobStatus, KeyState, TechnicianState
+from core.domain.plan import plan_workshop
 from core.domain.privacy import mask_plate
 from core.domain.vocabulary import STATION_STATUSES, PauseReason
 from core.domain.workshop import Workshop
+from core.plan_views import planned_bars, reserved_blocks
 from core.working_day import gantt_window
 
 
@@ -138,6 +140,7 @@ def job_card(
         paused_techs=[s.tech for s in job.segments if s.kind == "pause" and s.end is None],
         readiness=_readiness(job),
         pause_reason=job.last_pause_reason if job.status is JobStatus.PAUSED else None,
+        priority=job.priority,
         operations=_operation_lines(job),
         requests=job.requests,
         findings=_finding_lines(job, alerts),
@@ -332,6 +335,8 @@ class Projector:
         bays = with_station_jobs(self._bay_rows(ws), cards)
         site = self.config.site
         since, until = gantt_window(now, site.opens_at, site.shift_ends, self.config.zone)
+        # Planned with the board, not with every tap's bay states: only the board shows it.
+        plan = plan_workshop(ws, now)
         # The lists come from the cards, as a subscriber of the board's parts makes them.
         return DispatchView(
             site=ws.site,
@@ -346,18 +351,31 @@ class Projector:
             ),
             timeline_from=since,
             timeline_to=until,
+            planned=planned_bars(plan),
+            reserved=reserved_blocks(plan, ws.appointments, since, until),
             pending_findings=pending_findings(cards),
             qc_queue=station_queue(bays, BayKind.QC),
             wash_queue=station_queue(bays, BayKind.WASH),
             ready=ready(cards),
             keys=keys_out(cards, now),
-            alerts=[
-                *self._alerts(open_jobs, now, eta),
-                *device_alerts(devices),
-                *self._moved(ws, now),
-                *self._refused(ws, now),
-            ],
+            alerts=self._all_alerts(ws, open_jobs, now, eta, devices),
         )
+
+    def _all_alerts(
+        self,
+        ws: Workshop,
+        open_jobs: list[Job],
+        now: datetime,
+        eta: dict[str, datetime],
+        devices: list[DeviceRow],
+    ) -> list[Alert]:
+        """The jobs' alerts, then the devices', then those about people."""
+        return [
+            *self._alerts(open_jobs, now, eta),
+            *device_alerts(devices),
+            *self._moved(ws, now),
+            *self._refused(ws, now),
+        ]
 
     def _bay_rows(self, ws: Workshop) -> list[BayRow]:
         # One pass over jobs and technicians for every bay: a board may have hundreds, so a

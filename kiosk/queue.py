@@ -5,7 +5,7 @@ from __future__ import annotations
 from nicegui import ui
 
 from core.contract.views import JobCard
-from core.domain.vocabulary import JobStatus, PauseReason
+from core.domain.vocabulary import JobStatus, PauseReason, Priority
 from kiosk.screen import Screen
 
 READINESS_COLOUR = {
@@ -45,6 +45,8 @@ def _item(screen: Screen, job: JobCard, is_shown: bool) -> None:
             ui.badge(
                 t(f"readiness.{job.readiness}"), color=READINESS_COLOUR[job.readiness]
             ).classes("text-xl").mark("readiness")
+            if job.priority is Priority.URGENT:  # the foreman's: this car goes first
+                ui.badge(t("priority.urgent"), color="negative").classes("text-xl").mark("urgent")
             if job.rework_count:
                 ui.badge(f"{t('kiosk.rework')} ×{job.rework_count}", color="negative").classes(
                     "text-xl"

@@ -117,7 +117,8 @@ def welcome(site: Pitboard, host: str, port: int) -> str:
     return (
         f"\nPitboard is running (site {config.site.id}).\n"
         f"  lounge screen   {web}/lounge\n"
-        f"  dispatch board  {web}/dispatch\n"
+        f"  welcome board   {web}/welcome  (reception: today's booked cars)\n"
+        f"  dispatch board  {web}/dispatch    schedule /schedule\n"
         f"  reception desk  {web}/desk    reports  /reports\n"
         f"  signing in      {users}\n"
         f"  sign-ins, tokens {web}/access  (the service manager)\n"

@@ -3,8 +3,9 @@ tests do and read on them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from nicegui.testing import User
@@ -20,12 +21,16 @@ RETRIES = 60
 
 
 @contextmanager
-def boards(tmp_path: Path, pairings: PairingBook | None = None) -> Iterator[Workshop]:
+def boards(
+    tmp_path: Path,
+    pairings: PairingBook | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Iterator[Workshop]:
     """The demo workshop on SQLite with the boards registered (and the pairing of kiosk
-    screens on the dispatch board with ``pairings``)."""
+    screens on the dispatch board with ``pairings``; the core on ``clock``, when given)."""
     engine = make_engine(sqlite_url(tmp_path))
     migrate(engine)
-    w = demo_workshop(Store(engine, "demo"), tmp_path)
+    w = demo_workshop(Store(engine, "demo"), tmp_path, core_clock=clock)
     register(CoreBoardSource(w.core), kiosk_bays=["B03"], pairings=pairings)
     try:
         yield w

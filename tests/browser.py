@@ -78,6 +78,25 @@ def served(module: str, workdir: Path, page: str = "/", *args: str) -> Iterator[
         interrupt(proc)
 
 
+def screen(driver: Any, width: int, height: int) -> None:
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
+
+
+def foreman_signs_in(driver: Any, server: str) -> None:
+    """Through the sign-in form, on to the dispatch board."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(server + "/login?next=/dispatch")
+    wait_until(lambda d=driver: len(d.find_elements(By.TAG_NAME, "input")) >= 2, "login form")
+    user, password = driver.find_elements(By.TAG_NAME, "input")[:2]
+    user.send_keys("F001")
+    password.send_keys("pitboard")
+    driver.find_element(By.TAG_NAME, "button").click()
+
+
 def interrupt(proc: subprocess.Popen[str]) -> None:
     """Stop a server as Ctrl-C does; killed when it does not end within 20 s."""
     proc.send_signal(signal.SIGINT)

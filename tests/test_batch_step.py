@@ -40,13 +40,14 @@ class Recorder:
 
 def kinds(log: list[str]) -> list[str]:
     """The log with the bay states folded into 'states' (which bays is another test's
-    matter); the lounge is 'lounge', the foreman's board 'board'."""
+    matter); the public screens' views (the lounge, the welcome board) are 'lounge', the
+    foreman's board 'board'."""
     out: list[str] = []
     for line in log:
         board = line.startswith(("publish view/dispatch/", "publish view/devices/"))
         kind = "board" if board else line
         kind = "states" if kind.startswith("publish bay/") else kind
-        kind = "lounge" if kind == "publish view/lounge" else kind
+        kind = "lounge" if kind in ("publish view/lounge", "publish view/welcome") else kind
         if not out or out[-1] != kind:
             out.append(kind)
     return out

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser import ARTIFACTS, served
+from tests.browser import ARTIFACTS, foreman_signs_in, screen, served
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -37,25 +37,6 @@ def poke(server: str, hook: str) -> Any:
     )
     with urllib.request.urlopen(request, timeout=10) as answer:
         return json.loads(answer.read())
-
-
-def screen(driver: Any, width: int, height: int) -> None:
-    driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-    )
-
-
-def foreman_signs_in(driver: Any, server: str) -> None:
-    """Through the sign-in form, on to the dispatch board."""
-    from selenium.webdriver.common.by import By
-
-    driver.get(server + "/login?next=/dispatch")
-    wait_until(lambda d=driver: len(d.find_elements(By.TAG_NAME, "input")) >= 2, "login form")
-    user, password = driver.find_elements(By.TAG_NAME, "input")[:2]
-    user.send_keys("F001")
-    password.send_keys("pitboard")
-    driver.find_element(By.TAG_NAME, "button").click()
 
 
 def lounge_on_screen(driver: Any, server: str, width: int, height: int) -> None:

@@ -1,19 +1,25 @@
 """A subscriber that puts the foreman's board together from its retained parts holds the
 board the core made, exactly: after every step of random walks through the workshop, with
 devices coming, going and failing, whether it followed every message or joined late and got
-the retained parts in another order. And the core's board, whose cards are kept while their
-job stays the same, is the board a projector without any kept cards makes."""
+the retained parts in another order — the plan's bars and the booked cars' reserved time
+too. And the core's board, whose cards are kept while their job stays the same, is the
+board a projector without any kept cards makes."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
 from core.contract.dispatch_mirror import BoardMirror
-from core.contract.dispatch_parts import DispatchBay
+from core.contract.dispatch_parts import DispatchBay, DispatchJob
 from core.contract.views import DispatchView
+from core.domain.appointment import Booking
 from core.domain.events import DomainEvent
+from core.domain.model import Customer, Operation, Vehicle
 from core.engine.device_health import DeviceHealth
 from core.engine.effects import rows_to_write
 from core.engine.items import Counters
@@ -23,6 +29,7 @@ from tests.helpers import FakeBus, demo_config
 from tests.walk import Snapshot, WorkshopWalk
 
 CONFIG = demo_config()
+BOARD = "pitboard/demo/view/dispatch/"
 DEVICES = ["kiosk-b01", "tablet-b03", "printer-desk", "bridge-1"]
 STATUS = {
     "online": b'{"v":1,"online":true}',
@@ -152,3 +159,76 @@ def _left_over(walk: BoardWalk) -> bytes:
     part = DispatchBay.model_validate_json(sent)
     row = part.row.model_copy(update={"id": "B99"})
     return part.model_copy(update={"row": row, "run": "0ld0ld00"}).model_dump_json().encode()
+
+
+def booked(walk: BoardWalk, plate: str = "沪A88888", hours: float = 1.0) -> str:
+    """A car booked in the advisor's next free slot of the walk's day."""
+    slot = walk.ws.free_slots("SA01", walk.now.date(), after=walk.now)[0]
+    booking = Booking(
+        customer=Customer(name="李女士", phone="13900139000"),
+        vehicle=Vehicle(plate=plate, model="大众 帕萨特"),
+        operations=(Operation("M010", "小保养", hours, "Minor service"),),
+        start=slot,
+        advisor="SA01",
+    )
+    walk.step(lambda at: walk.ws.book(booking, at))
+    return next(iter(walk.ws.appointments))
+
+
+def dispatched(walk: BoardWalk, ro: str, bay: str, at: datetime) -> None:
+    walk.ws.dispatch(ro, bay, at)
+
+
+def joined_now(walk: BoardWalk) -> DispatchView | None:
+    mirror = BoardMirror("demo")
+    for topic, payload in retained(walk.bus).items():
+        mirror.receive(topic, payload)
+    return mirror.view()
+
+
+def test_planned_bars_and_reserved_time_travel_in_their_parts_and_are_rebuilt_exactly() -> None:
+    walk = BoardWalk()
+    walk.cars_arrive(cars=2, wash=False)
+    first, second = sorted(walk.ws.jobs)
+    for ro in (first, second):
+        walk.step(partial(dispatched, walk, ro, "B01"))
+    ident = booked(walk)
+    board = walk.views.dispatch_view
+    assert board is not None
+    assert [b.ro for b in board.planned] == [first, second]
+    assert board.planned[0].end == board.planned[1].start  # the queue, one after the other
+    (block,) = board.reserved
+    assert block.appointment == ident and block.plate == "沪A·•••88"
+    held = retained(walk.bus)
+    part = DispatchJob.model_validate_json(held[f"pitboard/demo/view/dispatch/job/{second}"])
+    assert part.planned == board.planned[1]
+    assert f"pitboard/demo/view/dispatch/reserved/{block.bay}" in held
+    shown = joined_now(walk)
+    assert shown is not None and shown.planned == board.planned
+    assert shown.reserved == board.reserved
+
+    walk.step(lambda at: walk.ws.put_before(second, first, at))  # the foreman's new order
+    board = walk.views.dispatch_view
+    assert board is not None and [b.ro for b in board.planned] == [second, first]
+    walk.step(lambda at: walk.ws.cancel_appointment(ident, "改期", at))
+    assert f"pitboard/demo/view/dispatch/reserved/{block.bay}" not in retained(walk.bus)
+    shown = joined_now(walk)
+    assert shown is not None and shown.reserved == [] and shown == walk.views.dispatch_view
+
+
+def test_a_booking_sends_its_bays_reserved_time_and_what_it_moved_not_the_whole_board() -> None:
+    walk = BoardWalk()
+    walk.cars_arrive(cars=3, wash=False)
+    for ro in sorted(walk.ws.jobs):
+        walk.step(partial(dispatched, walk, ro, "B02"))
+    mark = len(walk.bus.published)
+    booked(walk)  # at the same moment: nothing moved with time alone
+    sent = {t.removeprefix(BOARD) for t, _, _, _ in walk.bus.published[mark:]}
+    board = walk.views.dispatch_view
+    assert board is not None
+    (block,) = board.reserved
+    assert {f"reserved/{block.bay}", "index"} <= sent
+    # The bays' rows and the jobs of other bays stay as they were.
+    assert not any(name.startswith("bay/") for name in sent), sent
+    moved = {f"job/{b.ro}" for b in board.planned if b.bay == block.bay}
+    assert sent - {f"reserved/{block.bay}", "index"} <= moved, sent

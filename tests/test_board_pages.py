@@ -13,10 +13,10 @@ from nicegui import ui
 from nicegui.testing import User
 
 from board import lounge as lounge_module
-from core.commands import AnswerFinding, PauseEveryone
+from core.commands import AnswerFinding, PauseEveryone, SetPriority
 from core.contract.messages import make_event
 from core.display.texts import both, text
-from core.domain.model import FindingState, JobStatus, Operation, PauseReason
+from core.domain.model import FindingState, JobStatus, Operation, PauseReason, Priority
 from core.pairings import Pairings
 from kiosk.page import register as register_kiosks
 from kiosk.station import Station
@@ -268,6 +268,64 @@ async def test_the_foreman_moves_a_dispatched_job_to_another_bay_and_team(
     user.find(marker="row-B05").trigger("dragstart", args=ro)
     user.find(marker="row-B01").trigger("drop.prevent")
     await eventually(lambda: shop.core.ws.job(ro).bay == "B01", "dragged to B01")
+
+
+def bay_queue(shop: Workshop, bay: str) -> list[str]:
+    return shop.core.query(lambda ws, _now: [j.ro for j in ws.bay_queue(bay)])
+
+
+def planned_order(shop: Workshop, bay: str) -> list[str]:
+    view = shop.core.dispatch_view
+    return [b.ro for b in view.planned if b.bay == bay] if view else []
+
+
+async def open_bay_queue(user: User, bay: str, first: str) -> None:
+    """The foreman on the board (where the sign-in sends them: the page this user shows
+    from then on), its bay queue card showing ``bay``."""
+    await sign_in(user, "F001", page="/dispatch")
+    await user.should_see(marker="bayq-bay", retries=RETRIES)
+    user.find(marker="bayq-bay").elements.pop().value = bay
+    await user.should_see(marker=f"bayq-{first}", retries=RETRIES)
+
+
+async def test_the_foreman_orders_a_bays_queue_and_marks_a_car_urgent(
+    user: User, shop: Workshop
+) -> None:
+    a, b, c = (shop.job(bay="B03", plate=f"京A1000{i}") for i in range(3))
+    await open_bay_queue(user, "B03", a)
+    assert "计划" in user.find(marker=f"bayq-{a}").elements.pop().text  # its planned time
+    user.find(marker=f"bayq-down-{a}").click()
+    await eventually(lambda: bay_queue(shop, "B03") == [b, a, c], "moved down")
+    await eventually(lambda: planned_order(shop, "B03") == [b, a, c], "planned again")
+    user.find(marker=f"bayq-urgent-{c}").click()
+    await eventually(lambda: bay_queue(shop, "B03") == [c, b, a], "urgent first")
+    assert shop.core.ws.job(c).priority is Priority.URGENT
+    await eventually(lambda: planned_order(shop, "B03") == [c, b, a], "the plan follows")
+    await eventually(lambda: "加急" in user.find(marker=f"bayq-{c}").elements.pop().text, "shown")
+    # The first normal car cannot go up past the urgent one: its ↑ is off.
+    await eventually(
+        lambda: not user.find(marker=f"bayq-up-{b}").elements.pop().enabled, "b's ↑ disabled"
+    )
+    trail = shop.core.store.audit_trail(c)
+    assert trail[-1]["type"] == "job.priority_set" and trail[-1]["source"] == "foreman:F001"
+    assert shop.core.store.audit_trail(a)[-1]["type"] == "queue.reordered"
+
+
+async def test_the_foreman_drags_a_car_before_another_and_is_told_why_not_past_an_urgent_one(
+    user: User, shop: Workshop
+) -> None:
+    a, b, c = (shop.job(bay="B03", plate=f"京B2000{i}") for i in range(3))
+    await open_bay_queue(user, "B03", a)
+    user.find(marker=f"bayq-row-{c}").trigger("dragstart")
+    user.find(marker=f"bayq-row-{a}").trigger("drop.prevent")
+    await eventually(lambda: bay_queue(shop, "B03") == [c, a, b], "dropped before a")
+    shop.core.run_command(SetPriority(a, Priority.URGENT), "foreman:F001")
+    await eventually(lambda: bay_queue(shop, "B03") == [a, c, b], "a urgent")
+    user.find(marker=f"bayq-row-{b}").trigger("dragstart")
+    user.find(marker=f"bayq-row-{a}").trigger("drop.prevent")
+    why = text("error.priority_order", "zh")
+    await user.should_see(text("queue.refused", "zh", ro=b, why=why), retries=RETRIES)
+    assert bay_queue(shop, "B03") == [a, c, b]
 
 
 async def test_the_bay_shows_predicted_beside_promised_and_keys_their_hooks(

@@ -22,7 +22,7 @@ from core.domain.events import DomainEvent, SignInRefused
 from core.domain.model import BAY_STATUSES, OPEN_STATUSES, Job, JobStatus
 from core.domain.vocabulary import HOLDING_STATES, AppointmentState
 from core.domain.workshop import Workshop
-from core.domain.workshop_state import left_since
+from core.domain.workshop_state import left_since, queue_place
 from tests.walk import Snapshot, WorkshopWalk, order
 
 POST_BAY = {
@@ -97,7 +97,7 @@ def filed_as_scanned(ws: Workshop) -> None:
     for bay in ws.bays.keys() | {j.bay for j in ws.jobs.values() if j.bay}:
         scanned = sorted(
             (j for j in ws.jobs.values() if j.bay == bay and j.status in BAY_STATUSES),
-            key=lambda j: j.dispatch_order,
+            key=queue_place,
         )
         assert ros(ws.bay_queue(bay)) == ros(scanned), f"bay {bay}'s queue"
         assert ros(queues.get(bay, [])) == ros(scanned), f"bay {bay} in all queues"

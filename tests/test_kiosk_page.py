@@ -12,9 +12,9 @@ from nicegui import ui
 from nicegui.testing import User
 from sqlalchemy import select
 
-from core.commands import AnswerFinding, PauseEveryone
+from core.commands import AnswerFinding, PauseEveryone, SetPriority
 from core.display.texts import text
-from core.domain.model import JobStatus, PauseReason
+from core.domain.model import JobStatus, PauseReason, Priority
 from core.pairings import Pairings
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
@@ -198,6 +198,18 @@ async def test_badge_scan_signs_in_and_job_qr_scan_selects_the_job(
     await see(user, marker="card-ro", content=second)
     user.find(marker=f"job-{first}").click()
     await see(user, marker="card-ro", content=first)
+
+
+async def test_the_bays_queue_in_the_foremans_order_an_urgent_car_first_and_marked(
+    user: User, shop: Workshop
+) -> None:
+    first, second = shop.job(plate="京A11111"), shop.job(plate="京A22222")
+    station = shop.station("B03")
+    await open_kiosk(user, station)
+    await see(user, marker=f"job-{second}")
+    shop.core.run_command(SetPriority(second, Priority.URGENT), "foreman:F001")
+    await see(user, marker="urgent", content="Urgent")
+    await eventually(lambda: [j.ro for j in station.jobs()] == [second, first], "urgent first")
 
 
 async def test_start_pause_with_reason_resume_finding_and_finish(

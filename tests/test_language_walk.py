@@ -40,9 +40,17 @@ LATIN_ON_CHINESE = {"Pitboard", "English", "VIN", "PIN", "QR", "CSV", "h", "km",
 # car, customer and finding are called.
 CHINESE_ON_ENGLISH = ("中文",)
 TEST_DATA = ("京A12345", "京B67890", "别克 GL8", "白", "小保养", "王先生", "前刹车片磨损")
-# Pages meant for anyone passing by (the lounge's TV, the customer's status page, a kiosk
-# screen that is not paired yet) speak both languages at once, by design.
-BILINGUAL = {"/lounge", "/status/{token}", "/pair", "/kiosk/{bay}?unpaired", "/kiosk/{bay}?none"}
+# Pages meant for anyone passing by (the lounge's TV, the welcome board at reception, the
+# customer's status page, a kiosk screen that is not paired yet) speak both languages at
+# once, by design.
+BILINGUAL = {
+    "/lounge",
+    "/welcome",
+    "/status/{token}",
+    "/pair",
+    "/kiosk/{bay}?unpaired",
+    "/kiosk/{bay}?none",
+}
 ROLES = {"foreman": "F001", "advisor": "SA01", "qc": "QC01", "manager": "M001"}
 
 DOTTED = re.compile(r"\b[a-z]+(?:_[a-z]+)*\.[a-z]+(?:_[a-z]+)*\b")

@@ -53,13 +53,14 @@ def test_core_works_through_mosquitto_with_the_shipped_acl(
     cfg = demo_config()
     addr = BrokerAddress("127.0.0.1", broker.port, "core", broker.passwords["core"])
     service = CoreService(cfg, addr, f"sqlite:///{tmp_path / 'core.db'}").start()
-    kiosk = lounge = board = None
+    kiosk = lounge = welcome = board = None
     try:
         assert service.link.connected.wait(10)
         job = service.core.run_command(CheckInCar(order()), "advisor:SA01")
         service.core.run_command(Dispatch(job.ro, "B03"), "foreman:F1")
         kiosk = Client(broker, "kiosk-b03", subscribe="pitboard/demo/#")
         lounge = Client(broker, "lounge", subscribe="pitboard/demo/#")
+        welcome = Client(broker, "welcome", subscribe="pitboard/demo/#")
         board = Client(broker, "board", subscribe="pitboard/demo/view/#")
         assert (
             kiosk.publish(EVENT.format("kiosk-b03"), ev(1, "tech.signed_in", tech="T002")).value
@@ -93,12 +94,15 @@ def test_core_works_through_mosquitto_with_the_shipped_acl(
         )
         assert denied.is_failure and "authori" in str(denied).lower()
         assert kiosk.publish("pitboard/demo/view/lounge", b"{}").is_failure
+        # The welcome board at reception reads its own view and nothing else.
+        assert welcome.wait(lambda ms: any(t.endswith("view/welcome") for t, _ in ms))
+        assert {t for t, _ in welcome.messages} == {"pitboard/demo/view/welcome"}
         # The board user reads the foreman's board, in parts, and has it whole.
         assert board.wait(lambda ms: whole_board(ms) == service.core.dispatch_view)
         assert any(t.endswith("/view/dispatch/bay/B03") for t, _ in board.messages)
         assert not any("/view/dispatch/" in t for t, _ in kiosk.messages + lounge.messages)
     finally:
-        for c in (kiosk, lounge, board):
+        for c in (kiosk, lounge, welcome, board):
             if c is not None:
                 c.close()
         service.stop()

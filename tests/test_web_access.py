@@ -29,6 +29,7 @@ PUBLIC = {
     "/login": "the sign-in form",
     "/logout": "signing out",
     "/lounge": "the lounge TV: masked plates, no names",
+    "/welcome": "the welcome board at reception: today's booked cars, masked, no customers",
     "/status/{token}": "the customer's own page, by the unguessable token on the pickup card",
     "/healthz": "the supervisor's health check",
     "/favicon.ico": "the icon",

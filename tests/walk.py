@@ -28,6 +28,7 @@ from core.domain.model import (
     JobStatus,
     Operation,
     PauseReason,
+    Priority,
     Role,
     Severity,
     Technician,
@@ -144,6 +145,8 @@ WANTS = {
     "deliver": {S.READY},
     "follow_up": {S.DELIVERED},
     "cancel": {S.CHECKED_IN, S.DISPATCHED, S.PAUSED, S.IN_PROGRESS, S.SELF_CHECKED},
+    "reorder": {S.DISPATCHED, S.PAUSED},
+    "priority": {S.CHECKED_IN, S.DISPATCHED, S.PAUSED, S.IN_PROGRESS},
 }
 LEADERS = ["T001", "T005", "Q001"]
 #: The steps that take a car on through the workflow.
@@ -260,6 +263,8 @@ class WorkshopWalk(RuleBasedStateMachine):
             ("deliver", bool(fits("deliver"))),
             ("follow_up", bool(fits("follow_up"))),
             ("cancel", bool(fits("cancel"))),
+            # The foreman's order of a queue: a job put before another, or marked urgent.
+            ("queue", bool(fits("priority"))),
             ("key", True),
             ("shift_end", True),
             ("adjust_clock", clocked),
@@ -415,6 +420,25 @@ class WorkshopWalk(RuleBasedStateMachine):
     def do_cancel(self, data: st.DataObject) -> None:
         ro = self._job(data, "cancel")
         self.step(lambda at: self.ws.cancel(ro, "客户取消", at))
+
+    def do_queue(self, data: st.DataObject) -> None:
+        if bool(self.fitting("reorder")) and data.draw(st.booleans(), label="reorder"):
+            self.do_reorder(data)
+        else:
+            self.do_priority(data)
+
+    def do_reorder(self, data: st.DataObject) -> None:
+        """The foreman puts a queued job before another of its bay's queue, or last (one of
+        another bay or priority, or the job itself: refused)."""
+        ro = self._job(data, "reorder")
+        ahead = [r for r, j in sorted(self.ws.jobs.items()) if j.bay == self.ws.jobs[ro].bay]
+        ahead_of = data.draw(st.sampled_from([None, *ahead, *sorted(self.ws.jobs)]), label="ahead")
+        self.step(lambda at: self.ws.put_before(ro, ahead_of, at))
+
+    def do_priority(self, data: st.DataObject) -> None:
+        ro = self._job(data, "priority")
+        priority = data.draw(st.sampled_from(list(Priority)), label="priority")
+        self.step(lambda at: self.ws.set_priority(ro, priority, at))
 
     def do_key(self, data: st.DataObject) -> None:
         """A key reader's read, by its tag alone or naming the order (a tag the order has
@@ -578,6 +602,8 @@ class WorkshopWalk(RuleBasedStateMachine):
             "sign_in": lambda at: ws.sign_in(tech, bay, at),
             "sign_out": lambda at: ws.sign_out(tech, bay, at),
             "answer": lambda at: ws.answer_finding(ro, "F1", True, "SA01", at),
+            "reorder": lambda at: ws.put_before(ro, "RO-X", at),
+            "priority": lambda at: ws.set_priority(ro, Priority.URGENT, at),
         }
         if ro in ws.jobs:
             steps["check_in"] = lambda at: ws.check_in(again, at)

@@ -11,16 +11,28 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from core.domain.vocabulary import STATION_STATUSES, BayKind, FindingState, JobStatus, KeyState
+from core.domain.vocabulary import (
+    STATION_STATUSES,
+    BayKind,
+    FindingState,
+    JobStatus,
+    KeyState,
+    Priority,
+)
 
 from .views import Alert, BayRow, BoardCard, DeviceRow, DispatchView
 
 
 def waiting_dispatch(cards: Sequence[BoardCard]) -> list[str]:
-    """Checked in, not dispatched: waiting customers first, then by promised time."""
+    """Checked in, not dispatched: urgent ones first, then waiting customers, then by
+    promised time."""
     waiting = [c for c in cards if c.status is JobStatus.CHECKED_IN]
-    waiting.sort(key=lambda c: (not c.customer_waiting, c.promised_at, c.ro))
+    waiting.sort(key=_dispatch_order)
     return [c.ro for c in waiting]
+
+
+def _dispatch_order(c: BoardCard) -> tuple[bool, bool, datetime, str]:
+    return c.priority is not Priority.URGENT, not c.customer_waiting, c.promised_at, c.ro
 
 
 def pending_findings(cards: Sequence[BoardCard]) -> list[str]:

@@ -27,6 +27,7 @@ from .dispatch_parts import (
     DispatchJob,
     DispatchLeft,
     DispatchPeople,
+    DispatchReserved,
     digest,
 )
 from .views import DispatchView
@@ -63,6 +64,13 @@ def assemble(
         ),
         timeline_from=index.timeline_from,
         timeline_to=index.timeline_to,
+        planned=sorted(
+            (p.planned for p in jobs if p.planned is not None), key=lambda b: (b.bay, b.start, b.ro)
+        ),
+        reserved=sorted(
+            (b for p in parts.values() if isinstance(p, DispatchReserved) for b in p.blocks),
+            key=lambda b: (b.bay, b.start, b.appointment),
+        ),
         pending_findings=pending_findings(cards),
         qc_queue=station_queue(rows, BayKind.QC),
         wash_queue=station_queue(rows, BayKind.WASH),
@@ -84,9 +92,10 @@ class BoardMirror:
     """What a subscriber of the board's topics holds, and the whole board once it holds one.
 
     Feed it every message of ``view/dispatch/index``, ``view/dispatch/bay/+``,
-    ``view/dispatch/job/+``, ``view/dispatch/left/+``, ``view/dispatch/alerts`` and
-    ``view/devices/+``, retained or not; ``view()`` is the newest whole board received so
-    far, kept while the parts of a newer one are still on their way."""
+    ``view/dispatch/job/+``, ``view/dispatch/left/+``, ``view/dispatch/reserved/+``,
+    ``view/dispatch/alerts`` and ``view/devices/+``, retained or not; ``view()`` is the
+    newest whole board received so far, kept while the parts of a newer one are still on
+    their way."""
 
     def __init__(self, site: str) -> None:
         self.root = f"pitboard/{site}/"
@@ -147,5 +156,6 @@ _PART_MODELS: dict[str, type[BoardPart]] = {
     "bay": DispatchBay,
     "job": DispatchJob,
     "left": DispatchLeft,
+    "reserved": DispatchReserved,
     PEOPLE: DispatchPeople,
 }

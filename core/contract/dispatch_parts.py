@@ -1,14 +1,16 @@
 """The foreman's board as it travels: retained parts that change apart, and an index.
 
-Each bay's row is a part, and each open job (its card, its Gantt bars and its alerts), so a
-tap sends the job it changed and, when the job moved, the rows that list it; a job that left
-the building during the Gantt's day keeps its bars in a part of its own until the day is
-over. Device rows are parts of their own (``view/devices/{device}``). Every part carries
-the ``seq`` of the publication that last changed it; the index says which publication is
-the newest and, in ``digest``, which part versions make it up, so a subscriber can tell
-when it holds one whole board, and never shows a job in two rows or in none while it moves
-from one bay to another. The board's lists (waiting for dispatch, findings, keys, ready, the
-QC and wash queues) are worked out from the cards and rows (dispatch_lists.py)."""
+Each bay's row is a part, and each open job (its card, its Gantt bars, its planned bar and
+its alerts), so a tap sends the job it changed and, when the job moved, the rows that list
+it; a job that left the building during the Gantt's day keeps its bars in a part of its own
+until the day is over; the booked cars' time reserved on a bay is a part per bay that has
+some within the Gantt's window. Device rows are parts of their own
+(``view/devices/{device}``). Every part carries the ``seq`` of the publication that last
+changed it; the index says which publication is the newest and, in ``digest``, which part
+versions make it up, so a subscriber can tell when it holds one whole board, and never shows
+a job in two rows or in none while it moves from one bay to another. The board's lists
+(waiting for dispatch, findings, keys, ready, the QC and wash queues) are worked out from
+the cards and rows (dispatch_lists.py)."""
 
 from __future__ import annotations
 
@@ -20,7 +22,16 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .dispatch_lists import is_station
-from .views import Alert, BayRow, BoardCard, DeviceRow, DispatchView, TimelineBar
+from .views import (
+    Alert,
+    BayRow,
+    BoardCard,
+    DeviceRow,
+    DispatchView,
+    PlannedBar,
+    ReservedBlock,
+    TimelineBar,
+)
 
 #: Topic suffixes after ``pitboard/{site}/``.
 BOARD_PREFIX = "view/dispatch/"
@@ -56,6 +67,9 @@ class DispatchJob(_Part):
 
     card: BoardCard
     bars: list[TimelineBar] = Field(description="The job's Gantt bars, by start, technician")
+    planned: PlannedBar | None = Field(
+        default=None, description="The job's place in the plan, while it is in a bay's queue"
+    )
     alerts: list[Alert] = Field(description="The job's alerts")
 
 
@@ -64,6 +78,13 @@ class DispatchLeft(_Part):
     (delivered, closed or cancelled): its Gantt bars, until the day is over."""
 
     bars: list[TimelineBar] = Field(description="The job's Gantt bars, by start, technician")
+
+
+class DispatchReserved(_Part):
+    """``view/dispatch/reserved/{bay}``: the booked cars' time reserved on one bay within the
+    Gantt's window; cleared when the bay has none."""
+
+    blocks: list[ReservedBlock] = Field(description="By start, then appointment")
 
 
 class DispatchPeople(_Part):
@@ -86,7 +107,10 @@ class DispatchIndex(_Part):
     updated_at: datetime = Field(description="The board's time (its line of now)")
     timeline_from: datetime | None = Field(description="Where the Gantt starts")
     timeline_to: datetime | None = Field(description="Where the Gantt ends")
-    parts: int = Field(description="How many board parts there are (bays, jobs, alerts)")
+    parts: int = Field(
+        description="How many board parts there are (bays, jobs, jobs that left, reserved"
+        " time, alerts)"
+    )
     digest: str = Field(
         description="The first 16 hex digits of the SHA-256 of one line '{part} {seq}\\n' per"
         " board part, sorted by part (the part is the topic after 'view/dispatch/', e.g."
@@ -95,7 +119,7 @@ class DispatchIndex(_Part):
     devices: int = Field(description="How many device rows there are")
 
 
-BoardPart = DispatchBay | DispatchJob | DispatchLeft | DispatchPeople
+BoardPart = DispatchBay | DispatchJob | DispatchLeft | DispatchReserved | DispatchPeople
 
 
 def bay_part(bay: str) -> str:
@@ -108,6 +132,10 @@ def job_part(ro: str) -> str:
 
 def left_part(ro: str) -> str:
     return f"left/{ro}"
+
+
+def reserved_part(bay: str) -> str:
+    return f"reserved/{bay}"
 
 
 def digest(seqs: Mapping[str, int]) -> str:
@@ -128,6 +156,7 @@ def split(
     for alert in view.alerts:
         if alert.ro is not None:
             alerts.setdefault(alert.ro, []).append(alert)
+    planned = {p.ro: p for p in view.planned}
     site = view.site
     parts: dict[str, BoardPart] = {}
     for position, row in enumerate(view.bays):
@@ -135,15 +164,13 @@ def split(
         parts[name] = _bay(before.get(name), site, position, _travelling(row))
     for card in view.jobs:
         name = job_part(card.ro)
-        mine, raised = bars.get(card.ro, []), alerts.get(card.ro, [])
-        parts[name] = _job(before.get(name), site, card, mine, raised)
+        pieces = (bars.get(card.ro, []), planned.get(card.ro), alerts.get(card.ro, []))
+        parts[name] = _job(before.get(name), site, card, *pieces)
     for ro, mine in bars.items():  # the bars of the jobs that left: no card
-        name = job_part(ro)
-        if name not in parts:
+        if job_part(ro) not in parts:
             name = left_part(ro)
-            old = before.get(name)
-            kept = isinstance(old, DispatchLeft) and old.bars == mine
-            parts[name] = old if kept and old is not None else DispatchLeft(site=site, bars=mine)
+            parts[name] = _kept(before.get(name), DispatchLeft(site=site, bars=mine))
+    parts.update(_reserved(view, before))
     people = [a for a in view.alerts if a.ro is None and a.device is None]
     parts[PEOPLE] = DispatchPeople(site=site, alerts=people)
     return parts
@@ -156,15 +183,37 @@ def _bay(old: BoardPart | None, site: str, position: int, row: BayRow) -> Dispat
 
 
 def _job(
-    old: BoardPart | None, site: str, card: BoardCard, bars: list[TimelineBar], alerts: list[Alert]
+    old: BoardPart | None,
+    site: str,
+    card: BoardCard,
+    bars: list[TimelineBar],
+    planned: PlannedBar | None,
+    alerts: list[Alert],
 ) -> DispatchJob:
     if (
         isinstance(old, DispatchJob)
         and old.card is card
-        and (old.bars, old.alerts) == (bars, alerts)
+        and (old.bars, old.planned, old.alerts) == (bars, planned, alerts)
     ):
         return old
-    return DispatchJob(site=site, card=card, bars=bars, alerts=alerts)
+    return DispatchJob(site=site, card=card, bars=bars, planned=planned, alerts=alerts)
+
+
+def _kept(old: BoardPart | None, new: DispatchLeft | DispatchReserved) -> BoardPart:
+    """The part sent before when it holds the same (its sequence number stays)."""
+    return old if old is not None and type(old) is type(new) and old == new else new
+
+
+def _reserved(view: DispatchView, before: Mapping[str, BoardPart]) -> dict[str, BoardPart]:
+    """A part per bay with booked cars' time in the Gantt's window."""
+    blocks: dict[str, list[ReservedBlock]] = {}
+    for block in view.reserved:
+        blocks.setdefault(block.bay, []).append(block)
+    out: dict[str, BoardPart] = {}
+    for bay, mine in blocks.items():
+        name = reserved_part(bay)
+        out[name] = _kept(before.get(name), DispatchReserved(site=view.site, blocks=mine))
+    return out
 
 
 def _travelling(row: BayRow) -> BayRow:

@@ -65,11 +65,16 @@ BOARD_IN_PARTS = [
     "  `self_checked`, `leader_checked`, the leader-checked first, then by RO; wash:",
     "  `wash_waiting`, `washing`, the car being washed as `current`, then by promised time,",
     "  then RO), so a car passing a station sends its own card, not the station's list.",
-    "- `view/dispatch/job/{ro}`: every open job: its card, its Gantt bars and its alerts; an",
-    "  empty retained message when the job leaves the board.",
+    "- `view/dispatch/job/{ro}`: every open job: its card, its Gantt bars, its `planned` bar",
+    "  while it stands in a bay's queue (the plan, 排班: planned start and end on its bay, to",
+    "  the minute, planned again whenever the board is built) and its alerts; an empty",
+    "  retained message when the job leaves the board.",
     "- `view/dispatch/left/{ro}`: a job that left the building (delivered, closed, cancelled)",
     "  during the Gantt's day: its Gantt bars, so the Gantt shows the whole day's work; an",
     "  empty retained message when the day is over.",
+    "- `view/dispatch/reserved/{bay}`: the time reserved on the bay for booked cars within",
+    "  the Gantt's window (masked plate, model, the reception slot booked); an empty retained",
+    "  message when the bay has none left.",
     "- `view/dispatch/alerts`: the alerts about people (moved technicians, refused sign-ins).",
     "- `view/devices/{device}`: one device's row and its alert, sent only when the row changes",
     "  (a device saying again what it said changes nothing; `since` is since when it is as it",
@@ -125,8 +130,9 @@ INTRODUCTION = [
 
 TOPIC_NOTES = [
     "`self` is the device the topic names; `bay-kiosk` the kiosk standing at that bay;",
-    "`bridge-of` the devices bridge hosting that printer; `lounge` and `board` are the",
-    "screen users. The Mosquitto ACL is generated from this table (`pitboard broker acl`).",
+    "`bridge-of` the devices bridge hosting that printer; `lounge`, `welcome` (reception's",
+    "welcome board) and `board` are the screen users. The Mosquitto ACL is generated from",
+    "this table (`pitboard broker acl`).",
 ]
 
 GUARANTEES = [

@@ -15,14 +15,16 @@ from .dispatch_parts import (
     DispatchJob,
     DispatchLeft,
     DispatchPeople,
+    DispatchReserved,
 )
 from .messages import Ack, Command, DeviceStatus, Envelope
-from .views import BayState, LoungeView
+from .views import BayState, LoungeView, WelcomeView
 
 #: Who may read or write a topic. ``self`` is the device the topic is named after;
 #: ``bay-kiosk`` is the kiosk standing at the bay the topic is named after; ``device`` is
-#: every kiosk and the devices bridge.
-Party = Literal["core", "self", "device", "bay-kiosk", "bridge-of", "lounge", "board"]
+#: every kiosk and the devices bridge; ``lounge`` and ``welcome`` the public screens of the
+#: lounge and of reception.
+Party = Literal["core", "self", "device", "bay-kiosk", "bridge-of", "lounge", "welcome", "board"]
 
 ROOT = "pitboard/{site}/"
 
@@ -116,6 +118,17 @@ LOUNGE = Topic(
     readers=("lounge", "board"),
     summary="The public lounge view: no names, phone numbers, full plates or VINs.",
 )
+WELCOME = Topic(
+    "welcome",
+    "view/welcome",
+    1,
+    True,
+    WelcomeView,
+    writers=("core",),
+    readers=("welcome", "board"),
+    summary="The welcome board at reception: today's booked cars by time (masked plate, model,"
+    " the advisor's name, arrived or not); no customer's name or phone number.",
+)
 # The foreman's board, in parts that change apart (core/contract/dispatch_parts.py).
 DISPATCH_INDEX = Topic(
     "dispatch_index",
@@ -146,8 +159,8 @@ DISPATCH_JOB = Topic(
     DispatchJob,
     writers=("core",),
     readers=("board",),
-    summary="One open job on the board: its card, Gantt bars and alerts; cleared (an empty"
-    " retained message) when the job leaves the board.",
+    summary="One open job on the board: its card, Gantt bars, planned bar and alerts; cleared"
+    " (an empty retained message) when the job leaves the board.",
 )
 DISPATCH_LEFT = Topic(
     "dispatch_left",
@@ -159,6 +172,17 @@ DISPATCH_LEFT = Topic(
     readers=("board",),
     summary="A job that left the building during the Gantt's day (delivered, closed,"
     " cancelled): its Gantt bars; cleared when the day is over.",
+)
+DISPATCH_RESERVED = Topic(
+    "dispatch_reserved",
+    "view/dispatch/reserved/{bay}",
+    1,
+    True,
+    DispatchReserved,
+    writers=("core",),
+    readers=("board",),
+    summary="The booked cars' time reserved on one bay within the Gantt's window (masked"
+    " plates, no names); cleared when the bay has none.",
 )
 DISPATCH_PEOPLE = Topic(
     "dispatch_alerts",
@@ -201,10 +225,12 @@ TOPICS: tuple[Topic, ...] = (
     CORE_STATUS,
     BAY_STATE,
     LOUNGE,
+    WELCOME,
     DISPATCH_INDEX,
     DISPATCH_BAY,
     DISPATCH_JOB,
     DISPATCH_LEFT,
+    DISPATCH_RESERVED,
     DISPATCH_PEOPLE,
     DEVICE_VIEW,
 )
@@ -215,6 +241,7 @@ BOARD: tuple[Topic, ...] = (
     DISPATCH_BAY,
     DISPATCH_JOB,
     DISPATCH_LEFT,
+    DISPATCH_RESERVED,
     DISPATCH_PEOPLE,
     DEVICE_VIEW,
 )

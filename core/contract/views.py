@@ -3,18 +3,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.domain.vocabulary import (
+    AppointmentState,
     BayKind,
     FindingState,
     JobStatus,
     JobType,
     KeyState,
     PauseReason,
+    Priority,
     Severity,
 )
 
@@ -84,6 +86,9 @@ class JobCard(_View):
     )
     readiness: Readiness
     pause_reason: PauseReason | None
+    priority: Priority = Field(
+        default=Priority.NORMAL, description="An urgent job (加急) stands ahead of normal ones"
+    )
     operations: list[OperationLine]
     requests: str
     findings: list[FindingLine]
@@ -170,6 +175,44 @@ class LoungeView(_View):
     cars: list[LoungeCar]
 
 
+class WelcomeArrival(_View):
+    """A booked car expected today, as the reception's welcome board shows it."""
+
+    at: datetime = Field(description="The reception slot it is booked for")
+    plate: str = Field(description="Masked: province, letter and last two characters")
+    model: str
+    advisor: str = Field(description="The service advisor's name, who welcomes the car")
+    arrived: bool = Field(description="At reception (or already checked in)")
+
+
+class WelcomeView(_View):
+    """``view/welcome``: public, for the welcome board at reception (预约欢迎看板): today's
+    booked cars by time; carries no customer's name or phone number, no full plate."""
+
+    v: Literal[1] = 1
+    site: str
+    updated_at: datetime
+    day: date = Field(description="The site's day the arrivals are of")
+    arrivals: list[WelcomeArrival] = Field(description="By slot, then plate")
+
+
+class LoadFill(_View):
+    """Standard hours booked on a team or a kind of bay on a day, against what it can do."""
+
+    key: str = Field(description="The team's id, or the kind of bay")
+    booked: float
+    capacity: float
+
+
+class DayLoadRow(_View):
+    """One day of the schedule: the cars booked and the load on each team and kind of bay."""
+
+    day: date
+    cars: int = Field(description="Booked cars holding their time that day")
+    teams: list[LoadFill]
+    kinds: list[LoadFill]
+
+
 class BayRow(_View):
     id: str
     name: str
@@ -201,6 +244,31 @@ class TimelineBar(_View):
     end: datetime | None = Field(description="None while it runs")
 
 
+class PlannedBar(_View):
+    """A dispatched job's place in the plan (排班): when its bay is to work it, from the
+    queue's order (the job on the lift first) and its remaining standard hours, in working
+    hours and around booked cars' time; planned again after every change, to the minute."""
+
+    bay: str
+    ro: str
+    start: datetime
+    end: datetime
+
+
+class ReservedBlock(_View):
+    """Bay time reserved for a booked car (预约): from a little after its reception slot, as
+    long as its booked work. No names or phone numbers; the plate is masked."""
+
+    appointment: str
+    bay: str
+    start: datetime
+    end: datetime
+    booked_at: datetime = Field(description="The reception slot the car is booked for")
+    plate: str = Field(description="Masked: province, letter and last two characters")
+    model: str
+    state: AppointmentState
+
+
 class Alert(_View):
     kind: Literal[
         "promise_at_risk",
@@ -230,8 +298,8 @@ class DispatchView(_View):
     bays: list[BayRow]
     jobs: list[BoardCard] = Field(description="Every open job, by promised time, then RO")
     waiting_dispatch: list[str] = Field(
-        description="Checked in, not dispatched: waiting customers and rework first, then"
-        " by promised time"
+        description="Checked in, not dispatched: urgent ones first, then waiting customers,"
+        " then by promised time"
     )
     devices: list[DeviceRow]
     timeline: list[TimelineBar] = []
@@ -240,6 +308,14 @@ class DispatchView(_View):
     )
     timeline_to: datetime | None = Field(
         default=None, description="Where the Gantt ends: the day's last shift end, padded"
+    )
+    planned: list[PlannedBar] = Field(
+        default=[], description="Every dispatched job's planned bar, by bay, start and RO"
+    )
+    reserved: list[ReservedBlock] = Field(
+        default=[],
+        description="Booked cars' time on their bays within the Gantt's window, by bay, start"
+        " and appointment",
     )
     pending_findings: list[str] = Field(
         default=[], description="'{ro}/{finding id}' awaiting the customer, oldest first"

@@ -45,6 +45,12 @@ class BayKindNeeded(DomainError):
     code = "bay_kind_needed"
 
 
+class PriorityOrder(DomainError):
+    """A job put before one of another priority: urgent jobs stay ahead of normal ones."""
+
+    code = "priority_order"
+
+
 class NotSignedIn(DomainError):
     code = "not_signed_in"
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
-from .model import JobStatus, PauseReason, Segment, Severity
+from .model import JobStatus, PauseReason, Priority, Segment, Severity
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,6 +101,31 @@ class JobDispatched(DomainEvent):
 
     def counters(self) -> tuple[str, ...]:
         return ("dispatch",)
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueueReordered(DomainEvent):
+    """The foreman put ``ro`` just before ``ahead_of`` in its bay's queue (None: last of its
+    priority); the jobs ``shifted`` took the places it left or took."""
+
+    name = "queue.reordered"
+    ro: str
+    bay: str
+    ahead_of: str | None
+    shifted: tuple[str, ...] = ()
+
+    def jobs(self) -> tuple[str, ...]:
+        return (self.ro, *self.shifted)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PriorityChanged(DomainEvent):
+    """A job marked urgent (加急) or normal again; ``bay`` is the one whose queue it is in."""
+
+    name = "job.priority_set"
+    ro: str
+    bay: str | None
+    priority: Priority
 
 
 @dataclass(frozen=True, kw_only=True)

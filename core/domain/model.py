@@ -18,6 +18,7 @@ from .vocabulary import (
     JobType,
     KeyState,
     PauseReason,
+    Priority,
     Role,
     Severity,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "KeyState",
     "Operation",
     "PauseReason",
+    "Priority",
     "Role",
     "Segment",
     "Severity",
@@ -162,7 +164,8 @@ class Job:
     status: JobStatus = JobStatus.CHECKED_IN
     bay: str | None = None
     team: str | None = None
-    dispatch_order: int = 0
+    dispatch_order: int = 0  # its place in its bay's queue, among jobs of its priority
+    priority: Priority = Priority.NORMAL
     dispatched_at: datetime | None = None  # the first dispatch (moves and rework keep it)
     rework_count: int = 0
     segments: list[Segment] = field(default_factory=list)

@@ -1,5 +1,5 @@
 """The workshop's vocabularies, each declared once: job statuses, pause reasons, finding
-severities, bay kinds, roles, job types, appointment states. The wire contract, the
+severities, bay kinds, roles, job types, appointment states, priorities. The wire contract, the
 configuration, the kiosk and the boards all take them from here (the values are the stored
 and wire names)."""
 
@@ -49,6 +49,18 @@ LIVE_STATUSES = OPEN_STATUSES | RECALLED_STATUSES
 
 #: Statuses in which a job sits in a bay's queue.
 BAY_STATUSES = frozenset({JobStatus.DISPATCHED, JobStatus.IN_PROGRESS, JobStatus.PAUSED})
+
+
+class Priority(StrEnum):
+    """How soon a job is to be worked: an urgent one (加急) goes ahead of the normal ones in
+    whatever bay's queue it stands."""
+
+    NORMAL = "normal"
+    URGENT = "urgent"
+
+
+#: A bay's queue is worked by priority first (lower rank first), then in its order.
+PRIORITY_RANK: dict[Priority, int] = {Priority.URGENT: 0, Priority.NORMAL: 1}
 
 
 class PauseReason(StrEnum):

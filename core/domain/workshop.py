@@ -50,6 +50,7 @@ from .model import (
     TechnicianState,
     Vehicle,
 )
+from .queue_order import QueueOrder
 from .sign_ins import SignIns
 from .vocabulary import STATION_KINDS, AppointmentState
 
@@ -118,7 +119,7 @@ class NewFinding:
     note: str = ""
 
 
-class Workshop(ClockCorrections, KeyCabinet, SignIns, AppointmentBook):
+class Workshop(ClockCorrections, KeyCabinet, SignIns, AppointmentBook, QueueOrder):
     """All live state of one site; the only place where workflow rules live."""
 
     # ------------------------------------------------------------- reception

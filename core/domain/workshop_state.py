@@ -31,10 +31,17 @@ from .model import (
     Technician,
     TechnicianState,
 )
+from .vocabulary import PRIORITY_RANK
 from .working_hours import WorkingHours
 
 #: Statuses of a job that left the building: not on the boards' lists, only on the Gantt.
 GONE_STATUSES = frozenset(JobStatus) - OPEN_STATUSES
+
+
+def queue_place(job: Job) -> tuple[int, int]:
+    """Where a job stands in its bay's queue: urgent ones first, then in the queue's order
+    (rework, numbered below zero, ahead of the rest)."""
+    return PRIORITY_RANK[job.priority], job.dispatch_order
 
 
 def left_at(job: Job) -> datetime | None:
@@ -122,14 +129,14 @@ class WorkshopState:
 
     def bay_queue(self, bay_id: str) -> list[Job]:
         """Jobs dispatched to a bay, in the order they are to be worked."""
-        return sorted(self._queues.get(bay_id, {}).values(), key=lambda j: j.dispatch_order)
+        return sorted(self._queues.get(bay_id, {}).values(), key=queue_place)
 
     def bay_queues(self) -> dict[str, list[Job]]:
         """Every bay's queue (a board has hundreds of bays)."""
         out: dict[str, list[Job]] = {b: [] for b in self.bays}
         for bay_id, queue in self._queues.items():
             if queue:
-                out[bay_id] = sorted(queue.values(), key=lambda j: j.dispatch_order)
+                out[bay_id] = sorted(queue.values(), key=queue_place)
         return out
 
     def jobs_in(self, statuses: Iterable[JobStatus]) -> list[Job]:

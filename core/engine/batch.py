@@ -150,6 +150,7 @@ class BatchStep:
             self.process([])
             return
         self.let_go(now)
+        self.views.publish_welcome(self.ws, now)  # a new day: its own booked cars
         self.views.flush_dispatch(self.ws, now)
 
     def wait(self) -> float:
@@ -437,7 +438,8 @@ class BatchStep:
         try:
             if out.republish or out.events:
                 eta = predict(self.ws, now) if eta is None else eta
-                self.views.publish_lounge(self.ws, now, eta, force=out.republish)
+                booked = any(e.appointments() for e in out.events)
+                self.views.publish_lounge(self.ws, now, eta, force=out.republish, booked=booked)
             if out.devices_changed or out.republish:  # no job changed with them
                 self.views.publish_devices()
         except Exception:  # the answers to pages still go out

@@ -24,7 +24,7 @@ from core.config import (
     technicians_from_config,
     working_hours_from_config,
 )
-from core.contract.views import DeviceRow, DispatchView, LoungeView
+from core.contract.views import DeviceRow, DispatchView, LoungeView, WelcomeView
 from core.domain.workshop import Workshop
 from core.store.access import AccessStore
 from core.store.repository import Batch, Store
@@ -98,6 +98,10 @@ class Core:
     @property
     def lounge(self) -> LoungeView | None:
         return self.views.lounge
+
+    @property
+    def welcome(self) -> WelcomeView | None:
+        return self.views.welcome
 
     @property
     def dispatch_view(self) -> DispatchView | None:

@@ -1,6 +1,6 @@
-"""The retained views after a commit: bay states before the acks, the lounge after them, the
-foreman's board gathered while it is costly to build (and sent as the parts of it that changed),
-device rows when they change, and the pages told."""
+"""The retained views after a commit: bay states before the acks, the lounge and the welcome
+board after them, the foreman's board gathered while it is costly to build (and sent as the
+parts of it that changed), device rows when they change, and the pages told."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from core.appointment_views import welcome
 from core.config import SiteConfig
 from core.contract import topics
 from core.contract.dispatch_lists import with_devices
 from core.contract.messages import dump
-from core.contract.views import DispatchView, LoungeView
+from core.contract.views import DispatchView, LoungeView, WelcomeView
 from core.domain.eta import predict
 from core.domain.workshop import Workshop
 from core.views import Projector
@@ -53,6 +54,8 @@ class ViewPublisher:
         self.clock = clock
         self.projector = Projector(config)
         self.lounge: LoungeView | None = None
+        self.welcome: WelcomeView | None = None
+        self._advisors = {u.id: u.name for u in config.users}
         self.dispatch_view: DispatchView | None = None
         self.board = BoardPublisher(self.site, publisher)
         #: Called after every change of the views (pages wake up on it).
@@ -89,9 +92,15 @@ class ViewPublisher:
             self._count(started)
 
     def publish_lounge(
-        self, ws: Workshop, now: datetime, eta: dict[str, datetime], force: bool = False
+        self,
+        ws: Workshop,
+        now: datetime,
+        eta: dict[str, datetime],
+        force: bool = False,
+        booked: bool = False,
     ) -> None:
-        """The lounge (no device waits for it), then the pages are told."""
+        """The lounge and, when a booking changed (``booked``), the welcome board (no device
+        waits for them), then the pages are told."""
         started = time.monotonic()
         try:
             lounge = self.projector.lounge(ws, now, eta)
@@ -99,10 +108,30 @@ class ViewPublisher:
             if force or self.lounge is None or lounge.cars != self.lounge.cars:
                 self.lounge = lounge
                 self.publisher.publish(topics.LOUNGE.full(self.site), dump(lounge), 1, True)
+            self._welcome(ws, now, force, booked)
             self._pending = True
             self.tell_listeners()
         finally:
             self._count(started)
+
+    def publish_welcome(self, ws: Workshop, now: datetime) -> None:
+        """With no batch: the welcome board of a new day, when the day turned."""
+        if self._welcome(ws, now, force=False, booked=False):
+            self.tell_listeners()
+
+    def _welcome(self, ws: Workshop, now: datetime, force: bool, booked: bool) -> bool:
+        """Today's booked cars, made again only when a booking changed or the day turned,
+        sent when they differ from what was sent; True when sent."""
+        shown = self.welcome
+        if not (force or booked or shown is None or shown.day != ws.hours.day_of(now)):
+            return False
+        view = welcome(ws, now, self._advisors)
+        same = shown is not None and (view.day, view.arrivals) == (shown.day, shown.arrivals)
+        if same and not force:
+            return False
+        self.welcome = view
+        self.publisher.publish(topics.WELCOME.full(self.site), dump(view), 1, True)
+        return True
 
     def _count(self, started: float) -> None:
         self.counters.view_publish_sum += time.monotonic() - started
