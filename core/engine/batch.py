@@ -64,6 +64,10 @@ from .view_publisher import ViewPublisher
 
 logger = logging.getLogger(__name__)
 
+#: Seconds the batch thread steps aside after the acks and after the lounge (see
+#: ``process``): the MQTT thread sends what was published only once it holds the
+#: interpreter, and the batch thread would otherwise keep it while it builds what follows.
+HAND_OVER = 0.0002
 #: Seconds before report rows whose write failed are tried again.
 REPORTS_RETRY = 2.0
 
@@ -131,7 +135,11 @@ class BatchStep:
         for item in items:  # 4. the broker may forget the events
             if isinstance(item, Incoming):
                 self.publisher.puback(item.token)
+        if out.acks or out.bays:
+            time.sleep(HAND_OVER)  # the states and acks leave before the lounge is built
         eta = self.publish_lounge(out, now, eta)  # 5. no device waits for the lounge
+        if out.events:
+            time.sleep(HAND_OVER)  # and it leaves before the board is worked on
         self.settle(out)  # 6. a page's command is answered when the pages have been told
         self.ws.forget_gone(out.rows.jobs | out.recalled)
         if self.views.dispatch_due:  # the foreman's board after the acks
