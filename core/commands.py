@@ -8,6 +8,7 @@ from typing import Any
 
 from core.domain.appointment import Booking, BookingChanges
 from core.domain.model import FollowUpOutcome, PauseReason, Priority
+from core.domain.vocabulary import CallOutcome
 from core.domain.workshop import CheckIn, OrderChanges, Workshop
 
 
@@ -149,6 +150,15 @@ class MarkArrived:
     appointment: str
 
 
+@dataclass(frozen=True)
+class RecordConfirmationCall:
+    """The advisor's call the day before a booking, and what it came to."""
+
+    appointment: str
+    outcome: CallOutcome
+    note: str = ""
+
+
 Command = (
     CheckInCar
     | UpdateOrder
@@ -167,6 +177,7 @@ Command = (
     | ChangeAppointment
     | CancelAppointment
     | MarkArrived
+    | RecordConfirmationCall
 )
 CLOCK_CORRECTIONS = (AdjustClock, InsertPause, MoveClock)
 
@@ -188,6 +199,7 @@ COMMAND_NAMES: dict[type, str] = {
     ChangeAppointment: "appointment.changed",
     CancelAppointment: "appointment.cancelled",
     MarkArrived: "appointment.arrived",
+    RecordConfirmationCall: "appointment.called",
 }
 
 
@@ -221,10 +233,10 @@ def execute(ws: Workshop, cmd: Command, actor: str, at: datetime) -> Any:
         case MoveClock(ro, tech, start, to_ro, reason):
             return ws.move_clock(ro, tech, start, to_ro, reason, at)
         case _:
-            return _book(ws, cmd, at)
+            return _book(ws, cmd, actor, at)
 
 
-def _book(ws: Workshop, cmd: Command, at: datetime) -> Any:
+def _book(ws: Workshop, cmd: Command, actor: str, at: datetime) -> Any:
     """The appointment book's commands."""
     match cmd:
         case BookAppointment(booking, force, reason):
@@ -235,6 +247,8 @@ def _book(ws: Workshop, cmd: Command, at: datetime) -> Any:
             return ws.cancel_appointment(appointment, reason, at)
         case MarkArrived(appointment):
             return ws.mark_arrived(appointment, at)
+        case RecordConfirmationCall(appointment, outcome, note):
+            return ws.record_call(appointment, outcome, note, actor, at)
     raise TypeError(f"not a command: {cmd!r}")  # pragma: no cover
 
 

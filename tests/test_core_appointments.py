@@ -18,12 +18,13 @@ from core.commands import (
     ChangeAppointment,
     CheckInCar,
     MarkArrived,
+    RecordConfirmationCall,
 )
 from core.domain.appointment import Appointment, Booking, BookingChanges
 from core.domain.errors import IllegalTransition, Overbooked
 from core.domain.model import Customer, Operation, Vehicle
 from core.domain.reports import period
-from core.domain.vocabulary import AppointmentState, JobType
+from core.domain.vocabulary import AppointmentState, CallOutcome, JobType
 from core.domain.workshop import booked_check_in
 from core.engine import Core
 from core.engine.no_shows import ACTOR
@@ -116,6 +117,19 @@ def test_cancelled_and_arrived_are_stored(core: Core, store: Store, clock: Clock
     assert cancelled is not None and arrived is not None
     assert (cancelled.state, cancelled.cancelled_reason) == (AppointmentState.CANCELLED, "客户改期")
     assert (arrived.state, arrived.late) == (AppointmentState.ARRIVED, False)
+
+
+def test_the_call_to_confirm_is_stored_and_audited_by_the_caller(core: Core, store: Store) -> None:
+    appt = core.run_command(BookAppointment(booking()), "advisor:SA01")
+    note = "客户说会准时到"
+    core.run_command(RecordConfirmationCall(appt.id, CallOutcome.CONFIRMED, note), "advisor:SA02")
+    stored = store.load_appointment(appt.id)
+    assert stored is not None and [(c.outcome, c.by, c.note) for c in stored.calls] == [
+        (CallOutcome.CONFIRMED, "advisor:SA02", note)
+    ]
+    line = audit_lines(store)[-1]
+    assert (line["type"], line["source"]) == ("appointment.called", "advisor:SA02")
+    assert line["payload"]["outcome"] == "confirmed" and line["payload"]["note"] == note
 
 
 def test_no_shows_are_swept_when_a_batch_comes(core: Core, store: Store, clock: Clock) -> None:

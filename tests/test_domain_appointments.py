@@ -11,11 +11,11 @@ import pytest
 
 from core.domain import errors
 from core.domain import events as ev
-from core.domain.appointment import BookingChanges
+from core.domain.appointment import BookingChanges, ConfirmationCall
 from core.domain.booking_rules import BookingRules
 from core.domain.model import Customer
 from core.domain.reception_slots import reception_slots
-from core.domain.vocabulary import AppointmentState, BayKind, JobType
+from core.domain.vocabulary import AppointmentState, BayKind, CallOutcome, JobType
 from core.domain.workshop import Workshop
 from tests.helpers import order
 from tests.schedule_site import (
@@ -297,3 +297,46 @@ def test_a_cancelled_or_unknown_appointment_cannot_arrive(ws: Workshop) -> None:
     with pytest.raises(errors.UnknownAppointment):
         ws.check_in(order(), local(9), appointment="AP-nope")
     assert not ws.jobs
+
+
+# ------------------------------------------------------------------ the call the day before
+def test_the_call_to_confirm_is_kept_on_the_booking_with_what_it_came_to(ws: Workshop) -> None:
+    appt = ws.book(booking(local(9)), NOW)
+    ws.take_events()
+    ws.record_call(appt.id, CallOutcome.NO_ANSWER, "", "advisor:SA01", NOW)
+    later = NOW + timedelta(hours=2)
+    ws.record_call(appt.id, CallOutcome.CONFIRMED, " 准时到 ", "advisor:SA02", later)
+    assert appt.calls == [
+        ConfirmationCall(CallOutcome.NO_ANSWER, "advisor:SA01", NOW),
+        ConfirmationCall(CallOutcome.CONFIRMED, "advisor:SA02", later, "准时到"),
+    ]
+    facts = ws.take_events()
+    assert [(f.name, f.appointments()) for f in facts] == [("appointment.called", (appt.id,))] * 2
+    assert [f.outcome for f in facts] == ["no_answer", "confirmed"]  # type: ignore[attr-defined]
+    # The call only says what the customer said: the booking stands until it is changed.
+    assert appt.state is AppointmentState.BOOKED and appt.start == local(9)
+
+
+IllegalTransition = errors.IllegalTransition
+
+
+@pytest.mark.parametrize(
+    ("settle", "outcome", "error"),
+    [
+        (lambda ws, a: ws.cancel_appointment(a, "改期", NOW), "confirmed", IllegalTransition),
+        (lambda ws, a: ws.mark_arrived(a, local(8, 50)), "confirmed", IllegalTransition),
+        (lambda ws, a: None, "maybe", errors.InvalidData),
+    ],
+)
+def test_a_call_is_for_a_booking_still_to_come_and_has_an_outcome(
+    ws: Workshop, settle: object, outcome: str, error: type[errors.DomainError]
+) -> None:
+    appt = ws.book(booking(local(9)), NOW)
+    settle(ws, appt.id)  # type: ignore[operator]
+    ws.take_events()
+    before = copy.deepcopy(ws.appointments)
+    with pytest.raises(error):
+        ws.record_call(appt.id, outcome, "", "advisor:SA01", NOW)  # type: ignore[arg-type]
+    assert ws.appointments == before and ws.take_events() == []
+    with pytest.raises(errors.UnknownAppointment):
+        ws.record_call("AP-nope", CallOutcome.CONFIRMED, "", "advisor:SA01", NOW)

@@ -35,7 +35,7 @@ from core.domain.model import (
     TechnicianState,
     Vehicle,
 )
-from core.domain.vocabulary import AppointmentState, JobType
+from core.domain.vocabulary import AppointmentState, CallOutcome, JobType
 from core.domain.workshop import CheckIn, NewFinding, OrderChanges, Workshop
 
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
@@ -270,7 +270,7 @@ class WorkshopWalk(RuleBasedStateMachine):
             ("adjust_clock", clocked),
             ("insert_pause", clocked),
             ("move_clock", clocked),
-            # The appointment book's six steps behind one name, a few times over: often
+            # The appointment book's seven steps behind one name, a few times over: often
             # enough to take each of them, seldom enough to leave the cars their way.
             *[("appointments", True)] * 3,
             ("nonsense", True),
@@ -279,6 +279,7 @@ class WorkshopWalk(RuleBasedStateMachine):
     def _booking_steps(self) -> list[tuple[str, bool]]:
         return [
             ("book", True),
+            ("call", bool(self.booked({A.BOOKED}))),
             ("change_booking", bool(self.booked({A.BOOKED}))),
             ("cancel_booking", bool(self.booked({A.BOOKED, A.ARRIVED, A.NO_SHOW}))),
             ("arrive", bool(self.booked({A.BOOKED, A.NO_SHOW}))),
@@ -550,6 +551,12 @@ class WorkshopWalk(RuleBasedStateMachine):
     def do_arrive(self, data: st.DataObject) -> None:
         ident = data.draw(st.sampled_from(self.booked(set(A))), label="appointment")
         self.step(lambda at: self.ws.mark_arrived(ident, at))
+
+    def do_call(self, data: st.DataObject) -> None:
+        """The call the day before (also to a booking settled since: refused)."""
+        ident = data.draw(st.sampled_from(self.booked(set(A))), label="appointment")
+        outcome = data.draw(st.sampled_from(list(CallOutcome)), label="outcome")
+        self.step(lambda at: self.ws.record_call(ident, outcome, "", "advisor:SA01", at))
 
     def do_no_shows(self, data: st.DataObject) -> None:
         """The sweep for cars not seen, mostly once the first booked car's grace is over."""

@@ -3,12 +3,12 @@ for, and where the booking stands until the car is checked in, cancelled or not 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from .errors import InvalidData
 from .model import Customer, Operation, Vehicle
-from .vocabulary import AppointmentState, JobType
+from .vocabulary import AppointmentState, CallOutcome, JobType
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,16 @@ class BookingChanges:
     vehicle: Vehicle | None = None
 
 
+@dataclass(frozen=True)
+class ConfirmationCall:
+    """The advisor's call the day before: whether the customer is coming as booked."""
+
+    outcome: CallOutcome
+    by: str  # who called
+    at: datetime
+    note: str = ""
+
+
 @dataclass
 class Appointment:
     id: str
@@ -56,6 +66,8 @@ class Appointment:
     late: bool = False  # arrived after the slot and its grace: still checked in
     ro: str | None = None  # the repair order it became
     cancelled_reason: str | None = None
+    #: The calls made to confirm it, oldest first.
+    calls: list[ConfirmationCall] = field(default_factory=list)
 
     @property
     def start(self) -> datetime:

@@ -7,12 +7,19 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from . import events as ev
-from .appointment import Appointment, Booking, BookingChanges, changed, require_complete
+from .appointment import (
+    Appointment,
+    Booking,
+    BookingChanges,
+    ConfirmationCall,
+    changed,
+    require_complete,
+)
 from .bay_needs import bay_hours, needed_kind
 from .errors import IllegalTransition, InvalidData, Overbooked, UnknownAppointment
 from .reception_slots import free_slots, require_free_slot
 from .reservations import holds_bay_time
-from .vocabulary import AppointmentState
+from .vocabulary import AppointmentState, CallOutcome
 from .workshop_load import Capacity, DayLoad, day_load, overfilled, roomiest_team
 from .workshop_state import WorkshopState
 
@@ -97,6 +104,21 @@ class AppointmentBook(WorkshopState):
         appt = self._moving(appointment_id, _A.CANCELLED, "cancel")
         appt.state, appt.cancelled_reason = _A.CANCELLED, reason
         self._record(ev.AppointmentCancelled(appointment=appt.id, reason=reason, at=at))
+        return appt
+
+    def record_call(
+        self, appointment_id: str, outcome: CallOutcome, note: str, by: str, at: datetime
+    ) -> Appointment:
+        """The call to confirm a booking still to come, and what it came to. The call only
+        says so: a booking the customer moved or gave up is changed or cancelled as well."""
+        if outcome not in set(CallOutcome):
+            raise InvalidData(f"no call outcome {outcome!r}")
+        appt = self._in_state(appointment_id, {_A.BOOKED}, "record a call for")
+        call = ConfirmationCall(CallOutcome(outcome), by, at, note.strip())
+        appt.calls.append(call)
+        self._record(
+            ev.ConfirmationCallRecorded(appointment=appt.id, outcome=call.outcome.value, at=at)
+        )
         return appt
 
     # ------------------------------------------------------------- the day itself

@@ -382,6 +382,15 @@ class AppointmentCancelled(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ConfirmationCallRecorded(DomainEvent):
+    """The advisor called the booked customer to confirm; ``outcome`` is what it came to."""
+
+    name = "appointment.called"
+    appointment: str
+    outcome: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class AppointmentArrived(DomainEvent):
     """The booked car is here; ``late``: after its slot and the grace."""
 

@@ -1,7 +1,7 @@
 """The workshop's vocabularies, each declared once: job statuses, pause reasons, finding
-severities, bay kinds, roles, job types, appointment states, priorities. The wire contract, the
-configuration, the kiosk and the boards all take them from here (the values are the stored
-and wire names)."""
+severities, bay kinds, roles, job types, appointment states, priorities and what a call to
+confirm a booking came to. The wire contract, the configuration, the kiosk and the boards all
+take them from here (the values are the stored and wire names)."""
 
 from __future__ import annotations
 
@@ -162,6 +162,15 @@ class AppointmentState(StrEnum):
     ARRIVED = "arrived"
     CHECKED_IN = "checked_in"
     NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+
+
+class CallOutcome(StrEnum):
+    """What the call the day before a booking (预约确认电话) came to."""
+
+    CONFIRMED = "confirmed"
+    NO_ANSWER = "no_answer"
+    RESCHEDULED = "rescheduled"
     CANCELLED = "cancelled"
 
 
