@@ -6,16 +6,19 @@ tests may provide their own.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from core.commands import Command
 from core.config import SiteConfig
 from core.contract.views import DayLoadRow, DispatchView, LoungeCar, LoungeView, WelcomeView
 from core.domain.access import ApiToken, BoardSession, Scope
-from core.domain.model import Job
+from core.domain.appointment import Appointment, Booking
+from core.domain.model import Job, Operation
 from core.domain.reports import Report
+from core.domain.workshop import CheckIn
+from core.domain.workshop_load import DayLoad
 
 
 class Access(Protocol):
@@ -106,4 +109,33 @@ class BoardSource(Protocol):
 
     def recent_prints(self) -> list[tuple[str, str, str, str | None]]:
         """(print id, document, state, preview URL) of the newest prints."""
+        ...
+
+    # ------------------------------------------------------------- the appointment book
+    def appointments_on(self, day: date) -> list[Appointment]:
+        """Copies of the day's bookings (the site's local day), every state, by slot."""
+        ...
+
+    def free_slots(self, advisor: str, day: date) -> list[datetime]:
+        """The advisor's reception slots of the day still to be booked (none passed, no
+        buffer)."""
+        ...
+
+    def day_load(self, day: date) -> DayLoad:
+        """The standard hours booked on the day against what each team and kind of bay can
+        do."""
+        ...
+
+    def quieter_times(self, booking: Booking, excluding: str | None = None) -> list[datetime]:
+        """The advisor's next free slots on days with room for the booking's work
+        (``excluding`` the booking itself, when it is one being moved)."""
+        ...
+
+    def booked_order(self, appointment: str, wash: bool) -> CheckIn:
+        """The order a booked car is checked in with, filled from its booking and promised
+        from the plan."""
+        ...
+
+    def promise(self, operations: Sequence[Operation], wash: bool) -> datetime:
+        """The promise for a car with this work walking in now, from the plan."""
         ...

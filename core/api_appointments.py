@@ -5,9 +5,7 @@ the booking; an advisor's free slots and the day's load."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -31,6 +29,7 @@ from core.api_parts import (
     resolve,
     vehicle_of,
 )
+from core.appointment_book import appointments_on, booked_order, quieter_times
 from core.commands import (
     BookAppointment,
     CancelAppointment,
@@ -50,9 +49,8 @@ from core.domain.errors import (
     SlotTaken,
     UnknownAppointment,
 )
-from core.domain.promise import promise_at_check_in
 from core.domain.vocabulary import AppointmentState, BayKind, JobType
-from core.domain.workshop import CheckIn, Workshop, booked_check_in
+from core.domain.workshop import CheckIn, Workshop
 from core.engine import Core
 
 #: Far enough either way for any booking; a date beyond is a mistake, not a plan (and
@@ -278,16 +276,7 @@ def read_appointment(core: Core, ident: str) -> AppointmentOut:
 def day_list(core: Core, day: date, advisor: str | None) -> list[AppointmentOut]:
     """The day's bookings in the order of their slots: the live book holds today's and
     those to come, the store the days before."""
-
-    def live(ws: Workshop, now: datetime) -> list[AppointmentOut] | None:
-        if day < ws.hours.day_of(now):
-            return None
-        on_day = [a for a in ws.appointments.values() if ws.hours.day_of(a.start) == day]
-        return [appointment_out(a) for a in sorted(on_day, key=lambda a: (a.start, a.id))]
-
-    found = core.query(live)
-    if found is None:
-        found = [appointment_out(a) for a in core.store.appointments_on(day)]
+    found = [appointment_out(a) for a in appointments_on(core, day)]
     return [a for a in found if advisor is None or a.advisor == advisor]
 
 
@@ -309,54 +298,25 @@ def day_load(core: Core, day: date) -> DayLoadOut:
     return core.query(read)
 
 
-def quieter_times(
-    core: Core, booking: Callable[[Workshop], Booking], excluding: str | None
-) -> list[datetime]:
-    """What to offer instead: the advisor's next free slots on days with room."""
-
-    def read(ws: Workshop, _now: datetime) -> list[datetime]:
-        try:
-            return ws.quieter_times(booking(ws), excluding=excluding)
-        except DomainError:  # the booking names what the book cannot place at all
-            return []
-
-    return core.query(read)
-
-
 def refused(err: DomainError, offered: list[datetime]) -> JSONResponse:
     body = BookingRefused(code=err.code, message=err.message, quieter_times=offered)
     return JSONResponse(body.model_dump(mode="json"), status_code=409)
 
 
-def booked_order(core: Core, ident: str, body: ArrivedCheckInIn) -> CheckIn:
+def order_for(core: Core, ident: str, body: ArrivedCheckInIn) -> CheckIn:
     """The order a booked car is checked in with, filled from its booking."""
-
-    def build(ws: Workshop, now: datetime) -> CheckIn:
-        appt = ws.appointments.get(ident) or core.store.load_appointment(ident)
-        if appt is None:
-            raise UnknownAppointment(f"no appointment {ident}")
-        promised = body.promised_at or promise_at_check_in(
-            ws, appt.operations, body.wash, now, appt.id
-        )
-        booked = appt.booking.vehicle  # the mileage and fuel as read at reception
-        vehicle = replace(
-            booked,
-            mileage_km=booked.mileage_km if body.mileage_km is None else body.mileage_km,
-            fuel_level=body.fuel_level or booked.fuel_level,
-        )
-        return booked_check_in(
-            appt,
-            promised,
-            vehicle=vehicle,
-            customer_waiting=body.customer_waiting,
-            wash_requested=body.wash,
-            keep_old_parts=body.keep_old_parts,
-            key_tag=body.key_tag,
-            key_slot=body.key_slot,
-            public_token=secrets.token_urlsafe(16),
-        )
-
-    return core.query(build)
+    return booked_order(
+        core,
+        ident,
+        body.promised_at,
+        body.wash,
+        mileage_km=body.mileage_km,
+        fuel_level=body.fuel_level,
+        customer_waiting=body.customer_waiting,
+        keep_old_parts=body.keep_old_parts,
+        key_tag=body.key_tag,
+        key_slot=body.key_slot,
+    )
 
 
 # ------------------------------------------------------------------ the routes
@@ -453,7 +413,7 @@ def add_day_steps(api: FastAPI, core: Core, run: Callable[[Command, str], Any]) 
         appointment: AppointmentId, body: ArrivedCheckInIn, actor: Writer
     ) -> JobCard:
         require_reach(body.promised_at)
-        order = booked_order(core, appointment, body)
+        order = order_for(core, appointment, body)
         job = run(CheckInCar(order, key_slots(core.config), appointment), actor)
         return card(job.ro)
 

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import Any
 
+from core import appointment_book
 from core.appointment_views import day_loads
 from core.commands import Command
 from core.config import SiteConfig
 from core.contract.views import DayLoadRow, DispatchView, LoungeCar, LoungeView, WelcomeView
-from core.domain.model import OPEN_STATUSES, Job
+from core.domain.appointment import Appointment, Booking
+from core.domain.model import OPEN_STATUSES, Job, Operation
+from core.domain.promise import promise_at_check_in
 from core.domain.reports import Report
 from core.domain.vocabulary import BayKind
+from core.domain.workshop import CheckIn
+from core.domain.workshop_load import DayLoad
 from core.engine import Core
 from core.prints import previews
 from core.working_day import open_hours
@@ -120,3 +125,23 @@ class CoreBoardSource:
 
     def recent_prints(self) -> list[tuple[str, str, str, str | None]]:
         return previews(self.config, self.core.store.recent_prints())
+
+    # ------------------------------------------------------------- the appointment book
+    def appointments_on(self, day: date) -> list[Appointment]:
+        return appointment_book.appointments_on(self.core, day)
+
+    def free_slots(self, advisor: str, day: date) -> list[datetime]:
+        # A slot passed is not bookable.
+        return self.core.query(lambda ws, now: ws.free_slots(advisor, day, after=now))
+
+    def day_load(self, day: date) -> DayLoad:
+        return self.core.query(lambda ws, _now: ws.load_on(day))
+
+    def quieter_times(self, booking: Booking, excluding: str | None = None) -> list[datetime]:
+        return appointment_book.quieter_times(self.core, lambda _ws: booking, excluding)
+
+    def booked_order(self, appointment: str, wash: bool) -> CheckIn:
+        return appointment_book.booked_order(self.core, appointment, None, wash)
+
+    def promise(self, operations: Sequence[Operation], wash: bool) -> datetime:
+        return self.core.query(lambda ws, now: promise_at_check_in(ws, operations, wash, now))
