@@ -27,6 +27,7 @@ from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
 from pitboard.app import wire_web
 from tests.board_env import sign_in
+from tests.desk_env import book, booked_yesterday
 from tests.helpers import demo_config
 from tests.kiosk_env import Workshop, demo_workshop
 from tests.waiting import wait_until
@@ -87,6 +88,8 @@ def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
     station.start(ro, "T002")
     station.finding(ro, "T002", "前刹车片磨损", "safety", 1.0, 480.0)
     station.pause(ro, "T002", "waiting_parts")
+    booked_yesterday(w.core, plate="京B67890")  # on the desk's list of today
+    book(w.core, days=1, plate="京A12345")  # on the preparation of tomorrow
     w.settle()
     wait_until(lambda: w.core.store.print_history(ro), "the check-in's prints", timeout=10)
     yield Site(w, pairings, {"ro": ro, "token": "k3J9xQ-unguessable", "bay": "B03"})

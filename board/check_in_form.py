@@ -1,0 +1,235 @@
+"""The check-in card (接车): the car and its customer, the operations and the job type, a
+promise from the plan, the customer's wishes and the key tag. A booked car's card comes
+filled from its booking."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+
+from nicegui import ui
+
+from board.desk_common import Desk
+from core.commands import CheckInCar
+from core.config import key_slots
+from core.domain.model import Customer, FindingState, Job, Operation, Vehicle
+from core.domain.vocabulary import JobType
+from core.domain.workshop import CheckIn
+
+FUEL_LEVELS = ["E", "1/4", "1/2", "3/4", "F"]
+
+
+def declined_before(history: list[Job]) -> list[str]:
+    """Recommendations the customer declined on earlier visits, newest first."""
+    return [
+        f"{job.checked_in_at:%Y-%m-%d} {f.title}"
+        for job in history
+        for f in job.findings
+        if f.state is FindingState.DECLINED
+    ]
+
+
+class CheckInForm:
+    """The check-in card; ``checked_in`` is told after a car was checked in."""
+
+    def __init__(self, desk: Desk, checked_in: Callable[[], None]) -> None:
+        self.desk = desk
+        self.t = desk.t
+        self.checked_in = checked_in
+        #: The booking being checked in, and its operations as booked (None: a walk-in).
+        self.appointment: str | None = None
+        self.booked_ops: tuple[Operation, ...] = ()
+        self.booked_advisor = ""
+        with ui.card().classes("w-[36rem]"):
+            ui.label(self.t("desk.check_in")).classes("text-lg font-semibold")
+            self._booking_banner()
+            self._car_and_customer()
+            self._operations()
+            self._wishes()
+            ui.button(self.t("desk.submit"), on_click=self.submit).classes("w-full").mark(
+                "check-in"
+            )
+        self.ops.on_value_change(self.suggest)
+        self.wash.on_value_change(self.suggest)
+        self.plate.on("blur", self.look_up)
+        self.suggest()
+
+    def _booking_banner(self) -> None:
+        with ui.row().classes("items-center gap-2 w-full") as self.banner:
+            self.banner_text = ui.label().classes("grow text-sky-700").mark("from-booking")
+            ui.button(self.t("desk.walk_in"), on_click=self._clear).props("flat dense").mark(
+                "walk-in"
+            )
+        self.banner.visible = False
+
+    def _car_and_customer(self) -> None:
+        t = self.t
+        with ui.grid(columns=2).classes("w-full gap-2"):
+            self.customer = ui.input(t("desk.customer")).mark("customer")
+            self.phone = ui.input(t("desk.phone")).mark("phone")
+            self.plate = ui.input(t("desk.plate")).mark("plate")
+            self.vin = ui.input(t("desk.vin")).mark("vin")
+            self.model = ui.input(t("desk.model")).mark("model")
+            self.colour = ui.input(t("desk.colour")).mark("colour")
+            self.mileage = ui.number(t("desk.mileage"), min=0, format="%d").mark("mileage")
+            self.fuel = ui.select(
+                {f: t(f"fuel.{f}") if f in ("E", "F") else f for f in FUEL_LEVELS},
+                label=t("desk.fuel"),
+                value="1/2",
+            ).mark("fuel")
+
+    def _operations(self) -> None:
+        self.ops = (
+            ui.select(
+                self.desk.operation_options(),
+                label=self.t("desk.operations"),
+                multiple=True,
+                with_input=True,
+            )
+            .classes("w-full")
+            .props("use-chips")
+            .mark("operations")
+        )
+        # A car that turns up unbooked most often has something wrong: a repair unless said.
+        self.job_type = ui.select(
+            self.desk.job_type_options(), label=self.t("desk.job_type"), value=JobType.REPAIR.value
+        ).mark("job-type")
+
+    def _wishes(self) -> None:
+        t = self.t
+        self.requests = ui.textarea(t("desk.requests")).classes("w-full").mark("requests")
+        self.history = ui.label().classes("text-amber-700 text-sm").mark("history")
+        with ui.row().classes("items-center gap-4"):
+            self.waiting = ui.checkbox(t("desk.waiting")).mark("waiting")
+            self.wash = ui.checkbox(t("desk.wash"), value=True).mark("wash")
+            self.old_parts = ui.checkbox(t("desk.old_parts")).mark("old-parts")
+        with ui.row().classes("items-center gap-4 w-full"):
+            self.promised = ui.input(t("desk.promised")).mark("promised")
+            self.key_tag = ui.input(t("desk.key_tag")).mark("key-tag")
+
+    # ------------------------------------------------------------- a booked car
+    def fill_from_booking(self, appointment: str) -> None:
+        """The card filled from the booking: its customer, car, work, job type and wishes,
+        and the promise the plan gives the booked car."""
+        order = self.desk.source.booked_order(appointment, bool(self.wash.value))
+        self.appointment, self.booked_ops = appointment, order.operations
+        self.booked_advisor = order.advisor
+        v, c = order.vehicle, order.customer
+        self.customer.value, self.phone.value = c.name, c.phone
+        self.plate.value, self.vin.value = v.plate, v.vin
+        self.model.value, self.colour.value = v.model, v.colour
+        self.mileage.value = v.mileage_km
+        self.ops.set_options(self.desk.operation_options(order.operations))
+        self.ops.value = [op.code for op in order.operations]
+        self.job_type.value = order.job_type.value
+        self.requests.value = order.requests
+        self.banner_text.text = self.t("desk.from_booking", id=appointment)
+        self.banner.visible = True
+        self._show_promise(order.promised_at)
+        self.look_up()
+
+    # ------------------------------------------------------------- the promise and history
+    def suggest(self) -> None:
+        """A promise from the plan: a booked car's after its reserved bay time, a walk-in's
+        where a bay of its work's kind is free soonest."""
+        source, wash = self.desk.source, bool(self.wash.value)
+        if self.appointment is not None:
+            when = source.booked_order(self.appointment, wash).promised_at
+        else:
+            when = source.promise(self._picked(), wash)
+        self._show_promise(when)
+
+    def _show_promise(self, when: datetime) -> None:
+        self.promised.value = when.astimezone(self.desk.zone).strftime("%Y-%m-%d %H:%M")
+
+    def _picked(self) -> tuple[Operation, ...]:
+        return self.desk.operations_of(self.ops.value or [], self.booked_ops)
+
+    def look_up(self) -> None:
+        """What the customer declined on earlier visits of this plate."""
+        number = (self.plate.value or "").strip().upper()
+        if not number:
+            self.history.text = ""
+            return
+        declined = declined_before(self.desk.source.vehicle_history(number))
+        self.history.text = (
+            f"{self.t('desk.history')}: {'; '.join(declined[:5])}" if declined else ""
+        )
+
+    # ------------------------------------------------------------- checking in
+    def _missing(self) -> list[str]:
+        required = [
+            ("desk.plate", self.plate.value),
+            ("desk.operations", self.ops.value),
+            ("desk.promised", self.promised.value),
+        ]
+        return [self.t(key) for key, field in required if not field]
+
+    def _order(self, promised_at: datetime) -> CheckIn:
+        desk = self.desk
+        return CheckIn(
+            vehicle=Vehicle(
+                plate=self.plate.value.strip().upper(),
+                model=(self.model.value or "").strip(),
+                colour=(self.colour.value or "").strip(),
+                vin=(self.vin.value or "").strip().upper(),
+                mileage_km=int(self.mileage.value) if self.mileage.value is not None else None,
+                fuel_level=self.fuel.value or "",
+            ),
+            customer=Customer(
+                name=(self.customer.value or "").strip(), phone=(self.phone.value or "").strip()
+            ),
+            operations=self._picked(),
+            promised_at=promised_at.replace(tzinfo=desk.zone),
+            # A booked car stays its advisor's, whoever is at the desk when it comes.
+            advisor=self.booked_advisor or desk.user["id"],
+            requests=(self.requests.value or "").strip(),
+            customer_waiting=bool(self.waiting.value),
+            wash_requested=bool(self.wash.value),
+            keep_old_parts=bool(self.old_parts.value),
+            key_tag=(self.key_tag.value or "").strip() or None,
+            # The pickup card's QR leads here: unguessable.
+            public_token=secrets.token_urlsafe(16),
+            job_type=JobType(self.job_type.value or JobType.REPAIR.value),
+        )
+
+    def submit(self) -> None:
+        t = self.t
+        missing = self._missing()
+        if missing:
+            ui.notify(t("desk.missing", what=", ".join(missing)), type="warning")
+            return
+        try:
+            when = datetime.strptime(self.promised.value.strip(), "%Y-%m-%d %H:%M")
+        except ValueError:
+            ui.notify(t("desk.missing", what=t("desk.promised")), type="warning")
+            return
+        command = CheckInCar(self._order(when), key_slots(self.desk.config), self.appointment)
+        job = self.desk.run(command)
+        if job is None:
+            return
+        ui.notify(t("desk.checked_in", ro=job.ro, slot=job.key_slot or "—"), type="positive")
+        self._clear()
+        self.checked_in()
+
+    def _clear(self) -> None:
+        fields = (
+            self.customer,
+            self.phone,
+            self.plate,
+            self.vin,
+            self.model,
+            self.colour,
+            self.requests,
+            self.key_tag,
+        )
+        for field in fields:
+            field.value = ""
+        self.appointment, self.booked_ops, self.booked_advisor = None, (), ""
+        self.banner.visible = False
+        self.ops.set_options(self.desk.operation_options())
+        self.ops.value = []
+        self.job_type.value = JobType.REPAIR.value
+        self.mileage.value = None
+        self.history.text = ""
