@@ -23,6 +23,8 @@ from core.domain.workshop_load import DayLoad, Fill
 
 #: How many days ahead the desk books.
 DAYS_AHEAD = 60
+#: From this share of a day's capacity booked, its line turns amber.
+NEAR_FULL = 0.8
 #: Refusals answered with the advisor's quieter times; only a full day may be forced.
 OFFER_TIMES_FOR = (Overbooked, SlotTaken, NotASlot)
 
@@ -77,7 +79,7 @@ class BookingForm:
             today = desk.today()
             days = [today + timedelta(days=n) for n in range(DAYS_AHEAD)]
             self.day = ui.select(
-                {d.isoformat(): d.isoformat() for d in days},
+                {d.isoformat(): desk.day_words(d) for d in days},
                 label=t("desk.day"),
                 value=(today + timedelta(days=1)).isoformat(),
             ).mark("book-day")
@@ -124,6 +126,13 @@ class BookingForm:
         )
         return sorted([*slots, own.start]) if keeps_own and own is not None else slots
 
+    def _offer_day(self, day: date) -> None:
+        """A day beyond those offered (a quieter time, a booking far ahead) among them."""
+        options = dict(self.day.options)
+        if day.isoformat() not in options:
+            options[day.isoformat()] = self.desk.day_words(day)
+            self.day.set_options(options)
+
     def _day_of(self, at: datetime) -> date:
         return at.astimezone(self.desk.zone).date()
 
@@ -162,14 +171,14 @@ class BookingForm:
                         booked=f"{fill.booked:g}",
                         capacity=f"{fill.capacity:.1f}",
                     )
-                ).classes(_fullness(fill)).mark(f"load-{key}")
+                ).classes(_fullness(fill, hours)).mark(f"load-{key}")
             ui.label(self.t("desk.load_this", hours=f"{hours:g}")).mark("load-this")
 
     def _fills(self, load: DayLoad) -> list[tuple[str, str, Fill]]:
         teams = {team.id: team.name for team in self.desk.config.teams}
         out = [(f"team-{team}", teams.get(team, team), f) for team, f in load.teams.items()]
         out += [
-            (f"kind-{kind.value}", self.t(f"desk.kind.{kind.value}"), f)
+            (f"kind-{kind.value}", self.t(f"bay_kind.{kind.value}"), f)
             for kind, f in load.kinds.items()
             if f.capacity > 0 or f.booked > 0
         ]
@@ -263,8 +272,7 @@ class BookingForm:
     def take(self, at: datetime) -> None:
         """A quieter time offered: its day and slot picked."""
         day = self._day_of(at).isoformat()
-        if day not in self.day.options:
-            self.day.set_options({**self.day.options, day: day})  # type: ignore[dict-item]
+        self._offer_day(self._day_of(at))
         self.day.value = day
         self.slot = at
         self.refusal.visible = False
@@ -282,10 +290,8 @@ class BookingForm:
         self.ops.value = [op.code for op in b.operations]
         self.job_type.value, self.requests.value = b.job_type.value, b.requests
         self.advisor.value = b.advisor
-        day = self._day_of(appt.start).isoformat()
-        if day not in self.day.options:
-            self.day.set_options({**self.day.options, day: day})  # type: ignore[dict-item]
-        self.day.value = day
+        self._offer_day(self._day_of(appt.start))
+        self.day.value = self._day_of(appt.start).isoformat()
         self.slot = appt.start
         self.abandon.visible = True
         self.refusal.visible = False
@@ -305,8 +311,10 @@ class BookingForm:
         self.show_slots(keep=False)
 
 
-def _fullness(fill: Fill) -> str:
-    """Red when nothing is left, amber when little is."""
-    if fill.room <= 0:
+def _fullness(fill: Fill, hours: float) -> str:
+    """Red when this booking's hours are more than is left, amber when little is left (a
+    hint: the domain says whether the booking fits, by the team and the bays its work
+    needs)."""
+    if fill.room <= 0 or (fill.booked > 0 and fill.room < hours):
         return "text-red-700"
-    return "text-amber-700" if fill.booked > 0.8 * fill.capacity else ""
+    return "text-amber-700" if fill.booked > NEAR_FULL * fill.capacity else ""

@@ -57,6 +57,9 @@ class Desk:
     def today(self) -> date:
         return self.source.now().astimezone(self.zone).date()
 
+    def day_words(self, day: date) -> str:
+        return f"{day.isoformat()} {self.t(f'weekday.{day.weekday()}')}"
+
     def hhmm(self, at: datetime) -> str:
         return f"{at.astimezone(self.zone):%H:%M}"
 

@@ -56,7 +56,7 @@ class Preparation:
             with ui.row().classes("items-center gap-4"):
                 ui.label(self.t("desk.prepare")).classes("text-lg font-semibold")
                 self.day = ui.select(
-                    {d.isoformat(): d.isoformat() for d in days}, value=days[0].isoformat()
+                    {d.isoformat(): desk.day_words(d) for d in days}, value=days[0].isoformat()
                 ).mark("prepare-day")
             ui.label(self.t("desk.parts")).classes("text-sm text-slate-500")
             self.work_box = ui.column().classes("w-full gap-0").mark("prepare-work")

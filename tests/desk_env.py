@@ -19,11 +19,13 @@ CUSTOMER = Customer(name="王先生", phone="13800138000")
 
 
 def phoned(start: datetime, plate: str = "京B67890", advisor: str = "SA01", **kw: Any) -> Booking:
-    """A minor service (M010) booked for ``start`` with ``advisor``."""
+    """A minor service (M010) booked for ``start`` with ``advisor`` (the catalogue's
+    ``codes`` or the ``operations`` given instead)."""
     return Booking(
         customer=kw.pop("customer", CUSTOMER),
         vehicle=Vehicle(plate=plate, model="别克 GL8", vin="LSGUA84L0FE000001"),
-        operations=tuple(operations()[c].to_operation() for c in kw.pop("codes", ["M010"])),
+        operations=kw.pop("operations", None)
+        or tuple(operations()[c].to_operation() for c in kw.pop("codes", ["M010"])),
         start=start,
         advisor=advisor,
         job_type=kw.pop("job_type", JobType.MAINTENANCE),

@@ -29,7 +29,7 @@ from core.domain.model import (
     PauseReason,
     Severity,
 )
-from core.domain.vocabulary import AppointmentState, JobType, Priority, StaffRole
+from core.domain.vocabulary import AppointmentState, CallOutcome, JobType, Priority, StaffRole
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted((ROOT / "board").glob("*.py")) + sorted((ROOT / "kiosk").glob("*.py"))
@@ -189,6 +189,7 @@ def test_every_value_a_page_names_by_its_kind_has_a_text() -> None:
         "outcome": [o.value for o in FollowUpOutcome],
         "job_type": [t.value for t in JobType],
         "appointment": [s.value for s in AppointmentState],
+        "call_outcome": [o.value for o in CallOutcome],
         "priority": [p.value for p in Priority],
         "alert": get_args(Alert.model_fields["kind"].annotation),
         "event": sorted(KIOSK_TYPES),
