@@ -56,7 +56,9 @@ def register_reports(source: BoardSource) -> None:
         with ui.row().classes("w-full no-wrap gap-4 mt-4"):
             jobs_chart(t, report)
             bays_chart(t, report)
-        efficiency_table(t, report, {x.id: x.name for x in config.technicians})
+        with ui.row().classes("w-full no-wrap gap-4 mt-4 items-start"):
+            efficiency_table(t, report, {x.id: x.name for x in config.technicians})
+            job_type_table(t, report)
 
 
 def period_bar(t: Texts, report: Report, kind: str, on: date) -> None:
@@ -143,21 +145,50 @@ def bays_chart(t: Texts, report: Report) -> None:
 
 def efficiency_table(t: Texts, report: Report, names: dict[str, str]) -> None:
     """Each technician's standard hours against the hours worked."""
-    ui.label(t("reports.efficiency")).classes("text-lg mt-4")
-    ui.table(
-        columns=[
-            {"name": "tech", "label": t("reports.technician"), "field": "tech", "align": "left"},
-            {"name": "std", "label": t("reports.standard_hours"), "field": "std"},
-            {"name": "worked", "label": t("reports.worked_hours"), "field": "worked"},
-            {"name": "eff", "label": t("reports.efficiency_pct"), "field": "eff"},
-        ],
-        rows=[
-            {
-                "tech": f"{tf.tech} {names.get(tf.tech, '')}",
-                "std": f"{tf.standard_hours:.1f}",
-                "worked": f"{tf.worked_hours:.1f}",
-                "eff": pct(tf.efficiency),
-            }
-            for tf in report.technicians
-        ],
-    ).classes("w-1/2").mark("efficiency")
+    with ui.column().classes("w-1/2"):
+        ui.label(t("reports.efficiency")).classes("text-lg")
+        ui.table(
+            columns=[
+                {
+                    "name": "tech",
+                    "label": t("reports.technician"),
+                    "field": "tech",
+                    "align": "left",
+                },
+                {"name": "std", "label": t("reports.standard_hours"), "field": "std"},
+                {"name": "worked", "label": t("reports.worked_hours"), "field": "worked"},
+                {"name": "eff", "label": t("reports.efficiency_pct"), "field": "eff"},
+            ],
+            rows=[
+                {
+                    "tech": f"{tf.tech} {names.get(tf.tech, '')}",
+                    "std": f"{tf.standard_hours:.1f}",
+                    "worked": f"{tf.worked_hours:.1f}",
+                    "eff": pct(tf.efficiency),
+                }
+                for tf in report.technicians
+            ],
+        ).classes("w-full").mark("efficiency")
+
+
+def job_type_table(t: Texts, report: Report) -> None:
+    """The cars of each job type (保养, 维修, 保修…): in, delivered, and delivered on time."""
+    with ui.column().classes("w-1/2"):
+        ui.label(t("reports.job_types")).classes("text-lg")
+        ui.table(
+            columns=[
+                {"name": "kind", "label": t("reports.job_type"), "field": "kind", "align": "left"},
+                {"name": "in", "label": t("reports.jobs_in"), "field": "in"},
+                {"name": "out", "label": t("reports.delivered"), "field": "out"},
+                {"name": "on_time", "label": t("reports.on_time"), "field": "on_time"},
+            ],
+            rows=[
+                {
+                    "kind": t(f"job_type.{k.job_type.value}"),
+                    "in": str(k.jobs_in),
+                    "out": str(k.delivered),
+                    "on_time": pct(k.on_time_rate),
+                }
+                for k in report.job_types
+            ],
+        ).classes("w-full").mark("job-types")

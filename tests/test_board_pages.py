@@ -17,6 +17,7 @@ from core.commands import AnswerFinding, PauseEveryone, SetPriority
 from core.contract.messages import make_event
 from core.display.texts import both, text
 from core.domain.model import FindingState, JobStatus, Operation, PauseReason, Priority
+from core.domain.vocabulary import JobType
 from core.pairings import Pairings
 from kiosk.page import register as register_kiosks
 from kiosk.station import Station
@@ -699,7 +700,7 @@ async def test_only_the_foreman_corrects_clocks(user: User, shop: Workshop) -> N
 # ----------------------------------------------------------------- reports
 async def test_reports_show_the_days_figures_and_export_csv(user: User, shop: Workshop) -> None:
     ready_for_pickup(shop)
-    shop.job(plate="京G00001", bay=None)
+    shop.job(plate="京G00001", bay=None, job_type=JobType.WARRANTY)
     await sign_in(user, "M001", page="/reports")
     await user.open("/reports")
     await user.should_see(marker="reports.jobs_in", retries=RETRIES)
@@ -710,6 +711,14 @@ async def test_reports_show_the_days_figures_and_export_csv(user: User, shop: Wo
         text(f"reports.{k}", "zh")
         for k in ("technician", "standard_hours", "worked_hours", "efficiency_pct")
     ]
+    # The cars by job type: a walk-in's repair, the warranty work.
+    (split,) = user.find(marker="job-types").elements
+    assert [c["label"] for c in split.columns][:2] == ["工单类型", "进厂台次"]
+    cars_in = {r["kind"]: r["in"] for r in split.rows}
+    assert cars_in == {text(f"job_type.{k.value}", "zh"): "0" for k in JobType} | {
+        "维修": "1",
+        "保修": "1",
+    }
     user.find(marker="csv").click()
     response = await user.download.next()
     body = response.content.decode("utf-8-sig")

@@ -508,6 +508,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "reports.approved_hours": ("增项工时", "Approved findings (hours)"),
     "reports.efficiency": ("技师效率（标准/实际）", "Technician efficiency (standard / actual)"),
     "reports.utilisation": ("工位利用率", "Bay utilisation"),
+    "reports.job_types": ("按工单类型", "By job type"),
+    "reports.job_type": ("工单类型", "Job type"),
     # the boards: their tabs' titles, the store's trouble, the order timeline's columns
     # and lines, and the efficiency table's columns
     "error.store_unavailable": ("数据库暂时无法写入", "the database cannot be written to"),
