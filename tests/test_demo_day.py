@@ -4,6 +4,7 @@ and goes on. Played with a clock of the test's own: a day and a half in a few se
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from core.contract.site_clock import SiteClock
 from core.demo.player import DemoPlayer, SitePace
 from core.domain.model import JobStatus
 from core.domain.reports import period
+from core.domain.vocabulary import AppointmentState
 from core.store.repository import Store
 from tests.demo_hooks import Hooks
 from tests.kiosk_env import Workshop, demo_workshop
@@ -42,7 +44,10 @@ class HandPace:
 
 
 @pytest.fixture
-def played(store: Store, tmp_path: Path) -> Iterator[tuple[Workshop, HandPace]]:
+def played(
+    store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> Iterator[tuple[Workshop, HandPace]]:
+    caplog.set_level(logging.WARNING, logger="core.demo.player")
     pace = HandPace(MORNING)
     shop = demo_workshop(store, tmp_path, core_clock=pace.now)
     pace.shop = shop
@@ -93,6 +98,31 @@ def test_the_day_closes_and_the_next_one_begins(played: tuple[Workshop, HandPace
     assert signed_in and all(
         t.signed_in_at and t.signed_in_at > pace.t - timedelta(hours=4) for t in signed_in
     )
+
+
+@pytest.mark.slow
+def test_booked_cars_come_and_are_checked_in_from_their_booking(
+    played: tuple[Workshop, HandPace], caplog: pytest.LogCaptureFixture
+) -> None:
+    shop, _pace = played
+    store, zone = shop.core.store, shop.core.config.zone
+    first = MORNING.astimezone(zone).date()
+    # The advisors book the first day's cars that morning, each next day's the day before.
+    booked = {n: store.appointments_on(first + timedelta(days=n)) for n in range(3)}
+    assert all(booked.values()), booked
+    assert {a.booked_at.astimezone(zone).date() for a in booked[1]} == {first}
+    came = [a for a in booked[0] if a.state is AppointmentState.CHECKED_IN]
+    assert came and all(
+        a.state in (AppointmentState.CHECKED_IN, AppointmentState.NO_SHOW) for a in booked[0]
+    )
+    for appt in came:  # checked in from the booking: its car, its work, its job type
+        job = store.load_job(appt.ro or "")
+        assert job is not None and job.vehicle.plate == appt.booking.vehicle.plate
+        assert job.operations == list(appt.operations) and job.job_type is appt.booking.job_type
+        assert job.delivered_at is not None  # and through the workshop the same day
+    # The demo makes no mistakes of its own: no command of its was refused.
+    refused = [r.getMessage() for r in caplog.get_records("setup") if "refused" in r.getMessage()]
+    assert refused == []
 
 
 def test_a_second_of_demo_time_is_speed_seconds_of_site_time() -> None:

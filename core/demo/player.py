@@ -4,11 +4,15 @@ cabinet publish events) and the core's command path (the advisor's and foreman's
 Every bay works its cars one after another as a real one does: a job takes about its
 standard hours of site time (overruns now and then), pauses for parts, lunch or a
 customer's answer, goes through the checks, QC and the wash (one car at a time there) and
-is picked up. The player never taps what the workshop would refuse: a bay takes cars only
-while its technician is signed in, a key hangs on a free hook, a key is taken before its
-car is delivered. At the end of the day every technician signs out; the next morning it
-goes on. One thread plays every bay in order of site time, so a test can drive it with a
-clock of its own (``Pace``) and no real waiting.
+is picked up. The advisors book cars ahead by phone (the first morning that day's, each day
+the next day's); a booked car comes about its slot (now and then late, now and then not at
+all), is marked arrived, checked in from its booking and taken by the next free bay before
+any walk-in. A bay takes no car it could not have ready by the evening. The player never
+taps what the workshop would refuse: a bay takes cars only while its technician is signed
+in, a key hangs on a free hook, a key is taken before its car is delivered. At the end of
+the day every technician signs out; the next morning it goes on. One thread plays every bay
+in order of site time, so a test can drive it with a clock of its own (``Pace``) and no
+real waiting.
 
 One person acts on what their screen shows: the QC inspector passes a car once the bay's
 self-check is on the board, the advisor answers a finding once it has reached the desk.
@@ -25,19 +29,21 @@ import random
 import threading
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from time import monotonic
 from typing import Any, Protocol, runtime_checkable
 
+from core.appointment_book import booked_order
 from core.catalogue import CatalogueOperation, findings, likely_job_type, operations
-from core.commands import AnswerFinding, CheckInCar, Deliver, Dispatch
+from core.commands import AnswerFinding, BookAppointment, CheckInCar, Deliver, Dispatch, MarkArrived
 from core.config import SiteConfig
 from core.contract import site_clock
 from core.contract.sender import EventSender
+from core.demo.bookings import demo_bookings
 from core.domain.errors import DomainError
 from core.domain.model import Customer, Vehicle
-from core.domain.vocabulary import BayKind, PauseReason, Role
-from core.domain.workshop import CheckIn
+from core.domain.vocabulary import AppointmentState, BayKind, PauseReason, Role, StaffRole
+from core.domain.workshop import CheckIn, Workshop
 from core.engine import Core
 
 logger = logging.getLogger(__name__)
@@ -80,6 +86,17 @@ class DayCrew:
     finds: list[Any]
 
 
+@dataclass(frozen=True)
+class Car:
+    """A car checked in for a bay to take: its order, its key's tag and hook (None: the
+    customer kept the key), and its standard hours."""
+
+    ro: str
+    tag: str | None
+    slot: int | None
+    standard: float
+
+
 #: A bay's play: yields the site time at which it goes on.
 Play = Generator[datetime, None, None]
 
@@ -87,6 +104,19 @@ LAST_INTAKE = time(16, 30)  # no new car after this
 DAY_ENDS = time(18, 15)  # everyone signs out (before the last shift end)
 LUNCH = (time(11, 55), time(13, 0))  # clocks paused for the break (before the 12:00 shift end)
 EVENING = time(18, 20)  # work left over is paused for the night (before the 18:30 shift end)
+#: Cars the advisors book for the first day on its morning, and for each next day the day
+#: before; a booked car now and then comes late (after the grace: late, still checked in),
+#: now and then not at all.
+BOOKED_FIRST_DAY = 4
+BOOKED_AHEAD = 5
+ARRIVAL_MINUTES = [-10, -5, -5, 0, 0, 5, 10, 25]
+NOT_COMING = 0.1
+#: A walk-in's work at its longest (an overrun), and the hours from the bay to the customer
+#: (the checks, the wash): a bay takes no car it could not have ready by the evening.
+OVERRUN_AT_MOST = 2.0
+AFTER_THE_BAY = 0.75
+#: Time kept for a finding on the car: reported, the customer called back, a little work.
+A_FINDING = 1.0
 # How long, in real seconds, a step on another device waits for the last device's events
 # to be answered (a kiosk off the network, say) before it goes on regardless.
 SETTLE_S = 10.0
@@ -151,6 +181,7 @@ class DemoPlayer:
         self._free_hooks = list(range(1, cabinet.slots + 1))
         self._wash_free = self.pace.now()
         self._last: object | None = None  # the device of the last step (None: a command)
+        self._booked_in: list[Car] = []  # booked cars checked in, waiting for a bay
         self._thread = threading.Thread(target=self.run, name="demo", daemon=True)
 
     def start(self) -> DemoPlayer:
@@ -173,6 +204,8 @@ class DemoPlayer:
             rnd = random.Random(self.rnd.random())
             plays.append((self.pace.now(), i, self._bay_days(bay, tech, i, rnd)))
         plays.append((self.pace.now(), len(general), self._stations_days()))
+        rnd = random.Random(self.rnd.random())
+        plays.append((self.pace.now(), len(general) + 1, self._reception_days(rnd)))
         heapq.heapify(plays)
         while plays and not self._stop.is_set():
             at, i, play = heapq.heappop(plays)
@@ -323,10 +356,38 @@ class DemoPlayer:
     def _one_car(
         self, bay: str, tech: str, rnd: random.Random, ops: list[CatalogueOperation]
     ) -> Play:
-        """One car through the bay, from check-in to the customer."""
-        if not self._free_hooks:
-            yield self.pace.now() + timedelta(minutes=15)
+        """One car through the bay, from check-in to the customer: a booked car waiting at
+        reception first, else a walk-in."""
+        car = self._booked_in.pop(0) if self._booked_in else None
+        if car is None:
+            if not self._free_hooks:
+                yield self.pace.now() + timedelta(minutes=15)
+                return
+            car = self._walk_in(rnd, ops)
+            if car is None:
+                return
+        yield self.pace.now() + timedelta(minutes=rnd.randint(5, 15))
+        if self._cmd(Dispatch(car.ro, bay), "foreman:demo") is None:
             return
+        self._key(car, "take")  # the technician takes the key to the bay
+        yield self.pace.now() + timedelta(minutes=rnd.randint(3, 10))
+        yield from self._play_job(car.ro, bay, tech, car.standard, rnd)
+        self._key(car, "hang")  # ready: the key is back on its hook
+        yield self.pace.now() + timedelta(minutes=rnd.randint(10, 60))
+        self._key(car, "take")  # handed to the customer at the desk…
+        if car.slot is not None:
+            self._free_hooks.append(car.slot)
+        yield self.pace.now() + timedelta(minutes=rnd.randint(3, 8))
+        self._cmd(Deliver(car.ro), "advisor:demo")  # …who pays and drives off
+
+    def _walk_in(self, rnd: random.Random, ops: list[CatalogueOperation]) -> Car | None:
+        """A car that turns up unbooked, checked in with its key on a free hook; late in the
+        day only one whose work is done before the evening, overrun and all (none: the bay
+        waits for another)."""
+        left = self._hours_left() - A_FINDING
+        ops = [op for op in ops if OVERRUN_AT_MOST * op.standard_hours + AFTER_THE_BAY <= left]
+        if not ops:
+            return None
         n = self._next_car()
         tag = f"{0xDE0000 + n:010X}"  # EM4100 tags are 10 hex digits
         slot = self._free_hooks.pop(0)
@@ -334,22 +395,92 @@ class DemoPlayer:
         job = self._cmd(CheckInCar(check_in), "advisor:demo")
         if job is None:
             self._free_hooks.append(slot)
-            return
-        ro = job.ro  # type: ignore[attr-defined]
+            return None
         self.cabinet.hang(tag, slot)
-        yield self.pace.now() + timedelta(minutes=rnd.randint(5, 15))
-        if self._cmd(Dispatch(ro, bay), "foreman:demo") is None:
-            return
-        self.cabinet.take(slot)  # the technician takes the key to the bay
-        yield self.pace.now() + timedelta(minutes=rnd.randint(3, 10))
         standard = sum(op.standard_hours for op in check_in.operations)
-        yield from self._play_job(ro, bay, tech, standard, rnd)
-        self.cabinet.hang(tag, slot)  # ready: the key is back on its hook
-        yield self.pace.now() + timedelta(minutes=rnd.randint(10, 60))
-        self.cabinet.take(slot)  # handed to the customer at the desk…
-        self._free_hooks.append(slot)
+        return Car(job.ro, tag, slot, standard)  # type: ignore[attr-defined]
+
+    def _hours_left(self) -> float:
+        """Hours until work stops for the evening."""
+        now = self.pace.now()
+        return (self._local(now, EVENING) - now).total_seconds() / 3600
+
+    def _key(self, car: Car, step: str) -> None:
+        if car.tag is None or car.slot is None:
+            return  # the customer kept the key
+        if step == "hang":
+            self.cabinet.hang(car.tag, car.slot)
+        else:
+            self.cabinet.take(car.slot)
+
+    # ------------------------------------------------------------ the booked cars
+    def _reception_days(self, rnd: random.Random) -> Play:
+        """The advisors' day: before opening they book cars ahead (the first morning that
+        day's too, the day before for every next day); each booked car comes about its
+        slot (now and then late, now and then not at all), is marked arrived and checked in
+        from its booking, and waits for a bay."""
+        while True:
+            yield self._next_morning(self.pace.now(), 0) - timedelta(minutes=20)
+            today = self.pace.now().astimezone(self.zone).date()
+            if not self._booked_on(today):
+                self._book(today, BOOKED_FIRST_DAY, rnd)
+            self._book(today + timedelta(days=1), BOOKED_AHEAD, rnd)
+            for ident, start in self._booked_on(today):
+                if rnd.random() < NOT_COMING:
+                    continue  # a no-show: the core counts it after the grace
+                yield start + timedelta(minutes=rnd.choice(ARRIVAL_MINUTES))
+                yield from self._booked_car_comes(ident, rnd)
+            yield self._local(self.pace.now(), DAY_ENDS)
+
+    def _booked_on(self, day: date) -> list[tuple[str, datetime]]:
+        """(appointment, slot) of the day's cars still booked, by time."""
+
+        def read(ws: Workshop, _now: datetime) -> list[tuple[str, datetime]]:
+            return sorted(
+                (a.id, a.start)
+                for a in ws.appointments.values()
+                if a.state is AppointmentState.BOOKED and ws.hours.day_of(a.start) == day
+            )
+
+        return self.core.query(read)
+
+    def _book(self, day: date, count: int, rnd: random.Random) -> None:
+        """``count`` cars booked by phone in the advisors' free slots of ``day``."""
+        advisors = [u.id for u in self.config.users if u.role is StaffRole.ADVISOR]
+
+        def free(ws: Workshop, now: datetime) -> dict[str, list[datetime]]:
+            return {a: ws.free_slots(a, day, after=now) for a in advisors}
+
+        for booking in demo_bookings(self.core.query(free), count, self.zone, rnd):
+            self._cmd(BookAppointment(booking), "advisor:demo")
+
+    def _booked_car_comes(self, ident: str, rnd: random.Random) -> Play:
+        """The booked car is here: marked arrived, then checked in from its booking with
+        its key on a free hook (none free: the customer keeps the key)."""
+        if self._cmd(MarkArrived(ident), "advisor:demo") is None:
+            return
         yield self.pace.now() + timedelta(minutes=rnd.randint(3, 8))
-        self._cmd(Deliver(ro), "advisor:demo")  # …who pays and drives off
+        n = self._next_car()
+        tag = f"{0xDE0000 + n:010X}" if self._free_hooks else None
+        slot = self._free_hooks.pop(0) if self._free_hooks else None
+        wash = rnd.random() < 0.7
+        order = booked_order(
+            self.core,
+            ident,
+            None,
+            wash,
+            key_tag=tag,
+            key_slot=slot,
+            customer_waiting=rnd.random() < 0.3,
+        )
+        job = self._cmd(CheckInCar(order, appointment=ident), "advisor:demo")
+        if job is None:
+            if slot is not None:
+                self._free_hooks.append(slot)
+            return
+        car = Car(job.ro, tag, slot, sum(op.standard_hours for op in order.operations))  # type: ignore[attr-defined]
+        self._key(car, "hang")
+        self._booked_in.append(car)
 
     def _work(self, ro: str, bay: str, tech: str, minutes: float) -> Play:
         """``minutes`` of work on a running clock; the clock pauses over lunch and the night."""
@@ -389,8 +520,13 @@ class DemoPlayer:
         yield from self._checks_and_wash(ro, bay, tech, rnd)
 
     def _finding_answered(self, ro: str, bay: str, tech: str, rnd: random.Random) -> Play:
-        """The technician reports a finding and waits; the advisor calls the customer."""
-        f = rnd.choice(self.crew.finds)
+        """The technician reports a finding and waits; the advisor calls the customer. Late
+        in the day only one whose work is done before the evening (none: nothing found)."""
+        left = self._hours_left() - AFTER_THE_BAY - A_FINDING
+        finds = [f for f in self.crew.finds if OVERRUN_AT_MOST * f.labor_hours <= left]
+        if not finds:
+            return
+        f = rnd.choice(finds)
         fid = f"{ro}-F1"
         self._tap(
             bay,
