@@ -92,9 +92,15 @@ class CheckInForm:
             .mark("operations")
         )
         # A car that turns up unbooked most often has something wrong: a repair unless said.
-        self.job_type = ui.select(
-            self.desk.job_type_options(), label=self.t("desk.job_type"), value=JobType.REPAIR.value
-        ).mark("job-type")
+        self.job_type = (
+            ui.select(
+                self.desk.job_type_options(),
+                label=self.t("desk.job_type"),
+                value=JobType.REPAIR.value,
+            )
+            .classes("w-48")
+            .mark("job-type")
+        )
 
     def _wishes(self) -> None:
         t = self.t

@@ -38,7 +38,7 @@ class DeskLists:
         self.t = desk.t
         self._shown: object = None
         self._seen_view: tuple[object, ...] | None = None
-        with ui.column().classes("grow gap-4"):
+        with ui.column().classes("w-full gap-4"):
             self.findings_box = self._card("desk.findings", "findings")
             self.ready_box = self._card("desk.ready", "ready")
             self.follow_box = self._card("desk.follow_up", "follow-up")
