@@ -153,7 +153,7 @@ class DeskLists:
         t = self.t
         with ui.row().classes("items-center gap-2 w-full"):
             ui.label(
-                f"{job.ro} {job.vehicle.plate} · {job.customer.name} "
+                f"{job.ro} {job.vehicle.plate} · {self.job_type(job)} · {job.customer.name} "
                 f"{job.customer.phone} · {due.astimezone(self.desk.zone):%m-%d}"
             ).classes("grow")
             outcome = ui.select(
