@@ -145,10 +145,11 @@ def test_a_closed_job_of_version_1_loads_with_every_field(store: Store) -> None:
         at(3 * 24 * 60),
     )
     assert job.standard_hours == 2.0 and job.worked_seconds(at(9999)) == (16 + 59 + 4) * 60
-    # Version 2 keeps the job type: an order of version 1 was asked for none, and is a
-    # repair (a walk-in's default); written back, only that and the version are added.
+    # Version 2 keeps the job type and the priority: an order of version 1 was asked for no
+    # type, and is a repair (a walk-in's default), and is not urgent; written back, only
+    # those and the version are added.
     assert job.job_type is JobType.REPAIR
-    assert job_to_doc(job) == {SCHEMA: 2, **stored("jobs")[CLOSED], "job_type": "repair"}
+    assert job_to_doc(job) == {SCHEMA: 2, **stored("jobs")[CLOSED], "job_type": "repair", "priority": "normal"}
     assert [j.ro for j in store.jobs_of_vehicle("京A10001")] == [CLOSED]
 
 
@@ -178,7 +179,7 @@ def test_a_live_job_of_version_1_goes_on_and_is_written_back_with_its_version(
         at(202),
     )
     assert ws.tech_states["T003"].active_job == LIVE and ws.tech_states["T003"].bay == "B01"
-    assert job_to_doc(job) == {SCHEMA: 2, **stored("jobs")[LIVE], "job_type": "repair"}
+    assert job_to_doc(job) == {SCHEMA: 2, **stored("jobs")[LIVE], "job_type": "repair", "priority": "normal"}
 
     ws.pause(LIVE, "T003", "B01", PauseReason.TOOL, at(300))
     store.commit(ws, Batch(), rows_to_write(ws.take_events()), at(300))

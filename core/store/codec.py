@@ -21,9 +21,10 @@ _APPOINTMENT = TypeAdapter(Appointment)
 
 
 def job_1_to_2(body: dict[str, Any]) -> dict[str, Any]:
-    """Version 2 keeps the job type reception took; an order taken before was asked for
-    none, and counts as a walk-in's default does: a repair."""
-    return {**body, "job_type": "repair"}
+    """Version 2 keeps the job type reception took and the foreman's priority; an order
+    taken before was asked for no type, and counts as a walk-in's default does (a repair),
+    and none was ever urgent."""
+    return {**body, "job_type": "repair", "priority": "normal"}
 
 
 #: The versions of the stored documents, one entry per kind: add an upcaster from the old
