@@ -64,9 +64,10 @@ from .view_publisher import ViewPublisher
 
 logger = logging.getLogger(__name__)
 
-#: Seconds the batch thread steps aside after the acks and after the lounge (see
-#: ``process``): the MQTT thread sends what was published only once it holds the
+#: Seconds the batch thread steps aside after the acks and after the lounge when nothing
+#: waits (see ``process``): the MQTT thread sends what was published only once it holds the
 #: interpreter, and the batch thread would otherwise keep it while it builds what follows.
+#: Under a stream of events it goes on: the switch interval (``core/app.py``) hands over.
 HAND_OVER = 0.0002
 #: Seconds before report rows whose write failed are tried again.
 REPORTS_RETRY = 2.0
@@ -119,6 +120,9 @@ class BatchStep:
         self.sequence = sequence
         self.ws = ws
         self.reports = ReportBacklog()
+        #: Whether work waits behind this batch (the core's queue tells): then the batch
+        #: thread does not step aside for the MQTT thread, the switch interval hands over.
+        self.work_waiting: Callable[[], bool] = lambda: False
         self._reports_retry = 0.0
         self._book_day: date | None = None  # the day the appointment book was last let go on
         self.no_shows = NoShowSweep()
@@ -135,10 +139,10 @@ class BatchStep:
         for item in items:  # 4. the broker may forget the events
             if isinstance(item, Incoming):
                 self.publisher.puback(item.token)
-        if out.acks or out.bays:
+        if (out.acks or out.bays) and not self.work_waiting():
             time.sleep(HAND_OVER)  # the states and acks leave before the lounge is built
         eta = self.publish_lounge(out, now, eta)  # 5. no device waits for the lounge
-        if out.events:
+        if out.events and not self.work_waiting():
             time.sleep(HAND_OVER)  # and it leaves before the board is worked on
         self.settle(out)  # 6. a page's command is answered when the pages have been told
         self.ws.forget_gone(out.rows.jobs | out.recalled)

@@ -79,6 +79,7 @@ class Core:
             self._load(),
         )
         self._queue: queue.Queue[Item | None] = queue.Queue()
+        self.step.work_waiting = lambda: not self._queue.empty()
         self._thread: threading.Thread | None = None
         #: Why the last commit failed, while the core cannot store what it is sent; None
         #: once a commit succeeds again (/healthz and the boards say so).
