@@ -85,6 +85,9 @@ def audit(strict: bool) -> int:
     return 0
 
 
+TEST_WORKERS = ["-n", "2", "--dist", "loadfile"]
+
+
 def main() -> int:
     known = ("run", "test", "lint", "pitboard", "bench", "audit")
     if len(sys.argv) < 2 or sys.argv[1] not in known:
@@ -108,7 +111,9 @@ def main() -> int:
         a = subprocess.call([BIN / "ruff", "check", "."])
         b = subprocess.call([BIN / "mypy", "core", "devices", "board", "kiosk", "pitboard"])
         return a or b
-    return subprocess.call([BIN / "python", "-m", "pytest", *rest])
+    # Most tests wait on sockets and child processes: two workers, each a test file at a time.
+    workers = [] if any(a.startswith(("-n", "--numprocesses")) for a in rest) else TEST_WORKERS
+    return subprocess.call([BIN / "python", "-m", "pytest", *workers, *rest])
 
 
 if __name__ == "__main__":
