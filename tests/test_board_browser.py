@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from core.display.texts import TEXTS
 from tests.browser import ARTIFACTS, served
 from tests.waiting import wait_until
 
@@ -72,6 +73,27 @@ def lounge_on_screen(driver: Any, server: str, width: int, height: int) -> None:
     )
 
 
+def assert_columns_line_up(driver: Any) -> None:
+    """Plate, car, stage and promised time of every line of the lounge start under their
+    column heads, whether the line has a notice for the customer or not."""
+    heads, rows = driver.execute_script(
+        "const left = e => Math.round(e.getBoundingClientRect().left);"
+        "return [[...document.querySelector('.lounge-cols').children].map(left),"
+        " [...document.querySelectorAll('.lounge-row')].filter(r => r.children.length)"
+        ".map(r => [[...r.children].slice(0, 4).map(left), r.innerText])];"
+    )
+    assert len(heads) == 4 and len(rows) >= 2, (heads, rows)
+    notices = [TEXTS[k][1] for k in ("notice.at_risk", "notice.ready")]
+    noticed = [text for _, text in rows if any(n in text for n in notices)]
+    assert noticed and len(noticed) < len(rows), rows  # lines with a notice and without
+    for lefts, text in rows:
+        assert all(abs(a - b) <= 2 for a, b in zip(lefts, heads, strict=True)), (
+            heads,
+            lefts,
+            text,
+        )
+
+
 def test_lounge_and_dispatch_board_in_chromium(browser: Any, board_server: str) -> None:
     from selenium.webdriver.common.by import By
 
@@ -83,6 +105,13 @@ def test_lounge_and_dispatch_board_in_chromium(browser: Any, board_server: str) 
     # 30 cars, 8 a screen: four pages, turned by the clock (every lounge screen alike)
     assert re.search(r"第 [1-4] / 4 页", body) and "·•••" in body
     assert "客户0" not in browser.page_source and "13900000" not in browser.page_source
+    # Every car on one page, those told to see their advisor or to come to the desk too.
+    browser.get(board_server + "/lounge?rows=30")
+    wait_until(
+        lambda d=browser: len(d.find_elements(By.CSS_SELECTOR, ".lounge-plate")) == 30,
+        "the 30 cars on one lounge page",
+    )
+    assert_columns_line_up(browser)
 
     # The same page on a 4K TV: the same eight lines, drawn larger.
     lounge_on_screen(browser, board_server, 3840, 2160)
