@@ -5,12 +5,14 @@ and photographed in tests/artifacts/demo-<page>.png, each read for what makes it
 Ten real minutes of the default 60× demo are ten site hours. Here the demo runs at 600× (a
 real second is ten site minutes; the player still plays a sensible day at that speed) and
 the pages are taken from about 13:30 site time: the clock starts at 07:45, so that is about
-35 s of waiting, and the pages take another 20–30 s in which the site moves on three or four
-hours, so the last of them still shows a working afternoon rather than the evening's
-sign-out (everyone signs out at 18:15). What is asserted is read from the pages' DOM, never
-from the wall clock: bars of real width on the dispatch board, worked hours and believable
-efficiencies in the reports, stretches of work of minutes on an order, cars with promised
-times on the lounge, and no refusal or error on any page."""
+35 s of waiting, and the pages take another 15 s or so in which the site moves on two or
+three hours, so the last of them still shows a working afternoon rather than the evening's
+sign-out (everyone signs out at 18:15). Faster, the day runs on too far while the pages are
+read: the car whose kiosk is opened has gone to the checks, the bay idle. What is asserted
+is read from the pages' DOM, never from the wall clock: bars of real width on the dispatch
+board, worked hours and believable efficiencies in the reports, stretches of work of
+minutes on an order, cars with promised times on the lounge, a job on the kiosk, and no
+refusal or error on any page."""
 
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ SPEED = 600  # site seconds a real second
 PAGES_FROM = (13, 30)  # site time (local) at which the photographs begin
 TABLET = (1280, 800)  # a bay's kiosk: a 10-inch tablet, landscape
 HM = r"(\d\d):(\d\d)"
+AT_THE_BAY = ("dispatched", "in_progress", "paused")  # a car's status while at its bay
 
 
 @dataclass
@@ -139,10 +142,30 @@ def no_refusal(driver: Any, page: str) -> None:
 def snap(driver: Any, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"demo-{name}.png"
-    time.sleep(0.5)  # the last redraw painted
+    painted(driver)
     driver.save_screenshot(str(path))
     assert path.stat().st_size > 10_000, path
     return path
+
+
+# True once the page's fonts are in, its pictures loaded and faded in (a print preview
+# fades in after it loads) and nothing is on its way in or out.
+_SETTLED = """
+return document.fonts.status === 'loaded'
+  && [...document.images].every(i => i.complete)
+  && [...document.querySelectorAll('.q-img__image')]
+       .every(i => getComputedStyle(i).opacity === '1')
+  && !document.querySelector('[class*="-enter-active"], [class*="-leave-active"]')
+"""
+
+
+def painted(driver: Any) -> None:
+    """Once the page is settled and what it drew is on the screen (two frames on)."""
+    wait_until(lambda: driver.execute_script(_SETTLED), "the page settled", every=0.05)
+    driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "requestAnimationFrame(() => requestAnimationFrame(() => done()))"
+    )
 
 
 def screen(driver: Any, width: int, height: int) -> None:
@@ -213,23 +236,20 @@ def test_every_page_after_a_demo_day_looks_like_a_real_day(browser: Any, demo: D
     assert all(re.search(HM, r) for r in rows), rows
     no_refusal(browser, "/lounge")
 
-    # A bay where someone works now: its kiosk, paired from the dispatch board.
-    cars = demo.api("/api/v1/repair-orders")
-    working = [c for c in cars if c["working_techs"] and c["bay"]]
-    bay = working[0]["bay"] if working else "B01"
+    # A bay where someone works now (the car with the most work left, so it is still
+    # there when its kiosk opens): its kiosk, paired from the dispatch board.
     sign_in(browser, demo, "F001", "/dispatch")
-    pair_a_screen(browser, bay)
-    code = wait_until(
-        lambda: [t for t in texts_of(browser, ".font-mono") if re.fullmatch(r"\d{6}", t)],
-        "a pairing code",
-    )[0]
+    bay = busiest_bay(demo.api("/api/v1/repair-orders"))
+    code = pair_a_screen(browser, bay)
     screen(browser, *TABLET)
     browser.get(f"{demo.url}/pair/{code}")
     wait_until(
         lambda: f"/kiosk/{bay}" in browser.current_url,
         lambda: f"the {bay} kiosk after code {code}: {browser.current_url} {body_text(browser)}",
     )
-    wait_until(lambda: bay in browser.find_element(By.TAG_NAME, "body").text, "the kiosk drawn")
+    wait_until(lambda: bay in body_text(browser), "the kiosk drawn")
+    # The job at the bay on its card (the next car's, if that one went to the checks).
+    wait_until(lambda: texts_of(browser, ".text-4xl.font-mono"), f"a job's clock on {bay}")
     snap(browser, f"kiosk-{bay.lower()}")
     no_refusal(browser, f"/kiosk/{bay}")
     screen(browser, 1920, 1080)
@@ -305,23 +325,58 @@ def body_text(driver: Any) -> str:
     return str(driver.find_element(By.TAG_NAME, "body").text)
 
 
-def pair_a_screen(driver: Any, bay: str) -> None:
-    """On the dispatch board's screens panel: pick the bay, ask for a code."""
-    from selenium.webdriver.common.by import By
+def busiest_bay(cars: list[dict[str, Any]]) -> str:
+    """The bay of the car with the most work left of those being worked on, else of those
+    waiting at a bay (paused, or not yet started): the one likeliest to be still there
+    when its kiosk opens."""
+    at_bays = [c for c in cars if c["bay"] and c["status"] in AT_THE_BAY]
+    if not at_bays:
+        return "B01"
+    car = max(
+        at_bays,
+        key=lambda c: (bool(c["working_techs"]), c["standard_hours"] * 3600 - c["worked_seconds"]),
+    )
+    return str(car["bay"])
 
-    def picker() -> Any:
-        for select in driver.find_elements(By.CSS_SELECTOR, ".q-select"):
-            label = select.find_elements(By.CSS_SELECTOR, ".q-field__label")
-            if label and label[0].text.strip() in TEXTS["pairing.for_bay"]:
-                return select
+
+def pair_a_screen(driver: Any, bay: str) -> str:
+    """On the dispatch board's screens panel: pick the bay, ask for a code; the code.
+
+    Done at the keyboard (the bay typed into the picker, Enter; Enter on the button), as
+    clicks would race the board: the panels above this one grow and shrink as the day goes
+    on, the open list of bays moves with its field, and a click's point, taken a moment
+    before it lands, may by then be on the neighbouring bay."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    def picker() -> Any:  # the list's own field, the one that takes the keys
+        for field in driver.find_elements(By.CSS_SELECTOR, "input.q-select__focus-target"):
+            if field.get_attribute("aria-label") in TEXTS["pairing.for_bay"]:
+                return field
         return None
 
-    wait_until(picker, "the screens panel's bay picker").click()
-    option = f"//div[contains(@class,'q-item')][starts-with(normalize-space(.), '{bay} ')]"
-    wait_until(lambda: driver.find_elements(By.XPATH, option), f"{bay} offered")
-    driver.find_element(By.XPATH, option).click()
+    field = wait_until(picker, "the screens panel's bay picker")
+    field.send_keys(bay, Keys.ENTER)
+    select = field.find_element(By.XPATH, "./ancestor::label")
+    wait_until(lambda: f"\n{bay} " in select.text, lambda: f"{bay} picked: {select.text!r}")
     labels = " or ".join(f"normalize-space(.)='{w}'" for w in TEXTS["pairing.new"])
-    driver.find_element(By.XPATH, f"//button[.//span[{labels}]]").click()
+    driver.find_element(By.XPATH, f"//button[.//span[{labels}]]").send_keys(Keys.ENTER)
+    said = [w.format(bay=bay, until="").split(",")[0] for w in TEXTS["pairing.code_for"]]
+    said = [w.split("，")[0] for w in said]  # "Code for B03", "B03 的配对码"
+
+    def code() -> str | None:  # the code shown, once it is the one for the bay
+        from selenium.common.exceptions import StaleElementReferenceException
+
+        try:
+            for shown in driver.find_elements(By.CSS_SELECTOR, ".text-5xl.font-mono"):
+                below = shown.find_element(By.XPATH, "..").text
+                if re.fullmatch(r"\d{6}", shown.text) and any(w in below for w in said):
+                    return str(shown.text)
+        except StaleElementReferenceException:  # redrawn while read
+            pass
+        return None
+
+    return str(wait_until(code, lambda: f"a code for {bay}: {body_text(driver)}"))
 
 
 def status_token(demo: Demo, open_ros: set[str]) -> str:
