@@ -148,20 +148,36 @@ def snap(driver: Any, name: str) -> Path:
     return path
 
 
-# True once the page's fonts are in, its pictures loaded and faded in (a print preview
-# fades in after it loads) and nothing is on its way in or out.
+# True once the page's fonts are in, its pictures loaded and faded in (a print preview is
+# drawn empty, then loads, then fades in) and nothing is on its way in or out.
 _SETTLED = """
 return document.fonts.status === 'loaded'
   && [...document.images].every(i => i.complete)
-  && [...document.querySelectorAll('.q-img__image')]
-       .every(i => getComputedStyle(i).opacity === '1')
+  && [...document.querySelectorAll('.q-img')].every(q => {
+       const i = q.querySelector('.q-img__image--loaded');
+       return i !== null && getComputedStyle(i).opacity === '1';
+     })
   && !document.querySelector('[class*="-enter-active"], [class*="-leave-active"]')
 """
 
 
+# True once the charts look as they did at the last look: their bars have grown.
+_STILL = """
+const drawn = [...document.querySelectorAll('canvas')].map(c => c.toDataURL()).join();
+const still = window.pitboardDrawn === drawn;
+window.pitboardDrawn = drawn;
+return still;
+"""
+
+
 def painted(driver: Any) -> None:
-    """Once the page is settled and what it drew is on the screen (two frames on)."""
-    wait_until(lambda: driver.execute_script(_SETTLED), "the page settled", every=0.05)
+    """Once the page is settled, its charts still, and what it drew is on the screen (two
+    frames on)."""
+    wait_until(
+        lambda: driver.execute_script(_SETTLED) and driver.execute_script(_STILL),
+        "the page settled",
+        every=0.1,
+    )
     driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
         "requestAnimationFrame(() => requestAnimationFrame(() => done()))"
@@ -326,16 +342,17 @@ def body_text(driver: Any) -> str:
 
 
 def busiest_bay(cars: list[dict[str, Any]]) -> str:
-    """The bay of the car with the most work left of those being worked on, else of those
-    waiting at a bay (paused, or not yet started): the one likeliest to be still there
-    when its kiosk opens."""
+    """The bay likeliest to still have a car when its kiosk opens a few site minutes on:
+    that of the car being worked on with the most work left, if it has half an hour or
+    more; else of the car at a bay (paused, or not yet started too) with the most left."""
     at_bays = [c for c in cars if c["bay"] and c["status"] in AT_THE_BAY]
     if not at_bays:
         return "B01"
-    car = max(
-        at_bays,
-        key=lambda c: (bool(c["working_techs"]), c["standard_hours"] * 3600 - c["worked_seconds"]),
-    )
+
+    def left(c: dict[str, Any]) -> float:  # seconds of standard work still to do
+        return float(c["standard_hours"] * 3600 - c["worked_seconds"])
+
+    car = max(at_bays, key=lambda c: (bool(c["working_techs"]) and left(c) >= 1800, left(c)))
     return str(car["bay"])
 
 
