@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from core.contract.site_clock import SiteClock
-from core.demo.player import DemoPlayer, SitePace
+from core.demo.player import EVENING, DemoPlayer, SitePace
 from core.domain.model import JobStatus
 from core.domain.reports import period
 from core.store.repository import Store
 from tests.demo_hooks import Hooks
+from tests.helpers import demo_config
 from tests.kiosk_env import Workshop, demo_workshop
 
 # 07:45 in Beijing on a Monday: the demo day's morning.
@@ -78,6 +79,35 @@ def test_a_played_day_reads_like_a_workshop_day(played: tuple[Workshop, HandPace
             assert job.delivered_at.astimezone(zone).date() == day or job.ro
 
 
+class Taps:
+    """A bay's kiosk link that keeps what it is given to send."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, datetime]] = []
+
+    def send(self, type_: str, **fields: object) -> None:
+        ts = fields["ts"]
+        assert isinstance(ts, datetime)
+        self.sent.append((type_, ts))
+
+
+def test_work_left_at_the_evenings_end_waits_for_the_next_morning() -> None:
+    """Five hours of work begun at 15:00: paused at the evening's end, resumed at the next
+    morning's opening, never worked through the night."""
+    config = demo_config()
+    zone = config.zone
+    pace = HandPace(MORNING + timedelta(hours=7, minutes=15))  # 15:00
+    taps = Taps()
+    player = DemoPlayer(config, None, {"B01": taps}, Hooks(), seed=1, pace=pace)  # type: ignore[arg-type]
+    for at in player._work("RO-1", "B01", "T001", 5 * 60):
+        pace.t = max(pace.t, at)
+    (paused, stop), (resumed, back) = taps.sent
+    assert (paused, resumed) == ("job.paused", "job.resumed")
+    assert stop.astimezone(zone).time() == EVENING
+    assert back.astimezone(zone).date() == stop.astimezone(zone).date() + timedelta(days=1)
+    assert back.astimezone(zone).time() == config.site.opens_at
+
+
 @pytest.mark.slow
 def test_the_day_closes_and_the_next_one_begins(played: tuple[Workshop, HandPace]) -> None:
     shop, pace = played
@@ -93,6 +123,31 @@ def test_the_day_closes_and_the_next_one_begins(played: tuple[Workshop, HandPace
     assert signed_in and all(
         t.signed_in_at and t.signed_in_at > pace.t - timedelta(hours=4) for t in signed_in
     )
+
+
+def test_a_player_begun_after_the_opening_signs_the_day_in_that_morning(
+    store: Store, tmp_path: Path
+) -> None:
+    """``pitboard run --demo`` starts its clock before the broker, the core and the kiosks:
+    at 600× their real seconds are site minutes, and the day may be under way when the
+    player begins. The inspector, the washer and every bay's technician still sign in that
+    morning, at once, not the next day (QC and the wash refused every tap until then)."""
+    late = MORNING + timedelta(minutes=25)  # 08:10: after the stations' time and bay 1's
+    pace = HandPace(late)
+    shop = demo_workshop(store, tmp_path, core_clock=pace.now)
+    pace.shop = shop
+    try:
+        bays = dict.fromkeys(k.bay for k in shop.core.config.kiosks)
+        links = {bay: shop.station(bay).link for bay in bays}
+        player = DemoPlayer(shop.core.config, shop.core, links, Hooks(), seed=11, pace=pace)
+        player.run(until=late + timedelta(minutes=20))
+        pace.wait_until(pace.t)
+        at = {t.id: t.bay for t in shop.core.ws.tech_states.values() if t.bay}
+        assert at.get("Q001") == "Q01" and at.get("W001") == "W01", at
+        assert len(at) >= 7, at  # and the five bays' technicians
+        assert shop.core.counters.rejected == {}
+    finally:
+        shop.close()
 
 
 def test_a_second_of_demo_time_is_speed_seconds_of_site_time() -> None:
