@@ -8,11 +8,12 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from core.contract.site_clock import SiteClock
-from core.demo.player import EVENING, DemoPlayer, SitePace
+from core.demo.player import EVENING, LUNCH, DemoPlayer, SitePace
 from core.domain.model import JobStatus
 from core.domain.reports import period
 from core.store.repository import Store
@@ -21,6 +22,7 @@ from tests.helpers import demo_config
 from tests.kiosk_env import Workshop, demo_workshop
 
 # 07:45 in Beijing on a Monday: the demo day's morning.
+ZONE = ZoneInfo("Asia/Shanghai")
 MORNING = datetime(2026, 11, 23, 23, 45, tzinfo=UTC)
 
 
@@ -91,21 +93,35 @@ class Taps:
         self.sent.append((type_, ts))
 
 
+def worked(start: datetime, minutes: float) -> list[tuple[str, datetime]]:
+    """The taps of ``minutes`` of work on a demo bay begun at ``start``, in site time."""
+    config = demo_config()
+    pace = HandPace(start)
+    taps = Taps()
+    player = DemoPlayer(config, None, {"B01": taps}, Hooks(), seed=1, pace=pace)  # type: ignore[arg-type]
+    for at in player._work("RO-1", "B01", "T001", minutes):
+        pace.t = max(pace.t, at)
+    return [(kind, ts.astimezone(config.zone)) for kind, ts in taps.sent]
+
+
 def test_work_left_at_the_evenings_end_waits_for_the_next_morning() -> None:
     """Five hours of work begun at 15:00: paused at the evening's end, resumed at the next
     morning's opening, never worked through the night."""
-    config = demo_config()
-    zone = config.zone
-    pace = HandPace(MORNING + timedelta(hours=7, minutes=15))  # 15:00
-    taps = Taps()
-    player = DemoPlayer(config, None, {"B01": taps}, Hooks(), seed=1, pace=pace)  # type: ignore[arg-type]
-    for at in player._work("RO-1", "B01", "T001", 5 * 60):
-        pace.t = max(pace.t, at)
-    (paused, stop), (resumed, back) = taps.sent
+    (paused, stop), (resumed, back) = worked(MORNING + timedelta(hours=7, minutes=15), 5 * 60)
     assert (paused, resumed) == ("job.paused", "job.resumed")
-    assert stop.astimezone(zone).time() == EVENING
-    assert back.astimezone(zone).date() == stop.astimezone(zone).date() + timedelta(days=1)
-    assert back.astimezone(zone).time() == config.site.opens_at
+    assert stop.time() == EVENING
+    assert back.date() == stop.date() + timedelta(days=1)
+    assert back.time() == demo_config().site.opens_at
+
+
+def test_work_taken_up_in_the_lunch_break_waits_for_its_end() -> None:
+    """A clock started again at 12:20 (a customer's answer came over lunch) is paused at
+    once for the break and runs from 13:00: not through the lunch, where the shift's end at
+    12:00 would leave it paused for the afternoon."""
+    assert worked(MORNING + timedelta(hours=4, minutes=35), 60) == [
+        ("job.paused", (MORNING + timedelta(hours=4, minutes=35)).astimezone(ZONE)),
+        ("job.resumed", datetime.combine(MORNING.astimezone(ZONE).date(), LUNCH[1], ZONE)),
+    ]
 
 
 @pytest.mark.slow

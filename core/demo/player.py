@@ -349,7 +349,8 @@ class DemoPlayer:
         self._cmd(Deliver(ro), "advisor:demo")  # …who pays and drives off
 
     def _work(self, ro: str, bay: str, tech: str, minutes: float) -> Play:
-        """``minutes`` of work on a running clock; the clock pauses over lunch and the night."""
+        """``minutes`` of work on a running clock; the clock pauses over lunch and the night
+        (at once, when the work is taken up in them: a customer's answer over lunch)."""
         left = timedelta(minutes=minutes)
         while left > timedelta():
             now = self.pace.now()
@@ -358,11 +359,14 @@ class DemoPlayer:
                 (self._local(now, LUNCH[0]), self._local(now, LUNCH[1])),
                 (evening, self._next_morning(evening, 0)),
             ]
-            stop, back = next(((a, b) for a, b in breaks if now < a < now + left), (None, None))
+            stop, back = next(
+                ((max(a, now), b) for a, b in breaks if a < now + left and now < b), (None, None)
+            )
             if stop is None or back is None:
                 yield now + left
                 return
-            yield stop
+            if stop > now:
+                yield stop
             left -= stop - now
             self._tap(bay, "job.paused", job=ro, tech=tech, data={"reason": PauseReason.BREAK})
             yield back
