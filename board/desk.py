@@ -246,6 +246,11 @@ class DeskLists:
             ui.label(self.t(title)).classes("text-lg font-semibold")
             return ui.column().classes("w-full gap-2").mark(marker)
 
+    def _none_if(self, empty: bool, marker: str) -> None:
+        """An empty list says so, as the dispatch board's panels do: not a bare title."""
+        if empty:
+            ui.label(self.t("dispatch.none")).classes("text-slate-400").mark(f"{marker}-none")
+
     def answer(self, job: Job, finding_id: str, approved: bool, note: str) -> None:
         self.desk.run(AnswerFinding(job.ro, finding_id, approved, note))
         self.refresh()
@@ -295,6 +300,7 @@ class DeskLists:
     def _findings(self, pending: list[tuple[Job, Finding]], now: datetime) -> None:
         self.findings_box.clear()
         with self.findings_box:
+            self._none_if(not pending, "findings")
             for job, f in sorted(pending, key=lambda jf: jf[1].reported_at):
                 self._finding_row(job, f, now)
 
@@ -324,6 +330,7 @@ class DeskLists:
         t = self.t
         self.ready_box.clear()
         with self.ready_box:
+            self._none_if(not ready, "ready")
             for job in ready:
                 with ui.row().classes("items-center gap-2 w-full"):
                     slot = f" · {t('key.slot', slot=job.key_slot)}" if job.key_slot else ""
@@ -337,6 +344,7 @@ class DeskLists:
     def _calls(self, calls: list[Job], now: datetime) -> None:
         self.follow_box.clear()
         with self.follow_box:
+            self._none_if(not calls, "follow-up")
             for job in sorted(calls, key=lambda j: j.delivered_at or now):
                 self._call_row(job, (job.delivered_at or now) + FOLLOW_UP_AFTER)
 
