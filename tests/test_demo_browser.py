@@ -258,6 +258,12 @@ def test_every_page_after_a_demo_day_looks_like_a_real_day(demo: Demo, browser: 
     wait_until(lambda: len([w for w in widths() if w > 40]) >= 6, "six bars of real width")
     snap(browser, "dispatch")
     no_refusal(browser, "/dispatch")
+    # Every clock paused for lunch runs again in the afternoon: none left as the noon
+    # shift end paused it.
+    pauses = browser.execute_script(
+        "return [...document.querySelectorAll('.bar-pause')].map(b => b.textContent)"
+    )
+    assert not [p for p in pauses if any(w in p for w in TEXTS["pause.shift_end"])], pauses
 
     # The customers' lounge: cars in the workshop, each with its promised time.
     browser.get(demo.url + "/lounge")
