@@ -12,13 +12,14 @@ import hmac
 import logging
 import math
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
 from nicegui import app, ui
+from nicegui.events import GenericEventArguments
 
 from board.frame import TAB_TITLE, frame, language, tab_title
 from board.signin_limits import SignInLimits
@@ -177,14 +178,14 @@ def register_login(source: BoardSource) -> None:
         ui.page_title(tab_title(texts("login.title")))
         target = next if next.startswith("/") and not next.startswith("//") else "/"
 
-        def attempt() -> None:
-            user_id, address = (name.value or "").strip()[:64], client_address()
+        def attempt(typed_id: str, typed_password: str) -> None:
+            user_id, address = typed_id.strip()[:64], client_address()
             left = signin.limits.locked_for(user_id, address, source.now())
             if left is not None:
                 logger.info("board sign-in as %r from %s refused: locked out", user_id, address)
                 error.text, error.visible = _locked(texts, left), True
                 return
-            user = authenticate(source.config.users, user_id, password.value or "")
+            user = authenticate(source.config.users, user_id, typed_password)
             if user is None:
                 lock = _missed(signin, user_id, address)
                 error.text = texts("login.failed") if lock is None else _locked(texts, lock)
@@ -199,20 +200,36 @@ def register_login(source: BoardSource) -> None:
         with ui.card().classes("mx-auto mt-24 w-96 gap-4"):
             ui.label(texts("login.title")).classes("text-2xl")
             name = ui.input(texts("login.user")).props("autofocus").mark("login-user")
-            password = (
-                ui.input(texts("login.password"), password=True)
-                .on("keydown.enter", attempt)
-                .mark("login-password")
-            )
+            password = ui.input(texts("login.password"), password=True).mark("login-password")
             error = ui.label().classes("text-red-600").mark("login-error")
             error.visible = False
-            ui.button(texts("login.submit"), on_click=attempt).mark("login-submit")
+            button = ui.button(texts("login.submit")).mark("login-submit")
+        _on_sent(name, password, button, attempt)
 
     @ui.page("/logout")
     def logout(next: str = "") -> None:
         _end_this_browsers_session(signin)
         back = next.startswith("/") and not next.startswith("//")
         ui.navigate.to(login_url(next) if back else "/login")
+
+
+def _on_sent(
+    name: ui.input, password: ui.input, button: ui.button, attempt: Callable[[str, str], None]
+) -> None:
+    """``attempt`` at Enter in the password or at the button, with the name and password
+    the form shows as it is sent, not the fields' last updates: keys typed while the page
+    still connects are held back and may reach the server after one typed just after (a
+    name one letter short, refused)."""
+
+    def sent(e: GenericEventArguments) -> None:
+        shown = e.args if isinstance(e.args, list) and len(e.args) == 2 else None
+        typed = shown or [name.value, password.value]  # no browser: the fields' values
+        attempt(str(typed[0] or ""), str(typed[1] or ""))
+
+    shown = [f"document.getElementById('{f.html_id}').value" for f in (name, password)]
+    form = f"() => emit([{', '.join(shown)}])"
+    password.on("keydown.enter", sent, js_handler=form)
+    button.on("click", sent, js_handler=form)
 
 
 def _locked(texts: Texts, left: timedelta) -> str:

@@ -51,6 +51,11 @@ class DeskLists:
     def job_type(self, job: Job) -> str:
         return self.t(f"job_type.{job.job_type.value}")
 
+    def _none_if(self, empty: bool, marker: str) -> None:
+        """An empty list says so, as the dispatch board's panels do: not a bare title."""
+        if empty:
+            ui.label(self.t("dispatch.none")).classes("text-slate-400").mark(f"{marker}-none")
+
     def answer(self, job: Job, finding_id: str, approved: bool, note: str) -> None:
         self.desk.run(AnswerFinding(job.ro, finding_id, approved, note))
         self.refresh()
@@ -103,6 +108,7 @@ class DeskLists:
     def _findings(self, pending: list[tuple[Job, Finding]], now: datetime) -> None:
         self.findings_box.clear()
         with self.findings_box:
+            self._none_if(not pending, "findings")
             for job, f in sorted(pending, key=lambda jf: jf[1].reported_at):
                 self._finding_row(job, f, now)
 
@@ -132,6 +138,7 @@ class DeskLists:
         t = self.t
         self.ready_box.clear()
         with self.ready_box:
+            self._none_if(not ready, "ready")
             for job in ready:
                 with ui.row().classes("items-center gap-2 w-full"):
                     slot = f" · {t('key.slot', slot=job.key_slot)}" if job.key_slot else ""
@@ -146,6 +153,7 @@ class DeskLists:
     def _calls(self, calls: list[Job], now: datetime) -> None:
         self.follow_box.clear()
         with self.follow_box:
+            self._none_if(not calls, "follow-up")
             for job in sorted(calls, key=lambda j: j.delivered_at or now):
                 self._call_row(job, (job.delivered_at or now) + FOLLOW_UP_AFTER)
 

@@ -30,7 +30,9 @@ body { background: #0b1020; color: #e8ecf5; overflow: hidden; }
 .lounge-row { border-bottom: 1px solid #1e2a48; }
 .lounge-row:empty { border-bottom: none; }
 .lounge-plate { font-family: monospace; font-size: 3.8vh; letter-spacing: .06em; }
-.lounge-notice { font-size: 2.8vh; line-height: 1.2; flex-grow: 1; }
+/* A line's columns keep their widths, under their heads; its notice takes what is left. */
+.lounge-row > div { flex: none; }
+.lounge-row > .lounge-notice { font-size: 2.8vh; line-height: 1.2; flex: 1 1 0; min-width: 0; }
 .lounge-bar { height: 1.2vh; background: #1e2a48; border-radius: .6vh; overflow: hidden;
   margin-top: .5vh; }
 .lounge-bar > div { height: 100%; }

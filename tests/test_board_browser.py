@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from core.display.texts import TEXTS
 from tests.browser import ARTIFACTS, foreman_signs_in, screen, served
 from tests.waiting import wait_until
 
@@ -53,6 +54,27 @@ def lounge_on_screen(driver: Any, server: str, width: int, height: int) -> None:
     )
 
 
+def assert_columns_line_up(driver: Any) -> None:
+    """Plate, car, stage and promised time of every line of the lounge start under their
+    column heads, whether the line has a notice for the customer or not."""
+    heads, rows = driver.execute_script(
+        "const left = e => Math.round(e.getBoundingClientRect().left);"
+        "return [[...document.querySelector('.lounge-cols').children].map(left),"
+        " [...document.querySelectorAll('.lounge-row')].filter(r => r.children.length)"
+        ".map(r => [[...r.children].slice(0, 4).map(left), r.innerText])];"
+    )
+    assert len(heads) == 4 and len(rows) >= 2, (heads, rows)
+    notices = [TEXTS[k][1] for k in ("notice.at_risk", "notice.ready")]
+    noticed = [text for _, text in rows if any(n in text for n in notices)]
+    assert noticed and len(noticed) < len(rows), rows  # lines with a notice and without
+    for lefts, text in rows:
+        assert all(abs(a - b) <= 2 for a, b in zip(lefts, heads, strict=True)), (
+            heads,
+            lefts,
+            text,
+        )
+
+
 def test_lounge_and_dispatch_board_in_chromium(browser: Any, board_server: str) -> None:
     from selenium.webdriver.common.by import By
 
@@ -64,6 +86,13 @@ def test_lounge_and_dispatch_board_in_chromium(browser: Any, board_server: str) 
     # 30 cars, 8 a screen: four pages, turned by the clock (every lounge screen alike)
     assert re.search(r"第 [1-4] / 4 页", body) and "·•••" in body
     assert "客户0" not in browser.page_source and "13900000" not in browser.page_source
+    # Every car on one page, those told to see their advisor or to come to the desk too.
+    browser.get(board_server + "/lounge?rows=30")
+    wait_until(
+        lambda d=browser: len(d.find_elements(By.CSS_SELECTOR, ".lounge-plate")) == 30,
+        "the 30 cars on one lounge page",
+    )
+    assert_columns_line_up(browser)
 
     # The same page on a 4K TV: the same eight lines, drawn larger.
     lounge_on_screen(browser, board_server, 3840, 2160)
@@ -165,6 +194,37 @@ def test_the_job_picker_opens_on_an_empty_board_and_offers_what_came_since(
     picker().click()
     wait_until(lambda: ro in menu_text(), f"{ro} offered in the picker")
     browser.save_screenshot(str(ARTIFACTS / "dispatch-picker.png"))
+
+
+# The name field's own update carrying ``arguments[1]``, sent now to the server: as a key
+# typed while the page still connected arrives, held back, after those typed since.
+_LATE_KEY = """
+const id = Number(arguments[0].id.slice(1));
+const update = mounted_app.elements[id].events.find(e => e.type === 'update:value');
+window.socket.emit('event', {id, client_id: window.clientId,
+  listener_id: update.listener_id, args: [JSON.stringify(arguments[1])]});
+"""
+
+
+def test_the_sign_in_takes_the_name_the_form_shows_when_sent(
+    browser: Any, board_server: str
+) -> None:
+    """Keys typed while the sign-in page still connects reach the server late, one of them
+    now and then after those typed since: the server's copy of the name is then a letter
+    short. The sign-in goes by the name and password the form shows as it is sent."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(board_server + "/login?next=/dispatch")
+    wait_until(lambda d=browser: len(d.find_elements(By.TAG_NAME, "input")) >= 2, "login form")
+    user, password = browser.find_elements(By.TAG_NAME, "input")[:2]
+    user.send_keys("F001")
+    password.send_keys("pitboard")
+    browser.execute_script(_LATE_KEY, user, "F00")
+    browser.find_element(By.TAG_NAME, "button").click()
+    wait_until(
+        lambda d=browser: "/dispatch" in d.current_url and "/login" not in d.current_url,
+        lambda: f"F001 signed in: {browser.find_element(By.TAG_NAME, 'body').text}",
+    )
 
 
 def test_the_manager_ends_the_foremans_session_in_chromium(browser: Any, board_server: str) -> None:

@@ -556,6 +556,13 @@ async def test_the_advisor_checks_a_car_in_and_it_prints_and_gets_a_key_hook(
     assert documents == ["job_ticket", "key_tag", "pickup_card"]
 
 
+async def test_the_desks_empty_lists_say_there_is_nothing(user: User, shop: Workshop) -> None:
+    await sign_in(user, "SA01", page="/desk")
+    await user.open("/desk")
+    for marker in ("findings-none", "ready-none", "follow-up-none"):
+        await user.should_see(marker=marker, retries=RETRIES)
+
+
 async def test_the_desk_recalls_what_the_customer_declined_last_time(
     user: User, shop: Workshop
 ) -> None:

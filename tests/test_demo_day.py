@@ -9,19 +9,22 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from core.contract.site_clock import SiteClock
-from core.demo.player import DemoPlayer, SitePace
+from core.demo.player import EVENING, LUNCH, DemoPlayer, SitePace
 from core.domain.model import JobStatus
 from core.domain.reports import period
 from core.domain.vocabulary import AppointmentState
 from core.store.repository import Store
 from tests.demo_hooks import Hooks
+from tests.helpers import demo_config
 from tests.kiosk_env import Workshop, demo_workshop
 
 # 07:45 in Beijing on a Monday: the demo day's morning.
+ZONE = ZoneInfo("Asia/Shanghai")
 MORNING = datetime(2026, 11, 23, 23, 45, tzinfo=UTC)
 
 
@@ -83,6 +86,49 @@ def test_a_played_day_reads_like_a_workshop_day(played: tuple[Workshop, HandPace
             assert job.delivered_at.astimezone(zone).date() == day or job.ro
 
 
+class Taps:
+    """A bay's kiosk link that keeps what it is given to send."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, datetime]] = []
+
+    def send(self, type_: str, **fields: object) -> None:
+        ts = fields["ts"]
+        assert isinstance(ts, datetime)
+        self.sent.append((type_, ts))
+
+
+def worked(start: datetime, minutes: float) -> list[tuple[str, datetime]]:
+    """The taps of ``minutes`` of work on a demo bay begun at ``start``, in site time."""
+    config = demo_config()
+    pace = HandPace(start)
+    taps = Taps()
+    player = DemoPlayer(config, None, {"B01": taps}, Hooks(), seed=1, pace=pace)  # type: ignore[arg-type]
+    for at in player._work("RO-1", "B01", "T001", minutes):
+        pace.t = max(pace.t, at)
+    return [(kind, ts.astimezone(config.zone)) for kind, ts in taps.sent]
+
+
+def test_work_left_at_the_evenings_end_waits_for_the_next_morning() -> None:
+    """Five hours of work begun at 15:00: paused at the evening's end, resumed at the next
+    morning's opening, never worked through the night."""
+    (paused, stop), (resumed, back) = worked(MORNING + timedelta(hours=7, minutes=15), 5 * 60)
+    assert (paused, resumed) == ("job.paused", "job.resumed")
+    assert stop.time() == EVENING
+    assert back.date() == stop.date() + timedelta(days=1)
+    assert back.time() == demo_config().site.opens_at
+
+
+def test_work_taken_up_in_the_lunch_break_waits_for_its_end() -> None:
+    """A clock started again at 12:20 (a customer's answer came over lunch) is paused at
+    once for the break and runs from 13:00: not through the lunch, where the shift's end at
+    12:00 would leave it paused for the afternoon."""
+    assert worked(MORNING + timedelta(hours=4, minutes=35), 60) == [
+        ("job.paused", (MORNING + timedelta(hours=4, minutes=35)).astimezone(ZONE)),
+        ("job.resumed", datetime.combine(MORNING.astimezone(ZONE).date(), LUNCH[1], ZONE)),
+    ]
+
+
 @pytest.mark.slow
 def test_the_day_closes_and_the_next_one_begins(played: tuple[Workshop, HandPace]) -> None:
     shop, pace = played
@@ -123,6 +169,31 @@ def test_booked_cars_come_and_are_checked_in_from_their_booking(
     # The demo makes no mistakes of its own: no command of its was refused.
     refused = [r.getMessage() for r in caplog.get_records("setup") if "refused" in r.getMessage()]
     assert refused == []
+
+
+def test_a_player_begun_after_the_opening_signs_the_day_in_that_morning(
+    store: Store, tmp_path: Path
+) -> None:
+    """``pitboard run --demo`` starts its clock before the broker, the core and the kiosks:
+    at 600× their real seconds are site minutes, and the day may be under way when the
+    player begins. The inspector, the washer and every bay's technician still sign in that
+    morning, at once, not the next day (QC and the wash refused every tap until then)."""
+    late = MORNING + timedelta(minutes=25)  # 08:10: after the stations' time and bay 1's
+    pace = HandPace(late)
+    shop = demo_workshop(store, tmp_path, core_clock=pace.now)
+    pace.shop = shop
+    try:
+        bays = dict.fromkeys(k.bay for k in shop.core.config.kiosks)
+        links = {bay: shop.station(bay).link for bay in bays}
+        player = DemoPlayer(shop.core.config, shop.core, links, Hooks(), seed=11, pace=pace)
+        player.run(until=late + timedelta(minutes=20))
+        pace.wait_until(pace.t)
+        at = {t.id: t.bay for t in shop.core.ws.tech_states.values() if t.bay}
+        assert at.get("Q001") == "Q01" and at.get("W001") == "W01", at
+        assert len(at) >= 7, at  # and the five bays' technicians
+        assert shop.core.counters.rejected == {}
+    finally:
+        shop.close()
 
 
 def test_a_second_of_demo_time_is_speed_seconds_of_site_time() -> None:

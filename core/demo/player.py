@@ -227,16 +227,14 @@ class DemoPlayer:
         return datetime.combine(day, t, self.zone)
 
     def _next_morning(self, now: datetime, bay_index: int) -> datetime:
-        """Opening time (plus a few minutes for each bay) today if it is still ahead, or
+        """Opening time (plus a few minutes for each bay) today while cars are still taken
+        in (already past when the play begins late: the day is under way, at once), else
         tomorrow's."""
         opens = self.config.site.opens_at
         start = (datetime.combine(datetime.min, opens) + timedelta(minutes=4 * bay_index)).time()
-        today = self._local(now, start)
-        return (
-            today
-            if now < self._local(now, LAST_INTAKE) and now <= today
-            else self._local(now, start, 1)
-        )
+        if now < self._local(now, LAST_INTAKE):
+            return self._local(now, start)
+        return self._local(now, start, 1)
 
     # ------------------------------------------------------------ the crew
     def _crew(self) -> DayCrew:
@@ -483,19 +481,24 @@ class DemoPlayer:
         self._booked_in.append(car)
 
     def _work(self, ro: str, bay: str, tech: str, minutes: float) -> Play:
-        """``minutes`` of work on a running clock; the clock pauses over lunch and the night."""
+        """``minutes`` of work on a running clock; the clock pauses over lunch and the night
+        (at once, when the work is taken up in them: a customer's answer over lunch)."""
         left = timedelta(minutes=minutes)
         while left > timedelta():
             now = self.pace.now()
+            evening = self._local(now, EVENING)
             breaks = [
                 (self._local(now, LUNCH[0]), self._local(now, LUNCH[1])),
-                (self._local(now, EVENING), self._next_morning(now + timedelta(hours=1), 0)),
+                (evening, self._next_morning(evening, 0)),
             ]
-            stop, back = next(((a, b) for a, b in breaks if now < a < now + left), (None, None))
+            stop, back = next(
+                ((max(a, now), b) for a, b in breaks if a < now + left and now < b), (None, None)
+            )
             if stop is None or back is None:
                 yield now + left
                 return
-            yield stop
+            if stop > now:
+                yield stop
             left -= stop - now
             self._tap(bay, "job.paused", job=ro, tech=tech, data={"reason": PauseReason.BREAK})
             yield back
