@@ -226,7 +226,7 @@ def _on_sent(
         typed = shown or [name.value, password.value]  # no browser: the fields' values
         attempt(str(typed[0] or ""), str(typed[1] or ""))
 
-    shown = [f"document.getElementById('{f.html_id}').value" for f in (name, password)]
+    shown = [f"window.document.getElementById('{f.html_id}').value" for f in (name, password)]
     form = f"() => emit([{', '.join(shown)}])"
     password.on("keydown.enter", sent, js_handler=form)
     button.on("click", sent, js_handler=form)
