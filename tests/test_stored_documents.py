@@ -149,7 +149,12 @@ def test_a_closed_job_of_version_1_loads_with_every_field(store: Store) -> None:
     # type, and is a repair (a walk-in's default), and is not urgent; written back, only
     # those and the version are added.
     assert job.job_type is JobType.REPAIR
-    assert job_to_doc(job) == {SCHEMA: 2, **stored("jobs")[CLOSED], "job_type": "repair", "priority": "normal"}
+    assert job_to_doc(job) == {
+        SCHEMA: 2,
+        **stored("jobs")[CLOSED],
+        "job_type": "repair",
+        "priority": "normal",
+    }
     assert [j.ro for j in store.jobs_of_vehicle("京A10001")] == [CLOSED]
 
 
@@ -179,7 +184,12 @@ def test_a_live_job_of_version_1_goes_on_and_is_written_back_with_its_version(
         at(202),
     )
     assert ws.tech_states["T003"].active_job == LIVE and ws.tech_states["T003"].bay == "B01"
-    assert job_to_doc(job) == {SCHEMA: 2, **stored("jobs")[LIVE], "job_type": "repair", "priority": "normal"}
+    assert job_to_doc(job) == {
+        SCHEMA: 2,
+        **stored("jobs")[LIVE],
+        "job_type": "repair",
+        "priority": "normal",
+    }
 
     ws.pause(LIVE, "T003", "B01", PauseReason.TOOL, at(300))
     store.commit(ws, Batch(), rows_to_write(ws.take_events()), at(300))
