@@ -187,3 +187,23 @@ class LiveBoard(Generic[V]):
             await core.sio.enter_room(sid, self.room)
         full = {name: html_of(value) for name, value in self.shown.items()}
         await core.sio.emit(_FILL_EVENT, full, room=client.id)
+
+
+def boards_by_screen_size(
+    name: str,
+    source: BoardSource,
+    read: Callable[[], V | None],
+    parts_for: Callable[[int], Callable[[V], Parts]],
+    every: Callable[[], float],
+) -> Callable[[int], LiveBoard[V]]:
+    """A TV board's live board per number of lines on a screen (``?rows=N``): the screens
+    showing as many lines share one, made on first use (paging every ``every()`` seconds,
+    asked then)."""
+    boards: dict[int, LiveBoard[V]] = {}
+
+    def board(rows: int) -> LiveBoard[V]:
+        if rows not in boards:
+            boards[rows] = LiveBoard(f"{name}-{rows}", source, read, parts_for(rows), every=every())
+        return boards[rows]
+
+    return board

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from nicegui import ui
 
 from board.frame import TAB_TITLE, tab_title
-from board.live import LiveBoard, Parts
+from board.live import LiveBoard, Parts, boards_by_screen_size
 from board.source import BoardSource
 from core.contract import site_clock
 from core.contract.views import LoungeCar, LoungeView
@@ -110,15 +110,13 @@ class LoungeScreen:
 def register_lounge(source: BoardSource) -> None:
     zone = source.config.zone
     site_name = source.config.site.name
-    boards: dict[int, LiveBoard[LoungeView]] = {}  # by lines per screen
-
-    def board(rows: int) -> LiveBoard[LoungeView]:
-        if rows not in boards:
-            screen = LoungeScreen(rows, zone)
-            boards[rows] = LiveBoard(
-                f"lounge-{rows}", source, source.lounge, screen.parts, every=PAGE_SECONDS
-            )
-        return boards[rows]
+    board = boards_by_screen_size(
+        "lounge",
+        source,
+        source.lounge,
+        lambda rows: LoungeScreen(rows, zone).parts,
+        lambda: PAGE_SECONDS,
+    )
 
     @ui.page("/lounge", title=TAB_TITLE)
     def lounge_page(rows: int = ROWS) -> None:

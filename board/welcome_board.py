@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from nicegui import ui
 
 from board.frame import TAB_TITLE, tab_title
-from board.live import LiveBoard, Parts
+from board.live import LiveBoard, Parts, boards_by_screen_size
 from board.source import BoardSource
 from core.contract import site_clock
 from core.contract.views import WelcomeArrival, WelcomeView
@@ -90,15 +90,13 @@ class WelcomeScreen:
 def register_welcome(source: BoardSource) -> None:
     zone = source.config.zone
     site_name = source.config.site.name
-    boards: dict[int, LiveBoard[WelcomeView]] = {}  # by lines per screen
-
-    def board(rows: int) -> LiveBoard[WelcomeView]:
-        if rows not in boards:
-            screen = WelcomeScreen(rows, zone)
-            boards[rows] = LiveBoard(
-                f"welcome-{rows}", source, source.welcome, screen.parts, every=PAGE_SECONDS
-            )
-        return boards[rows]
+    board = boards_by_screen_size(
+        "welcome",
+        source,
+        source.welcome,
+        lambda rows: WelcomeScreen(rows, zone).parts,
+        lambda: PAGE_SECONDS,
+    )
 
     @ui.page("/welcome", title=TAB_TITLE)
     def welcome_page(rows: int = ROWS) -> None:

@@ -184,13 +184,9 @@ class BatchStep:
     def _reports_now(self, items: list[Item], out: Outcome, now: datetime) -> Due:
         """The report rows this commit writes: a batch of device events leaves its own for
         after the acks; anything else (a person's command or question) takes every one due."""
-        changed = [self.ws.jobs[ro] for ro in sorted(out.rows.jobs)]
+        self.reports.add([self.ws.jobs[ro] for ro in sorted(out.rows.jobs)], now)
         devices_only = all(isinstance(item, Incoming) for item in items)
-        if devices_only and not self.reports.due():
-            self.reports.add(changed, now)
-            return []
-        self.reports.add(changed, now)
-        return self.reports.take()
+        return [] if devices_only and not self.reports.due() else self.reports.take()
 
     def seconds_to_sweep(self) -> float | None:
         """Site seconds until the next no-show is due (None: no booked car awaited)."""
