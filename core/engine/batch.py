@@ -248,7 +248,9 @@ class BatchStep:
             digest = event_digest(item.payload)
             ack = self._event(device, item, digest, out)
             if ack is not None:  # named after the message it answers
-                out.acks.append((device, ack.model_copy(update={"event": digest})))
+                if ack.event is None:
+                    ack = ack.model_copy(update={"event": digest})
+                out.acks.append((device, ack))
 
     def _event(self, device: str, item: Incoming, digest: str, out: Outcome) -> Ack | None:
         try:
@@ -331,7 +333,7 @@ class BatchStep:
                 )
             )
         self.counters.applied += 1
-        return Ack(seq=env.seq, result="applied")
+        return Ack(seq=env.seq, result="applied", event=digest)
 
     def _contract_error(
         self, device: str, err: ContractError, item: Incoming, digest: str
@@ -420,11 +422,9 @@ class BatchStep:
         self.counters.batches += 1
 
     def _count_lag(self, items: list[Item]) -> None:
-        committed = time.monotonic()
-        for item in items:
-            if isinstance(item, Incoming):
-                self.counters.ingest_lag_sum += committed - item.arrived
-                self.counters.ingest_lag_count += 1
+        arrivals = [item.arrived for item in items if isinstance(item, Incoming)]
+        self.counters.ingest_lag_sum += time.monotonic() * len(arrivals) - sum(arrivals)
+        self.counters.ingest_lag_count += len(arrivals)
 
     def publish_states(self, out: Outcome, now: datetime) -> dict[str, datetime] | None:
         self.views.forget(out.rows.jobs)

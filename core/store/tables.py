@@ -35,9 +35,10 @@ class UtcDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
+        offset = value.utcoffset()
+        if offset is None:
             raise ValueError(f"a time without its zone cannot be stored: {value!r}")
-        return value.astimezone(UTC)
+        return value if not offset else value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
