@@ -151,10 +151,11 @@ class BatchStep:
         return out
 
     def refresh(self) -> None:
-        """With no batch: the report rows of the last taps; else the no-shows when they are
-        due (a batch of the core's own); else the foreman's board when it is due (alerts come
-        due with time alone), the cars that left before the day's Gantt let go first."""
-        if self.reports:
+        """With no batch: the report rows of the last taps once the taps are quiet; else the
+        no-shows when they are due (a batch of the core's own); else the foreman's board
+        when it is due (alerts come due with time alone), the cars that left before the
+        day's Gantt let go first."""
+        if self.reports and self._reports_wait() <= 0:
             self.write_reports()
             return
         now = self.clock()
@@ -167,9 +168,12 @@ class BatchStep:
 
     def wait(self) -> float:
         """Seconds the core may wait for work before ``refresh`` has some."""
-        if self.reports:
-            return max(0.0, self._reports_retry - time.monotonic())
-        return self.views.dispatch_wait()
+        board = self.views.dispatch_wait()
+        return min(board, self._reports_wait()) if self.reports else board
+
+    def _reports_wait(self) -> float:
+        retry = self._reports_retry - time.monotonic()
+        return max(0.0, retry, self.reports.seconds_to_quiet())
 
     def write_reports(self) -> None:
         """The report rows still due, in a transaction of their own."""
