@@ -1,6 +1,7 @@
 """Re-planning a large workshop: 60 bays, 400 jobs in their queues, 150 booked cars.
 
     python3 tasks.py bench replan [--bays 60] [--jobs 400] [--bookings 150] [--rounds 100]
+                                  [--tap-to-view [--rate 100] [--events 1000]]
 
 Builds the workshop in the pure domain (no core, no store): bays of every kind in six
 teams, a job on every lift and the rest queued, cars booked over the next days. Then, round
@@ -8,6 +9,10 @@ after round, one job moves to another bay and the whole plan is made again from 
 workshop (each job's remaining hours, the booked cars' reserved time, every bay's queue in
 working hours), as after any change. Prints the time per re-plan (target: under 10 ms)
 and, apart, the time of the plan alone from queues already read.
+
+With ``--tap-to-view``, then its effect on tap → view in the same run (bench/replan_taps.py):
+the same taps on the same site once with an empty workshop and once with the 400 jobs and
+150 booked cars, each beside the raw publish → subscribe round trip.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ TEAMS = ["A", "B", "C", "D", "E", "F"]
 KINDS = [BayKind.ALIGNMENT] * 4 + [BayKind.BODY] * 3 + [BayKind.PAINT] * 3
 
 
-def workshop(bays: int) -> Workshop:
+def workshop(bays: int, site: str = "bench") -> Workshop:
     """``bays`` bays (the first ten special), six teams, two technicians a bay."""
     kinds = KINDS + [BayKind.GENERAL] * max(0, bays - len(KINDS))
     site_bays = [
@@ -46,7 +51,7 @@ def workshop(bays: int) -> Workshop:
         for n in range(2 * bays)
     ]
     return Workshop(
-        site="bench",
+        site=site,
         bays={b.id: b for b in site_bays},
         technicians={t.id: t for t in techs},
         operation_kinds=bay_kinds(),
@@ -56,21 +61,21 @@ def workshop(bays: int) -> Workshop:
     )
 
 
-def fill(ws: Workshop, jobs: int, rnd: random.Random) -> None:
+def fill(ws: Workshop, jobs: int, rnd: random.Random, now: datetime = NOW) -> None:
     """``jobs`` cars checked in and dispatched to bays their work suits, the first on each
-    bay started an hour ago."""
+    bay started an hour before ``now``."""
     by_kind: dict[BayKind, list[str]] = {}
-    for bay in ws.bays.values():
-        by_kind.setdefault(bay.kind, []).append(bay.id)
+    for b in ws.bays.values():
+        by_kind.setdefault(b.kind, []).append(b.id)
     catalogue = [o for o in operations().values() if o.bay_kind != "wash"]
-    started = NOW - timedelta(hours=1)
+    started = now - timedelta(hours=1)
     for n in range(jobs):
         op = rnd.choice(catalogue)
         order = CheckIn(
             vehicle=Vehicle(plate=f"京A{n:05d}"),
             customer=Customer(name="客户", phone="13800000000"),
             operations=(op.to_operation(),),
-            promised_at=NOW + timedelta(hours=4),
+            promised_at=now + timedelta(hours=4),
         )
         job = ws.check_in(order, started)
         bay = rnd.choice(by_kind[BayKind(op.bay_kind)])
@@ -81,11 +86,11 @@ def fill(ws: Workshop, jobs: int, rnd: random.Random) -> None:
             ws.start(job.ro, tech, bay, started)
 
 
-def book(ws: Workshop, bookings: int, rnd: random.Random) -> int:
+def book(ws: Workshop, bookings: int, rnd: random.Random, now: datetime = NOW) -> int:
     """Up to ``bookings`` cars booked in the advisors' free slots over the coming days."""
     catalogue = [o for o in operations().values() if o.bay_kind != "wash"]
     advisors = [f"SA{n:02d}" for n in range(1, 5)]
-    booked, day = 0, NOW.date()
+    booked, day = 0, now.date()
     while booked < bookings:
         day += timedelta(days=1)
         for advisor in advisors:
@@ -101,7 +106,7 @@ def book(ws: Workshop, bookings: int, rnd: random.Random) -> int:
                     advisor=advisor,
                 )
                 try:
-                    ws.book(wanted, NOW)
+                    ws.book(wanted, now)
                     booked += 1
                 except DomainError:
                     continue  # that day is full for its kind of bay: the next slot
@@ -136,6 +141,13 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=400)
     parser.add_argument("--bookings", type=int, default=150)
     parser.add_argument("--rounds", type=int, default=100)
+    parser.add_argument(
+        "--tap-to-view",
+        action="store_true",
+        help="then tap -> view on an empty workshop and on this one, in the same run",
+    )
+    parser.add_argument("--rate", type=float, default=100.0, help="taps per second")
+    parser.add_argument("--events", type=int, default=1000, help="taps per workshop")
     args = parser.parse_args()
     rnd = random.Random(7)
     ws = workshop(args.bays)
@@ -152,6 +164,10 @@ def main() -> None:
     whole, alone = rounds(ws, args.rounds, rnd)
     print(f"re-plan from the workshop: {summary(whole)}  (target p50 < 10 ms)")
     print(f"plan alone, queues read:   {summary(alone)}")
+    if args.tap_to_view:
+        from bench.replan_taps import compare
+
+        compare(args.bays, args.jobs, args.bookings, args.rate, args.events)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,8 @@ def _text(card: BoardCard, plan: PlannedBar | None, t: Texts, zone: ZoneInfo) ->
     text = f"{card.ro[-4:]} · {card.plate} {card.model} · {card.standard_hours:g} h"
     if plan is not None and plan.end > plan.start:
         text += " · " + t("queue.planned", span=f"{_hm(plan.start, zone)}–{_hm(plan.end, zone)}")
+    if plan is not None and plan.pinned is not None:
+        text += " · " + t("queue.pinned", time=_hm(plan.pinned, zone))
     if card.priority is Priority.URGENT:
         text += f" · {t('priority.urgent')}"
     return text

@@ -16,7 +16,8 @@ from board.frame import TAB_TITLE, frame, language, roles_of
 from board.live import LiveBoard, Parts, follow
 from board.pairing_panel import PairingPanel
 from board.source import BoardSource
-from core.commands import Command, Dispatch
+from board.start_time import dropped_at, today_at
+from core.commands import Command, Dispatch, DispatchAt
 from core.contract.pairing import PairingBook
 from core.contract.views import DispatchView
 from core.display.texts import Lang, Texts, error_text, refusal, texts_for
@@ -36,6 +37,14 @@ _CSS = """
 .esc-call { color: #b45309; font-weight: 600; }
 .esc-escalate { color: #dc2626; font-weight: 700; }
 """
+
+
+#: A drop on a bay's row tells where along its lane it fell (0 to 1), or null off the lane.
+_DROPPED_AT = """(e) => {
+  const r = e.currentTarget.querySelector('.gantt-lane').getBoundingClientRect();
+  const x = (e.clientX - r.left) / r.width;
+  emit(x >= 0 && x <= 1 ? x : null);
+}"""
 
 
 def day_window(view: DispatchView) -> tuple[datetime, datetime]:
@@ -116,23 +125,51 @@ class DispatchPage:
         self.shown_prints: list[str] = []
 
     def dispatch(
-        self, ro: str | None, bay: str | None, team: str | None = None, reason: str = ""
+        self,
+        ro: str | None,
+        bay: str | None,
+        team: str | None = None,
+        reason: str = "",
+        start: datetime | None = None,
     ) -> None:
-        """Dispatch; with a ``reason``, forced to a bay of another kind than the work needs."""
+        """Dispatch; with a ``reason``, forced to a bay of another kind than the work needs;
+        with a ``start``, to be started no sooner than then."""
         t = self.t
         if not ro or not bay:
             return
+        force, team = bool(reason), team or None
+        command: Command = (
+            Dispatch(ro, bay, team, force, reason)
+            if start is None
+            else DispatchAt(ro, bay, start, team, force, reason)
+        )
         try:
-            self.source.run(Dispatch(ro, bay, team or None, bool(reason), reason), self.who)
+            self.source.run(command, self.who)
         except DomainError as err:
             why = refusal(err.code, err.message, self.lang)
             ui.notify(t("dispatch.refused", ro=ro, why=why), type="negative")
             if err.code == "bay_kind_needed" and not reason:
-                self.ask_to_force(ro, bay, team, why)
+                self.ask_to_force(ro, bay, team, why, start)
             return
-        ui.notify(t("dispatch.done", ro=ro, bay=self.bay_names.get(bay, bay)), type="positive")
+        name = self.bay_names.get(bay, bay)
+        if start is None:
+            ui.notify(t("dispatch.done", ro=ro, bay=name), type="positive")
+        else:
+            when = f"{start.astimezone(self.config.zone):%H:%M}"
+            ui.notify(t("dispatch.done_at", ro=ro, bay=name, time=when), type="positive")
 
-    def ask_to_force(self, ro: str, bay: str, team: str | None, why: str) -> None:
+    def dispatch_dropped(self, ro: str | None, bay: str, fraction: object) -> None:
+        """A job dropped on a bay's row: at a time to come along its lane, planned from
+        then; on the bay's name, or before now, only put in its queue."""
+        view = self.source.dispatch()
+        start = dropped_at(day_window(view), fraction) if view is not None else None
+        if start is not None and start <= self.source.now():
+            start = None
+        self.dispatch(ro, bay, start=start)
+
+    def ask_to_force(
+        self, ro: str, bay: str, team: str | None, why: str, start: datetime | None = None
+    ) -> None:
         """The work needs another kind of bay: the foreman may send it all the same, saying
         why (the reason goes on the fact and in the order's record)."""
         t = self.t
@@ -144,7 +181,7 @@ class DispatchPage:
             def go() -> None:
                 if reason.value and reason.value.strip():
                     dialog.close()
-                    self.dispatch(ro, bay, team, reason.value.strip())
+                    self.dispatch(ro, bay, team, reason.value.strip(), start)
 
             ui.button(t("dispatch.force_go"), on_click=go).mark("force-go")
         dialog.open()
@@ -166,15 +203,16 @@ class DispatchPage:
             lane = ui.html("", sanitize=False).classes("gantt-lane")
             self.live.show(f"lane-{bay_id}", lane.mark(f"lane-{bay_id}"))
 
-        def drop(_e: Any = None) -> None:
-            self.dispatch(self.dragging, bay_id)
+        def drop(e: Any) -> None:
+            # Where along the lane it fell, 0 to 1 (None off the lane): the time it starts.
+            self.dispatch_dropped(self.dragging, bay_id, getattr(e, "args", None))
             self.dragging = None
 
         def pick(e: Any) -> None:
             self.dragging = e.args if isinstance(e.args, str) else None
 
         row.on("dragover.prevent", lambda: None)
-        row.on("drop.prevent", drop)
+        row.on("drop.prevent", drop, js_handler=_DROPPED_AT)
         # A bar of a job no clock runs on is dragged to move the job to another bay.
         row.on("dragstart", pick, js_handler="(e) => emit(e.target.dataset.ro || '')")
 
@@ -231,12 +269,21 @@ class DispatchPage:
                 .classes("w-32")
                 .mark("dispatch-team")
             )
-            ui.button(
-                t("dispatch.go"),
-                on_click=lambda: self.dispatch(
-                    self.job_choice.value, bay_choice.value, team_choice.value
-                ),
-            ).mark("dispatch-go")
+        with ui.row().classes("items-center gap-2 no-wrap w-full"):
+            # Move to bay … at time …: empty, only put in the bay's queue.
+            start_at = ui.input(t("dispatch.at"), placeholder=t("dispatch.at_hint"))
+            start_at.props("type=time stack-label clearable").classes("grow")
+            start_at.mark("dispatch-at")
+
+            def go() -> None:
+                try:
+                    start = today_at(start_at.value, self.source.now(), self.config.zone)
+                except ValueError:
+                    ui.notify(t("dispatch.bad_time"), type="negative")
+                    return
+                self.dispatch(self.job_choice.value, bay_choice.value, team_choice.value, "", start)
+
+            ui.button(t("dispatch.go"), on_click=go).mark("dispatch-go")
 
     def offer(self) -> None:
         model = self.shown

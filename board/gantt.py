@@ -35,6 +35,7 @@ CSS = """
   border: 1.5px dashed #2563eb; font-size: 11px; padding: 1px 0; text-indent: 3px; }
 .bar-plan.plan-late { border-color: #d97706; color: #92400e; background: rgba(217, 119, 6, .10); }
 .bar-plan.plan-urgent { border-style: solid; border-color: #dc2626; }
+.bar-plan.plan-pinned { border-left: 4px solid #1e3a8a; }
 .bar-reserved { top: 3px; height: 20px; color: #4c1d95; border: 1px solid #7c3aed;
   font-size: 11px; padding: 1px 0; text-indent: 3px;
   background: repeating-linear-gradient(135deg, #ede9fe 0 6px, #ddd6fe 6px 12px); }
@@ -108,7 +109,8 @@ def planned_piece(
     bar: PlannedBar, card: BoardCard | None, scale: Scale, t: Texts, zone: ZoneInfo
 ) -> tuple[str, str]:
     """A queued job as planned: dashed along the top; amber when it would end after the
-    time promised, solid red-edged when urgent. It is dragged like the job's own bars."""
+    time promised, solid red-edged when urgent, a thick left edge when the foreman set its
+    start. It is dragged like the job's own bars: along its row to another time too."""
     css = "bar-plan"
     if card is not None and bar.end > card.promised_at:
         css += " plan-late"
@@ -117,6 +119,9 @@ def planned_piece(
     span = f"{_hm(bar.start, zone)}–{_hm(bar.end, zone)}"
     label = f"{bar.ro[-4:]} {card.plate if card else ''}"
     title = t("gantt.planned", ro=bar.ro, span=span)
+    if bar.pinned is not None:
+        css += " plan-pinned"
+        title += " · " + t("gantt.pinned", time=_hm(bar.pinned, zone))
     drag = ' draggable="true"' if card is not None and not card.working_techs else ""
     key = f"plan|{bar.ro}"
     extra = f' data-ro="{html.escape(bar.ro)}"{drag}'

@@ -199,6 +199,10 @@ class Words:
         # Sent to a bay of another kind than the work needs: why, as the foreman said.
         return self.because(text, (p.get("reason") or "") if p.get("force") else "")
 
+    def _job_dispatched_at(self, data: dict[str, Any], p: dict[str, Any]) -> str:
+        text = self.t("detail.job.dispatched_at", bay=self.bay(p["bay"]), time=self.at(p["start"]))
+        return self.because(text, (p.get("reason") or "") if p.get("force") else "")
+
     def _queue_reordered(self, data: dict[str, Any], p: dict[str, Any]) -> str:
         ahead = p.get("ahead_of")
         return (

@@ -40,6 +40,20 @@ class Dispatch:
 
 
 @dataclass(frozen=True)
+class DispatchAt:
+    """Put a job on a bay (dispatched, moved, or left on its bay) to be started no sooner
+    than ``start``: dropped on the bay's row of the Gantt at that time. A move follows the
+    rules of ``Dispatch``."""
+
+    ro: str
+    bay: str
+    start: datetime
+    team: str | None = None
+    force: bool = False
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class ReorderQueue:
     """The foreman puts a queued job just before another of its bay's queue (None: last)."""
 
@@ -163,6 +177,7 @@ Command = (
     CheckInCar
     | UpdateOrder
     | Dispatch
+    | DispatchAt
     | ReorderQueue
     | SetPriority
     | Cancel
@@ -185,6 +200,7 @@ COMMAND_NAMES: dict[type, str] = {
     CheckInCar: "job.checked_in",
     UpdateOrder: "job.updated",
     Dispatch: "job.dispatched",
+    DispatchAt: "job.dispatched_at",
     ReorderQueue: "queue.reordered",
     SetPriority: "job.priority_set",
     Cancel: "job.cancelled",
@@ -212,6 +228,8 @@ def execute(ws: Workshop, cmd: Command, actor: str, at: datetime) -> Any:
             return ws.update_order(ro, changes, at)
         case Dispatch(ro, bay, team, force, reason):
             return ws.dispatch(ro, bay, at, team=team, force=force, reason=reason)
+        case DispatchAt(ro, bay, start, team, force, reason):
+            return ws.dispatch_at(ro, bay, start, at, team, force=force, reason=reason)
         case ReorderQueue(ro, ahead_of):
             return ws.put_before(ro, ahead_of, at)
         case SetPriority(ro, priority):

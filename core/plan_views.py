@@ -21,7 +21,9 @@ def planned_bars(plan: Plan) -> list[PlannedBar]:
     """Each job of a bay's queue as planned, by bay, start and RO."""
     # Made from the plan's own values, which need no checking: hundreds on a big board.
     bars = [
-        PlannedBar.model_construct(bay=b.bay, ro=b.ro, start=_minute(b.start), end=_minute(b.end))
+        PlannedBar.model_construct(
+            bay=b.bay, ro=b.ro, start=_minute(b.start), end=_minute(b.end), pinned=b.pinned
+        )
         for b in plan.jobs.values()
         if b.bay is not None and b.ro is not None
     ]

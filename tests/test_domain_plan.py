@@ -1,5 +1,6 @@
 """The plan (排班): planned start and end of every dispatched job from its bay's queue and
 its remaining standard hours, in working hours, around the time reserved for booked cars;
+a job the foreman pinned to a time planned from then, the rest of its queue around it;
 planned again after a move, an overrun, a rework. Pure domain."""
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.domain.model import BayKind, Job
+from core.domain import events as ev
+from core.domain.errors import BayKindNeeded, IllegalTransition, InvalidData, TimePassed
+from core.domain.model import BayKind, Job, JobStatus
 from core.domain.plan import Block, QueuedWork, plan_bays, plan_workshop, remaining_work
 from core.domain.reservations import Reservation, workshop_reservations
 from core.domain.workshop import Workshop
@@ -151,6 +154,99 @@ def test_a_job_on_the_lift_pushes_the_booked_car_back(ws: Workshop) -> None:
     assert span(plan.reserved[appt.id]) == (local(11), local(12))
 
 
+# ------------------------------------------------------------------ pinned to a time
+def test_a_pinned_job_is_planned_from_its_time_and_the_queue_around_it(ws: Workshop) -> None:
+    a, pinned, c, d = (dispatched(ws, "B01", h) for h in (1.0, 1.0, 1.0, 0.5))
+    ws.dispatch_at(pinned.ro, "B01", at_today(10, 30), NOW)
+    plan = plan_workshop(ws, NOW)
+    assert span(plan.jobs[pinned.ro]) == (at_today(10, 30), at_today(11, 30))
+    assert plan.jobs[pinned.ro].pinned == at_today(10, 30)
+    assert span(plan.jobs[a.ro]) == (at_today(9), at_today(10))  # before it: the hour fits
+    assert span(plan.jobs[c.ro]) == (at_today(11, 30), at_today(13, 30))  # 10:00 would run in
+    assert span(plan.jobs[d.ro]) == (at_today(13, 30), at_today(14))  # the queue's order kept
+    assert plan.free_from["B01"] == at_today(14)
+    assert plan.jobs[a.ro].pinned is None
+
+
+def test_a_pin_keeps_out_of_a_booked_cars_time_and_of_an_earlier_pin(ws: Workshop) -> None:
+    appt = ws.book(booking(local(9), "SA01", hours_of(1.0), team="A"), NOW)  # B01 09:15–10:15
+    first, second, last = (dispatched(ws, "B01", 1.0) for _ in range(3))
+    ws.dispatch_at(first.ro, "B01", local(9, 30), NOW)
+    ws.dispatch_at(second.ro, "B01", local(10, 45), NOW)
+    ws.dispatch_at(last.ro, "B01", local(11), NOW)
+    plan = plan_workshop(ws, NOW)
+    assert span(plan.reserved[appt.id]) == (local(9, 15), local(10, 15))  # the booking holds
+    assert span(plan.jobs[first.ro]) == (local(10, 15), local(11, 15))
+    assert span(plan.jobs[second.ro]) == (local(11, 15), local(13, 15))
+    assert span(plan.jobs[last.ro]) == (local(13, 15), local(14, 15))
+
+
+def test_a_pin_whose_time_has_passed_is_ignored(ws: Workshop) -> None:
+    first, pinned = dispatched(ws, "B01", 1.0), dispatched(ws, "B01", 1.0)
+    ws.dispatch_at(pinned.ro, "B01", at_today(10), NOW)
+    assert plan_workshop(ws, NOW).jobs[pinned.ro].start == at_today(10)
+    plan = plan_workshop(ws, at_today(10, 20))  # 10:00 came and nobody started it
+    assert span(plan.jobs[first.ro]) == (at_today(10, 20), at_today(11, 20))
+    assert span(plan.jobs[pinned.ro]) == (at_today(11, 20), at_today(13, 20))
+    assert plan.jobs[pinned.ro].pinned is None
+
+
+def test_a_started_job_lets_go_of_its_pin_and_is_planned_on_the_lift(ws: Workshop) -> None:
+    first, pinned = dispatched(ws, "B01", 1.0), dispatched(ws, "B01", 2.0)
+    ws.dispatch_at(pinned.ro, "B01", at_today(14), NOW)
+    ws.sign_in("T002", "B01", NOW)
+    ws.start(pinned.ro, "T002", "B01", at_today(9, 30))  # the bay took it sooner
+    assert pinned.pinned_start is None
+    plan = plan_workshop(ws, at_today(9, 30))
+    assert span(plan.jobs[pinned.ro]) == (at_today(9, 30), at_today(11, 30))
+    assert span(plan.jobs[first.ro]) == (at_today(11, 30), at_today(13, 30))
+    # A pin the plan is handed for work on the lift moves nothing either.
+    work = QueuedWork("RO-1", timedelta(hours=1), running=True, not_before=at_today(15))
+    held = plan_bays({"B09": [work]}, [], NOW, HOURS).jobs["RO-1"]
+    assert span(held) == (at_today(9), at_today(10)) and held.pinned is None
+
+
+def test_put_on_another_bay_at_a_time_moves_it_by_the_rules_of_a_move(ws: Workshop) -> None:
+    job = dispatched(ws, "B01", 1.0)
+    waiting = ws.check_in(order("京B00001"), NOW)
+    ws.take_events()
+    ws.dispatch_at(job.ro, "B02", at_today(11), NOW)
+    moved, pinned = ws.take_events()
+    assert isinstance(moved, ev.JobDispatched) and (moved.from_bay, moved.bay) == ("B01", "B02")
+    assert pinned == ev.StartPinned(ro=job.ro, bay="B02", start=at_today(11), at=NOW)
+    assert (job.bay, job.pinned_start) == ("B02", at_today(11))
+    ws.dispatch_at(job.ro, "B02", at_today(14), NOW)  # on its own bay: only the time
+    assert [type(e) for e in ws.take_events()] == [ev.StartPinned]
+    ws.dispatch_at(waiting.ro, "B02", at_today(15), NOW)  # from the dispatch queue
+    assert waiting.status is JobStatus.DISPATCHED and waiting.pinned_start == at_today(15)
+    ws.dispatch(job.ro, "B03", NOW)  # a plain move: the time held on B02, not on B03
+    assert job.pinned_start is None
+    assert plan_workshop(ws, NOW).jobs[job.ro].start == at_today(9)
+
+
+def test_a_pin_is_refused_for_work_needing_another_bay_a_passed_time_and_a_running_job(
+    ws: Workshop,
+) -> None:
+    aligned = ws.check_in(replace(order("京C00001"), operations=(ALIGNMENT,)), NOW)
+    with pytest.raises(BayKindNeeded):
+        ws.dispatch_at(aligned.ro, "B01", at_today(11), NOW)
+    with pytest.raises(InvalidData):
+        ws.dispatch_at(aligned.ro, "B01", at_today(11), NOW, force=True)  # no reason
+    assert aligned.bay is None and aligned.pinned_start is None
+    ws.dispatch_at(aligned.ro, "B01", at_today(11), NOW, force=True, reason="定位仪借用")
+    assert aligned.bay == "B01" and aligned.pinned_start == at_today(11)
+    with pytest.raises(TimePassed):
+        ws.dispatch_at(aligned.ro, "B01", at_today(8, 59), NOW)
+    with pytest.raises(InvalidData):
+        ws.dispatch_at(aligned.ro, "B01", at_today(11).replace(tzinfo=None), NOW)
+    ws.sign_in("T002", "B01", NOW)
+    ws.start(aligned.ro, "T002", "B01", NOW)
+    ws.take_events()
+    with pytest.raises(IllegalTransition):
+        ws.dispatch_at(aligned.ro, "B01", at_today(14), NOW)  # a clock runs on it
+    assert ws.take_events() == [] and aligned.pinned_start is None
+
+
 # ------------------------------------------------------------------ properties
 BAYS = ["B01", "B02", "B03"]
 
@@ -159,16 +255,20 @@ BAYS = ["B01", "B02", "B03"]
 def workshops(
     draw: st.DrawFn,
 ) -> tuple[dict[str, list[QueuedWork]], list[Reservation], datetime]:
-    """Queues of jobs (the first perhaps on the lift) and, per bay, booked blocks that do
-    not overlap, as the reservations are made; a moment to plan at."""
+    """Queues of jobs (the first perhaps on the lift, some pinned to a time, passed or to
+    come) and, per bay, booked blocks that do not overlap, as the reservations are made; a
+    moment to plan at."""
     now = NOW + timedelta(minutes=draw(st.integers(-600, 3000), label="now"))
     minutes = st.integers(0, 900).map(lambda m: timedelta(minutes=m))
+    pins = st.none() | st.integers(-600, 3000).map(lambda m: NOW + timedelta(minutes=m))
     queues: dict[str, list[QueuedWork]] = {}
     reserved: list[Reservation] = []
     for bay in BAYS:
-        works = draw(st.lists(minutes, max_size=6), label=f"{bay} queue")
+        works = draw(st.lists(st.tuples(minutes, pins), max_size=6), label=f"{bay} queue")
         running = bool(works) and draw(st.booleans(), label="on the lift")
-        queues[bay] = [QueuedWork(f"{bay}-{i}", w, i == 0 and running) for i, w in enumerate(works)]
+        queues[bay] = [
+            QueuedWork(f"{bay}-{i}", w, i == 0 and running, pin) for i, (w, pin) in enumerate(works)
+        ]
         cursor = NOW + timedelta(minutes=draw(st.integers(-600, 3000), label="first booking"))
         for n in range(draw(st.integers(0, 3), label="bookings")):
             start = HOURS.next_working(cursor + timedelta(minutes=draw(st.integers(0, 600))))
@@ -182,7 +282,7 @@ def workshops(
 
 @settings(max_examples=300, deadline=None)
 @given(workshops())
-def test_planned_blocks_keep_apart_keep_the_order_and_take_the_remaining_hours(
+def test_planned_blocks_keep_apart_keep_the_order_and_pins_and_take_the_remaining_hours(
     case: tuple[dict[str, list[QueuedWork]], list[Reservation], datetime],
 ) -> None:
     queues, reserved, now = case
@@ -195,8 +295,15 @@ def test_planned_blocks_keep_apart_keep_the_order_and_take_the_remaining_hours(
             block = plan.jobs[work.ro]
             assert block.start >= HOURS.next_working(now)
             assert HOURS.between(block.start, block.end) == work.remaining
-        waiting = [plan.jobs[w.ro] for w in queue if not w.running]
+        waiting = [plan.jobs[w.ro] for w in queue if not w.running and not w.pinned(now)]
         assert all(a.end <= b.start for a, b in pairwise(waiting))
+        for work in queue:
+            block = plan.jobs[work.ro]
+            if work.pinned(now):
+                assert work.not_before is not None and block.start >= work.not_before
+                assert block.pinned == work.not_before
+            else:
+                assert block.pinned is None
         booked = [r for r in reserved if r.bay == bay]
         # Only the work on the lift, or a booked car whose time began before now, moves
         # a booked car's time.

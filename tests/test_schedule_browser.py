@@ -1,8 +1,8 @@
 """The plan and the welcome board in real headless Chromium, on a planned morning (10:30 by
 the site's clock, tests/schedule_server.py): the dispatch board's Gantt with planned bars
 along the top of each bay's row and the work done below, the booked cars' reserved time
-beside the plan, none over another; the welcome board at 1080p and 4K. Screenshots in
-tests/artifacts/."""
+beside the plan, none over another; a planned bar dragged onto another bay's row at 15:00
+planned from then; the welcome board at 1080p and 4K. Screenshots in tests/artifacts/."""
 
 from __future__ import annotations
 
@@ -57,6 +57,52 @@ def check_the_plan_beside_the_work(lanes: list[list[list[Any]]]) -> None:
             assert max(b[4] for b in plan) <= min(b[3] for b in done) + 0.5, bars
 
 
+#: The browser's own drag and drop, as a mouse makes it: a planned bar picked up, then let
+#: go over the row of another bay at the hour mark given (its left edge, in percent).
+DRAG_JS = """
+const [bar, row, mark] = arguments;
+const lane = row.querySelector('.gantt-lane');
+const box = lane.getBoundingClientRect();
+const x = box.left + box.width * mark / 100, y = box.top + box.height / 2;
+const moving = new DataTransfer();
+const fire = (el, type) => el.dispatchEvent(new DragEvent(type, {
+  bubbles: true, cancelable: true, dataTransfer: moving, clientX: x, clientY: y}));
+fire(bar, 'dragstart');
+fire(lane, 'dragover');
+fire(lane, 'drop');
+fire(bar, 'dragend');
+return x;
+"""
+
+
+def drag_a_planned_bar_to_another_bay_at_three(driver: Any) -> None:
+    """The first general bay's first planned bar that may move, dropped on the row of
+    another general bay at the 15:00 mark: planned there from 15:00 (pinned, its left edge
+    on the mark), and said so on its bar."""
+    from selenium.webdriver.common.by import By
+
+    rows = driver.find_elements(By.CSS_SELECTOR, ".gantt-row")
+    general = [r for r in rows if r.find_element(By.CSS_SELECTOR, ".gantt-head").text[:1] == "B"]
+    source = next(
+        r for r in general if r.find_elements(By.CSS_SELECTOR, '.bar-plan[draggable="true"]')
+    )
+    target = next(r for r in general if r != source)
+    bar = source.find_element(By.CSS_SELECTOR, '.bar-plan[draggable="true"]')
+    ro = bar.get_attribute("data-ro")
+    mark = target.find_element(By.CSS_SELECTOR, '.gantt-hour[data-k="h15"]')
+    left = float(re.search(r"left:\s*([\d.]+)%", mark.get_attribute("style")).group(1))  # type: ignore[union-attr]
+    x = driver.execute_script(DRAG_JS, bar, target, left)
+
+    def pinned_there() -> Any:
+        found = target.find_elements(By.CSS_SELECTOR, f'.bar-plan.plan-pinned[data-ro="{ro}"]')
+        return found[0] if found else None
+
+    moved = wait_until(pinned_there, f"{ro} planned on the other bay from 15:00")
+    assert abs(moved.rect["x"] - x) <= 2, (moved.rect, x)  # from the mark it was dropped on
+    assert "定于 15:00 开始" in moved.get_attribute("title")
+    assert not source.find_elements(By.CSS_SELECTOR, f'.bar-plan[data-ro="{ro}"]')
+
+
 def test_the_gantt_shows_the_plan_beside_the_work_and_the_booked_cars(
     browser: Any, schedule_server: str
 ) -> None:
@@ -73,6 +119,8 @@ def test_the_gantt_shows_the_plan_beside_the_work_and_the_booked_cars(
     wait_until(lambda: count(".gantt-lane .bar-plan") >= 6, "the queued jobs' planned bars")
     wait_until(lambda: count(".gantt-lane .bar-reserved") >= 5, "the booked cars' time")
     wait_until(lambda: count(".gantt-lane .bar-work") >= 8, "today's work")
+    check_the_plan_beside_the_work(lanes_laid_out(browser))
+    drag_a_planned_bar_to_another_bay_at_three(browser)
     check_the_plan_beside_the_work(lanes_laid_out(browser))
     browser.save_screenshot(str(ARTIFACTS / "schedule-1920x1080.png"))
     legend = browser.find_element(By.CSS_SELECTOR, ".gantt-legend").text

@@ -1,6 +1,7 @@
 """Job and technician documents written before documents carried a schema version
-(tests/fixtures/stored_v1, written by that code) load with every field, on SQLite and
-PostgreSQL; a document from a newer version is refused; the upcasting chain runs in order."""
+(tests/fixtures/stored_v1, written by that code) and job documents of version 2
+(tests/fixtures/stored_v2, likewise) load with every field, on SQLite and PostgreSQL; a
+document from a newer version is refused; the upcasting chain runs in order."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from core.domain.model import (
     JobType,
     KeyState,
     PauseReason,
+    Priority,
     Severity,
 )
 from core.domain.workshop import Workshop
@@ -32,6 +34,7 @@ from core.store.tables import JobRow, TechnicianStateRow
 from tests.helpers import Clock, FakeBus, at, demo_config, domain_workshop
 
 STORED_V1 = Path(__file__).resolve().parent / "fixtures" / "stored_v1"
+STORED_V2 = STORED_V1.parent / "stored_v2"
 CLOSED, LIVE = "RO-20261124-0001", "RO-20261124-0002"
 
 
@@ -146,14 +149,15 @@ def test_a_closed_job_of_version_1_loads_with_every_field(store: Store) -> None:
     )
     assert job.standard_hours == 2.0 and job.worked_seconds(at(9999)) == (16 + 59 + 4) * 60
     # Version 2 keeps the job type and the priority: an order of version 1 was asked for no
-    # type, and is a repair (a walk-in's default), and is not urgent; written back, only
-    # those and the version are added.
+    # type, and is a repair (a walk-in's default), and is not urgent; version 3 a pinned
+    # start, none then. Written back, only those and the version are added.
     assert job.job_type is JobType.REPAIR
     assert job_to_doc(job) == {
-        SCHEMA: 2,
+        SCHEMA: 3,
         **stored("jobs")[CLOSED],
         "job_type": "repair",
         "priority": "normal",
+        "pinned_start": None,
     }
     assert [j.ro for j in store.jobs_of_vehicle("京A10001")] == [CLOSED]
 
@@ -185,10 +189,11 @@ def test_a_live_job_of_version_1_goes_on_and_is_written_back_with_its_version(
     )
     assert ws.tech_states["T003"].active_job == LIVE and ws.tech_states["T003"].bay == "B01"
     assert job_to_doc(job) == {
-        SCHEMA: 2,
+        SCHEMA: 3,
         **stored("jobs")[LIVE],
         "job_type": "repair",
         "priority": "normal",
+        "pinned_start": None,
     }
 
     ws.pause(LIVE, "T003", "B01", PauseReason.TOOL, at(300))
@@ -205,8 +210,35 @@ def test_a_job_of_version_2_keeps_its_job_type() -> None:
     job = job_from_doc(stored("jobs")[CLOSED])
     job.job_type = JobType.WARRANTY
     doc = job_to_doc(job)
-    assert (doc[SCHEMA], doc["job_type"]) == (2, "warranty")
+    assert (doc[SCHEMA], doc["job_type"]) == (JOB_DOCUMENT.current, "warranty")
     assert job_from_doc(doc).job_type is JobType.WARRANTY  # not taken back to a repair
+
+
+def stored_v2() -> dict[str, dict[str, Any]]:
+    return json.loads((STORED_V2 / "jobs.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def test_jobs_of_version_2_load_unpinned_and_version_3_keeps_a_pin(store: Store) -> None:
+    docs = stored_v2()
+    assert {d[SCHEMA] for d in docs.values()} == {2}
+    put(store, docs, {})
+    urgent, paused = (store.load_job(ro) for ro in sorted(docs))
+    assert urgent is not None and paused is not None
+    assert (urgent.job_type, urgent.priority, urgent.status) == (
+        JobType.WARRANTY,
+        Priority.URGENT,
+        JobStatus.DISPATCHED,
+    )
+    assert paused.status is JobStatus.PAUSED and paused.last_pause_reason == "waiting_parts"
+    assert urgent.pinned_start is None and paused.pinned_start is None
+    # Written back, version 3 adds only the pin (none) and its version.
+    for job in (urgent, paused):
+        body = {k: v for k, v in docs[job.ro].items() if k != SCHEMA}
+        assert job_to_doc(job) == {SCHEMA: 3, **body, "pinned_start": None}
+    urgent.pinned_start = at(120)
+    doc = job_to_doc(urgent)
+    assert doc["pinned_start"] == "2026-11-24T03:00:00Z"
+    assert job_from_doc(doc).pinned_start == at(120)  # not taken back to none
 
 
 def test_a_job_from_a_newer_version_is_refused_and_left_as_it_is(store: Store) -> None:

@@ -146,6 +146,7 @@ WANTS = {
     "follow_up": {S.DELIVERED},
     "cancel": {S.CHECKED_IN, S.DISPATCHED, S.PAUSED, S.IN_PROGRESS, S.SELF_CHECKED},
     "reorder": {S.DISPATCHED, S.PAUSED},
+    "pin": {S.CHECKED_IN, S.DISPATCHED, S.PAUSED},
     "priority": {S.CHECKED_IN, S.DISPATCHED, S.PAUSED, S.IN_PROGRESS},
 }
 LEADERS = ["T001", "T005", "Q001"]
@@ -265,6 +266,8 @@ class WorkshopWalk(RuleBasedStateMachine):
             ("cancel", bool(fits("cancel"))),
             # The foreman's order of a queue: a job put before another, or marked urgent.
             ("queue", bool(fits("priority"))),
+            # …or put on a bay at a time (passed: refused).
+            ("pin", bool(fits("pin"))),
             ("key", True),
             ("shift_end", True),
             ("adjust_clock", clocked),
@@ -436,6 +439,15 @@ class WorkshopWalk(RuleBasedStateMachine):
         ahead_of = data.draw(st.sampled_from([None, *ahead, *sorted(self.ws.jobs)]), label="ahead")
         self.step(lambda at: self.ws.put_before(ro, ahead_of, at))
 
+    def do_pin(self, data: st.DataObject) -> None:
+        """The foreman drops a job on a bay's row at a time: moved there, or on its own bay,
+        to be started then (a time passed, another kind of bay without a reason: refused)."""
+        ro = self._job(data, "pin")
+        bay = data.draw(st.sampled_from(["B01", "B02", self.ws.jobs[ro].bay or "B01"]))
+        start = self.now + timedelta(minutes=data.draw(st.integers(-30, 600), label="in"))
+        force, why = data.draw(st.sampled_from([(False, ""), (True, "定位仪借用"), (True, "")]))
+        self.step(lambda at: self.ws.dispatch_at(ro, bay, start, at, force=force, reason=why))
+
     def do_priority(self, data: st.DataObject) -> None:
         ro = self._job(data, "priority")
         priority = data.draw(st.sampled_from(list(Priority)), label="priority")
@@ -606,6 +618,7 @@ class WorkshopWalk(RuleBasedStateMachine):
             "wash_done": lambda at: ws.wash_done(ro, tech, bay, at),
             "deliver": lambda at: ws.deliver(ro, at),
             "dispatch": lambda at: ws.dispatch(ro, bay, at),
+            "pin": lambda at: ws.dispatch_at(ro, bay, now + timedelta(hours=1), at),
             "sign_in": lambda at: ws.sign_in(tech, bay, at),
             "sign_out": lambda at: ws.sign_out(tech, bay, at),
             "answer": lambda at: ws.answer_finding(ro, "F1", True, "SA01", at),

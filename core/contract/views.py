@@ -247,12 +247,17 @@ class TimelineBar(_View):
 class PlannedBar(_View):
     """A dispatched job's place in the plan (排班): when its bay is to work it, from the
     queue's order (the job on the lift first) and its remaining standard hours, in working
-    hours and around booked cars' time; planned again after every change, to the minute."""
+    hours and around booked cars' time, from the time the foreman pinned it to if any;
+    planned again after every change, to the minute."""
 
     bay: str
     ro: str
     start: datetime
     end: datetime
+    pinned: datetime | None = Field(
+        default=None,
+        description="The time the foreman set it to start at, while the plan holds it there",
+    )
 
 
 class ReservedBlock(_View):

@@ -278,7 +278,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "dispatch.to": ("派往工位", "To bay"),
     "dispatch.job": ("工单", "Job"),
     "dispatch.go": ("派工", "Dispatch"),
-    "dispatch.drag": ("拖到工位行即可派工", "Drag onto a bay's row to dispatch"),
+    "dispatch.drag": (
+        "拖到工位行即可派工；放在时间轴的某一时刻，即排定从该时刻开始",
+        "Drag onto a bay's row to dispatch; dropped at a time along it, it is planned from then",
+    ),
     "dispatch.done": ("{ro} 已派往 {bay}", "{ro} dispatched to {bay}"),
     "dispatch.refused": ("{ro} 未能派工：{why}", "{ro} not dispatched: {why}"),
     "dispatch.waiting_customer": ("客户在店等", "Customer waiting"),
@@ -705,6 +708,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     # devices, as the dispatch board's panel names them
     "device.kiosk": ("{bay} 工位终端", "Kiosk {bay}"),
     "device.core": ("系统核心", "Core"),
+    # the plan: a job put on a bay at a time (dropped on the Gantt, or by the form)
+    "dispatch.at": ("开始时间（可选）", "Start at (optional)"),
+    "dispatch.at_hint": ("时:分，今天", "HH:MM, today"),
+    "dispatch.done_at": ("{ro} 已排到 {bay}，{time} 开始", "{ro} planned on {bay} from {time}"),
+    "dispatch.bad_time": ("请按 时:分 填写时间，例如 14:30", "Give the time as HH:MM, e.g. 14:30"),
+    "gantt.pinned": ("定于 {time} 开始", "set to start at {time}"),
+    "queue.pinned": ("定于 {time}", "from {time}"),
+    "error.time_passed": ("这个时间已经过了", "That time has passed"),
+    "event.job.dispatched_at": ("排定开始时间", "start time set"),
+    "detail.job.dispatched_at": ("排到 {bay}，{time} 开始", "planned on {bay} from {time}"),
 }
 
 

@@ -51,6 +51,12 @@ class PriorityOrder(DomainError):
     code = "priority_order"
 
 
+class TimePassed(DomainError):
+    """A job planned from a time that has already come."""
+
+    code = "time_passed"
+
+
 class NotSignedIn(DomainError):
     code = "not_signed_in"
 

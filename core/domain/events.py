@@ -104,6 +104,17 @@ class JobDispatched(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class StartPinned(DomainEvent):
+    """The foreman set a job in ``bay``'s queue to be started no sooner than ``start`` (a
+    job dropped on the bay's row of the Gantt at that time): the plan works it from then."""
+
+    name = "job.start_pinned"
+    ro: str
+    bay: str
+    start: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
 class QueueReordered(DomainEvent):
     """The foreman put ``ro`` just before ``ahead_of`` in its bay's queue (None: last of its
     priority); the jobs ``shifted`` took the places it left or took."""

@@ -167,6 +167,9 @@ class Job:
     dispatch_order: int = 0  # its place in its bay's queue, among jobs of its priority
     priority: Priority = Priority.NORMAL
     dispatched_at: datetime | None = None  # the first dispatch (moves and rework keep it)
+    #: The foreman's pin: the job is planned on its bay from this time, not sooner (dropped
+    #: on the bay's row at a time). Let go when a clock starts on it or it moves bay.
+    pinned_start: datetime | None = None
     rework_count: int = 0
     segments: list[Segment] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)

@@ -1,10 +1,12 @@
 """The plan (排班): when each dispatched job is to be worked on its bay. A bay works its
 queue in order, the job on the lift first, each for its remaining standard hours, inside
-working hours and around the time reserved for booked cars. Planned again from scratch
+working hours and around the time reserved for booked cars; a job the foreman pinned to a
+time is planned from then, and the rest of the queue around it. Planned again from scratch
 after any change (a move, an overrun, a rework), so it always says what is true now."""
 
 from __future__ import annotations
 
+from bisect import insort
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,6 +27,12 @@ class QueuedWork:
     ro: str
     remaining: timedelta
     running: bool = False  # a clock runs on it: it is on the lift, whatever the order
+    #: The foreman's pin: planned from then, not sooner; no longer held once the time has
+    #: come or a clock runs on the job.
+    not_before: datetime | None = None
+
+    def pinned(self, now: datetime) -> bool:
+        return not self.running and self.not_before is not None and self.not_before > now
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,8 @@ class Block:
     end: datetime
     ro: str | None = None
     appointment: str | None = None
+    #: The time the job was pinned to, when the plan held it there.
+    pinned: datetime | None = None
 
 
 @dataclass
@@ -106,10 +116,26 @@ def _plan_bay(
         cursor = end
     blocks = _reserved_from(bay, reserved, cursor, hours)
     plan.reserved.update((b.appointment or "", b) for b in blocks)
-    for work in [w for w in queue if not w.running]:
-        start, cursor = fit(cursor, work.remaining, blocks, hours)
+    waiting = [w for w in queue if not w.running]
+    # The pinned jobs first, each from its time (or after the booked cars' time and an
+    # earlier pin it would run into); the rest of the queue, in order, fits around them.
+    taken = list(blocks)
+    last = cursor
+    pins = [(w.not_before, w) for w in waiting if w.not_before is not None and w.pinned(plan.now)]
+    for pin, work in sorted(pins, key=lambda p: p[0]):
+        start, end = fit(max(cursor, pin), work.remaining, taken, hours)
+        block = Block(bay, start, end, ro=work.ro, pinned=pin)
+        plan.jobs[work.ro] = block
+        insort(taken, block, key=_start)
+        last = max(last, end)
+    for work in [w for w in waiting if not w.pinned(plan.now)]:
+        start, cursor = fit(cursor, work.remaining, taken, hours)
         plan.jobs[work.ro] = Block(bay, start, cursor, ro=work.ro)
-    plan.free_from[bay] = cursor
+    plan.free_from[bay] = max(cursor, last)
+
+
+def _start(block: Block) -> datetime:
+    return block.start
 
 
 def _reserved_from(
@@ -148,7 +174,12 @@ def queued_work(
     """Every bay's queue in its order, with each job's remaining work."""
     return {
         bay: [
-            QueuedWork(j.ro, remaining_work(j, now, rework), j.status is JobStatus.IN_PROGRESS)
+            QueuedWork(
+                j.ro,
+                remaining_work(j, now, rework),
+                j.status is JobStatus.IN_PROGRESS,
+                j.pinned_start,
+            )
             for j in queue
         ]
         for bay, queue in ws.bay_queues().items()

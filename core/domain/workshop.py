@@ -22,6 +22,7 @@ from .errors import (
     IllegalTransition,
     InvalidData,
     TechnicianBusy,
+    TimePassed,
     UnknownFinding,
     WrongBay,
 )
@@ -235,6 +236,7 @@ class Workshop(ClockCorrections, KeyCabinet, SignIns, AppointmentBook, QueueOrde
         job.bay = bay_id
         job.team = team or bay.team
         job.dispatch_order = self._next("dispatch")
+        job.pinned_start = None  # a time on the bay it left holds on no other
         if job.dispatched_at is None:  # the first dispatch: how long the car waited for it
             job.dispatched_at = at
         if job.status is JobStatus.CHECKED_IN:
@@ -244,6 +246,34 @@ class Workshop(ClockCorrections, KeyCabinet, SignIns, AppointmentBook, QueueOrde
                 ro=ro, bay=bay_id, from_bay=from_bay, team=job.team, forced=forced, at=at
             )
         )
+        return job
+
+    def dispatch_at(
+        self,
+        ro: str,
+        bay_id: str,
+        start: datetime,
+        at: datetime,
+        team: str | None = None,
+        *,
+        force: bool = False,
+        reason: str = "",
+    ) -> Job:
+        """Put a job in a bay's queue, move it there or keep it on its bay, to be started
+        no sooner than ``start`` (the foreman dropped it on the bay's row at that time): the
+        plan works it from then, and the rest of the queue around it. Moved from another
+        bay as ``dispatch`` moves it, by the same rules."""
+        if start.tzinfo is None:
+            raise InvalidData(f"the time {ro} is to start at needs a time zone")
+        if start <= at:
+            raise TimePassed(f"{ro} cannot be planned from {start.isoformat()}: it has passed")
+        job = self.job(ro)
+        if job.bay != bay_id or job.status is JobStatus.CHECKED_IN:
+            self.dispatch(ro, bay_id, at, team, force=force, reason=reason)
+        else:
+            self._require_status(job, _MOVABLE, "plan")
+        job.pinned_start = start
+        self._record(ev.StartPinned(ro=ro, bay=bay_id, start=start, at=at))
         return job
 
     def _require_bay_suits(self, job: Job, bay: Bay, force: bool, reason: str) -> str | None:
@@ -351,6 +381,7 @@ class Workshop(ClockCorrections, KeyCabinet, SignIns, AppointmentBook, QueueOrde
         self._close_segment(job, tech_id, at)
         job.segments.append(Segment(tech=tech_id, kind="work", start=at))
         job.status = JobStatus.IN_PROGRESS
+        job.pinned_start = None  # its time came, or the bay took it sooner
         self._set_tech(replace(state, active_job=ro))
         return job
 

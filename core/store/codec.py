@@ -27,9 +27,16 @@ def job_1_to_2(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "job_type": "repair", "priority": "normal"}
 
 
+def job_2_to_3(body: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 keeps the time the foreman pinned a job's start to; none was pinned before."""
+    return {**body, "pinned_start": None}
+
+
 #: The versions of the stored documents, one entry per kind: add an upcaster from the old
 #: version here whenever the current version goes up.
-JOB_DOCUMENT = DocumentVersions("job", current=2, upcasters={1: job_1_to_2}, key="ro")
+JOB_DOCUMENT = DocumentVersions(
+    "job", current=3, upcasters={1: job_1_to_2, 2: job_2_to_3}, key="ro"
+)
 
 
 def _came_from_nowhere(body: dict[str, Any]) -> dict[str, Any]:
