@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.domain import events as ev
+from core.domain.appointment import BookingChanges
 from core.domain.errors import BayKindNeeded, IllegalTransition, InvalidData, TimePassed
 from core.domain.model import BayKind, Job, JobStatus
 from core.domain.plan import Block, QueuedWork, plan_bays, plan_workshop, remaining_work
@@ -135,6 +136,20 @@ def test_a_late_car_is_reserved_from_its_arrival(ws: Workshop) -> None:
     ws.mark_arrived(appt.id, local(9, 40))
     (held,) = workshop_reservations(ws)
     assert held.start == local(9, 55)
+
+
+def test_the_blocks_follow_every_change_of_a_booking_made_in_place(ws: Workshop) -> None:
+    # The blocks are kept from one plan to the next: a change must still be seen.
+    appt = ws.book(booking(local(9)), NOW)
+    (first,) = workshop_reservations(ws)
+    assert workshop_reservations(ws) == [first]  # nothing changed: the same
+    ws.change_appointment(appt.id, BookingChanges(operations=(ALIGNMENT,)), NOW)
+    (aligned,) = workshop_reservations(ws)  # the appointment changed in place
+    assert aligned.kind is BayKind.ALIGNMENT and aligned.bay != first.bay
+    ws.mark_arrived(appt.id, local(9, 40))
+    (late,) = workshop_reservations(ws)
+    assert late.start == local(9, 55) != aligned.start
+    assert workshop_reservations(scheduled_workshop()) == []  # another workshop: its own
 
 
 def test_queued_work_that_would_run_into_a_booked_car_waits_for_it(ws: Workshop) -> None:

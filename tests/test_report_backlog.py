@@ -1,7 +1,7 @@
 """A tap's commit holds what its device is answered on; the rows the reports add up (figures,
-stretches of work) follow once no tap came for a moment, go with any person's command or question, are
-never held long under a stream of taps, and are written at start when the core stopped
-before them."""
+stretches of work) follow once no tap came for a moment, go with any person's command or
+question, are never held long under a stream of taps, and are written at start when the
+core stopped before them."""
 
 from __future__ import annotations
 

@@ -68,8 +68,27 @@ def reserve_bays(
 def workshop_reservations(ws: WorkshopState) -> list[Reservation]:
     """The workshop's reservations: for booked cars not yet here or not yet checked in,
     and for those checked in but not yet dispatched (in a queue, a car is planned as work)."""
+    global _last
     waiting = [a for a in ws.appointments.values() if holds_bay_time(ws, a)]
-    return reserve_bays(waiting, ws.bays, ws.operation_kinds, ws.booking_rules, ws.hours)
+    # The plan is made again after every tap; the booked cars' blocks change only when a
+    # booking, an arrival or the bays do. What they are made from, as values (appointments
+    # change in place): the same values give the same blocks.
+    key = (
+        tuple((a.id, a.booking, a.booked_at, a.team, a.arrived_at) for a in waiting),
+        tuple((b.id, b.kind, b.team) for b in ws.bays.values()),
+        tuple(ws.operation_kinds.items()),
+        ws.booking_rules,
+        ws.hours,
+    )
+    last = _last
+    if last is not None and last[0] == key:
+        return list(last[1])
+    made = reserve_bays(waiting, ws.bays, ws.operation_kinds, ws.booking_rules, ws.hours)
+    _last = (key, tuple(made))
+    return made
+
+
+_last: tuple[object, tuple[Reservation, ...]] | None = None
 
 
 def holds_bay_time(ws: WorkshopState, appt: Appointment) -> bool:
