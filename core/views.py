@@ -66,6 +66,16 @@ def to_minute(ts: datetime | None) -> datetime | None:
     return None if ts is None else ts.replace(second=0, microsecond=0)
 
 
+def _progress(job: Job, now: datetime) -> int:
+    """The lounge's progress bar, in percent: by stage, and by the clocked share of the
+    standard hours while the car is worked on."""
+    progress = STAGES[job.status][1]
+    if job.status in (JobStatus.IN_PROGRESS, JobStatus.PAUSED) and job.standard_hours:
+        done = min(1.0, job.worked_seconds(now) / (job.standard_hours * 3600))
+        progress = 20 + int(50 * done)
+    return progress
+
+
 Built = TypeVar("Built")
 
 
@@ -164,7 +174,7 @@ class Projector:
         # Cards of jobs that did not change and have no running clock are reused: building
         # hundreds of cards per event is most of the cost of publishing the views.
         self._cards: dict[str, tuple[datetime | None, JobCard]] = {}
-        self._cars: dict[str, tuple[datetime | None, LoungeCar]] = {}
+        self._cars: dict[str, tuple[tuple[datetime | None, int], LoungeCar]] = {}
         # The board's cards are kept while their job stays the same, running clock or not
         # (their work time is given as of when they were made): only changed ones travel.
         self._board_cards: dict[str, BoardCard] = {}
@@ -298,14 +308,20 @@ class Projector:
         return None
 
     def _lounge_car(self, job: Job, now: datetime, predicted: datetime | None) -> LoungeCar:
-        return _reuse(self._cars, job, to_minute(predicted), lambda p: self._build_car(job, now, p))
+        """A car as the lounge shows it: what it shows changes with its job, its predicted
+        time to the minute and its progress by the percent, and is made again only then
+        (a car being worked on as well: a big workshop has dozens)."""
+        key = (to_minute(predicted), _progress(job, now))
+        cached = self._cars.get(job.ro)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        built = self._build_car(job, *key)
+        self._cars[job.ro] = (key, built)
+        return built
 
     @staticmethod
-    def _build_car(job: Job, now: datetime, predicted: datetime | None) -> LoungeCar:
-        stage, progress = STAGES[job.status]
-        if job.status in (JobStatus.IN_PROGRESS, JobStatus.PAUSED) and job.standard_hours:
-            done = min(1.0, job.worked_seconds(now) / (job.standard_hours * 3600))
-            progress = 20 + int(50 * done)
+    def _build_car(job: Job, predicted: datetime | None, progress: int) -> LoungeCar:
+        stage = STAGES[job.status][0]
         notice: Literal["ready", "at_risk"] | None = None
         if job.status is JobStatus.READY:
             notice = "ready"

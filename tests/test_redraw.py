@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, settings
 
 from core.domain.eta import predict
 from core.domain.events import DomainEvent
-from core.engine.effects import bays_to_redraw
+from core.engine.effects import bays_to_redraw, rows_to_write
 from core.views import Projector
 from tests.helpers import demo_config
 from tests.walk import Snapshot, WorkshopWalk
@@ -49,3 +49,23 @@ TestRedrawWalk.settings = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
+
+
+class LoungeWalk(WorkshopWalk):
+    """The lounge a long-lived projector keeps (cars reused while nothing they show
+    changed) is the lounge drawn afresh, step after step, as time passes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kept = Projector(CONFIG)
+
+    def after_step(self, before: Snapshot, events: list[DomainEvent]) -> None:
+        self.kept.forget(set(rows_to_write(events).jobs))  # as the engine does after a commit
+        eta = predict(self.ws, self.now)
+        kept = self.kept.lounge(self.ws, self.now, eta).cars
+        fresh = Projector(CONFIG).lounge(self.ws, self.now, eta).cars
+        assert kept == fresh, [e.name for e in events]
+
+
+TestLoungeWalk = LoungeWalk.TestCase
+TestLoungeWalk.settings = TestRedrawWalk.settings
