@@ -102,3 +102,42 @@ def test_the_local_day_turns_at_a_quarter_past_in_kathmandu() -> None:
     hours = WorkingHours(zone=ZoneInfo("Asia/Kathmandu"))  # UTC+5:45: midnight is 18:15 UTC
     before, after = (datetime(2026, 11, 24, 18, m, tzinfo=UTC) for m in (10, 20))
     assert (hours.day_of(before), hours.day_of(after)) == (date(2026, 11, 24), date(2026, 11, 25))
+
+
+def _added_by_the_calendar(hours: WorkingHours, start: datetime, work: timedelta) -> datetime:
+    """The sum walked in datetimes, stretch by stretch: what ``add`` must come to (in UTC,
+    where adding is elapsed time, not the wall clock's)."""
+    start = start.astimezone(UTC)
+    day, left = start.astimezone(hours.zone).date(), work
+    while True:
+        for begin, end in hours.spans(day):
+            if end <= start:
+                continue
+            begin = max(begin, start)
+            if begin + left <= end:
+                return begin + left
+            left -= end - begin
+        day += timedelta(days=1)
+
+
+NEW_YORK_HOURS = WorkingHours(
+    periods=((time(1, 30), time(2, 45)), (time(7, 0), time(19, 0))),  # over the clock change
+    zone=ZoneInfo("America/New_York"),
+    closed_weekdays=frozenset({5, 6}),
+)
+
+
+@given(
+    start=st.datetimes(
+        min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)
+    ),
+    work=st.timedeltas(min_value=timedelta(), max_value=timedelta(hours=60)),
+    hours=st.sampled_from([HOURS, NEW_YORK_HOURS]),
+    zone=st.sampled_from([UTC, SHANGHAI, ZoneInfo("America/New_York")]),
+)
+def test_a_sum_of_working_time_is_the_calendars_to_the_microsecond(
+    start: datetime, work: timedelta, hours: WorkingHours, zone: ZoneInfo
+) -> None:
+    start = start.astimezone(zone)
+    assert hours.add(start, work) == _added_by_the_calendar(hours, start, work)
+    assert hours.next_working(start) == _added_by_the_calendar(hours, start, timedelta())

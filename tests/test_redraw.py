@@ -28,11 +28,23 @@ class RedrawWalk(WorkshopWalk):
             for b in self.ws.bays
         }
 
+    def states_from_their_own_predictions(self) -> None:
+        """A bay's state is published with the predictions of its own screen alone (the
+        whole workshop's come after the acks): they must draw the same screen."""
+        everything = predict(self.ws, self.now)
+        projector = Projector(CONFIG)
+        for bay in self.ws.bays:
+            alone = predict(self.ws, self.now, {bay})
+            assert projector.bay_state(self.ws, bay, self.now, alone) == Projector(
+                CONFIG
+            ).bay_state(self.ws, bay, self.now, everything), bay
+
     def step(self, action: object) -> None:
         self.screens = self.bay_states()  # time may have passed since: compare like with like
         super().step(action)  # type: ignore[arg-type]
 
     def after_step(self, before: Snapshot, events: list[DomainEvent]) -> None:
+        self.states_from_their_own_predictions()
         now = self.bay_states()
         changed = {b for b in now if now[b] != self.screens[b]}
         redrawn = bays_to_redraw(self.ws, events)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from .model import Job, JobStatus
@@ -21,10 +22,15 @@ def _after_bay(job: Job) -> timedelta:
     return LEADER_CHECK + FINAL_QC + (WASH if job.wash_requested else timedelta())
 
 
-def predict(ws: Workshop, now: datetime) -> dict[str, datetime]:
-    """The predicted ready time of every open job."""
+def predict(
+    ws: Workshop, now: datetime, bays: Collection[str] | None = None
+) -> dict[str, datetime]:
+    """The predicted ready time of every open job; with ``bays``, of those a screen of
+    these bays shows (their queues, and the cars past the bays: QC, wash, ready), as the
+    whole prediction has them."""
     out: dict[str, datetime] = {}
-    for queue in ws.bay_queues().values():
+    queues = ws.bay_queues() if bays is None else {b: ws.bay_queue(b) for b in bays}
+    for queue in queues.values():
         cursor = now
         for job in queue:
             cursor = cursor + _remaining_work(job, now)

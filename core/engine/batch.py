@@ -134,14 +134,14 @@ class BatchStep:
         out = self.apply(items, now)
         self.commit(out, now, self._reports_now(items, out, now))  # 1. durable before told
         self._count_lag(items)
-        eta = self.publish_states(out, now)  # 2. a device hearing its ack has its bay's state
+        self.publish_states(out, now)  # 2. a device hearing its ack has its bay's state
         self.answer(out)  # 3. acks, new prints
         for item in items:  # 4. the broker may forget the events
             if isinstance(item, Incoming):
                 self.publisher.puback(item.token)
         if (out.acks or out.bays) and not self.work_waiting():
             time.sleep(HAND_OVER)  # the states and acks leave before the lounge is built
-        eta = self.publish_lounge(out, now, eta)  # 5. no device waits for the lounge
+        eta = self.publish_lounge(out, now)  # 5. no device waits for the lounge
         if out.events and not self.work_waiting():
             time.sleep(HAND_OVER)  # and it leaves before the board is worked on
         self.settle(out)  # 6. a page's command is answered when the pages have been told
@@ -430,7 +430,7 @@ class BatchStep:
         self.counters.ingest_lag_sum += time.monotonic() * len(arrivals) - sum(arrivals)
         self.counters.ingest_lag_count += len(arrivals)
 
-    def publish_states(self, out: Outcome, now: datetime) -> dict[str, datetime] | None:
+    def publish_states(self, out: Outcome, now: datetime) -> None:
         self.views.forget(out.rows.jobs)
         try:
             if out.republish:
@@ -438,18 +438,18 @@ class BatchStep:
             elif out.events:
                 out.bays = bays_to_redraw(self.ws, out.events)
             else:
-                return None
-            return self.views.publish_states(self.ws, now, out.bays, force=out.republish)
+                return
+            self.views.publish_states(self.ws, now, out.bays, force=out.republish)
         except Exception:  # a view bug must not withhold the acks of committed events
             logger.exception("publishing the bay states failed")
-            return None
 
-    def publish_lounge(
-        self, out: Outcome, now: datetime, eta: dict[str, datetime] | None
-    ) -> dict[str, datetime] | None:
+    def publish_lounge(self, out: Outcome, now: datetime) -> dict[str, datetime] | None:
+        """The lounge (and the welcome board), from the whole workshop's predictions; they
+        are returned for the board after."""
+        eta: dict[str, datetime] | None = None
         try:
             if out.republish or out.events:
-                eta = predict(self.ws, now) if eta is None else eta
+                eta = predict(self.ws, now)
                 booked = any(e.appointments() for e in out.events)
                 self.views.publish_lounge(self.ws, now, eta, force=out.republish, booked=booked)
             if out.devices_changed or out.republish:  # no job changed with them

@@ -74,12 +74,12 @@ class ViewPublisher:
 
     def publish_states(
         self, ws: Workshop, now: datetime, bays: set[str], force: bool = False
-    ) -> dict[str, datetime]:
-        """The bay states the kiosks show (before their acks); returns the predictions they
-        were built with, for the lounge and the board after."""
+    ) -> None:
+        """The bay states the kiosks show (before their acks), with the predictions of what
+        they show alone: the whole workshop's are made after the acks, for the lounge."""
         started = time.monotonic()
         try:
-            eta = predict(ws, now)
+            eta = predict(ws, now, bays)
             if force:
                 self.board.send_all_again()
             for bay_id in sorted(bays):
@@ -87,7 +87,6 @@ class ViewPublisher:
                 self.publisher.publish(
                     topics.BAY_STATE.full(self.site, bay=bay_id), dump(state), 1, True
                 )
-            return eta
         finally:
             self._count(started)
 
