@@ -185,8 +185,15 @@ class Job:
     @property
     def standard_hours(self) -> float:
         """Standard hours of the order, approved add-on work included."""
-        approved = sum(f.labor_hours for f in self.findings if f.state is FindingState.APPROVED)
-        return sum(op.standard_hours for op in self.operations) + approved
+        # Loops, not sums of generators: every prediction and plan asks for every job's.
+        ordered = 0.0
+        for op in self.operations:
+            ordered += op.standard_hours
+        approved = 0.0
+        for f in self.findings:
+            if f.state is FindingState.APPROVED:
+                approved += f.labor_hours
+        return ordered + approved
 
     def open_segment(self, tech: str) -> Segment | None:
         for seg in reversed(self.segments):

@@ -13,14 +13,14 @@ from datetime import datetime, timedelta
 
 from .model import Job, JobStatus
 from .reservations import Reservation, workshop_reservations
-from .working_hours import WorkingHours
+from .working_hours import EPOCH, MICROSECOND, WorkingHours
 from .workshop_state import WorkshopState
 
 #: Work a job back from final inspection is planned for, less what was done on it since.
 REWORK = timedelta(minutes=30)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: made for every queued job on every plan
 class QueuedWork:
     """A job in a bay's queue as the plan sees it."""
 
@@ -109,53 +109,75 @@ def _plan_bay(
     reserved: list[Reservation],
     hours: WorkingHours,
 ) -> None:
-    cursor = hours.next_working(plan.now)
+    # In whole microseconds since the epoch (see WorkingHours.add_us); Blocks in datetimes.
+    cursor = hours.add_us(_us(plan.now), 0)
     for work in [w for w in queue if w.running]:  # on the lift now: nothing moves it
-        end = hours.add(cursor, work.remaining)
-        plan.jobs[work.ro] = Block(bay, cursor, end, ro=work.ro)
+        end = hours.add_us(cursor, work.remaining // MICROSECOND)
+        plan.jobs[work.ro] = Block(bay, _at(cursor), _at(end), ro=work.ro)
         cursor = end
-    blocks = _reserved_from(bay, reserved, cursor, hours)
-    plan.reserved.update((b.appointment or "", b) for b in blocks)
+    taken = _reserved_from(reserved, cursor, hours)
+    plan.reserved.update(
+        (appointment, Block(bay, _at(start), _at(end), appointment=appointment))
+        for start, end, appointment in taken
+    )
     waiting = [w for w in queue if not w.running]
     # The pinned jobs first, each from its time (or after the booked cars' time and an
     # earlier pin it would run into); the rest of the queue, in order, fits around them.
-    taken = list(blocks)
     last = cursor
     pins = [(w.not_before, w) for w in waiting if w.not_before is not None and w.pinned(plan.now)]
     for pin, work in sorted(pins, key=lambda p: p[0]):
-        start, end = fit(max(cursor, pin), work.remaining, taken, hours)
-        block = Block(bay, start, end, ro=work.ro, pinned=pin)
-        plan.jobs[work.ro] = block
-        insort(taken, block, key=_start)
+        start, end = _fit_us(max(cursor, _us(pin)), work.remaining // MICROSECOND, taken, hours)
+        plan.jobs[work.ro] = Block(bay, _at(start), _at(end), ro=work.ro, pinned=pin)
+        insort(taken, (start, end, ""))
         last = max(last, end)
     for work in [w for w in waiting if not w.pinned(plan.now)]:
-        start, cursor = fit(cursor, work.remaining, taken, hours)
-        plan.jobs[work.ro] = Block(bay, start, cursor, ro=work.ro)
-    plan.free_from[bay] = max(cursor, last)
+        start, cursor = _fit_us(cursor, work.remaining // MICROSECOND, taken, hours)
+        plan.jobs[work.ro] = Block(bay, _at(start), _at(cursor), ro=work.ro)
+    plan.free_from[bay] = _at(max(cursor, last))
 
 
-def _start(block: Block) -> datetime:
-    return block.start
+def _fit_us(
+    cursor: int, work: int, taken: Sequence[tuple[int, int, str]], hours: WorkingHours
+) -> tuple[int, int]:
+    """``fit`` in microseconds, the stretches taken as (start, end, name) in time order."""
+    start = hours.add_us(cursor, 0)
+    for taken_start, taken_end, _ in taken:
+        if taken_end <= start:
+            continue
+        end = hours.add_us(start, work)
+        if end <= taken_start:
+            return start, end
+        start = hours.add_us(max(start, taken_end), 0)
+    return start, hours.add_us(start, work)
 
 
 def _reserved_from(
-    bay: str, reserved: list[Reservation], cursor: datetime, hours: WorkingHours
-) -> list[Block]:
-    """The bay's reserved blocks in time order, none before ``cursor`` (the work on the lift
-    runs on) and none over another (one pushed back pushes the next)."""
-    out: list[Block] = []
+    reserved: list[Reservation], cursor: int, hours: WorkingHours
+) -> list[tuple[int, int, str]]:
+    """The bay's reserved time in time order as (start, end, appointment), none before
+    ``cursor`` (the work on the lift runs on) and none over another (one pushed back pushes
+    the next)."""
+    out: list[tuple[int, int, str]] = []
     for r in sorted(reserved, key=lambda r: r.start):
-        start = hours.next_working(max(r.start, cursor))
-        cursor = hours.add(start, r.work)
-        out.append(Block(bay, start, cursor, appointment=r.appointment))
+        start = hours.add_us(max(_us(r.start), cursor), 0)
+        cursor = hours.add_us(start, r.work // MICROSECOND)
+        out.append((start, cursor, r.appointment))
     return out
+
+
+def _us(at: datetime) -> int:
+    return (at - EPOCH) // MICROSECOND
+
+
+def _at(us: int) -> datetime:
+    return EPOCH + us * MICROSECOND
 
 
 # ------------------------------------------------------------------ from the workshop
 def remaining_work(job: Job, now: datetime, rework: timedelta = REWORK) -> timedelta:
     """The job's standard hours less the work clocked; back from final inspection, the
     rework's allowance less the work clocked since it failed."""
-    failed = [c.at for c in job.checks if c.level == "qc" and not c.passed]
+    failed = [c.at for c in job.checks if c.level == "qc" and not c.passed] if job.checks else []
     if failed:
         since = failed[-1]
         done = sum(

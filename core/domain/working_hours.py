@@ -13,9 +13,10 @@ Span = tuple[datetime, datetime]
 LONGEST_REACH_DAYS = 3660
 QUARTER_HOUR = 15 * 60  # seconds
 DAYS_KEPT = 10_000  # quarter hours whose local day is kept
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 _DAY = timedelta(days=1)
+_QUARTER_US = QUARTER_HOUR * 1_000_000
 
 
 @dataclass(frozen=True)
@@ -80,11 +81,15 @@ class WorkingHours:
 
     def add(self, start: datetime, work: timedelta) -> datetime:
         """When ``work`` of working time begun at ``start`` is done; with no work, when work
-        begun at ``start`` would really begin."""
-        # In whole microseconds since the epoch: a plan adds up thousands of these, and
-        # integers are exact and several times quicker than datetimes.
-        at, left = (start - _EPOCH) // _MICROSECOND, work // _MICROSECOND
-        day = self.day_of(start)
+        begun at ``start`` would really begin. In UTC: a zone's datetime adds on its wall
+        clock, an hour off over its change."""
+        done = self.add_us((start - EPOCH) // MICROSECOND, work // MICROSECOND)
+        return EPOCH + done * MICROSECOND
+
+    def add_us(self, at: int, left: int) -> int:
+        """``add`` in whole microseconds since the epoch: a plan adds up thousands of these,
+        and integers are exact and several times quicker than datetimes."""
+        day = self._days.get(at // _QUARTER_US) or self.day_of(EPOCH + at * MICROSECOND)
         for _ in range(LONGEST_REACH_DAYS):
             for begin, end in self._spans_us(day):
                 if end <= at:
@@ -92,18 +97,16 @@ class WorkingHours:
                 if begin < at:
                     begin = at
                 if begin + left <= end:
-                    # From the epoch in UTC: a zone's datetime adds on its wall clock.
-                    return _EPOCH + (begin + left) * _MICROSECOND
+                    return begin + left
                 left -= end - begin
             day += _DAY
-        raise ValueError(f"no working time within {LONGEST_REACH_DAYS} days of {start}")
+        raise ValueError(f"no working time within {LONGEST_REACH_DAYS} days of {at} µs")
 
     def _spans_us(self, day: date) -> tuple[tuple[int, int], ...]:
         found = self._spans_in_us.get(day)
         if found is None:
             found = self._spans_in_us[day] = tuple(
-                ((b - _EPOCH) // _MICROSECOND, (e - _EPOCH) // _MICROSECOND)
-                for b, e in self.spans(day)
+                ((b - EPOCH) // MICROSECOND, (e - EPOCH) // MICROSECOND) for b, e in self.spans(day)
             )
         return found
 
