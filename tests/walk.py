@@ -435,8 +435,14 @@ class WorkshopWalk(RuleBasedStateMachine):
         """The foreman puts a queued job before another of its bay's queue, or last (one of
         another bay or priority, or the job itself: refused)."""
         ro = self._job(data, "reorder")
-        ahead = [r for r, j in sorted(self.ws.jobs.items()) if j.bay == self.ws.jobs[ro].bay]
-        ahead_of = data.draw(st.sampled_from([None, *ahead, *sorted(self.ws.jobs)]), label="ahead")
+        bay = self.ws.jobs[ro].bay
+        ahead = [r for r, j in sorted(self.ws.jobs.items()) if j.bay == bay and r != ro]
+        ahead_of = data.draw(
+            st.one_of(  # half the time a place in its own queue: most of those are taken
+                st.sampled_from([None, *ahead]), st.sampled_from([ro, *sorted(self.ws.jobs)])
+            ),
+            label="ahead",
+        )
         self.step(lambda at: self.ws.put_before(ro, ahead_of, at))
 
     def do_pin(self, data: st.DataObject) -> None:
