@@ -15,8 +15,9 @@ from typing import Any
 from core.catalogue import findings, operations
 from core.commands import AnswerFinding, CheckInCar, Deliver, Dispatch, RecordFollowUp
 from core.config import SiteConfig
+from core.contract.events import full_inspection
 from core.contract.messages import make_event
-from core.domain.model import Customer, FollowUpOutcome, Vehicle
+from core.domain.model import Customer, FollowUpOutcome, JobType, Vehicle
 from core.domain.workshop import CheckIn
 from core.engine import Core
 
@@ -227,7 +228,7 @@ class Floor:
             self.tap(bay, "job.self_checked", tech, job=ro)
             self.tap("Q01", "job.leader_checked", "Q001", job=ro)
             self.later(tick)
-        self.tap("Q01", "qc.passed", "Q001", job=ro)
+        self.tap("Q01", "qc.passed", "Q001", job=ro, data=full_inspection(JobType.REPAIR))
         self.later(tick)
         if wash:
             self.tap("W01", "wash.started", "W001", job=ro)

@@ -146,14 +146,33 @@ class Words:
         return self.t("detail.job.self_checked", tech=self._tech(p))
 
     def _job_leader_checked(self, data: dict[str, Any], p: dict[str, Any]) -> str:
-        return self.t("detail.job.leader_checked", tech=self._tech(p))
+        said = [data.get("notes") or "", *(data.get("recommendations") or [])]
+        line = self.because(
+            self.t("detail.job.leader_checked", tech=self._tech(p)),
+            "；".join(str(s) for s in said if s),
+        )
+        return self._twice(line, p)
 
     def _qc_passed(self, data: dict[str, Any], p: dict[str, Any]) -> str:
-        return self.t("detail.qc.passed", tech=self._tech(p))
+        road = "detail.road_test.done" if data.get("road_test") else "detail.road_test.not_done"
+        line = self.t("detail.qc.passed", tech=self._tech(p))
+        line = f"{line} · {self.because(self.t(road), data.get('road_test_note') or '')}"
+        return self._twice(line, p)
+
+    def _twice(self, line: str, p: dict[str, Any]) -> str:
+        """A check done by someone who did an earlier check of the car says why they could."""
+        why = p.get("same_checker")
+        if not why:
+            return line
+        why = self.t("detail.site_allows") if why == "site" else str(why)
+        return f"{line} · {self.t('detail.same_checker', why=why)}"
+
+    def _checks_override_allowed(self, data: dict[str, Any], p: dict[str, Any]) -> str:
+        return self.t("detail.checks.override_allowed", reason=p.get("reason") or "—")
 
     def _qc_failed(self, data: dict[str, Any], p: dict[str, Any]) -> str:
         items = "、".join(str(i) for i in data.get("items") or [])
-        return self.t("detail.qc.failed", tech=self._tech(p), items=items)
+        return self._twice(self.t("detail.qc.failed", tech=self._tech(p), items=items), p)
 
     def _wash_started(self, data: dict[str, Any], p: dict[str, Any]) -> str:
         return self.t("detail.wash.started", tech=self._tech(p))

@@ -68,6 +68,14 @@ class AnswerFinding:
 
 
 @dataclass(frozen=True)
+class AllowSameChecker:
+    """A manager lets one person do two of a car's three checks, saying why."""
+
+    ro: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Deliver:
     ro: str
 
@@ -167,6 +175,7 @@ Command = (
     | SetPriority
     | Cancel
     | AnswerFinding
+    | AllowSameChecker
     | Deliver
     | RecordFollowUp
     | PauseEveryone
@@ -189,6 +198,7 @@ COMMAND_NAMES: dict[type, str] = {
     SetPriority: "job.priority_set",
     Cancel: "job.cancelled",
     AnswerFinding: "finding.answered",
+    AllowSameChecker: "checks.override_allowed",
     Deliver: "job.delivered",
     RecordFollowUp: "job.followed_up",
     PauseEveryone: "clocks.paused_all",
@@ -220,6 +230,8 @@ def execute(ws: Workshop, cmd: Command, actor: str, at: datetime) -> Any:
             return ws.cancel(ro, reason, at)
         case AnswerFinding(ro, finding_id, approved, note):
             return ws.answer_finding(ro, finding_id, approved, actor, at, note)
+        case AllowSameChecker(ro, reason):
+            return ws.allow_same_checker(ro, reason, actor, at)
         case Deliver(ro):
             return ws.deliver(ro, at)
         case RecordFollowUp(ro, outcome, note):

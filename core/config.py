@@ -230,6 +230,11 @@ class TechnicianConfig(_Section):
     name: str
     team: Id | None = None
     roles: list[Role] = [Role.TECHNICIAN]
+    may_check_twice: bool = Field(
+        default=False,
+        description="A small shop's word that this person may do two of a car's three checks "
+        "(self, leader, final): each such check says so on the order and in the audit log",
+    )
     badge: str | None = Field(
         default=None, min_length=1, max_length=64, description="Badge number the kiosk accepts"
     )
@@ -628,7 +633,7 @@ def bays_from_config(config: SiteConfig) -> list[Bay]:
 def technicians_from_config(config: SiteConfig) -> list[Technician]:
     """The site's technicians as the domain knows them."""
     return [
-        Technician(t.id, t.name, t.team, frozenset(Role(r) for r in t.roles))
+        Technician(t.id, t.name, t.team, frozenset(Role(r) for r in t.roles), t.may_check_twice)
         for t in config.technicians
     ]
 

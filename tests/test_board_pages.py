@@ -16,6 +16,7 @@ from board import lounge as lounge_module
 from core.commands import AnswerFinding, PauseEveryone, SetPriority
 from core.contract.messages import make_event
 from core.display.texts import both, text
+from core.domain.inspection import complete
 from core.domain.model import FindingState, JobStatus, Operation, PauseReason, Priority
 from core.domain.vocabulary import JobType
 from core.pairings import Pairings
@@ -518,7 +519,7 @@ def ready_for_pickup(shop: Workshop, plate: str = "京E55555") -> str:
         ws.sign_in("T001", "B03", now)
         ws.leader_check(ro, "T001", "B03", now)
         ws.sign_in("Q001", "Q01", now)
-        ws.qc_pass(ro, "Q001", "Q01", now)
+        ws.qc_pass(ro, "Q001", "Q01", now, complete(ws.jobs[ro].job_type))
 
     shop.core.query(walk)
     assert shop.core.ws.job(ro).status is JobStatus.READY
@@ -694,6 +695,49 @@ async def test_the_order_timeline_and_a_forgotten_pause_put_in_by_the_foreman(
     assert adjusted["type"] == "clock.adjusted" and adjusted["source"] == "foreman:F001"
     assert adjusted["payload"]["original"]["start"] == start.isoformat()
     assert adjusted["payload"]["reason"] == "忘记暂停"
+
+
+async def test_the_order_shows_its_three_checks_and_a_manager_lets_one_person_do_two(
+    user: User, shop: Workshop
+) -> None:
+    ro = shop.job(plate="京E12121", wash_requested=False)
+
+    def self_checked_by_the_leader(ws, now):  # type: ignore[no-untyped-def]
+        ws.sign_in("T001", "B03", now)
+        ws.start(ro, "T001", "B03", now)
+        ws.self_check(ro, "T001", "B03", now)
+
+    shop.core.query(self_checked_by_the_leader)
+    await sign_in(user, "SA01", page=f"/orders/{ro}")  # an advisor sees, may not allow
+    await user.open(f"/orders/{ro}")
+    await user.should_see(marker="checks", retries=RETRIES)
+    await user.should_see("自检 · T001 王建国 · ")
+    assert not present(user, "allow-same-checker")
+
+    await sign_in(user, "M001", page=f"/orders/{ro}")
+    await user.open(f"/orders/{ro}")
+    await user.should_see(marker="allow-same-checker", retries=RETRIES)
+    user.find(marker="allow-same-checker").click()  # no reason: refused, in words
+    await user.should_see(text("error.invalid_data", "zh"))
+    assert shop.core.ws.job(ro).checks_override is None
+    user.find(marker="same-checker-reason").type("周日只有班组长一人")
+    user.find(marker="allow-same-checker").click()
+    await eventually(
+        lambda: shop.core.ws.job(ro).checks_override == "周日只有班组长一人", "allowed"
+    )
+    allowed = shop.core.store.audit_trail(ro)[-1]
+    assert (allowed["type"], allowed["source"]) == ("checks.override_allowed", "manager:M001")
+
+    def leader_checks_his_own_work(ws, now):  # type: ignore[no-untyped-def]
+        ws.leader_check(ro, "T001", "B03", now, "路试无异响", ("三个月后复查刹车盘",))
+
+    shop.core.query(leader_checks_his_own_work)
+    await user.open(f"/orders/{ro}")
+    await user.should_see("复检 · T001 王建国", retries=RETRIES)
+    await user.should_see("建议：三个月后复查刹车盘")
+    await user.should_see("一人两检：周日只有班组长一人")
+    await user.should_see(marker="checks-override")
+    assert not present(user, "allow-same-checker")
 
 
 async def test_only_the_foreman_corrects_clocks(user: User, shop: Workshop) -> None:

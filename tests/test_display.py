@@ -21,6 +21,7 @@ from core.contract.views import Alert, Readiness, Stage
 from core.display.rules import STAGES, escalation, finding_due, overrun_level, stage_of
 from core.display.texts import TEXTS, both, error_text, problem_text, refusal, text
 from core.domain.errors import DomainError
+from core.domain.inspection import CHECKLISTS
 from core.domain.model import (
     OPEN_STATUSES,
     FindingState,
@@ -200,6 +201,8 @@ def test_every_value_a_page_names_by_its_kind_has_a_text() -> None:
         "document": ("job_ticket", "key_tag", "pickup_card", "gate_pass"),
         "print_state": ("pending", "done", "failed"),
         "kiosk": [f"{s}_confirm" for s in ("finish", "leader_check", "qc_pass", "wash_done")],
+        "inspection": sorted({i for items in CHECKLISTS.values() for i in items}),
+        "check": ("self", "leader", "qc"),
     }
     missing = [f"{k}.{v}" for k, values in kinds.items() for v in values if f"{k}.{v}" not in TEXTS]
     assert not missing, missing

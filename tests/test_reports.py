@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.domain.inspection import complete
 from core.domain.model import FollowUpOutcome, PauseReason, Severity
 from core.domain.reports import build_report, period, report_csv_rows
 from core.domain.workshop import NewFinding, Workshop
@@ -36,7 +37,7 @@ def through(ws: Workshop, plate: str, begin: float, work: float, rework: bool) -
         t += 13
         ws.self_check(job.ro, "T002", "B03", at(t))
         ws.leader_check(job.ro, "T001", "B03", at(t + 1))
-    ws.qc_pass(job.ro, "Q001", "Q01", at(t + 5))
+    ws.qc_pass(job.ro, "Q001", "Q01", at(t + 5), complete(job.job_type))
     return job.ro
 
 

@@ -68,6 +68,29 @@ def put(store: Store, jobs: dict[str, dict[str, Any]], techs: dict[str, dict[str
             )
 
 
+#: What version 3 adds to every check: nothing was recorded of it before.
+CHECK_V3 = {
+    "notes": "",
+    "recommendations": [],
+    "checklist": [],
+    "road_test": None,
+    "road_test_note": "",
+    "override": None,
+}
+
+
+def as_version_3(v1: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 job document as written back now: only what versions 2 and 3 added."""
+    return {
+        SCHEMA: 3,
+        **v1,
+        "job_type": "repair",
+        "priority": "normal",
+        "checks": [{**c, **CHECK_V3} for c in v1["checks"]],
+        "checks_override": None,
+    }
+
+
 def raw_doc(store: Store, ro: str) -> dict[str, Any]:
     with store.engine.connect() as conn:
         doc = conn.execute(select(JobRow.doc).where(JobRow.ro == ro)).scalar_one()
@@ -146,15 +169,15 @@ def test_a_closed_job_of_version_1_loads_with_every_field(store: Store) -> None:
     )
     assert job.standard_hours == 2.0 and job.worked_seconds(at(9999)) == (16 + 59 + 4) * 60
     # Version 2 keeps the job type and the priority: an order of version 1 was asked for no
-    # type, and is a repair (a walk-in's default), and is not urgent; written back, only
-    # those and the version are added.
+    # type, and is a repair (a walk-in's default), and is not urgent; version 3 what each
+    # check recorded, of which nothing was asked before. Written back, only those and the
+    # version are added.
     assert job.job_type is JobType.REPAIR
-    assert job_to_doc(job) == {
-        SCHEMA: 2,
-        **stored("jobs")[CLOSED],
-        "job_type": "repair",
-        "priority": "normal",
-    }
+    assert [
+        (c.notes, c.recommendations, c.checklist, c.road_test, c.override) for c in job.checks
+    ] == [("", [], [], None, None)] * 6
+    assert job.checks_override is None
+    assert job_to_doc(job) == as_version_3(stored("jobs")[CLOSED])
     assert [j.ro for j in store.jobs_of_vehicle("京A10001")] == [CLOSED]
 
 
@@ -184,12 +207,7 @@ def test_a_live_job_of_version_1_goes_on_and_is_written_back_with_its_version(
         at(202),
     )
     assert ws.tech_states["T003"].active_job == LIVE and ws.tech_states["T003"].bay == "B01"
-    assert job_to_doc(job) == {
-        SCHEMA: 2,
-        **stored("jobs")[LIVE],
-        "job_type": "repair",
-        "priority": "normal",
-    }
+    assert job_to_doc(job) == as_version_3(stored("jobs")[LIVE])
 
     ws.pause(LIVE, "T003", "B01", PauseReason.TOOL, at(300))
     store.commit(ws, Batch(), rows_to_write(ws.take_events()), at(300))
@@ -205,8 +223,25 @@ def test_a_job_of_version_2_keeps_its_job_type() -> None:
     job = job_from_doc(stored("jobs")[CLOSED])
     job.job_type = JobType.WARRANTY
     doc = job_to_doc(job)
-    assert (doc[SCHEMA], doc["job_type"]) == (2, "warranty")
+    assert (doc[SCHEMA], doc["job_type"]) == (3, "warranty")
     assert job_from_doc(doc).job_type is JobType.WARRANTY  # not taken back to a repair
+
+
+def test_a_job_of_version_2_gains_what_its_checks_recorded_and_keeps_the_rest() -> None:
+    v2 = {**as_version_3(stored("jobs")[CLOSED]), SCHEMA: 2, "job_type": "warranty"}
+    v2["checks"] = [
+        {k: c[k] for k in ("level", "by", "at", "passed", "items")} for c in v2["checks"]
+    ]
+    del v2["checks_override"]
+    job = job_from_doc(v2)
+    assert job.job_type is JobType.WARRANTY and len(job.checks) == 6
+    assert all(c.override is None and c.road_test is None for c in job.checks)
+    assert job_to_doc(job) == {**as_version_3(stored("jobs")[CLOSED]), "job_type": "warranty"}
+    job.checks[-1].recommendations = ["两万公里后更换刹车油"]
+    job.checks_override = "一人值班"
+    again = job_from_doc(job_to_doc(job))
+    assert again.checks[-1].recommendations == ["两万公里后更换刹车油"]
+    assert again.checks_override == "一人值班", "a version-3 document is not upcast"
 
 
 def test_a_job_from_a_newer_version_is_refused_and_left_as_it_is(store: Store) -> None:

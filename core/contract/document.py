@@ -48,6 +48,15 @@ ERROR_CODES = {
     "not_signed_in": "the technician is not signed in at that bay",
     "technician_busy": "the technician's clock already runs on another job",
     "findings_pending": "a finding still waits for the customer's answer",
+    "same_checker": (
+        "the technician did an earlier check of this car (self, leader): each of the three"
+        " checks is another person's, unless a manager allowed it on the order or the site"
+        " lets this person check twice (`may_check_twice`)"
+    ),
+    "inspection_incomplete": (
+        "final inspection passed with an item of the job type's checklist unticked, or"
+        " without the road test the job type needs"
+    ),
     "illegal_transition": "the workflow does not allow this step now",
 }
 

@@ -38,6 +38,7 @@ from core.catalogue import CatalogueOperation, findings, likely_job_type, operat
 from core.commands import AnswerFinding, BookAppointment, CheckInCar, Deliver, Dispatch, MarkArrived
 from core.config import SiteConfig
 from core.contract import site_clock
+from core.contract.events import full_inspection
 from core.contract.sender import EventSender
 from core.demo.bookings import demo_bookings
 from core.domain.errors import DomainError
@@ -555,15 +556,18 @@ class DemoPlayer:
             yield from self._work(ro, bay, tech, f.labor_hours * 60 * rnd.uniform(0.8, 1.2))
 
     def _checks_and_wash(self, ro: str, bay: str, tech: str, rnd: random.Random) -> Play:
-        """The leader's check (the inspector's when the bay has no leader), QC (failed now
-        and then: back to the bay for rework), the wash."""
+        """The leader's check (the inspector's when the bay has no leader but the one who did
+        the work: the checks are three people's), QC (failed now and then: back to the bay
+        for rework), the wash."""
         crew = self.crew
         qc, inspector, wash, washer = crew.qc, crew.inspector, crew.wash, crew.washer
         leader = next(
             (
                 t.id
                 for t in self.config.technicians
-                if Role.LEADER in t.roles and self.core.ws.tech_state(t.id).bay == bay
+                if Role.LEADER in t.roles
+                and t.id != tech
+                and self.core.ws.tech_state(t.id).bay == bay
             ),
             None,
         )
@@ -583,7 +587,8 @@ class DemoPlayer:
                 yield self.pace.now() + timedelta(minutes=5)
                 self._tap(qc, "job.leader_checked", job=ro, tech=inspector)
                 yield self.pace.now() + timedelta(minutes=10)
-            self._tap(qc, "qc.passed", job=ro, tech=inspector)
+            done = full_inspection(self.core.ws.job(ro).job_type)
+            self._tap(qc, "qc.passed", job=ro, tech=inspector, data=done)
         if wash and washer and self._washes(ro):
             start = max(self.pace.now() + timedelta(minutes=5), self._wash_free)
             self._wash_free = start + timedelta(minutes=25)

@@ -113,3 +113,17 @@ class Overbooked(DomainError):
     still be booked, forced with a reason."""
 
     code = "overbooked"
+
+
+class SameChecker(DomainError):
+    """One person would do two of a car's three checks (self, leader, final): refused but for
+    a small shop's explicit override."""
+
+    code = "same_checker"
+
+
+class InspectionIncomplete(DomainError):
+    """A final inspection passed with items of its checklist unticked, or without the road
+    test its job type needs."""
+
+    code = "inspection_incomplete"

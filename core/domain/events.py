@@ -236,20 +236,29 @@ class JobSelfChecked(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class JobLeaderChecked(DomainEvent):
+    """The second check (复检), with the leader's notes and recommendations; ``override``:
+    why the leader could check after doing the self-check (None: another person did)."""
+
     name = "job.leader_checked"
     stages = frozenset({_S.SELF_CHECKED, _S.LEADER_CHECKED})
     ro: str
     by: str
     bay: str
+    recommendations: int = 0
+    override: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class QcPassed(DomainEvent):
+    """Final inspection (总检) passed with its checklist ticked and the road test recorded."""
+
     name = "qc.passed"
     stages = frozenset({_S.LEADER_CHECKED, _S.WASH_WAITING, _S.READY})
     ro: str
     by: str
     bay: str
+    road_test: bool = False
+    override: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -262,6 +271,7 @@ class QcFailed(DomainEvent):
     by: str
     bay: str
     items: tuple[str, ...]
+    override: str | None = None
 
     def counters(self) -> tuple[str, ...]:
         return ("rework",)
@@ -283,6 +293,17 @@ class WashDone(DomainEvent):
     ro: str
     by: str
     bay: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChecksOverrideAllowed(DomainEvent):
+    """A manager let one person do two of this car's three checks, saying why (a small
+    shop with one inspector on duty)."""
+
+    name = "checks.override_allowed"
+    ro: str
+    by: str
+    reason: str
 
 
 # ------------------------------------------------------------------ handover

@@ -122,7 +122,17 @@ class Check:
     by: str
     at: datetime
     passed: bool = True
-    items: list[str] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)  # what failed final inspection
+    #: The leader's notes and recommendations for the customer (the delivery summary).
+    notes: str = ""
+    recommendations: list[str] = field(default_factory=list)
+    #: Final inspection: the checklist items ticked, and the road test (done, or why not).
+    checklist: list[str] = field(default_factory=list)
+    road_test: bool | None = None
+    road_test_note: str = ""
+    #: Why this person could do this check after one of the car's earlier checks: a
+    #: manager's reason on the order, or "site" (the site lets this person check twice).
+    override: str | None = None
 
 
 @dataclass
@@ -178,6 +188,8 @@ class Job:
     follow_up: FollowUp | None = None
     cancelled_reason: str | None = None
     public_token: str = ""
+    #: A manager's reason to let one person do two of this car's three checks.
+    checks_override: str | None = None
 
     @property
     def standard_hours(self) -> float:
@@ -248,3 +260,5 @@ class Technician:
     name: str
     team: str | None = None
     roles: frozenset[Role] = frozenset({Role.TECHNICIAN})
+    #: A small shop's word that this person may do two of a car's three checks.
+    may_check_twice: bool = False

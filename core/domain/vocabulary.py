@@ -157,6 +157,26 @@ class JobType(StrEnum):
     COMEBACK = "comeback"  # 返修: the car is back for work done here before
 
 
+#: The final inspection's checklists (总检单), item ids whose words are ``inspection.{id}``.
+#: What every final inspection looks at, whatever brought the car in.
+_ALWAYS = ("work_done", "no_warning_lights", "fasteners", "no_leaks", "covers_removed")
+
+#: The final inspection's checklist of each job type (item ids, in the order they are shown).
+CHECKLISTS: dict[JobType, tuple[str, ...]] = {
+    JobType.MAINTENANCE: (*_ALWAYS, "fluid_levels", "service_reminder_reset", "tyre_pressure"),
+    JobType.QUICK_SERVICE: (*_ALWAYS, "fluid_levels", "service_reminder_reset"),
+    JobType.REPAIR: (*_ALWAYS, "fault_fixed"),
+    JobType.WARRANTY: (*_ALWAYS, "fault_fixed", "old_parts_tagged"),
+    JobType.ACCIDENT: (*_ALWAYS, "panel_gaps", "paint_finish", "lights_work"),
+    JobType.RECALL: (*_ALWAYS, "recall_label"),
+    JobType.COMEBACK: (*_ALWAYS, "fault_fixed", "first_fix_reviewed"),
+}
+
+#: The job types whose car is road-tested before it passes: a fault is proven fixed on the
+#: road, not in the bay. Other cars may be road-tested too; it is recorded either way.
+ROAD_TEST_NEEDED = frozenset({JobType.REPAIR, JobType.WARRANTY, JobType.COMEBACK, JobType.ACCIDENT})
+
+
 class AppointmentState(StrEnum):
     BOOKED = "booked"
     ARRIVED = "arrived"

@@ -27,9 +27,30 @@ def job_1_to_2(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "job_type": "repair", "priority": "normal"}
 
 
+def job_2_to_3(body: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 keeps what each check recorded (the leader's notes and recommendations, the
+    final inspection's checklist and road test, why one person could do two checks) and a
+    manager's leave for one person to do two checks of the car; before, none was asked."""
+    checks = [
+        {
+            **c,
+            "notes": "",
+            "recommendations": [],
+            "checklist": [],
+            "road_test": None,
+            "road_test_note": "",
+            "override": None,
+        }
+        for c in body.get("checks", [])
+    ]
+    return {**body, "checks": checks, "checks_override": None}
+
+
 #: The versions of the stored documents, one entry per kind: add an upcaster from the old
 #: version here whenever the current version goes up.
-JOB_DOCUMENT = DocumentVersions("job", current=2, upcasters={1: job_1_to_2}, key="ro")
+JOB_DOCUMENT = DocumentVersions(
+    "job", current=3, upcasters={1: job_1_to_2, 2: job_2_to_3}, key="ro"
+)
 
 
 def _came_from_nowhere(body: dict[str, Any]) -> dict[str, Any]:
