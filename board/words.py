@@ -157,7 +157,7 @@ class Words:
         road = "detail.road_test.done" if data.get("road_test") else "detail.road_test.not_done"
         line = self.t("detail.qc.passed", tech=self._tech(p))
         line = f"{line} · {self.because(self.t(road), data.get('road_test_note') or '')}"
-        return self._twice(line, p)
+        return self._twice(self._parked(line, data), p)
 
     def _twice(self, line: str, p: dict[str, Any]) -> str:
         """A check done by someone who did an earlier check of the car says why they could."""
@@ -178,7 +178,11 @@ class Words:
         return self.t("detail.wash.started", tech=self._tech(p))
 
     def _wash_done(self, data: dict[str, Any], p: dict[str, Any]) -> str:
-        return self.t("detail.wash.done", tech=self._tech(p))
+        return self._parked(self.t("detail.wash.done", tech=self._tech(p)), data)
+
+    def _parked(self, line: str, data: dict[str, Any]) -> str:
+        spot = data.get("spot")
+        return f"{line} · {self.t('detail.parked_at', spot=spot)}" if spot else line
 
     def _key_in(self, data: dict[str, Any], p: dict[str, Any]) -> str:
         slot = data.get("slot")
@@ -235,7 +239,12 @@ class Words:
         return self.because(answer, p.get("note") or "")
 
     def _job_delivered(self, data: dict[str, Any], p: dict[str, Any]) -> str:
+        if p.get("override"):
+            return self.t("detail.job.delivered_anyway", reason=p["override"])
         return self.t("event.job.delivered")
+
+    def _job_handover_checked(self, data: dict[str, Any], p: dict[str, Any]) -> str:
+        return self.t("detail.job.handover_checked", n=len(p.get("items") or []))
 
     def _job_followed_up(self, data: dict[str, Any], p: dict[str, Any]) -> str:
         outcome = self.t(f"outcome.{p['outcome']}")

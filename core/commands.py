@@ -76,8 +76,20 @@ class AllowSameChecker:
 
 
 @dataclass(frozen=True)
-class Deliver:
+class CheckHandover:
+    """The advisor's handover checklist (内部交车), the items ticked."""
+
     ro: str
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Deliver:
+    """Hand the car to its customer; without the handover checklist only with a manager's
+    ``override`` reason."""
+
+    ro: str
+    override: str = ""
 
 
 @dataclass(frozen=True)
@@ -176,6 +188,7 @@ Command = (
     | Cancel
     | AnswerFinding
     | AllowSameChecker
+    | CheckHandover
     | Deliver
     | RecordFollowUp
     | PauseEveryone
@@ -199,6 +212,7 @@ COMMAND_NAMES: dict[type, str] = {
     Cancel: "job.cancelled",
     AnswerFinding: "finding.answered",
     AllowSameChecker: "checks.override_allowed",
+    CheckHandover: "job.handover_checked",
     Deliver: "job.delivered",
     RecordFollowUp: "job.followed_up",
     PauseEveryone: "clocks.paused_all",
@@ -232,8 +246,10 @@ def execute(ws: Workshop, cmd: Command, actor: str, at: datetime) -> Any:
             return ws.answer_finding(ro, finding_id, approved, actor, at, note)
         case AllowSameChecker(ro, reason):
             return ws.allow_same_checker(ro, reason, actor, at)
-        case Deliver(ro):
-            return ws.deliver(ro, at)
+        case CheckHandover(ro, items):
+            return ws.check_handover(ro, items, actor, at)
+        case Deliver(ro, override):
+            return ws.deliver(ro, at, override)
         case RecordFollowUp(ro, outcome, note):
             return ws.record_follow_up(ro, outcome, note, actor, at)
         case PauseEveryone(reason):

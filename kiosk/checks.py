@@ -1,6 +1,7 @@
-"""The checks at the QC station that record more than a tap: the leader's notes and
-recommendations for the customer, and the final inspection's checklist (the job type's)
-with the road test."""
+"""The steps at the stations that record more than a tap: the leader's notes and
+recommendations for the customer, the final inspection's checklist (the job type's) with the
+road test, and where the finished car is parked (竣工停车区) when it leaves the QC station or
+the wash bay ready for pickup."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ def final_inspection(screen: Screen, card: JobCard, tech: str) -> None:
             ui.label(t("kiosk.road_test_needed")).classes("text-lg text-amber-400")
         note = ui.input(t("kiosk.road_test_note")).props("dark outlined").classes(_FIELD)
         note.mark("road-test-note")
+        spot = None if card.wash_requested else _spot_field(screen)
 
         def submit() -> bool:
             ticked = [i for i, box in boxes.items() if box.value]
@@ -56,10 +58,35 @@ def final_inspection(screen: Screen, card: JobCard, tech: str) -> None:
                 return False
             if not road.value and not (note.value or "").strip():
                 return refuse_empty(screen)
+            parked = "" if spot is None else (spot.value or "").strip()
+            if spot is not None and not parked:
+                return refuse_empty(screen)
             sent = screen.act(
-                lambda s: s.qc_pass(card.ro, tech, ticked, bool(road.value), note.value or "")
+                lambda s: s.qc_pass(
+                    card.ro, tech, ticked, bool(road.value), note.value or "", parked
+                )
             )
             return sent is not None
 
         label = t("kiosk.qc_pass_confirm")
         ok_or_cancel(screen, screen.form, label, submit, "qc-pass-submit")
+
+
+def _spot_field(screen: Screen) -> ui.input:
+    spot = ui.input(screen.t("kiosk.parking_spot")).props("dark outlined").classes(_FIELD)
+    return spot.mark("parking-spot")
+
+
+def wash_done(screen: Screen, card: JobCard, tech: str) -> None:
+    """Washed: the car is parked in the finished cars' area, and the advisor is told where."""
+    t = screen.t
+    with framed(screen.form, f"{t('kiosk.wash_done')} · {card.ro}"):
+        spot = _spot_field(screen)
+
+        def submit() -> bool:
+            parked = (spot.value or "").strip()
+            if not parked:
+                return refuse_empty(screen)
+            return screen.act(lambda s: s.wash_done(card.ro, tech, parked)) is not None
+
+        ok_or_cancel(screen, screen.form, t("kiosk.wash_done_confirm"), submit, "wash-done-submit")

@@ -314,9 +314,20 @@ class Station:
         return self._send("job.leader_checked", job=ro, tech=tech, data=data)
 
     def qc_pass(
-        self, ro: str, tech: str, checked: list[str], road_test: bool, road_test_note: str = ""
+        self,
+        ro: str,
+        tech: str,
+        checked: list[str],
+        road_test: bool,
+        road_test_note: str = "",
+        spot: str = "",
     ) -> Pending:
-        data = {"checked": checked, "road_test": road_test, "road_test_note": road_test_note}
+        data = {
+            "checked": checked,
+            "road_test": road_test,
+            "road_test_note": road_test_note,
+            "spot": spot.strip(),
+        }
         return self._send("qc.passed", job=ro, tech=tech, data=data)
 
     def qc_fail(self, ro: str, tech: str, items: list[str]) -> Pending:
@@ -326,5 +337,5 @@ class Station:
     def wash_start(self, ro: str, tech: str) -> Pending:
         return self._send("wash.started", job=ro, tech=tech)
 
-    def wash_done(self, ro: str, tech: str) -> Pending:
-        return self._send("wash.done", job=ro, tech=tech)
+    def wash_done(self, ro: str, tech: str, spot: str = "") -> Pending:
+        return self._send("wash.done", job=ro, tech=tech, data={"spot": spot.strip()})

@@ -18,7 +18,7 @@ from core.contract.messages import make_event
 from core.display.texts import both, text
 from core.domain.inspection import complete
 from core.domain.model import FindingState, JobStatus, Operation, PauseReason, Priority
-from core.domain.vocabulary import JobType
+from core.domain.vocabulary import HandoverItem, JobType
 from core.pairings import Pairings
 from kiosk.page import register as register_kiosks
 from kiosk.station import Station
@@ -519,7 +519,8 @@ def ready_for_pickup(shop: Workshop, plate: str = "京E55555") -> str:
         ws.sign_in("T001", "B03", now)
         ws.leader_check(ro, "T001", "B03", now)
         ws.sign_in("Q001", "Q01", now)
-        ws.qc_pass(ro, "Q001", "Q01", now, complete(ws.jobs[ro].job_type))
+        ws.qc_pass(ro, "Q001", "Q01", now, complete(ws.jobs[ro].job_type), spot="P07")
+        ws.key_in("TAG9", "KC1", 9, now)  # back on its hook
 
     shop.core.query(walk)
     assert shop.core.ws.job(ro).status is JobStatus.READY
@@ -625,6 +626,24 @@ async def test_the_advisor_relays_a_finding_hands_over_and_records_the_call(
         lambda: shop.core.ws.job(ro).findings[0].state is FindingState.APPROVED, "approved"
     )
     assert shop.core.ws.job(ro).findings[0].answered_by == "advisor:SA01"
+    await user.should_see(text("desk.parked_at", "zh", spot="P07"))  # where to find it
+    user.find(marker=f"deliver-{ready}").click()  # before the handover checklist: refused
+    why = text("error.handover_incomplete", "zh")
+    await user.should_see(text("desk.refused", "zh", why=why))
+    assert shop.core.ws.job(ready).status is JobStatus.READY
+    user.find(marker=f"handover-{ready}").click()
+    items = [i.value for i in HandoverItem if i is not HandoverItem.OLD_PARTS]
+    for item in items[:-1]:
+        user.find(marker=f"item-{item}").click()
+    user.find(marker="handover-submit").click()  # the key not ticked: refused, in words
+    await user.should_see(text("desk.refused", "zh", why=why))
+    assert shop.core.ws.job(ready).handover is None
+    user.find(marker=f"item-{items[-1]}").click()
+    user.find(marker="handover-submit").click()
+    await eventually(lambda: shop.core.ws.job(ready).handover is not None, "handed over")
+    assert shop.core.ws.job(ready).handover.items == items  # type: ignore[union-attr]
+    await user.should_see(marker=f"handed-over-{ready}", retries=RETRIES)
+    assert not present(user, f"deliver-anyway-{ready}"), "only a manager delivers anyway"
     user.find(marker=f"deliver-{ready}").click()
     await eventually(
         lambda: shop.core.store.load_job(ready).status is JobStatus.DELIVERED, "delivered"
@@ -640,6 +659,30 @@ async def test_the_advisor_relays_a_finding_hands_over_and_records_the_call(
         "follow-up recorded",
     )
     assert shop.core.store.load_job(ready).status is JobStatus.CLOSED
+
+
+async def test_the_handover_shows_what_the_workshop_knows_and_a_manager_delivers_anyway(
+    user: User, shop: Workshop
+) -> None:
+    ready = ready_for_pickup(shop)
+    shop.core.query(lambda ws, now: ws.key_out("TAG9", "KC1", 9, now, holder="T002"))
+    await sign_in(user, "M001", page="/desk")
+    await user.open("/desk")
+    await user.should_see(marker=f"handover-{ready}", retries=RETRIES)
+    user.find(marker=f"handover-{ready}").click()
+    await user.should_see(text("handover.not_yet.key_in_cabinet", "zh"))  # out with T002
+    user.find(marker=f"deliver-anyway-{ready}").click()  # no reason given: refused
+    await user.should_see(text("desk.refused", "zh", why=text("error.handover_incomplete", "zh")))
+    user.find(marker=f"override-reason-{ready}").type("客户赶飞机，经理陪同验车")
+    user.find(marker=f"deliver-anyway-{ready}").click()
+    await eventually(
+        lambda: shop.core.store.load_job(ready).status is JobStatus.DELIVERED, "delivered"
+    )
+    delivered = shop.core.store.load_job(ready)
+    assert delivered.handover_override == "客户赶飞机，经理陪同验车"
+    line = shop.core.store.audit_trail(ready)[-1]
+    assert (line["type"], line["source"]) == ("job.delivered", "manager:M001")
+    assert line["payload"]["override"] == "客户赶飞机，经理陪同验车"
 
 
 # ----------------------------------------------------------------- order timeline

@@ -7,6 +7,7 @@ import copy
 import pytest
 
 from core.domain import errors
+from core.domain.handover import all_ticked
 from core.domain.inspection import Inspection, complete
 from core.domain.model import (
     BayKind,
@@ -67,6 +68,8 @@ def test_a_car_goes_from_reception_to_follow_up(ws: Workshop) -> None:
     ws.wash_start(job.ro, "W001", "W01", at(107))
     ws.wash_done(job.ro, "W001", "W01", at(120))
     assert job.status is JobStatus.READY and job.ready_at == at(120)
+    ws.key_in("TAG7", "KC1", 7, at(121))  # back on its hook for the handover
+    ws.check_handover(job.ro, all_ticked(job), "SA01", at(140))
     ws.deliver(job.ro, at(150))
     assert job.status is JobStatus.DELIVERED and job.key.state is KeyState.RETURNED
     ws.record_follow_up(job.ro, FollowUpOutcome.VERY_GOOD, "满意", "SA01", at(3 * 24 * 60))

@@ -432,9 +432,39 @@ async def test_wash_bay_start_and_done(user: User, shop: Workshop) -> None:
     shop.settle("W01")
     assert shop.core.ws.job(ro).status is JobStatus.WASHING
     await tap(user, "wash_done")
-    await tap(user, "confirm")
+    await tap(user, "wash-done-submit")  # where is it parked? Not said: the dialog stays
+    await user.should_see(text("error.invalid_data", "en"), retries=RETRIES)
+    assert shop.core.ws.job(ro).status is JobStatus.WASHING
+    user.find(marker="parking-spot").type("P07")
+    await tap(user, "wash-done-submit")
     shop.settle("W01")
-    assert shop.core.ws.job(ro).status is JobStatus.READY
+    job = shop.core.ws.job(ro)
+    assert (job.status, job.parking_spot) == (JobStatus.READY, "P07")
+
+
+async def test_a_car_needing_no_wash_is_parked_where_qc_says(user: User, shop: Workshop) -> None:
+    ro = shop.job(wash_requested=False)
+    bay = shop.station("B03")
+    bay.sign_in("T002")
+    bay.start(ro, "T002")
+    bay.self_check(ro, "T002")
+    shop.settle()
+    qc = shop.station("Q01")
+    await open_kiosk(user, qc)
+    await sign_in(user, "Q001", "2001")
+    await tap(user, "leader_check")
+    await tap(user, "leader-check-submit")
+    await tap(user, "qc_pass")
+    for item in checklist(JobType.REPAIR):
+        user.find(marker=f"check-{item}").click()
+    user.find(marker="road-test").click()
+    await tap(user, "qc-pass-submit")  # no spot: the dialog stays
+    await user.should_see(text("error.invalid_data", "en"), retries=RETRIES)
+    user.find(marker="parking-spot").type("P12")
+    await tap(user, "qc-pass-submit")
+    shop.settle("Q01")
+    job = shop.core.ws.job(ro)
+    assert (job.status, job.parking_spot) == (JobStatus.READY, "P12")
 
 
 async def test_chinese_first_and_english_on_a_tap(user: User, shop: Workshop) -> None:

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.domain.handover import all_ticked
 from core.domain.inspection import complete
 from core.domain.model import FollowUpOutcome, PauseReason, Severity
 from core.domain.reports import build_report, period, report_csv_rows
@@ -44,8 +45,9 @@ def through(ws: Workshop, plate: str, begin: float, work: float, rework: bool) -
 def test_a_days_figures(ws: Workshop) -> None:
     a = through(ws, "京A11111", begin=0, work=60, rework=False)  # ready at 95, promised 180
     b = through(ws, "京A22222", begin=100, work=150, rework=True)  # ready at 298, promised 280
-    ws.deliver(a, at(200))
-    ws.deliver(b, at(300))
+    for ro, when in ((a, 200), (b, 300)):
+        ws.check_handover(ro, all_ticked(ws.jobs[ro]), "SA01", at(when))
+        ws.deliver(ro, at(when))
     ws.record_follow_up(a, FollowUpOutcome.GOOD, "", "SA01", at(400))
     cancelled = ws.check_in(order(plate="京A33333"), at(5))
     ws.cancel(cancelled.ro, "customer left", at(6))

@@ -88,6 +88,9 @@ def as_version_3(v1: dict[str, Any]) -> dict[str, Any]:
         "priority": "normal",
         "checks": [{**c, **CHECK_V3} for c in v1["checks"]],
         "checks_override": None,
+        "parking_spot": None,
+        "handover": None,
+        "handover_override": None,
     }
 
 
@@ -232,16 +235,19 @@ def test_a_job_of_version_2_gains_what_its_checks_recorded_and_keeps_the_rest() 
     v2["checks"] = [
         {k: c[k] for k in ("level", "by", "at", "passed", "items")} for c in v2["checks"]
     ]
-    del v2["checks_override"]
+    for added in ("checks_override", "parking_spot", "handover", "handover_override"):
+        del v2[added]
     job = job_from_doc(v2)
     assert job.job_type is JobType.WARRANTY and len(job.checks) == 6
     assert all(c.override is None and c.road_test is None for c in job.checks)
     assert job_to_doc(job) == {**as_version_3(stored("jobs")[CLOSED]), "job_type": "warranty"}
     job.checks[-1].recommendations = ["两万公里后更换刹车油"]
     job.checks_override = "一人值班"
+    job.parking_spot = "P07"
     again = job_from_doc(job_to_doc(job))
     assert again.checks[-1].recommendations == ["两万公里后更换刹车油"]
     assert again.checks_override == "一人值班", "a version-3 document is not upcast"
+    assert again.parking_spot == "P07"
 
 
 def test_a_job_from_a_newer_version_is_refused_and_left_as_it_is(store: Store) -> None:

@@ -53,6 +53,10 @@ ERROR_CODES = {
         " checks is another person's, unless a manager allowed it on the order or the site"
         " lets this person check twice (`may_check_twice`)"
     ),
+    "handover_incomplete": (
+        "the advisor's handover checklist is not complete (or ticks what is not so: the"
+        " final inspection not signed, the key not in the cabinet)"
+    ),
     "inspection_incomplete": (
         "final inspection passed with an item of the job type's checklist unticked, or"
         " without the road test the job type needs"

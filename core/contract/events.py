@@ -76,15 +76,29 @@ class QcPassData(Strict):
         max_length=500,
         description="What the road test found, or why none was done (a repair needs one)",
     )
+    spot: str = Field(
+        default="",
+        max_length=32,
+        description="Where the finished car is parked, when it needs no wash (竣工停车区)",
+    )
 
 
-def full_inspection(job_type: JobType, note: str = "") -> dict[str, Any]:
+def full_inspection(job_type: JobType, note: str = "", spot: str = "") -> dict[str, Any]:
     """The data of a ``qc.passed`` with the job type's whole checklist ticked and the car
     road-tested (the demo's inspector, the benches)."""
     done = complete(job_type, note)
     return QcPassData(
-        checked=list(done.checked), road_test=done.road_test, road_test_note=done.road_test_note
+        checked=list(done.checked),
+        road_test=done.road_test,
+        road_test_note=done.road_test_note,
+        spot=spot,
     ).model_dump()
+
+
+class WashDoneData(Strict):
+    spot: str = Field(
+        default="", max_length=32, description="Where the finished car is parked (竣工停车区)"
+    )
 
 
 class QcFailedData(Strict):
@@ -199,7 +213,11 @@ def _leader_checked(ws: Workshop, env: Envelope, data: LeaderCheckData) -> None:
 
 def _qc_passed(ws: Workshop, env: Envelope, data: QcPassData) -> None:
     inspection = Inspection(tuple(data.checked), data.road_test, data.road_test_note)
-    ws.qc_pass(*_where(env), _at(env), inspection)
+    ws.qc_pass(*_where(env), _at(env), inspection, data.spot)
+
+
+def _wash_done(ws: Workshop, env: Envelope, data: WashDoneData) -> None:
+    ws.wash_done(*_where(env), _at(env), data.spot)
 
 
 def _qc_failed(ws: Workshop, env: Envelope, data: QcFailedData) -> None:
@@ -289,8 +307,8 @@ EVENTS: tuple[EventKind, ...] = (
         "The wash starts.",
     ),
     EventKind(
-        "wash.done", _KIOSK, _ON_JOB, NoData, _bay_step(lambda ws: ws.wash_done),
-        "Washed: ready for pickup.",
+        "wash.done", _KIOSK, _ON_JOB, WashDoneData, _wash_done,
+        "Washed: ready for pickup, parked where it says.",
     ),
     EventKind(
         "key.in", _BRIDGE, (), KeyData, _key_in,

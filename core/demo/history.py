@@ -20,6 +20,7 @@ from core.catalogue import bay_kinds, likely_job_type
 from core.config import SiteConfig, bays_from_config, technicians_from_config
 from core.domain.bay_needs import serves, special_needs
 from core.domain.events import DomainEvent
+from core.domain.handover import all_ticked
 from core.domain.inspection import complete
 from core.domain.model import (
     BayKind,
@@ -152,6 +153,7 @@ class History:
         self.free_at[bay] = t
         later = rng.random() < 0.2  # picked up the next morning
         t += timedelta(hours=15) if later else timedelta(minutes=rng.randint(10, 120))
+        self._command(lambda: ws.check_handover(job.ro, all_ticked(job), "SA01", t))
         self._command(lambda: ws.deliver(job.ro, t))
         self.delivered.setdefault(t.astimezone(self.zone).date(), []).append(job)
 

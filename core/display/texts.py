@@ -150,10 +150,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "kiosk.qc_pass": ("总检合格", "QC pass"),
     "kiosk.leader_check_confirm": ("复检通过，转总检", "Leader check OK: to final inspection"),
     "kiosk.qc_pass_confirm": ("总检合格，转洗车或待交车", "Pass: to the wash or pickup"),
-    "kiosk.wash_done_confirm": (
-        "确认洗车完成？车辆将转入待交车。",
-        "Wash done? The car goes to pickup.",
-    ),
+    "kiosk.wash_done_confirm": ("洗车完成，转待交车", "Washed: ready for pickup"),
+    "kiosk.parking_spot": ("竣工停车位", "Parked at (finished cars' spot)"),
     "kiosk.leader_notes": ("复检意见", "Leader's notes"),
     "kiosk.leader_recommendations": (
         "给客户的建议（每行一项，打印在交车单上）",
@@ -450,6 +448,33 @@ TEXTS: dict[str, tuple[str, str]] = {
     "desk.answer_note": ("客户原话", "Customer's answer"),
     "desk.ready": ("可交车", "Ready to hand over"),
     "desk.deliver": ("交车并打印出门证", "Hand over, print gate pass"),
+    "desk.parked_at": ("停在 {spot}", "parked at {spot}"),
+    "desk.spot_unknown": ("车位未登记", "spot not recorded"),
+    "desk.handover": ("内部交车检查", "Handover checklist"),
+    "desk.handed_over": ("已内部交车", "Handover checked"),
+    "desk.handover_done": ("检查完毕", "All checked"),
+    "desk.override_reason": ("未完成交车检查而交车的原因", "Why deliver without the checklist"),
+    "desk.deliver_anyway": ("经理批准交车", "Deliver (manager)"),
+    "handover.inspected": (
+        "所有作业已完成、总检已签字",
+        "Every operation done, final inspection signed",
+    ),
+    "handover.fault_fixed": ("客户反映的故障已确认排除", "The customer's fault confirmed fixed"),
+    "handover.old_parts": (
+        "旧件已备好（客户要求带走）",
+        "Old parts ready (the customer keeps them)",
+    ),
+    "handover.clean": ("车内外清洁", "Clean inside and out"),
+    "handover.nothing_left": (
+        "车内无遗留工具、护套、抹布",
+        "Nothing left in the car (tools, covers, rags)",
+    ),
+    "handover.key_in_cabinet": ("钥匙已挂回钥匙柜", "Key back in the cabinet"),
+    "handover.not_yet.inspected": ("总检尚未合格", "Final inspection not passed yet"),
+    "handover.not_yet.key_in_cabinet": (
+        "钥匙柜显示钥匙不在柜中",
+        "The key cabinet says the key is not on its hook",
+    ),
     "desk.follow_up": ("三日回访", "3-day follow-up"),
     "desk.record": ("记录", "Record"),
     "desk.missing": ("请填写：{what}", "Please fill in: {what}"),
@@ -568,6 +593,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "event.job.cancelled": ("取消工单", "order cancelled"),
     "event.job.delivered": ("交车", "hand-over"),
     "event.checks.override_allowed": ("允许一人两检", "one person, two checks allowed"),
+    "event.job.handover_checked": ("内部交车", "handover checked"),
+    "detail.job.handover_checked": ("{n} 项全部确认", "all {n} items checked"),
+    "detail.job.delivered_anyway": (
+        "未完成内部交车检查，经理批准：{reason}",
+        "delivered without the handover checklist, the manager's reason: {reason}",
+    ),
+    "detail.parked_at": ("停在 {spot}", "parked at {spot}"),
     "event.job.followed_up": ("回访", "follow-up call"),
     "event.finding.reported": ("报增项", "finding reported"),
     "event.finding.answered": ("客户答复增项", "finding answered"),
@@ -625,6 +657,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "error.same_checker": (
         "自检、复检、总检须由三个不同的人完成",
         "Self-check, leader check and final inspection are three different people's",
+    ),
+    "error.handover_incomplete": (
+        "内部交车检查未完成，不能交车",
+        "The handover checklist is not complete: the car cannot go yet",
     ),
     "error.inspection_incomplete": (
         "总检检查表未完成或缺少路试",

@@ -127,3 +127,10 @@ class InspectionIncomplete(DomainError):
     test its job type needs."""
 
     code = "inspection_incomplete"
+
+
+class HandoverIncomplete(DomainError):
+    """Delivery before the advisor's handover checklist is complete (a manager may deliver
+    all the same, saying why), or a checklist ticked against what the workshop knows."""
+
+    code = "handover_incomplete"

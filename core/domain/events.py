@@ -259,6 +259,7 @@ class QcPassed(DomainEvent):
     bay: str
     road_test: bool = False
     override: str | None = None
+    spot: str | None = None  # where the finished car is parked, when it needs no wash
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -293,6 +294,7 @@ class WashDone(DomainEvent):
     ro: str
     by: str
     bay: str
+    spot: str | None = None  # where the finished car is parked
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -308,10 +310,24 @@ class ChecksOverrideAllowed(DomainEvent):
 
 # ------------------------------------------------------------------ handover
 @dataclass(frozen=True, kw_only=True)
+class HandoverChecked(DomainEvent):
+    """The advisor worked through the handover checklist (内部交车): the car may go."""
+
+    name = "job.handover_checked"
+    ro: str
+    by: str
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class JobDelivered(DomainEvent):
+    """Handed over to the customer; ``override``: the manager's reason to deliver without the
+    whole handover checklist."""
+
     name = "job.delivered"
     stages = frozenset({_S.READY, _S.DELIVERED})
     ro: str
+    override: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -37,6 +37,7 @@ __all__ = [
     "FindingState",
     "FollowUp",
     "FollowUpOutcome",
+    "Handover",
     "Job",
     "JobStatus",
     "JobType",
@@ -136,6 +137,15 @@ class Check:
 
 
 @dataclass
+class Handover:
+    """The advisor's handover checklist (内部交车), worked through before delivery."""
+
+    by: str
+    at: datetime
+    items: list[str] = field(default_factory=list)
+
+
+@dataclass
 class KeyCustody:
     state: KeyState = KeyState.NONE
     cabinet: str | None = None
@@ -190,6 +200,11 @@ class Job:
     public_token: str = ""
     #: A manager's reason to let one person do two of this car's three checks.
     checks_override: str | None = None
+    #: Where the finished car is parked (竣工停车区), as the wash bay or QC recorded it.
+    parking_spot: str | None = None
+    handover: Handover | None = None
+    #: Delivered without the whole handover: the manager's reason.
+    handover_override: str | None = None
 
     @property
     def standard_hours(self) -> float:

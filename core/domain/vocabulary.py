@@ -177,6 +177,18 @@ CHECKLISTS: dict[JobType, tuple[str, ...]] = {
 ROAD_TEST_NEEDED = frozenset({JobType.REPAIR, JobType.WARRANTY, JobType.COMEBACK, JobType.ACCIDENT})
 
 
+class HandoverItem(StrEnum):
+    """The advisor's checklist before delivery (内部交车): the workshop hands the car to the
+    advisor, who checks it before the customer sees it."""
+
+    INSPECTED = "inspected"  # every operation done, the final inspection signed
+    FAULT_FIXED = "fault_fixed"  # the customer's complaint is gone
+    OLD_PARTS = "old_parts"  # the old parts ready, when the customer keeps them
+    CLEAN = "clean"  # clean inside and out
+    NOTHING_LEFT = "nothing_left"  # no tools, covers or rags left in the car
+    KEY_IN_CABINET = "key_in_cabinet"  # the key back on its hook
+
+
 class AppointmentState(StrEnum):
     BOOKED = "booked"
     ARRIVED = "arrived"

@@ -25,6 +25,7 @@ from .errors import (
     UnknownFinding,
     WrongBay,
 )
+from .handover import Handovers
 from .inspection import Inspection, checker_override, require_complete
 from .key_cabinet import KeyCabinet
 from .model import (
@@ -41,8 +42,6 @@ from .model import (
     Job,
     JobStatus,
     JobType,
-    KeyCustody,
-    KeyState,
     Operation,
     PauseReason,
     Role,
@@ -120,7 +119,7 @@ class NewFinding:
     note: str = ""
 
 
-class Workshop(ClockCorrections, KeyCabinet, SignIns, AppointmentBook, QueueOrder):
+class Workshop(ClockCorrections, KeyCabinet, SignIns, AppointmentBook, QueueOrder, Handovers):
     """All live state of one site; the only place where workflow rules live."""
 
     # ------------------------------------------------------------- reception
@@ -500,10 +499,17 @@ class Workshop(ClockCorrections, KeyCabinet, SignIns, AppointmentBook, QueueOrde
         return job
 
     def qc_pass(
-        self, ro: str, tech_id: str, bay_id: str, at: datetime, inspection: Inspection
+        self,
+        ro: str,
+        tech_id: str,
+        bay_id: str,
+        at: datetime,
+        inspection: Inspection,
+        spot: str = "",
     ) -> Job:
         """Final inspection (总检) passed, by a third person, with the job type's checklist
-        ticked and the road test recorded: to the wash, or ready for pickup."""
+        ticked and the road test recorded: to the wash, or ready for pickup, parked at
+        ``spot`` (竣工停车区; a car going to the wash is parked after it)."""
         job = self._final_inspection(ro, tech_id, bay_id, "pass")
         override = checker_override(job, self.technician(tech_id), "qc")
         require_complete(job, inspection)
@@ -523,6 +529,7 @@ class Workshop(ClockCorrections, KeyCabinet, SignIns, AppointmentBook, QueueOrde
         else:
             job.status = JobStatus.READY
             job.ready_at = at
+            job.parking_spot = spot.strip() or None
         self._record(
             ev.QcPassed(
                 ro=ro,
@@ -530,6 +537,7 @@ class Workshop(ClockCorrections, KeyCabinet, SignIns, AppointmentBook, QueueOrde
                 bay=bay_id,
                 road_test=inspection.road_test,
                 override=override,
+                spot=job.parking_spot,
                 at=at,
             )
         )
@@ -573,27 +581,19 @@ class Workshop(ClockCorrections, KeyCabinet, SignIns, AppointmentBook, QueueOrde
         self._record(ev.WashStarted(ro=ro, by=tech_id, bay=bay_id, at=at))
         return job
 
-    def wash_done(self, ro: str, tech_id: str, bay_id: str, at: datetime) -> Job:
+    def wash_done(self, ro: str, tech_id: str, bay_id: str, at: datetime, spot: str = "") -> Job:
+        """Washed: ready for pickup, parked at ``spot`` (竣工停车区) for the advisor."""
         job = self.job(ro)
         self._require_signed_in(tech_id, bay_id)
         self._require_bay_kind(bay_id, BayKind.WASH, "washing")
         self._require_status(job, {JobStatus.WASHING}, "finish washing")
         job.status = JobStatus.READY
         job.ready_at = at
-        self._record(ev.WashDone(ro=ro, by=tech_id, bay=bay_id, at=at))
+        job.parking_spot = spot.strip() or None
+        self._record(ev.WashDone(ro=ro, by=tech_id, bay=bay_id, spot=job.parking_spot, at=at))
         return job
 
     # ------------------------------------------------------------ handover
-    def deliver(self, ro: str, at: datetime) -> Job:
-        """Hand the car over (交车): paid, gate pass printed, key back to the customer."""
-        job = self.job(ro)
-        self._require_status(job, {JobStatus.READY}, "deliver")
-        job.status = JobStatus.DELIVERED
-        job.delivered_at = at
-        job.key = KeyCustody(state=KeyState.RETURNED, since=at, holder="customer")
-        self._record(ev.JobDelivered(ro=ro, at=at))
-        return job
-
     def record_follow_up(
         self, ro: str, outcome: FollowUpOutcome, note: str, by: str, at: datetime
     ) -> Job:

@@ -29,8 +29,10 @@ def job_1_to_2(body: dict[str, Any]) -> dict[str, Any]:
 
 def job_2_to_3(body: dict[str, Any]) -> dict[str, Any]:
     """Version 3 keeps what each check recorded (the leader's notes and recommendations, the
-    final inspection's checklist and road test, why one person could do two checks) and a
-    manager's leave for one person to do two checks of the car; before, none was asked."""
+    final inspection's checklist and road test, why one person could do two checks), a
+    manager's leave for one person to do two checks of the car, where the finished car was
+    parked, the advisor's handover checklist and a manager's reason to deliver without it;
+    before, none of it was asked."""
     checks = [
         {
             **c,
@@ -43,7 +45,14 @@ def job_2_to_3(body: dict[str, Any]) -> dict[str, Any]:
         }
         for c in body.get("checks", [])
     ]
-    return {**body, "checks": checks, "checks_override": None}
+    return {
+        **body,
+        "checks": checks,
+        "checks_override": None,
+        "parking_spot": None,
+        "handover": None,
+        "handover_override": None,
+    }
 
 
 #: The versions of the stored documents, one entry per kind: add an upcaster from the old
