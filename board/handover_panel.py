@@ -1,6 +1,7 @@
 """The desk's cars ready for pickup: where each is parked (竣工停车区), the advisor's
-handover checklist (内部交车) before the customer sees the car, and the delivery, refused
-until the checklist is done but by a manager, who says why."""
+handover checklist (内部交车) before the customer sees the car, and the delivery with when
+the customer would rather take the follow-up call, refused until the checklist is done but
+by a manager, who says why, and while a technician has the key."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from board.desk_common import Desk
 from core.commands import CheckHandover, Deliver
 from core.domain.handover import all_ticked, handover_gaps, handover_items
 from core.domain.model import Job
-from core.domain.vocabulary import HandoverItem, StaffRole
+from core.domain.vocabulary import CallTime, HandoverItem, StaffRole
 
 
 class ReadyCars:
@@ -41,15 +42,23 @@ class ReadyCars:
                 ui.label(t("desk.handed_over")).classes("text-positive").mark(
                     f"handed-over-{job.ro}"
                 )
-            ui.button(t("desk.deliver"), on_click=lambda j=job: self.deliver(j)).props(
-                "dense"
-            ).mark(f"deliver-{job.ro}")
+            call = ui.select(
+                {c.value: t(f"call_time.{c.value}") for c in CallTime},
+                value=CallTime.ANY.value,
+                label=t("desk.call_time"),
+            ).classes("w-28")
+            call.mark(f"call-time-{job.ro}")
+            ui.button(
+                t("desk.deliver"), on_click=lambda j=job, c=call: self.deliver(j, "", c.value)
+            ).props("dense").mark(f"deliver-{job.ro}")
             if job.handover is None and self.desk.user["role"] == StaffRole.MANAGER:
                 reason = ui.input(t("desk.override_reason")).classes("w-48")
                 reason.mark(f"override-reason-{job.ro}")
                 ui.button(
                     t("desk.deliver_anyway"),
-                    on_click=lambda j=job, r=reason: self.deliver(j, r.value or " "),
+                    on_click=lambda j=job, r=reason, c=call: self.deliver(
+                        j, r.value or " ", c.value
+                    ),
                 ).props("dense color=warning").mark(f"deliver-anyway-{job.ro}")
 
     def open(self, job: Job) -> None:
@@ -83,6 +92,7 @@ class ReadyCars:
         self.dialog.close()
         self.changed()
 
-    def deliver(self, job: Job, override: str = "") -> None:
-        if self.desk.run(Deliver(job.ro, override)) is not None:
+    def deliver(self, job: Job, override: str, call_time: str) -> None:
+        """The car to its customer: the delivery summary and the gate pass print."""
+        if self.desk.run(Deliver(job.ro, override, CallTime(call_time))) is not None:
             self.changed()

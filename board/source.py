@@ -93,6 +93,10 @@ class BoardSource(Protocol):
 
     def car_status(self, token: str) -> LoungeCar | None: ...
 
+    def delivered(self, token: str) -> bool:
+        """Whether the car of this pickup card has been handed over (from storage)."""
+        ...
+
     def timeline(self, ro: str) -> list[dict[str, Any]]:
         """The audit log of one repair order and its prints, in order."""
         ...

@@ -76,6 +76,9 @@ class CoreBoardSource:
     def car_status(self, token: str) -> LoungeCar | None:
         return self.core.query(lambda ws, now: self.core.projector.car_status(ws, token, now))
 
+    def delivered(self, token: str) -> bool:
+        return self.core.store.delivered_with_token(token)
+
     def timeline(self, ro: str) -> list[dict[str, Any]]:
         entries = [
             {

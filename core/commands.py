@@ -8,7 +8,7 @@ from typing import Any
 
 from core.domain.appointment import Booking, BookingChanges
 from core.domain.model import FollowUpOutcome, PauseReason, Priority
-from core.domain.vocabulary import CallOutcome
+from core.domain.vocabulary import CallOutcome, CallTime
 from core.domain.workshop import CheckIn, OrderChanges, Workshop
 
 
@@ -90,6 +90,7 @@ class Deliver:
 
     ro: str
     override: str = ""
+    call_time: CallTime = CallTime.ANY
 
 
 @dataclass(frozen=True)
@@ -248,8 +249,8 @@ def execute(ws: Workshop, cmd: Command, actor: str, at: datetime) -> Any:
             return ws.allow_same_checker(ro, reason, actor, at)
         case CheckHandover(ro, items):
             return ws.check_handover(ro, items, actor, at)
-        case Deliver(ro, override):
-            return ws.deliver(ro, at, override)
+        case Deliver(ro, override, call_time):
+            return ws.deliver(ro, at, override, call_time)
         case RecordFollowUp(ro, outcome, note):
             return ws.record_follow_up(ro, outcome, note, actor, at)
         case PauseEveryone(reason):

@@ -463,6 +463,17 @@ def backoff(misses: int, allowed: int, first: int, longest: int) -> int:
     return int(min(longest, first * 2 ** min(misses - allowed, 30)))
 
 
+class AftercareConfig(_Section):
+    """After the car has gone: when it is due back, and the follow-up call."""
+
+    next_service_months: int = Field(
+        default=6, ge=1, le=36, description="The next service is due this many months on…"
+    )
+    next_service_km: int = Field(
+        default=5000, ge=500, le=50000, description="…or this many km on, whichever is first"
+    )
+
+
 class UserConfig(_Section):
     """Someone who signs in to the boards (technicians sign in at the kiosks instead)."""
 
@@ -502,6 +513,7 @@ class SiteConfig(_Section):
     sign_in: SignInConfig = SignInConfig()
     retention: RetentionConfig = RetentionConfig()
     appointments: AppointmentsConfig = AppointmentsConfig()
+    aftercare: AftercareConfig = AftercareConfig()
     users: list[UserConfig] = []
     bays: list[BayConfig] = Field(min_length=1)
     teams: list[TeamConfig] = []

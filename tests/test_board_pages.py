@@ -13,12 +13,13 @@ from nicegui import ui
 from nicegui.testing import User
 
 from board import lounge as lounge_module
-from core.commands import AnswerFinding, PauseEveryone, SetPriority
+from core.commands import AnswerFinding, Deliver, PauseEveryone, SetPriority
 from core.contract.messages import make_event
 from core.display.texts import both, text
+from core.domain.handover import all_ticked
 from core.domain.inspection import complete
 from core.domain.model import FindingState, JobStatus, Operation, PauseReason, Priority
-from core.domain.vocabulary import HandoverItem, JobType
+from core.domain.vocabulary import CallTime, HandoverItem, JobType
 from core.pairings import Pairings
 from kiosk.page import register as register_kiosks
 from kiosk.station import Station
@@ -127,6 +128,23 @@ async def test_the_pickup_card_qr_opens_the_customers_own_status_page(
     await user.open("/status/k3J9xQ-unguessable?lang=en")
     await user.should_see(marker="stage", content="Waiting")
     await user.open("/status/not-a-real-token")
+    await user.should_see(marker="no-car")
+
+
+async def test_the_status_page_of_a_delivered_car_says_thank_you(
+    user: User, shop: Workshop
+) -> None:
+    ro = ready_for_pickup(shop, token="tok-thank-you-0001")
+    shop.core.query(lambda ws, now: ws.check_handover(ro, all_ticked(ws.jobs[ro]), "SA01", now))
+    await user.open("/status/tok-thank-you-0001")
+    await user.should_see(marker="notice", content=text("notice.ready", "zh"), retries=RETRIES)
+    shop.core.run_command(Deliver(ro), "advisor:SA01")
+    await user.open("/status/tok-thank-you-0001")
+    await user.should_see(marker="delivered", content="已交车 — 感谢您的光临", retries=RETRIES)
+    await user.should_not_see(marker="no-car")
+    await user.open("/status/tok-thank-you-0001?lang=en")
+    await user.should_see(marker="delivered", content="Delivered — thank you")
+    await user.open("/status/tok-somebody-else-01")
     await user.should_see(marker="no-car")
 
 
@@ -508,9 +526,9 @@ async def test_the_lounge_and_an_orders_titles_are_in_words_too(user: User, shop
 
 
 # ----------------------------------------------------------------- reception desk
-def ready_for_pickup(shop: Workshop, plate: str = "京E55555") -> str:
+def ready_for_pickup(shop: Workshop, plate: str = "京E55555", token: str = "") -> str:
     """A job walked through the workshop to ready (straight on the domain, for set-up)."""
-    ro = shop.job(plate=plate, wash_requested=False, key_tag="TAG9")
+    ro = shop.job(plate=plate, wash_requested=False, key_tag="TAG9", public_token=token)
 
     def walk(ws, now):  # type: ignore[no-untyped-def]
         ws.sign_in("T002", "B03", now)
@@ -644,11 +662,14 @@ async def test_the_advisor_relays_a_finding_hands_over_and_records_the_call(
     assert shop.core.ws.job(ready).handover.items == items  # type: ignore[union-attr]
     await user.should_see(marker=f"handed-over-{ready}", retries=RETRIES)
     assert not present(user, f"deliver-anyway-{ready}"), "only a manager delivers anyway"
+    user.find(marker=f"call-time-{ready}").elements.pop().value = "evening"
     user.find(marker=f"deliver-{ready}").click()
     await eventually(
         lambda: shop.core.store.load_job(ready).status is JobStatus.DELIVERED, "delivered"
     )
-    assert "gate_pass" in [d for d, _, _, _ in shop.core.store.prints_of(ready)]
+    assert shop.core.store.load_job(ready).call_time is CallTime.EVENING
+    printed = [d for d, _, _, _ in shop.core.store.prints_of(ready)]
+    assert {"delivery_summary", "gate_pass"} <= set(printed)
     # The car left the building (the live workshop keeps it for the day's Gantt only): the
     # desk lists its call from storage.
     assert ready not in shop.core.query(lambda ws, _now: {j.ro for j in ws.open_jobs()})
@@ -674,6 +695,10 @@ async def test_the_handover_shows_what_the_workshop_knows_and_a_manager_delivers
     user.find(marker=f"deliver-anyway-{ready}").click()  # no reason given: refused
     await user.should_see(text("desk.refused", "zh", why=text("error.handover_incomplete", "zh")))
     user.find(marker=f"override-reason-{ready}").type("客户赶飞机，经理陪同验车")
+    user.find(marker=f"deliver-anyway-{ready}").click()  # the key is still with T002
+    await user.should_see(text("desk.refused", "zh", why=text("error.key_not_back", "zh")))
+    assert shop.core.ws.job(ready).status is JobStatus.READY
+    shop.core.query(lambda ws, now: ws.key_in("TAG9", "KC1", 9, now))  # T002 brings it back
     user.find(marker=f"deliver-anyway-{ready}").click()
     await eventually(
         lambda: shop.core.store.load_job(ready).status is JobStatus.DELIVERED, "delivered"

@@ -30,7 +30,14 @@ from core.domain.model import (
     PauseReason,
     Severity,
 )
-from core.domain.vocabulary import AppointmentState, CallOutcome, JobType, Priority, StaffRole
+from core.domain.vocabulary import (
+    AppointmentState,
+    CallOutcome,
+    CallTime,
+    JobType,
+    Priority,
+    StaffRole,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted((ROOT / "board").glob("*.py")) + sorted((ROOT / "kiosk").glob("*.py"))
@@ -198,7 +205,8 @@ def test_every_value_a_page_names_by_its_kind_has_a_text() -> None:
         "kiosk.escalation": ("call", "escalate"),
         "reports": ("day", "week", "month"),
         "role": [r.value for r in StaffRole],
-        "document": ("job_ticket", "key_tag", "pickup_card", "gate_pass"),
+        "document": ("job_ticket", "key_tag", "pickup_card", "gate_pass", "delivery_summary"),
+        "call_time": [c.value for c in CallTime],
         "print_state": ("pending", "done", "failed"),
         "kiosk": [f"{s}_confirm" for s in ("finish", "leader_check", "qc_pass", "wash_done")],
         "inspection": sorted({i for items in CHECKLISTS.values() for i in items}),

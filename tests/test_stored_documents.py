@@ -91,6 +91,7 @@ def as_version_3(v1: dict[str, Any]) -> dict[str, Any]:
         "parking_spot": None,
         "handover": None,
         "handover_override": None,
+        "call_time": "any",
     }
 
 
@@ -235,7 +236,8 @@ def test_a_job_of_version_2_gains_what_its_checks_recorded_and_keeps_the_rest() 
     v2["checks"] = [
         {k: c[k] for k in ("level", "by", "at", "passed", "items")} for c in v2["checks"]
     ]
-    for added in ("checks_override", "parking_spot", "handover", "handover_override"):
+    added_in_3 = ("checks_override", "parking_spot", "handover", "handover_override", "call_time")
+    for added in added_in_3:
         del v2[added]
     job = job_from_doc(v2)
     assert job.job_type is JobType.WARRANTY and len(job.checks) == 6

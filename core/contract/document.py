@@ -53,6 +53,7 @@ ERROR_CODES = {
         " checks is another person's, unless a manager allowed it on the order or the site"
         " lets this person check twice (`may_check_twice`)"
     ),
+    "key_not_back": "the key cabinet says the car's key is out with a technician",
     "handover_incomplete": (
         "the advisor's handover checklist is not complete (or ticks what is not so: the"
         " final inspection not signed, the key not in the cabinet)"

@@ -134,3 +134,10 @@ class HandoverIncomplete(DomainError):
     all the same, saying why), or a checklist ticked against what the workshop knows."""
 
     code = "handover_incomplete"
+
+
+class KeyNotBack(DomainError):
+    """Delivery while the key cabinet says the car's key is out with a technician: it comes
+    back first."""
+
+    code = "key_not_back"

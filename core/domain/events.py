@@ -328,6 +328,9 @@ class JobDelivered(DomainEvent):
     stages = frozenset({_S.READY, _S.DELIVERED})
     ro: str
     override: str | None = None
+    #: What the key cabinet said of the key as it went to the customer (in the cabinet,
+    #: taken out at the desk, never read).
+    key_was: str = "none"
 
 
 @dataclass(frozen=True, kw_only=True)

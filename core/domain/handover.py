@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from . import events as ev
-from .errors import HandoverIncomplete, InvalidData
+from .errors import HandoverIncomplete, InvalidData, KeyNotBack
 from .model import Handover, Job, JobStatus, KeyCustody, KeyState
-from .vocabulary import HandoverItem
+from .vocabulary import CallTime, HandoverItem
 from .workshop_state import WorkshopState
 
 _I = HandoverItem
@@ -65,17 +65,27 @@ class Handovers(WorkshopState):
         self._record(ev.HandoverChecked(ro=ro, by=by, items=tuple(items), at=at))
         return job
 
-    def deliver(self, ro: str, at: datetime, override: str = "") -> Job:
-        """Hand the car over (交车): paid, gate pass printed, key back to the customer. Only
-        after the advisor's handover checklist, unless a manager says why (``override``)."""
+    def deliver(
+        self, ro: str, at: datetime, override: str = "", call_time: CallTime = CallTime.ANY
+    ) -> Job:
+        """Hand the car over (交车): paid, delivery summary and gate pass printed, the key to
+        the customer, when they would rather take the follow-up call noted. Only after the
+        advisor's handover checklist, unless a manager says why (``override``); never while
+        the key cabinet says the key is out with a technician (no override: it comes back)."""
         job = self.job(ro)
         self._require_status(job, {JobStatus.READY}, "deliver")
         why = override.strip() or None
         if job.handover is None and why is None:
             raise HandoverIncomplete(f"{ro}: the handover checklist is not done")
+        key = job.key
+        if key.state is KeyState.OUT and key.holder in self.technicians:
+            raise KeyNotBack(f"{ro}: the key is out with {key.holder}: it comes back first")
         job.status = JobStatus.DELIVERED
         job.delivered_at = at
         job.handover_override = why
-        job.key = KeyCustody(state=KeyState.RETURNED, since=at, holder="customer")
-        self._record(ev.JobDelivered(ro=ro, override=why, at=at))
+        job.call_time = call_time
+        job.key = KeyCustody(
+            state=KeyState.RETURNED, cabinet=key.cabinet, slot=key.slot, since=at, holder="customer"
+        )
+        self._record(ev.JobDelivered(ro=ro, override=why, key_was=key.state.value, at=at))
         return job

@@ -12,6 +12,7 @@ from .vocabulary import (
     RECALLED_STATUSES,
     TAPPED_PAUSE_REASONS,
     BayKind,
+    CallTime,
     FindingState,
     FollowUpOutcome,
     JobStatus,
@@ -31,6 +32,7 @@ __all__ = [
     "TAPPED_PAUSE_REASONS",
     "Bay",
     "BayKind",
+    "CallTime",
     "Check",
     "Customer",
     "Finding",
@@ -205,6 +207,8 @@ class Job:
     handover: Handover | None = None
     #: Delivered without the whole handover: the manager's reason.
     handover_override: str | None = None
+    #: When the customer would rather take the follow-up call, asked at delivery.
+    call_time: CallTime = CallTime.ANY
 
     @property
     def standard_hours(self) -> float:

@@ -189,6 +189,16 @@ class HandoverItem(StrEnum):
     KEY_IN_CABINET = "key_in_cabinet"  # the key back on its hook
 
 
+class CallTime(StrEnum):
+    """When the customer would rather take the follow-up call (回访), asked at delivery."""
+
+    ANY = "any"
+    MORNING = "morning"
+    AFTERNOON = "afternoon"
+    EVENING = "evening"
+    WEEKEND = "weekend"
+
+
 class AppointmentState(StrEnum):
     BOOKED = "booked"
     ARRIVED = "arrived"

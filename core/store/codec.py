@@ -31,8 +31,8 @@ def job_2_to_3(body: dict[str, Any]) -> dict[str, Any]:
     """Version 3 keeps what each check recorded (the leader's notes and recommendations, the
     final inspection's checklist and road test, why one person could do two checks), a
     manager's leave for one person to do two checks of the car, where the finished car was
-    parked, the advisor's handover checklist and a manager's reason to deliver without it;
-    before, none of it was asked."""
+    parked, the advisor's handover checklist and a manager's reason to deliver without it,
+    when the customer would rather take the follow-up call; before, none of it was asked."""
     checks = [
         {
             **c,
@@ -52,6 +52,7 @@ def job_2_to_3(body: dict[str, Any]) -> dict[str, Any]:
         "parking_spot": None,
         "handover": None,
         "handover_override": None,
+        "call_time": "any",
     }
 
 

@@ -212,6 +212,19 @@ class Store:
             ).scalar_one_or_none()
         return None if doc is None else job_from_doc(doc)
 
+    def delivered_with_token(self, token: str) -> bool:
+        """Whether the car whose pickup card carries ``token`` has been handed over."""
+        gone = [JobStatus.DELIVERED.value, JobStatus.CLOSED.value]
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(JobRow.ro).where(
+                    JobRow.site == self.site,
+                    JobRow.public_token == token,
+                    JobRow.status.in_(gone),
+                )
+            ).first()
+        return found is not None
+
     # ----------------------------------------------------------------- write
     def commit(
         self,
