@@ -248,7 +248,16 @@ class Words:
 
     def _job_followed_up(self, data: dict[str, Any], p: dict[str, Any]) -> str:
         outcome = self.t(f"outcome.{p['outcome']}")
+        unhappy = "、".join(self.t(f"dissatisfaction.{c}") for c in p.get("categories") or [])
+        if unhappy:
+            outcome = f"{outcome}（{unhappy}）"
         return self.because(outcome, p.get("note") or "")
+
+    def _complaint_action(self, data: dict[str, Any], p: dict[str, Any]) -> str:
+        return self.t("detail.complaint.action", text=p.get("text") or "—")
+
+    def _complaint_resolved(self, data: dict[str, Any], p: dict[str, Any]) -> str:
+        return self.t("detail.complaint.resolved", resolution=p.get("resolution") or "—")
 
     def _clocks_paused_all(self, data: dict[str, Any], p: dict[str, Any]) -> str:
         return self.t("detail.clocks.paused_all", reason=self.t(f"pause.{p['reason']}"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from core.domain.appointment import Booking, BookingChanges
@@ -95,9 +95,29 @@ class Deliver:
 
 @dataclass(frozen=True)
 class RecordFollowUp:
+    """The follow-up call: what it came to, what the customer was not happy with; nobody
+    answering is tried again up to ``tries`` calls; a complaint opens a case (``owner``,
+    answered within ``reply_hours``)."""
+
     ro: str
     outcome: FollowUpOutcome
     note: str = ""
+    categories: tuple[str, ...] = ()
+    tries: int = 3
+    owner: str = ""
+    reply_hours: int = 48
+
+
+@dataclass(frozen=True)
+class AddComplaintAction:
+    ro: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ResolveComplaint:
+    ro: str
+    resolution: str
 
 
 @dataclass(frozen=True)
@@ -192,6 +212,8 @@ Command = (
     | CheckHandover
     | Deliver
     | RecordFollowUp
+    | AddComplaintAction
+    | ResolveComplaint
     | PauseEveryone
     | AdjustClock
     | InsertPause
@@ -216,6 +238,8 @@ COMMAND_NAMES: dict[type, str] = {
     CheckHandover: "job.handover_checked",
     Deliver: "job.delivered",
     RecordFollowUp: "job.followed_up",
+    AddComplaintAction: "complaint.action",
+    ResolveComplaint: "complaint.resolved",
     PauseEveryone: "clocks.paused_all",
     AdjustClock: "clock.adjusted",
     InsertPause: "clock.pause_inserted",
@@ -251,8 +275,15 @@ def execute(ws: Workshop, cmd: Command, actor: str, at: datetime) -> Any:
             return ws.check_handover(ro, items, actor, at)
         case Deliver(ro, override, call_time):
             return ws.deliver(ro, at, override, call_time)
-        case RecordFollowUp(ro, outcome, note):
-            return ws.record_follow_up(ro, outcome, note, actor, at)
+        case RecordFollowUp(ro, outcome, note, categories, tries, owner, reply_hours):
+            within = timedelta(hours=reply_hours)
+            return ws.record_follow_up(
+                ro, outcome, note, actor, at, categories, tries, owner, within
+            )
+        case AddComplaintAction(ro, text):
+            return ws.complaint_action(ro, text, actor, at)
+        case ResolveComplaint(ro, resolution):
+            return ws.resolve_complaint(ro, resolution, actor, at)
         case PauseEveryone(reason):
             return ws.pause_everyone(reason, at)
         case AdjustClock(ro, tech, start, new_start, new_end, reason):

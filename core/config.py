@@ -472,6 +472,16 @@ class AftercareConfig(_Section):
     next_service_km: int = Field(
         default=5000, ge=500, le=50000, description="…or this many km on, whichever is first"
     )
+    follow_up_tries: int = Field(
+        default=3,
+        ge=1,
+        le=10,
+        description="Follow-up calls tried when nobody answers, before the call is closed "
+        "as unreachable",
+    )
+    complaint_reply_hours: int = Field(
+        default=48, ge=1, le=720, description="A complaint is answered within this long"
+    )
 
 
 class UserConfig(_Section):

@@ -92,6 +92,9 @@ def as_version_3(v1: dict[str, Any]) -> dict[str, Any]:
         "handover": None,
         "handover_override": None,
         "call_time": "any",
+        "follow_up": None if v1["follow_up"] is None else {**v1["follow_up"], "categories": []},
+        "call_attempts": [],
+        "complaint": None,
     }
 
 
@@ -237,8 +240,9 @@ def test_a_job_of_version_2_gains_what_its_checks_recorded_and_keeps_the_rest() 
         {k: c[k] for k in ("level", "by", "at", "passed", "items")} for c in v2["checks"]
     ]
     added_in_3 = ("checks_override", "parking_spot", "handover", "handover_override", "call_time")
-    for added in added_in_3:
+    for added in (*added_in_3, "call_attempts", "complaint"):
         del v2[added]
+    del v2["follow_up"]["categories"]
     job = job_from_doc(v2)
     assert job.job_type is JobType.WARRANTY and len(job.checks) == 6
     assert all(c.override is None and c.road_test is None for c in job.checks)

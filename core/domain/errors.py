@@ -141,3 +141,9 @@ class KeyNotBack(DomainError):
     back first."""
 
     code = "key_not_back"
+
+
+class ComplaintClosed(DomainError):
+    """A step on a complaint that is not open (none was opened, or it was resolved)."""
+
+    code = "complaint_closed"

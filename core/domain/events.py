@@ -335,12 +335,49 @@ class JobDelivered(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class FollowUpRecorded(DomainEvent):
-    """The follow-up call (回访) closes the order."""
+    """The follow-up call (回访) reached the customer, or the last try did not: the order
+    closes, unless a complaint was opened (it closes when the complaint is resolved)."""
 
     name = "job.followed_up"
     stages = frozenset({_S.DELIVERED, _S.CLOSED})
     ro: str
     outcome: str
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class FollowUpUnanswered(DomainEvent):
+    """A follow-up call nobody answered, ``attempt`` of ``tries``: tried again later."""
+
+    name = "job.follow_up_unanswered"
+    ro: str
+    attempt: int
+    tries: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComplaintOpened(DomainEvent):
+    name = "complaint.opened"
+    ro: str
+    owner: str
+    reply_by: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComplaintActionTaken(DomainEvent):
+    name = "complaint.action"
+    ro: str
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComplaintResolved(DomainEvent):
+    """The complaint settled: the order closes."""
+
+    name = "complaint.resolved"
+    stages = frozenset({_S.DELIVERED, _S.CLOSED})
+    ro: str
+    by: str
 
 
 # ------------------------------------------------------------------ keys

@@ -32,8 +32,11 @@ __all__ = [
     "TAPPED_PAUSE_REASONS",
     "Bay",
     "BayKind",
+    "CallAttempt",
     "CallTime",
     "Check",
+    "Complaint",
+    "ComplaintAction",
     "Customer",
     "Finding",
     "FindingState",
@@ -158,10 +161,49 @@ class KeyCustody:
 
 @dataclass
 class FollowUp:
+    """The follow-up call that reached the customer (or the last try that did not)."""
+
     outcome: FollowUpOutcome
     note: str
     by: str
     at: datetime
+    categories: list[str] = field(default_factory=list)  # what they were not happy with
+
+
+@dataclass
+class CallAttempt:
+    """A follow-up call nobody answered: tried again later."""
+
+    at: datetime
+    by: str
+    note: str = ""
+
+
+@dataclass
+class ComplaintAction:
+    at: datetime
+    by: str
+    text: str
+
+
+@dataclass
+class Complaint:
+    """A complaint case (投诉): whose it is, by when the customer has an answer, what was
+    done, and how it was settled; open until it is."""
+
+    opened_at: datetime
+    owner: str
+    reply_by: datetime
+    categories: list[str] = field(default_factory=list)
+    note: str = ""
+    actions: list[ComplaintAction] = field(default_factory=list)
+    resolution: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.resolved_at is None
 
 
 @dataclass
@@ -198,6 +240,8 @@ class Job:
     ready_at: datetime | None = None
     delivered_at: datetime | None = None
     follow_up: FollowUp | None = None
+    call_attempts: list[CallAttempt] = field(default_factory=list)
+    complaint: Complaint | None = None
     cancelled_reason: str | None = None
     public_token: str = ""
     #: A manager's reason to let one person do two of this car's three checks.

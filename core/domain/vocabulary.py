@@ -130,12 +130,44 @@ class StaffRole(StrEnum):
 
 
 class FollowUpOutcome(StrEnum):
+    """What the follow-up call (回访) came to: the manuals' five levels, a complaint (the
+    customer complains: a case is opened), or nobody answered."""
+
     VERY_GOOD = "very_good"
     GOOD = "good"
     FAIR = "fair"
     DISSATISFIED = "dissatisfied"
+    VERY_DISSATISFIED = "very_dissatisfied"
     COMPLAINT = "complaint"
     UNREACHABLE = "unreachable"
+
+
+#: The five levels of satisfaction, best first, with the score each counts as (a complaint
+#: counts as the lowest).
+SATISFACTION: dict[FollowUpOutcome, int] = {
+    FollowUpOutcome.VERY_GOOD: 5,
+    FollowUpOutcome.GOOD: 4,
+    FollowUpOutcome.FAIR: 3,
+    FollowUpOutcome.DISSATISFIED: 2,
+    FollowUpOutcome.VERY_DISSATISFIED: 1,
+    FollowUpOutcome.COMPLAINT: 1,
+}
+
+#: The outcomes that say what the customer was not happy with.
+UNHAPPY = frozenset(
+    {FollowUpOutcome.DISSATISFIED, FollowUpOutcome.VERY_DISSATISFIED, FollowUpOutcome.COMPLAINT}
+)
+
+
+class Dissatisfaction(StrEnum):
+    """What a customer was not happy with (不满意原因)."""
+
+    ATTITUDE = "attitude"  # service attitude
+    REPAIR_QUALITY = "repair_quality"
+    PRICE = "price"
+    TIME = "time"
+    PARTS_SUPPLY = "parts_supply"
+    OTHER = "other"
 
 
 class KeyState(StrEnum):

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from . import events as ev
+from .aftercare import Aftercare
 from .appointment import Appointment
 from .appointments import AppointmentBook
 from .bay_needs import serves, special_needs
@@ -37,8 +38,6 @@ from .model import (
     Customer,
     Finding,
     FindingState,
-    FollowUp,
-    FollowUpOutcome,
     Job,
     JobStatus,
     JobType,
@@ -119,7 +118,9 @@ class NewFinding:
     note: str = ""
 
 
-class Workshop(ClockCorrections, KeyCabinet, SignIns, AppointmentBook, QueueOrder, Handovers):
+class Workshop(
+    ClockCorrections, KeyCabinet, SignIns, AppointmentBook, QueueOrder, Handovers, Aftercare
+):
     """All live state of one site; the only place where workflow rules live."""
 
     # ------------------------------------------------------------- reception
@@ -591,16 +592,4 @@ class Workshop(ClockCorrections, KeyCabinet, SignIns, AppointmentBook, QueueOrde
         job.ready_at = at
         job.parking_spot = spot.strip() or None
         self._record(ev.WashDone(ro=ro, by=tech_id, bay=bay_id, spot=job.parking_spot, at=at))
-        return job
-
-    # ------------------------------------------------------------ handover
-    def record_follow_up(
-        self, ro: str, outcome: FollowUpOutcome, note: str, by: str, at: datetime
-    ) -> Job:
-        """The follow-up call (回访) within three days closes the order."""
-        job = self.job(ro)
-        self._require_status(job, {JobStatus.DELIVERED}, "record the follow-up of")
-        job.follow_up = FollowUp(outcome=outcome, note=note, by=by, at=at)
-        job.status = JobStatus.CLOSED
-        self._record(ev.FollowUpRecorded(ro=ro, outcome=outcome.value, at=at))
         return job

@@ -32,7 +32,9 @@ def job_2_to_3(body: dict[str, Any]) -> dict[str, Any]:
     final inspection's checklist and road test, why one person could do two checks), a
     manager's leave for one person to do two checks of the car, where the finished car was
     parked, the advisor's handover checklist and a manager's reason to deliver without it,
-    when the customer would rather take the follow-up call; before, none of it was asked."""
+    when the customer would rather take the follow-up call, what a follow-up call's customer
+    was not happy with, the calls nobody answered and the complaint a call opened; before,
+    none of it was asked."""
     checks = [
         {
             **c,
@@ -53,7 +55,15 @@ def job_2_to_3(body: dict[str, Any]) -> dict[str, Any]:
         "handover": None,
         "handover_override": None,
         "call_time": "any",
+        "follow_up": _follow_up_3(body.get("follow_up")),
+        "call_attempts": [],
+        "complaint": None,
     }
+
+
+def _follow_up_3(call: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A call of version 2 named no dissatisfaction."""
+    return None if call is None else {**call, "categories": []}
 
 
 #: The versions of the stored documents, one entry per kind: add an upcaster from the old
