@@ -13,10 +13,19 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from core.catalogue import findings, operations
-from core.commands import AnswerFinding, CheckInCar, Deliver, Dispatch, RecordFollowUp
+from core.commands import (
+    AnswerFinding,
+    CheckHandover,
+    CheckInCar,
+    Deliver,
+    Dispatch,
+    RecordFollowUp,
+)
 from core.config import SiteConfig
+from core.contract.events import full_inspection
 from core.contract.messages import make_event
-from core.domain.model import Customer, FollowUpOutcome, Vehicle
+from core.domain.model import Customer, FollowUpOutcome, JobType, Vehicle
+from core.domain.vocabulary import HandoverItem
 from core.domain.workshop import CheckIn
 from core.engine import Core
 
@@ -149,6 +158,7 @@ class Floor:
         self._checks(ro, bay, tech, tick, wash)
         self.bridge("key.in", job=ro, cabinet="KC1", slot=slot, tag=tag)
         self.later(tick)
+        self.command(CheckHandover(ro, tuple(i.value for i in HandoverItem)), "advisor:SA01")
         self.bridge("key.out", job=ro, holder="SA01", **key)
         before = len(self.wire.prints)
         self.command(Deliver(ro), "advisor:SA01")
@@ -227,7 +237,7 @@ class Floor:
             self.tap(bay, "job.self_checked", tech, job=ro)
             self.tap("Q01", "job.leader_checked", "Q001", job=ro)
             self.later(tick)
-        self.tap("Q01", "qc.passed", "Q001", job=ro)
+        self.tap("Q01", "qc.passed", "Q001", job=ro, data=full_inspection(JobType.REPAIR))
         self.later(tick)
         if wash:
             self.tap("W01", "wash.started", "W001", job=ro)

@@ -14,10 +14,11 @@ from board.booking_form import BookingForm
 from board.check_in_form import CheckInForm
 from board.desk_common import Desk
 from board.frame import TAB_TITLE, frame, language, roles_of
+from board.handover_panel import ReadyCars
 from board.live import follow
 from board.preparation import Preparation
 from board.source import BoardSource
-from core.commands import AnswerFinding, Deliver, RecordFollowUp
+from core.commands import AnswerFinding, RecordFollowUp
 from core.contract.views import DispatchView
 from core.display.rules import escalation, finding_due
 from core.domain.appointment import Appointment
@@ -38,6 +39,7 @@ class DeskLists:
         self.t = desk.t
         self._shown: object = None
         self._seen_view: tuple[object, ...] | None = None
+        self.ready_cars = ReadyCars(desk, changed=self.redraw)
         with ui.column().classes("w-full gap-4"):
             self.findings_box = self._card("desk.findings", "findings")
             self.ready_box = self._card("desk.ready", "ready")
@@ -58,10 +60,6 @@ class DeskLists:
 
     def answer(self, job: Job, finding_id: str, approved: bool, note: str) -> None:
         self.desk.run(AnswerFinding(job.ro, finding_id, approved, note))
-        self.refresh()
-
-    def deliver(self, job: Job) -> None:
-        self.desk.run(Deliver(job.ro))
         self.refresh()
 
     def follow_up(self, job: Job, outcome: str, note: str) -> None:
@@ -90,11 +88,13 @@ class DeskLists:
         now = source.now()
         pending = [(j, f) for j in jobs for f in j.pending_findings()]
         ready = [j for j in jobs if j.status is JobStatus.READY]
+        # A car's spot, handover and key change while it stays ready: part of what is shown.
+        shown_ready = [(j.ro, j.parking_spot, j.handover is not None) for j in ready]
         # Delivered cars have left the live workshop: their calls come from storage.
         calls = source.awaiting_follow_up(now - FOLLOW_UP_WINDOW)
         signature = (
             [(j.ro, f.id) for j, f in pending],
-            [j.ro for j in ready],
+            shown_ready,
             [j.ro for j in calls],
             now.replace(second=0, microsecond=0),
         )
@@ -134,21 +134,17 @@ class DeskLists:
                 on_click=lambda j=job, i=f.id, n=note: self.answer(j, i, False, n.value or ""),
             ).props("color=negative dense").mark(f"decline-{job.ro}-{f.id}")
 
+    def redraw(self) -> None:
+        """After a step of the desk's own: the lists drawn again, whatever they hold."""
+        self._shown = None
+        self.refresh()
+
     def _ready(self, ready: list[Job]) -> None:
-        t = self.t
         self.ready_box.clear()
         with self.ready_box:
             self._none_if(not ready, "ready")
             for job in ready:
-                with ui.row().classes("items-center gap-2 w-full"):
-                    slot = f" · {t('key.slot', slot=job.key_slot)}" if job.key_slot else ""
-                    ui.label(
-                        f"{job.ro} {job.vehicle.plate} · {self.job_type(job)} · "
-                        f"{job.customer.name}{slot}"
-                    ).classes("grow")
-                    ui.button(t("desk.deliver"), on_click=lambda j=job: self.deliver(j)).props(
-                        "dense"
-                    ).mark(f"deliver-{job.ro}")
+                self.ready_cars.row(job)
 
     def _calls(self, calls: list[Job], now: datetime) -> None:
         self.follow_box.clear()

@@ -192,10 +192,15 @@ class StatusPage:
             return  # the core is restarting: keep what the page shows
         self.box.clear()
         with self.box:
-            if car is None:
+            if car is None and self._delivered():
+                ui.label(self.t("status.delivered")).classes("text-2xl").mark("delivered")
+            elif car is None:
                 ui.label(self.t("status.none")).classes("text-2xl").mark("no-car")
             else:
                 self._car(car)
+
+    def _delivered(self) -> bool:
+        return len(self.token) >= 8 and self.source.delivered(self.token)
 
     def _car(self, car: LoungeCar) -> None:
         t, zone = self.t, self.zone

@@ -9,6 +9,7 @@ from nicegui import ui
 
 from board.auth import actor, require
 from board.frame import TAB_TITLE, frame, language, tab_title
+from board.order_checks import checks_section
 from board.source import BoardSource
 from board.words import Words
 from core.commands import AdjustClock, Command, InsertPause, MoveClock
@@ -65,6 +66,7 @@ def register_orders(source: BoardSource) -> None:
         ui.page_title(tab_title(t("order.title", ro=ro)))
         page = OrderPage(source, user, t, language(config), job)
         page.header()
+        checks_section(page)
         page.timeline()
         page.clocks()
 

@@ -14,6 +14,7 @@ from core.commands import Command
 from core.config import SiteConfig
 from core.contract.views import DayLoadRow, DispatchView, LoungeCar, LoungeView, WelcomeView
 from core.domain.access import ApiToken, BoardSession, Scope
+from core.domain.aftercare_report import AftercareReport
 from core.domain.appointment import Appointment, Booking
 from core.domain.model import Job, Operation
 from core.domain.reports import Report
@@ -91,7 +92,19 @@ class BoardSource(Protocol):
         """A copy of one job, live or closed."""
         ...
 
+    def open_complaints(self) -> list[Job]:
+        """The cars with a complaint case not yet resolved, the earliest answer due first."""
+        ...
+
+    def aftercare(self, start: datetime, end: datetime) -> AftercareReport:
+        """The follow-up calls of the cars delivered from ``start`` until ``end``."""
+        ...
+
     def car_status(self, token: str) -> LoungeCar | None: ...
+
+    def delivered(self, token: str) -> bool:
+        """Whether the car of this pickup card has been handed over (from storage)."""
+        ...
 
     def timeline(self, ro: str) -> list[dict[str, Any]]:
         """The audit log of one repair order and its prints, in order."""

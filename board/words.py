@@ -146,20 +146,43 @@ class Words:
         return self.t("detail.job.self_checked", tech=self._tech(p))
 
     def _job_leader_checked(self, data: dict[str, Any], p: dict[str, Any]) -> str:
-        return self.t("detail.job.leader_checked", tech=self._tech(p))
+        said = [data.get("notes") or "", *(data.get("recommendations") or [])]
+        line = self.because(
+            self.t("detail.job.leader_checked", tech=self._tech(p)),
+            "；".join(str(s) for s in said if s),
+        )
+        return self._twice(line, p)
 
     def _qc_passed(self, data: dict[str, Any], p: dict[str, Any]) -> str:
-        return self.t("detail.qc.passed", tech=self._tech(p))
+        road = "detail.road_test.done" if data.get("road_test") else "detail.road_test.not_done"
+        line = self.t("detail.qc.passed", tech=self._tech(p))
+        line = f"{line} · {self.because(self.t(road), data.get('road_test_note') or '')}"
+        return self._twice(self._parked(line, data), p)
+
+    def _twice(self, line: str, p: dict[str, Any]) -> str:
+        """A check done by someone who did an earlier check of the car says why they could."""
+        why = p.get("same_checker")
+        if not why:
+            return line
+        why = self.t("detail.site_allows") if why == "site" else str(why)
+        return f"{line} · {self.t('detail.same_checker', why=why)}"
+
+    def _checks_override_allowed(self, data: dict[str, Any], p: dict[str, Any]) -> str:
+        return self.t("detail.checks.override_allowed", reason=p.get("reason") or "—")
 
     def _qc_failed(self, data: dict[str, Any], p: dict[str, Any]) -> str:
         items = "、".join(str(i) for i in data.get("items") or [])
-        return self.t("detail.qc.failed", tech=self._tech(p), items=items)
+        return self._twice(self.t("detail.qc.failed", tech=self._tech(p), items=items), p)
 
     def _wash_started(self, data: dict[str, Any], p: dict[str, Any]) -> str:
         return self.t("detail.wash.started", tech=self._tech(p))
 
     def _wash_done(self, data: dict[str, Any], p: dict[str, Any]) -> str:
-        return self.t("detail.wash.done", tech=self._tech(p))
+        return self._parked(self.t("detail.wash.done", tech=self._tech(p)), data)
+
+    def _parked(self, line: str, data: dict[str, Any]) -> str:
+        spot = data.get("spot")
+        return f"{line} · {self.t('detail.parked_at', spot=spot)}" if spot else line
 
     def _key_in(self, data: dict[str, Any], p: dict[str, Any]) -> str:
         slot = data.get("slot")
@@ -220,11 +243,25 @@ class Words:
         return self.because(answer, p.get("note") or "")
 
     def _job_delivered(self, data: dict[str, Any], p: dict[str, Any]) -> str:
+        if p.get("override"):
+            return self.t("detail.job.delivered_anyway", reason=p["override"])
         return self.t("event.job.delivered")
+
+    def _job_handover_checked(self, data: dict[str, Any], p: dict[str, Any]) -> str:
+        return self.t("detail.job.handover_checked", n=len(p.get("items") or []))
 
     def _job_followed_up(self, data: dict[str, Any], p: dict[str, Any]) -> str:
         outcome = self.t(f"outcome.{p['outcome']}")
+        unhappy = "、".join(self.t(f"dissatisfaction.{c}") for c in p.get("categories") or [])
+        if unhappy:
+            outcome = f"{outcome}（{unhappy}）"
         return self.because(outcome, p.get("note") or "")
+
+    def _complaint_action(self, data: dict[str, Any], p: dict[str, Any]) -> str:
+        return self.t("detail.complaint.action", text=p.get("text") or "—")
+
+    def _complaint_resolved(self, data: dict[str, Any], p: dict[str, Any]) -> str:
+        return self.t("detail.complaint.resolved", resolution=p.get("resolution") or "—")
 
     def _clocks_paused_all(self, data: dict[str, Any], p: dict[str, Any]) -> str:
         return self.t("detail.clocks.paused_all", reason=self.t(f"pause.{p['reason']}"))

@@ -12,6 +12,7 @@ from core.appointment_views import day_loads
 from core.commands import Command
 from core.config import SiteConfig
 from core.contract.views import DayLoadRow, DispatchView, LoungeCar, LoungeView, WelcomeView
+from core.domain.aftercare_report import AftercareReport, aftercare_report
 from core.domain.appointment import Appointment, Booking
 from core.domain.model import OPEN_STATUSES, Job, Operation
 from core.domain.promise import promise_at_check_in
@@ -75,6 +76,16 @@ class CoreBoardSource:
 
     def car_status(self, token: str) -> LoungeCar | None:
         return self.core.query(lambda ws, now: self.core.projector.car_status(ws, token, now))
+
+    def open_complaints(self) -> list[Job]:
+        return self.core.store.open_complaints()
+
+    def aftercare(self, start: datetime, end: datetime) -> AftercareReport:
+        store = self.core.store
+        return aftercare_report(store.aftercare_calls(start, end), len(store.open_complaints()))
+
+    def delivered(self, token: str) -> bool:
+        return self.core.store.delivered_with_token(token)
 
     def timeline(self, ro: str) -> list[dict[str, Any]]:
         entries = [

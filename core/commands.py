@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from core.domain.appointment import Booking, BookingChanges
 from core.domain.model import FollowUpOutcome, PauseReason, Priority
-from core.domain.vocabulary import CallOutcome
+from core.domain.vocabulary import CallOutcome, CallTime
 from core.domain.workshop import CheckIn, OrderChanges, Workshop
 
 
@@ -82,15 +82,56 @@ class AnswerFinding:
 
 
 @dataclass(frozen=True)
-class Deliver:
+class AllowSameChecker:
+    """A manager lets one person do two of a car's three checks, saying why."""
+
     ro: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CheckHandover:
+    """The advisor's handover checklist (内部交车), the items ticked."""
+
+    ro: str
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Deliver:
+    """Hand the car to its customer; without the handover checklist only with a manager's
+    ``override`` reason."""
+
+    ro: str
+    override: str = ""
+    call_time: CallTime = CallTime.ANY
 
 
 @dataclass(frozen=True)
 class RecordFollowUp:
+    """The follow-up call: what it came to, what the customer was not happy with; nobody
+    answering is tried again up to ``tries`` calls; a complaint opens a case (``owner``,
+    answered within ``reply_hours``)."""
+
     ro: str
     outcome: FollowUpOutcome
     note: str = ""
+    categories: tuple[str, ...] = ()
+    tries: int = 3
+    owner: str = ""
+    reply_hours: int = 48
+
+
+@dataclass(frozen=True)
+class AddComplaintAction:
+    ro: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ResolveComplaint:
+    ro: str
+    resolution: str
 
 
 @dataclass(frozen=True)
@@ -182,8 +223,12 @@ Command = (
     | SetPriority
     | Cancel
     | AnswerFinding
+    | AllowSameChecker
+    | CheckHandover
     | Deliver
     | RecordFollowUp
+    | AddComplaintAction
+    | ResolveComplaint
     | PauseEveryone
     | AdjustClock
     | InsertPause
@@ -205,8 +250,12 @@ COMMAND_NAMES: dict[type, str] = {
     SetPriority: "job.priority_set",
     Cancel: "job.cancelled",
     AnswerFinding: "finding.answered",
+    AllowSameChecker: "checks.override_allowed",
+    CheckHandover: "job.handover_checked",
     Deliver: "job.delivered",
     RecordFollowUp: "job.followed_up",
+    AddComplaintAction: "complaint.action",
+    ResolveComplaint: "complaint.resolved",
     PauseEveryone: "clocks.paused_all",
     AdjustClock: "clock.adjusted",
     InsertPause: "clock.pause_inserted",
@@ -238,10 +287,21 @@ def execute(ws: Workshop, cmd: Command, actor: str, at: datetime) -> Any:
             return ws.cancel(ro, reason, at)
         case AnswerFinding(ro, finding_id, approved, note):
             return ws.answer_finding(ro, finding_id, approved, actor, at, note)
-        case Deliver(ro):
-            return ws.deliver(ro, at)
-        case RecordFollowUp(ro, outcome, note):
-            return ws.record_follow_up(ro, outcome, note, actor, at)
+        case AllowSameChecker(ro, reason):
+            return ws.allow_same_checker(ro, reason, actor, at)
+        case CheckHandover(ro, items):
+            return ws.check_handover(ro, items, actor, at)
+        case Deliver(ro, override, call_time):
+            return ws.deliver(ro, at, override, call_time)
+        case RecordFollowUp(ro, outcome, note, categories, tries, owner, reply_hours):
+            within = timedelta(hours=reply_hours)
+            return ws.record_follow_up(
+                ro, outcome, note, actor, at, categories, tries, owner, within
+            )
+        case AddComplaintAction(ro, text):
+            return ws.complaint_action(ro, text, actor, at)
+        case ResolveComplaint(ro, resolution):
+            return ws.resolve_complaint(ro, resolution, actor, at)
         case PauseEveryone(reason):
             return ws.pause_everyone(reason, at)
         case AdjustClock(ro, tech, start, new_start, new_end, reason):

@@ -230,6 +230,11 @@ class TechnicianConfig(_Section):
     name: str
     team: Id | None = None
     roles: list[Role] = [Role.TECHNICIAN]
+    may_check_twice: bool = Field(
+        default=False,
+        description="A small shop's word that this person may do two of a car's three checks "
+        "(self, leader, final): each such check says so on the order and in the audit log",
+    )
     badge: str | None = Field(
         default=None, min_length=1, max_length=64, description="Badge number the kiosk accepts"
     )
@@ -458,6 +463,27 @@ def backoff(misses: int, allowed: int, first: int, longest: int) -> int:
     return int(min(longest, first * 2 ** min(misses - allowed, 30)))
 
 
+class AftercareConfig(_Section):
+    """After the car has gone: when it is due back, and the follow-up call."""
+
+    next_service_months: int = Field(
+        default=6, ge=1, le=36, description="The next service is due this many months on…"
+    )
+    next_service_km: int = Field(
+        default=5000, ge=500, le=50000, description="…or this many km on, whichever is first"
+    )
+    follow_up_tries: int = Field(
+        default=3,
+        ge=1,
+        le=10,
+        description="Follow-up calls tried when nobody answers, before the call is closed "
+        "as unreachable",
+    )
+    complaint_reply_hours: int = Field(
+        default=48, ge=1, le=720, description="A complaint is answered within this long"
+    )
+
+
 class UserConfig(_Section):
     """Someone who signs in to the boards (technicians sign in at the kiosks instead)."""
 
@@ -497,6 +523,7 @@ class SiteConfig(_Section):
     sign_in: SignInConfig = SignInConfig()
     retention: RetentionConfig = RetentionConfig()
     appointments: AppointmentsConfig = AppointmentsConfig()
+    aftercare: AftercareConfig = AftercareConfig()
     users: list[UserConfig] = []
     bays: list[BayConfig] = Field(min_length=1)
     teams: list[TeamConfig] = []
@@ -628,7 +655,7 @@ def bays_from_config(config: SiteConfig) -> list[Bay]:
 def technicians_from_config(config: SiteConfig) -> list[Technician]:
     """The site's technicians as the domain knows them."""
     return [
-        Technician(t.id, t.name, t.team, frozenset(Role(r) for r in t.roles))
+        Technician(t.id, t.name, t.team, frozenset(Role(r) for r in t.roles), t.may_check_twice)
         for t in config.technicians
     ]
 

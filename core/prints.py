@@ -1,5 +1,6 @@
 """Which documents print when: check-in prints the job ticket (on the workshop printer when
-there is one), the key tag and the customer's pickup card; delivery prints the gate pass."""
+there is one), the key tag and the customer's pickup card; delivery prints the delivery
+summary (交车单) and the gate pass."""
 
 from __future__ import annotations
 
@@ -8,16 +9,23 @@ from datetime import datetime
 
 from core.config import SiteConfig
 from core.contract.printing import (
+    DeliverySummary,
     Document,
     GatePass,
     JobTicket,
     KeyTag,
     PickupCard,
     PrintJob,
+    SummaryLine,
+    SummarySection,
     TicketOperation,
 )
-from core.display.texts import text
-from core.domain.model import Job
+from core.display.texts import Lang, text
+from core.domain.model import FindingState, Job
+from core.domain.next_service import next_service
+
+#: The printed documents are in Chinese, whatever the screens speak.
+_TICKETS: Lang = "zh"
 
 
 def _printer(config: SiteConfig, role: str) -> str | None:
@@ -54,7 +62,7 @@ def _job_ticket(config: SiteConfig, job: Job) -> JobTicket:
         mileage_km=job.vehicle.mileage_km,
         fuel_level=job.vehicle.fuel_level,
         advisor=_advisor(config, job.advisor),
-        job_type=text(f"job_type.{job.job_type.value}", "zh"),  # the tickets are in Chinese
+        job_type=text(f"job_type.{job.job_type.value}", _TICKETS),
         promised_at=job.promised_at,
         operations=[
             TicketOperation(name=o.name, standard_hours=o.standard_hours) for o in job.operations
@@ -99,7 +107,67 @@ def at_check_in(config: SiteConfig, job: Job, now: datetime) -> list[PrintJob]:
     return [p for printer, doc in docs if (p := _job(config, printer, doc, now)) is not None]
 
 
+def _t(key: str, **params: object) -> str:
+    return text(key, _TICKETS, **params)
+
+
+def _summary_sections(config: SiteConfig, job: Job, delivered: datetime) -> list[SummarySection]:
+    """What was done and declined, the workshop's advice, the next service, the call."""
+    after = config.aftercare
+    due, due_km = next_service(
+        delivered.date(), job.vehicle.mileage_km, after.next_service_months, after.next_service_km
+    )
+    found = job.findings
+    approved = [f.title for f in found if f.state is FindingState.APPROVED]
+    declined = [
+        f.title for f in found if f.state is FindingState.DECLINED and not f.declined_safety
+    ]
+    advice = [r for c in job.checks if c.level == "leader" for r in c.recommendations]
+    when = (
+        _t("summary.next_service_at", day=due.isoformat(), km=f"{due_km:,}")
+        if due_km is not None
+        else _t("summary.next_service_on", day=due.isoformat())
+    )
+    sections = [
+        (_t("summary.operations"), [o.name for o in job.operations]),
+        (_t("summary.approved"), approved),
+        (_t("summary.declined"), declined),
+        (_t("summary.declined_safety"), [f.title for f in found if f.declined_safety]),
+        (_t("summary.recommendations"), list(dict.fromkeys(advice))),
+        (_t("summary.next_service"), [when]),
+        (_t("summary.call_time"), [_t(f"call_time.{job.call_time.value}")]),
+    ]
+    return [SummarySection(title=title, lines=lines) for title, lines in sections if lines]
+
+
+def delivery_summary(config: SiteConfig, job: Job, now: datetime) -> DeliverySummary:
+    """The customer's delivery summary (交车单), in the tickets' language; a declined safety
+    item asks for the customer's acknowledgement."""
+    delivered = (job.delivered_at or now).astimezone(config.zone)
+    mileage = job.vehicle.mileage_km
+    facts = [
+        (_t("summary.advisor"), _advisor(config, job.advisor) or "—"),
+        (_t("summary.desk_phone"), config.site.desk_phone or "—"),
+        (_t("summary.delivered_at"), f"{delivered:%Y-%m-%d %H:%M}"),
+        (_t("summary.mileage"), "—" if mileage is None else f"{mileage:,} km"),
+    ]
+    unsafe = any(f.declined_safety for f in job.findings)
+    return DeliverySummary(
+        title=_t("summary.title"),
+        site_name=config.site.name,
+        ro=job.ro,
+        plate=job.vehicle.plate,
+        car=f"{job.vehicle.model} {job.vehicle.colour}".strip(),
+        facts=[SummaryLine(label=label, value=value) for label, value in facts],
+        sections=_summary_sections(config, job, delivered),
+        acknowledgement=_t("summary.acknowledgement") if unsafe else "",
+        signature=_t("summary.signature"),
+    )
+
+
 def at_delivery(config: SiteConfig, job: Job, now: datetime) -> list[PrintJob]:
+    """The delivery summary and the gate pass, on the desk's printer."""
+    desk = _printer(config, "desk")
     gate = GatePass(
         site_name=config.site.name,
         ro=job.ro,
@@ -109,8 +177,8 @@ def at_delivery(config: SiteConfig, job: Job, now: datetime) -> list[PrintJob]:
         advisor=_advisor(config, job.advisor),
         delivered_at=job.delivered_at or now,
     )
-    printed = _job(config, _printer(config, "desk"), gate, now)
-    return [printed] if printed else []
+    docs: list[Document] = [delivery_summary(config, job, now), gate]
+    return [p for doc in docs if (p := _job(config, desk, doc, now)) is not None]
 
 
 def prints_for(

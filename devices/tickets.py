@@ -19,7 +19,14 @@ import qrcode
 from escpos.constants import QR_ECLEVEL_M, QR_ECLEVEL_Q
 from escpos.printer import Dummy
 
-from core.contract.printing import Document, GatePass, JobTicket, KeyTag, PickupCard
+from core.contract.printing import (
+    DeliverySummary,
+    Document,
+    GatePass,
+    JobTicket,
+    KeyTag,
+    PickupCard,
+)
 from devices import code128
 from devices.linebreak import columns, width, wrap
 
@@ -203,8 +210,34 @@ def gate_pass(doc: GatePass, paper: int, zone: ZoneInfo) -> bytes:
     return s.finish()
 
 
+def delivery_summary(doc: DeliverySummary, paper: int, zone: ZoneInfo) -> bytes:
+    """The words come with the document; this lays them out: the car, the facts, a section
+    for each list, and the customer's acknowledgement above a line to sign on."""
+    s = Sheet(paper)
+    s.text(doc.site_name, "center", bold=True)
+    s.large(doc.title, bold=True)
+    s.large(doc.plate).text(doc.ro, "center")
+    if doc.car:
+        s.text(doc.car, "center")
+    for fact in doc.facts:
+        s.pair(fact.label, fact.value)
+    for section in doc.sections:
+        s.rule().text(section.title, bold=True)
+        for line in section.lines:
+            s.text(f"· {line}")
+    if doc.acknowledgement:
+        s.rule().text(doc.acknowledgement, bold=True)
+    if doc.signature:
+        blank = "_" * (s.width - width(doc.signature) - 2)
+        s.style().line().line().text(f"{doc.signature}: {blank}")
+    s.qr(doc.ro, 5)
+    return s.finish()
+
+
 def render(doc: Document, paper: int, zone: ZoneInfo) -> bytes:
     match doc:
+        case DeliverySummary():
+            return delivery_summary(doc, paper, zone)
         case JobTicket():
             return job_ticket(doc, paper, zone)
         case KeyTag():

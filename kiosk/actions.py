@@ -9,6 +9,7 @@ from nicegui import ui
 
 from core.contract.views import JobCard
 from core.domain.vocabulary import BayKind, JobStatus
+from kiosk.checks import final_inspection, leader_check, wash_done
 from kiosk.dialogs import confirm, pause_reason, qc_fail
 from kiosk.finding import report_finding
 from kiosk.screen import STEP, Screen
@@ -35,11 +36,10 @@ def actions(screen: Screen, card: JobCard) -> None:
 
 
 def _qc(screen: Screen, card: JobCard, tech: str) -> None:
-    ro = card.ro
     if card.status == JobStatus.SELF_CHECKED:
-        _final(screen, "leader_check", lambda s: s.leader_check(ro, tech))
+        _ask(screen, "leader_check", lambda: leader_check(screen, card, tech), "positive")
     if card.status == JobStatus.LEADER_CHECKED:
-        _final(screen, "qc_pass", lambda s: s.qc_pass(ro, tech))
+        _ask(screen, "qc_pass", lambda: final_inspection(screen, card, tech), "positive")
         _ask(screen, "qc_fail", lambda: qc_fail(screen, card, tech), "negative")
 
 
@@ -48,7 +48,7 @@ def _wash(screen: Screen, card: JobCard, tech: str) -> None:
     if card.status == JobStatus.WASH_WAITING:
         _tap(screen, "wash_start", lambda s: s.wash_start(ro, tech))
     if card.status == JobStatus.WASHING:
-        _final(screen, "wash_done", lambda s: s.wash_done(ro, tech))
+        _ask(screen, "wash_done", lambda: wash_done(screen, card, tech), "positive")
 
 
 def _work(screen: Screen, card: JobCard, tech: str) -> None:

@@ -306,11 +306,29 @@ class Station:
     def self_check(self, ro: str, tech: str) -> Pending:
         return self._send("job.self_checked", job=ro, tech=tech)
 
-    def leader_check(self, ro: str, tech: str) -> Pending:
-        return self._send("job.leader_checked", job=ro, tech=tech)
+    def leader_check(
+        self, ro: str, tech: str, notes: str = "", recommendations: list[str] | None = None
+    ) -> Pending:
+        advice = [r.strip() for r in recommendations or [] if r.strip()]
+        data = {"notes": notes.strip(), "recommendations": advice}
+        return self._send("job.leader_checked", job=ro, tech=tech, data=data)
 
-    def qc_pass(self, ro: str, tech: str) -> Pending:
-        return self._send("qc.passed", job=ro, tech=tech)
+    def qc_pass(
+        self,
+        ro: str,
+        tech: str,
+        checked: list[str],
+        road_test: bool,
+        road_test_note: str = "",
+        spot: str = "",
+    ) -> Pending:
+        data = {
+            "checked": checked,
+            "road_test": road_test,
+            "road_test_note": road_test_note,
+            "spot": spot.strip(),
+        }
+        return self._send("qc.passed", job=ro, tech=tech, data=data)
 
     def qc_fail(self, ro: str, tech: str, items: list[str]) -> Pending:
         clean = [i.strip() for i in items if i.strip()]
@@ -319,5 +337,5 @@ class Station:
     def wash_start(self, ro: str, tech: str) -> Pending:
         return self._send("wash.started", job=ro, tech=tech)
 
-    def wash_done(self, ro: str, tech: str) -> Pending:
-        return self._send("wash.done", job=ro, tech=tech)
+    def wash_done(self, ro: str, tech: str, spot: str = "") -> Pending:
+        return self._send("wash.done", job=ro, tech=tech, data={"spot": spot.strip()})

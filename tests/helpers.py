@@ -183,3 +183,24 @@ def send_board(core: Any) -> None:
     in its steps (built, compared, its parts sent), as far as it is due."""
     while core.views.dispatch_due and core.views.dispatch_wait() <= 0:
         core.step.refresh()
+
+
+def delivered_car(ws: Workshop, plate: str = "京A12345") -> str:
+    """A car through the domain workshop to its customer: worked at B03, checked by three
+    people, handed over and delivered (at minute 60 of the test day)."""
+    from core.domain.handover import all_ticked
+    from core.domain.inspection import complete
+
+    job = ws.check_in(order(plate=plate, wash_requested=False), at(0))
+    ro = job.ro
+    ws.dispatch(ro, "B03", at(0))
+    ws.sign_in("T002", "B03", at(1))
+    ws.start(ro, "T002", "B03", at(2))
+    ws.self_check(ro, "T002", "B03", at(30))
+    ws.sign_in("T001", "B03", at(31))
+    ws.leader_check(ro, "T001", "B03", at(32))
+    ws.sign_in("Q001", "Q01", at(33))
+    ws.qc_pass(ro, "Q001", "Q01", at(40), complete(job.job_type))
+    ws.check_handover(ro, all_ticked(job), "SA01", at(50))
+    ws.deliver(ro, at(60))
+    return ro

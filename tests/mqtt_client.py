@@ -82,5 +82,3 @@ class Client:
     def close(self) -> None:
         self.c.disconnect()
         self.c.loop_stop()
-
-

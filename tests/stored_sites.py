@@ -8,11 +8,14 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from core.access import Access
-from core.commands import AnswerFinding, BookAppointment, CheckInCar
+from core.commands import AnswerFinding, BookAppointment, CheckInCar, Dispatch, RecordFollowUp
 from core.config import bays_from_config, technicians_from_config
 from core.domain.access import Scope
 from core.domain.appointment import Booking
-from core.domain.model import Customer, Operation, Vehicle
+from core.domain.handover import all_ticked
+from core.domain.inspection import complete
+from core.domain.model import Customer, FollowUpOutcome, Operation, Vehicle
+from core.domain.workshop import Workshop
 from core.engine import Core
 from core.store.access import AccessStore
 from core.store.codec import appointment_to_doc, job_to_doc, tech_to_doc
@@ -31,7 +34,8 @@ BRAKES: dict[str, Any] = {
 
 
 def busy_site(core: Core, bus: FakeBus, engine: Engine) -> str:
-    """Check-ins (with their prints), a job at work and paused, a refused tap, a booking, a
+    """Check-ins (with their prints), a job at work and paused, a car delivered whose call
+    opened a complaint, a refused tap, a booking, a
     session and two API tokens, one revoked: a row in every table the core writes."""
     ro = checked_in_and_dispatched(core)
     core.run_command(BookAppointment(tomorrows_booking(core)), actor="advisor:SA02")
@@ -49,11 +53,35 @@ def busy_site(core: Core, bus: FakeBus, engine: Engine) -> str:
         core.on_message(*k.event(type_, **kw), token=None)
     settle(core, bus, len(taps))
     core.run_command(AnswerFinding(ro, BRAKES["finding_id"], True, "客户电话同意"), "advisor:SA01")
+    complained_of(core)
     access = Access(AccessStore(engine, "demo"), demo_config().web)
     access.open_session("F001", "foreman", "192.168.10.21")
     access.create_token("dms", Scope("read"), by="cli:test")
     gone, _ = access.create_token("grafana", Scope("read"), by="cli:test")
     access.revoke_token(gone.id, by="cli:test")
+    return ro
+
+
+def complained_of(core: Core) -> str:
+    """A car worked, checked, handed over and delivered, whose follow-up call opened a
+    complaint (an aftercare row)."""
+    order_ = order("沪D24680", wash_requested=False)
+    ro = core.run_command(CheckInCar(order_), actor="advisor:SA01").ro
+    core.run_command(Dispatch(ro, "B05"), actor="foreman:F001")
+
+    def through(ws: Workshop, now: datetime) -> None:
+        ws.sign_in("T006", "B05", now)
+        ws.start(ro, "T006", "B05", now)
+        ws.self_check(ro, "T006", "B05", now)
+        ws.sign_in("Q001", "Q01", now)
+        ws.leader_check(ro, "Q001", "Q01", now)
+        ws.qc_pass(ro, "Q001", "Q01", now, complete(ws.jobs[ro].job_type))
+        ws.check_handover(ro, all_ticked(ws.jobs[ro]), "SA01", now)
+        ws.deliver(ro, now)
+
+    core.query(through)
+    outcome = FollowUpOutcome.COMPLAINT
+    core.run_command(RecordFollowUp(ro, outcome, "价格偏高", ("price",)), actor="advisor:SA01")
     return ro
 
 

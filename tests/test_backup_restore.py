@@ -61,7 +61,7 @@ def test_a_site_restored_into_a_new_site_holds_the_same_rows_and_workshop(
             nxt = again.run_command(CheckInCar(order("苏E24680")), actor="advisor:SA01")
         finally:
             again.stop()
-        assert nxt.ro.endswith("-0003")
+        assert nxt.ro.endswith("-0004")
         ids = [r[0] for r in table_rows(engine)["audit_log"]]
         assert ids == sorted(set(ids)) and len(ids) > len(before["audit_log"])
     finally:

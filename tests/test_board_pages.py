@@ -13,11 +13,13 @@ from nicegui import ui
 from nicegui.testing import User
 
 from board import lounge as lounge_module
-from core.commands import AnswerFinding, PauseEveryone, SetPriority
+from core.commands import AnswerFinding, Deliver, PauseEveryone, SetPriority
 from core.contract.messages import make_event
 from core.display.texts import both, text
+from core.domain.handover import all_ticked
+from core.domain.inspection import complete
 from core.domain.model import FindingState, JobStatus, Operation, PauseReason, Priority
-from core.domain.vocabulary import JobType
+from core.domain.vocabulary import CallTime, HandoverItem, JobType
 from core.pairings import Pairings
 from kiosk.page import register as register_kiosks
 from kiosk.station import Station
@@ -126,6 +128,23 @@ async def test_the_pickup_card_qr_opens_the_customers_own_status_page(
     await user.open("/status/k3J9xQ-unguessable?lang=en")
     await user.should_see(marker="stage", content="Waiting")
     await user.open("/status/not-a-real-token")
+    await user.should_see(marker="no-car")
+
+
+async def test_the_status_page_of_a_delivered_car_says_thank_you(
+    user: User, shop: Workshop
+) -> None:
+    ro = ready_for_pickup(shop, token="tok-thank-you-0001")
+    shop.core.query(lambda ws, now: ws.check_handover(ro, all_ticked(ws.jobs[ro]), "SA01", now))
+    await user.open("/status/tok-thank-you-0001")
+    await user.should_see(marker="notice", content=text("notice.ready", "zh"), retries=RETRIES)
+    shop.core.run_command(Deliver(ro), "advisor:SA01")
+    await user.open("/status/tok-thank-you-0001")
+    await user.should_see(marker="delivered", content="已交车 — 感谢您的光临", retries=RETRIES)
+    await user.should_not_see(marker="no-car")
+    await user.open("/status/tok-thank-you-0001?lang=en")
+    await user.should_see(marker="delivered", content="Delivered — thank you")
+    await user.open("/status/tok-somebody-else-01")
     await user.should_see(marker="no-car")
 
 
@@ -507,9 +526,9 @@ async def test_the_lounge_and_an_orders_titles_are_in_words_too(user: User, shop
 
 
 # ----------------------------------------------------------------- reception desk
-def ready_for_pickup(shop: Workshop, plate: str = "京E55555") -> str:
+def ready_for_pickup(shop: Workshop, plate: str = "京E55555", token: str = "") -> str:
     """A job walked through the workshop to ready (straight on the domain, for set-up)."""
-    ro = shop.job(plate=plate, wash_requested=False, key_tag="TAG9")
+    ro = shop.job(plate=plate, wash_requested=False, key_tag="TAG9", public_token=token)
 
     def walk(ws, now):  # type: ignore[no-untyped-def]
         ws.sign_in("T002", "B03", now)
@@ -518,7 +537,8 @@ def ready_for_pickup(shop: Workshop, plate: str = "京E55555") -> str:
         ws.sign_in("T001", "B03", now)
         ws.leader_check(ro, "T001", "B03", now)
         ws.sign_in("Q001", "Q01", now)
-        ws.qc_pass(ro, "Q001", "Q01", now)
+        ws.qc_pass(ro, "Q001", "Q01", now, complete(ws.jobs[ro].job_type), spot="P07")
+        ws.key_in("TAG9", "KC1", 9, now)  # back on its hook
 
     shop.core.query(walk)
     assert shop.core.ws.job(ro).status is JobStatus.READY
@@ -624,11 +644,32 @@ async def test_the_advisor_relays_a_finding_hands_over_and_records_the_call(
         lambda: shop.core.ws.job(ro).findings[0].state is FindingState.APPROVED, "approved"
     )
     assert shop.core.ws.job(ro).findings[0].answered_by == "advisor:SA01"
+    await user.should_see(text("desk.parked_at", "zh", spot="P07"))  # where to find it
+    user.find(marker=f"deliver-{ready}").click()  # before the handover checklist: refused
+    why = text("error.handover_incomplete", "zh")
+    await user.should_see(text("desk.refused", "zh", why=why))
+    assert shop.core.ws.job(ready).status is JobStatus.READY
+    user.find(marker=f"handover-{ready}").click()
+    items = [i.value for i in HandoverItem if i is not HandoverItem.OLD_PARTS]
+    for item in items[:-1]:
+        user.find(marker=f"item-{item}").click()
+    user.find(marker="handover-submit").click()  # the key not ticked: refused, in words
+    await user.should_see(text("desk.refused", "zh", why=why))
+    assert shop.core.ws.job(ready).handover is None
+    user.find(marker=f"item-{items[-1]}").click()
+    user.find(marker="handover-submit").click()
+    await eventually(lambda: shop.core.ws.job(ready).handover is not None, "handed over")
+    assert shop.core.ws.job(ready).handover.items == items  # type: ignore[union-attr]
+    await user.should_see(marker=f"handed-over-{ready}", retries=RETRIES)
+    assert not present(user, f"deliver-anyway-{ready}"), "only a manager delivers anyway"
+    user.find(marker=f"call-time-{ready}").elements.pop().value = "evening"
     user.find(marker=f"deliver-{ready}").click()
     await eventually(
         lambda: shop.core.store.load_job(ready).status is JobStatus.DELIVERED, "delivered"
     )
-    assert "gate_pass" in [d for d, _, _, _ in shop.core.store.prints_of(ready)]
+    assert shop.core.store.load_job(ready).call_time is CallTime.EVENING
+    printed = [d for d, _, _, _ in shop.core.store.prints_of(ready)]
+    assert {"delivery_summary", "gate_pass"} <= set(printed)
     # The car left the building (the live workshop keeps it for the day's Gantt only): the
     # desk lists its call from storage.
     assert ready not in shop.core.query(lambda ws, _now: {j.ro for j in ws.open_jobs()})
@@ -639,6 +680,34 @@ async def test_the_advisor_relays_a_finding_hands_over_and_records_the_call(
         "follow-up recorded",
     )
     assert shop.core.store.load_job(ready).status is JobStatus.CLOSED
+
+
+async def test_the_handover_shows_what_the_workshop_knows_and_a_manager_delivers_anyway(
+    user: User, shop: Workshop
+) -> None:
+    ready = ready_for_pickup(shop)
+    shop.core.query(lambda ws, now: ws.key_out("TAG9", "KC1", 9, now, holder="T002"))
+    await sign_in(user, "M001", page="/desk")
+    await user.open("/desk")
+    await user.should_see(marker=f"handover-{ready}", retries=RETRIES)
+    user.find(marker=f"handover-{ready}").click()
+    await user.should_see(text("handover.not_yet.key_in_cabinet", "zh"))  # out with T002
+    user.find(marker=f"deliver-anyway-{ready}").click()  # no reason given: refused
+    await user.should_see(text("desk.refused", "zh", why=text("error.handover_incomplete", "zh")))
+    user.find(marker=f"override-reason-{ready}").type("客户赶飞机，经理陪同验车")
+    user.find(marker=f"deliver-anyway-{ready}").click()  # the key is still with T002
+    await user.should_see(text("desk.refused", "zh", why=text("error.key_not_back", "zh")))
+    assert shop.core.ws.job(ready).status is JobStatus.READY
+    shop.core.query(lambda ws, now: ws.key_in("TAG9", "KC1", 9, now))  # T002 brings it back
+    user.find(marker=f"deliver-anyway-{ready}").click()
+    await eventually(
+        lambda: shop.core.store.load_job(ready).status is JobStatus.DELIVERED, "delivered"
+    )
+    delivered = shop.core.store.load_job(ready)
+    assert delivered.handover_override == "客户赶飞机，经理陪同验车"
+    line = shop.core.store.audit_trail(ready)[-1]
+    assert (line["type"], line["source"]) == ("job.delivered", "manager:M001")
+    assert line["payload"]["override"] == "客户赶飞机，经理陪同验车"
 
 
 # ----------------------------------------------------------------- order timeline
@@ -694,6 +763,49 @@ async def test_the_order_timeline_and_a_forgotten_pause_put_in_by_the_foreman(
     assert adjusted["type"] == "clock.adjusted" and adjusted["source"] == "foreman:F001"
     assert adjusted["payload"]["original"]["start"] == start.isoformat()
     assert adjusted["payload"]["reason"] == "忘记暂停"
+
+
+async def test_the_order_shows_its_three_checks_and_a_manager_lets_one_person_do_two(
+    user: User, shop: Workshop
+) -> None:
+    ro = shop.job(plate="京E12121", wash_requested=False)
+
+    def self_checked_by_the_leader(ws, now):  # type: ignore[no-untyped-def]
+        ws.sign_in("T001", "B03", now)
+        ws.start(ro, "T001", "B03", now)
+        ws.self_check(ro, "T001", "B03", now)
+
+    shop.core.query(self_checked_by_the_leader)
+    await sign_in(user, "SA01", page=f"/orders/{ro}")  # an advisor sees, may not allow
+    await user.open(f"/orders/{ro}")
+    await user.should_see(marker="checks", retries=RETRIES)
+    await user.should_see("自检 · T001 王建国 · ")
+    assert not present(user, "allow-same-checker")
+
+    await sign_in(user, "M001", page=f"/orders/{ro}")
+    await user.open(f"/orders/{ro}")
+    await user.should_see(marker="allow-same-checker", retries=RETRIES)
+    user.find(marker="allow-same-checker").click()  # no reason: refused, in words
+    await user.should_see(text("error.invalid_data", "zh"))
+    assert shop.core.ws.job(ro).checks_override is None
+    user.find(marker="same-checker-reason").type("周日只有班组长一人")
+    user.find(marker="allow-same-checker").click()
+    await eventually(
+        lambda: shop.core.ws.job(ro).checks_override == "周日只有班组长一人", "allowed"
+    )
+    allowed = shop.core.store.audit_trail(ro)[-1]
+    assert (allowed["type"], allowed["source"]) == ("checks.override_allowed", "manager:M001")
+
+    def leader_checks_his_own_work(ws, now):  # type: ignore[no-untyped-def]
+        ws.leader_check(ro, "T001", "B03", now, "路试无异响", ("三个月后复查刹车盘",))
+
+    shop.core.query(leader_checks_his_own_work)
+    await user.open(f"/orders/{ro}")
+    await user.should_see("复检 · T001 王建国", retries=RETRIES)
+    await user.should_see("建议：三个月后复查刹车盘")
+    await user.should_see("一人两检：周日只有班组长一人")
+    await user.should_see(marker="checks-override")
+    assert not present(user, "allow-same-checker")
 
 
 async def test_only_the_foreman_corrects_clocks(user: User, shop: Workshop) -> None:

@@ -15,6 +15,8 @@ import core.engine.view_publisher as view_publisher
 from core.board_source import CoreBoardSource
 from core.commands import AdjustClock, Cancel, CheckInCar, Deliver, Dispatch, RecordFollowUp
 from core.domain.errors import UnknownJob
+from core.domain.handover import all_ticked
+from core.domain.inspection import complete
 from core.domain.model import FollowUpOutcome, JobStatus
 from core.domain.workshop import Workshop
 from core.engine import Core
@@ -50,7 +52,8 @@ def ready_for_pickup(core: Core, clock: Clock) -> tuple[str, datetime]:
         ws.self_check(job.ro, "T002", "B03", later)
         ws.sign_in("Q001", "Q01", later)
         ws.leader_check(job.ro, "Q001", "Q01", later)
-        ws.qc_pass(job.ro, "Q001", "Q01", later)
+        ws.qc_pass(job.ro, "Q001", "Q01", later, complete(job.job_type))
+        ws.check_handover(job.ro, all_ticked(job), "SA01", later)
 
     core.query(work)
     clock.advance(minutes=50)

@@ -17,6 +17,7 @@ from nicegui.testing import User
 
 from core.commands import BookAppointment, CheckInCar
 from core.display.texts import text
+from core.domain.inspection import complete
 from core.domain.model import JobStatus, Operation
 from core.domain.promise import promise_at_check_in
 from core.domain.vocabulary import AppointmentState, CallOutcome, JobType
@@ -253,7 +254,7 @@ def ready(shop: Workshop, ro: str) -> None:
         ws.sign_in("T001", "B03", now)
         ws.leader_check(ro, "T001", "B03", now)
         ws.sign_in("Q001", "Q01", now)
-        ws.qc_pass(ro, "Q001", "Q01", now)
+        ws.qc_pass(ro, "Q001", "Q01", now, complete(ws.jobs[ro].job_type))
 
     shop.core.query(walk)
     assert shop.core.ws.job(ro).status is JobStatus.READY

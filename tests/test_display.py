@@ -21,6 +21,7 @@ from core.contract.views import Alert, Readiness, Stage
 from core.display.rules import STAGES, escalation, finding_due, overrun_level, stage_of
 from core.display.texts import TEXTS, both, error_text, problem_text, refusal, text
 from core.domain.errors import DomainError
+from core.domain.inspection import CHECKLISTS
 from core.domain.model import (
     OPEN_STATUSES,
     FindingState,
@@ -29,7 +30,15 @@ from core.domain.model import (
     PauseReason,
     Severity,
 )
-from core.domain.vocabulary import AppointmentState, CallOutcome, JobType, Priority, StaffRole
+from core.domain.vocabulary import (
+    AppointmentState,
+    CallOutcome,
+    CallTime,
+    Dissatisfaction,
+    JobType,
+    Priority,
+    StaffRole,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted((ROOT / "board").glob("*.py")) + sorted((ROOT / "kiosk").glob("*.py"))
@@ -197,9 +206,13 @@ def test_every_value_a_page_names_by_its_kind_has_a_text() -> None:
         "kiosk.escalation": ("call", "escalate"),
         "reports": ("day", "week", "month"),
         "role": [r.value for r in StaffRole],
-        "document": ("job_ticket", "key_tag", "pickup_card", "gate_pass"),
+        "document": ("job_ticket", "key_tag", "pickup_card", "gate_pass", "delivery_summary"),
+        "call_time": [c.value for c in CallTime],
+        "dissatisfaction": [d.value for d in Dissatisfaction],
         "print_state": ("pending", "done", "failed"),
         "kiosk": [f"{s}_confirm" for s in ("finish", "leader_check", "qc_pass", "wash_done")],
+        "inspection": sorted({i for items in CHECKLISTS.values() for i in items}),
+        "check": ("self", "leader", "qc"),
     }
     missing = [f"{k}.{v}" for k, values in kinds.items() for v in values if f"{k}.{v}" not in TEXTS]
     assert not missing, missing

@@ -7,6 +7,8 @@ import copy
 import pytest
 
 from core.domain import errors
+from core.domain.handover import all_ticked
+from core.domain.inspection import Inspection, complete
 from core.domain.model import (
     BayKind,
     FindingState,
@@ -60,12 +62,14 @@ def test_a_car_goes_from_reception_to_follow_up(ws: Workshop) -> None:
     ws.start(job.ro, "T002", "B03", at(96))
     ws.self_check(job.ro, "T002", "B03", at(100))
     ws.leader_check(job.ro, "T001", "B03", at(101))
-    ws.qc_pass(job.ro, "Q001", "Q01", at(105))
+    ws.qc_pass(job.ro, "Q001", "Q01", at(105), complete(job.job_type))
     assert job.status is JobStatus.WASH_WAITING
     ws.sign_in("W001", "W01", at(106))
     ws.wash_start(job.ro, "W001", "W01", at(107))
     ws.wash_done(job.ro, "W001", "W01", at(120))
     assert job.status is JobStatus.READY and job.ready_at == at(120)
+    ws.key_in("TAG7", "KC1", 7, at(121))  # back on its hook for the handover
+    ws.check_handover(job.ro, all_ticked(job), "SA01", at(140))
     ws.deliver(job.ro, at(150))
     assert job.status is JobStatus.DELIVERED and job.key.state is KeyState.RETURNED
     ws.record_follow_up(job.ro, FollowUpOutcome.VERY_GOOD, "满意", "SA01", at(3 * 24 * 60))
@@ -123,7 +127,7 @@ def test_signing_out_and_shift_end_stop_running_clocks(ws: Workshop) -> None:
         (lambda ws, ro: ws.dispatch(ro, "W01", at(1)), errors.WrongBay),
         (lambda ws, ro: ws.dispatch(ro, "B99", at(1)), errors.UnknownBay),
         (lambda ws, ro: ws.deliver(ro, at(1)), errors.IllegalTransition),
-        (lambda ws, ro: ws.qc_pass(ro, "Q001", "Q01", at(1)), errors.NotSignedIn),
+        (lambda ws, ro: ws.qc_pass(ro, "Q001", "Q01", at(1), Inspection()), errors.NotSignedIn),
         (lambda ws, ro: ws.answer_finding(ro, "F9", True, "SA", at(1)), errors.UnknownFinding),
         (lambda ws, ro: ws.key_in("NOTAG", "KC1", 1, at(1)), errors.UnknownKey),
         (lambda ws, ro: ws.sign_in("T999", "B01", at(1)), errors.UnknownTechnician),
@@ -151,16 +155,16 @@ def test_work_at_the_wrong_bay_is_refused(ws: Workshop) -> None:
 def test_only_qc_inspectors_pass_final_inspection(ws: Workshop) -> None:
     job = ws.check_in(order(wash_requested=False), at(0))
     ws.dispatch(job.ro, "B01", at(0))
-    ws.sign_in("T001", "B01", at(0))
-    ws.start(job.ro, "T001", "B01", at(0))
-    ws.self_check(job.ro, "T001", "B01", at(10))
+    ws.sign_in("T002", "B01", at(0))
+    ws.start(job.ro, "T002", "B01", at(0))
+    ws.self_check(job.ro, "T002", "B01", at(10))
+    ws.sign_in("T001", "B01", at(11))
     ws.leader_check(job.ro, "T001", "B01", at(11))
-    ws.sign_out("T001", "B01", at(12))
     ws.sign_in("T002", "Q01", at(12))
     with pytest.raises(errors.IllegalTransition):
-        ws.qc_pass(job.ro, "T002", "Q01", at(13))
+        ws.qc_pass(job.ro, "T002", "Q01", at(13), complete(job.job_type))
     ws.sign_in("Q001", "Q01", at(13))
-    ws.qc_pass(job.ro, "Q001", "Q01", at(14))
+    ws.qc_pass(job.ro, "Q001", "Q01", at(14), complete(job.job_type))
     assert job.status is JobStatus.READY  # no wash asked for
 
 

@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from core.commands import AnswerFinding, PauseEveryone, SetPriority
 from core.display.texts import text
-from core.domain.model import JobStatus, PauseReason, Priority
+from core.domain.inspection import checklist
+from core.domain.model import JobStatus, JobType, PauseReason, Priority
 from core.pairings import Pairings
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
@@ -372,9 +373,15 @@ async def test_qc_station_leader_check_fail_to_rework_and_pass(user: User, shop:
     await open_kiosk(user, qc)
     await sign_in(user, "Q001", "2001")
     await tap(user, "leader_check")
-    await tap(user, "confirm")
+    user.find(marker="leader-notes").type("刹车盘有轻微划痕")
+    user.find(marker="leader-recommendations").type("三个月后复查刹车盘\n\n更换雨刮\n")
+    await tap(user, "leader-check-submit")
     shop.settle("Q01")
-    assert shop.core.ws.job(ro).status is JobStatus.LEADER_CHECKED
+    job = shop.core.ws.job(ro)
+    assert job.status is JobStatus.LEADER_CHECKED
+    leader = job.checks[-1]
+    assert (leader.by, leader.notes) == ("Q001", "刹车盘有轻微划痕")
+    assert leader.recommendations == ["三个月后复查刹车盘", "更换雨刮"]
     await tap(user, "qc_fail")
     user.find(marker="qc-items").type("左前轮螺栓扭矩不足\n")
     await tap(user, "qc-fail-submit")
@@ -387,12 +394,24 @@ async def test_qc_station_leader_check_fail_to_rework_and_pass(user: User, shop:
     bay.self_check(ro, "T001")
     shop.settle()
     await tap(user, "leader_check")
-    await tap(user, "confirm")
+    await tap(user, "leader-check-submit")
     await tap(user, "qc_pass")
-    assert shop.core.ws.job(ro).status is JobStatus.LEADER_CHECKED  # not before confirming
-    await tap(user, "confirm")
+    items = checklist(shop.core.ws.job(ro).job_type)
+    for item in items[:-1]:
+        user.find(marker=f"check-{item}").click()
+    await tap(user, "qc-pass-submit")  # an item left unticked: the dialog stays
+    await user.should_see(text("kiosk.checklist_open", "en"), retries=RETRIES)
+    user.find(marker=f"check-{items[-1]}").click()
+    user.find(marker="road-test").click()
+    user.find(marker="road-test-note").type("异响消失")
+    assert shop.core.ws.job(ro).status is JobStatus.LEADER_CHECKED  # not before submitting
+    await tap(user, "qc-pass-submit")
     shop.settle("Q01")
-    assert shop.core.ws.job(ro).status is JobStatus.WASH_WAITING
+    job = shop.core.ws.job(ro)
+    assert job.status is JobStatus.WASH_WAITING
+    qc = job.checks[-1]
+    assert (qc.checklist, qc.road_test, qc.road_test_note) == (list(items), True, "异响消失")
+    assert qc.override == "site", "the demo's one inspector did the leader check too"
 
 
 async def test_wash_bay_start_and_done(user: User, shop: Workshop) -> None:
@@ -404,7 +423,7 @@ async def test_wash_bay_start_and_done(user: User, shop: Workshop) -> None:
     shop.settle()
     qc.sign_in("Q001")
     qc.leader_check(ro, "Q001")
-    qc.qc_pass(ro, "Q001")
+    qc.qc_pass(ro, "Q001", list(checklist(JobType.REPAIR)), True)
     shop.settle("Q01")
     wash = shop.station("W01")
     await open_kiosk(user, wash)
@@ -413,9 +432,39 @@ async def test_wash_bay_start_and_done(user: User, shop: Workshop) -> None:
     shop.settle("W01")
     assert shop.core.ws.job(ro).status is JobStatus.WASHING
     await tap(user, "wash_done")
-    await tap(user, "confirm")
+    await tap(user, "wash-done-submit")  # where is it parked? Not said: the dialog stays
+    await user.should_see(text("error.invalid_data", "en"), retries=RETRIES)
+    assert shop.core.ws.job(ro).status is JobStatus.WASHING
+    user.find(marker="parking-spot").type("P07")
+    await tap(user, "wash-done-submit")
     shop.settle("W01")
-    assert shop.core.ws.job(ro).status is JobStatus.READY
+    job = shop.core.ws.job(ro)
+    assert (job.status, job.parking_spot) == (JobStatus.READY, "P07")
+
+
+async def test_a_car_needing_no_wash_is_parked_where_qc_says(user: User, shop: Workshop) -> None:
+    ro = shop.job(wash_requested=False)
+    bay = shop.station("B03")
+    bay.sign_in("T002")
+    bay.start(ro, "T002")
+    bay.self_check(ro, "T002")
+    shop.settle()
+    qc = shop.station("Q01")
+    await open_kiosk(user, qc)
+    await sign_in(user, "Q001", "2001")
+    await tap(user, "leader_check")
+    await tap(user, "leader-check-submit")
+    await tap(user, "qc_pass")
+    for item in checklist(JobType.REPAIR):
+        user.find(marker=f"check-{item}").click()
+    user.find(marker="road-test").click()
+    await tap(user, "qc-pass-submit")  # no spot: the dialog stays
+    await user.should_see(text("error.invalid_data", "en"), retries=RETRIES)
+    user.find(marker="parking-spot").type("P12")
+    await tap(user, "qc-pass-submit")
+    shop.settle("Q01")
+    job = shop.core.ws.job(ro)
+    assert (job.status, job.parking_spot) == (JobStatus.READY, "P12")
 
 
 async def test_chinese_first_and_english_on_a_tap(user: User, shop: Workshop) -> None:

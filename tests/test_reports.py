@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.domain.handover import all_ticked
+from core.domain.inspection import complete
 from core.domain.model import FollowUpOutcome, PauseReason, Severity
 from core.domain.reports import build_report, period, report_csv_rows
 from core.domain.workshop import NewFinding, Workshop
@@ -36,15 +38,16 @@ def through(ws: Workshop, plate: str, begin: float, work: float, rework: bool) -
         t += 13
         ws.self_check(job.ro, "T002", "B03", at(t))
         ws.leader_check(job.ro, "T001", "B03", at(t + 1))
-    ws.qc_pass(job.ro, "Q001", "Q01", at(t + 5))
+    ws.qc_pass(job.ro, "Q001", "Q01", at(t + 5), complete(job.job_type))
     return job.ro
 
 
 def test_a_days_figures(ws: Workshop) -> None:
     a = through(ws, "京A11111", begin=0, work=60, rework=False)  # ready at 95, promised 180
     b = through(ws, "京A22222", begin=100, work=150, rework=True)  # ready at 298, promised 280
-    ws.deliver(a, at(200))
-    ws.deliver(b, at(300))
+    for ro, when in ((a, 200), (b, 300)):
+        ws.check_handover(ro, all_ticked(ws.jobs[ro]), "SA01", at(when))
+        ws.deliver(ro, at(when))
     ws.record_follow_up(a, FollowUpOutcome.GOOD, "", "SA01", at(400))
     cancelled = ws.check_in(order(plate="京A33333"), at(5))
     ws.cancel(cancelled.ro, "customer left", at(6))

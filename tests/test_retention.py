@@ -430,4 +430,3 @@ def test_pitboard_prune_says_what_it_would_remove_then_removes_it(
 
 def _line(lines: list[str], table: str) -> str:
     return next(line for line in lines if line.startswith(f"  {table} "))
-

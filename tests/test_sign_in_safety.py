@@ -116,7 +116,16 @@ def test_a_longer_shortest_pin_is_the_sites_choice(tmp_path: Path) -> None:
 # ----------------------------------------------------------------- the kiosk's waits
 def test_waits_double_after_the_free_misses_up_to_the_longest() -> None:
     assert [backoff(n, 3, 30, 3600) for n in range(1, 11)] == [
-        0, 0, 30, 60, 120, 240, 480, 960, 1920, 3600,
+        0,
+        0,
+        30,
+        60,
+        120,
+        240,
+        480,
+        960,
+        1920,
+        3600,
     ]
 
 

@@ -71,6 +71,37 @@ def put(store: Store, jobs: dict[str, dict[str, Any]], techs: dict[str, dict[str
             )
 
 
+#: What version 4 adds to every check: nothing was recorded of it before.
+CHECK_V4 = {
+    "notes": "",
+    "recommendations": [],
+    "checklist": [],
+    "road_test": None,
+    "road_test_note": "",
+    "override": None,
+}
+
+
+def as_version_4(v1: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 job document as written back now: only what versions 2 to 4 added."""
+    return {
+        SCHEMA: 4,
+        **v1,
+        "job_type": "repair",
+        "priority": "normal",
+        "pinned_start": None,
+        "checks": [{**c, **CHECK_V4} for c in v1["checks"]],
+        "checks_override": None,
+        "parking_spot": None,
+        "handover": None,
+        "handover_override": None,
+        "call_time": "any",
+        "follow_up": None if v1["follow_up"] is None else {**v1["follow_up"], "categories": []},
+        "call_attempts": [],
+        "complaint": None,
+    }
+
+
 def raw_doc(store: Store, ro: str) -> dict[str, Any]:
     with store.engine.connect() as conn:
         doc = conn.execute(select(JobRow.doc).where(JobRow.ro == ro)).scalar_one()
@@ -150,15 +181,14 @@ def test_a_closed_job_of_version_1_loads_with_every_field(store: Store) -> None:
     assert job.standard_hours == 2.0 and job.worked_seconds(at(9999)) == (16 + 59 + 4) * 60
     # Version 2 keeps the job type and the priority: an order of version 1 was asked for no
     # type, and is a repair (a walk-in's default), and is not urgent; version 3 a pinned
-    # start, none then. Written back, only those and the version are added.
+    # start, none then; version 4 what each check recorded, of which nothing was asked
+    # before. Written back, only those and the version are added.
     assert job.job_type is JobType.REPAIR
-    assert job_to_doc(job) == {
-        SCHEMA: 3,
-        **stored("jobs")[CLOSED],
-        "job_type": "repair",
-        "priority": "normal",
-        "pinned_start": None,
-    }
+    assert [
+        (c.notes, c.recommendations, c.checklist, c.road_test, c.override) for c in job.checks
+    ] == [("", [], [], None, None)] * 6
+    assert job.checks_override is None
+    assert job_to_doc(job) == as_version_4(stored("jobs")[CLOSED])
     assert [j.ro for j in store.jobs_of_vehicle("京A10001")] == [CLOSED]
 
 
@@ -188,13 +218,7 @@ def test_a_live_job_of_version_1_goes_on_and_is_written_back_with_its_version(
         at(202),
     )
     assert ws.tech_states["T003"].active_job == LIVE and ws.tech_states["T003"].bay == "B01"
-    assert job_to_doc(job) == {
-        SCHEMA: 3,
-        **stored("jobs")[LIVE],
-        "job_type": "repair",
-        "priority": "normal",
-        "pinned_start": None,
-    }
+    assert job_to_doc(job) == as_version_4(stored("jobs")[LIVE])
 
     ws.pause(LIVE, "T003", "B01", PauseReason.TOOL, at(300))
     store.commit(ws, Batch(), rows_to_write(ws.take_events()), at(300))
@@ -218,6 +242,18 @@ def stored_v2() -> dict[str, dict[str, Any]]:
     return json.loads((STORED_V2 / "jobs.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
+#: What version 4 adds to a job with no checks and no follow-up call yet.
+ADDED_IN_4: dict[str, Any] = {
+    "checks_override": None,
+    "parking_spot": None,
+    "handover": None,
+    "handover_override": None,
+    "call_time": "any",
+    "call_attempts": [],
+    "complaint": None,
+}
+
+
 def test_jobs_of_version_2_load_unpinned_and_version_3_keeps_a_pin(store: Store) -> None:
     docs = stored_v2()
     assert {d[SCHEMA] for d in docs.values()} == {2}
@@ -231,14 +267,36 @@ def test_jobs_of_version_2_load_unpinned_and_version_3_keeps_a_pin(store: Store)
     )
     assert paused.status is JobStatus.PAUSED and paused.last_pause_reason == "waiting_parts"
     assert urgent.pinned_start is None and paused.pinned_start is None
-    # Written back, version 3 adds only the pin (none) and its version.
+    # Written back, version 3 adds only the pin (none), version 4 what checks and calls keep.
     for job in (urgent, paused):
         body = {k: v for k, v in docs[job.ro].items() if k != SCHEMA}
-        assert job_to_doc(job) == {SCHEMA: 3, **body, "pinned_start": None}
+        assert job_to_doc(job) == {SCHEMA: 4, **body, "pinned_start": None, **ADDED_IN_4}
     urgent.pinned_start = at(120)
     doc = job_to_doc(urgent)
     assert doc["pinned_start"] == "2026-11-24T03:00:00Z"
     assert job_from_doc(doc).pinned_start == at(120)  # not taken back to none
+
+
+def test_a_job_of_version_3_gains_what_its_checks_recorded_and_keeps_the_rest() -> None:
+    v3 = {**as_version_4(stored("jobs")[CLOSED]), SCHEMA: 3, "job_type": "warranty"}
+    v3["checks"] = [
+        {k: c[k] for k in ("level", "by", "at", "passed", "items")} for c in v3["checks"]
+    ]
+    added_in_4 = ("checks_override", "parking_spot", "handover", "handover_override", "call_time")
+    for added in (*added_in_4, "call_attempts", "complaint"):
+        del v3[added]
+    del v3["follow_up"]["categories"]
+    job = job_from_doc(v3)
+    assert job.job_type is JobType.WARRANTY and len(job.checks) == 6
+    assert all(c.override is None and c.road_test is None for c in job.checks)
+    assert job_to_doc(job) == {**as_version_4(stored("jobs")[CLOSED]), "job_type": "warranty"}
+    job.checks[-1].recommendations = ["两万公里后更换刹车油"]
+    job.checks_override = "一人值班"
+    job.parking_spot = "P07"
+    again = job_from_doc(job_to_doc(job))
+    assert again.checks[-1].recommendations == ["两万公里后更换刹车油"]
+    assert again.checks_override == "一人值班", "a version-4 document is not upcast"
+    assert again.parking_spot == "P07"
 
 
 def test_a_job_from_a_newer_version_is_refused_and_left_as_it_is(store: Store) -> None:

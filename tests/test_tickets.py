@@ -214,7 +214,13 @@ def test_prints_name_the_advisor_and_the_desk_phone() -> None:
     prints = at_check_in(config, _job("SA01"), PROMISED) + at_delivery(
         config, _job("SA01"), PROMISED
     )
-    assert {p.doc.document for p in prints} == {"job_ticket", "key_tag", "pickup_card", "gate_pass"}
+    assert {p.doc.document for p in prints} == {
+        "job_ticket",
+        "key_tag",
+        "pickup_card",
+        "gate_pass",
+        "delivery_summary",
+    }
     advisor = next(u.name for u in config.users if u.id == "SA01")
     for printed in prints:
         text = "\n".join(decode(render(printed.doc, 58, ZONE)).text)

@@ -48,6 +48,20 @@ ERROR_CODES = {
     "not_signed_in": "the technician is not signed in at that bay",
     "technician_busy": "the technician's clock already runs on another job",
     "findings_pending": "a finding still waits for the customer's answer",
+    "same_checker": (
+        "the technician did an earlier check of this car (self, leader): each of the three"
+        " checks is another person's, unless a manager allowed it on the order or the site"
+        " lets this person check twice (`may_check_twice`)"
+    ),
+    "key_not_back": "the key cabinet says the car's key is out with a technician",
+    "handover_incomplete": (
+        "the advisor's handover checklist is not complete (or ticks what is not so: the"
+        " final inspection not signed, the key not in the cabinet)"
+    ),
+    "inspection_incomplete": (
+        "final inspection passed with an item of the job type's checklist unticked, or"
+        " without the road test the job type needs"
+    ),
     "illegal_transition": "the workflow does not allow this step now",
 }
 

@@ -13,7 +13,8 @@ from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import AfterValidator, Field, WithJsonSchema
 
-from core.domain.vocabulary import TAPPED_PAUSE_REASONS, PauseReason, Severity
+from core.domain.inspection import Inspection, complete
+from core.domain.vocabulary import TAPPED_PAUSE_REASONS, JobType, PauseReason, Severity
 from core.domain.workshop import NewFinding, Workshop
 
 from .strict import Ident, Strict
@@ -51,6 +52,53 @@ class FindingData(Strict):
     labor_hours: float = Field(default=0.0, ge=0, le=200)
     parts_estimate: float = Field(default=0.0, ge=0, le=10_000_000)
     note: str = Field(default="", max_length=1000)
+
+
+class LeaderCheckData(Strict):
+    notes: str = Field(default="", max_length=1000, description="The leader's notes")
+    recommendations: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Advice for the customer, printed on the delivery summary",
+    )
+
+
+class QcPassData(Strict):
+    checked: list[Ident] = Field(
+        default_factory=list,
+        max_length=50,
+        description="The items of the job type's final-inspection checklist ticked: all of "
+        "them, or the pass is refused (`inspection_incomplete`)",
+    )
+    road_test: bool = Field(default=False, description="The car was road-tested")
+    road_test_note: str = Field(
+        default="",
+        max_length=500,
+        description="What the road test found, or why none was done (a repair needs one)",
+    )
+    spot: str = Field(
+        default="",
+        max_length=32,
+        description="Where the finished car is parked, when it needs no wash (竣工停车区)",
+    )
+
+
+def full_inspection(job_type: JobType, note: str = "", spot: str = "") -> dict[str, Any]:
+    """The data of a ``qc.passed`` with the job type's whole checklist ticked and the car
+    road-tested (the demo's inspector, the benches)."""
+    done = complete(job_type, note)
+    return QcPassData(
+        checked=list(done.checked),
+        road_test=done.road_test,
+        road_test_note=done.road_test_note,
+        spot=spot,
+    ).model_dump()
+
+
+class WashDoneData(Strict):
+    spot: str = Field(
+        default="", max_length=32, description="Where the finished car is parked (竣工停车区)"
+    )
 
 
 class QcFailedData(Strict):
@@ -159,6 +207,19 @@ def _finding(ws: Workshop, env: Envelope, data: FindingData) -> None:
     ws.report_finding(*_where(env), new, _at(env))
 
 
+def _leader_checked(ws: Workshop, env: Envelope, data: LeaderCheckData) -> None:
+    ws.leader_check(*_where(env), _at(env), data.notes, tuple(data.recommendations))
+
+
+def _qc_passed(ws: Workshop, env: Envelope, data: QcPassData) -> None:
+    inspection = Inspection(tuple(data.checked), data.road_test, data.road_test_note)
+    ws.qc_pass(*_where(env), _at(env), inspection, data.spot)
+
+
+def _wash_done(ws: Workshop, env: Envelope, data: WashDoneData) -> None:
+    ws.wash_done(*_where(env), _at(env), data.spot)
+
+
 def _qc_failed(ws: Workshop, env: Envelope, data: QcFailedData) -> None:
     ws.qc_fail(*_where(env), list(data.items), _at(env))
 
@@ -195,6 +256,7 @@ _BRIDGE: frozenset[DeviceKind] = frozenset({"bridge"})
 _AT_BAY = ("bay", "tech")
 _ON_JOB = ("bay", "job", "tech")
 
+# fmt: off
 EVENTS: tuple[EventKind, ...] = (
     EventKind(
         "tech.signed_in", _KIOSK, _AT_BAY, NoData, _signed_in,
@@ -229,12 +291,12 @@ EVENTS: tuple[EventKind, ...] = (
         "Self-check: the bay work is done.",
     ),
     EventKind(
-        "job.leader_checked", _KIOSK, _ON_JOB, NoData, _bay_step(lambda ws: ws.leader_check),
-        "The team leader's second check.",
+        "job.leader_checked", _KIOSK, _ON_JOB, LeaderCheckData, _leader_checked,
+        "The team leader's second check, by another person than the self-check's.",
     ),
     EventKind(
-        "qc.passed", _KIOSK, _ON_JOB, NoData, _bay_step(lambda ws: ws.qc_pass),
-        "Final inspection passed.",
+        "qc.passed", _KIOSK, _ON_JOB, QcPassData, _qc_passed,
+        "Final inspection passed by a third person: checklist ticked, road test recorded.",
     ),
     EventKind(
         "qc.failed", _KIOSK, _ON_JOB, QcFailedData, _qc_failed,
@@ -245,8 +307,8 @@ EVENTS: tuple[EventKind, ...] = (
         "The wash starts.",
     ),
     EventKind(
-        "wash.done", _KIOSK, _ON_JOB, NoData, _bay_step(lambda ws: ws.wash_done),
-        "Washed: ready for pickup.",
+        "wash.done", _KIOSK, _ON_JOB, WashDoneData, _wash_done,
+        "Washed: ready for pickup, parked where it says.",
     ),
     EventKind(
         "key.in", _BRIDGE, (), KeyData, _key_in,
@@ -265,6 +327,8 @@ EVENTS: tuple[EventKind, ...] = (
         "A print failed (offline, paper out, …).",
     ),
 )
+
+# fmt: on
 
 BY_TYPE: dict[str, EventKind] = {k.name: k for k in EVENTS}
 EVENT_TYPES: tuple[str, ...] = tuple(BY_TYPE)

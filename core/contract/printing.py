@@ -71,7 +71,41 @@ class GatePass(_Doc):
     delivered_at: AwareDatetime
 
 
-Document = Annotated[JobTicket | KeyTag | PickupCard | GatePass, Field(discriminator="document")]
+class SummaryLine(_Doc):
+    label: str
+    value: str
+
+
+class SummarySection(_Doc):
+    title: str
+    lines: list[str]
+
+
+class DeliverySummary(_Doc):
+    """The customer's delivery summary (交车单): what was done, what was declined (the safety
+    items with the customer's acknowledgement and a signature line), the workshop's advice,
+    the next service and the follow-up call. Every word on it comes with it, in the print's
+    language, so the bridge prints it as it is."""
+
+    document: Literal["delivery_summary"] = "delivery_summary"
+    title: str
+    site_name: str
+    ro: str
+    plate: str
+    car: str = ""
+    facts: list[SummaryLine] = Field(default_factory=list, description="Label and value pairs")
+    sections: list[SummarySection] = Field(default_factory=list)
+    acknowledgement: str = Field(
+        default="",
+        description="What the customer signs for (declined safety items); empty: nothing",
+    )
+    signature: str = Field(default="", description="The signature line's label")
+
+
+Document = Annotated[
+    JobTicket | KeyTag | PickupCard | GatePass | DeliverySummary,
+    Field(discriminator="document"),
+]
 
 
 class PrintJob(_Doc):

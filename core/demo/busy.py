@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from core.catalogue import operations
 from core.commands import CheckInCar
 from core.config import BayConfig, KioskConfig, SiteConfig, TechnicianConfig
+from core.domain.inspection import complete
 from core.domain.model import Customer, PauseReason, Severity, Vehicle
 from core.domain.vocabulary import BayKind
 from core.domain.workshop import CheckIn, NewFinding, Workshop
@@ -127,7 +128,8 @@ def spread(ws: Workshop, ros: list[str], general: list[str], now: datetime) -> N
                 ws.sign_out("T001", bay, begin + timedelta(minutes=17))
             if stage >= 5:
                 ws.sign_in("Q001", "Q01", begin + timedelta(minutes=18))
-                ws.qc_pass(ro, "Q001", "Q01", begin + timedelta(minutes=19))
+                done = complete(ws.jobs[ro].job_type)
+                ws.qc_pass(ro, "Q001", "Q01", begin + timedelta(minutes=19), done)
             if stage == 6 and ws.jobs[ro].wash_requested:
                 ws.sign_in("W001", "W01", begin + timedelta(minutes=19))
                 ws.wash_start(ro, "W001", "W01", begin + timedelta(minutes=19))

@@ -20,6 +20,8 @@ from core.catalogue import bay_kinds, likely_job_type
 from core.config import SiteConfig, bays_from_config, technicians_from_config
 from core.domain.bay_needs import serves, special_needs
 from core.domain.events import DomainEvent
+from core.domain.handover import all_ticked
+from core.domain.inspection import complete
 from core.domain.model import (
     BayKind,
     Customer,
@@ -151,6 +153,7 @@ class History:
         self.free_at[bay] = t
         later = rng.random() < 0.2  # picked up the next morning
         t += timedelta(hours=15) if later else timedelta(minutes=rng.randint(10, 120))
+        self._command(lambda: ws.check_handover(job.ro, all_ticked(job), "SA01", t))
         self._command(lambda: ws.deliver(job.ro, t))
         self.delivered.setdefault(t.astimezone(self.zone).date(), []).append(job)
 
@@ -239,7 +242,8 @@ class History:
             self._tap(bay, lambda: ws.self_check(ro, tech, bay, t))
             self._tap("Q01", lambda: ws.leader_check(ro, _INSPECTOR, "Q01", t))
             t += timedelta(minutes=5)
-        self._tap("Q01", lambda: ws.qc_pass(ro, _INSPECTOR, "Q01", t))
+        done = complete(job.job_type)
+        self._tap("Q01", lambda: ws.qc_pass(ro, _INSPECTOR, "Q01", t, done))
         if job.wash_requested:
             self._tap("W01", lambda: ws.wash_start(ro, _WASHER, "W01", t + timedelta(minutes=5)))
             t += timedelta(minutes=25)

@@ -35,12 +35,22 @@ from typing import Any, Protocol, runtime_checkable
 
 from core.appointment_book import booked_order
 from core.catalogue import CatalogueOperation, findings, likely_job_type, operations
-from core.commands import AnswerFinding, BookAppointment, CheckInCar, Deliver, Dispatch, MarkArrived
+from core.commands import (
+    AnswerFinding,
+    BookAppointment,
+    CheckHandover,
+    CheckInCar,
+    Deliver,
+    Dispatch,
+    MarkArrived,
+)
 from core.config import SiteConfig
 from core.contract import site_clock
+from core.contract.events import full_inspection
 from core.contract.sender import EventSender
 from core.demo.bookings import demo_bookings
 from core.domain.errors import DomainError
+from core.domain.handover import all_ticked, handover_gaps
 from core.domain.model import Customer, Vehicle
 from core.domain.vocabulary import AppointmentState, BayKind, PauseReason, Role, StaffRole
 from core.domain.workshop import CheckIn, Workshop
@@ -372,6 +382,13 @@ class DemoPlayer:
         yield from self._play_job(car.ro, bay, tech, car.standard, rnd)
         self._key(car, "hang")  # ready: the key is back on its hook
         yield self.pace.now() + timedelta(minutes=rnd.randint(10, 60))
+        for _ in range(30):  # the cabinet's reader tells the core of the key a moment later
+            job = self.core.ws.jobs.get(car.ro)
+            if job is None or not handover_gaps(job, all_ticked(job)):
+                break
+            yield self.pace.now() + timedelta(minutes=1)
+        if job is not None:  # the advisor sees the car over before the customer does
+            self._cmd(CheckHandover(car.ro, all_ticked(job)), "advisor:demo")
         self._key(car, "take")  # handed to the customer at the desk…
         if car.slot is not None:
             self._free_hooks.append(car.slot)
@@ -555,15 +572,18 @@ class DemoPlayer:
             yield from self._work(ro, bay, tech, f.labor_hours * 60 * rnd.uniform(0.8, 1.2))
 
     def _checks_and_wash(self, ro: str, bay: str, tech: str, rnd: random.Random) -> Play:
-        """The leader's check (the inspector's when the bay has no leader), QC (failed now
-        and then: back to the bay for rework), the wash."""
+        """The leader's check (the inspector's when the bay has no leader but the one who did
+        the work: the checks are three people's), QC (failed now and then: back to the bay
+        for rework), the wash."""
         crew = self.crew
         qc, inspector, wash, washer = crew.qc, crew.inspector, crew.wash, crew.washer
         leader = next(
             (
                 t.id
                 for t in self.config.technicians
-                if Role.LEADER in t.roles and self.core.ws.tech_state(t.id).bay == bay
+                if Role.LEADER in t.roles
+                and t.id != tech
+                and self.core.ws.tech_state(t.id).bay == bay
             ),
             None,
         )
@@ -583,14 +603,21 @@ class DemoPlayer:
                 yield self.pace.now() + timedelta(minutes=5)
                 self._tap(qc, "job.leader_checked", job=ro, tech=inspector)
                 yield self.pace.now() + timedelta(minutes=10)
-            self._tap(qc, "qc.passed", job=ro, tech=inspector)
+            spot = self._spot(ro)
+            done = full_inspection(self.core.ws.job(ro).job_type, spot=spot)
+            self._tap(qc, "qc.passed", job=ro, tech=inspector, data=done)
         if wash and washer and self._washes(ro):
             start = max(self.pace.now() + timedelta(minutes=5), self._wash_free)
             self._wash_free = start + timedelta(minutes=25)
             yield start
             self._tap(wash, "wash.started", job=ro, tech=washer)
             yield start + timedelta(minutes=20)
-            self._tap(wash, "wash.done", job=ro, tech=washer)
+            self._tap(wash, "wash.done", job=ro, tech=washer, data={"spot": self._spot(ro)})
+
+    @staticmethod
+    def _spot(ro: str) -> str:
+        """The finished cars' spot the car is parked in (竣工停车区): one of twenty."""
+        return f"P{int(ro[-4:]) % 20 + 1:02d}"
 
     def _washes(self, ro: str) -> bool:
         job = self.core.ws.jobs.get(ro)

@@ -73,6 +73,7 @@ def stage_of(status: str) -> Stage | None:
         return None
     return found[0] if found else None
 
+
 #: How long both bays and the dispatch board show that a technician moved between bays.
 MOVE_NOTICE = timedelta(minutes=30)
 

@@ -119,3 +119,37 @@ class Overbooked(DomainError):
     still be booked, forced with a reason."""
 
     code = "overbooked"
+
+
+class SameChecker(DomainError):
+    """One person would do two of a car's three checks (self, leader, final): refused but for
+    a small shop's explicit override."""
+
+    code = "same_checker"
+
+
+class InspectionIncomplete(DomainError):
+    """A final inspection passed with items of its checklist unticked, or without the road
+    test its job type needs."""
+
+    code = "inspection_incomplete"
+
+
+class HandoverIncomplete(DomainError):
+    """Delivery before the advisor's handover checklist is complete (a manager may deliver
+    all the same, saying why), or a checklist ticked against what the workshop knows."""
+
+    code = "handover_incomplete"
+
+
+class KeyNotBack(DomainError):
+    """Delivery while the key cabinet says the car's key is out with a technician: it comes
+    back first."""
+
+    code = "key_not_back"
+
+
+class ComplaintClosed(DomainError):
+    """A step on a complaint that is not open (none was opened, or it was resolved)."""
+
+    code = "complaint_closed"

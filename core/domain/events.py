@@ -247,20 +247,30 @@ class JobSelfChecked(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class JobLeaderChecked(DomainEvent):
+    """The second check (复检), with the leader's notes and recommendations; ``override``:
+    why the leader could check after doing the self-check (None: another person did)."""
+
     name = "job.leader_checked"
     stages = frozenset({_S.SELF_CHECKED, _S.LEADER_CHECKED})
     ro: str
     by: str
     bay: str
+    recommendations: int = 0
+    override: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class QcPassed(DomainEvent):
+    """Final inspection (总检) passed with its checklist ticked and the road test recorded."""
+
     name = "qc.passed"
     stages = frozenset({_S.LEADER_CHECKED, _S.WASH_WAITING, _S.READY})
     ro: str
     by: str
     bay: str
+    road_test: bool = False
+    override: str | None = None
+    spot: str | None = None  # where the finished car is parked, when it needs no wash
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -273,6 +283,7 @@ class QcFailed(DomainEvent):
     by: str
     bay: str
     items: tuple[str, ...]
+    override: str | None = None
 
     def counters(self) -> tuple[str, ...]:
         return ("rework",)
@@ -294,24 +305,90 @@ class WashDone(DomainEvent):
     ro: str
     by: str
     bay: str
+    spot: str | None = None  # where the finished car is parked
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChecksOverrideAllowed(DomainEvent):
+    """A manager let one person do two of this car's three checks, saying why (a small
+    shop with one inspector on duty)."""
+
+    name = "checks.override_allowed"
+    ro: str
+    by: str
+    reason: str
 
 
 # ------------------------------------------------------------------ handover
 @dataclass(frozen=True, kw_only=True)
+class HandoverChecked(DomainEvent):
+    """The advisor worked through the handover checklist (内部交车): the car may go."""
+
+    name = "job.handover_checked"
+    ro: str
+    by: str
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class JobDelivered(DomainEvent):
+    """Handed over to the customer; ``override``: the manager's reason to deliver without the
+    whole handover checklist."""
+
     name = "job.delivered"
     stages = frozenset({_S.READY, _S.DELIVERED})
     ro: str
+    override: str | None = None
+    #: What the key cabinet said of the key as it went to the customer (in the cabinet,
+    #: taken out at the desk, never read).
+    key_was: str = "none"
 
 
 @dataclass(frozen=True, kw_only=True)
 class FollowUpRecorded(DomainEvent):
-    """The follow-up call (回访) closes the order."""
+    """The follow-up call (回访) reached the customer, or the last try did not: the order
+    closes, unless a complaint was opened (it closes when the complaint is resolved)."""
 
     name = "job.followed_up"
     stages = frozenset({_S.DELIVERED, _S.CLOSED})
     ro: str
     outcome: str
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class FollowUpUnanswered(DomainEvent):
+    """A follow-up call nobody answered, ``attempt`` of ``tries``: tried again later."""
+
+    name = "job.follow_up_unanswered"
+    ro: str
+    attempt: int
+    tries: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComplaintOpened(DomainEvent):
+    name = "complaint.opened"
+    ro: str
+    owner: str
+    reply_by: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComplaintActionTaken(DomainEvent):
+    name = "complaint.action"
+    ro: str
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComplaintResolved(DomainEvent):
+    """The complaint settled: the order closes."""
+
+    name = "complaint.resolved"
+    stages = frozenset({_S.DELIVERED, _S.CLOSED})
+    ro: str
+    by: str
 
 
 # ------------------------------------------------------------------ keys

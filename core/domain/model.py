@@ -12,6 +12,7 @@ from .vocabulary import (
     RECALLED_STATUSES,
     TAPPED_PAUSE_REASONS,
     BayKind,
+    CallTime,
     FindingState,
     FollowUpOutcome,
     JobStatus,
@@ -31,12 +32,17 @@ __all__ = [
     "TAPPED_PAUSE_REASONS",
     "Bay",
     "BayKind",
+    "CallAttempt",
+    "CallTime",
     "Check",
+    "Complaint",
+    "ComplaintAction",
     "Customer",
     "Finding",
     "FindingState",
     "FollowUp",
     "FollowUpOutcome",
+    "Handover",
     "Job",
     "JobStatus",
     "JobType",
@@ -122,6 +128,25 @@ class Check:
     by: str
     at: datetime
     passed: bool = True
+    items: list[str] = field(default_factory=list)  # what failed final inspection
+    #: The leader's notes and recommendations for the customer (the delivery summary).
+    notes: str = ""
+    recommendations: list[str] = field(default_factory=list)
+    #: Final inspection: the checklist items ticked, and the road test (done, or why not).
+    checklist: list[str] = field(default_factory=list)
+    road_test: bool | None = None
+    road_test_note: str = ""
+    #: Why this person could do this check after one of the car's earlier checks: a
+    #: manager's reason on the order, or "site" (the site lets this person check twice).
+    override: str | None = None
+
+
+@dataclass
+class Handover:
+    """The advisor's handover checklist (内部交车), worked through before delivery."""
+
+    by: str
+    at: datetime
     items: list[str] = field(default_factory=list)
 
 
@@ -136,10 +161,49 @@ class KeyCustody:
 
 @dataclass
 class FollowUp:
+    """The follow-up call that reached the customer (or the last try that did not)."""
+
     outcome: FollowUpOutcome
     note: str
     by: str
     at: datetime
+    categories: list[str] = field(default_factory=list)  # what they were not happy with
+
+
+@dataclass
+class CallAttempt:
+    """A follow-up call nobody answered: tried again later."""
+
+    at: datetime
+    by: str
+    note: str = ""
+
+
+@dataclass
+class ComplaintAction:
+    at: datetime
+    by: str
+    text: str
+
+
+@dataclass
+class Complaint:
+    """A complaint case (投诉): whose it is, by when the customer has an answer, what was
+    done, and how it was settled; open until it is."""
+
+    opened_at: datetime
+    owner: str
+    reply_by: datetime
+    categories: list[str] = field(default_factory=list)
+    note: str = ""
+    actions: list[ComplaintAction] = field(default_factory=list)
+    resolution: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.resolved_at is None
 
 
 @dataclass
@@ -179,8 +243,19 @@ class Job:
     ready_at: datetime | None = None
     delivered_at: datetime | None = None
     follow_up: FollowUp | None = None
+    call_attempts: list[CallAttempt] = field(default_factory=list)
+    complaint: Complaint | None = None
     cancelled_reason: str | None = None
     public_token: str = ""
+    #: A manager's reason to let one person do two of this car's three checks.
+    checks_override: str | None = None
+    #: Where the finished car is parked (竣工停车区), as the wash bay or QC recorded it.
+    parking_spot: str | None = None
+    handover: Handover | None = None
+    #: Delivered without the whole handover: the manager's reason.
+    handover_override: str | None = None
+    #: When the customer would rather take the follow-up call, asked at delivery.
+    call_time: CallTime = CallTime.ANY
 
     @property
     def standard_hours(self) -> float:
@@ -258,3 +333,5 @@ class Technician:
     name: str
     team: str | None = None
     roles: frozenset[Role] = frozenset({Role.TECHNICIAN})
+    #: A small shop's word that this person may do two of a car's three checks.
+    may_check_twice: bool = False

@@ -130,12 +130,44 @@ class StaffRole(StrEnum):
 
 
 class FollowUpOutcome(StrEnum):
+    """What the follow-up call (回访) came to: the manuals' five levels, a complaint (the
+    customer complains: a case is opened), or nobody answered."""
+
     VERY_GOOD = "very_good"
     GOOD = "good"
     FAIR = "fair"
     DISSATISFIED = "dissatisfied"
+    VERY_DISSATISFIED = "very_dissatisfied"
     COMPLAINT = "complaint"
     UNREACHABLE = "unreachable"
+
+
+#: The five levels of satisfaction, best first, with the score each counts as (a complaint
+#: counts as the lowest).
+SATISFACTION: dict[FollowUpOutcome, int] = {
+    FollowUpOutcome.VERY_GOOD: 5,
+    FollowUpOutcome.GOOD: 4,
+    FollowUpOutcome.FAIR: 3,
+    FollowUpOutcome.DISSATISFIED: 2,
+    FollowUpOutcome.VERY_DISSATISFIED: 1,
+    FollowUpOutcome.COMPLAINT: 1,
+}
+
+#: The outcomes that say what the customer was not happy with.
+UNHAPPY = frozenset(
+    {FollowUpOutcome.DISSATISFIED, FollowUpOutcome.VERY_DISSATISFIED, FollowUpOutcome.COMPLAINT}
+)
+
+
+class Dissatisfaction(StrEnum):
+    """What a customer was not happy with (不满意原因)."""
+
+    ATTITUDE = "attitude"  # service attitude
+    REPAIR_QUALITY = "repair_quality"
+    PRICE = "price"
+    TIME = "time"
+    PARTS_SUPPLY = "parts_supply"
+    OTHER = "other"
 
 
 class KeyState(StrEnum):
@@ -155,6 +187,48 @@ class JobType(StrEnum):
     RECALL = "recall"
     QUICK_SERVICE = "quick_service"
     COMEBACK = "comeback"  # 返修: the car is back for work done here before
+
+
+#: The final inspection's checklists (总检单), item ids whose words are ``inspection.{id}``.
+#: What every final inspection looks at, whatever brought the car in.
+_ALWAYS = ("work_done", "no_warning_lights", "fasteners", "no_leaks", "covers_removed")
+
+#: The final inspection's checklist of each job type (item ids, in the order they are shown).
+CHECKLISTS: dict[JobType, tuple[str, ...]] = {
+    JobType.MAINTENANCE: (*_ALWAYS, "fluid_levels", "service_reminder_reset", "tyre_pressure"),
+    JobType.QUICK_SERVICE: (*_ALWAYS, "fluid_levels", "service_reminder_reset"),
+    JobType.REPAIR: (*_ALWAYS, "fault_fixed"),
+    JobType.WARRANTY: (*_ALWAYS, "fault_fixed", "old_parts_tagged"),
+    JobType.ACCIDENT: (*_ALWAYS, "panel_gaps", "paint_finish", "lights_work"),
+    JobType.RECALL: (*_ALWAYS, "recall_label"),
+    JobType.COMEBACK: (*_ALWAYS, "fault_fixed", "first_fix_reviewed"),
+}
+
+#: The job types whose car is road-tested before it passes: a fault is proven fixed on the
+#: road, not in the bay. Other cars may be road-tested too; it is recorded either way.
+ROAD_TEST_NEEDED = frozenset({JobType.REPAIR, JobType.WARRANTY, JobType.COMEBACK, JobType.ACCIDENT})
+
+
+class HandoverItem(StrEnum):
+    """The advisor's checklist before delivery (内部交车): the workshop hands the car to the
+    advisor, who checks it before the customer sees it."""
+
+    INSPECTED = "inspected"  # every operation done, the final inspection signed
+    FAULT_FIXED = "fault_fixed"  # the customer's complaint is gone
+    OLD_PARTS = "old_parts"  # the old parts ready, when the customer keeps them
+    CLEAN = "clean"  # clean inside and out
+    NOTHING_LEFT = "nothing_left"  # no tools, covers or rags left in the car
+    KEY_IN_CABINET = "key_in_cabinet"  # the key back on its hook
+
+
+class CallTime(StrEnum):
+    """When the customer would rather take the follow-up call (回访), asked at delivery."""
+
+    ANY = "any"
+    MORNING = "morning"
+    AFTERNOON = "afternoon"
+    EVENING = "evening"
+    WEEKEND = "weekend"
 
 
 class AppointmentState(StrEnum):

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from . import events as ev
+from .aftercare import Aftercare
 from .appointment import Appointment
 from .appointments import AppointmentBook
 from .bay_needs import serves, special_needs
@@ -26,6 +27,8 @@ from .errors import (
     UnknownFinding,
     WrongBay,
 )
+from .handover import Handovers
+from .inspection import Inspection, checker_override, require_complete
 from .key_cabinet import KeyCabinet
 from .model import (
     BAY_STATUSES,
@@ -36,13 +39,9 @@ from .model import (
     Customer,
     Finding,
     FindingState,
-    FollowUp,
-    FollowUpOutcome,
     Job,
     JobStatus,
     JobType,
-    KeyCustody,
-    KeyState,
     Operation,
     PauseReason,
     Role,
@@ -120,7 +119,9 @@ class NewFinding:
     note: str = ""
 
 
-class Workshop(ClockCorrections, KeyCabinet, SignIns, AppointmentBook, QueueOrder):
+class Workshop(
+    ClockCorrections, KeyCabinet, SignIns, AppointmentBook, QueueOrder, Handovers, Aftercare
+):
     """All live state of one site; the only place where workflow rules live."""
 
     # ------------------------------------------------------------- reception
@@ -478,50 +479,128 @@ class Workshop(ClockCorrections, KeyCabinet, SignIns, AppointmentBook, QueueOrde
         self._record(ev.JobSelfChecked(ro=ro, by=tech_id, bay=bay_id, released=released, at=at))
         return job
 
-    def leader_check(self, ro: str, tech_id: str, bay_id: str, at: datetime) -> Job:
-        """The team leader's second check (复检), at the job's bay or the QC station."""
+    def leader_check(
+        self,
+        ro: str,
+        tech_id: str,
+        bay_id: str,
+        at: datetime,
+        notes: str = "",
+        recommendations: tuple[str, ...] = (),
+    ) -> Job:
+        """The team leader's second check (复检), at the job's bay or the QC station, by
+        another person than the self-check's; the leader's notes and recommendations are
+        kept for the delivery summary."""
         job = self.job(ro)
         self._require_signed_in(tech_id, bay_id)
         if self.bay(bay_id).kind is not BayKind.QC:
             self._require_job_at_bay(job, bay_id)
         self._require_role(tech_id, Role.LEADER, "do the leader check")
         self._require_status(job, {JobStatus.SELF_CHECKED}, "leader-check")
-        job.checks.append(Check(level="leader", by=tech_id, at=at))
+        override = checker_override(job, self.technician(tech_id), "leader")
+        advice = [r.strip() for r in recommendations if r.strip()]
+        job.checks.append(
+            Check(
+                level="leader",
+                by=tech_id,
+                at=at,
+                notes=notes.strip(),
+                recommendations=advice,
+                override=override,
+            )
+        )
         job.status = JobStatus.LEADER_CHECKED
-        self._record(ev.JobLeaderChecked(ro=ro, by=tech_id, bay=bay_id, at=at))
+        self._record(
+            ev.JobLeaderChecked(
+                ro=ro,
+                by=tech_id,
+                bay=bay_id,
+                recommendations=len(advice),
+                override=override,
+                at=at,
+            )
+        )
         return job
 
-    def qc_pass(self, ro: str, tech_id: str, bay_id: str, at: datetime) -> Job:
-        """Final inspection (总检) passed: to the wash, or ready for pickup."""
+    def _final_inspection(self, ro: str, tech_id: str, bay_id: str, action: str) -> Job:
         job = self.job(ro)
         self._require_signed_in(tech_id, bay_id)
         self._require_bay_kind(bay_id, BayKind.QC, "final inspection")
-        self._require_role(tech_id, Role.QC, "pass final inspection")
-        self._require_status(job, {JobStatus.LEADER_CHECKED}, "pass final inspection of")
-        job.checks.append(Check(level="qc", by=tech_id, at=at))
+        self._require_role(tech_id, Role.QC, f"{action} final inspection")
+        self._require_status(job, {JobStatus.LEADER_CHECKED}, f"{action} final inspection of")
+        return job
+
+    def qc_pass(
+        self,
+        ro: str,
+        tech_id: str,
+        bay_id: str,
+        at: datetime,
+        inspection: Inspection,
+        spot: str = "",
+    ) -> Job:
+        """Final inspection (总检) passed, by a third person, with the job type's checklist
+        ticked and the road test recorded: to the wash, or ready for pickup, parked at
+        ``spot`` (竣工停车区; a car going to the wash is parked after it)."""
+        job = self._final_inspection(ro, tech_id, bay_id, "pass")
+        override = checker_override(job, self.technician(tech_id), "qc")
+        require_complete(job, inspection)
+        job.checks.append(
+            Check(
+                level="qc",
+                by=tech_id,
+                at=at,
+                checklist=list(inspection.checked),
+                road_test=inspection.road_test,
+                road_test_note=inspection.road_test_note.strip(),
+                override=override,
+            )
+        )
         if job.wash_requested:
             job.status = JobStatus.WASH_WAITING
         else:
             job.status = JobStatus.READY
             job.ready_at = at
-        self._record(ev.QcPassed(ro=ro, by=tech_id, bay=bay_id, at=at))
+            job.parking_spot = spot.strip() or None
+        self._record(
+            ev.QcPassed(
+                ro=ro,
+                by=tech_id,
+                bay=bay_id,
+                road_test=inspection.road_test,
+                override=override,
+                spot=job.parking_spot,
+                at=at,
+            )
+        )
         return job
 
     def qc_fail(self, ro: str, tech_id: str, bay_id: str, items: list[str], at: datetime) -> Job:
         """Final inspection failed: back to its bay, first in the queue, as rework (返修)."""
-        job = self.job(ro)
-        self._require_signed_in(tech_id, bay_id)
-        self._require_bay_kind(bay_id, BayKind.QC, "final inspection")
-        self._require_role(tech_id, Role.QC, "fail final inspection")
-        self._require_status(job, {JobStatus.LEADER_CHECKED}, "fail final inspection of")
+        job = self._final_inspection(ro, tech_id, bay_id, "fail")
+        override = checker_override(job, self.technician(tech_id), "qc")
         if not items:
             raise InvalidData("a failed inspection names the items that failed")
-        job.checks.append(Check(level="qc", by=tech_id, at=at, passed=False, items=list(items)))
+        job.checks.append(
+            Check(level="qc", by=tech_id, at=at, passed=False, items=list(items), override=override)
+        )
         job.rework_count += 1
         job.status = JobStatus.DISPATCHED
         # Rework jumps the bay's queue: a negative order sorts before every normal job.
         job.dispatch_order = -self._next("rework")
-        self._record(ev.QcFailed(ro=ro, by=tech_id, bay=bay_id, items=tuple(items), at=at))
+        self._record(
+            ev.QcFailed(ro=ro, by=tech_id, bay=bay_id, items=tuple(items), override=override, at=at)
+        )
+        return job
+
+    def allow_same_checker(self, ro: str, reason: str, by: str, at: datetime) -> Job:
+        """A manager lets one person do two of this car's three checks, saying why."""
+        job = self.job(ro)
+        self._require_status(job, OPEN_STATUSES, "allow one person two checks of")
+        if not reason.strip():
+            raise InvalidData("letting one person do two checks needs a reason")
+        job.checks_override = reason.strip()
+        self._record(ev.ChecksOverrideAllowed(ro=ro, by=by, reason=reason.strip(), at=at))
         return job
 
     def wash_start(self, ro: str, tech_id: str, bay_id: str, at: datetime) -> Job:
@@ -534,34 +613,14 @@ class Workshop(ClockCorrections, KeyCabinet, SignIns, AppointmentBook, QueueOrde
         self._record(ev.WashStarted(ro=ro, by=tech_id, bay=bay_id, at=at))
         return job
 
-    def wash_done(self, ro: str, tech_id: str, bay_id: str, at: datetime) -> Job:
+    def wash_done(self, ro: str, tech_id: str, bay_id: str, at: datetime, spot: str = "") -> Job:
+        """Washed: ready for pickup, parked at ``spot`` (竣工停车区) for the advisor."""
         job = self.job(ro)
         self._require_signed_in(tech_id, bay_id)
         self._require_bay_kind(bay_id, BayKind.WASH, "washing")
         self._require_status(job, {JobStatus.WASHING}, "finish washing")
         job.status = JobStatus.READY
         job.ready_at = at
-        self._record(ev.WashDone(ro=ro, by=tech_id, bay=bay_id, at=at))
-        return job
-
-    # ------------------------------------------------------------ handover
-    def deliver(self, ro: str, at: datetime) -> Job:
-        """Hand the car over (交车): paid, gate pass printed, key back to the customer."""
-        job = self.job(ro)
-        self._require_status(job, {JobStatus.READY}, "deliver")
-        job.status = JobStatus.DELIVERED
-        job.delivered_at = at
-        job.key = KeyCustody(state=KeyState.RETURNED, since=at, holder="customer")
-        self._record(ev.JobDelivered(ro=ro, at=at))
-        return job
-
-    def record_follow_up(
-        self, ro: str, outcome: FollowUpOutcome, note: str, by: str, at: datetime
-    ) -> Job:
-        """The follow-up call (回访) within three days closes the order."""
-        job = self.job(ro)
-        self._require_status(job, {JobStatus.DELIVERED}, "record the follow-up of")
-        job.follow_up = FollowUp(outcome=outcome, note=note, by=by, at=at)
-        job.status = JobStatus.CLOSED
-        self._record(ev.FollowUpRecorded(ro=ro, outcome=outcome.value, at=at))
+        job.parking_spot = spot.strip() or None
+        self._record(ev.WashDone(ro=ro, by=tech_id, bay=bay_id, spot=job.parking_spot, at=at))
         return job

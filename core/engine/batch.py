@@ -54,6 +54,7 @@ from .effects import (
     moved_from,
     originals,
     rows_to_write,
+    same_checker,
 )
 from .items import Counters, Incoming, Item, Publisher, Query, Republish, WebCommand
 from .no_shows import NoShowSweep
@@ -314,6 +315,9 @@ class BatchStep:
         moved = moved_from(self.ws.recorded[mark:])
         if moved is not None:
             payload["moved_from"] = moved
+        override = same_checker(self.ws.recorded[mark:])
+        if override is not None:
+            payload["same_checker"] = override
         behind = self.sequence.clock_behind(env.source, env.ts)
         if behind is not None:  # kept, and said: the device's clock went back
             payload["clock_behind_s"] = behind

@@ -55,6 +55,12 @@ def moved_from(events: Sequence[DomainEvent]) -> str | None:
     return next((e.from_bay for e in events if isinstance(e, TechSignedIn) and e.from_bay), None)
 
 
+def same_checker(events: Sequence[DomainEvent]) -> str | None:
+    """Why one person could do two of a car's checks (a manager's reason, or the site's
+    word), when a check was so done: the audit line says so."""
+    return next((o for e in events if (o := getattr(e, "override", None))), None)
+
+
 def originals(events: Sequence[DomainEvent]) -> dict[str, str | None] | None:
     """A corrected clock as it was before, kept beside the correction for disputes."""
     for e in events:

@@ -77,9 +77,7 @@ class Archive:
         """The month a row is filed under: of its time in the workshop's zone."""
         return at.astimezone(self.zone).strftime("%Y-%m")
 
-    def append(
-        self, table: str, rows: Sequence[Mapping[str, Any]], clock: str
-    ) -> list[Appended]:
+    def append(self, table: str, rows: Sequence[Mapping[str, Any]], clock: str) -> list[Appended]:
         """Append the rows to their months' files and force them to disk."""
         by_month: dict[str, list[str]] = {}
         for row in rows:

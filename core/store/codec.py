@@ -32,10 +32,49 @@ def job_2_to_3(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "pinned_start": None}
 
 
+def job_3_to_4(body: dict[str, Any]) -> dict[str, Any]:
+    """Version 4 keeps what each check recorded (the leader's notes and recommendations, the
+    final inspection's checklist and road test, why one person could do two checks), a
+    manager's leave for one person to do two checks of the car, where the finished car was
+    parked, the advisor's handover checklist and a manager's reason to deliver without it,
+    when the customer would rather take the follow-up call, what a follow-up call's customer
+    was not happy with, the calls nobody answered and the complaint a call opened; before,
+    none of it was asked."""
+    checks = [
+        {
+            **c,
+            "notes": "",
+            "recommendations": [],
+            "checklist": [],
+            "road_test": None,
+            "road_test_note": "",
+            "override": None,
+        }
+        for c in body.get("checks", [])
+    ]
+    return {
+        **body,
+        "checks": checks,
+        "checks_override": None,
+        "parking_spot": None,
+        "handover": None,
+        "handover_override": None,
+        "call_time": "any",
+        "follow_up": _follow_up_4(body.get("follow_up")),
+        "call_attempts": [],
+        "complaint": None,
+    }
+
+
+def _follow_up_4(call: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A call of version 3 named no dissatisfaction."""
+    return None if call is None else {**call, "categories": []}
+
+
 #: The versions of the stored documents, one entry per kind: add an upcaster from the old
 #: version here whenever the current version goes up.
 JOB_DOCUMENT = DocumentVersions(
-    "job", current=3, upcasters={1: job_1_to_2, 2: job_2_to_3}, key="ro"
+    "job", current=4, upcasters={1: job_1_to_2, 2: job_2_to_3, 3: job_3_to_4}, key="ro"
 )
 
 

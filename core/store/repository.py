@@ -14,15 +14,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.domain.aftercare_report import AftercareCall
 from core.domain.appointment import Appointment
 from core.domain.bay_needs import OperationKinds
 from core.domain.booking_rules import BookingRules
-from core.domain.model import OPEN_STATUSES, Bay, Job, JobStatus, Technician
+from core.domain.model import OPEN_STATUSES, Bay, FollowUpOutcome, Job, JobStatus, Technician
 from core.domain.reports import Report
 from core.domain.working_hours import WorkingHours
 from core.domain.workshop import Workshop
 from core.domain.workshop_state import left_since
 
+from .aftercare_rows import aftercare_row
 from .appointment_rows import (
     appointment_row,
     appointments_on,
@@ -34,6 +36,7 @@ from .report_queries import ReportQueries
 from .report_rows import figures_row
 from .report_writes import ReportRowWrites
 from .tables import (
+    AftercareRow,
     AppointmentRow,
     AuditRow,
     CounterRow,
@@ -212,6 +215,55 @@ class Store:
             ).scalar_one_or_none()
         return None if doc is None else job_from_doc(doc)
 
+    def open_complaints(self) -> list[Job]:
+        """The cars with a complaint not yet resolved, the earliest answer due first."""
+        a = AftercareRow
+        with self.engine.connect() as conn:
+            docs = conn.execute(
+                select(JobRow.doc)
+                .join(a, (a.site == JobRow.site) & (a.ro == JobRow.ro))
+                .where(
+                    a.site == self.site,
+                    a.complaint_opened_at.is_not(None),
+                    a.complaint_resolved_at.is_(None),
+                )
+                .order_by(a.complaint_reply_by, a.ro)
+            ).scalars()
+            return [job_from_doc(d) for d in docs]
+
+    def aftercare_calls(self, start: datetime, end: datetime) -> list[AftercareCall]:
+        """The follow-up calls of the cars delivered from ``start`` until ``end``, as the
+        weekly report adds them up."""
+        a = AftercareRow
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(a.ro, a.outcome, a.attempts, a.categories).where(
+                    a.site == self.site, a.delivered_at >= start, a.delivered_at < end
+                )
+            ).all()
+        return [
+            AftercareCall(
+                ro=r.ro,
+                outcome=FollowUpOutcome(r.outcome) if r.outcome else None,
+                attempts=r.attempts,
+                categories=tuple(c for c in r.categories.split(",") if c),
+            )
+            for r in rows
+        ]
+
+    def delivered_with_token(self, token: str) -> bool:
+        """Whether the car whose pickup card carries ``token`` has been handed over."""
+        gone = [JobStatus.DELIVERED.value, JobStatus.CLOSED.value]
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(JobRow.ro).where(
+                    JobRow.site == self.site,
+                    JobRow.public_token == token,
+                    JobRow.status.in_(gone),
+                )
+            ).first()
+        return found is not None
+
     # ----------------------------------------------------------------- write
     def commit(
         self,
@@ -326,6 +378,9 @@ class Store:
             changed = [ws.jobs[ro] for ro in sorted(jobs)]
             rows = [self._job_row(job, now) for job in changed]
             self._upsert(conn, JobRow.__table__, rows, ("site", "ro"))
+            after = [r for job in changed if (r := aftercare_row(self.site, job)) is not None]
+            if after:
+                self._upsert(conn, AftercareRow.__table__, after, ("site", "ro"))
         if techs:
             rows = [
                 {"site": self.site, "tech": t, "doc": tech_to_doc(ws.tech_states[t])}
@@ -545,7 +600,8 @@ class Store:
                 .order_by(f.delivered_at, f.ro)
                 .limit(limit)
             ).scalars()
-            return [job_from_doc(d) for d in docs]
+            jobs = [job_from_doc(d) for d in docs]
+        return [j for j in jobs if j.follow_up is None]  # not those with a complaint open
 
     def inbox_entry(self, source: str, seq: int) -> tuple[str, str | None, str | None] | None:
         """(result, error code, digest) of one event received before, or None."""

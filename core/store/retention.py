@@ -228,9 +228,7 @@ class Pruner:
                 if attempt + 1 == self.attempts:
                     raise
                 wait = 0.5 * 2**attempt
-                logger.warning(
-                    "pruning %s: %s; again in %.1f s", rule.name, _first_line(exc), wait
-                )
+                logger.warning("pruning %s: %s; again in %.1f s", rule.name, _first_line(exc), wait)
                 time.sleep(wait)
         raise AssertionError("unreachable")
 

@@ -67,6 +67,31 @@ class JobRow(Base):
     doc: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+class AftercareRow(Base):
+    """A delivered car's follow-up call and complaint, as columns: the weekly report adds
+    them up, the desk finds the open complaints by them."""
+
+    __tablename__ = "aftercare"
+
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ro: Mapped[str] = mapped_column(String(64), primary_key=True)
+    advisor: Mapped[str] = mapped_column(String(64))
+    delivered_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    called_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer)  # calls nobody answered
+    categories: Mapped[str] = mapped_column(String(200))  # comma-separated
+    complaint_opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    complaint_owner: Mapped[str | None] = mapped_column(String(64))
+    complaint_reply_by: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    complaint_resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    __table_args__ = (
+        Index("ix_aftercare_site_delivered_at", "site", "delivered_at"),
+        Index("ix_aftercare_site_complaint", "site", "complaint_opened_at"),
+    )
+
+
 class AppointmentRow(Base):
     """A booking (预约): columns a day's list, an advisor's day and the bookings still open
     are found by; the whole domain object in ``doc``."""

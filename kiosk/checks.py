@@ -1,0 +1,92 @@
+"""The steps at the stations that record more than a tap: the leader's notes and
+recommendations for the customer, the final inspection's checklist (the job type's) with the
+road test, and where the finished car is parked (竣工停车区) when it leaves the QC station or
+the wash bay ready for pickup."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from core.contract.views import JobCard
+from core.domain.vocabulary import CHECKLISTS, ROAD_TEST_NEEDED
+from kiosk.dialogs import framed, ok_or_cancel, refuse_empty
+from kiosk.screen import Screen
+
+_FIELD = "text-2xl w-[640px] max-w-full"
+
+
+def leader_check(screen: Screen, card: JobCard, tech: str) -> None:
+    """The leader check OK, with what the leader noted and recommends (one a line)."""
+    t = screen.t
+    with framed(screen.form, f"{t('kiosk.leader_check')} · {card.ro}"):
+        notes = ui.input(t("kiosk.leader_notes")).props("dark outlined").classes(_FIELD)
+        notes.mark("leader-notes")
+        advice = ui.textarea(t("kiosk.leader_recommendations")).props("dark outlined")
+        advice.classes(_FIELD).mark("leader-recommendations")
+
+        def submit() -> bool:
+            lines = [x.strip() for x in (advice.value or "").splitlines() if x.strip()]
+            sent = screen.act(lambda s: s.leader_check(card.ro, tech, notes.value or "", lines))
+            return sent is not None
+
+        label = t("kiosk.leader_check_confirm")
+        ok_or_cancel(screen, screen.form, label, submit, "leader-check-submit")
+
+
+def final_inspection(screen: Screen, card: JobCard, tech: str) -> None:
+    """Final inspection passed: every item of the job type's checklist ticked, and the road
+    test done (or, where the job type needs none, why not)."""
+    t = screen.t
+    items = CHECKLISTS[card.job_type]
+    with framed(screen.form, f"{t('kiosk.qc_pass')} · {card.ro}"):
+        ui.label(t(f"job_type.{card.job_type.value}")).classes("text-xl text-gray-400")
+        boxes = {
+            item: ui.checkbox(t(f"inspection.{item}")).classes("text-2xl").mark(f"check-{item}")
+            for item in items
+        }
+        road = ui.checkbox(t("kiosk.road_test")).classes("text-2xl").mark("road-test")
+        if card.job_type in ROAD_TEST_NEEDED:
+            ui.label(t("kiosk.road_test_needed")).classes("text-lg text-amber-400")
+        note = ui.input(t("kiosk.road_test_note")).props("dark outlined").classes(_FIELD)
+        note.mark("road-test-note")
+        spot = None if card.wash_requested else _spot_field(screen)
+
+        def submit() -> bool:
+            ticked = [i for i, box in boxes.items() if box.value]
+            if len(ticked) < len(items):
+                ui.notify(t("kiosk.checklist_open"), type="negative", position="center")
+                return False
+            if not road.value and not (note.value or "").strip():
+                return refuse_empty(screen)
+            parked = "" if spot is None else (spot.value or "").strip()
+            if spot is not None and not parked:
+                return refuse_empty(screen)
+            sent = screen.act(
+                lambda s: s.qc_pass(
+                    card.ro, tech, ticked, bool(road.value), note.value or "", parked
+                )
+            )
+            return sent is not None
+
+        label = t("kiosk.qc_pass_confirm")
+        ok_or_cancel(screen, screen.form, label, submit, "qc-pass-submit")
+
+
+def _spot_field(screen: Screen) -> ui.input:
+    spot = ui.input(screen.t("kiosk.parking_spot")).props("dark outlined").classes(_FIELD)
+    return spot.mark("parking-spot")
+
+
+def wash_done(screen: Screen, card: JobCard, tech: str) -> None:
+    """Washed: the car is parked in the finished cars' area, and the advisor is told where."""
+    t = screen.t
+    with framed(screen.form, f"{t('kiosk.wash_done')} · {card.ro}"):
+        spot = _spot_field(screen)
+
+        def submit() -> bool:
+            parked = (spot.value or "").strip()
+            if not parked:
+                return refuse_empty(screen)
+            return screen.act(lambda s: s.wash_done(card.ro, tech, parked)) is not None
+
+        ok_or_cancel(screen, screen.form, t("kiosk.wash_done_confirm"), submit, "wash-done-submit")
