@@ -430,8 +430,20 @@ class WorkshopWalk(RuleBasedStateMachine):
         self.step(lambda at: self.ws.deliver(ro, at))
 
     def do_follow_up(self, data: st.DataObject) -> None:
+        """The call (happy, a complaint or nobody answering, by the order's number), or for
+        a car whose call opened a complaint, an action on it and its resolution."""
         ro = self._job(data, "follow_up")
-        self.step(lambda at: self.ws.record_follow_up(ro, FollowUpOutcome.GOOD, "", "SA01", at))
+        if self.ws.jobs[ro].complaint is not None:
+            self.step(lambda at: self.ws.complaint_action(ro, "回电致歉", "SA01", at))
+            self.step(lambda at: self.ws.resolve_complaint(ro, "客户接受", "M001", at))
+            return
+        calls: list[tuple[FollowUpOutcome, tuple[str, ...]]] = [
+            (FollowUpOutcome.GOOD, ()),
+            (FollowUpOutcome.COMPLAINT, ("price",)),
+            (FollowUpOutcome.UNREACHABLE, ()),
+        ]
+        outcome, unhappy = calls[{"2": 1, "3": 2}.get(ro[-1], 0)]
+        self.step(lambda at: self.ws.record_follow_up(ro, outcome, "", "SA01", at, unhappy))
 
     def do_cancel(self, data: st.DataObject) -> None:
         ro = self._job(data, "cancel")
