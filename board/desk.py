@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from nicegui import ui
 
+from board.aftercare_panel import Complaints, FollowUpCalls
 from board.appointment_lists import TodayBookings
 from board.auth import require
 from board.booking_form import BookingForm
@@ -18,13 +19,12 @@ from board.handover_panel import ReadyCars
 from board.live import follow
 from board.preparation import Preparation
 from board.source import BoardSource
-from core.commands import AnswerFinding, RecordFollowUp
+from core.commands import AnswerFinding
 from core.contract.views import DispatchView
 from core.display.rules import escalation, finding_due
 from core.domain.appointment import Appointment
-from core.domain.model import Finding, FollowUpOutcome, Job, JobStatus
+from core.domain.model import Finding, Job, JobStatus
 
-FOLLOW_UP_AFTER = timedelta(days=3)
 #: How far back the desk lists calls still to be made: a car delivered longer ago is taken
 #: as called elsewhere (a site may keep its calls in another system).
 FOLLOW_UP_WINDOW = timedelta(days=14)
@@ -40,10 +40,13 @@ class DeskLists:
         self._shown: object = None
         self._seen_view: tuple[object, ...] | None = None
         self.ready_cars = ReadyCars(desk, changed=self.redraw)
+        self.calls = FollowUpCalls(desk, changed=self.redraw)
+        self.complaints = Complaints(desk, changed=self.redraw)
         with ui.column().classes("w-full gap-4"):
             self.findings_box = self._card("desk.findings", "findings")
             self.ready_box = self._card("desk.ready", "ready")
             self.follow_box = self._card("desk.follow_up", "follow-up")
+            self.complaint_box = self._card("desk.complaints", "complaints")
 
     def _card(self, title: str, marker: str) -> ui.column:
         with ui.card().classes("w-full"):
@@ -60,10 +63,6 @@ class DeskLists:
 
     def answer(self, job: Job, finding_id: str, approved: bool, note: str) -> None:
         self.desk.run(AnswerFinding(job.ro, finding_id, approved, note))
-        self.refresh()
-
-    def follow_up(self, job: Job, outcome: str, note: str) -> None:
-        self.desk.run(RecordFollowUp(job.ro, FollowUpOutcome(outcome), note))
         self.refresh()
 
     def on_board(self, view: DispatchView) -> bool:
@@ -92,10 +91,12 @@ class DeskLists:
         shown_ready = [(j.ro, j.parking_spot, j.handover is not None) for j in ready]
         # Delivered cars have left the live workshop: their calls come from storage.
         calls = source.awaiting_follow_up(now - FOLLOW_UP_WINDOW)
+        cases = source.open_complaints()
         signature = (
             [(j.ro, f.id) for j, f in pending],
             shown_ready,
-            [j.ro for j in calls],
+            [(j.ro, len(j.call_attempts)) for j in calls],
+            [(j.ro, len(j.complaint.actions) if j.complaint else 0) for j in cases],
             now.replace(second=0, microsecond=0),
         )
         if signature == self._shown:
@@ -104,6 +105,7 @@ class DeskLists:
         self._findings(pending, now)
         self._ready(ready)
         self._calls(calls, now)
+        self._complaints(cases, now)
 
     def _findings(self, pending: list[tuple[Job, Finding]], now: datetime) -> None:
         self.findings_box.clear()
@@ -151,24 +153,14 @@ class DeskLists:
         with self.follow_box:
             self._none_if(not calls, "follow-up")
             for job in sorted(calls, key=lambda j: j.delivered_at or now):
-                self._call_row(job, (job.delivered_at or now) + FOLLOW_UP_AFTER)
+                self.calls.row(job, now)
 
-    def _call_row(self, job: Job, due: datetime) -> None:
-        t = self.t
-        with ui.row().classes("items-center gap-2 w-full"):
-            ui.label(
-                f"{job.ro} {job.vehicle.plate} · {self.job_type(job)} · {job.customer.name} "
-                f"{job.customer.phone} · {due.astimezone(self.desk.zone):%m-%d}"
-            ).classes("grow")
-            outcome = ui.select(
-                {o.value: t("outcome." + o.value) for o in FollowUpOutcome},
-                value=FollowUpOutcome.VERY_GOOD.value,
-            ).classes("w-32")
-            note = ui.input().classes("w-40")
-            ui.button(
-                t("desk.record"),
-                on_click=lambda j=job, o=outcome, n=note: self.follow_up(j, o.value, n.value or ""),
-            ).props("dense").mark(f"follow-up-{job.ro}")
+    def _complaints(self, cases: list[Job], now: datetime) -> None:
+        self.complaint_box.clear()
+        with self.complaint_box:
+            self._none_if(not cases, "complaints")
+            for job in cases:
+                self.complaints.row(job, now)
 
 
 class DeskPage:

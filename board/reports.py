@@ -8,6 +8,7 @@ from datetime import date
 
 from nicegui import ui
 
+from board.aftercare_report import aftercare_section
 from board.auth import require
 from board.frame import TAB_TITLE, frame, roles_of
 from board.source import BoardSource
@@ -59,6 +60,7 @@ def register_reports(source: BoardSource) -> None:
         with ui.row().classes("w-full no-wrap gap-4 mt-4 items-start"):
             efficiency_table(t, report, {x.id: x.name for x in config.technicians})
             job_type_table(t, report)
+        aftercare_section(t, source.aftercare(*period(kind, on, zone)))
 
 
 def period_bar(t: Texts, report: Report, kind: str, on: date) -> None:

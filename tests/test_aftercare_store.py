@@ -9,9 +9,13 @@ from sqlalchemy import select
 
 from core.domain.model import FollowUpOutcome
 from core.engine.effects import rows_to_write
+from core.store.backup import migrate_to
+from core.store.codec import job_to_doc
+from core.store.database import make_engine, migrate
+from core.store.document_versions import SCHEMA
 from core.store.repository import Batch, Store
-from core.store.tables import AftercareRow
-from tests.helpers import at, delivered_car, domain_workshop
+from core.store.tables import AftercareRow, JobRow
+from tests.helpers import at, delivered_car, domain_workshop, order
 
 DAY = 24 * 60
 
@@ -40,3 +44,58 @@ def test_complaints_stay_open_in_storage_until_resolved_and_calls_add_up(store: 
             select(AftercareRow.complaint_resolved_at).where(AftercareRow.ro == unhappy)
         ).scalar_one()
     assert resolved == at(4 * DAY)
+
+
+def test_the_migration_fills_the_aftercare_rows_from_the_stored_documents(db_url: str) -> None:
+    """Cars delivered and called before the aftercare rows existed: a row each, from their
+    documents (a version-2 one, which knew no categories), none for a car still in."""
+    engine = make_engine(db_url)
+    try:
+        migrate_to(engine, "0006")
+        ws = domain_workshop()
+        called, waiting = delivered_car(ws, "京M1"), delivered_car(ws, "京M2")
+        ws.record_follow_up(called, FollowUpOutcome.GOOD, "满意", "SA01", at(3 * DAY))
+        inside = ws.check_in(order(plate="京M3"), at(0)).ro
+        docs = {ro: job_to_doc(ws.jobs[ro]) for ro in (called, waiting, inside)}
+        v2 = {**docs[called], SCHEMA: 2}
+        del v2["follow_up"]["categories"]
+        docs[called] = v2
+        with engine.begin() as conn:
+            for ro, doc in docs.items():
+                conn.execute(
+                    JobRow.__table__.insert(),
+                    {
+                        "site": "demo",
+                        "ro": ro,
+                        "status": doc["status"],
+                        "bay": None,
+                        "plate": doc["vehicle"]["plate"],
+                        "public_token": None,
+                        "promised_at": at(240),
+                        "checked_in_at": at(0),
+                        "updated_at": at(5000),
+                        "doc": doc,
+                    },
+                )
+        migrate(engine)
+        with engine.connect() as conn:
+            rows = {
+                r.ro: r
+                for r in conn.execute(
+                    select(
+                        AftercareRow.ro,
+                        AftercareRow.outcome,
+                        AftercareRow.called_at,
+                        AftercareRow.delivered_at,
+                        AftercareRow.categories,
+                    )
+                )
+            }
+        assert set(rows) == {called, waiting}
+        assert (rows[called].outcome, rows[called].called_at) == ("good", at(3 * DAY))
+        assert rows[called].delivered_at == at(60) and rows[called].categories == ""
+        assert rows[waiting].outcome is None
+        store = Store(engine, "demo")
+        assert [c.ro for c in store.aftercare_calls(at(0), at(DAY))] == sorted([called, waiting])
+    finally:
+        engine.dispose()

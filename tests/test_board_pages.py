@@ -18,7 +18,14 @@ from core.contract.messages import make_event
 from core.display.texts import both, text
 from core.domain.handover import all_ticked
 from core.domain.inspection import complete
-from core.domain.model import FindingState, JobStatus, Operation, PauseReason, Priority
+from core.domain.model import (
+    FindingState,
+    FollowUpOutcome,
+    JobStatus,
+    Operation,
+    PauseReason,
+    Priority,
+)
 from core.domain.vocabulary import CallTime, HandoverItem, JobType
 from core.pairings import Pairings
 from kiosk.page import register as register_kiosks
@@ -526,9 +533,11 @@ async def test_the_lounge_and_an_orders_titles_are_in_words_too(user: User, shop
 
 
 # ----------------------------------------------------------------- reception desk
-def ready_for_pickup(shop: Workshop, plate: str = "京E55555", token: str = "") -> str:
+def ready_for_pickup(
+    shop: Workshop, plate: str = "京E55555", token: str = "", tag: str = "TAG9"
+) -> str:
     """A job walked through the workshop to ready (straight on the domain, for set-up)."""
-    ro = shop.job(plate=plate, wash_requested=False, key_tag="TAG9", public_token=token)
+    ro = shop.job(plate=plate, wash_requested=False, key_tag=tag, public_token=token)
 
     def walk(ws, now):  # type: ignore[no-untyped-def]
         ws.sign_in("T002", "B03", now)
@@ -538,7 +547,7 @@ def ready_for_pickup(shop: Workshop, plate: str = "京E55555", token: str = "") 
         ws.leader_check(ro, "T001", "B03", now)
         ws.sign_in("Q001", "Q01", now)
         ws.qc_pass(ro, "Q001", "Q01", now, complete(ws.jobs[ro].job_type), spot="P07")
-        ws.key_in("TAG9", "KC1", 9, now)  # back on its hook
+        ws.key_in(tag, "KC1", 9, now)  # back on its hook
 
     shop.core.query(walk)
     assert shop.core.ws.job(ro).status is JobStatus.READY
@@ -710,6 +719,84 @@ async def test_the_handover_shows_what_the_workshop_knows_and_a_manager_delivers
     assert line["payload"]["override"] == "客户赶飞机，经理陪同验车"
 
 
+async def test_the_follow_up_list_retries_the_unanswered_and_a_complaint_is_a_case(
+    user: User, shop: Workshop
+) -> None:
+    late, fresh = ready_for_pickup(shop), ready_for_pickup(shop, plate="京E66666", tag="TAG8")
+
+    def delivered(ws, now):  # type: ignore[no-untyped-def]
+        for ro, days in ((late, 4), (fresh, 1)):
+            ws.check_handover(ro, all_ticked(ws.jobs[ro]), "SA01", now - timedelta(days=days))
+            ws.deliver(ro, now - timedelta(days=days), call_time=CallTime.EVENING)
+
+    shop.core.query(delivered)
+    await sign_in(user, "SA01", page="/desk")
+    await user.open("/desk")
+    await user.should_see(marker=f"call-{late}", retries=RETRIES)
+    await user.should_see(marker=f"overdue-{late}")  # due a day ago: marked
+    assert not present(user, f"overdue-{fresh}")
+    assert "晚上" in texts(user)  # when the customer would rather be called
+    # Nobody answers: tried again, still on the list.
+    user.find(marker=f"outcome-{late}").elements.pop().value = "unreachable"
+    user.find(marker=f"follow-up-{late}").click()
+    await user.should_see(marker=f"tried-{late}", content="已拨 1/3 次未接通", retries=RETRIES)
+    assert shop.core.store.load_job(late).status is JobStatus.DELIVERED
+    # A complaint names what the customer is unhappy with, or is refused.
+    user.find(marker=f"outcome-{late}").elements.pop().value = "complaint"
+    user.find(marker=f"follow-up-{late}").click()
+    await user.should_see(text("desk.refused", "zh", why=text("error.invalid_data", "zh")))
+    user.find(marker=f"unhappy-{late}").elements.pop().value = ["repair_quality", "time"]
+    user.find(marker=f"follow-up-note-{late}").type("异响又出现了")
+    user.find(marker=f"follow-up-{late}").click()
+    await user.should_see(marker=f"complaint-{late}", retries=RETRIES)
+    await user.should_see("维修质量、时间")
+    assert not present(user, f"call-{late}"), "called: off the list of calls"
+    case = shop.core.store.load_job(late).complaint
+    assert case is not None and case.owner == "SA01" and case.open
+    # Actions, then the resolution; it stays open until resolved.
+    user.find(marker=f"resolution-{late}").type("已解决")
+    user.find(marker=f"resolve-{late}").click()  # nothing done yet: refused
+    await user.should_see(text("desk.refused", "zh", why=text("error.invalid_data", "zh")))
+    user.find(marker=f"action-{late}").type("约客户明天回厂复检")
+    user.find(marker=f"add-action-{late}").click()
+    await user.should_see("约客户明天回厂复检", retries=RETRIES)
+    assert shop.core.store.load_job(late).status is JobStatus.DELIVERED
+    user.find(marker=f"resolution-{late}").type("更换悬挂衬套，客户满意")
+    user.find(marker=f"resolve-{late}").click()
+    await eventually(
+        lambda: shop.core.store.load_job(late).status is JobStatus.CLOSED, "resolved, closed"
+    )
+    await user.should_see(marker="complaints-none", retries=RETRIES)
+    # Every step on the order's timeline.
+    kinds = [e["type"] for e in shop.core.store.audit_trail(late)]
+    assert kinds[-4:] == [
+        "job.followed_up",
+        "job.followed_up",
+        "complaint.action",
+        "complaint.resolved",
+    ]
+
+
+async def test_the_manager_sees_the_open_complaints_and_the_overdue_answer(
+    user: User, shop: Workshop
+) -> None:
+    ro = ready_for_pickup(shop)
+
+    def complained(ws, now):  # type: ignore[no-untyped-def]
+        ws.check_handover(ro, all_ticked(ws.jobs[ro]), "SA01", now - timedelta(days=6))
+        ws.deliver(ro, now - timedelta(days=6))
+        ws.record_follow_up(
+            ro, FollowUpOutcome.COMPLAINT, "", "SA01", now - timedelta(days=3), ["price"]
+        )
+
+    shop.core.query(complained)
+    await sign_in(user, "M001", page="/desk")
+    await user.open("/desk")
+    await user.should_see(marker=f"complaint-{ro}", retries=RETRIES)
+    await user.should_see(marker=f"reply-overdue-{ro}")  # two days passed a day ago
+    await user.should_see("价格")
+
+
 # ----------------------------------------------------------------- order timeline
 async def test_the_order_timeline_and_a_forgotten_pause_put_in_by_the_foreman(
     user: User, shop: Workshop
@@ -842,6 +929,40 @@ async def test_reports_show_the_days_figures_and_export_csv(user: User, shop: Wo
     response = await user.download.next()
     body = response.content.decode("utf-8-sig")
     assert "jobs_in,2" in body and "first_time_fix_pct,100.0" in body
+
+
+async def test_the_weekly_report_of_follow_up_calls_and_complaints(
+    user: User, shop: Workshop
+) -> None:
+    cars = [ready_for_pickup(shop, plate=f"京H0000{i}", tag=f"TAG{i}") for i in range(1, 6)]
+    calls = [
+        (FollowUpOutcome.VERY_GOOD, ()),
+        (FollowUpOutcome.DISSATISFIED, ("time", "price")),
+        (FollowUpOutcome.COMPLAINT, ("time", "attitude")),
+        (FollowUpOutcome.FAIR, ()),
+    ]
+
+    def week(ws, now):  # type: ignore[no-untyped-def]
+        for ro in cars:
+            ws.check_handover(ro, all_ticked(ws.jobs[ro]), "SA01", now)
+            ws.deliver(ro, now)
+        for ro, (outcome, unhappy) in zip(cars, calls, strict=False):  # the fifth: not yet
+            ws.record_follow_up(ro, outcome, "", "SA01", now, unhappy)
+
+    shop.core.query(week)
+    await sign_in(user, "M001", page="/reports?kind=week")
+    await user.open("/reports?kind=week")
+    await user.should_see(marker="reports.calls", content="4 / 5", retries=RETRIES)
+    assert user.find(marker="reports.call_completion").elements.pop().text == "80 %"
+    assert user.find(marker="reports.satisfaction").elements.pop().text == "25 %"
+    assert user.find(marker="reports.satisfaction_score").elements.pop().text == "2.8 / 5"
+    assert user.find(marker="reports.open_complaints").elements.pop().text == "1"
+    (table,) = user.find(marker="top-dissatisfaction").elements
+    assert [(r["what"], r["calls"]) for r in table.rows] == [
+        ("时间", "2"),
+        ("服务态度", "1"),
+        ("价格", "1"),
+    ]
 
 
 # ----------------------------------------------------------------- kiosk screens and sign-ins
