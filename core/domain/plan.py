@@ -71,15 +71,9 @@ def fit(
 ) -> tuple[datetime, datetime]:
     """The first stretch of ``work`` in working time from ``cursor`` on that runs into none
     of the ``blocks`` (in time order): work is not split around a reserved car."""
-    start = hours.next_working(cursor)
-    for block in blocks:
-        if block.end <= start:
-            continue
-        end = hours.add(start, work)
-        if end <= block.start:
-            return start, end
-        start = hours.next_working(max(start, block.end))
-    return start, hours.add(start, work)
+    taken = [(_us(b.start), _us(b.end), "") for b in blocks]
+    start, end = _fit_us(_us(cursor), work // MICROSECOND, taken, hours)
+    return _at(start), _at(end)
 
 
 def plan_bays(
