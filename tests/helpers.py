@@ -100,15 +100,20 @@ class FakeBus:
 
     def board(self) -> dict[str, Any]:
         """The newest whole dispatch board a subscriber of its parts has been sent."""
+        view = self.board_so_far()
+        if view is None:
+            raise AssertionError("no whole dispatch board published")
+        return view
+
+    def board_so_far(self) -> dict[str, Any] | None:
+        """The same, or None while its first parts are still on their way."""
         from core.contract.dispatch_mirror import BoardMirror
 
         mirror = BoardMirror("demo")
         for t, p, _, _ in list(self.published):
             mirror.receive(t, p)
         view = mirror.view()
-        if view is None:
-            raise AssertionError("no whole dispatch board published")
-        return view.model_dump(mode="json")
+        return None if view is None else view.model_dump(mode="json")
 
 
 class Kiosk:

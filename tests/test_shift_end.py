@@ -40,7 +40,10 @@ def test_shift_end_pauses_running_clocks_once(core: Core, bus: FakeBus) -> None:
     assert core.ws.tech_state("T002").active_job is None
     assert shift.next is not None and shift.next > now
     wait_until(  # the dispatch view goes out at most every 100 ms
-        lambda: [j["pause_reason"] for j in bus.board()["jobs"]] == ["shift_end"],
+        lambda: (
+            [j["pause_reason"] for j in (bus.board_so_far() or {"jobs": []})["jobs"]]
+            == ["shift_end"]
+        ),
         "the board showing the shift-end pause",
         timeout=5,
         every=0.02,
