@@ -33,14 +33,14 @@ from core.contract.views import (
     TechOnBay,
     TimelineBar,
 )
-from core.display.rules import MOVE_NOTICE, REFUSAL_NOTICE, STAGES, escalation, finding_due
+from core.display.rules import MOVE_NOTICE, REFUSAL_NOTICE, escalation, finding_due
 from core.domain.eta import predict
 from core.domain.events import SignInRefused
 from core.domain.model import Bay, BayKind, Job, JobStatus, KeyState, TechnicianState
 from core.domain.plan import plan_workshop
-from core.domain.privacy import mask_plate
 from core.domain.vocabulary import STATION_STATUSES, PauseReason
 from core.domain.workshop import Workshop
+from core.lounge_cars import build_car, progress, to_minute
 from core.plan_views import planned_bars, reserved_blocks
 from core.working_day import gantt_window
 
@@ -58,22 +58,6 @@ def _readiness(job: Job) -> Readiness:
             return PauseReason.WAITING_APPROVAL
         return JobStatus.PAUSED
     return JobStatus.READY
-
-
-def to_minute(ts: datetime | None) -> datetime | None:
-    """Predictions to the minute: all a person reads, and they stay put between taps, so
-    the cards and cars built from them can be reused."""
-    return None if ts is None else ts.replace(second=0, microsecond=0)
-
-
-def _progress(job: Job, now: datetime) -> int:
-    """The lounge's progress bar, in percent: by stage, and by the clocked share of the
-    standard hours while the car is worked on."""
-    progress = STAGES[job.status][1]
-    if job.status in (JobStatus.IN_PROGRESS, JobStatus.PAUSED) and job.standard_hours:
-        done = min(1.0, job.worked_seconds(now) / (job.standard_hours * 3600))
-        progress = 20 + int(50 * done)
-    return progress
 
 
 Built = TypeVar("Built")
@@ -174,7 +158,6 @@ class Projector:
         # Cards of jobs that did not change and have no running clock are reused: building
         # hundreds of cards per event is most of the cost of publishing the views.
         self._cards: dict[str, tuple[datetime | None, JobCard]] = {}
-        self._cars: dict[str, tuple[tuple[datetime | None, int], LoungeCar]] = {}
         # The board's cards are kept while their job stays the same, running clock or not
         # (their work time is given as of when they were made): only changed ones travel.
         self._board_cards: dict[str, BoardCard] = {}
@@ -187,13 +170,11 @@ class Projector:
         """These jobs changed: their cards are built afresh next time."""
         for ro in ros:
             self._cards.pop(ro, None)
-            self._cars.pop(ro, None)
             self._board_cards.pop(ro, None)
             self._bars.pop(ro, None)
 
     def forget_all(self) -> None:
         self._cards.clear()
-        self._cars.clear()
         self._board_cards.clear()
         self._rows.clear()
         self._bars.clear()
@@ -293,6 +274,7 @@ class Projector:
     def lounge(
         self, ws: Workshop, now: datetime, eta: dict[str, datetime] | None = None
     ) -> LoungeView:
+        """The lounge made whole (the core keeps one by part: core/lounge_cars.py)."""
         eta = predict(ws, now) if eta is None else eta
         cars = [
             self._lounge_car(job, now, eta.get(job.ro))
@@ -307,36 +289,9 @@ class Projector:
                 return self._lounge_car(job, now, predict(ws, now).get(job.ro))
         return None
 
-    def _lounge_car(self, job: Job, now: datetime, predicted: datetime | None) -> LoungeCar:
-        """A car as the lounge shows it: what it shows changes with its job, its predicted
-        time to the minute and its progress by the percent, and is made again only then
-        (a car being worked on as well: a big workshop has dozens)."""
-        key = (to_minute(predicted), _progress(job, now))
-        cached = self._cars.get(job.ro)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        built = self._build_car(job, *key)
-        self._cars[job.ro] = (key, built)
-        return built
-
     @staticmethod
-    def _build_car(job: Job, predicted: datetime | None, progress: int) -> LoungeCar:
-        stage = STAGES[job.status][0]
-        notice: Literal["ready", "at_risk"] | None = None
-        if job.status is JobStatus.READY:
-            notice = "ready"
-        elif predicted is not None and predicted > job.promised_at:
-            notice = "at_risk"
-        return LoungeCar(
-            plate=mask_plate(job.vehicle.plate),
-            model=job.vehicle.model,
-            colour=job.vehicle.colour,
-            stage=stage,
-            progress=progress,
-            promised_at=job.promised_at,
-            predicted_at=predicted,
-            notice=notice,
-        )
+    def _lounge_car(job: Job, now: datetime, predicted: datetime | None) -> LoungeCar:
+        return build_car(job, to_minute(predicted), progress(job, now))
 
     def dispatch(
         self,

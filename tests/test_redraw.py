@@ -3,11 +3,15 @@ bay whose state changed is among them (the engine keeps no copies to compare).""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from hypothesis import HealthCheck, settings
 
-from core.domain.eta import predict
+from core.domain.errors import DomainError
+from core.domain.eta import forecast, predict
 from core.domain.events import DomainEvent
 from core.engine.effects import bays_to_redraw, rows_to_write
+from core.lounge_cars import LoungeCars
 from core.views import Projector
 from tests.helpers import demo_config
 from tests.walk import Snapshot, WorkshopWalk
@@ -64,20 +68,49 @@ TestRedrawWalk.settings = settings(
 
 
 class LoungeWalk(WorkshopWalk):
-    """The lounge a long-lived projector keeps (cars reused while nothing they show
-    changed) is the lounge drawn afresh, step after step, as time passes."""
+    """The lounge the core keeps by part (the cars a step changed, their queues, and the
+    cars the clock moved made again) is the lounge drawn afresh, step after step, as time
+    passes, refusals and quiet minutes included."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.kept = Projector(CONFIG)
+        self.kept = LoungeCars()
 
     def after_step(self, before: Snapshot, events: list[DomainEvent]) -> None:
-        self.kept.forget(set(rows_to_write(events).jobs))  # as the engine does after a commit
-        eta = predict(self.ws, self.now)
-        kept = self.kept.lounge(self.ws, self.now, eta).cars
-        fresh = Projector(CONFIG).lounge(self.ws, self.now, eta).cars
-        assert kept == fresh, [e.name for e in events]
+        self.same_as_fresh(rows_to_write(events).jobs, [e.name for e in events])
+
+    def after_refusal(self, before: Snapshot, err: DomainError) -> None:
+        self.same_as_fresh(frozenset(), err.code)
+
+    def same_as_fresh(self, changed: frozenset[str], what: object) -> None:
+        shown = [car.model_dump() for car in self.kept.cars()]
+        moved = self.kept.update(self.ws, self.now, changed)
+        kept = self.kept.cars()
+        fresh = Projector(CONFIG).lounge(self.ws, self.now).cars
+        assert kept == fresh, what
+        if not moved:  # told "nothing to send": what the lounge shows did not change
+            assert [car.model_dump() for car in kept] == shown, what
 
 
 TestLoungeWalk = LoungeWalk.TestCase
 TestLoungeWalk.settings = TestRedrawWalk.settings
+
+
+class ForecastWalk(WorkshopWalk):
+    """A forecast says how a prediction moves while nothing happens, and until when: the
+    prediction made later, with nothing happening in between, is that one moved so."""
+
+    def after_step(self, before: Snapshot, events: list[DomainEvent]) -> None:
+        made = forecast(self.ws, self.now)
+        assert made.keys() == predict(self.ws, self.now).keys()
+        for seconds in (1, 59, 61, 599, 3_600, 4 * 3_600):
+            later = self.now + timedelta(seconds=seconds)
+            then = predict(self.ws, later)
+            for ro, f in made.items():
+                if f.until is None or later <= f.until:
+                    moved = f.at + f.drift * timedelta(seconds=seconds)
+                    assert abs(then[ro] - moved) < timedelta(milliseconds=1), (ro, seconds, f)
+
+
+TestForecastWalk = ForecastWalk.TestCase
+TestForecastWalk.settings = TestRedrawWalk.settings

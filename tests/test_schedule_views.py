@@ -120,19 +120,19 @@ def test_the_welcome_board_goes_out_when_a_booking_changes_or_the_day_turns(
 ) -> None:
     bus = FakeBus()
     views = publisher(bus)
-    views.publish_lounge(ws, NOW, {})
+    views.publish_lounge(ws, NOW, ())
     assert welcome_messages(bus) == 1  # the first: an empty day
     job = ws.check_in(order(), NOW)
     ws.dispatch(job.ro, "B01", NOW)
-    views.publish_lounge(ws, NOW, {})  # a tap, no booking: nothing to send
+    views.publish_lounge(ws, NOW, ())  # a tap, no booking: nothing to send
     assert welcome_messages(bus) == 1
     ws.book(booking(today(10)), NOW)
-    views.publish_lounge(ws, NOW, {}, booked=True)
+    views.publish_lounge(ws, NOW, (), booked=True)
     assert welcome_messages(bus) == 2 and views.welcome is not None
     assert len(views.welcome.arrivals) == 1
     views.publish_welcome(ws, NOW + timedelta(minutes=5))  # the same day: nothing new
     assert welcome_messages(bus) == 2
     views.publish_welcome(ws, local(8))  # the next morning: its own cars (none)
     assert welcome_messages(bus) == 3 and views.welcome.arrivals == []
-    views.publish_lounge(ws, local(8), {}, force=True)  # a broker that may have lost it
+    views.publish_lounge(ws, local(8), (), force=True)  # a broker that may have lost it
     assert welcome_messages(bus) == 4

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .model import Job, JobStatus
+from .vocabulary import STATION_STATUSES
 from .workshop import Workshop
 
 LEADER_CHECK = timedelta(minutes=10)
@@ -22,38 +24,96 @@ def _after_bay(job: Job) -> timedelta:
     return LEADER_CHECK + FINAL_QC + (WASH if job.wash_requested else timedelta())
 
 
+#: The statuses whose cars are predicted one by one (they wait in no bay's queue).
+PAST_QUEUES = frozenset(
+    {
+        JobStatus.CHECKED_IN,
+        JobStatus.SELF_CHECKED,
+        JobStatus.LEADER_CHECKED,
+        JobStatus.WASH_WAITING,
+        JobStatus.WASHING,
+        JobStatus.READY,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """A predicted ready time and how it moves while nothing happens: ``drift`` seconds
+    per second of the clock (1 for a car that waits, 0 behind a clock that runs), until
+    ``until`` at the latest (a running clock reaches the standard hours, a wash its end),
+    after which it must be made again. None: it moves so for good."""
+
+    at: datetime
+    drift: int
+    until: datetime | None
+
+
+def queue_forecast(queue: list[Job], now: datetime) -> dict[str, Forecast]:
+    """One bay's queue, worked in order: each car ready after the work left of those ahead
+    and its own, and its checks. Every running clock ahead takes the work left down as
+    fast as time passes it (two technicians, twice as fast) until its standard hours are
+    reached."""
+    out: dict[str, Forecast] = {}
+    cursor = now
+    drift = 1
+    until: datetime | None = None
+    for job in queue:
+        left = _remaining_work(job, now)
+        clocks = len(job.working_techs()) if left else 0
+        if clocks:
+            drift -= clocks
+            ends = now + left / clocks
+            until = ends if until is None else min(until, ends)
+        cursor = cursor + left
+        out[job.ro] = Forecast(cursor + _after_bay(job), drift, until)
+    return out
+
+
+def car_forecast(job: Job, now: datetime) -> Forecast | None:
+    """A car in no bay's queue (checked in, at the checks, at the wash, ready)."""
+    match job.status:
+        case JobStatus.CHECKED_IN:
+            return Forecast(now + _remaining_work(job, now) + _after_bay(job), 1, None)
+        case JobStatus.SELF_CHECKED:
+            return Forecast(now + _after_bay(job), 1, None)
+        case JobStatus.LEADER_CHECKED:
+            return Forecast(now + _after_bay(job) - LEADER_CHECK, 1, None)
+        case JobStatus.WASH_WAITING:
+            return Forecast(now + WASH, 1, None)
+        case JobStatus.WASHING:
+            ends = (job.wash_started_at or now) + WASH
+            return Forecast(ends, 0, ends) if ends > now else Forecast(now, 1, None)
+        case JobStatus.READY:
+            return Forecast(job.ready_at or now, 0, None)
+        case _:
+            return None
+
+
+def forecast(
+    ws: Workshop, now: datetime, bays: Collection[str] | None = None
+) -> dict[str, Forecast]:
+    """Every open job's forecast; with ``bays``, those a screen of these bays shows (their
+    queues, and the cars past the queues when a station is among them), as the whole
+    workshop's have them."""
+    out: dict[str, Forecast] = {}
+    queues = ws.bay_queues() if bays is None else {b: ws.bay_queue(b) for b in bays}
+    for queue in queues.values():
+        out.update(queue_forecast(queue, now))
+    if bays is None or any(ws.bay(b).kind in STATION_STATUSES for b in bays):
+        for job in ws.jobs_in(PAST_QUEUES):
+            made = car_forecast(job, now)
+            if made is not None:
+                out[job.ro] = made
+    return out
+
+
 def predict(
     ws: Workshop, now: datetime, bays: Collection[str] | None = None
 ) -> dict[str, datetime]:
     """The predicted ready time of every open job; with ``bays``, of those a screen of
-    these bays shows (their queues, and the cars past the bays: QC, wash, ready), as the
-    whole prediction has them."""
-    out: dict[str, datetime] = {}
-    queues = ws.bay_queues() if bays is None else {b: ws.bay_queue(b) for b in bays}
-    for queue in queues.values():
-        cursor = now
-        for job in queue:
-            cursor = cursor + _remaining_work(job, now)
-            out[job.ro] = cursor + _after_bay(job)
-    for job in ws.open_jobs():
-        if job.ro in out:
-            continue
-        match job.status:
-            case JobStatus.CHECKED_IN:
-                out[job.ro] = now + _remaining_work(job, now) + _after_bay(job)
-            case JobStatus.SELF_CHECKED:
-                out[job.ro] = now + _after_bay(job)
-            case JobStatus.LEADER_CHECKED:
-                out[job.ro] = now + _after_bay(job) - LEADER_CHECK
-            case JobStatus.WASH_WAITING:
-                out[job.ro] = now + WASH
-            case JobStatus.WASHING:
-                out[job.ro] = max(now, (job.wash_started_at or now) + WASH)
-            case JobStatus.READY:
-                out[job.ro] = job.ready_at or now
-            case _:
-                pass
-    return out
+    these bays shows, as the whole prediction has them."""
+    return {ro: f.at for ro, f in forecast(ws, now, bays).items()}
 
 
 PROMISE_MARGIN = timedelta(minutes=30)

@@ -37,7 +37,6 @@ from core.contract.messages import (
     parse_event,
 )
 from core.domain.errors import DomainError, DuplicateJob
-from core.domain.eta import predict
 from core.domain.events import DomainEvent
 from core.domain.vocabulary import RECALLED_STATUSES
 from core.domain.workshop import Workshop
@@ -65,7 +64,7 @@ from .view_publisher import ViewPublisher
 
 logger = logging.getLogger(__name__)
 
-#: Seconds the batch thread steps aside after the acks and after the lounge when nothing
+#: Seconds the batch thread steps aside after the acks when nothing
 #: waits (see ``process``): the MQTT thread sends what was published only once it holds the
 #: interpreter, and the batch thread would otherwise keep it while it builds what follows.
 #: Under a stream of events it goes on: the switch interval (``core/app.py``) hands over.
@@ -136,19 +135,17 @@ class BatchStep:
         self.commit(out, now, self._reports_now(items, out, now))  # 1. durable before told
         self._count_lag(items)
         self.publish_states(out, now)  # 2. a device hearing its ack has its bay's state
-        self.answer(out)  # 3. acks, new prints
-        for item in items:  # 4. the broker may forget the events
+        self.publish_lounge(out, now)  # 3. the lounge: only the cars that moved are made
+        self.answer(out)  # 4. acks, new prints
+        for item in items:  # 5. the broker may forget the events
             if isinstance(item, Incoming):
                 self.publisher.puback(item.token)
-        if (out.acks or out.bays) and not self.work_waiting():
-            time.sleep(HAND_OVER)  # the states and acks leave before the lounge is built
-        eta = self.publish_lounge(out, now)  # 5. no device waits for the lounge
-        if out.events and not self.work_waiting():
-            time.sleep(HAND_OVER)  # and it leaves before the board is worked on
+        if (out.acks or out.events) and not self.work_waiting():
+            time.sleep(HAND_OVER)  # they leave before the board is worked on
         self.settle(out)  # 6. a page's command is answered when the pages have been told
         self.ws.forget_gone(out.rows.jobs | out.recalled)
         if self.views.dispatch_due:  # the foreman's board after the acks
-            self.views.flush_dispatch(self.ws, now, eta)
+            self.views.flush_dispatch(self.ws, now)
         return out
 
     def refresh(self) -> None:
@@ -447,20 +444,19 @@ class BatchStep:
         except Exception:  # a view bug must not withhold the acks of committed events
             logger.exception("publishing the bay states failed")
 
-    def publish_lounge(self, out: Outcome, now: datetime) -> dict[str, datetime] | None:
-        """The lounge (and the welcome board), from the whole workshop's predictions; they
-        are returned for the board after."""
-        eta: dict[str, datetime] | None = None
+    def publish_lounge(self, out: Outcome, now: datetime) -> None:
+        """The lounge (and the welcome board), its cars made again where the step changed
+        something or the clock moved what they show."""
         try:
             if out.republish or out.events:
-                eta = predict(self.ws, now)
                 booked = any(e.appointments() for e in out.events)
-                self.views.publish_lounge(self.ws, now, eta, force=out.republish, booked=booked)
+                self.views.publish_lounge(
+                    self.ws, now, out.rows.jobs, force=out.republish, booked=booked
+                )
             if out.devices_changed or out.republish:  # no job changed with them
                 self.views.publish_devices()
         except Exception:  # the answers to pages still go out
             logger.exception("publishing the lounge failed")
-        return eta
 
     def answer(self, out: Outcome) -> None:
         site = self.config.site.id

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 
 from core.appointment_views import welcome
@@ -17,6 +17,7 @@ from core.contract.messages import dump
 from core.contract.views import DispatchView, LoungeView, WelcomeView
 from core.domain.eta import predict
 from core.domain.workshop import Workshop
+from core.lounge_cars import LoungeCars
 from core.views import Projector
 
 from .board_publisher import BoardPublisher
@@ -53,6 +54,7 @@ class ViewPublisher:
         self.counters = counters
         self.clock = clock
         self.projector = Projector(config)
+        self.lounge_cars = LoungeCars()
         self.lounge: LoungeView | None = None
         self.welcome: WelcomeView | None = None
         self._advisors = {u.id: u.name for u in config.users}
@@ -71,6 +73,7 @@ class ViewPublisher:
 
     def forget_all(self) -> None:
         self.projector.forget_all()
+        self.lounge_cars.forget_all()
 
     def publish_states(
         self, ws: Workshop, now: datetime, bays: set[str], force: bool = False
@@ -94,19 +97,21 @@ class ViewPublisher:
         self,
         ws: Workshop,
         now: datetime,
-        eta: dict[str, datetime],
+        jobs: Collection[str],
         force: bool = False,
         booked: bool = False,
     ) -> None:
-        """The lounge and, when a booking changed (``booked``), the welcome board (no device
-        waits for them), then the pages are told."""
+        """The lounge after a step that changed ``jobs`` (its cars made again in part) and,
+        when a booking changed (``booked``), the welcome board (no device waits for them),
+        then the pages are told."""
         started = time.monotonic()
         try:
-            lounge = self.projector.lounge(ws, now, eta)
+            if force:
+                self.lounge_cars.forget_all()
             # Every lounge TV gets the whole list: send it only when a car on it changed.
-            if force or self.lounge is None or lounge.cars != self.lounge.cars:
-                self.lounge = lounge
-                self.publisher.publish(topics.LOUNGE.full(self.site), dump(lounge), 1, True)
+            if self.lounge_cars.update(ws, now, jobs) or force or self.lounge is None:
+                self.lounge = LoungeView(site=ws.site, updated_at=now, cars=self.lounge_cars.cars())
+                self.publisher.publish(topics.LOUNGE.full(self.site), dump(self.lounge), 1, True)
             self._welcome(ws, now, force, booked)
             self._pending = True
             self.tell_listeners()
