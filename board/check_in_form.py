@@ -14,10 +14,8 @@ from board.desk_common import Desk
 from core.commands import CheckInCar
 from core.config import key_slots
 from core.domain.model import Customer, FindingState, Job, Operation, Vehicle
-from core.domain.vocabulary import JobType
+from core.domain.vocabulary import FUEL_LEVELS, JobType
 from core.domain.workshop import CheckIn
-
-FUEL_LEVELS = ["E", "1/4", "1/2", "3/4", "F"]
 
 
 def declined_before(history: list[Job]) -> list[str]:
