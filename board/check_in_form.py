@@ -72,7 +72,7 @@ class CheckInForm:
             self.colour = ui.input(t("desk.colour")).mark("colour")
             self.mileage = ui.number(t("desk.mileage"), min=0, format="%d").mark("mileage")
             self.fuel = ui.select(
-                {f: t(f"fuel.{f}") if f in ("E", "F") else f for f in FUEL_LEVELS},
+                {f: t(f"fuel.{f}") for f in FUEL_LEVELS},
                 label=t("desk.fuel"),
                 value="1/2",
             ).mark("fuel")

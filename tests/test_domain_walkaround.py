@@ -100,7 +100,7 @@ def test_too_many_marks_or_belongings_or_too_long_a_note_is_refused() -> None:
 def test_recording_it_makes_its_fuel_and_mileage_the_orders(ws: Workshop) -> None:
     ro = ws.check_in(order(), at(0)).ro
     ws.take_events()
-    job = ws.record_walk_around(ro, sheet(), "SA01", at(3))
+    job = ws.record_walk_around(ro, sheet(), "SA01", at(3)).job
     assert (job.vehicle.mileage_km, job.vehicle.fuel_level) == (42_000, "1/2")
     [fact] = ws.take_events()
     assert isinstance(fact, ev.WalkAroundRecorded) and fact.jobs() == (ro,)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from . import events as ev
@@ -83,8 +83,16 @@ def checked_sheet(sheet: WalkAroundSheet) -> WalkAroundSheet:
     return replace(sheet, marks=marks, belongings=belongings, documents=documents)
 
 
+@dataclass(frozen=True)
+class Walked:
+    """What recording a walk-around gives back: the order, as it now is, and the record."""
+
+    job: Job
+    record: WalkAround
+
+
 class WalkArounds(WorkshopState):
-    def record_walk_around(self, ro: str, sheet: WalkAroundSheet, by: str, at: datetime) -> Job:
+    def record_walk_around(self, ro: str, sheet: WalkAroundSheet, by: str, at: datetime) -> Walked:
         """The walk-around of a car in the workshop, signed by its customer: its fuel and
         mileage become the order's. Recorded again (a mark forgotten), the later one is the
         order's; the earlier stays on record."""
@@ -94,4 +102,4 @@ class WalkArounds(WorkshopState):
         job.vehicle = replace(job.vehicle, mileage_km=kept.mileage_km, fuel_level=kept.fuel_level)
         record = WalkAround(ro=ro, sheet=kept, by=by, at=at)
         self._record(ev.WalkAroundRecorded(ro=ro, record=record, at=at))
-        return job
+        return Walked(job, record)
