@@ -931,7 +931,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "walk.belongings": ("随车物品", "Belongings left in the car"),
     "walk.belongings_hint": (
         "每行一件，如：雨伞、儿童座椅",
-        "One a line, e.g. umbrella, child seat",
+        "One a line: umbrella, child seat, …",
     ),
     "walk.reminder": (
         "请提醒客户带走车内现金、手机、证件等贵重物品；未登记的物品本店不负保管责任",
