@@ -65,7 +65,7 @@ def _panel(zone: CarZone, chosen: CarZone | None) -> str:
 def _marker(n: int, mark: DamageMark, place: int) -> str:
     """The mark's number in a dot of its kind's colour; marks on one panel stand apart."""
     x, y, w, h = PANELS[mark.zone]
-    cx = x + w / 2 + ((place % 3) - 1) * 14
+    cx = x + w / 2 + (0, 14, -14)[place % 3]
     cy = y + h / 2 + (place // 3) * 14 - 7 * (1 if place >= 3 else 0)
     return (
         f'<g data-mark="{n}"><circle cx="{cx:.0f}" cy="{cy:.0f}" r="9" '

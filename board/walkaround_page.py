@@ -51,6 +51,7 @@ class WalkAroundForm:
     def _outline(self) -> None:
         t = self.t
         ui.label(t("walk.marks")).classes("font-semibold")
+        ui.label(t("walk.front")).classes("text-xs text-slate-500 self-center")
         self.outline = (
             ui.interactive_image(
                 outline_url(()), size=(WIDTH, HEIGHT), on_mouse=self.tap, events=["click"]

@@ -37,7 +37,11 @@ def _record(page: OrderPage, walk: WalkAround) -> None:
     t, sheet = page.t, walk.sheet
     none = t("copy.none")
     with ui.row().classes("items-start gap-6"):
-        ui.html(outline_svg(sheet.marks), sanitize=False).classes("w-64").mark("walk-outline")
+        with ui.column().classes("gap-0 items-center shrink-0"):
+            ui.label(t("walk.front")).classes("text-xs text-slate-500")
+            ui.html(outline_svg(sheet.marks), sanitize=False).classes("w-[320px]").mark(
+                "walk-outline"
+            )
         with ui.column().classes("gap-1"):
             for n, mark in enumerate(sheet.marks, start=1):
                 ui.label(mark_words(t, n, mark)).mark(f"walk-mark-{n}")
@@ -57,4 +61,4 @@ def _record(page: OrderPage, walk: WalkAround) -> None:
             ui.label(t("walk.reminded")).classes("text-sm text-slate-600")
             at = walk.at.astimezone(page.zone).strftime("%Y-%m-%d %H:%M")
             ui.label(t("walk.recorded", by=page.words.source(walk.by), at=at)).mark("walk-by")
-            ui.image(sheet.signature).classes("w-72 border rounded bg-white").mark("walk-signature")
+            ui.image(sheet.signature).classes("w-[480px] border rounded bg-white").mark("walk-signature")

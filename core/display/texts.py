@@ -920,6 +920,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "walk.none": ("尚未做环车检查", "No walk-around recorded yet"),
     "walk.again": ("重新做环车检查", "Record the walk-around again"),
     "walk.marks": ("外观损伤（点选车身部位）", "Damage (pick the panel on the outline)"),
+    "walk.front": ("↑ 车头", "↑ Front"),
     "walk.kind": ("类型", "Kind"),
     "walk.zone": ("部位", "Where"),
     "walk.note": ("说明（可选）", "Note (optional)"),
