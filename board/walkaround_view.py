@@ -61,4 +61,5 @@ def _record(page: OrderPage, walk: WalkAround) -> None:
             ui.label(t("walk.reminded")).classes("text-sm text-slate-600")
             at = walk.at.astimezone(page.zone).strftime("%Y-%m-%d %H:%M")
             ui.label(t("walk.recorded", by=page.words.source(walk.by), at=at)).mark("walk-by")
-            ui.image(sheet.signature).classes("w-[480px] border rounded bg-white").mark("walk-signature")
+            signed = ui.image(sheet.signature).classes("w-[480px] border rounded bg-white")
+            signed.mark("walk-signature")
