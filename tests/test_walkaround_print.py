@@ -3,6 +3,10 @@ is signed: what the desk's printer gets, read back byte by byte."""
 
 from __future__ import annotations
 
+import importlib
+import sys
+from types import ModuleType
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +18,7 @@ from core.domain.workshop import Workshop
 from core.prints import at_walk_around
 from devices.escpos_read import decode
 from devices.tickets import CHINESE_OFF, CHINESE_ON, COLUMNS, render
-from tests.helpers import at, demo_config, order
+from tests.helpers import at, demo_config, need, order
 from tests.walkaround_samples import sheet
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -88,3 +92,47 @@ def test_the_bytes_are_gb18030_inside_chinese_mode(ws: Workshop) -> None:
     qr = doc.ro.encode()
     assert b"\x1d(k" + (len(qr) + 3).to_bytes(2, "little") + b"1P0" + qr in raw  # GS ( k: store
     assert raw.endswith(b"\x1dV\x00")  # GS V 0: the full cut, last
+
+
+def emupos_tokenizer() -> ModuleType:
+    """The ESC/POS tokenizer of emupos, a receipt-printer simulator written apart from this
+    project: a reader of our bytes that shares none of our code."""
+    if sys.version_info < (3, 13):
+        pytest.skip("emupos, the independent ESC/POS reader, needs Python 3.13 or newer")
+    try:
+        return importlib.import_module("emupos.printer.escpos.tokenizer")
+    except ImportError:
+        need("emupos", "pip install -e '.[test]' on Python 3.13 or newer")
+        raise
+
+
+def read_by(tokenizer: ModuleType, raw: bytes) -> tuple[list[str], list[str], list[Any]]:
+    """(command names, lines of text, skipped bytes) as another reader sees the bytes: text
+    inside the Chinese mode (FS & … FS .) in GB18030, lines ended by LF."""
+    reader = tokenizer.Tokenizer()
+    tokens = [*reader.feed(raw), *filter(None, [reader.close()])]
+    names, lines, line, chinese = [], [], "", False
+    for token in tokens:
+        if isinstance(token, tokenizer.Command):
+            names.append(token.name)
+            chinese = {"FS &": True, "FS .": False}.get(token.name, chinese)
+            if token.name == "LF":
+                lines.append(line)
+                line = ""
+        elif isinstance(token, tokenizer.Text):
+            line += token.data.decode("gb18030" if chinese else "ascii")
+    skipped = [t for t in tokens if isinstance(t, tokenizer.Unknown)]
+    return names, lines, skipped
+
+
+@pytest.mark.parametrize("paper", [80, 58])
+def test_another_esc_pos_reader_reads_every_byte(ws: Workshop, paper: int) -> None:
+    tokenizer = emupos_tokenizer()
+    doc = printed(ws).doc
+    assert isinstance(doc, CustomerCopy)
+    names, lines, skipped = read_by(tokenizer, render(doc, paper, ZONE))
+    assert skipped == []  # every byte a command it knows, or text
+    assert names[:2] == ["ESC @", "GS W"] and names[-1] == "GS V"
+    assert names.count("GS ( k") == 5  # the QR code: model, size, level, data, print
+    assert {"· 左前门 划痕 约10厘米", "· 后保险杠 凹陷", "· 雨伞", "· 行驶证"} <= set(lines)
+    assert "任务委托书（客户联）" in lines and lines[-1].startswith("客户签字: ___")
