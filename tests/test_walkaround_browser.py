@@ -14,8 +14,7 @@ import pytest
 
 from board.car_outline import PANELS
 from core.domain.vocabulary import CarZone
-from tests.browser import ARTIFACTS, screen, served
-from tests.test_board_browser import TOKENS, poke
+from tests.browser import ARTIFACTS, TOKENS, poke, screen, served
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.screenshots]
@@ -71,59 +70,76 @@ def inked(data_url: str) -> int:
     )
 
 
-def test_the_customer_signs_on_the_canvas(browser: Any, desk_server: str) -> None:
+def body_text(driver: Any) -> str:
+    from selenium.webdriver.common.by import By
+
+    return str(driver.find_element(By.TAG_NAME, "body").text)
+
+
+def mark_the_left_front_door(driver: Any) -> None:
+    """The advisor taps the left front door on the outline and adds the scratch there."""
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 
-    ro = poke(desk_server, "/test/check-in")["ro"]
-    page = f"/orders/{ro}/walkaround"
-    screen(browser, 1366, 1024)  # a tablet on its side
-    advisor_signs_in(browser, desk_server, page)
-    wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, "canvas.signature-pad"), "the pad")
-    # The advisor taps the left front door on the outline and adds the scratch there.
-    outline = browser.find_element(By.CSS_SELECTOR, "img[src^='data:image/svg']")
+    outline = driver.find_element(By.CSS_SELECTOR, "img[src^='data:image/svg']")
     x, y, w, h = PANELS[CarZone.LEFT_FRONT_DOOR]
     box = outline.rect
-    ActionChains(browser).move_to_element_with_offset(
+    ActionChains(driver).move_to_element_with_offset(
         outline, x + w / 2 - box["width"] / 2, y + h / 2 - box["height"] / 2
     ).click().perform()
-    wait_until(lambda: "左前门" in browser.find_element(By.TAG_NAME, "body").text, "zone picked")
-    add = next(b for b in browser.find_elements(By.TAG_NAME, "button") if b.text == "添加")
-    add.click()
-    wait_until(lambda: "1 左前门 划痕" in browser.find_element(By.TAG_NAME, "body").text, "mark")
-    mileage = next(
-        i
-        for i in browser.find_elements(By.TAG_NAME, "input")
-        if i.get_attribute("type") == "number"
-    )
-    mileage.send_keys("42000")
-    belongings = browser.find_element(By.TAG_NAME, "textarea")
-    belongings.send_keys("雨伞\n儿童座椅")
-    pad = browser.find_element(By.CSS_SELECTOR, "canvas.signature-pad")
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", pad)
-    draw_signature(browser, pad)
-    wait_until(lambda: "✓" in browser.find_element(By.TAG_NAME, "body").text, "signed")
+    wait_until(lambda: "左前门" in body_text(driver), "the zone picked by the tap")
+    next(b for b in driver.find_elements(By.TAG_NAME, "button") if b.text == "添加").click()
+    wait_until(lambda: "1 左前门 划痕" in body_text(driver), "the mark listed")
+
+
+def fill_in_and_sign(driver: Any) -> None:
+    """Mileage and belongings typed, then the customer signs on the pad."""
+    from selenium.webdriver.common.by import By
+
+    inputs = driver.find_elements(By.TAG_NAME, "input")
+    next(i for i in inputs if i.get_attribute("type") == "number").send_keys("42000")
+    driver.find_element(By.TAG_NAME, "textarea").send_keys("雨伞\n儿童座椅")
+    pad = driver.find_element(By.CSS_SELECTOR, "canvas.signature-pad")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", pad)
+    draw_signature(driver, pad)
+    wait_until(lambda: "✓" in body_text(driver), "the signature sent")
+
+
+def save(driver: Any) -> None:
+    """The valuables reminder ticked, and saved."""
+    from selenium.webdriver.common.by import By
+
+    boxes = driver.find_elements(By.CSS_SELECTOR, ".q-checkbox")
+    next(c for c in boxes if "贵重" in c.text).click()
+    next(b for b in driver.find_elements(By.TAG_NAME, "button") if "保存" in b.text).click()
+
+
+def shown_signature(driver: Any) -> str:
+    from selenium.webdriver.common.by import By
+
+    def found() -> str:
+        srcs = [i.get_attribute("src") or "" for i in driver.find_elements(By.TAG_NAME, "img")]
+        return next((s for s in srcs if s.startswith("data:image/png")), "")
+
+    wait_until(lambda: bool(found()), "the signature shown on the order")
+    return found()
+
+
+def test_the_customer_signs_on_the_canvas(browser: Any, desk_server: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    ro = poke(desk_server, "/test/check-in")["ro"]
+    screen(browser, 1366, 1024)  # a tablet on its side
+    advisor_signs_in(browser, desk_server, f"/orders/{ro}/walkaround")
+    wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, "canvas.signature-pad"), "the pad")
+    mark_the_left_front_door(browser)
+    fill_in_and_sign(browser)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     browser.execute_script("window.scrollTo(0, 0)")
     browser.save_screenshot(str(ARTIFACTS / "walkaround-signed.png"))
-    # Reminded of the valuables, saved: the order page shows the record and the signature.
-    reminded = next(
-        c for c in browser.find_elements(By.CSS_SELECTOR, ".q-checkbox") if "贵重" in c.text
-    )
-    reminded.click()
-    save = next(b for b in browser.find_elements(By.TAG_NAME, "button") if "保存" in b.text)
-    save.click()
+    save(browser)
     wait_until(lambda: browser.current_url.endswith(f"/orders/{ro}"), "the order page")
-    wait_until(
-        lambda: browser.find_elements(By.CSS_SELECTOR, ".q-img img, img[src^='data:image/png']"),
-        "the signature shown",
-    )
-    src = next(
-        i.get_attribute("src")
-        for i in browser.find_elements(By.TAG_NAME, "img")
-        if (i.get_attribute("src") or "").startswith("data:image/png")
-    )
-    assert inked(src) > 200  # the strokes drawn, not an empty canvas
-    body = browser.find_element(By.TAG_NAME, "body").text
-    assert "1 左前门 划痕" in body and "随车物品: 雨伞、儿童座椅" in body
+    assert inked(shown_signature(browser)) > 200  # the strokes drawn, not an empty canvas
+    text = body_text(browser)
+    assert "1 左前门 划痕" in text and "随车物品: 雨伞、儿童座椅" in text
     browser.save_screenshot(str(ARTIFACTS / "walkaround-order.png"))
