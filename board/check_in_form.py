@@ -11,13 +11,12 @@ from datetime import datetime
 from nicegui import ui
 
 from board.desk_common import Desk
+from board.walkaround_page import RECORDERS, walkaround_path
 from core.commands import CheckInCar
 from core.config import key_slots
 from core.domain.model import Customer, FindingState, Job, Operation, Vehicle
-from core.domain.vocabulary import JobType
+from core.domain.vocabulary import FUEL_LEVELS, JobType
 from core.domain.workshop import CheckIn
-
-FUEL_LEVELS = ["E", "1/4", "1/2", "3/4", "F"]
 
 
 def declined_before(history: list[Job]) -> list[str]:
@@ -50,6 +49,9 @@ class CheckInForm:
             ui.button(self.t("desk.submit"), on_click=self.submit).classes("w-full").mark(
                 "check-in"
             )
+            # The car just checked in is walked around with its customer next.
+            self.walk_link = ui.link("", "#").mark("walk-around-next")
+            self.walk_link.visible = False
         self.ops.on_value_change(self.suggest)
         self.wash.on_value_change(self.suggest)
         self.plate.on("blur", self.look_up)
@@ -74,7 +76,7 @@ class CheckInForm:
             self.colour = ui.input(t("desk.colour")).mark("colour")
             self.mileage = ui.number(t("desk.mileage"), min=0, format="%d").mark("mileage")
             self.fuel = ui.select(
-                {f: t(f"fuel.{f}") if f in ("E", "F") else f for f in FUEL_LEVELS},
+                {f: t(f"fuel.{f}") for f in FUEL_LEVELS},
                 label=t("desk.fuel"),
                 value="1/2",
             ).mark("fuel")
@@ -216,6 +218,9 @@ class CheckInForm:
         if job is None:
             return
         ui.notify(t("desk.checked_in", ro=job.ro, slot=job.key_slot or "—"), type="positive")
+        self.walk_link.text = f"{t('walk.open')} {job.ro} {job.vehicle.plate}"
+        self.walk_link.props["href"] = walkaround_path(job.ro)
+        self.walk_link.visible = self.desk.user["role"] in RECORDERS
         self._clear()
         self.checked_in()
 

@@ -11,6 +11,7 @@ from board.auth import actor, require
 from board.frame import TAB_TITLE, frame, language, tab_title
 from board.order_checks import checks_section
 from board.source import BoardSource
+from board.walkaround_view import walkaround_section
 from board.words import Words
 from core.commands import AdjustClock, Command, InsertPause, MoveClock
 from core.display.rules import stage_of
@@ -66,6 +67,7 @@ def register_orders(source: BoardSource) -> None:
         ui.page_title(tab_title(t("order.title", ro=ro)))
         page = OrderPage(source, user, t, language(config), job)
         page.header()
+        walkaround_section(page)
         checks_section(page)
         page.timeline()
         page.clocks()

@@ -18,6 +18,7 @@ from board.orders import register_orders
 from board.reports import register_reports
 from board.schedule import register_schedule
 from board.source import BoardSource
+from board.walkaround_page import register_walkaround
 from board.welcome_board import register_welcome
 from core.contract.pairing import PairingBook
 from core.display.texts import texts_for
@@ -40,6 +41,7 @@ def register(
     register_schedule(source)
     register_desk(source)
     register_orders(source)
+    register_walkaround(source)
     register_reports(source)
     register_access(source)
 

@@ -16,7 +16,7 @@ from core.contract.views import DayLoadRow, DispatchView, LoungeCar, LoungeView,
 from core.domain.access import ApiToken, BoardSession, Scope
 from core.domain.aftercare_report import AftercareReport
 from core.domain.appointment import Appointment, Booking
-from core.domain.model import Job, Operation
+from core.domain.model import Job, Operation, WalkAround
 from core.domain.reports import Report
 from core.domain.workshop import CheckIn
 from core.domain.workshop_load import DayLoad
@@ -94,6 +94,10 @@ class BoardSource(Protocol):
 
     def open_complaints(self) -> list[Job]:
         """The cars with a complaint case not yet resolved, the earliest answer due first."""
+        ...
+
+    def walkarounds(self, ro: str) -> list[WalkAround]:
+        """The order's signed walk-arounds, the earliest first: the last is the order's."""
         ...
 
     def aftercare(self, start: datetime, end: datetime) -> AftercareReport:

@@ -247,6 +247,16 @@ class Words:
             return self.t("detail.job.delivered_anyway", reason=p["override"])
         return self.t("event.job.delivered")
 
+    def _job_walked_around(self, data: dict[str, Any], p: dict[str, Any]) -> str:
+        sheet = p["sheet"]
+        return self.t(
+            "detail.job.walked_around",
+            marks=len(sheet["marks"]),
+            fuel=self.t(f"fuel.{sheet['fuel_level']}"),
+            km=f"{int(sheet['mileage_km']):,}",
+            things=len(sheet["belongings"]),
+        )
+
     def _job_handover_checked(self, data: dict[str, Any], p: dict[str, Any]) -> str:
         return self.t("detail.job.handover_checked", n=len(p.get("items") or []))
 

@@ -14,7 +14,7 @@ from core.config import SiteConfig
 from core.contract.views import DayLoadRow, DispatchView, LoungeCar, LoungeView, WelcomeView
 from core.domain.aftercare_report import AftercareReport, aftercare_report
 from core.domain.appointment import Appointment, Booking
-from core.domain.model import OPEN_STATUSES, Job, Operation
+from core.domain.model import OPEN_STATUSES, Job, Operation, WalkAround
 from core.domain.promise import promise_at_check_in
 from core.domain.reports import Report
 from core.domain.vocabulary import BayKind
@@ -79,6 +79,9 @@ class CoreBoardSource:
 
     def open_complaints(self) -> list[Job]:
         return self.core.store.open_complaints()
+
+    def walkarounds(self, ro: str) -> list[WalkAround]:
+        return self.core.store.walkarounds(ro)
 
     def aftercare(self, start: datetime, end: datetime) -> AftercareReport:
         store = self.core.store

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from core.domain.appointment import Booking, BookingChanges
-from core.domain.model import FollowUpOutcome, PauseReason, Priority
+from core.domain.model import FollowUpOutcome, PauseReason, Priority, WalkAroundSheet
 from core.domain.vocabulary import CallOutcome, CallTime
 from core.domain.workshop import CheckIn, OrderChanges, Workshop
 
@@ -87,6 +88,14 @@ class AllowSameChecker:
 
     ro: str
     reason: str
+
+
+@dataclass(frozen=True)
+class RecordWalkAround:
+    """The walk-around record (环车检查) the advisor and the customer filled in and signed."""
+
+    ro: str
+    sheet: WalkAroundSheet
 
 
 @dataclass(frozen=True)
@@ -224,6 +233,7 @@ Command = (
     | Cancel
     | AnswerFinding
     | AllowSameChecker
+    | RecordWalkAround
     | CheckHandover
     | Deliver
     | RecordFollowUp
@@ -251,6 +261,7 @@ COMMAND_NAMES: dict[type, str] = {
     Cancel: "job.cancelled",
     AnswerFinding: "finding.answered",
     AllowSameChecker: "checks.override_allowed",
+    RecordWalkAround: "job.walked_around",
     CheckHandover: "job.handover_checked",
     Deliver: "job.delivered",
     RecordFollowUp: "job.followed_up",
@@ -289,6 +300,8 @@ def execute(ws: Workshop, cmd: Command, actor: str, at: datetime) -> Any:
             return ws.answer_finding(ro, finding_id, approved, actor, at, note)
         case AllowSameChecker(ro, reason):
             return ws.allow_same_checker(ro, reason, actor, at)
+        case RecordWalkAround(ro, sheet):
+            return ws.record_walk_around(ro, sheet, actor, at)
         case CheckHandover(ro, items):
             return ws.check_handover(ro, items, actor, at)
         case Deliver(ro, override, call_time):
@@ -339,8 +352,16 @@ def audit_payload(cmd: Command) -> dict[str, Any]:
         raw["booking"].pop("customer", None)
     elif isinstance(cmd, ChangeAppointment):
         raw["changes"].pop("customer", None)
+    elif isinstance(cmd, RecordWalkAround):
+        raw["sheet"]["signature"] = _signature_seal(cmd.sheet.signature)
     payload: dict[str, Any] = _jsonable(raw)
     return payload
+
+
+def _signature_seal(data_url: str) -> dict[str, Any]:
+    """The audit log keeps a signature's fingerprint, not the image (kept with the record):
+    a record changed afterwards no longer matches its line."""
+    return {"sha256": hashlib.sha256(data_url.encode()).hexdigest(), "chars": len(data_url)}
 
 
 def _jsonable(value: Any) -> Any:

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from core.config import SiteConfig
 from core.contract.printing import (
+    CustomerCopy,
     DeliverySummary,
     Document,
     GatePass,
@@ -21,8 +22,9 @@ from core.contract.printing import (
     TicketOperation,
 )
 from core.display.texts import Lang, text
-from core.domain.model import FindingState, Job
+from core.domain.model import FindingState, Job, WalkAround
 from core.domain.next_service import next_service
+from core.domain.walkaround import Walked
 
 #: The printed documents are in Chinese, whatever the screens speak.
 _TICKETS: Lang = "zh"
@@ -181,14 +183,73 @@ def at_delivery(config: SiteConfig, job: Job, now: datetime) -> list[PrintJob]:
     return [p for doc in docs if (p := _job(config, desk, doc, now)) is not None]
 
 
+def _walk_sections(walk: WalkAround) -> list[SummarySection]:
+    """The marks where they are, what was left in the car, the papers: each says "none"
+    rather than being left out, so the customer signs for an empty list too."""
+    sheet = walk.sheet
+    marks = [
+        " ".join(x for x in (_t(f"zone.{m.zone.value}"), _t(f"mark.{m.kind.value}"), m.note) if x)
+        for m in sheet.marks
+    ]
+    papers = [_t(f"car_document.{d.value}") for d in sheet.documents]
+    none = [_t("copy.none")]
+    return [
+        SummarySection(title=_t("copy.marks"), lines=marks or [_t("copy.no_marks")]),
+        SummarySection(title=_t("copy.belongings"), lines=list(sheet.belongings) or none),
+        SummarySection(title=_t("copy.documents"), lines=papers or none),
+    ]
+
+
+def customer_copy(config: SiteConfig, job: Job, walk: WalkAround) -> CustomerCopy:
+    """The customer's copy of the repair order (任务委托书客户联) with the walk-around it was
+    signed with, in the tickets' language."""
+    zone = config.zone
+    mileage = walk.sheet.mileage_km
+    facts = [
+        (_t("copy.checked_in_at"), f"{job.checked_in_at.astimezone(zone):%Y-%m-%d %H:%M}"),
+        (_t("copy.advisor"), _advisor(config, job.advisor) or "—"),
+        (_t("copy.promised_at"), f"{job.promised_at.astimezone(zone):%m-%d %H:%M}"),
+        (_t("copy.mileage"), f"{mileage:,} km"),
+        (_t("copy.fuel"), _t(f"fuel.{walk.sheet.fuel_level}")),
+    ]
+    requests = [SummarySection(title=_t("copy.requests"), lines=[job.requests])]
+    who = _advisor(config, walk.by.rpartition(":")[2])
+    return CustomerCopy(
+        title=_t("copy.title"),
+        site_name=config.site.name,
+        ro=job.ro,
+        plate=job.vehicle.plate,
+        car=f"{job.vehicle.model} {job.vehicle.colour}".strip(),
+        facts=[SummaryLine(label=label, value=value) for label, value in facts],
+        operations_title=_t("copy.operations"),
+        operations=[
+            TicketOperation(name=o.name, standard_hours=o.standard_hours) for o in job.operations
+        ],
+        sections=(requests if job.requests else []) + _walk_sections(walk),
+        reminder=_t("copy.reminder"),
+        signed=_t("copy.signed", at=f"{walk.at.astimezone(zone):%Y-%m-%d %H:%M}", by=who),
+        acknowledgement=_t("copy.acknowledgement"),
+        signature=_t("copy.signature"),
+    )
+
+
+def at_walk_around(config: SiteConfig, walked: Walked, now: datetime) -> list[PrintJob]:
+    """The customer's copy on the desk's printer, for the customer to sign and keep."""
+    doc = customer_copy(config, walked.job, walked.record)
+    printing = _job(config, _printer(config, "desk"), doc, now)
+    return [] if printing is None else [printing]
+
+
 def prints_for(
     config: SiteConfig, command: object, result: object, now: datetime
 ) -> list[PrintJob]:
     """The prints a successful command asks for."""
-    from core.commands import CheckInCar, Deliver
+    from core.commands import CheckInCar, Deliver, RecordWalkAround
 
     if isinstance(command, CheckInCar) and isinstance(result, Job):
         return at_check_in(config, result, now)
+    if isinstance(command, RecordWalkAround) and isinstance(result, Walked):
+        return at_walk_around(config, result, now)
     if isinstance(command, Deliver) and isinstance(result, Job):
         return at_delivery(config, result, now)
     return []

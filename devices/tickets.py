@@ -1,5 +1,6 @@
-"""The printed documents, rendered to ESC/POS bytes: job ticket, key tag, pickup card and
-gate pass, for 80 mm (48 columns, 576 dots) and 58 mm (32 columns, 384 dots) paper.
+"""The printed documents, rendered to ESC/POS bytes: job ticket, key tag, pickup card, gate
+pass, delivery summary and the customer's copy of the repair order, for 80 mm (48 columns,
+576 dots) and 58 mm (32 columns, 384 dots) paper.
 
 Rendering is separate from the transport, so a document can be checked byte for byte.
 Chinese prints in GB18030 inside the printer's Chinese mode (FS & … FS .); a Chinese
@@ -20,6 +21,7 @@ from escpos.constants import QR_ECLEVEL_M, QR_ECLEVEL_Q
 from escpos.printer import Dummy
 
 from core.contract.printing import (
+    CustomerCopy,
     DeliverySummary,
     Document,
     GatePass,
@@ -227,15 +229,55 @@ def delivery_summary(doc: DeliverySummary, paper: int, zone: ZoneInfo) -> bytes:
             s.text(f"· {line}")
     if doc.acknowledgement:
         s.rule().text(doc.acknowledgement, bold=True)
-    if doc.signature:
-        blank = "_" * (s.width - width(doc.signature) - 2)
-        s.style().line().line().text(f"{doc.signature}: {blank}")
+    _signature_line(s, doc.signature)
+    s.qr(doc.ro, 5)
+    return s.finish()
+
+
+def _signature_line(s: Sheet, label: str) -> None:
+    """Two blank lines, then the label and a line to sign on, to the paper's edge."""
+    if label:
+        blank = "_" * (s.width - width(label) - 2)
+        s.style().line().line().text(f"{label}: {blank}")
+
+
+def customer_copy(doc: CustomerCopy, paper: int, zone: ZoneInfo) -> bytes:
+    """The customer's copy of the repair order with its walk-around: the order, the car as
+    it came in, what was left in it, the valuables reminder in bold, and the customer's
+    acknowledgement above a line to sign on."""
+    s = Sheet(paper)
+    s.text(doc.site_name, "center", bold=True).text(doc.title, "center", bold=True)
+    s.large(doc.ro, bold=True).large(doc.plate)
+    if doc.car:
+        s.text(doc.car, "center")
+    for fact in doc.facts:
+        s.pair(fact.label, fact.value)
+    if doc.operations:
+        s.rule().text(doc.operations_title, bold=True)
+        for op in doc.operations:
+            hours = f"{op.standard_hours:.1f}h"
+            for i, part in enumerate(wrap(op.name, s.width - len(hours) - 1)):
+                s.pair(part, hours if i == 0 else "")
+    for section in doc.sections:
+        s.rule().text(section.title, bold=True)
+        for line in section.lines:
+            s.text(f"· {line}")
+    s.rule()
+    if doc.reminder:
+        s.text(doc.reminder, bold=True)
+    if doc.signed:
+        s.text(doc.signed)
+    if doc.acknowledgement:
+        s.text(doc.acknowledgement)
+    _signature_line(s, doc.signature)
     s.qr(doc.ro, 5)
     return s.finish()
 
 
 def render(doc: Document, paper: int, zone: ZoneInfo) -> bytes:
     match doc:
+        case CustomerCopy():
+            return customer_copy(doc, paper, zone)
         case DeliverySummary():
             return delivery_summary(doc, paper, zone)
         case JobTicket():

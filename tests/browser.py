@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import subprocess
@@ -76,6 +77,19 @@ def served(module: str, workdir: Path, page: str = "/", *args: str) -> Iterator[
         yield url, line
     finally:
         interrupt(proc)
+
+
+# The board server's token for its test hooks, by its URL.
+TOKENS: dict[str, str] = {}
+
+
+def poke(server: str, hook: str) -> Any:
+    """POST to one of the board server's test hooks; its JSON answer."""
+    request = urllib.request.Request(
+        server + hook, method="POST", headers={"Authorization": f"Bearer {TOKENS[server]}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())
 
 
 def screen(driver: Any, width: int, height: int) -> None:

@@ -8,7 +8,14 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from core.access import Access
-from core.commands import AnswerFinding, BookAppointment, CheckInCar, Dispatch, RecordFollowUp
+from core.commands import (
+    AnswerFinding,
+    BookAppointment,
+    CheckInCar,
+    Dispatch,
+    RecordFollowUp,
+    RecordWalkAround,
+)
 from core.config import bays_from_config, technicians_from_config
 from core.domain.access import Scope
 from core.domain.appointment import Booking
@@ -22,6 +29,7 @@ from core.store.codec import appointment_to_doc, job_to_doc, tech_to_doc
 from core.store.repository import Store
 from core.store.tables import Base
 from tests.helpers import FakeBus, Kiosk, checked_in_and_dispatched, demo_config, order, settle
+from tests.walkaround_samples import sheet
 
 BRAKES: dict[str, Any] = {
     "finding_id": "F-brakes",
@@ -34,10 +42,11 @@ BRAKES: dict[str, Any] = {
 
 
 def busy_site(core: Core, bus: FakeBus, engine: Engine) -> str:
-    """Check-ins (with their prints), a job at work and paused, a car delivered whose call
-    opened a complaint, a refused tap, a booking, a
-    session and two API tokens, one revoked: a row in every table the core writes."""
+    """Check-ins (with their prints), a walk-around, a job at work and paused, a car
+    delivered whose call opened a complaint, a refused tap, a booking, a session and two API
+    tokens, one revoked: a row in every table the core writes."""
     ro = checked_in_and_dispatched(core)
+    core.run_command(RecordWalkAround(ro, sheet()), actor="advisor:SA01")
     core.run_command(BookAppointment(tomorrows_booking(core)), actor="advisor:SA02")
     core.run_command(CheckInCar(order("沪B67890", hours=2.5)), actor="advisor:SA01")
     k = Kiosk("kiosk-b03", "B03")

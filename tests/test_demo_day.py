@@ -18,6 +18,7 @@ from core.demo.player import EVENING, LUNCH, DemoPlayer, SitePace
 from core.domain.model import JobStatus
 from core.domain.reports import period
 from core.domain.vocabulary import AppointmentState
+from core.domain.walkaround import signature_png
 from core.store.repository import Store
 from tests.demo_hooks import Hooks
 from tests.helpers import demo_config
@@ -84,6 +85,10 @@ def test_a_played_day_reads_like_a_workshop_day(played: tuple[Workshop, HandPace
         if job.delivered_at is not None:
             assert job.delivered_at - job.promised_at < timedelta(hours=8), job.ro
             assert job.delivered_at.astimezone(zone).date() == day or job.ro
+        # Every car was walked around with its customer, who signed (a real PNG).
+        [walk] = core.store.walkarounds(job.ro)
+        assert walk.sheet.valuables_reminded and signature_png(walk.sheet.signature)
+        assert walk.sheet.mileage_km == job.vehicle.mileage_km
 
 
 class Taps:

@@ -17,6 +17,7 @@ import core.handlers
 from core.config import AlertsConfig
 from core.contract.document import ERROR_CODES
 from core.contract.messages import KIOSK_TYPES
+from core.contract.printing import Document
 from core.contract.views import Alert, Readiness, Stage
 from core.display.rules import STAGES, escalation, finding_due, overrun_level, stage_of
 from core.display.texts import TEXTS, both, error_text, problem_text, refusal, text
@@ -31,16 +32,22 @@ from core.domain.model import (
     Severity,
 )
 from core.domain.vocabulary import (
+    FUEL_LEVELS,
     AppointmentState,
     CallOutcome,
     CallTime,
+    CarDocument,
+    CarZone,
     Dissatisfaction,
     JobType,
+    MarkKind,
     Priority,
     StaffRole,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Every printed document's model (the union inside ``Document``'s annotation).
+DOCUMENTS = get_args(get_args(Document)[0])
 PAGES = sorted((ROOT / "board").glob("*.py")) + sorted((ROOT / "kiosk").glob("*.py"))
 # zh texts that are ASCII on purpose: the switch names the language it switches to; VIN
 # is what the registration paper says in China too.
@@ -206,7 +213,11 @@ def test_every_value_a_page_names_by_its_kind_has_a_text() -> None:
         "kiosk.escalation": ("call", "escalate"),
         "reports": ("day", "week", "month"),
         "role": [r.value for r in StaffRole],
-        "document": ("job_ticket", "key_tag", "pickup_card", "gate_pass", "delivery_summary"),
+        "document": [get_args(d.model_fields["document"].annotation)[0] for d in DOCUMENTS],
+        "mark": [m.value for m in MarkKind],
+        "zone": [z.value for z in CarZone],
+        "car_document": [d.value for d in CarDocument],
+        "fuel": FUEL_LEVELS,
         "call_time": [c.value for c in CallTime],
         "dissatisfaction": [d.value for d in Dissatisfaction],
         "print_state": ("pending", "done", "failed"),

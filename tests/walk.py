@@ -26,6 +26,7 @@ from core.domain.model import (
     Bay,
     BayKind,
     Customer,
+    DamageMark,
     FollowUpOutcome,
     JobStatus,
     KeyState,
@@ -37,8 +38,9 @@ from core.domain.model import (
     Technician,
     TechnicianState,
     Vehicle,
+    WalkAroundSheet,
 )
-from core.domain.vocabulary import AppointmentState, CallOutcome, JobType
+from core.domain.vocabulary import AppointmentState, CallOutcome, CarZone, JobType, MarkKind
 from core.domain.workshop import CheckIn, NewFinding, OrderChanges, Workshop
 
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
@@ -152,7 +154,13 @@ WANTS = {
     "reorder": {S.DISPATCHED, S.PAUSED},
     "pin": {S.CHECKED_IN, S.DISPATCHED, S.PAUSED},
     "priority": {S.CHECKED_IN, S.DISPATCHED, S.PAUSED, S.IN_PROGRESS},
+    "walk_around": set(OPEN_STATUSES),
 }
+#: A one-pixel PNG: the domain holds a signature to being a PNG, not to what it shows.
+SIGNED = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhf"
+    "DwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
 LEADERS = ["T001", "T005", "Q001"]
 #: The steps that take a car on through the workflow.
 ONWARD = {
@@ -252,6 +260,7 @@ class WorkshopWalk(RuleBasedStateMachine):
         return [
             ("check_in", len(self.ws.open_jobs()) < 5),
             ("update_order", bool(fits("update_order"))),
+            ("walk_around", bool(fits("walk_around"))),
             ("dispatch", bool(fits("dispatch"))),
             ("sign_in_or_out", True),
             ("sign_in_refused", True),
@@ -312,6 +321,18 @@ class WorkshopWalk(RuleBasedStateMachine):
         aligned = data.draw(st.sampled_from([False] * 4 + [True]), label="an alignment")
         new = order(plate, tag, wash, ro, aligned)
         self.step(lambda at: self.ws.check_in(new, at, key_slots=slots))
+
+    def do_walk_around(self, data: st.DataObject) -> None:
+        """The walk-around of a car in: signed after the valuables reminder, or not (refused)."""
+        ro = self._job(data, "walk_around")
+        sheet = WalkAroundSheet(
+            marks=(DamageMark(MarkKind.SCRATCH, CarZone.BONNET),),
+            fuel_level=data.draw(st.sampled_from(["1/4", "F", "half"]), label="fuel"),
+            mileage_km=data.draw(st.integers(0, 300_000), label="km"),
+            valuables_reminded=data.draw(st.booleans(), label="reminded"),
+            signature=data.draw(st.sampled_from([SIGNED, ""]), label="signature"),
+        )
+        self.step(lambda at: self.ws.record_walk_around(ro, sheet, "SA01", at))
 
     def do_update_order(self, data: st.DataObject) -> None:
         """The advisor changes an open order; more work or the wash, too late, is refused."""
@@ -634,6 +655,7 @@ class WorkshopWalk(RuleBasedStateMachine):
         unhappy = FollowUpOutcome.DISSATISFIED
         changes = OrderChanges(requests="改", add_operations=MORE_WORK[1], wash_requested=False)
         again = order("京A12345", None, False, ro)  # the dealer system sends a number again
+        signed = WalkAroundSheet((), "F", 1000, valuables_reminded=True, signature=SIGNED)
         steps: dict[str, Callable[[datetime], object]] = {
             "update_order": lambda at: ws.update_order(ro, changes, at),
             "cancel": lambda at: ws.cancel(ro, "客户取消", at),
@@ -657,6 +679,7 @@ class WorkshopWalk(RuleBasedStateMachine):
             "wash_done": lambda at: ws.wash_done(ro, tech, bay, at),
             "deliver": lambda at: ws.deliver(ro, at, "经理批准"),
             "check_handover": lambda at: ws.check_handover(ro, ("clean",), "SA01", at),
+            "walk_around": lambda at: ws.record_walk_around(ro, signed, "SA01", at),
             "dispatch": lambda at: ws.dispatch(ro, bay, at),
             "pin": lambda at: ws.dispatch_at(ro, bay, now + timedelta(hours=1), at),
             "sign_in": lambda at: ws.sign_in(tech, bay, at),

@@ -102,8 +102,32 @@ class DeliverySummary(_Doc):
     signature: str = Field(default="", description="The signature line's label")
 
 
+class CustomerCopy(_Doc):
+    """The customer's copy of the repair order (任务委托书客户联), printed when the
+    walk-around is signed: the order, the car as it came in (marks, fuel, mileage), what
+    was left in it and the papers received, the valuables reminder, and a line for the
+    customer to sign on. Every word comes with it, in the print's language."""
+
+    document: Literal["customer_copy"] = "customer_copy"
+    title: str
+    site_name: str
+    ro: str
+    plate: str
+    car: str = ""
+    facts: list[SummaryLine] = Field(default_factory=list, description="Label and value pairs")
+    operations: list[TicketOperation] = Field(default_factory=list)
+    operations_title: str = ""
+    sections: list[SummarySection] = Field(
+        default_factory=list, description="The requests, the marks, belongings and papers"
+    )
+    reminder: str = Field(default="", description="The valuables reminder, printed bold")
+    signed: str = Field(default="", description="When and by whom the walk-around was signed")
+    acknowledgement: str = ""
+    signature: str = Field(default="", description="The signature line's label")
+
+
 Document = Annotated[
-    JobTicket | KeyTag | PickupCard | GatePass | DeliverySummary,
+    JobTicket | KeyTag | PickupCard | GatePass | DeliverySummary | CustomerCopy,
     Field(discriminator="document"),
 ]
 

@@ -43,15 +43,17 @@ from core.commands import (
     Deliver,
     Dispatch,
     MarkArrived,
+    RecordWalkAround,
 )
 from core.config import SiteConfig
 from core.contract import site_clock
 from core.contract.events import full_inspection
 from core.contract.sender import EventSender
 from core.demo.bookings import demo_bookings
+from core.demo.walkarounds import demo_sheet
 from core.domain.errors import DomainError
 from core.domain.handover import all_ticked, handover_gaps
-from core.domain.model import Customer, Vehicle
+from core.domain.model import Customer, Job, Vehicle
 from core.domain.vocabulary import AppointmentState, BayKind, PauseReason, Role, StaffRole
 from core.domain.workshop import CheckIn, Workshop
 from core.engine import Core
@@ -411,9 +413,17 @@ class DemoPlayer:
         if job is None:
             self._free_hooks.append(slot)
             return None
+        self._walk_around(job, n)
         self.cabinet.hang(tag, slot)
         standard = sum(op.standard_hours for op in check_in.operations)
         return Car(job.ro, tag, slot, standard)  # type: ignore[attr-defined]
+
+    def _walk_around(self, job: object, n: int) -> None:
+        """The advisor walks around the car with its customer, who signs (a random of its
+        own, so the day's other chances play as they would without it)."""
+        if isinstance(job, Job):
+            sheet = demo_sheet(random.Random(n), job.vehicle.mileage_km)
+            self._cmd(RecordWalkAround(job.ro, sheet), "advisor:demo")
 
     def _hours_left(self) -> float:
         """Hours until work stops for the evening."""
@@ -493,6 +503,7 @@ class DemoPlayer:
             if slot is not None:
                 self._free_hooks.append(slot)
             return
+        self._walk_around(job, n)
         car = Car(job.ro, tag, slot, sum(op.standard_hours for op in order.operations))  # type: ignore[attr-defined]
         self._key(car, "hang")
         self._booked_in.append(car)

@@ -135,6 +135,13 @@ class InspectionIncomplete(DomainError):
     code = "inspection_incomplete"
 
 
+class WalkAroundIncomplete(DomainError):
+    """A walk-around record (环车检查) without the customer's signature, or signed before
+    the customer was reminded to take their valuables."""
+
+    code = "walkaround_incomplete"
+
+
 class HandoverIncomplete(DomainError):
     """Delivery before the advisor's handover checklist is complete (a manager may deliver
     all the same, saying why), or a checklist ticked against what the workshop knows."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
-from .model import JobStatus, PauseReason, Priority, Segment, Severity
+from .model import JobStatus, PauseReason, Priority, Segment, Severity, WalkAround
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -317,6 +317,17 @@ class ChecksOverrideAllowed(DomainEvent):
     ro: str
     by: str
     reason: str
+
+
+# ------------------------------------------------------------------ walk-around
+@dataclass(frozen=True, kw_only=True)
+class WalkAroundRecorded(DomainEvent):
+    """The car walked around with its customer and signed for (环车检查): kept beside the
+    order, its fuel and mileage the order's."""
+
+    name = "job.walked_around"
+    ro: str
+    record: WalkAround
 
 
 # ------------------------------------------------------------------ handover

@@ -13,11 +13,14 @@ from .vocabulary import (
     TAPPED_PAUSE_REASONS,
     BayKind,
     CallTime,
+    CarDocument,
+    CarZone,
     FindingState,
     FollowUpOutcome,
     JobStatus,
     JobType,
     KeyState,
+    MarkKind,
     PauseReason,
     Priority,
     Role,
@@ -38,6 +41,7 @@ __all__ = [
     "Complaint",
     "ComplaintAction",
     "Customer",
+    "DamageMark",
     "Finding",
     "FindingState",
     "FollowUp",
@@ -57,6 +61,8 @@ __all__ = [
     "Technician",
     "TechnicianState",
     "Vehicle",
+    "WalkAround",
+    "WalkAroundSheet",
 ]
 
 
@@ -148,6 +154,40 @@ class Handover:
     by: str
     at: datetime
     items: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DamageMark:
+    """One mark on the outline: what (scratch, dent, crack, chip), where, and a word."""
+
+    kind: MarkKind
+    zone: CarZone
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class WalkAroundSheet:
+    """What the advisor and the customer fill in at the car."""
+
+    marks: tuple[DamageMark, ...]
+    fuel_level: str
+    mileage_km: int
+    belongings: tuple[str, ...] = ()
+    #: The customer was told to take cash, phones and other valuables out of the car.
+    valuables_reminded: bool = False
+    documents: tuple[CarDocument, ...] = ()
+    #: The customer's signature as drawn on the screen: a PNG data URL.
+    signature: str = ""
+
+
+@dataclass(frozen=True)
+class WalkAround:
+    """A signed walk-around, with who recorded it and when."""
+
+    ro: str
+    sheet: WalkAroundSheet
+    by: str
+    at: datetime
 
 
 @dataclass

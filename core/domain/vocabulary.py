@@ -252,3 +252,49 @@ class CallOutcome(StrEnum):
 HOLDING_STATES = frozenset(
     {AppointmentState.BOOKED, AppointmentState.ARRIVED, AppointmentState.CHECKED_IN}
 )
+
+
+class MarkKind(StrEnum):
+    """What the advisor marks on the car's outline at the walk-around (环车检查)."""
+
+    SCRATCH = "scratch"  # 划痕
+    DENT = "dent"  # 凹陷
+    CRACK = "crack"  # 裂纹
+    CHIP = "chip"  # 掉漆 / 崩点
+
+
+class CarZone(StrEnum):
+    """Where on the car's outline a mark is: the panels an advisor walks past."""
+
+    FRONT_BUMPER = "front_bumper"
+    BONNET = "bonnet"
+    WINDSCREEN = "windscreen"
+    ROOF = "roof"
+    REAR_WINDOW = "rear_window"
+    BOOT = "boot"
+    REAR_BUMPER = "rear_bumper"
+    LEFT_FRONT_WING = "left_front_wing"
+    LEFT_FRONT_DOOR = "left_front_door"
+    LEFT_REAR_DOOR = "left_rear_door"
+    LEFT_REAR_WING = "left_rear_wing"
+    RIGHT_FRONT_WING = "right_front_wing"
+    RIGHT_FRONT_DOOR = "right_front_door"
+    RIGHT_REAR_DOOR = "right_rear_door"
+    RIGHT_REAR_WING = "right_rear_wing"
+    LEFT_FRONT_WHEEL = "left_front_wheel"
+    RIGHT_FRONT_WHEEL = "right_front_wheel"
+    LEFT_REAR_WHEEL = "left_rear_wheel"
+    RIGHT_REAR_WHEEL = "right_rear_wheel"
+
+
+#: The fuel gauge as read at reception, empty to full.
+FUEL_LEVELS = ("E", "1/4", "1/2", "3/4", "F")
+
+
+class CarDocument(StrEnum):
+    """Papers the customer leaves with the car at reception, listed at the walk-around."""
+
+    REGISTRATION = "registration"  # 行驶证
+    INSURANCE = "insurance"  # 保险单
+    SERVICE_BOOK = "service_book"  # 保养手册
+    WARRANTY = "warranty"  # 质保卡

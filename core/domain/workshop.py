@@ -53,6 +53,7 @@ from .model import (
 from .queue_order import QueueOrder
 from .sign_ins import SignIns
 from .vocabulary import STATION_KINDS, AppointmentState
+from .walkaround import WalkArounds
 
 _MOVABLE = frozenset({JobStatus.CHECKED_IN, JobStatus.DISPATCHED, JobStatus.PAUSED})
 _CANCELLABLE = OPEN_STATUSES - {JobStatus.READY}
@@ -120,7 +121,14 @@ class NewFinding:
 
 
 class Workshop(
-    ClockCorrections, KeyCabinet, SignIns, AppointmentBook, QueueOrder, Handovers, Aftercare
+    ClockCorrections,
+    KeyCabinet,
+    SignIns,
+    AppointmentBook,
+    QueueOrder,
+    WalkArounds,
+    Handovers,
+    Aftercare,
 ):
     """All live state of one site; the only place where workflow rules live."""
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from core.domain.events import DomainEvent, TechSignedIn
-from core.domain.model import JobStatus
+from core.domain.events import DomainEvent, TechSignedIn, WalkAroundRecorded
+from core.domain.model import JobStatus, WalkAround
 from core.domain.vocabulary import STATION_STATUSES
 from core.domain.workshop import Workshop
 
@@ -20,9 +20,13 @@ class Rows:
     techs: frozenset[str] = frozenset()
     counters: frozenset[str] = frozenset()
     appointments: frozenset[str] = frozenset()
+    #: Signed walk-arounds, each a row of its own (never rewritten).
+    walkarounds: tuple[WalkAround, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.jobs or self.techs or self.counters or self.appointments)
+        return bool(
+            self.jobs or self.techs or self.counters or self.appointments or self.walkarounds
+        )
 
 
 def rows_to_write(events: Iterable[DomainEvent]) -> Rows:
@@ -30,12 +34,21 @@ def rows_to_write(events: Iterable[DomainEvent]) -> Rows:
     techs: set[str] = set()
     counters: set[str] = set()
     appointments: set[str] = set()
+    walked: list[WalkAround] = []
     for e in events:
         jobs.update(e.jobs())
         techs.update(e.techs())
         counters.update(e.counters())
         appointments.update(e.appointments())
-    return Rows(frozenset(jobs), frozenset(techs), frozenset(counters), frozenset(appointments))
+        if isinstance(e, WalkAroundRecorded):
+            walked.append(e.record)
+    return Rows(
+        frozenset(jobs),
+        frozenset(techs),
+        frozenset(counters),
+        frozenset(appointments),
+        tuple(walked),
+    )
 
 
 def audit_orders(events: Sequence[DomainEvent], fallback: str | None) -> list[str | None]:

@@ -18,7 +18,15 @@ from core.domain.aftercare_report import AftercareCall
 from core.domain.appointment import Appointment
 from core.domain.bay_needs import OperationKinds
 from core.domain.booking_rules import BookingRules
-from core.domain.model import OPEN_STATUSES, Bay, FollowUpOutcome, Job, JobStatus, Technician
+from core.domain.model import (
+    OPEN_STATUSES,
+    Bay,
+    FollowUpOutcome,
+    Job,
+    JobStatus,
+    Technician,
+    WalkAround,
+)
 from core.domain.reports import Report
 from core.domain.working_hours import WorkingHours
 from core.domain.workshop import Workshop
@@ -45,7 +53,9 @@ from .tables import (
     JobRow,
     PrintRow,
     TechnicianStateRow,
+    WalkAroundRow,
 )
+from .walkaround_rows import walkaround_row, walkarounds_of
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +79,9 @@ class ChangedRows(Protocol):
 
     @property
     def appointments(self) -> Collection[str]: ...
+
+    @property
+    def walkarounds(self) -> Sequence[WalkAround]: ...
 
 
 @dataclass(frozen=True)
@@ -215,6 +228,11 @@ class Store:
             ).scalar_one_or_none()
         return None if doc is None else job_from_doc(doc)
 
+    def walkarounds(self, ro: str) -> list[WalkAround]:
+        """The order's signed walk-arounds, the earliest first (the last is the order's)."""
+        with self.engine.connect() as conn:
+            return walkarounds_of(conn, self.site, ro)
+
     def open_complaints(self) -> list[Job]:
         """The cars with a complaint not yet resolved, the earliest answer due first."""
         a = AftercareRow
@@ -315,6 +333,10 @@ class Store:
         self._write_state(conn, ws, now, rows.jobs, rows.techs, rows.counters)
         if rows.appointments:
             self._write_appointments(conn, ws, now, rows.appointments)
+        if rows.walkarounds:
+            conn.execute(
+                insert_into(WalkAroundRow), [walkaround_row(self.site, w) for w in rows.walkarounds]
+            )
 
     def _write_log(self, conn: Connection, batch: Batch, now: datetime) -> None:
         """The inbox marks and the audit lines: what came in and what it did."""

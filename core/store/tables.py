@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -90,6 +91,24 @@ class AftercareRow(Base):
         Index("ix_aftercare_site_delivered_at", "site", "delivered_at"),
         Index("ix_aftercare_site_complaint", "site", "complaint_opened_at"),
     )
+
+
+class WalkAroundRow(Base):
+    """A signed walk-around (环车检查) of a repair order: every one kept, the latest the
+    order's. Apart from the job's document, which is written with every tap: the customer's
+    signature is written once."""
+
+    __tablename__ = "walkarounds"
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    site: Mapped[str] = mapped_column(String(64))
+    ro: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    doc: Mapped[dict[str, Any]] = mapped_column(JSON)  # the sheet, without the signature
+    signature: Mapped[str] = mapped_column(Text)  # a PNG data URL
+
+    __table_args__ = (Index("ix_walkarounds_site_ro", "site", "ro", "id"),)
 
 
 class AppointmentRow(Base):
