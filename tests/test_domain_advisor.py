@@ -78,6 +78,17 @@ def test_the_wash_starting_and_the_car_ready_tell_the_advisor_where_it_is_parked
     assert told(ws) == [(NoticeKind.READY, ro, "P07")]
 
 
+def test_the_facts_of_one_batch_tell_each_thing_once_as_it_happened(ws: Workshop) -> None:
+    """Several steps in one batch (the engine raises after it): the car passed its final
+    inspection into the wash queue, then was washed; it was ready once, after the wash."""
+    ro = at_work(ws, wash=True)
+    through_qc(ws, ro)
+    ws.sign_in("W001", "W01", at(41))
+    ws.wash_start(ro, "W001", "W01", at(42))
+    ws.wash_done(ro, "W001", "W01", at(55), spot="P07")
+    assert told(ws) == [(NoticeKind.WASHING, ro, ""), (NoticeKind.READY, ro, "P07")]
+
+
 def test_a_car_needing_no_wash_is_ready_once_it_passes_final_inspection(ws: Workshop) -> None:
     ro = at_work(ws, wash=False)
     through_qc(ws, ro, spot="P03")
@@ -105,9 +116,13 @@ def test_a_car_going_at_risk_is_told_once_until_it_clears_then_again(ws: Worksho
     (first,) = ws.watch_promises({ro: at(300)}, at(10))
     assert first.kind is NoticeKind.AT_RISK and first.ro == ro and first.at == at(10)
     assert ws.watch_promises({ro: at(310)}, at(11)) == []  # still at risk: told already
-    assert ws.watch_promises({}, at(12)) == []  # cleared
+    assert ws.watch_promises({}, at(12)) == []  # cleared: the notice, open, goes with it
+    assert first.id not in ws.notices
     (again,) = ws.watch_promises({ro: at(320)}, at(13))
     assert again.id != first.id
+    ws.acknowledge_notice(ro, again.id, "SA01", at(14))
+    ws.watch_promises({}, at(15))
+    assert not ws.notices[again.id].open  # an acknowledged one stays, with who saw it
 
 
 def test_an_unacknowledged_at_risk_notice_goes_to_the_manager_after_the_set_time() -> None:

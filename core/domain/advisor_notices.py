@@ -33,13 +33,18 @@ class AdvisorNotices(WorkshopState):
 
     def watch_promises(self, at_risk: Mapping[str, datetime], now: datetime) -> list[Notice]:
         """A notice for each car gone at risk since the last look (``at_risk``: the cars at
-        risk now, with their predicted time); a car no longer at risk is told again if it
-        goes at risk again."""
+        risk now, with their predicted time). A car no longer at risk takes its notice
+        still open with it (there is no call to make, and nothing for the manager), and is
+        told again if it goes at risk again."""
         raised = [
             self._notice(NoticeKind.AT_RISK, self.jobs[ro], now, predicted.isoformat())
             for ro, predicted in sorted(at_risk.items())
             if ro not in self.promises_at_risk and ro in self.jobs
         ]
+        cleared = self.promises_at_risk - set(at_risk)
+        for ident in [i for i, n in self.notices.items() if n.ro in cleared]:
+            if self.notices[ident].kind is NoticeKind.AT_RISK and self.notices[ident].open:
+                del self.notices[ident]
         self.promises_at_risk = set(at_risk)
         self._let_notices_go()
         return raised

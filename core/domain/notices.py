@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from . import events as ev
-from .model import Job, JobStatus
+from .model import Job
 from .vocabulary import NoticeKind
 
 
@@ -44,7 +44,11 @@ def notice_of(event: ev.DomainEvent, job: Job) -> tuple[NoticeKind, str] | None:
         return NoticeKind.FINDING, finding.title if finding else event.finding_id
     if isinstance(event, ev.WashStarted):
         return NoticeKind.WASHING, ""
-    if isinstance(event, ev.WashDone | ev.QcPassed) and job.status is JobStatus.READY:
+    # Ready after the wash, or at the final inspection when no wash was wanted: told by the
+    # fact itself, as the job may have gone on since within the same batch.
+    if isinstance(event, ev.QcPassed | ev.WashDone) and (
+        isinstance(event, ev.WashDone) or not job.wash_requested
+    ):
         return NoticeKind.READY, event.spot or job.parking_spot or ""
     return None
 
