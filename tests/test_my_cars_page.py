@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from nicegui.testing import User
 
+from board.words import Words
 from core.commands import AnswerFinding, CheckInCar
 from core.display.texts import text
 from core.domain.inspection import complete
@@ -125,8 +126,11 @@ async def test_a_promise_at_risk_is_answered_by_the_call_and_a_new_promise(
     )
     await user.should_not_see(marker=f"notice-{nid}", retries=RETRIES)
     trail = {e["type"]: e for e in shop.core.store.audit_trail(ro)}
-    assert trail["job.promise_called"]["payload"]["note"] == "客户同意晚些取车"
+    called = trail["job.promise_called"]
+    assert called["payload"]["note"] == "客户同意晚些取车"
     assert trail["job.promise_called"]["source"] == "advisor:SA01"
+    said = Words(shop.core.config, "zh").detail("job.promise_called", called["payload"])
+    assert said == f"已致电客户，新承诺 {new:%H:%M}：客户同意晚些取车"  # the order's timeline
 
 
 async def test_an_at_risk_notice_nobody_acknowledged_goes_to_the_manager(
@@ -182,7 +186,10 @@ async def test_the_work_of_an_approved_finding_is_added_from_the_catalogue(
     )
     assert shop.core.ws.job(ro).findings[0].state is FindingState.APPROVED
     trail = {e["type"]: e for e in shop.core.store.audit_trail(ro)}
-    assert trail["job.work_added"]["payload"]["finding_id"] == fid
+    added = trail["job.work_added"]["payload"]
+    assert added["finding_id"] == fid
+    said = Words(shop.core.config, "zh").detail("job.work_added", added)
+    assert said == "追加项目 M020"
 
 
 async def test_an_order_is_cancelled_only_with_a_reason(user: User, shop: Workshop) -> None:

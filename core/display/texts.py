@@ -890,6 +890,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "checked in: {car}, {n} operations, promised {promised}",
     ),
     "detail.job.dispatched": ("派往 {bay}", "dispatched to {bay}"),
+    "detail.job.promise_called": (
+        "已致电客户，新承诺 {promised}",
+        "customer called, promised for {promised}",
+    ),
+    "detail.job.work_added": ("追加项目 {codes}", "work added: {codes}"),
     "detail.queue.reordered": ("排到 {ahead} 之前", "put before {ahead}"),
     "detail.queue.last": ("排到同级队尾", "put last of its priority"),
     "detail.job.priority_set": ("优先级：{priority}", "priority: {priority}"),
