@@ -71,10 +71,13 @@ class MyCarsPage:
     def render(self, board: AdvisorBoard) -> None:
         self.board = board
         notices = board.notices_of(self.advisor)
-        fresh = {n.id for n in notices} - (self.seen or set())
-        if self.seen is not None and fresh:
+        # What sounds: a notice new to this screen; on the manager's, an escalation too.
+        heard = {n.id for n in notices}
+        if self.manager:
+            heard |= {f"escalated:{n.id}" for n in board.escalated}
+        if self.seen is not None and heard - self.seen:
             self.chime()
-        self.seen = (self.seen or set()) | {n.id for n in notices}
+        self.seen = (self.seen or set()) | heard
         self._notices(notices, board.at)
         self._cars(board.cars_of(self.advisor))
         if self.manager:

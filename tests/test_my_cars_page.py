@@ -60,8 +60,8 @@ def at_risk(shop: Workshop, clock: Clock, plate: str = "京A12345") -> str:
 
 
 async def open_board(user: User, who: str = "SA01") -> None:
+    """Signed in, on to the board: one page only, so that what sounds is what is read."""
     await sign_in(user, who, page="/mycars")
-    await user.open("/mycars")
     await user.should_see(marker="cars", retries=RETRIES)
 
 
@@ -140,9 +140,15 @@ async def test_an_at_risk_notice_nobody_acknowledged_goes_to_the_manager(
     (nid,) = notices(shop, NoticeKind.AT_RISK, ro)
     await open_board(user, "M001")
     await user.should_see(marker="escalated-none", retries=RETRIES)  # not yet: 15 minutes
-    clock.advance(minutes=16)
-    shop.job(plate="京C33333")  # the workshop goes on: the board is made again
+    clock.advance(minutes=14)
+    calm = clock() + timedelta(days=1)  # the workshop goes on, cars at no risk come in:
+    shop.job(None, plate="京C33333", promised_at=calm)  # the board is made again
+    await user.should_see(marker="escalated-none", retries=RETRIES)
+    heard = chimes(user)
+    clock.advance(minutes=2)
+    shop.job(None, plate="京C44444", promised_at=calm)
     await user.should_see(marker=f"escalated-{nid}", retries=RETRIES)
+    assert chimes(user) == heard + 1  # the manager hears it
     assert "SA01" in texts(user)  # whose car it is
     user.find(marker=f"ack-escalated-{nid}").click()
     await user.should_see(marker="escalated-none", retries=RETRIES)
