@@ -78,6 +78,22 @@ def served(module: str, workdir: Path, page: str = "/", *args: str) -> Iterator[
         interrupt(proc)
 
 
+# The board server's token for its test hooks, by its URL.
+TOKENS: dict[str, str] = {}
+
+
+def poke(server: str, hook: str) -> Any:
+    """POST to one of the board server's test hooks; its JSON answer."""
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(
+        server + hook, method="POST", headers={"Authorization": f"Bearer {TOKENS[server]}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())
+
+
 def screen(driver: Any, width: int, height: int) -> None:
     driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from core.display.texts import TEXTS
-from tests.browser import ARTIFACTS, foreman_signs_in, screen, served
+from tests.browser import ARTIFACTS, TOKENS, foreman_signs_in, poke, screen, served
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -22,22 +22,6 @@ def board_server(tmp_path: Path) -> Iterator[str]:
     with served("tests.board_server", tmp_path, "/lounge") as (url, ready):
         TOKENS[url] = ready.split()[1]
         yield url
-
-
-# The board server's token for its test hooks, by its URL.
-TOKENS: dict[str, str] = {}
-
-
-def poke(server: str, hook: str) -> Any:
-    """POST to one of the board server's test hooks; its JSON answer."""
-    import json
-    import urllib.request
-
-    request = urllib.request.Request(
-        server + hook, method="POST", headers={"Authorization": f"Bearer {TOKENS[server]}"}
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return json.loads(answer.read())
 
 
 def lounge_on_screen(driver: Any, server: str, width: int, height: int) -> None:

@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from core.display.texts import TEXTS
-from tests.browser import ARTIFACTS, screen, served
-from tests.test_board_browser import TOKENS, poke
+from tests.browser import ARTIFACTS, TOKENS, poke, screen, served
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.screenshots]
