@@ -18,6 +18,7 @@ PAGES: dict[str, tuple[str, tuple[StaffRole, ...]]] = {
     "/dispatch": ("dispatch.title", (_F, _M)),
     "/schedule": ("schedule.title", (_F, _M, _A)),
     "/desk": ("desk.title", (_A, _M, _F)),
+    "/mycars": ("mycars.title", (_A, _M)),
     "/reports": ("reports.title", (_M, _F, _A)),
     "/access": ("access.title", (_M,)),
 }

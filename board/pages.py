@@ -14,6 +14,7 @@ from board.frame import TAB_TITLE, language, menu, tab_title
 from board.guard import install as install_guard
 from board.live import STATIC_DIR, STATIC_URL
 from board.lounge import register_lounge
+from board.my_cars import register_my_cars
 from board.orders import register_orders
 from board.reports import register_reports
 from board.schedule import register_schedule
@@ -40,6 +41,7 @@ def register(
     register_dispatch(source, pairings, kiosk_bays)
     register_schedule(source)
     register_desk(source)
+    register_my_cars(source)
     register_orders(source)
     register_walkaround(source)
     register_reports(source)

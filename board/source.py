@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from core.commands import Command
 from core.config import SiteConfig
+from core.contract.advisor_board import AdvisorBoard
 from core.contract.views import DayLoadRow, DispatchView, LoungeCar, LoungeView, WelcomeView
 from core.domain.access import ApiToken, BoardSession, Scope
 from core.domain.aftercare_report import AftercareReport
@@ -62,6 +63,10 @@ class BoardSource(Protocol):
 
     def welcome(self) -> WelcomeView | None:
         """Today's booked cars for the welcome board at reception."""
+        ...
+
+    def advisors(self) -> AdvisorBoard | None:
+        """The advisors' own cars and notices (我的车辆)."""
         ...
 
     def schedule(self, days: int) -> list[DayLoadRow]:

@@ -238,6 +238,14 @@ class Words:
     def _job_cancelled(self, data: dict[str, Any], p: dict[str, Any]) -> str:
         return self.t("detail.job.cancelled", reason=p.get("reason") or "—")
 
+    def _job_promise_called(self, data: dict[str, Any], p: dict[str, Any]) -> str:
+        text = self.t("detail.job.promise_called", promised=self.at(p["promised_at"]))
+        return self.because(text, p.get("note") or "")
+
+    def _job_work_added(self, data: dict[str, Any], p: dict[str, Any]) -> str:
+        codes = "、".join(op["code"] for op in p.get("operations") or [])
+        return self.t("detail.job.work_added", codes=codes)
+
     def _finding_answered(self, data: dict[str, Any], p: dict[str, Any]) -> str:
         answer = self.t("finding_state.approved" if p["approved"] else "finding_state.declined")
         return self.because(answer, p.get("note") or "")

@@ -11,6 +11,7 @@ from core import appointment_book
 from core.appointment_views import day_loads
 from core.commands import Command
 from core.config import SiteConfig
+from core.contract.advisor_board import AdvisorBoard
 from core.contract.views import DayLoadRow, DispatchView, LoungeCar, LoungeView, WelcomeView
 from core.domain.aftercare_report import AftercareReport, aftercare_report
 from core.domain.appointment import Appointment, Booking
@@ -39,6 +40,9 @@ class CoreBoardSource:
 
     def welcome(self) -> WelcomeView | None:
         return self.core.welcome
+
+    def advisors(self) -> AdvisorBoard | None:
+        return self.core.advisors
 
     def schedule(self, days: int) -> list[DayLoadRow]:
         return self.core.query(lambda ws, now: day_loads(ws, ws.hours.day_of(now), days))

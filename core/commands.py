@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.domain.appointment import Booking, BookingChanges
-from core.domain.model import FollowUpOutcome, PauseReason, Priority, WalkAroundSheet
+from core.domain.model import FollowUpOutcome, Operation, PauseReason, Priority, WalkAroundSheet
 from core.domain.vocabulary import CallOutcome, CallTime
 from core.domain.workshop import CheckIn, OrderChanges, Workshop
 
@@ -223,6 +223,32 @@ class RecordConfirmationCall:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class RecordPromiseCall:
+    """The advisor called the customer about a promise at risk and agreed a new one."""
+
+    ro: str
+    promised_at: datetime
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class AddFindingWork:
+    """The work of a finding the customer approved, added as catalogue operations."""
+
+    ro: str
+    finding_id: str
+    operations: tuple[Operation, ...]
+
+
+@dataclass(frozen=True)
+class AcknowledgeNotice:
+    """The advisor saw a notice about one of their cars (``ro``)."""
+
+    ro: str
+    notice_id: str
+
+
 Command = (
     CheckInCar
     | UpdateOrder
@@ -248,6 +274,9 @@ Command = (
     | CancelAppointment
     | MarkArrived
     | RecordConfirmationCall
+    | RecordPromiseCall
+    | AddFindingWork
+    | AcknowledgeNotice
 )
 CLOCK_CORRECTIONS = (AdjustClock, InsertPause, MoveClock)
 
@@ -276,6 +305,9 @@ COMMAND_NAMES: dict[type, str] = {
     CancelAppointment: "appointment.cancelled",
     MarkArrived: "appointment.arrived",
     RecordConfirmationCall: "appointment.called",
+    RecordPromiseCall: "job.promise_called",
+    AddFindingWork: "job.work_added",
+    AcknowledgeNotice: "notice.acknowledged",
 }
 
 
@@ -340,6 +372,18 @@ def _book(ws: Workshop, cmd: Command, actor: str, at: datetime) -> Any:
             return ws.mark_arrived(appointment, at)
         case RecordConfirmationCall(appointment, outcome, note):
             return ws.record_call(appointment, outcome, note, actor, at)
+    return _from_desk(ws, cmd, actor, at)
+
+
+def _from_desk(ws: Workshop, cmd: Command, actor: str, at: datetime) -> Any:
+    """The advisor's own: a promise agreed again, an approved finding's work, a notice seen."""
+    match cmd:
+        case RecordPromiseCall(ro, promised_at, note):
+            return ws.record_promise_call(ro, promised_at, note, actor, at)
+        case AddFindingWork(ro, finding_id, operations):
+            return ws.add_finding_work(ro, finding_id, operations, at)
+        case AcknowledgeNotice(ro, notice_id):
+            return ws.acknowledge_notice(ro, notice_id, actor, at)
     raise TypeError(f"not a command: {cmd!r}")  # pragma: no cover
 
 

@@ -463,6 +463,18 @@ def backoff(misses: int, allowed: int, first: int, longest: int) -> int:
     return int(min(longest, first * 2 ** min(misses - allowed, 30)))
 
 
+class AdvisorConfig(_Section):
+    """The advisor's own cars (我的车辆): how long a promise at risk may wait for them."""
+
+    escalate_after_minutes: int = Field(
+        default=15,
+        ge=1,
+        le=240,
+        description="An at-risk notice the advisor has not acknowledged this long goes to "
+        "the service manager",
+    )
+
+
 class AftercareConfig(_Section):
     """After the car has gone: when it is due back, and the follow-up call."""
 
@@ -524,6 +536,7 @@ class SiteConfig(_Section):
     retention: RetentionConfig = RetentionConfig()
     appointments: AppointmentsConfig = AppointmentsConfig()
     aftercare: AftercareConfig = AftercareConfig()
+    advisor: AdvisorConfig = AdvisorConfig()
     users: list[UserConfig] = []
     bays: list[BayConfig] = Field(min_length=1)
     teams: list[TeamConfig] = []

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from core.contract.views import LoungeCar
-from core.display.rules import STAGES
+from core.display.rules import STAGES, promise_at_risk
 from core.domain.eta import Forecast, car_forecast, queue_forecast
 from core.domain.model import Job, JobStatus
 from core.domain.privacy import mask_plate
@@ -47,7 +47,7 @@ def build_car(job: Job, predicted: datetime | None, shown: int) -> LoungeCar:
     notice: Literal["ready", "at_risk"] | None = None
     if job.status is JobStatus.READY:
         notice = "ready"
-    elif predicted is not None and predicted > job.promised_at:
+    elif promise_at_risk(job.status, job.promised_at, predicted):
         notice = "at_risk"
     return LoungeCar(
         plate=mask_plate(job.vehicle.plate),

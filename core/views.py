@@ -33,7 +33,13 @@ from core.contract.views import (
     TechOnBay,
     TimelineBar,
 )
-from core.display.rules import MOVE_NOTICE, REFUSAL_NOTICE, escalation, finding_due
+from core.display.rules import (
+    MOVE_NOTICE,
+    REFUSAL_NOTICE,
+    escalation,
+    finding_due,
+    promise_at_risk,
+)
 from core.domain.eta import predict
 from core.domain.events import SignInRefused
 from core.domain.model import Bay, BayKind, Job, JobStatus, KeyState, TechnicianState
@@ -418,7 +424,7 @@ class Projector:
         out: list[Alert] = []
         for job in jobs:
             predicted = eta.get(job.ro)
-            if job.status is not JobStatus.READY and predicted and predicted > job.promised_at:
+            if predicted and promise_at_risk(job.status, job.promised_at, predicted):
                 late = int((predicted - job.promised_at).total_seconds() // 60)
                 out.append(
                     Alert(

@@ -119,7 +119,7 @@ def welcome(site: Pitboard, host: str, port: int) -> str:
         f"  lounge screen   {web}/lounge\n"
         f"  welcome board   {web}/welcome  (reception: today's booked cars)\n"
         f"  dispatch board  {web}/dispatch    schedule /schedule\n"
-        f"  reception desk  {web}/desk    reports  /reports\n"
+        f"  reception desk  {web}/desk    my cars  /mycars    reports  /reports\n"
         f"  signing in      {users}\n"
         f"  sign-ins, tokens {web}/access  (the service manager)\n"
         f"  bay kiosks      {web}/kiosk/{{bay}}  ({', '.join(sorted(site.kiosks))}); "

@@ -17,9 +17,9 @@ from core.board_source import CoreBoardSource
 from core.commands import CheckInCar, Dispatch
 from core.demo.busy import busy_config, fill
 from core.domain.access import Scope
-from core.domain.model import Customer, Operation, Vehicle
+from core.domain.model import Customer, Operation, Severity, Vehicle
 from core.domain.privacy import mask_plate
-from core.domain.workshop import CheckIn
+from core.domain.workshop import CheckIn, NewFinding, Workshop
 from core.engine import Core
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
@@ -69,6 +69,20 @@ def main() -> None:
         )
         job = core.run_command(CheckInCar(order), "advisor:SA01")
         return {"ro": job.ro}
+
+    @app.post("/test/finding")
+    def finding() -> dict[str, str]:
+        """A technician at work reports a finding on an advisor's car, as a kiosk would."""
+
+        def report(ws: Workshop, now: datetime) -> str:
+            job = next(j for j in sorted(ws.open_jobs(), key=lambda j: j.ro) if j.working_techs())
+            tech, bay = job.working_techs()[0], job.bay or ""
+            found = NewFinding("F-BROWSER", "前刹车片磨损超限", Severity.SAFETY, 1.0, 380)
+            ws.report_finding(job.ro, tech, bay, found, now)
+            return job.ro
+
+        ro = core.query(report)
+        return {"ro": ro, "title": "前刹车片磨损超限"}
 
     # The test's own hooks above are behind the boards' guard like every route: the test
     # calls them with a token.

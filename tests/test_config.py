@@ -51,6 +51,24 @@ def test_an_escalation_before_the_call_is_refused() -> None:
     assert "approval_escalate_minutes must come after the call" in message
 
 
+def test_the_advisors_escalation_time_has_a_default_is_set_and_is_checked() -> None:
+    without = DEMO.replace("[advisor]\nescalate_after_minutes = 15", "")
+    assert "[advisor]" not in without
+    assert parse_config(without).advisor.escalate_after_minutes == 15  # the default
+    assert (
+        parse_config(
+            DEMO.replace("after_minutes = 15", "after_minutes = 30")
+        ).advisor.escalate_after_minutes
+        == 30
+    )
+    assert "advisor.escalate_after_minutes" in refused(
+        DEMO.replace("escalate_after_minutes = 15", "escalate_after_minutes = 0")
+    )
+    assert "advisor.escalate_after: unknown setting (typo?)" in refused(
+        DEMO.replace("escalate_after_minutes = 15", "escalate_after = 15")
+    )
+
+
 def test_two_users_with_one_id_are_refused() -> None:
     message = refused(DEMO.replace('id = "SA02"', 'id = "SA01"'))
     assert "user 'SA01' appears twice" in message

@@ -239,6 +239,9 @@ NOT_STEPS = {
     "jobs_in",
     "open_jobs",
     "refusals_since",
+    # The engine's: the advisors' notices raised after a step, and the cars gone at risk.
+    "raise_notices",
+    "watch_promises",
     "remember",
     "signed_in_at",
     "signed_in_by_bay",

@@ -27,6 +27,7 @@ from core.domain.model import (
     BayKind,
     Customer,
     DamageMark,
+    FindingState,
     FollowUpOutcome,
     JobStatus,
     KeyState,
@@ -40,6 +41,7 @@ from core.domain.model import (
     Vehicle,
     WalkAroundSheet,
 )
+from core.domain.order_changes import PROMISABLE
 from core.domain.vocabulary import AppointmentState, CallOutcome, CarZone, JobType, MarkKind
 from core.domain.workshop import CheckIn, NewFinding, OrderChanges, Workshop
 
@@ -155,6 +157,9 @@ WANTS = {
     "pin": {S.CHECKED_IN, S.DISPATCHED, S.PAUSED},
     "priority": {S.CHECKED_IN, S.DISPATCHED, S.PAUSED, S.IN_PROGRESS},
     "walk_around": set(OPEN_STATUSES),
+    "promise_call": set(PROMISABLE),
+    "finding_work": {S.CHECKED_IN, S.DISPATCHED, S.PAUSED, S.IN_PROGRESS},
+    "notice": set(OPEN_STATUSES),
 }
 #: A one-pixel PNG: the domain holds a signature to being a PNG, not to what it shows.
 SIGNED = (
@@ -286,6 +291,10 @@ class WorkshopWalk(RuleBasedStateMachine):
             ("adjust_clock", clocked),
             ("insert_pause", clocked),
             ("move_clock", clocked),
+            # The advisor's own: a promise agreed again, an approved finding's work, a notice.
+            ("promise_call", bool(fits("promise_call"))),
+            ("finding_work", any(j.findings for j in self.ws.jobs.values())),
+            ("notice", bool(fits("notice"))),
             # The appointment book's seven steps behind one name, a few times over: often
             # enough to take each of them, seldom enough to leave the cars their way.
             *[("appointments", True)] * 3,
@@ -477,6 +486,43 @@ class WorkshopWalk(RuleBasedStateMachine):
     def do_cancel(self, data: st.DataObject) -> None:
         ro = self._job(data, "cancel")
         self.step(lambda at: self.ws.cancel(ro, "客户取消", at))
+
+    def do_promise_call(self, data: st.DataObject) -> None:
+        """The advisor calls the customer and agrees a new promise (one passed: refused)."""
+        ro = self._job(data, "promise_call")
+        hours = data.draw(st.sampled_from([2, 5, -1]), label="new promise, hours on")
+        promised = self.now + timedelta(hours=hours)
+        self.step(lambda at: self.ws.record_promise_call(ro, promised, "", "SA01", at))
+
+    def do_finding_work(self, data: st.DataObject) -> None:
+        """An approved finding's work added (any other finding's, or none: refused)."""
+        with_findings = sorted(j.ro for j in self.ws.jobs.values() if j.findings)
+        answered = [
+            ro
+            for ro in self.fitting("finding_work")
+            if any(f.state is FindingState.APPROVED for f in self.ws.jobs[ro].findings)
+        ]
+        pending = [ro for ro in self.fitting("finding_work") if self.ws.jobs[ro].pending_findings()]
+        if not answered and pending:  # the customer says yes first, as the desk relays it
+            ro = data.draw(st.sampled_from(pending), label="ro")
+            fid = self.ws.jobs[ro].pending_findings()[0].id
+            self.step(lambda at: self.ws.answer_finding(ro, fid, True, "SA01", at))
+            answered = [ro]
+        ro = data.draw(st.sampled_from(answered or with_findings), label="ro")
+        findings = self.ws.jobs[ro].findings
+        approved = [f.id for f in findings if f.state is FindingState.APPROVED]
+        fid = data.draw(st.sampled_from(approved or [f.id for f in findings]), label="finding")
+        work = data.draw(st.sampled_from([MORE_WORK[1], *MORE_WORK]), label="work")
+        self.step(lambda at: self.ws.add_finding_work(ro, fid, work, at))
+
+    def do_notice(self, data: st.DataObject) -> None:
+        """The car goes at risk (the engine's look at the predictions), and its advisor
+        acknowledges the notice, or one that is not there."""
+        ro = self._job(data, "notice")
+        raised = self.ws.watch_promises({ro: self.now + timedelta(hours=9)}, self.now)
+        known = [n.id for n in raised] or sorted(self.ws.notices)
+        ident = data.draw(st.sampled_from([*known, "at_risk-RO-X-0"]), label="notice")
+        self.step(lambda at: self.ws.acknowledge_notice(ro, ident, "SA01", at))
 
     def do_queue(self, data: st.DataObject) -> None:
         if bool(self.fitting("reorder")) and data.draw(st.booleans(), label="reorder"):

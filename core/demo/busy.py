@@ -77,6 +77,7 @@ def orders(cars: int, now: datetime) -> list[CheckIn]:
                 customer_waiting=i % 5 == 0,
                 wash_requested=i % 3 != 0,
                 public_token=f"busy-token-{i:04d}",
+                advisor=("SA01", "SA02")[i % 2],  # each advisor's own cars
             )
         )
     return out

@@ -65,6 +65,12 @@ def finding_due(reported_at: datetime, alerts: AlertsConfig) -> tuple[datetime, 
     )
 
 
+def promise_at_risk(status: JobStatus, promised_at: datetime, predicted: datetime | None) -> bool:
+    """The one rule of a promise at risk, for the foreman's alerts, the lounge's notice and
+    the advisor's own cars alike: a car not yet ready, predicted after its promise."""
+    return status is not JobStatus.READY and predicted is not None and predicted > promised_at
+
+
 def stage_of(status: str) -> Stage | None:
     """The stage a job status shows as; None once the car has been handed over."""
     try:

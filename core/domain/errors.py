@@ -81,6 +81,16 @@ class InvalidData(DomainError):
     code = "invalid_data"
 
 
+class FindingNotApproved(DomainError):
+    """Work added for a finding the customer has not approved."""
+
+    code = "finding_not_approved"
+
+
+class UnknownNotice(DomainError):
+    code = "unknown_notice"
+
+
 class UnknownKey(DomainError):
     code = "unknown_key"
 

@@ -87,6 +87,39 @@ class OrderUpdated(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PromiseCallRecorded(DomainEvent):
+    """The advisor called the customer before the promise ``was`` was missed, and they
+    agreed on ``promised_at``."""
+
+    name = "job.promise_called"
+    ro: str
+    promised_at: datetime
+    was: datetime
+    by: str
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkAdded(DomainEvent):
+    """The work of an approved finding added to the order (catalogue operations)."""
+
+    name = "job.work_added"
+    ro: str
+    finding_id: str
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoticeAcknowledged(DomainEvent):
+    """The advisor (or the manager) saw a notice of the car ``about``: it changed no order."""
+
+    name = "notice.acknowledged"
+    notice: str
+    about: str
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class JobDispatched(DomainEvent):
     """Put in a bay's queue (派工), or moved from ``from_bay`` while no clock ran; ``forced``
     says why it went to a bay of another kind than its work needs."""

@@ -221,6 +221,15 @@ class HandoverItem(StrEnum):
     KEY_IN_CABINET = "key_in_cabinet"  # the key back on its hook
 
 
+class NoticeKind(StrEnum):
+    """What the advisor is told of their car as it happens (我的车辆)."""
+
+    FINDING = "finding"
+    AT_RISK = "at_risk"
+    WASHING = "washing"
+    READY = "ready"
+
+
 class CallTime(StrEnum):
     """When the customer would rather take the follow-up call (回访), asked at delivery."""
 

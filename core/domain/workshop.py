@@ -50,6 +50,7 @@ from .model import (
     TechnicianState,
     Vehicle,
 )
+from .order_changes import OrderChangesFromDesk
 from .queue_order import QueueOrder
 from .sign_ins import SignIns
 from .vocabulary import STATION_KINDS, AppointmentState
@@ -129,6 +130,7 @@ class Workshop(
     WalkArounds,
     Handovers,
     Aftercare,
+    OrderChangesFromDesk,
 ):
     """All live state of one site; the only place where workflow rules live."""
 
@@ -194,10 +196,7 @@ class Workshop(
         job = self.job(ro)
         self._require_status(job, OPEN_STATUSES, "change")
         if changes.add_operations:
-            self._require_status(job, BAY_STATUSES | {JobStatus.CHECKED_IN}, "add work to")
-            for op in changes.add_operations:
-                if op.standard_hours < 0:
-                    raise InvalidData(f"operation {op.code} has negative standard hours")
+            self._may_add_work(job, changes.add_operations)
         if changes.wash_requested is not None and job.status in (
             JobStatus.WASH_WAITING,
             JobStatus.WASHING,
@@ -298,8 +297,11 @@ class Workshop(
         return reason.strip()
 
     def cancel(self, ro: str, reason: str, at: datetime) -> Job:
+        """The order cancelled before the car is ready, always saying why."""
         job = self.job(ro)
         self._require_status(job, _CANCELLABLE, "cancel")
+        if not reason.strip():
+            raise InvalidData(f"cancelling {ro} needs a reason")
         was = job.status
         released = self._stop_all_clocks(job, at)
         job.status = JobStatus.CANCELLED

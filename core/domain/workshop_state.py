@@ -13,6 +13,7 @@ from .bay_needs import OperationKinds
 from .booking_rules import BookingRules
 from .errors import (
     IllegalTransition,
+    InvalidData,
     NotSignedIn,
     UnknownBay,
     UnknownJob,
@@ -26,11 +27,13 @@ from .model import (
     BayKind,
     Job,
     JobStatus,
+    Operation,
     Role,
     Segment,
     Technician,
     TechnicianState,
 )
+from .notices import Notice
 from .vocabulary import PRIORITY_RANK
 from .working_hours import WorkingHours
 
@@ -87,6 +90,11 @@ class WorkshopState:
     booking_rules: BookingRules = field(default_factory=BookingRules)
     #: The bookings still to come, and those of the day (where each one stands).
     appointments: dict[str, Appointment] = field(default_factory=dict)
+    #: What the advisors are told of their cars (core/domain/advisor_notices.py): not
+    #: stored, like the refusals; the cars last seen at risk; the notices' numbering.
+    notices: dict[str, Notice] = field(default_factory=dict)
+    promises_at_risk: set[str] = field(default_factory=set)
+    notice_seq: int = 0
     # The jobs filed by status, and those in a bay's queue by bay: a queue or a stage list
     # costs what is in it, not every job known. Filed again whenever a fact names a job
     # (every change of a job is recorded as a fact), so they never drift from the jobs.
@@ -246,6 +254,13 @@ class WorkshopState:
                 f"cannot {action} {job.ro}: it is {job.status.value}"
                 f" (needs {' or '.join(sorted(s.value for s in allowed))})"
             )
+
+    def _may_add_work(self, job: Job, ops: Iterable[Operation]) -> None:
+        """More work goes only on a car not past its bay, and never with negative hours."""
+        self._require_status(job, BAY_STATUSES | {JobStatus.CHECKED_IN}, "add work to")
+        for op in ops:
+            if op.standard_hours < 0:
+                raise InvalidData(f"operation {op.code} has negative standard hours")
 
     def _require_signed_in(self, tech_id: str, bay_id: str) -> TechnicianState:
         self.bay(bay_id)

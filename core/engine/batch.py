@@ -88,6 +88,9 @@ class Outcome:
     #: Jobs brought back from storage for a command (delivered ones): let go after the batch.
     recalled: set[str] = field(default_factory=set)
     devices_changed: bool = False
+    #: A notice raised for an advisor, or a person's command: the advisors' board now.
+    noticed: bool = False
+    acted: bool = False
     republish: bool = False
     resend_prints: bool = False
     committed: bool = False
@@ -226,6 +229,9 @@ class BatchStep:
             else:
                 self._incoming(item, now, out)
         out.events = self.ws.take_events()
+        # What the advisors are told comes from the facts, once the step is taken.
+        out.noticed = bool(self.ws.raise_notices(out.events))
+        out.acted = any(isinstance(item, WebCommand) for item in items)
         out.rows = rows_to_write(out.events)
         out.batch.inbox = self.sequence.inbox
         if out.rows.appointments:
@@ -451,7 +457,12 @@ class BatchStep:
             if out.republish or out.events:
                 booked = any(e.appointments() for e in out.events)
                 self.views.publish_lounge(
-                    self.ws, now, out.rows.jobs, force=out.republish, booked=booked
+                    self.ws,
+                    now,
+                    out.rows.jobs,
+                    force=out.republish,
+                    booked=booked,
+                    advisors=out.noticed or out.acted,
                 )
             if out.devices_changed or out.republish:  # no job changed with them
                 self.views.publish_devices()

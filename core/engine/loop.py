@@ -24,6 +24,7 @@ from core.config import (
     technicians_from_config,
     working_hours_from_config,
 )
+from core.contract.advisor_board import AdvisorBoard
 from core.contract.views import DeviceRow, DispatchView, LoungeView, WelcomeView
 from core.domain.workshop import Workshop
 from core.store.access import AccessStore
@@ -107,6 +108,10 @@ class Core:
     @property
     def dispatch_view(self) -> DispatchView | None:
         return self.views.dispatch_view
+
+    @property
+    def advisors(self) -> AdvisorBoard | None:
+        return self.views.advisors
 
     @property
     def projector(self) -> Projector:

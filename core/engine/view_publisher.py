@@ -9,9 +9,11 @@ import time
 from collections.abc import Callable, Collection
 from datetime import datetime
 
+from core.advisor_views import advisor_board, at_risk_now
 from core.appointment_views import welcome
 from core.config import SiteConfig
 from core.contract import topics
+from core.contract.advisor_board import AdvisorBoard
 from core.contract.dispatch_lists import with_devices
 from core.contract.messages import dump
 from core.contract.views import DispatchView, LoungeView, WelcomeView
@@ -59,6 +61,9 @@ class ViewPublisher:
         self.welcome: WelcomeView | None = None
         self._advisors = {u.id: u.name for u in config.users}
         self.dispatch_view: DispatchView | None = None
+        #: The advisors' own cars and notices (我的车辆), for the pages the core serves.
+        self.advisors: AdvisorBoard | None = None
+        self.config = config
         self.board = BoardPublisher(self.site, publisher)
         #: Called after every change of the views (pages wake up on it).
         self.listeners: list[Callable[[], None]] = []
@@ -100,10 +105,12 @@ class ViewPublisher:
         jobs: Collection[str],
         force: bool = False,
         booked: bool = False,
+        advisors: bool = False,
     ) -> None:
         """The lounge after a step that changed ``jobs`` (its cars made again in part) and,
         when a booking changed (``booked``), the welcome board (no device waits for them),
-        then the pages are told."""
+        and the advisors' board when a notice came or a person acted (``advisors``; else it
+        follows the foreman's board), then the pages are told."""
         started = time.monotonic()
         try:
             if force:
@@ -113,6 +120,8 @@ class ViewPublisher:
                 self.lounge = LoungeView(site=ws.site, updated_at=now, cars=self.lounge_cars.cars())
                 self.publisher.publish(topics.LOUNGE.full(self.site), dump(self.lounge), 1, True)
             self._welcome(ws, now, force, booked)
+            if advisors or force:
+                self.publish_advisors(ws, now, predict(ws, now))
             self._pending = True
             self.tell_listeners()
         finally:
@@ -136,6 +145,14 @@ class ViewPublisher:
         self.welcome = view
         self.publisher.publish(topics.WELCOME.full(self.site), dump(view), 1, True)
         return True
+
+    def publish_advisors(self, ws: Workshop, now: datetime, eta: dict[str, datetime]) -> None:
+        """The cars gone at risk since the last look told to their advisors, then the
+        advisors' board, kept as it was when nothing on it changed (the pages sleep on)."""
+        ws.watch_promises(at_risk_now(ws, eta), now)
+        board = advisor_board(ws, now, eta, self.config)
+        if board != self.advisors:
+            self.advisors = board
 
     def _count(self, started: float) -> None:
         self.counters.view_publish_sum += time.monotonic() - started
@@ -196,6 +213,7 @@ class ViewPublisher:
         eta = predict(ws, now) if eta is None else eta
         view = self.projector.dispatch(ws, now, self.health.sorted_rows(), eta)
         self.dispatch_view = view
+        self.publish_advisors(ws, now, eta)
         self._pending = False
         self._published = time.monotonic()
         self.tell_listeners()

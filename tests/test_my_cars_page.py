@@ -1,0 +1,245 @@
+"""The advisor's own cars (我的车辆, /mycars) through NiceGUI's user fixture on a real core: the
+board of the signed-in advisor, a kiosk's finding told as it comes (with the sound), a
+notice acknowledged, a promise at risk answered by the call and a new promise, the at-risk
+notice nobody answered on the manager's screen, the work of an approved finding added,
+an order cancelled with a reason, the wash and the ready car with its spot."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from nicegui.testing import User
+
+from board.words import Words
+from core.commands import AnswerFinding, CheckInCar
+from core.display.texts import text
+from core.domain.inspection import complete
+from core.domain.model import FindingState, JobStatus
+from core.domain.vocabulary import NoticeKind
+from tests.board_env import RETRIES, boards, present, sign_in, texts
+from tests.helpers import Clock, order
+from tests.kiosk_env import Workshop
+from tests.waiting import eventually
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime.now(UTC).replace(microsecond=0))
+
+
+@pytest.fixture
+def shop(tmp_path: Path, clock: Clock) -> Iterator[Workshop]:
+    with boards(tmp_path, clock=clock) as w:
+        yield w
+
+
+def notices(shop: Workshop, kind: NoticeKind, ro: str) -> list[str]:
+    """The ids of the open notices of that kind about the car."""
+    return shop.core.query(
+        lambda ws, _now: [
+            n.id for n in ws.notices.values() if n.kind is kind and n.ro == ro and n.open
+        ]
+    )
+
+
+def chimes(user: User) -> int:
+    return int(user.find(marker="chime").elements.pop().props.get("data-chimes", 0))
+
+
+def at_risk(shop: Workshop, clock: Clock, plate: str = "京A12345") -> str:
+    """A car promised in ten minutes with an hour's work still ahead: at risk at once."""
+    job = shop.core.run_command(
+        CheckInCar(order(plate=plate, promised_at=clock() + timedelta(minutes=10))),
+        actor="advisor:SA01",
+    )
+    return str(job.ro)
+
+
+async def open_board(user: User, who: str = "SA01") -> None:
+    """Signed in, on to the board: one page only, so that what sounds is what is read."""
+    await sign_in(user, who, page="/mycars")
+    await user.should_see(marker="cars", retries=RETRIES)
+
+
+async def test_the_advisor_sees_their_own_cars_with_stage_and_promise(
+    user: User, shop: Workshop
+) -> None:
+    mine = shop.job(plate="京A11111")
+    theirs = shop.core.run_command(
+        CheckInCar(replace(order(plate="京B22222"), advisor="SA02")), actor="advisor:SA02"
+    ).ro
+    await open_board(user)
+    await user.should_see(marker=f"car-{mine}", retries=RETRIES)
+    await user.should_see(marker=f"stage-{mine}", content=text("stage.waiting", "zh"))
+    assert "京A11111" in texts(user) and "王先生" in texts(user)  # whom to call
+    assert not present(user, f"car-{theirs}") and "京B22222" not in texts(user)
+    await user.should_see(text("mycars.title", "zh"))  # in the menu and the title
+
+
+async def test_a_kiosks_finding_shows_as_a_notice_with_a_sound_and_is_acknowledged(
+    user: User, shop: Workshop
+) -> None:
+    ro, station = shop.at_work()
+    await open_board(user)
+    await user.should_see(marker=f"car-{ro}", retries=RETRIES)
+    heard = chimes(user)
+    station.finding(ro, "T002", "前刹车片磨损超限", "safety", 1.0, 380)  # at the bay, over MQTT
+    shop.settle()
+    (nid,) = notices(shop, NoticeKind.FINDING, ro)
+    await user.should_see(marker=f"notice-{nid}", retries=RETRIES)
+    await user.should_see(text("mycars.kind.finding", "zh"))
+    assert "前刹车片磨损超限" in texts(user)
+    fid = shop.core.ws.job(ro).findings[0].id
+    await user.should_see(marker=f"waiting-{ro}-{fid}")  # on the car, waiting for the answer
+    assert chimes(user) == heard + 1
+    user.find(marker=f"ack-{nid}").click()
+    await user.should_not_see(marker=f"notice-{nid}", retries=RETRIES)
+    trail = [(e["type"], e["source"]) for e in shop.core.store.audit_trail(ro)]
+    assert ("notice.acknowledged", "advisor:SA01") in trail
+    assert chimes(user) == heard + 1  # nothing new: no sound
+
+
+async def test_a_promise_at_risk_is_answered_by_the_call_and_a_new_promise(
+    user: User, shop: Workshop, clock: Clock
+) -> None:
+    ro = at_risk(shop, clock)
+    (nid,) = notices(shop, NoticeKind.AT_RISK, ro)
+    await open_board(user)
+    await user.should_see(marker=f"notice-{nid}", retries=RETRIES)
+    await user.should_see(marker=f"at-risk-{ro}")
+    user.find(marker=f"call-{nid}").click()
+    new = (clock() + timedelta(hours=5)).astimezone(shop.core.config.zone)
+    user.find(marker="promise-day").clear().type(new.date().isoformat())
+    user.find(marker="promise-time").clear().type("25:99")
+    user.find(marker="promise-submit").click()
+    await user.should_see(text("mycars.bad_time", "zh"))
+    user.find(marker="promise-time").clear().type(f"{new:%H:%M}")
+    user.find(marker="promise-note").type("客户同意晚些取车")
+    user.find(marker="promise-submit").click()
+    await eventually(
+        lambda: shop.core.ws.job(ro).promised_at == new.replace(second=0, microsecond=0),
+        "the new promise",
+    )
+    await user.should_not_see(marker=f"notice-{nid}", retries=RETRIES)
+    trail = {e["type"]: e for e in shop.core.store.audit_trail(ro)}
+    called = trail["job.promise_called"]
+    assert called["payload"]["note"] == "客户同意晚些取车"
+    assert trail["job.promise_called"]["source"] == "advisor:SA01"
+    said = Words(shop.core.config, "zh").detail("job.promise_called", called["payload"])
+    assert said == f"已致电客户，新承诺 {new:%H:%M}：客户同意晚些取车"  # the order's timeline
+
+
+async def test_an_at_risk_notice_nobody_acknowledged_goes_to_the_manager(
+    user: User, shop: Workshop, clock: Clock
+) -> None:
+    ro = at_risk(shop, clock)
+    (nid,) = notices(shop, NoticeKind.AT_RISK, ro)
+    await open_board(user, "M001")
+    await user.should_see(marker="escalated-none", retries=RETRIES)  # not yet: 15 minutes
+    clock.advance(minutes=14)
+    calm = clock() + timedelta(days=1)  # the workshop goes on, cars at no risk come in:
+    shop.job(None, plate="京C33333", promised_at=calm)  # the board is made again
+    await user.should_see(marker="escalated-none", retries=RETRIES)
+    heard = chimes(user)
+    clock.advance(minutes=2)
+    shop.job(None, plate="京C44444", promised_at=calm)
+    await user.should_see(marker=f"escalated-{nid}", retries=RETRIES)
+    assert chimes(user) == heard + 1  # the manager hears it
+    assert "SA01" in texts(user)  # whose car it is
+    user.find(marker=f"ack-escalated-{nid}").click()
+    await user.should_see(marker="escalated-none", retries=RETRIES)
+    trail = [(e["type"], e["source"]) for e in shop.core.store.audit_trail(ro)]
+    assert ("notice.acknowledged", "manager:M001") in trail
+
+
+async def test_the_manager_picks_an_advisor_and_an_advisor_sees_no_escalations(
+    user: User, shop: Workshop
+) -> None:
+    theirs = shop.core.run_command(
+        CheckInCar(replace(order(plate="京B22222"), advisor="SA02")), actor="advisor:SA02"
+    ).ro
+    await open_board(user, "M001")
+    assert not present(user, f"car-{theirs}")  # the first advisor's board first
+    user.find(marker="advisor-pick").elements.pop().value = "SA02"
+    await user.should_see(marker=f"car-{theirs}", retries=RETRIES)
+    await open_board(user, "SA01")
+    assert not present(user, "escalated") and not present(user, "advisor-pick")
+
+
+async def test_the_work_of_an_approved_finding_is_added_from_the_catalogue(
+    user: User, shop: Workshop
+) -> None:
+    ro, station = shop.at_work()
+    station.finding(ro, "T002", "机油渗漏", "recommended", 0.5, 120)
+    shop.settle()
+    fid = shop.core.ws.job(ro).findings[0].id
+    await open_board(user)
+    await user.should_see(marker=f"car-{ro}", retries=RETRIES)
+    assert not present(user, f"add-work-{ro}")  # nothing approved yet
+    shop.core.run_command(AnswerFinding(ro, fid, True, "好"), "advisor:SA01")
+    await user.should_see(marker=f"add-work-{ro}", retries=RETRIES)
+    user.find(marker=f"add-work-{ro}").click()
+    user.find(marker="work-submit").click()  # no operation picked
+    await user.should_see(text("desk.missing", "zh", what=text("mycars.operations", "zh")))
+    user.find(marker="work-operations").elements.pop().value = ["M020"]
+    user.find(marker="work-submit").click()
+    await eventually(
+        lambda: [o.code for o in shop.core.ws.job(ro).operations] == ["M010", "M020"], "added"
+    )
+    assert shop.core.ws.job(ro).findings[0].state is FindingState.APPROVED
+    trail = {e["type"]: e for e in shop.core.store.audit_trail(ro)}
+    added = trail["job.work_added"]["payload"]
+    assert added["finding_id"] == fid
+    said = Words(shop.core.config, "zh").detail("job.work_added", added)
+    assert said == "追加项目 M020"
+
+
+async def test_an_order_is_cancelled_only_with_a_reason(user: User, shop: Workshop) -> None:
+    ro = shop.job(plate="京D44444")
+    await open_board(user)
+    await user.should_see(marker=f"cancel-{ro}", retries=RETRIES)
+    user.find(marker=f"cancel-{ro}").click()
+    user.find(marker="cancel-submit").click()
+    why = text("error.invalid_data", "zh")
+    await user.should_see(text("desk.refused", "zh", why=why))
+    assert shop.core.ws.job(ro).status is JobStatus.DISPATCHED
+    user.find(marker="cancel-reason").type("客户改天再来")
+    user.find(marker="cancel-submit").click()
+    await eventually(lambda: shop.core.store.load_job(ro).status is JobStatus.CANCELLED, "gone")
+    await user.should_not_see(marker=f"car-{ro}", retries=RETRIES)
+    trail = {e["type"]: e for e in shop.core.store.audit_trail(ro)}
+    assert trail["job.cancelled"]["payload"]["reason"] == "客户改天再来"
+
+
+async def test_the_wash_starting_and_the_ready_car_with_its_spot_are_told(
+    user: User, shop: Workshop
+) -> None:
+    ro, _ = shop.at_work()
+    await open_board(user)
+    await user.should_see(marker=f"car-{ro}", retries=RETRIES)
+
+    def through_qc(ws: object, now: datetime) -> None:
+        w = shop.core.ws
+        w.self_check(ro, "T002", "B03", now)
+        w.sign_in("T001", "B03", now)
+        w.leader_check(ro, "T001", "B03", now)
+        w.sign_in("Q001", "Q01", now)
+        w.qc_pass(ro, "Q001", "Q01", now, complete(w.jobs[ro].job_type))
+        w.sign_in("W001", "W01", now)
+        w.wash_start(ro, "W001", "W01", now)
+
+    shop.core.query(through_qc)
+    shop.job(plate="京E55555")  # the next batch takes the steps' facts
+    (washing,) = notices(shop, NoticeKind.WASHING, ro)
+    await user.should_see(marker=f"notice-{washing}", retries=RETRIES)
+    await user.should_see(text("mycars.kind.washing", "zh"))
+    shop.core.query(lambda ws, now: ws.wash_done(ro, "W001", "W01", now, spot="P07"))
+    shop.job(plate="京E66666")
+    (ready,) = notices(shop, NoticeKind.READY, ro)
+    await user.should_see(marker=f"notice-{ready}", retries=RETRIES)
+    await user.should_see(text("mycars.parked", "zh", spot="P07"))
+    assert not present(user, f"promise-{ro}") and not present(user, f"cancel-{ro}")
