@@ -151,7 +151,8 @@ def main() -> None:
         job = core.run_command(CheckInCar(DELIVERED_CAR), "advisor:SA01")
         core.query(lambda ws, _now: worked_and_checked(ws, job.ro, now - timedelta(hours=2)))
         core.run_command(CheckHandover(job.ro, all_ticked(job)), "advisor:SA01")
-        core.run_command(Deliver(job.ro, call_time=CallTime.EVENING), "advisor:SA01")
+        at_the_desk = Deliver(job.ro, call_time=CallTime.EVENING, presented="京A54321")
+        core.run_command(at_the_desk, "advisor:SA01")
         return {"ro": job.ro}
 
     # The test's own hooks above are behind the boards' guard like every route: the test
