@@ -783,6 +783,17 @@ async def test_the_follow_up_list_retries_the_unanswered_and_a_complaint_is_a_ca
         "complaint.action",
         "complaint.resolved",
     ]
+    # …told in words there, for the advisor and the workshop to read.
+    await user.open(f"/orders/{late}")
+    await user.should_see(marker="timeline", retries=RETRIES)
+    rows = user.find(marker="timeline").elements.pop().props["rows"]
+    told = [(r["what"], r["detail"]) for r in rows if r["what"] in ("回访", "投诉处理", "投诉结案")]
+    assert told == [
+        ("回访", "未联系上"),
+        ("回访", "投诉（维修质量、时间）：异响又出现了"),
+        ("投诉处理", "处理：约客户明天回厂复检"),
+        ("投诉结案", "结案：更换悬挂衬套，客户满意"),
+    ]
 
 
 async def test_the_manager_sees_the_open_complaints_and_the_overdue_answer(
