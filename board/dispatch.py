@@ -357,8 +357,9 @@ class DispatchPage:
                     ui.label(f"{t(f'document.{document}')} {t(f'print_state.{state}')}").classes(
                         "text-xs"
                     ).mark("print")
-                    if preview:
-                        ui.image(preview).classes("w-32")
+                    if preview:  # the paper at full size, to read it
+                        with ui.link(target=preview, new_tab=True).mark(f"preview-{document}"):
+                            ui.image(preview).classes("w-32")
 
 
 def register_dispatch(

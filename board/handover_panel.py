@@ -1,7 +1,8 @@
 """The desk's cars ready for pickup: where each is parked (竣工停车区), the advisor's
 handover checklist (内部交车) before the customer sees the car, and the delivery with when
 the customer would rather take the follow-up call, refused until the checklist is done but
-by a manager, who says why, and while a technician has the key."""
+by a manager, who says why, while a technician has the key, and to anyone without the car's
+pickup card or plate."""
 
 from __future__ import annotations
 
@@ -48,16 +49,20 @@ class ReadyCars:
                 label=t("desk.call_time"),
             ).classes("w-28")
             call.mark(f"call-time-{job.ro}")
+            # The scanner types the pickup card's QR into the field, as a keyboard does.
+            card = ui.input(t("desk.presented")).classes("w-56")
+            card.mark(f"presented-{job.ro}")
             ui.button(
-                t("desk.deliver"), on_click=lambda j=job, c=call: self.deliver(j, "", c.value)
+                t("desk.deliver"),
+                on_click=lambda j=job, c=call, p=card: self.deliver(j, "", c.value, p.value),
             ).props("dense").mark(f"deliver-{job.ro}")
             if job.handover is None and self.desk.user["role"] == StaffRole.MANAGER:
                 reason = ui.input(t("desk.override_reason")).classes("w-48")
                 reason.mark(f"override-reason-{job.ro}")
                 ui.button(
                     t("desk.deliver_anyway"),
-                    on_click=lambda j=job, r=reason, c=call: self.deliver(
-                        j, r.value or " ", c.value
+                    on_click=lambda j=job, r=reason, c=call, p=card: self.deliver(
+                        j, r.value or " ", c.value, p.value
                     ),
                 ).props("dense color=warning").mark(f"deliver-anyway-{job.ro}")
 
@@ -92,7 +97,9 @@ class ReadyCars:
         self.dialog.close()
         self.changed()
 
-    def deliver(self, job: Job, override: str, call_time: str) -> None:
-        """The car to its customer: the delivery summary and the gate pass print."""
-        if self.desk.run(Deliver(job.ro, override, CallTime(call_time))) is not None:
+    def deliver(self, job: Job, override: str, call_time: str, presented: str) -> None:
+        """The car to whoever presented its pickup card or plate: the delivery summary and
+        the gate pass print."""
+        cmd = Deliver(job.ro, override, CallTime(call_time), presented or "")
+        if self.desk.run(cmd) is not None:
             self.changed()

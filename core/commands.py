@@ -114,6 +114,8 @@ class Deliver:
     ro: str
     override: str = ""
     call_time: CallTime = CallTime.ANY
+    #: What the customer presented at the desk: the pickup card scanned, or the plate.
+    presented: str | None = None
 
 
 @dataclass(frozen=True)
@@ -336,8 +338,8 @@ def execute(ws: Workshop, cmd: Command, actor: str, at: datetime) -> Any:
             return ws.record_walk_around(ro, sheet, actor, at)
         case CheckHandover(ro, items):
             return ws.check_handover(ro, items, actor, at)
-        case Deliver(ro, override, call_time):
-            return ws.deliver(ro, at, override, call_time)
+        case Deliver(ro, override, call_time, presented):
+            return ws.deliver(ro, at, override, call_time, presented)
         case RecordFollowUp(ro, outcome, note, categories, tries, owner, reply_hours):
             within = timedelta(hours=reply_hours)
             return ws.record_follow_up(
@@ -398,6 +400,9 @@ def audit_payload(cmd: Command) -> dict[str, Any]:
         raw["changes"].pop("customer", None)
     elif isinstance(cmd, RecordWalkAround):
         raw["sheet"]["signature"] = _signature_seal(cmd.sheet.signature)
+    elif isinstance(cmd, Deliver) and cmd.presented and "/status/" in cmd.presented:
+        # The card's address opens the customer's own page: the log says only it was the card.
+        raw["presented"] = "card"
     payload: dict[str, Any] = _jsonable(raw)
     return payload
 

@@ -18,6 +18,9 @@ from devices.escpos_read import Barcode, Block, Feed, Glyph, Line, Paper, QrCode
 
 CELL_W, CELL_H = 12, 24  # font A: a single-byte character; a Chinese one is two cells wide
 LINE_GAP = 6  # the default 30-dot line feed less the 24-dot character
+# Every character of a line stands on one baseline, whichever font draws it: centred each
+# in its cell, the Latin face's capitals rode higher than the Chinese beside them.
+BASELINE = 19
 FEED = CELL_H + LINE_GAP
 MARGIN = 8  # white above the first line and below the last
 QR_EC = {
@@ -57,10 +60,10 @@ def _glyph(char: str, bold: bool) -> Image.Image:
     cells = 1 if char.isascii() else 2
     img = Image.new("L", (CELL_W * cells, CELL_H), 255)
     draw = ImageDraw.Draw(img)
-    centre = (CELL_W * cells / 2, CELL_H / 2)
+    middle = CELL_W * cells / 2
     for dx in (0, 1) if bold else (0,):  # emphasis: the printer strikes twice, one dot over
         draw.text(
-            (centre[0] + dx, centre[1]), char, font=_font(not char.isascii()), fill=0, anchor="mm"
+            (middle + dx, BASELINE), char, font=_font(not char.isascii()), fill=0, anchor="ms"
         )
     return img
 

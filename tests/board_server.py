@@ -1,7 +1,10 @@
 """The boards served for a real browser: a busy workshop (12 bays, 30 cars in every stage)
 on SQLite, the core without a broker (the pages need none).
 
-    python -m tests.board_server DATA_DIR WEB_PORT
+    python -m tests.board_server DATA_DIR WEB_PORT [quiet] [printing]
+
+``quiet``: no cars until a test brings one; ``printing``: the prints land on the site's
+virtual printers, with their previews served at /prints as ``pitboard run`` serves them.
 """
 
 from __future__ import annotations
@@ -14,16 +17,21 @@ from nicegui import app, ui
 
 from board.pages import register
 from core.board_source import CoreBoardSource
-from core.commands import CheckInCar, Dispatch
+from core.commands import CheckHandover, CheckInCar, Deliver, Dispatch
 from core.demo.busy import busy_config, fill
 from core.domain.access import Scope
-from core.domain.model import Customer, Operation, Severity, Vehicle
+from core.domain.handover import all_ticked
+from core.domain.inspection import complete
+from core.domain.model import Customer, JobType, Operation, Severity, Vehicle
 from core.domain.privacy import mask_plate
+from core.domain.vocabulary import CallTime
 from core.domain.workshop import CheckIn, NewFinding, Workshop
 from core.engine import Core
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
+from core.web import mount
 from tests.helpers import demo_config
+from tests.printing_desk import PrintingDesk
 
 
 class Nowhere:
@@ -34,13 +42,63 @@ class Nowhere:
         pass
 
 
+#: The car /test/delivered brings: its key tag hung on the cabinet's slot 7, no wash.
+DELIVERED_CAR = CheckIn(
+    vehicle=Vehicle(plate="京A54321", model="别克 GL8", colour="白", mileage_km=42_000),
+    customer=Customer(name="王先生", phone="13800138000"),
+    operations=(Operation("M010", "小保养", 1.0, "Minor service"),),
+    promised_at=datetime.now(UTC) + timedelta(hours=1),
+    advisor="SA01",
+    wash_requested=False,
+    key_tag="TAG54321",
+    key_slot=7,
+)
+
+
+def worked_and_checked(ws: Workshop, ro: str, begin: datetime) -> None:
+    """At bay B01 from ``begin``: three findings (one approved, the safety one and an
+    advisory one declined), the three checks by three people with the leader's advice,
+    parked at P07 with the key back on its hook."""
+
+    def at(minutes: int) -> datetime:
+        return begin + timedelta(minutes=minutes)
+
+    ws.key_in("TAG54321", "KC1", 7, at(0))
+    ws.dispatch(ro, "B01", at(0))
+    ws.sign_in("T002", "B01", at(1))
+    ws.key_out("TAG54321", "KC1", 7, at(1), holder="T002")
+    ws.start(ro, "T002", "B01", at(2))
+    for fid, title, severity in FINDINGS:
+        ws.report_finding(ro, "T002", "B01", NewFinding(fid, title, severity, 0.5, 120), at(5))
+    ws.answer_finding(ro, "F1", True, "SA01", at(10))
+    ws.answer_finding(ro, "F2", False, "SA01", at(10), "下次再换")
+    ws.answer_finding(ro, "F3", False, "SA01", at(10))
+    ws.self_check(ro, "T002", "B01", at(30))
+    ws.sign_in("T001", "B01", at(31))
+    ws.leader_check(ro, "T001", "B01", at(32), "", ("三个月后复查后刹车片", "建议更换雨刮片"))
+    ws.sign_in("Q001", "Q01", at(33))
+    ws.qc_pass(ro, "Q001", "Q01", at(40), complete(JobType.REPAIR), spot="P07")
+    ws.key_in("TAG54321", "KC1", 7, at(41))
+
+
+FINDINGS = (
+    ("F1", "空调滤芯脏堵", Severity.RECOMMENDED),
+    ("F2", "后刹车片磨损超限", Severity.SAFETY),
+    ("F3", "雨刮片老化", Severity.ADVISORY),
+)
+
+
 def main() -> None:
     data, web_port = Path(sys.argv[1]), int(sys.argv[2])
-    quiet = len(sys.argv) > 3 and sys.argv[3] == "quiet"  # no cars until a test brings one
+    quiet, printing = "quiet" in sys.argv[3:], "printing" in sys.argv[3:]
     cfg = busy_config(demo_config(data_dir=str(data)), bays=12)
     engine = make_engine(sqlite_url(data))
     migrate(engine)
-    core = Core(cfg, Store(engine, cfg.site.id), Nowhere())
+    desk = PrintingDesk(cfg) if printing else None
+    core = Core(cfg, Store(engine, cfg.site.id), desk or Nowhere())
+    if desk is not None:
+        desk.core = core
+        mount(app, cfg, core, lambda: True)
     core.start()
     if not quiet:
         fill(core, 30, datetime.now(UTC))
@@ -83,6 +141,19 @@ def main() -> None:
 
         ro = core.query(report)
         return {"ro": ro, "title": "前刹车片磨损超限"}
+
+    @app.post("/test/delivered")
+    def delivered() -> dict[str, str]:
+        """A car worked, its safety finding declined, checked by three people, handed over
+        by its advisor and delivered at the desk: the delivery summary and the gate pass
+        print."""
+        now = datetime.now(UTC)
+        job = core.run_command(CheckInCar(DELIVERED_CAR), "advisor:SA01")
+        core.query(lambda ws, _now: worked_and_checked(ws, job.ro, now - timedelta(hours=2)))
+        core.run_command(CheckHandover(job.ro, all_ticked(job)), "advisor:SA01")
+        at_the_desk = Deliver(job.ro, call_time=CallTime.EVENING, presented="京A54321")
+        core.run_command(at_the_desk, "advisor:SA01")
+        return {"ro": job.ro}
 
     # The test's own hooks above are behind the boards' guard like every route: the test
     # calls them with a token.

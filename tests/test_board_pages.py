@@ -642,7 +642,7 @@ async def test_the_advisor_relays_a_finding_hands_over_and_records_the_call(
     station.finding(ro, "T003", "前刹车片磨损超限", "safety", 1.0, 380)
     shop.settle()
     fid = shop.core.ws.job(ro).findings[0].id
-    ready = ready_for_pickup(shop)
+    ready = ready_for_pickup(shop, token="k3J9xQ-card")
     await sign_in(user, "SA01", page="/desk")
     await user.open("/desk")
     await user.should_see(marker=f"approve-{ro}-{fid}", retries=RETRIES)
@@ -672,11 +672,18 @@ async def test_the_advisor_relays_a_finding_hands_over_and_records_the_call(
     await user.should_see(marker=f"handed-over-{ready}", retries=RETRIES)
     assert not present(user, f"deliver-anyway-{ready}"), "only a manager delivers anyway"
     user.find(marker=f"call-time-{ready}").elements.pop().value = "evening"
+    user.find(marker=f"presented-{ready}").type("http://test/status/someone-elses-card")
+    user.find(marker=f"deliver-{ready}").click()  # another car's pickup card: refused
+    await user.should_see(text("desk.refused", "zh", why=text("error.not_this_car", "zh")))
+    assert shop.core.ws.job(ready).status is JobStatus.READY
+    user.find(marker=f"presented-{ready}").elements.pop().value = "http://test/status/k3J9xQ-card"
     user.find(marker=f"deliver-{ready}").click()
     await eventually(
         lambda: shop.core.store.load_job(ready).status is JobStatus.DELIVERED, "delivered"
     )
     assert shop.core.store.load_job(ready).call_time is CallTime.EVENING
+    said = shop.core.store.audit_trail(ready)[-1]["payload"]
+    assert said["presented"] == "card"  # not the card's address to the customer's own page
     printed = [d for d, _, _, _ in shop.core.store.prints_of(ready)]
     assert {"delivery_summary", "gate_pass"} <= set(printed)
     # The car left the building (the live workshop keeps it for the day's Gantt only): the
@@ -704,6 +711,7 @@ async def test_the_handover_shows_what_the_workshop_knows_and_a_manager_delivers
     user.find(marker=f"deliver-anyway-{ready}").click()  # no reason given: refused
     await user.should_see(text("desk.refused", "zh", why=text("error.handover_incomplete", "zh")))
     user.find(marker=f"override-reason-{ready}").type("客户赶飞机，经理陪同验车")
+    user.find(marker=f"presented-{ready}").type("京E 55555")  # the plate, read out
     user.find(marker=f"deliver-anyway-{ready}").click()  # the key is still with T002
     await user.should_see(text("desk.refused", "zh", why=text("error.key_not_back", "zh")))
     assert shop.core.ws.job(ready).status is JobStatus.READY
@@ -774,6 +782,17 @@ async def test_the_follow_up_list_retries_the_unanswered_and_a_complaint_is_a_ca
         "job.followed_up",
         "complaint.action",
         "complaint.resolved",
+    ]
+    # …told in words there, for the advisor and the workshop to read.
+    await user.open(f"/orders/{late}")
+    await user.should_see(marker="timeline", retries=RETRIES)
+    rows = user.find(marker="timeline").elements.pop().props["rows"]
+    told = [(r["what"], r["detail"]) for r in rows if r["what"] in ("回访", "投诉处理", "投诉结案")]
+    assert told == [
+        ("回访", "未联系上"),
+        ("回访", "投诉（维修质量、时间）：异响又出现了"),
+        ("投诉处理", "处理：约客户明天回厂复检"),
+        ("投诉结案", "结案：更换悬挂衬套，客户满意"),
     ]
 
 

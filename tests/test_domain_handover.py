@@ -7,7 +7,7 @@ import pytest
 
 from core.domain import errors
 from core.domain import events as ev
-from core.domain.handover import all_ticked, handover_gaps, handover_items
+from core.domain.handover import all_ticked, handover_gaps, handover_items, presented_for
 from core.domain.inspection import complete
 from core.domain.model import JobStatus, JobType, KeyState
 from core.domain.vocabulary import HandoverItem
@@ -156,3 +156,29 @@ def test_a_manager_may_deliver_without_the_checklist_saying_why(ws: Workshop) ->
     assert ws.take_events() == [
         ev.JobDelivered(ro=ro, override="客户急着走，经理陪同检查", at=at(71))
     ]
+
+
+# ----------------------------------------------------------------- who takes the car
+def test_the_car_goes_only_to_whoever_presents_its_pickup_card_or_plate(ws: Workshop) -> None:
+    ro = inspected(ws, public_token="k3J9xQ-card")
+    ws.check_handover(ro, all_ticked(ws.jobs[ro]), "SA01", at(70))
+    ws.take_events()
+    someone_elses = ("https://shop.example/status/other-card", "京B99999", "k3J9xQ", "", "  ")
+    for presented in someone_elses:  # a manager's word does not make it theirs either
+        with pytest.raises(errors.NotThisCar):
+            ws.deliver(ro, at(71), "经理批准", presented=presented)
+    assert ws.jobs[ro].status is JobStatus.READY and ws.take_events() == []
+    ws.deliver(ro, at(72), presented="https://shop.example/status/k3J9xQ-card/")
+    assert ws.jobs[ro].status is JobStatus.DELIVERED
+
+
+def test_the_card_scanned_or_the_plate_however_typed_is_the_cars(ws: Workshop) -> None:
+    car = ws.jobs[ws.check_in(order(plate="京A12345", public_token="tok-1"), at(0)).ro]
+    assert presented_for(car, "http://desk/status/tok-1") == "card"
+    assert presented_for(car, "tok-1") == "card"  # typed off the card by hand
+    assert presented_for(car, " 京a·123-45 ") == "plate"
+    assert presented_for(car, "京A1234") is None
+    assert presented_for(car, "http://desk/status/tok-2") is None
+    without_card = ws.jobs[ws.check_in(order(plate="京C00001"), at(0)).ro]
+    assert presented_for(without_card, "") is None  # no card: an empty scan is not one
+    assert presented_for(without_card, "京C00001") == "plate"

@@ -6,6 +6,7 @@ an order cancelled with a reason, the wash and the ready car with its spot."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -101,6 +102,26 @@ async def test_a_kiosks_finding_shows_as_a_notice_with_a_sound_and_is_acknowledg
     trail = [(e["type"], e["source"]) for e in shop.core.store.audit_trail(ro)]
     assert ("notice.acknowledged", "advisor:SA01") in trail
     assert chimes(user) == heard + 1  # nothing new: no sound
+
+
+async def test_a_car_shows_promised_beside_predicted_and_how_late_its_finding_is_answered(
+    user: User, shop: Workshop, clock: Clock
+) -> None:
+    ro, station = shop.at_work()
+    station.finding(ro, "T002", "前刹车片磨损超限", "safety", 1.0, 380)
+    shop.settle()
+    fid = shop.core.ws.job(ro).findings[0].id
+    await open_board(user)
+    await user.should_see(marker=f"waiting-{ro}-{fid}", retries=RETRIES)
+    promised = shop.core.ws.job(ro).promised_at.astimezone(shop.core.config.zone)
+    assert re.search(rf"承诺 {promised:%H:%M} · 预计 \d\d:\d\d", texts(user))
+    waiting = user.find(marker=f"waiting-{ro}-{fid}").elements.pop()
+    assert "需致电" not in waiting.text and "已升级" not in waiting.text  # just reported
+    calm = clock() + timedelta(days=1)
+    for minutes, plate, said in ((21, "京C33333", "需致电"), (100, "京C44444", "已升级")):
+        clock.advance(minutes=minutes)
+        shop.job(None, plate=plate, promised_at=calm)  # the workshop goes on: board made again
+        await user.should_see(marker=f"waiting-{ro}-{fid}", content=said, retries=RETRIES)
 
 
 async def test_a_promise_at_risk_is_answered_by_the_call_and_a_new_promise(

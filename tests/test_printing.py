@@ -280,6 +280,24 @@ def test_previews_draw_codes_a_scanner_reads_where_the_printer_puts_them(
         assert below.point(lambda v: 255 if v < 128 else 0).getbbox()
 
 
+def test_a_previews_latin_letters_and_chinese_characters_stand_on_one_baseline() -> None:
+    """A plate such as 京A12345 reads as one line: the feet of 工 and of H level (drawn
+    centred each in its cell, H stood 4 dots higher than the character beside it)."""
+    from PIL import ImageOps
+
+    from devices.preview import CELL_H, CELL_W, MARGIN, draw
+    from devices.tickets import CHINESE_OFF, CHINESE_ON
+
+    sheet = draw(decode(b"\x1b@H" + CHINESE_ON + "工".encode("gb18030") + CHINESE_OFF + b"\n"))
+    ink = ImageOps.invert(sheet.crop((0, MARGIN, 3 * CELL_W, MARGIN + CELL_H)))
+    latin, chinese = (
+        ink.crop(cells).getbbox()
+        for cells in ((0, 0, CELL_W, CELL_H), (CELL_W, 0, 3 * CELL_W, CELL_H))
+    )
+    assert latin and chinese, "both drawn"
+    assert abs(latin[3] - chinese[3]) <= 1
+
+
 def test_serial_file_and_usb_transports(tmp_path: Path) -> None:
     import threading
 

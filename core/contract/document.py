@@ -54,6 +54,10 @@ ERROR_CODES = {
         " lets this person check twice (`may_check_twice`)"
     ),
     "key_not_back": "the key cabinet says the car's key is out with a technician",
+    "not_this_car": (
+        "delivery at the desk to someone whose pickup card (or the plate they read out) is"
+        " not this car's"
+    ),
     "handover_incomplete": (
         "the advisor's handover checklist is not complete (or ticks what is not so: the"
         " final inspection not signed, the key not in the cabinet)"

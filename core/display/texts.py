@@ -556,6 +556,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "desk.handover_done": ("检查完毕", "All checked"),
     "desk.override_reason": ("未完成交车检查而交车的原因", "Why deliver without the checklist"),
     "desk.deliver_anyway": ("经理批准交车", "Deliver (manager)"),
+    "desk.presented": ("扫描取车凭证或输入车牌", "Scan the pickup card or type the plate"),
     "handover.inspected": (
         "所有作业已完成、总检已签字",
         "Every operation done, final inspection signed",
@@ -774,6 +775,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "error.key_not_back": (
         "钥匙柜显示钥匙在技师手中，请先挂回",
         "The key cabinet says a technician has the key: it comes back first",
+    ),
+    "error.not_this_car": (
+        "取车凭证或车牌与该车不符，请扫描客户的取车凭证或核对车牌",
+        "Neither the pickup card nor the plate is this car's: scan the card or check the plate",
     ),
     "error.handover_incomplete": (
         "内部交车检查未完成，不能交车",

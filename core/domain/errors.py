@@ -166,6 +166,13 @@ class KeyNotBack(DomainError):
     code = "key_not_back"
 
 
+class NotThisCar(DomainError):
+    """Delivery to someone whose pickup card (or the plate they read out) is not this
+    car's."""
+
+    code = "not_this_car"
+
+
 class ComplaintClosed(DomainError):
     """A step on a complaint that is not open (none was opened, or it was resolved)."""
 

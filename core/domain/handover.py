@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from . import events as ev
-from .errors import HandoverIncomplete, InvalidData, KeyNotBack
+from .errors import HandoverIncomplete, InvalidData, KeyNotBack, NotThisCar
 from .model import Handover, Job, JobStatus, KeyCustody, KeyState
 from .vocabulary import CallTime, HandoverItem
 from .workshop_state import WorkshopState
@@ -38,6 +38,24 @@ def key_in_cabinet(job: Job) -> bool:
     return job.key.state is not KeyState.OUT
 
 
+def _plain(said: str) -> str:
+    """A plate as read out or typed: no spaces, dots or dashes, capitals."""
+    return "".join(c for c in said if c.isalnum()).upper()
+
+
+def presented_for(job: Job, presented: str) -> str | None:
+    """How what the customer presented shows the car is theirs: ``card``, the pickup card's
+    QR (the status page's address, ending in the card's token), ``plate``, the car's plate
+    checked; None when it is neither."""
+    said = presented.strip().rstrip("/")
+    token = job.public_token
+    if token and (said == token or said.endswith(f"/status/{token}")):
+        return "card"
+    if _plain(said) and _plain(said) == _plain(job.vehicle.plate):
+        return "plate"
+    return None
+
+
 def handover_gaps(job: Job, ticked: Iterable[str]) -> list[HandoverItem]:
     """The items still open: not ticked, or ticked against what the workshop knows (the
     final inspection not signed, the key not in the cabinet)."""
@@ -66,12 +84,20 @@ class Handovers(WorkshopState):
         return job
 
     def deliver(
-        self, ro: str, at: datetime, override: str = "", call_time: CallTime = CallTime.ANY
+        self,
+        ro: str,
+        at: datetime,
+        override: str = "",
+        call_time: CallTime = CallTime.ANY,
+        presented: str | None = None,
     ) -> Job:
         """Hand the car over (交车): paid, delivery summary and gate pass printed, the key to
         the customer, when they would rather take the follow-up call noted. Only after the
         advisor's handover checklist, unless a manager says why (``override``); never while
-        the key cabinet says the key is out with a technician (no override: it comes back)."""
+        the key cabinet says the key is out with a technician (no override: it comes back).
+        At the desk, only to whoever ``presented`` the car's pickup card or its plate (no
+        override: a manager's word does not make it their car); None where the customer was
+        known otherwise (a dealer system's own hand-over)."""
         job = self.job(ro)
         self._require_status(job, {JobStatus.READY}, "deliver")
         why = override.strip() or None
@@ -80,6 +106,8 @@ class Handovers(WorkshopState):
         key = job.key
         if key.state is KeyState.OUT and key.holder in self.technicians:
             raise KeyNotBack(f"{ro}: the key is out with {key.holder}: it comes back first")
+        if presented is not None and presented_for(job, presented) is None:
+            raise NotThisCar(f"{ro}: neither its pickup card nor its plate was presented")
         job.status = JobStatus.DELIVERED
         job.delivered_at = at
         job.handover_override = why
