@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import FastAPI, HTTPException, Query, Request
@@ -41,7 +42,7 @@ from core.config import key_slots
 from core.contract.views import JobCard
 from core.domain.errors import DomainError
 from core.domain.eta import predict
-from core.domain.model import JobType
+from core.domain.model import JobType, PriceLine
 from core.domain.workshop import CheckIn, OrderChanges, Workshop
 from core.engine import Core
 from core.views import job_card
@@ -65,6 +66,28 @@ class RepairOrderIn(StrictIn):
     keep_old_parts: bool = False
     key_tag: Ident | None = None
     key_slot: int | None = Field(default=None, ge=0, le=10_000, description="Key-cabinet hook")
+    prices: list[PriceLineIn] = Field(
+        default=[],
+        max_length=100,
+        description="The order's charges, when your system prices it; Pitboard prints prices "
+        "on the delivery summary only when they were sent",
+    )
+
+
+class PriceLineIn(StrictIn):
+    """A charge as your system priced it; printed on the delivery summary as sent."""
+
+    label: str = Field(min_length=1, max_length=60, description="e.g. 工时费, 配件, 优惠")
+    amount: str = Field(
+        pattern=r"^-?[0-9]{1,8}(\.[0-9]{1,2})?$",
+        description="In the site's currency, as a decimal string to the cent (a discount is "
+        "negative): money is never a binary fraction",
+        examples=["380.00", "-100"],
+    )
+
+
+def price_lines(prices: list[PriceLineIn]) -> tuple[PriceLine, ...]:
+    return tuple(PriceLine(p.label, Decimal(p.amount)) for p in prices)
 
 
 class RepairOrderChange(StrictIn):
@@ -77,6 +100,9 @@ class RepairOrderChange(StrictIn):
     keep_old_parts: bool | None = None
     add_operations: list[OperationIn] = Field(default=[], max_length=50)
     job_type: JobType | None = None
+    prices: list[PriceLineIn] | None = Field(
+        default=None, max_length=100, description="The charges, in place of those sent before"
+    )
 
     @model_validator(mode="after")
     def _something(self) -> RepairOrderChange:
@@ -118,6 +144,7 @@ def check_in_of(order: RepairOrderIn) -> CheckIn:
         ro=order.ro,
         # The customer's own status page (pickup card QR): unguessable.
         public_token=secrets.token_urlsafe(16),
+        prices=price_lines(order.prices),
     )
 
 
@@ -130,6 +157,7 @@ def order_changes_of(change: RepairOrderChange) -> OrderChanges:
         keep_old_parts=change.keep_old_parts,
         add_operations=tuple(resolve(op) for op in change.add_operations),
         job_type=change.job_type,
+        prices=None if change.prices is None else price_lines(change.prices),
     )
 
 

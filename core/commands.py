@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from core.domain.appointment import Booking, BookingChanges
@@ -420,6 +421,8 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, Decimal):  # money, as its digits: never a binary fraction
+        return str(value)
     if hasattr(value, "value"):
         return value.value
     return value

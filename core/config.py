@@ -41,6 +41,13 @@ class SiteInfo(_Section):
         max_length=32,
         description="The service desk's phone number, printed on the customer's pickup card",
     )
+    currency: str = Field(
+        default="¥",
+        min_length=1,
+        max_length=8,
+        description="Printed before amounts: the charges your dealer system sends are printed on "
+        "the delivery summary (none sent, none printed)",
+    )
     shift_ends: list[time] = Field(
         default=[time(18, 0)],
         description="Local times at which every running clock is paused (reason shift_end)",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 
 from core.config import SiteConfig
 from core.contract.printing import (
@@ -138,8 +139,26 @@ def _summary_sections(config: SiteConfig, job: Job, delivered: datetime) -> list
         (_t("summary.recommendations"), list(dict.fromkeys(advice))),
         (_t("summary.next_service"), [when]),
         (_t("summary.call_time"), [_t(f"call_time.{job.call_time.value}")]),
+        (_t("summary.charges"), _charges(config, job)),
     ]
     return [SummarySection(title=title, lines=lines) for title, lines in sections if lines]
+
+
+def _charges(config: SiteConfig, job: Job) -> list[str]:
+    """The charges as the dealer system sent them and their total; none sent, none printed
+    (Pitboard prices nothing of its own)."""
+    if not job.prices:
+        return []
+    money = config.site.currency
+
+    def amount(value: Decimal) -> str:
+        return f"-{money}{-value:,.2f}" if value < 0 else f"{money}{value:,.2f}"
+
+    lines = [f"{p.label} {amount(p.amount)}" for p in job.prices]
+    return [
+        *lines,
+        _t("summary.total", amount=amount(sum((p.amount for p in job.prices), Decimal(0)))),
+    ]
 
 
 def delivery_summary(config: SiteConfig, job: Job, now: datetime) -> DeliverySummary:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 
 from core.api import build_api
 from core.domain.access import Scope
+from core.domain.model import PriceLine
 from core.engine import Core
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
@@ -225,3 +227,31 @@ def test_the_api_keeps_its_own_openapi_contract(api: FastAPI, auth: dict[str, st
             case.call_and_validate(headers=auth)
 
         check()
+
+
+def test_the_charges_the_dealer_system_sends_are_kept_with_the_order(
+    client: TestClient, core: Core, auth: dict[str, str]
+) -> None:
+    priced = [{"label": "工时费", "amount": "380.00"}, {"label": "配件", "amount": "1234.5"}]
+    made = client.post("/repair-orders", json={**ORDER, "prices": priced}, headers=auth)
+    assert made.status_code == 201, made.text
+    ro = made.json()["ro"]
+    assert core.query(lambda ws, _now: ws.jobs[ro].prices) == [
+        PriceLine("工时费", Decimal("380.00")),
+        PriceLine("配件", Decimal("1234.50")),
+    ]
+    # Priced again at the invoice: the new charges take the place of the first.
+    again = [{"label": "合计", "amount": "1500.00"}, {"label": "优惠", "amount": "-100"}]
+    changed = client.patch(f"/repair-orders/{ro}", json={"prices": again}, headers=auth)
+    assert changed.status_code == 200, changed.text
+    assert core.query(lambda ws, _now: ws.jobs[ro].prices) == [
+        PriceLine("合计", Decimal("1500.00")),
+        PriceLine("优惠", Decimal("-100")),
+    ]
+    assert core.store.load_job(ro).prices == core.query(lambda ws, _now: ws.jobs[ro].prices)
+    checked_in, updated = core.store.audit_trail(ro)
+    assert checked_in["payload"]["order"]["prices"][1] == {"label": "配件", "amount": "1234.5"}
+    assert updated["payload"]["changes"]["prices"][1] == {"label": "优惠", "amount": "-100"}
+    cents = [{"label": "工时费", "amount": "1.005"}]
+    refused = client.patch(f"/repair-orders/{ro}", json={"prices": cents}, headers=auth)
+    assert refused.status_code == 422  # to the cent, or not at all

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,10 +16,17 @@ from core.domain import errors
 from core.domain import events as ev
 from core.domain.handover import all_ticked
 from core.domain.inspection import complete
-from core.domain.model import FindingState, JobStatus, JobType, KeyState, Severity
+from core.domain.model import (
+    FindingState,
+    JobStatus,
+    JobType,
+    KeyState,
+    PriceLine,
+    Severity,
+)
 from core.domain.next_service import months_after, next_service
 from core.domain.vocabulary import CallTime
-from core.domain.workshop import NewFinding, Workshop
+from core.domain.workshop import NewFinding, OrderChanges, Workshop
 from core.prints import at_delivery
 from devices.escpos_read import decode
 from devices.tickets import COLUMNS, render
@@ -168,6 +176,26 @@ def test_a_summary_without_a_declined_safety_item_asks_for_no_acknowledgement(
     assert "安全隐患（客户拒绝维修）" not in out.text
     assert "2027-05-24 前" in out.text[out.text.index("下次保养") + 1]  # no mileage: the date
     assert not any("公里" in t for t in out.text)
+    assert "费用明细" not in out.text  # no charges sent: no prices of Pitboard's own
+
+
+def test_the_charges_the_dealer_system_sent_are_printed_with_their_total(ws: Workshop) -> None:
+    ro = ready(ws)
+    charges = (
+        PriceLine("工时费", Decimal("380.00")),
+        PriceLine("配件", Decimal("1234.5")),
+        PriceLine("优惠", Decimal("-100")),
+    )
+    ws.update_order(ro, OrderChanges(prices=charges), at(59))
+    summary, _ = summary_of(ws, ro)
+    lines = decode(render(summary, 80, ZONE)).text
+    start = lines.index("费用明细")
+    assert lines[start + 1 : start + 5] == [
+        "· 工时费 ¥380.00",
+        "· 配件 ¥1,234.50",
+        "· 优惠 -¥100.00",
+        "· 合计 ¥1,514.50",
+    ]
 
 
 def test_the_summary_prints_on_the_desk_printer_before_the_gate_pass(ws: Workshop) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from core.domain.model import (
     JobType,
     KeyState,
     PauseReason,
+    PriceLine,
     Priority,
     Severity,
 )
@@ -83,7 +85,7 @@ CHECK_V4 = {
 
 
 def as_version_4(v1: dict[str, Any]) -> dict[str, Any]:
-    """A version-1 job document as written back now: only what versions 2 to 4 added."""
+    """A version-1 job document as version 4 wrote it back: what versions 2 to 4 added."""
     return {
         SCHEMA: 4,
         **v1,
@@ -100,6 +102,11 @@ def as_version_4(v1: dict[str, Any]) -> dict[str, Any]:
         "call_attempts": [],
         "complaint": None,
     }
+
+
+def as_version_5(v1: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 job document as written back now: version 5 adds the charges (none)."""
+    return {**as_version_4(v1), SCHEMA: 5, "prices": []}
 
 
 def raw_doc(store: Store, ro: str) -> dict[str, Any]:
@@ -188,7 +195,7 @@ def test_a_closed_job_of_version_1_loads_with_every_field(store: Store) -> None:
         (c.notes, c.recommendations, c.checklist, c.road_test, c.override) for c in job.checks
     ] == [("", [], [], None, None)] * 6
     assert job.checks_override is None
-    assert job_to_doc(job) == as_version_4(stored("jobs")[CLOSED])
+    assert job_to_doc(job) == as_version_5(stored("jobs")[CLOSED])
     assert [j.ro for j in store.jobs_of_vehicle("京A10001")] == [CLOSED]
 
 
@@ -218,7 +225,7 @@ def test_a_live_job_of_version_1_goes_on_and_is_written_back_with_its_version(
         at(202),
     )
     assert ws.tech_states["T003"].active_job == LIVE and ws.tech_states["T003"].bay == "B01"
-    assert job_to_doc(job) == as_version_4(stored("jobs")[LIVE])
+    assert job_to_doc(job) == as_version_5(stored("jobs")[LIVE])
 
     ws.pause(LIVE, "T003", "B01", PauseReason.TOOL, at(300))
     store.commit(ws, Batch(), rows_to_write(ws.take_events()), at(300))
@@ -270,7 +277,13 @@ def test_jobs_of_version_2_load_unpinned_and_version_3_keeps_a_pin(store: Store)
     # Written back, version 3 adds only the pin (none), version 4 what checks and calls keep.
     for job in (urgent, paused):
         body = {k: v for k, v in docs[job.ro].items() if k != SCHEMA}
-        assert job_to_doc(job) == {SCHEMA: 4, **body, "pinned_start": None, **ADDED_IN_4}
+        assert job_to_doc(job) == {
+            SCHEMA: 5,
+            **body,
+            "pinned_start": None,
+            **ADDED_IN_4,
+            "prices": [],
+        }
     urgent.pinned_start = at(120)
     doc = job_to_doc(urgent)
     assert doc["pinned_start"] == "2026-11-24T03:00:00Z"
@@ -289,7 +302,7 @@ def test_a_job_of_version_3_gains_what_its_checks_recorded_and_keeps_the_rest() 
     job = job_from_doc(v3)
     assert job.job_type is JobType.WARRANTY and len(job.checks) == 6
     assert all(c.override is None and c.road_test is None for c in job.checks)
-    assert job_to_doc(job) == {**as_version_4(stored("jobs")[CLOSED]), "job_type": "warranty"}
+    assert job_to_doc(job) == {**as_version_5(stored("jobs")[CLOSED]), "job_type": "warranty"}
     job.checks[-1].recommendations = ["两万公里后更换刹车油"]
     job.checks_override = "一人值班"
     job.parking_spot = "P07"
@@ -373,3 +386,17 @@ def test_technician_states_of_version_1_load() -> None:
         **stored("technician_states")["T003"],
         "came_from": None,
     }, "version 2 adds only where a technician came straight from, none for the old ones"
+
+
+def test_a_job_of_version_4_gains_no_charges_and_keeps_the_charges_sent_since() -> None:
+    v4 = as_version_4(stored("jobs")[CLOSED])
+    job = job_from_doc(v4)
+    assert job.prices == []
+    assert job_to_doc(job) == {**v4, SCHEMA: 5, "prices": []}
+    job.prices = [PriceLine("工时费", Decimal("380.00")), PriceLine("优惠", Decimal("-100"))]
+    doc = job_to_doc(job)
+    assert doc["prices"] == [
+        {"label": "工时费", "amount": "380.00"},
+        {"label": "优惠", "amount": "-100"},
+    ]
+    assert job_from_doc(doc).prices == job.prices, "a version-5 document is not upcast"

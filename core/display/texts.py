@@ -550,6 +550,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "summary.next_service_on": ("{day} 前", "by {day}"),
     "summary.call_time": ("回访时间", "Follow-up call"),
+    "summary.charges": ("费用明细", "Charges"),
+    "summary.total": ("合计 {amount}", "Total {amount}"),
     "desk.spot_unknown": ("车位未登记", "spot not recorded"),
     "desk.handover": ("内部交车检查", "Handover checklist"),
     "desk.handed_over": ("已内部交车", "Handover checked"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from .vocabulary import (
     BAY_STATUSES,
@@ -74,6 +75,15 @@ class Operation:
     name: str
     standard_hours: float
     name_en: str = ""
+
+
+@dataclass(frozen=True)
+class PriceLine:
+    """A charge on the order as the dealer system priced it (labour, parts, a discount):
+    Pitboard prices nothing itself, and prints prices only when these were sent."""
+
+    label: str
+    amount: Decimal
 
 
 @dataclass(frozen=True)
@@ -285,6 +295,8 @@ class Job:
     follow_up: FollowUp | None = None
     call_attempts: list[CallAttempt] = field(default_factory=list)
     complaint: Complaint | None = None
+    #: The order's charges as the dealer system sent them (none: none printed).
+    prices: list[PriceLine] = field(default_factory=list)
     cancelled_reason: str | None = None
     public_token: str = ""
     #: A manager's reason to let one person do two of this car's three checks.

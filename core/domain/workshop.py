@@ -44,6 +44,7 @@ from .model import (
     JobType,
     Operation,
     PauseReason,
+    PriceLine,
     Role,
     Segment,
     Severity,
@@ -79,6 +80,8 @@ class CheckIn:
     ro: str | None = None
     #: What brings the car in; a car that turns up unbooked most often has something wrong.
     job_type: JobType = JobType.REPAIR
+    #: The charges, when the dealer system prices the order at check-in already.
+    prices: tuple[PriceLine, ...] = ()
 
 
 def booked_check_in(appt: Appointment, promised_at: datetime, **reception: Any) -> CheckIn:
@@ -109,6 +112,8 @@ class OrderChanges:
     keep_old_parts: bool | None = None
     add_operations: tuple[Operation, ...] = ()
     job_type: JobType | None = None
+    #: The charges as the dealer system priced them now, in place of those sent before.
+    prices: tuple[PriceLine, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +167,7 @@ class Workshop(
             key_tag=order.key_tag,
             key_slot=order.key_slot,
             public_token=order.public_token,
+            prices=list(order.prices),
         )
         if job.key_tag and job.key_slot is None and key_slots:
             job.key_slot = self.free_key_slot(key_slots)
@@ -216,6 +222,8 @@ class Workshop(
         if changes.job_type is not None:
             job.job_type = changes.job_type
         job.operations.extend(changes.add_operations)
+        if changes.prices is not None:
+            job.prices = list(changes.prices)
         self._record(ev.OrderUpdated(ro=ro, at=at))
         return job
 

@@ -71,10 +71,18 @@ def _follow_up_4(call: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if call is None else {**call, "categories": []}
 
 
+def job_4_to_5(body: dict[str, Any]) -> dict[str, Any]:
+    """Version 5 keeps the charges the dealer system sent; before, none were taken."""
+    return {**body, "prices": []}
+
+
 #: The versions of the stored documents, one entry per kind: add an upcaster from the old
 #: version here whenever the current version goes up.
 JOB_DOCUMENT = DocumentVersions(
-    "job", current=4, upcasters={1: job_1_to_2, 2: job_2_to_3, 3: job_3_to_4}, key="ro"
+    "job",
+    current=5,
+    upcasters={1: job_1_to_2, 2: job_2_to_3, 3: job_3_to_4, 4: job_4_to_5},
+    key="ro",
 )
 
 
