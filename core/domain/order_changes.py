@@ -10,20 +10,10 @@ from . import events as ev
 from .advisor_notices import AdvisorNotices
 from .errors import FindingNotApproved, InvalidData, TimePassed, UnknownFinding
 from .model import FindingState, Job, JobStatus, Operation
+from .vocabulary import OPEN_STATUSES
 
 #: A new promise is agreed only for a car not yet ready.
-PROMISABLE = frozenset(
-    {
-        JobStatus.CHECKED_IN,
-        JobStatus.DISPATCHED,
-        JobStatus.IN_PROGRESS,
-        JobStatus.PAUSED,
-        JobStatus.SELF_CHECKED,
-        JobStatus.LEADER_CHECKED,
-        JobStatus.WASH_WAITING,
-        JobStatus.WASHING,
-    }
-)
+PROMISABLE = OPEN_STATUSES - {JobStatus.READY}
 
 
 class OrderChangesFromDesk(AdvisorNotices):
