@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from datetime import datetime, timedelta
 from typing import Literal, TypeVar
 
@@ -306,14 +306,34 @@ class Projector:
         devices: list[DeviceRow],
         eta: dict[str, datetime] | None = None,
     ) -> DispatchView:
-        eta = predict(ws, now) if eta is None else eta
+        steps = self.dispatch_in_steps(ws, now, devices, predict(ws, now) if eta is None else eta)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as built:
+                return built.value  # type: ignore[no-any-return]
+
+    def dispatch_in_steps(
+        self, ws: Workshop, now: datetime, devices: list[DeviceRow], eta: dict[str, datetime]
+    ) -> Generator[None, None, DispatchView]:
+        """The board, built a part at a time (the cards; the plan; the day's bars and the
+        alerts): the core takes a waiting tap between two parts. The workshop must not change
+        in between: a board whose workshop changed is built again from the start."""
         open_jobs = sorted(ws.open_jobs(), key=lambda j: (j.promised_at, j.ro))
         cards = [self.board_card(j, now, eta.get(j.ro)) for j in open_jobs]
         bays = with_station_jobs(self._bay_rows(ws), cards)
+        yield
         site = self.config.site
         since, until = gantt_window(now, site.opens_at, site.shift_ends, self.config.zone)
         # Planned with the board, not with every tap's bay states: only the board shows it.
         plan = plan_workshop(ws, now)
+        planned = planned_bars(plan)
+        reserved = reserved_blocks(plan, ws.appointments, since, until)
+        yield
+        # The day's work: the cars that left since its start keep their bars.
+        timeline = self._timeline(
+            [*open_jobs, *sorted(ws.gone_since(since), key=lambda j: j.ro)], since
+        )
         # The lists come from the cards, as a subscriber of the board's parts makes them.
         return DispatchView(
             site=ws.site,
@@ -322,14 +342,11 @@ class Projector:
             jobs=cards,
             waiting_dispatch=waiting_dispatch(cards),
             devices=devices,
-            # The day's work: the cars that left since its start keep their bars.
-            timeline=self._timeline(
-                [*open_jobs, *sorted(ws.gone_since(since), key=lambda j: j.ro)], since
-            ),
+            timeline=timeline,
             timeline_from=since,
             timeline_to=until,
-            planned=planned_bars(plan),
-            reserved=reserved_blocks(plan, ws.appointments, since, until),
+            planned=planned,
+            reserved=reserved,
             pending_findings=pending_findings(cards),
             qc_queue=station_queue(bays, BayKind.QC),
             wash_queue=station_queue(bays, BayKind.WASH),

@@ -133,3 +133,50 @@ def test_a_batch_of_reads_only_writes_nothing(step_core: tuple[Core, Recorder]) 
     out = core.step.process([Query(lambda ws, now: len(ws.jobs), asked)])
     assert asked.result(0) == 0
     assert not out.committed and rec.log == []
+
+
+def test_a_board_half_built_when_a_tap_comes_is_built_again_for_the_tap(
+    step_core: tuple[Core, Recorder],
+) -> None:
+    core, _rec = step_core
+    checked = Future[Any]()
+    core.step.process([WebCommand(CheckInCar(order()), "advisor:SA01", checked)])
+    ro = checked.result(0).ro
+    send_board(core)
+    k = Kiosk("kiosk-b03", "B03")
+    core.step.process([WebCommand(Dispatch(ro, "B03"), "foreman:F001", Future())])
+    core.step.refresh()  # the loop between batches: the board's first part, no more
+    assert core.views.dispatch_due and core.views.dispatch_view is not None
+    assert core.views.dispatch_view.jobs[0].bay is None, "built whole at once"
+
+    # A tap comes before the board is done: it goes first, and the board is begun again.
+    core.step.process([Incoming(*k.event("tech.signed_in"), token="t1", received_at=T0)])
+    send_board(core)
+    board = core.views.dispatch_view
+    assert board is not None and board.jobs[0].bay == "B03"
+    assert b03_techs(board) == ["T001"]
+
+
+def test_taps_that_keep_coming_do_not_keep_the_board_from_being_built(
+    step_core: tuple[Core, Recorder],
+) -> None:
+    core, _rec = step_core
+    k = Kiosk("kiosk-b03", "B03")
+    core.step.process([Incoming(*k.event("tech.signed_in"), token="t0", received_at=T0)])
+    send_board(core)
+    for n in range(view_publisher.BOARD_RESTARTS):
+        kind = "tech.signed_out" if n % 2 == 0 else "tech.signed_in"
+        core.step.process([Incoming(*k.event(kind), token=f"t{n + 1}", received_at=T0)])
+        core.step.refresh()  # begun, then overtaken by the next tap
+    shown = core.views.dispatch_view
+    assert shown is not None and b03_techs(shown) == ["T001"], "every build was overtaken"
+    kind = "tech.signed_out" if view_publisher.BOARD_RESTARTS % 2 == 0 else "tech.signed_in"
+    core.step.process([Incoming(*k.event(kind), token="last", received_at=T0)])
+    # After as many restarts as allowed, the next board is built whole, after this batch.
+    shown = core.views.dispatch_view
+    assert shown is not None and b03_techs(shown) == ([] if kind.endswith("out") else ["T001"])
+    assert not core.views.dispatch_pending
+
+
+def b03_techs(board: Any) -> list[str]:
+    return [t.id for b in board.bays if b.id == "B03" for t in b.techs]

@@ -136,6 +136,8 @@ class BatchStep:
         self.let_go(now)  # a new day: yesterday's cars go before the batch sees the workshop
         out = self.apply(items, now)
         self.commit(out, now, self._reports_now(items, out, now))  # 1. durable before told
+        if out.events or out.republish or out.devices_changed:
+            self.views.workshop_changed()  # a board half built shows what is gone
         self._count_lag(items)
         self.publish_states(out, now)  # 2. a device hearing its ack has its bay's state
         self.publish_lounge(out, now)  # 3. the lounge: only the cars that moved are made

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Generator
 from datetime import datetime
 
 from core.advisor_views import advisor_board, at_risk_now
@@ -39,6 +39,10 @@ DISPATCH_MAX_GAP = 0.2
 DISPATCH_REFRESH = 30.0
 #: Board parts sent after one batch; the rest after the next, or at once if none waits.
 BOARD_SLICE = 16
+#: A board is built a part at a time; one whose workshop a batch changed before it was done
+#: is begun again. After this many in a row the next is built whole: a stream of taps must
+#: not keep the foreman's board from ever being shown.
+BOARD_RESTARTS = 2
 
 
 class ViewPublisher:
@@ -72,6 +76,11 @@ class ViewPublisher:
         self._unsent: DispatchView | None = None
         self._published = 0.0
         self._cost = 0.0
+        #: A board being built in parts: its steps, and the time and predictions it is of.
+        self._building: (
+            tuple[Generator[None, None, DispatchView], datetime, dict[str, datetime]] | None
+        ) = None
+        self._restarts = 0
 
     def forget(self, ros: set[str] | frozenset[str]) -> None:
         self.projector.forget(set(ros))
@@ -167,10 +176,17 @@ class ViewPublisher:
             self.dispatch_view = with_devices(self.dispatch_view, rows)
             self.tell_listeners()
 
+    def workshop_changed(self) -> None:
+        """A batch committed: a board half built shows a workshop that is gone, and is
+        begun again."""
+        if self._building is not None:
+            self._building = None
+            self._restarts += 1
+
     def dispatch_wait(self) -> float:
         """Seconds until the board is due: changes gathered, or the periodic rebuild."""
-        if self._unsent is not None or self.board.staged:
-            return 0.0  # the last one still to send
+        if self._unsent is not None or self.board.staged or self._building is not None:
+            return 0.0  # the last one still to send, or to build
         if self._pending:
             gap = min(DISPATCH_MAX_GAP, self._cost / DISPATCH_SHARE)
             return max(0.0, self._published + gap - time.monotonic())
@@ -193,12 +209,34 @@ class ViewPublisher:
         elif self._unsent is not None:
             self.board.publish_board(self._unsent, BOARD_SLICE)
             self._unsent = None
+        elif self._building is not None:
+            self._build_step(ws)
         elif self.dispatch_wait() <= 0:
-            self._unsent = self._build_dispatch(ws, now or self.clock(), eta)
-            self._cost = 0.0
+            self._begin_build(ws, now or self.clock(), eta)
         else:
             return
         self._cost += time.thread_time() - started
+
+    def _begin_build(self, ws: Workshop, now: datetime, eta: dict[str, datetime] | None) -> None:
+        eta = predict(ws, now) if eta is None else eta
+        rows = self.health.sorted_rows()
+        self._building = (self.projector.dispatch_in_steps(ws, now, rows, eta), now, eta)
+        self._cost = 0.0
+        whole = self._restarts >= BOARD_RESTARTS
+        self._build_step(ws)
+        while whole and self._building is not None:
+            self._build_step(ws)
+
+    def _build_step(self, ws: Workshop) -> None:
+        """The next part of the board being built; the board, when it was the last."""
+        assert self._building is not None
+        steps, now, eta = self._building
+        try:
+            next(steps)
+        except StopIteration as built:
+            self._building = None
+            self._restarts = 0
+            self._unsent = self._built(ws, now, eta, built.value)
 
     def publish_dispatch(
         self, ws: Workshop, now: datetime, eta: dict[str, datetime] | None = None
@@ -211,7 +249,14 @@ class ViewPublisher:
         self, ws: Workshop, now: datetime, eta: dict[str, datetime] | None
     ) -> DispatchView:
         eta = predict(ws, now) if eta is None else eta
+        self._building = None
         view = self.projector.dispatch(ws, now, self.health.sorted_rows(), eta)
+        return self._built(ws, now, eta, view)
+
+    def _built(
+        self, ws: Workshop, now: datetime, eta: dict[str, datetime], view: DispatchView
+    ) -> DispatchView:
+        """A board built: the one shown from now on."""
         self.dispatch_view = view
         self.publish_advisors(ws, now, eta)
         self._pending = False
@@ -221,8 +266,13 @@ class ViewPublisher:
 
     @property
     def dispatch_due(self) -> bool:
-        """Changes gathered for the board, or the last one still to send."""
-        return self._pending or self._unsent is not None or self.board.staged
+        """Changes gathered for the board, or the last one still to build or send."""
+        return (
+            self._pending
+            or self._building is not None
+            or self._unsent is not None
+            or self.board.staged
+        )
 
     @property
     def dispatch_pending(self) -> bool:
