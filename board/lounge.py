@@ -29,7 +29,9 @@ body { background: #0b1020; color: #e8ecf5; overflow: hidden; }
 .lounge-cols { font-size: 2vh; color: #8b95b0; }
 .lounge-row { border-bottom: 1px solid #1e2a48; }
 .lounge-row:empty { border-bottom: none; }
-.lounge-plate { font-family: monospace; font-size: 3.8vh; letter-spacing: .06em; }
+/* A plate is read as one word: never broken over two lines, on any screen. */
+.lounge-plate { font-family: monospace; font-size: 3.8vh; letter-spacing: .06em;
+  white-space: nowrap; }
 /* A line's columns keep their widths, under their heads; its notice takes what is left. */
 .lounge-row > div { flex: none; }
 .lounge-row > .lounge-notice { font-size: 2.8vh; line-height: 1.2; flex: 1 1 0; min-width: 0; }
@@ -66,8 +68,8 @@ def row_html(car: LoungeCar, zone: ZoneInfo) -> str:
         notice = f'<div class="lounge-notice lounge-notice-risk">{e(both("notice.at_risk"))}</div>'
     colour = _STAGE_COLOUR[car.stage]
     return (
-        f'<div class="lounge-plate" style="width:14%">{e(car.plate)}</div>'
-        f'<div class="truncate" style="width:18%">{e(f"{car.model} {car.colour}".strip())}</div>'
+        f'<div class="lounge-plate" style="width:16%">{e(car.plate)}</div>'
+        f'<div class="truncate" style="width:16%">{e(f"{car.model} {car.colour}".strip())}</div>'
         f'<div style="width:24%"><div class="lounge-stage">{e(both(f"stage.{car.stage}"))}</div>'
         f'<div class="lounge-bar"><div style="width:{car.progress}%;background:{colour}">'
         f"</div></div></div>"
@@ -141,8 +143,8 @@ def lounge_screen(live: LiveBoard[LoungeView], rows: int, site_name: str, zone: 
         clock = ui.label().classes("lounge-clock").mark("clock")
     with ui.row().classes("lounge-cols w-full gap-4 px-8 pt-2 no-wrap"):
         for key, width in [
-            ("lounge.plate", "14%"),
-            ("lounge.car", "18%"),
+            ("lounge.plate", "16%"),
+            ("lounge.car", "16%"),
             ("lounge.stage", "24%"),
             ("lounge.promised", "9%"),
         ]:

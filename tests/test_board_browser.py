@@ -66,6 +66,14 @@ def test_lounge_and_dispatch_board_in_chromium(browser: Any, board_server: str) 
     # The TV's whole picture is the page: 1920×1080 without the browser's own bars.
     lounge_on_screen(browser, board_server, 1920, 1080)
     browser.save_screenshot(str(ARTIFACTS / "lounge-1920x1080.png"))
+    for width, height in ((1280, 800), (1600, 1000)):  # smaller screens: a plate on one line
+        lounge_on_screen(browser, board_server, width, height)
+        plates = [e for e in browser.find_elements(By.CSS_SELECTOR, ".lounge-plate") if e.text]
+        font = 0.038 * height
+        assert all(e.rect["height"] < 1.6 * font for e in plates), (width, plates[0].rect)
+        assert_columns_line_up(browser)
+        browser.save_screenshot(str(ARTIFACTS / f"lounge-{width}x{height}.png"))
+    lounge_on_screen(browser, board_server, 1920, 1080)
     body = browser.find_element(By.TAG_NAME, "body").text
     # 30 cars, 8 a screen: four pages, turned by the clock (every lounge screen alike)
     assert re.search(r"第 [1-4] / 4 页", body) and "·•••" in body
