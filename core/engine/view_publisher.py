@@ -1,6 +1,7 @@
-"""The retained views after a commit: bay states before the acks, the lounge and the welcome
-board after them, the foreman's board gathered while it is costly to build (and sent as the
-parts of it that changed), device rows when they change, and the pages told."""
+"""The retained views after a commit: bay states and the lounge (made in part) before the
+acks, the welcome board when a booking changed, the foreman's board after them, gathered
+while it is costly to build, built a part at a time and sent as the parts of it that
+changed, device rows when they change, and the pages told."""
 
 from __future__ import annotations
 
@@ -195,9 +196,7 @@ class ViewPublisher:
         # Alerts and escalations come due with time alone: the board is rebuilt anyway.
         return max(0.0, self._published + DISPATCH_REFRESH - time.monotonic())
 
-    def flush_dispatch(
-        self, ws: Workshop, now: datetime | None = None, eta: dict[str, datetime] | None = None
-    ) -> None:
+    def flush_dispatch(self, ws: Workshop, now: datetime | None = None) -> None:
         """The foreman's board, when it is due, in steps short enough for a tap not to wait
         behind them: built; compared with what was sent; its changed parts a slice at a
         time."""
@@ -212,13 +211,13 @@ class ViewPublisher:
         elif self._building is not None:
             self._build_step(ws)
         elif self.dispatch_wait() <= 0:
-            self._begin_build(ws, now or self.clock(), eta)
+            self._begin_build(ws, now or self.clock())
         else:
             return
         self._cost += time.thread_time() - started
 
-    def _begin_build(self, ws: Workshop, now: datetime, eta: dict[str, datetime] | None) -> None:
-        eta = predict(ws, now) if eta is None else eta
+    def _begin_build(self, ws: Workshop, now: datetime) -> None:
+        eta = predict(ws, now)
         rows = self.health.sorted_rows()
         self._building = (self.projector.dispatch_in_steps(ws, now, rows, eta), now, eta)
         self._cost = 0.0
@@ -238,17 +237,13 @@ class ViewPublisher:
             self._restarts = 0
             self._unsent = self._built(ws, now, eta, built.value)
 
-    def publish_dispatch(
-        self, ws: Workshop, now: datetime, eta: dict[str, datetime] | None = None
-    ) -> None:
+    def publish_dispatch(self, ws: Workshop, now: datetime) -> None:
         """The board built now; the parts of it that changed are sent, all of them."""
         self._unsent = None
-        self.board.publish_board(self._build_dispatch(ws, now, eta))
+        self.board.publish_board(self._build_dispatch(ws, now))
 
-    def _build_dispatch(
-        self, ws: Workshop, now: datetime, eta: dict[str, datetime] | None
-    ) -> DispatchView:
-        eta = predict(ws, now) if eta is None else eta
+    def _build_dispatch(self, ws: Workshop, now: datetime) -> DispatchView:
+        eta = predict(ws, now)
         self._building = None
         view = self.projector.dispatch(ws, now, self.health.sorted_rows(), eta)
         return self._built(ws, now, eta, view)
