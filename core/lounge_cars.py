@@ -12,7 +12,7 @@ from typing import Literal
 
 from core.contract.views import LoungeCar
 from core.display.rules import STAGES, promise_at_risk
-from core.domain.eta import Forecast, car_forecast, queue_forecast
+from core.domain.eta import Forecast, QueueForecasts, car_forecast, queue_forecast
 from core.domain.model import Job, JobStatus
 from core.domain.privacy import mask_plate
 from core.domain.vocabulary import BAY_STATUSES, OPEN_STATUSES
@@ -111,27 +111,36 @@ class LoungeCars:
         """Everything made again next time (a broker that may have lost the lounge)."""
         self._whole = True
 
-    def update(self, ws: Workshop, now: datetime, changed: Iterable[str]) -> bool:
+    def update(
+        self,
+        ws: Workshop,
+        now: datetime,
+        changed: Iterable[str],
+        made: QueueForecasts | None = None,
+    ) -> bool:
         """The cars after a step that changed the jobs ``changed``; True when what the
-        lounge shows changed."""
+        lounge shows changed. ``made``: bays' queues already forecast at ``now``."""
         if self._whole:
             self._clear()
             self._whole = False
             everything = {j.ro for j in ws.open_jobs()}
-            self._remake(ws, now, everything, everything)
+            self._remake(ws, now, everything, everything, made or {})
             return True
         ros = set(changed)
         moved = set()
         while self._due and self._due[0][0] <= now:
             due, ro = heapq.heappop(self._due)
             if self._due_of.get(ro) == due:
+                del self._due_of[ro]
                 moved.add(ro)
-        return self._remake(ws, now, ros | moved, ros)
+        return self._remake(ws, now, ros | moved, ros, made or {})
 
     def cars(self) -> list[LoungeCar]:
         return [self._cars[ro][1] for _, ro in self._order]
 
-    def _remake(self, ws: Workshop, now: datetime, ros: set[str], changed: set[str]) -> bool:
+    def _remake(
+        self, ws: Workshop, now: datetime, ros: set[str], changed: set[str], known: QueueForecasts
+    ) -> bool:
         """These cars, and every car queued in a bay with one of them (before or after the
         step), made again with fresh forecasts; those of the jobs ``changed`` built anew,
         the others only when what they show moved."""
@@ -148,7 +157,9 @@ class LoungeCars:
         made: dict[str, tuple[Job, Forecast | None]] = {}
         for bay in bays:
             queue = ws.bay_queue(bay)
-            forecasts = queue_forecast(queue, now)
+            forecasts = known.get(bay)
+            if forecasts is None:
+                forecasts = queue_forecast(queue, now)
             for job in queue:
                 made[job.ro] = (job, forecasts[job.ro])
                 self._queue_of[job.ro] = bay
@@ -167,7 +178,7 @@ class LoungeCars:
         due = _due(job, made, now)
         if due is None:
             self._due_of.pop(job.ro, None)
-        else:
+        elif self._due_of.get(job.ro) != due:  # one entry per time: the heap stays small
             self._due_of[job.ro] = due
             heapq.heappush(self._due, (due, job.ro))
         place = (job.promised_at, job.ro)

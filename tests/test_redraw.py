@@ -8,12 +8,12 @@ from datetime import timedelta
 from hypothesis import HealthCheck, settings
 
 from core.domain.errors import DomainError
-from core.domain.eta import forecast, predict
+from core.domain.eta import QueueForecasts, forecast, predict, queue_forecasts
 from core.domain.events import DomainEvent
 from core.engine.effects import bays_to_redraw, rows_to_write
 from core.lounge_cars import LoungeCars
 from core.views import Projector
-from tests.helpers import demo_config
+from tests.helpers import at, demo_config, domain_workshop, order
 from tests.walk import Snapshot, WorkshopWalk
 
 CONFIG = demo_config()
@@ -77,14 +77,18 @@ class LoungeWalk(WorkshopWalk):
         self.kept = LoungeCars()
 
     def after_step(self, before: Snapshot, events: list[DomainEvent]) -> None:
-        self.same_as_fresh(rows_to_write(events).jobs, [e.name for e in events])
+        # As the core does: the queues the bay states were forecast with go on to the lounge.
+        known = queue_forecasts(self.ws, self.now, bays_to_redraw(self.ws, events))
+        self.same_as_fresh(rows_to_write(events).jobs, [e.name for e in events], known)
 
     def after_refusal(self, before: Snapshot, err: DomainError) -> None:
         self.same_as_fresh(frozenset(), err.code)
 
-    def same_as_fresh(self, changed: frozenset[str], what: object) -> None:
+    def same_as_fresh(
+        self, changed: frozenset[str], what: object, known: QueueForecasts | None = None
+    ) -> None:
         shown = [car.model_dump() for car in self.kept.cars()]
-        moved = self.kept.update(self.ws, self.now, changed)
+        moved = self.kept.update(self.ws, self.now, changed, known)
         kept = self.kept.cars()
         fresh = Projector(CONFIG).lounge(self.ws, self.now).cars
         assert kept == fresh, what
@@ -114,3 +118,21 @@ class ForecastWalk(WorkshopWalk):
 
 TestForecastWalk = ForecastWalk.TestCase
 TestForecastWalk.settings = TestRedrawWalk.settings
+
+
+def test_the_lounge_keeps_one_due_time_per_car_however_often_its_queue_is_made_again() -> None:
+    """A car made again with the same due time adds nothing to the heap of due times: a
+    busy bay's queue, remade at every tap, must not grow it without end."""
+    ws = domain_workshop()
+    ros = [ws.check_in(order(plate=f"京A1234{i}"), at(0)).ro for i in range(6)]
+    for ro in ros:
+        ws.dispatch(ro, "B03", at(1))
+    ws.sign_in("T003", "B03", at(2))
+    ws.start(ros[0], "T003", "B03", at(3))
+    kept = LoungeCars()
+    kept.update(ws, at(4), ros)
+    settled = len(kept._due)
+    for _ in range(50):
+        kept.update(ws, at(4), [ros[1]])
+    assert len(kept._due) == settled
+    assert kept.cars() == Projector(CONFIG).lounge(ws, at(4)).cars

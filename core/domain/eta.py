@@ -90,16 +90,29 @@ def car_forecast(job: Job, now: datetime) -> Forecast | None:
             return None
 
 
+#: Each bay's queue forecast, by bay: made once for a workshop at one moment, read by every
+#: view of that moment.
+QueueForecasts = dict[str, dict[str, Forecast]]
+
+
+def queue_forecasts(ws: Workshop, now: datetime, bays: Collection[str]) -> QueueForecasts:
+    return {b: queue_forecast(ws.bay_queue(b), now) for b in bays}
+
+
 def forecast(
-    ws: Workshop, now: datetime, bays: Collection[str] | None = None
+    ws: Workshop,
+    now: datetime,
+    bays: Collection[str] | None = None,
+    known: QueueForecasts | None = None,
 ) -> dict[str, Forecast]:
     """Every open job's forecast; with ``bays``, those a screen of these bays shows (their
     queues, and the cars past the queues when a station is among them), as the whole
-    workshop's have them."""
+    workshop's have them. ``known``: queues already forecast at this moment."""
     out: dict[str, Forecast] = {}
     queues = ws.bay_queues() if bays is None else {b: ws.bay_queue(b) for b in bays}
-    for queue in queues.values():
-        out.update(queue_forecast(queue, now))
+    for bay, queue in queues.items():
+        ready = known.get(bay) if known is not None else None
+        out.update(queue_forecast(queue, now) if ready is None else ready)
     if bays is None or any(ws.bay(b).kind in STATION_STATUSES for b in bays):
         for job in ws.jobs_in(PAST_QUEUES):
             made = car_forecast(job, now)
@@ -109,11 +122,14 @@ def forecast(
 
 
 def predict(
-    ws: Workshop, now: datetime, bays: Collection[str] | None = None
+    ws: Workshop,
+    now: datetime,
+    bays: Collection[str] | None = None,
+    known: QueueForecasts | None = None,
 ) -> dict[str, datetime]:
     """The predicted ready time of every open job; with ``bays``, of those a screen of
     these bays shows, as the whole prediction has them."""
-    return {ro: f.at for ro, f in forecast(ws, now, bays).items()}
+    return {ro: f.at for ro, f in forecast(ws, now, bays, known).items()}
 
 
 PROMISE_MARGIN = timedelta(minutes=30)

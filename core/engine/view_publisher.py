@@ -18,7 +18,7 @@ from core.contract.advisor_board import AdvisorBoard
 from core.contract.dispatch_lists import with_devices
 from core.contract.messages import dump
 from core.contract.views import DispatchView, LoungeView, WelcomeView
-from core.domain.eta import predict
+from core.domain.eta import QueueForecasts, predict, queue_forecasts
 from core.domain.workshop import Workshop
 from core.lounge_cars import LoungeCars
 from core.views import Projector
@@ -82,6 +82,8 @@ class ViewPublisher:
             tuple[Generator[None, None, DispatchView], datetime, dict[str, datetime]] | None
         ) = None
         self._restarts = 0
+        #: The bay states' queue forecasts of this batch, for its lounge: (time, by bay).
+        self._forecast: tuple[datetime, QueueForecasts] | None = None
 
     def forget(self, ros: set[str] | frozenset[str]) -> None:
         self.projector.forget(set(ros))
@@ -97,7 +99,8 @@ class ViewPublisher:
         they show alone: the whole workshop's are made after the acks, for the lounge."""
         started = time.monotonic()
         try:
-            eta = predict(ws, now, bays)
+            self._forecast = (now, queue_forecasts(ws, now, bays))  # the lounge's too
+            eta = predict(ws, now, bays, self._forecast[1])
             if force:
                 self.board.send_all_again()
             for bay_id in sorted(bays):
@@ -126,7 +129,9 @@ class ViewPublisher:
             if force:
                 self.lounge_cars.forget_all()
             # Every lounge TV gets the whole list: send it only when a car on it changed.
-            if self.lounge_cars.update(ws, now, jobs) or force or self.lounge is None:
+            made, self._forecast = self._forecast, None
+            known = made[1] if made is not None and made[0] == now else None
+            if self.lounge_cars.update(ws, now, jobs, known) or force or self.lounge is None:
                 self.lounge = LoungeView(site=ws.site, updated_at=now, cars=self.lounge_cars.cars())
                 self.publisher.publish(topics.LOUNGE.full(self.site), dump(self.lounge), 1, True)
             self._welcome(ws, now, force, booked)
@@ -180,6 +185,7 @@ class ViewPublisher:
     def workshop_changed(self) -> None:
         """A batch committed: a board half built shows a workshop that is gone, and is
         begun again."""
+        self._forecast = None
         if self._building is not None:
             self._building = None
             self._restarts += 1

@@ -1,0 +1,124 @@
+"""This checkout beside an earlier commit: the tap → view and ingest benchmarks run in
+turns, each version from its own tree, and their medians side by side.
+
+    python3 tasks.py bench versus [--against b01de4d] [--runs 3] [--ingest-seconds 8]
+
+A single run says little on a machine doing other work: two runs of one version differ as
+much as two versions do. Turns (earlier, this, earlier, this, …) spread whatever else the
+machine does over both alike, and the median of each figure keeps one odd run from
+deciding. As root, every benchmark process runs at real-time priority (``chrt -f 10``) so
+the rest of the machine weighs on neither. The earlier commit is checked out into a
+temporary worktree and removed afterwards; both use this checkout's virtual environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent.parent
+#: The core before the reshape into one path (domain events, the batch step).
+BEFORE_RESHAPE = "b01de4d"
+
+#: (figure, pattern in a benchmark's output, which way is better)
+_STATE = r"tap->bay/\{bay\}/state\s+n=\d+ p50=([\d.]+) ms p99=([\d.]+)"
+_LOUNGE = r"tap->view/lounge\s+n=\d+ p50=([\d.]+) ms p99=([\d.]+)"
+FIGURES: tuple[tuple[str, str, int, str], ...] = (
+    ("raw round trip p50 ms", r"raw publish->subscribe\s+n=\d+ p50=([\d.]+)", 1, "lower"),
+    ("tap->bay state p50 ms", _STATE, 1, "lower"),
+    ("tap->bay state p99 ms", _STATE, 2, "lower"),
+    ("tap->lounge p50 ms", _LOUNGE, 1, "lower"),
+    ("tap->lounge p99 ms", _LOUNGE, 2, "lower"),
+    ("ingest SQLite events/s", r"SQLite synchronous=FULL\s+sustained\s+(\d+)", 1, "higher"),
+    ("ingest PostgreSQL events/s", r"PostgreSQL\s+sustained\s+(\d+)", 1, "higher"),
+)
+
+
+def figures(output: str) -> dict[str, float]:
+    found: dict[str, float] = {}
+    for name, pattern, group, _ in FIGURES:
+        match = re.search(pattern, output)
+        if match:
+            found[name] = float(match.group(group))
+    return found
+
+
+def priority() -> list[str]:
+    if os.geteuid() == 0 and shutil.which("chrt"):
+        return ["chrt", "-f", "10"]
+    return []
+
+
+def run_benchmark(tree: Path, module: str, args: list[str]) -> str:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    command = [*priority(), sys.executable, "-m", module, *args]
+    done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, timeout=900)
+    if done.returncode != 0:
+        raise SystemExit(f"{module} in {tree} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def one_turn(tree: Path, ingest_seconds: int, postgres: str | None) -> dict[str, float]:
+    out = run_benchmark(tree, "bench.tap_to_view", [])
+    ingest = ["--seconds", str(ingest_seconds)]
+    if postgres:
+        ingest += ["--postgres", postgres]
+    out += run_benchmark(tree, "bench.ingest", ingest)
+    return figures(out)
+
+
+@contextmanager
+def checkout(revision: str) -> Iterator[Path]:
+    parent = Path(tempfile.mkdtemp(prefix="pitboard-versus-"))
+    tree = parent / "tree"
+    subprocess.run(
+        ["git", "worktree", "add", "--detach", "-q", str(tree), revision], cwd=HERE, check=True
+    )
+    try:
+        yield tree
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=HERE, check=False)
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+def report(revision: str, runs: dict[str, list[dict[str, float]]]) -> None:
+    print(f"\nmedians of {len(runs['this'])} turns each ({revision} = before):")
+    print(f"{'figure':30s} {'before':>10s} {'this':>10s} {'this/before':>12s}  better")
+    for name, _, _, better in FIGURES:
+        before = [r[name] for r in runs["before"] if name in r]
+        now = [r[name] for r in runs["this"] if name in r]
+        if not before or not now:
+            continue
+        b, n = statistics.median(before), statistics.median(now)
+        print(f"{name:30s} {b:10.2f} {n:10.2f} {n / b:12.3f}  {better}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--against", default=BEFORE_RESHAPE, help="the earlier commit")
+    parser.add_argument("--runs", type=int, default=3, help="turns of each version")
+    parser.add_argument("--ingest-seconds", type=int, default=8)
+    parser.add_argument("--postgres", default=None, help="PostgreSQL URL for the ingest runs")
+    args = parser.parse_args()
+    runs: dict[str, list[dict[str, float]]] = {"before": [], "this": []}
+    with checkout(args.against) as before:
+        for turn in range(args.runs):
+            for label, tree in (("before", before), ("this", HERE)):
+                found = one_turn(tree, args.ingest_seconds, args.postgres)
+                runs[label].append(found)
+                shown = ", ".join(f"{k} {v:g}" for k, v in found.items())
+                print(f"turn {turn + 1} {label}: {shown}", flush=True)
+    report(args.against, runs)
+
+
+if __name__ == "__main__":
+    main()
