@@ -7,6 +7,9 @@ from datetime import timedelta
 
 from hypothesis import HealthCheck, settings
 
+from core.contract.kept_json import ListDump
+from core.contract.messages import dump
+from core.contract.views import JobCard, LoungeCar, LoungeView
 from core.domain.errors import DomainError
 from core.domain.eta import QueueForecasts, forecast, predict, queue_forecasts
 from core.domain.events import DomainEvent
@@ -23,6 +26,8 @@ class RedrawWalk(WorkshopWalk):
     def __init__(self) -> None:
         super().__init__()
         self.screens = self.bay_states()
+        self.projector = Projector(CONFIG)  # keeps cards as the core's does
+        self.written = {b: ListDump("queue", JobCard) for b in self.ws.bays}
 
     def bay_states(self) -> dict[str, str]:
         projector = Projector(CONFIG)  # no cache: each state as if drawn for the first time
@@ -47,8 +52,18 @@ class RedrawWalk(WorkshopWalk):
         self.screens = self.bay_states()  # time may have passed since: compare like with like
         super().step(action)  # type: ignore[arg-type]
 
+    def states_written_as_dumped(self, events: list[DomainEvent]) -> None:
+        """A state written with its cards' JSON kept from the state before (the cards of
+        the jobs a step changed made again, as the core does) is the state written whole."""
+        self.projector.forget(set(rows_to_write(events).jobs))
+        eta = predict(self.ws, self.now)
+        for bay, write in self.written.items():
+            state = self.projector.bay_state(self.ws, bay, self.now, eta)
+            assert write(state) == dump(state), bay
+
     def after_step(self, before: Snapshot, events: list[DomainEvent]) -> None:
         self.states_from_their_own_predictions()
+        self.states_written_as_dumped(events)
         now = self.bay_states()
         changed = {b for b in now if now[b] != self.screens[b]}
         redrawn = bays_to_redraw(self.ws, events)
@@ -75,6 +90,7 @@ class LoungeWalk(WorkshopWalk):
     def __init__(self) -> None:
         super().__init__()
         self.kept = LoungeCars()
+        self.written = ListDump("cars", LoungeCar)
 
     def after_step(self, before: Snapshot, events: list[DomainEvent]) -> None:
         # As the core does: the queues the bay states were forecast with go on to the lounge.
@@ -92,6 +108,8 @@ class LoungeWalk(WorkshopWalk):
         kept = self.kept.cars()
         fresh = Projector(CONFIG).lounge(self.ws, self.now).cars
         assert kept == fresh, what
+        view = LoungeView(site=self.ws.site, updated_at=self.now, cars=kept)
+        assert self.written(view) == dump(view), what  # its cars' JSON kept, as the core's
         if not moved:  # told "nothing to send": what the lounge shows did not change
             assert [car.model_dump() for car in kept] == shown, what
 

@@ -16,8 +16,9 @@ from core.config import SiteConfig
 from core.contract import topics
 from core.contract.advisor_board import AdvisorBoard
 from core.contract.dispatch_lists import with_devices
+from core.contract.kept_json import ListDump
 from core.contract.messages import dump
-from core.contract.views import DispatchView, LoungeView, WelcomeView
+from core.contract.views import BayState, DispatchView, JobCard, LoungeCar, LoungeView, WelcomeView
 from core.domain.eta import QueueForecasts, predict, queue_forecasts
 from core.domain.workshop import Workshop
 from core.lounge_cars import LoungeCars
@@ -84,6 +85,9 @@ class ViewPublisher:
         self._restarts = 0
         #: The bay states' queue forecasts of this batch, for its lounge: (time, by bay).
         self._forecast: tuple[datetime, QueueForecasts] | None = None
+        #: Each bay's queue and the lounge's cars, their JSON kept while they stay the same.
+        self._states_json: dict[str, ListDump] = {}
+        self._lounge_json = ListDump("cars", LoungeCar)
 
     def forget(self, ros: set[str] | frozenset[str]) -> None:
         self.projector.forget(set(ros))
@@ -106,10 +110,15 @@ class ViewPublisher:
             for bay_id in sorted(bays):
                 state = self.projector.bay_state(ws, bay_id, now, eta)
                 self.publisher.publish(
-                    topics.BAY_STATE.full(self.site, bay=bay_id), dump(state), 1, True
+                    topics.BAY_STATE.full(self.site, bay=bay_id), self._state_json(state), 1, True
                 )
         finally:
             self._count(started)
+
+    def _state_json(self, state: BayState) -> bytes:
+        if state.bay not in self._states_json:
+            self._states_json[state.bay] = ListDump("queue", JobCard)
+        return self._states_json[state.bay](state)
 
     def publish_lounge(
         self,
@@ -133,7 +142,8 @@ class ViewPublisher:
             known = made[1] if made is not None and made[0] == now else None
             if self.lounge_cars.update(ws, now, jobs, known) or force or self.lounge is None:
                 self.lounge = LoungeView(site=ws.site, updated_at=now, cars=self.lounge_cars.cars())
-                self.publisher.publish(topics.LOUNGE.full(self.site), dump(self.lounge), 1, True)
+                payload = self._lounge_json(self.lounge)
+                self.publisher.publish(topics.LOUNGE.full(self.site), payload, 1, True)
             self._welcome(ws, now, force, booked)
             if advisors or force:
                 self.publish_advisors(ws, now, predict(ws, now))
