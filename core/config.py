@@ -13,7 +13,15 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from core.contract.numbering import Numbering
 from core.domain.booking_rules import BookingRules
@@ -552,6 +560,7 @@ class SiteConfig(_Section):
     printers: list[PrinterConfig] = []
     key_cabinets: list[KeyCabinetConfig] = []
     data_dir: str = Field(default="var", description="Where SQLite, outboxes and previews live")
+    _bays_of: tuple[list[KioskConfig], dict[str, str]] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _consistent(self) -> SiteConfig:
@@ -611,10 +620,19 @@ class SiteConfig(_Section):
         return self.site.id == DEMO_SITE
 
     def kiosk_bay(self, device: str) -> str | None:
-        for k in self.kiosks:
-            if k.device == device:
-                return k.bay
-        return None
+        return self._kiosk_bays().get(device)
+
+    def _kiosk_bays(self) -> dict[str, str]:
+        """Each kiosk's bay by its device, made once per list of kiosks: asked several
+        times for every event, a search through a thousand kiosks would cost each event
+        more than all else the core does with it."""
+        made = self._bays_of
+        if made is None or made[0] is not self.kiosks:
+            bays: dict[str, str] = {}
+            for k in self.kiosks:
+                bays.setdefault(k.device, k.bay)  # the first listed, as a search finds it
+            made = self._bays_of = (self.kiosks, bays)
+        return made[1]
 
     def kiosk_at(self, bay: str) -> str | None:
         """The device a bay's kiosk process taps as: the first configured at the bay that

@@ -8,7 +8,9 @@ import pytest
 
 from core.config import (
     ConfigError,
+    KioskConfig,
     booking_rules_from_config,
+    load_config,
     parse_config,
     working_hours_from_config,
 )
@@ -157,3 +159,15 @@ def test_booking_rules_that_cannot_be_are_refused() -> None:
     assert "buffer_every = 1" in message
     message = refused(DEMO.replace("[web]", '[appointments]\nreception_closes = "07:00"\n\n[web]'))
     assert "reception_closes must come after reception_opens" in message
+
+
+def test_a_device_is_found_among_a_thousand_kiosks_and_in_a_copy_with_other_kiosks() -> None:
+    cfg = load_config(DEMO_SITE)
+    many = [KioskConfig(device=f"kiosk-{i:04d}", bay=cfg.bays[i % 3].id) for i in range(1000)]
+    big = cfg.model_copy(update={"kiosks": [*cfg.kiosks, *many]})
+    assert big.kiosk_bay("kiosk-0999") == cfg.bays[999 % 3].id
+    assert big.device_kind("kiosk-0500") == "kiosk"
+    assert big.kiosk_bay("kiosk-b03") == "B03"
+    assert cfg.kiosk_bay("kiosk-0999") is None  # the original keeps its own kiosks
+    alone = big.model_copy(update={"kiosks": many[:1]})
+    assert alone.kiosk_bay("kiosk-b03") is None and alone.kiosk_bay("kiosk-0000") is not None
