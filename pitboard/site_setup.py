@@ -59,6 +59,7 @@ class Layout:
     broker_port: int = 1883
     binary: str = SHIPPED_BIN
     user: str = "pitboard"
+    units: Path = DEPLOY
     written: list[Path] = field(default_factory=list)
 
     def at(self, path: str) -> Path:
@@ -243,10 +244,19 @@ def database_url(layout: Layout, core_env: dict[str, str], postgres: str | None,
 
 
 # ----------------------------------------------------------------------- units
+def check_units(layout: Layout) -> None:
+    missing = [name for name in UNITS if not (layout.units / name).is_file()]
+    if missing:
+        # An installed command has no checkout beside it: the units come from deploy/.
+        raise SetupError(
+            f"{layout.units} has no {missing[0]}: name the checkout's deploy/ folder with --units"
+        )
+
+
 def write_units(layout: Layout) -> list[Path]:
     units = []
     for name in UNITS:
-        text = (DEPLOY / name).read_text(encoding="utf-8")
+        text = (layout.units / name).read_text(encoding="utf-8")
         text = text.replace(SHIPPED_BIN, layout.binary)
         text = text.replace(SHIPPED_ETC, str(layout.etc)).replace(SHIPPED_HOME, str(layout.home))
         text = text.replace("User=pitboard", f"User={layout.user}")
@@ -276,6 +286,7 @@ def set_up(layout: Layout, options: Options) -> str:
     from core.store.database import make_engine, migrate
 
     cfg = layout.config
+    check_units(layout)  # before anything is written
     layout.etc.mkdir(parents=True, exist_ok=True)
     layout.home.mkdir(parents=True, exist_ok=True)
     if layout.config_file.resolve() != layout.site_file.resolve():
@@ -365,6 +376,7 @@ def cmd_setup(cfg: SiteConfig, args: argparse.Namespace) -> int:
         broker_port=args.broker_port,
         binary=binary,
         user=args.user,
+        units=Path(args.units).resolve(),
     )
     options = Options(args.postgres, args.db_name, args.broker_address)
     try:
@@ -399,4 +411,9 @@ def add_parser(
     p.add_argument("--broker-address", default="0.0.0.0", help="address Mosquitto listens on (all)")
     p.add_argument("--bin", default=None, help="the installed pitboard command (this one)")
     p.add_argument("--user", default="pitboard", help="the services' user (made if missing)")
+    p.add_argument(
+        "--units",
+        default=str(DEPLOY),
+        help="the folder of the shipped systemd units (default: deploy/ of this checkout)",
+    )
     p.set_defaults(func=lambda args: cmd_setup(load(args.config), args))

@@ -1,0 +1,206 @@
+"""`deploy/setup.sh`, the one documented command, run for real on this machine into a
+folder (`--root`): Debian's packages checked, Pitboard installed into the folder's
+/opt/pitboard/.venv from this checkout, `pitboard setup --postgres local` making a role and
+database of their own on this machine's PostgreSQL (a unique name, dropped afterwards).
+Then the layout is brought up as its units say — Mosquitto from the written configuration;
+the core, the devices bridge and bay B03's kiosk each from the ExecStart, folder and
+environment file of the unit written for it, run by the installed command — and a
+technician signs in on the kiosk's page in Chromium: the core applies it, the kiosk shows
+the bay's new state, and the sign-in is in the audit log in PostgreSQL.
+
+systemd does not run here (PID 1 is not systemd), so the test starts each unit's command
+itself; `tests/test_deploy_units.py` and `tests/test_deploy_setup.py` have
+`systemd-analyze verify` check the units. The install takes about half a minute (pip,
+from its cache)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from sqlalchemy.engine.url import make_url
+
+from core.broker import free_port, wait_for_port
+from core.display.texts import text
+from core.store.database import make_engine
+from core.store.repository import Store
+from pitboard.site_setup import Postgres, read_env
+from tests.browser import ARTIFACTS
+from tests.deploy_layout import start_as_unit, start_mosquitto, stop, unit
+from tests.helpers import DEMO_SITE, need
+from tests.mqtt_client import Client
+from tests.waiting import wait_until
+
+pytestmark = [pytest.mark.mosquitto, pytest.mark.postgres, pytest.mark.browser, pytest.mark.slow]
+
+SETUP_SH = Path(__file__).resolve().parents[1] / "deploy" / "setup.sh"
+# The checkout's code must not stand in for what was installed.
+NOT_INHERITED = ("PYTHONPATH", "VIRTUAL_ENV", "PYTEST_CURRENT_TEST")
+
+
+@pytest.fixture
+def db_name(postgres_server: str) -> Iterator[str]:
+    name = "pitboard_script_" + uuid.uuid4().hex[:8]
+    yield name
+    Postgres(postgres_server).drop(name)
+
+
+def local_server(postgres_server: str) -> None:
+    """`--postgres local` makes the database on this machine's server, as its `postgres`
+    user; the test's server must be that one for the test to reach and drop it."""
+    if os.geteuid() != 0:
+        need("root", "deploy/setup.sh installs Debian's packages and runs psql as postgres")
+    url = make_url(postgres_server)
+    if (url.host, url.port or 5432) not in {("127.0.0.1", 5432), ("localhost", 5432)}:
+        need("local PostgreSQL", f"{url.host}:{url.port} is not this machine's server")
+    if shutil.which("runuser") is None or shutil.which("psql") is None:
+        need("local PostgreSQL", "psql and runuser are needed for --postgres local")
+
+
+def run_setup_sh(root: Path, site: Path, name: str, port: int) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
+    command = ["sh", str(SETUP_SH), "--root", str(root), str(site)]
+    command += ["--db-name", name, "--broker-port", str(port), "--broker-address", "127.0.0.1"]
+    began = time.monotonic()
+    out = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+    print(f"deploy/setup.sh took {time.monotonic() - began:.1f} s")
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:
+            return bool(json.load(answer)["status"] == "ok")
+    except OSError:
+        return False
+
+
+def sign_in_on_the_kiosk(browser: Any, url: str) -> None:
+    """李强 (T002) signs in with his name and PIN at the bay's screen, which speaks the
+    site's language (Chinese)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 30)
+
+    def tap(label: str) -> None:
+        xpath = f"//button[.//span[normalize-space(text())='{label}']]"
+        for _ in range(3):  # the screen redraws under the finger now and then
+            try:
+                wait.until(ec.element_to_be_clickable((By.XPATH, xpath))).click()
+                return
+            except Exception:
+                time.sleep(0.2)
+        wait.until(ec.element_to_be_clickable((By.XPATH, xpath))).click()
+
+    def shown(words: str) -> None:
+        wait.until(ec.presence_of_element_located((By.XPATH, f"//*[text()='{words}']")))
+
+    browser.get(url)
+    try:
+        tap(text("kiosk.sign_in", "zh"))
+        tap("李强")
+        pin = wait.until(
+            ec.visibility_of_element_located((By.CSS_SELECTOR, "input[type=password]"))
+        )
+        pin.send_keys("1002")
+        tap(text("kiosk.pin_ok", "zh"))
+        signed_in = f"{text('kiosk.sign_out', 'zh')} 李强"
+        shown(signed_in)
+        # A page drawn anew once nothing waits in the kiosk's outbox shows only the core's
+        # word: the bay's state it sent back.
+        shown(text("kiosk.all_sent", "zh"))
+        browser.get(url)
+        shown(text("kiosk.all_sent", "zh"))
+        shown(signed_in)
+    finally:
+        ARTIFACTS.mkdir(exist_ok=True)
+        browser.save_screenshot(str(ARTIFACTS / "deploy-kiosk-b03.png"))
+
+
+def test_setup_sh_lays_down_the_box_and_what_its_units_start_takes_a_tap(
+    mosquitto_bin: str, postgres_server: str, db_name: str, browser: Any, tmp_path: Path
+) -> None:
+    local_server(postgres_server)
+    root = tmp_path / "box"
+    site = tmp_path / "site.toml"
+    shutil.copy(DEMO_SITE, site)
+    port = free_port()
+    said = run_setup_sh(root, site, db_name, port)
+    assert "nothing started" in said
+
+    installed = root / "opt/pitboard/.venv/bin/pitboard"
+    for name in ("pitboard-core.service", "pitboard-devices.service", "pitboard-kiosk@.service"):
+        assert unit(root, name)["execstart"].startswith(f"{installed} "), name
+    core_env = read_env(root / "etc/pitboard/core.env")
+    database = core_env["PITBOARD_DATABASE_URL"]
+    assert database.endswith(f"@127.0.0.1:5432/{db_name}")
+    passwords = read_env(root / "etc/mosquitto/pitboard/credentials.env")
+
+    web, page = free_port(), free_port()
+    broker = start_mosquitto(mosquitto_bin, root)
+    procs = [broker]
+    watcher = None
+    try:
+        wait_for_port(port)
+        # Two ports besides the units' own: on a shared machine 8080 and 8090 may be taken.
+        procs.append(
+            start_as_unit(root, "pitboard-core.service", "--web-port", str(web), drop=NOT_INHERITED)
+        )
+        procs.append(start_as_unit(root, "pitboard-devices.service", drop=NOT_INHERITED))
+        procs.append(
+            start_as_unit(
+                root,
+                "pitboard-kiosk@.service",
+                "--port",
+                str(page),
+                instance="B03",
+                drop=NOT_INHERITED,
+            )
+        )
+        wait_until(
+            lambda: healthy(f"http://127.0.0.1:{web}/healthz"),
+            "the core healthy",
+            timeout=90,
+            every=0.5,
+        )
+        watcher = Client(
+            SimpleNamespace(port=port, passwords=passwords),  # type: ignore[arg-type]
+            "core",
+            subscribe="pitboard/demo/#",
+        )
+
+        def online(device: str) -> bool:
+            rows = [m for t, m in watcher.messages if t.endswith(f"/view/devices/{device}")]
+            return bool(rows and rows[-1]["row"]["online"])
+
+        # The bridge and the kiosk reached the broker with the passwords their units name.
+        wait_until(lambda: online("bridge-1"), "the bridge online", timeout=60, every=0.2)
+        wait_until(lambda: online("kiosk-b03"), "the kiosk online", timeout=60, every=0.2)
+
+        wait_for_port(page, timeout=60)
+        sign_in_on_the_kiosk(browser, f"http://127.0.0.1:{page}/")
+        states = [m for t, m in watcher.messages if t.endswith("/bay/B03/state")]
+        assert [t["id"] for t in states[-1]["techs"]] == ["T002"]
+    finally:
+        if watcher is not None:
+            watcher.close()
+        for proc in reversed(procs):
+            stop(proc)
+    engine = make_engine(database)
+    try:
+        assert Store(engine, "demo").audit_events("kiosk-b03") == [(1, "tech.signed_in")]
+    finally:
+        engine.dispose()
