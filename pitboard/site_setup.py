@@ -145,6 +145,20 @@ def write_broker(layout: Layout, address: str) -> dict[str, str]:
     return passwords
 
 
+def unread_by_mosquitto(layout: Layout) -> str | None:
+    """What to say when the broker's main file does not read the folder ours is in (Debian's
+    does; an edited one may not, and Mosquitto would then run without our users and ACL)."""
+    main = layout.at("/etc/mosquitto/mosquitto.conf")
+    if not main.exists():
+        return None
+    folder = str(layout.at("/etc/mosquitto/conf.d")).rstrip("/")
+    for line in main.read_text(encoding="utf-8").splitlines():
+        words = line.split()
+        if words[:1] == ["include_dir"] and words[1:2] and words[1].rstrip("/") == folder:
+            return None
+    return f"warning: {main} does not read {folder}: add the line `include_dir {folder}`"
+
+
 def _give_to(layout: Layout, user: str, *paths: Path) -> None:
     """On the box itself (root /, run as root), the files a service reads become its own."""
     if layout.root != Path("/") or os.geteuid() != 0:
@@ -385,6 +399,9 @@ def cmd_setup(cfg: SiteConfig, args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 2
     print("\n".join(what_to_start(layout, url)))
+    warning = unread_by_mosquitto(layout)
+    if warning:
+        print(warning, file=sys.stderr)
     return 0
 
 

@@ -39,17 +39,30 @@ def start_mosquitto(binary: str, root: Path) -> subprocess.Popen[bytes]:
 
 
 def start_as_unit(
-    root: Path, name: str, *extra: str, instance: str | None = None, drop: tuple[str, ...] = ()
+    root: Path,
+    name: str,
+    *extra: str,
+    instance: str | None = None,
+    drop: tuple[str, ...] = (),
+    as_user: bool = False,
+    logs: Path | None = None,
 ) -> subprocess.Popen[bytes]:
     """The unit's ExecStart (and ``extra`` arguments), in its working directory, with its
-    environment file; ``drop`` names variables of the test's environment it must not see."""
+    environment file; ``drop`` names variables of the test's environment it must not see.
+    ``as_user``: as the unit's User=, with the HOME systemd gives it."""
     service = unit(root, name, instance)
     env = child_env(**read_env(Path(service["environmentfile"].lstrip("-"))))
     for key in drop:
         env.pop(key, None)
-    log = open(root / f"{name.replace('@', '@' + (instance or ''))}.log", "ab")  # noqa: SIM115
+    command = [*shlex.split(service["execstart"]), *extra]
+    if as_user:
+        user = service["user"]
+        env.update(HOME=service["workingdirectory"], USER=user, LOGNAME=user)
+        command = ["runuser", "-u", user, "--", *command]
+    log_name = f"{name.replace('@', '@' + (instance or ''))}.log"
+    log = open((logs or root) / log_name, "ab")  # noqa: SIM115 - owned by the child
     return subprocess.Popen(
-        [*shlex.split(service["execstart"]), *extra],
+        command,
         cwd=service["workingdirectory"],
         env=env,
         stdout=log,

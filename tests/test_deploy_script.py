@@ -8,6 +8,13 @@ environment file of the unit written for it, run by the installed command — an
 technician signs in on the kiosk's page in Chromium: the core applies it, the kiosk shows
 the bay's new state, and the sign-in is in the audit log in PostgreSQL.
 
+And as on the box itself, without `--root`, in a mount namespace where /etc, /opt and
+/var/lib are overlays in the test's folder and /run/systemd/system exists
+(tests/deploy_box.py): the real paths, the `pitboard` user made, each file given to the
+user of the service that reads it, systemctl asked to start the services (a stand-in
+writes down what); Mosquitto then turns into its own user and the core and the bridge run
+as `pitboard`, and they reach each other and the database.
+
 systemd does not run here (PID 1 is not systemd), so the test starts each unit's command
 itself; `tests/test_deploy_units.py` and `tests/test_deploy_setup.py` have
 `systemd-analyze verify` check the units. The install takes about half a minute (pip,
@@ -19,6 +26,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 import urllib.request
 import uuid
@@ -43,7 +51,8 @@ from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.postgres, pytest.mark.browser, pytest.mark.slow]
 
-SETUP_SH = Path(__file__).resolve().parents[1] / "deploy" / "setup.sh"
+ROOT = Path(__file__).resolve().parents[1]
+SETUP_SH = ROOT / "deploy" / "setup.sh"
 # The checkout's code must not stand in for what was installed.
 NOT_INHERITED = ("PYTHONPATH", "VIRTUAL_ENV", "PYTEST_CURRENT_TEST")
 
@@ -204,3 +213,112 @@ def test_setup_sh_lays_down_the_box_and_what_its_units_start_takes_a_tap(
         assert Store(engine, "demo").audit_events("kiosk-b03") == [(1, "tech.signed_in")]
     finally:
         engine.dispose()
+
+
+FAKE_SYSTEMCTL = """#!/bin/sh
+echo "$*" >> {log}
+"""
+NO_APT = """#!/bin/sh
+echo "apt-get must not run here: a package would be installed outside the overlays" >&2
+exit 1
+"""
+PACKAGES = ("mosquitto", "postgresql", "python3-venv", "python3-dev", "build-essential")
+OVERLAID = ("etc", "opt", "var/lib")
+
+
+def in_a_namespace(tmp: Path) -> list[str]:
+    """unshare's command line: /etc, /opt and /var/lib overlaid by folders of ``tmp``, and
+    /run/systemd/system present, for this command's processes alone."""
+    mounts = []
+    for folder in OVERLAID:
+        upper, work = tmp / "upper" / folder, tmp / "work" / folder
+        upper.mkdir(parents=True)
+        work.mkdir(parents=True)
+        mounts.append(
+            f"mount -t overlay overlay -o lowerdir=/{folder},upperdir={upper},workdir={work}"
+            f" /{folder}"
+        )
+    mounts += ["mount -t tmpfs tmpfs /run/systemd", "mkdir /run/systemd/system"]
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-ec", "; ".join(mounts)]
+
+
+def host_paths() -> dict[str, float | None]:
+    """When the machine's own Pitboard files were last changed (None: there are none)."""
+    paths = (
+        "/opt/pitboard",
+        "/etc/pitboard",
+        "/var/lib/pitboard",
+        "/etc/passwd",
+        "/etc/mosquitto/conf.d/pitboard.conf",
+        "/etc/systemd/system/pitboard-core.service",
+    )
+    return {p: Path(p).stat().st_mtime if Path(p).exists() else None for p in paths}
+
+
+def owner(upper: Path, path: str) -> tuple[str, int]:
+    """Who owns ``path`` as written in the overlay, by the names of its /etc/passwd."""
+    users = {}
+    for line in (upper / "etc/passwd").read_text(encoding="utf-8").splitlines():
+        name, _, uid = line.split(":")[:3]
+        users[int(uid)] = name
+    st = (upper / path).stat()
+    return users.get(st.st_uid, str(st.st_uid)), st.st_mode & 0o777
+
+
+def test_setup_sh_on_the_box_itself_lays_down_the_production_layout_and_starts_it(
+    mosquitto_bin: str, postgres_server: str, db_name: str, tmp_path: Path
+) -> None:
+    local_server(postgres_server)
+    before = host_paths()
+    if shutil.which("unshare") is None:
+        need("unshare", "util-linux's unshare makes the test's mount namespace")
+    for package in PACKAGES:
+        status = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True
+        )
+        if "ok installed" not in status.stdout:
+            need(package, "installed by deploy/setup.sh --root first (the test above)")
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    calls = tmp_path / "systemctl.calls"
+    (fake / "systemctl").write_text(FAKE_SYSTEMCTL.format(log=calls), encoding="utf-8")
+    (fake / "apt-get").write_text(NO_APT, encoding="utf-8")
+    for tool in fake.iterdir():
+        tool.chmod(0o755)
+    site = tmp_path / "site.toml"
+    shutil.copy(DEMO_SITE, site)
+    report, logs, port = tmp_path / "report.json", tmp_path / "logs", free_port()
+    logs.mkdir()
+    driver = f"exec {sys.executable} -m tests.deploy_box {report} {site} {db_name} {port}"
+    command = in_a_namespace(tmp_path)
+    command[-1] += f"; {driver} {fake} {logs}"
+    began = time.monotonic()
+    out = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=ROOT)
+    print(f"deploy/setup.sh on the box and its services took {time.monotonic() - began:.1f} s")
+    assert out.returncode == 0, out.stdout + out.stderr[-4000:]
+    found = json.loads(report.read_text(encoding="utf-8"))
+
+    assert calls.read_text(encoding="utf-8").splitlines() == [
+        "daemon-reload",
+        "restart mosquitto",
+        "enable pitboard-core pitboard-devices pitboard-prune.timer",
+        "restart pitboard-core pitboard-devices",
+        "start pitboard-prune.timer",
+    ]
+    upper = tmp_path / "upper"
+    assert (upper / "opt/pitboard/.venv/bin/pitboard").is_file()
+    assert owner(upper, "etc/pitboard/core.env") == ("pitboard", 0o600)
+    assert owner(upper, "etc/pitboard/kiosk-B03.env") == ("pitboard", 0o600)
+    assert owner(upper, "etc/mosquitto/pitboard/passwd")[0] == "mosquitto"
+    assert owner(upper, "var/lib/pitboard")[0] == "pitboard"
+    core = (upper / "etc/systemd/system/pitboard-core.service").read_text(encoding="utf-8")
+    assert (
+        "ExecStart=/opt/pitboard/.venv/bin/pitboard core --config /etc/pitboard/site.toml"
+        f" --broker-url mqtt://127.0.0.1:{port}\n"
+    ) in core
+    # Mosquitto as its own user read what was given to it; the core and the bridge, as
+    # the pitboard user, read theirs and reached the broker and the database.
+    assert found["health"]["status"] == "ok", found
+    assert found["bridge_online"], found
+    # Outside the namespace, the machine's own files are as they were.
+    assert host_paths() == before

@@ -151,3 +151,22 @@ def test_systemd_accepts_the_units_setup_writes(
     # SQLite, without --postgres: in the data folder under the service's home, migrated.
     assert (root / "var/lib/pitboard/var/pitboard.sqlite3").exists()
     assert "PITBOARD_DATABASE_URL" not in read_env(root / "etc/pitboard/core.env")
+
+
+def test_setup_warns_when_mosquitto_does_not_read_its_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "box"
+    site = tmp_path / "site.toml"
+    shutil.copy(DEMO_SITE, site)
+    main_conf = root / "etc/mosquitto/mosquitto.conf"
+    main_conf.parent.mkdir(parents=True)
+    # As on a box whose mosquitto.conf was edited: our users and ACL would go unread.
+    main_conf.write_text("listener 1883 127.0.0.1\nallow_anonymous true\n", encoding="utf-8")
+    assert main(["setup", "--config", str(site), "--root", str(root)]) == 0
+    folder = root / "etc/mosquitto/conf.d"
+    assert f"add the line `include_dir {folder}`" in capsys.readouterr().err
+    # Debian's own file reads the folder: nothing to say.
+    main_conf.write_text(f"pid_file /run/mosquitto/mosquitto.pid\ninclude_dir {folder}/\n")
+    assert main(["setup", "--config", str(site), "--root", str(root)]) == 0
+    assert "include_dir" not in capsys.readouterr().err
