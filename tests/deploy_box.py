@@ -7,11 +7,12 @@ own stay as they were) and /run/systemd/system says systemd runs:
     python -m tests.deploy_box REPORT SITE DB_NAME BROKER_PORT FAKE_BIN LOGS
 
 FAKE_BIN comes first on the PATH: its systemctl writes down what it is asked and its
-apt-get refuses (a package installed in here would land outside the overlays). Once set
-up, Mosquitto is started from the written pitboard.conf as root, so it turns into its own
-user as on the box, and the core and the bridge as their units' user (runuser, with their
-environment files); REPORT (JSON) gets setup's output, the core's /healthz and whether the
-bridge was seen online."""
+apt-get refuses (a package installed in here would land outside the overlays). Once set up
+(twice, as a second run would), Mosquitto is started from the written pitboard.conf as
+root, so it turns into its own user as on the box, and the core and the bridge as their
+units' user (runuser, with their environment files); REPORT (JSON) gets setup's output,
+whether the second run kept the core's secrets, the core's /healthz and whether the bridge
+was seen online."""
 
 from __future__ import annotations
 
@@ -82,6 +83,10 @@ def bridge_online(port: int) -> bool:
 def main() -> int:
     report, site, db_name, port, fake_bin, logs = sys.argv[1:7]
     said = set_up(site, db_name, port, fake_bin)
+    secrets = read_env(Path("/etc/pitboard/core.env"))
+    # Again, as after adding a device or updating the checkout: the same secrets and data.
+    said += set_up(site, db_name, port, fake_bin)
+    kept = read_env(Path("/etc/pitboard/core.env")) == secrets
     root, web = Path("/"), free_port()
     log = open(Path(logs) / "mosquitto.log", "ab")  # noqa: SIM115 - owned by the child
     conf = "/etc/mosquitto/conf.d/pitboard.conf"
@@ -94,7 +99,12 @@ def main() -> int:
             procs.append(
                 start_as_unit(root, unit, *extra, drop=NOT_INHERITED, as_user=True, logs=Path(logs))
             )
-        found = {"said": said, "health": health(web), "bridge_online": bridge_online(int(port))}
+        found = {
+            "said": said,
+            "kept": kept,
+            "health": health(web),
+            "bridge_online": bridge_online(int(port)),
+        }
     finally:
         for proc in reversed(procs):
             stop(proc)

@@ -10,15 +10,16 @@ the bay's new state, and the sign-in is in the audit log in PostgreSQL.
 
 And as on the box itself, without `--root`, in a mount namespace where /etc, /opt and
 /var/lib are overlays in the test's folder and /run/systemd/system exists
-(tests/deploy_box.py): the real paths, the `pitboard` user made, each file given to the
-user of the service that reads it, systemctl asked to start the services (a stand-in
-writes down what); Mosquitto then turns into its own user and the core and the bridge run
-as `pitboard`, and they reach each other and the database.
+(tests/deploy_box.py), twice as a second run would: the real paths, the `pitboard` user
+made, each file given to the user of the service that reads it, systemctl asked to start
+the services (a stand-in writes down what), the secrets kept by the second run; Mosquitto
+then turns into its own user and the core and the bridge run as `pitboard`, and they reach
+each other and the database.
 
 systemd does not run here (PID 1 is not systemd), so the test starts each unit's command
 itself; `tests/test_deploy_units.py` and `tests/test_deploy_setup.py` have
-`systemd-analyze verify` check the units. The install takes about half a minute (pip,
-from its cache)."""
+`systemd-analyze verify` check the units. Each install takes half a minute to a minute on
+two shared cores (pip, from its cache)."""
 
 from __future__ import annotations
 
@@ -298,13 +299,15 @@ def test_setup_sh_on_the_box_itself_lays_down_the_production_layout_and_starts_i
     assert out.returncode == 0, out.stdout + out.stderr[-4000:]
     found = json.loads(report.read_text(encoding="utf-8"))
 
-    assert calls.read_text(encoding="utf-8").splitlines() == [
+    # Each run starts them; the second restarts what runs, reading its new files.
+    assert calls.read_text(encoding="utf-8").splitlines() == 2 * [
         "daemon-reload",
         "restart mosquitto",
         "enable pitboard-core pitboard-devices pitboard-prune.timer",
         "restart pitboard-core pitboard-devices",
         "start pitboard-prune.timer",
     ]
+    assert found["kept"], "a second run changed the core's secrets"
     upper = tmp_path / "upper"
     assert (upper / "opt/pitboard/.venv/bin/pitboard").is_file()
     assert owner(upper, "etc/pitboard/core.env") == ("pitboard", 0o600)
