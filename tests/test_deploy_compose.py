@@ -111,6 +111,17 @@ def test_compose_runs_what_setup_writes(
         assert Path(service["environmentfile"]).is_file()
         assert shlex.split(here(found.group(2)))[1:] == shlex.split(service["execstart"])[1:]
         assert here(compose[name]["working_dir"]) == service["workingdirectory"]
+        # The shell reads the environment file as systemd does.
+        shown = subprocess.run(
+            ["sh", "-c", here(script.replace(found.group(2), "env"))],
+            capture_output=True,
+            text=True,
+            env={"PATH": "/usr/bin:/bin"},
+            check=True,
+        ).stdout.splitlines()
+        assert {f"{k}={v}" for k, v in read_env(Path(service["environmentfile"])).items()} <= set(
+            shown
+        )
 
     # Mosquitto as its container starts it: the mounted file, which includes setup's.
     mounted = [v for v in compose["mosquitto"]["volumes"] if v.endswith(":ro")]
