@@ -369,7 +369,7 @@ def what_to_start(layout: Layout, url: str) -> list[str]:
         f"  database  {shown} (migrated)",
         f"  secrets   {layout.etc}/core.env, devices.env, kiosk-<bay>.env (0600)",
         f"  units     {layout.at('/etc/systemd/system')}/pitboard-*",
-        "now start them:",
+        "to start them (deploy/setup.sh does, where systemd runs):",
         "  sudo systemctl daemon-reload",
         "  sudo systemctl restart mosquitto",
         "  sudo systemctl enable --now pitboard-core pitboard-devices pitboard-prune.timer",
