@@ -11,8 +11,8 @@ apt-get refuses (a package installed in here would land outside the overlays). O
 (twice, as a second run would), Mosquitto is started from the written pitboard.conf as
 root, so it turns into its own user as on the box, and the core and the bridge as their
 units' user (runuser, with their environment files); REPORT (JSON) gets setup's output,
-whether the second run kept the core's secrets, the core's /healthz and whether the bridge
-was seen online."""
+whether the second run kept the core's secrets, what `systemd-analyze verify` says of the
+units written, the core's /healthz and whether the bridge was seen online."""
 
 from __future__ import annotations
 
@@ -45,6 +45,17 @@ def set_up(site: str, db_name: str, port: str, fake_bin: str) -> str:
     if out.returncode != 0:
         raise SystemExit(f"deploy/setup.sh failed:\n{out.stdout}{out.stderr}")
     return out.stdout
+
+
+def verify_units() -> str | None:
+    """What `systemd-analyze verify` says of the units as written, at their real paths
+    (nothing: they are sound); None where systemd-analyze is missing."""
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        return None
+    units = sorted(str(p) for p in Path("/etc/systemd/system").glob("pitboard-*"))
+    out = subprocess.run([analyze, "verify", *units], capture_output=True, text=True)
+    return f"{out.returncode} {out.stdout}{out.stderr}".strip()
 
 
 def health(port: int) -> Any:
@@ -87,6 +98,7 @@ def main() -> int:
     # Again, as after adding a device or updating the checkout: the same secrets and data.
     said += set_up(site, db_name, port, fake_bin)
     kept = read_env(Path("/etc/pitboard/core.env")) == secrets
+    verified = verify_units()
     root, web = Path("/"), free_port()
     log = open(Path(logs) / "mosquitto.log", "ab")  # noqa: SIM115 - owned by the child
     conf = "/etc/mosquitto/conf.d/pitboard.conf"
@@ -102,6 +114,7 @@ def main() -> int:
         found = {
             "said": said,
             "kept": kept,
+            "verify": verified,
             "health": health(web),
             "bridge_online": bridge_online(int(port)),
         }

@@ -308,6 +308,8 @@ def test_setup_sh_on_the_box_itself_lays_down_the_production_layout_and_starts_i
         "start pitboard-prune.timer",
     ]
     assert found["kept"], "a second run changed the core's secrets"
+    # The units as written at their real paths, with their user, are what systemd accepts.
+    assert found["verify"] in ("0", None), found["verify"]
     upper = tmp_path / "upper"
     assert (upper / "opt/pitboard/.venv/bin/pitboard").is_file()
     assert owner(upper, "etc/pitboard/core.env") == ("pitboard", 0o600)
