@@ -271,8 +271,10 @@ def test_setup_sh_on_the_box_itself_lays_down_the_production_layout_and_starts_i
 ) -> None:
     local_server(postgres_server)
     before = host_paths()
-    if shutil.which("unshare") is None:
-        need("unshare", "util-linux's unshare makes the test's mount namespace")
+    unshare = shutil.which("unshare")
+    tried = unshare and subprocess.run([unshare, "--mount", "true"], capture_output=True)
+    if not tried or tried.returncode != 0:
+        need("unshare", "the test needs a mount namespace of its own (util-linux's unshare)")
     for package in PACKAGES:
         status = subprocess.run(
             ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True
