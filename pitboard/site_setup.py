@@ -59,6 +59,7 @@ class Layout:
     broker_port: int = 1883
     binary: str = SHIPPED_BIN
     user: str = "pitboard"
+    units: Path = DEPLOY
     written: list[Path] = field(default_factory=list)
 
     def at(self, path: str) -> Path:
@@ -142,6 +143,20 @@ def write_broker(layout: Layout, address: str) -> dict[str, str]:
     layout.write(layout.at("/etc/mosquitto/conf.d/pitboard.conf"), conf)
     _give_to(layout, "mosquitto", layout.broker_dir / "passwd", acl)
     return passwords
+
+
+def unread_by_mosquitto(layout: Layout) -> str | None:
+    """What to say when the broker's main file does not read the folder ours is in (Debian's
+    does; an edited one may not, and Mosquitto would then run without our users and ACL)."""
+    main = layout.at("/etc/mosquitto/mosquitto.conf")
+    if not main.exists():
+        return None
+    folder = str(layout.at("/etc/mosquitto/conf.d")).rstrip("/")
+    for line in main.read_text(encoding="utf-8").splitlines():
+        words = line.split()
+        if words[:1] == ["include_dir"] and words[1:2] and words[1].rstrip("/") == folder:
+            return None
+    return f"warning: {main} does not read {folder}: add the line `include_dir {folder}`"
 
 
 def _give_to(layout: Layout, user: str, *paths: Path) -> None:
@@ -243,10 +258,19 @@ def database_url(layout: Layout, core_env: dict[str, str], postgres: str | None,
 
 
 # ----------------------------------------------------------------------- units
+def check_units(layout: Layout) -> None:
+    missing = [name for name in UNITS if not (layout.units / name).is_file()]
+    if missing:
+        # An installed command has no checkout beside it: the units come from deploy/.
+        raise SetupError(
+            f"{layout.units} has no {missing[0]}: name the checkout's deploy/ folder with --units"
+        )
+
+
 def write_units(layout: Layout) -> list[Path]:
     units = []
     for name in UNITS:
-        text = (DEPLOY / name).read_text(encoding="utf-8")
+        text = (layout.units / name).read_text(encoding="utf-8")
         text = text.replace(SHIPPED_BIN, layout.binary)
         text = text.replace(SHIPPED_ETC, str(layout.etc)).replace(SHIPPED_HOME, str(layout.home))
         text = text.replace("User=pitboard", f"User={layout.user}")
@@ -276,6 +300,7 @@ def set_up(layout: Layout, options: Options) -> str:
     from core.store.database import make_engine, migrate
 
     cfg = layout.config
+    check_units(layout)  # before anything is written
     layout.etc.mkdir(parents=True, exist_ok=True)
     layout.home.mkdir(parents=True, exist_ok=True)
     if layout.config_file.resolve() != layout.site_file.resolve():
@@ -344,7 +369,7 @@ def what_to_start(layout: Layout, url: str) -> list[str]:
         f"  database  {shown} (migrated)",
         f"  secrets   {layout.etc}/core.env, devices.env, kiosk-<bay>.env (0600)",
         f"  units     {layout.at('/etc/systemd/system')}/pitboard-*",
-        "now start them:",
+        "to start them (deploy/setup.sh does, where systemd runs):",
         "  sudo systemctl daemon-reload",
         "  sudo systemctl restart mosquitto",
         "  sudo systemctl enable --now pitboard-core pitboard-devices pitboard-prune.timer",
@@ -365,6 +390,7 @@ def cmd_setup(cfg: SiteConfig, args: argparse.Namespace) -> int:
         broker_port=args.broker_port,
         binary=binary,
         user=args.user,
+        units=Path(args.units).resolve(),
     )
     options = Options(args.postgres, args.db_name, args.broker_address)
     try:
@@ -373,6 +399,9 @@ def cmd_setup(cfg: SiteConfig, args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 2
     print("\n".join(what_to_start(layout, url)))
+    warning = unread_by_mosquitto(layout)
+    if warning:
+        print(warning, file=sys.stderr)
     return 0
 
 
@@ -399,4 +428,9 @@ def add_parser(
     p.add_argument("--broker-address", default="0.0.0.0", help="address Mosquitto listens on (all)")
     p.add_argument("--bin", default=None, help="the installed pitboard command (this one)")
     p.add_argument("--user", default="pitboard", help="the services' user (made if missing)")
+    p.add_argument(
+        "--units",
+        default=str(DEPLOY),
+        help="the folder of the shipped systemd units (default: deploy/ of this checkout)",
+    )
     p.set_defaults(func=lambda args: cmd_setup(load(args.config), args))

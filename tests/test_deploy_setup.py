@@ -10,11 +10,7 @@ checked with `systemd-analyze verify`."""
 
 from __future__ import annotations
 
-import configparser
-import os
-import shlex
 import shutil
-import signal
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -30,17 +26,12 @@ from core.store.database import make_engine
 from core.store.repository import Store
 from pitboard.cli import main
 from pitboard.site_setup import UNITS, Postgres, read_env
-from tests.helpers import DEMO_SITE, T0, child_env, need
+from tests.deploy_layout import start_as_unit, start_mosquitto, stop, unit
+from tests.helpers import DEMO_SITE, T0, need
 from tests.mqtt_client import Client
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.postgres, pytest.mark.slow]
-
-
-def unit(root: Path, name: str) -> configparser.SectionProxy:
-    parser = configparser.ConfigParser(strict=False, interpolation=None)
-    parser.read(root / "etc/systemd/system" / name)
-    return parser["Service"]
 
 
 @pytest.fixture
@@ -68,41 +59,6 @@ def setup(root: Path, site: Path, server: str, name: str, port: int) -> int:
             "127.0.0.1",
         ]
     )
-
-
-def start_mosquitto(binary: str, root: Path) -> subprocess.Popen[bytes]:
-    conf = (root / "etc/mosquitto/conf.d/pitboard.conf").read_text(encoding="utf-8")
-    if os.geteuid() == 0:
-        # Started by root here, Mosquitto would turn into its own user, which cannot read
-        # the test's folder (on the box `pitboard setup` gives it its files).
-        conf += "user root\n"
-    run = root / "run-mosquitto.conf"
-    run.write_text(conf, encoding="utf-8")
-    log = open(root / "mosquitto.log", "ab")  # noqa: SIM115 - owned by the child
-    return subprocess.Popen([binary, "-c", str(run)], stdout=log, stderr=log)
-
-
-def start_as_unit(root: Path, name: str, *extra: str) -> subprocess.Popen[bytes]:
-    """The unit's ExecStart, in its working directory, with its environment file."""
-    service = unit(root, name)
-    env = child_env(**read_env(Path(service["EnvironmentFile"].lstrip("-"))))
-    log = open(root / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
-    return subprocess.Popen(
-        [*shlex.split(service["ExecStart"]), *extra],
-        cwd=service["WorkingDirectory"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def test_the_layout_set_up_by_one_command_takes_a_kiosk_tap(
@@ -188,10 +144,29 @@ def test_systemd_accepts_the_units_setup_writes(
     )
     assert (out.returncode, out.stdout + out.stderr) == (0, "")
     core = unit(root, "pitboard-core.service")
-    assert core["ExecStart"].endswith(
+    assert core["execstart"].endswith(
         f"core --config {root}/etc/pitboard/site.toml --broker-url mqtt://127.0.0.1:1883"
     )
-    assert unit(root, "pitboard-kiosk@.service")["EnvironmentFile"].endswith("kiosk-%i.env")
+    assert unit(root, "pitboard-kiosk@.service")["environmentfile"].endswith("kiosk-%i.env")
     # SQLite, without --postgres: in the data folder under the service's home, migrated.
     assert (root / "var/lib/pitboard/var/pitboard.sqlite3").exists()
     assert "PITBOARD_DATABASE_URL" not in read_env(root / "etc/pitboard/core.env")
+
+
+def test_setup_warns_when_mosquitto_does_not_read_its_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "box"
+    site = tmp_path / "site.toml"
+    shutil.copy(DEMO_SITE, site)
+    main_conf = root / "etc/mosquitto/mosquitto.conf"
+    main_conf.parent.mkdir(parents=True)
+    # As on a box whose mosquitto.conf was edited: our users and ACL would go unread.
+    main_conf.write_text("listener 1883 127.0.0.1\nallow_anonymous true\n", encoding="utf-8")
+    assert main(["setup", "--config", str(site), "--root", str(root)]) == 0
+    folder = root / "etc/mosquitto/conf.d"
+    assert f"add the line `include_dir {folder}`" in capsys.readouterr().err
+    # Debian's own file reads the folder: nothing to say.
+    main_conf.write_text(f"pid_file /run/mosquitto/mosquitto.pid\ninclude_dir {folder}/\n")
+    assert main(["setup", "--config", str(site), "--root", str(root)]) == 0
+    assert "include_dir" not in capsys.readouterr().err
