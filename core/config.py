@@ -17,7 +17,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -560,7 +559,6 @@ class SiteConfig(_Section):
     printers: list[PrinterConfig] = []
     key_cabinets: list[KeyCabinetConfig] = []
     data_dir: str = Field(default="var", description="Where SQLite, outboxes and previews live")
-    _bays_of: tuple[list[KioskConfig], dict[str, str]] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _consistent(self) -> SiteConfig:
@@ -620,19 +618,7 @@ class SiteConfig(_Section):
         return self.site.id == DEMO_SITE
 
     def kiosk_bay(self, device: str) -> str | None:
-        return self._kiosk_bays().get(device)
-
-    def _kiosk_bays(self) -> dict[str, str]:
-        """Each kiosk's bay by its device, made once per list of kiosks: asked several
-        times for every event, a search through a thousand kiosks would cost each event
-        more than all else the core does with it."""
-        made = self._bays_of
-        if made is None or made[0] is not self.kiosks:
-            bays: dict[str, str] = {}
-            for k in self.kiosks:
-                bays.setdefault(k.device, k.bay)  # the first listed, as a search finds it
-            made = self._bays_of = (self.kiosks, bays)
-        return made[1]
+        return _kiosk_bays(self.kiosks).get(device)
 
     def kiosk_at(self, bay: str) -> str | None:
         """The device a bay's kiosk process taps as: the first configured at the bay that
@@ -652,6 +638,23 @@ class SiteConfig(_Section):
         if any(p.device == device for p in self.printers):
             return "printer"
         return None
+
+
+#: Each list of kiosks' bays by device, by the list's id (the list kept: its id stays its).
+_BAYS_OF: dict[int, tuple[list[KioskConfig], dict[str, str]]] = {}
+
+
+def _kiosk_bays(kiosks: list[KioskConfig]) -> dict[str, str]:
+    """Each kiosk's bay by its device, made once per list of kiosks: asked several times
+    for every event, a search through a thousand kiosks would cost each event more than
+    all else the core does with it (and a model's private attribute is slow to read)."""
+    made = _BAYS_OF.get(id(kiosks))
+    if made is None or made[0] is not kiosks:
+        bays: dict[str, str] = {}
+        for k in kiosks:
+            bays.setdefault(k.device, k.bay)  # the first listed, as a search finds it
+        made = _BAYS_OF[id(kiosks)] = (kiosks, bays)
+    return made[1]
 
 
 class ConfigError(Exception):
