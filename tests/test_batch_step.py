@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from core.commands import CheckInCar, Dispatch
-from core.engine import Core, Incoming, WebCommand, view_publisher
+from core.engine import Core, Incoming, WebCommand, batch, view_publisher
 from core.store.repository import Store
 from tests.helpers import T0, Clock, Kiosk, demo_config, order, send_board
 
@@ -180,3 +180,28 @@ def test_taps_that_keep_coming_do_not_keep_the_board_from_being_built(
 
 def b03_techs(board: Any) -> list[str]:
     return [t.id for b in board.bays if b.id == "B03" for t in b.techs]
+
+
+def test_the_batch_thread_steps_aside_after_a_few_taps_but_not_in_a_flood(
+    step_core: tuple[Core, Recorder], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a tap the batch thread sleeps a moment so the MQTT thread sends its ack
+    before the board is built; in a flood of events it goes straight on."""
+    core, _rec = step_core
+    naps: list[float] = []
+    monkeypatch.setattr(batch.time, "sleep", naps.append)
+    k = Kiosk("kiosk-b03", "B03")
+    core.step.process([Incoming(*k.event("tech.signed_in"), token="t1", received_at=T0)])
+    assert naps == [batch.HAND_OVER]
+    naps.clear()
+    flood = [
+        Incoming(
+            *k.event("tech.signed_out" if i % 2 == 0 else "tech.signed_in"), token=i, received_at=T0
+        )
+        for i in range(batch.FLOOD + 1)
+    ]
+    out = core.step.process(flood)
+    assert len(out.acks) == batch.FLOOD + 1 and naps == []
+    core.step.work_waiting = lambda: True  # more behind it: no nap either
+    core.step.process([Incoming(*k.event("tech.signed_out"), token="t2", received_at=T0)])
+    assert naps == []

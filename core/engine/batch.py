@@ -69,6 +69,9 @@ logger = logging.getLogger(__name__)
 #: interpreter, and the batch thread would otherwise keep it while it builds what follows.
 #: Under a stream of events it goes on: the switch interval (``core/app.py``) hands over.
 HAND_OVER = 0.0002
+#: A batch of more items than this is a flood (devices sending what they kept, many at
+#: once): what counts is how many are applied a second, and the switch interval hands over.
+FLOOD = 10
 #: Seconds before report rows whose write failed are tried again.
 REPORTS_RETRY = 2.0
 
@@ -145,13 +148,19 @@ class BatchStep:
         for item in items:  # 5. the broker may forget the events
             if isinstance(item, Incoming):
                 self.publisher.puback(item.token)
-        if (out.acks or out.events) and not self.work_waiting():
+        if self._hands_over(items, out):
             time.sleep(HAND_OVER)  # they leave before the board is worked on
         self.settle(out)  # 6. a page's command is answered when the pages have been told
         self.ws.forget_gone(out.rows.jobs | out.recalled)
         if self.views.dispatch_due:  # the foreman's board after the acks
             self.views.flush_dispatch(self.ws, now)
         return out
+
+    def _hands_over(self, items: list[Item], out: Outcome) -> bool:
+        """Whether the batch thread steps aside for the acks it published: after a few taps
+        with nothing waiting behind them; never in a flood."""
+        told = bool(out.acks or out.events)
+        return told and len(items) <= FLOOD and not self.work_waiting()
 
     def refresh(self) -> None:
         """With no batch: the report rows of the last taps once the taps are quiet; else the
