@@ -141,9 +141,9 @@ class PartsPage:
                 dialog.close()
 
             with ui.row():
-                ui.button(t("counter.short_confirm"), on_click=confirm).props("color=negative").mark(
-                    "short-confirm"
-                )
+                ui.button(t("counter.short_confirm"), on_click=confirm).props(
+                    "color=negative"
+                ).mark("short-confirm")
                 ui.button(t("kiosk.cancel"), on_click=dialog.close).props("flat")
         dialog.open()
 
