@@ -278,7 +278,7 @@ def customer_copy(doc: CustomerCopy, paper: int, zone: ZoneInfo) -> bytes:
 def pick_slip(doc: PickSlip, paper: int, zone: ZoneInfo) -> bytes:
     s = Sheet(paper)
     s.large("领料单", bold=True).large(doc.bay, bold=True)
-    s.text(f"{doc.ro}  {doc.plate}", "center", bold=True)
+    s.text(f"{doc.ro} {doc.plate}", "center", bold=True)
     if doc.model:
         s.text(doc.model, "center")
     s.pair(f"技师 {doc.tech or '—'}", _hm(doc.requested_at, zone))
