@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.domain.model import Job
+from core.domain.reports import parts_wait_seconds
 
 
 def parts_rows(site: str, job: Job) -> list[dict[str, Any]]:
@@ -22,9 +23,7 @@ def parts_rows(site: str, job: Job) -> list[dict[str, Any]]:
             "served_at": r.served_at,
             "short_at": r.short_at,
             "wait_s": (
-                None
-                if r.served_at is None
-                else max(0, round((r.served_at - r.requested_at).total_seconds()))
+                None if r.served_at is None else parts_wait_seconds(r.requested_at, r.served_at)
             ),
         }
         for r in job.parts_requests
