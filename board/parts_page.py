@@ -68,7 +68,7 @@ class PartsPage:
             ui.label(f"{line.ro}").classes("font-semibold")
             ui.label(f"{line.plate} {line.model}").classes("text-sm text-slate-600")
             name = self.techs.get(r.tech, r.tech)
-            ui.label(f"{t('parts.tech', name=name)} · {self.desk.hhmm(r.requested_at)}").classes(
+            ui.label(f"{t('counter.tech', name=name)} · {self.desk.hhmm(r.requested_at)}").classes(
                 "text-sm text-slate-600"
             )
         with ui.column().classes("gap-0 grow"):
@@ -131,7 +131,7 @@ class PartsPage:
         """Not in stock: the date it is expected, then the advisor and the foreman are told."""
         t = self.t
         with ui.dialog() as dialog, ui.card().mark("short-dialog"):
-            ui.label(f"{t('parts.short')} · {line.ro} · {', '.join(line.request.items)}")
+            ui.label(f"{t('counter.short')} · {line.ro} · {', '.join(line.request.items)}")
             picked = ui.date(value=self.desk.today().isoformat()).mark("expected-date")
             ui.label(t("counter.expected_on"))
 
@@ -171,3 +171,6 @@ def register_parts(source: BoardSource) -> None:
         t = frame(source.config, user, "counter.title")
         page = PartsPage(Desk(source, user, t, language(source.config)))
         follow(source, source.parts, page.render)
+        # How long each bay has waited grows with no change to the board: said again
+        # every minute.
+        ui.timer(60, page.redraw)

@@ -49,8 +49,10 @@ class PartsForm:
         self.box.clear()
         with self.box:
             for key, line in self.chosen.items():
-                with ui.row().classes("items-center gap-3").mark(f"chosen-{key}"):
-                    ui.label(f"{line['name']} ×{line['qty']:g}").classes("text-2xl")
+                with ui.row().classes("items-center gap-3"):
+                    ui.label(f"{line['name']} ×{line['qty']:g}").classes("text-2xl").mark(
+                        f"chosen-{key}"
+                    )
                     ui.button(icon="close", on_click=lambda k=key: self.drop(k)).props(
                         "flat round dense color=grey-5"
                     )

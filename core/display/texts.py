@@ -156,7 +156,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "kiosk.parts_cancel": ("撤销", "Cancel"),
     "parts_state.requested": ("待拣货", "Requested"),
     "parts_state.picking": ("拣货中", "Being picked"),
-    "parts_state.ready": ("已备好，请领取", "Ready for pickup"),
+    "parts_state.ready": ("已备好", "Ready"),
     "parts_state.delivered": ("已送到工位", "Delivered to the bay"),
     "parts_state.not_in_stock": ("缺货", "Not in stock"),
     "parts_state.cancelled": ("已撤销", "Cancelled"),
