@@ -7,11 +7,13 @@ the car's advisor and the foreman's alerts. Only the kiosk of the job's own bay 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from nicegui.testing import User
 
+from core.commands import PartsNotInStock
 from core.contract.printing import PickSlip, PrintJob
 from core.contract.views import JobCard
 from core.display.texts import text
@@ -175,3 +177,22 @@ def test_only_the_kiosk_of_the_jobs_bay_may_ask(core: Core, bus: FakeBus, store:
     assert bus.acks("kiosk-b03")[-1]["result"] == "applied"
     job = store.load_job(ro)
     assert [(r.id, r.bay, r.tech) for r in job.parts_requests] == [("PR-1", "B03", "T002")]
+
+
+async def test_the_advisor_is_told_on_my_cars_when_a_part_is_not_in_stock(
+    user: User, shop: Workshop
+) -> None:
+    station = shop.station("B03")
+    ro, rid = asked(shop, station, pause=False)
+    expected = shop.core.clock() + timedelta(days=3)
+    shop.core.run_command(PartsNotInStock(ro, rid, expected), actor="parts:PC01")
+    (nid,) = shop.core.query(
+        lambda ws, _now: [n.id for n in ws.notices.values() if n.kind is NoticeKind.PARTS_SHORT]
+    )
+    await sign_in(user, "SA01", page="/mycars")
+    await user.should_see(marker=f"notice-{nid}", retries=RETRIES)
+    day = expected.astimezone(shop.core.config.zone)
+    words = texts(user)
+    assert text("mycars.kind.parts_short", "zh") in words
+    assert text("mycars.expected", "zh", day=f"{day:%m-%d}") in words
+    assert present(user, f"call-{nid}")  # the customer is called before the promise slips
