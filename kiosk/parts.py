@@ -142,7 +142,7 @@ def parts_lines(screen: Screen, card: JobCard, tech: str | None) -> None:
                     on_click=lambda i=line.id: screen.act(
                         lambda s: s.cancel_parts(card.ro, tech, i)
                     ),
-                ).props("flat color=grey-5").mark(f"parts-cancel-{line.id}")
+                ).props("outline color=grey-5").classes("text-xl").mark(f"parts-cancel-{line.id}")
 
 
 def _words(screen: Screen, line: PartsLine) -> str:
