@@ -34,8 +34,25 @@ class PartsPage:
         self.t = desk.t
         self.source = desk.source
         self.techs = {t.id: t.name for t in desk.config.technicians}
+        self._scan_field()
         self.waiting_box = self._card("counter.waiting", "waiting")
         self.served_box = self._card("counter.served", "served")
+
+    def _scan_field(self) -> None:
+        """The pick slip's QR scanned when its parts are put out: the request is ready."""
+        scan = ui.input(placeholder=self.t("counter.scan")).props("outlined dense clearable")
+        scan.classes("w-96").mark("scan")
+
+        def scanned() -> None:
+            code = (scan.value or "").strip()
+            scan.set_value("")
+            ro, _, rid = code.rpartition("/")
+            if not ro or not rid:
+                ui.notify(self.t("counter.not_a_slip"), type="warning")
+                return
+            self._run(HandOutParts(ro, rid))
+
+        scan.on("keydown.enter", scanned)
 
     def _card(self, title: str, marker: str) -> ui.column:
         with ui.card().classes("w-full"):

@@ -291,7 +291,7 @@ def pick_slip(doc: PickSlip, paper: int, zone: ZoneInfo) -> bytes:
     s.rule()
     if doc.note:
         s.text(f"备注: {doc.note}")
-    s.qr(f"{doc.ro}/{doc.request_id}", 5)  # the counter's scanner opens the request
+    s.qr(f"{doc.ro}/{doc.request_id}", 5)  # scanned at the counter: the parts are ready
     s.text(doc.request_id, "center")
     return s.finish()
 

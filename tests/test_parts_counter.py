@@ -196,3 +196,24 @@ async def test_the_advisor_is_told_on_my_cars_when_a_part_is_not_in_stock(
     assert text("mycars.kind.parts_short", "zh") in words
     assert text("mycars.expected", "zh", day=f"{day:%m-%d}") in words
     assert present(user, f"call-{nid}")  # the customer is called before the promise slips
+
+
+async def test_the_pick_slips_qr_scanned_at_the_counter_makes_its_parts_ready(
+    user: User, shop: Workshop
+) -> None:
+    station = shop.station("B03")
+    ro, rid = asked(shop, station)
+    [slip] = [
+        PrintJob.model_validate(p).doc
+        for p in shop.core.store.unprinted()
+        if p["doc"]["document"] == "pick_slip"
+    ]
+    assert isinstance(slip, PickSlip)
+    await open_counter(user)
+    await user.should_see(marker=f"request-{rid}", retries=RETRIES)
+    user.find(marker="scan").type("not a slip").trigger("keydown.enter")
+    await user.should_see(text("counter.not_a_slip", "zh"), retries=RETRIES)
+    assert shop.core.ws.job(ro).parts_requests[0].state is PartsState.REQUESTED
+    user.find(marker="scan").type(f"{slip.ro}/{slip.request_id}").trigger("keydown.enter")
+    await user.should_see(marker=f"served-{rid}", retries=RETRIES)
+    assert shop.core.ws.job(ro).parts_requests[0].state is PartsState.READY

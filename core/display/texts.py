@@ -162,6 +162,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "parts_state.cancelled": ("已撤销", "Cancelled"),
     "counter.expected": ("预计到货 {day}", "expected {day}"),
     "counter.title": ("配件部 · 领料", "Parts counter"),
+    "counter.scan": ("扫描领料单二维码：配件已备好", "Scan a pick slip's QR: its parts are ready"),
+    "counter.not_a_slip": ("这不是领料单的二维码", "That is not a pick slip's QR code"),
     "counter.waiting": ("待处理的领料单（先到先办）", "Requests waiting (oldest first)"),
     "counter.served": ("近期已发料", "Handed out lately"),
     "counter.age": ("已等 {n} 分钟", "waiting {n} min"),
