@@ -13,12 +13,14 @@ from core.display.texts import Lang, texts_for
 from core.domain.vocabulary import StaffRole
 
 _F, _A, _Q, _M = StaffRole.FOREMAN, StaffRole.ADVISOR, StaffRole.QC, StaffRole.MANAGER
+_P = StaffRole.PARTS
 #: The staff pages, their names and who may open them: the menus show a person only these.
 PAGES: dict[str, tuple[str, tuple[StaffRole, ...]]] = {
     "/dispatch": ("dispatch.title", (_F, _M)),
     "/schedule": ("schedule.title", (_F, _M, _A)),
     "/desk": ("desk.title", (_A, _M, _F)),
     "/mycars": ("mycars.title", (_A, _M)),
+    "/parts": ("counter.title", (_P, _F, _M)),
     "/reports": ("reports.title", (_M, _F, _A)),
     "/access": ("access.title", (_M,)),
 }

@@ -100,13 +100,14 @@ class MyCarsPage:
 
     def _notice_row(self, notice: NoticeLine, car: AdvisorCar | None, now: datetime) -> None:
         t = self.t
-        colour = "bg-red-50" if notice.kind is NoticeKind.AT_RISK else "bg-amber-50"
+        urgent = notice.kind in (NoticeKind.AT_RISK, NoticeKind.PARTS_SHORT)
+        colour = "bg-red-50" if urgent else "bg-amber-50"
         row = ui.row().classes(f"items-center gap-2 w-full p-2 rounded {colour}")
         with row.mark(f"notice-{notice.id}"):
             ui.icon("notifications_active").classes("text-amber-700")
             ui.label(f"{self.desk.hhmm(notice.at)} · {t('mycars.kind.' + notice.kind.value)}")
             ui.label(self._notice_words(notice, car)).classes("grow")
-            if notice.kind is NoticeKind.AT_RISK and car is not None:
+            if urgent and car is not None:
                 ui.button(
                     t("mycars.record_call"), on_click=lambda c=car: self.dialogs.promise(c)
                 ).props("dense color=negative").mark(f"call-{notice.id}")
@@ -124,6 +125,9 @@ class MyCarsPage:
             return f"{head} · {t('mycars.parked', spot=spot)}"
         if notice.kind is NoticeKind.AT_RISK and car is not None:
             return f"{head} · {self._times(car)}"
+        if notice.kind is NoticeKind.PARTS_SHORT and notice.detail:
+            day = datetime.fromisoformat(notice.detail).astimezone(self.desk.zone)
+            return f"{head} · {t('mycars.expected', day=f'{day:%m-%d}')}"
         return head
 
     def acknowledge(self, notice: NoticeLine) -> None:

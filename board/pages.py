@@ -16,6 +16,7 @@ from board.live import STATIC_DIR, STATIC_URL
 from board.lounge import register_lounge
 from board.my_cars import register_my_cars
 from board.orders import register_orders
+from board.parts_page import register_parts
 from board.reports import register_reports
 from board.schedule import register_schedule
 from board.source import BoardSource
@@ -42,6 +43,7 @@ def register(
     register_schedule(source)
     register_desk(source)
     register_my_cars(source)
+    register_parts(source)
     register_orders(source)
     register_walkaround(source)
     register_reports(source)

@@ -36,6 +36,10 @@ def hours(x: float | None) -> str:
     return "—" if x is None else f"{x:.1f}"
 
 
+def minutes(x: float | None) -> str:
+    return "—" if x is None else f"{x:.0f}"
+
+
 def register_reports(source: BoardSource) -> None:
     config = source.config
     zone = config.zone
@@ -91,6 +95,9 @@ def figures(t: Texts, report: Report) -> None:
         ("reports.approval", pct(report.approval_rate)),
         ("reports.approved_value", f"{report.approved_parts:,.0f}"),
         ("reports.approved_hours", f"{report.approved_hours:.1f}"),
+        ("reports.parts_requests", str(len(report.parts_waits))),
+        ("reports.parts_wait_p50", minutes(report.parts_wait_p50_minutes)),
+        ("reports.parts_wait_p90", minutes(report.parts_wait_p90_minutes)),
     ]
     with ui.grid(columns=3).classes("w-full gap-4 mt-4"):
         for key, value in shown:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from core.commands import Command
 from core.config import SiteConfig
 from core.contract.advisor_board import AdvisorBoard
+from core.contract.parts_board import PartsBoard
 from core.contract.views import DayLoadRow, DispatchView, LoungeCar, LoungeView, WelcomeView
 from core.domain.access import ApiToken, BoardSession, Scope
 from core.domain.aftercare_report import AftercareReport
@@ -67,6 +68,10 @@ class BoardSource(Protocol):
 
     def advisors(self) -> AdvisorBoard | None:
         """The advisors' own cars and notices (我的车辆)."""
+        ...
+
+    def parts(self) -> PartsBoard | None:
+        """The parts counter's queue of the bays' parts requests (领料)."""
         ...
 
     def schedule(self, days: int) -> list[DayLoadRow]:

@@ -252,6 +252,32 @@ class AcknowledgeNotice:
     notice_id: str
 
 
+@dataclass(frozen=True)
+class PickParts:
+    """The parts counter takes a bay's parts request and begins picking."""
+
+    ro: str
+    request_id: str
+
+
+@dataclass(frozen=True)
+class HandOutParts:
+    """The parts are there for the bay: ready at the counter, or brought to the bay."""
+
+    ro: str
+    request_id: str
+    delivered: bool = False
+
+
+@dataclass(frozen=True)
+class PartsNotInStock:
+    """A part asked for is not in stock; expected then (None: not known yet)."""
+
+    ro: str
+    request_id: str
+    expected_at: datetime | None = None
+
+
 Command = (
     CheckInCar
     | UpdateOrder
@@ -280,6 +306,9 @@ Command = (
     | RecordPromiseCall
     | AddFindingWork
     | AcknowledgeNotice
+    | PickParts
+    | HandOutParts
+    | PartsNotInStock
 )
 CLOCK_CORRECTIONS = (AdjustClock, InsertPause, MoveClock)
 
@@ -311,6 +340,9 @@ COMMAND_NAMES: dict[type, str] = {
     RecordPromiseCall: "job.promise_called",
     AddFindingWork: "job.work_added",
     AcknowledgeNotice: "notice.acknowledged",
+    PickParts: "parts.picked",
+    HandOutParts: "parts.ready",
+    PartsNotInStock: "parts.not_in_stock",
 }
 
 
@@ -387,6 +419,18 @@ def _from_desk(ws: Workshop, cmd: Command, actor: str, at: datetime) -> Any:
             return ws.add_finding_work(ro, finding_id, operations, at)
         case AcknowledgeNotice(ro, notice_id):
             return ws.acknowledge_notice(ro, notice_id, actor, at)
+    return _parts_counter(ws, cmd, actor, at)
+
+
+def _parts_counter(ws: Workshop, cmd: Command, actor: str, at: datetime) -> Any:
+    """The parts counter's steps on a bay's request (领料)."""
+    match cmd:
+        case PickParts(ro, request_id):
+            return ws.pick_parts(ro, request_id, actor, at)
+        case HandOutParts(ro, request_id, delivered):
+            return ws.parts_ready(ro, request_id, actor, at, delivered)
+        case PartsNotInStock(ro, request_id, expected_at):
+            return ws.parts_not_in_stock(ro, request_id, actor, at, expected_at)
     raise TypeError(f"not a command: {cmd!r}")  # pragma: no cover
 
 

@@ -307,7 +307,8 @@ class PrinterConfig(_Section):
         description="tcp://host:9100, serial:///dev/ttyUSB0, usb://…, file://…, virtual://name"
     )
     width: Literal[58, 80] = 80
-    role: Literal["desk", "workshop"] = "desk"
+    #: The parts counter's printer (``parts``) prints the bays' pick slips.
+    role: Literal["desk", "workshop", "parts"] = "desk"
     confirms: bool = Field(
         default=True,
         description="The printer answers ESC/POS status requests, so a print is done only "

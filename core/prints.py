@@ -5,6 +5,7 @@ summary (交车单) and the gate pass."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from core.contract.printing import (
     GatePass,
     JobTicket,
     KeyTag,
+    PickSlip,
     PickupCard,
     PrintJob,
     SummaryLine,
@@ -23,9 +25,12 @@ from core.contract.printing import (
     TicketOperation,
 )
 from core.display.texts import Lang, text
-from core.domain.model import FindingState, Job, WalkAround
+from core.domain.events import DomainEvent, PartsRequested
+from core.domain.model import FindingState, Job, PartsRequest, WalkAround
 from core.domain.next_service import next_service
 from core.domain.walkaround import Walked
+from core.domain.workshop import Workshop
+from core.views import qty
 
 #: The printed documents are in Chinese, whatever the screens speak.
 _TICKETS: Lang = "zh"
@@ -257,6 +262,46 @@ def at_walk_around(config: SiteConfig, walked: Walked, now: datetime) -> list[Pr
     doc = customer_copy(config, walked.job, walked.record)
     printing = _job(config, _printer(config, "desk"), doc, now)
     return [] if printing is None else [printing]
+
+
+def _parts_printer(config: SiteConfig) -> str | None:
+    """The parts counter's printer; without one, the workshop's, so the slip is not lost."""
+    chosen = next((p.device for p in config.printers if p.role == "parts"), None)
+    return chosen or _printer(config, "workshop")
+
+
+def pick_slip(config: SiteConfig, job: Job, request: PartsRequest) -> PickSlip:
+    """The parts counter's pick slip (领料单) of one request, in the tickets' language."""
+    tech = next((t.name for t in config.technicians if t.id == request.tech), request.tech)
+    return PickSlip(
+        ro=job.ro,
+        request_id=request.id,
+        bay=request.bay,
+        tech=tech,
+        plate=job.vehicle.plate,
+        model=f"{job.vehicle.model} {job.vehicle.colour}".strip(),
+        requested_at=request.requested_at,
+        lines=[SummaryLine(label=x.name, value=f"×{qty(x.qty)}") for x in request.lines],
+        note=request.note,
+        paused=request.paused,
+    )
+
+
+def prints_of_facts(
+    config: SiteConfig, ws: Workshop, facts: Iterable[DomainEvent], now: datetime
+) -> list[PrintJob]:
+    """The prints a device's step asks for: a bay's parts request, its pick slip on the
+    parts counter's printer."""
+    out = []
+    for fact in facts:
+        if isinstance(fact, PartsRequested):
+            job = ws.jobs[fact.ro]
+            request = job.parts_request(fact.request)
+            if request is not None:
+                doc = pick_slip(config, job, request)
+                printing = _job(config, _parts_printer(config), doc, now)
+                out += [] if printing is None else [printing]
+    return out
 
 
 def prints_for(

@@ -28,6 +28,7 @@ from core.contract.views import (
     LoungeCar,
     LoungeView,
     OperationLine,
+    PartsLine,
     Readiness,
     TechLeft,
     TechOnBay,
@@ -44,7 +45,7 @@ from core.domain.eta import predict
 from core.domain.events import SignInRefused
 from core.domain.model import Bay, BayKind, Job, JobStatus, KeyState, TechnicianState
 from core.domain.plan import plan_workshop
-from core.domain.vocabulary import STATION_STATUSES, PauseReason
+from core.domain.vocabulary import STATION_STATUSES, PartsState, PauseReason
 from core.domain.workshop import Workshop
 from core.lounge_cars import build_car, progress, to_minute
 from core.plan_views import planned_bars, reserved_blocks
@@ -118,6 +119,43 @@ def _finding_lines(job: Job, alerts: AlertsConfig) -> list[FindingLine]:
     ]
 
 
+def qty(value: float) -> str:
+    """A quantity as a person writes it: 2, not 2.0; 1.5 as it is."""
+    return f"{value:g}"
+
+
+def parts_lines(job: Job) -> list[PartsLine]:
+    return [
+        PartsLine(
+            id=r.id,
+            state=r.state,
+            items=[f"{x.name} ×{qty(x.qty)}" for x in r.lines],
+            tech=r.tech,
+            requested_at=r.requested_at,
+            served_at=r.served_at,
+            expected_at=r.expected_at,
+            paused=r.paused,
+        )
+        for r in job.parts_requests
+        if r.state is not PartsState.CANCELLED
+    ]
+
+
+def _parts_short(job: Job) -> list[Alert]:
+    """A part the bay asked for is not in stock: the foreman may move the work around it."""
+    return [
+        Alert(
+            kind="parts_short",
+            ro=job.ro,
+            since=r.short_at,
+            detail=" ".join(f"{x.name}×{qty(x.qty)}" for x in r.lines)
+            + (f" → {r.expected_at:%m-%d}" if r.expected_at else ""),
+        )
+        for r in job.parts_requests
+        if r.state is PartsState.NOT_IN_STOCK
+    ]
+
+
 def job_card(
     job: Job, now: datetime, predicted: datetime | None, alerts: AlertsConfig = _ALERTS
 ) -> JobCard:
@@ -152,6 +190,7 @@ def job_card(
         key_slot=job.key.slot,
         key_holder=job.key.holder,
         key_since=job.key.since,
+        parts=parts_lines(job),
     )
 
 
@@ -456,6 +495,7 @@ class Projector:
                 if level != "none":
                     asks = "approval_escalate" if level == "escalate" else "approval_call"
                     out.append(Alert(kind=asks, ro=job.ro, since=f.reported_at, detail=f.title))
+            out.extend(_parts_short(job))
             since = job.key.since
             out_long = since is not None and now - since >= timedelta(minutes=cfg.key_out_minutes)
             if job.key.state is KeyState.OUT and out_long:

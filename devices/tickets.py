@@ -27,6 +27,7 @@ from core.contract.printing import (
     GatePass,
     JobTicket,
     KeyTag,
+    PickSlip,
     PickupCard,
 )
 from devices import code128
@@ -274,8 +275,31 @@ def customer_copy(doc: CustomerCopy, paper: int, zone: ZoneInfo) -> bytes:
     return s.finish()
 
 
+def pick_slip(doc: PickSlip, paper: int, zone: ZoneInfo) -> bytes:
+    s = Sheet(paper)
+    s.large("领料单", bold=True).large(doc.bay, bold=True)
+    s.text(f"{doc.ro} {doc.plate}", "center", bold=True)
+    if doc.model:
+        s.text(doc.model, "center")
+    s.pair(f"技师 {doc.tech or '—'}", _hm(doc.requested_at, zone))
+    if doc.paused:
+        s.text("工位停工待料", bold=True)
+    s.rule()
+    for line in doc.lines:
+        for i, part in enumerate(wrap(line.label, s.width - len(line.value) - 1)):
+            s.pair(part, line.value if i == 0 else "", bold=i == 0)
+    s.rule()
+    if doc.note:
+        s.text(f"备注: {doc.note}")
+    s.qr(f"{doc.ro}/{doc.request_id}", 5)  # scanned at the counter: the parts are ready
+    s.text(doc.request_id, "center")
+    return s.finish()
+
+
 def render(doc: Document, paper: int, zone: ZoneInfo) -> bytes:
     match doc:
+        case PickSlip():
+            return pick_slip(doc, paper, zone)
         case CustomerCopy():
             return customer_copy(doc, paper, zone)
         case DeliverySummary():

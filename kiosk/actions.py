@@ -12,6 +12,7 @@ from core.domain.vocabulary import BayKind, JobStatus
 from kiosk.checks import final_inspection, leader_check, wash_done
 from kiosk.dialogs import confirm, pause_reason, qc_fail
 from kiosk.finding import report_finding
+from kiosk.parts import request_parts
 from kiosk.screen import STEP, Screen
 from kiosk.station import Station
 
@@ -61,6 +62,7 @@ def _work(screen: Screen, card: JobCard, tech: str) -> None:
     else:
         _tap(screen, "start", lambda s: s.start(ro, tech))
     _ask(screen, "finding", lambda: report_finding(screen, card, tech), "orange-9")
+    _ask(screen, "parts_request", lambda: request_parts(screen, card, tech), "teal-8")
     if card.status in (JobStatus.IN_PROGRESS, JobStatus.PAUSED) or active == ro:
         _final(screen, "finish", lambda s: s.self_check(ro, tech))
 

@@ -21,6 +21,7 @@ from kiosk.banner import banner, refusals
 from kiosk.job_card import job_card
 from kiosk.live import follow
 from kiosk.pairing import pairing_of, pairing_screen, register_pairing
+from kiosk.parts import parts_lines
 from kiosk.queue import queue
 from kiosk.screen import Screen
 from kiosk.signin import people
@@ -78,6 +79,7 @@ def queue_and_job(screen: Screen) -> None:
                 ui.label(screen.t("kiosk.pick_job")).classes("text-3xl text-gray-400")
             else:
                 job_card(screen, card)
+                parts_lines(screen, card, screen.acting())
                 actions(screen, card)
 
 

@@ -303,6 +303,31 @@ class Station:
         }
         return self._send("job.finding", job=ro, tech=tech, data=data)
 
+    def request_parts(
+        self,
+        ro: str,
+        tech: str,
+        lines: list[dict[str, Any]],
+        pause: bool = False,
+        note: str = "",
+    ) -> Pending:
+        """Parts asked of the parts counter (领料): ``lines`` of ``name``, ``qty`` and the
+        catalogue's ``code`` (empty for one typed)."""
+        data = {
+            # Made here so a repeated tap after an outage names the same request.
+            "request_id": f"PR-{uuid.uuid4().hex[:10]}",
+            "lines": [
+                {"code": x.get("code", ""), "name": str(x["name"]).strip(), "qty": x["qty"]}
+                for x in lines
+            ],
+            "pause": pause,
+            "note": note,
+        }
+        return self._send("parts.requested", job=ro, tech=tech, data=data)
+
+    def cancel_parts(self, ro: str, tech: str, request_id: str) -> Pending:
+        return self._send("parts.cancelled", job=ro, tech=tech, data={"request_id": request_id})
+
     def self_check(self, ro: str, tech: str) -> Pending:
         return self._send("job.self_checked", job=ro, tech=tech)
 

@@ -17,12 +17,21 @@ from nicegui import app, ui
 
 from board.pages import register
 from core.board_source import CoreBoardSource
+from core.catalogue import parts_for
 from core.commands import CheckHandover, CheckInCar, Deliver, Dispatch
 from core.demo.busy import busy_config, fill
 from core.domain.access import Scope
 from core.domain.handover import all_ticked
 from core.domain.inspection import complete
-from core.domain.model import Customer, JobType, Operation, Severity, Vehicle
+from core.domain.model import (
+    BAY_STATUSES,
+    Customer,
+    JobType,
+    Operation,
+    PartLine,
+    Severity,
+    Vehicle,
+)
 from core.domain.privacy import mask_plate
 from core.domain.vocabulary import CallTime
 from core.domain.workshop import CheckIn, NewFinding, Workshop
@@ -141,6 +150,39 @@ def main() -> None:
 
         ro = core.query(report)
         return {"ro": ro, "title": "前刹车片磨损超限"}
+
+    @app.post("/test/parts")
+    def parts() -> dict[str, list[str]]:
+        """Four bays at work ask the parts counter for their jobs' usual parts, some
+        minutes apart, as their kiosks would: the counter has picked one, has another
+        not in stock until tomorrow and one ready; one bay pauses its clock for them."""
+
+        def ask(ws: Workshop, now: datetime) -> list[str]:
+            at_bays = [
+                (j, here[0].id)
+                for j in sorted(ws.jobs_in(BAY_STATUSES), key=lambda j: j.ro)
+                if (here := ws.signed_in_at(j.bay or ""))
+            ]
+            asked = []
+            for n, ((job, tech), ago) in enumerate(zip(at_bays, (27, 14, 8, 3), strict=False)):
+                bay = job.bay or ""
+                usual = parts_for(op.code for op in job.operations)[:3]
+                lines = [PartLine(p.name_zh, p.qty, p.code) for p in usual]
+                lines = lines or [PartLine("左前门内饰卡扣", 6)]
+                rid = f"PR-BROWSER-{n}"
+                at = now - timedelta(minutes=ago)
+                ws.request_parts((job.ro, tech, bay), rid, lines, at, pause=True)
+                asked.append(rid)
+                if n == 0:
+                    ws.pick_parts(job.ro, rid, "parts:PC01", at + timedelta(minutes=4))
+                if n == 1:
+                    tomorrow = now + timedelta(days=1)
+                    ws.parts_not_in_stock(job.ro, rid, "parts:PC01", at, tomorrow)
+                if n == 3:
+                    ws.parts_ready(job.ro, rid, "parts:PC01", now)
+            return asked
+
+        return {"requests": core.query(ask)}
 
     @app.post("/test/delivered")
     def delivered() -> dict[str, str]:

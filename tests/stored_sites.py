@@ -42,7 +42,8 @@ BRAKES: dict[str, Any] = {
 
 
 def busy_site(core: Core, bus: FakeBus, engine: Engine) -> str:
-    """Check-ins (with their prints), a walk-around, a job at work and paused, a car
+    """Check-ins (with their prints), a walk-around, a job at work and paused, parts asked
+    for, a car
     delivered whose call opened a complaint, a refused tap, a booking, a session and two API
     tokens, one revoked: a row in every table the core writes."""
     ro = checked_in_and_dispatched(core)
@@ -57,6 +58,7 @@ def busy_site(core: Core, bus: FakeBus, engine: Engine) -> str:
         ("job.started", {"job": "RO-nope"}),
         ("job.resumed", {"job": ro}),
         ("job.finding", {"job": ro, **BRAKES}),
+        ("parts.requested", {"job": ro, "request_id": "PR-1", "lines": [{"name": "刹车片"}]}),
     ]
     for type_, kw in taps:
         core.on_message(*k.event(type_, **kw), token=None)

@@ -28,7 +28,7 @@ def refused(text: str) -> str:
 
 def test_the_demo_site_loads_with_its_boards_people_and_alerts() -> None:
     cfg = parse_config(DEMO)
-    assert {u.role for u in cfg.users} == {"foreman", "advisor", "qc", "manager"}
+    assert {u.role for u in cfg.users} == {"foreman", "advisor", "qc", "manager", "parts"}
     assert cfg.alerts.approval_call_minutes < cfg.alerts.approval_escalate_minutes
     assert cfg.site.opens_at.hour == 8
 

@@ -89,6 +89,8 @@ def test_a_played_day_reads_like_a_workshop_day(played: tuple[Workshop, HandPace
         [walk] = core.store.walkarounds(job.ro)
         assert walk.sheet.valuables_reminded and signature_png(walk.sheet.signature)
         assert walk.sheet.mileage_km == job.vehicle.mileage_km
+    # Bays asked the parts counter for parts, and the counter brought them: the waits count.
+    assert report.parts_waits and report.parts_wait_p90_minutes is not None
 
 
 class Taps:

@@ -41,6 +41,7 @@ from core.domain.vocabulary import (
     Dissatisfaction,
     JobType,
     MarkKind,
+    PartsState,
     Priority,
     StaffRole,
 )
@@ -207,6 +208,7 @@ def test_every_value_a_page_names_by_its_kind_has_a_text() -> None:
         "appointment": [s.value for s in AppointmentState],
         "call_outcome": [o.value for o in CallOutcome],
         "priority": [p.value for p in Priority],
+        "parts_state": [s.value for s in PartsState],
         "alert": get_args(Alert.model_fields["kind"].annotation),
         "event": sorted(KIOSK_TYPES),
         "escalation": ("call", "escalate"),

@@ -40,7 +40,16 @@ LATIN_ON_CHINESE = {"Pitboard", "English", "VIN", "PIN", "QR", "CSV", "h", "km",
 # the site's own names (people, bays, teams) from its configuration and what the test's
 # car, customer and finding are called.
 CHINESE_ON_ENGLISH = ("中文",)
-TEST_DATA = ("京A12345", "京B67890", "别克 GL8", "白", "小保养", "王先生", "前刹车片磨损")
+TEST_DATA = (
+    "京A12345",
+    "京B67890",
+    "别克 GL8",
+    "白",
+    "小保养",
+    "王先生",
+    "前刹车片磨损",
+    "前刹车片",
+)
 # Pages meant for anyone passing by (the lounge's TV, the welcome board at reception, the
 # customer's status page, a kiosk screen that is not paired yet) speak both languages at
 # once, by design.
@@ -52,7 +61,7 @@ BILINGUAL = {
     "/kiosk/{bay}?unpaired",
     "/kiosk/{bay}?none",
 }
-ROLES = {"foreman": "F001", "advisor": "SA01", "qc": "QC01", "manager": "M001"}
+ROLES = {"foreman": "F001", "advisor": "SA01", "qc": "QC01", "manager": "M001", "parts": "PC01"}
 
 DOTTED = re.compile(r"\b[a-z]+(?:_[a-z]+)*\.[a-z]+(?:_[a-z]+)*\b")
 SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
@@ -87,6 +96,7 @@ def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
     station.sign_in("T002")
     station.start(ro, "T002")
     station.finding(ro, "T002", "前刹车片磨损", "safety", 1.0, 480.0)
+    station.request_parts(ro, "T002", [{"name": "前刹车片", "qty": 1}])  # at the counter
     station.pause(ro, "T002", "waiting_parts")
     booked_yesterday(w.core, plate="京B67890")  # on the desk's list of today
     book(w.core, days=1, plate="京A12345")  # on the preparation of tomorrow

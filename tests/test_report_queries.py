@@ -78,6 +78,10 @@ def test_the_report_from_the_database_equals_build_report(store: Store, follow_u
     split = {k.job_type.value: k for k in month.job_types}
     assert split["maintenance"].delivered and split["repair"].delivered
     assert sum(k.jobs_in for k in month.job_types) == month.jobs_in
+    # Parts waits of requests served across the days, and some delivered cars had none.
+    assert len(month.parts_waits) > 20 and month.parts_wait_p90_minutes is not None
+    assert month.parts_wait_p50_minutes is not None
+    assert month.parts_wait_p50_minutes < month.parts_wait_p90_minutes
 
 
 def rows_as_written_before(source: Store, target: Store) -> None:

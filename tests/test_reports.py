@@ -9,8 +9,8 @@ import pytest
 
 from core.domain.handover import all_ticked
 from core.domain.inspection import complete
-from core.domain.model import FollowUpOutcome, PauseReason, Severity
-from core.domain.reports import build_report, period, report_csv_rows
+from core.domain.model import FollowUpOutcome, PartLine, PauseReason, Severity
+from core.domain.reports import build_report, percentile, period, report_csv_rows
 from core.domain.workshop import NewFinding, Workshop
 from tests.helpers import T0, at, order
 
@@ -100,3 +100,47 @@ def test_periods_are_whole_local_days_weeks_and_months() -> None:
     assert start.day == 1 and end.day == 1 and end.month == start.month % 12 + 1
     start, end = period("day", day, ZONE)
     assert start.hour == 0 and start.tzinfo == ZONE and end - start == timedelta(days=1)
+
+
+def test_parts_waits_give_p50_and_p90_of_the_requests_served_in_the_period(
+    ws: Workshop,
+) -> None:
+    job = ws.check_in(order(), at(0))
+    ws.dispatch(job.ro, "B03", at(1))
+    ws.sign_in("T002", "B03", at(1))
+    ws.start(job.ro, "T002", "B03", at(2))
+    waits = [4, 9, 15, 6, 30, 12, 8, 45, 10, 20]  # minutes, as the counter took them
+    for n, wait in enumerate(waits):
+        asked = 10 + n
+        ws.request_parts((job.ro, "T002", "B03"), f"PR{n}", [PartLine("机滤")], at(asked))
+        ws.parts_ready(job.ro, f"PR{n}", "PC01", at(asked + wait), delivered=n % 2 == 0)
+    # Still waiting, and cancelled: no wait is counted for either.
+    ws.request_parts((job.ro, "T002", "B03"), "PR-open", [PartLine("机滤")], at(30))
+    ws.request_parts((job.ro, "T002", "B03"), "PR-gone", [PartLine("机滤")], at(31))
+    ws.cancel_parts((job.ro, "T002", "B03"), "PR-gone", at(32))
+    start, end = period("day", T0.astimezone(ZONE).date(), ZONE)
+    r = build_report(list(ws.jobs.values()), start, end, ZONE, at(600), ["B03"], 10.0)
+    assert r.parts_waits == sorted(w * 60 for w in waits)
+    # Nearest rank: the 5th and the 9th of ten, waits some request really had.
+    assert r.parts_wait_p50_minutes == 10.0 and r.parts_wait_p90_minutes == 30.0
+    rows = report_csv_rows(r)
+    assert ["parts_requests_served", "10"] in rows
+    assert ["parts_wait_p50_minutes", "10.00"] in rows
+    assert ["parts_wait_p90_minutes", "30.00"] in rows
+    # A week counts them too; the day before none.
+    week = build_report(
+        list(ws.jobs.values()), *period("week", T0.date(), ZONE), ZONE, at(600), ["B03"], 10.0
+    )
+    assert week.parts_wait_p90_minutes == 30.0
+    before = period("day", T0.astimezone(ZONE).date() - timedelta(days=1), ZONE)
+    empty = build_report(list(ws.jobs.values()), *before, ZONE, at(600), ["B03"], 10.0)
+    assert empty.parts_waits == [] and empty.parts_wait_p50_minutes is None
+    assert ["parts_wait_p50_minutes", ""] in report_csv_rows(empty)
+
+
+@pytest.mark.parametrize(
+    ("values", "q", "expected"),
+    [([], 0.5, None), ([7], 0.9, 7), ([1, 2], 0.5, 1), ([1, 2, 3], 0.5, 2), ([1, 2, 3], 0.9, 3)],
+)
+def test_percentiles_are_by_nearest_rank(values: list[int], q: float, expected: int | None) -> None:
+    assert percentile(values, q) == expected

@@ -20,6 +20,9 @@ from core.domain.model import (
     JobStatus,
     JobType,
     KeyState,
+    PartLine,
+    PartsRequest,
+    PartsState,
     PauseReason,
     PriceLine,
     Priority,
@@ -109,6 +112,11 @@ def as_version_5(v1: dict[str, Any]) -> dict[str, Any]:
     return {**as_version_4(v1), SCHEMA: 5, "prices": []}
 
 
+def as_version_6(v1: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 job document as written back now: version 6 adds the parts requests."""
+    return {**as_version_5(v1), SCHEMA: 6, "parts_requests": []}
+
+
 def raw_doc(store: Store, ro: str) -> dict[str, Any]:
     with store.engine.connect() as conn:
         doc = conn.execute(select(JobRow.doc).where(JobRow.ro == ro)).scalar_one()
@@ -195,7 +203,7 @@ def test_a_closed_job_of_version_1_loads_with_every_field(store: Store) -> None:
         (c.notes, c.recommendations, c.checklist, c.road_test, c.override) for c in job.checks
     ] == [("", [], [], None, None)] * 6
     assert job.checks_override is None
-    assert job_to_doc(job) == as_version_5(stored("jobs")[CLOSED])
+    assert job_to_doc(job) == as_version_6(stored("jobs")[CLOSED])
     assert [j.ro for j in store.jobs_of_vehicle("京A10001")] == [CLOSED]
 
 
@@ -225,7 +233,7 @@ def test_a_live_job_of_version_1_goes_on_and_is_written_back_with_its_version(
         at(202),
     )
     assert ws.tech_states["T003"].active_job == LIVE and ws.tech_states["T003"].bay == "B01"
-    assert job_to_doc(job) == as_version_5(stored("jobs")[LIVE])
+    assert job_to_doc(job) == as_version_6(stored("jobs")[LIVE])
 
     ws.pause(LIVE, "T003", "B01", PauseReason.TOOL, at(300))
     store.commit(ws, Batch(), rows_to_write(ws.take_events()), at(300))
@@ -278,11 +286,12 @@ def test_jobs_of_version_2_load_unpinned_and_version_3_keeps_a_pin(store: Store)
     for job in (urgent, paused):
         body = {k: v for k, v in docs[job.ro].items() if k != SCHEMA}
         assert job_to_doc(job) == {
-            SCHEMA: 5,
+            SCHEMA: 6,
             **body,
             "pinned_start": None,
             **ADDED_IN_4,
             "prices": [],
+            "parts_requests": [],
         }
     urgent.pinned_start = at(120)
     doc = job_to_doc(urgent)
@@ -302,7 +311,7 @@ def test_a_job_of_version_3_gains_what_its_checks_recorded_and_keeps_the_rest() 
     job = job_from_doc(v3)
     assert job.job_type is JobType.WARRANTY and len(job.checks) == 6
     assert all(c.override is None and c.road_test is None for c in job.checks)
-    assert job_to_doc(job) == {**as_version_5(stored("jobs")[CLOSED]), "job_type": "warranty"}
+    assert job_to_doc(job) == {**as_version_6(stored("jobs")[CLOSED]), "job_type": "warranty"}
     job.checks[-1].recommendations = ["两万公里后更换刹车油"]
     job.checks_override = "一人值班"
     job.parking_spot = "P07"
@@ -392,7 +401,7 @@ def test_a_job_of_version_4_gains_no_charges_and_keeps_the_charges_sent_since() 
     v4 = as_version_4(stored("jobs")[CLOSED])
     job = job_from_doc(v4)
     assert job.prices == []
-    assert job_to_doc(job) == {**v4, SCHEMA: 5, "prices": []}
+    assert job_to_doc(job) == {**v4, SCHEMA: 6, "prices": [], "parts_requests": []}
     job.prices = [PriceLine("工时费", Decimal("380.00")), PriceLine("优惠", Decimal("-100"))]
     doc = job_to_doc(job)
     assert doc["prices"] == [
@@ -400,3 +409,27 @@ def test_a_job_of_version_4_gains_no_charges_and_keeps_the_charges_sent_since() 
         {"label": "优惠", "amount": "-100"},
     ]
     assert job_from_doc(doc).prices == job.prices, "a version-5 document is not upcast"
+
+
+def test_a_job_of_version_5_gains_no_parts_requests_and_keeps_those_made_since() -> None:
+    v5 = as_version_5(stored("jobs")[LIVE])
+    job = job_from_doc(v5)
+    assert job.parts_requests == []
+    assert job_to_doc(job) == {**v5, SCHEMA: 6, "parts_requests": []}
+    job.parts_requests = [
+        PartsRequest(
+            id="PR1",
+            tech="T002",
+            bay="B03",
+            lines=[PartLine(name="机油滤清器", qty=2, code="P-OF-01")],
+            requested_at=at(10),
+            state=PartsState.NOT_IN_STOCK,
+            paused=True,
+            short_at=at(12),
+            expected_at=at(60 * 24),
+        )
+    ]
+    doc = job_to_doc(job)
+    line = {"name": "机油滤清器", "qty": 2, "code": "P-OF-01"}
+    assert doc["parts_requests"][0]["lines"] == [line]
+    assert job_from_doc(doc).parts_requests == job.parts_requests, "version 6 is not upcast"

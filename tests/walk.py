@@ -6,6 +6,7 @@ Pure domain: the walk imports nothing but the domain."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
@@ -32,6 +33,7 @@ from core.domain.model import (
     JobStatus,
     KeyState,
     Operation,
+    PartLine,
     PauseReason,
     Priority,
     Role,
@@ -160,6 +162,7 @@ WANTS = {
     "promise_call": set(PROMISABLE),
     "finding_work": {S.CHECKED_IN, S.DISPATCHED, S.PAUSED, S.IN_PROGRESS},
     "notice": set(OPEN_STATUSES),
+    "parts": {S.DISPATCHED, S.IN_PROGRESS, S.PAUSED},
 }
 #: A one-pixel PNG: the domain holds a signature to being a PNG, not to what it shows.
 SIGNED = (
@@ -183,6 +186,10 @@ ONWARD = {
     "deliver",
     "follow_up",
 }
+
+
+#: The parts counter's ways with a request, taken in turn across the walks.
+_COUNTER_TURNS = itertools.count()
 
 
 class WorkshopWalk(RuleBasedStateMachine):
@@ -295,6 +302,8 @@ class WorkshopWalk(RuleBasedStateMachine):
             ("promise_call", bool(fits("promise_call"))),
             ("finding_work", any(j.findings for j in self.ws.jobs.values())),
             ("notice", bool(fits("notice"))),
+            # The bay asks the parts counter for parts (领料), and the counter answers.
+            ("parts", bool(fits("parts"))),
             # The appointment book's seven steps behind one name, a few times over: often
             # enough to take each of them, seldom enough to leave the cars their way.
             *[("appointments", True)] * 3,
@@ -523,6 +532,46 @@ class WorkshopWalk(RuleBasedStateMachine):
         known = [n.id for n in raised] or sorted(self.ws.notices)
         ident = data.draw(st.sampled_from([*known, "at_risk-RO-X-0"]), label="notice")
         self.step(lambda at: self.ws.acknowledge_notice(ro, ident, "SA01", at))
+
+    def do_parts(self, data: st.DataObject) -> None:
+        """The bay asks for parts, pausing its clock or not, or names nothing (refused); or
+        the counter answers a request."""
+        asked = sorted((j.ro, r.id) for j in self.ws.jobs.values() for r in j.parts_requests)
+        if asked and not data.draw(st.booleans(), label="the bay asks again"):
+            self._parts_counter(*data.draw(st.sampled_from(asked), label="request"))
+            return
+        ro, tech, bay = self._at_its_bay(data, "parts")
+        ident = data.draw(st.sampled_from(["PR1", "PR2"]), label="request")
+        lines = data.draw(st.sampled_from([[PartLine("机滤", 1, "P-OF")], []]), label="lines")
+        pause = data.draw(st.booleans(), label="pause")
+        self.step(lambda at: self.ws.request_parts((ro, tech, bay), ident, lines, at, pause))
+        if self.ws.jobs[ro].parts_request(ident) is not None:
+            self._parts_counter(ro, ident)  # the counter answers (the walk seldom comes back)
+
+    def _parts_counter(self, ro: str, ident: str) -> None:
+        """The counter takes a request one of its ways, or the bay cancels it; the ways in
+        turn rather than drawn (draws keep to the first few of a list), so the walk takes
+        each, and each way ends with a step out of turn (refused, once it is done with)."""
+        ws, later = self.ws, self.now + timedelta(days=1)
+        request = ws.jobs[ro].parts_request(ident)
+        assert request is not None
+        steps: dict[str, Callable[[datetime], object]] = {
+            "pick": lambda at: ws.pick_parts(ro, ident, "PC01", at),
+            "ready": lambda at: ws.parts_ready(ro, ident, "PC01", at),
+            "deliver": lambda at: ws.parts_ready(ro, ident, "PC01", at, delivered=True),
+            "short": lambda at: ws.parts_not_in_stock(ro, ident, "PC01", at, later),
+            "cancel": lambda at: ws.cancel_parts((ro, request.tech, request.bay), ident, at),
+        }
+        ways = [
+            ["pick", "ready", "deliver", "pick"],
+            ["short", "ready", "cancel"],
+            ["cancel", "ready"],
+            ["deliver", "short"],
+        ]
+        for name in ways[next(_COUNTER_TURNS) % len(ways)]:
+            if name == "cancel":
+                self._signed_in(request.tech, request.bay)
+            self.step(steps[name])
 
     def do_queue(self, data: st.DataObject) -> None:
         if bool(self.fitting("reorder")) and data.draw(st.booleans(), label="reorder"):

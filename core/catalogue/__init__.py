@@ -1,4 +1,4 @@
-"""The labour-operation and add-on-finding catalogues shipped with Pitboard."""
+"""The labour-operation, add-on-finding and usual-parts catalogues shipped with Pitboard."""
 
 from __future__ import annotations
 
@@ -94,3 +94,33 @@ def findings() -> dict[str, CatalogueFinding]:
             r["operation_code"],
         )
     return out
+
+
+@dataclass(frozen=True)
+class CataloguePart:
+    """A part an operation usually takes (its quantity: what one operation takes)."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    qty: float
+
+
+@cache
+def usual_parts() -> dict[str, tuple[CataloguePart, ...]]:
+    """Operation code → the parts it usually takes, as the bay asks the parts counter."""
+    out: dict[str, list[CataloguePart]] = {}
+    for r in _rows("parts.csv"):
+        part = CataloguePart(r["code"], r["name_zh"], r["name_en"], float(r["qty"]))
+        out.setdefault(r["operation_code"], []).append(part)
+    return {code: tuple(parts) for code, parts in out.items()}
+
+
+def parts_for(codes: Iterable[str]) -> list[CataloguePart]:
+    """The usual parts of these operations, each part once (the first quantity named)."""
+    known = usual_parts()
+    seen: dict[str, CataloguePart] = {}
+    for code in codes:
+        for part in known.get(code, ()):
+            seen.setdefault(part.code, part)
+    return list(seen.values())

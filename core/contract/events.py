@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, Protocol
 from pydantic import AfterValidator, Field, WithJsonSchema
 
 from core.domain.inspection import Inspection, complete
+from core.domain.model import PartLine
 from core.domain.vocabulary import TAPPED_PAUSE_REASONS, JobType, PauseReason, Severity
 from core.domain.workshop import NewFinding, Workshop
 
@@ -52,6 +53,29 @@ class FindingData(Strict):
     labor_hours: float = Field(default=0.0, ge=0, le=200)
     parts_estimate: float = Field(default=0.0, ge=0, le=10_000_000)
     note: str = Field(default="", max_length=1000)
+
+
+class PartLineData(Strict):
+    code: str = Field(
+        default="",
+        max_length=32,
+        description="The catalogue's part number; empty for a part typed at the bay",
+    )
+    name: str = Field(min_length=1, max_length=60)
+    qty: float = Field(default=1, gt=0, le=999)
+
+
+class PartsRequestData(Strict):
+    request_id: Ident = Field(description="Made by the kiosk; names the request from now on")
+    lines: list[PartLineData] = Field(min_length=1, max_length=20)
+    pause: bool = Field(
+        default=False, description="Pause the technician's clock as waiting_parts with it"
+    )
+    note: str = Field(default="", max_length=200)
+
+
+class PartsCancelData(Strict):
+    request_id: Ident
 
 
 class LeaderCheckData(Strict):
@@ -207,6 +231,15 @@ def _finding(ws: Workshop, env: Envelope, data: FindingData) -> None:
     ws.report_finding(*_where(env), new, _at(env))
 
 
+def _parts_requested(ws: Workshop, env: Envelope, data: PartsRequestData) -> None:
+    lines = [PartLine(name=x.name, qty=x.qty, code=x.code) for x in data.lines]
+    ws.request_parts(_where(env), data.request_id, lines, _at(env), data.pause, data.note)
+
+
+def _parts_cancelled(ws: Workshop, env: Envelope, data: PartsCancelData) -> None:
+    ws.cancel_parts(_where(env), data.request_id, _at(env))
+
+
 def _leader_checked(ws: Workshop, env: Envelope, data: LeaderCheckData) -> None:
     ws.leader_check(*_where(env), _at(env), data.notes, tuple(data.recommendations))
 
@@ -285,6 +318,15 @@ EVENTS: tuple[EventKind, ...] = (
     EventKind(
         "job.finding", _KIOSK, _ON_JOB, FindingData, _finding,
         "An add-on finding for the customer's yes or no.",
+    ),
+    EventKind(
+        "parts.requested", _KIOSK, _ON_JOB, PartsRequestData, _parts_requested,
+        "Parts asked of the parts counter for the job at the bay (领料), the clock paused "
+        "as waiting parts if asked.",
+    ),
+    EventKind(
+        "parts.cancelled", _KIOSK, _ON_JOB, PartsCancelData, _parts_cancelled,
+        "The bay no longer needs the parts it asked for.",
     ),
     EventKind(
         "job.self_checked", _KIOSK, _ON_JOB, NoData, _bay_step(lambda ws: ws.self_check),

@@ -126,8 +126,25 @@ class CustomerCopy(_Doc):
     signature: str = Field(default="", description="The signature line's label")
 
 
+class PickSlip(_Doc):
+    """The parts counter's pick slip (领料单) of a bay's parts request; its QR names the
+    request (``ro/request``) for the counter's scanner."""
+
+    document: Literal["pick_slip"] = "pick_slip"
+    ro: str
+    request_id: str
+    bay: str
+    tech: str = Field(default="", description="Who asked, by name")
+    plate: str
+    model: str = ""
+    requested_at: AwareDatetime
+    lines: list[SummaryLine] = Field(description="Each part (label) and its quantity (value)")
+    note: str = ""
+    paused: bool = Field(default=False, description="The bay's clock waits for these parts")
+
+
 Document = Annotated[
-    JobTicket | KeyTag | PickupCard | GatePass | DeliverySummary | CustomerCopy,
+    JobTicket | KeyTag | PickupCard | GatePass | DeliverySummary | CustomerCopy | PickSlip,
     Field(discriminator="document"),
 ]
 

@@ -15,6 +15,7 @@ from core.domain.vocabulary import (
     JobStatus,
     JobType,
     KeyState,
+    PartsState,
     PauseReason,
     Priority,
     Severity,
@@ -59,6 +60,23 @@ class FindingLine(_View):
     )
 
 
+class PartsLine(_View):
+    """A parts request of the job (领料) and where it stands at the parts counter."""
+
+    id: str
+    state: PartsState
+    items: list[str] = Field(description="Each part asked for, with its quantity")
+    tech: str
+    requested_at: datetime
+    served_at: datetime | None = Field(
+        default=None, description="When the parts were there (ready or brought to the bay)"
+    )
+    expected_at: datetime | None = Field(
+        default=None, description="Not in stock: when the parts counter expects it"
+    )
+    paused: bool = False
+
+
 class JobCard(_View):
     """A job as the bay and the foreman see it: no customer name or phone."""
 
@@ -100,6 +118,9 @@ class JobCard(_View):
     key_slot: int | None = None
     key_holder: str | None = None
     key_since: datetime | None = None
+    parts: list[PartsLine] = Field(
+        default=[], description="The bay's parts requests (领料), oldest first; none cancelled"
+    )
 
 
 class BoardCard(JobCard):
@@ -285,6 +306,7 @@ class Alert(_View):
         "tech_moved",
         "sign_in_refused",
         "sign_in_locked",
+        "parts_short",
     ]
     ro: str | None = None
     device: str | None = None

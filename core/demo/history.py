@@ -28,6 +28,7 @@ from core.domain.model import (
     FollowUpOutcome,
     Job,
     Operation,
+    PartLine,
     PauseReason,
     Severity,
     Vehicle,
@@ -45,6 +46,8 @@ _OPERATIONS = [
 _REASONS = [PauseReason.WAITING_PARTS, PauseReason.TOOL, PauseReason.BREAK]
 _OUTCOMES = [FollowUpOutcome.VERY_GOOD, FollowUpOutcome.GOOD, FollowUpOutcome.UNREACHABLE]
 _INSPECTOR, _WASHER, _HELPER = "Q001", "W001", "T007"
+_COUNTER = "parts:PC01"
+_PARTS = ["机油滤清器", "空气滤清器", "前刹车片(套)", "火花塞", "刹车油 DOT4 1L"]
 T = TypeVar("T")
 
 
@@ -71,6 +74,8 @@ class History:
         self.store, self.config, self.plan = store, config, plan
         self.zone = config.zone
         self.rng = random.Random(plan.seed)
+        # The parts requests draw from their own: the rest of the history stays as it was.
+        self.parts_rng = random.Random(plan.seed + 1)
         self.ws = Workshop(
             site=config.site.id,
             bays={b.id: b for b in bays_from_config(config)},
@@ -188,6 +193,7 @@ class History:
             return t  # waits in the bay's queue behind the car at work
         started, paused = t, timedelta()
         self._tap(bay, lambda: ws.start(ro, tech, bay, t))
+        self._parts(job, bay, tech, t)
         if rng.random() < 0.1 and ws.tech_state(_HELPER).active_job is None:
             self._tap(bay, lambda: ws.sign_in(_HELPER, bay, t + timedelta(minutes=1)))
             self._tap(bay, lambda: ws.start(ro, _HELPER, bay, t + timedelta(minutes=1)))
@@ -205,6 +211,28 @@ class History:
         if self.plan.lifelike:
             return t + max(timedelta(minutes=10), self._span(job) - (t - started - paused))
         return t + timedelta(minutes=rng.randint(15, 90))
+
+    def _parts(self, job: Job, bay: str, tech: str, t: datetime) -> None:
+        """Now and then the bay asks the parts counter for parts (领料) as the work begins;
+        they are there a few minutes to most of an hour later, one in ten not in stock
+        first."""
+        rng, ws = self.parts_rng, self.ws
+        if rng.random() >= 0.3:
+            return
+        asked = t + timedelta(minutes=2)
+        line = PartLine(rng.choice(_PARTS), rng.choice([1, 1, 2, 4]))
+        ident = f"PR{len(job.parts_requests) + 1}"
+        self._tap(bay, lambda: ws.request_parts((job.ro, tech, bay), ident, [line], asked))
+        served = asked + timedelta(minutes=rng.randint(3, 45))
+        if rng.random() < 0.1:
+            short = asked + timedelta(minutes=5)
+            expected = short + timedelta(days=1)
+            self._command(
+                lambda: ws.parts_not_in_stock(job.ro, ident, _COUNTER, short, expected), _COUNTER
+            )
+            served += timedelta(hours=2)
+        delivered = rng.random() < 0.5
+        self._command(lambda: ws.parts_ready(job.ro, ident, _COUNTER, served, delivered), _COUNTER)
 
     def _span(self, job: Job) -> timedelta:
         """How long the work takes: about the standard hours, quicker now and then, and
@@ -267,12 +295,13 @@ class History:
         self._audit(facts, "event", device, seq, bay)
         return value
 
-    def _command(self, step: Callable[[], T]) -> T:
-        """A step taken on the desk or the dispatch board."""
+    def _command(self, step: Callable[[], T], by: str | None = None) -> T:
+        """A step taken on the desk, the dispatch board (or ``by`` someone else's page)."""
         mark = len(self.ws.recorded)
         value = step()
         facts = self.ws.recorded[mark:]
         who = "advisor:SA01" if facts and facts[0].name != "job.dispatched" else "foreman:F001"
+        who = by or who
         self._audit(facts, "command", who, None, None)
         return value
 

@@ -34,7 +34,7 @@ from time import monotonic
 from typing import Any, Protocol, runtime_checkable
 
 from core.appointment_book import booked_order
-from core.catalogue import CatalogueOperation, findings, likely_job_type, operations
+from core.catalogue import CatalogueOperation, findings, likely_job_type, operations, parts_for
 from core.commands import (
     AnswerFinding,
     BookAppointment,
@@ -42,6 +42,7 @@ from core.commands import (
     CheckInCar,
     Deliver,
     Dispatch,
+    HandOutParts,
     MarkArrived,
     RecordWalkAround,
 )
@@ -194,6 +195,7 @@ class DemoPlayer:
         self._wash_free = self.pace.now()
         self._last: object | None = None  # the device of the last step (None: a command)
         self._booked_in: list[Car] = []  # booked cars checked in, waiting for a bay
+        self._asked: set[str] = set()  # the bays' parts requests, for their numbers
         self._thread = threading.Thread(target=self.run, name="demo", daemon=True)
 
     def start(self) -> DemoPlayer:
@@ -541,14 +543,31 @@ class DemoPlayer:
         yield from self._work(ro, bay, tech, first)
         if rnd.random() < 0.25:
             reason = PauseReason.WAITING_PARTS if rnd.random() < 0.7 else PauseReason.TOOL
-            self._tap(bay, "job.paused", job=ro, tech=tech, data={"reason": reason})
-            yield self.pace.now() + timedelta(minutes=rnd.randint(10, 40))
+            if reason is PauseReason.WAITING_PARTS:
+                yield from self._parts_fetched(ro, bay, tech, rnd.randint(10, 40))
+            else:
+                self._tap(bay, "job.paused", job=ro, tech=tech, data={"reason": reason})
+                yield self.pace.now() + timedelta(minutes=rnd.randint(10, 40))
             self._tap(bay, "job.resumed", job=ro, tech=tech)
         if rnd.random() < 0.35:
             yield from self._finding_answered(ro, bay, tech, rnd)
         yield from self._work(ro, bay, tech, total - first)
         self._tap(bay, "job.self_checked", job=ro, tech=tech)
         yield from self._checks_and_wash(ro, bay, tech, rnd)
+
+    def _parts_fetched(self, ro: str, bay: str, tech: str, minutes: int) -> Play:
+        """The bay asks the parts counter for the job's usual parts (领料), its clock paused
+        as waiting parts; the counter brings them ``minutes`` later."""
+        codes = self.core.query(lambda ws, _now: [op.code for op in ws.job(ro).operations])
+        usual = parts_for(codes)[:3]
+        lines = [{"code": p.code, "name": p.name_zh, "qty": p.qty} for p in usual]
+        rid = f"PR-{ro[-4:]}-{len(self._asked) + 1}"
+        self._asked.add(rid)
+        data = {"request_id": rid, "pause": True}
+        data["lines"] = lines or [{"name": "密封垫", "qty": 1}]
+        self._tap(bay, "parts.requested", job=ro, tech=tech, data=data)
+        yield self.pace.now() + timedelta(minutes=minutes)
+        self._cmd(HandOutParts(ro, rid, delivered=True), "parts:demo")
 
     def _finding_answered(self, ro: str, bay: str, tech: str, rnd: random.Random) -> Play:
         """The technician reports a finding and waits; the advisor calls the customer. Late

@@ -91,6 +91,10 @@ class UnknownNotice(DomainError):
     code = "unknown_notice"
 
 
+class UnknownPartsRequest(DomainError):
+    code = "unknown_parts_request"
+
+
 class UnknownKey(DomainError):
     code = "unknown_key"
 

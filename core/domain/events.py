@@ -546,3 +546,63 @@ class AppointmentCheckedIn(DomainEvent):
     name = "appointment.checked_in"
     appointment: str
     ro: str
+
+
+# ------------------------------------------------------------------ parts requests (领料)
+@dataclass(frozen=True, kw_only=True)
+class PartsRequested(DomainEvent):
+    """A bay asked the parts counter for parts against the order; ``paused``: the
+    technician's clock was paused as waiting for them."""
+
+    name = "parts.requested"
+    ro: str
+    request: str
+    by: str
+    bay: str
+    paused: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartsCancelled(DomainEvent):
+    """The bay no longer needs the parts it asked for."""
+
+    name = "parts.cancelled"
+    ro: str
+    request: str
+    by: str
+    bay: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartsPicked(DomainEvent):
+    """The parts counter began picking a request."""
+
+    name = "parts.picked"
+    ro: str
+    request: str
+    by: str
+    bay: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartsReady(DomainEvent):
+    """The parts are there for the bay: ready at the counter, or ``delivered`` to the bay."""
+
+    name = "parts.ready"
+    ro: str
+    request: str
+    by: str
+    bay: str
+    delivered: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartsNotInStock(DomainEvent):
+    """A part asked for is not in stock; ``expected_at``: when the counter expects it."""
+
+    name = "parts.not_in_stock"
+    ro: str
+    request: str
+    by: str
+    bay: str
+    expected_at: datetime | None = None

@@ -22,6 +22,7 @@ from .vocabulary import (
     JobType,
     KeyState,
     MarkKind,
+    PartsState,
     PauseReason,
     Priority,
     Role,
@@ -54,6 +55,9 @@ __all__ = [
     "KeyCustody",
     "KeyState",
     "Operation",
+    "PartLine",
+    "PartsRequest",
+    "PartsState",
     "PauseReason",
     "Priority",
     "Role",
@@ -134,6 +138,41 @@ class Finding:
     def declined_safety(self) -> bool:
         """A safety item the customer declined: kept on record, shown at the next visit."""
         return self.state is FindingState.DECLINED and self.severity is Severity.SAFETY
+
+
+@dataclass(frozen=True)
+class PartLine:
+    """One item of a parts request: a catalogue part (``code``) or one typed at the bay."""
+
+    name: str
+    qty: float = 1.0
+    code: str = ""
+
+
+@dataclass
+class PartsRequest:
+    """Parts a bay asked the parts counter for (领料), against the repair order, so the
+    technician need not leave the bay to fetch them."""
+
+    id: str
+    tech: str
+    bay: str
+    lines: list[PartLine]
+    requested_at: datetime
+    state: PartsState = PartsState.REQUESTED
+    #: The technician's clock was paused as waiting for parts with the request.
+    paused: bool = False
+    note: str = ""
+    picked_at: datetime | None = None
+    #: When the parts were there for the bay (ready at the counter, or brought to the bay).
+    served_at: datetime | None = None
+    delivered_at: datetime | None = None
+    short_at: datetime | None = None
+    #: When the parts counter expects a part not in stock.
+    expected_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    #: Who at the parts counter acted last.
+    by: str = ""
 
 
 @dataclass
@@ -308,6 +347,8 @@ class Job:
     handover_override: str | None = None
     #: When the customer would rather take the follow-up call, asked at delivery.
     call_time: CallTime = CallTime.ANY
+    #: The parts the bay asked the parts counter for (领料), oldest first.
+    parts_requests: list[PartsRequest] = field(default_factory=list)
 
     @property
     def standard_hours(self) -> float:
@@ -349,6 +390,12 @@ class Job:
         for f in self.findings:
             if f.id == finding_id:
                 return f
+        return None
+
+    def parts_request(self, request_id: str) -> PartsRequest | None:
+        for r in self.parts_requests:
+            if r.id == request_id:
+                return r
         return None
 
     @property

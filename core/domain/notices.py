@@ -38,12 +38,16 @@ class Notice:
 
 def notice_of(event: ev.DomainEvent, job: Job) -> tuple[NoticeKind, str] | None:
     """What a fact tells the advisor of its car (kind and detail), or None: a finding
-    reported, the wash started, the car ready (washed, or passed needing no wash)."""
+    reported, the wash started, a part not in stock (detail: when it is expected, ISO),
+    the car ready (washed, or passed needing no wash)."""
     if isinstance(event, ev.FindingReported):
         finding = next((f for f in job.findings if f.id == event.finding_id), None)
         return NoticeKind.FINDING, finding.title if finding else event.finding_id
     if isinstance(event, ev.WashStarted):
         return NoticeKind.WASHING, ""
+    # A part not in stock may break the promise: the advisor calls before it is missed.
+    if isinstance(event, ev.PartsNotInStock):
+        return NoticeKind.PARTS_SHORT, event.expected_at.isoformat() if event.expected_at else ""
     # Ready after the wash, or at the final inspection when no wash was wanted: told by the
     # fact itself, as the job may have gone on since within the same batch.
     if isinstance(event, ev.QcPassed | ev.WashDone) and (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -70,6 +71,17 @@ class Report:
     per_day: list[tuple[date, int, int]] = field(default_factory=list)
     #: Every job type, in the vocabulary's order.
     job_types: list[JobTypeFigures] = field(default_factory=list)
+    #: How long each parts request served in the period waited (ask to parts there), in
+    #: seconds, shortest first.
+    parts_waits: list[int] = field(default_factory=list)
+
+    @property
+    def parts_wait_p50_minutes(self) -> float | None:
+        return _minutes(percentile(self.parts_waits, 0.5))
+
+    @property
+    def parts_wait_p90_minutes(self) -> float | None:
+        return _minutes(percentile(self.parts_waits, 0.9))
 
     @property
     def on_time_rate(self) -> float | None:
@@ -90,6 +102,24 @@ class Report:
     @property
     def approval_rate(self) -> float | None:
         return self.findings_approved / self.findings_answered if self.findings_answered else None
+
+
+def percentile(values: list[int], q: float) -> int | None:
+    """The nearest-rank percentile of sorted ``values``: a wait some request really had,
+    so p90 of ten requests is the ninth longest, never a value between two."""
+    if not values:
+        return None
+    rank = max(1, math.ceil(q * len(values)))
+    return values[rank - 1]
+
+
+def _minutes(seconds: int | None) -> float | None:
+    return None if seconds is None else round(seconds / 60, 1)
+
+
+def parts_wait_seconds(requested_at: datetime, served_at: datetime) -> int:
+    """A request's wait as the reports count it: whole seconds, never below zero."""
+    return max(0, round((served_at - requested_at).total_seconds()))
 
 
 def period(kind: str, day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -183,8 +213,10 @@ def build_report(
         _count_milestones(r, t, job, zone)
         _count_findings(r, job)
         _count_work(t, busy, job, r, now)
+        _count_parts(r, job)
     for bay, spans in busy.items():
         t.busy_seconds[bay] = _union_seconds(spans)
+    r.parts_waits.sort()
     return complete(r, t, zone, bays, day_hours)
 
 
@@ -224,6 +256,13 @@ def _count_findings(r: Report, job: Job) -> None:
             r.findings_approved += 1
             r.approved_parts += f.parts_estimate
             r.approved_hours += f.labor_hours
+
+
+def _count_parts(r: Report, job: Job) -> None:
+    """The parts requests whose parts were there for the bay in the period."""
+    for req in job.parts_requests:
+        if req.served_at is not None and _within(req.served_at, r.start, r.end):
+            r.parts_waits.append(parts_wait_seconds(req.requested_at, req.served_at))
 
 
 def _count_work(
@@ -272,6 +311,9 @@ def report_csv_rows(r: Report) -> list[list[str]]:
         ["findings_approval_pct", pct(r.approval_rate)],
         ["approved_findings_parts", f"{r.approved_parts:.2f}"],
         ["approved_findings_hours", f"{r.approved_hours:.2f}"],
+        ["parts_requests_served", str(len(r.parts_waits))],
+        ["parts_wait_p50_minutes", num(r.parts_wait_p50_minutes)],
+        ["parts_wait_p90_minutes", num(r.parts_wait_p90_minutes)],
         [],
         ["technician", "standard_hours", "worked_hours", "efficiency_pct"],
     ]

@@ -79,6 +79,23 @@ TAPPED_PAUSE_REASONS: tuple[PauseReason, ...] = tuple(
 )
 
 
+class PartsState(StrEnum):
+    """Where a bay's parts request (领料) stands at the parts counter."""
+
+    REQUESTED = "requested"
+    PICKING = "picking"
+    READY = "ready"
+    DELIVERED = "delivered"
+    NOT_IN_STOCK = "not_in_stock"
+    CANCELLED = "cancelled"
+
+
+#: The requests the parts counter still has to act on; the others are done with.
+OPEN_PARTS_STATES = frozenset({PartsState.REQUESTED, PartsState.PICKING, PartsState.NOT_IN_STOCK})
+#: The parts are there for the bay: the wait is over.
+SERVED_PARTS_STATES = frozenset({PartsState.READY, PartsState.DELIVERED})
+
+
 class Severity(StrEnum):
     SAFETY = "safety"
     RECOMMENDED = "recommended"
@@ -127,6 +144,8 @@ class StaffRole(StrEnum):
     ADVISOR = "advisor"
     QC = "qc"
     MANAGER = "manager"
+    #: The parts counter (配件/备件): the bays' parts requests, picked and handed out.
+    PARTS = "parts"
 
 
 class FollowUpOutcome(StrEnum):
@@ -228,6 +247,8 @@ class NoticeKind(StrEnum):
     AT_RISK = "at_risk"
     WASHING = "washing"
     READY = "ready"
+    #: A part the bay asked for is not in stock: the promise may not hold.
+    PARTS_SHORT = "parts_short"
 
 
 class CallTime(StrEnum):

@@ -52,6 +52,7 @@ from .model import (
     Vehicle,
 )
 from .order_changes import OrderChangesFromDesk
+from .parts import PartsRequests
 from .queue_order import QueueOrder
 from .sign_ins import SignIns
 from .vocabulary import STATION_KINDS, AppointmentState
@@ -136,6 +137,7 @@ class Workshop(
     Handovers,
     Aftercare,
     OrderChangesFromDesk,
+    PartsRequests,
 ):
     """All live state of one site; the only place where workflow rules live."""
 

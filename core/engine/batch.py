@@ -341,6 +341,7 @@ class BatchStep:
         if env.type in ("print.done", "print.failed"):
             self.prints.result(env.type, env.data, out.batch, item.received_at)
             out.devices_changed = True
+        self.prints.order_for_facts(self.ws, self.ws.recorded[mark:], item.received_at, out.batch)
         for ro in audit_orders(self.ws.recorded[mark:], env.job):
             out.batch.audit.append(
                 AuditEntry(

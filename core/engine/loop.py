@@ -25,6 +25,7 @@ from core.config import (
     working_hours_from_config,
 )
 from core.contract.advisor_board import AdvisorBoard
+from core.contract.parts_board import PartsBoard
 from core.contract.views import DeviceRow, DispatchView, LoungeView, WelcomeView
 from core.domain.workshop import Workshop
 from core.store.access import AccessStore
@@ -112,6 +113,10 @@ class Core:
     @property
     def advisors(self) -> AdvisorBoard | None:
         return self.views.advisors
+
+    @property
+    def parts(self) -> PartsBoard | None:
+        return self.views.parts
 
     @property
     def projector(self) -> Projector:

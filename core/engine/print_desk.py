@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +11,10 @@ from core.config import SiteConfig
 from core.contract import topics
 from core.contract.messages import Command as DeviceCommand
 from core.contract.messages import dump
-from core.prints import prints_for
+from core.contract.printing import PrintJob
+from core.domain.events import DomainEvent
+from core.domain.workshop import Workshop
+from core.prints import prints_for, prints_of_facts
 from core.store.repository import Batch
 
 from .device_health import DeviceHealth
@@ -33,7 +36,11 @@ class PrintDesk:
 
     def order(self, cmd: Command, value: Any, now: datetime, batch: Batch) -> None:
         """The prints a step asks for, stored with the step (sent after the commit)."""
-        for printing in prints_for(self.config, cmd, value, now):
+        self._keep(prints_for(self.config, cmd, value, now), batch)
+
+    @staticmethod
+    def _keep(printings: list[PrintJob], batch: Batch) -> None:
+        for printing in printings:
             batch.prints.append(
                 (
                     printing.print_id,
@@ -43,6 +50,12 @@ class PrintDesk:
                     printing.model_dump(mode="json"),
                 )
             )
+
+    def order_for_facts(
+        self, ws: Workshop, facts: Iterable[DomainEvent], now: datetime, batch: Batch
+    ) -> None:
+        """The prints a device's step asks for (a bay's pick slip), stored with the step."""
+        self._keep(prints_of_facts(self.config, ws, facts, now), batch)
 
     def result(self, type_: str, data: dict[str, Any], batch: Batch, at: datetime) -> None:
         """``print.done`` / ``print.failed`` from the bridge: the print's state and the

@@ -18,10 +18,12 @@ from core.contract.advisor_board import AdvisorBoard
 from core.contract.dispatch_lists import with_devices
 from core.contract.kept_json import ListDump
 from core.contract.messages import dump
+from core.contract.parts_board import PartsBoard
 from core.contract.views import BayState, DispatchView, JobCard, LoungeCar, LoungeView, WelcomeView
 from core.domain.eta import QueueForecasts, predict, queue_forecasts
 from core.domain.workshop import Workshop
 from core.lounge_cars import LoungeCars
+from core.parts_views import parts_board
 from core.views import Projector
 
 from .board_publisher import BoardPublisher
@@ -47,6 +49,11 @@ BOARD_SLICE = 16
 BOARD_RESTARTS = 2
 
 
+def _asked_for_parts(ws: Workshop, ro: str) -> bool:
+    job = ws.jobs.get(ro)
+    return job is not None and bool(job.parts_requests)
+
+
 class ViewPublisher:
     def __init__(
         self,
@@ -69,6 +76,8 @@ class ViewPublisher:
         self.dispatch_view: DispatchView | None = None
         #: The advisors' own cars and notices (我的车辆), for the pages the core serves.
         self.advisors: AdvisorBoard | None = None
+        #: The parts counter's board (领料), for the page the core serves.
+        self.parts: PartsBoard | None = None
         self.config = config
         self.board = BoardPublisher(self.site, publisher)
         #: Called after every change of the views (pages wake up on it).
@@ -147,6 +156,7 @@ class ViewPublisher:
             self._welcome(ws, now, force, booked)
             if advisors or force:
                 self.publish_advisors(ws, now, predict(ws, now))
+            self.publish_parts(ws, now, jobs, force)
             self._pending = True
             self.tell_listeners()
         finally:
@@ -178,6 +188,20 @@ class ViewPublisher:
         board = advisor_board(ws, now, eta, self.config)
         if board != self.advisors:
             self.advisors = board
+
+    def publish_parts(
+        self, ws: Workshop, now: datetime, jobs: Collection[str], force: bool = False
+    ) -> None:
+        """The parts counter's board, made again when a job with parts requests changed
+        (a request's step, or its car leaving), kept as it was otherwise."""
+        if not (force or self.parts is None or any(_asked_for_parts(ws, ro) for ro in jobs)):
+            return
+        board = parts_board(ws, now)
+        if self.parts is None or (board.waiting, board.served) != (
+            self.parts.waiting,
+            self.parts.served,
+        ):
+            self.parts = board
 
     def _count(self, started: float) -> None:
         self.counters.view_publish_sum += time.monotonic() - started

@@ -76,12 +76,17 @@ def job_4_to_5(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "prices": []}
 
 
+def job_5_to_6(body: dict[str, Any]) -> dict[str, Any]:
+    """Version 6 keeps the bay's parts requests (领料); before, none were made."""
+    return {**body, "parts_requests": []}
+
+
 #: The versions of the stored documents, one entry per kind: add an upcaster from the old
 #: version here whenever the current version goes up.
 JOB_DOCUMENT = DocumentVersions(
     "job",
-    current=5,
-    upcasters={1: job_1_to_2, 2: job_2_to_3, 3: job_3_to_4, 4: job_4_to_5},
+    current=6,
+    upcasters={1: job_1_to_2, 2: job_2_to_3, 3: job_3_to_4, 4: job_4_to_5, 5: job_5_to_6},
     key="ro",
 )
 

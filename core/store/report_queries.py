@@ -23,7 +23,7 @@ from sqlalchemy.sql.selectable import Subquery
 from core.domain.reports import Report, Tallies, complete
 from core.domain.vocabulary import JobStatus
 
-from .tables import AnsweredFindingRow, JobFiguresRow, WorkRow
+from .tables import AnsweredFindingRow, JobFiguresRow, PartsRequestRow, WorkRow
 
 HOUR = 3600.0
 
@@ -133,6 +133,7 @@ class ReportQueries:
         self._milestones(conn, r, t)
         self._findings(conn, r)
         self._work(conn, t)
+        self._parts(conn, r)
         return complete(r, t, self.zone, list(bays), day_hours)
 
     # ------------------------------------------------------------ the jobs' milestones
@@ -215,6 +216,21 @@ class ReportQueries:
         ).one()
         r.findings_answered, r.findings_approved = int(row[0]), int(row[1])
         r.approved_parts, r.approved_hours = float(row[2]), float(row[3])
+
+    def _parts(self, conn: Connection, r: Report) -> None:
+        """The waits of the counted jobs' parts requests served in the period."""
+        p = PartsRequestRow
+        rows = conn.execute(
+            select(p.wait_s)
+            .where(
+                p.site == self.site,
+                _within(p.served_at, self.start, self.end),
+                p.wait_s.is_not(None),
+                p.ro.in_(self.counted),
+            )
+            .order_by(p.wait_s)
+        ).scalars()
+        r.parts_waits = [int(w) for w in rows if w is not None]
 
     # ------------------------------------------------------------ the work
     def _overlap(self) -> tuple[Any, Any]:

@@ -40,6 +40,7 @@ from .appointment_rows import (
     stored_appointment,
 )
 from .codec import job_from_doc, job_to_doc, tech_from_doc, tech_to_doc
+from .parts_rows import parts_rows
 from .report_queries import ReportQueries
 from .report_rows import figures_row
 from .report_writes import ReportRowWrites
@@ -51,6 +52,7 @@ from .tables import (
     InboxRow,
     JobFiguresRow,
     JobRow,
+    PartsRequestRow,
     PrintRow,
     TechnicianStateRow,
     WalkAroundRow,
@@ -403,6 +405,10 @@ class Store:
             after = [r for job in changed if (r := aftercare_row(self.site, job)) is not None]
             if after:
                 self._upsert(conn, AftercareRow.__table__, after, ("site", "ro"))
+            parts = [r for job in changed for r in parts_rows(self.site, job)]
+            if parts:
+                keys = ("site", "ro", "request_id")
+                self._upsert(conn, PartsRequestRow.__table__, parts, keys)
         if techs:
             rows = [
                 {"site": self.site, "tech": t, "doc": tech_to_doc(ws.tech_states[t])}

@@ -93,6 +93,28 @@ class AftercareRow(Base):
     )
 
 
+class PartsRequestRow(Base):
+    """A bay's parts request (领料) as columns, written with its order's row: the reports
+    add up how long bays waited for parts by them. The request itself is the job's."""
+
+    __tablename__ = "parts_requests"
+
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ro: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bay: Mapped[str] = mapped_column(String(64))
+    tech: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(32))
+    items: Mapped[int] = mapped_column(Integer)
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    served_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    short_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: Seconds from the ask until the parts were there (None: not yet, or cancelled).
+    wait_s: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_parts_requests_site_requested_at", "site", "requested_at"),)
+
+
 class WalkAroundRow(Base):
     """A signed walk-around (环车检查) of a repair order: every one kept, the latest the
     order's. Apart from the job's document, which is written with every tap: the customer's
