@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from core.commands import (
     AdjustClock,
@@ -467,3 +468,45 @@ def test_the_audit_log_keeps_a_clock_correction_beside_the_original(
     assert [t["type"] for t in trail][-2:] == ["clock.adjusted", "clock.moved"]
     assert "clock.moved" in [t["type"] for t in store.audit_trail(other.ro)]
     assert core.ws.job(other.ro).worked_seconds(clock.now) == 55 * 60
+
+
+def test_a_batch_is_applied_again_only_to_the_workshop_read_back_from_the_store(
+    store: Store, bus: FakeBus, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The disk fills during a commit and is still full when the core reads the workshop
+    back: the batch waits until the store answers, and is not applied to the workshop in
+    memory, which already holds it (the pause would be refused as paused twice)."""
+    caplog.errors_expected = True  # type: ignore[attr-defined]  # the failures are logged
+    core = Core(demo_config(), store, bus)
+    core.start()
+    try:
+        ro = checked_in_and_dispatched(core)
+        k = Kiosk("kiosk-b03", "B03")
+        core.on_message(*k.event("tech.signed_in"), token=None)
+        core.on_message(*k.event("job.started", job=ro), token=None)
+        settle(core, bus, 2)
+        full = OperationalError("COMMIT", {}, Exception("database or disk is full"))
+        failing = {"commit": 1, "reload": 1}
+        real_commit, real_stale = store.commit, store.stale_reports
+
+        def commit(*args: Any, **kwargs: Any) -> None:
+            if failing["commit"]:
+                failing["commit"] -= 1
+                raise full
+            real_commit(*args, **kwargs)
+
+        def stale_reports(*args: Any, **kwargs: Any) -> Any:
+            if failing["reload"]:
+                failing["reload"] -= 1
+                raise full
+            return real_stale(*args, **kwargs)
+
+        monkeypatch.setattr(store, "commit", commit)
+        monkeypatch.setattr(store, "stale_reports", stale_reports)
+        core.on_message(*k.event("job.paused", job=ro, reason="break"), token=None)
+        settle(core, bus, 3)
+        assert failing == {"commit": 0, "reload": 0}
+        assert bus.acks("kiosk-b03")[-1]["result"] == "applied"
+        assert store.load_job(ro).status is JobStatus.PAUSED
+    finally:
+        core.stop()

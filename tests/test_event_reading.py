@@ -157,5 +157,11 @@ def _well_formed_data(model: str) -> dict[str, Any]:
         "KeyData": {"cabinet": "C1", "tag": "TAG1", "slot": 2},
         "PrintData": {"printer": "desk", "print_id": "P1"},
         "SignInRefusedData": {"misses": 2, "kiosk_misses": 2, "lockout_s": 0},
+        "PartsRequestData": {
+            "request_id": "PR1",
+            "lines": [{"code": "90915-YZZE1", "name": "机油滤清器", "qty": 1}],
+            "pause": True,
+        },
+        "PartsCancelData": {"request_id": "PR1"},
     }
     return examples[model]

@@ -250,12 +250,20 @@ class Core:
                 self.counters.commit_failures += 1
                 self.store_problem = _first_line(exc)
                 logger.error("commit failed (%s); reloading and retrying in %.1fs", exc, delay)
-                time.sleep(delay)
-                delay = min(delay * 2, 10.0)
-                try:
-                    self._reload()
-                except SQLAlchemyError:
-                    logger.error("database still unavailable")
+                delay = self._reload_when_stored(delay)
+
+    def _reload_when_stored(self, delay: float) -> float:
+        """The workshop read again from the store, however long the store takes to answer:
+        the workshop in memory holds the failed batch's changes, and the batch applied to it
+        again would be refused (a pause already paused) and its events lost."""
+        while True:
+            time.sleep(delay)
+            delay = min(delay * 2, 10.0)
+            try:
+                self._reload()
+                return delay
+            except SQLAlchemyError:
+                logger.error("database still unavailable; reading it again in %.1fs", delay)
 
 
 def _devices(config: SiteConfig) -> list[str]:
