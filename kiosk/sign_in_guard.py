@@ -105,13 +105,15 @@ class SignInGuard:
         r, now = self.rules, self._now()
         kiosk = self.state.kiosk
         kiosk.misses += 1
-        kiosk_wait = backoff(kiosk.misses, r.kiosk_misses, r.first_wait_seconds,
-                                r.longest_wait_seconds)
+        kiosk_wait = backoff(
+            kiosk.misses, r.kiosk_misses, r.first_wait_seconds, r.longest_wait_seconds
+        )
         tech_wait = 0
         if streak is not None:
             streak.misses += 1
-            tech_wait = backoff(streak.misses, r.technician_misses, r.first_wait_seconds,
-                                   r.longest_wait_seconds)
+            tech_wait = backoff(
+                streak.misses, r.technician_misses, r.first_wait_seconds, r.longest_wait_seconds
+            )
             if tech_wait:
                 streak.until = now + tech_wait
         if kiosk_wait:

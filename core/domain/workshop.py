@@ -28,6 +28,7 @@ from .errors import (
     WrongBay,
 )
 from .handover import Handovers
+from .help_calls import HelpCalls
 from .inspection import Inspection, checker_override, require_complete
 from .key_cabinet import KeyCabinet
 from .model import (
@@ -136,6 +137,7 @@ class Workshop(
     Handovers,
     Aftercare,
     OrderChangesFromDesk,
+    HelpCalls,
 ):
     """All live state of one site; the only place where workflow rules live."""
 
