@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from core.commands import Command
 from core.config import SiteConfig
 from core.contract.advisor_board import AdvisorBoard
+from core.contract.help_board import HelpBoard
 from core.contract.views import DayLoadRow, DispatchView, LoungeCar, LoungeView, WelcomeView
 from core.domain.access import ApiToken, BoardSession, Scope
 from core.domain.aftercare_report import AftercareReport
@@ -67,6 +68,10 @@ class BoardSource(Protocol):
 
     def advisors(self) -> AdvisorBoard | None:
         """The advisors' own cars and notices (我的车辆)."""
+        ...
+
+    def help(self) -> HelpBoard | None:
+        """The help calls (安灯) not yet closed."""
         ...
 
     def schedule(self, days: int) -> list[DayLoadRow]:

@@ -12,6 +12,7 @@ from core.appointment_views import day_loads
 from core.commands import Command
 from core.config import SiteConfig
 from core.contract.advisor_board import AdvisorBoard
+from core.contract.help_board import HelpBoard
 from core.contract.views import DayLoadRow, DispatchView, LoungeCar, LoungeView, WelcomeView
 from core.domain.aftercare_report import AftercareReport, aftercare_report
 from core.domain.appointment import Appointment, Booking
@@ -43,6 +44,9 @@ class CoreBoardSource:
 
     def advisors(self) -> AdvisorBoard | None:
         return self.core.advisors
+
+    def help(self) -> HelpBoard | None:
+        return self.core.help
 
     def schedule(self, days: int) -> list[DayLoadRow]:
         return self.core.query(lambda ws, now: day_loads(ws, ws.hours.day_of(now), days))

@@ -252,6 +252,21 @@ class AcknowledgeNotice:
     notice_id: str
 
 
+@dataclass(frozen=True)
+class AcknowledgeHelp:
+    """Someone answers a help call (安灯) on their page: they are on the way."""
+
+    call: str
+
+
+@dataclass(frozen=True)
+class CloseHelp:
+    """A help call is over, saying what was done."""
+
+    call: str
+    outcome: str
+
+
 Command = (
     CheckInCar
     | UpdateOrder
@@ -280,6 +295,8 @@ Command = (
     | RecordPromiseCall
     | AddFindingWork
     | AcknowledgeNotice
+    | AcknowledgeHelp
+    | CloseHelp
 )
 CLOCK_CORRECTIONS = (AdjustClock, InsertPause, MoveClock)
 
@@ -311,6 +328,8 @@ COMMAND_NAMES: dict[type, str] = {
     RecordPromiseCall: "job.promise_called",
     AddFindingWork: "job.work_added",
     AcknowledgeNotice: "notice.acknowledged",
+    AcknowledgeHelp: "help.acknowledged",
+    CloseHelp: "help.closed",
 }
 
 
@@ -387,6 +406,10 @@ def _from_desk(ws: Workshop, cmd: Command, actor: str, at: datetime) -> Any:
             return ws.add_finding_work(ro, finding_id, operations, at)
         case AcknowledgeNotice(ro, notice_id):
             return ws.acknowledge_notice(ro, notice_id, actor, at)
+        case AcknowledgeHelp(call):
+            return ws.acknowledge_help(call, actor, at)
+        case CloseHelp(call, outcome):
+            return ws.close_help(call, actor, outcome, at)
     raise TypeError(f"not a command: {cmd!r}")  # pragma: no cover
 
 

@@ -138,3 +138,14 @@ def test_an_answered_call_goes_up_no_more(ws: Workshop) -> None:
 def test_a_kind_without_tiers_never_escalates(ws: Workshop) -> None:
     ws.call_help("B03", "T002", HelpKind.PARTS, at(0))
     assert ws.next_help_escalation() is None and ws.escalate_help(at(600)) == []
+
+
+def test_a_kiosk_answers_and_closes_only_its_own_bays_calls(ws: Workshop) -> None:
+    call = ws.call_help("B03", "T002", HelpKind.LEADER, at(1))
+    with pytest.raises(errors.WrongBay):
+        ws.acknowledge_help(call.id, "T001", at(2), bay="B04")
+    with pytest.raises(errors.WrongBay):
+        ws.close_help(call.id, "T001", "done", at(2), bay="B04")
+    ws.acknowledge_help(call.id, "T001", at(2), bay="B03")
+    ws.close_help(call.id, "T001", "已指导", at(3), bay="B03")
+    assert call.state is HelpState.CLOSED

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from . import events as ev
-from .errors import IllegalTransition, InvalidData, UnknownHelpCall
+from .errors import IllegalTransition, InvalidData, UnknownHelpCall, WrongBay
 from .vocabulary import HelpKind, HelpState
 from .workshop_state import WorkshopState
 
@@ -133,9 +133,18 @@ class HelpCalls(WorkshopState):
         self._record(ev.HelpCalled(call=ident, kind=kind.value, bay=bay_id, by=tech_id, at=at))
         return call
 
-    def acknowledge_help(self, ident: str, by: str, at: datetime) -> HelpCall:
-        """Someone answers the call: they are on the way."""
+    def _call_at(self, ident: str, bay: str | None) -> HelpCall:
+        """The call; from a kiosk (``bay``), only one of that bay's."""
         call = self.help_call(ident)
+        if bay is not None and call.bay != bay:
+            raise WrongBay(f"help call {ident} is bay {call.bay}'s, not {bay}'s")
+        return call
+
+    def acknowledge_help(
+        self, ident: str, by: str, at: datetime, bay: str | None = None
+    ) -> HelpCall:
+        """Someone answers the call: they are on the way (``bay``: answered at a kiosk)."""
+        call = self._call_at(ident, bay)
         if call.state is not HelpState.CALLED:
             raise IllegalTransition(f"help call {ident} is {call.state.value}, not called")
         if not by:
@@ -145,10 +154,13 @@ class HelpCalls(WorkshopState):
         self._record(ev.HelpAcknowledged(call=ident, bay=call.bay, by=by, at=at))
         return call
 
-    def close_help(self, ident: str, by: str, outcome: str, at: datetime) -> HelpCall:
+    def close_help(
+        self, ident: str, by: str, outcome: str, at: datetime, bay: str | None = None
+    ) -> HelpCall:
         """The call is over, saying what was done; one closed unanswered (the caller's own
-        trouble went away) is answered by whoever closes it, at that moment."""
-        call = self.help_call(ident)
+        trouble went away) is answered by whoever closes it, at that moment (``bay``:
+        closed at a kiosk)."""
+        call = self._call_at(ident, bay)
         if call.state is HelpState.CLOSED:
             raise IllegalTransition(f"help call {ident} is already closed")
         done = _text(outcome, "what was done")
