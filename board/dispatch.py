@@ -13,6 +13,7 @@ from board.auth import actor, require
 from board.bay_queue import BayQueuePanel
 from board.dispatch_model import BoardModel, board_model
 from board.frame import TAB_TITLE, frame, language, roles_of
+from board.help_calls import help_panel
 from board.live import LiveBoard, Parts, follow
 from board.pairing_panel import PairingPanel
 from board.source import BoardSource
@@ -389,6 +390,7 @@ def register_dispatch(
         lang = language(config)
         ui.add_css(gantt.CSS + _CSS)
         banner = StoreProblemBanner(source, t, lang)
+        help_panel(source, user, t, mine_first=False)  # a call is seen before the rest
         page = DispatchPage(source, board(lang), user, t, lang)
         page.gantt()
         with ui.row().classes("w-full no-wrap items-start gap-4 mt-4"):

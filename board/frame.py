@@ -19,6 +19,7 @@ PAGES: dict[str, tuple[str, tuple[StaffRole, ...]]] = {
     "/schedule": ("schedule.title", (_F, _M, _A)),
     "/desk": ("desk.title", (_A, _M, _F)),
     "/mycars": ("mycars.title", (_A, _M)),
+    "/help": ("andon.menu", (_F, _Q, _M, _A)),
     "/reports": ("reports.title", (_M, _F, _A)),
     "/access": ("access.title", (_M,)),
 }
