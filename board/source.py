@@ -18,6 +18,7 @@ from core.contract.views import DayLoadRow, DispatchView, LoungeCar, LoungeView,
 from core.domain.access import ApiToken, BoardSession, Scope
 from core.domain.aftercare_report import AftercareReport
 from core.domain.appointment import Appointment, Booking
+from core.domain.help_report import HelpReport
 from core.domain.model import Job, Operation, WalkAround
 from core.domain.reports import Report
 from core.domain.workshop import CheckIn
@@ -72,6 +73,10 @@ class BoardSource(Protocol):
 
     def help(self) -> HelpBoard | None:
         """The help calls (安灯) not yet closed."""
+        ...
+
+    def help_report(self, start: datetime, end: datetime) -> HelpReport:
+        """The period's help calls per kind: response and resolution times (p50, p90)."""
         ...
 
     def schedule(self, days: int) -> list[DayLoadRow]:

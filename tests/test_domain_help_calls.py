@@ -13,6 +13,7 @@ import pytest
 from core.domain import errors
 from core.domain import events as ev
 from core.domain.help_calls import Tier, escalated_to
+from core.domain.help_report import HelpTimes, help_csv_rows, help_report, p50_p90
 from core.domain.vocabulary import HelpKind, HelpState
 from core.domain.workshop import Workshop
 from tests.helpers import at, domain_workshop
@@ -149,3 +150,24 @@ def test_a_kiosk_answers_and_closes_only_its_own_bays_calls(ws: Workshop) -> Non
     ws.acknowledge_help(call.id, "T001", at(2), bay="B03")
     ws.close_help(call.id, "T001", "已指导", at(3), bay="B03")
     assert call.state is HelpState.CLOSED
+
+
+# ----------------------------------------------------------------- the report
+def test_the_report_gives_each_kinds_median_and_slowest_tenth() -> None:
+    made = [
+        HelpTimes(HelpKind.QC, at(0), at(0 + m), at(0 + 2 * m), escalated=m > 5)
+        for m in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
+    ]
+    made.append(HelpTimes(HelpKind.PARTS, at(0), None, None))
+    report = help_report(made)
+    qc = next(k for k in report.kinds if k.kind is HelpKind.QC)
+    assert (qc.calls, qc.answered, qc.closed, qc.escalated) == (10, 10, 10, 5)
+    assert (qc.response_p50, qc.response_p90) == (5.5, pytest.approx(9.1))
+    assert (qc.resolution_p50, qc.resolution_p90) == (11.0, pytest.approx(18.2))
+    parts = next(k for k in report.kinds if k.kind is HelpKind.PARTS)
+    assert (parts.calls, parts.answered, parts.response_p50) == (1, 0, None)
+    assert [k.kind for k in report.kinds] == list(HelpKind) and report.calls == 11
+    assert p50_p90([4.0]) == (4.0, 4.0) and p50_p90([]) == (None, None)
+    rows = help_csv_rows(report)
+    assert rows[0][:2] == ["help_kind", "calls"]
+    assert ["qc", "10", "10", "10", "5", "5.5", "9.1", "11.0", "18.2"] in rows

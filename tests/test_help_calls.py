@@ -7,7 +7,7 @@ user) and the store's row follow."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from sqlalchemy import select
 from core.commands import AcknowledgeHelp, CloseHelp
 from core.contract.help_board import HelpBoard
 from core.domain.errors import IllegalTransition
+from core.domain.help_report import help_report
 from core.domain.vocabulary import HelpKind, HelpState, StaffRole
 from core.store.repository import Store
 from core.store.tables import AuditRow, HelpCallRow
@@ -119,6 +120,16 @@ def test_a_call_from_the_kiosk_goes_up_a_tier_and_is_answered_by_badge_and_close
         "help.closed",
     ]
     assert shop.core.query(lambda ws, _now: dict(ws.help_calls)) == {}  # closed: let go
+
+    # The reports: the kiosk dates its taps (by the real clock here, a moment apart).
+    report = help_report(store.help_times(row.called_at, clock.now + timedelta(minutes=1)))
+    diag = next(k for k in report.kinds if k.kind is HelpKind.DIAGNOSTIC)
+    assert (diag.calls, diag.answered, diag.closed, diag.escalated) == (1, 1, 1, 1)
+    assert diag.response_p50 is not None and diag.resolution_p50 is not None
+    assert 0 < diag.response_p50 < diag.resolution_p50 < 1
+    assert (
+        help_report(store.help_times(row.called_at - timedelta(days=1), row.called_at)).calls == 0
+    )
 
 
 def test_a_kiosk_calls_and_answers_only_for_its_own_bay(shop: Workshop) -> None:

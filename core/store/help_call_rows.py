@@ -3,12 +3,14 @@ call; the open ones are loaded into the live workshop, the reports add up the re
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from core.domain.help_calls import HelpCall
+from core.domain.help_report import HelpTimes
 from core.domain.vocabulary import HelpKind, HelpState
 
 from .tables import HelpCallRow
@@ -53,3 +55,17 @@ def open_help_calls(conn: Connection, site: str) -> list[HelpCall]:
         .order_by(h.called_at)
     )
     return [_call(r) for r in rows]
+
+
+def help_times(conn: Connection, site: str, start: datetime, end: datetime) -> list[HelpTimes]:
+    """The calls made in ``[start, end)``, as the report reads them (four columns each)."""
+    h = HelpCallRow.__table__.c
+    rows = conn.execute(
+        select(h.kind, h.called_at, h.acknowledged_at, h.closed_at, h.tier).where(
+            h.site == site, h.called_at >= start, h.called_at < end
+        )
+    )
+    return [
+        HelpTimes(HelpKind(r.kind), r.called_at, r.acknowledged_at, r.closed_at, r.tier > 0)
+        for r in rows
+    ]

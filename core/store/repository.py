@@ -19,6 +19,7 @@ from core.domain.appointment import Appointment
 from core.domain.bay_needs import OperationKinds
 from core.domain.booking_rules import BookingRules
 from core.domain.help_calls import HelpTiers
+from core.domain.help_report import HelpTimes
 from core.domain.model import (
     OPEN_STATUSES,
     Bay,
@@ -41,7 +42,7 @@ from .appointment_rows import (
     stored_appointment,
 )
 from .codec import job_from_doc, job_to_doc, tech_from_doc, tech_to_doc
-from .help_call_rows import help_call_row, open_help_calls
+from .help_call_rows import help_call_row, help_times, open_help_calls
 from .report_queries import ReportQueries
 from .report_rows import figures_row
 from .report_writes import ReportRowWrites
@@ -623,6 +624,11 @@ class Store:
         """The figures build_report gives for these jobs, added up in the database."""
         with self.engine.connect() as conn:
             return ReportQueries(self.site, start, end, now, zone).run(conn, bays, day_hours)
+
+    def help_times(self, start: datetime, end: datetime) -> list[HelpTimes]:
+        """The help calls made in the period, for the report."""
+        with self.engine.connect() as conn:
+            return help_times(conn, self.site, start, end)
 
     def awaiting_follow_up(self, since: datetime, limit: int = 200) -> list[Job]:
         """Cars delivered since ``since`` whose follow-up call is not recorded yet, in the
