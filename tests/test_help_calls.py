@@ -18,10 +18,11 @@ from core.contract.help_board import HelpBoard
 from core.domain.errors import IllegalTransition
 from core.domain.help_report import help_report
 from core.domain.vocabulary import HelpKind, HelpState, StaffRole
+from core.engine import Core
 from core.store.repository import Store
 from core.store.tables import AuditRow, HelpCallRow
 from kiosk.station import Station
-from tests.helpers import Clock
+from tests.helpers import Clock, FakeBus, Kiosk, demo_config, settle
 from tests.kiosk_env import Workshop, demo_workshop
 from tests.waiting import wait_until
 
@@ -170,3 +171,30 @@ def test_a_page_answers_and_closes_and_the_call_survives_a_restart(
     shop.core.run_command(CloseHelp(ident, "火花塞已送到"), actor="foreman:F001")
     wait_until(lambda: station.help_calls() == [], "closed on the page")
     assert store.load_workshop([], []).help_calls == {}
+
+
+def test_an_idle_core_wakes_when_the_next_tier_comes_due(store: Store, clock: Clock) -> None:
+    """With nothing to do, the core waits until the first unanswered call goes up a tier
+    on its clock, then records it in a batch of its own and publishes it."""
+    bus = FakeBus()
+    # An hour of site time a real second: the core wakes for the tier on its own.
+    core = Core(demo_config(), store, bus, clock, speed=3600)
+    core.start()
+    try:
+        k = Kiosk("kiosk-b03", "B03")
+        for type_, kw in (("tech.signed_in", {}), ("help.called", {"kind": "foreman"})):
+            core.on_message(*k.event(type_, tech="T002", ts=clock.now, **kw), token=None)
+        settle(core, bus, 2)
+        assert core.step.seconds_to_sweep() == 300  # the foreman's call: to the manager after 5
+        clock.advance(minutes=5)
+
+        def gone_up() -> bool:
+            return core.help is not None and core.help.calls[0].tier == 1
+
+        wait_until(gone_up, "gone up without a batch", timeout=10)
+        assert core.help is not None and core.help.calls[0].escalated_to is StaffRole.MANAGER
+        assert core.step.seconds_to_sweep() is None
+        sent = [p for t, p, _q, kept in bus.published if t.endswith("/view/help") and kept]
+        assert HelpBoard.model_validate_json(sent[-1]).calls[0].tier == 1
+    finally:
+        core.stop()
