@@ -157,5 +157,8 @@ def _well_formed_data(model: str) -> dict[str, Any]:
         "KeyData": {"cabinet": "C1", "tag": "TAG1", "slot": 2},
         "PrintData": {"printer": "desk", "print_id": "P1"},
         "SignInRefusedData": {"misses": 2, "kiosk_misses": 2, "lockout_s": 0},
+        "HelpCallData": {"kind": "diagnostic", "note": "P0301"},
+        "HelpAnswerData": {"call": "H-20261205-0001"},
+        "HelpCloseData": {"call": "H-20261205-0001", "outcome": "coil replaced"},
     }
     return examples[model]
