@@ -26,6 +26,7 @@ from board.lounge import register_lounge
 from core.access import Access
 from core.contract import topics
 from core.contract.dispatch_mirror import BoardMirror
+from core.contract.help_board import HelpBoard
 from core.contract.views import DispatchView, LoungeView
 from core.display.texts import texts_for
 from core.mqtt import no_delay
@@ -41,6 +42,7 @@ class ViewFollower:
         self._lounge: LoungeView | None = None
         self._board = BoardMirror(self.config.site.id)
         self._dispatch: DispatchView | None = None
+        self._help: HelpBoard | None = None
         self._listeners: list[Callable[[], None]] = []
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="boards-apart")
         self.client.username_pw_set("core", password)
@@ -49,12 +51,15 @@ class ViewFollower:
 
         def connected(c: mqtt.Client, *_: Any) -> None:
             c.subscribe(topics.LOUNGE.full(site), qos=0)
+            c.subscribe(topics.HELP.full(site), qos=0)  # the help calls, apart from the board
             for topic in topics.BOARD:  # the board comes in parts
                 c.subscribe(topic.wildcard(site), qos=0)
 
         def message(_c: mqtt.Client, _u: Any, m: mqtt.MQTTMessage) -> None:
             if m.topic.endswith("/lounge"):
                 self._lounge = LoungeView.model_validate_json(m.payload)
+            elif m.topic == topics.HELP.full(site):
+                self._help = HelpBoard.model_validate_json(m.payload)
             elif self._board.receive(m.topic, m.payload):
                 board = self._board.view()
                 if board is self._dispatch:
@@ -77,6 +82,9 @@ class ViewFollower:
 
     def dispatch(self) -> DispatchView | None:
         return self._dispatch
+
+    def help(self) -> HelpBoard | None:
+        return self._help
 
     def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
         self._listeners.append(listener)

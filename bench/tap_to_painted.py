@@ -3,21 +3,27 @@
 
     python3 tasks.py bench tap_to_painted [--rate 100] [--events 300] [--tabs 20]
                                           [--pages mixed|lounge|dispatch] [--apart]
+                                          [--help-every 5]
 
 Five bays, a technician at each working through a queue of cars (start, pause, resume,
 pause, resume, self-check). Every tap changes its bay's row on the dispatch board; start
 and self-check also change the car's stage on the lounge. Each tab records, with a
 MutationObserver, when a bay's head or a car's stage changed; the time is the browser's
 (``performance.timeOrigin + performance.now()``), the send time the benchmark's wall
-clock, on the same machine. Target: p50 ≤ 30 ms, p99 ≤ 100 ms.
+clock, on the same machine. Among the taps, every ``--help-every``-th is a help call (安灯)
+from a bay, or the close of its call before (0: none): on the dispatch tabs, the time the
+call's row appears in (or leaves) the help panel, the panel the callee's page (/help) shows
+too. Target: p50 ≤ 30 ms, p99 ≤ 100 ms.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import shutil
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -36,6 +42,7 @@ from bench.common import (
     wait_for_http,
     workdir,
 )
+from bench.tap_to_view import HelpTap, help_taps
 from core.broker import free_port
 from core.domain.privacy import mask_plate
 from core.store.database import sqlite_url
@@ -62,6 +69,14 @@ const snap = () => {
       window.__seen[key] = s.textContent; window.__log.push([t, 'L', p.textContent, s.textContent]);
     }
   });
+  const calls = new Set();
+  document.querySelectorAll('[data-help-timer]').forEach(e => calls.add(e.dataset.helpTimer));
+  calls.forEach(c => {
+    if (window.__seen['H' + c]) return;
+    window.__seen['H' + c] = 1; window.__log.push([t, 'H', c, 'in']);
+  });
+  Object.keys(window.__seen).filter(k => k[0] === 'H' && window.__seen[k] && !calls.has(k.slice(1)))
+    .forEach(k => { window.__seen[k] = 0; window.__log.push([t, 'H', k.slice(1), 'out']); });
   document.querySelectorAll('.gantt-head').forEach(h => {
     const text = h.textContent, bay = text.split(' ')[0];
     if (window.__seen['D' + bay] !== text) {
@@ -97,6 +112,22 @@ def first_change(
         (e[0] for e in log if e[1] == tag and e[2] == key and e[0] >= since and shows(e[3])),
         None,
     )
+
+
+def help_painted(
+    log: list[list[Any]], helped: list[tuple[float, str, HelpTap]], into: list[float]
+) -> int:
+    """When a dispatch tab's help panel first showed each call (or no longer showed a
+    closed one); the number never seen."""
+    missed = 0
+    for t_sent, _bay, (ident, _kind, called) in helped:
+        want = "in" if called else "out"
+        hit = first_change(log, "H", ident, t_sent, lambda s, w=want: s == w)
+        if hit is None:
+            missed += 1
+        else:
+            into.append(hit - t_sent)
+    return missed
 
 
 def browser() -> Any:
@@ -135,6 +166,9 @@ def main() -> None:
         choices=["mixed", "lounge", "dispatch"],
         default="mixed",
         help="which boards the tabs show (mixed: half and half)",
+    )
+    parser.add_argument(
+        "--help-every", type=int, default=5, help="every n-th tap a help call or close (0: none)"
     )
     parser.add_argument(
         "--apart",
@@ -226,11 +260,25 @@ def main() -> None:
             for bay, tech in zip(BAYS, TECHS, strict=True)
         ][: args.events]
         sent: list[tuple[float, str, str, str, str]] = []
+        helped: list[tuple[float, str, HelpTap]] = []
+        helps = help_taps(datetime.now(UTC).strftime("%Y%m%d"))
+        techs = dict(zip(BAYS, TECHS, strict=True))
+        work = iter(plan)
         start = time.perf_counter()
-        for i, (bay, tech, (ro, plate), step) in enumerate(plan):
+        for i in itertools.count():
             target = start + i / args.rate
             while time.perf_counter() < target:
                 time.sleep(min(0.001, max(0.0, target - time.perf_counter())))
+            if args.help_every and i % args.help_every == args.help_every - 1:
+                hbay, tap = next(helps)
+                data = {"kind": tap[1]} if tap[2] else {"call": tap[0], "outcome": "done"}
+                helped.append((time.time() * 1000, hbay, tap))
+                send(hbay, "help.called" if tap[2] else "help.closed", None, techs[hbay], data)
+                continue
+            item = next(work, None)
+            if item is None:
+                break
+            bay, tech, (ro, plate), step = item
             data = {"reason": "break"} if step == "job.paused" else {}
             sent.append((time.time() * 1000, bay, plate, mask_plate(plate), step))
             send(bay, step, ro, tech, data)
@@ -239,6 +287,7 @@ def main() -> None:
 
         dispatch_ms: list[float] = []
         lounge_ms: list[float] = []
+        help_ms: list[float] = []
         per_step: dict[tuple[str, str], list[float]] = {}
         missed = 0
         for kind, handle in handles:
@@ -258,6 +307,8 @@ def main() -> None:
                 else:
                     into.append(hit - t_sent)
                     per_step.setdefault((kind, step), []).append(hit - t_sent)
+            if kind == "dispatch":
+                missed += help_painted(log, helped, help_ms)
         figures = core_figures(web_port)
     finally:
         driver.quit()
@@ -282,6 +333,9 @@ def main() -> None:
     print(line("tap->painted /dispatch", dispatch_ms))
     print(line("tap->painted /lounge", lounge_ms))
     print(line("tap->painted both", both))
+    if helped:
+        print(f"help calls and closes among them: {len(helped)}")
+        print(line("help tap->painted /dispatch", help_ms))
     for (kind, step), values in sorted(per_step.items()):
         print(line(f"  /{kind} after {step}", values))
     print(f"changes never seen: {missed}")

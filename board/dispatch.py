@@ -13,11 +13,13 @@ from board.auth import actor, require
 from board.bay_queue import BayQueuePanel
 from board.dispatch_model import BoardModel, board_model
 from board.frame import TAB_TITLE, frame, language, roles_of
+from board.help_calls import dispatch_help, help_board_parts
 from board.live import LiveBoard, Parts, follow
 from board.pairing_panel import PairingPanel
 from board.source import BoardSource
 from board.start_time import dropped_at, today_at
 from core.commands import Command, Dispatch, DispatchAt
+from core.contract.help_board import HelpBoard
 from core.contract.pairing import PairingBook
 from core.contract.views import DispatchView
 from core.display.texts import Lang, Texts, error_text, refusal, texts_for
@@ -368,6 +370,13 @@ def register_dispatch(
     """The board; with ``pairings``, its panel that pairs screens with ``kiosk_bays``."""
     config = source.config
     boards: dict[Lang, LiveBoard[DispatchView]] = {}  # one per language, for all its screens
+    helps: dict[Lang, LiveBoard[HelpBoard]] = {}  # the help calls, as apart as their topic
+
+    def help_board(lang: Lang) -> LiveBoard[HelpBoard]:
+        if lang not in helps:
+            parts = help_board_parts(texts_for(lang), config)
+            helps[lang] = LiveBoard(f"help-{lang}", source, source.help, parts)
+        return helps[lang]
 
     def board(lang: Lang) -> LiveBoard[DispatchView]:
         if lang not in boards:
@@ -389,6 +398,7 @@ def register_dispatch(
         lang = language(config)
         ui.add_css(gantt.CSS + _CSS)
         banner = StoreProblemBanner(source, t, lang)
+        dispatch_help(help_board(lang), t)  # a call is seen before the rest
         page = DispatchPage(source, board(lang), user, t, lang)
         page.gantt()
         with ui.row().classes("w-full no-wrap items-start gap-4 mt-4"):

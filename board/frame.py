@@ -21,6 +21,7 @@ PAGES: dict[str, tuple[str, tuple[StaffRole, ...]]] = {
     "/desk": ("desk.title", (_A, _M, _F)),
     "/mycars": ("mycars.title", (_A, _M)),
     "/parts": ("counter.title", (_P, _F, _M)),
+    "/help": ("andon.menu", (_F, _Q, _M, _A)),
     "/reports": ("reports.title", (_M, _F, _A)),
     "/access": ("access.title", (_M,)),
 }

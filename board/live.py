@@ -73,6 +73,8 @@ _SCRIPTS = (
     f'<script src="{STATIC_URL}/live.js"></script>'
 )
 
+#: The pages that load the listener already: a second one would fill every part twice.
+_SCRIPTED: set[str] = set()
 Pieces = dict[str, str]  # key → one element's HTML carrying ``data-k="key"``
 Parts = dict[str, str | Pieces]  # what a board shows, by the name of the element showing it
 
@@ -121,7 +123,10 @@ class LiveBoard(Generic[V]):
             self._pages[client.id] = {}
             client.on_connect(lambda: self._join(client))
             client.on_delete(lambda: self._pages.pop(client.id, None))
-            ui.add_head_html(_SCRIPTS)
+            if client.id not in _SCRIPTED:  # once a page, however many live boards it shows
+                _SCRIPTED.add(client.id)
+                client.on_delete(lambda: _SCRIPTED.discard(client.id))
+                ui.add_head_html(_SCRIPTS)
         self._pages[client.id][name] = element
         element.props["data-live"] = name
         element.content = html_of(self.shown.get(name, ""))

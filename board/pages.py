@@ -12,6 +12,7 @@ from board.desk import register_desk
 from board.dispatch import register_dispatch
 from board.frame import TAB_TITLE, language, menu, tab_title
 from board.guard import install as install_guard
+from board.help_calls import register_help
 from board.live import STATIC_DIR, STATIC_URL
 from board.lounge import register_lounge
 from board.my_cars import register_my_cars
@@ -44,6 +45,7 @@ def register(
     register_desk(source)
     register_my_cars(source)
     register_parts(source)
+    register_help(source)
     register_orders(source)
     register_walkaround(source)
     register_reports(source)

@@ -11,9 +11,11 @@ from nicegui import ui
 from board.aftercare_report import aftercare_section
 from board.auth import require
 from board.frame import TAB_TITLE, frame, roles_of
+from board.help_report import help_section
 from board.source import BoardSource
 from core.contract import site_clock
 from core.display.texts import Texts
+from core.domain.help_report import HelpReport, help_csv_rows
 from core.domain.reports import Report, period, report_csv_rows
 
 
@@ -21,9 +23,12 @@ def make_report(source: BoardSource, kind: str, day: date) -> Report:
     return source.report(*period(kind, day, source.config.zone))
 
 
-def report_csv(report: Report) -> bytes:
+def report_csv(report: Report, help_calls: HelpReport | None = None) -> bytes:
     out = io.StringIO()
-    csv.writer(out).writerows(report_csv_rows(report))
+    rows = report_csv_rows(report)
+    if help_calls is not None:
+        rows += [[], *help_csv_rows(help_calls)]
+    csv.writer(out).writerows(rows)
     # With a byte-order mark, spreadsheet programs open the Chinese text correctly.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -56,7 +61,8 @@ def register_reports(source: BoardSource) -> None:
         except ValueError:
             on = site_clock.now(zone).date()
         report = make_report(source, kind, on)
-        period_bar(t, report, kind, on)
+        help_calls = source.help_report(*period(kind, on, zone))
+        period_bar(t, report, kind, on, help_calls)
         figures(t, report)
         with ui.row().classes("w-full no-wrap gap-4 mt-4"):
             jobs_chart(t, report)
@@ -65,9 +71,12 @@ def register_reports(source: BoardSource) -> None:
             efficiency_table(t, report, {x.id: x.name for x in config.technicians})
             job_type_table(t, report)
         aftercare_section(t, source.aftercare(*period(kind, on, zone)))
+        help_section(t, help_calls)
 
 
-def period_bar(t: Texts, report: Report, kind: str, on: date) -> None:
+def period_bar(
+    t: Texts, report: Report, kind: str, on: date, help_calls: HelpReport | None = None
+) -> None:
     """Day, week or month of ``on``, the stretch the report covers and its CSV download."""
     with ui.row().classes("items-center gap-4"):
         for k in ("day", "week", "month"):
@@ -78,7 +87,9 @@ def period_bar(t: Texts, report: Report, kind: str, on: date) -> None:
         ui.button(
             t("reports.csv"),
             on_click=lambda: ui.download.content(
-                report_csv(report), f"pitboard-{kind}-{on.isoformat()}.csv", "text/csv"
+                report_csv(report, help_calls),
+                f"pitboard-{kind}-{on.isoformat()}.csv",
+                "text/csv",
             ),
         ).mark("csv")
 

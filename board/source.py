@@ -13,11 +13,13 @@ from typing import Any, Protocol
 from core.commands import Command
 from core.config import SiteConfig
 from core.contract.advisor_board import AdvisorBoard
+from core.contract.help_board import HelpBoard
 from core.contract.parts_board import PartsBoard
 from core.contract.views import DayLoadRow, DispatchView, LoungeCar, LoungeView, WelcomeView
 from core.domain.access import ApiToken, BoardSession, Scope
 from core.domain.aftercare_report import AftercareReport
 from core.domain.appointment import Appointment, Booking
+from core.domain.help_report import HelpReport
 from core.domain.model import Job, Operation, WalkAround
 from core.domain.reports import Report
 from core.domain.workshop import CheckIn
@@ -72,6 +74,14 @@ class BoardSource(Protocol):
 
     def parts(self) -> PartsBoard | None:
         """The parts counter's queue of the bays' parts requests (领料)."""
+        ...
+
+    def help(self) -> HelpBoard | None:
+        """The help calls (安灯) not yet closed."""
+        ...
+
+    def help_report(self, start: datetime, end: datetime) -> HelpReport:
+        """The period's help calls per kind: response and resolution times (p50, p90)."""
         ...
 
     def schedule(self, days: int) -> list[DayLoadRow]:

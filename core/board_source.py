@@ -12,10 +12,12 @@ from core.appointment_views import day_loads
 from core.commands import Command
 from core.config import SiteConfig
 from core.contract.advisor_board import AdvisorBoard
+from core.contract.help_board import HelpBoard
 from core.contract.parts_board import PartsBoard
 from core.contract.views import DayLoadRow, DispatchView, LoungeCar, LoungeView, WelcomeView
 from core.domain.aftercare_report import AftercareReport, aftercare_report
 from core.domain.appointment import Appointment, Booking
+from core.domain.help_report import HelpReport, help_report
 from core.domain.model import OPEN_STATUSES, Job, Operation, WalkAround
 from core.domain.promise import promise_at_check_in
 from core.domain.reports import Report
@@ -47,6 +49,12 @@ class CoreBoardSource:
 
     def parts(self) -> PartsBoard | None:
         return self.core.parts
+
+    def help(self) -> HelpBoard | None:
+        return self.core.help
+
+    def help_report(self, start: datetime, end: datetime) -> HelpReport:
+        return help_report(self.core.store.help_times(start, end))
 
     def schedule(self, days: int) -> list[DayLoadRow]:
         return self.core.query(lambda ws, now: day_loads(ws, ws.hours.day_of(now), days))

@@ -278,6 +278,21 @@ class PartsNotInStock:
     expected_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class AcknowledgeHelp:
+    """Someone answers a help call (安灯) on their page: they are on the way."""
+
+    call: str
+
+
+@dataclass(frozen=True)
+class CloseHelp:
+    """A help call is over, saying what was done."""
+
+    call: str
+    outcome: str
+
+
 Command = (
     CheckInCar
     | UpdateOrder
@@ -309,6 +324,8 @@ Command = (
     | PickParts
     | HandOutParts
     | PartsNotInStock
+    | AcknowledgeHelp
+    | CloseHelp
 )
 CLOCK_CORRECTIONS = (AdjustClock, InsertPause, MoveClock)
 
@@ -343,6 +360,8 @@ COMMAND_NAMES: dict[type, str] = {
     PickParts: "parts.picked",
     HandOutParts: "parts.ready",
     PartsNotInStock: "parts.not_in_stock",
+    AcknowledgeHelp: "help.acknowledged",
+    CloseHelp: "help.closed",
 }
 
 
@@ -431,6 +450,16 @@ def _parts_counter(ws: Workshop, cmd: Command, actor: str, at: datetime) -> Any:
             return ws.parts_ready(ro, request_id, actor, at, delivered)
         case PartsNotInStock(ro, request_id, expected_at):
             return ws.parts_not_in_stock(ro, request_id, actor, at, expected_at)
+    return _help_calls(ws, cmd, actor, at)
+
+
+def _help_calls(ws: Workshop, cmd: Command, actor: str, at: datetime) -> Any:
+    """Answering and closing a bay's help call (安灯) from a page."""
+    match cmd:
+        case AcknowledgeHelp(call):
+            return ws.acknowledge_help(call, actor, at)
+        case CloseHelp(call, outcome):
+            return ws.close_help(call, actor, outcome, at)
     raise TypeError(f"not a command: {cmd!r}")  # pragma: no cover
 
 

@@ -24,8 +24,9 @@ from pydantic import (
 
 from core.contract.numbering import Numbering
 from core.domain.booking_rules import BookingRules
+from core.domain.help_calls import HelpTiers, Tier
 from core.domain.model import Bay, Technician
-from core.domain.vocabulary import BayKind, Role, StaffRole
+from core.domain.vocabulary import BayKind, HelpKind, Role, StaffRole
 from core.domain.working_hours import WorkingHours
 from core.secret_hash import is_secret_hash, verify_secret
 
@@ -490,6 +491,70 @@ class AdvisorConfig(_Section):
     )
 
 
+class HelpTierConfig(_Section):
+    after_minutes: int = Field(ge=1, le=1440, description="Unanswered this long from the call…")
+    to: StaffRole = Field(description="…the call goes to (and shows as escalated to) this role")
+
+
+class HelpKindConfig(_Section):
+    """Who answers one kind of help call (安灯), and whom it goes to unanswered."""
+
+    kind: HelpKind
+    answered_by: list[StaffRole] = Field(
+        min_length=1, description="The roles whose help page shows the call to answer"
+    )
+    tiers: list[HelpTierConfig] = Field(
+        default_factory=list, description="Escalation, in order of after_minutes"
+    )
+
+    @model_validator(mode="after")
+    def _in_order(self) -> HelpKindConfig:
+        minutes = [t.after_minutes for t in self.tiers]
+        if minutes != sorted(set(minutes)):
+            raise ValueError(f"help {self.kind.value}: tiers go up in after_minutes, once each")
+        return self
+
+
+def _tiers(*steps: tuple[int, StaffRole]) -> list[HelpTierConfig]:
+    return [HelpTierConfig(after_minutes=m, to=r) for m, r in steps]
+
+
+_F, _M, _Q = StaffRole.FOREMAN, StaffRole.MANAGER, StaffRole.QC
+#: Every kind unanswered 5 minutes goes to the foreman, 15 to the service manager; a call
+#: for the foreman or for safety goes to the manager at once after 5.
+DEFAULT_HELP = [
+    HelpKindConfig(kind=HelpKind.FOREMAN, answered_by=[_F], tiers=_tiers((5, _M))),
+    HelpKindConfig(kind=HelpKind.LEADER, answered_by=[_F], tiers=_tiers((5, _F), (15, _M))),
+    HelpKindConfig(kind=HelpKind.DIAGNOSTIC, answered_by=[_F], tiers=_tiers((5, _F), (15, _M))),
+    HelpKindConfig(kind=HelpKind.QC, answered_by=[_Q], tiers=_tiers((5, _F), (15, _M))),
+    HelpKindConfig(kind=HelpKind.PARTS, answered_by=[_F], tiers=_tiers((5, _F), (15, _M))),
+    HelpKindConfig(kind=HelpKind.SAFETY, answered_by=[_F, _M], tiers=_tiers((5, _M))),
+]
+
+
+class HelpConfig(_Section):
+    """Help calls from the kiosks (安灯): a kind the file leaves out keeps its default."""
+
+    kinds: list[HelpKindConfig] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _once_each(self) -> HelpConfig:
+        named = [k.kind for k in self.kinds]
+        if len(named) != len(set(named)):
+            raise ValueError("help: a kind appears twice")
+        return self
+
+    def of(self, kind: HelpKind) -> HelpKindConfig:
+        """The kind as configured, or its default."""
+        return next(k for k in (*self.kinds, *DEFAULT_HELP) if k.kind is kind)
+
+    def answers(self, role: StaffRole) -> list[HelpKind]:
+        """The kinds a role answers (a manager: all of them)."""
+        if role is StaffRole.MANAGER:
+            return list(HelpKind)
+        return [k for k in HelpKind if role in self.of(k).answered_by]
+
+
 class AftercareConfig(_Section):
     """After the car has gone: when it is due back, and the follow-up call."""
 
@@ -552,6 +617,7 @@ class SiteConfig(_Section):
     appointments: AppointmentsConfig = AppointmentsConfig()
     aftercare: AftercareConfig = AftercareConfig()
     advisor: AdvisorConfig = AdvisorConfig()
+    help: HelpConfig = HelpConfig()
     users: list[UserConfig] = []
     bays: list[BayConfig] = Field(min_length=1)
     teams: list[TeamConfig] = []
@@ -723,3 +789,13 @@ def booking_rules_from_config(config: SiteConfig) -> BookingRules:
         efficiency=a.efficiency,
         to_bay=timedelta(minutes=a.to_bay_minutes),
     )
+
+
+def help_tiers_from_config(config: SiteConfig) -> HelpTiers:
+    """Each kind's escalation, as the domain knows it."""
+    return {
+        kind: tuple(
+            Tier(timedelta(minutes=t.after_minutes), t.to.value) for t in config.help.of(kind).tiers
+        )
+        for kind in HelpKind
+    }

@@ -47,6 +47,7 @@ from core.domain.model import Bay, BayKind, Job, JobStatus, KeyState, Technician
 from core.domain.plan import plan_workshop
 from core.domain.vocabulary import STATION_STATUSES, PartsState, PauseReason
 from core.domain.workshop import Workshop
+from core.help_views import bay_help
 from core.lounge_cars import build_car, progress, to_minute
 from core.plan_views import planned_bars, reserved_blocks
 from core.working_day import gantt_window
@@ -314,6 +315,7 @@ class Projector:
             queue=[self.card(j, now, eta.get(j.ro)) for j in jobs if j is not current],
             updated_at=now,
             left=self._left(ws, bay_id, now),
+            help=bay_help(ws, self.config, bay_id),
         )
 
     def lounge(

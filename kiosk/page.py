@@ -18,6 +18,7 @@ from core.contract.pairing import PairingBook
 from core.display.texts import Lang, both
 from kiosk.actions import actions
 from kiosk.banner import banner, refusals
+from kiosk.help import help_strip
 from kiosk.job_card import job_card
 from kiosk.live import follow
 from kiosk.pairing import pairing_of, pairing_screen, register_pairing
@@ -92,6 +93,7 @@ def draw(screen: Screen, toggle_lang: Callable[[], None], shut: Callable[[], Non
     banner(screen, toggle_lang)
     scan_field(screen)
     people(screen)
+    help_strip(screen)
     refusals(screen)
     queue_and_job(screen)
 

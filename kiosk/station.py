@@ -23,9 +23,10 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from core.config import SiteConfig, TechnicianConfig
+from core.contract.help_board import HelpLine
 from core.contract.sender import EventSender
 from core.contract.views import BayState, JobCard
-from core.domain.vocabulary import TAPPED_PAUSE_REASONS, Severity
+from core.domain.vocabulary import TAPPED_PAUSE_REASONS, HelpKind, Severity
 from devices.outbox import Answer, Outbox, Pending
 from kiosk.sign_in_guard import Scope, SignInGuard, Verdict
 
@@ -33,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 PAUSE_REASONS = tuple(r.value for r in TAPPED_PAUSE_REASONS)
 SEVERITIES = tuple(s.value for s in Severity)
+HELP_KINDS = tuple(k.value for k in HelpKind)
 
 
 class Uplink(EventSender[Pending], Protocol):
@@ -364,3 +366,27 @@ class Station:
 
     def wash_done(self, ro: str, tech: str, spot: str = "") -> Pending:
         return self._send("wash.done", job=ro, tech=tech, data={"spot": spot.strip()})
+
+    # -------------------------------------------------------------- help calls (安灯)
+    def call_help(self, tech: str, kind: str, note: str = "") -> Pending:
+        if kind not in HELP_KINDS:
+            raise ValueError(f"unknown kind of help {kind!r}")
+        return self._send("help.called", tech=tech, data={"kind": kind, "note": note.strip()})
+
+    def answer_help(self, call: str, tech: str) -> Pending:
+        """Someone answers the bay's call by badge (``tech``: whose badge)."""
+        return self._send("help.acknowledged", tech=tech, data={"call": call})
+
+    def close_help(self, call: str, tech: str, outcome: str) -> Pending:
+        data = {"call": call, "outcome": outcome.strip()}
+        return self._send("help.closed", tech=tech, data=data)
+
+    def help_calls(self) -> list[HelpLine]:
+        """The bay's open calls, as the core last told it."""
+        with self._lock:
+            return list(self.state.help) if self.state is not None else []
+
+    def badge_holder(self, code: str) -> TechnicianConfig | None:
+        """Whose badge a scan is (a responder need not be signed in here)."""
+        code = code.strip()
+        return next((t for t in self.config.technicians if code and t.badge == code), None)

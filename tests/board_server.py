@@ -33,7 +33,7 @@ from core.domain.model import (
     Vehicle,
 )
 from core.domain.privacy import mask_plate
-from core.domain.vocabulary import CallTime
+from core.domain.vocabulary import CallTime, HelpKind
 from core.domain.workshop import CheckIn, NewFinding, Workshop
 from core.engine import Core
 from core.store.database import make_engine, migrate, sqlite_url
@@ -183,6 +183,26 @@ def main() -> None:
             return asked
 
         return {"requests": core.query(ask)}
+
+    @app.post("/test/help-call")
+    def help_call() -> dict[str, str]:
+        """Two bays call for help as their kiosks would: one for a diagnostic expert seven
+        minutes ago, unanswered (gone up to the foreman); one for QC, answered."""
+
+        def call(ws: Workshop, now: datetime) -> str:
+            working = sorted(
+                (j for j in ws.open_jobs() if j.working_techs() and j.bay), key=lambda j: j.ro
+            )
+            first, second = working[0], working[1]
+            tech, bay = first.working_techs()[0], first.bay or ""
+            late = now - timedelta(minutes=7)
+            diag = ws.call_help(bay, tech, HelpKind.DIAGNOSTIC, late, "发动机故障灯亮，读不出码")
+            ws.escalate_help(now)
+            qc = ws.call_help(second.bay or "", second.working_techs()[0], HelpKind.QC, now)
+            ws.acknowledge_help(qc.id, "qc:QC01", now)
+            return diag.id
+
+        return {"call": core.query(call)}
 
     @app.post("/test/delivered")
     def delivered() -> dict[str, str]:

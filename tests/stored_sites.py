@@ -43,9 +43,9 @@ BRAKES: dict[str, Any] = {
 
 def busy_site(core: Core, bus: FakeBus, engine: Engine) -> str:
     """Check-ins (with their prints), a walk-around, a job at work and paused, parts asked
-    for, a car
-    delivered whose call opened a complaint, a refused tap, a booking, a session and two API
-    tokens, one revoked: a row in every table the core writes."""
+    for, a help call, a car delivered whose call opened a complaint, a refused tap, a
+    booking, a session and two API tokens, one revoked: a row in every table the core
+    writes."""
     ro = checked_in_and_dispatched(core)
     core.run_command(RecordWalkAround(ro, sheet()), actor="advisor:SA01")
     core.run_command(BookAppointment(tomorrows_booking(core)), actor="advisor:SA02")
@@ -59,6 +59,7 @@ def busy_site(core: Core, bus: FakeBus, engine: Engine) -> str:
         ("job.resumed", {"job": ro}),
         ("job.finding", {"job": ro, **BRAKES}),
         ("parts.requested", {"job": ro, "request_id": "PR-1", "lines": [{"name": "刹车片"}]}),
+        ("help.called", {"kind": "parts", "note": "缺刹车片"}),  # a help call, left open
     ]
     for type_, kw in taps:
         core.on_message(*k.event(type_, **kw), token=None)
@@ -128,4 +129,5 @@ def workshop_of(engine: Engine) -> dict[str, Any]:
         "techs": {t: tech_to_doc(s) for t, s in ws.tech_states.items()},
         "counters": dict(ws.counters),
         "appointments": {a: appointment_to_doc(x) for a, x in ws.appointments.items()},
+        "help_calls": {c: repr(call) for c, call in ws.help_calls.items()},
     }

@@ -26,7 +26,7 @@ from core.domain.model import (
     PauseReason,
     Priority,
 )
-from core.domain.vocabulary import CallTime, HandoverItem, JobType
+from core.domain.vocabulary import CallTime, HandoverItem, HelpKind, JobType
 from core.pairings import Pairings
 from kiosk.page import register as register_kiosks
 from kiosk.station import Station
@@ -982,6 +982,34 @@ async def test_the_weekly_report_of_follow_up_calls_and_complaints(
         ("服务态度", "1"),
         ("价格", "1"),
     ]
+
+
+async def test_the_reports_add_up_the_help_calls_per_kind_and_export_them(
+    user: User, shop: Workshop
+) -> None:
+    def calls(ws, now):  # type: ignore[no-untyped-def]
+        ws.sign_in("T002", "B03", now - timedelta(minutes=30))
+        for minutes in (2, 4, 12):  # answered after these, closed twice as long after the call
+            called = now - timedelta(minutes=25)
+            call = ws.call_help("B03", "T002", HelpKind.DIAGNOSTIC, called)
+            ws.acknowledge_help(call.id, "foreman:F001", called + timedelta(minutes=minutes))
+            ws.close_help(
+                call.id, "foreman:F001", "已诊断", called + timedelta(minutes=2 * minutes)
+            )
+        ws.call_help("B03", "T002", HelpKind.PARTS, now - timedelta(minutes=1))
+
+    shop.core.query(calls)
+    await sign_in(user, "M001", page="/reports")
+    await user.open("/reports")
+    await user.should_see(marker="help-report", retries=RETRIES)
+    (table,) = user.find(marker="help-report").elements
+    rows = {r["kind"]: r for r in table.rows}
+    assert (rows["诊断专家"]["calls"], rows["诊断专家"]["response_p50"]) == ("3", "4.0")
+    assert (rows["诊断专家"]["response_p90"], rows["诊断专家"]["resolution_p50"]) == ("10.4", "8.0")
+    assert (rows["配件"]["calls"], rows["配件"]["response_p50"]) == ("1", "—")
+    user.find(marker="csv").click()
+    body = (await user.download.next()).content.decode("utf-8-sig")
+    assert "diagnostic,3,3,3,0,4.0,10.4,8.0,20.8" in body and "parts,1,0,0,0,,,," in body
 
 
 # ----------------------------------------------------------------- kiosk screens and sign-ins

@@ -10,11 +10,13 @@ from core.config import (
     ConfigError,
     KioskConfig,
     booking_rules_from_config,
+    help_tiers_from_config,
     load_config,
     parse_config,
     working_hours_from_config,
 )
 from core.domain.booking_rules import BookingRules
+from core.domain.vocabulary import HelpKind, StaffRole
 from tests.helpers import DEMO_SITE
 
 DEMO = DEMO_SITE.read_text(encoding="utf-8")
@@ -171,3 +173,32 @@ def test_a_device_is_found_among_a_thousand_kiosks_and_in_a_copy_with_other_kios
     assert cfg.kiosk_bay("kiosk-0999") is None  # the original keeps its own kiosks
     alone = big.model_copy(update={"kiosks": many[:1]})
     assert alone.kiosk_bay("kiosk-b03") is None and alone.kiosk_bay("kiosk-0000") is not None
+
+
+def test_help_calls_keep_their_defaults_unless_the_file_sets_a_kind() -> None:
+    cfg = parse_config(DEMO)
+    tiers = help_tiers_from_config(cfg)
+    assert [(t.after, t.to) for t in tiers[HelpKind.DIAGNOSTIC]] == [
+        (timedelta(minutes=5), "foreman"),
+        (timedelta(minutes=15), "manager"),
+    ]
+    assert [t.to for t in tiers[HelpKind.SAFETY]] == ["manager"]  # the default
+    assert cfg.help.answers(StaffRole.QC) == [HelpKind.QC]
+    assert cfg.help.answers(StaffRole.MANAGER) == list(HelpKind)
+    faster = DEMO.replace('tiers = [{after_minutes = 5, to = "foreman"}', "tiers = [")
+    faster = faster.replace("[, {after_minutes = 15", "[{after_minutes = 15")
+    assert [t.after for t in help_tiers_from_config(parse_config(faster))[HelpKind.DIAGNOSTIC]] == [
+        timedelta(minutes=15)
+    ]
+
+
+def test_help_tiers_out_of_order_or_a_kind_twice_are_refused() -> None:
+    backwards = DEMO.replace("{after_minutes = 5, to", "{after_minutes = 25, to")
+    assert "tiers go up in after_minutes" in refused(backwards)
+    twice = DEMO.replace(
+        '[[help.kinds]]\nkind = "diagnostic"',
+        '[[help.kinds]]\nkind = "diagnostic"\nanswered_by = ["qc"]\n\n'
+        '[[help.kinds]]\nkind = "diagnostic"',
+    )
+    assert "a kind appears twice" in refused(twice)
+    assert "help.kinds.0.kind" in refused(DEMO.replace('kind = "diagnostic"', 'kind = "doctor"'))

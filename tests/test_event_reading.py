@@ -163,5 +163,8 @@ def _well_formed_data(model: str) -> dict[str, Any]:
             "pause": True,
         },
         "PartsCancelData": {"request_id": "PR1"},
+        "HelpCallData": {"kind": "diagnostic", "note": "P0301"},
+        "HelpAnswerData": {"call": "H-20261205-0001"},
+        "HelpCloseData": {"call": "H-20261205-0001", "outcome": "coil replaced"},
     }
     return examples[model]

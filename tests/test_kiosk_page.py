@@ -715,3 +715,34 @@ async def test_wrong_pairing_codes_make_the_next_try_wait(
     user.find(marker="pair-ok").click()
     await see(user, marker="pair-error", content="Too many wrong codes")
     assert book.pairings() == []
+
+
+async def test_a_help_call_from_the_kiosk_answered_by_badge_and_closed(
+    user: User, shop: Workshop
+) -> None:
+    station = shop.station("B03")
+    await open_kiosk(user, station)
+    await sign_in(user, "T002", "1002")
+    await tap(user, "help-call")
+    await tap(user, "help-send")  # no kind chosen: nothing goes
+    assert shop.core.query(lambda ws, _now: dict(ws.help_calls)) == {}
+    await tap(user, "help-kind-team_leader")
+    user.find(marker="help-send").click()
+    shop.settle()
+    (call,) = shop.core.query(lambda ws, _now: list(ws.help_calls.values()))
+    assert (call.kind.value, call.caller, call.bay) == ("team_leader", "T002", "B03")
+    await see(user, marker=f"help-standing-{call.id}", content="Waiting")
+
+    await tap(user, f"help-answer-{call.id}")
+    user.find(marker="help-badge").type("10001")  # the team leader's badge
+    await tap(user, "help-badge-ok")
+    shop.settle()
+    await see(user, marker=f"help-standing-{call.id}", content="王建国 is on the way")
+    assert shop.core.query(lambda ws, _now: ws.help_calls[call.id].acknowledged_by) == "T001"
+
+    await tap(user, f"help-close-{call.id}")
+    user.find(marker="help-outcome").type("已指导")
+    await tap(user, "help-close-ok")
+    shop.settle()
+    await see(user, marker="help-none", content="No open help calls")
+    assert shop.core.query(lambda ws, _now: dict(ws.help_calls)) == {}

@@ -98,6 +98,7 @@ def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
     station.finding(ro, "T002", "前刹车片磨损", "safety", 1.0, 480.0)
     station.request_parts(ro, "T002", [{"name": "前刹车片", "qty": 1}])  # at the counter
     station.pause(ro, "T002", "waiting_parts")
+    station.call_help("T002", "diagnostic")  # on the dispatch board, the help page, the kiosk
     booked_yesterday(w.core, plate="京B67890")  # on the desk's list of today
     book(w.core, days=1, plate="京A12345")  # on the preparation of tomorrow
     w.settle()

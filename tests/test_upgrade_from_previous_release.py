@@ -59,9 +59,9 @@ def expected(fixture: Path = FIXTURE) -> dict[str, Any]:
 
 def as_loaded_today(workshop: dict[str, Any]) -> dict[str, Any]:
     """What the previous release loaded, as this one reads it: its job documents upcast to
-    today's version, and no appointment book (it had none)."""
+    today's version, and no appointment book or help calls (it had none)."""
     jobs = {ro: job_to_doc(job_from_doc(doc)) for ro, doc in workshop["jobs"].items()}
-    return {**workshop, "jobs": jobs, "appointments": {}}
+    return {**workshop, "jobs": jobs, "appointments": {}, "help_calls": {}}
 
 
 def as_written(

@@ -21,6 +21,7 @@ from core.domain.booking_rules import BookingRules
 from core.domain.errors import DomainError
 from core.domain.events import DomainEvent, SignInRefused
 from core.domain.handover import all_ticked
+from core.domain.help_calls import DEFAULT_TIERS
 from core.domain.inspection import Inspection, complete
 from core.domain.model import (
     OPEN_STATUSES,
@@ -44,7 +45,14 @@ from core.domain.model import (
     WalkAroundSheet,
 )
 from core.domain.order_changes import PROMISABLE
-from core.domain.vocabulary import AppointmentState, CallOutcome, CarZone, JobType, MarkKind
+from core.domain.vocabulary import (
+    AppointmentState,
+    CallOutcome,
+    CarZone,
+    HelpKind,
+    JobType,
+    MarkKind,
+)
 from core.domain.workshop import CheckIn, NewFinding, OrderChanges, Workshop
 
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
@@ -77,6 +85,7 @@ def fresh() -> Workshop:
         operation_kinds={"T010": BayKind.ALIGNMENT},  # no alignment lift: forced, or refused
         # Reception from the walk's first moment, so booked cars come, are late or not seen.
         booking_rules=BookingRules(reception_opens=time(1, 0), reception_closes=time(12, 0)),
+        help_tiers={kind: DEFAULT_TIERS for kind in HelpKind if kind is not HelpKind.PARTS},
     )
 
 
@@ -127,6 +136,7 @@ class Snapshot:
     counters: dict[str, int]
     refusals: tuple[SignInRefused, ...]
     appointments: dict[str, str]
+    help_calls: dict[str, str]
 
     @classmethod
     def of(cls, ws: Workshop) -> Snapshot:
@@ -134,7 +144,8 @@ class Snapshot:
         jobs = {ro: JobMark(repr(j), j.status, j.bay) for ro, j in ws.jobs.items()}
         techs = {t: replace(s) for t, s in ws.tech_states.items()}
         booked = {a: repr(appt) for a, appt in ws.appointments.items()}
-        return cls(jobs, techs, dict(ws.counters), tuple(ws.refusals), booked)
+        calls = {c: repr(call) for c, call in ws.help_calls.items()}
+        return cls(jobs, techs, dict(ws.counters), tuple(ws.refusals), booked, calls)
 
 
 S = JobStatus
@@ -308,6 +319,9 @@ class WorkshopWalk(RuleBasedStateMachine):
             # enough to take each of them, seldom enough to leave the cars their way.
             *[("appointments", True)] * 3,
             ("nonsense", True),
+            # A help call (安灯) once someone works at a bay: called, answered, closed, gone
+            # up its tiers.
+            ("help", any(s.bay for s in self.ws.tech_states.values())),
         ]
 
     def _booking_steps(self) -> list[tuple[str, bool]]:
@@ -572,6 +586,31 @@ class WorkshopWalk(RuleBasedStateMachine):
             if name == "cancel":
                 self._signed_in(request.tech, request.bay)
             self.step(steps[name])
+
+    def do_help(self, data: st.DataObject) -> None:
+        """A call from a bay by someone there (or not: refused) when none is open; else an
+        open one answered or closed, or gone up its tiers after a while; now and then one
+        that is not there."""
+        ws = self.ws
+        open_calls = ws.open_help_calls()
+        if not open_calls:
+            bay = data.draw(st.sampled_from(["B01", "B02"]), label="bay")
+            tech = data.draw(st.sampled_from(TECHS), label="tech")
+            self._signed_in(tech, bay)
+            kind = data.draw(st.sampled_from(list(HelpKind)), label="kind")
+            self.step(lambda at: ws.call_help(bay, tech, kind, at, "需要帮忙"))
+            return
+        call = open_calls[0]
+        ident = data.draw(st.sampled_from([call.id, call.id, "H-X"]), label="call")
+        what = data.draw(st.sampled_from(["answer", "answer", "escalate"]), label="what")
+        if what == "escalate":
+            self.now += timedelta(minutes=data.draw(st.integers(0, 20), label="later"))
+            self.step(lambda at: ws.escalate_help(at))
+        elif call.acknowledged_at is None:
+            self.step(lambda at: ws.acknowledge_help(ident, "F1", at))
+        else:
+            done = data.draw(st.sampled_from(["已处理", "已处理", " "]), label="outcome")
+            self.step(lambda at: ws.close_help(ident, "T001", done, at))
 
     def do_queue(self, data: st.DataObject) -> None:
         if bool(self.fitting("reorder")) and data.draw(st.booleans(), label="reorder"):

@@ -39,7 +39,10 @@ ERROR_CODES = {
         " at its own time, and its audit line says by how much the clock went back"
         " (`clock_behind_s`)"
     ),
-    "wrong_bay": "the bay is not the kiosk's own, or the job is not dispatched there",
+    "wrong_bay": (
+        "the bay is not the kiosk's own, or the job is not dispatched there, or the help call"
+        " is another bay's"
+    ),
     "unknown_job": "no such repair order in the workshop",
     "unknown_technician": "no such technician",
     "unknown_bay": "no such bay",
@@ -66,7 +69,14 @@ ERROR_CODES = {
         "final inspection passed with an item of the job type's checklist unticked, or"
         " without the road test the job type needs"
     ),
-    "illegal_transition": "the workflow does not allow this step now",
+    "unknown_help_call": "no such help call",
+    "help_already_called": (
+        "the bay already called for this kind of help and the call is not closed yet (one"
+        " open call per kind and bay)"
+    ),
+    "illegal_transition": (
+        "the workflow does not allow this step now (a help call answered twice, or closed already)"
+    ),
 }
 
 

@@ -15,7 +15,13 @@ from pydantic import AfterValidator, Field, WithJsonSchema
 
 from core.domain.inspection import Inspection, complete
 from core.domain.model import PartLine
-from core.domain.vocabulary import TAPPED_PAUSE_REASONS, JobType, PauseReason, Severity
+from core.domain.vocabulary import (
+    TAPPED_PAUSE_REASONS,
+    HelpKind,
+    JobType,
+    PauseReason,
+    Severity,
+)
 from core.domain.workshop import NewFinding, Workshop
 
 from .strict import Ident, Strict
@@ -165,6 +171,20 @@ class SignInRefusedData(Strict):
     )
 
 
+class HelpCallData(Strict):
+    kind: HelpKind = Field(description="Whom the technician calls to the bay")
+    note: str = Field(default="", max_length=500, description="What it is about, if said")
+
+
+class HelpAnswerData(Strict):
+    call: Ident = Field(description="The help call (from the bay's state), at this bay")
+
+
+class HelpCloseData(Strict):
+    call: Ident = Field(description="The help call (from the bay's state), at this bay")
+    outcome: str = Field(min_length=1, max_length=500, description="What was done")
+
+
 # ------------------------------------------------------------------ the steps
 class Envelope(Protocol):
     """What a handler reads of an event's envelope (messages.Envelope)."""
@@ -273,6 +293,20 @@ def _print_result(ws: Workshop, env: Envelope, _: PrintData) -> None:
         ws.job(env.job)
 
 
+def _help_called(ws: Workshop, env: Envelope, data: HelpCallData) -> None:
+    ws.call_help(env.bay or "", env.tech or "", data.kind, _at(env), data.note)
+
+
+def _help_acknowledged(ws: Workshop, env: Envelope, data: HelpAnswerData) -> None:
+    ws.technician(env.tech or "")  # a badge the site knows, signed in here or not
+    ws.acknowledge_help(data.call, env.tech or "", _at(env), bay=env.bay)
+
+
+def _help_closed(ws: Workshop, env: Envelope, data: HelpCloseData) -> None:
+    ws.technician(env.tech or "")
+    ws.close_help(data.call, env.tech or "", data.outcome, _at(env), bay=env.bay)
+
+
 # ------------------------------------------------------------------ the table
 @dataclass(frozen=True)
 class EventKind:
@@ -351,6 +385,18 @@ EVENTS: tuple[EventKind, ...] = (
     EventKind(
         "wash.done", _KIOSK, _ON_JOB, WashDoneData, _wash_done,
         "Washed: ready for pickup, parked where it says.",
+    ),
+    EventKind(
+        "help.called", _KIOSK, _AT_BAY, HelpCallData, _help_called,
+        "A technician signed in at the bay calls for help (安灯) of a kind, with a note.",
+    ),
+    EventKind(
+        "help.acknowledged", _KIOSK, _AT_BAY, HelpAnswerData, _help_acknowledged,
+        "Someone answers the bay's call by badge at its kiosk (`tech`: who answered).",
+    ),
+    EventKind(
+        "help.closed", _KIOSK, _AT_BAY, HelpCloseData, _help_closed,
+        "The bay's call is over, with what was done (`tech`: who closed it).",
     ),
     EventKind(
         "key.in", _BRIDGE, (), KeyData, _key_in,

@@ -17,6 +17,7 @@ from .dispatch_parts import (
     DispatchPeople,
     DispatchReserved,
 )
+from .help_board import HelpBoard
 from .messages import Ack, Command, DeviceStatus, Envelope
 from .views import BayState, LoungeView, WelcomeView
 
@@ -194,6 +195,18 @@ DISPATCH_PEOPLE = Topic(
     readers=("board",),
     summary="The board's alerts about people: technicians who moved bay, refused sign-ins.",
 )
+HELP = Topic(
+    "help",
+    "view/help",
+    1,
+    True,
+    HelpBoard,
+    writers=("core",),
+    readers=("board",),
+    summary="The help calls (安灯) not yet closed: kind, bay, caller, note, running since,"
+    " who answered, the escalation tier reached and the next; apart from the dispatch board,"
+    " so a call is shown without the board being built.",
+)
 DEVICE_VIEW = Topic(
     "device_view",
     "view/devices/{device}",
@@ -233,6 +246,7 @@ TOPICS: tuple[Topic, ...] = (
     DISPATCH_RESERVED,
     DISPATCH_PEOPLE,
     DEVICE_VIEW,
+    HELP,
 )
 
 #: What a subscriber of the foreman's board subscribes to (core/contract/dispatch_mirror.py).

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.contract.help_board import HelpLine
 from core.domain.vocabulary import (
     AppointmentState,
     BayKind,
@@ -173,6 +174,9 @@ class BayState(_View):
     updated_at: datetime
     left: list[TechLeft] = Field(
         default=[], description="Who moved from here to another bay in the last 30 minutes"
+    )
+    help: list[HelpLine] = Field(
+        default=[], description="The bay's help calls (安灯) not yet closed, oldest first"
     )
 
 

@@ -30,6 +30,10 @@ class UnknownTechnician(DomainError):
     code = "unknown_technician"
 
 
+class UnknownHelpCall(DomainError):
+    code = "unknown_help_call"
+
+
 class IllegalTransition(DomainError):
     code = "illegal_transition"
 

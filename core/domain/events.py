@@ -65,6 +65,11 @@ class DomainEvent:
         one = getattr(self, "appointment", None)
         return (one,) if one else ()
 
+    def help_calls(self) -> tuple[str, ...]:
+        """The help calls (安灯) this fact changed."""
+        one = getattr(self, "call", None)
+        return (one,) if one else ()
+
 
 _S = JobStatus
 
@@ -606,3 +611,52 @@ class PartsNotInStock(DomainEvent):
     by: str
     bay: str
     expected_at: datetime | None = None
+
+
+# ------------------------------------------------------------------ help calls (安灯)
+@dataclass(frozen=True, kw_only=True)
+class HelpCalled(DomainEvent):
+    """A technician at ``bay`` called for help of a ``kind``; the call is numbered from the
+    day's counter."""
+
+    name = "help.called"
+    call: str
+    kind: str
+    bay: str
+    by: str
+
+    def counters(self) -> tuple[str, ...]:
+        return ("help:" + self.at.strftime("%Y%m%d"),)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HelpAcknowledged(DomainEvent):
+    """Someone answered the call and is on the way (``by``: a page's user or a badge)."""
+
+    name = "help.acknowledged"
+    call: str
+    bay: str
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class HelpEscalated(DomainEvent):
+    """A call unanswered for long enough went up a tier, to ``to``: due at ``due``, seen
+    by the core at ``at``."""
+
+    name = "help.escalated"
+    call: str
+    bay: str
+    tier: int
+    to: str
+    due: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class HelpClosed(DomainEvent):
+    """The call is over, saying what was done."""
+
+    name = "help.closed"
+    call: str
+    bay: str
+    by: str

@@ -137,6 +137,25 @@ STATION_STATUSES: dict[BayKind, frozenset[JobStatus]] = {
 }
 
 
+class HelpKind(StrEnum):
+    """Whom a technician calls to the bay from the kiosk (安灯呼叫)."""
+
+    FOREMAN = "foreman"
+    LEADER = "team_leader"
+    DIAGNOSTIC = "diagnostic"
+    QC = "qc"
+    PARTS = "parts"
+    SAFETY = "safety"
+
+
+class HelpState(StrEnum):
+    """Where a help call stands: called, someone on the way, closed with what was done."""
+
+    CALLED = "called"
+    ACKNOWLEDGED = "acknowledged"
+    CLOSED = "closed"
+
+
 class StaffRole(StrEnum):
     """Who signs in to the web pages, and so what they may see and do."""
 

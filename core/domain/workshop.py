@@ -28,6 +28,7 @@ from .errors import (
     WrongBay,
 )
 from .handover import Handovers
+from .help_calls import HelpCalls
 from .inspection import Inspection, checker_override, require_complete
 from .key_cabinet import KeyCabinet
 from .model import (
@@ -138,6 +139,7 @@ class Workshop(
     Aftercare,
     OrderChangesFromDesk,
     PartsRequests,
+    HelpCalls,
 ):
     """All live state of one site; the only place where workflow rules live."""
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from . import events as ev
 from .appointment import Appointment
@@ -36,6 +37,9 @@ from .model import (
 from .notices import Notice
 from .vocabulary import PRIORITY_RANK
 from .working_hours import WorkingHours
+
+if TYPE_CHECKING:  # the help calls' module builds on this one
+    from .help_calls import HelpCall, HelpTiers
 
 #: Statuses of a job that left the building: not on the boards' lists, only on the Gantt.
 GONE_STATUSES = frozenset(JobStatus) - OPEN_STATUSES
@@ -95,6 +99,10 @@ class WorkshopState:
     notices: dict[str, Notice] = field(default_factory=dict)
     promises_at_risk: set[str] = field(default_factory=set)
     notice_seq: int = 0
+    #: Help calls (安灯) not yet closed, and the tiers each kind goes up when unanswered
+    #: (core/domain/help_calls.py; the tiers are the site's configuration).
+    help_calls: dict[str, HelpCall] = field(default_factory=dict)
+    help_tiers: HelpTiers = field(default_factory=dict)
     # The jobs filed by status, and those in a bay's queue by bay: a queue or a stage list
     # costs what is in it, not every job known. Filed again whenever a fact names a job
     # (every change of a job is recorded as a fact), so they never drift from the jobs.

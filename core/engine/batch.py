@@ -55,6 +55,7 @@ from .effects import (
     rows_to_write,
     same_checker,
 )
+from .help_escalation import HelpEscalation
 from .items import Counters, Incoming, Item, Publisher, Query, Republish, WebCommand
 from .no_shows import NoShowSweep
 from .print_desk import PrintDesk
@@ -132,6 +133,7 @@ class BatchStep:
         self._reports_retry = 0.0
         self._book_day: date | None = None  # the day the appointment book was last let go on
         self.no_shows = NoShowSweep()
+        self.help = HelpEscalation()
 
     # ------------------------------------------------------------ the order, once
     def process(self, items: list[Item]) -> Outcome:
@@ -152,6 +154,8 @@ class BatchStep:
             time.sleep(HAND_OVER)  # they leave before the board is worked on
         self.settle(out)  # 6. a page's command is answered when the pages have been told
         self.ws.forget_gone(out.rows.jobs | out.recalled)
+        if out.rows.help_calls:  # closed calls are stored: the reports read them there
+            self.ws.let_go_closed_help()
         if self.views.dispatch_due:  # the foreman's board after the acks
             self.views.flush_dispatch(self.ws, now)
         return out
@@ -171,7 +175,7 @@ class BatchStep:
             self.write_reports()
             return
         now = self.clock()
-        if self.no_shows.is_due(self.ws, now):
+        if self.no_shows.is_due(self.ws, now) or self.help.is_due(self.ws, now):
             self.process([])
             return
         self.let_go(now)
@@ -205,8 +209,11 @@ class BatchStep:
         return [] if devices_only and not self.reports.due() else self.reports.take()
 
     def seconds_to_sweep(self) -> float | None:
-        """Site seconds until the next no-show is due (None: no booked car awaited)."""
-        return self.no_shows.seconds_left(self.ws, self.clock())
+        """Site seconds until the next no-show or help call's tier is due (None: no booked
+        car awaited, no call unanswered)."""
+        now = self.clock()
+        left = [self.no_shows.seconds_left(self.ws, now), self.help.seconds_left(self.ws, now)]
+        return min((s for s in left if s is not None), default=None)
 
     def let_go(self, now: datetime) -> None:
         """The cars that left are kept while the Gantt of the day shows their work; once
@@ -224,9 +231,10 @@ class BatchStep:
         """Every item against the workshop; no I/O but look-ups of old orders and answers."""
         out = Outcome()
         self.sequence.begin()
-        swept = self.no_shows.run(self.ws, now)  # the core's own step comes first
-        if swept is not None:
-            out.batch.audit.append(swept)
+        for own in (self.no_shows, self.help):  # the core's own steps come first
+            swept = own.run(self.ws, now)
+            if swept is not None:
+                out.batch.audit.append(swept)
         for item in items:
             if isinstance(item, Republish):
                 out.republish = True
@@ -247,6 +255,8 @@ class BatchStep:
         out.batch.inbox = self.sequence.inbox
         if out.rows.appointments:
             self.no_shows.book_changed()
+        if out.rows.help_calls:
+            self.help.calls_changed()
         return out
 
     def _query(self, item: Query, now: datetime) -> Settled:
@@ -475,6 +485,7 @@ class BatchStep:
                     force=out.republish,
                     booked=booked,
                     advisors=out.noticed or out.acted,
+                    helped=bool(out.rows.help_calls),
                 )
             if out.devices_changed or out.republish:  # no job changed with them
                 self.views.publish_devices()

@@ -22,10 +22,16 @@ class Rows:
     appointments: frozenset[str] = frozenset()
     #: Signed walk-arounds, each a row of its own (never rewritten).
     walkarounds: tuple[WalkAround, ...] = ()
+    help_calls: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(
-            self.jobs or self.techs or self.counters or self.appointments or self.walkarounds
+            self.jobs
+            or self.techs
+            or self.counters
+            or self.appointments
+            or self.walkarounds
+            or self.help_calls
         )
 
 
@@ -35,7 +41,9 @@ def rows_to_write(events: Iterable[DomainEvent]) -> Rows:
     counters: set[str] = set()
     appointments: set[str] = set()
     walked: list[WalkAround] = []
+    calls: set[str] = set()
     for e in events:
+        calls.update(e.help_calls())
         jobs.update(e.jobs())
         techs.update(e.techs())
         counters.update(e.counters())
@@ -48,6 +56,7 @@ def rows_to_write(events: Iterable[DomainEvent]) -> Rows:
         frozenset(counters),
         frozenset(appointments),
         tuple(walked),
+        frozenset(calls),
     )
 
 

@@ -21,10 +21,12 @@ from core.config import (
     SiteConfig,
     bays_from_config,
     booking_rules_from_config,
+    help_tiers_from_config,
     technicians_from_config,
     working_hours_from_config,
 )
 from core.contract.advisor_board import AdvisorBoard
+from core.contract.help_board import HelpBoard
 from core.contract.parts_board import PartsBoard
 from core.contract.views import DeviceRow, DispatchView, LoungeView, WelcomeView
 from core.domain.workshop import Workshop
@@ -119,6 +121,10 @@ class Core:
         return self.views.parts
 
     @property
+    def help(self) -> HelpBoard | None:
+        return self.views.help
+
+    @property
     def projector(self) -> Projector:
         return self.views.projector
 
@@ -138,6 +144,7 @@ class Core:
             hours=hours,
             booking_rules=booking_rules_from_config(cfg),
             appointments_from=hours.day_of(now),
+            help_tiers=help_tiers_from_config(cfg),
         )
         self.views.forget_all()
         # Report rows follow a tap's commit: those the core stopped before are written now.
@@ -152,6 +159,7 @@ class Core:
         """After a failed commit: what the store holds is the truth again."""
         self.step.ws = self._load()
         self.step.no_shows.book_changed()
+        self.step.help.calls_changed()
         self.step.sequence.reset(self.store.last_seqs(_devices(self.config)))
 
     def start(self) -> None:
@@ -222,7 +230,8 @@ class Core:
         wait = self.step.wait()
         sweep = self.step.seconds_to_sweep()
         if sweep is not None:
-            # Just past the moment: a car is a no-show only after its slot and the grace.
+            # Just past the moment: a car is a no-show only after its slot and the grace
+            # (a help call goes up at its moment: a hundredth of a second later is no harm).
             wait = min(wait, sweep / self.speed + 0.01)
         return wait
 

@@ -16,12 +16,14 @@ from core.config import SiteConfig
 from core.contract import topics
 from core.contract.advisor_board import AdvisorBoard
 from core.contract.dispatch_lists import with_devices
+from core.contract.help_board import HelpBoard
 from core.contract.kept_json import ListDump
 from core.contract.messages import dump
 from core.contract.parts_board import PartsBoard
 from core.contract.views import BayState, DispatchView, JobCard, LoungeCar, LoungeView, WelcomeView
 from core.domain.eta import QueueForecasts, predict, queue_forecasts
 from core.domain.workshop import Workshop
+from core.help_views import help_board
 from core.lounge_cars import LoungeCars
 from core.parts_views import parts_board
 from core.views import Projector
@@ -78,6 +80,8 @@ class ViewPublisher:
         self.advisors: AdvisorBoard | None = None
         #: The parts counter's board (领料), for the page the core serves.
         self.parts: PartsBoard | None = None
+        #: The help calls not closed (安灯), as last sent.
+        self.help: HelpBoard | None = None
         self.config = config
         self.board = BoardPublisher(self.site, publisher)
         #: Called after every change of the views (pages wake up on it).
@@ -137,13 +141,17 @@ class ViewPublisher:
         force: bool = False,
         booked: bool = False,
         advisors: bool = False,
+        helped: bool = False,
     ) -> None:
         """The lounge after a step that changed ``jobs`` (its cars made again in part) and,
         when a booking changed (``booked``), the welcome board (no device waits for them),
         and the advisors' board when a notice came or a person acted (``advisors``; else it
-        follows the foreman's board), then the pages are told."""
+        follows the foreman's board), the help calls when one changed (``helped``), then
+        the pages are told."""
         started = time.monotonic()
         try:
+            if helped or force:  # first: a call is the most urgent
+                self.publish_help(ws, now)
             if force:
                 self.lounge_cars.forget_all()
             # Every lounge TV gets the whole list: send it only when a car on it changed.
@@ -161,6 +169,11 @@ class ViewPublisher:
             self.tell_listeners()
         finally:
             self._count(started)
+
+    def publish_help(self, ws: Workshop, now: datetime) -> None:
+        """The open help calls, on their own topic: a call never waits for the board."""
+        self.help = help_board(ws, self.config, now)
+        self.publisher.publish(topics.HELP.full(self.site), dump(self.help), 1, True)
 
     def publish_welcome(self, ws: Workshop, now: datetime) -> None:
         """With no batch: the welcome board of a new day, when the day turned."""

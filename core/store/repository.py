@@ -18,6 +18,8 @@ from core.domain.aftercare_report import AftercareCall
 from core.domain.appointment import Appointment
 from core.domain.bay_needs import OperationKinds
 from core.domain.booking_rules import BookingRules
+from core.domain.help_calls import HelpTiers
+from core.domain.help_report import HelpTimes
 from core.domain.model import (
     OPEN_STATUSES,
     Bay,
@@ -40,6 +42,7 @@ from .appointment_rows import (
     stored_appointment,
 )
 from .codec import job_from_doc, job_to_doc, tech_from_doc, tech_to_doc
+from .help_call_rows import help_call_row, help_times, open_help_calls
 from .parts_rows import parts_rows
 from .report_queries import ReportQueries
 from .report_rows import figures_row
@@ -49,6 +52,7 @@ from .tables import (
     AppointmentRow,
     AuditRow,
     CounterRow,
+    HelpCallRow,
     InboxRow,
     JobFiguresRow,
     JobRow,
@@ -84,6 +88,9 @@ class ChangedRows(Protocol):
 
     @property
     def walkarounds(self) -> Sequence[WalkAround]: ...
+
+    @property
+    def help_calls(self) -> Collection[str]: ...
 
 
 @dataclass(frozen=True)
@@ -157,6 +164,7 @@ class Store:
         hours: WorkingHours | None = None,
         booking_rules: BookingRules | None = None,
         appointments_from: date | None = None,
+        help_tiers: HelpTiers | None = None,
     ) -> Workshop:
         """Rebuild the live workshop from the database: the jobs in the building, and given
         ``gone_since`` those that left from then on (the day's Gantt shows their work); the
@@ -172,6 +180,7 @@ class Store:
             operation_kinds=dict(operation_kinds or {}),
             hours=hours or WorkingHours(),
             booking_rules=booking_rules or BookingRules(),
+            help_tiers=dict(help_tiers or {}),
         )
         live = [s.value for s in OPEN_STATUSES]
         with self.engine.connect() as conn:
@@ -183,18 +192,25 @@ class Store:
             if gone_since is not None:
                 for job in self._left_since(conn, gone_since):
                     ws.remember(job)
-            for (doc,) in conn.execute(
-                select(TechnicianStateRow.doc).where(TechnicianStateRow.site == self.site)
-            ):
-                state = tech_from_doc(doc)
-                ws.tech_states[state.id] = state
-            for name, value in conn.execute(
-                select(CounterRow.name, CounterRow.value).where(CounterRow.site == self.site)
-            ):
-                ws.counters[name] = value
-            for appt in live_appointments(conn, self.site, appointments_from):
-                ws.appointments[appt.id] = appt
+            self._load_rest(conn, ws, appointments_from)
         return ws
+
+    def _load_rest(self, conn: Connection, ws: Workshop, appointments_from: date | None) -> None:
+        """Beside the jobs: where the technicians are, the counters, the appointment book
+        and the help calls not closed."""
+        for (doc,) in conn.execute(
+            select(TechnicianStateRow.doc).where(TechnicianStateRow.site == self.site)
+        ):
+            state = tech_from_doc(doc)
+            ws.tech_states[state.id] = state
+        for name, value in conn.execute(
+            select(CounterRow.name, CounterRow.value).where(CounterRow.site == self.site)
+        ):
+            ws.counters[name] = value
+        for appt in live_appointments(conn, self.site, appointments_from):
+            ws.appointments[appt.id] = appt
+        for call in open_help_calls(conn, self.site):
+            ws.help_calls[call.id] = call
 
     def _left_since(self, conn: Connection, since: datetime) -> list[Job]:
         """The jobs that left the building from ``since`` on, found by the figures' indexes
@@ -335,6 +351,9 @@ class Store:
         self._write_state(conn, ws, now, rows.jobs, rows.techs, rows.counters)
         if rows.appointments:
             self._write_appointments(conn, ws, now, rows.appointments)
+        if rows.help_calls:
+            calls = [help_call_row(self.site, ws.help_calls[c]) for c in sorted(rows.help_calls)]
+            self._upsert(conn, HelpCallRow.__table__, calls, ("site", "id"))
         if rows.walkarounds:
             conn.execute(
                 insert_into(WalkAroundRow), [walkaround_row(self.site, w) for w in rows.walkarounds]
@@ -611,6 +630,11 @@ class Store:
         """The figures build_report gives for these jobs, added up in the database."""
         with self.engine.connect() as conn:
             return ReportQueries(self.site, start, end, now, zone).run(conn, bays, day_hours)
+
+    def help_times(self, start: datetime, end: datetime) -> list[HelpTimes]:
+        """The help calls made in the period, for the report."""
+        with self.engine.connect() as conn:
+            return help_times(conn, self.site, start, end)
 
     def awaiting_follow_up(self, since: datetime, limit: int = 200) -> list[Job]:
         """Cars delivered since ``since`` whose follow-up call is not recorded yet, in the

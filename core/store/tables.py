@@ -157,6 +157,34 @@ class AppointmentRow(Base):
     )
 
 
+class HelpCallRow(Base):
+    """A help call (安灯) from a bay: what it was, who answered and closed it and when, as
+    columns the live workshop is loaded by and the reports add up."""
+
+    __tablename__ = "help_calls"
+
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    bay: Mapped[str] = mapped_column(String(64))
+    caller: Mapped[str] = mapped_column(String(64))
+    ro: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    tier: Mapped[int] = mapped_column(Integer)
+    called_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(128))
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    closed_by: Mapped[str | None] = mapped_column(String(128))
+    outcome: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_help_calls_site_state", "site", "state"),
+        Index("ix_help_calls_site_called_at", "site", "called_at"),
+    )
+
+
 class JobFiguresRow(Base):
     """What the reports and the desk's follow-up list ask of a repair order, in a narrow row
     of its own (a month's report reads thousands of them; the documents stay unread)."""

@@ -1,0 +1,137 @@
+"""Help calls (安灯) at the kiosk: one big button calls someone to the bay (the foreman, the
+team leader, a diagnostic expert, QC, parts, safety) with an optional note, so nobody has
+to leave the bay to find them; the bay's open calls show with where each stands. Whoever
+comes answers with their badge here (or on their own page), and the call is closed here
+saying what was done."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from core.contract.help_board import HelpLine
+from core.domain.vocabulary import HelpState
+from kiosk.dialogs import framed, ok_or_cancel, refuse_empty
+from kiosk.screen import BIG, CARD, Screen
+from kiosk.station import HELP_KINDS
+
+
+def help_strip(screen: Screen) -> None:
+    """The call button and the bay's open calls, between the people and the work."""
+    t = screen.t
+    calls = screen.station.help_calls()
+    with ui.row().classes(f"{CARD} w-full items-center gap-4 rounded").mark("help-strip"):
+        tech = screen.acting()
+        ui.button(t("andon.button"), icon="campaign", on_click=lambda: call_for_help(screen)).props(
+            "color=negative" + ("" if tech else " disable")
+        ).classes(BIG).mark("help-call")
+        if not calls:
+            ui.label(t("andon.none")).classes("text-xl text-gray-400").mark("help-none")
+        for call in calls:
+            _call_row(screen, call)
+
+
+def _standing(screen: Screen, call: HelpLine) -> str:
+    t = screen.t
+    if call.state is HelpState.ACKNOWLEDGED:
+        return t("andon.answered_by", name=call.acknowledged_by or "")
+    if call.escalated_to is not None:
+        return t("andon.escalated_to", role=t("role." + call.escalated_to.value))
+    return t("help_state.called")
+
+
+def _call_row(screen: Screen, call: HelpLine) -> None:
+    t = screen.t
+    escalated = call.state is HelpState.CALLED and call.tier > 0
+    colour = "bg-red-900" if escalated else "bg-gray-800"
+    with ui.row().classes(f"items-center gap-3 p-2 rounded {colour}").mark(f"help-{call.id}"):
+        ui.label(t("help_kind." + call.kind.value)).classes("text-2xl font-bold")
+        ui.label(f"{screen.hm(call.called_at)} · {_standing(screen, call)}").classes(
+            "text-xl"
+        ).mark(f"help-standing-{call.id}")
+        if call.state is HelpState.CALLED:
+            ui.button(
+                t("andon.acknowledge_badge"), on_click=lambda c=call: answer_by_badge(screen, c)
+            ).classes(BIG).mark(f"help-answer-{call.id}")
+        ui.button(t("andon.close"), on_click=lambda c=call: close_call(screen, c)).props(
+            "outline"
+        ).classes(BIG).mark(f"help-close-{call.id}")
+
+
+def call_for_help(screen: Screen) -> None:
+    """Whom to call (one big button each), a note if wanted, and send."""
+    tech = screen.acting()
+    if tech is None:
+        return
+    t = screen.t
+    chosen: list[str] = []
+    with framed(screen.form, t("andon.choose_kind"), "w-[960px] max-w-full"):
+        buttons: dict[str, ui.button] = {}
+
+        def pick(kind: str) -> None:
+            chosen[:] = [kind]
+            for key, b in buttons.items():
+                b.props(f"color={'negative' if key == kind else 'grey-8'}")
+
+        with ui.grid(columns=3).classes("gap-3"):
+            for kind in HELP_KINDS:
+                buttons[kind] = (
+                    ui.button(t("help_kind." + kind), on_click=lambda k=kind: pick(k))
+                    .props("color=grey-8")
+                    .classes(BIG + " w-64")
+                    .mark(f"help-kind-{kind}")
+                )
+        note = ui.input(t("andon.note")).props("dark outlined").classes("text-2xl w-full")
+
+        def send() -> bool:
+            if not chosen:
+                return refuse_empty(screen)
+            kind = chosen[0]
+            sent = screen.act(lambda s: s.call_help(tech, kind, note.value or ""))
+            if sent is not None:
+                who = t("help_kind." + kind)
+                ui.notify(t("andon.sent", kind=who), type="warning", position="center")
+            return sent is not None
+
+        ok_or_cancel(screen, screen.form, t("andon.send"), send, "help-send", colour="negative")
+
+
+def answer_by_badge(screen: Screen, call: HelpLine) -> None:
+    """Whoever came scans their badge: the call is answered in their name."""
+    t = screen.t
+    with framed(screen.form, f"{t('help_kind.' + call.kind.value)} · {t('andon.badge')}"):
+        badge = ui.input(t("andon.badge")).props("dark outlined autofocus type=password")
+        badge.classes("text-2xl w-[480px] max-w-full").mark("help-badge")
+
+        def submit() -> bool:
+            holder = screen.station.badge_holder(badge.value or "")
+            if holder is None:
+                ui.notify(t("andon.badge_unknown"), type="negative", position="center")
+                return False
+            return screen.act(lambda s: s.answer_help(call.id, holder.id)) is not None
+
+        def scanned() -> None:  # a badge reader types and presses enter
+            if submit():
+                screen.form.close()
+                screen.saved()
+
+        badge.on("keydown.enter", scanned)
+        ok_or_cancel(screen, screen.form, t("andon.acknowledge"), submit, "help-badge-ok")
+
+
+def close_call(screen: Screen, call: HelpLine) -> None:
+    """What was done, and the call is over (closed by the technician acting here)."""
+    tech = screen.acting()
+    if tech is None:
+        return
+    t = screen.t
+    with framed(screen.form, f"{t('help_kind.' + call.kind.value)} · {t('andon.close')}"):
+        outcome = ui.textarea(t("andon.outcome")).props("dark outlined")
+        outcome.classes("text-2xl w-[640px] max-w-full").mark("help-outcome")
+
+        def submit() -> bool:
+            done = (outcome.value or "").strip()
+            if not done:
+                return refuse_empty(screen)
+            return screen.act(lambda s: s.close_help(call.id, tech, done)) is not None
+
+        ok_or_cancel(screen, screen.form, t("andon.close"), submit, "help-close-ok")
