@@ -127,7 +127,9 @@ class HelpPanel:
         self.role = StaffRole(desk.user["role"])
         self.answers = source.config.help.answers(self.role)
         self.mine_first = mine_first
-        self.seen: set[str] | None = None
+        # Calls already there when the page opens are not new; with no view yet (a core just
+        # started), everything that comes is.
+        self.seen: set[str] | None = None if source.help() is not None else set()
         self.chimes = 0
         ui.add_head_html(_CHIME + TIMERS)
         self.chime_mark = ui.element("span").classes("hidden").mark("help-chime")

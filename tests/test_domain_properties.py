@@ -291,7 +291,7 @@ def test_the_walk_reaches_the_whole_workflow_and_takes_every_step(
             reached.update(self.reached)
 
     run_state_machine_as_test(
-        Recording, settings=settings(WALK, max_examples=200, derandomize=True, database=None)
+        Recording, settings=settings(WALK, max_examples=300, derandomize=True, database=None)
     )
     assert {
         JobStatus.IN_PROGRESS,

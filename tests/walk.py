@@ -601,16 +601,17 @@ class WorkshopWalk(RuleBasedStateMachine):
             self.step(lambda at: ws.call_help(bay, tech, kind, at, "需要帮忙"))
             return
         call = open_calls[0]
-        ident = data.draw(st.sampled_from([call.id, call.id, "H-X"]), label="call")
+        ident = data.draw(st.sampled_from([call.id, call.id, call.id, "H-X"]), label="call")
+        if call.acknowledged_at is not None:  # answered: closed (or said nothing: refused)
+            done = data.draw(st.sampled_from(["已处理", "已处理", "已处理", " "]), label="outcome")
+            self.step(lambda at: ws.close_help(ident, "T001", done, at))
+            return
         what = data.draw(st.sampled_from(["answer", "answer", "escalate"]), label="what")
         if what == "escalate":
             self.now += timedelta(minutes=data.draw(st.integers(0, 20), label="later"))
             self.step(lambda at: ws.escalate_help(at))
-        elif call.acknowledged_at is None:
-            self.step(lambda at: ws.acknowledge_help(ident, "F1", at))
         else:
-            done = data.draw(st.sampled_from(["已处理", "已处理", " "]), label="outcome")
-            self.step(lambda at: ws.close_help(ident, "T001", done, at))
+            self.step(lambda at: ws.acknowledge_help(ident, "F1", at))
 
     def do_queue(self, data: st.DataObject) -> None:
         if bool(self.fitting("reorder")) and data.draw(st.booleans(), label="reorder"):
