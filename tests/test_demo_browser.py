@@ -433,25 +433,42 @@ def pair_every_bay(driver: Any, demo: Demo) -> dict[str, str]:
 def pair_a_screen(driver: Any, bay: str) -> str:
     """On the dispatch board's screens panel: pick the bay, ask for a code; the code.
 
-    Done at the keyboard (the bay typed into the picker, Enter; Enter on the button), as
-    clicks would race the board: the panels above this one grow and shrink as the day goes
-    on, the open list of bays moves with its field, and a click's point, taken a moment
-    before it lands, may by then be on the neighbouring bay."""
+    Each click is given to its element, not to a point on the screen: the panels above this
+    one grow and shrink as the day goes on, the open list of bays moves with its field, and
+    a click's point, taken a moment before it lands, may by then be on the neighbouring
+    bay."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
+    panels = " or ".join(f"normalize-space(.)='{w}'" for w in TEXTS["pairing.panel"])
+    fields = (  # the screens panel's own: the bay queue's picker has the same label
+        f"//div[contains(@class,'q-card')][./div[{panels}]]"
+        "//input[contains(@class,'q-select__focus-target')]"
+    )
+
     def picker() -> Any:  # the list's own field, the one that takes the keys
-        for field in driver.find_elements(By.CSS_SELECTOR, "input.q-select__focus-target"):
+        for field in driver.find_elements(By.XPATH, fields):
             if field.get_attribute("aria-label") in TEXTS["pairing.for_bay"]:
                 return field
         return None
 
     field = wait_until(picker, "the screens panel's bay picker")
-    field.send_keys(bay, Keys.ENTER)
     select = field.find_element(By.XPATH, "./ancestor::label")
+    driver.execute_script("arguments[0].click()", select)  # the list opens
+
+    def option() -> Any:  # the bay's line in the open list
+        for item in driver.find_elements(By.CSS_SELECTOR, ".q-menu .q-item"):
+            if item.text.startswith(f"{bay} "):
+                return item
+        field.send_keys(Keys.DOWN)  # a long list shows its lines as they are reached
+        return None
+
+    # Clicked where it is, not where it was a moment ago: the panels above move.
+    driver.execute_script("arguments[0].click()", wait_until(option, f"{bay} in the list"))
     wait_until(lambda: f"\n{bay} " in select.text, lambda: f"{bay} picked: {select.text!r}")
     labels = " or ".join(f"normalize-space(.)='{w}'" for w in TEXTS["pairing.new"])
-    driver.find_element(By.XPATH, f"//button[.//span[{labels}]]").send_keys(Keys.ENTER)
+    button = driver.find_element(By.XPATH, f"//button[.//span[{labels}]]")
+    driver.execute_script("arguments[0].click()", button)
     said = [w.format(bay=bay, until="").split(",")[0] for w in TEXTS["pairing.code_for"]]
     said = [w.split("，")[0] for w in said]  # "Code for B03", "B03 的配对码"
 
