@@ -2,7 +2,7 @@
 """Set-up-free entry point: makes .venv on first use, then runs Pitboard or its tests.
 
 python3 tasks.py run [--demo]    # the whole system on embedded defaults
-python3 tasks.py test [pytest args]
+python3 tasks.py test [pytest args]   # all tests, then the pages photographed in Chromium
 python3 tasks.py lint            # ruff and mypy
 python3 tasks.py bench NAME [args]   # a benchmark from bench/ (docs/performance.md)
 python3 tasks.py audit [--strict]    # known vulnerabilities in the installed dependencies
@@ -113,7 +113,12 @@ def main() -> int:
         return a or b
     # Most tests wait on sockets and child processes: two workers, each a test file at a time.
     workers = [] if any(a.startswith(("-n", "--numprocesses")) for a in rest) else TEST_WORKERS
-    return subprocess.call([BIN / "python", "-m", "pytest", *workers, *rest])
+    done = subprocess.call([BIN / "python", "-m", "pytest", *workers, *rest])
+    if rest or done:
+        return done
+    # Then the pages photographed in Chromium, one at a time: beside the other tests, a
+    # demo's day played at speed would not keep its timing.
+    return subprocess.call([BIN / "python", "-m", "pytest", "-n", "0", "-m", "screenshots"])
 
 
 if __name__ == "__main__":
