@@ -99,16 +99,22 @@ def screen(driver: Any, width: int, height: int) -> None:
     )
 
 
-def foreman_signs_in(driver: Any, server: str) -> None:
-    """Through the sign-in form, on to the dispatch board."""
+def signs_in(driver: Any, server: str, who: str, page: str) -> None:
+    """``who`` (a demo person, password ``pitboard``) through the sign-in form, on to
+    ``page``."""
     from selenium.webdriver.common.by import By
 
-    driver.get(server + "/login?next=/dispatch")
+    driver.get(f"{server}/login?next={page}")
     wait_until(lambda d=driver: len(d.find_elements(By.TAG_NAME, "input")) >= 2, "login form")
     user, password = driver.find_elements(By.TAG_NAME, "input")[:2]
-    user.send_keys("F001")
+    user.send_keys(who)
     password.send_keys("pitboard")
     driver.find_element(By.TAG_NAME, "button").click()
+
+
+def foreman_signs_in(driver: Any, server: str) -> None:
+    """The foreman through the sign-in form, on to the dispatch board."""
+    signs_in(driver, server, "F001", "/dispatch")
 
 
 def interrupt(proc: subprocess.Popen[str]) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from core.display.texts import TEXTS
-from tests.browser import ARTIFACTS, TOKENS, poke, screen, served
+from tests.browser import ARTIFACTS, TOKENS, foreman_signs_in, poke, screen, served
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.screenshots]
@@ -23,17 +23,6 @@ def board_server(tmp_path: Path) -> Iterator[str]:
     with served("tests.board_server", tmp_path, "/lounge") as (url, ready):
         TOKENS[url] = ready.split()[1]
         yield url
-
-
-def foreman_signs_in(driver: Any, server: str) -> None:
-    from selenium.webdriver.common.by import By
-
-    driver.get(server + "/login?next=/dispatch")
-    wait_until(lambda d=driver: len(d.find_elements(By.TAG_NAME, "input")) >= 2, "login form")
-    user, password = driver.find_elements(By.TAG_NAME, "input")[:2]
-    user.send_keys("F001")
-    password.send_keys("pitboard")
-    driver.find_element(By.TAG_NAME, "button").click()
 
 
 def test_a_help_call_comes_onto_the_open_dispatch_board_with_its_timer_and_tier(

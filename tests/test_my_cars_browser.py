@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from core.display.texts import TEXTS
-from tests.browser import ARTIFACTS, TOKENS, poke, screen, served
+from tests.browser import ARTIFACTS, TOKENS, poke, screen, served, signs_in
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.screenshots]
@@ -24,18 +24,6 @@ def board_server(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def advisor_signs_in(driver: Any, server: str) -> None:
-    """SA01 through the sign-in form, on to their own cars."""
-    from selenium.webdriver.common.by import By
-
-    driver.get(server + "/login?next=/mycars")
-    wait_until(lambda d=driver: len(d.find_elements(By.TAG_NAME, "input")) >= 2, "login form")
-    user, password = driver.find_elements(By.TAG_NAME, "input")[:2]
-    user.send_keys("SA01")
-    password.send_keys("pitboard")
-    driver.find_element(By.TAG_NAME, "button").click()
-
-
 def test_a_finding_reaches_the_open_advisors_board_with_a_sound(
     browser: Any, board_server: str
 ) -> None:
@@ -43,7 +31,7 @@ def test_a_finding_reaches_the_open_advisors_board_with_a_sound(
         return str(browser.execute_script("return document.body ? document.body.innerText : ''"))
 
     screen(browser, 1600, 1000)
-    advisor_signs_in(browser, board_server)
+    signs_in(browser, board_server, "SA01", "/mycars")
     heading = TEXTS["mycars.cars"][0]
     wait_until(lambda: heading in body() and "RO-" in body(), "my cars")
     assert browser.execute_script("return window.pitboardChimes") == 0

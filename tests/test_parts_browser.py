@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from core.display.texts import TEXTS
-from tests.browser import ARTIFACTS, TOKENS, poke, screen, served
+from tests.browser import ARTIFACTS, TOKENS, poke, screen, served, signs_in
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.screenshots]
@@ -24,24 +24,12 @@ def board_server(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def counter_signs_in(driver: Any, server: str) -> None:
-    """PC01 of the parts counter through the sign-in form, on to the counter's page."""
-    from selenium.webdriver.common.by import By
-
-    driver.get(server + "/login?next=/parts")
-    wait_until(lambda d=driver: len(d.find_elements(By.TAG_NAME, "input")) >= 2, "login form")
-    user, password = driver.find_elements(By.TAG_NAME, "input")[:2]
-    user.send_keys("PC01")
-    password.send_keys("pitboard")
-    driver.find_element(By.TAG_NAME, "button").click()
-
-
 def test_the_bays_requests_reach_the_open_parts_counter(browser: Any, board_server: str) -> None:
     def body() -> str:
         return str(browser.execute_script("return document.body ? document.body.innerText : ''"))
 
     screen(browser, 1600, 1000)
-    counter_signs_in(browser, board_server)
+    signs_in(browser, board_server, "PC01", "/parts")
     heading = TEXTS["counter.waiting"][0]
     wait_until(lambda: heading in body(), "the parts counter's page")
     asked = poke(board_server, "/test/parts")["requests"]

@@ -320,8 +320,9 @@ class WorkshopWalk(RuleBasedStateMachine):
             *[("appointments", True)] * 3,
             ("nonsense", True),
             # A help call (安灯) once someone works at a bay: called, answered, closed, gone
-            # up its tiers.
-            ("help", any(s.bay for s in self.ws.tech_states.values())),
+            # up its tiers; an open call is come back to sooner, to see it through.
+            *[("help", any(s.bay for s in self.ws.tech_states.values()))]
+            * (3 if self.ws.open_help_calls() else 1),
         ]
 
     def _booking_steps(self) -> list[tuple[str, bool]]:
