@@ -120,6 +120,7 @@ def welcome(site: Pitboard, host: str, port: int) -> str:
         f"  welcome board   {web}/welcome  (reception: today's booked cars)\n"
         f"  dispatch board  {web}/dispatch    schedule /schedule\n"
         f"  reception desk  {web}/desk    my cars  /mycars    reports  /reports\n"
+        f"  bay calls       {web}/parts  (the parts counter, 领料)    help calls /help  (安灯)\n"
         f"  signing in      {users}\n"
         f"  sign-ins, tokens {web}/access  (the service manager)\n"
         f"  bay kiosks      {web}/kiosk/{{bay}}  ({', '.join(sorted(site.kiosks))}); "
