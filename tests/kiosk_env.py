@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -144,3 +145,32 @@ def demo_workshop(
     link.start()
     wait_until(link.connected.is_set, "the core connected", timeout=10)
     return Workshop(core, link, broker, tmp_path / "kiosk")
+
+
+@contextmanager
+def sqlite_workshop(tmp_path: Path) -> Iterator[Workshop]:
+    """The demo workshop on a new SQLite database in ``tmp_path``, closed after."""
+    from core.store.database import make_engine, migrate, sqlite_url
+    from core.store.repository import Store
+
+    engine = make_engine(sqlite_url(tmp_path))
+    migrate(engine)
+    w = demo_workshop(Store(engine, "demo"), tmp_path)
+    try:
+        yield w
+    finally:
+        w.close()
+        engine.dispose()
+
+
+async def open_kiosk(user: Any, station: Station, lang: str) -> None:
+    """The kiosk page of ``station`` opened in NiceGUI's simulated browser."""
+    from nicegui import ui
+
+    from kiosk.page import build
+
+    @ui.page("/kiosk")
+    def page() -> None:
+        build(station, lang)  # type: ignore[arg-type]
+
+    await user.open("/kiosk")

@@ -17,15 +17,14 @@ from core.display.texts import text
 from core.domain.inspection import checklist
 from core.domain.model import JobStatus, JobType, PauseReason, Priority
 from core.pairings import Pairings
-from core.store.database import make_engine, migrate, sqlite_url
-from core.store.repository import Store
 from core.store.tables import AuditRow
 from kiosk.job_card import CLOCK_EVERY
 from kiosk.live import _events
-from kiosk.page import build, register
+from kiosk.page import register
 from kiosk.pairing import COOKIE
 from kiosk.station import Station
-from tests.kiosk_env import Workshop, demo_workshop
+from tests.kiosk_env import Workshop, sqlite_workshop
+from tests.kiosk_env import open_kiosk as open_station
 from tests.waiting import eventually, wait_until
 
 RETRIES = 60  # × 0.1 s: the core answers on its own thread
@@ -33,20 +32,12 @@ RETRIES = 60  # × 0.1 s: the core answers on its own thread
 
 @pytest.fixture
 def shop(tmp_path: Path) -> Iterator[Workshop]:
-    engine = make_engine(sqlite_url(tmp_path))
-    migrate(engine)
-    w = demo_workshop(Store(engine, "demo"), tmp_path)
-    yield w
-    w.close()
-    engine.dispose()
+    with sqlite_workshop(tmp_path) as w:
+        yield w
 
 
 async def open_kiosk(user: User, station: Station, lang: str = "en") -> None:
-    @ui.page("/kiosk")
-    def page() -> None:
-        build(station, lang)  # type: ignore[arg-type]
-
-    await user.open("/kiosk")
+    await open_station(user, station, lang)
 
 
 async def see(

@@ -10,37 +10,26 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from nicegui import ui
 from nicegui.testing import User
 
 from core.commands import HandOutParts, PartsNotInStock
 from core.display.texts import text
 from core.domain.model import JobStatus, PartLine, PartsState, PauseReason
-from core.store.database import make_engine, migrate, sqlite_url
-from core.store.repository import Store
-from kiosk.page import build
 from kiosk.station import Station
-from tests.kiosk_env import Workshop, demo_workshop
+from tests.kiosk_env import Workshop, sqlite_workshop
+from tests.kiosk_env import open_kiosk as open_station
 
 RETRIES = 60  # × 0.1 s: the core answers on its own thread
 
 
 @pytest.fixture
 def shop(tmp_path: Path) -> Iterator[Workshop]:
-    engine = make_engine(sqlite_url(tmp_path))
-    migrate(engine)
-    w = demo_workshop(Store(engine, "demo"), tmp_path)
-    yield w
-    w.close()
-    engine.dispose()
+    with sqlite_workshop(tmp_path) as w:
+        yield w
 
 
 async def open_kiosk(user: User, station: Station, lang: str = "zh") -> None:
-    @ui.page("/kiosk")
-    def page() -> None:
-        build(station, lang)  # type: ignore[arg-type]
-
-    await user.open("/kiosk")
+    await open_station(user, station, lang)
 
 
 async def tap(user: User, marker: str) -> None:
