@@ -18,6 +18,7 @@ from core.config import SiteConfig, load_config
 from core.contract.messages import make_event
 from core.domain.model import Customer, Operation, Vehicle
 from core.domain.workshop import CheckIn, Workshop
+from tests.waiting import wait_until
 
 DEMO_SITE = Path(__file__).resolve().parents[1] / "core" / "demo" / "site.toml"
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
@@ -98,12 +99,15 @@ class FakeBus:
                 return json.loads(p)  # type: ignore[no-any-return]
         raise AssertionError(f"nothing published on *{suffix}")
 
-    def board(self) -> dict[str, Any]:
-        """The newest whole dispatch board a subscriber of its parts has been sent."""
-        view = self.board_so_far()
-        if view is None:
-            raise AssertionError("no whole dispatch board published")
-        return view
+    def board(self, timeout: float = 10.0) -> dict[str, Any]:
+        """The newest whole dispatch board a subscriber of its parts has been sent.
+
+        The board is built a part at a time after the acks, so its first whole version may
+        still be on its way: waited for up to ``timeout`` seconds, then a failure.
+        """
+        return wait_until(  # type: ignore[no-any-return]
+            self.board_so_far, "a whole dispatch board published", timeout=timeout
+        )
 
     def board_so_far(self) -> dict[str, Any] | None:
         """The same, or None while its first parts are still on their way."""
