@@ -17,6 +17,7 @@ from .dispatch_parts import (
     DispatchPeople,
     DispatchReserved,
 )
+from .group import GroupAck, GroupFeed
 from .help_board import HelpBoard
 from .messages import Ack, Command, DeviceStatus, Envelope
 from .views import BayState, LoungeView, WelcomeView
@@ -25,7 +26,9 @@ from .views import BayState, LoungeView, WelcomeView
 #: ``bay-kiosk`` is the kiosk standing at the bay the topic is named after; ``device`` is
 #: every kiosk and the devices bridge; ``lounge`` and ``welcome`` the public screens of the
 #: lounge and of reception.
-Party = Literal["core", "self", "device", "bay-kiosk", "bridge-of", "lounge", "welcome", "board"]
+Party = Literal[
+    "core", "self", "device", "bay-kiosk", "bridge-of", "lounge", "welcome", "board", "relay", "hub"
+]
 
 ROOT = "pitboard/{site}/"
 
@@ -230,6 +233,30 @@ CORE_STATUS = Topic(
     summary="Whether the core is online: devices send their unanswered events again at once"
     " when it comes back, and not while it is away.",
 )
+#: The group feed (core/contract/group.py). ``relay`` is the site core's feed relay (the
+#: core's own broker user at the site); ``hub`` the head office's hub. The site broker's
+#: bridge carries both topics; the hub broker's ACL is generated per site
+#: (``pitboard hub acl``).
+GROUP_FEED = Topic(
+    "group_feed",
+    "group/feed",
+    1,
+    False,
+    GroupFeed,
+    writers=("relay",),
+    readers=("hub",),
+    summary="The site's group facts for head office, numbered per site; resent until acknowledged.",
+)
+GROUP_ACK = Topic(
+    "group_ack",
+    "group/ack",
+    1,
+    False,
+    GroupAck,
+    writers=("hub",),
+    readers=("relay",),
+    summary="The hub's answer after its commit: every fact up to `upto` is held at head office.",
+)
 TOPICS: tuple[Topic, ...] = (
     EVENT,
     ACK,
@@ -247,6 +274,8 @@ TOPICS: tuple[Topic, ...] = (
     DISPATCH_PEOPLE,
     DEVICE_VIEW,
     HELP,
+    GROUP_FEED,
+    GROUP_ACK,
 )
 
 #: What a subscriber of the foreman's board subscribes to (core/contract/dispatch_mirror.py).
