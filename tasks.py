@@ -109,7 +109,7 @@ def main() -> int:
         return audit("--strict" in rest)
     if what == "lint":
         a = subprocess.call([BIN / "ruff", "check", "."])
-        b = subprocess.call([BIN / "mypy", "core", "devices", "board", "kiosk", "pitboard"])
+        b = subprocess.call([BIN / "mypy", "core", "devices", "board", "kiosk", "hub", "pitboard"])
         return a or b
     # Most tests wait on sockets and child processes: two workers, each a test file at a time.
     workers = [] if any(a.startswith(("-n", "--numprocesses")) for a in rest) else TEST_WORKERS
