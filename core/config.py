@@ -576,6 +576,45 @@ class AftercareConfig(_Section):
     )
 
 
+class GroupConfig(_Section):
+    """The site's feed to its dealer group's head office (docs/group.md)."""
+
+    enabled: bool = Field(
+        default=False,
+        description="Send the site's group facts to head office: kept in the site's database "
+        "until the hub acknowledges them, so a link down for days loses nothing",
+    )
+    hub_url: str | None = Field(
+        default=None,
+        description="mqtt:// or mqtts://host:port of head office's broker, which the site "
+        "broker's bridge connects to (`pitboard broker bridge`)",
+    )
+    bridge_password_env: str = Field(
+        default="PITBOARD_GROUP_PASSWORD",
+        description="Environment variable with the password of the site's bridge user "
+        "(site-{id}) at head office's broker",
+    )
+    hub_ca_file: str | None = Field(
+        default=None, description="With an mqtts:// hub_url: the CA its certificate chains to"
+    )
+    max_facts: int = Field(
+        default=200, ge=1, le=500, description="Facts in one feed message at most"
+    )
+    resend_after_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=600,
+        description="Facts not acknowledged this long after they were sent are sent again",
+    )
+    figures_every_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description="The day's figures go to head office at most this often (and at every "
+        "delivery)",
+    )
+
+
 class UserConfig(_Section):
     """Someone who signs in to the boards (technicians sign in at the kiosks instead)."""
 
@@ -618,6 +657,7 @@ class SiteConfig(_Section):
     aftercare: AftercareConfig = AftercareConfig()
     advisor: AdvisorConfig = AdvisorConfig()
     help: HelpConfig = HelpConfig()
+    group: GroupConfig = GroupConfig()
     users: list[UserConfig] = []
     bays: list[BayConfig] = Field(min_length=1)
     teams: list[TeamConfig] = []
