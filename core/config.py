@@ -738,13 +738,7 @@ class SiteConfig(_Section):
         return frozenset(k.device for k in self.kiosks if k.by_hand)
 
     def device_kind(self, device: str) -> str | None:
-        if self.kiosk_bay(device) is not None:
-            return "kiosk"
-        if device == self.bridge.device:
-            return "bridge"
-        if any(p.device == device for p in self.printers):
-            return "printer"
-        return None
+        return _device_kinds(self).get(device)
 
 
 #: Each list of kiosks' bays by device, by the list's id (the list kept: its id stays its).
@@ -761,6 +755,22 @@ def _kiosk_bays(kiosks: list[KioskConfig]) -> dict[str, str]:
         for k in kiosks:
             bays.setdefault(k.device, k.bay)  # the first listed, as a search finds it
         made = _BAYS_OF[id(kiosks)] = (kiosks, bays)
+    return made[1]
+
+
+#: Each configuration's devices' kinds, by the configuration's id (the configuration kept).
+_KINDS_OF: dict[int, tuple[SiteConfig, dict[str, str]]] = {}
+
+
+def _device_kinds(config: SiteConfig) -> dict[str, str]:
+    """Every device's kind (kiosk, bridge, printer), made once per configuration: asked
+    for every event, more than once."""
+    made = _KINDS_OF.get(id(config))
+    if made is None or made[0] is not config:
+        kinds = {p.device: "printer" for p in config.printers}
+        kinds[config.bridge.device] = "bridge"
+        kinds.update((k.device, "kiosk") for k in config.kiosks)  # a kiosk first, as before
+        made = _KINDS_OF[id(config)] = (config, kinds)
     return made[1]
 
 

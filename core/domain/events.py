@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import ClassVar
 
 from .model import JobStatus, PauseReason, Priority, Segment, Severity, WalkAround
@@ -36,6 +37,12 @@ class DomainEvent:
 
     def jobs(self) -> tuple[str, ...]:
         """The repair orders this fact changed."""
+        return self._named_jobs
+
+    @cached_property
+    def _named_jobs(self) -> tuple[str, ...]:
+        # Every derivation asks each fact (rows, audit orders, screens, the group feed):
+        # worked out once. Not a field: equality and the stored form ignore it.
         return tuple(x for x in (getattr(self, "ro", None), getattr(self, "to_ro", None)) if x)
 
     def techs(self) -> tuple[str, ...]:

@@ -335,11 +335,12 @@ class BatchStep:
             self.sequence.take(env.source, env.seq, "rejected", err.code, item.received_at, digest)
             return self._reject(env.source, env.seq, err.code, err.message)
         self.sequence.take(env.source, env.seq, "applied", None, item.received_at, digest)
+        facts = self.ws.recorded[mark:]
         payload: dict[str, Any] = {"tech": env.tech, "data": env.data}
-        moved = moved_from(self.ws.recorded[mark:])
+        moved = moved_from(facts)
         if moved is not None:
             payload["moved_from"] = moved
-        override = same_checker(self.ws.recorded[mark:])
+        override = same_checker(facts)
         if override is not None:
             payload["same_checker"] = override
         behind = self.sequence.clock_behind(env.source, env.ts)
@@ -351,8 +352,8 @@ class BatchStep:
         if env.type in ("print.done", "print.failed"):
             self.prints.result(env.type, env.data, out.batch, item.received_at)
             out.devices_changed = True
-        self.prints.order_for_facts(self.ws, self.ws.recorded[mark:], item.received_at, out.batch)
-        for ro in audit_orders(self.ws.recorded[mark:], env.job):
+        self.prints.order_for_facts(self.ws, facts, item.received_at, out.batch)
+        for ro in audit_orders(facts, env.job):
             out.batch.audit.append(
                 AuditEntry(
                     at=env.ts,
