@@ -71,6 +71,8 @@ class DeviceLink:
         self._sent_upto = 0
         self._ack_cv = threading.Condition()
         self._last_status = 0.0
+        #: The outbox depth the last retained status said (None: not said while online).
+        self._said_outbox: int | None = None
         self._resend = resend.ResendClock(time.monotonic(), RESEND_AFTER, resend.LONGEST)
         self._stopping = threading.Event()
         self._watchdog = threading.Thread(target=self._watch, name=f"{device}-resend", daemon=True)
@@ -122,6 +124,8 @@ class DeviceLink:
 
     def _status(self, online: bool) -> bytes:
         outbox = self.outbox.count() if online else None
+        if online:
+            self._said_outbox = outbox
         extra = self._status_extra() if online and self._status_extra is not None else {}
         status = DeviceStatus(
             online=online, kind=self.kind, outbox=outbox, ts=site_clock.now(), **extra
@@ -271,8 +275,15 @@ class DeviceLink:
         self._changed()
 
     def _announce_depth(self) -> None:
+        """The outbox's depth in the retained status when it changed: an emptied outbox at
+        once, a growing or shrinking one every few seconds. A tap answered before the next
+        leaves the depth as it was said, and nothing is sent: every status is a message
+        the broker and the core handle for nothing."""
         now = time.monotonic()
-        if self._live and (now - self._last_status > _STATUS_EVERY or self.outbox.count() == 0):
+        depth = self.outbox.count()
+        if not self._live or depth == self._said_outbox:
+            return
+        if now - self._last_status > _STATUS_EVERY or depth == 0:
             self._last_status = now
             self.client.announce()
 

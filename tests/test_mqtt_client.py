@@ -234,6 +234,31 @@ def test_nothing_goes_again_while_the_core_is_away_and_everything_when_it_is_bac
     wait_until(lambda: sent_seqs(broker) == [1, 2, 1, 2], what="everything again at once")
 
 
+def test_the_status_says_the_outbox_again_only_when_its_depth_changed(
+    broker: FakeBroker, device: DeviceLink
+) -> None:
+    def said() -> list[int | None]:
+        return [json.loads(p)["outbox"] for p in broker.published(DEVICE, "/status")]
+
+    device.start()
+    wait_online(broker, device)
+    assert said() == [0]
+    for seq in range(1, 21):  # each tap answered before the next: the depth stays 0
+        tap(device)
+        broker.inject(ACK, ack(seq))
+        wait_until(lambda: device.outbox.count() == 0, what=f"#{seq} answered")
+    time.sleep(0.1)
+    assert said() == [0], "a status after every answered tap is a message for nothing"
+    broker.cut(DEVICE)  # taps kept while away: the depth is said once it is back
+    wait_until(lambda: not device.online)
+    tap(device, 3)
+    broker.restore(DEVICE)
+    wait_until(lambda: said()[-1] == 3, what="the depth said on reconnecting")
+    for seq in (21, 22, 23):
+        broker.inject(ACK, ack(seq))
+    wait_until(lambda: said()[-1] == 0, what="the emptied outbox said at once")
+
+
 def test_a_malformed_ack_is_ignored_and_counted(
     broker: FakeBroker, device: DeviceLink, caplog: pytest.LogCaptureFixture
 ) -> None:
