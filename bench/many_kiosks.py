@@ -9,7 +9,8 @@ The kiosks are lightweight MQTT clients (paho, all driven by one thread through 
 not kiosk pages: this measures the core and the broker with a thousand devices on them. As
 a real kiosk does, each announces its status when it connects and then only when its
 outbox's depth changed (a tap answered before the next changes nothing). The core runs as
-its own process (``pitboard core``) on SQLite (synchronous=FULL), serving no pages. Target: acks at p50 ≤ 8× the raw round trip.
+its own process (``pitboard core``) on SQLite (synchronous=FULL), serving no pages.
+Target: acks at p50 ≤ 8× the raw round trip.
 """
 
 from __future__ import annotations
