@@ -99,9 +99,7 @@ def line(site: str, name: str, *, silent_min: float | None = 1.0, **fields: Any)
 
 
 def figures(site: str, name: str, **values: Any) -> SiteFigures:
-    return SiteFigures(
-        site=site, name=name, days=1, checked_in=20, delivered=18, **values
-    )
+    return SiteFigures(site=site, name=name, days=1, checked_in=20, delivered=18, **values)
 
 
 def detail(site_line: SiteLine) -> SiteDetail:
