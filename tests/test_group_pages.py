@@ -9,9 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from urllib.parse import quote
 from collections.abc import Iterator
 from datetime import date, timedelta
+from urllib.parse import quote
 
 import pytest
 from nicegui import ui
@@ -334,7 +334,7 @@ def test_the_dashboard_refuses_to_start_without_a_session_secret(
     monkeypatch.delenv(config.web.secret_env, raising=False)
     with pytest.raises(ConfigError, match="PITBOARD_SESSION_SECRET is not set"):
         dashboard_secret(config, "127.0.0.1")
-    with pytest.raises(ConfigError, match="only a development run on 127.0.0.1"):
+    with pytest.raises(ConfigError, match=r"only a development run on 127\.0\.0\.1"):
         dashboard_secret(config, "0.0.0.0", development=True)
     assert len(dashboard_secret(config, "127.0.0.1", development=True)) >= 32
     assert "makes one up" in caplog.text
