@@ -43,6 +43,7 @@ CSS = """
 def figure_rows(t: Texts, figures: list[SiteFigures], by: str) -> list[dict[str, Any]]:
     """The table's rows, best on ``by`` first (sites without it last, by name)."""
     places = {m.key: ranks(figures, m) for m in MEASURES}
+    n = marked(len(figures))
     rows: list[dict[str, Any]] = []
     for f in figures:
         row: dict[str, Any] = {
@@ -62,7 +63,7 @@ def figure_rows(t: Texts, figures: list[SiteFigures], by: str) -> list[dict[str,
             row[f"{m.key}_text"] = (
                 shown if place is None else t("group.value_rank", value=shown, rank=place)
             )
-            row[f"{m.key}_band"] = band(place, len(places[m.key]))
+            row[f"{m.key}_band"] = band(place, len(places[m.key]), n)
         rows.append(row)
     order = places[by]
     rows.sort(key=lambda r: (order.get(r["site"]) is None, order.get(r["site"], 0), r["name"]))

@@ -23,6 +23,7 @@ CSS = """
 .gl-table th { text-align: left; padding: 6px 10px; background: #e2e8f0; position: sticky;
   top: 0; white-space: nowrap; }
 .gl-table td { padding: 6px 10px; border-bottom: 1px solid #e2e8f0; white-space: nowrap; }
+.gl-table th.n { text-align: right; }
 .gl-table td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .gl-table tr.stale td { background: #fee2e2; }
 .gl-table tr.stale td:first-child { border-left: 8px solid #dc2626; }
@@ -76,7 +77,11 @@ def live_table(t: Texts, live: GroupLive, now: datetime, stale_after: int) -> st
         "group.last_heard",
         "group.lag",
     )
-    head = "".join(f"<th>{escape(t(k))}</th>" for k in heads)
+    head = "".join(
+        f"<th{'' if k in ('group.state', 'group.site', 'group.last_heard') else ' class=n'}>"
+        f"{escape(t(k))}</th>"
+        for k in heads
+    )
     rows = "".join(
         site_row(t, line, now, stale_after) for line in trouble_first(live.sites, now, stale_after)
     )

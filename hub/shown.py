@@ -132,10 +132,10 @@ def marked(ranked: int) -> int:
     return max(1, min(10, ranked // 10)) if ranked >= 2 else 0
 
 
-def band(place: int | None, ranked: int) -> str:
-    """ "top", "bottom" or "" for a site's place among ``ranked`` sites."""
-    n = marked(ranked)
-    if place is None or n == 0:
+def band(place: int | None, ranked: int, n: int) -> str:
+    """ "top", "bottom" or "" for a site's place among the ``ranked`` sites that have the
+    figure, when the first and last ``n`` are coloured."""
+    if place is None or n == 0 or ranked < 2:
         return ""
     if place <= n:
         return "top"

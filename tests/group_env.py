@@ -84,9 +84,11 @@ def hub_config(sites: list[tuple[str, str]], **hub: Any) -> HubConfig:
     )
 
 
-def line(site: str, name: str, *, silent_min: float | None = 1.0, **fields: Any) -> SiteLine:
-    """A site's line heard ``silent_min`` minutes before NOW (None: never heard)."""
-    heard = None if silent_min is None else NOW - timedelta(minutes=silent_min)
+def line(
+    site: str, name: str, *, silent_min: float | None = 1.0, now: datetime = NOW, **fields: Any
+) -> SiteLine:
+    """A site's line heard ``silent_min`` minutes before ``now`` (None: never heard)."""
+    heard = None if silent_min is None else now - timedelta(minutes=silent_min)
     values: dict[str, Any] = {
         "open_jobs": 10,
         "bays": 12,

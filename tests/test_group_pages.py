@@ -316,7 +316,7 @@ def test_a_ranking_skips_sites_without_the_figure_and_colours_a_tenth_at_each_en
     assert "NONE" not in places and len(places) == 460
     assert places["S459"] == 1 and places["S000"] == 460
     assert marked(460) == 10 and marked(20) == 2 and marked(5) == 1 and marked(1) == 0
-    assert [band(p, 460) for p in (1, 10, 11, 450, 451, 460, None)] == [
+    assert [band(p, 460, 10) for p in (1, 10, 11, 450, 451, 460, None)] == [
         "top",
         "top",
         "",
@@ -325,6 +325,8 @@ def test_a_ranking_skips_sites_without_the_figure_and_colours_a_tenth_at_each_en
         "bottom",
         "",
     ]
+    # Of 20 sites 18 have the figure: the first two and the last two of those 18.
+    assert [band(p, 18, marked(20)) for p in (2, 3, 16, 17)] == ["top", "", "", "bottom"]
 
 
 def test_the_dashboard_refuses_to_start_without_a_session_secret(
