@@ -65,12 +65,15 @@ def ago(t: Texts, line: SiteLine, now: datetime) -> str:
 
 
 def duration(t: Texts, seconds: float | None) -> str:
-    """A feed's lag or a response time: seconds under two minutes, else minutes."""
+    """A feed's lag or a response time: seconds under two minutes, minutes under two hours,
+    else hours."""
     if seconds is None:
         return "—"
     if seconds < 120:
         return t("group.seconds", n=f"{seconds:.0f}" if seconds >= 10 else f"{seconds:.1f}")
-    return t("group.minutes", n=round(seconds / 60))
+    if seconds < 7200:
+        return t("group.minutes", n=round(seconds / 60))
+    return t("group.hours", n=f"{seconds / 3600:.1f}")
 
 
 # ---------------------------------------------------------------------------- figures

@@ -52,7 +52,10 @@ def help_table(t: Texts, detail: SiteDetail, now: datetime) -> str:
     if not calls:
         return f"<p>{escape(t('group.no_help'))}</p>"
     heads = ("bay", "help_kind", "help_state", "help_level", "help_age")
-    head = "".join(f"<th>{escape(t('group.' + k))}</th>" for k in heads)
+    head = "".join(
+        f"<th{' class=n' if k in ('help_level', 'help_age') else ''}>{escape(t('group.' + k))}</th>"
+        for k in heads
+    )
     rows = "".join(
         f'<tr data-call="{escape(c.id)}"><td>{escape(c.bay)}</td>'
         f"<td>{escape(_word(t, 'help_kind', c.call_kind))}</td>"

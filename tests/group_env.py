@@ -104,9 +104,9 @@ def figures(site: str, name: str, **values: Any) -> SiteFigures:
     return SiteFigures(site=site, name=name, days=1, checked_in=20, delivered=18, **values)
 
 
-def detail(site_line: SiteLine) -> SiteDetail:
+def detail(site_line: SiteLine, now: datetime = NOW) -> SiteDetail:
     """A site's detail: two open jobs (one at risk), a help call, two devices offline."""
-    at = NOW - timedelta(hours=2)
+    at = now - timedelta(hours=2)
     jobs = [
         JobSummary(
             ro="RO-20261205-0007",
@@ -115,8 +115,8 @@ def detail(site_line: SiteLine) -> SiteDetail:
             bay="B03",
             advisor="SA01",
             checked_in_at=at,
-            promised_at=NOW + timedelta(minutes=30),
-            predicted_at=NOW + timedelta(minutes=75),
+            promised_at=now + timedelta(minutes=30),
+            predicted_at=now + timedelta(minutes=75),
             at_risk=True,
         ),
         JobSummary(
@@ -124,7 +124,7 @@ def detail(site_line: SiteLine) -> SiteDetail:
             plate="沪B·***12",
             status="checked_in",
             checked_in_at=at,
-            promised_at=NOW + timedelta(hours=4),
+            promised_at=now + timedelta(hours=4),
             waiting_dispatch=True,
         ),
     ]
@@ -135,20 +135,20 @@ def detail(site_line: SiteLine) -> SiteDetail:
             call_kind="diagnostic",
             state="called",
             level=1,
-            raised_at=NOW - timedelta(minutes=7),
+            raised_at=now - timedelta(minutes=7),
         ),
         HelpCallFact(
             id="H-0",
             bay="B01",
             call_kind="qc",
             state="closed",
-            raised_at=NOW - timedelta(hours=1),
-            closed_at=NOW - timedelta(minutes=50),
+            raised_at=now - timedelta(hours=1),
+            closed_at=now - timedelta(minutes=50),
         ),
     ]
     devices = DeviceCounts(online=14, offline=2, offline_names=["kiosk-b07", "printer-desk"])
     today = DayFigures(
-        day=NOW.date(),
+        day=now.date(),
         checked_in=23,
         delivered=17,
         delivered_on_time=15,

@@ -70,7 +70,7 @@ def group_reader(now: datetime) -> FakeReader:
             waiting_dispatch=n % 4,
             lag_seconds=0.4 + (n % 5) * 0.7 if silent is not None else None,
         )
-        reader.details[site] = detail(reader.lines[site])
+        reader.details[site] = detail(reader.lines[site], now)
     reader.by_period["day"] = [
         figures(
             site,

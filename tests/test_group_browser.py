@@ -1,7 +1,7 @@
 """The group dashboard in real headless Chromium: 20 sites side by side, the stale ones red
 and marked in words on top, a fact committed at the hub reaching the open page by itself;
-the figures' ranking. Photographs: tests/artifacts/group-dashboard.png and
-tests/artifacts/group-figures.png."""
+the figures' ranking; a stale site's read-only detail. Photographs in tests/artifacts/:
+group-dashboard.png, group-figures.png and group-site.png."""
 
 from __future__ import annotations
 
@@ -69,3 +69,9 @@ def test_twenty_sites_with_the_stale_on_top_and_a_change_pushed(
     wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, "td.gf-top"), "the top coloured")
     assert browser.find_elements(By.CSS_SELECTOR, "td.gf-bottom")
     browser.save_screenshot(str(ARTIFACTS / "group-figures.png"))
+
+    browser.get(server + "/group/site/NB02")
+    wait_until(lambda: "RO-20261205-0007" in body(), "宁波北仑店's open jobs", timeout=15)
+    assert stale in body() and "kiosk-b07" in body()
+    assert not [b for b in browser.find_elements(By.TAG_NAME, "button") if b.text != "ENGLISH"]
+    browser.save_screenshot(str(ARTIFACTS / "group-site.png"))

@@ -1182,6 +1182,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "group.days_ago": ("{n} 天前", "{n} d ago"),
     "group.seconds": ("{n} 秒", "{n} s"),
     "group.minutes": ("{n} 分钟", "{n} min"),
+    "group.hours": ("{n} 小时", "{n} h"),
     "group.summary": (
         "共 {sites} 家门店 · {stale} 家失联 · {at_risk} 辆车有交车风险",
         "{sites} sites · {stale} not heard · {at_risk} cars at risk",
