@@ -2,7 +2,8 @@
 wrong ones limited (board/signin_limits.py); a signed-in browser holds only the id of its
 session (in NiceGUI's user storage, behind the cookie signed with the session secret) and
 the session itself is kept by the core, which ends it when idle, too old or ended by the
-service manager."""
+service manager. The head office's group dashboard signs its people in the same way
+(hub/web.py), through its own doorway."""
 
 from __future__ import annotations
 

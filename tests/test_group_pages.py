@@ -106,6 +106,19 @@ async def test_only_head_office_signs_in(user: User, dashboard: FakeReader) -> N
     await user.should_see("陈总 (集团总部)")
 
 
+async def test_wrong_passwords_are_limited_as_at_the_site(user: User, reader: FakeReader) -> None:
+    access = register_group_pages(reader, hub_config(SITES), clock=lambda: NOW)
+    for _ in range(5):
+        await sign_in(user, "HQ01", password="wrong", page="/group")
+        await user.should_see(marker="login-error", retries=RETRIES)
+    await sign_in(user, "HQ01", page="/group")  # the right one, too late
+    await user.should_see("密码错误次数过多，请 1 分钟后再试", retries=RETRIES)
+    lines = [(x["type"], x["payload"]) for x in access.log(20)]
+    assert lines[0] == ("signin.locked", {"user": "hq01", "minutes": 1})
+    assert [k for k, _ in lines].count("signin.refused") == 5
+    assert not access.sessions()
+
+
 # ------------------------------------------------------------------ live lines
 async def test_every_site_side_by_side_the_stale_marked_and_on_top(
     user: User, dashboard: FakeReader
