@@ -51,10 +51,10 @@ def trouble_first(lines: list[SiteLine], now: datetime, stale_after: int) -> lis
 
 
 def ago(t: Texts, line: SiteLine, now: datetime) -> str:
-    """ "12 min ago", or "never heard"."""
+    """ "12 min ago"; "—" for a site never heard (its state says so)."""
     seconds = silent_seconds(line, now)
     if seconds == math.inf:
-        return t("group.state.never")
+        return "—"
     if seconds < 60:
         return t("group.just_now")
     if seconds < 3600:

@@ -1,7 +1,7 @@
 """The group dashboard in real headless Chromium: 20 sites side by side, the stale ones red
 and marked in words on top, a fact committed at the hub reaching the open page by itself;
 the figures' ranking; a stale site's read-only detail. Photographs in tests/artifacts/:
-group-dashboard.png, group-figures.png and group-site.png."""
+group-dashboard.png, group-figures.png, group-site.png and group-dashboard-en.png."""
 
 from __future__ import annotations
 
@@ -75,3 +75,9 @@ def test_twenty_sites_with_the_stale_on_top_and_a_change_pushed(
     assert stale in body() and "kiosk-b07" in body()
     assert not [b for b in browser.find_elements(By.TAG_NAME, "button") if b.text != "ENGLISH"]
     browser.save_screenshot(str(ARTIFACTS / "group-site.png"))
+
+    browser.get(server + "/group")
+    wait_until(lambda: len(order()) == 20, "the lines again", timeout=15)
+    browser.find_element(By.XPATH, "//button[normalize-space(.)='English']").click()
+    wait_until(lambda: "Sites live" in body() and "Not heard" in body(), "in English", timeout=15)
+    browser.save_screenshot(str(ARTIFACTS / "group-dashboard-en.png"))
