@@ -2,7 +2,8 @@
 wrong ones limited (board/signin_limits.py); a signed-in browser holds only the id of its
 session (in NiceGUI's user storage, behind the cookie signed with the session secret) and
 the session itself is kept by the core, which ends it when idle, too old or ended by the
-service manager."""
+service manager. The head office's group dashboard signs its people in the same way
+(hub/web.py), through its own doorway."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ import hmac
 import logging
 import math
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from nicegui import app, ui
@@ -23,9 +24,9 @@ from nicegui.events import GenericEventArguments
 
 from board.frame import TAB_TITLE, frame, language, tab_title
 from board.signin_limits import SignInLimits
-from board.source import BoardSource
+from board.source import Access, BoardSource
 from core.config import UserConfig
-from core.display.texts import Texts, texts_for
+from core.display.texts import Lang, Texts, texts_for
 
 logger = logging.getLogger(__name__)
 
@@ -83,15 +84,60 @@ def authenticate(users: Iterable[UserConfig], user_id: str, password: str) -> Us
     return found if found and ok else None
 
 
+class Doorway(Protocol):
+    """What a sign-in needs of the place it lets people into: the site's boards, or the
+    head office's group dashboard (hub/web.py)."""
+
+    @property
+    def users(self) -> Sequence[UserConfig]: ...
+
+    @property
+    def access(self) -> Access: ...
+
+    def now(self) -> datetime: ...
+
+    def language(self) -> Lang:
+        """The language of the page being drawn."""
+        ...
+
+    def not_allowed(self, user: dict[str, Any], path: str) -> None:
+        """Tell a person signed in that their role may not open ``path``."""
+        ...
+
+
+@dataclass
+class SiteDoor:
+    """The site's boards as a doorway."""
+
+    source: BoardSource
+
+    @property
+    def users(self) -> Sequence[UserConfig]:
+        return self.source.config.users
+
+    @property
+    def access(self) -> Access:
+        return self.source.access
+
+    def now(self) -> datetime:
+        return self.source.now()
+
+    def language(self) -> Lang:
+        return language(self.source.config)
+
+    def not_allowed(self, user: dict[str, Any], path: str) -> None:
+        _not_allowed(self.source, user, path)
+
+
 @dataclass
 class SignIn:
     """The sign-in of the web app this process serves (one per process, as NiceGUI's app)."""
 
-    source: BoardSource
+    door: Doorway
     limits: SignInLimits = field(default_factory=SignInLimits)
 
     def user(self, user_id: str) -> UserConfig | None:
-        return next((u for u in self.source.config.users if u.id == user_id), None)
+        return next((u for u in self.door.users if u.id == user_id), None)
 
 
 _signin: SignIn | None = None
@@ -104,12 +150,12 @@ def current_user() -> dict[str, Any] | None:
     session_id = app.storage.user.get("session")
     if not isinstance(session_id, str):
         return None
-    session = _signin.source.access.session(session_id)
+    session = _signin.door.access.session(session_id)
     # Someone taken off the site's [[users]] is signed out with the next request.
     user = None if session is None else _signin.user(session.user)
     if user is None:
         return None
-    return {"id": user.id, "name": user.name, "role": user.role.value, "session": session_id}
+    return {"id": user.id, "name": user.name, "role": str(user.role), "session": session_id}
 
 
 def require(path: str, *roles: str) -> dict[str, Any] | None:
@@ -124,14 +170,14 @@ def require(path: str, *roles: str) -> dict[str, Any] | None:
         return None
     _follow_session(user["session"], path)
     if roles and user.get("role") not in roles:
-        _not_allowed(user, path)
+        assert _signin is not None
+        _signin.door.not_allowed(user, path)
         return None
     return user
 
 
-def _not_allowed(user: dict[str, Any], path: str) -> None:
-    assert _signin is not None
-    t = frame(_signin.source.config, user, "denied.title")
+def _not_allowed(source: BoardSource, user: dict[str, Any], path: str) -> None:
+    t = frame(source.config, user, "denied.title")
     role = t("role." + str(user["role"]))
     logger.info("board page %s refused to %s (%s)", path, user["id"], user["role"])
     with ui.card().classes("mx-auto mt-24 w-[32rem] gap-4").mark("not-allowed"):
@@ -147,7 +193,7 @@ def login_url(path: str) -> str:
 
 def _follow_session(session_id: str, path: str) -> None:
     assert _signin is not None
-    access = _signin.source.access
+    access = _signin.door.access
 
     def check() -> None:
         if access.session(session_id, touch=False) is None:
@@ -168,24 +214,30 @@ def client_address() -> str:
 
 
 def register_login(source: BoardSource) -> None:
+    """The sign-in to the site's boards."""
+    register_sign_in(SiteDoor(source))
+
+
+def register_sign_in(door: Doorway) -> None:
+    """/login and /logout of the web app this process serves, for the people of ``door``."""
     global _signin
-    signin = _signin = SignIn(source)
-    access = source.access
+    signin = _signin = SignIn(door)
+    access = door.access
 
     @ui.page("/login", title=TAB_TITLE)
     def login(next: str = "/") -> None:
-        texts = texts_for(language(source.config))
+        texts = texts_for(door.language())
         ui.page_title(tab_title(texts("login.title")))
         target = next if next.startswith("/") and not next.startswith("//") else "/"
 
         def attempt(typed_id: str, typed_password: str) -> None:
             user_id, address = typed_id.strip()[:64], client_address()
-            left = signin.limits.locked_for(user_id, address, source.now())
+            left = signin.limits.locked_for(user_id, address, door.now())
             if left is not None:
                 logger.info("board sign-in as %r from %s refused: locked out", user_id, address)
                 error.text, error.visible = _locked(texts, left), True
                 return
-            user = authenticate(source.config.users, user_id, typed_password)
+            user = authenticate(door.users, user_id, typed_password)
             if user is None:
                 lock = _missed(signin, user_id, address)
                 error.text = texts("login.failed") if lock is None else _locked(texts, lock)
@@ -239,10 +291,10 @@ def _locked(texts: Texts, left: timedelta) -> str:
 def _missed(signin: SignIn, user_id: str, address: str) -> timedelta | None:
     """Count a wrong password, log it and put it in the audit log; how long the lock-out
     it began lasts, if it began one."""
-    access = signin.source.access
+    access = signin.door.access
     logger.warning("board sign-in refused for %r from %s", user_id, address)
     access.note("signin.refused", f"board@{address}", user=user_id)
-    began = signin.limits.miss(user_id, address, signin.source.now())
+    began = signin.limits.miss(user_id, address, signin.door.now())
     for lock in began:
         minutes = int(lock.lasts.total_seconds() // 60)
         logger.warning("board sign-in locked for %s %r: %d min", lock.on, lock.who, minutes)
@@ -253,8 +305,9 @@ def _missed(signin: SignIn, user_id: str, address: str) -> timedelta | None:
 def _end_this_browsers_session(signin: SignIn) -> None:
     """Signing out, or in as someone else: the session this browser held ends."""
     session_id = app.storage.user.pop("session", None)
-    session = signin.source.access.session(session_id, touch=False) if session_id else None
+    access = signin.door.access
+    session = access.session(session_id, touch=False) if session_id else None
     user = None if session is None else signin.user(session.user)
     if session is not None:
         by = f"{user.role}:{user.id}" if user else session.user
-        signin.source.access.end_session(session.id, by=by)
+        access.end_session(session.id, by=by)

@@ -43,8 +43,19 @@ TAB_TITLE = "Pitboard"
 
 
 def language(config: SiteConfig) -> Lang:
-    chosen = app.storage.user.get("lang", config.site.language)
+    return chosen_language(config.site.language)
+
+
+def chosen_language(default: Lang) -> Lang:
+    """The language this browser switched to, else ``default``."""
+    chosen = app.storage.user.get("lang", default)
     return "en" if chosen == "en" else "zh"
+
+
+def switch_language(default: Lang) -> None:
+    """Switch this browser to the other language and draw the page again in it."""
+    app.storage.user["lang"] = "zh" if chosen_language(default) == "en" else "en"
+    ui.navigate.reload()
 
 
 def tab_title(title: str) -> str:
@@ -57,10 +68,6 @@ def frame(config: SiteConfig, user: dict[str, Any], title_key: str) -> Callable[
     t = texts_for(language(config))
     ui.page_title(tab_title(t(title_key)))
 
-    def toggle() -> None:
-        app.storage.user["lang"] = "zh" if language(config) == "en" else "en"
-        ui.navigate.reload()
-
     with ui.header().classes("items-center justify-between bg-slate-800 px-4 py-2"):
         with ui.row().classes("items-center gap-4"):
             ui.label(f"{config.site.name} · {t(title_key)}").classes("text-xl")
@@ -70,7 +77,9 @@ def frame(config: SiteConfig, user: dict[str, Any], title_key: str) -> Callable[
             clock = ui.label().classes("font-mono text-lg")
             role = t("role." + str(user["role"]))
             ui.label(f"{user['name']} ({role})").mark("signed-in")
-            ui.button(t("language"), on_click=toggle).props("flat color=white dense")
+            ui.button(t("language"), on_click=lambda: switch_language(config.site.language)).props(
+                "flat color=white dense"
+            )
             ui.link(t("logout"), "/logout").classes("text-slate-200")
 
     def tick() -> None:

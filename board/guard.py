@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import quote
 
 from nicegui import Client, app, core
@@ -20,7 +21,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from board.source import BoardSource
+from board.source import Access
 
 
 @dataclass(frozen=True)
@@ -46,22 +47,38 @@ PUBLIC = (
     Public("/kiosk/[^/]+", "a bay's kiosk screen, for a screen paired with that bay"),
     Public("/pair(/[^/]+)?", "pairing a screen with a bay by the foreman's code"),
 )
-_PUBLIC = re.compile("|".join(f"(?:{p.path})" for p in PUBLIC))
+
+
+def public_paths(public: tuple[Public, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p.path})" for p in public))
+
+
+_PUBLIC = public_paths(PUBLIC)
 
 
 def is_public(path: str) -> bool:
     return _PUBLIC.fullmatch(path) is not None
 
 
+class HasAccess(Protocol):
+    """Whoever keeps the sessions and tokens: the core's boards, the hub's dashboard."""
+
+    @property
+    def access(self) -> Access: ...
+
+
 class Guard:
     """ASGI middleware in front of every route of the web app."""
 
-    def __init__(self, inner: ASGIApp, source: BoardSource) -> None:
+    def __init__(
+        self, inner: ASGIApp, source: HasAccess, public: re.Pattern[str] = _PUBLIC
+    ) -> None:
         self.inner = inner
         self.source = source
+        self.public = public
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or is_public(scope["path"]):
+        if scope["type"] != "http" or self.public.fullmatch(scope["path"]) is not None:
             await self.inner(scope, receive, send)
             return
         request = Request(scope)
@@ -104,7 +121,8 @@ def _is_page(request: Request) -> bool:
     return False
 
 
-def install(source: BoardSource) -> None:
+def install(source: HasAccess, public: tuple[Public, ...] = PUBLIC) -> None:
     """Put the guard in front of every route of the web app, inside NiceGUI's session
-    middleware (so it sees who is signed in) wherever that is added."""
-    app.user_middleware.append(Middleware(Guard, source=source))
+    middleware (so it sees who is signed in) wherever that is added; ``public`` are the
+    paths it lets through without a sign-in."""
+    app.user_middleware.append(Middleware(Guard, source=source, public=public_paths(public)))

@@ -9,11 +9,12 @@ import logging
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from core.config import WebConfig
 from core.domain.access import ApiToken, BoardSession, Scope
-from core.store.access import AccessStore, access_line
+from core.store.access import access_line
+from core.store.repository import AuditEntry
 
 logger = logging.getLogger(__name__)
 
@@ -28,10 +29,41 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+class SessionKeeping(Protocol):
+    """Where sessions, tokens and their audit lines are kept: the site's database
+    (core/store/access.py), or the head office's dashboard's memory (hub/sessions.py)."""
+
+    def add_session(
+        self, session: BoardSession, line: AuditEntry, forget_before: datetime
+    ) -> None: ...
+
+    def session(self, session_id: str) -> BoardSession | None: ...
+
+    def sessions(self, seen_after: datetime, started_after: datetime) -> list[BoardSession]: ...
+
+    def touch(self, session_id: str, at: datetime) -> None: ...
+
+    def end_session(self, session_id: str, at: datetime, line: AuditEntry) -> bool: ...
+
+    def add_token(self, token: ApiToken, digest: str, line: AuditEntry) -> None: ...
+
+    def token(self, digest: str) -> ApiToken | None: ...
+
+    def token_by_id(self, token_id: str) -> ApiToken | None: ...
+
+    def tokens(self) -> list[ApiToken]: ...
+
+    def revoke_token(self, token_id: str, at: datetime, line: AuditEntry) -> bool: ...
+
+    def note(self, line: AuditEntry) -> None: ...
+
+    def log(self, limit: int) -> list[dict[str, Any]]: ...
+
+
 class Access:
     def __init__(
         self,
-        store: AccessStore,
+        store: SessionKeeping,
         web: WebConfig,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:

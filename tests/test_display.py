@@ -49,7 +49,7 @@ from core.domain.vocabulary import (
 ROOT = Path(__file__).resolve().parents[1]
 #: Every printed document's model (the union inside ``Document``'s annotation).
 DOCUMENTS = get_args(get_args(Document)[0])
-PAGES = sorted((ROOT / "board").glob("*.py")) + sorted((ROOT / "kiosk").glob("*.py"))
+PAGES = [p for d in ("board", "kiosk", "hub") for p in sorted((ROOT / d).glob("*.py"))]
 # zh texts that are ASCII on purpose: the switch names the language it switches to; VIN
 # is what the registration paper says in China too.
 ASCII_IN_ZH = {"language", "desk.vin"}
