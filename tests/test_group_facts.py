@@ -23,7 +23,7 @@ from core.domain.privacy import mask_plate
 from core.domain.workshop import Workshop
 from core.engine import Core, Incoming, Query
 from core.engine.group_facts import follow_up_outcome
-from core.store import repository
+from core.store import group_outbox, repository
 from core.store.repository import Store
 from tests.group_site import group_config, outbox, run
 from tests.helpers import T0, Clock, FakeBus, Kiosk, delivered_car, demo_config, order
@@ -269,7 +269,7 @@ def test_a_failed_commit_leaves_neither_the_change_nor_its_facts(
     fed: tuple[Core, Clock], store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     core, _clock = fed
-    real = repository.write_group
+    real = group_outbox.write_group
 
     def written_then_failed(*args: Any) -> int:
         n = real(*args)  # the job's row and the facts are in the transaction: then it fails
@@ -295,7 +295,7 @@ def test_the_core_retries_a_failed_commit_with_its_facts(
     store: Store, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.errors_expected = True  # type: ignore[attr-defined]  # the failed commit is logged
-    real = repository.write_group
+    real = group_outbox.write_group
     failures = [1]
 
     def fails_once(*args: Any) -> int:
