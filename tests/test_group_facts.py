@@ -320,3 +320,22 @@ def test_the_core_retries_a_failed_commit_with_its_facts(
     jobs = [(d["ro"], d["status"]) for _, k, d in rows if k == "job"]
     assert jobs == [(job.ro, "checked_in"), (job.ro, "dispatched")]
     assert kinds(rows).count("site") == 1
+
+
+def test_figures_that_failed_to_commit_are_tried_again_later_not_at_once(
+    fed: tuple[Core, Clock], store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    core, clock = fed
+
+    def fails(*_args: Any) -> int:
+        raise OperationalError("commit", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(repository, "write_group", fails)
+    assert core.step.seconds_to_sweep() == 0
+    with pytest.raises(OperationalError):
+        core.step.refresh()
+    assert core.step.seconds_to_sweep() == pytest.approx(5.0), "the core would spin"
+    monkeypatch.setattr(repository, "write_group", group_outbox.write_group)
+    clock.advance(seconds=5)
+    core.step.refresh()
+    assert kinds(outbox(store)) == ["site", "day", "day"]

@@ -287,3 +287,39 @@ def test_the_core_feeds_a_hub_through_mosquitto_and_a_restart_loses_nothing(
 
 def caplog_errors(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_healthz_and_metrics_show_the_feed_and_stay_ok_while_head_office_is_away(
+    store: Store,
+) -> None:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from core.engine import Core
+    from core.web import mount
+    from tests.helpers import Clock, FakeBus
+
+    clock = Clock()
+    core = Core(group_config(), store, FakeBus(), clock)
+    core.step.refresh()  # the start's facts: waiting, the hub silent
+    hub = StandInHub()
+    hub.silent = True
+    relay = GroupRelay(SITE, GroupOutbox(store.engine, SITE), core.config.group, clock=clock)
+    link = StandInLink(relay, hub)
+    core.group_relay = relay
+    app = FastAPI()
+    mount(app, core.config, core, lambda: True, lambda: "connected")
+    client = TestClient(app)
+    clock.advance(minutes=2)
+    health = client.get("/healthz")
+    assert health.status_code == 200 and health.json()["status"] == "ok"
+    group = health.json()["group"]
+    assert group["waiting"] == len(outbox(store)) > 0
+    assert group["acknowledged"] == 0 and group["oldest_waiting_seconds"] == 120.0
+    assert group["link"] == "connected" and group["connected"] is True
+    link.up = False
+    assert client.get("/healthz").json()["group"]["connected"] is False
+    text = client.get("/metrics").text
+    assert f"pitboard_group_waiting {float(group['waiting'])}" in text
+    assert "pitboard_group_oldest_waiting_seconds 120.0" in text
+    assert "pitboard_group_connected 0.0" in text

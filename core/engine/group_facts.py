@@ -45,6 +45,9 @@ from core.store.group_outbox import DayReading, Fact, GroupWrite
 from .device_health import DeviceHealth
 
 Counts = tuple[int, int, tuple[str, ...]]
+#: After a batch of the core's own failed to commit (the database away), its facts are
+#: tried again this much later, not at once and again and again.
+RETRY = timedelta(seconds=5)
 
 
 def fact(model: BaseModel) -> Fact:
@@ -183,6 +186,8 @@ class GroupFacts:
         #: one before count as changed: a core stopped just after a change sends them again.
         self._dirty: set[date] = set()
         self._started = True
+        #: When facts were last proposed and not (yet) committed.
+        self._proposed_at: datetime | None = None
         self._site = site_facts(config)
         self._site_due = told_site != fact(self._site)[1]
 
@@ -198,6 +203,12 @@ class GroupFacts:
 
     def seconds_left(self, now: datetime) -> float | None:
         """Site seconds until the next figures are due (None: nothing changed since)."""
+        left = self._left(now)
+        if left is not None and self._proposed_at is not None:
+            left = max(left, (self._proposed_at + RETRY - now).total_seconds())
+        return left
+
+    def _left(self, now: datetime) -> float | None:
         if self._site_due or self._started:
             return 0.0
         if not self._dirty:
@@ -216,6 +227,7 @@ class GroupFacts:
         now: datetime,
         devices_changed: bool = False,
     ) -> Proposal | None:
+        self._proposed_at = now
         write = GroupWrite(zone=self.zone, figures=day_figures)
         changed = sorted(jobs)
         write.facts.extend(fact(s) for s in self._summaries(ws, changed, now))
@@ -261,6 +273,7 @@ class GroupFacts:
     def committed(self, proposal: Proposal | None, now: datetime) -> None:
         """The batch's commit succeeded: what it carried counts as sent."""
         self._started = False
+        self._proposed_at = None
         if proposal is None:
             return
         self._devices_moved = False
