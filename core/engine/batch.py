@@ -148,9 +148,7 @@ class BatchStep:
         self.let_go(now)  # a new day: yesterday's cars go before the batch sees the workshop
         out = self.apply(items, now)
         if self.group is not None:
-            out.group = self.group.propose(
-                self.ws, out.events, out.rows.jobs, out.rows.help_calls, now, out.devices_changed
-            )
+            out.group = self._group_facts(out, now)
         self.commit(out, now, self._reports_now(items, out, now))  # 1. durable before told
         if out.events or out.republish or out.devices_changed:
             self.views.workshop_changed()  # a board half built shows what is gone
@@ -170,6 +168,18 @@ class BatchStep:
         if self.views.dispatch_due:  # the foreman's board after the acks
             self.views.flush_dispatch(self.ws, now)
         return out
+
+    def _group_facts(self, out: Outcome, now: datetime) -> Proposal | None:
+        """What head office is told of the batch; a fact the contract cannot carry is a bug
+        to log, never a reason to leave the workshop's own work unstored."""
+        assert self.group is not None
+        try:
+            return self.group.propose(
+                self.ws, out.events, out.rows.jobs, out.rows.help_calls, now, out.devices_changed
+            )
+        except Exception:
+            logger.exception("group feed: the facts of a batch could not be made")
+            return None
 
     def _hands_over(self, items: list[Item], out: Outcome) -> bool:
         """Whether the batch thread steps aside for the acks it published: after a few taps

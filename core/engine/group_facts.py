@@ -9,6 +9,7 @@ went) is believed once the commit that carries them succeeded (``committed``).""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -44,6 +45,8 @@ from core.store.group_outbox import DayReading, Fact, GroupWrite
 
 from .device_health import DeviceHealth
 
+logger = logging.getLogger(__name__)
+
 Counts = tuple[int, int, tuple[str, ...]]
 #: After a batch of the core's own failed to commit (the database away), its facts are
 #: tried again this much later, not at once and again and again.
@@ -76,8 +79,8 @@ def job_summary(job: Job, predicted: datetime | None, now: datetime) -> JobSumma
         predicted_at=predicted,
         at_risk=open_ and promise_at_risk(job.status, job.promised_at, predicted),
         waiting_dispatch=job.status is JobStatus.CHECKED_IN and job.bay is None,
-        sold_hours=round(job.standard_hours, 4),
-        clocked_hours=_hours(job.worked_seconds(now)),
+        sold_hours=round(max(0.0, job.standard_hours), 4),
+        clocked_hours=_hours(max(0.0, job.worked_seconds(now))),
         findings=len(job.findings),
         findings_approved=sum(1 for f in job.findings if f.state is FindingState.APPROVED),
         findings_declined=sum(1 for f in job.findings if f.state is FindingState.DECLINED),
@@ -131,8 +134,8 @@ def day_figures(reading: DayReading) -> Fact:
             delivered=r.delivered,
             delivered_on_time=r.delivered_on_time,
             first_time_fixed=reading.delivered_first_time,
-            sold_hours=round(sum(t.standard_hours for t in r.technicians), 4),
-            clocked_hours=round(sum(t.worked_hours for t in r.technicians), 4),
+            sold_hours=round(max(0.0, sum(t.standard_hours for t in r.technicians)), 4),
+            clocked_hours=round(max(0.0, sum(t.worked_hours for t in r.technicians)), 4),
             findings_answered=r.findings_answered,
             findings_approved=r.findings_approved,
             follow_ups=len(reading.follow_ups),
@@ -305,5 +308,8 @@ class GroupFacts:
                 made = queue.get(ro)
             elif job.status in OPEN_STATUSES:
                 made = car_forecast(job, now)
-            out.append(job_summary(job, None if made is None else made.at, now))
+            try:
+                out.append(job_summary(job, None if made is None else made.at, now))
+            except ValueError:  # a job the contract cannot carry must not stop the batch
+                logger.exception("group feed: no summary of %s could be made", ro)
         return out

@@ -6,8 +6,10 @@ bridge carries the feed to head office) and its own thread. It wakes when a comm
 new facts, when an acknowledgement comes and when the link comes up; a slow timer sends
 again what was not acknowledged in ``resend_after_seconds`` — from the first fact the hub
 does not hold (go-back-N: the hub refuses a message starting past its ``upto + 1`` and
-answers with its ``upto``). A bounded window of facts is in flight at once. The outbox is
-the only state that matters: a restarted core starts again from it and loses nothing.
+answers with its ``upto``); while head office stays silent, the wait doubles (up to a
+minute) and one message goes at a time. A bounded window of facts is in flight at once.
+The outbox is the only state that matters: a restarted core starts again from it and
+loses nothing.
 """
 
 from __future__ import annotations
@@ -33,6 +35,11 @@ logger = logging.getLogger(__name__)
 
 #: Feed messages in flight at once (each of up to ``max_facts`` facts).
 WINDOW_MESSAGES = 4
+#: While head office stays silent the wait between resends doubles up to this (seconds, or
+#: ``resend_after_seconds`` if longer), and one message goes each time: a link down for a
+#: day must not fill the site broker's queue for the bridge with the same facts again and
+#: again. The first acknowledgement opens the window again.
+LONGEST_RESEND = 60.0
 #: While head office stays silent, a resend is logged as a warning this often (seconds);
 #: the others at debug level, so a link down for days does not fill the log.
 QUIET_WARNINGS = 300.0
@@ -66,6 +73,8 @@ class GroupRelay:
         self.max_facts = config.max_facts
         self.window = config.max_facts * WINDOW_MESSAGES
         self.resend_after = config.resend_after_seconds
+        self.longest_resend = max(LONGEST_RESEND, self.resend_after)
+        self._resend_wait = self.resend_after
         self.clock = clock
         self.monotonic = monotonic
         self.feed_topic = topics.GROUP_FEED.full(site)
@@ -197,7 +206,7 @@ class GroupRelay:
     def _wait(self) -> float | None:
         if self._next - 1 <= self.acknowledged:
             return None  # nothing in flight: only a commit, an ack or the link wakes it
-        return max(0.0, self._progress_at + self.resend_after - self.monotonic())
+        return max(0.0, self._progress_at + self._resend_wait - self.monotonic())
 
     def _step(self, acks: list[int], restart: bool) -> None:
         for upto in acks:
@@ -205,7 +214,7 @@ class GroupRelay:
         if restart:
             self._next = self.acknowledged + 1
             self._progress_at = self.monotonic()
-        elif self._in_flight() and self.monotonic() >= self._progress_at + self.resend_after:
+        elif self._in_flight() and self.monotonic() >= self._progress_at + self._resend_wait:
             self._resend()
         self._send()
 
@@ -238,6 +247,7 @@ class GroupRelay:
         self.acknowledged = upto
         self._next = max(self._next, upto + 1)
         self._progress_at = self.monotonic()
+        self._resend_wait = self.resend_after
         if self._stalled_since is not None:
             logger.info(
                 "group feed: head office acknowledges again (up to #%d) after %.0f s",
@@ -266,13 +276,16 @@ class GroupRelay:
             logger.debug("group feed: sending again from #%d", first)
         self._next = first
         self._progress_at = now
+        self._resend_wait = min(self._resend_wait * 2, self.longest_resend)
 
     def _send(self) -> None:
         """As many messages as the window holds, from the next fact on."""
         link = self.link
         if link is None or not link.is_connected():
             return
-        while (room := self.window - self._in_flight()) > 0:
+        # Silent head office: one message at a time until it answers.
+        window = self.window if self._stalled_since is None else self.max_facts
+        while (room := window - self._in_flight()) > 0:
             facts = self.outbox.waiting(self._next - 1, min(self.max_facts, room))
             if not facts:
                 return

@@ -8,6 +8,7 @@ only the rows, and reads what a day's figures are made from inside the same tran
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -24,6 +25,8 @@ from core.domain.vocabulary import JobStatus
 from .help_call_rows import help_times
 from .report_queries import ReportQueries
 from .tables import AftercareRow, GroupOutboxRow, GroupSequenceRow, JobFiguresRow
+
+logger = logging.getLogger(__name__)
 
 #: A fact as it is stored: its kind and its data, JSON-ready.
 Fact = tuple[str, dict[str, Any]]
@@ -117,7 +120,11 @@ def write_group(conn: Connection, site: str, write: GroupWrite, now: datetime) -
     facts = list(write.facts)
     if write.days and write.figures is not None and write.zone is not None:
         for day in sorted(write.days):
-            facts.append(write.figures(day_reading(conn, site, day, write.zone, now)))
+            reading = day_reading(conn, site, day, write.zone, now)
+            try:
+                facts.append(write.figures(reading))
+            except ValueError:  # the batch is committed all the same: its figures come next time
+                logger.exception("group feed: the figures of %s could not be made", day)
     if not facts:
         return 0
     s = GroupSequenceRow
