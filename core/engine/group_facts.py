@@ -232,6 +232,8 @@ class GroupFacts:
     ) -> Proposal | None:
         self._proposed_at = now
         write = GroupWrite(zone=self.zone, figures=day_figures)
+        if self._site_due:
+            write.facts.append(fact(self._site))
         changed = sorted(jobs)
         write.facts.extend(fact(s) for s in self._summaries(ws, changed, now))
         calls = sorted(help_calls)
@@ -241,37 +243,44 @@ class GroupFacts:
         write.facts.extend(
             fact(follow_up_outcome(e)) for e in events if isinstance(e, FollowUpRecorded)
         )
-        self._devices_moved |= devices_changed
-        devices = None
-        counts = device_counts(self.health) if self._devices_moved else self._devices
-        if counts is not None and counts != self._devices:
-            devices = counts
+        devices = self._device_counts(devices_changed)
+        if devices is not None:
+            online, offline, names = devices
             write.facts.append(
-                fact(
-                    DeviceCounts(online=counts[0], offline=counts[1], offline_names=list(counts[2]))
-                )
+                fact(DeviceCounts(online=online, offline=offline, offline_names=list(names)))
             )
-        dirty = set(self._dirty)
-        if changed or calls:
-            dirty.add(self._day(now))
-        if self._started:
-            today = self._day(now)
-            dirty |= {today, today - timedelta(days=1)}
-        delivered = any(isinstance(e, JobDelivered) for e in events)
+        dirty = self._dirty_days(bool(changed or calls), now)
         figures_at = None
-        if dirty and (
-            delivered
-            or self._started
-            or self._figures_at is None
-            or now >= self._figures_at + self.every
-        ):
+        if dirty and self._figures_due(events, now):
             write.days = sorted(dirty)
             figures_at = now
-        if self._site_due:
-            write.facts.insert(0, fact(self._site))
         if not write:
             return None
         return Proposal(write, devices, figures_at, frozenset(dirty), self._site_due)
+
+    def _device_counts(self, changed: bool) -> Counts | None:
+        """The devices' counts when they moved since the last ones committed."""
+        self._devices_moved |= changed
+        counts = device_counts(self.health) if self._devices_moved else self._devices
+        return counts if counts is not None and counts != self._devices else None
+
+    def _dirty_days(self, changed: bool, now: datetime) -> set[date]:
+        dirty = set(self._dirty)
+        today = self._day(now)
+        if changed:
+            dirty.add(today)
+        if self._started:
+            dirty |= {today, today - timedelta(days=1)}
+        return dirty
+
+    def _figures_due(self, events: Sequence[DomainEvent], now: datetime) -> bool:
+        """At every delivery, at the start, and not sooner than ``every`` after the last."""
+        return (
+            any(isinstance(e, JobDelivered) for e in events)
+            or self._started
+            or self._figures_at is None
+            or now >= self._figures_at + self.every
+        )
 
     def committed(self, proposal: Proposal | None, now: datetime) -> None:
         """The batch's commit succeeded: what it carried counts as sent."""
