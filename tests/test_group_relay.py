@@ -85,7 +85,7 @@ def add_facts(engine: Engine, n: int) -> None:
 
 
 def relay_on(engine: Engine, hub: StandInHub, **cfg: float) -> tuple[GroupRelay, StandInLink]:
-    config = GroupConfig(enabled=True, **cfg)  # type: ignore[arg-type]
+    config = GroupConfig(enabled=True, **cfg)
     relay = GroupRelay(SITE, GroupOutbox(engine, SITE), config, clock=lambda: T0)
     return relay, StandInLink(relay, hub)
 
