@@ -143,6 +143,10 @@ def test_a_delivery_sends_the_days_figures_with_it(fed: tuple[Core, Clock], stor
         }
     ]
     assert "太慢" not in json.dumps(rows, ensure_ascii=False)
+    day = rows[-1][2]  # the call's day: its figures count the call
+    assert day["kind"] == "day" and day["day"] == "2026-11-27"
+    assert (day["follow_ups"], day["satisfaction_sum"], day["satisfaction_count"]) == (1, 1, 1)
+    assert day["complaints"] == 1 and day["delivered"] == 0
 
 
 def test_follow_up_scores_follow_the_satisfaction_levels() -> None:
@@ -193,13 +197,17 @@ def test_device_counts_go_when_a_device_changes(fed: tuple[Core, Clock], store: 
 
 
 def test_a_help_call_is_told_at_every_change(fed: tuple[Core, Clock], store: Store) -> None:
-    core, _clock = fed
+    core, clock = fed
     k = Kiosk("kiosk-b03", "B03")
     core.step.process([Incoming(*k.event("tech.signed_in"), token=1, received_at=T0)])
     core.step.process([Incoming(*k.event("help.called", kind="parts"), token=2, received_at=T0)])
     calls = [d for _, k_, d in outbox(store) if k_ == "help_call"]
     assert len(calls) == 1 and calls[0]["bay"] == "B03" and calls[0]["state"] == "called"
     assert calls[0]["call_kind"] == "parts" and calls[0]["level"] == 0
+    clock.advance(minutes=2)
+    core.step.refresh()  # the day's figures, once the interval is over
+    day = [d for _, k_, d in outbox(store) if k_ == "day"][-1]
+    assert (day["help_calls"], day["help_answered"]) == (1, 0)
 
 
 def test_the_sites_own_facts_go_once_and_again_only_when_they_change(store: Store) -> None:
