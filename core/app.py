@@ -11,9 +11,11 @@ from pathlib import Path
 from core.config import SiteConfig
 from core.contract import site_clock, topics
 from core.engine import Core
+from core.engine.group_relay import GroupRelay, MqttFeedLink
 from core.mqtt import BrokerAddress, MqttLink
 from core.shifts import ShiftClock
 from core.store.database import make_engine, migrate, sqlite_url
+from core.store.group_outbox import GroupOutbox
 from core.store.repository import Store
 
 logger = logging.getLogger(__name__)
@@ -69,6 +71,16 @@ class CoreService:
         self.core = Core(
             config, self.store, self.link, clock=site_clock.now, speed=site_clock.current().speed
         )
+        # The feed to the dealer group's head office: its own connection and thread.
+        self.relay: GroupRelay | None = None
+        self.relay_link: MqttFeedLink | None = None
+        if config.group.enabled:
+            self.relay = GroupRelay(
+                site, GroupOutbox(self.engine, site), config.group, clock=site_clock.now
+            )
+            self.relay_link = MqttFeedLink(broker, self.relay)
+            self.core.step.group_written = self.relay.wake
+            self.core.group_relay = self.relay
         self.shifts = ShiftClock(
             self.core,
             config.site.shift_ends,
@@ -81,11 +93,17 @@ class CoreService:
         sys.setswitchinterval(HANDOVER)
         self.core.start()
         self.link.start()
+        if self.relay is not None and self.relay_link is not None:
+            self.relay.start()
+            self.relay_link.start()
         self.shifts.start()
         return self
 
     def stop(self) -> None:
         self.shifts.stop()
+        if self.relay is not None and self.relay_link is not None:
+            self.relay_link.stop()
+            self.relay.stop()
         self.link.stop()
         self.core.stop()
         self.engine.dispose()

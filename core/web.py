@@ -76,6 +76,37 @@ class CoreCollector(Collector):
             "1 while the core is connected",
             value=self.broker_connected(),
         )
+        yield from _group_metrics(self.core)
+
+
+def _group_metrics(core: Core) -> Iterator[Metric]:
+    """The group feed's outbox, when the site feeds a dealer group."""
+    if core.group_relay is None:
+        return
+    try:
+        state = core.group_relay.status()
+    except Exception:  # the database away: /healthz says so
+        return
+    yield GaugeMetricFamily(
+        "pitboard_group_waiting",
+        "Group facts not yet acknowledged by head office",
+        value=state["waiting"],
+    )
+    yield GaugeMetricFamily(
+        "pitboard_group_acknowledged",
+        "The last seq head office acknowledged",
+        value=state["acknowledged"],
+    )
+    yield GaugeMetricFamily(
+        "pitboard_group_oldest_waiting_seconds",
+        "Age of the oldest unacknowledged group fact",
+        value=state["oldest_waiting_seconds"] or 0.0,
+    )
+    yield GaugeMetricFamily(
+        "pitboard_group_connected",
+        "1 while the group feed's relay is connected",
+        value=1 if state["connected"] else 0,
+    )
 
 
 def health(
@@ -103,6 +134,12 @@ def health(
     if broker_state is not None:
         # e.g. "reconnecting in 4 s (no connection)", "refused: not authorized"
         body["broker_state"] = broker_state()
+    if core.group_relay is not None:
+        # Shown, never a reason for 503: the site works on while head office is away.
+        try:
+            body["group"] = core.group_relay.status()
+        except Exception as exc:
+            body["group"] = {"error": type(exc).__name__}
     return JSONResponse(body, status_code=200 if ok else 503)
 
 

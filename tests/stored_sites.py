@@ -24,8 +24,10 @@ from core.domain.inspection import complete
 from core.domain.model import Customer, FollowUpOutcome, Operation, Vehicle
 from core.domain.workshop import Workshop
 from core.engine import Core
+from core.engine.group_facts import fact, site_facts
 from core.store.access import AccessStore
 from core.store.codec import appointment_to_doc, job_to_doc, tech_to_doc
+from core.store.group_outbox import GroupWrite, write_group
 from core.store.repository import Store
 from core.store.tables import Base
 from tests.helpers import FakeBus, Kiosk, checked_in_and_dispatched, demo_config, order, settle
@@ -71,6 +73,10 @@ def busy_site(core: Core, bus: FakeBus, engine: Engine) -> str:
     access.create_token("dms", Scope("read"), by="cli:test")
     gone, _ = access.create_token("grafana", Scope("read"), by="cli:test")
     access.revoke_token(gone.id, by="cli:test")
+    # A fact for the dealer group's head office, not yet acknowledged.
+    with engine.begin() as conn:
+        told = GroupWrite(facts=[fact(site_facts(core.config))])
+        write_group(conn, "demo", told, core.clock())
     return ro
 
 

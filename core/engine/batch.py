@@ -55,6 +55,7 @@ from .effects import (
     rows_to_write,
     same_checker,
 )
+from .group_facts import GroupFacts, Proposal
 from .help_escalation import HelpEscalation
 from .items import Counters, Incoming, Item, Publisher, Query, Republish, WebCommand
 from .no_shows import NoShowSweep
@@ -98,6 +99,8 @@ class Outcome:
     republish: bool = False
     resend_prints: bool = False
     committed: bool = False
+    #: What the batch tells the dealer group's head office (None: nothing, or no group).
+    group: Proposal | None = None
 
 
 class BatchStep:
@@ -134,12 +137,18 @@ class BatchStep:
         self._book_day: date | None = None  # the day the appointment book was last let go on
         self.no_shows = NoShowSweep()
         self.help = HelpEscalation()
+        #: The facts for head office (``[group] enabled``), and who is told when a commit
+        #: wrote some (the relay); None: the site feeds no group, and nothing is derived.
+        self.group: GroupFacts | None = None
+        self.group_written: Callable[[], None] = lambda: None
 
     # ------------------------------------------------------------ the order, once
     def process(self, items: list[Item]) -> Outcome:
         now = self.clock()
         self.let_go(now)  # a new day: yesterday's cars go before the batch sees the workshop
         out = self.apply(items, now)
+        if self.group is not None:
+            out.group = self._group_facts(out, now)
         self.commit(out, now, self._reports_now(items, out, now))  # 1. durable before told
         if out.events or out.republish or out.devices_changed:
             self.views.workshop_changed()  # a board half built shows what is gone
@@ -160,6 +169,18 @@ class BatchStep:
             self.views.flush_dispatch(self.ws, now)
         return out
 
+    def _group_facts(self, out: Outcome, now: datetime) -> Proposal | None:
+        """What head office is told of the batch; a fact the contract cannot carry is a bug
+        to log, never a reason to leave the workshop's own work unstored."""
+        assert self.group is not None
+        try:
+            return self.group.propose(
+                self.ws, out.events, out.rows.jobs, out.rows.help_calls, now, out.devices_changed
+            )
+        except Exception:
+            logger.exception("group feed: the facts of a batch could not be made")
+            return None
+
     def _hands_over(self, items: list[Item], out: Outcome) -> bool:
         """Whether the batch thread steps aside for the acks it published: after a few taps
         with nothing waiting behind them; never in a flood."""
@@ -175,7 +196,11 @@ class BatchStep:
             self.write_reports()
             return
         now = self.clock()
-        if self.no_shows.is_due(self.ws, now) or self.help.is_due(self.ws, now):
+        if (
+            self.no_shows.is_due(self.ws, now)
+            or self.help.is_due(self.ws, now)
+            or (self.group is not None and self.group.due(now))
+        ):
             self.process([])
             return
         self.let_go(now)
@@ -205,6 +230,8 @@ class BatchStep:
         """The report rows this commit writes: a batch of device events leaves its own for
         after the acks; anything else (a person's command or question) takes every one due."""
         self.reports.add([self.ws.jobs[ro] for ro in sorted(out.rows.jobs)], now)
+        if out.group is not None and out.group.write.days:
+            return self.reports.take()  # the day's figures count every job's latest rows
         devices_only = all(isinstance(item, Incoming) for item in items)
         return [] if devices_only and not self.reports.due() else self.reports.take()
 
@@ -213,6 +240,8 @@ class BatchStep:
         car awaited, no call unanswered)."""
         now = self.clock()
         left = [self.no_shows.seconds_left(self.ws, now), self.help.seconds_left(self.ws, now)]
+        if self.group is not None:
+            left.append(self.group.seconds_left(now))
         return min((s for s in left if s is not None), default=None)
 
     def let_go(self, now: datetime) -> None:
@@ -443,9 +472,18 @@ class BatchStep:
     # ------------------------------------------------------------ telling the world
     def commit(self, out: Outcome, now: datetime, reports: Due) -> None:
         batch = out.batch
-        if batch.inbox or batch.audit or batch.prints or batch.print_results or out.rows or reports:
+        group = out.group.write if out.group is not None else None
+        if (
+            batch.inbox
+            or batch.audit
+            or batch.prints
+            or batch.print_results
+            or out.rows
+            or reports
+            or group
+        ):
             try:
-                self.store.commit(self.ws, batch, out.rows, now, reports)
+                self.store.commit(self.ws, batch, out.rows, now, reports, group)
             except BaseException:
                 # The jobs in memory hold what was not stored: the reload that follows
                 # writes again every report row older than its job's row.
@@ -454,6 +492,10 @@ class BatchStep:
             out.committed = True
         self.sequence.commit()
         self.counters.batches += 1
+        if self.group is not None:
+            self.group.committed(out.group, now)
+            if out.group is not None:
+                self.group_written()  # the relay sends them
 
     def _count_lag(self, items: list[Item]) -> None:
         arrivals = [item.arrived for item in items if isinstance(item, Incoming)]

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -31,12 +31,14 @@ from core.contract.parts_board import PartsBoard
 from core.contract.views import DeviceRow, DispatchView, LoungeView, WelcomeView
 from core.domain.workshop import Workshop
 from core.store.access import AccessStore
+from core.store.group_outbox import GroupOutbox
 from core.store.repository import Batch, Store
 from core.views import Projector
 
 from .batch import BatchStep, gone_kept_since
 from .device_health import DeviceHealth
 from .effects import Rows
+from .group_facts import GroupFacts
 from .items import Counters, Incoming, Item, Publisher, Query, Republish, WebCommand
 from .print_desk import PrintDesk
 from .sequence import SequenceKeeper
@@ -46,6 +48,12 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 MAX_BATCH = 500
+
+
+class GroupLinkState(Protocol):
+    """What the core shows of its group feed's relay."""
+
+    def status(self) -> dict[str, Any]: ...
 
 
 class Core:
@@ -82,6 +90,11 @@ class Core:
             ),
             self._load(),
         )
+        if config.group.enabled:  # nothing is derived for a site that feeds no group
+            told = GroupOutbox(store.engine, self.site).site_facts()
+            self.step.group = GroupFacts(config, self.health, told)
+        #: The relay of the group feed, when the site feeds one (/healthz shows its state).
+        self.group_relay: GroupLinkState | None = None
         self._queue: queue.Queue[Item | None] = queue.Queue()
         self.step.work_waiting = lambda: not self._queue.empty()
         self._thread: threading.Thread | None = None

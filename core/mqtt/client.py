@@ -48,7 +48,8 @@ def _nothing() -> None:
 
 
 class MqttClient:
-    """One connection to the broker, as a named party with a retained status topic.
+    """One connection to the broker, as a named party with a retained status topic (or,
+    for a part of a process that is no device, none: ``status_topic`` None).
 
     ``state`` reads "connecting", "connected", "reconnecting in N s (why)",
     "refused: <the broker's reason>" or "stopped".
@@ -58,7 +59,7 @@ class MqttClient:
         self,
         address: BrokerAddress,
         client_id: str,
-        status_topic: str,
+        status_topic: str | None,
         status: Callable[[bool], bytes],
         on_message: Callable[[str, bytes, Delivery], None],
         subscriptions: Sequence[str] = (),
@@ -115,7 +116,8 @@ class MqttClient:
         if self.address.tls:
             # The broker's certificate must chain to the site's CA and name the host we dial.
             client.tls_set(ca_certs=self.address.ca_file or None)
-        client.will_set(self.status_topic, self._status(False), qos=1, retain=True)
+        if self.status_topic is not None:
+            client.will_set(self.status_topic, self._status(False), qos=1, retain=True)
         client.reconnect_delay_set(self._backoff.first, self._backoff.first)
         # Nothing waits in paho's queue while offline (the outbox and the core's republish
         # cover that); in flight at once: a device's whole replay window.
@@ -164,7 +166,7 @@ class MqttClient:
             # after the "offline" said on the way out.
             self._stopping = True
             info = None
-            if self.connected.is_set():
+            if self.connected.is_set() and self.status_topic is not None:
                 info = self.client.publish(
                     self.status_topic, self._status(False), qos=1, retain=True
                 )
@@ -194,7 +196,7 @@ class MqttClient:
         for pattern in self._subscriptions:
             client.subscribe(pattern, qos=1)
         with self._status_lock:
-            if not self._stopping:
+            if not self._stopping and self.status_topic is not None:
                 client.publish(self.status_topic, self._status(True), qos=1, retain=True)
         logger.info("%s: connected to %s:%s", self.client_id, self.address.host, self.address.port)
         self.connected.set()
@@ -304,7 +306,7 @@ class MqttClient:
     def announce(self) -> None:
         """Publish the retained online status again (what it reports changed)."""
         with self._status_lock:
-            if self.connected.is_set() and not self._stopping:
+            if self.connected.is_set() and not self._stopping and self.status_topic is not None:
                 self.publish(self.status_topic, self._status(True), qos=1, retain=True)
 
     def puback(self, token: object) -> None:

@@ -42,6 +42,7 @@ from .appointment_rows import (
     stored_appointment,
 )
 from .codec import job_from_doc, job_to_doc, tech_from_doc, tech_to_doc
+from .group_outbox import GroupWrite, write_group
 from .help_call_rows import help_call_row, help_times, open_help_calls
 from .parts_rows import parts_rows
 from .report_queries import ReportQueries
@@ -308,10 +309,12 @@ class Store:
         rows: ChangedRows,
         now: datetime,
         reports: Sequence[tuple[Job, datetime]] | None = None,
+        group: GroupWrite | None = None,
     ) -> None:
         """Write the batch and the rows its facts changed, in one transaction; with them the
         report rows of ``reports`` (each job as it was at its time), or without that list
-        those of the changed jobs.
+        those of the changed jobs, and last the batch's facts for the dealer group's head
+        office (``group``: numbered in this transaction, read after everything it counts).
 
         On failure nothing is believed: the caller reloads the workshop from here.
         """
@@ -322,6 +325,8 @@ class Store:
             with conn.begin():
                 self._write(conn, ws, batch, now, rows)
                 self._write_report_rows(conn, reports)
+                if group:
+                    write_group(conn, self.site, group, now)
         except SQLAlchemyError:
             self._reports.forget()
             self.close()  # a broken connection is not reused; the next commit takes a new one

@@ -90,6 +90,8 @@ class AftercareRow(Base):
     __table_args__ = (
         Index("ix_aftercare_site_delivered_at", "site", "delivered_at"),
         Index("ix_aftercare_site_complaint", "site", "complaint_opened_at"),
+        # The day's follow-up calls, for the group feed's daily figures.
+        Index("ix_aftercare_site_called_at", "site", "called_at"),
     )
 
 
@@ -340,3 +342,27 @@ class ApiTokenRow(Base):
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class GroupOutboxRow(Base):
+    """A fact for the dealer group's head office, numbered per site, written with the batch
+    that caused it and kept until the hub acknowledges holding it (core/contract/group.py)."""
+
+    __tablename__ = "group_outbox"
+
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class GroupSequenceRow(Base):
+    """The last seq a site's feed gave (acknowledged facts leave the outbox; their numbers
+    are never given again), and the site's own facts as last sent."""
+
+    __tablename__ = "group_sequence"
+
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    site_facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
