@@ -64,8 +64,9 @@ def site_toml(tmp: Path, hub: HubBroker) -> Path:
     return path
 
 
-@pytest.fixture
-def group(mosquitto_bin: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Group]:
+def start_group(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site_extra: str = "") -> Group:
+    """Head office's broker set up and started, then the site's with its generated bridge
+    (and ``site_extra`` after it, as the site's own conf would have)."""
     (tmp_path / "hub.toml").write_text(HUB_TOML, encoding="utf-8")
     hub = HubBroker(tmp_path / "hub.toml", tmp_path / "hub", WATCHER_ACL)
     hub.set_up({"watcher": "watcher-secret"}).start()
@@ -73,15 +74,22 @@ def group(mosquitto_bin: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("PITBOARD_GROUP_PASSWORD", hub.passwords["site-demo"])
     bridge = tmp_path / "pitboard-group.conf"
     assert main(["broker", "bridge", "--config", str(site_file), "-o", str(bridge)]) == 0
-    site = MosquittoBroker(
-        load_config(site_file), tmp_path / "site", extra_conf=bridge.read_text(encoding="utf-8")
-    )
+    conf = bridge.read_text(encoding="utf-8") + site_extra
+    site = MosquittoBroker(load_config(site_file), tmp_path / "site", extra_conf=conf)
     try:
         site.start()
-        yield Group(site, hub, bridge)
-    finally:
-        site.stop()
+    except BaseException:
         hub.stop()
+        raise
+    return Group(site, hub, bridge)
+
+
+@pytest.fixture
+def group(mosquitto_bin: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Group]:
+    g = start_group(tmp_path, monkeypatch)
+    yield g
+    g.site.stop()
+    g.hub.stop()
 
 
 def link_is(board: Client, state: int) -> bool:
@@ -190,3 +198,77 @@ def test_head_office_restarted_the_bridge_comes_back_and_delivers_what_waited(
     finally:
         for c in (board, hub_reader, relay):
             c.close()
+
+
+def _through_an_outage(group: Group, sent: int, while_away: Any = None) -> list[int]:
+    """Head office's broker stopped, ``sent`` feed messages published at the site, (something
+    done), head office started again: the numbers the hub receives once the bridge is back
+    and the last of what it carries has come."""
+    site, hub = group.site, group.hub
+    board = Client(site, "board", subscribe=LINK)
+    hub_reader = Client(hub, "hub", subscribe="pitboard/+/group/feed", client_id="hub-test")
+    relay = Client(site, "core")
+    try:
+        wait_until(lambda: link_is(board, 1), "bridge connected")
+        hub_reader.close()
+        hub.stop()
+        wait_until(lambda: link_is(board, 0), "the bridge saw head office go")
+        for n in range(1, sent + 1):
+            assert not relay.publish(FEED.format("demo"), fact(n)).is_failure
+        if while_away is not None:
+            while_away()
+            board.close()
+            board = Client(site, "board", subscribe=LINK)
+        hub.start()
+        hub_reader = Client(
+            hub, "hub", subscribe="pitboard/+/group/feed", client_id="hub-test", keep_session=True
+        )
+        wait_until(lambda: link_is(board, 1), "the bridge reconnected by itself", timeout=180)
+        # A marker sent after the bridge is back comes behind whatever it still carried.
+        assert not relay.publish(FEED.format("demo"), fact(0)).is_failure
+        wait_until(lambda: any(m["n"] == 0 for m in bodies(hub_reader, FEED.format("demo"))))
+        return [m["n"] for m in bodies(hub_reader, FEED.format("demo"))][:-1]
+    finally:
+        for c in (board, hub_reader, relay):
+            c.close()
+
+
+@pytest.mark.slow
+def test_a_restart_of_the_site_broker_keeps_what_waits_for_head_office(
+    mosquitto_bin: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The site broker's `persistence true` (Debian's mosquitto.conf has it; the shipped
+    broker_config/ for `pitboard run` and the tests does not): the queue for the bridge is
+    saved at a clean stop and read back at the start."""
+    data = tmp_path / "site-data"
+    data.mkdir()
+    extra = f"persistence true\npersistence_location {data}/\n"
+    group = start_group(tmp_path, monkeypatch, extra)
+    try:
+
+        def restart_site() -> None:
+            group.site.stop()
+            group.site.start()
+
+        assert _through_an_outage(group, 10, restart_site) == list(range(1, 11))
+    finally:
+        group.site.stop()
+        group.hub.stop()
+
+
+@pytest.mark.slow
+def test_past_the_site_brokers_queue_limit_the_newest_are_dropped(
+    mosquitto_bin: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a long outage does to the bridge: past max_queued_messages the site broker keeps
+    the oldest and drops the rest. This is why the relay keeps every fact in its outbox until
+    the hub's ack and sends again what was not acknowledged: nothing rests on the queue."""
+    extra = "max_inflight_messages 2\nmax_queued_messages 5\n"
+    group = start_group(tmp_path, monkeypatch, extra)
+    try:
+        arrived = _through_an_outage(group, 30)
+        assert arrived == list(range(1, len(arrived) + 1)), "the oldest kept, in order"
+        assert 0 < len(arrived) < 30, arrived
+    finally:
+        group.site.stop()
+        group.hub.stop()
