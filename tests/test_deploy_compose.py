@@ -97,7 +97,7 @@ def test_compose_runs_what_setup_writes(
             elif source.startswith("./"):
                 assert (DEPLOY / source).is_file(), volume  # shipped beside the compose file
             else:
-                assert source in ("postgres-data", ENV["PITBOARD_SITE"]), volume
+                assert source in ("postgres-data", "mosquitto-data", ENV["PITBOARD_SITE"]), volume
         if name in PITBOARD:
             assert service["build"]["dockerfile"] == "deploy/Dockerfile"
             assert (DEPLOY.parent / service["build"]["dockerfile"]).is_file()
@@ -127,7 +127,12 @@ def test_compose_runs_what_setup_writes(
     mounted = [v for v in compose["mosquitto"]["volumes"] if v.endswith(":ro")]
     assert "./compose-mosquitto.conf:/mosquitto/config/mosquitto.conf:ro" in mounted
     conf = tmp_path / "mosquitto.conf"
-    conf.write_text(here((DEPLOY / "compose-mosquitto.conf").read_text()), encoding="utf-8")
+    data = tmp_path / "mosquitto-data"
+    data.mkdir()
+    shipped = (DEPLOY / "compose-mosquitto.conf").read_text()
+    assert "persistence_location /mosquitto/data/\n" in shipped
+    assert "mosquitto-data:/mosquitto/data" in compose["mosquitto"]["volumes"]
+    conf.write_text(here(shipped.replace("/mosquitto/data/", f"{data}/")), encoding="utf-8")
     log = open(tmp_path / "mosquitto.log", "ab")  # noqa: SIM115 - owned by the child
     broker = subprocess.Popen([mosquitto_bin, "-c", str(conf)], stdout=log, stderr=log)
     try:
