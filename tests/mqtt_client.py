@@ -31,6 +31,8 @@ class Client:
         self.results: dict[int, Any] = {}
         self.connect_rc: Any = None
         self.subscribed: list[Any] = []
+        #: For each connection made, whether the broker still had this client's session.
+        self.sessions_present: list[bool] = []
         self._cv = threading.Condition()
         self.c = mqtt.Client(
             CallbackAPIVersion.VERSION2,
@@ -64,10 +66,12 @@ class Client:
                 # Messages sent from now on are this client's: its subscription is in place.
                 self._cv.wait_for(lambda: bool(self.subscribed), 10)
 
-    def _on_connect(self, c: mqtt.Client, _u: Any, _f: Any, rc: Any, _p: Any = None) -> None:
+    def _on_connect(self, c: mqtt.Client, _u: Any, flags: Any, rc: Any, _p: Any = None) -> None:
         if self.subscribe and not rc.is_failure:
             c.subscribe(self.subscribe, qos=1)
         with self._cv:
+            if not rc.is_failure:
+                self.sessions_present.append(bool(flags.session_present))
             self.connect_rc = rc
             self._cv.notify_all()
 

@@ -187,6 +187,9 @@ def test_head_office_restarted_the_bridge_comes_back_and_delivers_what_waited(
         hub.start()
 
         wait_until(lambda: link_is(board, 1), "the bridge reconnected by itself", timeout=180)
+        # The hub's session came back from head office's broker's saved state.
+        wait_until(lambda: len(hub_reader.sessions_present) == 2, "the hub reconnected")
+        assert hub_reader.sessions_present == [False, True]
         wait_until(
             lambda: [m["n"] for m in bodies(hub_reader, FEED.format("demo"))] == list(range(1, 22)),
             lambda: f"all, in order: {[m['n'] for m in bodies(hub_reader, FEED.format('demo'))]}",
@@ -272,3 +275,36 @@ def test_past_the_site_brokers_queue_limit_the_newest_are_dropped(
     finally:
         group.site.stop()
         group.hub.stop()
+
+
+@pytest.mark.slow
+def test_acks_sent_while_the_site_was_away_wait_for_it_at_head_office(
+    mosquitto_bin: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`cleansession false` and a fixed client id: head office's broker keeps the bridge's
+    subscription and the acks sent to it while the site's broker was down."""
+    data = tmp_path / "site-data"
+    data.mkdir()
+    group = start_group(tmp_path, monkeypatch, f"persistence true\npersistence_location {data}/\n")
+    site, hub = group.site, group.hub
+    board = Client(site, "board", subscribe=LINK)
+    relay = Client(site, "core", subscribe=ACK.format("demo"), client_id="relay", keep_session=True)
+    hub_reader = Client(hub, "hub")
+    try:
+        wait_until(lambda: link_is(board, 1), "bridge connected")
+        board.close()
+        site.stop()
+        # Head office's broker saw the bridge go (it says so: connection_messages).
+        wait_until(lambda: "Client site-demo closed its connection" in hub.log())
+        assert not hub_reader.publish(ACK.format("demo"), UPTO_1).is_failure
+        site.start()
+        wait_until(
+            lambda: bodies(relay, ACK.format("demo")) == [json.loads(UPTO_1)],
+            "the ack sent while the site was away",
+            timeout=180,
+        )
+    finally:
+        for c in (relay, hub_reader):
+            c.close()
+        site.stop()
+        hub.stop()
