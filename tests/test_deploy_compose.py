@@ -21,7 +21,7 @@ import yaml  # type: ignore[import-untyped]
 from core.broker import free_port, wait_for_port
 from pitboard.cli import main
 from pitboard.site_setup import Postgres, read_env
-from tests.deploy_layout import stop, unit
+from tests.deploy_layout import expand, stop, unit
 from tests.helpers import DEMO_SITE
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.postgres]
@@ -30,20 +30,6 @@ DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 BOX = "/box"  # where every container mounts the folder setup writes
 ENV = {"POSTGRES_PASSWORD": "secret", "PITBOARD_SITE": "/srv/site.toml"}
 PITBOARD = {"setup", "core", "devices"}
-
-
-def expand(value: str, env: dict[str, str]) -> str:
-    """Compose's variables: ${VAR}, ${VAR:-default}, ${VAR:?error}."""
-
-    def one(m: re.Match[str]) -> str:
-        name, op, arg = m.group(1), m.group(2), m.group(3)
-        if env.get(name):
-            return env[name]
-        if op == ":?":
-            raise KeyError(f"{name}: {arg}")
-        return arg if op == ":-" else ""
-
-    return re.sub(r"\$\{(\w+)(?:(:[-?])([^}]*))?\}", one, value)
 
 
 def services() -> dict[str, Any]:

@@ -20,8 +20,8 @@ from core.broker import read_credentials
 from hub.config import load_hub_config
 from pitboard.cli import main
 from pitboard.site_setup import read_env
+from tests.deploy_layout import expand
 from tests.hub_broker import HubBroker, hub_conf_here
-from tests.test_deploy_compose import expand
 
 pytestmark = pytest.mark.mosquitto
 
