@@ -58,9 +58,9 @@ def password_hash(password: str, iterations: int = 101) -> str:
     return f"$7${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
 
 
-def read_credentials(directory: Path) -> dict[str, str]:
+def read_credentials(directory: Path, name: str = "credentials.env") -> dict[str, str]:
     """The passwords written before, so regenerating keeps every device's password."""
-    env = directory / "credentials.env"
+    env = directory / name
     known: dict[str, str] = {}
     if env.exists():
         for line in env.read_text(encoding="utf-8").splitlines():
@@ -70,24 +70,42 @@ def read_credentials(directory: Path) -> dict[str, str]:
     return known
 
 
+def write_password_file(
+    users: list[str],
+    passwd: Path,
+    env: Path,
+    known: dict[str, str] | None = None,
+    *,
+    drop_others: bool = False,
+) -> dict[str, str]:
+    """A password for every one of ``users``: ``passwd`` for Mosquitto and ``env`` (user=
+    password, mode 600) for the people who hand them on. Passwords already in ``env`` are
+    kept; ``known`` ones take precedence. With ``drop_others`` a user written before but no
+    longer in ``users`` (and not in ``known``) is left out: it can no longer sign in."""
+    passwd.parent.mkdir(parents=True, exist_ok=True)
+    env.parent.mkdir(parents=True, exist_ok=True)
+    passwords = {**read_credentials(env.parent, env.name), **(known or {})}
+    for user in users:
+        passwords.setdefault(user, secrets.token_urlsafe(12))
+    if drop_others:
+        passwords = {u: p for u, p in passwords.items() if u in users or u in (known or {})}
+    passwd.write_text(
+        "".join(f"{u}:{password_hash(p)}\n" for u, p in passwords.items()), encoding="utf-8"
+    )
+    env.write_text("".join(f"{u}={p}\n" for u, p in passwords.items()), encoding="utf-8")
+    os.chmod(env, 0o600)
+    os.chmod(passwd, 0o600)
+    return passwords
+
+
 def write_credentials(
     config: SiteConfig, directory: Path, known: dict[str, str] | None = None
 ) -> dict[str, str]:
     """A password for every principal of the site: ``passwd`` for Mosquitto and a
-    ``credentials.env`` (mode 600) for the people who set up the devices. Passwords already
-    in ``credentials.env`` are kept; ``known`` ones take precedence."""
-    directory.mkdir(parents=True, exist_ok=True)
-    passwords = {**read_credentials(directory), **(known or {})}
-    for user in principals(config):
-        passwords.setdefault(user, secrets.token_urlsafe(12))
-    (directory / "passwd").write_text(
-        "".join(f"{u}:{password_hash(p)}\n" for u, p in passwords.items()), encoding="utf-8"
+    ``credentials.env`` (mode 600) for the people who set up the devices."""
+    return write_password_file(
+        principals(config), directory / "passwd", directory / "credentials.env", known
     )
-    env = directory / "credentials.env"
-    env.write_text("".join(f"{u}={p}\n" for u, p in passwords.items()), encoding="utf-8")
-    os.chmod(env, 0o600)
-    os.chmod(directory / "passwd", 0o600)
-    return passwords
 
 
 def mosquitto_binary() -> str | None:
@@ -110,8 +128,11 @@ class MosquittoBroker:
         port: int | None = None,
         passwords: dict[str, str] | None = None,
         tls: Issued | None = None,
+        extra_conf: str = "",
     ) -> None:
         self.config = config
+        # Settings beside the shipped ones, as a conf.d file would add (the group's bridge).
+        self.extra_conf = extra_conf
         self.workdir = workdir
         self.port = port or free_port()
         self.passwords = passwords or {}
@@ -140,6 +161,7 @@ class MosquittoBroker:
         if os.geteuid() == 0:
             # Started by root (containers, CI): keep the user that owns our files.
             conf += "user root\n"
+        conf += self.extra_conf
         (self.workdir / "mosquitto.conf").write_text(conf, encoding="utf-8")
         log = open(self.workdir / "mosquitto.log", "ab")  # noqa: SIM115 - owned by the child
         self.proc = subprocess.Popen(

@@ -185,6 +185,26 @@ def cmd_broker_credentials(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_broker_bridge(args: argparse.Namespace) -> int:
+    """The site broker's bridge to head office (docs/group.md), its password in it."""
+    from core.contract.bridge import BridgeError, bridge_password, render_bridge, write_bridge
+
+    cfg = _config(args.config)
+    try:
+        text = render_bridge(cfg, bridge_password(cfg))
+    except BridgeError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if not cfg.group.enabled:
+        logger.warning("[group] enabled is false: the bridge will carry nothing until it is true")
+    if args.output:
+        write_bridge(args.output, text)
+        print(f"wrote {args.output} (0600): put it in the site broker's conf.d and restart it")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from core.contract.document import write_docs
 
@@ -318,6 +338,21 @@ def add_broker_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     t.add_argument("--name", default="broker", help="file name: broker, web, …")
     t.add_argument("-o", "--output", default="broker_config/site/tls")
     t.set_defaults(func=cmd_broker_certs)
+    b = bsub.add_parser(
+        "bridge", help="the site broker's bridge to head office (a conf.d file with its password)"
+    )
+    with_config(b)
+    b.add_argument("-o", "--output", help="file to write, 0600 (default: print)")
+    b.set_defaults(func=cmd_broker_bridge)
+
+
+def add_hub_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``hub ...``: head office (docs/group.md)."""
+    from pitboard.hub_broker_cli import add_hub_broker_commands
+
+    p = sub.add_parser("hub", help="head office: its broker's ACL, passwords and certificate")
+    hsub = p.add_subparsers(dest="what", required=True)
+    add_hub_broker_commands(hsub)
 
 
 def add_setup_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -370,6 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?")
     p.set_defaults(func=cmd_check_config)
     add_broker_parsers(sub)
+    add_hub_parsers(sub)
     add_setup_parsers(sub)
     return parser
 

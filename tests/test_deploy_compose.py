@@ -21,7 +21,7 @@ import yaml  # type: ignore[import-untyped]
 from core.broker import free_port, wait_for_port
 from pitboard.cli import main
 from pitboard.site_setup import Postgres, read_env
-from tests.deploy_layout import stop, unit
+from tests.deploy_layout import expand, stop, unit
 from tests.helpers import DEMO_SITE
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.postgres]
@@ -30,20 +30,6 @@ DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 BOX = "/box"  # where every container mounts the folder setup writes
 ENV = {"POSTGRES_PASSWORD": "secret", "PITBOARD_SITE": "/srv/site.toml"}
 PITBOARD = {"setup", "core", "devices"}
-
-
-def expand(value: str, env: dict[str, str]) -> str:
-    """Compose's variables: ${VAR}, ${VAR:-default}, ${VAR:?error}."""
-
-    def one(m: re.Match[str]) -> str:
-        name, op, arg = m.group(1), m.group(2), m.group(3)
-        if env.get(name):
-            return env[name]
-        if op == ":?":
-            raise KeyError(f"{name}: {arg}")
-        return arg if op == ":-" else ""
-
-    return re.sub(r"\$\{(\w+)(?:(:[-?])([^}]*))?\}", one, value)
 
 
 def services() -> dict[str, Any]:
@@ -97,7 +83,7 @@ def test_compose_runs_what_setup_writes(
             elif source.startswith("./"):
                 assert (DEPLOY / source).is_file(), volume  # shipped beside the compose file
             else:
-                assert source in ("postgres-data", ENV["PITBOARD_SITE"]), volume
+                assert source in ("postgres-data", "mosquitto-data", ENV["PITBOARD_SITE"]), volume
         if name in PITBOARD:
             assert service["build"]["dockerfile"] == "deploy/Dockerfile"
             assert (DEPLOY.parent / service["build"]["dockerfile"]).is_file()
@@ -127,7 +113,12 @@ def test_compose_runs_what_setup_writes(
     mounted = [v for v in compose["mosquitto"]["volumes"] if v.endswith(":ro")]
     assert "./compose-mosquitto.conf:/mosquitto/config/mosquitto.conf:ro" in mounted
     conf = tmp_path / "mosquitto.conf"
-    conf.write_text(here((DEPLOY / "compose-mosquitto.conf").read_text()), encoding="utf-8")
+    data = tmp_path / "mosquitto-data"
+    data.mkdir()
+    shipped = (DEPLOY / "compose-mosquitto.conf").read_text()
+    assert "persistence_location /mosquitto/data/\n" in shipped
+    assert "mosquitto-data:/mosquitto/data" in compose["mosquitto"]["volumes"]
+    conf.write_text(here(shipped.replace("/mosquitto/data/", f"{data}/")), encoding="utf-8")
     log = open(tmp_path / "mosquitto.log", "ab")  # noqa: SIM115 - owned by the child
     broker = subprocess.Popen([mosquitto_bin, "-c", str(conf)], stdout=log, stderr=log)
     try:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, RootModel, model_validator
 
 from .strict import Ident, Strict
 
@@ -163,3 +163,10 @@ class GroupAck(Strict):
     v: Literal[1]
     site: Ident
     upto: int = Field(ge=0)
+
+
+class BridgeLink(RootModel[Literal[0, 1]]):
+    """Whether the site broker's bridge to head office is connected (1) or not (0): the
+    bridge's own notification, retained, so whoever subscribes learns the link's state at
+    once. Written by the site's broker itself (``pitboard broker bridge``), never sent to
+    head office."""

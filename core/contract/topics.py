@@ -17,7 +17,7 @@ from .dispatch_parts import (
     DispatchPeople,
     DispatchReserved,
 )
-from .group import GroupAck, GroupFeed
+from .group import BridgeLink, GroupAck, GroupFeed
 from .help_board import HelpBoard
 from .messages import Ack, Command, DeviceStatus, Envelope
 from .views import BayState, LoungeView, WelcomeView
@@ -25,9 +25,19 @@ from .views import BayState, LoungeView, WelcomeView
 #: Who may read or write a topic. ``self`` is the device the topic is named after;
 #: ``bay-kiosk`` is the kiosk standing at the bay the topic is named after; ``device`` is
 #: every kiosk and the devices bridge; ``lounge`` and ``welcome`` the public screens of the
-#: lounge and of reception.
+#: lounge and of reception; ``broker`` the site's broker itself (its bridge to head office).
 Party = Literal[
-    "core", "self", "device", "bay-kiosk", "bridge-of", "lounge", "welcome", "board", "relay", "hub"
+    "core",
+    "self",
+    "device",
+    "bay-kiosk",
+    "bridge-of",
+    "lounge",
+    "welcome",
+    "board",
+    "relay",
+    "hub",
+    "broker",
 ]
 
 ROOT = "pitboard/{site}/"
@@ -257,6 +267,20 @@ GROUP_ACK = Topic(
     readers=("relay",),
     summary="The hub's answer after its commit: every fact up to `upto` is held at head office.",
 )
+#: The site broker's bridge says here whether it is connected to head office's broker (its
+#: Mosquitto notification, retained; kept at the site). The board may show it; the relay may
+#: hold its resends while it is 0 (they would only queue up in the bridge).
+GROUP_LINK = Topic(
+    "group_link",
+    "group/link",
+    1,
+    True,
+    BridgeLink,
+    writers=("broker",),
+    readers=("relay", "board"),
+    summary="`1` while the site broker's bridge to head office is connected, `0` when it is not"
+    " (the bridge's own notification, never sent to head office).",
+)
 TOPICS: tuple[Topic, ...] = (
     EVENT,
     ACK,
@@ -276,6 +300,7 @@ TOPICS: tuple[Topic, ...] = (
     HELP,
     GROUP_FEED,
     GROUP_ACK,
+    GROUP_LINK,
 )
 
 #: What a subscriber of the foreman's board subscribes to (core/contract/dispatch_mirror.py).
