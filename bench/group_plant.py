@@ -16,8 +16,6 @@ from datetime import datetime
 from datetime import time as clock_time
 from pathlib import Path
 
-from core.contract.bridge import render_bridge
-from hub.broker_files import render_hub_acl, write_hub_credentials
 from sqlalchemy import create_engine, text
 
 from bench.link_cut import LinkCut
@@ -25,6 +23,8 @@ from bench.soak_procs import Proc, child_env, python
 from core.broker import MosquittoBroker, free_port, mosquitto_binary, wait_for_port
 from core.config import SiteConfig, parse_config
 from core.contract import site_clock
+from core.contract.bridge import render_bridge
+from hub.broker import render_hub_acl, write_hub_credentials
 from hub.config import HubConfig, bridge_user, parse_hub_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,7 +151,7 @@ def _hub_files(
     path.write_text("\n".join(lines), encoding="utf-8")
     config = parse_hub_config(path.read_text(encoding="utf-8"), str(path))
     broker_dir = work / "hub-broker"
-    passwords = write_hub_credentials(config, broker_dir)
+    passwords = write_hub_credentials(config, broker_dir / "passwd")
     (broker_dir / "acl").write_text(render_hub_acl(config), encoding="utf-8")
     conf = broker_dir / "mosquitto.conf"
     conf.write_text(
