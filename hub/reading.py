@@ -41,7 +41,8 @@ def _ratio(part: float, whole: float) -> float | None:
 def site_figures(site: str, name: str, days: int, sums: dict[str, Any]) -> SiteFigures:
     """A site's period from its summed days: rates from the sums, None with nothing to
     divide by (no car delivered: no on-time rate, not 0 %)."""
-    s = {k: sums.get(k) or 0 for k in (c.name for c in _FIGURES)}
+    # PostgreSQL sums BIGINTs as NUMERIC: every sum is made a float here.
+    s = {k: float(sums.get(k) or 0) for k in (c.name for c in _FIGURES)}
     return SiteFigures(
         site=site,
         name=name,
