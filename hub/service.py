@@ -77,6 +77,7 @@ class Hub:
         self.config = config
         self.clock = clock
         url = None if engine is not None else (database_url or configured_url(config))
+        self._owns_engine = engine is None
         self.engine = engine if engine is not None else open_engine(str(url))
         self.store = HubStore(self.engine)
         # The dashboard reads on connections of its own: a page never waits for a batch.
@@ -122,7 +123,8 @@ class Hub:
         self.client.stop()
         if self._read_engine is not None:
             self._read_engine.dispose()
-        self.engine.dispose()
+        if self._owns_engine:
+            self.engine.dispose()
 
     # ------------------------------------------------------------ MQTT thread
     def _on_message(self, topic: str, payload: bytes, token: object) -> None:
@@ -165,20 +167,26 @@ class Hub:
             decided = self._commit(feeds)
             if decided is None:  # stopping before the store came back: nothing acked
                 return
-            for site, upto in sorted(decided.upto.items()):
-                ack = GroupAck(v=1, site=site, upto=upto)
-                self.client.publish(topics.GROUP_ACK.full(site), dump(ack), qos=1)
-        for item in items:
-            self.client.puback(item.token)
-        if decided is not None:
             self.counters["messages"] += len(feeds)
             self.counters["facts"] += decided.facts
             self.counters["duplicates"] += decided.duplicates
             self.counters["gaps"] += decided.gaps
             if decided.gaps:
                 logger.info("%d feed message(s) past a gap not applied", decided.gaps)
-            if decided.apply:
-                self.reader.changed()
+        self._answer(decided, items)
+
+    def _answer(self, decided: BatchPlan | None, items: list[Received]) -> None:
+        """After the commit, never before: each site's ack, then the PUBACKs (until then
+        the broker holds the messages for the next start, where they are duplicates),
+        then the dashboard."""
+        if decided is not None:
+            for site, upto in sorted(decided.upto.items()):
+                ack = GroupAck(v=1, site=site, upto=upto)
+                self.client.publish(topics.GROUP_ACK.full(site), dump(ack), qos=1)
+        for item in items:
+            self.client.puback(item.token)
+        if decided is not None and decided.apply:
+            self.reader.changed()
 
     def _commit(self, feeds: list[GroupFeed]) -> BatchPlan | None:
         delay = 0.2

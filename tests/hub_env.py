@@ -1,0 +1,90 @@
+"""Head office's broker for the hub's tests: a real Mosquitto with the shipped settings,
+users ``hub`` and ``site-{id}`` and an ACL that lets each site write only its own feed and
+read only its own acks, and the hub read every feed and answer every site."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+from pathlib import Path
+
+from core.broker import BROKER_CONFIG, free_port, mosquitto_binary, password_hash, wait_for_port
+from core.mqtt import BrokerAddress
+from hub.config import bridge_user
+from hub.service import HUB_STATUS
+
+
+def hub_acl(sites: list[str]) -> str:
+    lines = [
+        "user hub",
+        "topic read pitboard/+/group/feed",
+        "topic write pitboard/+/group/ack",
+        f"topic readwrite {HUB_STATUS}",
+        "",
+    ]
+    for site in sites:
+        lines += [
+            f"user {bridge_user(site)}",
+            f"topic write pitboard/{site}/group/feed",
+            f"topic read pitboard/{site}/group/ack",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+class HubBroker:
+    """A child ``mosquitto`` on a loopback port for ``sites`` (the config's and others)."""
+
+    def __init__(self, workdir: Path, sites: list[str], port: int | None = None) -> None:
+        self.workdir = workdir.resolve()
+        self.sites = sites
+        self.port = port or free_port()
+        users = ["hub", *(bridge_user(s) for s in sites)]
+        self.passwords = {u: secrets.token_urlsafe(12) for u in users}
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> HubBroker:
+        binary = mosquitto_binary()
+        assert binary is not None, "mosquitto is not installed"
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        (self.workdir / "passwd").write_text(
+            "".join(f"{u}:{password_hash(p)}\n" for u, p in self.passwords.items()),
+            encoding="utf-8",
+        )
+        os.chmod(self.workdir / "passwd", 0o600)
+        (self.workdir / "acl").write_text(hub_acl(self.sites), encoding="utf-8")
+        conf = (BROKER_CONFIG / "mosquitto.conf").read_text(encoding="utf-8")
+        conf = conf.replace("password_file passwd", f"password_file {self.workdir / 'passwd'}")
+        conf = conf.replace("acl_file acl", f"acl_file {self.workdir / 'acl'}")
+        conf += f"\nlistener {self.port} 127.0.0.1\n"
+        if os.geteuid() == 0:
+            conf += "user root\n"
+        (self.workdir / "mosquitto.conf").write_text(conf, encoding="utf-8")
+        log = open(self.workdir / "mosquitto.log", "ab")  # noqa: SIM115 - owned by the child
+        self.proc = subprocess.Popen(
+            [binary, "-c", str(self.workdir / "mosquitto.conf")], stdout=log, stderr=log
+        )
+        wait_for_port(self.port)
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def hub_address(self) -> BrokerAddress:
+        return BrokerAddress("127.0.0.1", self.port, "hub", self.passwords["hub"])
+
+    def log(self) -> str:
+        path = self.workdir / "mosquitto.log"
+        return path.read_text(encoding="utf-8", errors="replace")[-2000:] if path.exists() else ""
