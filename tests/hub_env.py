@@ -36,11 +36,18 @@ def hub_acl(sites: list[str]) -> str:
 class HubBroker:
     """A child ``mosquitto`` on a loopback port for ``sites`` (the config's and others)."""
 
-    def __init__(self, workdir: Path, sites: list[str], port: int | None = None) -> None:
+    kind = "mosquitto"
+    protocol = "5"
+
+    def __init__(
+        self, workdir: Path, sites: list[str], port: int | None = None, relay_all: bool = False
+    ) -> None:
         self.workdir = workdir.resolve()
         self.sites = sites
         self.port = port or free_port()
-        users = ["hub", *(bridge_user(s) for s in sites)]
+        #: A user ``all-sites`` that speaks for every site at once (the benchmark's).
+        self.relay_all = relay_all
+        users = ["hub", *(bridge_user(s) for s in sites), *(["all-sites"] if relay_all else [])]
         self.passwords = {u: secrets.token_urlsafe(12) for u in users}
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -53,7 +60,11 @@ class HubBroker:
             encoding="utf-8",
         )
         os.chmod(self.workdir / "passwd", 0o600)
-        (self.workdir / "acl").write_text(hub_acl(self.sites), encoding="utf-8")
+        acl = hub_acl(self.sites)
+        if self.relay_all:
+            acl += "user all-sites\ntopic write pitboard/+/group/feed\n"
+            acl += "topic read pitboard/+/group/ack\n"
+        (self.workdir / "acl").write_text(acl, encoding="utf-8")
         conf = (BROKER_CONFIG / "mosquitto.conf").read_text(encoding="utf-8")
         conf = conf.replace("password_file passwd", f"password_file {self.workdir / 'passwd'}")
         conf = conf.replace("acl_file acl", f"acl_file {self.workdir / 'acl'}")
