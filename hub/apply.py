@@ -10,8 +10,10 @@ ack says ``upto = last`` and the site sends again from ``last + 1`` (go-back-N).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from core.contract.group import GroupFact, GroupFeed
 
@@ -68,3 +70,35 @@ def plan(last: Mapping[str, int], feeds: Sequence[GroupFeed]) -> BatchPlan:
         if d.apply:
             out.apply.setdefault(feed.site, []).extend(d.apply)
     return out
+
+
+#: The largest whole number a database column of the hub holds (a signed 64-bit integer).
+LARGEST = 2**63 - 1
+
+
+def unstorable(feed: GroupFeed) -> str | None:
+    """Why a message the contract accepts cannot be stored (a count beyond 64 bits, a
+    number that is not finite), or None. Refused before the batch's transaction: it would
+    fail the commit of every site's messages with it, again and again."""
+    for fact in feed.facts:
+        why = _unstorable(fact.data.model_dump())
+        if why is not None:
+            return f"seq {fact.seq}: {why}"
+    return None
+
+
+def _unstorable(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and not -LARGEST <= value <= LARGEST:
+        return f"{value} is beyond 64 bits"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{value} is not a finite number"
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            why = _unstorable(item)
+            if why is not None:
+                return why
+    return None

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from core.contract import topics
 from core.contract.group import GroupAck, GroupFeed
@@ -28,7 +28,7 @@ from core.mqtt import BrokerAddress, MqttClient
 from core.mqtt.backoff import Backoff
 from core.store.database import make_engine
 
-from .apply import BatchPlan
+from .apply import BatchPlan, unstorable
 from .config import HubConfig
 from .reading import HubReader
 from .store import HubStore, open_engine
@@ -189,10 +189,17 @@ class Hub:
             self.reader.changed()
 
     def _commit(self, feeds: list[GroupFeed]) -> BatchPlan | None:
+        """The batch committed, however long the database takes to come back (each try
+        decides again from what is stored, so a try that failed leaves no trace)."""
         delay = 0.2
         while True:
             try:
-                decided = self.store.apply(feeds, self.clock())
+                try:
+                    decided = self.store.apply(feeds, self.clock())
+                except (DataError, IntegrityError):
+                    # Refused for what a message holds, not for the database's state:
+                    # one message at a time, so that only the one refused is left out.
+                    decided = self._one_by_one(feeds)
                 self.store_problem = None
                 return decided
             except SQLAlchemyError as exc:
@@ -202,6 +209,28 @@ class Hub:
                 if self._stopping.wait(delay):
                     return None
                 delay = min(delay * 2, 10.0)
+
+    def _one_by_one(self, feeds: list[GroupFeed]) -> BatchPlan:
+        out = BatchPlan()
+        for feed in feeds:
+            try:
+                done = self.store.apply([feed], self.clock())
+            except (DataError, IntegrityError) as exc:
+                self.counters["unstored"] += 1
+                logger.error(
+                    "a feed message of site %s (seq %d–%d) cannot be stored, left out: %s",
+                    feed.site,
+                    feed.facts[0].seq,
+                    feed.facts[-1].seq,
+                    _first_line(exc),
+                )
+                continue
+            for site, facts in done.apply.items():
+                out.apply.setdefault(site, []).extend(facts)
+            out.upto.update(done.upto)
+            out.duplicates += done.duplicates
+            out.gaps += done.gaps
+        return out
 
     def _read(self, item: Received) -> GroupFeed | None:
         """The feed a message carries, or None (logged) for one that is dropped: it is
@@ -229,6 +258,13 @@ class Hub:
             self.counters["malformed"] += 1
             logger.warning(
                 "dropped a feed message on %s that says it is site %s's", item.topic, feed.site
+            )
+            return None
+        why = unstorable(feed)
+        if why is not None:
+            self.counters["malformed"] += 1
+            logger.warning(
+                "dropped a feed message of site %s that cannot be stored (%s)", site, why
             )
             return None
         return feed

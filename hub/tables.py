@@ -19,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
 )
 
 from core.contract.group import DayFigures
@@ -27,6 +28,9 @@ from core.store.tables import UtcDateTime
 metadata = MetaData()
 
 _SITE = 64
+# Keys are the contract's identifiers (64 characters at most); what a site says in free
+# words (its name, a status, a call's kind) is Text, so that no value the contract lets
+# through is refused by the database and holds up every site's feed behind it.
 
 #: Each site the hub has applied a fact of: what the site says of itself, and how far its
 #: feed is applied (``last_seq``: every fact up to it is in ``hub_facts``, none after).
@@ -34,9 +38,9 @@ sites = Table(
     "hub_sites",
     metadata,
     Column("site", String(_SITE), primary_key=True),
-    Column("name", String(200), nullable=False, server_default=""),
-    Column("timezone", String(64), nullable=False, server_default=""),
-    Column("bays", Integer, nullable=False, server_default="0"),
+    Column("name", Text, nullable=False, server_default=""),
+    Column("timezone", Text, nullable=False, server_default=""),
+    Column("bays", BigInteger, nullable=False, server_default="0"),
     Column("last_seq", BigInteger, nullable=False, server_default="0"),
     #: When the hub applied the site's last fact, and that fact's site commit → hub commit.
     Column("last_heard", UtcDateTime(), nullable=True),
@@ -64,7 +68,7 @@ jobs = Table(
     metadata,
     Column("site", String(_SITE), primary_key=True),
     Column("ro", String(64), primary_key=True),
-    Column("status", String(32), nullable=False),
+    Column("status", Text, nullable=False),
     Column("open", Boolean, nullable=False),
     Column("at_risk", Boolean, nullable=False),
     Column("waiting_dispatch", Boolean, nullable=False),
@@ -101,8 +105,8 @@ devices = Table(
     "hub_devices",
     metadata,
     Column("site", String(_SITE), primary_key=True),
-    Column("online", Integer, nullable=False),
-    Column("offline", Integer, nullable=False),
+    Column("online", BigInteger, nullable=False),
+    Column("offline", BigInteger, nullable=False),
     Column("offline_names", JSON, nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
@@ -113,10 +117,10 @@ help_calls = Table(
     Column("site", String(_SITE), primary_key=True),
     Column("id", String(64), primary_key=True),
     Column("bay", String(64), nullable=False),
-    Column("call_kind", String(32), nullable=False),
-    Column("state", String(16), nullable=False),
+    Column("call_kind", Text, nullable=False),
+    Column("state", Text, nullable=False),
     Column("open", Boolean, nullable=False),
-    Column("level", Integer, nullable=False),
+    Column("level", BigInteger, nullable=False),
     Column("raised_at", UtcDateTime(), nullable=False),
     Column("answered_at", UtcDateTime(), nullable=True),
     Column("closed_at", UtcDateTime(), nullable=True),
