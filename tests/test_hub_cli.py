@@ -157,3 +157,30 @@ def test_kill_9_of_the_hub_in_the_middle_of_a_feed_applies_every_fact_once(
         engine.dispose()
         broker.stop()
     assert hub.returncode == 0, log.read_text()[-2000:]
+
+
+def test_run_serves_the_dashboard_of_hub_web_when_there_is_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dashboard (hub/web.py) is given the hub's reader and config, and blocks; when it
+    returns the hub stops."""
+    import importlib.machinery
+    import types
+
+    from core.broker import free_port
+    from hub.config import HubConfig
+    from hub.reading import HubReader
+    from pitboard.cli import build_parser
+
+    served: list[tuple[object, HubConfig]] = []
+    web = types.ModuleType("hub.web")
+    web.__spec__ = importlib.machinery.ModuleSpec("hub.web", None)
+    web.run_web = lambda reader, config: served.append((reader, config))  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "hub.web", web)
+    monkeypatch.setenv(PASSWORD_ENV, "not-used")
+    # No broker listens there: the hub keeps trying in the background, as it would.
+    cfg = hub_toml(tmp_path, f"mqtt://127.0.0.1:{free_port()}")
+    args = build_parser().parse_args(["hub", "run", "--config", str(cfg)])
+    assert args.func(args) == 0
+    ((reader, config),) = served
+    assert isinstance(reader, HubReader) and [s.id for s in config.sites] == ["s1"]
