@@ -75,17 +75,7 @@ def rows_of(applied: Mapping[str, Sequence[GroupFact]], now: datetime) -> Rows:
 def _effect(out: Rows, site: str, fact: GroupFact) -> None:
     data = fact.data
     if isinstance(data, JobSummary):
-        out.jobs[(site, data.ro)] = {
-            "site": site,
-            "ro": data.ro,
-            "status": data.status,
-            "open": data.status in OPEN_STATUSES,
-            "at_risk": data.at_risk,
-            "waiting_dispatch": data.waiting_dispatch,
-            "bay": data.bay,
-            "updated_at": fact.at,
-            "summary": data.model_dump(mode="json"),
-        }
+        out.jobs[(site, data.ro)] = _job(site, fact.at, data)
     elif isinstance(data, DayFigures):
         out.days[(site, data.day)] = {"site": site, **data.model_dump(exclude={"kind"})}
     elif isinstance(data, DeviceCounts):
@@ -99,29 +89,27 @@ def _effect(out: Rows, site: str, fact: GroupFact) -> None:
     elif isinstance(data, HelpCallFact):
         out.help_calls[(site, data.id)] = {
             "site": site,
-            "id": data.id,
-            "bay": data.bay,
-            "call_kind": data.call_kind,
-            "state": data.state,
             "open": data.state != HelpState.CLOSED,
-            "level": data.level,
-            "raised_at": data.raised_at,
-            "answered_at": data.answered_at,
-            "closed_at": data.closed_at,
+            **data.model_dump(exclude={"kind"}),
         }
     elif isinstance(data, FollowUpOutcome):
         out.follow_ups[(site, data.ro, data.at)] = {
             "site": site,
-            "ro": data.ro,
-            "at": data.at,
-            "reached": data.reached,
-            "score": data.score,
-            "complaint": data.complaint,
+            **data.model_dump(exclude={"kind"}),
         }
     elif isinstance(data, SiteFacts):
-        out.sites[site] = {
-            "site": site,
-            "name": data.name,
-            "timezone": data.timezone,
-            "bays": data.bays,
-        }
+        out.sites[site] = {"site": site, **data.model_dump(exclude={"kind"})}
+
+
+def _job(site: str, at: datetime, data: JobSummary) -> Row:
+    return {
+        "site": site,
+        "ro": data.ro,
+        "status": data.status,
+        "open": data.status in OPEN_STATUSES,
+        "at_risk": data.at_risk,
+        "waiting_dispatch": data.waiting_dispatch,
+        "bay": data.bay,
+        "updated_at": at,
+        "summary": data.model_dump(mode="json"),
+    }

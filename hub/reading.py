@@ -107,44 +107,15 @@ class HubReader:
                     .order_by(t.jobs.c.ro)
                 )
             ]
-            calls = [
-                HelpCallFact(
-                    id=r.id,
-                    bay=r.bay,
-                    call_kind=r.call_kind,
-                    state=r.state,
-                    level=r.level,
-                    raised_at=r.raised_at,
-                    answered_at=r.answered_at,
-                    closed_at=r.closed_at,
-                )
-                for r in conn.execute(
-                    select(t.help_calls)
-                    .where(t.help_calls.c.site == site, t.help_calls.c.open.is_(True))
-                    .order_by(t.help_calls.c.raised_at, t.help_calls.c.id)
-                )
-            ]
+            calls = self._open_calls(conn, site)
             dev = conn.execute(select(t.devices).where(t.devices.c.site == site)).first()
-            zone = conn.execute(
-                select(t.sites.c.timezone).where(t.sites.c.site == site)
-            ).scalar_one_or_none()
-            day = now.astimezone(self._zone(zone)).date()
-            today = conn.execute(
-                select(*[c for c in t.days.c if c.name != "site"]).where(
-                    t.days.c.site == site, t.days.c.day == day
-                )
-            ).first()
-        return SiteDetail(
-            line=line,
-            jobs=jobs,
-            help_calls=calls,
-            devices=None
-            if dev is None
-            else DeviceCounts(
+            today = self._today(conn, site, now)
+        devices = None
+        if dev is not None:
+            devices = DeviceCounts(
                 online=dev.online, offline=dev.offline, offline_names=list(dev.offline_names)
-            ),
-            today=None if today is None else DayFigures.model_validate(dict(today._mapping)),
-        )
+            )
+        return SiteDetail(line=line, jobs=jobs, help_calls=calls, devices=devices, today=today)
 
     def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
         with self._lock:
@@ -169,6 +140,27 @@ class HubReader:
                 logger.exception("a listener of the hub's changes failed")
 
     # ------------------------------------------------------------ queries
+    def _open_calls(self, conn: Connection, site: str) -> list[HelpCallFact]:
+        q = (
+            select(*[c for c in t.help_calls.c if c.name not in ("site", "open")])
+            .where(t.help_calls.c.site == site, t.help_calls.c.open.is_(True))
+            .order_by(t.help_calls.c.raised_at, t.help_calls.c.id)
+        )
+        return [HelpCallFact.model_validate(dict(r._mapping)) for r in conn.execute(q)]
+
+    def _today(self, conn: Connection, site: str, now: datetime) -> DayFigures | None:
+        """The site's figures of its own local day so far."""
+        zone = conn.execute(
+            select(t.sites.c.timezone).where(t.sites.c.site == site)
+        ).scalar_one_or_none()
+        day = now.astimezone(self._zone(zone)).date()
+        row = conn.execute(
+            select(*[c for c in t.days.c if c.name != "site"]).where(
+                t.days.c.site == site, t.days.c.day == day
+            )
+        ).first()
+        return None if row is None else DayFigures.model_validate(dict(row._mapping))
+
     def _zone(self, name: str | None) -> ZoneInfo:
         """The site's own zone, for its day (head office's until the site has said)."""
         if name:

@@ -29,15 +29,13 @@ from core.mqtt.backoff import Backoff
 from core.store.database import make_engine
 
 from .apply import BatchPlan, unstorable
-from .config import HubConfig
+from .config import HUB_STATUS, HubConfig
 from .reading import HubReader
 from .store import HubStore, open_engine
 from .store import database_url as configured_url
 
 logger = logging.getLogger(__name__)
 
-#: The hub's retained online status (and its Last Will) on head office's broker.
-HUB_STATUS = "pitboard/hub/status"
 #: Every site's feed: the broker's ACL lets each site's bridge write only its own.
 FEED_FILTER = topics.GROUP_FEED.wildcard("+")
 #: The most messages applied in one transaction (each carries up to 500 facts).

@@ -1,18 +1,26 @@
-"""Head office's broker for the hub's tests: a real Mosquitto with the shipped settings,
+"""Head office's broker for the hub's tests (and a site's bridge on it): a real Mosquitto with the shipped settings,
 users ``hub`` and ``site-{id}`` and an ACL that lets each site write only its own feed and
 read only its own acks, and the hub read every feed and answer every site."""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
 from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from sqlalchemy import Engine, select
 
 from core.broker import BROKER_CONFIG, free_port, mosquitto_binary, password_hash, wait_for_port
+from core.contract.group import GroupFeed
+from core.contract.messages import dump
 from core.mqtt import BrokerAddress
-from hub.config import bridge_user
-from hub.service import HUB_STATUS
+from hub import tables as t
+from hub.config import HUB_STATUS, bridge_user
+from tests.mqtt_client import Client
 
 
 def hub_acl(sites: list[str]) -> str:
@@ -99,3 +107,38 @@ class HubBroker:
     def log(self) -> str:
         path = self.workdir / "mosquitto.log"
         return path.read_text(encoding="utf-8", errors="replace")[-2000:] if path.exists() else ""
+
+
+def logged(engine: Engine, site: str) -> list[int]:
+    with engine.connect() as c:
+        q = select(t.facts.c.seq).where(t.facts.c.site == site).order_by(t.facts.c.seq)
+        return list(c.execute(q).scalars())
+
+
+class Site(Client):
+    """A site's bridge as the hub sees it: publishes on its feed, reads its acks, and
+    notes what the hub's database held at the moment each ack arrived."""
+
+    def __init__(self, broker: HubBroker, site: str, engine: Engine) -> None:
+        self.site = site
+        self.engine = engine
+        #: (upto, the seqs in the hub's log when the ack was seen)
+        self.acks: list[tuple[int, list[int]]] = []
+        super().__init__(broker, bridge_user(site), subscribe=f"pitboard/{site}/group/ack")
+
+    def _on_message(self, c: mqtt.Client, u: Any, m: mqtt.MQTTMessage) -> None:
+        held = logged(self.engine, self.site)
+        with self._cv:
+            self.acks.append((json.loads(m.payload)["upto"], held))
+        super()._on_message(c, u, m)
+
+    def send(self, feed: GroupFeed | bytes) -> None:
+        body = feed if isinstance(feed, bytes) else dump(feed)
+        # 16: no one subscribed yet (the hub not started): taken all the same, and lost.
+        assert self.publish(f"pitboard/{self.site}/group/feed", body).value in (0, 16)
+
+    def acked(self, n: int) -> list[tuple[int, list[int]]]:
+        """The first ``n`` acks, once there are that many."""
+        self.wait(lambda _ms: len(self.acks) >= n)
+        with self._cv:
+            return self.acks[:n]

@@ -17,8 +17,7 @@ from sqlalchemy import inspect
 from core.store.database import make_engine
 from hub.store import HubStore
 from tests.group_samples import jobs_feed
-from tests.hub_env import HubBroker
-from tests.test_hub_service import Site, logged
+from tests.hub_env import HubBroker, Site, logged
 from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]

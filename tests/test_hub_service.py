@@ -4,27 +4,21 @@ a hub stopped between its commit and its acks applying nothing twice."""
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import paho.mqtt.client as mqtt
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from core.contract.group import GroupFeed
 from core.contract.messages import dump
-from hub import tables as t
 from hub.apply import BatchPlan
-from hub.config import HubConfig, bridge_user
+from hub.config import HubConfig
 from hub.service import Hub, Received
 from hub.store import open_engine
 from tests.group_samples import hub_config, jobs_feed
-from tests.hub_env import HubBroker
-from tests.mqtt_client import Client
+from tests.hub_env import HubBroker, Site, logged
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.mosquitto
@@ -50,41 +44,6 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def config() -> HubConfig:
     return hub_config(*SITES)
-
-
-def logged(engine: Engine, site: str) -> list[int]:
-    with engine.connect() as c:
-        q = select(t.facts.c.seq).where(t.facts.c.site == site).order_by(t.facts.c.seq)
-        return list(c.execute(q).scalars())
-
-
-class Site(Client):
-    """A site's bridge as the hub sees it: publishes on its feed, reads its acks, and
-    notes what the hub's database held at the moment each ack arrived."""
-
-    def __init__(self, broker: HubBroker, site: str, engine: Engine) -> None:
-        self.site = site
-        self.engine = engine
-        #: (upto, the seqs in the hub's log when the ack was seen)
-        self.acks: list[tuple[int, list[int]]] = []
-        super().__init__(broker, bridge_user(site), subscribe=f"pitboard/{site}/group/ack")
-
-    def _on_message(self, c: mqtt.Client, u: Any, m: mqtt.MQTTMessage) -> None:
-        held = logged(self.engine, self.site)
-        with self._cv:
-            self.acks.append((json.loads(m.payload)["upto"], held))
-        super()._on_message(c, u, m)
-
-    def send(self, feed: GroupFeed | bytes) -> None:
-        body = feed if isinstance(feed, bytes) else dump(feed)
-        # 16: no one subscribed yet (the hub not started): taken all the same, and lost.
-        assert self.publish(f"pitboard/{self.site}/group/feed", body).value in (0, 16)
-
-    def acked(self, n: int) -> list[tuple[int, list[int]]]:
-        """The first ``n`` acks, once there are that many."""
-        self.wait(lambda _ms: len(self.acks) >= n)
-        with self._cv:
-            return self.acks[:n]
 
 
 def running(hub: Hub) -> Hub:
