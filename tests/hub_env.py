@@ -1,6 +1,7 @@
-"""Head office's broker for the hub's tests (and a site's bridge on it): a real Mosquitto with the shipped settings,
-users ``hub`` and ``site-{id}`` and an ACL that lets each site write only its own feed and
-read only its own acks, and the hub read every feed and answer every site."""
+"""Head office's broker for the hub's tests, and a site's bridge on it: a real Mosquitto
+with the shipped settings, users ``hub`` and ``site-{id}`` and an ACL that lets each site
+write only its own feed and read only its own acks, and the hub read every feed and answer
+every site."""
 
 from __future__ import annotations
 
