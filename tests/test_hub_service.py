@@ -8,6 +8,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -128,7 +129,9 @@ def test_malformed_and_strangers_messages_are_logged_dropped_and_never_come_back
 class StoppedAfterCommit(Hub):
     """A hub that stops dead after its commit: no ack, no PUBACK."""
 
-    committed = threading.Event()
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.committed = threading.Event()
 
     def _answer(self, decided: BatchPlan | None, items: list[Received]) -> None:
         self.committed.set()
