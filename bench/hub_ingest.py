@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
@@ -140,74 +141,93 @@ def without_broker(messages: dict[str, list[bytes]], db_url: str) -> tuple[float
     return applied / elapsed, applied
 
 
-def with_broker(messages: dict[str, list[bytes]], db_url: str) -> tuple[float, int]:
-    """Through Mosquitto to ``pitboard hub run --no-web`` in its own process."""
-    base = workdir()
-    broker = HubBroker(base / "broker", list(messages), relay_all=True).start()
+def hub_process(
+    broker: HubBroker, sites: list[str], db_url: str, base: Path
+) -> subprocess.Popen[bytes]:
+    """``pitboard hub run --no-web`` for ``sites``, its database migrated beforehand."""
     cfg_path = base / "hub.toml"
-    sites = "".join(f'\n[[sites]]\nid = "{s}"\nname = "{s}"\n' for s in messages)
+    listed = "".join(f'\n[[sites]]\nid = "{s}"\nname = "{s}"\n' for s in sites)
     cfg_path.write_text(
         f'[broker]\nurl = "{broker.url}"\nusername = "hub"\npassword_env = "BENCH_HUB_PW"\n'
-        f'[database]\nurl = "{db_url}"\n{sites}',
+        f'[database]\nurl = "{db_url}"\n{listed}',
         encoding="utf-8",
     )
     open_engine(db_url).dispose()  # migrated before the clock starts
     env = dict(os.environ, BENCH_HUB_PW=broker.passwords["hub"])
-    log = open(base / "hub.log", "wb")  # noqa: SIM115 - the child's
-    proc = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "pitboard", "hub", "run", "--no-web", "--config", str(cfg_path)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=log,
+        stderr=open(base / "hub.log", "wb"),
     )
-    # Each message's last seq: a site sends on while fewer than WINDOW are unanswered.
-    ends = {s: [_last_seq(m) for m in msgs] for s, msgs in messages.items()}
-    last = {s: 0 for s in messages}
-    sent = {s: 0 for s in messages}  # messages of the site published so far
-    final = {s: e[-1] for s, e in ends.items()}
-    lock = threading.Lock()
-    done = threading.Event()
-    finished_at = [0.0]
 
-    def send_more(site: str) -> None:
+
+class Relays:
+    """Every site's relay on one connection: a site sends on while fewer than WINDOW of its
+    messages are unanswered; done once every site's last fact is acknowledged."""
+
+    def __init__(self, broker: HubBroker, messages: dict[str, list[bytes]]) -> None:
+        self.messages = messages
+        self.ends = {s: [_last_seq(m) for m in msgs] for s, msgs in messages.items()}
+        self.last = dict.fromkeys(messages, 0)
+        self.sent = dict.fromkeys(messages, 0)  # messages of the site published so far
+        self.final = {s: e[-1] for s, e in self.ends.items()}
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.finished_at = 0.0
+        # One connection speaks for every site: hundreds of bridges are the broker's load,
+        # not the hub's, and as many paho threads in this process would measure Python.
+        self.client = Client(broker, "all-sites", self.on_ack, ["pitboard/+/group/ack"])  # type: ignore[arg-type]
+
+    def start(self) -> None:
+        with self.lock:
+            for site in self.messages:
+                self.send_more(site)
+
+    def send_more(self, site: str) -> None:
         """Under ``lock``: the site's next messages, up to WINDOW unanswered."""
-        answered = bisect.bisect_right(ends[site], last[site])
-        while sent[site] < len(ends[site]) and sent[site] - answered < WINDOW:
-            relay.publish(f"pitboard/{site}/group/feed", messages[site][sent[site]])
-            sent[site] += 1
+        answered = bisect.bisect_right(self.ends[site], self.last[site])
+        while self.sent[site] < len(self.ends[site]) and self.sent[site] - answered < WINDOW:
+            msg = self.messages[site][self.sent[site]]
+            self.client.publish(f"pitboard/{site}/group/feed", msg)
+            self.sent[site] += 1
 
-    def on_ack(topic: str, payload: bytes, at: float) -> None:
+    def on_ack(self, topic: str, payload: bytes, at: float) -> None:
         site = topic.split("/")[1]
         upto = int(payload.split(b'"upto":')[1].rstrip(b"}"))
-        with lock:
-            last[site] = max(last[site], upto)
-            send_more(site)
-            if all(last[s] >= final[s] for s in final):
-                finished_at[0] = at
-                done.set()
+        with self.lock:
+            self.last[site] = max(self.last[site], upto)
+            self.send_more(site)
+            if all(self.last[s] >= self.final[s] for s in self.final):
+                self.finished_at = at
+                self.done.set()
 
-    # One connection speaks for every site: hundreds of bridges are the broker's load,
-    # not the hub's, and as many paho threads in this process would measure Python.
-    relay = Client(broker, "all-sites", on_ack, ["pitboard/+/group/ack"])  # type: ignore[arg-type]
+
+def with_broker(messages: dict[str, list[bytes]], db_url: str) -> tuple[float, int]:
+    """Through Mosquitto to ``pitboard hub run --no-web`` in its own process."""
+    base = workdir()
+    broker = HubBroker(base / "broker", list(messages), relay_all=True).start()
+    proc = relays = None
     try:
+        proc = hub_process(broker, list(messages), db_url, base)
+        relays = Relays(broker, messages)
         time.sleep(2.0)  # the hub connected and subscribed
         start = time.perf_counter()
-        with lock:
-            for site in messages:
-                send_more(site)
-        if not done.wait(300):
+        relays.start()
+        total = sum(relays.final.values())
+        if not relays.done.wait(300):
             raise SystemExit(
-                f"not every fact acknowledged: {sum(last.values())} of "
-                f"{sum(final.values())}; see {base / 'hub.log'}"
+                f"not every fact acknowledged: {sum(relays.last.values())} of {total}; "
+                f"see {base / 'hub.log'}"
             )
-        elapsed = finished_at[0] - start
-        total = sum(final.values())
-        return total / elapsed, total
+        return total / (relays.finished_at - start), total
     finally:
-        relay.close()
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(30)
+        if relays is not None:
+            relays.client.close()
+        if proc is not None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
         broker.stop()
 
 
