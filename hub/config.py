@@ -86,6 +86,11 @@ class HubConfig(_Section):
         return next((s.name for s in self.sites if s.id == site), site)
 
 
+#: The hub's retained online status (and its Last Will) on head office's broker: the
+#: broker's ACL lets the ``hub`` user write it (without, each publish of it is refused).
+HUB_STATUS = "pitboard/hub/status"
+
+
 def bridge_user(site: str) -> str:
     """The MQTT user a site's bridge signs in to the hub's broker as."""
     return f"site-{site}"

@@ -393,6 +393,15 @@ def add_setup_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.set_defaults(func=cmd_docs)
 
 
+def add_hub_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``hub …``: head office's hub, which applies every site's group feed."""
+    from pitboard.hub_cli import add_hub_commands
+
+    p = sub.add_parser("hub", help="head office: the hub of a dealer group's sites")
+    hsub = p.add_subparsers(dest="what", required=True)
+    add_hub_commands(hsub)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pitboard", description="Pitboard workshop floor system")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -407,6 +416,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_broker_parsers(sub)
     add_hub_parsers(sub)
     add_setup_parsers(sub)
+    add_hub_parsers(sub)
     return parser
 
 

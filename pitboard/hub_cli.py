@@ -1,0 +1,100 @@
+"""``pitboard hub run|migrate``: head office's hub and its database."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import logging
+import os
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hub.config import HubConfig
+
+logger = logging.getLogger("pitboard")
+
+
+def with_hub_config(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--config",
+        default=os.environ.get("PITBOARD_HUB_CONFIG", "hub.toml"),
+        help="head office's configuration TOML (default hub.toml)",
+    )
+
+
+def _load(path: str) -> HubConfig:
+    from hub.config import load_hub_config
+
+    return load_hub_config(path)
+
+
+def cmd_hub_migrate(args: argparse.Namespace) -> int:
+    """Bring the hub's database to the newest schema (the hub does it on start too)."""
+    from sqlalchemy.engine import make_url
+
+    from hub.store import database_url, open_engine
+
+    cfg = _load(args.config)
+    url = args.database_url or database_url(cfg)
+    engine = open_engine(url)
+    engine.dispose()
+    print(f"hub database {make_url(url).render_as_string(hide_password=True)}: up to date")
+    return 0
+
+
+def cmd_hub_run(args: argparse.Namespace) -> int:
+    """Run the hub: every site's feed applied, the group dashboard served."""
+    from core.mqtt import BrokerAddress
+    from hub.service import Hub
+    from pitboard.app import wait_for_signal
+
+    cfg = _load(args.config)
+    if not cfg.broker.url:
+        print("pitboard hub run needs head office's broker: set [broker] url", file=sys.stderr)
+        return 2
+    password = cfg.broker.password
+    if password is None:
+        logger.warning(
+            "%s is not set: connecting to the broker without a password", cfg.broker.password_env
+        )
+    address = BrokerAddress.from_url(
+        cfg.broker.url,
+        cfg.broker.username,
+        password,
+        "3.1.1" if cfg.broker.protocol == "3.1.1" else "5",
+        cfg.broker.ca_file,
+    )
+    hub = Hub(cfg, address, database_url=args.database_url).start()
+    logger.info(
+        "hub %s: %d sites, broker %s:%s as %s",
+        cfg.hub.name,
+        len(cfg.sites),
+        address.host,
+        address.port,
+        address.username,
+    )
+    try:
+        if not args.no_web and importlib.util.find_spec("hub.web") is not None:
+            web = importlib.import_module("hub.web")
+            web.run_web(hub.reader, cfg)
+        else:
+            wait_for_signal()
+    finally:
+        hub.stop()
+    return 0
+
+
+def add_hub_commands(hsub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``run`` and ``migrate`` on the ``hub`` command's subcommands."""
+    p = hsub.add_parser("run", help="run the hub: apply every site's feed, serve the dashboard")
+    with_hub_config(p)
+    p.add_argument("--no-web", action="store_true", help="no dashboard: the feed only")
+    p.add_argument("--database-url", default=None, help="(default from the config)")
+    p.set_defaults(func=cmd_hub_run)
+
+    p = hsub.add_parser("migrate", help="bring the hub's database to the newest schema")
+    with_hub_config(p)
+    p.add_argument("--database-url", default=None, help="(default from the config)")
+    p.set_defaults(func=cmd_hub_migrate)
