@@ -162,7 +162,7 @@ def _hub_files(
                 f"acl_file {broker_dir / 'acl'}",
                 "persistence true",
                 f"persistence_location {broker_dir}/",
-                "max_queued_messages 10000",
+                "max_queued_messages 100000",
                 f"listener {port} 127.0.0.1",
                 *(["user root"] if os.geteuid() == 0 else []),
                 "",

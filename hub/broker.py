@@ -13,7 +13,7 @@ from pathlib import Path
 from core.broker import write_password_file
 from core.contract.topics import ROOT, TOPICS, Topic
 
-from .config import HubConfig, bridge_user
+from .config import HUB_STATUS, HubConfig, bridge_user
 
 #: Every site, in a topic filter at head office.
 ANY_SITE = "+"
@@ -38,6 +38,7 @@ def render_hub_acl(config: HubConfig) -> str:
             out.append(f"topic read {every}")
         if "hub" in topic.writers:
             out.append(f"topic write {every}")
+    out.append(f"topic write {HUB_STATUS}")  # its own retained status and Last Will
     out.append("")
     for site in config.sites:
         out.append(f"# {site.name}")

@@ -346,15 +346,6 @@ def add_broker_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     b.set_defaults(func=cmd_broker_bridge)
 
 
-def add_hub_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``hub ...``: head office (docs/group.md)."""
-    from pitboard.hub_broker_cli import add_hub_broker_commands
-
-    p = sub.add_parser("hub", help="head office: its broker's ACL, passwords and certificate")
-    hsub = p.add_subparsers(dest="what", required=True)
-    add_hub_broker_commands(hsub)
-
-
 def add_setup_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Keeping the site file and its secrets: passwords, PINs, API tokens, pruning, docs."""
     p = sub.add_parser("hash-password", help="hash a board user's password for [[users]]")
@@ -394,12 +385,15 @@ def add_setup_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def add_hub_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``hub …``: head office's hub, which applies every site's group feed."""
+    """``hub …``: head office (docs/group.md) — the hub, which applies every site's group
+    feed, and its broker's ACL, passwords and certificate."""
+    from pitboard.hub_broker_cli import add_hub_broker_commands
     from pitboard.hub_cli import add_hub_commands
 
-    p = sub.add_parser("hub", help="head office: the hub of a dealer group's sites")
+    p = sub.add_parser("hub", help="head office: the hub of a dealer group's sites, its broker")
     hsub = p.add_subparsers(dest="what", required=True)
     add_hub_commands(hsub)
+    add_hub_broker_commands(hsub)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -416,7 +410,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_broker_parsers(sub)
     add_hub_parsers(sub)
     add_setup_parsers(sub)
-    add_hub_parsers(sub)
     return parser
 
 

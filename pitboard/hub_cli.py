@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import logging
 import os
 import sys
@@ -76,11 +74,12 @@ def cmd_hub_run(args: argparse.Namespace) -> int:
         address.username,
     )
     try:
-        if not args.no_web and importlib.util.find_spec("hub.web") is not None:
-            web = importlib.import_module("hub.web")
-            web.run_web(hub.reader, cfg)
-        else:
+        if args.no_web:
             wait_for_signal()
+        else:
+            from hub.web import run_web
+
+            run_web(hub.reader, cfg)
     finally:
         hub.stop()
     return 0

@@ -94,7 +94,7 @@ def test_compose_runs_what_setup_writes(mosquitto_bin: str, tmp_path: Path) -> N
     env = read_env(Path(here(found.group(1))))
     credentials = read_credentials(box / "mosquitto")
     assert env == {hub_config.broker.password_env: credentials["hub"]}
-    database = compose["hub"]["environment"]["PITBOARD_DATABASE_URL"]
+    database = compose["hub"]["environment"]["PITBOARD_HUB_DATABASE_URL"]
     assert expand(database, ENV).endswith("@127.0.0.1:5432/pitboard_hub")
     assert compose["postgres"]["environment"]["POSTGRES_DB"] == "pitboard_hub"
 

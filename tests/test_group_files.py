@@ -14,7 +14,7 @@ from core.config import SiteConfig
 from core.contract import bridge
 from core.contract.topics import GROUP_LINK, ROOT, TOPICS
 from hub.broker import crossing, render_hub_acl
-from hub.config import bridge_user, load_hub_config, parse_hub_config
+from hub.config import HUB_STATUS, bridge_user, load_hub_config, parse_hub_config
 from pitboard.cli import main
 from tests.helpers import DEMO_SITE, demo_config
 
@@ -93,6 +93,7 @@ def test_head_office_acl_gives_each_site_its_own_topics_and_the_hub_every_site()
     assert users.pop("hub") == [
         f"topic read {ROOT.format(site='+')}group/feed",
         f"topic write {ROOT.format(site='+')}group/ack",
+        f"topic write {HUB_STATUS}",
     ]
     assert set(users) == {bridge_user(s.id) for s in config.sites}
     for site in config.sites:

@@ -158,7 +158,7 @@ def test_kill_9_of_the_hub_in_the_middle_of_a_feed_applies_every_fact_once(
     assert hub.returncode == 0, log.read_text()[-2000:]
 
 
-def test_run_serves_the_dashboard_of_hub_web_when_there_is_one(
+def test_run_serves_the_dashboard_with_the_hubs_reader(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The dashboard (hub/web.py) is given the hub's reader and config, and blocks; when it
