@@ -7,6 +7,7 @@ through a real Mosquitto with the core itself."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -210,6 +211,36 @@ def test_nothing_goes_while_the_link_is_down_and_everything_when_it_is_back(
     finally:
         relay.stop()
     assert link.sent == [1]
+
+
+def test_the_relay_holds_while_the_bridge_is_down_and_sends_everything_when_it_is_back(
+    engine: Engine,
+) -> None:
+    add_facts(engine, 12)
+    hub = StandInHub()
+    hub.silent = True  # head office away: nothing is acknowledged
+    relay, link = relay_on(engine, hub, max_facts=4, resend_after_seconds=0.05)
+    relay.start()
+    try:
+        wait_until(lambda: link.sent.count(1) >= 3, "resent, the wait doubling, while silent")
+        link_topic = "pitboard/demo/group/link"
+        relay.on_message(link_topic, b"0")  # the bridge says it lost head office
+        wait_until(lambda: relay.bridge_up is False, "the bridge down")
+        time.sleep(0.05)
+        held = len(link.sent)
+        add_facts(engine, 3)
+        relay.wake()
+        time.sleep(1.0)  # twenty first resend waits: nothing goes while the bridge is down
+        assert len(link.sent) == held, "nothing sent into the bridge's queue while it is down"
+        relay.on_message(link_topic, b"not a state")  # ignored
+        hub.silent = False
+        relay.on_message(link_topic, b"1")  # back: everything at once, the whole window
+        wait_until(lambda: waiting(engine) == 0, "drained when the bridge is back")
+        after = link.sent[held:]
+        assert after[:4] == [1, 5, 9, 13], "from the first fact the hub lacks, the whole window"
+    finally:
+        relay.stop()
+    assert [s for s, _ in hub.applied] == list(range(1, 16))
 
 
 # ------------------------------------------------------------------ through Mosquitto

@@ -8,6 +8,10 @@ again what was not acknowledged in ``resend_after_seconds`` — from the first f
 does not hold (go-back-N: the hub refuses a message starting past its ``upto + 1`` and
 answers with its ``upto``); while head office stays silent, the wait doubles (up to a
 minute) and one message goes at a time. A bounded window of facts is in flight at once.
+Where the site broker says how its bridge to head office stands (``group/link``, retained),
+the relay holds while it is down — what it sent would only wait in the bridge's queue, and
+go again anyway — and when it is back sends from the first fact the hub lacks at once, at
+the full window: a day's backlog does not wait for a doubled timer.
 The outbox is the only state that matters: a restarted core starts again from it and
 loses nothing.
 """
@@ -25,7 +29,7 @@ from pydantic import ValidationError
 
 from core.config import GroupConfig
 from core.contract import topics
-from core.contract.group import FEED_VERSION, GroupAck, GroupFact, GroupFeed
+from core.contract.group import FEED_VERSION, BridgeLink, GroupAck, GroupFact, GroupFeed
 from core.mqtt.address import BrokerAddress
 from core.mqtt.backoff import Backoff
 from core.mqtt.client import MqttClient
@@ -79,7 +83,11 @@ class GroupRelay:
         self.monotonic = monotonic
         self.feed_topic = topics.GROUP_FEED.full(site)
         self.ack_topic = topics.GROUP_ACK.full(site)
+        self.bridge_topic = topics.GROUP_LINK.full(site)
         self.link: FeedLink | None = None
+        #: The site broker's bridge to head office: up, down, or None (not said: no bridge
+        #: here, or a broker that does not say; the relay then sends as if it were up).
+        self.bridge_up: bool | None = None
         self.counters: dict[str, int] = {
             "messages": 0,
             "resends": 0,
@@ -141,8 +149,29 @@ class GroupRelay:
             self._restart = True
             self._cv.notify_all()
 
+    def bridge(self, up: bool) -> None:
+        """The site broker's bridge to head office went down or came back."""
+        with self._cv:
+            was, self.bridge_up = self.bridge_up, up
+            if up and was is not True:
+                logger.info(
+                    "group feed: the link to head office is up; sending from #%d",
+                    self.acknowledged + 1,
+                )
+                self._restart = True
+                self._cv.notify_all()
+            elif not up and was is not False:
+                logger.info("group feed: the link to head office is down; holding the feed")
+
     def on_message(self, topic: str, payload: bytes, _token: object = None) -> None:
-        """An acknowledgement from the hub (on the MQTT thread): read, checked, handed over."""
+        """An acknowledgement from the hub, or the bridge's state (on the MQTT thread):
+        read, checked, handed over."""
+        if topic == self.bridge_topic:
+            try:
+                self.bridge(BridgeLink.model_validate_json(payload).root == 1)
+            except ValidationError:
+                logger.warning("group feed: ignored a bridge state %r", payload[:20])
+            return
         if topic != self.ack_topic:
             return
         try:
@@ -204,8 +233,8 @@ class GroupRelay:
                 time.sleep(min(self.resend_after, 1.0))
 
     def _wait(self) -> float | None:
-        if self._next - 1 <= self.acknowledged:
-            return None  # nothing in flight: only a commit, an ack or the link wakes it
+        if self._next - 1 <= self.acknowledged or self.bridge_up is False:
+            return None  # nothing in flight, or held: a commit, an ack or the link wakes it
         return max(0.0, self._progress_at + self._resend_wait - self.monotonic())
 
     def _step(self, acks: list[int], restart: bool) -> None:
@@ -214,6 +243,11 @@ class GroupRelay:
         if restart:
             self._next = self.acknowledged + 1
             self._progress_at = self.monotonic()
+            if self.bridge_up:  # head office reachable again: the whole window at once
+                self._resend_wait = self.resend_after
+                self._stalled_since = None
+        elif self.bridge_up is False:
+            return  # held: everything not acknowledged goes when the link is back
         elif self._in_flight() and self.monotonic() >= self._progress_at + self._resend_wait:
             self._resend()
         self._send()
@@ -281,7 +315,7 @@ class GroupRelay:
     def _send(self) -> None:
         """As many messages as the window holds, from the next fact on."""
         link = self.link
-        if link is None or not link.is_connected():
+        if link is None or not link.is_connected() or self.bridge_up is False:
             return
         # Silent head office: one message at a time until it answers.
         window = self.window if self._stalled_since is None else self.max_facts
@@ -333,7 +367,7 @@ class MqttFeedLink:
             None,
             lambda _online: b"",
             relay.on_message,
-            [relay.ack_topic],
+            [relay.ack_topic, relay.bridge_topic],
             on_connected=relay.connected,
             persistent_session=False,
             keepalive=30,
