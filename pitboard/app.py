@@ -34,11 +34,20 @@ def mqtt_version(config: SiteConfig) -> str:
     return "3.1.1" if config.broker.protocol == "3.1.1" else "5"
 
 
+#: How often the main thread wakes while it waits for SIGTERM or SIGINT (seconds).
+SIGNAL_POLL = 0.5
+
+
 def wait_for_signal() -> None:
+    """Until SIGINT or SIGTERM. The wait wakes now and then: the kernel may hand the signal
+    to any of the process's threads, and Python runs its handler only once the main thread
+    runs again — blocked for good in a wait without a timeout, it never would (a stopped
+    and continued process then ignored SIGTERM until killed)."""
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
+    while not stop.wait(SIGNAL_POLL):
+        pass
 
 
 def start_broker(config: SiteConfig, workdir: Path) -> MosquittoBroker | AmqttBroker:
