@@ -40,7 +40,7 @@ def test_a_stopped_and_continued_process_ends_on_sigterm() -> None:
             time.sleep(0.2)
             proc.send_signal(signal.SIGCONT)
             proc.send_signal(signal.SIGTERM)
-            wait_until(lambda: proc.poll() is not None, "the process ended on SIGTERM", timeout=10)
+            wait_until(lambda p=proc: p.poll() is not None, "it ended on SIGTERM", timeout=10)
             assert proc.returncode == 0 and proc.stdout.read().strip() == "stopping"
         finally:
             if proc.poll() is None:
