@@ -65,6 +65,8 @@ class Result:
     figures_ms_p50: float | None = None
     site_ms_p50: float | None = None
     windows: list[dict[str, Any]] = field(default_factory=list)
+    #: The slowest facts while links were up: (site, seq, seconds into the run, lag).
+    slowest: list[tuple[str, int, float, float]] = field(default_factory=list)
 
     @property
     def whole(self) -> bool:
@@ -134,7 +136,8 @@ def _play(plant: Plant, day: float, result: Result) -> float:
 
     def note(w: Window) -> None:
         windows.append(w)
-        print(f"  {w.what}: {w.end - w.start:.1f} s", flush=True)
+        at_s, to_s = w.start - plant.started, w.end - plant.started
+        print(f"  {w.what}: from {at_s:.0f} s to {to_s:.0f} s into the run", flush=True)
 
     at(0.15)
     start = time.time()
@@ -234,6 +237,7 @@ def _real(clock: site_clock.SiteClock, site_at: datetime) -> float:
 def _reconcile(plant: Plant, result: Result) -> None:
     engine = create_engine(plant.hub_database)
     lags: list[float] = []
+    slow: list[tuple[str, int, float, float]] = []
     windows = plant.windows
     with engine.connect() as c:
         for s in plant.sites:
@@ -249,13 +253,16 @@ def _reconcile(plant: Plant, result: Result) -> None:
             result.missing += len(set(range(1, last + 1)) - set(seqs))
             hub_times = [r[2] for r in rows]
             result.out_of_order += sum(1 for a, b in pairwise(hub_times) if b < a)
-            for _seq, site_at, hub_at in rows:
+            for seq, site_at, hub_at in rows:
                 committed = _real(plant.clock, _aware(site_at))
                 if any(w.covers(s.id, committed) for w in windows):
                     continue
-                lags.append(_aware(hub_at).timestamp() - committed)
+                lag = _aware(hub_at).timestamp() - committed
+                lags.append(lag)
+                slow.append((s.id, int(seq), round(committed - plant.started, 1), round(lag, 3)))
             result.jobs_differ += _jobs_differ(s, c)
     engine.dispose()
+    result.slowest = sorted(slow, key=lambda x: -x[3])[:10]
     if lags:
         lags.sort()
         result.lag_n = len(lags)
@@ -363,6 +370,9 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     result = run(args.sites, args.speed, args.hours, args.postgres)
     print(render(result))
+    print("  slowest facts while links were up (site, seq, s into the run, lag s):")
+    for slow in result.slowest:
+        print(f"    {slow}")
     if args.json:
         Path(args.json).write_text(json.dumps(asdict(result), indent=2, default=str))
     return 0 if result.whole else 1

@@ -107,6 +107,7 @@ class Plant:
     hub: Proc
     sites: list[Site] = field(default_factory=list)
     windows: list[Window] = field(default_factory=list)
+    started: float = field(default_factory=time.time)
 
     def close(self) -> None:
         for s in self.sites:

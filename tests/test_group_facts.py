@@ -174,6 +174,10 @@ def test_the_days_figures_go_at_most_every_so_often_and_after_the_last_change(
     core.step.refresh()  # not due yet
     assert kinds(outbox(store)).count("day") == 2
     clock.advance(seconds=every)
+    # Overdue by a quarter of the interval: due now, never a negative wait (the core's
+    # queue refuses one, and its thread would end).
+    assert core.step.seconds_to_sweep() == 0.0
+    assert core._idle_wait() >= 0.0
     core.step.refresh()  # the last change of the day is not left out of its figures
     rows = outbox(store)
     assert kinds(rows)[-1] == "day" and rows[-1][2]["checked_in"] == 2

@@ -209,7 +209,8 @@ class GroupFacts:
         left = self._left(now)
         if left is not None and self._proposed_at is not None:
             left = max(left, (self._proposed_at + RETRY - now).total_seconds())
-        return left
+        # Overdue is due now: a wait is never negative (the core's queue refuses one).
+        return None if left is None else max(0.0, left)
 
     def _left(self, now: datetime) -> float | None:
         if self._site_due or self._started:

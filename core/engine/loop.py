@@ -220,7 +220,12 @@ class Core:
     def _run(self) -> None:
         while True:
             try:
-                first = self._queue.get(timeout=self._idle_wait())
+                wait = self._idle_wait()
+            except Exception:  # a bug must not kill the only writer
+                logger.exception("core loop could not tell how long to wait")
+                wait = 1.0
+            try:
+                first = self._queue.get(timeout=wait)
             except queue.Empty:
                 try:
                     self.step.refresh()
@@ -246,7 +251,7 @@ class Core:
             # Just past the moment: a car is a no-show only after its slot and the grace
             # (a help call goes up at its moment: a hundredth of a second later is no harm).
             wait = min(wait, sweep / self.speed + 0.01)
-        return wait
+        return max(0.0, wait)  # something overdue is done now, and the thread lives on
 
     def _take_batch(self, first: Item) -> tuple[list[Item], bool]:
         """What is waiting, up to MAX_BATCH; True when a stop came with it."""
