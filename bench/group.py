@@ -2,6 +2,7 @@
 whatever the links, the sites and the hub go through. See docs/scale.md.
 
     python3 tasks.py bench group [--sites 20] [--speed 360] [--hours 11] [--postgres URL]
+                                 [--offline-day]
 
 Head office: its own Mosquitto (the generated ACL and password file) and the hub
 (`pitboard hub run`) on PostgreSQL. Each site: its own Mosquitto bridged to head office's
@@ -50,6 +51,9 @@ class Result:
     out_of_order: int = 0
     left_in_outbox: int = 0
     jobs_differ: int = 0
+    #: Sites that did far less than the others (a core that stopped applying taps).
+    idle_sites: list[str] = field(default_factory=list)
+    per_site: dict[str, int] = field(default_factory=dict)
     lag_p50_s: float | None = None
     lag_p99_s: float | None = None
     lag_max_s: float | None = None
@@ -120,6 +124,17 @@ def _drained(plant: Plant) -> tuple[bool, int]:
         if left or hub.get(s.id, 0) != last:
             done = False
     return done, waiting
+
+
+def _offline_day(plant: Plant, day: float) -> float:
+    """Every site's link to head office down from the start of the day to its end: the
+    whole day waits in the sites' outboxes, and drains when the links come back."""
+    start = time.time()
+    for s in plant.sites:
+        s.link.cut()
+    while time.time() < start + day:
+        time.sleep(0.2)
+    return start
 
 
 def _play(plant: Plant, day: float, result: Result) -> float:
@@ -249,6 +264,7 @@ def _reconcile(plant: Plant, result: Result) -> None:
             ).all()
             seqs = [int(r[0]) for r in rows]
             result.facts += len(seqs)
+            result.per_site[s.id] = len(seqs)
             result.twice += len(seqs) - len(set(seqs))
             result.missing += len(set(range(1, last + 1)) - set(seqs))
             hub_times = [r[2] for r in rows]
@@ -262,6 +278,8 @@ def _reconcile(plant: Plant, result: Result) -> None:
                 slow.append((s.id, int(seq), round(committed - plant.started, 1), round(lag, 3)))
             result.jobs_differ += _jobs_differ(s, c)
     engine.dispose()
+    typical = statistics.median(result.per_site.values()) if result.per_site else 0
+    result.idle_sites = [site for site, n in result.per_site.items() if n < typical * 0.3]
     result.slowest = sorted(slow, key=lambda x: -x[3])[:10]
     if lags:
         lags.sort()
@@ -312,7 +330,7 @@ def _dashboard(plant: Plant, result: Result) -> None:
     engine.dispose()
 
 
-def run(sites: int, speed: float, hours: float, server: str, keep: bool = False) -> Result:
+def run(sites: int, speed: float, hours: float, server: str, offline_day: bool = False) -> Result:
     result = Result(machine(), sites, speed)
     work = workdir()
     day = hours * 3600 / speed
@@ -320,7 +338,7 @@ def run(sites: int, speed: float, hours: float, server: str, keep: bool = False)
     with hub_database(server) as database:
         plant = build(work, sites, speed, database)
         try:
-            evening = _play(plant, day, result)
+            evening = _offline_day(plant, day) if offline_day else _play(plant, day, result)
             _drain(plant, evening, result)
             if not _freeze(plant):
                 print("  the sites never stood still with nothing waiting", flush=True)
@@ -349,6 +367,9 @@ def render(r: Result) -> str:
             f" applied at {f(r.drain_facts_per_s, ' facts/s', 0)}",
             f"  dashboard reads p50     live {f(r.live_ms_p50, ' ms', 1)}, month's figures "
             f"{f(r.figures_ms_p50, ' ms', 1)}, a site {f(r.site_ms_p50, ' ms', 1)}",
+            f"  facts a site            {min(r.per_site.values(), default=0)} –"
+            f" {max(r.per_site.values(), default=0)}; sites that did far less than the"
+            f" others: {', '.join(r.idle_sites) or 'none'}",
             f"  reconciled: {'yes' if r.whole else 'NO'}",
         ]
     )
@@ -366,9 +387,14 @@ def main(argv: list[str] | None = None) -> int:
         ),
         help="PostgreSQL server for the hub (a database of its own is made and dropped)",
     )
+    p.add_argument(
+        "--offline-day",
+        action="store_true",
+        help="every link down the whole day (no other disturbance): the day's backlog drains",
+    )
     p.add_argument("--json", default=None, help="also write the figures to this file")
     args = p.parse_args(argv)
-    result = run(args.sites, args.speed, args.hours, args.postgres)
+    result = run(args.sites, args.speed, args.hours, args.postgres, args.offline_day)
     print(render(result))
     print("  slowest facts while links were up (site, seq, s into the run, lag s):")
     for slow in result.slowest:

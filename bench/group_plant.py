@@ -38,6 +38,9 @@ SIM_RESTART = "restart_timeout 1 2"
 #: Seconds after a disturbance ends before a site's facts count as "links up" again for the
 #: feed's lag: the bridge's reconnect and the backlog in front of them.
 SETTLE = 15.0
+#: Seconds before a disturbance in which a fact may still have been on its way when it
+#: began: its wait is the disturbance's, not the feed's.
+IN_FLIGHT = 2.0
 
 
 @dataclass
@@ -51,7 +54,7 @@ class Window:
 
     def covers(self, site: str, at: float) -> bool:
         hit = self.sites is None or site in self.sites
-        return hit and self.start <= at <= self.end + SETTLE
+        return hit and self.start - IN_FLIGHT <= at <= self.end + SETTLE
 
 
 def site_id(i: int) -> str:
