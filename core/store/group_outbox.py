@@ -178,17 +178,16 @@ class GroupOutbox:
     def state(self) -> OutboxState:
         o, s = GroupOutboxRow, GroupSequenceRow
         with self.engine.connect() as conn:
-            count, oldest = conn.execute(
-                select(func.count(), func.min(o.seq)).where(o.site == self.site)
-            ).one()
-            oldest_at = None
-            if oldest is not None:
-                oldest_at = conn.execute(
-                    select(o.at).where(o.site == self.site, o.seq == oldest)
-                ).scalar_one()
+            count = conn.execute(select(func.count()).where(o.site == self.site)).scalar()
+            # The oldest row in one statement: read apart from the count, it may have
+            # left meanwhile (the relay deletes what the hub acknowledges).
+            first = conn.execute(
+                select(o.seq, o.at).where(o.site == self.site).order_by(o.seq).limit(1)
+            ).first()
+            oldest, oldest_at = (None, None) if first is None else (first[0], first[1])
             last = conn.execute(select(s.last_seq).where(s.site == self.site)).scalar()
         return OutboxState(
-            int(count), int(last or 0), None if oldest is None else int(oldest), oldest_at
+            int(count or 0), int(last or 0), None if oldest is None else int(oldest), oldest_at
         )
 
     def site_facts(self) -> dict[str, Any] | None:
