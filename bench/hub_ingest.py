@@ -18,14 +18,16 @@ import argparse
 import bisect
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from bench.common import ROOT, Client, machine, workdir
 from core.contract.group import (
@@ -137,8 +139,35 @@ def without_broker(messages: dict[str, list[bytes]], db_url: str) -> tuple[float
     elapsed = time.perf_counter() - start
     applied = hub.counters["facts"]
     assert all(r.whole for r in HubStore(engine).reconcile()), "the facts' log is not whole"
+    dashboard_reads(engine, cfg)
     engine.dispose()
     return applied / elapsed, applied
+
+
+def dashboard_reads(engine: Engine, cfg: HubConfig) -> None:
+    """What the group dashboard reads to redraw, on the database the run filled: every
+    site's live line, a month's figures ranked, one site's detail (medians of 20)."""
+    from hub.reading import HubReader
+
+    reader = HubReader(engine, cfg)
+    now = datetime.now(UTC)
+    today = now.astimezone(cfg.zone).date()
+
+    def median_ms(read: Callable[[], object]) -> float:
+        times = []
+        for _ in range(20):
+            t = time.perf_counter()
+            read()
+            times.append((time.perf_counter() - t) * 1000)
+        return statistics.median(times)
+
+    live = median_ms(lambda: reader.live(now))
+    month = median_ms(lambda: reader.figures("month", today))
+    one = median_ms(lambda: reader.site(cfg.sites[0].id, now))
+    print(
+        f"dashboard reads, {len(cfg.sites)} sites: every live line {live:.1f} ms, a month's "
+        f"figures {month:.1f} ms, a site's detail {one:.1f} ms (medians of 20)"
+    )
 
 
 def hub_process(
