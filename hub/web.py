@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from nicegui import app, ui
+from nicegui import ui
 from nicegui.version import __version__ as nicegui_version
 
 from board.auth import register_sign_in
@@ -25,7 +25,7 @@ from board.guard import Public
 from board.guard import install as install_guard
 from board.source import Access
 from core.config import ConfigError, UserConfig
-from core.display.texts import Lang, texts_for
+from core.display.texts import Lang
 
 from .config import HubConfig
 from .dashboard_frame import Clock, dashboard_language
@@ -124,39 +124,3 @@ def dashboard_secret(config: HubConfig, host: str, development: bool = False) ->
         name,
     )
     return secrets.token_urlsafe(32)
-
-
-def run_web(
-    reader: GroupReader,
-    config: HubConfig,
-    *,
-    host: str | None = None,
-    port: int | None = None,
-    development: bool = False,
-    access: Access | None = None,
-    on_shutdown: Callable[[], None] | None = None,
-) -> None:
-    """Serve the group dashboard until the process is stopped (blocking, as the site's web
-    does). Refuses to start without a session secret unless ``development`` on loopback."""
-    host = host or config.web.host
-    port = port or config.web.port
-    secret = dashboard_secret(config, host, development)
-    if not config.users:
-        logger.warning("hub.toml has no [[users]]: nobody can sign in to the group dashboard")
-    register_group_pages(reader, config, access=access)
-    if on_shutdown is not None:
-        app.on_shutdown(on_shutdown)
-    t = texts_for(config.hub.language)
-    logger.info("%s: %s://%s:%d/group", t("group.title"), config.web.scheme, host, port)
-    ui.run(
-        host=host,
-        port=port,
-        reload=False,
-        show=False,
-        title="Pitboard",
-        storage_secret=secret,
-        session_middleware_kwargs={"https_only": True} if config.web.tls_cert else None,
-        ssl_certfile=config.web.tls_cert,
-        ssl_keyfile=config.web.tls_key,
-        language="zh-CN" if config.hub.language == "zh" else "en-US",
-    )

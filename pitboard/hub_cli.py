@@ -77,9 +77,9 @@ def cmd_hub_run(args: argparse.Namespace) -> int:
         if args.no_web:
             wait_for_signal()
         else:
-            from hub.web import run_web
+            from pitboard.web import serve_group
 
-            run_web(hub.reader, cfg)
+            serve_group(hub.reader, cfg)
     finally:
         hub.stop()
     return 0

@@ -9,11 +9,17 @@ import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from core.app import settle_memory
-from core.config import ConfigError, SiteConfig
+from core.config import ConfigError, SiteConfig, WebConfig
 from core.mqtt import BrokerAddress
+
+if TYPE_CHECKING:
+    from board.source import Access
+    from hub.config import HubConfig
+    from hub.views import GroupReader
 
 logger = logging.getLogger(__name__)
 
@@ -22,11 +28,28 @@ def serve(
     config: SiteConfig, host: str, port: int, secret: str, on_shutdown: Callable[[], None]
 ) -> None:
     """Run the pages, the API and the health endpoints until the process is stopped."""
-    from nicegui import app, ui
+    from nicegui import app
 
     app.on_startup(settle_memory)
     app.on_shutdown(on_shutdown)
     tell_public_url(config)
+    # Screens sit on the site's own network: compressing every update costs the core more
+    # than it saves.
+    run_pages(config.web, host, port, secret, "zh-CN", deflate=False)
+
+
+def run_pages(
+    web: WebConfig,
+    host: str,
+    port: int,
+    secret: str,
+    language: Literal["zh-CN", "en-US"],
+    deflate: bool = True,
+) -> None:
+    """The pages registered so far, served until the process is stopped: the site's, or
+    head office's group dashboard."""
+    from nicegui import ui
+
     ui.run(
         host=host,
         port=port,
@@ -35,13 +58,11 @@ def serve(
         title="Pitboard",
         storage_secret=secret,
         # Over HTTPS the sign-in cookie never travels in clear.
-        session_middleware_kwargs={"https_only": True} if config.web.tls_cert else None,
-        ssl_certfile=config.web.tls_cert,
-        ssl_keyfile=config.web.tls_key,
-        language="zh-CN",
-        # Screens sit on the site's own network: compressing every update costs the core
-        # more than it saves.
-        ws_per_message_deflate=False,
+        session_middleware_kwargs={"https_only": True} if web.tls_cert else None,
+        ssl_certfile=web.tls_cert,
+        ssl_keyfile=web.tls_key,
+        language=language,
+        ws_per_message_deflate=deflate,
     )
 
 
@@ -140,3 +161,34 @@ def session_secret(config: SiteConfig) -> str:
         name,
     )
     return secrets.token_urlsafe(32)
+
+
+def serve_group(
+    reader: GroupReader,
+    config: HubConfig,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    development: bool = False,
+    access: Access | None = None,
+    on_shutdown: Callable[[], None] | None = None,
+) -> None:
+    """Serve head office's group dashboard until the process is stopped (blocking, as the
+    site's pages). Refuses to start without a session secret unless ``development`` on
+    loopback."""
+    from nicegui import app
+
+    from core.display.texts import texts_for
+    from hub.web import dashboard_secret, register_group_pages
+
+    host = host or config.web.host
+    port = port or config.web.port
+    secret = dashboard_secret(config, host, development)
+    if not config.users:
+        logger.warning("hub.toml has no [[users]]: nobody can sign in to the group dashboard")
+    register_group_pages(reader, config, access=access)
+    if on_shutdown is not None:
+        app.on_shutdown(on_shutdown)
+    t = texts_for(config.hub.language)
+    logger.info("%s: %s://%s:%d/group", t("group.title"), config.web.scheme, host, port)
+    run_pages(config.web, host, port, secret, "zh-CN" if config.hub.language == "zh" else "en-US")

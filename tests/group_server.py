@@ -17,7 +17,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from hub.web import run_web
+from pitboard.web import serve_group
 from tests.group_env import FakeReader, detail, figures, hub_config, line
 
 NAMES = [
@@ -102,7 +102,7 @@ def main() -> None:
     threading.Thread(target=change_on_request, args=(reader, data / "change"), daemon=True).start()
     os.environ.pop(config.web.secret_env, None)  # a development run makes its own
     print("READY", flush=True)
-    run_web(reader, config, host="127.0.0.1", port=web_port, development=True)
+    serve_group(reader, config, host="127.0.0.1", port=web_port, development=True)
 
 
 if __name__ == "__main__":

@@ -161,21 +161,18 @@ def test_kill_9_of_the_hub_in_the_middle_of_a_feed_applies_every_fact_once(
 def test_run_serves_the_dashboard_with_the_hubs_reader(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The dashboard (hub/web.py) is given the hub's reader and config, and blocks; when it
-    returns the hub stops."""
-    import importlib.machinery
-    import types
-
+    """The dashboard (pitboard.web.serve_group) is given the hub's reader and config, and
+    blocks; when it returns the hub stops."""
+    import pitboard.web
     from core.broker import free_port
     from hub.config import HubConfig
     from hub.reading import HubReader
     from pitboard.cli import build_parser
 
     served: list[tuple[object, HubConfig]] = []
-    web = types.ModuleType("hub.web")
-    web.__spec__ = importlib.machinery.ModuleSpec("hub.web", None)
-    web.run_web = lambda reader, config: served.append((reader, config))  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "hub.web", web)
+    monkeypatch.setattr(
+        pitboard.web, "serve_group", lambda reader, config: served.append((reader, config))
+    )
     monkeypatch.setenv(PASSWORD_ENV, "not-used")
     # No broker listens there: the hub keeps trying in the background, as it would.
     cfg = hub_toml(tmp_path, f"mqtt://127.0.0.1:{free_port()}")

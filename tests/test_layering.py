@@ -104,11 +104,11 @@ def _upward_imports(folder: str, above: tuple[str, ...], root: Path = ROOT) -> l
 
 
 def test_core_imports_none_of_the_packages_it_is_wired_with() -> None:
-    assert _upward_imports("core", ("board", "kiosk", "devices", "pitboard")) == []
+    assert _upward_imports("core", ("board", "kiosk", "devices", "hub", "pitboard")) == []
 
 
 def test_only_the_pitboard_command_wires_processes_together() -> None:
-    for folder in ("core", "board", "kiosk", "devices"):
+    for folder in ("core", "board", "kiosk", "devices", "hub"):
         assert _upward_imports(folder, ("pitboard",)) == []
     assert _upward_imports("pitboard", ("board", "kiosk", "devices")), "the wiring moved away"
 
@@ -139,7 +139,7 @@ def _web_servers_started(folder: str, root: Path = ROOT) -> list[str]:
 def test_only_the_pitboard_command_starts_web_servers() -> None:
     """kiosk/ builds its pages and its station; the process that serves them (the bay PC's
     ``pitboard kiosk``, the one machine of ``pitboard run``) is made in pitboard/."""
-    for folder in ("core", "board", "kiosk", "devices"):
+    for folder in ("core", "board", "kiosk", "devices", "hub"):
         assert _web_servers_started(folder) == [], folder
     assert _web_servers_started("pitboard"), "the web servers moved away"
 
