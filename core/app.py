@@ -75,6 +75,12 @@ class CoreService:
         self.relay: GroupRelay | None = None
         self.relay_link: MqttFeedLink | None = None
         if config.group.enabled:
+            if not config.group.hub_url:
+                logger.warning(
+                    "[group] enabled without hub_url: the facts wait in the outbox until the "
+                    "site broker has a bridge to head office (`pitboard broker bridge`, "
+                    "docs/group.md)"
+                )
             self.relay = GroupRelay(
                 site, GroupOutbox(self.engine, site), config.group, clock=site_clock.now
             )

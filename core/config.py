@@ -104,6 +104,30 @@ class BrokerConfig(_Section):
     def password(self) -> str | None:
         return os.environ.get(self.password_env)
 
+    @field_validator("url")
+    @classmethod
+    def _a_broker_url(cls, value: str | None) -> str | None:
+        return None if value is None or not value.strip() else broker_url(value, "url")
+
+    @model_validator(mode="after")
+    def _ca_with_mqtts(self) -> BrokerConfig:
+        if self.ca_file and self.url and not self.url.startswith(("mqtts://", "ssl://")):
+            raise ValueError("ca_file is for an mqtts:// url")
+        return self
+
+
+def broker_url(value: str, what: str, schemes: tuple[str, ...] = ("mqtt", "mqtts")) -> str:
+    """``mqtt://host:port`` or ``mqtts://host:port``: a typo (``mqtt//host``) is refused
+    here rather than connecting to whatever broker listens on this machine."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in (*schemes, "tcp", "ssl") or not parts.hostname:
+        raise ValueError(f"{what} {value!r}: expected mqtt://host:port or mqtts://host:port")
+    try:
+        parts.port  # noqa: B018 - a port that is no number is refused here
+    except ValueError:
+        raise ValueError(f"{what} {value!r}: the port is not a number") from None
+    return value.strip()
+
 
 class DatabaseConfig(_Section):
     url: str | None = Field(
@@ -613,6 +637,17 @@ class GroupConfig(_Section):
         description="The day's figures go to head office at most this often (and at every "
         "delivery)",
     )
+
+    @field_validator("hub_url")
+    @classmethod
+    def _a_hub_url(cls, value: str | None) -> str | None:
+        return None if value is None or not value.strip() else broker_url(value, "hub_url")
+
+    @model_validator(mode="after")
+    def _ca_with_mqtts(self) -> GroupConfig:
+        if self.hub_ca_file and self.hub_url and not self.hub_url.startswith("mqtts://"):
+            raise ValueError("hub_ca_file is for an mqtts:// hub_url: the link is not encrypted")
+        return self
 
 
 class UserConfig(_Section):

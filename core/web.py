@@ -104,8 +104,14 @@ def _group_metrics(core: Core) -> Iterator[Metric]:
     )
     yield GaugeMetricFamily(
         "pitboard_group_connected",
-        "1 while the group feed's relay is connected",
+        "1 while the group feed's relay is connected to the site's broker",
         value=1 if state["connected"] else 0,
+    )
+    yield GaugeMetricFamily(
+        "pitboard_group_head_office_up",
+        "1 while the site broker's bridge to head office is connected, 0 while it is not, "
+        "-1 where the site broker does not say (no bridge)",
+        value={"up": 1, "down": 0}.get(state["head_office"], -1),
     )
 
 

@@ -52,6 +52,8 @@ class BatchPlan:
     upto: dict[str, int] = field(default_factory=dict)
     duplicates: int = 0
     gaps: int = 0
+    #: The sites one of whose messages began past what the hub holds.
+    gap_sites: set[str] = field(default_factory=set)
 
     @property
     def facts(self) -> int:
@@ -67,6 +69,8 @@ def plan(last: Mapping[str, int], feeds: Sequence[GroupFeed]) -> BatchPlan:
         out.upto[feed.site] = d.upto
         out.duplicates += d.duplicates
         out.gaps += d.gap
+        if d.gap:
+            out.gap_sites.add(feed.site)
         if d.apply:
             out.apply.setdefault(feed.site, []).extend(d.apply)
     return out

@@ -170,7 +170,11 @@ class Hub:
             self.counters["duplicates"] += decided.duplicates
             self.counters["gaps"] += decided.gaps
             if decided.gaps:
-                logger.info("%d feed message(s) past a gap not applied", decided.gaps)
+                logger.info(
+                    "%d feed message(s) past a gap not applied (site %s: told where to resume)",
+                    decided.gaps,
+                    ", ".join(sorted(decided.gap_sites)),
+                )
         self._answer(decided, items)
 
     def _answer(self, decided: BatchPlan | None, items: list[Received]) -> None:

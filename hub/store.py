@@ -41,6 +41,11 @@ def database_url(config: HubConfig) -> str:
     if env:
         return env
     path = Path(config.data_dir) / "hub.sqlite3"
+    logger.warning(
+        "no [database] url and no PITBOARD_HUB_DATABASE_URL: the hub keeps its data in %s "
+        "(SQLite: for trying it out; head office runs PostgreSQL)",
+        path.resolve(),
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"
 

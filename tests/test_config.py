@@ -202,3 +202,33 @@ def test_help_tiers_out_of_order_or_a_kind_twice_are_refused() -> None:
     )
     assert "a kind appears twice" in refused(twice)
     assert "help.kinds.0.kind" in refused(DEMO.replace('kind = "diagnostic"', 'kind = "doctor"'))
+
+
+@pytest.mark.parametrize(
+    ("section", "line", "said"),
+    [
+        ("[broker]", 'url = "mqtt//127.0.0.1:1883"', "broker.url"),
+        ("[broker]", 'url = "https://broker.example"', "broker.url"),
+        ("[broker]", 'url = "mqtt://127.0.0.1:port"', "the port is not a number"),
+        ("[broker]", 'url = "mqtt://10.0.0.2:1883"\nca_file = "ca.crt"', "mqtts://"),
+        ("[group]", 'hub_url = "mqtt//hq.example:8883"', "group.hub_url"),
+        ("[group]", 'hub_url = "mqtt://hq.example"\nhub_ca_file = "ca.crt"', "not encrypted"),
+    ],
+)
+def test_a_broker_address_with_a_typo_is_refused_not_taken_for_this_machine(
+    section: str, line: str, said: str
+) -> None:
+    text = (
+        DEMO.replace("[broker]\n", "[broker]\n" + line + "\n", 1)
+        if section == "[broker]"
+        else (DEMO + f"\n{section}\n{line}\n")
+    )
+    assert said in refused(text)
+
+
+def test_head_office_and_a_broker_named_rightly_are_taken() -> None:
+    cfg = parse_config(
+        DEMO + '\n[group]\nenabled = true\nhub_url = "mqtts://hq.example:8883"\n'
+        'hub_ca_file = "hq-ca.crt"\n'
+    )
+    assert cfg.group.enabled and cfg.group.hub_url == "mqtts://hq.example:8883"

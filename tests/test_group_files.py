@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from core.config import SiteConfig
+from core.config import ConfigError, SiteConfig
 from core.contract import bridge
 from core.contract.topics import GROUP_LINK, ROOT, TOPICS
 from hub.broker import crossing, render_hub_acl
@@ -164,3 +164,17 @@ if __name__ == "__main__":
     BRIDGE_EXAMPLE.write_text(example_bridge(), encoding="utf-8")
     ACL_EXAMPLE.write_text(example_acl(), encoding="utf-8")
     print(f"wrote {BRIDGE_EXAMPLE} and {ACL_EXAMPLE}")
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('[hub]\ntimezone = "Asia/Shanghia"\n', "hub.timezone: Value error, unknown time zone"),
+        ('[broker]\nurl = "mqtt//127.0.0.1:21883"\n', "broker.url"),
+        ('[[sites]]\nid = "bj01"\nnam = "北京"\n', "sites.0.nam: unknown setting (typo?)"),
+    ],
+)
+def test_a_typo_in_hub_toml_is_said_with_its_place(text: str, said: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_hub_config(text, "hub.toml")
+    assert said in str(err.value)

@@ -224,8 +224,10 @@ def test_the_relay_holds_while_the_bridge_is_down_and_sends_everything_when_it_i
     try:
         wait_until(lambda: link.sent.count(1) >= 3, "resent, the wait doubling, while silent")
         link_topic = "pitboard/demo/group/link"
+        assert relay.status()["head_office"] == "unknown", "no bridge has said anything yet"
         relay.on_message(link_topic, b"0")  # the bridge says it lost head office
         wait_until(lambda: relay.bridge_up is False, "the bridge down")
+        assert relay.status()["head_office"] == "down" and relay.status()["connected"]
         time.sleep(0.05)
         held = len(link.sent)
         add_facts(engine, 3)
@@ -236,6 +238,7 @@ def test_the_relay_holds_while_the_bridge_is_down_and_sends_everything_when_it_i
         hub.silent = False
         relay.on_message(link_topic, b"1")  # back: everything at once, the whole window
         wait_until(lambda: waiting(engine) == 0, "drained when the bridge is back")
+        assert relay.status()["head_office"] == "up"
         after = link.sent[held:]
         assert after[:4] == [1, 5, 9, 13], "from the first fact the hub lacks, the whole window"
     finally:

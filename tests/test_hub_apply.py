@@ -60,6 +60,7 @@ def test_a_batch_carries_each_sites_last_from_one_message_to_the_next() -> None:
     }
     assert p.upto == {"s1": 4, "s2": 10, "s3": 0}
     assert (p.facts, p.duplicates, p.gaps) == (5, 2, 2)
+    assert p.gap_sites == {"s2", "s3"}, "the sites told where to resume"
 
 
 # ----------------------------------------------------------------- the property

@@ -27,6 +27,9 @@ FEED_VERSION = 1
 MAX_FACTS = 500
 
 Count = Annotated[int, Field(ge=0)]
+#: A word of the site's vocabulary (a job's status, a call's kind or state): free, so that
+#: a site of a newer release can feed an older hub, but short.
+Word = Annotated[str, Field(min_length=1, max_length=32)]
 Hours = Annotated[float, Field(ge=0)]
 
 
@@ -34,8 +37,8 @@ class SiteFacts(Strict):
     """What head office needs to know of the site itself; sent when it changes."""
 
     kind: Literal["site"] = "site"
-    name: str
-    timezone: str
+    name: Annotated[str, Field(max_length=200)]
+    timezone: Annotated[str, Field(max_length=64)]
     bays: Count
 
 
@@ -44,9 +47,11 @@ class JobSummary(Strict):
 
     kind: Literal["job"] = "job"
     ro: Ident
-    #: Masked as on the lounge screen (``京A·***45``): never the whole plate.
-    plate: str
-    status: str
+    #: Masked as on the lounge screen (``京A·•••45``): never the whole plate.
+    plate: Annotated[str, Field(max_length=20)]
+    #: The job's status at the site (core/domain/vocabulary.py JobStatus: checked_in,
+    #: dispatched, in_progress, paused, …, delivered, closed, cancelled).
+    status: Word
     bay: Ident | None = None
     #: The service advisor's staff code (a colleague, not a customer).
     advisor: Ident | None = None
@@ -113,13 +118,15 @@ class FollowUpOutcome(Strict):
 
 
 class HelpCallFact(Strict):
-    """A bay call (安灯) on every change: raised, answered, escalated, closed."""
+    """A bay call (安灯) on every change: called, acknowledged, gone up a tier, closed."""
 
     kind: Literal["help_call"] = "help_call"
     id: Ident
     bay: Ident
-    call_kind: str
-    state: str
+    #: Who is called (HelpKind: foreman, team_leader, diagnostic, qc, parts, safety).
+    call_kind: Word
+    #: HelpState: called, acknowledged, closed.
+    state: Word
     #: The escalation tier reached (0: none yet).
     level: Count = 0
     raised_at: AwareDatetime

@@ -204,9 +204,13 @@ class GroupRelay:
         if state.oldest_at is not None:
             age = max(0.0, round((self.clock() - state.oldest_at).total_seconds(), 1))
         link = self.link
+        bridge = self.bridge_up
         return {
             "link": "not started" if link is None else link.state,
             "connected": link is not None and link.is_connected(),
+            # The site broker's bridge to head office, as it says on group/link: "up",
+            # "down", or "unknown" (no bridge on the site's broker, or not said yet).
+            "head_office": "unknown" if bridge is None else ("up" if bridge else "down"),
             "waiting": state.waiting,
             "acknowledged": state.acknowledged,
             "last_seq": state.last_seq,
@@ -300,11 +304,14 @@ class GroupRelay:
             self._warned_at = now
             logger.warning(
                 "group feed: nothing acknowledged for %.0f s; sending again from #%d "
-                "(%d facts in flight; link %s)",
+                "(%d facts in flight; the site broker %s; its bridge to head office %s)",
                 now - self._progress_at,
                 first,
                 flying,
                 self.link.state if self.link is not None else "not started",
+                "says nothing (is it configured? `pitboard broker bridge`)"
+                if self.bridge_up is None
+                else "up",
             )
         else:
             logger.debug("group feed: sending again from #%d", first)

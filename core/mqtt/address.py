@@ -33,10 +33,10 @@ class BrokerAddress:
         """``mqtt://host:port`` or, encrypted and the broker's certificate checked,
         ``mqtts://host:port`` (then ``ca_file`` names the site's CA)."""
         u = urlparse(url)
-        if u.scheme not in ("mqtt", "mqtts", "tcp", "ssl", ""):
+        if u.scheme not in ("mqtt", "mqtts", "tcp", "ssl") or not u.hostname:
+            # A typo (``mqtt//host``) must not fall back to a broker on this machine.
             raise ValueError(
-                f"unsupported broker URL scheme {u.scheme!r} (use mqtt://host:port or"
-                " mqtts://host:port)"
+                f"not a broker URL: {url!r} (use mqtt://host:port or mqtts://host:port)"
             )
         tls = u.scheme in ("mqtts", "ssl")
         if ca_file and not tls:
