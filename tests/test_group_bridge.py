@@ -190,6 +190,7 @@ def test_head_office_restarted_the_bridge_comes_back_and_delivers_what_waited(
         # The hub's session came back from head office's broker's saved state.
         wait_until(lambda: len(hub_reader.sessions_present) == 2, "the hub reconnected")
         assert hub_reader.sessions_present == [False, True]
+
         # All, in order. QoS 1 is at least once: a message whose PUBACK head office's broker
         # had not saved when it stopped comes again (the hub skips it by its seq).
         def arrived() -> list[int]:
