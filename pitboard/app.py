@@ -56,9 +56,25 @@ def start_broker(config: SiteConfig, workdir: Path) -> MosquittoBroker | AmqttBr
         taken, port = port, free_port()
         logger.warning("port %d is taken (another broker?): our broker uses %d", taken, port)
     if mosquitto_binary() is not None:
-        return MosquittoBroker(config, workdir, port=port).start()
+        return MosquittoBroker(config, workdir, port=port, extra_conf=group_bridge(config)).start()
     logger.warning("mosquitto is not installed: using the embedded amqtt broker (MQTT 3.1.1)")
+    if config.group.enabled:
+        logger.warning("[group]: the embedded broker has no bridge to head office")
     return AmqttBroker(port=port).start()
+
+
+def group_bridge(config: SiteConfig) -> str:
+    """The bridge to head office for a broker of our own, when the site feeds a group and
+    says where head office is (and its bridge password is set); else nothing, and why."""
+    from core.contract.bridge import BridgeError, bridge_password, render_bridge
+
+    if not config.group.enabled:
+        return ""
+    try:
+        return "\n" + render_bridge(config, bridge_password(config))
+    except BridgeError as exc:
+        logger.warning("[group]: the broker started here has no bridge to head office: %s", exc)
+        return ""
 
 
 @dataclass(frozen=True)

@@ -178,3 +178,31 @@ def test_a_typo_in_hub_toml_is_said_with_its_place(text: str, said: str) -> None
     with pytest.raises(ConfigError) as err:
         parse_hub_config(text, "hub.toml")
     assert said in str(err.value)
+
+
+def test_a_broker_pitboard_run_starts_bridges_to_head_office_when_the_site_feeds_a_group(
+    mosquitto_bin: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from core.config import GroupConfig
+    from pitboard.app import group_bridge, start_broker
+
+    plain = demo_config()
+    assert group_bridge(plain) == "", "no group, no bridge"
+    fed = plain.model_copy(
+        update={"group": GroupConfig(enabled=True, hub_url="mqtt://127.0.0.1:9")}
+    )
+    monkeypatch.delenv("PITBOARD_GROUP_PASSWORD", raising=False)
+    assert group_bridge(fed) == ""
+    assert "PITBOARD_GROUP_PASSWORD is not set" in caplog.text, "said why there is none"
+    monkeypatch.setenv("PITBOARD_GROUP_PASSWORD", "s3cret-of-the-demo-site")
+    bridge = group_bridge(fed)
+    assert "connection pitboard-demo" in bridge and "address 127.0.0.1:9" in bridge
+    broker = start_broker(fed, tmp_path / "broker")  # Mosquitto takes it (head office away)
+    try:
+        conf = (tmp_path / "broker" / "mosquitto.conf").read_text(encoding="utf-8")
+        assert "topic pitboard/demo/group/feed out 1" in conf
+    finally:
+        broker.stop()
