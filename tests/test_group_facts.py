@@ -192,6 +192,9 @@ def test_device_counts_go_when_a_device_changes(fed: tuple[Core, Clock], store: 
     offline = dump(DeviceStatus(online=False, kind="kiosk", ts=T0))
     core.step.process([Incoming(topic, online, 1, T0)])
     core.step.process([Incoming(topic, online, 2, T0)])  # the same again: no news
+    # The core's own retained status (on its own topic) is no device of the floor.
+    core_status = dump(DeviceStatus(online=True, kind="core", ts=T0))
+    core.step.process([Incoming("pitboard/demo/dev/core/status", core_status, 4, T0)])
     core.step.process([Incoming(topic, offline, 3, T0)])
     devices = [d for _, k, d in outbox(store) if k == "devices"]
     assert devices == [

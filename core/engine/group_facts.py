@@ -150,7 +150,8 @@ def day_figures(reading: DayReading) -> Fact:
 
 
 def device_counts(health: DeviceHealth) -> Counts:
-    rows = health.sorted_rows()
+    """The site's devices, online and not: the core's own status is no device of the floor."""
+    rows = [r for r in health.sorted_rows() if r.kind != "core"]
     offline = tuple(r.device for r in rows if not r.online)
     return len(rows) - len(offline), len(offline), offline
 
