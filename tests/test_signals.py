@@ -15,15 +15,20 @@ from tests.waiting import wait_until
 ROOT = Path(__file__).resolve().parents[1]
 
 SCRIPT = """
-import sys, threading
+import signal, sys, threading, time
 from pitboard.app import wait_for_signal
 
 def busy_waiting():
     threading.Event().wait()  # threads blocked in waits of their own, as the core's are
 
+def ready_once_listening():
+    while signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        time.sleep(0.01)
+    print("ready", flush=True)
+
 for _ in range(8):
     threading.Thread(target=busy_waiting, daemon=True).start()
-print("ready", flush=True)
+threading.Thread(target=ready_once_listening, daemon=True).start()
 wait_for_signal()
 print("stopping", flush=True)
 """
