@@ -162,23 +162,32 @@ def main() -> None:
     except Exception as exc:  # a person's machine without PostgreSQL still gets SQLite
         print(f"PostgreSQL skipped: {exc.__class__.__name__}")
         admin = None
-    for label, url in stores:
-        per_s, sent, acked = run(cfg, url, args.seconds, None)
-        print(f"{label:24s} sustained {per_s:7.0f} events/s applied+acked ({acked}/{sent})")
-    for label, url in stores:
-        target = 2 * (2000 if label.startswith("SQLite") else 1000)
-        fresh = url if label.startswith("PostgreSQL") else sqlite_url(workdir())
-        if label.startswith("PostgreSQL") and admin is not None:
-            name = f"pitboard_bench2_{int(time.time())}"
+    made = [url.rsplit("/", 1)[1] for label, url in stores if label == "PostgreSQL"]
+    try:
+        for label, url in stores:
+            per_s, sent, acked = run(cfg, url, args.seconds, None)
+            print(f"{label:24s} sustained {per_s:7.0f} events/s applied+acked ({acked}/{sent})")
+        for label, url in stores:
+            target = 2 * (2000 if label.startswith("SQLite") else 1000)
+            fresh = url if label.startswith("PostgreSQL") else sqlite_url(workdir())
+            if label.startswith("PostgreSQL") and admin is not None:
+                name = f"pitboard_bench2_{int(time.time())}"
+                with admin.connect() as c:
+                    c.execute(text(f'CREATE DATABASE "{name}"'))
+                made.append(name)
+                fresh = args.postgres.rsplit("/", 1)[0] + "/" + name
+            per_s, sent, acked = run(cfg, fresh, min(args.seconds, 5.0), float(target))
+            lost = sent - acked
+            print(
+                f"{label:24s} offered {target}/s: {acked}/{sent} applied, {lost} lost "
+                f"(applied at {per_s:.0f}/s)"
+            )
+    finally:  # the databases it made leave with it
+        if admin is not None:
             with admin.connect() as c:
-                c.execute(text(f'CREATE DATABASE "{name}"'))
-            fresh = args.postgres.rsplit("/", 1)[0] + "/" + name
-        per_s, sent, acked = run(cfg, fresh, min(args.seconds, 5.0), float(target))
-        lost = sent - acked
-        print(
-            f"{label:24s} offered {target}/s: {acked}/{sent} applied, {lost} lost "
-            f"(applied at {per_s:.0f}/s)"
-        )
+                for name in made:
+                    c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
 
 
 if __name__ == "__main__":
