@@ -5,13 +5,19 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
+import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from core.mqtt.client import MqttClient
     from hub.config import HubConfig
 
 logger = logging.getLogger("pitboard")
+#: Seconds between looks at whether head office's broker refused the hub.
+REFUSAL_POLL = 0.5
 
 
 def with_hub_config(p: argparse.ArgumentParser) -> None:
@@ -73,6 +79,7 @@ def cmd_hub_run(args: argparse.Namespace) -> int:
         address.port,
         address.username,
     )
+    refused = _stop_when_refused(hub.client)
     try:
         if args.no_web:
             wait_for_signal()
@@ -82,7 +89,30 @@ def cmd_hub_run(args: argparse.Namespace) -> int:
             serve_group(hub.reader, cfg)
     finally:
         hub.stop()
-    return 0
+    return 1 if refused.is_set() else 0
+
+
+def _stop_when_refused(client: MqttClient) -> threading.Event:
+    """A hub that head office's broker refuses (a wrong or rotated password) applies
+    nothing: it ends, non-zero, for its supervisor (systemd, compose) to start it again
+    rather than running on without a connection. Set once it did."""
+    refused = threading.Event()
+
+    def watch() -> None:
+        while client.refused is None:
+            if client.state == "stopped":
+                return  # the hub stopped for another reason
+            time.sleep(REFUSAL_POLL)
+        logger.error(
+            "head office's broker refused the hub (%s): stopping, for the supervisor to "
+            "start it again once the password is right",
+            client.refused,
+        )
+        refused.set()
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="hub-refusal-watch", daemon=True).start()
+    return refused
 
 
 def add_hub_commands(hsub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

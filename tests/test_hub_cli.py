@@ -180,3 +180,31 @@ def test_run_serves_the_dashboard_with_the_hubs_reader(
     assert args.func(args) == 0
     ((reader, config),) = served
     assert isinstance(reader, HubReader) and [s.id for s in config.sites] == ["s1"]
+
+
+@pytest.mark.mosquitto
+def test_a_hub_refused_by_head_offices_broker_ends_non_zero_for_its_supervisor(
+    mosquitto_bin: str, tmp_path: Path
+) -> None:
+    broker = HubBroker(tmp_path / "broker", ["s1"]).start()
+    try:
+        cfg = hub_toml(tmp_path, broker.url, f"sqlite:///{tmp_path / 'hub.sqlite3'}")
+        env = dict(os.environ, **{PASSWORD_ENV: "not-the-hubs-password"})
+        hub = subprocess.Popen(
+            [sys.executable, "-m", "pitboard", "hub", "run", "--no-web", "--config", str(cfg)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            _out, err = hub.communicate(timeout=30)
+        finally:
+            if hub.poll() is None:
+                hub.kill()
+                hub.wait()
+        assert hub.returncode == 1, err[-2000:]
+        assert "refused the hub" in err and "start it again" in err
+    finally:
+        broker.stop()
