@@ -9,7 +9,7 @@ import re
 import tomllib
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -69,11 +69,16 @@ class SiteInfo(_Section):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
+        return known_zone(value)
+
+
+def known_zone(value: str) -> str:
+    """An IANA time zone this machine knows, or a ValueError that names it."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}") from None
+    return value
 
 
 class BrokerConfig(_Section):
@@ -813,13 +818,22 @@ class ConfigError(Exception):
     """A configuration file that cannot be used, with where and why."""
 
 
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
 def parse_config(text: str, origin: str = "<config>") -> SiteConfig:
+    return parse_toml(SiteConfig, text, origin)
+
+
+def parse_toml(model: type[_Model], text: str, origin: str) -> _Model:
+    """A configuration file read into ``model``; every mistake said with its place (a
+    setting misspelt is named as unknown), in one ConfigError."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{origin}: not valid TOML: {exc}") from None
     try:
-        return SiteConfig.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         lines = []
         for err in exc.errors():

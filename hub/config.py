@@ -3,12 +3,11 @@ dashboard's web server and who signs in to it, and the sites that feed it."""
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from core.config import (
     BrokerConfig,
@@ -18,6 +17,8 @@ from core.config import (
     UserConfig,
     WebConfig,
     _Section,
+    known_zone,
+    parse_toml,
 )
 
 from .views import STALE_AFTER_SECONDS
@@ -38,11 +39,7 @@ class HubInfo(_Section):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
+        return known_zone(value)
 
 
 class HubSite(_Section):
@@ -100,19 +97,7 @@ def bridge_user(site: str) -> str:
 
 
 def parse_hub_config(text: str, origin: str = "<hub config>") -> HubConfig:
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{origin}: not valid TOML: {exc}") from None
-    try:
-        return HubConfig.model_validate(raw)
-    except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            msg = "unknown setting (typo?)" if err["type"] == "extra_forbidden" else err["msg"]
-            lines.append(f"  {where}: {msg}")
-        raise ConfigError(f"{origin}: invalid configuration\n" + "\n".join(lines)) from None
+    return parse_toml(HubConfig, text, origin)
 
 
 def load_hub_config(path: str | Path) -> HubConfig:
