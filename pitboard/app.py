@@ -38,16 +38,23 @@ def mqtt_version(config: SiteConfig) -> str:
 SIGNAL_POLL = 0.5
 
 
-def wait_for_signal() -> None:
+def wait_for_signal(stop: threading.Event | None = None) -> None:
     """Until SIGINT or SIGTERM. The wait wakes now and then: the kernel may hand the signal
     to any of the process's threads, and Python runs its handler only once the main thread
     runs again — blocked for good in a wait without a timeout, it never would (a stopped
     and continued process then ignored SIGTERM until killed)."""
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+    stop = stop_on_signals(stop)
     while not stop.wait(SIGNAL_POLL):
         pass
+
+
+def stop_on_signals(stop: threading.Event | None = None) -> threading.Event:
+    """An event SIGINT and SIGTERM set from now on (for a process that listens before it
+    starts what may ask it to stop)."""
+    stop = stop or threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
 
 
 def start_broker(config: SiteConfig, workdir: Path) -> MosquittoBroker | AmqttBroker:

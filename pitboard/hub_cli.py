@@ -52,7 +52,7 @@ def cmd_hub_run(args: argparse.Namespace) -> int:
     """Run the hub: every site's feed applied, the group dashboard served."""
     from core.mqtt import BrokerAddress
     from hub.service import Hub
-    from pitboard.app import wait_for_signal
+    from pitboard.app import stop_on_signals, wait_for_signal
 
     cfg = _load(args.config)
     if not cfg.broker.url:
@@ -70,6 +70,7 @@ def cmd_hub_run(args: argparse.Namespace) -> int:
         "3.1.1" if cfg.broker.protocol == "3.1.1" else "5",
         cfg.broker.ca_file,
     )
+    stop = stop_on_signals()  # from before the hub starts: a refusal may come at once
     hub = Hub(cfg, address, database_url=args.database_url).start()
     logger.info(
         "hub %s: %d sites, broker %s:%s as %s",
@@ -79,23 +80,31 @@ def cmd_hub_run(args: argparse.Namespace) -> int:
         address.port,
         address.username,
     )
-    refused = _stop_when_refused(hub.client)
     try:
         if args.no_web:
-            wait_for_signal()
+            refused = _stop_when_refused(hub.client, stop)
+            wait_for_signal(stop)
         else:
+            from nicegui import app
+
             from pitboard.web import serve_group
 
+            serving = threading.Event()
+            app.on_startup(serving.set)
+            refused = _stop_when_refused(hub.client, stop, serving)
             serve_group(hub.reader, cfg)
     finally:
         hub.stop()
     return 1 if refused.is_set() else 0
 
 
-def _stop_when_refused(client: MqttClient) -> threading.Event:
+def _stop_when_refused(
+    client: MqttClient, stop: threading.Event, serving: threading.Event | None = None
+) -> threading.Event:
     """A hub that head office's broker refuses (a wrong or rotated password) applies
     nothing: it ends, non-zero, for its supervisor (systemd, compose) to start it again
-    rather than running on without a connection. Set once it did."""
+    rather than running on without a connection. Returns an event set once it did; with
+    ``serving``, the dashboard's server is told to stop (SIGTERM) once it has started."""
     refused = threading.Event()
 
     def watch() -> None:
@@ -109,7 +118,10 @@ def _stop_when_refused(client: MqttClient) -> threading.Event:
             client.refused,
         )
         refused.set()
-        os.kill(os.getpid(), signal.SIGTERM)
+        stop.set()
+        if serving is not None:
+            serving.wait()
+            os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=watch, name="hub-refusal-watch", daemon=True).start()
     return refused

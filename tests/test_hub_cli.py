@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -163,6 +164,7 @@ def test_run_serves_the_dashboard_with_the_hubs_reader(
 ) -> None:
     """The dashboard (pitboard.web.serve_group) is given the hub's reader and config, and
     blocks; when it returns the hub stops."""
+    import pitboard.app
     import pitboard.web
     from core.broker import free_port
     from hub.config import HubConfig
@@ -173,6 +175,8 @@ def test_run_serves_the_dashboard_with_the_hubs_reader(
     monkeypatch.setattr(
         pitboard.web, "serve_group", lambda reader, config: served.append((reader, config))
     )
+    # The test's own process keeps its signal handlers.
+    monkeypatch.setattr(pitboard.app, "stop_on_signals", lambda: threading.Event())
     monkeypatch.setenv(PASSWORD_ENV, "not-used")
     # No broker listens there: the hub keeps trying in the background, as it would.
     cfg = hub_toml(tmp_path, f"mqtt://127.0.0.1:{free_port()}")
