@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 
 from bench.link_cut import LinkCut
 from bench.soak_procs import Proc, child_env, python
-from core.broker import MosquittoBroker, free_port, mosquitto_binary, wait_for_port
+from core.broker import MosquittoBroker, free_port, launch_mosquitto, stop_mosquitto
 from core.config import SiteConfig, parse_config
 from core.contract import site_clock
 from core.contract.bridge import render_bridge
@@ -82,21 +82,14 @@ class HubBroker:
 
     conf: Path
     port: int
-    log: Path
     proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        binary = mosquitto_binary()
-        if binary is None:
-            raise SystemExit("mosquitto is not installed")
-        with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen([binary, "-c", str(self.conf)], stdout=out, stderr=out)
-        wait_for_port(self.port)
+        conf = self.conf.read_text(encoding="utf-8")
+        self.proc = launch_mosquitto(self.conf.parent, conf, [self.port])
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
+        stop_mosquitto(self.proc)
         self.proc = None
 
 
@@ -157,7 +150,7 @@ def _hub_files(
     broker_dir = work / "hub-broker"
     passwords = write_hub_credentials(config, broker_dir / "passwd")
     (broker_dir / "acl").write_text(render_hub_acl(config), encoding="utf-8")
-    conf = broker_dir / "mosquitto.conf"
+    conf = broker_dir / "head-office.conf"
     conf.write_text(
         "\n".join(
             [
@@ -168,7 +161,6 @@ def _hub_files(
                 f"persistence_location {broker_dir}/",
                 "max_queued_messages 100000",
                 f"listener {port} 127.0.0.1",
-                *(["user root"] if os.geteuid() == 0 else []),
                 "",
             ]
         ),
@@ -201,7 +193,7 @@ def build(work: Path, sites: int, speed: float, database: str) -> Plant:
     clock = site_clock.SiteClock.demo(today, clock_time(8, 0), zone, speed)
     hub_port = free_port()
     hub_config, passwords, conf = _hub_files(sites, work, database, hub_port)
-    hub_broker = HubBroker(conf, hub_port, work / "hub-broker" / "mosquitto.log")
+    hub_broker = HubBroker(conf, hub_port)
     hub_broker.start()
     hub = Proc(
         "hub",

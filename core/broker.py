@@ -115,6 +115,39 @@ def mosquitto_binary() -> str | None:
     return "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
 
 
+def launch_mosquitto(workdir: Path, conf: str, ports: list[int]) -> subprocess.Popen[bytes]:
+    """``mosquitto`` with ``conf`` (written as ``workdir/mosquitto.conf``, its log beside
+    it), once it listens on every one of ``ports``; when it does not, stopped and said."""
+    binary = mosquitto_binary()
+    if binary is None:
+        raise FileNotFoundError("mosquitto is not installed")
+    if os.geteuid() == 0:
+        # Started by root (containers, CI): keep the user that owns our files. First, so
+        # that no bridge's or listener's section follows it.
+        conf = "user root\n" + conf
+    (workdir / "mosquitto.conf").write_text(conf, encoding="utf-8")
+    log = open(workdir / "mosquitto.log", "ab")  # noqa: SIM115 - owned by the child
+    proc = subprocess.Popen([binary, "-c", str(workdir / "mosquitto.conf")], stdout=log, stderr=log)
+    try:
+        for port in ports:
+            wait_for_port(port)
+    except TimeoutError:
+        stop_mosquitto(proc)
+        raise RuntimeError(f"mosquitto did not start; see {workdir / 'mosquitto.log'}") from None
+    return proc
+
+
+def stop_mosquitto(proc: subprocess.Popen[bytes] | None) -> None:
+    """Asked to stop; killed when it does not within five seconds."""
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 class MosquittoBroker:
     """A child ``mosquitto`` from ``broker_config/`` on a loopback port."""
 
@@ -142,9 +175,6 @@ class MosquittoBroker:
         self.tls_port = free_port() if tls is not None else None
 
     def start(self) -> MosquittoBroker:
-        binary = mosquitto_binary()
-        if binary is None:
-            raise FileNotFoundError("mosquitto is not installed")
         self.workdir = self.workdir.resolve()
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.passwords = write_credentials(self.config, self.workdir, self.passwords)
@@ -158,34 +188,13 @@ class MosquittoBroker:
                 f"listener {self.tls_port} 127.0.0.1\n"
                 f"cafile {self.tls.ca_cert}\ncertfile {self.tls.cert}\nkeyfile {self.tls.key}\n"
             )
-        if os.geteuid() == 0:
-            # Started by root (containers, CI): keep the user that owns our files.
-            conf += "user root\n"
         conf += self.extra_conf
-        (self.workdir / "mosquitto.conf").write_text(conf, encoding="utf-8")
-        log = open(self.workdir / "mosquitto.log", "ab")  # noqa: SIM115 - owned by the child
-        self.proc = subprocess.Popen(
-            [binary, "-c", str(self.workdir / "mosquitto.conf")], stdout=log, stderr=log
-        )
-        try:
-            wait_for_port(self.port)
-            if self.tls_port is not None:
-                wait_for_port(self.tls_port)
-        except TimeoutError:
-            self.stop()
-            raise RuntimeError(
-                "mosquitto did not start; see " + str(self.workdir / "mosquitto.log")
-            ) from None
+        ports = [self.port] + ([self.tls_port] if self.tls_port is not None else [])
+        self.proc = launch_mosquitto(self.workdir, conf, ports)
         return self
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_mosquitto(self.proc)
         self.proc = None
 
     @property

@@ -24,6 +24,7 @@ from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from core.contract import topics
 from core.contract.group import GroupAck, GroupFeed
 from core.contract.messages import DeviceStatus, dump
+from core.engine.items import take_batch
 from core.mqtt import BrokerAddress, MqttClient
 from core.mqtt.backoff import Backoff
 from core.store.database import make_engine
@@ -137,25 +138,13 @@ class Hub:
             first = self._queue.get()
             if first is None:
                 return
-            items, stop = self._take_batch(first)
+            items, stop = take_batch(self._queue, first, MAX_BATCH)
             try:
                 self.handle(items)
             except Exception:  # a bug must not end the only writer
                 logger.exception("the hub failed on a batch of %d messages", len(items))
             if stop:
                 return
-
-    def _take_batch(self, first: Received) -> tuple[list[Received], bool]:
-        items = [first]
-        while len(items) < MAX_BATCH:
-            try:
-                nxt = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if nxt is None:
-                return items, True
-            items.append(nxt)
-        return items, False
 
     def handle(self, items: list[Received]) -> None:
         """One batch: applied in one transaction, then acks, PUBACKs and the dashboard."""

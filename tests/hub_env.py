@@ -15,7 +15,13 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from sqlalchemy import Engine, select
 
-from core.broker import BROKER_CONFIG, free_port, mosquitto_binary, password_hash, wait_for_port
+from core.broker import (
+    BROKER_CONFIG,
+    free_port,
+    launch_mosquitto,
+    password_hash,
+    stop_mosquitto,
+)
 from core.contract.group import GroupFeed
 from core.contract.messages import dump
 from core.mqtt import BrokerAddress
@@ -61,8 +67,6 @@ class HubBroker:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> HubBroker:
-        binary = mosquitto_binary()
-        assert binary is not None, "mosquitto is not installed"
         self.workdir.mkdir(parents=True, exist_ok=True)
         (self.workdir / "passwd").write_text(
             "".join(f"{u}:{password_hash(p)}\n" for u, p in self.passwords.items()),
@@ -78,24 +82,11 @@ class HubBroker:
         conf = conf.replace("password_file passwd", f"password_file {self.workdir / 'passwd'}")
         conf = conf.replace("acl_file acl", f"acl_file {self.workdir / 'acl'}")
         conf += f"\nlistener {self.port} 127.0.0.1\n"
-        if os.geteuid() == 0:
-            conf += "user root\n"
-        (self.workdir / "mosquitto.conf").write_text(conf, encoding="utf-8")
-        log = open(self.workdir / "mosquitto.log", "ab")  # noqa: SIM115 - owned by the child
-        self.proc = subprocess.Popen(
-            [binary, "-c", str(self.workdir / "mosquitto.conf")], stdout=log, stderr=log
-        )
-        wait_for_port(self.port)
+        self.proc = launch_mosquitto(self.workdir, conf, [self.port])
         return self
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_mosquitto(self.proc)
         self.proc = None
 
     @property

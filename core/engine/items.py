@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import queue
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from core.commands import Command
 from core.domain.workshop import Workshop
@@ -71,3 +72,21 @@ class Counters:
     ingest_lag_count: int = 0
     view_publish_sum: float = 0.0
     view_publish_count: int = 0
+
+
+T = TypeVar("T")
+
+
+def take_batch(waiting: queue.Queue[T | None], first: T, most: int) -> tuple[list[T], bool]:
+    """``first`` and what else is waiting, up to ``most`` items, for one writer's batch;
+    True when the stop (None) came with them."""
+    items = [first]
+    while len(items) < most:
+        try:
+            nxt = waiting.get_nowait()
+        except queue.Empty:
+            break
+        if nxt is None:
+            return items, True
+        items.append(nxt)
+    return items, False

@@ -39,7 +39,16 @@ from .batch import BatchStep, gone_kept_since
 from .device_health import DeviceHealth
 from .effects import Rows
 from .group_facts import GroupFacts
-from .items import Counters, Incoming, Item, Publisher, Query, Republish, WebCommand
+from .items import (
+    Counters,
+    Incoming,
+    Item,
+    Publisher,
+    Query,
+    Republish,
+    WebCommand,
+    take_batch,
+)
 from .print_desk import PrintDesk
 from .sequence import SequenceKeeper
 from .view_publisher import ViewPublisher
@@ -234,7 +243,7 @@ class Core:
                 continue
             if first is None:
                 return
-            items, stop = self._take_batch(first)
+            items, stop = take_batch(self._queue, first, MAX_BATCH)
             try:
                 self._process_until_committed(items)
             except Exception:  # a bug must not kill the only writer
@@ -252,19 +261,6 @@ class Core:
             # (a help call goes up at its moment: a hundredth of a second later is no harm).
             wait = min(wait, sweep / self.speed + 0.01)
         return max(0.0, wait)  # something overdue is done now, and the thread lives on
-
-    def _take_batch(self, first: Item) -> tuple[list[Item], bool]:
-        """What is waiting, up to MAX_BATCH; True when a stop came with it."""
-        items: list[Item] = [first]
-        while len(items) < MAX_BATCH:
-            try:
-                nxt = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if nxt is None:
-                return items, True
-            items.append(nxt)
-        return items, False
 
     def _process_until_committed(self, items: list[Item]) -> None:
         delay = 0.2
