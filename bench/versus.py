@@ -1,14 +1,18 @@
 """This checkout beside an earlier commit: the tap → view and ingest benchmarks run in
 turns, each version from its own tree, and their medians side by side.
 
-    python3 tasks.py bench versus [--against b01de4d] [--runs 3] [--ingest-seconds 8]
+    python3 tasks.py bench versus [--against b01de4d] [--this COMMIT] [--runs 3]
+                                  [--ingest-seconds 8]
 
 A single run says little on a machine doing other work: two runs of one version differ as
 much as two versions do. Turns (earlier, this, earlier, this, …) spread whatever else the
 machine does over both alike, and the median of each figure keeps one odd run from
 deciding. As root, every benchmark process runs at real-time priority (``chrt -f 10``) so
 the rest of the machine weighs on neither. The earlier commit is checked out into a
-temporary worktree and removed afterwards; both use this checkout's virtual environment.
+temporary worktree and removed afterwards (``--this``: the later one too, so this checkout
+may change while they run); both use this checkout's virtual environment. The tap → view
+benchmark's own process, the measuring client, runs with its collector off (see
+``QUIET_CLIENT``).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent
@@ -58,9 +62,20 @@ def priority() -> list[str]:
     return []
 
 
-def run_benchmark(tree: Path, module: str, args: list[str]) -> str:
+#: Runs a benchmark module with the collector of its own process off. The tap → view
+#: benchmark's process is the measuring client: its full collections (up to 100 ms as it
+#: gathers what it received) would be counted in some tap's latency, of either version
+#: alike. The core it measures is its own process, with its collector as it ships.
+QUIET_CLIENT = (
+    "import gc, runpy, sys; gc.disable(); "
+    "runpy.run_module(sys.argv[1], run_name='__main__', alter_sys=True)"
+)
+
+
+def run_benchmark(tree: Path, module: str, args: list[str], quiet: bool = False) -> str:
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    command = [*priority(), sys.executable, "-m", module, *args]
+    start = ["-c", QUIET_CLIENT, module] if quiet else ["-m", module]
+    command = [*priority(), sys.executable, *start, *args]
     done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, timeout=900)
     if done.returncode != 0:
         raise SystemExit(f"{module} in {tree} failed:\n{done.stdout}\n{done.stderr}")
@@ -68,7 +83,7 @@ def run_benchmark(tree: Path, module: str, args: list[str]) -> str:
 
 
 def one_turn(tree: Path, ingest_seconds: int, postgres: str | None) -> dict[str, float]:
-    out = run_benchmark(tree, "bench.tap_to_view", [])
+    out = run_benchmark(tree, "bench.tap_to_view", [], quiet=True)
     ingest = ["--seconds", str(ingest_seconds)]
     if postgres:
         ingest += ["--postgres", postgres]
@@ -105,14 +120,18 @@ def report(revision: str, runs: dict[str, list[dict[str, float]]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--against", default=BEFORE_RESHAPE, help="the earlier commit")
+    parser.add_argument(
+        "--this", default=None, help="a commit to measure instead of this checkout's files"
+    )
     parser.add_argument("--runs", type=int, default=3, help="turns of each version")
     parser.add_argument("--ingest-seconds", type=int, default=8)
     parser.add_argument("--postgres", default=None, help="PostgreSQL URL for the ingest runs")
     args = parser.parse_args()
     runs: dict[str, list[dict[str, float]]] = {"before": [], "this": []}
-    with checkout(args.against) as before:
+    mine = checkout(args.this) if args.this else nullcontext(HERE)
+    with checkout(args.against) as before, mine as this:
         for turn in range(args.runs):
-            for label, tree in (("before", before), ("this", HERE)):
+            for label, tree in (("before", before), ("this", this)):
                 found = one_turn(tree, args.ingest_seconds, args.postgres)
                 runs[label].append(found)
                 shown = ", ".join(f"{k} {v:g}" for k, v in found.items())
