@@ -68,7 +68,7 @@ def priority() -> list[str]:
 #: alike. The core it measures is its own process, with its collector as it ships.
 QUIET_CLIENT = (
     "import gc, runpy, sys; gc.disable(); "
-    "runpy.run_module(sys.argv[1], run_name='__main__', alter_sys=True)"
+    "runpy.run_module(sys.argv.pop(1), run_name='__main__', alter_sys=True)"
 )
 
 
