@@ -44,13 +44,23 @@ from core.display.rules import (
 from core.domain.eta import predict
 from core.domain.events import SignInRefused
 from core.domain.model import Bay, BayKind, Job, JobStatus, KeyState, TechnicianState
-from core.domain.plan import plan_workshop
+from core.domain.plan import plan_in_steps
+from core.domain.steps import whole
 from core.domain.vocabulary import STATION_STATUSES, PartsState, PauseReason
 from core.domain.workshop import Workshop
 from core.help_views import bay_help
 from core.lounge_cars import build_car, progress, to_minute
 from core.plan_views import planned_bars, reserved_blocks
 from core.working_day import gantt_window
+
+#: The foreman's board is built this many jobs' worth at a time (cards, plan, alerts), the
+#: core taking a waiting tap in between: when a car ahead finished early, every card behind
+#: it is made again, and a step of the whole workshop held a tap for milliseconds.
+STEP_JOBS = 32
+
+
+def _slices(jobs: list[Job], size: int) -> list[list[Job]]:
+    return [jobs[i : i + size] for i in range(0, len(jobs), size)]
 
 
 def _readiness(job: Job) -> Readiness:
@@ -347,27 +357,29 @@ class Projector:
         devices: list[DeviceRow],
         eta: dict[str, datetime] | None = None,
     ) -> DispatchView:
-        steps = self.dispatch_in_steps(ws, now, devices, predict(ws, now) if eta is None else eta)
-        while True:
-            try:
-                next(steps)
-            except StopIteration as built:
-                return built.value  # type: ignore[no-any-return]
+        return whole(
+            self.dispatch_in_steps(ws, now, devices, predict(ws, now) if eta is None else eta)
+        )
 
     def dispatch_in_steps(
         self, ws: Workshop, now: datetime, devices: list[DeviceRow], eta: dict[str, datetime]
     ) -> Generator[None, None, DispatchView]:
-        """The board, built a part at a time (the cards; the plan; the day's bars and the
-        alerts): the core takes a waiting tap between two parts. The workshop must not change
-        in between: a board whose workshop changed is built again from the start."""
+        """The board, built a part at a time (the cards; the plan; the day's bars; the
+        alerts), none longer than a few dozen jobs' worth: the core takes a waiting tap
+        between two parts. The workshop must not change in between: a board whose workshop
+        changed is built again from the start."""
         open_jobs = sorted(ws.open_jobs(), key=lambda j: (j.promised_at, j.ro))
-        cards = [self.board_card(j, now, eta.get(j.ro)) for j in open_jobs]
+        cards: list[BoardCard] = []
+        for i, some in enumerate(_slices(open_jobs, STEP_JOBS)):
+            if i:
+                yield  # a card whose forecast moved is made again: a few dozen at a time
+            cards.extend(self.board_card(j, now, eta.get(j.ro)) for j in some)
         bays = with_station_jobs(self._bay_rows(ws), cards)
         yield
         site = self.config.site
         since, until = gantt_window(now, site.opens_at, site.shift_ends, self.config.zone)
         # Planned with the board, not with every tap's bay states: only the board shows it.
-        plan = plan_workshop(ws, now)
+        plan = yield from plan_in_steps(ws, now, STEP_JOBS)
         planned = planned_bars(plan)
         reserved = reserved_blocks(plan, ws.appointments, since, until)
         yield
@@ -375,6 +387,12 @@ class Projector:
         timeline = self._timeline(
             [*open_jobs, *sorted(ws.gone_since(since), key=lambda j: j.ro)], since
         )
+        alerts: list[Alert] = []
+        for some in _slices(open_jobs, STEP_JOBS):
+            yield
+            alerts.extend(self._alerts(some, now, eta))
+        # The jobs' alerts, then the devices', then those about people.
+        alerts += [*device_alerts(devices), *self._moved(ws, now), *self._refused(ws, now)]
         # The lists come from the cards, as a subscriber of the board's parts makes them.
         return DispatchView(
             site=ws.site,
@@ -393,24 +411,8 @@ class Projector:
             wash_queue=station_queue(bays, BayKind.WASH),
             ready=ready(cards),
             keys=keys_out(cards, now),
-            alerts=self._all_alerts(ws, open_jobs, now, eta, devices),
+            alerts=alerts,
         )
-
-    def _all_alerts(
-        self,
-        ws: Workshop,
-        open_jobs: list[Job],
-        now: datetime,
-        eta: dict[str, datetime],
-        devices: list[DeviceRow],
-    ) -> list[Alert]:
-        """The jobs' alerts, then the devices', then those about people."""
-        return [
-            *self._alerts(open_jobs, now, eta),
-            *device_alerts(devices),
-            *self._moved(ws, now),
-            *self._refused(ws, now),
-        ]
 
     def _bay_rows(self, ws: Workshop) -> list[BayRow]:
         # One pass over jobs and technicians for every bay: a board may have hundreds, so a

@@ -17,9 +17,14 @@ from core.commands import CheckInCar
 from core.contract.dispatch_mirror import BoardMirror
 from core.contract.messages import make_event
 from core.demo.busy import busy_config, orders, spread
+from core.domain import plan
+from core.domain.eta import predict
+from core.domain.model import Job
 from core.engine import Core, Incoming, Republish, WebCommand, view_publisher
+from core.engine.board_publisher import BoardPublisher
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
+from core.views import STEP_JOBS
 from tests.helpers import Clock, FakeBus, demo_config, send_board
 
 NOW = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)
@@ -150,7 +155,7 @@ def test_a_whole_board_goes_out_a_slice_at_a_time_and_a_tap_does_not_wait_for_it
     core, bus = busy
     start = len(bus.published)
     core.step.process([Republish(connected=True)])  # every part again: more than a thousand
-    for _ in range(5):  # the loop's next steps: the board's parts built, compared, a slice
+    for _ in range(500):  # the loop's next steps: the board built and compared, a part at a time
         if core.views.board.staged:
             break
         core.step.refresh()
@@ -171,3 +176,69 @@ def test_a_whole_board_goes_out_a_slice_at_a_time_and_a_tap_does_not_wait_for_it
     view = mirror.view()
     assert view is not None and view == core.dispatch_view
     assert ro in {c.ro for c in view.jobs}
+
+
+def test_no_step_of_the_board_makes_more_than_a_few_dozen_jobs_worth(
+    busy: tuple[Core, FakeBus], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tap that comes while the board is built waits for one step, not for the board:
+    every step makes at most ``STEP_JOBS`` cards, plans at most that many jobs (and one
+    bay), and the board so built is the board built at once."""
+    core, _ = busy
+    projector, ws = core.projector, core.ws
+    made: list[str] = []
+    card, queued = projector.board_card, plan._queued
+
+    def counted_card(job: Job, *rest: Any) -> Any:
+        made.append(job.ro)
+        return card(job, *rest)
+
+    planned: list[int] = []
+
+    def counted_queue(queue: list[Job], *rest: Any) -> Any:
+        planned.append(len(queue))
+        return queued(queue, *rest)
+
+    monkeypatch.setattr(projector, "board_card", counted_card)
+    monkeypatch.setattr(plan, "_queued", counted_queue)
+    eta = predict(ws, NOW)
+    projector.forget_all()  # every card made again, as when a car ahead of all finished
+    steps = projector.dispatch_in_steps(ws, NOW, core.health.sorted_rows(), eta)
+    taken = 0
+    while True:
+        made.clear()
+        planned.clear()
+        try:
+            next(steps)
+        except StopIteration as built:
+            board = built.value
+            break
+        taken += 1
+        assert len(made) <= STEP_JOBS and sum(planned) <= STEP_JOBS + max(planned, default=0)
+    assert taken > 2 * len(ws.open_jobs()) // STEP_JOBS
+    assert board == projector.dispatch(ws, NOW, core.health.sorted_rows(), eta)
+
+
+def test_the_board_compared_a_few_parts_at_a_time_sends_what_it_sends_at_once(
+    busy: tuple[Core, FakeBus],
+) -> None:
+    core, _ = busy
+    view = core.dispatch_view
+    assert view is not None
+    changed = view.model_copy(update={"jobs": view.jobs[1:], "updated_at": NOW.replace(hour=3)})
+    sent: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for how in ("at once", "in steps"):
+        board = BoardPublisher("demo", FakeBus())
+        board.publish_board(view)
+        if how == "at once":
+            board.publish_board(changed)
+        else:
+            steps = board.stage(changed, 10)
+            taken = sum(1 for _ in steps)
+            assert taken > len(changed.jobs) // 10, "a step after every ten parts"
+            assert board.staged
+            board.send_staged()
+        published = board.publisher.published[-len(changed.jobs) - 50 :]  # type: ignore[attr-defined]
+        sent[how] = [(t, content(p) if p else {}) for t, p, _, _ in published]
+    assert sent["in steps"] == sent["at once"]
+    assert any(t.endswith(f"/job/{view.jobs[0].ro}") and not body for t, body in sent["at once"])

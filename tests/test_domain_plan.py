@@ -17,7 +17,14 @@ from core.domain import events as ev
 from core.domain.appointment import BookingChanges
 from core.domain.errors import BayKindNeeded, IllegalTransition, InvalidData, TimePassed
 from core.domain.model import BayKind, Job, JobStatus
-from core.domain.plan import Block, QueuedWork, plan_bays, plan_workshop, remaining_work
+from core.domain.plan import (
+    Block,
+    QueuedWork,
+    plan_bays,
+    plan_in_steps,
+    plan_workshop,
+    remaining_work,
+)
 from core.domain.reservations import Reservation, workshop_reservations
 from core.domain.workshop import Workshop
 from tests.helpers import order
@@ -331,3 +338,27 @@ def test_planned_blocks_keep_apart_keep_the_order_and_pins_and_take_the_remainin
             assert HOURS.between(block.start, block.end) == r.work
             if not pushed:
                 assert span(block) == (r.start, r.end), "a booked car's time moved"
+
+
+# ------------------------------------------------------------------ a few jobs at a time
+@pytest.mark.parametrize("per_step", [1, 2, 5])
+def test_the_plan_made_a_few_jobs_at_a_time_is_the_plan(ws: Workshop, per_step: int) -> None:
+    for n, bay in enumerate(["B01", "B01", "B02", "B03", "B03", "B03", "B04"]):
+        dispatched(ws, bay, 0.5 + n / 4)
+    ws.book(booking(local(9), "SA01", hours_of(1.0), team="B"), NOW)
+    ws.book(booking(local(9), "SA02", ALIGNMENT), NOW)
+    ws.book(booking(local(9, 15), "SA02", ALIGNMENT), NOW)  # held on its team: no bay
+    steps = plan_in_steps(ws, NOW, per_step)
+    taken = 0
+    while True:
+        try:
+            next(steps)
+        except StopIteration as made:
+            plan = made.value
+            break
+        taken += 1
+    assert plan == plan_workshop(ws, NOW)
+    assert plan.jobs and plan.reserved
+    bays = {b.bay for b in [*plan.jobs.values(), *plan.reserved.values()] if b.bay}
+    # A step after every few jobs, a bay never cut in two: with one, a bay a step.
+    assert taken == len(bays) if per_step == 1 else 2 <= taken < len(bays)

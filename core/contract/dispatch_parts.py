@@ -15,7 +15,7 @@ the cards and rows (dispatch_lists.py)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from datetime import datetime
 from typing import Literal
 
@@ -148,6 +148,18 @@ def split(
 ) -> dict[str, BoardPart]:
     """The board's parts, unnumbered (``run`` and ``seq`` are set as they are sent). A part
     of ``before`` made of the same pieces is taken as it is: a board has a thousand."""
+    steps = split_in_steps(view, before, None)
+    try:
+        next(steps)
+    except StopIteration as made:
+        return made.value  # type: ignore[no-any-return]
+    raise AssertionError("split in one step yielded")
+
+
+def split_in_steps(
+    view: DispatchView, before: Mapping[str, BoardPart] | None, per_step: int | None
+) -> Generator[None, None, dict[str, BoardPart]]:
+    """``split``, yielding after every ``per_step`` bays or jobs (None: never)."""
     before = before or {}
     bars: dict[str, list[TimelineBar]] = {}
     alerts: dict[str, list[Alert]] = {}
@@ -159,13 +171,22 @@ def split(
     planned = {p.ro: p for p in view.planned}
     site = view.site
     parts: dict[str, BoardPart] = {}
+    made = 0
     for position, row in enumerate(view.bays):
         name = bay_part(row.id)
         parts[name] = _bay(before.get(name), site, position, _travelling(row))
+        made += 1
+        if made == per_step:
+            made = 0
+            yield
     for card in view.jobs:
         name = job_part(card.ro)
         pieces = (bars.get(card.ro, []), planned.get(card.ro), alerts.get(card.ro, []))
         parts[name] = _job(before.get(name), site, card, *pieces)
+        made += 1
+        if made == per_step:
+            made = 0
+            yield
     for ro, mine in bars.items():  # the bars of the jobs that left: no card
         if job_part(ro) not in parts:
             name = left_part(ro)

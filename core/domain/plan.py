@@ -7,12 +7,13 @@ after any change (a move, an overrun, a rework), so it always says what is true 
 from __future__ import annotations
 
 from bisect import insort
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .model import Job, JobStatus
 from .reservations import Reservation, workshop_reservations
+from .steps import whole
 from .working_hours import EPOCH, MICROSECOND, WorkingHours
 from .workshop_state import WorkshopState
 
@@ -84,15 +85,36 @@ def plan_bays(
 ) -> Plan:
     """Every queued job's planned start and end, bay by bay; the reservations as planned
     (a reservation held on a team, with no bay, is shown as it was booked)."""
+    return whole(_planning(queues.keys(), queues.__getitem__, reservations, now, hours, None))
+
+
+def _planning(
+    bays: Iterable[str],
+    queue_of: Callable[[str], Sequence[QueuedWork]],
+    reservations: Iterable[Reservation],
+    now: datetime,
+    hours: WorkingHours,
+    per_step: int | None,
+) -> Generator[None, None, Plan]:
+    """The plan of ``bays`` (those with work queued) and of the reservations' bays, a step
+    after every ``per_step`` jobs planned (None: at once)."""
     by_bay: dict[str | None, list[Reservation]] = {}
     for r in reservations:
         by_bay.setdefault(r.bay, []).append(r)
     plan = Plan(now=now)
     for r in by_bay.pop(None, []):
         plan.reserved[r.appointment] = Block(None, r.start, r.end, appointment=r.appointment)
-    for bay in queues.keys() | by_bay.keys():
-        if bay is not None:
-            _plan_bay(plan, bay, queues.get(bay, ()), by_bay.get(bay, []), hours)
+    queued = set(bays)
+    made = 0
+    for bay in queued | by_bay.keys():
+        if bay is None:
+            continue
+        queue = queue_of(bay) if bay in queued else ()
+        _plan_bay(plan, bay, queue, by_bay.get(bay, []), hours)
+        made += len(queue) + 1
+        if per_step is not None and made >= per_step:
+            made = 0
+            yield
     return plan
 
 
@@ -188,21 +210,36 @@ def queued_work(
     ws: WorkshopState, now: datetime, rework: timedelta = REWORK
 ) -> dict[str, list[QueuedWork]]:
     """Every bay's queue in its order, with each job's remaining work."""
-    return {
-        bay: [
-            QueuedWork(
-                j.ro,
-                remaining_work(j, now, rework),
-                j.status is JobStatus.IN_PROGRESS,
-                j.pinned_start,
-            )
-            for j in queue
-        ]
-        for bay, queue in ws.bay_queues().items()
-        if queue
-    }
+    return {bay: _queued(queue, now, rework) for bay, queue in ws.bay_queues().items() if queue}
+
+
+def _queued(queue: list[Job], now: datetime, rework: timedelta) -> list[QueuedWork]:
+    return [
+        QueuedWork(
+            j.ro, remaining_work(j, now, rework), j.status is JobStatus.IN_PROGRESS, j.pinned_start
+        )
+        for j in queue
+    ]
 
 
 def plan_workshop(ws: WorkshopState, now: datetime, rework: timedelta = REWORK) -> Plan:
     """The workshop's plan as it stands at ``now``: its queues and its booked cars."""
     return plan_bays(queued_work(ws, now, rework), workshop_reservations(ws), now, ws.hours)
+
+
+def plan_in_steps(
+    ws: WorkshopState, now: datetime, per_step: int, rework: timedelta = REWORK
+) -> Generator[None, None, Plan]:
+    """``plan_workshop``, a step after every ``per_step`` jobs planned (the core takes a
+    waiting tap in between); the workshop must not change until the last."""
+    queues = {bay: queue for bay, queue in ws.bay_queues().items() if queue}
+    return (
+        yield from _planning(
+            queues.keys(),
+            lambda bay: _queued(queues[bay], now, rework),
+            workshop_reservations(ws),
+            now,
+            ws.hours,
+            per_step,
+        )
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections import deque
+from collections.abc import Generator
 from datetime import datetime
 
 from core.contract.dispatch_lists import device_alerts
@@ -21,11 +22,12 @@ from core.contract.dispatch_parts import (
     DispatchIndex,
     device_parts,
     digest,
-    split,
+    split_in_steps,
 )
 from core.contract.messages import dump
 from core.contract.topics import ROOT
 from core.contract.views import DeviceRow, DispatchView
+from core.domain.steps import whole
 
 from .items import Publisher
 
@@ -62,21 +64,32 @@ class BoardPublisher:
     def publish_board(self, view: DispatchView, limit: int | None = None) -> bool:
         """The parts that changed, ``limit`` of them now (all without one), the rest with
         ``send_staged``; True while some are still to go."""
+        whole(self.stage(view, None))
+        return self.send_staged(limit)
+
+    def stage(self, view: DispatchView, per_step: int | None) -> Generator[None, None, None]:
+        """The parts of ``view`` that changed, made ready to send (``send_staged``), yielding
+        after every ``per_step`` parts looked at (None: never): a board of a thousand parts
+        is compared between the core's batches."""
         self.send_staged()  # the board before goes out whole first
         self.seq += 1
-        parts = split(view, self._parts)
+        parts = yield from split_in_steps(view, self._parts, per_step)
         for name in [n for n in self._parts if n not in parts]:
             self._outgoing.append((name, None))
             del self._parts[name], self._seqs[name]
+        looked = 0
         for name, part in parts.items():
             old = self._parts.get(name)
             if self._board_again or (old is not part and old != part):
                 self._outgoing.append((name, part.model_copy(update=self._numbered())))
                 self._parts[name] = part
                 self._seqs[name] = self.seq
+            looked += 1
+            if looked == per_step:
+                looked = 0
+                yield
         self._board_again = False
         self._index = (self.seq, view.updated_at, view.timeline_from, view.timeline_to)
-        return self.send_staged(limit)
 
     def send_staged(self, limit: int | None = None) -> bool:
         """Up to ``limit`` of the staged parts, the index after the last; True while some

@@ -45,6 +45,8 @@ DISPATCH_MAX_GAP = 0.2
 DISPATCH_REFRESH = 30.0
 #: Board parts sent after one batch; the rest after the next, or at once if none waits.
 BOARD_SLICE = 16
+#: Board parts made and compared with those sent in one step (a few µs each).
+COMPARED_PARTS = 64
 #: A board is built a part at a time; one whose workshop a batch changed before it was done
 #: is begun again. After this many in a row the next is built whole: a stream of taps must
 #: not keep the foreman's board from ever being shown.
@@ -87,8 +89,8 @@ class ViewPublisher:
         #: Called after every change of the views (pages wake up on it).
         self.listeners: list[Callable[[], None]] = []
         self._pending = False
-        #: A board built but not yet compared with what was sent (the next step's work).
-        self._unsent: DispatchView | None = None
+        #: A board built, being compared with what was sent a few parts at a time.
+        self._staging: Generator[None, None, None] | None = None
         self._published = 0.0
         self._cost = 0.0
         #: A board being built in parts: its steps, and the time and predictions it is of.
@@ -239,7 +241,7 @@ class ViewPublisher:
 
     def dispatch_wait(self) -> float:
         """Seconds until the board is due: changes gathered, or the periodic rebuild."""
-        if self._unsent is not None or self.board.staged or self._building is not None:
+        if self._staging is not None or self.board.staged or self._building is not None:
             return 0.0  # the last one still to send, or to build
         if self._pending:
             gap = min(DISPATCH_MAX_GAP, self._cost / DISPATCH_SHARE)
@@ -258,9 +260,8 @@ class ViewPublisher:
         started = time.thread_time()
         if self.board.staged:
             self.board.send_staged(BOARD_SLICE)
-        elif self._unsent is not None:
-            self.board.publish_board(self._unsent, BOARD_SLICE)
-            self._unsent = None
+        elif self._staging is not None:
+            self._stage_step()
         elif self._building is not None:
             self._build_step(ws)
         elif self.dispatch_wait() <= 0:
@@ -270,14 +271,14 @@ class ViewPublisher:
         self._cost += time.thread_time() - started
 
     def _begin_build(self, ws: Workshop, now: datetime) -> None:
+        """The whole workshop's forecast, a step of its own; the board's parts follow."""
         eta = predict(ws, now)
         rows = self.health.sorted_rows()
         self._building = (self.projector.dispatch_in_steps(ws, now, rows, eta), now, eta)
         self._cost = 0.0
-        whole = self._restarts >= BOARD_RESTARTS
-        self._build_step(ws)
-        while whole and self._building is not None:
-            self._build_step(ws)
+        if self._restarts >= BOARD_RESTARTS:
+            while self._building is not None:
+                self._build_step(ws)
 
     def _build_step(self, ws: Workshop) -> None:
         """The next part of the board being built; the board, when it was the last."""
@@ -288,11 +289,22 @@ class ViewPublisher:
         except StopIteration as built:
             self._building = None
             self._restarts = 0
-            self._unsent = self._built(ws, now, eta, built.value)
+            view = self._built(ws, now, eta, built.value)
+            self._staging = self.board.stage(view, COMPARED_PARTS)
+
+    def _stage_step(self) -> None:
+        """The next parts of the built board compared with those sent; the first of them
+        sent once all are."""
+        assert self._staging is not None
+        try:
+            next(self._staging)
+        except StopIteration:
+            self._staging = None
+            self.board.send_staged(BOARD_SLICE)
 
     def publish_dispatch(self, ws: Workshop, now: datetime) -> None:
         """The board built now; the parts of it that changed are sent, all of them."""
-        self._unsent = None
+        self._staging = None
         self.board.publish_board(self._build_dispatch(ws, now))
 
     def _build_dispatch(self, ws: Workshop, now: datetime) -> DispatchView:
@@ -318,7 +330,7 @@ class ViewPublisher:
         return (
             self._pending
             or self._building is not None
-            or self._unsent is not None
+            or self._staging is not None
             or self.board.staged
         )
 
