@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -190,7 +191,12 @@ def checked_in_and_dispatched(core: Any, bay: str = "B03") -> str:
 def send_board(core: Any) -> None:
     """What the core's loop does between batches when nothing waits: the foreman's board,
     in its steps (built, compared, its parts sent), as far as it is due."""
-    while core.views.dispatch_due and core.views.dispatch_wait() <= 0:
+    while core.views.dispatch_due:
+        wait = core.views.dispatch_wait()
+        if core.views.board.staged:
+            time.sleep(wait)  # the core steps aside between two slices of parts
+        elif wait > 0:
+            break  # gathered for later
         core.step.refresh()
 
 

@@ -242,3 +242,29 @@ def test_the_board_compared_a_few_parts_at_a_time_sends_what_it_sends_at_once(
         sent[how] = [(t, content(p) if p else {}) for t, p, _, _ in published]
     assert sent["in steps"] == sent["at once"]
     assert any(t.endswith(f"/job/{view.jobs[0].ro}") and not body for t, body in sent["at once"])
+
+
+def test_the_core_steps_aside_between_two_slices_of_the_boards_parts(
+    busy: tuple[Core, FakeBus], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a slice of parts the core waits (for a tap, should one come) before the next:
+    the MQTT thread sends them and reads their PUBACKs in the meantime, not while the next
+    tap is worked on. A tap that comes is taken at once."""
+    core, bus = busy
+    monkeypatch.setattr(view_publisher, "BOARD_PAUSE", 60.0)
+    core.step.process([Republish(connected=True)])  # every part again: many slices
+    for _ in range(500):
+        if core.views.board.staged:
+            break
+        core.step.refresh()
+    assert core.views.board.staged
+    sent = len(bus.published)
+    core.step.refresh()
+    assert len(bus.published) == sent, "nothing more until the pause is over"
+    assert 59 < core.step.wait() <= 60, "the core's loop waits for work that long"
+    ro, bay, mark = tap(core, "job.paused", drain=False, reason="waiting_parts")
+    assert bus.acks(f"kiosk-{bay.lower()}")[-1]["result"] == "applied", "the tap at once"
+    assert [t for t, *_ in bus.published[mark:] if "/view/dispatch/" in t] == []
+    monkeypatch.setattr(view_publisher, "BOARD_PAUSE", 0.0)
+    core.step.refresh()
+    assert 0 < len([t for t, *_ in bus.published[mark:] if "/view/dispatch/" in t]) <= 16

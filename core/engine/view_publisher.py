@@ -47,6 +47,12 @@ DISPATCH_REFRESH = 30.0
 BOARD_SLICE = 16
 #: Board parts made and compared with those sent in one step (a few µs each).
 COMPARED_PARTS = 64
+#: Seconds the core steps aside (waiting for a tap, should one come) after sending a slice
+#: of the board's parts: the MQTT thread writes them and reads the broker's PUBACKs
+#: meanwhile. Sent back to back, that work fell on the taps that followed: half of their
+#: p99 through the broker (docs/performance.md, "The board's parts sent while the core is
+#: idle").
+BOARD_PAUSE = 0.0005
 #: A board is built a part at a time; one whose workshop a batch changed before it was done
 #: is begun again. After this many in a row the next is built whole: a stream of taps must
 #: not keep the foreman's board from ever being shown.
@@ -93,6 +99,8 @@ class ViewPublisher:
         self._staging: Generator[None, None, None] | None = None
         self._published = 0.0
         self._cost = 0.0
+        #: When a slice of the board's parts was last sent (see BOARD_PAUSE).
+        self._sent_at = 0.0
         #: A board being built in parts: its steps, and the time and predictions it is of.
         self._building: (
             tuple[Generator[None, None, DispatchView], datetime, dict[str, datetime]] | None
@@ -241,8 +249,10 @@ class ViewPublisher:
 
     def dispatch_wait(self) -> float:
         """Seconds until the board is due: changes gathered, or the periodic rebuild."""
-        if self._staging is not None or self.board.staged or self._building is not None:
-            return 0.0  # the last one still to send, or to build
+        if self.board.staged:
+            return self.stepping_aside()  # the next slice, once the MQTT thread had its turn
+        if self._staging is not None or self._building is not None:
+            return 0.0  # the last one still to compare, or to build
         if self._pending:
             gap = min(DISPATCH_MAX_GAP, self._cost / DISPATCH_SHARE)
             return max(0.0, self._published + gap - time.monotonic())
@@ -259,7 +269,9 @@ class ViewPublisher:
         # pages are served is no reason to show the board later still.
         started = time.thread_time()
         if self.board.staged:
-            self.board.send_staged(BOARD_SLICE)
+            if self.stepping_aside() > 0:
+                return
+            self._send_slice()
         elif self._staging is not None:
             self._stage_step()
         elif self._building is not None:
@@ -300,7 +312,17 @@ class ViewPublisher:
             next(self._staging)
         except StopIteration:
             self._staging = None
-            self.board.send_staged(BOARD_SLICE)
+            self._send_slice()
+
+    def _send_slice(self) -> None:
+        self.board.send_staged(BOARD_SLICE)
+        self._sent_at = time.monotonic()
+
+    def stepping_aside(self) -> float:
+        """Seconds left of the pause after a slice of the board's parts (0: none)."""
+        if not self.board.staged:
+            return 0.0
+        return max(0.0, self._sent_at + BOARD_PAUSE - time.monotonic())
 
     def publish_dispatch(self, ws: Workshop, now: datetime) -> None:
         """The board built now; the parts of it that changed are sent, all of them."""
