@@ -262,7 +262,7 @@ def test_the_core_steps_aside_between_two_slices_of_the_boards_parts(
     core.step.refresh()
     assert len(bus.published) == sent, "nothing more until the pause is over"
     assert 59 < core.step.wait() <= 60, "the core's loop waits for work that long"
-    ro, bay, mark = tap(core, "job.paused", drain=False, reason="waiting_parts")
+    _, bay, mark = tap(core, "job.paused", drain=False, reason="waiting_parts")
     assert bus.acks(f"kiosk-{bay.lower()}")[-1]["result"] == "applied", "the tap at once"
     assert [t for t, *_ in bus.published[mark:] if "/view/dispatch/" in t] == []
     monkeypatch.setattr(view_publisher, "BOARD_PAUSE", 0.0)
