@@ -387,12 +387,7 @@ class Projector:
         timeline = self._timeline(
             [*open_jobs, *sorted(ws.gone_since(since), key=lambda j: j.ro)], since
         )
-        alerts: list[Alert] = []
-        for some in _slices(open_jobs, STEP_JOBS):
-            yield
-            alerts.extend(self._alerts(some, now, eta))
-        # The jobs' alerts, then the devices', then those about people.
-        alerts += [*device_alerts(devices), *self._moved(ws, now), *self._refused(ws, now)]
+        alerts = yield from self._alerts_in_steps(ws, open_jobs, now, eta, devices)
         # The lists come from the cards, as a subscriber of the board's parts makes them.
         return DispatchView(
             site=ws.site,
@@ -413,6 +408,22 @@ class Projector:
             keys=keys_out(cards, now),
             alerts=alerts,
         )
+
+    def _alerts_in_steps(
+        self,
+        ws: Workshop,
+        open_jobs: list[Job],
+        now: datetime,
+        eta: dict[str, datetime],
+        devices: list[DeviceRow],
+    ) -> Generator[None, None, list[Alert]]:
+        """The jobs' alerts (a few dozen jobs a step), then the devices', then those about
+        people."""
+        alerts: list[Alert] = []
+        for some in _slices(open_jobs, STEP_JOBS):
+            yield
+            alerts.extend(self._alerts(some, now, eta))
+        return [*alerts, *device_alerts(devices), *self._moved(ws, now), *self._refused(ws, now)]
 
     def _bay_rows(self, ws: Workshop) -> list[BayRow]:
         # One pass over jobs and technicians for every bay: a board may have hundreds, so a
