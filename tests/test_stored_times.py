@@ -8,12 +8,15 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import insert, select
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import DateTime, insert, select
+from sqlalchemy.dialects import sqlite
 
 from core.domain.reports import period
 from core.engine.effects import rows_to_write
 from core.store.repository import Batch, Store
-from core.store.tables import JobRow
+from core.store.tables import JobRow, UtcDateTime
 from tests.helpers import domain_workshop, order
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -61,3 +64,23 @@ def test_a_time_without_its_zone_is_refused_not_guessed(store: Store) -> None:
                 doc={},
             )
         )
+
+
+@settings(max_examples=300)
+@given(
+    moment=st.datetimes(
+        min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.timezones()
+    )
+)
+def test_sqlite_gets_the_text_sqlalchemy_writes_for_the_utc_moment(moment: datetime) -> None:
+    """The time written to SQLite in one step is, character for character, what
+    SQLAlchemy's own DATETIME writes for the same moment in UTC: what is stored, compared
+    and read back stays as it was."""
+    dialect = sqlite.dialect()
+    ours = UtcDateTime().dialect_impl(dialect).bind_processor(dialect)
+    theirs = DateTime(timezone=True).dialect_impl(dialect).bind_processor(dialect)
+    assert ours is not None and theirs is not None
+    assert ours(moment) == theirs(moment.astimezone(UTC))
+    assert ours(None) is None
+    with pytest.raises(ValueError, match="without its zone"):
+        ours(moment.replace(tzinfo=None))

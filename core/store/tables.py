@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -40,6 +41,24 @@ class UtcDateTime(TypeDecorator[datetime]):
         if offset is None:
             raise ValueError(f"a time without its zone cannot be stored: {value!r}")
         return value if not offset else value.astimezone(UTC)
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        to_utc = self.process_bind_param
+
+        # SQLite keeps the text SQLAlchemy's DATETIME writes ("2026-12-05 06:15:02.123456",
+        # read back by its own parser): written here in one step rather than two chained
+        # ones, for a tap stores three times and a flood thousands a second.
+        def as_text(value: datetime | None) -> str | None:
+            moment = to_utc(value, dialect)
+            return (
+                None
+                if moment is None
+                else moment.replace(tzinfo=None).isoformat(" ", "microseconds")
+            )
+
+        return as_text
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
