@@ -1,8 +1,6 @@
 """Inside the core: what a tap waits for on the batch thread, without broker or threads.
 
     python3 tasks.py bench core_steps [--taps 1000] [--rate 100]
-    python3 tasks.py bench core_steps --flood 6000
-
 
 The tap → view benchmark's workshop (five bays, 34 cars queued at each, a technician
 working through them) driven through ``BatchStep.process`` in this process, the taps on a
@@ -11,10 +9,6 @@ rows, the foreman's board a step at a time). Prints, per tap, scheduled arrival 
 state published (so a tap that comes while the board is worked on waits for that step),
 and the time of each kind of work on the batch thread. The core's collector is frozen
 first, as ``pitboard core`` freezes it at start.
-
-With ``--flood N``: what ingest costs the batch thread, without broker or disk waits
-mattering much: N sign-ins and sign-outs at the five bays in batches of 500 (as a flood
-comes), the µs an event spends in the whole step and in its commit.
 """
 
 from __future__ import annotations
@@ -32,7 +26,6 @@ from bench.tap_to_view import STEPS
 from core.contract.messages import make_event
 from core.engine import Core, Incoming
 from core.engine import batch as batch_step
-from core.engine.items import Item
 from core.store.database import make_engine, sqlite_url
 from core.store.repository import Store
 
@@ -61,43 +54,11 @@ def timed(times: Times, label: str, fn: Callable[..., Any]) -> Callable[..., Any
     return run
 
 
-def flood(events: int) -> None:
-    cfg = demo_config()
-    db_url = sqlite_url(workdir())
-    queued_cars(cfg, db_url, BAYS, 1)
-    core = Core(cfg, Store(make_engine(db_url), cfg.site.id), Nowhere())
-    times: Times = defaultdict(list)
-    core.step.commit = timed(times, "commit", core.step.commit)  # type: ignore[method-assign]
-    seqs: dict[str, int] = defaultdict(int)
-    items: list[Item] = []
-    for i in range(events):
-        bay, tech = BAYS[i % len(BAYS)], TECHS[i % len(BAYS)]
-        device = f"kiosk-{bay.lower()}"
-        seqs[device] += 1
-        type_ = "tech.signed_in" if seqs[device] % 2 else "tech.signed_out"
-        at = datetime.now(UTC)
-        payload = make_event(device, seqs[device], type_, at, bay=bay, tech=tech, data={})
-        items.append(Incoming(f"pitboard/demo/dev/{device}/event", payload, None, at))
-    gc.collect()
-    gc.freeze()
-    started = time.perf_counter()
-    for first in range(0, len(items), 500):
-        core.step.process(items[first : first + 500])
-    took = time.perf_counter() - started
-    print(f"{events} sign-ins and -outs in batches of 500, {core.counters.applied} applied")
-    commit = sum(times["commit"]) / events * 1e6
-    print(f"per event: {took / events * 1e6:.1f} µs, of it the commit {commit:.1f} µs")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--taps", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=100.0, help="taps per second")
-    parser.add_argument("--flood", type=int, default=0, help="events in batches of 500")
     args = parser.parse_args()
-    if args.flood:
-        flood(args.flood)
-        return
     cfg = demo_config()
     db_url = sqlite_url(workdir())
     per_bay = args.taps // (len(BAYS) * len(STEPS)) + 1
