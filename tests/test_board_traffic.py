@@ -268,3 +268,33 @@ def test_the_core_steps_aside_between_two_slices_of_the_boards_parts(
     monkeypatch.setattr(view_publisher, "BOARD_PAUSE", 0.0)
     core.step.refresh()
     assert 0 < len([t for t, *_ in bus.published[mark:] if "/view/dispatch/" in t]) <= 16
+
+
+def test_a_board_asked_for_whole_while_compared_in_steps_goes_whole_next_time(
+    busy: tuple[Core, FakeBus],
+) -> None:
+    """A broker connection comes back (every part asked for again) while a board is being
+    compared a few parts at a time: the parts looked at before the ask were not sent, so
+    the next board goes out whole; none is left out."""
+    core, _ = busy
+    view = core.dispatch_view
+    assert view is not None
+    board = BoardPublisher("demo", FakeBus())
+    board.publish_board(view)
+    steps = board.stage(view, 10)
+    split = (len(view.bays) + len(view.jobs)) // 10  # the steps making the parts
+    for _ in range(split + 10):  # and a hundred of them compared
+        next(steps)
+    mark = len(board.publisher.published)  # type: ignore[attr-defined]
+    board.send_all_again()
+    for _ in steps:
+        pass
+    board.send_staged()
+    board.publish_board(view)  # the next board, nothing in it changed
+    sent = {t for t, *_ in board.publisher.published[mark:]}  # type: ignore[attr-defined]
+    parts = {f"pitboard/demo/view/dispatch/job/{c.ro}" for c in view.jobs}
+    parts |= {f"pitboard/demo/view/dispatch/bay/{b.id}" for b in view.bays}
+    assert parts <= sent, sorted(parts - sent)[:5]
+    board.publish_board(view)  # and once whole, no more than what changed
+    assert board.publisher.published[-1][0].endswith("/index")  # type: ignore[attr-defined]
+    assert not any("/job/" in t for t, *_ in board.publisher.published[-3:])  # type: ignore[attr-defined]

@@ -45,6 +45,9 @@ class BoardPublisher:
         self._seqs: dict[str, int] = {}
         self._devices: dict[str, DeviceView] = {}
         self._board_again = False
+        #: How many times the board was asked for whole: a board compared over several
+        #: steps clears the ask only if none came while it was compared.
+        self._asked_again = 0
         self._devices_again = False
         #: Parts of the newest board not sent yet (a name and the part, None to clear it).
         self._outgoing: deque[tuple[str, BoardPart | None]] = deque()
@@ -55,6 +58,7 @@ class BoardPublisher:
     def send_all_again(self) -> None:
         """The next board and device rows go out whole (a broker that may have lost them)."""
         self._board_again = self._devices_again = True
+        self._asked_again += 1
 
     @property
     def staged(self) -> bool:
@@ -73,6 +77,7 @@ class BoardPublisher:
         is compared between the core's batches."""
         self.send_staged()  # the board before goes out whole first
         self.seq += 1
+        again, asked = self._board_again, self._asked_again
         parts = yield from split_in_steps(view, self._parts, per_step)
         for name in [n for n in self._parts if n not in parts]:
             self._outgoing.append((name, None))
@@ -80,7 +85,7 @@ class BoardPublisher:
         looked = 0
         for name, part in parts.items():
             old = self._parts.get(name)
-            if self._board_again or (old is not part and old != part):
+            if again or (old is not part and old != part):
                 self._outgoing.append((name, part.model_copy(update=self._numbered())))
                 self._parts[name] = part
                 self._seqs[name] = self.seq
@@ -88,7 +93,8 @@ class BoardPublisher:
             if looked == per_step:
                 looked = 0
                 yield
-        self._board_again = False
+        if self._asked_again == asked:
+            self._board_again = False
         self._index = (self.seq, view.updated_at, view.timeline_from, view.timeline_to)
 
     def send_staged(self, limit: int | None = None) -> bool:
