@@ -37,6 +37,7 @@ from sqlalchemy import create_engine, text
 
 from bench.common import machine, workdir
 from bench.group_plant import Plant, Site, Window, build, hub_database
+from bench.hub_ingest import dashboard_read_ms
 from core.contract import site_clock
 
 
@@ -309,24 +310,9 @@ def _jobs_differ(site: Site, hub: Any) -> int:
 
 def _dashboard(plant: Plant, result: Result) -> None:
     """The dashboard's three reads on the hub's database, as its pages make them."""
-    from hub.reading import HubReader
-
     engine = create_engine(plant.hub_database)
-    reader = HubReader(engine, plant.hub_config)
-    now = datetime.now(UTC)
-    today = now.astimezone(plant.hub_config.zone).date()
-
-    def timed(fn: Any) -> float:
-        times = []
-        for _ in range(20):
-            t = time.perf_counter()
-            fn()
-            times.append((time.perf_counter() - t) * 1000)
-        return statistics.median(times)
-
-    result.live_ms_p50 = timed(lambda: reader.live(now))
-    result.figures_ms_p50 = timed(lambda: reader.figures("month", today))
-    result.site_ms_p50 = timed(lambda: reader.site(plant.sites[0].id, now))
+    live, figures, site = dashboard_read_ms(engine, plant.hub_config)
+    result.live_ms_p50, result.figures_ms_p50, result.site_ms_p50 = live, figures, site
     engine.dispose()
 
 

@@ -145,8 +145,17 @@ def without_broker(messages: dict[str, list[bytes]], db_url: str) -> tuple[float
 
 
 def dashboard_reads(engine: Engine, cfg: HubConfig) -> None:
-    """What the group dashboard reads to redraw, on the database the run filled: every
-    site's live line, a month's figures ranked, one site's detail (medians of 20)."""
+    """What the group dashboard reads to redraw, on the database the run filled."""
+    live, month, one = dashboard_read_ms(engine, cfg)
+    print(
+        f"dashboard reads, {len(cfg.sites)} sites: every live line {live:.1f} ms, a month's "
+        f"figures {month:.1f} ms, a site's detail {one:.1f} ms (medians of 20)"
+    )
+
+
+def dashboard_read_ms(engine: Engine, cfg: HubConfig) -> tuple[float, float, float]:
+    """The dashboard's three reads as its pages make them, medians of 20 in ms: every
+    site's live line, a month's figures ranked, the first site's detail."""
     from hub.reading import HubReader
 
     reader = HubReader(engine, cfg)
@@ -161,12 +170,10 @@ def dashboard_reads(engine: Engine, cfg: HubConfig) -> None:
             times.append((time.perf_counter() - t) * 1000)
         return statistics.median(times)
 
-    live = median_ms(lambda: reader.live(now))
-    month = median_ms(lambda: reader.figures("month", today))
-    one = median_ms(lambda: reader.site(cfg.sites[0].id, now))
-    print(
-        f"dashboard reads, {len(cfg.sites)} sites: every live line {live:.1f} ms, a month's "
-        f"figures {month:.1f} ms, a site's detail {one:.1f} ms (medians of 20)"
+    return (
+        median_ms(lambda: reader.live(now)),
+        median_ms(lambda: reader.figures("month", today)),
+        median_ms(lambda: reader.site(cfg.sites[0].id, now)),
     )
 
 

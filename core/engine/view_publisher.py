@@ -250,7 +250,7 @@ class ViewPublisher:
     def dispatch_wait(self) -> float:
         """Seconds until the board is due: changes gathered, or the periodic rebuild."""
         if self.board.staged:
-            return self.stepping_aside()  # the next slice, once the MQTT thread had its turn
+            return self._stepping_aside()  # the next slice, once the MQTT thread had its turn
         if self._staging is not None or self._building is not None:
             return 0.0  # the last one still to compare, or to build
         if self._pending:
@@ -269,7 +269,7 @@ class ViewPublisher:
         # pages are served is no reason to show the board later still.
         started = time.thread_time()
         if self.board.staged:
-            if self.stepping_aside() > 0:
+            if self._stepping_aside() > 0:
                 return
             self._send_slice()
         elif self._staging is not None:
@@ -318,7 +318,7 @@ class ViewPublisher:
         self.board.send_staged(BOARD_SLICE)
         self._sent_at = time.monotonic()
 
-    def stepping_aside(self) -> float:
+    def _stepping_aside(self) -> float:
         """Seconds left of the pause after a slice of the board's parts (0: none)."""
         if not self.board.staged:
             return 0.0
