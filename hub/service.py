@@ -224,21 +224,21 @@ class Hub:
         return out
 
     def _read(self, item: Received) -> GroupFeed | None:
-        """The feed a message carries, or None (logged) for one that is dropped: it is
-        PUBACKed all the same, or the broker would deliver it again for ever."""
+        """The feed a message carries, or None (logged, then counted: a count is a drop
+        already said) for one that is dropped: it is PUBACKed all the same, or the broker
+        would deliver it again for ever."""
         site = site_of(item.topic)
         if site is None or site not in self._sites:
-            self.counters["unknown_site"] += 1
             logger.warning("dropped a feed message of an unknown site on %s", item.topic)
+            self.counters["unknown_site"] += 1
             return None
         try:
             feed = GroupFeed.model_validate_json(item.payload)
         except ValidationError as exc:
-            self.counters["malformed"] += 1
             err = exc.errors()[0]
             where = ".".join(str(p) for p in err["loc"]) or "(message)"
-            logger.warning(
-                "dropped a malformed feed message of site %s (%s: %s): %r",
+            self._malformed(
+                "a malformed feed message of site %s (%s: %s): %r",
                 site,
                 where,
                 err["msg"],
@@ -246,19 +246,17 @@ class Hub:
             )
             return None
         if feed.site != site:
-            self.counters["malformed"] += 1
-            logger.warning(
-                "dropped a feed message on %s that says it is site %s's", item.topic, feed.site
-            )
+            self._malformed("a feed message on %s that says it is site %s's", item.topic, feed.site)
             return None
         why = unstorable(feed)
         if why is not None:
-            self.counters["malformed"] += 1
-            logger.warning(
-                "dropped a feed message of site %s that cannot be stored (%s)", site, why
-            )
+            self._malformed("a feed message of site %s that cannot be stored (%s)", site, why)
             return None
         return feed
+
+    def _malformed(self, what: str, *args: object) -> None:
+        logger.warning("dropped " + what, *args)
+        self.counters["malformed"] += 1
 
 
 def _first_line(exc: SQLAlchemyError) -> str:
