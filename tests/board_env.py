@@ -16,6 +16,7 @@ from core.contract.pairing import PairingBook
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
 from tests.kiosk_env import Workshop, demo_workshop
+from tests.waiting import eventually
 
 RETRIES = 60
 
@@ -43,7 +44,17 @@ async def sign_in(user: User, who: str, password: str = "pitboard", page: str = 
     await user.open(f"/login?next={page}")
     user.find(marker="login-user").type(who)
     user.find(marker="login-password").type(password)
+    opened = len(user.back_history)
     user.find(marker="login-submit").click()
+    # A sign-in that succeeds opens the page in the background: a test that opened a page
+    # meanwhile would find itself on this one, built later than it thinks.
+    await eventually(
+        lambda: len(user.back_history) > opened or _refused(user), "the sign-in answered"
+    )
+
+
+def _refused(user: User) -> bool:
+    return present(user, "login-error")  # shown only once a sign-in was refused
 
 
 def shown(user: User, marker: str) -> str:

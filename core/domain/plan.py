@@ -106,9 +106,8 @@ def _planning(
         plan.reserved[r.appointment] = Block(None, r.start, r.end, appointment=r.appointment)
     queued = set(bays)
     made = 0
-    for bay in queued | by_bay.keys():
-        if bay is None:
-            continue
+    # In the bays' order: where the steps fall must not follow the process's string hashes.
+    for bay in sorted(queued | {b for b in by_bay if b is not None}):
         queue = queue_of(bay) if bay in queued else ()
         _plan_bay(plan, bay, queue, by_bay.get(bay, []), hours)
         made += len(queue) + 1
