@@ -15,15 +15,15 @@ class Refused(DomainError):
     """The device may not send this event (wrong kind of device, unknown device)."""
 
 
-def authorize(config: SiteConfig, device: str, event: Event) -> None:
-    """The topic's device is the MQTT user; what it may say comes from the site config."""
+def authorize(config: SiteConfig, device: str, kind: str | None, event: Event) -> None:
+    """The topic's device is the MQTT user; what it may say comes from the site config
+    (``kind``: the device's there, None for a device it does not know)."""
     env = event.envelope
     if env.source != device:
         raise Refused(
             f"event source {env.source!r} is not the publishing device {device!r}",
             code="source_mismatch",
         )
-    kind = config.device_kind(device)
     if kind is None:
         raise Refused(f"device {device!r} is not in the site configuration", code="unknown_device")
     senders = BY_TYPE[env.type].senders

@@ -66,7 +66,7 @@ class RedrawWalk(WorkshopWalk):
         self.states_written_as_dumped(events)
         now = self.bay_states()
         changed = {b for b in now if now[b] != self.screens[b]}
-        redrawn = bays_to_redraw(self.ws, events)
+        redrawn = bays_to_redraw(self.ws, events, rows_to_write(events))
         assert changed <= redrawn, (
             f"{[e.name for e in events]} changed bays {sorted(changed - redrawn)} "
             f"that would not be redrawn"
@@ -94,7 +94,8 @@ class LoungeWalk(WorkshopWalk):
 
     def after_step(self, before: Snapshot, events: list[DomainEvent]) -> None:
         # As the core does: the queues the bay states were forecast with go on to the lounge.
-        known = queue_forecasts(self.ws, self.now, bays_to_redraw(self.ws, events))
+        redrawn = bays_to_redraw(self.ws, events, rows_to_write(events))
+        known = queue_forecasts(self.ws, self.now, redrawn)
         self.same_as_fresh(rows_to_write(events).jobs, [e.name for e in events], known)
 
     def after_refusal(self, before: Snapshot, err: DomainError) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
 from typing import ClassVar
 
 from .model import JobStatus, PauseReason, Priority, Segment, Severity, WalkAround
@@ -35,33 +34,30 @@ class DomainEvent:
         """The stages this fact moved a job between."""
         return self.stages
 
+    # Every derivation asks every fact (rows, audit orders, screens, the group feed), so
+    # the names are read straight from the fields (a frozen dataclass keeps them in
+    # ``__dict__``), in a few lookups and no generator: a flood asks thousands a second.
     def jobs(self) -> tuple[str, ...]:
         """The repair orders this fact changed."""
-        return self._named_jobs
-
-    @cached_property
-    def _named_jobs(self) -> tuple[str, ...]:
-        # Every derivation asks each fact (rows, audit orders, screens, the group feed):
-        # worked out once. Not a field: equality and the stored form ignore it.
-        return tuple(x for x in (getattr(self, "ro", None), getattr(self, "to_ro", None)) if x)
+        fields = self.__dict__
+        ro, to_ro = fields.get("ro"), fields.get("to_ro")
+        if to_ro:
+            return (ro, to_ro) if ro else (to_ro,)
+        return (ro,) if ro else ()
 
     def techs(self) -> tuple[str, ...]:
         """The technicians whose own state (bay, running clock) this fact changed."""
-        released: tuple[str, ...] = getattr(self, "released", ())
-        one = getattr(self, "tech", None)
+        fields = self.__dict__
+        one, released = fields.get("tech"), fields.get("released", ())
         return (one, *released) if one else released
 
     def bays(self) -> tuple[str, ...]:
         """Bays named by the fact (the job's own bay is looked up where it is needed)."""
-        return tuple(
-            x
-            for x in (
-                getattr(self, "bay", None),
-                getattr(self, "from_bay", None),
-                getattr(self, "notice_at", None),
-            )
-            if x
-        )
+        fields = self.__dict__
+        bay, before, notice = fields.get("bay"), fields.get("from_bay"), fields.get("notice_at")
+        if not (before or notice):
+            return (bay,) if bay else ()
+        return tuple(x for x in (bay, before, notice) if x)
 
     def counters(self) -> tuple[str, ...]:
         """Numbering counters the fact advanced (RO numbers, queue order)."""
@@ -69,12 +65,12 @@ class DomainEvent:
 
     def appointments(self) -> tuple[str, ...]:
         """The appointments this fact changed."""
-        one = getattr(self, "appointment", None)
+        one = self.__dict__.get("appointment")
         return (one,) if one else ()
 
     def help_calls(self) -> tuple[str, ...]:
         """The help calls (安灯) this fact changed."""
-        one = getattr(self, "call", None)
+        one = self.__dict__.get("call")
         return (one,) if one else ()
 
 

@@ -48,12 +48,11 @@ from .device_health import DeviceHealth
 from .effects import (
     Rows,
     appointments_named,
+    audit_notes,
     audit_orders,
     bays_to_redraw,
-    moved_from,
     originals,
     rows_to_write,
-    same_checker,
 )
 from .group_facts import GroupFacts, Proposal
 from .help_escalation import HelpEscalation
@@ -271,6 +270,7 @@ class BatchStep:
                     self.health.forget_status(now)
                     out.resend_prints = True
             elif isinstance(item, WebCommand):
+                out.acted = True
                 out.results.append(self._command(item, now, out))
             elif isinstance(item, Query):
                 out.results.append(self._query(item, now))
@@ -279,7 +279,6 @@ class BatchStep:
         out.events = self.ws.take_events()
         # What the advisors are told comes from the facts, once the step is taken.
         out.noticed = bool(self.ws.raise_notices(out.events))
-        out.acted = any(isinstance(item, WebCommand) for item in items)
         out.rows = rows_to_write(out.events)
         out.batch.inbox = self.sequence.inbox
         if out.rows.appointments:
@@ -318,13 +317,14 @@ class BatchStep:
         env = event.envelope
         # The sequence is the publishing device's (its MQTT user), whatever the envelope
         # claims: a refused event uses its number up too, or every later one would wait.
-        known = self.config.device_kind(device) is not None
+        kind = self.config.device_kind(device)
+        known = kind is not None
         if known:
             place = self.sequence.place(device, env.seq)
             if place is not Place.NEXT:
                 return self._repeat(device, env.seq, digest) if place is Place.HAD else None
         try:
-            authorize(self.config, device, event)
+            authorize(self.config, device, kind, event)
             check_time(event, item.received_at)
         except DomainError as err:
             if known:
@@ -366,12 +366,7 @@ class BatchStep:
         self.sequence.take(env.source, env.seq, "applied", None, item.received_at, digest)
         facts = self.ws.recorded[mark:]
         payload: dict[str, Any] = {"tech": env.tech, "data": env.data}
-        moved = moved_from(facts)
-        if moved is not None:
-            payload["moved_from"] = moved
-        override = same_checker(facts)
-        if override is not None:
-            payload["same_checker"] = override
+        payload.update(audit_notes(facts))
         behind = self.sequence.clock_behind(env.source, env.ts)
         if behind is not None:  # kept, and said: the device's clock went back
             payload["clock_behind_s"] = behind
@@ -508,7 +503,7 @@ class BatchStep:
             if out.republish:
                 out.bays = set(self.ws.bays)
             elif out.events:
-                out.bays = bays_to_redraw(self.ws, out.events)
+                out.bays = bays_to_redraw(self.ws, out.events, out.rows)
             else:
                 return
             self.views.publish_states(self.ws, now, out.bays, force=out.republish)
@@ -520,7 +515,7 @@ class BatchStep:
         something or the clock moved what they show."""
         try:
             if out.republish or out.events:
-                booked = any(e.appointments() for e in out.events)
+                booked = bool(out.rows.appointments)
                 self.views.publish_lounge(
                     self.ws,
                     now,

@@ -63,8 +63,12 @@ def rows_to_write(events: Iterable[DomainEvent]) -> Rows:
 def audit_orders(events: Sequence[DomainEvent], fallback: str | None) -> list[str | None]:
     """The repair orders whose timelines show one step: every order it changed, in order;
     for a step that changed no order (a print result), the order it named."""
-    orders = list(dict.fromkeys(ro for e in events for ro in e.jobs()))
-    return list(orders) if orders else [fallback]
+    if len(events) == 1:  # nearly every step: a tap, one fact
+        named: Iterable[str] = events[0].jobs()
+    else:
+        named = [ro for e in events for ro in e.jobs()]
+    orders: list[str | None] = list(dict.fromkeys(named))
+    return orders if orders else [fallback]
 
 
 def appointments_named(events: Sequence[DomainEvent]) -> list[str]:
@@ -72,15 +76,20 @@ def appointments_named(events: Sequence[DomainEvent]) -> list[str]:
     return list(dict.fromkeys(a for e in events for a in e.appointments()))
 
 
-def moved_from(events: Sequence[DomainEvent]) -> str | None:
-    """The bay a technician was taken off by signing in at another: the audit says so."""
-    return next((e.from_bay for e in events if isinstance(e, TechSignedIn) and e.from_bay), None)
-
-
-def same_checker(events: Sequence[DomainEvent]) -> str | None:
-    """Why one person could do two of a car's checks (a manager's reason, or the site's
-    word), when a check was so done: the audit line says so."""
-    return next((o for e in events if (o := getattr(e, "override", None))), None)
+def audit_notes(events: Sequence[DomainEvent]) -> dict[str, str]:
+    """What the audit line of a step says besides the event: the bay a technician was
+    taken off by signing in at another (``moved_from``); why one person could do two of a
+    car's checks (``same_checker``: a manager's reason, or the site's word)."""
+    notes: dict[str, str] = {}
+    for e in events:
+        if isinstance(e, TechSignedIn):
+            if e.from_bay and "moved_from" not in notes:
+                notes["moved_from"] = e.from_bay
+            continue
+        override: str | None = getattr(e, "override", None)
+        if override and "same_checker" not in notes:
+            notes["same_checker"] = override
+    return notes
 
 
 def originals(events: Sequence[DomainEvent]) -> dict[str, str | None] | None:
@@ -95,23 +104,24 @@ def originals(events: Sequence[DomainEvent]) -> dict[str, str | None] | None:
     return None
 
 
-def bays_to_redraw(ws: Workshop, events: Iterable[DomainEvent]) -> set[str]:
-    """Every bay whose screen shows something these facts changed."""
+def bays_to_redraw(ws: Workshop, events: Iterable[DomainEvent], rows: Rows) -> set[str]:
+    """Every bay whose screen shows something these facts changed (``rows``: the rows they
+    changed, whose jobs and technicians are where their bays are found)."""
     bays: set[str] = set()
     stages: set[JobStatus] = set()
     for e in events:
         bays.update(e.bays())
         stages.update(e.statuses())
-        for ro in e.jobs():
-            job = ws.jobs.get(ro)
-            if job is not None:
-                stages.add(job.status)
-                if job.bay:
-                    bays.add(job.bay)
-        for tech in e.techs():
-            state = ws.tech_states.get(tech)
-            if state is not None and state.bay:
-                bays.add(state.bay)
+    for ro in rows.jobs:
+        job = ws.jobs.get(ro)
+        if job is not None:
+            stages.add(job.status)
+            if job.bay:
+                bays.add(job.bay)
+    for tech in rows.techs:
+        state = ws.tech_states.get(tech)
+        if state is not None and state.bay:
+            bays.add(state.bay)
     for bay_id, bay in ws.bays.items():
         if stages & STATION_STATUSES.get(bay.kind, frozenset()):
             bays.add(bay_id)

@@ -55,7 +55,9 @@ class PrintDesk:
         self, ws: Workshop, facts: Iterable[DomainEvent], now: datetime, batch: Batch
     ) -> None:
         """The prints a device's step asks for (a bay's pick slip), stored with the step."""
-        self._keep(prints_of_facts(self.config, ws, facts, now), batch)
+        printings = prints_of_facts(self.config, ws, facts, now)
+        if printings:  # seldom: a step of a kiosk that asks for parts
+            self._keep(printings, batch)
 
     def result(self, type_: str, data: dict[str, Any], batch: Batch, at: datetime) -> None:
         """``print.done`` / ``print.failed`` from the bridge: the print's state and the

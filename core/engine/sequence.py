@@ -52,10 +52,10 @@ class SequenceKeeper:
         """Seconds an applied event's time lies before the device's previous one (its clock
         was set back), or None. Such an event is applied at its own time all the same."""
         before = self._times_working.get(device)
-        self._times_working[device] = ts if before is None else max(before, ts)
-        if before is not None and ts < before:
-            return (before - ts).total_seconds()
-        return None
+        if before is None or ts >= before:
+            self._times_working[device] = ts
+            return None
+        return (before - ts).total_seconds()
 
     def reset(self, committed: dict[str, int]) -> None:
         self._committed = dict(committed)
