@@ -2,7 +2,7 @@
 turns, each version from its own tree, and their medians side by side.
 
     python3 tasks.py bench versus [--against b01de4d] [--this COMMIT] [--runs 3]
-                                  [--ingest-seconds 8]
+                                  [--ingest-seconds 8] [--only tap|ingest]
 
 A single run says little on a machine doing other work: two runs of one version differ as
 much as two versions do. Turns (earlier, this, earlier, this, …) spread whatever else the
@@ -12,7 +12,8 @@ the rest of the machine weighs on neither. The earlier commit is checked out int
 temporary worktree and removed afterwards (``--this``: the later one too, so this checkout
 may change while they run); both use this checkout's virtual environment. The tap → view
 benchmark's own process, the measuring client, runs with its collector off (see
-``QUIET_CLIENT``).
+``QUIET_CLIENT``). ``--only``: one of the two benchmarks, so that a turn is short and more
+turns fit in the same time (on a machine whose speed drifts, closer turns compare better).
 """
 
 from __future__ import annotations
@@ -82,12 +83,17 @@ def run_benchmark(tree: Path, module: str, args: list[str], quiet: bool = False)
     return done.stdout
 
 
-def one_turn(tree: Path, ingest_seconds: int, postgres: str | None) -> dict[str, float]:
-    out = run_benchmark(tree, "bench.tap_to_view", [], quiet=True)
-    ingest = ["--seconds", str(ingest_seconds)]
-    if postgres:
-        ingest += ["--postgres", postgres]
-    out += run_benchmark(tree, "bench.ingest", ingest)
+def one_turn(
+    tree: Path, ingest_seconds: int, postgres: str | None, only: str | None = None
+) -> dict[str, float]:
+    out = ""
+    if only in (None, "tap"):
+        out += run_benchmark(tree, "bench.tap_to_view", [], quiet=True)
+    if only in (None, "ingest"):
+        ingest = ["--seconds", str(ingest_seconds)]
+        if postgres:
+            ingest += ["--postgres", postgres]
+        out += run_benchmark(tree, "bench.ingest", ingest)
     return figures(out)
 
 
@@ -126,13 +132,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="turns of each version")
     parser.add_argument("--ingest-seconds", type=int, default=8)
     parser.add_argument("--postgres", default=None, help="PostgreSQL URL for the ingest runs")
+    parser.add_argument("--only", choices=["tap", "ingest"], default=None)
     args = parser.parse_args()
     runs: dict[str, list[dict[str, float]]] = {"before": [], "this": []}
     mine = checkout(args.this) if args.this else nullcontext(HERE)
     with checkout(args.against) as before, mine as this:
         for turn in range(args.runs):
             for label, tree in (("before", before), ("this", this)):
-                found = one_turn(tree, args.ingest_seconds, args.postgres)
+                found = one_turn(tree, args.ingest_seconds, args.postgres, args.only)
                 runs[label].append(found)
                 shown = ", ".join(f"{k} {v:g}" for k, v in found.items())
                 print(f"turn {turn + 1} {label}: {shown}", flush=True)
