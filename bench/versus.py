@@ -14,6 +14,8 @@ may change while they run); both use this checkout's virtual environment. The ta
 benchmark's own process, the measuring client, runs with its collector off (see
 ``QUIET_CLIENT``). ``--only``: one of the two benchmarks, so that a turn is short and more
 turns fit in the same time (on a machine whose speed drifts, closer turns compare better).
+Each turn says what share of the machine's CPU time its host gave to others meanwhile
+(steal, on a virtual machine).
 """
 
 from __future__ import annotations
@@ -71,6 +73,23 @@ QUIET_CLIENT = (
     "import gc, runpy, sys; gc.disable(); "
     "runpy.run_module(sys.argv.pop(1), run_name='__main__', alter_sys=True)"
 )
+
+
+def cpu_times() -> tuple[int, int] | None:
+    """(all, stolen) jiffies of every core since boot, where the system says (Linux): on a
+    virtual machine, time the host gave another guest is time a benchmark did not get."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    ticks = [int(f) for f in fields[:8]]
+    return sum(ticks), ticks[7] if len(ticks) > 7 else 0
+
+
+def stolen_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> str:
+    if before is None or after is None or after[0] <= before[0]:
+        return "n/a"
+    return f"{100 * (after[1] - before[1]) / (after[0] - before[0]):.0f} %"
 
 
 def run_benchmark(tree: Path, module: str, args: list[str], quiet: bool = False) -> str:
@@ -139,10 +158,12 @@ def main() -> None:
     with checkout(args.against) as before, mine as this:
         for turn in range(args.runs):
             for label, tree in (("before", before), ("this", this)):
+                began = cpu_times()
                 found = one_turn(tree, args.ingest_seconds, args.postgres, args.only)
                 runs[label].append(found)
                 shown = ", ".join(f"{k} {v:g}" for k, v in found.items())
-                print(f"turn {turn + 1} {label}: {shown}", flush=True)
+                stolen = stolen_share(began, cpu_times())
+                print(f"turn {turn + 1} {label}: {shown} (CPU stolen: {stolen})", flush=True)
     report(args.against, runs)
 
 
