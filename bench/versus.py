@@ -131,15 +131,23 @@ def checkout(revision: str) -> Iterator[Path]:
 
 
 def report(revision: str, runs: dict[str, list[dict[str, float]]]) -> None:
+    """The medians, and the median of each turn's ratio: a turn's two runs are minutes
+    apart, so where the machine's speed drifts over the whole run, the ratio within a turn
+    carries less of the drift than the ratio of the medians."""
     print(f"\nmedians of {len(runs['this'])} turns each ({revision} = before):")
-    print(f"{'figure':30s} {'before':>10s} {'this':>10s} {'this/before':>12s}  better")
+    print(f"{'figure':30s} {'before':>10s} {'this':>10s} {'this/before':>12s} {'per turn':>9s}")
     for name, _, _, better in FIGURES:
-        before = [r[name] for r in runs["before"] if name in r]
-        now = [r[name] for r in runs["this"] if name in r]
-        if not before or not now:
+        pairs = [
+            (b[name], n[name])
+            for b, n in zip(runs["before"], runs["this"], strict=False)
+            if name in b and name in n
+        ]
+        if not pairs:
             continue
-        b, n = statistics.median(before), statistics.median(now)
-        print(f"{name:30s} {b:10.2f} {n:10.2f} {n / b:12.3f}  {better}")
+        b = statistics.median(p[0] for p in pairs)
+        n = statistics.median(p[1] for p in pairs)
+        turns = statistics.median(p[1] / p[0] for p in pairs)
+        print(f"{name:30s} {b:10.2f} {n:10.2f} {n / b:12.3f} {turns:9.3f}  {better} is better")
 
 
 def main() -> None:
