@@ -35,7 +35,7 @@ from core.store.group_outbox import GroupOutbox
 from core.store.repository import Batch, Store
 from core.views import Projector
 
-from .batch import BatchStep, gone_kept_since
+from .batch import FLOOD, BatchStep, gone_kept_since
 from .device_health import DeviceHealth
 from .effects import Rows
 from .group_facts import GroupFacts
@@ -49,6 +49,7 @@ from .items import (
     WebCommand,
     take_batch,
 )
+from .pacing import Pacing
 from .print_desk import PrintDesk
 from .sequence import SequenceKeeper
 from .view_publisher import ViewPublisher
@@ -105,6 +106,7 @@ class Core:
         #: The relay of the group feed, when the site feeds one (/healthz shows its state).
         self.group_relay: GroupLinkState | None = None
         self._queue: queue.Queue[Item | None] = queue.Queue()
+        self.pacing = Pacing(FLOOD)
         self.step.work_waiting = lambda: not self._queue.empty()
         self._thread: threading.Thread | None = None
         #: Why the last commit failed, while the core cannot store what it is sent; None
@@ -227,6 +229,13 @@ class Core:
 
     # ------------------------------------------------------------ the loop
     def _run(self) -> None:
+        self.pacing.begin()
+        try:
+            self._loop()
+        finally:
+            self.pacing.end()
+
+    def _loop(self) -> None:
         while True:
             try:
                 wait = self._idle_wait()
@@ -244,6 +253,7 @@ class Core:
             if first is None:
                 return
             items, stop = take_batch(self._queue, first, MAX_BATCH)
+            self.pacing.batch(len(items))
             try:
                 self._process_until_committed(items)
             except Exception:  # a bug must not kill the only writer
