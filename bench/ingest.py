@@ -6,7 +6,12 @@ offered load, to show events queue and are applied late, never dropped.
 
 Five kiosks publish sign-outs and sign-ins as fast as they can (QoS 1), each with
 at most 100 unanswered events on the wire, as Pitboard's devices do; the figure is acks
-received per second once the pipeline is full.
+received per second once the pipeline is full. Beside it, where the system says (Linux),
+the CPU time the core's two busiest threads (the batch thread and the MQTT thread) spent
+on each event: on a machine whose speed drifts, a steadier figure than events a second.
+
+Written to run against earlier cores too: ``PYTHONPATH=<its worktree> .venv/bin/python
+<this checkout>/bench/ingest.py`` (the earlier tree's bench/common.py starts its core).
 """
 
 from __future__ import annotations
@@ -66,12 +71,43 @@ def prepare(cfg: SiteConfig, db_url: str) -> None:
     engine.dispose()
 
 
-def run(cfg: SiteConfig, db_url: str, seconds: float, rate: float | None) -> tuple[float, int, int]:
-    """Offer events (as fast as possible, or at ``rate``/s); returns (acked/s, sent, acked)."""
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds each thread of the process has spent but its main one (start-up), where
+    the system says (Linux); empty elsewhere."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    spent: dict[str, float] = {}
+    try:
+        tids = [t for t in os.listdir(f"/proc/{pid}/task") if t != str(pid)]
+    except OSError:
+        return spent
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a thread that ended meanwhile
+        spent[tid] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return spent
+
+
+def busiest(before: dict[str, float], after: dict[str, float], events: int) -> str:
+    """The two busiest threads' CPU an event between two readings, in µs."""
+    used = sorted((v - before.get(t, 0.0) for t, v in after.items()), reverse=True)[:2]
+    if len(used) < 2 or events <= 0:
+        return ""
+    return f", core threads {used[0] / events * 1e6:.0f} + {used[1] / events * 1e6:.0f} µs an event"
+
+
+def run(
+    cfg: SiteConfig, db_url: str, seconds: float, rate: float | None
+) -> tuple[float, int, int, str]:
+    """Offer events (as fast as possible, or at ``rate``/s); returns (acked/s, sent, acked,
+    the core's threads' CPU an event as words)."""
     prepare(cfg, db_url)
     base = workdir()
     broker = start_broker(cfg, base / "broker")
     proc = start_core_process(broker, db_url, base)
+    idle = thread_cpu(proc.pid)
     acked: list[float] = []
     answered = dict.fromkeys(BAYS, 0)
     lock = threading.Lock()
@@ -129,10 +165,11 @@ def run(cfg: SiteConfig, db_url: str, seconds: float, rate: float | None) -> tup
             time.sleep(0.1)
         with lock:
             times = sorted(acked)
+        cpu = busiest(idle, thread_cpu(proc.pid), len(times))
         # Rate once the pipeline is full: from the 10th to the 90th percentile ack.
         lo, hi = times[len(times) // 10], times[len(times) * 9 // 10]
         per_s = (len(times) * 0.8) / (hi - lo) if hi > lo else float("nan")
-        return per_s, sent, len(times)
+        return per_s, sent, len(times), cpu
     finally:
         for k in kiosks.values():
             k.close()
@@ -165,8 +202,10 @@ def main() -> None:
     made = [url.rsplit("/", 1)[1] for label, url in stores if label == "PostgreSQL"]
     try:
         for label, url in stores:
-            per_s, sent, acked = run(cfg, url, args.seconds, None)
-            print(f"{label:24s} sustained {per_s:7.0f} events/s applied+acked ({acked}/{sent})")
+            per_s, sent, acked, cpu = run(cfg, url, args.seconds, None)
+            print(
+                f"{label:24s} sustained {per_s:7.0f} events/s applied+acked ({acked}/{sent}){cpu}"
+            )
         for label, url in stores:
             target = 2 * (2000 if label.startswith("SQLite") else 1000)
             fresh = url if label.startswith("PostgreSQL") else sqlite_url(workdir())
@@ -176,7 +215,7 @@ def main() -> None:
                     c.execute(text(f'CREATE DATABASE "{name}"'))
                 made.append(name)
                 fresh = args.postgres.rsplit("/", 1)[0] + "/" + name
-            per_s, sent, acked = run(cfg, fresh, min(args.seconds, 5.0), float(target))
+            per_s, sent, acked, _ = run(cfg, fresh, min(args.seconds, 5.0), float(target))
             lost = sent - acked
             print(
                 f"{label:24s} offered {target}/s: {acked}/{sent} applied, {lost} lost "
