@@ -44,10 +44,11 @@ class BoardPublisher:
         self._parts: dict[str, BoardPart] = {}
         self._seqs: dict[str, int] = {}
         self._devices: dict[str, DeviceView] = {}
-        self._board_again = False
-        #: How many times the board was asked for whole: a board compared over several
-        #: steps clears the ask only if none came while it was compared.
+        #: How many times the board was asked for whole, and how many of those asks a board
+        #: went out whole for: an ask that comes while a board is compared over several
+        #: steps is answered by the next one.
         self._asked_again = 0
+        self._sent_whole = 0
         self._devices_again = False
         #: Parts of the newest board not sent yet (a name and the part, None to clear it).
         self._outgoing: deque[tuple[str, BoardPart | None]] = deque()
@@ -57,7 +58,7 @@ class BoardPublisher:
 
     def send_all_again(self) -> None:
         """The next board and device rows go out whole (a broker that may have lost them)."""
-        self._board_again = self._devices_again = True
+        self._devices_again = True
         self._asked_again += 1
 
     @property
@@ -77,7 +78,8 @@ class BoardPublisher:
         is compared between the core's batches."""
         self.send_staged()  # the board before goes out whole first
         self.seq += 1
-        again, asked = self._board_again, self._asked_again
+        asked = self._asked_again
+        again = asked > self._sent_whole
         parts = yield from split_in_steps(view, self._parts, per_step)
         for name in [n for n in self._parts if n not in parts]:
             self._outgoing.append((name, None))
@@ -93,8 +95,7 @@ class BoardPublisher:
             if looked == per_step:
                 looked = 0
                 yield
-        if self._asked_again == asked:
-            self._board_again = False
+        self._sent_whole = asked
         self._index = (self.seq, view.updated_at, view.timeline_from, view.timeline_to)
 
     def send_staged(self, limit: int | None = None) -> bool:

@@ -63,11 +63,7 @@ def rows_to_write(events: Iterable[DomainEvent]) -> Rows:
 def audit_orders(events: Sequence[DomainEvent], fallback: str | None) -> list[str | None]:
     """The repair orders whose timelines show one step: every order it changed, in order;
     for a step that changed no order (a print result), the order it named."""
-    if len(events) == 1:  # nearly every step: a tap, one fact
-        named: Iterable[str] = events[0].jobs()
-    else:
-        named = [ro for e in events for ro in e.jobs()]
-    orders: list[str | None] = list(dict.fromkeys(named))
+    orders: list[str | None] = list(dict.fromkeys([ro for e in events for ro in e.jobs()]))
     return orders if orders else [fallback]
 
 

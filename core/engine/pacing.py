@@ -23,8 +23,7 @@ class Pacing:
 
     def __init__(self, flood: int) -> None:
         self.flood = flood
-        self.between_taps = sys.getswitchinterval()
-        self.flooding = False
+        self.begin()
 
     def begin(self) -> None:
         """The interval the process set is the one between taps (read when the loop starts:
@@ -36,10 +35,8 @@ class Pacing:
         flooding = size > self.flood
         if flooding != self.flooding:
             self.flooding = flooding
-            sys.setswitchinterval(self.in_flood() if flooding else self.between_taps)
-
-    def in_flood(self) -> float:
-        return max(FLOOD_SWITCH, self.between_taps)
+            in_flood = max(FLOOD_SWITCH, self.between_taps)
+            sys.setswitchinterval(in_flood if flooding else self.between_taps)
 
     def end(self) -> None:
         """The loop stopped: the process's own interval again."""
