@@ -8,7 +8,9 @@ Five kiosks publish sign-outs and sign-ins as fast as they can (QoS 1), each wit
 at most 100 unanswered events on the wire, as Pitboard's devices do; the figure is acks
 received per second once the pipeline is full. Beside it, where the system says (Linux),
 the CPU time the core's two busiest threads (the batch thread and the MQTT thread) spent
-on each event: on a machine whose speed drifts, a steadier figure than events a second.
+on each event: on a machine whose speed drifts, a steadier figure than events a second;
+and how often those threads were switched out an event (each a hand-over between them, or
+a wait for the broker or the disk).
 
 Written to run against earlier cores too: ``PYTHONPATH=<its worktree> .venv/bin/python
 <this checkout>/bench/ingest.py`` (the earlier tree's bench/common.py starts its core).
@@ -71,11 +73,11 @@ def prepare(cfg: SiteConfig, db_url: str) -> None:
     engine.dispose()
 
 
-def thread_cpu(pid: int) -> dict[str, float]:
-    """CPU seconds each thread of the process has spent but its main one (start-up), where
-    the system says (Linux); empty elsewhere."""
+def thread_cpu(pid: int) -> dict[str, tuple[float, int]]:
+    """Each thread of the process but its main one (start-up): (CPU seconds spent, times it
+    gave up or lost its processor), where the system says (Linux); empty elsewhere."""
     tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    spent: dict[str, float] = {}
+    spent: dict[str, tuple[float, int]] = {}
     try:
         tids = [t for t in os.listdir(f"/proc/{pid}/task") if t != str(pid)]
     except OSError:
@@ -84,18 +86,35 @@ def thread_cpu(pid: int) -> dict[str, float]:
         try:
             with open(f"/proc/{pid}/task/{tid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                status = f.read()
         except OSError:
             continue  # a thread that ended meanwhile
-        spent[tid] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        switches = sum(
+            int(line.split()[1]) for line in status.splitlines() if "ctxt_switches" in line
+        )
+        spent[tid] = ((int(fields[11]) + int(fields[12])) / tick, switches)  # utime + stime
     return spent
 
 
-def busiest(before: dict[str, float], after: dict[str, float], events: int) -> str:
-    """The two busiest threads' CPU an event between two readings, in µs."""
-    used = sorted((v - before.get(t, 0.0) for t, v in after.items()), reverse=True)[:2]
+def busiest(
+    before: dict[str, tuple[float, int]], after: dict[str, tuple[float, int]], events: int
+) -> str:
+    """The two busiest threads' CPU an event between two readings, in µs, and how often
+    they were switched out an event (each a hand-over between the threads, or a wait for
+    the broker or the disk)."""
+    used = sorted(
+        (
+            (cpu - before.get(t, (0.0, 0))[0], n - before.get(t, (0.0, 0))[1])
+            for t, (cpu, n) in after.items()
+        ),
+        reverse=True,
+    )[:2]
     if len(used) < 2 or events <= 0:
         return ""
-    return f", core threads {used[0] / events * 1e6:.0f} + {used[1] / events * 1e6:.0f} µs an event"
+    cpu = " + ".join(f"{u[0] / events * 1e6:.0f}" for u in used)
+    switched = sum(u[1] for u in used) / events
+    return f", core threads {cpu} µs an event, switched out {switched:.2f} times an event"
 
 
 def run(

@@ -3,6 +3,7 @@ turns, each version from its own tree, and their medians side by side.
 
     python3 tasks.py bench versus [--against b01de4d] [--this COMMIT] [--runs 3]
                                   [--ingest-seconds 8] [--only tap|ingest]
+                                  [--normal-priority]
 
 A single run says little on a machine doing other work: two runs of one version differ as
 much as two versions do. Turns (earlier, this, earlier, this, …) spread whatever else the
@@ -15,7 +16,8 @@ benchmark's own process, the measuring client, runs with its collector off (see
 ``QUIET_CLIENT``). ``--only``: one of the two benchmarks, so that a turn is short and more
 turns fit in the same time (on a machine whose speed drifts, closer turns compare better).
 Each turn says what share of the machine's CPU time its host gave to others meanwhile
-(steal, on a virtual machine).
+(steal, on a virtual machine). ``--normal-priority``: without ``chrt``, as the core runs at a
+site (real-time priority changes how its threads and the broker's hand the processor over).
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ _STATE = r"tap->bay/\{bay\}/state\s+n=\d+ p50=([\d.]+) ms p99=([\d.]+)"
 _LOUNGE = r"tap->view/lounge\s+n=\d+ p50=([\d.]+) ms p99=([\d.]+)"
 _SQLITE_CPU = r"SQLite synchronous=FULL\s+sustained.*core threads ([\d.]+ \+ [\d.]+) µs"
 _PG_CPU = r"PostgreSQL\s+sustained.*core threads ([\d.]+ \+ [\d.]+) µs"
+_SQLITE_SWITCHED = r"SQLite synchronous=FULL\s+sustained.*switched out ([\d.]+) times"
+_PG_SWITCHED = r"PostgreSQL\s+sustained.*switched out ([\d.]+) times"
 FIGURES: tuple[tuple[str, str, int, str], ...] = (
     ("raw round trip p50 ms", r"raw publish->subscribe\s+n=\d+ p50=([\d.]+)", 1, "lower"),
     ("tap->bay state p50 ms", _STATE, 1, "lower"),
@@ -51,6 +55,8 @@ FIGURES: tuple[tuple[str, str, int, str], ...] = (
     ("ingest PostgreSQL events/s", r"PostgreSQL\s+sustained\s+(\d+)", 1, "higher"),
     ("SQLite core threads µs/event", _SQLITE_CPU, 1, "lower"),
     ("PostgreSQL core threads µs/event", _PG_CPU, 1, "lower"),
+    ("SQLite threads switched/event", _SQLITE_SWITCHED, 1, "lower"),
+    ("PostgreSQL threads switched/event", _PG_SWITCHED, 1, "lower"),
 )
 
 
@@ -63,8 +69,8 @@ def figures(output: str) -> dict[str, float]:
     return found
 
 
-def priority() -> list[str]:
-    if os.geteuid() == 0 and shutil.which("chrt"):
+def priority(realtime: bool) -> list[str]:
+    if realtime and os.geteuid() == 0 and shutil.which("chrt"):
         return ["chrt", "-f", "10"]
     return []
 
@@ -97,7 +103,12 @@ def stolen_share(before: tuple[int, int] | None, after: tuple[int, int] | None) 
 
 
 def run_benchmark(
-    tree: Path, module: str, args: list[str], quiet: bool = False, ours: bool = False
+    tree: Path,
+    module: str,
+    args: list[str],
+    quiet: bool = False,
+    ours: bool = False,
+    realtime: bool = True,
 ) -> str:
     """``module`` of ``tree`` against that tree's core; ``ours``: this checkout's file of
     the module (written to run against earlier cores) with the tree's bench helpers."""
@@ -106,7 +117,7 @@ def run_benchmark(
         start = [str(HERE / (module.replace(".", "/") + ".py"))]
     else:
         start = ["-c", QUIET_CLIENT, module] if quiet else ["-m", module]
-    command = [*priority(), sys.executable, *start, *args]
+    command = [*priority(realtime), sys.executable, *start, *args]
     done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, timeout=900)
     if done.returncode != 0:
         raise SystemExit(f"{module} in {tree} failed:\n{done.stdout}\n{done.stderr}")
@@ -114,16 +125,20 @@ def run_benchmark(
 
 
 def one_turn(
-    tree: Path, ingest_seconds: int, postgres: str | None, only: str | None = None
+    tree: Path,
+    ingest_seconds: int,
+    postgres: str | None,
+    only: str | None = None,
+    realtime: bool = True,
 ) -> dict[str, float]:
     out = ""
     if only in (None, "tap"):
-        out += run_benchmark(tree, "bench.tap_to_view", [], quiet=True)
+        out += run_benchmark(tree, "bench.tap_to_view", [], quiet=True, realtime=realtime)
     if only in (None, "ingest"):
         ingest = ["--seconds", str(ingest_seconds)]
         if postgres:
             ingest += ["--postgres", postgres]
-        out += run_benchmark(tree, "bench.ingest", ingest, ours=True)
+        out += run_benchmark(tree, "bench.ingest", ingest, ours=True, realtime=realtime)
     return figures(out)
 
 
@@ -171,6 +186,11 @@ def main() -> None:
     parser.add_argument("--ingest-seconds", type=int, default=8)
     parser.add_argument("--postgres", default=None, help="PostgreSQL URL for the ingest runs")
     parser.add_argument("--only", choices=["tap", "ingest"], default=None)
+    parser.add_argument(
+        "--normal-priority",
+        action="store_true",
+        help="run the benchmarks at the priority of any process, not real-time as root",
+    )
     args = parser.parse_args()
     runs: dict[str, list[dict[str, float]]] = {"before": [], "this": []}
     mine = checkout(args.this) if args.this else nullcontext(HERE)
@@ -178,7 +198,9 @@ def main() -> None:
         for turn in range(args.runs):
             for label, tree in (("before", before), ("this", this)):
                 began = cpu_times()
-                found = one_turn(tree, args.ingest_seconds, args.postgres, args.only)
+                found = one_turn(
+                    tree, args.ingest_seconds, args.postgres, args.only, not args.normal_priority
+                )
                 runs[label].append(found)
                 shown = ", ".join(f"{k} {v:g}" for k, v in found.items())
                 stolen = stolen_share(began, cpu_times())
