@@ -16,8 +16,12 @@ start to its status online at the broker), its memory once started (RSS), one ta
 (a batch step with one kiosk event: applied, committed, views built — ``BatchStep.process``
 as plain code; the technicians at work take turns pausing and resuming), an advisor's
 check-in at the desk (the command's step and the lists the desk reads after it), a month's
-report, and the same report while taps run. Targets with a year of history: start-up under
-2 s, memory under 150 MB, a month's report under 200 ms.
+report, and the same report while taps run. Then through the broker, the core as its own
+process (``bench/year_wire.py``): the raw publish → subscribe round trip, kiosks' taps over
+MQTT until their bay's state arrives, and the same taps while a dashboard reads the month's
+report from ``/api/v1/reports/month`` over and over. Targets with a year of history:
+start-up under 2 s, memory under 150 MB, a month's report under 200 ms, tap → view p50 ≤ 8×
+and p99 ≤ 20× the raw round trip, as without history.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ from bench.common import (
     stop_process,
     workdir,
 )
+from bench.year_wire import Wire, through_the_broker
 from board.desk import FOLLOW_UP_WINDOW
 from core.board_source import CoreBoardSource
 from core.commands import CheckInCar
@@ -78,6 +83,7 @@ class Figures:
     desk: list[float] = field(default_factory=list)
     report: list[float] = field(default_factory=list)
     report_busy: list[float] = field(default_factory=list)
+    wire: Wire = field(default_factory=Wire)
 
 
 # ----------------------------------------------------------------- databases
@@ -284,6 +290,46 @@ def ms(values: list[float], p: float) -> str:
     return f"{percentile(values, p) * 1000:.1f}"
 
 
+def ratio(values: list[float], raw: list[float], p: float) -> str:
+    return f"{percentile(values, p) / percentile(raw, p):.1f}×"
+
+
+def wire_rows(figs: list[Figures]) -> list[tuple[str, list[str]]]:
+    """Through the broker: the raw round trip, and each tap until its bay's state arrives."""
+    rows = [
+        (
+            "raw round trip p50 / p99",
+            [f"{ms(f.wire.raw, 50)} / {ms(f.wire.raw, 99)} ms" for f in figs],
+        ),
+    ]
+    for label, taps in (
+        ("tap → bay state p50 / p99", lambda f: f.wire.taps),
+        ("the same while the month's report is read", lambda f: f.wire.taps_reading),
+    ):
+        rows.append(
+            (
+                label,
+                [
+                    f"{ms(taps(f), 50)} / {ms(taps(f), 99)} ms "
+                    f"({ratio(taps(f), f.wire.raw, 50)} / {ratio(taps(f), f.wire.raw, 99)} raw)"
+                    for f in figs
+                ],
+            )
+        )
+    rows.append(
+        (
+            "month's report from /api/v1 meanwhile p50 / max",
+            [
+                f"{ms(f.wire.reports, 50)} / {ms(f.wire.reports, 100)} ms "
+                f"({len(f.wire.reports)} read)"
+                for f in figs
+            ],
+        )
+    )
+    rows.append(("taps never shown", [str(f.wire.unseen) for f in figs]))
+    return rows
+
+
 def table(figs: list[Figures]) -> str:
     rows = [
         ("history", [f.history for f in figs]),
@@ -299,6 +345,7 @@ def table(figs: list[Figures]) -> str:
             "month's report while taps run p50 / max",
             [f"{ms(f.report_busy, 50)} / {ms(f.report_busy, 100)} ms" for f in figs],
         ),
+        *wire_rows(figs),
     ]
     lines = ["| figure | " + " | ".join(f.name for f in figs) + " |"]
     lines.append("| --- |" + " --- |" * len(figs))
@@ -312,6 +359,7 @@ def run(kind: str, name: str, history: Callable[[str], str], a: Any) -> Figures:
         fig.history = history(url)
         print(f"  {name}: {fig.history}", flush=True)
         start_up(url, fig)
+        fig.wire = through_the_broker(url, workdir(), a.taps)
         measure_in_process(url, fig, a.taps, a.days)
     print(f"  {name}: measured", flush=True)
     return fig

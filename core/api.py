@@ -36,6 +36,7 @@ from core.api_parts import (
     resolve,
     vehicle_of,
 )
+from core.api_reports import add_report_routes
 from core.commands import Cancel as CancelOrder
 from core.commands import CheckInCar, Command, Dispatch, UpdateOrder
 from core.config import key_slots
@@ -242,7 +243,8 @@ def build_api(core: Core) -> FastAPI:
         version="1",
         description="Create, change and dispatch repair orders; read their status. Book "
         "cars, change and cancel bookings, mark them arrived and check them in; read a day's "
-        "bookings, an advisor's free slots and the day's load. "
+        "bookings, an advisor's free slots and the day's load; read the figures of a day, a week "
+        "or a month. "
         "Send `Authorization: Bearer <token>`: a `read` token reads, a `write` token also "
         "changes.",
         # Swagger UI would send the document to a validator on the internet.
@@ -252,4 +254,5 @@ def build_api(core: Core) -> FastAPI:
     add_problem_answers(api)
     add_repair_order_routes(api, core)
     add_appointment_routes(api, core)
+    add_report_routes(api, core)
     return api

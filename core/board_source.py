@@ -29,6 +29,20 @@ from core.prints import previews
 from core.working_day import open_hours
 
 
+def site_report(core: Core, start: datetime, end: datetime) -> Report:
+    """The period's figures, added up by the database on the caller's thread (a page's, the
+    API's): no job documents are loaded and the core's thread is not asked."""
+    config = core.config
+    return core.store.report(
+        start,
+        end,
+        core.clock(),
+        config.zone,
+        [b.id for b in config.bays if b.kind not in (BayKind.QC, BayKind.WASH)],
+        open_hours(config.site.opens_at, config.site.shift_ends),
+    )
+
+
 class CoreBoardSource:
     def __init__(self, core: Core) -> None:
         self.core = core
@@ -139,16 +153,7 @@ class CoreBoardSource:
         return self.core.store.awaiting_follow_up(since)
 
     def report(self, start: datetime, end: datetime) -> Report:
-        # Added up by the database on the page's thread: no job documents are loaded.
-        site = self.config.site
-        return self.core.store.report(
-            start,
-            end,
-            self.core.clock(),
-            self.config.zone,
-            [b.id for b in self.config.bays if b.kind not in (BayKind.QC, BayKind.WASH)],
-            open_hours(site.opens_at, site.shift_ends),
-        )
+        return site_report(self.core, start, end)
 
     def store_problem(self) -> str | None:
         return self.core.store_problem

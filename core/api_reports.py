@@ -1,0 +1,140 @@
+"""The service department's figures for a day, an ISO week or a calendar month, under
+``/api/v1/reports``: what the reports page and its CSV show, for a dealer system or a
+dashboard to fetch with a ``read`` token. Added up by the database on the request's thread,
+so reading them never holds up a tap."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from fastapi import FastAPI, Path, Query
+from pydantic import BaseModel, Field
+
+from core.api_appointments import require_reach
+from core.api_parts import PROBLEMS, Reader
+from core.board_source import site_report
+from core.domain.reports import Report, period
+from core.domain.vocabulary import JobType
+from core.engine import Core
+
+Period = Literal["day", "week", "month"]
+
+
+class TechnicianFigures(BaseModel):
+    tech: str
+    standard_hours: float = Field(description="Standard hours of the work finished")
+    worked_hours: float = Field(description="Hours on the clock")
+    efficiency: float | None = Field(description="Standard over worked hours; null: none worked")
+
+
+class BayFiguresOut(BaseModel):
+    bay: str
+    busy_hours: float
+    open_hours: float
+    utilisation: float | None = Field(description="Busy over open hours (0–1)")
+
+
+class DayFigures(BaseModel):
+    day: date
+    jobs_in: int
+    delivered: int
+
+
+class JobTypeFiguresOut(BaseModel):
+    job_type: JobType
+    jobs_in: int
+    delivered: int
+    on_time_rate: float | None
+
+
+class ReportOut(BaseModel):
+    """A period's figures; a rate is a fraction (0–1), null where nothing was counted."""
+
+    period: Period
+    start: datetime = Field(description="First instant of the period, in the site's zone")
+    end: datetime = Field(description="First instant after it")
+    jobs_in: int = Field(description="Cars checked in")
+    delivered: int
+    on_time_rate: float | None = Field(description="Delivered by the promised time")
+    average_cycle_hours: float | None = Field(description="Check-in to ready")
+    average_wait_hours: float | None = Field(description="Check-in to the first dispatch")
+    first_time_fix_rate: float | None = Field(description="Passed quality control first time")
+    findings_answered: int
+    findings_approved: int
+    approval_rate: float | None
+    approved_parts: float = Field(description="Parts price of the approved findings")
+    approved_hours: float = Field(description="Labour hours of the approved findings")
+    parts_requests_served: int
+    parts_wait_p50_minutes: float | None
+    parts_wait_p90_minutes: float | None
+    technicians: list[TechnicianFigures]
+    bays: list[BayFiguresOut]
+    per_day: list[DayFigures]
+    job_types: list[JobTypeFiguresOut]
+
+
+def report_out(kind: Period, r: Report) -> ReportOut:
+    return ReportOut(
+        period=kind,
+        start=r.start,
+        end=r.end,
+        jobs_in=r.jobs_in,
+        delivered=r.delivered,
+        on_time_rate=r.on_time_rate,
+        average_cycle_hours=r.average_cycle_hours,
+        average_wait_hours=r.average_wait_hours,
+        first_time_fix_rate=r.first_time_fix_rate,
+        findings_answered=r.findings_answered,
+        findings_approved=r.findings_approved,
+        approval_rate=r.approval_rate,
+        approved_parts=r.approved_parts,
+        approved_hours=r.approved_hours,
+        parts_requests_served=len(r.parts_waits),
+        parts_wait_p50_minutes=r.parts_wait_p50_minutes,
+        parts_wait_p90_minutes=r.parts_wait_p90_minutes,
+        technicians=[
+            TechnicianFigures(
+                tech=t.tech,
+                standard_hours=t.standard_hours,
+                worked_hours=t.worked_hours,
+                efficiency=t.efficiency,
+            )
+            for t in r.technicians
+        ],
+        bays=[
+            BayFiguresOut(
+                bay=b.bay,
+                busy_hours=b.busy_hours,
+                open_hours=b.open_hours,
+                utilisation=b.utilisation,
+            )
+            for b in r.bays
+        ],
+        per_day=[DayFigures(day=d, jobs_in=i, delivered=o) for d, i, o in r.per_day],
+        job_types=[
+            JobTypeFiguresOut(
+                job_type=k.job_type,
+                jobs_in=k.jobs_in,
+                delivered=k.delivered,
+                on_time_rate=k.on_time_rate,
+            )
+            for k in r.job_types
+        ],
+    )
+
+
+def add_report_routes(api: FastAPI, core: Core) -> None:
+    @api.get("/reports/{kind}", responses=PROBLEMS, response_model=ReportOut)
+    def read_report(
+        actor: Reader,
+        kind: Annotated[Period, Path(description="day, week (ISO, Monday on) or month")],
+        day: Annotated[
+            date | None,
+            Query(description="A day within the period; empty: today at the site"),
+        ] = None,
+    ) -> ReportOut:
+        on = day if day is not None else core.clock().astimezone(core.config.zone).date()
+        require_reach(on)
+        start, end = period(kind, on, core.config.zone)
+        return report_out(kind, site_report(core, start, end))
