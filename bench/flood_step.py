@@ -1,8 +1,9 @@
 """What ingest costs the core's batch thread per event, without broker or threads: sign-ins
-and sign-outs at the five demo bays, in batches of 500 as a flood comes, through the core's
-batch step; the µs an event spends in the whole step and in its commit.
+and sign-outs at the five demo bays, in batches of 500 as a flood comes (``--batch``: a
+flood through the broker comes in batches of about 70), through the core's batch step; the
+µs an event spends in the whole step and in its commit.
 
-    python3 tasks.py bench flood_step [--events 6000]
+    python3 tasks.py bench flood_step [--events 6000] [--batch 500]
 
 Written to run against earlier versions of the core too, so that two can be compared on
 one machine: ``git worktree add /tmp/earlier b01de4d`` then
@@ -29,6 +30,9 @@ from core.store.repository import Store
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=6000)
+    parser.add_argument(
+        "--batch", type=int, default=500, help="events a batch (a flood through the broker: ≈ 70)"
+    )
     args = parser.parse_args()
     cfg = demo_config()
     db_url = sqlite_url(workdir())
@@ -59,10 +63,13 @@ def main() -> None:
     gc.collect()
     gc.freeze()  # as the core's process does once started
     started = time.perf_counter()
-    for first in range(0, len(items), 500):
-        step(items[first : first + 500])
+    for first in range(0, len(items), args.batch):
+        step(items[first : first + args.batch])
     took = time.perf_counter() - started
-    print(f"{args.events} sign-ins and -outs in batches of 500, {core.counters.applied} applied")
+    print(
+        f"{args.events} sign-ins and -outs in batches of {args.batch}, "
+        f"{core.counters.applied} applied"
+    )
     per, commits = took / args.events * 1e6, committing[0] / args.events * 1e6
     print(f"per event: {per:.1f} µs, of it the commit {commits:.1f} µs")
 

@@ -6,8 +6,8 @@ turns, each version from its own tree, and their medians side by side.
                                   [--normal-priority]
 
 A single run says little on a machine doing other work: two runs of one version differ as
-much as two versions do. Turns (earlier, this, earlier, this, …) spread whatever else the
-machine does over both alike, and the median of each figure keeps one odd run from
+much as two versions do. Turns (earlier then this, this then earlier, …) spread whatever
+else the machine does over both alike, and the median of each figure keeps one odd run from
 deciding. As root, every benchmark process runs at real-time priority (``chrt -f 10``) so
 the rest of the machine weighs on neither. The earlier commit is checked out into a
 temporary worktree and removed afterwards (``--this``: the later one too, so this checkout
@@ -196,7 +196,10 @@ def main() -> None:
     mine = checkout(args.this) if args.this else nullcontext(HERE)
     with checkout(args.against) as before, mine as this:
         for turn in range(args.runs):
-            for label, tree in (("before", before), ("this", this)):
+            pair = [("before", before), ("this", this)]
+            # Each version goes first in every other turn: whatever favours the first (or
+            # the second) run of a turn weighs on both alike.
+            for label, tree in pair if turn % 2 == 0 else pair[::-1]:
                 began = cpu_times()
                 found = one_turn(
                     tree, args.ingest_seconds, args.postgres, args.only, not args.normal_priority
