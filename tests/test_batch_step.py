@@ -1,5 +1,6 @@
-"""One batch as plain code, no thread: commit → views → acks → PUBACKs → answers, in that
-order; nothing is told when the commit fails."""
+"""One batch as plain code, no thread: commit → bay states → acks → PUBACKs → the screens'
+views → answers → the foreman's board, in that order; nothing is told when the commit
+fails."""
 
 from __future__ import annotations
 
@@ -87,10 +88,10 @@ def test_a_batch_is_committed_then_shown_then_acked_then_released(
     assert kinds(rec.log) == [
         "commit",
         "states",  # a kiosk hearing its ack already has its bay's state
-        "lounge",  # made in part: the cars that moved
-        "publish dev/kiosk-b03/ack",
+        "publish dev/kiosk-b03/ack",  # the acks before the screens' views: no device waits
         "puback t1",
         "puback t2",
+        "lounge",  # made in part: the cars that moved
         "answer",  # a page's command, answered once the pages have been told
         "board",  # the foreman's board after the acks: no device waits for it
     ]
@@ -118,9 +119,9 @@ def test_nothing_is_told_when_the_commit_fails(step_core: tuple[Core, Recorder])
     assert kinds(rec.log) == [
         "commit",
         "states",
-        "lounge",
         "publish dev/kiosk-b03/ack",
         "puback t1",
+        "lounge",
         "board",
     ]
 

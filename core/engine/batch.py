@@ -1,5 +1,6 @@
 """One batch of the core's work, as plain code: apply every item to the workshop, then
-commit → views → acks → PUBACKs, in that order and written once (``process``).
+commit → bay states → acks → PUBACKs → the screens' views → a page's answer → the board,
+in that order and written once (``process``).
 
 Nothing here starts a thread; a test calls ``process`` directly."""
 
@@ -153,11 +154,11 @@ class BatchStep:
             self.views.workshop_changed()  # a board half built shows what is gone
         self._count_lag(items)
         self.publish_states(out, now)  # 2. a device hearing its ack has its bay's state
-        self.publish_lounge(out, now)  # 3. the lounge: only the cars that moved are made
-        self.answer(out)  # 4. acks, new prints
-        for item in items:  # 5. the broker may forget the events
+        self.answer(out)  # 3. acks, new prints: no device waits for the screens' views
+        for item in items:  # 4. the broker may forget the events
             if isinstance(item, Incoming):
                 self.publisher.puback(item.token)
+        self.publish_lounge(out, now)  # 5. the lounge: only the cars that moved are made
         if self._hands_over(items, out):
             time.sleep(HAND_OVER)  # they leave before the board is worked on
         self.settle(out)  # 6. a page's command is answered when the pages have been told
