@@ -40,6 +40,10 @@ RESEND_AFTER = resend.FIRST
 WINDOW = 100
 
 
+def outbox_path(state_dir: Path, device: str) -> Path:
+    return state_dir / f"{device}.outbox.sqlite"
+
+
 class DeviceLink:
     """A device's side of the wire contract on the shared MQTT client."""
 
@@ -57,7 +61,7 @@ class DeviceLink:
         status_extra: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         self.site, self.device, self.kind = site, device, kind
-        self.outbox = Outbox(state_dir / f"{device}.outbox.sqlite", device)
+        self.outbox = Outbox(outbox_path(state_dir, device), device)
         self._on_answer = on_answer
         self._on_change = on_change
         self._handlers = dict(subscriptions or {})

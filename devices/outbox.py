@@ -193,6 +193,24 @@ class Outbox:
                 raise
         return moved
 
+    def begin_after(self, seq: int) -> bool:
+        """A device set up where the core already holds numbers of its name (the demo's
+        weeks of history, tapped at these kiosks): its own begin after ``seq``, as if it
+        had sent those, so its first event is not refused as a number taken. Only for an
+        outbox that has numbered nothing yet; returns whether it did."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                fresh = self._meta("seq") is None
+                if fresh and seq > 0:
+                    self._db.execute("INSERT INTO meta VALUES ('seq', ?)", (seq,))
+                    self._set_synced()
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return fresh and seq > 0
+
     def _set_synced(self) -> None:
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('synced', 1)")
 

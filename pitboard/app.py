@@ -170,11 +170,32 @@ class Pitboard:
         """Every configured kiosk, each with its own MQTT user and outbox as on its bay PC."""
         from kiosk.app import connect, kiosk_device
 
-        for bay in dict.fromkeys(k.bay for k in self.config.kiosks if not k.by_hand):
+        state_dir = self.base / "kiosks"
+        bays = list(dict.fromkeys(k.bay for k in self.config.kiosks if not k.by_hand))
+        if self.plan.demo:
+            self.continue_numbering([kiosk_device(self.config, bay) for bay in bays], state_dir)
+        for bay in bays:
             password = self.passwords.get(kiosk_device(self.config, bay))
-            station, link = connect(self.config, bay, self.address, password, self.base / "kiosks")
+            station, link = connect(self.config, bay, self.address, password, state_dir)
             self.kiosks[bay] = (station, link)
             self._stops.append(link.stop)
+
+    def continue_numbering(self, devices: list[str], state_dir: Path) -> None:
+        """The demo's history was tapped at these kiosks, but their outboxes begin afresh:
+        each numbers on from its last event in the history, as a kiosk that had been on
+        the floor all along would (rather than have its first tap refused as a number
+        taken, and sent again)."""
+        from devices.link import outbox_path
+        from devices.outbox import Outbox
+
+        state_dir.mkdir(parents=True, exist_ok=True)
+        last = self.service.core.store.last_seqs(devices)
+        for device in devices:
+            outbox = Outbox(outbox_path(state_dir, device), device)
+            try:
+                outbox.begin_after(last.get(device, 0))
+            finally:
+                outbox.close()
 
     def init_devices(self) -> None:
         """A simulated key cabinet and virtual printers behind a real devices bridge."""

@@ -95,6 +95,20 @@ def test_an_outbox_the_core_knows_gives_up_only_the_numbers_the_core_had(
     assert [p.seq for p in box.pending()] == [4, 5, 6, 7]
 
 
+def test_an_outbox_set_up_after_the_cores_numbers_begins_after_them(tmp_path: Path) -> None:
+    """The demo's kiosks, whose names the weeks of history used up to #41: a fresh outbox
+    numbers on from #42 and counts as known to the core; one that numbered already keeps
+    its own numbers."""
+    box = Outbox(tmp_path / "k.sqlite", "kiosk-b03")
+    assert box.begin_after(41)
+    assert box.add("tech.signed_in", bay="B03", tech="T001").seq == 42
+    assert box.synced and box.last_seq == 42
+    assert not box.begin_after(7) and box.add("job.started", bay="B03").seq == 43
+    fresh = Outbox(tmp_path / "n.sqlite", "kiosk-b04")
+    assert not fresh.begin_after(0)  # nothing of its name: it begins at #1, not yet known
+    assert fresh.add("tech.signed_in", bay="B04", tech="T002").seq == 1 and not fresh.synced
+
+
 def test_taps_made_offline_show_at_once_and_reach_the_core_in_order(shop: Workshop) -> None:
     ro = shop.job()
     station = shop.station("B03", online=False)
