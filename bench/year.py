@@ -359,7 +359,9 @@ def run(kind: str, name: str, history: Callable[[str], str], a: Any) -> Figures:
         fig.history = history(url)
         print(f"  {name}: {fig.history}", flush=True)
         start_up(url, fig)
-        fig.wire = through_the_broker(url, workdir(), a.taps)
+        # The same month the report is read for in the process (the last whole one).
+        month = month_of(a.days)[0].date()
+        fig.wire = through_the_broker(url, workdir(), a.taps, month)
         measure_in_process(url, fig, a.taps, a.days)
     print(f"  {name}: measured", flush=True)
     return fig

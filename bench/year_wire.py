@@ -1,7 +1,7 @@
 """A year on the floor, through the broker: the core as its own process on a database with
 history, kiosks tapping over MQTT, the bay states watched by a subscriber, beside the raw
 publish → subscribe round trip on the same broker; then the same taps while a dashboard
-reads the month's report from the core's API (``/api/v1/reports/month``) over and over.
+reads a month's report from the core's API (``/api/v1/reports/month``) over and over.
 
 Used by ``bench/year.py``; the technicians at work are found as a dealer system would find
 them (``/api/v1/repair-orders?status=in_progress``), each kiosk numbers its events on from
@@ -15,7 +15,7 @@ import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -136,15 +136,18 @@ class Tapper:
             k.close()
 
 
-def read_reports(web: str, token: str, stop: threading.Event, took: list[float]) -> None:
+def read_reports(
+    web: str, token: str, month: date, stop: threading.Event, took: list[float]
+) -> None:
     while not stop.is_set():
         started = time.perf_counter()
-        api(web, "/api/v1/reports/month", token)
+        api(web, f"/api/v1/reports/month?day={month.isoformat()}", token)
         took.append(time.perf_counter() - started)
 
 
-def through_the_broker(url: str, base: Path, taps: int) -> Wire:
-    """The core's process on ``url``: raw round trip, taps, taps while reports are read."""
+def through_the_broker(url: str, base: Path, taps: int, month: date) -> Wire:
+    """The core's process on ``url``: raw round trip, taps, taps while the report of the
+    month around ``month`` is read."""
     cfg = demo_config()
     token = read_token(cfg, url)
     broker = start_broker(cfg, base / "wire-broker")
@@ -163,7 +166,8 @@ def through_the_broker(url: str, base: Path, taps: int) -> Wire:
             tapper.run(2 * len(work))  # warm: each car paused and resumed once
             out.taps, unseen = tapper.run(taps)
             stop = threading.Event()
-            reader = threading.Thread(target=read_reports, args=(web, token, stop, out.reports))
+            reading = (web, token, month, stop, out.reports)
+            reader = threading.Thread(target=read_reports, args=reading)
             reader.start()
             try:
                 out.taps_reading, unseen_reading = tapper.run(taps)
