@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import FastAPI, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from core.api_appointments import require_reach
 from core.api_parts import PROBLEMS, Reader
@@ -21,14 +21,19 @@ from core.engine import Core
 Period = Literal["day", "week", "month"]
 
 
-class TechnicianFigures(BaseModel):
+class _Figures(BaseModel):
+    # Read from the report's own figures, their rates (properties) included.
+    model_config = ConfigDict(from_attributes=True)
+
+
+class TechnicianFigures(_Figures):
     tech: str
     standard_hours: float = Field(description="Standard hours of the work finished")
     worked_hours: float = Field(description="Hours on the clock")
     efficiency: float | None = Field(description="Standard over worked hours; null: none worked")
 
 
-class BayFiguresOut(BaseModel):
+class BayFiguresOut(_Figures):
     bay: str
     busy_hours: float
     open_hours: float
@@ -41,7 +46,7 @@ class DayFigures(BaseModel):
     delivered: int
 
 
-class JobTypeFiguresOut(BaseModel):
+class JobTypeFiguresOut(_Figures):
     job_type: JobType
     jobs_in: int
     delivered: int
@@ -93,34 +98,10 @@ def report_out(kind: Period, r: Report) -> ReportOut:
         parts_requests_served=len(r.parts_waits),
         parts_wait_p50_minutes=r.parts_wait_p50_minutes,
         parts_wait_p90_minutes=r.parts_wait_p90_minutes,
-        technicians=[
-            TechnicianFigures(
-                tech=t.tech,
-                standard_hours=t.standard_hours,
-                worked_hours=t.worked_hours,
-                efficiency=t.efficiency,
-            )
-            for t in r.technicians
-        ],
-        bays=[
-            BayFiguresOut(
-                bay=b.bay,
-                busy_hours=b.busy_hours,
-                open_hours=b.open_hours,
-                utilisation=b.utilisation,
-            )
-            for b in r.bays
-        ],
+        technicians=[TechnicianFigures.model_validate(t) for t in r.technicians],
+        bays=[BayFiguresOut.model_validate(b) for b in r.bays],
         per_day=[DayFigures(day=d, jobs_in=i, delivered=o) for d, i, o in r.per_day],
-        job_types=[
-            JobTypeFiguresOut(
-                job_type=k.job_type,
-                jobs_in=k.jobs_in,
-                delivered=k.delivered,
-                on_time_rate=k.on_time_rate,
-            )
-            for k in r.job_types
-        ],
+        job_types=[JobTypeFiguresOut.model_validate(k) for k in r.job_types],
     )
 
 
