@@ -327,6 +327,9 @@ def wire_rows(figs: list[Figures]) -> list[tuple[str, list[str]]]:
         )
     )
     rows.append(("taps never shown", [str(f.wire.unseen) for f in figs]))
+    rows.append(
+        ("reports the API failed to give", [str(len(f.wire.report_failures)) for f in figs])
+    )
     return rows
 
 
@@ -391,6 +394,9 @@ def main() -> None:
             )
     print()
     print(table(figs))
+    for f in figs:
+        for failure in sorted(set(f.wire.report_failures)):
+            print(f"{f.name}: the API's report failed: {failure}")
     # Others' work on a shared machine shows in every figure: say how busy it was.
     print(f"load average at the end: {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
 

@@ -1,7 +1,7 @@
 """The service department's figures for a day, an ISO week or a calendar month, under
 ``/api/v1/reports``: what the reports page and its CSV show, for a dealer system or a
-dashboard to fetch with a ``read`` token. Added up by the database on the request's thread,
-so reading them never holds up a tap."""
+dashboard to fetch with a ``read`` token. Added up by the database on the request's thread
+(a few at once, ``site_report``), never in the core's queue."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from core.api_appointments import require_reach
 from core.api_parts import PROBLEMS, Reader
 from core.board_source import site_report
-from core.domain.reports import Report, period
+from core.domain.reports import Report
+from core.domain.reports import period as period_of
 from core.domain.vocabulary import JobType
 from core.engine import Core
 
@@ -30,14 +31,21 @@ class TechnicianFigures(_Figures):
     tech: str
     standard_hours: float = Field(description="Standard hours of the work finished")
     worked_hours: float = Field(description="Hours on the clock")
-    efficiency: float | None = Field(description="Standard over worked hours; null: none worked")
+    efficiency: float | None = Field(
+        description="Standard over worked hours; null: none worked. A job's standard hours "
+        "count when it is finished, its hours as worked: a day can read above 1"
+    )
 
 
 class BayFiguresOut(_Figures):
     bay: str
     busy_hours: float
-    open_hours: float
-    utilisation: float | None = Field(description="Busy over open hours (0–1)")
+    open_hours: float = Field(
+        description="The site's opening hours over the whole period, days still to come included"
+    )
+    utilisation: float | None = Field(
+        description="Busy over open hours (0–1): so a period still running reads low"
+    )
 
 
 class DayFigures(BaseModel):
@@ -73,15 +81,17 @@ class ReportOut(BaseModel):
     parts_requests_served: int
     parts_wait_p50_minutes: float | None
     parts_wait_p90_minutes: float | None
-    technicians: list[TechnicianFigures]
+    technicians: list[TechnicianFigures] = Field(
+        description="Everyone with work on a job the period counts (its hours may lie outside it)"
+    )
     bays: list[BayFiguresOut]
     per_day: list[DayFigures]
     job_types: list[JobTypeFiguresOut]
 
 
-def report_out(kind: Period, r: Report) -> ReportOut:
+def report_out(period: Period, r: Report) -> ReportOut:
     return ReportOut(
-        period=kind,
+        period=period,
         start=r.start,
         end=r.end,
         jobs_in=r.jobs_in,
@@ -106,16 +116,18 @@ def report_out(kind: Period, r: Report) -> ReportOut:
 
 
 def add_report_routes(api: FastAPI, core: Core) -> None:
-    @api.get("/reports/{kind}", responses=PROBLEMS, response_model=ReportOut)
+    @api.get("/reports/{period}", responses=PROBLEMS, response_model=ReportOut)
     def read_report(
         actor: Reader,
-        kind: Annotated[Period, Path(description="day, week (ISO, Monday on) or month")],
+        period: Annotated[Period, Path(description="day, week (ISO, Monday on) or month")],
         day: Annotated[
             date | None,
             Query(description="A day within the period; empty: today at the site"),
         ] = None,
     ) -> ReportOut:
+        """The figures of the day, week or month around ``day``, as the reports page shows
+        them. A day before 2000 or after 2100 is answered 409 `invalid_data`."""
         on = day if day is not None else core.clock().astimezone(core.config.zone).date()
         require_reach(on)
-        start, end = period(kind, on, core.config.zone)
-        return report_out(kind, site_report(core, start, end))
+        start, end = period_of(period, on, core.config.zone)
+        return report_out(period, site_report(core, start, end))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -28,19 +29,26 @@ from core.engine import Core
 from core.prints import previews
 from core.working_day import open_hours
 
+#: Reports added up at once, by pages and the API together: each holds one of the store's
+#: connections, which the core's own thread draws on too (a resent tap looks up its inbox
+#: mark there); more asking wait here, not for a connection.
+REPORTS_AT_ONCE = 2
+_adding_up = threading.BoundedSemaphore(REPORTS_AT_ONCE)
+
 
 def site_report(core: Core, start: datetime, end: datetime) -> Report:
     """The period's figures, added up by the database on the caller's thread (a page's, the
     API's): no job documents are loaded and the core's thread is not asked."""
     config = core.config
-    return core.store.report(
-        start,
-        end,
-        core.clock(),
-        config.zone,
-        [b.id for b in config.bays if b.kind not in (BayKind.QC, BayKind.WASH)],
-        open_hours(config.site.opens_at, config.site.shift_ends),
-    )
+    with _adding_up:
+        return core.store.report(
+            start,
+            end,
+            core.clock(),
+            config.zone,
+            [b.id for b in config.bays if b.kind not in (BayKind.QC, BayKind.WASH)],
+            open_hours(config.site.opens_at, config.site.shift_ends),
+        )
 
 
 class CoreBoardSource:

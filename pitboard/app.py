@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from core.contract.pairing import PairingBook
     from core.demo.player import DemoPlayer
     from core.engine import Core
+    from core.store.repository import Store
     from devices.link import DeviceLink
     from devices.simulated import SimulatedDevices
     from kiosk.station import Station
@@ -95,6 +96,25 @@ class Plan:
     everything: bool = False
     demo: bool = False
     speed: float = 60.0
+
+
+def continue_numbering(store: Store, devices: list[str], state_dir: Path) -> None:
+    """The demo's history was tapped at these kiosks, but their outboxes begin afresh: each
+    numbers on from its last event in the history, as a kiosk that had been on the floor
+    all along would (rather than have its first tap refused as a number taken, and sent
+    again)."""
+    from devices.link import outbox_path
+    from devices.outbox import Outbox
+
+    state_dir.mkdir(parents=True, exist_ok=True)
+    last = store.last_seqs(devices)
+    for device in devices:
+        outbox = Outbox(outbox_path(state_dir, device), device)
+        try:
+            if outbox.begin_after(last.get(device, 0)):
+                logger.info("%s numbers on from #%d", device, last[device] + 1)
+        finally:
+            outbox.close()
 
 
 class Pitboard:
@@ -173,29 +193,13 @@ class Pitboard:
         state_dir = self.base / "kiosks"
         bays = list(dict.fromkeys(k.bay for k in self.config.kiosks if not k.by_hand))
         if self.plan.demo:
-            self.continue_numbering([kiosk_device(self.config, bay) for bay in bays], state_dir)
+            devices = [kiosk_device(self.config, bay) for bay in bays]
+            continue_numbering(self.service.core.store, devices, state_dir)
         for bay in bays:
             password = self.passwords.get(kiosk_device(self.config, bay))
             station, link = connect(self.config, bay, self.address, password, state_dir)
             self.kiosks[bay] = (station, link)
             self._stops.append(link.stop)
-
-    def continue_numbering(self, devices: list[str], state_dir: Path) -> None:
-        """The demo's history was tapped at these kiosks, but their outboxes begin afresh:
-        each numbers on from its last event in the history, as a kiosk that had been on
-        the floor all along would (rather than have its first tap refused as a number
-        taken, and sent again)."""
-        from devices.link import outbox_path
-        from devices.outbox import Outbox
-
-        state_dir.mkdir(parents=True, exist_ok=True)
-        last = self.service.core.store.last_seqs(devices)
-        for device in devices:
-            outbox = Outbox(outbox_path(state_dir, device), device)
-            try:
-                outbox.begin_after(last.get(device, 0))
-            finally:
-                outbox.close()
 
     def init_devices(self) -> None:
         """A simulated key cabinet and virtual printers behind a real devices bridge."""

@@ -107,7 +107,7 @@ def test_every_route_wants_a_token_with_its_scope(
     assert len(operations) == 16
     for method, path in operations:
         url = path.replace("{ro}", "RO-NOPE").replace("{appointment}", "AP-NOPE")
-        url = url.replace("{advisor}", "SA01").replace("{kind}", "month")
+        url = url.replace("{advisor}", "SA01").replace("{period}", "month")
         assert client.request(method, url).status_code == 401, (method, path)
         as_reader = client.request(method, url, headers=reader, json={})
         as_writer = client.request(method, url, headers=auth, json={})

@@ -5,7 +5,10 @@ site as the default day and clear refusals."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from core.api import build_api
+from core.board_source import REPORTS_AT_ONCE
 from core.demo.history import HistoryPlan, write_history
 from core.domain.access import Scope
 from core.domain.reports import Report, build_report, period
@@ -83,21 +87,26 @@ def same_figures(got: dict[str, Any], r: Report) -> None:
     ):
         assert close(got[name], getattr(r, name)), (name, got[name], getattr(r, name))
     assert got["parts_requests_served"] == len(r.parts_waits)
-    techs = {t["tech"]: t for t in got["technicians"]}
-    assert set(techs) == {t.tech for t in r.technicians}
-    for t in r.technicians:
-        assert close(techs[t.tech]["worked_hours"], t.worked_hours), t.tech
-        assert close(techs[t.tech]["efficiency"], t.efficiency), t.tech
-    bays = {b["bay"]: b for b in got["bays"]}
-    assert {b.bay: round(b.busy_hours, 6) for b in r.bays} == {
-        k: round(v["busy_hours"], 6) for k, v in bays.items()
-    }
-    assert [
-        (date.fromisoformat(d["day"]), d["jobs_in"], d["delivered"]) for d in got["per_day"]
-    ] == [(d, i, o) for d, i, o in r.per_day]
-    assert {k["job_type"]: k["delivered"] for k in got["job_types"]} == {
-        k.job_type.value: k.delivered for k in r.job_types
-    }
+    same_items(got["technicians"], r.technicians, "tech", TECH_FIGURES)
+    same_items(got["bays"], r.bays, "bay", ("busy_hours", "open_hours", "utilisation"))
+    days = [(date.fromisoformat(d["day"]), d["jobs_in"], d["delivered"]) for d in got["per_day"]]
+    assert days == list(r.per_day)
+    same_items(got["job_types"], r.job_types, "job_type", JOB_TYPE_FIGURES)
+
+
+TECH_FIGURES = ("standard_hours", "worked_hours", "efficiency")
+JOB_TYPE_FIGURES = ("jobs_in", "delivered", "on_time_rate")
+
+
+def same_items(
+    got: list[dict[str, Any]], items: Sequence[Any], key: str, names: tuple[str, ...]
+) -> None:
+    """Item by item in the report's order, every figure named."""
+    keys = [getattr(getattr(i, key), "value", getattr(i, key)) for i in items]
+    assert [g[key] for g in got] == keys
+    for g, item in zip(got, items, strict=True):
+        for name in names:
+            assert close(g[name], getattr(item, name)), (g[key], name, g[name], getattr(item, name))
 
 
 @pytest.mark.parametrize(
@@ -116,6 +125,9 @@ def test_a_periods_figures_are_the_reports(
     expected = from_documents(core, kind, day)
     # The history reaches the figures, or agreeing on zeros would prove little.
     assert expected.delivered and expected.findings_answered and expected.parts_waits
+    assert any(t.standard_hours and t.worked_hours for t in expected.technicians)
+    assert any(b.busy_hours for b in expected.bays)
+    assert any(k.jobs_in != k.delivered for k in expected.job_types)
     same_figures(got, expected)
 
 
@@ -157,3 +169,31 @@ def test_reading_a_report_does_not_ask_the_cores_thread(
     monkeypatch.setattr(core, "run_command", no)
     reader = bearer(core, Scope.READ)
     assert client.get("/reports/month", params={"day": "2026-11-25"}, headers=reader).is_success
+
+
+def test_reports_are_added_up_a_few_at_once(
+    core: Core, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dashboards asking together wait their turn, not for the store's connections, which
+    the core's own thread draws on too."""
+    inside, most, lock = 0, 0, threading.Lock()
+    real = core.store.report
+
+    def slow(*args: Any) -> Any:
+        nonlocal inside, most
+        with lock:
+            inside += 1
+            most = max(most, inside)
+        try:
+            time.sleep(0.05)
+            return real(*args)
+        finally:
+            with lock:
+                inside -= 1
+
+    monkeypatch.setattr(core.store, "report", slow)
+    reader = bearer(core, Scope.READ)
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _i: client.get("/reports/day", headers=reader), range(8)))
+    assert all(a.status_code == 200 for a in answers)
+    assert most == REPORTS_AT_ONCE

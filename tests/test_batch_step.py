@@ -64,7 +64,7 @@ def step_core(store: Store, monkeypatch: pytest.MonkeyPatch) -> tuple[Core, Reco
     return core, rec
 
 
-def test_a_batch_is_committed_then_shown_then_acked_then_released(
+def test_a_batch_is_committed_then_its_bay_states_shown_then_acked_then_the_screens_told(
     step_core: tuple[Core, Recorder],
 ) -> None:
     core, rec = step_core

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,13 @@ from sqlalchemy.exc import OperationalError
 
 from core.broker import AmqttBroker, free_port, port_free
 from core.config import SiteConfig
-from pitboard.app import Pitboard, Plan
+from core.demo.history import HistoryPlan, write_history
+from core.store.database import make_engine, migrate, sqlite_url
+from core.store.repository import Store
+from devices.link import outbox_path
+from devices.outbox import Outbox
+from kiosk.app import kiosk_device
+from pitboard.app import Pitboard, Plan, continue_numbering
 from tests.helpers import demo_config
 from tests.waiting import wait_until
 
@@ -119,3 +126,26 @@ def test_a_site_without_its_session_secret_does_not_start(
     assert proc.returncode == 2, (out, err)
     assert "PITBOARD_SESSION_SECRET is not set" in err and "site north" in err
     assert not (tmp_path / "broker").exists() and not (tmp_path / "pitboard.sqlite3").exists()
+
+
+def test_the_demos_kiosks_number_on_from_their_history(tmp_path: Path) -> None:
+    """The demo's weeks of history were tapped at its kiosks: each kiosk's fresh outbox
+    gives its first event the number after its last in the history, known to the core, so
+    nothing is refused as a number taken."""
+    cfg = demo_config()
+    engine = make_engine(sqlite_url(tmp_path))
+    migrate(engine)
+    store = Store(engine, cfg.site.id)
+    write_history(store, cfg, date(2026, 11, 2), HistoryPlan(days=2, per_day=8, seed=3))
+    devices = [kiosk_device(cfg, bay) for bay in ("B01", "B03", "Q01")]
+    last = store.last_seqs(devices)
+    assert last.get("kiosk-b01", 0) > 1 and last.get("kiosk-b03", 0) > 1, last
+    continue_numbering(store, devices, tmp_path / "kiosks")
+    for device in devices:
+        box = Outbox(outbox_path(tmp_path / "kiosks", device), device)
+        first = box.add("tech.signed_in", bay="B01", tech="T001").seq
+        assert first == last.get(device, 0) + 1, device
+        assert box.synced == (device in last), device
+        box.close()
+    store.close()
+    engine.dispose()
