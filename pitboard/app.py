@@ -108,13 +108,16 @@ def continue_numbering(store: Store, devices: list[str], state_dir: Path) -> Non
 
     state_dir.mkdir(parents=True, exist_ok=True)
     last = store.last_seqs(devices)
+    numbered = []
     for device in devices:
         outbox = Outbox(outbox_path(state_dir, device), device)
         try:
             if outbox.begin_after(last.get(device, 0)):
-                logger.info("%s numbers on from #%d", device, last[device] + 1)
+                numbered.append(f"{device} #{last[device] + 1}")
         finally:
             outbox.close()
+    if numbered:
+        logger.info("the kiosks number on from their history: %s", ", ".join(numbered))
 
 
 class Pitboard:
