@@ -235,6 +235,12 @@ class BayKiosks:
             c.close()
 
 
+def status_on_bay(state: dict[str, Any], ro: str) -> str | None:
+    """A job's status as its bay's state shows it (the current job or one queued)."""
+    jobs = ([state["current"]] if state["current"] else []) + state["queue"]
+    return next((j["status"] for j in jobs if j["ro"] == ro), None)
+
+
 def wait_for_http(url: str, timeout: float = 30.0) -> None:
     """Until the URL answers (a web server just started)."""
     deadline = time.monotonic() + timeout

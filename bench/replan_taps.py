@@ -36,6 +36,7 @@ from bench.common import (
     read_token,
     start_broker,
     start_core_process,
+    status_on_bay,
     stop_process,
     summary,
     workdir,
@@ -183,8 +184,7 @@ def latencies(
         for at, view in by_topic.get(f"pitboard/demo/bay/{bay}/state", []):
             if at < t:
                 continue
-            jobs = ([view["current"]] if view["current"] else []) + view["queue"]  # type: ignore[operator]
-            if next((j["status"] for j in jobs if j["ro"] == ro), None) == bay_status:
+            if status_on_bay(view, ro) == bay_status:
                 out["bay"].append(at - t)
                 break
         if stage is not None:

@@ -37,6 +37,7 @@ from bench.common import (
     read_token,
     start_broker,
     start_core_process,
+    status_on_bay,
     stop_process,
     summary,
     workdir,
@@ -214,9 +215,7 @@ def main() -> None:
             for at, top, view in decoded:
                 if at < t or top != topic:
                     continue
-                jobs = ([view["current"]] if view["current"] else []) + view["queue"]
-                status = next((j["status"] for j in jobs if j["ro"] == ro), None)
-                if status == bay_status:
+                if status_on_bay(view, ro) == bay_status:
                     bay_lat.append(at - t)
                     break
             if stage is None:

@@ -15,22 +15,23 @@ import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from bench.common import (
+    BayKiosks,
     Client,
     demo_config,
     read_token,
     start_broker,
     start_core_process,
+    status_on_bay,
     stop_process,
     wait_for_http,
 )
 from bench.tap_to_view import raw_round_trip
 from core.broker import free_port
-from core.contract.messages import make_event
 from core.store.database import make_engine
 from core.store.repository import Store
 
@@ -71,16 +72,17 @@ class Tapper:
 
     def __init__(self, broker: Any, url: str, work: list[tuple[str, str, str]]) -> None:
         self.work = work
-        engine = make_engine(url)
-        try:
-            self.seq = Store(engine, "demo").last_seqs()
-        finally:
-            engine.dispose()
         self.states: list[tuple[float, str, dict[str, Any]]] = []
         self.lock = threading.Lock()
         self.watcher = Client(broker, "core", self._state, ["pitboard/demo/bay/+/state"])
-        bays = sorted({bay for bay, _, _ in work})
-        self.kiosks = {b: Client(broker, f"kiosk-{b.lower()}") for b in bays}
+        self.kiosks = BayKiosks(broker, sorted({bay for bay, _, _ in work}))
+        engine = make_engine(url)
+        try:  # each kiosk numbers on from its last event in the history
+            last = Store(engine, "demo").last_seqs()
+        finally:
+            engine.dispose()
+        for bay in self.kiosks.seq:
+            self.kiosks.seq[bay] = last.get(f"kiosk-{bay.lower()}", 0)
         self.running = {ro: True for _, _, ro in work}
         self.turn = 0
 
@@ -91,19 +93,14 @@ class Tapper:
     def tap(self) -> tuple[float, str, str, str]:
         bay, tech, ro = self.work[self.turn % len(self.work)]
         self.turn += 1
-        device = f"kiosk-{bay.lower()}"
-        self.seq[device] = self.seq.get(device, 0) + 1
         kind, data, shows = (
             ("job.paused", {"reason": "tool"}, "paused")
             if self.running[ro]
             else ("job.resumed", {}, "in_progress")
         )
         self.running[ro] = not self.running[ro]
-        payload = make_event(
-            device, self.seq[device], kind, datetime.now(UTC), bay=bay, job=ro, tech=tech, data=data
-        )
         sent = time.perf_counter()
-        self.kiosks[bay].publish(f"pitboard/demo/dev/{device}/event", payload)
+        self.kiosks.send(bay, kind, ro, tech, data)
         return sent, bay, ro, shows
 
     def run(self, n: int) -> tuple[list[float], int]:
@@ -125,8 +122,7 @@ class Tapper:
             for at, on, view in states:
                 if at < t or on != bay:
                     continue
-                jobs = ([view["current"]] if view["current"] else []) + view["queue"]
-                if any(j["ro"] == ro and j["status"] == shows for j in jobs):
+                if status_on_bay(view, ro) == shows:
                     seen.append(at - t)
                     break
         return seen, len(sent) - len(seen)
@@ -142,8 +138,7 @@ class Tapper:
 
     def close(self) -> None:
         self.watcher.close()
-        for k in self.kiosks.values():
-            k.close()
+        self.kiosks.close()
 
 
 def read_reports(web: str, token: str, month: date, stop: threading.Event, out: Wire) -> None:

@@ -26,6 +26,7 @@ from core.api_parts import (
     Writer,
     card_reader,
     customer_of,
+    require_reach,
     resolve,
     vehicle_of,
 )
@@ -53,9 +54,6 @@ from core.domain.vocabulary import AppointmentState, BayKind, JobType
 from core.domain.workshop import CheckIn, Workshop
 from core.engine import Core
 
-#: Far enough either way for any booking; a date beyond is a mistake, not a plan (and
-#: past what the site's calendar can count in).
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 #: A car's booked work: more than this is a typing error (the plan would run for years).
 MOST_HOURS = 100.0
 #: Refusals a booking is answered with the advisor's next free times for.
@@ -64,16 +62,6 @@ OFFER_TIMES_FOR = (Overbooked, SlotTaken, NotASlot)
 ADVISOR = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$"
 Advisor = Annotated[str, Field(pattern=ADVISOR)]
 Day = Annotated[date, Query(description="The site's local day, e.g. 2026-11-25")]
-
-
-def require_reach(*moments: date | datetime | None) -> None:
-    """A day or time too far from now for any booking is refused as the domain refuses."""
-    for at in moments:
-        if at is None:
-            continue
-        day = at.date() if isinstance(at, datetime) else at
-        if not FIRST_DAY <= day <= LAST_DAY:
-            raise InvalidData(f"{at.isoformat()} is not between {FIRST_DAY} and {LAST_DAY}")
 
 
 def require_sane_work(operations: list[OperationIn] | None) -> None:

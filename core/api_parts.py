@@ -4,7 +4,7 @@ operations), the answers to refusals, the tokens' scopes, a repair order's card.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, HTTPException, Request
@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from core.catalogue import operations as operation_catalogue
 from core.contract.views import JobCard
 from core.domain.access import Scope
-from core.domain.errors import UnknownJob
+from core.domain.errors import InvalidData, UnknownJob
 from core.domain.eta import predict
 from core.domain.model import Customer, Operation, Vehicle
 from core.domain.workshop import Workshop
@@ -23,6 +23,20 @@ from core.views import job_card
 
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 Text = Annotated[str, Field(max_length=500)]
+
+#: Far enough either way for any booking or report; a date beyond is a mistake, not a plan
+#: (and past what the site's calendar can count in).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def require_reach(*moments: date | datetime | None) -> None:
+    """A day or time too far from now for any booking or report is refused as the domain refuses."""
+    for at in moments:
+        if at is None:
+            continue
+        day = at.date() if isinstance(at, datetime) else at
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise InvalidData(f"{at.isoformat()} is not between {FIRST_DAY} and {LAST_DAY}")
 
 
 class StrictIn(BaseModel):

@@ -11,8 +11,7 @@ from typing import Annotated, Literal
 from fastapi import FastAPI, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.api_appointments import require_reach
-from core.api_parts import PROBLEMS, Reader
+from core.api_parts import PROBLEMS, Reader, require_reach
 from core.board_source import site_report
 from core.domain.reports import Report
 from core.domain.reports import period as period_of
