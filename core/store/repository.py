@@ -44,6 +44,7 @@ from .appointment_rows import (
 from .codec import job_from_doc, job_to_doc, tech_from_doc, tech_to_doc
 from .group_outbox import GroupWrite, write_group
 from .help_call_rows import help_call_row, help_times, open_help_calls
+from .job_writes import JobRowWrites
 from .parts_rows import parts_rows
 from .report_queries import ReportQueries
 from .report_rows import figures_row
@@ -149,10 +150,12 @@ class Store:
     def __init__(self, engine: Engine, site: str) -> None:
         self.engine = engine
         self.site = site
-        self._upserts: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Any] = {}
+        #: Upsert statements by table, keys, columns and columns left as they are.
+        self._upserts: dict[tuple[Any, ...], Any] = {}
         self._dialect = engine.dialect.name
         self._conn: Connection | None = None
         self._reports = ReportRowWrites(site, self._upsert)
+        self._jobs = JobRowWrites(self._upsert)
 
     # ----------------------------------------------------------------- load
     def load_workshop(
@@ -328,13 +331,18 @@ class Store:
                 if group:
                     write_group(conn, self.site, group, now)
         except SQLAlchemyError:
-            self._reports.forget()
+            self._forget_written()
             self.close()  # a broken connection is not reused; the next commit takes a new one
             raise
         except BaseException:
-            self._reports.forget()
+            self._forget_written()
             raise
         self._reports.committed(ws.jobs.keys())
+        self._jobs.committed(ws.jobs.keys())
+
+    def _forget_written(self) -> None:
+        self._reports.forget()
+        self._jobs.forget()
 
     def _writer(self) -> Connection:
         """The single writer's connection, held between commits: taking one from the pool
@@ -424,8 +432,7 @@ class Store:
         """The rows of the jobs, technicians and counters the batch's facts changed."""
         if jobs:
             changed = [ws.jobs[ro] for ro in sorted(jobs)]
-            rows = [self._job_row(job, now) for job in changed]
-            self._upsert(conn, JobRow.__table__, rows, ("site", "ro"))
+            self._jobs.write(conn, [self._job_row(job, now) for job in changed])
             after = [r for job in changed if (r := aftercare_row(self.site, job)) is not None]
             if after:
                 self._upsert(conn, AftercareRow.__table__, after, ("site", "ro"))
@@ -434,7 +441,7 @@ class Store:
                 keys = ("site", "ro", "request_id")
                 self._upsert(conn, PartsRequestRow.__table__, parts, keys)
         if techs:
-            rows = [
+            rows: list[dict[str, Any]] = [
                 {"site": self.site, "tech": t, "doc": tech_to_doc(ws.tech_states[t])}
                 for t in sorted(techs)
             ]
@@ -491,16 +498,22 @@ class Store:
         return {ro: at for ro, at, figured in rows if figured is None or figured < at}
 
     def _upsert(
-        self, conn: Connection, table: Any, rows: list[dict[str, Any]], keys: tuple[str, ...]
+        self,
+        conn: Connection,
+        table: Any,
+        rows: list[dict[str, Any]],
+        keys: tuple[str, ...],
+        kept: tuple[str, ...] = (),
     ) -> None:
+        """Insert, or update a row already there: every column but the keys and ``kept``."""
         columns = tuple(rows[0])
-        cache_key = (table.name, keys, columns)
+        cache_key = (table.name, keys, columns, kept)
         stmt = self._upserts.get(cache_key)
         if stmt is None:
             # Built once per shape: constructing the statement costs more than running it.
             insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
             base = insert(table)
-            update_cols = {c: base.excluded[c] for c in columns if c not in keys}
+            update_cols = {c: base.excluded[c] for c in columns if c not in keys + kept}
             stmt = base.on_conflict_do_update(index_elements=list(keys), set_=update_cols)
             self._upserts[cache_key] = stmt
         conn.execute(stmt, rows)
