@@ -187,6 +187,7 @@ class Core:
         self.step.sequence.reset(self.store.last_seqs(_devices(self.config)))
 
     def start(self) -> None:
+        self.store.checkpoint_apart()  # no tap waits for SQLite to copy its log
         self._thread = threading.Thread(target=self._run, name="pitboard-core", daemon=True)
         self._thread.start()
 
@@ -197,6 +198,7 @@ class Core:
             self._thread = None
             if self.step.reports:  # the last taps' report rows
                 self.step.write_reports()
+        self.store.stop_checkpoints()
         self.store.close()
 
     # ------------------------------------------------------------ hand-over

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ from .tables import (
     TechnicianStateRow,
     WalkAroundRow,
 )
+from .wal import SQLITE_AUTO_CHECKPOINT, WalCheckpoints
 from .walkaround_rows import walkaround_row, walkarounds_of
 
 logger = logging.getLogger(__name__)
@@ -156,6 +158,8 @@ class Store:
         self._conn: Connection | None = None
         self._reports = ReportRowWrites(site, self._upsert)
         self._jobs = JobRowWrites(self._upsert)
+        #: SQLite's log copied into the database apart from the commits (``checkpoint_apart``).
+        self._checkpoints: WalCheckpoints | None = None
 
     # ----------------------------------------------------------------- load
     def load_workshop(
@@ -349,12 +353,42 @@ class Store:
         for every commit costs a reset (and on PostgreSQL a ping) per event."""
         if self._conn is None or self._conn.closed or self._conn.invalidated:
             self._conn = self.engine.connect()
+            if self._checkpoints is not None:
+                self._auto_checkpoint(0)
         return self._conn
+
+    def _auto_checkpoint(self, pages: int) -> None:
+        """After how many pages in the log the writer's commit copies it (0: never)."""
+        assert self._conn is not None
+        driver = self._conn.connection.driver_connection
+        assert driver is not None
+        driver.execute(f"PRAGMA wal_autocheckpoint={int(pages)}")
+
+    def checkpoint_apart(self) -> None:
+        """SQLite: from now on the log is copied into the database by a thread of its own,
+        never inside a commit the core waits for (core/store/wal.py)."""
+        path = self.engine.url.database
+        if self._dialect != "sqlite" or not path or path == ":memory:":
+            return
+        if self._checkpoints is None:
+            self._checkpoints = WalCheckpoints(path).start()
+            self.close()  # the writer's next connection leaves the copying to it
 
     def close(self) -> None:
         if self._conn is not None:
+            if self._checkpoints is not None:
+                # Back in the pool, the connection copies the log itself again.
+                with contextlib.suppress(Exception):
+                    self._auto_checkpoint(SQLITE_AUTO_CHECKPOINT)
             self._conn.close()
             self._conn = None
+
+    def stop_checkpoints(self) -> None:
+        """The log's own thread stopped and the writer closed."""
+        self.close()
+        if self._checkpoints is not None:
+            self._checkpoints.stop()
+            self._checkpoints = None
 
     def _write(
         self, conn: Connection, ws: Workshop, batch: Batch, now: datetime, rows: ChangedRows
