@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from core.commands import CheckInCar, Dispatch
-from core.engine import Core, Incoming, WebCommand, batch, view_publisher
+from core.engine import Core, Incoming, Republish, WebCommand, batch, view_publisher
 from core.store.repository import Store
 from tests.helpers import T0, Clock, Kiosk, demo_config, order, send_board
 
@@ -206,3 +206,29 @@ def test_the_batch_thread_steps_aside_after_a_few_taps_but_not_in_a_flood(
     core.step.work_waiting = lambda: True  # more behind it: no nap either
     core.step.process([Incoming(*k.event("tech.signed_out"), token="t2", received_at=T0)])
     assert naps == []
+
+
+def test_a_bay_left_as_it_was_is_not_sent_again_but_a_changed_one_is(
+    step_core: tuple[Core, Recorder],
+) -> None:
+    """Steps that cancel out within one batch (a technician signed out and in again) name
+    the bay but leave it showing what its retained state shows: no state is sent; the next
+    change is; a republish (the broker's retained states gone) sends every bay's."""
+    core, rec = step_core
+    k = Kiosk("kiosk-b03", "B03")
+    core.step.process([Incoming(*k.event("tech.signed_in"), token="t1", received_at=T0)])
+    assert "publish bay/B03/state" in rec.log
+    rec.log.clear()
+    core.step.process(
+        [
+            Incoming(*k.event("tech.signed_out"), token="t2", received_at=T0),
+            Incoming(*k.event("tech.signed_in"), token="t3", received_at=T0),
+        ]
+    )
+    assert "publish bay/B03/state" not in rec.log
+    assert "publish dev/kiosk-b03/ack" in rec.log  # answered all the same
+    core.step.process([Incoming(*k.event("tech.signed_out"), token="t4", received_at=T0)])
+    assert "publish bay/B03/state" in rec.log
+    rec.log.clear()
+    core.step.process([Republish(connected=True)])
+    assert "publish bay/B03/state" in rec.log

@@ -218,3 +218,23 @@ def test_a_tap_answered_before_its_state_arrives_still_shows(shop: Workshop) -> 
     )
     station.on_bay_state(later.model_dump_json().encode())
     assert station.present() == [], "a state after the answer is the core's word again"
+
+
+def test_taps_that_cancel_out_leave_the_screen_as_the_core_has_it(shop: Workshop) -> None:
+    """A technician signed out and in again while the kiosk was offline: sent together,
+    the core may take both in one batch, which leaves the bay as it was and sends no new
+    state. The kiosk shows the technician present, as the core has it, with nothing unsent."""
+    station = shop.station("B03")
+    station.sign_in("T002")
+    shop.settle()
+    wait_until(
+        lambda: station.state is not None and [t.id for t in station.state.techs] == ["T002"]
+    )
+    shop.links["B03"].go_offline()
+    station.sign_out("T002")
+    station.sign_in("T002")
+    assert [t.id for t in station.present()] == ["T002"] and len(station.unsent()) == 2
+    shop.links["B03"].go_online()
+    shop.settle()
+    assert station.unsent() == [] and [t.id for t in station.present()] == ["T002"]
+    assert shop.core.query(lambda ws, _now: ws.tech_states["T002"].bay) == "B03"

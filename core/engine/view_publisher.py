@@ -110,6 +110,8 @@ class ViewPublisher:
         self._forecast: tuple[datetime, QueueForecasts] | None = None
         #: Each bay's queue and the lounge's cars, their JSON kept while they stay the same.
         self._states_json: dict[str, ListDump] = {}
+        #: What each bay's last sent state showed (its time left out).
+        self._shown: dict[str, BayState] = {}
         self._lounge_json = ListDump("cars", LoungeCar)
 
     def forget(self, ros: set[str] | frozenset[str]) -> None:
@@ -118,6 +120,7 @@ class ViewPublisher:
     def forget_all(self) -> None:
         self.projector.forget_all()
         self.lounge_cars.forget_all()
+        self._shown.clear()
 
     def publish_states(
         self, ws: Workshop, now: datetime, bays: set[str], force: bool = False
@@ -132,11 +135,24 @@ class ViewPublisher:
                 self.board.send_all_again()
             for bay_id in sorted(bays):
                 state = self.projector.bay_state(ws, bay_id, now, eta)
+                if self._unchanged(state) and not force:
+                    continue
                 self.publisher.publish(
                     topics.BAY_STATE.full(self.site, bay=bay_id), self._state_json(state), 1, True
                 )
         finally:
             self._count(started)
+
+    def _unchanged(self, state: BayState) -> bool:
+        """Whether the bay shows what it showed when its state was last sent, but for the
+        time it was made: then the retained state says it all and none is sent. A batch
+        whose steps at a bay cancel out (a technician signed out and in again, a job paused
+        and resumed within one batch) names the bay and leaves it as it was."""
+        shown = state.model_copy(update={"updated_at": None})
+        if self._shown.get(state.bay) == shown:
+            return True
+        self._shown[state.bay] = shown
+        return False
 
     def _state_json(self, state: BayState) -> bytes:
         if state.bay not in self._states_json:
