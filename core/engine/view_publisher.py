@@ -110,7 +110,10 @@ class ViewPublisher:
         self._forecast: tuple[datetime, QueueForecasts] | None = None
         #: Each bay's queue and the lounge's cars, their JSON kept while they stay the same.
         self._states_json: dict[str, ListDump] = {}
-        #: What each bay's last sent state showed (its time left out).
+        #: What each bay's last sent state showed, its time left out: a bay whose new state
+        #: shows the same (a batch whose steps there cancel out: a technician signed in and
+        #: out again within it, a tap and its undoing) is not sent again, the retained state
+        #: says it all.
         self._shown: dict[str, BayState] = {}
         self._lounge_json = ListDump("cars", LoungeCar)
 
@@ -135,24 +138,15 @@ class ViewPublisher:
                 self.board.send_all_again()
             for bay_id in sorted(bays):
                 state = self.projector.bay_state(ws, bay_id, now, eta)
-                if self._unchanged(state) and not force:
+                shown = state.model_copy(update={"updated_at": None})
+                if self._shown.get(bay_id) == shown and not force:
                     continue
                 self.publisher.publish(
                     topics.BAY_STATE.full(self.site, bay=bay_id), self._state_json(state), 1, True
                 )
+                self._shown[bay_id] = shown  # once sent
         finally:
             self._count(started)
-
-    def _unchanged(self, state: BayState) -> bool:
-        """Whether the bay shows what it showed when its state was last sent, but for the
-        time it was made: then the retained state says it all and none is sent. A batch
-        whose steps at a bay cancel out (a technician signed out and in again, a job paused
-        and resumed within one batch) names the bay and leaves it as it was."""
-        shown = state.model_copy(update={"updated_at": None})
-        if self._shown.get(state.bay) == shown:
-            return True
-        self._shown[state.bay] = shown
-        return False
 
     def _state_json(self, state: BayState) -> bytes:
         if state.bay not in self._states_json:

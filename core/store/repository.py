@@ -64,7 +64,7 @@ from .tables import (
     TechnicianStateRow,
     WalkAroundRow,
 )
-from .wal import SQLITE_AUTO_CHECKPOINT, WalCheckpoints
+from .wal import SQLITE_AUTO_CHECKPOINT, WRITER_BACKSTOP, WalCheckpoints
 from .walkaround_rows import walkaround_row, walkarounds_of
 
 logger = logging.getLogger(__name__)
@@ -354,11 +354,11 @@ class Store:
         if self._conn is None or self._conn.closed or self._conn.invalidated:
             self._conn = self.engine.connect()
             if self._checkpoints is not None:
-                self._auto_checkpoint(0)
+                self._auto_checkpoint(WRITER_BACKSTOP)
         return self._conn
 
     def _auto_checkpoint(self, pages: int) -> None:
-        """After how many pages in the log the writer's commit copies it (0: never)."""
+        """After how many pages in the log the writer's commit copies it."""
         assert self._conn is not None
         driver = self._conn.connection.driver_connection
         assert driver is not None
