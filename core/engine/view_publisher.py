@@ -110,10 +110,8 @@ class ViewPublisher:
         self._forecast: tuple[datetime, QueueForecasts] | None = None
         #: Each bay's queue and the lounge's cars, their JSON kept while they stay the same.
         self._states_json: dict[str, ListDump] = {}
-        #: What each bay's last sent state showed, its time left out: a bay whose new state
-        #: shows the same (a batch whose steps there cancel out: a technician signed in and
-        #: out again within it, a tap and its undoing) is not sent again, the retained state
-        #: says it all.
+        #: Each bay's last sent state, its time left out: one showing the same (steps that
+        #: cancel out within a batch) is not sent again, the retained state says it all.
         self._shown: dict[str, BayState] = {}
         self._lounge_json = ListDump("cars", LoungeCar)
 
