@@ -366,7 +366,7 @@ class Store:
 
     def checkpoint_apart(self) -> None:
         """SQLite: from now on the log is copied into the database by a thread of its own,
-        never inside a commit the core waits for (core/store/wal.py)."""
+        not inside a commit the core waits for but past a backstop (core/store/wal.py)."""
         path = self.engine.url.database
         if self._dialect != "sqlite" or not path or path == ":memory:":
             return
