@@ -10,11 +10,12 @@ failed commit, or a value that did change) is written whole."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from .committed import Committed
 from .tables import JobRow
 
 Rows = list[dict[str, Any]]
@@ -23,17 +24,14 @@ Upsert = Callable[[Connection, Any, Rows, tuple[str, ...], tuple[str, ...]], Non
 KEYS = ("site", "ro")
 #: Set when the order is opened (core/domain/workshop.py), never by a later step.
 FIXED = ("plate", "public_token", "checked_in_at")
-#: Beyond this many more jobs remembered than the workshop holds, the cars that left go.
-_SLACK = 64
 
 
-class JobRowWrites:
+class JobRowWrites(Committed[tuple[Any, ...]]):
     """Each job's fixed columns as the last commit stored them."""
 
     def __init__(self, upsert: Upsert) -> None:
+        super().__init__()
         self._upsert = upsert
-        self._stored: dict[str, tuple[Any, ...]] = {}
-        self._pending: dict[str, tuple[Any, ...]] = {}
 
     def write(self, conn: Connection, rows: Rows) -> None:
         """Inside the batch's transaction; ``committed`` or ``forget`` once it has ended."""
@@ -41,22 +39,10 @@ class JobRowWrites:
         whole: Rows = []
         for row in rows:
             fixed = tuple(row[c] for c in FIXED)
-            (known if self._stored.get(row["ro"]) == fixed else whole).append(row)
-            self._pending[row["ro"]] = fixed
+            (known if self.stored(row["ro"]) == fixed else whole).append(row)
+            self.writing(row["ro"], fixed)
         table = JobRow.__table__
         if known:
             self._upsert(conn, table, known, KEYS, FIXED)
         if whole:
             self._upsert(conn, table, whole, KEYS, ())
-
-    def committed(self, live: Collection[str]) -> None:
-        """The transaction is durable: what it wrote is what the table holds."""
-        self._stored.update(self._pending)
-        self._pending.clear()
-        if len(self._stored) > len(live) + _SLACK:
-            self._stored = {ro: fixed for ro, fixed in self._stored.items() if ro in live}
-
-    def forget(self) -> None:
-        """The transaction failed: nothing is known of the table; write every job whole."""
-        self._pending.clear()
-        self._stored.clear()

@@ -6,7 +6,7 @@ first write after a start, or after a failed commit) has its rows written anew."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import bindparam, delete
@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from core.domain.model import Job
 
+from .committed import Committed
 from .report_rows import finding_rows, work_rows
 from .tables import AnsweredFindingRow, WorkRow
 
@@ -22,8 +23,6 @@ Upsert = Callable[[Connection, Any, Rows, tuple[str, ...]], None]
 
 _WORK_KEYS = ("site", "ro", "n")
 _FINDING_KEYS = ("site", "ro", "finding_id")
-#: Beyond this many more jobs remembered than the workshop holds, the cars that left go.
-_SLACK = 64
 
 
 def _of_jobs(row: type[WorkRow] | type[AnsweredFindingRow]) -> Any:
@@ -45,14 +44,13 @@ _DELETE_FINDING = delete(AnsweredFindingRow).where(
 )
 
 
-class ReportRowWrites:
+class ReportRowWrites(Committed[tuple[Rows, dict[str, dict[str, Any]]]]):
     """Stretches of work and answered findings, each job's as the last commit left them."""
 
     def __init__(self, site: str, upsert: Upsert) -> None:
+        super().__init__()
         self.site = site
         self._upsert = upsert
-        self._written: dict[str, tuple[Rows, dict[str, dict[str, Any]]]] = {}
-        self._pending: dict[str, tuple[Rows, dict[str, dict[str, Any]]]] = {}
 
     def write(self, conn: Connection, jobs: Iterable[Job]) -> None:
         """Inside the batch's transaction; ``committed`` or ``forget`` once it has ended."""
@@ -62,8 +60,8 @@ class ReportRowWrites:
         for job in jobs:
             now_work = work_rows(self.site, job)
             now_findings = {r["finding_id"]: r for r in finding_rows(self.site, job)}
-            self._pending[job.ro] = (now_work, now_findings)
-            before = self._written.get(job.ro)
+            self.writing(job.ro, (now_work, now_findings))
+            before = self.stored(job.ro)
             if before is None:
                 anew.append(job.ro)
                 work += now_work
@@ -94,15 +92,3 @@ class ReportRowWrites:
         for finding in before.keys() - now.keys():
             conn.execute(_DELETE_FINDING, {"site": self.site, "job": ro, "finding": finding})
         return [row for fid, row in now.items() if before.get(fid) != row]
-
-    def committed(self, live: Collection[str]) -> None:
-        """The transaction is durable: what it wrote is what the tables hold."""
-        self._written.update(self._pending)
-        self._pending.clear()
-        if len(self._written) > len(live) + _SLACK:
-            self._written = {ro: rows for ro, rows in self._written.items() if ro in live}
-
-    def forget(self) -> None:
-        """The transaction failed: nothing is known of the tables; write every job anew."""
-        self._pending.clear()
-        self._written.clear()
