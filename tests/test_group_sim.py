@@ -18,7 +18,7 @@ from bench.group import render, run
 def test_three_sites_through_cut_links_and_killed_processes_lose_nothing(
     mosquitto_bin: str, postgres_server: str
 ) -> None:
-    result = run(sites=3, speed=720, hours=2, server=postgres_server)
+    result = run(sites=3, speed=720, hours=3, server=postgres_server)
     print(render(result))
     assert result.facts > 100, "a day's work made facts"
     assert result.backlog_facts > 0, "the evening's facts waited in the sites' outboxes"
