@@ -43,6 +43,7 @@ from .appointment_rows import (
     stored_appointment,
 )
 from .codec import job_from_doc, job_to_doc, tech_from_doc, tech_to_doc
+from .driver_statements import DriverStatements
 from .group_outbox import GroupWrite, write_group
 from .help_call_rows import help_call_row, help_times, open_help_calls
 from .job_writes import JobRowWrites
@@ -72,6 +73,10 @@ logger = logging.getLogger(__name__)
 
 def insert_into(row: type[Any]) -> Any:
     return row.__table__.insert()
+
+
+#: The inserts every tap makes, built once (run as the driver's own statements).
+_INSERTS = {row: insert_into(row) for row in (InboxRow, AuditRow)}
 
 
 class ChangedRows(Protocol):
@@ -154,6 +159,7 @@ class Store:
         self.site = site
         #: Upsert statements by table, keys, columns and columns left as they are.
         self._upserts: dict[tuple[Any, ...], Any] = {}
+        self._driver = DriverStatements(engine.dialect)
         self._dialect = engine.dialect.name
         self._conn: Connection | None = None
         self._reports = ReportRowWrites(site, self._upsert)
@@ -409,8 +415,9 @@ class Store:
     def _write_log(self, conn: Connection, batch: Batch, now: datetime) -> None:
         """The inbox marks and the audit lines: what came in and what it did."""
         if batch.inbox:
-            conn.execute(
-                insert_into(InboxRow),
+            self._driver.run(
+                conn,
+                _INSERTS[InboxRow],
                 [
                     {
                         "site": self.site,
@@ -425,7 +432,8 @@ class Store:
                 ],
             )
         if batch.audit:
-            conn.execute(insert_into(AuditRow), [audit_row(self.site, a, now) for a in batch.audit])
+            rows = [audit_row(self.site, a, now) for a in batch.audit]
+            self._driver.run(conn, _INSERTS[AuditRow], rows)
 
     def _write_prints(self, conn: Connection, batch: Batch, now: datetime) -> None:
         if batch.prints:
@@ -550,7 +558,7 @@ class Store:
             update_cols = {c: base.excluded[c] for c in columns if c not in keys + kept}
             stmt = base.on_conflict_do_update(index_elements=list(keys), set_=update_cols)
             self._upserts[cache_key] = stmt
-        conn.execute(stmt, rows)
+        self._driver.run(conn, stmt, rows)
 
     # ----------------------------------------------------------------- queries
     def audit_trail(self, ro: str) -> list[dict[str, Any]]:
