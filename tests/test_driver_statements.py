@@ -119,11 +119,13 @@ def test_a_failure_is_sqlalchemys_and_undoes_the_transaction(engine: Engine) -> 
 
 
 def test_the_engines_listeners_see_each_statement(engine: Engine) -> None:
+    """One row an ``INSERT``; many an ``executemany`` (PostgreSQL: a ``COPY``)."""
     driver = DriverStatements(engine.dialect)
     seen: list[tuple[str, int, bool]] = []
 
     def listen(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, many: bool) -> None:
-        seen.append((statement.split()[2], len(params) if many else 1, many))
+        table = "audit_log" if "audit_log" in statement else statement
+        seen.append((table, len(params) if many else 1, many))
 
     event.listen(engine, "before_cursor_execute", listen)
     try:
