@@ -1,6 +1,6 @@
 """Inside the core: what a tap waits for on the batch thread, without broker or threads.
 
-    python3 tasks.py bench core_steps [--taps 1000] [--rate 100] [--log-in-commits]
+    python3 tasks.py bench core_steps [--taps 1000] [--rate 100] [--bays N] [--log-in-commits]
 
 The tap → view benchmark's workshop (five bays, 34 cars queued at each, a technician
 working through them) driven through ``BatchStep.process`` in this process, the taps on a
@@ -8,7 +8,9 @@ fixed schedule and between them what the core's loop does when nothing waits (th
 rows, the foreman's board a step at a time). Prints, per tap, scheduled arrival → its bay's
 state published (so a tap that comes while the board is worked on waits for that step),
 and the time of each kind of work on the batch thread. The core's collector is frozen
-first, as ``pitboard core`` freezes it at start.
+first, as ``pitboard core`` freezes it at start. ``--bays``: the site has that many bays,
+each with its kiosk and technician (the thousand-kiosk benchmark's site), the taps still
+at five of them.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 from bench.common import BAYS, TECHS, Nowhere, demo_config, percentile, queued_cars, workdir
 from bench.tap_to_view import STEPS
 from core.contract.messages import make_event
+from core.demo.busy import busy_config
 from core.engine import Core, Incoming
 from core.engine import batch as batch_step
 from core.store.database import make_engine, sqlite_url
@@ -63,8 +66,9 @@ def main() -> None:
         action="store_true",
         help="SQLite copies its log inside the commits, as the core did before its own thread",
     )
+    parser.add_argument("--bays", type=int, default=0, help="general bays (0: the demo's)")
     args = parser.parse_args()
-    cfg = demo_config()
+    cfg = busy_config(demo_config(), args.bays) if args.bays else demo_config()
     db_url = sqlite_url(workdir())
     per_bay = args.taps // (len(BAYS) * len(STEPS)) + 1
     queues = queued_cars(cfg, db_url, BAYS, per_bay)
@@ -115,7 +119,8 @@ def main() -> None:
     core.store.stop_checkpoints()
     where = "inside commits" if args.log_in_commits else "by its own thread"
     print(
-        f"{len(plan)} taps at {args.rate:.0f}/s, {len(core.ws.jobs)} jobs, SQLite's log copied"
+        f"{len(plan)} taps at {args.rate:.0f}/s, {len(cfg.bays)} bays, {len(core.ws.jobs)} jobs,"
+        " SQLite's log copied"
         f" {where}; times in ms"
     )
     for label, values in {"arrival->bay state": waited, **times}.items():

@@ -21,7 +21,7 @@ from hypothesis.stateful import invariant, rule, run_state_machine_as_test
 from core.domain.errors import DomainError
 from core.domain.events import DomainEvent, SignInRefused
 from core.domain.model import BAY_STATUSES, OPEN_STATUSES, Job, JobStatus
-from core.domain.vocabulary import HOLDING_STATES, AppointmentState
+from core.domain.vocabulary import HOLDING_STATES, STATION_STATUSES, AppointmentState
 from core.domain.workshop import Workshop
 from core.domain.workshop_state import left_since, queue_place
 from tests import walk
@@ -112,6 +112,9 @@ def filed_as_scanned(ws: Workshop) -> None:
         assert all(ws.jobs[j.ro] is j for j in ws.jobs_in({status})), "a stale copy filed"
     open_ros = {j.ro for j in ws.jobs.values() if j.status in OPEN_STATUSES}
     assert sorted(ros(ws.open_jobs())) == sorted(open_ros), "the open jobs"
+    for status in JobStatus:
+        showing = {b.id for b in ws.bays.values() if status in STATION_STATUSES.get(b.kind, ())}
+        assert ws.stations_showing([status]) == showing, f"the stations showing {status}"
 
 
 class ExplainedWalk(WorkshopWalk):
@@ -255,6 +258,7 @@ NOT_STEPS = {
     "remember",
     "signed_in_at",
     "signed_in_by_bay",
+    "stations_showing",
     "take_events",
     "tech_state",
     "technician",

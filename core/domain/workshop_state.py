@@ -35,7 +35,7 @@ from .model import (
     TechnicianState,
 )
 from .notices import Notice
-from .vocabulary import PRIORITY_RANK
+from .vocabulary import PRIORITY_RANK, STATION_STATUSES
 from .working_hours import WorkingHours
 
 if TYPE_CHECKING:  # the help calls' module builds on this one
@@ -115,10 +115,20 @@ class WorkshopState:
     _filed: dict[str, tuple[JobStatus, str | None]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    #: The bays whose screens list cars by stage (QC, wash), with their stages: a site's
+    #: few stations, however many bays it has (its bays are fixed from its configuration).
+    _stations: list[tuple[str, frozenset[JobStatus]]] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         for job in self.jobs.values():
             self._file(job)
+        self._stations = [
+            (b.id, STATION_STATUSES[b.kind])
+            for b in self.bays.values()
+            if b.kind in STATION_STATUSES
+        ]
 
     # ----------------------------------------------------------------- lookups
     def job(self, ro: str) -> Job:
@@ -142,6 +152,11 @@ class WorkshopState:
     def tech_state(self, tech_id: str) -> TechnicianState:
         self.technician(tech_id)
         return self.tech_states.get(tech_id) or TechnicianState(id=tech_id)
+
+    def stations_showing(self, stages: Iterable[JobStatus]) -> set[str]:
+        """The stations whose screens list cars in any of these stages."""
+        wanted = set(stages)
+        return {bay for bay, shown in self._stations if not shown.isdisjoint(wanted)}
 
     def bay_queue(self, bay_id: str) -> list[Job]:
         """Jobs dispatched to a bay, in the order they are to be worked."""

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from core.domain.events import DomainEvent, TechSignedIn, WalkAroundRecorded
 from core.domain.model import JobStatus, WalkAround
-from core.domain.vocabulary import STATION_STATUSES
 from core.domain.workshop import Workshop
 
 
@@ -118,7 +117,4 @@ def bays_to_redraw(ws: Workshop, events: Iterable[DomainEvent], rows: Rows) -> s
         state = ws.tech_states.get(tech)
         if state is not None and state.bay:
             bays.add(state.bay)
-    for bay_id, bay in ws.bays.items():
-        if stages & STATION_STATUSES.get(bay.kind, frozenset()):
-            bays.add(bay_id)
-    return bays
+    return bays | ws.stations_showing(stages)
