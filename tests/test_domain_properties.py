@@ -212,7 +212,8 @@ class ExplainedWalk(WorkshopWalk):
         tags = [j.key_tag for j in ws.open_jobs() if j.key_tag]
         assert len(tags) == len(set(tags)), "one key tag on two cars"
         queues = ws.bay_queues()
-        assert {b: [j.ro for j in q] for b, q in queues.items() if q} == {
+        assert all(queues.values()), "a bay with an empty queue listed"
+        assert {b: [j.ro for j in q] for b, q in queues.items()} == {
             b: [j.ro for j in ws.bay_queue(b)] for b in ws.bays if ws.bay_queue(b)
         }, "the one-pass queues differ from the per-bay ones"
         per_bay = {b: [t.id for t in ws.signed_in_at(b)] for b in ws.bays}

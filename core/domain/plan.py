@@ -209,7 +209,7 @@ def queued_work(
     ws: WorkshopState, now: datetime, rework: timedelta = REWORK
 ) -> dict[str, list[QueuedWork]]:
     """Every bay's queue in its order, with each job's remaining work."""
-    return {bay: _queued(queue, now, rework) for bay, queue in ws.bay_queues().items() if queue}
+    return {bay: _queued(queue, now, rework) for bay, queue in ws.bay_queues().items()}
 
 
 def _queued(queue: list[Job], now: datetime, rework: timedelta) -> list[QueuedWork]:
@@ -231,7 +231,7 @@ def plan_in_steps(
 ) -> Generator[None, None, Plan]:
     """``plan_workshop``, a step after every ``per_step`` jobs planned (the core takes a
     waiting tap in between); the workshop must not change until the last."""
-    queues = {bay: queue for bay, queue in ws.bay_queues().items() if queue}
+    queues = ws.bay_queues()
     return (
         yield from _planning(
             queues.keys(),

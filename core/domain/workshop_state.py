@@ -163,12 +163,13 @@ class WorkshopState:
         return sorted(self._queues.get(bay_id, {}).values(), key=queue_place)
 
     def bay_queues(self) -> dict[str, list[Job]]:
-        """Every bay's queue (a board has hundreds of bays)."""
-        out: dict[str, list[Job]] = {b: [] for b in self.bays}
-        for bay_id, queue in self._queues.items():
-            if queue:
-                out[bay_id] = sorted(queue.values(), key=queue_place)
-        return out
+        """The queue of every bay that has cars in its queue: what is in the building, not
+        every bay of a site of hundreds (an empty one is not there)."""
+        return {
+            bay_id: sorted(queue.values(), key=queue_place)
+            for bay_id, queue in self._queues.items()
+            if queue
+        }
 
     def jobs_in(self, statuses: Iterable[JobStatus]) -> list[Job]:
         """The jobs in these stages, stage by stage in the workflow's order."""
