@@ -54,8 +54,10 @@ COMPARED_PARTS = 64
 #: idle").
 BOARD_PAUSE = 0.0005
 #: A board is built a part at a time; one whose workshop a batch changed before it was done
-#: is begun again. After this many in a row the next is built whole: a stream of taps must
-#: not keep the foreman's board from ever being shown.
+#: is begun again. After this many in a row the next goes on through the changes (its later
+#: parts show them, its earlier ones not yet) and another follows it: a stream of
+#: taps must not keep the foreman's board from ever being shown, nor wait for one built
+#: whole (20 – 40 ms at a thousand bays, the slowest taps' wait).
 BOARD_RESTARTS = 2
 
 
@@ -106,6 +108,8 @@ class ViewPublisher:
             tuple[Generator[None, None, DispatchView], datetime, dict[str, datetime]] | None
         ) = None
         self._restarts = 0
+        #: The board being built went on through a change: another is due after it.
+        self._overtaken = False
         #: The bay states' queue forecasts of this batch, for its lounge: (time, by bay).
         self._forecast: tuple[datetime, QueueForecasts] | None = None
         #: Each bay's queue and the lounge's cars, their JSON kept while they stay the same.
@@ -251,9 +255,13 @@ class ViewPublisher:
         """A batch committed: a board half built shows a workshop that is gone, and is
         begun again."""
         self._forecast = None
-        if self._building is not None:
+        if self._building is None:
+            return
+        if self._restarts < BOARD_RESTARTS:
             self._building = None
             self._restarts += 1
+        else:
+            self._overtaken = True
 
     def dispatch_wait(self) -> float:
         """Seconds until the board is due: changes gathered, or the periodic rebuild."""
@@ -296,9 +304,6 @@ class ViewPublisher:
         rows = self.health.sorted_rows()
         self._building = (self.projector.dispatch_in_steps(ws, now, rows, eta), now, eta)
         self._cost = 0.0
-        if self._restarts >= BOARD_RESTARTS:
-            while self._building is not None:
-                self._build_step(ws)
 
     def _build_step(self, ws: Workshop) -> None:
         """The next part of the board being built; the board, when it was the last."""
@@ -349,7 +354,7 @@ class ViewPublisher:
         """A board built: the one shown from now on."""
         self.dispatch_view = view
         self.publish_advisors(ws, now, eta)
-        self._pending = False
+        self._pending, self._overtaken = self._overtaken, False
         self._published = time.monotonic()
         self.tell_listeners()
         return view
