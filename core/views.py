@@ -366,8 +366,9 @@ class Projector:
     ) -> Generator[None, None, DispatchView]:
         """The board, built a part at a time (the cards; the plan; the day's bars; the
         alerts), none longer than a few dozen jobs' worth: the core takes a waiting tap
-        between two parts. The workshop must not change in between: a board whose workshop
-        changed is built again from the start."""
+        between two parts. A workshop changed in between makes a board of two moments: the
+        core begins it again, or, overtaken twice, has another follow it
+        (``ViewPublisher.workshop_changed``)."""
         open_jobs = sorted(ws.open_jobs(), key=lambda j: (j.promised_at, j.ro))
         cards: list[BoardCard] = []
         for i, some in enumerate(_slices(open_jobs, STEP_JOBS)):

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from core.commands import CheckInCar, Dispatch
 from core.engine import Core, Incoming, Republish, WebCommand, batch, view_publisher
 from core.store.repository import Store
+from core.views import Projector
 from tests.helpers import T0, Clock, Kiosk, demo_config, order, send_board
 
 
@@ -182,6 +183,55 @@ def test_taps_that_keep_coming_do_not_keep_the_board_from_being_built(
     shown = core.views.dispatch_view
     assert shown is not None and b03_techs(shown) == ([] if n % 2 else ["T001"])
     assert not core.views.dispatch_pending
+
+
+def test_a_reload_drops_a_board_built_through_taps(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A board that goes on through taps is made of the workshop it began with. A failed
+    commit makes the workshop again from the store: that board is dropped, or its later
+    steps would cache the old workshop's jobs for the boards after it (a pause left open on
+    the Gantt of a car at work again)."""
+    monkeypatch.setattr(view_publisher, "DISPATCH_MAX_GAP", 0.0)
+    clock, rec = Clock(), Recorder(store)
+    core = Core(demo_config(), store, rec, clock)
+    checked = Future[Any]()
+    core.step.process([WebCommand(CheckInCar(order()), "advisor:SA01", checked)])
+    ro = checked.result(0).ro
+    core.step.process([WebCommand(Dispatch(ro, "B03"), "foreman:F001", Future())])
+    b03, b04 = Kiosk("kiosk-b03", "B03"), Kiosk("kiosk-b04", "B04")
+
+    def tap(k: Kiosk, kind: str, **data: Any) -> Incoming:
+        clock.advance(minutes=1)
+        return Incoming(*k.event(kind, ts=clock.now, **data), token=None, received_at=clock.now)
+
+    core.step.process([tap(b03, "tech.signed_in")])
+    core.step.process([tap(b03, "job.started", job=ro)])
+    send_board(core)
+    first = core.views.dispatch_view
+    for n in range(view_publisher.BOARD_RESTARTS + 1):  # the last one goes on through
+        kind = "tech.signed_out" if n % 2 else "tech.signed_in"
+        core.step.process([tap(b04, kind, tech="T002")])
+        core.step.refresh()
+    assert core.views.dispatch_view is first and core.views.dispatch_due
+
+    paused = tap(b03, "job.paused", job=ro, reason="waiting_parts")
+    rec.fail_commits = True
+    with pytest.raises(OperationalError):
+        core.step.process([paused])
+    rec.fail_commits = False
+    core._reload()  # what the loop does before it tries again
+    core.step.process([paused])
+    core.step.process([tap(b03, "job.resumed", job=ro)])
+    send_board(core)
+    shown = core.views.dispatch_view
+    made_now = Projector(core.config).dispatch(core.ws, clock.now, [], None)
+    assert shown is not None and shown is not first
+    assert bars(shown, ro) == bars(made_now, ro)
+
+
+def bars(board: Any, ro: str) -> list[tuple[str, Any, Any]]:
+    return [(b.kind, b.start, b.end) for b in board.timeline if b.ro == ro]
 
 
 def b03_techs(board: Any) -> list[str]:

@@ -9,8 +9,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, event, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, event, select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
 from core.store.database import make_engine, migrate
 from core.store.driver_statements import DriverStatements
@@ -142,3 +142,51 @@ def test_a_value_the_rows_do_not_give_is_refused_before_anything_runs(engine: En
     stmt = update(CounterRow).where(CounterRow.site == "demo").values(value=1)
     with pytest.raises(ValueError, match="site_1"), engine.begin() as conn:
         driver.run(conn, stmt, [{"value": 2}])
+
+
+def test_a_value_its_column_refuses_is_a_statement_error(engine: Engine) -> None:
+    driver = DriverStatements(engine.dialect)
+    no_zone = audit("no zone") | {"at": datetime(2026, 12, 5, 9, 15)}
+    with pytest.raises(StatementError, match="without its zone"), engine.begin() as conn:
+        driver.run(conn, AUDIT, [audit("before it")])
+        driver.run(conn, AUDIT, [audit("many"), no_zone])
+    assert stored_audit(engine) == {}
+
+
+def test_columns_named_otherwise_than_their_keys(engine: Engine) -> None:
+    """A column's key is what a row calls it, its name what the database does."""
+    table = Table(
+        "driver_named",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("Order Note", String(32), key="note"),
+    )
+    table.create(engine)
+    driver = DriverStatements(engine.dialect)
+    with engine.begin() as conn:
+        driver.run(conn, table.insert(), [{"id": 1, "note": "一"}])
+        driver.run(conn, table.insert(), [{"id": 2, "note": "二"}, {"id": 3, "note": "三"}])
+        got = conn.execute(select(table.c.id, table.c.note).order_by(table.c.id)).all()
+    assert [tuple(r) for r in got] == [(1, "一"), (2, "二"), (3, "三")]
+
+
+@pytest.mark.postgres
+def test_a_lost_connection_is_invalidated_as_sqlalchemy_would(postgres_url: str) -> None:
+    engine = make_engine(postgres_url)
+    migrate(engine)
+    driver = DriverStatements(engine.dialect)
+    try:
+        with engine.connect() as conn:
+            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            conn.commit()
+            with engine.connect() as other:
+                other.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+            conn.begin()
+            with pytest.raises(DBAPIError) as lost:
+                driver.run(conn, AUDIT, [audit("a"), audit("b")])
+            assert lost.value.connection_invalidated and conn.invalidated
+        with engine.begin() as conn:  # the pool gives a new one
+            driver.run(conn, AUDIT, [audit("after")])
+        assert list(stored_audit(engine)) == ["after"]
+    finally:
+        engine.dispose()

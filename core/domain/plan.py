@@ -230,7 +230,8 @@ def plan_in_steps(
     ws: WorkshopState, now: datetime, per_step: int, rework: timedelta = REWORK
 ) -> Generator[None, None, Plan]:
     """``plan_workshop``, a step after every ``per_step`` jobs planned (the core takes a
-    waiting tap in between); the workshop must not change until the last."""
+    waiting tap in between); a workshop changed before the last makes a plan of two moments,
+    which the board's caller follows with another."""
     queues = ws.bay_queues()
     return (
         yield from _planning(

@@ -99,17 +99,15 @@ class ViewPublisher:
         self._pending = False
         #: A board built, being compared with what was sent a few parts at a time.
         self._staging: Generator[None, None, None] | None = None
-        self._published = 0.0
-        self._cost = 0.0
+        self._published, self._cost = 0.0, 0.0
         #: When a slice of the board's parts was last sent (see BOARD_PAUSE).
         self._sent_at = 0.0
         #: A board being built in parts: its steps, and the time and predictions it is of.
         self._building: (
             tuple[Generator[None, None, DispatchView], datetime, dict[str, datetime]] | None
         ) = None
-        self._restarts = 0
-        #: The board being built went on through a change: another is due after it.
-        self._overtaken = False
+        #: Builds begun again in a row; whether this one goes on through a change.
+        self._restarts, self._overtaken = 0, False
         #: The bay states' queue forecasts of this batch, for its lounge: (time, by bay).
         self._forecast: tuple[datetime, QueueForecasts] | None = None
         #: Each bay's queue and the lounge's cars, their JSON kept while they stay the same.
@@ -123,8 +121,12 @@ class ViewPublisher:
         self.projector.forget(set(ros))
 
     def forget_all(self) -> None:
+        """The workshop was made again (a reload): nothing made of the old one is kept, nor
+        a board being built of it (its steps would cache the old workshop's jobs)."""
         self.projector.forget_all()
         self.lounge_cars.forget_all()
+        if self._building is not None:
+            self._building, self._overtaken, self._pending = None, False, True
         self._shown.clear()
 
     def publish_states(
@@ -253,7 +255,7 @@ class ViewPublisher:
 
     def workshop_changed(self) -> None:
         """A batch committed: a board half built shows a workshop that is gone, and is
-        begun again."""
+        begun again (after ``BOARD_RESTARTS`` in a row, goes on and is followed)."""
         self._forecast = None
         if self._building is None:
             return
@@ -351,9 +353,11 @@ class ViewPublisher:
     def _built(
         self, ws: Workshop, now: datetime, eta: dict[str, datetime], view: DispatchView
     ) -> DispatchView:
-        """A board built: the one shown from now on."""
+        """A board built: the one shown from now on (the advisors' board with it, but after
+        one overtaken by changes, with the one that follows: its predictions are of before)."""
         self.dispatch_view = view
-        self.publish_advisors(ws, now, eta)
+        if not self._overtaken:
+            self.publish_advisors(ws, now, eta)
         self._pending, self._overtaken = self._overtaken, False
         self._published = time.monotonic()
         self.tell_listeners()

@@ -7,17 +7,20 @@ same few statements with the same columns, so each is compiled once here (SQLAlc
 own compiler, and its types' own conversions of the values) and given to the driver's
 ``executemany`` in the connection's open transaction. The engine's listeners still see
 each statement before it runs (``before_cursor_execute``, without an execution context),
-and errors come back as SQLAlchemy's, as the rest of the store expects.
+and errors come back as SQLAlchemy's, as the rest of the store expects: a value a column's
+type refuses as a ``StatementError``, the database's as its ``DBAPIError`` (a lost
+connection invalidated, as SQLAlchemy would).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.expression import Executable
@@ -58,11 +61,15 @@ class DriverStatements:
         many = len(rows) > 1
         copy = compiled.copy if many else None
         sql = copy or compiled.sql
-        params = compiled.parameters(rows, compiled.positional or copy is not None)
-        cursor = conn.connection.cursor()
-        # Whoever listens to the engine's statements (a test, a tracer) still sees these.
-        conn.dispatch.before_cursor_execute(conn, cursor, sql, params, None, many)
         try:
+            params = compiled.parameters(rows, compiled.positional or copy is not None)
+        except Exception as exc:  # a value its column's type refuses (a time without its zone)
+            raise StatementError(str(exc), sql, list(rows), exc) from exc
+        dbapi = conn.connection
+        cursor = dbapi.cursor()
+        try:
+            # Whoever listens to the engine's statements (a test, a tracer) still sees these.
+            conn.dispatch.before_cursor_execute(conn, cursor, sql, params, None, many)
             if copy is not None:
                 _copy(cursor, copy, params)
             elif many:
@@ -70,11 +77,20 @@ class DriverStatements:
             else:
                 cursor.execute(sql, params[0])
         except self.dialect.loaded_dbapi.Error as exc:
+            lost = self.dialect.is_disconnect(exc, dbapi, cursor)
+            if lost:  # as SQLAlchemy does: the connection is not given out again
+                conn.invalidate(exc)
             raise DBAPIError.instance(
-                sql, params, exc, self.dialect.loaded_dbapi.Error, dialect=self.dialect
+                sql,
+                params,
+                exc,
+                self.dialect.loaded_dbapi.Error,
+                connection_invalidated=lost,
+                dialect=self.dialect,
             ) from exc
         finally:
-            cursor.close()
+            with contextlib.suppress(Exception):  # a lost connection's cursor
+                cursor.close()
 
     def _compile(self, stmt: Executable, columns: tuple[str, ...]) -> Compiled:
         key = (id(stmt), columns)
@@ -101,9 +117,10 @@ def compile_for(stmt: Executable, columns: tuple[str, ...], dialect: Dialect) ->
         kind = binds[name].type
         names.append((name, kind.dialect_impl(dialect).bind_processor(dialect)))
     copy = None
-    if dialect.name == "postgresql" and type(stmt) is Insert:  # not an upsert (ON CONFLICT)
+    if dialect.driver == "psycopg" and type(stmt) is Insert:  # not an upsert (ON CONFLICT)
         quote = dialect.identifier_preparer
-        listed = ", ".join(quote.quote(n) for n, _ in names)
+        table = stmt.table
+        listed = ", ".join(quote.quote(table.c[n].name) for n, _ in names)
         copy = f"COPY {quote.format_table(stmt.table)} ({listed}) FROM STDIN"
     return Compiled(str(compiled), tuple(names), positional, copy)
 
