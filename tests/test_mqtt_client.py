@@ -235,8 +235,12 @@ def test_nothing_goes_again_while_the_core_is_away_and_everything_when_it_is_bac
 
 
 def test_the_status_says_the_outbox_again_only_when_its_depth_changed(
-    broker: FakeBroker, device: DeviceLink
+    broker: FakeBroker, device: DeviceLink, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A depth that changed is said again after a few seconds: an ack handled as the next tap
+    # is written would say it, on a machine slow enough for twenty taps to take that long.
+    monkeypatch.setattr(devices.link, "_STATUS_EVERY", 600.0)
+
     def said() -> list[int | None]:
         return [json.loads(p)["outbox"] for p in broker.published(DEVICE, "/status")]
 
