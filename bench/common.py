@@ -263,6 +263,9 @@ class Nowhere:
     def puback(self, token: object) -> None:
         pass
 
+    def send_now(self) -> None:
+        pass
+
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)

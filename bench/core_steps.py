@@ -28,7 +28,6 @@ from bench.tap_to_view import STEPS
 from core.contract.messages import make_event
 from core.demo.busy import busy_config
 from core.engine import Core, Incoming
-from core.engine import batch as batch_step
 from core.store.database import make_engine, sqlite_url
 from core.store.repository import Store
 
@@ -81,7 +80,6 @@ def main() -> None:
     for name in ("apply", "commit", "publish_states", "publish_lounge", "write_reports"):
         setattr(step, name, timed(times, name, getattr(step, name)))
     views.flush_dispatch = timed(times, "board step", views.flush_dispatch)  # type: ignore[method-assign]
-    batch_step.HAND_OVER = 0.0  # no MQTT thread to step aside for
     seqs: dict[str, int] = defaultdict(int)
 
     def tap(bay: str, type_: str, ro: str | None, tech: str) -> Incoming:

@@ -49,6 +49,9 @@ class BrokerPublisher:
     def puback(self, token: object) -> None:
         pass
 
+    def send_now(self) -> None:
+        pass  # the bench's client writes on its own thread
+
 
 class Watcher:
     """A subscriber of the board's topics: what reached it, and the board it holds."""

@@ -64,6 +64,9 @@ class Wire:
     def puback(self, token: object) -> None:
         pass
 
+    def send_now(self) -> None:
+        pass
+
     def wait_acks(self, device: str, count: int) -> str:
         with self.changed:
             if not self.changed.wait_for(lambda: len(self.acks.get(device, [])) >= count, 30):

@@ -50,6 +50,9 @@ class Nowhere:
     def puback(self, token: object) -> None:
         pass
 
+    def send_now(self) -> None:
+        pass
+
 
 #: The car /test/delivered brings: its key tag hung on the cabinet's slot 7, no wash.
 DELIVERED_CAR = CheckIn(

@@ -241,6 +241,9 @@ class FakePahoClient:
             self._mid = self._mid % 65535 + 1
             return self._mid
 
+    def _packet_write(self) -> int:
+        return 0  # nothing waits to be written: a publish here is delivered when made
+
     def publish(self, topic: str, payload: bytes, qos: int = 0, retain: bool = False) -> FakeInfo:
         mid = self._next_mid()
         if not self._live:

@@ -39,6 +39,9 @@ class PrintingDesk:
     def puback(self, token: object) -> None:
         pass
 
+    def send_now(self) -> None:
+        pass
+
     def _print(self, job: PrintJob) -> None:
         transport, width = self.printers[job.printer]
         transport.send(render(job.doc, width, ZoneInfo(job.zone)), job.print_id)

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -23,7 +24,7 @@ from core.commands import CheckInCar, Dispatch
 from core.contract.dispatch_mirror import BoardMirror
 from core.contract.messages import make_event
 from core.contract.views import DispatchView
-from core.mqtt import BrokerAddress
+from core.mqtt import BrokerAddress, MqttClient
 from core.store.database import make_engine
 from core.store.repository import Store
 from tests.helpers import T0, demo_config, order
@@ -258,3 +259,48 @@ def test_wrong_credentials_leave_the_links_refused_not_retrying(
     finally:
         device.stop()
         service.stop()
+
+
+def test_what_the_core_sends_itself_leaves_whole_and_in_order_beside_pahos_thread(
+    broker: MosquittoBroker,
+) -> None:
+    """The batch thread writes its acks to the socket itself (``send_now``) while paho's
+    thread writes too: what paho held back until the broker answered, and another thread's
+    messages. Large messages fill the socket, so writes are cut short and put back: every
+    message still arrives whole, each thread's in the order published, on one connection."""
+    kiosk = Client(broker, "kiosk-b03", subscribe=[("pitboard/demo/dev/kiosk-b03/ack", 1)])
+    addr = BrokerAddress("127.0.0.1", broker.port, "core", broker.passwords["core"])
+    core = MqttClient(addr, "pitboard-core-demo", None, lambda _o: b"", lambda *_: None).start()
+    writers: set[str] = set()
+    send = core.client._sock_send
+
+    def noted(buf: bytes) -> int:
+        writers.add(threading.current_thread().name)
+        return send(buf)
+
+    core.client._sock_send = noted  # type: ignore[method-assign]
+    topic, count = "pitboard/demo/dev/kiosk-b03/ack", 600
+    try:
+        assert core.connected.wait(10)
+
+        def publish(who: str, now: bool) -> None:
+            for n in range(count):
+                pad = "x" * (70_000 if n % 3 == 0 else n)
+                core.publish(topic, json.dumps({"who": who, "n": n, "pad": pad}).encode())
+                if now:
+                    core.send_now()
+
+        other = threading.Thread(target=publish, args=("other", False), name="other")
+        other.start()
+        publish("batch", True)
+        other.join(30)
+        assert kiosk.wait(lambda m: len(m) >= 2 * count, timeout=60)
+        got = [p for _, p in kiosk.messages]
+        for who in ("batch", "other"):
+            assert [p["n"] for p in got if p["who"] == who] == list(range(count)), who
+        assert core.counters["connect_attempts"] == 1, "the broker dropped a garbled stream"
+        assert threading.current_thread().name in writers, "send_now left it to paho"
+        assert any(w.startswith("paho") for w in writers)
+    finally:
+        core.stop()
+        kiosk.close()

@@ -66,11 +66,6 @@ from .view_publisher import ViewPublisher
 
 logger = logging.getLogger(__name__)
 
-#: Seconds the batch thread steps aside after the acks when nothing
-#: waits (see ``process``): the MQTT thread sends what was published only once it holds the
-#: interpreter, and the batch thread would otherwise keep it while it builds what follows.
-#: Under a stream of events it goes on: the switch interval (``core/app.py``) hands over.
-HAND_OVER = 0.0002
 #: A batch of more items than this is a flood (devices sending what they kept, many at
 #: once): what counts is how many are applied a second, and the switch interval hands over.
 FLOOD = 10
@@ -158,9 +153,12 @@ class BatchStep:
         for item in items:  # 4. the broker may forget the events
             if isinstance(item, Incoming):
                 self.publisher.puback(item.token)
+        sends = self._sends_itself(items, out)
+        if sends:
+            self.publisher.send_now()
         self.publish_lounge(out, now)  # 5. the lounge: only the cars that moved are made
-        if self._hands_over(items, out):
-            time.sleep(HAND_OVER)  # they leave before the board is worked on
+        if sends:
+            self.publisher.send_now()  # before the board is worked on
         self.settle(out)  # 6. a page's command is answered when the pages have been told
         self.ws.forget_gone(out.rows.jobs | out.recalled)
         if out.rows.help_calls:  # closed calls are stored: the reports read them there
@@ -181,9 +179,12 @@ class BatchStep:
             logger.exception("group feed: the facts of a batch could not be made")
             return None
 
-    def _hands_over(self, items: list[Item], out: Outcome) -> bool:
-        """Whether the batch thread steps aside for the acks it published: after a few taps
-        with nothing waiting behind them; never in a flood."""
+    def _sends_itself(self, items: list[Item], out: Outcome) -> bool:
+        """Whether the batch thread writes what it published to the socket itself: after a
+        few taps with nothing waiting behind them. The MQTT thread would only once it holds
+        the interpreter, which the batch thread keeps while it builds what follows. In a
+        flood the MQTT thread writes, on the other core, while the next batch is applied
+        (the switch interval, ``core/app.py``, hands over)."""
         told = bool(out.acks or out.events)
         return told and len(items) <= FLOOD and not self.work_waiting()
 

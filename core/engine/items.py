@@ -21,6 +21,9 @@ class Publisher(Protocol):
 
     def puback(self, token: object) -> None: ...
 
+    def send_now(self) -> None:
+        """What was published and acknowledged goes on the wire from the calling thread."""
+
 
 @dataclass(frozen=True)
 class Incoming:

@@ -47,6 +47,25 @@ def _nothing() -> None:
     return None
 
 
+def _locked_writes(client: mqtt.Client) -> Callable[[], object]:
+    """paho's socket writes, made to hold a lock, so that a caller's thread may write what
+    it published (``MqttClient.send_now``) while paho's own thread writes too.
+
+    paho pops a packet off its queue, sends it and puts back what the socket did not take:
+    two threads doing that at once could send one packet's bytes inside another's. Every
+    write paho makes goes through ``_packet_write``, so the lock is put there.
+    """
+    lock = threading.RLock()
+    write = client._packet_write
+
+    def locked() -> object:
+        with lock:
+            return write()
+
+    client._packet_write = locked  # type: ignore[method-assign,assignment]
+    return locked
+
+
 class MqttClient:
     """One connection to the broker, as a named party with a retained status topic (or,
     for a part of a process that is no device, none: ``status_topic`` None).
@@ -130,6 +149,7 @@ class MqttClient:
         client.on_message = self._on_message
         client.on_publish = self._on_publish
         client.on_socket_open = no_delay
+        self._write = _locked_writes(client)
         return client
 
     @property
@@ -302,6 +322,16 @@ class MqttClient:
         self, topic: str, payload: bytes, qos: int = 1, retain: bool = False
     ) -> mqtt.MQTTMessageInfo:
         return self.client.publish(topic, payload, qos=qos, retain=retain)
+
+    def send_now(self) -> None:
+        """Write what was published to the socket on this thread.
+
+        paho's own thread writes it only once it holds the interpreter, and a caller busy in
+        Python keeps it for up to the switch interval. What the socket does not take now
+        (a full buffer, a lost connection) stays queued for paho's thread, which also meets
+        any error and reconnects.
+        """
+        self._write()
 
     def announce(self) -> None:
         """Publish the retained online status again (what it reports changed)."""

@@ -66,3 +66,6 @@ class MqttLink:
 
     def puback(self, token: object) -> None:
         self.client.puback(token)
+
+    def send_now(self) -> None:
+        self.client.send_now()
