@@ -77,7 +77,14 @@ def main() -> None:
         core.store.checkpoint_apart()  # as ``Core.start`` does
     step, views = core.step, core.views
     times: Times = defaultdict(list)
-    for name in ("apply", "commit", "publish_states", "publish_lounge", "write_reports"):
+    for name in (
+        "apply",
+        "commit",
+        "make_states",
+        "publish_states",
+        "publish_lounge",
+        "write_reports",
+    ):
         setattr(step, name, timed(times, name, getattr(step, name)))
     views.flush_dispatch = timed(times, "board step", views.flush_dispatch)  # type: ignore[method-assign]
     seqs: dict[str, int] = defaultdict(int)

@@ -4,11 +4,14 @@ fails."""
 
 from __future__ import annotations
 
+import threading
+import time
 from concurrent.futures import Future
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from core.commands import CheckInCar, Dispatch
@@ -296,3 +299,73 @@ def test_a_bay_left_as_it_was_is_not_sent_again_but_a_changed_one_is(
     rec.log.clear()
     core.step.process([Republish(connected=True)])
     assert "publish bay/B03/state" in rec.log
+
+
+def test_the_bay_states_are_made_while_the_commit_syncs_and_sent_after_it(
+    step_core: tuple[Core, Recorder],
+) -> None:
+    """The commit does not end until the bay states have begun on the helper thread: they
+    were begun with every statement written, before the database's own commit."""
+    core, rec = step_core
+    began = threading.Event()
+    made_on: list[str] = []
+    real = core.views.make_states
+
+    def make_states(*args: Any) -> Any:
+        made_on.append(threading.current_thread().name)
+        began.set()
+        return real(*args)
+
+    core.views.make_states = make_states  # type: ignore[method-assign]
+    waited: list[bool] = []
+
+    def on_commit(_conn: Any) -> None:
+        waited.append(began.wait(5))
+
+    event.listen(core.store.engine, "commit", on_commit)
+    try:
+        k = Kiosk("kiosk-b03", "B03")
+        core.step.process([Incoming(*k.event("tech.signed_in"), token="t1", received_at=T0)])
+    finally:
+        event.remove(core.store.engine, "commit", on_commit)
+    assert waited == [True], "the states were not begun before the database committed"
+    assert made_on == [core.step.beside_sync.name]
+    assert kinds(rec.log)[:3] == ["commit", "states", "publish dev/kiosk-b03/ack"]
+
+
+def test_a_commit_failing_at_its_sync_tells_nothing_and_waits_for_the_states_first(
+    step_core: tuple[Core, Recorder],
+) -> None:
+    """The states begun beside a commit that then fails are thrown away, and made no more
+    when the batch is tried again after the reload: what is sent is the stored truth."""
+    core, rec = step_core
+    k = Kiosk("kiosk-b03", "B03")
+    ended = threading.Event()
+    real = core.views.make_states
+
+    def slow_make_states(*args: Any) -> Any:
+        time.sleep(0.2)
+        try:
+            return real(*args)
+        finally:
+            ended.set()
+
+    def refuse(_conn: Any) -> None:
+        raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    core.views.make_states = slow_make_states  # type: ignore[method-assign]
+    item = Incoming(*k.event("tech.signed_in"), token="t1", received_at=T0)
+    event.listen(core.store.engine, "commit", refuse)
+    try:
+        with pytest.raises(OperationalError):
+            core.step.process([item])
+        assert ended.is_set(), "the batch gave up while its states were still being made"
+    finally:
+        event.remove(core.store.engine, "commit", refuse)
+    assert rec.log == [], "told the world about a batch that was not stored"
+
+    core._reload()
+    out = core.step.process([item])
+    assert [a.result for _, a in out.acks] == ["applied"]
+    assert kinds(rec.log)[:3] == ["commit", "states", "publish dev/kiosk-b03/ack"]
+    assert "B03" in out.bays

@@ -45,6 +45,7 @@ from core.handlers import apply_event, authorize, check_time
 from core.store.repository import AuditEntry, Batch, Store
 from core.working_day import gantt_window
 
+from .beside_sync import BesideSync, Pending
 from .device_health import DeviceHealth
 from .effects import (
     Rows,
@@ -62,7 +63,7 @@ from .no_shows import NoShowSweep
 from .print_desk import PrintDesk
 from .report_backlog import Due, ReportBacklog
 from .sequence import Place, SequenceKeeper
-from .view_publisher import ViewPublisher
+from .view_publisher import MadeStates, ViewPublisher
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +137,8 @@ class BatchStep:
         #: wrote some (the relay); None: the site feeds no group, and nothing is derived.
         self.group: GroupFacts | None = None
         self.group_written: Callable[[], None] = lambda: None
+        #: Makes the bay states while the commit syncs.
+        self.beside_sync = BesideSync()
 
     # ------------------------------------------------------------ the order, once
     def process(self, items: list[Item]) -> Outcome:
@@ -144,11 +147,12 @@ class BatchStep:
         out = self.apply(items, now)
         if self.group is not None:
             out.group = self._group_facts(out, now)
-        self.commit(out, now, self._reports_now(items, out, now))  # 1. durable before told
+        states = self.beside_sync.prepare(lambda: self.make_states(out, now))
+        self.commit(out, now, self._reports_now(items, out, now), states)  # 1. durable first
         if out.events or out.republish or out.devices_changed:
             self.views.workshop_changed()  # a board half built shows what is gone
         self._count_lag(items)
-        self.publish_states(out, now)  # 2. a device hearing its ack has its bay's state
+        self.publish_states(out, states)  # 2. a device hearing its ack has its bay's state
         self.answer(out)  # 3. acks, new prints: no device waits for the screens' views
         for item in items:  # 4. the broker may forget the events
             if isinstance(item, Incoming):
@@ -467,7 +471,11 @@ class BatchStep:
                 out.recalled.add(ro)
 
     # ------------------------------------------------------------ telling the world
-    def commit(self, out: Outcome, now: datetime, reports: Due) -> None:
+    def commit(
+        self, out: Outcome, now: datetime, reports: Due, states: Pending[Any] | None = None
+    ) -> None:
+        """The batch stored; ``states`` begun when the commit syncs (see beside_sync.py), and
+        after a failed one ended before the caller reloads what they are made of."""
         batch = out.batch
         group = out.group.write if out.group is not None else None
         if (
@@ -479,9 +487,12 @@ class BatchStep:
             or reports
             or group
         ):
+            syncing = states.begin if states is not None else None
             try:
-                self.store.commit(self.ws, batch, out.rows, now, reports, group)
+                self.store.commit(self.ws, batch, out.rows, now, reports, group, syncing)
             except BaseException:
+                if states is not None:
+                    states.settle()
                 # The jobs in memory hold what was not stored: the reload that follows
                 # writes again every report row older than its job's row.
                 self.reports.clear()
@@ -499,16 +510,23 @@ class BatchStep:
         self.counters.ingest_lag_sum += time.monotonic() * len(arrivals) - sum(arrivals)
         self.counters.ingest_lag_count += len(arrivals)
 
-    def publish_states(self, out: Outcome, now: datetime) -> None:
+    def make_states(self, out: Outcome, now: datetime) -> MadeStates | None:
+        """The states of the bays the batch changed (every bay's after a reconnect), made
+        but not sent; None when it changed none."""
         self.views.forget(out.rows.jobs)
+        if out.republish:
+            out.bays = set(self.ws.bays)
+        elif out.events:
+            out.bays = bays_to_redraw(self.ws, out.events, out.rows)
+        else:
+            return None
+        return self.views.make_states(self.ws, now, out.bays)
+
+    def publish_states(self, out: Outcome, states: Pending[MadeStates | None]) -> None:
         try:
-            if out.republish:
-                out.bays = set(self.ws.bays)
-            elif out.events:
-                out.bays = bays_to_redraw(self.ws, out.events, out.rows)
-            else:
-                return
-            self.views.publish_states(self.ws, now, out.bays, force=out.republish)
+            made = states.result()
+            if made is not None:
+                self.views.send_states(made, force=out.republish)
         except Exception:  # a view bug must not withhold the acks of committed events
             logger.exception("publishing the bay states failed")
 

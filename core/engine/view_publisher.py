@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Collection, Generator
+from dataclasses import dataclass
 from datetime import datetime
 
 from core.advisor_views import advisor_board, at_risk_now
@@ -59,6 +60,14 @@ BOARD_PAUSE = 0.0005
 #: taps must not keep the foreman's board from ever being shown, nor wait for one built
 #: whole (20 – 40 ms at a thousand bays, the slowest taps' wait).
 BOARD_RESTARTS = 2
+
+
+@dataclass(frozen=True)
+class MadeStates:
+    """Bay states made and written, not yet sent; ``took`` seconds to make."""
+
+    states: list[tuple[BayState, bytes]]
+    took: float
 
 
 def _asked_for_parts(ws: Workshop, ro: str) -> bool:
@@ -132,23 +141,37 @@ class ViewPublisher:
     def publish_states(
         self, ws: Workshop, now: datetime, bays: set[str], force: bool = False
     ) -> None:
-        """The bay states the kiosks show (before their acks), with the predictions of what
-        they show alone: the whole workshop's are made after the acks, for the lounge."""
+        """The bay states the kiosks show (before their acks)."""
+        self.send_states(self.make_states(ws, now, bays), force)
+
+    def make_states(self, ws: Workshop, now: datetime, bays: set[str]) -> MadeStates:
+        """The bay states of ``bays``, with the predictions of what they show alone (the
+        whole workshop's are made after the acks, for the lounge). Publishes nothing: made
+        while the commit syncs (``BatchStep``), sent once it succeeded."""
         started = time.monotonic()
+        self._forecast = (now, queue_forecasts(ws, now, bays))  # the lounge's too
+        eta = predict(ws, now, bays, self._forecast[1])
+        states = []
+        for bay_id in sorted(bays):
+            state = self.projector.bay_state(ws, bay_id, now, eta)
+            states.append((state, self._state_json(state)))
+        return MadeStates(states, time.monotonic() - started)
+
+    def send_states(self, made: MadeStates, force: bool = False) -> None:
+        """The states that show something other than the bay's retained one (all of them
+        with ``force``: the broker may have lost them)."""
+        started = time.monotonic() - made.took
         try:
-            self._forecast = (now, queue_forecasts(ws, now, bays))  # the lounge's too
-            eta = predict(ws, now, bays, self._forecast[1])
             if force:
                 self.board.send_all_again()
-            for bay_id in sorted(bays):
-                state = self.projector.bay_state(ws, bay_id, now, eta)
+            for state, text in made.states:
                 shown = state.model_copy(update={"updated_at": None})
-                if self._shown.get(bay_id) == shown and not force:
+                if self._shown.get(state.bay) == shown and not force:
                     continue
                 self.publisher.publish(
-                    topics.BAY_STATE.full(self.site, bay=bay_id), self._state_json(state), 1, True
+                    topics.BAY_STATE.full(self.site, bay=state.bay), text, 1, True
                 )
-                self._shown[bay_id] = shown  # once sent
+                self._shown[state.bay] = shown  # once sent
         finally:
             self._count(started)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -323,11 +323,15 @@ class Store:
         now: datetime,
         reports: Sequence[tuple[Job, datetime]] | None = None,
         group: GroupWrite | None = None,
+        while_syncing: Callable[[], None] | None = None,
     ) -> None:
         """Write the batch and the rows its facts changed, in one transaction; with them the
         report rows of ``reports`` (each job as it was at its time), or without that list
         those of the changed jobs, and last the batch's facts for the dealer group's head
         office (``group``: numbered in this transaction, read after everything it counts).
+
+        ``while_syncing`` is called once every statement is written, just before the
+        commit (the database syncing its log): work begun then runs beside the sync.
 
         On failure nothing is believed: the caller reloads the workshop from here.
         """
@@ -340,6 +344,8 @@ class Store:
                 self._write_report_rows(conn, reports)
                 if group:
                     write_group(conn, self.site, group, now)
+                if while_syncing is not None:
+                    while_syncing()
         except SQLAlchemyError:
             self._forget_written()
             self.close()  # a broken connection is not reused; the next commit takes a new one
