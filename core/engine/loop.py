@@ -1,10 +1,10 @@
 """The core's single writer: takes events and commands in arrival order on its own thread
-and hands each batch to ``BatchStep``; MQTT and web callbacks only queue work."""
+and hands each batch to ``BatchStep``. Web callbacks only queue work; the MQTT thread applies
+a tap itself when nothing is queued and the writer is idle, in the writer's turn."""
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable
@@ -47,17 +47,21 @@ from .items import (
     Query,
     Republish,
     WebCommand,
-    take_batch,
 )
 from .pacing import Pacing
 from .print_desk import PrintDesk
 from .sequence import SequenceKeeper
 from .view_publisher import ViewPublisher
+from .work_queue import WorkQueue
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 MAX_BATCH = 500
+#: Seconds since the MQTT thread handed over its last message under which the next is part
+#: of a burst (devices sending what they kept, a flood): it goes to the loop, whose batches
+#: commit many at once, rather than being applied alone as it comes.
+BURST_GAP = 0.001
 
 
 class GroupLinkState(Protocol):
@@ -105,7 +109,18 @@ class Core:
             self.step.group = GroupFacts(config, self.health, told)
         #: The relay of the group feed, when the site feeds one (/healthz shows its state).
         self.group_relay: GroupLinkState | None = None
-        self._queue: queue.Queue[Item | None] = queue.Queue()
+        self._queue: WorkQueue[Item] = WorkQueue()
+        #: The single writer's turn: whoever holds it may touch the workshop (the loop's
+        #: thread for a batch, the MQTT thread for a tap it applies as it comes).
+        self._turn = threading.Lock()
+        #: While the loop runs, a tap may be applied on the thread that read it.
+        self._straight = False
+        #: A tap applied as it came whose commit failed: the loop reloads and tries it first.
+        self._failed: list[Item] = []
+        #: When the loop's thread wakes next on its own (time.monotonic()).
+        self._wakes_at = 0.0
+        #: When the MQTT thread was last done with a message (time.monotonic()).
+        self._last_message = 0.0
         self.pacing = Pacing(FLOOD)
         self.step.work_waiting = lambda: not self._queue.empty()
         self._thread: threading.Thread | None = None
@@ -189,10 +204,13 @@ class Core:
     def start(self) -> None:
         self.store.checkpoint_apart()  # no tap waits for SQLite to copy its log
         self._thread = threading.Thread(target=self._run, name="pitboard-core", daemon=True)
+        self._straight = True
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         if self._thread is not None:
+            with self._turn:
+                self._straight = False
             self._queue.put(None)
             self._thread.join(timeout)
             self._thread = None
@@ -203,8 +221,44 @@ class Core:
 
     # ------------------------------------------------------------ hand-over
     def on_message(self, topic: str, payload: bytes, token: object) -> None:
-        """Called from the MQTT thread: queue it, nothing more."""
-        self._queue.put(Incoming(topic, payload, token, self.clock()))
+        """Called from the MQTT thread. With nothing queued and the writer idle, the tap is
+        applied here and its ack written by this thread: handed to the loop's thread, it
+        would wait for that thread to wake and then for the interpreter. Else queued."""
+        item = Incoming(topic, payload, token, self.clock())
+        burst = item.arrived - self._last_message < BURST_GAP
+        try:
+            if burst or not (self._straight and self._turn.acquire(blocking=False)):
+                self._queue.put(item)
+                return
+            try:
+                # In the turn: whatever was queued before it is still queued, or done.
+                if self._straight and not self._failed and self._queue.empty():
+                    self._process_straight(item)
+                else:
+                    self._queue.put(item)
+            finally:
+                self._turn.release()
+        finally:
+            self._last_message = time.monotonic()
+
+    def _process_straight(self, item: Item) -> None:
+        self.pacing.batch(1)
+        try:
+            self.step.process([item])
+            self.store_problem = None
+        except SQLAlchemyError as exc:
+            self._commit_failed(exc)
+            self._failed = [item]  # the workshop holds what was not stored: the loop reloads
+            self._queue.poke()
+            return
+        except Exception:  # a bug must not stop the MQTT thread
+            logger.exception("core failed on a tap applied as it came")
+        try:
+            if time.monotonic() + self._idle_wait() < self._wakes_at:
+                self._queue.poke()  # the board is due before the loop would wake
+        except Exception:
+            logger.exception("core could not tell when its loop should wake")
+            self._queue.poke()
 
     def submit(self, command: Command, actor: str) -> Future[Any]:
         """Queue a web or API action; the future holds the result or the DomainError."""
@@ -239,29 +293,47 @@ class Core:
 
     def _loop(self) -> None:
         while True:
-            try:
-                wait = self._idle_wait()
-            except Exception:  # a bug must not kill the only writer
-                logger.exception("core loop could not tell how long to wait")
-                wait = 1.0
-            try:
-                first = self._queue.get(timeout=wait)
-            except queue.Empty:
-                try:
-                    self.step.refresh()
-                except Exception:  # a bug must not kill the only writer
-                    logger.exception("core loop failed between batches")
+            with self._turn:  # a tap applied meanwhile sees when the loop wakes
+                wait = self._wait()
+                self._wakes_at = time.monotonic() + wait
+            if not self._queue.wait(wait) and not self._failed:
+                with self._turn:
+                    self._between_batches()
                 continue
-            if first is None:
-                return
-            items, stop = take_batch(self._queue, first, MAX_BATCH)
-            self.pacing.batch(len(items))
-            try:
-                self._process_until_committed(items)
-            except Exception:  # a bug must not kill the only writer
-                logger.exception("core loop failed on a batch of %d", len(items))
+            with self._turn:
+                if self._failed:
+                    failed, self._failed = self._failed, []
+                    self._retry(failed)
+                items, stop = self._queue.take(MAX_BATCH)
+                if items:
+                    self.pacing.batch(len(items))
+                    try:
+                        self._process_until_committed(items)
+                    except Exception:  # a bug must not kill the only writer
+                        logger.exception("core loop failed on a batch of %d", len(items))
             if stop:
                 return
+
+    def _wait(self) -> float:
+        try:
+            return self._idle_wait()
+        except Exception:  # a bug must not kill the only writer
+            logger.exception("core loop could not tell how long to wait")
+            return 1.0
+
+    def _between_batches(self) -> None:
+        try:
+            self.step.refresh()
+        except Exception:  # a bug must not kill the only writer
+            logger.exception("core loop failed between batches")
+
+    def _retry(self, failed: list[Item]) -> None:
+        """A tap applied as it came, whose commit failed: read the store again, then the
+        tap again, before anything queued after it."""
+        try:
+            self._process_until_committed(failed, self._reload_when_stored(0.2))
+        except Exception:  # a bug must not kill the only writer
+            logger.exception("core loop failed on a tap tried again")
 
     def _idle_wait(self) -> float:
         """Real seconds to wait for work before the core does its own: the board's next
@@ -274,18 +346,20 @@ class Core:
             wait = min(wait, sweep / self.speed + 0.01)
         return max(0.0, wait)  # something overdue is done now, and the thread lives on
 
-    def _process_until_committed(self, items: list[Item]) -> None:
-        delay = 0.2
+    def _process_until_committed(self, items: list[Item], delay: float = 0.2) -> None:
         while True:
             try:
                 self.step.process(items)
                 self.store_problem = None
                 return
             except SQLAlchemyError as exc:
-                self.counters.commit_failures += 1
-                self.store_problem = _first_line(exc)
-                logger.error("commit failed (%s); reloading and retrying in %.1fs", exc, delay)
+                self._commit_failed(exc, delay)
                 delay = self._reload_when_stored(delay)
+
+    def _commit_failed(self, exc: SQLAlchemyError, delay: float = 0.2) -> None:
+        self.counters.commit_failures += 1
+        self.store_problem = _first_line(exc)
+        logger.error("commit failed (%s); reloading and retrying in %.1fs", exc, delay)
 
     def _reload_when_stored(self, delay: float) -> float:
         """The workshop read again from the store, however long the store takes to answer:

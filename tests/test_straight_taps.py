@@ -1,0 +1,178 @@
+"""A tap that comes while nothing is queued and the writer is idle is applied on the thread
+that read it, its ack written there; one that comes behind queued work waits its turn, so
+what came first is done first; a tap whose commit failed there is tried again by the loop
+after it read the store again."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future
+from typing import Any
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from core.engine import Core, Query
+from core.store.repository import Store
+from tests.helpers import Clock, Kiosk, demo_config
+from tests.waiting import wait_until
+
+
+class Wire:
+    """The broker side: each ack and the thread that published it."""
+
+    def __init__(self) -> None:
+        self.acks: list[tuple[int, str, str]] = []
+        self.pubacks: list[object] = []
+
+    def publish(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
+        if topic.endswith("/ack"):
+            ack = json.loads(payload)
+            self.acks.append((ack["seq"], ack["result"], threading.current_thread().name))
+
+    def puback(self, token: object) -> None:
+        self.pubacks.append(token)
+
+    def send_now(self) -> None:
+        pass
+
+
+class HeldLoop:
+    """The core's loop stopped where it waits for work, holding no turn: what is queued
+    stays queued until ``release``."""
+
+    def __init__(self, core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.core = core
+        self.entered, self.go = threading.Event(), threading.Event()
+        self.go.set()
+        real = core._queue.wait
+
+        def wait(timeout: float) -> bool:
+            if not self.go.is_set():
+                self.entered.set()
+                self.go.wait(10)
+            return real(timeout)
+
+        monkeypatch.setattr(core._queue, "wait", wait)
+
+    def hold(self) -> None:
+        self.entered.clear()
+        self.go.clear()
+        self.core._queue.poke()  # out of the wait it is in, into the held one
+        assert self.entered.wait(10), "the loop did not come to its wait"
+
+    def release(self) -> None:
+        self.go.set()
+
+
+@pytest.fixture
+def running(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Core, Wire, HeldLoop]]:
+    wire = Wire()
+    core = Core(demo_config(), store, wire, Clock())
+    core.start()
+    loop = HeldLoop(core, monkeypatch)
+    yield core, wire, loop
+    loop.release()
+    core.stop()
+
+
+def tap(core: Core, kiosk: Kiosk, type_: str = "tech.signed_in", token: object = None) -> None:
+    topic, payload = kiosk.event(type_, tech="T001")
+    core.on_message(topic, payload, token)
+
+
+def test_a_tap_with_nothing_before_it_is_applied_on_the_thread_that_read_it(
+    running: tuple[Core, Wire, HeldLoop],
+) -> None:
+    core, wire, loop = running
+    loop.hold()
+    tap(core, Kiosk("kiosk-b03", "B03"), token="t1")  # returns applied: the ack is out
+    assert wire.acks == [(1, "applied", threading.current_thread().name)]
+    assert wire.pubacks == ["t1"]
+
+
+def test_a_tap_behind_queued_work_waits_its_turn_and_the_order_holds(
+    running: tuple[Core, Wire, HeldLoop],
+) -> None:
+    """The writer is idle and the loop waits, yet a tap behind a queued read is queued
+    too, and applied after it; the taps after it follow in their order."""
+    core, wire, loop = running
+    loop.hold()
+    asked: Future[Any] = Future()
+    core._queue.put(Query(lambda _ws, _now: len(wire.acks), asked))
+    k = Kiosk("kiosk-b03", "B03")
+    tap(core, k, token="t1")
+    tap(core, k, "tech.signed_out", token="t2")
+    assert wire.acks == [], "a tap overtook the work queued before it"
+    loop.release()
+    assert asked.result(10) == 0, "the read was answered after taps that came behind it"
+    wait_until(lambda: len(wire.acks) == 2, what="both taps applied")
+    assert [(seq, result) for seq, result, _ in wire.acks] == [(1, "applied"), (2, "applied")]
+    assert {thread for _, _, thread in wire.acks} == {"pitboard-core"}
+
+
+def test_a_tap_whose_commit_failed_is_tried_again_by_the_loop_after_a_reload(
+    running: tuple[Core, Wire, HeldLoop],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.errors_expected = True  # type: ignore[attr-defined]  # the failed commit is said
+    core, wire, loop = running
+    real, failures = core.store.commit, [1]
+
+    def commit(*args: Any, **kw: Any) -> None:
+        if failures:
+            failures.pop()
+            raise OperationalError("commit", {}, Exception("disk I/O error"))
+        real(*args, **kw)
+
+    monkeypatch.setattr(core.store, "commit", commit)
+    k = Kiosk("kiosk-b03", "B03")
+    loop.hold()
+    tap(core, k, token="t1")
+    assert wire.acks == [] and core.store_problem is not None
+    tap(core, k, "tech.signed_out", token="t2")  # behind the failed one: queued
+    assert wire.acks == []
+    loop.release()
+    wait_until(lambda: len(wire.acks) == 2, what="the failed tap tried again, then the next")
+    assert wire.acks == [(1, "applied", "pitboard-core"), (2, "applied", "pitboard-core")]
+    assert core.store_problem is None
+    assert any("commit failed" in r.getMessage() for r in caplog.records)
+    loop.hold()
+    tap(core, k, token="t3")
+    assert wire.acks[-1] == (3, "applied", threading.current_thread().name)
+
+
+def test_once_stopped_a_tap_is_only_queued(store: Store) -> None:
+    wire = Wire()
+    core = Core(demo_config(), store, wire, Clock())
+    core.start()
+    core.stop()
+    tap(core, Kiosk("kiosk-b03", "B03"), token="t1")
+    assert wire.acks == [] and core.queue_depth() == 1
+
+
+def test_a_burst_goes_to_the_loop_to_be_committed_in_batches(
+    running: tuple[Core, Wire, HeldLoop],
+) -> None:
+    """Messages read back to back (a device sending what it kept) are no taps to answer
+    one by one: after the first, they are queued and the loop commits them together."""
+    core, wire, loop = running
+    k = Kiosk("kiosk-b03", "B03")
+    burst = [
+        k.event("tech.signed_in" if i % 2 == 0 else "tech.signed_out", tech="T001")
+        for i in range(20)
+    ]
+    loop.hold()
+    batches = core.counters.batches
+    for i, (topic, payload) in enumerate(burst):
+        core.on_message(topic, payload, f"t{i}")
+    straight = [a for a in wire.acks if a[2] == threading.current_thread().name]
+    assert 1 <= len(straight) <= 3, "a burst was applied a message at a time"
+    loop.release()
+    wait_until(lambda: len(wire.acks) == 20, what="the whole burst applied")
+    assert [seq for seq, _, _ in wire.acks] == list(range(1, 21))
+    assert {result for _, result, _ in wire.acks} == {"applied"}
+    assert core.counters.batches - batches <= 2 * len(straight) + 1
