@@ -20,10 +20,12 @@ from core.store.repository import Store
 
 logger = logging.getLogger(__name__)
 
-#: Seconds a thread may hold the interpreter while another waits for it. The core's batch
-#: thread publishes a bay state and an ack and goes on (the lounge, the board); the MQTT
-#: thread that sends them waits until the batch thread waits or this is over. Python's 5 ms
-#: default would hold the message back for most of that; at 0.5 ms it leaves at once.
+#: Seconds a thread may hold the interpreter while another waits for it. A tap read while
+#: the core's batch thread works on the lounge or the board waits this long at most for the
+#: MQTT thread to parse it; in a flood that thread writes the acks the batch thread published.
+#: Python's 5 ms default would hold a tap back for most of that. A tenth of a millisecond
+#: was tried: the threads took the interpreter from each other so often that a tap's own
+#: work took longer by as much as the wait saved (docs/performance.md).
 HANDOVER = 0.0005
 
 

@@ -127,7 +127,7 @@ class BatchStep:
         self.ws = ws
         self.reports = ReportBacklog()
         #: Whether work waits behind this batch (the core's queue tells): then the batch
-        #: thread does not step aside for the MQTT thread, the switch interval hands over.
+        #: thread leaves the writing to the MQTT thread and goes on with the next.
         self.work_waiting: Callable[[], bool] = lambda: False
         self._reports_retry = 0.0
         self._book_day: date | None = None  # the day the appointment book was last let go on

@@ -1,8 +1,8 @@
 """How often the core's threads hand the interpreter to each other.
 
-Between taps often (the process sets it at start, ``HANDOVER`` in core/app.py): the MQTT
-thread sends a published bay state or ack only once it holds the interpreter, and the batch
-thread goes on building what follows. In a flood less often: the acks of a big batch are no
+Between taps often (the process sets it at start, ``HANDOVER`` in core/app.py): a tap read
+while the batch thread builds the lounge or the board is parsed by the MQTT thread only
+once it holds the interpreter. In a flood less often: the acks of a big batch are no
 one tap's wait, what counts is events a second, and every hand-over costs both threads
 their caches and a wake-up (through a real broker, a 5 ms interval ingested ≈ 14 % more
 events a second on SQLite than 0.5 ms; docs/performance.md).
