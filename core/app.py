@@ -112,6 +112,7 @@ class CoreService:
         if self.relay is not None and self.relay_link is not None:
             self.relay_link.stop()
             self.relay.stop()
+        self.core.stop_straight()  # no tap applied on the MQTT thread as the link says goodbye
         self.link.stop()
         self.core.stop()
         self.engine.dispose()

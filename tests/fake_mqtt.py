@@ -244,6 +244,13 @@ class FakePahoClient:
     def _packet_write(self) -> int:
         return 0  # nothing waits to be written: a publish here is delivered when made
 
+    @property
+    def _out_packet(self) -> list[dict[str, Any]]:
+        return []  # likewise
+
+    def reconnect(self) -> int:
+        return 0  # this stand-in's own thread connects and reconnects (see ``_serve``)
+
     def publish(self, topic: str, payload: bytes, qos: int = 0, retain: bool = False) -> FakeInfo:
         mid = self._next_mid()
         if not self._live:

@@ -369,3 +369,28 @@ def test_a_commit_failing_at_its_sync_tells_nothing_and_waits_for_the_states_fir
     assert [a.result for _, a in out.acks] == ["applied"]
     assert kinds(rec.log)[:3] == ["commit", "states", "publish dev/kiosk-b03/ack"]
     assert "B03" in out.bays
+
+
+def test_the_lounge_is_made_with_the_queue_forecasts_of_the_bay_states(
+    step_core: tuple[Core, Recorder],
+) -> None:
+    """The bay states' queue forecasts, made beside the commit, are the lounge's too: it
+    does not work them out again."""
+    core, _rec = step_core
+    known: list[Any] = []
+    real = core.views.lounge_cars.update
+
+    def update(ws: Any, now: Any, jobs: Any, forecasts: Any) -> bool:
+        known.append(forecasts)
+        return real(ws, now, jobs, forecasts)
+
+    core.views.lounge_cars.update = update  # type: ignore[method-assign]
+    checked = Future[Any]()
+    core.step.process([WebCommand(CheckInCar(order()), "advisor:SA01", checked)])
+    ro = checked.result(0).ro
+    core.step.process([WebCommand(Dispatch(ro, "B03"), "foreman:F001", Future())])
+    k = Kiosk("kiosk-b03", "B03")
+    known.clear()
+    core.step.process([Incoming(*k.event("tech.signed_in"), token="t1", received_at=T0)])
+    core.step.process([Incoming(*k.event("job.started", job=ro), token="t2", received_at=T0)])
+    assert len(known) == 2 and all(f is not None and "B03" in f for f in known)

@@ -76,3 +76,26 @@ def test_an_idle_helper_thread_ends_and_the_next_work_starts_another(
     second = helper.prepare(lambda: 2)
     second.begin()
     assert second.result() == 2
+
+
+def test_no_thread_to_be_had_the_work_is_done_after_the_commit_and_nothing_hangs(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A process that can start no more threads: ``begin`` (inside the commit) neither
+    fails the commit nor leaves a promise no thread keeps; the work runs where its result
+    is taken, and a failed commit's ``settle`` does not wait for it."""
+
+    def cannot(_self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    helper = BesideSync(name="pitboard-beside-sync-no-thread-test")
+    monkeypatch.setattr(threading.Thread, "start", cannot)
+    pending = helper.prepare(lambda: threading.current_thread().name)
+    pending.begin()
+    pending.settle()
+    assert pending.result() == threading.current_thread().name
+    assert "no thread for the work beside" in caplog.text
+    again = helper.prepare(lambda: 2)
+    again.begin()
+    monkeypatch.undo()
+    assert again.result() == 2

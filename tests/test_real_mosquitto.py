@@ -304,3 +304,39 @@ def test_what_the_core_sends_itself_leaves_whole_and_in_order_beside_pahos_threa
     finally:
         core.stop()
         kiosk.close()
+
+
+def test_the_service_stops_while_a_tap_is_applied_on_the_mqtt_thread(
+    broker: MosquittoBroker, tmp_path: Path
+) -> None:
+    """A lone tap is applied on paho's thread, inside its callback; the service stopping
+    meanwhile waits for it before the link says goodbye: the tap is answered and stop()
+    returns (writing the goodbye from inside the callback would wait for paho's own lock)."""
+    cfg = demo_config()
+    addr = BrokerAddress("127.0.0.1", broker.port, "core", broker.passwords["core"])
+    service = CoreService(cfg, addr, f"sqlite:///{tmp_path / 'core.db'}").start()
+    kiosk = Client(broker, "kiosk-b03", subscribe=[("pitboard/demo/dev/kiosk-b03/ack", 1)])
+    in_commit, go = threading.Event(), threading.Event()
+    real_commit = service.store.commit
+
+    def commit(*args: Any, **kw: Any) -> None:
+        if threading.current_thread().name.startswith("paho"):
+            in_commit.set()
+            go.wait(10)  # still committing when the service is told to stop
+        real_commit(*args, **kw)
+
+    service.store.commit = commit  # type: ignore[method-assign]
+    try:
+        assert service.link.connected.wait(10)
+        kiosk.publish(EVENT.format("kiosk-b03"), ev(1, "tech.signed_in", tech="T002"))
+        assert in_commit.wait(10), "the tap was not applied on the MQTT thread"
+        stopping = threading.Thread(target=service.stop)
+        stopping.start()
+        time.sleep(0.3)  # stop() under way, waiting for the tap
+        go.set()
+        stopping.join(15)
+        assert not stopping.is_alive(), "stop() hung"
+        assert kiosk.wait(lambda m: any(p["result"] == "applied" for _, p in m), timeout=10)
+    finally:
+        go.set()
+        kiosk.close()

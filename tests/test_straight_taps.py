@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from core.engine import Core, Query
+from core.engine.loop import BURST_GAP
 from core.store.repository import Store
 from tests.helpers import Clock, Kiosk, demo_config
 from tests.waiting import wait_until
@@ -133,7 +135,8 @@ def test_a_tap_whose_commit_failed_is_tried_again_by_the_loop_after_a_reload(
     loop.hold()
     tap(core, k, token="t1")
     assert wire.acks == [] and core.store_problem is not None
-    tap(core, k, "tech.signed_out", token="t2")  # behind the failed one: queued
+    time.sleep(3 * BURST_GAP)  # no burst: queued only because the failed one goes first
+    tap(core, k, "tech.signed_out", token="t2")
     assert wire.acks == []
     loop.release()
     wait_until(lambda: len(wire.acks) == 2, what="the failed tap tried again, then the next")
@@ -176,3 +179,118 @@ def test_a_burst_goes_to_the_loop_to_be_committed_in_batches(
     assert [seq for seq, _, _ in wire.acks] == list(range(1, 21))
     assert {result for _, result, _ in wire.acks} == {"applied"}
     assert core.counters.batches - batches <= 2 * len(straight) + 1
+
+
+class HookedTurn:
+    """The writer's turn, running ``hook`` once on the loop's thread just before the loop
+    takes it: there, something can happen between the loop's wait and its turn."""
+
+    def __init__(self, core: Core) -> None:
+        self.lock = core._turn
+        self.hook: Any = None
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        return self.lock.acquire(blocking, timeout)
+
+    def release(self) -> None:
+        self.lock.release()
+
+    def __enter__(self) -> HookedTurn:
+        hook, self.hook = self.hook, None
+        if hook is not None and threading.current_thread().name == "pitboard-core":
+            hook()
+        else:
+            self.hook = hook
+        self.lock.acquire()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.lock.release()
+
+
+def test_a_tap_failed_while_the_loop_came_for_its_turn_is_tried_again_before_anything(
+    running: tuple[Core, Wire, HeldLoop],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The loop woke with nothing queued and was about to do its own work (the board, the
+    report rows) when a tap's commit failed on the MQTT thread: that work must not be done
+    with the workshop holding what was not stored, the tap is tried again first."""
+    caplog.errors_expected = True  # type: ignore[attr-defined]  # the failed commit is said
+    core, wire, loop = running
+    real, failures = core.store.commit, [1]
+
+    def commit(*args: Any, **kw: Any) -> None:
+        if failures:
+            failures.pop()
+            raise OperationalError("commit", {}, Exception("disk I/O error"))
+        real(*args, **kw)
+
+    monkeypatch.setattr(core.store, "commit", commit)
+    refreshed_with: list[int] = []
+    real_refresh = core.step.refresh
+
+    def refresh() -> None:
+        refreshed_with.append(len(core._failed))
+        real_refresh()
+
+    monkeypatch.setattr(core.step, "refresh", refresh)
+    turn = HookedTurn(core)
+    monkeypatch.setattr(core, "_turn", turn)
+    k = Kiosk("kiosk-b03", "B03")
+
+    def fail_a_tap_meanwhile() -> None:
+        failing = threading.Thread(target=tap, args=(core, k, "tech.signed_in", "t1"))
+        failing.start()
+        failing.join(10)
+
+    loop.hold()
+    turn.hook = fail_a_tap_meanwhile
+    loop.release()
+    core._queue.poke()  # out of its wait at once, to come for its turn
+    wait_until(lambda: len(wire.acks) == 1, what="the failed tap tried again")
+    assert wire.acks[0][:2] == (1, "applied")
+    assert turn.hook is None, "the loop never came for its turn"
+    assert all(n == 0 for n in refreshed_with), "own work done before the failed tap"
+
+
+def test_the_core_stops_while_the_database_is_away(
+    running: tuple[Core, Wire, HeldLoop],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The loop holds the turn while it waits for the store to answer again; stopping
+    does not wait for the turn, only as long as it was told for the loop."""
+    caplog.errors_expected = True  # type: ignore[attr-defined]  # the store's absence is said
+    core, wire, _loop = running
+    away = OperationalError("connect", {}, Exception("connection refused"))
+    stored, reloads = [False], [0]
+
+    def commit(*_args: Any, **_kw: Any) -> None:
+        if not stored[0]:
+            raise away
+
+    def reload() -> None:
+        reloads[0] += 1
+        if not stored[0]:
+            raise away
+        real_reload()
+
+    real_commit, real_reload = core.store.commit, core._reload
+    monkeypatch.setattr(core.store, "commit", commit)
+    monkeypatch.setattr(core, "_reload", reload)
+    tap(core, Kiosk("kiosk-b03", "B03"), token="t1")
+    wait_until(lambda: reloads[0] >= 2, what="the loop waiting for the store")
+    loop_thread = core._thread
+    assert loop_thread is not None
+    stopping = threading.Thread(target=core.stop, kwargs={"timeout": 0.5})
+    stopping.start()
+    stopping.join(5)
+    stopped = not stopping.is_alive()
+    assert wire.acks == []
+    monkeypatch.setattr(core.store, "commit", real_commit)
+    stored[0] = True  # the store back: the loop applies the tap and ends
+    loop_thread.join(20)
+    assert stopped, "stop waited for the database"
+    assert not loop_thread.is_alive()
+    assert [(seq, result) for seq, result, _ in wire.acks] == [(1, "applied")]

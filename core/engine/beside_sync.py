@@ -14,9 +14,12 @@ work would take the interpreter from the commit's own statements.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -38,9 +41,14 @@ class Pending(Generic[T]):
         self._error: BaseException | None = None
 
     def begin(self) -> None:
-        if not self._begun:
-            self._begun = True
+        if self._begun:
+            return
+        try:
             self._helper.run(self)
+        except RuntimeError:  # no thread to be had: ``result`` does the work after the commit
+            logger.warning("no thread for the work beside the commit's sync", exc_info=True)
+            return
+        self._begun = True
 
     def run(self) -> None:
         try:
@@ -82,10 +90,11 @@ class BesideSync:
 
     def run(self, pending: Pending[T]) -> None:
         with self._cv:
-            self._waiting = pending  # type: ignore[assignment]
             if self._thread is None:
-                self._thread = threading.Thread(target=self._serve, name=self.name, daemon=True)
-                self._thread.start()
+                thread = threading.Thread(target=self._serve, name=self.name, daemon=True)
+                thread.start()  # raises when the process can start no more threads
+                self._thread = thread
+            self._waiting = pending  # type: ignore[assignment]
             self._cv.notify()
 
     def _serve(self) -> None:

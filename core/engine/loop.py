@@ -110,17 +110,7 @@ class Core:
         #: The relay of the group feed, when the site feeds one (/healthz shows its state).
         self.group_relay: GroupLinkState | None = None
         self._queue: WorkQueue[Item] = WorkQueue()
-        #: The single writer's turn: whoever holds it may touch the workshop (the loop's
-        #: thread for a batch, the MQTT thread for a tap it applies as it comes).
-        self._turn = threading.Lock()
-        #: While the loop runs, a tap may be applied on the thread that read it.
-        self._straight = False
-        #: A tap applied as it came whose commit failed: the loop reloads and tries it first.
-        self._failed: list[Item] = []
-        #: When the loop's thread wakes next on its own (time.monotonic()).
-        self._wakes_at = 0.0
-        #: When the MQTT thread was last done with a message (time.monotonic()).
-        self._last_message = 0.0
+        self._init_turns()
         self.pacing = Pacing(FLOOD)
         self.step.work_waiting = lambda: not self._queue.empty()
         self._thread: threading.Thread | None = None
@@ -129,6 +119,21 @@ class Core:
         self.store_problem: str | None = None
         #: Board sessions and API tokens: not the workshop's, so not the single writer's.
         self.access = Access(AccessStore(store.engine, self.site), config.web, clock)
+
+    def _init_turns(self) -> None:
+        #: The single writer's turn: whoever holds it may touch the workshop (the loop's
+        #: thread for a batch, the MQTT thread for a tap it applies as it comes).
+        self._turn = threading.Lock()
+        #: While the loop runs, a tap may be applied on the thread that read it.
+        self._straight = False
+        #: Held while a tap is applied on the thread that read it (see ``stop_straight``).
+        self._applying = threading.Lock()
+        #: A tap applied as it came whose commit failed: the loop reloads and tries it first.
+        self._failed: list[Item] = []
+        #: When the loop's thread wakes next on its own (time.monotonic()).
+        self._wakes_at = 0.0
+        #: When the MQTT thread was last done with a message (time.monotonic()).
+        self._last_message = 0.0
 
     # ------------------------------------------------------------ what others read
     @property
@@ -209,8 +214,7 @@ class Core:
 
     def stop(self, timeout: float = 10.0) -> None:
         if self._thread is not None:
-            with self._turn:
-                self._straight = False
+            self.stop_straight(timeout)
             self._queue.put(None)
             self._thread.join(timeout)
             self._thread = None
@@ -218,6 +222,14 @@ class Core:
                 self.step.write_reports()
         self.store.stop_checkpoints()
         self.store.close()
+
+    def stop_straight(self, timeout: float = 10.0) -> None:
+        """No more taps applied on the MQTT thread; returns once one being applied is done
+        (its commit may wait on the database: at most ``timeout`` seconds). Before the MQTT
+        link stops: a tap being applied there must not meet the link's goodbye."""
+        self._straight = False  # looked at again in the turn
+        if self._applying.acquire(timeout=timeout):
+            self._applying.release()
 
     # ------------------------------------------------------------ hand-over
     def on_message(self, topic: str, payload: bytes, token: object) -> None:
@@ -296,12 +308,9 @@ class Core:
             with self._turn:  # a tap applied meanwhile sees when the loop wakes
                 wait = self._wait()
                 self._wakes_at = time.monotonic() + wait
-            if not self._queue.wait(wait) and not self._failed:
-                with self._turn:
-                    self._between_batches()
-                continue
+            self._queue.wait(wait)
             with self._turn:
-                if self._failed:
+                if self._failed:  # before anything else: the workshop holds what failed
                     failed, self._failed = self._failed, []
                     self._retry(failed)
                 items, stop = self._queue.take(MAX_BATCH)
@@ -311,6 +320,8 @@ class Core:
                         self._process_until_committed(items)
                     except Exception:  # a bug must not kill the only writer
                         logger.exception("core loop failed on a batch of %d", len(items))
+                elif not stop:
+                    self._between_batches()
             if stop:
                 return
 

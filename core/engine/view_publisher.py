@@ -64,9 +64,12 @@ BOARD_RESTARTS = 2
 
 @dataclass(frozen=True)
 class MadeStates:
-    """Bay states made and written, not yet sent; ``took`` seconds to make."""
+    """Bay states made and written, not yet sent, with the queue forecasts they were made
+    of at ``at``; ``took`` seconds to make."""
 
     states: list[tuple[BayState, bytes]]
+    at: datetime
+    forecasts: QueueForecasts
     took: float
 
 
@@ -146,21 +149,24 @@ class ViewPublisher:
 
     def make_states(self, ws: Workshop, now: datetime, bays: set[str]) -> MadeStates:
         """The bay states of ``bays``, with the predictions of what they show alone (the
-        whole workshop's are made after the acks, for the lounge). Publishes nothing: made
-        while the commit syncs (``BatchStep``), sent once it succeeded."""
+        whole workshop's are made after the acks, for the lounge). Publishes nothing: made on
+        another thread while the commit syncs (``BatchStep``), touching only the projector's
+        cards and the states' kept JSON, which nothing else uses meanwhile; sent by
+        ``send_states`` once the commit succeeded."""
         started = time.monotonic()
-        self._forecast = (now, queue_forecasts(ws, now, bays))  # the lounge's too
-        eta = predict(ws, now, bays, self._forecast[1])
+        forecasts = queue_forecasts(ws, now, bays)
+        eta = predict(ws, now, bays, forecasts)
         states = []
         for bay_id in sorted(bays):
             state = self.projector.bay_state(ws, bay_id, now, eta)
             states.append((state, self._state_json(state)))
-        return MadeStates(states, time.monotonic() - started)
+        return MadeStates(states, now, forecasts, time.monotonic() - started)
 
     def send_states(self, made: MadeStates, force: bool = False) -> None:
         """The states that show something other than the bay's retained one (all of them
         with ``force``: the broker may have lost them)."""
         started = time.monotonic() - made.took
+        self._forecast = (made.at, made.forecasts)  # the lounge's too
         try:
             if force:
                 self.board.send_all_again()

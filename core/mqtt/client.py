@@ -3,7 +3,8 @@ a doubling wait, retained online status with a Last Will, resubscribe on every c
 PUBACKs held back until the caller says so, acks read as the contract's ``Ack``, and a
 refused connection that retrying cannot fix stops the client with a readable state.
 
-Callbacks run on paho's thread; the callers' callbacks must only hand work over.
+Callbacks run on paho's thread; the callers' callbacks hand work over, or (the core's, for a
+lone tap) do it at once in the core's writer's turn (core/engine/loop.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal, cast
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.client import DISCONNECT, PUBLISH
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from pydantic import ValidationError
@@ -47,23 +49,50 @@ def _nothing() -> None:
     return None
 
 
-def _locked_writes(client: mqtt.Client) -> Callable[[], object]:
+def _locked_writes(client: mqtt.Client) -> Callable[[], bool]:
     """paho's socket writes, made to hold a lock, so that a caller's thread may write what
-    it published (``MqttClient.send_now``) while paho's own thread writes too.
+    it published (``MqttClient.send_now``) while paho's own thread writes too. Returns the
+    caller's write: done only if the lock is free (else paho's thread is writing, and writes
+    what the caller published as well); True if it was.
 
     paho pops a packet off its queue, sends it and puts back what the socket did not take:
     two threads doing that at once could send one packet's bytes inside another's. Every
-    write paho makes goes through ``_packet_write``, so the lock is put there.
+    write paho makes goes through ``_packet_write``; a reconnect empties the queue and
+    changes the socket, so it holds the lock too.
     """
     lock = threading.RLock()
-    write = client._packet_write
+    write, reconnect = client._packet_write, client.reconnect
 
-    def locked() -> object:
+    def locked_write() -> MQTTErrorCode:
         with lock:
             return write()
 
-    client._packet_write = locked  # type: ignore[method-assign,assignment]
-    return locked
+    def locked_reconnect() -> MQTTErrorCode:
+        with lock:
+            return reconnect()
+
+    def try_write() -> bool:
+        if not lock.acquire(blocking=False):
+            return False
+        try:
+            write()
+        finally:
+            lock.release()
+        return True
+
+    client._packet_write = locked_write  # type: ignore[method-assign]
+    client.reconnect = locked_reconnect  # type: ignore[method-assign]
+    return try_write
+
+
+def _calls_back(client: mqtt.Client) -> bool:
+    """Whether a packet queued for writing makes paho call back once written (a QoS 0
+    publish, the goodbye): inside a callback on paho's thread that would wait for itself."""
+    for packet in list(client._out_packet):
+        kind = packet["command"] & 0xF0
+        if kind == DISCONNECT or (kind == PUBLISH and packet["qos"] == 0):
+            return True
+    return False
 
 
 class MqttClient:
@@ -329,8 +358,15 @@ class MqttClient:
         paho's own thread writes it only once it holds the interpreter, and a caller busy in
         Python keeps it for up to the switch interval. What the socket does not take now
         (a full buffer, a lost connection) stays queued for paho's thread, which also meets
-        any error and reconnects.
+        any error and reconnects. Left to paho's thread: with TLS (one SSL connection is not
+        written and read by two threads at once), and, on paho's own thread, a queue holding
+        a packet whose write calls back into paho.
         """
+        on_paho = threading.current_thread() is self.client._thread
+        if on_paho and _calls_back(self.client):
+            return
+        if self.address.tls and not on_paho:
+            return
         self._write()
 
     def announce(self) -> None:
