@@ -49,7 +49,7 @@ def follow(source: Notifier, read: Callable[[], V | None], render: Callable[[V],
                 return
             draw()
 
-    def wake_up() -> None:  # on the core's thread
+    def wake_up() -> None:  # by the core's writer, on whichever thread holds its turn
         # The core calls after every commit; a page whose view did not change sleeps on.
         if read() is not shown[0] and not wake.is_set():
             loop.call_soon_threadsafe(wake.set)
@@ -136,7 +136,7 @@ class LiveBoard(Generic[V]):
         loop = asyncio.get_running_loop()
         wake = self._wake = asyncio.Event()
 
-        def changed() -> None:  # on the core's thread, after every commit
+        def changed() -> None:  # by the core's writer (any thread), after every commit
             if self.read() is not self.view and not wake.is_set():
                 loop.call_soon_threadsafe(wake.set)
 

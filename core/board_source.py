@@ -30,7 +30,7 @@ from core.prints import previews
 from core.working_day import open_hours
 
 #: Reports added up at once, by pages and the API together: each holds one of the store's
-#: connections, which the core's own thread draws on too (a resent tap looks up its inbox
+#: connections, which the core's writer draws on too (a resent tap looks up its inbox
 #: mark there); more asking wait here, not for a connection.
 REPORTS_AT_ONCE = 2
 _adding_up = threading.BoundedSemaphore(REPORTS_AT_ONCE)

@@ -137,7 +137,8 @@ class GroupRelay:
 
     # ------------------------------------------------------------ told by others
     def wake(self) -> None:
-        """A commit wrote new facts (called on the core's thread: only hands over)."""
+        """A commit wrote new facts (called by the core's writer, whichever thread: only hands
+        over)."""
         with self._cv:
             self._woken = True
             self._cv.notify_all()
