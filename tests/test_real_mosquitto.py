@@ -315,7 +315,8 @@ def test_the_service_stops_while_a_tap_is_applied_on_the_mqtt_thread(
     cfg = demo_config()
     addr = BrokerAddress("127.0.0.1", broker.port, "core", broker.passwords["core"])
     service = CoreService(cfg, addr, f"sqlite:///{tmp_path / 'core.db'}").start()
-    kiosk = Client(broker, "kiosk-b03", subscribe=[("pitboard/demo/dev/kiosk-b03/ack", 1)])
+    ack_topic, core_status = "pitboard/demo/dev/kiosk-b03/ack", "pitboard/demo/dev/core/status"
+    kiosk = Client(broker, "kiosk-b03", subscribe=[(ack_topic, 1), (core_status, 1)])
     in_commit, go = threading.Event(), threading.Event()
     real_commit = service.store.commit
 
@@ -327,16 +328,26 @@ def test_the_service_stops_while_a_tap_is_applied_on_the_mqtt_thread(
 
     service.store.commit = commit  # type: ignore[method-assign]
     try:
-        assert service.link.connected.wait(10)
-        kiosk.publish(EVENT.format("kiosk-b03"), ev(1, "tech.signed_in", tech="T002"))
-        assert in_commit.wait(10), "the tap was not applied on the MQTT thread"
+        # The core says it is online after it subscribed: a tap sent before would be lost.
+        assert kiosk.wait(lambda m: any(t == core_status and p["online"] for t, p in m))
+        # A tap coming while the core is busy (its start, a board) is queued and applied
+        # by the loop: the kiosk taps until one is applied on the MQTT thread.
+        for seq in range(1, 21):
+            steps = ("tech.signed_in", "tech.signed_out")
+            kiosk.publish(EVENT.format("kiosk-b03"), ev(seq, steps[(seq + 1) % 2], tech="T002"))
+            if in_commit.wait(1):
+                break
+        assert in_commit.is_set(), "no tap was applied on the MQTT thread"
         stopping = threading.Thread(target=service.stop)
         stopping.start()
         time.sleep(0.3)  # stop() under way, waiting for the tap
         go.set()
         stopping.join(15)
         assert not stopping.is_alive(), "stop() hung"
-        assert kiosk.wait(lambda m: any(p["result"] == "applied" for _, p in m), timeout=10)
+        assert kiosk.wait(
+            lambda m: [p["seq"] for t, p in m if t == ack_topic] == list(range(1, seq + 1)), 10
+        )
+        assert {p["result"] for t, p in kiosk.messages if t == ack_topic} == {"applied"}
     finally:
         go.set()
         kiosk.close()
