@@ -80,6 +80,18 @@ def running(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Cor
     core.stop()
 
 
+def fail_the_next_commit(core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    real, failures = core.store.commit, [1]
+
+    def commit(*args: Any, **kw: Any) -> None:
+        if failures:
+            failures.pop()
+            raise OperationalError("commit", {}, Exception("disk I/O error"))
+        real(*args, **kw)
+
+    monkeypatch.setattr(core.store, "commit", commit)
+
+
 def tap(core: Core, kiosk: Kiosk, type_: str = "tech.signed_in", token: object = None) -> None:
     topic, payload = kiosk.event(type_, tech="T001")
     core.on_message(topic, payload, token)
@@ -122,15 +134,7 @@ def test_a_tap_whose_commit_failed_is_tried_again_by_the_loop_after_a_reload(
 ) -> None:
     caplog.errors_expected = True  # type: ignore[attr-defined]  # the failed commit is said
     core, wire, loop = running
-    real, failures = core.store.commit, [1]
-
-    def commit(*args: Any, **kw: Any) -> None:
-        if failures:
-            failures.pop()
-            raise OperationalError("commit", {}, Exception("disk I/O error"))
-        real(*args, **kw)
-
-    monkeypatch.setattr(core.store, "commit", commit)
+    fail_the_next_commit(core, monkeypatch)
     k = Kiosk("kiosk-b03", "B03")
     loop.hold()
     tap(core, k, token="t1")
@@ -218,15 +222,7 @@ def test_a_tap_failed_while_the_loop_came_for_its_turn_is_tried_again_before_any
     with the workshop holding what was not stored, the tap is tried again first."""
     caplog.errors_expected = True  # type: ignore[attr-defined]  # the failed commit is said
     core, wire, loop = running
-    real, failures = core.store.commit, [1]
-
-    def commit(*args: Any, **kw: Any) -> None:
-        if failures:
-            failures.pop()
-            raise OperationalError("commit", {}, Exception("disk I/O error"))
-        real(*args, **kw)
-
-    monkeypatch.setattr(core.store, "commit", commit)
+    fail_the_next_commit(core, monkeypatch)
     refreshed_with: list[int] = []
     real_refresh = core.step.refresh
 
