@@ -51,11 +51,11 @@ class HeldLoop:
         self.go.set()
         real = core._queue.wait
 
-        def wait(timeout: float) -> bool:
+        def wait(timeout: float) -> None:
             if not self.go.is_set():
                 self.entered.set()
                 self.go.wait(10)
-            return real(timeout)
+            real(timeout)
 
         monkeypatch.setattr(core._queue, "wait", wait)
 

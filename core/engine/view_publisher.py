@@ -141,12 +141,6 @@ class ViewPublisher:
             self._building, self._overtaken, self._pending = None, False, True
         self._shown.clear()
 
-    def publish_states(
-        self, ws: Workshop, now: datetime, bays: set[str], force: bool = False
-    ) -> None:
-        """The bay states the kiosks show (before their acks)."""
-        self.send_states(self.make_states(ws, now, bays), force)
-
     def make_states(self, ws: Workshop, now: datetime, bays: set[str]) -> MadeStates:
         """The bay states of ``bays``, with the predictions of what they show alone (the
         whole workshop's are made after the acks, for the lounge). Publishes nothing: made on

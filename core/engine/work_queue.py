@@ -34,12 +34,11 @@ class WorkQueue(Generic[T]):
             self._poked = True
             self._cv.notify()
 
-    def wait(self, timeout: float) -> bool:
-        """Until something is queued (True), poked or ``timeout`` seconds passed (False)."""
+    def wait(self, timeout: float) -> None:
+        """Until something is queued, the queue is poked or ``timeout`` seconds passed."""
         with self._cv:
             self._cv.wait_for(lambda: bool(self._items) or self._poked, timeout)
             self._poked = False
-            return bool(self._items)
 
     def take(self, most: int) -> tuple[list[T], bool]:
         """Up to ``most`` items from the front; True when the stop came with them."""

@@ -49,11 +49,11 @@ def _nothing() -> None:
     return None
 
 
-def _locked_writes(client: mqtt.Client) -> Callable[[], bool]:
+def _locked_writes(client: mqtt.Client) -> Callable[[], None]:
     """paho's socket writes, made to hold a lock, so that a caller's thread may write what
     it published (``MqttClient.send_now``) while paho's own thread writes too. Returns the
     caller's write: done only if the lock is free (else paho's thread is writing, and writes
-    what the caller published as well); True if it was.
+    what the caller published as well).
 
     paho pops a packet off its queue, sends it and puts back what the socket did not take:
     two threads doing that at once could send one packet's bytes inside another's. Every
@@ -71,14 +71,12 @@ def _locked_writes(client: mqtt.Client) -> Callable[[], bool]:
         with lock:
             return reconnect()
 
-    def try_write() -> bool:
-        if not lock.acquire(blocking=False):
-            return False
-        try:
-            write()
-        finally:
-            lock.release()
-        return True
+    def try_write() -> None:
+        if lock.acquire(blocking=False):
+            try:
+                write()
+            finally:
+                lock.release()
 
     client._packet_write = locked_write  # type: ignore[method-assign]
     client.reconnect = locked_reconnect  # type: ignore[method-assign]
