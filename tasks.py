@@ -109,7 +109,8 @@ def main() -> int:
         return audit("--strict" in rest)
     if what == "lint":
         a = subprocess.call([BIN / "ruff", "check", "."])
-        b = subprocess.call([BIN / "mypy", "core", "devices", "board", "kiosk", "hub", "pitboard"])
+        mypy = [BIN / "mypy", "core", "devices", "board", "kiosk", "hub", "pitboard", "bench"]
+        b = subprocess.call(mypy)
         return a or b
     # Most tests wait on sockets and child processes: two workers, each a test file at a time.
     workers = [] if any(a.startswith(("-n", "--numprocesses")) for a in rest) else TEST_WORKERS

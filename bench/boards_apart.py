@@ -28,7 +28,6 @@ from core.contract import topics
 from core.contract.dispatch_mirror import BoardMirror
 from core.contract.help_board import HelpBoard
 from core.contract.views import DispatchView, LoungeView
-from core.display.texts import texts_for
 from core.mqtt import no_delay
 from core.store.access import AccessStore
 from core.store.database import make_engine, migrate, sqlite_url
@@ -60,7 +59,7 @@ class ViewFollower:
                 self._lounge = LoungeView.model_validate_json(m.payload)
             elif m.topic == topics.HELP.full(site):
                 self._help = HelpBoard.model_validate_json(m.payload)
-            elif self._board.receive(m.topic, m.payload):
+            elif self._board.receive(m.topic, bytes(m.payload)):
                 board = self._board.view()
                 if board is self._dispatch:
                     return  # a whole board is still on its way
@@ -104,7 +103,7 @@ def main() -> None:
     broker_port, password, web_port = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     source = ViewFollower(broker_port, password)
     app.add_static_files(STATIC_URL, STATIC_DIR)
-    register_login(source, texts_for(source.config.site.language))  # type: ignore[arg-type]
+    register_login(source)  # type: ignore[arg-type]
     register_lounge(source)  # type: ignore[arg-type]
     register_dispatch(source)  # type: ignore[arg-type]
     threading.Timer(0.5, lambda: print("READY", flush=True)).start()

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
+import tomlkit
 from paho.mqtt.enums import CallbackAPIVersion
 
 from core.broker import AmqttBroker, MosquittoBroker, mosquitto_binary
@@ -39,7 +40,18 @@ TECHS = ["T001", "T002", "T003", "T004", "T005"]
 
 
 def demo_config() -> SiteConfig:
-    return load_config(DEMO_SITE)
+    """The demo site without its shift ends: a run that crossed one (12:00 or 18:30 local)
+    would see every running clock paused there and the taps after it refused, its figures
+    depending on the hour it was started."""
+    config = load_config(DEMO_SITE)
+    site = config.site.model_copy(update={"shift_ends": []})
+    return config.model_copy(update={"site": site})
+
+
+def write_site(config: SiteConfig, path: Path) -> Path:
+    """``config`` as a site file, for a core process of its own."""
+    path.write_text(tomlkit.dumps(config.model_dump(mode="json", exclude_none=True)), "utf-8")
+    return path
 
 
 def queued_cars(
@@ -82,9 +94,12 @@ def start_core_process(
     db_url: str,
     workdir: Path,
     web_port: int = 0,
-    config: Path = DEMO_SITE,
+    config: Path | None = None,
 ) -> subprocess.Popen[bytes]:
-    """The core as it runs in production: its own process (``pitboard core``)."""
+    """The core as it runs in production: its own process (``pitboard core``), on
+    ``config`` or the benchmarks' demo site."""
+    if config is None:
+        config = write_site(demo_config(), workdir / "site.toml")
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
     env["PITBOARD_MQTT_PASSWORD"] = broker.passwords.get("core", "")
     proc = subprocess.Popen(

@@ -298,14 +298,14 @@ def _jobs_differ(site: Site, hub: Any) -> int:
     """Repair orders whose status at the hub is not the site's."""
     engine = create_engine(site.database_url)
     with engine.connect() as c:
-        here = dict(
+        here: dict[str, str] = dict(
             c.execute(text("select ro, status from jobs where site = :s"), {"s": site.id}).all()
         )
     engine.dispose()
     there = dict(
         hub.execute(text("select ro, status from hub_jobs where site = :s"), {"s": site.id}).all()
     )
-    return sum(1 for ro, status in here.items() if there.get(ro) != status)
+    return len([ro for ro, status in here.items() if there.get(ro) != status])
 
 
 def _dashboard(plant: Plant, result: Result) -> None:

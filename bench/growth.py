@@ -214,7 +214,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {machine()}")
     scratch = workdir()  # the SQLite database and the archives, removed at the end
-    stores = [("SQLite", sqlite_url(scratch / "sqlite"), None)]
+    stores: list[tuple[str, str, str | None]] = [("SQLite", sqlite_url(scratch / "sqlite"), None)]
     admin = None
     try:
         admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")

@@ -22,11 +22,9 @@ import selectors
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
-import tomlkit
 from paho.mqtt.enums import CallbackAPIVersion
 
 from bench.common import (
@@ -40,6 +38,7 @@ from bench.common import (
     stop_process,
     summary,
     workdir,
+    write_site,
 )
 from core.broker import MosquittoBroker, free_port, mosquitto_binary
 from core.config import SiteConfig
@@ -144,11 +143,6 @@ def raise_file_limit(needed: int) -> str:
     return f"open files allowed: {soft} (hard {hard})"
 
 
-def write_site(cfg: SiteConfig, path: Path) -> Path:
-    path.write_text(tomlkit.dumps(cfg.model_dump(mode="json", exclude_none=True)), "utf-8")
-    return path
-
-
 class Kiosks:
     """The kiosks' side: their numbering, the taps sent and the acks received."""
 
@@ -224,6 +218,11 @@ def connect_kiosks(swarm: Swarm, cfg: SiteConfig, broker: MosquittoBroker, kiosk
     return time.perf_counter() - started
 
 
+def reached(moment: float) -> Callable[[], bool]:
+    """Whether the clock has come to ``moment`` (``perf_counter``)."""
+    return lambda: time.perf_counter() >= moment
+
+
 class RawRoundTrip:
     """A publisher and a subscriber on the same broker, as the core's user: what a message
     costs through the broker and this process, with no core in its way."""
@@ -258,9 +257,7 @@ class RawRoundTrip:
         """``n`` messages at ``rate`` a second, nothing else going on."""
         start = time.perf_counter()
         for i in range(n):
-            self.swarm.pump_until(
-                lambda i=i: time.perf_counter() >= start + i / rate, 10, "the next send"
-            )
+            self.swarm.pump_until(reached(start + i / rate), 10, "the next send")
             self.send()
         return self.measured()
 
@@ -307,12 +304,11 @@ def main() -> None:
         kiosks.setup = set(kiosks.acks)  # the sign-ins, all at once: not the taps measured
         start, first_raw = time.perf_counter(), len(raw.sent)
         for i, (bay, step, ro) in enumerate(plan):
-            swarm.pump_until(lambda i=i: time.perf_counter() >= start + i / args.rate, 10, "")
+            swarm.pump_until(reached(start + i / args.rate), 10, "")
             kiosks.send(f"kiosk-{bay.lower()}", bay, step, ro, techs[bay])
             # Halfway to the next tap, a raw message: the broker's and this process's cost
             # at the same moments as the taps, the machine as busy as for them.
-            halfway = start + (i + 0.5) / args.rate
-            swarm.pump_until(lambda h=halfway: time.perf_counter() >= h, 10, "")
+            swarm.pump_until(reached(start + (i + 0.5) / args.rate), 10, "")
             raw.send()
         swarm.pump_until(lambda: len(kiosks.acks) >= signed + len(plan), 60, "the taps' acks")
         beside = raw.measured(first_raw)

@@ -22,8 +22,6 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import tomlkit
-
 from bench import replan
 from bench.common import (
     BayKiosks,
@@ -40,6 +38,7 @@ from bench.common import (
     stop_process,
     summary,
     workdir,
+    write_site,
 )
 from bench.tap_to_view import raw_round_trip
 from core.broker import AmqttBroker, MosquittoBroker, free_port
@@ -90,11 +89,6 @@ def site_config(bays: int) -> SiteConfig:
             "printers": [],
         }
     )
-
-
-def write_site(cfg: SiteConfig, path: Path) -> Path:
-    path.write_text(tomlkit.dumps(cfg.model_dump(mode="json", exclude_none=True)), "utf-8")
-    return path
 
 
 def store_workshop(cfg: SiteConfig, db_url: str, bays: int, jobs: int, bookings: int) -> str:

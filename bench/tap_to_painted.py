@@ -122,7 +122,7 @@ def help_painted(
     missed = 0
     for t_sent, _bay, (ident, _kind, called) in helped:
         want = "in" if called else "out"
-        hit = first_change(log, "H", ident, t_sent, lambda s, w=want: s == w)
+        hit = first_change(log, "H", ident, t_sent, want.__eq__)
         if hit is None:
             missed += 1
         else:
@@ -313,7 +313,7 @@ def main() -> None:
     finally:
         driver.quit()
         if boards is not None:
-            stop_process(boards)  # type: ignore[arg-type]
+            stop_process(boards)
         stop_process(proc)
         broker.stop()
 

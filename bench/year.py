@@ -302,10 +302,11 @@ def wire_rows(figs: list[Figures]) -> list[tuple[str, list[str]]]:
             [f"{ms(f.wire.raw, 50)} / {ms(f.wire.raw, 99)} ms" for f in figs],
         ),
     ]
-    for label, taps in (
+    picks: tuple[tuple[str, Callable[[Figures], list[float]]], ...] = (
         ("tap → bay state p50 / p99", lambda f: f.wire.taps),
         ("the same while the month's report is read", lambda f: f.wire.taps_reading),
-    ):
+    )
+    for label, taps in picks:
         rows.append(
             (
                 label,
