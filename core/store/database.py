@@ -8,7 +8,9 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
+
+from .writer_wait import WRITER_WAIT
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +34,25 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=10000")
+            cur.execute(f"PRAGMA busy_timeout={int(WRITER_WAIT * 1000)}")
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, connect_args=_unanswered_limits(url))
+
+
+#: libpq's own waits, by default without end: for a connection to be made, and for what was
+#: sent to a server that stopped answering (its machine gone, a cable pulled) to be
+#: acknowledged; a statement the server itself holds up is bounded by writer_wait.py.
+_LIBPQ_LIMITS = {"connect_timeout": 10, "tcp_user_timeout": int(WRITER_WAIT * 1000)}
+
+
+def _unanswered_limits(url: str) -> dict[str, Any]:
+    """The limits a libpq driver is given where the site's URL sets none of its own."""
+    parsed = make_url(url)
+    if parsed.get_driver_name() not in ("psycopg", "psycopg2"):
+        return {}
+    return {k: v for k, v in _LIBPQ_LIMITS.items() if k not in parsed.query}
 
 
 def migrate(engine: Engine) -> None:

@@ -67,6 +67,7 @@ from .tables import (
 )
 from .wal import SQLITE_AUTO_CHECKPOINT, WRITER_BACKSTOP, WalCheckpoints
 from .walkaround_rows import walkaround_row, walkarounds_of
+from .writer_wait import WRITER_WAIT, bound, unbound
 
 logger = logging.getLogger(__name__)
 
@@ -154,9 +155,11 @@ class Batch:
 class Store:
     """The only code that knows the tables."""
 
-    def __init__(self, engine: Engine, site: str) -> None:
+    def __init__(self, engine: Engine, site: str, writer_wait: float = WRITER_WAIT) -> None:
         self.engine = engine
         self.site = site
+        #: Seconds the writer waits on the database before a commit fails (writer_wait.py).
+        self.writer_wait = writer_wait
         #: Upsert statements by table, keys, columns and columns left as they are.
         self._upserts: dict[tuple[Any, ...], Any] = {}
         self._driver = DriverStatements(engine.dialect)
@@ -364,7 +367,13 @@ class Store:
         """The single writer's connection, held between commits: taking one from the pool
         for every commit costs a reset (and on PostgreSQL a ping) per event."""
         if self._conn is None or self._conn.closed or self._conn.invalidated:
-            self._conn = self.engine.connect()
+            conn = self.engine.connect()
+            try:
+                bound(conn, self.writer_wait)
+            except BaseException:
+                conn.close()
+                raise
+            self._conn = conn
             if self._checkpoints is not None:
                 self._auto_checkpoint(WRITER_BACKSTOP)
         return self._conn
@@ -388,9 +397,10 @@ class Store:
 
     def close(self) -> None:
         if self._conn is not None:
-            if self._checkpoints is not None:
-                # Back in the pool, the connection copies the log itself again.
-                with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception):  # a broken one is not given out again
+                unbound(self._conn)
+                if self._checkpoints is not None:
+                    # Back in the pool, the connection copies the log itself again.
                     self._auto_checkpoint(SQLITE_AUTO_CHECKPOINT)
             self._conn.close()
             self._conn = None

@@ -1,0 +1,130 @@
+"""The core's writer waits on the database only so long: a lock held by someone's open
+transaction fails the commit of a tap applied on the MQTT thread, which comes back to its
+reading and keep-alives; the loop applies the tap once the lock is gone, once."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import Engine
+
+from core.engine import Core
+from core.store.database import _unanswered_limits, make_engine, migrate
+from core.store.repository import Store
+from core.store.writer_wait import WRITER_WAIT
+from tests.helpers import Clock, Kiosk, demo_config
+from tests.test_straight_taps import HeldLoop, Wire, tap
+from tests.waiting import wait_until
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@contextmanager
+def locked(engine: Engine) -> Iterator[None]:
+    """Another session's transaction holding what the writer writes first (the inbox)."""
+    if engine.dialect.name == "sqlite":
+        assert engine.url.database is not None
+        other = sqlite3.connect(engine.url.database, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # the one writer's lock
+        try:
+            yield
+        finally:
+            other.rollback()
+            other.close()
+        return
+    with engine.connect() as conn, conn.begin():
+        conn.exec_driver_sql("LOCK TABLE inbox IN ACCESS EXCLUSIVE MODE")
+        yield
+
+
+def wait_query(engine: Engine) -> str:
+    """SQLite's busy timeout, PostgreSQL's statement timeout."""
+    return "PRAGMA busy_timeout" if engine.dialect.name == "sqlite" else "SHOW statement_timeout"
+
+
+def setting(engine: Engine) -> str:
+    """The wait a connection from the pool has."""
+    with engine.connect() as conn:
+        return str(conn.exec_driver_sql(wait_query(engine)).scalar())
+
+
+def test_a_tap_held_up_by_a_lock_gives_the_mqtt_thread_back_and_is_applied_after(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.errors_expected = True  # type: ignore[attr-defined]  # the failed commit is said
+    store = Store(engine, "demo", writer_wait=0.5)
+    wire = Wire()
+    core = Core(demo_config(), store, wire, Clock())
+    core.start()
+    loop = HeldLoop(core, monkeypatch)
+    try:
+        loop.hold()
+        k = Kiosk("kiosk-b03", "B03")
+        with locked(engine):
+            reading = threading.Thread(target=tap, args=(core, k), kwargs={"token": "t1"})
+            reading.start()
+            reading.join(30)
+            came_back = not reading.is_alive()  # looked at while the lock is still held
+            problem = core.store_problem
+        assert came_back, "the MQTT thread waited for the lock's end"
+        assert wire.acks == [] and wire.pubacks == [], "acknowledged what was not stored"
+        assert problem is not None
+        loop.release()
+        wait_until(lambda: len(wire.acks) == 1, what="the tap applied once the lock was gone")
+        assert [(seq, result) for seq, result, _ in wire.acks] == [(1, "applied")]
+        assert wire.pubacks == ["t1"]
+        assert core.store_problem is None
+    finally:
+        loop.release()
+        core.stop()
+
+
+def test_the_writer_s_wait_goes_back_to_the_engine_s_with_its_connection(
+    engine: Engine,
+) -> None:
+    """Only the writer's connection waits less; given back to the pool (the pages read
+    through it) it waits as the engine's connections do."""
+    before = setting(engine)
+    store = Store(engine, "demo", writer_wait=0.25)
+    writer = store._writer()
+    assert str(writer.exec_driver_sql(wait_query(engine)).scalar()) in ("250", "250ms")
+    writer.rollback()
+    store.close()
+    assert setting(engine) == before
+    if engine.dialect.name == "sqlite":
+        assert before == str(int(WRITER_WAIT * 1000))
+
+
+def test_libpq_gives_up_on_a_server_that_does_not_answer() -> None:
+    """A connection never made, or a statement sent to a machine that went away, fails in
+    time instead of never; what the site's URL says is kept."""
+    assert _unanswered_limits("postgresql+psycopg://u@db/pitboard") == {
+        "connect_timeout": 10,
+        "tcp_user_timeout": int(WRITER_WAIT * 1000),
+    }
+    own = _unanswered_limits("postgresql+psycopg://u@db/pitboard?connect_timeout=3")
+    assert own == {"tcp_user_timeout": int(WRITER_WAIT * 1000)}
+    assert _unanswered_limits("sqlite:///x.sqlite3") == {}
+
+
+@pytest.mark.postgres
+def test_a_postgresql_connection_carries_the_limits(postgres_url: str) -> None:
+    engine = make_engine(postgres_url)
+    try:
+        with engine.connect() as conn:
+            driver = conn.connection.driver_connection
+            params = driver.info.get_parameters()  # type: ignore[union-attr]
+        assert params.get("connect_timeout") == "10"
+        assert params.get("tcp_user_timeout") == str(int(WRITER_WAIT * 1000))
+    finally:
+        engine.dispose()
