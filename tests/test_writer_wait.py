@@ -16,8 +16,8 @@ from core.engine import Core
 from core.store.database import _unanswered_limits, make_engine, migrate
 from core.store.repository import Store
 from core.store.writer_wait import WRITER_WAIT
+from tests.held_loop import HeldLoop, Wire, tap
 from tests.helpers import Clock, Kiosk, demo_config
-from tests.test_straight_taps import HeldLoop, Wire, tap
 from tests.waiting import wait_until
 
 
