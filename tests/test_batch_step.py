@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from core.commands import CheckInCar, Dispatch
 from core.engine import Core, Incoming, Republish, WebCommand, batch, view_publisher
+from core.engine.beside_sync import BesideSync
 from core.store.repository import Store
 from core.views import Projector
 from tests.helpers import T0, Clock, Kiosk, demo_config, order, send_board
@@ -394,3 +395,25 @@ def test_the_lounge_is_made_with_the_queue_forecasts_of_the_bay_states(
     core.step.process([Incoming(*k.event("tech.signed_in"), token="t1", received_at=T0)])
     core.step.process([Incoming(*k.event("job.started", job=ro), token="t2", received_at=T0)])
     assert len(known) == 2 and all(f is not None and "B03" in f for f in known)
+
+
+def test_a_batch_that_changed_no_bay_wakes_no_helper_for_its_states(
+    step_core: tuple[Core, Recorder],
+) -> None:
+    """A refused event is stored (its inbox mark) and answered, but shows no bay anything:
+    no thread is woken to make states that would be none."""
+    core, rec = step_core
+    core.step.beside_sync = BesideSync()
+    k = Kiosk("kiosk-b03", "B03")
+    nowhere = Incoming(*k.event("job.started", job="RO-NONE"), token="t1", received_at=T0)
+    out = core.step.process([nowhere])
+    assert [a.result for _, a in out.acks] == ["rejected"]
+    assert out.committed, "the refusal's inbox mark is stored"
+    assert core.step.beside_sync._thread is None, "a helper was woken for no state"
+    assert "publish dev/kiosk-b03/ack" in rec.log
+    signed_in = core.step.process(
+        [Incoming(*k.event("tech.signed_in"), token="t2", received_at=T0)]
+    )
+    assert [a.result for _, a in signed_in.acks] == ["applied"]
+    assert core.step.beside_sync._thread is not None
+    assert "publish bay/B03/state" in rec.log

@@ -147,7 +147,11 @@ class BatchStep:
         out = self.apply(items, now)
         if self.group is not None:
             out.group = self._group_facts(out, now)
-        states = self.beside_sync.prepare(lambda: self.make_states(out, now))
+        states = None  # a batch of refusals and reads shows no bay anything new
+        if out.republish or out.events:
+            states = self.beside_sync.prepare(lambda: self.make_states(out, now))
+        else:
+            self.views.forget(out.rows.jobs)
         self.commit(out, now, self._reports_now(items, out, now), states)  # 1. durable first
         if out.events or out.republish or out.devices_changed:
             self.views.workshop_changed()  # a board half built shows what is gone
@@ -522,7 +526,9 @@ class BatchStep:
             return None
         return self.views.make_states(self.ws, now, out.bays)
 
-    def publish_states(self, out: Outcome, states: Pending[MadeStates | None]) -> None:
+    def publish_states(self, out: Outcome, states: Pending[MadeStates | None] | None) -> None:
+        if states is None:
+            return
         try:
             made = states.result()
             if made is not None:
