@@ -281,6 +281,14 @@ class Projector:
         )
 
     def _left(self, ws: Workshop, bay_id: str, now: datetime) -> list[TechLeft]:
+        """Who moved from this bay to another in the last half hour, as ``moves`` orders them
+        (found among those who came from it, not every technician of the site)."""
+        moved = [
+            t
+            for t in ws.came_from(bay_id)
+            if t.bay and t.signed_in_at and now - t.signed_in_at < MOVE_NOTICE
+        ]
+        moved.sort(key=lambda t: (t.signed_in_at or now, t.id))
         return [
             TechLeft(
                 id=t.id,
@@ -288,8 +296,7 @@ class Projector:
                 to_bay=t.bay,
                 at=t.signed_in_at,
             )
-            for t in self.moves(ws, now)
-            if t.came_from == bay_id and t.bay and t.signed_in_at
+            for t in moved
         ]
 
     def bay_jobs(self, ws: Workshop, bay_id: str) -> list[Job]:

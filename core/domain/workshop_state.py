@@ -120,10 +120,21 @@ class WorkshopState:
     _stations: list[tuple[str, frozenset[JobStatus]]] = field(
         default_factory=list, init=False, repr=False, compare=False
     )
+    # The technicians by the bay they are signed in at, and by the bay they came straight
+    # from: a bay's screen costs its own people, not every technician of the site. Kept
+    # by ``put_tech_state``, the one way a technician's state is set.
+    _at_bay: dict[str, dict[str, TechnicianState]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _came_from: dict[str, dict[str, TechnicianState]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         for job in self.jobs.values():
             self._file(job)
+        for state in self.tech_states.values():
+            self._file_tech(state)
         self._stations = [
             (b.id, STATION_STATUSES[b.kind])
             for b in self.bays.values()
@@ -185,7 +196,11 @@ class WorkshopState:
         return out
 
     def signed_in_at(self, bay_id: str) -> list[TechnicianState]:
-        return sorted((t for t in self.tech_states.values() if t.bay == bay_id), key=lambda t: t.id)
+        return sorted(self._at_bay.get(bay_id, {}).values(), key=lambda t: t.id)
+
+    def came_from(self, bay_id: str) -> list[TechnicianState]:
+        """Technicians whose last sign-in came straight from this bay (wherever they are)."""
+        return sorted(self._came_from.get(bay_id, {}).values(), key=lambda t: t.id)
 
     def open_jobs(self) -> list[Job]:
         return self.jobs_in(OPEN_STATUSES)
@@ -269,7 +284,22 @@ class WorkshopState:
         return value
 
     def _set_tech(self, state: TechnicianState) -> None:
+        self.put_tech_state(state)
+
+    def put_tech_state(self, state: TechnicianState) -> None:
+        """A technician's state, set (the domain's facts) or loaded (the store)."""
+        before = self.tech_states.get(state.id)
+        if before is not None:
+            self._at_bay.get(before.bay or "", {}).pop(state.id, None)
+            self._came_from.get(before.came_from or "", {}).pop(state.id, None)
         self.tech_states[state.id] = state
+        self._file_tech(state)
+
+    def _file_tech(self, state: TechnicianState) -> None:
+        if state.bay:
+            self._at_bay.setdefault(state.bay, {})[state.id] = state
+        if state.came_from:
+            self._came_from.setdefault(state.came_from, {})[state.id] = state
 
     def _require_status(self, job: Job, allowed: Iterable[JobStatus], action: str) -> None:
         allowed = frozenset(allowed)

@@ -218,8 +218,7 @@ class Store:
         for (doc,) in conn.execute(
             select(TechnicianStateRow.doc).where(TechnicianStateRow.site == self.site)
         ):
-            state = tech_from_doc(doc)
-            ws.tech_states[state.id] = state
+            ws.put_tech_state(tech_from_doc(doc))
         for name, value in conn.execute(
             select(CounterRow.name, CounterRow.value).where(CounterRow.site == self.site)
         ):
