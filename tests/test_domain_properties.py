@@ -220,6 +220,11 @@ class ExplainedWalk(WorkshopWalk):
         assert {b: ids for b, ids in per_bay.items() if ids} == {
             b: [t.id for t in states] for b, states in ws.signed_in_by_bay().items()
         }, "the one-pass sign-ins differ from the per-bay ones"
+        everyone = sorted(ws.tech_states.values(), key=lambda t: t.id)
+        for b in ws.bays:
+            assert per_bay[b] == [t.id for t in everyone if t.bay == b], "kept by bay wrongly"
+            came = [t.id for t in ws.came_from(b)]
+            assert came == [t.id for t in everyone if t.came_from == b], "came from, wrongly"
 
 
 TestExplainedWalk = ExplainedWalk.TestCase
@@ -258,6 +263,7 @@ NOT_STEPS = {
     "watch_promises",
     "remember",
     "signed_in_at",
+    "came_from",
     "signed_in_by_bay",
     "stations_showing",
     "take_events",

@@ -41,10 +41,19 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, connect_args=_unanswered_limits(url))
 
 
-#: libpq's own waits, by default without end: for a connection to be made, and for what was
-#: sent to a server that stopped answering (its machine gone, a cable pulled) to be
-#: acknowledged; a statement the server itself holds up is bounded by writer_wait.py.
-_LIBPQ_LIMITS = {"connect_timeout": 10, "tcp_user_timeout": int(WRITER_WAIT * 1000)}
+#: libpq's own waits, by default without end (or the system's two hours): for a connection
+#: to be made, for what was sent to a server that stopped answering (its machine gone, a
+#: cable pulled) to be acknowledged, and for an answer on a connection that went silent
+#: (keep-alive probes after 5 s, three 2 s apart); a statement the server itself holds up
+#: is bounded by writer_wait.py.
+_LIBPQ_LIMITS = {
+    "connect_timeout": 10,
+    "tcp_user_timeout": int(WRITER_WAIT * 1000),
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+}
 
 
 def _unanswered_limits(url: str) -> dict[str, Any]:

@@ -370,7 +370,7 @@ class Store:
             try:
                 bound(conn, self.writer_wait)
             except BaseException:
-                conn.close()
+                _discard(conn)
                 raise
             self._conn = conn
             if self._checkpoints is not None:
@@ -395,14 +395,22 @@ class Store:
             self.close()  # the writer's next connection leaves the copying to it
 
     def close(self) -> None:
-        if self._conn is not None:
-            with contextlib.suppress(Exception):  # a broken one is not given out again
-                unbound(self._conn)
-                if self._checkpoints is not None:
-                    # Back in the pool, the connection copies the log itself again.
-                    self._auto_checkpoint(SQLITE_AUTO_CHECKPOINT)
-            self._conn.close()
-            self._conn = None
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        if conn.closed or conn.invalidated:  # thrown away already: nothing goes to the pool
+            conn.close()  # (asked for its driver connection, it would open a new one)
+            return
+        try:
+            unbound(conn)
+            if self._checkpoints is not None:
+                # Back in the pool, the connection copies the log itself again.
+                driver: Any = conn.connection.driver_connection
+                driver.execute(f"PRAGMA wal_autocheckpoint={SQLITE_AUTO_CHECKPOINT}")
+        except Exception:
+            _discard(conn)  # not given out again as it may be (its wait, its copying)
+            return
+        conn.close()
 
     def stop_checkpoints(self) -> None:
         """The log's own thread stopped and the writer closed."""
@@ -760,3 +768,12 @@ class Store:
                 .order_by(AuditRow.id)
             )
             return [(int(s or 0), t) for s, t in rows]
+
+
+def _discard(conn: Connection) -> None:
+    """A connection not to be given out again: its driver connection is thrown away."""
+    with contextlib.suppress(Exception):
+        if not conn.invalidated:
+            conn.invalidate()
+    with contextlib.suppress(Exception):
+        conn.close()

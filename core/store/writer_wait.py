@@ -15,9 +15,12 @@ goes back to the pool, so the pages' reads keep the server's setting).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 #: Seconds. SQLite's busy timeout has been this long on every connection from the start.
 WRITER_WAIT = 10.0
@@ -36,13 +39,38 @@ def unbound(conn: Connection) -> None:
 
 def _set(conn: Connection, sqlite: str, postgresql: str) -> None:
     """On the driver's connection, between the writer's transactions: neither a transaction
-    of the engine's (whose listeners count the commits) nor one left open."""
-    driver: Any = conn.connection.driver_connection
+    of the engine's (whose listeners count the commits) nor one left open. The driver's
+    errors come back as SQLAlchemy's (a lost connection invalidated), as every failure of
+    the store does: the core reads the store again and tries once more."""
     name = conn.dialect.name
-    if name == "sqlite":
-        driver.execute(sqlite)
-    elif name == "postgresql":
+    statement = {"sqlite": sqlite, "postgresql": postgresql}.get(name)
+    if statement is None:
+        return
+    with _as_sqlalchemy(conn, statement):
+        driver: Any = conn.connection.driver_connection
+        if name == "sqlite":
+            driver.execute(statement)
+            return
         driver.rollback()  # a failed batch's rows left in its transaction are not committed
         with driver.cursor() as cursor:
-            cursor.execute(postgresql)
+            cursor.execute(statement)
         driver.commit()  # a setting of the session, kept after its transaction
+
+
+@contextmanager
+def _as_sqlalchemy(conn: Connection, statement: str) -> Iterator[None]:
+    dialect = conn.dialect
+    try:
+        yield
+    except dialect.loaded_dbapi.Error as exc:
+        lost = dialect.is_disconnect(exc, conn.connection, None)
+        if lost:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(
+            statement,
+            None,
+            exc,
+            dialect.loaded_dbapi.Error,
+            connection_invalidated=lost,
+            dialect=dialect,
+        ) from exc
