@@ -374,15 +374,8 @@ class Store:
                 raise
             self._conn = conn
             if self._checkpoints is not None:
-                self._auto_checkpoint(WRITER_BACKSTOP)
+                _auto_checkpoint(conn, WRITER_BACKSTOP)
         return self._conn
-
-    def _auto_checkpoint(self, pages: int) -> None:
-        """After how many pages in the log the writer's commit copies it."""
-        assert self._conn is not None
-        driver = self._conn.connection.driver_connection
-        assert driver is not None
-        driver.execute(f"PRAGMA wal_autocheckpoint={int(pages)}")
 
     def checkpoint_apart(self) -> None:
         """SQLite: from now on the log is copied into the database by a thread of its own,
@@ -405,8 +398,7 @@ class Store:
             unbound(conn)
             if self._checkpoints is not None:
                 # Back in the pool, the connection copies the log itself again.
-                driver: Any = conn.connection.driver_connection
-                driver.execute(f"PRAGMA wal_autocheckpoint={SQLITE_AUTO_CHECKPOINT}")
+                _auto_checkpoint(conn, SQLITE_AUTO_CHECKPOINT)
         except Exception:
             _discard(conn)  # not given out again as it may be (its wait, its copying)
             return
@@ -777,3 +769,9 @@ def _discard(conn: Connection) -> None:
             conn.invalidate()
     with contextlib.suppress(Exception):
         conn.close()
+
+
+def _auto_checkpoint(conn: Connection, pages: int) -> None:
+    """After how many pages in its log a commit on ``conn`` (SQLite) copies it."""
+    driver: Any = conn.connection.driver_connection
+    driver.execute(f"PRAGMA wal_autocheckpoint={int(pages)}")
