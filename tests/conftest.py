@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from core.domain.workshop import Workshop
 from core.engine import Core
@@ -70,11 +70,17 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def store(db_url: str) -> Iterator[Store]:
-    engine = make_engine(db_url)
-    migrate(engine)
-    yield Store(engine, "demo")
-    engine.dispose()
+def engine(db_url: str) -> Iterator[Engine]:
+    """The site's database, migrated (a test module's own ``engine`` takes its place)."""
+    made = make_engine(db_url)
+    migrate(made)
+    yield made
+    made.dispose()
+
+
+@pytest.fixture
+def store(engine: Engine) -> Store:
+    return Store(engine, "demo")
 
 
 @pytest.fixture

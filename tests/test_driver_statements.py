@@ -3,7 +3,6 @@ connection's transaction, seen by the engine's listeners, failing as SQLAlchemy 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,14 +18,6 @@ from core.store.tables import AuditRow, CounterRow, InboxRow
 AT = datetime(2026, 12, 5, 9, 15, 2, 123456, tzinfo=ZoneInfo("Asia/Shanghai"))
 AUDIT = AuditRow.__table__.insert()
 INBOX = InboxRow.__table__.insert()
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    made = make_engine(db_url)
-    migrate(made)
-    yield made
-    made.dispose()
 
 
 def audit(source: str, seq: int = 1) -> dict[str, Any]:

@@ -21,14 +21,6 @@ from tests.helpers import Clock, Kiosk, demo_config
 from tests.waiting import wait_until
 
 
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = make_engine(db_url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
-
-
 @contextmanager
 def locked(engine: Engine) -> Iterator[None]:
     """Another session's transaction holding what the writer writes first (the inbox)."""

@@ -337,7 +337,7 @@ class Workshop(
     def _release_tech(self, tech: str, ro: str) -> bool:
         state = self.tech_states.get(tech)
         if state is not None and state.active_job == ro:
-            self._set_tech(replace(state, active_job=None))
+            self.put_tech_state(replace(state, active_job=None))
             return True
         return False
 
@@ -351,7 +351,7 @@ class Workshop(
             )
         from_bay = state.bay if state.bay != bay_id else None
         new = TechnicianState(id=tech_id, bay=bay_id, signed_in_at=at, came_from=from_bay)
-        self._set_tech(new)
+        self.put_tech_state(new)
         self._record(
             ev.TechSignedIn(
                 tech=tech_id, bay=bay_id, from_bay=from_bay, notice_at=state.came_from, at=at
@@ -366,7 +366,7 @@ class Workshop(
             job = self.jobs[state.active_job]
             self._pause_clock(job, tech_id, PauseReason.SIGNED_OUT, at)
         new = TechnicianState(id=tech_id)
-        self._set_tech(new)
+        self.put_tech_state(new)
         self._record(ev.TechSignedOut(tech=tech_id, bay=bay_id, notice_at=state.came_from, at=at))
         return new
 
@@ -379,7 +379,7 @@ class Workshop(
                 self._pause_clock(job, tech, reason, at)
                 state = self.tech_states.get(tech)
                 if state is not None:
-                    self._set_tech(replace(state, active_job=None))
+                    self.put_tech_state(replace(state, active_job=None))
                 paused.append(job.ro)
         return paused
 
@@ -405,7 +405,7 @@ class Workshop(
         job.segments.append(Segment(tech=tech_id, kind="work", start=at))
         job.status = JobStatus.IN_PROGRESS
         job.pinned_start = None  # its time came, or the bay took it sooner
-        self._set_tech(replace(state, active_job=ro))
+        self.put_tech_state(replace(state, active_job=ro))
         return job
 
     def resume(self, ro: str, tech_id: str, bay_id: str, at: datetime) -> Job:
@@ -432,7 +432,7 @@ class Workshop(
         if seg is None or seg.kind != "work":
             raise IllegalTransition(f"technician {tech_id} is not working on {ro}")
         self._pause_clock(job, tech_id, reason, at)
-        self._set_tech(replace(state, active_job=None))
+        self.put_tech_state(replace(state, active_job=None))
         return job
 
     def report_finding(

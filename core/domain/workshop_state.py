@@ -283,9 +283,6 @@ class WorkshopState:
         self.counters[counter] = value
         return value
 
-    def _set_tech(self, state: TechnicianState) -> None:
-        self.put_tech_state(state)
-
     def put_tech_state(self, state: TechnicianState) -> None:
         """A technician's state, set (the domain's facts) or loaded (the store)."""
         before = self.tech_states.get(state.id)

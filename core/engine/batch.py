@@ -147,11 +147,10 @@ class BatchStep:
         out = self.apply(items, now)
         if self.group is not None:
             out.group = self._group_facts(out, now)
+        self.views.forget(out.rows.jobs)  # their cards are made afresh
         states = None  # a batch of refusals and reads shows no bay anything new
         if out.republish or out.events:
             states = self.beside_sync.prepare(lambda: self.make_states(out, now))
-        else:
-            self.views.forget(out.rows.jobs)
         self.commit(out, now, self._reports_now(items, out, now), states)  # 1. durable first
         if out.events or out.republish or out.devices_changed:
             self.views.workshop_changed()  # a board half built shows what is gone
@@ -514,25 +513,20 @@ class BatchStep:
         self.counters.ingest_lag_sum += time.monotonic() * len(arrivals) - sum(arrivals)
         self.counters.ingest_lag_count += len(arrivals)
 
-    def make_states(self, out: Outcome, now: datetime) -> MadeStates | None:
-        """The states of the bays the batch changed (every bay's after a reconnect), made
-        but not sent; None when it changed none."""
-        self.views.forget(out.rows.jobs)
+    def make_states(self, out: Outcome, now: datetime) -> MadeStates:
+        """The states of the bays the batch's facts changed (every bay's after a
+        reconnect), made but not sent."""
         if out.republish:
             out.bays = set(self.ws.bays)
-        elif out.events:
-            out.bays = bays_to_redraw(self.ws, out.events, out.rows)
         else:
-            return None
+            out.bays = bays_to_redraw(self.ws, out.events, out.rows)
         return self.views.make_states(self.ws, now, out.bays)
 
-    def publish_states(self, out: Outcome, states: Pending[MadeStates | None] | None) -> None:
+    def publish_states(self, out: Outcome, states: Pending[MadeStates] | None) -> None:
         if states is None:
             return
         try:
-            made = states.result()
-            if made is not None:
-                self.views.send_states(made, force=out.republish)
+            self.views.send_states(states.result(), force=out.republish)
         except Exception:  # a view bug must not withhold the acks of committed events
             logger.exception("publishing the bay states failed")
 
