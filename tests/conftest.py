@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -69,18 +70,26 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("postgres_url"))
 
 
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    """The site's database, migrated (a test module's own ``engine`` takes its place)."""
-    made = make_engine(db_url)
+@contextmanager
+def migrated(url: str) -> Iterator[Engine]:
+    made = make_engine(url)
     migrate(made)
     yield made
     made.dispose()
 
 
 @pytest.fixture
-def store(engine: Engine) -> Store:
-    return Store(engine, "demo")
+def engine(db_url: str) -> Iterator[Engine]:
+    """The site's database, migrated (a test module's own ``engine`` takes its place)."""
+    with migrated(db_url) as made:
+        yield made
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    # Not on ``engine``: a module's own engine (another database) must not become the store's.
+    with migrated(db_url) as made:
+        yield Store(made, "demo")
 
 
 @pytest.fixture
