@@ -11,6 +11,8 @@ from collections.abc import Callable, Collection, Generator
 from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic import TypeAdapter
+
 from core.advisor_views import advisor_board, at_risk_now
 from core.appointment_views import welcome
 from core.config import SiteConfig
@@ -73,6 +75,18 @@ class MadeStates:
     took: float
 
 
+_MOMENT = TypeAdapter(datetime)
+
+
+def without_time(state: BayState, text: bytes) -> bytes:
+    """A bay state's JSON ``text`` with its time left out, to compare with the last one
+    sent: the text is written anyway, comparing the models field by field costs more."""
+    stamp = b'"updated_at":' + _MOMENT.dump_json(state.updated_at)
+    if text.count(stamp) == 1:
+        return text.replace(stamp, b"")
+    return dump(state.model_copy(update={"updated_at": None}))  # the time written elsewhere too
+
+
 def _asked_for_parts(ws: Workshop, ro: str) -> bool:
     job = ws.jobs.get(ro)
     return job is not None and bool(job.parts_requests)
@@ -124,9 +138,9 @@ class ViewPublisher:
         self._forecast: tuple[datetime, QueueForecasts] | None = None
         #: Each bay's queue and the lounge's cars, their JSON kept while they stay the same.
         self._states_json: dict[str, ListDump] = {}
-        #: Each bay's last sent state, its time left out: one showing the same (steps that
-        #: cancel out within a batch) is not sent again, the retained state says it all.
-        self._shown: dict[str, BayState] = {}
+        #: Each bay's last sent state as JSON, its time left out: one showing the same (steps
+        #: that cancel out within a batch) is not sent again, the retained state says it all.
+        self._shown: dict[str, bytes] = {}
         self._lounge_json = ListDump("cars", LoungeCar)
 
     def forget(self, ros: set[str] | frozenset[str]) -> None:
@@ -165,7 +179,7 @@ class ViewPublisher:
             if force:
                 self.board.send_all_again()
             for state, text in made.states:
-                shown = state.model_copy(update={"updated_at": None})
+                shown = without_time(state, text)
                 if self._shown.get(state.bay) == shown and not force:
                     continue
                 self.publisher.publish(

@@ -13,7 +13,8 @@ from pydantic import TypeAdapter
 from core.domain.appointment import Appointment
 from core.domain.model import Job, TechnicianState
 
-from .document_versions import DocumentVersions
+from .document_versions import SCHEMA, DocumentVersions
+from .written_json import WrittenJson
 
 _JOB = TypeAdapter(Job)
 _TECH = TypeAdapter(TechnicianState)
@@ -106,12 +107,21 @@ def job_to_doc(job: Job) -> dict[str, Any]:
     return JOB_DOCUMENT.stamp(_JOB.dump_python(job, mode="json"))
 
 
+def job_json(job: Job) -> WrittenJson:
+    """``job_to_doc`` as the JSON text pydantic writes at once (how the writer stores it)."""
+    return _stamped(JOB_DOCUMENT, _JOB.dump_json(job))
+
+
 def job_from_doc(doc: dict[str, Any]) -> Job:
     return _JOB.validate_python(JOB_DOCUMENT.upcast(doc))
 
 
 def tech_to_doc(state: TechnicianState) -> dict[str, Any]:
     return TECHNICIAN_STATE_DOCUMENT.stamp(_TECH.dump_python(state, mode="json"))
+
+
+def tech_json(state: TechnicianState) -> WrittenJson:
+    return _stamped(TECHNICIAN_STATE_DOCUMENT, _TECH.dump_json(state))
 
 
 def tech_from_doc(doc: dict[str, Any]) -> TechnicianState:
@@ -124,3 +134,11 @@ def appointment_to_doc(appt: Appointment) -> dict[str, Any]:
 
 def appointment_from_doc(doc: dict[str, Any]) -> Appointment:
     return _APPOINTMENT.validate_python(APPOINTMENT_DOCUMENT.upcast(doc))
+
+
+def _stamped(kind: DocumentVersions, body: bytes) -> WrittenJson:
+    """``DocumentVersions.stamp`` on a body written as JSON: the version in front."""
+    if body[:1] != b"{" or body == b"{}":
+        raise ValueError(f"a {kind.kind} document is an object with fields, not {body[:20]!r}")
+    front = b'{"%s":%d,' % (SCHEMA.encode(), kind.current)
+    return WrittenJson((front + body[1:]).decode())

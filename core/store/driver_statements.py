@@ -19,11 +19,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Dialect
+from sqlalchemy import JSON, Connection, Dialect
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.expression import Executable
+
+from .written_json import taking_written
 
 Convert = Callable[[Any], Any] | None
 
@@ -115,7 +117,10 @@ def compile_for(stmt: Executable, columns: tuple[str, ...], dialect: Dialect) ->
         if name not in columns:
             raise ValueError(f"{name!r} is not among the rows' columns {columns}")
         kind = binds[name].type
-        names.append((name, kind.dialect_impl(dialect).bind_processor(dialect)))
+        convert: Convert = kind.dialect_impl(dialect).bind_processor(dialect)
+        if isinstance(kind, JSON) and convert is not None:
+            convert = taking_written(convert, dialect)  # a document pydantic wrote
+        names.append((name, convert))
     copy = None
     if dialect.driver == "psycopg" and type(stmt) is Insert:  # not an upsert (ON CONFLICT)
         quote = dialect.identifier_preparer

@@ -42,7 +42,7 @@ from .appointment_rows import (
     live_appointments,
     stored_appointment,
 )
-from .codec import job_from_doc, job_to_doc, tech_from_doc, tech_to_doc
+from .codec import job_from_doc, job_json, tech_from_doc, tech_json
 from .driver_statements import DriverStatements
 from .group_outbox import GroupWrite, write_group
 from .help_call_rows import help_call_row, help_times, open_help_calls
@@ -499,7 +499,7 @@ class Store:
                 self._upsert(conn, PartsRequestRow.__table__, parts, keys)
         if techs:
             rows: list[dict[str, Any]] = [
-                {"site": self.site, "tech": t, "doc": tech_to_doc(ws.tech_states[t])}
+                {"site": self.site, "tech": t, "doc": tech_json(ws.tech_states[t])}
                 for t in sorted(techs)
             ]
             self._upsert(conn, TechnicianStateRow.__table__, rows, ("site", "tech"))
@@ -527,7 +527,7 @@ class Store:
             "promised_at": job.promised_at,
             "checked_in_at": job.checked_in_at,
             "updated_at": now,
-            "doc": job_to_doc(job),
+            "doc": job_json(job),
         }
 
     def _write_report_rows(self, conn: Connection, due: Sequence[tuple[Job, datetime]]) -> None:
