@@ -221,6 +221,8 @@ class Projector:
         self._rows: dict[str, tuple[object, BayRow]] = {}
         # A job's bars change only when the job does (a running bar has no end yet).
         self._bars: dict[str, tuple[datetime, list[TimelineBar]]] = {}
+        # Each bay's technicians as its state lists them, by what they were made from.
+        self._bay_techs: dict[str, tuple[object, list[TechOnBay]]] = {}
 
     def forget(self, ros: set[str]) -> None:
         """These jobs changed: their cards are built afresh next time."""
@@ -234,6 +236,7 @@ class Projector:
         self._board_cards.clear()
         self._rows.clear()
         self._bars.clear()
+        self._bay_techs.clear()
 
     def card(self, job: Job, now: datetime, predicted: datetime | None) -> JobCard:
         return _reuse(
@@ -254,7 +257,13 @@ class Projector:
         return board
 
     def _techs(self, ws: Workshop, bay_id: str) -> list[TechOnBay]:
-        return self._tech_rows(ws.signed_in_at(bay_id))
+        """Who is signed in at the bay, made again only when one of them changed."""
+        here = ws.signed_in_at(bay_id)
+        key = tuple((t.id, t.active_job, t.signed_in_at, t.came_from) for t in here)
+        kept = self._bay_techs.get(bay_id)
+        if kept is None or kept[0] != key:
+            kept = self._bay_techs[bay_id] = (key, self._tech_rows(here))
+        return kept[1]
 
     def _tech_rows(self, states: list[TechnicianState]) -> list[TechOnBay]:
         return [

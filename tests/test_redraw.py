@@ -44,6 +44,8 @@ class RedrawWalk(WorkshopWalk):
         projector = Projector(CONFIG)
         for bay in self.ws.bays:
             alone = predict(self.ws, self.now, {bay})
+            known = queue_forecasts(self.ws, self.now, {bay})
+            assert predict(self.ws, self.now, {bay}, known) == alone, bay
             assert projector.bay_state(self.ws, bay, self.now, alone) == Projector(
                 CONFIG
             ).bay_state(self.ws, bay, self.now, everything), bay
@@ -60,6 +62,8 @@ class RedrawWalk(WorkshopWalk):
         for bay, write in self.written.items():
             state = self.projector.bay_state(self.ws, bay, self.now, eta)
             assert write(state) == dump(state), bay
+            # What the projector keeps (cards, the technicians) is never older than the step.
+            assert state == Projector(CONFIG).bay_state(self.ws, bay, self.now, eta), bay
 
     def after_step(self, before: Snapshot, events: list[DomainEvent]) -> None:
         self.states_from_their_own_predictions()

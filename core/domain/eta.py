@@ -109,10 +109,12 @@ def forecast(
     queues, and the cars past the queues when a station is among them), as the whole
     workshop's have them. ``known``: queues already forecast at this moment."""
     out: dict[str, Forecast] = {}
-    queues = ws.bay_queues() if bays is None else {b: ws.bay_queue(b) for b in bays}
-    for bay, queue in queues.items():
+    queues = ws.bay_queues() if bays is None else None
+    for bay in queues if queues is not None else bays or ():
         ready = known.get(bay) if known is not None else None
-        out.update(queue_forecast(queue, now) if ready is None else ready)
+        if ready is None:  # a queue already forecast at this moment is not sorted again
+            ready = queue_forecast(ws.bay_queue(bay) if queues is None else queues[bay], now)
+        out.update(ready)
     if bays is None or any(ws.bay(b).kind in STATION_STATUSES for b in bays):
         for job in ws.jobs_in(PAST_QUEUES):
             made = car_forecast(job, now)
