@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import os
 import platform
 import signal
@@ -33,6 +34,8 @@ from core.store.database import make_engine, migrate
 from core.store.repository import Store
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The project's packages, as an installed Pitboard has them.
+PACKAGES = ("core", "pitboard", "board", "kiosk", "devices", "hub")
 DEMO_SITE = ROOT / "core" / "demo" / "site.toml"
 # The benchmarks' workshop: five bays of the demo site, a technician at each.
 BAYS = ["B01", "B02", "B03", "B04", "B05"]
@@ -89,6 +92,14 @@ def start_broker(config: SiteConfig, workdir: Path) -> MosquittoBroker | AmqttBr
     return AmqttBroker().start()
 
 
+def compiled_as_installed() -> None:
+    """The project's modules compiled, as pip compiles an installed Pitboard's (deploy/setup.sh,
+    deploy/Dockerfile): a start-up measured here must not include compiling them, which an
+    editable checkout does at every start where PYTHONDONTWRITEBYTECODE is set."""
+    for package in PACKAGES:
+        compileall.compile_dir(ROOT / package, quiet=1)
+
+
 def start_core_process(
     broker: MosquittoBroker | AmqttBroker,
     db_url: str,
@@ -97,7 +108,8 @@ def start_core_process(
     config: Path | None = None,
 ) -> subprocess.Popen[bytes]:
     """The core as it runs in production: its own process (``pitboard core``), on
-    ``config`` or the benchmarks' demo site."""
+    ``config`` or the benchmarks' demo site, its modules compiled."""
+    compiled_as_installed()
     if config is None:
         config = write_site(demo_config(), workdir / "site.toml")
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
