@@ -44,6 +44,7 @@ from sqlalchemy import create_engine, text
 
 from bench.common import (
     Nowhere,
+    compiled_as_installed,
     demo_config,
     machine,
     percentile,
@@ -159,6 +160,7 @@ def start_up(url: str, fig: Figures) -> None:
     base = workdir()
     broker = start_broker(demo_config(), base / "broker")
     try:
+        compiled_as_installed()  # not part of the start it times
         started = time.perf_counter()
         proc = start_core_process(broker, url, base)
         fig.startup_s = time.perf_counter() - started

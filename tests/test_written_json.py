@@ -5,12 +5,13 @@ JSON string holding the text."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import JSON, select
 from sqlalchemy.dialects import sqlite
 
-from core.domain.model import PauseReason
+from core.domain.model import Customer, PauseReason
 from core.engine.effects import rows_to_write
 from core.store.codec import job_json, job_to_doc, tech_json, tech_to_doc
 from core.store.repository import Batch, Store
@@ -39,6 +40,14 @@ def test_a_document_written_at_once_is_the_document_made_as_a_dict() -> None:
         assert json.loads(text) == job_to_doc(ws.jobs[ro])
     state = ws.tech_states["T001"]
     assert json.loads(tech_json(state)) == tech_to_doc(state)
+
+
+def test_text_pydantic_will_not_write_is_written_as_json_writes_it() -> None:
+    """A lone surrogate (no input path lets one in today) is no reason to lose a commit."""
+    ws = domain_workshop()
+    job = ws.check_in(replace(order(), customer=Customer(name="王\ud83d")), at(0))
+    assert json.loads(job_json(job)) == job_to_doc(job)
+    assert job_to_doc(job)["customer"]["name"] == "王\ud83d"
 
 
 def test_the_store_keeps_written_documents_as_objects(store: Store) -> None:

@@ -6,9 +6,11 @@ version when loaded; docs/operations.md says how to add a version.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import TypeAdapter
+from pydantic_core import PydanticSerializationError
 
 from core.domain.appointment import Appointment
 from core.domain.model import Job, TechnicianState
@@ -109,7 +111,10 @@ def job_to_doc(job: Job) -> dict[str, Any]:
 
 def job_json(job: Job) -> WrittenJson:
     """``job_to_doc`` as the JSON text pydantic writes at once (how the writer stores it)."""
-    return _stamped(JOB_DOCUMENT, _JOB.dump_json(job))
+    try:
+        return _stamped(JOB_DOCUMENT, _JOB.dump_json(job))
+    except PydanticSerializationError:  # text JSON cannot carry as it is (a lone surrogate)
+        return WrittenJson(json.dumps(job_to_doc(job)))
 
 
 def job_from_doc(doc: dict[str, Any]) -> Job:
@@ -121,7 +126,10 @@ def tech_to_doc(state: TechnicianState) -> dict[str, Any]:
 
 
 def tech_json(state: TechnicianState) -> WrittenJson:
-    return _stamped(TECHNICIAN_STATE_DOCUMENT, _TECH.dump_json(state))
+    try:
+        return _stamped(TECHNICIAN_STATE_DOCUMENT, _TECH.dump_json(state))
+    except PydanticSerializationError:
+        return WrittenJson(json.dumps(tech_to_doc(state)))
 
 
 def tech_from_doc(doc: dict[str, Any]) -> TechnicianState:
