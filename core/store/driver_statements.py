@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Dialect
-from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.exc import StatementError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.expression import Executable
 
+from .driver_errors import as_sqlalchemy
 from .written_json import taking_written
 
 Convert = Callable[[Any], Any] | None
@@ -79,17 +80,7 @@ class DriverStatements:
             else:
                 cursor.execute(sql, params[0])
         except self.dialect.loaded_dbapi.Error as exc:
-            lost = self.dialect.is_disconnect(exc, dbapi, cursor)
-            if lost:  # as SQLAlchemy does: the connection is not given out again
-                conn.invalidate(exc)
-            raise DBAPIError.instance(
-                sql,
-                params,
-                exc,
-                self.dialect.loaded_dbapi.Error,
-                connection_invalidated=lost,
-                dialect=self.dialect,
-            ) from exc
+            raise as_sqlalchemy(conn, exc, sql, params, cursor) from exc
         finally:
             with contextlib.suppress(Exception):  # a lost connection's cursor
                 cursor.close()

@@ -20,7 +20,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
+
+from .driver_errors import as_sqlalchemy
 
 #: Seconds. SQLite's busy timeout has been this long on every connection from the start.
 WRITER_WAIT = 10.0
@@ -59,18 +60,7 @@ def _set(conn: Connection, sqlite: str, postgresql: str) -> None:
 
 @contextmanager
 def _as_sqlalchemy(conn: Connection, statement: str) -> Iterator[None]:
-    dialect = conn.dialect
     try:
         yield
-    except dialect.loaded_dbapi.Error as exc:
-        lost = dialect.is_disconnect(exc, conn.connection, None)
-        if lost:
-            conn.invalidate(exc)
-        raise DBAPIError.instance(
-            statement,
-            None,
-            exc,
-            dialect.loaded_dbapi.Error,
-            connection_invalidated=lost,
-            dialect=dialect,
-        ) from exc
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise as_sqlalchemy(conn, exc, statement, None) from exc

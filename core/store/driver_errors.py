@@ -1,0 +1,30 @@
+"""The driver's own errors, for code that runs statements on the driver's connection itself,
+given back as SQLAlchemy gives them: the rest of the store (and the core's reload) knows
+only those. A lost connection is invalidated, as SQLAlchemy does, so it is not given out
+again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+
+
+def as_sqlalchemy(
+    conn: Connection, exc: Exception, statement: str, params: Any, cursor: Any = None
+) -> BaseException:
+    """``exc``, one of the driver's errors raised by ``statement`` on ``conn``, as SQLAlchemy's
+    ``DBAPIError`` of its kind."""
+    dialect = conn.dialect
+    lost = dialect.is_disconnect(exc, conn.connection, cursor)  # type: ignore[arg-type]
+    if lost:
+        conn.invalidate(exc)
+    return DBAPIError.instance(
+        statement,
+        params,
+        exc,
+        dialect.loaded_dbapi.Error,
+        connection_invalidated=lost,
+        dialect=dialect,
+    )
