@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import compileall
+import functools
 import os
 import platform
 import signal
@@ -36,7 +37,6 @@ from core.store.repository import Store
 ROOT = Path(__file__).resolve().parents[1]
 #: The project's packages, as an installed Pitboard has them.
 PACKAGES = ("core", "pitboard", "board", "kiosk", "devices", "hub")
-_COMPILED: list[bool] = []
 DEMO_SITE = ROOT / "core" / "demo" / "site.toml"
 # The benchmarks' workshop: five bays of the demo site, a technician at each.
 BAYS = ["B01", "B02", "B03", "B04", "B05"]
@@ -93,16 +93,14 @@ def start_broker(config: SiteConfig, workdir: Path) -> MosquittoBroker | AmqttBr
     return AmqttBroker().start()
 
 
+@functools.cache
 def compiled_as_installed() -> None:
     """The project's modules compiled, as pip compiles an installed Pitboard's (deploy/setup.sh,
     deploy/Dockerfile): a start-up measured here must not include compiling them, which an
     editable checkout does at every start where PYTHONDONTWRITEBYTECODE is set. Once a
     process: after that, nothing is looked at again."""
-    if _COMPILED:
-        return
     for package in PACKAGES:
         compileall.compile_dir(ROOT / package, quiet=1)
-    _COMPILED.append(True)
 
 
 def start_core_process(

@@ -59,6 +59,11 @@ from core.working_day import gantt_window
 STEP_JOBS = 32
 
 
+def _people(here: list[TechnicianState]) -> tuple[object, ...]:
+    """What a bay's row of technicians is made from: kept rows are reused while it holds."""
+    return tuple((t.id, t.active_job, t.signed_in_at, t.came_from) for t in here)
+
+
 def _slices(jobs: list[Job], size: int) -> list[list[Job]]:
     return [jobs[i : i + size] for i in range(0, len(jobs), size)]
 
@@ -259,7 +264,7 @@ class Projector:
     def _techs(self, ws: Workshop, bay_id: str) -> list[TechOnBay]:
         """Who is signed in at the bay, made again only when one of them changed."""
         here = ws.signed_in_at(bay_id)
-        key = tuple((t.id, t.active_job, t.signed_in_at, t.came_from) for t in here)
+        key = _people(here)
         kept = self._bay_techs.get(bay_id)
         if kept is None or kept[0] != key:
             kept = self._bay_techs[bay_id] = (key, self._tech_rows(here))
@@ -453,7 +458,7 @@ class Projector:
             here = present.get(bay_id, [])
             key = (
                 tuple((j.ro, j.status) for j in queue),
-                tuple((t.id, t.active_job, t.signed_in_at, t.came_from) for t in here),
+                _people(here),
             )
             kept = self._rows.get(bay_id)
             if kept is None or kept[0] != key:

@@ -15,7 +15,7 @@ from pydantic_core import PydanticSerializationError
 from core.domain.appointment import Appointment
 from core.domain.model import Job, TechnicianState
 
-from .document_versions import SCHEMA, DocumentVersions
+from .document_versions import DocumentVersions
 from .written_json import WrittenJson
 
 _JOB = TypeAdapter(Job)
@@ -111,10 +111,7 @@ def job_to_doc(job: Job) -> dict[str, Any]:
 
 def job_json(job: Job) -> WrittenJson:
     """``job_to_doc`` as the JSON text pydantic writes at once (how the writer stores it)."""
-    try:
-        return _stamped(JOB_DOCUMENT, _JOB.dump_json(job))
-    except PydanticSerializationError:  # text JSON cannot carry as it is (a lone surrogate)
-        return WrittenJson(json.dumps(job_to_doc(job)))
+    return _written(JOB_DOCUMENT, _JOB, job)
 
 
 def job_from_doc(doc: dict[str, Any]) -> Job:
@@ -126,10 +123,7 @@ def tech_to_doc(state: TechnicianState) -> dict[str, Any]:
 
 
 def tech_json(state: TechnicianState) -> WrittenJson:
-    try:
-        return _stamped(TECHNICIAN_STATE_DOCUMENT, _TECH.dump_json(state))
-    except PydanticSerializationError:
-        return WrittenJson(json.dumps(tech_to_doc(state)))
+    return _written(TECHNICIAN_STATE_DOCUMENT, _TECH, state)
 
 
 def tech_from_doc(doc: dict[str, Any]) -> TechnicianState:
@@ -144,9 +138,8 @@ def appointment_from_doc(doc: dict[str, Any]) -> Appointment:
     return _APPOINTMENT.validate_python(APPOINTMENT_DOCUMENT.upcast(doc))
 
 
-def _stamped(kind: DocumentVersions, body: bytes) -> WrittenJson:
-    """``DocumentVersions.stamp`` on a body written as JSON: the version in front."""
-    if body[:1] != b"{" or body == b"{}":
-        raise ValueError(f"a {kind.kind} document is an object with fields, not {body[:20]!r}")
-    front = b'{"%s":%d,' % (SCHEMA.encode(), kind.current)
-    return WrittenJson((front + body[1:]).decode())
+def _written(kind: DocumentVersions, adapter: TypeAdapter[Any], value: Any) -> WrittenJson:
+    try:
+        return WrittenJson(kind.stamp_json(adapter.dump_json(value)))
+    except PydanticSerializationError:  # text JSON cannot carry as it is (a lone surrogate)
+        return WrittenJson(json.dumps(kind.stamp(adapter.dump_python(value, mode="json"))))

@@ -43,6 +43,13 @@ class DocumentVersions:
         """The document to store: the body with the current version in front."""
         return {SCHEMA: self.current, **body}
 
+    def stamp_json(self, body: bytes) -> str:
+        """``stamp`` on a body already written as a JSON object with fields."""
+        if body[:1] != b"{" or body == b"{}":
+            raise ValueError(f"a {self.kind} document is an object with fields, not {body[:20]!r}")
+        front = b'{"%s":%d,' % (SCHEMA.encode(), self.current)
+        return (front + body[1:]).decode()
+
     def upcast(self, doc: Mapping[str, Any]) -> dict[str, Any]:
         """The body of a stored document of any version this code knows, as the current one."""
         body = dict(doc)
