@@ -77,6 +77,13 @@ def busy_site(core: Core, bus: FakeBus, engine: Engine) -> str:
     with engine.begin() as conn:
         told = GroupWrite(facts=[fact(site_facts(core.config))])
         write_group(conn, "demo", told, core.clock())
+    # Today's report sums, as once the day has closed (a store of its own: the core's
+    # writer belongs to its thread).
+    rolling = Store(engine, "demo")
+    try:
+        assert rolling.roll_closed_day(core.config.zone, core.clock() + timedelta(days=1))
+    finally:
+        rolling.close()
     return ro
 
 

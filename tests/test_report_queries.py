@@ -21,7 +21,7 @@ from core.demo.history import HistoryPlan, write_history
 from core.domain.reports import Report, build_report, period
 from core.store.database import _MIGRATIONS, make_engine, migrate
 from core.store.repository import Store
-from core.store.tables import JobRow
+from core.store.tables import JobRow, ReportDayRow
 from tests.helpers import demo_config, fresh_postgres_database
 
 BAYS = ["B01", "B02", "B03", "B04", "B05", "B06"]
@@ -60,10 +60,14 @@ def from_tables(store: Store, start: datetime, end: datetime) -> Report:
     return store.report(start, end, NOW, demo_config().zone, BAYS, 10.0)
 
 
+@pytest.mark.parametrize("roll_days", [True, False], ids=["days-rolled-up", "jobs-rows-only"])
 @pytest.mark.parametrize("follow_ups", [True, False], ids=["calls-made", "calls-elsewhere"])
-def test_the_report_from_the_database_equals_build_report(store: Store, follow_ups: bool) -> None:
-    plan = HistoryPlan(**{**PLAN.__dict__, "follow_ups": follow_ups})
+def test_the_report_from_the_database_equals_build_report(
+    store: Store, follow_ups: bool, roll_days: bool
+) -> None:
+    plan = HistoryPlan(**{**PLAN.__dict__, "follow_ups": follow_ups, "roll_days": roll_days})
     assert write_history(store, demo_config(), FIRST, plan) == plan.days * plan.per_day
+    assert bool(kept_days(store)) is roll_days
     checked = 0
     for start, end in periods():
         expected = from_documents(store, start, end)
@@ -82,6 +86,11 @@ def test_the_report_from_the_database_equals_build_report(store: Store, follow_u
     assert len(month.parts_waits) > 20 and month.parts_wait_p90_minutes is not None
     assert month.parts_wait_p50_minutes is not None
     assert month.parts_wait_p50_minutes < month.parts_wait_p90_minutes
+
+
+def kept_days(store: Store) -> list[datetime]:
+    with store.engine.connect() as conn:
+        return list(conn.execute(select(ReportDayRow.starts_at)).scalars())
 
 
 def rows_as_written_before(source: Store, target: Store) -> None:

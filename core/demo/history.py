@@ -65,6 +65,8 @@ class HistoryPlan:
     #: (faster now and then, overruns too), a bay takes its next car only when free,
     #: everyone signs out in the evening and in again in the morning.
     lifelike: bool = False
+    #: Each closed day's report sums rolled up after it, as the core does between batches.
+    roll_days: bool = True
 
 
 class History:
@@ -321,6 +323,17 @@ class History:
         self.store.commit(self.ws, self.batch, rows, now)
         self.ws.forget_gone(rows.jobs)
         self.batch = Batch()
+        if self.plan.roll_days:
+            self._roll_days(now)
+
+    def _roll_days(self, now: datetime) -> None:
+        """The closed days without their report sums (the day's own, and those the day's
+        follow-up calls touched) rolled up."""
+        passed: set[datetime] = set()
+        while (tried := self.store.roll_closed_day(self.zone, now, passed)) is not None:
+            day, rolled = tried
+            if not rolled:
+                passed.add(day[0])
 
 
 def write_history(store: Store, config: SiteConfig, first: date, plan: HistoryPlan) -> int:

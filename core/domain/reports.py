@@ -6,6 +6,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from .model import FindingState, Job, JobStatus
@@ -172,6 +173,37 @@ class Tallies:
     type_in: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     type_out: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     type_on_time: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+#: The report's figures that are sums: a period's are its days' added up.
+SUMMED = (
+    "jobs_in",
+    "delivered",
+    "delivered_on_time",
+    "cycle_hours_total",
+    "wait_hours_total",
+    "waited",
+    "passed_qc",
+    "passed_first_time",
+    "findings_answered",
+    "findings_approved",
+    "approved_parts",
+    "approved_hours",
+)
+TALLIED = ("in_by_day", "out_by_day", "std", "worked", "busy_seconds")
+TALLIED_BY_TYPE = ("type_in", "type_out", "type_on_time")
+
+
+def add_up(r: Report, t: Tallies, part: Report, pt: Tallies) -> None:
+    """A part of the period (a day, or days running) added to the period's sums; the parts
+    waits stay unsorted until the last part is in."""
+    for name in SUMMED:
+        setattr(r, name, getattr(r, name) + getattr(part, name))
+    r.parts_waits += part.parts_waits
+    for name in TALLIED + TALLIED_BY_TYPE:
+        into: dict[Any, Any] = getattr(t, name)
+        for key, value in getattr(pt, name).items():
+            into[key] += value
 
 
 def complete(r: Report, t: Tallies, zone: ZoneInfo, bays: list[str], day_hours: float) -> Report:

@@ -46,6 +46,7 @@ from core.store.repository import AuditEntry, Batch, Store
 from core.working_day import gantt_window
 
 from .beside_sync import BesideSync, Pending
+from .day_rollups import DayRollups
 from .device_health import DeviceHealth
 from .effects import (
     Rows,
@@ -126,6 +127,8 @@ class BatchStep:
         self.sequence = sequence
         self.ws = ws
         self.reports = ReportBacklog()
+        #: The closed days' report sums, made between batches while the floor is quiet.
+        self.rollups = DayRollups(store, config.zone, clock)
         #: Whether work waits behind this batch (the core's queue tells): then the batch
         #: thread leaves the writing to the MQTT thread and goes on with the next.
         self.work_waiting: Callable[[], bool] = lambda: False
@@ -143,6 +146,7 @@ class BatchStep:
     # ------------------------------------------------------------ the order, once
     def process(self, items: list[Item]) -> Outcome:
         now = self.clock()
+        self.rollups.batch_done()
         self.let_go(now)  # a new day: yesterday's cars go before the batch sees the workshop
         out = self.apply(items, now)
         if self.group is not None:
@@ -197,9 +201,9 @@ class BatchStep:
 
     def refresh(self) -> None:
         """With no batch: the report rows of the last taps once the taps are quiet; else the
-        no-shows when they are due (a batch of the core's own); else the foreman's board
-        when it is due (alerts come due with time alone), the cars that left before the
-        day's Gantt let go first."""
+        no-shows when they are due (a batch of the core's own); else a closed day's report
+        sums once the floor is quiet; else the foreman's board when it is due (alerts come
+        due with time alone), the cars that left before the day's Gantt let go first."""
         if self.reports and self._reports_wait() <= 0:
             self.write_reports()
             return
@@ -211,13 +215,16 @@ class BatchStep:
         ):
             self.process([])
             return
+        if self.rollups.wait() <= 0:
+            self.rollups.roll()
+            return
         self.let_go(now)
         self.views.publish_welcome(self.ws, now)  # a new day: its own booked cars
         self.views.flush_dispatch(self.ws, now)
 
     def wait(self) -> float:
         """Seconds the core may wait for work before ``refresh`` has some."""
-        board = self.views.dispatch_wait()
+        board = min(self.views.dispatch_wait(), self.rollups.wait())
         return min(board, self._reports_wait()) if self.reports else board
 
     def _reports_wait(self) -> float:

@@ -28,9 +28,7 @@ from .tables import AnsweredFindingRow, JobFiguresRow, PartsRequestRow, WorkRow
 HOUR = 3600.0
 
 
-def _local_days(
-    start: datetime, end: datetime, zone: ZoneInfo
-) -> tuple[list[date], list[datetime]]:
+def local_days(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[list[date], list[datetime]]:
     """The local days of the period, and the moment each of them ends."""
     days: list[date] = []
     ends: list[datetime] = []
@@ -88,7 +86,7 @@ class ReportQueries:
         self, site: str, start: datetime, end: datetime, now: datetime, zone: ZoneInfo
     ) -> None:
         self.site, self.start, self.end, self.zone = site, start, end, zone
-        self.days, self.day_ends = _local_days(start, end, zone)
+        self.days, self.day_ends = local_days(start, end, zone)
         counting = (
             JobFiguresRow.site == site,
             JobFiguresRow.checked_in_at < end,
@@ -128,13 +126,17 @@ class ReportQueries:
         )
 
     def run(self, conn: Connection, bays: Sequence[str], day_hours: float) -> Report:
+        return complete(*self.tally(conn), self.zone, list(bays), day_hours)
+
+    def tally(self, conn: Connection) -> tuple[Report, Tallies]:
+        """The period's sums, before the technicians, bays and days are laid out."""
         r = Report(self.start, self.end)
         t = Tallies()
         self._milestones(conn, r, t)
         self._findings(conn, r)
         self._work(conn, t)
         self._parts(conn, r)
-        return complete(r, t, self.zone, list(bays), day_hours)
+        return r, t
 
     # ------------------------------------------------------------ the jobs' milestones
     def _day_of(self, col: Any) -> Any:

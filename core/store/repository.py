@@ -30,7 +30,7 @@ from core.domain.model import (
     Technician,
     WalkAround,
 )
-from core.domain.reports import Report
+from core.domain.reports import Report, complete
 from core.domain.working_hours import WorkingHours
 from core.domain.workshop import Workshop
 from core.domain.workshop_state import left_since
@@ -48,7 +48,7 @@ from .group_outbox import GroupWrite, write_group
 from .help_call_rows import help_call_row, help_times, open_help_calls
 from .job_writes import JobRowWrites
 from .parts_rows import parts_rows
-from .report_queries import ReportQueries
+from .report_days import Day, days_without_sums, first_day, forget_from, report_sums, roll
 from .report_rows import figures_row
 from .report_writes import ReportRowWrites
 from .tables import (
@@ -167,6 +167,8 @@ class Store:
         self._conn: Connection | None = None
         self._reports = ReportRowWrites(site, self._upsert)
         self._jobs = JobRowWrites(self._upsert)
+        #: The local day the first car came in: closed days are rolled up from it on.
+        self._first_day: date | None = None
         #: SQLite's log copied into the database apart from the commits (``checkpoint_apart``).
         self._checkpoints: WalCheckpoints | None = None
 
@@ -537,6 +539,7 @@ class Store:
             return
         figures = [figures_row(self.site, job, at) for job, at in due]
         self._upsert(conn, JobFiguresRow.__table__, figures, ("site", "ro"))
+        forget_from(conn, self.site, (job.checked_in_at for job, _ in due))
         self._reports.write(conn, [job for job, _ in due])
 
     def stale_reports(self, ros: Collection[str]) -> dict[str, datetime]:
@@ -702,9 +705,34 @@ class Store:
         bays: Sequence[str],
         day_hours: float,
     ) -> Report:
-        """The figures build_report gives for these jobs, added up in the database."""
+        """The figures build_report gives for these jobs, added up in the database: the
+        closed days' kept sums, and the jobs' rows for the days without them."""
         with self.engine.connect() as conn:
-            return ReportQueries(self.site, start, end, now, zone).run(conn, bays, day_hours)
+            r, t = report_sums(conn, self.site, start, end, now, zone)
+        return complete(r, t, zone, list(bays), day_hours)
+
+    def roll_closed_day(
+        self, zone: ZoneInfo, now: datetime, passed: Collection[datetime] = ()
+    ) -> tuple[Day, bool] | None:
+        """The latest closed day without its report sums (other than those starting at
+        ``passed``) rolled up, in a transaction of its own: the day, and whether its sums
+        were written (not while a share of it is still running). None: no day left."""
+        conn = self._writer()
+        try:
+            with conn.begin():
+                if self._first_day is None:
+                    self._first_day = first_day(conn, self.site, zone)
+                if self._first_day is None:
+                    return None
+                today = now.astimezone(zone).date()
+                days = days_without_sums(conn, self.site, self._first_day, today, zone)
+                day = next((d for d in days if d[0] not in passed), None)
+                if day is None:
+                    return None
+                return day, roll(conn, self.site, day, now, zone)
+        except SQLAlchemyError:
+            self.close()
+            raise
 
     def help_times(self, start: datetime, end: datetime) -> list[HelpTimes]:
         """The help calls made in the period, for the report."""

@@ -259,6 +259,25 @@ class WorkRow(Base):
     ended: Mapped[float | None] = mapped_column(Float)  # still running: none yet
 
 
+class ReportDayRow(Base):
+    """A closed local day's report sums (core/store/report_days.py), from ``starts_at`` to
+    ``ends_at``: a month's report adds up its days' rows and counts only the days without
+    one. Written when the day has closed; gone again once a job the day may count is
+    written (its check-in before the day's end)."""
+
+    __tablename__ = "report_days"
+
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    made_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    #: How the sums are laid out (report_days.LAYOUT): rows of another layout are made again.
+    layout: Mapped[int] = mapped_column(Integer)
+    doc: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = (Index("ix_report_days_site_ends", "site", "ends_at"),)
+
+
 class AnsweredFindingRow(Base):
     """A finding the customer answered: what the reports count of add-on work."""
 
