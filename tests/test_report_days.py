@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import fields
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import insert, select, update
@@ -20,7 +21,13 @@ from core.domain.reports import Report, build_report, period
 from core.domain.vocabulary import PauseReason
 from core.domain.workshop import Workshop
 from core.engine.effects import rows_to_write
-from core.store.report_days import sums_doc, sums_from_doc
+from core.store.report_days import (
+    LAYOUT,
+    days_without_sums,
+    sums_doc,
+    sums_from_doc,
+    whole_days,
+)
 from core.store.repository import Batch, Store
 from core.store.tables import ReportDayRow, WorkRow
 from tests.helpers import demo_config, order
@@ -177,3 +184,28 @@ def test_sums_read_back_as_written(site: Site) -> None:
     r, t = sums_from_doc(doc, start, end)  # type: ignore[arg-type]
     assert sums_doc(r, t) == doc
     assert t.in_by_day == {D1: 5} and t.worked["T001"] > 0
+
+
+def test_a_clock_running_since_a_day_holds_its_row_until_it_stops(site: Site) -> None:
+    ws, late = site.ws, site.jobs["late"]
+    ws.resume(late, "T002", "B02", at(D1, 17, 45))  # left running over the night
+    site.commit(at(D1, 18))
+    assert site.roll(at(D2, 0, 30)) == [(at(D1, 0), False)]
+    site.check(at(D2, 0, 30))
+    ws.pause(late, "T002", "B02", PauseReason.TOOL, at(D2, 8))
+    site.commit(at(D2, 8))
+    assert site.roll(at(D2, 9)) == [(at(D1, 0), True)]
+    figures = site.check(at(D2, 9))  # D1 from its row, D2 from the jobs' rows
+    assert {t.tech for t in figures.technicians} >= {"T001", "T002", "T003"}
+
+
+def test_a_midnight_skipped_by_a_clock_change_has_its_row_found(store: Store) -> None:
+    """Santiago's clocks go from 00:00 to 01:00 on 6 September 2026."""
+    zone = ZoneInfo("America/Santiago")
+    days = whole_days(*period("month", date(2026, 9, 1), zone), zone)
+    assert days is not None and len(days) == 30
+    with store.engine.begin() as conn:
+        for start, end in days:
+            row = {"site": "demo", "starts_at": start, "ends_at": end, "made_at": end}
+            conn.execute(insert(ReportDayRow).values(**row, layout=LAYOUT, doc={}))
+        assert days_without_sums(conn, "demo", date(2026, 9, 1), date(2026, 10, 1), zone) == []

@@ -85,7 +85,8 @@ def test_the_migration_adds_an_empty_table_to_a_database_of_the_release_before(
         ro = ws.check_in(order(), at(0)).ro
         before = Store(engine, "demo")
         rows = rows_to_write(ws.take_events())
-        before.commit(ws, Batch(), rows, at(0))
+        # The car's own rows only: its report rows would touch a table of a later revision.
+        before.commit(ws, Batch(), rows, at(0), reports=[])
         migrate(engine)
         assert "walkarounds" in inspect(engine).get_table_names()
         after = Store(engine, "demo")

@@ -53,6 +53,10 @@ class DayRollups:
             logger.warning("rolling up a closed day failed (%s); again in %.0f s", exc, LOOK_AGAIN)
             self._next = time.monotonic() + LOOK_AGAIN
             return
+        except Exception:  # a bug: the loop must not try it again at once, for ever
+            logger.exception("rolling up a closed day failed; again in %.0f s", LOOK_AGAIN)
+            self._next = time.monotonic() + LOOK_AGAIN
+            return
         if tried is None:
             self._passed.clear()
             self._next = time.monotonic() + LOOK_AGAIN

@@ -12,18 +12,19 @@ each day. So the sums of a day stay right as long as no job the day may count ch
   (``FORGET``, in the same transaction), so a car dispatched the morning after it came, a
   job cancelled, moved to another bay or reworked after its QC pass is counted afresh;
 - a day is not rolled up while a job that passed QC that day has a stretch of work still
-  running (its standard hours are shared by the work as it stands now).
+  running (its standard hours are shared by the work as it stands now), nor while a clock
+  begun before the day's end still runs.
 
-A period counts the jobs touched since its start (report_queries.py). A clock left running
-through a whole day with no tap on its car is not counted in that day's row, as that day's
-own report does not count it; once the car is next written, its days are counted afresh.
+A period counts the jobs touched since its start (report_queries.py), so a clock left
+running through a whole day with no tap on its car would count in a month but not in that
+day: no day is rolled up while a clock begun before its end still runs.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -57,7 +58,8 @@ def sums_doc(r: Report, t: Tallies) -> dict[str, Any]:
     tallies: dict[str, dict[str, float]] = {}
     for name in TALLIED + TALLIED_BY_TYPE:
         kept: dict[Any, float] = getattr(t, name)
-        tallies[name] = {str(k): v for k, v in kept.items() if v}
+        # Zeros too: a technician is listed for a stretch on a counted job, even of no time.
+        tallies[name] = {str(k): v for k, v in kept.items()}
     return {
         "sums": {name: getattr(r, name) for name in SUMMED},
         "parts_waits": list(r.parts_waits),
@@ -81,7 +83,13 @@ def whole_days(start: datetime, end: datetime, zone: ZoneInfo) -> list[Day] | No
     days, ends = local_days(start, end, zone)
     if not days or datetime.combine(days[0], time(0), zone) != start or ends[-1] != end:
         return None
-    return [(datetime.combine(d, time(0), zone), e) for d, e in zip(days, ends, strict=True)]
+    return [_utc(datetime.combine(d, time(0), zone), e) for d, e in zip(days, ends, strict=True)]
+
+
+def _utc(start: datetime, end: datetime) -> Day:
+    # Compared in UTC: a local midnight skipped or repeated by a clock change (Santiago,
+    # Cairo) never equals the same moment read back from the database in another zone.
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def report_sums(
@@ -117,7 +125,7 @@ def _kept(conn: Connection, site: str, start: datetime, end: datetime) -> dict[D
             d.site == site, d.starts_at >= start, d.ends_at <= end, d.layout == LAYOUT
         )
     )
-    return {(a, b): doc for a, b, doc in rows}
+    return {(a.astimezone(UTC), b.astimezone(UTC)): doc for a, b, doc in rows}
 
 
 def days_without_sums(
@@ -132,7 +140,8 @@ def days_without_sums(
         ).scalars()
     )
     days, ends = local_days(since, datetime.combine(today, time(0), zone), zone)
-    out = [(datetime.combine(a, time(0), zone), b) for a, b in zip(days, ends, strict=True)]
+    out = [_utc(datetime.combine(a, time(0), zone), b) for a, b in zip(days, ends, strict=True)]
+    kept = {k.astimezone(UTC) for k in kept}
     return [day for day in reversed(out) if day[0] not in kept]
 
 
@@ -147,7 +156,11 @@ def first_day(conn: Connection, site: str, zone: ZoneInfo) -> date | None:
 def roll(conn: Connection, site: str, day: Day, now: datetime, zone: ZoneInfo) -> bool:
     """The day's row written (in the caller's transaction); False when it cannot be yet."""
     start, end = day
-    if end > now or _shares_still_running(conn, site, start, end):
+    if (
+        end > now
+        or _still_running(conn, site, end)
+        or _shares_still_running(conn, site, start, end)
+    ):
         return False
     r, t = ReportQueries(site, start, end, now, zone).tally(conn)
     d = ReportDayRow
@@ -164,6 +177,17 @@ def roll(conn: Connection, site: str, day: Day, now: datetime, zone: ZoneInfo) -
         },
     )
     return True
+
+
+def _still_running(conn: Connection, site: str, end: datetime) -> bool:
+    """A clock begun before the day's end still runs: its car may not be touched again
+    until after the day, and the day's report would not count it (it counts the jobs
+    touched since the day began) where a longer period does."""
+    w = WorkRow
+    found = conn.execute(
+        select(w.ro).where(w.site == site, w.ended.is_(None), w.started < end.timestamp()).limit(1)
+    ).first()
+    return found is not None
 
 
 def _shares_still_running(conn: Connection, site: str, start: datetime, end: datetime) -> bool:
