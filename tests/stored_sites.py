@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
 
@@ -28,6 +29,7 @@ from core.engine.group_facts import fact, site_facts
 from core.store.access import AccessStore
 from core.store.codec import appointment_to_doc, job_to_doc, tech_to_doc
 from core.store.group_outbox import GroupWrite, write_group
+from core.store.report_days import roll
 from core.store.repository import Store
 from core.store.tables import Base
 from tests.helpers import FakeBus, Kiosk, checked_in_and_dispatched, demo_config, order, settle
@@ -77,14 +79,16 @@ def busy_site(core: Core, bus: FakeBus, engine: Engine) -> str:
     with engine.begin() as conn:
         told = GroupWrite(facts=[fact(site_facts(core.config))])
         write_group(conn, "demo", told, core.clock())
-    # Today's report sums, as once the day has closed (a store of its own: the core's
-    # writer belongs to its thread).
-    rolling = Store(engine, "demo")
-    try:
-        assert rolling.roll_closed_day(core.config.zone, core.clock() + timedelta(days=1))
-    finally:
-        rolling.close()
+    # Yesterday's report sums, kept (today's wait for its running clock to stop).
+    zone, today = core.config.zone, core.clock().astimezone(core.config.zone).date()
+    yesterday = (datetime.combine(today - timedelta(days=1), time(0), zone), _midnight(today, zone))
+    with engine.begin() as conn:
+        assert roll(conn, "demo", yesterday, core.clock(), zone)
     return ro
+
+
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), zone)
 
 
 def complained_of(core: Core) -> str:

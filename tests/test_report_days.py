@@ -21,6 +21,7 @@ from core.domain.reports import Report, build_report, period
 from core.domain.vocabulary import PauseReason
 from core.domain.workshop import Workshop
 from core.engine.effects import rows_to_write
+from core.handlers import FUTURE_SLACK
 from core.store.report_days import (
     LAYOUT,
     days_without_sums,
@@ -28,6 +29,7 @@ from core.store.report_days import (
     sums_from_doc,
     whole_days,
 )
+from core.store.report_queries import WRITTEN_EARLY
 from core.store.repository import Batch, Store
 from core.store.tables import ReportDayRow, WorkRow
 from tests.helpers import demo_config, order
@@ -209,3 +211,18 @@ def test_a_midnight_skipped_by_a_clock_change_has_its_row_found(store: Store) ->
             row = {"site": "demo", "starts_at": start, "ends_at": end, "made_at": end}
             conn.execute(insert(ReportDayRow).values(**row, layout=LAYOUT, doc={}))
         assert days_without_sums(conn, "demo", date(2026, 9, 1), date(2026, 10, 1), zone) == []
+
+
+def test_a_moment_after_midnight_written_before_it_counts_in_its_day(site: Site) -> None:
+    """A device's clock a few minutes ahead: the QC pass at 00:01 is written at 23:58."""
+    ws, late = site.ws, site.jobs["late"]
+    ws.self_check(late, "T002", "B02", at(D1, 23, 50))
+    ws.leader_check(late, "Q001", "Q01", at(D1, 23, 52))
+    ws.qc_pass(late, "Q001", "Q01", at(D2, 0, 1), complete(ws.jobs[late].job_type))
+    site.commit(at(D1, 23, 58))
+    third = at(D2 + timedelta(days=1), 1)
+    assert site.roll(third) == [(at(D2, 0), True), (at(D1, 0), True)]
+    site.check(third)
+    start, end = period("day", D2, ZONE)
+    assert site.store.report(start, end, third, ZONE, BAYS, 10.0).passed_qc == 1
+    assert WRITTEN_EARLY >= FUTURE_SLACK

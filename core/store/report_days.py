@@ -40,7 +40,7 @@ from core.domain.reports import (
     add_up,
 )
 
-from .report_queries import ReportQueries, local_days
+from .report_queries import WRITTEN_EARLY, ReportQueries, local_days
 from .tables import JobFiguresRow, ReportDayRow, WorkRow
 
 #: The layout of a row's sums; a row of another layout is not read, and is made again.
@@ -199,7 +199,7 @@ def _shares_still_running(conn: Connection, site: str, start: datetime, end: dat
         .join(f, and_(f.site == w.site, f.ro == w.ro))
         .where(
             f.site == site,
-            f.updated_at >= start,
+            f.updated_at >= start - WRITTEN_EARLY,
             f.qc_passed_at >= start,
             f.qc_passed_at < end,
             w.ended.is_(None),

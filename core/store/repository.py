@@ -49,6 +49,7 @@ from .help_call_rows import help_call_row, help_times, open_help_calls
 from .job_writes import JobRowWrites
 from .parts_rows import parts_rows
 from .report_days import Day, days_without_sums, first_day, forget_from, report_sums, roll
+from .report_queries import WRITTEN_EARLY
 from .report_rows import figures_row
 from .report_writes import ReportRowWrites
 from .tables import (
@@ -682,15 +683,16 @@ class Store:
             return [job_from_doc(d) for d in docs]
 
     def jobs_between(self, start: datetime, end: datetime) -> list[Job]:
-        """Repair orders checked in before ``end`` and still touched after ``start``: every
-        order that has something to count in the period."""
+        """Repair orders checked in before ``end`` and still touched after ``start`` (or
+        minutes before it: ``WRITTEN_EARLY``): every order that has something to count in
+        the period."""
         with self.engine.connect() as conn:
             docs = conn.execute(
                 select(JobRow.doc)
                 .where(
                     JobRow.site == self.site,
                     JobRow.checked_in_at < end,
-                    JobRow.updated_at >= start,
+                    JobRow.updated_at >= start - WRITTEN_EARLY,
                 )
                 .order_by(JobRow.checked_in_at)
             ).scalars()
