@@ -723,7 +723,7 @@ class Store:
         try:
             with conn.begin():
                 if self._first_day is None:
-                    self._first_day = first_day(conn, self.site, zone)
+                    self._first_day = first_day(conn, zone)
                 if self._first_day is None:
                     return None
                 today = now.astimezone(zone).date()

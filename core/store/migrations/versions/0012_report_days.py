@@ -1,4 +1,5 @@
-"""report_days: closed days' report sums, so a month's report adds up days
+"""report_days: closed days' report sums, so a month's report adds up days; the running
+clocks indexed
 
 Revision ID: 0012
 Revises: 0011
@@ -30,8 +31,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("site", "starts_at"),
     )
     op.create_index("ix_report_days_site_ends", "report_days", ["site", "ends_at"])
+    op.create_index(
+        "ix_job_work_running",
+        "job_work",
+        ["site", "started"],
+        sqlite_where=sa.text("ended IS NULL"),
+        postgresql_where=sa.text("ended IS NULL"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_job_work_running", table_name="job_work")
     op.drop_index("ix_report_days_site_ends", table_name="report_days")
     op.drop_table("report_days")
