@@ -22,6 +22,7 @@ from core.domain.vocabulary import PauseReason
 from core.domain.workshop import Workshop
 from core.engine.effects import rows_to_write
 from core.handlers import FUTURE_SLACK
+from core.store.group_outbox import day_reading
 from core.store.report_days import (
     LAYOUT,
     days_without_sums,
@@ -140,6 +141,8 @@ def test_a_closed_day_is_added_up_from_its_row(site: Site) -> None:
         conn.execute(update(ReportDayRow).values(doc={**doc_of(site), "sums": hacked(site)}))
     start, end = period("day", D1, ZONE)
     assert site.store.report(start, end, night, ZONE, BAYS, 10.0).jobs_in == 99
+    with site.store.engine.connect() as conn:  # the dealer group's day figures: the same row
+        assert day_reading(conn, "demo", D1, ZONE, night).report.jobs_in == 99
 
 
 def doc_of(site: Site) -> dict[str, object]:

@@ -19,11 +19,11 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from core.domain.help_report import HelpTimes
-from core.domain.reports import Report
+from core.domain.reports import Report, complete
 from core.domain.vocabulary import JobStatus
 
 from .help_call_rows import help_times
-from .report_queries import ReportQueries
+from .report_days import report_sums
 from .tables import AftercareRow, GroupOutboxRow, GroupSequenceRow, JobFiguresRow
 
 logger = logging.getLogger(__name__)
@@ -89,7 +89,8 @@ def day_reading(
 ) -> DayReading:
     start = datetime.combine(day, time(0), zone)
     end = datetime.combine(day + timedelta(days=1), time(0), zone)
-    report = ReportQueries(site, start, end, now, zone).run(conn, (), 0.0)
+    # The day's kept sums when it has them (a late tap's batch removed them first).
+    report = complete(*report_sums(conn, site, start, end, now, zone), zone, [], 0.0)
     f = JobFiguresRow
     first_time = conn.execute(
         select(func.count()).where(
