@@ -229,3 +229,31 @@ def test_a_moment_after_midnight_written_before_it_counts_in_its_day(site: Site)
     start, end = period("day", D2, ZONE)
     assert site.store.report(start, end, third, ZONE, BAYS, 10.0).passed_qc == 1
     assert WRITTEN_EARLY >= FUTURE_SLACK
+
+
+def test_work_on_an_older_car_today_keeps_the_days_before(site: Site) -> None:
+    site.roll(at(D2, 0, 30))
+    ws, moved = site.ws, site.jobs["moved"]
+    ws.resume(moved, "T003", "B03", at(D2, 8))  # a stretch of today: D1 counts as it did
+    site.commit(at(D2, 8))
+    assert site.kept() == [at(D1, 0)]
+    site.check(at(D2, 9))
+    ws.pause(moved, "T003", "B03", PauseReason.TOOL, at(D2, 9))
+    site.store.close()
+    site.store = Store(site.store.engine, "demo")  # a writer just started remembers nothing
+    site.commit(at(D2, 9))
+    assert site.kept() == [], "what it wrote before is unknown: from the car's check-in"
+    site.check(at(D2, 9, 30))
+
+
+def test_a_stretch_corrected_on_a_later_day_has_its_day_counted_afresh(site: Site) -> None:
+    site.roll(at(D2, 0, 30))
+    moved = site.jobs["moved"]
+    site.ws.adjust_clock(
+        moved, "T003", at(D1, 11, 30), at(D1, 11), at(D1, 13, 30), "忘了按开始", at(D2, 8)
+    )
+    site.commit(at(D2, 8))
+    assert site.kept() == []
+    site.check(at(D2, 9))
+    assert site.roll(at(D2, 9)) == [(at(D1, 0), True)]
+    site.check(at(D2, 9))

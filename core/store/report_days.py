@@ -8,16 +8,17 @@ work is cut at the days' ends, a bay's busy time being the union of its stretche
 each day. So the sums of a day stay right as long as no job the day may count changes:
 
 - the core writes a day's row once the day has closed (``roll``), in its own transaction;
-- writing a job's report rows removes the row of every day from the job's check-in on
-  (``FORGET``, in the same transaction), so a car dispatched the morning after it came, a
-  job cancelled, moved to another bay or reworked after its QC pass is counted afresh;
+- writing a job's report rows removes the rows of the days from the earliest moment the
+  change touches on (``FORGET``, in the same transaction): a stretch of work or an answer
+  from its own moment, while a change of what counts on other days (``other_days``: a car
+  dispatched the morning after it came, a job cancelled, moved to another bay or reworked
+  after its QC pass) from the job's check-in, as does a job the writer does not remember
+  writing (the first write after a start);
 - a day is not rolled up while a job that passed QC that day has a stretch of work still
   running (its standard hours are shared by the work as it stands now), nor while a clock
-  begun before the day's end still runs.
-
-A period counts the jobs touched since its start (report_queries.py), so a clock left
-running through a whole day with no tap on its car would count in a month but not in that
-day: no day is rolled up while a clock begun before its end still runs.
+  begun before the day's end still runs: a period counts the jobs written since its start
+  (``WRITTEN_EARLY`` before it), and a clock left running through a whole day with no tap
+  on its car would count in a month but not in that day.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from core.domain.reports import (
     Tallies,
     add_up,
 )
+from core.domain.vocabulary import JobStatus
 
 from .report_queries import WRITTEN_EARLY, ReportQueries, local_days
 from .tables import JobFiguresRow, JobRow, ReportDayRow, WorkRow
@@ -210,8 +212,29 @@ def _shares_still_running(conn: Connection, site: str, start: datetime, end: dat
     return found is not None
 
 
-def forget_from(conn: Connection, site: str, checked_in: Iterable[datetime]) -> None:
-    """The rows of the days these jobs may count (from the earliest check-in on) removed."""
-    since = min(checked_in, default=None)
+def forget_from(conn: Connection, site: str, moments: Iterable[datetime]) -> None:
+    """The rows of the days from the earliest of these moments on removed."""
+    since = min(moments, default=None)
     if since is not None:
         conn.execute(FORGET, {"site": site, "since": since})
+
+
+def other_days(row: dict[str, Any]) -> tuple[Any, ...]:
+    """What of a job's figures row (report_rows.figures_row) may count on a day before the
+    one it changed on: a first dispatch counts on the day of the check-in, a cancellation
+    or another bay on every day of the job, its standard hours and work on the day of its
+    QC pass. While this stays the same, a change counts from its own moment on."""
+    passed = row["qc_passed_at"] is not None
+    return (
+        row["status"] == JobStatus.CANCELLED.value,
+        row["bay"],
+        row["promised_at"],
+        row["checked_in_at"],
+        row["dispatched_at"],
+        row["ready_at"],
+        row["delivered_at"],
+        row["qc_passed_at"],
+        row["rework_count"],
+        row["job_type"],
+        (row["standard_hours"], row["work_seconds"]) if passed else None,
+    )

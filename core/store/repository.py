@@ -43,12 +43,21 @@ from .appointment_rows import (
     stored_appointment,
 )
 from .codec import job_from_doc, job_json, tech_from_doc, tech_json
+from .committed import Committed
 from .driver_statements import DriverStatements
 from .group_outbox import GroupWrite, write_group
 from .help_call_rows import help_call_row, help_times, open_help_calls
 from .job_writes import JobRowWrites
 from .parts_rows import parts_rows
-from .report_days import Day, days_without_sums, first_day, forget_from, report_sums, roll
+from .report_days import (
+    Day,
+    days_without_sums,
+    first_day,
+    forget_from,
+    other_days,
+    report_sums,
+    roll,
+)
 from .report_queries import WRITTEN_EARLY
 from .report_rows import figures_row
 from .report_writes import ReportRowWrites
@@ -168,6 +177,8 @@ class Store:
         self._conn: Connection | None = None
         self._reports = ReportRowWrites(site, self._upsert)
         self._jobs = JobRowWrites(self._upsert)
+        #: What of each job's figures counts on other days, as last committed (report_days).
+        self._figure_keys: Committed[tuple[Any, ...]] = Committed()
         #: The local day the first car came in: closed days are rolled up from it on.
         self._first_day: date | None = None
         #: SQLite's log copied into the database apart from the commits (``checkpoint_apart``).
@@ -360,10 +371,12 @@ class Store:
             raise
         self._reports.committed(ws.jobs.keys())
         self._jobs.committed(ws.jobs.keys())
+        self._figure_keys.committed(ws.jobs.keys())
 
     def _forget_written(self) -> None:
         self._reports.forget()
         self._jobs.forget()
+        self._figure_keys.forget()
 
     def _writer(self) -> Connection:
         """The single writer's connection, held between commits: taking one from the pool
@@ -540,8 +553,26 @@ class Store:
             return
         figures = [figures_row(self.site, job, at) for job, at in due]
         self._upsert(conn, JobFiguresRow.__table__, figures, ("site", "ro"))
-        forget_from(conn, self.site, (job.checked_in_at for job, _ in due))
-        self._reports.write(conn, [job for job, _ in due])
+        changed = self._reports.write(conn, [job for job, _ in due])
+        forget_from(conn, self.site, self._changed_since(due, figures, changed))
+
+    def _changed_since(
+        self,
+        due: Sequence[tuple[Job, datetime]],
+        figures: list[dict[str, Any]],
+        changed: dict[str, datetime | None],
+    ) -> list[datetime]:
+        """From when each job's report rows changed: the kept days from then on are gone."""
+        out: list[datetime] = []
+        for (job, _), row in zip(due, figures, strict=True):
+            key = other_days(row)
+            before = self._figure_keys.stored(job.ro)
+            self._figure_keys.writing(job.ro, key)
+            if before != key or (job.ro in changed and changed[job.ro] is None):
+                out.append(job.checked_in_at)
+            elif (moment := changed.get(job.ro)) is not None:
+                out.append(moment)
+        return out
 
     def stale_reports(self, ros: Collection[str]) -> dict[str, datetime]:
         """Of these jobs, those whose report rows are older than their row (written after
