@@ -257,3 +257,14 @@ def test_a_stretch_corrected_on_a_later_day_has_its_day_counted_afresh(site: Sit
     site.check(at(D2, 9))
     assert site.roll(at(D2, 9)) == [(at(D1, 0), True)]
     site.check(at(D2, 9))
+
+
+def test_a_helper_on_an_older_car_is_listed_only_on_the_days_of_their_work(site: Site) -> None:
+    site.roll(at(D2, 0, 30))
+    ws, late = site.ws, site.jobs["late"]
+    ws.sign_in("T007", "B02", at(D2, 8))
+    ws.start(late, "T007", "B02", at(D2, 8, 5))  # joins a car worked on D1
+    site.commit(at(D2, 8, 10))
+    assert site.kept() == [at(D1, 0)], "D1's figures do not change"
+    first = site.check(at(D2, 9))
+    assert "T007" not in {t.tech for t in first.technicians}

@@ -312,9 +312,14 @@ def _count_work(
     finished = _within(_qc_passed_at(job), start, end)
     for s in work:
         seconds = _overlap(s.start, s.end or now, start, end)
-        t.worked[s.tech] += seconds / 3600
+        earned = 0.0
         if finished and total:
-            t.std[s.tech] += job.standard_hours * ((s.end or now) - s.start).total_seconds() / total
+            earned = job.standard_hours * ((s.end or now) - s.start).total_seconds() / total
+        # Listed for time worked or hours earned in the period, never for a job's other days:
+        # a period's technicians are then its days' (core/store/report_days.py).
+        if seconds or earned:
+            t.worked[s.tech] += seconds / 3600
+            t.std[s.tech] += earned
         if job.bay and seconds:
             busy[job.bay].append((max(s.start, start), min(s.end or now, end)))
 

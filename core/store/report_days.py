@@ -60,7 +60,7 @@ def sums_doc(r: Report, t: Tallies) -> dict[str, Any]:
     tallies: dict[str, dict[str, float]] = {}
     for name in TALLIED + TALLIED_BY_TYPE:
         kept: dict[Any, float] = getattr(t, name)
-        # Zeros too: a technician is listed for a stretch on a counted job, even of no time.
+        # Zeros too: a technician who earned hours in the day without working in it is listed.
         tallies[name] = {str(k): v for k, v in kept.items()}
     return {
         "sums": {name: getattr(r, name) for name in SUMMED},

@@ -265,8 +265,9 @@ class ReportQueries:
             )
         )
         for tech, bay, seconds, std, busy in rows:
-            t.worked[tech] += float(seconds) / HOUR
-            t.std[tech] += float(std)
+            if seconds or std:  # as build_report: time or hours in the period
+                t.worked[tech] += float(seconds) / HOUR
+                t.std[tech] += float(std)
             if bay:
                 t.busy_seconds[bay] += float(busy)
 
