@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import pytest
 from core.config import SiteConfig, load_config
 from core.contract.messages import make_event
 from core.domain.model import Customer, Operation, Vehicle
+from core.domain.reports import Report
 from core.domain.workshop import CheckIn, Workshop
 from tests.waiting import wait_until
 
@@ -222,3 +224,14 @@ def delivered_car(ws: Workshop, plate: str = "京A12345") -> str:
     ws.check_handover(ro, all_ticked(job), "SA01", at(50))
     ws.deliver(ro, at(60))
     return ro
+
+
+def same_report(a: Report, b: Report) -> None:
+    """Equal figure by figure; sums of hours to within a millisecond's worth of rounding
+    (SQLite reads stored times to the millisecond)."""
+    for f in fields(Report):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, float):
+            assert math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-6), (f.name, x, y)
+        else:
+            assert x == y, (f.name, x, y)

@@ -6,8 +6,6 @@ On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import math
-from dataclasses import fields
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -33,7 +31,7 @@ from core.store.report_days import (
 from core.store.report_queries import WRITTEN_EARLY
 from core.store.repository import Batch, Store
 from core.store.tables import ReportDayRow, WorkRow
-from tests.helpers import demo_config, order
+from tests.helpers import demo_config, order, same_report
 
 ZONE = demo_config().zone
 D1 = date(2026, 11, 25)
@@ -43,15 +41,6 @@ BAYS = ["B01", "B02", "B03", "B04", "B05", "B06"]
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), ZONE)
-
-
-def same(a: Report, b: Report) -> None:
-    for f in fields(Report):
-        x, y = getattr(a, f.name), getattr(b, f.name)
-        if isinstance(x, float):
-            assert math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-6), (f.name, x, y)
-        else:
-            assert x == y, (f.name, x, y)
 
 
 class Site:
@@ -83,7 +72,7 @@ class Site:
         for start, end in [*periods, period("month", D1, ZONE)]:
             jobs = self.store.jobs_between(start, end)
             expected = build_report(jobs, start, end, ZONE, now, BAYS, 10.0)
-            same(self.store.report(start, end, now, ZONE, BAYS, 10.0), expected)
+            same_report(self.store.report(start, end, now, ZONE, BAYS, 10.0), expected)
         start, end = period("day", D1, ZONE)
         return self.store.report(start, end, now, ZONE, BAYS, 10.0)
 
@@ -171,7 +160,7 @@ def test_a_job_written_later_has_its_days_counted_afresh(site: Site) -> None:
     busy = {b.bay: b.busy_hours for b in after.bays}
     assert busy["B04"] and not busy["B03"]
     assert site.roll(at(D2, 9)) == [(at(D1, 0), True)]
-    same(site.check(at(D2, 9)), after)
+    same_report(site.check(at(D2, 9)), after)
 
 
 def test_a_day_whose_shares_still_run_waits(site: Site) -> None:

@@ -5,9 +5,7 @@ database written before the report's columns existed."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
-from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,7 @@ from core.domain.reports import Report, build_report, period
 from core.store.database import _MIGRATIONS, make_engine, migrate
 from core.store.repository import Store
 from core.store.tables import JobRow, ReportDayRow
-from tests.helpers import demo_config, fresh_postgres_database
+from tests.helpers import demo_config, fresh_postgres_database, same_report
 
 BAYS = ["B01", "B02", "B03", "B04", "B05", "B06"]
 FIRST = date(2026, 11, 25)
@@ -37,17 +35,6 @@ def periods() -> list[tuple[datetime, datetime]]:
     weeks = [period("week", FIRST + timedelta(days=n), zone) for n in (0, 7, 14)]
     months = [period("month", d, zone) for d in (FIRST, date(2026, 12, 1))]
     return days + weeks + months
-
-
-def same(a: Report, b: Report) -> None:
-    """Equal figure by figure; sums of hours to within a millisecond's worth of rounding
-    (SQLite reads stored times to the millisecond)."""
-    for f in fields(Report):
-        x, y = getattr(a, f.name), getattr(b, f.name)
-        if isinstance(x, float):
-            assert math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-6), (f.name, x, y)
-        else:
-            assert x == y, (f.name, x, y)
 
 
 def from_documents(store: Store, start: datetime, end: datetime) -> Report:
@@ -71,7 +58,7 @@ def test_the_report_from_the_database_equals_build_report(
     checked = 0
     for start, end in periods():
         expected = from_documents(store, start, end)
-        same(from_tables(store, start, end), expected)
+        same_report(from_tables(store, start, end), expected)
         checked += expected.jobs_in
     month = from_documents(store, *period("month", FIRST, demo_config().zone))
     # The history reaches what the comparison must cover, or it would prove little.
@@ -135,6 +122,6 @@ def test_a_database_from_before_the_report_columns_gives_the_same_report(
         rows_as_written_before(store, older)
         migrate(engine)  # the documents' figures go into the new columns and rows
         for start, end in periods():
-            same(from_tables(older, start, end), from_documents(store, start, end))
+            same_report(from_tables(older, start, end), from_documents(store, start, end))
     finally:
         engine.dispose()
