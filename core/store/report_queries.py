@@ -1,6 +1,7 @@
 """The department's report from the database: the figures of build_report
 (core/domain/reports.py), added up by SQL over the columns and rows written for it
-(core/store/report_rows.py), without loading a single job document.
+(core/store/report_rows.py), without loading a single job document: the sums of a period
+(``tally``), which core/store/report_days.py adds up with the closed days' kept ones.
 
 The jobs counted are those build_report is given (Store.jobs_between: checked in before the
 period's end, touched since its start, or minutes before it; cancelled ones aside), so both
@@ -9,7 +10,6 @@ agree to the figure.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,7 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.sql.selectable import Subquery
 
-from core.domain.reports import Report, Tallies, complete
+from core.domain.reports import Report, Tallies
 from core.domain.vocabulary import JobStatus
 
 from .tables import AnsweredFindingRow, JobFiguresRow, PartsRequestRow, WorkRow
@@ -129,9 +129,6 @@ class ReportQueries:
             .where(WorkRow.site == site)
             .subquery("work")
         )
-
-    def run(self, conn: Connection, bays: Sequence[str], day_hours: float) -> Report:
-        return complete(*self.tally(conn), self.zone, list(bays), day_hours)
 
     def tally(self, conn: Connection) -> tuple[Report, Tallies]:
         """The period's sums, before the technicians, bays and days are laid out."""
