@@ -81,7 +81,7 @@ def busy_site(core: Core, bus: FakeBus, engine: Engine) -> str:
         write_group(conn, "demo", told, core.clock())
     # Yesterday's report sums, kept (today's wait for its running clock to stop).
     zone, today = core.config.zone, core.clock().astimezone(core.config.zone).date()
-    yesterday = (datetime.combine(today - timedelta(days=1), time(0), zone), _midnight(today, zone))
+    yesterday = (_midnight(today - timedelta(days=1), zone), _midnight(today, zone))
     with engine.begin() as conn:
         assert roll(conn, "demo", yesterday, core.clock(), zone)
     return ro

@@ -56,11 +56,7 @@ class Site:
         self.store.commit(self.ws, Batch(), rows_to_write(events), now)
 
     def roll(self, now: datetime) -> list[tuple[datetime, bool]]:
-        tried, passed = [], set()
-        while (day := self.store.roll_closed_day(ZONE, now, passed)) is not None:
-            tried.append((day[0][0], day[1]))
-            passed.add(day[0][0])
-        return tried
+        return [(day[0], rolled) for day, rolled in self.store.roll_closed_days(ZONE, now)]
 
     def kept(self) -> list[datetime]:
         with self.store.engine.connect() as conn:

@@ -323,17 +323,8 @@ class History:
         self.store.commit(self.ws, self.batch, rows, now)
         self.ws.forget_gone(rows.jobs)
         self.batch = Batch()
-        if self.plan.roll_days:
-            self._roll_days(now)
-
-    def _roll_days(self, now: datetime) -> None:
-        """The closed days without their report sums (the day's own, and those the day's
-        follow-up calls touched) rolled up."""
-        passed: set[datetime] = set()
-        while (tried := self.store.roll_closed_day(self.zone, now, passed)) is not None:
-            day, rolled = tried
-            if not rolled:
-                passed.add(day[0])
+        if self.plan.roll_days:  # the day's own, and those its follow-up calls touched
+            self.store.roll_closed_days(self.zone, now)
 
 
 def write_history(store: Store, config: SiteConfig, first: date, plan: HistoryPlan) -> int:

@@ -49,12 +49,13 @@ class DayRollups:
         """The next day without its sums rolled up."""
         try:
             tried = self.store.roll_closed_day(self.zone, self.clock(), self._passed)
-        except SQLAlchemyError as exc:
-            logger.warning("rolling up a closed day failed (%s); again in %.0f s", exc, LOOK_AGAIN)
-            self._next = time.monotonic() + LOOK_AGAIN
-            return
-        except Exception:  # a bug: the loop must not try it again at once, for ever
-            logger.exception("rolling up a closed day failed; again in %.0f s", LOOK_AGAIN)
+        except Exception as exc:  # never tried again at once, for ever
+            if isinstance(exc, SQLAlchemyError):
+                logger.warning(
+                    "rolling up a closed day failed (%s); again in %.0f s", exc, LOOK_AGAIN
+                )
+            else:  # a bug
+                logger.exception("rolling up a closed day failed; again in %.0f s", LOOK_AGAIN)
             self._next = time.monotonic() + LOOK_AGAIN
             return
         if tried is None:

@@ -82,16 +82,21 @@ def sums_from_doc(doc: dict[str, Any], start: datetime, end: datetime) -> tuple[
 
 def whole_days(start: datetime, end: datetime, zone: ZoneInfo) -> list[Day] | None:
     """The local days of the period, or None when it does not begin and end at midnight."""
-    days, ends = local_days(start, end, zone)
-    if not days or datetime.combine(days[0], time(0), zone) != start or ends[-1] != end:
+    days = _day_bounds(start, end, zone)
+    if not days or days[0][0] != start or days[-1][1] != end:
         return None
-    return [_utc(datetime.combine(d, time(0), zone), e) for d, e in zip(days, ends, strict=True)]
+    return days
 
 
-def _utc(start: datetime, end: datetime) -> Day:
-    # Compared in UTC: a local midnight skipped or repeated by a clock change (Santiago,
-    # Cairo) never equals the same moment read back from the database in another zone.
-    return start.astimezone(UTC), end.astimezone(UTC)
+def _day_bounds(start: datetime, end: datetime, zone: ZoneInfo) -> list[Day]:
+    """The local days from ``start``'s on, each from its midnight to the next, in UTC: a
+    local midnight skipped or repeated by a clock change (Santiago, Cairo) never equals the
+    same moment read back from the database in another zone."""
+    days, ends = local_days(start, end, zone)
+    return [
+        (datetime.combine(d, time(0), zone).astimezone(UTC), e.astimezone(UTC))
+        for d, e in zip(days, ends, strict=True)
+    ]
 
 
 def report_sums(
@@ -141,10 +146,9 @@ def days_without_sums(
             select(d.starts_at).where(d.site == site, d.starts_at >= since, d.layout == LAYOUT)
         ).scalars()
     )
-    days, ends = local_days(since, datetime.combine(today, time(0), zone), zone)
-    out = [_utc(datetime.combine(a, time(0), zone), b) for a, b in zip(days, ends, strict=True)]
     kept = {k.astimezone(UTC) for k in kept}
-    return [day for day in reversed(out) if day[0] not in kept]
+    closed = _day_bounds(since, datetime.combine(today, time(0), zone), zone)
+    return [day for day in reversed(closed) if day[0] not in kept]
 
 
 def first_day(conn: Connection, zone: ZoneInfo) -> date | None:

@@ -767,6 +767,14 @@ class Store:
             self.close()
             raise
 
+    def roll_closed_days(self, zone: ZoneInfo, now: datetime) -> list[tuple[Day, bool]]:
+        """Every closed day without its report sums rolled up, each in a transaction of its
+        own, as the core does them between batches: the days tried, the latest first."""
+        tried: list[tuple[Day, bool]] = []
+        while (one := self.roll_closed_day(zone, now, [day[0] for day, _ in tried])) is not None:
+            tried.append(one)
+        return tried
+
     def help_times(self, start: datetime, end: datetime) -> list[HelpTimes]:
         """The help calls made in the period, for the report."""
         with self.engine.connect() as conn:
