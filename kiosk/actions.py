@@ -26,7 +26,9 @@ def actions(screen: Screen, card: JobCard) -> None:
         return
     name = screen.station.technicians[tech].name
     ui.label(f"{screen.t('kiosk.acting')}: {name}").classes("text-xl text-gray-400")
-    with ui.row().classes("gap-4"):
+    # One row, the buttons sharing its width (a long label breaks inside its button): a
+    # second row of buttons would fall below a 1280 × 800 tablet's screen.
+    with ui.row().classes("w-full gap-4 no-wrap"):
         kind = screen.station.kind
         if kind == BayKind.QC:
             _qc(screen, card, tech)
@@ -69,7 +71,7 @@ def _work(screen: Screen, card: JobCard, tech: str) -> None:
 
 def _button(screen: Screen, step: str, on_click: Callable[[], None], colour: str) -> None:
     ui.button(screen.t(f"kiosk.{step}"), on_click=on_click).props(f"color={colour}").classes(
-        STEP
+        f"{STEP} flex-1 pb-step"  # pb-step: the browser tests find them on the first screen
     ).mark(step)
 
 

@@ -15,17 +15,24 @@ from kiosk.screen import BIG, CARD, Screen
 from kiosk.station import HELP_KINDS
 
 
-def help_strip(screen: Screen) -> None:
-    """The call button and the bay's open calls, between the people and the work."""
+def help_button(screen: Screen) -> None:
+    """The call button, at the end of the people's row (one row less above the work, so the
+    job's own buttons fit a 1280 × 800 tablet); "no open calls" beside it when none are."""
     t = screen.t
+    tech = screen.acting()
+    ui.button(t("andon.button"), icon="campaign", on_click=lambda: call_for_help(screen)).props(
+        "color=negative" + ("" if tech else " disable")
+    ).classes(BIG).mark("help-call")
+    if not screen.station.help_calls():
+        ui.label(t("andon.none")).classes("text-xl text-gray-400").mark("help-none")
+
+
+def help_strip(screen: Screen) -> None:
+    """The bay's open calls, each with where it stands (none: nothing at all)."""
     calls = screen.station.help_calls()
-    with ui.row().classes(f"{CARD} w-full items-center gap-4 rounded").mark("help-strip"):
-        tech = screen.acting()
-        ui.button(t("andon.button"), icon="campaign", on_click=lambda: call_for_help(screen)).props(
-            "color=negative" + ("" if tech else " disable")
-        ).classes(BIG).mark("help-call")
-        if not calls:
-            ui.label(t("andon.none")).classes("text-xl text-gray-400").mark("help-none")
+    if not calls:
+        return
+    with ui.column().classes(f"{CARD} w-full gap-3 rounded").mark("help-strip"):
         for call in calls:
             _call_row(screen, call)
 

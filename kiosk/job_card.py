@@ -21,6 +21,7 @@ CLOCK_EVERY = 5.0
 
 
 def job_card(screen: Screen, card: JobCard) -> None:
+    """The car and its clock: what a technician checks before a tap, above the buttons."""
     t = screen.t
     with ui.card().classes("w-full bg-gray-900 text-white pb-card border-sky-400"):
         with ui.row().classes("items-center gap-4"):
@@ -39,6 +40,13 @@ def job_card(screen: Screen, card: JobCard) -> None:
                 for w in card.working_techs
             )
             ui.label(f"{t('kiosk.working')}: {names}").classes("text-2xl text-sky-300")
+
+
+def job_details(screen: Screen, card: JobCard) -> None:
+    """The work ordered, the customer's requests and the findings, below the buttons: read
+    while working, not needed for a tap."""
+    t = screen.t
+    with ui.card().classes("w-full bg-gray-900 text-white pb-card border-gray-700"):
         ui.label(t("kiosk.operations")).classes("text-xl text-gray-400")
         for op in card.operations:
             name = op.name if screen.lang == "zh" or not op.name_en else op.name_en

@@ -18,8 +18,8 @@ from core.contract.pairing import PairingBook
 from core.display.texts import Lang, both
 from kiosk.actions import actions
 from kiosk.banner import banner, refusals
-from kiosk.help import help_strip
-from kiosk.job_card import job_card
+from kiosk.help import help_button, help_strip
+from kiosk.job_card import job_card, job_details
 from kiosk.live import follow
 from kiosk.pairing import pairing_of, pairing_screen, register_pairing
 from kiosk.parts import parts_lines
@@ -70,18 +70,24 @@ def scan_field(screen: Screen) -> None:
 
 
 def queue_and_job(screen: Screen) -> None:
-    """The bay's queue on the left, the selected job's card and its actions on the right."""
+    """The bay's queue on the left; on the right the selected job's car and clock, the
+    steps a technician can take (within a 1280 × 800 tablet's first screen), then the
+    parts and the details."""
     card = screen.selected()
     with ui.row().classes("w-full gap-6 no-wrap items-start"):
         with ui.column().classes("w-1/3 gap-3"):
+            # The bay's open help calls above its queue, not above the work: with one open,
+            # the job's buttons stay where they were.
+            help_strip(screen)
             queue(screen, card)
         with ui.column().classes("w-2/3 gap-3"):
             if card is None:
                 ui.label(screen.t("kiosk.pick_job")).classes("text-3xl text-gray-400")
             else:
                 job_card(screen, card)
-                parts_lines(screen, card, screen.acting())
                 actions(screen, card)
+                parts_lines(screen, card, screen.acting())
+                job_details(screen, card)
 
 
 def draw(screen: Screen, toggle_lang: Callable[[], None], shut: Callable[[], None] | None) -> None:
@@ -92,8 +98,7 @@ def draw(screen: Screen, toggle_lang: Callable[[], None], shut: Callable[[], Non
         return
     banner(screen, toggle_lang)
     scan_field(screen)
-    people(screen)
-    help_strip(screen)
+    people(screen, lambda: help_button(screen))
     refusals(screen)
     queue_and_job(screen)
 

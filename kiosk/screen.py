@@ -16,7 +16,7 @@ from kiosk.station import Station
 
 # Gloved hands: every target at least 72 px high, the steps of work larger still.
 BIG = "text-2xl min-h-[72px] min-w-[120px] px-6"
-STEP = "text-3xl min-h-[96px] min-w-[200px] px-8"
+STEP = "text-3xl min-h-[96px] min-w-[160px] px-4"
 CARD = "p-6 bg-gray-900 text-white"
 
 T = TypeVar("T")

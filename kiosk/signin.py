@@ -3,6 +3,7 @@ name, then one's PIN (a badge is scanned in the scan field instead)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from nicegui import ui
@@ -15,8 +16,9 @@ from kiosk.screen import BIG, Screen
 PAD = "text-3xl w-24 h-20"  # 80 px high keys
 
 
-def people(screen: Screen) -> None:
-    """The technicians signed in here; a tap on one makes them the one acting."""
+def people(screen: Screen, trailing: Callable[[], None] = lambda: None) -> None:
+    """The technicians signed in here; a tap on one makes them the one acting. ``trailing``
+    draws at the row's far end (the help call)."""
     station, t = screen.station, screen.t
     tech = screen.acting()
     with ui.row().classes("w-full items-center gap-3"):
@@ -41,6 +43,8 @@ def people(screen: Screen) -> None:
                 f"{t('kiosk.sign_out')} {station.technicians[tech].name}",
                 on_click=lambda: leave(screen, tech),
             ).props("outline color=grey-4").classes(BIG).mark("sign-out")
+        ui.space()
+        trailing()
     now = site_clock.now()
     for gone in station.state.left if station.state else []:
         if now - gone.at > MOVE_NOTICE:  # no change at this bay since: the note is old

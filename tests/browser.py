@@ -99,6 +99,22 @@ def screen(driver: Any, width: int, height: int) -> None:
     )
 
 
+#: A kiosk's step buttons (start, pause, finding, parts, finish, the checks) that a gloved
+#: hand would have to scroll to: their labels, or a word that there are none at all.
+_STEPS_BELOW = """
+window.scrollTo(0, 0);
+const steps = [...document.querySelectorAll('.pb-step')];
+if (!steps.length) return ['(no step buttons)'];
+return steps.filter(b => b.getBoundingClientRect().bottom > window.innerHeight)
+            .map(b => b.innerText.trim());
+"""
+
+
+def steps_below_the_fold(driver: Any) -> list[str]:
+    """The kiosk's step buttons not on its first screen (none, on a screen that fits)."""
+    return list(driver.execute_script(_STEPS_BELOW))
+
+
 def signs_in(driver: Any, server: str, who: str, page: str) -> None:
     """``who`` (a demo person, password ``pitboard``) through the sign-in form, on to
     ``page``."""

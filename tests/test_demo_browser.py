@@ -36,7 +36,7 @@ import pytest
 from core.broker import free_port
 from core.display.texts import TEXTS
 from kiosk.pairing import COOKIE as KIOSK_COOKIE
-from tests.browser import ARTIFACTS, ROOT, interrupt
+from tests.browser import ARTIFACTS, ROOT, interrupt, steps_below_the_fold
 from tests.helpers import child_env
 from tests.waiting import wait_until
 
@@ -286,6 +286,7 @@ def test_every_page_after_a_demo_day_looks_like_a_real_day(demo: Demo, browser: 
     wait_until(lambda: texts_of(browser, ".text-4xl.font-mono"), f"a job's clock on {bay}")
     snap(browser, f"kiosk-{bay.lower()}")
     no_refusal(browser, f"/kiosk/{bay}")
+    assert steps_below_the_fold(browser) == [], f"/kiosk/{bay}: its buttons on the first screen"
     screen(browser, 1920, 1080)
 
     # An order worked today, as the QC inspector reads it: stretches of minutes of work.

@@ -1,6 +1,6 @@
 """One tap-through in real headless Chromium: the B03 kiosk against a running core and a
-real Mosquitto. Start → finding → finish, with screenshots (English and 中文) in
-tests/artifacts/."""
+real Mosquitto. Start → a help call → finding → finish on a 1280 × 800 tablet, every step
+button on the first screen, with screenshots (English and 中文) in tests/artifacts/."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from core.domain.model import FindingState, JobStatus
 from core.store.database import make_engine, sqlite_url
 from core.store.repository import Store
-from tests.browser import ARTIFACTS, served
+from tests.browser import ARTIFACTS, screen, served, steps_below_the_fold
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.browser, pytest.mark.slow]
 
@@ -51,6 +51,7 @@ def test_tap_through_start_finding_finish_in_chromium(
     def shows(text: str) -> None:
         wait.until(ec.presence_of_element_located((By.XPATH, f"//*[contains(text(), '{text}')]")))
 
+    screen(browser, 1280, 800)  # a bay's 10-inch tablet, landscape
     browser.get(url)
     shows(ro)
     tap("Sign in")
@@ -61,6 +62,12 @@ def test_tap_through_start_finding_finish_in_chromium(
     shows("Sign out 李强")
     tap("Start")
     shows("Working: 李强")
+    assert steps_below_the_fold(browser) == [], "the job's buttons fit the tablet's screen"
+    tap("Call for help")  # an open call shows too, and the buttons stay where they were
+    tap("Foreman")
+    tap("Send the call")
+    shows("Waiting")
+    assert steps_below_the_fold(browser) == [], "with a help call open"
     tap("Finding")
     tap("Front brake pads worn past limit")
     tap("Report finding")
@@ -69,6 +76,7 @@ def test_tap_through_start_finding_finish_in_chromium(
     browser.save_screenshot(str(ARTIFACTS / "kiosk-b03-working.png"))
     tap("中文")  # the same screen as the workshop mostly reads it
     shows("作业中: 李强")
+    assert steps_below_the_fold(browser) == [], "with a finding, in Chinese"
     browser.save_screenshot(str(ARTIFACTS / "kiosk-b03-working-zh.png"))
     tap("English")
     tap("Finish (self-check)")
@@ -84,6 +92,7 @@ def test_tap_through_start_finding_finish_in_chromium(
     assert [t for _, t in store.audit_events("kiosk-b03")] == [
         "tech.signed_in",
         "job.started",
+        "help.called",
         "job.finding",
         "job.self_checked",
     ]
