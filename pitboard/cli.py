@@ -32,9 +32,13 @@ def _config(path: str) -> SiteConfig:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     cfg = _config(args.config)
+    consoles = sum(1 for k in cfg.kiosks if k.by_hand)
+    kiosks = f"{len(cfg.kiosks) - consoles} kiosks"
+    if consoles:  # a console taps by hand (mosquitto_pub): no screen stands there
+        kiosks += f" and {consoles} console{'s' if consoles > 1 else ''} sending by hand"
     print(
         f"{args.config}: OK — site {cfg.site.id}, {len(cfg.bays)} bays, "
-        f"{len(cfg.technicians)} technicians, {len(cfg.kiosks)} kiosks"
+        f"{len(cfg.technicians)} technicians, {kiosks}"
     )
     return 0
 

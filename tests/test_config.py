@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -232,3 +233,17 @@ def test_head_office_and_a_broker_named_rightly_are_taken() -> None:
         'hub_ca_file = "hq-ca.crt"\n'
     )
     assert cfg.group.enabled and cfg.group.hub_url == "mqtts://hq.example:8883"
+
+
+def test_check_config_counts_the_consoles_apart_and_names_a_typo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pitboard.cli import main
+
+    assert main(["check-config", "--config", str(DEMO_SITE)]) == 0
+    said = capsys.readouterr().out
+    assert "8 bays, 9 technicians, 9 kiosks and 1 console sending by hand" in said, said
+    bad = tmp_path / "site.toml"
+    bad.write_text(DEMO_SITE.read_text("utf-8").replace("[site]\n", "[site]\nnmae = 'x'\n", 1))
+    assert main(["check-config", "--config", str(bad)]) == 2
+    assert "site.nmae: unknown setting (typo?)" in capsys.readouterr().err
