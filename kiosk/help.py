@@ -6,13 +6,20 @@ saying what was done."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from nicegui import ui
 
+from core.contract import site_clock
 from core.contract.help_board import HelpLine
+from core.display.texts import Texts
 from core.domain.vocabulary import HelpState
 from kiosk.dialogs import framed, ok_or_cancel, refuse_empty
-from kiosk.screen import BIG, CARD, Screen
+from kiosk.screen import BIG, CARD, Screen, duration
 from kiosk.station import HELP_KINDS
+
+#: Seconds between two paintings of how long an unanswered call has waited (minutes shown).
+WAITED_EVERY = 10.0
 
 
 def help_button(screen: Screen) -> None:
@@ -37,13 +44,16 @@ def help_strip(screen: Screen) -> None:
             _call_row(screen, call)
 
 
-def _standing(screen: Screen, call: HelpLine) -> str:
-    t = screen.t
+def standing(t: Texts, call: HelpLine, now: datetime) -> str:
+    """Where the call stands: who is on the way, or how long it has waited unanswered (and
+    to whom it went up), so the technician at the bay knows what is happening."""
     if call.state is HelpState.ACKNOWLEDGED:
         return t("andon.answered_by", name=call.acknowledged_by or "")
+    where = t("help_state.called")
     if call.escalated_to is not None:
-        return t("andon.escalated_to", role=t("role." + call.escalated_to.value))
-    return t("help_state.called")
+        where = t("andon.escalated_to", role=t("role." + call.escalated_to.value))
+    waited = max(0.0, (now - call.called_at).total_seconds())
+    return f"{where} {duration(waited)}"
 
 
 def _call_row(screen: Screen, call: HelpLine) -> None:
@@ -52,9 +62,16 @@ def _call_row(screen: Screen, call: HelpLine) -> None:
     colour = "bg-red-900" if escalated else "bg-gray-800"
     with ui.row().classes(f"items-center gap-3 p-2 rounded {colour}").mark(f"help-{call.id}"):
         ui.label(t("help_kind." + call.kind.value)).classes("text-2xl font-bold")
-        ui.label(f"{screen.hm(call.called_at)} · {_standing(screen, call)}").classes(
-            "text-xl"
-        ).mark(f"help-standing-{call.id}")
+        shown = ui.label().classes("text-xl").mark(f"help-standing-{call.id}")
+
+        def paint() -> None:
+            text = f"{screen.hm(call.called_at)} · {standing(screen.t, call, site_clock.now())}"
+            if shown.text != text:
+                shown.set_text(text)
+
+        paint()
+        if call.state is HelpState.CALLED:  # the wait goes on: its minutes with it
+            ui.timer(WAITED_EVERY, paint)
         if call.state is HelpState.CALLED:
             ui.button(
                 t("andon.acknowledge_badge"), on_click=lambda c=call: answer_by_badge(screen, c)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,14 @@ from nicegui.testing import User
 from sqlalchemy import select
 
 from core.commands import AnswerFinding, PauseEveryone, SetPriority
-from core.display.texts import text
+from core.contract.help_board import HelpLine
+from core.display.texts import text, texts_for
 from core.domain.inspection import checklist
 from core.domain.model import JobStatus, JobType, PauseReason, Priority
+from core.domain.vocabulary import HelpKind, HelpState, StaffRole
 from core.pairings import Pairings
 from core.store.tables import AuditRow
+from kiosk.help import standing
 from kiosk.job_card import CLOCK_EVERY
 from kiosk.live import _events
 from kiosk.page import register
@@ -737,3 +741,35 @@ async def test_a_help_call_from_the_kiosk_answered_by_badge_and_closed(
     shop.settle()
     await see(user, marker="help-none", content="No open help calls")
     assert shop.core.query(lambda ws, _now: dict(ws.help_calls)) == {}
+
+
+def test_a_help_call_says_how_long_it_has_waited_until_someone_answers() -> None:
+    called = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+    call = HelpLine(
+        id="H1",
+        kind=HelpKind.FOREMAN,
+        bay="B03",
+        bay_name="3号工位",
+        caller="T002",
+        caller_name="李强",
+        ro=None,
+        note="",
+        state=HelpState.CALLED,
+        called_at=called,
+        acknowledged_at=None,
+        acknowledged_by=None,
+        answered_by=[StaffRole.FOREMAN],
+        tier=0,
+        escalated_to=None,
+        next_tier_at=None,
+    )
+    en, zh = texts_for("en"), texts_for("zh")
+    assert standing(en, call, called + timedelta(minutes=4, seconds=50)) == "Waiting 0:04"
+    assert standing(zh, call, called + timedelta(hours=1, minutes=7)) == "等待响应 1:07"
+    assert standing(en, call, called - timedelta(seconds=3)) == "Waiting 0:00"  # clock skew
+    up = call.model_copy(update={"tier": 1, "escalated_to": StaffRole.MANAGER})
+    assert standing(en, up, called + timedelta(minutes=12)).endswith(" 0:12")
+    answered = call.model_copy(
+        update={"state": HelpState.ACKNOWLEDGED, "acknowledged_by": "王建国"}
+    )
+    assert standing(en, answered, called + timedelta(minutes=30)) == "王建国 is on the way"
