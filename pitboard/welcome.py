@@ -4,6 +4,7 @@ by hand."""
 from __future__ import annotations
 
 import math
+import shlex
 from fractions import Fraction
 
 from core.app import database_url
@@ -50,8 +51,12 @@ def shell_site_time(clock: SiteClock) -> str:
 
 
 def mqtt_options(site: Pitboard, device: str) -> str:
-    """Where the broker is and who the device is to it."""
-    options = f"-h {site.address.host} -p {site.address.port}"
+    """Where the broker is, how its certificate is checked, and who the device is to it."""
+    address = site.address
+    options = f"-h {address.host} -p {address.port}"
+    if address.ca_file is not None:  # mqtts://: Mosquitto's clients check the certificate too
+        ca = address.ca_file
+        options += f" --cafile {shlex.quote(ca)}" if ca else " --capath /etc/ssl/certs"
     if site.broker is None:  # the site's broker: `pitboard broker credentials` has it
         return f'{options} -u {device} -P "$PITBOARD_DEVICE_PASSWORD"'
     if site.broker.kind == "mosquitto":

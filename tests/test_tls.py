@@ -171,3 +171,32 @@ def test_the_pages_are_served_over_https(tls_broker: MosquittoBroker, tmp_path: 
     finally:
         core.terminate()
         core.wait(20)
+
+
+def test_the_printed_mosquitto_lines_reach_a_tls_broker(
+    tls_broker: MosquittoBroker, tmp_path: Path
+) -> None:
+    """What `pitboard run` prints for sending a tap by hand, for a site whose broker is
+    mqtts://: the real `mosquitto_pub` connects with it (the certificate checked)."""
+    from pitboard.app import Pitboard, Plan
+    from pitboard.welcome import mqtt_options
+
+    base = demo_config(data_dir=str(tmp_path))
+    broker = base.broker.model_copy(
+        update={
+            "url": f"mqtts://127.0.0.1:{tls_broker.tls_port}",
+            "ca_file": str(tmp_path / "tls/ca.crt"),
+        }
+    )
+    site = Pitboard(base.model_copy(update={"broker": broker}), Plan())
+    site.init_broker()
+    options = mqtt_options(site, "console-b03")
+    env = {**child_env(), "PITBOARD_DEVICE_PASSWORD": tls_broker.passwords["console-b03"]}
+    sent = subprocess.run(
+        ["bash", "-c", f"mosquitto_pub {options} -q 1 -t pitboard/demo/dev/console-b03/event -m x"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert sent.returncode == 0, (options, sent.stderr)
