@@ -22,7 +22,7 @@ from urllib.parse import quote
 from nicegui import app, ui
 from nicegui.events import GenericEventArguments
 
-from board.frame import TAB_TITLE, frame, language, tab_title
+from board.frame import TAB_TITLE, frame, language, signs_out, tab_title
 from board.signin_limits import SignInLimits
 from board.source import Access, BoardSource
 from core.config import UserConfig
@@ -184,7 +184,9 @@ def _not_allowed(source: BoardSource, user: dict[str, Any], path: str) -> None:
         ui.label(t("denied.text", name=user["name"], role=role)).classes("text-xl")
         with ui.row().classes("gap-6"):
             ui.link(t("denied.back"), "/").mark("denied-back")
-            ui.link(t("denied.switch"), f"/logout?next={quote(path)}").mark("denied-switch")
+            ui.button(t("denied.switch"), on_click=lambda: sign_out(path)).props(
+                "flat no-caps"
+            ).mark("denied-switch")
 
 
 def login_url(path: str) -> str:
@@ -222,6 +224,7 @@ def register_sign_in(door: Doorway) -> None:
     """/login and /logout of the web app this process serves, for the people of ``door``."""
     global _signin
     signin = _signin = SignIn(door)
+    signs_out(sign_out)  # the frame's button
     access = door.access
 
     @ui.page("/login", title=TAB_TITLE)
@@ -260,9 +263,22 @@ def register_sign_in(door: Doorway) -> None:
 
     @ui.page("/logout")
     def logout(next: str = "") -> None:
-        _end_this_browsers_session(signin)
-        back = next.startswith("/") and not next.startswith("//")
-        ui.navigate.to(login_url(next) if back else "/login")
+        """Signing out by address (a bookmark) asks for a press first: opened by a link or a
+        picture on another site, the address alone must not end anyone's session."""
+        texts = texts_for(door.language())
+        ui.page_title(tab_title(texts("logout")))
+        with ui.card().classes("mx-auto mt-24 w-96 gap-4"):
+            ui.label(texts("logout.ask")).classes("text-xl")
+            ui.button(texts("logout"), on_click=lambda: sign_out(next)).mark("logout-confirm")
+
+
+def sign_out(next_path: str = "") -> None:
+    """This browser's session ended, on to the sign-in (then back to ``next_path``): called
+    from a press in a page, which only the page's own connection can send."""
+    assert _signin is not None
+    _end_this_browsers_session(_signin)
+    back = next_path.startswith("/") and not next_path.startswith("//")
+    ui.navigate.to(login_url(next_path) if back else "/login")
 
 
 def _on_sent(

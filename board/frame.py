@@ -63,6 +63,23 @@ def tab_title(title: str) -> str:
     return f"{TAB_TITLE} · {title}"
 
 
+#: What the sign-out button does: given by the sign-in (board/auth.py) when it registers its
+#: pages, which are drawn with this frame (so it cannot import them).
+_sign_out: list[Callable[[], None]] = []
+
+
+def signs_out(end: Callable[[], None]) -> None:
+    _sign_out[:] = [end]
+
+
+def sign_out_button(t: Callable[..., str], props: str = "flat color=white dense no-caps") -> None:
+    """Signing out is a press in the page, which only the page's own connection sends: an
+    address (``/logout``) opened by another site's link or picture ends nobody's session."""
+    ui.button(t("logout"), on_click=lambda: [end() for end in _sign_out]).props(props).mark(
+        "logout"
+    )
+
+
 def frame(config: SiteConfig, user: dict[str, Any], title_key: str) -> Callable[..., str]:
     """Draw the header and hand back the page's words in the user's language."""
     t = texts_for(language(config))
@@ -80,7 +97,7 @@ def frame(config: SiteConfig, user: dict[str, Any], title_key: str) -> Callable[
             ui.button(t("language"), on_click=lambda: switch_language(config.site.language)).props(
                 "flat color=white dense"
             )
-            ui.link(t("logout"), "/logout").classes("text-slate-200")
+            sign_out_button(t)
 
     def tick() -> None:
         clock.text = site_clock.now(config.zone).strftime("%H:%M")

@@ -10,7 +10,7 @@ from board.access_page import register_access
 from board.auth import current_user, register_login
 from board.desk import register_desk
 from board.dispatch import register_dispatch
-from board.frame import TAB_TITLE, language, menu, tab_title
+from board.frame import TAB_TITLE, language, menu, sign_out_button, tab_title
 from board.guard import install as install_guard
 from board.help_calls import register_help
 from board.live import STATIC_DIR, STATIC_URL
@@ -69,4 +69,4 @@ def register(
                 ui.link(t("index.kiosk", bay=bay), f"/kiosk/{bay}")
             role = t("role." + str(user["role"]))
             ui.label(f"{user['name']} ({role})").mark("signed-in")
-            ui.link(t("logout"), "/logout")
+            sign_out_button(t, "flat dense no-caps")

@@ -9,7 +9,7 @@ from typing import Any
 
 from nicegui import ui
 
-from board.frame import chosen_language, switch_language, tab_title
+from board.frame import chosen_language, sign_out_button, switch_language, tab_title
 from core.display.texts import Lang, Texts, texts_for
 
 from .config import HubConfig
@@ -40,7 +40,7 @@ def dashboard_frame(config: HubConfig, user: dict[str, Any], title_key: str, clo
             ui.button(t("language"), on_click=lambda: switch_language(config.hub.language)).props(
                 "flat color=white dense"
             ).mark("language")
-            ui.link(t("logout"), "/logout").classes("text-slate-200")
+            sign_out_button(t)
 
     def tick() -> None:
         clock_label.text = clock().astimezone(config.zone).strftime("%H:%M")

@@ -162,11 +162,22 @@ async def test_an_idle_session_ends_and_one_in_use_goes_on(
 async def test_signing_out_ends_the_session(user: User, shop: Workshop) -> None:
     await signed_in_at(user, "QC01", "/orders/RO-NOPE", "unknown-order")
     assert [s.user for s in shop.core.access.sessions()] == ["QC01"]
-    await user.open("/logout")
+    await user.open("/logout")  # as a link or a picture on another site would
+    await user.should_see(marker="logout-confirm", retries=RETRIES)
+    assert [s.user for s in shop.core.access.sessions()] == ["QC01"], "ended by an address"
+    user.find(marker="logout-confirm").click()
     await user.should_see(marker="login-user", retries=RETRIES)
     assert shop.core.access.sessions() == []
     assert access_lines(shop)[-1] == ("session.ended", "qc:QC01", {"user": "QC01", "address": HERE})
     assert await is_signed_out(user, "/orders/RO-NOPE")
+
+
+async def test_the_pages_sign_out_button_ends_the_session(user: User, shop: Workshop) -> None:
+    await signed_in_at(user, "SA01", "/desk", "check-in")
+    user.find(marker="logout").click()
+    await user.should_see(marker="login-user", retries=RETRIES)
+    assert shop.core.access.sessions() == []
+    assert await is_signed_out(user, "/desk")
 
 
 async def test_only_the_manager_opens_the_sign_ins_page(user: User, shop: Workshop) -> None:

@@ -208,7 +208,7 @@ def sign_in(driver: Any, demo: Demo, user: str, page: str) -> None:
     """Through the sign-in form as ``user`` (password ``pitboard``), on to ``page``."""
     from selenium.webdriver.common.by import By
 
-    driver.get(f"{demo.url}/logout?next={page}")
+    driver.get(f"{demo.url}/login?next={page}")  # signing in as another ends the session
     wait_until(lambda: "/login" in driver.current_url, f"sign-in form for {page}")
     wait_until(lambda: len(driver.find_elements(By.TAG_NAME, "input")) >= 2, "login form")
     name, password = driver.find_elements(By.TAG_NAME, "input")[:2]

@@ -119,6 +119,17 @@ async def test_wrong_passwords_are_limited_as_at_the_site(user: User, reader: Fa
     assert not access.sessions()
 
 
+async def test_head_office_signs_out_with_the_headers_button(
+    user: User, reader: FakeReader
+) -> None:
+    access = register_group_pages(reader, hub_config(SITES), clock=lambda: NOW)
+    await signed_in(user)
+    assert [s.user for s in access.sessions()] == ["HQ01"]
+    user.find(marker="logout").click()
+    await user.should_see(marker="login-user", retries=RETRIES)
+    assert not access.sessions()
+
+
 # ------------------------------------------------------------------ live lines
 async def test_every_site_side_by_side_the_stale_marked_and_on_top(
     user: User, dashboard: FakeReader
@@ -278,10 +289,10 @@ async def test_a_sites_detail_is_read_only(user: User, dashboard: FakeReader, cl
     }
     line_html = str(user.find(marker="site-line").elements.pop().content)
     assert "3" in line_html and "1 分钟前" in line_html
-    # Nothing on it changes anything at the site: the header's language switch is its
-    # only button.
+    # Nothing on it changes anything at the site: the header's language switch and the
+    # sign-out are its only buttons.
     buttons = [b for b in user.current_layout.descendants() if isinstance(b, ui.button)]
-    assert [b.text for b in buttons] == ["English"]
+    assert [b.text for b in buttons] == ["English", "退出"]
     # Pushed too.
     dashboard.change("HZ01", last_heard=clock.now - timedelta(minutes=20))
     await eventually(

@@ -33,6 +33,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Too many wrong passwords: try again in {minutes} min",
     ),
     "logout": ("退出", "Sign out"),
+    "logout.ask": ("退出登录？", "Sign out?"),
     # the service manager's page of sign-ins and API tokens
     "access.title": ("登录与接口令牌", "Sign-ins and API tokens"),
     "access.sessions": ("当前登录", "Signed in now"),
