@@ -46,6 +46,8 @@ class Words:
             return f"{self.person(who)} ({self.t('role.' + role)})"
         if source.startswith("board@"):
             return self.t("source.board", address=source.removeprefix("board@"))
+        if source.startswith("screen@"):
+            return self.t("source.screen", address=source.removeprefix("screen@"))
         return self.device(source)
 
     def device(self, device: str) -> str:
@@ -325,6 +327,22 @@ class Words:
 
     def _session_ended(self, data: dict[str, Any], p: dict[str, Any]) -> str:
         return self.t("detail.session", user=self.person(p["user"]), address=p.get("address", ""))
+
+    # The kiosk screens paired with their bays (the foreman's panel, the screen's code).
+    def _pairing_code_made(self, data: dict[str, Any], p: dict[str, Any]) -> str:
+        return self.t("detail.pairing", bay=p.get("bay", ""))
+
+    def _pairing_paired(self, data: dict[str, Any], p: dict[str, Any]) -> str:
+        by = self.source(str(p.get("code_by", "")))
+        bay, client = p.get("bay", ""), p.get("client", "")
+        return self.t("detail.pairing.paired", bay=bay, client=client, by=by)
+
+    def _pairing_refused(self, data: dict[str, Any], p: dict[str, Any]) -> str:
+        key = "detail.pairing.voided" if p.get("voided") else "detail.pairing.refused"
+        return self.t(key, misses=p.get("misses", "?"))
+
+    def _pairing_revoked(self, data: dict[str, Any], p: dict[str, Any]) -> str:
+        return self.t("detail.pairing.screen", bay=p.get("bay", ""), client=p.get("client", ""))
 
     def _token_created(self, data: dict[str, Any], p: dict[str, Any]) -> str:
         return self.t("detail.token", name=p["name"], scope=self.t(f"scope.{p['scope']}"))

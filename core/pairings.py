@@ -3,7 +3,9 @@
 The foreman asks the dispatch board for a pairing code (6 digits, 10 minutes, one use) for
 a bay; the tablet or PC that opens the bay's kiosk page types it (or scans its QR) and is
 paired: a pairing is kept here and named in a signed cookie the kiosk page checks on every
-load and every tap. The foreman sees every pairing and revokes any at once.
+load and every tap. The foreman sees every pairing and revokes any at once. Every code
+made, screen paired, wrong code and pairing revoked is a line of the audit log (``audit``:
+the service manager's page lists them with the sign-ins).
 
 Kept in ``pairings.json`` in the core's data folder with the key the cookies are signed
 with; codes live only in memory (a restart voids them). Wrong codes are rate-limited per
@@ -42,10 +44,24 @@ class NewerPairingsError(RuntimeError):
     """The file was written by a newer Pitboard; it is left as it is."""
 
 
+#: Writes a line of the audit log: its type, who, and what (``Access.note``).
+Audit = Callable[..., None]
+
+
+def _unwritten(type_: str, source: str, **payload: Any) -> None:
+    return None
+
+
 class Pairings:
-    def __init__(self, path: Path, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        clock: Callable[[], datetime] | None = None,
+        audit: Audit = _unwritten,
+    ) -> None:
         self.path = path
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.audit = audit
         self._lock = threading.Lock()
         self._listeners: list[Callable[[], None]] = []
         self._codes: dict[str, PairingCode] = {}
@@ -64,6 +80,7 @@ class Pairings:
             made = self._codes[code] = PairingCode(code, bay, now + CODE_LIFE, by)
             self._wrong_since_code = 0
         logger.info("pairing code for %s made by %s", bay, by)
+        self._said("pairing.code_made", by, bay=bay)  # not the code: it pairs a screen
         self._tell()
         return made
 
@@ -84,6 +101,7 @@ class Pairings:
         if gone is None:
             return False
         logger.info("pairing %s of %s revoked by %s", pairing_id[:6], gone.bay, by)
+        self._said("pairing.revoked", by, bay=gone.bay, client=gone.client[:60])
         self._tell()
         return True
 
@@ -97,19 +115,30 @@ class Pairings:
                 return Refusal("wait", int(until - now.timestamp() + 0.999))
             made = self._codes.pop(code.strip(), None)
             if made is None:
-                return self._wrong(address, misses, now)
-            self._misses.pop(address, None)
-            pairing = Pairing(
-                id=secrets.token_urlsafe(16),
-                bay=made.bay,
-                paired_at=now,
-                paired_by=made.made_by,
-                client=client[:160],
-                last_seen=now,
-            )
-            self._pairings[pairing.id] = pairing
-            self._save()
+                refused, voided = self._wrong(address, misses, now)
+            else:
+                self._misses.pop(address, None)
+                pairing = Pairing(
+                    id=secrets.token_urlsafe(16),
+                    bay=made.bay,
+                    paired_at=now,
+                    paired_by=made.made_by,
+                    client=client[:160],
+                    last_seen=now,
+                )
+                self._pairings[pairing.id] = pairing
+                self._save()
+        if made is None:  # said once the lock is let go: the log is written to the database
+            self._said("pairing.refused", f"screen@{address}", misses=misses + 1, voided=voided)
+            return refused
         logger.info("screen paired to %s (%s), code by %s", made.bay, client[:60], made.made_by)
+        self._said(
+            "pairing.paired",
+            f"screen@{address}",
+            bay=made.bay,
+            client=client[:60],
+            code_by=made.made_by,
+        )
         self._tell()
         return pairing
 
@@ -136,20 +165,29 @@ class Pairings:
         return stop
 
     # ------------------------------------------------------------ inside
-    def _wrong(self, address: str, misses: int, now: datetime) -> Refusal:
+    def _wrong(self, address: str, misses: int, now: datetime) -> tuple[Refusal, bool]:
+        """The refusal, and whether it voided every open code."""
         misses += 1
         wait = backoff(misses, FREE_MISSES, FIRST_WAIT, LONGEST_WAIT)
         self._misses[address] = (misses, now.timestamp() + wait)
         self._wrong_since_code += 1
         logger.warning("wrong pairing code from %s (%d in a row)", address, misses)
-        if self._wrong_since_code >= VOID_AFTER and self._codes:
+        voided = self._wrong_since_code >= VOID_AFTER and bool(self._codes)
+        if voided:
             logger.warning("%d wrong pairing codes: every open code voided", VOID_AFTER)
             self._codes.clear()
-        return Refusal("wait", wait) if wait else Refusal("wrong")
+        return (Refusal("wait", wait) if wait else Refusal("wrong")), voided
 
     def _drop_expired(self, now: datetime) -> None:
         for code in [c for c, made in self._codes.items() if made.expires_at <= now]:
             del self._codes[code]
+
+    def _said(self, type_: str, source: str, **payload: Any) -> None:
+        """A line of the audit log; a log that cannot be written does not undo the step."""
+        try:
+            self.audit(type_, source, **payload)
+        except Exception:
+            logger.exception("the audit line %s could not be written", type_)
 
     def _tell(self) -> None:
         for listener in list(self._listeners):

@@ -236,7 +236,8 @@ class Pitboard:
         from core.pairings import Pairings
 
         # Kiosk pages served here show only on screens the foreman paired with their bay.
-        pairings = Pairings(self.base / "pairings.json") if self.kiosks else None
+        access = self.service.core.access
+        pairings = Pairings(self.base / "pairings.json", audit=access.note) if self.kiosks else None
         wire_web(
             self.service.core,
             {bay: station for bay, (station, _) in self.kiosks.items()},

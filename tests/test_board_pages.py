@@ -1018,6 +1018,7 @@ def screens(tmp_path: Path) -> Iterator[tuple[Workshop, Pairings, Station]]:
     """The boards and the B03 kiosk page as `pitboard run` serves them, with pairings."""
     book = Pairings(tmp_path / "pairings.json")
     with boards(tmp_path, book) as w:
+        book.audit = w.core.access.note  # as `pitboard run` wires it
         station = w.station("B03")
         register_kiosks({"B03": station}, book)
         yield w, book, station
@@ -1040,6 +1041,10 @@ async def test_the_foreman_pairs_a_tablet_from_the_board_and_revokes_it(
 
     await tablet.open("/kiosk/B03")
     await tablet.should_see(marker="pairing-screen", retries=RETRIES)
+    tablet.find(marker="pair-code").type(f"{(int(code) + 1) % 10**6:06d}")  # a wrong one first
+    tablet.find(marker="pair-ok").click()
+    await tablet.should_see(marker="pair-error", retries=RETRIES)
+    await tablet.open("/kiosk/B03")
     tablet.find(marker="pair-code").type(code)
     tablet.find(marker="pair-ok").click()
     await tablet.should_see(marker="sign-in", retries=RETRIES)
@@ -1051,6 +1056,35 @@ async def test_the_foreman_pairs_a_tablet_from_the_board_and_revokes_it(
     await tablet.should_see(marker="pairing-screen", retries=RETRIES)
     await tablet.should_not_see(marker="sign-in", retries=RETRIES)
     assert book.pairings() == []
+
+    # Each step is in the audit log, on the service manager's page with the sign-ins.
+    shop, _, _ = screens
+    lines = [
+        (e["type"], e["source"].partition("@")[0], e["payload"])
+        for e in reversed(shop.core.access.log(100))
+        if e["type"].startswith("pairing.")
+    ]
+    client = paired.client[:60]
+    assert lines == [
+        ("pairing.code_made", "foreman:F001", {"bay": "B03"}),
+        ("pairing.refused", "screen", {"misses": 1, "voided": False}),
+        ("pairing.paired", "screen", {"bay": "B03", "client": client, "code_by": "foreman:F001"}),
+        ("pairing.revoked", "foreman:F001", {"bay": "B03", "client": client}),
+    ]
+    manager = create_user()
+    await sign_in(manager, "M001", page="/access")
+    await manager.should_see(marker="access-events", retries=RETRIES)
+    (table,) = manager.find(marker="access-events").elements
+    shown = [(r["what"], r["by"], r["detail"]) for r in table.rows if "配对" in r["what"]]
+    screen = shown[1][1]
+    assert screen.startswith("屏幕 "), shown
+    foreman_words = "F001 张强 (车间主管)"
+    assert shown == [
+        ("取消配对", foreman_words, f"B03 · {client}"),
+        ("屏幕已配对", screen, f"B03 · {client} · 配对码由 {foreman_words} 生成"),
+        ("配对码错误", screen, "连续第 1 次"),
+        ("生成配对码", foreman_words, "工位 B03"),
+    ]
 
 
 async def test_wrong_pins_at_a_kiosk_are_alerts_on_the_board(

@@ -73,6 +73,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "access_event.session.ended": ("结束登录", "Session ended"),
     "access_event.token.created": ("生成令牌", "Token created"),
     "access_event.token.revoked": ("吊销令牌", "Token revoked"),
+    "access_event.pairing.code_made": ("生成配对码", "Pairing code made"),
+    "access_event.pairing.paired": ("屏幕已配对", "Screen paired"),
+    "access_event.pairing.refused": ("配对码错误", "Wrong pairing code"),
+    "access_event.pairing.revoked": ("取消配对", "Pairing revoked"),
     # the kiosk
     "kiosk.no_such_bay": ("没有设在 {bay} 的工位终端", "No kiosk stands at bay {bay}"),
     "kiosk.online": ("在线", "Online"),
@@ -970,6 +974,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "index.title": ("首页", "Start"),
     # who a line of the audit log came from
     "source.board": ("看板 {address}", "board at {address}"),
+    "source.screen": ("屏幕 {address}", "screen at {address}"),
     "source.kiosk": ("{bay} 工位终端", "kiosk at {bay}"),
     "source.printer": ("打印机 {printer}", "printer {printer}"),
     "source.bridge": ("设备网关 {device}", "device bridge {device}"),
@@ -1035,6 +1040,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     "detail.signin.locked": ("{who} 锁定 {minutes} 分钟", "{who} locked for {minutes} min"),
     "detail.session": ("{user} · {address}", "{user} · {address}"),
     "detail.token": ("{name} · {scope}", "{name} · {scope}"),
+    "detail.pairing": ("工位 {bay}", "bay {bay}"),
+    "detail.pairing.screen": ("{bay} · {client}", "{bay} · {client}"),
+    "detail.pairing.paired": (
+        "{bay} · {client} · 配对码由 {by} 生成",
+        "{bay} · {client} · code made by {by}",
+    ),
+    "detail.pairing.refused": ("连续第 {misses} 次", "{misses} in a row"),
+    "detail.pairing.voided": (
+        "连续第 {misses} 次 · 所有未用的配对码已作废",
+        "{misses} in a row · every open code voided",
+    ),
     # the fuel gauge at check-in (the values stay E … F)
     "fuel.E": ("空", "E"),
     "fuel.1/4": ("1/4 箱", "1/4"),
