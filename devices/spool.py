@@ -6,7 +6,12 @@ Before the bytes of an attempt go out, the spool notes on disk that the print ma
 paper; an attempt that fails before anything left (the printer unreachable, or out of paper
 when asked first) takes the note back. A print retried with the note standing — an
 earlier attempt sent the ticket and was never confirmed, or the bridge stopped while it
-waited — is rendered marked as a reprint."""
+waited — is rendered marked as a reprint.
+
+A print on paper stays in the spool for ``KEEP_PRINTED``, long enough to know a repeated
+command for it (the core stops sending one once the print's ``print.done`` reaches it),
+then goes: a busy site prints a thousand documents a day, and a spool that kept them all
+would grow by gigabytes a year on the bridge's machine."""
 
 from __future__ import annotations
 
@@ -38,11 +43,22 @@ SCHEMA_STEPS = (
     ),
     # 2: whether an attempt may have put the print on paper unconfirmed (see above)
     ("ALTER TABLE spool ADD COLUMN maybe_printed INTEGER NOT NULL DEFAULT 0",),
+    # 3: when a print was on paper (those printed before are counted from the upgrade), and
+    # the waiting prints found without reading the printed ones
+    (
+        "ALTER TABLE spool ADD COLUMN printed_at REAL",
+        "UPDATE spool SET printed_at = CAST(strftime('%s', 'now') AS REAL) WHERE state = 'printed'",
+        "CREATE INDEX IF NOT EXISTS spool_due ON spool (state, next_try)",
+    ),
 )
 
 # A document that cannot be rendered is tried again this much later (a newer bridge may
 # render it); it is reported every time.
 RENDER_RETRY = 3600.0
+#: Seconds a print on paper is remembered (a repeated command for it is not printed again).
+KEEP_PRINTED = 7 * 24 * 3600.0
+#: Seconds between two looks for prints to forget.
+FORGET_EVERY = 3600.0
 
 
 @dataclass(frozen=True)
@@ -83,11 +99,22 @@ class Spool:
                 (attempt, print_id),
             )
 
-    def printed(self, print_id: str) -> None:
+    def printed(self, print_id: str, at: float) -> None:
         with self._lock:
             self._db.execute(
-                "UPDATE spool SET state = 'printed', reason = NULL WHERE print_id = ?", (print_id,)
+                "UPDATE spool SET state = 'printed', reason = NULL, printed_at = ? "
+                "WHERE print_id = ?",
+                (at, print_id),
             )
+
+    def forget_printed(self, before: float) -> int:
+        """The prints on paper since before ``before`` gone; how many. A command for one of
+        them coming after this would print it again."""
+        with self._lock:
+            cur = self._db.execute(
+                "DELETE FROM spool WHERE state = 'printed' AND printed_at < ?", (before,)
+            )
+        return int(cur.rowcount)
 
     def failed(
         self, print_id: str, attempt: int, reason: str, retry_at: float, maybe_printed: bool
@@ -130,6 +157,7 @@ class PrintWorker:
     ) -> None:
         self.spool, self.render, self.send, self.on_result = spool, render, send, on_result
         self.poll, self.clock = poll, clock
+        self._forget_at = 0.0  # the first look at start
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="print-worker", daemon=True)
@@ -152,8 +180,22 @@ class PrintWorker:
                 if self._stop.is_set():
                     return
                 self._attempt(item)
+            self._forget_old()
             self._wake.wait(self.poll)
             self._wake.clear()
+
+    def _forget_old(self) -> None:
+        now = self.clock()
+        if now < self._forget_at:
+            return
+        self._forget_at = now + FORGET_EVERY
+        try:
+            gone = self.spool.forget_printed(now - KEEP_PRINTED)
+        except Exception:  # the spool's disk: printing goes on, the next look tries again
+            logger.exception("forgetting the prints on paper a week ago failed")
+            return
+        if gone:
+            logger.info("%d prints on paper before %s forgotten", gone, _day(now - KEEP_PRINTED))
 
     def _attempt(self, item: Spooled) -> None:
         job, attempt = item.job, item.attempts + 1
@@ -176,8 +218,12 @@ class PrintWorker:
             self.spool.failed(job.print_id, attempt, err.reason, retry_at, maybe)
             self.on_result(job, err.reason, attempt)
             return
-        self.spool.printed(job.print_id)
+        self.spool.printed(job.print_id, self.clock())
         self.on_result(job, None, attempt)
+
+
+def _day(moment: float) -> str:
+    return time.strftime("%Y-%m-%d", time.localtime(moment))
 
 
 def _unexpected(job: PrintJob, exc: Exception) -> PrintError:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -190,6 +191,50 @@ def test_paper_out_is_reported_retried_and_printed_after_a_restart(tmp_path: Pat
     assert spool.waiting() == 0
     spool.close()
     printer.close()
+
+
+def test_prints_on_paper_are_forgotten_after_a_week_and_waiting_ones_never(
+    tmp_path: Path,
+) -> None:
+    from devices.spool import KEEP_PRINTED
+
+    now = [1_800_000_000.0]
+    sent: list[str] = []
+    spool = Spool(tmp_path / "spool.sqlite")
+    worker = PrintWorker(
+        spool,
+        lambda item: b"x",
+        lambda job, data: sent.append(job.print_id),
+        lambda job, failure, attempts: None,
+        0.02,
+        clock=lambda: now[0],
+    )
+    for n in (1, 2):
+        spool.add(_job(n))
+
+    def kept(print_id: str) -> bool:
+        with sqlite3.connect(tmp_path / "spool.sqlite") as db:
+            found = db.execute("SELECT 1 FROM spool WHERE print_id = ?", (print_id,))
+            return found.fetchone() is not None
+
+    worker.start()
+    try:
+        wait_until(lambda: sent == ["p1", "p2"], "both printed", timeout=10)
+        spool.add(_job(3))  # a print that cannot go out yet: waits however long it takes
+        spool.failed("p3", 1, "offline", now[0] + 10 * KEEP_PRINTED, False)
+        assert not spool.add(_job(1)), "a repeated command a moment later is not printed"
+        now[0] += KEEP_PRINTED + 1
+        worker.wake()  # its first look was at start: the next comes an hour on
+        assert spool.forget_printed(now[0] - 2 * KEEP_PRINTED) == 0
+        now[0] += 3600
+        worker.wake()
+        wait_until(lambda: not kept("p1"), "p1 and p2 forgotten", timeout=10)
+    finally:
+        worker.stop()
+    assert not kept("p2") and kept("p3"), "a waiting print is never forgotten"
+    assert spool.add(_job(1)), "a command for a print forgotten prints it again"
+    assert spool.waiting() == 2
+    spool.close()
 
 
 def test_an_unreachable_printer_is_offline() -> None:

@@ -8,6 +8,7 @@ import hashlib
 import json
 import shutil
 import sqlite3
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,7 +87,7 @@ def test_an_old_outbox_keeps_its_unanswered_taps_and_numbers_on(tmp_path: Path) 
 def test_an_old_spool_prints_what_was_waiting_once(tmp_path: Path) -> None:
     path = copy_of("spool.sqlite", tmp_path)
     s = Spool(path)
-    assert version_of(path) == len(spool.SCHEMA_STEPS) == 2
+    assert version_of(path) == len(spool.SCHEMA_STEPS) == 3
     assert s.waiting() == 2
     early = s.due(AFTER_BACKOFF - 3600)
     assert [d.job.print_id for d in early] == [f"{RO2}.key_tag.c3"], "b2 waits for its back-off"
@@ -128,6 +129,11 @@ def test_an_old_spool_prints_what_was_waiting_once(tmp_path: Path) -> None:
         sqlite3.connect(path).execute("SELECT job FROM spool WHERE state = 'printed'").fetchone()[0]
     )
     assert not s.add(printed_before), "a print done before the upgrade is not printed again"
+    # … and is remembered for a week from the upgrade, as if printed then.
+    (upgraded,) = sqlite3.connect(path).execute(
+        "SELECT printed_at FROM spool WHERE print_id = ?", (printed_before.print_id,)
+    )
+    assert abs(upgraded[0] - time.time()) < 600
     s.close()
 
 
