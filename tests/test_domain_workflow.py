@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,8 +21,10 @@ from core.domain.model import (
     PauseReason,
     Severity,
 )
+from core.domain.vocabulary import HelpKind
 from core.domain.workshop import NewFinding, Workshop
 from tests.helpers import at, order
+from tests.schedule_site import booking
 
 
 def test_a_car_goes_from_reception_to_follow_up(ws: Workshop) -> None:
@@ -177,3 +182,21 @@ def test_declined_safety_item_is_marked(ws: Workshop) -> None:
     ws.answer_finding(job.ro, "F1", approved=False, by="SA01", at=at(2), note="客户下次再换")
     assert job.findings[0].declined_safety
     assert ws.bays["W01"].kind is BayKind.WASH
+
+
+def test_orders_and_bookings_are_numbered_by_the_sites_own_day(ws: Workshop) -> None:
+    ws.hours = replace(ws.hours, zone=ZoneInfo("Asia/Shanghai"))
+    early = datetime(2026, 12, 6, 23, 30, tzinfo=UTC)  # 07:30 on the 7th in Shanghai
+    assert ws.check_in(order(), early).ro == "RO-20261207-0001"
+    late = datetime(2026, 12, 7, 15, 59, tzinfo=UTC)  # 23:59 on the 7th
+    assert ws.check_in(order(), late).ro == "RO-20261207-0002"
+    assert ws.check_in(order(), late.replace(minute=59, hour=16)).ro == "RO-20261208-0001"
+    start = datetime(2026, 12, 8, 2, 0, tzinfo=UTC)  # 10:00 on the 8th
+    assert ws.book(booking(start), early).id == "AP-20261207-0001"
+    ws.sign_in("T001", "B01", early)
+    call = ws.call_help("B01", "T001", HelpKind.FOREMAN, early, "")
+    assert call.id == "H-20261207-0001"
+    facts = ws.take_events()
+    numbered = [c for f in facts for c in f.counters()]
+    days = ["ro:20261207", "ro:20261207", "ro:20261208", "appointment:20261207", "help:20261207"]
+    assert numbered == days, "each day's counter is the day in its number"

@@ -254,5 +254,5 @@ class AppointmentBook(WorkshopState):
         return self._in_state(appointment_id, states, action)
 
     def _appointment_number(self, at: datetime) -> str:
-        day = at.strftime("%Y%m%d")
+        day = self.hours.day_of(at).strftime("%Y%m%d")  # the site's day, as the orders' numbers
         return f"AP-{day}-{self._next('appointment:' + day):04d}"

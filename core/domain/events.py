@@ -85,7 +85,8 @@ class JobCheckedIn(DomainEvent):
     numbered: bool  # the RO number was drawn from the day's counter
 
     def counters(self) -> tuple[str, ...]:
-        return ("ro:" + self.at.strftime("%Y%m%d"),) if self.numbered else ()
+        # The day's counter is named by the day in the number (the site's day, not UTC's).
+        return ("ro:" + self.ro.split("-")[1],) if self.numbered else ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -504,7 +505,7 @@ class AppointmentBooked(DomainEvent):
     forced: str | None = None
 
     def counters(self) -> tuple[str, ...]:
-        return ("appointment:" + self.at.strftime("%Y%m%d"),) if self.numbered else ()
+        return ("appointment:" + self.appointment.split("-")[1],) if self.numbered else ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -629,7 +630,7 @@ class HelpCalled(DomainEvent):
     by: str
 
     def counters(self) -> tuple[str, ...]:
-        return ("help:" + self.at.strftime("%Y%m%d"),)
+        return ("help:" + self.call.split("-")[1],)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -125,7 +125,7 @@ class HelpCalls(WorkshopState):
                     f"bay {bay_id} already called for {kind.value} ({open_call.id})",
                     code="help_already_called",
                 )
-        day = at.strftime("%Y%m%d")
+        day = self.hours.day_of(at).strftime("%Y%m%d")  # the site's day, as the orders' numbers
         ident = f"H-{day}-{self._next('help:' + day):04d}"
         job = self.tech_state(tech_id).active_job
         call = HelpCall(ident, kind, bay_id, tech_id, at, text, job)

@@ -154,7 +154,7 @@ class Workshop(
         if appointment is not None:
             booked = self._moving(appointment, AppointmentState.CHECKED_IN, "check in")
         if order.ro is None:
-            self._next("ro:" + at.strftime("%Y%m%d"))
+            self._next("ro:" + ro.split("-")[1])
         job = Job(
             ro=ro,
             vehicle=order.vehicle,
@@ -189,8 +189,8 @@ class Workshop(
             if op.standard_hours < 0:
                 raise InvalidData(f"operation {op.code} has negative standard hours")
         ro = order.ro
-        if ro is None:
-            day = at.strftime("%Y%m%d")
+        if ro is None:  # numbered by the site's own day: a car in before 08:00 in Shanghai too
+            day = self.hours.day_of(at).strftime("%Y%m%d")
             ro = f"RO-{day}-{self.counters.get('ro:' + day, 0) + 1:04d}"
         if ro in self.jobs:
             raise DuplicateJob(f"repair order {ro} already exists")
