@@ -23,7 +23,7 @@ import itertools
 import shutil
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -261,7 +261,7 @@ def main() -> None:
         ][: args.events]
         sent: list[tuple[float, str, str, str, str]] = []
         helped: list[tuple[float, str, HelpTap]] = []
-        helps = help_taps(datetime.now(UTC).strftime("%Y%m%d"))
+        helps = help_taps(datetime.now(cfg.zone).strftime("%Y%m%d"))  # the site's day
         techs = dict(zip(BAYS, TECHS, strict=True))
         work = iter(plan)
         start = time.perf_counter()

@@ -21,7 +21,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from bench.common import (
@@ -179,7 +179,7 @@ def main() -> None:
         plan = plan[: args.events]
         sent: list[tuple[float, str, str, str, tuple[str, str | None, str | None]]] = []
         helped: list[tuple[float, str, HelpTap]] = []
-        helps = help_taps(datetime.now(UTC).strftime("%Y%m%d"))
+        helps = help_taps(datetime.now(cfg.zone).strftime("%Y%m%d"))  # the site's day
         techs = dict(zip(BAYS, TECHS, strict=True))
         start = time.perf_counter()
         work = iter(plan)
