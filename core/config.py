@@ -391,7 +391,10 @@ class AlertsConfig(_Section):
         default=120, ge=1, description="A finding unanswered this long: escalate to the manager"
     )
     key_out_minutes: int = Field(
-        default=60, ge=1, description="A key out of the cabinet this long raises an alert"
+        default=60,
+        ge=1,
+        description="A key out of the cabinet this long while nobody works on its car raises "
+        "an alert",
     )
 
 

@@ -108,6 +108,16 @@ def _reuse(
 _ALERTS = AlertsConfig()
 
 
+def key_idle_since(job: Job) -> datetime | None:
+    """Since when the car's key has been out of the cabinet with nobody working on the car
+    (None: the key is in, or a clock runs on the car). A key a technician took to work on
+    the car is routine; one out while nobody works on it is what the foreman must hear of."""
+    if job.key.state is not KeyState.OUT or job.key.since is None or job.working_techs():
+        return None
+    stopped = [s.end for s in job.segments if s.kind == "work" and s.end is not None]
+    return max([job.key.since, *stopped])
+
+
 def _operation_lines(job: Job) -> list[OperationLine]:
     return [
         OperationLine(code=o.code, name=o.name, name_en=o.name_en, standard_hours=o.standard_hours)
@@ -533,9 +543,9 @@ class Projector:
                     asks = "approval_escalate" if level == "escalate" else "approval_call"
                     out.append(Alert(kind=asks, ro=job.ro, since=f.reported_at, detail=f.title))
             out.extend(_parts_short(job))
-            since = job.key.since
+            since = key_idle_since(job)
             out_long = since is not None and now - since >= timedelta(minutes=cfg.key_out_minutes)
-            if job.key.state is KeyState.OUT and out_long:
+            if since is not None and out_long:
                 out.append(
                     Alert(
                         kind="key_out_too_long",
