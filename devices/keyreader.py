@@ -112,6 +112,8 @@ class KeyReader:
             finally:
                 with contextlib.suppress(serial.SerialException, OSError):
                     port.close()
+            if self._stop.is_set():
+                return  # stopped on purpose (the bridge is stopping): the reader is not down
             self._down()
 
     def _read(self, port: serial.SerialBase) -> None:

@@ -172,6 +172,21 @@ def test_real_serial_reader_over_a_pty_with_unplug_and_replug(usb: FakeUsbReader
         reader.stop()
 
 
+def test_a_reader_stopped_on_purpose_is_not_reported_down(
+    usb: FakeUsbReader, caplog: pytest.LogCaptureFixture
+) -> None:
+    ports: list[bool] = []
+    spec = ReaderSpec(url=str(usb.path), cabinet="KC1", slot=7)
+    reader = KeyReader(spec, lambda _s, _c: None, lambda _s, is_open: ports.append(is_open), 0.1)
+    reader.start()
+    wait_until(lambda: reader.port_open)
+    reader.stop()  # as the bridge stops, before the port goes (a Ctrl-C of `pitboard run`)
+    usb.unplug()
+    time.sleep(0.3)
+    assert ports == [True] and reader.port_open
+    assert "is down" not in caplog.text and "lost" not in caplog.text
+
+
 class ReaderClock:
     """The reader's clock, moved by the test; counts how often the reader has read it."""
 
