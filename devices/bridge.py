@@ -63,6 +63,7 @@ class Bridge:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._lock = threading.Lock()
+        self._opened: set[str] = set()  # the readers opened once: another open is a return
         site = config.site.id
         data_dir = Path(config.data_dir)
         self.printers = {
@@ -156,7 +157,10 @@ class Bridge:
 
     def _port(self, spec: ReaderSpec, is_open: bool) -> None:
         if is_open:
-            logger.info("key reader %s (%s slot %s) is back", spec.url, spec.cabinet, spec.slot)
+            again = spec.url in self._opened
+            self._opened.add(spec.url)
+            said = "is back" if again else "open"
+            logger.info("key reader %s (%s slot %s) %s", spec.url, spec.cabinet, spec.slot, said)
         else:
             logger.warning(
                 "key reader %s (%s slot %s) is down; its keys stay as they were until it is back",

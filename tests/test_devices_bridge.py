@@ -94,3 +94,11 @@ def test_key_hung_in_slot_7_shows_on_the_dispatch_view(mosquitto_bin: str, tmp_p
         service.stop()
         broker.stop()
         usb.close()
+    log = (tmp_path / "bridge.log").read_text().splitlines()
+    said = [
+        line.split("devices.bridge: ")[1] for line in log if "devices.bridge: key reader" in line
+    ]
+    reader = f"key reader {usb.path} (KC1 slot 7)"
+    assert said[0] == f"{reader} open", said
+    assert said[1].startswith(f"{reader} is down") and said[2] == f"{reader} is back", said
+    assert len(said) == 3, "and nothing of it when the bridge stops"
