@@ -20,6 +20,7 @@ from core.contract import topics
 from core.contract.messages import Command
 from core.contract.printing import PrintJob
 from core.mqtt import BrokerAddress
+from devices.custody_file import CustodyFile
 from devices.keyframes import Custody
 from devices.keyreader import KeyReader, ReaderSpec
 from devices.link import DeviceLink
@@ -84,10 +85,12 @@ class Bridge:
                 topics.CMD.full(site, device=device): self._command for device in self.printers
             },
         )
+        self.custody = CustodyFile(state_dir / "custody.json")
         self.readers = [
-            KeyReader(spec, self._custody, self._port)
+            KeyReader(spec, self._custody, self._port, held=self.custody.held(spec))
             for spec in (reader_specs(config) if specs is None else specs)
         ]
+        self._reader_of = {r.spec: r for r in self.readers}
 
     def _status(self) -> dict[str, Any]:
         status: dict[str, Any] = {
@@ -151,6 +154,9 @@ class Bridge:
 
     def _custody(self, spec: ReaderSpec, change: Custody) -> None:
         logger.info("%s slot %s: %s %s", spec.cabinet, spec.slot, change.kind, change.tag)
+        reader = self._reader_of.get(spec)
+        if reader is not None:  # on disk first: a restart goes on from here
+            self.custody.keep(spec, reader.custody.held())
         self.link.send(
             change.kind, data={"cabinet": spec.cabinet, "slot": spec.slot, "tag": change.tag}
         )

@@ -150,6 +150,13 @@ class SlotPresence:
         self.is_down = False
         self.last_seen = now
 
+    def held(self) -> list[str]:
+        return [] if self.tag is None else [self.tag]
+
+    def hold(self, tags: list[str], now: float) -> None:
+        """Believed on the hook when the reader starts: it has a gap to read it again."""
+        self.tag, self.last_seen = (tags[0] if tags else None), now
+
     def read(self, tag: str, now: float) -> list[Custody]:
         out: list[Custody] = []
         if self.tag is not None and self.tag != tag:
@@ -192,6 +199,13 @@ class DoorToggle:
             return [Custody("key.out", tag)]
         self.inside.add(tag)
         return [Custody("key.in", tag)]
+
+    def held(self) -> list[str]:
+        return sorted(self.inside)
+
+    def hold(self, tags: list[str], now: float) -> None:
+        """Inside when the reader starts: the next pass of one of them goes out."""
+        self.inside = set(tags)
 
     def down(self, now: float) -> None:
         """Passes while the reader is down are not seen; nothing else to hold."""

@@ -40,7 +40,9 @@ class KeyReader:
         on_port: Callable[[ReaderSpec, bool], None] = lambda _s, _o: None,
         reopen_every: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        held: list[str] | None = None,
     ) -> None:
+        """``held``: the tags the reader believed inside when it last ran (custody_file.py)."""
         self.spec = spec
         self.decoder: Em4100Decoder | LineDecoder = (
             Em4100Decoder() if spec.protocol == "em4100" else LineDecoder()
@@ -48,6 +50,8 @@ class KeyReader:
         self.custody: SlotPresence | DoorToggle = (
             SlotPresence(spec.gap_seconds) if spec.mode == "slot" else DoorToggle(spec.gap_seconds)
         )
+        if held:
+            self.custody.hold(held, clock())
         self.on_custody, self.on_port = on_custody, on_port
         self.reopen_every, self.clock = reopen_every, clock
         self.port_open = False

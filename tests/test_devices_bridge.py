@@ -4,6 +4,7 @@ the reader shown down on the board while it is unplugged."""
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -102,3 +103,6 @@ def test_key_hung_in_slot_7_shows_on_the_dispatch_view(mosquitto_bin: str, tmp_p
     assert said[0] == f"{reader} open", said
     assert said[1].startswith(f"{reader} is down") and said[2] == f"{reader} is back", said
     assert len(said) == 3, "and nothing of it when the bridge stops"
+    # What the reader believed inside, kept for a restart: the key in, then out.
+    kept = json.loads((tmp_path / "var" / "bridge" / "custody.json").read_text("utf-8"))
+    assert kept == {"version": 1, "readers": {"KC1 slot 7": []}}
