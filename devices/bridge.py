@@ -85,10 +85,11 @@ class Bridge:
                 topics.CMD.full(site, device=device): self._command for device in self.printers
             },
         )
-        self.custody = CustodyFile(state_dir / "custody.json")
+        wanted = reader_specs(config) if specs is None else specs
+        self.custody = CustodyFile(state_dir / "custody.json", wanted)
         self.readers = [
             KeyReader(spec, self._custody, self._port, held=self.custody.held(spec))
-            for spec in (reader_specs(config) if specs is None else specs)
+            for spec in wanted
         ]
         self._reader_of = {r.spec: r for r in self.readers}
 
@@ -154,12 +155,14 @@ class Bridge:
 
     def _custody(self, spec: ReaderSpec, change: Custody) -> None:
         logger.info("%s slot %s: %s %s", spec.cabinet, spec.slot, change.kind, change.tag)
-        reader = self._reader_of.get(spec)
-        if reader is not None:  # on disk first: a restart goes on from here
-            self.custody.keep(spec, reader.custody.held())
         self.link.send(
             change.kind, data={"cabinet": spec.cabinet, "slot": spec.slot, "tag": change.tag}
         )
+        # Kept once the event is in the outbox: a crash between the two sends it again after
+        # the restart (the core answers a repeat), never loses it.
+        reader = self._reader_of.get(spec)
+        if reader is not None:
+            self.custody.keep(spec, reader.custody.held())
 
     def _port(self, spec: ReaderSpec, is_open: bool) -> None:
         if is_open:

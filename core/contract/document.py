@@ -70,6 +70,10 @@ ERROR_CODES = {
         " without the road test the job type needs"
     ),
     "unknown_help_call": "no such help call",
+    "key_elsewhere": (
+        "a key.out from a hook the key is not on: the key hangs in another slot (moved while"
+        " the bridge was stopped, or a reader re-wired); custody changes nothing"
+    ),
     "help_already_called": (
         "the bay already called for this kind of help and the call is not closed yet (one"
         " open call per kind and bay)"

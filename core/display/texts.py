@@ -873,6 +873,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "This bay already called for that; help is on its way",
     ),
     "error.unknown_key": ("这把钥匙不属于在修车辆", "This key belongs to no car in the workshop"),
+    "error.key_elsewhere": ("这把钥匙挂在另一个钥匙位上", "This key hangs on another hook"),
     "error.not_signed_in": ("请先在本工位签到", "Sign in at this bay first"),
     "error.technician_busy": (
         "您正在做另一个工单，请先暂停它",

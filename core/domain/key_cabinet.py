@@ -6,6 +6,7 @@ from datetime import datetime
 
 from . import events as ev
 from .errors import (
+    IllegalTransition,
     UnknownKey,
 )
 from .model import (
@@ -64,6 +65,19 @@ class KeyCabinet(WorkshopState):
     ) -> Job:
         job = self._key_job(tag, ro)
         self._require_status(job, OPEN_STATUSES, "take the key of")
+        here = job.key
+        if (
+            here.state is KeyState.IN_CABINET
+            and slot is not None
+            and here.slot is not None
+            and (here.cabinet, here.slot) != (cabinet, slot)
+        ):
+            # A hook that last saw the key says it is gone, but another hook has it since
+            # (moved while the bridge was stopped): the key is where it was last hung.
+            raise IllegalTransition(
+                f"key {tag} hangs in {here.cabinet} slot {here.slot}, not {cabinet} slot {slot}",
+                code="key_elsewhere",
+            )
         job.key = KeyCustody(
             state=KeyState.OUT, cabinet=cabinet, slot=slot, holder=holder, since=at
         )
