@@ -157,7 +157,7 @@ class PrintWorker:
     ) -> None:
         self.spool, self.render, self.send, self.on_result = spool, render, send, on_result
         self.poll, self.clock = poll, clock
-        self._forget_at = 0.0  # the first look at start
+        self._forget_at = float("-inf")  # the first look at start
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="print-worker", daemon=True)
@@ -186,12 +186,13 @@ class PrintWorker:
 
     def _forget_old(self) -> None:
         now = self.clock()
-        if now < self._forget_at:
+        # Once an hour; a clock set back looks again at once rather than an hour late.
+        if self._forget_at - FORGET_EVERY <= now < self._forget_at:
             return
         self._forget_at = now + FORGET_EVERY
         try:
             gone = self.spool.forget_printed(now - KEEP_PRINTED)
-        except Exception:  # the spool's disk: printing goes on, the next look tries again
+        except Exception:  # the spool's disk: printing goes on, the look an hour on tries again
             logger.exception("forgetting the prints on paper a week ago failed")
             return
         if gone:

@@ -33,9 +33,10 @@ def _config(path: str) -> SiteConfig:
 def cmd_check_config(args: argparse.Namespace) -> int:
     cfg = _config(args.config)
     consoles = sum(1 for k in cfg.kiosks if k.by_hand)
-    kiosks = f"{len(cfg.kiosks) - consoles} kiosks"
+    screens = len(cfg.kiosks) - consoles
+    kiosks = f"{screens} kiosk{'' if screens == 1 else 's'}"
     if consoles:  # a console taps by hand (mosquitto_pub): no screen stands there
-        kiosks += f" and {consoles} console{'s' if consoles > 1 else ''} sending by hand"
+        kiosks += f" and {consoles} console{'' if consoles == 1 else 's'} sending by hand"
     print(
         f"{args.config}: OK — site {cfg.site.id}, {len(cfg.bays)} bays, "
         f"{len(cfg.technicians)} technicians, {kiosks}"
