@@ -24,20 +24,19 @@ WAITED_EVERY = 10.0
 
 def help_button(screen: Screen) -> None:
     """The call button, at the end of the people's row (one row less above the work, so the
-    job's own buttons fit a 1280 × 800 tablet); "no open calls" beside it when none are."""
+    job's own buttons fit a 1280 × 800 tablet)."""
     t = screen.t
     tech = screen.acting()
     ui.button(t("andon.button"), icon="campaign", on_click=lambda: call_for_help(screen)).props(
         "color=negative" + ("" if tech else " disable")
     ).classes(BIG).mark("help-call")
-    if not screen.station.help_calls():
-        ui.label(t("andon.none")).classes("text-xl text-gray-400").mark("help-none")
 
 
 def help_strip(screen: Screen) -> None:
-    """The bay's open calls, each with where it stands (none: nothing at all)."""
+    """The bay's open calls, each with where it stands, or a line saying there are none."""
     calls = screen.station.help_calls()
     if not calls:
+        ui.label(screen.t("andon.none")).classes("text-lg text-gray-500").mark("help-none")
         return
     with ui.column().classes(f"{CARD} w-full gap-3 rounded").mark("help-strip"):
         for call in calls:

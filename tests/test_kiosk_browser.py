@@ -68,6 +68,20 @@ def test_tap_through_start_finding_finish_in_chromium(
     tap("Send the call")
     shows("Waiting")
     assert steps_below_the_fold(browser) == [], "with a help call open"
+    for name, pin in (("刘洋", "1004"), ("陈志强", "1005")):  # three at the bay
+        tap("Sign in")
+        tap(name)
+        pin_field = wait.until(
+            ec.visibility_of_element_located((By.CSS_SELECTOR, "input[type=password]"))
+        )
+        pin_field.send_keys(pin)
+        tap("OK")
+        shows(f"Sign out {name}")
+    assert steps_below_the_fold(browser) == [], "with three technicians signed in"
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "kiosk-b03-three-signed-in.png"))
+    tap("李强")  # back to the one at work on the car
+    shows("Sign out 李强")
     tap("Finding")
     tap("Front brake pads worn past limit")
     tap("Report finding")
@@ -93,6 +107,8 @@ def test_tap_through_start_finding_finish_in_chromium(
         "tech.signed_in",
         "job.started",
         "help.called",
+        "tech.signed_in",
+        "tech.signed_in",
         "job.finding",
         "job.self_checked",
     ]
