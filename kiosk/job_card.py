@@ -27,8 +27,8 @@ def job_card(screen: Screen, card: JobCard) -> None:
         with ui.row().classes("items-center gap-4"):
             ui.label(card.plate).classes("text-5xl font-bold")
             ui.label(card.ro).classes("text-3xl").mark("card-ro")
-        kind = t(f"job_type.{card.job_type}")
-        ui.label(f"{card.model} · {card.colour} · {kind}").classes("text-2xl").mark("card-car")
+        car = (card.model, card.colour, t(f"job_type.{card.job_type}"))  # a colour not noted
+        ui.label(" · ".join(p for p in car if p)).classes("text-2xl").mark("card-car")
         ui.label(
             f"{t('kiosk.promised')} {screen.hm(card.promised_at)} · "
             f"{t('kiosk.standard')} {card.standard_hours:.1f} {t('kiosk.hours')}"

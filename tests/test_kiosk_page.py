@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,11 +14,11 @@ from nicegui import ui
 from nicegui.testing import User
 from sqlalchemy import select
 
-from core.commands import AnswerFinding, PauseEveryone, SetPriority
+from core.commands import AnswerFinding, CheckInCar, Dispatch, PauseEveryone, SetPriority
 from core.contract.help_board import HelpLine
 from core.display.texts import text, texts_for
 from core.domain.inspection import checklist
-from core.domain.model import JobStatus, JobType, PauseReason, Priority
+from core.domain.model import JobStatus, JobType, PauseReason, Priority, Vehicle
 from core.domain.vocabulary import HelpKind, HelpState, StaffRole
 from core.pairings import Pairings
 from core.store.tables import AuditRow
@@ -27,6 +28,7 @@ from kiosk.live import _events
 from kiosk.page import register
 from kiosk.pairing import COOKIE
 from kiosk.station import Station
+from tests.helpers import order
 from tests.kiosk_env import Workshop, sqlite_workshop
 from tests.kiosk_env import open_kiosk as open_station
 from tests.waiting import eventually, wait_until
@@ -773,3 +775,13 @@ def test_a_help_call_says_how_long_it_has_waited_until_someone_answers() -> None
         update={"state": HelpState.ACKNOWLEDGED, "acknowledged_by": "王建国"}
     )
     assert standing(en, answered, called + timedelta(minutes=30)) == "王建国 is on the way"
+
+
+async def test_a_car_whose_colour_was_not_noted_reads_without_a_gap(
+    user: User, shop: Workshop
+) -> None:
+    unnoted = replace(order(), vehicle=Vehicle(plate="京C33333", model="日产 轩逸"))
+    job = shop.core.run_command(CheckInCar(unnoted), actor="advisor:SA01")
+    shop.core.run_command(Dispatch(job.ro, "B03"), actor="foreman:F1")
+    await open_kiosk(user, shop.station("B03"))
+    await see(user, marker="card-car", content="日产 轩逸 · Repair")
