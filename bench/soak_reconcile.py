@@ -299,6 +299,9 @@ def _overlap(spans: list[Span], start: float, end: float) -> float:
 REOPEN = 1.0
 # A bridge must have run this long past a key.out's due time to be said to have missed it.
 MARGIN = 2.0
+# A belief read this long before a bridge was killed is on disk (its event and the custody
+# file written within a moment of the frame).
+KEPT = 2.0
 
 
 def _out_due(at: float, unplugged: list[Span], gap: float) -> float:
@@ -314,7 +317,9 @@ def _out_due(at: float, unplugged: list[Span], gap: float) -> float:
 def _seeable(change: KeyChange, before: float, after: float, where: KeyWatch) -> bool:
     """Whether a running bridge read the line while it could see the change: a key hung
     up between ``change.at`` and the next change (``after``); a key taken by a bridge that
-    read it hanging (since ``before``) and ran on until the change was due."""
+    read it hanging (since ``before``) and ran on until the change was due; or, the bridge
+    keeping what it believed across a restart (devices/custody_file.py), taken while no
+    bridge ran or before a restart, when a later bridge ran a gap past its start."""
     if change.kind == "key.in":
         return _overlap(where.reading, change.at, after) >= 1.0
     due = _out_due(change.at, where.unplugged, where.gap)
@@ -322,6 +327,33 @@ def _seeable(change: KeyChange, before: float, after: float, where: KeyWatch) ->
         if end is not None and end < due + MARGIN:
             continue
         if _overlap(where.reading, max(start, before), change.at - FRAME_AGE) >= FRAME_AGE:
+            return True
+    return _seen_by_a_later_run(change, before, after, due, where)
+
+
+def _seen_by_a_later_run(
+    change: KeyChange, before: float, after: float, due: float, where: KeyWatch
+) -> bool:
+    """A run that read the key hanging kept it believed (at least ``KEPT`` before it ended,
+    so the belief was surely on disk); a later run that lasted past its own start, the
+    reopen and the gap reports it gone."""
+    read = [
+        (start, end)
+        for start, end in where.lives
+        if end is not None
+        and _overlap(where.reading, max(start, before), min(end - KEPT, change.at) - FRAME_AGE)
+        >= FRAME_AGE
+    ]
+    if not read:
+        return False
+    first_read_end = min(end for _, end in read if end is not None)
+    for start, end in where.lives:
+        if start < first_read_end:
+            continue
+        own_due = max(due, _out_due(start + REOPEN, where.unplugged, where.gap))
+        if own_due + MARGIN > after:
+            return False  # hung back before this run could find it gone
+        if end is None or end >= own_due + MARGIN:
             return True
     return False
 
@@ -366,12 +398,17 @@ def reconcile_keys(
             reported.add(i)
         else:
             out.restated += 1
+    # What the bridge believes hangs there, kept across its restarts: a key it believes on
+    # the hook that was taken and hung back unseen is no change to it (neither is reported).
+    believed_in = False
     for i, c in enumerate(changes):
         if i in reported:
+            believed_in = c.kind == "key.in"
             continue
         before = changes[i - 1].at if i > 0 else 0.0
         after = changes[i + 1].at if i + 1 < len(changes) else float("inf")
-        if _seeable(c, before, after, where):
+        hidden = (c.kind == "key.in") == believed_in
+        if not hidden and _seeable(c, before, after, where):
             out.missed += 1
             out.problems.append(f"slot {c.slot}: {c.kind} {c.tag} at {c.at:.3f} never reported")
         else:

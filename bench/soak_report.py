@@ -105,7 +105,7 @@ def _keys(k: KeyFigures) -> list[str]:
         _row("false key events", k.false),
         _row("changes missed", k.missed),
         _row("the same again after a bridge restart", k.restated),
-        _row("made while no bridge ran to see them", k.unseeable),
+        _row("made where no bridge could see them", k.unseeable),
     ]
 
 

@@ -184,6 +184,22 @@ def test_key_events_are_judged_by_where_the_key_really_was() -> None:
     assert (on.missed, on.unseeable) == (2, 1), "a bridge that ran on would have seen 150's"
 
 
+def test_a_key_taken_while_no_bridge_ran_is_seeable_by_the_next_run() -> None:
+    """The bridge keeps what it believed across a restart: a key it read hanging and that
+    was taken while it was stopped must be reported by the next run that lasts a gap."""
+    tag = "5A0000C001"
+    changes = [KeyChange(100.0, "key.in", tag, 1), KeyChange(125.0, "key.out", tag, 1)]
+    reports = [KeyReport(100.2, "key.in", tag, 1)]  # the key.out never came
+    reading = [(90.0, 120.0), (131.0, 200.0)]
+    lasted = KeyWatch([(0.0, 120.0), (130.0, None)], reading, [], 2.0)
+    out = reconcile_keys(changes, reports, lasted)
+    assert (out.missed, out.unseeable) == (1, 0)
+    cut_short = KeyWatch([(0.0, 120.0), (130.0, 133.0)], reading, [], 2.0)
+    assert reconcile_keys(changes, reports, cut_short).unseeable == 1, "gone before a gap"
+    never_read = KeyWatch([(0.0, 99.0), (130.0, None)], [(131.0, 200.0)], [], 2.0)
+    assert reconcile_keys(changes, reports, never_read).unseeable == 1, "hung while none ran"
+
+
 # ------------------------------------------------------------------ the kiosks' shift
 @pytest.fixture
 def shop(store: Store, tmp_path: Path) -> Iterator[Workshop]:
