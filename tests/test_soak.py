@@ -198,6 +198,12 @@ def test_a_key_taken_while_no_bridge_ran_is_seeable_by_the_next_run() -> None:
     assert reconcile_keys(changes, reports, cut_short).unseeable == 1, "gone before a gap"
     never_read = KeyWatch([(0.0, 99.0), (130.0, None)], [(131.0, 200.0)], [], 2.0)
     assert reconcile_keys(changes, reports, never_read).unseeable == 1, "hung while none ran"
+    # Taken while the bridge was down and hung back before a run found it gone: to the
+    # bridge, which believes it on its hook all along, nothing happened (neither is due).
+    back = [*changes, KeyChange(131.5, "key.in", tag, 1)]
+    quick = KeyWatch([(0.0, 120.0), (130.0, None)], reading, [], 2.0)
+    judged = reconcile_keys(back, reports, quick)
+    assert (judged.missed, judged.unseeable) == (0, 2)
 
 
 # ------------------------------------------------------------------ the kiosks' shift
