@@ -337,18 +337,17 @@ def _seen_by_a_later_run(
     """A run that read the key hanging kept it believed (at least ``KEPT`` before it ended,
     so the belief was surely on disk); a later run that lasted past its own start, the
     reopen and the gap reports it gone."""
-    read = [
-        (start, end)
+    read_by = [  # the ends of the runs that read it hanging
+        end
         for start, end in where.lives
         if end is not None
         and _overlap(where.reading, max(start, before), min(end - KEPT, change.at) - FRAME_AGE)
         >= FRAME_AGE
     ]
-    if not read:
+    if not read_by:
         return False
-    first_read_end = min(end for _, end in read if end is not None)
     for start, end in where.lives:
-        if start < first_read_end:
+        if start < min(read_by):
             continue
         own_due = max(due, _out_due(start + REOPEN, where.unplugged, where.gap))
         if own_due + MARGIN > after:

@@ -72,12 +72,15 @@ def signs_out(end: Callable[[], None]) -> None:
     _sign_out[:] = [end]
 
 
+def _signing_out() -> None:
+    for end in _sign_out:
+        end()
+
+
 def sign_out_button(t: Callable[..., str], props: str = "flat color=white dense no-caps") -> None:
     """Signing out is a press in the page, which only the page's own connection sends: an
     address (``/logout``) opened by another site's link or picture ends nobody's session."""
-    ui.button(t("logout"), on_click=lambda: [end() for end in _sign_out]).props(props).mark(
-        "logout"
-    )
+    ui.button(t("logout"), on_click=_signing_out).props(props).mark("logout")
 
 
 def frame(config: SiteConfig, user: dict[str, Any], title_key: str) -> Callable[..., str]:
