@@ -334,7 +334,10 @@ class Projector:
             return sorted(
                 jobs, key=lambda j: (j.status is not JobStatus.WASHING, j.promised_at, j.ro)
             )
-        return ws.bay_queue(bay_id)
+        # After the queue, the cars finished here that wait for the team leader's check:
+        # the leader may do it at the bay (复检), before the car goes on to the QC station.
+        waiting = [j for j in ws.jobs_in((JobStatus.SELF_CHECKED,)) if j.bay == bay_id]
+        return ws.bay_queue(bay_id) + sorted(waiting, key=lambda j: j.ro)
 
     def bay_state(
         self, ws: Workshop, bay_id: str, now: datetime, eta: dict[str, datetime] | None = None

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from nicegui import ui
 
 from core.contract.views import JobCard
-from core.domain.vocabulary import BayKind, JobStatus
+from core.domain.vocabulary import BayKind, JobStatus, Role
 from kiosk.checks import final_inspection, leader_check, wash_done
 from kiosk.dialogs import confirm, pause_reason, qc_fail
 from kiosk.finding import report_finding
@@ -56,6 +56,9 @@ def _wash(screen: Screen, card: JobCard, tech: str) -> None:
 
 def _work(screen: Screen, card: JobCard, tech: str) -> None:
     station, ro = screen.station, card.ro
+    if card.status == JobStatus.SELF_CHECKED:
+        _awaits_leader(screen, card, tech)
+        return
     active = station.active_job(tech)
     if active == ro:
         _ask(screen, "pause", lambda: pause_reason(screen, card, tech), "warning")
@@ -67,6 +70,16 @@ def _work(screen: Screen, card: JobCard, tech: str) -> None:
     _ask(screen, "parts_request", lambda: request_parts(screen, card, tech), "teal-8")
     if card.status in (JobStatus.IN_PROGRESS, JobStatus.PAUSED) or active == ro:
         _final(screen, "finish", lambda s: s.self_check(ro, tech))
+
+
+def _awaits_leader(screen: Screen, card: JobCard, tech: str) -> None:
+    """A car finished at this bay: a team leader checks it here (复检); to anyone else the
+    kiosk says it waits for that check, rather than offer a step the core would refuse."""
+    if Role.LEADER in screen.station.technicians[tech].roles:
+        _ask(screen, "leader_check", lambda: leader_check(screen, card, tech), "positive")
+    else:
+        label = ui.label(screen.t("kiosk.awaits_leader")).classes("text-2xl text-amber-400")
+        label.mark("awaits-leader")
 
 
 def _button(screen: Screen, step: str, on_click: Callable[[], None], colour: str) -> None:

@@ -16,6 +16,15 @@ READINESS_COLOUR = {
     PauseReason.WAITING_APPROVAL: "orange-9",
 }
 
+#: The stages after the bay's work, for the cars a station lists (and a bay's cars waiting
+#: for the leader check): "ready" would read as ready to start.
+STAGE_COLOUR = {
+    JobStatus.SELF_CHECKED: "indigo-5",
+    JobStatus.LEADER_CHECKED: "indigo-8",
+    JobStatus.WASH_WAITING: "cyan-8",
+    JobStatus.WASHING: "primary",
+}
+
 
 def queue(screen: Screen, shown: JobCard | None) -> None:
     ui.label(screen.t("kiosk.queue")).classes("text-2xl text-gray-300")
@@ -42,9 +51,13 @@ def _item(screen: Screen, job: JobCard, is_shown: bool) -> None:
     ):
         with ui.row().classes("items-center gap-3"):
             ui.label(job.plate).classes("text-3xl font-bold")
-            ui.badge(
-                t(f"readiness.{job.readiness}"), color=READINESS_COLOUR[job.readiness]
-            ).classes("text-xl").mark("readiness")
+            if job.status in STAGE_COLOUR:  # past the bay's work: where it waits now
+                stage = ui.badge(t(f"kiosk.stage.{job.status}"), color=STAGE_COLOUR[job.status])
+                stage.classes("text-xl").mark("stage")
+            else:
+                ui.badge(
+                    t(f"readiness.{job.readiness}"), color=READINESS_COLOUR[job.readiness]
+                ).classes("text-xl").mark("readiness")
             if job.priority is Priority.URGENT:  # the foreman's: this car goes first
                 ui.badge(t("priority.urgent"), color="negative").classes("text-xl").mark("urgent")
             if job.rework_count:

@@ -93,15 +93,20 @@ def test_tap_through_start_finding_finish_in_chromium(
     assert steps_below_the_fold(browser) == [], "with a finding, in Chinese"
     browser.save_screenshot(str(ARTIFACTS / "kiosk-b03-working-zh.png"))
     tap("English")
-    tap("Finish (self-check)")
+    tap("Finish (self\u2011check)")
     tap("Confirm")
-    shows("No jobs dispatched here")
+    shows("waiting for the team leader")  # still at the bay, 李强 being no leader
     browser.save_screenshot(str(ARTIFACTS / "kiosk-b03-finished.png"))
     assert (ARTIFACTS / "kiosk-b03-finished.png").stat().st_size > 10_000
+    tap("陈志强")  # a team leader, signed in at the bay, checks it there
+    tap("Leader check OK")
+    tap("Leader check OK: to final inspection")
+    shows("No jobs dispatched here")  # on to the QC station
 
     store = Store(make_engine(sqlite_url(data)), "demo")
     job = store.load_job(ro)
-    assert job.status is JobStatus.SELF_CHECKED
+    assert job.status is JobStatus.LEADER_CHECKED
+    assert [(c.level, c.by) for c in job.checks] == [("self", "T002"), ("leader", "T005")]
     assert [f.state for f in job.findings] == [FindingState.APPROVED]
     assert [t for _, t in store.audit_events("kiosk-b03")] == [
         "tech.signed_in",
@@ -111,4 +116,5 @@ def test_tap_through_start_finding_finish_in_chromium(
         "tech.signed_in",
         "job.finding",
         "job.self_checked",
+        "job.leader_checked",
     ]

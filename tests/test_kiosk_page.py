@@ -251,6 +251,52 @@ async def test_start_pause_with_reason_resume_finding_and_finish(
     await tap(user, "confirm")
     shop.settle()
     assert shop.core.ws.job(ro).status is JobStatus.SELF_CHECKED
+    # Still on the bay's screen until the team leader has checked it; 李强 is no leader.
+    await see(user, marker="stage", content="Awaits leader check")
+    await see(user, marker="awaits-leader", content="waiting for the team leader's check")
+    await user.should_not_see(marker="leader_check")
+
+
+async def test_the_team_leader_checks_a_finished_car_at_its_bay(user: User, shop: Workshop) -> None:
+    ro = shop.job()
+    bay = shop.station("B03")
+    bay.sign_in("T002")
+    bay.start(ro, "T002")
+    bay.self_check(ro, "T002")
+    shop.settle()
+    await open_kiosk(user, bay)
+    await see(user, marker="awaits-leader")
+    await sign_in(user, "T001", "1001")  # the team's leader comes to the bay
+    await tap(user, "leader_check")
+    user.find(marker="leader-notes").type("试车正常")
+    await tap(user, "leader-check-submit")
+    shop.settle()
+    job = shop.core.ws.job(ro)
+    assert job.status is JobStatus.LEADER_CHECKED
+    assert (job.checks[-1].level, job.checks[-1].by) == ("leader", "T001")
+    await see(user, "No jobs dispatched here")  # on to the QC station: gone from the bay
+    with shop.core.store.engine.connect() as conn:
+        where = conn.execute(
+            select(AuditRow.bay, AuditRow.source).where(AuditRow.type == "job.leader_checked")
+        ).all()
+    assert where == [("B03", "kiosk-b03")]
+
+
+async def test_a_car_checked_by_the_leader_at_the_qc_station_leaves_its_bays_screen(
+    user: User, shop: Workshop
+) -> None:
+    ro = shop.job()
+    bay = shop.station("B03")
+    bay.sign_in("T002")
+    bay.start(ro, "T002")
+    bay.self_check(ro, "T002")
+    shop.settle()
+    await open_kiosk(user, bay)
+    await see(user, marker="stage", content="Awaits leader check")
+    qc = shop.station("Q01")
+    qc.sign_in("Q001")
+    qc.leader_check(ro, "Q001")
+    shop.settle("Q01")
     await see(user, "No jobs dispatched here")
 
 

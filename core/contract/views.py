@@ -170,7 +170,11 @@ class BayState(_View):
     team: str | None
     techs: list[TechOnBay]
     current: JobCard | None
-    queue: list[JobCard]
+    queue: list[JobCard] = Field(
+        description="The bay's queue in the order it is to be worked; on a workshop bay then"
+        " its cars finished there (self_checked) that wait for the team leader's check,"
+        " which a leader may do at the bay"
+    )
     updated_at: datetime
     left: list[TechLeft] = Field(
         default=[], description="Who moved from here to another bay in the last 30 minutes"

@@ -182,7 +182,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "counter.expected_on": ("预计到货日期", "Expected on"),
     "counter.short_confirm": ("确认缺货并通知顾问", "Not in stock: tell the advisor"),
     "counter.waited": ("等了 {n} 分钟", "waited {n} min"),
-    "kiosk.finish": ("完工自检", "Finish (self-check)"),
+    # A non-breaking hyphen: on a 1280 × 800 tablet the label breaks over two lines, not three.
+    "kiosk.finish": ("完工自检", "Finish (self\u2011check)"),
     "kiosk.finish_confirm": (
         "确认完工？自检后本工位停止计时，车辆转入复检。",
         "Finish? The clocks stop and the car goes to the leader check.",
@@ -190,6 +191,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "kiosk.confirm": ("确认", "Confirm"),
     "kiosk.cancel": ("取消", "Cancel"),
     "kiosk.leader_check": ("复检通过", "Leader check OK"),
+    "kiosk.awaits_leader": (
+        "已完工自检，等待班组长复检",
+        "Finished: waiting for the team leader's check",
+    ),
+    "kiosk.stage.self_checked": ("待复检", "Awaits leader check"),
+    "kiosk.stage.leader_checked": ("待总检", "Awaits final inspection"),
+    "kiosk.stage.wash_waiting": ("待洗车", "Awaits wash"),
+    "kiosk.stage.washing": ("洗车中", "Washing"),
     "kiosk.qc_pass": ("总检合格", "QC pass"),
     "kiosk.leader_check_confirm": ("复检通过，转总检", "Leader check OK: to final inspection"),
     "kiosk.qc_pass_confirm": ("总检合格，转洗车或待交车", "Pass: to the wash or pickup"),

@@ -106,8 +106,9 @@ def forecast(
     known: QueueForecasts | None = None,
 ) -> dict[str, Forecast]:
     """Every open job's forecast; with ``bays``, those a screen of these bays shows (their
-    queues, and the cars past the queues when a station is among them), as the whole
-    workshop's have them. ``known``: queues already forecast at this moment."""
+    queues, the cars past the queues when a station is among them, else the bays' own cars
+    waiting for the leader check), as the whole workshop's have them. ``known``: queues
+    already forecast at this moment."""
     out: dict[str, Forecast] = {}
     queues = ws.bay_queues() if bays is None else None
     for bay in queues if queues is not None else bays or ():
@@ -116,10 +117,13 @@ def forecast(
             ready = queue_forecast(ws.bay_queue(bay) if queues is None else queues[bay], now)
         out.update(ready)
     if bays is None or any(ws.bay(b).kind in STATION_STATUSES for b in bays):
-        for job in ws.jobs_in(PAST_QUEUES):
-            made = car_forecast(job, now)
-            if made is not None:
-                out[job.ro] = made
+        past = ws.jobs_in(PAST_QUEUES)
+    else:  # a bay's screen shows its cars finished there, waiting for the leader check
+        past = [j for j in ws.jobs_in((JobStatus.SELF_CHECKED,)) if j.bay in bays]
+    for job in past:
+        made = car_forecast(job, now)
+        if made is not None:
+            out[job.ro] = made
     return out
 
 
