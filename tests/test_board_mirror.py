@@ -103,7 +103,10 @@ class BoardWalk(WorkshopWalk):
         assert as_now(board) == as_now(fresh), "kept cards are what the jobs are now"
         for row in board.bays:  # the board's stations list their jobs as their kiosks do
             state = fresh_states.bay_state(self.ws, row.id, board.updated_at)
-            kiosk = ([state.current.ro] if state.current else []) + [c.ro for c in state.queue]
+            # A workshop bay's kiosk also shows its cars waiting for the leader check, which
+            # the board lists at the QC station.
+            queue = [c for c in state.queue if row.kind == "qc" or c.status != "self_checked"]
+            kiosk = ([state.current.ro] if state.current else []) + [c.ro for c in queue]
             assert ([row.current] if row.current else []) + row.queue == kiosk, row.id
 
 
