@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from nicegui import ui
 
+from board.start_time import clock_text
 from core.commands import Command, ReorderQueue, SetPriority
 from core.contract.views import BayRow, BoardCard, DispatchView, PlannedBar
 from core.domain.vocabulary import JobStatus, Priority
@@ -33,16 +34,13 @@ class QueueLine:
     down: tuple[str | None] | None = None  # (put before this job or last,) ; None: cannot
 
 
-def _hm(ts: datetime, zone: ZoneInfo) -> str:
-    return f"{ts.astimezone(zone):%H:%M}"
-
-
-def _text(card: BoardCard, plan: PlannedBar | None, t: Texts, zone: ZoneInfo) -> str:
+def _text(card: BoardCard, plan: PlannedBar | None, t: Texts, zone: ZoneInfo, day: date) -> str:
     text = f"{card.ro[-4:]} · {card.plate} {card.model} · {card.standard_hours:g} h"
-    if plan is not None and plan.end > plan.start:
-        text += " · " + t("queue.planned", span=f"{_hm(plan.start, zone)}–{_hm(plan.end, zone)}")
+    if plan is not None and plan.end > plan.start:  # a day's date when it is not the board's
+        span = f"{clock_text(plan.start, zone, day)}–{clock_text(plan.end, zone, day)}"
+        text += " · " + t("queue.planned", span=span)
     if plan is not None and plan.pinned is not None:
-        text += " · " + t("queue.pinned", time=_hm(plan.pinned, zone))
+        text += " · " + t("queue.pinned", time=clock_text(plan.pinned, zone, day))
     if card.priority is Priority.URGENT:
         text += f" · {t('priority.urgent')}"
     return text
@@ -54,19 +52,21 @@ def queue_lines(
     planned: dict[str, PlannedBar],
     t: Texts,
     zone: ZoneInfo,
+    day: date,
 ) -> tuple[QueueLine, ...]:
-    """The bay's job on the lift, then its queue in order, each with its moves."""
+    """The bay's job on the lift, then its queue in order, each with its moves (times on
+    another ``day`` than the board's with their date)."""
     queued = [cards[ro] for ro in row.queue if ro in cards]
     lines: list[QueueLine] = []
     if row.current and row.current in cards:
         card = cards[row.current]
-        text = f"▶ {_text(card, planned.get(card.ro), t, zone)}"
+        text = f"▶ {_text(card, planned.get(card.ro), t, zone, day)}"
         lines.append(QueueLine(card.ro, text, card.priority is Priority.URGENT, True))
     for i, card in enumerate(queued):
         lines.append(
             QueueLine(
                 card.ro,
-                _text(card, planned.get(card.ro), t, zone),
+                _text(card, planned.get(card.ro), t, zone, day),
                 card.priority is Priority.URGENT,
                 False,
                 up=_up(queued, i),
@@ -96,8 +96,9 @@ def bay_queues(view: DispatchView, t: Texts, zone: ZoneInfo) -> dict[str, tuple[
     """Every general bay's queue as the foreman orders it."""
     cards = {c.ro: c for c in view.jobs}
     planned = {p.ro: p for p in view.planned}
+    day = view.updated_at.astimezone(zone).date()
     return {
-        row.id: queue_lines(row, cards, planned, t, zone)
+        row.id: queue_lines(row, cards, planned, t, zone, day)
         for row in view.bays
         if row.kind not in ("qc", "wash")
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,7 @@ from board.help_calls import dispatch_help, help_board_parts
 from board.live import LiveBoard, Parts, follow
 from board.pairing_panel import PairingPanel
 from board.source import BoardSource
-from board.start_time import dropped_at, today_at
+from board.start_time import clock_text, dropped_at, start_at
 from core.commands import Command, Dispatch, DispatchAt
 from core.contract.help_board import HelpBoard
 from core.contract.pairing import PairingBook
@@ -157,7 +157,8 @@ class DispatchPage:
         if start is None:
             ui.notify(t("dispatch.done", ro=ro, bay=name), type="positive")
         else:
-            when = f"{start.astimezone(self.config.zone):%H:%M}"
+            zone = self.config.zone
+            when = clock_text(start, zone, self.source.now().astimezone(zone).date())
             ui.notify(t("dispatch.done_at", ro=ro, bay=name, time=when), type="positive")
 
     def dispatch_dropped(self, ro: str | None, bay: str, fraction: object) -> None:
@@ -271,21 +272,46 @@ class DispatchPage:
                 .classes("w-32")
                 .mark("dispatch-team")
             )
+        self._start_row(bay_choice, team_choice)
+
+    def _start_row(self, bay_choice: Any, team_choice: Any) -> None:
+        """Move to bay … at time … on a day: no time, only put in the bay's queue; no day,
+        today (a board stays open for days: the days offered are made as the list opens)."""
+        t = self.t
         with ui.row().classes("items-center gap-2 no-wrap w-full"):
-            # Move to bay … at time …: empty, only put in the bay's queue.
-            start_at = ui.input(t("dispatch.at"), placeholder=t("dispatch.at_hint"))
-            start_at.props("type=time stack-label clearable").classes("grow")
-            start_at.mark("dispatch-at")
+            day = ui.select({}, label=t("dispatch.day"), clearable=True).classes("w-40")
+            day.mark("dispatch-day")
+            day.on("popup-show", lambda: day.set_options(self.days_ahead()))
+            day.set_options(self.days_ahead())
+            typed = ui.input(t("dispatch.at"), placeholder=t("dispatch.at_hint"))
+            typed.props("type=time stack-label clearable").classes("grow").mark("dispatch-at")
 
             def go() -> None:
+                now, zone = self.source.now(), self.config.zone
+                ahead = 0
+                if day.value:
+                    ahead = (date.fromisoformat(day.value) - now.astimezone(zone).date()).days
                 try:
-                    start = today_at(start_at.value, self.source.now(), self.config.zone)
+                    start = start_at(typed.value, now, zone, ahead)
                 except ValueError:
                     ui.notify(t("dispatch.bad_time"), type="negative")
                     return
                 self.dispatch(self.job_choice.value, bay_choice.value, team_choice.value, "", start)
 
             ui.button(t("dispatch.go"), on_click=go).mark("dispatch-go")
+
+    def days_ahead(self, days: int = 6) -> dict[str, str]:
+        """The days after today a start may be set on (ISO date → its name)."""
+        t = self.t
+        today = self.source.now().astimezone(self.config.zone).date()
+        out = {}
+        for n in range(1, days + 1):
+            d = today + timedelta(days=n)
+            named = t(
+                "schedule.date", month=d.month, day=d.day, weekday=t(f"weekday.{d.weekday()}")
+            )
+            out[d.isoformat()] = f"{t('dispatch.tomorrow')} · {named}" if n == 1 else named
+        return out
 
     def offer(self) -> None:
         model = self.shown

@@ -106,7 +106,7 @@ class OrderPage:
                 "what": self.event_name(e["type"]),
                 "source": self.words.source(e["source"]),
                 "bay": self.words.bay(e["bay"]),
-                "detail": self.words.detail(e["type"], e["payload"]),
+                "detail": self.words.detail(e["type"], e["payload"], e["at"]),
             }
             for e in self.source.timeline(self.ro)
         ]

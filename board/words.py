@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from board.start_time import clock_text
 from core.config import SiteConfig
 from core.display.texts import TEXTS, Lang, problem_text, texts_for
 
@@ -23,6 +24,8 @@ class Words:
         self.bays = {b.id: b.name for b in config.bays}
         self.kiosks = {k.device: k.bay for k in config.kiosks}
         self.printers = {p.device: p.role for p in config.printers}
+        #: When the line being written was logged (``detail``).
+        self._logged: datetime | None = None
 
     # ----------------------------------------------------------------- who
     def person(self, who: str | None) -> str:
@@ -73,8 +76,10 @@ class Words:
             return value
 
     # ----------------------------------------------------------------- what
-    def detail(self, type_: str, payload: dict[str, Any]) -> str:
-        """One line of the log as a sentence."""
+    def detail(self, type_: str, payload: dict[str, Any], at: datetime | None = None) -> str:
+        """One line of the log as a sentence; ``at``: when it was logged (a time it names on
+        another day is written with its date)."""
+        self._logged = at
         kind, _, _ = type_.partition(".")
         if kind == "print" and "state" in payload:  # a print of the order, by its state
             return self.print_state(payload)
@@ -225,7 +230,12 @@ class Words:
         return self.because(text, (p.get("reason") or "") if p.get("force") else "")
 
     def _job_dispatched_at(self, data: dict[str, Any], p: dict[str, Any]) -> str:
-        text = self.t("detail.job.dispatched_at", bay=self.bay(p["bay"]), time=self.at(p["start"]))
+        start = datetime.fromisoformat(p["start"])
+        zone = self.config.zone
+        day = (self._logged or start).astimezone(zone).date()
+        text = self.t(
+            "detail.job.dispatched_at", bay=self.bay(p["bay"]), time=clock_text(start, zone, day)
+        )
         return self.because(text, (p.get("reason") or "") if p.get("force") else "")
 
     def _queue_reordered(self, data: dict[str, Any], p: dict[str, Any]) -> str:

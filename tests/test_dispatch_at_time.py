@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from nicegui.testing import User
 
-from board.start_time import dropped_at, today_at
+from board.start_time import clock_text, dropped_at, start_at
 from core.commands import CheckInCar, Dispatch, DispatchAt
 from core.display.texts import text
 from core.domain.errors import BayKindNeeded, TimePassed
@@ -104,12 +104,18 @@ def test_the_times_the_board_takes() -> None:
     assert dropped_at(window, 0.2535) == local(10, 5)
     assert dropped_at(window, None) is None and dropped_at(window, 1.2) is None
     assert dropped_at(window, True) is None
-    assert today_at("14:30", T0, SHANGHAI) == local(14, 30)
-    assert today_at(" 9：05 ", T0, SHANGHAI) == local(9, 5)
-    assert today_at("", T0, SHANGHAI) is None and today_at(None, T0, SHANGHAI) is None
+    assert start_at("14:30", T0, SHANGHAI) == local(14, 30)
+    assert start_at(" 9：05 ", T0, SHANGHAI) == local(9, 5)
+    assert start_at("", T0, SHANGHAI) is None and start_at(None, T0, SHANGHAI) is None
     for bad in ("1430", "25:00", "下午两点"):
         with pytest.raises(ValueError):
-            today_at(bad, T0, SHANGHAI)
+            start_at(bad, T0, SHANGHAI)
+    tomorrow = local(8, when=T0 + timedelta(days=1))
+    assert start_at("08:00", T0, SHANGHAI, days_on=1) == tomorrow
+    # Written back: the day's own times bare, another day's with their date.
+    today = T0.astimezone(SHANGHAI).date()
+    assert clock_text(local(14, 30), SHANGHAI, today) == "14:30"
+    assert clock_text(tomorrow, SHANGHAI, today) == f"{tomorrow:%m-%d} 08:00"
 
 
 # ------------------------------------------------------------------ the board
@@ -176,6 +182,42 @@ async def test_the_foreman_moves_a_job_to_a_bay_at_a_time_by_the_form(
     await user.should_see(marker="timeline", retries=RETRIES)
     details = [r["detail"] for r in user.find(marker="timeline").elements.pop().props["rows"]]
     assert "排到 B05 5号工位，13:30 开始" in details, details
+
+
+async def test_the_foreman_sets_a_start_on_a_day_to_come(user: User, shop: Workshop) -> None:
+    ro = shop.job(bay="B03")
+    await sign_in(user, "F001", page="/dispatch")
+    await user.should_see(marker="dispatch-at", retries=RETRIES)
+    job_choice = user.find(marker="dispatch-job").elements.pop()
+
+    def offered() -> bool:
+        user.find(marker="dispatch-job").trigger("popupShow")
+        return ro in job_choice.options
+
+    await eventually(offered, "the queued job can be moved")
+    job_choice.value = ro
+    user.find(marker="dispatch-bay").elements.pop().value = "B05"
+    tomorrow = local(8, when=NOW + timedelta(days=1))
+    day = user.find(marker="dispatch-day").elements.pop()
+    assert next(iter(day.options)) == tomorrow.date().isoformat()  # today: left empty
+    assert day.options[tomorrow.date().isoformat()].startswith("明天")
+    day.value = tomorrow.date().isoformat()
+    user.find(marker="dispatch-at").type("08:00")  # before now, but tomorrow: taken
+    user.find(marker="dispatch-go").click()
+    await eventually(lambda: pinned_start(shop, ro) == tomorrow, "pinned to tomorrow 08:00")
+    when = f"{tomorrow:%m-%d} 08:00"
+    await user.should_see(
+        text("dispatch.done_at", "zh", ro=ro, bay="5号工位", time=when), retries=RETRIES
+    )
+    user.find(marker="bayq-bay").elements.pop().value = "B05"
+    await user.should_see(marker=f"bayq-{ro}", retries=RETRIES)
+    await eventually(
+        lambda: f"定于 {when}" in user.find(marker=f"bayq-{ro}").elements.pop().text, "told"
+    )
+    await sign_in(user, "F001", page=f"/orders/{ro}")
+    await user.should_see(marker="timeline", retries=RETRIES)
+    details = [r["detail"] for r in user.find(marker="timeline").elements.pop().props["rows"]]
+    assert f"排到 B05 5号工位，{when} 开始" in details, details
 
 
 async def test_a_job_dropped_along_a_bays_lane_is_planned_from_that_time(
