@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 from nicegui import ui
 
-from board.start_time import clock_text
 from core.commands import Command, ReorderQueue, SetPriority
 from core.contract.views import BayRow, BoardCard, DispatchView, PlannedBar
+from core.display.rules import clock_text
 from core.domain.vocabulary import JobStatus, Priority
 
 Texts = Callable[..., str]

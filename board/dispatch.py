@@ -17,11 +17,12 @@ from board.help_calls import dispatch_help, help_board_parts
 from board.live import LiveBoard, Parts, follow
 from board.pairing_panel import PairingPanel
 from board.source import BoardSource
-from board.start_time import clock_text, dropped_at, start_at
+from board.start_time import dropped_at, start_at
 from core.commands import Command, Dispatch, DispatchAt
 from core.contract.help_board import HelpBoard
 from core.contract.pairing import PairingBook
 from core.contract.views import DispatchView
+from core.display.rules import clock_text
 from core.display.texts import Lang, Texts, error_text, refusal, texts_for
 from core.domain.errors import DomainError
 

@@ -1,11 +1,11 @@
 """The time a job is to start from, as the foreman gives it on the dispatch board: where it
 was dropped along a bay's lane of the Gantt, or typed as HH:MM of a day chosen (today,
-tomorrow, or a day of the week to come); and such a time written back as the site reads it."""
+tomorrow, or a day of the week to come)."""
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 #: A time dropped on the Gantt is taken to this many minutes: a pixel is a minute or two.
@@ -37,10 +37,3 @@ def start_at(typed: str | None, now: datetime, zone: ZoneInfo, days_on: int = 0)
     clock = time(int(found.group(1)), int(found.group(2)))  # ValueError past 23:59
     day = now.astimezone(zone).date() + timedelta(days=days_on)
     return datetime.combine(day, clock, tzinfo=zone)
-
-
-def clock_text(moment: datetime, zone: ZoneInfo, day: date) -> str:
-    """``moment`` as the site's HH:MM, with its month and day (MM-DD HH:MM) when it is not
-    on ``day``: a start set for tomorrow must not read as today's."""
-    local = moment.astimezone(zone)
-    return f"{local:%H:%M}" if local.date() == day else f"{local:%m-%d %H:%M}"

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from board.start_time import clock_text
 from core.config import SiteConfig
+from core.display.rules import clock_text
 from core.display.texts import TEXTS, Lang, problem_text, texts_for
 
 

@@ -217,6 +217,7 @@ def job_card(
         key_holder=job.key.holder,
         key_since=job.key.since,
         parts=parts_lines(job),
+        pinned_start=job.pinned_start,
     )
 
 

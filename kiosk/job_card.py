@@ -33,6 +33,9 @@ def job_card(screen: Screen, card: JobCard) -> None:
             f"{t('kiosk.promised')} {screen.hm(card.promised_at)} · "
             f"{t('kiosk.standard')} {card.standard_hours:.1f} {t('kiosk.hours')}"
         ).classes("text-2xl")
+        pinned = screen.pinned(card)
+        if pinned is not None:
+            ui.label(pinned).classes("text-2xl text-amber-400").mark("card-pinned")
         _clock(screen, card)
         if card.working_techs:
             names = ", ".join(

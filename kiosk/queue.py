@@ -66,6 +66,9 @@ def _item(screen: Screen, job: JobCard, is_shown: bool) -> None:
                 )
         ui.label(f"{job.ro} · {job.model} {job.colour}").classes("text-xl text-gray-300")
         ui.label(f"{t('kiosk.promised')} {screen.hm(job.promised_at)}").classes("text-xl")
+        pinned = screen.pinned(job)
+        if pinned is not None:  # the foreman's word: not before then
+            ui.label(pinned).classes("text-xl text-amber-400").mark("pinned")
         pending = screen.station.pending_for(job.ro)
         if pending:
             ui.label(t("kiosk.pending_tap", what=t(f"event.{pending}"))).classes(

@@ -10,7 +10,9 @@ from typing import TypeVar
 
 from nicegui import ui
 
+from core.contract import site_clock
 from core.contract.views import JobCard
+from core.display.rules import clock_text
 from core.display.texts import Lang, error_text, text
 from kiosk.station import Station
 
@@ -59,6 +61,15 @@ class Screen:
     def hm(self, ts: datetime | None) -> str:
         return ts.astimezone(self.station.config.zone).strftime("%H:%M") if ts else "—"
 
+    def pinned(self, card: JobCard) -> str | None:
+        """When the foreman set the job to start, while that is still to come (with its date
+        when not today); None for a job free to start now."""
+        start, now = card.pinned_start, site_clock.now()
+        if start is None or start <= now:
+            return None
+        zone = self.station.config.zone
+        return self.t("kiosk.pinned", time=clock_text(start, zone, now.astimezone(zone).date()))
+
     def acting(self) -> str | None:
         """The technician taps act for: the one chosen, else the last to sign in."""
         present = [p.id for p in self.station.present()]
@@ -75,7 +86,9 @@ class Screen:
         if self.job is None and jobs:
             tech = self.acting()
             mine = station.active_job(tech) if tech else None
-            self.job = mine if mine and station.job(mine) else jobs[0].ro
+            # Else the first the bay may start now: a job set to start later waits its turn.
+            free = next((j.ro for j in jobs if self.pinned(j) is None), jobs[0].ro)
+            self.job = mine if mine and station.job(mine) else free
         return station.job(self.job) if self.job else None
 
     def saved(self) -> None:

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from nicegui.testing import User
 
-from board.start_time import clock_text, dropped_at, start_at
+from board.start_time import dropped_at, start_at
 from core.commands import CheckInCar, Dispatch, DispatchAt
+from core.display.rules import clock_text
 from core.display.texts import text
 from core.domain.errors import BayKindNeeded, TimePassed
 from core.domain.model import Operation

@@ -14,8 +14,16 @@ from nicegui import ui
 from nicegui.testing import User
 from sqlalchemy import select
 
-from core.commands import AnswerFinding, CheckInCar, Dispatch, PauseEveryone, SetPriority
+from core.commands import (
+    AnswerFinding,
+    CheckInCar,
+    Dispatch,
+    DispatchAt,
+    PauseEveryone,
+    SetPriority,
+)
 from core.contract.help_board import HelpLine
+from core.display.rules import clock_text
 from core.display.texts import text, texts_for
 from core.domain.inspection import checklist
 from core.domain.model import JobStatus, JobType, PauseReason, Priority, Vehicle
@@ -255,6 +263,24 @@ async def test_start_pause_with_reason_resume_finding_and_finish(
     await see(user, marker="stage", content="Awaits leader check")
     await see(user, marker="awaits-leader", content="waiting for the team leader's check")
     await user.should_not_see(marker="leader_check")
+
+
+async def test_a_job_set_to_start_later_says_so_and_the_next_one_is_shown_first(
+    user: User, shop: Workshop
+) -> None:
+    later = shop.job()  # first in the bay's queue
+    now_free = shop.job(plate="京B22222")
+    start = datetime.now(UTC) + timedelta(hours=2)
+    shop.core.run_command(DispatchAt(later, "B03", start), actor="foreman:F1")
+    station = shop.station("B03")
+    await open_kiosk(user, station)
+    await eventually(lambda: [j.ro for j in station.jobs()] == [later, now_free], "queue")
+    zone = shop.core.config.zone
+    when = clock_text(start, zone, datetime.now(zone).date())
+    await see(user, marker="pinned", content=f"Foreman: start at {when}")
+    await see(user, marker="card-ro", content=now_free)  # the one the bay may start now
+    user.find(marker=f"job-{later}").click()
+    await see(user, marker="card-pinned", content=f"Foreman: start at {when}")
 
 
 async def test_the_team_leader_checks_a_finished_car_at_its_bay(user: User, shop: Workshop) -> None:

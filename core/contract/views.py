@@ -122,6 +122,11 @@ class JobCard(_View):
     parts: list[PartsLine] = Field(
         default=[], description="The bay's parts requests (领料), oldest first; none cancelled"
     )
+    pinned_start: datetime | None = Field(
+        default=None,
+        description="When the foreman set the job to start, no sooner: the plan holds it there"
+        " until then or until a clock starts on it (a time passed means nothing any more)",
+    )
 
 
 class BoardCard(JobCard):

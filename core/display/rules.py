@@ -7,8 +7,9 @@ the wire) and the boards (which see the domain) colour and name things alike.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from core.config import AlertsConfig
 from core.contract.views import Stage
@@ -85,3 +86,10 @@ MOVE_NOTICE = timedelta(minutes=30)
 
 #: How long the dispatch board shows the refused sign-ins at a kiosk.
 REFUSAL_NOTICE = timedelta(minutes=30)
+
+
+def clock_text(moment: datetime, zone: ZoneInfo, day: date) -> str:
+    """``moment`` as the site's HH:MM, with its month and day (MM-DD HH:MM) when it is not
+    on ``day``: a start set for tomorrow must not read as today's."""
+    local = moment.astimezone(zone)
+    return f"{local:%H:%M}" if local.date() == day else f"{local:%m-%d %H:%M}"

@@ -129,6 +129,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "kiosk.no_jobs": ("暂无派工", "No jobs dispatched here"),
     "kiosk.pick_job": ("请点选或扫码选择工单", "Tap or scan a job"),
     "kiosk.promised": ("承诺交车", "Promised"),
+    "kiosk.pinned": ("车间主管排定 {time} 开始", "Foreman: start at {time}"),
     "kiosk.standard": ("标准工时", "Standard"),
     "kiosk.elapsed": ("已用", "Worked"),
     "kiosk.operations": ("维修项目", "Operations"),
