@@ -73,13 +73,15 @@ def _work(screen: Screen, card: JobCard, tech: str) -> None:
 
 
 def _awaits_leader(screen: Screen, card: JobCard, tech: str) -> None:
-    """A car finished at this bay: a team leader checks it here (复检); to anyone else the
-    kiosk says it waits for that check, rather than offer a step the core would refuse."""
+    """A car finished at this bay waits for a team leader's check (复检): the leader acting
+    here checks it in their name; else the kiosk says it waits, and a leader who comes over
+    checks it with their badge."""
     if Role.LEADER in screen.station.technicians[tech].roles:
         _ask(screen, "leader_check", lambda: leader_check(screen, card, tech), "positive")
-    else:
-        label = ui.label(screen.t("kiosk.awaits_leader")).classes("text-2xl text-amber-400")
-        label.mark("awaits-leader")
+        return
+    label = ui.label(screen.t("kiosk.awaits_leader")).classes("text-2xl text-amber-400")
+    label.mark("awaits-leader")
+    _ask(screen, "leader_by_badge", lambda: leader_check(screen, card, None), "positive")
 
 
 def _button(screen: Screen, step: str, on_click: Callable[[], None], colour: str) -> None:

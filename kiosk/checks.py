@@ -8,29 +8,52 @@ from __future__ import annotations
 from nicegui import ui
 
 from core.contract.views import JobCard
-from core.domain.vocabulary import CHECKLISTS, ROAD_TEST_NEEDED
+from core.domain.vocabulary import CHECKLISTS, ROAD_TEST_NEEDED, Role
 from kiosk.dialogs import framed, ok_or_cancel, refuse_empty
 from kiosk.screen import Screen
 
 _FIELD = "text-2xl w-[640px] max-w-full"
 
 
-def leader_check(screen: Screen, card: JobCard, tech: str) -> None:
-    """The leader check OK, with what the leader noted and recommends (one a line)."""
+def leader_check(screen: Screen, card: JobCard, tech: str | None) -> None:
+    """The leader check OK, with what the leader noted and recommends (one a line). With no
+    ``tech`` (nobody acting here is a leader) the leader who came over scans their badge:
+    they need not sign in here, and so leave their own bay, to check a car."""
     t = screen.t
     with framed(screen.form, f"{t('kiosk.leader_check')} · {card.ro}"):
+        badge = None
+        if tech is None:
+            badge = ui.input(t("kiosk.leader_badge")).props("dark outlined type=password")
+            badge.classes(_FIELD).mark("leader-badge")
         notes = ui.input(t("kiosk.leader_notes")).props("dark outlined").classes(_FIELD)
         notes.mark("leader-notes")
         advice = ui.textarea(t("kiosk.leader_recommendations")).props("dark outlined")
         advice.classes(_FIELD).mark("leader-recommendations")
 
         def submit() -> bool:
+            who = tech if badge is None else _leader(screen, badge.value or "")
+            if who is None:
+                return False
             lines = [x.strip() for x in (advice.value or "").splitlines() if x.strip()]
-            sent = screen.act(lambda s: s.leader_check(card.ro, tech, notes.value or "", lines))
+            sent = screen.act(lambda s: s.leader_check(card.ro, who, notes.value or "", lines))
             return sent is not None
 
         label = t("kiosk.leader_check_confirm")
         ok_or_cancel(screen, screen.form, label, submit, "leader-check-submit")
+
+
+def _leader(screen: Screen, code: str) -> str | None:
+    """The team leader whose badge this is; else said why not, and None."""
+    holder = screen.station.badge_holder(code)
+    if holder is None:
+        ui.notify(screen.t("andon.badge_unknown"), type="negative", position="center")
+        return None
+    if Role.LEADER not in holder.roles:
+        ui.notify(
+            screen.t("kiosk.not_leader", name=holder.name), type="negative", position="center"
+        )
+        return None
+    return holder.id
 
 
 def final_inspection(screen: Screen, card: JobCard, tech: str) -> None:

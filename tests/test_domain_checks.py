@@ -67,6 +67,35 @@ def test_the_leader_check_is_not_the_self_checkers(ws: Workshop) -> None:
     assert ws.jobs[ro].status is JobStatus.LEADER_CHECKED
 
 
+def test_a_leader_checks_at_the_cars_bay_and_stays_at_their_own_work(ws: Workshop) -> None:
+    """The team leader, at work on a car of their own at B01, comes over to B03 and badges
+    there: the check is theirs, and they are still signed in at B01 with their clock on."""
+    ro = self_checked(ws)  # T002's, at B03
+    own = ws.check_in(order(plate="京B22222", wash_requested=False), at(0))
+    ws.dispatch(own.ro, "B01", at(0))
+    ws.sign_in("T001", "B01", at(1))
+    ws.start(own.ro, "T001", "B01", at(2))
+    ws.take_events()
+    ws.leader_check(ro, "T001", "B03", at(31))
+    assert ws.jobs[ro].status is JobStatus.LEADER_CHECKED
+    assert (ws.jobs[ro].checks[-1].level, ws.jobs[ro].checks[-1].by) == ("leader", "T001")
+    assert (ws.tech_states["T001"].bay, ws.tech_states["T001"].active_job) == ("B01", own.ro)
+    assert [type(e) for e in ws.take_events()] == [ev.JobLeaderChecked]
+
+
+def test_the_leader_check_is_refused_to_a_non_leader_elsewhere_or_unsigned_at_qc(
+    ws: Workshop,
+) -> None:
+    ro = self_checked(ws)
+    with pytest.raises(errors.IllegalTransition, match="needs role leader"):
+        ws.leader_check(ro, "T004", "B03", at(31))  # not a leader
+    with pytest.raises(errors.WrongBay):
+        ws.leader_check(ro, "T001", "B05", at(31))  # a bay the car is not at
+    with pytest.raises(errors.NotSignedIn):
+        ws.leader_check(ro, "Q001", "Q01", at(31))  # at the QC station: signed in there
+    assert ws.jobs[ro].status is JobStatus.SELF_CHECKED and len(ws.jobs[ro].checks) == 1
+
+
 def test_the_final_inspection_is_a_third_persons(ws: Workshop) -> None:
     slim = replace(ws.technicians["Q001"], may_check_twice=False)
     ws.technicians["Q001"] = slim

@@ -262,7 +262,8 @@ async def test_start_pause_with_reason_resume_finding_and_finish(
     # Still on the bay's screen until the team leader has checked it; 李强 is no leader.
     await see(user, marker="stage", content="Awaits leader check")
     await see(user, marker="awaits-leader", content="waiting for the team leader's check")
-    await user.should_not_see(marker="leader_check")
+    await user.should_not_see(marker="leader_check")  # 李强 may not: a leader badges
+    await see(user, marker="leader_by_badge")
 
 
 async def test_a_job_set_to_start_later_says_so_and_the_next_one_is_shown_first(
@@ -306,6 +307,33 @@ async def test_the_team_leader_checks_a_finished_car_at_its_bay(user: User, shop
             select(AuditRow.bay, AuditRow.source).where(AuditRow.type == "job.leader_checked")
         ).all()
     assert where == [("B03", "kiosk-b03")]
+
+
+async def test_a_leader_who_comes_over_checks_with_their_badge_and_stays_at_their_bay(
+    user: User, shop: Workshop
+) -> None:
+    ro = shop.job()
+    bay = shop.station("B03")
+    bay.sign_in("T002")
+    bay.start(ro, "T002")
+    bay.self_check(ro, "T002")
+    shop.settle()
+    await open_kiosk(user, bay)
+    await tap(user, "leader_by_badge")
+    user.find(marker="leader-badge").type("10004")  # 刘洋: no team leader
+    user.find(marker="leader-notes").type("试车正常")
+    await tap(user, "leader-check-submit")
+    await see(user, "刘洋 is not a team leader")
+    assert shop.core.ws.job(ro).status is JobStatus.SELF_CHECKED
+    user.find(marker="leader-badge").clear()
+    user.find(marker="leader-badge").type("10001")  # 王建国, team A's leader
+    await tap(user, "leader-check-submit")
+    shop.settle()
+    job = shop.core.ws.job(ro)
+    assert job.status is JobStatus.LEADER_CHECKED
+    assert (job.checks[-1].by, job.checks[-1].notes) == ("T001", "试车正常")
+    assert shop.core.ws.tech_state("T001").bay is None  # badged, not signed in here
+    await see(user, "No jobs dispatched here")
 
 
 async def test_a_car_checked_by_the_leader_at_the_qc_station_leaves_its_bays_screen(

@@ -368,7 +368,9 @@ EVENTS: tuple[EventKind, ...] = (
     ),
     EventKind(
         "job.leader_checked", _KIOSK, _ON_JOB, LeaderCheckData, _leader_checked,
-        "The team leader's second check, by another person than the self-check's.",
+        "The team leader's second check, by another person than the self-check's: at the"
+        " car's bay (`tech` a leader, who need not be signed in there: they badge at its"
+        " kiosk) or at the QC station (signed in there).",
     ),
     EventKind(
         "qc.passed", _KIOSK, _ON_JOB, QcPassData, _qc_passed,

@@ -512,10 +512,13 @@ class Workshop(
     ) -> Job:
         """The team leader's second check (复检), at the job's bay or the QC station, by
         another person than the self-check's; the leader's notes and recommendations are
-        kept for the delivery summary."""
+        kept for the delivery summary. At the QC station the leader is signed in there; at
+        the car's bay a leader who comes over from their own work need not be (their badge
+        says who they are): they stay where they work, their clock running."""
         job = self.job(ro)
-        self._require_signed_in(tech_id, bay_id)
-        if self.bay(bay_id).kind is not BayKind.QC:
+        if self.bay(bay_id).kind is BayKind.QC:
+            self._require_signed_in(tech_id, bay_id)
+        else:
             self._require_job_at_bay(job, bay_id)
         self._require_role(tech_id, Role.LEADER, "do the leader check")
         self._require_status(job, {JobStatus.SELF_CHECKED}, "leader-check")
