@@ -116,6 +116,18 @@ def test_a_demo_day_delivers_cars_through_the_real_paths(shop: Workshop, clock: 
     assert on_hook[:2] == ["hang", "take"]  # hung at check-in, taken to the bay
     busy = {slot for kind, slot, _ in hooks.log}
     assert len(busy) > 1  # several bays work at once
+    # The bay's team leader, at work at a bay of their own, came over and checked there.
+    config = shop.core.config
+    team_leader = {b.id: t.leader for b in config.bays for t in config.teams if t.id == b.team}
+    checked = []
+    for ro in _delivered(shop, clock):
+        trail = shop.core.store.audit_trail(ro)
+        done = next(e for e in trail if e["type"] == "job.self_checked")
+        leader = [e for e in trail if e["type"] == "job.leader_checked"][-1]
+        own = team_leader.get(done["bay"])
+        if own is not None and own != done["payload"]["tech"]:
+            checked.append((leader["bay"], leader["payload"]["tech"]) == (done["bay"], own))
+    assert checked and all(checked), checked
 
 
 def _delivered(shop: Workshop, clock: SiteClock) -> list[str]:

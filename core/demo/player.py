@@ -601,13 +601,15 @@ class DemoPlayer:
         if yes:
             yield from self._work(ro, bay, tech, f.labor_hours * 60 * rnd.uniform(0.8, 1.2))
 
-    def _checks_and_wash(self, ro: str, bay: str, tech: str, rnd: random.Random) -> Play:
-        """The leader's check (the inspector's when the bay has no leader but the one who did
-        the work: the checks are three people's), QC (failed now and then: back to the bay
-        for rework), the wash."""
-        crew = self.crew
-        qc, inspector, wash, washer = crew.qc, crew.inspector, crew.wash, crew.washer
-        leader = next(
+    def _leader_for(self, bay: str, tech: str) -> str | None:
+        """Who checks a car done at ``bay`` by ``tech`` there: the bay's team leader at work
+        today, who comes over from their own bay and badges; else a leader signed in at the
+        bay; None when only the one who did the work could (the QC station's inspector)."""
+        team = next((b.team for b in self.config.bays if b.id == bay), None)
+        own = next((t.leader for t in self.config.teams if t.id == team), None)
+        if own is not None and own != tech and self.core.ws.tech_state(own).bay is not None:
+            return own  # at work somewhere today
+        return next(
             (
                 t.id
                 for t in self.config.technicians
@@ -617,6 +619,14 @@ class DemoPlayer:
             ),
             None,
         )
+
+    def _checks_and_wash(self, ro: str, bay: str, tech: str, rnd: random.Random) -> Play:
+        """The leader's check (the inspector's when the bay has no leader but the one who did
+        the work: the checks are three people's), QC (failed now and then: back to the bay
+        for rework), the wash."""
+        crew = self.crew
+        qc, inspector, wash, washer = crew.qc, crew.inspector, crew.wash, crew.washer
+        leader = self._leader_for(bay, tech)
         yield self.pace.now() + timedelta(minutes=rnd.randint(2, 8))  # to the checks
         if qc and inspector:
             if leader is None:
