@@ -295,6 +295,8 @@ class DispatchPage:
                 try:
                     start = start_at(typed.value, now, zone, ahead)
                 except ValueError:
+                    start = None
+                if start is None and (typed.value or day.value):  # a day needs its time
                     ui.notify(t("dispatch.bad_time"), type="negative")
                     return
                 self.dispatch(self.job_choice.value, bay_choice.value, team_choice.value, "", start)

@@ -22,6 +22,11 @@ Tap = Callable[[Station], object]
 def actions(screen: Screen, card: JobCard) -> None:
     tech = screen.acting()
     if tech is None:
+        kind = screen.station.kind
+        if card.status == JobStatus.SELF_CHECKED and kind not in (BayKind.QC, BayKind.WASH):
+            with ui.row().classes("w-full gap-4 no-wrap"):  # a leader may come over all the same
+                _awaits_leader(screen, card, None)
+            return
         ui.label(screen.t("kiosk.nobody")).classes("text-2xl text-amber-400")
         return
     name = screen.station.technicians[tech].name
@@ -69,18 +74,25 @@ def _work(screen: Screen, card: JobCard, tech: str) -> None:
     _ask(screen, "finding", lambda: report_finding(screen, card, tech), "orange-9")
     _ask(screen, "parts_request", lambda: request_parts(screen, card, tech), "teal-8")
     if card.status in (JobStatus.IN_PROGRESS, JobStatus.PAUSED) or active == ro:
-        _final(screen, "finish", lambda s: s.self_check(ro, tech))
+
+        def finish(s: Station) -> object:
+            sent = s.self_check(ro, tech)
+            screen.job = None  # the bay's next car is shown, not the one that waits its check
+            return sent
+
+        _final(screen, "finish", finish)
 
 
-def _awaits_leader(screen: Screen, card: JobCard, tech: str) -> None:
-    """A car finished at this bay waits for a team leader's check (复检): the leader acting
-    here checks it in their name; else the kiosk says it waits, and a leader who comes over
-    checks it with their badge."""
-    if Role.LEADER in screen.station.technicians[tech].roles:
+def _awaits_leader(screen: Screen, card: JobCard, tech: str | None) -> None:
+    """A car finished at this bay waits for a team leader's check (复检): a leader acting
+    here checks it in their name; else the kiosk says it waits. Any leader who comes over
+    checks it with their badge, whoever is signed in here (one who did the self-check
+    themselves needs another leader)."""
+    if tech is not None and Role.LEADER in screen.station.technicians[tech].roles:
         _ask(screen, "leader_check", lambda: leader_check(screen, card, tech), "positive")
-        return
-    label = ui.label(screen.t("kiosk.awaits_leader")).classes("text-2xl text-amber-400")
-    label.mark("awaits-leader")
+    else:
+        label = ui.label(screen.t("kiosk.awaits_leader")).classes("text-2xl text-amber-400")
+        label.mark("awaits-leader")
     _ask(screen, "leader_by_badge", lambda: leader_check(screen, card, None), "positive")
 
 

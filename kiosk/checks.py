@@ -22,8 +22,8 @@ def leader_check(screen: Screen, card: JobCard, tech: str | None) -> None:
     t = screen.t
     with framed(screen.form, f"{t('kiosk.leader_check')} · {card.ro}"):
         badge = None
-        if tech is None:
-            badge = ui.input(t("kiosk.leader_badge")).props("dark outlined type=password")
+        if tech is None:  # a badge reader types into the field with the focus
+            badge = ui.input(t("kiosk.leader_badge")).props("dark outlined autofocus type=password")
             badge.classes(_FIELD).mark("leader-badge")
         notes = ui.input(t("kiosk.leader_notes")).props("dark outlined").classes(_FIELD)
         notes.mark("leader-notes")
@@ -43,17 +43,19 @@ def leader_check(screen: Screen, card: JobCard, tech: str | None) -> None:
 
 
 def _leader(screen: Screen, code: str) -> str | None:
-    """The team leader whose badge this is; else said why not, and None."""
-    holder = screen.station.badge_holder(code)
-    if holder is None:
-        ui.notify(screen.t("andon.badge_unknown"), type="negative", position="center")
+    """The team leader whose badge this is; else said why not, and None. The badge is tried
+    as at sign-in (a code of nobody counts as a wrong try at this kiosk, a run of them
+    makes it wait, and the core hears of it): the badge alone stands for the leader here."""
+    verdict = screen.act(lambda s: s.try_code(code))
+    if verdict is None:
         return None
-    if Role.LEADER not in holder.roles:
-        ui.notify(
-            screen.t("kiosk.not_leader", name=holder.name), type="negative", position="center"
-        )
+    if not (verdict.ok and verdict.tech):
+        screen.code_refused(verdict.wait)
         return None
-    return holder.id
+    if Role.LEADER not in screen.station.technicians[verdict.tech].roles:
+        ui.notify(screen.t("kiosk.not_leader"), type="negative", position="center")
+        return None
+    return verdict.tech
 
 
 def final_inspection(screen: Screen, card: JobCard, tech: str) -> None:

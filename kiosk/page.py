@@ -9,7 +9,6 @@ actions. The screen is drawn again when the station tells it something changed
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 
 from fastapi import Request
 from nicegui import ui
@@ -48,12 +47,7 @@ def scanned(screen: Screen, value: str) -> None:
     if verdict.ok and verdict.tech:
         screen.arrive(verdict.tech)
         return
-    if verdict.wait:
-        until = datetime.now(UTC) + timedelta(seconds=verdict.wait)
-        told = screen.t("kiosk.wait_kiosk", s=verdict.wait, at=screen.hm(until))
-    else:
-        told = screen.t("kiosk.unknown_code")
-    ui.notify(told, type="warning", position="center")
+    screen.code_refused(verdict.wait)
 
 
 def scan_field(screen: Screen) -> None:

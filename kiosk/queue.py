@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from core.contract import site_clock
 from core.contract.views import JobCard
 from core.domain.vocabulary import JobStatus, PauseReason, Priority
 from kiosk.screen import Screen
@@ -33,6 +34,17 @@ def queue(screen: Screen, shown: JobCard | None) -> None:
         ui.label(screen.t("kiosk.no_jobs")).classes("text-2xl text-gray-400")
     for job in jobs:
         _item(screen, job, shown is not None and job.ro == shown.ro)
+    _redraw_when_a_set_start_comes(screen, jobs)
+
+
+def _redraw_when_a_set_start_comes(screen: Screen, jobs: list[JobCard]) -> None:
+    """A job set to start later says so until then: the screen is drawn again once, at the
+    first such time (nothing else on it runs on time)."""
+    now = site_clock.now()
+    coming = [j.pinned_start for j in jobs if j.pinned_start is not None and j.pinned_start > now]
+    if coming:
+        site_seconds = (min(coming) - now).total_seconds() + 1
+        ui.timer(site_clock.current().real_seconds(site_seconds), screen.redraw, once=True)
 
 
 def _choose(screen: Screen, ro: str) -> None:

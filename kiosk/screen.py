@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from nicegui import ui
@@ -14,6 +14,7 @@ from core.contract import site_clock
 from core.contract.views import JobCard
 from core.display.rules import clock_text
 from core.display.texts import Lang, error_text, text
+from core.domain.vocabulary import JobStatus
 from kiosk.station import Station
 
 # Gloved hands: every target at least 72 px high, the steps of work larger still.
@@ -61,6 +62,15 @@ class Screen:
     def hm(self, ts: datetime | None) -> str:
         return ts.astimezone(self.station.config.zone).strftime("%H:%M") if ts else "—"
 
+    def code_refused(self, wait: int) -> None:
+        """A scanned code that signs nobody in: said, with the wait a run of them began."""
+        if wait:
+            until = datetime.now(UTC) + timedelta(seconds=wait)
+            told = self.t("kiosk.wait_kiosk", s=wait, at=self.hm(until))
+        else:
+            told = self.t("kiosk.unknown_code")
+        ui.notify(told, type="warning", position="center")
+
     def pinned(self, card: JobCard) -> str | None:
         """When the foreman set the job to start, while that is still to come (with its date
         when not today); None for a job free to start now."""
@@ -86,9 +96,12 @@ class Screen:
         if self.job is None and jobs:
             tech = self.acting()
             mine = station.active_job(tech) if tech else None
-            # Else the first the bay may start now: a job set to start later waits its turn.
-            free = next((j.ro for j in jobs if self.pinned(j) is None), jobs[0].ro)
-            self.job = mine if mine and station.job(mine) else free
+            # Else the first the bay may start now: a job set to start later waits its turn,
+            # and a car finished here waits for its leader check.
+            ready = [j for j in jobs if j.status != JobStatus.SELF_CHECKED]
+            free = next((j for j in ready if self.pinned(j) is None), None)
+            first = free or (ready[0] if ready else jobs[0])
+            self.job = mine if mine and station.job(mine) else first.ro
         return station.job(self.job) if self.job else None
 
     def saved(self) -> None:

@@ -123,7 +123,7 @@ def test_a_demo_day_delivers_cars_through_the_real_paths(shop: Workshop, clock: 
     for ro in _delivered(shop, clock):
         trail = shop.core.store.audit_trail(ro)
         done = next(e for e in trail if e["type"] == "job.self_checked")
-        leader = [e for e in trail if e["type"] == "job.leader_checked"][-1]
+        leader = next(e for e in trail if e["type"] == "job.leader_checked")
         own = team_leader.get(done["bay"])
         if own is not None and own != done["payload"]["tech"]:
             checked.append((leader["bay"], leader["payload"]["tech"]) == (done["bay"], own))

@@ -203,6 +203,9 @@ async def test_the_foreman_sets_a_start_on_a_day_to_come(user: User, shop: Works
     assert next(iter(day.options)) == tomorrow.date().isoformat()  # today: left empty
     assert day.options[tomorrow.date().isoformat()].startswith("明天")
     day.value = tomorrow.date().isoformat()
+    user.find(marker="dispatch-go").click()  # a day and no time: no start at all is taken
+    await user.should_see(text("dispatch.bad_time", "zh"), retries=RETRIES)
+    assert shop.core.ws.job(ro).bay == "B03"
     user.find(marker="dispatch-at").type("08:00")  # before now, but tomorrow: taken
     user.find(marker="dispatch-go").click()
     await eventually(lambda: pinned_start(shop, ro) == tomorrow, "pinned to tomorrow 08:00")

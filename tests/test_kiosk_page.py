@@ -282,6 +282,22 @@ async def test_a_job_set_to_start_later_says_so_and_the_next_one_is_shown_first(
     await see(user, marker="card-ro", content=now_free)  # the one the bay may start now
     user.find(marker=f"job-{later}").click()
     await see(user, marker="card-pinned", content=f"Foreman: start at {when}")
+    # Drawn again once, when that time comes (nothing else runs on time: no clock runs).
+    assert [round(t.interval / 60) for t in timers(user)] == [120]
+
+
+async def test_after_finishing_a_car_the_bays_next_car_is_shown(user: User, shop: Workshop) -> None:
+    ro = shop.job()
+    following = shop.job(plate="京B22222")
+    await open_kiosk(user, shop.station("B03"))
+    await sign_in(user, "T002", "1002")
+    await tap(user, "start")
+    await tap(user, "finish")
+    await tap(user, "confirm")
+    shop.settle()
+    assert shop.core.ws.job(ro).status is JobStatus.SELF_CHECKED
+    await see(user, marker="card-ro", content=following)  # not the one waiting its check
+    await see(user, marker="stage", content="Awaits leader check")
 
 
 async def test_the_team_leader_checks_a_finished_car_at_its_bay(user: User, shop: Workshop) -> None:
@@ -312,18 +328,31 @@ async def test_the_team_leader_checks_a_finished_car_at_its_bay(user: User, shop
 async def test_a_leader_who_comes_over_checks_with_their_badge_and_stays_at_their_bay(
     user: User, shop: Workshop
 ) -> None:
+    own = shop.job(bay="B01", plate="京B22222")  # the leader at work on a car of their own
+    b01 = shop.station("B01")
+    b01.sign_in("T001")
+    b01.start(own, "T001")
+    shop.settle("B01")
     ro = shop.job()
     bay = shop.station("B03")
     bay.sign_in("T002")
     bay.start(ro, "T002")
     bay.self_check(ro, "T002")
+    bay.sign_out("T002")  # gone for lunch: nobody signed in at the bay
     shop.settle()
     await open_kiosk(user, bay)
     await tap(user, "leader_by_badge")
-    user.find(marker="leader-badge").type("10004")  # 刘洋: no team leader
+    user.find(marker="leader-badge").type("99999")  # nobody's: a wrong try at this kiosk
+    await tap(user, "leader-check-submit")
+    await see(user, text("kiosk.unknown_code", "en"))
+    user.find(marker="leader-badge").clear()
+    user.find(marker="leader-badge").type("10004")  # 刘洋's: no team leader
     user.find(marker="leader-notes").type("试车正常")
     await tap(user, "leader-check-submit")
-    await see(user, "刘洋 is not a team leader")
+    await see(user, "Not a team leader's badge")
+    shop.settle()
+    sent = [u.type for u in bay.unsent()] + [p.type for p in bay.problems]
+    assert "job.leader_checked" not in sent and not bay.problems  # nothing sent, none refused
     assert shop.core.ws.job(ro).status is JobStatus.SELF_CHECKED
     user.find(marker="leader-badge").clear()
     user.find(marker="leader-badge").type("10001")  # 王建国, team A's leader
@@ -332,7 +361,8 @@ async def test_a_leader_who_comes_over_checks_with_their_badge_and_stays_at_thei
     job = shop.core.ws.job(ro)
     assert job.status is JobStatus.LEADER_CHECKED
     assert (job.checks[-1].by, job.checks[-1].notes) == ("T001", "试车正常")
-    assert shop.core.ws.tech_state("T001").bay is None  # badged, not signed in here
+    leader = shop.core.ws.tech_state("T001")
+    assert (leader.bay, leader.active_job) == ("B01", own)  # still at work on their own
     await see(user, "No jobs dispatched here")
 
 

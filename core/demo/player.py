@@ -601,6 +601,16 @@ class DemoPlayer:
         if yes:
             yield from self._work(ro, bay, tech, f.labor_hours * 60 * rnd.uniform(0.8, 1.2))
 
+    def _leader_check(self, ro: str, bay: str, tech: str, qc: str, inspector: str) -> None:
+        """The leader check of a car ``tech`` finished at ``bay``: at the bay by a leader, or
+        at the QC station by its inspector when no leader but the one who did the work is
+        there."""
+        leader = self._leader_for(bay, tech)
+        if leader is None:
+            self._tap(qc, "job.leader_checked", job=ro, tech=inspector)
+        else:
+            self._tap(bay, "job.leader_checked", job=ro, tech=leader)
+
     def _leader_for(self, bay: str, tech: str) -> str | None:
         """Who checks a car done at ``bay`` by ``tech`` there: the bay's team leader at work
         today, who comes over from their own bay and badges; else a leader signed in at the
@@ -626,13 +636,9 @@ class DemoPlayer:
         for rework), the wash."""
         crew = self.crew
         qc, inspector, wash, washer = crew.qc, crew.inspector, crew.wash, crew.washer
-        leader = self._leader_for(bay, tech)
         yield self.pace.now() + timedelta(minutes=rnd.randint(2, 8))  # to the checks
         if qc and inspector:
-            if leader is None:
-                self._tap(qc, "job.leader_checked", job=ro, tech=inspector)
-            else:
-                self._tap(bay, "job.leader_checked", job=ro, tech=leader)
+            self._leader_check(ro, bay, tech, qc, inspector)
             yield self.pace.now() + timedelta(minutes=rnd.randint(5, 20))
             if rnd.random() < 0.07:
                 self._tap(qc, "qc.failed", job=ro, tech=inspector, data={"items": ["螺栓扭矩"]})
@@ -641,7 +647,7 @@ class DemoPlayer:
                 yield from self._work(ro, bay, tech, rnd.randint(15, 40))
                 self._tap(bay, "job.self_checked", job=ro, tech=tech)
                 yield self.pace.now() + timedelta(minutes=5)
-                self._tap(qc, "job.leader_checked", job=ro, tech=inspector)
+                self._leader_check(ro, bay, tech, qc, inspector)  # again, as the first time
                 yield self.pace.now() + timedelta(minutes=10)
             spot = self._spot(ro)
             done = full_inspection(self.core.ws.job(ro).job_type, spot=spot)

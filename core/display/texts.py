@@ -198,7 +198,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "kiosk.leader_by_badge": ("班组长刷卡复检", "Leader check (badge)"),
     "kiosk.leader_badge": ("班组长工牌（刷卡）", "Team leader's badge (scan)"),
-    "kiosk.not_leader": ("{name} 不是班组长，不能复检", "{name} is not a team leader"),
+    "kiosk.not_leader": ("这张工牌不是班组长的，不能复检", "Not a team leader's badge"),
     "kiosk.stage.self_checked": ("待复检", "Awaits leader check"),
     "kiosk.stage.leader_checked": ("待总检", "Awaits final inspection"),
     "kiosk.stage.wash_waiting": ("待洗车", "Awaits wash"),
