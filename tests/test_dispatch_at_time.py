@@ -135,10 +135,8 @@ def board_bar(shop: Workshop, ro: str) -> Any:
     return next((b for b in view.planned if b.ro == ro), None) if view else None
 
 
-async def test_the_foreman_moves_a_job_to_a_bay_at_a_time_by_the_form(
-    user: User, shop: Workshop
-) -> None:
-    ro = shop.job(bay="B03")
+async def picked_for(user: User, ro: str, bay: str) -> None:
+    """On the dispatch board as the foreman: the job and the bay picked in the form."""
     await sign_in(user, "F001", page="/dispatch")
     await user.should_see(marker="dispatch-at", retries=RETRIES)
     job_choice = user.find(marker="dispatch-job").elements.pop()
@@ -149,7 +147,14 @@ async def test_the_foreman_moves_a_job_to_a_bay_at_a_time_by_the_form(
 
     await eventually(offered, "the queued job can be moved")
     job_choice.value = ro
-    user.find(marker="dispatch-bay").elements.pop().value = "B05"
+    user.find(marker="dispatch-bay").elements.pop().value = bay
+
+
+async def test_the_foreman_moves_a_job_to_a_bay_at_a_time_by_the_form(
+    user: User, shop: Workshop
+) -> None:
+    ro = shop.job(bay="B03")
+    await picked_for(user, ro, "B05")
     user.find(marker="dispatch-at").type("13:30")
     user.find(marker="dispatch-go").click()
     await eventually(lambda: pinned_start(shop, ro) == local(13, 30, NOW), "pinned to 13:30")
@@ -187,17 +192,7 @@ async def test_the_foreman_moves_a_job_to_a_bay_at_a_time_by_the_form(
 
 async def test_the_foreman_sets_a_start_on_a_day_to_come(user: User, shop: Workshop) -> None:
     ro = shop.job(bay="B03")
-    await sign_in(user, "F001", page="/dispatch")
-    await user.should_see(marker="dispatch-at", retries=RETRIES)
-    job_choice = user.find(marker="dispatch-job").elements.pop()
-
-    def offered() -> bool:
-        user.find(marker="dispatch-job").trigger("popupShow")
-        return ro in job_choice.options
-
-    await eventually(offered, "the queued job can be moved")
-    job_choice.value = ro
-    user.find(marker="dispatch-bay").elements.pop().value = "B05"
+    await picked_for(user, ro, "B05")
     tomorrow = local(8, when=NOW + timedelta(days=1))
     day = user.find(marker="dispatch-day").elements.pop()
     assert next(iter(day.options)) == tomorrow.date().isoformat()  # today: left empty

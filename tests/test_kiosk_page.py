@@ -77,6 +77,16 @@ async def sign_in(user: User, tech: str, pin: str) -> None:
     await tap(user, "pin-ok")
 
 
+def finished_at_b03(shop: Workshop, tech: str = "T002") -> tuple[str, Station]:
+    """A car worked at B03 by ``tech`` and self-checked (still to settle): it and B03."""
+    ro = shop.job()
+    bay = shop.station("B03")
+    bay.sign_in(tech)
+    bay.start(ro, tech)
+    bay.self_check(ro, tech)
+    return ro, bay
+
+
 async def test_sign_in_with_a_pin_then_out(user: User, shop: Workshop) -> None:
     station = shop.station("B03")
     await open_kiosk(user, station)
@@ -301,11 +311,7 @@ async def test_after_finishing_a_car_the_bays_next_car_is_shown(user: User, shop
 
 
 async def test_the_team_leader_checks_a_finished_car_at_its_bay(user: User, shop: Workshop) -> None:
-    ro = shop.job()
-    bay = shop.station("B03")
-    bay.sign_in("T002")
-    bay.start(ro, "T002")
-    bay.self_check(ro, "T002")
+    ro, bay = finished_at_b03(shop)
     shop.settle()
     await open_kiosk(user, bay)
     await see(user, marker="awaits-leader")
@@ -333,11 +339,7 @@ async def test_a_leader_who_comes_over_checks_with_their_badge_and_stays_at_thei
     b01.sign_in("T001")
     b01.start(own, "T001")
     shop.settle("B01")
-    ro = shop.job()
-    bay = shop.station("B03")
-    bay.sign_in("T002")
-    bay.start(ro, "T002")
-    bay.self_check(ro, "T002")
+    ro, bay = finished_at_b03(shop)
     bay.sign_out("T002")  # gone for lunch: nobody signed in at the bay
     shop.settle()
     await open_kiosk(user, bay)
@@ -369,11 +371,7 @@ async def test_a_leader_who_comes_over_checks_with_their_badge_and_stays_at_thei
 async def test_a_car_checked_by_the_leader_at_the_qc_station_leaves_its_bays_screen(
     user: User, shop: Workshop
 ) -> None:
-    ro = shop.job()
-    bay = shop.station("B03")
-    bay.sign_in("T002")
-    bay.start(ro, "T002")
-    bay.self_check(ro, "T002")
+    ro, bay = finished_at_b03(shop)
     shop.settle()
     await open_kiosk(user, bay)
     await see(user, marker="stage", content="Awaits leader check")
@@ -490,11 +488,7 @@ async def test_shift_end_pauses_the_running_clock_and_the_kiosk_shows_it(
 
 
 async def test_qc_station_leader_check_fail_to_rework_and_pass(user: User, shop: Workshop) -> None:
-    ro = shop.job()
-    bay = shop.station("B03")
-    bay.sign_in("T001")
-    bay.start(ro, "T001")
-    bay.self_check(ro, "T001")
+    ro, bay = finished_at_b03(shop, "T001")
     shop.settle()
     qc = shop.station("Q01")
     await open_kiosk(user, qc)
