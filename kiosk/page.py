@@ -15,8 +15,10 @@ from nicegui import ui
 
 from core.contract.pairing import PairingBook
 from core.display.texts import Lang, both
+from core.domain.vocabulary import BayKind, JobStatus, Role
 from kiosk.actions import actions
 from kiosk.banner import banner, refusals
+from kiosk.checks import leader_check
 from kiosk.help import help_button, help_strip
 from kiosk.job_card import job_card, job_details
 from kiosk.live import follow
@@ -31,7 +33,8 @@ _CSS = ".q-btn { border-radius: 10px; text-transform: none } .pb-card { border: 
 
 
 def scanned(screen: Screen, value: str) -> None:
-    """A scanner types and presses enter: a job's QR selects it, a badge signs in.
+    """A scanner types and presses enter: a job's QR selects it, a badge signs in (a
+    leader's, shown a car finished here, opens its leader check).
 
     Anything else counts as a wrong try at this kiosk: a technician's id is no badge."""
     value = value.strip()
@@ -45,9 +48,30 @@ def scanned(screen: Screen, value: str) -> None:
     if verdict is None:
         return
     if verdict.ok and verdict.tech:
-        screen.arrive(verdict.tech)
+        if not _came_to_check(screen, verdict.tech):
+            screen.arrive(verdict.tech)
         return
     screen.code_refused(verdict.wait)
+
+
+#: The bays that are stations, not workshop bays.
+STATIONS = (BayKind.QC, BayKind.WASH)
+
+
+def _came_to_check(screen: Screen, tech: str) -> bool:
+    """A team leader not signed in here badges while a car finished here is shown: they came
+    to check it, not to work here (signing in would take them off their own bay): the leader
+    check opens in their name. Whether it did."""
+    station, card = screen.station, screen.selected()
+    if card is None or card.status != JobStatus.SELF_CHECKED or station.kind in STATIONS:
+        return False  # at the QC station the leader check is done signed in there
+    if (
+        tech in [p.id for p in station.present()]
+        or Role.LEADER not in station.technicians[tech].roles
+    ):
+        return False
+    leader_check(screen, card, tech)
+    return True
 
 
 def scan_field(screen: Screen) -> None:

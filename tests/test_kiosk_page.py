@@ -368,6 +368,31 @@ async def test_a_leader_who_comes_over_checks_with_their_badge_and_stays_at_thei
     await see(user, "No jobs dispatched here")
 
 
+async def test_a_leader_badging_at_the_scan_field_opens_the_check_not_a_sign_in(
+    user: User, shop: Workshop
+) -> None:
+    own = shop.job(bay="B01", plate="京B22222")
+    b01 = shop.station("B01")
+    b01.sign_in("T001")
+    b01.start(own, "T001")
+    shop.settle("B01")
+    ro, bay = finished_at_b03(shop)
+    shop.settle()
+    await open_kiosk(user, bay)
+    await see(user, marker="awaits-leader")
+    user.find(marker="scan").type("10004").trigger("keydown.enter")  # 刘洋, no leader: signs in
+    await see(user, marker="tech-T004", content="刘洋 ✓")
+    user.find(marker="scan").type("10001").trigger("keydown.enter")  # 王建国 scans as he comes
+    await see(user, marker="leader-notes")
+    await user.should_not_see(marker="leader-badge")  # his badge said who he is
+    await tap(user, "leader-check-submit")
+    shop.settle()
+    assert shop.core.ws.job(ro).checks[-1].by == "T001"
+    leader = shop.core.ws.tech_state("T001")
+    assert (leader.bay, leader.active_job) == ("B01", own)  # not signed in at B03
+    await see(user, "No jobs dispatched here")
+
+
 async def test_a_car_checked_by_the_leader_at_the_qc_station_leaves_its_bays_screen(
     user: User, shop: Workshop
 ) -> None:
