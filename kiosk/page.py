@@ -14,18 +14,20 @@ from fastapi import Request
 from nicegui import ui
 
 from core.contract.pairing import PairingBook
+from core.contract.views import JobCard
 from core.display.texts import Lang, both
-from core.domain.vocabulary import BayKind, JobStatus, Role
+from core.domain.vocabulary import BayKind, Role
 from kiosk.actions import actions
 from kiosk.banner import banner, refusals
 from kiosk.checks import leader_check
+from kiosk.dialogs import framed
 from kiosk.help import help_button, help_strip
 from kiosk.job_card import job_card, job_details
 from kiosk.live import follow
 from kiosk.pairing import pairing_of, pairing_screen, register_pairing
 from kiosk.parts import parts_lines
 from kiosk.queue import queue
-from kiosk.screen import Screen
+from kiosk.screen import BIG, Screen
 from kiosk.signin import people
 from kiosk.station import Station
 
@@ -59,19 +61,43 @@ STATIONS = (BayKind.QC, BayKind.WASH)
 
 
 def _came_to_check(screen: Screen, tech: str) -> bool:
-    """A team leader not signed in here badges while a car finished here is shown: they came
-    to check it, not to work here (signing in would take them off their own bay): the leader
-    check opens in their name. Whether it did."""
-    station, card = screen.station, screen.selected()
-    if card is None or card.status != JobStatus.SELF_CHECKED or station.kind in STATIONS:
+    """A team leader not signed in here badges while a car finished here waits for its
+    check (the one shown, or else the bay's only one): asked whether they came to check it
+    or to work here, since signing in would take them off their own bay. Whether it asked."""
+    station = screen.station
+    here = [p.id for p in station.present()]
+    if station.kind in STATIONS or tech in here:
         return False  # at the QC station the leader check is done signed in there
-    if (
-        tech in [p.id for p in station.present()]
-        or Role.LEADER not in station.technicians[tech].roles
-    ):
+    if Role.LEADER not in station.technicians[tech].roles:
         return False
-    leader_check(screen, card, tech)
+    waiting = [j for j in station.jobs() if screen.finished(j)]
+    shown = screen.selected()
+    if shown is not None and shown in waiting:
+        card = shown
+    elif len(waiting) == 1:
+        card = waiting[0]
+    else:
+        return False
+    _check_or_sign_in(screen, card, tech)
     return True
+
+
+def _check_or_sign_in(screen: Screen, card: JobCard, tech: str) -> None:
+    t = screen.t
+
+    def check() -> None:
+        screen.question.close()
+        leader_check(screen, card, tech)
+
+    def sign_in() -> None:
+        screen.question.close()
+        screen.arrive(tech)
+
+    name = screen.station.technicians[tech].name
+    with framed(screen.question, t("kiosk.badge_choice", name=name)), ui.row().classes("gap-4"):
+        label = t("kiosk.check_car", plate=card.plate)
+        ui.button(label, on_click=check).props("color=positive").classes(BIG).mark("choose-check")
+        ui.button(t("kiosk.sign_in_here"), on_click=sign_in).classes(BIG).mark("choose-sign-in")
 
 
 def scan_field(screen: Screen) -> None:

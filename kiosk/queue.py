@@ -42,9 +42,7 @@ def _redraw_when_a_set_start_comes(screen: Screen, jobs: list[JobCard]) -> None:
     first such time (nothing else on it runs on time)."""
     now = site_clock.now()
     coming = [j.pinned_start for j in jobs if j.pinned_start is not None and j.pinned_start > now]
-    if coming:
-        site_seconds = (min(coming) - now).total_seconds() + 1
-        ui.timer(site_clock.current().real_seconds(site_seconds), screen.redraw, once=True)
+    screen.wake_at(min(coming) if coming else None)
 
 
 def _choose(screen: Screen, ro: str) -> None:

@@ -47,6 +47,10 @@ class Screen:
     # A stray tap closes a question; a form being typed into stays until cancelled.
     question: ui.dialog = field(default_factory=ui.dialog)
     form: ui.dialog = field(default_factory=lambda: ui.dialog().props("persistent"))
+    #: Holds the one timer that draws the screen again when a set start comes (outside the
+    #: body: a timer in it would sleep on, deleted, after every redraw).
+    waker: ui.element = field(default_factory=lambda: ui.element("div"))
+    woken_at: datetime | None = None
 
     def act(self, tap: Callable[[Station], T]) -> T | None:
         """Every tap that sends or checks something goes through here: None when this
@@ -61,6 +65,25 @@ class Screen:
 
     def hm(self, ts: datetime | None) -> str:
         return ts.astimezone(self.station.config.zone).strftime("%H:%M") if ts else "—"
+
+    def wake_at(self, moment: datetime | None) -> None:
+        """Draw the screen again once at ``moment`` (site time; None: at no time); one such
+        wake is kept, made again only when the moment changes."""
+        if moment == self.woken_at:
+            return
+        self.woken_at = moment
+        self.waker.clear()
+        if moment is None:
+            return
+        site_seconds = (moment - site_clock.now()).total_seconds() + 1
+        with self.waker:
+            ui.timer(
+                site_clock.current().real_seconds(max(1.0, site_seconds)), self._woken, once=True
+            )
+
+    def _woken(self) -> None:
+        self.woken_at = None
+        self.redraw()
 
     def code_refused(self, wait: int) -> None:
         """A scanned code that signs nobody in: said, with the wait a run of them began."""
@@ -98,11 +121,16 @@ class Screen:
             mine = station.active_job(tech) if tech else None
             # Else the first the bay may start now: a job set to start later waits its turn,
             # and a car finished here waits for its leader check.
-            ready = [j for j in jobs if j.status != JobStatus.SELF_CHECKED]
+            ready = [j for j in jobs if not self.finished(j)]
             free = next((j for j in ready if self.pinned(j) is None), None)
             first = free or (ready[0] if ready else jobs[0])
             self.job = mine if mine and station.job(mine) else first.ro
         return station.job(self.job) if self.job else None
+
+    def finished(self, card: JobCard) -> bool:
+        """Whether the car was finished here, by the core's word or by a tap not yet sent."""
+        done = self.station.pending_for(card.ro) == "job.self_checked"
+        return done or card.status == JobStatus.SELF_CHECKED
 
     def saved(self) -> None:
         """A tap went into the outbox: say so and show it at once."""

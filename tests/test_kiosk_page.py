@@ -368,7 +368,7 @@ async def test_a_leader_who_comes_over_checks_with_their_badge_and_stays_at_thei
     await see(user, "No jobs dispatched here")
 
 
-async def test_a_leader_badging_at_the_scan_field_opens_the_check_not_a_sign_in(
+async def test_a_leader_badging_at_the_scan_field_is_asked_check_or_sign_in(
     user: User, shop: Workshop
 ) -> None:
     own = shop.job(bay="B01", plate="京B22222")
@@ -377,20 +377,35 @@ async def test_a_leader_badging_at_the_scan_field_opens_the_check_not_a_sign_in(
     b01.start(own, "T001")
     shop.settle("B01")
     ro, bay = finished_at_b03(shop)
+    queued = shop.job(plate="京C33333")  # the bay's next car: the one shown
     shop.settle()
     await open_kiosk(user, bay)
-    await see(user, marker="awaits-leader")
+    await see(user, marker="card-ro", content=queued)
     user.find(marker="scan").type("10004").trigger("keydown.enter")  # 刘洋, no leader: signs in
     await see(user, marker="tech-T004", content="刘洋 ✓")
     user.find(marker="scan").type("10001").trigger("keydown.enter")  # 王建国 scans as he comes
-    await see(user, marker="leader-notes")
+    await see(user, "王建国: leader check, or sign in here?")
+    await tap(user, "choose-check")
     await user.should_not_see(marker="leader-badge")  # his badge said who he is
     await tap(user, "leader-check-submit")
     shop.settle()
     assert shop.core.ws.job(ro).checks[-1].by == "T001"
     leader = shop.core.ws.tech_state("T001")
     assert (leader.bay, leader.active_job) == ("B01", own)  # not signed in at B03
-    await see(user, "No jobs dispatched here")
+    await user.should_not_see(marker=f"job-{ro}")  # on to the QC station
+
+
+async def test_a_leader_who_came_to_work_signs_in_by_badge_all_the_same(
+    user: User, shop: Workshop
+) -> None:
+    finished_at_b03(shop)
+    shop.settle()
+    await open_kiosk(user, shop.station("B03"))
+    user.find(marker="scan").type("10005").trigger("keydown.enter")  # 陈志强, free today
+    await tap(user, "choose-sign-in")
+    await see(user, marker="tech-T005", content="陈志强 ✓")
+    shop.settle()
+    assert shop.core.ws.tech_state("T005").bay == "B03"
 
 
 async def test_a_car_checked_by_the_leader_at_the_qc_station_leaves_its_bays_screen(

@@ -197,6 +197,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Finished: waiting for the team leader's check",
     ),
     "kiosk.leader_by_badge": ("班组长刷卡复检", "Leader check (badge)"),
+    "kiosk.badge_choice": (
+        "{name}：复检还是在本工位签到？",
+        "{name}: leader check, or sign in here?",
+    ),
+    "kiosk.check_car": ("复检 {plate}", "Leader check {plate}"),
+    "kiosk.sign_in_here": ("在本工位签到", "Sign in here"),
     "kiosk.leader_badge": ("班组长工牌（刷卡）", "Team leader's badge (scan)"),
     "kiosk.not_leader": ("这张工牌不是班组长的，不能复检", "Not a team leader's badge"),
     "kiosk.stage.self_checked": ("待复检", "Awaits leader check"),
