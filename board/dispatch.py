@@ -288,12 +288,9 @@ class DispatchPage:
             typed.props("type=time stack-label clearable").classes("grow").mark("dispatch-at")
 
             def go() -> None:
-                now, zone = self.source.now(), self.config.zone
-                ahead = 0
-                if day.value:
-                    ahead = (date.fromisoformat(day.value) - now.astimezone(zone).date()).days
+                on = date.fromisoformat(day.value) if day.value else None
                 try:
-                    start = start_at(typed.value, now, zone, ahead)
+                    start = start_at(typed.value, self.source.now(), self.config.zone, on)
                 except ValueError:
                     start = None
                 if start is None and (typed.value or day.value):  # a day needs its time

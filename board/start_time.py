@@ -5,7 +5,7 @@ tomorrow, or a day of the week to come)."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 #: A time dropped on the Gantt is taken to this many minutes: a pixel is a minute or two.
@@ -26,14 +26,15 @@ def dropped_at(window: tuple[datetime, datetime], fraction: object) -> datetime 
     return start + timedelta(minutes=stepped)
 
 
-def start_at(typed: str | None, now: datetime, zone: ZoneInfo, days_on: int = 0) -> datetime | None:
-    """``typed`` as "HH:MM" on the day ``days_on`` days after today, in the site's zone;
-    None when nothing was typed. Raises ValueError for anything else."""
+def start_at(
+    typed: str | None, now: datetime, zone: ZoneInfo, on: date | None = None
+) -> datetime | None:
+    """``typed`` as "HH:MM" on the day ``on`` (today when None), in the site's zone; None
+    when nothing was typed. Raises ValueError for anything else."""
     if typed is None or not typed.strip():
         return None
     found = _HH_MM.match(typed)
     if found is None:
         raise ValueError(typed)
     clock = time(int(found.group(1)), int(found.group(2)))  # ValueError past 23:59
-    day = now.astimezone(zone).date() + timedelta(days=days_on)
-    return datetime.combine(day, clock, tzinfo=zone)
+    return datetime.combine(on or now.astimezone(zone).date(), clock, tzinfo=zone)

@@ -337,8 +337,7 @@ class Projector:
             )
         # After the queue, the cars finished here that wait for the team leader's check:
         # the leader may do it at the bay (复检), before the car goes on to the QC station.
-        waiting = [j for j in ws.jobs_in((JobStatus.SELF_CHECKED,)) if j.bay == bay_id]
-        return ws.bay_queue(bay_id) + sorted(waiting, key=lambda j: j.ro)
+        return ws.bay_queue(bay_id) + ws.awaiting_leader_check((bay_id,))
 
     def bay_state(
         self, ws: Workshop, bay_id: str, now: datetime, eta: dict[str, datetime] | None = None

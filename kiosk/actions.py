@@ -8,7 +8,7 @@ from collections.abc import Callable
 from nicegui import ui
 
 from core.contract.views import JobCard
-from core.domain.vocabulary import BayKind, JobStatus, Role
+from core.domain.vocabulary import STATION_STATUSES, BayKind, JobStatus, Role
 from kiosk.checks import final_inspection, leader_check, wash_done
 from kiosk.dialogs import confirm, pause_reason, qc_fail
 from kiosk.finding import report_finding
@@ -22,8 +22,8 @@ Tap = Callable[[Station], object]
 def actions(screen: Screen, card: JobCard) -> None:
     tech = screen.acting()
     if tech is None:
-        kind = screen.station.kind
-        if card.status == JobStatus.SELF_CHECKED and kind not in (BayKind.QC, BayKind.WASH):
+        at_station = screen.station.kind in STATION_STATUSES
+        if card.status == JobStatus.SELF_CHECKED and not at_station:
             with ui.row().classes("w-full gap-4 no-wrap"):  # a leader may come over all the same
                 _awaits_leader(screen, card, None)
             return

@@ -16,7 +16,7 @@ from nicegui import ui
 from core.contract.pairing import PairingBook
 from core.contract.views import JobCard
 from core.display.texts import Lang, both
-from core.domain.vocabulary import BayKind, Role
+from core.domain.vocabulary import STATION_STATUSES, Role
 from kiosk.actions import actions
 from kiosk.banner import banner, refusals
 from kiosk.checks import leader_check
@@ -56,17 +56,13 @@ def scanned(screen: Screen, value: str) -> None:
     screen.code_refused(verdict.wait)
 
 
-#: The bays that are stations, not workshop bays.
-STATIONS = (BayKind.QC, BayKind.WASH)
-
-
 def _came_to_check(screen: Screen, tech: str) -> bool:
     """A team leader not signed in here badges while a car finished here waits for its
     check (the one shown, or else the bay's only one): asked whether they came to check it
     or to work here, since signing in would take them off their own bay. Whether it asked."""
     station = screen.station
     here = [p.id for p in station.present()]
-    if station.kind in STATIONS or tech in here:
+    if station.kind in STATION_STATUSES or tech in here:
         return False  # at the QC station the leader check is done signed in there
     if Role.LEADER not in station.technicians[tech].roles:
         return False

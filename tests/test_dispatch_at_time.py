@@ -112,7 +112,7 @@ def test_the_times_the_board_takes() -> None:
         with pytest.raises(ValueError):
             start_at(bad, T0, SHANGHAI)
     tomorrow = local(8, when=T0 + timedelta(days=1))
-    assert start_at("08:00", T0, SHANGHAI, days_on=1) == tomorrow
+    assert start_at("08:00", T0, SHANGHAI, on=tomorrow.date()) == tomorrow
     # Written back: the day's own times bare, another day's with their date.
     today = T0.astimezone(SHANGHAI).date()
     assert clock_text(local(14, 30), SHANGHAI, today) == "14:30"

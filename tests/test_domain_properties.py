@@ -256,6 +256,7 @@ NOT_STEPS = {
     "free_key_slot",
     "job",
     "jobs_in",
+    "awaiting_leader_check",
     "open_jobs",
     "refusals_since",
     # The engine's: the advisors' notices raised after a step, and the cars gone at risk.

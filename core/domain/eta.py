@@ -119,7 +119,7 @@ def forecast(
     if bays is None or any(ws.bay(b).kind in STATION_STATUSES for b in bays):
         past = ws.jobs_in(PAST_QUEUES)
     else:  # a bay's screen shows its cars finished there, waiting for the leader check
-        past = [j for j in ws.jobs_in((JobStatus.SELF_CHECKED,)) if j.bay in bays]
+        past = ws.awaiting_leader_check(bays)
     for job in past:
         made = car_forecast(job, now)
         if made is not None:

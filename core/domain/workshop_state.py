@@ -182,6 +182,13 @@ class WorkshopState:
             if queue
         }
 
+    def awaiting_leader_check(self, bay_ids: Iterable[str]) -> list[Job]:
+        """The cars finished (self-checked) at these bays that wait for the leader check,
+        by RO: a bay's screen lists them after its queue."""
+        bays = set(bay_ids)
+        jobs = [j for j in self.jobs_in((JobStatus.SELF_CHECKED,)) if j.bay in bays]
+        return sorted(jobs, key=lambda j: j.ro)
+
     def jobs_in(self, statuses: Iterable[JobStatus]) -> list[Job]:
         """The jobs in these stages, stage by stage in the workflow's order."""
         wanted = frozenset(statuses)
