@@ -43,6 +43,7 @@ from core.display.rules import (
 )
 from core.domain.eta import predict
 from core.domain.events import SignInRefused
+from core.domain.inspection import earlier_checkers
 from core.domain.model import Bay, BayKind, Job, JobStatus, KeyState, TechnicianState
 from core.domain.plan import plan_in_steps
 from core.domain.steps import whole
@@ -218,7 +219,16 @@ def job_card(
         key_since=job.key.since,
         parts=parts_lines(job),
         pinned_start=job.pinned_start,
+        self_checked_by=_self_checker(job),
+        checks_override=bool(job.checks_override),
     )
+
+
+def _self_checker(job: Job) -> str | None:
+    """Who did the self-check of the round, while the car waits for its leader check."""
+    if job.status is not JobStatus.SELF_CHECKED:
+        return None
+    return earlier_checkers(job, ("self",)).get("self")
 
 
 class Projector:

@@ -9,7 +9,7 @@ from nicegui import ui
 
 from core.contract.views import JobCard
 from core.domain.vocabulary import STATION_STATUSES, BayKind, JobStatus, Role
-from kiosk.checks import final_inspection, leader_check, wash_done
+from kiosk.checks import final_inspection, leader_check, may_leader_check, wash_done
 from kiosk.dialogs import confirm, pause_reason, qc_fail
 from kiosk.finding import report_finding
 from kiosk.parts import request_parts
@@ -88,10 +88,12 @@ def _awaits_leader(screen: Screen, card: JobCard, tech: str | None) -> None:
     here checks it in their name; else the kiosk says it waits. Any leader who comes over
     checks it with their badge, whoever is signed in here (one who did the self-check
     themselves needs another leader)."""
-    if tech is not None and Role.LEADER in screen.station.technicians[tech].roles:
+    leader = tech is not None and Role.LEADER in screen.station.technicians[tech].roles
+    if tech is not None and leader and may_leader_check(screen, card, tech):
         _ask(screen, "leader_check", lambda: leader_check(screen, card, tech), "positive")
     else:
-        label = ui.label(screen.t("kiosk.awaits_leader")).classes("text-2xl text-amber-400")
+        why = "kiosk.own_self_check" if leader else "kiosk.awaits_leader"
+        label = ui.label(screen.t(why)).classes("text-2xl text-amber-400")
         label.mark("awaits-leader")
     _ask(screen, "leader_by_badge", lambda: leader_check(screen, card, None), "positive")
 

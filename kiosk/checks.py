@@ -31,7 +31,7 @@ def leader_check(screen: Screen, card: JobCard, tech: str | None) -> None:
         advice.classes(_FIELD).mark("leader-recommendations")
 
         def submit() -> bool:
-            who = tech if badge is None else _leader(screen, badge.value or "")
+            who = tech if badge is None else _leader(screen, card, badge.value or "")
             if who is None:
                 return False
             lines = [x.strip() for x in (advice.value or "").splitlines() if x.strip()]
@@ -42,10 +42,11 @@ def leader_check(screen: Screen, card: JobCard, tech: str | None) -> None:
         ok_or_cancel(screen, screen.form, label, submit, "leader-check-submit")
 
 
-def _leader(screen: Screen, code: str) -> str | None:
+def _leader(screen: Screen, card: JobCard, code: str) -> str | None:
     """The team leader whose badge this is; else said why not, and None. The badge is tried
     as at sign-in (a code of nobody counts as a wrong try at this kiosk, a run of them
-    makes it wait, and the core hears of it): the badge alone stands for the leader here."""
+    makes it wait, and the core hears of it): the badge alone stands for the leader here.
+    The leader who did the car's self-check is told at once that another leader checks it."""
     verdict = screen.act(lambda s: s.try_code(code))
     if verdict is None:
         return None
@@ -55,7 +56,19 @@ def _leader(screen: Screen, code: str) -> str | None:
     if Role.LEADER not in screen.station.technicians[verdict.tech].roles:
         ui.notify(screen.t("kiosk.not_leader"), type="negative", position="center")
         return None
+    if not may_leader_check(screen, card, verdict.tech):
+        ui.notify(screen.t("kiosk.own_self_check"), type="negative", position="center")
+        return None
     return verdict.tech
+
+
+def may_leader_check(screen: Screen, card: JobCard, tech: str) -> bool:
+    """Whether ``tech``, a team leader, may do this car's leader check: not the one who did
+    its self-check, unless the manager allowed it on this order or the site lets this person
+    check twice (the core holds the same rule, inspection.py)."""
+    if tech != card.self_checked_by or card.checks_override:
+        return True
+    return screen.station.technicians[tech].may_check_twice
 
 
 def final_inspection(screen: Screen, card: JobCard, tech: str) -> None:

@@ -19,7 +19,7 @@ from core.display.texts import Lang, both
 from core.domain.vocabulary import STATION_STATUSES, Role
 from kiosk.actions import actions
 from kiosk.banner import banner, refusals
-from kiosk.checks import leader_check
+from kiosk.checks import leader_check, may_leader_check
 from kiosk.dialogs import framed
 from kiosk.help import help_button, help_strip
 from kiosk.job_card import job_card, job_details
@@ -57,31 +57,36 @@ def scanned(screen: Screen, value: str) -> None:
 
 
 def _came_to_check(screen: Screen, tech: str) -> bool:
-    """A team leader not signed in here badges while a car finished here waits for its
-    check (the one shown, or else the bay's only one): asked whether they came to check it
-    or to work here, since signing in would take them off their own bay. Whether it asked."""
+    """A team leader not signed in here badges while cars finished here wait for their
+    check: asked whether they came to check one (the one shown first, if it waits) or to
+    work here, since signing in would take them off their own bay. A car whose self-check
+    was their own is not offered. Whether it asked."""
     station = screen.station
     here = [p.id for p in station.present()]
     if station.kind in STATION_STATUSES or tech in here:
         return False  # at the QC station the leader check is done signed in there
     if Role.LEADER not in station.technicians[tech].roles:
         return False
-    waiting = [j for j in station.jobs() if screen.finished(j)]
+    waiting = [
+        j for j in station.jobs() if screen.finished(j) and may_leader_check(screen, j, tech)
+    ]
+    if not waiting:
+        return False
     shown = screen.selected()
     if shown is not None and shown in waiting:
-        card = shown
-    elif len(waiting) == 1:
-        card = waiting[0]
-    else:
-        return False
-    _check_or_sign_in(screen, card, tech)
+        waiting = [shown] + [j for j in waiting if j is not shown]
+    _check_or_sign_in(screen, waiting[:_OFFERED], tech)
     return True
 
 
-def _check_or_sign_in(screen: Screen, card: JobCard, tech: str) -> None:
+#: Cars offered at once for a leader check (a bay rarely has more than one waiting).
+_OFFERED = 3
+
+
+def _check_or_sign_in(screen: Screen, cards: list[JobCard], tech: str) -> None:
     t = screen.t
 
-    def check() -> None:
+    def check(card: JobCard) -> None:
         screen.question.close()
         leader_check(screen, card, tech)
 
@@ -91,8 +96,10 @@ def _check_or_sign_in(screen: Screen, card: JobCard, tech: str) -> None:
 
     name = screen.station.technicians[tech].name
     with framed(screen.question, t("kiosk.badge_choice", name=name)), ui.row().classes("gap-4"):
-        label = t("kiosk.check_car", plate=card.plate)
-        ui.button(label, on_click=check).props("color=positive").classes(BIG).mark("choose-check")
+        for card in cards:
+            label = t("kiosk.check_car", plate=card.plate)
+            button = ui.button(label, on_click=lambda c=card: check(c)).props("color=positive")
+            button.classes(BIG).mark("choose-check", f"choose-check-{card.ro}")
         ui.button(t("kiosk.sign_in_here"), on_click=sign_in).classes(BIG).mark("choose-sign-in")
 
 

@@ -395,6 +395,65 @@ async def test_a_leader_badging_at_the_scan_field_is_asked_check_or_sign_in(
     await user.should_not_see(marker=f"job-{ro}")  # on to the QC station
 
 
+async def test_the_leader_who_did_the_self_check_is_sent_for_another_leader(
+    user: User, shop: Workshop
+) -> None:
+    ro, bay = finished_at_b03(shop, tech="T001")  # 王建国, a leader, worked and finished it
+    shop.settle()
+    await open_kiosk(user, bay)
+    await see(user, marker="awaits-leader", content="You did its self-check")
+    await user.should_not_see(marker="leader_check")  # the core would refuse the same checker
+    await tap(user, "leader_by_badge")
+    user.find(marker="leader-badge").type("10001")  # his own badge
+    await tap(user, "leader-check-submit")
+    await see(user, "another team leader checks it")
+    shop.settle()
+    assert "job.leader_checked" not in [u.type for u in bay.unsent()] and not bay.problems
+    user.find(marker="leader-badge").clear()
+    user.find(marker="leader-badge").type("10005")  # 陈志强, another leader
+    await tap(user, "leader-check-submit")
+    shop.settle()
+    assert shop.core.ws.job(ro).checks[-1].by == "T005"
+
+
+async def test_a_leader_allowed_to_check_twice_on_the_order_checks_his_own_car(
+    user: User, shop: Workshop
+) -> None:
+    ro, bay = finished_at_b03(shop, tech="T001")
+    shop.core.query(
+        lambda ws, now: ws.allow_same_checker(ro, "周日只有班组长一人", "manager:M001", now)
+    )
+    shop.settle()
+    await open_kiosk(user, bay)
+    await tap(user, "leader_check")
+    await tap(user, "leader-check-submit")
+    shop.settle()
+    job = shop.core.ws.job(ro)
+    assert (job.checks[-1].by, job.checks[-1].override) == ("T001", "周日只有班组长一人")
+
+
+async def test_a_leader_badging_with_two_cars_waiting_picks_the_one_to_check(
+    user: User, shop: Workshop
+) -> None:
+    first, bay = finished_at_b03(shop)
+    second = shop.job(plate="京D44444")
+    bay.start(second, "T002")
+    bay.self_check(second, "T002")
+    queued = shop.job(plate="京C33333")  # the car shown: neither of the two
+    shop.settle()
+    await open_kiosk(user, bay)
+    await see(user, marker="card-ro", content=queued)
+    user.find(marker="scan").type("10005").trigger("keydown.enter")  # 陈志强 comes over
+    await see(user, "陈志强: leader check, or sign in here?")
+    assert len(user.find(marker="choose-check").elements) == 2
+    await tap(user, f"choose-check-{second}")
+    await tap(user, "leader-check-submit")
+    shop.settle()
+    assert shop.core.ws.job(second).checks[-1].by == "T005"
+    assert shop.core.ws.job(first).status is JobStatus.SELF_CHECKED
+    assert shop.core.ws.tech_state("T005").bay is None  # not signed in at B03
+
+
 async def test_a_leader_who_came_to_work_signs_in_by_badge_all_the_same(
     user: User, shop: Workshop
 ) -> None:

@@ -127,6 +127,16 @@ class JobCard(_View):
         description="When the foreman set the job to start, no sooner: the plan holds it there"
         " until then or until a clock starts on it (a time passed means nothing any more)",
     )
+    self_checked_by: str | None = Field(
+        default=None,
+        description="While the car waits for the leader check (self_checked): the technician"
+        " who did its self-check, who may not also do the leader check (unless"
+        " checks_override or their may_check_twice says so)",
+    )
+    checks_override: bool = Field(
+        default=False,
+        description="The manager let one person do two of this car's checks (the order says why)",
+    )
 
 
 class BoardCard(JobCard):

@@ -205,6 +205,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "kiosk.sign_in_here": ("在本工位签到", "Sign in here"),
     "kiosk.leader_badge": ("班组长工牌（刷卡）", "Team leader's badge (scan)"),
     "kiosk.not_leader": ("这张工牌不是班组长的，不能复检", "Not a team leader's badge"),
+    "kiosk.own_self_check": (
+        "自检是您做的：请另一位班组长复检",
+        "You did its self-check: another team leader checks it",
+    ),
     "kiosk.stage.self_checked": ("待复检", "Awaits leader check"),
     "kiosk.stage.leader_checked": ("待总检", "Awaits final inspection"),
     "kiosk.stage.wash_waiting": ("待洗车", "Awaits wash"),
