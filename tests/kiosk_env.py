@@ -65,6 +65,9 @@ class Workshop:
         """A bay's station on its started link, as ``pitboard kiosk`` wires it."""
         cfg = self.core.config
         device = kiosk_device(cfg, bay)
+        earlier = self.links.pop(bay, None)
+        if earlier is not None:  # one device id, one connection: else the two take turns
+            earlier.stop()
         guard = SignInGuard(cfg, self.state_dir / f"{device}.signin.json", self.clock)
         station = Station(cfg, bay, device, guard)
         with self.broker.installed():

@@ -52,7 +52,9 @@ def kiosk_parts(station: Station, ro: str) -> list[PartsState]:
 
 def asked(shop: Workshop, station: Station, pause: bool = True) -> tuple[str, str]:
     """A job at work at B03 and parts asked for it from the bay's kiosk, applied."""
-    ro, _ = shop.at_work()
+    ro = shop.job()
+    station.sign_in("T002")
+    station.start(ro, "T002")
     station.request_parts(ro, "T002", [OIL, TYPED], pause=pause)
     shop.settle()
     (request,) = shop.core.ws.job(ro).parts_requests

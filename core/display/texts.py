@@ -1085,9 +1085,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "device.kiosk": ("{bay} 工位终端", "Kiosk {bay}"),
     "device.core": ("系统核心", "Core"),
     # the plan: a job put on a bay at a time (dropped on the Gantt, or by the form)
-    "dispatch.at": ("开始时间（可选）", "Start at (optional)"),
+    "dispatch.at": ("开始时间", "Start at"),
     "dispatch.at_hint": ("时:分", "HH:MM"),
-    "dispatch.day": ("日期（空：今天）", "Day (empty: today)"),
+    "dispatch.day": ("日期（默认今天）", "Day (default today)"),
     "dispatch.tomorrow": ("明天", "Tomorrow"),
     "dispatch.done_at": ("{ro} 已排到 {bay}，{time} 开始", "{ro} planned on {bay} from {time}"),
     "dispatch.bad_time": ("请按 时:分 填写时间，例如 14:30", "Give the time as HH:MM, e.g. 14:30"),
