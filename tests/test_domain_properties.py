@@ -106,6 +106,10 @@ def filed_as_scanned(ws: Workshop) -> None:
         )
         assert ros(ws.bay_queue(bay)) == ros(scanned), f"bay {bay}'s queue"
         assert ros(queues.get(bay, [])) == ros(scanned), f"bay {bay} in all queues"
+        checks = sorted(
+            j.ro for j in ws.jobs.values() if j.bay == bay and j.status is JobStatus.SELF_CHECKED
+        )
+        assert ros(ws.awaiting_leader_check((bay,))) == checks, f"bay {bay}'s leader checks"
     for status in JobStatus:
         scanned_ros = {j.ro for j in ws.jobs.values() if j.status is status}
         assert set(ros(ws.jobs_in({status}))) == scanned_ros, f"the {status} jobs"

@@ -112,6 +112,10 @@ class WorkshopState:
     _queues: dict[str, dict[str, Job]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    #: The cars finished at a bay that wait there for the leader check, by bay.
+    _checks_due: dict[str, dict[str, Job]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
     _filed: dict[str, tuple[JobStatus, str | None]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -185,8 +189,7 @@ class WorkshopState:
     def awaiting_leader_check(self, bay_ids: Iterable[str]) -> list[Job]:
         """The cars finished (self-checked) at these bays that wait for the leader check,
         by RO: a bay's screen lists them after its queue."""
-        bays = set(bay_ids)
-        jobs = [j for j in self.jobs_in((JobStatus.SELF_CHECKED,)) if j.bay in bays]
+        jobs = [j for bay in set(bay_ids) for j in self._checks_due.get(bay, {}).values()]
         return sorted(jobs, key=lambda j: j.ro)
 
     def jobs_in(self, statuses: Iterable[JobStatus]) -> list[Job]:
@@ -261,9 +264,10 @@ class WorkshopState:
 
     def _file(self, job: Job) -> None:
         self._stages.setdefault(job.status, {})[job.ro] = job
-        bay = job.bay if job.status in BAY_STATUSES else None
-        if bay is not None:
-            self._queues.setdefault(bay, {})[job.ro] = job
+        by_bay = self._by_bay(job.status)
+        bay = job.bay if by_bay is not None else None
+        if by_bay is not None and bay is not None:
+            by_bay.setdefault(bay, {})[job.ro] = job
         self._filed[job.ro] = (job.status, bay)
 
     def _unfile(self, ro: str) -> None:
@@ -272,8 +276,15 @@ class WorkshopState:
             return
         status, bay = filed
         self._stages[status].pop(ro, None)
-        if bay is not None:
-            self._queues[bay].pop(ro, None)
+        by_bay = self._by_bay(status)
+        if by_bay is not None and bay is not None:
+            by_bay[bay].pop(ro, None)
+
+    def _by_bay(self, status: JobStatus) -> dict[str, dict[str, Job]] | None:
+        """Where a job in this stage is filed by its bay, if anywhere."""
+        if status in BAY_STATUSES:
+            return self._queues
+        return self._checks_due if status is JobStatus.SELF_CHECKED else None
 
     def _drop(self, ro: str) -> None:
         del self.jobs[ro]
