@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from core.domain import events as ev
 from core.domain.appointment import BookingChanges
 from core.domain.errors import BayKindNeeded, IllegalTransition, InvalidData, TimePassed
+from core.domain.eta import FINAL_QC, LEADER_CHECK, WASH, Forecast, forecast
 from core.domain.model import BayKind, Job, JobStatus
 from core.domain.plan import (
     Block,
@@ -188,6 +189,22 @@ def test_a_pinned_job_is_planned_from_its_time_and_the_queue_around_it(ws: Works
     assert span(plan.jobs[d.ro]) == (at_today(13, 30), at_today(14))  # the queue's order kept
     assert plan.free_from["B01"] == at_today(14)
     assert plan.jobs[a.ro].pinned is None
+
+
+def test_the_ready_times_a_pin_gives_agree_with_its_plan(ws: Workshop) -> None:
+    """The predicted ready time (lounge, board, kiosk) of a car set to start later counts
+    its work from then, as its plan does; the cars behind it in the queue are not held up
+    by it meanwhile; the prediction holds still until the set time comes."""
+    pinned, after = (dispatched(ws, "B01", 1.0) for _ in range(2))
+    ws.dispatch_at(pinned.ro, "B01", at_today(13), NOW)
+    made = forecast(ws, NOW, {"B01"})
+    checks = LEADER_CHECK + FINAL_QC + (WASH if pinned.wash_requested else timedelta())
+    assert after.wash_requested == pinned.wash_requested  # the same checks after both
+    assert made[pinned.ro] == Forecast(at_today(14) + checks, 0, at_today(13))
+    assert made[after.ro] == Forecast(NOW + timedelta(hours=1) + checks, 1, at_today(13))
+    assert plan_workshop(ws, NOW).jobs[pinned.ro].end == at_today(14)
+    later = forecast(ws, at_today(13) + timedelta(minutes=1), {"B01"})  # its time came
+    assert later[pinned.ro].at == at_today(14, 1) + checks  # worked in the queue's order
 
 
 def test_a_pin_keeps_out_of_a_booked_cars_time_and_of_an_earlier_pin(ws: Workshop) -> None:

@@ -53,12 +53,17 @@ def queue_forecast(queue: list[Job], now: datetime) -> dict[str, Forecast]:
     """One bay's queue, worked in order: each car ready after the work left of those ahead
     and its own, and its checks. Every running clock ahead takes the work left down as
     fast as time passes it (two technicians, twice as fast) until its standard hours are
-    reached."""
+    reached. A car the foreman set to start at a time still to come is worked from then
+    (after an earlier such car it would run into), as the plan has it, and the bay works
+    the others meanwhile; once the first of those times comes, the queue is forecast anew."""
+    held = sorted((j for j in queue if _held(j, now)), key=_pin)
     out: dict[str, Forecast] = {}
     cursor = now
     drift = 1
-    until: datetime | None = None
+    until: datetime | None = _pin(held[0]) if held else None
     for job in queue:
+        if held and _held(job, now):
+            continue
         left = _remaining_work(job, now)
         clocks = len(job.working_techs()) if left else 0
         if clocks:
@@ -67,7 +72,22 @@ def queue_forecast(queue: list[Job], now: datetime) -> dict[str, Forecast]:
             until = ends if until is None else min(until, ends)
         cursor = cursor + left
         out[job.ro] = Forecast(cursor + _after_bay(job), drift, until)
+    free_from = now
+    for job in held:  # from a fixed time: it does not move while nothing happens
+        free_from = max(free_from, _pin(job)) + _remaining_work(job, now)
+        out[job.ro] = Forecast(free_from + _after_bay(job), 0, until)
     return out
+
+
+def _held(job: Job, now: datetime) -> bool:
+    """Held to the time the foreman set, until that time (inclusive) or a clock runs on it."""
+    start = job.pinned_start
+    return start is not None and start >= now and job.status is not JobStatus.IN_PROGRESS
+
+
+def _pin(job: Job) -> datetime:
+    assert job.pinned_start is not None
+    return job.pinned_start
 
 
 def car_forecast(job: Job, now: datetime) -> Forecast | None:
