@@ -144,6 +144,13 @@ def test_a_repeated_event_is_acked_duplicate_and_changes_nothing(
             b'"bay":"B03","tech":"T404"}',
             "unknown_technician",
         ),
+        (b"[" * 100_000 + b"]" * 100_000, "malformed_json"),  # deeper than a parser follows
+        (b'{"v":1,"seq":' + b"7" * 5_000 + b"}", "malformed_json"),  # past Python's digits
+        (
+            b'{"v":1,"source":"kiosk-b03","seq":9223372036854775808,"ts":"2026-11-24T09:00:00+08:00",'
+            b'"type":"tech.signed_in","bay":"B03","tech":"T001"}',
+            "invalid_envelope",  # above what the store's number holds
+        ),
     ],
 )
 def test_bad_input_is_rejected_with_a_code(
@@ -177,6 +184,27 @@ def test_a_rejected_event_does_not_block_later_ones(core: Core, bus: FakeBus, st
         (1, "rejected", "not_signed_in"),
         (2, "applied", None),
         (3, "applied", None),
+    ]
+
+
+def test_a_tap_too_deeply_nested_to_read_is_refused_under_its_number_and_holds_none_back(
+    core: Core, bus: FakeBus, store: Store
+) -> None:
+    k = Kiosk("kiosk-b03", "B03")
+    _, signin = k.event("tech.signed_in")
+    deep = signin.replace(b'"data":{}', b'"data":{"x":' + b"[" * 50_000 + b"]" * 50_000 + b"}")
+    assert deep != signin
+    core.on_message("pitboard/demo/dev/kiosk-b03/event", deep, token=None)
+    core.on_message(*k.event("tech.signed_in"), token=None)  # #2: not held for #1
+    settle(core, bus, 2)
+    assert [(a["seq"], a["result"]) for a in bus.acks("kiosk-b03")] == [
+        (1, "rejected"),
+        (2, "applied"),
+    ]
+    assert bus.acks("kiosk-b03")[0]["error"]["code"] == "malformed_json"
+    assert store.inbox_results("kiosk-b03") == [
+        (1, "rejected", "malformed_json"),
+        (2, "applied", None),
     ]
 
 

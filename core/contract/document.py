@@ -31,6 +31,11 @@ ERROR_CODES = {
         " events from there and sends them again"
     ),
     "unknown_device": "the device is not in the site configuration",
+    "internal_error": (
+        "the core failed on the event through a fault of its own (logged with the event's"
+        " bytes); nothing of it was applied, and its number is used up so that the device"
+        " goes on with its next"
+    ),
     "not_permitted": "this kind of device may not send this event type",
     "future_timestamp": (
         "`ts` lies more than 5 minutes after the event reached the core, by the site's"

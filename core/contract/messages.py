@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal, Union
 
@@ -38,6 +39,9 @@ def _known_type(type_: str) -> str:
     return type_
 
 
+#: The highest sequence number: what the store's 64-bit column holds.
+MAX_SEQ = 2**63 - 1
+
 #: An event type of the table (core/contract/events.py).
 EventType = Annotated[
     str,
@@ -51,7 +55,7 @@ class Envelope(Strict):
 
     v: Literal[1]
     source: DeviceName
-    seq: int = Field(ge=1, le=2**63 - 1)
+    seq: int = Field(ge=1, le=MAX_SEQ)
     ts: AwareDatetime
     type: EventType
     bay: Ident | None = None
@@ -151,14 +155,68 @@ def _first_error(exc: ValidationError) -> str:
 
 def _usable_seq(value: object) -> int | None:
     """The number a refusal is answered and counted under: only a real one (an integer of
-    at least 1, not a boolean); a bad number is refused without using up a place."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+    1 to ``MAX_SEQ``, not a boolean); a bad number is refused without using up a place."""
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_SEQ:
         return value
     return None
 
 
 def parse_event(payload: bytes) -> Event:
-    """Bytes from ``dev/{device}/event`` → a typed event, or a ContractError with a code."""
+    """Bytes from ``dev/{device}/event`` → a typed event, or a ContractError with a code.
+    JSON nested past what the parser follows, or holding a number of thousands of digits,
+    is malformed too: refused with an answer like any other, never left unanswered."""
+    try:
+        return _parse_event(payload)
+    except RecursionError:
+        why = "payload is nested too deeply"
+    except ValueError as exc:  # Python's own limit on an integer's digits
+        if isinstance(exc, ValidationError):
+            raise
+        why = f"payload is not usable JSON: {exc}"
+    # Answered under its number when the object's own "seq" can be read: a device whose
+    # next numbers wait for this one must not wait for good.
+    raise ContractError("malformed_json", why, readable_seq(payload))
+
+
+_SEQ_KEY = re.compile(rb"\s*:\s*(\d{1,19})\s*[,}]")
+
+
+def readable_seq(payload: bytes) -> int | None:
+    """The payload's own usable "seq", found without parsing it whole; None: none."""
+    return _usable_seq(_top_level_seq(payload))
+
+
+#: How far into a payload its "seq" is looked for (a device writes the envelope first).
+_SEQ_WITHIN = 4096
+
+
+def _top_level_seq(payload: bytes) -> int | None:
+    """The number under the top-level object's key "seq", read without parsing what is
+    nested (a parser gives up on deep nesting), within the payload's first few kilobytes;
+    None if there is none to read."""
+    depth = 0
+    i, n = 0, min(len(payload), _SEQ_WITHIN)
+    while i < n:
+        c = payload[i]
+        if c == 0x22:  # a string: skip to its end; at depth 1 it may be the key
+            end = i + 1
+            while end < n and payload[end] != 0x22:
+                end += 2 if payload[end] == 0x5C else 1
+            if depth == 1 and payload[i + 1 : end] == b"seq":
+                found = _SEQ_KEY.match(payload, end + 1)
+                if found:
+                    return int(found.group(1))
+            i = end + 1
+            continue
+        if c in b"[{":
+            depth += 1
+        elif c in b"]}":
+            depth -= 1
+        i += 1
+    return None
+
+
+def _parse_event(payload: bytes) -> Event:
     try:
         typed = _ANY_EVENT.validate_json(payload, strict=True)
     except ValidationError:

@@ -36,6 +36,7 @@ from core.contract.messages import (
     dump,
     event_digest,
     parse_event,
+    readable_seq,
 )
 from core.domain.errors import DomainError, DuplicateJob
 from core.domain.events import DomainEvent
@@ -142,10 +143,13 @@ class BatchStep:
         self.group_written: Callable[[], None] = lambda: None
         #: Makes the bay states while the commit syncs.
         self.beside_sync = BesideSync()
+        #: Whether the batch last begun got as far as being stored (a bug may come after).
+        self.stored = False
 
     # ------------------------------------------------------------ the order, once
     def process(self, items: list[Item]) -> Outcome:
         now = self.clock()
+        self.stored = False
         self.rollups.batch_done()
         self.let_go(now)  # a new day: yesterday's cars go before the batch sees the workshop
         out = self.apply(items, now)
@@ -419,6 +423,37 @@ class BatchStep:
             self.sequence.take(device, err.seq, "rejected", err.code, item.received_at, digest)
         return self._reject(device, err.seq, err.code, err.message)
 
+    def refuse(self, item: Item, error: Exception) -> None:
+        """An item that fails on a bug when handled alone, the workshop read again: a page's
+        command or read gets the error; a device's event is answered ``internal_error`` under
+        its number (used up, so that the device goes on), and its bytes are in the log."""
+        if isinstance(item, WebCommand | Query):
+            if not item.future.done():
+                item.future.set_exception(error)
+            return
+        if not isinstance(item, Incoming):
+            return
+        device, kind = _topic_device(item.topic)
+        if kind == "event":
+            logger.error("%s: an event a bug could not apply: %r", device, item.payload[:2000])
+            out = Outcome()
+            self.sequence.begin()
+            seq, digest = readable_seq(item.payload), event_digest(item.payload)
+            if seq is not None and self.config.device_kind(device) is not None:
+                if self.sequence.place(device, seq) is not Place.NEXT:
+                    seq = None  # a repeat or one ahead: not this number's answer
+                else:
+                    self.sequence.take(
+                        device, seq, "rejected", "internal_error", item.received_at, digest
+                    )
+            why = "the core could not apply this event (a fault of the core, logged)"
+            ack = self._reject(device, seq, "internal_error", why)
+            out.acks.append((device, ack.model_copy(update={"event": digest})))
+            out.batch.inbox = self.sequence.inbox
+            self.commit(out, self.clock(), [])
+            self.answer(out)
+        self.publisher.puback(item.token)
+
     def _reject(self, device: str, seq: int | None, code: str, message: str) -> Ack:
         self.counters.rejected[code] = self.counters.rejected.get(code, 0) + 1
         logger.warning("rejected %s#%s: %s (%s)", device, seq, code, message)
@@ -508,6 +543,7 @@ class BatchStep:
                 self.reports.clear()
                 raise
             out.committed = True
+        self.stored = True
         self.sequence.commit()
         self.counters.batches += 1
         if self.group is not None:

@@ -265,6 +265,9 @@ class Core:
             return
         except Exception:  # a bug must not stop the MQTT thread
             logger.exception("core failed on a tap applied as it came")
+            self._failed = [item]  # the loop reads the store again and handles it alone
+            self._queue.poke()
+            return
         try:
             if time.monotonic() + self._idle_wait() < self._wakes_at:
                 self._queue.poke()  # the board is due before the loop would wake
@@ -366,6 +369,35 @@ class Core:
             except SQLAlchemyError as exc:
                 self._commit_failed(exc, delay)
                 delay = self._reload_when_stored(delay)
+            except Exception as exc:  # a bug: what it left in memory is not believed
+                self._after_a_bug(items, exc)
+                return
+
+    def _after_a_bug(self, items: list[Item], error: Exception) -> None:
+        """The workshop read again from the store, then the batch's items handled one by
+        one: an item that fails alone is refused (``BatchStep.refuse``), and no device
+        waits for it. A batch stored before the bug struck is not done twice: its pages'
+        commands get the error, and a device that heard no answer sends again and hears
+        ``duplicate``."""
+        logger.error("core failed on a batch of %d", len(items), exc_info=error)
+        stored = self.step.stored
+        self._reload_when_stored(0.0)
+        if stored:
+            for item in items:
+                if isinstance(item, WebCommand | Query) and not item.future.done():
+                    item.future.set_exception(error)
+                elif isinstance(item, Incoming):
+                    self.step.publisher.puback(item.token)
+            return
+        if len(items) == 1:
+            try:
+                self.step.refuse(items[0], error)
+            except Exception:  # the refusal's own commit or answer: the log has it
+                logger.exception("core could not refuse an item that failed")
+                self._reload_when_stored(0.0)
+            return
+        for item in items:
+            self._process_until_committed([item])
 
     def _commit_failed(self, exc: SQLAlchemyError, delay: float = 0.2) -> None:
         self.counters.commit_failures += 1
