@@ -26,6 +26,7 @@ from core.api_parts import (
     Writer,
     card_reader,
     customer_of,
+    require_advisor,
     require_reach,
     resolve,
     vehicle_of,
@@ -342,6 +343,7 @@ def add_booking_routes(api: FastAPI, core: Core) -> None:
     )
     def book_appointment(body: BookingIn, actor: Writer) -> Any:
         require_reach(body.start)
+        require_advisor(core, body.advisor)
         require_sane_work(body.operations)
         booking = booking_of(body)
         try:
@@ -357,6 +359,7 @@ def add_booking_routes(api: FastAPI, core: Core) -> None:
         if not body.model_fields_set - {"force", "reason"}:
             raise InvalidData("nothing to change")
         require_reach(body.start)
+        require_advisor(core, body.advisor)
         require_sane_work(body.operations)
         changes = changes_of(body)
         try:
@@ -412,6 +415,7 @@ def add_day_routes(api: FastAPI, core: Core) -> None:
         advisor: Annotated[str, Path(pattern=ADVISOR)], day: Day, actor: Reader
     ) -> FreeSlots:
         sane_day(day)
+        require_advisor(core, advisor)
 
         def read(ws: Workshop, now: datetime) -> list[datetime]:
             return ws.free_slots(advisor, day, after=now)  # a slot passed is not bookable

@@ -14,9 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from core.catalogue import operations as operation_catalogue
 from core.contract.views import JobCard
 from core.domain.access import Scope
-from core.domain.errors import InvalidData, UnknownJob
+from core.domain.errors import InvalidData, UnknownAdvisor, UnknownJob
 from core.domain.eta import predict
 from core.domain.model import Customer, Operation, Vehicle
+from core.domain.vocabulary import StaffRole
 from core.domain.workshop import Workshop
 from core.engine import Core
 from core.views import job_card
@@ -79,6 +80,16 @@ class CustomOperationIn(StrictIn):
 
 
 OperationIn = CatalogueOperationIn | CustomOperationIn
+
+
+def require_advisor(core: Core, advisor: str | None) -> None:
+    """An advisor named by a caller is one of the site's (a ``[[users]]`` entry with the
+    role advisor): a booking or a car under a made-up name would show it on the welcome
+    board and take slots of nobody's."""
+    if advisor is None or advisor == "":
+        return
+    if not any(u.id == advisor and u.role is StaffRole.ADVISOR for u in core.config.users):
+        raise UnknownAdvisor(f"no advisor {advisor!r} at this site")
 
 
 def resolve(op: OperationIn) -> Operation:

@@ -147,6 +147,26 @@ def test_free_slots_and_the_days_load(client: TestClient, auth: dict[str, str]) 
     assert general["booked"] == 2.0 and general["room"] == general["capacity"] - 2.0
 
 
+def test_an_advisor_not_of_the_site_is_refused_everywhere_an_advisor_is_named(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    for advisor in ("NOPE", "sa01", "F001"):  # nobody; another's id in the wrong case; a foreman
+        made = client.post("/appointments", json={**BOOKING, "advisor": advisor}, headers=auth)
+        assert made.status_code == 409 and made.json()["code"] == "unknown_advisor", made.text
+        slots = client.get(f"/advisors/{advisor}/free-slots", params={"day": DAY}, headers=auth)
+        assert slots.status_code == 409 and slots.json()["code"] == "unknown_advisor"
+    assert client.get("/appointments", params={"day": DAY}, headers=auth).json() == []
+    appt = book(client, auth)
+    moved = client.patch(f"/appointments/{appt['id']}", json={"advisor": "NOPE"}, headers=auth)
+    assert moved.status_code == 409 and moved.json()["code"] == "unknown_advisor"
+    assert client.get(f"/appointments/{appt['id']}", headers=auth).json()["advisor"] == "SA01"
+    order = {k: BOOKING[k] for k in ("vehicle", "customer", "operations")}
+    order |= {"promised_at": "2026-11-24T17:00:00+08:00", "advisor": "NOPE"}
+    car = client.post("/repair-orders", json=order, headers=auth)
+    assert car.status_code == 409 and car.json()["code"] == "unknown_advisor", car.text
+    assert client.get("/repair-orders", headers=auth).json() == []  # no car taken in
+
+
 def test_a_booked_car_arrives_and_is_checked_in_from_its_booking(
     client: TestClient, auth: dict[str, str], clock: Clock, store: Store
 ) -> None:

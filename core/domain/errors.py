@@ -30,6 +30,10 @@ class UnknownTechnician(DomainError):
     code = "unknown_technician"
 
 
+class UnknownAdvisor(DomainError):
+    code = "unknown_advisor"
+
+
 class UnknownHelpCall(DomainError):
     code = "unknown_help_call"
 
