@@ -83,12 +83,14 @@ OperationIn = CatalogueOperationIn | CustomOperationIn
 
 
 def require_advisor(core: Core, advisor: str | None) -> None:
-    """An advisor named by a caller is one of the site's (a ``[[users]]`` entry with the
-    role advisor): a booking or a car under a made-up name would show it on the welcome
-    board and take slots of nobody's."""
+    """An advisor named by a caller is one of the site's, where the site names its advisors
+    (``[[users]]`` with the role advisor): a booking or a car under a made-up name would show
+    it on the welcome board and take slots of nobody's. A site whose advisors use only its
+    dealer system names none here, and takes that system's ids as they come."""
     if advisor is None or advisor == "":
         return
-    if not any(u.id == advisor and u.role is StaffRole.ADVISOR for u in core.config.users):
+    named = {u.id for u in core.config.users if u.role is StaffRole.ADVISOR}
+    if named and advisor not in named:
         raise UnknownAdvisor(f"no advisor {advisor!r} at this site")
 
 

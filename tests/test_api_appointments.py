@@ -17,7 +17,7 @@ from core.domain.access import Scope
 from core.engine import Core
 from core.store.repository import Store
 from core.store.tables import AuditRow
-from tests.helpers import Clock
+from tests.helpers import Clock, FakeBus, demo_config
 
 # The core's clock (tests/helpers.py T0) is 09:00 in Shanghai on Tuesday 24 November 2026.
 DAY = "2026-11-24"
@@ -165,6 +165,25 @@ def test_an_advisor_not_of_the_site_is_refused_everywhere_an_advisor_is_named(
     car = client.post("/repair-orders", json=order, headers=auth)
     assert car.status_code == 409 and car.json()["code"] == "unknown_advisor", car.text
     assert client.get("/repair-orders", headers=auth).json() == []  # no car taken in
+
+
+def test_a_site_that_names_no_advisors_takes_its_dealer_systems_ids(store: Store) -> None:
+    cfg = demo_config()
+    cfg = cfg.model_copy(update={"users": [u for u in cfg.users if u.role != "advisor"]})
+    core = Core(cfg, store, FakeBus(), Clock())
+    core.start()
+    try:
+        token = core.access.create_token("dms", Scope.WRITE, by="t")[1]
+        client = TestClient(build_api(core))
+        made = client.post(
+            "/appointments",
+            json={**BOOKING, "advisor": "DMS-0042"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert made.status_code == 201, made.text
+        assert made.json()["advisor"] == "DMS-0042"
+    finally:
+        core.stop()
 
 
 def test_a_booked_car_arrives_and_is_checked_in_from_its_booking(

@@ -155,6 +155,33 @@ def test_taps_from_an_hour_offline_keep_their_times_and_a_clock_set_back_is_note
     assert [t["payload"].get("clock_behind_s") for t in lines] == [None, 120.0]
 
 
+def test_a_tap_dated_before_its_clocks_last_change_takes_effect_at_that_change(
+    core: Core, bus: FakeBus, clock: Clock
+) -> None:
+    """A resume dated days before the pause it ends (a device's clock gone wrong) must not
+    open work before the pause, nor before the car came in: no hours of work invented."""
+    ro = checked_in_and_dispatched(core)
+    k = Kiosk("kiosk-b03", "B03")
+    now = clock.now
+    core.on_message(*k.event("tech.signed_in", tech="T002", ts=now), token=None)
+    core.on_message(*k.event("job.started", job=ro, tech="T002", ts=now), token=None)
+    paused = now + timedelta(minutes=30)
+    clock.advance(minutes=31)
+    core.on_message(
+        *k.event("job.paused", job=ro, tech="T002", ts=paused, reason="tool"), token=None
+    )
+    core.on_message(
+        *k.event("job.resumed", job=ro, tech="T002", ts=now - timedelta(days=5)), token=None
+    )
+    settle(core, bus, 4)
+    assert [a["result"] for a in bus.acks("kiosk-b03")] == ["applied"] * 4
+    job = core.query(lambda ws, _now: ws.jobs[ro])
+    spans = [(s.kind, s.start, s.end) for s in job.segments]
+    assert spans == [("work", now, paused), ("pause", paused, paused), ("work", paused, None)]
+    assert job.worked_seconds(paused) == 30 * 60
+    assert all(s.start >= job.checked_in_at for s in job.segments)
+
+
 def test_every_answer_names_the_message_it_answers(core: Core, bus: FakeBus) -> None:
     k = Kiosk("kiosk-b03", "B03")
     sent = [

@@ -42,7 +42,8 @@ ERROR_CODES = {
         " clock (the device's clock is ahead; the demo's site clock is a day of its own, see"
         " `pitboard run --demo`). An event dated before the device's previous one is applied"
         " at its own time, and its audit line says by how much the clock went back"
-        " (`clock_behind_s`)"
+        " (`clock_behind_s`); a step on a technician's clock takes effect no earlier than"
+        " that clock's last change on the job, nor before the car came in"
     ),
     "wrong_bay": (
         "the bay is not the kiosk's own, or the job is not dispatched there, or the help call"

@@ -386,6 +386,7 @@ class Workshop(
     # ------------------------------------------------------------ bay work
     def start(self, ro: str, tech_id: str, bay_id: str, at: datetime) -> Job:
         """A technician clocks on a job at its bay (also how a second technician joins)."""
+        at = clock_moment(self.job(ro), tech_id, at)
         job = self._start_clock(ro, tech_id, bay_id, at)
         self._record(ev.JobStarted(ro=ro, tech=tech_id, bay=bay_id, at=at))
         return job
@@ -414,11 +415,13 @@ class Workshop(
         seg = job.open_segment(tech_id)
         if seg is None or seg.kind != "pause":
             raise IllegalTransition(f"technician {tech_id} has no paused clock on {ro}")
+        at = clock_moment(job, tech_id, at)
         job = self._start_clock(ro, tech_id, bay_id, at)
         self._record(ev.JobResumed(ro=ro, tech=tech_id, bay=bay_id, at=at))
         return job
 
     def _pause_clock(self, job: Job, tech_id: str, reason: PauseReason, at: datetime) -> None:
+        at = clock_moment(job, tech_id, at)
         self._close_segment(job, tech_id, at)
         job.segments.append(Segment(tech=tech_id, kind="pause", start=at, reason=reason.value))
         self._refresh_clock_status(job)
@@ -649,3 +652,15 @@ class Workshop(
         job.parking_spot = spot.strip() or None
         self._record(ev.WashDone(ro=ro, by=tech_id, bay=bay_id, spot=job.parking_spot, at=at))
         return job
+
+
+def clock_moment(job: Job, tech: str, at: datetime) -> datetime:
+    """When a step on a technician's clock on a job takes effect: at its own time, but
+    never before the clock's last change nor before the car came in. A late tap, or a
+    device whose clock was set back, must not open work or pause time that overlaps what
+    is recorded (or lies before the car was here): it takes effect at that change."""
+    latest = job.checked_in_at
+    for seg in job.segments:
+        if seg.tech == tech:
+            latest = max(latest, seg.end or seg.start)
+    return max(at, latest)
