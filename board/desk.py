@@ -21,7 +21,7 @@ from board.preparation import Preparation
 from board.source import BoardSource
 from core.commands import AnswerFinding
 from core.contract.views import DispatchView
-from core.display.rules import escalation, finding_due
+from core.display.rules import escalation, finding_due, yuan
 from core.domain.appointment import Appointment
 from core.domain.model import Finding, Job, JobStatus
 
@@ -120,12 +120,10 @@ class DeskLists:
         urgency = escalation(now, *finding_due(f.reported_at, self.desk.config.alerts))
         level = "" if urgency == "none" else f" · {t('escalation.' + urgency)}"
         with ui.row().classes("items-center gap-2 w-full").mark(f"finding-{job.ro}-{f.id}"):
-            ui.label(
-                f"{job.ro} {job.vehicle.plate} · {self.job_type(job)} · {job.customer.name} "
-                f"{job.customer.phone} · {f.title} · {f.labor_hours:g} h · "
-                f"¥{f.parts_estimate:,.0f}"
-                f" · {t('minutes', n=waited)}{level}"
-            ).classes("grow")
+            who = f"{job.customer.name} {job.customer.phone}".strip()
+            parts = [f"{job.ro} {job.vehicle.plate}", self.job_type(job), who, f.title]
+            parts += [f"{f.labor_hours:g} h", yuan(f.parts_estimate), t("minutes", n=waited)]
+            ui.label(" · ".join(p for p in parts if p) + level).classes("grow")
             note = ui.input(t("desk.answer_note")).classes("w-48")
             ui.button(
                 t("desk.approve"),

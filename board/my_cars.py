@@ -19,6 +19,7 @@ from board.order_dialogs import OrderDialogs
 from board.source import BoardSource
 from core.commands import AcknowledgeNotice
 from core.contract.advisor_board import AdvisorBoard, AdvisorCar, NoticeLine
+from core.display.rules import yuan
 from core.domain.model import JobStatus
 from core.domain.vocabulary import NoticeKind, StaffRole
 
@@ -167,7 +168,7 @@ class MyCarsPage:
                 level = "" if f.level == "none" else f" · {t('escalation.' + f.level)}"
                 ui.label(
                     f"{t('mycars.waiting', title=f.title)} · {f.labor_hours:g} h · "
-                    f"¥{f.parts_estimate:,.0f} · {self.desk.hhmm(f.reported_at)}{level}"
+                    f"{yuan(f.parts_estimate)} · {self.desk.hhmm(f.reported_at)}{level}"
                 ).classes("text-amber-800 pl-4").mark(f"waiting-{car.ro}-{f.id}")
 
     def _car_actions(self, car: AdvisorCar) -> None:

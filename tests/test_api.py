@@ -152,6 +152,16 @@ def test_create_change_dispatch_read_and_cancel(
     assert changed.status_code == 200, changed.text
     assert changed.json()["requests"] == "检查异响"
     assert [o["code"] for o in changed.json()["operations"]] == ["M010", "X1"]
+    past = client.patch(
+        f"/repair-orders/{ro}", json={"promised_at": "1999-01-01T10:00:00+08:00"}, headers=auth
+    )
+    assert past.status_code == 409 and past.json()["code"] == "time_passed", past.text
+    assert (
+        client.get(f"/repair-orders/{ro}", headers=auth).json()["promised_at"]
+        == (ORDER["promised_at"])
+    )
+    spaced = {**ORDER, "vehicle": {**ORDER["vehicle"], "plate": "  京B54321 "}, "key_tag": None}
+    assert client.post("/repair-orders", json=spaced, headers=auth).json()["plate"] == "京B54321"
 
     moved = client.post(f"/repair-orders/{ro}/dispatch", json={"bay": "B03"}, headers=auth)
     assert moved.status_code == 200 and moved.json()["bay"] == "B03"

@@ -19,7 +19,7 @@ from core.contract.document import ERROR_CODES
 from core.contract.messages import KIOSK_TYPES
 from core.contract.printing import Document
 from core.contract.views import Alert, Readiness, Stage
-from core.display.rules import STAGES, escalation, finding_due, overrun_level, stage_of
+from core.display.rules import STAGES, escalation, finding_due, overrun_level, stage_of, yuan
 from core.display.texts import TEXTS, both, error_text, problem_text, refusal, text
 from core.domain.errors import DomainError
 from core.domain.inspection import CHECKLISTS
@@ -243,3 +243,11 @@ def test_every_reason_a_printer_gives_for_not_printing_has_a_text() -> None:
     for reason in reasons:
         assert f"printer.{reason}" in TEXTS, reason
     assert problem_text("no_such_reason", "zh") == TEXTS["printer.failed"][0]
+
+
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [(1280.0, "¥1,280"), (300.1, "¥300.10"), (0.0, "¥0"), (12.5, "¥12.50"), (0.5, "¥0.50")],
+)
+def test_money_keeps_its_fen_and_drops_none_but_zero_fen(amount: float, shown: str) -> None:
+    assert yuan(amount) == shown

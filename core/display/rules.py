@@ -93,3 +93,10 @@ def clock_text(moment: datetime, zone: ZoneInfo, day: date) -> str:
     on ``day``: a start set for tomorrow must not read as today's."""
     local = moment.astimezone(zone)
     return f"{local:%H:%M}" if local.date() == day else f"{local:%m-%d %H:%M}"
+
+
+def yuan(amount: float) -> str:
+    """An amount of money as the desk reads it: ¥1,280 for whole yuan, else with its fen
+    (¥300.10), never rounded away."""
+    whole = f"{amount:,.2f}"
+    return "¥" + (whole[:-3] if whole.endswith(".00") else whole)

@@ -888,6 +888,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "error.wrong_bay": ("这个工单没有派到本工位", "This job is not dispatched to this bay"),
     "error.unknown_job": ("找不到这个工单", "No such job"),
     "error.unknown_technician": ("找不到这位技师", "No such technician"),
+    "error.unknown_advisor": ("找不到这位服务顾问", "No such service advisor"),
+    "error.internal_error": (
+        "系统内部出错，这一步没有记录，请再点一次；仍不行请联系管理员",
+        "The system failed on this step and did not record it: tap again, or call IT",
+    ),
     "error.unknown_bay": ("找不到这个工位", "No such bay"),
     "error.unknown_finding": ("找不到这个增项", "No such finding"),
     "error.unknown_help_call": ("找不到这个呼叫", "No such help call"),

@@ -157,7 +157,7 @@ class Workshop(
             self._next("ro:" + ro.split("-")[1])
         job = Job(
             ro=ro,
-            vehicle=order.vehicle,
+            vehicle=replace(order.vehicle, plate=order.vehicle.plate.strip()),
             customer=order.customer,
             operations=list(order.operations),
             promised_at=order.promised_at,
@@ -213,7 +213,9 @@ class Workshop(
             JobStatus.READY,
         ):
             raise IllegalTransition(f"{ro} is past final inspection; the wash is settled")
-        if changes.promised_at is not None:
+        if changes.promised_at is not None and changes.promised_at != job.promised_at:
+            if changes.promised_at <= at:
+                raise TimePassed(f"the new promise {changes.promised_at.isoformat()} has passed")
             job.promised_at = changes.promised_at
         if changes.requests is not None:
             job.requests = changes.requests
