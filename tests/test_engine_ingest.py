@@ -165,6 +165,27 @@ def test_bad_input_is_rejected_with_a_code(
     assert core.counters.rejected == {code: 1}
 
 
+def test_a_core_started_again_shows_each_printer_as_its_last_print_left_it(
+    core: Core, bus: FakeBus, store: Store, clock: Clock
+) -> None:
+    checked_in_and_dispatched(core)
+    prints = store.unprinted()
+    bridge = Kiosk("bridge-1", None)  # type: ignore[arg-type]
+    for p in prints:  # the desk's printed, the workshop's printer off
+        data = {"printer": p["printer"], "print_id": p["print_id"]}
+        if p["printer"] == "printer-shop":
+            core.on_message(
+                *bridge.event("print.failed", tech=None, **data, reason="offline"), None
+            )
+        else:
+            core.on_message(*bridge.event("print.done", tech=None, **data), None)
+    settle(core, bus, len(prints), device="bridge-1")
+    shown = {"printer-desk": (True, None), "printer-shop": (False, "offline")}
+    assert {d: (r.online, r.problem) for d, r in core.health.rows.items()} == shown
+    again = Core(demo_config(), store, FakeBus(), clock)  # started again: nothing printed yet
+    assert {d: (r.online, r.problem) for d, r in again.health.rows.items()} == shown
+
+
 def test_an_unknown_device_is_rejected(core: Core, bus: FakeBus) -> None:
     k = Kiosk("kiosk-z99", "B03")
     core.on_message(*k.event("tech.signed_in"), token=None)

@@ -101,7 +101,7 @@ class DeviceStatus(BaseModel):
     v: Literal[1] = 1
     online: bool
     kind: str | None = None
-    outbox: int | None = Field(default=None, ge=0)
+    outbox: int | None = Field(default=None, ge=0, le=10_000_000)
     ts: AwareDatetime | None = None
     problem: str | None = Field(
         default=None,

@@ -64,6 +64,15 @@ class DeviceHealth:
             )
         )
 
+    def printers_as_last_heard(self, results: dict[str, tuple[str, str | None, datetime]]) -> None:
+        """At start: each of the site's printers as its newest answered print left it (a
+        printer says nothing of itself; only its prints' results do)."""
+        for printer in self.config.printers:
+            heard = results.get(printer.device)
+            if heard is not None and printer.device not in self.rows:
+                state, reason, at = heard
+                self.printer_result(printer.device, reason if state == "failed" else None, at)
+
     def _keep(self, row: DeviceRow) -> bool:
         """True when the row changed. ``since`` is since when the device is as it is: a
         device saying again what it said (a kiosk after every answered tap) changes nothing,

@@ -89,6 +89,7 @@ class Core:
         self.clock = clock
         self.counters = Counters()
         self.health = DeviceHealth(config)
+        self.health.printers_as_last_heard(store.last_print_results())
         self.views = ViewPublisher(config, publisher, self.health, self.counters, clock)
         self.step = BatchStep(
             config,

@@ -665,6 +665,27 @@ class Store:
             )
             return [r for (r,) in rows]
 
+    def last_print_results(self) -> dict[str, tuple[str, str | None, datetime]]:
+        """Each printer's newest answered print: (state, reason, when) — its health as last
+        heard, for a core that starts again before it prints anything."""
+        answered = (PrintRow.site == self.site, PrintRow.state != "pending")
+        latest = (
+            select(PrintRow.printer, func.max(PrintRow.updated_at).label("at"))
+            .where(*answered)
+            .group_by(PrintRow.printer)
+            .subquery()
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(PrintRow.printer, PrintRow.state, PrintRow.reason, PrintRow.updated_at)
+                .join(
+                    latest,
+                    (PrintRow.printer == latest.c.printer) & (PrintRow.updated_at == latest.c.at),
+                )
+                .where(*answered)
+            ).all()
+        return {printer: (state, reason, at) for printer, state, reason, at in rows}
+
     def recent_prints(self, limit: int = 6) -> list[tuple[str, str, str, str]]:
         """(print_id, printer, document, state) of the newest prints."""
         with self.engine.connect() as conn:
