@@ -84,7 +84,7 @@ OperationIn = CatalogueOperationIn | CustomOperationIn
 
 def require_advisor(core: Core, advisor: str | None) -> None:
     """An advisor named by a caller is one of the site's, where the site names its advisors
-    (``[[users]]`` with the role advisor): a booking or a car under a made-up name would show
+    (``[[users]]`` with the role advisor): a booking under a made-up name would show
     it on the welcome board and take slots of nobody's. A site whose advisors use only its
     dealer system names none here, and takes that system's ids as they come."""
     if advisor is None or advisor == "":
