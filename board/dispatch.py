@@ -280,7 +280,7 @@ class DispatchPage:
         today (a board stays open for days: the days offered are made as the list opens)."""
         t = self.t
         with ui.row().classes("items-center gap-2 no-wrap w-full"):
-            day = ui.select({}, label=t("dispatch.day"), clearable=True).classes("w-40")
+            day = ui.select({}, label=t("dispatch.day"), clearable=True).classes("w-36")
             day.mark("dispatch-day")
             day.on("popup-show", lambda: day.set_options(self.days_ahead()))
             day.set_options(self.days_ahead())
@@ -298,7 +298,7 @@ class DispatchPage:
                     return
                 self.dispatch(self.job_choice.value, bay_choice.value, team_choice.value, "", start)
 
-            ui.button(t("dispatch.go"), on_click=go).mark("dispatch-go")
+            ui.button(t("dispatch.go"), on_click=go).classes("shrink-0").mark("dispatch-go")
 
     def days_ahead(self, days: int = 6) -> dict[str, str]:
         """The days after today a start may be set on (ISO date → its name)."""

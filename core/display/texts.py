@@ -431,8 +431,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "dispatch.job": ("工单", "Job"),
     "dispatch.go": ("派工", "Dispatch"),
     "dispatch.drag": (
-        "拖到工位行即可派工；放在时间轴的某一时刻，即排定从该时刻开始",
-        "Drag onto a bay's row to dispatch; dropped at a time along it, it is planned from then",
+        "拖到工位行即可派工；放在时间轴的某一时刻，即排定从该时刻开始。日期不选即今天",
+        "Drag onto a bay's row to dispatch; dropped at a time along it, it is planned from"
+        " then. No day chosen: today",
     ),
     "dispatch.done": ("{ro} 已派往 {bay}", "{ro} dispatched to {bay}"),
     "dispatch.refused": ("{ro} 未能派工：{why}", "{ro} not dispatched: {why}"),
@@ -1092,7 +1093,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     # the plan: a job put on a bay at a time (dropped on the Gantt, or by the form)
     "dispatch.at": ("开始时间", "Start at"),
     "dispatch.at_hint": ("时:分", "HH:MM"),
-    "dispatch.day": ("日期（默认今天）", "Day (default today)"),
+    "dispatch.day": ("日期", "Day"),
     "dispatch.tomorrow": ("明天", "Tomorrow"),
     "dispatch.done_at": ("{ro} 已排到 {bay}，{time} 开始", "{ro} planned on {bay} from {time}"),
     "dispatch.bad_time": ("请按 时:分 填写时间，例如 14:30", "Give the time as HH:MM, e.g. 14:30"),
