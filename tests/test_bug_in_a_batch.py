@@ -9,14 +9,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 import core.engine.batch as batch_module
+from core.commands import CheckInCar
 from core.config import bays_from_config, technicians_from_config
 from core.contract.messages import Event
 from core.engine import Core
 from core.store.repository import Store
+from core.store.tables import WorkRow
 from tests.held_loop import HeldLoop, Wire
-from tests.helpers import Clock, Kiosk, demo_config
+from tests.helpers import Clock, Kiosk, checked_in_and_dispatched, demo_config, order
 from tests.waiting import wait_until
 
 
@@ -155,3 +158,82 @@ def test_a_tap_applied_as_it_came_and_stored_before_a_bug_is_answered_by_the_loo
     assert wire.acks[0][:2] == (1, "duplicate")  # stored once: the kiosk takes it as applied
     assert core.store.inbox_results("kiosk-b03") == [(1, "applied", None)]
     assert core.ws.tech_state("T001").bay == "B03"
+
+
+def test_a_fault_of_the_core_with_no_item_to_blame_refuses_no_tap(
+    running: tuple[Core, Wire, HeldLoop],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The core's own sweeps fail on every batch: each tap fails alone too, and is left for
+    its device to send again (answered once the core is mended), never refused for it."""
+    caplog.errors_expected = True  # type: ignore[attr-defined]
+    core, wire, _ = running
+    real = core.step.no_shows.run
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("a bug in the sweep")
+
+    monkeypatch.setattr(core.step.no_shows, "run", broken)
+    k = Kiosk("kiosk-b03", "B03")
+    signin = k.event("tech.signed_in", tech="T001")
+    core.on_message(*signin, token="t1")
+    wait_until(lambda: wire.pubacks == ["t1"], what="let go by the broker, unanswered")
+    assert wire.acks == [] and core.store.inbox_results("kiosk-b03") == []
+    monkeypatch.setattr(core.step.no_shows, "run", real)  # mended
+    core.on_message(*signin, token="t1 again")  # the kiosk sends it again
+    wait_until(lambda: len(wire.acks) == 1, what="the tap answered")
+    assert wire.acks[0][:2] == (1, "applied")
+
+
+def test_a_pages_command_stored_before_a_bug_is_answered_with_what_it_did(
+    running: tuple[Core, Wire, HeldLoop],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An error would have the desk (or the dealer system) check the car in again."""
+    caplog.errors_expected = True  # type: ignore[attr-defined]
+    core, _, _ = running
+    real, failures = core.step.publish_lounge, [1]
+
+    def lounge(*args: Any) -> None:
+        if failures:
+            failures.pop()
+            raise RuntimeError("a bug after the commit")
+        real(*args)
+
+    monkeypatch.setattr(core.step, "publish_lounge", lounge)
+    job = core.run_command(CheckInCar(order(plate="京A99999")), "advisor:SA01")
+    assert job.vehicle.plate == "京A99999"
+    assert [j.ro for j in core.ws.jobs.values()] == [job.ro]  # the one car, in memory
+    assert core.store.load_job(job.ro) is not None  # and stored
+
+
+def test_the_report_rows_waiting_are_not_written_from_the_failed_batchs_jobs(
+    running: tuple[Core, Wire, HeldLoop],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A kiosk's taps leave their report rows for a quiet moment, holding the jobs: after a
+    bug those are the failed batch's, with the refused pause on them."""
+    caplog.errors_expected = True  # type: ignore[attr-defined]
+    core, wire, _ = running
+    ro = checked_in_and_dispatched(core)
+    a_bug_at(monkeypatch, 3)
+    k = Kiosk("kiosk-b03", "B03")
+    clock = core.clock
+    assert isinstance(clock, Clock)
+    for step, data in (
+        ("tech.signed_in", {}),
+        ("job.started", {}),
+        ("job.paused", {"reason": "tool"}),
+    ):
+        clock.advance(minutes=1)  # each stored later than the one before
+        job = None if step == "tech.signed_in" else ro
+        core.on_message(*k.event(step, job=job, tech="T002", ts=clock.now, **data), token=None)
+        wait_until(lambda n=k.seq: len(wire.acks) == n, what=f"{step} answered")
+    assert [r for _, r, _ in wire.acks] == ["applied", "applied", "rejected"]
+    core.stop()  # the report rows still due are written as it stops
+    with core.store.engine.connect() as conn:
+        stretches = conn.execute(select(WorkRow.tech, WorkRow.ended).where(WorkRow.ro == ro)).all()
+    assert stretches == [("T002", None)]  # still at work: the pause was refused

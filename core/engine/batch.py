@@ -143,16 +143,19 @@ class BatchStep:
         self.group_written: Callable[[], None] = lambda: None
         #: Makes the bay states while the commit syncs.
         self.beside_sync = BesideSync()
-        #: Whether the batch last begun got as far as being stored (a bug may come after).
+        #: Whether the batch last begun got as far as being stored (a bug may come after),
+        #: and what it came to once applied.
         self.stored = False
+        self.outcome: Outcome | None = None
 
     # ------------------------------------------------------------ the order, once
     def process(self, items: list[Item]) -> Outcome:
         now = self.clock()
-        self.stored = False
+        self.stored, self.outcome = False, None
         self.rollups.batch_done()
         self.let_go(now)  # a new day: yesterday's cars go before the batch sees the workshop
         out = self.apply(items, now)
+        self.outcome = out
         if self.group is not None:
             out.group = self._group_facts(out, now)
         self.views.forget(out.rows.jobs)  # their cards are made afresh

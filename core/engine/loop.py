@@ -35,7 +35,7 @@ from core.store.group_outbox import GroupOutbox
 from core.store.repository import Batch, Store
 from core.views import Projector
 
-from .batch import FLOOD, BatchStep, gone_kept_since
+from .batch import FLOOD, BatchStep, Outcome, gone_kept_since
 from .device_health import DeviceHealth
 from .effects import Rows
 from .group_facts import GroupFacts
@@ -131,6 +131,9 @@ class Core:
         self._applying = threading.Lock()
         #: A tap applied as it came whose commit failed: the loop reloads and tries it first.
         self._failed: list[Item] = []
+        #: A reconnect's views sent again after a bug struck a stored batch (once only: a
+        #: bug that strikes every batch must not go round for ever).
+        self._republished_again = False
         #: When the loop's thread wakes next on its own (time.monotonic()).
         self._wakes_at = 0.0
         #: When the MQTT thread was last done with a message (time.monotonic()).
@@ -366,6 +369,7 @@ class Core:
             try:
                 self.step.process(items)
                 self.store_problem = None
+                self._republished_again = False
                 return
             except SQLAlchemyError as exc:
                 self._commit_failed(exc, delay)
@@ -376,29 +380,64 @@ class Core:
 
     def _after_a_bug(self, items: list[Item], error: Exception) -> None:
         """The workshop read again from the store, then the batch's items handled one by
-        one: an item that fails alone is refused (``BatchStep.refuse``), and no device
-        waits for it. A batch stored before the bug struck is not done twice: its pages'
-        commands get the error, and a device that heard no answer sends again and hears
-        ``duplicate``."""
+        one: an item that fails alone is refused (``BatchStep.refuse``), so no device waits
+        for it, unless the core fails with no item at all (then none is to blame, and each
+        is left for its sender to send again). A batch stored before the bug struck is not
+        done twice (``_settle_stored``)."""
         logger.error("core failed on a batch of %d", len(items), exc_info=error)
-        stored = self.step.stored
-        self._reload_when_stored(0.0)
+        stored, out = self.step.stored, self.step.outcome
+        self._read_again()
         if stored:
+            self._settle_stored(items, out, error)
+        elif len(items) > 1:
             for item in items:
-                if isinstance(item, WebCommand | Query) and not item.future.done():
-                    item.future.set_exception(error)
-                elif isinstance(item, Incoming):
-                    self.step.publisher.puback(item.token)
-            return
-        if len(items) == 1:
+                self._process_until_committed([item])
+        elif self._fails_alone():
+            self._leave_unanswered(items, error)
+        else:
             try:
                 self.step.refuse(items[0], error)
             except Exception:  # the refusal's own commit or answer: the log has it
                 logger.exception("core could not refuse an item that failed")
-                self._reload_when_stored(0.0)
-            return
+                self._read_again()
+
+    def _read_again(self) -> None:
+        # The report rows waiting are the failed batch's jobs: the reload writes those due.
+        self.step.reports.clear()
+        self._reload_when_stored(0.0)
+
+    def _fails_alone(self) -> bool:
+        """Whether the core fails on a batch of nothing (its own sweeps, letting a day go)."""
+        try:
+            self.step.process([])
+        except SQLAlchemyError:
+            return False  # the database's, not a bug: the refusal will meet it too
+        except Exception:
+            logger.exception("core fails on a batch of nothing: no item is refused for it")
+            self._read_again()
+            return True
+        return False
+
+    def _leave_unanswered(self, items: list[Item], error: Exception) -> None:
         for item in items:
-            self._process_until_committed([item])
+            if isinstance(item, WebCommand | Query) and not item.future.done():
+                item.future.set_exception(error)
+            elif isinstance(item, Incoming):
+                self.step.publisher.puback(item.token)  # unanswered: its device sends again
+
+    def _settle_stored(self, items: list[Item], out: Outcome | None, error: Exception) -> None:
+        """A batch stored before the bug: a page's command is answered with what it did (an
+        error would have it done again), the broker may forget the events (a device that
+        heard no answer sends again and hears ``duplicate``), and a reconnect's views are
+        sent again, once."""
+        for fut, value, exc in out.results if out is not None else ():
+            if not fut.done():
+                fut.set_result(value) if exc is None else fut.set_exception(exc)
+        for item in items:
+            if isinstance(item, Republish) and not self._republished_again:
+                self._republished_again = True
+                self._queue.put(item)
+        self._leave_unanswered(items, error)
 
     def _commit_failed(self, exc: SQLAlchemyError, delay: float = 0.2) -> None:
         self.counters.commit_failures += 1
@@ -411,7 +450,7 @@ class Core:
         again would be refused (a pause already paused) and its events lost."""
         while True:
             time.sleep(delay)
-            delay = min(delay * 2, 10.0)
+            delay = min(max(delay * 2, 0.2), 10.0)
             try:
                 self._reload()
                 return delay
