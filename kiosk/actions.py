@@ -45,7 +45,13 @@ def actions(screen: Screen, card: JobCard) -> None:
 
 def _qc(screen: Screen, card: JobCard, tech: str) -> None:
     if card.status == JobStatus.SELF_CHECKED:
-        _ask(screen, "leader_check", lambda: leader_check(screen, card, tech), "positive")
+        if Role.LEADER not in screen.station.technicians[tech].roles:
+            ui.label(screen.t("kiosk.awaits_leader")).classes("text-2xl text-amber-400")
+        elif not may_leader_check(screen, card, tech):
+            label = ui.label(screen.t("kiosk.own_self_check")).classes("text-2xl text-amber-400")
+            label.mark("awaits-leader")
+        else:
+            _ask(screen, "leader_check", lambda: leader_check(screen, card, tech), "positive")
     if card.status == JobStatus.LEADER_CHECKED:
         _ask(screen, "qc_pass", lambda: final_inspection(screen, card, tech), "positive")
         _ask(screen, "qc_fail", lambda: qc_fail(screen, card, tech), "negative")

@@ -586,6 +586,18 @@ async def test_shift_end_pauses_the_running_clock_and_the_kiosk_shows_it(
     assert shop.core.ws.job(ro).last_pause_reason == "shift_end"
 
 
+async def test_at_the_qc_station_the_leader_who_did_the_self_check_is_not_offered_it(
+    user: User, shop: Workshop
+) -> None:
+    finished_at_b03(shop, "T001")  # 王建国, a team leader, did the self-check
+    shop.settle()
+    qc = shop.station("Q01")
+    await open_kiosk(user, qc)
+    await sign_in(user, "T001", "1001")
+    await see(user, marker="awaits-leader", content="You did its self-check")
+    await user.should_not_see(marker="leader_check")
+
+
 async def test_qc_station_leader_check_fail_to_rework_and_pass(user: User, shop: Workshop) -> None:
     ro, bay = finished_at_b03(shop, "T001")
     shop.settle()

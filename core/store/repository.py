@@ -684,7 +684,9 @@ class Store:
                 )
                 .where(*answered)
             ).all()
-        return {printer: (state, reason, at) for printer, state, reason, at in rows}
+        # Prints answered in one batch share their time: one printed says it is there.
+        ordered = sorted(rows, key=lambda r: r[1] == "done")
+        return {printer: (state, reason, at) for printer, state, reason, at in ordered}
 
     def recent_prints(self, limit: int = 6) -> list[tuple[str, str, str, str]]:
         """(print_id, printer, document, state) of the newest prints."""
