@@ -182,6 +182,21 @@ def test_a_tap_dated_before_its_clocks_last_change_takes_effect_at_that_change(
     assert all(s.start >= job.checked_in_at for s in job.segments)
 
 
+def test_a_start_dated_before_the_technician_signed_in_takes_effect_at_the_sign_in(
+    core: Core, bus: FakeBus, clock: Clock
+) -> None:
+    ro = checked_in_and_dispatched(core)
+    clock.advance(days=3)  # the car waited days; the technician signs in today
+    k = Kiosk("kiosk-b03", "B03")
+    core.on_message(*k.event("tech.signed_in", tech="T002", ts=clock.now), token=None)
+    days_back = clock.now - timedelta(days=2)
+    core.on_message(*k.event("job.started", job=ro, tech="T002", ts=days_back), token=None)
+    settle(core, bus, 2)
+    assert [a["result"] for a in bus.acks("kiosk-b03")] == ["applied"] * 2
+    job = core.query(lambda ws, _now: ws.jobs[ro])
+    assert job.segments[0].start == clock.now and job.worked_seconds(clock.now) == 0
+
+
 def test_every_answer_names_the_message_it_answers(core: Core, bus: FakeBus) -> None:
     k = Kiosk("kiosk-b03", "B03")
     sent = [

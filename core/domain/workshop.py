@@ -388,7 +388,7 @@ class Workshop(
     # ------------------------------------------------------------ bay work
     def start(self, ro: str, tech_id: str, bay_id: str, at: datetime) -> Job:
         """A technician clocks on a job at its bay (also how a second technician joins)."""
-        at = clock_moment(self.job(ro), tech_id, at)
+        at = self._clock_moment(self.job(ro), tech_id, at)
         job = self._start_clock(ro, tech_id, bay_id, at)
         self._record(ev.JobStarted(ro=ro, tech=tech_id, bay=bay_id, at=at))
         return job
@@ -417,13 +417,20 @@ class Workshop(
         seg = job.open_segment(tech_id)
         if seg is None or seg.kind != "pause":
             raise IllegalTransition(f"technician {tech_id} has no paused clock on {ro}")
-        at = clock_moment(job, tech_id, at)
+        at = self._clock_moment(job, tech_id, at)
         job = self._start_clock(ro, tech_id, bay_id, at)
         self._record(ev.JobResumed(ro=ro, tech=tech_id, bay=bay_id, at=at))
         return job
 
+    def _clock_moment(self, job: Job, tech_id: str, at: datetime) -> datetime:
+        """``clock_moment``, nor before the technician signed in where they are."""
+        state = self.tech_states.get(tech_id)
+        signed_in = state.signed_in_at if state is not None else None
+        moment = clock_moment(job, tech_id, at)
+        return max(moment, signed_in) if signed_in is not None else moment
+
     def _pause_clock(self, job: Job, tech_id: str, reason: PauseReason, at: datetime) -> None:
-        at = clock_moment(job, tech_id, at)
+        at = self._clock_moment(job, tech_id, at)
         self._close_segment(job, tech_id, at)
         job.segments.append(Segment(tech=tech_id, kind="pause", start=at, reason=reason.value))
         self._refresh_clock_status(job)
