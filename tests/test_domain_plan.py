@@ -200,11 +200,31 @@ def test_the_ready_times_a_pin_gives_agree_with_its_plan(ws: Workshop) -> None:
     made = forecast(ws, NOW, {"B01"})
     checks = LEADER_CHECK + FINAL_QC + (WASH if pinned.wash_requested else timedelta())
     assert after.wash_requested == pinned.wash_requested  # the same checks after both
-    assert made[pinned.ro] == Forecast(at_today(14) + checks, 0, at_today(13))
-    assert made[after.ro] == Forecast(NOW + timedelta(hours=1) + checks, 1, at_today(13))
+    assert made[pinned.ro] == Forecast(at_today(14) + checks, 0, at_today(12))
+    # … until 12:00, after which its hour no longer fits before 13:00
+    assert made[after.ro] == Forecast(NOW + timedelta(hours=1) + checks, 1, at_today(12))
     assert plan_workshop(ws, NOW).jobs[pinned.ro].end == at_today(14)
     later = forecast(ws, at_today(13) + timedelta(minutes=1), {"B01"})  # its time came
     assert later[pinned.ro].at == at_today(14, 1) + checks  # worked in the queue's order
+
+
+def test_a_held_car_waits_for_the_lift_and_the_others_fit_around_it(ws: Workshop) -> None:
+    """Ready times as the plan works the bay: the car set to start at 10:00 comes once
+    the car on the lift is done; a car whose two hours do not fit before a held one comes
+    after it."""
+    on_lift, held = dispatched(ws, "B01", 3.0), dispatched(ws, "B01", 1.0)
+    tech = next(iter(ws.technicians))
+    ws.sign_in(tech, "B01", NOW)
+    ws.start(on_lift.ro, tech, "B01", NOW)
+    ws.dispatch_at(held.ro, "B01", at_today(10), NOW)
+    checks = LEADER_CHECK + FINAL_QC + (WASH if held.wash_requested else timedelta())
+    made = forecast(ws, NOW, {"B01"})
+    assert made[held.ro].at == at_today(13) + checks  # after the lift's three hours
+    other, later = dispatched(ws, "B02", 2.0), dispatched(ws, "B02", 1.0)
+    ws.dispatch_at(later.ro, "B02", at_today(10), NOW)
+    made = forecast(ws, NOW, {"B02"})
+    assert made[later.ro] == Forecast(at_today(11) + checks, 0, at_today(10))
+    assert made[other.ro].at == at_today(13) + checks  # 09:00 – 11:00 would run into it
 
 
 def test_a_pin_keeps_out_of_a_booked_cars_time_and_of_an_earlier_pin(ws: Workshop) -> None:

@@ -50,33 +50,90 @@ class Forecast:
 
 
 def queue_forecast(queue: list[Job], now: datetime) -> dict[str, Forecast]:
-    """One bay's queue, worked in order: each car ready after the work left of those ahead
-    and its own, and its checks. Every running clock ahead takes the work left down as
-    fast as time passes it (two technicians, twice as fast) until its standard hours are
-    reached. A car the foreman set to start at a time still to come is worked from then
-    (after an earlier such car it would run into), as the plan has it, and the bay works
-    the others meanwhile; once the first of those times comes, the queue is forecast anew."""
+    """One bay's queue as its plan works it: the cars on the lift (a clock running) first,
+    then the rest in order, each ready after the work left of those ahead and its own, and
+    its checks. Every running clock ahead takes the work left down as fast as time passes
+    it (two technicians, twice as fast) until its standard hours are reached. A car the
+    foreman set to start at a time still to come is worked from then (or once the lift and
+    an earlier such car are free), and the others fit around it: one that does not fit
+    before it comes after it. ``until`` is the first moment any of this changes form."""
     held = sorted((j for j in queue if _held(j, now)), key=_pin)
-    out: dict[str, Forecast] = {}
-    cursor = now
-    drift = 1
-    until: datetime | None = _pin(held[0]) if held else None
-    for job in queue:
-        if held and _held(job, now):
-            continue
-        left = _remaining_work(job, now)
+    others = [j for j in queue if not _held(j, now)]
+    lift = [j for j in others if j.status is JobStatus.IN_PROGRESS]
+    made = _Made(now, _pin(held[0]) if held else None)
+    for job in lift:
+        made.work(job)
+    blocks = [made.hold(job) for job in held]
+    for job in [j for j in others if j.status is not JobStatus.IN_PROGRESS]:
+        made.fit(_remaining_work(job, now), blocks)
+        made.work(job)
+    return {ro: Forecast(at, drift, made.until) for ro, (at, drift) in made.out.items()}
+
+
+#: A stretch of the bay held for a car set to start later: its start and end, and how
+#: both move while nothing happens (seconds a second).
+_Block = tuple[datetime, datetime, int]
+
+
+class _Made:
+    """The walk along one bay's queue: where the bay is free from (``cursor``) and how that
+    moves (``drift``), the forecasts made, and when the first of them changes form."""
+
+    def __init__(self, now: datetime, until: datetime | None) -> None:
+        self.now, self.until = now, until
+        self.cursor, self.drift = now, 1
+        self.out: dict[str, tuple[datetime, int]] = {}
+        #: Where the car held before the next ends, and how that moves.
+        self.previous: tuple[datetime, int] | None = None
+
+    def soon(self, gap: timedelta, closing: int) -> None:
+        """Two moments ``gap`` apart that come together at ``closing`` seconds a second:
+        the forecast holds until they meet."""
+        if closing > 0 and gap >= timedelta():
+            self.until = min(filter(None, (self.until, self.now + gap / closing)))
+
+    def work(self, job: Job) -> None:
+        left = _remaining_work(job, self.now)
         clocks = len(job.working_techs()) if left else 0
         if clocks:
-            drift -= clocks
-            ends = now + left / clocks
-            until = ends if until is None else min(until, ends)
-        cursor = cursor + left
-        out[job.ro] = Forecast(cursor + _after_bay(job), drift, until)
-    free_from = now
-    for job in held:  # from a fixed time: it does not move while nothing happens
-        free_from = max(free_from, _pin(job)) + _remaining_work(job, now)
-        out[job.ro] = Forecast(free_from + _after_bay(job), 0, until)
-    return out
+            self.drift -= clocks
+            self.soon(left / clocks, 1)  # its standard hours reached
+        self.cursor += left
+        self.out[job.ro] = (self.cursor + _after_bay(job), self.drift)
+
+    def hold(self, job: Job) -> _Block:
+        """A held car from its time, or once the lift or the one held before it is free."""
+        pin = _pin(job)
+        start, drift = pin, 0
+        self.soon(self.cursor - pin, -self.drift)  # the lift's end comes back to the pin
+        self.soon(pin - self.cursor, self.drift)  # or comes up to it
+        if self.cursor > start:
+            start, drift = self.cursor, self.drift
+        previous = self.previous
+        if previous is not None:
+            self.soon(previous[0] - pin, -previous[1])
+            self.soon(pin - previous[0], previous[1])
+            self.soon(previous[0] - self.cursor, self.drift - previous[1])
+            self.soon(self.cursor - previous[0], previous[1] - self.drift)
+            if previous[0] > start:
+                start, drift = previous
+        end = start + _remaining_work(job, self.now)
+        self.previous = (end, drift)
+        self.out[job.ro] = (end + _after_bay(job), drift)
+        return start, end, drift
+
+    def fit(self, left: timedelta, blocks: list[_Block]) -> None:
+        """Move the cursor past every held stretch the next ``left`` of work would run into."""
+        for start, end, drift in blocks:
+            if self.cursor >= end:
+                self.soon(self.cursor - end, drift - self.drift)  # it catches up again
+                continue
+            if self.cursor + left <= start:
+                self.soon(start - self.cursor - left, self.drift - drift)  # room closes
+                return
+            self.soon(self.cursor + left - start, drift - self.drift)  # room opens
+            self.soon(end - self.cursor, self.drift - drift)  # the cursor passes its end
+            self.cursor, self.drift = end, drift
 
 
 def _held(job: Job, now: datetime) -> bool:
