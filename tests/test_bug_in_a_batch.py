@@ -237,3 +237,26 @@ def test_the_report_rows_waiting_are_not_written_from_the_failed_batchs_jobs(
     with core.store.engine.connect() as conn:
         stretches = conn.execute(select(WorkRow.tech, WorkRow.ended).where(WorkRow.ro == ro)).all()
     assert stretches == [("T002", None)]  # still at work: the pause was refused
+
+
+def test_a_fault_between_batches_leaves_nothing_it_changed_in_memory(
+    running: tuple[Core, Wire, HeldLoop],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The core's own steps between batches (the board, its sweeps) read the store again
+    after a fault, as a batch does."""
+    caplog.errors_expected = True  # type: ignore[attr-defined]
+    core, _, _ = running
+    failures = [1]
+
+    def refresh() -> None:
+        if failures:
+            failures.pop()
+            core.step.ws.sign_in("T001", "B03", core.clock())
+            raise RuntimeError("a bug between batches")
+
+    monkeypatch.setattr(core.step, "refresh", refresh)
+    core._queue.poke()  # the loop wakes with nothing queued: its own steps
+    wait_until(lambda: not failures, what="the step between batches run")
+    assert core.query(lambda ws, _now: ws.tech_state("T001").bay) is None

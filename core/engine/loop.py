@@ -344,6 +344,10 @@ class Core:
             self.step.refresh()
         except Exception:  # a bug must not kill the only writer
             logger.exception("core loop failed between batches")
+            try:  # what the failed step changed in memory is not believed either
+                self._read_again()
+            except Exception:
+                logger.exception("core loop could not read the store again")
 
     def _retry(self, failed: list[Item]) -> None:
         """A tap applied as it came, whose commit failed: read the store again, then the
