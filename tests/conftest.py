@@ -19,6 +19,7 @@ from core.engine import Core
 from core.store.database import make_engine, migrate, sqlite_url
 from core.store.repository import Store
 from tests.browser import chromium_paths, headless_chromium
+from tests.held_loop import HeldLoop, Wire
 from tests.helpers import (
     Clock,
     FakeBus,
@@ -112,6 +113,19 @@ def core(store: Store, bus: FakeBus, clock: Clock) -> Iterator[Core]:
     c = Core(demo_config(), store, bus, clock)
     c.start()
     yield c
+    c.stop()
+
+
+@pytest.fixture
+def running(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Core, Wire, HeldLoop]]:
+    """A started core on a broker side that records each ack and the thread that sent it,
+    its loop ready to be held (tests/held_loop.py)."""
+    wire = Wire()
+    c = Core(demo_config(), store, wire, Clock())
+    c.start()
+    loop = HeldLoop(c, monkeypatch)
+    yield c, wire, loop
+    loop.release()
     c.stop()
 
 

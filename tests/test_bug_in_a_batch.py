@@ -5,7 +5,6 @@ batch's items are handled again one by one; the one that fails alone is refused
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,22 +15,10 @@ from core.commands import CheckInCar
 from core.config import bays_from_config, technicians_from_config
 from core.contract.messages import Event
 from core.engine import Core
-from core.store.repository import Store
 from core.store.tables import WorkRow
 from tests.held_loop import HeldLoop, Wire
-from tests.helpers import Clock, Kiosk, checked_in_and_dispatched, demo_config, order
+from tests.helpers import Clock, Kiosk, checked_in_and_dispatched, order
 from tests.waiting import wait_until
-
-
-@pytest.fixture
-def running(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Core, Wire, HeldLoop]]:
-    wire = Wire()
-    core = Core(demo_config(), store, wire, Clock())
-    core.start()
-    loop = HeldLoop(core, monkeypatch)
-    yield core, wire, loop
-    loop.release()
-    core.stop()
 
 
 def a_bug_at(monkeypatch: pytest.MonkeyPatch, seq: int) -> None:

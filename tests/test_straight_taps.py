@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import Future
 from typing import Any
 
@@ -20,17 +19,6 @@ from core.store.repository import Store
 from tests.held_loop import HeldLoop, Wire, tap
 from tests.helpers import Clock, Kiosk, demo_config
 from tests.waiting import wait_until
-
-
-@pytest.fixture
-def running(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Core, Wire, HeldLoop]]:
-    wire = Wire()
-    core = Core(demo_config(), store, wire, Clock())
-    core.start()
-    loop = HeldLoop(core, monkeypatch)
-    yield core, wire, loop
-    loop.release()
-    core.stop()
 
 
 def fail_the_next_commit(core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
