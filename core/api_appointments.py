@@ -356,7 +356,10 @@ def add_booking_routes(api: FastAPI, core: Core) -> None:
         "/appointments/{appointment}", responses=BOOKING_PROBLEMS, response_model=AppointmentOut
     )
     def change_appointment(appointment: AppointmentId, body: BookingChangeIn, actor: Writer) -> Any:
-        if not body.model_fields_set - {"force", "reason"}:
+        given = {
+            f for f in body.model_fields_set - {"force", "reason"} if getattr(body, f) is not None
+        }
+        if not given:  # a field sent as null changes nothing either
             raise InvalidData("nothing to change")
         require_reach(body.start)
         require_advisor(core, body.advisor)

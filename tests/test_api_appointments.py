@@ -159,7 +159,17 @@ def test_an_advisor_not_of_the_site_is_refused_everywhere_an_advisor_is_named(
     appt = book(client, auth)
     moved = client.patch(f"/appointments/{appt['id']}", json={"advisor": "NOPE"}, headers=auth)
     assert moved.status_code == 409 and moved.json()["code"] == "unknown_advisor"
+    nulled = client.patch(f"/appointments/{appt['id']}", json={"advisor": None}, headers=auth)
+    assert nulled.status_code == 409 and nulled.json()["code"] == "invalid_data"  # nothing
     assert client.get(f"/appointments/{appt['id']}", headers=auth).json()["advisor"] == "SA01"
+
+
+def test_a_plate_with_spaces_around_it_is_the_same_car(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    spaced = {**BOOKING, "vehicle": {**BOOKING["vehicle"], "plate": " 京A12345  "}}
+    made = client.post("/appointments", json=spaced, headers=auth)
+    assert made.status_code == 201 and made.json()["plate"] == "京A12345", made.text
 
 
 def test_a_site_that_names_no_advisors_takes_its_dealer_systems_ids(store: Store) -> None:

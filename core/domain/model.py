@@ -99,6 +99,11 @@ class Vehicle:
     mileage_km: int | None = None
     fuel_level: str = ""
 
+    def __post_init__(self) -> None:
+        # A plate typed or sent with spaces around it is the same car: its history, its
+        # booking and its order find each other.
+        object.__setattr__(self, "plate", self.plate.strip())
+
 
 @dataclass(frozen=True)
 class Customer:

@@ -157,7 +157,7 @@ class Workshop(
             self._next("ro:" + ro.split("-")[1])
         job = Job(
             ro=ro,
-            vehicle=replace(order.vehicle, plate=order.vehicle.plate.strip()),
+            vehicle=order.vehicle,
             customer=order.customer,
             operations=list(order.operations),
             promised_at=order.promised_at,

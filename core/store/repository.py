@@ -731,7 +731,7 @@ class Store:
         with self.engine.connect() as conn:
             docs = conn.execute(
                 select(JobRow.doc)
-                .where(JobRow.site == self.site, JobRow.plate == plate)
+                .where(JobRow.site == self.site, JobRow.plate == plate.strip())
                 .order_by(JobRow.checked_in_at.desc())
             ).scalars()
             return [job_from_doc(d) for d in docs]
