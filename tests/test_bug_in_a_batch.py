@@ -247,3 +247,23 @@ def test_a_fault_between_batches_leaves_nothing_it_changed_in_memory(
     core._queue.poke()  # the loop wakes with nothing queued: its own steps
     wait_until(lambda: not failures, what="the step between batches run")
     assert core.query(lambda ws, _now: ws.tech_state("T001").bay) is None
+
+
+def test_a_devices_status_taken_by_a_batch_that_failed_still_reaches_the_boards(
+    running: tuple[Core, Wire, HeldLoop],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.errors_expected = True  # type: ignore[attr-defined]
+    core, _, loop = running
+    a_bug_at(monkeypatch, 1)
+    k = Kiosk("kiosk-b03", "B03")
+    online = b'{"v":1,"online":true,"kind":"kiosk","outbox":0}'
+    loop.hold()
+    core.stop_straight()  # both queued: one batch
+    core.on_message("pitboard/demo/dev/kiosk-b03/status", online, token=None)
+    core.on_message(*k.event("tech.signed_in", tech="T001"), token=None)  # the bug strikes
+    loop.release()
+    wait_until(lambda: len(core.store.inbox_results("kiosk-b03")) == 1, what="#1 refused")
+    sent = core.views.board._devices  # what the board's device parts last carried
+    wait_until(lambda: "kiosk-b03" in sent, what="the kiosk's row on the board")

@@ -409,6 +409,12 @@ class Core:
         # The report rows waiting are the failed batch's jobs: the reload writes those due.
         self.step.reports.clear()
         self._reload_when_stored(0.0)
+        # A device's status taken in memory by the failed batch counts as no change when
+        # handled again: the boards are given the rows as they stand now.
+        try:
+            self.views.publish_devices()
+        except Exception:
+            logger.exception("core could not publish the devices' rows")
 
     def _fails_alone(self) -> bool:
         """Whether the core fails on a batch of nothing (its own sweeps, letting a day go)."""
