@@ -66,9 +66,17 @@ def may_leader_check(screen: Screen, card: JobCard, tech: str) -> bool:
     """Whether ``tech``, a team leader, may do this car's leader check: not the one who did
     its self-check, unless the manager allowed it on this order or the site lets this person
     check twice (the core holds the same rule, inspection.py)."""
-    if tech != card.self_checked_by or card.checks_override:
+    checker = card.self_checked_by or _self_check_unsent(screen, card.ro)
+    if tech != checker or card.checks_override:
         return True
     return screen.station.technicians[tech].may_check_twice
+
+
+def _self_check_unsent(screen: Screen, ro: str) -> str | None:
+    """Who tapped the car's self-check here, while that tap is not yet answered (the card
+    does not say it yet)."""
+    taps = [u for u in screen.station.unsent() if u.job == ro and u.type == "job.self_checked"]
+    return taps[-1].tech if taps else None
 
 
 def final_inspection(screen: Screen, card: JobCard, tech: str) -> None:

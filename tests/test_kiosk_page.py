@@ -454,6 +454,23 @@ async def test_a_leader_badging_with_two_cars_waiting_picks_the_one_to_check(
     assert shop.core.ws.tech_state("T005").bay is None  # not signed in at B03
 
 
+async def test_a_leader_whose_own_self_check_is_still_unsent_is_not_offered_its_check(
+    user: User, shop: Workshop
+) -> None:
+    ro = shop.job()
+    bay = shop.station("B03")
+    bay.sign_in("T001")
+    bay.start(ro, "T001")
+    shop.settle()
+    shop.links["B03"].go_offline()
+    bay.self_check(ro, "T001")  # 王建国 finishes it, offline: the card does not say so yet
+    bay.sign_out("T001")
+    await open_kiosk(user, bay)
+    user.find(marker="scan").type("10001").trigger("keydown.enter")  # back, by his badge
+    await see(user, marker="tech-T001", content="王建国 ✓")  # signed in, not asked to check
+    await user.should_not_see(marker="choose-check")
+
+
 async def test_a_leader_who_came_to_work_signs_in_by_badge_all_the_same(
     user: User, shop: Workshop
 ) -> None:
