@@ -13,6 +13,7 @@ from core.config import ConfigError, parse_config
 from core.contract.messages import make_event
 from core.contract.numbering import Numbering
 from core.engine import Core
+from core.engine.batch import RISING_LIMIT
 from core.engine.items import Counters
 from core.engine.sequence import Place, SequenceKeeper
 from core.store.repository import Store
@@ -143,6 +144,26 @@ def test_an_older_number_is_refused_and_changes_nothing_also_after_a_restart(
         (NOW + 90, "applied", None),
     ]
     assert [a["next_seq"] for a in bus.acks(CONSOLE)][1:4] == [NOW + 61] * 3
+
+
+def test_a_number_past_a_consoles_limit_is_refused_without_being_used_up(
+    core: Core, bus: FakeBus, store: Store
+) -> None:
+    """A typo of a number, or the contract's very last one, would otherwise leave a console
+    that may only rise with no number to send next, for good."""
+    for seq in (RISING_LIMIT + 1, 2**63 - 1):
+        core.on_message(*tap(seq), token=None)
+    core.on_message(*tap(NOW), token=None)  # the console goes on from where it was
+    settle(core, bus, 3, CONSOLE)
+    assert answers(bus) == [
+        (RISING_LIMIT + 1, "rejected", "invalid_envelope"),
+        (2**63 - 1, "rejected", "invalid_envelope"),
+        (NOW, "applied", None),
+    ]
+    assert store.inbox_results(CONSOLE) == [(NOW, "applied", None)]
+    core.on_message(*tap(RISING_LIMIT, seconds=1), token=None)  # the limit itself: its last
+    settle(core, bus, 4, CONSOLE)
+    assert answers(bus)[-1] == (RISING_LIMIT, "applied", None)
 
 
 def test_a_kiosk_at_the_same_bay_still_waits_for_its_gap(core: Core, bus: FakeBus) -> None:

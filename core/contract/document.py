@@ -17,7 +17,8 @@ ERROR_CODES = {
     "invalid_envelope": (
         "a field of the envelope is missing or wrong (seq, ts with offset, ...); types are"
         ' strict: `"12"` is not a number, `true` not a seq; a `seq` below 1 is answered'
-        " with `seq: null`"
+        " with `seq: null`; a device numbered `rising` sends numbers up to 2^62, and one"
+        " above is refused without using it up"
     ),
     "unsupported_version": "`v` is not 1",
     "unknown_event_type": "`type` is not one of the event types below",

@@ -342,6 +342,11 @@ class BatchStep:
         # claims: a refused event uses its number up too, or every later one would wait.
         kind = self.config.device_kind(device)
         known = kind is not None
+        if known and self.sequence.skips(device) and env.seq > RISING_LIMIT:
+            # Refused without using the number: a number so near the limit, used, would
+            # leave a device that may only rise no number to send next.
+            why = f"a device numbered rising stays at or below {RISING_LIMIT}"
+            return self._reject(device, env.seq, "invalid_envelope", why)
         if known:
             place = self.sequence.place(device, env.seq)
             if place is not Place.NEXT:
@@ -611,6 +616,11 @@ class BatchStep:
                 fut.set_result(value)
             else:
                 fut.set_exception(exc)
+
+
+#: The highest number a device numbered ``rising`` may use (a console sent to by hand:
+#: ``date +%s``, even in nanoseconds, stays far below it).
+RISING_LIMIT = 2**62
 
 
 def gone_kept_since(config: SiteConfig, now: datetime) -> datetime:
