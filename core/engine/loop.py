@@ -420,8 +420,9 @@ class Core:
         """Whether the core fails on a batch of nothing (its own sweeps, letting a day go)."""
         try:
             self.step.process([])
-        except SQLAlchemyError:
-            return False  # the database's, not a bug: the refusal will meet it too
+        except SQLAlchemyError:  # the database's, not a bug: the refusal will meet it too
+            self._read_again()  # (once it answers) what the sweep changed is not believed
+            return False
         except Exception:
             logger.exception("core fails on a batch of nothing: no item is refused for it")
             self._read_again()
