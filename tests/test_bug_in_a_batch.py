@@ -5,6 +5,7 @@ batch's items are handled again one by one; the one that fails alone is refused
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from core.contract.messages import Event
 from core.engine import Core
 from core.store.tables import WorkRow
 from tests.held_loop import HeldLoop, Wire
-from tests.helpers import Clock, Kiosk, checked_in_and_dispatched, order
+from tests.helpers import Clock, FakeBus, Kiosk, checked_in_and_dispatched, order
 from tests.waiting import wait_until
 
 
@@ -122,12 +123,12 @@ def test_a_bug_after_a_batch_was_stored_does_it_no_second_time(
     core.on_message(*signin, token="t1")
     loop.release()
     wait_until(lambda: wire.pubacks == ["t1"], what="the stored tap let go by the broker")
-    assert wire.acks == []  # its answer was lost to the bug
+    assert [a[:2] for a in wire.acks] == [(1, "applied")]  # answered after the fault, once
     assert core.store.inbox_results("kiosk-b03") == [(1, "applied", None)]
     assert core.ws.tech_state("T001").bay == "B03"
-    core.on_message(*signin, token="t1 again")  # the kiosk, unanswered, sends it again
-    wait_until(lambda: len(wire.acks) == 1, what="the repeat answered")
-    assert wire.acks[0][:2] == (1, "duplicate")
+    core.on_message(*signin, token="t1 again")  # sent again all the same: a repeat
+    wait_until(lambda: len(wire.acks) == 2, what="the repeat answered")
+    assert wire.acks[1][:2] == (1, "duplicate")
     assert core.store.inbox_results("kiosk-b03") == [(1, "applied", None)]
 
 
@@ -267,3 +268,66 @@ def test_a_devices_status_taken_by_a_batch_that_failed_still_reaches_the_boards(
     wait_until(lambda: len(core.store.inbox_results("kiosk-b03")) == 1, what="#1 refused")
     sent = core.views.board._devices  # what the board's device parts last carried
     wait_until(lambda: "kiosk-b03" in sent, what="the kiosk's row on the board")
+
+
+def test_a_stored_batch_struck_by_a_bug_still_sends_the_prints_it_asked_for(
+    core: Core, bus: FakeBus, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.errors_expected = True  # type: ignore[attr-defined]
+    real, failures = core.views.workshop_changed, [1]
+
+    def changed() -> None:
+        if failures:
+            failures.pop()
+            raise RuntimeError("a bug after the commit, before the answers")
+        real()
+
+    monkeypatch.setattr(core.views, "workshop_changed", changed)
+    job = core.run_command(CheckInCar(order(plate="京A99999")), "advisor:SA01")
+    assert job.vehicle.plate == "京A99999" and not failures
+    commands = [t for t, *_ in bus.published if t.endswith("/cmd")]
+    assert commands, "the check-in's print went out"
+
+
+def test_a_tap_applied_as_it_came_reads_the_store_again_as_a_batch_does(
+    running: tuple[Core, Wire, HeldLoop],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.errors_expected = True  # type: ignore[attr-defined]
+    core, _, _ = running
+    real, failures = core.views.workshop_changed, [1]
+
+    def changed() -> None:
+        if failures:
+            failures.pop()
+            raise RuntimeError("a bug after the status was taken")
+        real()
+
+    monkeypatch.setattr(core.views, "workshop_changed", changed)
+    online = b'{"v":1,"online":true,"kind":"kiosk","outbox":0}'
+    core.on_message("pitboard/demo/dev/kiosk-b03/status", online, token=None)
+    sent = core.views.board._devices  # what the board's device parts last carried
+    wait_until(lambda: "kiosk-b03" in sent, what="the kiosk's row on the board")
+
+
+def test_the_loops_own_work_failing_again_and_again_is_tried_less_and_less_often(
+    running: tuple[Core, Wire, HeldLoop],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A sweep still due that fails every time must not have the loop read the whole store
+    again at every turn."""
+    caplog.errors_expected = True  # type: ignore[attr-defined]
+    core, _, _ = running
+    tries: list[float] = []
+
+    def refresh() -> None:
+        tries.append(time.monotonic())
+        raise RuntimeError("a bug in a sweep still due")
+
+    monkeypatch.setattr(core.step, "refresh", refresh)
+    for _ in range(40):  # the loop woken again and again with nothing queued
+        core._queue.poke()
+        time.sleep(0.025)
+    assert 1 <= len(tries) <= 2, tries

@@ -161,8 +161,13 @@ def test_a_number_past_a_consoles_limit_is_refused_without_being_used_up(
         (NOW, "applied", None),
     ]
     assert store.inbox_results(CONSOLE) == [(NOW, "applied", None)]
-    core.on_message(*tap(RISING_LIMIT, seconds=1), token=None)  # the limit itself: its last
+    broken = tap(2**63 - 1)[1].replace(b"tech.signed_in", b"tech.signed_inn")
+    core.on_message(f"pitboard/demo/dev/{CONSOLE}/event", broken, token=None)  # no event
     settle(core, bus, 4, CONSOLE)
+    assert answers(bus)[-1] == (2**63 - 1, "rejected", "unknown_event_type")
+    assert store.inbox_results(CONSOLE) == [(NOW, "applied", None)]  # not used up either
+    core.on_message(*tap(RISING_LIMIT, seconds=1), token=None)  # the limit itself: its last
+    settle(core, bus, 5, CONSOLE)
     assert answers(bus)[-1] == (RISING_LIMIT, "applied", None)
 
 

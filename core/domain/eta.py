@@ -70,6 +70,8 @@ def queue_forecast(queue: list[Job], now: datetime) -> dict[str, Forecast]:
     return {ro: Forecast(at, drift, made.until) for ro, (at, drift) in made.out.items()}
 
 
+_JUST = timedelta(microseconds=1)
+
 #: A stretch of the bay held for a car set to start later: its start and end, and how
 #: both move while nothing happens (seconds a second).
 _Block = tuple[datetime, datetime, int]
@@ -86,11 +88,13 @@ class _Made:
         #: Where the car held before the next ends, and how that moves.
         self.previous: tuple[datetime, int] | None = None
 
-    def soon(self, gap: timedelta, closing: int) -> None:
+    def soon(self, gap: timedelta, closing: int, before: bool = False) -> None:
         """Two moments ``gap`` apart that come together at ``closing`` seconds a second:
-        the forecast holds until they meet."""
+        the forecast holds until they meet (``before``: only until just before, where it
+        changes at the very moment they meet)."""
         if closing > 0 and gap >= timedelta():
-            self.until = min(filter(None, (self.until, self.now + gap / closing)))
+            meet = self.now + gap / closing - (_JUST if before else timedelta())
+            self.until = min(filter(None, (self.until, meet)))
 
     def work(self, job: Job) -> None:
         left = _remaining_work(job, self.now)
@@ -131,7 +135,7 @@ class _Made:
             if self.cursor + left <= start:
                 self.soon(start - self.cursor - left, self.drift - drift)  # room closes
                 return
-            self.soon(self.cursor + left - start, drift - self.drift)  # room opens
+            self.soon(self.cursor + left - start, drift - self.drift, True)  # room opens
             self.soon(end - self.cursor, self.drift - drift)  # the cursor passes its end
             self.cursor, self.drift = end, drift
 

@@ -342,9 +342,7 @@ class BatchStep:
         # claims: a refused event uses its number up too, or every later one would wait.
         kind = self.config.device_kind(device)
         known = kind is not None
-        if known and self.sequence.skips(device) and env.seq > RISING_LIMIT:
-            # Refused without using the number: a number so near the limit, used, would
-            # leave a device that may only rise no number to send next.
+        if known and self._past_rising_limit(device, env.seq):
             why = f"a device numbered rising stays at or below {RISING_LIMIT}"
             return self._reject(device, env.seq, "invalid_envelope", why)
         if known:
@@ -421,9 +419,16 @@ class BatchStep:
         self.counters.applied += 1
         return Ack(seq=env.seq, result="applied", event=digest)
 
+    def _past_rising_limit(self, device: str, seq: int) -> bool:
+        """A number a device that may only rise must not use up: used, it would leave the
+        device no number to send next. Refused without being used."""
+        return self.sequence.skips(device) and seq > RISING_LIMIT
+
     def _contract_error(
         self, device: str, err: ContractError, item: Incoming, digest: str
     ) -> Ack | None:
+        if err.seq is not None and self._past_rising_limit(device, err.seq):
+            return self._reject(device, err.seq, err.code, err.message)
         if err.seq is not None and self.config.device_kind(device) is not None:
             place = self.sequence.place(device, err.seq)
             if place is not Place.NEXT:
@@ -447,7 +452,8 @@ class BatchStep:
             out = Outcome()
             self.sequence.begin()
             seq, digest = readable_seq(item.payload), event_digest(item.payload)
-            if seq is not None and self.config.device_kind(device) is not None:
+            known = seq is not None and self.config.device_kind(device) is not None
+            if known and seq is not None and not self._past_rising_limit(device, seq):
                 if self.sequence.place(device, seq) is not Place.NEXT:
                     seq = None  # a repeat or one ahead: not this number's answer
                 else:

@@ -58,6 +58,8 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 MAX_BATCH = 500
+#: Seconds the loop's own work waits after it first failed.
+OWN_WORK_BACKOFF = 1.0
 #: Seconds since the MQTT thread handed over its last message under which the next is part
 #: of a burst (devices sending what they kept, a flood): it goes to the loop, whose batches
 #: commit many at once, rather than being applied alone as it comes.
@@ -134,6 +136,10 @@ class Core:
         #: A reconnect's views sent again after a bug struck a stored batch (once only: a
         #: bug that strikes every batch must not go round for ever).
         self._republished_again = False
+        #: The loop's own work (board, sweeps) after it failed: not before this moment
+        #: (time.monotonic()), each failure waiting twice as long, up to a minute.
+        self._own_work_after = 0.0
+        self._own_backoff = OWN_WORK_BACKOFF
         #: When the loop's thread wakes next on its own (time.monotonic()).
         self._wakes_at = 0.0
         #: When the MQTT thread was last done with a message (time.monotonic()).
@@ -334,16 +340,22 @@ class Core:
 
     def _wait(self) -> float:
         try:
-            return self._idle_wait()
+            wait = self._idle_wait()
         except Exception:  # a bug must not kill the only writer
             logger.exception("core loop could not tell how long to wait")
-            return 1.0
+            wait = 1.0
+        return max(wait, self._own_work_after - time.monotonic())
 
     def _between_batches(self) -> None:
+        if time.monotonic() < self._own_work_after:
+            return  # its own work failed lately: not again at once (a sweep still due)
         try:
             self.step.refresh()
+            self._own_backoff = OWN_WORK_BACKOFF
         except Exception:  # a bug must not kill the only writer
             logger.exception("core loop failed between batches")
+            self._own_work_after = time.monotonic() + self._own_backoff
+            self._own_backoff = min(self._own_backoff * 2, 60.0)
             try:  # what the failed step changed in memory is not believed either
                 self._read_again()
             except Exception:
@@ -353,7 +365,7 @@ class Core:
         """A tap applied as it came, whose commit failed: read the store again, then the
         tap again, before anything queued after it."""
         try:
-            self._process_until_committed(failed, self._reload_when_stored(0.2))
+            self._process_until_committed(failed, self._read_again(0.2))
         except Exception:  # a bug must not kill the only writer
             logger.exception("core loop failed on a tap tried again")
 
@@ -405,16 +417,18 @@ class Core:
                 logger.exception("core could not refuse an item that failed")
                 self._read_again()
 
-    def _read_again(self) -> None:
-        # The report rows waiting are the failed batch's jobs: the reload writes those due.
+    def _read_again(self, delay: float = 0.0) -> float:
+        """The store read again after a failure (the next wait returned). The report rows
+        waiting are the failed batch's jobs: the reload writes those due."""
         self.step.reports.clear()
-        self._reload_when_stored(0.0)
+        delay = self._reload_when_stored(delay)
         # A device's status taken in memory by the failed batch counts as no change when
         # handled again: the boards are given the rows as they stand now.
         try:
             self.views.publish_devices()
         except Exception:
             logger.exception("core could not publish the devices' rows")
+        return delay
 
     def _fails_alone(self) -> bool:
         """Whether the core fails on a batch of nothing (its own sweeps, letting a day go)."""
@@ -441,6 +455,11 @@ class Core:
         error would have it done again), the broker may forget the events (a device that
         heard no answer sends again and hears ``duplicate``), and a reconnect's views are
         sent again, once."""
+        if out is not None:
+            try:  # the acks and the prints it asked for (a print sent twice is one print)
+                self.step.answer(out)
+            except Exception:
+                logger.exception("core could not send a stored batch's answers")
         for fut, value, exc in out.results if out is not None else ():
             if not fut.done():
                 fut.set_result(value) if exc is None else fut.set_exception(exc)
@@ -467,6 +486,8 @@ class Core:
                 return delay
             except SQLAlchemyError:
                 logger.error("database still unavailable; reading it again in %.1fs", delay)
+            except Exception:  # no batch is taken until the workshop is the store's again
+                logger.exception("reading the store again failed; again in %.1fs", delay)
 
 
 def _devices(config: SiteConfig) -> list[str]:
