@@ -45,13 +45,7 @@ def actions(screen: Screen, card: JobCard) -> None:
 
 def _qc(screen: Screen, card: JobCard, tech: str) -> None:
     if card.status == JobStatus.SELF_CHECKED:
-        if Role.LEADER not in screen.station.technicians[tech].roles:
-            ui.label(screen.t("kiosk.awaits_leader")).classes("text-2xl text-amber-400")
-        elif not may_leader_check(screen, card, tech):
-            label = ui.label(screen.t("kiosk.own_self_check")).classes("text-2xl text-amber-400")
-            label.mark("awaits-leader")
-        else:
-            _ask(screen, "leader_check", lambda: leader_check(screen, card, tech), "positive")
+        _check_here_or_say_why(screen, card, tech)
     if card.status == JobStatus.LEADER_CHECKED:
         _ask(screen, "qc_pass", lambda: final_inspection(screen, card, tech), "positive")
         _ask(screen, "qc_fail", lambda: qc_fail(screen, card, tech), "negative")
@@ -94,6 +88,13 @@ def _awaits_leader(screen: Screen, card: JobCard, tech: str | None) -> None:
     here checks it in their name; else the kiosk says it waits. Any leader who comes over
     checks it with their badge, whoever is signed in here (one who did the self-check
     themselves needs another leader)."""
+    _check_here_or_say_why(screen, card, tech)
+    _ask(screen, "leader_by_badge", lambda: leader_check(screen, card, None), "positive")
+
+
+def _check_here_or_say_why(screen: Screen, card: JobCard, tech: str | None) -> None:
+    """The leader check in the name of the one acting here, if they may do it; else why
+    the car waits (for a leader, or for another than the one who did its self-check)."""
     leader = tech is not None and Role.LEADER in screen.station.technicians[tech].roles
     if tech is not None and leader and may_leader_check(screen, card, tech):
         _ask(screen, "leader_check", lambda: leader_check(screen, card, tech), "positive")
@@ -101,7 +102,6 @@ def _awaits_leader(screen: Screen, card: JobCard, tech: str | None) -> None:
         why = "kiosk.own_self_check" if leader else "kiosk.awaits_leader"
         label = ui.label(screen.t(why)).classes("text-2xl text-amber-400")
         label.mark("awaits-leader")
-    _ask(screen, "leader_by_badge", lambda: leader_check(screen, card, None), "positive")
 
 
 def _button(screen: Screen, step: str, on_click: Callable[[], None], colour: str) -> None:

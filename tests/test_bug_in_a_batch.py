@@ -96,16 +96,23 @@ def test_a_lone_tap_a_bug_fails_on_is_refused_and_what_it_did_in_memory_undone(
     assert core.ws.tech_state("T001").bay == "B03"
 
 
-def bug_in_the_next_answer(core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
-    real, failures = core.step.answer, [1]
+def fails_once(monkeypatch: pytest.MonkeyPatch, owner: object, name: str, why: str) -> list[int]:
+    """``owner.name`` raises the first time it is called, then does its work; the list is
+    emptied once it raised."""
+    real, failures = getattr(owner, name), [1]
 
-    def answer(out: Any) -> None:
+    def once(*args: Any) -> Any:
         if failures:
             failures.pop()
-            raise RuntimeError("a bug after the commit")
-        real(out)
+            raise RuntimeError(why)
+        return real(*args)
 
-    monkeypatch.setattr(core.step, "answer", answer)
+    monkeypatch.setattr(owner, name, once)
+    return failures
+
+
+def bug_in_the_next_answer(core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    fails_once(monkeypatch, core.step, "answer", "a bug after the commit")
 
 
 def test_a_bug_after_a_batch_was_stored_does_it_no_second_time(
@@ -182,15 +189,7 @@ def test_a_pages_command_stored_before_a_bug_is_answered_with_what_it_did(
     """An error would have the desk (or the dealer system) check the car in again."""
     caplog.errors_expected = True  # type: ignore[attr-defined]
     core, _, _ = running
-    real, failures = core.step.publish_lounge, [1]
-
-    def lounge(*args: Any) -> None:
-        if failures:
-            failures.pop()
-            raise RuntimeError("a bug after the commit")
-        real(*args)
-
-    monkeypatch.setattr(core.step, "publish_lounge", lounge)
+    fails_once(monkeypatch, core.step, "publish_lounge", "a bug after the commit")
     job = core.run_command(CheckInCar(order(plate="京A99999")), "advisor:SA01")
     assert job.vehicle.plate == "京A99999"
     assert [j.ro for j in core.ws.jobs.values()] == [job.ro]  # the one car, in memory
@@ -274,15 +273,8 @@ def test_a_stored_batch_struck_by_a_bug_still_sends_the_prints_it_asked_for(
     core: Core, bus: FakeBus, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.errors_expected = True  # type: ignore[attr-defined]
-    real, failures = core.views.workshop_changed, [1]
-
-    def changed() -> None:
-        if failures:
-            failures.pop()
-            raise RuntimeError("a bug after the commit, before the answers")
-        real()
-
-    monkeypatch.setattr(core.views, "workshop_changed", changed)
+    why = "a bug after the commit, before the answers"
+    failures = fails_once(monkeypatch, core.views, "workshop_changed", why)
     job = core.run_command(CheckInCar(order(plate="京A99999")), "advisor:SA01")
     assert job.vehicle.plate == "京A99999" and not failures
     commands = [t for t, *_ in bus.published if t.endswith("/cmd")]
@@ -296,15 +288,7 @@ def test_a_tap_applied_as_it_came_reads_the_store_again_as_a_batch_does(
 ) -> None:
     caplog.errors_expected = True  # type: ignore[attr-defined]
     core, _, _ = running
-    real, failures = core.views.workshop_changed, [1]
-
-    def changed() -> None:
-        if failures:
-            failures.pop()
-            raise RuntimeError("a bug after the status was taken")
-        real()
-
-    monkeypatch.setattr(core.views, "workshop_changed", changed)
+    fails_once(monkeypatch, core.views, "workshop_changed", "a bug after the status was taken")
     online = b'{"v":1,"online":true,"kind":"kiosk","outbox":0}'
     core.on_message("pitboard/demo/dev/kiosk-b03/status", online, token=None)
     sent = core.views.board._devices  # what the board's device parts last carried

@@ -96,6 +96,11 @@ class _Made:
             meet = self.now + gap / closing - (_JUST if before else timedelta())
             self.until = min(filter(None, (self.until, meet)))
 
+    def meets(self, a: datetime, a_drift: int, b: datetime, b_drift: int) -> None:
+        """Two moving moments: the forecast holds until one overtakes the other."""
+        self.soon(a - b, b_drift - a_drift)
+        self.soon(b - a, a_drift - b_drift)
+
     def work(self, job: Job) -> None:
         left = _remaining_work(job, self.now)
         clocks = len(job.working_techs()) if left else 0
@@ -109,16 +114,13 @@ class _Made:
         """A held car from its time, or once the lift or the one held before it is free."""
         pin = _pin(job)
         start, drift = pin, 0
-        self.soon(self.cursor - pin, -self.drift)  # the lift's end comes back to the pin
-        self.soon(pin - self.cursor, self.drift)  # or comes up to it
+        self.meets(self.cursor, self.drift, pin, 0)  # the lift's end and the pin
         if self.cursor > start:
             start, drift = self.cursor, self.drift
         previous = self.previous
         if previous is not None:
-            self.soon(previous[0] - pin, -previous[1])
-            self.soon(pin - previous[0], previous[1])
-            self.soon(previous[0] - self.cursor, self.drift - previous[1])
-            self.soon(self.cursor - previous[0], previous[1] - self.drift)
+            self.meets(*previous, pin, 0)
+            self.meets(*previous, self.cursor, self.drift)
             if previous[0] > start:
                 start, drift = previous
         end = start + _remaining_work(job, self.now)

@@ -423,11 +423,19 @@ class Workshop(
         return job
 
     def _clock_moment(self, job: Job, tech_id: str, at: datetime) -> datetime:
-        """``clock_moment``, nor before the technician signed in where they are."""
+        """When a step on a technician's clock on a job takes effect: at its own time, but
+        never before the clock's last change, nor before the car came in, nor before the
+        technician signed in where they are. A late tap, or a device whose clock was set
+        back, must not open work or pause time that overlaps what is recorded (or lies
+        before the car or the technician was here): it takes effect at that change."""
+        latest = job.checked_in_at
+        for seg in job.segments:
+            if seg.tech == tech_id:
+                latest = max(latest, seg.end or seg.start)
         state = self.tech_states.get(tech_id)
-        signed_in = state.signed_in_at if state is not None else None
-        moment = clock_moment(job, tech_id, at)
-        return max(moment, signed_in) if signed_in is not None else moment
+        if state is not None and state.signed_in_at is not None:
+            latest = max(latest, state.signed_in_at)
+        return max(at, latest)
 
     def _pause_clock(self, job: Job, tech_id: str, reason: PauseReason, at: datetime) -> None:
         at = self._clock_moment(job, tech_id, at)
@@ -661,15 +669,3 @@ class Workshop(
         job.parking_spot = spot.strip() or None
         self._record(ev.WashDone(ro=ro, by=tech_id, bay=bay_id, spot=job.parking_spot, at=at))
         return job
-
-
-def clock_moment(job: Job, tech: str, at: datetime) -> datetime:
-    """When a step on a technician's clock on a job takes effect: at its own time, but
-    never before the clock's last change nor before the car came in. A late tap, or a
-    device whose clock was set back, must not open work or pause time that overlaps what
-    is recorded (or lies before the car was here): it takes effect at that change."""
-    latest = job.checked_in_at
-    for seg in job.segments:
-        if seg.tech == tech:
-            latest = max(latest, seg.end or seg.start)
-    return max(at, latest)

@@ -452,8 +452,8 @@ class BatchStep:
             out = Outcome()
             self.sequence.begin()
             seq, digest = readable_seq(item.payload), event_digest(item.payload)
-            known = seq is not None and self.config.device_kind(device) is not None
-            if known and seq is not None and not self._past_rising_limit(device, seq):
+            known = self.config.device_kind(device) is not None
+            if seq is not None and known and not self._past_rising_limit(device, seq):
                 if self.sequence.place(device, seq) is not Place.NEXT:
                     seq = None  # a repeat or one ahead: not this number's answer
                 else:
