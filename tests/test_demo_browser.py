@@ -500,9 +500,16 @@ def status_token(demo: Demo, open_ros: set[str]) -> str:
 
 def efficiency_rows(driver: Any) -> list[tuple[str, float, float | None]]:
     """(technician, worked hours, efficiency %) of each row of the reports' table."""
+    # The efficiency table alone: the page's other tables (the job types) have figures and
+    # percentages in the same columns.
     table = driver.execute_script(
-        "return [...document.querySelectorAll('.q-table tbody tr')]"
-        ".map(r => [...r.querySelectorAll('td')].map(c => c.innerText.trim()))"
+        "const names = arguments[0];"
+        "return [...document.querySelectorAll('.q-table')]"
+        ".filter(t => { const h = t.querySelector('thead th');"
+        " return h && names.some(n => h.innerText.includes(n)); })"
+        ".flatMap(t => [...t.querySelectorAll('tbody tr')])"
+        ".map(r => [...r.querySelectorAll('td')].map(c => c.innerText.trim()))",
+        list(TEXTS["reports.technician"]),
     )
     rows = []
     for cells in table:
