@@ -330,9 +330,11 @@ def test_every_page_after_a_demo_day_looks_like_a_real_day(demo: Demo, browser: 
     snap(browser, "reports")
     assert sum(w for _, w, _ in rows) > 0, rows  # hours worked today
     no_refusal(browser, "/reports")
-    # Efficiency over the week: a day's, taken while long jobs still run, counts their
-    # hours worked but not yet their standard hours.
-    browser.get(demo.url + "/reports?kind=week")
+    # Efficiency over a whole week of the demo's history: a day's (or a week just begun's,
+    # on a Monday), taken while long jobs still run, counts their hours worked but not yet
+    # their standard hours.
+    last_week = (demo.site_now() - timedelta(days=7)).date().isoformat()
+    browser.get(demo.url + f"/reports?kind=week&day={last_week}")
     rows = wait_until(lambda: efficiency_rows(browser), "the week's efficiency table")
     for tech, worked_h, eff in rows:
         if worked_h >= 1.0:
