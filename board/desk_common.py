@@ -14,6 +14,7 @@ from board.auth import actor
 from board.source import BoardSource
 from core.catalogue import operations as operation_catalogue
 from core.commands import Command
+from core.display.rules import clock_text
 from core.display.texts import Lang, Texts, refusal
 from core.domain.appointment import Appointment
 from core.domain.errors import DomainError
@@ -62,6 +63,10 @@ class Desk:
 
     def hhmm(self, at: datetime) -> str:
         return f"{at.astimezone(self.zone):%H:%M}"
+
+    def moment(self, at: datetime) -> str:
+        """A time as the site reads it, with its date when it is not today's."""
+        return clock_text(at, self.zone, self.today())
 
     def op_name(self, op: Operation) -> str:
         return (op.name_en or op.name) if self.lang == "en" else op.name

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from board.bay_queue import QueueLine, bay_queues
@@ -19,7 +19,7 @@ from core.contract.views import (
     ReservedBlock,
     TimelineBar,
 )
-from core.display.rules import escalation
+from core.display.rules import clock_text, escalation
 from core.display.texts import Lang, problem_text
 
 NOW_STEP = 30  # seconds: the line of now and running bars move in steps (≈ 1 px on a TV)
@@ -71,11 +71,12 @@ def _build(
     per_bay = _lane_data(view)
     heads: dict[str, str] = {}
     lanes: dict[str, dict[str, str]] = {}
+    day = view.updated_at.astimezone(zone).date()
     for row in view.bays:
-        heads[row.id] = html.escape(_head_text(row, cards, t, zone))
+        heads[row.id] = html.escape(_head_text(row, cards, t, zone, day))
         data = per_bay.get(row.id, LaneData())
         lanes[row.id] = _lane(row.id, data, cards, window, now, t, zone, lang)
-    queue = _queue(view, cards, t, zone)
+    queue = _queue(view, cards, t, zone, day)
     return BoardModel(
         heads,
         lanes,
@@ -105,8 +106,11 @@ def _lane_data(view: DispatchView) -> dict[str, LaneData]:
     }
 
 
-def _head_text(row: BayRow, cards: dict[str, BoardCard], t: Texts, zone: ZoneInfo) -> str:
-    """A bay's head: its name, people, the car on it with its ETA, its queue and a pause."""
+def _head_text(
+    row: BayRow, cards: dict[str, BoardCard], t: Texts, zone: ZoneInfo, day: date
+) -> str:
+    """A bay's head: its name, people, the car on it with its ETA (dated when not on the
+    board's ``day``), its queue and a pause."""
     techs = ", ".join(x.name for x in row.techs) or "—"
     current = cards.get(row.current) if row.current else None
     paused = [r for r in row.queue if cards.get(r) and cards[r].pause_reason]
@@ -119,8 +123,8 @@ def _head_text(row: BayRow, cards: dict[str, BoardCard], t: Texts, zone: ZoneInf
                 " · "
                 + t(
                     "dispatch.eta",
-                    predicted=f"{current.predicted_at.astimezone(zone):%H:%M}",
-                    promised=f"{current.promised_at.astimezone(zone):%H:%M}",
+                    predicted=clock_text(current.predicted_at, zone, day),
+                    promised=clock_text(current.promised_at, zone, day),
                 )
                 + late
             )
@@ -167,9 +171,10 @@ def _drawn_as(card: BoardCard, now: datetime) -> tuple[object, ...]:
 
 
 def _queue(
-    view: DispatchView, cards: dict[str, BoardCard], t: Texts, zone: ZoneInfo
+    view: DispatchView, cards: dict[str, BoardCard], t: Texts, zone: ZoneInfo, day: date
 ) -> dict[str, str]:
-    """The jobs waiting for dispatch, in order, each as its line in the queue."""
+    """The jobs waiting for dispatch, in order, each as its line in the queue (a promise
+    not on the board's ``day`` with its date)."""
     queue = {}
     for ro in view.waiting_dispatch:
         card = cards.get(ro)
@@ -178,7 +183,7 @@ def _queue(
         flag = f" · {t('dispatch.waiting_customer')}" if card.customer_waiting else ""
         queue[ro] = (
             f"{card.ro} · {card.plate} {card.model} · {card.standard_hours:g} h · "
-            f"{card.promised_at.astimezone(zone):%H:%M}{flag}"
+            f"{clock_text(card.promised_at, zone, day)}{flag}"
         )
     return queue
 
@@ -290,8 +295,13 @@ def _alert_lines(
     alerts = []
     for a in view.alerts:
         what = _name(a.ro, cards) if a.ro else e(a.device or "")
-        # A device's detail is its problem code; a job's is a finding's title or a holder.
-        detail = problem_text(a.detail, lang) if a.device and a.detail else a.detail
+        # A device's detail is its problem code; a late car's its minutes; a job's is a
+        # finding's title or a holder.
+        detail = a.detail
+        if a.device and a.detail:
+            detail = problem_text(a.detail, lang)
+        elif a.kind == "promise_at_risk" and a.detail.isdigit():
+            detail = t("alert.late_by", n=int(a.detail))
         key = f"{a.kind}:{a.ro or a.device or a.detail}"
         alerts.append((key, f"⚠ {e(t('alert.' + a.kind))} · {what} {e(detail)}"))
     return alerts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import time
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from nicegui import ui
@@ -14,6 +14,7 @@ from board.live import LiveBoard, Parts, boards_by_screen_size
 from board.source import BoardSource
 from core.contract import site_clock
 from core.contract.views import LoungeCar, LoungeView
+from core.display.rules import clock_text
 from core.display.texts import Lang, both, texts_for
 
 ROWS = 8  # cars on one screen, read from 3 m away (``/lounge?rows=N`` for a bigger wall)
@@ -53,13 +54,15 @@ _STAGE_COLOUR = {
 }
 
 
-def _hm(ts: datetime | None, zone: ZoneInfo) -> str:
-    return ts.astimezone(zone).strftime("%H:%M") if ts else "—"
+def _hm(ts: datetime | None, zone: ZoneInfo, day: date) -> str:
+    """A time the customer reads: with its date when it is not today's (a car that will
+    be ready after tomorrow's opening must not read as ready this morning)."""
+    return clock_text(ts, zone, day) if ts else "—"
 
 
-def row_html(car: LoungeCar, zone: ZoneInfo) -> str:
-    """One car's line. A single element per line: every element on a page costs each open
-    screen time on every update, so the lounge keeps few."""
+def row_html(car: LoungeCar, zone: ZoneInfo, day: date) -> str:
+    """One car's line on ``day``. A single element per line: every element on a page costs
+    each open screen time on every update, so the lounge keeps few."""
     e = html.escape
     notice = ""
     if car.notice == "ready":
@@ -73,7 +76,7 @@ def row_html(car: LoungeCar, zone: ZoneInfo) -> str:
         f'<div style="width:24%"><div class="lounge-stage">{e(both(f"stage.{car.stage}"))}</div>'
         f'<div class="lounge-bar"><div style="width:{car.progress}%;background:{colour}">'
         f"</div></div></div>"
-        f'<div class="text-center" style="width:9%">{_hm(car.promised_at, zone)}</div>'
+        f'<div class="text-center" style="width:9%">{_hm(car.promised_at, zone, day)}</div>'
         f"{notice}"
     )
 
@@ -85,27 +88,28 @@ class LoungeScreen:
     def __init__(self, rows: int, zone: ZoneInfo) -> None:
         self.rows = rows
         self.zone = zone
-        self._lines: dict[int, tuple[LoungeCar, str]] = {}
+        self._lines: dict[int, tuple[LoungeCar, date, str]] = {}
 
     def parts(self, view: LoungeView) -> Parts:
         cars = view.cars
         pages = max(1, -(-len(cars) // self.rows))
         page = int(time.time() // PAGE_SECONDS) % pages
         shown = cars[page * self.rows : (page + 1) * self.rows]
+        day = site_clock.now(self.zone).date()
         parts: Parts = {}
         for i in range(self.rows):
             car = shown[i] if i < len(shown) else None
-            parts[f"row-{i}"] = self._line(i, car) if car is not None else ""
+            parts[f"row-{i}"] = self._line(i, car, day) if car is not None else ""
         parts["empty"] = "" if cars else html.escape(both("lounge.empty"))
         parts["page"] = html.escape(both("lounge.page", n=page + 1, of=pages)) if pages > 1 else ""
         return parts
 
-    def _line(self, i: int, car: LoungeCar) -> str:
+    def _line(self, i: int, car: LoungeCar, day: date) -> str:
         last = self._lines.get(i)
-        if last is not None and last[0] is car:
-            return last[1]  # the core hands out the same car while it is unchanged
-        line = row_html(car, self.zone)
-        self._lines[i] = (car, line)
+        if last is not None and last[0] is car and last[1] == day:
+            return last[2]  # the core hands out the same car while it is unchanged
+        line = row_html(car, self.zone, day)
+        self._lines[i] = (car, day, line)
         return line
 
 
@@ -206,13 +210,14 @@ class StatusPage:
 
     def _car(self, car: LoungeCar) -> None:
         t, zone = self.t, self.zone
+        day = site_clock.now(zone).date()
         ui.label(car.plate).classes("text-4xl font-mono").mark("plate")
         ui.label(f"{car.model} {car.colour}").classes("text-xl")
         ui.label(t(f"stage.{car.stage}")).classes("text-3xl").mark("stage")
         ui.linear_progress(value=car.progress / 100, show_value=False, size="16px")
-        ui.label(f"{t('lounge.promised')} {_hm(car.promised_at, zone)}").classes("text-xl")
+        ui.label(f"{t('lounge.promised')} {_hm(car.promised_at, zone, day)}").classes("text-xl")
         if car.predicted_at and car.stage != "ready":
-            ui.label(f"{t('status.predicted')} {_hm(car.predicted_at, zone)}").classes(
+            ui.label(f"{t('status.predicted')} {_hm(car.predicted_at, zone, day)}").classes(
                 "text-lg text-slate-400"
             )
         if car.notice == "ready":

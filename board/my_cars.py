@@ -144,11 +144,11 @@ class MyCarsPage:
                 self._car_row(car)
 
     def _times(self, car: AdvisorCar) -> str:
-        t, hhmm = self.t, self.desk.hhmm
-        promised = t("mycars.promised", at=hhmm(car.promised_at))
+        t, moment = self.t, self.desk.moment
+        promised = t("mycars.promised", at=moment(car.promised_at))
         if car.predicted_at is None:
             return promised
-        return f"{promised} · {t('mycars.predicted', at=hhmm(car.predicted_at))}"
+        return f"{promised} · {t('mycars.predicted', at=moment(car.predicted_at))}"
 
     def _car_row(self, car: AdvisorCar) -> None:
         t = self.t

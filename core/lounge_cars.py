@@ -159,12 +159,12 @@ class LoungeCars:
             queue = ws.bay_queue(bay)
             forecasts = known.get(bay)
             if forecasts is None:
-                forecasts = queue_forecast(queue, now)
+                forecasts = queue_forecast(queue, now, ws.hours)
             for job in queue:
                 made[job.ro] = (job, forecasts[job.ro])
                 self._queue_of[job.ro] = bay
         for job in singles:
-            made[job.ro] = (job, car_forecast(job, now))
+            made[job.ro] = (job, car_forecast(job, now, ws.hours))
             self._queue_of.pop(job.ro, None)
         shown = False
         for ro in ros - made.keys():

@@ -547,7 +547,7 @@ class Projector:
                         kind="promise_at_risk",
                         ro=job.ro,
                         since=job.promised_at,
-                        detail=f"+{late} min",
+                        detail=str(late),
                     )
                 )
             for f in job.pending_findings():

@@ -64,7 +64,11 @@ class Screen:
         return text(key, self.lang, **params)
 
     def hm(self, ts: datetime | None) -> str:
-        return ts.astimezone(self.station.config.zone).strftime("%H:%M") if ts else "—"
+        """A time on the site's clock, with its date when it is not today's."""
+        if ts is None:
+            return "—"
+        zone = self.station.config.zone
+        return clock_text(ts, zone, site_clock.now(zone).date())
 
     def wake_at(self, moment: datetime | None) -> None:
         """Draw the screen again once at ``moment`` (site time; None: at no time); one such

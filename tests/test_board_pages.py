@@ -13,9 +13,12 @@ from nicegui import ui
 from nicegui.testing import User
 
 from board import lounge as lounge_module
+from board.dispatch_model import board_model
 from core.commands import AnswerFinding, Deliver, PauseEveryone, SetPriority
+from core.contract import site_clock
 from core.contract.messages import make_event
-from core.display.texts import both, text
+from core.contract.views import Alert
+from core.display.texts import both, text, texts_for
 from core.domain.handover import all_ticked
 from core.domain.inspection import complete
 from core.domain.model import (
@@ -121,6 +124,20 @@ async def test_the_lounge_tells_a_ready_car_and_a_promise_at_risk(
         lambda: "服务顾问将与您联系 Your advisor will contact you" in lounge_rows(user)[0][1],
         "at-risk notice",
     )
+
+
+async def test_a_promise_on_another_day_is_shown_with_its_date(user: User, shop: Workshop) -> None:
+    """A car promised for tomorrow must not read as promised this morning: the lounge and
+    the customer's own page give its date (MM-DD) with the time; today's time stands alone."""
+    zone = shop.core.config.zone
+    today = site_clock.now(zone)
+    tomorrow = (today + timedelta(days=1)).replace(hour=10, minute=30, second=0, microsecond=0)
+    shop.job(plate="京E22222", promised_at=tomorrow, public_token="k3J9xQ-tomorrow-car")
+    await user.open("/lounge")
+    dated = f"{tomorrow:%m-%d} 10:30"
+    await eventually(lambda: dated in lounge_rows(user)[0][1], "the promise with its date")
+    await user.open("/status/k3J9xQ-tomorrow-car")
+    await user.should_see(f"预计交车 {dated}", retries=RETRIES)
 
 
 async def test_the_pickup_card_qr_opens_the_customers_own_status_page(
@@ -295,6 +312,32 @@ async def test_the_foreman_moves_a_dispatched_job_to_another_bay_and_team(
     user.find(marker="row-B05").trigger("dragstart", args=ro)
     user.find(marker="row-B01").trigger("drop.prevent")
     await eventually(lambda: shop.core.ws.job(ro).bay == "B01", "dragged to B01")
+
+
+async def test_a_car_at_risk_says_how_late_in_the_boards_language(
+    user: User, shop: Workshop
+) -> None:
+    """The board's at-risk line says by how much the prediction misses the promise, in the
+    foreman's words: the core sends the minutes alone."""
+    now = datetime.now(UTC)
+    ro = shop.job(plate="京D33333", promised_at=now - timedelta(minutes=5), hours=2.0)
+    await sign_in(user, "F001", page="/dispatch")
+    await user.should_see(marker="signed-in", retries=RETRIES)
+
+    def alert() -> Alert | None:
+        view = shop.core.dispatch_view
+        found = [a for a in view.alerts if a.ro == ro] if view is not None else []
+        return found[0] if found else None
+
+    late = await eventually(alert, "the car at risk on the board")
+    assert late.kind == "promise_at_risk" and late.detail.isdigit()
+    assert int(late.detail) >= 125  # two hours' work and its checks, after a promise gone
+    view = shop.core.dispatch_view
+    assert view is not None
+    window = (now - timedelta(hours=1), now + timedelta(hours=1))
+    for lang, words in (("zh", f"晚 {late.detail} 分钟"), ("en", f"{late.detail} min late")):
+        lines = board_model(view, lang, texts_for(lang), window, shop.core.config.zone)
+        assert any(words in line for line in lines.panels["panel.alerts"].values()), lang
 
 
 def bay_queue(shop: Workshop, bay: str) -> list[str]:

@@ -200,12 +200,45 @@ def test_the_ready_times_a_pin_gives_agree_with_its_plan(ws: Workshop) -> None:
     made = forecast(ws, NOW, {"B01"})
     checks = LEADER_CHECK + FINAL_QC + (WASH if pinned.wash_requested else timedelta())
     assert after.wash_requested == pinned.wash_requested  # the same checks after both
-    assert made[pinned.ro] == Forecast(at_today(14) + checks, 0, at_today(12))
-    # … until 12:00, after which its hour no longer fits before 13:00
-    assert made[after.ro] == Forecast(NOW + timedelta(hours=1) + checks, 1, at_today(12))
+    assert made[pinned.ro] == Forecast(at_today(14) + checks, 0, at_today(11))
+    # … until 11:00, after which its hour runs into lunch (12:00 – 13:00) and no longer fits
+    # before 13:00; the car behind it is ready later every minute it waits, until its
+    # checks would run into lunch
+    until = at_today(12) - (NOW + timedelta(hours=1) + checks) + NOW
+    assert made[after.ro] == Forecast(NOW + timedelta(hours=1) + checks, 1, until)
     assert plan_workshop(ws, NOW).jobs[pinned.ro].end == at_today(14)
     later = forecast(ws, at_today(13) + timedelta(minutes=1), {"B01"})  # its time came
     assert later[pinned.ro].at == at_today(14, 1) + checks  # worked in the queue's order
+
+
+def test_work_left_at_closing_is_predicted_after_the_next_opening(ws: Workshop) -> None:
+    """The ready time a customer is shown counts the workshop's hours as the plan does: a
+    car with three hours of work at 15:30 is worked until 17:00 and from 08:00 the next
+    morning; the time stands still through the night and moves again from the opening."""
+    late = at_today(15, 30)
+    car = dispatched(ws, "B01", 3.0, at=late)
+    checks = LEADER_CHECK + FINAL_QC + (WASH if car.wash_requested else timedelta())
+    tomorrow = local(9, 30, days=1)
+    assert plan_workshop(ws, late).jobs[car.ro].end == tomorrow
+    assert forecast(ws, late, {"B01"})[car.ro] == Forecast(tomorrow + checks, 1, at_today(17))
+    night = forecast(ws, at_today(20), {"B01"})[car.ro]
+    assert night == Forecast(local(11, days=1) + checks, 0, local(8, days=1))  # 08:00 – 11:00
+    later = forecast(ws, local(8, 10, days=1), {"B01"})[car.ro]
+    assert later.at == night.at + timedelta(minutes=10)  # waiting since the opening
+
+
+def test_a_car_past_its_bay_is_checked_in_working_time_too(ws: Workshop) -> None:
+    """Its checks take working time as well: a car self-checked at 16:50 is predicted after
+    the next opening, not at 17:15."""
+    car = dispatched(ws, "B01", 1.0)
+    tech = next(iter(ws.technicians))
+    ws.sign_in(tech, "B01", NOW)
+    ws.start(car.ro, tech, "B01", NOW)
+    ws.self_check(car.ro, tech, "B01", at_today(16, 50))
+    made = forecast(ws, at_today(16, 50), {"B01"})[car.ro]
+    before_close = timedelta(minutes=10)
+    left = LEADER_CHECK + FINAL_QC + (WASH if car.wash_requested else timedelta())
+    assert made == Forecast(local(8, days=1) + left - before_close, 1, at_today(17))
 
 
 def test_a_held_car_waits_for_the_lift_and_the_others_fit_around_it(ws: Workshop) -> None:
@@ -219,12 +252,14 @@ def test_a_held_car_waits_for_the_lift_and_the_others_fit_around_it(ws: Workshop
     ws.dispatch_at(held.ro, "B01", at_today(10), NOW)
     checks = LEADER_CHECK + FINAL_QC + (WASH if held.wash_requested else timedelta())
     made = forecast(ws, NOW, {"B01"})
-    assert made[held.ro].at == at_today(13) + checks  # after the lift's three hours
+    # after the lift's three hours (09:00 – 12:00) and lunch
+    assert made[held.ro].at == at_today(14) + checks
     other, later = dispatched(ws, "B02", 2.0), dispatched(ws, "B02", 1.0)
     ws.dispatch_at(later.ro, "B02", at_today(10), NOW)
     made = forecast(ws, NOW, {"B02"})
     assert made[later.ro] == Forecast(at_today(11) + checks, 0, at_today(10))
-    assert made[other.ro].at == at_today(13) + checks  # 09:00 – 11:00 would run into it
+    # 09:00 – 11:00 would run into it: 11:00 – 12:00, then 13:00 – 14:00 after lunch
+    assert made[other.ro].at == at_today(14) + checks
 
 
 def test_a_pin_keeps_out_of_a_booked_cars_time_and_of_an_earlier_pin(ws: Workshop) -> None:

@@ -3,7 +3,7 @@ bay whose state changed is among them (the engine keeps no copies to compare).""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from hypothesis import HealthCheck, settings
 
@@ -13,6 +13,7 @@ from core.contract.views import JobCard, LoungeCar, LoungeView
 from core.domain.errors import DomainError
 from core.domain.eta import QueueForecasts, forecast, predict, queue_forecasts
 from core.domain.events import DomainEvent
+from core.domain.working_hours import WorkingHours
 from core.engine.effects import bays_to_redraw, rows_to_write
 from core.lounge_cars import LoungeCars
 from core.views import Projector
@@ -159,3 +160,36 @@ def test_the_lounge_keeps_one_due_time_per_car_however_often_its_queue_is_made_a
         kept.update(ws, at(4), [ros[1]])
     assert len(kept._due) == settled
     assert kept.cars() == Projector(CONFIG).lounge(ws, at(4)).cars
+
+
+#: Short stretches of work from the walks' first hour on (01:00 UTC), with gaps between them:
+#: a walk's forecasts cross openings, closings and the night many times over.
+SHORT_DAYS = WorkingHours(
+    periods=((time(1, 30), time(2, 15)), (time(2, 45), time(4, 0)), (time(5, 0), time(6, 0)))
+)
+
+
+class ShortDaysForecastWalk(ForecastWalk):
+    """The same, in a workshop that works in short stretches: a prediction stands still
+    outside them, and jumps past a closing only where its forecast said it must be made
+    again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ws.hours = SHORT_DAYS
+
+
+TestShortDaysForecastWalk = ShortDaysForecastWalk.TestCase
+TestShortDaysForecastWalk.settings = TestRedrawWalk.settings
+
+
+class ShortDaysLoungeWalk(LoungeWalk):
+    """The lounge kept by part is the lounge drawn afresh in that workshop too."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ws.hours = SHORT_DAYS
+
+
+TestShortDaysLoungeWalk = ShortDaysLoungeWalk.TestCase
+TestShortDaysLoungeWalk.settings = TestRedrawWalk.settings

@@ -33,6 +33,15 @@ Readiness = Literal[
 ]
 
 
+#: What a predicted ready time counts.
+PREDICTED = (
+    "When the car is expected ready, to the minute: the work left of the cars ahead of it"
+    " in its bay's queue and its own, then the team leader's check, the final inspection and"
+    " the wash if asked for, all in the site's working time (from opens_at to the last shift"
+    " end): work left at closing goes on at the next opening; null: no prediction"
+)
+
+
 class _View(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -90,7 +99,7 @@ class JobCard(_View):
     bay: str | None
     team: str | None
     promised_at: datetime
-    predicted_at: datetime | None
+    predicted_at: datetime | None = Field(description=PREDICTED)
     standard_hours: float
     worked_seconds: float
     running_since: datetime | None = Field(
@@ -206,7 +215,7 @@ class LoungeCar(_View):
     stage: Stage
     progress: int = Field(ge=0, le=100)
     promised_at: datetime
-    predicted_at: datetime | None
+    predicted_at: datetime | None = Field(description=PREDICTED)
     notice: Literal["ready", "at_risk"] | None
 
 
@@ -334,7 +343,13 @@ class Alert(_View):
     ro: str | None = None
     device: str | None = None
     since: datetime | None = None
-    detail: str = ""
+    detail: str = Field(
+        default="",
+        description=(
+            "promise_at_risk: the minutes the prediction is after the promise, as a number;"
+            " a device's: its problem code; a finding's: its title; a key's: its holder"
+        ),
+    )
 
 
 class DispatchView(_View):

@@ -505,6 +505,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     # a device online but not whole (DeviceStatus.problem)
     "device.reader_down": ("读卡器断开，钥匙状态暂停更新", "Key reader down: key custody on hold"),
     "alert.promise_at_risk": ("可能误时", "Promise at risk"),
+    "alert.late_by": ("晚 {n} 分钟", "{n} min late"),
     "alert.approval_call": ("请致电客户确认增项", "Call the customer about a finding"),
     "alert.approval_escalate": ("增项久未确认，已升级", "Finding unanswered: escalated"),
     "alert.key_out_too_long": ("钥匙外借过久", "Key out too long"),

@@ -1,4 +1,5 @@
-"""Predicted completion: remaining standard hours, the bay's queue ahead, QC and wash."""
+"""Predicted completion: remaining standard hours, the bay's queue ahead, QC and wash, in
+the workshop's working time (work left at closing goes on at the next opening)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime, timedelta
 
 from .model import Job, JobStatus
 from .vocabulary import STATION_STATUSES
+from .working_hours import WorkingHours
 from .workshop import Workshop
 
 LEADER_CHECK = timedelta(minutes=10)
@@ -49,25 +51,84 @@ class Forecast:
     until: datetime | None
 
 
-def queue_forecast(queue: list[Job], now: datetime) -> dict[str, Forecast]:
+def queue_forecast(
+    queue: list[Job], now: datetime, hours: WorkingHours | None = None
+) -> dict[str, Forecast]:
     """One bay's queue as its plan works it: the cars on the lift (a clock running) first,
     then the rest in order, each ready after the work left of those ahead and its own, and
     its checks. Every running clock ahead takes the work left down as fast as time passes
     it (two technicians, twice as fast) until its standard hours are reached. A car the
     foreman set to start at a time still to come is worked from then (or once the lift and
     an earlier such car are free), and the others fit around it: one that does not fit
-    before it comes after it. ``until`` is the first moment any of this changes form."""
+    before it comes after it. ``until`` is the first moment any of this changes form.
+
+    With the site's ``hours``, the queue is worked in working time: the walk runs on a
+    clock that stands still outside it (``_Clock``), and what it comes to is read back on
+    the wall clock."""
+    clock = _Clock.at(now, hours)
     held = sorted((j for j in queue if _held(j, now)), key=_pin)
     others = [j for j in queue if not _held(j, now)]
     lift = [j for j in others if j.status is JobStatus.IN_PROGRESS]
-    made = _Made(now, _pin(held[0]) if held else None)
+    first = min(filter(None, (_pin(held[0]) if held else None, clock.changes)), default=None)
+    made = _Made(now, first, clock.pin_drift)
     for job in lift:
         made.work(job)
-    blocks = [made.hold(job) for job in held]
+    blocks = [made.hold(job, clock.ahead(_pin(job))) for job in held]
     for job in [j for j in others if j.status is not JobStatus.IN_PROGRESS]:
         made.fit(_remaining_work(job, now), blocks)
         made.work(job)
-    return {ro: Forecast(at, drift, made.until) for ro, (at, drift) in made.out.items()}
+    return {ro: clock.shown(at, drift, made.until) for ro, (at, drift) in made.out.items()}
+
+
+class _Clock:
+    """Working time as the forecast's walk counts it. The walk's moments are ``now`` plus
+    the working time from now; while the workshop works they move as the wall clock does,
+    outside its hours they move a second later every second (the working time ahead does
+    not shrink), and a held car's start with them. What the walk finds is read back on the
+    wall clock with the hours: a piece of work left at closing ends after the next opening.
+    The walk holds until ``changes``, where the workshop opens or closes."""
+
+    __slots__ = ("changes", "hours", "now", "working")
+
+    def __init__(
+        self, now: datetime, hours: WorkingHours | None, working: bool, changes: datetime | None
+    ) -> None:
+        self.now, self.hours, self.working, self.changes = now, hours, working, changes
+
+    @classmethod
+    def at(cls, now: datetime, hours: WorkingHours | None) -> _Clock:
+        if hours is None:
+            return cls(now, None, True, None)
+        return cls(now, hours, *hours.phase(now))
+
+    @property
+    def pin_drift(self) -> int:
+        """How a wall-clock moment ahead moves on the walk's clock."""
+        return 0 if self.working else 1
+
+    def ahead(self, moment: datetime) -> datetime:
+        """A wall-clock moment to come, on the walk's clock."""
+        if self.hours is None:
+            return moment
+        return self.now + self.hours.between(self.now, moment)
+
+    def shown(self, at: datetime, drift: int, until: datetime | None) -> Forecast:
+        """The walk's ready moment on the wall clock, with how it moves there and until
+        when: it jumps when it would run out of its working stretch."""
+        if self.hours is None:
+            return Forecast(at, drift, until)
+        ready = self.hours.add(self.now, at - self.now)
+        drift -= self.pin_drift
+        if drift:
+            begin, end = self.hours.stretch(ready)
+            if drift > 0:  # at closing still, past it after the next opening
+                jump = self.now + (end - ready) / drift
+            elif begin > self.hours.next_working(self.now):  # before it: the last closing
+                jump = self.now + (ready - begin) / -drift - _JUST
+            else:
+                jump = None
+            until = min(filter(None, (until, jump)), default=None)
+        return Forecast(ready, drift, until)
 
 
 _JUST = timedelta(microseconds=1)
@@ -81,9 +142,11 @@ class _Made:
     """The walk along one bay's queue: where the bay is free from (``cursor``) and how that
     moves (``drift``), the forecasts made, and when the first of them changes form."""
 
-    def __init__(self, now: datetime, until: datetime | None) -> None:
+    def __init__(self, now: datetime, until: datetime | None, pin_drift: int = 0) -> None:
         self.now, self.until = now, until
         self.cursor, self.drift = now, 1
+        #: How a held car's start moves (on the walk's clock: ``_Clock.pin_drift``).
+        self.pin_drift = pin_drift
         self.out: dict[str, tuple[datetime, int]] = {}
         #: Where the car held before the next ends, and how that moves.
         self.previous: tuple[datetime, int] | None = None
@@ -110,16 +173,16 @@ class _Made:
         self.cursor += left
         self.out[job.ro] = (self.cursor + _after_bay(job), self.drift)
 
-    def hold(self, job: Job) -> _Block:
-        """A held car from its time, or once the lift or the one held before it is free."""
-        pin = _pin(job)
-        start, drift = pin, 0
-        self.meets(self.cursor, self.drift, pin, 0)  # the lift's end and the pin
+    def hold(self, job: Job, pin: datetime) -> _Block:
+        """A held car from its time (``pin``, on the walk's clock), or once the lift or the
+        one held before it is free."""
+        start, drift = pin, self.pin_drift
+        self.meets(self.cursor, self.drift, pin, drift)  # the lift's end and the pin
         if self.cursor > start:
             start, drift = self.cursor, self.drift
         previous = self.previous
         if previous is not None:
-            self.meets(*previous, pin, 0)
+            self.meets(*previous, pin, self.pin_drift)
             self.meets(*previous, self.cursor, self.drift)
             if previous[0] > start:
                 start, drift = previous
@@ -153,17 +216,18 @@ def _pin(job: Job) -> datetime:
     return job.pinned_start
 
 
-def car_forecast(job: Job, now: datetime) -> Forecast | None:
-    """A car in no bay's queue (checked in, at the checks, at the wash, ready)."""
+def car_forecast(job: Job, now: datetime, hours: WorkingHours | None = None) -> Forecast | None:
+    """A car in no bay's queue (checked in, at the checks, at the wash, ready): its work and
+    checks in the site's working ``hours``; a wash begun ends when it ends."""
     match job.status:
         case JobStatus.CHECKED_IN:
-            return Forecast(now + _remaining_work(job, now) + _after_bay(job), 1, None)
+            left = _remaining_work(job, now) + _after_bay(job)
         case JobStatus.SELF_CHECKED:
-            return Forecast(now + _after_bay(job), 1, None)
+            left = _after_bay(job)
         case JobStatus.LEADER_CHECKED:
-            return Forecast(now + _after_bay(job) - LEADER_CHECK, 1, None)
+            left = _after_bay(job) - LEADER_CHECK
         case JobStatus.WASH_WAITING:
-            return Forecast(now + WASH, 1, None)
+            left = WASH
         case JobStatus.WASHING:
             ends = (job.wash_started_at or now) + WASH
             return Forecast(ends, 0, ends) if ends > now else Forecast(now, 1, None)
@@ -171,6 +235,8 @@ def car_forecast(job: Job, now: datetime) -> Forecast | None:
             return Forecast(job.ready_at or now, 0, None)
         case _:
             return None
+    clock = _Clock.at(now, hours)
+    return clock.shown(now + left, 1, clock.changes)
 
 
 #: Each bay's queue forecast, by bay: made once for a workshop at one moment, read by every
@@ -179,7 +245,7 @@ QueueForecasts = dict[str, dict[str, Forecast]]
 
 
 def queue_forecasts(ws: Workshop, now: datetime, bays: Collection[str]) -> QueueForecasts:
-    return {b: queue_forecast(ws.bay_queue(b), now) for b in bays}
+    return {b: queue_forecast(ws.bay_queue(b), now, ws.hours) for b in bays}
 
 
 def forecast(
@@ -197,14 +263,15 @@ def forecast(
     for bay in queues if queues is not None else bays or ():
         ready = known.get(bay) if known is not None else None
         if ready is None:  # a queue already forecast at this moment is not sorted again
-            ready = queue_forecast(ws.bay_queue(bay) if queues is None else queues[bay], now)
+            queue = ws.bay_queue(bay) if queues is None else queues[bay]
+            ready = queue_forecast(queue, now, ws.hours)
         out.update(ready)
     if bays is None or any(ws.bay(b).kind in STATION_STATUSES for b in bays):
         past = ws.jobs_in(PAST_QUEUES)
     else:  # a bay's screen shows its cars finished there, waiting for the leader check
         past = ws.awaiting_leader_check(bays)
     for job in past:
-        made = car_forecast(job, now)
+        made = car_forecast(job, now, ws.hours)
         if made is not None:
             out[job.ro] = made
     return out

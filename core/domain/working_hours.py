@@ -110,6 +110,28 @@ class WorkingHours:
             )
         return found
 
+    def phase(self, at: datetime) -> tuple[bool, datetime]:
+        """Whether the workshop works at ``at`` (a stretch includes its start, not its
+        end), and when that next changes: the stretch's end, or the next opening."""
+        day = self.day_of(at)
+        for _ in range(LONGEST_REACH_DAYS):
+            for begin, end in self.spans(day):
+                if at < begin:
+                    return False, begin
+                if at < end:
+                    return True, end
+            day += _DAY
+        raise ValueError(f"no working time within {LONGEST_REACH_DAYS} days of {at}")
+
+    def stretch(self, at: datetime) -> Span:
+        """The working stretch that holds ``at``, its end included (``add`` may end a piece
+        of work exactly at closing): ``at`` must be one ``add`` could give."""
+        for day in (self.day_of(at), self.day_of(at) - _DAY):
+            for begin, end in self.spans(day):
+                if begin <= at <= end:
+                    return begin, end
+        raise ValueError(f"{at} is outside the working time")
+
     def between(self, start: datetime, end: datetime) -> timedelta:
         """The working time from ``start`` to ``end``."""
         total, day = timedelta(), self.day_of(start)

@@ -315,10 +315,10 @@ class GroupFacts:
             if job.status in BAY_STATUSES and job.bay is not None:
                 queue = queues.get(job.bay)
                 if queue is None:
-                    queue = queues[job.bay] = queue_forecast(ws.bay_queue(job.bay), now)
+                    queue = queues[job.bay] = queue_forecast(ws.bay_queue(job.bay), now, ws.hours)
                 made = queue.get(ro)
             elif job.status in OPEN_STATUSES:
-                made = car_forecast(job, now)
+                made = car_forecast(job, now, ws.hours)
             try:
                 out.append(job_summary(job, None if made is None else made.at, now))
             except ValueError:  # a job the contract cannot carry must not stop the batch
