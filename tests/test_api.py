@@ -128,6 +128,21 @@ def test_a_revoked_token_is_refused_at_once(client: TestClient, core: Core) -> N
     assert client.post("/repair-orders", json=ORDER, headers=bearer(secret)).status_code == 401
 
 
+def test_a_promise_out_of_the_calendar_is_refused_and_the_workshop_goes_on(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    """A promise whose offset takes it out of the calendar in UTC (year 1 at +14:00, 9999 at
+    −10:00), or past 2100, is refused 409 at check-in: before, the core could not store it
+    and tried the same commit again for good, every tap and call behind it waiting."""
+    for odd in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-10:00", "2101-01-01T08:00+08:00"):
+        refused = client.post("/repair-orders", json={**ORDER, "promised_at": odd}, headers=auth)
+        assert refused.status_code == 409, (odd, refused.text)
+        assert refused.json()["code"] == "invalid_data", refused.text
+    made = client.post("/repair-orders", json=ORDER, headers=auth)
+    assert made.status_code == 201, made.text
+    assert client.get(f"/repair-orders/{made.json()['ro']}", headers=auth).status_code == 200
+
+
 def test_create_change_dispatch_read_and_cancel(
     client: TestClient,
     core: Core,
@@ -156,6 +171,9 @@ def test_create_change_dispatch_read_and_cancel(
         f"/repair-orders/{ro}", json={"promised_at": "1999-01-01T10:00:00+08:00"}, headers=auth
     )
     assert past.status_code == 409 and past.json()["code"] == "time_passed", past.text
+    for far in ("9999-12-31T23:59:59-10:00", "2101-01-01T00:00:00+00:00"):
+        beyond = client.patch(f"/repair-orders/{ro}", json={"promised_at": far}, headers=auth)
+        assert beyond.status_code == 409 and beyond.json()["code"] == "invalid_data", beyond.text
     assert (
         client.get(f"/repair-orders/{ro}", headers=auth).json()["promised_at"]
         == (ORDER["promised_at"])

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import StatementError
 
 import core.engine.batch as batch_module
 from core.commands import CheckInCar
@@ -75,6 +76,45 @@ def test_a_bug_amid_a_batch_refuses_its_one_event_and_applies_the_others_once(
     wait_until(lambda: len(wire.acks) == 4, what="the next tap answered")
     assert wire.acks[-1][:2] == (4, "applied")
     assert any(r.exc_info for r in caplog.records), "the bug is in the log, with its trace"
+
+
+def test_a_value_the_database_refuses_is_refused_alone_not_written_again_for_good(
+    running: tuple[Core, Wire, HeldLoop],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A commit the database refuses for a value it was given (here: the driver cannot send
+    it) fails the same way however often it is tried: the event carrying it is refused as a
+    bug's is, and the others of its batch are stored. Before, the core took it for the
+    database being away and tried the batch again for good, every device waiting."""
+    caplog.errors_expected = True  # type: ignore[attr-defined]
+    core, wire, loop = running
+    real = core.store._write
+
+    def write(conn: Any, ws: Any, batch: Any, now: Any, rows: Any) -> None:
+        if any(e.seq == 2 and e.result == "applied" for e in batch.inbox):
+            raise StatementError("date value out of range", "INSERT", {}, OverflowError())
+        real(conn, ws, batch, now, rows)
+
+    monkeypatch.setattr(core.store, "_write", write)
+    k = Kiosk("kiosk-b03", "B03")
+    loop.hold()
+    core.stop_straight()
+    for tech in ("T001", "T002", "T003"):
+        core.on_message(*k.event("tech.signed_in", tech=tech), token=tech)
+    loop.release()
+    wait_until(lambda: len(wire.acks) == 3, what="three answers")
+    assert [(seq, result) for seq, result, _ in wire.acks] == [
+        (1, "applied"),
+        (2, "rejected"),
+        (3, "applied"),
+    ]
+    assert core.store.inbox_results("kiosk-b03")[1] == (2, "rejected", "internal_error")
+    assert {t: stored_bay(core, t) for t in ("T001", "T002", "T003")} == {
+        "T001": "B03",
+        "T002": None,
+        "T003": "B03",
+    }
 
 
 def test_a_lone_tap_a_bug_fails_on_is_refused_and_what_it_did_in_memory_undone(

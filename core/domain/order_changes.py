@@ -10,6 +10,7 @@ from . import events as ev
 from .advisor_notices import AdvisorNotices
 from .errors import FindingNotApproved, InvalidData, TimePassed, UnknownFinding
 from .model import FindingState, Job, JobStatus, Operation
+from .reach import require_reach
 from .vocabulary import OPEN_STATUSES
 
 #: A new promise is agreed only for a car not yet ready.
@@ -26,6 +27,7 @@ class OrderChangesFromDesk(AdvisorNotices):
         self._require_status(job, PROMISABLE, "promise again")
         if promised_at <= at:
             raise TimePassed(f"the new promise {promised_at.isoformat()} has passed")
+        require_reach(promised_at, "the new promise")
         was = job.promised_at
         job.promised_at = promised_at
         self._record(

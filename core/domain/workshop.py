@@ -55,6 +55,7 @@ from .model import (
 from .order_changes import OrderChangesFromDesk
 from .parts import PartsRequests
 from .queue_order import QueueOrder
+from .reach import require_reach
 from .sign_ins import SignIns
 from .vocabulary import STATION_KINDS, AppointmentState
 from .walkaround import WalkArounds
@@ -185,6 +186,7 @@ class Workshop(
         """The number the order will have; refuses an order that cannot be opened."""
         if not order.vehicle.plate.strip():
             raise InvalidData("a car needs a plate to be checked in")
+        require_reach(order.promised_at, "the promise")
         for op in order.operations:
             if op.standard_hours < 0:
                 raise InvalidData(f"operation {op.code} has negative standard hours")
@@ -216,6 +218,7 @@ class Workshop(
         if changes.promised_at is not None and changes.promised_at != job.promised_at:
             if changes.promised_at <= at:
                 raise TimePassed(f"the new promise {changes.promised_at.isoformat()} has passed")
+            require_reach(changes.promised_at, "the new promise")
             job.promised_at = changes.promised_at
         if changes.requests is not None:
             job.requests = changes.requests

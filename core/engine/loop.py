@@ -31,6 +31,7 @@ from core.contract.parts_board import PartsBoard
 from core.contract.views import DeviceRow, DispatchView, LoungeView, WelcomeView
 from core.domain.workshop import Workshop
 from core.store.access import AccessStore
+from core.store.driver_errors import unstorable
 from core.store.group_outbox import GroupOutbox
 from core.store.repository import Batch, Store
 from core.views import Projector
@@ -388,6 +389,9 @@ class Core:
                 self._republished_again = False
                 return
             except SQLAlchemyError as exc:
+                if unstorable(exc):  # tried again, it would fail again: as a bug
+                    self._after_a_bug(items, exc)
+                    return
                 self._commit_failed(exc, delay)
                 delay = self._reload_when_stored(delay)
             except Exception as exc:  # a bug: what it left in memory is not believed
@@ -396,8 +400,9 @@ class Core:
 
     def _after_a_bug(self, items: list[Item], error: Exception) -> None:
         """The workshop read again from the store, then the batch's items handled one by
-        one: an item that fails alone is refused (``BatchStep.refuse``), so no device waits
-        for it, unless the core fails with no item at all (then none is to blame, and each
+        one (a value the database refuses too: the item carrying it is to blame, not the
+        database): an item that fails alone is refused (``BatchStep.refuse``), so no device
+        waits for it, unless the core fails with no item at all (then none is to blame, and each
         is left for its sender to send again). A batch stored before the bug struck is not
         done twice (``_settle_stored``)."""
         logger.error("core failed on a batch of %d", len(items), exc_info=error)

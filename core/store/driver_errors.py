@@ -8,7 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    SQLAlchemyError,
+    StatementError,
+)
 
 
 def as_sqlalchemy(
@@ -28,3 +34,13 @@ def as_sqlalchemy(
         connection_invalidated=lost,
         dialect=dialect,
     )
+
+
+def unstorable(exc: SQLAlchemyError) -> bool:
+    """Whether the database refused what it was given, not its being away: a value out of
+    its range or a key it holds already, or a value the driver could not even send (a date
+    whose offset takes it out of the calendar). Written again, it fails again; a lost
+    connection, a lock or a full disk pass."""
+    if isinstance(exc, DataError | IntegrityError):
+        return not exc.connection_invalidated
+    return isinstance(exc, StatementError) and not isinstance(exc, DBAPIError)
