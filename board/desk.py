@@ -22,6 +22,7 @@ from board.source import BoardSource
 from core.commands import AnswerFinding
 from core.contract.views import DispatchView
 from core.display.rules import escalation, finding_due, yuan
+from core.domain.aftercare import call_overdue, reply_overdue
 from core.domain.appointment import Appointment
 from core.domain.model import Finding, Job, JobStatus
 
@@ -37,8 +38,11 @@ class DeskLists:
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
         self.t = desk.t
-        self._shown: object = None
+        #: What each list was last drawn from (none: each is drawn at the next look).
+        self._shown: dict[str, object] = {}
         self._seen_view: tuple[object, ...] | None = None
+        #: The findings' lines, with what they are made of: their waiting minutes move.
+        self._waiting: list[tuple[ui.label, Job, Finding]] = []
         self.ready_cars = ReadyCars(desk, changed=self.redraw)
         self.calls = FollowUpCalls(desk, changed=self.redraw)
         self.complaints = Complaints(desk, changed=self.redraw)
@@ -82,49 +86,74 @@ class DeskLists:
         return True
 
     def refresh(self) -> None:
+        """Each list drawn again only when what it lists changes, or a line's flag (call,
+        escalated, overdue) turns with the clock: drawn again, a list loses what is being
+        typed into it (a note, the customer's words, a plate). The minutes a finding has
+        waited are set in place."""
         source = self.desk.source
         jobs = source.live_jobs()
         now = source.now()
         pending = [(j, f) for j in jobs for f in j.pending_findings()]
         ready = [j for j in jobs if j.status is JobStatus.READY]
-        # A car's spot, handover and key change while it stays ready: part of what is shown.
-        shown_ready = [(j.ro, j.parking_spot, j.handover is not None) for j in ready]
         # Delivered cars have left the live workshop: their calls come from storage.
         calls = source.awaiting_follow_up(now - FOLLOW_UP_WINDOW)
         cases = source.open_complaints()
-        signature = (
-            [(j.ro, f.id) for j, f in pending],
-            shown_ready,
-            [(j.ro, len(j.call_attempts)) for j in calls],
-            [(j.ro, len(j.complaint.actions) if j.complaint else 0) for j in cases],
-            now.replace(second=0, microsecond=0),
-        )
-        if signature == self._shown:
-            return  # nothing to redraw: the lists stay as they are
-        self._shown = signature
-        self._findings(pending, now)
-        self._ready(ready)
-        self._calls(calls, now)
-        self._complaints(cases, now)
+        alerts = self.desk.config.alerts
+        lists: dict[str, object] = {
+            "findings": [
+                (j.ro, f.id, escalation(now, *finding_due(f.reported_at, alerts)))
+                for j, f in pending
+            ],
+            # A car's spot, handover and key change while it stays ready: part of what is shown.
+            "ready": [(j.ro, j.parking_spot, j.handover is not None) for j in ready],
+            "calls": [(j.ro, len(j.call_attempts), call_overdue(j, now)) for j in calls],
+            "complaints": [
+                (j.ro, len(j.complaint.actions), reply_overdue(j.complaint, now))
+                for j in cases
+                if j.complaint
+            ],
+        }
+        shown, self._shown = self._shown, lists
+        if shown.get("findings") != lists["findings"]:
+            self._findings(pending, now)
+        if shown.get("ready") != lists["ready"]:
+            self._ready(ready)
+        if shown.get("calls") != lists["calls"]:
+            self._calls(calls, now)
+        if shown.get("complaints") != lists["complaints"]:
+            self._complaints(cases, now)
+        self._waited_now(now)
 
     def _findings(self, pending: list[tuple[Job, Finding]], now: datetime) -> None:
         self.findings_box.clear()
+        self._waiting.clear()
         with self.findings_box:
             self._none_if(not pending, "findings")
             for job, f in sorted(pending, key=lambda jf: jf[1].reported_at):
                 self._finding_row(job, f, now)
 
-    def _finding_row(self, job: Job, f: Finding, now: datetime) -> None:
+    def _finding_line(self, job: Job, f: Finding, now: datetime) -> str:
         t = self.t
         waited = int((now - f.reported_at).total_seconds() // 60)
         urgency = escalation(now, *finding_due(f.reported_at, self.desk.config.alerts))
         level = "" if urgency == "none" else f" · {t('escalation.' + urgency)}"
+        who = f"{job.customer.name} {job.customer.phone}".strip()
+        parts = [f"{job.ro} {job.vehicle.plate}", self.job_type(job), who, f.title]
+        parts += [f"{f.labor_hours:g} h", yuan(f.parts_estimate), t("minutes", n=waited)]
+        return " · ".join(p for p in parts if p) + level
+
+    def _waited_now(self, now: datetime) -> None:
+        for label, job, f in self._waiting:
+            line = self._finding_line(job, f, now)
+            if label.text != line:
+                label.set_text(line)
+
+    def _finding_row(self, job: Job, f: Finding, now: datetime) -> None:
+        t = self.t
         with ui.row().classes("items-center gap-2 w-full").mark(f"finding-{job.ro}-{f.id}"):
-            who = f"{job.customer.name} {job.customer.phone}".strip()
-            parts = [f"{job.ro} {job.vehicle.plate}", self.job_type(job), who, f.title]
-            parts += [f"{f.labor_hours:g} h", yuan(f.parts_estimate), t("minutes", n=waited)]
-            ui.label(" · ".join(p for p in parts if p) + level).classes("grow")
-            note = ui.input(t("desk.answer_note")).classes("w-48")
+            line = ui.label(self._finding_line(job, f, now)).classes("grow")
+            self._waiting.append((line, job, f))
+            note = ui.input(t("desk.answer_note")).classes("w-48").mark(f"note-{job.ro}-{f.id}")
             ui.button(
                 t("desk.approve"),
                 on_click=lambda j=job, i=f.id, n=note: self.answer(j, i, True, n.value or ""),
@@ -136,7 +165,7 @@ class DeskLists:
 
     def redraw(self) -> None:
         """After a step of the desk's own: the lists drawn again, whatever they hold."""
-        self._shown = None
+        self._shown = {}
         self.refresh()
 
     def _ready(self, ready: list[Job]) -> None:

@@ -127,6 +127,28 @@ async def test_a_car_shows_promised_beside_predicted_and_how_late_its_finding_is
         await user.should_see(marker=f"waiting-{ro}-{fid}", content=said, retries=RETRIES)
 
 
+async def test_a_note_typed_at_the_desk_outlives_the_minute_turning(
+    user: User, shop: Workshop, clock: Clock
+) -> None:
+    """The desk's lists are drawn again when what they list changes, not when the minute
+    turns: what the advisor is typing beside a finding (on the phone with the customer)
+    stays, while the minutes it has waited go on."""
+    ro, station = shop.at_work()
+    station.finding(ro, "T002", "前刹车片磨损超限", "safety", 1.0, 380)
+    shop.settle()
+    fid = shop.core.ws.job(ro).findings[0].id
+    await sign_in(user, "SA01", page="/desk")
+    await user.should_see(marker=f"note-{ro}-{fid}", retries=RETRIES)
+    user.find(marker=f"note-{ro}-{fid}").type("客户说下午回电")
+    reported = shop.core.ws.job(ro).findings[0].reported_at
+    clock.advance(minutes=3)
+    shop.job(None, plate="京C55555", promised_at=clock() + timedelta(days=1))  # a new board
+    waited = text("minutes", "zh", n=int((clock() - reported).total_seconds() // 60))
+    await eventually(lambda: waited in texts(user), "the minutes moved on")
+    note = user.find(marker=f"note-{ro}-{fid}").elements.pop()
+    assert note.value == "客户说下午回电"
+
+
 async def test_a_promise_at_risk_is_answered_by_the_call_and_a_new_promise(
     user: User, shop: Workshop, clock: Clock
 ) -> None:
