@@ -47,7 +47,7 @@ def site_report(core: Core, start: datetime, end: datetime) -> Report:
             core.clock(),
             config.zone,
             [b.id for b in config.bays if b.kind not in (BayKind.QC, BayKind.WASH)],
-            open_hours(config.site.opens_at, config.site.shift_ends),
+            open_hours(config.site.opens_at, config.site.shift_ends, config.site.breaks),
         )
 
 

@@ -65,11 +65,37 @@ class SiteInfo(_Section):
         description="When the workshop opens: the dispatch board's day and the reports' "
         "bay utilisation start here (they end at the last shift end)",
     )
+    breaks: list[tuple[time, time]] = Field(
+        default=[],
+        description="Stretches of every working day the workshop does not work, each "
+        '[start, end] in local time (lunch: [["12:00", "13:00"]]): the plan, the promises, '
+        "the predicted ready times and the bays' open hours leave them out",
+    )
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
         return known_zone(value)
+
+    @model_validator(mode="after")
+    def _breaks_inside_the_day(self) -> SiteInfo:
+        """Breaks in order, apart, each inside the day from opening to the last shift end."""
+        day_start, day_end = self.opens_at, closing_time(self.opens_at, self.shift_ends)
+        ends = day_start
+        for start, end in self.breaks:
+            if not ends < start < end < day_end:
+                raise ValueError(
+                    f"break {start:%H:%M}–{end:%H:%M}: breaks must be in order, apart, and "
+                    f"inside the working day {day_start:%H:%M}–{day_end:%H:%M}"
+                )
+            ends = end
+        return self
+
+
+def closing_time(opens: time, shift_ends: list[time]) -> time:
+    """When the working day ends: the last shift end, or midnight for one that ends after it."""
+    last = max(shift_ends, default=time(18, 0))
+    return last if last > opens else time.max
 
 
 def known_zone(value: str) -> str:
@@ -872,11 +898,14 @@ def technicians_from_config(config: SiteConfig) -> list[Technician]:
 
 def working_hours_from_config(config: SiteConfig) -> WorkingHours:
     """The site's working time as the plan knows it: from opening to the last shift end,
-    every day (a last shift ending after midnight: to midnight)."""
-    opens = config.site.opens_at
-    last = max(config.site.shift_ends, default=time(18, 0))
-    closes = last if last > opens else time.max
-    return WorkingHours(periods=((opens, closes),), zone=config.zone)
+    every day (a last shift ending after midnight: to midnight), its breaks left out."""
+    site = config.site
+    periods, start = [], site.opens_at
+    for begin, end in site.breaks:
+        periods.append((start, begin))
+        start = end
+    periods.append((start, closing_time(site.opens_at, site.shift_ends)))
+    return WorkingHours(periods=tuple(periods), zone=config.zone)
 
 
 def booking_rules_from_config(config: SiteConfig) -> BookingRules:

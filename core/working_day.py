@@ -44,7 +44,15 @@ def gantt_window(
     return min(start, hour - LOOK_BACK), max(end, hour + LOOK_AHEAD)
 
 
-def open_hours(opens: time, ends: Sequence[time]) -> float:
-    """How long a bay is open on a working day: from opening to the last shift's end."""
+def open_hours(
+    opens: time, ends: Sequence[time], breaks: Sequence[tuple[time, time]] = ()
+) -> float:
+    """How long a bay is open on a working day: from opening to the last shift's end, its
+    breaks left out."""
+
+    def hours(at: time) -> float:
+        return at.hour + at.minute / 60
+
     last = max(ends, default=time(18, 0))
-    return max(0.0, last.hour + last.minute / 60 - (opens.hour + opens.minute / 60))
+    shut = sum(hours(end) - hours(start) for start, end in breaks)
+    return max(0.0, hours(last) - hours(opens) - shut)

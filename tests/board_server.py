@@ -105,7 +105,9 @@ def round_the_clock(cfg: SiteConfig) -> SiteConfig:
     """The site open day and night: the cars are checked in and worked at the hour the
     tests run, so what the pages show of them (which are at risk, the Gantt's day) does not
     depend on that hour."""
-    site = cfg.site.model_copy(update={"opens_at": time(0, 0), "shift_ends": [time(0, 0)]})
+    site = cfg.site.model_copy(
+        update={"opens_at": time(0, 0), "shift_ends": [time(0, 0)], "breaks": []}
+    )
     return cfg.model_copy(update={"site": site})
 
 

@@ -59,7 +59,8 @@ def from_documents(core: Core, kind: str, day: date) -> Report:
     zone = demo_config().zone
     start, end = period(kind, day, zone)
     bays = [b.id for b in core.config.bays if b.kind not in (BayKind.QC, BayKind.WASH)]
-    hours = open_hours(core.config.site.opens_at, core.config.site.shift_ends)
+    site = core.config.site
+    hours = open_hours(site.opens_at, site.shift_ends, site.breaks)
     return build_report(core.store.jobs_between(start, end), start, end, zone, NOW, bays, hours)
 
 

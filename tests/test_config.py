@@ -154,7 +154,25 @@ def test_the_booking_rules_and_working_hours_come_from_the_site_file() -> None:
     assert rules.no_show_grace == timedelta(minutes=10) and rules.efficiency == 0.9
     assert booking_rules_from_config(parse_config(DEMO)) == BookingRules()
     hours = working_hours_from_config(parse_config(DEMO))
-    assert hours.periods == ((time(8, 0), time(18, 30)),) and str(hours.zone) == "Asia/Shanghai"
+    # from opening to the last shift end, lunch left out
+    assert hours.periods == ((time(8, 0), time(12, 0)), (time(13, 0), time(18, 30)))
+    assert str(hours.zone) == "Asia/Shanghai"
+    without = parse_config(DEMO.replace('breaks = [["12:00", "13:00"]]', "breaks = []"))
+    assert working_hours_from_config(without).periods == ((time(8, 0), time(18, 30)),)
+
+
+@pytest.mark.parametrize(
+    "breaks",
+    [
+        '[["07:30", "08:30"]]',  # before the opening
+        '[["18:00", "19:00"]]',  # past the last shift end
+        '[["13:00", "12:00"]]',  # ends before it starts
+        '[["12:00", "13:00"], ["12:30", "14:00"]]',  # overlapping
+    ],
+)
+def test_a_break_outside_the_day_or_out_of_order_is_refused(breaks: str) -> None:
+    message = refused(DEMO.replace('breaks = [["12:00", "13:00"]]', f"breaks = {breaks}"))
+    assert "site: Value error, break" in message and "inside the working day 08:00–18:30" in message
 
 
 def test_booking_rules_that_cannot_be_are_refused() -> None:

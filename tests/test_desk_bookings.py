@@ -88,9 +88,10 @@ async def test_a_car_is_booked_by_phone_in_one_of_the_advisors_free_slots(
         assert present(user, slot), slot
     for buffer in ("slot-0845", "slot-0945", "slot-1645"):
         assert not present(user, buffer), buffer
-    # The day's load beside the slots: nothing booked yet, the booking's own hours.
-    assert label(user, "load-team-A") == "机修一组：0 / 35.7 h"
-    assert label(user, "load-kind-general").startswith("机修工位：0 / 52.5 h")
+    # The day's load beside the slots: nothing booked yet, the booking's own hours. The day
+    # is 08:00 – 18:30 without lunch: 9.5 h a technician (× 0.85) and a bay.
+    assert label(user, "load-team-A") == "机修一组：0 / 32.3 h"
+    assert label(user, "load-kind-general").startswith("机修工位：0 / 47.5 h")
     assert label(user, "load-this") == "本次预约 0.8 h"
     user.find(marker="book-job-type").elements.pop().value = JobType.WARRANTY.value
     user.find(marker="slot-0830").click()
@@ -104,7 +105,7 @@ async def test_a_car_is_booked_by_phone_in_one_of_the_advisors_free_slots(
     assert shop.core.store.load_appointment(appt.id) == appt
     # The slot is the advisor's now: no longer offered; the day's load counts the car.
     await eventually(lambda: not present(user, "slot-0830"), "the slot taken")
-    assert label(user, "load-team-A") == "机修一组：0.8 / 35.7 h" or label(
+    assert label(user, "load-team-A") == "机修一组：0.8 / 32.3 h" or label(
         user, "load-team-B"
     ).startswith("机修二组：0.8")
 
