@@ -76,7 +76,8 @@ def row_html(car: LoungeCar, zone: ZoneInfo, day: date) -> str:
         f'<div style="width:24%"><div class="lounge-stage">{e(both(f"stage.{car.stage}"))}</div>'
         f'<div class="lounge-bar"><div style="width:{car.progress}%;background:{colour}">'
         f"</div></div></div>"
-        f'<div class="text-center" style="width:9%">{_hm(car.promised_at, zone, day)}</div>'
+        f'<div class="text-center" style="width:14%;white-space:nowrap">'
+        f"{_hm(car.promised_at, zone, day)}</div>"
         f"{notice}"
     )
 
@@ -150,7 +151,7 @@ def lounge_screen(live: LiveBoard[LoungeView], rows: int, site_name: str, zone: 
             ("lounge.plate", "16%"),
             ("lounge.car", "16%"),
             ("lounge.stage", "24%"),
-            ("lounge.promised", "9%"),
+            ("lounge.promised", "14%"),  # room for a date: "12-08 10:30" on one line
         ]:
             ui.label(both(key)).classes(f"w-[{width}] whitespace-nowrap")
     # Built once, filled in place: one element per line, as every element on a page
