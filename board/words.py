@@ -67,13 +67,17 @@ class Words:
         return device
 
     def at(self, value: str | None) -> str:
-        """An ISO time of the log as the site's local HH:MM (as itself if it is none)."""
+        """An ISO time of the log as the site's local HH:MM, with its date (MM-DD) when it is
+        not on the day the line was logged (a promise for tomorrow); as itself if it is none."""
         if not value:
             return "…"
         try:
-            return f"{datetime.fromisoformat(value).astimezone(self.config.zone):%H:%M}"
+            moment = datetime.fromisoformat(value)
         except ValueError:
             return value
+        zone = self.config.zone
+        day = (self._logged or moment).astimezone(zone).date()
+        return clock_text(moment, zone, day)
 
     # ----------------------------------------------------------------- what
     def detail(self, type_: str, payload: dict[str, Any], at: datetime | None = None) -> str:
@@ -230,12 +234,7 @@ class Words:
         return self.because(text, (p.get("reason") or "") if p.get("force") else "")
 
     def _job_dispatched_at(self, data: dict[str, Any], p: dict[str, Any]) -> str:
-        start = datetime.fromisoformat(p["start"])
-        zone = self.config.zone
-        day = (self._logged or start).astimezone(zone).date()
-        text = self.t(
-            "detail.job.dispatched_at", bay=self.bay(p["bay"]), time=clock_text(start, zone, day)
-        )
+        text = self.t("detail.job.dispatched_at", bay=self.bay(p["bay"]), time=self.at(p["start"]))
         return self.because(text, (p.get("reason") or "") if p.get("force") else "")
 
     def _queue_reordered(self, data: dict[str, Any], p: dict[str, Any]) -> str:

@@ -23,7 +23,7 @@ from core.domain.inspection import complete
 from core.domain.model import FindingState, JobStatus
 from core.domain.vocabulary import NoticeKind
 from tests.board_env import RETRIES, boards, present, sign_in, texts
-from tests.helpers import Clock, order
+from tests.helpers import Clock, demo_config, order
 from tests.kiosk_env import Workshop
 from tests.waiting import eventually
 
@@ -289,3 +289,21 @@ async def test_the_wash_starting_and_the_ready_car_with_its_spot_are_told(
     await user.should_see(marker=f"notice-{ready}", retries=RETRIES)
     await user.should_see(text("mycars.parked", "zh", spot="P07"))
     assert not present(user, f"promise-{ro}") and not present(user, f"cancel-{ro}")
+
+
+def test_the_orders_timeline_dates_a_promise_not_on_the_day_it_was_logged() -> None:
+    """“承诺 10:45 交车” logged in the evening reads as this evening: a promise for the next
+    morning is written with its date; one on the day of the line stands alone."""
+    words = Words(demo_config(), "zh")
+    zone = demo_config().zone
+    logged = datetime(2026, 12, 7, 17, 40, tzinfo=zone)
+    order = {"vehicle": {"plate": "京A12345"}, "operations": [{"code": "M010"}]}
+    for promised, shown in (
+        (datetime(2026, 12, 8, 10, 45, tzinfo=zone), "12-08 10:45"),
+        (datetime(2026, 12, 7, 18, 15, tzinfo=zone), "18:15"),
+    ):
+        payload = {"order": {**order, "promised_at": promised.isoformat()}}
+        said = words.detail("job.checked_in", payload, logged)
+        assert f"承诺 {shown} 交车" in said, said
+    called = {"promised_at": datetime(2026, 12, 8, 9, 0, tzinfo=zone).isoformat(), "note": ""}
+    assert "新承诺 12-08 09:00" in words.detail("job.promise_called", called, logged)
