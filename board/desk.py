@@ -98,14 +98,11 @@ class DeskLists:
         # Delivered cars have left the live workshop: their calls come from storage.
         calls = source.awaiting_follow_up(now - FOLLOW_UP_WINDOW)
         cases = source.open_complaints()
-        alerts = self.desk.config.alerts
         lists: dict[str, object] = {
-            "findings": [
-                (j.ro, f.id, escalation(now, *finding_due(f.reported_at, alerts)))
-                for j, f in pending
-            ],
+            # A finding's waiting minutes and its call or escalation are set in place.
+            "findings": [(j.ro, f.id) for j, f in pending],
             # A car's spot, handover and key change while it stays ready: part of what is shown.
-            "ready": [(j.ro, j.parking_spot, j.handover is not None) for j in ready],
+            "ready": [(j.ro, j.parking_spot, j.handover is not None, j.key.state) for j in ready],
             "calls": [(j.ro, len(j.call_attempts), call_overdue(j, now)) for j in calls],
             "complaints": [
                 (j.ro, len(j.complaint.actions), reply_overdue(j.complaint, now))

@@ -70,6 +70,7 @@ class ReadyCars:
         """The checklist: the advisor ticks what they saw; the final inspection and the key
         are what the workshop knows, shown as such."""
         t = self.t
+        job = self.desk.source.job(job.ro) or job  # as it is now, not as the row was drawn
         self.dialog.clear()
         with self.dialog, ui.card().classes("w-[32rem]"):
             ui.label(f"{t('desk.handover')} · {job.ro} {job.vehicle.plate}").classes("text-lg")

@@ -62,7 +62,7 @@ class OrderDialogs:
             return
         if self.desk.run(RecordPromiseCall(car.ro, when, note)) is None:
             return
-        ui.notify(self.t("mycars.promise_saved", at=self.desk.hhmm(when)), type="positive")
+        ui.notify(self.t("mycars.promise_saved", at=self.desk.moment(when)), type="positive")
         self._done()
 
     def add_work(self, car: AdvisorCar) -> None:

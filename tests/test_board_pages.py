@@ -17,7 +17,7 @@ from board.dispatch_model import board_model
 from core.commands import AnswerFinding, Deliver, PauseEveryone, SetPriority
 from core.contract import site_clock
 from core.contract.messages import make_event
-from core.contract.views import Alert
+from core.contract.views import Alert, DispatchView
 from core.display.texts import both, text, texts_for
 from core.domain.handover import all_ticked
 from core.domain.inspection import complete
@@ -324,16 +324,14 @@ async def test_a_car_at_risk_says_how_late_in_the_boards_language(
     await sign_in(user, "F001", page="/dispatch")
     await user.should_see(marker="signed-in", retries=RETRIES)
 
-    def alert() -> Alert | None:
-        view = shop.core.dispatch_view
+    def at_risk() -> tuple[DispatchView, Alert] | None:
+        view = shop.core.dispatch_view  # one view: the alert and the lines drawn from it
         found = [a for a in view.alerts if a.ro == ro] if view is not None else []
-        return found[0] if found else None
+        return (view, found[0]) if view is not None and found else None
 
-    late = await eventually(alert, "the car at risk on the board")
+    view, late = await eventually(at_risk, "the car at risk on the board")
     assert late.kind == "promise_at_risk" and late.detail.isdigit()
     assert int(late.detail) >= 125  # two hours' work and its checks, after a promise gone
-    view = shop.core.dispatch_view
-    assert view is not None
     window = (now - timedelta(hours=1), now + timedelta(hours=1))
     for lang, words in (("zh", f"晚 {late.detail} 分钟"), ("en", f"{late.detail} min late")):
         lines = board_model(view, lang, texts_for(lang), window, shop.core.config.zone)

@@ -439,9 +439,11 @@ class Core:
         """Whether the core fails on a batch of nothing (its own sweeps, letting a day go)."""
         try:
             self.step.process([])
-        except SQLAlchemyError:  # the database's, not a bug: the refusal will meet it too
+        except SQLAlchemyError as exc:
             self._read_again()  # (once it answers) what the sweep changed is not believed
-            return False
+            # A value of the core's own that the database refuses is to blame as a bug is;
+            # the database being away, the refusal will meet too.
+            return unstorable(exc)
         except Exception:
             logger.exception("core fails on a batch of nothing: no item is refused for it")
             self._read_again()

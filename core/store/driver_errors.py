@@ -43,4 +43,7 @@ def unstorable(exc: SQLAlchemyError) -> bool:
     connection, a lock or a full disk pass."""
     if isinstance(exc, DataError | IntegrityError):
         return not exc.connection_invalidated
-    return isinstance(exc, StatementError) and not isinstance(exc, DBAPIError)
+    # A value the driver could not convert; not SQLAlchemy's own (a pool's wait, say).
+    if not isinstance(exc, StatementError) or isinstance(exc, DBAPIError):
+        return False
+    return isinstance(exc.orig, OverflowError | ValueError | TypeError)
