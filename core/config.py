@@ -29,6 +29,7 @@ from core.domain.model import Bay, Technician
 from core.domain.vocabulary import BayKind, HelpKind, Role, StaffRole
 from core.domain.working_hours import WorkingHours
 from core.secret_hash import is_secret_hash, verify_secret
+from core.working_day import day_periods
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 Id = Annotated[str, Field(pattern=ID_PATTERN.pattern)]
@@ -79,23 +80,20 @@ class SiteInfo(_Section):
 
     @model_validator(mode="after")
     def _breaks_inside_the_day(self) -> SiteInfo:
-        """Breaks in order, apart, each inside the day from opening to the last shift end."""
-        day_start, day_end = self.opens_at, closing_time(self.opens_at, self.shift_ends)
-        ends = day_start
-        for start, end in self.breaks:
-            if not ends < start < end < day_end:
+        """Breaks apart, each inside a stretch the workshop works (from opening to the last
+        shift end, or to midnight and from it for a night shift)."""
+        periods = day_periods(self.opens_at, self.shift_ends)
+        ends = time.min
+        for start, end in sorted(self.breaks):
+            inside = any(a < start < end < b for a, b in periods)
+            if not inside or start < ends:
+                spans = ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in periods)
                 raise ValueError(
-                    f"break {start:%H:%M}–{end:%H:%M}: breaks must be in order, apart, and "
-                    f"inside the working day {day_start:%H:%M}–{day_end:%H:%M}"
+                    f"break {start:%H:%M}–{end:%H:%M}: breaks must be apart and inside the "
+                    f"working day {spans}"
                 )
             ends = end
         return self
-
-
-def closing_time(opens: time, shift_ends: list[time]) -> time:
-    """When the working day ends: the last shift end, or midnight for one that ends after it."""
-    last = max(shift_ends, default=time(18, 0))
-    return last if last > opens else time.max
 
 
 def known_zone(value: str) -> str:
@@ -898,13 +896,12 @@ def technicians_from_config(config: SiteConfig) -> list[Technician]:
 
 def working_hours_from_config(config: SiteConfig) -> WorkingHours:
     """The site's working time as the plan knows it: from opening to the last shift end,
-    every day (a last shift ending after midnight: to midnight), its breaks left out."""
+    every day (a night shift's end after midnight too), its breaks left out."""
     site = config.site
-    periods, start = [], site.opens_at
-    for begin, end in site.breaks:
-        periods.append((start, begin))
-        start = end
-    periods.append((start, closing_time(site.opens_at, site.shift_ends)))
+    periods = day_periods(site.opens_at, site.shift_ends)
+    for start, end in sorted(site.breaks):
+        i = next(i for i, (a, b) in enumerate(periods) if a < start < end < b)
+        periods[i : i + 1] = [(periods[i][0], start), (end, periods[i][1])]
     return WorkingHours(periods=tuple(periods), zone=config.zone)
 
 

@@ -44,15 +44,28 @@ def gantt_window(
     return min(start, hour - LOOK_BACK), max(end, hour + LOOK_AHEAD)
 
 
+def day_periods(opens: time, ends: Sequence[time]) -> list[tuple[time, time]]:
+    """The local stretches of a calendar day the workshop works, in order: from opening to
+    the last shift end; a last shift ending at or before opening ends after midnight, so the
+    day holds the night's end too (midnight to it), and one ending at the opening time
+    itself works round the clock."""
+    last = max(ends, default=time(18, 0))
+    if last > opens:
+        return [(opens, last)]
+    if last == time(0, 0) or opens == time(0, 0):
+        return [(opens, time.max)]
+    return [(time(0, 0), last), (opens, time.max)]
+
+
 def open_hours(
     opens: time, ends: Sequence[time], breaks: Sequence[tuple[time, time]] = ()
 ) -> float:
-    """How long a bay is open on a working day: from opening to the last shift's end, its
-    breaks left out."""
+    """How long a bay is open on a working day: from opening to the last shift's end (past
+    midnight for a night shift), its breaks left out."""
 
     def hours(at: time) -> float:
-        return at.hour + at.minute / 60
+        return 24.0 if at == time.max else at.hour + at.minute / 60
 
-    last = max(ends, default=time(18, 0))
+    open_ = sum(hours(end) - hours(start) for start, end in day_periods(opens, ends))
     shut = sum(hours(end) - hours(start) for start, end in breaks)
-    return max(0.0, hours(last) - hours(opens) - shut)
+    return max(0.0, open_ - shut)

@@ -265,3 +265,19 @@ def test_check_config_counts_the_consoles_apart_and_names_a_typo(
     bad.write_text(DEMO_SITE.read_text("utf-8").replace("[site]\n", "[site]\nnmae = 'x'\n", 1))
     assert main(["check-config", "--config", str(bad)]) == 2
     assert "site.nmae: unknown setting (typo?)" in capsys.readouterr().err
+
+
+def test_a_night_shift_works_past_midnight_and_its_break_may_lie_there() -> None:
+    """A last shift ending after midnight: the plan and the predictions work from opening to
+    midnight and from midnight to the shift's end, not from 20:00 to midnight alone."""
+    night = DEMO.replace('shift_ends = ["12:00", "18:30"]', 'shift_ends = ["04:00"]')
+    night = night.replace('opens_at = "08:00"', 'opens_at = "20:00"')
+    night = night.replace('breaks = [["12:00", "13:00"]]', 'breaks = [["02:00", "02:30"]]')
+    hours = working_hours_from_config(parse_config(night))
+    assert hours.periods == (
+        (time(0, 0), time(2, 0)),
+        (time(2, 30), time(4, 0)),
+        (time(20, 0), time.max),
+    )
+    message = refused(night.replace('[["02:00", "02:30"]]', '[["05:00", "06:00"]]'))
+    assert "inside the working day 00:00–04:00, 20:00–23:59" in message
