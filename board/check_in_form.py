@@ -16,7 +16,7 @@ from core.commands import CheckInCar
 from core.config import key_slots
 from core.domain.model import Customer, FindingState, Job, Operation, Vehicle
 from core.domain.vocabulary import FUEL_LEVELS, JobType
-from core.domain.workshop import CheckIn
+from core.domain.workshop import MAX_REQUESTS, CheckIn
 
 
 def declined_before(history: list[Job]) -> list[str]:
@@ -107,6 +107,7 @@ class CheckInForm:
     def _wishes(self) -> None:
         t = self.t
         self.requests = ui.textarea(t("desk.requests")).classes("w-full").mark("requests")
+        self.requests.props(f"maxlength={MAX_REQUESTS} counter")  # a ticket prints them
         self.history = ui.label().classes("text-amber-700 text-sm").mark("history")
         with ui.row().classes("items-center gap-4"):
             self.waiting = ui.checkbox(t("desk.waiting")).mark("waiting")

@@ -18,7 +18,7 @@ from board.start_time import dropped_at, start_at
 from core.commands import CheckInCar, Dispatch, DispatchAt
 from core.display.rules import clock_text
 from core.display.texts import text
-from core.domain.errors import BayKindNeeded, TimePassed
+from core.domain.errors import BayKindNeeded, InvalidData, TimePassed
 from core.domain.model import Operation
 from core.engine import Core
 from core.store.repository import Store
@@ -88,6 +88,10 @@ def test_a_pin_needing_another_kind_of_bay_or_at_a_passed_time_is_refused_then_f
         core.run_command(DispatchAt(job.ro, "B01", local(10)), actor="foreman:F001")
     with pytest.raises(TimePassed):
         core.run_command(DispatchAt(job.ro, "B06", local(8)), actor="foreman:F001")
+    # A start a century ahead is a slip, not a plan (its forecast could not count to it).
+    with pytest.raises(InvalidData):
+        far = local(10).replace(year=2199)
+        core.run_command(DispatchAt(job.ro, "B06", far), actor="foreman:F001")
     assert store.audit_trail(job.ro)[-1]["type"] == "job.checked_in"  # nothing happened
     core.run_command(
         DispatchAt(job.ro, "B01", local(10), force=True, reason="定位仪校准中"),

@@ -22,7 +22,7 @@ from core.domain.model import (
     Severity,
 )
 from core.domain.vocabulary import HelpKind
-from core.domain.workshop import NewFinding, Workshop
+from core.domain.workshop import NewFinding, OrderChanges, Workshop
 from tests.helpers import at, order
 from tests.schedule_site import booking
 
@@ -200,3 +200,14 @@ def test_orders_and_bookings_are_numbered_by_the_sites_own_day(ws: Workshop) -> 
     numbered = [c for f in facts for c in f.counters()]
     days = ["ro:20261207", "ro:20261207", "ro:20261208", "appointment:20261207", "help:20261207"]
     assert numbered == days, "each day's counter is the day in its number"
+
+
+def test_the_customers_requests_are_kept_to_what_a_ticket_prints(ws: Workshop) -> None:
+    """Five hundred characters at most, at check-in and when the order changes (a desk
+    that let 2,321 through printed a job ticket 66 cm long)."""
+    with pytest.raises(errors.InvalidData, match="501 characters"):
+        ws.check_in(replace(order(), requests="响" * 501), at(0))
+    job = ws.check_in(replace(order(), requests="响" * 500), at(0))
+    with pytest.raises(errors.InvalidData):
+        ws.update_order(job.ro, OrderChanges(requests="x" * 501), at(1))
+    assert job.requests == "响" * 500

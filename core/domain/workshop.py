@@ -60,6 +60,15 @@ from .sign_ins import SignIns
 from .vocabulary import STATION_KINDS, AppointmentState
 from .walkaround import WalkArounds
 
+#: The customer's words on an order: what a job ticket can print (the API's limit too).
+MAX_REQUESTS = 500
+
+
+def _require_short(requests: str) -> None:
+    if len(requests) > MAX_REQUESTS:
+        raise InvalidData(f"the customer's requests are {len(requests)} characters, above 500")
+
+
 _MOVABLE = frozenset({JobStatus.CHECKED_IN, JobStatus.DISPATCHED, JobStatus.PAUSED})
 _CANCELLABLE = OPEN_STATUSES - {JobStatus.READY}
 
@@ -186,6 +195,7 @@ class Workshop(
         """The number the order will have; refuses an order that cannot be opened."""
         if not order.vehicle.plate.strip():
             raise InvalidData("a car needs a plate to be checked in")
+        _require_short(order.requests)
         require_reach(order.promised_at, "the promise")
         for op in order.operations:
             if op.standard_hours < 0:
@@ -221,6 +231,7 @@ class Workshop(
             require_reach(changes.promised_at, "the new promise")
             job.promised_at = changes.promised_at
         if changes.requests is not None:
+            _require_short(changes.requests)
             job.requests = changes.requests
         if changes.customer_waiting is not None:
             job.customer_waiting = changes.customer_waiting
@@ -292,6 +303,7 @@ class Workshop(
             raise InvalidData(f"the time {ro} is to start at needs a time zone")
         if start <= at:
             raise TimePassed(f"{ro} cannot be planned from {start.isoformat()}: it has passed")
+        require_reach(start, f"the time {ro} is to start at")
         job = self.job(ro)
         if job.bay != bay_id or job.status is JobStatus.CHECKED_IN:
             self.dispatch(ro, bay_id, at, team, force=force, reason=reason)
