@@ -4,7 +4,7 @@ operations), the answers to refusals, the tokens' scopes, a repair order's card.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, HTTPException, Request
@@ -17,6 +17,8 @@ from core.domain.access import Scope
 from core.domain.errors import InvalidData, UnknownAdvisor, UnknownJob
 from core.domain.eta import predict
 from core.domain.model import Customer, Operation, Vehicle
+from core.domain.reach import END as REACH_END
+from core.domain.reach import FIRST as REACH_FIRST
 from core.domain.vocabulary import StaffRole
 from core.domain.workshop import Workshop
 from core.engine import Core
@@ -26,8 +28,8 @@ Ident = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 Text = Annotated[str, Field(max_length=500)]
 
 #: Far enough either way for any booking or report; a date beyond is a mistake, not a plan
-#: (and past what the site's calendar can count in).
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+#: (and past what the site's calendar can count in): the years the workshop takes a promise in.
+FIRST_DAY, LAST_DAY = REACH_FIRST.date(), REACH_END.date() - timedelta(days=1)
 
 
 def require_reach(*moments: date | datetime | None) -> None:

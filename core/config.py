@@ -86,7 +86,7 @@ class SiteInfo(_Section):
         ends = time.min
         for start, end in sorted(self.breaks):
             inside = any(a < start < end < b for a, b in periods)
-            if not inside or start < ends:
+            if not inside or start <= ends:
                 spans = ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in periods)
                 raise ValueError(
                     f"break {start:%H:%M}–{end:%H:%M}: breaks must be apart and inside the "

@@ -168,6 +168,7 @@ def test_the_booking_rules_and_working_hours_come_from_the_site_file() -> None:
         '[["18:00", "19:00"]]',  # past the last shift end
         '[["13:00", "12:00"]]',  # ends before it starts
         '[["12:00", "13:00"], ["12:30", "14:00"]]',  # overlapping
+        '[["12:00", "13:00"], ["13:00", "14:00"]]',  # touching: one break, written as one
     ],
 )
 def test_a_break_outside_the_day_or_out_of_order_is_refused(breaks: str) -> None:

@@ -51,9 +51,7 @@ class Forecast:
     until: datetime | None
 
 
-def queue_forecast(
-    queue: list[Job], now: datetime, hours: WorkingHours | None = None
-) -> dict[str, Forecast]:
+def queue_forecast(queue: list[Job], now: datetime, hours: WorkingHours) -> dict[str, Forecast]:
     """One bay's queue as its plan works it: the cars on the lift (a clock running) first,
     then the rest in order, each ready after the work left of those ahead and its own, and
     its checks. Every running clock ahead takes the work left down as fast as time passes
@@ -62,14 +60,14 @@ def queue_forecast(
     an earlier such car are free), and the others fit around it: one that does not fit
     before it comes after it. ``until`` is the first moment any of this changes form.
 
-    With the site's ``hours``, the queue is worked in working time: the walk runs on a
-    clock that stands still outside it (``_Clock``), and what it comes to is read back on
-    the wall clock."""
-    clock = _Clock.at(now, hours)
+    The queue is worked in the site's working ``hours``: the walk runs on a clock that
+    stands still outside them (``_Clock``), and what it comes to is read back on the wall
+    clock."""
+    clock = _Clock(now, hours)
     held = sorted((j for j in queue if _held(j, now)), key=_pin)
     others = [j for j in queue if not _held(j, now)]
     lift = [j for j in others if j.status is JobStatus.IN_PROGRESS]
-    first = min(filter(None, (_pin(held[0]) if held else None, clock.changes)), default=None)
+    first = min(_pin(held[0]), clock.changes) if held else clock.changes
     made = _Made(now, first, clock.pin_drift)
     for job in lift:
         made.work(job)
@@ -90,16 +88,9 @@ class _Clock:
 
     __slots__ = ("changes", "hours", "now", "working")
 
-    def __init__(
-        self, now: datetime, hours: WorkingHours | None, working: bool, changes: datetime | None
-    ) -> None:
-        self.now, self.hours, self.working, self.changes = now, hours, working, changes
-
-    @classmethod
-    def at(cls, now: datetime, hours: WorkingHours | None) -> _Clock:
-        if hours is None:
-            return cls(now, None, True, None)
-        return cls(now, hours, *hours.phase(now))
+    def __init__(self, now: datetime, hours: WorkingHours) -> None:
+        self.now, self.hours = now, hours
+        self.working, self.changes = hours.phase(now)
 
     @property
     def pin_drift(self) -> int:
@@ -108,26 +99,19 @@ class _Clock:
 
     def ahead(self, moment: datetime) -> datetime:
         """A wall-clock moment to come, on the walk's clock."""
-        if self.hours is None:
-            return moment
         return self.now + self.hours.between(self.now, moment)
 
-    def shown(self, at: datetime, drift: int, until: datetime | None) -> Forecast:
+    def shown(self, at: datetime, drift: int, until: datetime) -> Forecast:
         """The walk's ready moment on the wall clock, with how it moves there and until
         when: it jumps when it would run out of its working stretch."""
-        if self.hours is None:
-            return Forecast(at, drift, until)
         ready = self.hours.add(self.now, at - self.now)
         drift -= self.pin_drift
         if drift:
             begin, end = self.hours.stretch(ready)
             if drift > 0:  # at closing still, past it after the next opening
-                jump = self.now + (end - ready) / drift
+                until = min(until, self.now + (end - ready) / drift)
             elif begin > self.hours.next_working(self.now):  # before it: the last closing
-                jump = self.now + (ready - begin) / -drift - _JUST
-            else:
-                jump = None
-            until = min(filter(None, (until, jump)), default=None)
+                until = min(until, self.now + (ready - begin) / -drift - _JUST)
         return Forecast(ready, drift, until)
 
 
@@ -142,7 +126,7 @@ class _Made:
     """The walk along one bay's queue: where the bay is free from (``cursor``) and how that
     moves (``drift``), the forecasts made, and when the first of them changes form."""
 
-    def __init__(self, now: datetime, until: datetime | None, pin_drift: int = 0) -> None:
+    def __init__(self, now: datetime, until: datetime, pin_drift: int) -> None:
         self.now, self.until = now, until
         self.cursor, self.drift = now, 1
         #: How a held car's start moves (on the walk's clock: ``_Clock.pin_drift``).
@@ -157,7 +141,7 @@ class _Made:
         changes at the very moment they meet)."""
         if closing > 0 and gap >= timedelta():
             meet = self.now + gap / closing - (_JUST if before else timedelta())
-            self.until = min(filter(None, (self.until, meet)))
+            self.until = min(self.until, meet)
 
     def meets(self, a: datetime, a_drift: int, b: datetime, b_drift: int) -> None:
         """Two moving moments: the forecast holds until one overtakes the other."""
@@ -216,7 +200,7 @@ def _pin(job: Job) -> datetime:
     return job.pinned_start
 
 
-def car_forecast(job: Job, now: datetime, hours: WorkingHours | None = None) -> Forecast | None:
+def car_forecast(job: Job, now: datetime, hours: WorkingHours) -> Forecast | None:
     """A car in no bay's queue (checked in, at the checks, at the wash, ready): its work and
     checks in the site's working ``hours``; a wash begun ends when it ends."""
     match job.status:
@@ -235,7 +219,7 @@ def car_forecast(job: Job, now: datetime, hours: WorkingHours | None = None) -> 
             return Forecast(job.ready_at or now, 0, None)
         case _:
             return None
-    clock = _Clock.at(now, hours)
+    clock = _Clock(now, hours)
     return clock.shown(now + left, 1, clock.changes)
 
 

@@ -66,7 +66,9 @@ MAX_REQUESTS = 500
 
 def _require_short(requests: str) -> None:
     if len(requests) > MAX_REQUESTS:
-        raise InvalidData(f"the customer's requests are {len(requests)} characters, above 500")
+        raise InvalidData(
+            f"the customer's requests are {len(requests)} characters, above {MAX_REQUESTS}"
+        )
 
 
 _MOVABLE = frozenset({JobStatus.CHECKED_IN, JobStatus.DISPATCHED, JobStatus.PAUSED})
