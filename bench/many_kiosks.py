@@ -111,14 +111,22 @@ class Swarm:
             if client.want_write():
                 client.loop_write()
 
-    def pump_until(self, done: Callable[[], bool], timeout: float, what: str) -> float:
+    def pump_until(
+        self, done: Callable[[], bool], timeout: float, what: str, by: float | None = None
+    ) -> float:
+        """Pump until ``done``; with ``by`` (``perf_counter``), no wait reaches past it.
+
+        Each wait ends at ``by`` (the selector's millisecond past it at most): a wait of a
+        fixed slice overshot a send's moment by up to the slice, and the sends that fell
+        behind went out back to back, so that taps waited for each other in the core.
+        """
         started = time.perf_counter()
         last_misc = started
         while not done():
             now = time.perf_counter()
             if now - started > timeout:
                 raise SystemExit(f"timed out waiting for {what}")
-            self.pump(0.01)
+            self.pump(0.01 if by is None else min(0.01, max(0.0, by - now)))
             if now - last_misc > 1.0:  # keep-alives
                 last_misc = now
                 for c in self.clients:
@@ -218,9 +226,9 @@ def connect_kiosks(swarm: Swarm, cfg: SiteConfig, broker: MosquittoBroker, kiosk
     return time.perf_counter() - started
 
 
-def reached(moment: float) -> Callable[[], bool]:
-    """Whether the clock has come to ``moment`` (``perf_counter``)."""
-    return lambda: time.perf_counter() >= moment
+def pump_to(swarm: Swarm, moment: float, what: str) -> None:
+    """Read and write until the clock comes to ``moment`` (``perf_counter``)."""
+    swarm.pump_until(lambda: time.perf_counter() >= moment, 10, what, by=moment)
 
 
 class RawRoundTrip:
@@ -257,7 +265,7 @@ class RawRoundTrip:
         """``n`` messages at ``rate`` a second, nothing else going on."""
         start = time.perf_counter()
         for i in range(n):
-            self.swarm.pump_until(reached(start + i / rate), 10, "the next send")
+            pump_to(self.swarm, start + i / rate, "the next send")
             self.send()
         return self.measured()
 
@@ -303,12 +311,14 @@ def main() -> None:
         signed = len(kiosks.acks)
         kiosks.setup = set(kiosks.acks)  # the sign-ins, all at once: not the taps measured
         start, first_raw = time.perf_counter(), len(raw.sent)
+        late: list[float] = []  # each tap sent after its moment by
         for i, (bay, step, ro) in enumerate(plan):
-            swarm.pump_until(reached(start + i / args.rate), 10, "")
+            pump_to(swarm, start + i / args.rate, "the next tap")
+            late.append(time.perf_counter() - (start + i / args.rate))
             kiosks.send(f"kiosk-{bay.lower()}", bay, step, ro, techs[bay])
             # Halfway to the next tap, a raw message: the broker's and this process's cost
             # at the same moments as the taps, the machine as busy as for them.
-            swarm.pump_until(reached(start + (i + 0.5) / args.rate), 10, "")
+            pump_to(swarm, start + (i + 0.5) / args.rate, "the raw message")
             raw.send()
         swarm.pump_until(lambda: len(kiosks.acks) >= signed + len(plan), 60, "the taps' acks")
         beside = raw.measured(first_raw)
@@ -317,7 +327,7 @@ def main() -> None:
         swarm.close()
         stop_process(proc)
         broker.stop()
-    report(args, cfg, limits, took, (alone, beside), kiosks, figures)
+    report(args, cfg, limits, took, (alone, beside), kiosks, figures, late)
 
 
 def report(
@@ -328,6 +338,7 @@ def report(
     raws: tuple[list[float], list[float]],
     kiosks: Kiosks,
     figures: str,
+    late: list[float],
 ) -> None:
     alone, beside = raws
     taps = [
@@ -350,6 +361,7 @@ def report(
     print(f"tap->bay state           {summary(states)}")
     print(f"tap->ack (applied)       {summary(applied)}")
     print(f"sign-ins all at once     {summary(burst)} (set-up, not counted above)")
+    print(f"taps sent after their moment by {summary(late)}")
     refused = len(taps) - len(applied)
     if refused:
         print(f"WARNING: {refused} taps were not applied")
