@@ -15,7 +15,7 @@ from board.walkaround_page import RECORDERS, walkaround_path
 from core.commands import CheckInCar
 from core.config import key_slots
 from core.domain.model import Customer, FindingState, Job, Operation, Vehicle
-from core.domain.vocabulary import FUEL_LEVELS, JobType
+from core.domain.vocabulary import FUEL_LEVELS, OPEN_STATUSES, JobType
 from core.domain.workshop import MAX_REQUESTS, CheckIn
 
 
@@ -108,7 +108,8 @@ class CheckInForm:
         t = self.t
         self.requests = ui.textarea(t("desk.requests")).classes("w-full").mark("requests")
         self.requests.props(f"maxlength={MAX_REQUESTS} counter")  # a ticket prints them
-        self.history = ui.label().classes("text-amber-700 text-sm").mark("history")
+        self.history = ui.label().classes("text-amber-700 text-sm whitespace-pre-line")
+        self.history.mark("history")
         with ui.row().classes("items-center gap-4"):
             self.waiting = ui.checkbox(t("desk.waiting")).mark("waiting")
             self.wash = ui.checkbox(t("desk.wash"), value=True).mark("wash")
@@ -161,10 +162,13 @@ class CheckInForm:
         if not number:
             self.history.text = ""
             return
-        declined = declined_before(self.desk.source.vehicle_history(number))
-        self.history.text = (
-            f"{self.t('desk.history')}: {'; '.join(declined[:5])}" if declined else ""
-        )
+        history = self.desk.source.vehicle_history(number)
+        declined = declined_before(history)
+        lines = [f"{self.t('desk.history')}: {'; '.join(declined[:5])}"] if declined else []
+        here = next((j.ro for j in history if j.status in OPEN_STATUSES), None)
+        if here is not None:  # its check-in would be refused: say why before it is typed
+            lines.insert(0, self.t("desk.in_workshop", ro=here))
+        self.history.text = "\n".join(lines)
 
     # ------------------------------------------------------------- checking in
     def _missing(self) -> list[str]:

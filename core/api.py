@@ -33,6 +33,7 @@ from core.api_parts import (
     Writer,
     card_reader,
     customer_of,
+    require_advisor,
     resolve,
     vehicle_of,
 )
@@ -204,6 +205,7 @@ def add_repair_order_routes(api: FastAPI, core: Core) -> None:
 
     @api.post("/repair-orders", status_code=201, responses=PROBLEMS, response_model=JobCard)
     def create_repair_order(order: RepairOrderIn, actor: Writer) -> JobCard:
+        require_advisor(core, order.advisor)
         job = run(CheckInCar(check_in_of(order), key_slots(core.config)), actor)
         return card(job.ro)
 

@@ -143,6 +143,33 @@ def test_a_promise_out_of_the_calendar_is_refused_and_the_workshop_goes_on(
     assert client.get(f"/repair-orders/{made.json()['ro']}", headers=auth).status_code == 200
 
 
+def test_an_order_names_a_car_not_in_yet_an_advisor_a_hook_and_a_team_the_site_has(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    """What a dealer system might send by mistake, refused with its code and nothing made:
+    a second order for a car in the building (its plate typed otherwise), an advisor the
+    site does not have, a hook the key cabinet does not have, a team the site does not have."""
+    made = client.post("/repair-orders", json={**ORDER, "advisor": "SA01"}, headers=auth)
+    assert made.status_code == 201, made.text
+    ro = made.json()["ro"]
+    other = {**ORDER, "key_tag": None, "vehicle": {"plate": "京B20002"}}
+    for wrong, code in (
+        ({"vehicle": {"plate": "京a·12345"}, "key_tag": None}, "car_in_workshop"),
+        ({"advisor": "王芳"}, "unknown_advisor"),
+        ({"key_tag": "TAGX", "key_slot": 9999}, "invalid_data"),
+        ({"key_tag": "TAGX", "key_slot": 0}, "invalid_data"),
+    ):
+        refused = client.post("/repair-orders", json={**other, **wrong}, headers=auth)
+        assert refused.status_code == 409 and refused.json()["code"] == code, (wrong, refused.text)
+    listed = client.get("/repair-orders", headers=auth).json()
+    assert [j["ro"] for j in listed] == [ro]
+    team = client.post(
+        f"/repair-orders/{ro}/dispatch", json={"bay": "B03", "team": "Z"}, headers=auth
+    )
+    assert team.status_code == 409 and team.json()["code"] == "unknown_team", team.text
+    assert client.get(f"/repair-orders/{ro}", headers=auth).json()["status"] == "checked_in"
+
+
 def test_create_change_dispatch_read_and_cancel(
     client: TestClient,
     core: Core,

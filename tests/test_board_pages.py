@@ -655,6 +655,22 @@ async def test_the_desk_recalls_what_the_customer_declined_last_time(
     await user.should_see("后减震器漏油")
 
 
+async def test_the_desk_says_a_car_is_still_in_and_does_not_open_it_a_second_order(
+    user: User, shop: Workshop
+) -> None:
+    ro = shop.job(plate="京K30003")
+    await sign_in(user, "SA01", page="/desk")
+    await user.open("/desk")
+    await user.should_see(marker="check-in", retries=RETRIES)
+    user.find(marker="plate").type("京k·30003").trigger("blur")  # the same car, typed otherwise
+    await user.should_see(text("desk.in_workshop", "zh", ro=ro))
+    user.find(marker="operations").elements.pop().value = ["M010"]
+    user.find(marker="check-in").click()
+    why = text("error.car_in_workshop", "zh")
+    await user.should_see(text("desk.refused", "zh", why=why))
+    assert [j.ro for j in shop.core.ws.jobs.values() if j.vehicle.plate.endswith("30003")] == [ro]
+
+
 async def test_a_refused_check_in_is_told_in_chinese_not_the_developers_english(
     user: User, shop: Workshop
 ) -> None:

@@ -258,6 +258,8 @@ NOT_STEPS = {
     "next_help_escalation",
     "let_go_closed_help",
     "free_key_slot",
+    "open_job_of_car",
+    "require_team",
     "job",
     "jobs_in",
     "awaiting_leader_check",

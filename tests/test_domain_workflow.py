@@ -187,10 +187,11 @@ def test_declined_safety_item_is_marked(ws: Workshop) -> None:
 def test_orders_and_bookings_are_numbered_by_the_sites_own_day(ws: Workshop) -> None:
     ws.hours = replace(ws.hours, zone=ZoneInfo("Asia/Shanghai"))
     early = datetime(2026, 12, 6, 23, 30, tzinfo=UTC)  # 07:30 on the 7th in Shanghai
-    assert ws.check_in(order(), early).ro == "RO-20261207-0001"
+    assert ws.check_in(order("京A10001"), early).ro == "RO-20261207-0001"
     late = datetime(2026, 12, 7, 15, 59, tzinfo=UTC)  # 23:59 on the 7th
-    assert ws.check_in(order(), late).ro == "RO-20261207-0002"
-    assert ws.check_in(order(), late.replace(minute=59, hour=16)).ro == "RO-20261208-0001"
+    assert ws.check_in(order("京A10002"), late).ro == "RO-20261207-0002"
+    next_day = late.replace(minute=59, hour=16)
+    assert ws.check_in(order("京A10003"), next_day).ro == "RO-20261208-0001"
     start = datetime(2026, 12, 8, 2, 0, tzinfo=UTC)  # 10:00 on the 8th
     assert ws.book(booking(start), early).id == "AP-20261207-0001"
     ws.sign_in("T001", "B01", early)

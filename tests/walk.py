@@ -95,6 +95,9 @@ ALIGNMENT = Operation("T010", "四轮定位", 1.0, "Four-wheel alignment")
 BOOKED_WORK = [(SERVICE,), (Operation("R010", "更换正时皮带", 6.0, "Timing belt"),)]
 
 
+PLATES = ["京A12345", "沪AD12345", "京B67890", "粤B3C456", "苏E12345", "浙A12345", "京a 12345"]
+
+
 def order(
     plate: str, key_tag: str | None, wash: bool, ro: str | None = None, alignment: bool = False
 ) -> CheckIn:
@@ -262,7 +265,7 @@ class WorkshopWalk(RuleBasedStateMachine):
     @initialize(cars=st.integers(1, 3), wash=st.booleans())
     def cars_arrive(self, cars: int, wash: bool) -> None:
         for n in range(cars):
-            self.step(partial(self.ws.check_in, order("京A12345", f"TAG{n + 1}", wash)))
+            self.step(partial(self.ws.check_in, order(PLATES[n], f"TAG{n + 1}", wash)))
 
     @rule(data=st.data(), minutes=st.integers(0, 15))
     def act(self, data: st.DataObject, minutes: int) -> None:
@@ -346,7 +349,8 @@ class WorkshopWalk(RuleBasedStateMachine):
     def do_check_in(self, data: st.DataObject) -> None:
         """A car at reception: numbered by the day's counter or by the dealer system (the
         same number twice is refused), its key on a free hook of a small cabinet or none."""
-        plate = data.draw(st.sampled_from(["京A12345", "沪AD12345"]), label="plate")
+        # Often a car not in the building; now and then one that is (typed otherwise).
+        plate = data.draw(st.sampled_from(PLATES), label="plate")
         wash = data.draw(st.booleans(), label="wash")
         ro = data.draw(st.sampled_from([None, None, "RO-DMS-1"]), label="dealer's number")
         slots = data.draw(st.sampled_from([0, 2]), label="key hooks")
@@ -626,12 +630,9 @@ class WorkshopWalk(RuleBasedStateMachine):
         ro = self._job(data, "reorder")
         bay = self.ws.jobs[ro].bay
         ahead = [r for r, j in sorted(self.ws.jobs.items()) if j.bay == bay and r != ro]
-        ahead_of = data.draw(
-            st.one_of(  # half the time a place in its own queue: most of those are taken
-                st.sampled_from([None, *ahead]), st.sampled_from([ro, *sorted(self.ws.jobs)])
-            ),
-            label="ahead",
-        )
+        # A place in its own queue first (most of those are taken), then any job or itself.
+        choices = [None, *ahead, ro, *sorted(self.ws.jobs)]
+        ahead_of = data.draw(st.sampled_from(choices), label="ahead")
         self.step(lambda at: self.ws.put_before(ro, ahead_of, at))
 
     def do_pin(self, data: st.DataObject) -> None:

@@ -622,6 +622,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "desk.submit": ("接车并打印", "Check in and print"),
     "desk.checked_in": ("{ro} 已接车，钥匙挂 {slot} 号", "{ro} checked in, key on hook {slot}"),
     "desk.history": ("上次未做的建议项目", "Declined last time"),
+    "desk.in_workshop": (
+        "这辆车还在车间（工单 {ro}）：新的作业请加到这张工单上",
+        "This car is still in the workshop on {ro}: add new work to that order",
+    ),
     "desk.findings": ("待客户确认的增项", "Findings to relay"),
     "desk.approve": ("客户同意", "Customer says yes"),
     "desk.decline": ("客户拒绝", "Customer says no"),
@@ -957,6 +961,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "error.unknown": ("操作未被接受", "The action was not accepted"),
     "error.duplicate_job": ("这个工单号已经存在", "This repair order already exists"),
+    "error.car_in_workshop": (
+        "这辆车已在车间，有一张未交车的工单：请把作业加到那张工单上",
+        "This car is already in the workshop on an open order: add the work to that order",
+    ),
+    "error.unknown_team": ("找不到这个班组", "No such team"),
     "error.unknown_segment": ("找不到这段工时记录", "No such stretch of work on this order"),
     "error.bad_correction": (
         "更正后的时间不合理：结束早于开始、晚于现在、与其他记录重叠，或没填原因",

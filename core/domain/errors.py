@@ -85,6 +85,17 @@ class DuplicateJob(DomainError):
     code = "duplicate_job"
 
 
+class CarInWorkshop(DomainError):
+    """A car checked in again while an order of it is open: one car is one card on the
+    floor, one key on its hook; more work goes on the order it has."""
+
+    code = "car_in_workshop"
+
+
+class UnknownTeam(DomainError):
+    code = "unknown_team"
+
+
 class InvalidData(DomainError):
     code = "invalid_data"
 

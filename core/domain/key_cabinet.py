@@ -7,6 +7,7 @@ from datetime import datetime
 from . import events as ev
 from .errors import (
     IllegalTransition,
+    InvalidData,
     UnknownKey,
 )
 from .model import (
@@ -23,6 +24,17 @@ class KeyCabinet(WorkshopState):
         """The lowest hook of the key cabinet no car in the building has."""
         taken = {j.key_slot for j in self.open_jobs() if j.key_slot is not None}
         return next((n for n in range(1, slots + 1) if n not in taken), None)
+
+    def _require_hook(self, slot: int | None, slots: int) -> None:
+        """A hook named for a car's key is one of the cabinet's, and no other car's."""
+        if slot is None:
+            return
+        if slot < 1 or (slots and slot > slots):
+            hooks = f"1 to {slots}" if slots else "numbered from 1"
+            raise InvalidData(f"the key cabinet's hooks are {hooks}, not {slot}")
+        holder = next((j for j in self.open_jobs() if j.key_slot == slot), None)
+        if holder is not None:
+            raise InvalidData(f"hook {slot} is already {holder.ro}'s")
 
     def _job_for_tag(self, tag: str) -> Job | None:
         for job in self.jobs.values():

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from .plates import tidy_plate
 from .vocabulary import (
     BAY_STATUSES,
     LIVE_STATUSES,
@@ -100,9 +101,9 @@ class Vehicle:
     fuel_level: str = ""
 
     def __post_init__(self) -> None:
-        # A plate typed or sent with spaces around it is the same car: its history, its
-        # booking and its order find each other.
-        object.__setattr__(self, "plate", self.plate.strip())
+        # A plate typed or sent with spaces around it, in small or full-width letters, is
+        # the same car: its history, its booking and its order find each other.
+        object.__setattr__(self, "plate", tidy_plate(self.plate))
 
 
 @dataclass(frozen=True)

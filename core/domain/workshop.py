@@ -18,6 +18,7 @@ from .bay_needs import serves, special_needs
 from .clock_corrections import ClockCorrections
 from .errors import (
     BayKindNeeded,
+    CarInWorkshop,
     DuplicateJob,
     FindingsPending,
     IllegalTransition,
@@ -161,10 +162,10 @@ class Workshop(
     ) -> Job:
         """Open a repair order; the car waits for dispatch (待派工). A booked car's
         ``appointment`` is checked in with it (and marked arrived, if it was not)."""
-        ro = self._new_ro(order, at)
         booked = None
-        if appointment is not None:
+        if appointment is not None:  # a booked car checked in twice: the booking says so
             booked = self._moving(appointment, AppointmentState.CHECKED_IN, "check in")
+        ro = self._new_ro(order, at, key_slots)
         if order.ro is None:
             self._next("ro:" + ro.split("-")[1])
         job = Job(
@@ -193,10 +194,16 @@ class Workshop(
             self._booked_car_checked_in(booked, ro, at)
         return job
 
-    def _new_ro(self, order: CheckIn, at: datetime) -> str:
+    def _new_ro(self, order: CheckIn, at: datetime, key_slots: int) -> str:
         """The number the order will have; refuses an order that cannot be opened."""
         if not order.vehicle.plate.strip():
             raise InvalidData("a car needs a plate to be checked in")
+        open_order = self.open_job_of_car(order.vehicle.plate)
+        if open_order is not None:
+            raise CarInWorkshop(
+                f"{order.vehicle.plate} is in the workshop on {open_order.ro}: its work is"
+                " added to that order"
+            )
         _require_short(order.requests)
         require_reach(order.promised_at, "the promise")
         for op in order.operations:
@@ -212,6 +219,7 @@ class Workshop(
             holder = self._job_for_tag(order.key_tag)
             if holder is not None:
                 raise InvalidData(f"key tag {order.key_tag} is still on {holder.ro}")
+        self._require_hook(order.key_slot, key_slots)
         return ro
 
     def update_order(self, ro: str, changes: OrderChanges, at: datetime) -> Job:
@@ -270,6 +278,8 @@ class Workshop(
         if job.bay == bay_id and job.status is not JobStatus.CHECKED_IN:
             raise IllegalTransition(f"{ro} is already dispatched to bay {bay_id}")
         forced = self._require_bay_suits(job, bay, force, reason)
+        if team is not None:
+            self.require_team(team)
         from_bay = job.bay
         job.bay = bay_id
         job.team = team or bay.team

@@ -18,6 +18,7 @@ from .errors import (
     NotSignedIn,
     UnknownBay,
     UnknownJob,
+    UnknownTeam,
     UnknownTechnician,
     WrongBay,
 )
@@ -35,6 +36,7 @@ from .model import (
     TechnicianState,
 )
 from .notices import Notice
+from .plates import plate_key
 from .vocabulary import PRIORITY_RANK, STATION_STATUSES
 from .working_hours import WorkingHours
 
@@ -163,6 +165,17 @@ class WorkshopState:
             return self.technicians[tech_id]
         except KeyError:
             raise UnknownTechnician(f"no technician {tech_id}") from None
+
+    def require_team(self, team: str) -> None:
+        """A team some bay or technician of the site belongs to."""
+        teams = {b.team for b in self.bays.values()} | {t.team for t in self.technicians.values()}
+        if team not in teams:
+            raise UnknownTeam(f"no team {team}")
+
+    def open_job_of_car(self, plate: str) -> Job | None:
+        """The open order of the car with this plate, however the plate was typed."""
+        key = plate_key(plate)
+        return next((j for j in self.open_jobs() if plate_key(j.vehicle.plate) == key), None)
 
     def tech_state(self, tech_id: str) -> TechnicianState:
         self.technician(tech_id)

@@ -30,6 +30,7 @@ from core.domain.model import (
     Technician,
     WalkAround,
 )
+from core.domain.plates import plate_key
 from core.domain.reports import Report, complete
 from core.domain.working_hours import WorkingHours
 from core.domain.workshop import Workshop
@@ -538,7 +539,7 @@ class Store:
             "ro": job.ro,
             "status": job.status.value,
             "bay": job.bay,
-            "plate": job.vehicle.plate,
+            "plate": plate_key(job.vehicle.plate),  # the car, however its plate was typed
             "public_token": job.public_token or None,
             "promised_at": job.promised_at,
             "checked_in_at": job.checked_in_at,
@@ -731,7 +732,7 @@ class Store:
         with self.engine.connect() as conn:
             docs = conn.execute(
                 select(JobRow.doc)
-                .where(JobRow.site == self.site, JobRow.plate == plate.strip())
+                .where(JobRow.site == self.site, JobRow.plate == plate_key(plate))
                 .order_by(JobRow.checked_in_at.desc())
             ).scalars()
             return [job_from_doc(d) for d in docs]
