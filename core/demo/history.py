@@ -174,8 +174,11 @@ class History:
         ]
         ops = tuple(rng.sample(fitting, rng.randint(1, 2)))
         hours = sum(op.standard_hours for op in ops)
+        plate = ""
+        while not plate or self.ws.open_job_of_car(plate) is not None:  # one car, one order
+            plate = f"京{chr(65 + rng.randrange(26))}{rng.randrange(100000):05d}"
         order = CheckIn(
-            vehicle=Vehicle(plate=f"京{chr(65 + rng.randrange(26))}{rng.randrange(100000):05d}"),
+            vehicle=Vehicle(plate=plate),
             customer=Customer(name="客户", phone="13800138000"),
             operations=ops,
             promised_at=at
