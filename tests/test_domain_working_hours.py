@@ -4,6 +4,7 @@ closed days. Pure domain."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -141,3 +142,73 @@ def test_a_sum_of_working_time_is_the_calendars_to_the_microsecond(
     start = start.astimezone(zone)
     assert hours.add(start, work) == _added_by_the_calendar(hours, start, work)
     assert hours.next_working(start) == _added_by_the_calendar(hours, start, timedelta())
+
+
+#: Zones whose clocks go forward at a time a workshop might open or close: by an hour at
+#: 02:00 (New York, Berlin), by half an hour (Lord Howe), at midnight (Havana, Santiago).
+GAP_ZONES = [
+    ZoneInfo("America/New_York"),
+    ZoneInfo("Europe/Berlin"),
+    ZoneInfo("Australia/Lord_Howe"),
+    ZoneInfo("America/Havana"),
+    ZoneInfo("America/Santiago"),
+]
+
+
+@st.composite
+def quarter_hour_periods(draw: st.DrawFn) -> tuple[tuple[time, time], ...]:
+    """One to three working periods in order, on quarter hours, the night's likely."""
+    night = st.integers(0, 14)  # up to 03:30, where clocks go forward
+    marks = draw(
+        st.lists(st.one_of(night, st.integers(0, 95)), min_size=2, max_size=6, unique=True)
+    )
+    marks = sorted(marks)[: len(marks) // 2 * 2]
+    quarter = [time(m // 4, m % 4 * 15) for m in marks]
+    return tuple(zip(quarter[::2], quarter[1::2], strict=True))
+
+
+@given(
+    periods=quarter_hour_periods(),
+    zone=st.sampled_from(GAP_ZONES),
+    day=st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 12, 31)),
+)
+def test_a_days_stretches_are_in_order_and_apart_across_a_clock_change(
+    periods: tuple[tuple[time, time], ...], zone: ZoneInfo, day: date
+) -> None:
+    """On the day a clock goes forward, a period that ends in the hour it skips must not
+    reach over the next one: work would be counted twice there (the plan's sums, a day's
+    open hours) and a forecast's stretch would be two at once."""
+    hours = WorkingHours(periods=periods, zone=zone)
+    for moved in (day, _clock_change_near(zone, day)):
+        spans = hours.spans(moved)
+        assert all(b < e for b, e in spans), spans
+        assert all(e <= nb for (_, e), (nb, _) in pairwise(spans)), spans
+        if spans:
+            first, last = spans[0][0], spans[-1][1]
+            assert hours.between(first, last) == hours.day_length(moved)
+            assert hours.add(first, hours.day_length(moved)) == last
+
+
+def _clock_change_near(zone: ZoneInfo, day: date) -> date:
+    """The first day from ``day`` on whose offset at its end differs from at its start."""
+    for n in range(400):
+        d = day + timedelta(days=n)
+        start = datetime.combine(d, time(0, 0), zone)
+        end = datetime.combine(d, time(23, 59), zone)
+        if start.utcoffset() != end.utcoffset():
+            return d
+    return day
+
+
+def test_a_period_ending_in_the_skipped_hour_does_not_reach_over_the_next() -> None:
+    """New York goes from 02:00 to 03:00 on 2026-03-08: a night shift's end at 02:30 is
+    read as 03:30, after the next period's 03:00."""
+    hours = WorkingHours(
+        periods=((time(0, 0), time(2, 30)), (time(3, 0), time(6, 0))),
+        zone=ZoneInfo("America/New_York"),
+    )
+    spans = hours.spans(date(2026, 3, 8))
+    assert [(b.hour, b.minute, e.hour, e.minute) for b, e in spans] == [
+        (5, 0, 7, 30),
+        (7, 30, 10, 0),
+    ]

@@ -148,10 +148,15 @@ def _day_spans(hours: WorkingHours, day: date) -> tuple[Span, ...]:
     # Instants in UTC: arithmetic on them is real elapsed time, whatever the zone's rules.
     if day.weekday() in hours.closed_weekdays:
         return ()
-    return tuple(
-        (
-            datetime.combine(day, start, hours.zone).astimezone(UTC),
-            datetime.combine(day, end, hours.zone).astimezone(UTC),
-        )
-        for start, end in hours.periods
-    )
+    spans: list[Span] = []
+    for start, end in hours.periods:
+        begin = datetime.combine(day, start, hours.zone).astimezone(UTC)
+        finish = datetime.combine(day, end, hours.zone).astimezone(UTC)
+        # A wall time the clock skips when it goes forward is read an offset later: a
+        # stretch that ends in the skipped hour may then reach past the next one's start,
+        # which begins when it ends; one left with nothing is no stretch.
+        if spans and begin < spans[-1][1]:
+            begin = spans[-1][1]
+        if begin < finish:
+            spans.append((begin, finish))
+    return tuple(spans)
