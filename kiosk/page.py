@@ -31,7 +31,30 @@ from kiosk.screen import BIG, Screen
 from kiosk.signin import people
 from kiosk.station import Station
 
-_CSS = ".q-btn { border-radius: 10px; text-transform: none } .pb-card { border: 2px solid #555 }"
+_CSS = r"""
+.q-btn { border-radius: 10px; text-transform: none } .pb-card { border: 2px solid #555 }
+/* A 7-inch panel (1024 x 600) shows the job and its step buttons on its first screen too:
+   smaller type and room, targets still a gloved finger's (52 px, the steps 64 px). */
+@media (max-height: 720px) {
+  .pb-kiosk.p-4 { padding: 0.5rem }
+  .pb-kiosk.gap-4, .pb-kiosk .gap-4, .pb-kiosk .gap-6, .pb-kiosk .gap-3 { gap: 0.5rem }
+  .pb-kiosk .text-5xl { font-size: 2rem; line-height: 2.25rem }
+  .pb-kiosk .text-4xl { font-size: 1.625rem; line-height: 2rem }
+  .pb-kiosk .text-3xl { font-size: 1.375rem; line-height: 1.75rem }
+  .pb-kiosk .text-2xl { font-size: 1.125rem; line-height: 1.5rem }
+  .pb-kiosk .text-xl, .pb-kiosk .text-lg { font-size: 1rem; line-height: 1.375rem }
+  .pb-kiosk .min-h-\[72px\] { min-height: 52px }
+  .pb-kiosk .min-h-\[96px\] { min-height: 64px }
+  .pb-kiosk .q-card { padding: 0.5rem 0.75rem }
+  .pb-kiosk .pb-scan input { font-size: 20px !important }
+  .pb-kiosk .pb-scan .q-field__control { height: 44px; min-height: 44px }
+}
+/* Narrower than a 10-inch tablet: the step buttons share the row's width. */
+@media (max-width: 1100px) {
+  .pb-kiosk .min-w-\[160px\] { min-width: 0 }
+  .pb-kiosk .pb-step { padding-left: 0.5rem; padding-right: 0.5rem }
+}
+"""
 
 
 def scanned(screen: Screen, value: str) -> None:
@@ -105,7 +128,7 @@ def _check_or_sign_in(screen: Screen, cards: list[JobCard], tech: str) -> None:
 
 def scan_field(screen: Screen) -> None:
     scan = ui.input(placeholder=screen.t("kiosk.scan_hint"))
-    scan.props('dark outlined autofocus input-style="font-size: 28px"').classes("w-full")
+    scan.props('dark outlined autofocus input-style="font-size: 28px"').classes("w-full pb-scan")
     scan.mark("scan")
 
     def enter() -> None:
@@ -122,12 +145,13 @@ def queue_and_job(screen: Screen) -> None:
     parts and the details."""
     card = screen.selected()
     with ui.row().classes("w-full gap-6 no-wrap items-start"):
-        with ui.column().classes("w-1/3 gap-3"):
+        # min-w-0: a long line inside may wrap, never widen the screen past its edge.
+        with ui.column().classes("w-1/3 min-w-0 gap-3"):
             # The bay's open help calls above its queue, not above the work: with one open,
             # the job's buttons stay where they were.
             help_strip(screen)
             queue(screen, card)
-        with ui.column().classes("w-2/3 gap-3"):
+        with ui.column().classes("flex-1 min-w-0 gap-3"):
             if card is None:
                 ui.label(screen.t("kiosk.pick_job")).classes("text-3xl text-gray-400")
             else:
@@ -186,7 +210,7 @@ def build(
 
     screen.redraw = redraw
     screen.unpaired = unpaired
-    with ui.column().classes("w-full p-4 gap-4"):
+    with ui.column().classes("w-full p-4 gap-4 pb-kiosk"):
         body()
     if station.problems:
         screen.seen_problem = station.problems[0].seq  # told on the screen already

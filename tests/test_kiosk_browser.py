@@ -1,6 +1,7 @@
 """One tap-through in real headless Chromium: the B03 kiosk against a running core and a
-real Mosquitto. Start → a help call → finding → finish on a 1280 × 800 tablet, every step
-button on the first screen, with screenshots (English and 中文) in tests/artifacts/."""
+real Mosquitto. Start → a help call → finding → finish on a 1280 × 800 tablet (and a
+1024 × 600 panel), every step button on the first screen, with screenshots (English and
+中文) in tests/artifacts/."""
 
 from __future__ import annotations
 
@@ -63,6 +64,14 @@ def test_tap_through_start_finding_finish_in_chromium(
     tap("Start")
     shows("Working: 李强")
     assert steps_below_the_fold(browser) == [], "the job's buttons fit the tablet's screen"
+    screen(browser, 1024, 600)  # a 7-inch panel: the same buttons, no sideways scrolling
+    time.sleep(0.3)  # laid out again for the new size
+    assert steps_below_the_fold(browser) == [], "the job's buttons fit a 7-inch panel"
+    wide = browser.execute_script("return document.documentElement.scrollWidth")
+    assert wide <= 1024, f"the kiosk is {wide} px wide on a 1024 px screen"
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "kiosk-b03-working-1024x600.png"))
+    screen(browser, 1280, 800)
     tap("Call for help")  # an open call shows too, and the buttons stay where they were
     tap("Foreman")
     tap("Send the call")
