@@ -12,6 +12,7 @@ from nicegui import ui
 from board.auth import actor, require
 from board.frame import TAB_TITLE, frame, language, roles_of
 from board.source import BoardSource
+from board.table_words import worded
 from board.words import Words
 from core.config import ID_PATTERN
 from core.display.texts import Lang, Texts
@@ -137,13 +138,16 @@ class AccessPage:
     def _events(self) -> None:
         t = self.t
         rows = [_event_row(e, t, self.local, self.words) for e in self.access.log(EVENTS_SHOWN)]
-        ui.table(
-            columns=[
-                {"name": k, "label": t(f"access.{k}"), "field": k, "align": "left"}
-                for k in ("at", "what", "by", "detail")
-            ],
-            rows=rows,
-            pagination=10,
+        worded(
+            ui.table(
+                columns=[
+                    {"name": k, "label": t(f"access.{k}"), "field": k, "align": "left"}
+                    for k in ("at", "what", "by", "detail")
+                ],
+                rows=rows,
+                pagination=10,
+            ),
+            t,
         ).classes("w-full").mark("access-events")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from board.table_words import worded
 from core.display.texts import Texts
 from core.domain.aftercare_report import AftercareReport
 
@@ -34,11 +35,14 @@ def aftercare_section(t: Texts, report: AftercareReport) -> None:
         for i, (what, n) in enumerate(report.top_dissatisfaction, start=1)
     ]
     ui.label(t("reports.top_dissatisfaction")).classes("mt-2")
-    ui.table(
-        columns=[
-            {"name": "rank", "label": "#", "field": "rank", "align": "left"},
-            {"name": "what", "label": t("desk.unhappy_with"), "field": "what", "align": "left"},
-            {"name": "calls", "label": t("reports.calls_naming"), "field": "calls"},
-        ],
-        rows=rows,
+    worded(
+        ui.table(
+            columns=[
+                {"name": "rank", "label": "#", "field": "rank", "align": "left"},
+                {"name": "what", "label": t("desk.unhappy_with"), "field": "what", "align": "left"},
+                {"name": "calls", "label": t("reports.calls_naming"), "field": "calls"},
+            ],
+            rows=rows,
+        ),
+        t,
     ).classes("w-96").mark("top-dissatisfaction")

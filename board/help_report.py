@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from board.table_words import worded
 from core.display.texts import Texts
 from core.domain.help_report import HelpReport
 
@@ -22,26 +23,29 @@ def help_section(t: Texts, report: HelpReport) -> None:
         for w in ("response", "resolution")
         for p in ("p50", "p90")
     ]
-    ui.table(
-        columns=[
-            {
-                "name": name,
-                "label": t(key),
-                "field": name,
-                "align": "left" if name == "kind" else "right",
-            }
-            for name, key in columns
-        ],
-        rows=[
-            {
-                "kind": t(f"help_kind.{k.kind.value}"),
-                "calls": str(k.calls),
-                "escalated": str(k.escalated),
-                "response_p50": _minutes(k.response_p50),
-                "response_p90": _minutes(k.response_p90),
-                "resolution_p50": _minutes(k.resolution_p50),
-                "resolution_p90": _minutes(k.resolution_p90),
-            }
-            for k in report.kinds
-        ],
+    worded(
+        ui.table(
+            columns=[
+                {
+                    "name": name,
+                    "label": t(key),
+                    "field": name,
+                    "align": "left" if name == "kind" else "right",
+                }
+                for name, key in columns
+            ],
+            rows=[
+                {
+                    "kind": t(f"help_kind.{k.kind.value}"),
+                    "calls": str(k.calls),
+                    "escalated": str(k.escalated),
+                    "response_p50": _minutes(k.response_p50),
+                    "response_p90": _minutes(k.response_p90),
+                    "resolution_p50": _minutes(k.resolution_p50),
+                    "resolution_p90": _minutes(k.resolution_p90),
+                }
+                for k in report.kinds
+            ],
+        ),
+        t,
     ).classes("w-full").mark("help-report")

@@ -11,6 +11,7 @@ from board.auth import actor, require
 from board.frame import TAB_TITLE, frame, language, tab_title
 from board.order_checks import checks_section
 from board.source import BoardSource
+from board.table_words import worded
 from board.walkaround_view import walkaround_section
 from board.words import Words
 from core.commands import AdjustClock, Command, InsertPause, MoveClock
@@ -110,18 +111,21 @@ class OrderPage:
             }
             for e in self.source.timeline(self.ro)
         ]
-        ui.table(
-            columns=[
-                {
-                    "name": k,
-                    "label": self.t(f"order.{k}"),
-                    "field": "what" if k == "type" else k,
-                    "align": "left",
-                }
-                for k in ("at", "type", "source", "bay", "detail")
-            ],
-            rows=rows,
-            pagination=50,
+        worded(
+            ui.table(
+                columns=[
+                    {
+                        "name": k,
+                        "label": self.t(f"order.{k}"),
+                        "field": "what" if k == "type" else k,
+                        "align": "left",
+                    }
+                    for k in ("at", "type", "source", "bay", "detail")
+                ],
+                rows=rows,
+                pagination=50,
+            ),
+            self.t,
         ).classes("w-full").mark("timeline")
 
     def event_name(self, type_: str) -> str:

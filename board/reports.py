@@ -13,6 +13,7 @@ from board.auth import require
 from board.frame import TAB_TITLE, frame, roles_of
 from board.help_report import help_section
 from board.source import BoardSource
+from board.table_words import worded
 from core.contract import site_clock
 from core.display.texts import Texts
 from core.domain.help_report import HelpReport, help_csv_rows
@@ -167,27 +168,30 @@ def efficiency_table(t: Texts, report: Report, names: dict[str, str]) -> None:
     """Each technician's standard hours against the hours worked."""
     with ui.column().classes("w-1/2"):
         ui.label(t("reports.efficiency")).classes("text-lg")
-        ui.table(
-            columns=[
-                {
-                    "name": "tech",
-                    "label": t("reports.technician"),
-                    "field": "tech",
-                    "align": "left",
-                },
-                {"name": "std", "label": t("reports.standard_hours"), "field": "std"},
-                {"name": "worked", "label": t("reports.worked_hours"), "field": "worked"},
-                {"name": "eff", "label": t("reports.efficiency_pct"), "field": "eff"},
-            ],
-            rows=[
-                {
-                    "tech": f"{tf.tech} {names.get(tf.tech, '')}",
-                    "std": f"{tf.standard_hours:.1f}",
-                    "worked": f"{tf.worked_hours:.1f}",
-                    "eff": pct(tf.efficiency),
-                }
-                for tf in report.technicians
-            ],
+        worded(
+            ui.table(
+                columns=[
+                    {
+                        "name": "tech",
+                        "label": t("reports.technician"),
+                        "field": "tech",
+                        "align": "left",
+                    },
+                    {"name": "std", "label": t("reports.standard_hours"), "field": "std"},
+                    {"name": "worked", "label": t("reports.worked_hours"), "field": "worked"},
+                    {"name": "eff", "label": t("reports.efficiency_pct"), "field": "eff"},
+                ],
+                rows=[
+                    {
+                        "tech": f"{tf.tech} {names.get(tf.tech, '')}",
+                        "std": f"{tf.standard_hours:.1f}",
+                        "worked": f"{tf.worked_hours:.1f}",
+                        "eff": pct(tf.efficiency),
+                    }
+                    for tf in report.technicians
+                ],
+            ),
+            t,
         ).classes("w-full").mark("efficiency")
 
 
@@ -195,20 +199,28 @@ def job_type_table(t: Texts, report: Report) -> None:
     """The cars of each job type (保养, 维修, 保修…): in, delivered, and delivered on time."""
     with ui.column().classes("w-1/2"):
         ui.label(t("reports.job_types")).classes("text-lg")
-        ui.table(
-            columns=[
-                {"name": "kind", "label": t("reports.job_type"), "field": "kind", "align": "left"},
-                {"name": "in", "label": t("reports.jobs_in"), "field": "in"},
-                {"name": "out", "label": t("reports.delivered"), "field": "out"},
-                {"name": "on_time", "label": t("reports.on_time"), "field": "on_time"},
-            ],
-            rows=[
-                {
-                    "kind": t(f"job_type.{k.job_type.value}"),
-                    "in": str(k.jobs_in),
-                    "out": str(k.delivered),
-                    "on_time": pct(k.on_time_rate),
-                }
-                for k in report.job_types
-            ],
+        worded(
+            ui.table(
+                columns=[
+                    {
+                        "name": "kind",
+                        "label": t("reports.job_type"),
+                        "field": "kind",
+                        "align": "left",
+                    },
+                    {"name": "in", "label": t("reports.jobs_in"), "field": "in"},
+                    {"name": "out", "label": t("reports.delivered"), "field": "out"},
+                    {"name": "on_time", "label": t("reports.on_time"), "field": "on_time"},
+                ],
+                rows=[
+                    {
+                        "kind": t(f"job_type.{k.job_type.value}"),
+                        "in": str(k.jobs_in),
+                        "out": str(k.delivered),
+                        "on_time": pct(k.on_time_rate),
+                    }
+                    for k in report.job_types
+                ],
+            ),
+            t,
         ).classes("w-full").mark("job-types")

@@ -12,6 +12,7 @@ from nicegui import ui
 
 from board.auth import require
 from board.frame import TAB_TITLE
+from board.table_words import worded
 from core.display.texts import Texts
 from core.domain.reports import period as period_span
 
@@ -145,11 +146,14 @@ def register_figures(reader: GroupReader, config: HubConfig, clock: Clock) -> No
             ui.label(t("group.top")).classes("gf-legend-top")
             ui.label(t("group.bottom")).classes("gf-legend-bottom")
         table = (
-            ui.table(
-                columns=figure_columns(t),
-                rows=figure_rows(t, figures, by),
-                row_key="site",
-                pagination={"rowsPerPage": 50, "sortBy": None},
+            worded(
+                ui.table(
+                    columns=figure_columns(t),
+                    rows=figure_rows(t, figures, by),
+                    row_key="site",
+                    pagination={"rowsPerPage": 50, "sortBy": None},
+                ),
+                t,
             )
             .classes("w-full")
             .props("dense flat bordered")

@@ -35,7 +35,13 @@ def serve(
     tell_public_url(config)
     # Screens sit on the site's own network: compressing every update costs the core more
     # than it saves.
-    run_pages(config.web, host, port, secret, "zh-CN", deflate=False)
+    run_pages(config.web, host, port, secret, quasar_language(config), deflate=False)
+
+
+def quasar_language(config: SiteConfig) -> Literal["zh-CN", "en-US"]:
+    """The pages' own words (a date picker's, a table's) before anyone switches language:
+    the site's."""
+    return "en-US" if config.site.language == "en" else "zh-CN"
 
 
 def run_pages(
@@ -128,7 +134,7 @@ def serve_kiosk(
         reload=False,
         show=False,
         title=f"Pitboard {bay}",
-        language="zh-CN",
+        language=quasar_language(config),
     )
     return 0
 

@@ -209,10 +209,15 @@ async def test_the_order_timeline_reads_as_sentences(user: User, shop: Workshop)
     sources = [r["source"] for r in rows]
     assert "F1 (车间主管)" in sources and "B03 工位终端" in sources  # not foreman:F1, kiosk-b03
     assert not any('{"' in d or "waiting_parts" in d for d in details)
+    zh = user.find(marker="timeline").elements.pop().props
+    assert (zh["no-data-label"], zh["rows-per-page-label"]) == ("暂无数据", "每页行数")
     user.find(text("language", "zh")).click()
     await user.should_see(marker="signed-in", content=text("role.foreman", "en"), retries=RETRIES)
-    rows = user.find(marker="timeline").elements.pop().props["rows"]
-    assert "T002 李强 paused: Waiting parts" in [r["detail"] for r in rows]
+    table = user.find(marker="timeline").elements.pop()
+    assert "T002 李强 paused: Waiting parts" in [r["detail"] for r in table.props["rows"]]
+    # The table's own words too, not Quasar's Chinese (the app's language at start).
+    assert table.props["no-data-label"] == text("table.no_data", "en")
+    assert '" of "' in table.props[":pagination-label"]
 
 
 def test_passwords_are_kept_only_as_salted_hashes() -> None:

@@ -18,7 +18,7 @@ from core.config import (
 )
 from core.domain.booking_rules import BookingRules
 from core.domain.vocabulary import HelpKind, StaffRole
-from tests.helpers import DEMO_SITE
+from tests.helpers import DEMO_SITE, demo_config
 
 DEMO = DEMO_SITE.read_text(encoding="utf-8")
 
@@ -282,3 +282,13 @@ def test_a_night_shift_works_past_midnight_and_its_break_may_lie_there() -> None
     )
     message = refused(night.replace('[["02:00", "02:30"]]', '[["05:00", "06:00"]]'))
     assert "inside the working day 00:00–04:00, 20:00–23:59" in message
+
+
+def test_the_pages_own_words_start_in_the_sites_language() -> None:
+    """A site that speaks English gets Quasar's English (a date picker's months, a table's
+    pager) before anyone switches; the demo, a Chinese site, Chinese."""
+    from pitboard.web import quasar_language
+
+    cfg = demo_config()
+    english = cfg.model_copy(update={"site": cfg.site.model_copy(update={"language": "en"})})
+    assert (quasar_language(cfg), quasar_language(english)) == ("zh-CN", "en-US")

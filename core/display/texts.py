@@ -622,6 +622,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "desk.submit": ("接车并打印", "Check in and print"),
     "desk.checked_in": ("{ro} 已接车，钥匙挂 {slot} 号", "{ro} checked in, key on hook {slot}"),
     "desk.history": ("上次未做的建议项目", "Declined last time"),
+    "table.no_data": ("暂无数据", "Nothing to show"),
+    "table.rows_per_page": ("每页行数", "Rows per page"),
+    "table.of": ("/ 共", "of"),
     "desk.in_workshop": (
         "这辆车还在车间（工单 {ro}）：新的作业请加到这张工单上",
         "This car is still in the workshop on {ro}: add new work to that order",
@@ -1051,7 +1054,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "detail.key.out": ("{holder} 取走钥匙牌 {tag}", "{holder} took key tag {tag}"),
     "detail.job.checked_in": (
         "接车：{car}，{n} 个维修项目，承诺 {promised} 交车",
-        "checked in: {car}, {n} operations, promised {promised}",
+        "checked in: {car}, operations: {n}, promised {promised}",
     ),
     "detail.job.dispatched": ("派往 {bay}", "dispatched to {bay}"),
     "detail.job.promise_called": (
