@@ -135,6 +135,13 @@ class LoungeCars:
                 moved.add(ro)
         return self._remake(ws, now, ros | moved, ros, made or {})
 
+    def next_due(self) -> datetime | None:
+        """When the clock alone first changes a car on the list (its prediction's minute,
+        a closing it would pass, its progress bar), less ``EARLY``; None: only a step does."""
+        while self._due and self._due_of.get(self._due[0][1]) != self._due[0][0]:
+            heapq.heappop(self._due)  # one made again since, or gone
+        return self._due[0][0] if self._due else None
+
     def cars(self) -> list[LoungeCar]:
         return [self._cars[ro][1] for _, ro in self._order]
 

@@ -209,8 +209,9 @@ class BatchStep:
     def refresh(self) -> None:
         """With no batch: the report rows of the last taps once the taps are quiet; else the
         no-shows when they are due (a batch of the core's own); else a closed day's report
-        sums once the floor is quiet; else the foreman's board when it is due (alerts come
-        due with time alone), the cars that left before the day's Gantt let go first."""
+        sums once the floor is quiet; else the lounge's cars the clock alone moved; else the
+        foreman's board when it is due (alerts come due with time alone), the cars that left
+        before the day's Gantt let go first."""
         if self.reports and self._reports_wait() <= 0:
             self.write_reports()
             return
@@ -224,6 +225,10 @@ class BatchStep:
             return
         if self.rollups.wait() <= 0:
             self.rollups.roll()
+            return
+        lounge = self.views.lounge_due()
+        if lounge is not None and lounge <= now:  # no tap came: the clock moved a car
+            self.views.move_lounge(self.ws, now)
             return
         self.let_go(now)
         self.views.publish_welcome(self.ws, now)  # a new day: its own booked cars
@@ -258,12 +263,15 @@ class BatchStep:
         return [] if devices_only and not self.reports.due() else self.reports.take()
 
     def seconds_to_sweep(self) -> float | None:
-        """Site seconds until the next no-show or help call's tier is due (None: no booked
-        car awaited, no call unanswered)."""
+        """Site seconds until the next no-show or help call's tier is due, or the clock
+        alone moves a car on the lounge (None: none of them)."""
         now = self.clock()
         left = [self.no_shows.seconds_left(self.ws, now), self.help.seconds_left(self.ws, now)]
         if self.group is not None:
             left.append(self.group.seconds_left(now))
+        lounge = self.views.lounge_due()
+        if lounge is not None:
+            left.append(max(0.0, (lounge - now).total_seconds()))
         return min((s for s in left if s is not None), default=None)
 
     def let_go(self, now: datetime) -> None:

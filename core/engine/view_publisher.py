@@ -9,7 +9,7 @@ import logging
 import time
 from collections.abc import Callable, Collection, Generator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pydantic import TypeAdapter
 
@@ -27,7 +27,7 @@ from core.contract.views import BayState, DispatchView, JobCard, LoungeCar, Loun
 from core.domain.eta import QueueForecasts, predict, queue_forecasts
 from core.domain.workshop import Workshop
 from core.help_views import help_board
-from core.lounge_cars import LoungeCars
+from core.lounge_cars import EARLY, LoungeCars
 from core.parts_views import parts_board
 from core.views import Projector
 
@@ -142,6 +142,8 @@ class ViewPublisher:
         #: that cancel out within a batch) is not sent again, the retained state says it all.
         self._shown: dict[str, bytes] = {}
         self._lounge_json = ListDump("cars", LoungeCar)
+        #: When the clock alone last moved the lounge's cars (site time).
+        self._lounge_moved = datetime.min.replace(tzinfo=UTC)
 
     def forget(self, ros: set[str] | frozenset[str]) -> None:
         self.projector.forget(set(ros))
@@ -228,6 +230,28 @@ class ViewPublisher:
             self.publish_parts(ws, now, jobs, force)
             self._pending = True
             self.tell_listeners()
+        finally:
+            self._count(started)
+
+    def lounge_due(self) -> datetime | None:
+        """When the clock alone next changes what the lounge shows, with no step to bring
+        it: a waiting car's prediction past a closing, a car over its time, a progress bar.
+        At most once a second, and never before the lounge was first sent."""
+        due = self.lounge_cars.next_due() if self.lounge is not None else None
+        if due is None:
+            return None
+        return max(due + EARLY, self._lounge_moved + EARLY)
+
+    def move_lounge(self, ws: Workshop, now: datetime) -> None:
+        """The lounge's cars the clock has moved since, sent when one changed."""
+        started = time.monotonic()
+        self._lounge_moved = now
+        try:
+            if self.lounge_cars.update(ws, now, ()):
+                self.lounge = LoungeView(site=ws.site, updated_at=now, cars=self.lounge_cars.cars())
+                payload = self._lounge_json(self.lounge)
+                self.publisher.publish(topics.LOUNGE.full(self.site), payload, 1, True)
+                self.tell_listeners()
         finally:
             self._count(started)
 
