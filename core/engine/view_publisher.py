@@ -103,12 +103,12 @@ class ViewPublisher:
     ) -> None:
         self.site = config.site.id
         self.publisher = publisher
-        self.health = health
-        self.counters = counters
-        self.clock = clock
+        self.health, self.counters, self.clock = health, counters, clock
         self.projector = Projector(config)
         self.lounge_cars = LoungeCars()
         self.lounge: LoungeView | None = None
+        #: When the clock alone last moved the lounge's cars (site time).
+        self._lounge_moved = datetime.min.replace(tzinfo=UTC)
         self.welcome: WelcomeView | None = None
         self._advisors = {u.id: u.name for u in config.users}
         self.dispatch_view: DispatchView | None = None
@@ -142,8 +142,6 @@ class ViewPublisher:
         #: that cancel out within a batch) is not sent again, the retained state says it all.
         self._shown: dict[str, bytes] = {}
         self._lounge_json = ListDump("cars", LoungeCar)
-        #: When the clock alone last moved the lounge's cars (site time).
-        self._lounge_moved = datetime.min.replace(tzinfo=UTC)
 
     def forget(self, ros: set[str] | frozenset[str]) -> None:
         self.projector.forget(set(ros))
