@@ -218,6 +218,9 @@ class CheckInForm:
         except ValueError:
             ui.notify(t("desk.missing", what=t("desk.promised")), type="warning")
             return
+        if when.replace(tzinfo=self.desk.zone) <= self.desk.source.now():
+            ui.notify(t("desk.promise_passed"), type="warning")  # a date typed wrong
+            return
         command = CheckInCar(self._order(when), key_slots(self.desk.config), self.appointment)
         job = self.desk.run(command)
         if job is None:

@@ -34,6 +34,7 @@ from core.api_parts import (
     card_reader,
     customer_of,
     require_advisor,
+    require_ahead,
     resolve,
     vehicle_of,
 )
@@ -206,6 +207,7 @@ def add_repair_order_routes(api: FastAPI, core: Core) -> None:
     @api.post("/repair-orders", status_code=201, responses=PROBLEMS, response_model=JobCard)
     def create_repair_order(order: RepairOrderIn, actor: Writer) -> JobCard:
         require_advisor(core, order.advisor)
+        require_ahead(core, order.promised_at)
         job = run(CheckInCar(check_in_of(order), key_slots(core.config)), actor)
         return card(job.ro)
 

@@ -27,6 +27,7 @@ from core.api_parts import (
     card_reader,
     customer_of,
     require_advisor,
+    require_ahead,
     require_reach,
     resolve,
     vehicle_of,
@@ -406,7 +407,7 @@ def add_day_steps(api: FastAPI, core: Core, run: Callable[[Command, str], Any]) 
     def check_in_appointment(
         appointment: AppointmentId, body: ArrivedCheckInIn, actor: Writer
     ) -> JobCard:
-        require_reach(body.promised_at)
+        require_ahead(core, body.promised_at)
         order = order_for(core, appointment, body)
         job = run(CheckInCar(order, key_slots(core.config), appointment), actor)
         return card(job.ro)

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from core.catalogue import operations as operation_catalogue
 from core.contract.views import JobCard
 from core.domain.access import Scope
-from core.domain.errors import InvalidData, UnknownAdvisor, UnknownJob
+from core.domain.errors import InvalidData, TimePassed, UnknownAdvisor, UnknownJob
 from core.domain.eta import predict
 from core.domain.model import Customer, Operation, Vehicle
 from core.domain.reach import END as REACH_END
@@ -94,6 +94,14 @@ def require_advisor(core: Core, advisor: str | None) -> None:
     named = {u.id for u in core.config.users if u.role is StaffRole.ADVISOR}
     if named and advisor not in named:
         raise UnknownAdvisor(f"no advisor {advisor!r} at this site")
+
+
+def require_ahead(core: Core, promised_at: datetime | None) -> None:
+    """A promise sent with a new order is still to come on the site's clock: one already
+    past is most often a date or a zone got wrong, and would show the car late at once."""
+    require_reach(promised_at)  # out of the calendar: refused as such first
+    if promised_at is not None and promised_at <= core.clock():
+        raise TimePassed(f"the promise {promised_at.isoformat()} has passed")
 
 
 def resolve(op: OperationIn) -> Operation:

@@ -34,7 +34,7 @@ ORDER: dict[str, Any] = {
     },
     "customer": {"name": "王先生", "phone": "13800138000"},
     "operations": [{"code": "M010"}],
-    "promised_at": "2026-11-24T17:00:00+08:00",
+    "promised_at": "2036-11-24T17:00:00+08:00",
     "key_tag": "0A1B2C3D4E",
 }
 
@@ -143,17 +143,19 @@ def test_a_promise_out_of_the_calendar_is_refused_and_the_workshop_goes_on(
     assert client.get(f"/repair-orders/{made.json()['ro']}", headers=auth).status_code == 200
 
 
-def test_an_order_names_a_car_not_in_yet_an_advisor_a_hook_and_a_team_the_site_has(
+def test_an_order_names_a_promise_to_come_a_car_not_in_an_advisor_a_hook_and_a_team(
     client: TestClient, auth: dict[str, str]
 ) -> None:
     """What a dealer system might send by mistake, refused with its code and nothing made:
-    a second order for a car in the building (its plate typed otherwise), an advisor the
-    site does not have, a hook the key cabinet does not have, a team the site does not have."""
+    a promise already past, a second order for a car in the building (its plate typed
+    otherwise), an advisor the site does not have, a hook the key cabinet does not have, a
+    team the site does not have."""
     made = client.post("/repair-orders", json={**ORDER, "advisor": "SA01"}, headers=auth)
     assert made.status_code == 201, made.text
     ro = made.json()["ro"]
     other = {**ORDER, "key_tag": None, "vehicle": {"plate": "京B20002"}}
     for wrong, code in (
+        ({"promised_at": "2026-01-05T17:00:00+08:00"}, "time_passed"),  # a year typed wrong
         ({"vehicle": {"plate": "京a·12345"}, "key_tag": None}, "car_in_workshop"),
         ({"advisor": "王芳"}, "unknown_advisor"),
         ({"key_tag": "TAGX", "key_slot": 9999}, "invalid_data"),

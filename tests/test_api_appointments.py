@@ -6,6 +6,7 @@ advisor's free slots and the day's load; every step in the audit log as the API 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -198,6 +199,11 @@ def test_a_booked_car_arrives_and_is_checked_in_from_its_booking(
     clock.advance(minutes=65)
     here = client.post(f"/appointments/{appt['id']}/arrived", headers=auth)
     assert here.json()["state"] == "arrived" and not here.json()["late"]
+    past = (clock.now - timedelta(minutes=1)).isoformat()
+    early = client.post(
+        f"/appointments/{appt['id']}/check-in", json={"promised_at": past}, headers=auth
+    )
+    assert early.status_code == 409 and early.json()["code"] == "time_passed", early.text
     made = client.post(
         f"/appointments/{appt['id']}/check-in",
         json={"mileage_km": 42000, "key_tag": "TAG9", "wash": False},

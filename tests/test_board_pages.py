@@ -676,6 +676,19 @@ async def test_the_desk_says_a_car_is_still_in_and_does_not_open_it_a_second_ord
     assert [j.ro for j in shop.core.ws.jobs.values() if j.vehicle.plate.endswith("30003")] == [ro]
 
 
+async def test_a_promise_already_past_is_not_taken_at_the_desk(user: User, shop: Workshop) -> None:
+    await sign_in(user, "SA01", page="/desk")
+    await user.open("/desk")
+    await user.should_see(marker="check-in", retries=RETRIES)
+    user.find(marker="plate").type("京K40004")
+    user.find(marker="operations").elements.pop().value = ["M010"]
+    suggested = user.find(marker="promised").elements.pop().value
+    user.find(marker="promised").elements.pop().value = "2020" + suggested[4:]  # a year typed wrong
+    user.find(marker="check-in").click()
+    await user.should_see(text("desk.promise_passed", "zh"))
+    assert not any(j.vehicle.plate == "京K40004" for j in shop.core.ws.jobs.values())
+
+
 async def test_a_refused_check_in_is_told_in_chinese_not_the_developers_english(
     user: User, shop: Workshop
 ) -> None:

@@ -720,6 +720,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "desk.follow_up": ("三日回访", "3-day follow-up"),
     "desk.record": ("记录", "Record"),
     "desk.missing": ("请填写：{what}", "Please fill in: {what}"),
+    "desk.promise_passed": (
+        "承诺交车时间已经过去，请检查日期和时间",
+        "The promised time has already passed: check its date and time",
+    ),
     "desk.refused": ("未能执行：{why}", "Not done: {why}"),
     "desk.job_type": ("工单类型", "Job type"),
     "desk.tab_reception": ("接车", "Reception"),
