@@ -29,6 +29,11 @@ def declined_before(history: list[Job]) -> list[str]:
     ]
 
 
+def still_in(history: list[Job]) -> str | None:
+    """The order of these a car still has open in the workshop, if any."""
+    return next((j.ro for j in history if j.status in OPEN_STATUSES), None)
+
+
 class CheckInForm:
     """The check-in card; ``checked_in`` is told after a car was checked in."""
 
@@ -165,7 +170,7 @@ class CheckInForm:
         history = self.desk.source.vehicle_history(number)
         declined = declined_before(history)
         lines = [f"{self.t('desk.history')}: {'; '.join(declined[:5])}"] if declined else []
-        here = next((j.ro for j in history if j.status in OPEN_STATUSES), None)
+        here = still_in(history)
         if here is not None:  # its check-in would be refused: say why before it is typed
             lines.insert(0, self.t("desk.in_workshop", ro=here))
         self.history.text = "\n".join(lines)
@@ -221,7 +226,12 @@ class CheckInForm:
         if when.replace(tzinfo=self.desk.zone) <= self.desk.source.now():
             ui.notify(t("desk.promise_passed"), type="warning")  # a date typed wrong
             return
-        command = CheckInCar(self._order(when), key_slots(self.desk.config), self.appointment)
+        order = self._order(when)
+        here = still_in(self.desk.source.vehicle_history(order.vehicle.plate))
+        if here is not None:  # refused: said with the order the car has
+            ui.notify(self.t("desk.in_workshop", ro=here), type="warning")
+            return
+        command = CheckInCar(order, key_slots(self.desk.config), self.appointment)
         job = self.desk.run(command)
         if job is None:
             return

@@ -6,6 +6,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, time, timedelta
 from pathlib import Path
 from time import monotonic, sleep
@@ -13,12 +14,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.commands import CheckInCar
 from core.contract.site_clock import SiteClock
 from core.demo.player import DemoPlayer, SitePace
 from core.domain.vocabulary import BayKind
 from core.store.database import sqlite_url
 from core.store.repository import Store
 from tests.demo_hooks import Hooks
+from tests.helpers import order
 from tests.kiosk_env import Workshop, demo_workshop
 from tests.waiting import wait_until
 
@@ -83,7 +86,14 @@ def shop(store: Store, tmp_path: Path, clock: SiteClock) -> Iterator[Workshop]:
 
 
 @pytest.mark.slow
-def test_a_demo_day_delivers_cars_through_the_real_paths(shop: Workshop, clock: SiteClock) -> None:
+def test_a_demo_day_delivers_cars_through_the_real_paths(
+    shop: Workshop, clock: SiteClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A person at the desk checks a car in first: its key takes the cabinet's first hook,
+    # which the player must leave to it.
+    promised = clock.now() + timedelta(hours=8)
+    at_desk = replace(order("京Z00001", promised_at=promised), key_tag="DESK1")
+    assert shop.core.run_command(CheckInCar(at_desk, 40), "advisor:SA01").key_slot == 1
     # One station a bay: the spare tablet at B03 would be a second B03 link under one name.
     bays = dict.fromkeys(k.bay for k in shop.core.config.kiosks)
     links = {bay: shop.station(bay) for bay in bays}
@@ -111,6 +121,8 @@ def test_a_demo_day_delivers_cars_through_the_real_paths(shop: Workshop, clock: 
         wifi.close()
     problems = [(s.bay, p.type, p.code) for s in links.values() for p in s.problems]
     assert problems == []
+    refused = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert refused == [] and 1 not in {slot for _, slot, _ in hooks.log}
     first_slot = hooks.log[0][1]
     on_hook = [kind for kind, slot, _ in hooks.log if slot == first_slot]
     assert on_hook[:2] == ["hang", "take"]  # hung at check-in, taken to the bay

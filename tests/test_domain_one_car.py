@@ -10,9 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.domain import errors
+from core.domain.handover import presented_for
 from core.domain.plates import plate_key, tidy_plate
 from core.domain.workshop import Workshop
-from tests.helpers import at, delivered_car, order
+from tests.helpers import at, delivered_car, domain_workshop, order
 
 
 @pytest.mark.parametrize(
@@ -82,3 +83,22 @@ def test_work_is_dispatched_to_a_team_the_site_has(ws: Workshop) -> None:
         ws.dispatch(ro, "B01", at(1), team="Z")
     assert ws.jobs[ro].bay is None and ws.jobs[ro].team is None
     assert ws.dispatch(ro, "B01", at(2), team="B").team == "B"
+
+
+def test_a_plate_of_no_letter_or_digit_is_no_plate(ws: Workshop) -> None:
+    with pytest.raises(errors.InvalidData, match="plate"):
+        ws.check_in(order("··"), at(0))
+    assert not ws.jobs
+
+
+def test_a_plate_with_no_digit_names_no_one_car(ws: Workshop) -> None:
+    """Cars not yet registered come in as 无牌 ("no plate"): each is a car of its own."""
+    first = ws.check_in(order("无牌"), at(0)).ro
+    assert ws.check_in(order("无牌"), at(1)).ro != first
+
+
+def test_the_plate_presented_at_handover_is_the_cars_however_typed() -> None:
+    job = domain_workshop().check_in(order("粤B14540"), at(0))
+    for said in ("粤Ｂ１４５４０", "粤b 14540", "粤B·14540"):
+        assert presented_for(job, said) == "plate", said
+    assert presented_for(job, "粤B14541") is None

@@ -399,6 +399,15 @@ class DemoPlayer:
         yield self.pace.now() + timedelta(minutes=rnd.randint(3, 8))
         self._cmd(Deliver(car.ro), "advisor:demo")  # …who pays and drives off
 
+    def _free_hook(self) -> int | None:
+        """A hook of the player's that no car in the building has: a person at the desk may
+        have hung a car's key on one meanwhile (none: the customer keeps the key)."""
+        taken = self.core.query(lambda ws, _now: {j.key_slot for j in ws.open_jobs()})
+        slot = next((h for h in self._free_hooks if h not in taken), None)
+        if slot is not None:
+            self._free_hooks.remove(slot)
+        return slot
+
     def _walk_in(self, rnd: random.Random, ops: list[CatalogueOperation]) -> Car | None:
         """A car that turns up unbooked, checked in with its key on a free hook; late in the
         day only one whose work is done before the evening, overrun and all (none: the bay
@@ -407,9 +416,11 @@ class DemoPlayer:
         ops = [op for op in ops if OVERRUN_AT_MOST * op.standard_hours + AFTER_THE_BAY <= left]
         if not ops:
             return None
+        slot = self._free_hook()
+        if slot is None:
+            return None
         n = self._next_car()
         tag = f"{0xDE0000 + n:010X}"  # EM4100 tags are 10 hex digits
-        slot = self._free_hooks.pop(0)
         check_in = self._demo_check_in(n, rnd, ops, tag, slot)
         job = self._cmd(CheckInCar(check_in), "advisor:demo")
         if job is None:
@@ -488,8 +499,8 @@ class DemoPlayer:
             return
         yield self.pace.now() + timedelta(minutes=rnd.randint(3, 8))
         n = self._next_car()
-        tag = f"{0xDE0000 + n:010X}" if self._free_hooks else None
-        slot = self._free_hooks.pop(0) if self._free_hooks else None
+        slot = self._free_hook()
+        tag = f"{0xDE0000 + n:010X}" if slot is not None else None
         wash = rnd.random() < 0.7
         order = booked_order(
             self.core,

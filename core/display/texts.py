@@ -626,8 +626,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "table.rows_per_page": ("每页行数", "Rows per page"),
     "table.of": ("/ 共", "of"),
     "desk.in_workshop": (
-        "这辆车还在车间（工单 {ro}）：新的作业请加到这张工单上",
-        "This car is still in the workshop on {ro}: add new work to that order",
+        "这辆车还在车间（工单 {ro}）：交车或取消这张工单后才能再开新工单",
+        "This car is still in the workshop on {ro}: a new order only once that one is delivered"
+        " or cancelled",
     ),
     "desk.findings": ("待客户确认的增项", "Findings to relay"),
     "desk.approve": ("客户同意", "Customer says yes"),
@@ -969,8 +970,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "error.unknown": ("操作未被接受", "The action was not accepted"),
     "error.duplicate_job": ("这个工单号已经存在", "This repair order already exists"),
     "error.car_in_workshop": (
-        "这辆车已在车间，有一张未交车的工单：请把作业加到那张工单上",
-        "This car is already in the workshop on an open order: add the work to that order",
+        "这辆车还在车间，有一张未交车的工单：交车或取消那张工单后才能再开新工单",
+        "This car is still in the workshop on an open order: a new one only once that one is"
+        " delivered or cancelled",
     ),
     "error.unknown_team": ("找不到这个班组", "No such team"),
     "error.unknown_segment": ("找不到这段工时记录", "No such stretch of work on this order"),

@@ -9,6 +9,7 @@ from datetime import datetime
 from . import events as ev
 from .errors import HandoverIncomplete, InvalidData, KeyNotBack, NotThisCar
 from .model import Handover, Job, JobStatus, KeyCustody, KeyState
+from .plates import plate_key
 from .vocabulary import CallTime, HandoverItem
 from .workshop_state import WorkshopState
 
@@ -38,11 +39,6 @@ def key_in_cabinet(job: Job) -> bool:
     return job.key.state is not KeyState.OUT
 
 
-def _plain(said: str) -> str:
-    """A plate as read out or typed: no spaces, dots or dashes, capitals."""
-    return "".join(c for c in said if c.isalnum()).upper()
-
-
 def presented_for(job: Job, presented: str) -> str | None:
     """How what the customer presented shows the car is theirs: ``card``, the pickup card's
     QR (the status page's address, ending in the card's token), ``plate``, the car's plate
@@ -51,7 +47,7 @@ def presented_for(job: Job, presented: str) -> str | None:
     token = job.public_token
     if token and (said == token or said.endswith(f"/status/{token}")):
         return "card"
-    if _plain(said) and _plain(said) == _plain(job.vehicle.plate):
+    if plate_key(said) and plate_key(said) == plate_key(job.vehicle.plate):
         return "plate"
     return None
 

@@ -55,6 +55,7 @@ from .model import (
 )
 from .order_changes import OrderChangesFromDesk
 from .parts import PartsRequests
+from .plates import plate_key
 from .queue_order import QueueOrder
 from .reach import require_reach
 from .sign_ins import SignIns
@@ -198,11 +199,13 @@ class Workshop(
         """The number the order will have; refuses an order that cannot be opened."""
         if not order.vehicle.plate.strip():
             raise InvalidData("a car needs a plate to be checked in")
+        if not plate_key(order.vehicle.plate):
+            raise InvalidData("a car needs a plate to be checked in")
         open_order = self.open_job_of_car(order.vehicle.plate)
         if open_order is not None:
             raise CarInWorkshop(
-                f"{order.vehicle.plate} is in the workshop on {open_order.ro}: its work is"
-                " added to that order"
+                f"{order.vehicle.plate} is in the workshop on {open_order.ro}: no second order"
+                " until that one is delivered or cancelled (work found meanwhile is added to it)"
             )
         _require_short(order.requests)
         require_reach(order.promised_at, "the promise")

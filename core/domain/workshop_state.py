@@ -173,8 +173,11 @@ class WorkshopState:
             raise UnknownTeam(f"no team {team}")
 
     def open_job_of_car(self, plate: str) -> Job | None:
-        """The open order of the car with this plate, however the plate was typed."""
+        """The open order of the car with this plate, however the plate was typed. A plate
+        with no digit (无牌, 临牌 written out) names no one car: none."""
         key = plate_key(plate)
+        if not any(c.isdigit() for c in key):
+            return None
         return next((j for j in self.open_jobs() if plate_key(j.vehicle.plate) == key), None)
 
     def tech_state(self, tech_id: str) -> TechnicianState:
