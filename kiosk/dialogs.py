@@ -42,7 +42,9 @@ def ok_or_cancel(
             dialog.close()
             screen.saved()
 
-    with ui.row().classes("gap-4"):
+    # Kept at the dialog's foot while a long one (the findings' presets) scrolls: a gloved
+    # hand does not find its way down an 8-pixel scrollbar.
+    with ui.row().classes("gap-4 w-full sticky bottom-0 z-10 bg-gray-900 py-2"):
         ui.button(label, on_click=ok).props(f"color={colour}").classes(BIG).mark(mark)
         ui.button(screen.t("kiosk.cancel"), on_click=dialog.close).props("flat").classes(BIG)
 

@@ -115,6 +115,19 @@ def steps_below_the_fold(driver: Any) -> list[str]:
     return list(driver.execute_script(_STEPS_BELOW))
 
 
+_BUTTON_BOTTOM = """
+const b = [...document.querySelectorAll('button')].find(x => x.innerText.trim() === arguments[0]);
+return b ? b.getBoundingClientRect().bottom - window.innerHeight : null;
+"""
+
+
+def past_the_screen(driver: Any, label: str) -> float | None:
+    """How far the button ``label`` reaches below the screen's edge, as it is now (none
+    found: None; on the screen: 0 or less)."""
+    found = driver.execute_script(_BUTTON_BOTTOM, label)
+    return None if found is None else float(found)
+
+
 def signs_in(driver: Any, server: str, who: str, page: str) -> None:
     """``who`` (a demo person, password ``pitboard``) through the sign-in form, on to
     ``page``."""

@@ -15,7 +15,7 @@ import pytest
 from core.domain.model import FindingState, JobStatus
 from core.store.database import make_engine, sqlite_url
 from core.store.repository import Store
-from tests.browser import ARTIFACTS, screen, served, steps_below_the_fold
+from tests.browser import ARTIFACTS, past_the_screen, screen, served, steps_below_the_fold
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.browser, pytest.mark.slow]
 
@@ -92,6 +92,14 @@ def test_tap_through_start_finding_finish_in_chromium(
     tap("李强")  # back to the one at work on the car
     shows("Sign out 李强")
     tap("Finding")
+    shows("Front brake pads worn past limit")
+    # Its presets fill more than the screen: the dialog's own buttons stay in sight.
+    for width, height in ((1280, 800), (1024, 600)):
+        screen(browser, width, height)
+        time.sleep(0.3)
+        reach = past_the_screen(browser, "Report finding")
+        assert reach is not None and reach <= 0, f"{width}x{height}: {reach} px below the edge"
+    screen(browser, 1280, 800)
     tap("Front brake pads worn past limit")
     tap("Report finding")
     shows("Approved")  # the advisor relayed the customer's yes
