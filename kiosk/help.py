@@ -29,7 +29,7 @@ def help_button(screen: Screen) -> None:
     tech = screen.acting()
     ui.button(t("andon.button"), icon="campaign", on_click=lambda: call_for_help(screen)).props(
         "color=negative" + ("" if tech else " disable")
-    ).classes(BIG).mark("help-call")
+    ).classes(BIG + " shrink-0").mark("help-call")
 
 
 def help_strip(screen: Screen) -> None:

@@ -21,28 +21,31 @@ def people(screen: Screen, trailing: Callable[[], None] = lambda: None) -> None:
     draws at the row's far end (the help call)."""
     station, t = screen.station, screen.t
     tech = screen.acting()
-    with ui.row().classes("w-full items-center gap-3"):
-        ui.label(t("kiosk.signed_in")).classes("text-2xl text-gray-300")
+    # One row whoever is signed in: a fourth name wrapped the call button onto a row of its
+    # own and pushed the job's buttons below a tablet's edge. The names scroll sideways.
+    with ui.row().classes("w-full items-center gap-3 no-wrap"):
+        ui.label(t("kiosk.signed_in")).classes("text-2xl text-gray-300 shrink-0")
         present = station.present()
         if not present:
             ui.label(t("kiosk.nobody")).classes("text-2xl text-amber-400")
         came = {t.id: t.came_from for t in station.state.techs} if station.state else {}
-        for p in present:
-            acting = p.id == tech
-            label = p.name + (" ✓" if acting else "")
-            if came.get(p.id):
-                label += f" · {t('kiosk.came_from', bay=came[p.id])}"
-            ui.button(label, on_click=lambda pid=p.id: choose(screen, pid)).props(
-                "color=" + ("primary" if acting else "grey-8")
-            ).classes(BIG).mark(f"tech-{p.id}")
+        with ui.row().classes("gap-3 no-wrap overflow-x-auto min-w-0"):
+            for p in present:
+                acting = p.id == tech
+                label = p.name + (" ✓" if acting else "")
+                if came.get(p.id):
+                    label += f" · {t('kiosk.came_from', bay=came[p.id])}"
+                ui.button(label, on_click=lambda pid=p.id: choose(screen, pid)).props(
+                    "color=" + ("primary" if acting else "grey-8")
+                ).classes(BIG + " shrink-0").mark(f"tech-{p.id}")
         ui.button(t("kiosk.sign_in"), on_click=lambda: pin_pad(screen)).props(
             "color=positive"
-        ).classes(BIG).mark("sign-in")
+        ).classes(BIG + " shrink-0").mark("sign-in")
         if tech is not None:
             ui.button(
                 f"{t('kiosk.sign_out')} {station.technicians[tech].name}",
                 on_click=lambda: leave(screen, tech),
-            ).props("outline color=grey-4").classes(BIG).mark("sign-out")
+            ).props("outline color=grey-4").classes(BIG + " shrink-0").mark("sign-out")
         ui.space()
         trailing()
     now = site_clock.now()
