@@ -48,6 +48,7 @@ _CSS = r"""
   .pb-kiosk .q-card { padding: 0.5rem 0.75rem }
   .pb-kiosk .pb-scan input { font-size: 20px !important }
   .pb-kiosk .pb-scan .q-field__control { height: 44px; min-height: 44px }
+  .pb-pad { height: 4rem !important }
 }
 /* Narrower than a 10-inch tablet: the step buttons share the row's width. */
 @media (max-width: 1100px) {
