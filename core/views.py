@@ -214,7 +214,8 @@ def job_card(
         wash_requested=job.wash_requested,
         key_state=job.key.state,
         key_cabinet=job.key.cabinet,
-        key_slot=job.key.slot,
+        # The cabinet's word where it gave one, else the hook given at check-in.
+        key_slot=job.key.slot if job.key.state is not KeyState.NONE else job.key_slot,
         key_holder=job.key.holder,
         key_since=job.key.since,
         parts=parts_lines(job),

@@ -150,15 +150,18 @@ def test_an_order_names_a_promise_to_come_a_car_not_in_an_advisor_a_hook_and_a_t
     a promise already past, a second order for a car in the building (its plate typed
     otherwise), an advisor the site does not have, a hook the key cabinet does not have, a
     team the site does not have."""
-    made = client.post("/repair-orders", json={**ORDER, "advisor": "SA01"}, headers=auth)
+    mine = {**ORDER, "advisor": "SA01", "key_tag": None, "key_slot": 7}
+    made = client.post("/repair-orders", json=mine, headers=auth)
     assert made.status_code == 201, made.text
     ro = made.json()["ro"]
+    assert made.json()["key_slot"] == 7  # the hook it holds, before any cabinet says so
     other = {**ORDER, "key_tag": None, "vehicle": {"plate": "京B20002"}}
     for wrong, code in (
         ({"promised_at": "2026-01-05T17:00:00+08:00"}, "time_passed"),  # a year typed wrong
         ({"vehicle": {"plate": "京a·12345"}, "key_tag": None}, "car_in_workshop"),
         ({"advisor": "王芳"}, "unknown_advisor"),
         ({"key_tag": "TAGX", "key_slot": 9999}, "invalid_data"),
+        ({"key_tag": "TAGX", "key_slot": 7}, "invalid_data"),  # the first order's
         ({"key_tag": "TAGX", "key_slot": 0}, "invalid_data"),
     ):
         refused = client.post("/repair-orders", json={**other, **wrong}, headers=auth)

@@ -91,7 +91,7 @@ def test_check_in_prints_and_the_key_goes_on_its_hook(mosquitto_bin: str, tmp_pa
                 },
                 "customer": {"name": "王先生", "phone": "13800138000"},
                 "operations": [{"code": "M010"}],
-                "promised_at": "2026-11-24T17:00:00+08:00",
+                "promised_at": "2036-11-24T17:00:00+08:00",
                 "advisor": "SA01",
                 "key_tag": TAG,
                 "key_slot": 7,
