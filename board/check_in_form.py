@@ -15,6 +15,7 @@ from board.walkaround_page import RECORDERS, walkaround_path
 from core.commands import CheckInCar
 from core.config import key_slots
 from core.domain.model import Customer, FindingState, Job, Operation, Vehicle
+from core.domain.plates import names_one_car
 from core.domain.vocabulary import FUEL_LEVELS, OPEN_STATUSES, JobType
 from core.domain.workshop import MAX_REQUESTS, CheckIn
 
@@ -29,8 +30,11 @@ def declined_before(history: list[Job]) -> list[str]:
     ]
 
 
-def still_in(history: list[Job]) -> str | None:
-    """The order of these a car still has open in the workshop, if any."""
+def still_in(plate: str, history: list[Job]) -> str | None:
+    """The order of the car's ``history`` still open in the workshop, if the plate names
+    one car (a second 无牌 car is another car)."""
+    if not names_one_car(plate):
+        return None
     return next((j.ro for j in history if j.status in OPEN_STATUSES), None)
 
 
@@ -162,7 +166,8 @@ class CheckInForm:
         return self.desk.operations_of(self.ops.value or [], self.booked_ops)
 
     def look_up(self) -> None:
-        """What the customer declined on earlier visits of this plate."""
+        """Once the plate is typed: whether the car is still in the workshop, and what the
+        customer declined on its earlier visits."""
         number = (self.plate.value or "").strip().upper()
         if not number:
             self.history.text = ""
@@ -170,7 +175,7 @@ class CheckInForm:
         history = self.desk.source.vehicle_history(number)
         declined = declined_before(history)
         lines = [f"{self.t('desk.history')}: {'; '.join(declined[:5])}"] if declined else []
-        here = still_in(history)
+        here = still_in(number, history)
         if here is not None:  # its check-in would be refused: say why before it is typed
             lines.insert(0, self.t("desk.in_workshop", ro=here))
         self.history.text = "\n".join(lines)
@@ -227,7 +232,8 @@ class CheckInForm:
             ui.notify(t("desk.promise_passed"), type="warning")  # a date typed wrong
             return
         order = self._order(when)
-        here = still_in(self.desk.source.vehicle_history(order.vehicle.plate))
+        plate = order.vehicle.plate
+        here = still_in(plate, self.desk.source.vehicle_history(plate))
         if here is not None:  # refused: said with the order the car has
             ui.notify(self.t("desk.in_workshop", ro=here), type="warning")
             return

@@ -179,7 +179,11 @@ def test_a_days_stretches_are_in_order_and_apart_across_a_clock_change(
     reach over the next one: work would be counted twice there (the plan's sums, a day's
     open hours) and a forecast's stretch would be two at once."""
     hours = WorkingHours(periods=periods, zone=zone)
-    for moved in (day, _clock_change_near(zone, day)):
+    change = _clock_change_near(zone, day)
+    start, end = (datetime.combine(change, t, zone).utcoffset() for t in (time(0), time(23, 59)))
+    if start is not None and end is not None and end > start:  # forward: no hour twice
+        assert hours.day_length(change) == _really_worked(hours, change)
+    for moved in (day, change):
         spans = hours.spans(moved)
         assert all(b < e for b, e in spans), spans
         assert all(e <= nb for (_, e), (nb, _) in pairwise(spans)), spans
@@ -209,6 +213,35 @@ def test_a_period_ending_in_the_skipped_hour_does_not_reach_over_the_next() -> N
     )
     spans = hours.spans(date(2026, 3, 8))
     assert [(b.hour, b.minute, e.hour, e.minute) for b, e in spans] == [
-        (5, 0, 7, 30),
-        (7, 30, 10, 0),
+        (5, 0, 7, 0),  # 02:30 never shows: the shift ends at the jump, 03:00 EDT
+        (7, 0, 10, 0),
     ]
+
+
+@pytest.mark.parametrize(
+    ("periods", "worked"),
+    [
+        (((1, 0, 2, 30), (4, 0, 6, 0)), timedelta(hours=3)),  # 01:00 - the jump, 04:00 - 06:00
+        (((0, 0, 2, 0), (2, 30, 4, 0), (20, 0, 23, 59)), timedelta(hours=6, minutes=59)),
+        (((2, 30, 3, 15),), timedelta(minutes=15)),  # from the jump to 03:15
+    ],
+)
+def test_a_day_the_clock_goes_forward_works_the_hours_that_really_pass(
+    periods: tuple[tuple[int, int, int, int], ...], worked: timedelta
+) -> None:
+    """Berlin goes from 02:00 to 03:00 on 2026-03-29: a period starting or ending in that
+    hour starts or ends at the jump, neither an hour late nor dropped."""
+    wall = tuple((time(a, b), time(c, d)) for a, b, c, d in periods)
+    hours = WorkingHours(periods=wall, zone=ZoneInfo("Europe/Berlin"))
+    assert hours.day_length(date(2026, 3, 29)) == worked == _really_worked(hours, date(2026, 3, 29))
+
+
+def _really_worked(hours: WorkingHours, day: date) -> timedelta:
+    """Minute by real minute, those whose wall time on ``day`` lies in a period."""
+    first = datetime.combine(day, time(0, 0), hours.zone).astimezone(UTC) - timedelta(hours=3)
+    minutes = 0
+    for n in range(30 * 60):
+        wall = (first + timedelta(minutes=n)).astimezone(hours.zone)
+        if wall.date() == day and any(a <= wall.time() < b for a, b in hours.periods):
+            minutes += 1
+    return timedelta(minutes=minutes)

@@ -33,7 +33,7 @@ def loop_between_taps(core: Core, bus: FakeBus, clock: Clock, site_seconds: floa
         left = end - clock.now.timestamp()
         if left <= 0:
             return lounges_sent(bus) - before
-        due = core.step.seconds_to_sweep()
+        due = core.step.seconds_to_lounge()
         clock.advance(seconds=left if due is None else min(left, max(due, 0.001)))
     raise AssertionError("the loop never came to the end")
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from . import events as ev
 from .errors import HandoverIncomplete, InvalidData, KeyNotBack, NotThisCar
 from .model import Handover, Job, JobStatus, KeyCustody, KeyState
-from .plates import plate_key
+from .plates import names_one_car, plate_key
 from .vocabulary import CallTime, HandoverItem
 from .workshop_state import WorkshopState
 
@@ -47,7 +47,7 @@ def presented_for(job: Job, presented: str) -> str | None:
     token = job.public_token
     if token and (said == token or said.endswith(f"/status/{token}")):
         return "card"
-    if plate_key(said) and plate_key(said) == plate_key(job.vehicle.plate):
+    if names_one_car(said) and plate_key(said) == plate_key(job.vehicle.plate):
         return "plate"
     return None
 

@@ -15,3 +15,9 @@ def plate_key(plate: str) -> str:
     """What makes two plates the same car: their letters and digits, whatever was typed
     between them (京A·12345, 京A 12345 and 京a12345 are one car)."""
     return "".join(c for c in tidy_plate(plate) if c.isalnum())
+
+
+def names_one_car(plate: str) -> bool:
+    """Whether a plate tells one car from another: a registration has a digit; 无牌 or
+    临牌 written out names any car not yet registered."""
+    return any(c.isdigit() for c in plate_key(plate))

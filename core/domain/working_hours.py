@@ -150,13 +150,29 @@ def _day_spans(hours: WorkingHours, day: date) -> tuple[Span, ...]:
         return ()
     spans: list[Span] = []
     for start, end in hours.periods:
-        begin = datetime.combine(day, start, hours.zone).astimezone(UTC)
-        finish = datetime.combine(day, end, hours.zone).astimezone(UTC)
-        # A wall time the clock skips when it goes forward is read an offset later: a
-        # stretch that ends in the skipped hour may then reach past the next one's start,
-        # which begins when it ends; one left with nothing is no stretch.
-        if spans and begin < spans[-1][1]:
+        begin, finish = _instant(day, start, hours.zone), _instant(day, end, hours.zone)
+        if spans and begin < spans[-1][1]:  # never twice the same time, whatever the zone
             begin = spans[-1][1]
-        if begin < finish:
+        if begin < finish:  # a period wholly in the skipped hour never happens
             spans.append((begin, finish))
     return tuple(spans)
+
+
+def _instant(day: date, wall: time, zone: tzinfo) -> datetime:
+    """The moment (UTC) the site's clock shows ``wall`` on ``day``: in an hour the clock
+    skips going forward, the jump itself, the first moment it shows a later time (Python
+    would read such a time an offset later, counting work in the skipped hour after it)."""
+    local = datetime.combine(day, wall, zone)
+    instant = local.astimezone(UTC)
+    shown = local.replace(tzinfo=None)
+    if instant.astimezone(zone).replace(tzinfo=None) == shown:
+        return instant  # it exists (a repeated hour's first time)
+    before = int(local.replace(fold=1).astimezone(UTC).timestamp())  # shows an earlier time
+    after = int(instant.timestamp())  # shows a later one; zones jump on whole seconds
+    while after - before > 1:
+        mid = (before + after) // 2
+        if datetime.fromtimestamp(mid, zone).replace(tzinfo=None) >= shown:
+            after = mid
+        else:
+            before = mid
+    return datetime.fromtimestamp(after, UTC)

@@ -197,16 +197,8 @@ class Workshop(
 
     def _new_ro(self, order: CheckIn, at: datetime, key_slots: int) -> str:
         """The number the order will have; refuses an order that cannot be opened."""
-        if not order.vehicle.plate.strip():
+        if not plate_key(order.vehicle.plate):  # blank, or dots and dashes only
             raise InvalidData("a car needs a plate to be checked in")
-        if not plate_key(order.vehicle.plate):
-            raise InvalidData("a car needs a plate to be checked in")
-        open_order = self.open_job_of_car(order.vehicle.plate)
-        if open_order is not None:
-            raise CarInWorkshop(
-                f"{order.vehicle.plate} is in the workshop on {open_order.ro}: no second order"
-                " until that one is delivered or cancelled (work found meanwhile is added to it)"
-            )
         _require_short(order.requests)
         require_reach(order.promised_at, "the promise")
         for op in order.operations:
@@ -216,8 +208,14 @@ class Workshop(
         if ro is None:  # numbered by the site's own day: a car in before 08:00 in Shanghai too
             day = self.hours.day_of(at).strftime("%Y%m%d")
             ro = f"RO-{day}-{self.counters.get('ro:' + day, 0) + 1:04d}"
-        if ro in self.jobs:
+        if ro in self.jobs:  # a dealer system sending an order again is told so first
             raise DuplicateJob(f"repair order {ro} already exists")
+        open_order = self.open_job_of_car(order.vehicle.plate)
+        if open_order is not None:
+            raise CarInWorkshop(
+                f"{order.vehicle.plate} is in the workshop on {open_order.ro}: no second order"
+                " until that one is delivered or cancelled (work found meanwhile is added to it)"
+            )
         if order.key_tag is not None:
             holder = self._job_for_tag(order.key_tag)
             if holder is not None:

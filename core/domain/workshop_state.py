@@ -36,7 +36,7 @@ from .model import (
     TechnicianState,
 )
 from .notices import Notice
-from .plates import plate_key
+from .plates import names_one_car, plate_key
 from .vocabulary import PRIORITY_RANK, STATION_STATUSES
 from .working_hours import WorkingHours
 
@@ -175,9 +175,9 @@ class WorkshopState:
     def open_job_of_car(self, plate: str) -> Job | None:
         """The open order of the car with this plate, however the plate was typed. A plate
         with no digit (无牌, 临牌 written out) names no one car: none."""
-        key = plate_key(plate)
-        if not any(c.isdigit() for c in key):
+        if not names_one_car(plate):
             return None
+        key = plate_key(plate)
         return next((j for j in self.open_jobs() if plate_key(j.vehicle.plate) == key), None)
 
     def tech_state(self, tech_id: str) -> TechnicianState:

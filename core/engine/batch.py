@@ -263,16 +263,18 @@ class BatchStep:
         return [] if devices_only and not self.reports.due() else self.reports.take()
 
     def seconds_to_sweep(self) -> float | None:
-        """Site seconds until the next no-show or help call's tier is due, or the clock
-        alone moves a car on the lounge (None: none of them)."""
+        """Site seconds until the next no-show or help call's tier is due (None: no booked
+        car awaited, no call unanswered)."""
         now = self.clock()
         left = [self.no_shows.seconds_left(self.ws, now), self.help.seconds_left(self.ws, now)]
         if self.group is not None:
             left.append(self.group.seconds_left(now))
-        lounge = self.views.lounge_due()
-        if lounge is not None:
-            left.append(max(0.0, (lounge - now).total_seconds()))
         return min((s for s in left if s is not None), default=None)
+
+    def seconds_to_lounge(self) -> float | None:
+        """Site seconds until the clock alone moves a car on the lounge (None: never)."""
+        due = self.views.lounge_due()
+        return None if due is None else max(0.0, (due - self.clock()).total_seconds())
 
     def let_go(self, now: datetime) -> None:
         """The cars that left are kept while the Gantt of the day shows their work; once

@@ -374,11 +374,11 @@ class Core:
         """Real seconds to wait for work before the core does its own: the board's next
         build, or the next no-show coming due on the site's clock."""
         wait = self.step.wait()
-        sweep = self.step.seconds_to_sweep()
-        if sweep is not None:
-            # Just past the moment: a car is a no-show only after its slot and the grace
-            # (a help call goes up at its moment: a hundredth of a second later is no harm).
-            wait = min(wait, sweep / self.speed + 0.01)
+        for due in (self.step.seconds_to_sweep(), self.step.seconds_to_lounge()):
+            if due is not None:
+                # Just past the moment: a car is a no-show only after its slot and the grace
+                # (a help call goes up at its moment: a hundredth of a second later is no harm).
+                wait = min(wait, due / self.speed + 0.01)
         return max(0.0, wait)  # something overdue is done now, and the thread lives on
 
     def _process_until_committed(self, items: list[Item], delay: float = 0.2) -> None:

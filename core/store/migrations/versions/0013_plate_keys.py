@@ -37,5 +37,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # The plates as typed are in each job's document; the key finds them all the same.
+    # The plates as typed stay in each job's document. An older core looks a car's history
+    # up by the plate as typed at its desk: a plate stored here with spaces or dots taken
+    # out is found again when typed without them.
     pass
