@@ -13,7 +13,7 @@ from core.display.rules import MOVE_NOTICE
 from kiosk.dialogs import framed
 from kiosk.screen import BIG, Screen
 
-PAD = "text-3xl w-24 h-20 pb-pad"  # 80 px high keys (64 on a 7-inch panel: kiosk/page.py)
+PAD = "text-3xl w-24 h-20 pb-pad"  # 80 px high keys (lower on a 7-inch panel: kiosk/page.py)
 
 
 def people(screen: Screen, trailing: Callable[[], None] = lambda: None) -> None:
