@@ -31,6 +31,7 @@ from core.contract.messages import make_event
 from core.domain.model import Customer, Operation, Vehicle
 from core.domain.workshop import CheckIn
 from core.engine import Core
+from core.mqtt import no_delay
 from core.store.database import make_engine, migrate
 from core.store.repository import Store
 
@@ -208,6 +209,7 @@ class Client:
         user: str,
         on_message: Callable[[str, bytes, float], None] | None = None,
         subscribe: list[str] | None = None,
+        nodelay: bool = False,
     ) -> None:
         v5 = broker.protocol == "5"
         self.c = mqtt.Client(
@@ -232,6 +234,8 @@ class Client:
 
         self.c.on_connect = connected
         self.c.on_message = message
+        if nodelay:  # as a device's link sends (core/mqtt/client.py)
+            self.c.on_socket_open = no_delay
         self.c.connect("127.0.0.1", broker.port)
         self.c.loop_start()
         if not self._ready.wait(10):

@@ -4,9 +4,13 @@ some of them tapping; the tap → ack latency beside the raw publish → subscri
 on the same broker in the same run.
 
     python3 tasks.py bench many_kiosks [--bays 1000] [--tapping 50] [--rate 100] [--taps 1000]
+        [--kiosks selector|threaded]
 
 The kiosks are lightweight MQTT clients (paho, all driven by one thread through a selector),
-not kiosk pages: this measures the core and the broker with a thousand devices on them. As
+not kiosk pages: this measures the core and the broker with a thousand devices on them.
+``--kiosks threaded``: the tapping kiosks are paho clients each with its own network thread,
+as a kiosk's link is (devices/link.py), and the raw round trip is measured between two such
+clients, as ``tap_to_view`` and ``year`` measure it; the other kiosks stay on the selector. As
 a real kiosk does, each announces its status when it connects and then only when its
 outbox's depth changed (a tap answered before the next changes nothing). The core runs as
 its own process (``pitboard core``) on SQLite (synchronous=FULL), serving no pages.
@@ -16,6 +20,7 @@ Target: acks at p50 ≤ 8× the raw round trip.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import resource
 import selectors
@@ -28,6 +33,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from bench.common import (
+    Client,
     core_figures,
     demo_config,
     machine,
@@ -41,7 +47,7 @@ from bench.common import (
     write_site,
 )
 from core.broker import MosquittoBroker, free_port, mosquitto_binary
-from core.config import SiteConfig
+from core.config import KioskConfig, SiteConfig
 from core.contract.messages import make_event
 from core.demo.busy import busy_config
 from core.mqtt import no_delay
@@ -56,6 +62,7 @@ STEPS = [
     "job.self_checked",
 ]
 Handler = Callable[[str, bytes, float], None]
+Publish = Callable[[str, bytes], object]
 
 
 class Swarm:
@@ -163,8 +170,10 @@ class Kiosks:
         #: The bay's state arriving after a tap (a bay's taps are half a second apart).
         self.last_tap: dict[str, tuple[str, int]] = {}
         self.state_at: dict[tuple[str, int], float] = {}
-        self.swarm: Swarm | None = None
-        self.clients: dict[str, mqtt.Client] = {}
+        #: How each kiosk publishes (QoS 1): through the selector, or its own client.
+        self.publish: dict[str, Publish] = {}
+        #: The kiosks on a network thread of their own (``--kiosks threaded``).
+        self.own: dict[str, Client] = {}
         #: The taps sent before the measured ones (every tapping bay's sign-in at once).
         self.setup: set[tuple[str, int]] = set()
 
@@ -189,7 +198,7 @@ class Kiosks:
         )
         self.sent[(device, seq)] = time.perf_counter()
         self.last_tap[bay] = (device, seq)
-        self.clients[device].publish(f"pitboard/{self.site}/dev/{device}/event", payload, qos=1)
+        self.publish[device](f"pitboard/{self.site}/dev/{device}/event", payload)
 
 
 ONLINE = b'{"v":1,"online":true,"kind":"kiosk","outbox":0}'
@@ -200,22 +209,38 @@ def status_topic(site: str, device: str) -> str:
     return f"pitboard/{site}/dev/{device}/status"
 
 
-def connect_kiosks(swarm: Swarm, cfg: SiteConfig, broker: MosquittoBroker, kiosks: Kiosks) -> float:
+def connect_kiosks(
+    swarm: Swarm,
+    cfg: SiteConfig,
+    broker: MosquittoBroker,
+    kiosks: Kiosks,
+    threaded: set[str],
+) -> float:
+    """Every kiosk on the selector; those named in ``threaded`` tap and hear their acks
+    and bay's state through a client of their own (``Kiosks.own``)."""
     site = cfg.site.id
     started = time.perf_counter()
+
+    def heard(k: KioskConfig) -> list[str]:
+        return [f"pitboard/{site}/dev/{k.device}/ack", f"pitboard/{site}/bay/{k.bay}/state"]
+
+    # Before the selector's thousand sockets: paho's own loop selects on descriptors below 1024.
     for k in cfg.kiosks:
-        kiosks.clients[k.device] = swarm.add(
+        if k.device in threaded:
+            kiosks.own[k.device] = Client(broker, k.device, kiosks.heard, heard(k), True)
+            kiosks.publish[k.device] = kiosks.own[k.device].publish
+    for k in cfg.kiosks:
+        own = k.device in threaded
+        client = swarm.add(
             k.device,
             broker.passwords[k.device],
-            [
-                f"pitboard/{site}/dev/{k.device}/ack",
-                f"pitboard/{site}/bay/{k.bay}/state",
-                f"pitboard/{site}/dev/core/status",
-            ],
+            [f"pitboard/{site}/dev/core/status", *([] if own else heard(k))],
             kiosks.heard,
             will=(status_topic(site, k.device), OFFLINE),
             hello=(status_topic(site, k.device), ONLINE),
         )
+        if not own:
+            kiosks.publish[k.device] = functools.partial(client.publish, qos=1)
         swarm.pump(0)
     bays = {k.bay for k in cfg.kiosks}
     swarm.pump_until(
@@ -233,16 +258,27 @@ def pump_to(swarm: Swarm, moment: float, what: str) -> None:
 
 class RawRoundTrip:
     """A publisher and a subscriber on the same broker, as the core's user: what a message
-    costs through the broker and this process, with no core in its way."""
+    costs through the broker and this process, with no core in its way. ``threaded``: two
+    clients with their own network threads, as the threaded kiosks are; else on the
+    selector, as the others are."""
 
     topic = "pitboard/demo/bench/raw"
 
-    def __init__(self, swarm: Swarm, broker: MosquittoBroker) -> None:
+    def __init__(self, swarm: Swarm, broker: MosquittoBroker, threaded: bool) -> None:
         self.swarm = swarm
         self.sent: dict[int, float] = {}
         self.got: dict[int, float] = {}
-        swarm.add("core", broker.passwords["core"], [self.topic], self.heard)
-        self.pub = swarm.add("core", broker.passwords["core"], [], self.heard)
+        self.own: list[Client] = []
+        if threaded:
+            self.own = [
+                Client(broker, "core", self.heard, [self.topic], nodelay=True),
+                Client(broker, "core", nodelay=True),
+            ]
+            self.publish: Publish = self.own[1].publish
+        else:
+            swarm.add("core", broker.passwords["core"], [self.topic], self.heard)
+            pub = swarm.add("core", broker.passwords["core"], [], self.heard)
+            self.publish = functools.partial(pub.publish, qos=1)
         swarm.pump_until(lambda: swarm.connected == len(swarm.clients), 10, "the raw clients")
         settled = time.perf_counter() + 0.5  # the subscription in place at the broker
         swarm.pump_until(lambda: time.perf_counter() >= settled, 5, "")
@@ -253,7 +289,7 @@ class RawRoundTrip:
     def send(self) -> None:
         i = len(self.sent)
         self.sent[i] = time.perf_counter()
-        self.pub.publish(self.topic, str(i).encode(), qos=1)
+        self.publish(self.topic, str(i).encode())
 
     def measured(self, since: int = 0) -> list[float]:
         """The round trips of the messages sent from number ``since`` on (all answered)."""
@@ -276,6 +312,12 @@ def main() -> None:
     parser.add_argument("--tapping", type=int, default=50, help="bays whose kiosk taps")
     parser.add_argument("--rate", type=float, default=100.0, help="taps per second")
     parser.add_argument("--taps", type=int, default=1000)
+    parser.add_argument(
+        "--kiosks",
+        choices=("selector", "threaded"),
+        default="selector",
+        help="threaded: the tapping kiosks and the raw round trip's clients each on a thread",
+    )
     args = parser.parse_args()
     if mosquitto_binary() is None:
         raise SystemExit("this benchmark needs Mosquitto (apt-get install mosquitto)")
@@ -294,9 +336,15 @@ def main() -> None:
     proc = start_core_process(broker, db_url, base, web_port, site_file)
     swarm = Swarm(broker.port)
     kiosks = Kiosks(cfg.site.id)
+    raw: RawRoundTrip | None = None
     try:
-        took = connect_kiosks(swarm, cfg, broker, kiosks)
-        raw = RawRoundTrip(swarm, broker)
+        threaded = args.kiosks == "threaded"
+        own = {f"kiosk-{b.lower()}" for b in tapping} if threaded else set()
+        if threaded:  # its clients' descriptors below 1024 too
+            raw = RawRoundTrip(swarm, broker, True)
+        took = connect_kiosks(swarm, cfg, broker, kiosks, own)
+        if raw is None:
+            raw = RawRoundTrip(swarm, broker, False)
         alone = raw.alone(args.rate, args.taps)
         techs = {b: f"T{100 + int(b[1:])}" for b in tapping}  # busy_config's technician
         for bay in tapping:
@@ -324,6 +372,8 @@ def main() -> None:
         beside = raw.measured(first_raw)
         figures = core_figures(web_port, token)
     finally:
+        for client in [*kiosks.own.values(), *(raw.own if raw is not None else [])]:
+            client.close()
         swarm.close()
         stop_process(proc)
         broker.stop()
@@ -356,6 +406,13 @@ def report(
         f"{len(cfg.kiosks)} kiosks connected (status, Last Will, ack, bay state, core status)"
         f" in {took:.1f} s; {args.tapping} of them tapping at {args.rate:.0f} taps/s"
     )
+    if args.kiosks == "threaded":
+        print(
+            "the tapping kiosks and the raw round trip's clients: paho clients each with its"
+            " own network thread (as a kiosk's link); the other kiosks on one selector"
+        )
+    else:
+        print("every kiosk and the raw round trip's clients on one selector thread")
     print(f"raw publish->subscribe   {summary(alone)} (before the taps)")
     print(f"  beside the taps        {summary(beside)}")
     print(f"tap->bay state           {summary(states)}")
