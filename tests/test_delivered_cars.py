@@ -21,7 +21,7 @@ from core.domain.model import FollowUpOutcome, JobStatus
 from core.domain.workshop import Workshop
 from core.engine import Core
 from core.store.repository import Store
-from tests.helpers import T0, Clock, FakeBus, demo_config, order
+from tests.helpers import T0, Clock, FakeBus, Kiosk, demo_config, order, settle
 from tests.waiting import wait_until
 
 
@@ -157,3 +157,31 @@ def test_the_core_starts_with_the_cars_in_the_building_only_the_day_after(
     again, _, _, waiting = restarted_after(store, clock, hours=20)
     assert set(again.ws.jobs) == {waiting}
     assert [j.ro for j in again.ws.open_jobs()] == [waiting]
+
+
+def test_a_print_of_an_order_let_go_is_still_reported_printed(
+    core: Core, bus: FakeBus, store: Store, clock: Clock
+) -> None:
+    """The bridge was off overnight with the tickets of a cancelled order in its spool: the
+    next day, their results are the prints' (refused, each would wait for ever and go to the
+    printer again at every reconnect once the bridge's spool forgot it)."""
+    ro = core.run_command(CheckInCar(order(plate="京D44444")), "advisor:SA01").ro
+    core.run_command(Cancel(ro, "客户取消"), "advisor:SA01")
+    clock.advance(hours=20)
+    core.query(lambda _ws, _now: None)  # a batch of the new day lets the order go
+    assert ro not in in_memory(core)
+    prints = [p for p in store.unprinted() if p["doc"]["ro"] == ro]
+    assert prints, "the check-in printed nothing to report"
+    bridge = Kiosk("bridge-1", None)  # type: ignore[arg-type]
+    for p in prints:
+        data = {"printer": p["printer"], "print_id": p["print_id"], "document": "x"}
+        core.on_message(*bridge.event("print.done", job=ro, tech=None, **data), None)
+    settle(core, bus, len(prints), device="bridge-1")
+    assert [a["result"] for a in bus.acks("bridge-1")] == ["applied"] * len(prints)
+    assert [p for p in store.unprinted() if p["doc"]["ro"] == ro] == []
+    assert {state for _doc, _printer, state, _why in store.prints_of(ro)} == {"done"}
+    assert ro not in in_memory(core), "the order stayed in memory after its prints' results"
+    data = {"printer": prints[0]["printer"], "print_id": "RO-NOPE.key_tag.1", "document": "x"}
+    core.on_message(*bridge.event("print.done", job="RO-NOPE", tech=None, **data), None)
+    settle(core, bus, len(prints) + 1, device="bridge-1")
+    assert bus.acks("bridge-1")[-1]["error"]["code"] == "unknown_job"  # no order of that name

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -40,6 +40,7 @@ from core.contract.messages import (
 )
 from core.domain.errors import DomainError, DuplicateJob
 from core.domain.events import DomainEvent
+from core.domain.model import JobStatus
 from core.domain.vocabulary import RECALLED_STATUSES
 from core.domain.workshop import Workshop
 from core.handlers import apply_event, authorize, check_time
@@ -74,6 +75,8 @@ logger = logging.getLogger(__name__)
 FLOOD = 10
 #: Seconds before report rows whose write failed are tried again.
 REPORTS_RETRY = 2.0
+#: The bridge's word on a print: a print's, not its order's.
+PRINT_RESULTS = frozenset({"print.done", "print.failed"})
 
 Settled = tuple[Future[Any], Any, BaseException | None]
 
@@ -366,6 +369,10 @@ class BatchStep:
             if known:
                 self.sequence.take(device, env.seq, "rejected", err.code, item.received_at, digest)
             return self._reject(device, env.seq, err.code, err.message)
+        if env.type in PRINT_RESULTS and env.job:
+            # A print's result is the print's, whatever became of its order since: refused,
+            # the print would stay waiting and be sent to the printer again and again.
+            self._recall_job(env.job, out, None)
         return self._apply_event(event, item, digest, out)
 
     def _repeat(self, device: str, seq: int, digest: str) -> Ack:
@@ -409,7 +416,7 @@ class BatchStep:
             logger.warning(
                 "%s#%d dated %.0f s before its previous event", env.source, env.seq, behind
             )
-        if env.type in ("print.done", "print.failed"):
+        if env.type in PRINT_RESULTS:
             self.prints.result(env.type, env.data, out.batch, item.received_at)
             out.devices_changed = True
         self.prints.order_for_facts(self.ws, facts, item.received_at, out.batch)
@@ -532,12 +539,17 @@ class BatchStep:
                 self.ws.appointments[ident] = appt
                 self.no_shows.book_changed()
         for ro in command_jobs(cmd):
-            if ro in self.ws.jobs:
-                continue
-            job = self.store.load_job(ro)
-            if job is not None and job.status in RECALLED_STATUSES:
-                self.ws.remember(job)
-                out.recalled.add(ro)
+            self._recall_job(ro, out, RECALLED_STATUSES)
+
+    def _recall_job(self, ro: str, out: Outcome, statuses: Collection[JobStatus] | None) -> None:
+        """An order no longer in memory brought back from storage for this batch, if it is
+        in one of ``statuses`` (None: whatever became of it)."""
+        if ro in self.ws.jobs:
+            return
+        job = self.store.load_job(ro)
+        if job is not None and (statuses is None or job.status in statuses):
+            self.ws.remember(job)
+            out.recalled.add(ro)
 
     # ------------------------------------------------------------ telling the world
     def commit(
