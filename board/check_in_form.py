@@ -16,7 +16,7 @@ from core.commands import CheckInCar
 from core.config import key_slots
 from core.domain.model import Customer, FindingState, Job, Operation, Vehicle
 from core.domain.plates import names_one_car
-from core.domain.vocabulary import FUEL_LEVELS, OPEN_STATUSES, JobType
+from core.domain.vocabulary import FUEL_LEVELS, OPEN_STATUSES, JobType, StaffRole
 from core.domain.workshop import MAX_REQUESTS, CheckIn
 
 
@@ -49,6 +49,10 @@ class CheckInForm:
         self.appointment: str | None = None
         self.booked_ops: tuple[Operation, ...] = ()
         self.booked_advisor = ""
+        #: The site's advisors (none: the site keeps them in its dealer system only).
+        self.advisors = {
+            u.id: f"{u.name} ({u.id})" for u in desk.config.users if u.role is StaffRole.ADVISOR
+        }
         with ui.card().classes("w-[36rem]"):
             ui.label(self.t("desk.check_in")).classes("text-lg font-semibold")
             self._booking_banner()
@@ -126,6 +130,16 @@ class CheckInForm:
         with ui.row().classes("items-center gap-4 w-full"):
             self.promised = ui.input(t("desk.promised")).mark("promised")
             self.key_tag = ui.input(t("desk.key_tag")).mark("key-tag")
+            # Whose car it is: a foreman or manager covering the desk checks it in for one.
+            self.advisor = ui.select(
+                self.advisors, label=t("desk.advisor"), value=self._own_advisor()
+            ).classes("w-40")
+            self.advisor.mark("advisor").visible = bool(self.advisors)
+
+    def _own_advisor(self) -> str | None:
+        """The one at the desk, when they are one of the site's advisors."""
+        me = str(self.desk.user["id"])
+        return me if me in self.advisors else None
 
     # ------------------------------------------------------------- a booked car
     def fill_from_booking(self, appointment: str) -> None:
@@ -134,6 +148,8 @@ class CheckInForm:
         order = self.desk.source.booked_order(appointment, bool(self.wash.value))
         self.appointment, self.booked_ops = appointment, order.operations
         self.booked_advisor = order.advisor
+        if order.advisor in self.advisors:
+            self.advisor.value = order.advisor
         v, c = order.vehicle, order.customer
         self.customer.value, self.phone.value = c.name, c.phone
         self.plate.value, self.vin.value = v.plate, v.vin
@@ -187,6 +203,8 @@ class CheckInForm:
             ("desk.operations", self.ops.value),
             ("desk.promised", self.promised.value),
         ]
+        if self.advisors:
+            required.append(("desk.advisor", self.advisor.value))
         return [self.t(key) for key, field in required if not field]
 
     def _order(self, promised_at: datetime) -> CheckIn:
@@ -206,7 +224,7 @@ class CheckInForm:
             operations=self._picked(),
             promised_at=promised_at.replace(tzinfo=desk.zone),
             # A booked car stays its advisor's, whoever is at the desk when it comes.
-            advisor=self.booked_advisor or desk.user["id"],
+            advisor=self.advisor.value or self.booked_advisor or desk.user["id"],
             requests=(self.requests.value or "").strip(),
             customer_waiting=bool(self.waiting.value),
             wash_requested=bool(self.wash.value),
@@ -262,6 +280,7 @@ class CheckInForm:
         for field in fields:
             field.value = ""
         self.appointment, self.booked_ops, self.booked_advisor = None, (), ""
+        self.advisor.value = self._own_advisor()
         self.banner.visible = False
         self.ops.set_options(self.desk.operation_options())
         self.ops.value = []
