@@ -99,7 +99,7 @@ def frame(config: SiteConfig, user: dict[str, Any], title_key: str) -> Callable[
             ui.label(f"{user['name']} ({role})").mark("signed-in")
             ui.button(t("language"), on_click=lambda: switch_language(config.site.language)).props(
                 "flat color=white dense"
-            )
+            ).mark("language")
             sign_out_button(t)
 
     def tick() -> None:

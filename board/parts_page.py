@@ -11,6 +11,7 @@ from typing import Any
 from nicegui import ui
 
 from board.auth import require
+from board.date_words import dated
 from board.desk_common import Desk
 from board.frame import TAB_TITLE, frame, language, roles_of
 from board.live import follow
@@ -149,7 +150,8 @@ class PartsPage:
         t = self.t
         with ui.dialog() as dialog, ui.card().mark("short-dialog"):
             ui.label(f"{t('counter.short')} · {line.ro} · {', '.join(line.request.items)}")
-            picked = ui.date(value=self.desk.today().isoformat()).mark("expected-date")
+            picked = dated(ui.date(value=self.desk.today().isoformat()), t)
+            picked.mark("expected-date")
             ui.label(t("counter.expected_on"))
 
             def confirm() -> None:

@@ -219,3 +219,24 @@ async def test_the_pick_slips_qr_scanned_at_the_counter_makes_its_parts_ready(
     user.find(marker="scan").type(f"{slip.ro}/{slip.request_id}").trigger("keydown.enter")
     await user.should_see(marker=f"served-{rid}", retries=RETRIES)
     assert shop.core.ws.job(ro).parts_requests[0].state is PartsState.READY
+
+
+async def test_the_expected_days_picker_names_its_months_in_the_pages_language(
+    user: User, shop: Workshop
+) -> None:
+    station = shop.station("B03")
+    _ro, rid = asked(shop, station, pause=False)
+    await open_counter(user)
+
+    async def months() -> list[str]:
+        await user.should_see(marker=f"short-{rid}", retries=RETRIES)
+        user.find(marker=f"short-{rid}").click()
+        await user.should_see(marker="short-dialog")
+        (picker,) = user.find(marker="expected-date").elements
+        return list(picker.props["locale"]["months"])
+
+    assert (await months())[:2] == ["一月", "二月"]
+    user.find(marker="language").click()  # the app started in Chinese; this person reads English
+    await user.should_see(marker="waiting", retries=RETRIES)
+    await user.open("/parts")
+    assert (await months())[:2] == ["January", "February"]

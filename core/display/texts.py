@@ -625,6 +625,20 @@ TEXTS: dict[str, tuple[str, str]] = {
     "table.no_data": ("暂无数据", "Nothing to show"),
     "table.rows_per_page": ("每页行数", "Rows per page"),
     "table.of": ("/ 共", "of"),
+    # A date picker's names, Sunday first (Quasar's order), comma-separated.
+    "date.days": (
+        "星期日,星期一,星期二,星期三,星期四,星期五,星期六",
+        "Sunday,Monday,Tuesday,Wednesday,Thursday,Friday,Saturday",
+    ),
+    "date.days_short": ("日,一,二,三,四,五,六", "Sun,Mon,Tue,Wed,Thu,Fri,Sat"),
+    "date.months": (
+        "一月,二月,三月,四月,五月,六月,七月,八月,九月,十月,十一月,十二月",
+        "January,February,March,April,May,June,July,August,September,October,November,December",
+    ),
+    "date.months_short": (
+        "1月,2月,3月,4月,5月,6月,7月,8月,9月,10月,11月,12月",
+        "Jan,Feb,Mar,Apr,May,Jun,Jul,Aug,Sep,Oct,Nov,Dec",
+    ),
     "desk.in_workshop": (
         "这辆车还在车间（工单 {ro}）：交车或取消这张工单后才能再开新工单",
         "This car is still in the workshop on {ro}: a new order only once that one is delivered"

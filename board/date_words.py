@@ -1,0 +1,20 @@
+"""A date picker's own words (its days and months) in the page's language: Quasar's come
+from the one language the app was started with, whatever language a person switched to."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from core.display.texts import Texts
+
+
+def dated(picker: ui.date, t: Texts) -> ui.date:
+    """``picker`` naming its days and months in ``t``'s language, its weeks from Monday."""
+    picker.props["locale"] = {
+        "days": t("date.days").split(","),
+        "daysShort": t("date.days_short").split(","),
+        "months": t("date.months").split(","),
+        "monthsShort": t("date.months_short").split(","),
+        "firstDayOfWeek": 1,  # a workshop's week, in China as in Europe
+    }
+    return picker
