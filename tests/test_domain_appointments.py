@@ -268,6 +268,27 @@ def test_checking_in_a_booked_car_marks_it_arrived_and_links_the_order(ws: Works
     assert names == ["job.checked_in", "appointment.arrived", "appointment.checked_in"]
 
 
+def test_a_booked_car_checked_in_as_a_walk_in_is_its_booking_checked_in(ws: Workshop) -> None:
+    """The advisor at the desk missed the booking and typed the car in afresh: the booking
+    is checked in with that order, not left to become a no-show holding its bay time."""
+    appt = ws.book(booking(local(9), plate="沪A88888"), NOW)
+    later = ws.book(booking(local(9, days=2), "SA02", plate="沪A88888"), NOW)  # another day
+    other = ws.book(booking(local(9, 15), plate="沪B12345"), NOW)
+    ws.take_events()
+    job = ws.check_in(order("沪a 888·88"), local(9, 5))  # the same car, typed otherwise
+    assert (appt.state, appt.ro) == (AppointmentState.CHECKED_IN, job.ro)
+    assert later.state is AppointmentState.BOOKED and other.state is AppointmentState.BOOKED
+    names = [f.name for f in ws.take_events()]
+    assert names == ["job.checked_in", "appointment.arrived", "appointment.checked_in"]
+    assert ws.record_no_shows(local(10)) == [other.id]
+
+
+def test_a_car_without_a_plate_is_nobodys_booking(ws: Workshop) -> None:
+    appt = ws.book(booking(local(9), plate="无牌"), NOW)
+    ws.check_in(order("无牌"), local(9, 5))
+    assert appt.state is AppointmentState.BOOKED
+
+
 @pytest.mark.parametrize(
     "step",
     [

@@ -239,6 +239,7 @@ TestExplainedWalk.settings = WALK
 #: around a batch (letting go of the cars that left, recalling one): not steps of the walk.
 NOT_STEPS = {
     "appointment",
+    "awaited_booking",
     "capacity",
     "free_slots",
     "load_on",

@@ -17,6 +17,7 @@ from .appointment import (
 )
 from .bay_needs import bay_hours, needed_kind
 from .errors import IllegalTransition, InvalidData, Overbooked, UnknownAppointment
+from .plates import names_one_car, plate_key
 from .reception_slots import free_slots, require_free_slot
 from .reservations import holds_bay_time
 from .vocabulary import AppointmentState, CallOutcome
@@ -122,6 +123,22 @@ class AppointmentBook(WorkshopState):
         return appt
 
     # ------------------------------------------------------------- the day itself
+    def awaited_booking(self, plate: str, at: datetime) -> Appointment | None:
+        """The day's booking of the car with this plate still to be checked in (awaited,
+        arrived, or a no-show that came after all): a booked customer checked in at the desk
+        as a walk-in is still the booked one. None for a plate that names no one car."""
+        if not names_one_car(plate):
+            return None
+        key, day = plate_key(plate), self.hours.day_of(at)
+        waiting = [
+            a
+            for a in self.appointments.values()
+            if _A.CHECKED_IN in TRANSITIONS[a.state]
+            and plate_key(a.booking.vehicle.plate) == key
+            and self.hours.day_of(a.start) == day
+        ]
+        return min(waiting, key=lambda a: (a.start, a.id), default=None)
+
     def mark_arrived(self, appointment_id: str, at: datetime) -> Appointment:
         """The booked car is here: late when after its slot and the grace (it is still
         checked in), also when it was already counted as a no-show."""

@@ -162,11 +162,14 @@ class Workshop(
         self, order: CheckIn, at: datetime, key_slots: int = 0, appointment: str | None = None
     ) -> Job:
         """Open a repair order; the car waits for dispatch (待派工). A booked car's
-        ``appointment`` is checked in with it (and marked arrived, if it was not)."""
+        ``appointment`` is checked in with it (and marked arrived, if it was not); without
+        one, the car's booking of the day if it has one (``awaited_booking``)."""
         booked = None
         if appointment is not None:  # a booked car checked in twice: the booking says so
             booked = self._moving(appointment, AppointmentState.CHECKED_IN, "check in")
         ro = self._new_ro(order, at, key_slots)
+        if booked is None:  # the car was booked for today, though checked in as a walk-in
+            booked = self.awaited_booking(order.vehicle.plate, at)
         if order.ro is None:
             self._next("ro:" + ro.split("-")[1])
         job = Job(
