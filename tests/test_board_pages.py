@@ -1207,8 +1207,10 @@ async def test_a_foreman_at_the_desk_checks_a_car_in_for_one_of_the_advisors(
     user.find(marker="advisor").elements.pop().value = "SA02"
     user.find(marker="check-in").click()
     await eventually(
-        lambda: [j.advisor for j in shop.core.ws.jobs.values() if j.vehicle.plate == "京K50005"]
-        == ["SA02"],
+        lambda: (
+            [j.advisor for j in shop.core.ws.jobs.values() if j.vehicle.plate == "京K50005"]
+            == ["SA02"]
+        ),
         "the car checked in under the advisor chosen",
     )
 
