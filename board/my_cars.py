@@ -15,7 +15,7 @@ from board.auth import require
 from board.desk_common import Desk
 from board.frame import TAB_TITLE, frame, language, roles_of
 from board.live import STATIC_URL, follow
-from board.order_dialogs import OrderDialogs
+from board.order_dialogs import TAKES_WORK, OrderDialogs
 from board.source import BoardSource
 from core.commands import AcknowledgeNotice
 from core.contract.advisor_board import AdvisorBoard, AdvisorCar, NoticeLine
@@ -182,6 +182,10 @@ class MyCarsPage:
             ui.button(t("mycars.add_work"), on_click=lambda: dialogs.add_work(car)).props(
                 "dense flat"
             ).mark(f"add-work-{car.ro}")
+        if car.status in TAKES_WORK:
+            ui.button(t("mycars.more_work"), on_click=lambda: dialogs.more_work(car)).props(
+                "dense flat"
+            ).mark(f"more-work-{car.ro}")
         ui.button(t("mycars.cancel"), on_click=lambda: dialogs.cancel(car)).props(
             "dense flat color=negative"
         ).mark(f"cancel-{car.ro}")

@@ -1,6 +1,7 @@
 """The advisor's changes to an order from their board: a new promise agreed on a call to the
-customer, the work of an approved finding added from the catalogue, the order cancelled
-with a reason. Each is a command of the core, audited; a refusal is told in words."""
+customer, the work of an approved finding or more work the customer asked for added from the
+catalogue, the order cancelled with a reason. Each is a command of the core, audited; a
+refusal is told in words."""
 
 from __future__ import annotations
 
@@ -11,8 +12,14 @@ from zoneinfo import ZoneInfo
 from nicegui import ui
 
 from board.desk_common import Desk
-from core.commands import AddFindingWork, Cancel, RecordPromiseCall
+from core.commands import AddFindingWork, Cancel, RecordPromiseCall, UpdateOrder
 from core.contract.advisor_board import AdvisorCar
+from core.domain.model import JobStatus
+from core.domain.vocabulary import BAY_STATUSES
+from core.domain.workshop import OrderChanges
+
+#: Where more work may still go on a car: waiting for its bay or at it (as the domain says).
+TAKES_WORK = BAY_STATUSES | {JobStatus.CHECKED_IN}
 
 
 def promise_at(day: str, hhmm: str, zone: ZoneInfo) -> datetime:
@@ -88,6 +95,32 @@ class OrderDialogs:
             return
         work = self.desk.operations_of(codes)
         if self.desk.run(AddFindingWork(car.ro, finding_id, work)) is None:
+            return
+        ui.notify(self.t("mycars.work_added", ro=car.ro), type="positive")
+        self._done()
+
+    def more_work(self, car: AdvisorCar) -> None:
+        """Catalogue operations the customer asked for while the car is in (a call, a word
+        at the desk): added to the order, planned and shown at its bay."""
+        t = self.t
+        with self._open(f"{t('mycars.more_work')} · {car.ro} {car.plate}"):
+            ops = ui.select(
+                self.desk.operation_options(),
+                multiple=True,
+                with_input=True,
+                label=t("mycars.operations"),
+            ).classes("w-full")
+            ops.props("use-chips").mark("more-operations")
+            ui.button(
+                t("mycars.more_work"), on_click=lambda: self._more(car, list(ops.value or []))
+            ).mark("more-submit")
+
+    def _more(self, car: AdvisorCar, codes: list[str]) -> None:
+        if not codes:
+            ui.notify(self.t("desk.missing", what=self.t("mycars.operations")), type="warning")
+            return
+        changes = OrderChanges(add_operations=tuple(self.desk.operations_of(codes)))
+        if self.desk.run(UpdateOrder(car.ro, changes)) is None:
             return
         ui.notify(self.t("mycars.work_added", ro=car.ro), type="positive")
         self._done()

@@ -244,6 +244,40 @@ async def test_the_work_of_an_approved_finding_is_added_from_the_catalogue(
     assert said == "追加项目 M020"
 
 
+async def test_more_work_the_customer_asks_for_is_added_to_the_open_order(
+    user: User, shop: Workshop
+) -> None:
+    """The customer calls while the car is on the lift: new brake fluid too. No finding of
+    the technician's: the advisor adds it from the catalogue, and the bay's kiosk shows it."""
+    ro, station = shop.at_work()
+    await open_board(user)
+    await user.should_see(marker=f"more-work-{ro}", retries=RETRIES)
+    user.find(marker=f"more-work-{ro}").click()
+    user.find(marker="more-submit").click()  # nothing picked
+    await user.should_see(text("desk.missing", "zh", what=text("mycars.operations", "zh")))
+    user.find(marker="more-operations").elements.pop().value = ["M050"]
+    user.find(marker="more-submit").click()
+    await eventually(
+        lambda: [o.code for o in shop.core.ws.job(ro).operations] == ["M010", "M050"], "added"
+    )
+    assert "job.updated" in {e["type"] for e in shop.core.store.audit_trail(ro)}
+    card = station.job(ro)
+    assert card is not None
+    assert await eventually(
+        lambda: any(o.code == "M050" for o in (station.job(ro) or card).operations),
+        "the new work at the bay's kiosk",
+        10,
+    )
+
+
+async def test_no_more_work_goes_on_a_car_past_its_bay(user: User, shop: Workshop) -> None:
+    ro, _ = shop.at_work()
+    shop.core.query(lambda ws, now: ws.self_check(ro, "T002", "B03", now))
+    await open_board(user)
+    await user.should_see(marker=f"car-{ro}", retries=RETRIES)
+    assert not present(user, f"more-work-{ro}")
+
+
 async def test_an_order_is_cancelled_only_with_a_reason(user: User, shop: Workshop) -> None:
     ro = shop.job(plate="京D44444")
     await open_board(user)

@@ -587,6 +587,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "mycars.finding": ("客户已同意的增项", "Approved finding"),
     "mycars.operations": ("维修项目", "Operations"),
     "mycars.work_added": ("已追加到 {ro}", "Added to {ro}"),
+    "mycars.more_work": ("客户加项", "More work asked for"),
     "mycars.cancel": ("取消工单", "Cancel the order"),
     "mycars.cancel_reason": ("取消原因（必填）", "Reason (required)"),
     "mycars.cancelled": ("{ro} 已取消", "{ro} cancelled"),
