@@ -42,8 +42,10 @@ class FindingForm:
 def report_finding(screen: Screen, card: JobCard, tech: str) -> None:
     dialog = screen.form
     with framed(dialog, f"{screen.t('kiosk.finding')} · {card.ro}", "w-[960px] max-w-full"):
+        # The usual findings first, one tap each for a gloved hand; they fill the fields.
+        presets = ui.grid(columns=3).classes("gap-2 w-full")
         form = _fields(screen)
-        _catalogue(screen, form)
+        _catalogue(screen, form, presets)
 
         def submit() -> bool:
             if not (form.title.value or "").strip():
@@ -86,9 +88,9 @@ def _fields(screen: Screen) -> FindingForm:
     return form
 
 
-def _catalogue(screen: Screen, form: FindingForm) -> None:
-    """The usual findings, one tap each."""
-    with ui.grid(columns=3).classes("gap-2 w-full"):
+def _catalogue(screen: Screen, form: FindingForm, presets: ui.grid) -> None:
+    """The usual findings, one tap each, in ``presets``."""
+    with presets:
         for item in list(finding_catalogue().values())[:CHOICES]:
             label = item.title_zh if screen.lang == "zh" else item.title_en
             ui.button(label, on_click=lambda f=item: form.pick(f, screen.lang)).props(

@@ -14,7 +14,7 @@ from core.catalogue import CataloguePart, parts_for
 from core.contract.views import JobCard, PartsLine
 from core.domain.vocabulary import PartsState
 from kiosk.dialogs import framed, ok_or_cancel
-from kiosk.screen import Screen
+from kiosk.screen import BIG, Screen
 
 CHOICES = 12  # usual parts on one screen
 _STATE_CLASS = {
@@ -142,7 +142,7 @@ def parts_lines(screen: Screen, card: JobCard, tech: str | None) -> None:
                     on_click=lambda i=line.id: screen.act(
                         lambda s: s.cancel_parts(card.ro, tech, i)
                     ),
-                ).props("outline color=grey-5").classes("text-xl").mark(f"parts-cancel-{line.id}")
+                ).props("outline color=grey-5").classes(BIG).mark(f"parts-cancel-{line.id}")
 
 
 def _words(screen: Screen, line: PartsLine) -> str:

@@ -100,6 +100,9 @@ def test_tap_through_start_finding_finish_in_chromium(
         reach = past_the_screen(browser, "Report finding")
         assert reach is not None and reach <= 0, f"{width}x{height}: {reach} px below the edge"
     screen(browser, 1280, 800)
+    preset = button("Front brake pads worn past limit")
+    title = browser.find_element(By.CSS_SELECTOR, ".q-dialog input[type=text]")
+    assert preset.location["y"] < title.location["y"], "the presets below the typing"
     tap("Front brake pads worn past limit")
     tap("Report finding")
     shows("Approved")  # the advisor relayed the customer's yes

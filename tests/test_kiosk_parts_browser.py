@@ -71,4 +71,6 @@ def test_parts_asked_at_the_kiosk_in_chromium(
     shows(TEXTS["parts_state.requested"][0])
     shows("待料")  # the job waits for them, as asked
     browser.save_screenshot(str(ARTIFACTS / "kiosk-b03-parts-requested.png"))
+    cancel = button(TEXTS["kiosk.parts_cancel"][0])  # taken back with a gloved finger
+    assert cancel.size["height"] >= 52 and cancel.size["width"] >= 52, cancel.size
     assert (ARTIFACTS / "kiosk-b03-parts-requested.png").stat().st_size > 10_000
