@@ -8,8 +8,10 @@ from nicegui import ui
 from core.display.texts import Texts
 
 
-def dated(picker: ui.date, t: Texts) -> ui.date:
-    """``picker`` naming its days and months in ``t``'s language, its weeks from Monday."""
+def dated(picker: ui.date, t: Texts, title: str) -> ui.date:
+    """``picker`` naming its days and months in ``t``'s language, its weeks from Monday,
+    under ``title`` (Quasar's own header writes the picked day in the app's first language)."""
+    picker.props["title"] = title
     picker.props["locale"] = {
         "days": t("date.days").split(","),
         "daysShort": t("date.days_short").split(","),

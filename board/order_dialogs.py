@@ -62,6 +62,8 @@ class OrderDialogs:
             ).mark("promise-submit")
 
     def _promise(self, car: AdvisorCar, day: str, hhmm: str, note: str) -> None:
+        if self._done_already():
+            return
         try:
             when = promise_at(day, hhmm, self.desk.zone)
         except ValueError:
@@ -90,6 +92,8 @@ class OrderDialogs:
             ).mark("work-submit")
 
     def _add(self, car: AdvisorCar, finding_id: str, codes: list[str]) -> None:
+        if self._done_already():
+            return
         if not codes:
             ui.notify(self.t("desk.missing", what=self.t("mycars.operations")), type="warning")
             return
@@ -116,6 +120,8 @@ class OrderDialogs:
             ).mark("more-submit")
 
     def _more(self, car: AdvisorCar, codes: list[str]) -> None:
+        if self._done_already():
+            return
         if not codes:
             ui.notify(self.t("desk.missing", what=self.t("mycars.operations")), type="warning")
             return
@@ -135,6 +141,8 @@ class OrderDialogs:
             ).props("color=negative").mark("cancel-submit")
 
     def _cancel(self, car: AdvisorCar, reason: str) -> None:
+        if self._done_already():
+            return
         if self.desk.run(Cancel(car.ro, reason)) is None:
             return
         ui.notify(self.t("mycars.cancelled", ro=car.ro), type="positive")
@@ -143,3 +151,8 @@ class OrderDialogs:
     def _done(self) -> None:
         self.dialog.close()
         self.changed()
+
+    def _done_already(self) -> bool:
+        """A second click of a button whose first click did the change and closed the
+        dialog: not done twice (a double click added the same work twice)."""
+        return not self.dialog.value

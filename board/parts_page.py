@@ -150,9 +150,9 @@ class PartsPage:
         t = self.t
         with ui.dialog() as dialog, ui.card().mark("short-dialog"):
             ui.label(f"{t('counter.short')} · {line.ro} · {', '.join(line.request.items)}")
-            picked = dated(ui.date(value=self.desk.today().isoformat()), t)
+            today = self.desk.today().isoformat()
+            picked = dated(ui.date(value=today), t, t("counter.expected_on"))
             picked.mark("expected-date")
-            ui.label(t("counter.expected_on"))
 
             def confirm() -> None:
                 expected = self._expected(picked.value)

@@ -224,7 +224,16 @@ class Words:
         )
 
     def _job_updated(self, data: dict[str, Any], p: dict[str, Any]) -> str:
-        return self.t("event.job.updated")
+        """What the change was: the work added and the new promise by name, else only that
+        the order changed (its requests, wishes, job type or prices)."""
+        changes = p.get("changes") or {}
+        said = []
+        ops = changes.get("add_operations") or []
+        if ops:
+            said.append(self._job_work_added(data, {"operations": ops}))
+        if changes.get("promised_at"):
+            said.append(self.t("detail.job.promised", promised=self.at(changes["promised_at"])))
+        return "；".join(said) or self.t("event.job.updated")
 
     def _job_dispatched(self, data: dict[str, Any], p: dict[str, Any]) -> str:
         bay = self.bay(p["bay"])

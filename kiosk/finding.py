@@ -37,6 +37,10 @@ class FindingForm:
         self.set_severity(item.default_severity)
         self.hours.set_value(item.labor_hours)
         self.parts.set_value(item.parts_estimate_cny)
+        # On a short screen the fields are below the presets: what the tap filled in (the
+        # severity above all) comes into sight before it is reported.
+        into_sight = "{block: 'start', behavior: 'smooth'}"
+        ui.run_javascript(f"getHtmlElement({self.title.id}).scrollIntoView({into_sight})")
 
 
 def report_finding(screen: Screen, card: JobCard, tech: str) -> None:

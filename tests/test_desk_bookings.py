@@ -243,6 +243,30 @@ async def test_a_booked_car_is_checked_in_with_the_card_filled_from_its_booking(
     assert not present(user, f"check-in-{ident}")
 
 
+async def test_a_booked_car_typed_in_as_a_walk_in_is_checked_in_from_its_booking(
+    user: User, shop: Workshop
+) -> None:
+    """The customer booked with one advisor and says nothing at the desk; the foreman there
+    types the plate as it comes: the card is the booking's, the car its advisor's."""
+    ident = book(shop.core, days=0, plate="京B67890", codes=["M020"], advisor="SA02")
+    later = book(shop.core, days=1, plate="京B67891", advisor="SA02")  # not today's
+    await at_desk(user, "F001")
+    user.find(marker="plate").type("京b 67891").trigger("blur")
+    await user.should_see(marker="check-in", retries=RETRIES)
+    assert not shop.core.ws.appointments[later].ro and value(user, "advisor") is None
+    user.find(marker="plate").clear().type("京b 678·90").trigger("blur")
+    await user.should_see(text("desk.booked_today", "zh", id=ident))
+    assert label(user, "from-booking") == text("desk.from_booking", "zh", id=ident)
+    assert value(user, "operations") == ["M020"] and value(user, "advisor") == "SA02"
+    user.find(marker="check-in").click()
+    await eventually(
+        lambda: shop.core.ws.appointments[ident].state is AppointmentState.CHECKED_IN,
+        "checked in from its booking",
+    )
+    job = shop.core.ws.job(shop.core.ws.appointments[ident].ro or "")
+    assert job.advisor == "SA02" and [o.code for o in job.operations] == ["M020"]
+
+
 # ----------------------------------------------------------------- the job type
 def ready(shop: Workshop, ro: str) -> None:
     """The car walked through the workshop to ready (on the domain, for set-up)."""

@@ -5,6 +5,7 @@ domain."""
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -281,6 +282,14 @@ def test_a_booked_car_checked_in_as_a_walk_in_is_its_booking_checked_in(ws: Work
     names = [f.name for f in ws.take_events()]
     assert names == ["job.checked_in", "appointment.arrived", "appointment.checked_in"]
     assert ws.record_no_shows(local(10)) == [other.id]
+
+
+def test_an_order_sent_without_its_advisor_is_the_bookings_advisors(ws: Workshop) -> None:
+    appt = ws.book(booking(local(9), "SA02", plate="沪A88888"), NOW)
+    job = ws.check_in(replace(order("沪A88888"), advisor=""), local(9, 5))
+    assert (appt.ro, job.advisor) == (job.ro, "SA02")
+    told = ws.check_in(replace(order("沪B00002"), advisor=""), local(9, 6))  # nobody's booking
+    assert told.advisor == ""
 
 
 def test_a_car_without_a_plate_is_nobodys_booking(ws: Workshop) -> None:

@@ -26,6 +26,17 @@ def kiosk_server(mosquitto_bin: str, tmp_path: Path) -> Iterator[tuple[str, str,
         yield url + "/", ready.split()[1], tmp_path
 
 
+#: How far the chosen severity's button reaches below the top of the dialog's own buttons
+#: (its footer, which stays in sight): 0 or less when it is seen whole.
+_SEVERITY_SHOWN = """
+const footer = [...document.querySelectorAll('.q-dialog button')]
+  .find(b => b.textContent.trim() === arguments[0]);
+const chosen = [...document.querySelectorAll('.q-dialog button.bg-primary')];
+if (!footer || !chosen.length) return null;
+return chosen[0].getBoundingClientRect().bottom - footer.getBoundingClientRect().top;
+"""
+
+
 def test_tap_through_start_finding_finish_in_chromium(
     browser: Any, kiosk_server: tuple[str, str, Path]
 ) -> None:
@@ -99,11 +110,14 @@ def test_tap_through_start_finding_finish_in_chromium(
         time.sleep(0.3)
         reach = past_the_screen(browser, "Report finding")
         assert reach is not None and reach <= 0, f"{width}x{height}: {reach} px below the edge"
-    screen(browser, 1280, 800)
     preset = button("Front brake pads worn past limit")
     title = browser.find_element(By.CSS_SELECTOR, ".q-dialog input[type=text]")
     assert preset.location["y"] < title.location["y"], "the presets below the typing"
-    tap("Front brake pads worn past limit")
+    tap("Front brake pads worn past limit")  # on the 7-inch panel: what it filled in, in sight
+    time.sleep(1.0)  # the smooth scroll
+    shown = browser.execute_script(_SEVERITY_SHOWN, "Report finding")
+    assert shown is not None and shown <= 0, f"1024x600: the severity {shown} px under the footer"
+    screen(browser, 1280, 800)
     tap("Report finding")
     shows("Approved")  # the advisor relayed the customer's yes
     ARTIFACTS.mkdir(exist_ok=True)

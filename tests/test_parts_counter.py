@@ -228,15 +228,18 @@ async def test_the_expected_days_picker_names_its_months_in_the_pages_language(
     _ro, rid = asked(shop, station, pause=False)
     await open_counter(user)
 
-    async def months() -> list[str]:
+    async def picker() -> tuple[list[str], str]:
         await user.should_see(marker=f"short-{rid}", retries=RETRIES)
         user.find(marker=f"short-{rid}").click()
         await user.should_see(marker="short-dialog")
-        (picker,) = user.find(marker="expected-date").elements
-        return list(picker.props["locale"]["months"])
+        (picked,) = user.find(marker="expected-date").elements
+        # Its header titled, not Quasar's own day written in the app's first language.
+        return list(picked.props["locale"]["months"]), picked.props["title"]
 
-    assert (await months())[:2] == ["一月", "二月"]
+    months, title = await picker()
+    assert months[:2] == ["一月", "二月"] and title == text("counter.expected_on", "zh")
     user.find(marker="language").click()  # the app started in Chinese; this person reads English
     await user.should_see(marker="waiting", retries=RETRIES)
     await user.open("/parts")
-    assert (await months())[:2] == ["January", "February"]
+    months, title = await picker()
+    assert months[:2] == ["January", "February"] and title == text("counter.expected_on", "en")

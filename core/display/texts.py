@@ -640,6 +640,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "1月,2月,3月,4月,5月,6月,7月,8月,9月,10月,11月,12月",
         "Jan,Feb,Mar,Apr,May,Jun,Jul,Aug,Sep,Oct,Nov,Dec",
     ),
+    "desk.booked_today": (
+        "这辆车今天有预约 {id}：已按预约填写",
+        "This car is booked for today ({id}): the card is filled from the booking",
+    ),
     "desk.in_workshop": (
         "这辆车还在车间（工单 {ro}）：交车或取消这张工单后才能再开新工单",
         "This car is still in the workshop on {ro}: a new order only once that one is delivered"
@@ -1083,6 +1087,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "customer called, promised for {promised}",
     ),
     "detail.job.work_added": ("追加项目 {codes}", "work added: {codes}"),
+    "detail.job.promised": ("承诺交车改为 {promised}", "promised for {promised}"),
     "detail.queue.reordered": ("排到 {ahead} 之前", "put before {ahead}"),
     "detail.queue.last": ("排到同级队尾", "put last of its priority"),
     "detail.job.priority_set": ("优先级：{priority}", "priority: {priority}"),

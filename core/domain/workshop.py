@@ -179,7 +179,8 @@ class Workshop(
             operations=list(order.operations),
             promised_at=order.promised_at,
             checked_in_at=at,
-            advisor=order.advisor,
+            # An order sent without its advisor is the booking's advisor's car.
+            advisor=order.advisor or (booked.advisor if booked is not None else ""),
             job_type=order.job_type,
             requests=order.requests,
             customer_waiting=order.customer_waiting,
