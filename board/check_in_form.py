@@ -5,6 +5,7 @@ filled from its booking."""
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -45,6 +46,8 @@ def still_in(plate: str, history: list[Job]) -> str | None:
     return next((j.ro for j in history if j.status in OPEN_STATUSES), None)
 
 
+#: Seconds after a check-in in which a click on the emptied card is its double click's second.
+DOUBLE_CLICK = 1.5
 #: A booking whose car may still be checked in (a no-show that came after all too).
 AWAITED = frozenset({AppointmentState.BOOKED, AppointmentState.ARRIVED, AppointmentState.NO_SHOW})
 
@@ -70,6 +73,8 @@ class CheckInForm:
         self.appointment: str | None = None
         self.booked_ops: tuple[Operation, ...] = ()
         self.booked_advisor = ""
+        #: When the last car was checked in from this card (time.monotonic()).
+        self._checked_in_at = -DOUBLE_CLICK
         #: The site's advisors (none: the site keeps them in its dealer system only).
         self.advisors = {
             u.id: f"{u.name} ({u.id})" for u in desk.config.users if u.role is StaffRole.ADVISOR
@@ -264,6 +269,8 @@ class CheckInForm:
 
     def submit(self) -> None:
         t = self.t
+        if not self.plate.value and time.monotonic() - self._checked_in_at < DOUBLE_CLICK:
+            return  # the second click of a double click: its car is in, the card empty
         missing = self._missing()
         if missing:
             ui.notify(t("desk.missing", what=", ".join(missing)), type="warning")
@@ -286,6 +293,7 @@ class CheckInForm:
         job = self.desk.run(command)
         if job is None:
             return
+        self._checked_in_at = time.monotonic()
         ui.notify(t("desk.checked_in", ro=job.ro, slot=job.key_slot or "—"), type="positive")
         self.walk_link.text = f"{t('walk.open')} {job.ro} {job.vehicle.plate}"
         self.walk_link.props["href"] = walkaround_path(job.ro)

@@ -178,7 +178,7 @@ class MyCarsPage:
         ui.button(t("mycars.new_promise"), on_click=lambda: dialogs.promise(car)).props(
             "dense flat"
         ).mark(f"promise-{car.ro}")
-        if car.approved:
+        if car.approved and car.status in TAKES_WORK:  # past its bay no work goes on it
             ui.button(t("mycars.add_work"), on_click=lambda: dialogs.add_work(car)).props(
                 "dense flat"
             ).mark(f"add-work-{car.ro}")

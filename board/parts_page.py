@@ -150,8 +150,8 @@ class PartsPage:
         t = self.t
         with ui.dialog() as dialog, ui.card().mark("short-dialog"):
             ui.label(f"{t('counter.short')} · {line.ro} · {', '.join(line.request.items)}")
-            today = self.desk.today().isoformat()
-            picked = dated(ui.date(value=today), t, t("counter.expected_on"))
+            today = self.desk.today()
+            picked = dated(ui.date(value=today.isoformat()), t, t("counter.expected_on"), today)
             picked.mark("expected-date")
 
             def confirm() -> None:

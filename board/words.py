@@ -216,12 +216,16 @@ class Words:
         order = p["order"]
         vehicle = order["vehicle"]
         car = " ".join(str(vehicle.get(k) or "") for k in ("plate", "model", "colour")).strip()
-        return self.t(
+        said = self.t(
             "detail.job.checked_in",
             car=car,
             n=len(order.get("operations") or []),
             promised=self.at(order.get("promised_at")),
         )
+        advisor = order.get("advisor")  # whose car, when another checked it in for them
+        if not advisor:
+            return said
+        return said + self.t("detail.job.advisor", advisor=self.person(advisor))
 
     def _job_updated(self, data: dict[str, Any], p: dict[str, Any]) -> str:
         """What the change was: the work added and the new promise by name, else only that

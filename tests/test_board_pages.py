@@ -14,6 +14,7 @@ from nicegui.testing import User
 
 from board import lounge as lounge_module
 from board.dispatch_model import board_model
+from board.words import Words
 from core.commands import AnswerFinding, Deliver, PauseEveryone, SetPriority
 from core.contract import site_clock
 from core.contract.messages import make_event
@@ -1205,7 +1206,9 @@ async def test_a_foreman_at_the_desk_checks_a_car_in_for_one_of_the_advisors(
     await user.should_see(text("desk.missing", "zh", what=text("desk.advisor", "zh")))
     assert not any(j.vehicle.plate == "京K50005" for j in shop.core.ws.jobs.values())
     user.find(marker="advisor").elements.pop().value = "SA02"
-    user.find(marker="check-in").click()
+    submit = user.find(marker="check-in")
+    submit.click()
+    submit.click()  # a double click: no "please fill in" for the card it emptied
     await eventually(
         lambda: (
             [j.advisor for j in shop.core.ws.jobs.values() if j.vehicle.plate == "京K50005"]
@@ -1213,6 +1216,13 @@ async def test_a_foreman_at_the_desk_checks_a_car_in_for_one_of_the_advisors(
         ),
         "the car checked in under the advisor chosen",
     )
+    (ro,) = [j.ro for j in shop.core.ws.jobs.values() if j.vehicle.plate == "京K50005"]
+    line = shop.core.store.audit_trail(ro)[0]  # by the foreman, for the advisor: both said
+    assert line["source"] == "foreman:F001"
+    said = Words(shop.core.config, "zh").detail("job.checked_in", line["payload"])
+    assert said.endswith("，服务顾问 SA02 陈晨"), said
+    asked = [m for m in user.notify.messages if m.startswith("请填写")]
+    assert asked == [text("desk.missing", "zh", what=text("desk.advisor", "zh"))]
 
 
 async def test_an_advisor_at_the_desk_checks_cars_in_under_their_own_name(

@@ -234,6 +234,8 @@ async def test_the_expected_days_picker_names_its_months_in_the_pages_language(
         await user.should_see(marker="short-dialog")
         (picked,) = user.find(marker="expected-date").elements
         # Its header titled, not Quasar's own day written in the app's first language.
+        today = shop.core.ws.hours.day_of(shop.core.clock())
+        assert picked.props[":options"] == f'day => day >= "{today:%Y/%m/%d}"'  # none past
         return list(picked.props["locale"]["months"]), picked.props["title"]
 
     months, title = await picker()

@@ -1081,6 +1081,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "接车：{car}，{n} 个维修项目，承诺 {promised} 交车",
         "checked in: {car}, operations: {n}, promised {promised}",
     ),
+    "detail.job.advisor": ("，服务顾问 {advisor}", ", advisor {advisor}"),
     "detail.job.dispatched": ("派往 {bay}", "dispatched to {bay}"),
     "detail.job.promise_called": (
         "已致电客户，新承诺 {promised}",
