@@ -166,61 +166,55 @@ def bays_chart(t: Texts, report: Report) -> None:
 
 def efficiency_table(t: Texts, report: Report, names: dict[str, str]) -> None:
     """Each technician's standard hours against the hours worked."""
-    with ui.column().classes("w-1/2"):
-        ui.label(t("reports.efficiency")).classes("text-lg")
-        worded(
-            ui.table(
-                columns=[
-                    {
-                        "name": "tech",
-                        "label": t("reports.technician"),
-                        "field": "tech",
-                        "align": "left",
-                    },
-                    {"name": "std", "label": t("reports.standard_hours"), "field": "std"},
-                    {"name": "worked", "label": t("reports.worked_hours"), "field": "worked"},
-                    {"name": "eff", "label": t("reports.efficiency_pct"), "field": "eff"},
-                ],
-                rows=[
-                    {
-                        "tech": f"{tf.tech} {names.get(tf.tech, '')}",
-                        "std": f"{tf.standard_hours:.1f}",
-                        "worked": f"{tf.worked_hours:.1f}",
-                        "eff": pct(tf.efficiency),
-                    }
-                    for tf in report.technicians
-                ],
-            ),
-            t,
-        ).classes("w-full").mark("efficiency")
+    rows = [
+        {
+            "tech": f"{tf.tech} {names.get(tf.tech, '')}",
+            "std": f"{tf.standard_hours:.1f}",
+            "worked": f"{tf.worked_hours:.1f}",
+            "eff": pct(tf.efficiency),
+        }
+        for tf in report.technicians
+    ]
+    columns = [
+        ("tech", "reports.technician"),
+        ("std", "reports.standard_hours"),
+        ("worked", "reports.worked_hours"),
+        ("eff", "reports.efficiency_pct"),
+    ]
+    half_table(t, "reports.efficiency", columns, rows, "efficiency")
 
 
 def job_type_table(t: Texts, report: Report) -> None:
     """The cars of each job type (保养, 维修, 保修…): in, delivered, and delivered on time."""
+    rows = [
+        {
+            "kind": t(f"job_type.{k.job_type.value}"),
+            "in": str(k.jobs_in),
+            "out": str(k.delivered),
+            "on_time": pct(k.on_time_rate),
+        }
+        for k in report.job_types
+    ]
+    columns = [
+        ("kind", "reports.job_type"),
+        ("in", "reports.jobs_in"),
+        ("out", "reports.delivered"),
+        ("on_time", "reports.on_time"),
+    ]
+    half_table(t, "reports.job_types", columns, rows, "job-types")
+
+
+def half_table(
+    t: Texts,
+    title: str,
+    columns: list[tuple[str, str]],
+    rows: list[dict[str, str]],
+    marker: str,
+) -> None:
+    """A titled table half the page wide: ``columns`` as (field, label's text key), the
+    first one, which names the row, aligned left."""
     with ui.column().classes("w-1/2"):
-        ui.label(t("reports.job_types")).classes("text-lg")
-        worded(
-            ui.table(
-                columns=[
-                    {
-                        "name": "kind",
-                        "label": t("reports.job_type"),
-                        "field": "kind",
-                        "align": "left",
-                    },
-                    {"name": "in", "label": t("reports.jobs_in"), "field": "in"},
-                    {"name": "out", "label": t("reports.delivered"), "field": "out"},
-                    {"name": "on_time", "label": t("reports.on_time"), "field": "on_time"},
-                ],
-                rows=[
-                    {
-                        "kind": t(f"job_type.{k.job_type.value}"),
-                        "in": str(k.jobs_in),
-                        "out": str(k.delivered),
-                        "on_time": pct(k.on_time_rate),
-                    }
-                    for k in report.job_types
-                ],
-            ),
-            t,
-        ).classes("w-full").mark("job-types")
+        ui.label(t(title)).classes("text-lg")
+        heads = [{"name": f, "label": t(key), "field": f} for f, key in columns]
+        heads[0]["align"] = "left"
+        worded(ui.table(columns=heads, rows=rows), t).classes("w-full").mark(marker)
