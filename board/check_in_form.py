@@ -15,16 +15,10 @@ from board.desk_common import Desk
 from board.walkaround_page import RECORDERS, walkaround_path
 from core.commands import CheckInCar
 from core.config import key_slots
-from core.domain.appointment import Appointment
+from core.domain.appointments import booking_of_car
 from core.domain.model import Customer, FindingState, Job, Operation, Vehicle
-from core.domain.plates import names_one_car, plate_key
-from core.domain.vocabulary import (
-    FUEL_LEVELS,
-    OPEN_STATUSES,
-    AppointmentState,
-    JobType,
-    StaffRole,
-)
+from core.domain.plates import names_one_car
+from core.domain.vocabulary import FUEL_LEVELS, OPEN_STATUSES, JobType, StaffRole
 from core.domain.workshop import MAX_REQUESTS, CheckIn
 
 
@@ -48,18 +42,6 @@ def still_in(plate: str, history: list[Job]) -> str | None:
 
 #: Seconds after a check-in in which a click on the emptied card is its double click's second.
 DOUBLE_CLICK = 1.5
-#: A booking whose car may still be checked in (a no-show that came after all too).
-AWAITED = frozenset({AppointmentState.BOOKED, AppointmentState.ARRIVED, AppointmentState.NO_SHOW})
-
-
-def booked_today(plate: str, today: list[Appointment]) -> Appointment | None:
-    """The first of ``today``'s bookings of the car with this plate still to be checked in
-    (as the domain links it: core/domain/appointments.py, ``awaited_booking``)."""
-    if not names_one_car(plate):
-        return None
-    key = plate_key(plate)
-    waiting = [a for a in today if a.state in AWAITED and plate_key(a.booking.vehicle.plate) == key]
-    return min(waiting, key=lambda a: (a.start, a.id), default=None)
 
 
 class CheckInForm:
@@ -215,7 +197,8 @@ class CheckInForm:
             self.history.text = ""
             return
         if self.appointment is None:  # a booked customer at the desk unannounced
-            booked = booked_today(number, self.desk.source.appointments_on(self.desk.today()))
+            today = self.desk.source.appointments_on(self.desk.today())
+            booked = booking_of_car(number, today)
             if booked is not None:
                 self.fill_from_booking(booked.id)  # its customer, car, work and advisor
                 ui.notify(self.t("desk.booked_today", id=booked.id), type="info")

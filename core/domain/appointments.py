@@ -4,6 +4,7 @@ what may be booked."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from . import events as ev
@@ -33,6 +34,21 @@ TRANSITIONS: dict[AppointmentState, frozenset[AppointmentState]] = {
     _A.CHECKED_IN: frozenset(),
     _A.CANCELLED: frozenset(),
 }
+
+
+def booking_of_car(plate: str, bookings: Iterable[Appointment]) -> Appointment | None:
+    """The first of ``bookings`` of the car with this plate (however it is typed) that may
+    still be checked in (awaited, arrived, or a no-show that came after all); None for a
+    plate that names no one car."""
+    if not names_one_car(plate):
+        return None
+    key = plate_key(plate)
+    waiting = [
+        a
+        for a in bookings
+        if _A.CHECKED_IN in TRANSITIONS[a.state] and plate_key(a.booking.vehicle.plate) == key
+    ]
+    return min(waiting, key=lambda a: (a.start, a.id), default=None)
 
 
 class AppointmentBook(WorkshopState):
@@ -124,20 +140,12 @@ class AppointmentBook(WorkshopState):
 
     # ------------------------------------------------------------- the day itself
     def awaited_booking(self, plate: str, at: datetime) -> Appointment | None:
-        """The day's booking of the car with this plate still to be checked in (awaited,
-        arrived, or a no-show that came after all): a booked customer checked in at the desk
-        as a walk-in is still the booked one. None for a plate that names no one car."""
-        if not names_one_car(plate):
-            return None
-        key, day = plate_key(plate), self.hours.day_of(at)
-        waiting = [
-            a
-            for a in self.appointments.values()
-            if _A.CHECKED_IN in TRANSITIONS[a.state]
-            and plate_key(a.booking.vehicle.plate) == key
-            and self.hours.day_of(a.start) == day
-        ]
-        return min(waiting, key=lambda a: (a.start, a.id), default=None)
+        """The day's booking of the car with this plate still to be checked in: a booked
+        customer checked in at the desk as a walk-in is still the booked one."""
+        day = self.hours.day_of(at)
+        return booking_of_car(
+            plate, (a for a in self.appointments.values() if self.hours.day_of(a.start) == day)
+        )
 
     def mark_arrived(self, appointment_id: str, at: datetime) -> Appointment:
         """The booked car is here: late when after its slot and the grace (it is still
